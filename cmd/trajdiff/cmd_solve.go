@@ -1,0 +1,156 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+
+	"github.com/trajdiff/trajdiff/diffusion"
+	"github.com/trajdiff/trajdiff/internal/fsutil"
+)
+
+func solveCommand() command {
+	return command{
+		name:    "solve",
+		summary: "run one sampler on a Gaussian-mixture target and write the final points",
+		run:     runSolve,
+	}
+}
+
+// mixtureFile is the JSON form of a Gaussian-mixture target.
+type mixtureFile struct {
+	Weights     []float64     `json:"weights"`
+	Means       [][]float64   `json:"means"`
+	Covariances [][][]float64 `json:"covariances"`
+}
+
+func runSolve(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlagSet(env, "solve", "solve --target FILE.json --process NAME --solver NAME --steps N --init NOISE.json --out OUT.json [--schedule NAME] [--seed S]")
+	target := fs.String("target", "", "Gaussian-mixture target: {\"weights\": [..], \"means\": [[..]..], \"covariances\": [[[..]..]..]}")
+	process := fs.String("process", "edm", "process: edm, ve, vp-linear, vp-discrete, vp-cosine, flow, trig")
+	solver := fs.String("solver", "", "solver name (see 'trajdiff solve --help' list below)")
+	steps := fs.Int("steps", 0, "number of steps: N noise levels by the schedule, then a final step to the data")
+	schedule := fs.String("schedule", "", "schedule: karras, uniform-t, logsnr, quadratic, leading, trailing, linspace (default: karras for edm, logsnr for ve, uniform-t otherwise)")
+	initPath := fs.String("init", "", "JSON array of initial points at the start of sampling, in the process's own scale")
+	outPath := fs.String("out", "", "output JSON array of final points (written atomically)")
+	seed := fs.Uint64("seed", 0, "noise seed for stochastic solvers")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: trajdiff solve --target FILE.json --process NAME --solver NAME --steps N --init NOISE.json --out OUT.json\n\nFlags:\n")
+		fs.PrintDefaults()
+		fmt.Fprintf(fs.Output(), "\nSolvers: %v\n", diffusion.SolverNames())
+	}
+	if err := parseFlags(fs, env, args); err != nil {
+		return err
+	}
+	if err := wantArgs(fs, 0, "none"); err != nil {
+		return err
+	}
+	for name, v := range map[string]string{"--target": *target, "--solver": *solver, "--init": *initPath, "--out": *outPath} {
+		if v == "" {
+			return usagef("%s is required", name)
+		}
+	}
+	if *steps < 1 {
+		return usagef("--steps must be at least 1, got %d", *steps)
+	}
+	p, err := diffusion.NewProcess(*process)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	s, err := diffusion.NewSolver(*solver)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	sch := diffusion.DefaultSchedule(p)
+	if *schedule != "" {
+		if sch, err = diffusion.NewSchedule(*schedule); err != nil {
+			return usagef("%v", err)
+		}
+	}
+	g, err := readMixture(*target)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	x, n, err := readPoints(*initPath, g.Dim())
+	if err != nil {
+		return usagef("%v", err)
+	}
+	times, err := sch.Times(p, *steps)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	plan, err := s.Plan(p, times)
+	if err != nil {
+		return err
+	}
+	if err := diffusion.Sample(ctx, plan, g.Denoiser(p), x, diffusion.RunOptions{Seed: *seed}); err != nil {
+		return err
+	}
+	if err := writePoints(*outPath, x, n, g.Dim()); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "%s on %s: %d steps (%s), %d evaluations, %d points -> %s\n",
+		s.Name(), p.Name(), plan.Steps(), sch.Name(), plan.NFE, n, *outPath)
+	return nil
+}
+
+// decodeStrict decodes one JSON value and rejects unknown fields and trailing data.
+func decodeStrict(path string, v any) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if dec.More() {
+		return fmt.Errorf("%s: trailing data after the JSON value", path)
+	}
+	return nil
+}
+
+func readMixture(path string) (*diffusion.GaussianMixture, error) {
+	var m mixtureFile
+	if err := decodeStrict(path, &m); err != nil {
+		return nil, fmt.Errorf("target: %w", err)
+	}
+	g, err := diffusion.NewGaussianMixture(m.Weights, m.Means, m.Covariances)
+	if err != nil {
+		return nil, fmt.Errorf("target %s: %w", path, err)
+	}
+	return g, nil
+}
+
+func readPoints(path string, dim int) ([]float64, int, error) {
+	var pts [][]float64
+	if err := decodeStrict(path, &pts); err != nil {
+		return nil, 0, fmt.Errorf("init: %w (want a JSON array of points, each an array of %d numbers)", err, dim)
+	}
+	if len(pts) == 0 {
+		return nil, 0, fmt.Errorf("init %s: no points", path)
+	}
+	x := make([]float64, 0, len(pts)*dim)
+	for i, p := range pts {
+		if len(p) != dim {
+			return nil, 0, fmt.Errorf("init %s: point %d has %d coordinates, the target has dimension %d", path, i, len(p), dim)
+		}
+		x = append(x, p...)
+	}
+	return x, len(pts), nil
+}
+
+func writePoints(path string, x []float64, n, dim int) error {
+	pts := make([][]float64, n)
+	for i := range pts {
+		pts[i] = x[i*dim : (i+1)*dim]
+	}
+	b, err := json.Marshal(pts)
+	if err != nil {
+		return err
+	}
+	return fsutil.WriteFileAtomic(path, append(b, '\n'))
+}

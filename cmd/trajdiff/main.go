@@ -1,0 +1,134 @@
+// Command trajdiff runs trajdiff's experiments from the shell: sampling exact targets, benchmarks, data
+// conversion and (as the toolkit grows) training and simulation. Run `trajdiff help` for the list.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"syscall"
+)
+
+// command is one subcommand. run receives the arguments after the subcommand's name.
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, env *cliEnv, args []string) error
+}
+
+// cliEnv carries the process's streams so that commands are testable without touching os.Stdout.
+type cliEnv struct {
+	stdout io.Writer
+	stderr io.Writer
+}
+
+// usageError marks errors caused by bad invocation; main exits with status 2 for them.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
+
+// commands lists the subcommands. Each lives in its own cmd_*.go file.
+func commands() []command {
+	cmds := []command{
+		quickstartCommand(),
+		solveCommand(),
+		benchCommand(),
+	}
+	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
+	return cmds
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, &cliEnv{stdout: os.Stdout, stderr: os.Stderr}, os.Args[1:])
+	stop()
+	os.Exit(code)
+}
+
+// run dispatches to a subcommand and maps errors to exit codes: 0 success, 1 failure, 2 usage.
+func run(ctx context.Context, env *cliEnv, args []string) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
+		if len(args) > 1 {
+			return run(ctx, env, []string{args[1], "--help"})
+		}
+		printUsage(env.stdout)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	for _, c := range commands() {
+		if c.name != args[0] {
+			continue
+		}
+		err := c.run(ctx, env, args[1:])
+		var ue *usageError
+		switch {
+		case err == nil, errors.Is(err, flag.ErrHelp):
+			return 0
+		case errors.As(err, &ue):
+			fmt.Fprintf(env.stderr, "trajdiff %s: %v\nRun 'trajdiff %s --help' for usage.\n", c.name, err, c.name)
+			return 2
+		default:
+			fmt.Fprintf(env.stderr, "trajdiff %s: %v\n", c.name, err)
+			return 1
+		}
+	}
+	fmt.Fprintf(env.stderr, "trajdiff: unknown command %q\n\n", args[0])
+	printUsage(env.stderr)
+	return 2
+}
+
+func printUsage(w io.Writer) {
+	fmt.Fprintln(w, "Usage: trajdiff <command> [flags]")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Commands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Run 'trajdiff <command> --help' for a command's flags.")
+}
+
+// newFlagSet returns a flag set that reports errors instead of exiting and prints usage with a synopsis.
+func newFlagSet(env *cliEnv, name, synopsis string) *flag.FlagSet {
+	fs := flag.NewFlagSet("trajdiff "+name, flag.ContinueOnError)
+	fs.SetOutput(env.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: trajdiff %s\n\nFlags:\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses args and turns flag errors into usage errors (exit 2); --help returns flag.ErrHelp
+// after printing usage to stdout.
+func parseFlags(fs *flag.FlagSet, env *cliEnv, args []string) error {
+	for _, a := range args {
+		if a == "-h" || a == "--help" || a == "-help" {
+			fs.SetOutput(env.stdout)
+			fs.Usage()
+			return flag.ErrHelp
+		}
+	}
+	fs.SetOutput(io.Discard)
+	if err := fs.Parse(args); err != nil {
+		return usagef("%v", err)
+	}
+	return nil
+}
+
+// wantArgs checks the number of positional arguments left after flag parsing.
+func wantArgs(fs *flag.FlagSet, n int, what string) error {
+	if fs.NArg() != n {
+		return usagef("want %d argument(s) (%s), got %d", n, what, fs.NArg())
+	}
+	return nil
+}

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+)
+
+// progressBar draws "label [#####.....] done/total rate/s ETA" on a terminal, redrawing in place; on a pipe or
+// file it prints a line at each tenth of the work instead, so logs stay readable.
+type progressBar struct {
+	w        io.Writer
+	label    string
+	unit     string
+	total    int
+	start    time.Time
+	terminal bool
+	lastTen  int
+}
+
+func newProgressBar(w io.Writer, label, unit string, total int) *progressBar {
+	tty := false
+	if f, ok := w.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			tty = true
+		}
+	}
+	return &progressBar{w: w, label: label, unit: unit, total: total, start: time.Now(), terminal: tty, lastTen: -1}
+}
+
+// Update reports done units of total.
+func (p *progressBar) Update(done int) {
+	el := time.Since(p.start).Seconds()
+	rate := float64(done) / max(el, 1e-9)
+	eta := "?"
+	if done > 0 {
+		eta = (time.Duration(float64(p.total-done)/rate) * time.Second).Round(time.Second).String()
+	}
+	if p.terminal {
+		const width = 30
+		fill := width * done / max(p.total, 1)
+		fmt.Fprintf(p.w, "\r%s [%s%s] %d/%d %.1f %s/s ETA %s ", p.label, strings.Repeat("#", fill),
+			strings.Repeat(".", width-fill), done, p.total, rate, p.unit, eta)
+		if done >= p.total {
+			fmt.Fprintln(p.w)
+		}
+		return
+	}
+	if ten := 10 * done / max(p.total, 1); ten != p.lastTen {
+		p.lastTen = ten
+		fmt.Fprintf(p.w, "%s: %d/%d (%.1f %s/s, ETA %s)\n", p.label, done, p.total, rate, p.unit, eta)
+	}
+}
