@@ -101,6 +101,10 @@ type WriteOptions struct {
 	// ShardRows > 0 writes a directory of shard files (part-00000.arrow, ...) with at most
 	// ShardRows rows each (or one trajectory/episode when that alone is longer).
 	ShardRows int
+	// FirstID is the id stored for the first trajectory/episode; later ones count up from it. Shards of one
+	// dataset written independently (simulate --shard i/n) give disjoint ranges, so that they can be
+	// opened together and merged.
+	FirstID int64
 	// Overwrite replaces an existing file or directory at the path on Close.
 	Overwrite   bool
 	Units       map[string]string

@@ -118,7 +118,7 @@ func (e *EpisodeWriter) Write(ep Episode) error {
 		return fmt.Errorf("write %s: %s: %w", e.w.path, what, err)
 	}
 	for t := 0; t < T; t++ {
-		b[0].i64 = append(b[0].i64, e.n)
+		b[0].i64 = append(b[0].i64, e.w.opts.FirstID+e.n)
 		b[1].i32 = append(b[1].i32, int32(t))
 		b[5].bools = append(b[5].bools, ep.Terminals != nil && ep.Terminals[t])
 		b[6].bools = append(b[6].bools, ep.Timeouts != nil && ep.Timeouts[t])

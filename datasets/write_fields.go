@@ -53,7 +53,7 @@ func (f *FieldWriter) Write(tr FieldTrajectory) error {
 		c := b.col
 		var err error
 		if c.name == ColTrajectory {
-			b.i64 = append(b.i64, f.n)
+			b.i64 = append(b.i64, f.w.opts.FirstID+f.n)
 		} else if v := inputs[c.name]; len(v) != c.width {
 			err = fmt.Errorf("%s has %d values, want %v = %d", c.name, len(v), c.rowShape, c.width)
 		} else {

@@ -73,7 +73,7 @@ func (g *GeometricWriter) Write(tr GeometricTrajectory) error {
 		var err error
 		switch c.name {
 		case ColTrajectory:
-			b.i64 = append(b.i64, g.n)
+			b.i64 = append(b.i64, g.w.opts.FirstID+g.n)
 		case ColEdges:
 			b.appendIndices(tr.Edges)
 		default:

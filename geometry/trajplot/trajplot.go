@@ -1,0 +1,129 @@
+package trajplot
+
+import (
+	"fmt"
+	"image/color"
+	"io"
+	"math"
+
+	"github.com/trajdiff/trajdiff/geometry"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// Options configure NBody.
+type Options struct {
+	Title string
+	// Axes are the two coordinate components to project onto (zero value: x and y).
+	Axes [2]int
+	// Reference, when set, is a second trajectory of the same shape drawn dashed underneath.
+	Reference []float64
+}
+
+// NBody returns a plot of the node paths of x, a [frame][node][dim] tensor of the given shape.
+func NBody(s geometry.Shape, x []float64, opt Options) (*plot.Plot, error) {
+	if err := check(s, x, "trajectory"); err != nil {
+		return nil, err
+	}
+	if opt.Reference != nil {
+		if err := check(s, opt.Reference, "reference"); err != nil {
+			return nil, err
+		}
+	}
+	a, b := opt.Axes[0], opt.Axes[1]
+	if a == b && a == 0 {
+		a, b = 0, 1
+	}
+	if a < 0 || b < 0 || a >= s.Dim || b >= s.Dim || a == b {
+		return nil, fmt.Errorf("trajplot: axes (%d, %d) must be two different components of %d", a, b, s.Dim)
+	}
+	names := "xyz"
+	p := plot.New()
+	p.Title.Text = opt.Title
+	p.X.Label.Text = string(names[min(a, 2)])
+	p.Y.Label.Text = string(names[min(b, 2)])
+	path := func(t []float64, node int) plotter.XYs {
+		xy := make(plotter.XYs, s.Frames)
+		for f := range xy {
+			k := (f*s.Nodes + node) * s.Dim
+			xy[f] = plotter.XY{X: t[k+a], Y: t[k+b]}
+		}
+		return xy
+	}
+	lo, hi := [2]float64{math.Inf(1), math.Inf(1)}, [2]float64{math.Inf(-1), math.Inf(-1)}
+	for node := 0; node < s.Nodes; node++ {
+		c := plotutil.Color(node)
+		for _, layer := range []struct {
+			t   []float64
+			ref bool
+		}{{opt.Reference, true}, {x, false}} {
+			if layer.t == nil {
+				continue
+			}
+			xy := path(layer.t, node)
+			for _, q := range xy {
+				lo[0], hi[0] = math.Min(lo[0], q.X), math.Max(hi[0], q.X)
+				lo[1], hi[1] = math.Min(lo[1], q.Y), math.Max(hi[1], q.Y)
+			}
+			l, err := plotter.NewLine(xy)
+			if err != nil {
+				return nil, fmt.Errorf("trajplot: node %d: %w", node, err)
+			}
+			l.Color, l.Width = c, vg.Points(1.5)
+			if layer.ref {
+				l.Width = vg.Points(1)
+				l.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+				l.Color = fade(c)
+			}
+			p.Add(l)
+		}
+		start, _ := plotter.NewScatter(path(x, node)[:1])
+		start.GlyphStyle = draw.GlyphStyle{Color: c, Radius: vg.Points(3.5), Shape: draw.CircleGlyph{}}
+		end, _ := plotter.NewScatter(path(x, node)[s.Frames-1:])
+		end.GlyphStyle = draw.GlyphStyle{Color: c, Radius: vg.Points(4), Shape: draw.TriangleGlyph{}}
+		p.Add(start, end)
+	}
+	// Equal scales: a square window around the data.
+	half := 0.55 * math.Max(math.Max(hi[0]-lo[0], hi[1]-lo[1]), 1e-9)
+	for k, ax := range []*plot.Axis{&p.X, &p.Y} {
+		mid := (lo[k] + hi[k]) / 2
+		ax.Min, ax.Max = mid-half, mid+half
+	}
+	p.Add(plotter.NewGrid())
+	return p, nil
+}
+
+func fade(c color.Color) color.Color {
+	r, g, b, _ := c.RGBA()
+	return color.NRGBA{uint8(r >> 8), uint8(g >> 8), uint8(b >> 8), 110}
+}
+
+func check(s geometry.Shape, x []float64, what string) error {
+	if s.Frames < 1 || s.Nodes < 1 || s.Dim < 2 {
+		return fmt.Errorf("trajplot: shape %+v needs frames, nodes >= 1 and dim >= 2", s)
+	}
+	if len(x) != s.Frames*s.Nodes*s.Dim {
+		return fmt.Errorf("trajplot: %s has %d values, want %d frames x %d nodes x %d", what, len(x), s.Frames, s.Nodes, s.Dim)
+	}
+	for i, v := range x {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("trajplot: %s value %d is %v", what, i, v)
+		}
+	}
+	return nil
+}
+
+// WritePNG renders p as a PNG image of width x height.
+func WritePNG(w io.Writer, p *plot.Plot, width, height vg.Length) error {
+	wt, err := p.WriterTo(width, height, "png")
+	if err != nil {
+		return fmt.Errorf("trajplot: render: %w", err)
+	}
+	if _, err := wt.WriteTo(w); err != nil {
+		return fmt.Errorf("trajplot: write png: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,108 @@
+package rl
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// The D4RL maze strings (d4rl/pointmaze/maze_model.py): rows are separated by '\', '#' is a wall,
+// 'O' empty and 'G' the goal. Row index w is the qpos x axis, column index h the qpos y axis.
+const (
+	uMaze      = `#####\#GOO#\###O#\#OOO#\#####`
+	mediumMaze = `########\#OO##OO#\#OO#OOO#\##OOO###\#OO#OOO#\#O#OO#O#\#OOO#OG#\########`
+	largeMaze  = `############\#OOOO#OOOOO#\#O##O#O#O#O#\#OOOOOO#OOO#\#O####O###O#\#OO#O#OOOOO#\##O#O#O#O###\#OO#OOO#OGO#\############`
+)
+
+// Layout is one of D4RL's maze2d mazes with the constants of its registered v1 environment.
+type Layout struct {
+	// Name is the CLI name: "umaze", "medium" or "large".
+	Name string
+	// D4RLName is the registered environment, e.g. "maze2d-umaze-v1".
+	D4RLName string
+	// Rows are the maze string's rows; Rows[w][h] is cell (w, h).
+	Rows []string
+	// Goal is the goal cell (the 'G'), the fixed target of the v1 environments.
+	Goal Cell
+	// MaxEpisodeSteps is the registered time limit (300 / 600 / 800).
+	MaxEpisodeSteps int
+	// RefMinScore and RefMaxScore are D4RL's normalisation references (d4rl/infos.py): the return of a
+	// random policy and of the waypoint controller.
+	RefMinScore, RefMaxScore float64
+	// DatasetSteps is the default dataset size (1M / 2M / 4M steps).
+	DatasetSteps int
+}
+
+// Cell is a maze cell (w, h): row w of the maze string (qpos x = w), column h (qpos y = h).
+type Cell struct{ W, H int }
+
+// LayoutNames lists the layouts in increasing size.
+func LayoutNames() []string { return []string{"umaze", "medium", "large"} }
+
+// LayoutByName returns a fresh copy of a layout.
+func LayoutByName(name string) (*Layout, error) {
+	var l Layout
+	switch name {
+	case "umaze":
+		l = Layout{Name: name, D4RLName: "maze2d-umaze-v1", Rows: strings.Split(uMaze, `\`), MaxEpisodeSteps: 300,
+			RefMinScore: 23.85, RefMaxScore: 161.86, DatasetSteps: 1_000_000}
+	case "medium":
+		l = Layout{Name: name, D4RLName: "maze2d-medium-v1", Rows: strings.Split(mediumMaze, `\`), MaxEpisodeSteps: 600,
+			RefMinScore: 13.13, RefMaxScore: 277.39, DatasetSteps: 2_000_000}
+	case "large":
+		l = Layout{Name: name, D4RLName: "maze2d-large-v1", Rows: strings.Split(largeMaze, `\`), MaxEpisodeSteps: 800,
+			RefMinScore: 6.7, RefMaxScore: 273.99, DatasetSteps: 4_000_000}
+	default:
+		return nil, fmt.Errorf("rl: unknown maze layout %q (want one of %s)", name, strings.Join(LayoutNames(), ", "))
+	}
+	goals := 0
+	for w, row := range l.Rows {
+		if len(row) != len(l.Rows[0]) {
+			return nil, fmt.Errorf("rl: layout %s row %d has %d cells, row 0 has %d", name, w, len(row), len(l.Rows[0]))
+		}
+		for h := range row {
+			if row[h] == 'G' {
+				l.Goal = Cell{w, h}
+				goals++
+			}
+		}
+	}
+	if goals != 1 {
+		return nil, fmt.Errorf("rl: layout %s has %d goal cells, want 1", name, goals)
+	}
+	return &l, nil
+}
+
+// Width and Height are the numbers of rows (x extent) and columns (y extent).
+func (l *Layout) Width() int  { return len(l.Rows) }
+func (l *Layout) Height() int { return len(l.Rows[0]) }
+
+// Wall reports whether cell (w, h) is a wall; cells outside the maze count as walls.
+func (l *Layout) Wall(w, h int) bool {
+	if w < 0 || h < 0 || w >= l.Width() || h >= l.Height() {
+		return true
+	}
+	return l.Rows[w][h] == '#'
+}
+
+// ResetCells are D4RL's empty_and_goal_locations: the empty cells in sorted (w, h) order followed by
+// the goal cell. Resets and random targets pick one uniformly.
+func (l *Layout) ResetCells() []Cell {
+	var cells []Cell
+	for w := 0; w < l.Width(); w++ {
+		for h := 0; h < l.Height(); h++ {
+			if l.Rows[w][h] == 'O' {
+				cells = append(cells, Cell{w, h})
+			}
+		}
+	}
+	sort.Slice(cells, func(i, j int) bool {
+		return cells[i].W < cells[j].W || cells[i].W == cells[j].W && cells[i].H < cells[j].H
+	})
+	return append(cells, l.Goal)
+}
+
+// NormalizedScore is D4RL's 100 (return - RefMin) / (RefMax - RefMin).
+func (l *Layout) NormalizedScore(ret float64) float64 {
+	return 100 * (ret - l.RefMinScore) / (l.RefMaxScore - l.RefMinScore)
+}
