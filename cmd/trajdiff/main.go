@@ -41,6 +41,8 @@ func commands() []command {
 		solveCommand(),
 		benchCommand(),
 		dataCommand(),
+		simulateCommand(),
+		plotCommand(),
 	}
 	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
 	return cmds

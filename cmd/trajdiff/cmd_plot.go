@@ -1,0 +1,189 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/trajdiff/trajdiff/datasets"
+	"github.com/trajdiff/trajdiff/geometry"
+	"github.com/trajdiff/trajdiff/geometry/trajplot"
+	"github.com/trajdiff/trajdiff/internal/fsutil"
+	"github.com/trajdiff/trajdiff/rl"
+	"github.com/trajdiff/trajdiff/rl/mazeplot"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/vg"
+)
+
+func plotCommand() command {
+	return command{
+		name:    "plot",
+		summary: "draw a PNG of trajectories from a dataset (N-body paths in projection, maze2d episodes on their maze)",
+		run:     runPlot,
+	}
+}
+
+func runPlot(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlagSet(env, "plot", "plot [flags] DATASET -out FILE.png")
+	out := fs.String("out", "", "output PNG file (written atomically)")
+	index := fs.Int("index", 0, "first trajectory / episode to draw")
+	count := fs.Int("count", 1, "episodes datasets: number of consecutive episodes to draw")
+	axes := fs.String("axes", "0,1", "geometric datasets: the two coordinate components to project on, `a,b`")
+	layout := fs.String("layout", "", "episodes datasets: maze layout (default: the dataset's generator parameter \"layout\")")
+	width := fs.Int("width", 640, "image width in pixels (the height follows the plot's aspect)")
+	title := fs.String("title", "", "plot title (default: the file name and index)")
+	pos, err := parseInterspersed(fs, env, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("want 1 argument (DATASET), got %d", len(pos))
+	}
+	if *out == "" {
+		return usagef("--out is required")
+	}
+	if *index < 0 || *count < 1 || *width < 64 || *width > 10000 {
+		return usagef("--index must be >= 0, --count >= 1 and --width in [64, 10000]")
+	}
+	path := pos[0]
+	d, err := datasets.Open(path)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if *index >= d.Len() {
+		return usagef("--index %d: %s has %d trajectories/episodes", *index, path, d.Len())
+	}
+	if *title == "" {
+		*title = fmt.Sprintf("%s #%d", path, *index)
+	}
+	// PNG canvases are 96 dpi; vg lengths are points (1/72 in).
+	side := vg.Length(float64(*width) * 72 / 96)
+	var p *plot.Plot
+	w, h := side, side
+	switch d.Kind() {
+	case datasets.Geometric:
+		a, b, err := parseAxes(*axes)
+		if err != nil {
+			return usagef("--axes: %v", err)
+		}
+		if p, err = plotGeometric(d, *index, a, b, *title); err != nil {
+			return err
+		}
+	case datasets.Episodes:
+		name := *layout
+		if name == "" {
+			if v, ok := d.Metadata().Generator.Params["layout"].(string); ok {
+				name = v
+			}
+		}
+		if name == "" {
+			return usagef("%s does not name its maze layout; pass --layout", path)
+		}
+		l, err := rl.LayoutByName(name)
+		if err != nil {
+			return usagef("%v", err)
+		}
+		if p, err = plotEpisodes(d, l, *index, min(*count, d.Len()-*index), *title); err != nil {
+			return err
+		}
+		w, h = mazeplot.Size(l, side)
+		w, h = side, h*side/w
+	default:
+		return fmt.Errorf("plot: %s is a %v dataset; plot draws geometric and episodes datasets", path, d.Kind())
+	}
+	f, err := fsutil.CreateAtomic(*out)
+	if err != nil {
+		return err
+	}
+	if err := trajplot.WritePNG(f, p, w, h); err != nil {
+		f.Abort()
+		return err
+	}
+	if err := f.Commit(); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "%s -> %s\n", path, *out)
+	return nil
+}
+
+// parseInterspersed parses flags that may follow positional arguments ("plot FILE -out x.png") and
+// returns the positional arguments; "--" ends flag parsing.
+func parseInterspersed(fs *flag.FlagSet, env *cliEnv, args []string) ([]string, error) {
+	if err := parseFlags(fs, env, args); err != nil {
+		return nil, err
+	}
+	var pos []string
+	for rest := fs.Args(); len(rest) > 0; rest = fs.Args() {
+		if rest[0] == "--" {
+			return append(pos, rest[1:]...), nil
+		}
+		pos = append(pos, rest[0])
+		if err := parseFlags(fs, env, rest[1:]); err != nil {
+			return nil, err
+		}
+	}
+	return pos, nil
+}
+
+func parseAxes(s string) (int, int, error) {
+	x, y, ok := strings.Cut(s, ",")
+	a, err1 := strconv.Atoi(strings.TrimSpace(x))
+	b, err2 := strconv.Atoi(strings.TrimSpace(y))
+	if !ok || err1 != nil || err2 != nil || a < 0 || b < 0 || a == b {
+		return 0, 0, fmt.Errorf("%q is not two different component indices a,b", s)
+	}
+	return a, b, nil
+}
+
+// plotGeometric draws trajectory i's node paths.
+func plotGeometric(d *datasets.Dataset, i, a, b int, title string) (*plot.Plot, error) {
+	spec := d.Metadata().Geometric
+	if b >= spec.SpatialDim || a >= spec.SpatialDim {
+		return nil, usagef("--axes %d,%d: the dataset is %d-dimensional", a, b, spec.SpatialDim)
+	}
+	tr, err := d.Trajectory(i)
+	if err != nil {
+		return nil, err
+	}
+	x := tr.Positions.AppendFloat64(nil)
+	s := geometry.Shape{Frames: spec.Frames, Nodes: spec.Nodes, Dim: spec.SpatialDim}
+	if s.Dim < 2 {
+		return nil, fmt.Errorf("plot: %d-dimensional positions cannot be drawn in a plane", s.Dim)
+	}
+	return trajplot.NBody(s, x, trajplot.Options{Title: title, Axes: [2]int{a, b}})
+}
+
+// plotEpisodes draws the xy paths (observation components 0 and 1) of episodes [i, i+n) on layout l,
+// with their goals when the dataset has infos/goal.
+func plotEpisodes(d *datasets.Dataset, l *rl.Layout, i, n int, title string) (*plot.Plot, error) {
+	spec := d.Metadata().Episodes
+	if spec.ObservationDim < 2 {
+		return nil, fmt.Errorf("plot: observations have %d components, want at least (x, y)", spec.ObservationDim)
+	}
+	var paths [][]float64
+	var targets [][2]float64
+	hasGoal := false
+	for _, in := range spec.Infos {
+		hasGoal = hasGoal || in.Name == "goal" && in.Dim == 2
+	}
+	for k := i; k < i+n; k++ {
+		ep, err := d.Episode(k)
+		if err != nil {
+			return nil, err
+		}
+		obs := ep.Observations.AppendFloat64(nil)
+		xy := make([]float64, 0, 2*ep.Len)
+		for s := 0; s < ep.Len; s++ {
+			xy = append(xy, obs[s*spec.ObservationDim], obs[s*spec.ObservationDim+1])
+		}
+		paths = append(paths, xy)
+		if hasGoal {
+			g := ep.Infos["goal"]
+			targets = append(targets, [2]float64{g.At(0), g.At(1)})
+		}
+	}
+	return mazeplot.Maze(l, paths, mazeplot.Options{Title: title, Targets: targets})
+}

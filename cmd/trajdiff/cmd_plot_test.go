@@ -1,0 +1,81 @@
+package main
+
+import (
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// pngInk decodes a PNG and returns its size and the fraction of pixels that are not near-white.
+func pngInk(t *testing.T, path string) (int, int, float64) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatalf("%s is not a PNG: %v", path, err)
+	}
+	b := img.Bounds()
+	n := 0
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			if r < 0xf000 || g < 0xf000 || bl < 0xf000 {
+				n++
+			}
+		}
+	}
+	return b.Dx(), b.Dy(), float64(n) / float64(b.Dx()*b.Dy())
+}
+
+func TestPlotDatasets(t *testing.T) {
+	dir := t.TempDir()
+	// Through the simulate registry, as a user would.
+	if code, out, errs := runCLI("simulate", "charged", "--out", dir, "--splits", "train=2", "--steps", "3000", "--quiet"); code != 0 {
+		t.Fatalf("simulate charged: %d\n%s\n%s", code, out, errs)
+	}
+	maze := filepath.Join(dir, "medium.arrow")
+	if code, out, errs := runCLI("simulate", "maze2d", "--layout", "medium", "--steps", "2000", "--out", maze); code != 0 || !strings.Contains(errs, "simulate maze2d medium") {
+		t.Fatalf("simulate maze2d: %d\n%s\n%s", code, out, errs)
+	}
+	geo := filepath.Join(dir, "train.arrow")
+	for _, c := range []struct {
+		args     []string
+		w, h     int
+		minInk   float64
+		maxInk   float64
+		describe string
+	}{
+		{[]string{geo, "-out", filepath.Join(dir, "geo.png"), "-index", "1", "-axes", "0,2", "-width", "480"}, 480, 480, 0.01, 0.5, "N-body paths"},
+		{[]string{maze, "-out", filepath.Join(dir, "maze.png"), "-count", "3"}, 640, 640, 0.3, 0.9, "maze walls and paths"},
+	} {
+		code, out, errs := runCLI(append([]string{"plot"}, c.args...)...)
+		if code != 0 || !strings.Contains(out, "->") {
+			t.Fatalf("%s: code %d\n%s\n%s", c.describe, code, out, errs)
+		}
+		w, h, ink := pngInk(t, c.args[2])
+		t.Logf("%s: %dx%d, %.1f%% inked", c.describe, w, h, 100*ink)
+		if w != c.w || h != c.h || ink < c.minInk || ink > c.maxInk {
+			t.Errorf("%s: %dx%d with %.3f inked pixels", c.describe, w, h, ink)
+		}
+	}
+	for _, args := range [][]string{
+		{"plot", geo},
+		{"plot", geo, "-out", filepath.Join(dir, "x.png"), "-index", "2"},
+		{"plot", geo, "-out", filepath.Join(dir, "x.png"), "-axes", "0,3"},
+		{"plot", geo, "-out", filepath.Join(dir, "x.png"), "-axes", "1,1"},
+		{"plot", filepath.Join(dir, "missing.arrow"), "-out", filepath.Join(dir, "x.png")},
+	} {
+		if code, _, _ := runCLI(args...); code == 0 {
+			t.Errorf("%v succeeded", args)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "x.png")); err == nil {
+		t.Error("a failed plot left a file")
+	}
+}

@@ -1,0 +1,265 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/trajdiff/trajdiff/datasets"
+	"github.com/trajdiff/trajdiff/pde"
+)
+
+// `trajdiff simulate SYSTEM` generates a dataset of simulated trajectories. The systems live in
+// simulate_<domain>.go files, each listing its systems in a function that simSystems joins; this file
+// holds the shared flags, the parallel ordered run and the writer.
+
+// simSystem is one system that `trajdiff simulate` can generate.
+type simSystem struct {
+	name    string
+	summary string
+	// setup registers the system's own flags (resolutions, physics) on fs and returns a function
+	// that, after parsing, validates them and returns the configured job. Errors wrapping
+	// pde.ErrInvalidParams are reported as usage errors.
+	setup func(fs *flag.FlagSet) func() (*simJob, error)
+	// run, when set instead of setup, takes over the whole command line after SYSTEM (for systems with
+	// their own output layout, e.g. several split files).
+	run func(ctx context.Context, env *cliEnv, args []string) error
+}
+
+// simJob is a configured generator.
+type simJob struct {
+	// create opens the dataset writer (fields, geometric, ...) with the given options.
+	create func(path string, opts datasets.WriteOptions) (simSink, error)
+	// newWorker returns one worker's generate function (owning its own solver). generate returns the
+	// row of global trajectory index for seed; it must depend on (seed, index) only.
+	newWorker func() (func(ctx context.Context, seed uint64, index int) (any, error), error)
+	// params are recorded in the dataset's generator metadata (resolutions, physics).
+	params      map[string]any
+	units       map[string]string
+	description string
+}
+
+// simSink is the writer side of a job: Write takes the rows generate returns.
+type simSink interface {
+	Write(row any) error
+	Close() error
+	Abort()
+}
+
+// simSystems lists every system of `trajdiff simulate`, one list per domain file.
+func simSystems() map[string]simSystem {
+	all := map[string]simSystem{}
+	for _, list := range [][]simSystem{pdeSimSystems(), nbodySimSystems(), mazeSimSystems()} {
+		for _, s := range list {
+			all[s.name] = s
+		}
+	}
+	return all
+}
+
+func simSystemNames() []string {
+	systems := simSystems()
+	names := make([]string, 0, len(systems))
+	for n := range systems {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func simulateCommand() command {
+	return command{
+		name:    "simulate",
+		summary: "generate a dataset of simulated trajectories (" + strings.Join(simSystemNames(), ", ") + ")",
+		run:     runSimulate,
+	}
+}
+
+func printSimulateUsage(w io.Writer) {
+	fmt.Fprintln(w, "Usage: trajdiff simulate SYSTEM --n N --out FILE [--seed S] [--shard i/n] [--workers W] [system flags]")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Systems:")
+	for _, n := range simSystemNames() {
+		fmt.Fprintf(w, "  %-10s %s\n", n, simSystems()[n].summary)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Run 'trajdiff simulate SYSTEM --help' for a system's flags.")
+}
+
+// parseShard parses "i/n" with 0 <= i < n.
+func parseShard(s string) (int, int, error) {
+	a, b, ok := strings.Cut(s, "/")
+	i, err1 := strconv.Atoi(a)
+	n, err2 := strconv.Atoi(b)
+	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
+		return 0, 0, fmt.Errorf("--shard %q: want i/n with 0 <= i < n (e.g. 3/16 for the 4th of 16 array tasks)", s)
+	}
+	return i, n, nil
+}
+
+func runSimulate(ctx context.Context, env *cliEnv, args []string) error {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		for _, a := range args {
+			if a == "-h" || a == "--help" || a == "-help" {
+				printSimulateUsage(env.stdout)
+				return flag.ErrHelp
+			}
+		}
+		printSimulateUsage(env.stderr)
+		return usagef("missing SYSTEM (one of %s)", strings.Join(simSystemNames(), ", "))
+	}
+	sys, ok := simSystems()[args[0]]
+	if !ok {
+		return usagef("unknown system %q (want one of %s)", args[0], strings.Join(simSystemNames(), ", "))
+	}
+	if sys.run != nil {
+		return sys.run(ctx, env, args[1:])
+	}
+	fs := newFlagSet(env, "simulate "+sys.name, "simulate "+sys.name+" --n N --out FILE [--seed S] [--shard i/n] [flags]")
+	n := fs.Int("n", 0, "total number of trajectories of the dataset (over all shards)")
+	out := fs.String("out", "", "output file (.arrow IPC or .parquet), written atomically")
+	seed := fs.Uint64("seed", 0, "random seed; trajectory i depends only on (seed, i)")
+	shard := fs.String("shard", "0/1", "write only shard i of n (contiguous index block i), e.g. ${SLURM_ARRAY_TASK_ID}/16")
+	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "parallel workers (the output does not depend on it)")
+	dtype := fs.String("dtype", "float32", "stored element type: float32 or float64")
+	format := fs.String("format", "auto", "output format: auto (by extension), ipc, parquet")
+	comp := fs.String("compression", "none", "compression: none, zstd, lz4")
+	force := fs.Bool("force", false, "replace FILE if it exists")
+	quiet := fs.Bool("quiet", false, "no progress output")
+	build := sys.setup(fs)
+	if err := parseFlags(fs, env, args[1:]); err != nil {
+		return err
+	}
+	if err := wantArgs(fs, 0, "flags only after SYSTEM"); err != nil {
+		return err
+	}
+	if *n < 1 {
+		return usagef("--n must be at least 1, got %d", *n)
+	}
+	if *out == "" {
+		return usagef("--out is required")
+	}
+	if *seed > math.MaxInt64 {
+		return usagef("--seed %d exceeds 2^63-1", *seed)
+	}
+	if *workers < 1 {
+		return usagef("--workers must be at least 1, got %d", *workers)
+	}
+	si, sn, err := parseShard(*shard)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	lo, hi, err := pde.Shard(*n, si, sn)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	var opts datasets.WriteOptions
+	if opts.DType, err = datasets.ParseDType(*dtype); err != nil {
+		return usagef("%v", err)
+	}
+	if opts.Format, err = datasets.ParseFormat(*format); err != nil {
+		return usagef("%v", err)
+	}
+	if opts.Compression, err = datasets.ParseCompression(*comp); err != nil {
+		return usagef("%v", err)
+	}
+	job, err := build()
+	if err != nil {
+		if errors.Is(err, pde.ErrInvalidParams) {
+			return usagef("%v", err)
+		}
+		return err
+	}
+	params := map[string]any{"total_trajectories": *n, "shard": fmt.Sprintf("%d/%d", si, sn),
+		"first_trajectory": lo, "trajectories": hi - lo}
+	for k, v := range job.params {
+		params[k] = v
+	}
+	opts.Overwrite = *force
+	opts.FirstID = int64(lo) // global trajectory index, so shards open and merge together
+	opts.Units = job.units
+	opts.Description = job.description
+	opts.Generator = datasets.Generator{Name: "trajdiff simulate " + sys.name, Version: "1", Seed: int64(*seed), Params: params}
+	return simulateRun(ctx, env, sys.name, job, *out, opts, *seed, lo, hi, *workers, *quiet)
+}
+
+// simulateRun generates trajectories lo..hi-1 on workers goroutines and writes them in index order.
+func simulateRun(ctx context.Context, env *cliEnv, name string, job *simJob, path string, opts datasets.WriteOptions,
+	seed uint64, lo, hi, workers int, quiet bool) error {
+	workers = max(1, min(workers, hi-lo))
+	pool := make(chan func(context.Context, uint64, int) (any, error), workers)
+	for range workers {
+		gen, err := job.newWorker()
+		if err != nil {
+			return err
+		}
+		pool <- gen
+	}
+	sink, err := job.create(path, opts)
+	if err != nil {
+		return err
+	}
+	var bar *progressBar
+	if !quiet {
+		bar = newProgressBar(env.stderr, "simulate "+name, "traj", hi-lo)
+	}
+	start := time.Now()
+	err = pde.RunOrdered(ctx, lo, hi, workers,
+		func(ctx context.Context, i int) (any, error) {
+			gen := <-pool
+			defer func() { pool <- gen }()
+			return gen(ctx, seed, i)
+		},
+		func(i int, row any) error {
+			if err := sink.Write(row); err != nil {
+				return fmt.Errorf("trajectory %d: %w", i, err)
+			}
+			if bar != nil {
+				bar.Update(i - lo + 1)
+			}
+			return nil
+		})
+	if err != nil {
+		sink.Abort()
+		return err
+	}
+	if err := sink.Close(); err != nil {
+		return err
+	}
+	el := time.Since(start)
+	fmt.Fprintf(env.stdout, "wrote %d %s trajectories (indices %d..%d, seed %d) to %s in %s (%.2f traj/s, %d workers)\n",
+		hi-lo, name, lo, hi-1, seed, path, el.Round(time.Millisecond), float64(hi-lo)/el.Seconds(), workers)
+	return nil
+}
+
+// fieldsSink adapts a datasets.FieldWriter to simSink.
+type fieldsSink struct{ w *datasets.FieldWriter }
+
+func (s fieldsSink) Write(row any) error {
+	tr, ok := row.(datasets.FieldTrajectory)
+	if !ok {
+		return fmt.Errorf("simulate: fields writer got a %T row", row)
+	}
+	return s.w.Write(tr)
+}
+func (s fieldsSink) Close() error { return s.w.Close() }
+func (s fieldsSink) Abort()       { s.w.Abort() }
+
+// fieldsCreate returns the create function of a job writing a fields dataset with spec.
+func fieldsCreate(spec datasets.FieldSpec) func(string, datasets.WriteOptions) (simSink, error) {
+	return func(path string, opts datasets.WriteOptions) (simSink, error) {
+		w, err := datasets.CreateFields(path, spec, opts)
+		if err != nil {
+			return nil, err
+		}
+		return fieldsSink{w}, nil
+	}
+}

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"runtime"
+
+	"github.com/trajdiff/trajdiff/datasets"
+	"github.com/trajdiff/trajdiff/rl"
+)
+
+// mazeSimSystems is maze2d, which takes over its command line (field run): its unit of work is a chunk
+// of the stream.
+func mazeSimSystems() []simSystem {
+	return []simSystem{{name: "maze2d", run: runSimulateMaze,
+		summary: "D4RL maze2d offline data (waypoint-controller expert; umaze, medium, large) -> episodes dataset"}}
+}
+
+// runSimulateMaze is `trajdiff simulate maze2d`: D4RL's maze2d data recipe written as an episodes
+// dataset (observations, actions, relabelled sparse rewards, timeouts at segment ends, infos/goal).
+func runSimulateMaze(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlagSet(env, "simulate maze2d", "simulate maze2d --layout umaze|medium|large --out FILE [--steps N] [--seed S] [--shard i/n] [flags]")
+	layout := fs.String("layout", "umaze", "maze layout: umaze, medium, large")
+	out := fs.String("out", "", "output dataset file (.arrow or .parquet)")
+	steps := fs.Int("steps", 0, "total steps (0: D4RL's 1M / 2M / 4M for umaze / medium / large)")
+	chunk := fs.Int("chunk-steps", 100000, "steps per independent chunk (each starts with a reset); chunks run in parallel and are the unit of -shard")
+	seed := fs.Uint64("seed", 0, "base seed; chunk k draws from (seed, k)")
+	noise := fs.Float64("noise", 0, "standard deviation of Gaussian action noise (D4RL --noisy: 0.5)")
+	shard := fs.String("shard", "0/1", "write only shard `i/n` (0 <= i < n) of the chunks: [i C/n, (i+1) C/n)")
+	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "parallel workers (the output does not depend on it)")
+	format := fs.String("format", "auto", "output format: auto (by extension), ipc, parquet")
+	comp := fs.String("compression", "none", "compression: none, zstd, lz4")
+	dtype := fs.String("dtype", "float32", "element type: float32 (D4RL's), float64")
+	force := fs.Bool("force", false, "replace OUT if it exists")
+	quiet := fs.Bool("quiet", false, "no progress output")
+	if err := parseFlags(fs, env, args); err != nil {
+		return err
+	}
+	if err := wantArgs(fs, 0, "none"); err != nil {
+		return err
+	}
+	if *out == "" {
+		return usagef("--out is required")
+	}
+	if *seed > math.MaxInt64 {
+		return usagef("--seed %d exceeds 2^63-1", *seed)
+	}
+	if *workers < 1 {
+		return usagef("--workers must be at least 1, got %d", *workers)
+	}
+	si, sn, err := parseShard(*shard)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	cfg := rl.DatasetConfig{Layout: *layout, Steps: *steps, ChunkSteps: *chunk, Seed: *seed, ActionNoise: *noise, Workers: *workers}
+	total, _, _, err := cfg.Resolve()
+	if err != nil {
+		return usagef("%v", err)
+	}
+	cfg.FirstChunk = total * si / sn
+	cfg.Chunks = total*(si+1)/sn - cfg.FirstChunk
+	if cfg.Chunks == 0 {
+		return usagef("shard %d/%d of %d chunks is empty; use fewer shards or a smaller --chunk-steps", si, sn, total)
+	}
+	l, err := rl.LayoutByName(*layout)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	opts, _, err := datasetWriteOptions(*format, *comp, *dtype)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	opts.Overwrite = *force
+	// Every episode has at least one step, so chunk c's episodes fit in ids [c C, (c+1) C) with C the
+	// chunk length: shards written separately get disjoint ids and can be opened and merged together.
+	opts.FirstID = int64(cfg.FirstChunk) * int64(cfg.ChunkSteps)
+	opts.Generator = datasets.Generator{Name: "trajdiff simulate maze2d", Version: "1", Seed: int64(*seed), Params: map[string]any{
+		"layout": l.Name, "d4rl_env": l.D4RLName, "steps": cfg.Steps, "chunk_steps": cfg.ChunkSteps, "shard": fmt.Sprintf("%d/%d", si, sn),
+		"first_chunk": cfg.FirstChunk, "chunks": cfg.Chunks, "total_chunks": total, "action_noise": cfg.ActionNoise,
+		"max_episode_steps": l.MaxEpisodeSteps, "goal": []int{l.Goal.W, l.Goal.H},
+		"ref_min_score": l.RefMinScore, "ref_max_score": l.RefMaxScore,
+		"reward": "sparse, relabelled: 1 if |observation xy - goal| <= 0.5",
+	}}
+	opts.Description = fmt.Sprintf("D4RL %s data recipe (waypoint controller, segments cut at success or %d+1 steps), chunks %d..%d of %d",
+		l.D4RLName, l.MaxEpisodeSteps, cfg.FirstChunk, cfg.FirstChunk+cfg.Chunks-1, total)
+	spec := datasets.EpisodeSpec{ObservationDim: 4, ActionDim: 2, Infos: []datasets.InfoSpec{{Name: "goal", Dim: 2}}}
+	w, err := datasets.CreateEpisodes(*out, spec, opts)
+	if err != nil {
+		return err
+	}
+	shardSteps := min(cfg.Steps, (cfg.FirstChunk+cfg.Chunks)*cfg.ChunkSteps) - cfg.FirstChunk*cfg.ChunkSteps
+	if !*quiet {
+		bar := newProgressBar(env.stderr, "simulate maze2d "+l.Name, "steps", shardSteps)
+		cfg.Progress = func(done, _ int) { bar.Update(done) }
+	}
+	episodes, solved, rewards, n := 0, 0, 0.0, 0
+	err = rl.GenerateDataset(ctx, cfg, func(ep *rl.Episode) error {
+		T := ep.Len()
+		timeouts := make([]bool, T)
+		timeouts[T-1] = true
+		episodes++
+		if ep.Solved {
+			solved++
+		}
+		for _, r := range ep.Rewards {
+			rewards += r
+		}
+		n += T
+		return w.Write(datasets.Episode{Observations: ep.Observations, Actions: ep.Actions, Rewards: ep.Rewards,
+			Timeouts: timeouts, Infos: map[string][]float64{"goal": ep.Goals}})
+	})
+	if err != nil {
+		w.Abort()
+		return err
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "maze2d %s: %d steps, %d episodes (%d reached their target), mean length %.1f, reward rate %.4f -> %s\n",
+		l.Name, n, episodes, solved, float64(n)/float64(max(episodes, 1)), rewards/float64(max(n, 1)), *out)
+	return nil
+}

@@ -1,0 +1,63 @@
+// Package burgers solves the controlled 1-D viscous Burgers equation of WDNO (Hu et al. 2024, "Wavelet
+// Diffusion Neural Operator") and DiffPhyCon (Wei et al. 2024):
+//
+//	u_t + (u^2/2)_x = nu u_xx + f(x, t),   x in [0, 1],   u(0, t) = u(1, t) = 0,   nu = 0.01.
+//
+// # Grids
+//
+// Data live on a coarse vertex grid x_j = j/(N+1), j = 1..N (N = Params.Cells, default 128, the
+// DiffPhyCon layout). The solver runs on a fine grid with r = Params.Refine times more intervals,
+// x_i = i/(M+1), i = 1..M, M = r(N+1) - 1, so that coarse point j is fine point r j and the stored
+// state is the fine solution injected onto the coarse points. Inputs given on the coarse grid (initial
+// state, control) are carried to the fine grid by linear interpolation, with u = 0 at both walls and
+// the control extended by a constant. Because the generator itself feeds the solver coarse inputs,
+// re-running the solver on a stored (u0, f) pair reproduces the stored trajectory bit for bit.
+//
+// # Scheme
+//
+// Forward Euler in time with second-order central differences in space, the scheme of the WDNO and
+// DiffPhyCon data generators:
+//
+//	u_i' = u_i - dt (u_{i+1}^2 - u_{i-1}^2)/(4 dx) + nu dt (u_{i+1} - 2 u_i + u_{i-1})/dx^2 + dt f_i,
+//
+// with zero ghost values at the walls. Its truncation error is O(dt + dx^2); with dt tied to dx^2 by a
+// fixed diffusion number d = nu dt/dx^2 the scheme is second order in dx, which the tests check against
+// the Cole-Hopf solution. Von Neumann stability of this FTCS scheme needs d <= 1/2 and
+// |u| <= sqrt(2 nu/dt); the first is checked before running, the second (with NaN and Inf) every 8 steps, and a violation
+// stops the run with a *pde.BlowUpError naming the step and grid point.
+//
+// The horizon T (default 1) is cut into K = Params.Frames control intervals (default 10; the stored
+// trajectory has K+1 state frames u(t_k), t_k = k T/K). The control is held constant on each interval,
+// as in both papers, and each interval takes StepsPerFrame Euler steps, by default the smallest number
+// with d <= Params.DiffusionNumber (0.4). With the defaults: M = 515 fine points, dx = 1/516,
+// 666 steps per interval, dt = 1.5015e-4, d = 0.3998.
+//
+// # Data distribution (WDNO)
+//
+// Initial state u0 = A1 g(c1, s1) + A2 g(c2, s2), g(c, s) = exp(-(x-c)^2/(2 s^2)), c1 ~ U[0.2, 0.4],
+// A1 ~ U[0, 2], s1 ~ U[0.05, 0.15], c2 ~ U[0.6, 0.8], A2 ~ U[-2, 0], s2 ~ U[0.05, 0.15]. Control
+// f(x, tau) = sum_{j<8} a_j exp(-(x-mx_j)^2/(2 sx_j^2)) 2 exp(-(tau-mt_j)^2/(2 st_j^2)) with a_0 ~
+// U[-1.5, 1.5], a_j = B_j U[-1.5, 1.5] for j >= 1 (B_j ~ Bernoulli(1/2)), mx, mt ~ U[0, 1] and
+// sx, st ~ U[0.1, 0.4], evaluated on the coarse grid at the normalised interval times
+// tau_k = (k+1)/(K+1) (WDNO's linspace(1/(K+1), K/(K+1), K)). The partial-control variant masks f to
+// x < 1/4 or x >= 3/4 and uses the factor 4 instead of 2.
+//
+// # Control objective
+//
+// J = mean_j (u_j(T) - u*_j)^2 + w sum_{k,j} f_{k,j}^2 on the coarse grid (WDNO reports w = 2e-5 with
+// the target u* taken as a test trajectory's own final state). ControlObjective re-runs the solver
+// under a control trajectory and returns J.
+//
+// # Exact solution
+//
+// ColeHopf evaluates the unforced solution through the Cole-Hopf transform u = -2 nu phi_x/phi,
+// phi_t = nu phi_xx. u = 0 at both walls is phi_x = 0 there, so phi is the heat flow of the even,
+// 2-periodic extension of phi0 = exp(-Phi/(2 nu)), Phi(x) = int_0^x u0, and
+//
+//	u(x, t) = int (x-y)/t K(x, y, t) dy / int K(x, y, t) dy,  K = exp(-(x-y)^2/(4 nu t) - Phi_e(y)/(2 nu)),
+//
+// integrated by composite Gauss-Legendre quadrature (gonum/integrate/quad) to about 1e-12.
+//
+// scripts/pde/burgers_ref.py is a NumPy implementation of the same grids and scheme; the trajectories
+// it wrote to testdata/pde/burgers_ref.json agree with this package to 1e-10.
+package burgers

@@ -1,0 +1,145 @@
+package burgers
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"github.com/trajdiff/trajdiff/pde"
+)
+
+// Solver integrates the controlled Burgers equation with fixed Params. It holds scratch buffers and is
+// not safe for concurrent use; make one per goroutine.
+type Solver struct {
+	p        Params
+	m, steps int
+	dt, dx   float64
+	u, v, f  []float64 // fine state, next state, fine control of the current interval
+}
+
+// NewSolver validates p and allocates the fine-grid buffers.
+func NewSolver(p Params) (*Solver, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	m := p.FinePoints()
+	return &Solver{p: p, m: m, steps: p.Steps(), dt: p.Dt(), dx: p.Dx(),
+		u: make([]float64, m), v: make([]float64, m), f: make([]float64, m)}, nil
+}
+
+// Params returns the solver's parameters.
+func (s *Solver) Params() Params { return s.p }
+
+// Solve runs from the coarse initial state u0 (N values) under the coarse control f (K x N, row k
+// acting on [t_k, t_{k+1}); nil means no control) and returns the coarse trajectory, (K+1) x N
+// row-major. out is reused when it has the right length.
+func (s *Solver) Solve(ctx context.Context, u0, f, out []float64) ([]float64, error) {
+	n, k := s.p.Cells, s.p.Frames
+	if len(u0) != n {
+		return nil, pde.Invalidf("burgers: initial state has %d values, want %d coarse points", len(u0), n)
+	}
+	if f != nil && len(f) != k*n {
+		return nil, pde.Invalidf("burgers: control has %d values, want %d frames x %d points = %d", len(f), k, n, k*n)
+	}
+	if err := pde.CheckFinite("burgers: u0", u0); err != nil {
+		return nil, err
+	}
+	if f != nil {
+		if err := pde.CheckFinite("burgers: control", f); err != nil {
+			return nil, err
+		}
+	}
+	if len(out) != (k+1)*n {
+		out = make([]float64, (k+1)*n)
+	}
+	interpolate(s.u, u0, s.p.Refine, 0, 0)
+	copy(out[:n], u0)
+	if vmax := maxAbs(s.u); vmax > s.p.MaxStableSpeed() {
+		return nil, pde.Invalidf("burgers: max|u0| = %.4g exceeds the FTCS stability bound sqrt(2 nu/dt) = %.4g", vmax, s.p.MaxStableSpeed())
+	}
+	clear(s.f)
+	for fr := 0; fr < k; fr++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if f != nil {
+			row := f[fr*n : (fr+1)*n]
+			interpolate(s.f, row, s.p.Refine, row[0], row[n-1])
+		}
+		if err := s.interval(fr); err != nil {
+			return nil, err
+		}
+		inject(out[(fr+1)*n:(fr+2)*n], s.u, s.p.Refine)
+	}
+	return out, nil
+}
+
+// interval takes the Euler steps of control interval fr on the fine grid.
+func (s *Solver) interval(fr int) error {
+	a := s.dt / (4 * s.dx)             // transport coefficient
+	b := s.p.Nu * s.dt / (s.dx * s.dx) // diffusion number
+	dt := s.dt
+	bound := s.p.MaxStableSpeed()
+	u, v, f := s.u, s.v, s.f
+	m := s.m
+	for st := 0; st < s.steps; st++ {
+		// Interior points; the walls contribute zero ghost values.
+		um, uc := 0.0, u[0]
+		for i := 0; i < m-1; i++ {
+			up := u[i+1]
+			w := uc - a*(up*up-um*um) + b*(up-2*uc+um) + dt*f[i]
+			v[i] = w
+			um, uc = uc, up
+		}
+		w := uc - a*(0-um*um) + b*(0-2*uc+um) + dt*f[m-1]
+		v[m-1] = w
+		u, v = v, u
+		// Every checkEvery steps (and at the end of the interval) look for values beyond the FTCS
+		// speed bound, NaN or Inf. An unstable mode needs many steps to grow from the bound to
+		// overflow, so the report comes before the state is lost.
+		if (st%checkEvery == checkEvery-1 || st == s.steps-1) && !withinBound(u, bound) {
+			s.u, s.v = u, v
+			return s.blowUp(fr*s.steps+st, bound)
+		}
+	}
+	s.u, s.v = u, v
+	return nil
+}
+
+// blowUp locates the first non-finite value or value beyond the FTCS bound sqrt(2 nu/dt) in s.u.
+func (s *Solver) blowUp(step int, bound float64) error {
+	e := &pde.BlowUpError{System: "burgers", Step: step, Time: float64(step+1) * s.dt, Quantity: "u"}
+	for i, v := range s.u {
+		if math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) > bound {
+			e.Location = fmt.Sprintf("x[%d] = %.6g", i+1, float64(i+1)*s.dx)
+			e.Value = v
+			if !math.IsNaN(v) && !math.IsInf(v, 0) {
+				e.Limit = bound
+			}
+			break
+		}
+	}
+	return e
+}
+
+// checkEvery is how often (in steps) the state is checked for blow-up: a scan every step would cost
+// a third of the step itself.
+const checkEvery = 8
+
+// withinBound reports whether every |v_i| <= bound (false for NaN).
+func withinBound(v []float64, bound float64) bool {
+	for _, x := range v {
+		if !(math.Abs(x) <= bound) {
+			return false
+		}
+	}
+	return true
+}
+
+func maxAbs(v []float64) float64 {
+	m := 0.0
+	for _, x := range v {
+		m = max(m, math.Abs(x))
+	}
+	return m
+}

@@ -1,0 +1,287 @@
+package cns
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"github.com/trajdiff/trajdiff/pde"
+)
+
+// Solver advances the 1-D compressible Navier-Stokes equations with fixed Params. It holds scratch
+// buffers and is not safe for concurrent use; make one per goroutine.
+type Solver struct {
+	p       Params
+	n       int
+	dx      float64
+	d, m, e []float64 // conserved density, momentum, energy; cells 2..n+1 of n+4
+	r, u, w []float64 // primitive density, velocity, pressure with two ghosts each side
+	// Hancock-evolved face states of each cell: left face (rl, ul, pl), right face (rr, ur, pr).
+	rl, ul, pl, rr, ur, pr []float64
+	fd, fm, fe             []float64 // face fluxes; index k is the left face of interior cell k
+	vu                     []float64 // velocity with ghosts for the viscous step
+	steps                  int       // hydrodynamic steps taken in this run
+	t                      float64   // time of the current run
+}
+
+// NewSolver validates p and allocates buffers.
+func NewSolver(p Params) (*Solver, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	n := p.Cells
+	buf := func(k int) []float64 { return make([]float64, k) }
+	return &Solver{p: p, n: n, dx: p.Dx(),
+		d: buf(n + 4), m: buf(n + 4), e: buf(n + 4), r: buf(n + 4), u: buf(n + 4), w: buf(n + 4),
+		rl: buf(n + 4), ul: buf(n + 4), pl: buf(n + 4), rr: buf(n + 4), ur: buf(n + 4), pr: buf(n + 4),
+		fd: buf(n + 1), fm: buf(n + 1), fe: buf(n + 1), vu: buf(n + 2)}, nil
+}
+
+// Params returns the solver's parameters.
+func (s *Solver) Params() Params { return s.p }
+
+// Steps returns the number of hydrodynamic steps of the last Solve.
+func (s *Solver) Steps() int { return s.steps }
+
+// Solve advances the initial state and returns the Frames+1 states at t_k = k T/Frames. Every frame
+// is a new State.
+func (s *Solver) Solve(ctx context.Context, init State) ([]State, error) {
+	if err := init.Check(s.n); err != nil {
+		return nil, err
+	}
+	g := s.p.Gamma
+	for i := 0; i < s.n; i++ {
+		r, u := init.Rho[i], init.U[i]
+		mm := r * u
+		s.d[i+2], s.m[i+2], s.e[i+2] = r, mm, init.P[i]/(g-1)+0.5*mm*u
+	}
+	s.steps, s.t = 0, 0
+	if err := s.primitives(); err != nil {
+		return nil, err
+	}
+	frames := []State{s.snapshot()}
+	maxSteps := s.p.MaxSteps
+	if maxSteps == 0 {
+		maxSteps = 10_000_000
+	}
+	visc := s.p.Viscosity() > 0
+	for k := 0; k < s.p.Frames; k++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		tn := float64(k+1) * s.p.T / float64(s.p.Frames)
+		for s.t < tn {
+			if s.steps >= maxSteps {
+				return nil, fmt.Errorf("cns: %d steps reached at t = %.6g before T = %v: %w", s.steps, s.t, s.p.T, pde.ErrUnstable)
+			}
+			dt := s.p.CFL * s.dx / s.maxSpeed()
+			last := false
+			if dt >= tn-s.t {
+				dt, last = tn-s.t, true
+			}
+			// Strang splitting: half a viscous step, the hydrodynamic step, half a viscous step.
+			if visc {
+				s.viscous(0.5 * dt)
+				if err := s.primitives(); err != nil {
+					return nil, err
+				}
+			}
+			s.hydro(dt)
+			if visc {
+				s.viscous(0.5 * dt)
+			}
+			if last {
+				s.t = tn
+			} else {
+				s.t += dt
+			}
+			if err := s.primitives(); err != nil {
+				return nil, err
+			}
+			s.steps++
+			if s.steps%256 == 0 {
+				if err := ctx.Err(); err != nil {
+					return nil, err
+				}
+			}
+		}
+		frames = append(frames, s.snapshot())
+	}
+	return frames, nil
+}
+
+func (s *Solver) snapshot() State {
+	st := NewState(s.n)
+	copy(st.Rho, s.r[2:s.n+2])
+	copy(st.U, s.u[2:s.n+2])
+	copy(st.P, s.w[2:s.n+2])
+	return st
+}
+
+// primitives recomputes (rho, u, p) from the conserved variables, checks them and fills the ghosts.
+func (s *Solver) primitives() error {
+	g := s.p.Gamma
+	n := s.n
+	d, m, e := s.d[2:n+2], s.m[2:n+2], s.e[2:n+2]
+	rr, uu, ww := s.r[2:n+2], s.u[2:n+2], s.w[2:n+2]
+	e, rr, uu, ww = e[:len(d)], rr[:len(d)], uu[:len(d)], ww[:len(d)]
+	m = m[:len(d)]
+	for i, r := range d {
+		u := m[i] / r
+		p := (g - 1) * (e[i] - 0.5*m[i]*u)
+		rr[i], uu[i], ww[i] = r, u, p
+		// One test for positivity and finiteness: NaN fails every comparison, and an Inf pushes the
+		// sum past MaxFloat64.
+		if !(r > 0 && p > 0 && r+p+math.Abs(u) <= math.MaxFloat64) {
+			return s.badCell(i)
+		}
+	}
+	fill(s.r, n, s.p.Boundary)
+	fill(s.u, n, s.p.Boundary)
+	fill(s.w, n, s.p.Boundary)
+	return nil
+}
+
+// badCell reports the non-positive or non-finite primitive state of interior cell i.
+func (s *Solver) badCell(i int) error {
+	r, u, p := s.r[i+2], s.u[i+2], s.w[i+2]
+	q, v := "density", r
+	switch {
+	case !(r > 0) || math.IsInf(r, 0):
+	case !(p > 0) || math.IsInf(p, 0):
+		q, v = "pressure", p
+	default:
+		q, v = "velocity", u
+	}
+	return &pde.BlowUpError{System: "cns", Step: s.steps, Time: s.t, Quantity: q, Value: v,
+		Location: fmt.Sprintf("cell %d (x = %.6g)", i, s.p.XL+(float64(i)+0.5)*s.dx)}
+}
+
+// fill sets the two ghosts on each side of a padded array with n interior cells.
+func fill(v []float64, n int, b Boundary) {
+	if b == Periodic {
+		v[0], v[1] = v[n], v[n+1]
+		v[n+2], v[n+3] = v[2], v[3]
+		return
+	}
+	v[0], v[1] = v[2], v[2]
+	v[n+2], v[n+3] = v[n+1], v[n+1]
+}
+
+// maxSpeed is max_i |u_i| + c_i, c = sqrt(gamma p/rho).
+func (s *Solver) maxSpeed() float64 {
+	g := s.p.Gamma
+	sm := 0.0
+	r, w := s.r[2:s.n+2], s.w[2:s.n+2]
+	w = w[:len(r)]
+	for i, u := range s.u[2 : s.n+2] {
+		if v := math.Abs(u) + math.Sqrt(g*w[i]/r[i]); v > sm {
+			sm = v
+		}
+	}
+	return sm
+}
+
+// hydro takes one MUSCL-Hancock step of the Euler equations (Toro 2009, section 14.4): limited linear
+// reconstruction of the primitive variables, a half-step evolution of the two boundary-extrapolated
+// states by their flux difference, the HLLC flux between neighbouring evolved states and a conservative
+// update. A cell whose extrapolated or evolved states lose positivity falls back to first order.
+func (s *Solver) hydro(dt float64) {
+	g := s.p.Gamma
+	n := s.n
+	r, u, w := s.r, s.u, s.w
+	c := 0.5 * dt / s.dx
+	// Cells j = 1..n+2 of the padded arrays, as index i = j-1 of slices shifted by -1, 0 and +1.
+	np2 := n + 2
+	rm, r0, rp := r[0:np2], r[1:np2+1], r[2:np2+2]
+	um, u0, up := u[0:np2], u[1:np2+1], u[2:np2+2]
+	wm, w0, wp := w[0:np2], w[1:np2+1], w[2:np2+2]
+	orl, oul, opl := s.rl[1:np2+1], s.ul[1:np2+1], s.pl[1:np2+1]
+	orr, our, opr := s.rr[1:np2+1], s.ur[1:np2+1], s.pr[1:np2+1]
+	for i := range r0 {
+		dr := mc(r0[i]-rm[i], rp[i]-r0[i])
+		du := mc(u0[i]-um[i], up[i]-u0[i])
+		dp := mc(w0[i]-wm[i], wp[i]-w0[i])
+		rL, uL, pL := r0[i]-0.5*dr, u0[i]-0.5*du, w0[i]-0.5*dp
+		rR, uR, pR := r0[i]+0.5*dr, u0[i]+0.5*du, w0[i]+0.5*dp
+		ok := rL > 0 && pL > 0 && rR > 0 && pR > 0
+		if ok {
+			mL := rL * uL
+			eL := pL/(g-1) + 0.5*mL*uL
+			mR := rR * uR
+			eR := pR/(g-1) + 0.5*mR*uR
+			dD := c * (mL - mR)
+			dM := c * ((mL*uL + pL) - (mR*uR + pR))
+			dE := c * (uL*(eL+pL) - uR*(eR+pR))
+			DL, ML, EL := rL+dD, mL+dM, eL+dE
+			DR, MR, ER := rR+dD, mR+dM, eR+dE
+			uL, uR = ML/DL, MR/DR
+			rL, rR = DL, DR
+			pL = (g - 1) * (EL - 0.5*ML*uL)
+			pR = (g - 1) * (ER - 0.5*MR*uR)
+			ok = rL > 0 && pL > 0 && rR > 0 && pR > 0
+		}
+		if !ok {
+			rL, uL, pL = r0[i], u0[i], w0[i]
+			rR, uR, pR = rL, uL, pL
+		}
+		orl[i], oul[i], opl[i] = rL, uL, pL
+		orr[i], our[i], opr[i] = rR, uR, pR
+	}
+	// Face k lies between the right state of padded cell k+1 and the left state of cell k+2.
+	fd, fm, fe := s.fd[:n+1], s.fm[:n+1], s.fe[:n+1]
+	rr, ur, pr := s.rr[1:n+2], s.ur[1:n+2], s.pr[1:n+2]
+	rl, ul, pl := s.rl[2:n+3], s.ul[2:n+3], s.pl[2:n+3]
+	for k := range fd {
+		fd[k], fm[k], fe[k] = hllc(g, rr[k], ur[k], pr[k], rl[k], ul[k], pl[k])
+	}
+	c2 := dt / s.dx
+	d, m, e := s.d[2:n+2], s.m[2:n+2], s.e[2:n+2]
+	for i := range d {
+		d[i] -= c2 * (fd[i+1] - fd[i])
+		m[i] -= c2 * (fm[i+1] - fm[i])
+		e[i] -= c2 * (fe[i+1] - fe[i])
+	}
+}
+
+// viscous advances the viscous terms, rho u_t = (mu u_x)_x and E_t = (mu u u_x)_x with mu = 4/3 eta +
+// zeta, by h with explicit conservative sub-steps of at most ViscCFL min(rho) dx^2/mu.
+func (s *Solver) viscous(h float64) {
+	mu := s.p.Viscosity()
+	n := s.n
+	rmin := math.Inf(1)
+	for i := 2; i < n+2; i++ {
+		rmin = min(rmin, s.d[i])
+	}
+	hmax := s.p.ViscCFL * rmin * s.dx * s.dx / mu
+	sub := int(math.Ceil(h / hmax))
+	dtv := h / float64(sub)
+	k := mu / s.dx
+	c := dtv / s.dx
+	vu := s.vu
+	d, m, e := s.d[2:n+2], s.m[2:n+2], s.e[2:n+2]
+	m, e = m[:len(d)], e[:len(d)]
+	for range sub {
+		vin := vu[1 : n+1]
+		for i, r := range d {
+			vin[i] = m[i] / r
+		}
+		if s.p.Boundary == Periodic {
+			vu[0], vu[n+1] = vu[n], vu[1]
+		} else {
+			vu[0], vu[n+1] = vu[1], vu[n]
+		}
+		// Face i+1/2 between vu[i+1] and vu[i+2]: stress tau = mu (u_R - u_L)/dx, work tau (u_L + u_R)/2.
+		vl, vr := vu[1:n+1], vu[2:n+2]
+		vl, vr = vl[:len(d)], vr[:len(d)]
+		tauL := k * (vu[1] - vu[0])
+		workL := tauL * (0.5 * (vu[0] + vu[1]))
+		for i := range d {
+			tauR := k * (vr[i] - vl[i])
+			workR := tauR * (0.5 * (vl[i] + vr[i]))
+			m[i] += c * (tauR - tauL)
+			e[i] += c * (workR - workL)
+			tauL, workL = tauR, workR
+		}
+	}
+}

@@ -1,0 +1,22 @@
+package pde
+
+import (
+	"encoding/binary"
+	"math/rand/v2"
+)
+
+// TrajectoryRNG returns the random stream of trajectory index of a dataset generated with seed: a
+// ChaCha8 generator keyed by (seed, index) with a fixed domain tag. Streams of different (seed, index)
+// pairs are independent, so a trajectory is reproducible from its global index alone whatever the
+// number of workers or shards.
+func TrajectoryRNG(seed uint64, index int) *rand.Rand {
+	var key [32]byte
+	copy(key[:8], "trajdiff")
+	binary.LittleEndian.PutUint64(key[8:16], seed)
+	binary.LittleEndian.PutUint64(key[16:24], uint64(index))
+	copy(key[24:], "pde/traj")
+	return rand.New(rand.NewChaCha8(key))
+}
+
+// Uniform returns a draw from U[lo, hi).
+func Uniform(r *rand.Rand, lo, hi float64) float64 { return lo + (hi-lo)*r.Float64() }

@@ -1,0 +1,44 @@
+package smoke
+
+import (
+	"context"
+	"testing"
+
+	"github.com/trajdiff/trajdiff/pde/internal/cputime"
+)
+
+// BenchmarkTrajectory times one default-resolution generated trajectory (128^2, 257 steps, 33 frames).
+func BenchmarkTrajectory(b *testing.B) {
+	g := Generator{Params: DefaultParams()}
+	s, err := g.NewSimulator()
+	if err != nil {
+		b.Fatal(err)
+	}
+	i := 0
+	cpu := cputime.Seconds()
+	for b.Loop() {
+		if _, err := g.Trajectory(context.Background(), s, 1, i); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+	b.ReportMetric((cputime.Seconds()-cpu)/float64(b.N), "cpu-s/traj")
+}
+
+// BenchmarkReferenceWorkload runs the control of scripts/pde/bench_numpy.py, so the two codes do the same
+// work (same control, same iteration counts).
+func BenchmarkReferenceWorkload(b *testing.B) {
+	p := DefaultParams()
+	s, err := NewSimulator(p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := fixedControl(p, &s.l)
+	cpu := cputime.Seconds()
+	for b.Loop() {
+		if _, err := s.Run(context.Background(), Initial{X0: 40, Y0: 22, Size: 11}, c); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric((cputime.Seconds()-cpu)/float64(b.N), "cpu-s/traj")
+}

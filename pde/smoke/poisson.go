@@ -1,0 +1,378 @@
+package smoke
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/trajdiff/trajdiff/pde"
+)
+
+// The pressure problem on a level of n x n cells is stored on a padded (n+2) x (n+2) array whose ghost
+// ring is always 0 (the open boundary, p = 0 outside). For a padded cell c, ax[c] is the weight of the
+// face between c and its east neighbour c+1 and ay[c] that between c and its north neighbour c+s,
+// s = n+2; a weight is 1 between two fluid cells or a fluid cell and the outside, 0 at solid cells
+// (no flow through walls). The operator is (A p)_c = diag_c p_c - sum over the four faces w p_nb with
+// diag the sum of the four weights, SPD on the fluid cells (every fluid cell connects to the outside).
+type mgLevel struct {
+	n, s         int
+	ax, ay, diag []float64
+	inv          []float64 // 1/diag, 0 at inactive cells
+	act          []float64 // 1 at active cells (diag > 0), else 0
+	b, x, res    []float64
+	// runs lists, per interior row y (index y-1), maximal column ranges [x0, x1) whose cells all have
+	// four unit face weights (diag 4): there the operator is the plain 5-point stencil and the loops
+	// skip the weight loads (same arithmetic, since 1*v = v and 4*v, v/4 are exact).
+	runs [][]run
+}
+
+type run struct {
+	x0, x1  int
+	uniform bool
+}
+
+func newLevel(n int) *mgLevel {
+	m := (n + 2) * (n + 2)
+	buf := func() []float64 { return make([]float64, m) }
+	return &mgLevel{n: n, s: n + 2, ax: buf(), ay: buf(), diag: buf(), inv: buf(), act: buf(), b: buf(), x: buf(), res: buf()}
+}
+
+func (l *mgLevel) finish() {
+	s := l.s
+	l.runs = make([][]run, l.n)
+	for y := 1; y <= l.n; y++ {
+		var rs []run
+		for x := 1; x <= l.n; x++ {
+			c := y*s + x
+			l.diag[c] = l.ax[c] + l.ax[c-1] + l.ay[c] + l.ay[c-s]
+			if l.diag[c] > 0 {
+				l.inv[c] = 1 / l.diag[c]
+				l.act[c] = 1
+			}
+			u := l.ax[c] == 1 && l.ax[c-1] == 1 && l.ay[c] == 1 && l.ay[c-s] == 1
+			if len(rs) > 0 && rs[len(rs)-1].uniform == u {
+				rs[len(rs)-1].x1 = x + 1
+			} else {
+				rs = append(rs, run{x0: x, x1: x + 1, uniform: u})
+			}
+		}
+		l.runs[y-1] = rs
+	}
+}
+
+// apply sets out = A v on the interior cells.
+func (l *mgLevel) apply(v, out []float64) {
+	s, n := l.s, l.n
+	for y := 1; y <= n; y++ {
+		// Row slices of length s keep the indices below provably in range.
+		o := y * s
+		vc := v[o : o+s]
+		vs := v[o-s : o][:len(vc)]
+		vn := v[o+s : o+2*s][:len(vc)]
+		oc := out[o : o+s][:len(vc)]
+		ax := l.ax[o : o+s][:len(vc)]
+		ay := l.ay[o : o+s][:len(vc)]
+		ays := l.ay[o-s : o][:len(vc)]
+		dg := l.diag[o : o+s][:len(vc)]
+		for _, r := range l.runs[y-1] {
+			if r.uniform {
+				for x := r.x0; x < r.x1 && x+1 < len(vc); x++ {
+					oc[x] = 4*vc[x] - vc[x+1] - vc[x-1] - vn[x] - vs[x]
+				}
+				continue
+			}
+			for x := r.x0; x < r.x1 && x+1 < len(vc); x++ {
+				oc[x] = dg[x]*vc[x] - ax[x]*vc[x+1] - ax[x-1]*vc[x-1] - ay[x]*vn[x] - ays[x]*vs[x]
+			}
+		}
+	}
+}
+
+// sweep is one Gauss-Seidel pass over the cells of colour (y + x) % 2 == colour.
+func (l *mgLevel) sweep(colour int) {
+	s, n := l.s, l.n
+	v, b := l.x, l.b
+	for y := 1; y <= n; y++ {
+		o := y * s
+		vc := v[o : o+s]
+		vs := v[o-s : o][:len(vc)]
+		vn := v[o+s : o+2*s][:len(vc)]
+		bc := b[o : o+s][:len(vc)]
+		ax := l.ax[o : o+s][:len(vc)]
+		ay := l.ay[o : o+s][:len(vc)]
+		ays := l.ay[o-s : o][:len(vc)]
+		inv := l.inv[o : o+s][:len(vc)]
+		for _, r := range l.runs[y-1] {
+			x0 := r.x0
+			if (y+x0)%2 != colour {
+				x0++
+			}
+			if r.uniform {
+				for x := x0; x < r.x1 && x+1 < len(vc); x += 2 {
+					vc[x] = (bc[x] + vc[x+1] + vc[x-1] + vn[x] + vs[x]) * 0.25
+				}
+				continue
+			}
+			for x := x0; x < r.x1 && x+1 < len(vc); x += 2 {
+				vc[x] = (bc[x] + ax[x]*vc[x+1] + ax[x-1]*vc[x-1] + ay[x]*vn[x] + ays[x]*vs[x]) * inv[x]
+			}
+		}
+	}
+}
+
+// coarsen builds the next level by averaging the two fine face weights under each coarse face (the
+// rediscretised operator on the doubled grid; n must be even).
+func (l *mgLevel) coarsen() *mgLevel {
+	nc := l.n / 2
+	c := newLevel(nc)
+	fs, cs := l.s, c.s
+	f := func(py, px int) int { return py*fs + px } // fine index from padded coordinates
+	for Y := 0; Y < nc; Y++ {
+		for X := -1; X < nc; X++ { // east face of coarse (Y, X): fine faces east of (2Y+k, 2X+1)
+			c.ax[(Y+1)*cs+X+1] = 0.5 * (l.ax[f(2*Y+1, 2*X+2)] + l.ax[f(2*Y+2, 2*X+2)])
+		}
+	}
+	for Y := -1; Y < nc; Y++ {
+		for X := 0; X < nc; X++ { // north face of coarse (Y, X)
+			c.ay[(Y+1)*cs+X+1] = 0.5 * (l.ay[f(2*Y+2, 2*X+1)] + l.ay[f(2*Y+2, 2*X+2)])
+		}
+	}
+	c.finish()
+	return c
+}
+
+// pressureSolver is conjugate gradients preconditioned by one multigrid V-cycle (McAdams, Sifakis &
+// Teran 2010): red-black Gauss-Seidel smoothing (red then black before the coarse correction, black
+// then red after, so the preconditioner is symmetric), residuals summed over 2 x 2 blocks,
+// piecewise-constant prolongation, and a dense Cholesky solve on the coarsest level.
+type pressureSolver struct {
+	levels     []*mgLevel
+	chol       []float64 // coarsest-level Cholesky factor, row-major lower triangle
+	cellOf     []int     // coarsest active unknown -> padded index
+	tol        float64
+	maxIter    int
+	r, z, d, q []float64
+	iters      int // iterations of the last solve
+}
+
+const smoothSweeps = 2
+
+func newPressureSolver(l *Layout, tol float64, maxIter int) (*pressureSolver, error) {
+	n := l.N
+	top := newLevel(n)
+	s := top.s
+	// Outside cells count as fluid (p = 0 there); padded index of cell (y, x) is (y+1) s + x+1.
+	fluid := func(y, x int) bool { return y < 0 || x < 0 || y >= n || x >= n || !l.Solid[y*n+x] }
+	for y := 0; y < n; y++ {
+		for x := -1; x < n; x++ { // face between (y, x) and (y, x+1), including both boundary faces
+			if fluid(y, x) && fluid(y, x+1) {
+				top.ax[(y+1)*s+x+1] = 1
+			}
+		}
+	}
+	for y := -1; y < n; y++ {
+		for x := 0; x < n; x++ { // face between (y, x) and (y+1, x)
+			if fluid(y, x) && fluid(y+1, x) {
+				top.ay[(y+1)*s+x+1] = 1
+			}
+		}
+	}
+	top.finish()
+	ps := &pressureSolver{levels: []*mgLevel{top}, tol: tol, maxIter: maxIter}
+	for lv := top; lv.n%2 == 0 && lv.n > 8; {
+		lv = lv.coarsen()
+		ps.levels = append(ps.levels, lv)
+	}
+	if err := ps.factorCoarsest(); err != nil {
+		return nil, err
+	}
+	m := (n + 2) * (n + 2)
+	ps.r, ps.z, ps.d, ps.q = make([]float64, m), make([]float64, m), make([]float64, m), make([]float64, m)
+	return ps, nil
+}
+
+func (ps *pressureSolver) factorCoarsest() error {
+	l := ps.levels[len(ps.levels)-1]
+	s := l.s
+	idx := map[int]int{}
+	for y := 1; y <= l.n; y++ {
+		for x := 1; x <= l.n; x++ {
+			if c := y*s + x; l.diag[c] > 0 {
+				idx[c] = len(ps.cellOf)
+				ps.cellOf = append(ps.cellOf, c)
+			}
+		}
+	}
+	k := len(ps.cellOf)
+	a := make([]float64, k*k)
+	for i, c := range ps.cellOf {
+		a[i*k+i] = l.diag[c]
+		for _, nb := range [4]struct {
+			cell int
+			w    float64
+		}{{c + 1, l.ax[c]}, {c - 1, l.ax[c-1]}, {c + s, l.ay[c]}, {c - s, l.ay[c-s]}} {
+			if j, ok := idx[nb.cell]; ok {
+				a[i*k+j] -= nb.w
+			}
+		}
+	}
+	for j := 0; j < k; j++ { // in-place Cholesky, lower triangle
+		d := a[j*k+j]
+		for p := 0; p < j; p++ {
+			d -= a[j*k+p] * a[j*k+p]
+		}
+		if !(d > 0) {
+			return pde.Invalidf("smoke: coarsest pressure matrix is not positive definite (pivot %d = %v)", j, d)
+		}
+		d = math.Sqrt(d)
+		a[j*k+j] = d
+		for i := j + 1; i < k; i++ {
+			v := a[i*k+j]
+			for p := 0; p < j; p++ {
+				v -= a[i*k+p] * a[j*k+p]
+			}
+			a[i*k+j] = v / d
+		}
+	}
+	ps.chol = a
+	return nil
+}
+
+// coarseSolve sets l.x = A^-1 l.b on the coarsest level.
+func (ps *pressureSolver) coarseSolve(l *mgLevel) {
+	k := len(ps.cellOf)
+	a := ps.chol
+	y := make([]float64, k)
+	for i, c := range ps.cellOf {
+		v := l.b[c]
+		for p := 0; p < i; p++ {
+			v -= a[i*k+p] * y[p]
+		}
+		y[i] = v / a[i*k+i]
+	}
+	for i := k - 1; i >= 0; i-- {
+		v := y[i]
+		for p := i + 1; p < k; p++ {
+			v -= a[p*k+i] * y[p]
+		}
+		y[i] = v / a[i*k+i]
+	}
+	for i, c := range ps.cellOf {
+		l.x[c] = y[i]
+	}
+}
+
+// vcycle applies the preconditioner on level i: l.x = M^-1 l.b, starting from zero.
+func (ps *pressureSolver) vcycle(i int) {
+	l := ps.levels[i]
+	clear(l.x)
+	if i == len(ps.levels)-1 {
+		ps.coarseSolve(l)
+		return
+	}
+	for range smoothSweeps {
+		l.sweep(0)
+		l.sweep(1)
+	}
+	l.apply(l.x, l.res)
+	c := ps.levels[i+1]
+	fs, cs := l.s, c.s
+	for Y := 1; Y <= c.n; Y++ {
+		for X := 1; X <= c.n; X++ {
+			f := (2*Y-1)*fs + 2*X - 1
+			c.b[Y*cs+X] = (l.b[f] - l.res[f]) + (l.b[f+1] - l.res[f+1]) + (l.b[f+fs] - l.res[f+fs]) + (l.b[f+fs+1] - l.res[f+fs+1])
+		}
+	}
+	ps.vcycle(i + 1)
+	// Piecewise-constant prolongation onto the active cells (act is 1 there, 0 elsewhere, so that
+	// inactive cells keep x = 0).
+	for Y := 1; Y <= c.n; Y++ {
+		cx := c.x[Y*cs+1 : Y*cs+1+c.n]
+		f0 := (2*Y-1)*fs + 1
+		x0, x1 := l.x[f0:f0+2*c.n], l.x[f0+fs:f0+fs+2*c.n]
+		a0, a1 := l.act[f0:f0+2*c.n], l.act[f0+fs:f0+fs+2*c.n]
+		x0, x1, a0, a1 = x0[:2*len(cx)], x1[:2*len(cx)], a0[:2*len(cx)], a1[:2*len(cx)]
+		for X, v := range cx {
+			x0[2*X] += a0[2*X] * v
+			x0[2*X+1] += a0[2*X+1] * v
+			x1[2*X] += a1[2*X] * v
+			x1[2*X+1] += a1[2*X+1] * v
+		}
+	}
+	for range smoothSweeps {
+		l.sweep(1)
+		l.sweep(0)
+	}
+}
+
+// solve overwrites p (padded, used as the initial guess) with the solution of A p = b to max-norm
+// residual tol and returns the number of iterations.
+func (ps *pressureSolver) solve(b, p []float64) (int, error) {
+	top := ps.levels[0]
+	r, z, d, q := ps.r, ps.z, ps.d, ps.q
+	top.apply(p, q)
+	res := 0.0
+	for c, dg := range top.diag {
+		if dg > 0 {
+			r[c] = b[c] - q[c]
+			if a := math.Abs(r[c]); a > res {
+				res = a
+			}
+		}
+	}
+	if res <= ps.tol {
+		ps.iters = 0
+		return 0, nil
+	}
+	// precondition sets z = M^-1 r and returns r.z.
+	precondition := func() float64 {
+		copy(top.b, r)
+		ps.vcycle(0)
+		copy(z, top.x)
+		return dot(r, z)
+	}
+	rz := precondition()
+	copy(d, z)
+	for it := 1; it <= ps.maxIter; it++ {
+		top.apply(d, q)
+		alpha := rz / dot(d, q)
+		res = 0
+		p, d, q := p[:len(r)], d[:len(r)], q[:len(r)]
+		for c := range r {
+			p[c] += alpha * d[c]
+			r[c] -= alpha * q[c]
+			if a := math.Abs(r[c]); a > res {
+				res = a
+			}
+		}
+		if res <= ps.tol {
+			ps.iters = it
+			return it, nil
+		}
+		rzNew := precondition()
+		beta := rzNew / rz
+		rz = rzNew
+		z := z[:len(d)]
+		for c := range d {
+			d[c] = z[c] + beta*d[c]
+		}
+	}
+	ps.iters = ps.maxIter
+	return ps.maxIter, fmt.Errorf("smoke: pressure solve reached %d iterations with residual %.3g > %.3g: %w", ps.maxIter, res, ps.tol, pde.ErrUnstable)
+}
+
+// dot is sum_i a_i b_i with four partial sums (breaks the add latency chain).
+func dot(a, b []float64) float64 {
+	var s0, s1, s2, s3 float64
+	b = b[:len(a)]
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		s0 += a[i] * b[i]
+		s1 += a[i+1] * b[i+1]
+		s2 += a[i+2] * b[i+2]
+		s3 += a[i+3] * b[i+3]
+	}
+	for ; i < len(a); i++ {
+		s0 += a[i] * b[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
