@@ -1,0 +1,235 @@
+#!/usr/bin/python3
+"""Writes the PyTorch reference vectors of trajdiff's nn package (nn/testdata/parity).
+
+For every network (and a set of single layers) it builds the PyTorch twin from models.py, draws random
+weights and inputs with a fixed seed, evaluates the output and the weighted MSE loss
+mean_b w_b ||out_b - target_b||^2 / D, back-propagates, and writes
+  <case>.weights.safetensors  the state_dict (the checkpoint format nn.Params.Load reads), and
+  <case>.io.safetensors       in.* inputs, out.y, out.loss, grad.<param> gradients (and, for the MLPs,
+                              adam.<param>: the weights after one torch.optim.Adam(lr=1e-3) step),
+with the Go-side configuration as JSON in the metadata. Channels-last layouts are used on the Go side;
+tensors are stored in that layout.
+
+Usage: /usr/bin/python3 scripts/nn/parity.py [outdir]          (default nn/testdata/parity)
+       /usr/bin/python3 scripts/nn/parity.py --check FILE      (parse a Go-written safetensors file)
+"""
+import json
+import os
+import sys
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import models  # noqa: E402
+import safetensors_py as st  # noqa: E402
+
+
+def npy(t):
+    return t.detach().cpu().numpy().astype(np.float32)
+
+
+def randomize(model, scale=0.2):
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if name.endswith("block.2.weight"):  # GroupNorm scale near 1
+                p.copy_(1 + 0.1 * torch.randn_like(p))
+            else:
+                p.copy_(scale * torch.randn_like(p))
+
+
+def save_case(out, name, model, spec, inputs, y, loss, extra=None):
+    weights = {k: npy(v) for k, v in model.state_dict().items()}
+    st.write(os.path.join(out, name + ".weights.safetensors"), weights, {"spec": json.dumps(spec)})
+    io = {"in." + k: npy(v) for k, v in inputs.items()}
+    io["out.y"] = npy(y)
+    io["out.loss"] = np.array([loss.item()], dtype=np.float32)
+    for k, p in model.named_parameters():
+        io["grad." + k] = npy(p.grad)
+    if extra:
+        io.update(extra)
+    st.write(os.path.join(out, name + ".io.safetensors"), io, {"spec": json.dumps(spec)})
+
+
+def net_case(out, name, model, spec, B, shape, cond_dim=0, keep=None, tscale=1.0):
+    randomize(model)
+    x = torch.randn(B, *shape)
+    t = tscale * torch.rand(B)
+    target = torch.randn(B, *shape)
+    w = 0.5 + torch.rand(B)
+    inputs = {"x": x, "t": t, "target": target, "weight": w}
+    if cond_dim:
+        cond = torch.randn(B, cond_dim)
+        keep = torch.tensor(keep, dtype=torch.float32)
+        inputs.update(cond=cond, keep=keep)
+        y = model(x, t, cond, keep)
+    else:
+        y = model(x, t)
+    loss = models.weighted_mse(y, target, w)
+    model.zero_grad()
+    loss.backward()
+    save_case(out, name, model, spec, inputs, y, loss)
+
+
+def networks(out):
+    torch.manual_seed(1)
+    m = models.MLP(4, [32, 32, 32], 16)
+    spec = {"arch": "mlp", "mlp": {"dim": 4, "hidden": [32, 32, 32], "time_dim": 16}}
+    adam_case(out, "mlp", m, spec, 5, (4,), tscale=100)
+
+    torch.manual_seed(2)
+    m = models.MLP(5, [16, 16], 8, cond_dim=3, fourier=True, act=nn.SiLU)
+    spec = {"arch": "mlp", "mlp": {"dim": 5, "cond_dim": 3, "hidden": [16, 16], "time_dim": 8,
+                                   "time_embedding": "fourier", "act": "silu"}}
+    adam_case(out, "mlp_cond", m, spec, 4, (5,), cond_dim=3, keep=[1, 0, 1, 1], tscale=2)
+
+    torch.manual_seed(3)
+    m = models.TemporalUnet(16, 3, dim=8, dim_mults=(1, 2, 4, 8))
+    spec = {"arch": "temporal_unet", "temporal_unet": {"horizon": 16, "transition": 3, "dim": 8, "dim_mults": [1, 2, 4, 8]}}
+    net_case(out, "unet", m, spec, 2, (16, 3), tscale=100)
+
+    torch.manual_seed(4)
+    m = models.TemporalUnet(8, 4, dim=8, dim_mults=(1, 2, 4), kernel=5, groups=4, cond_dim=2)
+    spec = {"arch": "temporal_unet", "temporal_unet": {"horizon": 8, "transition": 4, "dim": 8, "dim_mults": [1, 2, 4],
+                                                       "kernel": 5, "groups": 4, "cond_dim": 2}}
+    net_case(out, "unet_cond", m, spec, 3, (8, 4), cond_dim=2, keep=[1, 0, 1], tscale=50)
+
+    torch.manual_seed(5)
+    m = models.Transformer(6, 3, 16, 2, 4, cond_dim=2, causal=True)
+    spec = {"arch": "transformer", "transformer": {"length": 6, "channels": 3, "width": 16, "depth": 2, "heads": 4,
+                                                   "cond_dim": 2, "causal": True}}
+    net_case(out, "transformer", m, spec, 3, (6, 3), cond_dim=2, keep=[0, 1, 1], tscale=10)
+
+    torch.manual_seed(6)
+    m = models.Transformer(5, 2, 8, 1, 2, ratio=2.0, time_dim=6, fourier=True)
+    spec = {"arch": "transformer", "transformer": {"length": 5, "channels": 2, "width": 8, "depth": 1, "heads": 2,
+                                                   "mlp_ratio": 2.0, "time_dim": 6, "time_embedding": "fourier"}}
+    net_case(out, "transformer_fourier", m, spec, 2, (5, 2), tscale=2)
+
+
+def adam_case(out, name, model, spec, B, shape, cond_dim=0, keep=None, tscale=1.0):
+    """Like net_case, plus the weights after one Adam step (the weights file holds the weights before)."""
+    randomize(model)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    x, t = torch.randn(B, *shape), tscale * torch.rand(B)
+    target, w = torch.randn(B, *shape), 0.5 + torch.rand(B)
+    inputs = {"x": x, "t": t, "target": target, "weight": w}
+    args = (x, t)
+    if cond_dim:
+        cond, kp = torch.randn(B, cond_dim), torch.tensor(keep, dtype=torch.float32)
+        inputs.update(cond=cond, keep=kp)
+        args = (x, t, cond, kp)
+    y = model(*args)
+    loss = models.weighted_mse(y, target, w)
+    model.zero_grad()
+    loss.backward()
+    grads = {k: p.grad.clone() for k, p in model.named_parameters()}
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    opt.step()
+    extra = {"adam." + k: npy(p) for k, p in model.named_parameters()}
+    model.load_state_dict(before)
+    for k, p in model.named_parameters():
+        p.grad = grads[k]
+    save_case(out, name, model, spec, inputs, y, loss, extra)
+
+
+def layer_case(out, name, fn, shapes, params, spec, data=None):
+    """fn(tensors) -> output (channels-last); shapes: name -> shape of the differentiated inputs."""
+    ts = {k: torch.randn(*s, requires_grad=True) for k, s in shapes.items()}
+    for k, v in (data or {}).items():
+        ts[k] = v
+    y = fn(ts)
+    target = torch.randn_like(y)
+    w = 0.5 + torch.rand(y.shape[0])
+    loss = models.weighted_mse(y, target, w)
+    loss.backward()
+    io = {"in." + k: npy(v) for k, v in ts.items()}
+    for k, p in params.items():
+        io["in." + k] = npy(p)
+    io["in.target"], io["in.lossweight"] = npy(target), npy(w)
+    io["out.y"], io["out.loss"] = npy(y), np.array([loss.item()], dtype=np.float32)
+    for k, v in list(ts.items()) + list(params.items()):
+        if v.grad is not None:
+            io["grad." + k] = npy(v.grad)
+    st.write(os.path.join(out, name + ".io.safetensors"), io, {"spec": json.dumps(spec)})
+
+
+def layers(out):
+    torch.manual_seed(10)
+
+    def cl(f):  # channels-last wrapper for a channels-first module: [B, ..., C] -> [B, C, ...] -> back
+        def g(x):
+            d = x.dim()
+            perm = (0, d - 1, *range(1, d - 1))
+            inv = (0, *range(2, d), 1)
+            return f(x.permute(*perm)).permute(*inv)
+        return g
+
+    specs = [
+        ("conv1d", nn.Conv1d(3, 5, 3, stride=2, padding=2, dilation=2), (2, 11, 3),
+         {"op": "conv1d", "stride": 2, "padding": 2, "dilation": 2}),
+        ("convT1d", nn.ConvTranspose1d(3, 4, 3, stride=2, padding=1, output_padding=1, dilation=2), (2, 5, 3),
+         {"op": "convT1d", "stride": 2, "padding": 1, "output_padding": 1, "dilation": 2}),
+        ("upsample1d", nn.ConvTranspose1d(4, 4, 4, 2, 1), (2, 6, 4),
+         {"op": "convT1d", "stride": 2, "padding": 1, "output_padding": 0, "dilation": 1}),
+        ("conv2d", nn.Conv2d(3, 4, (3, 2), stride=(2, 1), padding=(1, 1), dilation=(1, 2)), (2, 5, 6, 3),
+         {"op": "conv2d", "stride": [2, 1], "padding": [1, 1], "dilation": [1, 2]}),
+        ("convT2d", nn.ConvTranspose2d(3, 2, (4, 3), stride=(2, 1), padding=(1, 1), output_padding=(1, 0)), (2, 3, 4, 3),
+         {"op": "convT2d", "stride": [2, 1], "padding": [1, 1], "output_padding": [1, 0], "dilation": [1, 1]}),
+    ]
+    for name, mod, xs, spec in specs:
+        with torch.no_grad():
+            for p in mod.parameters():
+                p.copy_(0.3 * torch.randn_like(p))
+        layer_case(out, name, lambda ts, m=mod: cl(m)(ts["x"]), {"x": xs},
+                   {"weight": mod.weight, "bias": mod.bias}, spec)
+
+    gn = nn.GroupNorm(4, 8)
+    with torch.no_grad():
+        gn.weight.copy_(1 + 0.2 * torch.randn(8))
+        gn.bias.copy_(0.2 * torch.randn(8))
+    layer_case(out, "groupnorm_silu", lambda ts: torch.nn.functional.silu(cl(gn)(ts["x"] * 2 + 1)), {"x": (2, 5, 8)},
+               {"weight": gn.weight, "bias": gn.bias}, {"op": "groupnorm", "groups": 4, "act": "silu", "prescale": [2, 1]})
+    ln = nn.LayerNorm(6)
+    with torch.no_grad():
+        ln.weight.copy_(1 + 0.2 * torch.randn(6))
+        ln.bias.copy_(0.2 * torch.randn(6))
+    layer_case(out, "layernorm", lambda ts: ln(ts["x"]), {"x": (3, 4, 6)}, {"weight": ln.weight, "bias": ln.bias},
+               {"op": "layernorm", "eps": 1e-5})
+    layer_case(out, "gelu", lambda ts: torch.nn.functional.gelu(3 * ts["x"]), {"x": (4, 7)}, {}, {"op": "gelu", "prescale": 3})
+    layer_case(out, "mish", lambda ts: torch.nn.functional.mish(8 * ts["x"]), {"x": (4, 9)}, {}, {"op": "mish", "prescale": 8})
+    att = models.Attention(12, 3, causal=True)
+    mask = torch.tensor([[1, 1, 0, 1, 1], [1, 0, 1, 1, 0]], dtype=torch.float32)
+    layer_case(out, "attention", lambda ts: att.core(ts["qkv"], ts["mask"]), {"qkv": (2, 5, 36)}, {},
+               {"op": "attention", "heads": 3, "causal": True}, data={"mask": mask})
+    t = torch.tensor([0.0, 1.0, 3.5, 17.0, 99.0])
+    emb = models.SinusoidalPosEmb(10)(t)
+    four = models.FourierEmb(12, 16)
+    io = {"in.t": npy(t), "out.sinusoidal": npy(emb), "in.freqs": npy(four.freqs), "out.fourier": npy(four(t / 50))}
+    st.write(os.path.join(out, "embeddings.io.safetensors"), io, {"spec": json.dumps({"op": "embeddings", "dim": 10, "fourier_t_scale": 0.02})})
+
+
+def check(path):
+    ts, meta = st.read(path)
+    for k, v in ts.items():
+        print(k, v.dtype, list(v.shape), float(np.asarray(v, dtype=np.float64).sum()))
+    print("metadata", meta)
+
+
+def main():
+    if len(sys.argv) > 2 and sys.argv[1] == "--check":
+        check(sys.argv[2])
+        return
+    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "..", "nn", "testdata", "parity")
+    os.makedirs(out, exist_ok=True)
+    torch.set_num_threads(1)
+    networks(out)
+    layers(out)
+    for f in sorted(os.listdir(out)):
+        ts, _ = st.read(os.path.join(out, f))  # every file must parse back
+        print(f, os.path.getsize(os.path.join(out, f)), "bytes,", len(ts), "tensors")
+
+
+if __name__ == "__main__":
+    main()
