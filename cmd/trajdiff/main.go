@@ -43,6 +43,8 @@ func commands() []command {
 		dataCommand(),
 		simulateCommand(),
 		plotCommand(),
+		trainCommand(),
+		sampleCommand(),
 	}
 	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
 	return cmds

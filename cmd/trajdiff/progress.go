@@ -18,6 +18,7 @@ type progressBar struct {
 	start    time.Time
 	terminal bool
 	lastTen  int
+	lastDraw time.Time
 }
 
 func newProgressBar(w io.Writer, label, unit string, total int) *progressBar {
@@ -31,7 +32,10 @@ func newProgressBar(w io.Writer, label, unit string, total int) *progressBar {
 }
 
 // Update reports done units of total.
-func (p *progressBar) Update(done int) {
+func (p *progressBar) Update(done int) { p.UpdateNote(done, "") }
+
+// UpdateNote reports done units of total with a short note (e.g. the current loss).
+func (p *progressBar) UpdateNote(done int, note string) {
 	el := time.Since(p.start).Seconds()
 	rate := float64(done) / max(el, 1e-9)
 	eta := "?"
@@ -39,10 +43,14 @@ func (p *progressBar) Update(done int) {
 		eta = (time.Duration(float64(p.total-done)/rate) * time.Second).Round(time.Second).String()
 	}
 	if p.terminal {
+		if done < p.total && time.Since(p.lastDraw) < 100*time.Millisecond {
+			return
+		}
+		p.lastDraw = time.Now()
 		const width = 30
 		fill := width * done / max(p.total, 1)
-		fmt.Fprintf(p.w, "\r%s [%s%s] %d/%d %.1f %s/s ETA %s ", p.label, strings.Repeat("#", fill),
-			strings.Repeat(".", width-fill), done, p.total, rate, p.unit, eta)
+		fmt.Fprintf(p.w, "\r%s [%s%s] %d/%d %.1f %s/s ETA %s %s ", p.label, strings.Repeat("#", fill),
+			strings.Repeat(".", width-fill), done, p.total, rate, p.unit, eta, note)
 		if done >= p.total {
 			fmt.Fprintln(p.w)
 		}
@@ -50,6 +58,6 @@ func (p *progressBar) Update(done int) {
 	}
 	if ten := 10 * done / max(p.total, 1); ten != p.lastTen {
 		p.lastTen = ten
-		fmt.Fprintf(p.w, "%s: %d/%d (%.1f %s/s, ETA %s)\n", p.label, done, p.total, rate, p.unit, eta)
+		fmt.Fprintf(p.w, "%s: %d/%d (%.1f %s/s, ETA %s) %s\n", p.label, done, p.total, rate, p.unit, eta, note)
 	}
 }

@@ -94,30 +94,44 @@ func runSimulateMaze(ctx context.Context, env *cliEnv, args []string) error {
 		bar := newProgressBar(env.stderr, "simulate maze2d "+l.Name, "steps", shardSteps)
 		cfg.Progress = func(done, _ int) { bar.Update(done) }
 	}
-	episodes, solved, rewards, n := 0, 0, 0.0, 0
-	err = rl.GenerateDataset(ctx, cfg, func(ep *rl.Episode) error {
+	st, err := writeMazeEpisodes(ctx, w, cfg)
+	if err != nil {
+		return err
+	}
+	episodes, solved, rewards, n := st.episodes, st.solved, st.rewards, st.steps
+	fmt.Fprintf(env.stdout, "maze2d %s: %d steps, %d episodes (%d reached their target), mean length %.1f, reward rate %.4f -> %s\n",
+		l.Name, n, episodes, solved, float64(n)/float64(max(episodes, 1)), rewards/float64(max(n, 1)), *out)
+	return nil
+}
+
+// mazeStats summarises a written maze2d stream.
+type mazeStats struct {
+	episodes, solved, steps int
+	rewards                 float64
+}
+
+// writeMazeEpisodes runs the D4RL recipe and writes its episodes (timeout on each last step, infos/goal),
+// then closes w; on an error w is aborted.
+func writeMazeEpisodes(ctx context.Context, w *datasets.EpisodeWriter, cfg rl.DatasetConfig) (mazeStats, error) {
+	var st mazeStats
+	err := rl.GenerateDataset(ctx, cfg, func(ep *rl.Episode) error {
 		T := ep.Len()
 		timeouts := make([]bool, T)
 		timeouts[T-1] = true
-		episodes++
+		st.episodes++
 		if ep.Solved {
-			solved++
+			st.solved++
 		}
 		for _, r := range ep.Rewards {
-			rewards += r
+			st.rewards += r
 		}
-		n += T
+		st.steps += T
 		return w.Write(datasets.Episode{Observations: ep.Observations, Actions: ep.Actions, Rewards: ep.Rewards,
 			Timeouts: timeouts, Infos: map[string][]float64{"goal": ep.Goals}})
 	})
 	if err != nil {
 		w.Abort()
-		return err
+		return st, err
 	}
-	if err := w.Close(); err != nil {
-		return err
-	}
-	fmt.Fprintf(env.stdout, "maze2d %s: %d steps, %d episodes (%d reached their target), mean length %.1f, reward rate %.4f -> %s\n",
-		l.Name, n, episodes, solved, float64(n)/float64(max(episodes, 1)), rewards/float64(max(n, 1)), *out)
-	return nil
+	return st, w.Close()
 }

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// A tiny quickstart runs every stage (data, training, conditioned planning, plot) and leaves a
+// configuration that `train` resumes and a checkpoint that `sample` uses.
+func TestQuickstartTrainSample(t *testing.T) {
+	dir := t.TempDir()
+	code, out, errs := runCLI("quickstart", "--out", dir, "--steps", "40", "--data-steps", "5000", "--horizon", "16", "--plans", "4", "--nfe", "5")
+	if code != 0 {
+		t.Fatalf("quickstart: %d\n%s\n%s", code, out, errs)
+	}
+	for _, want := range []string{"1. data", "2. training", "position RMSE", "inside walls", "plans.png"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("quickstart output lacks %q:\n%s", want, out)
+		}
+	}
+	for _, f := range []string{"umaze-train.arrow", "umaze-heldout.arrow", "quickstart.toml", "plans.png", "run/latest", "run/metrics.jsonl"} {
+		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
+			t.Errorf("%s missing or empty: %v", f, err)
+		}
+	}
+	// train resumes the run from its checkpoint and extends it.
+	cfg := filepath.Join(dir, "quickstart.toml")
+	code, out, errs = runCLI("train", "--config", cfg, "--steps", "60")
+	if code != 0 || !strings.Contains(out, "resumed from step 40") {
+		t.Fatalf("train --steps 60: %d\n%s\n%s", code, out, errs)
+	}
+	// sample needs the conditioned entries, writes raw-unit windows and clamps the fixed ones.
+	samples := filepath.Join(dir, "samples.json")
+	args := []string{"sample", "--checkpoint", filepath.Join(dir, "run"), "--out", samples, "--n", "3", "--steps", "4"}
+	if code, _, _ = runCLI(args...); code == 0 {
+		t.Error("sample without the conditioned entries succeeded")
+	}
+	for _, f := range []string{"0:2=1", "0:3=1", "0:4=0", "0:5=0", "-1:2=1", "-1:3=3", "-1:4=0", "-1:5=0"} {
+		args = append(args, "--fix", f)
+	}
+	code, out, errs = runCLI(args...)
+	if code != 0 {
+		t.Fatalf("sample: %d\n%s\n%s", code, out, errs)
+	}
+	var res struct {
+		Shape   []int         `json:"shape"`
+		Samples [][][]float64 `json:"samples"`
+	}
+	b, _ := os.ReadFile(samples)
+	if err := json.Unmarshal(b, &res); err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Samples) != 3 || len(res.Samples[0]) != 16 || len(res.Samples[0][0]) != 6 {
+		t.Fatalf("shape %v", res.Shape)
+	}
+	for _, s := range res.Samples {
+		// Normalising to float32 and back moves a value by at most a few ulps of the data's range.
+		if d := s[15][3] - 3; d > 1e-5 || d < -1e-5 {
+			t.Errorf("goal y %v, want 3", s[15][3])
+		}
+		if d := s[0][2] - 1; d > 1e-5 || d < -1e-5 {
+			t.Errorf("start x %v, want 1", s[0][2])
+		}
+	}
+	if code, _, _ := runCLI("sample", "--checkpoint", dir+"/nope", "--out", samples); code == 0 {
+		t.Error("sample from a missing checkpoint succeeded")
+	}
+	if code, _, _ := runCLI("train", "--config", filepath.Join(dir, "missing.toml")); code != 2 {
+		t.Errorf("train with a missing config: exit %d, want 2", code)
+	}
+}

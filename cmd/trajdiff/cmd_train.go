@@ -1,0 +1,69 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/trajdiff/trajdiff/train"
+)
+
+func trainCommand() command {
+	return command{name: "train", summary: "train a network from a TOML configuration (resumable)", run: runTrain}
+}
+
+func runTrain(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlagSet(env, "train", "train --config FILE [--resume=false] [--steps N]")
+	cfgPath := fs.String("config", "", "TOML configuration: [data], [network], [objective], [train], [sample]; see docs/training.md")
+	resume := fs.Bool("resume", true, "continue from the run directory's latest checkpoint when there is one")
+	steps := fs.Int("steps", 0, "override train.steps")
+	if err := parseFlags(fs, env, args); err != nil {
+		return err
+	}
+	if err := wantArgs(fs, 0, "none"); err != nil {
+		return err
+	}
+	if *cfgPath == "" {
+		return usagef("--config is required")
+	}
+	cfg, err := train.LoadConfig(*cfgPath)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	if *steps > 0 {
+		cfg.Train.Steps = *steps
+	}
+	_, err = trainRun(ctx, env, cfg, *resume)
+	return err
+}
+
+// trainRun trains a configuration with a progress bar and reports where the run went.
+func trainRun(ctx context.Context, env *cliEnv, cfg train.Config, resume bool) (*train.Result, error) {
+	tr, ds, err := cfg.Trainer()
+	if err != nil {
+		return nil, err
+	}
+	defer ds.Close()
+	tr.Resume = resume
+	bar := newProgressBar(env.stderr, "train", "steps", cfg.Train.Steps)
+	var last train.Status
+	tr.Progress = func(s train.Status) {
+		last = s
+		bar.UpdateNote(s.Step, fmt.Sprintf("loss %.4g lr %.2g", s.Loss, s.LR))
+	}
+	start := time.Now()
+	res, err := tr.Run(ctx)
+	if err != nil {
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			fmt.Fprintf(env.stderr, "\ntrain: stopped at step %d; checkpoint in %s (resume with the same command)\n", last.Step, cfg.Out)
+		}
+		return nil, err
+	}
+	if res.Resumed > 0 {
+		fmt.Fprintf(env.stdout, "resumed from step %d\n", res.Resumed)
+	}
+	fmt.Fprintf(env.stdout, "trained %d steps in %.1fs (final loss %.4g); checkpoints and metrics.jsonl in %s\n",
+		res.Steps, time.Since(start).Seconds(), res.Loss, cfg.Out)
+	return res, nil
+}

@@ -1,0 +1,219 @@
+package train
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/trajdiff/trajdiff/internal/fsutil"
+	"github.com/trajdiff/trajdiff/nn"
+	"github.com/trajdiff/trajdiff/nn/safetensors"
+)
+
+// Checkpoint files inside a run directory:
+//
+//	DIR/step-00001000/model.safetensors      the weights after 1000 steps
+//	DIR/step-00001000/ema.safetensors        their exponential moving average
+//	DIR/step-00001000/optimizer.safetensors  Adam's moments and step ("adam.m.<name>", "adam.v.<name>")
+//	DIR/step-00001000/state.json             State: step, configuration, file checksums
+//	DIR/latest                               the name of the newest complete checkpoint
+//	DIR/metrics.jsonl                        one JSON line of metrics every LogEvery steps
+//
+// A checkpoint directory is written under a temporary name and renamed when complete; latest is replaced
+// atomically afterwards, so a run killed at any moment leaves the previous checkpoint intact.
+const (
+	modelFile     = "model.safetensors"
+	emaFile       = "ema.safetensors"
+	optimizerFile = "optimizer.safetensors"
+	stateFile     = "state.json"
+	latestFile    = "latest"
+	metricsFile   = "metrics.jsonl"
+)
+
+// State is a checkpoint's metadata.
+type State struct {
+	Step      int               `json:"step"` // completed optimisation steps
+	Spec      nn.Spec           `json:"network"`
+	DType     string            `json:"dtype"`
+	Objective ObjectiveConfig   `json:"objective"`
+	Options   Options           `json:"options"`
+	Extra     json.RawMessage   `json:"extra,omitempty"` // the caller's configuration (e.g. the CLI's file)
+	Loss      float64           `json:"loss"`            // loss of the last step
+	Random    string            `json:"random"`          // how every random draw is derived (no hidden state)
+	Files     map[string]string `json:"files"`           // file name -> SHA-256
+}
+
+const randomNote = "step s draws objective noise from ChaCha8(seed, s), dropout from Philox(seed, s), the batch from the source's seeded order; the state is complete"
+
+func stepDir(step int) string { return fmt.Sprintf("step-%08d", step) }
+
+// saveCheckpoint writes a checkpoint of the trainer's state and prunes old ones.
+func saveCheckpoint(dir string, st State, model, ema *nn.Params, opt *nn.Adam, optParams []*nn.Param, keep int) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("train: checkpoint directory: %w", err)
+	}
+	name := stepDir(st.Step)
+	tmp, err := os.MkdirTemp(dir, "."+name+".tmp-")
+	if err != nil {
+		return fmt.Errorf("train: checkpoint: %w", err)
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			os.RemoveAll(tmp)
+		}
+	}()
+	if err := model.Save(filepath.Join(tmp, modelFile), nil); err != nil {
+		return err
+	}
+	if err := ema.Save(filepath.Join(tmp, emaFile), nil); err != nil {
+		return err
+	}
+	ts, err := opt.StateTensors(optParams)
+	if err != nil {
+		return err
+	}
+	if err := saveTensors(filepath.Join(tmp, optimizerFile), ts); err != nil {
+		return err
+	}
+	st.Files = map[string]string{}
+	for _, f := range []string{modelFile, emaFile, optimizerFile} {
+		sum, err := fileSHA256(filepath.Join(tmp, f))
+		if err != nil {
+			return err
+		}
+		st.Files[f] = sum
+	}
+	st.Random = randomNote
+	b, err := json.MarshalIndent(st, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := fsutil.WriteFileAtomic(filepath.Join(tmp, stateFile), append(b, '\n')); err != nil {
+		return err
+	}
+	final := filepath.Join(dir, name)
+	if err := os.RemoveAll(final); err != nil { // a re-run of the same step after a resume
+		return err
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		return fmt.Errorf("train: checkpoint: %w", err)
+	}
+	ok = true
+	if err := fsutil.WriteFileAtomic(filepath.Join(dir, latestFile), []byte(name+"\n")); err != nil {
+		return err
+	}
+	return pruneCheckpoints(dir, keep)
+}
+
+// pruneCheckpoints removes all but the newest keep checkpoint directories (and stale temporaries).
+func pruneCheckpoints(dir string, keep int) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	var steps []string
+	for _, e := range entries {
+		switch {
+		case strings.HasPrefix(e.Name(), ".step-") && strings.Contains(e.Name(), ".tmp-"):
+			os.RemoveAll(filepath.Join(dir, e.Name()))
+		case e.IsDir() && strings.HasPrefix(e.Name(), "step-"):
+			steps = append(steps, e.Name())
+		}
+	}
+	sort.Strings(steps)
+	for len(steps) > keep {
+		if err := os.RemoveAll(filepath.Join(dir, steps[0])); err != nil {
+			return err
+		}
+		steps = steps[1:]
+	}
+	return nil
+}
+
+// ErrNoCheckpoint is returned when a directory holds no complete checkpoint.
+var ErrNoCheckpoint = errors.New("no checkpoint")
+
+// LatestCheckpoint returns the path of the newest complete checkpoint in a run directory.
+func LatestCheckpoint(dir string) (string, error) {
+	b, err := os.ReadFile(filepath.Join(dir, latestFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("train: %s: %w", dir, ErrNoCheckpoint)
+	}
+	if err != nil {
+		return "", err
+	}
+	name := strings.TrimSpace(string(b))
+	if !strings.HasPrefix(name, "step-") || strings.ContainsAny(name, `/\`) {
+		return "", fmt.Errorf("train: %s: latest names %q, not a checkpoint", dir, name)
+	}
+	return filepath.Join(dir, name), nil
+}
+
+// ReadState reads and checks a checkpoint's metadata: the files it lists must exist with their checksums.
+func ReadState(ckpt string) (State, error) {
+	var st State
+	b, err := os.ReadFile(filepath.Join(ckpt, stateFile))
+	if err != nil {
+		return st, fmt.Errorf("train: checkpoint %s: %w", ckpt, err)
+	}
+	if err := json.Unmarshal(b, &st); err != nil {
+		return st, fmt.Errorf("train: checkpoint %s: state.json: %w", ckpt, err)
+	}
+	for f, want := range st.Files {
+		got, err := fileSHA256(filepath.Join(ckpt, f))
+		if err != nil {
+			return st, fmt.Errorf("train: checkpoint %s: %w", ckpt, err)
+		}
+		if got != want {
+			return st, fmt.Errorf("train: checkpoint %s: %s has SHA-256 %s, state.json records %s (file damaged)", ckpt, f, got, want)
+		}
+	}
+	return st, nil
+}
+
+// saveTensors writes a safetensors file atomically.
+func saveTensors(path string, ts []safetensors.Tensor) error {
+	f, err := fsutil.CreateAtomic(path)
+	if err != nil {
+		return err
+	}
+	if err := safetensors.Encode(f, ts, nil); err != nil {
+		f.Abort()
+		return fmt.Errorf("train: write %s: %w", path, err)
+	}
+	return f.Commit()
+}
+
+// loadTensors reads a safetensors file.
+func loadTensors(path string) ([]safetensors.Tensor, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	ts, _, err := safetensors.Decode(b)
+	if err != nil {
+		return nil, fmt.Errorf("train: %s: %w", path, err)
+	}
+	return ts, nil
+}
+
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}

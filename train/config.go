@@ -1,0 +1,188 @@
+package train
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/trajdiff/trajdiff/datasets"
+	"github.com/trajdiff/trajdiff/nn"
+)
+
+// Config is a training run as a file (TOML): the dataset, the network, the objective, the optimisation and
+// the sampler used to evaluate it. Keys are the snake_case JSON names of the Go fields, e.g.
+//
+//	out = "runs/umaze"
+//	[data]
+//	path = "umaze.arrow"
+//	horizon = 32
+//	[network]
+//	arch = "temporal_unet"
+//	[network.temporal_unet]
+//	horizon = 32
+//	transition = 6
+//	dim = 32
+//	dim_mults = [1, 2, 4]
+//	[objective]
+//	process = "vp-cosine"
+//	prediction = "x0"
+//	[train]
+//	steps = 2000
+//	batch = 32
+//	lr = 2e-4
+type Config struct {
+	Out       string          `json:"out"` // run directory: checkpoints and metrics.jsonl
+	Data      DataConfig      `json:"data"`
+	Network   nn.Spec         `json:"network"`
+	Objective ObjectiveConfig `json:"objective"`
+	Train     Options         `json:"train"`
+	Sample    SampleConfig    `json:"sample"`
+}
+
+// DataConfig selects the training windows of a dataset (see datasets.SamplerConfig).
+type DataConfig struct {
+	Path          string   `json:"path"`
+	Horizon       int      `json:"horizon"`
+	Columns       []string `json:"columns,omitempty"`
+	Normalizer    string   `json:"normalizer,omitempty"` // limits (default), gaussian or none
+	MaxPathLength int      `json:"max_path_length,omitempty"`
+	NoPadding     bool     `json:"no_padding,omitempty"`
+	// Condition lists window entries "STEP:COMPONENT" (e.g. "0:2", "-1:2") given to a conditional network
+	// as its condition; the network's cond_dim must equal their number.
+	Condition []string `json:"condition,omitempty"`
+}
+
+// ConditionEntries parses Condition.
+func (d DataConfig) ConditionEntries() ([]WindowEntry, error) {
+	var out []WindowEntry
+	for _, s := range d.Condition {
+		e, err := ParseWindowEntry(s)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// SampleConfig is the default sampler for `trajdiff sample` and evaluation.
+type SampleConfig struct {
+	Solver   string `json:"solver,omitempty"`   // default dpmpp-2m
+	Steps    int    `json:"steps,omitempty"`    // default 10
+	Schedule string `json:"schedule,omitempty"` // default: the process's
+	EMA      *bool  `json:"ema,omitempty"`      // sample with the EMA weights (default true)
+}
+
+// LoadConfig reads a TOML configuration. Unknown keys are errors. Relative paths are resolved against the
+// file's directory.
+func LoadConfig(path string) (Config, error) {
+	var raw map[string]any
+	if _, err := toml.DecodeFile(path, &raw); err != nil {
+		return Config{}, fmt.Errorf("train: config %s: %w", path, err)
+	}
+	// TOML -> generic map -> JSON -> struct: one set of field names (the JSON tags) for files, checkpoints
+	// and the Go API, and strict checking of unknown keys.
+	b, err := json.Marshal(raw)
+	if err != nil {
+		return Config{}, fmt.Errorf("train: config %s: %w", path, err)
+	}
+	c := Config{Train: DefaultOptions()}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		return Config{}, fmt.Errorf("train: config %s: %w", path, err)
+	}
+	base := filepath.Dir(path)
+	for _, p := range []*string{&c.Out, &c.Data.Path} {
+		if *p != "" && !filepath.IsAbs(*p) {
+			*p = filepath.Join(base, *p)
+		}
+	}
+	if c.Out == "" {
+		return Config{}, fmt.Errorf("train: config %s: out (the run directory) is required", path)
+	}
+	if c.Data.Path == "" || c.Data.Horizon < 1 {
+		return Config{}, fmt.Errorf("train: config %s: data.path and data.horizon >= 1 are required", path)
+	}
+	return c, nil
+}
+
+// NormalizerKind parses DataConfig.Normalizer; the default is Diffuser's limits (min-max to [-1, 1]).
+func (d DataConfig) NormalizerKind() (datasets.NormalizerKind, error) {
+	if d.Normalizer == "" {
+		return datasets.NormMinMax, nil
+	}
+	return datasets.ParseNormalizerKind(strings.ToLower(d.Normalizer))
+}
+
+// OpenData opens the dataset and its segment sampler.
+func (d DataConfig) OpenData() (*datasets.Dataset, *datasets.SegmentSampler, error) {
+	kind, err := d.NormalizerKind()
+	if err != nil {
+		return nil, nil, err
+	}
+	ds, err := datasets.Open(d.Path)
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := datasets.NewSegmentSampler(ds, datasets.SamplerConfig{Horizon: d.Horizon, Columns: d.Columns,
+		Normalizer: kind, MaxPathLength: d.MaxPathLength, NoPadding: d.NoPadding})
+	if err != nil {
+		ds.Close()
+		return nil, nil, err
+	}
+	return ds, s, nil
+}
+
+// Trainer builds the trainer of a configuration; close the returned dataset after the run.
+func (c Config) Trainer() (*Trainer, *datasets.Dataset, error) {
+	ds, s, err := c.Data.OpenData()
+	if err != nil {
+		return nil, nil, err
+	}
+	src, err := NewSamplerSource(s, c.Train.Batch, c.Train.Seed)
+	if err != nil {
+		ds.Close()
+		return nil, nil, err
+	}
+	entries, err := c.Data.ConditionEntries()
+	if err == nil {
+		err = src.ConditionOn(entries)
+	}
+	if err != nil {
+		ds.Close()
+		return nil, nil, err
+	}
+	extra, err := json.Marshal(c)
+	if err != nil {
+		ds.Close()
+		return nil, nil, err
+	}
+	return &Trainer{Spec: c.Network, Objective: c.Objective, Source: src, Options: c.Train, Dir: c.Out, Extra: extra}, ds, nil
+}
+
+// WriteConfig writes c as TOML-compatible JSON-named keys (for quickstart, which generates its run).
+func WriteConfig(path string, c Config) error {
+	b, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	var raw map[string]any
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := toml.NewEncoder(f).Encode(raw); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}

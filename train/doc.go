@@ -1,0 +1,20 @@
+// Package train is trajdiff's one trainer: it fits any nn network to any diffusion objective on any
+// batch source, deterministically for a seed, with checkpoints that a killed run resumes from.
+//
+// One step (Kingma & Ba 2015; Loshchilov & Hutter 2019; Karras et al. 2022):
+//
+//	x0_b, c_b  <- Source.Batch(step)                        the step's clean examples
+//	(in_b, y_b, w_b) <- Objective.Sample(rng(seed, step), x0_b)  noise level, network input, target, weight
+//	L = mean_b w_b ||net(in_b, t_b, c_b) - y_b||^2 / D       nn.TrainGraph, gradients by gorgonia
+//	lr = warmup(step) cosine(step)                           linear warm-up, cosine decay to MinLR
+//	theta <- AdamW(theta, grad L, lr)                        with global gradient-norm clipping
+//	ema  <- d ema + (1 - d) theta,  d = min(EMADecay, (1 + step)/(10 + step))
+//
+// Every random draw of a step comes from streams keyed by (Seed, step): the objective's noise from a
+// ChaCha8 stream, dropout and condition dropout from the network's Philox streams, the batch from the
+// source's seeded permutation. The state of a run is therefore (weights, EMA, Adam moments, step) and
+// nothing else; a checkpoint stores exactly that (safetensors) with the configuration (JSON), written to
+// a temporary directory and renamed, and a resumed run continues bit for bit as if never stopped.
+//
+// A non-finite loss stops the run with ErrNonFinite and leaves the last good checkpoint in place.
+package train

@@ -1,0 +1,271 @@
+package train
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"time"
+
+	"gorgonia.org/tensor"
+
+	"github.com/trajdiff/trajdiff/diffusion"
+	"github.com/trajdiff/trajdiff/internal/stream"
+	"github.com/trajdiff/trajdiff/nn"
+)
+
+// ErrNonFinite reports a NaN or Inf loss or gradient; the run stops and keeps its last good checkpoint.
+var ErrNonFinite = errors.New("non-finite loss")
+
+// Status is what a progress callback receives after every step.
+type Status struct {
+	Step, Steps int // completed steps and the total
+	Loss        float64
+	LR          float64
+	GradNorm    float64 // before clipping
+	StepsPerSec float64 // over this process's steps
+	ETA         time.Duration
+}
+
+// Trainer fits a network to an objective on a source of examples.
+type Trainer struct {
+	Spec      nn.Spec         // the network (built with Options.Seed)
+	DType     tensor.Dtype    // tensor.Float32 (default) or tensor.Float64
+	Objective ObjectiveConfig // what is regressed
+	Source    Source          // the clean examples
+	Options   Options
+	// Dir holds checkpoints and metrics.jsonl; empty trains in memory only.
+	Dir string
+	// Resume continues from Dir's latest checkpoint when there is one.
+	Resume bool
+	// Extra is stored verbatim in every checkpoint (e.g. the CLI's configuration file).
+	Extra json.RawMessage
+	// Progress, if set, is called after every step.
+	Progress func(Status)
+}
+
+// Result is a finished run.
+type Result struct {
+	Net, EMA nn.Net // the trained weights and their moving average
+	Steps    int
+	Loss     float64 // loss of the last step
+	Resumed  int     // the step the run resumed from (0 for a fresh run)
+}
+
+// Run trains until Options.Steps or until ctx is cancelled (then it writes a checkpoint of the last
+// completed step when Dir is set and returns ctx's error).
+func (t *Trainer) Run(ctx context.Context) (*Result, error) {
+	opt := t.Options
+	if err := opt.validate(); err != nil {
+		return nil, err
+	}
+	dt := t.DType
+	if dt == (tensor.Dtype{}) {
+		dt = tensor.Float32
+	}
+	obj, _, err := t.Objective.Build()
+	if err != nil {
+		return nil, err
+	}
+	net, err := t.Spec.New(dt, opt.Seed)
+	if err != nil {
+		return nil, err
+	}
+	ema, err := t.Spec.New(dt, opt.Seed)
+	if err != nil {
+		return nil, err
+	}
+	if net.Dim() != t.Source.Dim() || net.CondDim() != t.Source.CondDim() {
+		return nil, fmt.Errorf("train: network takes %d values and %d condition values, the source gives %d and %d",
+			net.Dim(), net.CondDim(), t.Source.Dim(), t.Source.CondDim())
+	}
+	tg, err := nn.NewTrainGraph(net, nn.TrainOptions{Batch: opt.Batch, Seed: opt.Seed, CondDropout: opt.CondDropout})
+	if err != nil {
+		return nil, err
+	}
+	defer tg.Close()
+	adam, err := nn.NewAdam(nn.AdamConfig{LR: opt.LR, Beta1: opt.Beta1, Beta2: opt.Beta2, Eps: opt.Eps,
+		WeightDecay: opt.WeightDecay, ClipNorm: opt.ClipNorm})
+	if err != nil {
+		return nil, err
+	}
+	start := 0
+	if t.Resume && t.Dir != "" {
+		ckpt, err := LatestCheckpoint(t.Dir)
+		switch {
+		case errors.Is(err, ErrNoCheckpoint):
+		case err != nil:
+			return nil, err
+		default:
+			if start, err = t.restore(ckpt, net, ema, adam, tg); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if start == 0 {
+		if err := ema.Params().CopyFrom(net.Params()); err != nil {
+			return nil, err
+		}
+	}
+	var log *metricsLog
+	if t.Dir != "" {
+		if err := os.MkdirAll(t.Dir, 0o755); err != nil {
+			return nil, fmt.Errorf("train: run directory: %w", err)
+		}
+		if log, err = openMetrics(filepath.Join(t.Dir, metricsFile), start); err != nil {
+			return nil, err
+		}
+		defer log.Close()
+	}
+	state := State{Spec: t.Spec, DType: dt.String(), Objective: t.Objective.withDefaults(), Options: opt, Extra: t.Extra}
+	checkpoint := func(step int, loss float64) error {
+		if t.Dir == "" {
+			return nil
+		}
+		st := state
+		st.Step, st.Loss = step, loss
+		return saveCheckpoint(t.Dir, st, net.Params(), ema.Params(), adam, tg.Params(), opt.KeepCheckpoints)
+	}
+
+	D, C := net.Dim(), net.CondDim()
+	x0 := make([]float64, opt.Batch*D)
+	var cond []float64
+	if C > 0 {
+		cond = make([]float64, opt.Batch*C)
+	}
+	in, tgt := make([]float64, D), make([]float64, D)
+	began := time.Now()
+	loss := math.NaN()
+	for step := start; step < opt.Steps; step++ {
+		if err := ctx.Err(); err != nil {
+			if step > start {
+				if cerr := checkpoint(step, loss); cerr != nil {
+					return nil, errors.Join(err, cerr)
+				}
+			}
+			return nil, err
+		}
+		if err := t.Source.Batch(step, x0, cond); err != nil {
+			return nil, fmt.Errorf("train: step %d: source: %w", step, err)
+		}
+		rng := stream.RNG(opt.Seed, "train/objective", uint64(step), "train")
+		for b := 0; b < opt.Batch; b++ {
+			ex, err := obj.Sample(rng, x0[b*D:(b+1)*D], in, tgt)
+			if err != nil {
+				return nil, fmt.Errorf("train: step %d example %d: %w", step, b, err)
+			}
+			var c []float64
+			if C > 0 {
+				c = cond[b*C : (b+1)*C]
+			}
+			if err := tg.SetExample(b, in, tgt, ex, c); err != nil {
+				return nil, fmt.Errorf("train: step %d example %d: %w", step, b, err)
+			}
+		}
+		l, err := tg.Run(uint64(step))
+		if err != nil && !math.IsNaN(l) && !math.IsInf(l, 0) {
+			return nil, fmt.Errorf("train: step %d: %w", step, err)
+		}
+		gn := tg.GradNorm()
+		if math.IsNaN(l) || math.IsInf(l, 0) || math.IsNaN(gn) || math.IsInf(gn, 0) {
+			return nil, fmt.Errorf("train: step %d: loss %v, gradient norm %v: %w (the last good checkpoint is kept)", step, l, gn, ErrNonFinite)
+		}
+		lr := opt.LearningRate(step)
+		adam.SetLR(lr)
+		if err := adam.Step(tg.ValueGrads()); err != nil {
+			return nil, fmt.Errorf("train: step %d: %w", step, err)
+		}
+		if opt.EMADecay > 0 {
+			if err := ema.Params().Lerp(net.Params(), opt.EMADecayAt(step)); err != nil {
+				return nil, err
+			}
+		} else if err := ema.Params().CopyFrom(net.Params()); err != nil {
+			return nil, err
+		}
+		loss = l
+		done := step + 1
+		el := time.Since(began).Seconds()
+		rate := float64(done-start) / math.Max(el, 1e-9)
+		if log != nil && (done%opt.LogEvery == 0 || done == opt.Steps) {
+			if err := log.Write(metricLine{Step: done, Loss: l, LR: lr, GradNorm: gn, StepsPerSec: rate, Time: time.Now().UTC().Format(time.RFC3339)}); err != nil {
+				return nil, err
+			}
+		}
+		if t.Progress != nil {
+			t.Progress(Status{Step: done, Steps: opt.Steps, Loss: l, LR: lr, GradNorm: gn, StepsPerSec: rate,
+				ETA: time.Duration(float64(opt.Steps-done) / rate * float64(time.Second))})
+		}
+		if (opt.CheckpointEvery > 0 && done%opt.CheckpointEvery == 0) || done == opt.Steps {
+			if err := checkpoint(done, l); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return &Result{Net: net, EMA: ema, Steps: opt.Steps, Loss: loss, Resumed: start}, nil
+}
+
+// restore loads a checkpoint into the run and returns its step.
+func (t *Trainer) restore(ckpt string, net, ema nn.Net, adam *nn.Adam, tg *nn.TrainGraph) (int, error) {
+	st, err := ReadState(ckpt)
+	if err != nil {
+		return 0, err
+	}
+	a, _ := json.Marshal(st.Spec)
+	b, _ := json.Marshal(t.Spec)
+	if string(a) != string(b) {
+		return 0, fmt.Errorf("train: checkpoint %s was trained with network %s, this run asks for %s", ckpt, a, b)
+	}
+	if st.Step > t.Options.Steps {
+		return 0, fmt.Errorf("train: checkpoint %s is at step %d, beyond the run's %d steps", ckpt, st.Step, t.Options.Steps)
+	}
+	if _, err := net.Params().Load(filepath.Join(ckpt, modelFile)); err != nil {
+		return 0, err
+	}
+	if _, err := ema.Params().Load(filepath.Join(ckpt, emaFile)); err != nil {
+		return 0, err
+	}
+	ts, err := loadTensors(filepath.Join(ckpt, optimizerFile))
+	if err != nil {
+		return 0, err
+	}
+	if len(ts) > 0 {
+		if err := adam.SetStateTensors(tg.Params(), ts); err != nil {
+			return 0, err
+		}
+	}
+	return st.Step, nil
+}
+
+// LoadDenoiser turns a checkpoint (a step directory, or a run directory for its latest) into the denoiser
+// of its objective, with the EMA weights when useEMA is set, and returns the process to sample with.
+func LoadDenoiser(path string, useEMA bool) (diffusion.Denoiser, diffusion.Process, *nn.Predictor, State, error) {
+	ckpt := path
+	if latest, err := LatestCheckpoint(path); err == nil {
+		ckpt = latest
+	}
+	st, err := ReadState(ckpt)
+	if err != nil {
+		return nil, nil, nil, st, err
+	}
+	dt := tensor.Float32
+	if st.DType == tensor.Float64.String() {
+		dt = tensor.Float64
+	}
+	net, err := st.Spec.New(dt, st.Options.Seed)
+	if err != nil {
+		return nil, nil, nil, st, err
+	}
+	file := modelFile
+	if useEMA {
+		file = emaFile
+	}
+	if _, err := net.Params().Load(filepath.Join(ckpt, file)); err != nil {
+		return nil, nil, nil, st, err
+	}
+	pred := nn.NewPredictor(net)
+	d, p, err := st.Objective.Denoiser(pred)
+	return d, p, pred, st, err
+}
