@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# gpu: the `cuda`-tagged build, which `go test ./...` never compiles. Vets and builds every package that
+# imports gpu with -tags cuda against the headers .ci/install.d/gpu.sh extracted, compiles the device test
+# binary (it cannot run here: gorgonia.org/cu exits at start without a GPU) and checks that it needs nothing
+# from CUDA but libcuda.so.1 (no cudart, cuBLAS, NVRTC, cuDNN). The default build's tests, including the
+# fatbin-freshness and host-emulation tests, run in the main `go test ./...` step.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+cache=${TRAJDIFF_CUDA_DIR:-$HOME/.cache/trajdiff/cuda}
+if [ -f "$cache/include/cuda.h" ]; then
+	export CGO_CFLAGS="${CGO_CFLAGS:-} -I$cache/include"
+	export CGO_LDFLAGS="${CGO_LDFLAGS:-} -L$cache/stubs"
+elif [ ! -f /usr/include/cuda.h ]; then
+	echo "gpu: no cuda.h (run .ci/install.d/gpu.sh)" >&2
+	exit 1
+fi
+export CGO_ENABLED=1
+# The packages of this module that import gpu (gorgonia's own `cuda` tag needs cuDNN, so ./... as a whole
+# does not build with the tag; only trajdiff's GPU code is checked).
+gpu=github.com/trajdiff/trajdiff/gpu
+pkgs=$(go list -tags cuda -f '{{.ImportPath}} {{join .Deps " "}}' ./... | awk -v p="$gpu" '{ for (i = 1; i <= NF; i++) if ($i == p) { print $1; break } }')
+echo "gpu: cuda-tagged packages: $pkgs"
+# shellcheck disable=SC2086
+go vet -tags cuda $pkgs
+# shellcheck disable=SC2086
+go build -tags cuda $pkgs
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+go test -tags cuda -c -o "$tmp/gpu.test" ./gpu
+needed=$(readelf -d "$tmp/gpu.test" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' | sort | tr '\n' ' ')
+echo "gpu: device test binary needs: $needed"
+for lib in $needed; do
+	case "$lib" in
+	libcuda.so.1 | libc.so.6 | libm.so.6 | libpthread.so.0 | libdl.so.2 | libresolv.so.2) ;;
+	*)
+		echo "gpu: the cuda build links $lib; it may need only libcuda.so.1 from the driver" >&2
+		exit 1
+		;;
+	esac
+done
+echo "$needed" | grep -q 'libcuda.so.1' || { echo "gpu: the cuda build does not link libcuda.so.1" >&2; exit 1; }

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The GPU check of package gpu, for a machine with an NVIDIA GPU (sm_80 or later) and its driver, and no Go
+# toolchain: it runs the test binary built beforehand on a development machine with
+#
+#	go test -c -tags cuda -o gpu/gpu.test ./gpu
+#
+# (needs cuda.h and the libcuda.so stub, see docs/benchmarks-gpu.md) and prints
+#   1. every test of the package: the host tests, then the device tests: noise, combine, elementwise, stats,
+#      GEMM and the mixture kernel against host references, and every solver on the 64-D mixture on the GPU
+#      (launches and CUDA graphs) against the float64 CPU executor;
+#   2. the timings (TestGPUTimings): kernel bandwidth next to a device copy, GEMM TFLOP/s against the card's
+#      peak, sampler steps per second for 1e5..1e7 values next to the CPU executor, per-step overhead with and
+#      without graph capture.
+# The exit status is non-zero if any test fails. The full log goes to $OUT/gpu-check.log (or $TMPDIR).
+set -uo pipefail
+cd "$(dirname "$0")" # the tests read kernels/*.cu relative to the package directory
+bin=./gpu.test
+if [ ! -x "$bin" ]; then
+	echo "gpu/check.sh: $bin is missing; build it first: go test -c -tags cuda -o gpu/gpu.test ./gpu" >&2
+	exit 2
+fi
+log="${OUT:-${TMPDIR:-/tmp}}/gpu-check.log"
+: >"$log"
+say() { echo "$@" | tee -a "$log"; }
+say "== machine"
+{ uname -srm; nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm,clocks.max.mem --format=csv 2>&1 || true; } | tee -a "$log"
+say "== libraries the binary loads"
+ldd "$bin" 2>&1 | tee -a "$log"
+say "== tests (host and device)"
+start=$(date +%s)
+"$bin" -test.v -test.count=1 -test.timeout=6m -test.skip '^TestGPUTimings$' 2>&1 | tee -a "$log"
+tests=${PIPESTATUS[0]}
+say "== timings ($(($(date +%s) - start)) s so far)"
+TRAJDIFF_GPU_TIMINGS=1 "$bin" -test.count=1 -test.timeout=4m -test.run '^TestGPUTimings$' 2>&1 | grep -v '^\s*timing_cuda_test.go' | tee -a "$log"
+timings=${PIPESTATUS[0]}
+say "== done in $(($(date +%s) - start)) s: tests exit $tests, timings exit $timings (log: $log)"
+grep -E '^(--- FAIL|FAIL|panic)' "$log" | head -20
+[ "$tests" -eq 0 ] && [ "$timings" -eq 0 ]

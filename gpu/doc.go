@@ -1,0 +1,63 @@
+// Package gpu runs trajdiff's samplers on NVIDIA GPUs through the CUDA driver API (gorgonia.org/cu), behind
+// the `cuda` build tag. Without the tag the package is pure Go: Open returns ErrNoCUDA, and the host-side parts
+// that need no GPU (plan compilation, the embedded kernel image and its checks) still build and are tested.
+//
+// # Build
+//
+// The kernels are CUDA C in gpu/kernels/*.cu. `go generate ./gpu/...` compiles them with nvcc (Debian
+// bookworm's nvidia-cuda-toolkit 11.8) into one fatbin holding sm_80 and sm_90 machine code and compute_90 PTX
+// (kernels.fatbin, embedded; kernels_gen.go records the nvcc version, the flags and a SHA-256 of every source, and
+// a test fails when a source changed without regenerating). Building with `-tags cuda` then needs cuda.h and
+// the libcuda.so link stub, not nvcc; the binary needs only libcuda.so.1 from the driver at run time: no cuBLAS,
+// NVRTC or cuDNN (Debian's are symbol-versioned for CUDA 11 and do not load beside a newer driver's), and no
+// CUDA runtime. gorgonia.org/cu's package initialiser exits the process when no GPU is present, so only files
+// tagged `cuda` import it, and a cuda-tagged binary runs only on a GPU machine. gorgonia.org/gorgonia reads the
+// same tag to switch on its own CUDA backend, which needs cuDNN: a program that imports both this package and
+// gorgonia (package nn) does not build with -tags cuda, so CI builds only the packages that import gpu.
+//
+// # Executing sampler plans
+//
+// A diffusion.Plan is a straight-line program over numbered buffers: denoiser evaluations, linear
+// combinations x_next = sum_i c_i buf_i with coefficients computed once on the host in float64, fresh Gaussian
+// noise and conditioning marks (see diffusion/plan.go). Compile turns it into a Program of kernel launches:
+//
+//	OpEval       Denoiser.Denoise on the executor's stream (the Gaussian-mixture kernel, or a network)
+//	OpCombine    combine_f32[x4]: dst = sum_{k<8} c_k b_k, coefficients passed as double, accumulated in
+//	             double and rounded once to float; longer combinations are split (dst term first)
+//	OpNoise      normal_f32: Philox4x32-10 (Salmon et al. 2011) with diffusion.Philox4x32's exact counter and
+//	             key layout and Box-Muller in double, so a GPU run draws the CPU's noise to float32 rounding
+//	OpCondition  Conditioner.Condition (e.g. Inpaint)
+//
+// The Executor owns the plan's float32 buffers for a batch of fixed size and runs the Program on one stream,
+// either launch by launch or, with RunOptions.Graph, as one CUDA graph per sampler step captured on first use
+// (cuStreamBeginCapture) and replayed, which removes the per-kernel launch cost. The seed lives in device
+// memory, so graphs replay under any seed. Non-finite denoiser outputs are counted on the device per
+// evaluation and reported, with their step, after the run, without a synchronisation per step.
+//
+// # Kernels
+//
+//	combine_f32, combine_f32x4   the plans' linear combinations
+//	normal_f32                   counter-based Gaussian noise
+//	fill, axpby, mul, clamp, silu, f32<->bf16, inpaint      elementwise
+//	stats_partial/final, count_nonfinite                    deterministic reductions (sum, sum of squares, max
+//	                                                        |x|, non-finite count)
+//	gemm_tf32_v4/_v1, gemm_bf16_v8                          C = alpha A B + beta C on the tensor cores (TF32 or
+//	                                                        BF16 inputs, float32 accumulation), 128x128x32 block
+//	                                                        tiles, 3-stage cp.async pipeline, any M, N, K
+//	mixture_denoise_f32          the exact denoiser of a Gaussian mixture (diffusion.GaussianMixture), in
+//	                             double with float32 input and output, so that every solver runs end to end
+//	                             on the GPU without a trained network (Karras et al. 2024 use the same
+//	                             closed form to test samplers)
+//
+// # Verification
+//
+// Without a GPU, the tests check what can be checked on the host: the plan compiler against the CPU executor
+// (an emulation of the launches reproduces diffusion.Executor for every solver and process), the noise kernel's
+// arithmetic (a Go transcription of normal_f32 reproduces Philox4x32.NormalPair bit for bit), the GEMM tiling
+// (a Go emulation of the block/warp/pipeline index maps computes exact products for ragged shapes and never
+// reads a stale or unwritten shared-memory slot), the mixture kernel's arithmetic against the float64
+// denoiser, the float32 agreement the device can reach (every solver emulated in float32 against the float64
+// executor), and the embedded fatbin (architectures, kernel symbols, source hashes). On a GPU machine,
+// gpu/check.sh runs the prebuilt cuda test binary: every solver on the GPU against the CPU on the 64-D mixture,
+// GEMM against a CPU product, and the timings; docs/benchmarks-gpu.md says how.
+package gpu

@@ -1,0 +1,3 @@
+package gpu
+
+//go:generate bash kernels/build.sh

@@ -1,0 +1,84 @@
+package gpu
+
+// kernel names the entry points of the embedded fatbin (extern "C" in gpu/kernels/*.cu). A test checks that
+// this table and the sources' entry points are the same set and that every name is in the sm_80 and sm_90
+// machine code.
+type kernel int
+
+const (
+	kCombine kernel = iota
+	kCombineX4
+	kNormal
+	kFill
+	kAxpby
+	kMul
+	kClamp
+	kSiLU
+	kToBF16
+	kFromBF16
+	kInpaint
+	kStatsPartial
+	kStatsFinal
+	kCountNonfinite
+	kMixture
+	kGemmTF32x4
+	kGemmTF32x1
+	kGemmBF16x8
+	numKernels
+)
+
+var kernelNames = [numKernels]string{
+	kCombine:        "combine_f32",
+	kCombineX4:      "combine_f32x4",
+	kNormal:         "normal_f32",
+	kFill:           "fill_f32",
+	kAxpby:          "axpby_f32",
+	kMul:            "mul_f32",
+	kClamp:          "clamp_f32",
+	kSiLU:           "silu_f32",
+	kToBF16:         "f32_to_bf16",
+	kFromBF16:       "bf16_to_f32",
+	kInpaint:        "inpaint_f32",
+	kStatsPartial:   "stats_partial",
+	kStatsFinal:     "stats_final",
+	kCountNonfinite: "count_nonfinite",
+	kMixture:        "mixture_denoise_f32",
+	kGemmTF32x4:     "gemm_tf32_v4",
+	kGemmTF32x1:     "gemm_tf32_v1",
+	kGemmBF16x8:     "gemm_bf16_v8",
+}
+
+func (k kernel) String() string { return kernelNames[k] }
+
+// Launch geometry of the grid-stride kernels.
+const (
+	// elementwiseThreads is the block size of the elementwise, combine and noise kernels.
+	elementwiseThreads = 256
+	// blocksPerSM bounds their grids: enough resident blocks to hide memory latency, few enough that the
+	// grid-stride loops amortise the block start.
+	blocksPerSM = 8
+	// statsThreads and statsMaxBlocks fix the reduction's shape (STATS_THREADS in kernels/reduce.cu), so that
+	// its partials and their order, and hence the result's bits, do not depend on the device.
+	statsThreads   = 256
+	statsMaxBlocks = 1024
+	statsFields    = 4
+)
+
+// gridFor returns the number of blocks of `threads` for a grid-stride loop over `work` items on a device with
+// sms multiprocessors.
+func gridFor(work int64, threads, sms int) int {
+	if work <= 0 {
+		return 1
+	}
+	b := (work + int64(threads) - 1) / int64(threads)
+	if lim := int64(sms * blocksPerSM); lim > 0 && b > lim {
+		b = lim
+	}
+	return int(b)
+}
+
+// statsBlocks is the reduction's grid for n elements (independent of the device).
+func statsBlocks(n int64) int {
+	b := (n + statsThreads - 1) / statsThreads
+	return int(max(1, min(b, statsMaxBlocks)))
+}
