@@ -9,12 +9,13 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/trajdiff/trajdiff/datasets"
 	"github.com/trajdiff/trajdiff/nn"
 )
 
-// Config is a training run as a file (TOML): the dataset, the network, the objective, the optimisation and
+// Config is a training run as a file (TOML or YAML): the dataset, the network, the objective, the optimisation and
 // the sampler used to evaluate it. Keys are the snake_case JSON names of the Go fields, e.g.
 //
 //	out = "runs/umaze"
@@ -78,12 +79,23 @@ type SampleConfig struct {
 	EMA      *bool  `json:"ema,omitempty"`      // sample with the EMA weights (default true)
 }
 
-// LoadConfig reads a TOML configuration. Unknown keys are errors. Relative paths are resolved against the
-// file's directory.
+// LoadConfig reads a TOML configuration, or YAML when the name ends in .yaml or .yml. Unknown keys are
+// errors. Relative paths are resolved against the file's directory.
 func LoadConfig(path string) (Config, error) {
 	var raw map[string]any
-	if _, err := toml.DecodeFile(path, &raw); err != nil {
-		return Config{}, fmt.Errorf("train: config %s: %w", path, err)
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".yaml", ".yml":
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return Config{}, fmt.Errorf("train: config: %w", err)
+		}
+		if err := yaml.Unmarshal(b, &raw); err != nil {
+			return Config{}, fmt.Errorf("train: config %s: %w", path, err)
+		}
+	default:
+		if _, err := toml.DecodeFile(path, &raw); err != nil {
+			return Config{}, fmt.Errorf("train: config %s: %w", path, err)
+		}
 	}
 	// TOML -> generic map -> JSON -> struct: one set of field names (the JSON tags) for files, checkpoints
 	// and the Go API, and strict checking of unknown keys.

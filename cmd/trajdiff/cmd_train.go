@@ -15,7 +15,7 @@ func trainCommand() command {
 
 func runTrain(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlagSet(env, "train", "train --config FILE [--resume=false] [--steps N]")
-	cfgPath := fs.String("config", "", "TOML configuration: [data], [network], [objective], [train], [sample]; see docs/training.md")
+	cfgPath := fs.String("config", "", "TOML (or .yaml/.yml) configuration: [data], [network], [objective], [train], [sample]; see docs/training.md")
 	resume := fs.Bool("resume", true, "continue from the run directory's latest checkpoint when there is one")
 	steps := fs.Int("steps", 0, "override train.steps")
 	if err := parseFlags(fs, env, args); err != nil {

@@ -1,0 +1,67 @@
+package train
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+)
+
+// The same run written as TOML and as YAML loads to the same configuration; unknown keys are errors.
+func TestLoadConfigTOMLAndYAML(t *testing.T) {
+	dir := t.TempDir()
+	tomlText := `out = "run"
+[data]
+path = "d.arrow"
+horizon = 16
+condition = ["0:2", "-1:2"]
+[network]
+arch = "mlp"
+[network.mlp]
+dim = 96
+hidden = [64, 64]
+time_dim = 16
+[objective]
+process = "flow"
+prediction = "velocity"
+[train]
+steps = 10
+batch = 4
+lr = 1e-3
+seed = 3
+`
+	yamlText := `out: run
+data:
+  path: d.arrow
+  horizon: 16
+  condition: ["0:2", "-1:2"]
+network:
+  arch: mlp
+  mlp: {dim: 96, hidden: [64, 64], time_dim: 16}
+objective: {process: flow, prediction: velocity}
+train: {steps: 10, batch: 4, lr: 0.001, seed: 3}
+`
+	tp, yp := filepath.Join(dir, "c.toml"), filepath.Join(dir, "c.yaml")
+	os.WriteFile(tp, []byte(tomlText), 0o644)
+	os.WriteFile(yp, []byte(yamlText), 0o644)
+	a, err := LoadConfig(tp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := LoadConfig(yp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(a, b) {
+		t.Fatalf("TOML %+v\nYAML %+v", a, b)
+	}
+	if a.Out != filepath.Join(dir, "run") || a.Data.Path != filepath.Join(dir, "d.arrow") || a.Train.Steps != 10 ||
+		a.Train.EMADecay != DefaultOptions().EMADecay || a.Network.MLP.Dim != 96 {
+		t.Errorf("loaded %+v", a)
+	}
+	bad := filepath.Join(dir, "bad.toml")
+	os.WriteFile(bad, []byte(tomlText+"\nlearning_rate = 3\n"), 0o644)
+	if _, err := LoadConfig(bad); err == nil {
+		t.Error("unknown key accepted")
+	}
+}
