@@ -94,6 +94,61 @@ func printSimulateUsage(w io.Writer) {
 	fmt.Fprintln(w, "Run 'trajdiff simulate SYSTEM --help' for a system's flags.")
 }
 
+// simOutput holds the flags every simulate system shares: where and how to write, which shard, the seed and
+// the workers.
+type simOutput struct {
+	out, shard, format, comp, dtype *string
+	seed                            *uint64
+	workers                         *int
+	force, quiet                    *bool
+}
+
+// addSimOutput registers the shared flags with a system's own help texts and defaults.
+func addSimOutput(fs *flag.FlagSet, outHelp string, seed uint64, seedHelp, shardHelp, format string) *simOutput {
+	return &simOutput{
+		out:     fs.String("out", "", outHelp),
+		seed:    fs.Uint64("seed", seed, seedHelp),
+		shard:   fs.String("shard", "0/1", shardHelp),
+		workers: fs.Int("workers", runtime.GOMAXPROCS(0), "parallel workers (the output does not depend on it)"),
+		format:  fs.String("format", format, "output format: auto (by extension), ipc, parquet"),
+		comp:    fs.String("compression", "none", "compression: none, zstd, lz4"),
+		dtype:   fs.String("dtype", "float32", "stored element type: float32 or float64"),
+		force:   fs.Bool("force", false, "replace existing output"),
+		quiet:   fs.Bool("quiet", false, "no progress output"),
+	}
+}
+
+// check validates the shared flags after parsing and returns the shard and the write options (with
+// Overwrite set) and the file extension of the chosen format. Errors are usage errors.
+func (o *simOutput) check() (si, sn int, opts datasets.WriteOptions, ext string, err error) {
+	switch {
+	case *o.out == "":
+		return 0, 0, opts, "", usagef("--out is required")
+	case *o.seed > math.MaxInt64:
+		return 0, 0, opts, "", usagef("--seed %d exceeds 2^63-1", *o.seed)
+	case *o.workers < 1:
+		return 0, 0, opts, "", usagef("--workers must be at least 1, got %d", *o.workers)
+	}
+	if si, sn, err = parseShard(*o.shard); err != nil {
+		return 0, 0, opts, "", usagef("%v", err)
+	}
+	if opts.DType, err = datasets.ParseDType(*o.dtype); err != nil {
+		return 0, 0, opts, "", usagef("%v", err)
+	}
+	if opts.Format, err = datasets.ParseFormat(*o.format); err != nil {
+		return 0, 0, opts, "", usagef("%v", err)
+	}
+	if opts.Compression, err = datasets.ParseCompression(*o.comp); err != nil {
+		return 0, 0, opts, "", usagef("%v", err)
+	}
+	opts.Overwrite = *o.force
+	ext = ".arrow"
+	if opts.Format == datasets.FormatParquet {
+		ext = ".parquet"
+	}
+	return si, sn, opts, ext, nil
+}
+
 // parseShard parses "i/n" with 0 <= i < n.
 func parseShard(s string) (int, int, error) {
 	a, b, ok := strings.Cut(s, "/")
@@ -125,15 +180,8 @@ func runSimulate(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	fs := newFlagSet(env, "simulate "+sys.name, "simulate "+sys.name+" --n N --out FILE [--seed S] [--shard i/n] [flags]")
 	n := fs.Int("n", 0, "total number of trajectories of the dataset (over all shards)")
-	out := fs.String("out", "", "output file (.arrow IPC or .parquet), written atomically")
-	seed := fs.Uint64("seed", 0, "random seed; trajectory i depends only on (seed, i)")
-	shard := fs.String("shard", "0/1", "write only shard i of n (contiguous index block i), e.g. ${SLURM_ARRAY_TASK_ID}/16")
-	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "parallel workers (the output does not depend on it)")
-	dtype := fs.String("dtype", "float32", "stored element type: float32 or float64")
-	format := fs.String("format", "auto", "output format: auto (by extension), ipc, parquet")
-	comp := fs.String("compression", "none", "compression: none, zstd, lz4")
-	force := fs.Bool("force", false, "replace FILE if it exists")
-	quiet := fs.Bool("quiet", false, "no progress output")
+	o := addSimOutput(fs, "output file (.arrow IPC or .parquet), written atomically", 0,
+		"random seed; trajectory i depends only on (seed, i)", "write only shard i of n (contiguous index block i), e.g. ${SLURM_ARRAY_TASK_ID}/16", "auto")
 	build := sys.setup(fs)
 	if err := parseFlags(fs, env, args[1:]); err != nil {
 		return err
@@ -144,31 +192,12 @@ func runSimulate(ctx context.Context, env *cliEnv, args []string) error {
 	if *n < 1 {
 		return usagef("--n must be at least 1, got %d", *n)
 	}
-	if *out == "" {
-		return usagef("--out is required")
-	}
-	if *seed > math.MaxInt64 {
-		return usagef("--seed %d exceeds 2^63-1", *seed)
-	}
-	if *workers < 1 {
-		return usagef("--workers must be at least 1, got %d", *workers)
-	}
-	si, sn, err := parseShard(*shard)
+	si, sn, opts, _, err := o.check()
 	if err != nil {
-		return usagef("%v", err)
+		return err
 	}
 	lo, hi, err := pde.Shard(*n, si, sn)
 	if err != nil {
-		return usagef("%v", err)
-	}
-	var opts datasets.WriteOptions
-	if opts.DType, err = datasets.ParseDType(*dtype); err != nil {
-		return usagef("%v", err)
-	}
-	if opts.Format, err = datasets.ParseFormat(*format); err != nil {
-		return usagef("%v", err)
-	}
-	if opts.Compression, err = datasets.ParseCompression(*comp); err != nil {
 		return usagef("%v", err)
 	}
 	job, err := build()
@@ -183,12 +212,11 @@ func runSimulate(ctx context.Context, env *cliEnv, args []string) error {
 	for k, v := range job.params {
 		params[k] = v
 	}
-	opts.Overwrite = *force
 	opts.FirstID = int64(lo) // global trajectory index, so shards open and merge together
 	opts.Units = job.units
 	opts.Description = job.description
-	opts.Generator = datasets.Generator{Name: "trajdiff simulate " + sys.name, Version: "1", Seed: int64(*seed), Params: params}
-	return simulateRun(ctx, env, sys.name, job, *out, opts, *seed, lo, hi, *workers, *quiet)
+	opts.Generator = datasets.Generator{Name: "trajdiff simulate " + sys.name, Version: "1", Seed: int64(*o.seed), Params: params}
+	return simulateRun(ctx, env, sys.name, job, *o.out, opts, *o.seed, lo, hi, *o.workers, *o.quiet)
 }
 
 // simulateRun generates trajectories lo..hi-1 on workers goroutines and writes them in index order.

@@ -3,10 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 
@@ -43,35 +41,25 @@ func nbodySummary(system string) string {
 // OUT/<split>.arrow, or OUT/<split>-<i>-of-<n>.arrow with -shard i/n.
 func runSimulateNBody(ctx context.Context, env *cliEnv, system string, args []string) error {
 	fs := newFlagSet(env, "simulate "+system, "simulate "+system+" --out DIR [--splits train=3000,val=2000,test=2000] [--seed S] [--shard i/n] [flags]")
-	out := fs.String("out", "", "output directory (created if missing)")
+	o := addSimOutput(fs, "output directory (created if missing)", 43,
+		"base seed; trajectory i of split s draws from (seed, system/s, i)",
+		"write only shard `i/n` (0 <= i < n) of every split: trajectories [i N/n, (i+1) N/n), files <split>-<i>-of-<n>", "ipc")
 	splitsS := fs.String("splits", "train=3000,val=2000,test=2000", "splits to write, `name=count,...`")
-	seed := fs.Uint64("seed", 43, "base seed; trajectory i of split s draws from (seed, system/s, i)")
 	nodes := fs.Int("nodes", 0, "particles (0: 5 for charged and springs, 10 for gravity)")
 	steps := fs.Int("steps", 5000, "integrator steps (dt 0.001)")
 	freq := fs.Int("sample-freq", 100, "keep every n-th step")
 	frames := fs.Int("frames", 30, "frames kept per trajectory (0: all; GeoTDM uses 30 = 10 conditioning + 20 target)")
-	shard := fs.String("shard", "0/1", "write only shard `i/n` (0 <= i < n) of every split: trajectories [i N/n, (i+1) N/n), files <split>-<i>-of-<n>")
-	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "parallel workers (the output does not depend on it)")
-	format := fs.String("format", "ipc", "output format: ipc (.arrow) or parquet (.parquet)")
-	comp := fs.String("compression", "none", "compression: none, zstd, lz4")
-	dtype := fs.String("dtype", "float32", "element type: float32, float64")
-	force := fs.Bool("force", false, "replace existing output files")
-	quiet := fs.Bool("quiet", false, "no progress output")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
 	if err := wantArgs(fs, 0, "none"); err != nil {
 		return err
 	}
-	if *out == "" {
-		return usagef("--out is required")
+	si, sn, opts, ext, err := o.check()
+	if err != nil {
+		return err
 	}
-	if *seed > math.MaxInt64 {
-		return usagef("--seed %d exceeds 2^63-1", *seed)
-	}
-	if *workers < 1 {
-		return usagef("--workers must be at least 1, got %d", *workers)
-	}
+	out, seed, workers, quiet := o.out, o.seed, o.workers, o.quiet
 	sys, err := geometry.NewSystem(system, *nodes)
 	if err != nil {
 		return usagef("%v", err)
@@ -79,10 +67,6 @@ func runSimulateNBody(ctx context.Context, env *cliEnv, system string, args []st
 	splits, err := parseSplits(*splitsS)
 	if err != nil {
 		return usagef("--splits: %v", err)
-	}
-	si, sn, err := parseShard(*shard)
-	if err != nil {
-		return usagef("%v", err)
 	}
 	if *frames < 0 {
 		return usagef("--frames must be >= 0, got %d", *frames)
@@ -92,11 +76,6 @@ func runSimulateNBody(ctx context.Context, env *cliEnv, system string, args []st
 	if *steps < 1 || *freq < 1 || *steps%*freq != 0 || nf < 1 {
 		return usagef("--steps %d and --sample-freq %d must be positive, divisible and save at least one frame", *steps, *freq)
 	}
-	opts, ext, err := datasetWriteOptions(*format, *comp, *dtype)
-	if err != nil {
-		return usagef("%v", err)
-	}
-	opts.Overwrite = *force
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return fmt.Errorf("create output directory: %w", err)
 	}
@@ -201,24 +180,4 @@ func parseSplits(s string) ([]geometry.Split, error) {
 		out = append(out, geometry.Split{Name: name, Count: n})
 	}
 	return out, nil
-}
-
-// datasetWriteOptions parses the common output flags and returns the file extension.
-func datasetWriteOptions(format, comp, dtype string) (datasets.WriteOptions, string, error) {
-	var o datasets.WriteOptions
-	var err error
-	if o.Format, err = datasets.ParseFormat(format); err != nil {
-		return o, "", err
-	}
-	if o.Compression, err = datasets.ParseCompression(comp); err != nil {
-		return o, "", err
-	}
-	if o.DType, err = datasets.ParseDType(dtype); err != nil {
-		return o, "", err
-	}
-	ext := ".arrow"
-	if o.Format == datasets.FormatParquet {
-		ext = ".parquet"
-	}
-	return o, ext, nil
 }

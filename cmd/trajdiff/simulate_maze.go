@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"math"
-	"runtime"
 
 	"github.com/trajdiff/trajdiff/datasets"
 	"github.com/trajdiff/trajdiff/rl"
@@ -22,37 +20,22 @@ func mazeSimSystems() []simSystem {
 func runSimulateMaze(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlagSet(env, "simulate maze2d", "simulate maze2d --layout umaze|medium|large --out FILE [--steps N] [--seed S] [--shard i/n] [flags]")
 	layout := fs.String("layout", "umaze", "maze layout: umaze, medium, large")
-	out := fs.String("out", "", "output dataset file (.arrow or .parquet)")
+	o := addSimOutput(fs, "output dataset file (.arrow or .parquet)", 0, "base seed; chunk k draws from (seed, k)",
+		"write only shard `i/n` (0 <= i < n) of the chunks: [i C/n, (i+1) C/n)", "auto")
 	steps := fs.Int("steps", 0, "total steps (0: D4RL's 1M / 2M / 4M for umaze / medium / large)")
 	chunk := fs.Int("chunk-steps", 100000, "steps per independent chunk (each starts with a reset); chunks run in parallel and are the unit of -shard")
-	seed := fs.Uint64("seed", 0, "base seed; chunk k draws from (seed, k)")
 	noise := fs.Float64("noise", 0, "standard deviation of Gaussian action noise (D4RL --noisy: 0.5)")
-	shard := fs.String("shard", "0/1", "write only shard `i/n` (0 <= i < n) of the chunks: [i C/n, (i+1) C/n)")
-	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "parallel workers (the output does not depend on it)")
-	format := fs.String("format", "auto", "output format: auto (by extension), ipc, parquet")
-	comp := fs.String("compression", "none", "compression: none, zstd, lz4")
-	dtype := fs.String("dtype", "float32", "element type: float32 (D4RL's), float64")
-	force := fs.Bool("force", false, "replace OUT if it exists")
-	quiet := fs.Bool("quiet", false, "no progress output")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
 	if err := wantArgs(fs, 0, "none"); err != nil {
 		return err
 	}
-	if *out == "" {
-		return usagef("--out is required")
-	}
-	if *seed > math.MaxInt64 {
-		return usagef("--seed %d exceeds 2^63-1", *seed)
-	}
-	if *workers < 1 {
-		return usagef("--workers must be at least 1, got %d", *workers)
-	}
-	si, sn, err := parseShard(*shard)
+	si, sn, opts, _, err := o.check()
 	if err != nil {
-		return usagef("%v", err)
+		return err
 	}
+	out, seed, workers, quiet := o.out, o.seed, o.workers, o.quiet
 	cfg := rl.DatasetConfig{Layout: *layout, Steps: *steps, ChunkSteps: *chunk, Seed: *seed, ActionNoise: *noise, Workers: *workers}
 	total, _, _, err := cfg.Resolve()
 	if err != nil {
@@ -67,11 +50,6 @@ func runSimulateMaze(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return usagef("%v", err)
 	}
-	opts, _, err := datasetWriteOptions(*format, *comp, *dtype)
-	if err != nil {
-		return usagef("%v", err)
-	}
-	opts.Overwrite = *force
 	// Every episode has at least one step, so chunk c's episodes fit in ids [c C, (c+1) C) with C the
 	// chunk length: shards written separately get disjoint ids and can be opened and merged together.
 	opts.FirstID = int64(cfg.FirstChunk) * int64(cfg.ChunkSteps)
