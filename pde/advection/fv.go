@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/trajdiff/trajdiff/pde"
+	"github.com/trajdiff/trajdiff/pde/internal/limiter"
 )
 
 // Solver advances cell values with the MUSCL / midpoint scheme. It holds scratch buffers and is not
@@ -72,12 +73,12 @@ func (s *Solver) rhs(v []float64) {
 	v[n+2], v[n+3] = v[2], v[3]
 	b, ab := s.p.Beta, math.Abs(s.p.Beta)
 	// Face between padded cells j-1 and j, for j = 2..n+2: uR of cell j-1, uL of cell j.
-	prevR := v[1] + 0.5*mc(v[1]-v[0], v[2]-v[1])
+	prevR := v[1] + 0.5*limiter.MC(v[1]-v[0], v[2]-v[1])
 	vm, vc, vp := v[1:n+2], v[2:n+3], v[3:n+4]
 	f := s.f[:len(vc)]
 	vm, vp = vm[:len(vc)], vp[:len(vc)]
 	for i, x := range vc {
-		sl := mc(x-vm[i], vp[i]-x)
+		sl := limiter.MC(x-vm[i], vp[i]-x)
 		uL := x - 0.5*sl
 		f[i] = 0.5 * (b*prevR + b*uL - ab*(uL-prevR))
 		prevR = x + 0.5*sl
@@ -94,30 +95,4 @@ func (s *Solver) apply(dst, src []float64, dt float64) {
 	for i := range d {
 		d[i] = sr[i] - c*(f[i+1]-f[i])
 	}
-}
-
-// mc is the monotonised-central limited slope of backward and forward differences a and b:
-// minmod((a+b)/2, 2a, 2b).
-func mc(a, b float64) float64 {
-	if a*b <= 0 {
-		return 0
-	}
-	// Explicit comparisons: the builtin min and max also order NaN and signed zeros, which costs more.
-	c, a2, b2 := 0.5*(a+b), 2*a, 2*b
-	if a > 0 {
-		if a2 < c {
-			c = a2
-		}
-		if b2 < c {
-			c = b2
-		}
-		return c
-	}
-	if a2 > c {
-		c = a2
-	}
-	if b2 > c {
-		c = b2
-	}
-	return c
 }

@@ -39,29 +39,3 @@ func hllc(g, rl, ul, pl, rr, ur, pr float64) (fd, fm, fe float64) {
 	fe = ur*(er+pr) + sr*(c*(er/rr+(ss-ur)*(ss+pr/(rr*(sr-ur))))-er)
 	return fd, fm, fe
 }
-
-// mc is the monotonised-central limited slope of backward and forward differences a and b,
-// minmod((a+b)/2, 2a, 2b) (van Leer 1977), PDEBench's VL limiter.
-func mc(a, b float64) float64 {
-	if a*b <= 0 {
-		return 0
-	}
-	// Explicit comparisons: the builtin min and max handle NaN and signed zeros and cost more here.
-	c, a2, b2 := 0.5*(a+b), 2*a, 2*b
-	if a > 0 {
-		if a2 < c {
-			c = a2
-		}
-		if b2 < c {
-			c = b2
-		}
-		return c
-	}
-	if a2 > c {
-		c = a2
-	}
-	if b2 > c {
-		c = b2
-	}
-	return c
-}

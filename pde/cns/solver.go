@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/trajdiff/trajdiff/pde"
+	"github.com/trajdiff/trajdiff/pde/internal/limiter"
 )
 
 // Solver advances the 1-D compressible Navier-Stokes equations with fixed Params. It holds scratch
@@ -199,9 +200,9 @@ func (s *Solver) hydro(dt float64) {
 	orl, oul, opl := s.rl[1:np2+1], s.ul[1:np2+1], s.pl[1:np2+1]
 	orr, our, opr := s.rr[1:np2+1], s.ur[1:np2+1], s.pr[1:np2+1]
 	for i := range r0 {
-		dr := mc(r0[i]-rm[i], rp[i]-r0[i])
-		du := mc(u0[i]-um[i], up[i]-u0[i])
-		dp := mc(w0[i]-wm[i], wp[i]-w0[i])
+		dr := limiter.MC(r0[i]-rm[i], rp[i]-r0[i])
+		du := limiter.MC(u0[i]-um[i], up[i]-u0[i])
+		dp := limiter.MC(w0[i]-wm[i], wp[i]-w0[i])
 		rL, uL, pL := r0[i]-0.5*dr, u0[i]-0.5*du, w0[i]-0.5*dp
 		rR, uR, pR := r0[i]+0.5*dr, u0[i]+0.5*du, w0[i]+0.5*dp
 		ok := rL > 0 && pL > 0 && rR > 0 && pR > 0
