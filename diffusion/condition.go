@@ -11,10 +11,6 @@ import (
 type Inpaint struct {
 	Mask   []bool
 	Values []float64
-	// Scaled clamps to alpha(t) v, the mean of the process's marginal of a known clean value v, instead of v
-	// itself; both reach v at the data end. Diffuser clamps to v; for variance-preserving processes, whose
-	// states have scale alpha, the scaled form keeps the clamped entries consistent with the rest.
-	Scaled bool
 }
 
 // Condition implements Conditioner.
@@ -27,19 +23,15 @@ func (c *Inpaint) Condition(x []float64, t, alpha, sigma float64) error {
 	if !shared && len(c.Values) != len(x) {
 		return fmt.Errorf("diffusion: inpaint has %d values, want %d (one point) or %d (the batch)", len(c.Values), d, len(x))
 	}
-	scale := 1.0
-	if c.Scaled {
-		scale = alpha
-	}
 	for p := 0; p < len(x)/d; p++ {
 		for i, m := range c.Mask {
 			if !m {
 				continue
 			}
 			if shared {
-				x[p*d+i] = scale * c.Values[i]
+				x[p*d+i] = c.Values[i]
 			} else {
-				x[p*d+i] = scale * c.Values[p*d+i]
+				x[p*d+i] = c.Values[p*d+i]
 			}
 		}
 	}

@@ -111,10 +111,6 @@ type fixedEntry struct {
 
 // sample draws n windows with the solver, clamping the fixed entries after every step as Diffuser does.
 func (m *windowModel) sample(ctx context.Context, solver diffusion.Solver, sch diffusion.Schedule, steps, n int, seed uint64, fixes []fixedEntry) ([]float64, *diffusion.Plan, error) {
-	return m.sampleWith(ctx, solver, sch, steps, n, seed, fixes, false)
-}
-
-func (m *windowModel) sampleWith(ctx context.Context, solver diffusion.Solver, sch diffusion.Schedule, steps, n int, seed uint64, fixes []fixedEntry, scaled bool) ([]float64, *diffusion.Plan, error) {
 	times, err := sch.Times(m.p, steps)
 	if err != nil {
 		return nil, nil, err
@@ -129,7 +125,7 @@ func (m *windowModel) sampleWith(ctx context.Context, solver diffusion.Solver, s
 	for i := range x {
 		x[i] *= m.p.Sigma(times[0])
 	}
-	var cond diffusion.Conditioner
+	var inpaint *diffusion.Inpaint
 	if len(fixes) > 0 {
 		mask := make([]bool, D)
 		values := make([]float64, n*D)
@@ -154,7 +150,7 @@ func (m *windowModel) sampleWith(ctx context.Context, solver diffusion.Solver, s
 				values[s*D+k] = m.normalizeValue(f.c, v)
 			}
 		}
-		cond = &diffusion.Inpaint{Mask: mask, Values: values, Scaled: scaled}
+		inpaint = &diffusion.Inpaint{Mask: mask, Values: values}
 	}
 	den := m.d
 	if len(m.condition) > 0 {
@@ -166,18 +162,22 @@ func (m *windowModel) sampleWith(ctx context.Context, solver diffusion.Solver, s
 			if err != nil {
 				return nil, nil, err
 			}
-			if cond == nil || !cond.(*diffusion.Inpaint).Mask[k] {
+			if inpaint == nil || !inpaint.Mask[k] {
 				return nil, nil, fmt.Errorf("the model is conditioned on step %d component %d: fix it (--fix %d:%d=VALUE)", e.T, e.C, e.T, e.C)
 			}
 			for s := 0; s < n; s++ {
-				conds[s*C+j] = cond.(*diffusion.Inpaint).Values[s*D+k]
+				conds[s*C+j] = inpaint.Values[s*D+k]
 			}
 		}
 		if den, _, err = m.objective.Denoiser(&perSampleCondition{p: m.pred, cond: conds}); err != nil {
 			return nil, nil, err
 		}
 	}
-	if err := diffusion.Sample(ctx, plan, den, x, diffusion.RunOptions{Seed: seed, Condition: cond}); err != nil {
+	opt := diffusion.RunOptions{Seed: seed}
+	if inpaint != nil {
+		opt.Condition = inpaint // a nil *Inpaint in the interface would not be nil
+	}
+	if err := diffusion.Sample(ctx, plan, den, x, opt); err != nil {
 		return nil, nil, err
 	}
 	m.unnormalize(x)
