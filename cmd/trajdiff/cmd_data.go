@@ -221,16 +221,9 @@ func runDataConvert(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	in, out := fs.Arg(0), fs.Arg(1)
-	var opts datasets.WriteOptions
-	var err error
-	if opts.Format, err = datasets.ParseFormat(*format); err != nil {
-		return usagef("%v", err)
-	}
-	if opts.Compression, err = datasets.ParseCompression(*comp); err != nil {
-		return usagef("%v", err)
-	}
-	if opts.DType, err = datasets.ParseDType(*dtype); err != nil {
-		return usagef("%v", err)
+	opts, err := parseWriteOptions(*format, *comp, *dtype)
+	if err != nil {
+		return err
 	}
 	if *shardRows < 0 || *batchRows < 0 || *frames < 0 {
 		return usagef("-shard-rows, -batch-rows and -frames must be >= 0")
@@ -395,4 +388,23 @@ func isColumnOf(k datasets.Kind, c string) bool {
 		}
 	}
 	return false
+}
+
+// parseWriteOptions parses the output flags every dataset-writing command shares (format, compression,
+// element type); errors are usage errors. An empty dtype leaves the default (float32).
+func parseWriteOptions(format, comp, dtype string) (datasets.WriteOptions, error) {
+	var opts datasets.WriteOptions
+	var err error
+	if opts.Format, err = datasets.ParseFormat(format); err != nil {
+		return opts, usagef("%v", err)
+	}
+	if opts.Compression, err = datasets.ParseCompression(comp); err != nil {
+		return opts, usagef("%v", err)
+	}
+	if dtype != "" {
+		if opts.DType, err = datasets.ParseDType(dtype); err != nil {
+			return opts, usagef("%v", err)
+		}
+	}
+	return opts, nil
 }

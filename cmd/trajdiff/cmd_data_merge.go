@@ -20,13 +20,9 @@ func runDataMerge(ctx context.Context, env *cliEnv, args []string) error {
 	if fs.NArg() < 2 {
 		return usagef("want OUT and at least one SHARD, got %d argument(s)", fs.NArg())
 	}
-	var opts datasets.WriteOptions
-	var err error
-	if opts.Format, err = datasets.ParseFormat(*format); err != nil {
-		return usagef("%v", err)
-	}
-	if opts.Compression, err = datasets.ParseCompression(*comp); err != nil {
-		return usagef("%v", err)
+	opts, err := parseWriteOptions(*format, *comp, "") // the element type is the shards'
+	if err != nil {
+		return err
 	}
 	opts.Overwrite = *force
 	out, shards := fs.Arg(0), fs.Args()[1:]

@@ -132,14 +132,8 @@ func (o *simOutput) check() (si, sn int, opts datasets.WriteOptions, ext string,
 	if si, sn, err = parseShard(*o.shard); err != nil {
 		return 0, 0, opts, "", usagef("%v", err)
 	}
-	if opts.DType, err = datasets.ParseDType(*o.dtype); err != nil {
-		return 0, 0, opts, "", usagef("%v", err)
-	}
-	if opts.Format, err = datasets.ParseFormat(*o.format); err != nil {
-		return 0, 0, opts, "", usagef("%v", err)
-	}
-	if opts.Compression, err = datasets.ParseCompression(*o.comp); err != nil {
-		return 0, 0, opts, "", usagef("%v", err)
+	if opts, err = parseWriteOptions(*o.format, *o.comp, *o.dtype); err != nil {
+		return 0, 0, opts, "", err
 	}
 	opts.Overwrite = *o.force
 	ext = ".arrow"
