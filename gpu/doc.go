@@ -57,7 +57,12 @@
 // (a Go emulation of the block/warp/pipeline index maps computes exact products for ragged shapes and never
 // reads a stale or unwritten shared-memory slot), the mixture kernel's arithmetic against the float64
 // denoiser, the float32 agreement the device can reach (every solver emulated in float32 against the float64
-// executor), and the embedded fatbin (architectures, kernel symbols, source hashes). On a GPU machine,
+// executor), and the embedded fatbin (architectures, kernel symbols, source hashes). CI also runs the
+// cuda-tagged test binary itself, the device tests included, on gpu/cudaemu: a CPU emulation of libcuda.so.1
+// that executes the kernels' own sources compiled for the host (fibers per thread, barriers, shuffles, wmma,
+// cp.async) and checks launch limits, device pointers, overruns, alignment and capture rules
+// (gpu/cudaemu/README.md). That exercises the host code and the kernel sources end to end but says nothing
+// of nvcc's code or of timings. On a GPU machine,
 // gpu/check.sh runs the prebuilt cuda test binary: every solver on the GPU against the CPU on the 64-D mixture,
 // GEMM against a CPU product, and the timings; docs/benchmarks-gpu.md says how.
 package gpu

@@ -332,7 +332,7 @@ func gemmCheck(t *testing.T, name string, got []float32, a, b []float32, c0 []fl
 			want := alpha*s + beta*float64(c0[i*ldc+j])
 			bound := math.Abs(alpha)*mag + math.Abs(beta*float64(c0[i*ldc+j]))
 			e := math.Abs(float64(got[i*ldc+j]) - want)
-			if e > tol*bound+1e-30 {
+			if !(e <= tol*bound+1e-30) { // NaN fails too
 				t.Fatalf("%s %dx%dx%d: C(%d, %d) = %v, want %v (bound %.3g)", name, m, n, k, i, j, got[i*ldc+j], want, tol*bound)
 			}
 			if bound > 0 {

@@ -6,17 +6,17 @@ package gpu
 const (
 	fatbinCompiler = "nvcc release 11.8, V11.8.89"
 	fatbinFlags    = "-fatbin -O3 -std=c++14 -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90"
-	fatbinSHA256   = "caeb9734f06d3d09a7ad97bf3f6d490b624aee77859c75ce906f1ca02a829c2b"
+	fatbinSHA256   = "90874e7fdc9d455e825b4057df708027318e6f1b2f3f7646f1d91f7b3dcffc5e"
 )
 
 // kernelSources maps each file of gpu/kernels the fatbin was built from to its SHA-256.
 var kernelSources = map[string]string{
 	"build.sh":       "e33bb9c84605272ccd2a8016bd17939127040715a7fd7c0f0a833a4abcb9a7cd",
 	"combine.cu":     "787f4dcd664f5b56ab832b86bbc7cd6c7c79cb6ab7196e41d5de4c81602e7d5a",
-	"common.cuh":     "91d0075736a2ed10ab594610cd310fd6cff6ee8ac017ad2e8131f0fb73d313cd",
+	"common.cuh":     "85b03e38c97806619e967de9ba7d59cc67d1537c1e82febbd99be7a5be1fa907",
 	"elementwise.cu": "f49689647bee2f24ced5c935e37a8cc2595b0d09e6e57066745d252ab9103563",
-	"gemm.cu":        "fd10299488a55db725ed77ade40411a7af0bbd4e51b58c6a477f654de635759c",
-	"mixture.cu":     "8a69a81fa366b611eb385c90cf089fce849dec83b837a639a0279c520f62ae6f",
+	"gemm.cu":        "f405edb9af6fbece538b74155e00c65e6660d7ebbc3a53a380eef3e8c012e729",
+	"mixture.cu":     "9423c63059ead3b450126adda9f0c3efefd04d21afcb0cd9cdc9b83c5ee990a9",
 	"philox.cu":      "c59d31dfe2e5cc68b628b447657f104ce2bddcd3d6a7f081a8bcdb367db20b21",
 	"reduce.cu":      "40d4741b9e7e8273f5743d2b658b072e15671884e22f8b17e913f769fb9ea647",
 }

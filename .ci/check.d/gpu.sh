@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # gpu: the `cuda`-tagged build, which `go test ./...` never compiles. Vets and builds every package that
 # imports gpu with -tags cuda against the headers .ci/install.d/gpu.sh extracted, compiles the device test
-# binary (it cannot run here: gorgonia.org/cu exits at start without a GPU) and checks that it needs nothing
-# from CUDA but libcuda.so.1 (no cudart, cuBLAS, NVRTC, cuDNN). The default build's tests, including the
+# binary, checks that it needs nothing from CUDA but libcuda.so.1 (no cudart, cuBLAS, NVRTC, cuDNN), and runs
+# its device tests on gpu/cudaemu, the CPU emulation of libcuda.so.1 (there is no GPU here). The default build's tests, including the
 # fatbin-freshness and host-emulation tests, run in the main `go test ./...` step.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -39,3 +39,10 @@ for lib in $needed; do
 	esac
 done
 echo "$needed" | grep -q 'libcuda.so.1' || { echo "gpu: the cuda build does not link libcuda.so.1" >&2; exit 1; }
+
+# The device tests of that binary on the CPU emulation of the driver (gpu/cudaemu/README.md): the kernels'
+# own sources compiled for the host, launched through the real host code, graphs included. Then the GEMM
+# again with cp.async copies landing at once instead of as late as possible.
+bash gpu/cudaemu/build.sh "$tmp/emu"
+(cd gpu && LD_LIBRARY_PATH="$tmp/emu" "$tmp/gpu.test" -test.count=1 -test.timeout=15m -test.run '^(TestGPU|Example)')
+(cd gpu && CUDAEMU_CP_ASYNC=eager LD_LIBRARY_PATH="$tmp/emu" "$tmp/gpu.test" -test.count=1 -test.run '^TestGPUGemm$')

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# gpu: cuda.h and the libcuda.so link stub for the `cuda`-tagged build checked by .ci/check.d/gpu.sh, taken
-# from Debian's nvidia-cuda-dev (CUDA 11.8, non-free) without installing the toolkit: the .deb (774 MB) is
+# gpu: g++, and cuda.h and the libcuda.so link stub for the `cuda`-tagged build checked by
+# .ci/check.d/gpu.sh, taken from Debian's nvidia-cuda-dev (CUDA 11.8, non-free) without installing the toolkit: the .deb (774 MB) is
 # downloaded and only those two files are extracted into $TRAJDIFF_CUDA_DIR (default
 # ~/.cache/trajdiff/cuda): include/cuda.h and stubs/libcuda.so. About 45 s the first time, nothing after.
 # Idempotent. (nvcc, needed only to regenerate gpu/kernels.fatbin, is the full nvidia-cuda-toolkit: see
 # gpu/doc.go.)
 set -euo pipefail
+# g++ builds gpu/cudaemu, the CPU emulation of libcuda.so.1 that .ci/check.d/gpu.sh runs the device tests on.
+if ! command -v g++ >/dev/null; then
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq g++ >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq g++ >/dev/null; }
+fi
 cache=${TRAJDIFF_CUDA_DIR:-$HOME/.cache/trajdiff/cuda}
 if [ -f "$cache/include/cuda.h" ] && [ -f "$cache/stubs/libcuda.so" ]; then
 	exit 0

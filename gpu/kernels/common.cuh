@@ -8,6 +8,12 @@
 typedef long long i64;
 typedef unsigned long long u64;
 
+// DYNAMIC_SMEM declares the block's dynamic shared memory (the size is the launch's) as an array of type.
+// The CPU emulator (gpu/cudaemu) defines it as a pointer to its own region.
+#ifndef TRAJDIFF_CUDA_EMU
+#define DYNAMIC_SMEM(type, name) extern __shared__ __align__(128) type name[]
+#endif
+
 // Grid-stride loop over [0, n): the host sizes grids to the device, not to n, so one launch covers any length.
 #define GRID_STRIDE(i, n) \
 	for (i64 i = (i64)blockIdx.x * blockDim.x + threadIdx.x; i < (n); i += (i64)blockDim.x * gridDim.x)

@@ -39,6 +39,7 @@ template <> struct gemm_traits<__nv_bfloat16> {
 	typedef __nv_bfloat16 frag_t;
 };
 
+#ifndef TRAJDIFF_CUDA_EMU // the CPU emulator (gpu/cudaemu) provides these three
 __device__ __forceinline__ void cp_async(void* smem, const void* gmem, int bytes, int src_bytes) {
 	const unsigned s = (unsigned)__cvta_generic_to_shared(smem);
 	if (bytes == 16)
@@ -48,6 +49,7 @@ __device__ __forceinline__ void cp_async(void* smem, const void* gmem, int bytes
 }
 __device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::); }
 template <int N> __device__ __forceinline__ void cp_async_wait() { asm volatile("cp.async.wait_group %0;\n" ::"n"(N)); }
+#endif
 
 // gemm_load_tile copies k-tile k0 of A (rows bm0..) and B (columns bn0..) into one pipeline stage, E elements
 // per copy. Elements outside the matrices are zero-filled (a copy of 0 source bytes).
@@ -80,7 +82,7 @@ __device__ __forceinline__ void gemm_body(const T* A, const T* B, float* C, i64 
 	constexpr int PAD = GEMM_PAD_BYTES / sizeof(T);
 	constexpr int LDA = GEMM_BK + PAD, LDB = GEMM_BN + PAD;
 	constexpr int SA = GEMM_BM * LDA, SB = GEMM_BK * LDB; // elements per stage
-	extern __shared__ __align__(128) unsigned char gemm_smem[];
+	DYNAMIC_SMEM(unsigned char, gemm_smem);
 	T* As = reinterpret_cast<T*>(gemm_smem);
 	T* Bs = As + GEMM_STAGES * SA;
 

@@ -41,7 +41,7 @@ __device__ __forceinline__ void project(double* dst, const double* src, const do
 // memory: mixtureSmemBytes(d, pt) in gpu/mixture_tables.go.
 extern "C" __global__ void mixture_denoise_f32(float* dst, const float* x, i64 npts, i64 d_, i64 ncomp, i64 pt_,
 	const double* Q, const double* QT, const double* mu, const double* lam, const double* logw, double a, double s) {
-	extern __shared__ double smem[];
+	DYNAMIC_SMEM(double, smem);
 	const int d = (int)d_, pt = (int)pt_;
 	double* top = smem;        // running max logit per point
 	double* total = top + pt;  // running sum of exp(logit - top)

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Builds the CPU emulation of the CUDA driver, libcuda.so.1, into $1 (default gpu/cudaemu/out): trajdiff's
+# kernels (gpu/kernels/*.cu) compiled for the host with the emulated CUDA surface of include/, and the driver
+# entry points of runtime.cc. Needs g++ (C++20) and cuda.h (CUDA 11.8, from nvidia-cuda-dev or the cache of
+# .ci/install.d/gpu.sh; set CUDA_INCLUDE to its directory). Run a cuda-tagged binary on it with
+#
+#	LD_LIBRARY_PATH=gpu/cudaemu/out ./gpu.test
+#
+# See README.md for what it checks and what it cannot.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+out=${1:-$here/out}
+inc=${CUDA_INCLUDE:-}
+if [ -z "$inc" ]; then
+	for d in "${TRAJDIFF_CUDA_DIR:-$HOME/.cache/trajdiff/cuda}/include" /usr/include /usr/local/cuda/include; do
+		[ -f "$d/cuda.h" ] && inc=$d && break
+	done
+fi
+[ -n "$inc" ] && [ -f "$inc/cuda.h" ] || { echo "cudaemu: cuda.h not found (set CUDA_INCLUDE or run .ci/install.d/gpu.sh)" >&2; exit 1; }
+mkdir -p "$out"
+# -march=native (the library is built where it runs; CUDAEMU_MARCH overrides) makes fma() a hardware FMA instead
+# of a libm call; -ffp-contract=fast contracts a*b+c into FMAs as nvcc does by default.
+flags=(-std=c++20 -O2 -g ${CUDAEMU_MARCH:--march=native} -fPIC -Wall -Wno-unknown-pragmas -Wno-unused-function -ffp-contract=fast -fno-strict-aliasing)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+g++ "${flags[@]}" -include "$here/include/cuda_emu.h" -I "$here/include" -I "$here/../kernels" -I "$here" -c "$here/kernels.cc" -o "$tmp/kernels.o"
+g++ "${flags[@]}" -I "$inc" -I "$here/include" -I "$here" -c "$here/runtime.cc" -o "$tmp/runtime.o"
+g++ -shared -Wl,-soname,libcuda.so.1 -o "$tmp/libcuda.so.1" "$tmp/kernels.o" "$tmp/runtime.o"
+mv "$tmp/libcuda.so.1" "$out/libcuda.so.1"
+echo "cudaemu: $out/libcuda.so.1"

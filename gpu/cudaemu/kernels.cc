@@ -1,0 +1,78 @@
+// The kernels of gpu/kernels/*.cu compiled for the host (cuda_emu.h is force-included), and the table that
+// cuModuleGetFunction looks them up in. Each entry knows its parameters' C++ types, so a launch reads every
+// argument from the driver's kernelParams array with its own size, exactly as the device does, and checks that
+// every pointer argument points into device memory.
+#include <string.h>
+
+#include <type_traits>
+#include <utility>
+
+#include "combine.cu"
+#include "elementwise.cu"
+#include "gemm.cu"
+#include "mixture.cu"
+#include "philox.cu"
+#include "reduce.cu"
+
+#include "emu.h"
+
+namespace cudaemu {
+
+namespace {
+
+template <typename A> bool pointer_ok(const void* slot, int index, const char* name) {
+	if constexpr (std::is_pointer_v<A>) {
+		A p;
+		memcpy(&p, slot, sizeof(A));
+		return check_device_pointer((const void*)p, name, index);
+	}
+	return true;
+}
+
+template <typename... A, size_t... I> bool check_args(void** p, const char* name, std::index_sequence<I...>) {
+	return (pointer_ok<A>(p[I], (int)I, name) && ...);
+}
+
+template <typename... A, size_t... I> void call(void (*f)(A...), void** p, std::index_sequence<I...>) {
+	f(*static_cast<A*>(p[I])...);
+}
+
+template <typename... A> Kernel entry(const char* name, void (*f)(A...)) {
+	static_assert(((sizeof(A) <= 8) && ...), "kernel parameters are at most 8 bytes");
+	Kernel k;
+	k.name = name;
+	k.nparams = sizeof...(A);
+	size_t i = 0;
+	((k.param_size[i++] = sizeof(A)), ...);
+	// The lambdas must stay captureless (plain function pointers), so the kernel travels as fn.
+	k.fn = (void*)f;
+	k.check = [](void** p, const char* n) { return check_args<A...>(p, n, std::index_sequence_for<A...>{}); };
+	k.invoke = [](void* fn, void** p) { call((void (*)(A...))fn, p, std::index_sequence_for<A...>{}); };
+	return k;
+}
+
+} // namespace
+
+const Kernel kernels[] = {
+	entry("combine_f32", combine_f32),
+	entry("combine_f32x4", combine_f32x4),
+	entry("normal_f32", normal_f32),
+	entry("fill_f32", fill_f32),
+	entry("axpby_f32", axpby_f32),
+	entry("mul_f32", mul_f32),
+	entry("clamp_f32", clamp_f32),
+	entry("silu_f32", silu_f32),
+	entry("f32_to_bf16", f32_to_bf16),
+	entry("bf16_to_f32", bf16_to_f32),
+	entry("inpaint_f32", inpaint_f32),
+	entry("stats_partial", stats_partial),
+	entry("stats_final", stats_final),
+	entry("count_nonfinite", count_nonfinite),
+	entry("mixture_denoise_f32", mixture_denoise_f32),
+	entry("gemm_tf32_v4", gemm_tf32_v4),
+	entry("gemm_tf32_v1", gemm_tf32_v1),
+	entry("gemm_bf16_v8", gemm_bf16_v8),
+};
+const int num_kernels = sizeof(kernels) / sizeof(kernels[0]);
+
+} // namespace cudaemu
