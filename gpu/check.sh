@@ -4,7 +4,7 @@
 #
 #	go test -c -tags cuda -o gpu/gpu.test ./gpu
 #
-# (needs cuda.h and the libcuda.so stub, see docs/benchmarks-gpu.md) and prints
+# (needs cuda.h and the libcuda.so stub; docs/benchmarks.md, section GPU) and prints
 #   1. every test of the package: the host tests, then the device tests: noise, combine, elementwise, stats,
 #      GEMM and the mixture kernel against host references, and every solver on the 64-D mixture on the GPU
 #      (launches and CUDA graphs) against the float64 CPU executor;

@@ -64,5 +64,5 @@
 // (gpu/cudaemu/README.md). That exercises the host code and the kernel sources end to end but says nothing
 // of nvcc's code or of timings. On a GPU machine,
 // gpu/check.sh runs the prebuilt cuda test binary: every solver on the GPU against the CPU on the 64-D mixture,
-// GEMM against a CPU product, and the timings; docs/benchmarks-gpu.md says how.
+// GEMM against a CPU product, and the timings (docs/benchmarks.md, section GPU, says how).
 package gpu

@@ -2,9 +2,10 @@
 
 package gpu
 
-// Tests on the device. A cuda-tagged test binary exits at start on a machine without a GPU (gorgonia.org/cu's
-// initialiser), so these run only on a GPU machine: gpu/check.sh runs the binary built with
-// `go test -c -tags cuda -o gpu/gpu.test ./gpu` (docs/benchmarks-gpu.md).
+// Tests on the device. A cuda-tagged test binary exits at start on a machine without a GPU driver
+// (gorgonia.org/cu's initialiser), so these run on a GPU machine, where gpu/check.sh runs the binary built with
+// `go test -c -tags cuda -o gpu/gpu.test ./gpu` (docs/benchmarks.md, section GPU), and in CI on gpu/cudaemu, the
+// CPU emulation of the driver (.ci/check.d/gpu.sh).
 
 import (
 	"context"

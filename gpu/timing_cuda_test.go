@@ -15,12 +15,24 @@ import (
 	"github.com/trajdiff/trajdiff/diffusion"
 )
 
-// TestGPUTimings prints the GPU benchmark tables for docs/benchmarks-gpu.md when TRAJDIFF_GPU_TIMINGS=1
+// TestGPUTimings prints the GPU benchmark tables for docs/benchmarks.md when TRAJDIFF_GPU_TIMINGS=1
 // (gpu/check.sh sets it). Nothing here is asserted: timings are printed next to references measured in the
 // same run (the device's copy bandwidth and tensor-core peak, the CPU executor on the same machine).
+// TRAJDIFF_GPU_TIMINGS=smoke runs every measurement on small sizes, so that CI can run this code on the CPU
+// emulation of the driver (gpu/cudaemu) before a GPU ever does; its numbers mean nothing.
 func TestGPUTimings(t *testing.T) {
-	if os.Getenv("TRAJDIFF_GPU_TIMINGS") != "1" {
-		t.Skip("set TRAJDIFF_GPU_TIMINGS=1 to print the GPU timings")
+	mode := os.Getenv("TRAJDIFF_GPU_TIMINGS")
+	if mode != "1" && mode != "smoke" {
+		t.Skip("set TRAJDIFF_GPU_TIMINGS=1 to print the GPU timings (smoke: small sizes)")
+	}
+	smoke := mode == "smoke"
+	// Sizes of the full run, and of the smoke run.
+	n := 1 << 26 // 64 Mi values, 256 MiB per buffer
+	gemmSizes := []int{2048, 4096, 8192}
+	samplerValues := []int{100_032, 1_000_000, 10_000_000}
+	overheadNFE := 100
+	if smoke {
+		n, gemmSizes, samplerValues, overheadNFE = 1<<16, []int{256}, []int{6400}, 10
 	}
 	d := testDevice(t)
 	s := testStream(t)
@@ -30,16 +42,31 @@ func TestGPUTimings(t *testing.T) {
 	pr("device: %s", info)
 	bw := info.MemoryBandwidth()
 
-	// Memory-bound kernels against a device-to-device copy of the same size.
-	const n = 1 << 26 // 64 Mi values, 256 MiB per buffer
-	a, err := d.Alloc(n)
-	if err != nil {
-		t.Fatal(err)
+	alloc := func(n int) Buffer {
+		b, err := d.Alloc(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
 	}
+	allocBF16 := func(n int) BF16 {
+		b, err := d.AllocBF16(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	must := func(err error) {
+		if err != nil {
+			t.Helper()
+			t.Fatal(err)
+		}
+	}
+
+	// Memory-bound kernels against a device-to-device copy of the same size.
+	a, b, c := alloc(n), alloc(n), alloc(n)
 	defer d.Free(a)
-	b, _ := d.Alloc(n)
 	defer d.Free(b)
-	c, _ := d.Alloc(n)
 	defer d.Free(c)
 	for _, x := range []Buffer{a, b, c} {
 		if err := s.Normal(x, 1, 0); err != nil {
@@ -62,9 +89,10 @@ func TestGPUTimings(t *testing.T) {
 		return ds[2] // median of 5
 	}
 	timeIt := func(f func() error) time.Duration { return timeOn(s, f) }
-	pr("\n| kernel (%d Mi float32) | bytes moved | time | GB/s | of theoretical %.0f GB/s |", n>>20, bw/1e9)
+	pr("\n| kernel (%.3g Mi float32) | bytes moved | time | GB/s | of theoretical %.0f GB/s |", float64(n)/(1<<20), bw/1e9)
 	pr("|---|---|---|---|---|")
-	row := func(name string, bytes float64, dt time.Duration) {
+	row := func(name string, nbytes int, dt time.Duration) {
+		bytes := float64(nbytes)
 		pr("| %s | %.0f MiB | %.3f ms | %.0f | %.0f%% |", name, bytes/(1<<20), dt.Seconds()*1e3, bytes/dt.Seconds()/1e9, 100*bytes/dt.Seconds()/bw)
 	}
 	row("cuMemcpyDtoD (reference)", 8*n, timeIt(func() error { return s.Copy(c, a) }))
@@ -77,20 +105,17 @@ func TestGPUTimings(t *testing.T) {
 	tf32Peak, bf16Peak, src := info.PeakTFLOPS()
 	pr("\n| GEMM (C = A B, row-major) | time | TFLOP/s | of peak (%s) |", src)
 	pr("|---|---|---|---|")
-	for _, sz := range []int{2048, 4096, 8192} {
+	for _, sz := range gemmSizes {
 		m := sz * sz
-		ga, _ := d.Alloc(m)
-		gb, _ := d.Alloc(m)
-		gc, _ := d.Alloc(m)
-		s.Normal(ga, 1, 1)
-		s.Normal(gb, 1, 2)
+		ga, gb, gc := alloc(m), alloc(m), alloc(m)
+		must(s.Normal(ga, 1, 1))
+		must(s.Normal(gb, 1, 2))
 		flops := 2 * float64(sz) * float64(sz) * float64(sz)
 		dt := timeIt(func() error { return s.GemmTF32(sz, sz, sz, 1, ga, sz, gb, sz, 0, gc, sz) })
 		pr("| TF32 %d^3 | %.3f ms | %.1f | %.0f%% of %.0f |", sz, dt.Seconds()*1e3, flops/dt.Seconds()/1e12, 100*flops/dt.Seconds()/1e12/tf32Peak, tf32Peak)
-		ha, _ := d.AllocBF16(m)
-		hb, _ := d.AllocBF16(m)
-		s.ToBF16(ha, ga)
-		s.ToBF16(hb, gb)
+		ha, hb := allocBF16(m), allocBF16(m)
+		must(s.ToBF16(ha, ga))
+		must(s.ToBF16(hb, gb))
 		dt = timeIt(func() error { return s.GemmBF16(sz, sz, sz, 1, ha, sz, hb, sz, 0, gc, sz) })
 		pr("| BF16 %d^3 | %.3f ms | %.1f | %.0f%% of %.0f |", sz, dt.Seconds()*1e3, flops/dt.Seconds()/1e12, 100*flops/dt.Seconds()/1e12/bf16Peak, bf16Peak)
 		d.Free(ga)
@@ -116,7 +141,7 @@ func TestGPUTimings(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, values := range []int{100_032, 1_000_000, 10_000_000} {
+		for _, values := range samplerValues {
 			values -= values % 64
 			x0 := initialNoise(g, p, values/64, 2)
 			x := make([]float32, values)
@@ -161,11 +186,11 @@ func TestGPUTimings(t *testing.T) {
 	}
 
 	// Per-step overhead: a batch of one point, 100 steps, so the kernels take no time and launching is all.
-	pr("\n| per-step overhead (1 point, 100 steps) | launches/step | host µs/step, launches | host µs/step, graphs | graph nodes/step |")
+	pr("\n| per-step overhead (1 point, %d NFE) | launches/step | host µs/step, launches | host µs/step, graphs | graph nodes/step |", overheadNFE)
 	pr("|---|---|---|---|---|")
 	for _, sn := range []string{"euler", "dpmpp-2m", "unipc-3", "dpmpp-2m-sde"} {
 		sol, _ := diffusion.NewSolver(sn)
-		plan, err := diffusion.PlanForNFE(sol, p, diffusion.Karras{Rho: 7}, 100)
+		plan, err := diffusion.PlanForNFE(sol, p, diffusion.Karras{Rho: 7}, overheadNFE)
 		if err != nil {
 			t.Fatal(err)
 		}
