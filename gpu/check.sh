@@ -10,7 +10,9 @@
 #      (launches and CUDA graphs) against the float64 CPU executor;
 #   2. the timings (TestGPUTimings): kernel bandwidth next to a device copy, GEMM TFLOP/s against the card's
 #      peak, sampler steps per second for 1e5..1e7 values next to the CPU executor, per-step overhead with and
-#      without graph capture.
+#      without graph capture;
+#   3. compute-sanitizer memcheck and racecheck on the small device tests, when the image has it.
+# About 3 minutes plus up to 5 for the sanitizer: give the device call timeout_s 600.
 # The exit status is non-zero if any test fails. The full log goes to $OUT/gpu-check.log (or $TMPDIR).
 set -uo pipefail
 cd "$(dirname "$0")" # the tests read kernels/*.cu relative to the package directory
@@ -31,8 +33,31 @@ start=$(date +%s)
 "$bin" -test.v -test.count=1 -test.timeout=6m -test.skip '^TestGPUTimings$' 2>&1 | tee -a "$log"
 tests=${PIPESTATUS[0]}
 say "== timings ($(($(date +%s) - start)) s so far)"
-TRAJDIFF_GPU_TIMINGS=1 "$bin" -test.count=1 -test.timeout=4m -test.run '^TestGPUTimings$' 2>&1 | grep -v '^\s*timing_cuda_test.go' | tee -a "$log"
+TRAJDIFF_GPU_TIMINGS=${TRAJDIFF_GPU_TIMINGS:-1} "$bin" -test.count=1 -test.timeout=4m -test.run '^TestGPUTimings$' 2>&1 | grep -v '^\s*timing_cuda_test.go' | tee -a "$log"
 timings=${PIPESTATUS[0]}
-say "== done in $(($(date +%s) - start)) s: tests exit $tests, timings exit $timings (log: $log)"
+# compute-sanitizer (in the GPU image, not on the development machine) checks what the CPU emulation
+# (gpu/cudaemu) cannot: out-of-bounds and misaligned accesses as the real code generator emitted them
+# (memcheck) and shared-memory races under the real schedule (racecheck), on the kernels of the small tests.
+# Bounded in time; its verdict is reported, and a finding fails the check.
+sanitizer=$(command -v compute-sanitizer || ls /usr/local/cuda*/bin/compute-sanitizer 2>/dev/null | head -1 || true)
+sanitized=0
+if [ -n "$sanitizer" ]; then
+	for tool in memcheck racecheck; do
+		say "== compute-sanitizer --tool $tool ($(($(date +%s) - start)) s so far)"
+		timeout 150 "$sanitizer" --tool "$tool" --error-exitcode 3 "$bin" -test.count=1 \
+			-test.run '^TestGPU(Combine|Elementwise|Stats|Gemm|NoiseMatchesPhilox|InpaintClipAndSeeds)$' 2>&1 | tee -a "$log" | tail -25
+		rc=${PIPESTATUS[0]}
+		case "$rc" in
+		0) say "$tool: no errors" ;;
+		3) say "$tool: ERRORS FOUND (above and in the log)"; sanitized=1 ;;
+		1) say "$tool: a test failed under the sanitizer"; sanitized=1 ;;
+		124) say "$tool: stopped after 150 s (not a finding)" ;;
+		*) say "$tool: compute-sanitizer could not run (exit $rc; not a finding)" ;;
+		esac
+	done
+else
+	say "== compute-sanitizer not found; skipped"
+fi
+say "== done in $(($(date +%s) - start)) s: tests exit $tests, timings exit $timings, sanitizer $sanitized (log: $log)"
 grep -E '^(--- FAIL|FAIL|panic)' "$log" | head -20
-[ "$tests" -eq 0 ] && [ "$timings" -eq 0 ]
+[ "$tests" -eq 0 ] && [ "$timings" -eq 0 ] && [ "$sanitized" -eq 0 ]
