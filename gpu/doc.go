@@ -1,5 +1,5 @@
 // Package gpu runs trajdiff's samplers on NVIDIA GPUs through the CUDA driver API (gorgonia.org/cu), behind
-// the `cuda` build tag. Without the tag the package is pure Go: Open returns ErrNoCUDA, and the host-side parts
+// the `cuda` build tag (or `trajdiff_cuda`, see Build). Without the tag the package is pure Go: Open returns ErrNoCUDA, and the host-side parts
 // that need no GPU (plan compilation, the embedded kernel image and its checks) still build and are tested.
 //
 // # Build
@@ -12,8 +12,10 @@
 // NVRTC or cuDNN (Debian's are symbol-versioned for CUDA 11 and do not load beside a newer driver's), and no
 // CUDA runtime. gorgonia.org/cu's package initialiser exits the process when no GPU is present, so only files
 // tagged `cuda` import it, and a cuda-tagged binary runs only on a GPU machine. gorgonia.org/gorgonia reads the
-// same tag to switch on its own CUDA backend, which needs cuDNN: a program that imports both this package and
-// gorgonia (package nn) does not build with -tags cuda, so CI builds only the packages that import gpu.
+// same tag to switch on its own CUDA backend, which needs cuDNN, so a program that imports both this package
+// and gorgonia (package nn, cmd/trajdiff) does not build with -tags cuda. The tag `trajdiff_cuda` enables
+// exactly the same code here and nothing in gorgonia: `go build -tags trajdiff_cuda ./cmd/trajdiff` gives a CLI
+// whose `solve --device gpu` uses SampleMixture. CI vets and builds the whole module with it.
 //
 // # Executing sampler plans
 //

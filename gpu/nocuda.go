@@ -1,11 +1,16 @@
-//go:build !cuda
+//go:build !cuda && !trajdiff_cuda
 
 package gpu
 
-import "errors"
+import (
+	"context"
+	"errors"
 
-// ErrNoCUDA is returned by Open in a build without the `cuda` tag.
-var ErrNoCUDA = errors.New("gpu: trajdiff was built without CUDA support; rebuild with -tags cuda (needs cuda.h and libcuda, see gpu/doc.go)")
+	"github.com/trajdiff/trajdiff/diffusion"
+)
+
+// ErrNoCUDA is returned by Open in a build without the `cuda` (or `trajdiff_cuda`) tag.
+var ErrNoCUDA = errors.New("gpu: trajdiff was built without CUDA support; rebuild with -tags cuda, or -tags trajdiff_cuda for a program that also imports trajdiff/nn such as cmd/trajdiff (needs cuda.h and libcuda, see gpu/doc.go)")
 
 // Device stands for a GPU; in a build without the `cuda` tag none can be opened.
 type Device struct{}
@@ -18,3 +23,9 @@ func (d *Device) Info() Info { return Info{} }
 
 // Close does nothing in this build.
 func (d *Device) Close() error { return nil }
+
+// SampleMixture returns ErrNoCUDA: this build has no GPU support.
+func SampleMixture(ctx context.Context, ordinal int, plan *diffusion.Plan, g *diffusion.GaussianMixture, p diffusion.Process,
+	x []float64, seed uint64, progress func(done, total int)) (Info, error) {
+	return Info{}, ErrNoCUDA
+}

@@ -1,4 +1,4 @@
-//go:build cuda
+//go:build cuda || trajdiff_cuda
 
 package gpu
 

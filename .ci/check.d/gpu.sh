@@ -15,18 +15,27 @@ elif [ ! -f /usr/include/cuda.h ]; then
 	exit 1
 fi
 export CGO_ENABLED=1
-# The packages of this module that import gpu (gorgonia's own `cuda` tag needs cuDNN, so ./... as a whole
-# does not build with the tag; only trajdiff's GPU code is checked).
+# The packages of this module that import gpu and not gorgonia: gorgonia reads the `cuda` tag as a request for
+# its cuDNN backend, so those that import both (nn users such as cmd/trajdiff) are built with trajdiff_cuda
+# below instead.
 gpu=github.com/trajdiff/trajdiff/gpu
-pkgs=$(go list -tags cuda -f '{{.ImportPath}} {{join .Deps " "}}' ./... | awk -v p="$gpu" '{ for (i = 1; i <= NF; i++) if ($i == p) { print $1; break } }')
+pkgs=$(go list -tags cuda -f '{{.ImportPath}} {{join .Deps " "}}' ./... | awk -v p="$gpu" '{
+	uses = 0; gorgonia = 0
+	for (i = 1; i <= NF; i++) { if ($i == p) uses = 1; if ($i == "gorgonia.org/gorgonia") gorgonia = 1 }
+	if ((uses || $1 == p) && !gorgonia) print $1 }')
 echo "gpu: cuda-tagged packages: $pkgs"
 # shellcheck disable=SC2086
 go vet -tags cuda $pkgs
 # shellcheck disable=SC2086
 go build -tags cuda $pkgs
+# trajdiff_cuda enables the same GPU code without gorgonia's cuDNN backend, so the whole module builds with it
+# (cmd/trajdiff's `solve --device gpu` included).
+go vet -tags trajdiff_cuda ./...
+go build -tags trajdiff_cuda ./...
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 go test -tags cuda -c -o "$tmp/gpu.test" ./gpu
+go test -tags trajdiff_cuda -c -o "$tmp/cmd.test" ./cmd/trajdiff
 needed=$(readelf -d "$tmp/gpu.test" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' | sort | tr '\n' ' ')
 echo "gpu: device test binary needs: $needed"
 for lib in $needed; do
@@ -47,3 +56,5 @@ echo "$needed" | grep -q 'libcuda.so.1' || { echo "gpu: the cuda build does not 
 bash gpu/cudaemu/build.sh "$tmp/emu"
 (cd gpu && TRAJDIFF_GPU_TIMINGS=smoke LD_LIBRARY_PATH="$tmp/emu" "$tmp/gpu.test" -test.count=1 -test.timeout=15m -test.run '^(TestGPU|Example)')
 (cd gpu && CUDAEMU_CP_ASYNC=eager LD_LIBRARY_PATH="$tmp/emu" "$tmp/gpu.test" -test.count=1 -test.run '^TestGPUGemm$')
+# The CLI built with GPU support: `trajdiff solve --device gpu` against the CPU run.
+(cd cmd/trajdiff && LD_LIBRARY_PATH="$tmp/emu" "$tmp/cmd.test" -test.count=1 -test.run '^TestSolve')

@@ -6,8 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strconv"
+	"strings"
 
 	"github.com/trajdiff/trajdiff/diffusion"
+	"github.com/trajdiff/trajdiff/gpu"
 	"github.com/trajdiff/trajdiff/internal/fsutil"
 )
 
@@ -36,6 +39,7 @@ func runSolve(ctx context.Context, env *cliEnv, args []string) error {
 	initPath := fs.String("init", "", "JSON array of initial points at the start of sampling, in the process's own scale")
 	outPath := fs.String("out", "", "output JSON array of final points (written atomically)")
 	seed := fs.Uint64("seed", 0, "noise seed for stochastic solvers")
+	device := fs.String("device", "cpu", "cpu (float64), or gpu / gpu:N (float32 state, the exact mixture denoiser as a CUDA kernel; needs a binary built with -tags trajdiff_cuda)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: trajdiff solve --target FILE.json --process NAME --solver NAME --steps N --init NOISE.json --out OUT.json\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -54,6 +58,10 @@ func runSolve(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	if *steps < 1 {
 		return usagef("--steps must be at least 1, got %d", *steps)
+	}
+	ordinal, err := parseDevice(*device)
+	if err != nil {
+		return usagef("%v", err)
 	}
 	p, err := diffusion.NewProcess(*process)
 	if err != nil {
@@ -85,15 +93,41 @@ func runSolve(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := diffusion.Sample(ctx, plan, g.Denoiser(p), x, diffusion.RunOptions{Seed: *seed}); err != nil {
-		return err
+	on := "CPU"
+	if ordinal < 0 {
+		if err := diffusion.Sample(ctx, plan, g.Denoiser(p), x, diffusion.RunOptions{Seed: *seed}); err != nil {
+			return err
+		}
+	} else {
+		info, err := gpu.SampleMixture(ctx, ordinal, plan, g, p, x, *seed, nil)
+		if err != nil {
+			return err
+		}
+		on = info.String()
 	}
 	if err := writePoints(*outPath, x, n, g.Dim()); err != nil {
 		return err
 	}
-	fmt.Fprintf(env.stdout, "%s on %s: %d steps (%s), %d evaluations, %d points -> %s\n",
-		s.Name(), p.Name(), plan.Steps(), sch.Name(), plan.NFE, n, *outPath)
+	fmt.Fprintf(env.stdout, "%s on %s: %d steps (%s), %d evaluations, %d points on %s -> %s\n",
+		s.Name(), p.Name(), plan.Steps(), sch.Name(), plan.NFE, n, on, *outPath)
 	return nil
+}
+
+// parseDevice reads --device: -1 for the CPU, else the GPU ordinal.
+func parseDevice(s string) (int, error) {
+	switch {
+	case s == "cpu":
+		return -1, nil
+	case s == "gpu":
+		return 0, nil
+	case strings.HasPrefix(s, "gpu:"):
+		n, err := strconv.Atoi(s[4:])
+		if err != nil || n < 0 {
+			return 0, fmt.Errorf("--device %q: want cpu, gpu or gpu:N with N >= 0", s)
+		}
+		return n, nil
+	}
+	return 0, fmt.Errorf("--device %q: want cpu, gpu or gpu:N", s)
 }
 
 // decodeStrict decodes one JSON value and rejects unknown fields and trailing data.
