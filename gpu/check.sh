@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The GPU check of package gpu, for a machine with an NVIDIA GPU (sm_80 or later) and its driver, and no Go
-# toolchain: it runs the test binary built beforehand on a development machine with
+# toolchain: it runs the test binaries built beforehand on a development machine with
 #
 #	go test -c -tags cuda -o gpu/gpu.test ./gpu
+#	go test -c -tags trajdiff_cuda -ldflags=-s -o gpu/cmd.test ./cmd/trajdiff && gzip -f gpu/cmd.test
+#	                                            (optional: the CLI's solve --device gpu)
 #
 # (needs cuda.h and the libcuda.so stub; docs/benchmarks.md, section GPU) and prints
 #   1. every test of the package: the host tests, then the device tests: noise, combine, elementwise, stats,
@@ -32,6 +34,17 @@ say "== tests (host and device)"
 start=$(date +%s)
 "$bin" -test.v -test.count=1 -test.timeout=6m -test.skip '^TestGPUTimings$' 2>&1 | tee -a "$log"
 tests=${PIPESTATUS[0]}
+# The CLI's test binary built with -tags trajdiff_cuda, when it was carried too (gzipped: it is 56 MB stripped,
+# and a device call carries 64 MiB): `trajdiff solve --device gpu` against the CPU.
+cli=0
+if [ -f ./cmd.test.gz ]; then
+	gunzip -c ./cmd.test.gz >./cmd.test && chmod +x ./cmd.test
+fi
+if [ -x ./cmd.test ]; then
+	say "== CLI: trajdiff solve --device gpu"
+	(cd ../cmd/trajdiff && ../../gpu/cmd.test -test.v -test.count=1 -test.run '^TestSolve') 2>&1 | tee -a "$log"
+	cli=${PIPESTATUS[0]}
+fi
 say "== timings ($(($(date +%s) - start)) s so far)"
 TRAJDIFF_GPU_TIMINGS=${TRAJDIFF_GPU_TIMINGS:-1} "$bin" -test.count=1 -test.timeout=4m -test.run '^TestGPUTimings$' 2>&1 | grep -v '^\s*timing_cuda_test.go' | tee -a "$log"
 timings=${PIPESTATUS[0]}
@@ -58,6 +71,6 @@ if [ -n "$sanitizer" ]; then
 else
 	say "== compute-sanitizer not found; skipped"
 fi
-say "== done in $(($(date +%s) - start)) s: tests exit $tests, timings exit $timings, sanitizer $sanitized (log: $log)"
+say "== done in $(($(date +%s) - start)) s: tests exit $tests, CLI exit $cli, timings exit $timings, sanitizer $sanitized (log: $log)"
 grep -E '^(--- FAIL|FAIL|panic)' "$log" | head -20
-[ "$tests" -eq 0 ] && [ "$timings" -eq 0 ] && [ "$sanitized" -eq 0 ]
+[ "$tests" -eq 0 ] && [ "$cli" -eq 0 ] && [ "$timings" -eq 0 ] && [ "$sanitized" -eq 0 ]
