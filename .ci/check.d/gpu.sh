@@ -56,5 +56,7 @@ echo "$needed" | grep -q 'libcuda.so.1' || { echo "gpu: the cuda build does not 
 bash gpu/cudaemu/build.sh "$tmp/emu"
 (cd gpu && TRAJDIFF_GPU_TIMINGS=smoke LD_LIBRARY_PATH="$tmp/emu" "$tmp/gpu.test" -test.count=1 -test.timeout=15m -test.run '^(TestGPU|Example)')
 (cd gpu && CUDAEMU_CP_ASYNC=eager LD_LIBRARY_PATH="$tmp/emu" "$tmp/gpu.test" -test.count=1 -test.run '^TestGPUGemm$')
+# The emulator still catches planted kernel bugs (gpu/cudaemu/mutants.sh; about 20 s).
+bash gpu/cudaemu/mutants.sh "$tmp/gpu.test"
 # The CLI built with GPU support: `trajdiff solve --device gpu` against the CPU run.
 (cd cmd/trajdiff && LD_LIBRARY_PATH="$tmp/emu" "$tmp/cmd.test" -test.count=1 -test.run '^TestSolve')

@@ -23,7 +23,9 @@ mkdir -p "$out"
 flags=(-std=c++20 -O2 -g ${CUDAEMU_MARCH:--march=native} -fPIC -Wall -Wno-unknown-pragmas -Wno-unused-function -ffp-contract=fast -fno-strict-aliasing)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-g++ "${flags[@]}" -include "$here/include/cuda_emu.h" -I "$here/include" -I "$here/../kernels" -I "$here" -c "$here/kernels.cc" -o "$tmp/kernels.o"
+# CUDAEMU_KERNELS: another directory of kernel sources (gpu/cudaemu/mutants.sh builds planted bugs with it).
+kernels=${CUDAEMU_KERNELS:-$here/../kernels}
+g++ "${flags[@]}" -include "$here/include/cuda_emu.h" -I "$here/include" -I "$kernels" -I "$here" -c "$here/kernels.cc" -o "$tmp/kernels.o"
 g++ "${flags[@]}" -I "$inc" -I "$here/include" -I "$here" -c "$here/runtime.cc" -o "$tmp/runtime.o"
 g++ -shared -Wl,-soname,libcuda.so.1 -o "$tmp/libcuda.so.1" "$tmp/kernels.o" "$tmp/runtime.o"
 mv "$tmp/libcuda.so.1" "$out/libcuda.so.1"

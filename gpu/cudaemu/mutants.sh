@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Checks that the emulator still catches kernel bugs: each mutant plants one bug in a copy of gpu/kernels,
+# builds the emulator from it and runs the device test that must then fail (or stop). A mutant that passes is
+# an error: the emulator (or the test) has gone blind to that class of bug.
+#
+#	gpu/cudaemu/mutants.sh GPU_TEST_BINARY     (built with: go test -c -tags cuda -o BINARY ./gpu)
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+survived=0
+# mutant FILE OLD NEW TEST [ENV]: replace the first OLD by NEW in FILE and expect TEST to fail.
+mutant() {
+	rm -rf "$tmp/k" && cp -r "$here/../kernels" "$tmp/k"
+	python3 - "$tmp/k/$1" "$2" "$3" <<'PY' || { echo "mutants: pattern not found in $1: $2" >&2; survived=1; return; }
+import sys
+p, old, new = sys.argv[1:4]
+s = open(p).read()
+if old not in s:
+    sys.exit(1)
+open(p, "w").write(s.replace(old, new, 1))
+PY
+	CUDAEMU_KERNELS="$tmp/k" bash "$here/build.sh" "$tmp/lib" >/dev/null || { echo "mutants: $1 did not build" >&2; survived=1; return; }
+	if (cd "$here/.." && env ${5:-} LD_LIBRARY_PATH="$tmp/lib" "$bin" -test.count=1 -test.run "^$4\$" >"$tmp/out" 2>&1); then
+		echo "mutants: SURVIVED ($4 passed): $1: '$2' -> '$3'" >&2
+		survived=1
+	else
+		echo "mutants: caught by $4: $1: $(echo "$2" | head -1) -> $(echo "$3" | head -1) ($(grep -m1 -E 'cudaemu:|--- FAIL' "$tmp/out" | cut -c1-100))"
+	fi
+}
+mutant gemm.cu 'cp_async_wait<GEMM_STAGES - 2>();' 'cp_async_wait<GEMM_STAGES - 1>();' TestGPUGemm
+mutant gemm.cu '		cp_async_wait<GEMM_STAGES - 2>(); // tile kt has landed
+		__syncthreads();' '		cp_async_wait<GEMM_STAGES - 2>(); // tile kt has landed' TestGPUGemm CUDAEMU_CP_ASYNC=eager
+mutant combine.cu 'GRID_STRIDE(i, n) {' 'GRID_STRIDE(i, n + 1) {' TestGPUCombine
+mutant mixture.cu 'double* shrink = v + d;' 'double* shrink = v + d + 1;' TestGPUMixtureDenoiser
+mutant reduce.cu '	__syncthreads();
+	if (threadIdx.x == 0) {' '	if (threadIdx.x == 0) {' TestGPUStats
+mutant elementwise.cu 'if (mask[j]) x[i]' 'if (mask[j + 1]) x[i]' TestGPUInpaintClipAndSeeds
+mutant philox.cu 'if (i + 1 < n) dst[i + 1]' 'dst[i + 1]' TestGPUNoiseMatchesPhilox
+mutant common.cuh 'for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+	return v;
+}
+
+__device__ __forceinline__ float warp_sum_f' 'for (int o = 8; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+	return v;
+}
+
+__device__ __forceinline__ float warp_sum_f' TestGPUStats
+exit $survived
