@@ -10,6 +10,7 @@ package gpu
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"sync"
@@ -647,4 +648,73 @@ func TestGPUErrors(t *testing.T) {
 	if err := e.Run(context.Background(), nanDenoiser{7}, x, RunOptions{}); err == nil {
 		t.Error("batch not a multiple of the dimension accepted")
 	}
+}
+
+// Device methods called from several goroutines at once, each with its own stream and buffers, give every
+// goroutine its own results: Device.do makes the context current on whichever thread a goroutine runs on.
+func TestGPUConcurrentStreams(t *testing.T) {
+	d := testDevice(t)
+	const workers, n, rounds = 4, 10007, 10
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[w] = concurrentWorker(d, w, n, rounds)
+		}()
+	}
+	wg.Wait()
+	for w, err := range errs {
+		if err != nil {
+			t.Errorf("worker %d: %v", w, err)
+		}
+	}
+}
+
+// concurrentWorker repeats x <- 0.5 x + 2 z with fresh noise z on its own stream and checks every round
+// against the combine kernel's host transcription.
+func concurrentWorker(d *Device, w, n, rounds int) error {
+	s, err := d.NewStream()
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	x, err := d.Alloc(n)
+	if err != nil {
+		return err
+	}
+	defer d.Free(x)
+	z, err := d.Alloc(n)
+	if err != nil {
+		return err
+	}
+	defer d.Free(z)
+	want := randomF32(uint64(w+10), n, 1)
+	if err := s.Upload(x, want); err != nil {
+		return err
+	}
+	noise, got := make([]float32, n), make([]float32, n)
+	args := CombineArgs{Dst: 0, NTerms: 2, Bufs: [MaxTerms]int{0, 1, -1, -1, -1, -1, -1, -1}, Coefs: [MaxTerms]float64{0.5, 2}}
+	for r := range rounds {
+		if err := s.Normal(z, uint64(w), uint32(r)); err != nil {
+			return err
+		}
+		if err := s.Combine(x, Term{0.5, x}, Term{2, z}); err != nil {
+			return err
+		}
+		if err := s.Download(noise, z); err != nil {
+			return err
+		}
+		if err := s.Download(got, x); err != nil {
+			return err
+		}
+		kernelCombine32([][]float32{want, noise}, args)
+		for i := range got {
+			if got[i] != want[i] {
+				return fmt.Errorf("round %d, element %d: %v, want %v", r, i, got[i], want[i])
+			}
+		}
+	}
+	return nil
 }

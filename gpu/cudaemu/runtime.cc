@@ -569,6 +569,7 @@ bool device_range(CUdeviceptr p, size_t bytes) { return bytes == 0 || find((uint
 CUresult copy(CUstream hs, void* dst, const void* src, size_t bytes, bool dst_dev, bool src_dev, bool sync, const char* what) {
 	std::lock_guard<std::recursive_mutex> l(mu);
 	if (CUresult r = check_ready()) return r;
+	if (!current_ctx) return CUDA_ERROR_INVALID_CONTEXT;
 	if (sync)
 		if (CUresult r = unsafe_during_capture(what)) return r;
 	if ((dst_dev && !device_range((CUdeviceptr)dst, bytes)) || (src_dev && !device_range((CUdeviceptr)src, bytes))) {
@@ -587,6 +588,7 @@ CUresult copy(CUstream hs, void* dst, const void* src, size_t bytes, bool dst_de
 CUresult set(CUstream hs, CUdeviceptr dst, uint32_t v, size_t count, int width, bool sync) {
 	std::lock_guard<std::recursive_mutex> l(mu);
 	if (CUresult r = check_ready()) return r;
+	if (!current_ctx) return CUDA_ERROR_INVALID_CONTEXT;
 	if (sync)
 		if (CUresult r = unsafe_during_capture("cuMemset")) return r;
 	if (!device_range(dst, count * width)) return CUDA_ERROR_INVALID_VALUE;
@@ -784,6 +786,7 @@ CUresult cuMemsetD32Async(CUdeviceptr d, unsigned int v, size_t n, CUstream s) {
 CUresult cuStreamCreate(CUstream* s, unsigned int flags) {
 	std::lock_guard<std::recursive_mutex> l(mu);
 	if (CUresult r = check_ready()) return r;
+	if (!current_ctx) return CUDA_ERROR_INVALID_CONTEXT;
 	if (!s) return CUDA_ERROR_INVALID_VALUE;
 	*s = (CUstream) new Stream();
 	return CUDA_SUCCESS;
