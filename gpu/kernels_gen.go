@@ -6,7 +6,7 @@ package gpu
 const (
 	fatbinCompiler = "nvcc release 11.8, V11.8.89"
 	fatbinFlags    = "-fatbin -O3 -std=c++14 -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90"
-	fatbinSHA256   = "90874e7fdc9d455e825b4057df708027318e6f1b2f3f7646f1d91f7b3dcffc5e"
+	fatbinSHA256   = "94e2d60b5b84b440b24efe326083473065e10c683a39c26ba6a2328e80de68b2"
 )
 
 // kernelSources maps each file of gpu/kernels the fatbin was built from to its SHA-256.
@@ -18,5 +18,5 @@ var kernelSources = map[string]string{
 	"gemm.cu":        "f405edb9af6fbece538b74155e00c65e6660d7ebbc3a53a380eef3e8c012e729",
 	"mixture.cu":     "9423c63059ead3b450126adda9f0c3efefd04d21afcb0cd9cdc9b83c5ee990a9",
 	"philox.cu":      "c59d31dfe2e5cc68b628b447657f104ce2bddcd3d6a7f081a8bcdb367db20b21",
-	"reduce.cu":      "40d4741b9e7e8273f5743d2b658b072e15671884e22f8b17e913f769fb9ea647",
+	"reduce.cu":      "439d1ff10cb6778896399bebc2a0c48ec5b72d0acad4ea035885afee2c3a1e37",
 }

@@ -1,10 +1,7 @@
 package main
 
 import (
-	"encoding/json"
-	"math"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -44,28 +41,4 @@ func solveTarget(t *testing.T, dir string, n int) (target, init string) {
 		pts[i] = []float64{80 * rng.NormFloat64(), 80 * rng.NormFloat64(), 80 * rng.NormFloat64()}
 	}
 	return target, writeJSON(t, dir, "init.json", pts)
-}
-
-func readOut(t *testing.T, path string) [][]float64 {
-	t.Helper()
-	var pts [][]float64
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &pts); err != nil {
-		t.Fatal(err)
-	}
-	return pts
-}
-
-// maxDiff is the largest coordinate difference between two point sets.
-func maxDiff(a, b [][]float64) float64 {
-	worst := 0.0
-	for i := range a {
-		for j := range a[i] {
-			worst = math.Max(worst, math.Abs(a[i][j]-b[i][j]))
-		}
-	}
-	return worst
 }

@@ -3,6 +3,9 @@
 package main
 
 import (
+	"encoding/json"
+	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -34,4 +37,28 @@ func TestSolveGPUMatchesCPU(t *testing.T) {
 			t.Logf("%s: GPU vs CPU max difference %.2e (%s)", solver, d, strings.TrimSpace(stdout))
 		}
 	}
+}
+
+func readOut(t *testing.T, path string) [][]float64 {
+	t.Helper()
+	var pts [][]float64
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &pts); err != nil {
+		t.Fatal(err)
+	}
+	return pts
+}
+
+// maxDiff is the largest coordinate difference between two point sets.
+func maxDiff(a, b [][]float64) float64 {
+	worst := 0.0
+	for i := range a {
+		for j := range a[i] {
+			worst = math.Max(worst, math.Abs(a[i][j]-b[i][j]))
+		}
+	}
+	return worst
 }

@@ -39,6 +39,7 @@ template <typename... A, size_t... I> void call(void (*f)(A...), void** p, std::
 
 template <typename... A> Kernel entry(const char* name, void (*f)(A...)) {
 	static_assert(((sizeof(A) <= 8) && ...), "kernel parameters are at most 8 bytes");
+	static_assert(sizeof...(A) <= kMaxParams, "more kernel parameters than Kernel holds");
 	Kernel k;
 	k.name = name;
 	k.nparams = sizeof...(A);

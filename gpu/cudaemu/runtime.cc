@@ -128,7 +128,8 @@ struct Scheduler {
 	int fault_code = 0;
 	std::string fault_msg;
 	uint64_t shfl[32][32];
-	bool eager = false;
+	bool eager = false; // CUDAEMU_CP_ASYNC=eager, read once by cuInit
+	bool trace = false; // CUDAEMU_TRACE
 	char* smem_region = nullptr;
 	size_t smem_len = 0, smem_map = 0;
 };
@@ -501,7 +502,6 @@ CUresult run_launch(Func* f, const unsigned* grid, const unsigned* block, unsign
 	S.kernel = k;
 	S.params = params;
 	S.fault_code = 0;
-	S.eager = getenv("CUDAEMU_CP_ASYNC") && strcmp(getenv("CUDAEMU_CP_ASYNC"), "eager") == 0;
 	if (!S.smem_region) S.smem_region = guarded(kSmemRegion, &S.smem_map);
 	S.smem_len = smem;
 	S.nthreads = (int)(block[0] * block[1] * block[2]);
@@ -531,7 +531,7 @@ CUresult run_launch(Func* f, const unsigned* grid, const unsigned* block, unsign
 CUresult run_node(const Node& n) {
 	switch (n.kind) {
 	case Node::kLaunch: {
-		void* ptrs[32];
+		void* ptrs[kMaxParams];
 		for (size_t i = 0; i < n.args.size(); i++) ptrs[i] = (void*)&n.args[i];
 		return run_launch(n.f, n.grid, n.block, n.smem, ptrs);
 	}
@@ -607,6 +607,9 @@ extern "C" {
 
 CUresult cuInit(unsigned int flags) {
 	if (flags != 0) return CUDA_ERROR_INVALID_VALUE;
+	const char* mode = getenv("CUDAEMU_CP_ASYNC");
+	S.eager = mode && strcmp(mode, "eager") == 0;
+	S.trace = getenv("CUDAEMU_TRACE") != nullptr;
 	initialised = true;
 	return CUDA_SUCCESS;
 }
@@ -806,11 +809,7 @@ CUresult cuStreamDestroy(CUstream hs) {
 
 CUresult cuStreamSynchronize(CUstream hs) {
 	std::lock_guard<std::recursive_mutex> l(mu);
-	if (stream_of(hs)->capturing) {
-		stream_of(hs)->invalidated = true;
-		return CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED;
-	}
-	if (CUresult r = unsafe_during_capture("cuStreamSynchronize")) return r;
+	if (CUresult r = unsafe_during_capture("cuStreamSynchronize")) return r; // the capturing stream itself too
 	return check_ready();
 }
 
@@ -1014,7 +1013,7 @@ CUresult cuLaunchKernel(CUfunction hf, unsigned int gx, unsigned int gy, unsigne
 		fprintf(stderr, "cudaemu: %s: %u bytes of dynamic shared memory, the function allows %d\n", k->name, smem, f->max_dynamic_smem);
 		return CUDA_ERROR_INVALID_VALUE;
 	}
-	if (getenv("CUDAEMU_TRACE")) fprintf(stderr, "cudaemu: launch %s grid (%u,%u,%u) block (%u,%u,%u) smem %u\n", k->name, gx, gy, gz, bx, by, bz, smem);
+	if (S.trace) fprintf(stderr, "cudaemu: launch %s grid (%u,%u,%u) block (%u,%u,%u) smem %u\n", k->name, gx, gy, gz, bx, by, bz, smem);
 	Node n;
 	n.kind = Node::kLaunch;
 	n.f = f;
