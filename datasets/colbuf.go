@@ -89,23 +89,6 @@ func (b *colBuf) appendFloats(dt DType, x []float64, what string) error {
 	return nil
 }
 
-// appendFloat32s appends float32 data as is (checked finite).
-func (b *colBuf) appendFloat32s(dt DType, x []float32, what string) error {
-	for i, v := range x {
-		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-			return fmt.Errorf("column %q, %s, element %d: value %v is not finite", b.col.name, what, i, v)
-		}
-	}
-	if dt == Float64 {
-		for _, v := range x {
-			b.f64 = append(b.f64, float64(v))
-		}
-		return nil
-	}
-	b.f32 = append(b.f32, x...)
-	return nil
-}
-
 func (b *colBuf) appendIndices(x []int32) {
 	if len(b.offs) == 0 {
 		b.offs = append(b.offs, 0)

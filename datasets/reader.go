@@ -34,13 +34,11 @@ type shard struct {
 	format  Format
 	release func() error
 	closers []func() error
-	rows    int64
 }
 
 // batch is one record batch with its columns decoded into typed slices (zero-copy).
 type batch struct {
 	shard    int
-	rec      arrow.RecordBatch
 	row0     int64 // first global row
 	fileRow0 int64 // first row within its file
 	n        int
@@ -264,9 +262,8 @@ func (d *Dataset) addShard(name string, data []byte, release func() error) error
 		if n == 0 {
 			continue
 		}
-		d.batches = append(d.batches, batch{shard: len(d.shards) - 1, rec: rec, row0: d.rows, fileRow0: fileRow, n: n, cols: cd})
+		d.batches = append(d.batches, batch{shard: len(d.shards) - 1, row0: d.rows, fileRow0: fileRow, n: n, cols: cd})
 		d.rows += int64(n)
-		sh.rows += int64(n)
 		fileRow += int64(n)
 	}
 	return nil

@@ -45,7 +45,6 @@ type Segment struct {
 // normalises the padded arrays), so a padded step reads normalize(0). Batch.Mask marks the steps
 // inside the trajectory.
 type SegmentSampler struct {
-	d       *Dataset
 	cfg     SamplerConfig
 	cols    []int
 	widths  []int
@@ -80,7 +79,7 @@ func NewSegmentSampler(d *Dataset, cfg SamplerConfig) (*SegmentSampler, error) {
 	if cfg.Discount > 0 && d.Kind() != Episodes {
 		return nil, errors.New("segment sampler: values (Discount > 0) need an episodes dataset")
 	}
-	s := &SegmentSampler{d: d, cfg: cfg}
+	s := &SegmentSampler{cfg: cfg}
 	for _, name := range cfg.Columns {
 		ci, err := d.colIndex(name)
 		if err != nil {

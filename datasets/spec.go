@@ -117,7 +117,6 @@ type column struct {
 	typ      colType
 	width    int   // elements per row (tensor) or 1 (scalars)
 	rowShape []int // shape of one row's tensor (product = width); the last axis is the feature axis
-	optional bool  // true: may be absent (absent iff the spec says so)
 }
 
 // featureDim is the size of the last axis: normaliser statistics are kept per component of it.
@@ -212,22 +211,22 @@ func (s *GeometricSpec) columns() []column {
 		{name: ColPositions, typ: colTensor, width: T * N * D, rowShape: []int{T, N, D}},
 	}
 	if s.Velocities {
-		cols = append(cols, column{name: ColVelocities, typ: colTensor, width: T * N * D, rowShape: []int{T, N, D}, optional: true})
+		cols = append(cols, column{name: ColVelocities, typ: colTensor, width: T * N * D, rowShape: []int{T, N, D}})
 	}
 	if s.Forces {
-		cols = append(cols, column{name: ColForces, typ: colTensor, width: T * N * D, rowShape: []int{T, N, D}, optional: true})
+		cols = append(cols, column{name: ColForces, typ: colTensor, width: T * N * D, rowShape: []int{T, N, D}})
 	}
 	if s.Energies {
-		cols = append(cols, column{name: ColEnergies, typ: colTensor, width: T, rowShape: []int{T, 1}, optional: true})
+		cols = append(cols, column{name: ColEnergies, typ: colTensor, width: T, rowShape: []int{T, 1}})
 	}
 	if s.NodeFeatureDim > 0 {
-		cols = append(cols, column{name: ColNodeFeatures, typ: colTensor, width: N * s.NodeFeatureDim, rowShape: []int{N, s.NodeFeatureDim}, optional: true})
+		cols = append(cols, column{name: ColNodeFeatures, typ: colTensor, width: N * s.NodeFeatureDim, rowShape: []int{N, s.NodeFeatureDim}})
 	}
 	if s.Edges {
-		cols = append(cols, column{name: ColEdges, typ: colIndices, width: 0, optional: true})
+		cols = append(cols, column{name: ColEdges, typ: colIndices, width: 0})
 	}
 	if s.ParamDim > 0 {
-		cols = append(cols, column{name: ColParams, typ: colTensor, width: s.ParamDim, rowShape: []int{s.ParamDim}, optional: true})
+		cols = append(cols, column{name: ColParams, typ: colTensor, width: s.ParamDim, rowShape: []int{s.ParamDim}})
 	}
 	return cols
 }
@@ -274,10 +273,10 @@ func (s *FieldSpec) columns() []column {
 		{name: ColState, typ: colTensor, width: s.Frames * G * s.StateChannels, rowShape: shape(s.StateChannels)},
 	}
 	if s.ControlChannels > 0 {
-		cols = append(cols, column{name: ColControl, typ: colTensor, width: s.Frames * G * s.ControlChannels, rowShape: shape(s.ControlChannels), optional: true})
+		cols = append(cols, column{name: ColControl, typ: colTensor, width: s.Frames * G * s.ControlChannels, rowShape: shape(s.ControlChannels)})
 	}
 	if s.ParamDim > 0 {
-		cols = append(cols, column{name: ColParams, typ: colTensor, width: s.ParamDim, rowShape: []int{s.ParamDim}, optional: true})
+		cols = append(cols, column{name: ColParams, typ: colTensor, width: s.ParamDim, rowShape: []int{s.ParamDim}})
 	}
 	return cols
 }

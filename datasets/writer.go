@@ -16,6 +16,8 @@ import (
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+
+	"github.com/trajdiff/trajdiff/internal/fsutil"
 )
 
 // writer is the kind-independent part of every dataset writer: it buffers rows per column, cuts
@@ -48,17 +50,15 @@ type writer struct {
 
 // shardFile is one file being written.
 type shardFile struct {
-	f        *os.File
-	bw       *bufio.Writer
-	tmpName  string
-	final    string
-	ipcw     *ipc.FileWriter
-	pqw      *pqarrow.FileWriter
-	marker   string // IPC: placeholder for the statistics, patched on close
-	schema   *arrow.Schema
-	rows     int64
-	mom      []*moments // per column (nil for non-float columns)
-	finished bool
+	f      *fsutil.AtomicFile // renamed to final by finishShard
+	bw     *bufio.Writer
+	final  string
+	ipcw   *ipc.FileWriter
+	pqw    *pqarrow.FileWriter
+	marker string // IPC: placeholder for the statistics, patched on close
+	schema *arrow.Schema
+	rows   int64
+	mom    []*moments // per column (nil for non-float columns)
 }
 
 func newWriter(path string, m *Metadata, opts WriteOptions) (*writer, error) {
@@ -135,19 +135,11 @@ func (w *writer) shardExt() string {
 func (w *writer) openShard() error {
 	sf := &shardFile{}
 	var err error
+	sf.final = filepath.Clean(w.path)
 	if w.sharded {
 		sf.final = filepath.Join(w.tmpDir, fmt.Sprintf("part-%05d%s", w.shardIdx, w.shardExt()))
-		sf.tmpName = filepath.Join(w.tmpDir, fmt.Sprintf(".part-%05d%s.tmp", w.shardIdx, w.shardExt()))
-		sf.f, err = os.OpenFile(sf.tmpName, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
-	} else {
-		dir, base := filepath.Split(filepath.Clean(w.path))
-		sf.final = w.path
-		sf.f, err = os.CreateTemp(dirOrDot(dir), "."+base+".tmp-")
-		if err == nil {
-			sf.tmpName = sf.f.Name()
-		}
 	}
-	if err != nil {
+	if sf.f, err = fsutil.CreateAtomic(sf.final); err != nil {
 		return fmt.Errorf("create %s: %w", w.path, err)
 	}
 	w.cur = sf
@@ -332,7 +324,7 @@ func (w *writer) finishShard() error {
 		if err := sf.bw.Flush(); err != nil {
 			return fmt.Errorf("write %s: %w", w.path, err)
 		}
-		if err := patchIPCStats(sf.f, sf.marker, statsJSON); err != nil {
+		if err := patchIPCStats(sf.f.File, sf.marker, statsJSON); err != nil {
 			return fmt.Errorf("write %s: %w", w.path, err)
 		}
 	} else {
@@ -346,14 +338,7 @@ func (w *writer) finishShard() error {
 			return fmt.Errorf("write %s: %w", w.path, err)
 		}
 	}
-	if err := sf.f.Sync(); err != nil {
-		return fmt.Errorf("write %s: %w", w.path, err)
-	}
-	if err := sf.f.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", w.path, err)
-	}
-	sf.finished = true
-	if err := os.Rename(sf.tmpName, sf.final); err != nil {
+	if err := sf.f.Commit(); err != nil {
 		return fmt.Errorf("write %s: %w", w.path, err)
 	}
 	return nil
@@ -370,10 +355,8 @@ func (w *writer) fail(err error) error {
 
 // abort removes everything written so far. It is safe to call more than once.
 func (w *writer) abort() {
-	if w.cur != nil && !w.cur.finished {
-		w.cur.f.Close()
-		os.Remove(w.cur.tmpName)
-		w.cur.finished = true
+	if w.cur != nil {
+		w.cur.f.Abort() // a no-op once committed
 	}
 	if w.tmpDir != "" {
 		os.RemoveAll(w.tmpDir)
@@ -404,9 +387,7 @@ func (w *writer) close() error {
 	// A sharded dataset whose last shard received no rows drops that empty shard, unless it is
 	// the only one.
 	if w.sharded && w.cur.rows == 0 && w.shardIdx > 1 {
-		w.cur.f.Close()
-		os.Remove(w.cur.tmpName)
-		w.cur.finished = true
+		w.cur.f.Abort()
 	} else if err := w.finishShard(); err != nil {
 		return w.fail(err)
 	}
