@@ -189,8 +189,28 @@ func (g *GaussianMixture) Noise(rng *rand.Rand, p Process, t float64, n int) []f
 func (g *GaussianMixture) Denoiser(p Process) Denoiser { return &mixtureDenoiser{g: g, p: p} }
 
 type mixtureDenoiser struct {
-	g *GaussianMixture
-	p Process
+	g       *GaussianMixture
+	p       Process
+	scratch sync.Pool // *mixtureScratch: a sampler evaluates the denoiser every step, so buffers are reused
+}
+
+// mixtureScratch holds denoiseRows' working buffers for up to rows rows.
+type mixtureScratch struct {
+	rows              int
+	centred, proj     []float64 // rows x d; centred is reused for the back-projection
+	logit, top, total []float64 // rows
+	v, shrink         []float64 // d
+}
+
+// getScratch returns buffers for n rows of dimension d (return them with putScratch).
+func (m *mixtureDenoiser) getScratch(n, d int) *mixtureScratch {
+	sc, _ := m.scratch.Get().(*mixtureScratch)
+	if sc == nil || sc.rows < n {
+		sc = &mixtureScratch{rows: n, centred: make([]float64, n*d), proj: make([]float64, n*d),
+			logit: make([]float64, n), top: make([]float64, n), total: make([]float64, n),
+			v: make([]float64, d), shrink: make([]float64, d)}
+	}
+	return sc
 }
 
 func (m *mixtureDenoiser) Dim() int { return m.g.dim }
@@ -214,7 +234,9 @@ func (m *mixtureDenoiser) Denoise(dst, x []float64, t float64) error {
 	const chunk = 128
 	workers := min(runtime.GOMAXPROCS(0), (n+chunk-1)/chunk)
 	if workers <= 1 {
-		m.denoiseRows(dst, x, a, s)
+		sc := m.getScratch(n, d)
+		m.denoiseRows(dst, x, a, s, sc)
+		m.scratch.Put(sc)
 		return nil
 	}
 	var wg sync.WaitGroup
@@ -227,9 +249,11 @@ func (m *mixtureDenoiser) Denoise(dst, x []float64, t float64) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			sc := m.getScratch(chunk, d)
+			defer m.scratch.Put(sc)
 			for lo := range next {
 				hi := min(lo+chunk, n)
-				m.denoiseRows(dst[lo*d:hi*d], x[lo*d:hi*d], a, s)
+				m.denoiseRows(dst[lo*d:hi*d], x[lo*d:hi*d], a, s, sc)
 			}
 		}()
 	}
@@ -239,20 +263,19 @@ func (m *mixtureDenoiser) Denoise(dst, x []float64, t float64) error {
 
 // denoiseRows evaluates a block of rows, accumulating the posterior-weighted component means with an online
 // log-sum-exp so that no K x n x d intermediate is stored.
-func (m *mixtureDenoiser) denoiseRows(dst, x []float64, a, s float64) {
+func (m *mixtureDenoiser) denoiseRows(dst, x []float64, a, s float64, sc *mixtureScratch) {
 	g := m.g
 	d := g.dim
 	n := len(x) / d
-	centred := make([]float64, n*d)
-	proj := make([]float64, n*d)
-	comp := make([]float64, n*d)
-	logit := make([]float64, n)
-	top := make([]float64, n)   // running maximum logit per row
-	total := make([]float64, n) // running sum of exp(logit - top)
-	v := make([]float64, d)
-	shrink := make([]float64, d)
+	centred, proj := sc.centred[:n*d], sc.proj[:n*d]
+	comp := centred // centred is not read after the first product, which is not an input of the second
+	logit := sc.logit[:n]
+	top := sc.top[:n]     // running maximum logit per row
+	total := sc.total[:n] // running sum of exp(logit - top)
+	v, shrink := sc.v, sc.shrink
 	for r := range top {
 		top[r] = math.Inf(-1)
+		total[r] = 0
 	}
 	clear(dst)
 	for k := range g.Weights {
