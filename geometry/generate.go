@@ -81,7 +81,7 @@ func Generate(ctx context.Context, sys System, cfg GenerateConfig, emit func(ind
 	if err := cfg.Run.check(); err != nil {
 		return err
 	}
-	return orderedMap(ctx, cfg.Count, cfg.Workers, func(i int) (*Trajectory, error) {
+	return parallel.Ordered(ctx, 0, cfg.Count, cfg.Workers, func(_ context.Context, i int) (*Trajectory, error) {
 		return SimulateIndex(sys, cfg.Seed, cfg.Split, cfg.Start+i, cfg.Run)
 	}, func(i int, t *Trajectory) error {
 		if err := emit(cfg.Start+i, t); err != nil {
@@ -92,9 +92,4 @@ func Generate(ctx context.Context, sys System, cfg GenerateConfig, emit func(ind
 		}
 		return nil
 	})
-}
-
-// orderedMap computes f(0..n-1) on workers goroutines and hands the results to sink in order.
-func orderedMap[T any](ctx context.Context, n, workers int, f func(int) (T, error), sink func(int, T) error) error {
-	return parallel.Ordered(ctx, 0, n, workers, func(_ context.Context, i int) (T, error) { return f(i) }, sink)
 }

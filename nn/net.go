@@ -80,14 +80,6 @@ func ParseSpec(data []byte) (Spec, error) {
 	return s, nil
 }
 
-func prod(s []int) int {
-	n := 1
-	for _, v := range s {
-		n *= v
-	}
-	return n
-}
-
 // activation parses an activation name ("" means the default).
 func activation(name string, def Activation) (Activation, error) {
 	switch name {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math"
+
+	"github.com/trajdiff/trajdiff/internal/parallel"
 )
 
 // DatasetConfig configures the D4RL maze2d data recipe (scripts/generation/generate_maze2d_datasets.py).
@@ -94,7 +96,7 @@ func GenerateDataset(ctx context.Context, cfg DatasetConfig, emit func(ep *Episo
 		total += cfg.chunkLen(k)
 	}
 	done := 0
-	return orderedMap(ctx, n, cfg.Workers, func(i int) ([]*Episode, error) {
+	return parallel.Ordered(ctx, 0, n, cfg.Workers, func(_ context.Context, i int) ([]*Episode, error) {
 		return SimulateChunk(cfg, first+i)
 	}, func(i int, eps []*Episode) error {
 		for _, ep := range eps {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+
+	"github.com/trajdiff/trajdiff/internal/parallel"
 )
 
 // Policy chooses actions within one episode.
@@ -96,7 +98,7 @@ func EvaluateMaze(ctx context.Context, cfg MazeConfig, episodes int, seed uint64
 	if err != nil {
 		return ev, err
 	}
-	err = orderedMap(ctx, episodes, workers, func(i int) (float64, error) {
+	err = parallel.Ordered(ctx, 0, episodes, workers, func(_ context.Context, i int) (float64, error) {
 		m, err := NewMaze(cfg)
 		if err != nil {
 			return 0, err

@@ -80,7 +80,7 @@ func saveCheckpoint(dir string, st State, model, ema *nn.Params, opt *nn.Adam, o
 	if err != nil {
 		return err
 	}
-	if err := saveTensors(filepath.Join(tmp, optimizerFile), ts); err != nil {
+	if err := safetensors.WriteFile(filepath.Join(tmp, optimizerFile), ts, nil); err != nil {
 		return err
 	}
 	st.Files = map[string]string{}
@@ -177,32 +177,6 @@ func ReadState(ckpt string) (State, error) {
 		}
 	}
 	return st, nil
-}
-
-// saveTensors writes a safetensors file atomically.
-func saveTensors(path string, ts []safetensors.Tensor) error {
-	f, err := fsutil.CreateAtomic(path)
-	if err != nil {
-		return err
-	}
-	if err := safetensors.Encode(f, ts, nil); err != nil {
-		f.Abort()
-		return fmt.Errorf("train: write %s: %w", path, err)
-	}
-	return f.Commit()
-}
-
-// loadTensors reads a safetensors file.
-func loadTensors(path string) ([]safetensors.Tensor, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	ts, _, err := safetensors.Decode(b)
-	if err != nil {
-		return nil, fmt.Errorf("train: %s: %w", path, err)
-	}
-	return ts, nil
 }
 
 func fileSHA256(path string) (string, error) {

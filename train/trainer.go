@@ -15,6 +15,7 @@ import (
 	"github.com/trajdiff/trajdiff/diffusion"
 	"github.com/trajdiff/trajdiff/internal/stream"
 	"github.com/trajdiff/trajdiff/nn"
+	"github.com/trajdiff/trajdiff/nn/safetensors"
 )
 
 // ErrNonFinite reports a NaN or Inf loss or gradient; the run stops and keeps its last good checkpoint.
@@ -227,7 +228,7 @@ func (t *Trainer) restore(ckpt string, net, ema nn.Net, adam *nn.Adam, tg *nn.Tr
 	if _, err := ema.Params().Load(filepath.Join(ckpt, emaFile)); err != nil {
 		return 0, err
 	}
-	ts, err := loadTensors(filepath.Join(ckpt, optimizerFile))
+	ts, _, err := safetensors.ReadFile(filepath.Join(ckpt, optimizerFile))
 	if err != nil {
 		return 0, err
 	}

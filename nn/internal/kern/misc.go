@@ -101,18 +101,6 @@ func RowScale[T Float](y, x, s []T, D int) {
 	}
 }
 
-// RowDot writes ds_b = <dy[b, :], x[b, :]>.
-func RowDot[T Float](ds, dy, x []T, D int) {
-	for b := range ds {
-		var s T
-		yr, xr := dy[b*D:(b+1)*D], x[b*D:(b+1)*D]
-		for i, u := range xr {
-			s += yr[i] * u
-		}
-		ds[b] = s
-	}
-}
-
 // Chunk selects C columns starting at Off from rows of E values: element (b, c) of the chunk is
 // e[b*E + Off + c]. It addresses one of the modulation vectors (shift, scale, gate) packed in a [B, E]
 // tensor, as adaLN produces them.
