@@ -169,7 +169,7 @@ func (m *windowModel) sample(ctx context.Context, solver diffusion.Solver, sch d
 				conds[s*C+j] = inpaint.Values[s*D+k]
 			}
 		}
-		if den, _, err = m.objective.Denoiser(&perSampleCondition{p: m.pred, cond: conds}); err != nil {
+		if den, _, err = m.objective.Denoiser(m.pred.Conditional(conds)); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -182,17 +182,6 @@ func (m *windowModel) sample(ctx context.Context, solver diffusion.Solver, sch d
 	}
 	m.unnormalize(x)
 	return x, plan, nil
-}
-
-// perSampleCondition evaluates a conditional network with one condition per sample of the batch.
-type perSampleCondition struct {
-	p    *nn.Predictor
-	cond []float64
-}
-
-func (c *perSampleCondition) Dim() int { return c.p.Dim() }
-func (c *perSampleCondition) Predict(dst, x []float64, t float64) error {
-	return c.p.PredictBatch(dst, x, []float64{t}, c.cond)
 }
 
 // jsonUnmarshalStrict decodes JSON rejecting unknown fields.

@@ -148,6 +148,7 @@ type pressureSolver struct {
 	levels     []*mgLevel
 	chol       []float64 // coarsest-level Cholesky factor, row-major lower triangle
 	cellOf     []int     // coarsest active unknown -> padded index
+	coarseY    []float64 // coarseSolve's scratch, one per coarsest unknown
 	tol        float64
 	maxIter    int
 	r, z, d, q []float64
@@ -234,14 +235,14 @@ func (ps *pressureSolver) factorCoarsest() error {
 		}
 	}
 	ps.chol = a
+	ps.coarseY = make([]float64, k)
 	return nil
 }
 
 // coarseSolve sets l.x = A^-1 l.b on the coarsest level.
 func (ps *pressureSolver) coarseSolve(l *mgLevel) {
 	k := len(ps.cellOf)
-	a := ps.chol
-	y := make([]float64, k)
+	a, y := ps.chol, ps.coarseY
 	for i, c := range ps.cellOf {
 		v := l.b[c]
 		for p := 0; p < i; p++ {
