@@ -35,13 +35,19 @@ func CoeffsToArray[T Float](c *CoeffsN[T], axes []int) (*Array[T], *Layout, erro
 		return nil, nil, fmt.Errorf("CoeffsToArray: %w", err)
 	}
 	out := Zeros[T](lay.Shape...)
-	copyBlock(c.Approx.Data, lay.Approx.Shape, out.Data, out.Shape, lay.Approx.Start, true)
-	for i, d := range c.Details {
-		for k, b := range lay.Details[i] {
-			copyBlock(d[k].Data, b.Shape, out.Data, out.Shape, b.Start, true)
+	packInto(c, lay, out.Data)
+	return out, lay, nil
+}
+
+// packInto copies c's blocks to their places in out (the layout's shape, row-major); the rest of out is left
+// as it is.
+func packInto[T Float](c *CoeffsN[T], lay *Layout, out []T) {
+	copyBlock(c.Approx.Data, lay.Approx.Shape, out, lay.Shape, lay.Approx.Start, true)
+	for i, d := range lay.Details {
+		for k, b := range d {
+			copyBlock(c.Details[i][k].Data, b.Shape, out, lay.Shape, b.Start, true)
 		}
 	}
-	return out, lay, nil
 }
 
 func layoutOf[T Float](c *CoeffsN[T], axes []int) (*Layout, error) {

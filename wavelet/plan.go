@@ -10,7 +10,6 @@ import (
 // gradient-based model needs: Forward (wavedecn + pack), Inverse (unpack + waverecn) and their
 // adjoints (transposes). A Plan is immutable and safe for concurrent use.
 type Plan[T Float] struct {
-	wavelet  *Wavelet
 	fl       *filters[T]
 	mode     Mode
 	level    int
@@ -40,7 +39,7 @@ func NewPlan[T Float](shape []int, wavelet, mode string, level int, axes []int, 
 	if err != nil {
 		return nil, fmt.Errorf("NewPlan: %w", err)
 	}
-	p := &Plan[T]{wavelet: w, fl: newFilters[T](w), mode: m, level: level, axes: ax, cfg: newConfig(opts)}
+	p := &Plan[T]{fl: newFilters[T](w), mode: m, level: level, axes: ax, cfg: newConfig(opts)}
 	f := w.DecLen()
 	p.shapes = [][]int{append([]int(nil), shape...)}
 	for i := 1; i <= level; i++ {
@@ -122,13 +121,7 @@ func (p *Plan[T]) Forward(x []T) ([]T, error) {
 func (p *Plan[T]) pack(c *CoeffsN[T]) []T {
 	n, _ := shapeSize(p.layout.Shape)
 	out := make([]T, n)
-	shape := p.layout.Shape
-	copyBlock(c.Approx.Data, p.layout.Approx.Shape, out, shape, p.layout.Approx.Start, true)
-	for i, d := range p.layout.Details {
-		for k, b := range d {
-			copyBlock(c.Details[i][k].Data, b.Shape, out, shape, b.Start, true)
-		}
-	}
+	packInto(c, p.layout, out)
 	return out
 }
 
