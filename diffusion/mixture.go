@@ -115,6 +115,13 @@ func NewGaussianMixture(weights []float64, means [][]float64, covs [][][]float64
 // Dim is the data dimension.
 func (g *GaussianMixture) Dim() int { return g.dim }
 
+// Eigen returns component k's covariance factorisation Q diag(values) Q^T as computed by NewGaussianMixture:
+// the eigenvalues (round-off negatives clamped to 0) and Q row-major d x d with the eigenvectors as columns.
+// The slices are copies.
+func (g *GaussianMixture) Eigen(k int) (values, vectors []float64) {
+	return append([]float64(nil), g.eigval[k]...), append([]float64(nil), g.eigvec[k]...)
+}
+
 // Mean returns the mixture mean sum_k w_k mu_k.
 func (g *GaussianMixture) Mean() []float64 {
 	m := make([]float64, g.dim)

@@ -4,16 +4,13 @@ import (
 	"fmt"
 	"math"
 
-	"gonum.org/v1/gonum/mat"
-
 	"github.com/trajdiff/trajdiff/diffusion"
 )
 
 // mixtureTables are a Gaussian mixture's parameters in the layout of the mixture_denoise_f32 kernel: for
 // each component of positive weight, the eigenvectors Q (row-major d x d, columns are eigenvectors) and their
-// transpose, the mean, the eigenvalues and the log-weight, all float64. The factorisation is
-// gonum's symmetric eigendecomposition of each covariance, as in diffusion.NewGaussianMixture, with round-off
-// negative eigenvalues clamped to 0.
+// transpose, the mean, the eigenvalues and the log-weight, all float64: the factorisation the CPU denoiser
+// uses (GaussianMixture.Eigen).
 type mixtureTables struct {
 	d, k     int
 	q, qt    []float64 // k x d x d
@@ -35,31 +32,14 @@ func newMixtureTables(g *diffusion.GaussianMixture) (*mixtureTables, error) {
 		if !(w > 0) || math.IsInf(w, 0) {
 			return nil, fmt.Errorf("gpu: mixture weight %d is %v", c, w)
 		}
-		sym := mat.NewSymDense(d, nil)
-		for r := 0; r < d; r++ {
-			for s := 0; s < d; s++ {
-				sym.SetSym(r, s, g.Covariances[c][r][s])
-			}
-		}
-		var eig mat.EigenSym
-		if !eig.Factorize(sym, true) {
-			return nil, fmt.Errorf("gpu: eigendecomposition of covariance %d failed", c)
-		}
-		vals := eig.Values(nil)
-		var vecs mat.Dense
-		eig.VectorsTo(&vecs)
+		vals, q := g.Eigen(c)
+		t.q = append(t.q, q...)
 		for i := 0; i < d; i++ {
 			for j := 0; j < d; j++ {
-				t.q = append(t.q, vecs.At(i, j))
-			}
-		}
-		for i := 0; i < d; i++ {
-			for j := 0; j < d; j++ {
-				t.qt = append(t.qt, vecs.At(j, i))
+				t.qt = append(t.qt, q[j*d+i])
 			}
 		}
 		for j, l := range vals {
-			l = math.Max(l, 0)
 			t.lam = append(t.lam, l)
 			t.mu = append(t.mu, g.Means[c][j])
 			t.minEigen = math.Min(t.minEigen, l)
