@@ -137,7 +137,7 @@ func quickstart(ctx context.Context, env *cliEnv, o quickstartOptions) error {
 		for i := 0; i < n; i++ {
 			sv[i], gv[i] = starts[4*i+k], goals[4*i+k]
 		}
-		fixes = append(fixes, fixedEntry{t: 0, c: 2 + k, values: sv}, fixedEntry{t: -1, c: 2 + k, values: gv})
+		fixes = append(fixes, fixedEntry{train.WindowEntry{T: 0, C: 2 + k}, sv}, fixedEntry{train.WindowEntry{T: -1, C: 2 + k}, gv})
 	}
 	solver, _ := diffusion.NewSolver("dpmpp-2m")
 	began := time.Now()

@@ -9,6 +9,7 @@ import (
 
 	"github.com/trajdiff/trajdiff/diffusion"
 	"github.com/trajdiff/trajdiff/internal/fsutil"
+	"github.com/trajdiff/trajdiff/train"
 )
 
 func sampleCommand() command {
@@ -28,7 +29,7 @@ func (f *fixFlags) Set(s string) error {
 	if !ok || !ok2 || err1 != nil || err2 != nil || err3 != nil {
 		return fmt.Errorf("%q: want STEP:COMPONENT=VALUE, e.g. 0:2=1.5 (negative STEP counts from the end)", s)
 	}
-	*f = append(*f, fixedEntry{t: t, c: c, values: []float64{val}})
+	*f = append(*f, fixedEntry{WindowEntry: train.WindowEntry{T: t, C: c}, values: []float64{val}})
 	return nil
 }
 

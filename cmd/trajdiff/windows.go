@@ -103,9 +103,10 @@ func (m *windowModel) unnormalize(x []float64) {
 	}
 }
 
-// fixedEntry clamps transition component c at time step t to a raw value (one value, or one per sample).
+// fixedEntry clamps a window entry (transition component C at time step T, negative T from the end) to a raw
+// value (one value, or one per sample).
 type fixedEntry struct {
-	t, c   int
+	train.WindowEntry
 	values []float64
 }
 
@@ -130,24 +131,20 @@ func (m *windowModel) sample(ctx context.Context, solver diffusion.Solver, sch d
 		mask := make([]bool, D)
 		values := make([]float64, n*D)
 		for _, f := range fixes {
-			t := f.t
-			if t < 0 {
-				t += m.horizon
-			}
-			if t < 0 || t >= m.horizon || f.c < 0 || f.c >= m.transition {
-				return nil, nil, fmt.Errorf("fixed entry (step %d, component %d) outside the window %d x %d", f.t, f.c, m.horizon, m.transition)
+			k, err := f.Index(m.horizon, m.transition)
+			if err != nil {
+				return nil, nil, err
 			}
 			if len(f.values) != 1 && len(f.values) != n {
-				return nil, nil, fmt.Errorf("fixed entry (step %d, component %d) has %d values for %d samples", f.t, f.c, len(f.values), n)
+				return nil, nil, fmt.Errorf("fixed entry (step %d, component %d) has %d values for %d samples", f.T, f.C, len(f.values), n)
 			}
-			k := t*m.transition + f.c
 			mask[k] = true
 			for s := 0; s < n; s++ {
 				v := f.values[min(s, len(f.values)-1)]
 				if math.IsNaN(v) || math.IsInf(v, 0) {
-					return nil, nil, fmt.Errorf("fixed entry (step %d, component %d) is %v", f.t, f.c, v)
+					return nil, nil, fmt.Errorf("fixed entry (step %d, component %d) is %v", f.T, f.C, v)
 				}
-				values[s*D+k] = m.normalizeValue(f.c, v)
+				values[s*D+k] = m.normalizeValue(f.C, v)
 			}
 		}
 		inpaint = &diffusion.Inpaint{Mask: mask, Values: values}
