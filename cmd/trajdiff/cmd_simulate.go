@@ -34,25 +34,19 @@ type simSystem struct {
 	run func(ctx context.Context, env *cliEnv, args []string) error
 }
 
-// simJob is a configured generator.
+// simJob is a configured generator of a fields dataset.
 type simJob struct {
-	// create opens the dataset writer (fields, geometric, ...) with the given options.
-	create func(path string, opts datasets.WriteOptions) (simSink, error)
-	// newWorker returns one worker's generate function (owning its own solver). generate returns the
-	// row of global trajectory index for seed; it must depend on (seed, index) only.
-	newWorker func() (func(ctx context.Context, seed uint64, index int) (any, error), error)
+	spec datasets.FieldSpec
+	// newWorker returns one worker's generate function (owning its own solver).
+	newWorker func() (fieldGenerator, error)
 	// params are recorded in the dataset's generator metadata (resolutions, physics).
 	params      map[string]any
-	units       map[string]string
 	description string
 }
 
-// simSink is the writer side of a job: Write takes the rows generate returns.
-type simSink interface {
-	Write(row any) error
-	Close() error
-	Abort()
-}
+// fieldGenerator returns the dataset row of global trajectory index for seed; it must depend on (seed, index)
+// only.
+type fieldGenerator func(ctx context.Context, seed uint64, index int) (datasets.FieldTrajectory, error)
 
 // simSystems lists every system of `trajdiff simulate`, one list per domain file.
 func simSystems() map[string]simSystem {
@@ -207,7 +201,6 @@ func runSimulate(ctx context.Context, env *cliEnv, args []string) error {
 		params[k] = v
 	}
 	opts.FirstID = int64(lo) // global trajectory index, so shards open and merge together
-	opts.Units = job.units
 	opts.Description = job.description
 	opts.Generator = datasets.Generator{Name: "trajdiff simulate " + sys.name, Version: "1", Seed: int64(*o.seed), Params: params}
 	return simulateRun(ctx, env, sys.name, job, *o.out, opts, *o.seed, lo, hi, *o.workers, *o.quiet)
@@ -217,7 +210,7 @@ func runSimulate(ctx context.Context, env *cliEnv, args []string) error {
 func simulateRun(ctx context.Context, env *cliEnv, name string, job *simJob, path string, opts datasets.WriteOptions,
 	seed uint64, lo, hi, workers int, quiet bool) error {
 	workers = max(1, min(workers, hi-lo))
-	pool := make(chan func(context.Context, uint64, int) (any, error), workers)
+	pool := make(chan fieldGenerator, workers)
 	for range workers {
 		gen, err := job.newWorker()
 		if err != nil {
@@ -225,7 +218,7 @@ func simulateRun(ctx context.Context, env *cliEnv, name string, job *simJob, pat
 		}
 		pool <- gen
 	}
-	sink, err := job.create(path, opts)
+	sink, err := datasets.CreateFields(path, job.spec, opts)
 	if err != nil {
 		return err
 	}
@@ -235,12 +228,12 @@ func simulateRun(ctx context.Context, env *cliEnv, name string, job *simJob, pat
 	}
 	start := time.Now()
 	err = pde.RunOrdered(ctx, lo, hi, workers,
-		func(ctx context.Context, i int) (any, error) {
+		func(ctx context.Context, i int) (datasets.FieldTrajectory, error) {
 			gen := <-pool
 			defer func() { pool <- gen }()
 			return gen(ctx, seed, i)
 		},
-		func(i int, row any) error {
+		func(i int, row datasets.FieldTrajectory) error {
 			if err := sink.Write(row); err != nil {
 				return fmt.Errorf("trajectory %d: %w", i, err)
 			}
@@ -260,28 +253,4 @@ func simulateRun(ctx context.Context, env *cliEnv, name string, job *simJob, pat
 	fmt.Fprintf(env.stdout, "wrote %d %s trajectories (indices %d..%d, seed %d) to %s in %s (%.2f traj/s, %d workers)\n",
 		hi-lo, name, lo, hi-1, seed, path, el.Round(time.Millisecond), float64(hi-lo)/el.Seconds(), workers)
 	return nil
-}
-
-// fieldsSink adapts a datasets.FieldWriter to simSink.
-type fieldsSink struct{ w *datasets.FieldWriter }
-
-func (s fieldsSink) Write(row any) error {
-	tr, ok := row.(datasets.FieldTrajectory)
-	if !ok {
-		return fmt.Errorf("simulate: fields writer got a %T row", row)
-	}
-	return s.w.Write(tr)
-}
-func (s fieldsSink) Close() error { return s.w.Close() }
-func (s fieldsSink) Abort()       { s.w.Abort() }
-
-// fieldsCreate returns the create function of a job writing a fields dataset with spec.
-func fieldsCreate(spec datasets.FieldSpec) func(string, datasets.WriteOptions) (simSink, error) {
-	return func(path string, opts datasets.WriteOptions) (simSink, error) {
-		w, err := datasets.CreateFields(path, spec, opts)
-		if err != nil {
-			return nil, err
-		}
-		return fieldsSink{w}, nil
-	}
 }

@@ -48,20 +48,10 @@ func setupAdvection(fs *flag.FlagSet) func() (*simJob, error) {
 		spec := datasets.FieldSpec{Frames: p.Frames + 1, Grid: []int{p.Cells}, StateChannels: 1, ParamDim: 1,
 			Dt: p.T / float64(p.Frames), Extent: [][2]float64{{0, 1}}, StateNames: []string{"u"}, ParamNames: []string{"beta"}}
 		return &simJob{
-			create: fieldsCreate(spec),
-			newWorker: func() (func(context.Context, uint64, int) (any, error), error) {
-				s, err := g.NewSolver()
-				if err != nil {
-					return nil, err
-				}
-				return func(ctx context.Context, seed uint64, i int) (any, error) {
-					tr, err := g.Trajectory(ctx, s, seed, i)
-					if err != nil {
-						return nil, err
-					}
-					return datasets.FieldTrajectory{State: tr.U, Params: []float64{p.Beta}}, nil
-				}, nil
-			},
+			spec: spec,
+			newWorker: fieldWorker(g.NewSolver, g.Trajectory, func(_ *advection.Solver, tr advection.Trajectory) datasets.FieldTrajectory {
+				return datasets.FieldTrajectory{State: tr.U, Params: []float64{p.Beta}}
+			}),
 			params: map[string]any{"beta": p.Beta, "cells": p.Cells, "frames": p.Frames + 1, "T": p.T, "cfl": p.CFL,
 				"method": *method, "steps_per_frame": p.StepsPerFrame()},
 			description: "PDEBench 1-D advection u_t + beta u_x = 0 on [0, 1), periodic; state u at the cell centres (i+1/2)/N; " +
@@ -92,25 +82,15 @@ func setupBurgers(fs *flag.FlagSet) func() (*simJob, error) {
 			Dt: p.FrameDt(), Extent: [][2]float64{{x[0], x[n-1]}}, StateNames: []string{"u"}, ControlNames: []string{"f"},
 			ParamNames: []string{"A1", "c1", "s1", "A2", "c2", "s2"}}
 		return &simJob{
-			create: fieldsCreate(spec),
-			newWorker: func() (func(context.Context, uint64, int) (any, error), error) {
-				s, err := g.NewSolver()
-				if err != nil {
-					return nil, err
-				}
-				return func(ctx context.Context, seed uint64, i int) (any, error) {
-					tr, err := g.Trajectory(ctx, s, seed, i)
-					if err != nil {
-						return nil, err
-					}
-					// Control frame k acts on [t_k, t_{k+1}); the last frame (after T) is zero.
-					ctl := make([]float64, (k+1)*n)
-					copy(ctl, tr.F)
-					ic := tr.Initial
-					return datasets.FieldTrajectory{State: tr.U, Control: ctl,
-						Params: []float64{ic[0].A, ic[0].C, ic[0].S, ic[1].A, ic[1].C, ic[1].S}}, nil
-				}, nil
-			},
+			spec: spec,
+			newWorker: fieldWorker(g.NewSolver, g.Trajectory, func(_ *burgers.Solver, tr burgers.Trajectory) datasets.FieldTrajectory {
+				// Control frame k acts on [t_k, t_{k+1}); the last frame (after T) is zero.
+				ctl := make([]float64, (k+1)*n)
+				copy(ctl, tr.F)
+				ic := tr.Initial
+				return datasets.FieldTrajectory{State: tr.U, Control: ctl,
+					Params: []float64{ic[0].A, ic[0].C, ic[0].S, ic[1].A, ic[1].C, ic[1].S}}
+			}),
 			params: map[string]any{"nu": p.Nu, "cells": n, "refine": p.Refine, "fine_points": p.FinePoints(), "frames": k + 1,
 				"T": p.T, "steps_per_frame": p.Steps(), "dt": p.Dt(), "partial_control": *partial},
 			description: "WDNO/DiffPhyCon controlled Burgers u_t + (u^2/2)_x = nu u_xx + f on [0, 1], u = 0 at the walls; " +
@@ -145,27 +125,17 @@ func setupCNS(fs *flag.FlagSet) func() (*simJob, error) {
 		spec := datasets.FieldSpec{Frames: k + 1, Grid: []int{n}, StateChannels: 3, Dt: p.T / float64(k),
 			Extent: [][2]float64{{p.XL, p.XR}}, StateNames: []string{"density", "velocity", "pressure"}}
 		return &simJob{
-			create: fieldsCreate(spec),
-			newWorker: func() (func(context.Context, uint64, int) (any, error), error) {
-				s, err := g.NewSolver()
-				if err != nil {
-					return nil, err
+			spec: spec,
+			newWorker: fieldWorker(g.NewSolver, g.Trajectory, func(_ *cns.Solver, tr cns.Trajectory) datasets.FieldTrajectory {
+				st := make([]float64, (k+1)*n*3)
+				for f, fr := range tr.Frames {
+					for j := 0; j < n; j++ {
+						o := (f*n + j) * 3
+						st[o], st[o+1], st[o+2] = fr.Rho[j], fr.U[j], fr.P[j]
+					}
 				}
-				return func(ctx context.Context, seed uint64, i int) (any, error) {
-					tr, err := g.Trajectory(ctx, s, seed, i)
-					if err != nil {
-						return nil, err
-					}
-					st := make([]float64, (k+1)*n*3)
-					for f, fr := range tr.Frames {
-						for j := 0; j < n; j++ {
-							o := (f*n + j) * 3
-							st[o], st[o+1], st[o+2] = fr.Rho[j], fr.U[j], fr.P[j]
-						}
-					}
-					return datasets.FieldTrajectory{State: st}, nil
-				}, nil
-			},
+				return datasets.FieldTrajectory{State: st}
+			}),
 			params: map[string]any{"gamma": p.Gamma, "eta": p.Eta, "zeta": p.Zeta, "cells": n, "frames": k + 1, "T": p.T,
 				"cfl": p.CFL, "visc_cfl": p.ViscCFL, "boundary": b.String(), "xl": p.XL, "xr": p.XR},
 			description: "PDEBench 1-D compressible Navier-Stokes (ideal gas) with PDEBench 'rand' initial conditions; " +
@@ -201,25 +171,15 @@ func setupSmoke(fs *flag.FlagSet) func() (*simJob, error) {
 			Dt: float64(p.Stride), Extent: [][2]float64{{0, float64(p.N)}, {0, float64(p.N)}},
 			StateNames: []string{"density", "vx", "vy"}, ControlNames: []string{"cx", "cy"}, ParamNames: names}
 		return &simJob{
-			create: fieldsCreate(spec),
-			newWorker: func() (func(context.Context, uint64, int) (any, error), error) {
-				s, err := g.NewSimulator()
-				if err != nil {
-					return nil, err
-				}
-				return func(ctx context.Context, seed uint64, i int) (any, error) {
-					tr, err := g.Trajectory(ctx, s, seed, i)
-					if err != nil {
-						return nil, err
-					}
-					last := tr.Outflow[len(tr.Outflow)-1]
-					c := smoke.Objective{}.Eval(tr, s.Layout())
-					params := []float64{float64(tr.Initial.X0), float64(tr.Initial.Y0), float64(tr.Initial.Size),
-						c.SmokeOut, c.Leakage, last.Remaining}
-					params = append(params, last.Exits...)
-					return datasets.FieldTrajectory{State: xyOrder(tr.State, f, m, 3), Control: xyOrder(tr.Control, f, m, 2), Params: params}, nil
-				}, nil
-			},
+			spec: spec,
+			newWorker: fieldWorker(g.NewSimulator, g.Trajectory, func(s *smoke.Simulator, tr *smoke.Trajectory) datasets.FieldTrajectory {
+				last := tr.Outflow[len(tr.Outflow)-1]
+				c := smoke.Objective{}.Eval(tr, s.Layout())
+				params := []float64{float64(tr.Initial.X0), float64(tr.Initial.Y0), float64(tr.Initial.Size),
+					c.SmokeOut, c.Leakage, last.Remaining}
+				params = append(params, last.Exits...)
+				return datasets.FieldTrajectory{State: xyOrder(tr.State, f, m, 3), Control: xyOrder(tr.Control, f, m, 2), Params: params}
+			}),
 			params: map[string]any{"grid": p.N, "save": m, "steps": p.Steps, "stride": p.Stride, "frames": f, "buoyancy": p.Buoyancy,
 				"advect_velocity": p.AdvectVelocity, "plain_advection": p.PlainAdvection, "tol": p.Tol, "layout": "wdno"},
 			description: "WDNO 2-D smoke control: grid axes (x, y) with y upwards, in simulation cells; state (density, vx, vy) " +
@@ -243,4 +203,23 @@ func xyOrder(v []float64, frames, m, c int) []float64 {
 		}
 	}
 	return out
+}
+
+// fieldWorker makes a simJob's newWorker from a generator's solver constructor and trajectory function and the
+// mapping of a trajectory (with its solver) to a dataset row.
+func fieldWorker[S, Tr any](newSolver func() (S, error), trajectory func(context.Context, S, uint64, int) (Tr, error),
+	row func(S, Tr) datasets.FieldTrajectory) func() (fieldGenerator, error) {
+	return func() (fieldGenerator, error) {
+		s, err := newSolver()
+		if err != nil {
+			return nil, err
+		}
+		return func(ctx context.Context, seed uint64, i int) (datasets.FieldTrajectory, error) {
+			tr, err := trajectory(ctx, s, seed, i)
+			if err != nil {
+				return datasets.FieldTrajectory{}, err
+			}
+			return row(s, tr), nil
+		}, nil
+	}
 }
