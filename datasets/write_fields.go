@@ -38,31 +38,11 @@ func (f *FieldWriter) Write(tr FieldTrajectory) error {
 	}
 	what := fmt.Sprintf("trajectory %d", f.n)
 	inputs := map[string][]float64{ColState: tr.State, ColControl: tr.Control, ColParams: tr.Params}
-	present := map[string]bool{}
-	for _, c := range f.w.cols {
-		present[c.name] = true
+	if err := f.w.checkInputs(what, inputs); err != nil {
+		return err
 	}
-	for name, v := range inputs {
-		if !present[name] && v != nil {
-			return fmt.Errorf("write %s: %s: %s given but the spec has no such column", f.w.path, what, name)
-		}
-	}
-	dt := f.w.meta.DType
-	for i := range f.w.bufs {
-		b := &f.w.bufs[i]
-		c := b.col
-		var err error
-		if c.name == ColTrajectory {
-			b.i64 = append(b.i64, f.w.opts.FirstID+f.n)
-		} else if v := inputs[c.name]; len(v) != c.width {
-			err = fmt.Errorf("%s has %d values, want %v = %d", c.name, len(v), c.rowShape, c.width)
-		} else {
-			err = b.appendFloats(dt, v, what)
-		}
-		if err != nil {
-			f.w.dropUnit()
-			return fmt.Errorf("write %s: %s: %w", f.w.path, what, err)
-		}
+	if err := f.w.appendTrajectory(f.n, what, inputs, nil); err != nil {
+		return err
 	}
 	f.n++
 	return f.w.endUnit(1)

@@ -46,16 +46,10 @@ func (g *GeometricWriter) Write(tr GeometricTrajectory) error {
 		ColPositions: tr.Positions, ColVelocities: tr.Velocities, ColForces: tr.Forces,
 		ColEnergies: tr.Energies, ColNodeFeatures: tr.NodeFeatures, ColParams: tr.Params,
 	}
-	present := map[string]bool{}
-	for _, c := range g.w.cols {
-		present[c.name] = true
+	if err := g.w.checkInputs(what, inputs); err != nil {
+		return err
 	}
-	for name, v := range inputs {
-		if !present[name] && v != nil {
-			return fmt.Errorf("write %s: %s: %s given but the spec has no such column", g.w.path, what, name)
-		}
-	}
-	if !present[ColEdges] && tr.Edges != nil {
+	if !g.w.hasColumn(ColEdges) && tr.Edges != nil {
 		return fmt.Errorf("write %s: %s: edges given but the spec has Edges false", g.w.path, what)
 	}
 	if len(tr.Edges)%2 != 0 {
@@ -66,28 +60,8 @@ func (g *GeometricWriter) Write(tr GeometricTrajectory) error {
 			return fmt.Errorf("write %s: %s: edges[%d] = %d is not a node index in [0, %d)", g.w.path, what, i, v, g.spec.Nodes)
 		}
 	}
-	dt := g.w.meta.DType
-	for i := range g.w.bufs {
-		b := &g.w.bufs[i]
-		c := b.col
-		var err error
-		switch c.name {
-		case ColTrajectory:
-			b.i64 = append(b.i64, g.w.opts.FirstID+g.n)
-		case ColEdges:
-			b.appendIndices(tr.Edges)
-		default:
-			v := inputs[c.name]
-			if len(v) != c.width {
-				err = fmt.Errorf("%s has %d values, want %v = %d", c.name, len(v), c.rowShape, c.width)
-			} else {
-				err = b.appendFloats(dt, v, what)
-			}
-		}
-		if err != nil {
-			g.w.dropUnit()
-			return fmt.Errorf("write %s: %s: %w", g.w.path, what, err)
-		}
+	if err := g.w.appendTrajectory(g.n, what, inputs, tr.Edges); err != nil {
+		return err
 	}
 	g.n++
 	return g.w.endUnit(1)

@@ -447,3 +447,52 @@ func randomHex(n int) string {
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
 }
+
+// hasColumn reports whether the dataset's schema has the named column.
+func (w *writer) hasColumn(name string) bool {
+	for _, c := range w.cols {
+		if c.name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// checkInputs refuses values given for a column the spec does not have.
+func (w *writer) checkInputs(what string, inputs map[string][]float64) error {
+	for name, v := range inputs {
+		if v != nil && !w.hasColumn(name) {
+			return fmt.Errorf("write %s: %s: %s given but the spec has no such column", w.path, what, name)
+		}
+	}
+	return nil
+}
+
+// appendTrajectory appends one trajectory row (one row per unit: fields and geometric datasets): its id, its
+// edges, and every float column from inputs, checking widths and finiteness. On error nothing of the row is
+// kept and the writer stays usable; the caller ends the unit.
+func (w *writer) appendTrajectory(n int64, what string, inputs map[string][]float64, edges []int32) error {
+	dt := w.meta.DType
+	for i := range w.bufs {
+		b := &w.bufs[i]
+		c := b.col
+		var err error
+		switch c.name {
+		case ColTrajectory:
+			b.i64 = append(b.i64, w.opts.FirstID+n)
+		case ColEdges:
+			b.appendIndices(edges)
+		default:
+			if v := inputs[c.name]; len(v) != c.width {
+				err = fmt.Errorf("%s has %d values, want %v = %d", c.name, len(v), c.rowShape, c.width)
+			} else {
+				err = b.appendFloats(dt, v, what)
+			}
+		}
+		if err != nil {
+			w.dropUnit()
+			return fmt.Errorf("write %s: %s: %w", w.path, what, err)
+		}
+	}
+	return nil
+}
