@@ -76,6 +76,16 @@ type arrayIn struct {
 	sizes map[string]int
 }
 
+// row is trajectory i's slice of the array (the only one when the array has no trajectory axis, i.e. is
+// shared by every trajectory).
+func (a arrayIn) row(i int) []float64 {
+	n := len(a.data) / max(1, a.sizes["trajectory"])
+	if a.sizes["trajectory"] == 1 {
+		i = 0
+	}
+	return a.data[i*n : (i+1)*n]
+}
+
 // toCanonical transposes a to the canonical axes of col, inserting missing axes with size 1.
 func toCanonical(col string, a *npy.Array, axes, canon []string) (arrayIn, error) {
 	if axes == nil {
@@ -107,30 +117,55 @@ func toCanonical(col string, a *npy.Array, axes, canon []string) (arrayIn, error
 			sizes[name] = 1
 		}
 	}
-	// Source strides (C order) per axis name.
-	stride := map[string]int{}
-	s := 1
-	for i := len(axes) - 1; i >= 0; i-- {
-		stride[axes[i]] = s
-		s *= a.Shape[i]
+	// Named axes already in canonical relative order: the missing axes have size 1, so the C-order data is
+	// already canonical.
+	if inOrder(axes, canon) {
+		return arrayIn{data: src, sizes: sizes}, nil
+	}
+	// Source stride (C order) and size of each canonical axis; a missing axis has size 1 and stride 0.
+	stride := make([]int, len(canon))
+	size := make([]int, len(canon))
+	for k, name := range canon {
+		size[k] = sizes[name]
+		if i := slices.Index(axes, name); i >= 0 {
+			stride[k] = 1
+			for _, n := range a.Shape[i+1:] {
+				stride[k] *= n
+			}
+		}
 	}
 	out := make([]float64, len(src))
 	idx := make([]int, len(canon))
 	for o := range out {
 		off := 0
-		for k, name := range canon {
-			off += idx[k] * stride[name]
+		for k, i := range idx {
+			off += i * stride[k]
 		}
 		out[o] = src[off]
 		for k := len(canon) - 1; k >= 0; k-- {
 			idx[k]++
-			if idx[k] < sizes[canon[k]] {
+			if idx[k] < size[k] {
 				break
 			}
 			idx[k] = 0
 		}
 	}
 	return arrayIn{data: out, sizes: sizes}, nil
+}
+
+// inOrder reports whether axes appear in canon in the same relative order.
+func inOrder(axes, canon []string) bool {
+	k := 0
+	for _, name := range axes {
+		for k < len(canon) && canon[k] != name {
+			k++
+		}
+		if k == len(canon) {
+			return false
+		}
+		k++
+	}
+	return true
 }
 
 // FromNumPy writes NumPy arrays as a dataset of the given kind at path.
@@ -233,24 +268,17 @@ func importFields(ctx context.Context, path string, in map[string]arrayIn, grid 
 	if err != nil {
 		return rep, err
 	}
-	row := func(a arrayIn, i int) []float64 {
-		n := len(a.data) / max(1, a.sizes["trajectory"])
-		if a.sizes["trajectory"] == 1 {
-			i = 0
-		}
-		return a.data[i*n : (i+1)*n]
-	}
 	for i := 0; i < nt; i++ {
 		if err := ctx.Err(); err != nil {
 			w.Abort()
 			return rep, err
 		}
-		tr := FieldTrajectory{State: row(st, i)}
+		tr := FieldTrajectory{State: st.row(i)}
 		if c, ok := in[ColControl]; ok {
-			tr.Control = row(c, i)
+			tr.Control = c.row(i)
 		}
 		if p, ok := in[ColParams]; ok {
-			tr.Params = row(p, i)
+			tr.Params = p.row(i)
 		}
 		if err := w.Write(tr); err != nil {
 			w.Abort()
@@ -291,15 +319,10 @@ func importGeometric(ctx context.Context, path string, in map[string]arrayIn, o 
 		return rep, err
 	}
 	row := func(c string, i int) []float64 {
-		a, ok := in[c]
-		if !ok {
-			return nil
+		if a, ok := in[c]; ok {
+			return a.row(i)
 		}
-		n := len(a.data) / max(1, a.sizes["trajectory"])
-		if a.sizes["trajectory"] == 1 {
-			i = 0
-		}
-		return a.data[i*n : (i+1)*n]
+		return nil
 	}
 	for i := 0; i < nt; i++ {
 		if err := ctx.Err(); err != nil {
