@@ -19,11 +19,16 @@ func Rewrite(ctx context.Context, d *Dataset, path string, opts WriteOptions, pr
 	if opts.Description == "" {
 		opts.Description = md.Description
 	}
-	f64 := func(t Tensor) []float64 {
+	// f64 widens a column of the current unit into that column's scratch slice, reused from unit to unit (the
+	// writers copy what they are given).
+	scratch := map[string][]float64{}
+	f64 := func(col string, t Tensor) []float64 {
 		if t.Len() == 0 && t.Shape == nil {
 			return nil
 		}
-		return t.AppendFloat64(nil)
+		b := t.AppendFloat64(scratch[col][:0])
+		scratch[col] = b
+		return b
 	}
 	var (
 		write func(i int) error
@@ -41,10 +46,10 @@ func Rewrite(ctx context.Context, d *Dataset, path string, opts WriteOptions, pr
 			if err != nil {
 				return err
 			}
-			ep := Episode{Observations: f64(v.Observations), Actions: f64(v.Actions), Rewards: f64(v.Rewards),
-				Terminals: v.Terminals, Timeouts: v.Timeouts, Infos: map[string][]float64{}}
+			ep := Episode{Observations: f64(ColObservations, v.Observations), Actions: f64(ColActions, v.Actions),
+				Rewards: f64(ColRewards, v.Rewards), Terminals: v.Terminals, Timeouts: v.Timeouts, Infos: map[string][]float64{}}
 			for k, t := range v.Infos {
-				ep.Infos[k] = f64(t)
+				ep.Infos[k] = f64(InfoPrefix+k, t)
 			}
 			return w.Write(ep)
 		}
@@ -61,10 +66,11 @@ func Rewrite(ctx context.Context, d *Dataset, path string, opts WriteOptions, pr
 			}
 			var edges []int32
 			if md.Geometric.Edges {
-				edges = append([]int32{}, v.Edges...)
+				edges = v.Edges
 			}
-			return w.Write(GeometricTrajectory{Positions: f64(v.Positions), Velocities: f64(v.Velocities), Forces: f64(v.Forces),
-				Energies: f64(v.Energies), NodeFeatures: f64(v.NodeFeatures), Edges: edges, Params: f64(v.Params)})
+			return w.Write(GeometricTrajectory{Positions: f64(ColPositions, v.Positions), Velocities: f64(ColVelocities, v.Velocities),
+				Forces: f64(ColForces, v.Forces), Energies: f64(ColEnergies, v.Energies), NodeFeatures: f64(ColNodeFeatures, v.NodeFeatures),
+				Edges: edges, Params: f64(ColParams, v.Params)})
 		}
 		close, abort = w.Close, w.Abort
 	case Fields:
@@ -77,7 +83,7 @@ func Rewrite(ctx context.Context, d *Dataset, path string, opts WriteOptions, pr
 			if err != nil {
 				return err
 			}
-			return w.Write(FieldTrajectory{State: f64(v.State), Control: f64(v.Control), Params: f64(v.Params)})
+			return w.Write(FieldTrajectory{State: f64(ColState, v.State), Control: f64(ColControl, v.Control), Params: f64(ColParams, v.Params)})
 		}
 		close, abort = w.Close, w.Abort
 	default:
