@@ -26,7 +26,8 @@ type SamplerSource struct {
 	it      *datasets.BatchIterator
 	next    int // the step the iterator is positioned at
 	batch   datasets.Batch
-	cond    []WindowEntry
+	full    []int // the batch's window indices, reused
+	cond    []int // flattened window positions of the condition entries
 }
 
 // WindowEntry is one value of a window: transition component C at step T (negative T counts from the end).
@@ -57,12 +58,15 @@ func (e WindowEntry) Index(horizon, transition int) (int, error) {
 // (normalised) window, e.g. the start and goal states of a plan, which a conditional network then learns
 // to respect (sampling clamps them as well).
 func (s *SamplerSource) ConditionOn(entries []WindowEntry) error {
-	for _, e := range entries {
-		if _, err := e.Index(s.sampler.Horizon(), s.sampler.Dim()); err != nil {
+	cond := make([]int, len(entries))
+	for j, e := range entries {
+		k, err := e.Index(s.sampler.Horizon(), s.sampler.Dim())
+		if err != nil {
 			return err
 		}
+		cond[j] = k
 	}
-	s.cond = entries
+	s.cond = cond
 	return nil
 }
 
@@ -94,11 +98,13 @@ func (s *SamplerSource) Batch(step int, x0, cond []float64) error {
 		s.next++
 	}
 	// A short final batch of an epoch (only when the dataset is smaller than a batch) repeats windows.
-	full := make([]int, s.cfg.BatchSize)
-	for i := range full {
-		full[i] = idx[i%len(idx)]
+	if len(s.full) != s.cfg.BatchSize {
+		s.full = make([]int, s.cfg.BatchSize)
 	}
-	if err := s.sampler.Fill(&s.batch, full); err != nil {
+	for i := range s.full {
+		s.full[i] = idx[i%len(idx)]
+	}
+	if err := s.sampler.Fill(&s.batch, s.full); err != nil {
 		return err
 	}
 	if len(x0) != len(s.batch.X) {
@@ -109,8 +115,7 @@ func (s *SamplerSource) Batch(step int, x0, cond []float64) error {
 	}
 	D, C := s.Dim(), len(s.cond)
 	for b := 0; b < s.cfg.BatchSize && C > 0; b++ {
-		for j, e := range s.cond {
-			k, _ := e.Index(s.sampler.Horizon(), s.sampler.Dim())
+		for j, k := range s.cond {
 			cond[b*C+j] = x0[b*D+k]
 		}
 	}
