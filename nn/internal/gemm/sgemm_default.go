@@ -11,24 +11,21 @@ var Backend = backendName()
 var kernel = bestKernel()
 
 func backendName() string {
-	if k := bestKernel(); k != nil {
-		return "go-" + k.name
+	if kernel != nil {
+		return "go-" + kernel.name
 	}
 	return "gonum"
 }
 
-func sgemm(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+// sgemm runs the blocked micro-kernel on maxWorkers goroutines, or on the caller's alone when serial.
+func sgemm(serial, tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	if kernel == nil {
 		gonum.Implementation{}.Sgemm(trans(tA), trans(tB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
-	blocked(kernel, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, maxWorkers())
-}
-
-func sgemmSerial(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	if kernel == nil {
-		gonum.Implementation{}.Sgemm(trans(tA), trans(tB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-		return
+	workers := 1
+	if !serial {
+		workers = maxWorkers()
 	}
-	blocked(kernel, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, 1)
+	blocked(kernel, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, workers)
 }
