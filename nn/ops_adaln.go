@@ -119,9 +119,9 @@ func modDo[T Float](o *modOp, y []T, in []G.Value) {
 		clear(y)
 		dy, x := data[T](in[0]), data[T](in[1])
 		if o.of == modModulate {
-			kern.SumPositions(y, dy, nil, o.b, o.s, o.c, o.shift, false)
+			kern.SumPositions(y, dy, nil, o.b, o.s, o.c, o.shift)
 		}
-		kern.SumPositions(y, dy, x, o.b, o.s, o.c, o.scale, false)
+		kern.SumPositions(y, dy, x, o.b, o.s, o.c, o.scale)
 	}
 }
 

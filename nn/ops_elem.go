@@ -93,7 +93,7 @@ func (o *addRowsOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, erro
 		res[0] = grad
 	}
 	if o.diff[1] {
-		g := &sumPosOp{op: newOp("SumPositions", o.dt, inputs[1].Shape(), grad), b: o.b, s: o.s, c: o.c, ch: kern.Chunk{E: o.c}}
+		g := &sumPosOp{op: newOp("SumPositions", o.dt, inputs[1].Shape(), grad), b: o.b, s: o.s, c: o.c}
 		n, err := G.ApplyOp(g, grad)
 		if err != nil {
 			return nil, err
@@ -103,12 +103,10 @@ func (o *addRowsOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, erro
 	return res, nil
 }
 
-// sumPosOp writes de[b, chunk c] = sum_s dy[b, s, c] (times x[b, s, c] when it has a second input),
-// zero elsewhere in de [B, E].
+// sumPosOp writes de[b, c] = sum_s dy[b, s, c]: the gradient of a per-example row added to every position.
 type sumPosOp struct {
 	op
 	b, s, c int
-	ch      kern.Chunk
 }
 
 func (o *sumPosOp) Do(in ...G.Value) (G.Value, error) {
@@ -126,11 +124,7 @@ func (o *sumPosOp) Do(in ...G.Value) (G.Value, error) {
 }
 
 func sumPosDo[T Float](o *sumPosOp, y *tensor.Dense, in []G.Value) {
-	var x []T
-	if len(in) > 1 {
-		x = data[T](in[1])
-	}
-	kern.SumPositions(data[T](y), data[T](in[0]), x, o.b, o.s, o.c, o.ch, o.ch.E != o.c)
+	kern.SumPositions(data[T](y), data[T](in[0]), nil, o.b, o.s, o.c, kern.Chunk{E: o.c})
 }
 
 func (o *sumPosOp) UsePreallocDo(_ G.Value, in ...G.Value) (G.Value, error) { return o.Do(in...) }

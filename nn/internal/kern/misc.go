@@ -121,13 +121,10 @@ func AddRowsFwd[T Float](y, x, e []T, B, S, C int, ch Chunk) {
 }
 
 // SumPositions writes de[b, chunk c] = sum_s dy[b, s, c] (and, when x is not nil, sum_s dy x instead),
-// zeroing the rest of de [B, E] when zeroRest is set.
-func SumPositions[T Float](de, dy, x []T, B, S, C int, ch Chunk, zeroRest bool) {
+// leaving the rest of de [B, E] as it is.
+func SumPositions[T Float](de, dy, x []T, B, S, C int, ch Chunk) {
 	parallel(B, S*C, func(lo, hi int) {
 		for b := lo; b < hi; b++ {
-			if zeroRest {
-				clear(de[b*ch.E : (b+1)*ch.E])
-			}
 			d := de[b*ch.E+ch.Off : b*ch.E+ch.Off+C]
 			clear(d)
 			for s := 0; s < S; s++ {
