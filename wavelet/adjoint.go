@@ -1,5 +1,7 @@
 package wavelet
 
+import "slices"
+
 // Adjoints (transposes) of the single-level transforms, for gradients. Every mode extends the signal
 // linearly, x̃ = E x, so the DWT is W = D·C·E (extension, correlation with the analysis filters,
 // decimation) and its adjoint is Eᵀ·Cᵀ·Dᵀ: upsample the coefficient gradients, convolve with the
@@ -167,27 +169,17 @@ func dwtnAdjoint[T Float](bands map[string]*Array[T], shape []int, fl *filters[T
 
 // idwtnAdjoint is the adjoint of idwtn for bands of shape bandShape: it mirrors dwtn.
 func idwtnAdjoint[T Float](g *Array[T], bandShape []int, fl *filters[T], m Mode, axes []int, cfg config) map[string]*Array[T] {
-	keys, arrs := []string{""}, []*Array[T]{g}
-	for _, ax := range axes {
-		nk, na := make([]string, 0, 2*len(keys)), make([]*Array[T], 0, 2*len(arrs))
-		for i, a := range arrs {
-			ga, gd := idwtAxisAdjoint(a, bandShape[ax], fl, m, ax, cfg)
-			nk = append(nk, keys[i]+"a", keys[i]+"d")
-			na = append(na, ga, gd)
-		}
-		keys, arrs = nk, na
-	}
-	out := make(map[string]*Array[T], len(keys))
-	for i, k := range keys {
-		out[k] = arrs[i]
-	}
+	out, _ := splitAxes(g, axes, func(a *Array[T], ax int) (*Array[T], *Array[T], error) {
+		ga, gd := idwtAxisAdjoint(a, bandShape[ax], fl, m, ax, cfg)
+		return ga, gd, nil
+	})
 	return out
 }
 
 // zeroPad returns a zero array of the given shape with a copied into its leading block (the adjoint
 // of crop).
 func zeroPad[T Float](a *Array[T], shape []int) *Array[T] {
-	if sameShape(a.Shape, shape) {
+	if slices.Equal(a.Shape, shape) {
 		return a
 	}
 	out := Zeros[T](shape...)

@@ -85,18 +85,6 @@ func shapeSize(shape []int) (int, error) {
 	return n, nil
 }
 
-func sameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // splitAxis returns the number of rows before the axis (outer), the axis extent and the number of
 // contiguous lanes after it (inner): element (o, i, k) lives at (o*n+i)*inner+k.
 func splitAxis(shape []int, axis int) (outer, n, inner int) {

@@ -1,5 +1,7 @@
 package wavelet
 
+import "slices"
+
 // Transforms along one axis of row-major arrays, for every combination of the other indices, in
 // parallel. The DWT and IDWT read rows along the last axis in place (rows.go) and rows along other
 // axes as slabs of lanes (vertical.go). applyAxis is the general engine used by the SWT and the
@@ -214,7 +216,7 @@ func idwtAxis[T Float](a, d *Array[T], fl *filters[T], m Mode, axis int, cfg con
 	if ref == nil {
 		return nil, ErrNoCoefficients
 	}
-	if a != nil && d != nil && !sameShape(a.Shape, d.Shape) {
+	if a != nil && d != nil && !slices.Equal(a.Shape, d.Shape) {
 		return nil, errShapeMismatch(a.Shape, d.Shape)
 	}
 	_, n, _ := splitAxis(ref.Shape, axis)

@@ -2,6 +2,7 @@ package wavelet
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -275,7 +276,7 @@ func Waverec2[T Float](c *Coeffs2[T], wavelet, mode string, axes []int, opts ...
 			if b == nil {
 				continue
 			}
-			if ref != nil && !sameShape(ref.Shape, b.Shape) {
+			if ref != nil && !slices.Equal(ref.Shape, b.Shape) {
 				return nil, fmt.Errorf("Waverec2: level %d: detail shapes %v and %v differ", lvl, ref.Shape, b.Shape)
 			}
 			ref = b

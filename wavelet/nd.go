@@ -2,6 +2,7 @@ package wavelet
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -85,16 +86,22 @@ func dwtn[T Float](x *Array[T], fl *filters[T], m Mode, axes []int, cfg config) 
 	if res, ok, err := dwtnBlocked(x, fl, m, axes, cfg); ok {
 		return res, err
 	}
+	return splitAxes(x, axes, func(a *Array[T], ax int) (*Array[T], *Array[T], error) { return dwtAxis(a, fl, m, ax, cfg) })
+}
+
+// splitAxes splits x along each axis in turn, every array so far into two, and names the 2^len(axes) results
+// by their path, "a" for the first output and "d" for the second at each axis (PyWavelets' band keys).
+func splitAxes[T Float](x *Array[T], axes []int, split func(a *Array[T], ax int) (*Array[T], *Array[T], error)) (map[string]*Array[T], error) {
 	keys, arrs := []string{""}, []*Array[T]{x}
 	for _, ax := range axes {
 		nk, na := make([]string, 0, 2*len(keys)), make([]*Array[T], 0, 2*len(arrs))
 		for i, a := range arrs {
-			ca, cd, err := dwtAxis(a, fl, m, ax, cfg)
+			lo, hi, err := split(a, ax)
 			if err != nil {
 				return nil, fmt.Errorf("axis %d: %w", ax, err)
 			}
 			nk = append(nk, keys[i]+"a", keys[i]+"d")
-			na = append(na, ca, cd)
+			na = append(na, lo, hi)
 		}
 		keys, arrs = nk, na
 	}
@@ -151,7 +158,7 @@ func checkBands[T Float](coeffs map[string]*Array[T], axes []int) (map[string]*A
 		}
 		if shape == nil {
 			shape = v.Shape
-		} else if !sameShape(shape, v.Shape) {
+		} else if !slices.Equal(shape, v.Shape) {
 			return nil, nil, fmt.Errorf("wavelet: band %q has shape %v, others %v (all bands must have equal shapes)", k, v.Shape, shape)
 		}
 		c[k] = v

@@ -2,6 +2,7 @@ package wavelet
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -135,7 +136,7 @@ func computeLayout(approx []int, details []map[string][]int, axes []int) (*Layou
 				}
 			}
 			for a := range start {
-				if !contains(ax, a) && bs[a] != shape[a] {
+				if !slices.Contains(ax, a) && bs[a] != shape[a] {
 					return nil, fmt.Errorf("band %q has extent %d on untransformed axis %d, expected %d", k, bs[a], a, shape[a])
 				}
 			}
@@ -148,22 +149,13 @@ func computeLayout(approx []int, details []map[string][]int, axes []int) (*Layou
 	return lay, nil
 }
 
-func contains(s []int, v int) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
 // ArrayToCoeffs is PyWavelets' pywt.array_to_coeffs(arr, coeff_slices, output_format='wavedecn'): it
 // cuts a packed array back into bands (copies).
 func ArrayToCoeffs[T Float](arr *Array[T], lay *Layout) (*CoeffsN[T], error) {
 	if err := arr.validate("packed array"); err != nil {
 		return nil, fmt.Errorf("ArrayToCoeffs: %w", err)
 	}
-	if lay == nil || !sameShape(arr.Shape, lay.Shape) {
+	if lay == nil || !slices.Equal(arr.Shape, lay.Shape) {
 		return nil, fmt.Errorf("ArrayToCoeffs: array shape %v does not match the layout", arr.Shape)
 	}
 	get := func(b Block) (*Array[T], error) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -329,7 +330,7 @@ func TestPackedLayoutRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !sameShape(p.PackedShape(), arr.Shape) {
+	if !slices.Equal(p.PackedShape(), arr.Shape) {
 		t.Fatalf("plan packed shape %v, CoeffsToArray %v", p.PackedShape(), arr.Shape)
 	}
 	for i := range y {
@@ -420,7 +421,7 @@ func TestBlockedMatchesAxisByAxis(t *testing.T) {
 				t.Fatal(err)
 			}
 			for k, v := range plain {
-				if !sameShape(v.Shape, blocked[k].Shape) {
+				if !slices.Equal(v.Shape, blocked[k].Shape) {
 					t.Fatalf("%s %v band %s: shapes %v vs %v", name, axes, k, v.Shape, blocked[k].Shape)
 				}
 				for i := range v.Data {

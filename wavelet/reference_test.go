@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"testing"
 )
@@ -130,7 +131,7 @@ type agreement struct{ n, exact int }
 
 func (a *agreement) compare(t testing.TB, what string, got []float64, gotShape []int, want *Array[float64]) {
 	t.Helper()
-	if !sameShape(gotShape, want.Shape) {
+	if !slices.Equal(gotShape, want.Shape) {
 		t.Errorf("%s: shape %v, PyWavelets %v", what, gotShape, want.Shape)
 		return
 	}

@@ -3,6 +3,7 @@ package wavelet
 import (
 	"fmt"
 	"math"
+	"slices"
 )
 
 // SwtOptions are PyWavelets' optional swt arguments.
@@ -185,7 +186,7 @@ func IswtAxis[T Float](coeffs []SwtBand[T], wavelet string, axis int, norm bool,
 		if err := c.D.validate("detail"); err != nil {
 			return nil, fmt.Errorf("Iswt: %w", err)
 		}
-		if !sameShape(c.D.Shape, shape) {
+		if !slices.Equal(c.D.Shape, shape) {
 			return nil, fmt.Errorf("Iswt: level %d: %w", len(coeffs)-i, errShapeMismatch(c.D.Shape, shape))
 		}
 		ins = append(ins, c.D.Data)
