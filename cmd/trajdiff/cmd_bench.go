@@ -74,11 +74,9 @@ func benchSamplers(ctx context.Context, env *cliEnv, f samplerBenchFlags) error 
 	if err != nil {
 		return usagef("%v", err)
 	}
-	sch := diffusion.DefaultSchedule(p)
-	if f.schedule != "" {
-		if sch, err = diffusion.NewSchedule(f.schedule); err != nil {
-			return usagef("%v", err)
-		}
+	sch, err := scheduleFor(p, f.schedule)
+	if err != nil {
+		return usagef("%v", err)
 	}
 	names := diffusion.SolverNames()
 	if f.solvers != "all" {

@@ -81,11 +81,9 @@ func runSample(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return usagef("%v", err)
 	}
-	sch := diffusion.DefaultSchedule(m.p)
-	if schName != "" {
-		if sch, err = diffusion.NewSchedule(schName); err != nil {
-			return usagef("%v", err)
-		}
+	sch, err := scheduleFor(m.p, schName)
+	if err != nil {
+		return usagef("%v", err)
 	}
 	x, plan, err := m.sample(ctx, solver, sch, st, *n, *seed, fixes)
 	if err != nil {

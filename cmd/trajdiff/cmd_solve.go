@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -71,11 +72,9 @@ func runSolve(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return usagef("%v", err)
 	}
-	sch := diffusion.DefaultSchedule(p)
-	if *schedule != "" {
-		if sch, err = diffusion.NewSchedule(*schedule); err != nil {
-			return usagef("%v", err)
-		}
+	sch, err := scheduleFor(p, *schedule)
+	if err != nil {
+		return usagef("%v", err)
 	}
 	g, err := readMixture(*target)
 	if err != nil {
@@ -113,6 +112,14 @@ func runSolve(ctx context.Context, env *cliEnv, args []string) error {
 	return nil
 }
 
+// scheduleFor returns the named schedule, or the process's default for "".
+func scheduleFor(p diffusion.Process, name string) (diffusion.Schedule, error) {
+	if name == "" {
+		return diffusion.DefaultSchedule(p), nil
+	}
+	return diffusion.NewSchedule(name)
+}
+
 // parseDevice reads --device: -1 for the CPU, else the GPU ordinal.
 func parseDevice(s string) (int, error) {
 	switch {
@@ -130,19 +137,27 @@ func parseDevice(s string) (int, error) {
 	return 0, fmt.Errorf("--device %q: want cpu, gpu or gpu:N", s)
 }
 
-// decodeStrict decodes one JSON value and rejects unknown fields and trailing data.
+// decodeStrict decodes the one JSON value of a file (see jsonUnmarshalStrict).
 func decodeStrict(path string, v any) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return err
 	}
+	if err := jsonUnmarshalStrict(b, v); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}
+
+// jsonUnmarshalStrict decodes one JSON value, rejecting unknown fields and trailing data.
+func jsonUnmarshalStrict(b []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return err
 	}
 	if dec.More() {
-		return fmt.Errorf("%s: trailing data after the JSON value", path)
+		return errors.New("trailing data after the JSON value")
 	}
 	return nil
 }

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
 
@@ -179,11 +177,4 @@ func (m *windowModel) sample(ctx context.Context, solver diffusion.Solver, sch d
 	}
 	m.unnormalize(x)
 	return x, plan, nil
-}
-
-// jsonUnmarshalStrict decodes JSON rejecting unknown fields.
-func jsonUnmarshalStrict(b []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	return dec.Decode(v)
 }
