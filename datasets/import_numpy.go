@@ -34,6 +34,12 @@ type NumPyOptions struct {
 	Write          WriteOptions
 }
 
+// IsNumPyColumn reports whether FromNumPy accepts an array named col for kind k (a column of the kind, or
+// "infos/<name>" for episodes).
+func IsNumPyColumn(k Kind, col string) bool {
+	return col != InfoPrefix && canonicalAxes(k, col, 1) != nil
+}
+
 // canonicalAxes lists the canonical axis order of a column for a kind; grid is the number of grid
 // axes for fields.
 func canonicalAxes(k Kind, col string, grid int) []string {

@@ -357,7 +357,7 @@ func convertNumPy(ctx context.Context, in, out, kindS, column string, axes, maps
 	// Arrays with names that are not columns of the kind are reported, not silently dropped.
 	var unknown []string
 	for c := range o.Arrays {
-		if !isColumnOf(kind, c) {
+		if !datasets.IsNumPyColumn(kind, c) {
 			unknown = append(unknown, c)
 		}
 	}
@@ -366,28 +366,6 @@ func convertNumPy(ctx context.Context, in, out, kindS, column string, axes, maps
 		return rep, fmt.Errorf("%s: arrays %v are not %v columns; map them with -map KEY=COLUMN or skip them with -map KEY=-", in, unknown, kind)
 	}
 	return datasets.FromNumPy(ctx, out, o)
-}
-
-func isColumnOf(k datasets.Kind, c string) bool {
-	switch k {
-	case datasets.Episodes:
-		switch c {
-		case datasets.ColObservations, datasets.ColActions, datasets.ColRewards, datasets.ColTerminals, datasets.ColTimeouts:
-			return true
-		}
-		return strings.HasPrefix(c, datasets.InfoPrefix) && len(c) > len(datasets.InfoPrefix)
-	case datasets.Geometric:
-		switch c {
-		case datasets.ColPositions, datasets.ColVelocities, datasets.ColForces, datasets.ColEnergies, datasets.ColNodeFeatures, datasets.ColParams:
-			return true
-		}
-	case datasets.Fields:
-		switch c {
-		case datasets.ColState, datasets.ColControl, datasets.ColParams:
-			return true
-		}
-	}
-	return false
 }
 
 // parseWriteOptions parses the output flags every dataset-writing command shares (format, compression,
