@@ -4,18 +4,14 @@
 # Idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. .ci/lib/apt.sh
 
-need_apt=()
-command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
-command -v npm >/dev/null 2>&1 || need_apt+=(npm)
-command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
-pkg-config --exists hdf5 2>/dev/null || need_apt+=(libhdf5-dev)
-command -v gcc >/dev/null 2>&1 || need_apt+=(gcc)
-if [ ${#need_apt[@]} -gt 0 ]; then
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq
-	apt-get install -y -qq "${need_apt[@]}" >/dev/null
-fi
+need=(pkg-config libhdf5-dev gcc)
+# Node may come from elsewhere (nodesource ships npm inside nodejs); Debian's npm is separate.
+command -v node >/dev/null 2>&1 || need+=(nodejs)
+command -v npm >/dev/null 2>&1 || need+=(npm)
+apt_install "${need[@]}"
+pkg-config --exists hdf5 || { echo "datasets: libhdf5-dev installed but pkg-config finds no hdf5" >&2; exit 1; }
 
 if [ ! -f scripts/datasets/node_modules/apache-arrow/package.json ]; then
 	(cd scripts/datasets && npm ci --no-audit --no-fund --loglevel=error)

@@ -1,10 +1,7 @@
 #!/usr/bin/env bash
-# NumPy (Debian's python3-numpy) regenerates the geometry and rl reference data in
-# .ci/check.d/geometry-rl.sh. Idempotent.
+# NumPy (Debian's python3-numpy, for Debian's /usr/bin/python3) regenerates the geometry and rl reference
+# data in .ci/check.d/geometry-rl.sh. Idempotent.
 set -euo pipefail
-if /usr/bin/python3 -c 'import numpy' 2>/dev/null; then
-	exit 0
-fi
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq python3-numpy >/dev/null
+cd "$(dirname "$0")/../.."
+. .ci/lib/apt.sh
+apt_install python3 python3-numpy

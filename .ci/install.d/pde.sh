@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
-# pde: Debian's NumPy for the cross-implementation check in .ci/check.d/pde.sh.
+# pde: Debian's NumPy (for Debian's /usr/bin/python3) for the cross-implementation check in .ci/check.d/pde.sh.
 set -euo pipefail
-if ! /usr/bin/python3 -c 'import numpy' 2>/dev/null; then
-	apt-get update -qq
-	apt-get install -y -qq python3-numpy
-fi
+cd "$(dirname "$0")/../.."
+. .ci/lib/apt.sh
+apt_install python3 python3-numpy
