@@ -104,7 +104,7 @@ func newWriter(path string, m *Metadata, opts WriteOptions) (*writer, error) {
 	}
 	if w.sharded {
 		dir, base := filepath.Split(filepath.Clean(path))
-		tmp, err := os.MkdirTemp(dirOrDot(dir), "."+base+".tmp-")
+		tmp, err := fsutil.MkdirTemp(dirOrDot(dir), "."+base+".tmp-")
 		if err != nil {
 			return nil, fmt.Errorf("create %s: %w", path, err)
 		}

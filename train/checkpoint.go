@@ -56,11 +56,11 @@ func stepDir(step int) string { return fmt.Sprintf("step-%08d", step) }
 
 // saveCheckpoint writes a checkpoint of the trainer's state and prunes old ones.
 func saveCheckpoint(dir string, st State, model, ema *nn.Params, opt *nn.Adam, optParams []*nn.Param, keep int) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o777); err != nil {
 		return fmt.Errorf("train: checkpoint directory: %w", err)
 	}
 	name := stepDir(st.Step)
-	tmp, err := os.MkdirTemp(dir, "."+name+".tmp-")
+	tmp, err := fsutil.MkdirTemp(dir, "."+name+".tmp-")
 	if err != nil {
 		return fmt.Errorf("train: checkpoint: %w", err)
 	}

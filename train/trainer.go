@@ -113,7 +113,7 @@ func (t *Trainer) Run(ctx context.Context) (*Result, error) {
 	}
 	var log *metricsLog
 	if t.Dir != "" {
-		if err := os.MkdirAll(t.Dir, 0o755); err != nil {
+		if err := os.MkdirAll(t.Dir, 0o777); err != nil {
 			return nil, fmt.Errorf("train: run directory: %w", err)
 		}
 		if log, err = openMetrics(filepath.Join(t.Dir, metricsFile), start); err != nil {

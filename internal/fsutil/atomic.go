@@ -15,13 +15,14 @@ type AtomicFile struct {
 	done bool
 }
 
-// CreateAtomic opens a temporary file next to path.
+// CreateAtomic opens a temporary file next to path. The committed file has the permissions os.Create would
+// give it (0666 less the umask).
 func CreateAtomic(path string) (*AtomicFile, error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
 	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	f, err := CreateTemp(dir, "."+base+".tmp-")
 	if err != nil {
 		return nil, fmt.Errorf("create temporary file for %s: %w", path, err)
 	}
