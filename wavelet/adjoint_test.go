@@ -46,6 +46,9 @@ var planCases = []planCase{
 	{"db2", []int{6, 7, 8}, nil, 1},
 	{"db2", []int{9, 12, 10}, nil, MaxLevel},
 	{"dmey", []int{130}, nil, 1},
+	// Levels above DwtnMaxLevel, accepted as in PyWavelets: bands settle at F-2 or F-1 coefficients.
+	{"coif3", []int{9}, nil, 4},
+	{"db4", []int{5, 11}, nil, 2},
 }
 
 func TestPlanAdjointDotProduct(t *testing.T) {

@@ -44,15 +44,33 @@
 // # Multilevel, N-D and stationary transforms
 //
 // Wavedec applies the analysis step to the approximation repeatedly (Mallat's pyramid algorithm) and
-// returns [cA_n, cD_n, …, cD_1]; dwt_max_level = ⌊log2(N/(F-1))⌋ is the deepest level at which some
-// coefficient is free of boundary effects. Levels beyond it are rejected (PyWavelets only warns).
-// Waverec drops the last sample of a reconstructed approximation that is one longer than the next
-// detail band. The N-D transforms are separable (tensor products): Dwtn applies the 1-D step along each
-// axis in turn, naming the 2^d bands by one letter per axis, 'a' or 'd' ("aa", "ad", "da", "dd" in
-// 2-D; Dwt2's (cH, cV, cD) are "da", "ad", "dd"). Swt is the undecimated (à trous) transform
-// (Holschneider et al., 1989; Nason and Silverman, 1995): level j correlates the previous
-// approximation, periodically extended, with the filters dilated by 2^(j-1), so every band keeps the
-// signal's length, which must be divisible by 2^level; Iswt averages the two phase-shifted inverses.
+// returns [cA_n, cD_n, …, cD_1]. Waverec drops the last sample of a reconstructed approximation that is
+// one longer than the next detail band. The N-D transforms are separable (tensor products): Dwtn
+// applies the 1-D step along each axis in turn, naming the 2^d bands by one letter per axis, 'a' or
+// 'd' ("aa", "ad", "da", "dd" in 2-D; Dwt2's (cH, cV, cD) are "da", "ad", "dd"). Swt is the
+// undecimated (à trous) transform (Holschneider et al., 1989; Nason and Silverman, 1995): level j
+// correlates the previous approximation, periodically extended, with the filters dilated by 2^(j-1),
+// so every band keeps the signal's length, which must be divisible by 2^level; Iswt averages the two
+// phase-shifted inverses.
+//
+// # Levels and boundary effects
+//
+// dwt_max_level = ⌊log2(N/(F-1))⌋ (DwtMaxLevel; DwtnMaxLevel takes the smallest over the axes) is the
+// deepest level at which some coefficient is free of boundary effects, and MaxLevel selects it. Deeper
+// levels are accepted, as PyWavelets accepts them with only a warning ("Level value of n is too high:
+// all coefficients will experience boundary effects"), and give PyWavelets' exact coefficients, so code
+// ported from Python runs unchanged. Every such coefficient mixes in the signal extension, and outside
+// periodization mode the bands settle at F-2 or F-1 coefficients (growing towards that when the
+// signal is shorter than the filter), so the extra levels add coefficients but no resolution.
+// Waverec, Waverec2, Waverecn and Plan.Inverse invert them all the same. Level 0 returns a copy of the
+// signal; negative levels other than MaxLevel are errors (PyWavelets raises ValueError). A caller who
+// wants the strict behaviour compares the level with the maximum before transforming:
+//
+//	if top, _ := wavelet.DwtMaxLevel(len(x), "db4"); level > top {
+//		return fmt.Errorf("level %d > %d: all coefficients would have boundary effects", level, top)
+//	}
+//
+// Swt is different, as in PyWavelets: a level above swt_max_level (SwtMaxLevel) is an error there.
 //
 // # Adjoints
 //
@@ -79,9 +97,11 @@
 //
 // # Differences from PyWavelets
 //
-// Levels beyond dwt_max_level, one-sample signals in reflect and antireflect modes (PyWavelets loops
-// forever) and repeated axes are errors. Complex data, per-axis wavelet or mode lists, the continuous
-// transforms and wavelet packets are not provided.
+// One-sample signals in reflect and antireflect modes (PyWavelets loops forever; levels above
+// dwt_max_level with a two-tap filter such as haar shrink the approximation to one sample) and
+// repeated axes are errors. PyWavelets' warning for levels above dwt_max_level has no counterpart
+// (compare with DwtMaxLevel). Complex data, per-axis wavelet or mode lists, the continuous transforms
+// and wavelet packets are not provided.
 //
 // # References
 //

@@ -79,8 +79,12 @@ func idwt1[T Float](ws *workspace[T], a, d []T, fl *filters[T], m Mode) ([]T, er
 }
 
 // Wavedec is PyWavelets' pywt.wavedec for a 1-D signal: the multilevel DWT, returning
-// [cA_level, cD_level, ..., cD_1]. level may be MaxLevel (DwtMaxLevel) or 0..DwtMaxLevel; deeper
-// levels are an error (PyWavelets only warns).
+// [cA_level, cD_level, ..., cD_1]. level may be MaxLevel (DwtMaxLevel) or any level >= 0; level 0
+// returns [copy of x]. Levels above DwtMaxLevel are computed as PyWavelets computes them (it only
+// warns): every coefficient then depends on the signal extension (boundary effects), and outside
+// periodization mode the bands settle at dec_len-2 or dec_len-1 coefficients. Waverec inverts them.
+// For the strict behaviour, compare level with DwtMaxLevel first (see its example). One-sample
+// approximations in reflect and antireflect modes, where PyWavelets loops forever, are an error.
 func Wavedec(x []float64, wavelet, mode string, level int) ([][]float64, error) {
 	w, m, err := resolve("Wavedec", wavelet, mode)
 	if err != nil {

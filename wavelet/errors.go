@@ -25,17 +25,17 @@ func checkCoeffLen(n, f int, m Mode) error {
 	return nil
 }
 
-// checkLevel resolves PyWavelets' level argument against the maximum useful level: MaxLevel selects
-// it, and deeper levels, where every coefficient is dominated by the signal extension, are rejected.
+// checkLevel resolves PyWavelets' level argument against the maximum useful level maxLvl
+// (dwt_max_level): MaxLevel selects it, other negative levels are errors, and every level >= 0 is
+// accepted, deeper ones included. PyWavelets only warns above maxLvl ("all coefficients will experience
+// boundary effects") and computes, and code ported from Python must get those same coefficients; a
+// caller who wants the strict behaviour compares with DwtMaxLevel or DwtnMaxLevel itself.
 func checkLevel(level, maxLvl int) (int, error) {
 	switch {
 	case level == MaxLevel:
 		return maxLvl, nil
 	case level < 0:
 		return 0, fmt.Errorf("wavelet: level %d is negative (use MaxLevel for the deepest useful level)", level)
-	case level > maxLvl:
-		return 0, fmt.Errorf("wavelet: level %d exceeds the maximum useful level %d for this size and wavelet "+
-			"(dwt_max_level = floor(log2(n/(dec_len-1))))", level, maxLvl)
 	}
 	return level, nil
 }

@@ -2,6 +2,7 @@ package wavelet
 
 import (
 	"errors"
+	"math"
 	"strings"
 	"testing"
 )
@@ -33,8 +34,6 @@ func TestErrors(t *testing.T) {
 		t.Errorf("smooth on one sample (constant): %v", err)
 	}
 
-	_, err = Wavedec(x, "db2", "symmetric", 2)
-	expectErr(t, "level beyond max", err, "exceeds the maximum useful level 1")
 	_, err = Wavedec(x, "db2", "symmetric", -3)
 	expectErr(t, "negative level", err, "negative")
 	if c, err := Wavedec(x, "db2", "symmetric", MaxLevel); err != nil || len(c) != 2 {
@@ -91,8 +90,8 @@ func TestErrors(t *testing.T) {
 	c.Details[1]["da"] = Zeros[float64](3, 3)
 	_, err = Waverecn(c, "haar", "zero", nil)
 	expectErr(t, "waverecn mismatch", err, "level 1")
-	_, err = Wavedecn(arr, "db4", "zero", 1, nil)
-	expectErr(t, "wavedecn level", err, "exceeds")
+	_, err = Wavedecn(arr, "db4", "zero", -2, nil)
+	expectErr(t, "wavedecn level", err, "negative")
 
 	_, err = Swt([]float64{1, 2, 3}, "haar", 1, SwtOptions{})
 	expectErr(t, "swt odd", err, "even")
@@ -113,4 +112,27 @@ func TestErrors(t *testing.T) {
 	}
 	_, err = p.Forward(make([]float64, 7))
 	expectErr(t, "plan input length", err, "expected 8")
+}
+
+// Negative levels other than MaxLevel are errors everywhere, as PyWavelets raises ValueError for them.
+func TestNegativeLevelsAreErrors(t *testing.T) {
+	x := []float64{1, 2, 3, 4, 5, 6, 7, 8}
+	arr := &Array[float64]{Shape: []int{2, 4}, Data: x}
+	for _, level := range []int{-2, -7, math.MinInt} {
+		calls := map[string]error{}
+		_, calls["Wavedec"] = Wavedec(x, "db2", "symmetric", level)
+		_, calls["Wavedec2"] = Wavedec2(arr, "db2", "symmetric", level, nil)
+		_, calls["Wavedecn"] = Wavedecn(arr, "db2", "symmetric", level, nil)
+		_, calls["WavedecAxis"] = WavedecAxis(arr, "db2", "symmetric", level, 1)
+		_, calls["NewPlan"] = NewPlan[float64](arr.Shape, "db2", "symmetric", level, nil)
+		for fn, err := range calls {
+			if err == nil || !strings.Contains(err.Error(), "negative") {
+				t.Errorf("%s(level %d): error %v, want one saying the level is negative", fn, level, err)
+			}
+		}
+	}
+	// MaxLevel (-1) is PyWavelets' level=None, not a negative level.
+	if _, err := Wavedec(x, "db2", "symmetric", MaxLevel); err != nil {
+		t.Errorf("Wavedec(MaxLevel): %v", err)
+	}
 }

@@ -33,6 +33,45 @@ func ExampleWavedec() {
 	// reconstruction error below 1e-12: true
 }
 
+// Levels above DwtMaxLevel are computed, as PyWavelets computes them (it only warns): every
+// coefficient then depends on the signal extension. A caller who wants such levels refused compares
+// with DwtMaxLevel (DwtnMaxLevel for N-D) first; Waverec inverts the deep decomposition either way.
+func ExampleDwtMaxLevel() {
+	x := []float64{3, 7, 1, 1, -2, 5, 4, 6, 2, 8, 0, 3, 9, 1, 4, 2, 6, 5, 3, 0}
+	const level = 3
+	top, err := wavelet.DwtMaxLevel(len(x), "db4")
+	if err != nil {
+		panic(err)
+	}
+	if level > top {
+		// The strict behaviour: refuse here instead of transforming.
+		fmt.Printf("level %d > DwtMaxLevel %d: all coefficients have boundary effects\n", level, top)
+	}
+	coeffs, err := wavelet.Wavedec(x, "db4", "symmetric", level) // what pywt.wavedec returns
+	if err != nil {
+		panic(err)
+	}
+	for i, c := range coeffs {
+		fmt.Printf("coeffs[%d]: %d values\n", i, len(c))
+	}
+	rec, err := wavelet.Waverec(coeffs, "db4", "symmetric")
+	if err != nil {
+		panic(err)
+	}
+	worst := 0.0
+	for i := range x {
+		worst = math.Max(worst, math.Abs(rec[i]-x[i]))
+	}
+	fmt.Printf("reconstruction error below 1e-12: %v\n", worst < 1e-12)
+	// Output:
+	// level 3 > DwtMaxLevel 1: all coefficients have boundary effects
+	// coeffs[0]: 8 values
+	// coeffs[1]: 8 values
+	// coeffs[2]: 10 values
+	// coeffs[3]: 13 values
+	// reconstruction error below 1e-12: true
+}
+
 // A single-level 2-D transform of every [time, x] field of a [batch, channel, time, x] array.
 func ExampleDwt2() {
 	batch, channels, nt, nx := 2, 3, 16, 12

@@ -19,7 +19,8 @@ type Coeffs2[T Float] struct {
 	Details []Detail2[T]
 }
 
-// ndLevel resolves the level of an N-D decomposition: the smallest dwt_max_level over the axes.
+// ndLevel resolves the level of an N-D decomposition; MaxLevel means the smallest dwt_max_level over
+// the axes.
 func ndLevel(shape []int, axes []int, w *Wavelet, level int) (int, error) {
 	maxLvl := -1
 	for _, ax := range axes {
@@ -31,7 +32,9 @@ func ndLevel(shape []int, axes []int, w *Wavelet, level int) (int, error) {
 }
 
 // Wavedecn is PyWavelets' pywt.wavedecn: the multilevel N-D DWT over the given axes (nil: all). level
-// may be MaxLevel or 0..DwtnMaxLevel.
+// may be MaxLevel (DwtnMaxLevel) or any level >= 0, as in PyWavelets: levels above DwtnMaxLevel are
+// computed, not refused, with boundary effects along every axis whose DwtMaxLevel is below the level
+// (see Wavedec).
 func Wavedecn[T Float](x *Array[T], wavelet, mode string, level int, axes []int, opts ...Option) (*CoeffsN[T], error) {
 	w, m, err := resolve("Wavedecn", wavelet, mode)
 	if err != nil {
@@ -230,7 +233,8 @@ func copyBlock[T Float](small []T, shape []int, big []T, bigShape, start []int, 
 	}
 }
 
-// Wavedec2 is PyWavelets' pywt.wavedec2 over two axes (nil: the last two).
+// Wavedec2 is PyWavelets' pywt.wavedec2 over two axes (nil: the last two). level is as in Wavedecn:
+// MaxLevel or any level >= 0, deeper than DwtnMaxLevel included.
 func Wavedec2[T Float](x *Array[T], wavelet, mode string, level int, axes []int, opts ...Option) (*Coeffs2[T], error) {
 	ax, err := axes2(axes)
 	if err != nil {
@@ -304,7 +308,8 @@ func Waverec2[T Float](c *Coeffs2[T], wavelet, mode string, axes []int, opts ...
 }
 
 // WavedecAxis is PyWavelets' pywt.wavedec(data, wavelet, mode, level, axis): the multilevel 1-D DWT of
-// every row along one axis of a batched array, returned as [cA_n, cD_n, ..., cD_1].
+// every row along one axis of a batched array, returned as [cA_n, cD_n, ..., cD_1]. level is as in
+// Wavedec: MaxLevel or any level >= 0, deeper than DwtMaxLevel included.
 func WavedecAxis[T Float](x *Array[T], wavelet, mode string, level, axis int, opts ...Option) ([]*Array[T], error) {
 	if err := x.validate("input"); err != nil {
 		return nil, fmt.Errorf("WavedecAxis: %w", err)

@@ -22,7 +22,8 @@ type Plan[T Float] struct {
 }
 
 // NewPlan prepares the transform of arrays of the given shape over the given axes (nil: all) to the
-// given level (MaxLevel: the deepest useful one).
+// given level (MaxLevel: the deepest useful one, DwtnMaxLevel). Deeper levels are accepted as in
+// Wavedecn, with boundary effects; Inverse still inverts them.
 func NewPlan[T Float](shape []int, wavelet, mode string, level int, axes []int, opts ...Option) (*Plan[T], error) {
 	w, m, err := resolve("NewPlan", wavelet, mode)
 	if err != nil {

@@ -26,7 +26,9 @@ type SwtBand[T Float] struct {
 	A, D *Array[T]
 }
 
-// swtCheck reproduces PyWavelets' swt argument checks for a signal of n samples.
+// swtCheck reproduces PyWavelets' swt argument checks for a signal of n samples. Unlike wavedec, which
+// only warns above dwt_max_level, PyWavelets' swt raises ValueError above swt_max_level, so here too a
+// level above it is an error.
 func swtCheck(n, level, start int) (int, error) {
 	maxLvl := swtMaxLevel(n)
 	if level == MaxLevel {
@@ -49,6 +51,7 @@ func swtCheck(n, level, start int) (int, error) {
 // Swt is PyWavelets' pywt.swt for a 1-D signal (trim_approx=False): the stationary (undecimated, à
 // trous) wavelet transform, returned as [(cA_n, cD_n), ..., (cA_1, cD_1)] with level n = StartLevel +
 // level deepest. The signal length must be divisible by 2^(StartLevel+level); level may be MaxLevel.
+// As in PyWavelets, levels above SwtMaxLevel are an error (unlike Wavedec, which accepts them).
 // SwtTrimApprox converts the result to PyWavelets' trim_approx=True layout.
 func Swt(x []float64, wavelet string, level int, o SwtOptions) ([]SwtLevel, error) {
 	a, err := NewArray(x, len(x))

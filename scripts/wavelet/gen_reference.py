@@ -14,6 +14,7 @@ import json
 import os
 import sys
 import tempfile
+import warnings
 from itertools import product
 
 import numpy as np
@@ -48,11 +49,20 @@ def signal(rng, shape):
     return x
 
 
+def decompose(f, *args, **kwargs):
+    """Run a multilevel decomposition; also report whether PyWavelets warned that the level exceeds
+    dwt_max_level (it computes anyway, and the Go package must return the same coefficients)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = f(*args, **kwargs)
+    return out, any("too high" in str(w.message) for w in caught)
+
+
 def wavedec_case(st, rng, wavelet, mode, n, level=None):
     x = signal(rng, n)
-    coeffs = pywt.wavedec(x, wavelet, mode=mode, level=level)
+    coeffs, warned = decompose(pywt.wavedec, x, wavelet, mode=mode, level=level)
     rec = pywt.waverec(coeffs, wavelet, mode=mode)
-    return {"kind": "wavedec", "wavelet": wavelet, "mode": mode, "level": len(coeffs) - 1,
+    return {"kind": "wavedec", "wavelet": wavelet, "mode": mode, "level": len(coeffs) - 1, "warned": warned,
             "x": st.put(x), "coeffs": [st.put(c) for c in coeffs], "rec": st.put(rec)}
 
 
@@ -81,30 +91,30 @@ def dwtn_case(st, rng, wavelet, mode, shape, axes):
 
 def wavedecn_case(st, rng, wavelet, mode, shape, axes, level=None):
     x = signal(rng, shape)
-    c = pywt.wavedecn(x, wavelet, mode=mode, level=level, axes=axes)
+    c, warned = decompose(pywt.wavedecn, x, wavelet, mode=mode, level=level, axes=axes)
     rec = pywt.waverecn(c, wavelet, mode=mode, axes=axes)
     arr, _ = pywt.coeffs_to_array(c, padding=0, axes=axes)
     return {"kind": "wavedecn", "wavelet": wavelet, "mode": mode, "axes": list(axes) if axes is not None else None,
-            "level": len(c) - 1, "x": st.put(x), "approx": st.put(c[0]),
+            "level": len(c) - 1, "warned": warned, "x": st.put(x), "approx": st.put(c[0]),
             "details": [{k: st.put(v) for k, v in sorted(d.items())} for d in c[1:]],
             "rec": st.put(rec), "packed": st.put(arr)}
 
 
 def wavedec2_case(st, rng, wavelet, mode, shape, axes, level=None):
     x = signal(rng, shape)
-    c = pywt.wavedec2(x, wavelet, mode=mode, level=level, axes=axes)
+    c, warned = decompose(pywt.wavedec2, x, wavelet, mode=mode, level=level, axes=axes)
     rec = pywt.waverec2(c, wavelet, mode=mode, axes=axes)
     return {"kind": "wavedec2", "wavelet": wavelet, "mode": mode, "axes": list(axes), "level": len(c) - 1,
-            "x": st.put(x), "approx": st.put(c[0]), "details": [[st.put(v) for v in d] for d in c[1:]],
-            "rec": st.put(rec)}
+            "warned": warned, "x": st.put(x), "approx": st.put(c[0]),
+            "details": [[st.put(v) for v in d] for d in c[1:]], "rec": st.put(rec)}
 
 
 def wavedec_axis_case(st, rng, wavelet, mode, shape, axis, level=None):
     x = signal(rng, shape)
-    c = pywt.wavedec(x, wavelet, mode=mode, level=level, axis=axis)
+    c, warned = decompose(pywt.wavedec, x, wavelet, mode=mode, level=level, axis=axis)
     rec = pywt.waverec(c, wavelet, mode=mode, axis=axis)
     return {"kind": "wavedec_axis", "wavelet": wavelet, "mode": mode, "axis": axis, "level": len(c) - 1,
-            "x": st.put(x), "coeffs": [st.put(v) for v in c], "rec": st.put(rec)}
+            "warned": warned, "x": st.put(x), "coeffs": [st.put(v) for v in c], "rec": st.put(rec)}
 
 
 def swt_case(st, rng, wavelet, n, level=None, start_level=0, trim_approx=False, norm=False):
@@ -118,6 +128,77 @@ def swt_case(st, rng, wavelet, n, level=None, start_level=0, trim_approx=False, 
     return {"kind": "swt", "wavelet": wavelet, "level": len(c) - (1 if trim_approx else 0),
             "start_level": start_level, "trim_approx": trim_approx, "norm": norm,
             "x": st.put(x), "coeffs": flat, "rec": st.put(rec)}
+
+
+def safe_level(extents, wavelet, mode, level):
+    """The deepest level <= level that PyWavelets can compute: it loops forever when reflect or
+    antireflect extends a one-sample approximation, which two-tap filters reach above dwt_max_level."""
+    f = pywt.Wavelet(wavelet).dec_len
+    for lvl in range(level):
+        if mode in ("reflect", "antireflect") and min(extents) < 2:
+            return lvl
+        extents = [pywt.dwt_coeff_len(n, f, mode) for n in extents]
+    return level
+
+
+def above_max_cases(st):
+    """Levels above dwt_max_level, where PyWavelets warns and computes: every mode, long filters,
+    signals shorter than the filter, levels up to 6 above the maximum, and level 0. A separate random
+    generator keeps the earlier cases' inputs (and the start of reference.bin) unchanged."""
+    rng = np.random.RandomState(20261204)
+    cases = []
+
+    def level_for(extents, wavelet, mode, extra):
+        top = min(pywt.dwt_max_level(n, wavelet) for n in extents)
+        level = safe_level(extents, wavelet, mode, top + extra)
+        assert level > top, (wavelet, mode, extents, top + extra)
+        return level
+
+    # 1-D: every mode, short and long filters; one signal shorter than the filter (dwt_max_level 0)
+    # and one a few filter lengths long, 1 to 6 levels too deep.
+    names = ["haar", "db2", "bior3.5", "rbio2.8", "coif7", "coif9", "db20", "sym20", "dmey"]
+    for i, name in enumerate(names):
+        f = pywt.Wavelet(name).dec_len
+        for j, m in enumerate(MODES):
+            short = max(3, (f // 3) + (i + j) % 3)
+            cases.append(wavedec_case(st, rng, name, m, short, level_for([short], name, m, 1 + (i + j) % 3)))
+            long_ = 2 * f + 1 + (i + j) % 4
+            cases.append(wavedec_case(st, rng, name, m, long_, level_for([long_], name, m, 3 + (i + j) % 4)))
+    for name in ["db38", "coif17"]:
+        cases.append(wavedec_case(st, rng, name, "symmetric", 7, 4))
+    for m in ("symmetric", "periodization"):
+        cases.append(wavedec_case(st, rng, "db4", m, 9, 0))
+
+    # 2-D: every mode; the level is limited by the shorter axis. Long filters in a third of the modes
+    # each and one level too deep, since their bands hold about (F-1)^2 coefficients per level.
+    for i, name in enumerate(["haar", "db3", "bior2.4"]):
+        for j, m in enumerate(MODES):
+            shape = (5 + (i + j) % 3, 9 + 4 * (j % 2))
+            cases.append(wavedec2_case(st, rng, name, m, shape, (-2, -1), level_for(shape, name, m, 1 + j % 3)))
+    for i, name in enumerate(["coif7", "sym20", "db20"]):
+        for m in MODES[i::3]:
+            shape = (5 + i, 9)
+            cases.append(wavedec2_case(st, rng, name, m, shape, (-2, -1), level_for(shape, name, m, 1)))
+    cases.append(wavedec2_case(st, rng, "db2", "symmetric", (2, 5, 40), (1, 2),
+                               level_for((5, 40), "db2", "symmetric", 2)))
+    cases.append(wavedec2_case(st, rng, "haar", "zero", (4, 6), (-2, -1), 0))
+
+    # N-D: every mode in 3-D for short filters; batched pairs of axes for long ones; packed layout too.
+    for i, name in enumerate(["haar", "db3"]):
+        for j, m in enumerate(MODES):
+            shape = (3 + j % 2, 6, 5 + i)
+            cases.append(wavedecn_case(st, rng, name, m, shape, None, level_for(shape, name, m, 1 + (i + j) % 2)))
+    for name, m, extra in [("coif7", "constant", 2), ("coif9", "symmetric", 1), ("db20", "periodization", 3),
+                           ("sym20", "smooth", 1)]:
+        cases.append(wavedecn_case(st, rng, name, m, (1, 4, 7), (1, 2), level_for((4, 7), name, m, extra)))
+    cases.append(wavedecn_case(st, rng, "db2", "reflect", (3, 4, 2), None, 0))
+
+    # Multilevel 1-D along one axis of a batched array.
+    for name, m, axis in [("db20", "antisymmetric", 1), ("coif9", "periodic", 0), ("bior3.5", "antireflect", -1)]:
+        shape = [3, 3, 3]
+        shape[axis] = 11
+        cases.append(wavedec_axis_case(st, rng, name, m, tuple(shape), axis, level_for([11], name, m, 3)))
+    return cases
 
 
 def main():
@@ -196,6 +277,8 @@ def main():
         cases.append(swt_case(st, rng, name, 48, level=2, start_level=1, trim_approx=True))
         cases.append(swt_case(st, rng, name, 64, level=3, norm=True))
     cases.append(swt_case(st, rng, "db3", 40, level=1))
+
+    cases.extend(above_max_cases(st))
 
     # Lengths and levels.
     maxlevels = []

@@ -179,7 +179,8 @@ func (o *op) SymDiff(inputs gorgonia.Nodes, output, grad *gorgonia.Node) (gorgon
 }
 
 // Wavedecn applies the multilevel N-D DWT over axes (nil: all) to x and returns the packed coefficients
-// (wavelet.Plan.Forward). level may be wavelet.MaxLevel.
+// (wavelet.Plan.Forward). level may be wavelet.MaxLevel or any level >= 0; levels above
+// wavelet.DwtnMaxLevel are computed as PyWavelets computes them (boundary effects; see wavelet.Wavedec).
 func Wavedecn(x *gorgonia.Node, wav, mode string, level int, axes []int) (*gorgonia.Node, error) {
 	o, err := newOp(forward, x.Dtype(), x.Shape().Clone(), wav, mode, level, axes)
 	if err != nil {

@@ -85,6 +85,9 @@ var gradCases = []gradCase{
 	{[]int{2, 3, 11, 10}, "bior1.3", "periodization", 1, []int{2, 3}},
 	{[]int{6, 7, 9}, "haar", "reflect", 2, nil},
 	{[]int{3, 16}, "rbio3.1", "zero", 2, []int{-1}},
+	// Levels above DwtnMaxLevel (0 for both), which PyWavelets computes with only a warning.
+	{[]int{7}, "db4", "smooth", 3, nil},
+	{[]int{2, 5, 9}, "coif2", "antireflect", 3, []int{1, 2}},
 }
 
 // The gradient of Σ w ⊙ Wavedecn(x) (and of Waverecn) is checked against central finite differences
@@ -254,8 +257,12 @@ func TestOpErrors(t *testing.T) {
 	if _, err := Wavedecn(x, "db2", "mirror", 1, nil); err == nil {
 		t.Error("unknown mode accepted")
 	}
-	if _, err := Wavedecn(x, "db2", "symmetric", 5, nil); err == nil {
-		t.Error("level beyond the maximum accepted")
+	if _, err := Wavedecn(x, "db2", "symmetric", -2, nil); err == nil {
+		t.Error("negative level accepted")
+	}
+	// Levels above the maximum are PyWavelets' (it only warns), not errors.
+	if _, err := Wavedecn(x, "db2", "symmetric", 5, nil); err != nil {
+		t.Errorf("level above the maximum: %v", err)
 	}
 	xi := gorgonia.NewTensor(g, tensor.Int, 1, gorgonia.WithShape(8), gorgonia.WithName("xi"))
 	if _, err := Wavedecn(xi, "db2", "symmetric", 1, nil); err == nil {
