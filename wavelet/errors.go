@@ -36,6 +36,14 @@ func checkLevel(level, maxLvl int) (int, error) {
 		return maxLvl, nil
 	case level < 0:
 		return 0, fmt.Errorf("wavelet: level %d is negative (use MaxLevel for the deepest useful level)", level)
+	case level > levelLimit:
+		return 0, fmt.Errorf("wavelet: level %d is above %d: past the useful maximum (%d here) each level only "+
+			"adds boundary coefficients, and this many would exhaust memory", level, levelLimit, maxLvl)
 	}
 	return level, nil
 }
+
+// levelLimit bounds the level so that absurd values (math.MaxInt from a bad argument) are an error rather
+// than an allocation failure. Beyond dwt_max_level the approximation stops shrinking, so the output grows
+// by about a filter length per level; 4096 levels is far past anything PyWavelets code asks for.
+const levelLimit = 1 << 12

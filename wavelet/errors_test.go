@@ -136,3 +136,26 @@ func TestNegativeLevelsAreErrors(t *testing.T) {
 		t.Errorf("Wavedec(MaxLevel): %v", err)
 	}
 }
+
+// An absurd level (a bad argument such as math.MaxInt) is an error, not an allocation failure; levels far
+// above the useful maximum but within reason still compute.
+func TestAbsurdLevelsAreErrors(t *testing.T) {
+	x := []float64{1, 2, 3, 4, 5, 6, 7, 8}
+	arr := &Array[float64]{Shape: []int{2, 4}, Data: x}
+	for _, level := range []int{levelLimit + 1, math.MaxInt} {
+		calls := map[string]error{}
+		_, calls["Wavedec"] = Wavedec(x, "db2", "symmetric", level)
+		_, calls["Wavedec2"] = Wavedec2(arr, "db2", "symmetric", level, nil)
+		_, calls["Wavedecn"] = Wavedecn(arr, "db2", "symmetric", level, nil)
+		_, calls["WavedecAxis"] = WavedecAxis(arr, "db2", "symmetric", level, 1)
+		_, calls["NewPlan"] = NewPlan[float64](arr.Shape, "db2", "symmetric", level, nil)
+		for fn, err := range calls {
+			if err == nil || !strings.Contains(err.Error(), "exhaust memory") {
+				t.Errorf("%s(level %d): error %v, want one about the level limit", fn, level, err)
+			}
+		}
+	}
+	if c, err := Wavedec(x, "db2", "symmetric", 40); err != nil || len(c) != 41 {
+		t.Errorf("Wavedec(level 40): %d bands, %v", len(c), err)
+	}
+}
