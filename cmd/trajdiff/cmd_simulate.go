@@ -9,11 +9,11 @@ import (
 	"math"
 	"runtime"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/trajdiff/trajdiff/datasets"
+	"github.com/trajdiff/trajdiff/internal/shard"
 	"github.com/trajdiff/trajdiff/pde"
 )
 
@@ -123,8 +123,8 @@ func (o *simOutput) check() (si, sn int, opts datasets.WriteOptions, ext string,
 	case *o.workers < 1:
 		return 0, 0, opts, "", usagef("--workers must be at least 1, got %d", *o.workers)
 	}
-	if si, sn, err = parseShard(*o.shard); err != nil {
-		return 0, 0, opts, "", usagef("%v", err)
+	if si, sn, err = shard.Parse(*o.shard); err != nil {
+		return 0, 0, opts, "", usagef("--%v", err)
 	}
 	if opts, err = parseWriteOptions(*o.format, *o.comp, *o.dtype); err != nil {
 		return 0, 0, opts, "", err
@@ -135,17 +135,6 @@ func (o *simOutput) check() (si, sn int, opts datasets.WriteOptions, ext string,
 		ext = ".parquet"
 	}
 	return si, sn, opts, ext, nil
-}
-
-// parseShard parses "i/n" with 0 <= i < n.
-func parseShard(s string) (int, int, error) {
-	a, b, ok := strings.Cut(s, "/")
-	i, err1 := strconv.Atoi(a)
-	n, err2 := strconv.Atoi(b)
-	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
-		return 0, 0, fmt.Errorf("--shard %q: want i/n with 0 <= i < n (e.g. 3/16 for the 4th of 16 array tasks)", s)
-	}
-	return i, n, nil
 }
 
 func runSimulate(ctx context.Context, env *cliEnv, args []string) error {
