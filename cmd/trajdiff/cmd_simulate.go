@@ -17,9 +17,10 @@ import (
 	"github.com/trajdiff/trajdiff/pde"
 )
 
-// `trajdiff simulate SYSTEM` generates a dataset of simulated trajectories. The systems live in
-// simulate_<domain>.go files, each listing its systems in a function that simSystems joins; this file
-// holds the shared flags, the parallel ordered run and the writer.
+// `trajdiff simulate SYSTEM` generates a dataset of simulated trajectories. The systems' flags live in
+// simulate_<domain>.go files, each listing its systems in a function that simSystems joins; the work
+// (specs, rows, shards, the parallel ordered run, the writer) is the libraries' (pde.WriteFields,
+// geometry.WriteSplit, rl.WriteDataset). This file holds the shared flags and the fields systems' run.
 
 // simSystem is one system that `trajdiff simulate` can generate.
 type simSystem struct {
