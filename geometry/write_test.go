@@ -3,6 +3,7 @@ package geometry_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -132,7 +133,12 @@ func TestWriteSplitRejects(t *testing.T) {
 			t.Errorf("%s: no error", name)
 		}
 	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, _, err := geometry.WriteSplit(ctx, path, geometry.NewSprings(5), good, datasets.WriteOptions{}); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: got %v", err)
+	}
 	if _, err := os.Stat(path); !os.IsNotExist(err) {
-		t.Errorf("a rejected configuration left %s", path)
+		t.Errorf("a rejected or cancelled write left %s", path)
 	}
 }

@@ -3,6 +3,7 @@ package rl_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -92,5 +93,18 @@ func TestForShard(t *testing.T) {
 	}
 	if _, _, err := (rl.DatasetConfig{Layout: "open"}).ForShard(0, 1); err == nil {
 		t.Error("unknown layout: no error")
+	}
+}
+
+func TestWriteDatasetCancelled(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.arrow")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	recipe := rl.DatasetConfig{Layout: "umaze", Steps: 2000, ChunkSteps: 1000}
+	if _, err := rl.WriteDataset(ctx, path, rl.WriteConfig{Recipe: recipe}, datasets.WriteOptions{}); !errors.Is(err, context.Canceled) {
+		t.Errorf("got %v, want context.Canceled", err)
+	}
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Errorf("a cancelled write left %s", path)
 	}
 }
