@@ -39,7 +39,10 @@
 // Datasets: every trajectory draws from its own ChaCha8 stream keyed by (seed, system/split, index)
 // (StreamRNG), so Generate's output does not depend on the number of workers or on sharding. The
 // defaults (DefaultSplits, DefaultRun) are GeoTDM's: 3000 / 2000 / 2000 train / val / test
-// trajectories of the first 30 frames (10 conditioning + 20 target frames).
+// trajectories of the first 30 frames (10 conditioning + 20 target frames). WriteSplit writes a split
+// (or shard i of n of it, internal/shard's contiguous blocks) as a geometric dataset laid out by
+// DatasetSpec and DatasetRow: positions, velocities, energies, charges or masses as node features,
+// spring edges, gravity's forces.
 //
 // # E(3) helpers
 //

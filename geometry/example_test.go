@@ -1,8 +1,12 @@
 package geometry_test
 
 import (
+	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 
+	"github.com/trajdiff/trajdiff/datasets"
 	"github.com/trajdiff/trajdiff/geometry"
 )
 
@@ -44,4 +48,29 @@ func ExampleCheckEquivariance() {
 		[]geometry.Covariance{geometry.Points}, geometry.EquivarianceOptions{Reflections: true, TranslationScale: 1})
 	fmt.Println(err == nil, worst < 1e-12)
 	// Output: true true
+}
+
+// Write shard 1 of 2 of a 4-trajectory springs split as a geometric dataset, as one task of a job array
+// would, and read it back.
+func ExampleWriteSplit() {
+	dir, err := os.MkdirTemp("", "geometry-example")
+	if err != nil {
+		panic(err)
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, geometry.SplitFile("train", 1, 2, ".arrow"))
+	cfg := geometry.WriteConfig{Seed: 43, Split: geometry.Split{Name: "train", Count: 4}, Shard: 1, Shards: 2,
+		Run: geometry.Run{Steps: 1000, SampleFreq: 100, MaxFrames: 5}}
+	lo, hi, err := geometry.WriteSplit(context.Background(), path, geometry.NewSprings(5), cfg, datasets.WriteOptions{})
+	if err != nil {
+		panic(err)
+	}
+	d, err := datasets.Open(path)
+	if err != nil {
+		panic(err)
+	}
+	defer d.Close()
+	spec := d.Metadata().Geometric
+	fmt.Println(filepath.Base(path), lo, hi, d.Len(), spec.Frames, spec.Nodes, spec.Edges)
+	// Output: train-00001-of-00002.arrow 2 4 2 5 5 true
 }

@@ -18,6 +18,13 @@
 // is split into shards; RunOrdered runs the trajectories of one range in parallel and hands them to the
 // writer in index order. Shard gives the contiguous index block of shard i of n.
 //
+// # Datasets
+//
+// Each subpackage's Generator is a FieldSystem: it knows its fields-dataset layout (FieldSpec), maps a
+// trajectory to a row (Row) and names its parameters for the metadata. WriteFields writes shard i of n
+// of any FieldSystem's trajectories as a fields dataset on a pool of solvers, with a progress callback
+// and cancellation; `trajdiff simulate` only maps its flags to a Generator and calls it.
+//
 // # Errors
 //
 // Parameter checks run before any time step and return errors wrapping ErrInvalidParams. A solver that

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/trajdiff/trajdiff/internal/parallel"
+	"github.com/trajdiff/trajdiff/internal/shard"
 )
 
 // RunOrdered computes produce(ctx, i) for every i in [lo, hi) on workers goroutines (all cores when
@@ -16,13 +17,12 @@ func RunOrdered[T any](ctx context.Context, lo, hi, workers int,
 }
 
 // Shard returns the half-open index range [lo, hi) of shard i of n over total items: contiguous blocks
-// whose sizes differ by at most one, in order, so concatenating shards 0..n-1 gives 0..total-1.
+// whose sizes differ by at most one, in order, so concatenating shards 0..n-1 gives 0..total-1. It is
+// internal/shard's rule (the one every generator uses), with errors wrapping ErrInvalidParams.
 func Shard(total, i, n int) (lo, hi int, err error) {
-	if n < 1 || i < 0 || i >= n {
-		return 0, 0, Invalidf("shard %d/%d: want 0 <= i < n", i, n)
+	lo, hi, err = shard.Range(total, i, n)
+	if err != nil {
+		return 0, 0, Invalidf("%v", err)
 	}
-	if total < 0 {
-		return 0, 0, Invalidf("negative total %d", total)
-	}
-	return total * i / n, total * (i + 1) / n, nil
+	return lo, hi, nil
 }

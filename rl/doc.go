@@ -54,6 +54,10 @@
 // that it can be generated in parallel and sharded deterministically, and the next segment starts
 // from the true state (D4RL's loop re-records the stale pre-step observation after each goal change).
 //
+// WriteDataset writes the recipe (or shard i of n of its chunks, DatasetConfig.ForShard) as an episodes
+// dataset in D4RL's layout (EpisodeSpec: observations, actions, relabelled rewards, a timeout on each
+// segment's last step, infos/goal); WriteEpisodes does the same into a writer the caller opened.
+//
 // Randomness comes from ChaCha8 streams keyed by (seed, purpose, index) (StreamRNG), so results do not
 // depend on worker counts.
 package rl

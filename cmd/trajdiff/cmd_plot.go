@@ -10,7 +10,7 @@ import (
 	"github.com/trajdiff/trajdiff/datasets"
 	"github.com/trajdiff/trajdiff/geometry"
 	"github.com/trajdiff/trajdiff/geometry/trajplot"
-	"github.com/trajdiff/trajdiff/internal/fsutil"
+	"github.com/trajdiff/trajdiff/internal/plotpng"
 	"github.com/trajdiff/trajdiff/rl"
 	"github.com/trajdiff/trajdiff/rl/mazeplot"
 	"gonum.org/v1/plot"
@@ -94,15 +94,7 @@ func runPlot(ctx context.Context, env *cliEnv, args []string) error {
 	default:
 		return fmt.Errorf("plot: %s is a %v dataset; plot draws geometric and episodes datasets", path, d.Kind())
 	}
-	f, err := fsutil.CreateAtomic(*out)
-	if err != nil {
-		return err
-	}
-	if err := trajplot.WritePNG(f, p, w, h); err != nil {
-		f.Abort()
-		return err
-	}
-	if err := f.Commit(); err != nil {
+	if err := plotpng.WriteFile(*out, p, w, h); err != nil {
 		return err
 	}
 	fmt.Fprintf(env.stdout, "%s -> %s\n", path, *out)

@@ -195,7 +195,7 @@ func writeQuickstartMaze(ctx context.Context, path string, steps int, seed uint6
 	if err != nil {
 		return err
 	}
-	_, err = writeMazeEpisodes(ctx, w, rl.DatasetConfig{Layout: "umaze", Steps: steps, ChunkSteps: min(steps, 100000), Seed: seed})
+	_, err = rl.WriteEpisodes(ctx, w, rl.DatasetConfig{Layout: "umaze", Steps: steps, ChunkSteps: min(steps, 100000), Seed: seed})
 	return err
 }
 

@@ -9,44 +9,31 @@ import (
 	"math"
 	"runtime"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/trajdiff/trajdiff/datasets"
+	"github.com/trajdiff/trajdiff/internal/shard"
 	"github.com/trajdiff/trajdiff/pde"
 )
 
-// `trajdiff simulate SYSTEM` generates a dataset of simulated trajectories. The systems live in
-// simulate_<domain>.go files, each listing its systems in a function that simSystems joins; this file
-// holds the shared flags, the parallel ordered run and the writer.
+// `trajdiff simulate SYSTEM` generates a dataset of simulated trajectories. The systems' flags live in
+// simulate_<domain>.go files, each listing its systems in a function that simSystems joins; the work
+// (specs, rows, shards, the parallel ordered run, the writer) is the libraries' (pde.WriteFields,
+// geometry.WriteSplit, rl.WriteDataset). This file holds the shared flags and the fields systems' run.
 
 // simSystem is one system that `trajdiff simulate` can generate.
 type simSystem struct {
 	name    string
 	summary string
 	// setup registers the system's own flags (resolutions, physics) on fs and returns a function
-	// that, after parsing, validates them and returns the configured job. Errors wrapping
-	// pde.ErrInvalidParams are reported as usage errors.
-	setup func(fs *flag.FlagSet) func() (*simJob, error)
+	// that, after parsing, validates them and returns the configured generator, which pde.WriteFields
+	// writes. Errors wrapping pde.ErrInvalidParams are reported as usage errors.
+	setup func(fs *flag.FlagSet) func() (pde.FieldSystem, error)
 	// run, when set instead of setup, takes over the whole command line after SYSTEM (for systems with
 	// their own output layout, e.g. several split files).
 	run func(ctx context.Context, env *cliEnv, args []string) error
 }
-
-// simJob is a configured generator of a fields dataset.
-type simJob struct {
-	spec datasets.FieldSpec
-	// newWorker returns one worker's generate function (owning its own solver).
-	newWorker func() (fieldGenerator, error)
-	// params are recorded in the dataset's generator metadata (resolutions, physics).
-	params      map[string]any
-	description string
-}
-
-// fieldGenerator returns the dataset row of global trajectory index for seed; it must depend on (seed, index)
-// only.
-type fieldGenerator func(ctx context.Context, seed uint64, index int) (datasets.FieldTrajectory, error)
 
 // simSystems lists every system of `trajdiff simulate`, one list per domain file.
 func simSystems() map[string]simSystem {
@@ -123,8 +110,8 @@ func (o *simOutput) check() (si, sn int, opts datasets.WriteOptions, ext string,
 	case *o.workers < 1:
 		return 0, 0, opts, "", usagef("--workers must be at least 1, got %d", *o.workers)
 	}
-	if si, sn, err = parseShard(*o.shard); err != nil {
-		return 0, 0, opts, "", usagef("%v", err)
+	if si, sn, err = shard.Parse(*o.shard); err != nil {
+		return 0, 0, opts, "", usagef("--%v", err)
 	}
 	if opts, err = parseWriteOptions(*o.format, *o.comp, *o.dtype); err != nil {
 		return 0, 0, opts, "", err
@@ -135,17 +122,6 @@ func (o *simOutput) check() (si, sn int, opts datasets.WriteOptions, ext string,
 		ext = ".parquet"
 	}
 	return si, sn, opts, ext, nil
-}
-
-// parseShard parses "i/n" with 0 <= i < n.
-func parseShard(s string) (int, int, error) {
-	a, b, ok := strings.Cut(s, "/")
-	i, err1 := strconv.Atoi(a)
-	n, err2 := strconv.Atoi(b)
-	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
-		return 0, 0, fmt.Errorf("--shard %q: want i/n with 0 <= i < n (e.g. 3/16 for the 4th of 16 array tasks)", s)
-	}
-	return i, n, nil
 }
 
 func runSimulate(ctx context.Context, env *cliEnv, args []string) error {
@@ -184,73 +160,25 @@ func runSimulate(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	lo, hi, err := pde.Shard(*n, si, sn)
-	if err != nil {
-		return usagef("%v", err)
-	}
-	job, err := build()
+	gen, err := build()
 	if err != nil {
 		if errors.Is(err, pde.ErrInvalidParams) {
 			return usagef("%v", err)
 		}
 		return err
 	}
-	params := map[string]any{"total_trajectories": *n, "shard": fmt.Sprintf("%d/%d", si, sn),
-		"first_trajectory": lo, "trajectories": hi - lo}
-	for k, v := range job.params {
-		params[k] = v
-	}
-	opts.FirstID = int64(lo) // global trajectory index, so shards open and merge together
-	opts.Description = job.description
-	opts.Generator = datasets.Generator{Name: "trajdiff simulate " + sys.name, Version: "1", Seed: int64(*o.seed), Params: params}
-	return simulateRun(ctx, env, sys.name, job, *o.out, opts, *o.seed, lo, hi, *o.workers, *o.quiet)
-}
-
-// simulateRun generates trajectories lo..hi-1 on workers goroutines and writes them in index order.
-func simulateRun(ctx context.Context, env *cliEnv, name string, job *simJob, path string, opts datasets.WriteOptions,
-	seed uint64, lo, hi, workers int, quiet bool) error {
-	workers = max(1, min(workers, hi-lo))
-	pool := make(chan fieldGenerator, workers)
-	for range workers {
-		gen, err := job.newWorker()
-		if err != nil {
-			return err
-		}
-		pool <- gen
-	}
-	sink, err := datasets.CreateFields(path, job.spec, opts)
-	if err != nil {
-		return err
-	}
-	var bar *progressBar
-	if !quiet {
-		bar = newProgressBar(env.stderr, "simulate "+name, "traj", hi-lo)
+	opts.Generator = datasets.Generator{Name: "trajdiff simulate " + sys.name, Version: "1"}
+	cfg := pde.WriteConfig{Total: *n, Seed: *o.seed, Shard: si, Shards: sn, Workers: *o.workers}
+	if !*o.quiet {
+		cfg.Progress = newProgressBar(env.stderr, "simulate "+sys.name, "traj", 0).Func()
 	}
 	start := time.Now()
-	err = pde.RunOrdered(ctx, lo, hi, workers,
-		func(ctx context.Context, i int) (datasets.FieldTrajectory, error) {
-			gen := <-pool
-			defer func() { pool <- gen }()
-			return gen(ctx, seed, i)
-		},
-		func(i int, row datasets.FieldTrajectory) error {
-			if err := sink.Write(row); err != nil {
-				return fmt.Errorf("trajectory %d: %w", i, err)
-			}
-			if bar != nil {
-				bar.Update(i - lo + 1)
-			}
-			return nil
-		})
+	lo, hi, err := pde.WriteFields(ctx, *o.out, gen, cfg, opts)
 	if err != nil {
-		sink.Abort()
-		return err
-	}
-	if err := sink.Close(); err != nil {
 		return err
 	}
 	el := time.Since(start)
 	fmt.Fprintf(env.stdout, "wrote %d %s trajectories (indices %d..%d, seed %d) to %s in %s (%.2f traj/s, %d workers)\n",
-		hi-lo, name, lo, hi-1, seed, path, el.Round(time.Millisecond), float64(hi-lo)/el.Seconds(), workers)
+		hi-lo, sys.name, lo, hi-1, cfg.Seed, *o.out, el.Round(time.Millisecond), float64(hi-lo)/el.Seconds(), max(1, min(cfg.Workers, hi-lo)))
 	return nil
 }

@@ -1,13 +1,11 @@
 package main
 
 import (
-	"context"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/trajdiff/trajdiff/datasets"
-	"github.com/trajdiff/trajdiff/pde/smoke"
 )
 
 func readFields(t *testing.T, path string) ([][]float64, [][]float64, datasets.Metadata) {
@@ -86,47 +84,6 @@ func TestSimulateDeterministicAndSharded(t *testing.T) {
 	sm, cm, _ := readFields(t, merged)
 	sameRows(t, "merged shards (state)", s1, sm)
 	sameRows(t, "merged shards (control)", c1, cm)
-}
-
-// TestSimulateSmokeLayout checks the smoke rows against the solver: grid axes (x, y) in that order.
-func TestSimulateSmokeLayout(t *testing.T) {
-	dir := t.TempDir()
-	out := filepath.Join(dir, "s.arrow")
-	code, o, errs := runCLI("simulate", "smoke", "--n", "1", "--seed", "2", "--grid", "32", "--save", "16", "--steps", "16",
-		"--stride", "4", "--dtype", "float64", "--out", out, "--quiet")
-	if code != 0 {
-		t.Fatalf("exit %d\n%s\n%s", code, o, errs)
-	}
-	states, controls, md := readFields(t, out)
-	p := smoke.DefaultParams()
-	p.N, p.Save, p.Steps, p.Stride = 32, 16, 16, 4
-	g := smoke.Generator{Params: p}
-	s, err := g.NewSimulator()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, err := g.Trajectory(context.Background(), s, 2, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := 16
-	for f := range p.Frames() {
-		for y := range m {
-			for x := range m {
-				for c := range 3 {
-					if got, want := states[0][((f*m+x)*m+y)*3+c], tr.State[((f*m+y)*m+x)*3+c]; got != want {
-						t.Fatalf("frame %d cell (x %d, y %d) channel %d: %v, solver %v", f, x, y, c, got, want)
-					}
-				}
-				if got, want := controls[0][((f*m+x)*m+y)*2+1], tr.Control[((f*m+y)*m+x)*2+1]; got != want {
-					t.Fatalf("control frame %d (x %d, y %d): %v vs %v", f, x, y, got, want)
-				}
-			}
-		}
-	}
-	if md.Fields.ParamNames[3] != "smoke_out" || len(md.Fields.Grid) != 2 {
-		t.Errorf("spec %+v", md.Fields)
-	}
 }
 
 func TestSimulateUsageErrors(t *testing.T) {

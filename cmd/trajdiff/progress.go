@@ -31,6 +31,15 @@ func newProgressBar(w io.Writer, label, unit string, total int) *progressBar {
 	return &progressBar{w: w, label: label, unit: unit, total: total, start: time.Now(), terminal: tty, lastTen: -1}
 }
 
+// Func returns a progress callback for the library generators, which report (done, total) and may learn
+// their total only as they start: each call sets the bar's total and draws done.
+func (p *progressBar) Func() func(done, total int) {
+	return func(done, total int) {
+		p.total = total
+		p.Update(done)
+	}
+}
+
 // Update reports done units of total.
 func (p *progressBar) Update(done int) { p.UpdateNote(done, "") }
 

@@ -79,91 +79,21 @@ func runSimulateNBody(ctx context.Context, env *cliEnv, system string, args []st
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return fmt.Errorf("create output directory: %w", err)
 	}
-	spec := nbodySpec(sys, nf)
 	for _, sp := range splits {
-		lo, hi := sp.Count*si/sn, sp.Count*(si+1)/sn
-		name := sp.Name + ext
-		if sn > 1 {
-			name = fmt.Sprintf("%s-%05d-of-%05d%s", sp.Name, si, sn, ext)
-		}
-		path := filepath.Join(*out, name)
+		path := filepath.Join(*out, geometry.SplitFile(sp.Name, si, sn, ext))
 		o := opts
-		o.FirstID = int64(lo) // the global trajectory index, so shards merge without renumbering
-		o.Generator = datasets.Generator{Name: "trajdiff simulate " + system, Version: "1", Seed: int64(*seed), Params: map[string]any{
-			"split": sp.Name, "total_trajectories": sp.Count, "shard": fmt.Sprintf("%d/%d", si, sn), "first_trajectory": lo,
-			"trajectories": hi - lo, "nodes": sys.Nodes(),
-			"steps": *steps, "sample_freq": *freq, "frames": nf, "dt": sys.Dt(), "rng": "ChaCha8(seed, " + geometry.Domain(sys, sp.Name) + ", index)",
-		}}
-		if nf == 30 && *steps == 5000 && *freq == 100 {
-			o.Generator.Params["geotdm_protocol"] = "frames 0-9 condition, frames 10-29 are predicted"
+		o.Generator = datasets.Generator{Name: "trajdiff simulate " + system, Version: "1"}
+		cfg := geometry.WriteConfig{Seed: *seed, Split: sp, Shard: si, Shards: sn, Run: run, Workers: *workers}
+		if !*quiet {
+			cfg.Progress = newProgressBar(env.stderr, "simulate "+system+" "+sp.Name, "traj", 0).Func()
 		}
-		o.Description = fmt.Sprintf("%s N-body trajectories (%s split, trajectories %d..%d of %d) from trajdiff's re-implementation of synthetic_sim.py (NRI/EGNN/GeoTDM)",
-			system, sp.Name, lo, hi-1, sp.Count)
-		if err := writeNBodySplit(ctx, env, sys, path, spec, o, geometry.GenerateConfig{
-			Seed: *seed, Split: sp.Name, Start: lo, Count: hi - lo, Run: run, Workers: *workers,
-		}, *quiet); err != nil {
+		lo, hi, err := geometry.WriteSplit(ctx, path, sys, cfg, o)
+		if err != nil {
 			return err
 		}
 		fmt.Fprintf(env.stdout, "%s: %d %s trajectories (%d frames of %d nodes) -> %s\n", system, hi-lo, sp.Name, nf, sys.Nodes(), path)
 	}
 	return nil
-}
-
-// nbodySpec: positions, velocities and energies per frame; charges (charged) or masses (gravity) as
-// node features; the spring graph as edges; forces where the generator saves them (gravity).
-func nbodySpec(sys geometry.System, frames int) datasets.GeometricSpec {
-	spec := datasets.GeometricSpec{Frames: frames, Nodes: sys.Nodes(), SpatialDim: geometry.Dim, Velocities: true, Energies: true}
-	switch sys.(type) {
-	case *geometry.Charged:
-		spec.NodeFeatureDim, spec.NodeFeatureNames = 1, []string{"charge"}
-	case *geometry.Springs:
-		spec.Edges = true
-	case *geometry.Gravity:
-		spec.NodeFeatureDim, spec.NodeFeatureNames = 1, []string{"mass"}
-		spec.Forces = true
-	}
-	return spec
-}
-
-func writeNBodySplit(ctx context.Context, env *cliEnv, sys geometry.System, path string, spec datasets.GeometricSpec, opts datasets.WriteOptions, cfg geometry.GenerateConfig, quiet bool) error {
-	spec.Dt = sys.Dt() * float64(cfg.Run.SampleFreq)
-	w, err := datasets.CreateGeometric(path, spec, opts)
-	if err != nil {
-		return err
-	}
-	if !quiet {
-		bar := newProgressBar(env.stderr, "simulate "+sys.Name()+" "+cfg.Split, "traj", cfg.Count)
-		cfg.Progress = func(done, _ int) { bar.Update(done) }
-	}
-	err = geometry.Generate(ctx, sys, cfg, func(i int, tr *geometry.Trajectory) error {
-		row := datasets.GeometricTrajectory{Positions: tr.X, Velocities: tr.V, Energies: tr.Energy}
-		switch {
-		case tr.Params.Charges != nil:
-			row.NodeFeatures = tr.Params.Charges
-		case tr.Params.Masses != nil:
-			row.NodeFeatures = tr.Params.Masses
-		}
-		if spec.Forces {
-			row.Forces = tr.Forces
-		}
-		if spec.Edges {
-			row.Edges = []int32{}
-			n := tr.Nodes
-			for a := 0; a < n; a++ {
-				for b := 0; b < n; b++ {
-					if a != b && tr.Params.Couplings[a*n+b] != 0 {
-						row.Edges = append(row.Edges, int32(a), int32(b))
-					}
-				}
-			}
-		}
-		return w.Write(row)
-	})
-	if err != nil {
-		w.Abort()
-		return err
-	}
-	return w.Close()
 }
 
 // parseSplits parses "train=3000,val=2000".

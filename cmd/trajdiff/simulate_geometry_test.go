@@ -26,8 +26,9 @@ func nbody(system string) func(context.Context, *cliEnv, []string) error {
 	}
 }
 
-// TestSimulateNBodyWritesTheLibrarysTrajectories: the files hold exactly geometry.SimulateIndex's
-// trajectories (float64 output), split by split, and shards concatenate to the full split.
+// TestSimulateNBodyWritesTheLibrarysTrajectories: the flags reach geometry.WriteSplit: the files hold
+// exactly geometry.SimulateIndex's trajectories (float64 output), split by split, under the CLI's
+// generator name, and shards (-shard i/n) concatenate to the full split.
 func TestSimulateNBodyWritesTheLibrarysTrajectories(t *testing.T) {
 	dir := t.TempDir()
 	args := []string{"-splits", "train=5,val=2", "-steps", "1000", "-frames", "4", "-seed", "9", "-dtype", "float64"}
@@ -77,44 +78,6 @@ func TestSimulateNBodyWritesTheLibrarysTrajectories(t *testing.T) {
 		t.Fatalf("val split: %v", err)
 	}
 	val.Close()
-}
-
-func TestSimulateSpringsAndGravityColumns(t *testing.T) {
-	dir := t.TempDir()
-	for _, sys := range []string{"springs", "gravity"} {
-		if out, err := callCLI(nbody(sys), "-out", filepath.Join(dir, sys), "-splits", "test=3", "-steps", "500", "-frames", "0", "-format", "parquet"); err != nil {
-			t.Fatalf("%s: %v\n%s", sys, err, out)
-		}
-		d, err := datasets.Open(filepath.Join(dir, sys, "test.parquet"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		v, err := d.Trajectory(0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		spec := d.Metadata().Geometric
-		switch sys {
-		case "springs":
-			want, _ := geometry.SimulateIndex(geometry.NewSprings(5), 43, "test", 0, geometry.Run{Steps: 500, SampleFreq: 100})
-			edges := 0
-			for a := 0; a < 5; a++ {
-				for b := 0; b < 5; b++ {
-					if want.Params.Couplings[a*5+b] != 0 {
-						edges++
-					}
-				}
-			}
-			if !spec.Edges || len(v.Edges) != 2*edges || spec.Frames != 4 {
-				t.Errorf("springs: %d edge indices for %d springs, %d frames", len(v.Edges), edges, spec.Frames)
-			}
-		case "gravity":
-			if !spec.Forces || v.Forces.Len() != 5*10*3 || spec.Frames != 5 || spec.NodeFeatureNames[0] != "mass" {
-				t.Errorf("gravity: spec %+v, %d force values", spec, v.Forces.Len())
-			}
-		}
-		d.Close()
-	}
 }
 
 func TestSimulateNBodyUsageErrors(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"math"
 
 	"github.com/trajdiff/trajdiff/geometry"
+	"github.com/trajdiff/trajdiff/internal/plotpng"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
@@ -116,14 +117,11 @@ func check(s geometry.Shape, x []float64, what string) error {
 	return nil
 }
 
-// WritePNG renders p as a PNG image of width x height.
+// WritePNG renders p as a PNG image of width x height (internal/plotpng, shared by every plotting
+// package; plotpng.WriteFile writes one to a file atomically).
 func WritePNG(w io.Writer, p *plot.Plot, width, height vg.Length) error {
-	wt, err := p.WriterTo(width, height, "png")
-	if err != nil {
-		return fmt.Errorf("trajplot: render: %w", err)
-	}
-	if _, err := wt.WriteTo(w); err != nil {
-		return fmt.Errorf("trajplot: write png: %w", err)
+	if err := plotpng.Write(w, p, width, height); err != nil {
+		return fmt.Errorf("trajplot: %w", err)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 
+	"github.com/trajdiff/trajdiff/internal/plotpng"
 	"github.com/trajdiff/trajdiff/rl"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -99,14 +100,11 @@ func Size(l *rl.Layout, maxSide vg.Length) (vg.Length, vg.Length) {
 	return vg.Length(w * s), vg.Length(h * s)
 }
 
-// WritePNG renders p as a PNG image of width x height.
+// WritePNG renders p as a PNG image of width x height (internal/plotpng, shared by every plotting
+// package; plotpng.WriteFile writes one to a file atomically).
 func WritePNG(w io.Writer, p *plot.Plot, width, height vg.Length) error {
-	wt, err := p.WriterTo(width, height, "png")
-	if err != nil {
-		return fmt.Errorf("mazeplot: render: %w", err)
-	}
-	if _, err := wt.WriteTo(w); err != nil {
-		return fmt.Errorf("mazeplot: write png: %w", err)
+	if err := plotpng.Write(w, p, width, height); err != nil {
+		return fmt.Errorf("mazeplot: %w", err)
 	}
 	return nil
 }
