@@ -1,7 +1,6 @@
 package train
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -104,9 +103,7 @@ func LoadConfig(path string) (Config, error) {
 		return Config{}, fmt.Errorf("train: config %s: %w", path, err)
 	}
 	c := Config{Train: DefaultOptions()}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil {
+	if err := UnmarshalStrict(b, &c); err != nil {
 		return Config{}, fmt.Errorf("train: config %s: %w", path, err)
 	}
 	base := filepath.Dir(path)

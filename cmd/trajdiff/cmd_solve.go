@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -13,6 +11,7 @@ import (
 	"github.com/trajdiff/trajdiff/diffusion"
 	"github.com/trajdiff/trajdiff/gpu"
 	"github.com/trajdiff/trajdiff/internal/fsutil"
+	"github.com/trajdiff/trajdiff/train"
 )
 
 func solveCommand() command {
@@ -137,27 +136,14 @@ func parseDevice(s string) (int, error) {
 	return 0, fmt.Errorf("--device %q: want cpu, gpu or gpu:N", s)
 }
 
-// decodeStrict decodes the one JSON value of a file (see jsonUnmarshalStrict).
+// decodeStrict decodes the one JSON value of a file (see train.UnmarshalStrict).
 func decodeStrict(path string, v any) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return err
 	}
-	if err := jsonUnmarshalStrict(b, v); err != nil {
+	if err := train.UnmarshalStrict(b, v); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
-	}
-	return nil
-}
-
-// jsonUnmarshalStrict decodes one JSON value, rejecting unknown fields and trailing data.
-func jsonUnmarshalStrict(b []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if dec.More() {
-		return errors.New("trailing data after the JSON value")
 	}
 	return nil
 }

@@ -37,7 +37,7 @@ func loadWindowModel(path string, ema bool) (*windowModel, error) {
 	if len(st.Extra) == 0 {
 		return nil, fmt.Errorf("checkpoint %s has no training configuration (not written by trajdiff train)", path)
 	}
-	if err := jsonUnmarshalStrict(st.Extra, &cfg); err != nil {
+	if err := train.UnmarshalStrict(st.Extra, &cfg); err != nil {
 		return nil, fmt.Errorf("checkpoint %s: configuration: %w", path, err)
 	}
 	ds, s, err := cfg.Data.OpenData()
