@@ -33,7 +33,7 @@ func runSolve(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlagSet(env, "solve", "solve --target FILE.json --process NAME --solver NAME --steps N --init NOISE.json --out OUT.json [--schedule NAME] [--seed S]")
 	target := fs.String("target", "", "Gaussian-mixture target: {\"weights\": [..], \"means\": [[..]..], \"covariances\": [[[..]..]..]}")
 	process := fs.String("process", "edm", "process: edm, ve, vp-linear, vp-discrete, vp-cosine, flow, trig")
-	solver := fs.String("solver", "", "solver name (see 'trajdiff solve --help' list below)")
+	solver := fs.String("solver", "", "solver name (one of the solvers listed below)")
 	steps := fs.Int("steps", 0, "number of steps: N noise levels by the schedule, then a final step to the data")
 	schedule := fs.String("schedule", "", "schedule: karras, uniform-t, logsnr, quadratic, leading, trailing, linspace (default: karras for edm, logsnr for ve, uniform-t otherwise)")
 	initPath := fs.String("init", "", "JSON array of initial points at the start of sampling, in the process's own scale")
@@ -43,7 +43,7 @@ func runSolve(ctx context.Context, env *cliEnv, args []string) error {
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: trajdiff solve --target FILE.json --process NAME --solver NAME --steps N --init NOISE.json --out OUT.json\n\nFlags:\n")
 		fs.PrintDefaults()
-		fmt.Fprintf(fs.Output(), "\nSolvers: %v\n", diffusion.SolverNames())
+		fmt.Fprintf(fs.Output(), "\nSolvers:\n%s", wrapNames(diffusion.SolverNames(), "  ", 100))
 	}
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
@@ -109,6 +109,31 @@ func runSolve(ctx context.Context, env *cliEnv, args []string) error {
 	fmt.Fprintf(env.stdout, "%s on %s: %d steps (%s), %d evaluations, %d points on %s -> %s\n",
 		s.Name(), p.Name(), plan.Steps(), sch.Name(), plan.NFE, n, on, *outPath)
 	return nil
+}
+
+// wrapNames lists names separated by ", " in lines of at most width characters (a longer name gets a line
+// of its own), each line indented and ended by a newline.
+func wrapNames(names []string, indent string, width int) string {
+	var b strings.Builder
+	line := indent
+	for i, n := range names {
+		item := n
+		if i < len(names)-1 {
+			item += ","
+		}
+		if line != indent && len(line)+1+len(item) > width {
+			b.WriteString(line + "\n")
+			line = indent
+		}
+		if line != indent {
+			line += " "
+		}
+		line += item
+	}
+	if line != indent {
+		b.WriteString(line + "\n")
+	}
+	return b.String()
 }
 
 // scheduleFor returns the named schedule, or the process's default for "".
