@@ -70,12 +70,13 @@ func (d DataConfig) ConditionEntries() ([]WindowEntry, error) {
 	return out, nil
 }
 
-// SampleConfig is the default sampler for `trajdiff sample` and evaluation.
+// SampleConfig is the default sampler of a run: Model.Sample (`trajdiff sample`, quickstart) takes a request's
+// empty fields from it, and Load's DefaultWeights reads EMA.
 type SampleConfig struct {
 	Solver   string `json:"solver,omitempty"`   // default dpmpp-2m
 	Steps    int    `json:"steps,omitempty"`    // default 10
 	Schedule string `json:"schedule,omitempty"` // default: the process's
-	EMA      *bool  `json:"ema,omitempty"`      // sample with the EMA weights (default true)
+	EMA      *bool  `json:"ema,omitempty"`      // sample with the EMA weights (default true); false: the raw weights
 }
 
 // LoadConfig reads a TOML configuration, or YAML when the name ends in .yaml or .yml. Unknown keys are

@@ -135,7 +135,7 @@ type Samples struct {
 	EMA        bool
 }
 
-// Window returns window i as Horizon rows of Transition values (views into X).
+// Window returns window i, 0 <= i < N, as Horizon rows of Transition values (views into X).
 func (s *Samples) Window(i int) [][]float64 {
 	rows := make([][]float64, s.Horizon)
 	for t := range rows {
