@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"strconv"
 	"strings"
@@ -34,6 +33,25 @@ func (f *fixFlags) Set(s string) error {
 	return nil
 }
 
+// optionalBool is a boolean flag that remembers whether it was given (--name, --name=false).
+type optionalBool struct{ set, value bool }
+
+func (b *optionalBool) IsBoolFlag() bool { return true }
+func (b *optionalBool) String() string {
+	if b == nil || !b.set {
+		return ""
+	}
+	return strconv.FormatBool(b.value)
+}
+func (b *optionalBool) Set(s string) error {
+	v, err := strconv.ParseBool(s)
+	if err != nil {
+		return err
+	}
+	b.set, b.value = true, v
+	return nil
+}
+
 func runSample(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlagSet(env, "sample", "sample --checkpoint DIR --out FILE.json [--solver NAME] [--steps N] [--n N] [--ema=false] [--fix T:C=V ...]")
 	ckpt := fs.String("checkpoint", "", "run directory (its latest checkpoint) or a step directory")
@@ -43,7 +61,8 @@ func runSample(ctx context.Context, env *cliEnv, args []string) error {
 	schedule := fs.String("schedule", "", "schedule (default: [sample] schedule, else the process's)")
 	n := fs.Int("n", 16, "number of samples")
 	seed := fs.Uint64("seed", 1, "noise seed")
-	ema := fs.Bool("ema", true, "sample with the EMA weights; --ema=false takes the raw weights (default: [sample] ema, else true)")
+	var ema optionalBool
+	fs.Var(&ema, "ema", "--ema samples with the EMA weights, --ema=false with the raw weights (default: the configuration's [sample] ema, else the EMA)")
 	var fixes fixFlags
 	fs.Var(&fixes, "fix", "clamp transition component C at step T to value V in data units (repeatable): T:C=V")
 	if err := parseFlags(fs, env, args); err != nil {
@@ -62,14 +81,12 @@ func runSample(ctx context.Context, env *cliEnv, args []string) error {
 		return usagef("--steps must be at least 1 (0 for the default), got %d", *steps)
 	}
 	weights := train.DefaultWeights // the configuration decides unless --ema is given
-	fs.Visit(func(f *flag.Flag) {
-		if f.Name == "ema" {
-			weights = train.RawWeights
-			if *ema {
-				weights = train.EMAWeights
-			}
+	if ema.set {
+		weights = train.RawWeights
+		if ema.value {
+			weights = train.EMAWeights
 		}
-	})
+	}
 	m, err := train.Load(*ckpt, train.LoadOptions{Weights: weights})
 	if err != nil {
 		return err
@@ -80,7 +97,9 @@ func runSample(ctx context.Context, env *cliEnv, args []string) error {
 			if bar == nil {
 				bar = newProgressBar(env.stderr, "sample", "steps", total)
 			}
-			bar.Update(done)
+			if bar.terminal { // sampling takes seconds: no log lines on a pipe
+				bar.Update(done)
+			}
 		}})
 	if errors.Is(err, train.ErrBadRequest) {
 		return usagef("%v", err)
