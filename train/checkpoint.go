@@ -245,7 +245,7 @@ type Checkpoint struct {
 	EMA       bool               // whether Net holds the EMA weights (else the raw weights)
 	Net       nn.Net             // the network with the chosen weights
 	Predictor *nn.Predictor      // Net's inference path; Conditional gives a conditional network
-	Denoiser  diffusion.Denoiser // the x0-predictor every sampler drives (a conditional network: Objective.Denoiser of Predictor.Conditional)
+	Denoiser  diffusion.Denoiser // the x0-predictor every sampler drives, for one sampler at a time (a conditional network: State.Objective.Denoiser of Predictor.Conditional)
 	Process   diffusion.Process  // the process to sample with
 }
 

@@ -229,7 +229,9 @@ func (m *Model) Sample(ctx context.Context, req SampleRequest) (*Samples, error)
 		return nil, err
 	}
 	p, n, D := m.Checkpoint.Process, req.N, m.Horizon*m.Transition
-	den := m.Checkpoint.Denoiser
+	// A denoiser of this call's own (EDM's preconditioning keeps scratch space); the Predictor under it
+	// serialises its calls.
+	var net diffusion.Network = m.Checkpoint.Predictor
 	if len(m.condition) > 0 {
 		// The network was trained on these window entries as its condition: give each window its own.
 		C := len(m.condition)
@@ -246,9 +248,11 @@ func (m *Model) Sample(ctx context.Context, req SampleRequest) (*Samples, error)
 				conds[s*C+j] = sp.inpaint.Values[s*D+k]
 			}
 		}
-		if den, _, err = m.Checkpoint.State.Objective.Denoiser(m.Checkpoint.Predictor.Conditional(conds)); err != nil {
-			return nil, fmt.Errorf("train: %w", err)
-		}
+		net = m.Checkpoint.Predictor.Conditional(conds)
+	}
+	den, _, err := m.Checkpoint.State.Objective.Denoiser(net)
+	if err != nil {
+		return nil, fmt.Errorf("train: %w", err)
 	}
 	x := make([]float64, n*D)
 	diffusion.NewPhilox(req.Seed).FillNormal(x, 1<<20, 0)

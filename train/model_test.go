@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"sync"
 	"testing"
 
 	"gorgonia.org/tensor"
@@ -268,5 +269,48 @@ func TestLoadNeedsConfigAndData(t *testing.T) {
 	}
 	if _, err := Load(cfg.Out, LoadOptions{}); err == nil {
 		t.Error("Load succeeded without the training data")
+	}
+}
+
+// Concurrent calls of Sample on one Model give what sequential calls give (here an unconditional model with
+// EDM's preconditioning, whose denoiser keeps scratch space).
+func TestModelSampleConcurrent(t *testing.T) {
+	cfg := windowRun(t, t.TempDir(), func(c *Config) {
+		c.Objective = ObjectiveConfig{Kind: "edm"}
+		c.Data.Condition, c.Network.MLP.CondDim = nil, 0
+	})
+	m, err := Load(cfg.Out, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := func(seed uint64) SampleRequest {
+		return SampleRequest{N: 3, Seed: seed, Solver: "heun", Steps: 6, Fixed: fixedEnds(3)}
+	}
+	want := make([][]float64, 4)
+	for i := range want {
+		s, err := m.Sample(context.Background(), req(uint64(i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[i] = s.X
+	}
+	got := make([][]float64, len(want))
+	errs := make([]error, len(want))
+	var wg sync.WaitGroup
+	for i := range got {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s, err := m.Sample(context.Background(), req(uint64(i)))
+			if errs[i] = err; err == nil {
+				got[i] = s.X
+			}
+		}()
+	}
+	wg.Wait()
+	for i := range got {
+		if errs[i] != nil || !slices.Equal(got[i], want[i]) {
+			t.Errorf("concurrent request %d: %v, or samples differ from the sequential ones", i, errs[i])
+		}
 	}
 }
