@@ -168,6 +168,13 @@ func (s *SegmentSampler) Segment(k int) Segment { return s.index[k] }
 // Normalizers returns the per-column normalisers, in Columns order, for unnormalising samples.
 func (s *SegmentSampler) Normalizers() []*Normalizer { return s.norms }
 
+// Columns returns the names of the columns concatenated per step, in order (the kind's default when
+// SamplerConfig.Columns was empty).
+func (s *SegmentSampler) Columns() []string { return append([]string(nil), s.cfg.Columns...) }
+
+// Widths returns each column's values per step, in Columns order; they sum to Dim.
+func (s *SegmentSampler) Widths() []int { return append([]int(nil), s.widths...) }
+
 // Batch is a batch of windows, row-major.
 type Batch struct {
 	Size, Horizon, Dim int

@@ -58,6 +58,10 @@ func TestSegmentSamplerMatchesDiffuser(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if c, w := s.Columns(), s.Widths(); len(c) != 2 || c[0] != ColActions || c[1] != ColObservations ||
+				len(w) != 2 || w[0] != spec.ActionDim || w[1] != spec.ObservationDim {
+				t.Errorf("columns %v of widths %v, want the default [actions observations] of [%d %d]", c, w, spec.ActionDim, spec.ObservationDim)
+			}
 			mpl := tc.maxPath
 			if mpl == 0 {
 				mpl = longest

@@ -12,6 +12,9 @@ import (
 	"sort"
 	"strings"
 
+	"gorgonia.org/tensor"
+
+	"github.com/trajdiff/trajdiff/diffusion"
 	"github.com/trajdiff/trajdiff/internal/fsutil"
 	"github.com/trajdiff/trajdiff/nn"
 	"github.com/trajdiff/trajdiff/nn/safetensors"
@@ -190,4 +193,108 @@ func fileSHA256(path string) (string, error) {
 		return "", err
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// Weights selects which parameters of a checkpoint a loaded network uses.
+type Weights int
+
+const (
+	// DefaultWeights follows the run: Load takes the configuration's sample.ema (SampleConfig.EMA), which
+	// defaults to the EMA weights; LoadCheckpoint, without a configuration, takes the EMA weights.
+	DefaultWeights Weights = iota
+	// EMAWeights is the exponential moving average of the weights, what Diffuser and EDM evaluate.
+	EMAWeights
+	// RawWeights is the optimiser's last iterate.
+	RawWeights
+)
+
+func (w Weights) String() string {
+	switch w {
+	case DefaultWeights:
+		return "default"
+	case EMAWeights:
+		return "ema"
+	case RawWeights:
+		return "raw"
+	}
+	return fmt.Sprintf("Weights(%d)", int(w))
+}
+
+// useEMA resolves w, taking configured (nil: not configured) for DefaultWeights.
+func (w Weights) useEMA(configured *bool) (bool, error) {
+	switch w {
+	case DefaultWeights:
+		return configured == nil || *configured, nil
+	case EMAWeights:
+		return true, nil
+	case RawWeights:
+		return false, nil
+	}
+	return false, fmt.Errorf("train: unknown %v (want DefaultWeights, EMAWeights or RawWeights)", w)
+}
+
+// LoadOptions are the choices of Load and LoadCheckpoint.
+type LoadOptions struct {
+	Weights Weights // which weights the network gets (the zero value follows the run's configuration)
+}
+
+// Checkpoint is a trained network read back from a checkpoint, as the denoiser its objective defines.
+type Checkpoint struct {
+	Path      string             // the step directory read
+	State     State              // its metadata (step, network, objective, options, the caller's configuration)
+	EMA       bool               // whether Net holds the EMA weights (else the raw weights)
+	Net       nn.Net             // the network with the chosen weights
+	Predictor *nn.Predictor      // Net's inference path; Conditional gives a conditional network
+	Denoiser  diffusion.Denoiser // the x0-predictor every sampler drives, for one sampler at a time (a conditional network: State.Objective.Denoiser of Predictor.Conditional)
+	Process   diffusion.Process  // the process to sample with
+}
+
+// LoadCheckpoint reads a checkpoint, a step directory or a run directory (for its latest checkpoint), with
+// the EMA weights unless opts asks for the raw ones. It needs no configuration beyond the checkpoint's
+// own, so it serves runs of any Source; Load adds a dataset's units and sampling of windows.
+func LoadCheckpoint(path string, opts LoadOptions) (*Checkpoint, error) {
+	ckpt, st, err := readCheckpoint(path)
+	if err != nil {
+		return nil, err
+	}
+	ema, err := opts.Weights.useEMA(nil)
+	if err != nil {
+		return nil, err
+	}
+	return loadNetwork(ckpt, st, ema)
+}
+
+// readCheckpoint resolves a run directory to its latest checkpoint and reads the checkpoint's state.
+func readCheckpoint(path string) (string, State, error) {
+	ckpt := path
+	if latest, err := LatestCheckpoint(path); err == nil {
+		ckpt = latest
+	}
+	st, err := ReadState(ckpt)
+	return ckpt, st, err
+}
+
+// loadNetwork builds the checkpoint's network with its raw or EMA weights.
+func loadNetwork(ckpt string, st State, ema bool) (*Checkpoint, error) {
+	dt := tensor.Float32
+	if st.DType == tensor.Float64.String() {
+		dt = tensor.Float64
+	}
+	net, err := st.Spec.New(dt, st.Options.Seed)
+	if err != nil {
+		return nil, fmt.Errorf("train: checkpoint %s: %w", ckpt, err)
+	}
+	file := modelFile
+	if ema {
+		file = emaFile
+	}
+	if _, err := net.Params().Load(filepath.Join(ckpt, file)); err != nil {
+		return nil, fmt.Errorf("train: checkpoint %s: %w", ckpt, err)
+	}
+	pred := nn.NewPredictor(net)
+	d, p, err := st.Objective.Denoiser(pred)
+	if err != nil {
+		return nil, fmt.Errorf("train: checkpoint %s: %w", ckpt, err)
+	}
+	return &Checkpoint{Path: ckpt, State: st, EMA: ema, Net: net, Predictor: pred, Denoiser: d, Process: p}, nil
 }

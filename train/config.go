@@ -1,7 +1,6 @@
 package train
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -71,12 +70,13 @@ func (d DataConfig) ConditionEntries() ([]WindowEntry, error) {
 	return out, nil
 }
 
-// SampleConfig is the default sampler for `trajdiff sample` and evaluation.
+// SampleConfig is the default sampler of a run: Model.Sample (`trajdiff sample`, quickstart) takes a request's
+// empty fields from it, and Load's DefaultWeights reads EMA.
 type SampleConfig struct {
 	Solver   string `json:"solver,omitempty"`   // default dpmpp-2m
 	Steps    int    `json:"steps,omitempty"`    // default 10
 	Schedule string `json:"schedule,omitempty"` // default: the process's
-	EMA      *bool  `json:"ema,omitempty"`      // sample with the EMA weights (default true)
+	EMA      *bool  `json:"ema,omitempty"`      // sample with the EMA weights (default true); false: the raw weights
 }
 
 // LoadConfig reads a TOML configuration, or YAML when the name ends in .yaml or .yml. Unknown keys are
@@ -104,9 +104,7 @@ func LoadConfig(path string) (Config, error) {
 		return Config{}, fmt.Errorf("train: config %s: %w", path, err)
 	}
 	c := Config{Train: DefaultOptions()}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil {
+	if err := UnmarshalStrict(b, &c); err != nil {
 		return Config{}, fmt.Errorf("train: config %s: %w", path, err)
 	}
 	base := filepath.Dir(path)

@@ -65,3 +65,16 @@ train: {steps: 10, batch: 4, lr: 0.001, seed: 3}
 		t.Error("unknown key accepted")
 	}
 }
+
+// UnmarshalStrict takes exactly one JSON value whose keys the target knows.
+func TestUnmarshalStrict(t *testing.T) {
+	var s SampleConfig
+	if err := UnmarshalStrict([]byte(`{"solver": "heun", "steps": 4}`), &s); err != nil || s.Solver != "heun" || s.Steps != 4 {
+		t.Errorf("decoded %+v, %v", s, err)
+	}
+	for _, bad := range []string{`{"solver": "heun", "stpes": 4}`, `{"solver": "heun"} {}`, `{"solver": `} {
+		if err := UnmarshalStrict([]byte(bad), &s); err == nil {
+			t.Errorf("%s accepted", bad)
+		}
+	}
+}

@@ -17,4 +17,10 @@
 // a temporary directory and renamed, and a resumed run continues bit for bit as if never stopped.
 //
 // A non-finite loss stops the run with ErrNonFinite and leaves the last good checkpoint in place.
+//
+// A trained model is used through Load and Model.Sample: Load reads a run of Config.Trainer with its
+// configuration, its dataset's normalisers and the weights choice (the EMA weights unless the configuration's
+// sample.ema or LoadOptions says otherwise), and Model.Sample draws windows in the data's units for a
+// SampleRequest (solver, schedule, steps, count, seed, fixed entries), checking the request first
+// (ErrBadRequest). LoadCheckpoint reads any checkpoint as a diffusion.Denoiser.
 package train

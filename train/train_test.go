@@ -92,7 +92,7 @@ func sameParams(a, b [][]float32) bool {
 	return true
 }
 
-// Training learns the mixture: the loss falls, and the trained model (through LoadDenoiser and a sampler)
+// Training learns the mixture: the loss falls, and the trained model (through LoadCheckpoint and a sampler)
 // puts the samples' mean near the data's and both modes in play.
 func TestTrainLearnsMixture(t *testing.T) {
 	dir := t.TempDir()
@@ -111,10 +111,11 @@ func TestTrainLearnsMixture(t *testing.T) {
 	if !(last < 0.6*first) {
 		t.Errorf("loss %v -> %v, want a clear decrease", first, last)
 	}
-	d, p, _, st, err := LoadDenoiser(dir, true)
+	c, err := LoadCheckpoint(dir, LoadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	d, p, st := c.Denoiser, c.Process, c.State
 	if st.Step != 2000 {
 		t.Errorf("latest checkpoint at step %d, want 2000", st.Step)
 	}

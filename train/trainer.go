@@ -12,7 +12,6 @@ import (
 
 	"gorgonia.org/tensor"
 
-	"github.com/trajdiff/trajdiff/diffusion"
 	"github.com/trajdiff/trajdiff/internal/stream"
 	"github.com/trajdiff/trajdiff/nn"
 	"github.com/trajdiff/trajdiff/nn/safetensors"
@@ -238,35 +237,4 @@ func (t *Trainer) restore(ckpt string, net, ema nn.Net, adam *nn.Adam, tg *nn.Tr
 		}
 	}
 	return st.Step, nil
-}
-
-// LoadDenoiser turns a checkpoint (a step directory, or a run directory for its latest) into the denoiser
-// of its objective, with the EMA weights when useEMA is set, and returns the process to sample with.
-func LoadDenoiser(path string, useEMA bool) (diffusion.Denoiser, diffusion.Process, *nn.Predictor, State, error) {
-	ckpt := path
-	if latest, err := LatestCheckpoint(path); err == nil {
-		ckpt = latest
-	}
-	st, err := ReadState(ckpt)
-	if err != nil {
-		return nil, nil, nil, st, err
-	}
-	dt := tensor.Float32
-	if st.DType == tensor.Float64.String() {
-		dt = tensor.Float64
-	}
-	net, err := st.Spec.New(dt, st.Options.Seed)
-	if err != nil {
-		return nil, nil, nil, st, err
-	}
-	file := modelFile
-	if useEMA {
-		file = emaFile
-	}
-	if _, err := net.Params().Load(filepath.Join(ckpt, file)); err != nil {
-		return nil, nil, nil, st, err
-	}
-	pred := nn.NewPredictor(net)
-	d, p, err := st.Objective.Denoiser(pred)
-	return d, p, pred, st, err
 }

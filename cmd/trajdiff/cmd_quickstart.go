@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/trajdiff/trajdiff/datasets"
-	"github.com/trajdiff/trajdiff/diffusion"
 	"github.com/trajdiff/trajdiff/internal/fsutil"
 	"github.com/trajdiff/trajdiff/nn"
 	"github.com/trajdiff/trajdiff/rl"
@@ -121,8 +120,8 @@ func quickstart(ctx context.Context, env *cliEnv, o quickstartOptions) error {
 	}
 	fmt.Fprintf(w, "   %.0fs; checkpoints and metrics.jsonl in %s\n", time.Since(start).Seconds(), cfg.Out)
 
-	// 3. Plan between held-out start and goal states.
-	m, err := loadWindowModel(cfg.Out, true)
+	// 3. Plan between held-out start and goal states, with the weights the configuration names (the EMA).
+	m, err := train.Load(cfg.Out, train.LoadOptions{})
 	if err != nil {
 		return err
 	}
@@ -131,24 +130,25 @@ func quickstart(ctx context.Context, env *cliEnv, o quickstartOptions) error {
 		return err
 	}
 	n := len(starts) / 4
-	var fixes []fixedEntry
+	var fixes []train.Fixed
 	for k := 0; k < 4; k++ { // observation components follow the 2 action components
 		sv, gv := make([]float64, n), make([]float64, n)
 		for i := 0; i < n; i++ {
 			sv[i], gv[i] = starts[4*i+k], goals[4*i+k]
 		}
-		fixes = append(fixes, fixedEntry{train.WindowEntry{T: 0, C: 2 + k}, sv}, fixedEntry{train.WindowEntry{T: -1, C: 2 + k}, gv})
+		fixes = append(fixes, train.Fixed{WindowEntry: train.WindowEntry{T: 0, C: 2 + k}, Values: sv},
+			train.Fixed{WindowEntry: train.WindowEntry{T: -1, C: 2 + k}, Values: gv})
 	}
-	solver, _ := diffusion.NewSolver("dpmpp-2m")
 	began := time.Now()
-	plans, plan, err := m.sample(ctx, solver, diffusion.DefaultSchedule(m.p), o.nfe, n, o.seed, fixes)
+	drawn, err := m.Sample(ctx, train.SampleRequest{N: n, Solver: "dpmpp-2m", Steps: o.nfe, Seed: o.seed, Fixed: fixes})
 	if err != nil {
 		return err
 	}
+	plans, nfe := drawn.X, drawn.NFE
 	dt := time.Since(began)
 	layout, _ := rl.LayoutByName("umaze")
 	res := evaluatePlans(layout, plans, truth, starts, goals, o.horizon)
-	fmt.Fprintf(w, "3. %d plans with DPM-Solver++(2M), %d NFE, in %.2fs, against the held-out trajectories between the same states:\n", n, plan.NFE, dt.Seconds())
+	fmt.Fprintf(w, "3. %d plans with DPM-Solver++(2M), %d NFE, in %.2fs, against the held-out trajectories between the same states:\n", n, nfe, dt.Seconds())
 	fmt.Fprintf(w, "   position RMSE to the held-out path: model %.3f, straight line %.3f\n", res.modelRMSE, res.lineRMSE)
 	fmt.Fprintf(w, "   plan points inside walls:           model %.1f%%, straight line %.1f%% (held-out data %.1f%%)\n",
 		100*res.modelWall, 100*res.lineWall, 100*res.truthWall)
@@ -166,7 +166,7 @@ func quickstart(ctx context.Context, env *cliEnv, o quickstartOptions) error {
 		paths = append(paths, p)
 		targets = append(targets, [2]float64{goals[4*i], goals[4*i+1]})
 	}
-	pl, err := mazeplot.Maze(layout, paths, mazeplot.Options{Title: fmt.Sprintf("quickstart: %d plans, %d NFE", len(paths), plan.NFE), Targets: targets})
+	pl, err := mazeplot.Maze(layout, paths, mazeplot.Options{Title: fmt.Sprintf("quickstart: %d plans, %d NFE", len(paths), nfe), Targets: targets})
 	if err != nil {
 		return err
 	}

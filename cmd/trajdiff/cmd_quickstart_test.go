@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -47,11 +49,38 @@ func TestQuickstartTrainSample(t *testing.T) {
 	}
 	var res struct {
 		Shape   []int         `json:"shape"`
+		Columns []string      `json:"columns"`
+		EMA     bool          `json:"ema"`
 		Samples [][][]float64 `json:"samples"`
 	}
 	b, _ := os.ReadFile(samples)
 	if err := json.Unmarshal(b, &res); err != nil {
 		t.Fatal(err)
+	}
+	// The output names every transition component and says which weights were used (by default the EMA).
+	wantCols := []string{"actions[0]", "actions[1]", "observations[0]", "observations[1]", "observations[2]", "observations[3]"}
+	if !slices.Equal(res.Columns, wantCols) || !res.EMA || !strings.Contains(out, "EMA weights") {
+		t.Errorf("columns %v, ema %v, stdout %q; want %v from the EMA weights", res.Columns, res.EMA, out, wantCols)
+	}
+	// --ema=false samples the raw weights, which differ from their average after a short run.
+	rawPath := filepath.Join(dir, "raw.json")
+	rawArgs := append(slices.Clone(args), "--ema=false")
+	rawArgs[4] = rawPath
+	code, out, errs = runCLI(rawArgs...)
+	if code != 0 || !strings.Contains(out, "raw weights") {
+		t.Fatalf("sample --ema=false: %d\n%s\n%s", code, out, errs)
+	}
+	var raw struct {
+		EMA     bool          `json:"ema"`
+		Samples [][][]float64 `json:"samples"`
+	}
+	b, _ = os.ReadFile(rawPath)
+	if err := json.Unmarshal(b, &raw); err != nil || raw.EMA || reflect.DeepEqual(raw.Samples, res.Samples) {
+		t.Errorf("sample --ema=false: ema %v, same samples as the EMA weights: %v (%v)", raw.EMA, reflect.DeepEqual(raw.Samples, res.Samples), err)
+	}
+	// A fixed entry outside the window is bad input: exit 2.
+	if code, _, errs := runCLI(append(slices.Clone(args), "--fix", "16:0=1")...); code != 2 || !strings.Contains(errs, "outside a window") {
+		t.Errorf("sample --fix 16:0=1: exit %d, stderr %q; want 2", code, errs)
 	}
 	if len(res.Samples) != 3 || len(res.Samples[0]) != 16 || len(res.Samples[0][0]) != 6 {
 		t.Fatalf("shape %v", res.Shape)

@@ -3,11 +3,11 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 
-	"github.com/trajdiff/trajdiff/diffusion"
 	"github.com/trajdiff/trajdiff/internal/fsutil"
 	"github.com/trajdiff/trajdiff/train"
 )
@@ -17,7 +17,7 @@ func sampleCommand() command {
 }
 
 // fixFlags collects --fix T:C=V.
-type fixFlags []fixedEntry
+type fixFlags []train.Fixed
 
 func (f *fixFlags) String() string { return fmt.Sprint(len(*f), " fixed entries") }
 func (f *fixFlags) Set(s string) error {
@@ -29,20 +29,40 @@ func (f *fixFlags) Set(s string) error {
 	if !ok || !ok2 || err1 != nil || err2 != nil || err3 != nil {
 		return fmt.Errorf("%q: want STEP:COMPONENT=VALUE, e.g. 0:2=1.5 (negative STEP counts from the end)", s)
 	}
-	*f = append(*f, fixedEntry{WindowEntry: train.WindowEntry{T: t, C: c}, values: []float64{val}})
+	*f = append(*f, train.Fixed{WindowEntry: train.WindowEntry{T: t, C: c}, Values: []float64{val}})
+	return nil
+}
+
+// optionalBool is a boolean flag that remembers whether it was given (--name, --name=false).
+type optionalBool struct{ set, value bool }
+
+func (b *optionalBool) IsBoolFlag() bool { return true }
+func (b *optionalBool) String() string {
+	if b == nil || !b.set {
+		return ""
+	}
+	return strconv.FormatBool(b.value)
+}
+func (b *optionalBool) Set(s string) error {
+	v, err := strconv.ParseBool(s)
+	if err != nil {
+		return err
+	}
+	b.set, b.value = true, v
 	return nil
 }
 
 func runSample(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlagSet(env, "sample", "sample --checkpoint DIR --out FILE.json [--solver NAME] [--steps N] [--n N] [--fix T:C=V ...]")
+	fs := newFlagSet(env, "sample", "sample --checkpoint DIR --out FILE.json [--solver NAME] [--steps N] [--n N] [--ema=false] [--fix T:C=V ...]")
 	ckpt := fs.String("checkpoint", "", "run directory (its latest checkpoint) or a step directory")
-	out := fs.String("out", "", "output JSON: {\"shape\": [n, horizon, transition], \"samples\": ...} in the data's units")
+	out := fs.String("out", "", "output JSON: {\"shape\": [n, horizon, transition], \"columns\": [\"actions[0]\", ...], \"samples\": ...} in the data's units")
 	solverName := fs.String("solver", "", "solver (default: the configuration's [sample] solver, else dpmpp-2m)")
 	steps := fs.Int("steps", 0, "solver steps (default: [sample] steps, else 10)")
-	schedule := fs.String("schedule", "", "schedule (default: the process's)")
+	schedule := fs.String("schedule", "", "schedule (default: [sample] schedule, else the process's)")
 	n := fs.Int("n", 16, "number of samples")
 	seed := fs.Uint64("seed", 1, "noise seed")
-	raw := fs.Bool("no-ema", false, "sample with the raw weights instead of their EMA")
+	var ema optionalBool
+	fs.Var(&ema, "ema", "--ema samples with the EMA weights, --ema=false with the raw weights (default: the configuration's [sample] ema, else the EMA)")
 	var fixes fixFlags
 	fs.Var(&fixes, "fix", "clamp transition component C at step T to value V in data units (repeatable): T:C=V")
 	if err := parseFlags(fs, env, args); err != nil {
@@ -57,54 +77,52 @@ func runSample(ctx context.Context, env *cliEnv, args []string) error {
 	if *n < 1 {
 		return usagef("--n must be at least 1")
 	}
-	m, err := loadWindowModel(*ckpt, !*raw)
-	if err != nil {
-		return err
+	if *steps < 0 {
+		return usagef("--steps must be at least 1 (0 for the default), got %d", *steps)
 	}
-	name, st, schName := *solverName, *steps, *schedule
-	if name == "" {
-		name = m.cfg.Sample.Solver
-	}
-	if name == "" {
-		name = "dpmpp-2m"
-	}
-	if st == 0 {
-		st = m.cfg.Sample.Steps
-	}
-	if st == 0 {
-		st = 10
-	}
-	if schName == "" {
-		schName = m.cfg.Sample.Schedule
-	}
-	solver, err := diffusion.NewSolver(name)
-	if err != nil {
-		return usagef("%v", err)
-	}
-	sch, err := scheduleFor(m.p, schName)
-	if err != nil {
-		return usagef("%v", err)
-	}
-	x, plan, err := m.sample(ctx, solver, sch, st, *n, *seed, fixes)
-	if err != nil {
-		return err
-	}
-	samples := make([][][]float64, *n)
-	for s := range samples {
-		samples[s] = make([][]float64, m.horizon)
-		for t := range samples[s] {
-			o := (s*m.horizon + t) * m.transition
-			samples[s][t] = x[o : o+m.transition]
+	weights := train.DefaultWeights // the configuration decides unless --ema is given
+	if ema.set {
+		weights = train.RawWeights
+		if ema.value {
+			weights = train.EMAWeights
 		}
 	}
-	b, err := json.Marshal(map[string]any{"shape": []int{*n, m.horizon, m.transition}, "columns": m.cfg.Data.Columns,
-		"solver": name, "steps": st, "nfe": plan.NFE, "samples": samples})
+	m, err := train.Load(*ckpt, train.LoadOptions{Weights: weights})
+	if err != nil {
+		return err
+	}
+	var bar *progressBar
+	s, err := m.Sample(ctx, train.SampleRequest{N: *n, Solver: *solverName, Schedule: *schedule, Steps: *steps, Seed: *seed, Fixed: fixes,
+		Progress: func(done, total int) {
+			if bar == nil {
+				bar = newProgressBar(env.stderr, "sample", "steps", total)
+			}
+			if bar.terminal { // sampling takes seconds: no log lines on a pipe
+				bar.Update(done)
+			}
+		}})
+	if errors.Is(err, train.ErrBadRequest) {
+		return usagef("%v", err)
+	}
+	if err != nil {
+		return err
+	}
+	samples := make([][][]float64, s.N)
+	for i := range samples {
+		samples[i] = s.Window(i)
+	}
+	b, err := json.Marshal(map[string]any{"shape": []int{s.N, s.Horizon, s.Transition}, "columns": s.Components,
+		"solver": s.Solver, "schedule": s.Schedule, "steps": s.Steps, "nfe": s.NFE, "ema": s.EMA, "samples": samples})
 	if err != nil {
 		return err
 	}
 	if err := fsutil.WriteFileAtomic(*out, append(b, '\n')); err != nil {
 		return err
 	}
-	fmt.Fprintf(env.stdout, "%d samples of %d x %d with %s (%d steps, %d NFE) -> %s\n", *n, m.horizon, m.transition, name, st, plan.NFE, *out)
+	weightsUsed := "EMA"
+	if !s.EMA {
+		weightsUsed = "raw"
+	}
+	fmt.Fprintf(env.stdout, "%d samples of %d x %d with %s (%d steps, %d NFE, %s weights) -> %s\n", s.N, s.Horizon, s.Transition, s.Solver, s.Steps, s.NFE, weightsUsed, *out)
 	return nil
 }

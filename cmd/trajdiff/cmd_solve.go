@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -13,6 +11,7 @@ import (
 	"github.com/trajdiff/trajdiff/diffusion"
 	"github.com/trajdiff/trajdiff/gpu"
 	"github.com/trajdiff/trajdiff/internal/fsutil"
+	"github.com/trajdiff/trajdiff/train"
 )
 
 func solveCommand() command {
@@ -34,7 +33,7 @@ func runSolve(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlagSet(env, "solve", "solve --target FILE.json --process NAME --solver NAME --steps N --init NOISE.json --out OUT.json [--schedule NAME] [--seed S]")
 	target := fs.String("target", "", "Gaussian-mixture target: {\"weights\": [..], \"means\": [[..]..], \"covariances\": [[[..]..]..]}")
 	process := fs.String("process", "edm", "process: edm, ve, vp-linear, vp-discrete, vp-cosine, flow, trig")
-	solver := fs.String("solver", "", "solver name (see 'trajdiff solve --help' list below)")
+	solver := fs.String("solver", "", "solver name (one of the solvers listed below)")
 	steps := fs.Int("steps", 0, "number of steps: N noise levels by the schedule, then a final step to the data")
 	schedule := fs.String("schedule", "", "schedule: karras, uniform-t, logsnr, quadratic, leading, trailing, linspace (default: karras for edm, logsnr for ve, uniform-t otherwise)")
 	initPath := fs.String("init", "", "JSON array of initial points at the start of sampling, in the process's own scale")
@@ -44,7 +43,7 @@ func runSolve(ctx context.Context, env *cliEnv, args []string) error {
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: trajdiff solve --target FILE.json --process NAME --solver NAME --steps N --init NOISE.json --out OUT.json\n\nFlags:\n")
 		fs.PrintDefaults()
-		fmt.Fprintf(fs.Output(), "\nSolvers: %v\n", diffusion.SolverNames())
+		fmt.Fprintf(fs.Output(), "\nSolvers:\n%s", wrapNames(diffusion.SolverNames(), "  ", 100))
 	}
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
@@ -112,6 +111,31 @@ func runSolve(ctx context.Context, env *cliEnv, args []string) error {
 	return nil
 }
 
+// wrapNames lists names separated by ", " in lines of at most width characters (a longer name gets a line
+// of its own), each line indented and ended by a newline.
+func wrapNames(names []string, indent string, width int) string {
+	var b strings.Builder
+	line := indent
+	for i, n := range names {
+		item := n
+		if i < len(names)-1 {
+			item += ","
+		}
+		if line != indent && len(line)+1+len(item) > width {
+			b.WriteString(line + "\n")
+			line = indent
+		}
+		if line != indent {
+			line += " "
+		}
+		line += item
+	}
+	if line != indent {
+		b.WriteString(line + "\n")
+	}
+	return b.String()
+}
+
 // scheduleFor returns the named schedule, or the process's default for "".
 func scheduleFor(p diffusion.Process, name string) (diffusion.Schedule, error) {
 	if name == "" {
@@ -137,27 +161,14 @@ func parseDevice(s string) (int, error) {
 	return 0, fmt.Errorf("--device %q: want cpu, gpu or gpu:N", s)
 }
 
-// decodeStrict decodes the one JSON value of a file (see jsonUnmarshalStrict).
+// decodeStrict decodes the one JSON value of a file (see train.UnmarshalStrict).
 func decodeStrict(path string, v any) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return err
 	}
-	if err := jsonUnmarshalStrict(b, v); err != nil {
+	if err := train.UnmarshalStrict(b, v); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
-	}
-	return nil
-}
-
-// jsonUnmarshalStrict decodes one JSON value, rejecting unknown fields and trailing data.
-func jsonUnmarshalStrict(b []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if dec.More() {
-		return errors.New("trailing data after the JSON value")
 	}
 	return nil
 }

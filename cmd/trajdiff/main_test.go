@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -121,5 +122,29 @@ func TestBenchSamplersSmall(t *testing.T) {
 	}
 	if code, _, _ := runCLI("bench", "samplers", "--solvers", "ddpm"); code != 2 {
 		t.Errorf("stochastic solver in bench: exit %d, want 2", code)
+	}
+}
+
+// solve's help ends with its list of solvers, every one named, and a final newline.
+func TestSolveHelpListsSolvers(t *testing.T) {
+	code, stdout, _ := runCLI("solve", "--help")
+	if code != 0 || !strings.HasSuffix(stdout, "\n") || strings.HasSuffix(stdout, "\n\n") {
+		t.Fatalf("exit %d; help does not end in exactly one newline: %q", code, stdout[max(0, len(stdout)-80):])
+	}
+	_, list, ok := strings.Cut(stdout, "\nSolvers:\n")
+	if !ok {
+		t.Fatalf("no solver list in\n%s", stdout)
+	}
+	var listed []string
+	for _, f := range strings.Fields(list) {
+		listed = append(listed, strings.TrimSuffix(f, ","))
+	}
+	if want := diffusion.SolverNames(); !slices.Equal(listed, want) {
+		t.Errorf("listed %v, want %v", listed, want)
+	}
+	for _, line := range strings.Split(strings.TrimSuffix(list, "\n"), "\n") {
+		if len(line) > 100 {
+			t.Errorf("line of %d characters: %q", len(line), line)
+		}
 	}
 }

@@ -1,0 +1,312 @@
+package train
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/trajdiff/trajdiff/datasets"
+	"github.com/trajdiff/trajdiff/diffusion"
+)
+
+// Model is a network trained on windows of a dataset (a run of Config.Trainer, e.g. `trajdiff train`),
+// loaded with its configuration and its dataset's normalisers: it samples windows of Horizon steps of
+// Transition values in the data's units. A Model is safe for concurrent use.
+type Model struct {
+	Checkpoint *Checkpoint // the network, its weights choice and its metadata
+	Config     Config      // the run's configuration, as recorded in the checkpoint
+	Horizon    int         // steps per window
+	Transition int         // values per step: the dataset columns of Columns, concatenated
+	Columns    []Column    // the transition's layout
+
+	condition []WindowEntry          // entries a conditional network receives as its condition
+	norms     []*datasets.Normalizer // per column, in Columns order
+}
+
+// Column is one dataset column in a window's transition: components [Offset, Offset+Width).
+type Column struct {
+	Name   string
+	Offset int
+	Width  int
+}
+
+// Load reads a checkpoint written by a run of Config.Trainer (a step directory, or a run directory for its
+// latest checkpoint): the network with the weights opts chooses (by default the configuration's
+// sample.ema, which defaults to the EMA weights), the configuration (decoded strictly) and the normalisers
+// of the training dataset, which must still be at the recorded data.path.
+func Load(path string, opts LoadOptions) (*Model, error) {
+	ckpt, st, err := readCheckpoint(path)
+	if err != nil {
+		return nil, err
+	}
+	if len(st.Extra) == 0 {
+		return nil, fmt.Errorf("train: checkpoint %s records no training configuration (not a run of Config.Trainer; LoadCheckpoint reads it)", ckpt)
+	}
+	var cfg Config
+	if err := UnmarshalStrict(st.Extra, &cfg); err != nil {
+		return nil, fmt.Errorf("train: checkpoint %s: configuration: %w", ckpt, err)
+	}
+	ema, err := opts.Weights.useEMA(cfg.Sample.EMA)
+	if err != nil {
+		return nil, err
+	}
+	c, err := loadNetwork(ckpt, st, ema)
+	if err != nil {
+		return nil, err
+	}
+	ds, s, err := cfg.Data.OpenData()
+	if err != nil {
+		return nil, fmt.Errorf("train: opening the training data %s for its normalisers: %w", cfg.Data.Path, err)
+	}
+	defer ds.Close()
+	m := &Model{Checkpoint: c, Config: cfg, Horizon: s.Horizon(), Transition: s.Dim(), norms: s.Normalizers()}
+	if m.condition, err = cfg.Data.ConditionEntries(); err != nil {
+		return nil, fmt.Errorf("train: checkpoint %s: %w", ckpt, err)
+	}
+	off := 0
+	for i, name := range s.Columns() {
+		w := s.Widths()[i]
+		m.Columns = append(m.Columns, Column{Name: name, Offset: off, Width: w})
+		off += w
+	}
+	if off != m.Transition || len(m.norms) != len(m.Columns) {
+		return nil, fmt.Errorf("train: columns cover %d of %d transition values", off, m.Transition)
+	}
+	if D := c.Denoiser.Dim(); m.Horizon*m.Transition != D {
+		return nil, fmt.Errorf("train: checkpoint %s: the network takes %d values, the data windows have %d x %d", ckpt, D, m.Horizon, m.Transition)
+	}
+	return m, nil
+}
+
+// Components names every transition component "COLUMN[k]", e.g. "actions[0]", "observations[2]".
+func (m *Model) Components() []string {
+	out := make([]string, 0, m.Transition)
+	for _, c := range m.Columns {
+		for k := 0; k < c.Width; k++ {
+			out = append(out, fmt.Sprintf("%s[%d]", c.Name, k))
+		}
+	}
+	return out
+}
+
+// Condition lists the window entries a conditional network was trained on (DataConfig.Condition);
+// every SampleRequest must fix them.
+func (m *Model) Condition() []WindowEntry { return append([]WindowEntry(nil), m.condition...) }
+
+// ErrBadRequest marks a SampleRequest that cannot be run: an unknown solver or schedule, a step or sample
+// count below 1, a fixed entry outside the window, with the wrong number of values or a non-finite value, or a
+// conditioning entry left free.
+var ErrBadRequest = errors.New("invalid sample request")
+
+// SampleRequest asks a Model for windows.
+type SampleRequest struct {
+	N        int    // windows to draw, at least 1
+	Solver   string // a diffusion solver (diffusion.SolverNames); "" takes the configuration's, else dpmpp-2m
+	Schedule string // a diffusion schedule; "" takes the configuration's, else the process's default
+	Steps    int    // solver steps; 0 takes the configuration's, else 10
+	Seed     uint64 // keys the initial noise and the noise of stochastic solvers
+	// Fixed entries are clamped after every solver step (Diffuser's conditioning, diffusion.Inpaint), in the
+	// data's units; a conditional model also receives its Condition entries from here.
+	Fixed []Fixed
+	// Progress, if set, is called after each solver step with (done, total) steps.
+	Progress func(done, total int)
+}
+
+// Fixed clamps a window entry to a value in the data's units: Values holds one value for every window, or
+// one per window.
+type Fixed struct {
+	WindowEntry
+	Values []float64
+}
+
+// Samples are windows drawn by Model.Sample, in the data's units.
+type Samples struct {
+	X          []float64 // N windows of Horizon x Transition values, row-major
+	N          int
+	Horizon    int
+	Transition int
+	Components []string // the name of each transition component (Model.Components)
+	Solver     string
+	Schedule   string
+	Steps      int // solver steps
+	NFE        int // network evaluations per window
+	EMA        bool
+}
+
+// Window returns window i, 0 <= i < N, as Horizon rows of Transition values (views into X).
+func (s *Samples) Window(i int) [][]float64 {
+	rows := make([][]float64, s.Horizon)
+	for t := range rows {
+		o := (i*s.Horizon + t) * s.Transition
+		rows[t] = s.X[o : o+s.Transition : o+s.Transition]
+	}
+	return rows
+}
+
+// sampler is a validated request: the plan to run and the fixed entries in training units.
+type sampler struct {
+	solver, schedule string
+	steps            int
+	times            []float64
+	plan             *diffusion.Plan
+	inpaint          *diffusion.Inpaint // nil without fixed entries
+}
+
+func badRequest(format string, args ...any) error {
+	return fmt.Errorf("train: %w: %s", ErrBadRequest, fmt.Sprintf(format, args...))
+}
+
+// prepare checks a request and fills in the configuration's defaults.
+func (m *Model) prepare(req SampleRequest) (*sampler, error) {
+	if req.N < 1 {
+		return nil, badRequest("N must be at least 1, got %d", req.N)
+	}
+	if req.Steps < 0 {
+		return nil, badRequest("Steps must be at least 1 (0 for the default), got %d", req.Steps)
+	}
+	sc := m.Config.Sample
+	sp := &sampler{solver: cmp.Or(req.Solver, sc.Solver, "dpmpp-2m"), steps: cmp.Or(req.Steps, sc.Steps, 10)}
+	solver, err := diffusion.NewSolver(sp.solver)
+	if err != nil {
+		return nil, fmt.Errorf("train: %w: %w", ErrBadRequest, err)
+	}
+	p := m.Checkpoint.Process
+	sch := diffusion.DefaultSchedule(p)
+	if name := cmp.Or(req.Schedule, sc.Schedule); name != "" {
+		if sch, err = diffusion.NewSchedule(name); err != nil {
+			return nil, fmt.Errorf("train: %w: %w", ErrBadRequest, err)
+		}
+	}
+	sp.schedule = sch.Name()
+	if sp.steps < 1 {
+		return nil, badRequest("the configuration's sample.steps is %d, want at least 1", sp.steps)
+	}
+	if sp.times, err = sch.Times(p, sp.steps); err != nil {
+		return nil, fmt.Errorf("train: %w: %w", ErrBadRequest, err)
+	}
+	if sp.plan, err = solver.Plan(p, sp.times); err != nil {
+		return nil, fmt.Errorf("train: %w: %w", ErrBadRequest, err)
+	}
+	if len(req.Fixed) == 0 {
+		return sp, nil
+	}
+	names := m.Components()
+	n, D := req.N, m.Horizon*m.Transition
+	mask := make([]bool, D)
+	values := make([]float64, n*D)
+	for _, f := range req.Fixed {
+		k, err := f.Index(m.Horizon, m.Transition)
+		if err != nil {
+			return nil, badRequest("fixed entry %d:%d is outside a window of %d steps x %d components", f.T, f.C, m.Horizon, m.Transition)
+		}
+		if mask[k] {
+			return nil, badRequest("entry %d:%d (%s) is fixed twice", f.T, f.C, names[f.C])
+		}
+		if len(f.Values) != 1 && len(f.Values) != n {
+			return nil, badRequest("fixed entry %d:%d (%s) has %d values for %d windows (want 1 or %d)", f.T, f.C, names[f.C], len(f.Values), n, n)
+		}
+		mask[k] = true
+		for s := 0; s < n; s++ {
+			v := f.Values[min(s, len(f.Values)-1)]
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return nil, badRequest("fixed entry %d:%d (%s) is %v", f.T, f.C, names[f.C], v)
+			}
+			values[s*D+k] = m.normalizeValue(f.C, v)
+		}
+	}
+	sp.inpaint = &diffusion.Inpaint{Mask: mask, Values: values}
+	return sp, nil
+}
+
+// Sample draws req.N windows: Gaussian noise at the first time of the schedule, then the solver's plan,
+// clamping the fixed entries after every step as Diffuser does, and finally the data's units. Bad requests
+// fail with ErrBadRequest before any work; cancelling ctx stops the solver between steps.
+func (m *Model) Sample(ctx context.Context, req SampleRequest) (*Samples, error) {
+	sp, err := m.prepare(req)
+	if err != nil {
+		return nil, err
+	}
+	p, n, D := m.Checkpoint.Process, req.N, m.Horizon*m.Transition
+	// A denoiser of this call's own (EDM's preconditioning keeps scratch space); the Predictor under it
+	// serialises its calls.
+	var net diffusion.Network = m.Checkpoint.Predictor
+	if len(m.condition) > 0 {
+		// The network was trained on these window entries as its condition: give each window its own.
+		C := len(m.condition)
+		conds := make([]float64, n*C)
+		for j, e := range m.condition {
+			k, err := e.Index(m.Horizon, m.Transition)
+			if err != nil {
+				return nil, fmt.Errorf("train: the model's condition: %w", err)
+			}
+			if sp.inpaint == nil || !sp.inpaint.Mask[k] {
+				return nil, badRequest("the model is conditioned on entry %d:%d (%s): fix it", e.T, e.C, m.Components()[e.C])
+			}
+			for s := 0; s < n; s++ {
+				conds[s*C+j] = sp.inpaint.Values[s*D+k]
+			}
+		}
+		net = m.Checkpoint.Predictor.Conditional(conds)
+	}
+	den, _, err := m.Checkpoint.State.Objective.Denoiser(net)
+	if err != nil {
+		return nil, fmt.Errorf("train: %w", err)
+	}
+	x := make([]float64, n*D)
+	diffusion.NewPhilox(req.Seed).FillNormal(x, 1<<20, 0)
+	s0 := p.Sigma(sp.times[0])
+	for i := range x {
+		x[i] *= s0
+	}
+	opt := diffusion.RunOptions{Seed: req.Seed, Progress: req.Progress}
+	if sp.inpaint != nil {
+		opt.Condition = sp.inpaint // a nil *Inpaint in the interface would not be nil
+	}
+	if err := diffusion.Sample(ctx, sp.plan, den, x, opt); err != nil {
+		return nil, fmt.Errorf("train: sampling with %s: %w", sp.solver, err)
+	}
+	m.unnormalize(x)
+	return &Samples{X: x, N: n, Horizon: m.Horizon, Transition: m.Transition, Components: m.Components(),
+		Solver: sp.solver, Schedule: sp.schedule, Steps: sp.steps, NFE: sp.plan.NFE, EMA: m.Checkpoint.EMA}, nil
+}
+
+// column returns the column index and component of transition index c.
+func (m *Model) column(c int) (int, int) {
+	for i := len(m.Columns) - 1; i >= 0; i-- {
+		if c >= m.Columns[i].Offset {
+			return i, c - m.Columns[i].Offset
+		}
+	}
+	return 0, c
+}
+
+// normalizeValue maps a data value of transition component c to training units (the normalisers are
+// per-component affine maps).
+func (m *Model) normalizeValue(c int, v float64) float64 {
+	i, k := m.column(c)
+	row := make([]float32, m.Columns[i].Width)
+	row[k] = float32(v)
+	m.norms[i].Normalize(row)
+	return float64(row[k])
+}
+
+// unnormalize maps windows (rows of transition values) back to the data's units, one column of one step at
+// a time (the limits normaliser clips a row that leaves [-1, 1], as Diffuser's does).
+func (m *Model) unnormalize(x []float64) {
+	row := make([]float32, 0, m.Transition)
+	for r := 0; r < len(x)/m.Transition; r++ {
+		for i, c := range m.Columns {
+			o := r*m.Transition + c.Offset
+			row = row[:c.Width]
+			for k := range row {
+				row[k] = float32(x[o+k])
+			}
+			m.norms[i].Unnormalize(row)
+			for k, v := range row {
+				x[o+k] = float64(v)
+			}
+		}
+	}
+}
