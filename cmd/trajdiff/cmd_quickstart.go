@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/trajdiff/trajdiff/datasets"
-	"github.com/trajdiff/trajdiff/internal/fsutil"
+	"github.com/trajdiff/trajdiff/internal/plotpng"
 	"github.com/trajdiff/trajdiff/nn"
 	"github.com/trajdiff/trajdiff/rl"
 	"github.com/trajdiff/trajdiff/rl/mazeplot"
@@ -68,7 +68,7 @@ func quickstart(ctx context.Context, env *cliEnv, o quickstartOptions) error {
 		return err
 	}
 	o.out = out
-	if err := os.MkdirAll(o.out, 0o755); err != nil {
+	if err := os.MkdirAll(o.out, 0o777); err != nil {
 		return err
 	}
 	fmt.Fprintln(w, "trajdiff quickstart: Diffuser-style planning in D4RL's maze2d U-Maze.")
@@ -171,16 +171,8 @@ func quickstart(ctx context.Context, env *cliEnv, o quickstartOptions) error {
 		return err
 	}
 	png := filepath.Join(o.out, "plans.png")
-	f, err := fsutil.CreateAtomic(png)
-	if err != nil {
-		return err
-	}
 	wd, ht := mazeplot.Size(layout, 480)
-	if err := mazeplot.WritePNG(f, pl, wd, ht); err != nil {
-		f.Abort()
-		return err
-	}
-	if err := f.Commit(); err != nil {
+	if err := plotpng.WriteFile(png, pl, wd, ht); err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "4. plot of 8 plans -> %s\n", png)
@@ -189,13 +181,8 @@ func quickstart(ctx context.Context, env *cliEnv, o quickstartOptions) error {
 }
 
 func writeQuickstartMaze(ctx context.Context, path string, steps int, seed uint64) error {
-	spec := datasets.EpisodeSpec{ObservationDim: 4, ActionDim: 2, Infos: []datasets.InfoSpec{{Name: "goal", Dim: 2}}}
-	w, err := datasets.CreateEpisodes(path, spec, datasets.WriteOptions{Overwrite: true,
-		Generator: datasets.Generator{Name: "trajdiff quickstart maze2d", Version: "1", Seed: int64(seed), Params: map[string]any{"layout": "umaze", "steps": steps}}})
-	if err != nil {
-		return err
-	}
-	_, err = rl.WriteEpisodes(ctx, w, rl.DatasetConfig{Layout: "umaze", Steps: steps, ChunkSteps: min(steps, 100000), Seed: seed})
+	_, err := rl.WriteDataset(ctx, path, rl.WriteConfig{Recipe: rl.DatasetConfig{Layout: "umaze", Steps: steps, ChunkSteps: min(steps, 100000), Seed: seed}},
+		datasets.WriteOptions{Overwrite: true, Generator: datasets.Generator{Name: "trajdiff quickstart maze2d", Version: "1"}})
 	return err
 }
 

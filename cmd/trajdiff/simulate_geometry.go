@@ -76,7 +76,7 @@ func runSimulateNBody(ctx context.Context, env *cliEnv, system string, args []st
 	if *steps < 1 || *freq < 1 || *steps%*freq != 0 || nf < 1 {
 		return usagef("--steps %d and --sample-freq %d must be positive, divisible and save at least one frame", *steps, *freq)
 	}
-	if err := os.MkdirAll(*out, 0o755); err != nil {
+	if err := os.MkdirAll(*out, 0o777); err != nil {
 		return fmt.Errorf("create output directory: %w", err)
 	}
 	for _, sp := range splits {
