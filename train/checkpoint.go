@@ -236,6 +236,10 @@ func (w Weights) useEMA(configured *bool) (bool, error) {
 // LoadOptions are the choices of Load and LoadCheckpoint.
 type LoadOptions struct {
 	Weights Weights // which weights the network gets (the zero value follows the run's configuration)
+	// DataPath, when set, replaces the training dataset's recorded path for Load (a dataset moved or copied
+	// elsewhere since training). Its statistics must be those the run normalised with: Load reads the
+	// normalisers from it, and a dataset with other statistics gives samples in the wrong units.
+	DataPath string
 }
 
 // Checkpoint is a trained network read back from a checkpoint, as the denoiser its objective defines.

@@ -35,7 +35,8 @@ type Column struct {
 // Load reads a checkpoint written by a run of Config.Trainer (a step directory, or a run directory for its
 // latest checkpoint): the network with the weights opts chooses (by default the configuration's
 // sample.ema, which defaults to the EMA weights), the configuration (decoded strictly) and the normalisers
-// of the training dataset, which must still be at the recorded data.path.
+// of the training dataset, which must still be at the recorded data.path unless opts.DataPath says where it
+// is now.
 func Load(path string, opts LoadOptions) (*Model, error) {
 	ckpt, st, err := readCheckpoint(path)
 	if err != nil {
@@ -55,6 +56,9 @@ func Load(path string, opts LoadOptions) (*Model, error) {
 	c, err := loadNetwork(ckpt, st, ema)
 	if err != nil {
 		return nil, err
+	}
+	if opts.DataPath != "" {
+		cfg.Data.Path = opts.DataPath
 	}
 	ds, s, err := cfg.Data.OpenData()
 	if err != nil {

@@ -264,11 +264,24 @@ func TestLoadNeedsConfigAndData(t *testing.T) {
 	if w := s.Window(0); w[7][1] != 1.5 || !slices.Equal(s.Components, m.Components()) {
 		t.Errorf("unnormalised model: last observations[0] %v, want 1.5", w[7][1])
 	}
-	if err := os.Remove(cfg.Data.Path); err != nil {
+	moved := filepath.Join(t.TempDir(), "moved"+filepath.Ext(cfg.Data.Path))
+	if err := os.Rename(cfg.Data.Path, moved); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := Load(cfg.Out, LoadOptions{}); err == nil {
 		t.Error("Load succeeded without the training data")
+	}
+	// A moved dataset is found through DataPath and gives the same samples.
+	m2, err := Load(cfg.Out, LoadOptions{DataPath: moved})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2, err := m2.Sample(context.Background(), SampleRequest{N: 1, Fixed: fixedEnds(1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(s.X, s2.X) {
+		t.Error("the moved dataset gave other samples")
 	}
 }
 

@@ -60,6 +60,7 @@ func runSample(ctx context.Context, env *cliEnv, args []string) error {
 	steps := fs.Int("steps", 0, "solver steps (default: [sample] steps, else 10)")
 	schedule := fs.String("schedule", "", "schedule (default: [sample] schedule, else the process's)")
 	n := fs.Int("n", 16, "number of samples")
+	data := fs.String("data", "", "the training dataset, where it is now if it moved since training (default: the recorded data.path)")
 	seed := fs.Uint64("seed", 1, "noise seed")
 	var ema optionalBool
 	fs.Var(&ema, "ema", "--ema samples with the EMA weights, --ema=false with the raw weights (default: the configuration's [sample] ema, else the EMA)")
@@ -87,7 +88,7 @@ func runSample(ctx context.Context, env *cliEnv, args []string) error {
 			weights = train.EMAWeights
 		}
 	}
-	m, err := train.Load(*ckpt, train.LoadOptions{Weights: weights})
+	m, err := train.Load(*ckpt, train.LoadOptions{Weights: weights, DataPath: *data})
 	if err != nil {
 		return err
 	}
