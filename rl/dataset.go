@@ -21,6 +21,9 @@ type DatasetConfig struct {
 	// ActionNoise is the standard deviation of Gaussian noise added to the controller's actions
 	// (D4RL's --noisy uses 0.5; the released datasets were made without).
 	ActionNoise float64
+	// Segments is how the stream is cut into episodes: SegmentsTarget (D4RL's episodes, the default when
+	// empty) or SegmentsGoal (Diffuser's maze2d re-cut). Either way the steps are the same.
+	Segments string
 	// FirstChunk and Chunks select a range of chunks for sharding (Chunks 0: all from FirstChunk).
 	FirstChunk, Chunks int
 	Workers            int
@@ -65,6 +68,13 @@ func (c *DatasetConfig) Resolve() (total, first, n int, err error) {
 	}
 	if c.Steps < 1 || c.ChunkSteps < 1 {
 		return 0, 0, 0, fmt.Errorf("rl dataset: steps %d and chunk steps %d must be >= 1", c.Steps, c.ChunkSteps)
+	}
+	switch c.Segments {
+	case "":
+		c.Segments = SegmentsTarget
+	case SegmentsTarget, SegmentsGoal:
+	default:
+		return 0, 0, 0, fmt.Errorf("rl dataset: segments %q: want %q or %q", c.Segments, SegmentsTarget, SegmentsGoal)
 	}
 	if c.ActionNoise < 0 || math.IsNaN(c.ActionNoise) || math.IsInf(c.ActionNoise, 0) {
 		return 0, 0, 0, fmt.Errorf("rl dataset: action noise %v must be finite and >= 0", c.ActionNoise)
@@ -176,6 +186,9 @@ func SimulateChunk(cfg DatasetConfig, k int) ([]*Episode, error) {
 	}
 	if ep.Len() > 0 {
 		eps = append(eps, ep)
+	}
+	if cfg.Segments == SegmentsGoal {
+		return recutAtGoal(eps, l)
 	}
 	return eps, nil
 }

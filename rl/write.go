@@ -106,12 +106,17 @@ func WriteDataset(ctx context.Context, path string, cfg WriteConfig, opts datase
 	opts.Generator.Params = map[string]any{
 		"layout": l.Name, "d4rl_env": l.D4RLName, "steps": rc.Steps, "chunk_steps": rc.ChunkSteps, "shard": fmt.Sprintf("%d/%d", cfg.Shard, cfg.Shards),
 		"first_chunk": rc.FirstChunk, "chunks": rc.Chunks, "total_chunks": total, "action_noise": rc.ActionNoise,
+		"segments":          rc.Segments,
 		"max_episode_steps": l.MaxEpisodeSteps, "goal": []int{l.Goal.W, l.Goal.H},
 		"ref_min_score": l.RefMinScore, "ref_max_score": l.RefMaxScore,
 		"reward": "sparse, relabelled: 1 if |observation xy - goal| <= 0.5",
 	}
-	opts.Description = fmt.Sprintf("D4RL %s data recipe (waypoint controller, segments cut at success or %d+1 steps), chunks %d..%d of %d",
-		l.D4RLName, l.MaxEpisodeSteps, rc.FirstChunk, rc.FirstChunk+rc.Chunks-1, total)
+	cut := fmt.Sprintf("segments cut at success or %d+1 steps", l.MaxEpisodeSteps)
+	if rc.Segments == SegmentsGoal {
+		cut = fmt.Sprintf("segments re-cut where the agent leaves the goal (%d, %d) as Diffuser's maze2d_set_terminals", l.Goal.W, l.Goal.H)
+	}
+	opts.Description = fmt.Sprintf("D4RL %s data recipe (waypoint controller, %s), chunks %d..%d of %d",
+		l.D4RLName, cut, rc.FirstChunk, rc.FirstChunk+rc.Chunks-1, total)
 	w, err := datasets.CreateEpisodes(path, EpisodeSpec(), opts)
 	if err != nil {
 		return DatasetStats{}, err

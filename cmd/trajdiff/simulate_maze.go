@@ -25,6 +25,7 @@ func runSimulateMaze(ctx context.Context, env *cliEnv, args []string) error {
 	steps := fs.Int("steps", 0, "total steps (0: D4RL's 1M / 2M / 4M for umaze / medium / large)")
 	chunk := fs.Int("chunk-steps", 100000, "steps per independent chunk (each starts with a reset); chunks run in parallel and are the unit of -shard")
 	noise := fs.Float64("noise", 0, "standard deviation of Gaussian action noise (D4RL --noisy: 0.5)")
+	segments := fs.String("segments", rl.SegmentsTarget, "episode cut: target (D4RL's: at each target reached or the time limit) or goal (Diffuser's maze2d re-cut: where the agent leaves the evaluation goal)")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
@@ -35,7 +36,7 @@ func runSimulateMaze(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	recipe := rl.DatasetConfig{Layout: *layout, Steps: *steps, ChunkSteps: *chunk, Seed: *o.seed, ActionNoise: *noise, Workers: *o.workers}
+	recipe := rl.DatasetConfig{Layout: *layout, Steps: *steps, ChunkSteps: *chunk, Seed: *o.seed, ActionNoise: *noise, Segments: *segments, Workers: *o.workers}
 	if _, _, err := recipe.ForShard(si, sn); err != nil {
 		return usagef("%v", err)
 	}
@@ -51,7 +52,11 @@ func runSimulateMaze(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.stdout, "maze2d %s: %d steps, %d episodes (%d reached their target), mean length %.1f, reward rate %.4f -> %s\n",
-		l.Name, st.Steps, st.Episodes, st.Solved, float64(st.Steps)/float64(max(st.Episodes, 1)), st.Rewards/float64(max(st.Steps, 1)), *o.out)
+	ended := "reached their target"
+	if *segments == rl.SegmentsGoal {
+		ended = "end by leaving the goal"
+	}
+	fmt.Fprintf(env.stdout, "maze2d %s: %d steps, %d episodes (%d %s), mean length %.1f, reward rate %.4f -> %s\n",
+		l.Name, st.Steps, st.Episodes, st.Solved, ended, float64(st.Steps)/float64(max(st.Episodes, 1)), st.Rewards/float64(max(st.Steps, 1)), *o.out)
 	return nil
 }
