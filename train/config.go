@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -55,12 +56,23 @@ type DataConfig struct {
 	// Condition lists window entries "STEP:COMPONENT" (e.g. "0:2", "-1:2") given to a conditional network
 	// as its condition; the network's cond_dim must equal their number.
 	Condition []string `json:"condition,omitempty"`
+	// Inpaint lists window entries "STEP:COMPONENT" that are set to their clean values in the noisy
+	// training input, as Diffuser's apply_conditioning does with a window's first and last states: an
+	// unconditional network then learns to complete a window around entries that sampling clamps
+	// (Model.Sample's Fixed entries). Without it, clamped entries are just unusual inputs the network never
+	// saw, and plans ignore them.
+	Inpaint []string `json:"inpaint,omitempty"`
 }
 
 // ConditionEntries parses Condition.
-func (d DataConfig) ConditionEntries() ([]WindowEntry, error) {
+func (d DataConfig) ConditionEntries() ([]WindowEntry, error) { return parseWindowEntries(d.Condition) }
+
+// InpaintEntries parses Inpaint.
+func (d DataConfig) InpaintEntries() ([]WindowEntry, error) { return parseWindowEntries(d.Inpaint) }
+
+func parseWindowEntries(list []string) ([]WindowEntry, error) {
 	var out []WindowEntry
-	for _, s := range d.Condition {
+	for _, s := range list {
 		e, err := ParseWindowEntry(s)
 		if err != nil {
 			return nil, err
@@ -68,6 +80,26 @@ func (d DataConfig) ConditionEntries() ([]WindowEntry, error) {
 		out = append(out, e)
 	}
 	return out, nil
+}
+
+// inpaintIndices are Inpaint's positions in a flattened window, each once.
+func (d DataConfig) inpaintIndices(horizon, transition int) ([]int, error) {
+	entries, err := d.InpaintEntries()
+	if err != nil {
+		return nil, err
+	}
+	var idx []int
+	for _, e := range entries {
+		k, err := e.Index(horizon, transition)
+		if err != nil {
+			return nil, fmt.Errorf("train: data.inpaint: %w", err)
+		}
+		if slices.Contains(idx, k) {
+			return nil, fmt.Errorf("train: data.inpaint lists %d:%d twice", e.T, e.C)
+		}
+		idx = append(idx, k)
+	}
+	return idx, nil
 }
 
 // SampleConfig is the default sampler of a run: Model.Sample (`trajdiff sample`, quickstart) takes a request's
@@ -164,6 +196,10 @@ func (c Config) Trainer() (*Trainer, *datasets.Dataset, error) {
 	if err == nil {
 		err = src.ConditionOn(entries)
 	}
+	var inpaint []int
+	if err == nil {
+		inpaint, err = c.Data.inpaintIndices(s.Horizon(), s.Dim())
+	}
 	if err != nil {
 		ds.Close()
 		return nil, nil, err
@@ -173,7 +209,7 @@ func (c Config) Trainer() (*Trainer, *datasets.Dataset, error) {
 		ds.Close()
 		return nil, nil, err
 	}
-	return &Trainer{Spec: c.Network, Objective: c.Objective, Source: src, Options: c.Train, Dir: c.Out, Extra: extra}, ds, nil
+	return &Trainer{Spec: c.Network, Objective: c.Objective, Source: src, Inpaint: inpaint, Options: c.Train, Dir: c.Out, Extra: extra}, ds, nil
 }
 
 // WriteConfig writes c as TOML-compatible JSON-named keys (for quickstart, which generates its run).

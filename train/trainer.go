@@ -36,6 +36,10 @@ type Trainer struct {
 	DType     tensor.Dtype    // tensor.Float32 (default) or tensor.Float64
 	Objective ObjectiveConfig // what is regressed
 	Source    Source          // the clean examples
+	// Inpaint lists positions of an example that the noisy input carries clean (DataConfig.Inpaint):
+	// Diffuser's training-time conditioning. The target is left as the objective draws it (for x0
+	// prediction it already equals the clean value there, so the network learns to copy it).
+	Inpaint []int
 	Options   Options
 	// Dir holds checkpoints and metrics.jsonl; empty trains in memory only.
 	Dir string
@@ -81,6 +85,11 @@ func (t *Trainer) Run(ctx context.Context) (*Result, error) {
 	if net.Dim() != t.Source.Dim() || net.CondDim() != t.Source.CondDim() {
 		return nil, fmt.Errorf("train: network takes %d values and %d condition values, the source gives %d and %d",
 			net.Dim(), net.CondDim(), t.Source.Dim(), t.Source.CondDim())
+	}
+	for _, i := range t.Inpaint {
+		if i < 0 || i >= net.Dim() {
+			return nil, fmt.Errorf("train: inpainted position %d outside an example of %d values", i, net.Dim())
+		}
 	}
 	tg, err := nn.NewTrainGraph(net, nn.TrainOptions{Batch: opt.Batch, Seed: opt.Seed, CondDropout: opt.CondDropout})
 	if err != nil {
@@ -156,6 +165,9 @@ func (t *Trainer) Run(ctx context.Context) (*Result, error) {
 			ex, err := obj.Sample(rng, x0[b*D:(b+1)*D], in, tgt)
 			if err != nil {
 				return nil, fmt.Errorf("train: step %d example %d: %w", step, b, err)
+			}
+			for _, i := range t.Inpaint {
+				in[i] = x0[b*D+i]
 			}
 			var c []float64
 			if C > 0 {
