@@ -112,7 +112,7 @@ type SampleConfig struct {
 }
 
 // LoadConfig reads a TOML configuration, or YAML when the name ends in .yaml or .yml. Unknown keys are
-// errors. Relative paths are resolved against the file's directory.
+// errors. Relative paths are resolved against the file's directory and made absolute.
 func LoadConfig(path string) (Config, error) {
 	var raw map[string]any
 	switch strings.ToLower(filepath.Ext(path)) {
@@ -139,7 +139,11 @@ func LoadConfig(path string) (Config, error) {
 	if err := UnmarshalStrict(b, &c); err != nil {
 		return Config{}, fmt.Errorf("train: config %s: %w", path, err)
 	}
-	base := filepath.Dir(path)
+	// Absolute, so that a checkpoint's recorded data.path still finds the data from any working directory.
+	base, err := filepath.Abs(filepath.Dir(path))
+	if err != nil {
+		return Config{}, fmt.Errorf("train: config %s: %w", path, err)
+	}
 	for _, p := range []*string{&c.Out, &c.Data.Path} {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(base, *p)

@@ -78,3 +78,20 @@ func TestUnmarshalStrict(t *testing.T) {
 		}
 	}
 }
+
+// A configuration named by a relative path records absolute paths, so a checkpoint finds its data from any
+// working directory.
+func TestLoadConfigMakesPathsAbsolute(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "c.toml"), []byte("out = \"run\"\n[data]\npath = \"d.arrow\"\nhorizon = 4\n"), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	c, err := LoadConfig("c.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Data.Path != filepath.Join(dir, "d.arrow") || c.Out != filepath.Join(dir, "run") {
+		t.Errorf("paths %q and %q, want both absolute under %s", c.Data.Path, c.Out, dir)
+	}
+}

@@ -40,7 +40,7 @@ type Trainer struct {
 	// Diffuser's training-time conditioning. The target is left as the objective draws it (for x0
 	// prediction it already equals the clean value there, so the network learns to copy it).
 	Inpaint []int
-	Options   Options
+	Options Options
 	// Dir holds checkpoints and metrics.jsonl; empty trains in memory only.
 	Dir string
 	// Resume continues from Dir's latest checkpoint when there is one.
