@@ -4,7 +4,11 @@ import (
 	"context"
 	"errors"
 	"math"
+	"path/filepath"
+	"slices"
 	"testing"
+
+	"gorgonia.org/tensor"
 
 	"github.com/trajdiff/trajdiff/rl"
 	"github.com/trajdiff/trajdiff/rl/diffuser"
@@ -288,5 +292,30 @@ func TestEvaluateIsDeterministicAndComparesBaselines(t *testing.T) {
 	}
 	if ex := a.Agents[1].Summary; ex.SuccessRate < 1 || ex.NFE != 0 {
 		t.Errorf("the expert reached the goal in %.0f%% of episodes", 100*ex.SuccessRate)
+	}
+}
+
+// The example configurations are Diffuser's maze2d setting: horizon 128, rows [actions, observations]
+// with the limits normaliser and no padding, an unconditional temporal U-Net with dim_mults (1, 4, 8)
+// predicting x0 on the cosine VP process, x0 clipped when sampling; the small one has dim 16, the full one 32.
+func TestExampleConfigsAreDiffusersMaze2DSetting(t *testing.T) {
+	for file, dim := range map[string]int{"diffuser-umaze-small.toml": 16, "diffuser-umaze.toml": 32} {
+		c, err := train.LoadConfig(filepath.Join("..", "..", "configs", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		u := c.Network.TemporalUnet
+		ok := c.Data.Horizon == 128 && slices.Equal(c.Data.Columns, []string{"actions", "observations"}) &&
+			c.Data.Normalizer == "limits" && c.Data.NoPadding && len(c.Data.Condition) == 0 &&
+			c.Network.Arch == "temporal_unet" && u != nil && u.Horizon == 128 && u.Transition == 6 && u.Dim == dim &&
+			slices.Equal(u.DimMults, []int{1, 4, 8}) && u.CondDim == 0 &&
+			c.Objective.Process == "vp-cosine" && c.Objective.Prediction == "x0" && c.Objective.Time == "uniform" &&
+			c.Train.LR == 2e-4 && c.Train.EMADecay == 0.995 && c.Sample.ClipX0
+		if !ok {
+			t.Errorf("%s: %+v", file, c)
+		}
+		if _, err := c.Network.New(tensor.Float32, 0); err != nil {
+			t.Errorf("%s: the network does not build: %v", file, err)
+		}
 	}
 }
