@@ -60,7 +60,7 @@ type planResults struct {
 
 type planSampler struct {
 	Solver   string `json:"solver"`
-	Schedule string `json:"schedule,omitempty"`
+	Schedule string `json:"schedule"`
 	Steps    int    `json:"steps"`
 	NFE      int    `json:"nfe"`
 	ClipX0   bool   `json:"clip_x0"`
@@ -133,7 +133,7 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	first := res.Agents[0].Episodes[0].Plan
-	sp := planSampler{Solver: first.Solver, Schedule: *schedule, Steps: first.Steps, NFE: first.NFE, ClipX0: true, EMA: m.Checkpoint.EMA}
+	sp := planSampler{Solver: first.Solver, Schedule: first.Schedule, Steps: first.Steps, NFE: first.NFE, ClipX0: true, EMA: m.Checkpoint.EMA}
 	var sums []diffuser.Summary
 	for _, a := range res.Agents {
 		sums = append(sums, a.Summary)

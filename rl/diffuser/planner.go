@@ -92,6 +92,7 @@ type Plan struct {
 	Start        [4]float64
 	Goal         [2]float64
 	Solver       string
+	Schedule     string
 	Steps        int // solver steps
 	NFE          int // network evaluations
 	Latency      time.Duration
@@ -140,7 +141,7 @@ func (p *Planner) Plan(ctx context.Context, start [4]float64, goal [2]float64, s
 	if err != nil {
 		return nil, fmt.Errorf("diffuser: planning: %w", err)
 	}
-	pl := &Plan{Start: start, Goal: goal, Solver: s.Solver, Steps: s.Steps, NFE: s.NFE, Latency: time.Since(began)}
+	pl := &Plan{Start: start, Goal: goal, Solver: s.Solver, Schedule: s.Schedule, Steps: s.Steps, NFE: s.NFE, Latency: time.Since(began)}
 	H := p.model.Horizon
 	rows := s.Window(0)
 	pl.Observations, pl.Actions = make([][4]float64, H), make([][2]float64, H)
