@@ -93,6 +93,9 @@ func TestWaypointAndActionFollowTheReferenceController(t *testing.T) {
 	if err := f.Act([]float64{math.NaN(), 0, 0, 0}, act); err == nil {
 		t.Error("a NaN observation was accepted")
 	}
+	if err := diffuser.NewFollower(&diffuser.Plan{}).Act([]float64{0, 0, 0, 0}, act); err == nil {
+		t.Error("an empty plan was followed")
+	}
 }
 
 // D4RL's normalised score: 100 (R - REF_MIN) / (REF_MAX - REF_MIN) with d4rl/infos.py's references, so

@@ -45,6 +45,9 @@ func (f *Follower) Act(obs, action []float64) error {
 			return fmt.Errorf("diffuser: observation %v is not finite", obs)
 		}
 	}
+	if f.plan == nil || len(f.plan.Observations) == 0 {
+		return fmt.Errorf("diffuser: following an empty plan")
+	}
 	w := f.plan.Waypoint(f.t)
 	for k := 0; k < actionDim; k++ {
 		action[k] = (w[k] - obs[k]) + (w[k+2] - obs[k+2])

@@ -148,8 +148,10 @@ func (p *Planner) Plan(ctx context.Context, start [4]float64, goal [2]float64, s
 	for t, r := range rows {
 		copy(pl.Actions[t][:], r[:actionDim])
 		copy(pl.Observations[t][:], r[obsOffset:])
-		if math.IsNaN(r[obsOffset]) || math.IsNaN(r[obsOffset+1]) {
-			return nil, fmt.Errorf("diffuser: the plan's state %d is not finite", t)
+		for _, v := range r {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return nil, fmt.Errorf("diffuser: the model's plan has a non-finite value at step %d: %v", t, r)
+			}
 		}
 	}
 	// The inpainted entries went through the float32 normaliser and back: restore them exactly.
