@@ -95,6 +95,15 @@ func (m *Model) Components() []string {
 	return out
 }
 
+// Normalizer returns the training dataset's normaliser of Columns[i] (nil for i out of range): it maps
+// that column's values to training units. It must not be modified.
+func (m *Model) Normalizer(i int) *datasets.Normalizer {
+	if i < 0 || i >= len(m.norms) {
+		return nil
+	}
+	return m.norms[i]
+}
+
 // Condition lists the window entries a conditional network was trained on (DataConfig.Condition);
 // every SampleRequest must fix them.
 func (m *Model) Condition() []WindowEntry { return append([]WindowEntry(nil), m.condition...) }

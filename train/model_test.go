@@ -167,6 +167,10 @@ func TestModelSample(t *testing.T) {
 	if got := m.Components(); !slices.Equal(got, want) {
 		t.Errorf("components %v, want %v", got, want)
 	}
+	// The normalisers are the dataset's limits: observations[0] = 0.3 e + 0.1 s over 6 episodes of 20 steps.
+	if lo, hi, ok := m.Normalizer(1).Limits(); !ok || math.Abs(lo[0]) > 1e-6 || math.Abs(hi[0]-3.4) > 1e-6 || m.Normalizer(2) != nil {
+		t.Errorf("observations' limits %v, %v (%v); want x in [0, 3.4]", lo, hi, ok)
+	}
 	var calls, total int
 	req := SampleRequest{N: 4, Seed: 1, Fixed: fixedEnds(4), Progress: func(done, tot int) { calls, total = done, tot }}
 	s, err := m.Sample(context.Background(), req)
