@@ -182,10 +182,13 @@ func writePlanTable(w io.Writer, sums []diffuser.Summary) {
 	fmt.Fprintf(w, "%-10s %16s %8s %8s %12s %12s %12s %12s %5s %10s\n", "agent", "score (±SE)", "return", "success",
 		"plan median", "plan p95", "step median", "step p95", "NFE", "wall pts")
 	ms := func(s float64) string {
-		if s >= 1e-3 {
+		switch {
+		case s >= 1e-3:
 			return fmt.Sprintf("%.1f ms", 1e3*s)
+		case s >= 1e-6:
+			return fmt.Sprintf("%.1f µs", 1e6*s)
 		}
-		return fmt.Sprintf("%.1f µs", 1e6*s)
+		return fmt.Sprintf("%.0f ns", 1e9*s)
 	}
 	for _, s := range sums {
 		plan50, plan95, nfe, wall := "-", "-", "-", "-"

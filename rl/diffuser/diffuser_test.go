@@ -168,8 +168,8 @@ func TestPlanStartsAndEndsAtTheInpaintedStates(t *testing.T) {
 }
 
 // Bad inputs fail with ErrBadInput before any planning (here on a cancelled context, which planning
-// would report instead): a transition that is not [actions(2), observations(4)], a goal in a wall or
-// outside the maze, a NaN or walled-in start.
+// would report instead): a transition that is not [actions(2), observations(4)], a model trained on another
+// maze, a goal in a wall or outside the maze, a NaN or walled-in start.
 func TestBadInputsFailBeforePlanning(t *testing.T) {
 	dir := t.TempDir()
 	run, err := trainTiny(dir, []string{"observations", "actions"}, 2)
@@ -223,6 +223,30 @@ func TestBadInputsFailBeforePlanning(t *testing.T) {
 	}
 	if _, err := diffuser.New(m, l, diffuser.Options{Steps: -1}); !errors.Is(err, diffuser.ErrBadInput) {
 		t.Errorf("Steps -1: %v", err)
+	}
+	// A U-Maze model in the other mazes, a Medium model in U-Maze: another maze's data.
+	for _, name := range []string{"medium", "large"} {
+		other, _ := rl.LayoutByName(name)
+		if _, err := diffuser.New(m, other, diffuser.Options{}); !errors.Is(err, diffuser.ErrBadInput) {
+			t.Errorf("a U-Maze model in %s: %v, want ErrBadInput", name, err)
+		}
+	}
+	runM, err := trainTinyOn(t.TempDir(), "medium", nil, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	medium, err := train.Load(runM, train.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := diffuser.New(medium, l, diffuser.Options{}); !errors.Is(err, diffuser.ErrBadInput) {
+		t.Errorf("a Medium model in U-Maze: %v, want ErrBadInput", err)
+	} else {
+		t.Log(err)
+	}
+	ml, _ := rl.LayoutByName("medium")
+	if _, err := diffuser.New(medium, ml, diffuser.Options{}); err != nil {
+		t.Errorf("a Medium model in Medium: %v", err)
 	}
 }
 

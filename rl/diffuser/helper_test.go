@@ -14,8 +14,13 @@ import (
 // windows of 8 steps of columns (default: actions then observations) for steps steps; it returns the run
 // directory. It takes about a second.
 func trainTiny(dir string, columns []string, steps int) (string, error) {
-	data := filepath.Join(dir, "umaze.arrow")
-	_, err := rl.WriteDataset(context.Background(), data, rl.WriteConfig{Recipe: rl.DatasetConfig{Layout: "umaze", Steps: 4000, ChunkSteps: 4000, Seed: 1}},
+	return trainTinyOn(dir, "umaze", columns, steps)
+}
+
+// trainTinyOn is trainTiny on another layout's data.
+func trainTinyOn(dir, layout string, columns []string, steps int) (string, error) {
+	data := filepath.Join(dir, layout+".arrow")
+	_, err := rl.WriteDataset(context.Background(), data, rl.WriteConfig{Recipe: rl.DatasetConfig{Layout: layout, Steps: 4000, ChunkSteps: 4000, Seed: 1}},
 		datasets.WriteOptions{Overwrite: true})
 	if err != nil {
 		return "", err

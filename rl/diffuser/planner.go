@@ -44,8 +44,9 @@ const (
 )
 
 // New checks that m was trained on maze2d windows with rows [actions(2), observations(4)] (Model.Columns)
-// and a horizon of at least 2 steps, and that a conditional model is conditioned only on the observations
-// the planner fixes; layout is the maze it plans in.
+// and a horizon of at least 2 steps, on data of layout's maze (with the limits normaliser, whose range must
+// match the maze's free cells), and that a conditional model is conditioned only on the observations the
+// planner fixes; layout is the maze it plans in.
 func New(m *train.Model, layout *rl.Layout, opt Options) (*Planner, error) {
 	if m == nil || layout == nil {
 		return nil, badInput("a model and a layout are required")
@@ -60,6 +61,9 @@ func New(m *train.Model, layout *rl.Layout, opt Options) (*Planner, error) {
 	}
 	if m.Horizon < 2 {
 		return nil, badInput("the checkpoint's horizon is %d steps; planning needs at least 2", m.Horizon)
+	}
+	if err := checkMaze(m, layout); err != nil {
+		return nil, err
 	}
 	if opt.Steps < 0 {
 		return nil, badInput("Steps must be at least 1 (0 for the configuration's), got %d", opt.Steps)
@@ -165,4 +169,30 @@ func (p *Planner) Plan(ctx context.Context, start [4]float64, goal [2]float64, s
 		}
 	}
 	return pl, nil
+}
+
+// checkMaze compares the training data's range of positions (the limits normaliser's; other normalisers
+// keep no range and are not checked) with layout's free cells: in every D4RL maze each row and column of
+// the grid's interior holds a free cell, and the expert's data visit them all, so data of the maze reach
+// the first and last free rows and columns and stay inside the walls around them (a free cell c spans
+// [c-0.7, c+0.3] in the qpos frame, a particle centre [c-0.6, c+0.2]).
+func checkMaze(m *train.Model, l *rl.Layout) error {
+	lo, hi, ok := m.Normalizer(1).Limits()
+	if !ok {
+		return nil
+	}
+	cells := l.ResetCells()
+	first, last := [2]int{cells[0].W, cells[0].H}, [2]int{cells[0].W, cells[0].H}
+	for _, c := range cells {
+		first = [2]int{min(first[0], c.W), min(first[1], c.H)}
+		last = [2]int{max(last[0], c.W), max(last[1], c.H)}
+	}
+	for k, name := range []string{"x", "y"} {
+		a, b := float64(first[k]), float64(last[k])
+		if lo[k] < a-0.7 || lo[k] > a+0.5 || hi[k] < b-0.5 || hi[k] > b+0.3 {
+			return badInput("the checkpoint's data cover %s in [%.2f, %.2f], but the free cells of the %s maze span %s in [%.1f, %.1f]: was it trained on another maze?",
+				name, lo[k], hi[k], l.Name, name, a-0.6, b+0.2)
+		}
+	}
+	return nil
 }
