@@ -13,6 +13,8 @@
 //
 // normalised per component to [-1, 1] by the limits normaliser, with an unconditional network that
 // predicts x0 on the cosine VP process (the reference: cosine betas, x0 prediction, uniform t, plain L2).
+// New rejects (ErrBadInput) another transition layout, and a model whose training positions (the limits
+// normaliser's range) do not span the layout's free cells: a checkpoint of another maze.
 //
 // # Planning
 //
