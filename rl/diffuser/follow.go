@@ -91,3 +91,9 @@ func (p *Policy) Act(obs, action []float64) error {
 
 // Plan returns the episode's plan (nil before the first Act).
 func (p *Policy) Plan() *Plan { return p.plan }
+
+// Both drive rl's rollouts.
+var (
+	_ rl.Policy = (*Follower)(nil)
+	_ rl.Policy = (*Policy)(nil)
+)
