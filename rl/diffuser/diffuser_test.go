@@ -346,3 +346,24 @@ func TestExampleConfigsAreDiffusersMaze2DSetting(t *testing.T) {
 		}
 	}
 }
+
+// Evaluate validates its configuration and stops on a cancelled context.
+func TestEvaluateRejectsBadConfigsAndStopsWhenCancelled(t *testing.T) {
+	agents := []diffuser.Agent{diffuser.RandomAgent()}
+	for name, cfg := range map[string]diffuser.EvalConfig{
+		"no episodes":    {Layout: "umaze"},
+		"unknown layout": {Layout: "spiral", Episodes: 1},
+	} {
+		if _, err := diffuser.Evaluate(context.Background(), cfg, agents); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	if _, err := diffuser.Evaluate(context.Background(), diffuser.EvalConfig{Layout: "umaze", Episodes: 1}, nil); err == nil {
+		t.Error("no agents: accepted")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := diffuser.Evaluate(ctx, diffuser.EvalConfig{Layout: "umaze", Episodes: 4}, agents); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: %v", err)
+	}
+}
