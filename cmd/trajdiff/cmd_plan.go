@@ -68,7 +68,7 @@ type planSampler struct {
 }
 
 func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlagSet(env, "plan evaluate", "plan evaluate --checkpoint DIR [--layout umaze] [--episodes N] [--seed S] [--multi] [--solver NAME --steps K] [--data PATH] [--out results.json] [--plot paths.png]")
+	fs := newFlagSet(env, "plan evaluate", "plan evaluate --checkpoint DIR [--layout umaze] [--episodes N] [--seed S] [--multi] [--solver NAME --steps K] [--data PATH] [--out results.json] [--plot paths.png] [--plot-plans plans.png]")
 	ckpt := fs.String("checkpoint", "", "run directory (its latest checkpoint) or a step directory of a model trained on maze2d rows [actions(2), observations(4)]")
 	layout := fs.String("layout", "umaze", "maze layout the model was trained on: umaze, medium, large")
 	episodes := fs.Int("episodes", 10, "episodes per agent")
@@ -80,6 +80,7 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	data := fs.String("data", "", "the training dataset, where it is now if it moved since training (default: the recorded data.path)")
 	out := fs.String("out", "", "results JSON (per-episode rows, summaries, the command and configuration), written atomically")
 	plotPath := fs.String("plot", "", "PNG of the planner's executed paths on the maze (up to 8 episodes)")
+	plansPath := fs.String("plot-plans", "", "PNG of the same episodes' plans (the windows the controller tracked)")
 	workers := fs.Int("workers", 1, "episodes in parallel (0: all cores); more than 1 makes plan latencies include waiting for the shared network")
 	baselines := fs.Bool("baselines", true, "also evaluate the expert controller and random actions on the same starts and goals")
 	if err := parseFlags(fs, env, args); err != nil {
@@ -153,26 +154,42 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		fmt.Fprintf(env.stdout, "results -> %s\n", *out)
 	}
-	if *plotPath != "" {
+	eps := res.Agents[0].Episodes[:min(8, len(res.Agents[0].Episodes))]
+	for _, pp := range []struct {
+		path, what string
+		xy         func(ep diffuser.Episode) [][2]float64
+	}{
+		{*plotPath, "executed paths", func(ep diffuser.Episode) [][2]float64 { return ep.Path }},
+		{*plansPath, "plans", func(ep diffuser.Episode) [][2]float64 {
+			xy := make([][2]float64, len(ep.Plan.Observations))
+			for t, o := range ep.Plan.Observations {
+				xy[t] = [2]float64{o[0], o[1]}
+			}
+			return xy
+		}},
+	} {
+		if pp.path == "" {
+			continue
+		}
 		var paths [][]float64
 		var targets [][2]float64
-		for _, ep := range res.Agents[0].Episodes[:min(8, len(res.Agents[0].Episodes))] {
+		for _, ep := range eps {
 			p := make([]float64, 0, 2*len(ep.Path))
-			for _, xy := range ep.Path {
+			for _, xy := range pp.xy(ep) {
 				p = append(p, xy[0], xy[1])
 			}
 			paths = append(paths, p)
 			targets = append(targets, ep.Goal)
 		}
-		pl, err := mazeplot.Maze(l, paths, mazeplot.Options{Title: fmt.Sprintf("Diffuser on %s: executed paths, %d NFE", res.Env, sp.NFE), Targets: targets})
+		pl, err := mazeplot.Maze(l, paths, mazeplot.Options{Title: fmt.Sprintf("Diffuser on %s: %s, %d NFE", res.Env, pp.what, sp.NFE), Targets: targets})
 		if err != nil {
 			return err
 		}
 		w, h := mazeplot.Size(l, 480)
-		if err := plotpng.WriteFile(*plotPath, pl, w, h); err != nil {
+		if err := plotpng.WriteFile(pp.path, pl, w, h); err != nil {
 			return err
 		}
-		fmt.Fprintf(env.stdout, "plot of %d executed paths -> %s\n", len(paths), *plotPath)
+		fmt.Fprintf(env.stdout, "plot of %d %s -> %s\n", len(paths), pp.what, pp.path)
 	}
 	return nil
 }

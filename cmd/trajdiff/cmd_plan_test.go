@@ -48,8 +48,8 @@ clip_x0 = true
 		t.Fatalf("train: %d\n%s\n%s", code, out, errs)
 	}
 	run := filepath.Join(dir, "run")
-	results, png := filepath.Join(dir, "results.json"), filepath.Join(dir, "paths.png")
-	code, out, errs := runCLI("plan", "evaluate", "--checkpoint", run, "--episodes", "2", "--seed", "5", "--multi", "--out", results, "--plot", png)
+	results, png, plans := filepath.Join(dir, "results.json"), filepath.Join(dir, "paths.png"), filepath.Join(dir, "plans.png")
+	code, out, errs := runCLI("plan", "evaluate", "--checkpoint", run, "--episodes", "2", "--seed", "5", "--multi", "--out", results, "--plot", png, "--plot-plans", plans)
 	if code != 0 {
 		t.Fatalf("plan evaluate: %d\n%s\n%s", code, out, errs)
 	}
@@ -95,8 +95,10 @@ clip_x0 = true
 			t.Errorf("%s: %d episodes", a.Summary.Agent, len(a.Episodes))
 		}
 	}
-	if st, err := os.Stat(png); err != nil || st.Size() == 0 {
-		t.Errorf("plot: %v", err)
+	for _, f := range []string{png, plans} {
+		if st, err := os.Stat(f); err != nil || st.Size() == 0 {
+			t.Errorf("plot %s: %v", f, err)
+		}
 	}
 	for _, bad := range [][]string{
 		{"plan"},
