@@ -194,10 +194,11 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	return nil
 }
 
-// writePlanTable prints one row per agent.
+// writePlanTable prints one row per agent; "plan Δxy/jump" is the plans' mean step length and the median of
+// their largest step.
 func writePlanTable(w io.Writer, sums []diffuser.Summary) {
-	fmt.Fprintf(w, "%-10s %16s %8s %8s %12s %12s %12s %12s %5s %10s\n", "agent", "score (±SE)", "return", "success",
-		"plan median", "plan p95", "step median", "step p95", "NFE", "wall pts")
+	fmt.Fprintf(w, "%-10s %16s %8s %8s %12s %12s %12s %12s %5s %9s %13s\n", "agent", "score (±SE)", "return", "success",
+		"plan median", "plan p95", "step median", "step p95", "NFE", "wall pts", "plan Δxy/jump")
 	ms := func(s float64) string {
 		switch {
 		case s >= 1e-3:
@@ -208,11 +209,12 @@ func writePlanTable(w io.Writer, sums []diffuser.Summary) {
 		return fmt.Sprintf("%.0f ns", 1e9*s)
 	}
 	for _, s := range sums {
-		plan50, plan95, nfe, wall := "-", "-", "-", "-"
+		plan50, plan95, nfe, wall, steps := "-", "-", "-", "-", "-"
 		if s.NFE > 0 {
 			plan50, plan95, nfe, wall = ms(s.PlanMedian), ms(s.PlanP95), fmt.Sprint(s.NFE), fmt.Sprint(s.PlanWallPoints)
+			steps = fmt.Sprintf("%.3f/%.2f", s.PlanMeanStep, s.PlanMaxStep)
 		}
-		fmt.Fprintf(w, "%-10s %16s %8.1f %7.0f%% %12s %12s %12s %12s %5s %10s\n", s.Agent, fmt.Sprintf("%.1f ± %.1f", s.ScoreMean, s.ScoreSE),
-			s.ReturnMean, 100*s.SuccessRate, plan50, plan95, ms(s.StepMedian), ms(s.StepP95), nfe, wall)
+		fmt.Fprintf(w, "%-10s %16s %8.1f %7.0f%% %12s %12s %12s %12s %5s %9s %13s\n", s.Agent, fmt.Sprintf("%.1f ± %.1f", s.ScoreMean, s.ScoreSE),
+			s.ReturnMean, 100*s.SuccessRate, plan50, plan95, ms(s.StepMedian), ms(s.StepP95), nfe, wall, steps)
 	}
 }

@@ -162,6 +162,14 @@ func TestPlanStartsAndEndsAtTheInpaintedStates(t *testing.T) {
 	if err != nil || again.Observations[3] != pl.Observations[3] {
 		t.Errorf("the same seed planned differently (%v)", err)
 	}
+	mean, most := 0.0, 0.0
+	for k := 1; k < 8; k++ {
+		d := math.Hypot(pl.Observations[k][0]-pl.Observations[k-1][0], pl.Observations[k][1]-pl.Observations[k-1][1])
+		mean, most = mean+d/7, max(most, d)
+	}
+	if math.Abs(pl.MeanStep-mean) > 1e-12 || pl.MaxStep != most {
+		t.Errorf("step lengths %v, %v; want %v, %v", pl.MeanStep, pl.MaxStep, mean, most)
+	}
 	if pl.WallPoints < pl.OutsidePoints {
 		t.Errorf("%d points outside the maze but only %d in walls (outside counts as wall)", pl.OutsidePoints, pl.WallPoints)
 	}

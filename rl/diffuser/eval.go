@@ -74,6 +74,8 @@ type Episode struct {
 	NFE               int     `json:"nfe,omitempty"`
 	PlanWallPoints    int     `json:"plan_wall_points,omitempty"`
 	PlanOutsidePoints int     `json:"plan_outside_points,omitempty"`
+	PlanMeanStep      float64 `json:"plan_mean_step,omitempty"`
+	PlanMaxStep       float64 `json:"plan_max_step,omitempty"`
 	// StepSeconds is the mean time of the policy's Act per environment step (the first includes planning).
 	StepSeconds float64 `json:"step_seconds"`
 
@@ -102,6 +104,9 @@ type Summary struct {
 	NFE            int     `json:"nfe,omitempty"`
 	PlanWallPoints int     `json:"plan_wall_points"` // over all plans
 	PlansInWalls   int     `json:"plans_in_walls"`   // plans with at least one point in a wall or outside
+	// PlanMeanStep is the mean over plans of Plan.MeanStep, PlanMaxStep the median of Plan.MaxStep.
+	PlanMeanStep float64 `json:"plan_mean_step,omitempty"`
+	PlanMaxStep  float64 `json:"plan_max_step_median,omitempty"`
 }
 
 // AgentResult is an agent's summary and episodes.
@@ -217,6 +222,7 @@ func runEpisode(ctx context.Context, cfg EvalConfig, l *rl.Layout, ag Agent, i i
 		pl := pp.Plan()
 		ep.Plan, ep.PlanSeconds, ep.NFE = pl, pl.Latency.Seconds(), pl.NFE
 		ep.PlanWallPoints, ep.PlanOutsidePoints = pl.WallPoints, pl.OutsidePoints
+		ep.PlanMeanStep, ep.PlanMaxStep = pl.MeanStep, pl.MaxStep
 	}
 	return ep, nil
 }
@@ -224,7 +230,7 @@ func runEpisode(ctx context.Context, cfg EvalConfig, l *rl.Layout, ag Agent, i i
 func summarize(name string, eps []Episode) Summary {
 	s := Summary{Agent: name, Episodes: len(eps)}
 	n := float64(len(eps))
-	var plans, steps []float64
+	var plans, steps, jumps []float64
 	for _, ep := range eps {
 		s.ScoreMean += ep.Score / n
 		s.ReturnMean += ep.Return / n
@@ -233,6 +239,8 @@ func summarize(name string, eps []Episode) Summary {
 		}
 		if ep.Plan != nil {
 			plans = append(plans, ep.PlanSeconds)
+			jumps = append(jumps, ep.PlanMaxStep)
+			s.PlanMeanStep += ep.PlanMeanStep
 			s.NFE = ep.NFE
 			s.PlanWallPoints += ep.PlanWallPoints
 			if ep.PlanWallPoints > 0 {
@@ -249,6 +257,10 @@ func summarize(name string, eps []Episode) Summary {
 	}
 	s.ScoreSE = math.Sqrt(v / n)
 	s.PlanMedian, s.PlanP95 = Quantile(plans, 0.5), Quantile(plans, 0.95)
+	s.PlanMaxStep = Quantile(jumps, 0.5)
+	if len(plans) > 0 {
+		s.PlanMeanStep /= float64(len(plans))
+	}
 	s.StepMedian, s.StepP95 = Quantile(steps, 0.5), Quantile(steps, 0.95)
 	for _, x := range steps {
 		s.StepMean += x / float64(len(steps))
