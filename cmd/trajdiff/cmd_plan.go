@@ -194,11 +194,11 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	return nil
 }
 
-// writePlanTable prints one row per agent; "plan Δxy/jump" is the plans' mean step length and the median of
-// their largest step.
+// writePlanTable prints one row per agent; "walls p/s" counts plan points and plan segments in walls, "plan
+// Δxy/jump" is the plans' mean step length and the median of their largest step.
 func writePlanTable(w io.Writer, sums []diffuser.Summary) {
 	fmt.Fprintf(w, "%-10s %16s %8s %8s %12s %12s %12s %12s %5s %9s %13s\n", "agent", "score (±SE)", "return", "success",
-		"plan median", "plan p95", "step median", "step p95", "NFE", "wall pts", "plan Δxy/jump")
+		"plan median", "plan p95", "step median", "step p95", "NFE", "walls p/s", "plan Δxy/jump")
 	ms := func(s float64) string {
 		switch {
 		case s >= 1e-3:
@@ -211,7 +211,7 @@ func writePlanTable(w io.Writer, sums []diffuser.Summary) {
 	for _, s := range sums {
 		plan50, plan95, nfe, wall, steps := "-", "-", "-", "-", "-"
 		if s.NFE > 0 {
-			plan50, plan95, nfe, wall = ms(s.PlanMedian), ms(s.PlanP95), fmt.Sprint(s.NFE), fmt.Sprint(s.PlanWallPoints)
+			plan50, plan95, nfe, wall = ms(s.PlanMedian), ms(s.PlanP95), fmt.Sprint(s.NFE), fmt.Sprintf("%d/%d", s.PlanWallPoints, s.PlanWallSegments)
 			steps = fmt.Sprintf("%.3f/%.2f", s.PlanMeanStep, s.PlanMaxStep)
 		}
 		fmt.Fprintf(w, "%-10s %16s %8.1f %7.0f%% %12s %12s %12s %12s %5s %9s %13s\n", s.Agent, fmt.Sprintf("%.1f ± %.1f", s.ScoreMean, s.ScoreSE),

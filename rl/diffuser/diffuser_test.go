@@ -71,6 +71,32 @@ func TestFollowerTracksAStraightPlanToTheGoal(t *testing.T) {
 	}
 }
 
+// A plan is measured, not clipped: points inside walls or outside the maze and segments that jump across a
+// wall are counted, with the plan's step lengths.
+func TestPlanWallsAreCountedNotClipped(t *testing.T) {
+	l, _ := rl.LayoutByName("umaze")
+	// (3, 1) -> (1, 1) straight through the wall cell (2, 1), which spans x in [1.3, 2.3), in 4 steps of 0.5:
+	// the points (2, 1) and (1.5, 1) are in the wall, and every segment but the first (3 -> 2.5) enters it.
+	pl := &diffuser.Plan{Observations: [][4]float64{{3, 1}, {2.5, 1}, {2, 1}, {1.5, 1}, {1, 1}}}
+	pl.Measure(l)
+	if pl.WallPoints != 2 || pl.WallSegments != 3 || pl.OutsidePoints != 0 || pl.MeanStep != 0.5 || pl.MaxStep != 0.5 {
+		t.Errorf("through the wall: %d points, %d segments, %d outside, steps %v / %v; want 2, 3, 0, 0.5 / 0.5",
+			pl.WallPoints, pl.WallSegments, pl.OutsidePoints, pl.MeanStep, pl.MaxStep)
+	}
+	// A jump from (3, 1) to (1, 1): both ends free, one segment across the wall.
+	jump := &diffuser.Plan{Observations: [][4]float64{{3, 1}, {1, 1}}}
+	jump.Measure(l)
+	if jump.WallPoints != 0 || jump.WallSegments != 1 || jump.MaxStep != 2 {
+		t.Errorf("jump: %d points, %d segments, largest step %v; want 0, 1, 2", jump.WallPoints, jump.WallSegments, jump.MaxStep)
+	}
+	// Around the wall through free cells: nothing; outside the maze counts as a wall and as outside.
+	around := &diffuser.Plan{Observations: [][4]float64{{3, 1}, {3, 3}, {1, 3}, {1, 1}, {-2, 1}}}
+	around.Measure(l)
+	if around.WallPoints != 1 || around.OutsidePoints != 1 || around.WallSegments != 1 {
+		t.Errorf("around and out: %d points, %d outside, %d segments; want 1, 1, 1", around.WallPoints, around.OutsidePoints, around.WallSegments)
+	}
+}
+
 // The waypoint at step t is plan state t+1, then the last state at rest; the action is
 // (w_xy - xy) + (w_v - v) without clipping (the environment clips).
 func TestWaypointAndActionFollowTheReferenceController(t *testing.T) {

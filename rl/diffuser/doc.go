@@ -27,8 +27,9 @@
 // network is clipped to [-1, 1] before the solver uses it (Diffuser's clip_denoised;
 // train.SampleRequest.ClipX0, diffusion.ClipX0). The window is mapped back to the data's units; its
 // first and last observations are then exactly s0 and (gx, gy, 0, 0) (the float32 normaliser's round
-// trip is undone). Plan points inside a wall cell or outside the maze are counted (Plan.WallPoints,
-// Plan.OutsidePoints), never clipped.
+// trip is undone). Plan points inside a wall cell or outside the maze and steps whose segment crosses a
+// wall are counted (Plan.WallPoints, Plan.OutsidePoints, Plan.WallSegments), never clipped; Plan.MeanStep
+// and Plan.MaxStep measure jaggedness and jumps (Plan.Measure).
 //
 // # Execution
 //

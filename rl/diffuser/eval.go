@@ -74,6 +74,7 @@ type Episode struct {
 	NFE               int     `json:"nfe,omitempty"`
 	PlanWallPoints    int     `json:"plan_wall_points,omitempty"`
 	PlanOutsidePoints int     `json:"plan_outside_points,omitempty"`
+	PlanWallSegments  int     `json:"plan_wall_segments,omitempty"`
 	PlanMeanStep      float64 `json:"plan_mean_step,omitempty"`
 	PlanMaxStep       float64 `json:"plan_max_step,omitempty"`
 	// StepSeconds is the mean time of the policy's Act per environment step (the first includes planning).
@@ -96,14 +97,15 @@ type Summary struct {
 	SuccessRate float64 `json:"success_rate"`
 	// Planning latency per plan and the policy's latency per environment step (median, 95th percentile,
 	// linear interpolation), in seconds; NFE per plan.
-	PlanMedian     float64 `json:"plan_median_seconds,omitempty"`
-	PlanP95        float64 `json:"plan_p95_seconds,omitempty"`
-	StepMedian     float64 `json:"step_median_seconds"`
-	StepP95        float64 `json:"step_p95_seconds"`
-	StepMean       float64 `json:"step_mean_seconds"`
-	NFE            int     `json:"nfe,omitempty"`
-	PlanWallPoints int     `json:"plan_wall_points"` // over all plans
-	PlansInWalls   int     `json:"plans_in_walls"`   // plans with at least one point in a wall or outside
+	PlanMedian       float64 `json:"plan_median_seconds,omitempty"`
+	PlanP95          float64 `json:"plan_p95_seconds,omitempty"`
+	StepMedian       float64 `json:"step_median_seconds"`
+	StepP95          float64 `json:"step_p95_seconds"`
+	StepMean         float64 `json:"step_mean_seconds"`
+	NFE              int     `json:"nfe,omitempty"`
+	PlanWallPoints   int     `json:"plan_wall_points"`   // over all plans
+	PlanWallSegments int     `json:"plan_wall_segments"` // over all plans (Plan.WallSegments)
+	PlansInWalls     int     `json:"plans_in_walls"`     // plans with a point or a segment in a wall or outside
 	// PlanMeanStep is the mean over plans of Plan.MeanStep, PlanMaxStep the median of Plan.MaxStep.
 	PlanMeanStep float64 `json:"plan_mean_step,omitempty"`
 	PlanMaxStep  float64 `json:"plan_max_step_median,omitempty"`
@@ -222,7 +224,7 @@ func runEpisode(ctx context.Context, cfg EvalConfig, l *rl.Layout, ag Agent, i i
 		pl := pp.Plan()
 		ep.Plan, ep.PlanSeconds, ep.NFE = pl, pl.Latency.Seconds(), pl.NFE
 		ep.PlanWallPoints, ep.PlanOutsidePoints = pl.WallPoints, pl.OutsidePoints
-		ep.PlanMeanStep, ep.PlanMaxStep = pl.MeanStep, pl.MaxStep
+		ep.PlanMeanStep, ep.PlanMaxStep, ep.PlanWallSegments = pl.MeanStep, pl.MaxStep, pl.WallSegments
 	}
 	return ep, nil
 }
@@ -243,7 +245,8 @@ func summarize(name string, eps []Episode) Summary {
 			s.PlanMeanStep += ep.PlanMeanStep
 			s.NFE = ep.NFE
 			s.PlanWallPoints += ep.PlanWallPoints
-			if ep.PlanWallPoints > 0 {
+			s.PlanWallSegments += ep.PlanWallSegments
+			if ep.PlanWallPoints > 0 || ep.PlanWallSegments > 0 {
 				s.PlansInWalls++
 			}
 		}
