@@ -102,6 +102,20 @@ func NewNormalizer(kind NormalizerKind, st ColumnStats) (*Normalizer, error) {
 // Kind returns the normaliser's kind.
 func (n *Normalizer) Kind() NormalizerKind { return n.kind }
 
+// Limits returns a min-max normaliser's per-component range [lo, hi]: the data's minimum and maximum
+// (widened by 1 on each side for a constant component), the values that map to -1 and 1. ok is false for
+// the other kinds.
+func (n *Normalizer) Limits() (lo, hi []float64, ok bool) {
+	if n.kind != NormMinMax {
+		return nil, nil, false
+	}
+	lo, hi = make([]float64, len(n.lo)), make([]float64, len(n.lo))
+	for j := range lo {
+		lo[j], hi[j] = n.lo[j], n.lo[j]+n.span[j]
+	}
+	return lo, hi, true
+}
+
 // Dim returns the number of components (0 for NormNone).
 func (n *Normalizer) Dim() int { return max(len(n.mean), len(n.lo)) }
 

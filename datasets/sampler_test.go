@@ -3,6 +3,7 @@ package datasets
 import (
 	"math"
 	"path/filepath"
+	"slices"
 	"testing"
 )
 
@@ -202,6 +203,21 @@ func TestNormalizerRoundTrip(t *testing.T) {
 	n.Unnormalize(y[3:])
 	if y[3] != 5 {
 		t.Fatalf("beyond tolerance: %v, want clipped to max 5", y[3])
+	}
+}
+
+// Limits gives a min-max normaliser's data range (a constant component widened by 1 each side), and nothing
+// for the other kinds.
+func TestNormalizerLimitsAreTheMinMaxRange(t *testing.T) {
+	st := ColumnStats{Count: 10, Mean: []float64{1, -2}, Std: []float64{2, 0}, Min: []float64{-3, -2}, Max: []float64{5, -2}}
+	n, _ := NewNormalizer(NormMinMax, st)
+	lo, hi, ok := n.Limits()
+	if !ok || !slices.Equal(lo, []float64{-3, -3}) || !slices.Equal(hi, []float64{5, -1}) {
+		t.Errorf("limits %v, %v, %v; want [-3 -3], [5 -1]", lo, hi, ok)
+	}
+	g, _ := NewNormalizer(NormGaussian, st)
+	if _, _, ok := g.Limits(); ok {
+		t.Error("a Gaussian normaliser reports limits")
 	}
 }
 

@@ -1,7 +1,7 @@
 // Package rl holds trajdiff's decision-making side: environments behind a small Gym-like interface
 // (Env, with a vectorised form Vec), D4RL's Maze2D point-mass mazes, D4RL's waypoint-controller expert
-// and its offline-data recipe. Later work adds the planners (Diffuser, Decision Diffuser, Trajectory
-// Diffuser) that use them.
+// and its offline-data recipe. The planners that use them live in subpackages (rl/diffuser: Diffuser's
+// maze2d planner and its closed-loop evaluation), since rl itself never imports nn or train.
 //
 // # Maze2D
 //

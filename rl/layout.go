@@ -2,6 +2,7 @@ package rl
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 )
@@ -105,4 +106,24 @@ func (l *Layout) ResetCells() []Cell {
 // NormalizedScore is D4RL's 100 (return - RefMin) / (RefMax - RefMin).
 func (l *Layout) NormalizedScore(ret float64) float64 {
 	return 100 * (ret - l.RefMinScore) / (l.RefMaxScore - l.RefMinScore)
+}
+
+// CellAt returns the cell whose square [w-0.7, w+0.3) x [h-0.7, h+0.3) in the qpos frame contains (x, y)
+// (a wall cell's box, see WallOffset), and whether that cell lies in the maze's grid.
+func (l *Layout) CellAt(x, y float64) (Cell, bool) {
+	if math.IsNaN(x) || math.IsNaN(y) {
+		return Cell{}, false
+	}
+	fw, fh := math.Floor(x-WallOffset+0.5), math.Floor(y-WallOffset+0.5)
+	if fw < 0 || fh < 0 || fw >= float64(l.Width()) || fh >= float64(l.Height()) {
+		return Cell{}, false
+	}
+	return Cell{int(fw), int(fh)}, true
+}
+
+// InWall reports whether the point (x, y) of the qpos frame lies inside a wall cell's box or outside the
+// maze (NaN counts as outside); a particle centre never does, a plan's point may.
+func (l *Layout) InWall(x, y float64) bool {
+	c, ok := l.CellAt(x, y)
+	return !ok || l.Wall(c.W, c.H)
 }

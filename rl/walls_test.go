@@ -104,3 +104,26 @@ func TestContactIsInelasticAndFrictionless(t *testing.T) {
 		t.Errorf("sliding along the wall changed the tangential motion: %v vs free %v", obs, fobs)
 	}
 }
+
+// InWall agrees with the wall boxes of the layout: cell (w, h) covers [w-0.7, w+0.3) x [h-0.7, h+0.3);
+// points outside the grid and NaN count as walls.
+func TestInWallMatchesTheWallBoxes(t *testing.T) {
+	l, err := LayoutByName("umaze")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		x, y float64
+		want bool
+	}{
+		{1, 1, false}, {1, 3, false}, {3, 1, false}, {2, 1, true}, {2, 3, false}, {0, 0, true},
+		{1.29, 1, false}, {1.31, 1, true}, {-0.71, 1, true}, {10, 1, true}, {math.NaN(), 1, true},
+	} {
+		if got := l.InWall(tc.x, tc.y); got != tc.want {
+			t.Errorf("InWall(%v, %v) = %v, want %v", tc.x, tc.y, got, tc.want)
+		}
+	}
+	if c, ok := l.CellAt(1.29, 0.31); !ok || c != (Cell{1, 1}) {
+		t.Errorf("CellAt(1.29, 0.31) = %v, %v; want (1, 1)", c, ok)
+	}
+}

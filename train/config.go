@@ -109,6 +109,9 @@ type SampleConfig struct {
 	Steps    int    `json:"steps,omitempty"`    // default 10
 	Schedule string `json:"schedule,omitempty"` // default: the process's
 	EMA      *bool  `json:"ema,omitempty"`      // sample with the EMA weights (default true); false: the raw weights
+	// ClipX0 clips x0-predictions to [-1, 1] in training units by default (SampleRequest.ClipX0; Diffuser's
+	// clip_denoised, for the limits normaliser).
+	ClipX0 bool `json:"clip_x0,omitempty"`
 }
 
 // LoadConfig reads a TOML configuration, or YAML when the name ends in .yaml or .yml. Unknown keys are

@@ -95,6 +95,15 @@ func (m *Model) Components() []string {
 	return out
 }
 
+// Normalizer returns the training dataset's normaliser of Columns[i] (nil for i out of range): it maps
+// that column's values to training units. It must not be modified.
+func (m *Model) Normalizer(i int) *datasets.Normalizer {
+	if i < 0 || i >= len(m.norms) {
+		return nil
+	}
+	return m.norms[i]
+}
+
 // Condition lists the window entries a conditional network was trained on (DataConfig.Condition);
 // every SampleRequest must fix them.
 func (m *Model) Condition() []WindowEntry { return append([]WindowEntry(nil), m.condition...) }
@@ -114,6 +123,10 @@ type SampleRequest struct {
 	// Fixed entries are clamped after every solver step (Diffuser's conditioning, diffusion.Inpaint), in the
 	// data's units; a conditional model also receives its Condition entries from here.
 	Fixed []Fixed
+	// ClipX0 clips every x0-prediction of the network to [-1, 1] in training units before the solver uses
+	// it (Diffuser's clip_denoised, diffusion.ClipX0; [-1, 1] is the range of the limits normaliser). The
+	// configuration's [sample] clip_x0 turns it on by default; false here keeps that default.
+	ClipX0 bool
 	// Progress, if set, is called after each solver step with (done, total) steps.
 	Progress func(done, total int)
 }
@@ -137,6 +150,7 @@ type Samples struct {
 	Steps      int // solver steps
 	NFE        int // network evaluations per window
 	EMA        bool
+	ClipX0     bool // x0-predictions were clipped to [-1, 1] in training units
 }
 
 // Window returns window i, 0 <= i < N, as Horizon rows of Transition values (views into X).
@@ -265,6 +279,10 @@ func (m *Model) Sample(ctx context.Context, req SampleRequest) (*Samples, error)
 		x[i] *= s0
 	}
 	opt := diffusion.RunOptions{Seed: req.Seed, Progress: req.Progress}
+	clip := req.ClipX0 || m.Config.Sample.ClipX0
+	if clip {
+		opt.CorrectX0 = diffusion.ClipX0(-1, 1)
+	}
 	if sp.inpaint != nil {
 		opt.Condition = sp.inpaint // a nil *Inpaint in the interface would not be nil
 	}
@@ -273,7 +291,7 @@ func (m *Model) Sample(ctx context.Context, req SampleRequest) (*Samples, error)
 	}
 	m.unnormalize(x)
 	return &Samples{X: x, N: n, Horizon: m.Horizon, Transition: m.Transition, Components: m.Components(),
-		Solver: sp.solver, Schedule: sp.schedule, Steps: sp.steps, NFE: sp.plan.NFE, EMA: m.Checkpoint.EMA}, nil
+		Solver: sp.solver, Schedule: sp.schedule, Steps: sp.steps, NFE: sp.plan.NFE, EMA: m.Checkpoint.EMA, ClipX0: clip}, nil
 }
 
 // column returns the column index and component of transition index c.

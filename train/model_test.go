@@ -167,6 +167,10 @@ func TestModelSample(t *testing.T) {
 	if got := m.Components(); !slices.Equal(got, want) {
 		t.Errorf("components %v, want %v", got, want)
 	}
+	// The normalisers are the dataset's limits: observations[0] = 0.3 e + 0.1 s over 6 episodes of 20 steps.
+	if lo, hi, ok := m.Normalizer(1).Limits(); !ok || math.Abs(lo[0]) > 1e-6 || math.Abs(hi[0]-3.4) > 1e-6 || m.Normalizer(2) != nil {
+		t.Errorf("observations' limits %v, %v (%v); want x in [0, 3.4]", lo, hi, ok)
+	}
 	var calls, total int
 	req := SampleRequest{N: 4, Seed: 1, Fixed: fixedEnds(4), Progress: func(done, tot int) { calls, total = done, tot }}
 	s, err := m.Sample(context.Background(), req)
@@ -325,5 +329,55 @@ func TestModelSampleConcurrent(t *testing.T) {
 		if errs[i] != nil || !slices.Equal(got[i], want[i]) {
 			t.Errorf("concurrent request %d: %v, or samples differ from the sequential ones", i, errs[i])
 		}
+	}
+}
+
+// SampleRequest.ClipX0 (or the configuration's [sample] clip_x0) clips every x0-prediction to [-1, 1] in
+// training units: without a normaliser those are the data's units, and the last solver step returns the
+// last x0-prediction, so every free entry lies in [-1, 1] while the unclipped samples leave it.
+func TestSampleClipX0ClipsTheX0Predictions(t *testing.T) {
+	cfg := windowRun(t, t.TempDir(), func(c *Config) { c.Data.Normalizer = "none" })
+	m, err := Load(cfg.Out, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	outside := func(s *Samples) int {
+		n := 0
+		for i := 0; i < s.N; i++ {
+			for st, row := range s.Window(i) {
+				for c, v := range row {
+					if c == 1 && (st == 0 || st == s.Horizon-1) {
+						continue // the fixed entries
+					}
+					if v < -1 || v > 1 {
+						n++
+					}
+				}
+			}
+		}
+		return n
+	}
+	req := SampleRequest{N: 4, Seed: 3, Fixed: fixedEnds(4)}
+	free, err := m.Sample(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if free.ClipX0 || outside(free) == 0 {
+		t.Fatalf("unclipped samples: ClipX0 %v, %d entries outside [-1, 1]; the test needs some", free.ClipX0, outside(free))
+	}
+	req.ClipX0 = true
+	clipped, err := m.Sample(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !clipped.ClipX0 || outside(clipped) != 0 {
+		t.Errorf("ClipX0: reported %v, %d free entries outside [-1, 1]", clipped.ClipX0, outside(clipped))
+	}
+	// The configuration's default does the same.
+	m.Config.Sample.ClipX0 = true
+	req.ClipX0 = false
+	byConfig, err := m.Sample(context.Background(), req)
+	if err != nil || !byConfig.ClipX0 || !slices.Equal(byConfig.X, clipped.X) {
+		t.Errorf("[sample] clip_x0: reported %v, same samples as ClipX0 %v (%v)", byConfig.ClipX0, slices.Equal(byConfig.X, clipped.X), err)
 	}
 }

@@ -43,6 +43,7 @@ func commands() []command {
 		dataCommand(),
 		simulateCommand(),
 		plotCommand(),
+		planCommand(),
 		trainCommand(),
 		sampleCommand(),
 	}

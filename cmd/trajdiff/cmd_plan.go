@@ -1,0 +1,220 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/trajdiff/trajdiff/diffusion"
+	"github.com/trajdiff/trajdiff/internal/fsutil"
+	"github.com/trajdiff/trajdiff/internal/plotpng"
+	"github.com/trajdiff/trajdiff/rl"
+	"github.com/trajdiff/trajdiff/rl/diffuser"
+	"github.com/trajdiff/trajdiff/rl/mazeplot"
+	"github.com/trajdiff/trajdiff/train"
+)
+
+func planCommand() command {
+	return command{name: "plan", summary: "diffusion planners on Maze2D: closed-loop D4RL scores of a trained checkpoint (plan evaluate)", run: runPlan}
+}
+
+const planUsage = `Usage: trajdiff plan evaluate --checkpoint DIR [flags]
+
+  evaluate    run N closed-loop Maze2D episodes of Diffuser's planner (one plan per episode, the reference
+              controller) next to the expert controller and random actions; prints D4RL's normalised score
+              (mean +- standard error), return, success rate, planning latency and NFE; writes a results file
+
+Run 'trajdiff plan evaluate --help' for its flags; rl/diffuser's package documentation has the protocol.
+`
+
+func runPlan(ctx context.Context, env *cliEnv, args []string) error {
+	if len(args) == 0 {
+		return usagef("missing subcommand (evaluate)")
+	}
+	switch args[0] {
+	case "-h", "--help", "-help", "help":
+		fmt.Fprint(env.stdout, planUsage)
+		return flag.ErrHelp
+	case "evaluate":
+		return runPlanEvaluate(ctx, env, args[1:])
+	}
+	return usagef("unknown subcommand %q (want evaluate)", args[0])
+}
+
+// planResults is the results file: the command, the checkpoint's configuration, the planner's sampler and
+// every agent's summary and episodes.
+type planResults struct {
+	Command    string             `json:"command"`
+	Checkpoint string             `json:"checkpoint"`
+	Step       int                `json:"step"`
+	Config     train.Config       `json:"config"`
+	Planner    planSampler        `json:"planner"`
+	Workers    int                `json:"workers"`
+	Results    *diffuser.Results  `json:"results"`
+	Summary    []diffuser.Summary `json:"summary"`
+}
+
+type planSampler struct {
+	Solver   string `json:"solver"`
+	Schedule string `json:"schedule"`
+	Steps    int    `json:"steps"`
+	NFE      int    `json:"nfe"`
+	ClipX0   bool   `json:"clip_x0"`
+	EMA      bool   `json:"ema"`
+}
+
+func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlagSet(env, "plan evaluate", "plan evaluate --checkpoint DIR [--layout umaze] [--episodes N] [--seed S] [--multi] [--solver NAME --steps K] [--data PATH] [--out results.json] [--plot paths.png] [--plot-plans plans.png]")
+	ckpt := fs.String("checkpoint", "", "run directory (its latest checkpoint) or a step directory of a model trained on maze2d rows [actions(2), observations(4)]")
+	layout := fs.String("layout", "umaze", "maze layout the model was trained on: umaze, medium, large")
+	episodes := fs.Int("episodes", 10, "episodes per agent")
+	seed := fs.Uint64("seed", 1, "seed of the episodes' starts, goals and plans")
+	multi := fs.Bool("multi", false, "Multi2D: a random goal per episode (D4RL's set_target) instead of the layout's goal cell")
+	solverName := fs.String("solver", "", "solver (default: the configuration's [sample] solver, else dpmpp-2m; the reference is ddpm with the training steps)")
+	steps := fs.Int("steps", 0, "solver steps (default: [sample] steps, else 10)")
+	schedule := fs.String("schedule", "", "schedule (default: [sample] schedule, else the process's)")
+	data := fs.String("data", "", "the training dataset, where it is now if it moved since training (default: the recorded data.path)")
+	out := fs.String("out", "", "results JSON (per-episode rows, summaries, the command and configuration), written atomically")
+	plotPath := fs.String("plot", "", "PNG of the planner's executed paths on the maze (up to 8 episodes)")
+	plansPath := fs.String("plot-plans", "", "PNG of the same episodes' plans (the windows the controller tracked)")
+	workers := fs.Int("workers", 1, "episodes in parallel (0: all cores); more than 1 makes plan latencies include waiting for the shared network")
+	baselines := fs.Bool("baselines", true, "also evaluate the expert controller and random actions on the same starts and goals")
+	if err := parseFlags(fs, env, args); err != nil {
+		return err
+	}
+	if err := wantArgs(fs, 0, "none"); err != nil {
+		return err
+	}
+	if *ckpt == "" {
+		return usagef("--checkpoint is required")
+	}
+	if *episodes < 1 || *steps < 0 || *workers < 0 {
+		return usagef("--episodes must be at least 1, --steps and --workers non-negative")
+	}
+	l, err := rl.LayoutByName(*layout)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	if *solverName != "" {
+		if _, err := diffusion.NewSolver(*solverName); err != nil {
+			return usagef("%v", err)
+		}
+	}
+	if *schedule != "" {
+		if _, err := diffusion.NewSchedule(*schedule); err != nil {
+			return usagef("%v", err)
+		}
+	}
+	m, err := train.Load(*ckpt, train.LoadOptions{DataPath: *data})
+	if err != nil {
+		return err
+	}
+	planner, err := diffuser.New(m, l, diffuser.Options{Solver: *solverName, Schedule: *schedule, Steps: *steps})
+	if errors.Is(err, diffuser.ErrBadInput) {
+		return usagef("%v", err)
+	}
+	if err != nil {
+		return err
+	}
+	agents := []diffuser.Agent{planner.Agent("diffuser")}
+	if *baselines {
+		agents = append(agents, diffuser.ExpertAgent(), diffuser.RandomAgent())
+	}
+	bar := newProgressBar(env.stderr, "plan evaluate", "episodes", len(agents)**episodes)
+	res, err := diffuser.Evaluate(ctx, diffuser.EvalConfig{Layout: l.Name, Multi: *multi, Episodes: *episodes, Seed: *seed,
+		Workers: *workers, Progress: bar.Func()}, agents)
+	if errors.Is(err, diffuser.ErrBadInput) || errors.Is(err, train.ErrBadRequest) {
+		return usagef("%v", err)
+	}
+	if err != nil {
+		return err
+	}
+	first := res.Agents[0].Episodes[0].Plan
+	sp := planSampler{Solver: first.Solver, Schedule: first.Schedule, Steps: first.Steps, NFE: first.NFE, ClipX0: true, EMA: m.Checkpoint.EMA}
+	var sums []diffuser.Summary
+	for _, a := range res.Agents {
+		sums = append(sums, a.Summary)
+	}
+	fmt.Fprintf(env.stdout, "%s, %d episodes per agent, seed %d; Diffuser: H %d, %s %d steps (%d NFE), x0 clipped, %s weights\n",
+		res.Env, res.Episodes, res.Seed, planner.Horizon(), sp.Solver, sp.Steps, sp.NFE, map[bool]string{true: "EMA", false: "raw"}[sp.EMA])
+	writePlanTable(env.stdout, sums)
+	if *out != "" {
+		doc := planResults{Command: "trajdiff plan evaluate " + strings.Join(args, " "), Checkpoint: m.Checkpoint.Path, Step: m.Checkpoint.State.Step,
+			Config: m.Config, Planner: sp, Workers: *workers, Results: res, Summary: sums}
+		b, err := json.MarshalIndent(doc, "", " ")
+		if err != nil {
+			return err
+		}
+		if err := fsutil.WriteFileAtomic(*out, append(b, '\n')); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.stdout, "results -> %s\n", *out)
+	}
+	eps := res.Agents[0].Episodes[:min(8, len(res.Agents[0].Episodes))]
+	for _, pp := range []struct {
+		path, what string
+		xy         func(ep diffuser.Episode) [][2]float64
+	}{
+		{*plotPath, "executed paths", func(ep diffuser.Episode) [][2]float64 { return ep.Path }},
+		{*plansPath, "plans", func(ep diffuser.Episode) [][2]float64 {
+			xy := make([][2]float64, len(ep.Plan.Observations))
+			for t, o := range ep.Plan.Observations {
+				xy[t] = [2]float64{o[0], o[1]}
+			}
+			return xy
+		}},
+	} {
+		if pp.path == "" {
+			continue
+		}
+		var paths [][]float64
+		var targets [][2]float64
+		for _, ep := range eps {
+			p := make([]float64, 0, 2*len(ep.Path))
+			for _, xy := range pp.xy(ep) {
+				p = append(p, xy[0], xy[1])
+			}
+			paths = append(paths, p)
+			targets = append(targets, ep.Goal)
+		}
+		pl, err := mazeplot.Maze(l, paths, mazeplot.Options{Title: fmt.Sprintf("Diffuser on %s: %s, %d NFE", res.Env, pp.what, sp.NFE), Targets: targets})
+		if err != nil {
+			return err
+		}
+		w, h := mazeplot.Size(l, 480)
+		if err := plotpng.WriteFile(pp.path, pl, w, h); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.stdout, "plot of %d %s -> %s\n", len(paths), pp.what, pp.path)
+	}
+	return nil
+}
+
+// writePlanTable prints one row per agent; "walls p/s" counts plan points and plan segments in walls, "plan
+// Δxy/jump" is the plans' mean step length and the median of their largest step.
+func writePlanTable(w io.Writer, sums []diffuser.Summary) {
+	fmt.Fprintf(w, "%-10s %16s %8s %8s %12s %12s %12s %12s %5s %9s %13s\n", "agent", "score (±SE)", "return", "success",
+		"plan median", "plan p95", "step median", "step p95", "NFE", "walls p/s", "plan Δxy/jump")
+	ms := func(s float64) string {
+		switch {
+		case s >= 1e-3:
+			return fmt.Sprintf("%.1f ms", 1e3*s)
+		case s >= 1e-6:
+			return fmt.Sprintf("%.1f µs", 1e6*s)
+		}
+		return fmt.Sprintf("%.0f ns", 1e9*s)
+	}
+	for _, s := range sums {
+		plan50, plan95, nfe, wall, steps := "-", "-", "-", "-", "-"
+		if s.NFE > 0 {
+			plan50, plan95, nfe, wall = ms(s.PlanMedian), ms(s.PlanP95), fmt.Sprint(s.NFE), fmt.Sprintf("%d/%d", s.PlanWallPoints, s.PlanWallSegments)
+			steps = fmt.Sprintf("%.3f/%.2f", s.PlanMeanStep, s.PlanMaxStep)
+		}
+		fmt.Fprintf(w, "%-10s %16s %8.1f %7.0f%% %12s %12s %12s %12s %5s %9s %13s\n", s.Agent, fmt.Sprintf("%.1f ± %.1f", s.ScoreMean, s.ScoreSE),
+			s.ReturnMean, 100*s.SuccessRate, plan50, plan95, ms(s.StepMedian), ms(s.StepP95), nfe, wall, steps)
+	}
+}

@@ -1,0 +1,120 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// A maze2d dataset simulated by the CLI, a tiny model trained by `train --config`, and `plan evaluate`
+// over 2 episodes: the table compares Diffuser with the expert and random actions, and the results file
+// holds every episode, the summaries and the command; bad flags exit 2.
+func TestPlanEvaluateRunsEndToEnd(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "umaze.arrow")
+	if code, out, errs := runCLI("simulate", "maze2d", "--layout", "umaze", "--steps", "4000", "--chunk-steps", "4000", "--out", data, "--quiet"); code != 0 {
+		t.Fatalf("simulate: %d\n%s\n%s", code, out, errs)
+	}
+	cfg := filepath.Join(dir, "tiny.toml")
+	if err := os.WriteFile(cfg, []byte(`out = "run"
+[data]
+path = "umaze.arrow"
+horizon = 8
+no_padding = true
+[network]
+arch = "mlp"
+[network.mlp]
+dim = 48
+hidden = [32]
+time_dim = 8
+[objective]
+process = "vp-cosine"
+prediction = "x0"
+[train]
+steps = 10
+batch = 8
+warmup = 0
+checkpoint_every = 0
+[sample]
+solver = "dpmpp-2m"
+steps = 3
+clip_x0 = true
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := runCLI("train", "--config", cfg); code != 0 {
+		t.Fatalf("train: %d\n%s\n%s", code, out, errs)
+	}
+	run := filepath.Join(dir, "run")
+	results, png, plans := filepath.Join(dir, "results.json"), filepath.Join(dir, "paths.png"), filepath.Join(dir, "plans.png")
+	code, out, errs := runCLI("plan", "evaluate", "--checkpoint", run, "--episodes", "2", "--seed", "5", "--multi", "--out", results, "--plot", png, "--plot-plans", plans)
+	if code != 0 {
+		t.Fatalf("plan evaluate: %d\n%s\n%s", code, out, errs)
+	}
+	for _, want := range []string{"multi2d-umaze", "score (±SE)", "diffuser", "expert", "random", "3 NFE"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	var doc struct {
+		Command string `json:"command"`
+		Config  struct {
+			Data struct {
+				Horizon int `json:"horizon"`
+			} `json:"data"`
+		} `json:"config"`
+		Planner struct {
+			NFE int `json:"nfe"`
+		} `json:"planner"`
+		Results struct {
+			Agents []struct {
+				Summary struct {
+					Agent string `json:"agent"`
+				} `json:"summary"`
+				Episodes []struct {
+					Steps int     `json:"steps"`
+					Score float64 `json:"score"`
+				} `json:"episodes"`
+			} `json:"agents"`
+		} `json:"results"`
+	}
+	b, err := os.ReadFile(results)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(doc.Command, "--episodes 2") || doc.Config.Data.Horizon != 8 || doc.Planner.NFE != 3 || len(doc.Results.Agents) != 3 {
+		t.Fatalf("results file: %s", b)
+	}
+	for _, a := range doc.Results.Agents {
+		if len(a.Episodes) != 2 || a.Episodes[0].Steps != 300 {
+			t.Errorf("%s: %d episodes", a.Summary.Agent, len(a.Episodes))
+		}
+	}
+	for _, f := range []string{png, plans} {
+		if st, err := os.Stat(f); err != nil || st.Size() == 0 {
+			t.Errorf("plot %s: %v", f, err)
+		}
+	}
+	for _, bad := range [][]string{
+		{"plan"},
+		{"plan", "replan"},
+		{"plan", "evaluate"},
+		{"plan", "evaluate", "--checkpoint", run, "--episodes", "0"},
+		{"plan", "evaluate", "--checkpoint", run, "--solver", "euler-maruyama-9"},
+		{"plan", "evaluate", "--checkpoint", run, "--layout", "spiral"},
+		{"plan", "evaluate", "--checkpoint", run, "--steps", "-2"},
+		{"plan", "evaluate", "--checkpoint", run, "extra"},
+	} {
+		if code, _, errs := runCLI(bad...); code != 2 || errs == "" {
+			t.Errorf("%v: exit %d (%q), want 2 with a message", bad, code, errs)
+		}
+	}
+	if code, _, _ := runCLI("plan", "--help"); code != 0 {
+		t.Errorf("plan --help: exit %d", code)
+	}
+}

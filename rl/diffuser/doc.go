@@ -1,0 +1,75 @@
+// Package diffuser is Diffuser's planner for D4RL's Maze2D (Janner, Du, Tenenbaum and Levine, "Planning
+// with Diffusion for Flexible Behavior Synthesis", ICML 2022; the maze2d branch of jannerm/diffuser) and
+// its closed-loop evaluation with D4RL's normalised score (Fu et al., "D4RL: Datasets for Deep
+// Data-Driven Reinforcement Learning", 2020). It sits above rl (the environments), train (the trained
+// window model) and diffusion (the samplers); rl itself never imports it.
+//
+// # Model
+//
+// The planner uses a train.Model trained (e.g. by `trajdiff train --config configs/diffuser-umaze-small.toml`)
+// on windows of H steps of maze2d episodes whose rows are
+//
+//	tau_t = [a_t, s_t] = [ax, ay, x, y, vx, vy]   (columns actions(2), observations(4); New checks this)
+//
+// normalised per component to [-1, 1] by the limits normaliser, with an unconditional network that
+// predicts x0 on the cosine VP process (the reference: cosine betas, x0 prediction, uniform t, plain L2).
+// New rejects (ErrBadInput) another transition layout, and a model whose training positions (the limits
+// normaliser's range) do not span the layout's free cells: a checkpoint of another maze.
+//
+// # Planning
+//
+// One window is sampled from Gaussian noise with any solver of diffusion (Options; the reference runs
+// DDPM's ancestral sampler with T = 64 / 256 / 256 steps for U / Medium / Large, `ddpm` here with the same
+// step count; fast solvers such as dpmpp-2m at 10-20 NFE are the point of this toolkit). Conditioning is
+// inpainting: after every solver step (and on the initial noise) the observations of step 0 are set to
+// the start s0 and those of step H-1 to the goal (gx, gy, 0, 0), in normalised units
+// (train.SampleRequest.Fixed, diffusion.Inpaint); actions are never fixed. Every x0-prediction of the
+// network is clipped to [-1, 1] before the solver uses it (Diffuser's clip_denoised;
+// train.SampleRequest.ClipX0, diffusion.ClipX0). The window is mapped back to the data's units; its
+// first and last observations are then exactly s0 and (gx, gy, 0, 0) (the float32 normaliser's round
+// trip is undone). Plan points inside a wall cell or outside the maze and steps whose segment crosses a
+// wall are counted (Plan.WallPoints, Plan.OutsidePoints, Plan.WallSegments), never clipped; Plan.MeanStep
+// and Plan.MaxStep measure jaggedness and jumps (Plan.Measure).
+//
+// # Execution
+//
+// The plan is made once, at t = 0, with batch 1 and no selection or replanning. At environment step t
+// the controller tracks the waypoint
+//
+//	w_t = plan state t+1            for t < H-1,
+//	w_t = (x, y, 0, 0) of state H-1  for t >= H-1,
+//
+// with a_t = (w_xy - xy_t) + (w_v - v_t) (gains 1 and 1); the environment clips a_t to [-1, 1]^2 as
+// D4RL's MazeEnv does (rl.Maze.Step). The plan's actions are not used.
+//
+// # Evaluation
+//
+// An episode resets D4RL's way (rl.Maze.Reset: a uniform empty-or-goal cell plus U(-0.1, 0.1) per axis,
+// velocity N(0, 0.1^2)); the target is the layout's goal cell (maze2d-*-v1) or, with EvalConfig.Multi,
+// drawn like D4RL's set_target (a uniform empty-or-goal cell plus U(-0.1, 0.1); Diffuser's Multi2D). It
+// runs for the registered time limit (300 / 600 / 800 steps, never ending early). Its return R counts
+// the steps that end within 0.5 of the target, and its score is D4RL's
+//
+//	score = 100 (R - REF_MIN) / (REF_MAX - REF_MIN)
+//
+// with REF_MIN / REF_MAX = 23.85 / 161.86, 13.13 / 277.39, 6.7 / 273.99 (rl.Layout.NormalizedScore); the
+// published Diffuser scores 113.9 / 121.5 / 123.0 are returns of about 181 / 334 / 336. A summary
+// reports mean +- std/sqrt(n) over episodes with NumPy's population std, as the reference's read_results
+// does, the mean return, the success rate (ever within 0.5), planning latency per plan and the policy's
+// time per environment step (median and 95th percentile) and NFE. Episode i of every agent resets from
+// the same seed, derived from (Seed, i) by an internal/stream key, and each agent's randomness comes
+// from its own (Seed, agent, i) stream, so results do not depend on the number of workers. The expert
+// (D4RL's waypoint controller, rl.NewControllerPolicy) and uniform random actions are the baselines.
+//
+// # Deviations from the reference
+//
+//   - Any solver and step count may replace DDPM's T ancestral steps.
+//   - The reference trains on episodes re-cut where the agent leaves the goal (maze2d_set_terminals);
+//     the windows here are those of the dataset as written (rl's recipe cuts a segment when the
+//     controller reaches its target), which this package does not change.
+//   - The reference scores one episode per run with no seed; here N episodes come from keyed streams.
+//   - The expert baseline gets a fresh controller per episode, whereas D4RL's REF_MAX reused one
+//     across episodes (D4RL issues #159, #215), so the expert here may score above 100.
+//   - Latencies with EvalConfig.Workers > 1 include waiting for the shared network, whose calls are
+//     serialised.
+package diffuser

@@ -1,0 +1,47 @@
+package diffuser_test
+
+import (
+	"context"
+	"path/filepath"
+
+	"github.com/trajdiff/trajdiff/datasets"
+	"github.com/trajdiff/trajdiff/nn"
+	"github.com/trajdiff/trajdiff/rl"
+	"github.com/trajdiff/trajdiff/train"
+)
+
+// trainTiny writes 4000 steps of the U-Maze recipe under dir and trains a small unconditional MLP on
+// windows of 8 steps of columns (default: actions then observations) for steps steps; it returns the run
+// directory. It takes about a second.
+func trainTiny(dir string, columns []string, steps int) (string, error) {
+	return trainTinyOn(dir, "umaze", columns, steps)
+}
+
+// trainTinyOn is trainTiny on another layout's data.
+func trainTinyOn(dir, layout string, columns []string, steps int) (string, error) {
+	data := filepath.Join(dir, layout+".arrow")
+	_, err := rl.WriteDataset(context.Background(), data, rl.WriteConfig{Recipe: rl.DatasetConfig{Layout: layout, Steps: 4000, ChunkSteps: 4000, Seed: 1}},
+		datasets.WriteOptions{Overwrite: true})
+	if err != nil {
+		return "", err
+	}
+	cfg := train.Config{
+		Out:       filepath.Join(dir, "run"),
+		Data:      train.DataConfig{Path: data, Horizon: 8, Columns: columns, Normalizer: "limits", NoPadding: true},
+		Network:   nn.Spec{Arch: "mlp", MLP: &nn.MLPConfig{Dim: 8 * 6, Hidden: []int{32, 32}, TimeDim: 8}},
+		Objective: train.ObjectiveConfig{Process: "vp-cosine", Prediction: "x0"},
+		Train:     train.DefaultOptions(),
+		Sample:    train.SampleConfig{Solver: "dpmpp-2m", Steps: 4, ClipX0: true},
+	}
+	o := &cfg.Train
+	o.Steps, o.Batch, o.LR, o.MinLR, o.Warmup, o.EMADecay, o.Seed, o.CheckpointEvery = steps, 16, 3e-3, 3e-4, 0, 0.9, 1, 0
+	tr, ds, err := cfg.Trainer()
+	if err != nil {
+		return "", err
+	}
+	defer ds.Close()
+	if _, err := tr.Run(context.Background()); err != nil {
+		return "", err
+	}
+	return cfg.Out, nil
+}

@@ -1,0 +1,234 @@
+package diffuser
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/trajdiff/trajdiff/rl"
+	"github.com/trajdiff/trajdiff/train"
+)
+
+// ErrBadInput marks a model, start or goal the planner cannot use: a checkpoint whose transition is not
+// [actions(2), observations(4)], a non-finite state, a start or goal inside a wall or outside the maze.
+var ErrBadInput = errors.New("invalid planner input")
+
+func badInput(format string, args ...any) error {
+	return fmt.Errorf("diffuser: %w: %s", ErrBadInput, fmt.Sprintf(format, args...))
+}
+
+// Options choose the sampler of a Planner; empty fields take the model's [sample] configuration.
+type Options struct {
+	Solver   string // any diffusion solver, e.g. "ddpm" (the reference's ancestral sampler) or "dpmpp-2m"
+	Schedule string // a diffusion schedule
+	Steps    int    // solver steps (0: the configuration's)
+	// NoClip turns off the clipping of x0-predictions to [-1, 1] that Diffuser applies (an ablation).
+	NoClip bool
+}
+
+// Planner is Diffuser's maze2d planner: one window of a trained model sampled with the start state
+// inpainted at step 0 and the goal (gx, gy, 0, 0) at step H-1. It is safe for concurrent use.
+type Planner struct {
+	model  *train.Model
+	layout *rl.Layout
+	opt    Options
+}
+
+// Transition layout the planner needs: rows [ax, ay, x, y, vx, vy].
+const (
+	actionDim = 2
+	obsDim    = 4
+	obsOffset = actionDim
+)
+
+// New checks that m was trained on maze2d windows with rows [actions(2), observations(4)] (Model.Columns)
+// and a horizon of at least 2 steps, on data of layout's maze (with the limits normaliser, whose range must
+// match the maze's free cells), and that a conditional model is conditioned only on the observations the
+// planner fixes; layout is the maze it plans in.
+func New(m *train.Model, layout *rl.Layout, opt Options) (*Planner, error) {
+	if m == nil || layout == nil {
+		return nil, badInput("a model and a layout are required")
+	}
+	want := []train.Column{{Name: "actions", Offset: 0, Width: actionDim}, {Name: "observations", Offset: obsOffset, Width: obsDim}}
+	ok := m.Transition == actionDim+obsDim && len(m.Columns) == len(want)
+	for i := 0; ok && i < len(want); i++ {
+		ok = m.Columns[i] == want[i]
+	}
+	if !ok {
+		return nil, badInput("the checkpoint's transition is %d values %v; a maze2d planner needs 6 = actions(2) then observations(4)", m.Transition, m.Components())
+	}
+	if m.Horizon < 2 {
+		return nil, badInput("the checkpoint's horizon is %d steps; planning needs at least 2", m.Horizon)
+	}
+	if err := checkMaze(m, layout); err != nil {
+		return nil, err
+	}
+	if opt.Steps < 0 {
+		return nil, badInput("Steps must be at least 1 (0 for the configuration's), got %d", opt.Steps)
+	}
+	if opt.NoClip && m.Config.Sample.ClipX0 {
+		return nil, badInput("NoClip, but the checkpoint's configuration clips x0-predictions ([sample] clip_x0 = true)")
+	}
+	for _, e := range m.Condition() {
+		t := e.T
+		if t < 0 {
+			t += m.Horizon
+		}
+		if (t != 0 && t != m.Horizon-1) || e.C < obsOffset {
+			return nil, badInput("the checkpoint is conditioned on entry %d:%d, which the planner does not fix (only the observations at the first and last steps)", e.T, e.C)
+		}
+	}
+	return &Planner{model: m, layout: layout, opt: opt}, nil
+}
+
+// Horizon is the plan's length in steps.
+func (p *Planner) Horizon() int { return p.model.Horizon }
+
+// Layout is the maze the planner plans in.
+func (p *Planner) Layout() *rl.Layout { return p.layout }
+
+// Plan is one sampled window in the data's units.
+type Plan struct {
+	Observations [][4]float64 // Horizon states (x, y, vx, vy); [0] is the start and [Horizon-1] (gx, gy, 0, 0) exactly
+	Actions      [][2]float64 // the window's actions (Diffuser's controller does not use them)
+	Start        [4]float64
+	Goal         [2]float64
+	Solver       string
+	Schedule     string
+	Steps        int // solver steps
+	NFE          int // network evaluations
+	Latency      time.Duration
+	// WallPoints counts plan states whose (x, y) lies inside a wall cell or outside the maze
+	// (rl.Layout.InWall); OutsidePoints counts those outside the maze's grid. Plans are not clipped.
+	WallPoints, OutsidePoints int
+	// WallSegments counts steps between consecutive plan positions whose straight segment passes through a
+	// wall cell or outside the maze (sampled every 0.01), although both ends may be free: a jump across a wall.
+	WallSegments int
+	// MeanStep and MaxStep are the mean and largest distance between consecutive plan positions: smooth,
+	// feasible plans move about 0.03 per step in D4RL's data (at most ~0.05 at the speed limit); a large
+	// MaxStep is a jump, e.g. to an inpainted goal the rest of the plan ignores.
+	MeanStep, MaxStep float64
+}
+
+// checkPoint validates a state or goal: finite, and its position inside the maze and outside the walls.
+func (p *Planner) checkPoint(what string, v []float64) error {
+	for _, x := range v {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return badInput("%s %v is not finite", what, v)
+		}
+	}
+	if _, in := p.layout.CellAt(v[0], v[1]); !in {
+		return badInput("%s (%v, %v) is outside the %s maze", what, v[0], v[1], p.layout.Name)
+	}
+	if p.layout.InWall(v[0], v[1]) {
+		return badInput("%s (%v, %v) is inside a wall of the %s maze", what, v[0], v[1], p.layout.Name)
+	}
+	return nil
+}
+
+// Plan samples one window from start (x, y, vx, vy) to goal (gx, gy): all four observations are fixed at
+// step 0 to start and at step H-1 to (gx, gy, 0, 0), clamped after every solver step (diffusion.Inpaint),
+// with x0-predictions clipped to [-1, 1] unless Options.NoClip. seed keys the sampler's noise. Bad inputs
+// fail with ErrBadInput before any sampling; cancelling ctx stops the solver between steps.
+func (p *Planner) Plan(ctx context.Context, start [4]float64, goal [2]float64, seed uint64) (*Plan, error) {
+	if err := p.checkPoint("start state", start[:]); err != nil {
+		return nil, err
+	}
+	if err := p.checkPoint("goal", goal[:]); err != nil {
+		return nil, err
+	}
+	end := [4]float64{goal[0], goal[1], 0, 0}
+	fixed := make([]train.Fixed, 0, 2*obsDim)
+	for k := 0; k < obsDim; k++ {
+		fixed = append(fixed,
+			train.Fixed{WindowEntry: train.WindowEntry{T: 0, C: obsOffset + k}, Values: []float64{start[k]}},
+			train.Fixed{WindowEntry: train.WindowEntry{T: -1, C: obsOffset + k}, Values: []float64{end[k]}})
+	}
+	began := time.Now()
+	s, err := p.model.Sample(ctx, train.SampleRequest{N: 1, Solver: p.opt.Solver, Schedule: p.opt.Schedule, Steps: p.opt.Steps,
+		Seed: seed, Fixed: fixed, ClipX0: !p.opt.NoClip})
+	if err != nil {
+		return nil, fmt.Errorf("diffuser: planning: %w", err)
+	}
+	pl := &Plan{Start: start, Goal: goal, Solver: s.Solver, Schedule: s.Schedule, Steps: s.Steps, NFE: s.NFE, Latency: time.Since(began)}
+	H := p.model.Horizon
+	rows := s.Window(0)
+	pl.Observations, pl.Actions = make([][4]float64, H), make([][2]float64, H)
+	for t, r := range rows {
+		copy(pl.Actions[t][:], r[:actionDim])
+		copy(pl.Observations[t][:], r[obsOffset:])
+		for _, v := range r {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return nil, fmt.Errorf("diffuser: the model's plan has a non-finite value at step %d: %v", t, r)
+			}
+		}
+	}
+	// The inpainted entries went through the float32 normaliser and back: restore them exactly.
+	pl.Observations[0], pl.Observations[H-1] = start, end
+	pl.Measure(p.layout)
+	return pl, nil
+}
+
+// checkMaze compares the training data's range of positions (the limits normaliser's; other normalisers
+// keep no range and are not checked) with layout's free cells: in every D4RL maze each row and column of
+// the grid's interior holds a free cell, and the expert's data visit them all, so data of the maze reach
+// the first and last free rows and columns and stay inside the walls around them (a free cell c spans
+// [c-0.7, c+0.3] in the qpos frame, a particle centre [c-0.6, c+0.2]).
+func checkMaze(m *train.Model, l *rl.Layout) error {
+	lo, hi, ok := m.Normalizer(1).Limits()
+	if !ok {
+		return nil
+	}
+	cells := l.ResetCells()
+	first, last := [2]int{cells[0].W, cells[0].H}, [2]int{cells[0].W, cells[0].H}
+	for _, c := range cells {
+		first = [2]int{min(first[0], c.W), min(first[1], c.H)}
+		last = [2]int{max(last[0], c.W), max(last[1], c.H)}
+	}
+	for k, name := range []string{"x", "y"} {
+		a, b := float64(first[k]), float64(last[k])
+		if lo[k] < a-0.7 || lo[k] > a+0.5 || hi[k] < b-0.5 || hi[k] > b+0.3 {
+			return badInput("the checkpoint's data cover %s in [%.2f, %.2f], but the free cells of the %s maze span %s in [%.1f, %.1f]: was it trained on another maze?",
+				name, lo[k], hi[k], l.Name, name, a-0.6, b+0.2)
+		}
+	}
+	return nil
+}
+
+// Measure sets the plan's wall counts and step lengths in layout l (Plan.Plan does; call it for a plan
+// made or edited by hand).
+func (pl *Plan) Measure(l *rl.Layout) {
+	pl.WallPoints, pl.OutsidePoints, pl.WallSegments, pl.MeanStep, pl.MaxStep = 0, 0, 0, 0, 0
+	H := len(pl.Observations)
+	for t, o := range pl.Observations {
+		if t > 0 {
+			d := math.Hypot(o[0]-pl.Observations[t-1][0], o[1]-pl.Observations[t-1][1])
+			pl.MeanStep += d / float64(H-1)
+			pl.MaxStep = max(pl.MaxStep, d)
+			if segmentHitsWall(l, pl.Observations[t-1], o, d) {
+				pl.WallSegments++
+			}
+		}
+		if l.InWall(o[0], o[1]) {
+			pl.WallPoints++
+		}
+		if _, in := l.CellAt(o[0], o[1]); !in {
+			pl.OutsidePoints++
+		}
+	}
+}
+
+// segmentHitsWall reports whether the segment from a to b (positions, length d) passes through a wall cell
+// or outside the maze, sampled every 0.01.
+func segmentHitsWall(l *rl.Layout, a, b [4]float64, d float64) bool {
+	n := int(math.Ceil(d / 0.01))
+	for i := 0; i <= n; i++ {
+		u := float64(i) / float64(max(n, 1))
+		if l.InWall(a[0]+u*(b[0]-a[0]), a[1]+u*(b[1]-a[1])) {
+			return true
+		}
+	}
+	return false
+}
