@@ -64,9 +64,11 @@
 // # Deviations from the reference
 //
 //   - Any solver and step count may replace DDPM's T ancestral steps.
-//   - The reference trains on episodes re-cut where the agent leaves the goal (maze2d_set_terminals);
-//     the windows here are those of the dataset as written (rl's recipe cuts a segment when the
-//     controller reaches its target), which this package does not change.
+//   - Training uses the reference's two conditioning mechanisms through the shared trainer: the data
+//     re-cut where the agent leaves the goal (rl.SegmentsGoal, `simulate maze2d --segments goal`) and
+//     the start and goal observations entering the noisy input clean (train's data.inpaint). The
+//     reference also overwrites those entries of the x0-prediction before the loss; here they stay in
+//     the loss, where for an x0-predicting network they ask it only to copy its input.
 //   - The reference scores one episode per run with no seed; here N episodes come from keyed streams.
 //   - The expert baseline gets a fresh controller per episode, whereas D4RL's REF_MAX reused one
 //     across episodes (D4RL issues #159, #215), so the expert here may score above 100.
