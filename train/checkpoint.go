@@ -46,6 +46,7 @@ type State struct {
 	Spec      nn.Spec           `json:"network"`
 	DType     string            `json:"dtype"`
 	Objective ObjectiveConfig   `json:"objective"`
+	Inpaint   []int             `json:"inpaint,omitempty"` // Trainer.Inpaint
 	Options   Options           `json:"options"`
 	Extra     json.RawMessage   `json:"extra,omitempty"` // the caller's configuration (e.g. the CLI's file)
 	Loss      float64           `json:"loss"`            // loss of the last step

@@ -87,3 +87,24 @@ func TestInpaintEntriesAreValidated(t *testing.T) {
 		t.Error("an inpainted position outside the example was accepted")
 	}
 }
+
+// A run does not resume from a checkpoint trained with another objective or other inpainted positions.
+func TestResumeRefusesAnotherObjectiveOrInpainting(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := smallTrainer(t, dir, 25).Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	tr := smallTrainer(t, dir, 50)
+	tr.Inpaint = []int{0}
+	if _, err := tr.Run(context.Background()); err == nil || !strings.Contains(err.Error(), "inpainted") {
+		t.Errorf("resumed with other inpainted positions: %v", err)
+	}
+	tr = smallTrainer(t, dir, 50)
+	tr.Objective.Prediction = "x0"
+	if _, err := tr.Run(context.Background()); err == nil || !strings.Contains(err.Error(), "objective") {
+		t.Errorf("resumed with another objective: %v", err)
+	}
+	if _, err := smallTrainer(t, dir, 50).Run(context.Background()); err != nil {
+		t.Errorf("the same run does not resume: %v", err)
+	}
+}

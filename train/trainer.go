@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"gorgonia.org/tensor"
@@ -129,7 +130,7 @@ func (t *Trainer) Run(ctx context.Context) (*Result, error) {
 		}
 		defer log.Close()
 	}
-	state := State{Spec: t.Spec, DType: dt.String(), Objective: t.Objective.withDefaults(), Options: opt, Extra: t.Extra}
+	state := State{Spec: t.Spec, DType: dt.String(), Objective: t.Objective.withDefaults(), Inpaint: t.Inpaint, Options: opt, Extra: t.Extra}
 	checkpoint := func(step int, loss float64) error {
 		if t.Dir == "" {
 			return nil
@@ -229,6 +230,16 @@ func (t *Trainer) restore(ckpt string, net, ema nn.Net, adam *nn.Adam, tg *nn.Tr
 	b, _ := json.Marshal(t.Spec)
 	if string(a) != string(b) {
 		return 0, fmt.Errorf("train: checkpoint %s was trained with network %s, this run asks for %s", ckpt, a, b)
+	}
+	// What is regressed must not change under a resumed run: its first and second halves would train
+	// different things without a trace in the checkpoints.
+	a, _ = json.Marshal(st.Objective)
+	b, _ = json.Marshal(t.Objective.withDefaults())
+	if string(a) != string(b) {
+		return 0, fmt.Errorf("train: checkpoint %s was trained with objective %s, this run asks for %s", ckpt, a, b)
+	}
+	if !slices.Equal(st.Inpaint, t.Inpaint) {
+		return 0, fmt.Errorf("train: checkpoint %s was trained with inpainted positions %v, this run asks for %v", ckpt, st.Inpaint, t.Inpaint)
 	}
 	if st.Step > t.Options.Steps {
 		return 0, fmt.Errorf("train: checkpoint %s is at step %d, beyond the run's %d steps", ckpt, st.Step, t.Options.Steps)
