@@ -104,7 +104,10 @@ func newWriter(path string, m *Metadata, opts WriteOptions) (*writer, error) {
 	}
 	if w.sharded {
 		dir, base := filepath.Split(filepath.Clean(path))
-		tmp, err := fsutil.MkdirTemp(dirOrDot(dir), "."+base+".tmp-")
+		if _, err := fsutil.RemoveStale(dirOrDot(dir), fsutil.TempPrefix(base)); err != nil {
+			return nil, fmt.Errorf("create %s: %w", path, err)
+		}
+		tmp, err := fsutil.MkdirTemp(dirOrDot(dir), fsutil.TempPrefix(base))
 		if err != nil {
 			return nil, fmt.Errorf("create %s: %w", path, err)
 		}

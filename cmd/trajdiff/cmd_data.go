@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/trajdiff/trajdiff/datasets"
 	"github.com/trajdiff/trajdiff/datasets/d4rl"
 	"github.com/trajdiff/trajdiff/datasets/npy"
+	"github.com/trajdiff/trajdiff/internal/fsutil"
 )
 
 func dataCommand() command {
@@ -177,18 +179,51 @@ func runDataValidate(ctx context.Context, env *cliEnv, args []string) error {
 	if err := wantArgs(fs, 1, "PATH"); err != nil {
 		return err
 	}
+	leftovers := temporariesNote(fs.Arg(0))
 	d, err := datasets.Open(fs.Arg(0))
 	if err != nil {
-		return fmt.Errorf("invalid: %w", err)
+		return fmt.Errorf("invalid: %w%s", err, leftovers)
 	}
 	defer d.Close()
 	if err := d.Validate(ctx); err != nil {
-		return fmt.Errorf("invalid:\n%w", err)
+		return fmt.Errorf("invalid:\n%w%s", err, leftovers)
 	}
+	fmt.Fprint(env.stdout, strings.TrimPrefix(leftovers, "\n"))
 	fmt.Fprintf(env.stdout, "ok: %s: %s dataset, schema version %d, %d %s, %d rows in %d file(s)\n",
 		fs.Arg(0), d.Kind(), datasets.SchemaVersion, d.Len(), map[bool]string{true: "episodes", false: "trajectories"}[d.Kind() == datasets.Episodes],
 		d.NumRows(), len(d.Files()))
 	return nil
+}
+
+// temporariesNote describes the temporaries writers left beside path (and, for a sharded dataset, inside
+// it): those of dead writers (killed runs), which the next write of the same target removes, and those of
+// live ones (a write in progress). It is empty when there are none.
+func temporariesNote(path string) string {
+	dir, base := filepath.Split(filepath.Clean(path))
+	ts, _ := fsutil.Temporaries(dir, fsutil.TempPrefix(base))
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		inside, _ := fsutil.Temporaries(path, ".")
+		for _, t := range inside {
+			if strings.Contains(filepath.Base(t.Path), ".tmp-") {
+				ts = append(ts, t)
+			}
+		}
+	}
+	var b strings.Builder
+	for _, t := range ts {
+		switch {
+		case t.Dead:
+			fmt.Fprintf(&b, "\nnote: %s was left by a writer that died (pid %d on %s); the next write of the same target removes it", t.Path, t.PID, t.Host)
+		case t.PID > 0:
+			fmt.Fprintf(&b, "\nnote: %s belongs to a writer that may still be running (pid %d on %s)", t.Path, t.PID, t.Host)
+		default:
+			fmt.Fprintf(&b, "\nnote: %s is a writer's temporary of unknown owner; remove it if no write is in progress", t.Path)
+		}
+	}
+	if b.Len() > 0 {
+		b.WriteString("\n")
+	}
+	return b.String()
 }
 
 // multiFlag collects repeated -axes values.

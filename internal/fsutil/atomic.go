@@ -22,7 +22,11 @@ func CreateAtomic(path string) (*AtomicFile, error) {
 	if dir == "" {
 		dir = "."
 	}
-	f, err := CreateTemp(dir, "."+base+".tmp-")
+	// Leftovers of an earlier writer of path that was killed (SIGKILL leaves its temporary behind).
+	if _, err := RemoveStale(dir, TempPrefix(base)); err != nil {
+		return nil, err
+	}
+	f, err := CreateTemp(dir, TempPrefix(base))
 	if err != nil {
 		return nil, fmt.Errorf("create temporary file for %s: %w", path, err)
 	}
@@ -73,3 +77,7 @@ func WriteFileAtomic(path string, data []byte) error {
 	}
 	return f.Commit()
 }
+
+// TempPrefix is the prefix of the temporaries of a destination named base: hidden, and recognisable as
+// base's by RemoveStale and Temporaries.
+func TempPrefix(base string) string { return "." + base + ".tmp-" }

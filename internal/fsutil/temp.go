@@ -13,7 +13,9 @@ import (
 // CreateTemp is os.CreateTemp with the permissions of os.Create: the file is created with mode 0666 less
 // the process's umask, not 0600. Temporary files here become datasets, checkpoints and plots by a rename,
 // so they must come out readable by whoever the umask lets read an ordinary file (a collaborator, or a job
-// running as another user on a shared cluster). The name is dir/prefix followed by random digits.
+// running as another user on a shared cluster). The name is dir/prefix followed by the writer's owner tag
+// (host and process id, so RemoveStale can tell a dead writer's leftovers from a live one's) and random
+// digits.
 func CreateTemp(dir, prefix string) (*os.File, error) {
 	var f *os.File
 	err := tryNames(dir, prefix, func(name string) (err error) {
@@ -41,7 +43,7 @@ func tryNames(dir, prefix string, create func(name string) error) error {
 	}
 	const attempts = 10000
 	for range attempts {
-		name := filepath.Join(dir, prefix+strconv.FormatUint(rand.Uint64()%1e12, 10))
+		name := filepath.Join(dir, prefix+ownerTag()+"-"+strconv.FormatUint(rand.Uint64()%1e12, 10))
 		err := create(name)
 		if err == nil {
 			return nil
