@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -35,23 +34,8 @@ PATH is a dataset file (.arrow, .parquet) or a directory of shards. Run
 `
 
 func runData(ctx context.Context, env *cliEnv, args []string) error {
-	if len(args) == 0 {
-		return usagef("missing subcommand (inspect, validate, convert or merge)")
-	}
-	switch args[0] {
-	case "-h", "--help", "-help", "help":
-		fmt.Fprint(env.stdout, dataUsage)
-		return flag.ErrHelp
-	case "inspect":
-		return runDataInspect(ctx, env, args[1:])
-	case "validate":
-		return runDataValidate(ctx, env, args[1:])
-	case "convert":
-		return runDataConvert(ctx, env, args[1:])
-	case "merge":
-		return runDataMerge(ctx, env, args[1:])
-	}
-	return usagef("unknown subcommand %q (want inspect, validate, convert or merge)", args[0])
+	return runSubcommand(ctx, env, args, dataUsage, []subcommand{
+		{"inspect", runDataInspect}, {"validate", runDataValidate}, {"convert", runDataConvert}, {"merge", runDataMerge}})
 }
 
 func runDataInspect(ctx context.Context, env *cliEnv, args []string) error {

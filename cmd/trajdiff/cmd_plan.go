@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -32,17 +31,7 @@ Run 'trajdiff plan evaluate --help' for its flags; rl/diffuser's package documen
 `
 
 func runPlan(ctx context.Context, env *cliEnv, args []string) error {
-	if len(args) == 0 {
-		return usagef("missing subcommand (evaluate)")
-	}
-	switch args[0] {
-	case "-h", "--help", "-help", "help":
-		fmt.Fprint(env.stdout, planUsage)
-		return flag.ErrHelp
-	case "evaluate":
-		return runPlanEvaluate(ctx, env, args[1:])
-	}
-	return usagef("unknown subcommand %q (want evaluate)", args[0])
+	return runSubcommand(ctx, env, args, planUsage, []subcommand{{"evaluate", runPlanEvaluate}})
 }
 
 // planResults is the results file: the command, the checkpoint's configuration, the planner's sampler and

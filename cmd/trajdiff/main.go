@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"sort"
+	"strings"
 	"syscall"
 )
 
@@ -137,4 +138,33 @@ func wantArgs(fs *flag.FlagSet, n int, what string) error {
 		return usagef("want %d argument(s) (%s), got %d", n, what, fs.NArg())
 	}
 	return nil
+}
+
+// subcommand is one verb of a command with verbs (`data inspect`, `plan evaluate`).
+type subcommand struct {
+	name string
+	run  func(ctx context.Context, env *cliEnv, args []string) error
+}
+
+// runSubcommand dispatches args[0] to one of subs; help prints usage.
+func runSubcommand(ctx context.Context, env *cliEnv, args []string, usage string, subs []subcommand) error {
+	names := make([]string, len(subs))
+	for i, s := range subs {
+		names[i] = s.name
+	}
+	want := strings.Join(names, ", ")
+	if len(args) == 0 {
+		return usagef("missing subcommand (%s)", want)
+	}
+	switch args[0] {
+	case "-h", "--help", "-help", "help":
+		fmt.Fprint(env.stdout, usage)
+		return flag.ErrHelp
+	}
+	for _, s := range subs {
+		if s.name == args[0] {
+			return s.run(ctx, env, args[1:])
+		}
+	}
+	return usagef("unknown subcommand %q (want %s)", args[0], want)
 }
