@@ -245,9 +245,9 @@ func evaluatePlans(l *rl.Layout, plans, truth, starts, goals []float64, H int) p
 			ly := starts[4*i+1] + u*(goals[4*i+1]-starts[4*i+1])
 			s.modelRMSE += (px-tx)*(px-tx) + (py-ty)*(py-ty)
 			s.lineRMSE += (lx-tx)*(lx-tx) + (ly-ty)*(ly-ty)
-			s.modelWall += b2f(inWall(l, px, py))
-			s.lineWall += b2f(inWall(l, lx, ly))
-			s.truthWall += b2f(inWall(l, tx, ty))
+			s.modelWall += b2f(l.InWall(px, py))
+			s.lineWall += b2f(l.InWall(lx, ly))
+			s.truthWall += b2f(l.InWall(tx, ty))
 			cnt++
 			if t > 0 {
 				prev := plans[(i*H+t-1)*6:]
@@ -260,16 +260,6 @@ func evaluatePlans(l *rl.Layout, plans, truth, starts, goals []float64, H int) p
 	s.modelWall, s.lineWall, s.truthWall = s.modelWall/cnt, s.lineWall/cnt, s.truthWall/cnt
 	s.modelStep, s.truthStep = s.modelStep/float64(n*(H-1)), s.truthStep/float64(n*(H-1))
 	return s
-}
-
-// inWall reports whether a particle centre (qpos frame) lies inside a wall cell: D4RL's wall cell (w, h)
-// spans [w-0.7, w+0.3] x [h-0.7, h+0.3] in qpos coordinates.
-func inWall(l *rl.Layout, x, y float64) bool {
-	w, h := int(math.Floor(x+0.7)), int(math.Floor(y+0.7))
-	if w < 0 || h < 0 || w >= l.Width() || h >= l.Height() {
-		return true
-	}
-	return l.Wall(w, h)
 }
 
 func b2f(b bool) float64 {
