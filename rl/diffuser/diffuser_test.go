@@ -358,17 +358,22 @@ func TestEvaluateIsDeterministicAndComparesBaselines(t *testing.T) {
 
 // The example configurations are Diffuser's maze2d setting: horizon 128, rows [actions, observations]
 // with the limits normaliser and no padding, an unconditional temporal U-Net with dim_mults (1, 4, 8)
-// predicting x0 on the cosine VP process, x0 clipped when sampling; the small one has dim 16, the full one 32.
+// predicting x0 on the cosine VP process with the start and end states inpainted in training, x0 clipped when
+// sampling; the small ones have dim 16, the full one 32; Medium's horizon is 256.
 func TestExampleConfigsAreDiffusersMaze2DSetting(t *testing.T) {
-	for file, dim := range map[string]int{"diffuser-umaze-small.toml": 16, "diffuser-umaze.toml": 32} {
+	for file, size := range map[string]struct{ dim, horizon int }{
+		"diffuser-umaze-small.toml": {16, 128}, "diffuser-umaze.toml": {32, 128}, "diffuser-medium-small.toml": {16, 256}} {
+		dim, horizon := size.dim, size.horizon
 		c, err := train.LoadConfig(filepath.Join("..", "..", "configs", file))
 		if err != nil {
 			t.Fatal(err)
 		}
 		u := c.Network.TemporalUnet
-		ok := c.Data.Horizon == 128 && slices.Equal(c.Data.Columns, []string{"actions", "observations"}) &&
+		inpaint := []string{"0:2", "0:3", "0:4", "0:5", "-1:2", "-1:3", "-1:4", "-1:5"}
+		ok := c.Data.Horizon == horizon && slices.Equal(c.Data.Columns, []string{"actions", "observations"}) &&
+			slices.Equal(c.Data.Inpaint, inpaint) &&
 			c.Data.Normalizer == "limits" && c.Data.NoPadding && len(c.Data.Condition) == 0 &&
-			c.Network.Arch == "temporal_unet" && u != nil && u.Horizon == 128 && u.Transition == 6 && u.Dim == dim &&
+			c.Network.Arch == "temporal_unet" && u != nil && u.Horizon == horizon && u.Transition == 6 && u.Dim == dim &&
 			slices.Equal(u.DimMults, []int{1, 4, 8}) && u.CondDim == 0 &&
 			c.Objective.Process == "vp-cosine" && c.Objective.Prediction == "x0" && c.Objective.Time == "uniform" &&
 			c.Train.LR == 2e-4 && c.Train.EMADecay == 0.995 && c.Sample.ClipX0
