@@ -114,11 +114,11 @@ func quickstart(ctx context.Context, env *cliEnv, o quickstartOptions) error {
 	switch {
 	case err == nil:
 	case errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil:
-		fmt.Fprintf(w, "   the budget ran out first: sampling from the last checkpoint\n")
+		// trainRun reports a finished run itself; a run stopped by the budget gets its summary here.
+		fmt.Fprintf(w, "   the budget ran out first after %.0fs: sampling from the last checkpoint in %s\n", time.Since(start).Seconds(), cfg.Out)
 	default:
 		return err
 	}
-	fmt.Fprintf(w, "   %.0fs; checkpoints and metrics.jsonl in %s\n", time.Since(start).Seconds(), cfg.Out)
 
 	// 3. Plan between held-out start and goal states, with the weights the configuration names (the EMA).
 	m, err := train.Load(cfg.Out, train.LoadOptions{})
