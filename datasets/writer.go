@@ -104,9 +104,6 @@ func newWriter(path string, m *Metadata, opts WriteOptions) (*writer, error) {
 	}
 	if w.sharded {
 		dir, base := filepath.Split(filepath.Clean(path))
-		if _, err := fsutil.RemoveStale(dirOrDot(dir), fsutil.TempPrefix(base)); err != nil {
-			return nil, fmt.Errorf("create %s: %w", path, err)
-		}
 		tmp, err := fsutil.MkdirTemp(dirOrDot(dir), fsutil.TempPrefix(base))
 		if err != nil {
 			return nil, fmt.Errorf("create %s: %w", path, err)

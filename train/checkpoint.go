@@ -64,9 +64,6 @@ func saveCheckpoint(dir string, st State, model, ema *nn.Params, opt *nn.Adam, o
 		return fmt.Errorf("train: checkpoint directory: %w", err)
 	}
 	name := stepDir(st.Step)
-	if _, err := fsutil.RemoveStale(dir, fsutil.TempPrefix(name)); err != nil {
-		return fmt.Errorf("train: checkpoint: %w", err)
-	}
 	tmp, err := fsutil.MkdirTemp(dir, fsutil.TempPrefix(name))
 	if err != nil {
 		return fmt.Errorf("train: checkpoint: %w", err)

@@ -22,10 +22,6 @@ func CreateAtomic(path string) (*AtomicFile, error) {
 	if dir == "" {
 		dir = "."
 	}
-	// Leftovers of an earlier writer of path that was killed (SIGKILL leaves its temporary behind).
-	if _, err := RemoveStale(dir, TempPrefix(base)); err != nil {
-		return nil, err
-	}
 	f, err := CreateTemp(dir, TempPrefix(base))
 	if err != nil {
 		return nil, fmt.Errorf("create temporary file for %s: %w", path, err)

@@ -15,7 +15,7 @@ import (
 // so they must come out readable by whoever the umask lets read an ordinary file (a collaborator, or a job
 // running as another user on a shared cluster). The name is dir/prefix followed by the writer's owner tag
 // (host and process id, so RemoveStale can tell a dead writer's leftovers from a live one's) and random
-// digits.
+// digits. Temporaries with the same prefix left by dead writers are removed first.
 func CreateTemp(dir, prefix string) (*os.File, error) {
 	var f *os.File
 	err := tryNames(dir, prefix, func(name string) (err error) {
@@ -26,7 +26,7 @@ func CreateTemp(dir, prefix string) (*os.File, error) {
 }
 
 // MkdirTemp is os.MkdirTemp with the permissions of os.Mkdir: mode 0777 less the umask, not 0700. It
-// returns the new directory's path.
+// returns the new directory's path. Like CreateTemp it first removes dead writers' temporaries with prefix.
 func MkdirTemp(dir, prefix string) (string, error) {
 	var path string
 	err := tryNames(dir, prefix, func(name string) error {
@@ -36,14 +36,20 @@ func MkdirTemp(dir, prefix string) (string, error) {
 	return path, err
 }
 
-// tryNames calls create with fresh random names under dir until one does not exist yet.
+// tryNames first removes the temporaries with prefix that dead writers left under dir (RemoveStale: the
+// partial output of a run killed with SIGKILL), then calls create with fresh names until one does not exist
+// yet.
 func tryNames(dir, prefix string, create func(name string) error) error {
 	if dir == "" {
 		dir = "."
 	}
+	if _, err := RemoveStale(dir, prefix); err != nil {
+		return err
+	}
+	owner := ownerTag()
 	const attempts = 10000
 	for range attempts {
-		name := filepath.Join(dir, prefix+ownerTag()+"-"+strconv.FormatUint(rand.Uint64()%1e12, 10))
+		name := filepath.Join(dir, prefix+owner+"-"+strconv.FormatUint(rand.Uint64()%1e12, 10))
 		err := create(name)
 		if err == nil {
 			return nil
