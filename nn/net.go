@@ -31,10 +31,11 @@ type Net interface {
 // Spec names an architecture and its configuration; it is the JSON a checkpoint stores next to the
 // weights.
 type Spec struct {
-	Arch         string              `json:"arch"` // "mlp", "temporal_unet" or "transformer"
+	Arch         string              `json:"arch"` // "mlp", "temporal_unet", "transformer" or "egtn"
 	MLP          *MLPConfig          `json:"mlp,omitempty"`
 	TemporalUnet *TemporalUnetConfig `json:"temporal_unet,omitempty"`
 	Transformer  *TransformerConfig  `json:"transformer,omitempty"`
+	EGTN         *EGTNConfig         `json:"egtn,omitempty"`
 }
 
 // New builds the network with parameters of dtype dt initialised from seed.
@@ -59,8 +60,13 @@ func (s Spec) New(dt tensor.Dtype, seed uint64) (Net, error) {
 			return nil, fmt.Errorf("nn: spec %q without its transformer configuration", s.Arch)
 		}
 		n, err = NewTransformer(*s.Transformer, dt)
+	case "egtn":
+		if s.EGTN == nil {
+			return nil, fmt.Errorf("nn: spec %q without its egtn configuration", s.Arch)
+		}
+		n, err = NewEGTN(*s.EGTN, dt)
 	default:
-		return nil, fmt.Errorf("nn: unknown architecture %q (want mlp, temporal_unet or transformer)", s.Arch)
+		return nil, fmt.Errorf("nn: unknown architecture %q (want mlp, temporal_unet, transformer or egtn)", s.Arch)
 	}
 	if err != nil {
 		return nil, err

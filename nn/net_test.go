@@ -18,7 +18,20 @@ func smallSpecs() map[string]Spec {
 		"unet":        {Arch: "temporal_unet", TemporalUnet: &TemporalUnetConfig{Horizon: 8, Transition: 3, Dim: 8, DimMults: []int{1, 2}, Groups: 4}},
 		"unet-cond":   {Arch: "temporal_unet", TemporalUnet: &TemporalUnetConfig{Horizon: 4, Transition: 2, Dim: 4, DimMults: []int{1, 2, 2}, Kernel: 3, Groups: 2, CondDim: 3}},
 		"transformer": {Arch: "transformer", Transformer: &TransformerConfig{Length: 5, Channels: 3, Width: 8, Depth: 2, Heads: 2, CondDim: 2, Causal: true}},
+		"egtn": {Arch: "egtn", EGTN: &EGTNConfig{Nodes: 3, SpatialDim: 3, CondFrames: []int{0, 1, 2}, TargetFrames: []int{3, 4},
+			NodeFeatures: 1, EdgeFeatures: 1, Hidden: 6, Layers: 2, TimeDim: 4, PriorLayers: 1}},
+		"egtn-com":    {Arch: "egtn", EGTN: &EGTNConfig{Nodes: 4, SpatialDim: 3, CondFrames: []int{0, 2}, TargetFrames: []int{1, 3}, Hidden: 5, Layers: 1, TimeDim: 4, Prior: "com"}},
+		"egtn-uncond": {Arch: "egtn", EGTN: &EGTNConfig{Nodes: 3, SpatialDim: 2, TargetFrames: []int{0, 1, 2}, NodeFeatures: 1, Hidden: 5, Layers: 1, TimeDim: 4}},
 	}
+}
+
+// newTestNet builds a spec's network and gives a SignalUser a signal coefficient.
+func newTestNet(spec Spec, dt tensor.Dtype) (Net, error) {
+	net, err := spec.New(dt, 1)
+	if su, ok := net.(SignalUser); ok && err == nil {
+		su.UseSignal(func(t float64) float64 { return math.Exp(-t) })
+	}
+	return net, err
 }
 
 // randomize overwrites every parameter with N(0, s^2) values (the transformer starts at zero otherwise).
@@ -34,7 +47,7 @@ func randomize(ps *Params, seed uint64, s float64) {
 // TestNetworkGradients checks whole networks in float64 against finite differences of the loss.
 func TestNetworkGradients(t *testing.T) {
 	for name, spec := range smallSpecs() {
-		net, err := spec.New(tensor.Float64, 1)
+		net, err := newTestNet(spec, tensor.Float64)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -89,7 +102,7 @@ func TestNetworkGradients(t *testing.T) {
 // TestPredictorMatchesTrainGraph checks that the inference path computes the training graph's output.
 func TestPredictorMatchesTrainGraph(t *testing.T) {
 	for name, spec := range smallSpecs() {
-		net, err := spec.New(tensor.Float32, 1)
+		net, err := newTestNet(spec, tensor.Float32)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -30,8 +30,8 @@ type fnOp struct {
 	// grad returns the gradient node of input i given the op's inputs and the output's gradient; nil
 	// means the op is a gradient op itself.
 	grad func(i int, inputs G.Nodes, output, dy *G.Node) (*G.Node, error)
-	in32  [][]float32 // input views, reused
-	in64  [][]float64
+	in32 [][]float32 // input views, reused
+	in64 [][]float64
 }
 
 // fn applies a kernel op to inputs; nondiff lists inputs that never get a gradient (data such as times).

@@ -24,8 +24,12 @@ func (b *Builder) ConvexFrameMix(xhat, w, gamma *G.Node, tc, n, d int) *G.Node {
 	}
 	p := mixDims{xs[0], tc, n, d}
 	tf := gamma.Shape()[0]
-	kf := kernelOf(p, func(p mixDims, y []float32, in [][]float32) { kern.ConvexFrameMixFwd(y, in[0], in[1], in[2], p.b, p.tc, p.n, p.d) },
-		func(p mixDims, y []float64, in [][]float64) { kern.ConvexFrameMixFwd(y, in[0], in[1], in[2], p.b, p.tc, p.n, p.d) })
+	kf := kernelOf(p, func(p mixDims, y []float32, in [][]float32) {
+		kern.ConvexFrameMixFwd(y, in[0], in[1], in[2], p.b, p.tc, p.n, p.d)
+	},
+		func(p mixDims, y []float64, in [][]float64) {
+			kern.ConvexFrameMixFwd(y, in[0], in[1], in[2], p.b, p.tc, p.n, p.d)
+		})
 	grad := func(i int, in G.Nodes, _, dy *G.Node) (*G.Node, error) {
 		k := kernelOf(p, func(p mixDims, y []float32, v [][]float32) {
 			kern.ConvexFrameMixBwd(i, y, v[0], v[1], v[2], v[3], p.b, p.tc, p.n, p.d)

@@ -28,8 +28,12 @@ func (b *Builder) RelAttnWeights(q, k, psi *G.Node, g kern.Frames) *G.Node {
 	kf := kernelOf(p, func(p relDims, y []float32, in [][]float32) { kern.RelAttnWeightsFwd(p.g, y, in[0], in[1], in[2], p.h) },
 		func(p relDims, y []float64, in [][]float64) { kern.RelAttnWeightsFwd(p.g, y, in[0], in[1], in[2], p.h) })
 	grad := func(i int, in G.Nodes, out, dy *G.Node) (*G.Node, error) {
-		k := kernelOf(p, func(p relDims, y []float32, v [][]float32) { kern.RelAttnWeightsBwd(p.g, i, y, v[0], v[1], v[2], v[3], v[4], p.h) },
-			func(p relDims, y []float64, v [][]float64) { kern.RelAttnWeightsBwd(p.g, i, y, v[0], v[1], v[2], v[3], v[4], p.h) })
+		k := kernelOf(p, func(p relDims, y []float32, v [][]float32) {
+			kern.RelAttnWeightsBwd(p.g, i, y, v[0], v[1], v[2], v[3], v[4], p.h)
+		},
+			func(p relDims, y []float64, v [][]float64) {
+				kern.RelAttnWeightsBwd(p.g, i, y, v[0], v[1], v[2], v[3], v[4], p.h)
+			})
 		return gradFn(b.dt, "RelAttnWeightsGrad", in[i].Shape(), k, out, dy, in[0], in[1], in[2])
 	}
 	return b.fn("RelAttnWeights", tensor.Shape{g.B * g.N, g.F, g.F}, kf, grad, nodes(q, k, psi))
@@ -48,8 +52,12 @@ func (b *Builder) RelAttnApply(a, v, psi *G.Node, g kern.Frames) *G.Node {
 	kf := kernelOf(p, func(p relDims, y []float32, in [][]float32) { kern.RelAttnApplyFwd(p.g, y, in[0], in[1], in[2], p.h) },
 		func(p relDims, y []float64, in [][]float64) { kern.RelAttnApplyFwd(p.g, y, in[0], in[1], in[2], p.h) })
 	grad := func(i int, in G.Nodes, _, dy *G.Node) (*G.Node, error) {
-		k := kernelOf(p, func(p relDims, y []float32, v [][]float32) { kern.RelAttnApplyBwd(p.g, i, y, v[0], v[1], v[2], v[3], p.h) },
-			func(p relDims, y []float64, v [][]float64) { kern.RelAttnApplyBwd(p.g, i, y, v[0], v[1], v[2], v[3], p.h) })
+		k := kernelOf(p, func(p relDims, y []float32, v [][]float32) {
+			kern.RelAttnApplyBwd(p.g, i, y, v[0], v[1], v[2], v[3], p.h)
+		},
+			func(p relDims, y []float64, v [][]float64) {
+				kern.RelAttnApplyBwd(p.g, i, y, v[0], v[1], v[2], v[3], p.h)
+			})
 		return gradFn(b.dt, "RelAttnApplyGrad", in[i].Shape(), k, in[0], in[1], in[2], dy)
 	}
 	return b.fn("RelAttnApply", vs.Clone(), kf, grad, nodes(a, v, psi))
@@ -69,8 +77,12 @@ func (b *Builder) TemporalCoord(x, a, w *G.Node, g kern.Frames) *G.Node {
 	kf := kernelOf(p, func(p relDims, y []float32, in [][]float32) { kern.TemporalCoordFwd(p.g, y, in[0], in[1], in[2], p.h) },
 		func(p relDims, y []float64, in [][]float64) { kern.TemporalCoordFwd(p.g, y, in[0], in[1], in[2], p.h) })
 	grad := func(i int, in G.Nodes, _, dy *G.Node) (*G.Node, error) {
-		k := kernelOf(p, func(p relDims, y []float32, v [][]float32) { kern.TemporalCoordBwd(p.g, i, y, v[0], v[1], v[2], v[3], p.h) },
-			func(p relDims, y []float64, v [][]float64) { kern.TemporalCoordBwd(p.g, i, y, v[0], v[1], v[2], v[3], p.h) })
+		k := kernelOf(p, func(p relDims, y []float32, v [][]float32) {
+			kern.TemporalCoordBwd(p.g, i, y, v[0], v[1], v[2], v[3], p.h)
+		},
+			func(p relDims, y []float64, v [][]float64) {
+				kern.TemporalCoordBwd(p.g, i, y, v[0], v[1], v[2], v[3], p.h)
+			})
 		return gradFn(b.dt, "TemporalCoordGrad", in[i].Shape(), k, in[0], in[1], in[2], dy)
 	}
 	return b.fn("TemporalCoord", xs.Clone(), kf, grad, nodes(x, a, w))
