@@ -221,11 +221,18 @@ func (m *EGTN) blocks(b *Builder, X, h, ef *G.Node, g kern.Frames, frames []int,
 
 func (l *esLayer) forward(b *Builder, X, h, efRows *G.Node, g kern.Frames) (*G.Node, *G.Node) {
 	dx := b.EdgeDiff(X, g)
-	in := b.Concat(b.EdgePair(h, g), b.RowSqNorm(dx))
+	// The edge MLP's first layer on [h_i, h_j, |x_i - x_j|^2, e_ij] is W_i h_i + W_j h_j + W_e [d, e] + bias:
+	// the node parts are products over node rows, N-1 times fewer than over edge rows.
+	H := h.Shape()[1]
+	w := b.Param(l.edge.a.W)
+	wi, wj := b.SliceCols(w, 0, H), b.SliceCols(w, H, H)
+	we := b.SliceCols(w, 2*H, w.Shape()[1]-2*H)
+	de := b.RowSqNorm(dx)
 	if efRows != nil {
-		in = b.Concat(in, efRows)
+		de = b.Concat(de, efRows)
 	}
-	msg := b.Act(l.edge.forward(b, in), SiLU)
+	pre := b.EdgeCombine(b.Linear(h, wi, b.Param(l.edge.a.B)), b.Linear(h, wj, nil), b.Linear(de, we, nil), g)
+	msg := b.Act(l.edge.b.Forward(b, b.Act(pre, SiLU)), SiLU)
 	h2 := l.node.forward(b, b.Concat(h, b.SegmentSum(msg, g.N-1)))
 	X2 := b.Add(X, b.EdgeCoordMean(dx, l.coord.forward(b, msg), g.N-1))
 	return X2, h2

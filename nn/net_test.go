@@ -51,7 +51,13 @@ func TestNetworkGradients(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		randomize(net.Params(), 2, 0.5)
+		// EGTN's coordinates grow through its blocks with large random weights; a loss of order 1e3
+		// would leave the central differences with rounding noise above the tolerance.
+		scale := 0.5
+		if spec.Arch == "egtn" {
+			scale = 0.25
+		}
+		randomize(net.Params(), 2, scale)
 		tg, err := NewTrainGraph(net, TrainOptions{Batch: 2, Seed: 3, CondDropout: 0.5})
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)

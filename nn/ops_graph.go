@@ -157,3 +157,32 @@ func (b *Builder) RowMean(x *G.Node) *G.Node {
 	}
 	return b.fn("RowMean", tensor.Shape{xs[0], 1}, k, grad, nodes(x))
 }
+
+// EdgeCombine returns a[i] + b[j] + c[e] for every edge e: j -> i, a and b [Rows, H], c [EdgeRows, H]
+// (the edge MLP's first layer split into node-level and edge-level products).
+func (b *Builder) EdgeCombine(a, bn, c *G.Node, g kern.Frames) *G.Node {
+	if !b.ok(a, bn, c) {
+		return nil
+	}
+	as := a.Shape()
+	if len(as) != 2 || as[0] != g.Rows() || !bn.Shape().Eq(as) || c.Shape().TotalSize() != g.EdgeRows()*as[1] {
+		return b.failf("EdgeCombine: a %v, b %v, c %v for %d node rows and %d edge rows", as, bn.Shape(), c.Shape(), g.Rows(), g.EdgeRows())
+	}
+	h := as[1]
+	k := kernelOf(h, func(h int, y []float32, in [][]float32) { kern.EdgeCombineFwd(g, y, in[0], in[1], in[2], h) },
+		func(h int, y []float64, in [][]float64) { kern.EdgeCombineFwd(g, y, in[0], in[1], in[2], h) })
+	grad := func(i int, in G.Nodes, _, dy *G.Node) (*G.Node, error) {
+		switch i {
+		case 0:
+			k := kernelOf(h, func(h int, y []float32, in [][]float32) { kern.SegmentSumFwd(y, in[0], g.N-1, h) },
+				func(h int, y []float64, in [][]float64) { kern.SegmentSumFwd(y, in[0], g.N-1, h) })
+			return gradFn(b.dt, "EdgeCombineGradA", in[0].Shape(), k, dy)
+		case 1:
+			k := kernelOf(h, func(h int, y []float32, in [][]float32) { kern.EdgeSourceSum(g, y, in[0], h) },
+				func(h int, y []float64, in [][]float64) { kern.EdgeSourceSum(g, y, in[0], h) })
+			return gradFn(b.dt, "EdgeCombineGradB", in[1].Shape(), k, dy)
+		}
+		return gradFn(b.dt, "EdgeCombineGradC", in[2].Shape(), copyKernel(), dy)
+	}
+	return b.fn("EdgeCombine", tensor.Shape{g.EdgeRows(), h}, k, grad, nodes(a, bn, c))
+}

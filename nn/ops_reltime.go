@@ -27,14 +27,25 @@ func (b *Builder) RelAttnWeights(q, k, psi *G.Node, g kern.Frames) *G.Node {
 	p := relDims{g, qs[1]}
 	kf := kernelOf(p, func(p relDims, y []float32, in [][]float32) { kern.RelAttnWeightsFwd(p.g, y, in[0], in[1], in[2], p.h) },
 		func(p relDims, y []float64, in [][]float64) { kern.RelAttnWeightsFwd(p.g, y, in[0], in[1], in[2], p.h) })
+	// The logit gradient is shared by the three input gradients: one op computes it.
+	var dl *G.Node
 	grad := func(i int, in G.Nodes, out, dy *G.Node) (*G.Node, error) {
+		if dl == nil {
+			f := g.F
+			k := kernel{f32: func(y []float32, v [][]float32) { kern.SoftmaxRowsGrad(y, v[0], v[1], f) },
+				f64: func(y []float64, v [][]float64) { kern.SoftmaxRowsGrad(y, v[0], v[1], f) }}
+			var err error
+			if dl, err = gradFn(b.dt, "SoftmaxGrad", out.Shape(), k, out, dy); err != nil {
+				return nil, err
+			}
+		}
 		k := kernelOf(p, func(p relDims, y []float32, v [][]float32) {
-			kern.RelAttnWeightsBwd(p.g, i, y, v[0], v[1], v[2], v[3], v[4], p.h)
+			kern.RelAttnWeightsBwd(p.g, i, y, v[0], v[1], v[2], v[3], p.h)
 		},
 			func(p relDims, y []float64, v [][]float64) {
-				kern.RelAttnWeightsBwd(p.g, i, y, v[0], v[1], v[2], v[3], v[4], p.h)
+				kern.RelAttnWeightsBwd(p.g, i, y, v[0], v[1], v[2], v[3], p.h)
 			})
-		return gradFn(b.dt, "RelAttnWeightsGrad", in[i].Shape(), k, out, dy, in[0], in[1], in[2])
+		return gradFn(b.dt, "RelAttnWeightsGrad", in[i].Shape(), k, dl, in[0], in[1], in[2])
 	}
 	return b.fn("RelAttnWeights", tensor.Shape{g.B * g.N, g.F, g.F}, kf, grad, nodes(q, k, psi))
 }

@@ -380,3 +380,41 @@ func CentroidBwd[T Float](dx, dy []T, p, q, d int) {
 		}
 	}
 }
+
+// EdgeCombineFwd writes y[e] = a[r] + b[source] + c[e] for every edge e = r (N-1) + k: the first Linear
+// of the edge MLP applied to [h_i, h_j, ...] computed as node-level projections a = W_i h, b = W_j h
+// (N-1 times fewer products than on edge rows) plus the edge-level part c.
+func EdgeCombineFwd[T Float](g Frames, y, a, b, c []T, h int) {
+	e := 0
+	for r := 0; r < g.Rows(); r++ {
+		ar := a[r*h : (r+1)*h]
+		for k := 0; k < g.N-1; k++ {
+			s := g.source(r, k)
+			ye, bs, ce := y[e*h:(e+1)*h], b[s*h:(s+1)*h], c[e*h:(e+1)*h]
+			for i := range ye {
+				ye[i] = ar[i] + bs[i] + ce[i]
+			}
+			e++
+		}
+	}
+}
+
+// EdgeSourceSum writes db[s] = sum of dy[e] over the edges whose source is node row s.
+func EdgeSourceSum[T Float](g Frames, db, dy []T, h int) {
+	clear(db)
+	e := 0
+	for r := 0; r < g.Rows(); r++ {
+		for k := 0; k < g.N-1; k++ {
+			s := g.source(r, k)
+			Axpy(db[s*h:(s+1)*h], dy[e*h:(e+1)*h], 1)
+			e++
+		}
+	}
+}
+
+// SoftmaxRowsGrad writes the logit gradient of row-wise softmaxes: dl = A (dA - sum_s dA A), rows of f.
+func SoftmaxRowsGrad[T Float](dl, a, da []T, f int) {
+	for r := 0; r < len(a)/f; r++ {
+		softmaxGrad(dl[r*f:(r+1)*f], a[r*f:(r+1)*f], da[r*f:(r+1)*f])
+	}
+}

@@ -1,6 +1,10 @@
 package kern
 
-import "math"
+import (
+	"math"
+
+	"github.com/trajdiff/trajdiff/nn/internal/gemm"
+)
 
 // The temporal layer of EGTN attends, for every node of every example, over the F frames of that node:
 // group g = b N + n holds rows (b F + f) N + n. Attention matrices A are [B N, F, F] with A[g, t, s] the
@@ -8,32 +12,65 @@ import "math"
 
 func (g Frames) row(grp, f int) int { return (grp/g.N*g.F+f)*g.N + grp%g.N }
 
+// The attention products are GEMMs: per group over frames (rows of a group are N H apart), and per
+// frame t over all groups for the offset embedding psi_t [F, H], with the group rows of frame t packed.
+
+// groupOff is the offset of group grp's first row in a [Rows, h] buffer; its frames are N h apart.
+func (g Frames) groupOff(grp, h int) int { return (grp/g.N*g.F*g.N + grp%g.N) * h }
+
+// packFrame copies row t of every group of src [Rows, h] into dst [B N, h].
+func packFrame[T Float](g Frames, dst, src []T, t, h int) {
+	for grp := 0; grp < g.B*g.N; grp++ {
+		r := g.row(grp, t)
+		copy(dst[grp*h:(grp+1)*h], src[r*h:(r+1)*h])
+	}
+}
+
+// addFrame adds row grp of src [B N, h] into row t of every group of dst [Rows, h].
+func addFrame[T Float](g Frames, dst, src []T, t, h int) {
+	for grp := 0; grp < g.B*g.N; grp++ {
+		r := g.row(grp, t)
+		Axpy(dst[r*h:(r+1)*h], src[grp*h:(grp+1)*h], 1)
+	}
+}
+
+// packAttn copies row t of every group's F x F matrix a into dst [B N, F].
+func packAttn[T Float](g Frames, dst, a []T, t int) {
+	F := g.F
+	for grp := 0; grp < g.B*g.N; grp++ {
+		copy(dst[grp*F:(grp+1)*F], a[(grp*F+t)*F:(grp*F+t+1)*F])
+	}
+}
+
 // RelAttnWeightsFwd writes A[g, t, :] = softmax_s(q_t . (k_s + psi[t, s])) (GeoTDM: one head, no
 // 1/sqrt(H) scaling), q and k [Rows, H].
 func RelAttnWeightsFwd[T Float](g Frames, a, q, k, psi []T, h int) {
-	F := g.F
-	for grp := 0; grp < g.B*g.N; grp++ {
-		for t := 0; t < F; t++ {
-			qt := q[g.row(grp, t)*h : g.row(grp, t)*h+h]
-			l := a[(grp*F+t)*F : (grp*F+t+1)*F]
-			mx := T(math.Inf(-1))
-			for s := 0; s < F; s++ {
-				ks, ps := k[g.row(grp, s)*h:g.row(grp, s)*h+h], psi[(t*F+s)*h:(t*F+s+1)*h]
-				var dot T
-				for i, v := range qt {
-					dot += v * (ks[i] + ps[i])
-				}
-				l[s] = dot
-				mx = max(mx, dot)
-			}
-			var z T
-			for s := range l {
-				l[s] = T(math.Exp(float64(l[s] - mx)))
-				z += l[s]
-			}
-			for s := range l {
-				l[s] /= z
-			}
+	F, G, ld := g.F, g.B*g.N, g.N*h
+	for grp := 0; grp < G; grp++ {
+		o := g.groupOff(grp, h)
+		gemm.GemmSerial(false, true, F, F, h, 1, q[o:], ld, k[o:], ld, 0, a[grp*F*F:], F)
+	}
+	qt, p := make([]T, G*h), make([]T, G*F)
+	for t := 0; t < F; t++ {
+		packFrame(g, qt, q, t, h)
+		gemm.GemmSerial(false, true, G, F, h, 1, qt, h, psi[t*F*h:], h, 0, p, F)
+		for grp := 0; grp < G; grp++ {
+			Axpy(a[(grp*F+t)*F:(grp*F+t+1)*F], p[grp*F:(grp+1)*F], 1)
+		}
+	}
+	for r := 0; r < G*F; r++ {
+		l := a[r*F : (r+1)*F]
+		mx := T(math.Inf(-1))
+		for _, v := range l {
+			mx = max(mx, v)
+		}
+		var z T
+		for s := range l {
+			l[s] = T(math.Exp(float64(l[s] - mx)))
+			z += l[s]
+		}
+		for s := range l {
+			l[s] /= z
 		}
 	}
 }
@@ -50,78 +87,79 @@ func softmaxGrad[T Float](dl, a, da []T) {
 }
 
 // RelAttnWeightsBwd writes the gradients of RelAttnWeightsFwd with respect to q (which = 0), k (1) or
-// psi (2) into dst, from A, its gradient dA and the inputs.
-func RelAttnWeightsBwd[T Float](g Frames, which int, dst, a, da, q, k, psi []T, h int) {
-	F := g.F
-	clear(dst)
-	dl := make([]T, F)
-	for grp := 0; grp < g.B*g.N; grp++ {
+// psi (2) into dst, from the logit gradient dl (SoftmaxRowsGrad of A and dA) and the inputs.
+func RelAttnWeightsBwd[T Float](g Frames, which int, dst, dl, q, k, psi []T, h int) {
+	F, G, ld := g.F, g.B*g.N, g.N*h
+	switch which {
+	case 0: // dq_t = sum_s dl_ts (k_s + psi_ts)
+		for grp := 0; grp < G; grp++ {
+			o := g.groupOff(grp, h)
+			gemm.GemmSerial(false, false, F, h, F, 1, dl[grp*F*F:], F, k[o:], ld, 0, dst[o:], ld)
+		}
+		lt, r := make([]T, G*F), make([]T, G*h)
 		for t := 0; t < F; t++ {
-			o := (grp*F + t) * F
-			softmaxGrad(dl, a[o:o+F], da[o:o+F])
-			rt := g.row(grp, t)
-			for s := 0; s < F; s++ {
-				rs := g.row(grp, s)
-				switch which {
-				case 0: // dq_t += dl (k_s + psi_ts)
-					Axpy(dst[rt*h:rt*h+h], k[rs*h:rs*h+h], dl[s])
-					Axpy(dst[rt*h:rt*h+h], psi[(t*F+s)*h:(t*F+s+1)*h], dl[s])
-				case 1: // dk_s += dl q_t
-					Axpy(dst[rs*h:rs*h+h], q[rt*h:rt*h+h], dl[s])
-				case 2: // dpsi_ts += dl q_t
-					Axpy(dst[(t*F+s)*h:(t*F+s+1)*h], q[rt*h:rt*h+h], dl[s])
-				}
-			}
+			packAttn(g, lt, dl, t)
+			gemm.GemmSerial(false, false, G, h, F, 1, lt, F, psi[t*F*h:], h, 0, r, h)
+			addFrame(g, dst, r, t, h)
+		}
+	case 1: // dk_s = sum_t dl_ts q_t
+		for grp := 0; grp < G; grp++ {
+			o := g.groupOff(grp, h)
+			gemm.GemmSerial(true, false, F, h, F, 1, dl[grp*F*F:], F, q[o:], ld, 0, dst[o:], ld)
+		}
+	case 2: // dpsi_ts = sum_groups dl_ts q_t
+		lt, qt := make([]T, G*F), make([]T, G*h)
+		for t := 0; t < F; t++ {
+			packAttn(g, lt, dl, t)
+			packFrame(g, qt, q, t, h)
+			gemm.GemmSerial(true, false, F, h, G, 1, lt, F, qt, h, 0, dst[t*F*h:], h)
 		}
 	}
 }
 
 // RelAttnApplyFwd writes y_t = sum_s A_ts (v_s + psi_ts), v and y [Rows, H].
 func RelAttnApplyFwd[T Float](g Frames, y, a, v, psi []T, h int) {
-	F := g.F
-	for grp := 0; grp < g.B*g.N; grp++ {
-		for t := 0; t < F; t++ {
-			rt := g.row(grp, t)
-			yt := y[rt*h : rt*h+h]
-			clear(yt)
-			for s := 0; s < F; s++ {
-				w := a[(grp*F+t)*F+s]
-				rs := g.row(grp, s)
-				Axpy(yt, v[rs*h:rs*h+h], w)
-				Axpy(yt, psi[(t*F+s)*h:(t*F+s+1)*h], w)
-			}
-		}
+	F, G, ld := g.F, g.B*g.N, g.N*h
+	for grp := 0; grp < G; grp++ {
+		o := g.groupOff(grp, h)
+		gemm.GemmSerial(false, false, F, h, F, 1, a[grp*F*F:], F, v[o:], ld, 0, y[o:], ld)
+	}
+	at, r := make([]T, G*F), make([]T, G*h)
+	for t := 0; t < F; t++ {
+		packAttn(g, at, a, t)
+		gemm.GemmSerial(false, false, G, h, F, 1, at, F, psi[t*F*h:], h, 0, r, h)
+		addFrame(g, y, r, t, h)
 	}
 }
 
 // RelAttnApplyBwd writes the gradient of RelAttnApplyFwd with respect to A (which = 0), v (1) or psi (2).
 func RelAttnApplyBwd[T Float](g Frames, which int, dst, a, v, psi, dy []T, h int) {
-	F := g.F
-	if which != 0 {
-		clear(dst)
-	}
-	for grp := 0; grp < g.B*g.N; grp++ {
+	F, G, ld := g.F, g.B*g.N, g.N*h
+	switch which {
+	case 0: // dA_ts = dy_t . (v_s + psi_ts)
+		for grp := 0; grp < G; grp++ {
+			o := g.groupOff(grp, h)
+			gemm.GemmSerial(false, true, F, F, h, 1, dy[o:], ld, v[o:], ld, 0, dst[grp*F*F:], F)
+		}
+		yt, r := make([]T, G*h), make([]T, G*F)
 		for t := 0; t < F; t++ {
-			rt := g.row(grp, t)
-			gt := dy[rt*h : rt*h+h]
-			for s := 0; s < F; s++ {
-				i := (grp*F+t)*F + s
-				rs := g.row(grp, s)
-				ps := psi[(t*F+s)*h : (t*F+s+1)*h]
-				switch which {
-				case 0:
-					var dot T
-					vs := v[rs*h : rs*h+h]
-					for j, x := range gt {
-						dot += x * (vs[j] + ps[j])
-					}
-					dst[i] = dot
-				case 1:
-					Axpy(dst[rs*h:rs*h+h], gt, a[i])
-				case 2:
-					Axpy(dst[(t*F+s)*h:(t*F+s+1)*h], gt, a[i])
-				}
+			packFrame(g, yt, dy, t, h)
+			gemm.GemmSerial(false, true, G, F, h, 1, yt, h, psi[t*F*h:], h, 0, r, F)
+			for grp := 0; grp < G; grp++ {
+				Axpy(dst[(grp*F+t)*F:(grp*F+t+1)*F], r[grp*F:(grp+1)*F], 1)
 			}
+		}
+	case 1: // dv_s = sum_t A_ts dy_t
+		for grp := 0; grp < G; grp++ {
+			o := g.groupOff(grp, h)
+			gemm.GemmSerial(true, false, F, h, F, 1, a[grp*F*F:], F, dy[o:], ld, 0, dst[o:], ld)
+		}
+	case 2: // dpsi_ts = sum_groups A_ts dy_t
+		at, yt := make([]T, G*F), make([]T, G*h)
+		for t := 0; t < F; t++ {
+			packAttn(g, at, a, t)
+			packFrame(g, yt, dy, t, h)
+			gemm.GemmSerial(true, false, F, h, G, 1, at, F, yt, h, 0, dst[t*F*h:], h)
 		}
 	}
 }
