@@ -35,6 +35,7 @@ type Spec struct {
 	MLP          *MLPConfig          `json:"mlp,omitempty"`
 	TemporalUnet *TemporalUnetConfig `json:"temporal_unet,omitempty"`
 	Transformer  *TransformerConfig  `json:"transformer,omitempty"`
+	EGTN         *EGTNConfig         `json:"egtn,omitempty"`
 }
 
 // New builds the network with parameters of dtype dt initialised from seed.

@@ -23,6 +23,17 @@ type Model struct {
 
 	condition []WindowEntry          // entries a conditional network receives as its condition
 	norms     []*datasets.Normalizer // per column, in Columns order
+	geometric *GeometricLayout       // data.kind geometric: the layout of examples and conditions
+}
+
+// Geometric returns the layout of a model trained with data.kind geometric (ok false for a model of
+// windows). Such a model samples target frames, Horizon frames of Transition = Nodes*SpatialDim raw
+// coordinates, from raw condition vectors (SampleRequest.Cond).
+func (m *Model) Geometric() (GeometricLayout, bool) {
+	if m.geometric == nil {
+		return GeometricLayout{}, false
+	}
+	return *m.geometric, true
 }
 
 // Column is one dataset column in a window's transition: components [Offset, Offset+Width).
@@ -60,6 +71,13 @@ func Load(path string, opts LoadOptions) (*Model, error) {
 	if opts.DataPath != "" {
 		cfg.Data.Path = opts.DataPath
 	}
+	geo, err := cfg.Data.IsGeometric()
+	if err != nil {
+		return nil, fmt.Errorf("train: checkpoint %s: %w", ckpt, err)
+	}
+	if geo {
+		return loadGeometric(ckpt, cfg, c)
+	}
 	ds, s, err := cfg.Data.OpenData()
 	if err != nil {
 		return nil, fmt.Errorf("train: opening the training data %s for its normalisers: %w", cfg.Data.Path, err)
@@ -82,6 +100,22 @@ func Load(path string, opts LoadOptions) (*Model, error) {
 		return nil, fmt.Errorf("train: checkpoint %s: the network takes %d values, the data windows have %d x %d", ckpt, D, m.Horizon, m.Transition)
 	}
 	return m, nil
+}
+
+// loadGeometric completes Load for a data.kind geometric run: no dataset is needed (coordinates are raw),
+// only the layout, which must fit the network.
+func loadGeometric(ckpt string, cfg Config, c *Checkpoint) (*Model, error) {
+	layout, err := cfg.GeometricLayout()
+	if err != nil {
+		return nil, fmt.Errorf("train: checkpoint %s: %w", ckpt, err)
+	}
+	if c.Net.Dim() != layout.Dim() || c.Net.CondDim() != layout.CondDim() {
+		return nil, fmt.Errorf("train: checkpoint %s: the network takes %d values and %d condition values, its geometric layout has %d and %d",
+			ckpt, c.Net.Dim(), c.Net.CondDim(), layout.Dim(), layout.CondDim())
+	}
+	nd := layout.Net.Nodes * layout.Net.SpatialDim
+	return &Model{Checkpoint: c, Config: cfg, Horizon: len(layout.Net.TargetFrames), Transition: nd,
+		Columns: []Column{{Name: datasets.ColPositions, Width: nd}}, geometric: &layout}, nil
 }
 
 // Components names every transition component "COLUMN[k]", e.g. "actions[0]", "observations[2]".
