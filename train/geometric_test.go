@@ -320,3 +320,74 @@ func TestGeometricConfigRejectsWindowOptions(t *testing.T) {
 		t.Error("a network with another cond_dim trained")
 	}
 }
+
+// A geometric model samples from raw condition vectors, one per sample or one for all, and refuses
+// conditions of the wrong length, non-finite ones, window entries and clipping before any work.
+func TestGeometricModelSamplesFromRawConditions(t *testing.T) {
+	cfg := geometricRun(t, t.TempDir())
+	tr, ds, err := cfg.Trainer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ds.Close()
+	if _, err := tr.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	m, err := Load(cfg.Out, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := tr.Source.(*GeometricSource)
+	C := src.CondDim()
+	c0, c1 := src.c[:C], src.c[C:2*C]
+	ctx := context.Background()
+	one, err := m.Sample(ctx, SampleRequest{N: 3, Seed: 4, Cond: [][]float64{c0}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	each, err := m.Sample(ctx, SampleRequest{N: 3, Seed: 4, Cond: [][]float64{c0, c0, c1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	D := src.Dim()
+	if len(one.X) != 3*D || one.Horizon != 3 || one.Transition != 9 {
+		t.Fatalf("%d values of %d x %d, want 3 x 27", len(one.X), one.Horizon, one.Transition)
+	}
+	if !slices.Equal(one.X[:2*D], each.X[:2*D]) {
+		t.Error("the same condition and seed gave different samples")
+	}
+	if slices.Equal(one.X[2*D:], each.X[2*D:]) {
+		t.Error("another condition gave the same sample")
+	}
+	for _, x := range one.X {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			t.Fatalf("sample value %v", x)
+		}
+	}
+	nan := slices.Clone(c0)
+	nan[5] = math.NaN()
+	for name, req := range map[string]SampleRequest{
+		"no condition":  {N: 2},
+		"short":         {N: 2, Cond: [][]float64{c0[:C-1]}},
+		"two for three": {N: 3, Cond: [][]float64{c0, c1}},
+		"nan":           {N: 1, Cond: [][]float64{nan}},
+		"fixed":         {N: 1, Cond: [][]float64{c0}, Fixed: []Fixed{{WindowEntry{0, 0}, []float64{1}}}},
+		"clip":          {N: 1, Cond: [][]float64{c0}, ClipX0: true},
+	} {
+		if _, err := m.Sample(ctx, req); !errors.Is(err, ErrBadRequest) {
+			t.Errorf("%s: error %v, want ErrBadRequest", name, err)
+		}
+	}
+}
+
+// A model of windows takes its conditions from Fixed entries: raw condition vectors are refused.
+func TestWindowModelRefusesRawConditions(t *testing.T) {
+	cfg := windowRun(t, t.TempDir(), nil)
+	m, err := Load(cfg.Out, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Sample(context.Background(), SampleRequest{N: 2, Fixed: fixedEnds(2), Cond: [][]float64{{1, 2}}}); !errors.Is(err, ErrBadRequest) {
+		t.Errorf("error %v, want ErrBadRequest", err)
+	}
+}

@@ -161,6 +161,11 @@ type SampleRequest struct {
 	// it (Diffuser's clip_denoised, diffusion.ClipX0; [-1, 1] is the range of the limits normaliser). The
 	// configuration's [sample] clip_x0 turns it on by default; false here keeps that default.
 	ClipX0 bool
+	// Cond holds the raw condition vectors of a model trained with data.kind geometric (Model.Geometric):
+	// one of the layout's CondDim values per sample, or one used for all N. It is given to the network as
+	// is (GeoTDM's coordinates are not normalised) and samples come back in the same units. Models of
+	// windows take their conditions from Fixed instead.
+	Cond [][]float64
 	// Progress, if set, is called after each solver step with (done, total) steps.
 	Progress func(done, total int)
 }
@@ -204,6 +209,7 @@ type sampler struct {
 	times            []float64
 	plan             *diffusion.Plan
 	inpaint          *diffusion.Inpaint // nil without fixed entries
+	cond             []float64          // a geometric model's N condition vectors, nil without conditions
 }
 
 func badRequest(format string, args ...any) error {
@@ -241,6 +247,12 @@ func (m *Model) prepare(req SampleRequest) (*sampler, error) {
 	if sp.plan, err = solver.Plan(p, sp.times); err != nil {
 		return nil, fmt.Errorf("train: %w: %w", ErrBadRequest, err)
 	}
+	if m.geometric != nil {
+		return sp, m.prepareGeometric(req, sp)
+	}
+	if len(req.Cond) > 0 {
+		return nil, badRequest("raw conditions (Cond) are for models trained with data.kind geometric; this model takes its conditions from Fixed entries")
+	}
 	if len(req.Fixed) == 0 {
 		return sp, nil
 	}
@@ -272,9 +284,44 @@ func (m *Model) prepare(req SampleRequest) (*sampler, error) {
 	return sp, nil
 }
 
+// prepareGeometric checks a geometric model's raw conditions and lays them out for the network.
+func (m *Model) prepareGeometric(req SampleRequest, sp *sampler) error {
+	if len(req.Fixed) > 0 {
+		return badRequest("a geometric model takes raw condition vectors (Cond), not fixed window entries")
+	}
+	if req.ClipX0 || m.Config.Sample.ClipX0 {
+		return badRequest("clip_x0 clips to [-1, 1] in normalised units; a geometric model works in raw coordinates")
+	}
+	C := m.geometric.CondDim()
+	if C == 0 {
+		if len(req.Cond) > 0 {
+			return badRequest("the model is unconditional, got %d condition vectors", len(req.Cond))
+		}
+		return nil
+	}
+	if len(req.Cond) != 1 && len(req.Cond) != req.N {
+		return badRequest("%d condition vectors for %d samples (want 1 or %d)", len(req.Cond), req.N, req.N)
+	}
+	sp.cond = make([]float64, req.N*C)
+	for s := 0; s < req.N; s++ {
+		c := req.Cond[min(s, len(req.Cond)-1)]
+		if len(c) != C {
+			return badRequest("condition vector %d has %d values, the model takes %d", min(s, len(req.Cond)-1), len(c), C)
+		}
+		for k, v := range c {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return badRequest("condition vector %d value %d is %v", min(s, len(req.Cond)-1), k, v)
+			}
+		}
+		copy(sp.cond[s*C:], c)
+	}
+	return nil
+}
+
 // Sample draws req.N windows: Gaussian noise at the first time of the schedule, then the solver's plan,
 // clamping the fixed entries after every step as Diffuser does, and finally the data's units. Bad requests
-// fail with ErrBadRequest before any work; cancelling ctx stops the solver between steps.
+// fail with ErrBadRequest before any work; cancelling ctx stops the solver between steps. A geometric model
+// (Model.Geometric) draws target frames for req.Cond's raw conditions, in raw coordinates.
 func (m *Model) Sample(ctx context.Context, req SampleRequest) (*Samples, error) {
 	sp, err := m.prepare(req)
 	if err != nil {
@@ -284,6 +331,9 @@ func (m *Model) Sample(ctx context.Context, req SampleRequest) (*Samples, error)
 	// A denoiser of this call's own (EDM's preconditioning keeps scratch space); the Predictor under it
 	// serialises its calls.
 	var net diffusion.Network = m.Checkpoint.Predictor
+	if sp.cond != nil {
+		net = m.Checkpoint.Predictor.Conditional(sp.cond)
+	}
 	if len(m.condition) > 0 {
 		// The network was trained on these window entries as its condition: give each window its own.
 		C := len(m.condition)
@@ -313,7 +363,7 @@ func (m *Model) Sample(ctx context.Context, req SampleRequest) (*Samples, error)
 		x[i] *= s0
 	}
 	opt := diffusion.RunOptions{Seed: req.Seed, Progress: req.Progress}
-	clip := req.ClipX0 || m.Config.Sample.ClipX0
+	clip := m.geometric == nil && (req.ClipX0 || m.Config.Sample.ClipX0)
 	if clip {
 		opt.CorrectX0 = diffusion.ClipX0(-1, 1)
 	}
@@ -323,7 +373,9 @@ func (m *Model) Sample(ctx context.Context, req SampleRequest) (*Samples, error)
 	if err := diffusion.Sample(ctx, sp.plan, den, x, opt); err != nil {
 		return nil, fmt.Errorf("train: sampling with %s: %w", sp.solver, err)
 	}
-	m.unnormalize(x)
+	if m.geometric == nil {
+		m.unnormalize(x)
+	}
 	return &Samples{X: x, N: n, Horizon: m.Horizon, Transition: m.Transition, Components: m.Components(),
 		Solver: sp.solver, Schedule: sp.schedule, Steps: sp.steps, NFE: sp.plan.NFE, EMA: m.Checkpoint.EMA, ClipX0: clip}, nil
 }
