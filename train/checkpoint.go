@@ -296,6 +296,11 @@ func loadNetwork(ckpt string, st State, ema bool) (*Checkpoint, error) {
 	if _, err := net.Params().Load(filepath.Join(ckpt, file)); err != nil {
 		return nil, fmt.Errorf("train: checkpoint %s: %w", ckpt, err)
 	}
+	_, process, err := st.Objective.Build()
+	if err != nil {
+		return nil, fmt.Errorf("train: checkpoint %s: %w", ckpt, err)
+	}
+	useSignal(net, process) // before the predictor builds graphs of it
 	pred := nn.NewPredictor(net)
 	d, p, err := st.Objective.Denoiser(pred)
 	if err != nil {

@@ -45,14 +45,29 @@ type Config struct {
 	Sample    SampleConfig    `json:"sample"`
 }
 
-// DataConfig selects the training windows of a dataset (see datasets.SamplerConfig).
+// DataConfig selects the training examples of a dataset: windows of an episodes dataset (see
+// datasets.SamplerConfig), or with Kind "geometric" whole trajectories of a geometric dataset in a
+// GeoTDM layout (GeometricLayout).
 type DataConfig struct {
-	Path          string   `json:"path"`
-	Horizon       int      `json:"horizon"`
-	Columns       []string `json:"columns,omitempty"`
-	Normalizer    string   `json:"normalizer,omitempty"` // limits (default), gaussian or none
-	MaxPathLength int      `json:"max_path_length,omitempty"`
-	NoPadding     bool     `json:"no_padding,omitempty"`
+	Path string `json:"path"`
+	// Kind is "windows" (the default: segments of Horizon steps) or "geometric" (condition and target
+	// frames of geometric trajectories, raw coordinates; the frames come from the network's egtn
+	// configuration, or from Layout for another architecture).
+	Kind string `json:"kind,omitempty"`
+	// EdgeAttr fills a geometric network's edge attributes: none (default), product (q_i q_j of width-1
+	// node features: charged) or adjacency (1 where the trajectory's edge list joins the nodes: springs).
+	EdgeAttr string `json:"edge_attr,omitempty"`
+	// Layout describes the geometric layout when the network is not egtn (a baseline or a test with an mlp
+	// whose dim and cond_dim match it); for an egtn network the network's configuration is the layout.
+	Layout *nn.EGTNConfig `json:"layout,omitempty"`
+	// Geometry is what the run's geometric dataset was, recorded by Config.Trainer (a value in a
+	// configuration file is replaced): loaders compare other datasets against it.
+	Geometry      *GeometryRecord `json:"geometry,omitempty"`
+	Horizon       int             `json:"horizon,omitempty"`
+	Columns       []string        `json:"columns,omitempty"`
+	Normalizer    string          `json:"normalizer,omitempty"` // limits (default), gaussian or none
+	MaxPathLength int             `json:"max_path_length,omitempty"`
+	NoPadding     bool            `json:"no_padding,omitempty"`
 	// Condition lists window entries "STEP:COMPONENT" (e.g. "0:2", "-1:2") given to a conditional network
 	// as its condition; the network's cond_dim must equal their number.
 	Condition []string `json:"condition,omitempty"`
@@ -62,6 +77,58 @@ type DataConfig struct {
 	// (Model.Sample's Fixed entries). Without it, clamped entries are just unusual inputs the network never
 	// saw, and plans ignore them.
 	Inpaint []string `json:"inpaint,omitempty"`
+}
+
+// GeometryRecord describes the geometric dataset a run trained on.
+type GeometryRecord struct {
+	Spec      datasets.GeometricSpec `json:"spec"`
+	Generator string                 `json:"generator,omitempty"` // the dataset's generator name, e.g. "trajdiff/geometry charged"
+}
+
+// Data kinds of DataConfig.Kind.
+const (
+	DataWindows   = "windows"
+	DataGeometric = "geometric"
+)
+
+// IsGeometric reports data.kind geometric; an unknown kind is an error.
+func (d DataConfig) IsGeometric() (bool, error) {
+	switch d.Kind {
+	case "", DataWindows:
+		if d.EdgeAttr != "" || d.Layout != nil || d.Geometry != nil {
+			return false, fmt.Errorf("train: data.edge_attr, data.layout and data.geometry belong to data.kind geometric")
+		}
+		return false, nil
+	case DataGeometric:
+		return true, nil
+	}
+	return false, fmt.Errorf("train: unknown data.kind %q (want windows or geometric)", d.Kind)
+}
+
+// GeometricLayout is the layout of a data.kind geometric run: the egtn network's configuration, or
+// data.layout for another architecture, with data.edge_attr.
+func (c Config) GeometricLayout() (GeometricLayout, error) {
+	geo, err := c.Data.IsGeometric()
+	if err != nil {
+		return GeometricLayout{}, err
+	}
+	if !geo {
+		return GeometricLayout{}, fmt.Errorf("train: data.kind is %q, not geometric", c.Data.Kind)
+	}
+	var cfg nn.EGTNConfig
+	switch {
+	case c.Network.Arch == "egtn" && c.Network.EGTN == nil:
+		return GeometricLayout{}, fmt.Errorf("train: network egtn without its egtn configuration")
+	case c.Network.Arch == "egtn" && c.Data.Layout != nil:
+		return GeometricLayout{}, fmt.Errorf("train: data.layout is for networks other than egtn, whose configuration is the layout")
+	case c.Network.Arch == "egtn":
+		cfg = *c.Network.EGTN
+	case c.Data.Layout == nil:
+		return GeometricLayout{}, fmt.Errorf("train: data.kind geometric with network %q needs data.layout (the frames and widths of its examples)", c.Network.Arch)
+	default:
+		cfg = *c.Data.Layout
+	}
+	return NewGeometricLayout(cfg, c.Data.EdgeAttr)
 }
 
 // ConditionEntries parses Condition.
@@ -155,7 +222,11 @@ func LoadConfig(path string) (Config, error) {
 	if c.Out == "" {
 		return Config{}, fmt.Errorf("train: config %s: out (the run directory) is required", path)
 	}
-	if c.Data.Path == "" || c.Data.Horizon < 1 {
+	geo, err := c.Data.IsGeometric()
+	if err != nil {
+		return Config{}, fmt.Errorf("train: config %s: %w", path, err)
+	}
+	if c.Data.Path == "" || (!geo && c.Data.Horizon < 1) {
 		return Config{}, fmt.Errorf("train: config %s: data.path and data.horizon >= 1 are required", path)
 	}
 	return c, nil
@@ -190,6 +261,13 @@ func (d DataConfig) OpenData() (*datasets.Dataset, *datasets.SegmentSampler, err
 
 // Trainer builds the trainer of a configuration; close the returned dataset after the run.
 func (c Config) Trainer() (*Trainer, *datasets.Dataset, error) {
+	geo, err := c.Data.IsGeometric()
+	if err != nil {
+		return nil, nil, err
+	}
+	if geo {
+		return c.geometricTrainer()
+	}
 	ds, s, err := c.Data.OpenData()
 	if err != nil {
 		return nil, nil, err
@@ -217,6 +295,41 @@ func (c Config) Trainer() (*Trainer, *datasets.Dataset, error) {
 		return nil, nil, err
 	}
 	return &Trainer{Spec: c.Network, Objective: c.Objective, Source: src, Inpaint: inpaint, Options: c.Train, Dir: c.Out, Extra: extra}, ds, nil
+}
+
+// geometricTrainer builds the trainer of a data.kind geometric run. It records the dataset's layout and
+// the normaliser "none" in the configuration the checkpoints store.
+func (c Config) geometricTrainer() (*Trainer, *datasets.Dataset, error) {
+	layout, err := c.GeometricLayout()
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(c.Data.Condition) > 0 || len(c.Data.Inpaint) > 0 || c.Data.Columns != nil || c.Data.Horizon != 0 {
+		return nil, nil, fmt.Errorf("train: data.condition, inpaint, columns and horizon select windows; data.kind geometric takes its frames from the layout")
+	}
+	switch strings.ToLower(c.Data.Normalizer) {
+	case "", "none":
+		c.Data.Normalizer = "none"
+	default:
+		return nil, nil, fmt.Errorf("train: data.kind geometric trains on raw coordinates (as GeoTDM does); normalizer %q is not supported", c.Data.Normalizer)
+	}
+	ds, err := datasets.Open(c.Data.Path)
+	if err != nil {
+		return nil, nil, err
+	}
+	src, err := NewGeometricSource(ds, layout, c.Train.Batch, c.Train.Seed)
+	if err != nil {
+		ds.Close()
+		return nil, nil, fmt.Errorf("train: %s: %w", c.Data.Path, err)
+	}
+	meta := ds.Metadata()
+	c.Data.Geometry = &GeometryRecord{Spec: *meta.Geometric, Generator: meta.Generator.Name}
+	extra, err := json.Marshal(c)
+	if err != nil {
+		ds.Close()
+		return nil, nil, err
+	}
+	return &Trainer{Spec: c.Network, Objective: c.Objective, Source: src, Options: c.Train, Dir: c.Out, Extra: extra}, ds, nil
 }
 
 // WriteConfig writes c as TOML-compatible JSON-named keys (for quickstart, which generates its run).

@@ -23,6 +23,17 @@ type Model struct {
 
 	condition []WindowEntry          // entries a conditional network receives as its condition
 	norms     []*datasets.Normalizer // per column, in Columns order
+	geometric *GeometricLayout       // data.kind geometric: the layout of examples and conditions
+}
+
+// Geometric returns the layout of a model trained with data.kind geometric (ok false for a model of
+// windows). Such a model samples target frames, Horizon frames of Transition = Nodes*SpatialDim raw
+// coordinates, from raw condition vectors (SampleRequest.Cond).
+func (m *Model) Geometric() (GeometricLayout, bool) {
+	if m.geometric == nil {
+		return GeometricLayout{}, false
+	}
+	return *m.geometric, true
 }
 
 // Column is one dataset column in a window's transition: components [Offset, Offset+Width).
@@ -60,6 +71,13 @@ func Load(path string, opts LoadOptions) (*Model, error) {
 	if opts.DataPath != "" {
 		cfg.Data.Path = opts.DataPath
 	}
+	geo, err := cfg.Data.IsGeometric()
+	if err != nil {
+		return nil, fmt.Errorf("train: checkpoint %s: %w", ckpt, err)
+	}
+	if geo {
+		return loadGeometric(ckpt, cfg, c)
+	}
 	ds, s, err := cfg.Data.OpenData()
 	if err != nil {
 		return nil, fmt.Errorf("train: opening the training data %s for its normalisers: %w", cfg.Data.Path, err)
@@ -82,6 +100,22 @@ func Load(path string, opts LoadOptions) (*Model, error) {
 		return nil, fmt.Errorf("train: checkpoint %s: the network takes %d values, the data windows have %d x %d", ckpt, D, m.Horizon, m.Transition)
 	}
 	return m, nil
+}
+
+// loadGeometric completes Load for a data.kind geometric run: no dataset is needed (coordinates are raw),
+// only the layout, which must fit the network.
+func loadGeometric(ckpt string, cfg Config, c *Checkpoint) (*Model, error) {
+	layout, err := cfg.GeometricLayout()
+	if err != nil {
+		return nil, fmt.Errorf("train: checkpoint %s: %w", ckpt, err)
+	}
+	if c.Net.Dim() != layout.Dim() || c.Net.CondDim() != layout.CondDim() {
+		return nil, fmt.Errorf("train: checkpoint %s: the network takes %d values and %d condition values, its geometric layout has %d and %d",
+			ckpt, c.Net.Dim(), c.Net.CondDim(), layout.Dim(), layout.CondDim())
+	}
+	nd := layout.Net.Nodes * layout.Net.SpatialDim
+	return &Model{Checkpoint: c, Config: cfg, Horizon: len(layout.Net.TargetFrames), Transition: nd,
+		Columns: []Column{{Name: datasets.ColPositions, Width: nd}}, geometric: &layout}, nil
 }
 
 // Components names every transition component "COLUMN[k]", e.g. "actions[0]", "observations[2]".
@@ -127,6 +161,11 @@ type SampleRequest struct {
 	// it (Diffuser's clip_denoised, diffusion.ClipX0; [-1, 1] is the range of the limits normaliser). The
 	// configuration's [sample] clip_x0 turns it on by default; false here keeps that default.
 	ClipX0 bool
+	// Cond holds the raw condition vectors of a model trained with data.kind geometric (Model.Geometric):
+	// one of the layout's CondDim values per sample, or one used for all N. It is given to the network as
+	// is (GeoTDM's coordinates are not normalised) and samples come back in the same units. Models of
+	// windows take their conditions from Fixed instead.
+	Cond [][]float64
 	// Progress, if set, is called after each solver step with (done, total) steps.
 	Progress func(done, total int)
 }
@@ -170,6 +209,7 @@ type sampler struct {
 	times            []float64
 	plan             *diffusion.Plan
 	inpaint          *diffusion.Inpaint // nil without fixed entries
+	cond             []float64          // a geometric model's N condition vectors, nil without conditions
 }
 
 func badRequest(format string, args ...any) error {
@@ -207,6 +247,12 @@ func (m *Model) prepare(req SampleRequest) (*sampler, error) {
 	if sp.plan, err = solver.Plan(p, sp.times); err != nil {
 		return nil, fmt.Errorf("train: %w: %w", ErrBadRequest, err)
 	}
+	if m.geometric != nil {
+		return sp, m.prepareGeometric(req, sp)
+	}
+	if len(req.Cond) > 0 {
+		return nil, badRequest("raw conditions (Cond) are for models trained with data.kind geometric; this model takes its conditions from Fixed entries")
+	}
 	if len(req.Fixed) == 0 {
 		return sp, nil
 	}
@@ -238,9 +284,44 @@ func (m *Model) prepare(req SampleRequest) (*sampler, error) {
 	return sp, nil
 }
 
+// prepareGeometric checks a geometric model's raw conditions and lays them out for the network.
+func (m *Model) prepareGeometric(req SampleRequest, sp *sampler) error {
+	if len(req.Fixed) > 0 {
+		return badRequest("a geometric model takes raw condition vectors (Cond), not fixed window entries")
+	}
+	if req.ClipX0 || m.Config.Sample.ClipX0 {
+		return badRequest("clip_x0 clips to [-1, 1] in normalised units; a geometric model works in raw coordinates")
+	}
+	C := m.geometric.CondDim()
+	if C == 0 {
+		if len(req.Cond) > 0 {
+			return badRequest("the model is unconditional, got %d condition vectors", len(req.Cond))
+		}
+		return nil
+	}
+	if len(req.Cond) != 1 && len(req.Cond) != req.N {
+		return badRequest("%d condition vectors for %d samples (want 1 or %d)", len(req.Cond), req.N, req.N)
+	}
+	sp.cond = make([]float64, req.N*C)
+	for s := 0; s < req.N; s++ {
+		c := req.Cond[min(s, len(req.Cond)-1)]
+		if len(c) != C {
+			return badRequest("condition vector %d has %d values, the model takes %d", min(s, len(req.Cond)-1), len(c), C)
+		}
+		for k, v := range c {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return badRequest("condition vector %d value %d is %v", min(s, len(req.Cond)-1), k, v)
+			}
+		}
+		copy(sp.cond[s*C:], c)
+	}
+	return nil
+}
+
 // Sample draws req.N windows: Gaussian noise at the first time of the schedule, then the solver's plan,
 // clamping the fixed entries after every step as Diffuser does, and finally the data's units. Bad requests
-// fail with ErrBadRequest before any work; cancelling ctx stops the solver between steps.
+// fail with ErrBadRequest before any work; cancelling ctx stops the solver between steps. A geometric model
+// (Model.Geometric) draws target frames for req.Cond's raw conditions, in raw coordinates.
 func (m *Model) Sample(ctx context.Context, req SampleRequest) (*Samples, error) {
 	sp, err := m.prepare(req)
 	if err != nil {
@@ -250,6 +331,9 @@ func (m *Model) Sample(ctx context.Context, req SampleRequest) (*Samples, error)
 	// A denoiser of this call's own (EDM's preconditioning keeps scratch space); the Predictor under it
 	// serialises its calls.
 	var net diffusion.Network = m.Checkpoint.Predictor
+	if sp.cond != nil {
+		net = m.Checkpoint.Predictor.Conditional(sp.cond)
+	}
 	if len(m.condition) > 0 {
 		// The network was trained on these window entries as its condition: give each window its own.
 		C := len(m.condition)
@@ -279,7 +363,7 @@ func (m *Model) Sample(ctx context.Context, req SampleRequest) (*Samples, error)
 		x[i] *= s0
 	}
 	opt := diffusion.RunOptions{Seed: req.Seed, Progress: req.Progress}
-	clip := req.ClipX0 || m.Config.Sample.ClipX0
+	clip := m.geometric == nil && (req.ClipX0 || m.Config.Sample.ClipX0)
 	if clip {
 		opt.CorrectX0 = diffusion.ClipX0(-1, 1)
 	}
@@ -289,7 +373,9 @@ func (m *Model) Sample(ctx context.Context, req SampleRequest) (*Samples, error)
 	if err := diffusion.Sample(ctx, sp.plan, den, x, opt); err != nil {
 		return nil, fmt.Errorf("train: sampling with %s: %w", sp.solver, err)
 	}
-	m.unnormalize(x)
+	if m.geometric == nil {
+		m.unnormalize(x)
+	}
 	return &Samples{X: x, N: n, Horizon: m.Horizon, Transition: m.Transition, Components: m.Components(),
 		Solver: sp.solver, Schedule: sp.schedule, Steps: sp.steps, NFE: sp.plan.NFE, EMA: m.Checkpoint.EMA, ClipX0: clip}, nil
 }

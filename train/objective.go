@@ -19,6 +19,11 @@ type ObjectiveConfig struct {
 	Gamma      float64 `json:"gamma,omitempty"`      // min-snr gamma (default 5)
 	SigmaData  float64 `json:"sigma_data,omitempty"` // edm (default 0.5)
 	PFGMD      float64 `json:"pfgm_d,omitempty"`     // edm: PFGM++ augmentation dimension; 0 is Gaussian noise
+	// Steps is the length of the vp-discrete chain (default 1000). Its linear betas are rescaled as in
+	// guided-diffusion and GeoTDM, from 1e-4*1000/Steps to 0.02*1000/Steps, so that a shorter chain still
+	// ends near pure noise (alpha-bar_T about 4e-5 for any Steps); the default keeps DDPM's 1e-4..0.02.
+	// Only vp-discrete has steps: other processes reject it rather than ignore it.
+	Steps int `json:"steps,omitempty"`
 }
 
 func (c ObjectiveConfig) withDefaults() ObjectiveConfig {
@@ -56,7 +61,7 @@ func (c ObjectiveConfig) withDefaults() ObjectiveConfig {
 // Build returns the objective and the process to sample with.
 func (c ObjectiveConfig) Build() (diffusion.Objective, diffusion.Process, error) {
 	c = c.withDefaults()
-	p, err := diffusion.NewProcess(c.Process)
+	p, err := c.process()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -107,6 +112,25 @@ func (c ObjectiveConfig) Build() (diffusion.Objective, diffusion.Process, error)
 		return nil, nil, fmt.Errorf("train: unknown weighting %q (want unit, min-snr, edm)", c.Weighting)
 	}
 	return diffusion.DenoisingObjective{Process: p, Prediction: pred, Time: ts, Weighting: w}, p, nil
+}
+
+// process builds the named process, a vp-discrete chain of Steps steps when Steps is set.
+func (c ObjectiveConfig) process() (diffusion.Process, error) {
+	if c.Steps == 0 {
+		return diffusion.NewProcess(c.Process)
+	}
+	if c.Process != "vp-discrete" {
+		return nil, fmt.Errorf("train: objective steps %d: only the vp-discrete process has steps, got %q", c.Steps, c.Process)
+	}
+	if c.Steps < 1 {
+		return nil, fmt.Errorf("train: objective steps %d, want at least 1", c.Steps)
+	}
+	s := 1000 / float64(c.Steps)
+	p, err := diffusion.NewVPDiscrete(c.Steps, 1e-4*s, 0.02*s)
+	if err != nil {
+		return nil, fmt.Errorf("train: objective steps %d: %w", c.Steps, err)
+	}
+	return p, nil
 }
 
 // Denoiser turns a network trained with this objective into the x0-predictor every sampler drives.

@@ -13,6 +13,7 @@ import (
 
 	"gorgonia.org/tensor"
 
+	"github.com/trajdiff/trajdiff/diffusion"
 	"github.com/trajdiff/trajdiff/internal/stream"
 	"github.com/trajdiff/trajdiff/nn"
 	"github.com/trajdiff/trajdiff/nn/safetensors"
@@ -71,7 +72,7 @@ func (t *Trainer) Run(ctx context.Context) (*Result, error) {
 	if dt == (tensor.Dtype{}) {
 		dt = tensor.Float32
 	}
-	obj, _, err := t.Objective.Build()
+	obj, process, err := t.Objective.Build()
 	if err != nil {
 		return nil, err
 	}
@@ -83,6 +84,8 @@ func (t *Trainer) Run(ctx context.Context) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	useSignal(net, process)
+	useSignal(ema, process)
 	if net.Dim() != t.Source.Dim() || net.CondDim() != t.Source.CondDim() {
 		return nil, fmt.Errorf("train: network takes %d values and %d condition values, the source gives %d and %d",
 			net.Dim(), net.CondDim(), t.Source.Dim(), t.Source.CondDim())
@@ -218,6 +221,16 @@ func (t *Trainer) Run(ctx context.Context) (*Result, error) {
 		}
 	}
 	return &Result{Net: net, EMA: ema, Steps: opt.Steps, Loss: loss, Resumed: start}, nil
+}
+
+// useSignal hands a network that asks for it (nn.SignalUser, e.g. EGTN with a prior) the signal
+// coefficient alpha(t) of the process it is trained or sampled with: it then runs the process on x minus
+// its prior while the trainer and the samplers see an ordinary process on x. Other networks are left as
+// they are.
+func useSignal(net nn.Net, p diffusion.Process) {
+	if su, ok := net.(nn.SignalUser); ok && su.NeedsSignal() {
+		su.UseSignal(p.Alpha)
+	}
 }
 
 // restore loads a checkpoint into the run and returns its step.
