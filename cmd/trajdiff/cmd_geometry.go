@@ -131,7 +131,7 @@ func runGeometryForecast(ctx context.Context, env *cliEnv, args []string) error 
 	}
 	bar := newProgressBar(env.stderr, "geometry forecast", "trajectories", len(views))
 	samples, err := m.Forecast(ctx, views, geotdm.Options{K: g.k, Solver: g.solver, Steps: g.steps, Seed: g.seed, Batch: g.batch,
-		AllowOtherSystem: g.allowOther, Progress: bar.Func()})
+		Progress: bar.Func()})
 	if errors.Is(err, train.ErrBadRequest) {
 		return usagef("%v", err)
 	}

@@ -63,8 +63,6 @@ type Options struct {
 	// on which other trajectories are forecast with it: a shard of a dataset gets the samples the whole
 	// dataset would.
 	Batch int
-	// AllowOtherSystem accepts a dataset of another system than the checkpoint's training data (CheckDataset).
-	AllowOtherSystem bool
 	// Progress, if set, is called after each batch with the trajectories done and the total.
 	Progress func(done, total int)
 }
@@ -125,6 +123,8 @@ func (m *Model) CheckDataset(ds *datasets.Dataset, allowOther bool) error {
 // len(TargetFrames)*Nodes*SpatialDim coordinates, [frame][node][dim] in the layout's frame order. Every
 // trajectory is checked and packed before any sampling (non-finite coordinates, too few frames, other
 // node counts are errors naming the trajectory). The result is deterministic in opts (see Options.Batch).
+// Views carry no dataset metadata: check their dataset with CheckDataset first (Evaluate and the CLI do)
+// to refuse data of another system.
 func (m *Model) Forecast(ctx context.Context, trajs []datasets.GeometricView, opts Options) ([][][]float64, error) {
 	out, _, err := m.forecast(ctx, trajs, opts)
 	return out, err
