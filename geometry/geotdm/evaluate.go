@@ -59,6 +59,7 @@ type Method struct {
 	NFE        int     `json:"nfe"`        // network evaluations per sample
 	K          int     `json:"k"`          // samples per system (1 for constant velocity)
 	Systems    int     `json:"systems"`
+	Samples    int     `json:"samples"` // samples scored, K per system
 	Seconds    float64 `json:"seconds"` // wall time of its forecasts
 	MeanADE    float64 `json:"mean_ade"`
 	MeanFDE    float64 `json:"mean_fde"`
@@ -80,6 +81,7 @@ func (m *Method) add(e geometry.SampleErrors) {
 }
 
 func (m *Method) finish() {
+	m.Samples = m.K * m.Systems
 	if m.Systems == 0 {
 		return
 	}

@@ -206,7 +206,7 @@ func TestShardReportsMergeToTheWhole(t *testing.T) {
 	names := []string{"model", run, geotdm.ConstantVelocityName}
 	for j, w := range whole.Methods {
 		g := merged.Methods[j]
-		if g.Name != names[j] || w.Name != names[j] || g.Systems != 6 {
+		if g.Name != names[j] || w.Name != names[j] || g.Systems != 6 || g.Samples != 6*g.K {
 			t.Errorf("method %d: %q (%d systems), want %q", j, g.Name, g.Systems, names[j])
 		}
 		for _, p := range [][2]float64{{g.MeanADE, w.MeanADE}, {g.MeanFDE, w.MeanFDE}, {g.MinADE, w.MinADE}, {g.MinFDE, w.MinFDE}} {
@@ -221,6 +221,11 @@ func TestShardReportsMergeToTheWhole(t *testing.T) {
 	t.Logf("ADE mean: model %.3f, raw weights %.3f, constant velocity %.3f", whole.Methods[0].MeanADE, whole.Methods[1].MeanADE, whole.Methods[2].MeanADE)
 	if _, err := geotdm.Merge(parts[0], parts[0]); err == nil {
 		t.Error("a shard merged twice")
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := geotdm.Evaluate(cancelled, m, ds, opts); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled evaluation: %v, want context.Canceled", err)
 	}
 }
 
