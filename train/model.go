@@ -301,6 +301,9 @@ func (m *Model) prepareGeometric(req SampleRequest, sp *sampler) error {
 		}
 		return nil
 	}
+	if len(req.Cond) == 0 {
+		return badRequest("the model was trained on geometric trajectories: it needs raw condition vectors (Cond; from the shell, `trajdiff geometry forecast`)")
+	}
 	if len(req.Cond) != 1 && len(req.Cond) != req.N {
 		return badRequest("%d condition vectors for %d samples (want 1 or %d)", len(req.Cond), req.N, req.N)
 	}

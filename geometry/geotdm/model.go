@@ -61,7 +61,8 @@ type Options struct {
 	// Batch is the number of trajectories per network batch (default 8, so K*Batch samples a batch). The
 	// samples of a trajectory depend on Seed, Batch and its dataset index (GeometricView.Index) only, not
 	// on which other trajectories are forecast with it: a shard of a dataset gets the samples the whole
-	// dataset would.
+	// dataset would (bit for bit in the tests; in principle up to the rounding of network batches of other
+	// sizes).
 	Batch int
 	// Progress, if set, is called after each batch with the trajectories done and the total.
 	Progress func(done, total int)
