@@ -48,9 +48,10 @@
 //     steps is our cheap default for the small configurations).
 //   - Samples of a trajectory depend on the seed, the batch size and the trajectory's dataset index, not on
 //     the other trajectories forecast with it (Options.Batch), so shards reproduce a whole run's samples.
-//   - An mlp on this layout with eps prediction diverges (ADE about 180 on charged): with raw coordinates
-//     and alpha_T = 4.5e-3, eps errors at high noise are amplified by sigma/alpha; EGTN's residual output
-//     (eps = x_L - x_in) makes them small. Baselines other than EGTN should predict x0.
+//   - A plain mlp on this layout predicting eps fails (a 1500-step mlp on charged: ADE 181, the same mlp
+//     predicting x0: 0.65, constant velocity 0.49, over 400 test systems): with raw coordinates and
+//     alpha_T = 4.5e-3, eps errors at high noise enter the sample scaled by sigma/alpha, up to 220.
+//     EGTN's residual output (eps = x_L - x_in) keeps them small; other baselines should predict x0.
 //
 // # Use
 //
