@@ -51,7 +51,8 @@
 //   - A plain mlp on this layout predicting eps fails (a 1500-step mlp on charged: ADE 181, the same mlp
 //     predicting x0: 0.65, constant velocity 0.49, over 400 test systems): with raw coordinates and
 //     alpha_T = 4.5e-3, eps errors at high noise enter the sample scaled by sigma/alpha, up to 220.
-//     EGTN's residual output (eps = x_L - x_in) keeps them small; other baselines should predict x0.
+//     EGTN's residual output (eps = x_L - x_in) should keep them small (not yet measured here); baselines
+//     other than EGTN should predict x0.
 //
 // # Use
 //
