@@ -391,3 +391,25 @@ func TestWindowModelRefusesRawConditions(t *testing.T) {
 		t.Errorf("error %v, want ErrBadRequest", err)
 	}
 }
+
+// An egtn network's configuration is the layout; data.layout is for other networks only.
+func TestGeometricLayoutComesFromTheEGTNConfiguration(t *testing.T) {
+	egtn := tinyLayout
+	egtn.Hidden, egtn.Layers = 8, 1
+	c := Config{Data: DataConfig{Kind: DataGeometric, EdgeAttr: EdgeAttrProduct}, Network: nn.Spec{Arch: "egtn", EGTN: &egtn}}
+	l, err := c.GeometricLayout()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Dim() != egtn.Dim() || l.CondDim() != egtn.CondDim() || !slices.Equal(l.Net.CondFrames, egtn.CondFrames) {
+		t.Errorf("layout %+v, want the network's %+v", l.Net, egtn)
+	}
+	c.Data.Layout = &egtn
+	if _, err := c.GeometricLayout(); err == nil {
+		t.Error("data.layout next to an egtn network accepted")
+	}
+	c.Data.Layout, c.Network.EGTN = nil, nil
+	if _, err := c.GeometricLayout(); err == nil {
+		t.Error("egtn without its configuration accepted")
+	}
+}

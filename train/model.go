@@ -13,7 +13,9 @@ import (
 
 // Model is a network trained on windows of a dataset (a run of Config.Trainer, e.g. `trajdiff train`),
 // loaded with its configuration and its dataset's normalisers: it samples windows of Horizon steps of
-// Transition values in the data's units. A Model is safe for concurrent use.
+// Transition values in the data's units. A model of data.kind geometric (Geometric) samples the target
+// frames of trajectories instead, Horizon frames of Nodes*SpatialDim raw coordinates. A Model is safe for
+// concurrent use.
 type Model struct {
 	Checkpoint *Checkpoint // the network, its weights choice and its metadata
 	Config     Config      // the run's configuration, as recorded in the checkpoint
@@ -47,7 +49,7 @@ type Column struct {
 // latest checkpoint): the network with the weights opts chooses (by default the configuration's
 // sample.ema, which defaults to the EMA weights), the configuration (decoded strictly) and the normalisers
 // of the training dataset, which must still be at the recorded data.path unless opts.DataPath says where it
-// is now.
+// is now. A data.kind geometric run needs no dataset: its coordinates are raw.
 func Load(path string, opts LoadOptions) (*Model, error) {
 	ckpt, st, err := readCheckpoint(path)
 	if err != nil {
@@ -298,6 +300,9 @@ func (m *Model) prepareGeometric(req SampleRequest, sp *sampler) error {
 			return badRequest("the model is unconditional, got %d condition vectors", len(req.Cond))
 		}
 		return nil
+	}
+	if len(req.Cond) == 0 {
+		return badRequest("the model was trained on geometric trajectories: it needs raw condition vectors (Cond; from the shell, `trajdiff geometry forecast`)")
 	}
 	if len(req.Cond) != 1 && len(req.Cond) != req.N {
 		return badRequest("%d condition vectors for %d samples (want 1 or %d)", len(req.Cond), req.N, req.N)

@@ -21,7 +21,7 @@ type ObjectiveConfig struct {
 	PFGMD      float64 `json:"pfgm_d,omitempty"`     // edm: PFGM++ augmentation dimension; 0 is Gaussian noise
 	// Steps is the length of the vp-discrete chain (default 1000). Its linear betas are rescaled as in
 	// guided-diffusion and GeoTDM, from 1e-4*1000/Steps to 0.02*1000/Steps, so that a shorter chain still
-	// ends near pure noise (alpha-bar_T about 4e-5 for any Steps); the default keeps DDPM's 1e-4..0.02.
+	// ends near pure noise (alpha-bar_T is 4.0e-5 for 1000 steps, 2.0e-5 for 100); the default keeps DDPM's 1e-4..0.02.
 	// Only vp-discrete has steps: other processes reject it rather than ignore it.
 	Steps int `json:"steps,omitempty"`
 }

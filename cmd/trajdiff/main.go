@@ -47,6 +47,7 @@ func commands() []command {
 		planCommand(),
 		trainCommand(),
 		sampleCommand(),
+		geometryCommand(),
 	}
 	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
 	return cmds

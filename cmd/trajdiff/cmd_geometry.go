@@ -1,0 +1,265 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/trajdiff/trajdiff/datasets"
+	"github.com/trajdiff/trajdiff/diffusion"
+	"github.com/trajdiff/trajdiff/geometry/geotdm"
+	"github.com/trajdiff/trajdiff/internal/fsutil"
+	"github.com/trajdiff/trajdiff/internal/shard"
+	"github.com/trajdiff/trajdiff/train"
+)
+
+func geometryCommand() command {
+	return command{name: "geometry", summary: "GeoTDM trajectory forecasting: forecast, evaluate (ADE/FDE against baselines), merge shard reports", run: runGeometry}
+}
+
+const geometryUsage = `Usage: trajdiff geometry <forecast|evaluate|merge> [flags]
+
+  forecast    K samples of the target frames of every trajectory of a geometric dataset, written as a
+              geometric dataset (condition frames followed by each sample; params: source id, sample)
+  evaluate    ADE and FDE (mean and min over K samples, averaged over systems) of a checkpoint, optional
+              baseline checkpoints and constant velocity; prints a table, writes a mergeable report
+  merge       combine the reports of evaluate's shards into the report of the whole dataset
+
+Run 'trajdiff geometry <verb> --help' for its flags; package geometry/geotdm documents the protocol.
+`
+
+func runGeometry(ctx context.Context, env *cliEnv, args []string) error {
+	return runSubcommand(ctx, env, args, geometryUsage, []subcommand{
+		{"forecast", runGeometryForecast}, {"evaluate", runGeometryEvaluate}, {"merge", runGeometryMerge}})
+}
+
+// geometryFlags are the flags forecast and evaluate share.
+type geometryFlags struct {
+	ckpt, data, solver, shard string
+	k, steps, limit, batch    int
+	seed                      uint64
+	allowOther                bool
+}
+
+func (g *geometryFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&g.ckpt, "checkpoint", "", "run directory (its latest checkpoint) or step directory of a data.kind geometric run")
+	fs.StringVar(&g.data, "data", "", "geometric dataset to forecast (e.g. charged/test.arrow)")
+	fs.StringVar(&g.solver, "solver", "", "solver (default: the checkpoint's [sample] solver, else dpmpp-2m)")
+	fs.StringVar(&g.shard, "shard", "0/1", "process only shard i/n of the trajectories (a job array's task)")
+	fs.IntVar(&g.k, "k", 5, "samples per trajectory")
+	fs.IntVar(&g.steps, "steps", 0, "solver steps (default: [sample] steps, else 10)")
+	fs.IntVar(&g.limit, "limit", 0, "only the first n trajectories (before sharding); 0: all")
+	fs.IntVar(&g.batch, "batch", 8, "trajectories per network batch (the samples depend on it and the seed, not on sharding)")
+	fs.Uint64Var(&g.seed, "seed", 1, "noise seed")
+	fs.BoolVar(&g.allowOther, "allow-other-system", false, "accept a dataset of another system than the checkpoint's training data")
+}
+
+// open validates the shared flags and opens the model and dataset.
+func (g *geometryFlags) open() (*geotdm.Model, *datasets.Dataset, int, int, error) {
+	if g.ckpt == "" || g.data == "" {
+		return nil, nil, 0, 0, usagef("--checkpoint and --data are required")
+	}
+	if g.k < 1 || g.steps < 0 || g.limit < 0 || g.batch < 1 {
+		return nil, nil, 0, 0, usagef("--k and --batch must be at least 1, --steps and --limit non-negative")
+	}
+	si, sn, err := shard.Parse(g.shard)
+	if err != nil {
+		return nil, nil, 0, 0, usagef("--shard: %v", err)
+	}
+	if g.solver != "" {
+		if _, err := diffusion.NewSolver(g.solver); err != nil {
+			return nil, nil, 0, 0, usagef("%v", err)
+		}
+	}
+	m, err := geotdm.Load(g.ckpt)
+	if err != nil {
+		return nil, nil, 0, 0, err
+	}
+	ds, err := datasets.Open(g.data)
+	if err != nil {
+		return nil, nil, 0, 0, err
+	}
+	return m, ds, si, sn, nil
+}
+
+func runGeometryForecast(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlagSet(env, "geometry forecast", "geometry forecast --checkpoint DIR --data test.arrow --out samples.arrow [--k 5] [--solver NAME] [--steps N] [--seed S] [--shard i/n] [--limit n]")
+	var g geometryFlags
+	g.register(fs)
+	out := fs.String("out", "", "samples as a geometric dataset, written atomically")
+	force := fs.Bool("force", false, "replace an existing --out")
+	if err := parseFlags(fs, env, args); err != nil {
+		return err
+	}
+	if err := wantArgs(fs, 0, "none"); err != nil {
+		return err
+	}
+	if *out == "" {
+		return usagef("--out is required")
+	}
+	m, ds, si, sn, err := g.open()
+	if err != nil {
+		return err
+	}
+	defer ds.Close()
+	if err := m.CheckDataset(ds, g.allowOther); err != nil {
+		return err
+	}
+	total := ds.Len()
+	if g.limit > 0 {
+		total = min(total, g.limit)
+	}
+	lo, hi, err := shard.Range(total, si, sn)
+	if err != nil {
+		return usagef("--shard: %v", err)
+	}
+	views := make([]datasets.GeometricView, 0, hi-lo)
+	for i := lo; i < hi; i++ {
+		v, err := ds.Trajectory(i)
+		if err != nil {
+			return err
+		}
+		views = append(views, v)
+	}
+	if len(views) == 0 {
+		return fmt.Errorf("shard %s of %d trajectories is empty", g.shard, total)
+	}
+	bar := newProgressBar(env.stderr, "geometry forecast", "trajectories", len(views))
+	samples, err := m.Forecast(ctx, views, geotdm.Options{K: g.k, Solver: g.solver, Steps: g.steps, Seed: g.seed, Batch: g.batch,
+		Progress: bar.Func()})
+	if errors.Is(err, train.ErrBadRequest) {
+		return usagef("%v", err)
+	}
+	if err != nil {
+		return err
+	}
+	spec := ds.Metadata().Geometric
+	info := geotdm.SamplesInfo{NodeFeatureNames: spec.NodeFeatureNames, Dt: spec.Dt, Overwrite: *force,
+		Description: fmt.Sprintf("%d samples per trajectory of %s (trajectories %d..%d) from %s, seed %d", g.k, g.data, lo, hi-1, g.ckpt, g.seed)}
+	if err := geotdm.WriteSamples(*out, m.Layout(), views, samples, info); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "%d trajectories x %d samples of %d frames -> %s\n", len(views), g.k, len(m.Layout().Net.TargetFrames), *out)
+	return nil
+}
+
+// multiString collects a repeatable string flag.
+type multiString []string
+
+func (m *multiString) String() string     { return strings.Join(*m, ",") }
+func (m *multiString) Set(s string) error { *m = append(*m, s); return nil }
+
+func runGeometryEvaluate(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlagSet(env, "geometry evaluate", "geometry evaluate --checkpoint DIR --data test.arrow [--baseline DIR ...] [--k 5] [--solver NAME] [--steps N] [--shard i/n] [--limit n] [--out report.json]")
+	var g geometryFlags
+	g.register(fs)
+	var baselines multiString
+	fs.Var(&baselines, "baseline", "another geometric checkpoint to score on the same trajectories (repeatable), e.g. the network with an N(0, I) prior")
+	out := fs.String("out", "", "report JSON (mergeable with `trajdiff geometry merge`), written atomically")
+	if err := parseFlags(fs, env, args); err != nil {
+		return err
+	}
+	if err := wantArgs(fs, 0, "none"); err != nil {
+		return err
+	}
+	m, ds, si, sn, err := g.open()
+	if err != nil {
+		return err
+	}
+	defer ds.Close()
+	opts := geotdm.EvalOptions{K: g.k, Solver: g.solver, Steps: g.steps, Seed: g.seed, Batch: g.batch, Shard: si, Shards: sn, Limit: g.limit,
+		AllowOtherSystem: g.allowOther}
+	for _, b := range baselines {
+		bm, err := geotdm.Load(b)
+		if err != nil {
+			return err
+		}
+		opts.Baselines = append(opts.Baselines, bm)
+	}
+	var bar *progressBar
+	current := ""
+	opts.Progress = func(method string, done, total int) {
+		if method != current {
+			bar, current = newProgressBar(env.stderr, "evaluate "+method, "trajectories", total), method
+		}
+		bar.Update(done)
+	}
+	rep, err := geotdm.Evaluate(ctx, m, ds, opts)
+	if errors.Is(err, train.ErrBadRequest) {
+		return usagef("%v", err)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "%s on %s (shard %s, %d systems), K = %d, seed %d\n", g.ckpt, g.data, g.shard, rep.Systems, rep.K, rep.Seed)
+	writeGeometryTable(env.stdout, rep)
+	if *out != "" {
+		if err := writeReport(*out, rep); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.stdout, "report -> %s\n", *out)
+	}
+	return nil
+}
+
+func runGeometryMerge(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlagSet(env, "geometry merge", "geometry merge [--out report.json] report-*.json")
+	out := fs.String("out", "", "merged report JSON, written atomically")
+	if err := parseFlags(fs, env, args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return usagef("want the report files of evaluate's shards")
+	}
+	var reps []*geotdm.Report
+	for _, p := range fs.Args() {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		var r geotdm.Report
+		if err := json.Unmarshal(b, &r); err != nil {
+			return fmt.Errorf("%s: %w", p, err)
+		}
+		reps = append(reps, &r)
+	}
+	rep, err := geotdm.Merge(reps...)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "%s, %d shards (%s), %d systems, K = %d\n", rep.Checkpoint, len(rep.Shards), strings.Join(rep.Shards, " "), rep.Systems, rep.K)
+	writeGeometryTable(env.stdout, rep)
+	if *out != "" {
+		if err := writeReport(*out, rep); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.stdout, "report -> %s\n", *out)
+	}
+	return nil
+}
+
+func writeReport(path string, rep *geotdm.Report) error {
+	b, err := json.MarshalIndent(rep, "", " ")
+	if err != nil {
+		return err
+	}
+	return fsutil.WriteFileAtomic(path, append(b, '\n'))
+}
+
+// writeGeometryTable prints one row per method: NFE per sample, ADE and FDE mean and min over K, and
+// the wall time of its forecasts.
+func writeGeometryTable(w io.Writer, rep *geotdm.Report) {
+	fmt.Fprintf(w, "%-24s %5s %9s %9s %9s %9s %9s\n", "method", "NFE", "ADE mean", "FDE mean", "ADE min", "FDE min", "seconds")
+	for _, m := range rep.Methods {
+		name := m.Name
+		if len(name) > 24 {
+			name = "…" + name[len(name)-23:]
+		}
+		fmt.Fprintf(w, "%-24s %5d %9.4f %9.4f %9.4f %9.4f %9.1f\n", name, m.NFE, m.MeanADE, m.MeanFDE, m.MinADE, m.MinFDE, m.Seconds)
+	}
+}
