@@ -254,12 +254,17 @@ func writeReport(path string, rep *geotdm.Report) error {
 // writeGeometryTable prints one row per method: NFE per sample, ADE and FDE mean and min over K, and
 // the wall time of its forecasts.
 func writeGeometryTable(w io.Writer, rep *geotdm.Report) {
-	fmt.Fprintf(w, "%-24s %5s %9s %9s %9s %9s %9s\n", "method", "NFE", "ADE mean", "FDE mean", "ADE min", "FDE min", "seconds")
+	fmt.Fprintf(w, "%-24s %5s %9s %9s %9s %9s %9s %7s\n", "method", "NFE", "ADE mean", "FDE mean", "ADE min", "FDE min", "seconds", "failed")
 	for _, m := range rep.Methods {
 		name := m.Name
 		if len(name) > 24 {
 			name = "…" + name[len(name)-23:]
 		}
-		fmt.Fprintf(w, "%-24s %5d %9.4f %9.4f %9.4f %9.4f %9.1f\n", name, m.NFE, m.MeanADE, m.MeanFDE, m.MinADE, m.MinFDE, m.Seconds)
+		fmt.Fprintf(w, "%-24s %5d %9.4f %9.4f %9.4f %9.4f %9.1f %7d\n", name, m.NFE, m.MeanADE, m.MeanFDE, m.MinADE, m.MinFDE, m.Seconds, len(m.Failed))
+	}
+	for _, m := range rep.Methods {
+		if len(m.Failed) > 0 {
+			fmt.Fprintf(w, "%s: sampling failed for %d systems (not in its averages), first: %s\n", m.Name, len(m.Failed), m.FirstFailure)
+		}
 	}
 }

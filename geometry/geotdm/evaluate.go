@@ -2,6 +2,7 @@ package geotdm
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -70,6 +71,10 @@ type Method struct {
 	SumMeanFDE float64 `json:"sum_mean_fde"`
 	SumMinADE  float64 `json:"sum_min_ade"`
 	SumMinFDE  float64 `json:"sum_min_fde"`
+	// Failed lists the dataset indices of systems whose sampling diverged (non-finite network output);
+	// they are not in the averages, and FirstFailure says why the first one failed.
+	Failed       []int  `json:"failed,omitempty"`
+	FirstFailure string `json:"first_failure,omitempty"`
 }
 
 func (m *Method) add(e geometry.SampleErrors) {
@@ -143,6 +148,9 @@ func Evaluate(ctx context.Context, model *Model, ds *datasets.Dataset, opts Eval
 	shape := geometry.Shape{Frames: len(layout.Net.TargetFrames), Nodes: layout.Net.Nodes, Dim: layout.Net.SpatialDim}
 	score := func(m *Method, samples [][][]float64) error {
 		for i, s := range samples {
+			if s == nil { // failed (Method.Failed)
+				continue
+			}
 			e, err := geometry.SampleMetrics(shape, s, truth[i])
 			if err != nil {
 				return fmt.Errorf("geotdm: %s, trajectory %d: %w", m.Name, views[i].Index, err)
@@ -163,10 +171,17 @@ func Evaluate(ctx context.Context, model *Model, ds *datasets.Dataset, opts Eval
 		}
 		began := time.Now()
 		samples, nfe, err := m.forecast(ctx, views, o)
-		if err != nil {
+		var failed *FailedError
+		if err != nil && !errors.As(err, &failed) {
 			return nil, fmt.Errorf("%w (checkpoint %s)", err, m.Path())
 		}
 		r := Method{Name: name, Checkpoint: m.Path(), NFE: nfe, K: fo.K, Seconds: time.Since(began).Seconds()}
+		if failed != nil {
+			for _, f := range failed.Failures {
+				r.Failed = append(r.Failed, f.Index)
+			}
+			r.FirstFailure = failed.Failures[0].Err.Error()
+		}
 		if err := score(&r, samples); err != nil {
 			return nil, err
 		}
@@ -232,6 +247,10 @@ func Merge(reports ...*Report) (*Report, error) {
 			o.SumMinADE += m.SumMinADE
 			o.SumMinFDE += m.SumMinFDE
 			o.NFE = max(o.NFE, m.NFE)
+			o.Failed = append(o.Failed, m.Failed...)
+			if o.FirstFailure == "" {
+				o.FirstFailure = m.FirstFailure
+			}
 		}
 	}
 	for j := range out.Methods {

@@ -338,3 +338,36 @@ func TestWriteSamplesStoresConditionThenSample(t *testing.T) {
 		}
 	}
 }
+
+// A batch whose sampling diverges is recorded as failed and the other systems are still scored: a
+// coordinate of 1e200 overflows the float32 network of trajectory 4's batch (Batch 2: trajectories 4
+// and 5), while trajectories 0-3 get their samples.
+func TestDivergedSamplingIsRecordedAndTheOthersGoOn(t *testing.T) {
+	dir := t.TempDir()
+	run, test := trainTiny(t, dir)
+	m, err := geotdm.Load(run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, views := openViews(t, test)
+	patchValue(t, test, views[4].Positions.At(5), 1e200)
+	ds, views := openViews(t, test)
+	samples, err := m.Forecast(context.Background(), views, geotdm.Options{K: 1, Batch: 2})
+	var failed *geotdm.FailedError
+	if !errors.As(err, &failed) || len(failed.Failures) != 2 || failed.Failures[0].Index != 4 || failed.Failures[1].Index != 5 {
+		t.Fatalf("Forecast error %v, want a FailedError for trajectories 4 and 5", err)
+	}
+	for i, s := range samples {
+		if (s == nil) != (i >= 4) {
+			t.Errorf("trajectory %d: samples %v", i, s != nil)
+		}
+	}
+	rep, err := geotdm.Evaluate(context.Background(), m, ds, geotdm.EvalOptions{K: 1, Batch: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	model := rep.Methods[0]
+	if !slices.Equal(model.Failed, []int{4, 5}) || model.Systems != 4 || model.FirstFailure == "" || math.IsNaN(model.MeanADE) {
+		t.Errorf("model: failed %v, %d systems scored, first failure %q, ADE %v", model.Failed, model.Systems, model.FirstFailure, model.MeanADE)
+	}
+}

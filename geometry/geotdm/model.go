@@ -124,6 +124,8 @@ func (m *Model) CheckDataset(ds *datasets.Dataset, allowOther bool) error {
 // len(TargetFrames)*Nodes*SpatialDim coordinates, [frame][node][dim] in the layout's frame order. Every
 // trajectory is checked and packed before any sampling (non-finite coordinates, too few frames, other
 // node counts are errors naming the trajectory). The result is deterministic in opts (see Options.Batch).
+// When the sampler diverges for some trajectories, Forecast returns the samples of the others, nil for
+// those, and a *FailedError listing them.
 // Views carry no dataset metadata: check their dataset with CheckDataset first (Evaluate and the CLI do)
 // to refuse data of another system.
 func (m *Model) Forecast(ctx context.Context, trajs []datasets.GeometricView, opts Options) ([][][]float64, error) {
@@ -171,6 +173,7 @@ func (m *Model) forecast(ctx context.Context, trajs []datasets.GeometricView, op
 	}
 	out := make([][][]float64, len(trajs))
 	nfe, done := 0, 0
+	var fails []Failure
 	for _, c := range calls {
 		if err := ctx.Err(); err != nil {
 			return nil, 0, err
@@ -191,8 +194,19 @@ func (m *Model) forecast(ctx context.Context, trajs []datasets.GeometricView, op
 		}
 		seed := stream.RNG(opts.Seed, "geotdm/forecast", uint64(c.block), "geotdm").Uint64()
 		s, err := m.tm.Sample(ctx, train.SampleRequest{N: c.size * K, Solver: opts.Solver, Steps: opts.Steps, Seed: seed, Cond: cond})
-		if err != nil {
+		if err != nil && (ctx.Err() != nil || errors.Is(err, train.ErrBadRequest)) {
 			return nil, 0, fmt.Errorf("geotdm: %w", err)
+		}
+		if err != nil {
+			// A diverged sample (non-finite network output) fails its call's trajectories; the others go on.
+			for _, i := range c.slots {
+				fails = append(fails, Failure{Index: trajs[i].Index, Err: fmt.Errorf("geotdm: trajectory %d: %w", trajs[i].Index, err)})
+			}
+			done += len(c.slots)
+			if opts.Progress != nil {
+				opts.Progress(done, len(trajs))
+			}
+			continue
 		}
 		for pos, i := range c.slots {
 			out[i] = make([][]float64, K)
@@ -207,7 +221,25 @@ func (m *Model) forecast(ctx context.Context, trajs []datasets.GeometricView, op
 			opts.Progress(done, len(trajs))
 		}
 	}
+	if len(fails) > 0 {
+		slices.SortFunc(fails, func(a, b Failure) int { return a.Index - b.Index })
+		return out, nfe, &FailedError{Failures: fails}
+	}
 	return out, nfe, nil
+}
+
+// Failure is a trajectory whose samples could not be drawn (the sampler met a non-finite network output).
+type Failure struct {
+	Index int // the trajectory's index in its dataset
+	Err   error
+}
+
+// FailedError reports the trajectories whose sampling failed; Forecast returns it together with the
+// samples of all the others (nil entries for the failed ones), so a batch experiment keeps its results.
+type FailedError struct{ Failures []Failure }
+
+func (e *FailedError) Error() string {
+	return fmt.Sprintf("geotdm: sampling failed for %d trajectories, first: %v", len(e.Failures), e.Failures[0].Err)
 }
 
 func hasKey(m map[int]int, k int) bool {
