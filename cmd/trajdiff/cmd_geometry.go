@@ -161,6 +161,7 @@ func runGeometryEvaluate(ctx context.Context, env *cliEnv, args []string) error 
 	var baselines multiString
 	fs.Var(&baselines, "baseline", "another geometric checkpoint to score on the same trajectories (repeatable), e.g. the network with an N(0, I) prior")
 	out := fs.String("out", "", "report JSON (mergeable with `trajdiff geometry merge`), written atomically")
+	transform := fs.Uint64("transform", 0, "when not 0: move every test system by its own random rotation/reflection and translation (this seed), to check equivariance")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
@@ -173,7 +174,7 @@ func runGeometryEvaluate(ctx context.Context, env *cliEnv, args []string) error 
 	}
 	defer ds.Close()
 	opts := geotdm.EvalOptions{K: g.k, Solver: g.solver, Steps: g.steps, Seed: g.seed, Batch: g.batch, Shard: si, Shards: sn, Limit: g.limit,
-		AllowOtherSystem: g.allowOther}
+		AllowOtherSystem: g.allowOther, Transform: *transform}
 	for _, b := range baselines {
 		bm, err := geotdm.Load(b)
 		if err != nil {

@@ -10,7 +10,11 @@ import (
 	"github.com/trajdiff/trajdiff/datasets"
 	"github.com/trajdiff/trajdiff/geometry"
 	"github.com/trajdiff/trajdiff/internal/shard"
+	"github.com/trajdiff/trajdiff/internal/stream"
 )
+
+// TransformShift is the standard deviation of the translations of EvalOptions.Transform.
+const TransformShift = 5
 
 // ConstantVelocityName is the constant-velocity baseline's method name in a Report.
 const ConstantVelocityName = "constant-velocity"
@@ -31,6 +35,10 @@ type EvalOptions struct {
 	// with an N(0, I) prior); they must generate the same target frames.
 	Baselines        []*Model
 	AllowOtherSystem bool
+	// Transform, when not 0, moves every trajectory (condition and truth) by its own random rotation or
+	// reflection and translation (geometry.RandomTransform with shift TransformShift), keyed by
+	// (Transform, dataset index): an equivariant model scores the same within sampling error.
+	Transform uint64
 	// Progress, if set, is called after each batch with the method's name and its trajectories done.
 	Progress func(method string, done, total int)
 }
@@ -46,8 +54,9 @@ type Report struct {
 	Steps        int      `json:"steps,omitempty"`
 	Seed         uint64   `json:"seed"`
 	TargetFrames []int    `json:"target_frames"`
-	Shards       []string `json:"shards"`  // "i/n" of every shard included
-	Systems      int      `json:"systems"` // trajectories scored
+	Transform    uint64   `json:"transform,omitempty"` // EvalOptions.Transform
+	Shards       []string `json:"shards"`              // "i/n" of every shard included
+	Systems      int      `json:"systems"`             // trajectories scored
 	Methods      []Method `json:"methods"`
 }
 
@@ -129,22 +138,35 @@ func Evaluate(ctx context.Context, model *Model, ds *datasets.Dataset, opts Eval
 	if err != nil {
 		return nil, fmt.Errorf("geotdm: %w", err)
 	}
+	if opts.Transform != 0 && layout.Net.SpatialDim != 3 {
+		return nil, fmt.Errorf("geotdm: transformed evaluation needs 3-D positions, the layout has %d", layout.Net.SpatialDim)
+	}
 	views := make([]datasets.GeometricView, 0, hi-lo)
 	truth := make([][]float64, 0, hi-lo)
-	cond := make([]float64, layout.CondDim())
+	conds := make([][]float64, 0, hi-lo)
+	index := make([]int, 0, hi-lo)
+	transforms := make([]geometry.Transform, 0, hi-lo)
+	nc := len(layout.Net.CondFrames) * layout.Net.Nodes * layout.Net.SpatialDim
 	for i := lo; i < hi; i++ {
 		v, err := ds.Trajectory(i)
 		if err != nil {
 			return nil, fmt.Errorf("geotdm: %w", err)
 		}
-		x0 := make([]float64, layout.Dim())
+		x0, cond := make([]float64, layout.Dim()), make([]float64, layout.CondDim())
 		if err := layout.Pack(v, x0, cond); err != nil {
 			return nil, fmt.Errorf("geotdm: %w", err)
 		}
-		views, truth = append(views, v), append(truth, x0)
+		g := geometry.Identity()
+		if opts.Transform != 0 {
+			g = geometry.RandomTransform(stream.RNG(opts.Transform, "geotdm/transform", uint64(v.Index), "geotdm"), true, TransformShift)
+			g.Apply(x0, x0)
+			g.Apply(cond[:nc], cond[:nc]) // positions; node features and edge attributes are invariant
+		}
+		views, truth, conds, index = append(views, v), append(truth, x0), append(conds, cond), append(index, v.Index)
+		transforms = append(transforms, g)
 	}
 	rep := &Report{Checkpoint: model.Path(), Data: ds.Files(), K: fo.K, Solver: opts.Solver, Steps: opts.Steps, Seed: opts.Seed,
-		TargetFrames: slices.Clone(layout.Net.TargetFrames), Shards: []string{fmt.Sprintf("%d/%d", opts.Shard, opts.Shards)}, Systems: len(views)}
+		TargetFrames: slices.Clone(layout.Net.TargetFrames), Transform: opts.Transform, Shards: []string{fmt.Sprintf("%d/%d", opts.Shard, opts.Shards)}, Systems: len(views)}
 	shape := geometry.Shape{Frames: len(layout.Net.TargetFrames), Nodes: layout.Net.Nodes, Dim: layout.Net.SpatialDim}
 	score := func(m *Method, samples [][][]float64) error {
 		for i, s := range samples {
@@ -170,7 +192,7 @@ func Evaluate(ctx context.Context, model *Model, ds *datasets.Dataset, opts Eval
 			o.Progress = func(done, total int) { opts.Progress(name, done, total) }
 		}
 		began := time.Now()
-		samples, nfe, err := m.forecast(ctx, views, o)
+		samples, nfe, err := m.forecastPacked(ctx, index, conds, o)
 		var failed *FailedError
 		if err != nil && !errors.As(err, &failed) {
 			return nil, fmt.Errorf("%w (checkpoint %s)", err, m.Path())
@@ -195,6 +217,7 @@ func Evaluate(ctx context.Context, model *Model, ds *datasets.Dataset, opts Eval
 			if err != nil {
 				return nil, err
 			}
+			transforms[i].Apply(x, x) // extrapolation commutes with rigid motions
 			samples[i] = [][]float64{x}
 		}
 		r := Method{Name: ConstantVelocityName, K: 1, Seconds: time.Since(began).Seconds()}
@@ -215,13 +238,13 @@ func Merge(reports ...*Report) (*Report, error) {
 	}
 	first := reports[0]
 	out := &Report{Checkpoint: first.Checkpoint, Data: slices.Clone(first.Data), K: first.K, Solver: first.Solver, Steps: first.Steps,
-		Seed: first.Seed, TargetFrames: slices.Clone(first.TargetFrames)}
+		Seed: first.Seed, TargetFrames: slices.Clone(first.TargetFrames), Transform: first.Transform}
 	for _, m := range first.Methods {
 		out.Methods = append(out.Methods, Method{Name: m.Name, Checkpoint: m.Checkpoint, NFE: m.NFE, K: m.K})
 	}
 	for ri, r := range reports {
 		if r.Checkpoint != first.Checkpoint || !slices.Equal(r.Data, first.Data) || r.K != first.K || r.Solver != first.Solver ||
-			r.Steps != first.Steps || r.Seed != first.Seed || !slices.Equal(r.TargetFrames, first.TargetFrames) {
+			r.Steps != first.Steps || r.Seed != first.Seed || !slices.Equal(r.TargetFrames, first.TargetFrames) || r.Transform != first.Transform {
 			return nil, fmt.Errorf("geotdm: report %d is of another evaluation (checkpoint %s, data %v, K %d, solver %q, steps %d, seed %d) than report 0 (%s, %v, %d, %q, %d, %d)",
 				ri, r.Checkpoint, r.Data, r.K, r.Solver, r.Steps, r.Seed, first.Checkpoint, first.Data, first.K, first.Solver, first.Steps, first.Seed)
 		}

@@ -371,3 +371,29 @@ func TestDivergedSamplingIsRecordedAndTheOthersGoOn(t *testing.T) {
 		t.Errorf("model: failed %v, %d systems scored, first failure %q, ADE %v", model.Failed, model.Systems, model.FirstFailure, model.MeanADE)
 	}
 }
+
+// A transformed evaluation moves condition and truth rigidly: constant velocity, which commutes with
+// rigid motions, scores exactly as on the original systems.
+func TestTransformedEvaluationKeepsEquivariantScores(t *testing.T) {
+	run, test := trainTiny(t, t.TempDir())
+	m, err := geotdm.Load(run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, _ := openViews(t, test)
+	plain, err := geotdm.Evaluate(context.Background(), m, ds, geotdm.EvalOptions{K: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved, err := geotdm.Evaluate(context.Background(), m, ds, geotdm.EvalOptions{K: 1, Transform: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := plain.Methods[1], moved.Methods[1]
+	if a.Name != geotdm.ConstantVelocityName || math.Abs(a.MeanADE-b.MeanADE) > 1e-9 || math.Abs(a.MeanFDE-b.MeanFDE) > 1e-9 {
+		t.Errorf("constant velocity: ADE/FDE %v/%v, transformed %v/%v", a.MeanADE, a.MeanFDE, b.MeanADE, b.MeanFDE)
+	}
+	if moved.Transform != 7 || plain.Methods[0].MeanADE == moved.Methods[0].MeanADE {
+		t.Errorf("transform %d recorded; model ADE %v on both (the mlp is not equivariant, the inputs moved)", moved.Transform, plain.Methods[0].MeanADE)
+	}
+}

@@ -139,16 +139,26 @@ func (m *Model) forecast(ctx context.Context, trajs []datasets.GeometricView, op
 	if err != nil {
 		return nil, 0, err
 	}
-	D, C, K, B := m.layout.Dim(), m.layout.CondDim(), opts.K, opts.Batch
 	conds := make([][]float64, len(trajs))
-	x0 := make([]float64, D)
+	index := make([]int, len(trajs))
+	x0 := make([]float64, m.layout.Dim())
 	for i, v := range trajs {
-		if v.Index < 0 {
-			return nil, 0, fmt.Errorf("geotdm: trajectory %d has index %d", i, v.Index)
-		}
-		conds[i] = make([]float64, C)
+		conds[i] = make([]float64, m.layout.CondDim())
 		if err := m.layout.Pack(v, x0, conds[i]); err != nil {
 			return nil, 0, fmt.Errorf("geotdm: %w", err)
+		}
+		index[i] = v.Index
+	}
+	return m.forecastPacked(ctx, index, conds, opts)
+}
+
+// forecastPacked samples for packed condition vectors; index[i] is trajectory i's dataset index, which
+// fixes its noise.
+func (m *Model) forecastPacked(ctx context.Context, index []int, conds [][]float64, opts Options) ([][][]float64, int, error) {
+	D, C, K, B := m.layout.Dim(), m.layout.CondDim(), opts.K, opts.Batch
+	for i, ix := range index {
+		if ix < 0 {
+			return nil, 0, fmt.Errorf("geotdm: trajectory %d has index %d", i, ix)
 		}
 	}
 	// A call samples the trajectories of one block of Batch dataset indices, each at its index's fixed
@@ -160,8 +170,8 @@ func (m *Model) forecast(ctx context.Context, trajs []datasets.GeometricView, op
 	}
 	var calls []*call
 	open := map[int]*call{}
-	for i, v := range trajs {
-		b, pos := v.Index/B, v.Index%B
+	for i, ix := range index {
+		b, pos := ix/B, ix%B
 		c := open[b]
 		if c == nil || hasKey(c.slots, pos) { // the same index twice: a call of its own
 			c = &call{block: b, slots: map[int]int{}}
@@ -171,7 +181,7 @@ func (m *Model) forecast(ctx context.Context, trajs []datasets.GeometricView, op
 		c.slots[pos] = i
 		c.size = max(c.size, pos+1)
 	}
-	out := make([][][]float64, len(trajs))
+	out := make([][][]float64, len(index))
 	nfe, done := 0, 0
 	var fails []Failure
 	for _, c := range calls {
@@ -200,11 +210,11 @@ func (m *Model) forecast(ctx context.Context, trajs []datasets.GeometricView, op
 		if err != nil {
 			// A diverged sample (non-finite network output) fails its call's trajectories; the others go on.
 			for _, i := range c.slots {
-				fails = append(fails, Failure{Index: trajs[i].Index, Err: fmt.Errorf("geotdm: trajectory %d: %w", trajs[i].Index, err)})
+				fails = append(fails, Failure{Index: index[i], Err: fmt.Errorf("geotdm: trajectory %d: %w", index[i], err)})
 			}
 			done += len(c.slots)
 			if opts.Progress != nil {
-				opts.Progress(done, len(trajs))
+				opts.Progress(done, len(index))
 			}
 			continue
 		}
@@ -218,7 +228,7 @@ func (m *Model) forecast(ctx context.Context, trajs []datasets.GeometricView, op
 		nfe = s.NFE
 		done += len(c.slots)
 		if opts.Progress != nil {
-			opts.Progress(done, len(trajs))
+			opts.Progress(done, len(index))
 		}
 	}
 	if len(fails) > 0 {
