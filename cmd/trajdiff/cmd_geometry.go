@@ -25,9 +25,12 @@ func geometryCommand() command {
 const geometryUsage = `Usage: trajdiff geometry <forecast|evaluate|merge> [flags]
 
   forecast    K samples of the target frames of every trajectory of a geometric dataset, written as a
-              geometric dataset (condition frames followed by each sample; params: source id, sample)
-  evaluate    ADE and FDE (mean and min over K samples, averaged over systems) of a checkpoint, optional
-              baseline checkpoints and constant velocity; prints a table, writes a mergeable report
+              geometric dataset (condition frames followed by each sample; params: source id, sample).
+              The checkpoint's frames decide the task: forecasting (frames 0-9 -> 10-29), interpolation
+              (0-4 and 25-29 -> 5-24) or unconditional generation (no condition frames)
+  evaluate    ADE and FDE (mean and min over K samples, averaged over systems) and the marginal score of a
+              checkpoint, optional baseline checkpoints and constant velocity (linear interpolation
+              between condition frames); prints a table, writes a mergeable report
   merge       combine the reports of evaluate's shards into the report of the whole dataset
 
 Run 'trajdiff geometry <verb> --help' for its flags; package geometry/geotdm documents the protocol.
@@ -135,8 +138,21 @@ func runGeometryForecast(ctx context.Context, env *cliEnv, args []string) error 
 	if errors.Is(err, train.ErrBadRequest) {
 		return usagef("%v", err)
 	}
-	if err != nil {
+	var failed *geotdm.FailedError
+	if err != nil && !errors.As(err, &failed) {
 		return err
+	}
+	if failed != nil { // keep every trajectory that sampled; the failures are reported after writing
+		kept, keptSamples := views[:0:0], samples[:0:0]
+		for i, s := range samples {
+			if s != nil {
+				kept, keptSamples = append(kept, views[i]), append(keptSamples, s)
+			}
+		}
+		views, samples = kept, keptSamples
+		if len(views) == 0 {
+			return err
+		}
 	}
 	spec := ds.Metadata().Geometric
 	info := geotdm.SamplesInfo{NodeFeatureNames: spec.NodeFeatureNames, Dt: spec.Dt, Overwrite: *force,
@@ -145,6 +161,9 @@ func runGeometryForecast(ctx context.Context, env *cliEnv, args []string) error 
 		return err
 	}
 	fmt.Fprintf(env.stdout, "%d trajectories x %d samples of %d frames -> %s\n", len(views), g.k, len(m.Layout().Net.TargetFrames), *out)
+	if failed != nil {
+		return fmt.Errorf("%w (the other trajectories are in %s)", failed, *out)
+	}
 	return nil
 }
 
@@ -255,13 +274,17 @@ func writeReport(path string, rep *geotdm.Report) error {
 // writeGeometryTable prints one row per method: NFE per sample, ADE and FDE mean and min over K, and
 // the wall time of its forecasts.
 func writeGeometryTable(w io.Writer, rep *geotdm.Report) {
-	fmt.Fprintf(w, "%-24s %5s %9s %9s %9s %9s %9s %7s\n", "method", "NFE", "ADE mean", "FDE mean", "ADE min", "FDE min", "seconds", "failed")
+	fmt.Fprintf(w, "%-24s %5s %9s %9s %9s %9s %9s %9s %7s\n", "method", "NFE", "ADE mean", "FDE mean", "ADE min", "FDE min", "marginal", "seconds", "failed")
 	for _, m := range rep.Methods {
 		name := m.Name
 		if len(name) > 24 {
 			name = "…" + name[len(name)-23:]
 		}
-		fmt.Fprintf(w, "%-24s %5d %9.4f %9.4f %9.4f %9.4f %9.1f %7d\n", name, m.NFE, m.MeanADE, m.MeanFDE, m.MinADE, m.MinFDE, m.Seconds, len(m.Failed))
+		marginal := "-"
+		if m.Marginal > 0 {
+			marginal = fmt.Sprintf("%.4f", m.Marginal)
+		}
+		fmt.Fprintf(w, "%-24s %5d %9.4f %9.4f %9.4f %9.4f %9s %9.1f %7d\n", name, m.NFE, m.MeanADE, m.MeanFDE, m.MinADE, m.MinFDE, marginal, m.Seconds, len(m.Failed))
 	}
 	for _, m := range rep.Methods {
 		if len(m.Failed) > 0 {

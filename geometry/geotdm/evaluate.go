@@ -80,6 +80,10 @@ type Method struct {
 	SumMeanFDE float64 `json:"sum_mean_fde"`
 	SumMinADE  float64 `json:"sum_min_ade"`
 	SumMinFDE  float64 `json:"sum_min_fde"`
+	// Marginal is geometry.MarginalScore (50 bins) of all the method's samples against the true target
+	// frames of the systems scored: GeoTDM's measure for unconditional generation. It is computed by an
+	// unsharded Evaluate only (histograms do not merge from shard scores); Merge leaves it 0.
+	Marginal float64 `json:"marginal,omitempty"`
 	// Failed lists the dataset indices of systems whose sampling diverged (non-finite network output);
 	// they are not in the averages, and FirstFailure says why the first one failed.
 	Failed       []int  `json:"failed,omitempty"`
@@ -180,6 +184,23 @@ func Evaluate(ctx context.Context, model *Model, ds *datasets.Dataset, opts Eval
 			m.add(e)
 		}
 		m.finish()
+		if opts.Shards == 1 && m.Systems > 0 {
+			var real, fake []float64
+			for i, s := range samples {
+				if s == nil {
+					continue
+				}
+				real = append(real, truth[i]...)
+				for _, x := range s {
+					fake = append(fake, x...)
+				}
+			}
+			ms, err := geometry.MarginalScore(shape, real, fake, 50)
+			if err != nil {
+				return fmt.Errorf("geotdm: %s: %w", m.Name, err)
+			}
+			m.Marginal = ms
+		}
 		return nil
 	}
 	for j, m := range models {
