@@ -22,6 +22,11 @@ type RunOptions struct {
 	Progress func(done, total int)
 	// Workers bounds the goroutines used for linear combinations and noise; 0 means GOMAXPROCS.
 	Workers int
+	// NonFinite, if set, isolates a diverging example instead of failing the run: when the denoiser output
+	// of example j (values [j d, (j+1) d) for the denoiser's dimension d) has a NaN or Inf, NonFinite(j, t)
+	// is called once, that example's denoiser outputs are zero from then on and its final state is NaN.
+	// Every executor op acts element-wise, so the other examples come out exactly as in a run without it.
+	NonFinite func(example int, t float64)
 }
 
 // Conditioner modifies the state in place at time t (alpha, sigma at t are given).
@@ -89,6 +94,7 @@ func (e *Executor) Run(ctx context.Context, d Denoiser, x []float64, opt RunOpti
 		defer func() { close(e.jobs); e.jobs = nil }()
 	}
 	steps := e.plan.Steps()
+	var failed []bool // examples isolated by opt.NonFinite
 	for i := range e.plan.Ops {
 		op := &e.plan.Ops[i]
 		if err := ctx.Err(); err != nil {
@@ -105,7 +111,9 @@ func (e *Executor) Run(ctx context.Context, d Denoiser, x []float64, opt RunOpti
 					return fmt.Errorf("diffusion: %s step %d: x0 correction: %w", e.plan.Solver, op.Step, err)
 				}
 			}
-			if err := checkFinite("denoiser output", dst); err != nil {
+			if opt.NonFinite != nil {
+				failed = isolate(dst, d.Dim(), failed, op.T, opt.NonFinite)
+			} else if err := checkFinite("denoiser output", dst); err != nil {
 				return fmt.Errorf("diffusion: %s step %d at t = %v: %w", e.plan.Solver, op.Step, op.T, err)
 			}
 		case OpCombine, OpNoise:
@@ -121,7 +129,44 @@ func (e *Executor) Run(ctx context.Context, d Denoiser, x []float64, opt RunOpti
 			}
 		}
 	}
+	if opt.NonFinite != nil {
+		// The sample itself may still overflow for an example whose outputs were finite.
+		dim := d.Dim()
+		failed = isolate(x, dim, failed, 0, opt.NonFinite)
+		for j, f := range failed {
+			if f {
+				for k := j * dim; k < (j+1)*dim; k++ {
+					x[k] = math.NaN()
+				}
+			}
+		}
+		return nil
+	}
 	return checkFinite("sample", x)
+}
+
+// isolate zeroes the denoiser outputs of failed examples and of examples with a non-finite value, calling
+// report once for each newly failed one; it returns the (possibly allocated) failure mask.
+func isolate(out []float64, dim int, failed []bool, t float64, report func(int, float64)) []bool {
+	if failed == nil {
+		failed = make([]bool, len(out)/dim)
+	}
+	for j := range failed {
+		v := out[j*dim : (j+1)*dim]
+		if !failed[j] {
+			for _, x := range v {
+				if math.IsNaN(x) || math.IsInf(x, 0) {
+					failed[j] = true
+					report(j, t)
+					break
+				}
+			}
+		}
+		if failed[j] {
+			clear(v)
+		}
+	}
+	return failed
 }
 
 // parallel applies a combine or noise op over the batch, split into contiguous chunks: the first is done by

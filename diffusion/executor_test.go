@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -178,6 +179,78 @@ func TestClipX0(t *testing.T) {
 	for _, v := range x {
 		if v < -1 || v > 1 {
 			t.Errorf("sample %v outside the clip range", v)
+		}
+	}
+}
+
+// poisoned wraps a denoiser and returns NaN for one example from time below tBad on.
+type poisoned struct {
+	Denoiser
+	example int
+	tBad    float64
+}
+
+func (p poisoned) Denoise(dst, x []float64, t float64) error {
+	if err := p.Denoiser.Denoise(dst, x, t); err != nil {
+		return err
+	}
+	if t < p.tBad {
+		d := p.Dim()
+		dst[p.example*d+1] = math.NaN()
+	}
+	return nil
+}
+
+// TestNonFiniteExamplesAreIsolated: with RunOptions.NonFinite, an example whose denoiser output turns NaN
+// is reported once and comes out NaN, and every other example is bit-identical to a run without the fault
+// (ancestral noise included); without it the run fails.
+func TestNonFiniteExamplesAreIsolated(t *testing.T) {
+	r := loadRef(t)
+	g := refMixture(t, r)
+	p, err := NewProcess("vp-cosine")
+	if err != nil {
+		t.Fatal(err)
+	}
+	x0 := g.Noise(rand.New(rand.NewPCG(1, 2)), p, p.TMax(), 3)
+	d := len(x0) / 3
+	for _, name := range []string{"ddpm", "dpmpp-2m", "unipc-2", "dpmpp-2m-sde"} {
+		s, err := NewSolver(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		times, err := DefaultSchedule(p).Times(p, 12)
+		if err != nil {
+			t.Fatal(err)
+		}
+		plan, err := s.Plan(p, times)
+		if err != nil {
+			t.Fatal(err)
+		}
+		clean := append([]float64(nil), x0...)
+		if err := Sample(context.Background(), plan, g.Denoiser(p), clean, RunOptions{Seed: 4}); err != nil {
+			t.Fatal(err)
+		}
+		bad := poisoned{Denoiser: g.Denoiser(p), example: 1, tBad: 0.5}
+		x := append([]float64(nil), x0...)
+		if err := Sample(context.Background(), plan, bad, x, RunOptions{Seed: 4}); err == nil {
+			t.Fatalf("%s: a NaN output did not fail the run", name)
+		}
+		var reports []int
+		x = append([]float64(nil), x0...)
+		opt := RunOptions{Seed: 4, NonFinite: func(j int, _ float64) { reports = append(reports, j) }}
+		if err := Sample(context.Background(), plan, bad, x, opt); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if len(reports) != 1 || reports[0] != 1 {
+			t.Fatalf("%s: reports %v, want [1]", name, reports)
+		}
+		for i := range x {
+			switch {
+			case i/d == 1 && !math.IsNaN(x[i]):
+				t.Fatalf("%s: value %d of the failed example is %v", name, i, x[i])
+			case i/d != 1 && x[i] != clean[i]:
+				t.Fatalf("%s: value %d = %v, %v without the fault", name, i, x[i], clean[i])
+			}
 		}
 	}
 }

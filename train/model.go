@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/trajdiff/trajdiff/datasets"
 	"github.com/trajdiff/trajdiff/diffusion"
@@ -168,6 +169,10 @@ type SampleRequest struct {
 	// is (GeoTDM's coordinates are not normalised) and samples come back in the same units. Models of
 	// windows take their conditions from Fixed instead.
 	Cond [][]float64
+	// IsolateFailures keeps a diverging sample (a NaN or Inf network output) from failing the others:
+	// its values come back NaN and its index is in Samples.Failed (diffusion.RunOptions.NonFinite); the
+	// other samples are exactly those of a run without it.
+	IsolateFailures bool
 	// Progress, if set, is called after each solver step with (done, total) steps.
 	Progress func(done, total int)
 }
@@ -191,7 +196,8 @@ type Samples struct {
 	Steps      int // solver steps
 	NFE        int // network evaluations per window
 	EMA        bool
-	ClipX0     bool // x0-predictions were clipped to [-1, 1] in training units
+	ClipX0     bool  // x0-predictions were clipped to [-1, 1] in training units
+	Failed     []int // samples that diverged (SampleRequest.IsolateFailures), in increasing order; NaN in X
 }
 
 // Window returns window i, 0 <= i < N, as Horizon rows of Transition values (views into X).
@@ -375,14 +381,19 @@ func (m *Model) Sample(ctx context.Context, req SampleRequest) (*Samples, error)
 	if sp.inpaint != nil {
 		opt.Condition = sp.inpaint // a nil *Inpaint in the interface would not be nil
 	}
+	var failed []int
+	if req.IsolateFailures {
+		opt.NonFinite = func(j int, _ float64) { failed = append(failed, j) }
+	}
 	if err := diffusion.Sample(ctx, sp.plan, den, x, opt); err != nil {
 		return nil, fmt.Errorf("train: sampling with %s: %w", sp.solver, err)
 	}
+	slices.Sort(failed)
 	if m.geometric == nil {
 		m.unnormalize(x)
 	}
 	return &Samples{X: x, N: n, Horizon: m.Horizon, Transition: m.Transition, Components: m.Components(),
-		Solver: sp.solver, Schedule: sp.schedule, Steps: sp.steps, NFE: sp.plan.NFE, EMA: m.Checkpoint.EMA, ClipX0: clip}, nil
+		Solver: sp.solver, Schedule: sp.schedule, Steps: sp.steps, NFE: sp.plan.NFE, EMA: m.Checkpoint.EMA, ClipX0: clip, Failed: failed}, nil
 }
 
 // column returns the column index and component of transition index c.

@@ -203,7 +203,8 @@ func (m *Model) forecastPacked(ctx context.Context, index []int, conds [][]float
 			}
 		}
 		seed := stream.RNG(opts.Seed, "geotdm/forecast", uint64(c.block), "geotdm").Uint64()
-		s, err := m.tm.Sample(ctx, train.SampleRequest{N: c.size * K, Solver: opts.Solver, Steps: opts.Steps, Seed: seed, Cond: cond})
+		s, err := m.tm.Sample(ctx, train.SampleRequest{N: c.size * K, Solver: opts.Solver, Steps: opts.Steps, Seed: seed, Cond: cond,
+			IsolateFailures: true})
 		if err != nil && (ctx.Err() != nil || errors.Is(err, train.ErrBadRequest)) {
 			return nil, 0, fmt.Errorf("geotdm: %w", err)
 		}
@@ -218,7 +219,15 @@ func (m *Model) forecastPacked(ctx context.Context, index []int, conds [][]float
 			}
 			continue
 		}
+		diverged := map[int]bool{} // places with a diverged sample
+		for _, r := range s.Failed {
+			diverged[r/K] = true
+		}
 		for pos, i := range c.slots {
+			if diverged[pos] {
+				fails = append(fails, Failure{Index: index[i], Err: fmt.Errorf("geotdm: trajectory %d: a sample diverged (non-finite network output with %s)", index[i], s.Solver)})
+				continue
+			}
 			out[i] = make([][]float64, K)
 			for k := range out[i] {
 				r := pos*K + k

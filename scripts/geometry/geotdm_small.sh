@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# GeoTDM's reduced N-body runs as measured for docs/benchmarks.md ("GeoTDM on N-body systems"): data, training of
+# the learned-prior network and of the N(0, I)-prior ablation with the same budget, evaluation against constant
+# velocity, the NFE sweep and the rotated test set. Run from an empty directory; each training takes about 25
+# minutes on one core (two at a time on this 2-core machine), an evaluation of 2000 systems x 5 samples at 20
+# NFE a few minutes.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+go build -o trajdiff "$repo/cmd/trajdiff"
+for sys in charged springs gravity; do
+  ./trajdiff simulate "$sys" --out "$sys" --splits train=3000,val=256,test=2000
+done
+cp "$repo"/configs/geotdm-*-small.toml .
+# The N(0, I)-prior ablation: the same network and budget without the learned prior.
+sed -e 's/^out = "geotdm-charged-small"/out = "geotdm-charged-small-noprior"/' -e 's/^prior = "learned"/prior = "none"/' \
+  geotdm-charged-small.toml > geotdm-charged-small-noprior.toml
+GOMAXPROCS=1 ./trajdiff train --config geotdm-charged-small.toml &
+GOMAXPROCS=1 ./trajdiff train --config geotdm-charged-small-noprior.toml &
+wait
+./trajdiff geometry evaluate --checkpoint geotdm-charged-small --baseline geotdm-charged-small-noprior \
+  --data charged/test.arrow --k 5 --out charged-dpmpp20.json
+for solver in "dpmpp-2m 10" "dpmpp-2m 50" "unipc-2 10" "unipc-2 20" "ipndm 10" "ipndm 20" "ddpm 100"; do
+  set -- $solver
+  ./trajdiff geometry evaluate --checkpoint geotdm-charged-small --data charged/test.arrow --limit 500 --k 5 \
+    --solver "$1" --steps "$2" --out "charged-$1-$2.json"
+done
+./trajdiff geometry evaluate --checkpoint geotdm-charged-small --data charged/test.arrow --limit 500 --k 5 --transform 11 --out charged-rotated.json
+for run in springs gravity charged-interp charged-uncond; do
+  GOMAXPROCS=1 ./trajdiff train --config "geotdm-$run-small.toml"
+done
+./trajdiff geometry evaluate --checkpoint geotdm-springs-small --data springs/test.arrow --k 5 --out springs.json
+./trajdiff geometry evaluate --checkpoint geotdm-gravity-small --data gravity/test.arrow --k 5 --out gravity.json
+./trajdiff geometry evaluate --checkpoint geotdm-charged-interp-small --data charged/test.arrow --k 5 --out interp.json
+./trajdiff geometry evaluate --checkpoint geotdm-charged-uncond-small --data charged/test.arrow --k 1 --out uncond.json
