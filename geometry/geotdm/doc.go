@@ -50,9 +50,10 @@
 //     the other trajectories forecast with it (Options.Batch), so shards reproduce a whole run's samples.
 //   - A plain mlp on this layout predicting eps fails (a 1500-step mlp on charged: ADE 181, the same mlp
 //     predicting x0: 0.65, constant velocity 0.49, over 400 test systems): with raw coordinates and
-//     alpha_T = 4.5e-3, eps errors at high noise enter the sample scaled by sigma/alpha, up to 220.
-//     EGTN's residual output (eps = x_L - x_in) should keep them small (not yet measured here); baselines
-//     other than EGTN should predict x0.
+//     alpha_T = 4.5e-3, eps errors at high noise enter the sample scaled by sigma/alpha, up to 220. EGTN
+//     with the learned prior samples stably (its input is centred on the prior); the same EGTN with the
+//     N(0, I) prior, trained with the same budget, diverges for about half the charged test systems
+//     (docs/benchmarks.md), which Evaluate records per system (Method.Failed) while scoring the others.
 //
 // # Use
 //
