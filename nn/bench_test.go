@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"math"
 	"math/rand/v2"
 	"runtime"
 	"testing"
@@ -23,9 +24,38 @@ var benchSpecs = map[string]Spec{
 	"unet": {Arch: "temporal_unet", TemporalUnet: &TemporalUnetConfig{Horizon: 64, Transition: 6, Dim: 32, DimMults: []int{1, 2, 4, 8}}},
 	// A 1-D DiT on the same trajectories: width 128, 4 blocks of 4 heads.
 	"transformer": {Arch: "transformer", Transformer: &TransformerConfig{Length: 64, Channels: 6, Width: 128, Depth: 4, Heads: 4}},
+	// GeoTDM's EGTN on charged N-body (forecasting frames 0..9 -> 10..29): the paper's size, and a reduced one.
+	"egtn":       {Arch: "egtn", EGTN: egtnBenchConfig(128, 6, 2)},
+	"egtn_small": {Arch: "egtn", EGTN: egtnBenchConfig(32, 3, 1)},
 }
 
-var benchBatch = map[string]int{"mlp": 256, "unet": 32, "transformer": 32}
+// egtnBenchConfig is GeoTDM's charged-particle setting (5 nodes in 3-D, charges as node features, q_i q_j
+// as edge attributes, the learned prior) with the given width and depths.
+func egtnBenchConfig(hidden, layers, priorLayers int) *EGTNConfig {
+	frames := func(a, b int) []int {
+		var f []int
+		for i := a; i < b; i++ {
+			f = append(f, i)
+		}
+		return f
+	}
+	return &EGTNConfig{Nodes: 5, SpatialDim: 3, CondFrames: frames(0, 10), TargetFrames: frames(10, 30),
+		NodeFeatures: 1, EdgeFeatures: 1, Hidden: hidden, Layers: layers, Prior: "learned", PriorLayers: priorLayers}
+}
+
+var benchBatch = map[string]int{"mlp": 256, "unet": 32, "transformer": 32, "egtn": 32, "egtn_small": 32}
+
+// newBenchNet builds a benchmarked network in float32; EGTN gets the signal coefficient of a VP process.
+func newBenchNet(b testing.TB, name string) Net {
+	net, err := benchSpecs[name].New(tensor.Float32, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if su, ok := net.(SignalUser); ok {
+		su.UseSignal(func(t float64) float64 { return math.Exp(-t) })
+	}
+	return net
+}
 
 func fillRandom(rng *rand.Rand, vs ...[]float32) {
 	for _, v := range vs {
@@ -39,18 +69,19 @@ func fillRandom(rng *rand.Rand, vs ...[]float32) {
 type stepper func() error
 
 func netStepper(b testing.TB, name string) (stepper, func()) {
-	net, err := benchSpecs[name].New(tensor.Float32, 1)
-	if err != nil {
-		b.Fatal(err)
-	}
+	net := newBenchNet(b, name)
 	tg, err := NewTrainGraph(net, TrainOptions{Batch: benchBatch[name]})
 	if err != nil {
 		b.Fatal(err)
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
-	fillRandom(rng, tg.X(), tg.Target())
+	fillRandom(rng, tg.X(), tg.Target(), tg.Cond())
 	for i := range tg.T() {
-		tg.T()[i] = float32(rng.IntN(100))
+		if _, ok := net.(*EGTN); ok { // network time in [0, 1] (GeoTDM: step index / 1000)
+			tg.T()[i] = rng.Float32()
+		} else {
+			tg.T()[i] = float32(rng.IntN(100))
+		}
 	}
 	opt, _ := NewAdam(AdamConfig{LR: 1e-4})
 	var step uint64
@@ -127,6 +158,42 @@ func BenchmarkTrainStep(b *testing.B) {
 	b.Run("convblock", func(b *testing.B) { s, d := convBlockStepper(b); benchStep(b, s, d) })
 	b.Run("unet", func(b *testing.B) { s, d := netStepper(b, "unet"); benchStep(b, s, d) })
 	b.Run("transformer", func(b *testing.B) { s, d := netStepper(b, "transformer"); benchStep(b, s, d) })
+	b.Run("egtn", func(b *testing.B) { s, d := netStepper(b, "egtn"); benchStep(b, s, d) })
+	b.Run("egtn_small", func(b *testing.B) { s, d := netStepper(b, "egtn_small"); benchStep(b, s, d) })
+}
+
+// BenchmarkPredictEGTN times one evaluation of EGTN (full and reduced size) for a batch of 128 charged
+// systems, each with its own condition, through the Predictor: a sampler with K network evaluations
+// costs about K times this.
+func BenchmarkPredictEGTN(b *testing.B) {
+	for _, name := range []string{"egtn", "egtn_small"} {
+		b.Run(name, func(b *testing.B) {
+			const B = 128
+			net := newBenchNet(b, name)
+			p := NewPredictor(net)
+			rng := rand.New(rand.NewPCG(5, 6))
+			x, cond := make([]float64, B*net.Dim()), make([]float64, B*net.CondDim())
+			for _, v := range [][]float64{x, cond} {
+				for i := range v {
+					v[i] = rng.NormFloat64()
+				}
+			}
+			dst := make([]float64, len(x))
+			t := []float64{0.5}
+			if err := p.PredictBatch(dst, x, t, cond); err != nil { // builds the graph and its buffers
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if err := p.PredictBatch(dst, x, t, cond); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(runtime.GOMAXPROCS(0)), "threads")
+		})
+	}
 }
 
 // BenchmarkPredict times one inference call of the TemporalUnet (batch 32) through the Predictor.

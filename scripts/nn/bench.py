@@ -6,7 +6,11 @@ for each network, the Go benchmark of both builds and scripts/nn/bench_torch.py 
 after the other, and prints the medians over rounds as a markdown table with the load average at the
 start and end. The machine is shared, so only medians of interleaved runs are comparable.
 
-Usage: /usr/bin/python3 scripts/nn/bench.py [rounds] [steps]     (from the repository root)
+Usage: /usr/bin/python3 scripts/nn/bench.py [rounds] [steps] [net...]     (from the repository root)
+
+The nets default to mlp, convblock, unet and transformer; egtn and egtn_small (GeoTDM's EGTN, one training
+step at batch 32) and egtn_infer and egtn_small_infer (one network evaluation at batch 128, Go's
+BenchmarkPredictEGTN) are timed when named.
 """
 import os
 import re
@@ -18,6 +22,13 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 NETS = ["mlp", "convblock", "unet", "transformer"]
 
 
+def go_bench(net):
+    """The Go benchmark of a net: a training step, or for <net>_infer one evaluation (BenchmarkPredictEGTN)."""
+    if net.endswith("_infer"):
+        return "PredictEGTN/%s$" % net[:-len("_infer")]
+    return "TrainStep/%s$" % net
+
+
 def build():
     env = dict(os.environ)
     subprocess.run(["go", "test", "-c", "-o", "/tmp/nn.bench.go", "./nn"], cwd=ROOT, check=True)
@@ -27,7 +38,7 @@ def build():
 
 
 def go_step(binary, net, steps):
-    out = subprocess.run([binary, "-test.run", "^$", "-test.bench", "TrainStep/%s$" % net,
+    out = subprocess.run([binary, "-test.run", "^$", "-test.bench", go_bench(net),
                           "-test.benchtime", "%dx" % steps], cwd=os.path.join(ROOT, "nn"), check=True,
                          capture_output=True, text=True).stdout
     m = re.search(r"\s([0-9.]+) ns/op", out)
@@ -48,11 +59,12 @@ def load():
 def main():
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 5
     steps = int(sys.argv[2]) if len(sys.argv) > 2 else 20
+    nets = sys.argv[3:] or NETS
     build()
-    res = {n: {k: [] for k in ("go", "openblas", "torch1", "torch2")} for n in NETS}
+    res = {n: {k: [] for k in ("go", "openblas", "torch1", "torch2")} for n in nets}
     start = load()
     for r in range(rounds):
-        for n in NETS:
+        for n in nets:
             res[n]["go"].append(go_step("/tmp/nn.bench.go", n, steps))
             res[n]["torch1"].append(torch_step(n, 1, steps))
             res[n]["openblas"].append(go_step("/tmp/nn.bench.openblas", n, steps))
@@ -63,13 +75,13 @@ def main():
           % (rounds, steps, start, end))
     print("| step | PyTorch 1 thread | PyTorch 2 threads | trajdiff (pure Go) | trajdiff (OpenBLAS) | pure Go / best PyTorch |")
     print("|---|---|---|---|---|---|")
-    for n in NETS:
+    for n in nets:
         med = {k: statistics.median(v) for k, v in res[n].items()}
         best = min(med["torch1"], med["torch2"])
         print("| %s | %.1f | %.1f | %.1f | %.1f | %.2f |" % (n, med["torch1"], med["torch2"], med["go"], med["openblas"],
                                                         med["go"] / best))
     print("\nAll runs (ms):")
-    for n in NETS:
+    for n in nets:
         print("- %s: %s" % (n, "; ".join("%s %s" % (k, " ".join("%.1f" % x for x in v)) for k, v in res[n].items())))
 
 

@@ -3,7 +3,8 @@
 nn's BenchmarkTrainStep, on identical shapes.
 
 Usage: /usr/bin/python3 scripts/nn/bench_torch.py NAME THREADS [STEPS]
-NAME is mlp, convblock, unet or transformer; prints one line "torch NAME THREADS <median ms per step> <min ms>".
+NAME is mlp, convblock, unet, transformer, egtn or egtn_small (one training step, batch 32), or
+egtn_infer / egtn_small_infer (one forward pass without gradients, batch 128); prints one line "torch NAME THREADS <median ms per step> <min ms>".
 """
 import os
 import sys
@@ -42,9 +43,21 @@ def build(name):
 
         def step_inputs():
             return (torch.randn(B, 32, 64),)
+    elif name.split("_infer")[0] in EGTN_SIZES:
+        H, L, P = EGTN_SIZES[name.split("_infer")[0]]
+        m = models.EGTN(5, 3, range(10), range(10, 30), H, L, node_features=1, edge_features=1, prior="learned",
+                        prior_layers=P)
+        B = 128 if name.endswith("_infer") else 32
+
+        def step_inputs():
+            return (torch.randn(B, 20, 5, 3), torch.rand(B), torch.randn(B, 10 * 5 * 3 + 5 + 20), torch.ones(B))
     else:
         raise SystemExit("unknown benchmark " + name)
     return m, step_inputs
+
+
+# GeoTDM's EGTN on charged N-body, frames 0..9 -> 10..29 (nn/bench_test.go): hidden, layers, prior layers.
+EGTN_SIZES = {"egtn": (128, 6, 2), "egtn_small": (32, 3, 1)}
 
 
 def main():
@@ -52,6 +65,18 @@ def main():
     steps = int(sys.argv[3]) if len(sys.argv) > 3 else 20
     torch.set_num_threads(threads)
     m, step_inputs = build(name)
+    if name.endswith("_infer"):  # one network evaluation without gradients (nn's BenchmarkPredictEGTN)
+        inputs = step_inputs()
+        with torch.no_grad():
+            m(*inputs)  # one warm-up evaluation (Go's benchmark makes one too)
+            times = []
+            for _ in range(steps):
+                t0 = time.perf_counter()
+                m(*inputs)
+                times.append(time.perf_counter() - t0)
+        times.sort()
+        print("torch %s %d %.3f %.3f" % (name, threads, 1e3 * times[len(times) // 2], 1e3 * times[0]))
+        return
     opt = torch.optim.Adam(m.parameters(), lr=1e-4)
     inputs = step_inputs()
     with torch.no_grad():

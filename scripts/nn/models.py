@@ -259,3 +259,152 @@ class Transformer(nn.Module):
 def weighted_mse(pred, target, w):
     B = pred.shape[0]
     return (w * ((pred - target) ** 2).reshape(B, -1).mean(dim=1)).mean()
+
+
+# --- EGTN (GeoTDM's equivariant geometric trajectory network), twin of nn/egtn.go ---------------------------
+#
+# Written from the mathematics of nn/egtn.go (Han et al. 2024, Sec. 4), not from GeoTDM's code; parameter
+# names are GeoTDM's state_dict names, as on the Go side. Tensors are [B, F, N, ...] (example, frame, node).
+
+
+def sinusoid(x, dim):
+    """[sin(x f_k) | cos(x f_k)], f_k = exp(-k ln(1e4) / (dim/2 - 1)), of x of any shape -> [..., dim]."""
+    return SinusoidalPosEmb(dim)(x.reshape(-1)).reshape(*x.shape, dim)
+
+
+class EGTNMLP(nn.Module):
+    """Linear-SiLU-Linear at .actions (GeoTDM's BaseMLP)."""
+
+    def __init__(self, inp, hidden, out):
+        super().__init__()
+        self.actions = nn.Sequential(nn.Linear(inp, hidden), nn.SiLU(), nn.Linear(hidden, out))
+
+    def forward(self, x):
+        return self.actions(x)
+
+
+class ESLayer(nn.Module):
+    """Per-frame EGNN layer on the fully connected graph without self loops."""
+
+    def __init__(self, hidden, edge_features):
+        super().__init__()
+        self.edge_mlp = EGTNMLP(2 * hidden + 1 + edge_features, hidden, hidden)
+        self.coord_mlp = EGTNMLP(hidden, hidden, 1)
+        self.node_mlp = EGTNMLP(2 * hidden, hidden, hidden)
+
+    def forward(self, x, h, ef, src):
+        # x [B, F, N, D], h [B, F, N, H], ef [B, N, N-1, EF] or None, src [N, N-1]: the source of edge k into i.
+        B, Fr, N, _ = x.shape
+        dx = x.unsqueeze(3) - x[:, :, src]                       # [B, F, N, N-1, D], x_i - x_j
+        sq = (dx * dx).sum(-1, keepdim=True)
+        parts = [h.unsqueeze(3).expand(-1, -1, -1, N - 1, -1), h[:, :, src], sq]
+        if ef is not None:
+            parts.append(ef.unsqueeze(1).expand(-1, Fr, -1, -1, -1))
+        m = F.silu(self.edge_mlp(torch.cat(parts, -1)))          # messages m_ij
+        h2 = self.node_mlp(torch.cat([h, m.sum(3)], -1))
+        phi = self.coord_mlp(m)
+        x2 = x + (dx * phi / (torch.sqrt(sq + 1e-8) + 1)).mean(3)
+        return x2, h2
+
+
+class ETLayer(nn.Module):
+    """Temporal layer: attention of every node over its own frames with the frame-offset embedding psi."""
+
+    def __init__(self, hidden, time_dim):
+        super().__init__()
+        self.q_mlp = EGTNMLP(hidden, hidden, hidden)
+        self.k_mlp = EGTNMLP(hidden, hidden, hidden)
+        self.v_mlp = EGTNMLP(hidden, hidden, hidden)
+        self.x_mlp = EGTNMLP(hidden, hidden, 1)
+        self.time_emb = nn.Linear(time_dim, hidden)
+
+    def forward(self, x, h, rel):
+        # rel [F, F, time_dim]: the sinusoid of frames[t] - frames[s].
+        psi = self.time_emb(rel)                                  # [F(t), F(s), H]
+        q, k, v = (m(h).transpose(1, 2) for m in (self.q_mlp, self.k_mlp, self.v_mlp))  # [B, N, F, H]
+        logits = q @ k.transpose(-1, -2) + torch.einsum("bnth,tsh->bnts", q, psi)
+        a = logits.softmax(-1)                                    # no 1/sqrt(H), one head
+        h2 = h + (a @ v + torch.einsum("bnts,tsh->bnth", a, psi)).transpose(1, 2)
+        w = self.x_mlp(v)[..., 0]                                 # [B, N, F(s)]
+        xn = x.transpose(1, 2)                                    # [B, N, F, D]
+        diff = xn.unsqueeze(3) - xn.unsqueeze(2)                  # [B, N, t, s, D], x_t - x_s
+        upd = ((a * w.unsqueeze(2)).unsqueeze(-1) * diff).sum(3)
+        return x + upd.transpose(1, 2), h2
+
+
+class EGTN(nn.Module):
+    """nn.EGTN: forward(x [B, Tf, N, D], t [B], cond [B, CondDim], keep) -> x_L - x_in on the target frames.
+
+    cond = [cond frames [Tc, N, D] | node features [N, NF] | edge attributes [N(N-1), EF]], edge e = i(N-1)+k
+    from j = k (k < i) or k+1. alpha(t) is the process's signal coefficient (the prior enters as
+    x + (1 - alpha(t)) x_r); the default exp(-t) is that of nn's tests. The keep mask is ignored.
+    """
+
+    def __init__(self, nodes, spatial_dim, cond_frames, target_frames, hidden, layers, node_features=0,
+                 edge_features=0, time_dim=32, time_scale=1000.0, prior=None, prior_layers=2, alpha=None):
+        super().__init__()
+        self.N, self.D, self.NF, self.EF = nodes, spatial_dim, node_features, edge_features
+        self.cond_frames, self.target_frames = list(cond_frames), list(target_frames)
+        self.time_dim, self.time_scale = time_dim, time_scale
+        self.prior = prior or ("learned" if self.cond_frames else "none")
+        self.alpha = alpha or (lambda t: torch.exp(-t.double()))
+        self.input_linear = nn.Linear(node_features + time_dim, hidden)
+        self.s_modules = nn.ModuleList([ESLayer(hidden, edge_features) for _ in range(layers)])
+        self.t_modules = nn.ModuleList([ETLayer(hidden, time_dim) for _ in range(layers)])
+        if self.prior == "learned":
+            self.input_linear_ref = nn.Linear(node_features, hidden)
+            self.s_modules_ref = nn.ModuleList([ESLayer(hidden, edge_features) for _ in range(prior_layers)])
+            self.t_modules_ref = nn.ModuleList([ETLayer(hidden, time_dim) for _ in range(prior_layers)])
+            self.ws = nn.Parameter(torch.ones(len(self.target_frames)))
+        src = [[k if k < i else k + 1 for k in range(nodes - 1)] for i in range(nodes)]
+        self.register_buffer("src", torch.tensor(src, dtype=torch.long), persistent=False)
+
+    def offsets(self, frames):
+        f = torch.tensor(frames, dtype=torch.float32)
+        return sinusoid(f[:, None] - f[None, :], self.time_dim)
+
+    def blocks(self, x, h, ef, frames, es, et):
+        rel = self.offsets(frames)
+        for s, t in zip(es, et):
+            x, h = s(x, h, ef, self.src)
+            x, h = t(x, h, rel)
+        return x, h
+
+    def forward(self, x, t, cond=None, keep=None):
+        B, N, D, NF, EF = x.shape[0], self.N, self.D, self.NF, self.EF
+        Tc, Tf = len(self.cond_frames), len(self.target_frames)
+        xc = nf = ef = None
+        off = 0
+        if Tc:
+            xc = cond[:, :Tc * N * D].reshape(B, Tc, N, D)
+            off = Tc * N * D
+        if NF:
+            nf = cond[:, off:off + N * NF].reshape(B, N, NF)
+            off += N * NF
+        if EF:
+            ef = cond[:, off:off + N * (N - 1) * EF].reshape(B, N, N - 1, EF)
+        xin = x
+        if self.prior in ("learned", "com"):
+            if self.prior == "learned":
+                h = self.input_linear_ref(nf.unsqueeze(1).expand(-1, Tc, -1, -1))
+                xh, h = self.blocks(xc, h, ef, self.cond_frames, self.s_modules_ref, self.t_modules_ref)
+                w = h.mean(-1)                                    # [B, Tc, N]
+                last = xh[:, -1:]
+                u = (w[:, :-1, :, None] * (xh[:, :-1] - last)).sum(1, keepdim=True)  # [B, 1, N, D]
+                xr = last + self.ws[None, :, None, None] * u
+            else:
+                xr = xc.mean(dim=(1, 2), keepdim=True).expand(-1, Tf, N, -1)
+            c = (1 - self.alpha(t)).to(x.dtype)
+            xin = x + c[:, None, None, None] * xr
+        elif Tc == 0:
+            xin = x - x.mean(dim=(1, 2), keepdim=True)
+        X = torch.cat([xc, xin], 1) if Tc else xin
+        Fr = Tc + Tf
+        temb = sinusoid(t * self.time_scale, self.time_dim)[:, None, None, :].expand(-1, Fr, N, -1)
+        h = torch.cat([nf.unsqueeze(1).expand(-1, Fr, -1, -1), temb], -1) if NF else temb
+        h = self.input_linear(h)
+        X, _ = self.blocks(X, h, ef, self.cond_frames + self.target_frames, self.s_modules, self.t_modules)
+        eps = X[:, Tc:] - xin
+        if self.prior == "none" and Tc == 0:
+            eps = eps - eps.mean(dim=(1, 2), keepdim=True)
+        return eps

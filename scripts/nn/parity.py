@@ -11,6 +11,7 @@ with the Go-side configuration as JSON in the metadata. Channels-last layouts ar
 tensors are stored in that layout.
 
 Usage: /usr/bin/python3 scripts/nn/parity.py [outdir]          (default nn/testdata/parity)
+       /usr/bin/python3 scripts/nn/parity.py --only egtn [outdir] (only the EGTN cases)
        /usr/bin/python3 scripts/nn/parity.py --check FILE      (parse a Go-written safetensors file)
 """
 import json
@@ -108,9 +109,11 @@ def networks(out):
     net_case(out, "transformer_fourier", m, spec, 2, (5, 2), tscale=2)
 
 
-def adam_case(out, name, model, spec, B, shape, cond_dim=0, keep=None, tscale=1.0):
+def adam_case(out, name, model, spec, B, shape, cond_dim=0, keep=None, tscale=1.0, init=None):
     """Like net_case, plus the weights after one Adam step (the weights file holds the weights before)."""
     randomize(model)
+    if init:
+        init(model)
     before = {k: v.clone() for k, v in model.state_dict().items()}
     x, t = torch.randn(B, *shape), tscale * torch.rand(B)
     target, w = torch.randn(B, *shape), 0.5 + torch.rand(B)
@@ -132,6 +135,47 @@ def adam_case(out, name, model, spec, B, shape, cond_dim=0, keep=None, tscale=1.
     for k, p in model.named_parameters():
         p.grad = grads[k]
     save_case(out, name, model, spec, inputs, y, loss, extra)
+
+
+def egtn_networks(out):
+    """EGTN (nn/egtn.go) with the learned prior, the centre-of-mass prior and unconditional (zero CoM).
+
+    The twin's alpha(t) is exp(-t), the signal coefficient nn's tests give the Go network (UseSignal).
+    """
+    def spec_of(cfg):
+        return {"arch": "egtn", "egtn": cfg}
+
+    def build(cfg):
+        return models.EGTN(cfg["nodes"], cfg["spatial_dim"], cfg.get("cond_frames", []), cfg["target_frames"],
+                           cfg["hidden"], cfg["layers"], node_features=cfg.get("node_features", 0),
+                           edge_features=cfg.get("edge_features", 0), time_dim=cfg.get("time_dim", 32),
+                           time_scale=cfg.get("time_scale", 1000.0), prior=cfg.get("prior"),
+                           prior_layers=cfg.get("prior_layers", 2))
+
+    def gamma_near_one(m):
+        with torch.no_grad():
+            m.ws.copy_(1 + 0.3 * torch.randn_like(m.ws))
+
+    def cond_dim(cfg):
+        N = cfg["nodes"]
+        return (len(cfg.get("cond_frames", [])) * N * cfg["spatial_dim"] + N * cfg.get("node_features", 0)
+                + N * (N - 1) * cfg.get("edge_features", 0))
+
+    cases = [
+        ("egtn", {"nodes": 4, "spatial_dim": 3, "cond_frames": [0, 1, 2, 3], "target_frames": [4, 5, 6, 7, 8, 9],
+                  "node_features": 1, "edge_features": 1, "hidden": 12, "layers": 2, "time_dim": 8,
+                  "time_scale": 100, "prior": "learned", "prior_layers": 2}, 3, gamma_near_one),
+        ("egtn_com", {"nodes": 5, "spatial_dim": 2, "cond_frames": [0, 1, 5, 6], "target_frames": [2, 3, 4],
+                      "edge_features": 1, "hidden": 8, "layers": 2, "time_dim": 6, "prior": "com"}, 2, None),
+        ("egtn_uncond", {"nodes": 4, "spatial_dim": 3, "target_frames": [0, 1, 2, 3, 4, 5, 6, 7],
+                         "node_features": 1, "hidden": 10, "layers": 2, "time_dim": 8, "time_scale": 100,
+                         "prior": "none"}, 3, None),
+    ]
+    for seed, (name, cfg, B, init) in enumerate(cases, 20):
+        torch.manual_seed(seed)
+        m = build(cfg)
+        shape = (len(cfg["target_frames"]), cfg["nodes"], cfg["spatial_dim"])
+        adam_case(out, name, m, spec_of(cfg), B, shape, cond_dim=cond_dim(cfg), keep=[1] * B, tscale=2, init=init)
 
 
 def layer_case(out, name, fn, shapes, params, spec, data=None):
@@ -221,11 +265,18 @@ def main():
     if len(sys.argv) > 2 and sys.argv[1] == "--check":
         check(sys.argv[2])
         return
-    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "..", "nn", "testdata", "parity")
+    args, only = sys.argv[1:], None
+    if len(args) > 1 and args[0] == "--only":
+        only, args = args[1], args[2:]
+    out = args[0] if args else os.path.join(os.path.dirname(__file__), "..", "..", "nn", "testdata", "parity")
     os.makedirs(out, exist_ok=True)
     torch.set_num_threads(1)
-    networks(out)
-    layers(out)
+    if only in (None, "networks"):
+        networks(out)
+    if only in (None, "egtn"):
+        egtn_networks(out)
+    if only in (None, "layers"):
+        layers(out)
     for f in sorted(os.listdir(out)):
         ts, _ = st.read(os.path.join(out, f))  # every file must parse back
         print(f, os.path.getsize(os.path.join(out, f)), "bytes,", len(ts), "tensors")

@@ -24,10 +24,20 @@ func (g Frames) source(r, k int) int {
 	return r - n + j
 }
 
+// frames runs f over the rows [lo, hi) of chunks of whole frames (every edge of a frame stays inside
+// it), in parallel; cost is the work per frame.
+func (g Frames) frames(cost int, f func(lo, hi int)) {
+	parallel(g.B*g.F, cost, func(lo, hi int) { f(lo*g.N, hi*g.N) })
+}
+
 // EdgePairFwd writes y[e] = [h[r] | h[source]] for every edge, h [Rows, C], y [EdgeRows, 2C].
 func EdgePairFwd[T Float](g Frames, y, h []T, c int) {
-	e := 0
-	for r := 0; r < g.Rows(); r++ {
+	g.frames(2*g.N*(g.N-1)*c, func(lo, hi int) { edgePairFwd(g, y, h, c, lo, hi) })
+}
+
+func edgePairFwd[T Float](g Frames, y, h []T, c, lo, hi int) {
+	e := lo * (g.N - 1)
+	for r := lo; r < hi; r++ {
 		for k := 0; k < g.N-1; k++ {
 			s := g.source(r, k)
 			copy(y[e*2*c:e*2*c+c], h[r*c:(r+1)*c])
@@ -40,8 +50,12 @@ func EdgePairFwd[T Float](g Frames, y, h []T, c int) {
 // EdgePairBwd accumulates the gradient of EdgePairFwd: dh[r] += dy[e][:C], dh[source] += dy[e][C:].
 func EdgePairBwd[T Float](g Frames, dh, dy []T, c int) {
 	clear(dh)
-	e := 0
-	for r := 0; r < g.Rows(); r++ {
+	g.frames(2*g.N*(g.N-1)*c, func(lo, hi int) { edgePairBwd(g, dh, dy, c, lo, hi) })
+}
+
+func edgePairBwd[T Float](g Frames, dh, dy []T, c, lo, hi int) {
+	e := lo * (g.N - 1)
+	for r := lo; r < hi; r++ {
 		for k := 0; k < g.N-1; k++ {
 			s := g.source(r, k)
 			a, b := dh[r*c:(r+1)*c], dh[s*c:(s+1)*c]
@@ -57,8 +71,12 @@ func EdgePairBwd[T Float](g Frames, dh, dy []T, c int) {
 
 // EdgeDiffFwd writes y[e] = x[r] - x[source], x [Rows, D], y [EdgeRows, D].
 func EdgeDiffFwd[T Float](g Frames, y, x []T, d int) {
-	e := 0
-	for r := 0; r < g.Rows(); r++ {
+	g.frames(g.N*(g.N-1)*d, func(lo, hi int) { edgeDiffFwd(g, y, x, d, lo, hi) })
+}
+
+func edgeDiffFwd[T Float](g Frames, y, x []T, d, lo, hi int) {
+	e := lo * (g.N - 1)
+	for r := lo; r < hi; r++ {
 		for k := 0; k < g.N-1; k++ {
 			s := g.source(r, k)
 			for i := 0; i < d; i++ {
@@ -72,8 +90,12 @@ func EdgeDiffFwd[T Float](g Frames, y, x []T, d int) {
 // EdgeDiffBwd is the adjoint of EdgeDiffFwd: dx[r] += dy[e], dx[source] -= dy[e].
 func EdgeDiffBwd[T Float](g Frames, dx, dy []T, d int) {
 	clear(dx)
-	e := 0
-	for r := 0; r < g.Rows(); r++ {
+	g.frames(2*g.N*(g.N-1)*d, func(lo, hi int) { edgeDiffBwd(g, dx, dy, d, lo, hi) })
+}
+
+func edgeDiffBwd[T Float](g Frames, dx, dy []T, d, lo, hi int) {
+	e := lo * (g.N - 1)
+	for r := lo; r < hi; r++ {
 		for k := 0; k < g.N-1; k++ {
 			s := g.source(r, k)
 			for i := 0; i < d; i++ {
@@ -87,7 +109,11 @@ func EdgeDiffBwd[T Float](g Frames, dx, dy []T, d int) {
 
 // SegmentSumFwd writes y[r] = sum of the S consecutive rows x[r S .. r S + S - 1], x [R S, C], y [R, C].
 func SegmentSumFwd[T Float](y, x []T, s, c int) {
-	for r := 0; r < len(y)/c; r++ {
+	parallel(len(y)/c, s*c, func(lo, hi int) { segmentSumFwd(y, x, s, c, lo, hi) })
+}
+
+func segmentSumFwd[T Float](y, x []T, s, c, lo, hi int) {
+	for r := lo; r < hi; r++ {
 		a := y[r*c : (r+1)*c]
 		copy(a, x[r*s*c:r*s*c+c])
 		for k := 1; k < s; k++ {
@@ -98,7 +124,11 @@ func SegmentSumFwd[T Float](y, x []T, s, c int) {
 
 // SegmentSumBwd repeats dy[r] over its S rows.
 func SegmentSumBwd[T Float](dx, dy []T, s, c int) {
-	for r := 0; r < len(dy)/c; r++ {
+	parallel(len(dy)/c, s*c, func(lo, hi int) { segmentSumBwd(dx, dy, s, c, lo, hi) })
+}
+
+func segmentSumBwd[T Float](dx, dy []T, s, c, lo, hi int) {
+	for r := lo; r < hi; r++ {
 		for k := 0; k < s; k++ {
 			copy(dx[(r*s+k)*c:(r*s+k+1)*c], dy[r*c:(r+1)*c])
 		}
