@@ -217,8 +217,7 @@ type GeometricSource struct {
 	n      int
 	x0, c  []float64 // packed examples
 	cfg    datasets.BatchConfig
-	it     *datasets.BatchIterator
-	next   int
+	order  stepOrder
 }
 
 // NewGeometricSource packs every trajectory of ds (a geometric dataset that passes layout.Validate) for
@@ -259,20 +258,15 @@ func (s *GeometricSource) CondDim() int { return s.layout.CondDim() }
 func (s *GeometricSource) Len() int { return s.n }
 
 func (s *GeometricSource) Batch(step int, x0, cond []float64) error {
-	if s.it == nil || step < s.next {
+	idx, err := s.order.at(step, func() (*datasets.BatchIterator, error) {
 		it, err := datasets.NewBatchIterator(s.n, s.cfg)
 		if err != nil {
-			return fmt.Errorf("train: %w", err)
+			return nil, fmt.Errorf("train: %w", err)
 		}
-		s.it, s.next = it, 0
-	}
-	var idx []int
-	for s.next <= step {
-		var ok bool
-		if idx, ok = s.it.Next(); !ok {
-			return fmt.Errorf("train: batch iterator ended at step %d", s.next)
-		}
-		s.next++
+		return it, nil
+	})
+	if err != nil {
+		return err
 	}
 	D, C, B := s.Dim(), s.CondDim(), s.cfg.BatchSize
 	if len(x0) != B*D || len(cond) != B*C {

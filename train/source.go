@@ -23,8 +23,7 @@ type Source interface {
 type SamplerSource struct {
 	sampler *datasets.SegmentSampler
 	cfg     datasets.BatchConfig
-	it      *datasets.BatchIterator
-	next    int // the step the iterator is positioned at
+	order   stepOrder
 	batch   datasets.Batch
 	full    []int // the batch's window indices, reused
 	cond    []int // flattened window positions of the condition entries
@@ -82,20 +81,9 @@ func (s *SamplerSource) Dim() int     { return s.sampler.Horizon() * s.sampler.D
 func (s *SamplerSource) CondDim() int { return len(s.cond) }
 
 func (s *SamplerSource) Batch(step int, x0, cond []float64) error {
-	if s.it == nil || step < s.next {
-		it, err := s.sampler.Batches(s.cfg)
-		if err != nil {
-			return err
-		}
-		s.it, s.next = it, 0
-	}
-	var idx []int
-	for s.next <= step {
-		var ok bool
-		if idx, ok = s.it.Next(); !ok {
-			return fmt.Errorf("train: batch iterator ended at step %d", s.next)
-		}
-		s.next++
+	idx, err := s.order.at(step, func() (*datasets.BatchIterator, error) { return s.sampler.Batches(s.cfg) })
+	if err != nil {
+		return err
 	}
 	// A short final batch of an epoch (only when the dataset is smaller than a batch) repeats windows.
 	if len(s.full) != s.cfg.BatchSize {
@@ -120,6 +108,33 @@ func (s *SamplerSource) Batch(step int, x0, cond []float64) error {
 		}
 	}
 	return nil
+}
+
+// stepOrder positions a seeded batch order at a training step: step s always gets the s-th batch, and a
+// run that goes back (a resume) restarts the order, so resumed runs see the batches they would have seen.
+type stepOrder struct {
+	it   *datasets.BatchIterator
+	next int // the step the iterator is positioned at
+}
+
+// at returns the indices of step's batch, starting the order with start when needed.
+func (o *stepOrder) at(step int, start func() (*datasets.BatchIterator, error)) ([]int, error) {
+	if o.it == nil || step < o.next {
+		it, err := start()
+		if err != nil {
+			return nil, err
+		}
+		o.it, o.next = it, 0
+	}
+	var idx []int
+	for o.next <= step {
+		var ok bool
+		if idx, ok = o.it.Next(); !ok {
+			return nil, fmt.Errorf("train: batch iterator ended at step %d", o.next)
+		}
+		o.next++
+	}
+	return idx, nil
 }
 
 // FuncSource draws every example from a function of a random stream keyed by (seed, step, example), e.g.

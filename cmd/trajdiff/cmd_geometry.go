@@ -217,14 +217,7 @@ func runGeometryEvaluate(ctx context.Context, env *cliEnv, args []string) error 
 		return err
 	}
 	fmt.Fprintf(env.stdout, "%s on %s (shard %s, %d systems), K = %d, seed %d\n", g.ckpt, g.data, g.shard, rep.Systems, rep.K, rep.Seed)
-	writeGeometryTable(env.stdout, rep)
-	if *out != "" {
-		if err := writeReport(*out, rep); err != nil {
-			return err
-		}
-		fmt.Fprintf(env.stdout, "report -> %s\n", *out)
-	}
-	return nil
+	return showReport(env, rep, *out)
 }
 
 func runGeometryMerge(ctx context.Context, env *cliEnv, args []string) error {
@@ -253,13 +246,19 @@ func runGeometryMerge(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	fmt.Fprintf(env.stdout, "%s, %d shards (%s), %d systems, K = %d\n", rep.Checkpoint, len(rep.Shards), strings.Join(rep.Shards, " "), rep.Systems, rep.K)
+	return showReport(env, rep, *out)
+}
+
+// showReport prints rep's table and writes it to out when out is set.
+func showReport(env *cliEnv, rep *geotdm.Report, out string) error {
 	writeGeometryTable(env.stdout, rep)
-	if *out != "" {
-		if err := writeReport(*out, rep); err != nil {
-			return err
-		}
-		fmt.Fprintf(env.stdout, "report -> %s\n", *out)
+	if out == "" {
+		return nil
 	}
+	if err := writeReport(out, rep); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "report -> %s\n", out)
 	return nil
 }
 
