@@ -18,15 +18,16 @@ type MD17Options struct {
 	// Every keeps every Every-th frame of the MD trajectory (frames 0, Every, 2 Every, ...) before
 	// anything else; 0 or 1 keeps all. GeoTDM: 10.
 	Every int
-	// Split keeps one chronological part of the subsampled frames: "train" the first 60%, "val" the
-	// next 20%, "test" the last 20% (GeoTDM's 60/20/20), with boundaries floor(3n/5) and floor(4n/5) of
-	// the n subsampled frames. "" keeps all frames.
+	// Split keeps one chronological part of the n subsampled frames: "train" the first 60%, "val" the
+	// next 20%, "test" the last 20% (GeoTDM's 60/20/20), with boundaries int(0.6 n) and int(0.8 n) in
+	// float64 as GeoTDM computes them. "" keeps all frames.
 	Split string
 	// Windows > 0 makes this many trajectories of FramesPerTrajectory frames (required then) from the
 	// kept frames of length L, starting at multiples of stride floor((L - FramesPerTrajectory + 1) /
-	// Windows): overlapping windows when Windows exceeds L / FramesPerTrajectory. A stride below 1 (more
-	// windows than window starts) is an error. GeoTDM: 30 frames, 5000 train, 256 val, 1000 test
-	// windows. 0 cuts the kept frames into consecutive trajectories as FramesPerTrajectory says.
+	// Windows): overlapping windows when Windows exceeds L / FramesPerTrajectory. More windows than
+	// window starts (a stride below 1) is an error; GeoTDM instead caps the count at the number of
+	// starts. GeoTDM: 30 frames, 5000 train, 256 val, 1000 test windows. 0 cuts the kept frames into
+	// consecutive trajectories as FramesPerTrajectory says.
 	Windows int
 	// Features selects the node features: "z" (default) the atomic number as one feature, "geotdm"
 	// GeoTDM's 30 per atom, onehot(z, 10) x (z/10)^{0,1,2} (feature 3c+p is [z == c] (z/10)^p).
@@ -40,17 +41,24 @@ const (
 	MD17FeaturesGeoTDM = "geotdm"
 )
 
+// md17SplitRatios are GeoTDM's chronological train/val/test fractions. They are variables so that the
+// boundaries are computed in float64 as GeoTDM's Python does (int(n*0.6), int(n*(0.6+0.2)), truncated),
+// not from Go's exact constant arithmetic.
+var md17SplitRatios = [3]float64{0.6, 0.2, 0.2}
+
 // md17SplitBounds returns the chronological [lo, hi) frame range of split among n frames.
 func md17SplitBounds(split string, n int) (lo, hi int, err error) {
+	r := md17SplitRatios
+	at := func(f float64) int { return int(float64(n) * f) }
 	switch split {
 	case "":
 		return 0, n, nil
 	case "train":
-		return 0, n * 3 / 5, nil
+		return 0, at(r[0]), nil
 	case "val":
-		return n * 3 / 5, n * 4 / 5, nil
+		return at(r[0]), at(r[0] + r[1]), nil
 	case "test":
-		return n * 4 / 5, n, nil
+		return at(r[0] + r[1]), min(n, at(r[0]+r[1]+r[2])), nil
 	}
 	return 0, 0, fmt.Errorf("md17: unknown split %q (want train, val or test)", split)
 }
@@ -99,9 +107,14 @@ func md17Features(kind string, zs []int64) ([]float64, []string, error) {
 // subsample the frames, keep a chronological split of them and cut it into windows: GeoTDM's protocol
 // is Every 10, Split train/val/test, FramesPerTrajectory 30 and Windows 5000/256/1000.
 //
-// Not confirmed against GeoTDM's code (only its description in the paper and our reference notes): the
-// rounding of the 60/20/20 boundaries (here floor(3n/5), floor(4n/5)), that subsampling starts at frame
-// 0, and that windows start at 0, stride, 2 stride, ... rather than being drawn at random.
+// Checked against GeoTDM's datasets/md17.py (hanjq17/GeoTDM, read, not run): subsampling keeps frames
+// 0, Every, 2 Every, ...; the split boundaries truncate n*0.6 and n*(0.6+0.2) in float64; window k
+// starts at k*stride, stride = (L - 30 + 1) div count, count = min(5000 train or 1000 val/test, capped
+// at 256 for val by its config, L - 30 + 1). One difference remains: GeoTDM drops the last MD frame
+// before subsampling (it pairs frames with velocities x[t+1] - x[t]), so when (frames - 1) is a
+// multiple of Every it has one subsampled frame fewer than this importer (not so for aspirin's
+// 211762 frames at Every 10), which can move the split boundaries by one frame. GeoTDM's windows are
+// not checked against a real MD17 file here: none was at hand.
 func ImportMD17(ctx context.Context, npzPath, outPath string, o MD17Options) (ImportReport, error) {
 	var rep ImportReport
 	arrs, err := npy.ReadNPZ(npzPath)
