@@ -117,6 +117,20 @@ func md17Features(kind string, zs []int64) ([]float64, []string, error) {
 // not checked against a real MD17 file here: none was at hand.
 func ImportMD17(ctx context.Context, npzPath, outPath string, o MD17Options) (ImportReport, error) {
 	var rep ImportReport
+	// Options that need no data are checked before the (possibly large) file is read.
+	switch _, _, err := md17SplitBounds(o.Split, 0); {
+	case err != nil:
+		return rep, err
+	case o.Every < 0:
+		return rep, fmt.Errorf("md17: every %d: want a positive frame step", o.Every)
+	case o.FramesPerTrajectory < 0 || o.Windows < 0:
+		return rep, fmt.Errorf("md17: %d frames per trajectory and %d windows must not be negative", o.FramesPerTrajectory, o.Windows)
+	case o.Windows > 0 && o.FramesPerTrajectory == 0:
+		return rep, fmt.Errorf("md17: %d windows need a window length (frames per trajectory)", o.Windows)
+	}
+	if _, _, err := md17Features(o.Features, nil); err != nil {
+		return rep, err
+	}
 	arrs, err := npy.ReadNPZ(npzPath)
 	if err != nil {
 		return rep, fmt.Errorf("md17: %w", err)
@@ -155,13 +169,7 @@ func ImportMD17(ctx context.Context, npzPath, outPath string, o MD17Options) (Im
 			return rep, fmt.Errorf("md17: E: %w", err)
 		}
 	}
-	every := o.Every
-	if every == 0 {
-		every = 1
-	}
-	if every < 1 {
-		return rep, fmt.Errorf("md17: every %d: want a positive frame step", o.Every)
-	}
+	every := max(o.Every, 1)
 	kept := (M + every - 1) / every
 	lo, hi, err := md17SplitBounds(o.Split, kept)
 	if err != nil {
@@ -176,14 +184,8 @@ func ImportMD17(ctx context.Context, npzPath, outPath string, o MD17Options) (Im
 	for i := range frames {
 		frames[i] = (lo + i) * every
 	}
-	if o.FramesPerTrajectory < 0 || o.Windows < 0 {
-		return rep, fmt.Errorf("md17: %d frames per trajectory and %d windows must not be negative", o.FramesPerTrajectory, o.Windows)
-	}
 	T := o.FramesPerTrajectory
 	if T == 0 {
-		if o.Windows > 0 {
-			return rep, fmt.Errorf("md17: %d windows need a window length (frames per trajectory)", o.Windows)
-		}
 		T = L
 	}
 	if T > L {

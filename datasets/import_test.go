@@ -269,6 +269,10 @@ func TestImportMD17RejectsBadOptions(t *testing.T) {
 			t.Errorf("%+v: error %v, want %q", c.o, err, c.want)
 		}
 	}
+	// Options that need no data are refused before the file is read.
+	if _, err := ImportMD17(context.Background(), "missing.npz", filepath.Join(t.TempDir(), "x.arrow"), MD17Options{Split: "holdout"}); err == nil || !strings.Contains(err.Error(), "unknown split") {
+		t.Errorf("bad split with a missing file: %v", err)
+	}
 	heavy := writeMD17Ramp(t, 10, []int64{8, 11})
 	if _, err := ImportMD17(context.Background(), heavy, filepath.Join(t.TempDir(), "x.arrow"), MD17Options{Features: "geotdm"}); err == nil || !strings.Contains(err.Error(), "atom 1 has 11") {
 		t.Errorf("sodium one-hot: %v", err)
