@@ -2,7 +2,10 @@ package datasets
 
 import (
 	"context"
+	"math"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/trajdiff/trajdiff/datasets/npy"
@@ -136,6 +139,174 @@ func TestRewriteIPCToParquet(t *testing.T) {
 	for j := range a.Mean {
 		if abs(a.Mean[j]-b.Mean[j]) > 1e-12 || a.Min[j] != b.Min[j] {
 			t.Fatalf("statistics changed: %+v vs %+v", a, b)
+		}
+	}
+}
+
+// writeMD17Ramp writes an sGDML-layout npz of frames frames of 3 atoms (z = 8, 1, 6) whose positions
+// name their source frame: R[f, a, d] = f + a/10 + d/100; E[f] = -f, F = -R.
+func writeMD17Ramp(t *testing.T, frames int, z []int64) string {
+	t.Helper()
+	n := len(z)
+	R := make([]float64, frames*n*3)
+	F := make([]float64, len(R))
+	E := make([]float64, frames)
+	for f := 0; f < frames; f++ {
+		E[f] = -float64(f)
+		for a := 0; a < n; a++ {
+			for d := 0; d < 3; d++ {
+				i := (f*n+a)*3 + d
+				R[i] = float64(f) + float64(a)/10 + float64(d)/100
+				F[i] = -R[i]
+			}
+		}
+	}
+	p := filepath.Join(t.TempDir(), "ramp.npz")
+	if err := npy.WriteNPZ(p, map[string]*npy.Array{"R": npy.Float64Array([]int{frames, n, 3}, R), "F": npy.Float64Array([]int{frames, n, 3}, F),
+		"E": npy.Float64Array([]int{frames, 1}, E), "z": npy.Int64Array([]int{n}, z)}); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// md17Frames imports with o and returns, per trajectory, the source frame of each of its frames
+// (read back from positions and checked against forces and energies).
+func md17Frames(t *testing.T, in string, o MD17Options) [][]int {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "o.arrow")
+	o.Write.DType = Float64
+	rep, err := ImportMD17(context.Background(), in, out, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if d.Len() != rep.Trajectories {
+		t.Fatalf("%d trajectories stored, report %+v", d.Len(), rep)
+	}
+	var all [][]int
+	for i := 0; i < d.Len(); i++ {
+		v, err := d.Trajectory(i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		T := v.Positions.Shape[0]
+		N := v.Positions.Shape[1]
+		var fr []int
+		for k := 0; k < T; k++ {
+			f := v.Positions.At(k * N * 3)
+			if v.Energies.At(k) != -f || v.Forces.At(k*N*3+N*3-1) != -v.Positions.At(k*N*3+N*3-1) {
+				t.Fatalf("trajectory %d frame %d: energy %v, forces and positions disagree with frame %v", i, k, v.Energies.At(k), f)
+			}
+			fr = append(fr, int(f))
+		}
+		all = append(all, fr)
+	}
+	return all
+}
+
+func TestImportMD17GeoTDMProtocol(t *testing.T) {
+	in := writeMD17Ramp(t, 101, []int64{8, 1, 6})
+	// Every 10 keeps frames 0, 10, ..., 100: 11 frames; 60/20/20 boundaries at 6 and 8.
+	for _, c := range []struct {
+		split string
+		want  []int
+	}{{"", []int{0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100}}, {"train", []int{0, 10, 20, 30, 40, 50}}, {"val", []int{60, 70}}, {"test", []int{80, 90, 100}}} {
+		got := md17Frames(t, in, MD17Options{Every: 10, Split: c.split})
+		if len(got) != 1 || !slices.Equal(got[0], c.want) {
+			t.Errorf("split %q: frames %v, want %v", c.split, got, c.want)
+		}
+	}
+	// Windows of 5 frames in the first 60 of 101 frames (split train, every 1): stride (60-5+1)/7 = 8.
+	got := md17Frames(t, in, MD17Options{Split: "train", FramesPerTrajectory: 5, Windows: 7})
+	if len(got) != 7 {
+		t.Fatalf("%d windows, want 7", len(got))
+	}
+	for k, w := range got {
+		if !slices.Equal(w, []int{8 * k, 8*k + 1, 8*k + 2, 8*k + 3, 8*k + 4}) {
+			t.Errorf("window %d: frames %v", k, w)
+		}
+	}
+	// Test split, every 2: frames 0..100 step 2 are 51 frames, test = kept [40, 51) = source 80..100;
+	// 3 windows of 4 frames: stride (11-4+1)/3 = 2 kept frames = 4 source frames.
+	got = md17Frames(t, in, MD17Options{Every: 2, Split: "test", FramesPerTrajectory: 4, Windows: 3})
+	want := [][]int{{80, 82, 84, 86}, {84, 86, 88, 90}, {88, 90, 92, 94}}
+	if !slices.EqualFunc(got, want, slices.Equal) {
+		t.Errorf("test windows %v, want %v", got, want)
+	}
+	// As many windows as starts: stride 1, the last window ends at the split's last frame.
+	got = md17Frames(t, in, MD17Options{Every: 10, Split: "train", FramesPerTrajectory: 3, Windows: 4})
+	if len(got) != 4 || !slices.Equal(got[3], []int{30, 40, 50}) {
+		t.Errorf("windows %v", got)
+	}
+	// The default is unchanged: consecutive trajectories, the remainder dropped and counted.
+	rep, err := ImportMD17(context.Background(), in, filepath.Join(t.TempDir(), "d.arrow"), MD17Options{FramesPerTrajectory: 30})
+	if err != nil || rep.Trajectories != 3 || rep.DroppedFrames != 11 {
+		t.Errorf("default import: %+v, %v", rep, err)
+	}
+}
+
+func TestImportMD17RejectsBadOptions(t *testing.T) {
+	in := writeMD17Ramp(t, 101, []int64{8, 1, 6})
+	for _, c := range []struct {
+		o    MD17Options
+		want string
+	}{
+		{MD17Options{Every: -1}, "every -1"},
+		{MD17Options{Split: "validation"}, `unknown split "validation"`},
+		{MD17Options{Windows: 3}, "need a window length"},
+		{MD17Options{Windows: -1, FramesPerTrajectory: 2}, "must not be negative"},
+		{MD17Options{Every: 10, Split: "val", FramesPerTrajectory: 3}, "3 frames per trajectory for 2 frames"},
+		{MD17Options{Every: 10, Split: "train", FramesPerTrajectory: 3, Windows: 5}, "5 windows of 3 frames do not fit 6 frames (4 window starts"},
+		{MD17Options{Every: 200, Split: "train"}, "is empty"},
+		{MD17Options{Features: "onehot"}, `unknown features "onehot"`},
+	} {
+		_, err := ImportMD17(context.Background(), in, filepath.Join(t.TempDir(), "x.arrow"), c.o)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: error %v, want %q", c.o, err, c.want)
+		}
+	}
+	// Options that need no data are refused before the file is read.
+	if _, err := ImportMD17(context.Background(), "missing.npz", filepath.Join(t.TempDir(), "x.arrow"), MD17Options{Split: "holdout"}); err == nil || !strings.Contains(err.Error(), "unknown split") {
+		t.Errorf("bad split with a missing file: %v", err)
+	}
+	heavy := writeMD17Ramp(t, 10, []int64{8, 11})
+	if _, err := ImportMD17(context.Background(), heavy, filepath.Join(t.TempDir(), "x.arrow"), MD17Options{Features: "geotdm"}); err == nil || !strings.Contains(err.Error(), "atom 1 has 11") {
+		t.Errorf("sodium one-hot: %v", err)
+	}
+}
+
+func TestImportMD17GeoTDMFeatures(t *testing.T) {
+	in := writeMD17Ramp(t, 4, []int64{8, 1, 6})
+	out := filepath.Join(t.TempDir(), "f.arrow")
+	if _, err := ImportMD17(context.Background(), in, out, MD17Options{Features: MD17FeaturesGeoTDM, Write: WriteOptions{DType: Float64}}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	md := d.Metadata()
+	if md.Geometric.NodeFeatureDim != 30 || md.Geometric.NodeFeatureNames[3*8+2] != "z8_pow2" || md.Generator.Params["features"] != "geotdm" {
+		t.Fatalf("metadata %+v %+v", md.Geometric, md.Generator)
+	}
+	v, err := d.Trajectory(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for a, z := range []int{8, 1, 6} {
+		for i := 0; i < 30; i++ {
+			want := 0.0
+			if i/3 == z {
+				want = math.Pow(float64(z)/10, float64(i%3))
+			}
+			if got := v.NodeFeatures.At(a*30 + i); math.Abs(got-want) > 1e-12 {
+				t.Errorf("atom %d feature %d = %v, want %v", a, i, got, want)
+			}
 		}
 	}
 }

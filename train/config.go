@@ -55,7 +55,8 @@ type DataConfig struct {
 	// configuration, or from Layout for another architecture).
 	Kind string `json:"kind,omitempty"`
 	// EdgeAttr fills a geometric network's edge attributes: none (default), product (q_i q_j of width-1
-	// node features: charged) or adjacency (1 where the trajectory's edge list joins the nodes: springs).
+	// node features: charged), adjacency (1 where the trajectory's edge list joins the nodes: springs) or
+	// hops (onehot(hop-1, 4) of the bond-graph distance within 3 hops at frame 0: GeoTDM's MD17 edges).
 	EdgeAttr string `json:"edge_attr,omitempty"`
 	// Layout describes the geometric layout when the network is not egtn (a baseline or a test with an mlp
 	// whose dim and cond_dim match it); for an egtn network the network's configuration is the layout.

@@ -14,7 +14,23 @@ const (
 	EdgeAttrNone      = "none"      // no edge attributes
 	EdgeAttrProduct   = "product"   // e_ij = f_i f_j of width-1 node features (charged: q_i q_j)
 	EdgeAttrAdjacency = "adjacency" // 1 where the trajectory's edge list joins i and j (springs), else 0
+	// EdgeAttrHops is GeoTDM's MD17 edge attribute, 4 values per edge: onehot(hop-1, 4) where hop is the
+	// number of bonds between i and j in the bond graph of the trajectory's frame 0 (a bond joins atoms at
+	// most HopBondLength apart), for hop 1..3 (the fourth value stays 0, as in GeoTDM); zeros for atoms
+	// further apart or in other components. Deviations: GeoTDM (fc = False, its default) passes messages
+	// only along edges within 3 hops, while the EGTN stays fully connected, so here the other pairs still
+	// exchange messages, with an all-zero attribute; and GeoTDM takes the bonds from the first frame of the
+	// whole MD trajectory, here from the first frame of each stored trajectory (the same bonds unless a
+	// bond length crosses 1.6 A).
+	EdgeAttrHops = "hops"
 )
+
+// HopBondLength is the distance up to which EdgeAttrHops counts two atoms as bonded: GeoTDM's 1.6
+// (Angstrom, MD17's unit; the layout applies it to whatever unit the positions are in).
+const HopBondLength = 1.6
+
+// maxHops is the longest bond path EdgeAttrHops encodes (its width).
+const maxHops = 3
 
 // GeometricLayout is how a geometric trajectory becomes one training example of a GeoTDM-style network:
 // the target frames' positions are the example x0, and the condition vector holds the condition frames'
@@ -65,8 +81,12 @@ func NewGeometricLayout(cfg nn.EGTNConfig, edgeAttr string) (GeometricLayout, er
 		if edgeAttr == EdgeAttrProduct && cfg.NodeFeatures != 1 {
 			return l, fmt.Errorf("train: data.edge_attr product multiplies width-1 node features, the network takes %d", cfg.NodeFeatures)
 		}
+	case EdgeAttrHops:
+		if cfg.EdgeFeatures != maxHops+1 {
+			return l, fmt.Errorf("train: data.edge_attr hops gives %d values per edge (onehot(hop-1, 4)), the network takes %d", maxHops+1, cfg.EdgeFeatures)
+		}
 	default:
-		return l, fmt.Errorf("train: unknown data.edge_attr %q (want none, product or adjacency)", edgeAttr)
+		return l, fmt.Errorf("train: unknown data.edge_attr %q (want none, product, adjacency or hops)", edgeAttr)
 	}
 	return l, nil
 }
@@ -189,8 +209,58 @@ func (l GeometricLayout) Pack(v datasets.GeometricView, x0, cond []float64) erro
 				edges[e] = 1
 			}
 		})
+	case EdgeAttrHops:
+		hops := bondHops(v.Positions, N, D)
+		W := maxHops + 1
+		forEdges(N, func(e, i, j int) {
+			at := edges[e*W : (e+1)*W]
+			clear(at)
+			if h := hops[i*N+j]; h >= 1 && h <= maxHops {
+				at[h-1] = 1
+			}
+		})
 	}
 	return nil
+}
+
+// bondHops returns the bond-graph distances between the n nodes of frame 0 of pos ([frames][n][d],
+// checked finite by the caller): a bond joins nodes at most HopBondLength apart (GeoTDM's transform
+// tests d <= 1.6); -1 marks no path.
+func bondHops(pos datasets.Tensor, n, d int) []int {
+	bonded := make([]bool, n*n)
+	for i := 0; i < n; i++ {
+		for j := i + 1; j < n; j++ {
+			r2 := 0.0
+			for k := 0; k < d; k++ {
+				dx := pos.At(i*d+k) - pos.At(j*d+k)
+				r2 += dx * dx
+			}
+			if r2 <= HopBondLength*HopBondLength {
+				bonded[i*n+j], bonded[j*n+i] = true, true
+			}
+		}
+	}
+	hops := make([]int, n*n)
+	queue := make([]int, 0, n)
+	for s := 0; s < n; s++ {
+		row := hops[s*n : (s+1)*n]
+		for i := range row {
+			row[i] = -1
+		}
+		row[s] = 0
+		queue = append(queue[:0], s)
+		for len(queue) > 0 {
+			u := queue[0]
+			queue = queue[1:]
+			for w := 0; w < n; w++ {
+				if bonded[u*n+w] && row[w] < 0 {
+					row[w] = row[u] + 1
+					queue = append(queue, w)
+				}
+			}
+		}
+	}
+	return hops
 }
 
 // forEdges visits the directed edges of nn.EGTNConfig's layout: edge e = i*(n-1)+k from node j to node

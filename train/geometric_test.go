@@ -413,3 +413,47 @@ func TestGeometricLayoutComesFromTheEGTNConfiguration(t *testing.T) {
 		t.Error("egtn without its configuration accepted")
 	}
 }
+
+// MD17 hops: atoms 0-1-2-3-4 on a line 1.5 apart are bonded to their neighbours (d <= 1.6) at frame 0,
+// atom 5 is far from all; edge (i <- j) carries onehot(hop-1, 4) for hops 1..3 and zeros beyond. Later
+// frames (here spread apart) do not matter.
+func TestPackEncodesBondHopsOfFrameZero(t *testing.T) {
+	const N = 6
+	spec := datasets.GeometricSpec{Frames: 2, Nodes: N, SpatialDim: 3, NodeFeatureDim: 1}
+	pos := make([]float64, 2*N*3)
+	for n := 0; n < N; n++ {
+		pos[n*3] = 1.5 * float64(n)
+		pos[(N+n)*3] = 10 * float64(n)
+	}
+	pos[5*3+1] = 50
+	ds := writeGeometric(t, filepath.Join(t.TempDir(), "h.arrow"), spec, []datasets.GeometricTrajectory{{Positions: pos, NodeFeatures: []float64{6, 6, 8, 1, 1, 1}}})
+	cfg := nn.EGTNConfig{Nodes: N, SpatialDim: 3, CondFrames: []int{0}, TargetFrames: []int{1}, NodeFeatures: 1, EdgeFeatures: 4}
+	if _, err := NewGeometricLayout(nn.EGTNConfig{Nodes: N, SpatialDim: 3, TargetFrames: []int{1}, NodeFeatures: 1, EdgeFeatures: 1}, EdgeAttrHops); err == nil || !strings.Contains(err.Error(), "4 values per edge") {
+		t.Errorf("hops with 1 edge feature: %v", err)
+	}
+	l, err := NewGeometricLayout(cfg, EdgeAttrHops)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Validate(spec); err != nil {
+		t.Fatal(err)
+	}
+	v, _ := ds.Trajectory(0)
+	x0, cond := make([]float64, l.Dim()), make([]float64, l.CondDim())
+	if err := l.Pack(v, x0, cond); err != nil {
+		t.Fatal(err)
+	}
+	edges := cond[N*3+N:]
+	if len(edges) != N*(N-1)*4 {
+		t.Fatalf("%d edge values", len(edges))
+	}
+	forEdges(N, func(e, i, j int) {
+		want := make([]float64, 4)
+		if h := max(i-j, j-i); i != 5 && j != 5 && h <= 3 {
+			want[h-1] = 1
+		}
+		if got := edges[e*4 : (e+1)*4]; !slices.Equal(got, want) {
+			t.Errorf("edge %d <- %d: %v, want %v", i, j, got, want)
+		}
+	})
+}

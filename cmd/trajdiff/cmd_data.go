@@ -26,7 +26,8 @@ const dataUsage = `Usage: trajdiff data <inspect|validate|convert|merge> ...
   inspect [-json] [-no-scan] PATH    kind, schema, counts and per-column statistics
   validate PATH                      schema version, shapes, buffers, NaN/Inf, episode flags
   convert [flags] IN OUT             IPC <-> Parquet, sharding, compression, dtype; and imports:
-                                     NumPy .npy/.npz (-kind, -axes), sGDML MD17 .npz, D4RL HDF5
+                                     NumPy .npy/.npz (-kind, -axes), sGDML MD17 .npz (-frames,
+                                     -every, -split, -windows, -features), D4RL HDF5
   merge [flags] OUT SHARD...         join shard files (e.g. from 'simulate --shard i/n') into one dataset
 
 PATH is a dataset file (.arrow, .parquet) or a directory of shards. Run
@@ -225,7 +226,11 @@ func runDataConvert(ctx context.Context, env *cliEnv, args []string) error {
 	fs.Var(&maps, "map", "NumPy .npz input: `KEY=COLUMN` takes array KEY as column COLUMN (repeatable; default: keys named like columns)")
 	column := fs.String("column", "", "NumPy .npy input: the column the array becomes (default state for fields, positions for geometric)")
 	dt := fs.Float64("dt", 0, "NumPy input: time step stored in the spec")
-	frames := fs.Int("frames", 0, "MD17 input: frames per trajectory (0: one trajectory with all frames)")
+	frames := fs.Int("frames", 0, "MD17 input: frames per trajectory, or per window with -windows (0: one trajectory with all frames)")
+	every := fs.Int("every", 0, "MD17 input: keep every k-th frame first (GeoTDM: 10; 0 or 1: all)")
+	split := fs.String("split", "", "MD17 input: keep a chronological 60/20/20 part of the kept frames: train, val or test (default: all)")
+	windows := fs.Int("windows", 0, "MD17 input: cut this many windows of -frames frames at stride floor((len-frames+1)/windows) (GeoTDM: 5000 train, 256 val, 1000 test)")
+	features := fs.String("features", "z", "MD17 input: node features: z (atomic number) or geotdm (onehot(z,10) x (z/10)^{0,1,2}, 30 per atom)")
 	dropInc := fs.Bool("drop-incomplete", false, "episodes: drop steps after the last terminal/timeout instead of keeping them")
 	format := fs.String("format", "auto", "output format: auto (by extension), ipc, parquet")
 	comp := fs.String("compression", "none", "output compression: none, zstd, lz4")
@@ -244,8 +249,8 @@ func runDataConvert(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *shardRows < 0 || *batchRows < 0 || *frames < 0 {
-		return usagef("-shard-rows, -batch-rows and -frames must be >= 0")
+	if *shardRows < 0 || *batchRows < 0 || *frames < 0 || *every < 0 || *windows < 0 {
+		return usagef("-shard-rows, -batch-rows, -frames, -every and -windows must be >= 0")
 	}
 	opts.ShardRows, opts.BatchRows, opts.Overwrite = *shardRows, *batchRows, *force
 	src := *from
@@ -265,6 +270,9 @@ func runDataConvert(ctx context.Context, env *cliEnv, args []string) error {
 			src = "arrow"
 		}
 	}
+	if src != "md17" && (*every != 0 || *split != "" || *windows != 0 || *features != "z") {
+		return usagef("-every, -split, -windows and -features are MD17 options; the input is read as %s", src)
+	}
 	var rep datasets.ImportReport
 	switch src {
 	case "arrow":
@@ -279,7 +287,8 @@ func runDataConvert(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		rep.Trajectories, rep.Rows = d.Len(), d.NumRows()
 	case "md17":
-		rep, err = datasets.ImportMD17(ctx, in, out, datasets.MD17Options{FramesPerTrajectory: *frames, Write: opts})
+		rep, err = datasets.ImportMD17(ctx, in, out, datasets.MD17Options{FramesPerTrajectory: *frames, Every: *every, Split: *split,
+			Windows: *windows, Features: *features, Write: opts})
 	case "d4rl":
 		rep, err = d4rl.Import(ctx, in, out, d4rl.Options{DropIncomplete: *dropInc, Write: opts})
 		if errors.Is(err, d4rl.ErrNoHDF5) {

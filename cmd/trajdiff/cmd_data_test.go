@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/trajdiff/trajdiff/datasets"
+	"github.com/trajdiff/trajdiff/datasets/npy"
 )
 
 func TestDataConvertInspectValidate(t *testing.T) {
@@ -109,5 +110,48 @@ func TestDataMerge(t *testing.T) {
 	}
 	if code, _, _ := runCLI("data", "merge", merged); code != 2 {
 		t.Errorf("merge without shards: exit %d, want 2", code)
+	}
+}
+
+// The MD17 protocol flags reach the importer: every 10th of 201 frames (21 kept), the train part
+// (12 frames), 3 windows of 4 frames at stride 3; and they are refused for other inputs.
+func TestDataConvertMD17Protocol(t *testing.T) {
+	dir := t.TempDir()
+	const frames, atoms = 201, 2
+	R := make([]float64, frames*atoms*3)
+	for i := range R {
+		R[i] = float64(i / (atoms * 3))
+	}
+	in := filepath.Join(dir, "md17_synthetic.npz")
+	if err := npy.WriteNPZ(in, map[string]*npy.Array{"R": npy.Float64Array([]int{frames, atoms, 3}, R), "z": npy.Int64Array([]int{atoms}, []int64{6, 1})}); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "train.arrow")
+	code, stdout, errs := runCLI("data", "convert", "-from", "md17", "-every", "10", "-split", "train", "-frames", "4", "-windows", "3", "-features", "geotdm", in, out)
+	if code != 0 || !strings.Contains(stdout, "3 trajectories") {
+		t.Fatalf("convert: code %d\n%s\n%s", code, stdout, errs)
+	}
+	d, err := datasets.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	v, err := d.Trajectory(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Positions.At(0) != 60 || v.Positions.At(3*atoms*3) != 90 || d.Metadata().Geometric.NodeFeatureDim != 30 {
+		t.Fatalf("window 2 starts at frame %v, ends at %v; %d node features", v.Positions.At(0), v.Positions.At(3*atoms*3), d.Metadata().Geometric.NodeFeatureDim)
+	}
+	for _, c := range [][]string{
+		{"-from", "md17", "-every", "10", "-split", "train", "-frames", "4", "-windows", "30", in},
+		{"-from", "md17", "-split", "holdout", in},
+		{"-from", "md17", "-every", "-2", in},
+		{"-from", "arrow", "-every", "10", out},
+	} {
+		args := append([]string{"data", "convert"}, c...)
+		if code, _, errs := runCLI(append(args, filepath.Join(dir, "x.arrow"))...); code == 0 || errs == "" {
+			t.Errorf("%v: code %d, stderr %q", c, code, errs)
+		}
 	}
 }

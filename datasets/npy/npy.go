@@ -516,3 +516,83 @@ func (p *lit) value() (any, error) {
 	}
 	return nil, fmt.Errorf("unexpected text at offset %d", p.i)
 }
+
+// Float64Array returns a little-endian float64 array ("<f8", C order) of the given shape holding v.
+func Float64Array(shape []int, v []float64) *Array {
+	b := make([]byte, 8*len(v))
+	for i, x := range v {
+		binary.LittleEndian.PutUint64(b[8*i:], math.Float64bits(x))
+	}
+	return &Array{Shape: shape, Descr: "<f8", kind: 'f', size: 8, order: binary.LittleEndian, data: b}
+}
+
+// Int64Array returns a little-endian int64 array ("<i8", C order) of the given shape holding v.
+func Int64Array(shape []int, v []int64) *Array {
+	b := make([]byte, 8*len(v))
+	for i, x := range v {
+		binary.LittleEndian.PutUint64(b[8*i:], uint64(x))
+	}
+	return &Array{Shape: shape, Descr: "<i8", kind: 'i', size: 8, order: binary.LittleEndian, data: b}
+}
+
+// Write encodes a as a version 1.0 .npy stream (the header dict padded to a multiple of 64 bytes).
+func Write(w io.Writer, a *Array) error {
+	if a.Len()*a.size != len(a.data) {
+		return fmt.Errorf("npy: array of shape %v and item size %d holds %d bytes", a.Shape, a.size, len(a.data))
+	}
+	dims := make([]string, len(a.Shape))
+	for i, d := range a.Shape {
+		dims[i] = strconv.Itoa(d)
+	}
+	shape := strings.Join(dims, ", ")
+	if len(a.Shape) == 1 {
+		shape += ","
+	}
+	fortran := "False"
+	if a.Fortran {
+		fortran = "True"
+	}
+	h := fmt.Sprintf("{'descr': '%s', 'fortran_order': %s, 'shape': (%s), }", a.Descr, fortran, shape)
+	pad := 64 - (len(magic)+4+len(h)+1)%64
+	if pad == 64 {
+		pad = 0
+	}
+	h += strings.Repeat(" ", pad) + "\n"
+	if len(h) > math.MaxUint16 {
+		return fmt.Errorf("npy: header of %d bytes", len(h))
+	}
+	var pre [10]byte
+	copy(pre[:], magic)
+	pre[6], pre[7] = 1, 0
+	binary.LittleEndian.PutUint16(pre[8:], uint16(len(h)))
+	for _, b := range [][]byte{pre[:], []byte(h), a.data} {
+		if _, err := w.Write(b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// WriteNPZ writes arrays as a deflated .npz archive, one member KEY.npy per key in sorted order.
+func WriteNPZ(name string, arrays map[string]*Array) error {
+	f, err := os.Create(name)
+	if err != nil {
+		return err
+	}
+	z := zip.NewWriter(f)
+	for _, k := range Keys(arrays) {
+		m, err := z.Create(k + ".npy")
+		if err == nil {
+			err = Write(m, arrays[k])
+		}
+		if err != nil {
+			f.Close()
+			return fmt.Errorf("%s: member %s: %w", name, k, err)
+		}
+	}
+	if err := z.Close(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}

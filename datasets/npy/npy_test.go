@@ -3,6 +3,7 @@ package npy
 import (
 	"bytes"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -142,4 +143,24 @@ func FuzzRead(f *testing.F) {
 		_, _ = a.Int64s()
 		_, _ = a.Strings()
 	})
+}
+
+func TestWriteNPZRoundTrips(t *testing.T) {
+	name := filepath.Join(t.TempDir(), "w.npz")
+	f := []float64{0.5, -1, 2.25, 3, 4, 5}
+	if err := WriteNPZ(name, map[string]*Array{"R": Float64Array([]int{1, 2, 3}, f), "z": Int64Array([]int{3}, []int64{8, 1, -1})}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := ReadNPZ(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := m["R"].Float64s()
+	if err != nil || !slices.Equal(r, f) || !slices.Equal(m["R"].Shape, []int{1, 2, 3}) {
+		t.Fatalf("R = %v %v (%v)", r, m["R"].Shape, err)
+	}
+	z, err := m["z"].Int64s()
+	if err != nil || !slices.Equal(z, []int64{8, 1, -1}) || !slices.Equal(m["z"].Shape, []int{3}) {
+		t.Fatalf("z = %v %v (%v)", z, m["z"].Shape, err)
+	}
 }

@@ -55,3 +55,23 @@ func TestExampleConfigsAreGeoTDMsNBodySetting(t *testing.T) {
 		}
 	}
 }
+
+// The MD17 aspirin configuration: 21 atoms, GeoTDM's 30-d atom features and 4-d hop edge attributes,
+// frames 0..9 -> 10..29; its layout and network build.
+func TestMD17AspirinConfig(t *testing.T) {
+	c, err := train.LoadConfig(filepath.Join("..", "..", "configs", "geotdm-md17-aspirin-small.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := c.Network.EGTN
+	if c.Data.Kind != train.DataGeometric || c.Data.EdgeAttr != train.EdgeAttrHops || e == nil || e.Nodes != 21 || e.NodeFeatures != 30 ||
+		e.EdgeFeatures != 4 || len(e.CondFrames) != 10 || len(e.TargetFrames) != 20 || e.TargetFrames[19] != 29 || c.Objective.Steps != 100 {
+		t.Fatalf("%+v %+v", c, e)
+	}
+	if _, err := c.GeometricLayout(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Network.New(tensor.Float32, 0); err != nil {
+		t.Fatalf("the network does not build: %v", err)
+	}
+}
