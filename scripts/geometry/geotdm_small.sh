@@ -24,7 +24,7 @@ GOMAXPROCS=1 ./trajdiff train --config geotdm-charged-small-20k.toml
 ./trajdiff geometry evaluate --checkpoint geotdm-charged-small-20k --data charged/test.arrow --k 5 --out charged-20k.json
 ./trajdiff geometry evaluate --checkpoint geotdm-charged-small --baseline geotdm-charged-small-noprior \
   --data charged/test.arrow --k 5 --out charged-dpmpp20.json
-for solver in "ddim 10" "ddim 20" "ddim 50" "dpmpp-2m 50" "unipc-2 10" "unipc-2 20" "ipndm 10" "ipndm 20" "ddpm 100"; do
+for solver in "ddim 10" "ddim 20" "ddim 50" "dpmpp-2m 10" "dpmpp-2m 20" "dpmpp-2m 50" "unipc-2 10" "unipc-2 20" "ipndm 10" "ipndm 20" "ddpm 100"; do
   set -- $solver
   ./trajdiff geometry evaluate --checkpoint geotdm-charged-small --data charged/test.arrow --limit 500 --k 5 \
     --solver "$1" --steps "$2" --out "charged-$1-$2.json"
