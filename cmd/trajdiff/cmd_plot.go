@@ -31,6 +31,7 @@ func runPlot(ctx context.Context, env *cliEnv, args []string) error {
 	index := fs.Int("index", 0, "first trajectory / episode to draw")
 	count := fs.Int("count", 1, "episodes datasets: number of consecutive episodes to draw")
 	axes := fs.String("axes", "0,1", "geometric datasets: the two coordinate components to project on, `a,b`")
+	truth := fs.String("truth", "", "geometric datasets: draw the matching trajectory of this dataset dashed underneath (a forecast's ground truth: the row whose id is the plotted row's first param, as `trajdiff geometry forecast` stores it, else the same index)")
 	layout := fs.String("layout", "", "episodes datasets: maze layout (default: the dataset's generator parameter \"layout\")")
 	width := fs.Int("width", 640, "image width in pixels (the height follows the plot's aspect)")
 	title := fs.String("title", "", "plot title (default: the file name and index)")
@@ -69,7 +70,7 @@ func runPlot(ctx context.Context, env *cliEnv, args []string) error {
 		if err != nil {
 			return usagef("--axes: %v", err)
 		}
-		if p, err = plotGeometric(d, *index, a, b, *title); err != nil {
+		if p, err = plotGeometric(d, *index, a, b, *title, *truth); err != nil {
 			return err
 		}
 	case datasets.Episodes:
@@ -131,7 +132,7 @@ func parseAxes(s string) (int, int, error) {
 }
 
 // plotGeometric draws trajectory i's node paths.
-func plotGeometric(d *datasets.Dataset, i, a, b int, title string) (*plot.Plot, error) {
+func plotGeometric(d *datasets.Dataset, i, a, b int, title, truth string) (*plot.Plot, error) {
 	spec := d.Metadata().Geometric
 	if b >= spec.SpatialDim || a >= spec.SpatialDim {
 		return nil, usagef("--axes %d,%d: the dataset is %d-dimensional", a, b, spec.SpatialDim)
@@ -145,7 +146,40 @@ func plotGeometric(d *datasets.Dataset, i, a, b int, title string) (*plot.Plot, 
 	if s.Dim < 2 {
 		return nil, fmt.Errorf("plot: %d-dimensional positions cannot be drawn in a plane", s.Dim)
 	}
-	return trajplot.NBody(s, x, trajplot.Options{Title: title, Axes: [2]int{a, b}})
+	opt := trajplot.Options{Title: title, Axes: [2]int{a, b}}
+	if truth != "" {
+		if opt.Reference, err = truthTrajectory(truth, tr, s); err != nil {
+			return nil, err
+		}
+	}
+	return trajplot.NBody(s, x, opt)
+}
+
+// truthTrajectory reads the trajectory of the dataset at path that tr was forecast from: the row whose
+// id is tr's first param (geotdm.WriteSamples stores the source id there), else the row of tr's index.
+func truthTrajectory(path string, tr datasets.GeometricView, s geometry.Shape) ([]float64, error) {
+	d, err := datasets.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	if spec := d.Metadata().Geometric; spec == nil || spec.Frames != s.Frames || spec.Nodes != s.Nodes || spec.SpatialDim != s.Dim {
+		return nil, fmt.Errorf("plot: --truth %s does not hold geometric trajectories of %d frames of %d nodes in %d dimensions", path, s.Frames, s.Nodes, s.Dim)
+	}
+	want, byID := int64(tr.Index), false
+	if tr.Params.Len() > 0 {
+		want, byID = int64(tr.Params.At(0)), true
+	}
+	for j := 0; j < d.Len(); j++ {
+		v, err := d.Trajectory(j)
+		if err != nil {
+			return nil, err
+		}
+		if (byID && v.ID == want) || (!byID && j == int(want)) {
+			return v.Positions.AppendFloat64(nil), nil
+		}
+	}
+	return nil, fmt.Errorf("plot: --truth %s has no trajectory %d", path, want)
 }
 
 // plotEpisodes draws the xy paths (observation components 0 and 1) of episodes [i, i+n) on layout l,

@@ -53,6 +53,8 @@ func TestPlotDatasets(t *testing.T) {
 	}{
 		{[]string{geo, "-out", filepath.Join(dir, "geo.png"), "-index", "1", "-axes", "0,2", "-width", "480"}, 480, 480, 0.01, 0.5, "N-body paths"},
 		{[]string{maze, "-out", filepath.Join(dir, "maze.png"), "-count", "3"}, 640, 640, 0.3, 0.9, "maze walls and paths"},
+		// A dataset is its own ground truth: the dashed reference lies under the paths.
+		{[]string{geo, "-out", filepath.Join(dir, "truth.png"), "-index", "1", "-axes", "0,2", "-width", "480", "-truth", geo}, 480, 480, 0.01, 0.5, "N-body paths over their truth"},
 	} {
 		code, out, errs := runCLI(append([]string{"plot"}, c.args...)...)
 		if code != 0 || !strings.Contains(out, "->") {
@@ -69,6 +71,7 @@ func TestPlotDatasets(t *testing.T) {
 		{"plot", geo, "-out", filepath.Join(dir, "x.png"), "-index", "2"},
 		{"plot", geo, "-out", filepath.Join(dir, "x.png"), "-axes", "0,3"},
 		{"plot", geo, "-out", filepath.Join(dir, "x.png"), "-axes", "1,1"},
+		{"plot", geo, "-out", filepath.Join(dir, "x.png"), "-truth", maze},
 		{"plot", filepath.Join(dir, "missing.arrow"), "-out", filepath.Join(dir, "x.png")},
 	} {
 		if code, _, _ := runCLI(args...); code == 0 {
