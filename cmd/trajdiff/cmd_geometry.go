@@ -27,7 +27,8 @@ const geometryUsage = `Usage: trajdiff geometry <forecast|evaluate|merge> [flags
   forecast    K samples of the target frames of every trajectory of a geometric dataset, written as a
               geometric dataset (condition frames followed by each sample; params: source id, sample).
               The checkpoint's frames decide the task: forecasting (frames 0-9 -> 10-29), interpolation
-              (0-4 and 25-29 -> 5-24) or unconditional generation (no condition frames)
+              (0-4 and 25-29 -> 5-24) or unconditional generation (no condition frames); draw one
+              over its ground truth with 'trajdiff plot samples.arrow --index i --truth test.arrow --out f.png'
   evaluate    ADE and FDE (mean and min over K samples, averaged over systems) and the marginal score of a
               checkpoint, optional baseline checkpoints and constant velocity (linear interpolation
               between condition frames); prints a table, writes a mergeable report
