@@ -1,18 +1,16 @@
 package train
 
 import (
-	"bytes"
 	"context"
-	"encoding/binary"
 	"errors"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/trajdiff/trajdiff/datasets"
+	"github.com/trajdiff/trajdiff/datasets/datasetstest"
 	"github.com/trajdiff/trajdiff/nn"
 )
 
@@ -164,32 +162,13 @@ func TestGeometricLayoutRejectsOtherDatasets(t *testing.T) {
 	}
 }
 
-// patchValue replaces the float64 old in the file at path by new (the writer refuses non-finite values,
-// so a damaged file is made by hand).
-func patchValue(t *testing.T, path string, old, new float64) {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var o, n [8]byte
-	binary.LittleEndian.PutUint64(o[:], math.Float64bits(old))
-	binary.LittleEndian.PutUint64(n[:], math.Float64bits(new))
-	if bytes.Count(b, o[:]) != 1 {
-		t.Fatalf("value %v occurs %d times in %s", old, bytes.Count(b, o[:]), path)
-	}
-	if err := os.WriteFile(path, bytes.Replace(b, o[:], n[:], 1), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // A NaN coordinate stops the source before training, naming the trajectory.
 func TestGeometricSourceRejectsNaNCoordinates(t *testing.T) {
 	spec := datasets.GeometricSpec{Frames: 2, Nodes: 2, SpatialDim: 1}
 	path := filepath.Join(t.TempDir(), "nan.arrow")
 	rows := []datasets.GeometricTrajectory{{Positions: []float64{1, 2, 3, 4}}, {Positions: []float64{5, 6, 7.123456789, 8}}}
 	writeGeometric(t, path, spec, rows).Close()
-	patchValue(t, path, 7.123456789, math.NaN())
+	datasetstest.PatchFloat64(t, path, 7.123456789, math.NaN())
 	ds, err := datasets.Open(path)
 	if err != nil {
 		t.Fatal(err)

@@ -1,19 +1,17 @@
 package geotdm_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/trajdiff/trajdiff/datasets"
+	"github.com/trajdiff/trajdiff/datasets/datasetstest"
 	"github.com/trajdiff/trajdiff/geometry"
 	"github.com/trajdiff/trajdiff/geometry/geotdm"
 	"github.com/trajdiff/trajdiff/nn"
@@ -229,24 +227,6 @@ func TestShardReportsMergeToTheWhole(t *testing.T) {
 	}
 }
 
-// patchValue replaces the float64 old in a file by new (datasets refuse to write non-finite values).
-func patchValue(t *testing.T, path string, old, new float64) {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var o, n [8]byte
-	binary.LittleEndian.PutUint64(o[:], math.Float64bits(old))
-	binary.LittleEndian.PutUint64(n[:], math.Float64bits(new))
-	if bytes.Count(b, o[:]) != 1 {
-		t.Fatalf("value %v occurs %d times", old, bytes.Count(b, o[:]))
-	}
-	if err := os.WriteFile(path, bytes.Replace(b, o[:], n[:], 1), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // Datasets the checkpoint cannot forecast are refused before any sampling: another system (unless
 // allowed), another node count, too few frames, a NaN coordinate (naming the trajectory).
 func TestBadDatasetsAreRefused(t *testing.T) {
@@ -287,7 +267,7 @@ func TestBadDatasetsAreRefused(t *testing.T) {
 	writeSplit(t, nan, geometry.NewCharged(5), "test", 3, 6)
 	_, views := openViews(t, nan)
 	old := views[2].Positions.At(17)
-	patchValue(t, nan, old, math.NaN())
+	datasetstest.PatchFloat64(t, nan, old, math.NaN())
 	_, views = openViews(t, nan)
 	if _, err := m.Forecast(ctx, views, geotdm.Options{K: 1}); err == nil || !strings.Contains(err.Error(), "trajectory 2") {
 		t.Errorf("NaN coordinate: %v, want an error naming trajectory 2", err)
@@ -354,7 +334,7 @@ func TestDivergedSamplingIsRecordedAndTheOthersGoOn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	patchValue(t, test, clean[4].Positions.At(5), 1e200)
+	datasetstest.PatchFloat64(t, test, clean[4].Positions.At(5), 1e200)
 	ds, views := openViews(t, test)
 	samples, err := m.Forecast(context.Background(), views, geotdm.Options{K: 2, Batch: 2})
 	var failed *geotdm.FailedError
