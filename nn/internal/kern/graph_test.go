@@ -24,8 +24,8 @@ func TestFramesKernelsWorkerIndependent(t *testing.T) {
 	R, E, G, F := g.Rows(), g.EdgeRows(), g.B*g.N, g.F
 	hv, q, k, v, psi, x, w := rnd(R*h), rnd(R*h), rnd(R*h), rnd(R*h), rnd(F*F*h), rnd(R*d), rnd(R)
 	dyE, dyR, dyX, da := rnd(E*2*h), rnd(R*h), rnd(R*d), rnd(G*F*F)
-	a, dl := make([]float32, G*F*F), make([]float32, G*F*F)
-	RelAttnWeightsFwd(g, a, q, k, psi, h)
+	a, dl, work := make([]float32, G*F*F), make([]float32, G*F*F), make([]float32, g.RelWork(h))
+	RelAttnWeightsFwd(g, a, q, k, psi, work, h)
 	SoftmaxRowsGrad(dl, a, da, F)
 	run := func() [][]float32 {
 		var out [][]float32
@@ -42,17 +42,17 @@ func TestFramesKernelsWorkerIndependent(t *testing.T) {
 		add(R*d, func(y []float32) { EdgeDiffBwd(g, y, dyE[:E*d], d) })
 		add(R*h, func(y []float32) { SegmentSumFwd(y, dyE[:E*h], g.N-1, h) })
 		add(E*h, func(y []float32) { SegmentSumBwd(y, dyR, g.N-1, h) })
-		add(G*F*F, func(y []float32) { RelAttnWeightsFwd(g, y, q, k, psi, h) })
+		add(G*F*F, func(y []float32) { RelAttnWeightsFwd(g, y, q, k, psi, work, h) })
 		for which := 0; which < 3; which++ {
 			n := R * h
 			if which == 2 {
 				n = F * F * h
 			}
-			add(n, func(y []float32) { RelAttnWeightsBwd(g, which, y, dl, q, k, psi, h) })
+			add(n, func(y []float32) { RelAttnWeightsBwd(g, which, y, dl, q, k, psi, work, h) })
 			if which == 0 {
 				n = G * F * F
 			}
-			add(n, func(y []float32) { RelAttnApplyBwd(g, which, y, a, v, psi, dyR, h) })
+			add(n, func(y []float32) { RelAttnApplyBwd(g, which, y, a, v, psi, dyR, work, h) })
 			n = R * d
 			if which == 1 {
 				n = G * F * F
@@ -61,7 +61,7 @@ func TestFramesKernelsWorkerIndependent(t *testing.T) {
 			}
 			add(n, func(y []float32) { TemporalCoordBwd(g, which, y, x, a, w, dyX, d) })
 		}
-		add(R*h, func(y []float32) { RelAttnApplyFwd(g, y, a, v, psi, h) })
+		add(R*h, func(y []float32) { RelAttnApplyFwd(g, y, a, v, psi, work, h) })
 		add(R*d, func(y []float32) { TemporalCoordFwd(g, y, x, a, w, d) })
 		return out
 	}

@@ -15,6 +15,10 @@ func (g Frames) row(grp, f int) int { return (grp/g.N*g.F+f)*g.N + grp%g.N }
 // The attention products are GEMMs: per group over frames (rows of a group are N H apart), and per
 // frame t over all groups for the offset embedding psi_t [F, H], with the group rows of frame t packed.
 
+// RelWork is the length of the work buffer the attention kernels take: one frame of every group's
+// rows and of every group's attention matrix, packed.
+func (g Frames) RelWork(h int) int { return g.B * g.N * (h + g.F) }
+
 // groupOff is the offset of group grp's first row in a [Rows, h] buffer; its frames are N h apart.
 func (g Frames) groupOff(grp, h int) int { return (grp/g.N*g.F*g.N + grp%g.N) * h }
 
@@ -44,13 +48,13 @@ func packAttn[T Float](g Frames, dst, a []T, t int) {
 
 // RelAttnWeightsFwd writes A[g, t, :] = softmax_s(q_t . (k_s + psi[t, s])) (GeoTDM: one head, no
 // 1/sqrt(H) scaling), q and k [Rows, H].
-func RelAttnWeightsFwd[T Float](g Frames, a, q, k, psi []T, h int) {
+func RelAttnWeightsFwd[T Float](g Frames, a, q, k, psi, work []T, h int) {
 	F, G, ld := g.F, g.B*g.N, g.N*h
 	for grp := 0; grp < G; grp++ {
 		o := g.groupOff(grp, h)
 		gemm.GemmSerial(false, true, F, F, h, 1, q[o:], ld, k[o:], ld, 0, a[grp*F*F:], F)
 	}
-	qt, p := make([]T, G*h), make([]T, G*F)
+	qt, p := work[:G*h], work[G*h:G*(h+F)]
 	for t := 0; t < F; t++ {
 		packFrame(g, qt, q, t, h)
 		gemm.GemmSerial(false, true, G, F, h, 1, qt, h, psi[t*F*h:], h, 0, p, F)
@@ -88,7 +92,7 @@ func softmaxGrad[T Float](dl, a, da []T) {
 
 // RelAttnWeightsBwd writes the gradients of RelAttnWeightsFwd with respect to q (which = 0), k (1) or
 // psi (2) into dst, from the logit gradient dl (SoftmaxRowsGrad of A and dA) and the inputs.
-func RelAttnWeightsBwd[T Float](g Frames, which int, dst, dl, q, k, psi []T, h int) {
+func RelAttnWeightsBwd[T Float](g Frames, which int, dst, dl, q, k, psi, work []T, h int) {
 	F, G, ld := g.F, g.B*g.N, g.N*h
 	switch which {
 	case 0: // dq_t = sum_s dl_ts (k_s + psi_ts)
@@ -96,7 +100,7 @@ func RelAttnWeightsBwd[T Float](g Frames, which int, dst, dl, q, k, psi []T, h i
 			o := g.groupOff(grp, h)
 			gemm.GemmSerial(false, false, F, h, F, 1, dl[grp*F*F:], F, k[o:], ld, 0, dst[o:], ld)
 		}
-		lt, r := make([]T, G*F), make([]T, G*h)
+		r, lt := work[:G*h], work[G*h:G*(h+F)]
 		for t := 0; t < F; t++ {
 			packAttn(g, lt, dl, t)
 			gemm.GemmSerial(false, false, G, h, F, 1, lt, F, psi[t*F*h:], h, 0, r, h)
@@ -108,7 +112,7 @@ func RelAttnWeightsBwd[T Float](g Frames, which int, dst, dl, q, k, psi []T, h i
 			gemm.GemmSerial(true, false, F, h, F, 1, dl[grp*F*F:], F, q[o:], ld, 0, dst[o:], ld)
 		}
 	case 2: // dpsi_ts = sum_groups dl_ts q_t
-		lt, qt := make([]T, G*F), make([]T, G*h)
+		qt, lt := work[:G*h], work[G*h:G*(h+F)]
 		for t := 0; t < F; t++ {
 			packAttn(g, lt, dl, t)
 			packFrame(g, qt, q, t, h)
@@ -118,13 +122,13 @@ func RelAttnWeightsBwd[T Float](g Frames, which int, dst, dl, q, k, psi []T, h i
 }
 
 // RelAttnApplyFwd writes y_t = sum_s A_ts (v_s + psi_ts), v and y [Rows, H].
-func RelAttnApplyFwd[T Float](g Frames, y, a, v, psi []T, h int) {
+func RelAttnApplyFwd[T Float](g Frames, y, a, v, psi, work []T, h int) {
 	F, G, ld := g.F, g.B*g.N, g.N*h
 	for grp := 0; grp < G; grp++ {
 		o := g.groupOff(grp, h)
 		gemm.GemmSerial(false, false, F, h, F, 1, a[grp*F*F:], F, v[o:], ld, 0, y[o:], ld)
 	}
-	at, r := make([]T, G*F), make([]T, G*h)
+	r, at := work[:G*h], work[G*h:G*(h+F)]
 	for t := 0; t < F; t++ {
 		packAttn(g, at, a, t)
 		gemm.GemmSerial(false, false, G, h, F, 1, at, F, psi[t*F*h:], h, 0, r, h)
@@ -133,7 +137,7 @@ func RelAttnApplyFwd[T Float](g Frames, y, a, v, psi []T, h int) {
 }
 
 // RelAttnApplyBwd writes the gradient of RelAttnApplyFwd with respect to A (which = 0), v (1) or psi (2).
-func RelAttnApplyBwd[T Float](g Frames, which int, dst, a, v, psi, dy []T, h int) {
+func RelAttnApplyBwd[T Float](g Frames, which int, dst, a, v, psi, dy, work []T, h int) {
 	F, G, ld := g.F, g.B*g.N, g.N*h
 	switch which {
 	case 0: // dA_ts = dy_t . (v_s + psi_ts)
@@ -141,7 +145,7 @@ func RelAttnApplyBwd[T Float](g Frames, which int, dst, a, v, psi, dy []T, h int
 			o := g.groupOff(grp, h)
 			gemm.GemmSerial(false, true, F, F, h, 1, dy[o:], ld, v[o:], ld, 0, dst[grp*F*F:], F)
 		}
-		yt, r := make([]T, G*h), make([]T, G*F)
+		yt, r := work[:G*h], work[G*h:G*(h+F)]
 		for t := 0; t < F; t++ {
 			packFrame(g, yt, dy, t, h)
 			gemm.GemmSerial(false, true, G, F, h, 1, yt, h, psi[t*F*h:], h, 0, r, F)
@@ -155,7 +159,7 @@ func RelAttnApplyBwd[T Float](g Frames, which int, dst, a, v, psi, dy []T, h int
 			gemm.GemmSerial(true, false, F, h, F, 1, a[grp*F*F:], F, dy[o:], ld, 0, dst[o:], ld)
 		}
 	case 2: // dpsi_ts = sum_groups A_ts dy_t
-		at, yt := make([]T, G*F), make([]T, G*h)
+		yt, at := work[:G*h], work[G*h:G*(h+F)]
 		for t := 0; t < F; t++ {
 			packAttn(g, at, a, t)
 			packFrame(g, yt, dy, t, h)
