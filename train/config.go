@@ -185,30 +185,9 @@ type SampleConfig struct {
 // LoadConfig reads a TOML configuration, or YAML when the name ends in .yaml or .yml. Unknown keys are
 // errors. Relative paths are resolved against the file's directory and made absolute.
 func LoadConfig(path string) (Config, error) {
-	var raw map[string]any
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".yaml", ".yml":
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return Config{}, fmt.Errorf("train: config: %w", err)
-		}
-		if err := yaml.Unmarshal(b, &raw); err != nil {
-			return Config{}, fmt.Errorf("train: config %s: %w", path, err)
-		}
-	default:
-		if _, err := toml.DecodeFile(path, &raw); err != nil {
-			return Config{}, fmt.Errorf("train: config %s: %w", path, err)
-		}
-	}
-	// TOML -> generic map -> JSON -> struct: one set of field names (the JSON tags) for files, checkpoints
-	// and the Go API, and strict checking of unknown keys.
-	b, err := json.Marshal(raw)
-	if err != nil {
-		return Config{}, fmt.Errorf("train: config %s: %w", path, err)
-	}
 	c := Config{Train: DefaultOptions()}
-	if err := UnmarshalStrict(b, &c); err != nil {
-		return Config{}, fmt.Errorf("train: config %s: %w", path, err)
+	if err := DecodeConfigFile(path, &c); err != nil {
+		return Config{}, fmt.Errorf("train: %w", err)
 	}
 	// Absolute, so that a checkpoint's recorded data.path still finds the data from any working directory.
 	base, err := filepath.Abs(filepath.Dir(path))
@@ -352,4 +331,33 @@ func WriteConfig(path string, c Config) error {
 		return err
 	}
 	return f.Close()
+}
+
+// DecodeConfigFile decodes a TOML file, or YAML when the name ends in .yaml or .yml, into v through JSON:
+// TOML -> generic map -> JSON -> struct, so files, checkpoints and the Go API share one set of field names
+// (the JSON tags), and unknown keys are errors (UnmarshalStrict). Fields already set in v are defaults.
+func DecodeConfigFile(path string, v any) error {
+	var raw map[string]any
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".yaml", ".yml":
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return fmt.Errorf("config: %w", err)
+		}
+		if err := yaml.Unmarshal(b, &raw); err != nil {
+			return fmt.Errorf("config %s: %w", path, err)
+		}
+	default:
+		if _, err := toml.DecodeFile(path, &raw); err != nil {
+			return fmt.Errorf("config %s: %w", path, err)
+		}
+	}
+	b, err := json.Marshal(raw)
+	if err != nil {
+		return fmt.Errorf("config %s: %w", path, err)
+	}
+	if err := UnmarshalStrict(b, v); err != nil {
+		return fmt.Errorf("config %s: %w", path, err)
+	}
+	return nil
 }

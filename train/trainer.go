@@ -39,8 +39,9 @@ type Trainer struct {
 	Objective ObjectiveConfig // what is regressed
 	Source    Source          // the clean examples
 	// Inpaint lists positions of an example that the noisy input carries clean (DataConfig.Inpaint):
-	// Diffuser's training-time conditioning. The target is left as the objective draws it (for x0
-	// prediction it already equals the clean value there, so the network learns to copy it).
+	// Diffuser's and WDNO's training-time conditioning. For eps prediction the target there is 0 (the
+	// input holds no noise to predict: WDNO's choice); other targets are left as the objective draws
+	// them (for x0 prediction the target already equals the clean value, so the network learns to copy it).
 	Inpaint []int
 	Options Options
 	// Dir holds checkpoints and metrics.jsonl; empty trains in memory only.
@@ -150,6 +151,7 @@ func (t *Trainer) Run(ctx context.Context) (*Result, error) {
 		cond = make([]float64, opt.Batch*C)
 	}
 	in, tgt := make([]float64, D), make([]float64, D)
+	zeroTarget := t.Objective.withDefaults().Kind == "denoising" && t.Objective.withDefaults().Prediction == "eps"
 	began := time.Now()
 	loss := math.NaN()
 	for step := start; step < opt.Steps; step++ {
@@ -172,6 +174,9 @@ func (t *Trainer) Run(ctx context.Context) (*Result, error) {
 			}
 			for _, i := range t.Inpaint {
 				in[i] = x0[b*D+i]
+				if zeroTarget {
+					tgt[i] = 0
+				}
 			}
 			var c []float64
 			if C > 0 {

@@ -48,6 +48,7 @@ func commands() []command {
 		trainCommand(),
 		sampleCommand(),
 		geometryCommand(),
+		pdeCommand(),
 	}
 	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
 	return cmds

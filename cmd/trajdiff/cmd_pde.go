@@ -1,0 +1,268 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/trajdiff/trajdiff/diffusion"
+	"github.com/trajdiff/trajdiff/internal/fsutil"
+	"github.com/trajdiff/trajdiff/internal/shard"
+	"github.com/trajdiff/trajdiff/pde/wdno"
+	"github.com/trajdiff/trajdiff/train"
+)
+
+func pdeCommand() command {
+	return command{name: "pde", summary: "WDNO on Burgers: train, evaluate simulation or control (with baselines, sharded), merge reports", run: runPDE}
+}
+
+const pdeUsage = `Usage: trajdiff pde <train|evaluate|merge> [flags]
+
+  train       train a WDNO (wavelet space) or physical-space diffusion model on a Burgers dataset of
+              'trajdiff simulate burgers' from a TOML configuration (resumable); see configs/wdno-*.toml
+  evaluate    simulation MSE (all frames and at fronts) or control J (re-simulated with the true solver)
+              of one or more checkpoints on a test dataset, next to zero control, the dataset's control
+              and the adjoint optimum; prints a table, writes a mergeable report; --shard i/n for job arrays
+  merge       combine the reports of evaluate's shards into one table
+
+Run 'trajdiff pde <verb> --help' for its flags; package pde/wdno documents the method.
+`
+
+func runPDE(ctx context.Context, env *cliEnv, args []string) error {
+	return runSubcommand(ctx, env, args, pdeUsage, []subcommand{
+		{"train", runPDETrain}, {"evaluate", runPDEEvaluate}, {"merge", runPDEMerge}})
+}
+
+func runPDETrain(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlagSet(env, "pde train", "pde train --config FILE [--resume=false] [--steps N]")
+	cfgPath := fs.String("config", "", "TOML (or .yaml/.yml) configuration: out, task, [data], [layout], [network], [objective], [train], [sample]")
+	resume := fs.Bool("resume", true, "continue from the run directory's latest checkpoint when there is one")
+	steps := fs.Int("steps", 0, "override train.steps")
+	if err := parseFlags(fs, env, args); err != nil {
+		return err
+	}
+	if err := wantArgs(fs, 0, "none"); err != nil {
+		return err
+	}
+	if *cfgPath == "" {
+		return usagef("--config is required")
+	}
+	cfg, err := wdno.LoadConfig(*cfgPath)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	if *steps > 0 {
+		cfg.Train.Steps = *steps
+	}
+	bar := newProgressBar(env.stderr, "pde train", "steps", cfg.Train.Steps)
+	var last train.Status
+	start := time.Now()
+	res, err := wdno.Train(ctx, cfg, *resume, func(s train.Status) {
+		last = s
+		bar.UpdateNote(s.Step, fmt.Sprintf("loss %.4g lr %.2g", s.Loss, s.LR))
+	})
+	if err != nil {
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			fmt.Fprintf(env.stderr, "\npde train: stopped at step %d; checkpoint in %s (resume with the same command)\n", last.Step, cfg.Out)
+		}
+		return err
+	}
+	if res.Resumed > 0 {
+		fmt.Fprintf(env.stdout, "resumed from step %d\n", res.Resumed)
+	}
+	fmt.Fprintf(env.stdout, "trained %d steps in %.1fs (final loss %.4g); checkpoints and metrics.jsonl in %s\n",
+		res.Steps, time.Since(start).Seconds(), res.Loss, cfg.Out)
+	return nil
+}
+
+func runPDEEvaluate(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlagSet(env, "pde evaluate", "pde evaluate --checkpoint DIR [--checkpoint DIR2 ...] --data test.arrow [--baseline zero,dataset] [--limit n] [--shard i/n] [--out report.json]")
+	var ckpts multiString
+	fs.Var(&ckpts, "checkpoint", "run or step directory of a 'pde train' run (repeat for baselines: a physical-space model); all of one task")
+	data := fs.String("data", "", "test dataset of 'trajdiff simulate burgers' at the models' resolution")
+	baselines := fs.String("baseline", "zero,dataset", "control baselines, comma-separated: zero, dataset (none: \"\")")
+	solver := fs.String("solver", "", "solver (default: the checkpoint's [sample] solver, else ddpm)")
+	steps := fs.Int("steps", 0, "solver steps (default: [sample] steps, else 50)")
+	guidance := fs.Float64("guidance", -1, "control guidance weight (default: [sample] guidance, else 1.2e5); 0 disables it")
+	ema := fs.String("weights", "default", "weights: default (the run's sample.ema), ema or raw")
+	limit := fs.Int("limit", 0, "only the first n test cases (before sharding); 0: all")
+	shardFlag := fs.String("shard", "0/1", "evaluate only shard i/n of the cases (a job array's task)")
+	batch := fs.Int("batch", 50, "cases per sampling batch")
+	seed := fs.Uint64("seed", 1, "noise seed")
+	out := fs.String("out", "", "report JSON, written atomically (merge shards with 'trajdiff pde merge')")
+	if err := parseFlags(fs, env, args); err != nil {
+		return err
+	}
+	if err := wantArgs(fs, 0, "none"); err != nil {
+		return err
+	}
+	if len(ckpts) == 0 || *data == "" {
+		return usagef("--checkpoint and --data are required")
+	}
+	if *steps < 0 || *limit < 0 || *batch < 1 {
+		return usagef("--steps and --limit must be non-negative, --batch at least 1")
+	}
+	si, sn, err := shard.Parse(*shardFlag)
+	if err != nil {
+		return usagef("--shard: %v", err)
+	}
+	if *solver != "" {
+		if _, err := diffusion.NewSolver(*solver); err != nil {
+			return usagef("%v", err)
+		}
+	}
+	var weights train.Weights
+	switch *ema {
+	case "default":
+	case "ema":
+		weights = train.EMAWeights
+	case "raw":
+		weights = train.RawWeights
+	default:
+		return usagef("--weights %q: want default, ema or raw", *ema)
+	}
+	d, err := wdno.OpenData(*data)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	var methods []wdno.Method
+	task := wdno.Task(-1)
+	for _, c := range ckpts {
+		m, err := wdno.Load(c, weights)
+		if err != nil {
+			return err
+		}
+		if task >= 0 && m.Task != task {
+			return usagef("--checkpoint %s was trained for %v, the first for %v", c, m.Task, task)
+		}
+		task = m.Task
+		methods = append(methods, wdno.Method{Name: uniqueName(methods, m.Name()), Model: m})
+	}
+	if task == wdno.Control {
+		for _, b := range strings.Split(*baselines, ",") {
+			switch strings.TrimSpace(b) {
+			case "":
+			case "zero":
+				methods = append(methods, wdno.ZeroControl())
+			case "dataset":
+				methods = append(methods, wdno.DatasetControl())
+			default:
+				return usagef("--baseline %q: want zero or dataset", b)
+			}
+		}
+	}
+	total := d.Len()
+	if *limit > 0 {
+		total = min(total, *limit)
+	}
+	lo, hi, err := shard.Range(total, si, sn)
+	if err != nil {
+		return usagef("--shard: %v", err)
+	}
+	cases := make([]int, 0, hi-lo)
+	for i := lo; i < hi; i++ {
+		cases = append(cases, i)
+	}
+	if len(cases) == 0 {
+		return fmt.Errorf("shard %s of %d cases is empty", *shardFlag, total)
+	}
+	req := wdno.Request{Solver: *solver, Steps: *steps, Seed: *seed}
+	if *guidance >= 0 {
+		req.Guidance = guidance
+	}
+	var bar *progressBar
+	rep, err := wdno.Evaluate(ctx, d, methods, wdno.EvalOptions{Task: task, Cases: cases, Request: req, Batch: *batch,
+		Progress: func(method string, done, total int) {
+			if bar == nil || bar.label != "pde evaluate "+method {
+				bar = newProgressBar(env.stderr, "pde evaluate "+method, "cases", total)
+			}
+			bar.Update(done)
+		}})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "%s on %s, cases %d..%d\n", rep.Task, rep.Data, lo, hi-1)
+	return showPDEReport(env, rep, *out)
+}
+
+// uniqueName is name, or name-2, name-3... when an earlier method already has it.
+func uniqueName(ms []wdno.Method, name string) string {
+	for k := 1; ; k++ {
+		n := name
+		if k > 1 {
+			n = fmt.Sprintf("%s-%d", name, k)
+		}
+		taken := false
+		for _, m := range ms {
+			taken = taken || m.Name == n
+		}
+		if !taken {
+			return n
+		}
+	}
+}
+
+func runPDEMerge(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlagSet(env, "pde merge", "pde merge [--out report.json] report-*.json")
+	out := fs.String("out", "", "merged report JSON, written atomically")
+	if err := parseFlags(fs, env, args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return usagef("want the report files of evaluate's shards")
+	}
+	var reps []*wdno.Report
+	for _, p := range fs.Args() {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		var r wdno.Report
+		if err := train.UnmarshalStrict(b, &r); err != nil {
+			return fmt.Errorf("%s: %w", p, err)
+		}
+		reps = append(reps, &r)
+	}
+	rep, err := wdno.Merge(reps)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "%s on %s, %d reports\n", rep.Task, rep.Data, len(reps))
+	return showPDEReport(env, rep, *out)
+}
+
+func showPDEReport(env *cliEnv, rep *wdno.Report, out string) error {
+	writePDETable(env.stdout, rep)
+	if out == "" {
+		return nil
+	}
+	b, err := json.MarshalIndent(rep, "", " ")
+	if err != nil {
+		return err
+	}
+	if err := fsutil.WriteFileAtomic(out, append(b, '\n')); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "report -> %s\n", out)
+	return nil
+}
+
+func writePDETable(w io.Writer, rep *wdno.Report) {
+	if rep.Task == wdno.Simulate.String() {
+		fmt.Fprintf(w, "%-20s %6s %11s %11s %9s %7s\n", "method", "cases", "MSE", "front MSE", "seconds", "failed")
+		for _, s := range rep.Summary {
+			fmt.Fprintf(w, "%-20s %6d %11.4e %11.4e %9.1f %7d\n", s.Method, s.Cases, s.MSE, s.FrontMSE, s.Seconds, s.Failed)
+		}
+		return
+	}
+	fmt.Fprintf(w, "%-20s %6s %11s %11s %11s %11s %9s %7s\n", "method", "cases", "J mean", "J median", "misfit", "energy", "seconds", "failed")
+	for _, s := range rep.Summary {
+		fmt.Fprintf(w, "%-20s %6d %11.4e %11.4e %11.4e %11.4e %9.1f %7d\n", s.Method, s.Cases, s.J, s.JMedian, s.Misfit, s.Energy, s.Seconds, s.Failed)
+	}
+}

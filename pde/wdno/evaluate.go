@@ -1,0 +1,341 @@
+package wdno
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/trajdiff/trajdiff/pde/burgers"
+)
+
+// Method is a way of producing a trajectory (simulation) or a control (control) for a test case.
+type Method struct {
+	Name  string
+	Model *Model // a trained model; nil for a solver baseline
+	// Baseline, for a solver baseline, returns the control of case i (simulation has no baselines):
+	// zero control (ZeroControl), the dataset's own control (DatasetControl) or an optimiser's.
+	Baseline func(ctx context.Context, c TestCase) ([]float64, error)
+}
+
+// TestCase is a test trajectory as a method sees it.
+type TestCase struct {
+	Index int
+	ID    int64
+	U, F  []float64 // the dataset's trajectory, Frames x Cells each
+}
+
+// ZeroControl is the "do nothing" control baseline.
+func ZeroControl() Method {
+	return Method{Name: "zero-control", Baseline: func(context.Context, TestCase) ([]float64, error) { return nil, nil }}
+}
+
+// DatasetControl is the control that generated the test trajectory: it reaches the target exactly and
+// costs its own energy.
+func DatasetControl() Method {
+	return Method{Name: "dataset-control", Baseline: func(_ context.Context, c TestCase) ([]float64, error) {
+		return c.F, nil
+	}}
+}
+
+// EvalOptions configure Evaluate.
+type EvalOptions struct {
+	Task    Task
+	Cases   []int   // dataset indices to evaluate (nil: all)
+	Request Request // sampling settings for the models (Cases is filled per batch)
+	Batch   int     // cases per sampling batch (default 50)
+	// EnergyWeight is w of J = mean_x (u(T) - u*)^2 + w sum f^2 (default 2e-5, the reference's).
+	EnergyWeight float64
+	// Front is the quantile of |du/dx| above which a point counts as a front (default 0.9).
+	Front    float64
+	Progress func(method string, done, total int)
+}
+
+// CaseResult is one method on one case. Simulation fills MSE (over frames 1..K) and FrontMSE (over
+// the points whose true |du/dx| is in the top decile of the case); control fills J and its parts
+// (re-simulated with the true solver from the true u0), and for a model ModelMisfit, the mean squared
+// gap between the model's own final state and the re-simulated one. Error records a failed case.
+type CaseResult struct {
+	Method      string  `json:"method"`
+	Case        int     `json:"case"`
+	ID          int64   `json:"id"`
+	MSE         float64 `json:"mse,omitempty"`
+	FrontMSE    float64 `json:"front_mse,omitempty"`
+	J           float64 `json:"j,omitempty"`
+	Misfit      float64 `json:"misfit,omitempty"`
+	Energy      float64 `json:"energy,omitempty"`
+	ModelMisfit float64 `json:"model_misfit,omitempty"`
+	Error       string  `json:"error,omitempty"`
+}
+
+// Summary aggregates one method's cases.
+type Summary struct {
+	Method   string  `json:"method"`
+	Cases    int     `json:"cases"`
+	Failed   int     `json:"failed"`
+	MSE      float64 `json:"mse,omitempty"`
+	FrontMSE float64 `json:"front_mse,omitempty"`
+	J        float64 `json:"j,omitempty"` // mean over the cases that did not fail
+	JMedian  float64 `json:"j_median,omitempty"`
+	Misfit   float64 `json:"misfit,omitempty"`
+	Energy   float64 `json:"energy,omitempty"`
+	// Seconds is the wall time the method took, for throughput.
+	Seconds float64 `json:"seconds"`
+}
+
+// Report is an evaluation: every case of every method and their summaries.
+type Report struct {
+	Task    string       `json:"task"`
+	Data    string       `json:"data"`
+	Methods []string     `json:"methods"`
+	Results []CaseResult `json:"results"`
+	Summary []Summary    `json:"summary"`
+	// Seconds is each method's wall time (summed over merged shards).
+	Seconds map[string]float64 `json:"seconds"`
+}
+
+// Evaluate runs every method on the chosen test cases of d. A case that fails (a diverging sample, a
+// control that makes the solver blow up) is recorded with its error and the others go on.
+func Evaluate(ctx context.Context, d *Data, methods []Method, o EvalOptions) (*Report, error) {
+	if len(methods) == 0 {
+		return nil, errors.New("wdno: no methods to evaluate")
+	}
+	if o.Batch <= 0 {
+		o.Batch = 50
+	}
+	if o.EnergyWeight == 0 {
+		o.EnergyWeight = 2e-5
+	}
+	if o.Front == 0 {
+		o.Front = 0.9
+	}
+	cases := o.Cases
+	if cases == nil {
+		for i := range d.Len() {
+			cases = append(cases, i)
+		}
+	}
+	tcs := make([]TestCase, len(cases))
+	for k, i := range cases {
+		if i < 0 || i >= d.Len() {
+			return nil, fmt.Errorf("wdno: case %d outside the dataset's %d trajectories", i, d.Len())
+		}
+		u, f, err := d.Fields(i, nil, nil)
+		if err != nil {
+			return nil, err
+		}
+		tcs[k] = TestCase{Index: i, ID: d.ID(i), U: u, F: f}
+	}
+	rep := &Report{Task: o.Task.String(), Data: d.Path, Seconds: map[string]float64{}}
+	for _, m := range methods {
+		if m.Model != nil {
+			if err := m.Model.Compatible(d); err != nil {
+				return nil, err
+			}
+			if m.Model.Task != o.Task {
+				return nil, fmt.Errorf("wdno: method %s was trained for %v, this evaluation is %v", m.Name, m.Model.Task, o.Task)
+			}
+		} else if o.Task == Simulate {
+			return nil, fmt.Errorf("wdno: method %s is a control baseline; simulation compares models", m.Name)
+		}
+		rep.Methods = append(rep.Methods, m.Name)
+		began := time.Now()
+		res, err := evaluateMethod(ctx, d, m, tcs, o)
+		if err != nil {
+			return nil, err
+		}
+		rep.Seconds[m.Name] += time.Since(began).Seconds()
+		rep.Results = append(rep.Results, res...)
+	}
+	rep.Summary = Summarize(rep.Methods, rep.Results, rep.Seconds)
+	return rep, nil
+}
+
+func evaluateMethod(ctx context.Context, d *Data, m Method, tcs []TestCase, o EvalOptions) ([]CaseResult, error) {
+	solver, err := burgers.NewSolver(d.Params)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]CaseResult, 0, len(tcs))
+	for lo := 0; lo < len(tcs); lo += o.Batch {
+		batch := tcs[lo:min(lo+o.Batch, len(tcs))]
+		var gen *Generated
+		if m.Model != nil {
+			req := o.Request
+			req.Cases = make([]Case, len(batch))
+			N := d.Cells
+			for j, tc := range batch {
+				req.Cases[j] = Case{U0: tc.U[:N]}
+				if o.Task == Simulate {
+					req.Cases[j].F = tc.F
+				} else {
+					req.Cases[j].Target = tc.U[len(tc.U)-N:]
+				}
+			}
+			req.EnergyWeight = o.EnergyWeight
+			if gen, err = m.Model.Generate(ctx, req); err != nil {
+				return nil, fmt.Errorf("wdno: %s: %w", m.Name, err)
+			}
+		}
+		for j, tc := range batch {
+			r := CaseResult{Method: m.Name, Case: tc.Index, ID: tc.ID}
+			var err error
+			switch {
+			case gen != nil && slices.Contains(gen.Failed, j):
+				err = errors.New("sampling diverged (non-finite x0 prediction)")
+			case o.Task == Simulate:
+				r.MSE, r.FrontMSE = simulationError(tc.U, gen.U[j], d.Cells, o.Front)
+			default:
+				err = controlCost(ctx, solver, m, tc, gen, j, o.EnergyWeight, &r)
+			}
+			if err != nil {
+				if ctx.Err() != nil {
+					return nil, ctx.Err()
+				}
+				r.Error = err.Error()
+			}
+			out = append(out, r)
+		}
+		if o.Progress != nil {
+			o.Progress(m.Name, min(lo+o.Batch, len(tcs)), len(tcs))
+		}
+	}
+	return out, nil
+}
+
+// controlCost re-simulates the method's control from the true initial state and fills r's costs.
+func controlCost(ctx context.Context, s *burgers.Solver, m Method, tc TestCase, gen *Generated, j int, w float64, r *CaseResult) error {
+	N, K := s.Params().Cells, s.Params().Frames
+	var f []float64
+	if gen != nil {
+		f = gen.F[j][:K*N] // the stored control has a zero row after T
+	} else {
+		var err error
+		if f, err = m.Baseline(ctx, tc); err != nil {
+			return err
+		}
+		if f != nil {
+			f = f[:K*N]
+		}
+	}
+	target := tc.U[K*N:]
+	cost, traj, err := burgers.ControlObjective(ctx, s, tc.U[:N], f, burgers.Objective{Target: target, EnergyWeight: w})
+	if err != nil {
+		return err
+	}
+	r.J, r.Misfit, r.Energy = cost.J, cost.Misfit, cost.Energy
+	if gen != nil {
+		for x := 0; x < N; x++ {
+			e := gen.U[j][K*N+x] - traj[K*N+x]
+			r.ModelMisfit += e * e / float64(N)
+		}
+	}
+	return nil
+}
+
+// simulationError is the MSE over frames 1..K of a generated trajectory, and over the front points:
+// those whose true |du/dx| (central differences, zero walls) is at least the case's front quantile.
+func simulationError(truth, gen []float64, N int, q float64) (mse, front float64) {
+	grad := make([]float64, 0, len(truth)-N)
+	for i := N; i < len(truth); i++ {
+		grad = append(grad, slope(truth, i, N))
+	}
+	sorted := slices.Clone(grad)
+	sort.Float64s(sorted)
+	cut := sorted[min(len(sorted)-1, int(q*float64(len(sorted))))]
+	var nf int
+	for i := N; i < len(truth); i++ {
+		e := gen[i] - truth[i]
+		mse += e * e
+		if grad[i-N] >= cut {
+			front += e * e
+			nf++
+		}
+	}
+	return mse / float64(len(truth)-N), front / float64(max(nf, 1))
+}
+
+// slope is |du/dx| at flat index i of a Frames x N field, in grid units, with zero walls.
+func slope(u []float64, i, N int) float64 {
+	x := i % N
+	var l, r float64
+	if x > 0 {
+		l = u[i-1]
+	}
+	if x < N-1 {
+		r = u[i+1]
+	}
+	return math.Abs(r-l) / 2
+}
+
+// Summarize aggregates results per method, in the given order.
+func Summarize(methods []string, results []CaseResult, seconds map[string]float64) []Summary {
+	out := make([]Summary, 0, len(methods))
+	for _, m := range methods {
+		s := Summary{Method: m, Seconds: seconds[m]}
+		var js []float64
+		for _, r := range results {
+			if r.Method != m {
+				continue
+			}
+			s.Cases++
+			if r.Error != "" {
+				s.Failed++
+				continue
+			}
+			s.MSE += r.MSE
+			s.FrontMSE += r.FrontMSE
+			s.J += r.J
+			s.Misfit += r.Misfit
+			s.Energy += r.Energy
+			js = append(js, r.J)
+		}
+		if ok := float64(s.Cases - s.Failed); ok > 0 {
+			s.MSE /= ok
+			s.FrontMSE /= ok
+			s.J /= ok
+			s.Misfit /= ok
+			s.Energy /= ok
+		}
+		if len(js) > 0 {
+			sort.Float64s(js)
+			s.JMedian = js[len(js)/2]
+			if len(js)%2 == 0 {
+				s.JMedian = (js[len(js)/2-1] + js[len(js)/2]) / 2
+			}
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// Merge joins reports of shards of one evaluation (same task and methods) and recomputes the summary.
+func Merge(reps []*Report) (*Report, error) {
+	if len(reps) == 0 {
+		return nil, errors.New("wdno: nothing to merge")
+	}
+	out := &Report{Task: reps[0].Task, Data: reps[0].Data, Methods: reps[0].Methods, Seconds: map[string]float64{}}
+	seen := map[string]bool{}
+	for i, r := range reps {
+		if r.Task != out.Task || !slices.Equal(r.Methods, out.Methods) {
+			return nil, fmt.Errorf("wdno: report %d is %s with methods %v, report 0 is %s with %v", i, r.Task, r.Methods, out.Task, out.Methods)
+		}
+		for m, sec := range r.Seconds {
+			out.Seconds[m] += sec
+		}
+		for _, c := range r.Results {
+			key := fmt.Sprint(c.Method, "/", c.Case)
+			if seen[key] {
+				return nil, fmt.Errorf("wdno: case %d of %s appears in two reports", c.Case, c.Method)
+			}
+			seen[key] = true
+			out.Results = append(out.Results, c)
+		}
+	}
+	sort.SliceStable(out.Results, func(a, b int) bool { return out.Results[a].Case < out.Results[b].Case })
+	out.Summary = Summarize(out.Methods, out.Results, out.Seconds)
+	return out, nil
+}

@@ -1,0 +1,155 @@
+package wdno
+
+import (
+	"fmt"
+	"math"
+	"slices"
+)
+
+// Task is what a model generates from what it is given.
+type Task int
+
+const (
+	// Simulate generates the state trajectory u from the initial state u0 and the control f.
+	Simulate Task = iota
+	// Control generates the state u and the control f jointly from u0 and the target final state u*.
+	Control
+)
+
+func (t Task) String() string {
+	switch t {
+	case Simulate:
+		return "simulate"
+	case Control:
+		return "control"
+	}
+	return fmt.Sprintf("Task(%d)", int(t))
+}
+
+// ParseTask reads "simulate" or "control".
+func ParseTask(s string) (Task, error) {
+	switch s {
+	case "simulate", "simulation", "sim":
+		return Simulate, nil
+	case "control":
+		return Control, nil
+	}
+	return 0, fmt.Errorf("wdno: unknown task %q (want simulate or control)", s)
+}
+
+// Spaces of LayoutConfig.Space.
+const (
+	SpaceWavelet  = "wavelet"  // WDNO: one-level DWT subbands as channels
+	SpacePhysical = "physical" // the DDPM baseline: u and f as two channels
+)
+
+// LayoutConfig describes how a Burgers trajectory, u and f of Frames x Cells each (the dataset's
+// layout: the last control row is zero), becomes the Channels x Height x Width image a denoiser sees.
+type LayoutConfig struct {
+	Space   string `json:"space"`             // wavelet (default) or physical
+	Frames  int    `json:"frames"`            // stored state frames K+1
+	Cells   int    `json:"cells"`             // grid points N
+	Wavelet string `json:"wavelet,omitempty"` // wavelet space: default bior2.4
+	Mode    string `json:"mode,omitempty"`    // wavelet space: default periodization
+	// Height and Width are the padded image size (0: the smallest multiple of Multiple that holds the
+	// bands, or the fields in physical space).
+	Height   int `json:"height,omitempty"`
+	Width    int `json:"width,omitempty"`
+	Multiple int `json:"multiple,omitempty"` // default 4 (a U-Net with dim_mults of length 3)
+	// Scales divide each channel (WDNO's rescaler): every value a model sees is a coefficient over its
+	// channel's scale. FitScales sets them to the channels' largest magnitudes on training data, so that
+	// clean examples lie in [-1, 1], where sampling clamps its x0 predictions.
+	Scales []float64 `json:"scales,omitempty"`
+}
+
+// Layout maps Burgers trajectories to images and back. Implementations are immutable and safe for
+// concurrent use.
+type Layout interface {
+	Config() LayoutConfig
+	// Shape is [channels, height, width]; Dim its product.
+	Shape() []int
+	Dim() int
+	// Encode writes the scaled image of the trajectory (u, f: Frames x Cells each) for task: fields,
+	// condition channels and zero padding. The target final state is u's last frame.
+	Encode(task Task, u, f, dst []float64) error
+	// Known marks the entries a task gives: condition values and padding. Sampling clamps them and
+	// training carries them clean (inpainting).
+	Known(task Task) []bool
+	// Decode inverts Encode's field channels: u and f (Frames x Cells each) from an image.
+	Decode(x, u, f []float64) error
+	// DecodeAdjoint is the transpose of Decode: the gradient gx of a function of (u, f) with respect
+	// to the image, from its gradients gu and gf. Decode is linear, so this is exact.
+	DecodeAdjoint(gu, gf, gx []float64) error
+}
+
+// NewLayout validates c and builds its layout.
+func NewLayout(c LayoutConfig) (Layout, error) {
+	if c.Space == "" {
+		c.Space = SpaceWavelet
+	}
+	if c.Multiple == 0 {
+		c.Multiple = 4
+	}
+	switch {
+	case c.Frames < 2 || c.Cells < 2:
+		return nil, fmt.Errorf("wdno: layout of %d frames x %d cells, want at least 2 x 2", c.Frames, c.Cells)
+	case c.Multiple < 1:
+		return nil, fmt.Errorf("wdno: layout multiple %d, want at least 1", c.Multiple)
+	case c.Height < 0 || c.Width < 0:
+		return nil, fmt.Errorf("wdno: negative image size %d x %d", c.Height, c.Width)
+	}
+	switch c.Space {
+	case SpaceWavelet:
+		return newWaveletLayout(c)
+	case SpacePhysical:
+		if c.Wavelet != "" || c.Mode != "" {
+			return nil, fmt.Errorf("wdno: a physical-space layout has no wavelet (got %q, %q)", c.Wavelet, c.Mode)
+		}
+		return newPhysicalLayout(c)
+	}
+	return nil, fmt.Errorf("wdno: unknown layout space %q (want wavelet or physical)", c.Space)
+}
+
+// padTo returns n rounded up to a multiple of m, or want when it is set (an error when want < n).
+func padTo(n, want, m int, what string) (int, error) {
+	if want == 0 {
+		return (n + m - 1) / m * m, nil
+	}
+	if want < n {
+		return 0, fmt.Errorf("wdno: image %s %d cannot hold %d values", what, want, n)
+	}
+	if want%m != 0 {
+		return 0, fmt.Errorf("wdno: image %s %d is not a multiple of %d", what, want, m)
+	}
+	return want, nil
+}
+
+// checkScales validates the per-channel scales (nil: all 1).
+func checkScales(s []float64, channels int) ([]float64, error) {
+	if s == nil {
+		return slices.Repeat([]float64{1}, channels), nil
+	}
+	if len(s) != channels {
+		return nil, fmt.Errorf("wdno: %d scales for %d channels", len(s), channels)
+	}
+	for i, v := range s {
+		if !(v > 0) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("wdno: scale %d is %v, want positive and finite", i, v)
+		}
+	}
+	return slices.Clone(s), nil
+}
+
+// checkFields validates a trajectory's u and f.
+func checkFields(c LayoutConfig, u, f []float64) error {
+	n := c.Frames * c.Cells
+	if len(u) != n || len(f) != n {
+		return fmt.Errorf("wdno: u has %d values and f %d, want %d frames x %d cells = %d each", len(u), len(f), c.Frames, c.Cells, n)
+	}
+	for i := range u {
+		if math.IsNaN(u[i]) || math.IsInf(u[i], 0) || math.IsNaN(f[i]) || math.IsInf(f[i], 0) {
+			return fmt.Errorf("wdno: non-finite field value at frame %d, cell %d", i/c.Cells, i%c.Cells)
+		}
+	}
+	return nil
+}

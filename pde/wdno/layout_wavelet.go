@@ -1,0 +1,214 @@
+package wdno
+
+import (
+	"fmt"
+
+	"github.com/trajdiff/trajdiff/wavelet"
+)
+
+// waveletLayout is WDNO's representation: a one-level 2-D DWT over (time, space) of u and of f, each
+// giving four subbands (aa, da, ad, dd, the letters for the time and space axes: approximation, detail
+// in time, detail in space, both) that become channels 0-3 (u) and 4-7 (f); channel 8 carries the
+// condition, the 1-D DWT of u0 and of the target u*, each band repeated over a quarter of the rows:
+// rows [0, H/4) the approximation of u0, [H/4, H/2) its detail, [H/2, 3H/4) and [3H/4, H) those of u*
+// (zero in simulation). Bands sit at the top left of their channel; the rest is zero padding.
+type waveletLayout struct {
+	cfg        LayoutConfig
+	plan2      *wavelet.Plan[float64] // (Frames, Cells) -> packed 2-D bands
+	plan1      *wavelet.Plan[float64] // Cells -> packed 1-D bands
+	bands      []wavelet.Block        // aa, da, ad, dd blocks of the packed 2-D array
+	bh, bw     int                    // band size
+	cond       [2]wavelet.Block       // approximation and detail of the packed 1-D array
+	h, w, dim  int
+	known      [2][]bool
+	recF, recN int // Inverse's output shape
+}
+
+const waveletChannels = 9
+
+var bandOrder = [4]string{"aa", "da", "ad", "dd"}
+
+func newWaveletLayout(c LayoutConfig) (*waveletLayout, error) {
+	if c.Wavelet == "" {
+		c.Wavelet = "bior2.4"
+	}
+	if c.Mode == "" {
+		c.Mode = "periodization"
+	}
+	p2, err := wavelet.NewPlan[float64]([]int{c.Frames, c.Cells}, c.Wavelet, c.Mode, 1, nil)
+	if err != nil {
+		return nil, fmt.Errorf("wdno: wavelet layout: %w", err)
+	}
+	p1, err := wavelet.NewPlan[float64]([]int{c.Cells}, c.Wavelet, c.Mode, 1, nil)
+	if err != nil {
+		return nil, fmt.Errorf("wdno: wavelet layout: %w", err)
+	}
+	l := &waveletLayout{plan2: p2, plan1: p1}
+	lay := p2.Layout()
+	l.bands = []wavelet.Block{lay.Approx}
+	for _, k := range bandOrder[1:] {
+		l.bands = append(l.bands, lay.Details[0][k])
+	}
+	l.bh, l.bw = lay.Approx.Shape[0], lay.Approx.Shape[1]
+	for _, b := range l.bands {
+		if b.Shape[0] != l.bh || b.Shape[1] != l.bw {
+			return nil, fmt.Errorf("wdno: %s/%s bands of unequal sizes %v and %v", c.Wavelet, c.Mode, lay.Approx.Shape, b.Shape)
+		}
+	}
+	l1 := p1.Layout()
+	l.cond = [2]wavelet.Block{l1.Approx, l1.Details[0]["d"]}
+	if c.Height, err = padTo(l.bh, c.Height, max(c.Multiple, 4), "height"); err != nil {
+		return nil, err
+	}
+	if c.Width, err = padTo(max(l.bw, l.cond[0].Shape[0]), c.Width, c.Multiple, "width"); err != nil {
+		return nil, err
+	}
+	if c.Height%4 != 0 {
+		return nil, fmt.Errorf("wdno: wavelet layout height %d must be a multiple of 4 (the condition channel's four blocks)", c.Height)
+	}
+	if c.Scales, err = checkScales(c.Scales, waveletChannels); err != nil {
+		return nil, err
+	}
+	l.cfg, l.h, l.w = c, c.Height, c.Width
+	l.dim = waveletChannels * l.h * l.w
+	rs := p2.ReconstructionShape()
+	l.recF, l.recN = rs[0], rs[1]
+	for task := range l.known {
+		k := make([]bool, l.dim)
+		for ch := 0; ch < waveletChannels; ch++ {
+			given := ch == 8 || (Task(task) == Simulate && ch >= 4)
+			for r := 0; r < l.h; r++ {
+				for q := 0; q < l.w; q++ {
+					k[(ch*l.h+r)*l.w+q] = given || r >= l.bh || q >= l.bw
+				}
+			}
+		}
+		l.known[task] = k
+	}
+	return l, nil
+}
+
+func (l *waveletLayout) Config() LayoutConfig { return l.cfg }
+func (l *waveletLayout) Shape() []int         { return []int{waveletChannels, l.h, l.w} }
+func (l *waveletLayout) Dim() int             { return l.dim }
+
+func (l *waveletLayout) Known(task Task) []bool {
+	return append([]bool(nil), l.known[task]...)
+}
+
+func (l *waveletLayout) Encode(task Task, u, f, dst []float64) error {
+	c := l.cfg
+	if err := checkFields(c, u, f); err != nil {
+		return err
+	}
+	if len(dst) != l.dim {
+		return fmt.Errorf("wdno: image of %d values, want %d", len(dst), l.dim)
+	}
+	if task != Simulate && task != Control {
+		return fmt.Errorf("wdno: unknown task %v", task)
+	}
+	clear(dst)
+	for field, v := range [2][]float64{u, f} {
+		packed, err := l.plan2.Forward(v)
+		if err != nil {
+			return fmt.Errorf("wdno: encode: %w", err)
+		}
+		pw := l.plan2.PackedShape()[1]
+		for b, blk := range l.bands {
+			ch := 4*field + b
+			s := 1 / c.Scales[ch]
+			for r := 0; r < l.bh; r++ {
+				src := packed[(blk.Start[0]+r)*pw+blk.Start[1]:][:l.bw]
+				out := dst[(ch*l.h+r)*l.w:][:l.bw]
+				for q, x := range src {
+					out[q] = x * s
+				}
+			}
+		}
+	}
+	n := c.Cells
+	rows := [2][]float64{u[:n], u[(c.Frames-1)*n:]}
+	hb := l.h / 4
+	for i, row := range rows {
+		if i == 1 && task == Simulate {
+			break
+		}
+		packed, err := l.plan1.Forward(row)
+		if err != nil {
+			return fmt.Errorf("wdno: encode condition: %w", err)
+		}
+		s := 1 / c.Scales[8]
+		for j, blk := range l.cond {
+			band := packed[blk.Start[0]:][:blk.Shape[0]]
+			for r := (2*i + j) * hb; r < (2*i+j+1)*hb; r++ {
+				out := dst[(8*l.h+r)*l.w:]
+				for q, x := range band {
+					out[q] = x * s
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func (l *waveletLayout) Decode(x, u, f []float64) error {
+	c := l.cfg
+	n := c.Frames * c.Cells
+	if len(x) != l.dim || len(u) != n || len(f) != n {
+		return fmt.Errorf("wdno: decode %d values into %d and %d, want %d into %d", len(x), len(u), len(f), l.dim, n)
+	}
+	ps := l.plan2.PackedShape()
+	packed := make([]float64, ps[0]*ps[1])
+	for field, out := range [2][]float64{u, f} {
+		clear(packed)
+		for b, blk := range l.bands {
+			ch := 4*field + b
+			s := c.Scales[ch]
+			for r := 0; r < l.bh; r++ {
+				src := x[(ch*l.h+r)*l.w:][:l.bw]
+				dst := packed[(blk.Start[0]+r)*ps[1]+blk.Start[1]:][:l.bw]
+				for q, v := range src {
+					dst[q] = v * s
+				}
+			}
+		}
+		rec, err := l.plan2.Inverse(packed)
+		if err != nil {
+			return fmt.Errorf("wdno: decode: %w", err)
+		}
+		// An odd number of frames was extended by one in periodization mode: drop the extra frame.
+		copy(out, rec[:n])
+	}
+	return nil
+}
+
+func (l *waveletLayout) DecodeAdjoint(gu, gf, gx []float64) error {
+	c := l.cfg
+	n := c.Frames * c.Cells
+	if len(gx) != l.dim || len(gu) != n || len(gf) != n {
+		return fmt.Errorf("wdno: decode adjoint of %d and %d values into %d, want %d into %d", len(gu), len(gf), len(gx), n, l.dim)
+	}
+	clear(gx)
+	ps := l.plan2.PackedShape()
+	grec := make([]float64, l.recF*l.recN)
+	for field, g := range [2][]float64{gu, gf} {
+		clear(grec)
+		copy(grec, g)
+		gp, err := l.plan2.InverseAdjoint(grec)
+		if err != nil {
+			return fmt.Errorf("wdno: decode adjoint: %w", err)
+		}
+		for b, blk := range l.bands {
+			ch := 4*field + b
+			s := c.Scales[ch]
+			for r := 0; r < l.bh; r++ {
+				src := gp[(blk.Start[0]+r)*ps[1]+blk.Start[1]:][:l.bw]
+				dst := gx[(ch*l.h+r)*l.w:][:l.bw]
+				for q, v := range src {
+					dst[q] = v * s
+				}
+			}
+		}
+	}
+	return nil
+}

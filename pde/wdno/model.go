@@ -1,0 +1,85 @@
+package wdno
+
+import (
+	"fmt"
+
+	"github.com/trajdiff/trajdiff/train"
+)
+
+// Model is a trained WDNO or physical-space model read back from its checkpoint.
+type Model struct {
+	Config     Config
+	Layout     Layout
+	Task       Task
+	Checkpoint *train.Checkpoint
+}
+
+// Load reads a run directory (its latest checkpoint) or a step directory written by Train. Without an
+// explicit choice in weights it samples with the weights sample.ema names (the raw weights by default,
+// as the reference does).
+func Load(path string, weights train.Weights) (*Model, error) {
+	st, err := train.ReadState(latestOr(path))
+	if err != nil {
+		return nil, fmt.Errorf("wdno: %w", err)
+	}
+	var c Config
+	if len(st.Extra) == 0 {
+		return nil, fmt.Errorf("wdno: checkpoint %s records no WDNO configuration (not written by wdno.Train)", path)
+	}
+	if err := train.UnmarshalStrict(st.Extra, &c); err != nil {
+		return nil, fmt.Errorf("wdno: checkpoint %s: its configuration: %w", path, err)
+	}
+	if c.Solver == nil {
+		return nil, fmt.Errorf("wdno: checkpoint %s records no solver parameters", path)
+	}
+	task, err := c.task()
+	if err != nil {
+		return nil, err
+	}
+	l, err := NewLayout(c.Layout)
+	if err != nil {
+		return nil, fmt.Errorf("wdno: checkpoint %s: %w", path, err)
+	}
+	if weights == train.DefaultWeights {
+		weights = train.RawWeights
+		if c.Sample.EMA {
+			weights = train.EMAWeights
+		}
+	}
+	ck, err := train.LoadCheckpoint(path, train.LoadOptions{Weights: weights})
+	if err != nil {
+		return nil, fmt.Errorf("wdno: %w", err)
+	}
+	if ck.Net.Dim() != l.Dim() {
+		return nil, fmt.Errorf("wdno: checkpoint %s: network of %d values for a layout of %d", path, ck.Net.Dim(), l.Dim())
+	}
+	return &Model{Config: c, Layout: l, Task: task, Checkpoint: ck}, nil
+}
+
+// latestOr resolves a run directory to its latest checkpoint.
+func latestOr(path string) string {
+	if latest, err := train.LatestCheckpoint(path); err == nil {
+		return latest
+	}
+	return path
+}
+
+// Name describes the model: its space and task.
+func (m *Model) Name() string {
+	if m.Layout.Config().Space == SpacePhysical {
+		return "ddpm-physical"
+	}
+	return "wdno"
+}
+
+// Compatible reports whether d has the resolution and solver the model was trained for.
+func (m *Model) Compatible(d *Data) error {
+	c := m.Layout.Config()
+	if d.Frames != c.Frames || d.Cells != c.Cells {
+		return fmt.Errorf("wdno: the model was trained on %d frames x %d cells, %s holds %d x %d", c.Frames, c.Cells, d.Path, d.Frames, d.Cells)
+	}
+	if *m.Config.Solver != d.Params {
+		return fmt.Errorf("wdno: the model was trained on data of the solver %+v, %s comes from %+v", *m.Config.Solver, d.Path, d.Params)
+	}
+	return nil
+}

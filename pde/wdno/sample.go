@@ -1,0 +1,225 @@
+package wdno
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/trajdiff/trajdiff/diffusion"
+)
+
+// Case is one problem for a model: the initial state u0 (Cells values) and, for simulation, the
+// control F (Frames x Cells, the last row zero), or, for control, the target final state Target.
+type Case struct {
+	U0, F, Target []float64
+}
+
+// Request configures Generate; zero values take the model's sample configuration.
+type Request struct {
+	Cases    []Case
+	Solver   string   // a diffusion solver name (default sample.solver, else ddpm)
+	Steps    int      // solver steps (default sample.steps, else 50)
+	Seed     uint64   // noise seed; case j's result depends only on (Seed, j) and the batch it is in
+	Guidance *float64 // control guidance weight (default sample.guidance, else 1.2e5); 0 disables it
+	// EnergyWeight is the weight of sum f^2 in the guiding objective (default 2e-5, the reference's).
+	EnergyWeight float64
+	Progress     func(done, total int)
+}
+
+// Generated holds a model's trajectories, one per case: U and F of Frames x Cells each. A case whose
+// sampling diverged is listed in Failed (its fields are NaN); the others are unaffected.
+type Generated struct {
+	U, F   [][]float64
+	Failed []int
+	NFE    int
+}
+
+// Guidance is the reference's guidance weight of the control objective.
+const defaultGuidance = 1.2e5
+
+// Generate samples the model's task for every case in one batch. Known entries (the task's condition
+// and padding) are clamped to their encoded values after every solver step and in every x0 prediction;
+// x0 predictions are clamped to [-1, 1]. In control, each x0 prediction is moved against the gradient
+// of the objective J = mean_x (u(0) - u0)^2 + mean_x (u(T) - u*)^2 + w sum f^2 of its own decoded
+// trajectory: with x0 = (x - sigma eps)/alpha, adding lambda beta(t) dJ/dx0 to eps (WDNO's guidance, beta(t)
+// the discrete step's beta of a 1000-step chain) moves x0 by -(sigma/alpha) lambda beta(t) dJ/dx0.
+func (m *Model) Generate(ctx context.Context, req Request) (*Generated, error) {
+	n := len(req.Cases)
+	if n == 0 {
+		return nil, fmt.Errorf("wdno: no cases to generate")
+	}
+	l, c := m.Layout, m.Layout.Config()
+	D, N := l.Dim(), c.Cells
+	values := make([]float64, n*D)
+	u, f := make([]float64, c.Frames*N), make([]float64, c.Frames*N)
+	targets := make([][]float64, n)
+	for j, cs := range req.Cases {
+		clear(u)
+		clear(f)
+		if len(cs.U0) != N {
+			return nil, fmt.Errorf("wdno: case %d: u0 has %d values, want %d", j, len(cs.U0), N)
+		}
+		copy(u, cs.U0)
+		switch m.Task {
+		case Simulate:
+			if len(cs.F) != c.Frames*N {
+				return nil, fmt.Errorf("wdno: case %d: the control has %d values, want %d frames x %d cells", j, len(cs.F), c.Frames, N)
+			}
+			copy(f, cs.F)
+		case Control:
+			if len(cs.Target) != N {
+				return nil, fmt.Errorf("wdno: case %d: the target has %d values, want %d", j, len(cs.Target), N)
+			}
+			copy(u[(c.Frames-1)*N:], cs.Target)
+			targets[j] = cs.Target
+		}
+		if err := l.Encode(m.Task, u, f, values[j*D:(j+1)*D]); err != nil {
+			return nil, fmt.Errorf("wdno: case %d: %w", j, err)
+		}
+	}
+	sc := m.Config.Sample
+	name := cmp.Or(req.Solver, sc.Solver, "ddpm")
+	steps := cmp.Or(req.Steps, sc.Steps, 50)
+	solver, err := diffusion.NewSolver(name)
+	if err != nil {
+		return nil, fmt.Errorf("wdno: %w", err)
+	}
+	p := m.Checkpoint.Process
+	times, err := diffusion.DefaultSchedule(p).Times(p, steps)
+	if err != nil {
+		return nil, fmt.Errorf("wdno: %w", err)
+	}
+	plan, err := solver.Plan(p, times)
+	if err != nil {
+		return nil, fmt.Errorf("wdno: %w", err)
+	}
+	guidance := defaultGuidance
+	if sc.Guidance != nil {
+		guidance = *sc.Guidance
+	}
+	if req.Guidance != nil {
+		guidance = *req.Guidance
+	}
+	if m.Task != Control {
+		guidance = 0
+	}
+	if guidance < 0 || math.IsNaN(guidance) {
+		return nil, fmt.Errorf("wdno: guidance weight %v, want >= 0", guidance)
+	}
+	ew := cmp.Or(req.EnergyWeight, 2e-5)
+	known := l.Known(m.Task)
+	g := &guide{layout: l, known: known, values: values, targets: targets, clip: !sc.NoClip, weight: guidance, energy: ew, p: p}
+	x := make([]float64, n*D)
+	diffusion.NewPhilox(req.Seed).FillNormal(x, 1<<20, 0)
+	s0 := p.Sigma(times[0])
+	for i := range x {
+		x[i] *= s0
+	}
+	var failed []int
+	opt := diffusion.RunOptions{Seed: req.Seed, Progress: req.Progress, CorrectX0: g.correct,
+		Condition: &diffusion.Inpaint{Mask: known, Values: values},
+		NonFinite: func(j int, _ float64) { failed = append(failed, j) }}
+	if err := diffusion.Sample(ctx, plan, m.Checkpoint.Denoiser, x, opt); err != nil {
+		return nil, fmt.Errorf("wdno: sampling with %s: %w", name, err)
+	}
+	slices.Sort(failed)
+	out := &Generated{U: make([][]float64, n), F: make([][]float64, n), Failed: failed, NFE: plan.NFE}
+	for j := range n {
+		out.U[j], out.F[j] = make([]float64, c.Frames*N), make([]float64, c.Frames*N)
+		if err := l.Decode(x[j*D:(j+1)*D], out.U[j], out.F[j]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// guide corrects x0 predictions: known entries, clamping and control guidance.
+type guide struct {
+	layout         Layout
+	known          []bool
+	values         []float64
+	targets        [][]float64
+	clip           bool
+	weight, energy float64
+	p              diffusion.Process
+	u, f, gu, gf   []float64
+	gx             []float64
+}
+
+func (g *guide) correct(x0, _ []float64, t float64) error {
+	D := g.layout.Dim()
+	for j := 0; j < len(x0)/D; j++ {
+		row, vals := x0[j*D:(j+1)*D], g.values[j*D:(j+1)*D]
+		g.fix(row, vals)
+		if g.weight == 0 || g.targets[j] == nil {
+			continue
+		}
+		if err := g.gradient(row, vals, g.targets[j]); err != nil {
+			return err
+		}
+		a, s := g.p.Alpha(t), g.p.Sigma(t)
+		step := s / a * g.weight * stepBeta(g.p, t)
+		for i, k := range g.known {
+			if !k {
+				row[i] -= step * g.gx[i]
+			}
+		}
+		g.fix(row, vals)
+	}
+	return nil
+}
+
+// fix sets known entries to their values and clamps the others to [-1, 1].
+func (g *guide) fix(row, vals []float64) {
+	for i, k := range g.known {
+		switch {
+		case k:
+			row[i] = vals[i]
+		case g.clip:
+			row[i] = min(1, max(-1, row[i]))
+		}
+	}
+}
+
+// gradient leaves in g.gx the gradient of J with respect to the image row. The initial state the
+// objective compares against is the one the case gives (encoded in vals).
+func (g *guide) gradient(row, vals, target []float64) error {
+	c := g.layout.Config()
+	K, N := c.Frames, c.Cells
+	if g.u == nil {
+		g.u, g.f = make([]float64, K*N), make([]float64, K*N)
+		g.gu, g.gf = make([]float64, K*N), make([]float64, K*N)
+		g.gx = make([]float64, g.layout.Dim())
+	}
+	if err := g.layout.Decode(vals, g.gu, g.gf); err != nil { // the given u0 (and u*) as fields
+		return err
+	}
+	u0 := slices.Clone(g.gu[:N])
+	if err := g.layout.Decode(row, g.u, g.f); err != nil {
+		return err
+	}
+	clear(g.gu)
+	last := (K - 1) * N
+	for x := 0; x < N; x++ {
+		g.gu[x] = 2 * (g.u[x] - u0[x]) / float64(N)
+		g.gu[last+x] = 2 * (g.u[last+x] - target[x]) / float64(N)
+	}
+	for i, v := range g.f {
+		g.gf[i] = 2 * g.energy * v
+	}
+	return g.layout.DecodeAdjoint(g.gu, g.gf, g.gx)
+}
+
+// stepBeta is beta of the step ending at t of a 1000-step discretisation of the process,
+// 1 - alpha-bar(t)/alpha-bar(t - 1/1000) on a unit time axis, at most 0.999 (the reference's clipped cosine betas).
+func stepBeta(p diffusion.Process, t float64) float64 {
+	lo, hi := p.TMin(), p.TMax()
+	prev := max(lo, t-(hi-lo)/1000)
+	a, b := p.Alpha(t), p.Alpha(prev)
+	if b == 0 {
+		return 0.999
+	}
+	return min(0.999, max(0, 1-(a*a)/(b*b)))
+}

@@ -1,0 +1,131 @@
+package wdno
+
+import (
+	"context"
+	"math"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/trajdiff/trajdiff/datasets"
+	"github.com/trajdiff/trajdiff/nn"
+	"github.com/trajdiff/trajdiff/pde"
+	"github.com/trajdiff/trajdiff/pde/burgers"
+	"github.com/trajdiff/trajdiff/train"
+)
+
+// tinyParams is a Burgers problem small enough to train on in a test: 9 frames of 12 points.
+func tinyParams() burgers.Params {
+	return burgers.Params{Nu: 0.01, Cells: 12, Refine: 2, T: 1, Frames: 8, StepsPerFrame: 100}
+}
+
+func writeTinyData(t *testing.T, dir, name string, n int, seed uint64) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if _, _, err := pde.WriteFields(context.Background(), path, burgers.Generator{Params: tinyParams()},
+		pde.WriteConfig{Total: n, Seed: seed, Workers: 1}, datasets.WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func tinyConfig(dir, data, space, task string, steps int) Config {
+	c := Config{Out: filepath.Join(dir, space+"-"+task), Task: task, Data: DataConfig{Path: data}, Layout: LayoutConfig{Space: space},
+		Objective: train.ObjectiveConfig{Process: "vp-cosine"}, Train: train.DefaultOptions()}
+	dim := 9 * 8 * 8 // wavelet: bands 5 x 6 padded to 8 x 8
+	if space == SpacePhysical {
+		dim = 2 * 12 * 12
+	}
+	c.Network = nn.Spec{Arch: "mlp", MLP: &nn.MLPConfig{Dim: dim, Hidden: []int{64, 64}, TimeDim: 16}}
+	c.Train.Steps, c.Train.Batch, c.Train.LR, c.Train.Warmup, c.Train.CheckpointEvery = steps, 16, 1e-3, 10, 0
+	c.Train.MinLR = 1e-4
+	c.Sample.Steps = 10
+	return c
+}
+
+// A model trains, is read back from its checkpoint, and evaluates with every baseline; the generated
+// trajectories honour the condition exactly where the layout carries it in physical space.
+func TestTrainLoadEvaluate(t *testing.T) {
+	dir := t.TempDir()
+	data := writeTinyData(t, dir, "train.arrow", 64, 1)
+	test := writeTinyData(t, dir, "test.arrow", 6, 2)
+	for _, space := range []string{SpaceWavelet, SpacePhysical} {
+		for _, task := range []string{"simulate", "control"} {
+			c := tinyConfig(dir, data, space, task, 30)
+			if _, err := Train(context.Background(), c, false, nil); err != nil {
+				t.Fatalf("%s %s: %v", space, task, err)
+			}
+			m, err := Load(c.Out, train.DefaultWeights)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d, err := OpenData(test)
+			if err != nil {
+				t.Fatal(err)
+			}
+			methods := []Method{{Name: m.Name(), Model: m}}
+			if task == "control" {
+				methods = append(methods, ZeroControl(), DatasetControl())
+			}
+			rep, err := Evaluate(context.Background(), d, methods, EvalOptions{Task: m.Task, Batch: 4})
+			d.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rep.Results) != 6*len(methods) || len(rep.Summary) != len(methods) {
+				t.Fatalf("%d results, %d summaries", len(rep.Results), len(rep.Summary))
+			}
+			for _, s := range rep.Summary {
+				if s.Failed > 0 {
+					t.Errorf("%s %s %s: %d failed cases: %+v", space, task, s.Method, s.Failed, rep.Results)
+				}
+				v := s.MSE
+				if task == "control" {
+					v = s.J
+				}
+				if !(v > 0) || math.IsInf(v, 0) {
+					t.Errorf("%s %s %s: metric %v", space, task, s.Method, v)
+				}
+			}
+			if task == "control" {
+				// The dataset's control reaches its own final state: J is its energy term alone.
+				s := rep.Summary[2]
+				if s.Misfit > 1e-12 {
+					t.Errorf("the dataset's control misses its own target by %g", s.Misfit)
+				}
+			}
+		}
+	}
+}
+
+func TestEvaluateRefusesAnotherResolution(t *testing.T) {
+	dir := t.TempDir()
+	data := writeTinyData(t, dir, "train.arrow", 32, 1)
+	c := tinyConfig(dir, data, SpaceWavelet, "simulate", 2)
+	if _, err := Train(context.Background(), c, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	m, err := Load(c.Out, train.DefaultWeights)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := tinyParams()
+	p.Cells = 14
+	other := filepath.Join(dir, "other.arrow")
+	if _, _, err := pde.WriteFields(context.Background(), other, burgers.Generator{Params: p},
+		pde.WriteConfig{Total: 2, Seed: 3, Workers: 1}, datasets.WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := OpenData(other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	_, err = Evaluate(context.Background(), d, []Method{{Name: "wdno", Model: m}}, EvalOptions{Task: Simulate})
+	if err == nil || !strings.Contains(err.Error(), "trained on") {
+		t.Errorf("evaluating on another resolution: %v", err)
+	}
+	if _, err := Evaluate(context.Background(), d, []Method{{Name: "wdno", Model: m}}, EvalOptions{Task: Control}); err == nil {
+		t.Error("a simulation model was evaluated on control")
+	}
+}
