@@ -31,11 +31,12 @@ type Net interface {
 // Spec names an architecture and its configuration; it is the JSON a checkpoint stores next to the
 // weights.
 type Spec struct {
-	Arch         string              `json:"arch"` // "mlp", "temporal_unet", "transformer" or "egtn"
+	Arch         string              `json:"arch"` // "mlp", "temporal_unet", "transformer", "egtn" or "unet2d"
 	MLP          *MLPConfig          `json:"mlp,omitempty"`
 	TemporalUnet *TemporalUnetConfig `json:"temporal_unet,omitempty"`
 	Transformer  *TransformerConfig  `json:"transformer,omitempty"`
 	EGTN         *EGTNConfig         `json:"egtn,omitempty"`
+	Unet2D       *Unet2DConfig       `json:"unet2d,omitempty"`
 }
 
 // New builds the network with parameters of dtype dt initialised from seed.
@@ -65,8 +66,13 @@ func (s Spec) New(dt tensor.Dtype, seed uint64) (Net, error) {
 			return nil, fmt.Errorf("nn: spec %q without its egtn configuration", s.Arch)
 		}
 		n, err = NewEGTN(*s.EGTN, dt)
+	case "unet2d":
+		if s.Unet2D == nil {
+			return nil, fmt.Errorf("nn: spec %q without its unet2d configuration", s.Arch)
+		}
+		n, err = NewUnet2D(*s.Unet2D, dt)
 	default:
-		return nil, fmt.Errorf("nn: unknown architecture %q (want mlp, temporal_unet, transformer or egtn)", s.Arch)
+		return nil, fmt.Errorf("nn: unknown architecture %q (want mlp, temporal_unet, transformer, egtn or unet2d)", s.Arch)
 	}
 	if err != nil {
 		return nil, err

@@ -20,7 +20,11 @@ func smallSpecs() map[string]Spec {
 		"transformer": {Arch: "transformer", Transformer: &TransformerConfig{Length: 5, Channels: 3, Width: 8, Depth: 2, Heads: 2, CondDim: 2, Causal: true}},
 		"egtn": {Arch: "egtn", EGTN: &EGTNConfig{Nodes: 3, SpatialDim: 3, CondFrames: []int{0, 1, 2}, TargetFrames: []int{3, 4},
 			NodeFeatures: 1, EdgeFeatures: 1, Hidden: 6, Layers: 2, TimeDim: 4, PriorLayers: 1}},
-		"egtn-com":    {Arch: "egtn", EGTN: &EGTNConfig{Nodes: 4, SpatialDim: 3, CondFrames: []int{0, 2}, TargetFrames: []int{1, 3}, Hidden: 5, Layers: 1, TimeDim: 4, Prior: "com"}},
+		"egtn-com": {Arch: "egtn", EGTN: &EGTNConfig{Nodes: 4, SpatialDim: 3, CondFrames: []int{0, 2}, TargetFrames: []int{1, 3}, Hidden: 5, Layers: 1, TimeDim: 4, Prior: "com"}},
+		"unet2d": {Arch: "unet2d", Unet2D: &Unet2DConfig{Height: 4, Width: 4, Channels: 2, Dim: 4, DimMults: []int{1, 2}, Groups: 2,
+			AttnHeads: 2, AttnDimHead: 2}},
+		"unet2d-plain": {Arch: "unet2d", Unet2D: &Unet2DConfig{Height: 4, Width: 8, Channels: 1, Dim: 4, DimMults: []int{1, 1, 2},
+			LinearAttention: new(false), InitKernel: 3}},
 		"egtn-uncond": {Arch: "egtn", EGTN: &EGTNConfig{Nodes: 3, SpatialDim: 2, TargetFrames: []int{0, 1, 2}, NodeFeatures: 1, Hidden: 5, Layers: 1, TimeDim: 4}},
 	}
 }
@@ -47,61 +51,70 @@ func randomize(ps *Params, seed uint64, s float64) {
 // TestNetworkGradients checks whole networks in float64 against finite differences of the loss.
 func TestNetworkGradients(t *testing.T) {
 	for name, spec := range smallSpecs() {
-		net, err := newTestNet(spec, tensor.Float64)
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
+		checkNetworkGradients(t, name, spec)
+	}
+}
+
+func checkNetworkGradients(t *testing.T, name string, spec Spec) {
+	t.Helper()
+	net, err := newTestNet(spec, tensor.Float64)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	// EGTN's coordinates grow through its blocks with large random weights; a loss of order 1e3
+	// would leave the central differences with rounding noise above the tolerance.
+	scale := 0.5
+	switch spec.Arch {
+	case "egtn":
+		scale = 0.25
+	case "unet2d":
+		// Likewise the 2-D U-Net's residual stack and time modulation: at 0.5 its loss is near 1e3.
+		scale = 0.3
+	}
+	randomize(net.Params(), 2, scale)
+	tg, err := NewTrainGraph(net, TrainOptions{Batch: 2, Seed: 3, CondDropout: 0.5})
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	defer tg.Close()
+	rng := rand.New(rand.NewPCG(4, 5))
+	for i := 0; i < 2; i++ {
+		x, y := make([]float64, net.Dim()), make([]float64, net.Dim())
+		for j := range x {
+			x[j], y[j] = rng.NormFloat64(), rng.NormFloat64()
 		}
-		// EGTN's coordinates grow through its blocks with large random weights; a loss of order 1e3
-		// would leave the central differences with rounding noise above the tolerance.
-		scale := 0.5
-		if spec.Arch == "egtn" {
-			scale = 0.25
+		var cond []float64
+		for j := 0; j < net.CondDim(); j++ {
+			cond = append(cond, rng.NormFloat64())
 		}
-		randomize(net.Params(), 2, scale)
-		tg, err := NewTrainGraph(net, TrainOptions{Batch: 2, Seed: 3, CondDropout: 0.5})
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
+		if err := tg.SetExample(i, x, y, diffusion.Example{NetTime: 3 * rng.Float64(), Weight: 0.5 + float64(i)}, cond); err != nil {
+			t.Fatal(err)
 		}
-		rng := rand.New(rand.NewPCG(4, 5))
-		for i := 0; i < 2; i++ {
-			x, y := make([]float64, net.Dim()), make([]float64, net.Dim())
-			for j := range x {
-				x[j], y[j] = rng.NormFloat64(), rng.NormFloat64()
+	}
+	const step = 7
+	if _, err := tg.Run(step); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	ps := tg.Params()
+	grads := make([][]float64, len(ps))
+	for i := range ps {
+		grads[i] = append([]float64(nil), data[float64](tg.Grad(i))...)
+	}
+	for i, p := range ps {
+		g := grads[i]
+		v := p.Float64s()
+		for _, j := range []int{0, len(v) / 2, len(v) - 1} {
+			old := v[j]
+			v[j] = old + 1e-6
+			lp, _ := tg.Run(step)
+			v[j] = old - 1e-6
+			lm, _ := tg.Run(step)
+			v[j] = old
+			num := (lp - lm) / 2e-6
+			if math.Abs(g[j]-num) > 1e-7+1e-5*math.Abs(num) {
+				t.Errorf("%s: d/d %s[%d]: analytic %.9g, numeric %.9g", name, p.Name, j, g[j], num)
 			}
-			var cond []float64
-			for j := 0; j < net.CondDim(); j++ {
-				cond = append(cond, rng.NormFloat64())
-			}
-			if err := tg.SetExample(i, x, y, diffusion.Example{NetTime: 3 * rng.Float64(), Weight: 0.5 + float64(i)}, cond); err != nil {
-				t.Fatal(err)
-			}
 		}
-		const step = 7
-		if _, err := tg.Run(step); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		ps := tg.Params()
-		grads := make([][]float64, len(ps))
-		for i := range ps {
-			grads[i] = append([]float64(nil), data[float64](tg.Grad(i))...)
-		}
-		for i, p := range ps {
-			g := grads[i]
-			v := p.Float64s()
-			for _, j := range []int{0, len(v) / 2, len(v) - 1} {
-				old := v[j]
-				v[j] = old + 1e-6
-				lp, _ := tg.Run(step)
-				v[j] = old - 1e-6
-				lm, _ := tg.Run(step)
-				v[j] = old
-				num := (lp - lm) / 2e-6
-				if math.Abs(g[j]-num) > 1e-7+1e-5*math.Abs(num) {
-					t.Errorf("%s: d/d %s[%d]: analytic %.9g, numeric %.9g", name, p.Name, j, g[j], num)
-				}
-			}
-		}
-		tg.Close()
 	}
 }
 

@@ -408,3 +408,163 @@ class EGTN(nn.Module):
         if self.prior == "none" and Tc == 0:
             eps = eps - eps.mean(dim=(1, 2), keepdim=True)
         return eps
+
+
+# ---- WDNO's 2-D U-Net (nn/unet2d.go): lucidrains' denoising-diffusion-pytorch Unet as WDNO configures it
+# (AI4Science-WestlakeU/wdno, burgers/ddpm_burgers/unet.py). Module names and registration order give the
+# reference's state_dict; the code is this repository's own.
+
+class ChanNorm(nn.Module):
+    """LayerNorm over the channels of [B, C, H, W] with a gain g [1, C, 1, 1] and no bias."""
+
+    def __init__(self, dim, eps=1e-5):
+        super().__init__()
+        self.g = nn.Parameter(torch.ones(1, dim, 1, 1))
+        self.eps = eps
+
+    def forward(self, x):
+        mean = x.mean(dim=1, keepdim=True)
+        var = ((x - mean) ** 2).mean(dim=1, keepdim=True)
+        return (x - mean) * torch.rsqrt(var + self.eps) * self.g
+
+
+class ConvNormAct(nn.Module):
+    """3x3 conv (proj), GroupNorm (norm), optional (1 + scale), + shift, SiLU."""
+
+    def __init__(self, inp, out, groups):
+        super().__init__()
+        self.proj = nn.Conv2d(inp, out, 3, padding=1)
+        self.norm = nn.GroupNorm(groups, out)
+
+    def forward(self, x, scale_shift=None):
+        x = self.norm(self.proj(x))
+        if scale_shift is not None:
+            scale, shift = scale_shift
+            x = x * (1 + scale) + shift
+        return F.silu(x)
+
+
+class ResBlock2D(nn.Module):
+    def __init__(self, inp, out, embed, groups):
+        super().__init__()
+        self.mlp = nn.Sequential(nn.SiLU(), nn.Linear(embed, 2 * out))
+        self.block1 = ConvNormAct(inp, out, groups)
+        self.block2 = ConvNormAct(out, out, groups)
+        self.res_conv = nn.Conv2d(inp, out, 1) if inp != out else nn.Identity()
+
+    def forward(self, x, t):
+        ss = self.mlp(t)[:, :, None, None].chunk(2, dim=1)
+        return self.block2(self.block1(x, ss)) + self.res_conv(x)
+
+
+class LinAttn2D(nn.Module):
+    def __init__(self, dim, heads, dim_head):
+        super().__init__()
+        hidden = heads * dim_head
+        self.heads, self.scale = heads, dim_head ** -0.5
+        self.to_qkv = nn.Conv2d(dim, 3 * hidden, 1, bias=False)
+        self.to_out = nn.Sequential(nn.Conv2d(hidden, dim, 1), ChanNorm(dim))
+
+    def forward(self, x):
+        B, _, H, W = x.shape
+        q, k, v = (z.reshape(B, self.heads, -1, H * W) for z in self.to_qkv(x).chunk(3, dim=1))
+        q = q.softmax(dim=-2) * self.scale  # over each query's features
+        k = k.softmax(dim=-1)  # over positions
+        ctx = k @ v.transpose(-1, -2)  # [B, h, d, e]
+        out = ctx.transpose(-1, -2) @ q  # [B, h, e, n]
+        return self.to_out(out.reshape(B, -1, H, W))
+
+
+class FullAttn2D(nn.Module):
+    def __init__(self, dim, heads, dim_head):
+        super().__init__()
+        hidden = heads * dim_head
+        self.heads, self.scale = heads, dim_head ** -0.5
+        self.to_qkv = nn.Conv2d(dim, 3 * hidden, 1, bias=False)
+        self.to_out = nn.Conv2d(hidden, dim, 1)
+
+    def forward(self, x):
+        B, _, H, W = x.shape
+        q, k, v = (z.reshape(B, self.heads, -1, H * W) for z in self.to_qkv(x).chunk(3, dim=1))
+        attn = ((q * self.scale).transpose(-1, -2) @ k).softmax(dim=-1)  # [B, h, i, j]
+        out = v @ attn.transpose(-1, -2)  # [B, h, d, i]
+        return self.to_out(out.reshape(B, -1, H, W))
+
+
+class PreNorm2D(nn.Module):
+    def __init__(self, dim, fn):
+        super().__init__()
+        self.fn = fn  # registered before norm, as in the reference
+        self.norm = ChanNorm(dim)
+
+    def forward(self, x):
+        return self.fn(self.norm(x))
+
+
+class Residual2D(nn.Module):
+    def __init__(self, fn):
+        super().__init__()
+        self.fn = fn
+
+    def forward(self, x):
+        return x + self.fn(x)
+
+
+class SpaceToDepth(nn.Module):  # einops 'b c (h p1) (w p2) -> b (c p1 p2) h w'
+    def forward(self, x):
+        B, C, H, W = x.shape
+        x = x.reshape(B, C, H // 2, 2, W // 2, 2).permute(0, 1, 3, 5, 2, 4)
+        return x.reshape(B, 4 * C, H // 2, W // 2)
+
+
+class Unet2D(nn.Module):
+    """WDNO's Unet2D (no self-conditioning, sinusoidal time); x [B, C, H, W]."""
+
+    def __init__(self, channels, dim, dim_mults=(1, 2, 4, 8), groups=1, heads=4, dim_head=32, linear_attention=True,
+                 mid_attention=True, init_kernel=7):
+        super().__init__()
+        e = 4 * dim
+        self.time_mlp = nn.Sequential(SinusoidalPosEmb(dim), nn.Linear(dim, e), nn.GELU(), nn.Linear(e, e))
+        self.init_conv = nn.Conv2d(channels, dim, init_kernel, padding=init_kernel // 2)
+        dims = [dim, *[dim * m for m in dim_mults]]
+        in_out = list(zip(dims[:-1], dims[1:]))
+
+        def lin(d):
+            return Residual2D(PreNorm2D(d, LinAttn2D(d, heads, dim_head))) if linear_attention else nn.Identity()
+
+        self.downs = nn.ModuleList([])
+        for i, (di, do) in enumerate(in_out):
+            last = i == len(in_out) - 1
+            down = nn.Conv2d(di, do, 3, padding=1) if last else nn.Sequential(SpaceToDepth(), nn.Conv2d(4 * di, do, 1))
+            self.downs.append(nn.ModuleList([ResBlock2D(di, di, e, groups), ResBlock2D(di, di, e, groups), lin(di), down]))
+        mid = dims[-1]
+        self.mid_block1 = ResBlock2D(mid, mid, e, groups)
+        self.mid_attn = Residual2D(PreNorm2D(mid, FullAttn2D(mid, heads, dim_head))) if mid_attention else nn.Identity()
+        self.mid_block2 = ResBlock2D(mid, mid, e, groups)
+        self.ups = nn.ModuleList([])
+        for i, (di, do) in enumerate(reversed(in_out)):
+            last = i == len(in_out) - 1
+            up = nn.Conv2d(do, di, 3, padding=1) if last else nn.Sequential(nn.Upsample(scale_factor=2, mode="nearest"),
+                                                                         nn.Conv2d(do, di, 3, padding=1))
+            self.ups.append(nn.ModuleList([ResBlock2D(do + di, do, e, groups), ResBlock2D(do + di, do, e, groups),
+                                           lin(do), up]))
+        self.final_res_block = ResBlock2D(2 * dim, dim, e, groups)
+        self.final_conv = nn.Conv2d(dim, channels, 1)
+
+    def forward(self, x, time):
+        x = self.init_conv(x)
+        r = x
+        t = self.time_mlp(time)
+        h = []
+        for b1, b2, attn, down in self.downs:
+            x = b1(x, t)
+            h.append(x)
+            x = attn(b2(x, t))
+            h.append(x)
+            x = down(x)
+        x = self.mid_block2(self.mid_attn(self.mid_block1(x, t)), t)
+        for b1, b2, attn, up in self.ups:
+            x = b1(torch.cat((x, h.pop()), dim=1), t)
+            x = attn(b2(torch.cat((x, h.pop()), dim=1), t))
+            x = up(x)
+        return self.final_conv(self.final_res_block(torch.cat((x, r), dim=1), t))

@@ -11,7 +11,8 @@ with the Go-side configuration as JSON in the metadata. Channels-last layouts ar
 tensors are stored in that layout.
 
 Usage: /usr/bin/python3 scripts/nn/parity.py [outdir]          (default nn/testdata/parity)
-       /usr/bin/python3 scripts/nn/parity.py --only egtn [outdir] (only the EGTN cases)
+       /usr/bin/python3 scripts/nn/parity.py --only egtn [outdir] (only the EGTN cases; likewise networks,
+       unet2d, layers)
        /usr/bin/python3 scripts/nn/parity.py --check FILE      (parse a Go-written safetensors file)
 """
 import json
@@ -53,8 +54,10 @@ def save_case(out, name, model, spec, inputs, y, loss, extra=None):
     st.write(os.path.join(out, name + ".io.safetensors"), io, {"spec": json.dumps(spec)})
 
 
-def net_case(out, name, model, spec, B, shape, cond_dim=0, keep=None, tscale=1.0):
+def net_case(out, name, model, spec, B, shape, cond_dim=0, keep=None, tscale=1.0, init=None):
     randomize(model)
+    if init:
+        init(model)
     x = torch.randn(B, *shape)
     t = tscale * torch.rand(B)
     target = torch.randn(B, *shape)
@@ -178,6 +181,30 @@ def egtn_networks(out):
         adam_case(out, name, m, spec_of(cfg), B, shape, cond_dim=cond_dim(cfg), keep=[1] * B, tscale=2, init=init)
 
 
+def unet2d_networks(out):
+    """WDNO's 2-D U-Net (nn/unet2d.go) on channels-first images: a full tiny configuration, and one without
+    linear attention, with a 3x3 initial convolution and three resolutions."""
+    def init(m):
+        with torch.no_grad():
+            for name, p in m.named_parameters():
+                near_one = name.endswith(".norm.weight") or name.endswith(".g")  # GroupNorm and LayerNorm gains
+                p.copy_((1 if near_one else 0) + (0.1 if near_one else 0.2) * torch.randn_like(p))
+
+    cases = [
+        ("unet2d", {"height": 8, "width": 16, "channels": 3, "dim": 8, "dim_mults": [1, 2], "groups": 2,
+                    "attn_heads": 2, "attn_dim_head": 4}, 2),
+        ("unet2d_plain", {"height": 8, "width": 8, "channels": 2, "dim": 4, "dim_mults": [1, 2, 2],
+                          "attn_heads": 1, "attn_dim_head": 8, "linear_attention": False, "init_kernel": 3}, 2),
+    ]
+    for seed, (name, cfg, B) in enumerate(cases, 40):
+        torch.manual_seed(seed)
+        m = models.Unet2D(cfg["channels"], cfg["dim"], cfg["dim_mults"], groups=cfg.get("groups", 1),
+                          heads=cfg["attn_heads"], dim_head=cfg["attn_dim_head"],
+                          linear_attention=cfg.get("linear_attention", True), init_kernel=cfg.get("init_kernel", 7))
+        shape = (cfg["channels"], cfg["height"], cfg["width"])
+        net_case(out, name, m, {"arch": "unet2d", "unet2d": cfg}, B, shape, tscale=100, init=init)
+
+
 def layer_case(out, name, fn, shapes, params, spec, data=None):
     """fn(tensors) -> output (channels-last); shapes: name -> shape of the differentiated inputs."""
     ts = {k: torch.randn(*s, requires_grad=True) for k, s in shapes.items()}
@@ -275,6 +302,8 @@ def main():
         networks(out)
     if only in (None, "egtn"):
         egtn_networks(out)
+    if only in (None, "unet2d"):
+        unet2d_networks(out)
     if only in (None, "layers"):
         layers(out)
     for f in sorted(os.listdir(out)):
