@@ -2,6 +2,7 @@ package main
 
 import (
 	"flag"
+	"strings"
 
 	"github.com/trajdiff/trajdiff/pde"
 	"github.com/trajdiff/trajdiff/pde/advection"
@@ -48,6 +49,8 @@ func setupAdvection(fs *flag.FlagSet) func() (pde.FieldSystem, error) {
 
 func setupBurgers(fs *flag.FlagSet) func() (pde.FieldSystem, error) {
 	d := burgers.DefaultParams()
+	preset := fs.String("preset", "default", "base parameters: "+strings.Join(burgers.PresetNames(), ", ")+
+		" (wdno: WDNO's 81 x 120 reference, 1935 solver points, dt 1/76800; wdno-small: 41 x 60, dt 1/2400); the flags below override it when given")
 	nu := fs.Float64("nu", d.Nu, "viscosity")
 	cells := fs.Int("cells", d.Cells, "stored grid points x_j = j/(N+1)")
 	refine := fs.Int("refine", d.Refine, "solver refinement: r(N+1)-1 fine points")
@@ -57,7 +60,35 @@ func setupBurgers(fs *flag.FlagSet) func() (pde.FieldSystem, error) {
 	dn := fs.Float64("diffusion-number", d.DiffusionNumber, "target nu dt/dx^2 when --steps-per-frame is 0 (<= 0.5)")
 	partial := fs.Bool("partial-control", false, "control only x < 1/4 and x >= 3/4 (WDNO's partial-control task)")
 	return func() (pde.FieldSystem, error) {
-		p := burgers.Params{Nu: *nu, Cells: *cells, Refine: *refine, T: *horizon, Frames: *frames, StepsPerFrame: *steps, DiffusionNumber: *dn}
+		p, err := burgers.PresetParams(*preset)
+		if err != nil {
+			return nil, err
+		}
+		// Only the flags given on the command line override the preset.
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		if set["nu"] {
+			p.Nu = *nu
+		}
+		if set["cells"] {
+			p.Cells = *cells
+		}
+		if set["refine"] {
+			p.Refine = *refine
+		}
+		if set["frames"] {
+			p.Frames = *frames
+		}
+		if set["t"] {
+			p.T = *horizon
+		}
+		if set["diffusion-number"] {
+			// An explicit diffusion number means "derive the steps from it" unless the steps are given too.
+			p.DiffusionNumber, p.StepsPerFrame = *dn, 0
+		}
+		if set["steps-per-frame"] {
+			p.StepsPerFrame = *steps
+		}
 		if err := p.Validate(); err != nil {
 			return nil, err
 		}

@@ -32,6 +32,23 @@
 // with d <= Params.DiffusionNumber (0.4). With the defaults: M = 515 fine points, dx = 1/516,
 // 666 steps per interval, dt = 1.5015e-4, d = 0.3998.
 //
+// # WDNO presets
+//
+// WDNOParams is WDNO's reference configuration in this layout: nu = 0.01, T = 8, N = 120 stored points,
+// K = 80 intervals (a trajectory holds 81 x 120 states; a dataset row adds a zero control row after T,
+// 81 x 120 controls, WDNO's model layout), refinement 16 and 7680 steps per interval, so dt = 1/76800
+// is exactly WDNO's and d = nu dt/dx^2 = 0.4880. WDNOSmallParams is the reduced configuration (WDNO's
+// first super-resolution level): N = 60, K = 40 (41 x 60 states), refinement 4 (243 solver points),
+// 480 steps per interval, dt = 1/2400, d = 0.2481. `trajdiff simulate burgers --preset wdno|wdno-small`
+// selects them. Deviations from WDNO's generator:
+//
+//   - grid: 16*121 - 1 = 1935 solver points x_i = i/1936, of which the stored x_j = j/121 are every 16th,
+//     instead of WDNO's 1920 points x_i = i/1921 subsampled by 16 (d = 0.4805 there);
+//   - control time: the control is held constant on each of the 80 stored intervals, evaluated at
+//     tau_k = (k+1)/81, whereas WDNO's solver steps through 1280 time stamps tau = linspace(1/1281,
+//     1280/1281) (480 Euler steps each) and stores every 16th; WDNO's stored (u0, f) therefore does not
+//     held per interval, only approximates its stored trajectory, while this package's reproduces it bit for bit.
+//
 // # Data distribution (WDNO)
 //
 // Initial state u0 = A1 g(c1, s1) + A2 g(c2, s2), g(c, s) = exp(-(x-c)^2/(2 s^2)), c1 ~ U[0.2, 0.4],
