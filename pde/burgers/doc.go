@@ -46,8 +46,9 @@
 //     instead of WDNO's 1920 points x_i = i/1921 subsampled by 16 (d = 0.4805 there);
 //   - control time: the control is held constant on each of the 80 stored intervals, evaluated at
 //     tau_k = (k+1)/81, whereas WDNO's solver steps through 1280 time stamps tau = linspace(1/1281,
-//     1280/1281) (480 Euler steps each) and stores every 16th; WDNO's stored (u0, f) therefore does not
-//     held per interval, only approximates its stored trajectory, while this package's reproduces it bit for bit.
+//     1280/1281) (480 Euler steps each) and stores every 16th; WDNO's stored (u0, f), re-simulated with
+//     f held per interval, only approximates its stored trajectory, while this package's reproduces it
+//     bit for bit.
 //
 // # Data distribution (WDNO)
 //
