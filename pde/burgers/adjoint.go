@@ -69,7 +69,8 @@ func (a *Adjoint) blockSteps() int {
 // Gradient runs the solver from the coarse initial state u0 under the coarse control f (K x N; nil
 // means zero) and returns the cost; it writes dJ/df (K x N) into grad. Errors: wrong lengths,
 // non-finite input or a negative energy weight (wrapping pde.ErrInvalidParams), a blow-up of the
-// forward solve (*pde.BlowUpError, as from Solver.Solve) and the context's error. The cost equals
+// forward solve (*pde.BlowUpError, as from Solver.Solve; also for a non-finite gradient, with System
+// "burgers adjoint") and the context's error. The cost equals
 // ControlObjective's for the same input bit for bit.
 func (a *Adjoint) Gradient(ctx context.Context, u0, f []float64, o Objective, grad []float64) (Cost, error) {
 	n, k := a.n, a.k
@@ -177,11 +178,8 @@ func (a *Adjoint) backward(ctx context.Context, f []float64, o Objective, grad [
 			}
 			for s := ns - 1; s >= 0; s-- {
 				// v = u - alpha (u_{i+1}^2 - u_{i-1}^2) + beta (u_{i+1} - 2 u_i + u_{i-1}) + dt g:
-				// dJ/dg += dt lambda(v), lambda(u) = (dv/du)^T lambda(v).
-				for i, l := range a.lam {
-					a.acc[i] += l
-				}
-				a.stepAdjoint(a.lamNext, a.lam, a.tape[s*m:(s+1)*m])
+				// dJ/dg += dt lambda(v) (summed in acc, times dt below), lambda(u) = (dv/du)^T lambda(v).
+				a.stepAdjoint(a.lamNext, a.lam, a.tape[s*m:(s+1)*m], a.acc)
 				a.lam, a.lamNext = a.lamNext, a.lam
 			}
 		}
@@ -197,8 +195,10 @@ func (a *Adjoint) backward(ctx context.Context, f []float64, o Objective, grad [
 			}
 		}
 	}
-	if err := pde.CheckFinite("burgers adjoint: gradient", grad); err != nil {
-		return fmt.Errorf("burgers adjoint: the backward sweep overflowed: %w", err)
+	if i := pde.FirstNonFinite(grad); i >= 0 {
+		// Only reachable with a forward state just inside the FTCS bound: report it like a blow-up.
+		return &pde.BlowUpError{System: "burgers adjoint", Step: 0, Quantity: "dJ/df",
+			Location: fmt.Sprintf("control frame %d, x[%d]", i/n, i%n+1), Value: grad[i]}
 	}
 	return nil
 }
@@ -229,21 +229,25 @@ func (a *Adjoint) step(v, u []float64) {
 	v[m-1] = uc - al*(0-um*um) + be*(0-2*uc+um) + dt*g[m-1]
 }
 
-// stepAdjoint applies the transposed Jacobian of one step taken from the state u to lam:
+// stepAdjoint applies the transposed Jacobian of one step taken from the state u to lam and adds lam
+// to acc:
 //
 //	out_i = lam_i + beta (lam_{i-1} - 2 lam_i + lam_{i+1}) + 2 alpha u_i (lam_{i+1} - lam_{i-1}),
 //
 // with lam_0 = lam_{M+1} = 0, alpha = dt/(4 dx), beta = nu dt/dx^2.
-func (a *Adjoint) stepAdjoint(out, lam, u []float64) {
+func (a *Adjoint) stepAdjoint(out, lam, u, acc []float64) {
 	al2 := 2 * a.dt / (4 * a.dx)
 	be := a.p.Nu * a.dt / (a.dx * a.dx)
 	m := a.m
+	out, u, acc = out[:m], u[:m], acc[:m]
 	lm, lc := 0.0, lam[0]
 	for i := 0; i < m-1; i++ {
 		lp := lam[i+1]
+		acc[i] += lc
 		out[i] = lc + be*(lm-2*lc+lp) + al2*u[i]*(lp-lm)
 		lm, lc = lc, lp
 	}
+	acc[m-1] += lc
 	out[m-1] = lc + be*(lm-2*lc) + al2*u[m-1]*(0-lm)
 }
 
