@@ -205,3 +205,51 @@ func TestAdjointRejectsBadInputAndReportsBlowUp(t *testing.T) {
 		t.Errorf("cancelled: %v", err)
 	}
 }
+
+// TestAdjointGradientMatchesFiniteDifferencesAtWDNOSmall spot-checks components of the gradient at
+// the reduced WDNO resolution (243 points, 40 x 480 steps) on a WDNO trajectory's control task.
+func TestAdjointGradientMatchesFiniteDifferencesAtWDNOSmall(t *testing.T) {
+	if testing.Short() {
+		t.Skip("about 20 solves at WDNO-small")
+	}
+	ctx := context.Background()
+	p := WDNOSmallParams()
+	u0, f, o := wdnoControlCase(t, p, 0)
+	for i := range f {
+		f[i] *= 0.5
+	}
+	a, err := NewAdjoint(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	grad := make([]float64, len(f))
+	if _, err := a.Gradient(ctx, u0, f, o, grad); err != nil {
+		t.Fatal(err)
+	}
+	s, _ := NewSolver(p)
+	n := p.Cells
+	x := append([]float64(nil), f...)
+	const h = 1e-4
+	worst := 0.0
+	for _, kj := range [][2]int{{0, 0}, {0, 30}, {10, 59}, {20, 15}, {30, 45}, {39, 29}, {39, 0}} {
+		i := kj[0]*n + kj[1]
+		var jp, jm Cost
+		x[i] = f[i] + h
+		jp, _, err = ControlObjective(ctx, s, u0, x, o)
+		if err == nil {
+			x[i] = f[i] - h
+			jm, _, err = ControlObjective(ctx, s, u0, x, o)
+		}
+		x[i] = f[i]
+		if err != nil {
+			t.Fatal(err)
+		}
+		fd := (jp.J - jm.J) / (2 * h)
+		e := math.Abs(fd - grad[i])
+		worst = max(worst, e/math.Abs(grad[i]))
+		if !(e <= 1e-6*math.Abs(grad[i])) {
+			t.Errorf("frame %d, point %d: adjoint %.10g, finite difference %.10g (relative error %.2g)", kj[0], kj[1], grad[i], fd, e/math.Abs(grad[i]))
+		}
+	}
+	t.Logf("largest relative error %.2g", worst)
+}

@@ -89,8 +89,8 @@
 // when its S x M states fit an 8 MiB tape (WDNOSmallParams: 480 x 243), otherwise in blocks of
 // ceil(sqrt(S)) steps from block checkpoints (WDNOParams: blocks of 88 steps, 2 x 88 x 1935 values;
 // storing everything would take 80 x 7680 x 1935 = 1.2e9 values). A gradient costs about three
-// forward solves (four with blocks): measured 0.023 s CPU at WDNOSmallParams (5 ns per fine point and
-// step, all sweeps) and 7.6 s at WDNOParams.
+// forward solves (four with blocks): measured 0.024 s CPU at WDNOSmallParams (5 ns per fine point and
+// step, all sweeps) and 8 s at WDNOParams (7 ns).
 //
 // OptimalControl minimises J from a zero (or given) control with L-BFGS (10 pairs, two-loop
 // recursion) and a weak-Wolfe line search by doubling and bisection that treats a blow-up of the
