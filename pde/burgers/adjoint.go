@@ -17,7 +17,7 @@ import (
 // Memory: the forward sweep keeps the fine state at the start of every control interval (K x M
 // values). The backward sweep recomputes each interval from its checkpoint; when an interval's states
 // (StepsPerFrame x M values) exceed a tape of 2^20 values, it is recomputed in blocks of about
-// sqrt(StepsPerFrame) steps from block checkpoints instead (WDNOParams: 88 blocks of 88 steps,
+// sqrt(StepsPerFrame) steps from block checkpoints instead (WDNOParams: 88 blocks of at most 88 steps,
 // 2 x 88 x 1935 values). A gradient therefore costs three forward solves' work (four with blocks).
 //
 // An Adjoint holds scratch buffers and is not safe for concurrent use; make one per goroutine.
