@@ -3,7 +3,8 @@
 //
 //	advection  u_t + beta u_x = 0, periodic; exact shift and a MUSCL finite-volume scheme (PDEBench)
 //	burgers    u_t + (u^2/2)_x = nu u_xx + f, Dirichlet; forward-Euler central scheme with control
-//	           (WDNO / DiffPhyCon), the control objective and the Cole-Hopf exact solution
+//	           (WDNO / DiffPhyCon), WDNO presets, the control objective, its exact discrete adjoint and
+//	           the optimal control (L-BFGS), and the Cole-Hopf exact solution
 //	cns        1-D compressible Navier-Stokes, MUSCL-Hancock + HLLC, viscosity by Strang splitting,
 //	           Toro's exact Riemann solver (PDEBench)
 //	smoke      2-D incompressible smoke in a box with exits, MAC grid, multigrid-preconditioned CG

@@ -2,6 +2,8 @@ package main
 
 import (
 	"flag"
+	"fmt"
+	"strings"
 
 	"github.com/trajdiff/trajdiff/pde"
 	"github.com/trajdiff/trajdiff/pde/advection"
@@ -47,17 +49,52 @@ func setupAdvection(fs *flag.FlagSet) func() (pde.FieldSystem, error) {
 }
 
 func setupBurgers(fs *flag.FlagSet) func() (pde.FieldSystem, error) {
-	d := burgers.DefaultParams()
-	nu := fs.Float64("nu", d.Nu, "viscosity")
-	cells := fs.Int("cells", d.Cells, "stored grid points x_j = j/(N+1)")
-	refine := fs.Int("refine", d.Refine, "solver refinement: r(N+1)-1 fine points")
-	frames := fs.Int("frames", d.Frames, "control intervals; trajectories hold frames+1 states")
-	horizon := fs.Float64("t", d.T, "horizon T")
-	steps := fs.Int("steps-per-frame", 0, "Euler steps per interval (0: derive from --diffusion-number)")
-	dn := fs.Float64("diffusion-number", d.DiffusionNumber, "target nu dt/dx^2 when --steps-per-frame is 0 (<= 0.5)")
+	// The physics flags have no defaults of their own: unset, they keep the preset's values.
+	d, w, ws := burgers.DefaultParams(), burgers.WDNOParams(), burgers.WDNOSmallParams()
+	preset := fs.String("preset", "default", "base parameters: "+strings.Join(burgers.PresetNames(), ", ")+
+		" (wdno: WDNO's 81 x 120 reference, 1935 solver points, dt 1/76800; wdno-small: 41 x 60, dt 1/2400); the physics flags override its values only when given")
+	presetVals := func(f func(burgers.Params) any) string {
+		return fmt.Sprintf("(preset default %v, wdno %v, wdno-small %v)", f(d), f(w), f(ws))
+	}
+	nu := fs.Float64("nu", 0, "viscosity "+presetVals(func(p burgers.Params) any { return p.Nu }))
+	cells := fs.Int("cells", 0, "stored grid points x_j = j/(N+1) "+presetVals(func(p burgers.Params) any { return p.Cells }))
+	refine := fs.Int("refine", 0, "solver refinement: r(N+1)-1 fine points "+presetVals(func(p burgers.Params) any { return p.Refine }))
+	frames := fs.Int("frames", 0, "control intervals; trajectories hold frames+1 states "+presetVals(func(p burgers.Params) any { return p.Frames }))
+	horizon := fs.Float64("t", 0, "horizon T "+presetVals(func(p burgers.Params) any { return p.T }))
+	steps := fs.Int("steps-per-frame", 0, "Euler steps per interval, 0: derive from --diffusion-number "+
+		presetVals(func(p burgers.Params) any { return p.StepsPerFrame }))
+	dn := fs.Float64("diffusion-number", 0, fmt.Sprintf("target nu dt/dx^2 (<= 0.5) from which the steps per interval are derived, unless --steps-per-frame is given (preset default %v)", d.DiffusionNumber))
 	partial := fs.Bool("partial-control", false, "control only x < 1/4 and x >= 3/4 (WDNO's partial-control task)")
 	return func() (pde.FieldSystem, error) {
-		p := burgers.Params{Nu: *nu, Cells: *cells, Refine: *refine, T: *horizon, Frames: *frames, StepsPerFrame: *steps, DiffusionNumber: *dn}
+		p, err := burgers.PresetParams(*preset)
+		if err != nil {
+			return nil, err
+		}
+		// Only the flags given on the command line override the preset.
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		if set["nu"] {
+			p.Nu = *nu
+		}
+		if set["cells"] {
+			p.Cells = *cells
+		}
+		if set["refine"] {
+			p.Refine = *refine
+		}
+		if set["frames"] {
+			p.Frames = *frames
+		}
+		if set["t"] {
+			p.T = *horizon
+		}
+		if set["diffusion-number"] {
+			// An explicit diffusion number means "derive the steps from it" unless the steps are given too.
+			p.DiffusionNumber, p.StepsPerFrame = *dn, 0
+		}
+		if set["steps-per-frame"] {
+			p.StepsPerFrame = *steps
+		}
 		if err := p.Validate(); err != nil {
 			return nil, err
 		}

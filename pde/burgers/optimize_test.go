@@ -1,0 +1,103 @@
+package burgers
+
+import (
+	"context"
+	"errors"
+	"math"
+	"testing"
+)
+
+func TestOptimalControlReducesCostFarBelowZeroControlAndEndsAtSmallGradient(t *testing.T) {
+	ctx := context.Background()
+	for index := range 2 {
+		p, u0, _, o := smallControlCase(t, index)
+		o.EnergyWeight = 2e-5 // WDNO's
+		a, _ := NewAdjoint(p)
+		g0 := make([]float64, p.Frames*p.Cells)
+		zero, err := a.Gradient(ctx, u0, nil, o, g0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		iters, lastJ := 0, math.Inf(1)
+		opts := OptimizeOptions{MaxIterations: 200, Progress: func(it int, c Cost, _ float64, _ int) {
+			if c.J > lastJ {
+				t.Errorf("case %d: J rose from %v to %v at iteration %d", index, lastJ, c.J, it)
+			}
+			iters, lastJ = it, c.J
+		}}
+		f, c, err := OptimalControl(ctx, p, u0, o, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := make([]float64, len(f))
+		check, err := a.Gradient(ctx, u0, f, o, g)
+		if err != nil || check != c {
+			t.Fatalf("case %d: returned cost %+v, re-evaluated %+v (%v)", index, c, check, err)
+		}
+		t.Logf("case %d: J %.4g (misfit %.3g, energy %.3g) after %d iterations; zero control %.4g; |g| %.3g -> %.3g",
+			index, c.J, c.Misfit, c.Energy, iters, zero.J, norm2(g0), norm2(g))
+		if !(c.J < 0.05*zero.J) {
+			t.Errorf("case %d: J = %v, zero control %v: want a 20-fold reduction", index, c.J, zero.J)
+		}
+		if !(norm2(g) < 1e-4*norm2(g0)) {
+			t.Errorf("case %d: |dJ/df| = %.3g at the optimum, %.3g at zero control", index, norm2(g), norm2(g0))
+		}
+	}
+}
+
+func TestOptimalControlLineSearchBacksOffFromBlowUp(t *testing.T) {
+	ctx := context.Background()
+	p, u0, f, o := smallControlCase(t, 0)
+	a, _ := NewAdjoint(p)
+	g := make([]float64, len(f))
+	c0, err := a.Gradient(ctx, u0, f, o, g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A steepest-descent step of length 1e6 blows the solver up; the search must shorten it.
+	d := make([]float64, len(g))
+	gn := norm2(g)
+	for i := range d {
+		d[i] = -g[i] / gn * 1e6
+	}
+	xt, gt := make([]float64, len(f)), make([]float64, len(f))
+	evals := 0
+	c, ok, err := wolfeSearch(ctx, a, u0, o, f, d, c0.J, dot(g, d), 1, xt, gt, &evals)
+	if err != nil || !ok || !(c.J < c0.J) {
+		t.Fatalf("line search: %+v, ok %v, %v (start J %v)", c, ok, err, c0.J)
+	}
+	if evals < 10 {
+		t.Errorf("%d evaluations: the first steps should have blown up", evals)
+	}
+}
+
+func TestOptimalControlStopsOnCancellationWithTheBestSoFar(t *testing.T) {
+	p, u0, _, o := smallControlCase(t, 0)
+	ctx, cancel := context.WithCancel(context.Background())
+	var atCancel Cost
+	f, c, err := OptimalControl(ctx, p, u0, o, OptimizeOptions{Progress: func(it int, c Cost, _ float64, _ int) {
+		if it == 3 {
+			atCancel = c
+			cancel()
+		}
+	}})
+	if !errors.Is(err, context.Canceled) || f == nil || c != atCancel {
+		t.Errorf("got %+v, %v; cost at cancellation %+v", c, err, atCancel)
+	}
+}
+
+func TestOptimalControlRejectsBadInput(t *testing.T) {
+	ctx := context.Background()
+	p, u0, f, o := smallControlCase(t, 0)
+	if _, _, err := OptimalControl(ctx, p, u0, o, OptimizeOptions{Start: f[1:]}); err == nil {
+		t.Error("short start accepted")
+	}
+	if _, _, err := OptimalControl(ctx, p, u0[1:], o, OptimizeOptions{}); err == nil {
+		t.Error("short u0 accepted")
+	}
+	bad := p
+	bad.Nu = 0
+	if _, _, err := OptimalControl(ctx, bad, u0, o, OptimizeOptions{}); err == nil {
+		t.Error("zero viscosity accepted")
+	}
+}
