@@ -85,7 +85,8 @@ func runPDEEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	var ckpts multiString
 	fs.Var(&ckpts, "checkpoint", "run or step directory of a 'pde train' run (repeat for baselines: a physical-space model); all of one task")
 	data := fs.String("data", "", "test dataset of 'trajdiff simulate burgers' at the models' resolution")
-	baselines := fs.String("baseline", "zero,dataset", "control baselines, comma-separated: zero, dataset (none: \"\")")
+	baselines := fs.String("baseline", "zero,dataset,adjoint", "control baselines, comma-separated: zero, dataset, adjoint (L-BFGS on the solver's exact adjoint; none: \"\")")
+	adjointIters := fs.Int("adjoint-iters", 100, "L-BFGS iterations of the adjoint baseline")
 	solver := fs.String("solver", "", "solver (default: the checkpoint's [sample] solver, else ddpm)")
 	steps := fs.Int("steps", 0, "solver steps (default: [sample] steps, else 50)")
 	guidance := fs.Float64("guidance", -1, "control guidance weight (default: [sample] guidance, else 1.2e5); 0 disables it")
@@ -104,8 +105,8 @@ func runPDEEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	if len(ckpts) == 0 || *data == "" {
 		return usagef("--checkpoint and --data are required")
 	}
-	if *steps < 0 || *limit < 0 || *batch < 1 {
-		return usagef("--steps and --limit must be non-negative, --batch at least 1")
+	if *steps < 0 || *limit < 0 || *batch < 1 || *adjointIters < 1 {
+		return usagef("--steps and --limit must be non-negative, --batch and --adjoint-iters at least 1")
 	}
 	si, sn, err := shard.Parse(*shardFlag)
 	if err != nil {
@@ -152,8 +153,10 @@ func runPDEEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 				methods = append(methods, wdno.ZeroControl())
 			case "dataset":
 				methods = append(methods, wdno.DatasetControl())
+			case "adjoint":
+				methods = append(methods, wdno.AdjointOptimum(d.Params, *adjointIters, 0))
 			default:
-				return usagef("--baseline %q: want zero or dataset", b)
+				return usagef("--baseline %q: want zero, dataset or adjoint", b)
 			}
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/trajdiff/trajdiff/internal/parallel"
 	"github.com/trajdiff/trajdiff/pde/burgers"
 )
 
@@ -41,6 +42,21 @@ func DatasetControl() Method {
 	}}
 }
 
+// AdjointOptimum is the achievable control: L-BFGS on the exact discrete adjoint of the solver
+// (burgers.OptimalControl) from zero control, at most iters iterations (0: 100), minimising the same J
+// the evaluation reports (energy weight w).
+func AdjointOptimum(p burgers.Params, iters int, w float64) Method {
+	if w == 0 {
+		w = 2e-5
+	}
+	return Method{Name: "adjoint-optimum", Baseline: func(ctx context.Context, c TestCase) ([]float64, error) {
+		N, K := p.Cells, p.Frames
+		o := burgers.Objective{Target: c.U[K*N:], EnergyWeight: w}
+		f, _, err := burgers.OptimalControl(ctx, p, c.U[:N], o, burgers.OptimizeOptions{MaxIterations: iters})
+		return f, err
+	}}
+}
+
 // EvalOptions configure Evaluate.
 type EvalOptions struct {
 	Task    Task
@@ -50,7 +66,9 @@ type EvalOptions struct {
 	// EnergyWeight is w of J = mean_x (u(T) - u*)^2 + w sum f^2 (default 2e-5, the reference's).
 	EnergyWeight float64
 	// Front is the quantile of |du/dx| above which a point counts as a front (default 0.9).
-	Front    float64
+	Front float64
+	// Workers scores cases in parallel (re-simulation, the adjoint baseline); 0: all cores.
+	Workers  int
 	Progress func(method string, done, total int)
 }
 
@@ -155,10 +173,6 @@ func Evaluate(ctx context.Context, d *Data, methods []Method, o EvalOptions) (*R
 }
 
 func evaluateMethod(ctx context.Context, d *Data, m Method, tcs []TestCase, o EvalOptions) ([]CaseResult, error) {
-	solver, err := burgers.NewSolver(d.Params)
-	if err != nil {
-		return nil, err
-	}
 	out := make([]CaseResult, 0, len(tcs))
 	for lo := 0; lo < len(tcs); lo += o.Batch {
 		batch := tcs[lo:min(lo+o.Batch, len(tcs))]
@@ -176,11 +190,15 @@ func evaluateMethod(ctx context.Context, d *Data, m Method, tcs []TestCase, o Ev
 				}
 			}
 			req.EnergyWeight = o.EnergyWeight
+			var err error
 			if gen, err = m.Model.Generate(ctx, req); err != nil {
 				return nil, fmt.Errorf("wdno: %s: %w", m.Name, err)
 			}
 		}
-		for j, tc := range batch {
+		// Scoring a case (a re-simulation, an optimisation) is independent of the others: run them on
+		// every core, each worker with its own solver, in case order.
+		score := func(ctx context.Context, j int) (CaseResult, error) {
+			tc := batch[j]
 			r := CaseResult{Method: m.Name, Case: tc.Index, ID: tc.ID}
 			var err error
 			switch {
@@ -189,15 +207,25 @@ func evaluateMethod(ctx context.Context, d *Data, m Method, tcs []TestCase, o Ev
 			case o.Task == Simulate:
 				r.MSE, r.FrontMSE = simulationError(tc.U, gen.U[j], d.Cells, o.Front)
 			default:
-				err = controlCost(ctx, solver, m, tc, gen, j, o.EnergyWeight, &r)
+				var s *burgers.Solver
+				if s, err = burgers.NewSolver(d.Params); err == nil {
+					err = controlCost(ctx, s, m, tc, gen, j, o.EnergyWeight, &r)
+				}
 			}
 			if err != nil {
 				if ctx.Err() != nil {
-					return nil, ctx.Err()
+					return r, ctx.Err()
 				}
 				r.Error = err.Error()
 			}
+			return r, nil
+		}
+		err := parallel.Ordered(ctx, 0, len(batch), o.Workers, score, func(_ int, r CaseResult) error {
 			out = append(out, r)
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
 		if o.Progress != nil {
 			o.Progress(m.Name, min(lo+o.Batch, len(tcs)), len(tcs))

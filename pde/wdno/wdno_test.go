@@ -65,7 +65,7 @@ func TestTrainLoadEvaluate(t *testing.T) {
 			}
 			methods := []Method{{Name: m.Name(), Model: m}}
 			if task == "control" {
-				methods = append(methods, ZeroControl(), DatasetControl())
+				methods = append(methods, ZeroControl(), DatasetControl(), AdjointOptimum(tinyParams(), 30, 0))
 			}
 			rep, err := Evaluate(context.Background(), d, methods, EvalOptions{Task: m.Task, Batch: 4})
 			d.Close()
@@ -92,6 +92,10 @@ func TestTrainLoadEvaluate(t *testing.T) {
 				s := rep.Summary[2]
 				if s.Misfit > 1e-12 {
 					t.Errorf("the dataset's control misses its own target by %g", s.Misfit)
+				}
+				// L-BFGS descends from zero control on the very objective reported.
+				if adj, zero := rep.Summary[3], rep.Summary[1]; !(adj.J < zero.J) {
+					t.Errorf("adjoint optimum J %g, zero control %g", adj.J, zero.J)
 				}
 			}
 		}
@@ -127,5 +131,75 @@ func TestEvaluateRefusesAnotherResolution(t *testing.T) {
 	}
 	if _, err := Evaluate(context.Background(), d, []Method{{Name: "wdno", Model: m}}, EvalOptions{Task: Control}); err == nil {
 		t.Error("a simulation model was evaluated on control")
+	}
+}
+
+// WDNO's guidance weight follows the beta of the reference's 1000-step cosine chain: about 3e-3 half-way
+// and growing towards the end (the continuous process stops short of alpha = 0, where the discrete chain
+// clips to 0.999).
+func TestStepBetaIsTheCosineChainsBeta(t *testing.T) {
+	c := train.ObjectiveConfig{Process: "vp-cosine"}
+	_, p, err := c.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := stepBeta(p, 0.5); math.Abs(b-3.1e-3) > 0.3e-3 {
+		t.Errorf("beta(0.5) = %g, want about 3.1e-3", b)
+	}
+	prev := 0.0
+	for _, tt := range []float64{0.1, 0.5, 0.9, 0.99, p.TMax()} {
+		b := stepBeta(p, tt)
+		if !(b > prev) || b > 0.999 {
+			t.Errorf("beta(%g) = %g after %g: want increasing, at most 0.999", tt, b, prev)
+		}
+		prev = b
+	}
+}
+
+// Guidance pulls the model's own final state towards the target: with an untrained network the
+// generated u(T) is far from u*, and a strong guidance weight brings it much closer.
+func TestGuidancePullsTheFinalStateToTheTarget(t *testing.T) {
+	dir := t.TempDir()
+	data := writeTinyData(t, dir, "train.arrow", 16, 1)
+	c := tinyConfig(dir, data, SpaceWavelet, "control", 1)
+	if _, err := Train(context.Background(), c, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	m, err := Load(c.Out, train.DefaultWeights)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := OpenData(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	var cases []Case
+	N := d.Cells
+	for i := range 4 {
+		u, _, err := d.Fields(i, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cases = append(cases, Case{U0: u[:N], Target: u[len(u)-N:]})
+	}
+	gap := func(w float64) float64 {
+		g, err := m.Generate(context.Background(), Request{Cases: cases, Guidance: &w, Steps: 20})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e float64
+		for j, cs := range cases {
+			for x := range N {
+				d := g.U[j][len(g.U[j])-N+x] - cs.Target[x]
+				e += d * d
+			}
+		}
+		return e / float64(len(cases)*N)
+	}
+	free, mid, strong := gap(0), gap(1e2), gap(1e4)
+	t.Logf("mean (u(T) - u*)^2: unguided %.4g, weight 1e2 %.4g, weight 1e4 %.4g", free, mid, strong)
+	if !(mid < free && strong < 0.1*free) {
+		t.Errorf("guidance does not close the final-state gap: unguided %.4g, weight 1e2 %.4g, weight 1e4 %.4g", free, mid, strong)
 	}
 }

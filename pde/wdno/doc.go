@@ -1,0 +1,66 @@
+// Package wdno is the Wavelet Diffusion Neural Operator (Hu et al., ICLR 2025, "Wavelet Diffusion
+// Neural Operator", arXiv 2412.04833) for the controlled 1-D Burgers equation of package pde/burgers:
+// a diffusion model of whole trajectories in the wavelet domain that simulates (u0, f -> u) and controls
+// (u0, u* -> u, f), next to the same diffusion model in physical space (the paper's DDPM baseline).
+//
+// # Representation
+//
+// A trajectory is the state u and control f on Frames = K+1 stored frames of Cells points (the dataset's
+// layout: control row k acts on [t_k, t_{k+1}), the last row is zero, which is also WDNO's zero row).
+// The wavelet layout (LayoutConfig.Space "wavelet") takes one level of the 2-D DWT over (time, space)
+// of each field, by default bior2.4 in periodization mode (an odd number of frames is extended by its
+// last frame, as PyWavelets does), and stacks the subbands as channels,
+//
+//	channels 0-3: u's aa, da, ad, dd      channels 4-7: f's aa, da, ad, dd      channel 8: condition,
+//
+// (letters for the time and space axes: a approximation, d detail; PyWavelets' dwt2 order cA, cH, cV,
+// cD). Channel 8 holds the 1-D DWT of u0 and of the target u* = u(T), each band repeated over a quarter
+// of the rows (zero rows for u* in simulation). Every channel is divided by its scale (WDNO's rescaler;
+// FitScales takes the largest magnitude on training data, so clean images lie in [-1, 1]) and the bands
+// are zero-padded to a size the U-Net can halve (41 x 60 fields: 21 x 30 bands in 24 x 32 images).
+// Decode is the exact inverse (wavelet.Plan's Inverse) and DecodeAdjoint its transpose, so a gradient
+// with respect to u and f becomes a gradient with respect to the coefficients. The physical layout
+// ("physical") keeps u and f as two channels of Frames x Cells, padded likewise.
+//
+// # Training
+//
+// The network (nn's unet2d, WDNO's 2-D U-Net) is trained by package train as an ordinary denoiser with
+// epsilon prediction on the encoded trajectories, with inpainting: the entries a task gives (Known:
+// channels 4-8 and the padding in simulation, channel 8 and the padding in control; in physical space
+// u0, u*, f as the task gives them) are carried clean in the noisy input and their epsilon target is 0,
+// as in the reference. One model per task, as in the reference.
+//
+// # Sampling
+//
+// Generate starts from noise and runs any solver of package diffusion (default "ddpm", DDIM with
+// eta = 1 as the reference samples, 50 steps), clamping the known entries to their encoded values after
+// every step (diffusion.Inpaint) and correcting every x0 prediction: known entries set, the rest clamped
+// to [-1, 1]. In control, the prediction is guided by the gradient of
+//
+//	J = mean_x (u(0) - u0)^2 + mean_x (u(T) - u*)^2 + w sum_{t,x} f^2,   w = 2e-5,
+//
+// of its own decoded trajectory (no solver in the loop): the reference adds lambda beta_t dJ/dx0 to the
+// predicted noise, with beta_t the step's beta of its 1000-step cosine chain and lambda = 1.2e5, which
+// moves x0 = (x - sigma eps)/alpha by -(sigma/alpha) lambda beta_t dJ/dx0; here beta_t is the beta of a
+// 1000-step discretisation of the sampling process at t (stepBeta), and the prediction is clamped again.
+//
+// # Evaluation
+//
+// Evaluate scores simulation by the MSE over frames 1..K against the test trajectory, and at fronts
+// (the points of each case whose true |du/dx| is in its top decile); control by J = mean_x (u(T) - u*)^2
+// + w sum f^2 of the generated control re-simulated with the true solver (burgers.ControlObjective) from
+// the true u0, the test trajectory's own final state as u*. Baselines in the same run: zero control, the
+// dataset's own control, and any other model (the physical-space one). A case that fails is recorded
+// and the others go on; reports of shards merge.
+//
+// # Deviations from the reference
+//
+//   - Data: the control is held constant over each stored frame (WDNO's generator varies it 16 times per
+//     stored frame and subsamples), so re-simulating a stored control reproduces the stored state; the
+//     solver grid is pde/burgers' (coarse point j is fine point r j).
+//   - Control re-simulation starts from the true u0 (the reference re-simulates from the generated u0).
+//   - Known entries of every x0 prediction are set to their clean values before the guidance gradient is
+//     taken (the reference leaves the network's prediction there).
+//   - The reduced configurations (configs/*-burgers-small-*.toml) use unit loss weights (the reference
+//     weights the loss of each channel by its scale), EMA weights and a smaller U-Net.
+package wdno
