@@ -108,3 +108,40 @@ func TestResumeRefusesAnotherObjectiveOrInpainting(t *testing.T) {
 		t.Errorf("the same run does not resume: %v", err)
 	}
 }
+
+// For eps prediction an inpainted entry holds no noise, so its target is 0 (WDNO's choice): the trained
+// network's eps output there is near 0, while the free entry's output follows the noise it was given.
+func TestInpaintedEntriesHaveZeroEpsTarget(t *testing.T) {
+	tr := smallTrainer(t, "", 300)
+	tr.Inpaint = []int{0}
+	res, err := tr.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pred := nn.NewPredictor(res.Net)
+	_, p, err := tr.Objective.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 64
+	x, eps := make([]float64, 2*n), make([]float64, 2*n)
+	rng := rand.New(rand.NewPCG(3, 4))
+	tt := 0.5 * p.TMax()
+	for i := range n {
+		x[2*i] = 2*rng.Float64() - 1
+		x[2*i+1] = p.Sigma(tt) * rng.NormFloat64()
+	}
+	var inpainted, free float64
+	for i := range n {
+		if err := pred.Predict(eps[2*i:2*i+2], x[2*i:2*i+2], tt); err != nil {
+			t.Fatal(err)
+		}
+		inpainted += eps[2*i] * eps[2*i]
+		free += eps[2*i+1] * eps[2*i+1]
+	}
+	inpainted, free = math.Sqrt(inpainted/n), math.Sqrt(free/n)
+	t.Logf("RMS eps prediction: inpainted entry %.3f, free entry %.3f", inpainted, free)
+	if !(inpainted < 0.1 && free > 0.3) {
+		t.Errorf("RMS eps prediction: inpainted entry %.3f (want < 0.1), free entry %.3f (want > 0.3)", inpainted, free)
+	}
+}
