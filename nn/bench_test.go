@@ -27,6 +27,10 @@ var benchSpecs = map[string]Spec{
 	// GeoTDM's EGTN on charged N-body (forecasting frames 0..9 -> 10..29): the paper's size, and a reduced one.
 	"egtn":       {Arch: "egtn", EGTN: egtnBenchConfig(128, 6, 2)},
 	"egtn_small": {Arch: "egtn", EGTN: egtnBenchConfig(32, 3, 1)},
+	// WDNO's 2-D U-Net at the reduced size of the CPU Burgers runs: 9 wavelet-coefficient channels of a
+	// 21x30 grid padded to 24x32, dim 16, three resolutions, linear attention at each, full attention in
+	// the middle (GroupNorm(1), 4 heads of 32).
+	"unet2d-wdno-small": {Arch: "unet2d", Unet2D: &Unet2DConfig{Height: 24, Width: 32, Channels: 9, Dim: 16, DimMults: []int{1, 2, 4}}},
 }
 
 // egtnBenchConfig is GeoTDM's charged-particle setting (5 nodes in 3-D, charges as node features, q_i q_j
@@ -43,7 +47,7 @@ func egtnBenchConfig(hidden, layers, priorLayers int) *EGTNConfig {
 		NodeFeatures: 1, EdgeFeatures: 1, Hidden: hidden, Layers: layers, Prior: "learned", PriorLayers: priorLayers}
 }
 
-var benchBatch = map[string]int{"mlp": 256, "unet": 32, "transformer": 32, "egtn": 32, "egtn_small": 32}
+var benchBatch = map[string]int{"mlp": 256, "unet": 32, "transformer": 32, "egtn": 32, "egtn_small": 32, "unet2d-wdno-small": 16}
 
 // newBenchNet builds a benchmarked network in float32; EGTN gets the signal coefficient of a VP process.
 func newBenchNet(b testing.TB, name string) Net {
@@ -160,6 +164,7 @@ func BenchmarkTrainStep(b *testing.B) {
 	b.Run("transformer", func(b *testing.B) { s, d := netStepper(b, "transformer"); benchStep(b, s, d) })
 	b.Run("egtn", func(b *testing.B) { s, d := netStepper(b, "egtn"); benchStep(b, s, d) })
 	b.Run("egtn_small", func(b *testing.B) { s, d := netStepper(b, "egtn_small"); benchStep(b, s, d) })
+	b.Run("unet2d-wdno-small", func(b *testing.B) { s, d := netStepper(b, "unet2d-wdno-small"); benchStep(b, s, d) })
 }
 
 // BenchmarkPredictEGTN times one evaluation of EGTN (full and reduced size) for a batch of 128 charged

@@ -34,6 +34,10 @@
 //	Dropout              inverted, masks from Philox(seed, step, op)     Srivastava et al. 2014
 //	Sinusoidal, Fourier  [sin | cos](t f), [cos | sin](2 pi f t)           Vaswani et al. 2017; Tancik et al. 2020 (EDM)
 //	Attention            softmax(Q K^T/sqrt(d) + mask) V, causal/key mask  Vaswani et al. 2017
+//	LinearAttention      softmax_feat(Q)/sqrt(d) (softmax_pos(K)^T V)     Shen et al. 2021 (lucidrains' U-Nets)
+//	SpaceToDepth         2x2 blocks -> 4C channels (einops order)         PixelUnshuffle, lucidrains' Downsample
+//	Upsample2x           nearest-neighbour x2                              PyTorch nn.Upsample(mode='nearest')
+//	ChannelsLast/First   [B, C, S...] <-> [B, S..., C]                     the layout change at a network's edges
 //	Modulate, GatedAdd   adaLN-Zero x (1 + scale) + shift, x + gate y     Peebles & Xie 2023
 //	WeightedMSE          mean_b w_b ||pred_b - target_b||^2 / D            the denoising objectives of package diffusion
 //
@@ -50,6 +54,10 @@
 //     optional condition goes through Decision Diffuser's returns MLP (Ajay et al. 2023) and is
 //     concatenated to the time embedding.
 //   - Transformer: a 1-D DiT (Peebles & Xie 2023) with adaLN-Zero time (and condition) conditioning.
+//   - Unet2D: WDNO's 2-D U-Net (Hu et al. 2025), lucidrains' denoising-diffusion-pytorch Unet over
+//     channels-first images [C, H, W]: ResnetBlocks with GroupNorm and time scale/shift, linear attention
+//     at every resolution, full attention in the middle, space-to-depth downsampling and nearest
+//     upsampling, with the reference's state_dict names; conditioning is by inpainting (no condition input).
 //
 // A network maps (x_t, t, condition) to whatever the training objective regresses (eps, x0, v, velocity,
 // EDM's F): the trainer feeds diffusion.Example.NetTime as t, and diffusion.FromPrediction or

@@ -3,7 +3,8 @@
 nn's BenchmarkTrainStep, on identical shapes.
 
 Usage: /usr/bin/python3 scripts/nn/bench_torch.py NAME THREADS [STEPS]
-NAME is mlp, convblock, unet, transformer, egtn or egtn_small (one training step, batch 32), or
+NAME is mlp, convblock, unet, transformer, egtn or egtn_small (one training step, batch 32),
+unet2d-wdno-small (WDNO's 2-D U-Net: 9 channels of 24x32, dim 16, mults 1, 2, 4, batch 16), or
 egtn_infer / egtn_small_infer (one forward pass without gradients, batch 128); prints one line "torch NAME THREADS <median ms per step> <min ms>".
 """
 import os
@@ -37,6 +38,12 @@ def build(name):
 
         def step_inputs():
             return (torch.randn(B, *shape), torch.randint(0, 100, (B,)).float())
+    elif name == "unet2d-wdno-small":
+        m = models.Unet2D(9, 16, (1, 2, 4), groups=1, heads=4, dim_head=32)
+        B, shape = 16, (9, 24, 32)
+
+        def step_inputs():
+            return (torch.randn(B, *shape), torch.randint(0, 1000, (B,)).float())
     elif name == "convblock":
         m = nn.Sequential(models.Conv1dBlock(32, 64, 5, 8), models.Conv1dBlock(64, 64, 5, 8))
         B = 64
