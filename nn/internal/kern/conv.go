@@ -49,8 +49,18 @@ func Im2Col[T Float](cols, x []T, g *ConvGeom, C int) {
 			b, oh := bo/g.Ho, bo%g.Ho
 			for ow := 0; ow < g.Wo; ow++ {
 				row := cols[(bo*g.Wo+ow)*K : (bo*g.Wo+ow+1)*K]
+				iw0 := ow*g.SW - g.PW
+				// With unit dilation the KW taps of a kernel row are adjacent pixels, one contiguous run
+				// of KW C values of x away from the border: copy it at once (small C would otherwise make
+				// this a long series of tiny copies).
+				run := g.DW == 1 && iw0 >= 0 && iw0+g.KW <= g.W
 				for kh := 0; kh < g.KH; kh++ {
 					ih := oh*g.SH - g.PH + kh*g.DH
+					if run && ih >= 0 && ih < g.H {
+						o := ((b*g.H+ih)*g.W + iw0) * C
+						copy(row[kh*g.KW*C:(kh+1)*g.KW*C], x[o:o+g.KW*C])
+						continue
+					}
 					for kw := 0; kw < g.KW; kw++ {
 						dst := row[(kh*g.KW+kw)*C : (kh*g.KW+kw+1)*C]
 						iw := ow*g.SW - g.PW + kw*g.DW

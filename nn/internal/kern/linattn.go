@@ -31,9 +31,7 @@ func LinAttnFwd[T Float](o, sm, ctx, stat, qkv []T, a *LinAttnGeom) {
 			q, k, v := qkv[b*N*3*D+h*Dh:], qkv[b*N*3*D+D+h*Dh:], qkv[b*N*3*D+2*D+h*Dh:]
 			qs, ks := sm[b*N*2*D+h*Dh:], sm[b*N*2*D+D+h*Dh:]
 			for n := 0; n < N; n++ {
-				r := qs[n*2*D : n*2*D+Dh]
-				copy(r, q[n*3*D:n*3*D+Dh])
-				softmaxScaled(r, scale)
+				softmaxScaled(qs[n*2*D:n*2*D+Dh], q[n*3*D:n*3*D+Dh], scale)
 			}
 			mx, sum := stat[bh*2*Dh:bh*2*Dh+Dh], stat[bh*2*Dh+Dh:(bh+1)*2*Dh]
 			copy(mx, k[:Dh])
@@ -69,14 +67,14 @@ func LinAttnFwd[T Float](o, sm, ctx, stat, qkv []T, a *LinAttnGeom) {
 	})
 }
 
-// softmaxScaled replaces r by scale softmax(r).
-func softmaxScaled[T Float](r []T, scale T) {
-	mx := r[0]
-	for _, x := range r[1:] {
-		mx = max(mx, x)
+// softmaxScaled writes r = scale softmax(x).
+func softmaxScaled[T Float](r, x []T, scale T) {
+	mx := x[0]
+	for _, v := range x[1:] {
+		mx = max(mx, v)
 	}
-	for i := range r {
-		r[i] -= mx
+	for i, v := range x {
+		r[i] = v - mx
 	}
 	Exp(r, r)
 	var s T
