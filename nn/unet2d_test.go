@@ -2,11 +2,14 @@ package nn
 
 import (
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/trajdiff/trajdiff/nn/safetensors"
 )
 
 func TestGradSpaceOpsMatchFiniteDifferences(t *testing.T) {
@@ -148,5 +151,33 @@ func TestUnet2DRejectsBadConfigs(t *testing.T) {
 	}
 	if _, err := (Spec{Arch: "unet3d"}).New(tensor.Float32, 1); err == nil || !strings.Contains(err.Error(), "unet2d") {
 		t.Errorf("unknown architecture error does not list unet2d: %v", err)
+	}
+}
+
+// TestUnet2DParamsFollowStateDictOrder compares the parameter list with the PyTorch twin's state_dict,
+// which scripts/nn/parity.py writes in order (safetensors.ReadFile returns tensors in data order).
+func TestUnet2DParamsFollowStateDictOrder(t *testing.T) {
+	for _, name := range []string{"unet2d", "unet2d_plain"} {
+		ts, meta, err := safetensors.ReadFile(filepath.Join("testdata", "parity", name+".weights.safetensors"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		spec, err := ParseSpec([]byte(meta["spec"]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		net, err := spec.New(tensor.Float32, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ps := net.Params().All()
+		if len(ps) != len(ts) {
+			t.Fatalf("%s: %d parameters, state_dict has %d", name, len(ps), len(ts))
+		}
+		for i, p := range ps {
+			if p.Name != ts[i].Name || !sameShape(p.StateShape(), ts[i].Shape) {
+				t.Errorf("%s: parameter %d is %s %v, state_dict has %s %v", name, i, p.Name, p.StateShape(), ts[i].Name, ts[i].Shape)
+			}
+		}
 	}
 }

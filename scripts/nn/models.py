@@ -412,7 +412,9 @@ class EGTN(nn.Module):
 
 # ---- WDNO's 2-D U-Net (nn/unet2d.go): lucidrains' denoising-diffusion-pytorch Unet as WDNO configures it
 # (AI4Science-WestlakeU/wdno, burgers/ddpm_burgers/unet.py). Module names and registration order give the
-# reference's state_dict; the code is this repository's own.
+# reference's state_dict; the code is this repository's own. Checked once against the reference module
+# (its unet.py with a minimal einops shim, same weights): equal state_dict names and shapes, outputs equal to
+# 2.6e-7 relative for (9 channels, dim 16, mults 1, 2, 4, GroupNorm(1), 4 heads of 32).
 
 class ChanNorm(nn.Module):
     """LayerNorm over the channels of [B, C, H, W] with a gain g [1, C, 1, 1] and no bias."""
