@@ -1,0 +1,119 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// tinyBurgers writes a Burgers dataset of 9 frames x 12 points with the CLI.
+func tinyBurgers(t *testing.T, dir, name string, n, seed, cells int) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	code, out, errs := runCLI("simulate", "burgers", "--n", fmt.Sprint(n), "--seed", fmt.Sprint(seed), "--cells", fmt.Sprint(cells),
+		"--refine", "2", "--frames", "8", "--t", "1", "--steps-per-frame", "100", "--quiet", "--out", p)
+	if code != 0 {
+		t.Fatalf("simulate: exit %d\n%s\n%s", code, out, errs)
+	}
+	return p
+}
+
+// tinyPDEConfig writes a pde train configuration with a small mlp for the wavelet layout of tinyBurgers.
+func tinyPDEConfig(t *testing.T, dir, task string) string {
+	t.Helper()
+	cfg := fmt.Sprintf(`out = "run-%s"
+task = "%s"
+[data]
+path = "train.arrow"
+[layout]
+space = "wavelet"
+[network]
+arch = "mlp"
+[network.mlp]
+dim = 576
+hidden = [32]
+time_dim = 8
+[train]
+steps = 20
+batch = 8
+lr = 1e-3
+warmup = 2
+min_lr = 1e-4
+checkpoint_every = 10
+[sample]
+steps = 5
+`, task, task)
+	p := filepath.Join(dir, task+".toml")
+	if err := os.WriteFile(p, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// Train, evaluate a control model in two shards with every baseline, merge: one table with every method.
+func TestPDETrainEvaluateMerge(t *testing.T) {
+	dir := t.TempDir()
+	tinyBurgers(t, dir, "train.arrow", 32, 1, 12)
+	test := tinyBurgers(t, dir, "test.arrow", 4, 2, 12)
+	cfg := tinyPDEConfig(t, dir, "control")
+	if code, out, errs := runCLI("pde", "train", "--config", cfg); code != 0 || !strings.Contains(out, "trained 20 steps") {
+		t.Fatalf("pde train: exit %d\n%s\n%s", code, out, errs)
+	}
+	run := filepath.Join(dir, "run-control")
+	var reports []string
+	for i := range 2 {
+		rep := filepath.Join(dir, fmt.Sprintf("rep-%d.json", i))
+		code, out, errs := runCLI("pde", "evaluate", "--checkpoint", run, "--data", test, "--shard", fmt.Sprintf("%d/2", i),
+			"--adjoint-iters", "5", "--out", rep)
+		if code != 0 {
+			t.Fatalf("pde evaluate shard %d: exit %d\n%s\n%s", i, code, out, errs)
+		}
+		reports = append(reports, rep)
+	}
+	code, out, errs := runCLI(append([]string{"pde", "merge"}, reports...)...)
+	if code != 0 {
+		t.Fatalf("pde merge: exit %d\n%s\n%s", code, out, errs)
+	}
+	for _, m := range []string{"wdno", "zero-control", "dataset-control", "adjoint-optimum"} {
+		if !strings.Contains(out, m+" ") {
+			t.Errorf("merged table lacks %s:\n%s", m, out)
+		}
+	}
+	if !strings.Contains(out, "J mean") {
+		t.Errorf("merged table:\n%s", out)
+	}
+	// Merging a shard with itself is refused: every case is scored once.
+	if code, _, _ := runCLI("pde", "merge", reports[0], reports[0]); code == 0 {
+		t.Error("a report merged with itself")
+	}
+}
+
+func TestPDEEvaluateRejectsBadInput(t *testing.T) {
+	dir := t.TempDir()
+	tinyBurgers(t, dir, "train.arrow", 16, 1, 12)
+	other := tinyBurgers(t, dir, "other.arrow", 2, 3, 14)
+	cfg := tinyPDEConfig(t, dir, "simulate")
+	if code, out, errs := runCLI("pde", "train", "--config", cfg, "--steps", "2"); code != 0 {
+		t.Fatalf("pde train: exit %d\n%s\n%s", code, out, errs)
+	}
+	run := filepath.Join(dir, "run-simulate")
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"pde", "evaluate", "--checkpoint", run, "--data", other}, 1, "trained on"},
+		{[]string{"pde", "evaluate", "--checkpoint", run}, 2, "required"},
+		{[]string{"pde", "evaluate", "--checkpoint", run, "--data", other, "--shard", "3/2"}, 2, "shard"},
+		{[]string{"pde", "evaluate", "--checkpoint", run, "--data", other, "--weights", "best"}, 2, "weights"},
+		{[]string{"pde", "evaluate", "--checkpoint", dir, "--data", other}, 1, ""},
+		{[]string{"pde", "train", "--config", filepath.Join(dir, "missing.toml")}, 2, "missing"},
+	} {
+		code, out, errs := runCLI(c.args...)
+		if code != c.code || !strings.Contains(out+errs, c.want) {
+			t.Errorf("%v: exit %d (want %d)\n%s%s", c.args[1:], code, c.code, out, errs)
+		}
+	}
+}
