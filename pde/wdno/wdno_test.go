@@ -203,3 +203,39 @@ func TestGuidancePullsTheFinalStateToTheTarget(t *testing.T) {
 		t.Errorf("guidance does not close the final-state gap: unguided %.4g, weight 1e2 %.4g, weight 1e4 %.4g", free, mid, strong)
 	}
 }
+
+// A control that makes the solver blow up fails its own case only: the case records the solver's report
+// and the other cases are scored.
+func TestABlowUpFailsOnlyItsCase(t *testing.T) {
+	dir := t.TempDir()
+	test := writeTinyData(t, dir, "test.arrow", 4, 2)
+	d, err := OpenData(test)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	wild := Method{Name: "wild", Baseline: func(_ context.Context, c TestCase) ([]float64, error) {
+		f := make([]float64, len(c.F))
+		if c.Index == 1 {
+			for i := range f {
+				f[i] = 1e4
+			}
+		}
+		return f, nil
+	}}
+	rep, err := Evaluate(context.Background(), d, []Method{wild}, EvalOptions{Task: Control, Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rep.Results {
+		if (r.Case == 1) != (r.Error != "") {
+			t.Errorf("case %d: error %q", r.Case, r.Error)
+		}
+		if r.Case == 1 && !strings.Contains(r.Error, "blew up") {
+			t.Errorf("case 1 records %q, want the solver's blow-up report", r.Error)
+		}
+	}
+	if s := rep.Summary[0]; s.Failed != 1 || s.Cases != 4 || !(s.J > 0) {
+		t.Errorf("summary %+v", s)
+	}
+}
