@@ -43,6 +43,9 @@ type Config struct {
 	// Solver is the training dataset's Burgers solver, recorded by Train (a value in a file is replaced):
 	// evaluation re-simulates with it and refuses datasets of another resolution or system.
 	Solver *burgers.Params `json:"solver,omitempty"`
+	// Dataset is the training dataset's generator, recorded by Train: evaluation refuses test data of
+	// another generator or parameters.
+	Dataset *Generator `json:"dataset,omitempty"`
 }
 
 // DataConfig names the training dataset.

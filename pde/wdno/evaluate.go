@@ -159,6 +159,9 @@ func Evaluate(ctx context.Context, d *Data, methods []Method, o EvalOptions) (*R
 		} else if o.Task == Simulate {
 			return nil, fmt.Errorf("wdno: method %s is a control baseline; simulation compares models", m.Name)
 		}
+		if o.Task == Control && !d.IsBurgers() {
+			return nil, fmt.Errorf("wdno: control is evaluated on Burgers data; %s comes from %q", d.Path, d.Generator.Name)
+		}
 		rep.Methods = append(rep.Methods, m.Name)
 		began := time.Now()
 		res, err := evaluateMethod(ctx, d, m, tcs, o)
@@ -180,7 +183,7 @@ func evaluateMethod(ctx context.Context, d *Data, m Method, tcs []TestCase, o Ev
 		if m.Model != nil {
 			req := o.Request
 			req.Cases = make([]Case, len(batch))
-			N := d.Cells
+			N := d.Cells * d.State
 			for j, tc := range batch {
 				req.Cases[j] = Case{U0: tc.U[:N]}
 				if o.Task == Simulate {
@@ -205,7 +208,7 @@ func evaluateMethod(ctx context.Context, d *Data, m Method, tcs []TestCase, o Ev
 			case gen != nil && slices.Contains(gen.Failed, j):
 				err = errors.New("sampling diverged (non-finite x0 prediction)")
 			case o.Task == Simulate:
-				r.MSE, r.FrontMSE = simulationError(tc.U, gen.U[j], d.Cells, o.Front)
+				r.MSE, r.FrontMSE = simulationError(tc.U, gen.U[j], d.Cells, d.State, o.Front)
 			default:
 				var s *burgers.Solver
 				if s, err = burgers.NewSolver(d.Params); err == nil {
@@ -264,12 +267,14 @@ func controlCost(ctx context.Context, s *burgers.Solver, m Method, tc TestCase, 
 	return nil
 }
 
-// simulationError is the MSE over frames 1..K of a generated trajectory, and over the front points:
-// those whose true |du/dx| (central differences, zero walls) is at least the case's front quantile.
-func simulationError(truth, gen []float64, N int, q float64) (mse, front float64) {
+// simulationError is the MSE over frames 1..K (and every state channel) of a generated trajectory, and
+// over the front points: those whose true |du/dx| (central differences, zero beyond the ends) is at
+// least the case's front quantile.
+func simulationError(truth, gen []float64, cells, channels int, q float64) (mse, front float64) {
+	N := cells * channels
 	grad := make([]float64, 0, len(truth)-N)
 	for i := N; i < len(truth); i++ {
-		grad = append(grad, slope(truth, i, N))
+		grad = append(grad, slope(truth, i, cells, channels))
 	}
 	sorted := slices.Clone(grad)
 	sort.Float64s(sorted)
@@ -286,15 +291,16 @@ func simulationError(truth, gen []float64, N int, q float64) (mse, front float64
 	return mse / float64(len(truth)-N), front / float64(max(nf, 1))
 }
 
-// slope is |du/dx| at flat index i of a Frames x N field, in grid units, with zero walls.
-func slope(u []float64, i, N int) float64 {
-	x := i % N
+// slope is |du/dx| at flat index i of a Frames x cells x channels field, in grid units, with zeros
+// beyond the ends.
+func slope(u []float64, i, cells, channels int) float64 {
+	x := i / channels % cells
 	var l, r float64
 	if x > 0 {
-		l = u[i-1]
+		l = u[i-channels]
 	}
-	if x < N-1 {
-		r = u[i+1]
+	if x < cells-1 {
+		r = u[i+channels]
 	}
 	return math.Abs(r-l) / 2
 }

@@ -43,14 +43,20 @@ const (
 	SpacePhysical = "physical" // the DDPM baseline: u and f as two channels
 )
 
-// LayoutConfig describes how a Burgers trajectory, u and f of Frames x Cells each (the dataset's
-// layout: the last control row is zero), becomes the Channels x Height x Width image a denoiser sees.
+// LayoutConfig describes how a trajectory of a 1-D fields dataset, the state u (Frames x Cells x State,
+// the dataset's layout) and the control f (Frames x Cells x Control; for Burgers the last control row is
+// zero), becomes the Channels x Height x Width image a denoiser sees.
 type LayoutConfig struct {
-	Space   string `json:"space"`             // wavelet (default) or physical
-	Frames  int    `json:"frames"`            // stored state frames K+1
-	Cells   int    `json:"cells"`             // grid points N
+	Space  string `json:"space"`  // wavelet (default) or physical
+	Frames int    `json:"frames"` // stored state frames K+1
+	Cells  int    `json:"cells"`  // grid points N
+	// State is the number of state channels (default 1: Burgers' u; 3 for CNS) and Control the number
+	// of control channels (nil: 1, Burgers' f; 0 for a system without control). Train sets all four
+	// sizes from the dataset.
+	State   int    `json:"state,omitempty"`
+	Control *int   `json:"control,omitempty"`
 	Wavelet string `json:"wavelet,omitempty"` // wavelet space: default bior2.4
-	Mode    string `json:"mode,omitempty"`    // wavelet space: default periodization
+	Mode    string `json:"mode,omitempty"` // wavelet space: default periodization
 	// Height and Width are the padded image size (0: the smallest multiple of Multiple that holds the
 	// bands, or the fields in physical space).
 	Height   int `json:"height,omitempty"`
@@ -69,13 +75,13 @@ type Layout interface {
 	// Shape is [channels, height, width]; Dim its product.
 	Shape() []int
 	Dim() int
-	// Encode writes the scaled image of the trajectory (u, f: Frames x Cells each) for task: fields,
+	// Encode writes the scaled image of the trajectory (u, f in the dataset's layout) for task: fields,
 	// condition channels and zero padding. The target final state is u's last frame.
 	Encode(task Task, u, f, dst []float64) error
 	// Known marks the entries a task gives: condition values and padding. Sampling clamps them and
 	// training carries them clean (inpainting).
 	Known(task Task) []bool
-	// Decode inverts Encode's field channels: u and f (Frames x Cells each) from an image.
+	// Decode inverts Encode's field channels: u and f (the dataset's layout) from an image.
 	Decode(x, u, f []float64) error
 	// DecodeAdjoint is the transpose of Decode: the gradient gx of a function of (u, f) with respect
 	// to the image, from its gradients gu and gf. Decode is linear, so this is exact.
@@ -90,7 +96,19 @@ func NewLayout(c LayoutConfig) (Layout, error) {
 	if c.Multiple == 0 {
 		c.Multiple = 4
 	}
+	if c.State == 0 {
+		c.State = 1
+	}
+	if c.Control == nil {
+		one := 1
+		c.Control = &one
+	} else {
+		n := *c.Control
+		c.Control = &n
+	}
 	switch {
+	case c.State < 1 || *c.Control < 0:
+		return nil, fmt.Errorf("wdno: %d state and %d control channels, want at least 1 and at least 0", c.State, *c.Control)
 	case c.Frames < 2 || c.Cells < 2:
 		return nil, fmt.Errorf("wdno: layout of %d frames x %d cells, want at least 2 x 2", c.Frames, c.Cells)
 	case c.Multiple < 1:
@@ -140,16 +158,42 @@ func checkScales(s []float64, channels int) ([]float64, error) {
 	return slices.Clone(s), nil
 }
 
-// checkFields validates a trajectory's u and f.
+// sizes returns the values of u and f of one trajectory.
+func (c LayoutConfig) sizes() (nu, nf int) {
+	return c.Frames * c.Cells * c.State, c.Frames * c.Cells * *c.Control
+}
+
+// checkFields validates a trajectory's u and f (for a resolved configuration).
 func checkFields(c LayoutConfig, u, f []float64) error {
-	n := c.Frames * c.Cells
-	if len(u) != n || len(f) != n {
-		return fmt.Errorf("wdno: u has %d values and f %d, want %d frames x %d cells = %d each", len(u), len(f), c.Frames, c.Cells, n)
+	nu, nf := c.sizes()
+	if len(u) != nu || len(f) != nf {
+		return fmt.Errorf("wdno: u has %d values and f %d, want %d frames x %d cells x (%d, %d) channels = %d and %d",
+			len(u), len(f), c.Frames, c.Cells, c.State, *c.Control, nu, nf)
 	}
-	for i := range u {
-		if math.IsNaN(u[i]) || math.IsInf(u[i], 0) || math.IsNaN(f[i]) || math.IsInf(f[i], 0) {
-			return fmt.Errorf("wdno: non-finite field value at frame %d, cell %d", i/c.Cells, i%c.Cells)
+	for k, v := range [2][]float64{u, f} {
+		ch := c.State
+		if k == 1 {
+			ch = *c.Control
+		}
+		for i, x := range v {
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				return fmt.Errorf("wdno: non-finite %s value at frame %d, cell %d", [2]string{"state", "control"}[k], i/(c.Cells*ch), i/ch%c.Cells)
+			}
 		}
 	}
 	return nil
+}
+
+// gather copies channel ch of a Frames x Cells x nch field into dst (Frames x Cells); scatter is its
+// inverse.
+func gather(dst, v []float64, ch, nch int) {
+	for i := range dst {
+		dst[i] = v[i*nch+ch]
+	}
+}
+
+func scatter(v, src []float64, ch, nch int) {
+	for i, x := range src {
+		v[i*nch+ch] = x
+	}
 }

@@ -2,14 +2,18 @@ package wdno
 
 import "fmt"
 
-// physicalLayout is the DDPM baseline's representation: u and f themselves as channels 0 and 1, each
-// Frames x Cells at the top left of a zero-padded image. A task's condition is given by inpainting the
-// fields: the first frame of u (u0) in both tasks, the last frame (u*) in control, all of f in
-// simulation, and the last control row (zero by the dataset's convention) always.
+// physicalLayout is the DDPM baseline's representation: every state channel and then every control
+// channel as an image channel of Frames x Cells at the top left of a zero-padded image. A task's condition
+// is given by inpainting the fields: the first frame of the state (u0) in both tasks, the last frame (u*)
+// in control, all of the control in simulation, and the last control row (zero by the Burgers dataset's
+// convention) always.
 type physicalLayout struct {
-	cfg       LayoutConfig
-	h, w, dim int
-	known     [2][]bool
+	cfg          LayoutConfig
+	nS, nC       int
+	h, w, ch     int
+	dim          int
+	known        [2][]bool
+	fieldsValues int
 }
 
 func newPhysicalLayout(c LayoutConfig) (*physicalLayout, error) {
@@ -20,18 +24,20 @@ func newPhysicalLayout(c LayoutConfig) (*physicalLayout, error) {
 	if c.Width, err = padTo(c.Cells, c.Width, c.Multiple, "width"); err != nil {
 		return nil, err
 	}
-	if c.Scales, err = checkScales(c.Scales, 2); err != nil {
+	nS, nC := c.State, *c.Control
+	if c.Scales, err = checkScales(c.Scales, nS+nC); err != nil {
 		return nil, err
 	}
-	l := &physicalLayout{cfg: c, h: c.Height, w: c.Width, dim: 2 * c.Height * c.Width}
+	l := &physicalLayout{cfg: c, nS: nS, nC: nC, h: c.Height, w: c.Width, ch: nS + nC, fieldsValues: c.Frames * c.Cells}
+	l.dim = l.ch * l.h * l.w
 	for task := range l.known {
 		k := make([]bool, l.dim)
-		for ch := 0; ch < 2; ch++ {
+		for ch := 0; ch < l.ch; ch++ {
 			for r := 0; r < l.h; r++ {
 				for q := 0; q < l.w; q++ {
 					pad := r >= c.Frames || q >= c.Cells
 					var given bool
-					if ch == 0 {
+					if ch < nS {
 						given = r == 0 || (Task(task) == Control && r == c.Frames-1)
 					} else {
 						given = Task(task) == Simulate || r == c.Frames-1
@@ -46,7 +52,7 @@ func newPhysicalLayout(c LayoutConfig) (*physicalLayout, error) {
 }
 
 func (l *physicalLayout) Config() LayoutConfig { return l.cfg }
-func (l *physicalLayout) Shape() []int         { return []int{2, l.h, l.w} }
+func (l *physicalLayout) Shape() []int         { return []int{l.ch, l.h, l.w} }
 func (l *physicalLayout) Dim() int             { return l.dim }
 
 func (l *physicalLayout) Known(task Task) []bool { return append([]bool(nil), l.known[task]...) }
@@ -62,26 +68,28 @@ func (l *physicalLayout) Encode(task Task, u, f, dst []float64) error {
 		return fmt.Errorf("wdno: unknown task %v", task)
 	}
 	clear(dst)
-	l.scatter(u, f, dst, true)
+	l.move(u, f, dst, true)
 	return nil
 }
 
-// scatter copies the fields into the image (inverse scales when divide) or, the other way, gathers them.
-func (l *physicalLayout) scatter(u, f, x []float64, divide bool) {
+// move copies the fields into the image divided by the scales (toImage) or, the other way, the image
+// times the scales into the fields.
+func (l *physicalLayout) move(u, f, x []float64, toImage bool) {
 	c := l.cfg
-	for ch, v := range [2][]float64{u, f} {
-		s := c.Scales[ch]
-		if divide {
-			s = 1 / s
+	for ch := 0; ch < l.ch; ch++ {
+		v, k, n := u, ch, l.nS
+		if ch >= l.nS {
+			v, k, n = f, ch-l.nS, l.nC
 		}
+		s := c.Scales[ch]
 		for r := 0; r < c.Frames; r++ {
 			img := x[(ch*l.h+r)*l.w:][:c.Cells]
-			row := v[r*c.Cells:][:c.Cells]
-			for q := range row {
-				if divide {
-					img[q] = row[q] * s
+			for q := range img {
+				at := (r*c.Cells+q)*n + k
+				if toImage {
+					img[q] = v[at] / s
 				} else {
-					row[q] = img[q] * s
+					v[at] = img[q] * s
 				}
 			}
 		}
@@ -89,28 +97,32 @@ func (l *physicalLayout) scatter(u, f, x []float64, divide bool) {
 }
 
 func (l *physicalLayout) Decode(x, u, f []float64) error {
-	n := l.cfg.Frames * l.cfg.Cells
-	if len(x) != l.dim || len(u) != n || len(f) != n {
-		return fmt.Errorf("wdno: decode %d values into %d and %d, want %d into %d", len(x), len(u), len(f), l.dim, n)
+	nu, nf := l.cfg.sizes()
+	if len(x) != l.dim || len(u) != nu || len(f) != nf {
+		return fmt.Errorf("wdno: decode %d values into %d and %d, want %d into %d and %d", len(x), len(u), len(f), l.dim, nu, nf)
 	}
-	l.scatter(u, f, x, false)
+	l.move(u, f, x, false)
 	return nil
 }
 
 func (l *physicalLayout) DecodeAdjoint(gu, gf, gx []float64) error {
-	n := l.cfg.Frames * l.cfg.Cells
-	if len(gx) != l.dim || len(gu) != n || len(gf) != n {
-		return fmt.Errorf("wdno: decode adjoint of %d and %d values into %d, want %d into %d", len(gu), len(gf), len(gx), n, l.dim)
+	nu, nf := l.cfg.sizes()
+	if len(gx) != l.dim || len(gu) != nu || len(gf) != nf {
+		return fmt.Errorf("wdno: decode adjoint of %d and %d values into %d, want %d and %d into %d", len(gu), len(gf), len(gx), nu, nf, l.dim)
 	}
 	clear(gx)
-	// Decode multiplies by the scale, and so does its transpose.
+	// Decode multiplies by the scale, and so does its transpose: move's scaling the other way round.
 	c := l.cfg
-	for ch, g := range [2][]float64{gu, gf} {
+	for ch := 0; ch < l.ch; ch++ {
+		v, k, n := gu, ch, l.nS
+		if ch >= l.nS {
+			v, k, n = gf, ch-l.nS, l.nC
+		}
 		s := c.Scales[ch]
 		for r := 0; r < c.Frames; r++ {
 			img := gx[(ch*l.h+r)*l.w:][:c.Cells]
-			for q, v := range g[r*c.Cells:][:c.Cells] {
-				img[q] = v * s
+			for q := range img {
+				img[q] = v[(r*c.Cells+q)*n+k] * s
 			}
 		}
 	}

@@ -1,7 +1,9 @@
 package wdno
 
 import (
+	"encoding/json"
 	"fmt"
+	"maps"
 
 	"github.com/trajdiff/trajdiff/train"
 )
@@ -29,8 +31,8 @@ func Load(path string, weights train.Weights) (*Model, error) {
 	if err := train.UnmarshalStrict(st.Extra, &c); err != nil {
 		return nil, fmt.Errorf("wdno: checkpoint %s: its configuration: %w", path, err)
 	}
-	if c.Solver == nil {
-		return nil, fmt.Errorf("wdno: checkpoint %s records no solver parameters", path)
+	if c.Solver == nil && c.Dataset == nil {
+		return nil, fmt.Errorf("wdno: checkpoint %s records neither solver parameters nor its dataset", path)
 	}
 	task, err := c.task()
 	if err != nil {
@@ -75,11 +77,32 @@ func (m *Model) Name() string {
 // Compatible reports whether d has the resolution and solver the model was trained for.
 func (m *Model) Compatible(d *Data) error {
 	c := m.Layout.Config()
-	if d.Frames != c.Frames || d.Cells != c.Cells {
-		return fmt.Errorf("wdno: the model was trained on %d frames x %d cells, %s holds %d x %d", c.Frames, c.Cells, d.Path, d.Frames, d.Cells)
+	if d.Frames != c.Frames || d.Cells != c.Cells || d.State != c.State || d.Control != *c.Control {
+		return fmt.Errorf("wdno: the model was trained on %d frames x %d cells (%d + %d channels), %s holds %d x %d (%d + %d)",
+			c.Frames, c.Cells, c.State, *c.Control, d.Path, d.Frames, d.Cells, d.State, d.Control)
 	}
-	if *m.Config.Solver != d.Params {
-		return fmt.Errorf("wdno: the model was trained on data of the solver %+v, %s comes from %+v", *m.Config.Solver, d.Path, d.Params)
+	if m.Config.Solver != nil && (!d.IsBurgers() || *m.Config.Solver != d.Params) {
+		return fmt.Errorf("wdno: the model was trained on Burgers data of the solver %+v, %s comes from %q %+v", *m.Config.Solver, d.Path, d.Generator.Name, d.Generator.Params)
+	}
+	if g := m.Config.Dataset; g != nil && (g.Name != d.Generator.Name || !sameParams(g.Params, d.Generator.Params)) {
+		return fmt.Errorf("wdno: the model was trained on data of %q %v, %s comes from %q %v", g.Name, g.Params, d.Path, d.Generator.Name, d.Generator.Params)
 	}
 	return nil
+}
+
+// sameParams compares generator parameters as they read back from JSON, leaving out the bookkeeping of
+// how many trajectories a file (or shard) holds (pde.WriteFields).
+func sameParams(a, b map[string]any) bool {
+	strip := func(m map[string]any) string {
+		c := maps.Clone(m)
+		for _, k := range []string{"total_trajectories", "shard", "first_trajectory", "trajectories"} {
+			delete(c, k)
+		}
+		j, err := json.Marshal(c)
+		if err != nil {
+			return "?" + err.Error()
+		}
+		return string(j)
+	}
+	return strip(a) == strip(b)
 }

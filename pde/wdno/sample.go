@@ -10,8 +10,9 @@ import (
 	"github.com/trajdiff/trajdiff/diffusion"
 )
 
-// Case is one problem for a model: the initial state u0 (Cells values) and, for simulation, the
-// control F (Frames x Cells, the last row zero), or, for control, the target final state Target.
+// Case is one problem for a model: the initial state u0 (Cells x State values) and, for simulation, the
+// control F (Frames x Cells x Control; Burgers' last row is zero), or, for control, the target final
+// state Target (Cells x State).
 type Case struct {
 	U0, F, Target []float64
 }
@@ -28,7 +29,7 @@ type Request struct {
 	Progress     func(done, total int)
 }
 
-// Generated holds a model's trajectories, one per case: U and F of Frames x Cells each. A case whose
+// Generated holds a model's trajectories, one per case: U and F in the dataset's layout. A case whose
 // sampling diverged is listed in Failed (its fields are NaN); the others are unaffected.
 type Generated struct {
 	U, F   [][]float64
@@ -51,9 +52,10 @@ func (m *Model) Generate(ctx context.Context, req Request) (*Generated, error) {
 		return nil, fmt.Errorf("wdno: no cases to generate")
 	}
 	l, c := m.Layout, m.Layout.Config()
-	D, N := l.Dim(), c.Cells
+	D, N := l.Dim(), c.Cells*c.State // N: values of one state frame
+	nu, nf := c.sizes()
 	values := make([]float64, n*D)
-	u, f := make([]float64, c.Frames*N), make([]float64, c.Frames*N)
+	u, f := make([]float64, nu), make([]float64, nf)
 	targets := make([][]float64, n)
 	for j, cs := range req.Cases {
 		clear(u)
@@ -64,15 +66,15 @@ func (m *Model) Generate(ctx context.Context, req Request) (*Generated, error) {
 		copy(u, cs.U0)
 		switch m.Task {
 		case Simulate:
-			if len(cs.F) != c.Frames*N {
-				return nil, fmt.Errorf("wdno: case %d: the control has %d values, want %d frames x %d cells", j, len(cs.F), c.Frames, N)
+			if len(cs.F) != nf {
+				return nil, fmt.Errorf("wdno: case %d: the control has %d values, want %d", j, len(cs.F), nf)
 			}
 			copy(f, cs.F)
 		case Control:
 			if len(cs.Target) != N {
 				return nil, fmt.Errorf("wdno: case %d: the target has %d values, want %d", j, len(cs.Target), N)
 			}
-			copy(u[(c.Frames-1)*N:], cs.Target)
+			copy(u[nu-N:], cs.Target)
 			targets[j] = cs.Target
 		}
 		if err := l.Encode(m.Task, u, f, values[j*D:(j+1)*D]); err != nil {
@@ -127,7 +129,7 @@ func (m *Model) Generate(ctx context.Context, req Request) (*Generated, error) {
 	slices.Sort(failed)
 	out := &Generated{U: make([][]float64, n), F: make([][]float64, n), Failed: failed, NFE: plan.NFE}
 	for j := range n {
-		out.U[j], out.F[j] = make([]float64, c.Frames*N), make([]float64, c.Frames*N)
+		out.U[j], out.F[j] = make([]float64, nu), make([]float64, nf)
 		if err := l.Decode(x[j*D:(j+1)*D], out.U[j], out.F[j]); err != nil {
 			return nil, err
 		}
@@ -187,10 +189,11 @@ func (g *guide) fix(row, vals []float64) {
 // objective compares against is the one the case gives (encoded in vals).
 func (g *guide) gradient(row, vals, target []float64) error {
 	c := g.layout.Config()
-	K, N := c.Frames, c.Cells
+	N := c.Cells * c.State
+	nu, nf := c.sizes()
 	if g.u == nil {
-		g.u, g.f = make([]float64, K*N), make([]float64, K*N)
-		g.gu, g.gf = make([]float64, K*N), make([]float64, K*N)
+		g.u, g.f = make([]float64, nu), make([]float64, nf)
+		g.gu, g.gf = make([]float64, nu), make([]float64, nf)
 		g.gx = make([]float64, g.layout.Dim())
 	}
 	if err := g.layout.Decode(vals, g.gu, g.gf); err != nil { // the given u0 (and u*) as fields
@@ -201,7 +204,7 @@ func (g *guide) gradient(row, vals, target []float64) error {
 		return err
 	}
 	clear(g.gu)
-	last := (K - 1) * N
+	last := nu - N
 	for x := 0; x < N; x++ {
 		g.gu[x] = 2 * (g.u[x] - u0[x]) / float64(N)
 		g.gu[last+x] = 2 * (g.u[last+x] - target[x]) / float64(N)

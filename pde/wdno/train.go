@@ -29,7 +29,10 @@ func (c Config) Trainer() (*train.Trainer, *Data, error) {
 		d.Close()
 		return nil, nil, err
 	}
-	c.Layout.Frames, c.Layout.Cells = d.Frames, d.Cells
+	if task == Control && !d.IsBurgers() {
+		return fail(fmt.Errorf("wdno: control is defined for Burgers; %s comes from %q", d.Path, d.Generator.Name))
+	}
+	c.Layout = d.layout(c.Layout)
 	if c.Layout.Scales == nil {
 		n := c.Data.ScaleExamples
 		if n == 0 {
@@ -44,8 +47,11 @@ func (c Config) Trainer() (*train.Trainer, *Data, error) {
 		return fail(err)
 	}
 	c.Layout = l.Config()
-	p := d.Params
-	c.Solver = &p
+	if d.IsBurgers() {
+		p := d.Params
+		c.Solver = &p
+	}
+	c.Dataset = &d.Generator
 	net, err := c.Network.New(tensor.Float32, c.Train.Seed)
 	if err != nil {
 		return fail(fmt.Errorf("wdno: %w", err))
