@@ -1,6 +1,6 @@
 // Package fieldplot draws trajectories of 1-D fields (pde/burgers' u and f) as space-time images: one
 // heat map per field, x horizontal and t vertical (t = 0 at the bottom), on a diverging colour map
-// (Moreland's smooth blue-red) symmetric around 0, so that white is 0 and the sign is the hue. Panels are
+// (Moreland's smooth blue-red) symmetric around 0, so that 0 is light grey and the sign is the hue. Panels are
 // tiled in rows, e.g. a generated trajectory's u and f, the truth's u and f below them and their
 // differences at the bottom. It builds gonum plots, as geometry/trajplot does for N-body paths.
 package fieldplot
@@ -135,7 +135,6 @@ func heatMap(g Grid, pn Panel) (*plot.Plot, error) {
 	cm.SetMax(lim)
 	h := plotter.NewHeatMap(field{g, pn.Values}, cm.Palette(255))
 	h.Min, h.Max = -lim, lim
-	h.Rasterized = true
 	h.Underflow, h.Overflow = h.Palette.Colors()[0], h.Palette.Colors()[254] // outside a shared limit: saturate
 	h.NaN = color.Gray{Y: 96}                                                // a diverged value: dark grey
 	p := plot.New()
