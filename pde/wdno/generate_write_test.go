@@ -2,11 +2,13 @@ package wdno
 
 import (
 	"context"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/trajdiff/trajdiff/diffusion"
 	"github.com/trajdiff/trajdiff/pde/burgers"
 	"github.com/trajdiff/trajdiff/train"
 )
@@ -133,6 +135,79 @@ func TestWriteGeneratedControlAndResim(t *testing.T) {
 	}
 	if _, err := WriteGenerated(context.Background(), ms, d, other, GenerateOptions{Resim: filepath.Join(dir, "r2.arrow")}); err == nil {
 		t.Error("a simulation model re-simulated")
+	}
+}
+
+// poisoned is a denoiser whose output for example bad of every batch is NaN: a diverging sample.
+type poisoned struct {
+	diffusion.Denoiser
+	bad int
+}
+
+func (p poisoned) Denoise(dst, x []float64, t float64) error {
+	if err := p.Denoiser.Denoise(dst, x, t); err != nil {
+		return err
+	}
+	D := p.Dim()
+	for i := p.bad * D; i < (p.bad+1)*D && i < len(dst); i++ {
+		dst[i] = math.NaN()
+	}
+	return nil
+}
+
+// A case whose sampling diverges has no row in either dataset; it is returned and listed in both
+// datasets' metadata, and the other cases are written.
+func TestWriteGeneratedRecordsDivergedCases(t *testing.T) {
+	dir := t.TempDir()
+	data := writeTinyData(t, dir, "train.arrow", 16, 1)
+	c := tinyConfig(dir, data, SpaceWavelet, "control", 2)
+	if _, err := Train(context.Background(), c, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	m, err := Load(c.Out, train.DefaultWeights)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Checkpoint.Denoiser = poisoned{m.Checkpoint.Denoiser, 1}
+	d, err := OpenData(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	gen, resim := filepath.Join(dir, "gen.arrow"), filepath.Join(dir, "resim.arrow")
+	res, err := WriteGenerated(context.Background(), m, d, gen, GenerateOptions{Cases: []int{5, 6, 7}, Batch: 3, Resim: resim})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Generated != 2 || res.Resimulated != 2 || len(res.Failed) != 1 || res.Failed[0].Case != 6 || res.Failed[0].Stage != "sample" {
+		t.Fatalf("result %+v", res)
+	}
+	for _, p := range []string{gen, resim} {
+		g, err := OpenData(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		meta := g.ds.Metadata().Generator.Params
+		failed, _ := meta["failed_cases"].([]any)
+		why, _ := meta["failed_errors"].([]any)
+		v, err := g.ds.Field(1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g.Len() != 2 || len(failed) != 1 || failed[0] != 6.0 || len(why) != 1 || !strings.Contains(why[0].(string), "diverged") || v.Params.At(1) != 7 {
+			t.Errorf("%s: %d rows, failed %v %v, row 1 from case %v", p, g.Len(), meta["failed_cases"], meta["failed_errors"], v.Params.At(1))
+		}
+		g.Close()
+	}
+	// Nothing succeeds: an error naming the cases, no file.
+	m.Checkpoint.Denoiser = poisoned{m.Checkpoint.Denoiser, 0}
+	other := filepath.Join(dir, "none.arrow")
+	res, err = WriteGenerated(context.Background(), m, d, other, GenerateOptions{Cases: []int{6}})
+	if err == nil || res == nil || len(res.Failed) != 1 {
+		t.Errorf("all cases diverged: %v, %+v", err, res)
+	}
+	if _, err := os.Stat(other); err == nil {
+		t.Error("a dataset of no rows was written")
 	}
 }
 
