@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strings"
 	"time"
@@ -18,10 +19,10 @@ import (
 )
 
 func pdeCommand() command {
-	return command{name: "pde", summary: "WDNO on Burgers: train, evaluate simulation or control (with baselines, sharded), merge reports", run: runPDE}
+	return command{name: "pde", summary: "WDNO on Burgers: train, evaluate simulation or control (with baselines, sharded), merge reports, write generated trajectories", run: runPDE}
 }
 
-const pdeUsage = `Usage: trajdiff pde <train|evaluate|merge> [flags]
+const pdeUsage = `Usage: trajdiff pde <train|evaluate|merge|generate> [flags]
 
   train       train a WDNO (wavelet space) or physical-space diffusion model on a Burgers dataset of
               'trajdiff simulate burgers' from a TOML configuration (resumable); see configs/wdno-*.toml
@@ -29,13 +30,16 @@ const pdeUsage = `Usage: trajdiff pde <train|evaluate|merge> [flags]
               of one or more checkpoints on a test dataset, next to zero control, the dataset's control
               and the adjoint optimum; prints a table, writes a mergeable report; --shard i/n for job arrays
   merge       combine the reports of evaluate's shards into one table
+  generate    write a checkpoint's generated trajectories for test cases as a fields dataset (same layout
+              as the test data, params: source id and index), and with --resim, for a control model, the
+              generated controls re-simulated with the true solver; draw them with 'trajdiff plot'
 
 Run 'trajdiff pde <verb> --help' for its flags; package pde/wdno documents the method.
 `
 
 func runPDE(ctx context.Context, env *cliEnv, args []string) error {
 	return runSubcommand(ctx, env, args, pdeUsage, []subcommand{
-		{"train", runPDETrain}, {"evaluate", runPDEEvaluate}, {"merge", runPDEMerge}})
+		{"train", runPDETrain}, {"evaluate", runPDEEvaluate}, {"merge", runPDEMerge}, {"generate", runPDEGenerate}})
 }
 
 func runPDETrain(ctx context.Context, env *cliEnv, args []string) error {
@@ -117,15 +121,9 @@ func runPDEEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 			return usagef("%v", err)
 		}
 	}
-	var weights train.Weights
-	switch *ema {
-	case "default":
-	case "ema":
-		weights = train.EMAWeights
-	case "raw":
-		weights = train.RawWeights
-	default:
-		return usagef("--weights %q: want default, ema or raw", *ema)
+	weights, err := parseWeights(*ema)
+	if err != nil {
+		return err
 	}
 	d, err := wdno.OpenData(*data)
 	if err != nil {
@@ -268,4 +266,112 @@ func writePDETable(w io.Writer, rep *wdno.Report) {
 	for _, s := range rep.Summary {
 		fmt.Fprintf(w, "%-20s %6d %11.4e %11.4e %11.4e %11.4e %9.1f %7d\n", s.Method, s.Cases, s.J, s.JMedian, s.Misfit, s.Energy, s.Seconds, s.Failed)
 	}
+}
+
+// parseWeights reads --weights: default (the run's sample.ema), ema or raw.
+func parseWeights(s string) (train.Weights, error) {
+	switch s {
+	case "default":
+		return train.DefaultWeights, nil
+	case "ema":
+		return train.EMAWeights, nil
+	case "raw":
+		return train.RawWeights, nil
+	}
+	return train.DefaultWeights, usagef("--weights %q: want default, ema or raw", s)
+}
+
+func runPDEGenerate(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlagSet(env, "pde generate", "pde generate --checkpoint DIR --data test.arrow --out gen.arrow [--resim resim.arrow] [--limit n] [--shard i/n]")
+	ckpt := fs.String("checkpoint", "", "run or step directory of a 'pde train' run")
+	data := fs.String("data", "", "test dataset of 'trajdiff simulate burgers' at the model's resolution")
+	out := fs.String("out", "", "generated trajectories: a fields dataset like the test data, params (source_id, source_index); written atomically")
+	resim := fs.String("resim", "", "control models: also write the generated controls re-simulated with the true solver from the true u0 here")
+	solver := fs.String("solver", "", "solver (default: the checkpoint's [sample] solver, else ddpm)")
+	steps := fs.Int("steps", 0, "solver steps (default: [sample] steps, else 50)")
+	guidance := fs.Float64("guidance", -1, "control guidance weight (default: [sample] guidance, else 1.2e5); 0 disables it")
+	ema := fs.String("weights", "default", "weights: default (the run's sample.ema), ema or raw")
+	limit := fs.Int("limit", 0, "only the first n test cases (before sharding); 0: all")
+	shardFlag := fs.String("shard", "0/1", "generate only shard i/n of the cases (a job array's task; row ids start at the shard's first case)")
+	batch := fs.Int("batch", 50, "cases per sampling batch")
+	seed := fs.Uint64("seed", 1, "noise seed")
+	force := fs.Bool("force", false, "replace existing output files")
+	if err := parseFlags(fs, env, args); err != nil {
+		return err
+	}
+	if err := wantArgs(fs, 0, "none"); err != nil {
+		return err
+	}
+	if *ckpt == "" || *data == "" || *out == "" {
+		return usagef("--checkpoint, --data and --out are required")
+	}
+	if *steps < 0 || *limit < 0 || *batch < 1 {
+		return usagef("--steps and --limit must be non-negative, --batch at least 1")
+	}
+	if *seed > math.MaxInt64 {
+		return usagef("--seed must be at most 2^63-1")
+	}
+	si, sn, err := shard.Parse(*shardFlag)
+	if err != nil {
+		return usagef("--shard: %v", err)
+	}
+	if *solver != "" {
+		if _, err := diffusion.NewSolver(*solver); err != nil {
+			return usagef("%v", err)
+		}
+	}
+	weights, err := parseWeights(*ema)
+	if err != nil {
+		return err
+	}
+	d, err := wdno.OpenData(*data)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	m, err := wdno.Load(*ckpt, weights)
+	if err != nil {
+		return err
+	}
+	if *resim != "" && m.Task != wdno.Control {
+		return usagef("--resim: %s is a %v model; re-simulation is for control models", *ckpt, m.Task)
+	}
+	total := d.Len()
+	if *limit > 0 {
+		total = min(total, *limit)
+	}
+	lo, hi, err := shard.Range(total, si, sn)
+	if err != nil {
+		return usagef("--shard: %v", err)
+	}
+	if hi <= lo {
+		return fmt.Errorf("shard %s of %d cases is empty", *shardFlag, total)
+	}
+	cases := make([]int, 0, hi-lo)
+	for i := lo; i < hi; i++ {
+		cases = append(cases, i)
+	}
+	req := wdno.Request{Solver: *solver, Steps: *steps, Seed: *seed}
+	if *guidance >= 0 {
+		req.Guidance = guidance
+	}
+	bar := newProgressBar(env.stderr, "pde generate "+m.Name(), "cases", len(cases))
+	res, err := wdno.WriteGenerated(ctx, m, d, *out, wdno.GenerateOptions{Cases: cases, Request: req, Batch: *batch,
+		Resim: *resim, FirstID: int64(lo), Overwrite: *force, Checkpoint: *ckpt, Progress: bar.Func()})
+	if res != nil {
+		for _, f := range res.Failed {
+			fmt.Fprintf(env.stderr, "pde generate: case %d (id %d) failed at %s: %s\n", f.Case, f.ID, f.Stage, f.Error)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "%s %v on %s, cases %d..%d: %d generated -> %s\n", m.Name(), m.Task, *data, lo, hi-1, res.Generated, *out)
+	if *resim != "" {
+		fmt.Fprintf(env.stdout, "%d re-simulated with the true solver -> %s\n", res.Resimulated, *resim)
+	}
+	if len(res.Failed) > 0 {
+		fmt.Fprintf(env.stdout, "%d cases failed (listed above and in the datasets' generator parameters failed_cases)\n", len(res.Failed))
+	}
+	return nil
 }

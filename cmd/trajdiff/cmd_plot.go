@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -11,6 +12,8 @@ import (
 	"github.com/trajdiff/trajdiff/geometry"
 	"github.com/trajdiff/trajdiff/geometry/trajplot"
 	"github.com/trajdiff/trajdiff/internal/plotpng"
+	"github.com/trajdiff/trajdiff/pde/fieldplot"
+	"github.com/trajdiff/trajdiff/pde/wdno"
 	"github.com/trajdiff/trajdiff/rl"
 	"github.com/trajdiff/trajdiff/rl/mazeplot"
 	"gonum.org/v1/plot"
@@ -20,7 +23,7 @@ import (
 func plotCommand() command {
 	return command{
 		name:    "plot",
-		summary: "draw a PNG of trajectories from a dataset (N-body paths in projection, maze2d episodes on their maze)",
+		summary: "draw a PNG of trajectories from a dataset (N-body paths in projection, maze2d episodes on their maze, 1-D fields such as Burgers u and f as space-time images)",
 		run:     runPlot,
 	}
 }
@@ -31,7 +34,8 @@ func runPlot(ctx context.Context, env *cliEnv, args []string) error {
 	index := fs.Int("index", 0, "first trajectory / episode to draw")
 	count := fs.Int("count", 1, "episodes datasets: number of consecutive episodes to draw")
 	axes := fs.String("axes", "0,1", "geometric datasets: the two coordinate components to project on, `a,b`")
-	truth := fs.String("truth", "", "geometric datasets: draw the matching trajectory of this dataset dashed underneath (a forecast's ground truth: the row whose id is the plotted row's first param, as `trajdiff geometry forecast` stores it, else the same index)")
+	truth := fs.String("truth", "", "geometric datasets: draw the matching trajectory of this dataset dashed underneath (a forecast's ground truth: the row whose id is the plotted row's first param, as `trajdiff geometry forecast` stores it, else the same index); "+
+		"fields datasets: add the matching trajectory of this dataset and the difference below (the row whose id, or source_id, is the plotted row's source_id param, as `trajdiff pde generate` stores it, else the same index)")
 	layout := fs.String("layout", "", "episodes datasets: maze layout (default: the dataset's generator parameter \"layout\")")
 	width := fs.Int("width", 640, "image width in pixels (the height follows the plot's aspect)")
 	title := fs.String("title", "", "plot title (default: the file name and index)")
@@ -59,12 +63,26 @@ func runPlot(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	if *title == "" {
 		*title = fmt.Sprintf("%s #%d", path, *index)
+		if d.Kind() == datasets.Fields {
+			*title = fmt.Sprintf("%s #%d", filepath.Base(path), *index) // a panel's title, a third of the width
+		}
 	}
 	// PNG canvases are 96 dpi; vg lengths are points (1/72 in).
 	side := vg.Length(float64(*width) * 72 / 96)
 	var p *plot.Plot
 	w, h := side, side
 	switch d.Kind() {
+	case datasets.Fields:
+		fig, err := plotFields(d, *index, *title, *truth)
+		if err != nil {
+			return err
+		}
+		w, h := fig.Size(side)
+		if err := fig.WriteFile(*out, w, h); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.stdout, "%s -> %s\n", path, *out)
+		return nil
 	case datasets.Geometric:
 		a, b, err := parseAxes(*axes)
 		if err != nil {
@@ -93,7 +111,7 @@ func runPlot(ctx context.Context, env *cliEnv, args []string) error {
 		w, h = mazeplot.Size(l, side)
 		w, h = side, h*side/w
 	default:
-		return fmt.Errorf("plot: %s is a %v dataset; plot draws geometric and episodes datasets", path, d.Kind())
+		return fmt.Errorf("plot: %s is a %v dataset; plot draws geometric, episodes and 1-D fields datasets", path, d.Kind())
 	}
 	if err := plotpng.WriteFile(*out, p, w, h); err != nil {
 		return err
@@ -212,4 +230,147 @@ func plotEpisodes(d *datasets.Dataset, l *rl.Layout, i, n int, title string) (*p
 		}
 	}
 	return mazeplot.Maze(l, paths, mazeplot.Options{Title: title, Targets: targets})
+}
+
+// plotFields draws trajectory i of a fields dataset on a 1-D grid: one space-time image per state and
+// control channel (x horizontal, t vertical), and with truth the matching trajectory of that dataset
+// below it and the difference (plotted - truth) at the bottom. The plotted row and its truth share each
+// channel's colour limit.
+func plotFields(d *datasets.Dataset, i int, title, truth string) (*fieldplot.Figure, error) {
+	spec := d.Metadata().Fields
+	if len(spec.Grid) != 1 {
+		return nil, fmt.Errorf("plot: the fields are on a %d-D grid %v; plot draws fields on a 1-D grid (Burgers' u and f)", len(spec.Grid), spec.Grid)
+	}
+	v, err := d.Field(i)
+	if err != nil {
+		return nil, err
+	}
+	g := fieldplot.Grid{Frames: spec.Frames, Cells: spec.Grid[0], Dt: spec.Dt}
+	if len(spec.Extent) == 1 {
+		g.X = spec.Extent[0]
+	}
+	names := fieldNames(spec)
+	rows := [][]fieldplot.Panel{channels(spec, v)}
+	if truth != "" {
+		tv, tname, err := truthField(truth, d, v)
+		if err != nil {
+			return nil, err
+		}
+		ref := channels(spec, tv)
+		diff := make([]fieldplot.Panel, len(ref))
+		for k := range ref {
+			lim := fieldplot.MaxAbs(rows[0][k].Values, ref[k].Values)
+			rows[0][k].Limit, ref[k].Limit = lim, lim
+			dv := make([]float64, len(ref[k].Values))
+			for j := range dv {
+				dv[j] = rows[0][k].Values[j] - ref[k].Values[j]
+			}
+			diff[k] = fieldplot.Panel{Title: names[k] + " difference", Values: dv}
+		}
+		ref[0].Title = tname + ": " + ref[0].Title
+		rows = append(rows, ref, diff)
+	}
+	rows[0][0].Title = title + ": " + rows[0][0].Title
+	return fieldplot.New(g, rows)
+}
+
+// fieldNames are the state and control channel names (state0, control0... where the spec has none).
+func fieldNames(spec *datasets.FieldSpec) []string {
+	var out []string
+	for c := range spec.StateChannels {
+		n := fmt.Sprintf("state%d", c)
+		if c < len(spec.StateNames) {
+			n = spec.StateNames[c]
+		}
+		out = append(out, n)
+	}
+	for c := range spec.ControlChannels {
+		n := fmt.Sprintf("control%d", c)
+		if c < len(spec.ControlNames) {
+			n = spec.ControlNames[c]
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+// channels splits a 1-D field trajectory into one panel per state and control channel, Frames x Cells
+// each (the rows are (frame, cell, channel)).
+func channels(spec *datasets.FieldSpec, v datasets.FieldView) []fieldplot.Panel {
+	names := fieldNames(spec)
+	F, N := spec.Frames, spec.Grid[0]
+	var out []fieldplot.Panel
+	for _, col := range []struct {
+		t  datasets.Tensor
+		ch int
+	}{{v.State, spec.StateChannels}, {v.Control, spec.ControlChannels}} {
+		x := col.t.AppendFloat64(nil)
+		for c := range col.ch {
+			p := make([]float64, F*N)
+			for j := range p {
+				p[j] = x[j*col.ch+c]
+			}
+			out = append(out, fieldplot.Panel{Title: names[len(out)], Values: p})
+		}
+	}
+	return out
+}
+
+// hasSourceID reports whether a fields dataset's rows carry their source trajectory's id as the first
+// param (trajdiff pde generate's datasets).
+func hasSourceID(spec *datasets.FieldSpec) bool {
+	return spec.ParamDim > 0 && len(spec.ParamNames) > 0 && spec.ParamNames[0] == wdno.ParamSourceID
+}
+
+// truthField reads the trajectory of the fields dataset at path that matches v of d: the one whose
+// source trajectory is the same (a row's source_id param where a dataset has one, else its id), else,
+// when neither dataset records sources, the row of v's index. It returns the row and a short name.
+func truthField(path string, d *datasets.Dataset, v datasets.FieldView) (datasets.FieldView, string, error) {
+	t, err := datasets.Open(path)
+	if err != nil {
+		return datasets.FieldView{}, "", err
+	}
+	defer t.Close()
+	spec, ts := d.Metadata().Fields, t.Metadata().Fields
+	if ts == nil || ts.Frames != spec.Frames || len(ts.Grid) != 1 || ts.Grid[0] != spec.Grid[0] ||
+		ts.StateChannels != spec.StateChannels || ts.ControlChannels != spec.ControlChannels {
+		return datasets.FieldView{}, "", fmt.Errorf("plot: --truth %s does not hold fields of %d frames x %d cells with %d state and %d control channels",
+			path, spec.Frames, spec.Grid[0], spec.StateChannels, spec.ControlChannels)
+	}
+	plotSrc, truthSrc := hasSourceID(spec), hasSourceID(ts)
+	want := v.ID
+	if plotSrc {
+		want = int64(v.Params.At(0))
+	}
+	name := filepath.Base(path)
+	if !plotSrc && !truthSrc {
+		if v.Index >= t.Len() {
+			return datasets.FieldView{}, "", fmt.Errorf("plot: --truth %s has %d trajectories, no row %d", path, t.Len(), v.Index)
+		}
+		tv, err := t.Field(v.Index)
+		if err != nil {
+			return datasets.FieldView{}, "", err
+		}
+		return detach(tv), fmt.Sprintf("%s #%d", name, v.Index), nil
+	}
+	for j := 0; j < t.Len(); j++ {
+		tv, err := t.Field(j)
+		if err != nil {
+			return datasets.FieldView{}, "", err
+		}
+		key := tv.ID
+		if truthSrc {
+			key = int64(tv.Params.At(0))
+		}
+		if key == want {
+			return detach(tv), fmt.Sprintf("%s #%d", name, j), nil
+		}
+	}
+	return datasets.FieldView{}, "", fmt.Errorf("plot: --truth %s has no trajectory of source id %d", path, want)
+}
+
+// detach copies a view's tensors, which may point into a file that is about to be closed.
+func detach(v datasets.FieldView) datasets.FieldView {
+	v.State, v.Control, v.Params = v.State.Clone(), v.Control.Clone(), v.Params.Clone()
+	return v
 }

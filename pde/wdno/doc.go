@@ -53,6 +53,14 @@
 // dataset's own control, and any other model (the physical-space one). A case that fails is recorded
 // and the others go on; reports of shards merge.
 //
+// # Generated datasets
+//
+// WriteGenerated (trajdiff pde generate) writes a model's trajectories for test cases as a fields
+// dataset with the test data's layout and solver parameters (OpenData reads it), params (source_id,
+// source_index), and for a control model also the generated controls re-simulated with the true
+// solver from the true u0, for comparing the model's u with the solver's u for the same f (trajdiff
+// plot --truth). Cases that diverge are listed in the datasets' generator parameters (failed_cases).
+//
 // # Deviations from the reference
 //
 //   - Data: the control is held constant over each stored frame (WDNO's generator varies it 16 times per

@@ -82,8 +82,7 @@ func (m *Model) Generate(ctx context.Context, req Request) (*Generated, error) {
 		}
 	}
 	sc := m.Config.Sample
-	name := cmp.Or(req.Solver, sc.Solver, "ddpm")
-	steps := cmp.Or(req.Steps, sc.Steps, 50)
+	name, steps, guidance := m.Settings(req)
 	solver, err := diffusion.NewSolver(name)
 	if err != nil {
 		return nil, fmt.Errorf("wdno: %w", err)
@@ -96,16 +95,6 @@ func (m *Model) Generate(ctx context.Context, req Request) (*Generated, error) {
 	plan, err := solver.Plan(p, times)
 	if err != nil {
 		return nil, fmt.Errorf("wdno: %w", err)
-	}
-	guidance := defaultGuidance
-	if sc.Guidance != nil {
-		guidance = *sc.Guidance
-	}
-	if req.Guidance != nil {
-		guidance = *req.Guidance
-	}
-	if m.Task != Control {
-		guidance = 0
 	}
 	if guidance < 0 || math.IsNaN(guidance) {
 		return nil, fmt.Errorf("wdno: guidance weight %v, want >= 0", guidance)
@@ -135,6 +124,23 @@ func (m *Model) Generate(ctx context.Context, req Request) (*Generated, error) {
 		}
 	}
 	return out, nil
+}
+
+// Settings are the solver, number of steps and guidance weight Generate uses for req: req's, else the
+// model's sample configuration, else ddpm, 50 steps and the reference's 1.2e5 (0 for simulation).
+func (m *Model) Settings(req Request) (solver string, steps int, guidance float64) {
+	sc := m.Config.Sample
+	guidance = defaultGuidance
+	if sc.Guidance != nil {
+		guidance = *sc.Guidance
+	}
+	if req.Guidance != nil {
+		guidance = *req.Guidance
+	}
+	if m.Task != Control {
+		guidance = 0
+	}
+	return cmp.Or(req.Solver, sc.Solver, "ddpm"), cmp.Or(req.Steps, sc.Steps, 50), guidance
 }
 
 // guide corrects x0 predictions: known entries, clamping and control guidance.
