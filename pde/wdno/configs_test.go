@@ -16,12 +16,15 @@ import (
 // physical models share the network width, the simulation and control files differ only in the task.
 func TestExampleConfigsMatchTheirLayouts(t *testing.T) {
 	small, full := burgers.WDNOSmallParams(), burgers.WDNOParams()
+	advection := burgers.Params{Cells: 64, Frames: 40} // a 41 x 64 single-channel field without control
 	for file, want := range map[string]struct {
 		p     burgers.Params
 		space string
 		shape []int
 		task  Task
 	}{
+		"wdno-advection-small-sim.toml":   {advection, SpaceWavelet, []int{5, 24, 32}, Simulate},
+		"ddpm-advection-small-sim.toml":   {advection, SpacePhysical, []int{1, 44, 64}, Simulate},
 		"wdno-burgers-small-sim.toml":     {small, SpaceWavelet, []int{9, 24, 32}, Simulate},
 		"wdno-burgers-small-control.toml": {small, SpaceWavelet, []int{9, 24, 32}, Control},
 		"ddpm-burgers-small-sim.toml":     {small, SpacePhysical, []int{2, 44, 60}, Simulate},
@@ -36,6 +39,10 @@ func TestExampleConfigsMatchTheirLayouts(t *testing.T) {
 		task, _ := c.task()
 		lc := c.Layout
 		lc.Frames, lc.Cells = want.p.Frames+1, want.p.Cells
+		if want.p == advection {
+			none := 0
+			lc.Control = &none
+		}
 		l, err := NewLayout(lc)
 		if err != nil {
 			t.Fatalf("%s: %v", file, err)
@@ -45,7 +52,7 @@ func TestExampleConfigsMatchTheirLayouts(t *testing.T) {
 			t.Fatalf("%s: not a unet2d network", file)
 		}
 		netShape := []int{u.Channels, u.Height, u.Width}
-		if want.p == small { // building the reference's 35M-parameter network would only cost time
+		if want.p != full { // building the reference's 35M-parameter network would only cost time
 			net, err := c.Network.New(tensor.Float32, 1)
 			if err != nil {
 				t.Fatalf("%s: %v", file, err)

@@ -1,12 +1,16 @@
 // Package wdno is the Wavelet Diffusion Neural Operator (Hu et al., ICLR 2025, "Wavelet Diffusion
-// Neural Operator", arXiv 2412.04833) for the controlled 1-D Burgers equation of package pde/burgers:
-// a diffusion model of whole trajectories in the wavelet domain that simulates (u0, f -> u) and controls
-// (u0, u* -> u, f), next to the same diffusion model in physical space (the paper's DDPM baseline).
+// Neural Operator", arXiv 2412.04833) for the 1-D systems of package pde: a diffusion model of whole
+// trajectories in the wavelet domain that simulates (u0, f -> u; advection, CNS: u0 -> u) and, for the
+// controlled Burgers equation of pde/burgers, controls (u0, u* -> u, f), next to the same diffusion model
+// in physical space (the paper's DDPM baseline).
 //
 // # Representation
 //
 // A trajectory is the state u and control f on Frames = K+1 stored frames of Cells points (the dataset's
-// layout: control row k acts on [t_k, t_{k+1}), the last row is zero, which is also WDNO's zero row).
+// layout; for Burgers control row k acts on [t_k, t_{k+1}) and the last row is zero, which is also WDNO's
+// zero row). Systems with several state channels (CNS: density, velocity, pressure) or none of control
+// (advection, CNS) get four band channels per field channel and one condition channel per state
+// channel; the description below is Burgers'.
 // The wavelet layout (LayoutConfig.Space "wavelet") takes one level of the 2-D DWT over (time, space)
 // of each field, by default bior2.4 in periodization mode (an odd number of frames is extended by its
 // last frame, as PyWavelets does), and stacks the subbands as channels,

@@ -8,12 +8,28 @@ import (
 	"github.com/trajdiff/trajdiff/wavelet"
 )
 
-// randomFields returns u and f of frames x cells with the dataset's zero last control row.
+// randomFields returns u and f of frames x cells (one channel each) with the dataset's zero last
+// control row.
 func randomFields(rng *rand.Rand, frames, cells int) (u, f []float64) {
 	u, f = make([]float64, frames*cells), make([]float64, frames*cells)
 	for i := range u {
 		u[i] = rng.NormFloat64()
 		if i < (frames-1)*cells {
+			f[i] = rng.NormFloat64()
+		}
+	}
+	return u, f
+}
+
+// randomFieldsOf returns random u and f of a resolved layout's sizes (f's last frame zero).
+func randomFieldsOf(rng *rand.Rand, c LayoutConfig) (u, f []float64) {
+	nu, nf := c.sizes()
+	u, f = make([]float64, nu), make([]float64, nf)
+	for i := range u {
+		u[i] = rng.NormFloat64()
+	}
+	for i := range f {
+		if i < nf-nf/c.Frames {
 			f[i] = rng.NormFloat64()
 		}
 	}
@@ -27,6 +43,10 @@ func layoutsForTest(t *testing.T) map[string]Layout {
 		"wavelet-even":       {Frames: 16, Cells: 22, Height: 12, Width: 16},
 		"wavelet-zero-mode":  {Frames: 9, Cells: 14, Wavelet: "bior1.3", Mode: "zero"},
 		"physical":           {Space: SpacePhysical, Frames: 41, Cells: 60, Scales: []float64{2, 0.5}},
+		"wavelet-cns":        {Frames: 11, Cells: 16, State: 3, Control: new(int)},
+		"physical-cns":       {Space: SpacePhysical, Frames: 11, Cells: 16, State: 3, Control: new(int)},
+		"physical-2-control": {Space: SpacePhysical, Frames: 6, Cells: 8, Control: ptr(2)},
+		"wavelet-2-control":  {Frames: 6, Cells: 8, Control: ptr(2)},
 	} {
 		l, err := NewLayout(c)
 		if err != nil {
@@ -41,7 +61,7 @@ func TestDecodeInvertsEncode(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for name, l := range layoutsForTest(t) {
 		c := l.Config()
-		u, f := randomFields(rng, c.Frames, c.Cells)
+		u, f := randomFieldsOf(rng, c)
 		x := make([]float64, l.Dim())
 		for _, task := range []Task{Simulate, Control} {
 			if err := l.Encode(task, u, f, x); err != nil {
@@ -53,7 +73,10 @@ func TestDecodeInvertsEncode(t *testing.T) {
 			}
 			var worst float64
 			for i := range u {
-				worst = max(worst, math.Abs(u2[i]-u[i]), math.Abs(f2[i]-f[i]))
+				worst = max(worst, math.Abs(u2[i]-u[i]))
+			}
+			for i := range f {
+				worst = max(worst, math.Abs(f2[i]-f[i]))
 			}
 			if worst > 1e-12 {
 				t.Errorf("%s %v: round trip error %.3g", name, task, worst)
@@ -69,7 +92,7 @@ func TestDecodeAdjointIsTheTranspose(t *testing.T) {
 		c := l.Config()
 		known := l.Known(Control)
 		x := make([]float64, l.Dim())
-		u0, f0 := randomFields(rng, c.Frames, c.Cells)
+		u0, f0 := randomFieldsOf(rng, c)
 		if err := l.Encode(Control, u0, f0, x); err != nil {
 			t.Fatal(err)
 		}
@@ -78,8 +101,8 @@ func TestDecodeAdjointIsTheTranspose(t *testing.T) {
 				x[i] = rng.NormFloat64()
 			}
 		}
-		gu, gf := randomFields(rng, c.Frames, c.Cells)
-		for i := (c.Frames - 1) * c.Cells; i < len(gf); i++ {
+		gu, gf := randomFieldsOf(rng, c)
+		for i := range gf {
 			gf[i] = rng.NormFloat64()
 		}
 		u, f := make([]float64, len(gu)), make([]float64, len(gf))
@@ -92,7 +115,10 @@ func TestDecodeAdjointIsTheTranspose(t *testing.T) {
 		}
 		var lhs, rhs float64
 		for i := range u {
-			lhs += u[i]*gu[i] + f[i]*gf[i]
+			lhs += u[i] * gu[i]
+		}
+		for i := range f {
+			lhs += f[i] * gf[i]
 		}
 		for i := range x {
 			if !known[i] || c.Space == SpacePhysical {
@@ -100,10 +126,11 @@ func TestDecodeAdjointIsTheTranspose(t *testing.T) {
 			}
 		}
 		if c.Space == SpaceWavelet {
-			// f's channels are unknown in control; the condition channel does not enter Decode.
+			// f's channels are unknown in control; the condition channels do not enter Decode.
 			rhs = 0
+			fields := 4 * (c.State + *c.Control)
 			for i := range x {
-				if i < 8*l.Shape()[1]*l.Shape()[2] {
+				if i < fields*l.Shape()[1]*l.Shape()[2] {
 					rhs += x[i] * gx[i]
 				}
 			}
@@ -226,3 +253,5 @@ func TestBadLayoutsAreRefused(t *testing.T) {
 		t.Error("a NaN field was encoded")
 	}
 }
+
+func ptr[T any](v T) *T { return &v }

@@ -10,6 +10,7 @@ import (
 	"github.com/trajdiff/trajdiff/datasets"
 	"github.com/trajdiff/trajdiff/nn"
 	"github.com/trajdiff/trajdiff/pde"
+	"github.com/trajdiff/trajdiff/pde/advection"
 	"github.com/trajdiff/trajdiff/pde/burgers"
 	"github.com/trajdiff/trajdiff/train"
 )
@@ -237,5 +238,45 @@ func TestABlowUpFailsOnlyItsCase(t *testing.T) {
 	}
 	if s := rep.Summary[0]; s.Failed != 1 || s.Cases != 4 || !(s.J > 0) {
 		t.Errorf("summary %+v", s)
+	}
+}
+
+// A system without control (advection) trains and evaluates in simulation; control is refused.
+func TestAdvectionSimulates(t *testing.T) {
+	dir := t.TempDir()
+	p := advection.Params{Beta: 1, Cells: 16, T: 1, Frames: 8, CFL: 0.4}
+	write := func(name string, n int, seed uint64) string {
+		path := filepath.Join(dir, name)
+		if _, _, err := pde.WriteFields(context.Background(), path, advection.Generator{Params: p},
+			pde.WriteConfig{Total: n, Seed: seed, Workers: 1}, datasets.WriteOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	data, test := write("train.arrow", 32, 1), write("test.arrow", 3, 2)
+	c := tinyConfig(dir, data, SpaceWavelet, "simulate", 10)
+	c.Network.MLP.Dim = 5 * 8 * 8 // 4 bands of 5 x 8 and the u0 channel, padded to 8 x 8
+	if _, err := Train(context.Background(), c, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	m, err := Load(c.Out, train.DefaultWeights)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := OpenData(test)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	rep, err := Evaluate(context.Background(), d, []Method{{Name: "wdno", Model: m}}, EvalOptions{Task: Simulate})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := rep.Summary[0]; s.Cases != 3 || s.Failed != 0 || !(s.MSE > 0) {
+		t.Errorf("summary %+v", s)
+	}
+	c = tinyConfig(dir, data, SpaceWavelet, "control", 2)
+	if _, err := Train(context.Background(), c, false, nil); err == nil || !strings.Contains(err.Error(), "Burgers") {
+		t.Errorf("control on advection: %v", err)
 	}
 }
