@@ -56,7 +56,7 @@ type LayoutConfig struct {
 	State   int    `json:"state,omitempty"`
 	Control *int   `json:"control,omitempty"`
 	Wavelet string `json:"wavelet,omitempty"` // wavelet space: default bior2.4
-	Mode    string `json:"mode,omitempty"` // wavelet space: default periodization
+	Mode    string `json:"mode,omitempty"`    // wavelet space: default periodization
 	// Height and Width are the padded image size (0: the smallest multiple of Multiple that holds the
 	// bands, or the fields in physical space).
 	Height   int `json:"height,omitempty"`
