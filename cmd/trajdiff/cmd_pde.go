@@ -3,13 +3,12 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"math"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/trajdiff/trajdiff/diffusion"
 	"github.com/trajdiff/trajdiff/internal/fsutil"
@@ -63,25 +62,10 @@ func runPDETrain(ctx context.Context, env *cliEnv, args []string) error {
 	if *steps > 0 {
 		cfg.Train.Steps = *steps
 	}
-	bar := newProgressBar(env.stderr, "pde train", "steps", cfg.Train.Steps)
-	var last train.Status
-	start := time.Now()
-	res, err := wdno.Train(ctx, cfg, *resume, func(s train.Status) {
-		last = s
-		bar.UpdateNote(s.Step, fmt.Sprintf("loss %.4g lr %.2g", s.Loss, s.LR))
+	_, err = runWithBar(env, "pde train", cfg.Out, cfg.Train.Steps, func(progress func(train.Status)) (*train.Result, error) {
+		return wdno.Train(ctx, cfg, *resume, progress)
 	})
-	if err != nil {
-		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-			fmt.Fprintf(env.stderr, "\npde train: stopped at step %d; checkpoint in %s (resume with the same command)\n", last.Step, cfg.Out)
-		}
-		return err
-	}
-	if res.Resumed > 0 {
-		fmt.Fprintf(env.stdout, "resumed from step %d\n", res.Resumed)
-	}
-	fmt.Fprintf(env.stdout, "trained %d steps in %.1fs (final loss %.4g); checkpoints and metrics.jsonl in %s\n",
-		res.Steps, time.Since(start).Seconds(), res.Loss, cfg.Out)
-	return nil
+	return err
 }
 
 func runPDEEvaluate(ctx context.Context, env *cliEnv, args []string) error {
@@ -91,14 +75,8 @@ func runPDEEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	data := fs.String("data", "", "test dataset of 'trajdiff simulate burgers' at the models' resolution")
 	baselines := fs.String("baseline", "zero,dataset,adjoint", "control baselines, comma-separated: zero, dataset, adjoint (L-BFGS on the solver's exact adjoint; none: \"\")")
 	adjointIters := fs.Int("adjoint-iters", 100, "L-BFGS iterations of the adjoint baseline")
-	solver := fs.String("solver", "", "solver (default: the checkpoint's [sample] solver, else ddpm)")
-	steps := fs.Int("steps", 0, "solver steps (default: [sample] steps, else 50)")
-	guidance := fs.Float64("guidance", -1, "control guidance weight (default: [sample] guidance, else 1.2e5); 0 disables it")
-	ema := fs.String("weights", "default", "weights: default (the run's sample.ema), ema or raw")
-	limit := fs.Int("limit", 0, "only the first n test cases (before sharding); 0: all")
-	shardFlag := fs.String("shard", "0/1", "evaluate only shard i/n of the cases (a job array's task)")
-	batch := fs.Int("batch", 50, "cases per sampling batch")
-	seed := fs.Uint64("seed", 1, "noise seed")
+	var sf pdeSampling
+	sf.register(fs, "evaluate only shard i/n of the cases (a job array's task)")
 	out := fs.String("out", "", "report JSON, written atomically (merge shards with 'trajdiff pde merge')")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
@@ -109,19 +87,10 @@ func runPDEEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	if len(ckpts) == 0 || *data == "" {
 		return usagef("--checkpoint and --data are required")
 	}
-	if *steps < 0 || *limit < 0 || *batch < 1 || *adjointIters < 1 {
-		return usagef("--steps and --limit must be non-negative, --batch and --adjoint-iters at least 1")
+	if *adjointIters < 1 {
+		return usagef("--adjoint-iters must be at least 1")
 	}
-	si, sn, err := shard.Parse(*shardFlag)
-	if err != nil {
-		return usagef("--shard: %v", err)
-	}
-	if *solver != "" {
-		if _, err := diffusion.NewSolver(*solver); err != nil {
-			return usagef("%v", err)
-		}
-	}
-	weights, err := parseWeights(*ema)
+	weights, err := sf.check()
 	if err != nil {
 		return err
 	}
@@ -158,27 +127,13 @@ func runPDEEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 			}
 		}
 	}
-	total := d.Len()
-	if *limit > 0 {
-		total = min(total, *limit)
-	}
-	lo, hi, err := shard.Range(total, si, sn)
+	cases, err := sf.cases(d.Len())
 	if err != nil {
-		return usagef("--shard: %v", err)
+		return err
 	}
-	cases := make([]int, 0, hi-lo)
-	for i := lo; i < hi; i++ {
-		cases = append(cases, i)
-	}
-	if len(cases) == 0 {
-		return fmt.Errorf("shard %s of %d cases is empty", *shardFlag, total)
-	}
-	req := wdno.Request{Solver: *solver, Steps: *steps, Seed: *seed}
-	if *guidance >= 0 {
-		req.Guidance = guidance
-	}
+	lo, hi := cases[0], cases[len(cases)-1]+1
 	var bar *progressBar
-	rep, err := wdno.Evaluate(ctx, d, methods, wdno.EvalOptions{Task: task, Cases: cases, Request: req, Batch: *batch,
+	rep, err := wdno.Evaluate(ctx, d, methods, wdno.EvalOptions{Task: task, Cases: cases, Request: sf.request(), Batch: sf.batch,
 		Progress: func(method string, done, total int) {
 			if bar == nil || bar.label != "pde evaluate "+method {
 				bar = newProgressBar(env.stderr, "pde evaluate "+method, "cases", total)
@@ -268,6 +223,73 @@ func writePDETable(w io.Writer, rep *wdno.Report) {
 	}
 }
 
+// pdeSampling are the flags evaluate and generate share: how to sample and which cases.
+type pdeSampling struct {
+	solver, weights, shard string
+	steps, limit, batch    int
+	seed                   uint64
+	guidance               float64
+}
+
+func (p *pdeSampling) register(fs *flag.FlagSet, shardHelp string) {
+	fs.StringVar(&p.solver, "solver", "", "solver (default: the checkpoint's [sample] solver, else ddpm)")
+	fs.IntVar(&p.steps, "steps", 0, "solver steps (default: [sample] steps, else 50)")
+	fs.Float64Var(&p.guidance, "guidance", -1, "control guidance weight (default: [sample] guidance, else 1.2e5); 0 disables it")
+	fs.StringVar(&p.weights, "weights", "default", "weights: default (the run's sample.ema), ema or raw")
+	fs.IntVar(&p.limit, "limit", 0, "only the first n test cases (before sharding); 0: all")
+	fs.StringVar(&p.shard, "shard", "0/1", shardHelp)
+	fs.IntVar(&p.batch, "batch", 50, "cases per sampling batch")
+	fs.Uint64Var(&p.seed, "seed", 1, "noise seed")
+}
+
+// check validates the flags and returns the weights to load.
+func (p *pdeSampling) check() (train.Weights, error) {
+	if p.steps < 0 || p.limit < 0 || p.batch < 1 {
+		return 0, usagef("--steps and --limit must be non-negative, --batch at least 1")
+	}
+	if _, _, err := shard.Parse(p.shard); err != nil {
+		return 0, usagef("--shard: %v", err)
+	}
+	if p.solver != "" {
+		if _, err := diffusion.NewSolver(p.solver); err != nil {
+			return 0, usagef("%v", err)
+		}
+	}
+	return parseWeights(p.weights)
+}
+
+// cases are the dataset indices of this shard of the first --limit cases.
+func (p *pdeSampling) cases(n int) ([]int, error) {
+	if p.limit > 0 {
+		n = min(n, p.limit)
+	}
+	si, sn, err := shard.Parse(p.shard)
+	if err != nil {
+		return nil, usagef("--shard: %v", err)
+	}
+	lo, hi, err := shard.Range(n, si, sn)
+	if err != nil {
+		return nil, usagef("--shard: %v", err)
+	}
+	if hi <= lo {
+		return nil, fmt.Errorf("shard %s of %d cases is empty", p.shard, n)
+	}
+	cases := make([]int, 0, hi-lo)
+	for i := lo; i < hi; i++ {
+		cases = append(cases, i)
+	}
+	return cases, nil
+}
+
+func (p *pdeSampling) request() wdno.Request {
+	req := wdno.Request{Solver: p.solver, Steps: p.steps, Seed: p.seed}
+	if p.guidance >= 0 {
+		g := p.guidance
+		req.Guidance = &g
+	}
+	return req
+}
+
 // parseWeights reads --weights: default (the run's sample.ema), ema or raw.
 func parseWeights(s string) (train.Weights, error) {
 	switch s {
@@ -287,14 +309,8 @@ func runPDEGenerate(ctx context.Context, env *cliEnv, args []string) error {
 	data := fs.String("data", "", "test dataset of 'trajdiff simulate burgers' at the model's resolution")
 	out := fs.String("out", "", "generated trajectories: a fields dataset like the test data, params (source_id, source_index); written atomically")
 	resim := fs.String("resim", "", "control models: also write the generated controls re-simulated with the true solver from the true u0 here")
-	solver := fs.String("solver", "", "solver (default: the checkpoint's [sample] solver, else ddpm)")
-	steps := fs.Int("steps", 0, "solver steps (default: [sample] steps, else 50)")
-	guidance := fs.Float64("guidance", -1, "control guidance weight (default: [sample] guidance, else 1.2e5); 0 disables it")
-	ema := fs.String("weights", "default", "weights: default (the run's sample.ema), ema or raw")
-	limit := fs.Int("limit", 0, "only the first n test cases (before sharding); 0: all")
-	shardFlag := fs.String("shard", "0/1", "generate only shard i/n of the cases (a job array's task; row ids start at the shard's first case)")
-	batch := fs.Int("batch", 50, "cases per sampling batch")
-	seed := fs.Uint64("seed", 1, "noise seed")
+	var sf pdeSampling
+	sf.register(fs, "generate only shard i/n of the cases (a job array's task; row ids start at the shard's first case)")
 	force := fs.Bool("force", false, "replace existing output files")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
@@ -305,22 +321,10 @@ func runPDEGenerate(ctx context.Context, env *cliEnv, args []string) error {
 	if *ckpt == "" || *data == "" || *out == "" {
 		return usagef("--checkpoint, --data and --out are required")
 	}
-	if *steps < 0 || *limit < 0 || *batch < 1 {
-		return usagef("--steps and --limit must be non-negative, --batch at least 1")
-	}
-	if *seed > math.MaxInt64 {
+	if sf.seed > math.MaxInt64 {
 		return usagef("--seed must be at most 2^63-1")
 	}
-	si, sn, err := shard.Parse(*shardFlag)
-	if err != nil {
-		return usagef("--shard: %v", err)
-	}
-	if *solver != "" {
-		if _, err := diffusion.NewSolver(*solver); err != nil {
-			return usagef("%v", err)
-		}
-	}
-	weights, err := parseWeights(*ema)
+	weights, err := sf.check()
 	if err != nil {
 		return err
 	}
@@ -336,27 +340,13 @@ func runPDEGenerate(ctx context.Context, env *cliEnv, args []string) error {
 	if *resim != "" && m.Task != wdno.Control {
 		return usagef("--resim: %s is a %v model; re-simulation is for control models", *ckpt, m.Task)
 	}
-	total := d.Len()
-	if *limit > 0 {
-		total = min(total, *limit)
-	}
-	lo, hi, err := shard.Range(total, si, sn)
+	cases, err := sf.cases(d.Len())
 	if err != nil {
-		return usagef("--shard: %v", err)
+		return err
 	}
-	if hi <= lo {
-		return fmt.Errorf("shard %s of %d cases is empty", *shardFlag, total)
-	}
-	cases := make([]int, 0, hi-lo)
-	for i := lo; i < hi; i++ {
-		cases = append(cases, i)
-	}
-	req := wdno.Request{Solver: *solver, Steps: *steps, Seed: *seed}
-	if *guidance >= 0 {
-		req.Guidance = guidance
-	}
+	lo, hi := cases[0], cases[len(cases)-1]+1
 	bar := newProgressBar(env.stderr, "pde generate "+m.Name(), "cases", len(cases))
-	res, err := wdno.WriteGenerated(ctx, m, d, *out, wdno.GenerateOptions{Cases: cases, Request: req, Batch: *batch,
+	res, err := wdno.WriteGenerated(ctx, m, d, *out, wdno.GenerateOptions{Cases: cases, Request: sf.request(), Batch: sf.batch,
 		Resim: *resim, FirstID: int64(lo), Overwrite: *force, Checkpoint: *ckpt, Progress: bar.Func()})
 	if res != nil {
 		for _, f := range res.Failed {

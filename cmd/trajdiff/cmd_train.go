@@ -46,17 +46,24 @@ func trainRun(ctx context.Context, env *cliEnv, cfg train.Config, resume bool) (
 	}
 	defer ds.Close()
 	tr.Resume = resume
-	bar := newProgressBar(env.stderr, "train", "steps", cfg.Train.Steps)
+	return runWithBar(env, "train", cfg.Out, cfg.Train.Steps, func(progress func(train.Status)) (*train.Result, error) {
+		tr.Progress = progress
+		return tr.Run(ctx)
+	})
+}
+
+// runWithBar runs a training with a progress bar named label and reports where the run went (out).
+func runWithBar(env *cliEnv, label, out string, steps int, run func(progress func(train.Status)) (*train.Result, error)) (*train.Result, error) {
+	bar := newProgressBar(env.stderr, label, "steps", steps)
 	var last train.Status
-	tr.Progress = func(s train.Status) {
+	start := time.Now()
+	res, err := run(func(s train.Status) {
 		last = s
 		bar.UpdateNote(s.Step, fmt.Sprintf("loss %.4g lr %.2g", s.Loss, s.LR))
-	}
-	start := time.Now()
-	res, err := tr.Run(ctx)
+	})
 	if err != nil {
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-			fmt.Fprintf(env.stderr, "\ntrain: stopped at step %d; checkpoint in %s (resume with the same command)\n", last.Step, cfg.Out)
+			fmt.Fprintf(env.stderr, "\n%s: stopped at step %d; checkpoint in %s (resume with the same command)\n", label, last.Step, out)
 		}
 		return nil, err
 	}
@@ -64,6 +71,6 @@ func trainRun(ctx context.Context, env *cliEnv, cfg train.Config, resume bool) (
 		fmt.Fprintf(env.stdout, "resumed from step %d\n", res.Resumed)
 	}
 	fmt.Fprintf(env.stdout, "trained %d steps in %.1fs (final loss %.4g); checkpoints and metrics.jsonl in %s\n",
-		res.Steps, time.Since(start).Seconds(), res.Loss, cfg.Out)
+		res.Steps, time.Since(start).Seconds(), res.Loss, out)
 	return res, nil
 }
