@@ -20,14 +20,7 @@ func TestWriteGeneratedControlAndResim(t *testing.T) {
 	dir := t.TempDir()
 	data := writeTinyData(t, dir, "train.arrow", 16, 1)
 	test := writeTinyData(t, dir, "test.arrow", 5, 2)
-	c := tinyConfig(dir, data, SpaceWavelet, "control", 5)
-	if _, err := Train(context.Background(), c, false, nil); err != nil {
-		t.Fatal(err)
-	}
-	m, err := Load(c.Out, train.DefaultWeights)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, c := trainTiny(t, tinyConfig(dir, data, SpaceWavelet, "control", 5))
 	d, err := OpenData(test)
 	if err != nil {
 		t.Fatal(err)
@@ -160,14 +153,7 @@ func (p poisoned) Denoise(dst, x []float64, t float64) error {
 func TestWriteGeneratedRecordsDivergedCases(t *testing.T) {
 	dir := t.TempDir()
 	data := writeTinyData(t, dir, "train.arrow", 16, 1)
-	c := tinyConfig(dir, data, SpaceWavelet, "control", 2)
-	if _, err := Train(context.Background(), c, false, nil); err != nil {
-		t.Fatal(err)
-	}
-	m, err := Load(c.Out, train.DefaultWeights)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, _ := trainTiny(t, tinyConfig(dir, data, SpaceWavelet, "control", 2))
 	m.Checkpoint.Denoiser = poisoned{m.Checkpoint.Denoiser, 1}
 	d, err := OpenData(data)
 	if err != nil {

@@ -68,13 +68,14 @@ func (l *physicalLayout) Encode(task Task, u, f, dst []float64) error {
 		return fmt.Errorf("wdno: unknown task %v", task)
 	}
 	clear(dst)
-	l.move(u, f, dst, true)
+	l.move(u, f, dst, true, false)
 	return nil
 }
 
-// move copies the fields into the image divided by the scales (toImage) or, the other way, the image
-// times the scales into the fields.
-func (l *physicalLayout) move(u, f, x []float64, toImage bool) {
+// move copies between the fields and the image: to the image divided by the scales (toImage), or
+// from the image times the scales into the fields. DecodeAdjoint is the third use: to the image times
+// the scales (multiply).
+func (l *physicalLayout) move(u, f, x []float64, toImage, multiply bool) {
 	c := l.cfg
 	for ch := 0; ch < l.ch; ch++ {
 		v, k, n := u, ch, l.nS
@@ -82,12 +83,15 @@ func (l *physicalLayout) move(u, f, x []float64, toImage bool) {
 			v, k, n = f, ch-l.nS, l.nC
 		}
 		s := c.Scales[ch]
+		if toImage && !multiply {
+			s = 1 / s
+		}
 		for r := 0; r < c.Frames; r++ {
 			img := x[(ch*l.h+r)*l.w:][:c.Cells]
 			for q := range img {
 				at := (r*c.Cells+q)*n + k
 				if toImage {
-					img[q] = v[at] / s
+					img[q] = v[at] * s
 				} else {
 					v[at] = img[q] * s
 				}
@@ -101,7 +105,7 @@ func (l *physicalLayout) Decode(x, u, f []float64) error {
 	if len(x) != l.dim || len(u) != nu || len(f) != nf {
 		return fmt.Errorf("wdno: decode %d values into %d and %d, want %d into %d and %d", len(x), len(u), len(f), l.dim, nu, nf)
 	}
-	l.move(u, f, x, false)
+	l.move(u, f, x, false, false)
 	return nil
 }
 
@@ -111,20 +115,7 @@ func (l *physicalLayout) DecodeAdjoint(gu, gf, gx []float64) error {
 		return fmt.Errorf("wdno: decode adjoint of %d and %d values into %d, want %d and %d into %d", len(gu), len(gf), len(gx), nu, nf, l.dim)
 	}
 	clear(gx)
-	// Decode multiplies by the scale, and so does its transpose: move's scaling the other way round.
-	c := l.cfg
-	for ch := 0; ch < l.ch; ch++ {
-		v, k, n := gu, ch, l.nS
-		if ch >= l.nS {
-			v, k, n = gf, ch-l.nS, l.nC
-		}
-		s := c.Scales[ch]
-		for r := 0; r < c.Frames; r++ {
-			img := gx[(ch*l.h+r)*l.w:][:c.Cells]
-			for q := range img {
-				img[q] = v[(r*c.Cells+q)*n+k] * s
-			}
-		}
-	}
+	// Decode multiplies by the scale, and so does its transpose.
+	l.move(gu, gf, gx, true, true)
 	return nil
 }

@@ -52,14 +52,7 @@ func TestTrainLoadEvaluate(t *testing.T) {
 	test := writeTinyData(t, dir, "test.arrow", 6, 2)
 	for _, space := range []string{SpaceWavelet, SpacePhysical} {
 		for _, task := range []string{"simulate", "control"} {
-			c := tinyConfig(dir, data, space, task, 30)
-			if _, err := Train(context.Background(), c, false, nil); err != nil {
-				t.Fatalf("%s %s: %v", space, task, err)
-			}
-			m, err := Load(c.Out, train.DefaultWeights)
-			if err != nil {
-				t.Fatal(err)
-			}
+			m, _ := trainTiny(t, tinyConfig(dir, data, space, task, 30))
 			d, err := OpenData(test)
 			if err != nil {
 				t.Fatal(err)
@@ -106,14 +99,7 @@ func TestTrainLoadEvaluate(t *testing.T) {
 func TestEvaluateRefusesAnotherResolution(t *testing.T) {
 	dir := t.TempDir()
 	data := writeTinyData(t, dir, "train.arrow", 32, 1)
-	c := tinyConfig(dir, data, SpaceWavelet, "simulate", 2)
-	if _, err := Train(context.Background(), c, false, nil); err != nil {
-		t.Fatal(err)
-	}
-	m, err := Load(c.Out, train.DefaultWeights)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, _ := trainTiny(t, tinyConfig(dir, data, SpaceWavelet, "simulate", 2))
 	p := tinyParams()
 	p.Cells = 14
 	other := filepath.Join(dir, "other.arrow")
@@ -162,14 +148,7 @@ func TestStepBetaIsTheCosineChainsBeta(t *testing.T) {
 func TestGuidancePullsTheFinalStateToTheTarget(t *testing.T) {
 	dir := t.TempDir()
 	data := writeTinyData(t, dir, "train.arrow", 16, 1)
-	c := tinyConfig(dir, data, SpaceWavelet, "control", 1)
-	if _, err := Train(context.Background(), c, false, nil); err != nil {
-		t.Fatal(err)
-	}
-	m, err := Load(c.Out, train.DefaultWeights)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, _ := trainTiny(t, tinyConfig(dir, data, SpaceWavelet, "control", 1))
 	d, err := OpenData(data)
 	if err != nil {
 		t.Fatal(err)
@@ -279,4 +258,17 @@ func TestAdvectionSimulates(t *testing.T) {
 	if _, err := Train(context.Background(), c, false, nil); err == nil || !strings.Contains(err.Error(), "Burgers") {
 		t.Errorf("control on advection: %v", err)
 	}
+}
+
+// trainTiny trains c and loads the result.
+func trainTiny(t *testing.T, c Config) (*Model, Config) {
+	t.Helper()
+	if _, err := Train(context.Background(), c, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	m, err := Load(c.Out, train.DefaultWeights)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, c
 }
