@@ -1,0 +1,95 @@
+package burgers
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/trajdiff/trajdiff/pde/internal/cputime"
+)
+
+// benchGrids are the grids of the solver benchmarks: the package defaults (515 solver points, 6660
+// Euler steps) and WDNO's small Burgers grid (60 stored points, refinement 4: 243 solver points,
+// 40 frames of 480 steps).
+var benchGrids = []struct {
+	name string
+	p    Params
+}{
+	{"default", DefaultParams()},
+	{"wdno-small", Params{Nu: 0.01, Cells: 60, Refine: 4, T: 8, Frames: 40, StepsPerFrame: 480}},
+}
+
+// pointUpdates is the number of fine-point Euler updates of one trajectory.
+func pointUpdates(p Params) float64 {
+	return float64(p.FinePoints()) * float64(p.Steps()) * float64(p.Frames)
+}
+
+// reportSolverMetrics reports CPU ns per point-update and trajectories per CPU second (per core).
+func reportSolverMetrics(b *testing.B, p Params, cpu float64, trajectories int) {
+	perTraj := cpu / float64(trajectories)
+	b.ReportMetric(perTraj*1e9/pointUpdates(p), "cpu-ns/point-update")
+	b.ReportMetric(1/perTraj, "traj/cpu-s")
+	b.ReportMetric(0, "ns/op")
+}
+
+// BenchmarkSolverScalar times Solver.Solve on generator trajectories (sampling excluded).
+func BenchmarkSolverScalar(b *testing.B) {
+	for _, g := range benchGrids {
+		b.Run(g.name, func(b *testing.B) {
+			s, err := NewSolver(g.p)
+			if err != nil {
+				b.Fatal(err)
+			}
+			u0, f := batchInputs(g.p, 8)
+			ctx := context.Background()
+			var out []float64
+			n := 0
+			cpu := cputime.Seconds()
+			for b.Loop() {
+				if out, err = s.Solve(ctx, u0[n%8], f[n%8], out); err != nil {
+					b.Fatal(err)
+				}
+				n++
+			}
+			reportSolverMetrics(b, g.p, cputime.Seconds()-cpu, n)
+		})
+	}
+}
+
+// BenchmarkSolverBatched times BatchSolver.Solve on batches of generator trajectories, per kernel and
+// batch size.
+func BenchmarkSolverBatched(b *testing.B) {
+	saved := kernel
+	defer func() { kernel = saved }()
+	for _, g := range benchGrids {
+		for _, k := range kernelsAvailable() {
+			for _, nb := range []int{8, 16, 32} {
+				b.Run(fmt.Sprintf("%s/%s/B=%d", g.name, k, nb), func(b *testing.B) {
+					kernel = k
+					s, err := NewBatchSolver(g.p, nb)
+					if err != nil {
+						b.Fatal(err)
+					}
+					u0, f := batchInputs(g.p, nb)
+					ctx := context.Background()
+					var out [][]float64
+					n := 0
+					cpu := cputime.Seconds()
+					for b.Loop() {
+						var errs []error
+						if out, errs, err = s.Solve(ctx, u0, f, out); err != nil {
+							b.Fatal(err)
+						}
+						for _, err := range errs {
+							if err != nil {
+								b.Fatal(err)
+							}
+						}
+						n += nb
+					}
+					reportSolverMetrics(b, g.p, cputime.Seconds()-cpu, n)
+				})
+			}
+		}
+	}
+}

@@ -1,0 +1,150 @@
+#!/usr/bin/python3
+"""Generates pde/burgers/kernel_amd64.s, the batched Burgers step kernels (AVX2 and AVX-512). Run from the
+repository root:
+
+    /usr/bin/python3 scripts/pde/gen_burgers_asm.py
+
+Layout (see pde/burgers/batched.go): rows 0..m+1 of u and v hold stride lanes each (row 0 and row m+1 are
+the zero ghost values), dtf holds dt*f for rows 1..m. A kernel walks one register of lanes at a time down
+the rows, keeping u_{i-1}, u_i and the squares u_{i-1}^2, u_i^2 in registers, and computes
+
+    w = ((u_i - a*(u_{i+1}^2 - u_{i-1}^2)) + b*((u_{i+1} - 2*u_i) + u_{i-1})) + dt*f_i
+
+with packed VMULPD/VSUBPD/VADDPD in exactly the scalar Solver's order (no FMA), so every lane rounds as
+the scalar code does. The rows are unrolled by three so that the register roles rotate without moves.
+"""
+
+OUT = "pde/burgers/kernel_amd64.s"
+
+
+def kernel(isa):
+    zmm = isa == "avx512"
+    R = "Z" if zmm else "Y"
+    vb = 64 if zmm else 32  # bytes per register
+    name = "stepAVX512" if zmm else "stepAVX2"
+    L = []
+    w = L.append
+    A, B2, BOUND, TWO, ABS, ACC = R + "12", R + "13", R + "14", R + "15", R + "11", R + "10"
+    w("// func %s(u, v, dtf *float64, m, stride int, a, b, bound float64, check bool) bool" % name)
+    w("TEXT ·%s(SB), NOSPLIT, $0-73" % name)
+    w("\tMOVQ u+0(FP), SI")
+    w("\tMOVQ v+8(FP), DI")
+    w("\tMOVQ dtf+16(FP), DX")
+    w("\tMOVQ m+24(FP), CX")
+    w("\tMOVQ stride+32(FP), R9")
+    w("\tSHLQ $3, R9 // bytes per row")
+    w("\tVBROADCASTSD a+40(FP), %s" % A)
+    w("\tVBROADCASTSD b+48(FP), %s" % B2)
+    w("\tVBROADCASTSD bound+56(FP), %s" % BOUND)
+    w("\tMOVQ $0x4000000000000000, AX // 2.0")
+    w("\tMOVQ AX, X15")
+    w("\tVBROADCASTSD X15, %s" % TWO)
+    w("\tMOVQ $0x7fffffffffffffff, AX // |x| mask")
+    w("\tMOVQ AX, X11")
+    w("\tVBROADCASTSD X11, %s" % ABS)
+    if zmm:
+        w("\tKXORW K2, K2, K2 // lanes beyond the bound")
+    else:
+        w("\tVXORPD %s, %s, %s // lanes beyond the bound" % (ACC, ACC, ACC))
+    w("\tMOVBQZX check+64(FP), AX")
+    w("\tXORQ R10, R10 // byte offset of the current lanes")
+    w("")
+    for chk in (False, True):
+        lbl = "chk" if chk else "plain"
+        if not chk:
+            w("\tTESTQ AX, AX")
+            w("\tJNZ chk_lanes")
+        w("%s_lanes:" % lbl)
+        w("\tCMPQ R10, R9")
+        w("\tJGE done")
+        w("\tLEAQ (SI)(R10*1), R11 // &u[row 0]")
+        w("\tLEAQ (DI)(R10*1), R12")
+        w("\tADDQ R9, R12 // &v[row 1]")
+        w("\tLEAQ (DX)(R10*1), R13 // &dtf[row 1]")
+        # slots: u values in regs U[0..2], squares in S[0..2]; roles rotate by one per row.
+        U = [R + "0", R + "1", R + "2"]
+        S = [R + "3", R + "4", R + "5"]
+        T1, T2, T3 = R + "6", R + "7", R + "8"
+        w("\tVMOVUPD (R11), %s // u_{i-1} (ghost)" % U[0])
+        w("\tVMULPD %s, %s, %s" % (U[0], U[0], S[0]))
+        w("\tADDQ R9, R11 // &u[row 1]")
+        w("\tVMOVUPD (R11), %s // u_i" % U[1])
+        w("\tVMULPD %s, %s, %s" % (U[1], U[1], S[1]))
+        w("\tMOVQ CX, BX // rows left")
+
+        def body(k):
+            # roles at offset k: um = U[k%3], uc = U[(k+1)%3], up = U[(k+2)%3]
+            um, uc, up = U[k % 3], U[(k + 1) % 3], U[(k + 2) % 3]
+            sm, sp = S[k % 3], S[(k + 2) % 3]
+            o = []
+            o.append("\tVMOVUPD (R11)(R9*1), %s // u_{i+1}" % up)
+            o.append("\tVMULPD %s, %s, %s // u_{i+1}^2" % (up, up, sp))
+            o.append("\tVSUBPD %s, %s, %s // u_{i+1}^2 - u_{i-1}^2" % (sm, sp, T1))
+            o.append("\tVMULPD %s, %s, %s // a*(.)" % (T1, A, T1))
+            o.append("\tVSUBPD %s, %s, %s // u_i - a*(.)" % (T1, uc, T1))
+            o.append("\tVMULPD %s, %s, %s // 2*u_i" % (uc, TWO, T2))
+            o.append("\tVSUBPD %s, %s, %s // u_{i+1} - 2*u_i" % (T2, up, T2))
+            o.append("\tVADDPD %s, %s, %s // + u_{i-1}" % (um, T2, T2))
+            o.append("\tVMULPD %s, %s, %s // b*(.)" % (T2, B2, T2))
+            o.append("\tVADDPD %s, %s, %s" % (T2, T1, T1))
+            o.append("\tVADDPD (R13), %s, %s // + dt*f_i" % (T1, T1))
+            o.append("\tVMOVUPD %s, (R12)" % T1)
+            if chk:
+                o.append("\tVANDPD %s, %s, %s" % (ABS, T1, T3) if not zmm else "\tVPANDQ %s, %s, %s" % (ABS, T1, T3))
+                if zmm:
+                    o.append("\tVCMPPD $6, %s, %s, K1 // !(|w| <= bound), NaN included" % (BOUND, T3))
+                    o.append("\tKORW K1, K2, K2")
+                else:
+                    o.append("\tVCMPPD $6, %s, %s, %s // !(|w| <= bound), NaN included" % (BOUND, T3, T3))
+                    o.append("\tVORPD %s, %s, %s" % (T3, ACC, ACC))
+            o.append("\tADDQ R9, R11")
+            o.append("\tADDQ R9, R12")
+            o.append("\tADDQ R9, R13")
+            return o
+
+        w("%s_rows3:" % lbl)
+        w("\tCMPQ BX, $3")
+        w("\tJLT %s_tail" % lbl)
+        for k in range(3):
+            L.extend(body(k))
+        w("\tSUBQ $3, BX")
+        w("\tJMP %s_rows3" % lbl)
+        w("%s_tail:" % lbl)
+        # one or two rows left: run body(0), rotate by moves, body(0) again.
+        w("\tTESTQ BX, BX")
+        w("\tJZ %s_next" % lbl)
+        L.extend(body(0))
+        w("\tDECQ BX")
+        w("\tJZ %s_next" % lbl)
+        # rotate: um <- uc, uc <- up, sm <- sc, sc <- sp
+        w("\tVMOVAPD %s, %s" % (U[1], U[0]))
+        w("\tVMOVAPD %s, %s" % (U[2], U[1]))
+        w("\tVMOVAPD %s, %s" % (S[1], S[0]))
+        w("\tVMOVAPD %s, %s" % (S[2], S[1]))
+        L.extend(body(0))
+        w("%s_next:" % lbl)
+        w("\tADDQ $%d, R10" % vb)
+        w("\tJMP %s_lanes" % lbl)
+        w("")
+    w("done:")
+    if zmm:
+        w("\tKORTESTW K2, K2")
+    else:
+        w("\tVPTEST %s, %s" % (ACC, ACC))
+    w("\tSETNE ret+72(FP)")
+    w("\tVZEROUPPER")
+    w("\tRET")
+    w("")
+    return L
+
+
+def main():
+    L = ["// Code generated by scripts/pde/gen_burgers_asm.py. DO NOT EDIT.", "",
+         "//go:build amd64 && !purego", "", '#include "textflag.h"', ""]
+    L += kernel("avx2")
+    L += kernel("avx512")
+    with open(OUT, "w") as fh:
+        fh.write("\n".join(L))
+
+
+main()
