@@ -57,14 +57,18 @@ func BenchmarkSolverScalar(b *testing.B) {
 }
 
 // BenchmarkSolverBatched times BatchSolver.Solve on batches of generator trajectories, per kernel and
-// batch size.
+// batch size; "auto" is the kernel the solver picks for the grid.
 func BenchmarkSolverBatched(b *testing.B) {
 	saved := kernel
 	defer func() { kernel = saved }()
 	for _, g := range benchGrids {
-		for _, k := range kernelsAvailable() {
-			for _, nb := range []int{8, 16, 32} {
-				b.Run(fmt.Sprintf("%s/%s/B=%d", g.name, k, nb), func(b *testing.B) {
+		for _, k := range append(kernelsAvailable(), "") {
+			for _, nb := range []int{8, 32} {
+				name := k
+				if k == "" {
+					name = "auto-" + batchKernel(g.p.FinePoints())
+				}
+				b.Run(fmt.Sprintf("%s/%s/B=%d", g.name, name, nb), func(b *testing.B) {
 					kernel = k
 					s, err := NewBatchSolver(g.p, nb)
 					if err != nil {
