@@ -64,6 +64,7 @@ func BenchmarkSolverBatched(b *testing.B) {
 	for _, g := range benchGrids {
 		for _, k := range append(kernelsAvailable(), "") {
 			for _, nb := range []int{8, 32} {
+				kernel = k
 				name := k
 				if k == "" {
 					name = "auto-" + batchKernel(g.p.FinePoints())

@@ -75,7 +75,7 @@ func stepBatch(u, v, dtf []float64, m, stride int, a, b, bound float64, check bo
 // stepTwoBatch takes two steps at once, from u into v, where the kernel is a fused two-step one (ok
 // false: it is not, and nothing was done). check applies to the second step.
 func stepTwoBatch(u, v, dtf []float64, m, stride int, a, b, bound float64, check bool) (bad, ok bool) {
-	if batchKernel(m) != "avx512x2" {
+	if batchKernel(m) != "avx512x2" || m < 2 {
 		return false, false
 	}
 	checkBatch(u, v, dtf, m, stride)

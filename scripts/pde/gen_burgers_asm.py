@@ -139,19 +139,20 @@ def kernel(isa):
 
 
 def fused512():
-    """stepTwoAVX512: two Euler steps in one pass over the rows (temporal blocking). Step one's row i
-    (w_i, from u_{i-1..i+1}) stays in registers; as soon as it exists, step two's row i-1 (z_{i-1}, from
-    w_{i-2..i}) is computed and stored, so u is read and v written once per two steps. Every value is
-    computed by the same operations as in two single steps; the check (if any) applies to step two."""
-    R = "Z"
+    """stepTwoAVX512: two Euler steps in one pass over the rows (temporal blocking). Step one's rows w_i
+    (from u_{i-1..i+1}) stay in registers; step two's row i-2 (z_{i-2}, from w_{i-3..i-1}) is computed in
+    the same iteration as w_i, one row behind so that the two halves do not wait on each other, and
+    stored, so u is read and v written once per two steps. Every value is computed by the operations of
+    two single steps in their order; the check (if any) applies to step two. Needs m >= 2. Registers
+    rotate with period 4 (rows unrolled by four), so no moves are needed."""
     L = []
     w = L.append
     A, B2, BOUND, TWO, ABS = "Z28", "Z29", "Z30", "Z31", "Z27"
-    U = ["Z0", "Z1", "Z2"]
-    S = ["Z3", "Z4", "Z5"]
-    W = ["Z6", "Z7", "Z8"]
-    WS = ["Z9", "Z10", "Z11"]
-    T1, T2, T3 = "Z12", "Z13", "Z14"
+    U = ["Z0", "Z1", "Z2", "Z3"]
+    S = ["Z4", "Z5", "Z6", "Z7"]
+    W = ["Z8", "Z9", "Z10", "Z11"]
+    WS = ["Z12", "Z13", "Z14", "Z15"]
+    ZERO, CT = "Z23", "Z22"
     w("// func stepTwoAVX512(u, v, dtf *float64, m, stride int, a, b, bound float64, check bool) bool")
     w("TEXT ·stepTwoAVX512(SB), NOSPLIT, $0-73")
     w("\tMOVQ u+0(FP), SI")
@@ -161,7 +162,7 @@ def fused512():
     w("\tMOVQ stride+32(FP), R9")
     w("\tSHLQ $3, R9 // bytes per row")
     w("\tMOVQ CX, R8")
-    w("\tIMULQ R9, R8 // m rows of bytes: the last row index offset")
+    w("\tIMULQ R9, R8 // m*rowbytes: the offset of the last row")
     w("\tVBROADCASTSD a+40(FP), %s" % A)
     w("\tVBROADCASTSD b+48(FP), %s" % B2)
     w("\tVBROADCASTSD bound+56(FP), %s" % BOUND)
@@ -171,26 +172,56 @@ def fused512():
     w("\tMOVQ $0x7fffffffffffffff, AX // |x| mask")
     w("\tMOVQ AX, X15")
     w("\tVBROADCASTSD X15, %s" % ABS)
+    w("\tVPXORQ %s, %s, %s" % (ZERO, ZERO, ZERO))
     w("\tKXORW K2, K2, K2 // lanes beyond the bound")
     w("\tMOVBQZX check+64(FP), AX")
     w("\tXORQ R10, R10 // byte offset of the current lanes")
 
-    def step(um, uc, up, sm, sp, dtf, out, chk):
-        """out = one update; sp = up^2 must be ready."""
+    def step(um, uc, up, sm, sp, dtf, out, t1, t2, chk):
+        """out = ((uc - a*(sp - sm)) + b*((up - 2*uc) + um)) + dtf."""
         o = []
-        o.append("\tVSUBPD %s, %s, %s" % (sm, sp, T1))
-        o.append("\tVMULPD %s, %s, %s" % (T1, A, T1))
-        o.append("\tVSUBPD %s, %s, %s" % (T1, uc, T1))
-        o.append("\tVMULPD %s, %s, %s" % (uc, TWO, T2))
-        o.append("\tVSUBPD %s, %s, %s" % (T2, up, T2))
-        o.append("\tVADDPD %s, %s, %s" % (um, T2, T2))
-        o.append("\tVMULPD %s, %s, %s" % (T2, B2, T2))
-        o.append("\tVADDPD %s, %s, %s" % (T2, T1, T1))
-        o.append("\tVADDPD %s, %s, %s // + dt*f" % (dtf, T1, out))
+        o.append("\tVSUBPD %s, %s, %s" % (sm, sp, t1))
+        o.append("\tVMULPD %s, %s, %s" % (t1, A, t1))
+        o.append("\tVSUBPD %s, %s, %s" % (t1, uc, t1))
+        o.append("\tVMULPD %s, %s, %s" % (uc, TWO, t2))
+        o.append("\tVSUBPD %s, %s, %s" % (t2, up, t2))
+        o.append("\tVADDPD %s, %s, %s" % (um, t2, t2))
+        o.append("\tVMULPD %s, %s, %s" % (t2, B2, t2))
+        o.append("\tVADDPD %s, %s, %s" % (t2, t1, t1))
+        o.append("\tVADDPD %s, %s, %s // + dt*f" % (dtf, t1, out))
         if chk:
-            o.append("\tVPANDQ %s, %s, Z15" % (ABS, out))
-            o.append("\tVCMPPD $6, %s, Z15, K1 // !(|z| <= bound), NaN included" % BOUND)
+            o.append("\tVPANDQ %s, %s, %s" % (ABS, out, CT))
+            o.append("\tVCMPPD $6, %s, %s, K1 // !(|z| <= bound), NaN included" % (BOUND, CT))
             o.append("\tKORW K1, K2, K2")
+        return o
+
+    def first(k):
+        """Step one at row i = k (mod 4): load u_{i+1}, w_i into W[k]."""
+        um, uc, up = U[(k - 1) % 4], U[k], U[(k + 1) % 4]
+        sm, sp = S[(k - 1) % 4], S[(k + 1) % 4]
+        o = ["\tVMOVUPD (R12)(BX*1), %s // u_{i+1}" % up,
+             "\tVMULPD %s, %s, %s" % (up, up, sp),
+             "\tVMOVUPD (R13)(BX*1), Z18 // dt*f_i"]
+        o += step(um, uc, up, sm, sp, "Z18", W[k], "Z16", "Z17", False)
+        o.append("\tVMULPD %s, %s, %s // w_i^2" % (W[k], W[k], WS[k]))
+        return o
+
+    def second(k, wp, wsp, chk, off):
+        """Step two at row j (z_j from W[(k-1)%4] = w_{j-1}, W[k] = w_j, wp = w_{j+1}); dt*f_j and v row j
+        at R14/R15 + BX + off."""
+        wm, wc = W[(k - 1) % 4], W[k]
+        wsm = WS[(k - 1) % 4]
+        o = ["\tVMOVUPD %s(R14)(BX*1), Z21 // dt*f_j" % off]
+        o += step(wm, wc, wp, wsm, wsp, "Z21", "Z21", "Z19", "Z20", chk)
+        o.append("\tVMOVUPD Z21, %s(R15)(BX*1) // z_j" % off)
+        return o
+
+    def body(k, chk):
+        """Row i = k (mod 4): w_i, then z_{i-2}."""
+        o = first(k)
+        j = (k - 2) % 4
+        o += second(j, W[(j + 1) % 4], WS[(j + 1) % 4], chk, "")
+        o.append("\tADDQ R9, BX")
         return o
 
     for chk in (False, True):
@@ -201,77 +232,51 @@ def fused512():
         w("%s_lanes:" % lbl)
         w("\tCMPQ R10, R9")
         w("\tJGE f2done")
-        # base pointers (row index offset BX = i*rowbytes): u row i+1 at P1+BX, dtf row i at P2+BX,
-        # dtf row i-1 at P3+BX, v row i-1 at P4+BX.
+        # With BX = i*rowbytes: u row i+1 at R12+BX, dt*f row i at R13+BX (dtf starts at row 1), dt*f
+        # row i-2 at R14+BX, v row i-2 at R15+BX.
         w("\tLEAQ (SI)(R10*1), R11 // &u[row 0]")
-        w("\tLEAQ (R11)(R9*1), R12 // &u[row 1]: u row i+1 is at R12 + i*rowbytes")
+        w("\tLEAQ (R11)(R9*1), R12")
         w("\tLEAQ (DX)(R10*1), R13")
-        w("\tSUBQ R9, R13 // dtf row i (stored from row 1) at R13 + i*rowbytes")
+        w("\tSUBQ R9, R13")
         w("\tMOVQ R13, R14")
-        w("\tSUBQ R9, R14 // dtf row i-1")
+        w("\tSUBQ R9, R14")
+        w("\tSUBQ R9, R14")
         w("\tLEAQ (DI)(R10*1), R15")
-        w("\tSUBQ R9, R15 // v row i-1")
-        # prologue: u_0 (ghost), u_1, w_0 = 0; then row i = 1: u_2, w_1.
+        w("\tSUBQ R9, R15")
+        w("\tSUBQ R9, R15")
         w("\tVMOVUPD (R11), %s // u_0 (ghost)" % U[0])
         w("\tVMULPD %s, %s, %s" % (U[0], U[0], S[0]))
         w("\tVMOVUPD (R12), %s // u_1" % U[1])
         w("\tVMULPD %s, %s, %s" % (U[1], U[1], S[1]))
-        w("\tVXORPD %s, %s, %s // w_{-1}: unused" % (W[0], W[0], W[0]))
-        w("\tVXORPD %s, %s, %s // w_0 = 0 (ghost)" % (W[1], W[1], W[1]))
-        w("\tVXORPD %s, %s, %s" % (WS[1], WS[1], WS[1]))
+        w("\tVPXORQ %s, %s, %s // w_0 = 0 (ghost)" % (W[0], W[0], W[0]))
+        w("\tVPXORQ %s, %s, %s" % (WS[0], WS[0], WS[0]))
         w("\tMOVQ R9, BX // i = 1")
-        # row 1: u_2 = row 2 (for m = 1 the ghost row), w_1 into W[2]
-        w("\tVMOVUPD (R12)(BX*1), %s // u_{i+1}" % U[2])
-        w("\tVMULPD %s, %s, %s" % (U[2], U[2], S[2]))
-        w("\tVMOVUPD (R13)(BX*1), %s" % T3)
-        L.extend(step(U[0], U[1], U[2], S[0], S[2], T3, W[2], False))
-        w("\tVMULPD %s, %s, %s // w_i^2" % (W[2], W[2], WS[2]))
+        L.extend(first(1))
         w("\tADDQ R9, BX // i = 2")
-        # After the prologue: u_{i-2}=U0 (unused), u_{i-1}=U1, u_i=U2; w_{i-2}=W1, w_{i-1}=W2.
-        # Body k (k = 0, 1, 2): um = U[(k+1)%3], uc = U[(k+2)%3], up = U[k%3] (loaded);
-        # wmm = W[(k+1)%3], wm = W[(k+2)%3], wn = W[k%3] (computed).
-
-        def body(k):
-            um, uc, up = U[(k + 1) % 3], U[(k + 2) % 3], U[k % 3]
-            sm, sp = S[(k + 1) % 3], S[k % 3]
-            wmm, wm, wn = W[(k + 1) % 3], W[(k + 2) % 3], W[k % 3]
-            wsmm, wsn = WS[(k + 1) % 3], WS[k % 3]
-            o = []
-            o.append("\tVMOVUPD (R12)(BX*1), %s // u_{i+1}" % up)
-            o.append("\tVMULPD %s, %s, %s" % (up, up, sp))
-            o.append("\tVMOVUPD (R13)(BX*1), %s // dt*f_i" % T3)
-            o += step(um, uc, up, sm, sp, T3, wn, False)
-            o.append("\tVMULPD %s, %s, %s // w_i^2" % (wn, wn, wsn))
-            o.append("\tVMOVUPD (R14)(BX*1), %s // dt*f_{i-1}" % T3)
-            o += step(wmm, wm, wn, wsmm, wsn, T3, T3, chk)
-            o.append("\tVMOVUPD %s, (R15)(BX*1) // z_{i-1}" % T3)
-            o.append("\tADDQ R9, BX")
-            return o
-
-        w("%s_rows3:" % lbl)
+        L.extend(first(2))
+        w("\tADDQ R9, BX // i = 3")
+        w("%s_rows4:" % lbl)
         w("\tLEAQ (BX)(R9*2), AX")
-        w("\tCMPQ AX, R8 // rows i, i+1, i+2 <= m")
+        w("\tADDQ R9, AX")
+        w("\tCMPQ AX, R8 // rows i..i+3 <= m")
         w("\tJGT %s_tail" % lbl)
-        for k in range(3):
-            L.extend(body(k))
-        w("\tJMP %s_rows3" % lbl)
+        for k in (3, 0, 1, 2):
+            L.extend(body(k, chk))
+        w("\tJMP %s_rows4" % lbl)
         w("%s_tail:" % lbl)
-        # up to two rows left: body(0) with rotation by moves.
-        for rep in range(2):
+        for k in (3, 0, 1):
             w("\tCMPQ BX, R8")
-            w("\tJGT %s_last" % lbl)
-            L.extend(body(0))
-            # rotate so that body(0)'s roles apply again: new (U1, U2) = old (U2, U0), same for S, W, WS
-            for X in (U, S, W, WS):  # X1 <- X2, X2 <- X0
-                w("\tVMOVAPD %s, %s" % (X[2], X[1]))
-                w("\tVMOVAPD %s, %s" % (X[0], X[2]))
-        w("%s_last:" % lbl)
-        # z_m from w_{m-1} = W1, w_m = W2 and the ghost w_{m+1} = 0; BX = (m+1)*rowbytes.
-        w("\tVXORPD %s, %s, %s" % (W[0], W[0], W[0]))
-        w("\tVXORPD %s, %s, %s" % (WS[0], WS[0], WS[0]))
-        w("\tVMOVUPD (R14)(BX*1), %s // dt*f_m" % T3)
-        L.extend(step(W[1], W[2], W[0], WS[1], WS[0], T3, T3, chk))
-        w("\tVMOVUPD %s, (R15)(BX*1) // z_m" % T3)
+            w("\tJGT %s_end%d" % (lbl, (k - 1) % 4))
+            L.extend(body(k, chk))
+        w("\tJMP %s_end1" % lbl)
+        # Ends: the last row m = e (mod 4) is done, BX = (m+1)*rowbytes; z_{m-1} and z_m remain.
+        for e in range(4):
+            w("%s_end%d:" % (lbl, e))
+            L.extend(second((e - 1) % 4, W[e], WS[e], chk, ""))
+            w("\tADDQ R9, BX")
+            L.extend(second(e, ZERO, ZERO, chk, ""))
+            w("\tJMP %s_next" % lbl)
+        w("%s_next:" % lbl)
         w("\tADDQ $64, R10")
         w("\tJMP %s_lanes" % lbl)
         w("")
