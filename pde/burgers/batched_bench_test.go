@@ -98,3 +98,23 @@ func BenchmarkSolverBatched(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkGeneratorBatched times Generator.Trajectories (sampling and solving, BatchWidth at a time)
+// at the default resolution, the work of one batch of pde.WriteFields without the writing.
+func BenchmarkGeneratorBatched(b *testing.B) {
+	g := Generator{Params: DefaultParams()}
+	s, err := g.NewBatchSolver()
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	n := 0
+	cpu := cputime.Seconds()
+	for b.Loop() {
+		if _, _, err := g.Trajectories(ctx, s, 1, n, n+BatchWidth); err != nil {
+			b.Fatal(err)
+		}
+		n += BatchWidth
+	}
+	reportSolverMetrics(b, g.Params, cputime.Seconds()-cpu, n)
+}

@@ -249,3 +249,21 @@ func TestWriteFieldsBatchedMatchesScalar(t *testing.T) {
 		}
 	}
 }
+
+// Control.Sample's cached factors give Control.Eval's values bit for bit.
+func TestControlSampleMatchesEval(t *testing.T) {
+	p := DefaultParams()
+	x := p.X()
+	for i := range 20 {
+		c := RandomControl(pde.TrajectoryRNG(5, i), i%3 == 0)
+		f := c.Sample(p)
+		for k := range p.Frames {
+			tau := float64(k+1) / float64(p.Frames+1)
+			for j, xj := range x {
+				if v := c.Eval(xj, tau); math.Float64bits(v) != math.Float64bits(f[k*p.Cells+j]) {
+					t.Fatalf("control %d frame %d point %d: Sample %v, Eval %v", i, k, j, f[k*p.Cells+j], v)
+				}
+			}
+		}
+	}
+}
