@@ -9,14 +9,17 @@ import (
 )
 
 // benchGrids are the grids of the solver benchmarks: the package defaults (515 solver points, 6660
-// Euler steps) and WDNO's small Burgers grid (60 stored points, refinement 4: 243 solver points,
-// 40 frames of 480 steps).
+// Euler steps), WDNO's small Burgers grid (60 stored points, refinement 4: 243 solver points, 40
+// frames of 480 steps) and one frame of WDNO's reference grid.
 var benchGrids = []struct {
 	name string
 	p    Params
 }{
 	{"default", DefaultParams()},
 	{"wdno-small", Params{Nu: 0.01, Cells: 60, Refine: 4, T: 8, Frames: 40, StepsPerFrame: 480}},
+	// WDNO's reference solver grid (1920 points x_i = i/1921, dt = 1/76800; 112 stored points with
+	// refinement 17 give it), one of its 80 frames.
+	{"wdno-ref-1frame", Params{Nu: 0.01, Cells: 112, Refine: 17, T: 0.1, Frames: 1, StepsPerFrame: 7680}},
 }
 
 // pointUpdates is the number of fine-point Euler updates of one trajectory.
