@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""Generates pde/burgers/kernel_amd64.s, the batched Burgers step kernels (AVX2 and AVX-512). Run from the
-repository root:
+"""Generates pde/burgers/kernel_amd64.s, the batched Burgers step kernels (AVX2, AVX-512 and a two-step
+AVX-512 kernel). Run from the repository root:
 
     /usr/bin/python3 scripts/pde/gen_burgers_asm.py
 
@@ -11,7 +11,8 @@ the rows, keeping u_{i-1}, u_i and the squares u_{i-1}^2, u_i^2 in registers, an
     w = ((u_i - a*(u_{i+1}^2 - u_{i-1}^2)) + b*((u_{i+1} - 2*u_i) + u_{i-1})) + dt*f_i
 
 with packed VMULPD/VSUBPD/VADDPD in exactly the scalar Solver's order (no FMA), so every lane rounds as
-the scalar code does. The rows are unrolled by three so that the register roles rotate without moves.
+the scalar code does. The rows are unrolled by three so that the register roles rotate without moves (the
+one or two leftover rows rotate by moves). stepTwoAVX512 takes two steps per pass (see fused512).
 """
 
 OUT = "pde/burgers/kernel_amd64.s"
