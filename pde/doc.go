@@ -24,7 +24,9 @@
 // Each subpackage's Generator is a FieldSystem: it knows its fields-dataset layout (FieldSpec), maps a
 // trajectory to a row (Row) and names its parameters for the metadata. WriteFields writes shard i of n
 // of any FieldSystem's trajectories as a fields dataset on a pool of solvers, with a progress callback
-// and cancellation; `trajdiff simulate` only maps its flags to a Generator and calls it.
+// and cancellation; `trajdiff simulate` only maps its flags to a Generator and calls it. A Generator that
+// is also a BatchFieldSystem (burgers) is handed contiguous blocks of trajectories for its batched
+// solver, with the same rows.
 //
 // # Errors
 //

@@ -24,7 +24,8 @@ type WriteConfig struct {
 }
 
 // WriteFields generates the trajectories of cfg's shard on cfg.Workers solvers and writes them in index
-// order as a fields dataset at path, atomically; the file does not depend on the number of workers.
+// order as a fields dataset at path, atomically; the file does not depend on the number of workers. A
+// BatchFieldSystem is run in blocks of trajectories on its batched solver.
 // Trajectory ids are global indices, so shards written separately open and merge together. opts sets
 // the format, compression, element type and Overwrite; WriteFields sets FirstID, Description and the
 // generator's seed and parameters, keeping opts.Generator's Name and Version (default
@@ -44,8 +45,10 @@ func WriteFields(ctx context.Context, path string, sys FieldSystem, cfg WriteCon
 		workers = runtime.GOMAXPROCS(0)
 	}
 	workers = max(1, min(workers, hi-lo))
+	bsys, batched := sys.(BatchFieldSystem)
+	batched = batched && bsys.BatchSize() > 1
 	pool := make(chan RowFunc, workers)
-	for range workers {
+	for w := 0; w < workers && !batched; w++ {
 		rows, err := sys.NewRows()
 		if err != nil {
 			return 0, 0, err
@@ -59,21 +62,25 @@ func WriteFields(ctx context.Context, path string, sys FieldSystem, cfg WriteCon
 	if err != nil {
 		return 0, 0, err
 	}
-	err = RunOrdered(ctx, lo, hi, workers,
-		func(ctx context.Context, i int) (datasets.FieldTrajectory, error) {
-			rows := <-pool
-			defer func() { pool <- rows }()
-			return rows(ctx, cfg.Seed, i)
-		},
-		func(i int, row datasets.FieldTrajectory) error {
-			if err := sink.Write(row); err != nil {
-				return fmt.Errorf("trajectory %d: %w", i, err)
-			}
-			if cfg.Progress != nil {
-				cfg.Progress(i-lo+1, hi-lo)
-			}
-			return nil
-		})
+	write := func(i int, row datasets.FieldTrajectory) error {
+		if err := sink.Write(row); err != nil {
+			return fmt.Errorf("trajectory %d: %w", i, err)
+		}
+		if cfg.Progress != nil {
+			cfg.Progress(i-lo+1, hi-lo)
+		}
+		return nil
+	}
+	if batched {
+		err = writeBatched(ctx, bsys, cfg, lo, hi, workers, write)
+	} else {
+		err = RunOrdered(ctx, lo, hi, workers,
+			func(ctx context.Context, i int) (datasets.FieldTrajectory, error) {
+				rows := <-pool
+				defer func() { pool <- rows }()
+				return rows(ctx, cfg.Seed, i)
+			}, write)
+	}
 	if err != nil {
 		sink.Abort()
 		return 0, 0, err

@@ -35,3 +35,44 @@ func (g Generator) Trajectory(ctx context.Context, s *Solver, seed uint64, index
 	}
 	return Trajectory{U: u, F: f, Initial: ic, Control: ctl}, nil
 }
+
+// BatchWidth is the batch the generator solves together: one AVX-512 register of float64 lanes, the
+// fastest width measured (wider batches stride the fine grid across more cache lines per row and run
+// slower; see docs/benchmarks.md).
+const BatchWidth = 8
+
+// NewBatchSolver returns a batched solver of width BatchWidth for g's parameters (one per worker).
+func (g Generator) NewBatchSolver() (*BatchSolver, error) {
+	return NewBatchSolver(g.Params, BatchWidth)
+}
+
+// Trajectories draws trajectories lo..hi-1 of seed and solves them together with s (hi-lo <= s.Width());
+// trajectory lo+k is bit-identical to g.Trajectory(ctx, _, seed, lo+k). errs[k] is trajectory lo+k's
+// own error (then trs[k] is zero); err is for the batch as a whole.
+func (g Generator) Trajectories(ctx context.Context, s *BatchSolver, seed uint64, lo, hi int) (trs []Trajectory, errs []error, err error) {
+	nb := hi - lo
+	if nb < 0 || nb > s.Width() {
+		return nil, nil, pde.Invalidf("burgers: %d trajectories for a batch solver of width %d", nb, s.Width())
+	}
+	trs = make([]Trajectory, nb)
+	u0, f := make([][]float64, nb), make([][]float64, nb)
+	for k := range trs {
+		r := pde.TrajectoryRNG(seed, lo+k)
+		ic := RandomInitial(r)
+		ctl := RandomControl(r, g.PartialControl)
+		trs[k] = Trajectory{F: ctl.Sample(g.Params), Initial: ic, Control: ctl}
+		u0[k], f[k] = ic.Sample(g.Params), trs[k].F
+	}
+	us, errs, err := s.Solve(ctx, u0, f, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	for k := range trs {
+		if errs[k] != nil {
+			trs[k] = Trajectory{}
+			continue
+		}
+		trs[k].U = us[k]
+	}
+	return trs, errs, nil
+}

@@ -2,7 +2,6 @@ package burgers
 
 import (
 	"context"
-	"fmt"
 	"math"
 
 	"github.com/trajdiff/trajdiff/pde"
@@ -87,12 +86,10 @@ func (s *Solver) interval(fr int) error {
 		um, uc := 0.0, u[0]
 		for i := 0; i < m-1; i++ {
 			up := u[i+1]
-			w := uc - a*(up*up-um*um) + b*(up-2*uc+um) + dt*f[i]
-			v[i] = w
+			v[i] = update(um, uc, up, float64(dt*f[i]), a, b) // uc - a*(up*up-um*um) + b*(up-2*uc+um) + dt*f[i]
 			um, uc = uc, up
 		}
-		w := uc - a*(0-um*um) + b*(0-2*uc+um) + dt*f[m-1]
-		v[m-1] = w
+		v[m-1] = update(um, uc, 0, float64(dt*f[m-1]), a, b) // the zero ghost value beyond the wall
 		u, v = v, u
 		// Every checkEvery steps (and at the end of the interval) look for values beyond the FTCS
 		// speed bound, NaN or Inf. An unstable mode needs many steps to grow from the bound to
@@ -108,18 +105,10 @@ func (s *Solver) interval(fr int) error {
 
 // blowUp locates the first non-finite value or value beyond the FTCS bound sqrt(2 nu/dt) in s.u.
 func (s *Solver) blowUp(step int, bound float64) error {
-	e := &pde.BlowUpError{System: "burgers", Step: step, Time: float64(step+1) * s.dt, Quantity: "u"}
-	for i, v := range s.u {
-		if math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) > bound {
-			e.Location = fmt.Sprintf("x[%d] = %.6g", i+1, float64(i+1)*s.dx)
-			e.Value = v
-			if !math.IsNaN(v) && !math.IsInf(v, 0) {
-				e.Limit = bound
-			}
-			break
-		}
+	if err := blowUpAt(step, s.dt, s.dx, bound, s.m, func(i int) float64 { return s.u[i] }); err != nil {
+		return err
 	}
-	return e
+	return &pde.BlowUpError{System: "burgers", Step: step, Time: float64(step+1) * s.dt, Quantity: "u"}
 }
 
 // checkEvery is how often (in steps) the state is checked for blow-up: a scan every step would cost

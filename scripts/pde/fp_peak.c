@@ -1,0 +1,55 @@
+/* Packed float64 add and multiply throughput of one core, for the machine-limit estimate of the
+ * Burgers stencil (docs/benchmarks.md): 24 independent dependency chains of VADDPD / VMULPD on zmm and
+ * ymm registers, so latency is hidden and the issue ports are the limit; a chain of 3-cycle IMULs
+ * gives the clock.
+ *
+ *   gcc -O2 -mavx512f -o /tmp/fp_peak scripts/pde/fp_peak.c && /tmp/fp_peak
+ */
+#include <stdio.h>
+#include <time.h>
+
+static double now(void) {
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + 1e-9 * t.tv_nsec;
+}
+
+#define C3(op, r, k) op " %%" r "31, %%" r #k ", %%" r #k "\n\t"
+#define C24(op, r)                                                                                     \
+	C3(op, r, 0) C3(op, r, 1) C3(op, r, 2) C3(op, r, 3) C3(op, r, 4) C3(op, r, 5) C3(op, r, 6)         \
+	C3(op, r, 7) C3(op, r, 8) C3(op, r, 9) C3(op, r, 10) C3(op, r, 11) C3(op, r, 12) C3(op, r, 13)     \
+	C3(op, r, 14) C3(op, r, 15) C3(op, r, 16) C3(op, r, 17) C3(op, r, 18) C3(op, r, 19) C3(op, r, 20) \
+	C3(op, r, 21) C3(op, r, 22) C3(op, r, 23)
+#define MIX(r)                                                                                         \
+	C3("vaddpd", r, 0) C3("vaddpd", r, 1) C3("vaddpd", r, 2) C3("vaddpd", r, 3) C3("vaddpd", r, 4)     \
+	C3("vaddpd", r, 5) C3("vaddpd", r, 6) C3("vaddpd", r, 7) C3("vaddpd", r, 8) C3("vaddpd", r, 9)     \
+	C3("vaddpd", r, 10) C3("vaddpd", r, 11) C3("vmulpd", r, 12) C3("vmulpd", r, 13)                   \
+	C3("vmulpd", r, 14) C3("vmulpd", r, 15) C3("vmulpd", r, 16) C3("vmulpd", r, 17)                   \
+	C3("vmulpd", r, 18) C3("vmulpd", r, 19) C3("vmulpd", r, 20) C3("vmulpd", r, 21)                   \
+	C3("vmulpd", r, 22) C3("vmulpd", r, 23)
+#define CLOB                                                                                           \
+	"xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11",  \
+	    "xmm12", "xmm13", "xmm14", "xmm15", "xmm16", "xmm17", "xmm18", "xmm19", "xmm20", "xmm21",       \
+	    "xmm22", "xmm23"
+#define RUN(name, code)                                                                                \
+	do {                                                                                               \
+		double t0 = now();                                                                             \
+		for (long i = 0; i < n; i++)                                                                   \
+			__asm__ volatile(code ::: CLOB);                                                           \
+		printf("%-16s %6.3f G instructions/s\n", name, n * 24.0 / (now() - t0) / 1e9);                \
+	} while (0)
+
+int main(void) {
+	long n = 100000000;
+	unsigned long x = 3, y = 5;
+	double t0 = now();
+	for (long i = 0; i < 4 * n; i++)
+		__asm__ volatile("imul %1, %0\n\timul %1, %0\n\timul %1, %0\n\timul %1, %0" : "+r"(x) : "r"(y));
+	printf("clock            %6.3f GHz (chain of 3-cycle imul)\n", 4 * n * 12.0 / (now() - t0) / 1e9);
+	RUN("vaddpd zmm", C24("vaddpd", "zmm"));
+	RUN("vmulpd zmm", C24("vmulpd", "zmm"));
+	RUN("add+mul zmm", MIX("zmm"));
+	RUN("vaddpd ymm", C24("vaddpd", "ymm"));
+	RUN("vmulpd ymm", C24("vmulpd", "ymm"));
+	return 0;
+}
