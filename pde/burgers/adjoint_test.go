@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/trajdiff/trajdiff/pde"
@@ -252,4 +253,48 @@ func TestAdjointGradientMatchesFiniteDifferencesAtWDNOSmall(t *testing.T) {
 		}
 	}
 	t.Logf("largest relative error %.2g", worst)
+}
+
+// The batched objective scores every case exactly as ControlObjective does, and a blow-up stays in its case.
+func TestBatchControlObjectiveMatchesScalar(t *testing.T) {
+	p := Params{Nu: 0.01, Cells: 16, Refine: 2, T: 0.5, Frames: 4, StepsPerFrame: 50}
+	g := Generator{Params: p}
+	s, err := NewSolver(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bs, err := NewBatchSolver(p, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var u0s, fs [][]float64
+	var os []Objective
+	for i := range 5 {
+		tr, err := g.Trajectory(context.Background(), s, 3, i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := tr.F
+		switch i {
+		case 1:
+			f = nil
+		case 3:
+			f = slices.Repeat([]float64{1e4}, len(tr.F))
+		}
+		u0s, fs = append(u0s, tr.U[:p.Cells]), append(fs, f)
+		os = append(os, Objective{Target: tr.U[len(tr.U)-p.Cells:], EnergyWeight: 2e-5})
+	}
+	costs, _, errs, err := BatchControlObjective(context.Background(), bs, u0s, fs, os)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for b := range u0s {
+		want, _, werr := ControlObjective(context.Background(), s, u0s[b], fs[b], os[b])
+		if (werr != nil) != (errs[b] != nil) || (werr == nil && costs[b] != want) {
+			t.Errorf("case %d: batched %+v, %v; scalar %+v, %v", b, costs[b], errs[b], want, werr)
+		}
+	}
+	if errs[3] == nil {
+		t.Error("the wild control did not blow up")
+	}
 }

@@ -198,38 +198,22 @@ func evaluateMethod(ctx context.Context, d *Data, m Method, tcs []TestCase, o Ev
 				return nil, fmt.Errorf("wdno: %s: %w", m.Name, err)
 			}
 		}
-		// Scoring a case (a re-simulation, an optimisation) is independent of the others: run them on
-		// every core, each worker with its own solver, in case order.
-		score := func(ctx context.Context, j int) (CaseResult, error) {
-			tc := batch[j]
-			r := CaseResult{Method: m.Name, Case: tc.Index, ID: tc.ID}
-			var err error
-			switch {
-			case gen != nil && slices.Contains(gen.Failed, j):
-				err = errors.New("sampling diverged (non-finite x0 prediction)")
-			case o.Task == Simulate:
-				r.MSE, r.FrontMSE = simulationError(tc.U, gen.U[j], d.Cells, d.State, o.Front)
-			default:
-				var s *burgers.Solver
-				if s, err = burgers.NewSolver(d.Params); err == nil {
-					err = controlCost(ctx, s, m, tc, gen, j, o.EnergyWeight, &r)
+		var res []CaseResult
+		var err error
+		if o.Task == Simulate {
+			res = make([]CaseResult, len(batch))
+			for j, tc := range batch {
+				res[j] = CaseResult{Method: m.Name, Case: tc.Index, ID: tc.ID}
+				if slices.Contains(gen.Failed, j) {
+					res[j].Error = errDiverged.Error()
+					continue
 				}
+				res[j].MSE, res[j].FrontMSE = simulationError(tc.U, gen.U[j], d.Cells, d.State, o.Front)
 			}
-			if err != nil {
-				if ctx.Err() != nil {
-					return r, ctx.Err()
-				}
-				r.Error = err.Error()
-			}
-			return r, nil
-		}
-		err := parallel.Ordered(ctx, 0, len(batch), o.Workers, score, func(_ int, r CaseResult) error {
-			out = append(out, r)
-			return nil
-		})
-		if err != nil {
+		} else if res, err = scoreControls(ctx, d, m, batch, gen, o); err != nil {
 			return nil, err
 		}
+		out = append(out, res...)
 		if o.Progress != nil {
 			o.Progress(m.Name, min(lo+o.Batch, len(tcs)), len(tcs))
 		}
@@ -237,34 +221,95 @@ func evaluateMethod(ctx context.Context, d *Data, m Method, tcs []TestCase, o Ev
 	return out, nil
 }
 
-// controlCost re-simulates the method's control from the true initial state and fills r's costs.
-func controlCost(ctx context.Context, s *burgers.Solver, m Method, tc TestCase, gen *Generated, j int, w float64, r *CaseResult) error {
-	N, K := s.Params().Cells, s.Params().Frames
-	var f []float64
-	if gen != nil {
-		f = gen.F[j][:K*N] // the stored control has a zero row after T
-	} else {
-		var err error
-		if f, err = m.Baseline(ctx, tc); err != nil {
-			return err
-		}
-		if f != nil {
-			f = f[:K*N]
-		}
-	}
-	target := tc.U[K*N:]
-	cost, traj, err := burgers.ControlObjective(ctx, s, tc.U[:N], f, burgers.Objective{Target: target, EnergyWeight: w})
-	if err != nil {
-		return err
-	}
-	r.J, r.Misfit, r.Energy = cost.J, cost.Misfit, cost.Energy
-	if gen != nil {
-		for x := 0; x < N; x++ {
-			e := gen.U[j][K*N+x] - traj[K*N+x]
-			r.ModelMisfit += e * e / float64(N)
+var errDiverged = errors.New("sampling diverged (non-finite x0 prediction)")
+
+// scoreControls finds each case's control (the model's, or the baseline's on every core: an optimiser
+// is expensive) and re-simulates all of them on the batched solver from the true initial states, in
+// groups of burgers.BatchWidth on every core. A case's own failure is recorded in its result.
+func scoreControls(ctx context.Context, d *Data, m Method, batch []TestCase, gen *Generated, o EvalOptions) ([]CaseResult, error) {
+	N, K := d.Cells, d.Params.Frames
+	res := make([]CaseResult, len(batch))
+	controls := make([][]float64, len(batch))
+	for j, tc := range batch {
+		res[j] = CaseResult{Method: m.Name, Case: tc.Index, ID: tc.ID}
+		if gen != nil {
+			if slices.Contains(gen.Failed, j) {
+				res[j].Error = errDiverged.Error()
+				continue
+			}
+			controls[j] = gen.F[j][:K*N] // the stored control has a zero row after T
 		}
 	}
-	return nil
+	if gen == nil {
+		type outcome struct {
+			f   []float64
+			err error
+		}
+		err := parallel.Ordered(ctx, 0, len(batch), o.Workers, func(ctx context.Context, j int) (outcome, error) {
+			f, err := m.Baseline(ctx, batch[j])
+			if err != nil && ctx.Err() != nil {
+				return outcome{}, ctx.Err()
+			}
+			if f != nil {
+				f = f[:K*N]
+			}
+			return outcome{f, err}, nil
+		}, func(j int, r outcome) error {
+			controls[j] = r.f
+			if r.err != nil {
+				res[j].Error = r.err.Error()
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	var todo []int // cases with a control to re-simulate
+	for j := range batch {
+		if res[j].Error == "" {
+			todo = append(todo, j)
+		}
+	}
+	w := burgers.BatchWidth
+	groups := (len(todo) + w - 1) / w
+	type scored struct {
+		costs []burgers.Cost
+		trajs [][]float64
+		errs  []error
+	}
+	err := parallel.Ordered(ctx, 0, groups, o.Workers, func(ctx context.Context, g int) (scored, error) {
+		idx := todo[g*w : min((g+1)*w, len(todo))]
+		s, err := burgers.NewBatchSolver(d.Params, w)
+		if err != nil {
+			return scored{}, err
+		}
+		u0s, fs, objs := make([][]float64, len(idx)), make([][]float64, len(idx)), make([]burgers.Objective, len(idx))
+		for k, j := range idx {
+			tc := batch[j]
+			u0s[k], fs[k] = tc.U[:N], controls[j]
+			objs[k] = burgers.Objective{Target: tc.U[K*N:], EnergyWeight: o.EnergyWeight}
+		}
+		costs, trajs, errs, err := burgers.BatchControlObjective(ctx, s, u0s, fs, objs)
+		return scored{costs, trajs, errs}, err
+	}, func(g int, r scored) error {
+		for k, j := range todo[g*w : min((g+1)*w, len(todo))] {
+			if r.errs[k] != nil {
+				res[j].Error = r.errs[k].Error()
+				continue
+			}
+			c := r.costs[k]
+			res[j].J, res[j].Misfit, res[j].Energy = c.J, c.Misfit, c.Energy
+			if gen != nil {
+				for x := 0; x < N; x++ {
+					e := gen.U[j][K*N+x] - r.trajs[k][K*N+x]
+					res[j].ModelMisfit += e * e / float64(N)
+				}
+			}
+		}
+		return nil
+	})
+	return res, err
 }
 
 // simulationError is the MSE over frames 1..K (and every state channel) of a generated trajectory, and

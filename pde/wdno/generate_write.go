@@ -144,31 +144,35 @@ func WriteGenerated(ctx context.Context, m *Model, d *Data, path string, o Gener
 			ok = append(ok, j)
 		}
 		if o.Resim != "" {
-			// A blow-up is a result of the case, recorded; only cancellation stops the run.
-			type outcome struct {
-				u   []float64
-				err error
+			// Re-simulate on the batched solver in groups of burgers.BatchWidth on every core. A blow-up is a
+			// result of the case, recorded; only cancellation stops the run.
+			w := burgers.BatchWidth
+			type group struct {
+				trajs [][]float64
+				errs  []error
 			}
-			err := parallel.Ordered(ctx, 0, len(ok), o.Workers,
-				func(ctx context.Context, k int) (outcome, error) {
-					s, err := burgers.NewSolver(d.Params)
+			err := parallel.Ordered(ctx, 0, (len(ok)+w-1)/w, o.Workers,
+				func(ctx context.Context, gi int) (group, error) {
+					s, err := burgers.NewBatchSolver(d.Params, w)
 					if err != nil {
-						return outcome{}, err
+						return group{}, err
 					}
-					j := ok[k]
-					u, err := s.Solve(ctx, truth[j][:N], g.F[j][:K*N], nil)
-					if err != nil && ctx.Err() != nil {
-						return outcome{}, ctx.Err()
+					idx := ok[gi*w : min((gi+1)*w, len(ok))]
+					u0s, fs := make([][]float64, len(idx)), make([][]float64, len(idx))
+					for k, j := range idx {
+						u0s[k], fs[k] = truth[j][:N], g.F[j][:K*N]
 					}
-					return outcome{u, err}, nil
+					trajs, errs, err := s.Solve(ctx, u0s, fs, nil)
+					return group{trajs, errs}, err
 				},
-				func(k int, r outcome) error {
-					j := ok[k]
-					if r.err != nil {
-						resimFailed = append(resimFailed, GenerateFailure{Case: batch[j], ID: d.ID(batch[j]), Stage: "resim", Error: r.err.Error()})
-						return nil
+				func(gi int, r group) error {
+					for k, j := range ok[gi*w : min((gi+1)*w, len(ok))] {
+						if r.errs[k] != nil {
+							resimFailed = append(resimFailed, GenerateFailure{Case: batch[j], ID: d.ID(batch[j]), Stage: "resim", Error: r.errs[k].Error()})
+							continue
+						}
+						resim = append(resim, datasets.FieldTrajectory{State: r.trajs[k], Control: g.F[j], Params: params(j)})
 					}
-					resim = append(resim, datasets.FieldTrajectory{State: r.u, Control: g.F[j], Params: params(j)})
 					return nil
 				})
 			if err != nil {
