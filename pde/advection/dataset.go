@@ -1,6 +1,9 @@
 package advection
 
 import (
+	"context"
+	"fmt"
+
 	"github.com/trajdiff/trajdiff/datasets"
 	"github.com/trajdiff/trajdiff/pde"
 )
@@ -13,8 +16,9 @@ func (m Method) String() string {
 	return "fv"
 }
 
-// Generator is the system's pde.FieldSystem, which pde.WriteFields writes.
-var _ pde.FieldSystem = Generator{}
+// Generator is the system's pde.FieldSystem, which pde.WriteFields writes; with the finite-volume
+// method it does so in batches of BatchWidth trajectories on the batched solver.
+var _ pde.BatchFieldSystem = Generator{}
 
 // Name is "advection" (pde.FieldSystem).
 func (g Generator) Name() string { return "advection" }
@@ -35,6 +39,38 @@ func (g Generator) Row(tr Trajectory) datasets.FieldTrajectory {
 // NewRows returns one worker's row function with its own solver (pde.FieldSystem).
 func (g Generator) NewRows() (pde.RowFunc, error) {
 	return pde.Rows(g.NewSolver, g.Trajectory, func(_ *Solver, tr Trajectory) datasets.FieldTrajectory { return g.Row(tr) })
+}
+
+// BatchSize is BatchWidth for the finite-volume method and 1 (no batching) for the exact shifts
+// (pde.BatchFieldSystem).
+func (g Generator) BatchSize() int {
+	if g.Method == Exact {
+		return 1
+	}
+	return BatchWidth
+}
+
+// NewBatchRows returns one worker's batch row function with its own batched solver
+// (pde.BatchFieldSystem); its rows are bit-identical to NewRows's.
+func (g Generator) NewBatchRows() (pde.BatchRowFunc, error) {
+	s, err := g.NewBatchSolver()
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, seed uint64, lo, hi int) ([]datasets.FieldTrajectory, error) {
+		trs, errs, err := g.Trajectories(ctx, s, seed, lo, hi)
+		if err != nil {
+			return nil, err
+		}
+		rows := make([]datasets.FieldTrajectory, len(trs))
+		for k, tr := range trs {
+			if errs[k] != nil {
+				return nil, fmt.Errorf("trajectory %d: %w", lo+k, errs[k])
+			}
+			rows[k] = g.Row(tr)
+		}
+		return rows, nil
+	}, nil
 }
 
 // DatasetParams are the parameters recorded in a dataset's generator metadata.

@@ -52,3 +52,49 @@ func (g Generator) Trajectory(ctx context.Context, s *Solver, seed uint64, index
 	}
 	return Trajectory{U: u, Initial: in}, nil
 }
+
+// BatchWidth is the batch the generator solves together: one AVX-512 register of float64 lanes.
+const BatchWidth = 8
+
+// NewBatchSolver returns a batched solver of width BatchWidth for g's parameters (one per worker).
+func (g Generator) NewBatchSolver() (*BatchSolver, error) {
+	return NewBatchSolver(g.Params, BatchWidth)
+}
+
+// Trajectories draws trajectories lo..hi-1 of seed and computes them together (with s for the
+// finite-volume method; hi-lo <= s.Width()); trajectory lo+k is bit-identical to g.Trajectory(ctx, _,
+// seed, lo+k). errs[k] is trajectory lo+k's own error (then trs[k] is zero); err is for the batch as a
+// whole.
+func (g Generator) Trajectories(ctx context.Context, s *BatchSolver, seed uint64, lo, hi int) (trs []Trajectory, errs []error, err error) {
+	nb := hi - lo
+	if nb < 0 || nb > s.Width() {
+		return nil, nil, pde.Invalidf("advection: %d trajectories for a batch solver of width %d", nb, s.Width())
+	}
+	trs, errs = make([]Trajectory, nb), make([]error, nb)
+	if g.Method == Exact {
+		for k := range trs {
+			if trs[k], errs[k] = g.Trajectory(ctx, nil, seed, lo+k); errs[k] != nil && ctx.Err() != nil {
+				return nil, nil, ctx.Err()
+			}
+		}
+		return trs, errs, nil
+	}
+	xs := g.Params.X()
+	u0 := make([][]float64, nb)
+	for k := range trs {
+		trs[k].Initial = RandomInitial(pde.TrajectoryRNG(seed, lo+k))
+		u0[k] = Sample(trs[k].Initial.Eval, xs)
+	}
+	us, errs, err := s.Solve(ctx, u0, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	for k := range trs {
+		if errs[k] != nil {
+			trs[k] = Trajectory{}
+			continue
+		}
+		trs[k].U = us[k]
+	}
+	return trs, errs, nil
+}
