@@ -21,6 +21,7 @@ type BatchSolver struct {
 	p             Params
 	width, stride int
 	u, us         []float64 // (N+4) x stride: the state and the predictor stage
+	w             []float64 // (2N+6) x stride: the face values (scratch of the two-pass kernel)
 	live          []bool    // live[b]: lane b holds a running trajectory
 }
 
@@ -41,7 +42,7 @@ func NewBatchSolver(p Params, width int) (*BatchSolver, error) {
 	}
 	rows := (p.Cells + 4) * stride
 	return &BatchSolver{p: p, width: width, stride: stride, u: make([]float64, rows), us: make([]float64, rows),
-		live: make([]bool, stride)}, nil
+		w: make([]float64, (2*p.Cells+6)*stride), live: make([]bool, stride)}, nil
 }
 
 // Params returns the solver's parameters.
@@ -100,18 +101,24 @@ func (s *BatchSolver) Solve(ctx context.Context, u0, out [][]float64) (traj [][]
 		}
 		for range steps {
 			s.ghosts(s.u)
-			stageBatch(s.u, s.u, s.us, n, st, beta, ab, c1)
+			stageBatch(s.u, s.u, s.us, s.w, n, st, beta, ab, c1)
 			s.ghosts(s.us)
-			stageBatch(s.us, s.u, s.u, n, st, beta, ab, c2)
+			stageBatch(s.us, s.u, s.u, s.w, n, st, beta, ab, c2)
+		}
+		// Frame fr+1 of every live lane, read row by row (contiguous lanes).
+		for i := range n {
+			src := s.u[(i+2)*st : (i+2)*st+nb]
+			for b, x := range src {
+				if s.live[b] {
+					traj[b][(fr+1)*n+i] = x
+				}
+			}
 		}
 		for b := range nb {
 			if !s.live[b] {
 				continue
 			}
 			row := traj[b][(fr+1)*n : (fr+2)*n]
-			for i := range row {
-				row[i] = s.u[(i+2)*st+b]
-			}
 			if i := pde.FirstNonFinite(row); i >= 0 {
 				errs[b] = blowUp(s.p, fr, steps, i, row[i])
 				s.live[b] = false

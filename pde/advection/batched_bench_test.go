@@ -148,3 +148,39 @@ func TestDumpForNumpy(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// BenchmarkStage times one time step (two stages) of the batch kernels alone on a batch of 8 generator
+// states, per kernel and grid: the kernels' CPU ns per cell-update without the per-frame work.
+func BenchmarkStage(b *testing.B) {
+	saved := kernel
+	defer func() { kernel = saved }()
+	for _, n := range []int{64, 1024} {
+		for _, k := range kernelsAvailable() {
+			b.Run(fmt.Sprintf("N=%d/%s", n, k), func(b *testing.B) {
+				kernel = k
+				p := Params{Beta: 1, Cells: n, T: 1, Frames: 1, CFL: 0.4}
+				s, err := NewBatchSolver(p, lanePad)
+				if err != nil {
+					b.Fatal(err)
+				}
+				for l, u := range batchInputs(p, lanePad) {
+					for i, x := range u {
+						s.u[(i+2)*s.stride+l] = x
+					}
+				}
+				c := 0.4 / 2 // dt/dx at CFL 0.4 and beta 1, halved: keeps the state bounded over many steps
+				steps := 0
+				cpu := cputime.Seconds()
+				for b.Loop() {
+					s.ghosts(s.u)
+					stageBatch(s.u, s.u, s.us, s.w, n, s.stride, 1, 1, 0.5*c)
+					s.ghosts(s.us)
+					stageBatch(s.us, s.u, s.u, s.w, n, s.stride, 1, 1, c)
+					steps++
+				}
+				b.ReportMetric((cputime.Seconds()-cpu)*1e9/float64(steps*n*lanePad), "cpu-ns/cell-update")
+				b.ReportMetric(0, "ns/op")
+			})
+		}
+	}
+}

@@ -12,16 +12,19 @@ TEXT ·stageAVX2(SB), NOSPLIT, $0-64
 	MOVQ n+24(FP), CX
 	MOVQ stride+32(FP), R9
 	SHLQ $3, R9 // bytes per row
-	VBROADCASTSD beta+40(FP), Y10
-	VBROADCASTSD absBeta+48(FP), Y11
-	VBROADCASTSD c+56(FP), Y14
+	VBROADCASTSD beta+40(FP), Y9
+	VBROADCASTSD absBeta+48(FP), Y10
+	VBROADCASTSD c+56(FP), Y13
 	MOVQ $0x3fe0000000000000, AX // 0.5
+	MOVQ AX, X11
+	VBROADCASTSD X11, Y11
+	MOVQ $0x4000000000000000, AX // 2.0
 	MOVQ AX, X12
 	VBROADCASTSD X12, Y12
-	MOVQ $0x4000000000000000, AX // 2.0
-	MOVQ AX, X13
-	VBROADCASTSD X13, Y13
-	VXORPD Y15, Y15, Y15 // +0
+	MOVQ $0x7fffffffffffffff, AX // |x| mask
+	MOVQ AX, X15
+	VBROADCASTSD X15, Y15
+	VXORPD Y14, Y14, Y14 // +0
 	XORQ R10, R10 // byte offset of the current lanes
 
 lanes:
@@ -31,58 +34,59 @@ lanes:
 	VMOVUPD (R11), Y0 // v_0
 	VMOVUPD (R11)(R9*1), Y5 // v_1
 	VSUBPD Y0, Y5, Y1 // a of row 1
-	VMULPD Y1, Y13, Y2 // 2a
+	VMULPD Y1, Y12, Y2 // 2a
+	VANDPD Y15, Y2, Y2 // |2a|
 	VMOVAPD Y5, Y0
 	ADDQ R9, R11 // &v[row 1]
 	VMOVUPD (R11)(R9*1), Y5 // v_{j+1}
 	VSUBPD Y0, Y5, Y6 // b = v_{j+1} - v_j
 	VMULPD Y6, Y1, Y7 // a*b
-	VCMPPD $6, Y15, Y7, Y7 // !(a*b <= 0)
+	VCMPPD $6, Y14, Y7, Y7 // !(a*b <= 0)
 	VADDPD Y6, Y1, Y8 // a + b
-	VMULPD Y8, Y12, Y8 // c = 0.5*(a+b)
-	VCMPPD $0x0e, Y15, Y1, Y1 // a > 0
-	VMINPD Y8, Y2, Y9 // 2a < c ? 2a : c
-	VMAXPD Y8, Y2, Y8 // 2a > c ? 2a : c
-	VMULPD Y6, Y13, Y2 // 2b (2a of row j+1)
-	VMINPD Y9, Y2, Y9 // 2b < c ? 2b : c
-	VMAXPD Y8, Y2, Y8 // 2b > c ? 2b : c
-	VBLENDVPD Y1, Y9, Y8, Y8 // sl = a > 0 ? min : max
+	VMULPD Y8, Y11, Y8 // c = 0.5*(a+b)
+	VANDPD Y15, Y8, Y8 // |c|
+	VMINPD Y8, Y2, Y8 // min(|2a|, |c|), NaN c kept
+	VMULPD Y6, Y12, Y2 // 2b
+	VANDPD Y15, Y2, Y2 // |2b| (|2a| of row j+1)
+	VMINPD Y8, Y2, Y8 // m = min(|2b|, .)
+	VANDNPD Y1, Y15, Y1 // a's sign
+	VORPD Y1, Y8, Y8 // sl = m with a's sign
 	VANDPD Y7, Y8, Y8 // +0 where a*b <= 0
-	VMULPD Y8, Y12, Y8 // 0.5*sl
+	VMULPD Y8, Y11, Y8 // 0.5*sl
 	VSUBPD Y8, Y0, Y7 // uL_j = v_j - 0.5*sl
 	VADDPD Y8, Y0, Y8 // uR_j = v_j + 0.5*sl
 	VMOVAPD Y6, Y1 // a of row j+1
+	VMOVAPD Y5, Y0 // v_{j+1}
 	VMOVAPD Y8, Y3
-	VMOVAPD Y5, Y0
 	ADDQ R9, R11
 	VMOVUPD (R11)(R9*1), Y5 // v_{j+1}
 	VSUBPD Y0, Y5, Y6 // b = v_{j+1} - v_j
 	VMULPD Y6, Y1, Y7 // a*b
-	VCMPPD $6, Y15, Y7, Y7 // !(a*b <= 0)
+	VCMPPD $6, Y14, Y7, Y7 // !(a*b <= 0)
 	VADDPD Y6, Y1, Y8 // a + b
-	VMULPD Y8, Y12, Y8 // c = 0.5*(a+b)
-	VCMPPD $0x0e, Y15, Y1, Y1 // a > 0
-	VMINPD Y8, Y2, Y9 // 2a < c ? 2a : c
-	VMAXPD Y8, Y2, Y8 // 2a > c ? 2a : c
-	VMULPD Y6, Y13, Y2 // 2b (2a of row j+1)
-	VMINPD Y9, Y2, Y9 // 2b < c ? 2b : c
-	VMAXPD Y8, Y2, Y8 // 2b > c ? 2b : c
-	VBLENDVPD Y1, Y9, Y8, Y8 // sl = a > 0 ? min : max
+	VMULPD Y8, Y11, Y8 // c = 0.5*(a+b)
+	VANDPD Y15, Y8, Y8 // |c|
+	VMINPD Y8, Y2, Y8 // min(|2a|, |c|), NaN c kept
+	VMULPD Y6, Y12, Y2 // 2b
+	VANDPD Y15, Y2, Y2 // |2b| (|2a| of row j+1)
+	VMINPD Y8, Y2, Y8 // m = min(|2b|, .)
+	VANDNPD Y1, Y15, Y1 // a's sign
+	VORPD Y1, Y8, Y8 // sl = m with a's sign
 	VANDPD Y7, Y8, Y8 // +0 where a*b <= 0
-	VMULPD Y8, Y12, Y8 // 0.5*sl
+	VMULPD Y8, Y11, Y8 // 0.5*sl
 	VSUBPD Y8, Y0, Y7 // uL_j = v_j - 0.5*sl
 	VADDPD Y8, Y0, Y8 // uR_j = v_j + 0.5*sl
 	VMOVAPD Y6, Y1 // a of row j+1
-	VMULPD Y3, Y10, Y6 // beta*uR_{j-1}
-	VMULPD Y7, Y10, Y9 // beta*uL_j
-	VADDPD Y9, Y6, Y6
+	VMOVAPD Y5, Y0 // v_{j+1}
+	VMULPD Y3, Y9, Y6 // beta*uR_{j-1}
+	VMULPD Y7, Y9, Y5 // beta*uL_j
+	VADDPD Y5, Y6, Y6
 	VSUBPD Y3, Y7, Y7 // uL_j - uR_{j-1}
-	VMULPD Y7, Y11, Y7 // |beta|*(.)
+	VMULPD Y7, Y10, Y7 // |beta|*(.)
 	VSUBPD Y7, Y6, Y6
-	VMULPD Y6, Y12, Y6 // F_{j-1/2}
+	VMULPD Y6, Y11, Y6 // F_{j-1/2}
 	VMOVAPD Y6, Y4
 	VMOVAPD Y8, Y3
-	VMOVAPD Y5, Y0
 	ADDQ R9, R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R12)(R9*2), R12 // &src[row 2]
@@ -93,38 +97,38 @@ rows:
 	VMOVUPD (R11)(R9*1), Y5 // v_{j+1}
 	VSUBPD Y0, Y5, Y6 // b = v_{j+1} - v_j
 	VMULPD Y6, Y1, Y7 // a*b
-	VCMPPD $6, Y15, Y7, Y7 // !(a*b <= 0)
+	VCMPPD $6, Y14, Y7, Y7 // !(a*b <= 0)
 	VADDPD Y6, Y1, Y8 // a + b
-	VMULPD Y8, Y12, Y8 // c = 0.5*(a+b)
-	VCMPPD $0x0e, Y15, Y1, Y1 // a > 0
-	VMINPD Y8, Y2, Y9 // 2a < c ? 2a : c
-	VMAXPD Y8, Y2, Y8 // 2a > c ? 2a : c
-	VMULPD Y6, Y13, Y2 // 2b (2a of row j+1)
-	VMINPD Y9, Y2, Y9 // 2b < c ? 2b : c
-	VMAXPD Y8, Y2, Y8 // 2b > c ? 2b : c
-	VBLENDVPD Y1, Y9, Y8, Y8 // sl = a > 0 ? min : max
+	VMULPD Y8, Y11, Y8 // c = 0.5*(a+b)
+	VANDPD Y15, Y8, Y8 // |c|
+	VMINPD Y8, Y2, Y8 // min(|2a|, |c|), NaN c kept
+	VMULPD Y6, Y12, Y2 // 2b
+	VANDPD Y15, Y2, Y2 // |2b| (|2a| of row j+1)
+	VMINPD Y8, Y2, Y8 // m = min(|2b|, .)
+	VANDNPD Y1, Y15, Y1 // a's sign
+	VORPD Y1, Y8, Y8 // sl = m with a's sign
 	VANDPD Y7, Y8, Y8 // +0 where a*b <= 0
-	VMULPD Y8, Y12, Y8 // 0.5*sl
+	VMULPD Y8, Y11, Y8 // 0.5*sl
 	VSUBPD Y8, Y0, Y7 // uL_j = v_j - 0.5*sl
 	VADDPD Y8, Y0, Y8 // uR_j = v_j + 0.5*sl
 	VMOVAPD Y6, Y1 // a of row j+1
-	VMULPD Y3, Y10, Y6 // beta*uR_{j-1}
-	VMULPD Y7, Y10, Y9 // beta*uL_j
-	VADDPD Y9, Y6, Y6
+	VMOVAPD Y5, Y0 // v_{j+1}
+	VMULPD Y3, Y9, Y6 // beta*uR_{j-1}
+	VMULPD Y7, Y9, Y5 // beta*uL_j
+	VADDPD Y5, Y6, Y6
 	VSUBPD Y3, Y7, Y7 // uL_j - uR_{j-1}
-	VMULPD Y7, Y11, Y7 // |beta|*(.)
+	VMULPD Y7, Y10, Y7 // |beta|*(.)
 	VSUBPD Y7, Y6, Y6
-	VMULPD Y6, Y12, Y6 // F_{j-1/2}
+	VMULPD Y6, Y11, Y6 // F_{j-1/2}
 	VSUBPD Y4, Y6, Y7 // F_{j-1/2} - F_{j-3/2}
-	VMULPD Y7, Y14, Y7 // c*(.)
-	VMOVUPD (R12), Y9 // src_{j-1}
-	VSUBPD Y7, Y9, Y9
-	VMOVUPD Y9, (R13) // dst_{j-1}
+	VMULPD Y7, Y13, Y7 // c*(.)
+	VMOVUPD (R12), Y5 // src_{j-1}
+	VSUBPD Y7, Y5, Y5
+	VMOVUPD Y5, (R13) // dst_{j-1}
 	ADDQ R9, R12
 	ADDQ R9, R13
 	VMOVAPD Y6, Y4
 	VMOVAPD Y8, Y3
-	VMOVAPD Y5, Y0
 	ADDQ R9, R11
 	DECQ BX
 	JNZ rows
@@ -135,24 +139,25 @@ done:
 	VZEROUPPER
 	RET
 
-// func stageAVX512(v, src, dst *float64, n, stride int, beta, absBeta, c float64)
-TEXT ·stageAVX512(SB), NOSPLIT, $0-64
+// func stageAVX512(v, src, dst, w *float64, n, stride int, beta, absBeta, c float64)
+TEXT ·stageAVX512(SB), NOSPLIT, $0-72
 	MOVQ v+0(FP), SI
 	MOVQ src+8(FP), DI
 	MOVQ dst+16(FP), DX
-	MOVQ n+24(FP), CX
-	MOVQ stride+32(FP), R9
+	MOVQ w+24(FP), R8
+	MOVQ n+32(FP), CX
+	MOVQ stride+40(FP), R9
 	SHLQ $3, R9 // bytes per row
-	VBROADCASTSD beta+40(FP), Z10
-	VBROADCASTSD absBeta+48(FP), Z11
-	VBROADCASTSD c+56(FP), Z14
+	VBROADCASTSD beta+48(FP), Z20
+	VBROADCASTSD absBeta+56(FP), Z21
+	VBROADCASTSD c+64(FP), Z24
 	MOVQ $0x3fe0000000000000, AX // 0.5
-	MOVQ AX, X12
-	VBROADCASTSD X12, Z12
+	VPBROADCASTQ AX, Z22
 	MOVQ $0x4000000000000000, AX // 2.0
-	MOVQ AX, X13
-	VBROADCASTSD X13, Z13
-	VXORPD Z15, Z15, Z15 // +0
+	VPBROADCASTQ AX, Z23
+	MOVQ $0x7fffffffffffffff, AX // |x| mask
+	VPBROADCASTQ AX, Z26
+	VPXORQ Z25, Z25, Z25 // +0
 	XORQ R10, R10 // byte offset of the current lanes
 
 lanes:
@@ -162,100 +167,74 @@ lanes:
 	VMOVUPD (R11), Z0 // v_0
 	VMOVUPD (R11)(R9*1), Z5 // v_1
 	VSUBPD Z0, Z5, Z1 // a of row 1
-	VMULPD Z1, Z13, Z2 // 2a
+	VMULPD Z1, Z23, Z2 // 2a
 	VMOVAPD Z5, Z0
 	ADDQ R9, R11 // &v[row 1]
+	LEAQ (R8)(R10*1), R12
+	LEAQ (R12)(R9*2), R12 // &w[row 2]: uL_1
+	LEAQ 2(CX), BX // rows 1..n+2
+pass1:
 	VMOVUPD (R11)(R9*1), Z5 // v_{j+1}
 	VSUBPD Z0, Z5, Z6 // b = v_{j+1} - v_j
 	VMULPD Z6, Z1, Z7 // a*b
-	VCMPPD $6, Z15, Z7, K1 // !(a*b <= 0)
-	VCMPPD $0x0e, Z15, Z1, K2 // a > 0
+	VCMPPD $6, Z25, Z7, K1 // !(a*b <= 0)
 	VADDPD Z6, Z1, Z8 // a + b
-	VMULPD Z8, Z12, Z8 // c = 0.5*(a+b)
-	VMINPD Z8, Z2, Z9 // 2a < c ? 2a : c
-	VMAXPD Z8, Z2, Z8 // 2a > c ? 2a : c
-	VMULPD Z6, Z13, Z2 // 2b (2a of row j+1)
-	VMINPD Z9, Z2, Z9 // 2b < c ? 2b : c
-	VMAXPD Z8, Z2, Z8 // 2b > c ? 2b : c
-	VMOVAPD Z9, K2, Z8 // sl = a > 0 ? min : max
-	VMULPD.Z Z8, Z12, K1, Z8 // 0.5*sl, +0 where a*b <= 0
+	VMULPD Z8, Z22, Z8 // c = 0.5*(a+b)
+	VRANGEPD $0x0a, Z2, Z8, Z8 // min(|c|, |2a|), sign cleared
+	VMULPD Z6, Z23, Z2 // 2b (2a of row j+1)
+	VRANGEPD $0x0a, Z2, Z8, Z8 // m = min(., |2b|)
+	VPTERNLOGQ $0xf4, Z26, Z1, Z8 // m | (a & sign): sl with a's sign
+	VMULPD.Z Z8, Z22, K1, Z8 // 0.5*sl, +0 where a*b <= 0
 	VSUBPD Z8, Z0, Z7 // uL_j = v_j - 0.5*sl
 	VADDPD Z8, Z0, Z8 // uR_j = v_j + 0.5*sl
+	VMOVUPD Z7, (R12)
+	VMOVUPD Z8, (R12)(R9*1)
 	VMOVAPD Z6, Z1 // a of row j+1
-	VMOVAPD Z8, Z3
-	VMOVAPD Z5, Z0
+	VMOVAPD Z5, Z0 // v_{j+1}
 	ADDQ R9, R11
-	VMOVUPD (R11)(R9*1), Z5 // v_{j+1}
-	VSUBPD Z0, Z5, Z6 // b = v_{j+1} - v_j
-	VMULPD Z6, Z1, Z7 // a*b
-	VCMPPD $6, Z15, Z7, K1 // !(a*b <= 0)
-	VCMPPD $0x0e, Z15, Z1, K2 // a > 0
-	VADDPD Z6, Z1, Z8 // a + b
-	VMULPD Z8, Z12, Z8 // c = 0.5*(a+b)
-	VMINPD Z8, Z2, Z9 // 2a < c ? 2a : c
-	VMAXPD Z8, Z2, Z8 // 2a > c ? 2a : c
-	VMULPD Z6, Z13, Z2 // 2b (2a of row j+1)
-	VMINPD Z9, Z2, Z9 // 2b < c ? 2b : c
-	VMAXPD Z8, Z2, Z8 // 2b > c ? 2b : c
-	VMOVAPD Z9, K2, Z8 // sl = a > 0 ? min : max
-	VMULPD.Z Z8, Z12, K1, Z8 // 0.5*sl, +0 where a*b <= 0
-	VSUBPD Z8, Z0, Z7 // uL_j = v_j - 0.5*sl
-	VADDPD Z8, Z0, Z8 // uR_j = v_j + 0.5*sl
-	VMOVAPD Z6, Z1 // a of row j+1
-	VMULPD Z3, Z10, Z6 // beta*uR_{j-1}
-	VMULPD Z7, Z10, Z9 // beta*uL_j
-	VADDPD Z9, Z6, Z6
-	VSUBPD Z3, Z7, Z7 // uL_j - uR_{j-1}
-	VMULPD Z7, Z11, Z7 // |beta|*(.)
-	VSUBPD Z7, Z6, Z6
-	VMULPD Z6, Z12, Z6 // F_{j-1/2}
-	VMOVAPD Z6, Z4
-	VMOVAPD Z8, Z3
-	VMOVAPD Z5, Z0
-	ADDQ R9, R11
-	LEAQ (DI)(R10*1), R12
-	LEAQ (R12)(R9*2), R12 // &src[row 2]
-	LEAQ (DX)(R10*1), R13
-	LEAQ (R13)(R9*2), R13 // &dst[row 2]
-	MOVQ CX, BX // rows left
-rows:
-	VMOVUPD (R11)(R9*1), Z5 // v_{j+1}
-	VSUBPD Z0, Z5, Z6 // b = v_{j+1} - v_j
-	VMULPD Z6, Z1, Z7 // a*b
-	VCMPPD $6, Z15, Z7, K1 // !(a*b <= 0)
-	VCMPPD $0x0e, Z15, Z1, K2 // a > 0
-	VADDPD Z6, Z1, Z8 // a + b
-	VMULPD Z8, Z12, Z8 // c = 0.5*(a+b)
-	VMINPD Z8, Z2, Z9 // 2a < c ? 2a : c
-	VMAXPD Z8, Z2, Z8 // 2a > c ? 2a : c
-	VMULPD Z6, Z13, Z2 // 2b (2a of row j+1)
-	VMINPD Z9, Z2, Z9 // 2b < c ? 2b : c
-	VMAXPD Z8, Z2, Z8 // 2b > c ? 2b : c
-	VMOVAPD Z9, K2, Z8 // sl = a > 0 ? min : max
-	VMULPD.Z Z8, Z12, K1, Z8 // 0.5*sl, +0 where a*b <= 0
-	VSUBPD Z8, Z0, Z7 // uL_j = v_j - 0.5*sl
-	VADDPD Z8, Z0, Z8 // uR_j = v_j + 0.5*sl
-	VMOVAPD Z6, Z1 // a of row j+1
-	VMULPD Z3, Z10, Z6 // beta*uR_{j-1}
-	VMULPD Z7, Z10, Z9 // beta*uL_j
-	VADDPD Z9, Z6, Z6
-	VSUBPD Z3, Z7, Z7 // uL_j - uR_{j-1}
-	VMULPD Z7, Z11, Z7 // |beta|*(.)
-	VSUBPD Z7, Z6, Z6
-	VMULPD Z6, Z12, Z6 // F_{j-1/2}
-	VSUBPD Z4, Z6, Z7 // F_{j-1/2} - F_{j-3/2}
-	VMULPD Z7, Z14, Z7 // c*(.)
-	VMOVUPD (R12), Z9 // src_{j-1}
-	VSUBPD Z7, Z9, Z9
-	VMOVUPD Z9, (R13) // dst_{j-1}
-	ADDQ R9, R12
-	ADDQ R9, R13
-	VMOVAPD Z6, Z4
-	VMOVAPD Z8, Z3
-	VMOVAPD Z5, Z0
-	ADDQ R9, R11
+	LEAQ (R12)(R9*2), R12
 	DECQ BX
-	JNZ rows
+	JNZ pass1
+	LEAQ (R8)(R10*1), R12
+	LEAQ (R12)(R9*2), R12
+	MOVQ R9, AX
+	SHLQ $1, AX // bytes per w row pair
+	VMOVUPD (R12)(R9*1), Z9 // uR_{j-1}
+	VMOVUPD (R12)(AX*1), Z10 // uL_j
+	VMULPD Z9, Z20, Z11 // beta*uR_{j-1}
+	VMULPD Z10, Z20, Z12 // beta*uL_j
+	VADDPD Z12, Z11, Z11
+	VSUBPD Z9, Z10, Z10 // uL_j - uR_{j-1}
+	VMULPD Z10, Z21, Z10 // |beta|*(.)
+	VSUBPD Z10, Z11, Z11
+	VMULPD Z11, Z22, Z3 // F_{j-1/2}
+	ADDQ AX, R12
+	LEAQ (DI)(R10*1), R13
+	LEAQ (R13)(R9*2), R13 // &src[row 2]
+	LEAQ (DX)(R10*1), R14
+	LEAQ (R14)(R9*2), R14 // &dst[row 2]
+	MOVQ CX, BX
+pass2:
+	VMOVUPD (R12)(R9*1), Z9 // uR_{j-1}
+	VMOVUPD (R12)(AX*1), Z10 // uL_j
+	VMULPD Z9, Z20, Z11 // beta*uR_{j-1}
+	VMULPD Z10, Z20, Z12 // beta*uL_j
+	VADDPD Z12, Z11, Z11
+	VSUBPD Z9, Z10, Z10 // uL_j - uR_{j-1}
+	VMULPD Z10, Z21, Z10 // |beta|*(.)
+	VSUBPD Z10, Z11, Z11
+	VMULPD Z11, Z22, Z5 // F_{j-1/2}
+	ADDQ AX, R12
+	VSUBPD Z3, Z5, Z6 // F_{j-1/2} - F_{j-3/2}
+	VMULPD Z6, Z24, Z6 // c*(.)
+	VMOVUPD (R13), Z7 // src_{j-1}
+	VSUBPD Z6, Z7, Z7
+	VMOVUPD Z7, (R14) // dst_{j-1}
+	VMOVAPD Z5, Z3
+	ADDQ R9, R13
+	ADDQ R9, R14
+	DECQ BX
+	JNZ pass2
 	ADDQ $64, R10
 	JMP lanes
 

@@ -12,6 +12,6 @@ func kernelsAvailable() []string { return []string{"go"} }
 func batchKernel() string { return "go" }
 
 // stageBatch runs one stage for every lane of a batch; without assembly it is stageGo.
-func stageBatch(v, src, dst []float64, n, stride int, beta, ab, c float64) {
+func stageBatch(v, src, dst, w []float64, n, stride int, beta, ab, c float64) {
 	stageGo(v, src, dst, n, stride, beta, ab, c)
 }
