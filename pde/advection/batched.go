@@ -21,7 +21,7 @@ type BatchSolver struct {
 	p             Params
 	width, stride int
 	u, us         []float64 // (N+4) x stride: the state and the predictor stage
-	w             []float64 // (2N+6) x stride: the face values (scratch of the two-pass kernel)
+	w             []float64 // (2N+6) x 8: the face values of one register of lanes (the AVX-512 kernel's scratch)
 	live          []bool    // live[b]: lane b holds a running trajectory
 }
 
@@ -42,7 +42,7 @@ func NewBatchSolver(p Params, width int) (*BatchSolver, error) {
 	}
 	rows := (p.Cells + 4) * stride
 	return &BatchSolver{p: p, width: width, stride: stride, u: make([]float64, rows), us: make([]float64, rows),
-		w: make([]float64, (2*p.Cells+6)*stride), live: make([]bool, stride)}, nil
+		w: make([]float64, (2*p.Cells+6)*lanePad), live: make([]bool, stride)}, nil
 }
 
 // Params returns the solver's parameters.

@@ -20,6 +20,10 @@
 // The time step is the PDEBench CFL rule dt <= CFL dx/|beta| (CFL = 0.4), shortened so that every
 // interval between stored frames holds a whole number of equal steps.
 //
+// BatchSolver runs several trajectories of the same parameters together (point-major lanes, AVX-512 or
+// AVX2 assembly on amd64, a Go loop elsewhere), bit-identical to Solver for every trajectory; the
+// Generator uses it in blocks of BatchWidth trajectories when pde.WriteFields writes a dataset.
+//
 // # Data distribution (PDEBench)
 //
 // u0 = sum of two modes A sin(2 pi k x + phi), k uniform in 1..4, A ~ U[0, 1], phi ~ U[0, 2 pi);

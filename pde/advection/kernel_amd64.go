@@ -10,7 +10,7 @@ import "golang.org/x/sys/cpu"
 // packed VMULPD/VSUBPD/VADDPD in the scalar order (no FMA) and the limiter in a sign-free form that
 // selects exactly what limiter.MC's branches select, so the results are bit-identical. stageAVX2 takes
 // one pass over the rows; stageAVX512 (which needs AVX512F and AVX512DQ) takes two, writing the face
-// values of every row to the scratch w (2n+6 rows of stride lanes) and reading them back.
+// values of every row to the scratch w (2n+6 rows of 8 lanes) and reading them back.
 //
 //go:noescape
 func stageAVX2(v, src, dst *float64, n, stride int, beta, absBeta, c float64)
@@ -49,7 +49,7 @@ func batchKernel() string {
 // stageBatch runs one stage for every lane of a batch (see stageGo).
 func stageBatch(v, src, dst, w []float64, n, stride int, beta, ab, c float64) {
 	if n < 1 || stride < lanePad || stride%lanePad != 0 || len(v) < (n+4)*stride || len(src) < (n+4)*stride ||
-		len(dst) < (n+4)*stride || len(w) < (2*n+6)*stride {
+		len(dst) < (n+4)*stride || len(w) < (2*n+6)*lanePad {
 		panic("advection: batch buffers do not match the grid")
 	}
 	switch batchKernel() {

@@ -170,8 +170,7 @@ lanes:
 	VMULPD Z1, Z23, Z2 // 2a
 	VMOVAPD Z5, Z0
 	ADDQ R9, R11 // &v[row 1]
-	LEAQ (R8)(R10*1), R12
-	LEAQ (R12)(R9*2), R12 // &w[row 2]: uL_1
+	LEAQ 128(R8), R12 // &w[row 2]: uL_1
 	LEAQ 2(CX), BX // rows 1..n+2
 pass1:
 	VMOVUPD (R11)(R9*1), Z5 // v_{j+1}
@@ -187,20 +186,17 @@ pass1:
 	VMULPD.Z Z8, Z22, K1, Z8 // 0.5*sl, +0 where a*b <= 0
 	VSUBPD Z8, Z0, Z7 // uL_j = v_j - 0.5*sl
 	VADDPD Z8, Z0, Z8 // uR_j = v_j + 0.5*sl
-	VMOVUPD Z7, (R12)
-	VMOVUPD Z8, (R12)(R9*1)
+	VMOVUPD Z7, (R12) // w[2j]
+	VMOVUPD Z8, 64(R12) // w[2j+1]
 	VMOVAPD Z6, Z1 // a of row j+1
 	VMOVAPD Z5, Z0 // v_{j+1}
 	ADDQ R9, R11
-	LEAQ (R12)(R9*2), R12
+	ADDQ $128, R12
 	DECQ BX
 	JNZ pass1
-	LEAQ (R8)(R10*1), R12
-	LEAQ (R12)(R9*2), R12
-	MOVQ R9, AX
-	SHLQ $1, AX // bytes per w row pair
-	VMOVUPD (R12)(R9*1), Z9 // uR_{j-1}
-	VMOVUPD (R12)(AX*1), Z10 // uL_j
+	LEAQ 128(R8), R12 // &w[row 2]
+	VMOVUPD 64(R12), Z9 // uR_{j-1}
+	VMOVUPD 128(R12), Z10 // uL_j
 	VMULPD Z9, Z20, Z11 // beta*uR_{j-1}
 	VMULPD Z10, Z20, Z12 // beta*uL_j
 	VADDPD Z12, Z11, Z11
@@ -208,15 +204,15 @@ pass1:
 	VMULPD Z10, Z21, Z10 // |beta|*(.)
 	VSUBPD Z10, Z11, Z11
 	VMULPD Z11, Z22, Z3 // F_{j-1/2}
-	ADDQ AX, R12
+	ADDQ $128, R12
 	LEAQ (DI)(R10*1), R13
 	LEAQ (R13)(R9*2), R13 // &src[row 2]
 	LEAQ (DX)(R10*1), R14
 	LEAQ (R14)(R9*2), R14 // &dst[row 2]
 	MOVQ CX, BX
 pass2:
-	VMOVUPD (R12)(R9*1), Z9 // uR_{j-1}
-	VMOVUPD (R12)(AX*1), Z10 // uL_j
+	VMOVUPD 64(R12), Z9 // uR_{j-1}
+	VMOVUPD 128(R12), Z10 // uL_j
 	VMULPD Z9, Z20, Z11 // beta*uR_{j-1}
 	VMULPD Z10, Z20, Z12 // beta*uL_j
 	VADDPD Z12, Z11, Z11
@@ -224,7 +220,7 @@ pass2:
 	VMULPD Z10, Z21, Z10 // |beta|*(.)
 	VSUBPD Z10, Z11, Z11
 	VMULPD Z11, Z22, Z5 // F_{j-1/2}
-	ADDQ AX, R12
+	ADDQ $128, R12
 	VSUBPD Z3, Z5, Z6 // F_{j-1/2} - F_{j-3/2}
 	VMULPD Z6, Z24, Z6 // c*(.)
 	VMOVUPD (R13), Z7 // src_{j-1}

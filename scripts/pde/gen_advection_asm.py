@@ -154,8 +154,8 @@ def kernel():
 
 def split512():
     """stageAVX512: the AVX-512 stage (8 lanes) in two passes over the rows of one register of lanes, as the
-    scalar Solver runs it: pass 1 writes every row's face values uL_j, uR_j to the scratch w (rows 2j
-    and 2j+1); pass 2 reads them back, forms the fluxes and updates dst. Each pass has a short
+    scalar Solver runs it: pass 1 writes every row's face values uL_j, uR_j to the scratch w (8 lanes per
+    row, rows 2j and 2j+1, reused by every register of lanes); pass 2 reads them back, forms the fluxes and updates dst. Each pass has a short
     dependency chain per row and no chain between rows, so the out-of-order window holds many rows
     (one pass with the fluxes in registers measured 0.65-0.95 ns per cell-update against 0.60-0.82 for
     the two passes on N = 64 and 1024, load average 4; software pipelining the one pass by a row did not
@@ -197,8 +197,7 @@ def split512():
     w("\tVMULPD %s, %s, %s // 2a" % (A, TWO, A2))
     w("\tVMOVAPD %s, %s" % (T0, X))
     w("\tADDQ R9, R11 // &v[row 1]")
-    w("\tLEAQ (R8)(R10*1), R12")
-    w("\tLEAQ (R12)(R9*2), R12 // &w[row 2]: uL_1")
+    w("\tLEAQ 128(R8), R12 // &w[row 2]: uL_1")
     w("\tLEAQ 2(CX), BX // rows 1..n+2")
     w("pass1:")
     w("\tVMOVUPD (R11)(R9*1), %s // v_{j+1}" % T0)
@@ -214,24 +213,21 @@ def split512():
     w("\tVMULPD.Z %s, %s, K1, %s // 0.5*sl, +0 where a*b <= 0" % (T3, HALF, T3))
     w("\tVSUBPD %s, %s, %s // uL_j = v_j - 0.5*sl" % (T3, X, T2))
     w("\tVADDPD %s, %s, %s // uR_j = v_j + 0.5*sl" % (T3, X, T3))
-    w("\tVMOVUPD %s, (R12)" % T2)
-    w("\tVMOVUPD %s, (R12)(R9*1)" % T3)
+    w("\tVMOVUPD %s, (R12) // w[2j]" % T2)
+    w("\tVMOVUPD %s, 64(R12) // w[2j+1]" % T3)
     w("\tVMOVAPD %s, %s // a of row j+1" % (T1, A))
     w("\tVMOVAPD %s, %s // v_{j+1}" % (T0, X))
     w("\tADDQ R9, R11")
-    w("\tLEAQ (R12)(R9*2), R12")
+    w("\tADDQ $128, R12")
     w("\tDECQ BX")
     w("\tJNZ pass1")
     # pass 2: faces j = 2..n+2 (between rows j-1 and j), dst rows 2..n+1
-    w("\tLEAQ (R8)(R10*1), R12")
-    w("\tLEAQ (R12)(R9*2), R12")
-    w("\tMOVQ R9, AX")
-    w("\tSHLQ $1, AX // bytes per w row pair")
+    w("\tLEAQ 128(R8), R12 // &w[row 2]")
 
     def flux(out):
         o = []
-        o.append("\tVMOVUPD (R12)(R9*1), %s // uR_{j-1}" % S0)
-        o.append("\tVMOVUPD (R12)(AX*1), %s // uL_j" % S1)
+        o.append("\tVMOVUPD 64(R12), %s // uR_{j-1}" % S0)
+        o.append("\tVMOVUPD 128(R12), %s // uL_j" % S1)
         o.append("\tVMULPD %s, %s, %s // beta*uR_{j-1}" % (S0, CB, S2))
         o.append("\tVMULPD %s, %s, %s // beta*uL_j" % (S1, CB, S3))
         o.append("\tVADDPD %s, %s, %s" % (S3, S2, S2))
@@ -239,7 +235,7 @@ def split512():
         o.append("\tVMULPD %s, %s, %s // |beta|*(.)" % (S1, CAB, S1))
         o.append("\tVSUBPD %s, %s, %s" % (S1, S2, S2))
         o.append("\tVMULPD %s, %s, %s // F_{j-1/2}" % (S2, HALF, out))
-        o.append("\tADDQ AX, R12")
+        o.append("\tADDQ $128, R12")
         return o
     L.extend(flux(F))
     w("\tLEAQ (DI)(R10*1), R13")
