@@ -236,6 +236,26 @@ func TestWriteFieldsBatchedMatchesScalar(t *testing.T) {
 			}
 		}
 	}
+	// The exact method's batch rows (not used by WriteFields, BatchSize is 1) are its rows too.
+	ge := Generator{Params: p, Method: Exact}
+	brows, err := ge.NewBatchRows()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := ge.NewRows()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := brows(ctx, 3, 5, 9)
+	if err != nil || len(got) != 4 {
+		t.Fatal(len(got), err)
+	}
+	for k, row := range got {
+		want, err := rows(ctx, 3, 5+k)
+		if err != nil || sameBits(row.State, want.State) >= 0 || sameBits(row.Params, want.Params) >= 0 {
+			t.Errorf("exact method: batch row %d differs from the row (%v)", 5+k, err)
+		}
+	}
 	// A block's trajectories are the generator's.
 	g := Generator{Params: p}
 	s, err := g.NewSolver()
