@@ -21,7 +21,7 @@ type BatchSolver struct {
 	p             Params
 	width, stride int
 	u, us         []float64 // (N+4) x stride: the state and the predictor stage
-	w             []float64 // (2N+6) x 8: the face values of one register of lanes (the AVX-512 kernel's scratch)
+	w             []float64 // (2N+6) x 8: the face values of one register of lanes (the kernels' scratch)
 	live          []bool    // live[b]: lane b holds a running trajectory
 }
 

@@ -8,12 +8,12 @@ import "golang.org/x/sys/cpu"
 // dst = src - c (F_{i+1/2} - F_{i-1/2}) with the MUSCL-MC upwind fluxes of v (rows 0..n+3, ghosts
 // filled), stride lanes per row (stride a multiple of 8). Each lane runs stageGo's operations with
 // packed VMULPD/VSUBPD/VADDPD in the scalar order (no FMA) and the limiter in a sign-free form that
-// selects exactly what limiter.MC's branches select, so the results are bit-identical. stageAVX2 takes
-// one pass over the rows; stageAVX512 (which needs AVX512F and AVX512DQ) takes two, writing the face
-// values of every row to the scratch w (2n+6 rows of 8 lanes) and reading them back.
+// selects exactly what limiter.MC's branches select, so the results are bit-identical. Both take two
+// passes over the rows of each register of lanes, writing the face values of every row to the scratch
+// w (2n+6 rows of one register) and reading them back; stageAVX512 needs AVX512F and AVX512DQ.
 //
 //go:noescape
-func stageAVX2(v, src, dst *float64, n, stride int, beta, absBeta, c float64)
+func stageAVX2(v, src, dst, w *float64, n, stride int, beta, absBeta, c float64)
 
 //go:noescape
 func stageAVX512(v, src, dst, w *float64, n, stride int, beta, absBeta, c float64)
@@ -56,7 +56,7 @@ func stageBatch(v, src, dst, w []float64, n, stride int, beta, ab, c float64) {
 	case "avx512":
 		stageAVX512(&v[0], &src[0], &dst[0], &w[0], n, stride, beta, ab, c)
 	case "avx2":
-		stageAVX2(&v[0], &src[0], &dst[0], n, stride, beta, ab, c)
+		stageAVX2(&v[0], &src[0], &dst[0], &w[0], n, stride, beta, ab, c)
 	default:
 		stageGo(v, src, dst, n, stride, beta, ab, c)
 	}

@@ -4,17 +4,18 @@
 
 #include "textflag.h"
 
-// func stageAVX2(v, src, dst *float64, n, stride int, beta, absBeta, c float64)
-TEXT ·stageAVX2(SB), NOSPLIT, $0-64
+// func stageAVX2(v, src, dst, w *float64, n, stride int, beta, absBeta, c float64)
+TEXT ·stageAVX2(SB), NOSPLIT, $0-72
 	MOVQ v+0(FP), SI
 	MOVQ src+8(FP), DI
 	MOVQ dst+16(FP), DX
-	MOVQ n+24(FP), CX
-	MOVQ stride+32(FP), R9
+	MOVQ w+24(FP), R8
+	MOVQ n+32(FP), CX
+	MOVQ stride+40(FP), R9
 	SHLQ $3, R9 // bytes per row
-	VBROADCASTSD beta+40(FP), Y9
-	VBROADCASTSD absBeta+48(FP), Y10
-	VBROADCASTSD c+56(FP), Y13
+	VBROADCASTSD beta+48(FP), Y9
+	VBROADCASTSD absBeta+56(FP), Y10
+	VBROADCASTSD c+64(FP), Y13
 	MOVQ $0x3fe0000000000000, AX // 0.5
 	MOVQ AX, X11
 	VBROADCASTSD X11, Y11
@@ -32,106 +33,77 @@ lanes:
 	JGE done
 	LEAQ (SI)(R10*1), R11 // &v[row 0]
 	VMOVUPD (R11), Y0 // v_0
-	VMOVUPD (R11)(R9*1), Y5 // v_1
-	VSUBPD Y0, Y5, Y1 // a of row 1
+	VMOVUPD (R11)(R9*1), Y4 // v_1
+	VSUBPD Y0, Y4, Y1 // a of row 1
 	VMULPD Y1, Y12, Y2 // 2a
 	VANDPD Y15, Y2, Y2 // |2a|
-	VMOVAPD Y5, Y0
+	VMOVAPD Y4, Y0
 	ADDQ R9, R11 // &v[row 1]
-	VMOVUPD (R11)(R9*1), Y5 // v_{j+1}
-	VSUBPD Y0, Y5, Y6 // b = v_{j+1} - v_j
-	VMULPD Y6, Y1, Y7 // a*b
-	VCMPPD $6, Y14, Y7, Y7 // !(a*b <= 0)
-	VADDPD Y6, Y1, Y8 // a + b
-	VMULPD Y8, Y11, Y8 // c = 0.5*(a+b)
-	VANDPD Y15, Y8, Y8 // |c|
-	VMINPD Y8, Y2, Y8 // min(|2a|, |c|), NaN c kept
-	VMULPD Y6, Y12, Y2 // 2b
+	LEAQ 64(R8), R12 // &w[row 2]: uL_1
+	LEAQ 2(CX), BX // rows 1..n+2
+pass1:
+	VMOVUPD (R11)(R9*1), Y4 // v_{j+1}
+	VSUBPD Y0, Y4, Y5 // b = v_{j+1} - v_j
+	VMULPD Y5, Y1, Y6 // a*b
+	VCMPPD $6, Y14, Y6, Y6 // !(a*b <= 0)
+	VADDPD Y5, Y1, Y7 // a + b
+	VMULPD Y7, Y11, Y7 // c = 0.5*(a+b)
+	VANDPD Y15, Y7, Y7 // |c|
+	VMINPD Y7, Y2, Y7 // min(|2a|, |c|), NaN c kept
+	VMULPD Y5, Y12, Y2 // 2b
 	VANDPD Y15, Y2, Y2 // |2b| (|2a| of row j+1)
-	VMINPD Y8, Y2, Y8 // m = min(|2b|, .)
+	VMINPD Y7, Y2, Y7 // m = min(|2b|, .)
 	VANDNPD Y1, Y15, Y1 // a's sign
-	VORPD Y1, Y8, Y8 // sl = m with a's sign
-	VANDPD Y7, Y8, Y8 // +0 where a*b <= 0
-	VMULPD Y8, Y11, Y8 // 0.5*sl
-	VSUBPD Y8, Y0, Y7 // uL_j = v_j - 0.5*sl
-	VADDPD Y8, Y0, Y8 // uR_j = v_j + 0.5*sl
-	VMOVAPD Y6, Y1 // a of row j+1
-	VMOVAPD Y5, Y0 // v_{j+1}
-	VMOVAPD Y8, Y3
+	VORPD Y1, Y7, Y7 // sl = m with a's sign
+	VANDPD Y6, Y7, Y7 // +0 where a*b <= 0
+	VMULPD Y7, Y11, Y7 // 0.5*sl
+	VSUBPD Y7, Y0, Y6 // uL_j = v_j - 0.5*sl
+	VADDPD Y7, Y0, Y7 // uR_j = v_j + 0.5*sl
+	VMOVUPD Y6, (R12) // w[2j]
+	VMOVUPD Y7, 32(R12) // w[2j+1]
+	VMOVAPD Y5, Y1 // a of row j+1
+	VMOVAPD Y4, Y0 // v_{j+1}
 	ADDQ R9, R11
-	VMOVUPD (R11)(R9*1), Y5 // v_{j+1}
-	VSUBPD Y0, Y5, Y6 // b = v_{j+1} - v_j
-	VMULPD Y6, Y1, Y7 // a*b
-	VCMPPD $6, Y14, Y7, Y7 // !(a*b <= 0)
-	VADDPD Y6, Y1, Y8 // a + b
-	VMULPD Y8, Y11, Y8 // c = 0.5*(a+b)
-	VANDPD Y15, Y8, Y8 // |c|
-	VMINPD Y8, Y2, Y8 // min(|2a|, |c|), NaN c kept
-	VMULPD Y6, Y12, Y2 // 2b
-	VANDPD Y15, Y2, Y2 // |2b| (|2a| of row j+1)
-	VMINPD Y8, Y2, Y8 // m = min(|2b|, .)
-	VANDNPD Y1, Y15, Y1 // a's sign
-	VORPD Y1, Y8, Y8 // sl = m with a's sign
-	VANDPD Y7, Y8, Y8 // +0 where a*b <= 0
-	VMULPD Y8, Y11, Y8 // 0.5*sl
-	VSUBPD Y8, Y0, Y7 // uL_j = v_j - 0.5*sl
-	VADDPD Y8, Y0, Y8 // uR_j = v_j + 0.5*sl
-	VMOVAPD Y6, Y1 // a of row j+1
-	VMOVAPD Y5, Y0 // v_{j+1}
-	VMULPD Y3, Y9, Y6 // beta*uR_{j-1}
-	VMULPD Y7, Y9, Y5 // beta*uL_j
-	VADDPD Y5, Y6, Y6
-	VSUBPD Y3, Y7, Y7 // uL_j - uR_{j-1}
-	VMULPD Y7, Y10, Y7 // |beta|*(.)
-	VSUBPD Y7, Y6, Y6
-	VMULPD Y6, Y11, Y6 // F_{j-1/2}
-	VMOVAPD Y6, Y4
-	VMOVAPD Y8, Y3
-	ADDQ R9, R11
-	LEAQ (DI)(R10*1), R12
-	LEAQ (R12)(R9*2), R12 // &src[row 2]
-	LEAQ (DX)(R10*1), R13
-	LEAQ (R13)(R9*2), R13 // &dst[row 2]
-	MOVQ CX, BX // rows left
-rows:
-	VMOVUPD (R11)(R9*1), Y5 // v_{j+1}
-	VSUBPD Y0, Y5, Y6 // b = v_{j+1} - v_j
-	VMULPD Y6, Y1, Y7 // a*b
-	VCMPPD $6, Y14, Y7, Y7 // !(a*b <= 0)
-	VADDPD Y6, Y1, Y8 // a + b
-	VMULPD Y8, Y11, Y8 // c = 0.5*(a+b)
-	VANDPD Y15, Y8, Y8 // |c|
-	VMINPD Y8, Y2, Y8 // min(|2a|, |c|), NaN c kept
-	VMULPD Y6, Y12, Y2 // 2b
-	VANDPD Y15, Y2, Y2 // |2b| (|2a| of row j+1)
-	VMINPD Y8, Y2, Y8 // m = min(|2b|, .)
-	VANDNPD Y1, Y15, Y1 // a's sign
-	VORPD Y1, Y8, Y8 // sl = m with a's sign
-	VANDPD Y7, Y8, Y8 // +0 where a*b <= 0
-	VMULPD Y8, Y11, Y8 // 0.5*sl
-	VSUBPD Y8, Y0, Y7 // uL_j = v_j - 0.5*sl
-	VADDPD Y8, Y0, Y8 // uR_j = v_j + 0.5*sl
-	VMOVAPD Y6, Y1 // a of row j+1
-	VMOVAPD Y5, Y0 // v_{j+1}
-	VMULPD Y3, Y9, Y6 // beta*uR_{j-1}
-	VMULPD Y7, Y9, Y5 // beta*uL_j
-	VADDPD Y5, Y6, Y6
-	VSUBPD Y3, Y7, Y7 // uL_j - uR_{j-1}
-	VMULPD Y7, Y10, Y7 // |beta|*(.)
-	VSUBPD Y7, Y6, Y6
-	VMULPD Y6, Y11, Y6 // F_{j-1/2}
-	VSUBPD Y4, Y6, Y7 // F_{j-1/2} - F_{j-3/2}
-	VMULPD Y7, Y13, Y7 // c*(.)
-	VMOVUPD (R12), Y5 // src_{j-1}
-	VSUBPD Y7, Y5, Y5
-	VMOVUPD Y5, (R13) // dst_{j-1}
-	ADDQ R9, R12
-	ADDQ R9, R13
-	VMOVAPD Y6, Y4
-	VMOVAPD Y8, Y3
-	ADDQ R9, R11
+	ADDQ $64, R12
 	DECQ BX
-	JNZ rows
+	JNZ pass1
+	LEAQ 64(R8), R12 // &w[row 2]
+	VMOVUPD 32(R12), Y0 // uR_{j-1}
+	VMOVUPD 64(R12), Y1 // uL_j
+	VMULPD Y0, Y9, Y2 // beta*uR_{j-1}
+	VMULPD Y1, Y9, Y8 // beta*uL_j
+	VADDPD Y8, Y2, Y2
+	VSUBPD Y0, Y1, Y1 // uL_j - uR_{j-1}
+	VMULPD Y1, Y10, Y1 // |beta|*(.)
+	VSUBPD Y1, Y2, Y2
+	VMULPD Y2, Y11, Y3 // F_{j-1/2}
+	ADDQ $64, R12
+	LEAQ (DI)(R10*1), R13
+	LEAQ (R13)(R9*2), R13 // &src[row 2]
+	LEAQ (DX)(R10*1), R14
+	LEAQ (R14)(R9*2), R14 // &dst[row 2]
+	MOVQ CX, BX
+pass2:
+	VMOVUPD 32(R12), Y0 // uR_{j-1}
+	VMOVUPD 64(R12), Y1 // uL_j
+	VMULPD Y0, Y9, Y2 // beta*uR_{j-1}
+	VMULPD Y1, Y9, Y8 // beta*uL_j
+	VADDPD Y8, Y2, Y2
+	VSUBPD Y0, Y1, Y1 // uL_j - uR_{j-1}
+	VMULPD Y1, Y10, Y1 // |beta|*(.)
+	VSUBPD Y1, Y2, Y2
+	VMULPD Y2, Y11, Y4 // F_{j-1/2}
+	ADDQ $64, R12
+	VSUBPD Y3, Y4, Y5 // F_{j-1/2} - F_{j-3/2}
+	VMULPD Y5, Y13, Y5 // c*(.)
+	VMOVUPD (R13), Y6 // src_{j-1}
+	VSUBPD Y5, Y6, Y6
+	VMOVUPD Y6, (R14) // dst_{j-1}
+	VMOVAPD Y4, Y3
+	ADDQ R9, R13
+	ADDQ R9, R14
+	DECQ BX
+	JNZ pass2
 	ADDQ $32, R10
 	JMP lanes
 
@@ -165,31 +137,31 @@ lanes:
 	JGE done
 	LEAQ (SI)(R10*1), R11 // &v[row 0]
 	VMOVUPD (R11), Z0 // v_0
-	VMOVUPD (R11)(R9*1), Z5 // v_1
-	VSUBPD Z0, Z5, Z1 // a of row 1
+	VMOVUPD (R11)(R9*1), Z4 // v_1
+	VSUBPD Z0, Z4, Z1 // a of row 1
 	VMULPD Z1, Z23, Z2 // 2a
-	VMOVAPD Z5, Z0
+	VMOVAPD Z4, Z0
 	ADDQ R9, R11 // &v[row 1]
 	LEAQ 128(R8), R12 // &w[row 2]: uL_1
 	LEAQ 2(CX), BX // rows 1..n+2
 pass1:
-	VMOVUPD (R11)(R9*1), Z5 // v_{j+1}
-	VSUBPD Z0, Z5, Z6 // b = v_{j+1} - v_j
-	VMULPD Z6, Z1, Z7 // a*b
-	VCMPPD $6, Z25, Z7, K1 // !(a*b <= 0)
-	VADDPD Z6, Z1, Z8 // a + b
-	VMULPD Z8, Z22, Z8 // c = 0.5*(a+b)
-	VRANGEPD $0x0a, Z2, Z8, Z8 // min(|c|, |2a|), sign cleared
-	VMULPD Z6, Z23, Z2 // 2b (2a of row j+1)
-	VRANGEPD $0x0a, Z2, Z8, Z8 // m = min(., |2b|)
-	VPTERNLOGQ $0xf4, Z26, Z1, Z8 // m | (a & sign): sl with a's sign
-	VMULPD.Z Z8, Z22, K1, Z8 // 0.5*sl, +0 where a*b <= 0
-	VSUBPD Z8, Z0, Z7 // uL_j = v_j - 0.5*sl
-	VADDPD Z8, Z0, Z8 // uR_j = v_j + 0.5*sl
-	VMOVUPD Z7, (R12) // w[2j]
-	VMOVUPD Z8, 64(R12) // w[2j+1]
-	VMOVAPD Z6, Z1 // a of row j+1
-	VMOVAPD Z5, Z0 // v_{j+1}
+	VMOVUPD (R11)(R9*1), Z4 // v_{j+1}
+	VSUBPD Z0, Z4, Z5 // b = v_{j+1} - v_j
+	VMULPD Z5, Z1, Z6 // a*b
+	VCMPPD $6, Z25, Z6, K1 // !(a*b <= 0)
+	VADDPD Z5, Z1, Z7 // a + b
+	VMULPD Z7, Z22, Z7 // c = 0.5*(a+b)
+	VRANGEPD $0x0a, Z2, Z7, Z7 // min(|c|, |2a|), sign cleared
+	VMULPD Z5, Z23, Z2 // 2b (2a of row j+1)
+	VRANGEPD $0x0a, Z2, Z7, Z7 // m = min(., |2b|)
+	VPTERNLOGQ $0xf4, Z26, Z1, Z7 // m | (a & sign): sl with a's sign
+	VMULPD.Z Z7, Z22, K1, Z7 // 0.5*sl, +0 where a*b <= 0
+	VSUBPD Z7, Z0, Z6 // uL_j = v_j - 0.5*sl
+	VADDPD Z7, Z0, Z7 // uR_j = v_j + 0.5*sl
+	VMOVUPD Z6, (R12) // w[2j]
+	VMOVUPD Z7, 64(R12) // w[2j+1]
+	VMOVAPD Z5, Z1 // a of row j+1
+	VMOVAPD Z4, Z0 // v_{j+1}
 	ADDQ R9, R11
 	ADDQ $128, R12
 	DECQ BX
@@ -219,14 +191,14 @@ pass2:
 	VSUBPD Z9, Z10, Z10 // uL_j - uR_{j-1}
 	VMULPD Z10, Z21, Z10 // |beta|*(.)
 	VSUBPD Z10, Z11, Z11
-	VMULPD Z11, Z22, Z5 // F_{j-1/2}
+	VMULPD Z11, Z22, Z4 // F_{j-1/2}
 	ADDQ $128, R12
-	VSUBPD Z3, Z5, Z6 // F_{j-1/2} - F_{j-3/2}
-	VMULPD Z6, Z24, Z6 // c*(.)
-	VMOVUPD (R13), Z7 // src_{j-1}
-	VSUBPD Z6, Z7, Z7
-	VMOVUPD Z7, (R14) // dst_{j-1}
-	VMOVAPD Z5, Z3
+	VSUBPD Z3, Z4, Z5 // F_{j-1/2} - F_{j-3/2}
+	VMULPD Z5, Z24, Z5 // c*(.)
+	VMOVUPD (R13), Z6 // src_{j-1}
+	VSUBPD Z5, Z6, Z6
+	VMOVUPD Z6, (R14) // dst_{j-1}
+	VMOVAPD Z4, Z3
 	ADDQ R9, R13
 	ADDQ R9, R14
 	DECQ BX
