@@ -22,6 +22,7 @@ like the Go batch solver). Timing is single-threaded process CPU time over --fra
 trajectory (the step cost does not depend on the interval).
 
 Usage: /usr/bin/python3 scripts/pde/advection_numpy_bench.py [--batches 8,64,256] [--frames 2] [--repeat 3]
+       [--grids pdebench-1024x201,reduced-64x41] [--layouts tm,pm] [--no-check] [--check-go FILE]
 """
 import argparse
 import math
@@ -184,18 +185,23 @@ def main():
     ap.add_argument("--batches", default="8,64,256")
     ap.add_argument("--frames", type=int, default=2, help="stored intervals timed per run")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--grids", default=",".join(GRIDS), help="comma-separated grid names")
+    ap.add_argument("--layouts", default="tm,pm")
+    ap.add_argument("--no-check", action="store_true", help="skip the startup check against bench_numpy")
     ap.add_argument("--check-go", help="compare with a Go trajectory dump (see check_go)")
     args = ap.parse_args()
-    check_reference()
+    if not args.no_check:
+        check_reference()
     if args.check_go:
         check_go(args.check_go)
     print(f"numpy {np.__version__}, python {sys.version.split()[0]}")
-    for name, p in GRIDS.items():
+    for name in args.grids.split(","):
+        p = GRIDS[name]
         updates = p["cells"] * steps_per_frame(p)  # cell-updates per interval
         x = (np.arange(p["cells"]) + 0.5) / p["cells"]
         for nb in [int(s) for s in args.batches.split(",")]:
             u0 = profiles(x, nb)
-            for layout in ("tm", "pm"):
+            for layout in args.layouts.split(","):
                 bt = Batch(p, nb, layout)
                 best = math.inf
                 for _ in range(args.repeat):
