@@ -17,6 +17,7 @@ import (
 func TestExampleConfigsMatchTheirLayouts(t *testing.T) {
 	small, full := burgers.WDNOSmallParams(), burgers.WDNOParams()
 	advection := burgers.Params{Cells: 64, Frames: 40} // a 41 x 64 single-channel field without control
+	cns := burgers.Params{Cells: 64, Frames: 20}       // 21 x 64, density, velocity and pressure, no control
 	for file, want := range map[string]struct {
 		p     burgers.Params
 		space string
@@ -25,6 +26,8 @@ func TestExampleConfigsMatchTheirLayouts(t *testing.T) {
 	}{
 		"wdno-advection-small-sim.toml":   {advection, SpaceWavelet, []int{5, 24, 32}, Simulate},
 		"ddpm-advection-small-sim.toml":   {advection, SpacePhysical, []int{1, 44, 64}, Simulate},
+		"wdno-cns-small-sim.toml":         {cns, SpaceWavelet, []int{15, 12, 32}, Simulate},
+		"ddpm-cns-small-sim.toml":         {cns, SpacePhysical, []int{3, 24, 64}, Simulate},
 		"wdno-burgers-small-sim.toml":     {small, SpaceWavelet, []int{9, 24, 32}, Simulate},
 		"wdno-burgers-small-control.toml": {small, SpaceWavelet, []int{9, 24, 32}, Control},
 		"ddpm-burgers-small-sim.toml":     {small, SpacePhysical, []int{2, 44, 60}, Simulate},
@@ -39,9 +42,12 @@ func TestExampleConfigsMatchTheirLayouts(t *testing.T) {
 		task, _ := c.task()
 		lc := c.Layout
 		lc.Frames, lc.Cells = want.p.Frames+1, want.p.Cells
-		if want.p == advection {
+		if want.p == advection || want.p == cns {
 			none := 0
 			lc.Control = &none
+		}
+		if want.p == cns {
+			lc.State = 3
 		}
 		l, err := NewLayout(lc)
 		if err != nil {
