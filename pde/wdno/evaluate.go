@@ -8,9 +8,6 @@ import (
 	"slices"
 	"sort"
 	"time"
-
-	"github.com/trajdiff/trajdiff/internal/parallel"
-	"github.com/trajdiff/trajdiff/pde/burgers"
 )
 
 // Method is a way of producing a trajectory (simulation) or a control (control) for a test case.
@@ -27,34 +24,6 @@ type TestCase struct {
 	Index int
 	ID    int64
 	U, F  []float64 // the dataset's trajectory, Frames x Cells each
-}
-
-// ZeroControl is the "do nothing" control baseline.
-func ZeroControl() Method {
-	return Method{Name: "zero-control", Baseline: func(context.Context, TestCase) ([]float64, error) { return nil, nil }}
-}
-
-// DatasetControl is the control that generated the test trajectory: it reaches the target exactly and
-// costs its own energy.
-func DatasetControl() Method {
-	return Method{Name: "dataset-control", Baseline: func(_ context.Context, c TestCase) ([]float64, error) {
-		return c.F, nil
-	}}
-}
-
-// AdjointOptimum is the achievable control: L-BFGS on the exact discrete adjoint of the solver
-// (burgers.OptimalControl) from zero control, at most iters iterations (0: 100), minimising the same J
-// the evaluation reports (energy weight w).
-func AdjointOptimum(p burgers.Params, iters int, w float64) Method {
-	if w == 0 {
-		w = 2e-5
-	}
-	return Method{Name: "adjoint-optimum", Baseline: func(ctx context.Context, c TestCase) ([]float64, error) {
-		N, K := p.Cells, p.Frames
-		o := burgers.Objective{Target: c.U[K*N:], EnergyWeight: w}
-		f, _, err := burgers.OptimalControl(ctx, p, c.U[:N], o, burgers.OptimizeOptions{MaxIterations: iters})
-		return f, err
-	}}
 }
 
 // EvalOptions configure Evaluate.
@@ -221,97 +190,6 @@ func evaluateMethod(ctx context.Context, d *Data, m Method, tcs []TestCase, o Ev
 	return out, nil
 }
 
-var errDiverged = errors.New("sampling diverged (non-finite x0 prediction)")
-
-// scoreControls finds each case's control (the model's, or the baseline's on every core: an optimiser
-// is expensive) and re-simulates all of them on the batched solver from the true initial states, in
-// groups of burgers.BatchWidth on every core. A case's own failure is recorded in its result.
-func scoreControls(ctx context.Context, d *Data, m Method, batch []TestCase, gen *Generated, o EvalOptions) ([]CaseResult, error) {
-	N, K := d.Cells, d.Params.Frames
-	res := make([]CaseResult, len(batch))
-	controls := make([][]float64, len(batch))
-	for j, tc := range batch {
-		res[j] = CaseResult{Method: m.Name, Case: tc.Index, ID: tc.ID}
-		if gen != nil {
-			if slices.Contains(gen.Failed, j) {
-				res[j].Error = errDiverged.Error()
-				continue
-			}
-			controls[j] = gen.F[j][:K*N] // the stored control has a zero row after T
-		}
-	}
-	if gen == nil {
-		type outcome struct {
-			f   []float64
-			err error
-		}
-		err := parallel.Ordered(ctx, 0, len(batch), o.Workers, func(ctx context.Context, j int) (outcome, error) {
-			f, err := m.Baseline(ctx, batch[j])
-			if err != nil && ctx.Err() != nil {
-				return outcome{}, ctx.Err()
-			}
-			if f != nil {
-				f = f[:K*N]
-			}
-			return outcome{f, err}, nil
-		}, func(j int, r outcome) error {
-			controls[j] = r.f
-			if r.err != nil {
-				res[j].Error = r.err.Error()
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-	}
-	var todo []int // cases with a control to re-simulate
-	for j := range batch {
-		if res[j].Error == "" {
-			todo = append(todo, j)
-		}
-	}
-	w := burgers.BatchWidth
-	groups := (len(todo) + w - 1) / w
-	type scored struct {
-		costs []burgers.Cost
-		trajs [][]float64
-		errs  []error
-	}
-	err := parallel.Ordered(ctx, 0, groups, o.Workers, func(ctx context.Context, g int) (scored, error) {
-		idx := todo[g*w : min((g+1)*w, len(todo))]
-		s, err := burgers.NewBatchSolver(d.Params, w)
-		if err != nil {
-			return scored{}, err
-		}
-		u0s, fs, objs := make([][]float64, len(idx)), make([][]float64, len(idx)), make([]burgers.Objective, len(idx))
-		for k, j := range idx {
-			tc := batch[j]
-			u0s[k], fs[k] = tc.U[:N], controls[j]
-			objs[k] = burgers.Objective{Target: tc.U[K*N:], EnergyWeight: o.EnergyWeight}
-		}
-		costs, trajs, errs, err := burgers.BatchControlObjective(ctx, s, u0s, fs, objs)
-		return scored{costs, trajs, errs}, err
-	}, func(g int, r scored) error {
-		for k, j := range todo[g*w : min((g+1)*w, len(todo))] {
-			if r.errs[k] != nil {
-				res[j].Error = r.errs[k].Error()
-				continue
-			}
-			c := r.costs[k]
-			res[j].J, res[j].Misfit, res[j].Energy = c.J, c.Misfit, c.Energy
-			if gen != nil {
-				for x := 0; x < N; x++ {
-					e := gen.U[j][K*N+x] - r.trajs[k][K*N+x]
-					res[j].ModelMisfit += e * e / float64(N)
-				}
-			}
-		}
-		return nil
-	})
-	return res, err
-}
-
 // simulationError is the MSE over frames 1..K (and every state channel) of a generated trajectory, and
 // over the front points: those whose true |du/dx| (central differences, zero beyond the ends) is at
 // least the case's front quantile.
@@ -348,73 +226,4 @@ func slope(u []float64, i, cells, channels int) float64 {
 		r = u[i+channels]
 	}
 	return math.Abs(r-l) / 2
-}
-
-// Summarize aggregates results per method, in the given order.
-func Summarize(methods []string, results []CaseResult, seconds map[string]float64) []Summary {
-	out := make([]Summary, 0, len(methods))
-	for _, m := range methods {
-		s := Summary{Method: m, Seconds: seconds[m]}
-		var js []float64
-		for _, r := range results {
-			if r.Method != m {
-				continue
-			}
-			s.Cases++
-			if r.Error != "" {
-				s.Failed++
-				continue
-			}
-			s.MSE += r.MSE
-			s.FrontMSE += r.FrontMSE
-			s.J += r.J
-			s.Misfit += r.Misfit
-			s.Energy += r.Energy
-			js = append(js, r.J)
-		}
-		if ok := float64(s.Cases - s.Failed); ok > 0 {
-			s.MSE /= ok
-			s.FrontMSE /= ok
-			s.J /= ok
-			s.Misfit /= ok
-			s.Energy /= ok
-		}
-		if len(js) > 0 {
-			sort.Float64s(js)
-			s.JMedian = js[len(js)/2]
-			if len(js)%2 == 0 {
-				s.JMedian = (js[len(js)/2-1] + js[len(js)/2]) / 2
-			}
-		}
-		out = append(out, s)
-	}
-	return out
-}
-
-// Merge joins reports of shards of one evaluation (same task and methods) and recomputes the summary.
-func Merge(reps []*Report) (*Report, error) {
-	if len(reps) == 0 {
-		return nil, errors.New("wdno: nothing to merge")
-	}
-	out := &Report{Task: reps[0].Task, Data: reps[0].Data, Methods: reps[0].Methods, Seconds: map[string]float64{}}
-	seen := map[string]bool{}
-	for i, r := range reps {
-		if r.Task != out.Task || !slices.Equal(r.Methods, out.Methods) {
-			return nil, fmt.Errorf("wdno: report %d is %s with methods %v, report 0 is %s with %v", i, r.Task, r.Methods, out.Task, out.Methods)
-		}
-		for m, sec := range r.Seconds {
-			out.Seconds[m] += sec
-		}
-		for _, c := range r.Results {
-			key := fmt.Sprint(c.Method, "/", c.Case)
-			if seen[key] {
-				return nil, fmt.Errorf("wdno: case %d of %s appears in two reports", c.Case, c.Method)
-			}
-			seen[key] = true
-			out.Results = append(out.Results, c)
-		}
-	}
-	sort.SliceStable(out.Results, func(a, b int) bool { return out.Results[a].Case < out.Results[b].Case })
-	out.Summary = Summarize(out.Methods, out.Results, out.Seconds)
-	return out, nil
 }
