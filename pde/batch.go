@@ -68,3 +68,29 @@ func writeBatched(ctx context.Context, sys BatchFieldSystem, cfg WriteConfig, lo
 			return nil
 		})
 }
+
+// BatchRows builds a BatchRowFunc from a system's batched solver: newSolver makes one worker's solver,
+// trajectories solves global trajectories [lo, hi) with it (one error per trajectory), row maps a
+// trajectory to its dataset row. The first failed trajectory fails the block, named by its index.
+func BatchRows[S, T any](newSolver func() (S, error),
+	trajectories func(ctx context.Context, s S, seed uint64, lo, hi int) ([]T, []error, error),
+	row func(T) datasets.FieldTrajectory) (BatchRowFunc, error) {
+	s, err := newSolver()
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, seed uint64, lo, hi int) ([]datasets.FieldTrajectory, error) {
+		trs, errs, err := trajectories(ctx, s, seed, lo, hi)
+		if err != nil {
+			return nil, err
+		}
+		rows := make([]datasets.FieldTrajectory, len(trs))
+		for k, tr := range trs {
+			if errs[k] != nil {
+				return nil, fmt.Errorf("trajectory %d: %w", lo+k, errs[k])
+			}
+			rows[k] = row(tr)
+		}
+		return rows, nil
+	}, nil
+}

@@ -1,9 +1,6 @@
 package advection
 
 import (
-	"context"
-	"fmt"
-
 	"github.com/trajdiff/trajdiff/datasets"
 	"github.com/trajdiff/trajdiff/pde"
 )
@@ -53,24 +50,7 @@ func (g Generator) BatchSize() int {
 // NewBatchRows returns one worker's batch row function with its own batched solver
 // (pde.BatchFieldSystem); its rows are bit-identical to NewRows's.
 func (g Generator) NewBatchRows() (pde.BatchRowFunc, error) {
-	s, err := g.NewBatchSolver()
-	if err != nil {
-		return nil, err
-	}
-	return func(ctx context.Context, seed uint64, lo, hi int) ([]datasets.FieldTrajectory, error) {
-		trs, errs, err := g.Trajectories(ctx, s, seed, lo, hi)
-		if err != nil {
-			return nil, err
-		}
-		rows := make([]datasets.FieldTrajectory, len(trs))
-		for k, tr := range trs {
-			if errs[k] != nil {
-				return nil, fmt.Errorf("trajectory %d: %w", lo+k, errs[k])
-			}
-			rows[k] = g.Row(tr)
-		}
-		return rows, nil
-	}, nil
+	return pde.BatchRows(g.NewBatchSolver, g.Trajectories, g.Row)
 }
 
 // DatasetParams are the parameters recorded in a dataset's generator metadata.
