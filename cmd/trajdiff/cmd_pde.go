@@ -42,28 +42,19 @@ func runPDE(ctx context.Context, env *cliEnv, args []string) error {
 }
 
 func runPDETrain(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlagSet(env, "pde train", "pde train --config FILE [--resume=false] [--steps N]")
-	cfgPath := fs.String("config", "", "TOML (or .yaml/.yml) configuration: out, task, [data], [layout], [network], [objective], [train], [sample]")
-	resume := fs.Bool("resume", true, "continue from the run directory's latest checkpoint when there is one")
-	steps := fs.Int("steps", 0, "override train.steps")
-	if err := parseFlags(fs, env, args); err != nil {
+	tf, err := parseTrainFlags(env, "pde train", "out, task, [data], [layout], [network], [objective], [train], [sample]", args)
+	if err != nil {
 		return err
 	}
-	if err := wantArgs(fs, 0, "none"); err != nil {
-		return err
-	}
-	if *cfgPath == "" {
-		return usagef("--config is required")
-	}
-	cfg, err := wdno.LoadConfig(*cfgPath)
+	cfg, err := wdno.LoadConfig(tf.config)
 	if err != nil {
 		return usagef("%v", err)
 	}
-	if *steps > 0 {
-		cfg.Train.Steps = *steps
+	if tf.steps > 0 {
+		cfg.Train.Steps = tf.steps
 	}
 	_, err = runWithBar(env, "pde train", cfg.Out, cfg.Train.Steps, func(progress func(train.Status)) (*train.Result, error) {
-		return wdno.Train(ctx, cfg, *resume, progress)
+		return wdno.Train(ctx, cfg, tf.resume, progress)
 	})
 	return err
 }

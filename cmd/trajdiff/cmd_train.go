@@ -14,28 +14,45 @@ func trainCommand() command {
 }
 
 func runTrain(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlagSet(env, "train", "train --config FILE [--resume=false] [--steps N]")
-	cfgPath := fs.String("config", "", "TOML (or .yaml/.yml) configuration: [data], [network], [objective], [train], [sample]; see docs/training.md")
-	resume := fs.Bool("resume", true, "continue from the run directory's latest checkpoint when there is one")
-	steps := fs.Int("steps", 0, "override train.steps")
-	if err := parseFlags(fs, env, args); err != nil {
+	tf, err := parseTrainFlags(env, "train", "[data], [network], [objective], [train], [sample]; see docs/training.md", args)
+	if err != nil {
 		return err
 	}
-	if err := wantArgs(fs, 0, "none"); err != nil {
-		return err
-	}
-	if *cfgPath == "" {
-		return usagef("--config is required")
-	}
-	cfg, err := train.LoadConfig(*cfgPath)
+	cfg, err := train.LoadConfig(tf.config)
 	if err != nil {
 		return usagef("%v", err)
 	}
-	if *steps > 0 {
-		cfg.Train.Steps = *steps
+	if tf.steps > 0 {
+		cfg.Train.Steps = tf.steps
 	}
-	_, err = trainRun(ctx, env, cfg, *resume)
+	_, err = trainRun(ctx, env, cfg, tf.resume)
 	return err
+}
+
+// trainFlags are the flags of every training command.
+type trainFlags struct {
+	config string
+	resume bool
+	steps  int
+}
+
+// parseTrainFlags parses --config, --resume and --steps of the command name, whose file holds sections.
+func parseTrainFlags(env *cliEnv, name, sections string, args []string) (trainFlags, error) {
+	var tf trainFlags
+	fs := newFlagSet(env, name, name+" --config FILE [--resume=false] [--steps N]")
+	fs.StringVar(&tf.config, "config", "", "TOML (or .yaml/.yml) configuration: "+sections)
+	fs.BoolVar(&tf.resume, "resume", true, "continue from the run directory's latest checkpoint when there is one")
+	fs.IntVar(&tf.steps, "steps", 0, "override train.steps")
+	if err := parseFlags(fs, env, args); err != nil {
+		return tf, err
+	}
+	if err := wantArgs(fs, 0, "none"); err != nil {
+		return tf, err
+	}
+	if tf.config == "" {
+		return tf, usagef("--config is required")
+	}
+	return tf, nil
 }
 
 // trainRun trains a configuration with a progress bar and reports where the run went.
