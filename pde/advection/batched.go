@@ -18,6 +18,7 @@ import (
 //
 // A BatchSolver holds scratch buffers and is not safe for concurrent use; make one per goroutine.
 type BatchSolver struct {
+	kernel        string // the stage kernel (batchKernel)
 	p             Params
 	width, stride int
 	u, us         []float64 // (N+4) x stride: the state and the predictor stage
@@ -41,7 +42,7 @@ func NewBatchSolver(p Params, width int) (*BatchSolver, error) {
 		return nil, pde.Invalidf("advection: %d cells x %d trajectories is too large a batch", p.Cells, width)
 	}
 	rows := (p.Cells + 4) * stride
-	return &BatchSolver{p: p, width: width, stride: stride, u: make([]float64, rows), us: make([]float64, rows),
+	return &BatchSolver{kernel: batchKernel(), p: p, width: width, stride: stride, u: make([]float64, rows), us: make([]float64, rows),
 		w: make([]float64, (2*p.Cells+6)*lanePad), live: make([]bool, stride)}, nil
 }
 
@@ -101,9 +102,9 @@ func (s *BatchSolver) Solve(ctx context.Context, u0, out [][]float64) (traj [][]
 		}
 		for range steps {
 			s.ghosts(s.u)
-			stageBatch(s.u, s.u, s.us, s.w, n, st, beta, ab, c1)
+			stageBatch(s.kernel, s.u, s.u, s.us, s.w, n, st, beta, ab, c1)
 			s.ghosts(s.us)
-			stageBatch(s.us, s.u, s.u, s.w, n, st, beta, ab, c2)
+			stageBatch(s.kernel, s.us, s.u, s.u, s.w, n, st, beta, ab, c2)
 		}
 		// Frame fr+1 of every live lane, read row by row (contiguous lanes).
 		for i := range n {

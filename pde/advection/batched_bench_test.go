@@ -61,21 +61,20 @@ func BenchmarkSolverScalar(b *testing.B) {
 // BenchmarkSolverBatched times BatchSolver.Solve on batches of generator initial states, per kernel and
 // batch size; "auto" is the kernel the solver picks.
 func BenchmarkSolverBatched(b *testing.B) {
-	saved := kernel
-	defer func() { kernel = saved }()
 	for _, g := range benchGrids {
 		for _, k := range append(kernelsAvailable(), "") {
 			for _, nb := range []int{8, 32} {
 				name := k
 				if k == "" {
-					kernel = ""
 					name = "auto-" + batchKernel()
 				}
 				b.Run(fmt.Sprintf("%s/%s/B=%d", g.name, name, nb), func(b *testing.B) {
-					kernel = k
 					s, err := NewBatchSolver(g.p, nb)
 					if err != nil {
 						b.Fatal(err)
+					}
+					if k != "" {
+						s.kernel = k
 					}
 					u0 := batchInputs(g.p, nb)
 					ctx := context.Background()
@@ -152,16 +151,16 @@ func TestDumpForNumpy(t *testing.T) {
 // BenchmarkStage times one time step (two stages) of the batch kernels alone on a batch of 8 generator
 // states, per kernel and grid: the kernels' CPU ns per cell-update without the per-frame work.
 func BenchmarkStage(b *testing.B) {
-	saved := kernel
-	defer func() { kernel = saved }()
 	for _, n := range []int{64, 1024} {
 		for _, k := range kernelsAvailable() {
 			b.Run(fmt.Sprintf("N=%d/%s", n, k), func(b *testing.B) {
-				kernel = k
 				p := Params{Beta: 1, Cells: n, T: 1, Frames: 1, CFL: 0.4}
 				s, err := NewBatchSolver(p, lanePad)
 				if err != nil {
 					b.Fatal(err)
+				}
+				if k != "" {
+					s.kernel = k
 				}
 				for l, u := range batchInputs(p, lanePad) {
 					for i, x := range u {
@@ -173,9 +172,9 @@ func BenchmarkStage(b *testing.B) {
 				cpu := cputime.Seconds()
 				for b.Loop() {
 					s.ghosts(s.u)
-					stageBatch(s.u, s.u, s.us, s.w, n, s.stride, 1, 1, 0.5*c)
+					stageBatch(k, s.u, s.u, s.us, s.w, n, s.stride, 1, 1, 0.5*c)
 					s.ghosts(s.us)
-					stageBatch(s.us, s.u, s.u, s.w, n, s.stride, 1, 1, c)
+					stageBatch(k, s.us, s.u, s.u, s.w, n, s.stride, 1, 1, c)
 					steps++
 				}
 				b.ReportMetric((cputime.Seconds()-cpu)*1e9/float64(steps*n*lanePad), "cpu-ns/cell-update")

@@ -15,15 +15,16 @@ import (
 )
 
 // withKernel runs f once with each batch kernel this CPU has (the Go loop, AVX2, AVX-512).
-func withKernel(t *testing.T, f func(t *testing.T)) {
+// Solvers f builds get the kernel through forceKernel.
+func withKernel(t *testing.T, f func(t *testing.T, k string)) {
 	t.Helper()
-	saved := kernel
-	defer func() { kernel = saved }()
 	for _, k := range kernelsAvailable() {
-		kernel = k
-		t.Run(k, f)
+		t.Run(k, func(t *testing.T) { f(t, k) })
 	}
 }
+
+// forceKernel makes s run kernel k instead of the one it chose.
+func forceKernel(s *BatchSolver, k string) { s.kernel = k }
 
 // sameBits reports the first index where a and b differ bitwise, or -1.
 func sameBits(a, b []float64) int {
@@ -69,7 +70,7 @@ func TestBatchedSolverIsBitIdenticalToScalar(t *testing.T) {
 		{Beta: 1, Cells: 1024, T: 0.02, Frames: 2, CFL: 0.4}, // PDEBench's grid, 2 of its 200 frames
 		{Beta: 0, Cells: 16, T: 1, Frames: 3, CFL: 0.4},      // no steps
 	}
-	withKernel(t, func(t *testing.T) {
+	withKernel(t, func(t *testing.T, k string) {
 		ctx := context.Background()
 		for _, p := range grids {
 			s, err := NewSolver(p)
@@ -89,6 +90,7 @@ func TestBatchedSolverIsBitIdenticalToScalar(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
+					forceKernel(bs, k)
 					// Trajectories at different lanes: the batch starting at trajectory 13-nb.
 					lo := len(u0) - nb
 					got, errs, err := bs.Solve(ctx, u0[lo:], nil)
@@ -127,11 +129,12 @@ func TestBatchedLimiterEdgeCases(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	withKernel(t, func(t *testing.T) {
+	withKernel(t, func(t *testing.T, k string) {
 		bs, err := NewBatchSolver(p, len(rows))
 		if err != nil {
 			t.Fatal(err)
 		}
+		forceKernel(bs, k)
 		got, errs, err := bs.Solve(ctx, rows, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -163,11 +166,12 @@ func TestBatchedBlowUpIsPerTrajectory(t *testing.T) {
 	u0[5] = append([]float64(nil), u0[5]...)
 	u0[5][2] = math.NaN()
 	ctx := context.Background()
-	withKernel(t, func(t *testing.T) {
+	withKernel(t, func(t *testing.T, k string) {
 		bs, err := NewBatchSolver(p, 9)
 		if err != nil {
 			t.Fatal(err)
 		}
+		forceKernel(bs, k)
 		got, errs, err := bs.Solve(ctx, u0, nil)
 		if err != nil {
 			t.Fatal(err)

@@ -18,9 +18,6 @@ func stageAVX2(v, src, dst, w *float64, n, stride int, beta, absBeta, c float64)
 //go:noescape
 func stageAVX512(v, src, dst, w *float64, n, stride int, beta, absBeta, c float64)
 
-// kernel forces a batch kernel ("go", "avx2", "avx512"; tests and benchmarks set it); "" chooses by CPU.
-var kernel = ""
-
 // kernelsAvailable lists the kernels this CPU runs.
 func kernelsAvailable() []string {
 	k := []string{"go"}
@@ -33,11 +30,10 @@ func kernelsAvailable() []string {
 	return k
 }
 
-// batchKernel names the kernel the batch solver runs.
+// batchKernel names the kernel a batch solver runs ("go", "avx2", "avx512"); a BatchSolver records it
+// (tests and benchmarks force another one there).
 func batchKernel() string {
 	switch {
-	case kernel != "":
-		return kernel
 	case cpu.X86.HasAVX512F && cpu.X86.HasAVX512DQ:
 		return "avx512"
 	case cpu.X86.HasAVX2:
@@ -47,12 +43,12 @@ func batchKernel() string {
 }
 
 // stageBatch runs one stage for every lane of a batch (see stageGo).
-func stageBatch(v, src, dst, w []float64, n, stride int, beta, ab, c float64) {
+func stageBatch(k string, v, src, dst, w []float64, n, stride int, beta, ab, c float64) {
 	if n < 1 || stride < lanePad || stride%lanePad != 0 || len(v) < (n+4)*stride || len(src) < (n+4)*stride ||
 		len(dst) < (n+4)*stride || len(w) < (2*n+6)*lanePad {
 		panic("advection: batch buffers do not match the grid")
 	}
-	switch batchKernel() {
+	switch k {
 	case "avx512":
 		stageAVX512(&v[0], &src[0], &dst[0], &w[0], n, stride, beta, ab, c)
 	case "avx2":

@@ -2,9 +2,6 @@
 
 package advection
 
-// kernel forces a batch kernel; without assembly there is only the Go loop.
-var kernel = ""
-
 // kernelsAvailable lists the kernels this build runs.
 func kernelsAvailable() []string { return []string{"go"} }
 
@@ -12,6 +9,6 @@ func kernelsAvailable() []string { return []string{"go"} }
 func batchKernel() string { return "go" }
 
 // stageBatch runs one stage for every lane of a batch; without assembly it is stageGo.
-func stageBatch(v, src, dst, w []float64, n, stride int, beta, ab, c float64) {
+func stageBatch(_ string, v, src, dst, w []float64, n, stride int, beta, ab, c float64) {
 	stageGo(v, src, dst, n, stride, beta, ab, c)
 }

@@ -18,6 +18,7 @@ import (
 //
 // A BatchSolver holds scratch buffers and is not safe for concurrent use; make one per goroutine.
 type BatchSolver struct {
+	kernel        string // the step kernel (batchKernel)
 	p             Params
 	m, steps      int
 	width, stride int
@@ -43,7 +44,7 @@ func NewBatchSolver(p Params, width int) (*BatchSolver, error) {
 	if int64(m+2)*int64(stride) > 1<<28 {
 		return nil, pde.Invalidf("burgers: %d fine points x %d trajectories is too large a batch", m, width)
 	}
-	return &BatchSolver{p: p, m: m, steps: p.Steps(), width: width, stride: stride, dt: p.Dt(), dx: p.Dx(),
+	return &BatchSolver{p: p, m: m, kernel: batchKernel(m), steps: p.Steps(), width: width, stride: stride, dt: p.Dt(), dx: p.Dx(),
 		u: make([]float64, (m+2)*stride), v: make([]float64, (m+2)*stride), dtf: make([]float64, m*stride),
 		fine: make([]float64, m), live: make([]bool, stride)}, nil
 }
@@ -174,7 +175,7 @@ func (s *BatchSolver) interval(fr int, bound float64, errs []error) {
 		// Steps st and st+1 together where the kernel can: st is even, so it is never a check step
 		// (checkEvery is even), and st+1's check covers the pair.
 		if st+1 < s.steps {
-			if bad, ok := stepTwoBatch(s.u, s.v, s.dtf, s.m, s.stride, a, b, bound, isCheck(st+1)); ok {
+			if bad, ok := stepTwoBatch(s.kernel, s.u, s.v, s.dtf, s.m, s.stride, a, b, bound, isCheck(st+1)); ok {
 				s.u, s.v = s.v, s.u
 				st++
 				if bad {
@@ -183,7 +184,7 @@ func (s *BatchSolver) interval(fr int, bound float64, errs []error) {
 				continue
 			}
 		}
-		bad := stepBatch(s.u, s.v, s.dtf, s.m, s.stride, a, b, bound, isCheck(st))
+		bad := stepBatch(s.kernel, s.u, s.v, s.dtf, s.m, s.stride, a, b, bound, isCheck(st))
 		s.u, s.v = s.v, s.u
 		if bad {
 			s.blowUps(fr*s.steps+st, bound, errs)

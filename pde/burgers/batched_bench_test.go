@@ -62,21 +62,20 @@ func BenchmarkSolverScalar(b *testing.B) {
 // BenchmarkSolverBatched times BatchSolver.Solve on batches of generator trajectories, per kernel and
 // batch size; "auto" is the kernel the solver picks for the grid.
 func BenchmarkSolverBatched(b *testing.B) {
-	saved := kernel
-	defer func() { kernel = saved }()
 	for _, g := range benchGrids {
 		for _, k := range append(kernelsAvailable(), "") {
 			for _, nb := range []int{8, 32} {
-				kernel = k
 				name := k
 				if k == "" {
 					name = "auto-" + batchKernel(g.p.FinePoints())
 				}
 				b.Run(fmt.Sprintf("%s/%s/B=%d", g.name, name, nb), func(b *testing.B) {
-					kernel = k
 					s, err := NewBatchSolver(g.p, nb)
 					if err != nil {
 						b.Fatal(err)
+					}
+					if k != "" {
+						s.kernel = k
 					}
 					u0, f := batchInputs(g.p, nb)
 					ctx := context.Background()

@@ -16,15 +16,16 @@ import (
 
 // withKernel runs f once with each batch kernel this CPU has (the Go loop, AVX2, AVX-512 with one and
 // with two steps per pass).
-func withKernel(t *testing.T, f func(t *testing.T)) {
+// Solvers f builds get the kernel through forceKernel.
+func withKernel(t *testing.T, f func(t *testing.T, k string)) {
 	t.Helper()
-	saved := kernel
-	defer func() { kernel = saved }()
 	for _, k := range kernelsAvailable() {
-		kernel = k
-		t.Run(k, f)
+		t.Run(k, func(t *testing.T) { f(t, k) })
 	}
 }
+
+// forceKernel makes s run kernel k instead of the one it chose.
+func forceKernel(s *BatchSolver, k string) { s.kernel = k }
 
 // sameBits reports the first index where a and b differ bitwise, or -1.
 func sameBits(a, b []float64) int {
@@ -62,7 +63,7 @@ func TestBatchedSolverIsBitIdenticalToScalar(t *testing.T) {
 		{Nu: 0.01, Cells: 128, Refine: 4, T: 0.2, Frames: 2, DiffusionNumber: 0.4},       // default grid, M = 515
 		{Nu: 0.02, Cells: 2, Refine: 1, T: 0.1, Frames: 2, StepsPerFrame: 51},            // M = 2, an odd number of steps
 	}
-	withKernel(t, func(t *testing.T) {
+	withKernel(t, func(t *testing.T, k string) {
 		ctx := context.Background()
 		for _, p := range grids {
 			s, err := NewSolver(p)
@@ -82,6 +83,7 @@ func TestBatchedSolverIsBitIdenticalToScalar(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
+					forceKernel(bs, k)
 					// Trajectories at different lanes: the batch starting at trajectory 13-nb.
 					lo := len(u0) - nb
 					got, errs, err := bs.Solve(ctx, u0[lo:], f[lo:], nil)
@@ -121,11 +123,12 @@ func TestBatchedBlowUpIsPerTrajectory(t *testing.T) {
 	u0[4] = append(make([]float64, p.Cells-1), 100) // beyond the stability bound from the start
 	f[5] = f[5][:7]                                 // wrong length
 	ctx := context.Background()
-	withKernel(t, func(t *testing.T) {
+	withKernel(t, func(t *testing.T, k string) {
 		bs, err := NewBatchSolver(p, 9)
 		if err != nil {
 			t.Fatal(err)
 		}
+		forceKernel(bs, k)
 		got, errs, err := bs.Solve(ctx, u0, f, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -173,11 +176,12 @@ func TestBatchedNaNIsLocatedPerLane(t *testing.T) {
 	clear(s.u)
 	s.u[99] = math.NaN()
 	want := s.interval(0)
-	withKernel(t, func(t *testing.T) {
+	withKernel(t, func(t *testing.T, k string) {
 		bs, err := NewBatchSolver(p, 3)
 		if err != nil {
 			t.Fatal(err)
 		}
+		forceKernel(bs, k)
 		clear(bs.u)
 		clear(bs.dtf)
 		for b := range 3 {

@@ -23,10 +23,6 @@ func stepAVX512(u, v, dtf *float64, m, stride int, a, b, bound float64, check bo
 //go:noescape
 func stepTwoAVX512(u, v, dtf *float64, m, stride int, a, b, bound float64, check bool) bool
 
-// kernel forces a batch kernel ("go", "avx2", "avx512", "avx512x2"; tests and benchmarks set it); ""
-// chooses by CPU and grid (batchKernel).
-var kernel = ""
-
 // fuseAbove is the grid size from which the AVX-512 path takes two steps per pass: below it one lane
 // register's rows of u, v and dt*f (3 x 64 bytes a row) fit Zen 5's 48 KiB L1 data cache and the single
 // step is faster (0.14 against 0.155 ns per point-update at 243 points); above it the single step waits
@@ -45,11 +41,10 @@ func kernelsAvailable() []string {
 	return k
 }
 
-// batchKernel names the kernel the batch solver runs on a grid of m points.
+// batchKernel names the kernel a batch solver runs on a grid of m points ("go", "avx2", "avx512",
+// "avx512x2"); a BatchSolver records it (tests and benchmarks force another one there).
 func batchKernel(m int) string {
 	switch {
-	case kernel != "":
-		return kernel
 	case cpu.X86.HasAVX512F && m > fuseAbove:
 		return "avx512x2"
 	case cpu.X86.HasAVX512F:
@@ -61,9 +56,9 @@ func batchKernel(m int) string {
 }
 
 // stepBatch advances every lane of a batch one Euler step (see stepGo).
-func stepBatch(u, v, dtf []float64, m, stride int, a, b, bound float64, check bool) bool {
+func stepBatch(k string, u, v, dtf []float64, m, stride int, a, b, bound float64, check bool) bool {
 	checkBatch(u, v, dtf, m, stride)
-	switch batchKernel(m) {
+	switch k {
 	case "avx512", "avx512x2":
 		return stepAVX512(&u[0], &v[0], &dtf[0], m, stride, a, b, bound, check)
 	case "avx2":
@@ -74,8 +69,8 @@ func stepBatch(u, v, dtf []float64, m, stride int, a, b, bound float64, check bo
 
 // stepTwoBatch takes two steps at once, from u into v, where the kernel is a fused two-step one (ok
 // false: it is not, and nothing was done). check applies to the second step.
-func stepTwoBatch(u, v, dtf []float64, m, stride int, a, b, bound float64, check bool) (bad, ok bool) {
-	if batchKernel(m) != "avx512x2" || m < 2 {
+func stepTwoBatch(k string, u, v, dtf []float64, m, stride int, a, b, bound float64, check bool) (bad, ok bool) {
+	if k != "avx512x2" || m < 2 {
 		return false, false
 	}
 	checkBatch(u, v, dtf, m, stride)

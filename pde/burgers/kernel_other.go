@@ -2,9 +2,6 @@
 
 package burgers
 
-// kernel forces a batch kernel; without assembly there is only the Go loop.
-var kernel = ""
-
 // kernelsAvailable lists the kernels this build runs.
 func kernelsAvailable() []string { return []string{"go"} }
 
@@ -12,11 +9,11 @@ func kernelsAvailable() []string { return []string{"go"} }
 func batchKernel(m int) string { return "go" }
 
 // stepBatch advances every lane of a batch one Euler step (see stepGo); without assembly it is stepGo.
-func stepBatch(u, v, dtf []float64, m, stride int, a, b, bound float64, check bool) bool {
+func stepBatch(_ string, u, v, dtf []float64, m, stride int, a, b, bound float64, check bool) bool {
 	return stepGo(u, v, dtf, m, stride, a, b, bound, check)
 }
 
 // stepTwoBatch would take two steps at once; the Go loop has no fused form.
-func stepTwoBatch(u, v, dtf []float64, m, stride int, a, b, bound float64, check bool) (bad, ok bool) {
+func stepTwoBatch(_ string, u, v, dtf []float64, m, stride int, a, b, bound float64, check bool) (bad, ok bool) {
 	return false, false
 }
