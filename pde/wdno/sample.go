@@ -56,7 +56,7 @@ func (m *Model) Generate(ctx context.Context, req Request) (*Generated, error) {
 	nu, nf := c.sizes()
 	values := make([]float64, n*D)
 	u, f := make([]float64, nu), make([]float64, nf)
-	targets := make([][]float64, n)
+	u0s, targets := make([][]float64, n), make([][]float64, n)
 	for j, cs := range req.Cases {
 		clear(u)
 		clear(f)
@@ -75,7 +75,7 @@ func (m *Model) Generate(ctx context.Context, req Request) (*Generated, error) {
 				return nil, fmt.Errorf("wdno: case %d: the target has %d values, want %d", j, len(cs.Target), N)
 			}
 			copy(u[nu-N:], cs.Target)
-			targets[j] = cs.Target
+			u0s[j], targets[j] = cs.U0, cs.Target
 		}
 		if err := l.Encode(m.Task, u, f, values[j*D:(j+1)*D]); err != nil {
 			return nil, fmt.Errorf("wdno: case %d: %w", j, err)
@@ -101,7 +101,7 @@ func (m *Model) Generate(ctx context.Context, req Request) (*Generated, error) {
 	}
 	ew := cmp.Or(req.EnergyWeight, 2e-5)
 	known := l.Known(m.Task)
-	g := &guide{layout: l, known: known, values: values, targets: targets, clip: !sc.NoClip, weight: guidance, energy: ew, p: p}
+	g := &guide{layout: l, known: known, values: values, u0s: u0s, targets: targets, clip: !sc.NoClip, weight: guidance, energy: ew, p: p}
 	x := make([]float64, n*D)
 	diffusion.NewPhilox(req.Seed).FillNormal(x, 1<<20, 0)
 	s0 := p.Sigma(times[0])
@@ -148,7 +148,7 @@ type guide struct {
 	layout         Layout
 	known          []bool
 	values         []float64
-	targets        [][]float64
+	u0s, targets   [][]float64 // control cases' given initial and target states
 	clip           bool
 	weight, energy float64
 	p              diffusion.Process
@@ -164,7 +164,7 @@ func (g *guide) correct(x0, _ []float64, t float64) error {
 		if g.weight == 0 || g.targets[j] == nil {
 			continue
 		}
-		if err := g.gradient(row, vals, g.targets[j]); err != nil {
+		if err := g.gradient(row, g.u0s[j], g.targets[j]); err != nil {
 			return err
 		}
 		a, s := g.p.Alpha(t), g.p.Sigma(t)
@@ -192,8 +192,8 @@ func (g *guide) fix(row, vals []float64) {
 }
 
 // gradient leaves in g.gx the gradient of J with respect to the image row. The initial state the
-// objective compares against is the one the case gives (encoded in vals).
-func (g *guide) gradient(row, vals, target []float64) error {
+// objective compares against is the one the case gives.
+func (g *guide) gradient(row, u0, target []float64) error {
 	c := g.layout.Config()
 	N := c.Cells * c.State
 	nu, nf := c.sizes()
@@ -202,10 +202,6 @@ func (g *guide) gradient(row, vals, target []float64) error {
 		g.gu, g.gf = make([]float64, nu), make([]float64, nf)
 		g.gx = make([]float64, g.layout.Dim())
 	}
-	if err := g.layout.Decode(vals, g.gu, g.gf); err != nil { // the given u0 (and u*) as fields
-		return err
-	}
-	u0 := slices.Clone(g.gu[:N])
 	if err := g.layout.Decode(row, g.u, g.f); err != nil {
 		return err
 	}
