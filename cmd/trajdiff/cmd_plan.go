@@ -6,14 +6,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/trajdiff/trajdiff/diffusion"
 	"github.com/trajdiff/trajdiff/internal/fsutil"
 	"github.com/trajdiff/trajdiff/internal/plotpng"
+	"github.com/trajdiff/trajdiff/internal/shard"
 	"github.com/trajdiff/trajdiff/rl"
 	"github.com/trajdiff/trajdiff/rl/diffuser"
 	"github.com/trajdiff/trajdiff/rl/mazeplot"
+	"github.com/trajdiff/trajdiff/rl/planeval"
 	"github.com/trajdiff/trajdiff/train"
 )
 
@@ -31,7 +34,7 @@ Run 'trajdiff plan evaluate --help' for its flags; rl/diffuser's package documen
 `
 
 func runPlan(ctx context.Context, env *cliEnv, args []string) error {
-	return runSubcommand(ctx, env, args, planUsage, []subcommand{{"evaluate", runPlanEvaluate}})
+	return runSubcommand(ctx, env, args, planUsage, []subcommand{{"evaluate", runPlanEvaluate}, {"merge", runPlanMerge}})
 }
 
 // planResults is the results file: the command, the checkpoint's configuration, the planner's sampler and
@@ -43,8 +46,8 @@ type planResults struct {
 	Config     train.Config       `json:"config"`
 	Planner    planSampler        `json:"planner"`
 	Workers    int                `json:"workers"`
-	Results    *diffuser.Results  `json:"results"`
-	Summary    []diffuser.Summary `json:"summary"`
+	Results    *planeval.Results  `json:"results"`
+	Summary    []planeval.Summary `json:"summary"`
 }
 
 type planSampler struct {
@@ -54,10 +57,11 @@ type planSampler struct {
 	NFE      int    `json:"nfe"`
 	ClipX0   bool   `json:"clip_x0"`
 	EMA      bool   `json:"ema"`
+	Horizon  int    `json:"horizon"`
 }
 
 func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlagSet(env, "plan evaluate", "plan evaluate --checkpoint DIR [--layout umaze] [--episodes N] [--seed S] [--multi] [--solver NAME --steps K] [--data PATH] [--out results.json] [--plot paths.png] [--plot-plans plans.png]")
+	fs := newFlagSet(env, "plan evaluate", "plan evaluate --checkpoint DIR [--layout umaze] [--episodes N] [--seed S] [--multi] [--solver NAME --steps K] [--data PATH] [--shard i/n] [--out results.json] [--plot paths.png] [--plot-plans plans.png]")
 	ckpt := fs.String("checkpoint", "", "run directory (its latest checkpoint) or a step directory of a model trained on maze2d rows [actions(2), observations(4)]")
 	layout := fs.String("layout", "umaze", "maze layout the model was trained on: umaze, medium, large")
 	episodes := fs.Int("episodes", 10, "episodes per agent")
@@ -72,6 +76,7 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	plansPath := fs.String("plot-plans", "", "PNG of the same episodes' plans (the windows the controller tracked)")
 	workers := fs.Int("workers", 1, "episodes in parallel (0: all cores); more than 1 makes plan latencies include waiting for the shared network")
 	baselines := fs.Bool("baselines", true, "also evaluate the expert controller and random actions on the same starts and goals")
+	shardFlag := fs.String("shard", "0/1", "run only block i of n of the episodes (merge the results files with 'trajdiff plan merge')")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
@@ -83,6 +88,13 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	if *episodes < 1 || *steps < 0 || *workers < 0 {
 		return usagef("--episodes must be at least 1, --steps and --workers non-negative")
+	}
+	si, sn, err := shard.Parse(*shardFlag)
+	if err != nil {
+		return usagef("--shard: %v", err)
+	}
+	if lo, hi, _ := shard.Range(*episodes, si, sn); lo == hi {
+		return usagef("--shard %s of %d episodes is empty", *shardFlag, *episodes)
 	}
 	l, err := rl.LayoutByName(*layout)
 	if err != nil {
@@ -109,53 +121,107 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	agents := []diffuser.Agent{planner.Agent("diffuser")}
+	agents := []planeval.Agent{planner.Agent("diffuser")}
 	if *baselines {
-		agents = append(agents, diffuser.ExpertAgent(), diffuser.RandomAgent())
+		agents = append(agents, planeval.ExpertAgent(), planeval.RandomAgent())
 	}
-	bar := newProgressBar(env.stderr, "plan evaluate", "episodes", len(agents)**episodes)
-	res, err := diffuser.Evaluate(ctx, diffuser.EvalConfig{Layout: l.Name, Multi: *multi, Episodes: *episodes, Seed: *seed,
-		Workers: *workers, Progress: bar.Func()}, agents)
+	ecfg := planeval.EvalConfig{Layout: l.Name, Multi: *multi, Episodes: *episodes, Seed: *seed, Shard: si, Shards: sn, Workers: *workers}
+	lo, hi, _ := ecfg.Range()
+	bar := newProgressBar(env.stderr, "plan evaluate", "episodes", len(agents)*(hi-lo))
+	ecfg.Progress = bar.Func()
+	res, err := planeval.Evaluate(ctx, ecfg, agents)
 	if errors.Is(err, diffuser.ErrBadInput) || errors.Is(err, train.ErrBadRequest) {
 		return usagef("%v", err)
 	}
 	if err != nil {
 		return err
 	}
-	first := res.Agents[0].Episodes[0].Plan
-	sp := planSampler{Solver: first.Solver, Schedule: first.Schedule, Steps: first.Steps, NFE: first.NFE, ClipX0: true, EMA: m.Checkpoint.EMA}
-	var sums []diffuser.Summary
+	// Every plan of the run uses the same sampler: describe it once (from a plan made here, as the
+	// configuration's defaults are resolved by the model).
+	probe, err := planner.Plan(ctx, res.Agents[0].Episodes[0].Start, res.Agents[0].Episodes[0].Goal, 0)
+	if err != nil {
+		return err
+	}
+	doc := &planResults{Command: "trajdiff plan evaluate " + strings.Join(args, " "), Checkpoint: m.Checkpoint.Path, Step: m.Checkpoint.State.Step,
+		Config: m.Config, Planner: planSampler{Solver: probe.Solver, Schedule: probe.Schedule, Steps: probe.Steps, NFE: probe.NFE,
+			ClipX0: true, EMA: m.Checkpoint.EMA, Horizon: planner.Horizon()}, Workers: *workers, Results: res}
+	if sn > 1 {
+		fmt.Fprintf(env.stdout, "shard %d/%d: episodes %d..%d of %d\n", si, sn, lo, hi-1, *episodes)
+	}
+	return showPlanResults(env, doc, *out, *plotPath, *plansPath)
+}
+
+func runPlanMerge(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlagSet(env, "plan merge", "plan merge [--out results.json] [--plot paths.png] [--plot-plans plans.png] results-*.json")
+	out := fs.String("out", "", "merged results JSON, written atomically")
+	plotPath := fs.String("plot", "", "PNG of the planner's executed paths on the maze (up to 8 episodes)")
+	plansPath := fs.String("plot-plans", "", "PNG of the same episodes' first plans")
+	if err := parseFlags(fs, env, args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return usagef("want the results files of evaluate's shards")
+	}
+	var docs []*planResults
+	var parts []*planeval.Results
+	for _, p := range fs.Args() {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		var d planResults
+		if err := json.Unmarshal(b, &d); err != nil {
+			return fmt.Errorf("%s: %w", p, err)
+		}
+		if d.Results == nil {
+			return fmt.Errorf("%s: not a results file of 'trajdiff plan evaluate'", p)
+		}
+		if len(docs) > 0 && (d.Checkpoint != docs[0].Checkpoint || d.Step != docs[0].Step || d.Planner != docs[0].Planner) {
+			return fmt.Errorf("%s: checkpoint %s step %d with %+v, but %s is %s step %d with %+v", p, d.Checkpoint, d.Step, d.Planner,
+				fs.Arg(0), docs[0].Checkpoint, docs[0].Step, docs[0].Planner)
+		}
+		docs, parts = append(docs, &d), append(parts, d.Results)
+	}
+	res, err := planeval.Merge(parts...)
+	if err != nil {
+		return err
+	}
+	doc := *docs[0]
+	doc.Command, doc.Results = "trajdiff plan merge "+strings.Join(args, " "), res
+	return showPlanResults(env, &doc, *out, *plotPath, *plansPath)
+}
+
+// showPlanResults prints the table, writes the results file and the plots.
+func showPlanResults(env *cliEnv, doc *planResults, out, plotPath, plansPath string) error {
+	res, sp := doc.Results, doc.Planner
+	doc.Summary = nil
 	for _, a := range res.Agents {
-		sums = append(sums, a.Summary)
+		doc.Summary = append(doc.Summary, a.Summary)
 	}
 	fmt.Fprintf(env.stdout, "%s, %d episodes per agent, seed %d; Diffuser: H %d, %s %d steps (%d NFE), x0 clipped, %s weights\n",
-		res.Env, res.Episodes, res.Seed, planner.Horizon(), sp.Solver, sp.Steps, sp.NFE, map[bool]string{true: "EMA", false: "raw"}[sp.EMA])
-	writePlanTable(env.stdout, sums)
-	if *out != "" {
-		doc := planResults{Command: "trajdiff plan evaluate " + strings.Join(args, " "), Checkpoint: m.Checkpoint.Path, Step: m.Checkpoint.State.Step,
-			Config: m.Config, Planner: sp, Workers: *workers, Results: res, Summary: sums}
+		res.Env, len(res.Agents[0].Episodes), res.Seed, sp.Horizon, sp.Solver, sp.Steps, sp.NFE, map[bool]string{true: "EMA", false: "raw"}[sp.EMA])
+	writePlanTable(env.stdout, doc.Summary)
+	if out != "" {
 		b, err := json.MarshalIndent(doc, "", " ")
 		if err != nil {
 			return err
 		}
-		if err := fsutil.WriteFileAtomic(*out, append(b, '\n')); err != nil {
+		if err := fsutil.WriteFileAtomic(out, append(b, '\n')); err != nil {
 			return err
 		}
-		fmt.Fprintf(env.stdout, "results -> %s\n", *out)
+		fmt.Fprintf(env.stdout, "results -> %s\n", out)
+	}
+	l, err := rl.LayoutByName(res.Layout)
+	if err != nil {
+		return err
 	}
 	eps := res.Agents[0].Episodes[:min(8, len(res.Agents[0].Episodes))]
 	for _, pp := range []struct {
 		path, what string
-		xy         func(ep diffuser.Episode) [][2]float64
+		xy         func(ep planeval.Episode) [][2]float64
 	}{
-		{*plotPath, "executed paths", func(ep diffuser.Episode) [][2]float64 { return ep.Path }},
-		{*plansPath, "plans", func(ep diffuser.Episode) [][2]float64 {
-			xy := make([][2]float64, len(ep.Plan.Observations))
-			for t, o := range ep.Plan.Observations {
-				xy[t] = [2]float64{o[0], o[1]}
-			}
-			return xy
-		}},
+		{plotPath, "executed paths", func(ep planeval.Episode) [][2]float64 { return ep.Path }},
+		{plansPath, "plans", func(ep planeval.Episode) [][2]float64 { return ep.FirstPlan }},
 	} {
 		if pp.path == "" {
 			continue
@@ -170,7 +236,7 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 			paths = append(paths, p)
 			targets = append(targets, ep.Goal)
 		}
-		pl, err := mazeplot.Maze(l, paths, mazeplot.Options{Title: fmt.Sprintf("Diffuser on %s: %s, %d NFE", res.Env, pp.what, sp.NFE), Targets: targets})
+		pl, err := mazeplot.Maze(l, paths, mazeplot.Options{Title: fmt.Sprintf("%s on %s: %s, %d NFE", res.Agents[0].Summary.Agent, res.Env, pp.what, sp.NFE), Targets: targets})
 		if err != nil {
 			return err
 		}
@@ -185,7 +251,7 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 
 // writePlanTable prints one row per agent; "walls p/s" counts plan points and plan segments in walls, "plan
 // Δxy/jump" is the plans' mean step length and the median of their largest step.
-func writePlanTable(w io.Writer, sums []diffuser.Summary) {
+func writePlanTable(w io.Writer, sums []planeval.Summary) {
 	fmt.Fprintf(w, "%-10s %16s %8s %8s %12s %12s %12s %12s %5s %9s %13s\n", "agent", "score (±SE)", "return", "success",
 		"plan median", "plan p95", "step median", "step p95", "NFE", "walls p/s", "plan Δxy/jump")
 	ms := func(s float64) string {
@@ -199,8 +265,8 @@ func writePlanTable(w io.Writer, sums []diffuser.Summary) {
 	}
 	for _, s := range sums {
 		plan50, plan95, nfe, wall, steps := "-", "-", "-", "-", "-"
-		if s.NFE > 0 {
-			plan50, plan95, nfe, wall = ms(s.PlanMedian), ms(s.PlanP95), fmt.Sprint(s.NFE), fmt.Sprintf("%d/%d", s.PlanWallPoints, s.PlanWallSegments)
+		if s.Plans > 0 {
+			plan50, plan95, nfe, wall = ms(s.PlanMedian), ms(s.PlanP95), fmt.Sprintf("%.4g", s.NFEPerPlan), fmt.Sprintf("%d/%d", s.PlanWallPoints, s.PlanWallSegments)
 			steps = fmt.Sprintf("%.3f/%.2f", s.PlanMeanStep, s.PlanMaxStep)
 		}
 		fmt.Fprintf(w, "%-10s %16s %8.1f %7.0f%% %12s %12s %12s %12s %5s %9s %13s\n", s.Agent, fmt.Sprintf("%.1f ± %.1f", s.ScoreMean, s.ScoreSE),

@@ -100,8 +100,40 @@ clip_x0 = true
 			t.Errorf("plot %s: %v", f, err)
 		}
 	}
+	// Two shards merge into the unsharded evaluation.
+	var parts []string
+	for _, sh := range []string{"0/2", "1/2"} {
+		part := filepath.Join(dir, "part"+sh[:1]+".json")
+		if code, out, errs := runCLI("plan", "evaluate", "--checkpoint", run, "--episodes", "2", "--seed", "5", "--multi", "--shard", sh, "--out", part); code != 0 {
+			t.Fatalf("plan evaluate --shard %s: %d\n%s\n%s", sh, code, out, errs)
+		}
+		parts = append(parts, part)
+	}
+	merged := filepath.Join(dir, "merged.json")
+	code, mout, errs := runCLI(append([]string{"plan", "merge", "--out", merged}, parts...)...)
+	if code != 0 {
+		t.Fatalf("plan merge: %d\n%s\n%s", code, mout, errs)
+	}
+	// Scores, returns and success rates agree (the columns before the timings).
+	scores := func(s string) (cols []string) {
+		for _, line := range strings.Split(s, "\n") {
+			if i := strings.Index(line, "%"); i > 0 && !strings.Contains(line, "score") {
+				cols = append(cols, line[:i])
+			}
+		}
+		return cols
+	}
+	if a, b := scores(mout), scores(out); len(a) != 3 || strings.Join(a, "\n") != strings.Join(b, "\n") {
+		t.Errorf("merged table differs from the unsharded one:\n%s\n%s", mout, out)
+	}
+	if code, _, errs := runCLI("plan", "merge", parts[0]); code == 0 {
+		t.Errorf("merging one of two shards succeeded: %s", errs)
+	}
 	for _, bad := range [][]string{
 		{"plan"},
+		{"plan", "merge"},
+		{"plan", "evaluate", "--checkpoint", run, "--episodes", "1", "--shard", "0/2"},
+		{"plan", "evaluate", "--checkpoint", run, "--shard", "2/2"},
 		{"plan", "replan"},
 		{"plan", "evaluate"},
 		{"plan", "evaluate", "--checkpoint", run, "--episodes", "0"},

@@ -12,6 +12,7 @@ import (
 
 	"github.com/trajdiff/trajdiff/rl"
 	"github.com/trajdiff/trajdiff/rl/diffuser"
+	"github.com/trajdiff/trajdiff/rl/planeval"
 	"github.com/trajdiff/trajdiff/train"
 )
 
@@ -141,19 +142,6 @@ func TestNormalizedScoreUsesD4RLReferences(t *testing.T) {
 		if l.NormalizedScore(l.RefMinScore) != 0 || math.Abs(l.NormalizedScore(l.RefMaxScore)-100) > 1e-12 {
 			t.Errorf("%s: REF_MIN and REF_MAX do not map to 0 and 100", tc.layout)
 		}
-	}
-}
-
-// The 5th and 95th percentiles and the median interpolate linearly between order statistics, as NumPy's.
-func TestQuantileInterpolatesLikeNumPy(t *testing.T) {
-	xs := []float64{4, 1, 3, 2, 10}
-	for q, want := range map[float64]float64{0: 1, 0.5: 3, 0.95: 8.8, 1: 10, 0.25: 2} {
-		if got := diffuser.Quantile(xs, q); math.Abs(got-want) > 1e-12 {
-			t.Errorf("Quantile(%v) = %v, want %v", q, got, want)
-		}
-	}
-	if diffuser.Quantile(nil, 0.5) != 0 {
-		t.Error("the quantile of nothing is not 0")
 	}
 }
 
@@ -300,15 +288,15 @@ func TestEvaluateIsDeterministicAndComparesBaselines(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	agents := []diffuser.Agent{p.Agent("diffuser"), diffuser.ExpertAgent(), diffuser.RandomAgent()}
+	agents := []planeval.Agent{p.Agent("diffuser"), planeval.ExpertAgent(), planeval.RandomAgent()}
 	var last int
-	cfg := diffuser.EvalConfig{Layout: "umaze", Multi: true, Episodes: 3, Seed: 11, Workers: 1, Progress: func(done, total int) { last = done }}
-	a, err := diffuser.Evaluate(context.Background(), cfg, agents)
+	cfg := planeval.EvalConfig{Layout: "umaze", Multi: true, Episodes: 3, Seed: 11, Workers: 1, Progress: func(done, total int) { last = done }}
+	a, err := planeval.Evaluate(context.Background(), cfg, agents)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg.Workers = 3
-	b, err := diffuser.Evaluate(context.Background(), cfg, agents)
+	b, err := planeval.Evaluate(context.Background(), cfg, agents)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -348,10 +336,10 @@ func TestEvaluateIsDeterministicAndComparesBaselines(t *testing.T) {
 		}
 	}
 	pl := a.Agents[0]
-	if pl.Summary.NFE != 3 || pl.Summary.PlanMedian <= 0 || pl.Episodes[0].Plan == nil {
+	if pl.Summary.NFEPerPlan != 3 || pl.Summary.Plans != 3 || pl.Summary.PlanMedian <= 0 || len(pl.Episodes[0].FirstPlan) != m.Horizon {
 		t.Errorf("planner summary %+v", pl.Summary)
 	}
-	if ex := a.Agents[1].Summary; ex.SuccessRate < 1 || ex.NFE != 0 {
+	if ex := a.Agents[1].Summary; ex.SuccessRate < 1 || ex.Plans != 0 {
 		t.Errorf("the expert reached the goal in %.0f%% of episodes", 100*ex.SuccessRate)
 	}
 }
@@ -383,26 +371,5 @@ func TestExampleConfigsAreDiffusersMaze2DSetting(t *testing.T) {
 		if _, err := c.Network.New(tensor.Float32, 0); err != nil {
 			t.Errorf("%s: the network does not build: %v", file, err)
 		}
-	}
-}
-
-// Evaluate validates its configuration and stops on a cancelled context.
-func TestEvaluateRejectsBadConfigsAndStopsWhenCancelled(t *testing.T) {
-	agents := []diffuser.Agent{diffuser.RandomAgent()}
-	for name, cfg := range map[string]diffuser.EvalConfig{
-		"no episodes":    {Layout: "umaze"},
-		"unknown layout": {Layout: "spiral", Episodes: 1},
-	} {
-		if _, err := diffuser.Evaluate(context.Background(), cfg, agents); err == nil {
-			t.Errorf("%s: accepted", name)
-		}
-	}
-	if _, err := diffuser.Evaluate(context.Background(), diffuser.EvalConfig{Layout: "umaze", Episodes: 1}, nil); err == nil {
-		t.Error("no agents: accepted")
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if _, err := diffuser.Evaluate(ctx, diffuser.EvalConfig{Layout: "umaze", Episodes: 4}, agents); !errors.Is(err, context.Canceled) {
-		t.Errorf("cancelled: %v", err)
 	}
 }

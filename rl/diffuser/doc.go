@@ -44,22 +44,10 @@
 //
 // # Evaluation
 //
-// An episode resets D4RL's way (rl.Maze.Reset: a uniform empty-or-goal cell plus U(-0.1, 0.1) per axis,
-// velocity N(0, 0.1^2)); the target is the layout's goal cell (maze2d-*-v1) or, with EvalConfig.Multi,
-// drawn like D4RL's set_target (a uniform empty-or-goal cell plus U(-0.1, 0.1); Diffuser's Multi2D). It
-// runs for the registered time limit (300 / 600 / 800 steps, never ending early). Its return R counts
-// the steps that end within 0.5 of the target, and its score is D4RL's
-//
-//	score = 100 (R - REF_MIN) / (REF_MAX - REF_MIN)
-//
-// with REF_MIN / REF_MAX = 23.85 / 161.86, 13.13 / 277.39, 6.7 / 273.99 (rl.Layout.NormalizedScore); the
-// published Diffuser scores 113.9 / 121.5 / 123.0 are returns of about 181 / 334 / 336. A summary
-// reports mean +- std/sqrt(n) over episodes with NumPy's population std, as the reference's read_results
-// does, the mean return, the success rate (ever within 0.5), planning latency per plan and the policy's
-// time per environment step (median and 95th percentile) and NFE. Episode i of every agent resets from
-// the same seed, derived from (Seed, i) by an internal/stream key, and each agent's randomness comes
-// from its own (Seed, agent, i) stream, so results do not depend on the number of workers. The expert
-// (D4RL's waypoint controller, rl.NewControllerPolicy) and uniform random actions are the baselines.
+// Planner.Agent makes the planner an agent of rl/planeval, which runs closed-loop episodes (D4RL's resets,
+// v1 or Multi2D targets, the registered time limit, D4RL's normalised score) next to the expert and
+// random baselines, with sharding and merging for large evaluations; its documentation has the protocol.
+// The published Diffuser scores 113.9 / 121.5 / 123.0 are returns of about 181 / 334 / 336.
 //
 // # Deviations from the reference
 //
@@ -72,6 +60,6 @@
 //   - The reference scores one episode per run with no seed; here N episodes come from keyed streams.
 //   - The expert baseline gets a fresh controller per episode, whereas D4RL's REF_MAX reused one
 //     across episodes (D4RL issues #159, #215), so the expert here may score above 100.
-//   - Latencies with EvalConfig.Workers > 1 include waiting for the shared network, whose calls are
-//     serialised.
+//   - Latencies with planeval.EvalConfig.Workers > 1 include waiting for the shared network, whose calls
+//     are serialised.
 package diffuser

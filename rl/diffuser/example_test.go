@@ -8,6 +8,7 @@ import (
 
 	"github.com/trajdiff/trajdiff/rl"
 	"github.com/trajdiff/trajdiff/rl/diffuser"
+	"github.com/trajdiff/trajdiff/rl/planeval"
 	"github.com/trajdiff/trajdiff/train"
 )
 
@@ -39,8 +40,8 @@ func ExamplePlanner() {
 	}
 	fmt.Printf("plan of %d states, %d NFE, from %v to %v\n", len(plan.Observations), plan.NFE, plan.Observations[0], plan.Observations[len(plan.Observations)-1])
 
-	res, err := diffuser.Evaluate(context.Background(), diffuser.EvalConfig{Layout: "umaze", Episodes: 2, Seed: 1},
-		[]diffuser.Agent{planner.Agent("diffuser"), diffuser.ExpertAgent()})
+	res, err := planeval.Evaluate(context.Background(), planeval.EvalConfig{Layout: "umaze", Episodes: 2, Seed: 1},
+		[]planeval.Agent{planner.Agent("diffuser"), planeval.ExpertAgent()})
 	if err != nil {
 		log.Fatal(err)
 	}

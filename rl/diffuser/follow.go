@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/trajdiff/trajdiff/rl"
+	"github.com/trajdiff/trajdiff/rl/planeval"
 )
 
 // Waypoint is the state the controller tracks at environment step t (0 for the first action): plan state
@@ -92,8 +93,18 @@ func (p *Policy) Act(obs, action []float64) error {
 // Plan returns the episode's plan (nil before the first Act).
 func (p *Policy) Plan() *Plan { return p.plan }
 
+// Plans reports the episode's plan to planeval (none before the first Act).
+func (p *Policy) Plans() []planeval.PlanStats {
+	if p.plan == nil {
+		return nil
+	}
+	return []planeval.PlanStats{p.plan.Stats()}
+}
+
 // Both drive rl's rollouts.
 var (
 	_ rl.Policy = (*Follower)(nil)
 	_ rl.Policy = (*Policy)(nil)
+
+	_ planeval.Reporter = (*Policy)(nil)
 )

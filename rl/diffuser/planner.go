@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/trajdiff/trajdiff/rl"
+	"github.com/trajdiff/trajdiff/rl/planeval"
 	"github.com/trajdiff/trajdiff/train"
 )
 
@@ -100,16 +101,9 @@ type Plan struct {
 	Steps        int // solver steps
 	NFE          int // network evaluations
 	Latency      time.Duration
-	// WallPoints counts plan states whose (x, y) lies inside a wall cell or outside the maze
-	// (rl.Layout.InWall); OutsidePoints counts those outside the maze's grid. Plans are not clipped.
-	WallPoints, OutsidePoints int
-	// WallSegments counts steps between consecutive plan positions whose straight segment passes through a
-	// wall cell or outside the maze (sampled every 0.01), although both ends may be free: a jump across a wall.
-	WallSegments int
-	// MeanStep and MaxStep are the mean and largest distance between consecutive plan positions: smooth,
-	// feasible plans move about 0.03 per step in D4RL's data (at most ~0.05 at the speed limit); a large
-	// MaxStep is a jump, e.g. to an inpainted goal the rest of the plan ignores.
-	MeanStep, MaxStep float64
+	// Quality counts plan states inside a wall cell or outside the maze, steps whose segment crosses a
+	// wall, and the plan's step lengths (planeval.MeasurePath): plans are reported, never clipped.
+	planeval.PathQuality
 }
 
 // checkPoint validates a state or goal: finite, and its position inside the maze and outside the walls.
@@ -197,38 +191,19 @@ func checkMaze(m *train.Model, l *rl.Layout) error {
 	return nil
 }
 
-// Measure sets the plan's wall counts and step lengths in layout l (Plan.Plan does; call it for a plan
-// made or edited by hand).
-func (pl *Plan) Measure(l *rl.Layout) {
-	pl.WallPoints, pl.OutsidePoints, pl.WallSegments, pl.MeanStep, pl.MaxStep = 0, 0, 0, 0, 0
-	H := len(pl.Observations)
+// Measure sets the plan's Quality in layout l (Plan.Plan does; call it for a plan made or edited by hand).
+func (pl *Plan) Measure(l *rl.Layout) { pl.PathQuality = planeval.MeasurePath(l, pl.Positions()) }
+
+// Positions are the plan's (x, y).
+func (pl *Plan) Positions() [][2]float64 {
+	xy := make([][2]float64, len(pl.Observations))
 	for t, o := range pl.Observations {
-		if t > 0 {
-			d := math.Hypot(o[0]-pl.Observations[t-1][0], o[1]-pl.Observations[t-1][1])
-			pl.MeanStep += d / float64(H-1)
-			pl.MaxStep = max(pl.MaxStep, d)
-			if segmentHitsWall(l, pl.Observations[t-1], o, d) {
-				pl.WallSegments++
-			}
-		}
-		if l.InWall(o[0], o[1]) {
-			pl.WallPoints++
-		}
-		if _, in := l.CellAt(o[0], o[1]); !in {
-			pl.OutsidePoints++
-		}
+		xy[t] = [2]float64{o[0], o[1]}
 	}
+	return xy
 }
 
-// segmentHitsWall reports whether the segment from a to b (positions, length d) passes through a wall cell
-// or outside the maze, sampled every 0.01.
-func segmentHitsWall(l *rl.Layout, a, b [4]float64, d float64) bool {
-	n := int(math.Ceil(d / 0.01))
-	for i := 0; i <= n; i++ {
-		u := float64(i) / float64(max(n, 1))
-		if l.InWall(a[0]+u*(b[0]-a[0]), a[1]+u*(b[1]-a[1])) {
-			return true
-		}
-	}
-	return false
+// Stats describe the plan for planeval.
+func (pl *Plan) Stats() planeval.PlanStats {
+	return planeval.PlanStats{Latency: pl.Latency, NFE: pl.NFE, Quality: pl.PathQuality, Positions: pl.Positions()}
 }
