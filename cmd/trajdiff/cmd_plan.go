@@ -215,15 +215,28 @@ func showPlanResults(env *cliEnv, doc *planResults, out, plotPath, plansPath str
 	if err != nil {
 		return err
 	}
-	eps := res.Agents[0].Episodes[:min(8, len(res.Agents[0].Episodes))]
+	title := fmt.Sprintf("%s on %s", res.Agents[0].Summary.Agent, res.Env)
+	n, err := plotPlanEpisodes(l, title, sp.NFE, res.Agents[0].Episodes, plotPath, plansPath)
+	for _, f := range []string{plotPath, plansPath} {
+		if f != "" && err == nil {
+			fmt.Fprintf(env.stdout, "plot of %d episodes -> %s\n", n, f)
+		}
+	}
+	return err
+}
+
+// plotPlanEpisodes draws up to 8 episodes' executed paths (to pathsFile) and first plans (to plansFile) on the
+// maze, with their targets; an empty name skips a plot. It returns the number of episodes drawn.
+func plotPlanEpisodes(l *rl.Layout, title string, nfe int, eps []planeval.Episode, pathsFile, plansFile string) (int, error) {
+	eps = eps[:min(8, len(eps))]
 	for _, pp := range []struct {
-		path, what string
+		file, what string
 		xy         func(ep planeval.Episode) [][2]float64
 	}{
-		{plotPath, "executed paths", func(ep planeval.Episode) [][2]float64 { return ep.Path }},
-		{plansPath, "plans", func(ep planeval.Episode) [][2]float64 { return ep.FirstPlan }},
+		{pathsFile, "executed paths", func(ep planeval.Episode) [][2]float64 { return ep.Path }},
+		{plansFile, "plans", func(ep planeval.Episode) [][2]float64 { return ep.FirstPlan }},
 	} {
-		if pp.path == "" {
+		if pp.file == "" {
 			continue
 		}
 		var paths [][]float64
@@ -233,20 +246,18 @@ func showPlanResults(env *cliEnv, doc *planResults, out, plotPath, plansPath str
 			for _, xy := range pp.xy(ep) {
 				p = append(p, xy[0], xy[1])
 			}
-			paths = append(paths, p)
-			targets = append(targets, ep.Goal)
+			paths, targets = append(paths, p), append(targets, ep.Goal)
 		}
-		pl, err := mazeplot.Maze(l, paths, mazeplot.Options{Title: fmt.Sprintf("%s on %s: %s, %d NFE", res.Agents[0].Summary.Agent, res.Env, pp.what, sp.NFE), Targets: targets})
+		pl, err := mazeplot.Maze(l, paths, mazeplot.Options{Title: fmt.Sprintf("%s: %s, %d NFE", title, pp.what, nfe), Targets: targets})
 		if err != nil {
-			return err
+			return 0, err
 		}
 		w, h := mazeplot.Size(l, 480)
-		if err := plotpng.WriteFile(pp.path, pl, w, h); err != nil {
-			return err
+		if err := plotpng.WriteFile(pp.file, pl, w, h); err != nil {
+			return 0, err
 		}
-		fmt.Fprintf(env.stdout, "plot of %d %s -> %s\n", len(paths), pp.what, pp.path)
 	}
-	return nil
+	return len(eps), nil
 }
 
 // writePlanTable prints one row per agent; "walls p/s" counts plan points and plan segments in walls, "plan

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"math"
 	"path/filepath"
-	"slices"
+	"reflect"
 	"testing"
 
 	"gorgonia.org/tensor"
@@ -344,32 +344,34 @@ func TestEvaluateIsDeterministicAndComparesBaselines(t *testing.T) {
 	}
 }
 
-// The example configurations are Diffuser's maze2d setting: horizon 128, rows [actions, observations]
-// with the limits normaliser and no padding, an unconditional temporal U-Net with dim_mults (1, 4, 8)
-// predicting x0 on the cosine VP process with the start and end states inpainted in training, x0 clipped when
-// sampling; the small ones have dim 16, the full one 32; Medium's horizon is 256.
-func TestExampleConfigsAreDiffusersMaze2DSetting(t *testing.T) {
-	for file, size := range map[string]struct{ dim, horizon int }{
-		"diffuser-umaze-small.toml": {16, 128}, "diffuser-umaze.toml": {32, 128}, "diffuser-medium-small.toml": {16, 256}} {
-		dim, horizon := size.dim, size.horizon
+// The example configurations are Maze2DConfig written out: Diffuser's maze2d setting (horizon 128 / 256,
+// rows [actions, observations] with the limits normaliser and no padding, an unconditional temporal U-Net
+// with dim_mults (1, 4, 8) predicting x0 on the cosine VP process with the start and end states inpainted
+// in training, x0 clipped when sampling, Adam 2e-4, EMA 0.995); the small ones have dim 16, the full one 32
+// (which samples with the reference's 64 DDPM steps by default).
+func TestExampleConfigsAreMaze2DConfig(t *testing.T) {
+	for file, size := range map[string]struct {
+		layout string
+		dim    int
+	}{"diffuser-umaze-small.toml": {"umaze", 16}, "diffuser-umaze.toml": {"umaze", 32}, "diffuser-medium-small.toml": {"medium", 16}} {
 		c, err := train.LoadConfig(filepath.Join("..", "..", "configs", file))
 		if err != nil {
 			t.Fatal(err)
 		}
-		u := c.Network.TemporalUnet
-		inpaint := []string{"0:2", "0:3", "0:4", "0:5", "-1:2", "-1:3", "-1:4", "-1:5"}
-		ok := c.Data.Horizon == horizon && slices.Equal(c.Data.Columns, []string{"actions", "observations"}) &&
-			slices.Equal(c.Data.Inpaint, inpaint) &&
-			c.Data.Normalizer == "limits" && c.Data.NoPadding && len(c.Data.Condition) == 0 &&
-			c.Network.Arch == "temporal_unet" && u != nil && u.Horizon == horizon && u.Transition == 6 && u.Dim == dim &&
-			slices.Equal(u.DimMults, []int{1, 4, 8}) && u.CondDim == 0 &&
-			c.Objective.Process == "vp-cosine" && c.Objective.Prediction == "x0" && c.Objective.Time == "uniform" &&
-			c.Train.LR == 2e-4 && c.Train.EMADecay == 0.995 && c.Sample.ClipX0
-		if !ok {
-			t.Errorf("%s: %+v", file, c)
+		l, _ := rl.LayoutByName(size.layout)
+		want, err := diffuser.Maze2DConfig(l, c.Data.Path, c.Out, size.dim)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(c.Data, want.Data) || !reflect.DeepEqual(c.Network, want.Network) || c.Objective != want.Objective ||
+			c.Train.LR != want.Train.LR || c.Train.EMADecay != want.Train.EMADecay || c.Sample.ClipX0 != want.Sample.ClipX0 || *c.Sample.EMA != *want.Sample.EMA {
+			t.Errorf("%s:\n%+v\nMaze2DConfig:\n%+v", file, c, want)
 		}
 		if _, err := c.Network.New(tensor.Float32, 0); err != nil {
 			t.Errorf("%s: the network does not build: %v", file, err)
 		}
+	}
+	if _, err := diffuser.Maze2DHorizon("spiral"); err == nil {
+		t.Error("a horizon for an unknown maze")
 	}
 }
