@@ -8,6 +8,8 @@ import (
 	"slices"
 	"testing"
 
+	"gorgonia.org/tensor"
+
 	"github.com/trajdiff/trajdiff/datasets"
 	"github.com/trajdiff/trajdiff/nn"
 )
@@ -304,5 +306,20 @@ func TestConditionGuidanceAndWarmStartBadRequests(t *testing.T) {
 		if _, err := uncond.Sample(context.Background(), req); !errors.Is(err, ErrBadRequest) {
 			t.Errorf("%s: %v, want ErrBadRequest", name, err)
 		}
+	}
+}
+
+// configs/dd-umaze-small.toml is a valid configuration: its condition items match the network's cond_dim.
+func TestDDUmazeConfigLoads(t *testing.T) {
+	cfg, err := LoadConfig("../configs/dd-umaze-small.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	items, err := cfg.Data.ConditionItems()
+	if err != nil || len(items) != cfg.Network.TemporalUnet.CondDim || cfg.Train.CondDropout != 0.25 || cfg.Data.ReturnsScale != 40 {
+		t.Errorf("items %v (%v), network %+v, cond_dropout %v", items, err, cfg.Network.TemporalUnet, cfg.Train.CondDropout)
+	}
+	if net, err := cfg.Network.New(tensor.Float32, 1); err != nil || net.CondDim() != 3 || net.Dim() != 64*4 {
+		t.Errorf("network: %v", err)
 	}
 }
