@@ -157,8 +157,9 @@ func (m *Model) Normalizer(i int) *datasets.Normalizer {
 func (m *Model) Condition() []WindowEntry { return append([]WindowEntry(nil), m.condition...) }
 
 // ErrBadRequest marks a SampleRequest that cannot be run: an unknown solver or schedule, a step or sample
-// count below 1, a fixed entry outside the window, with the wrong number of values or a non-finite value, or a
-// conditioning entry left free.
+// count below 1, a fixed entry outside the window, with the wrong number of values or a non-finite value, a
+// conditioning entry left free, condition values (CondValues) missing, of the wrong size or non-finite,
+// guidance the model cannot give, or a malformed warm start (Init, StartTime, Renoise).
 var ErrBadRequest = errors.New("invalid sample request")
 
 // SampleRequest asks a Model for windows.
