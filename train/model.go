@@ -384,8 +384,9 @@ func (m *Model) prepareGeometric(req SampleRequest, sp *sampler) error {
 	return nil
 }
 
-// Sample draws req.N windows: Gaussian noise at the first time of the schedule, then the solver's plan,
-// clamping the fixed entries after every step as Diffuser does, and finally the data's units. Bad requests
+// Sample draws req.N windows: Gaussian noise at the first time of the schedule (or a warm start from
+// req.Init), then the solver's plan, with classifier-free guidance if req.Guidance asks for it, clamping
+// the fixed entries after every step as Diffuser does, and finally the data's units. Bad requests
 // fail with ErrBadRequest before any work; cancelling ctx stops the solver between steps. A geometric model
 // (Model.Geometric) draws target frames for req.Cond's raw conditions, in raw coordinates.
 func (m *Model) Sample(ctx context.Context, req SampleRequest) (*Samples, error) {
