@@ -69,9 +69,17 @@ type DataConfig struct {
 	Normalizer    string          `json:"normalizer,omitempty"` // limits (default), gaussian or none
 	MaxPathLength int             `json:"max_path_length,omitempty"`
 	NoPadding     bool            `json:"no_padding,omitempty"`
-	// Condition lists window entries "STEP:COMPONENT" (e.g. "0:2", "-1:2") given to a conditional network
-	// as its condition; the network's cond_dim must equal their number.
+	// Condition lists the values given to a conditional network as its condition, in order (the network's
+	// cond_dim must equal their number): window entries "STEP:COMPONENT" (e.g. "0:2", "-1:2") of the
+	// normalised window, "returns" (Decision Diffuser's discounted return-to-go from the window's first step,
+	// divided by ReturnsScale) and "info:NAME:K" (component K of the episode info infos/NAME at the window's
+	// first step, mapped to [-1, 1] by its dataset limits); see ConditionItem.
 	Condition []string `json:"condition,omitempty"`
+	// ReturnsScale divides the return-to-go of a "returns" condition (required with it; Decision Diffuser
+	// uses 400 for locomotion).
+	ReturnsScale float64 `json:"returns_scale,omitempty"`
+	// Discount is the return-to-go's discount of a "returns" condition, in (0, 1]; 0 means DefaultDiscount.
+	Discount float64 `json:"discount,omitempty"`
 	// Inpaint lists window entries "STEP:COMPONENT" that are set to their clean values in the noisy
 	// training input, as Diffuser's apply_conditioning does with a window's first and last states: an
 	// unconditional network then learns to complete a window around entries that sampling clamps
@@ -132,8 +140,17 @@ func (c Config) GeometricLayout() (GeometricLayout, error) {
 	return NewGeometricLayout(cfg, c.Data.EdgeAttr)
 }
 
-// ConditionEntries parses Condition.
-func (d DataConfig) ConditionEntries() ([]WindowEntry, error) { return parseWindowEntries(d.Condition) }
+// ConditionEntries parses Condition and returns its window entries, in order (ConditionItems has every item).
+func (d DataConfig) ConditionEntries() ([]WindowEntry, error) {
+	items, err := d.ConditionItems()
+	var out []WindowEntry
+	for _, it := range items {
+		if !it.FromEpisode() {
+			out = append(out, it.Entry)
+		}
+	}
+	return out, err
+}
 
 // InpaintEntries parses Inpaint.
 func (d DataConfig) InpaintEntries() ([]WindowEntry, error) { return parseWindowEntries(d.Inpaint) }
@@ -257,10 +274,7 @@ func (c Config) Trainer() (*Trainer, *datasets.Dataset, error) {
 		ds.Close()
 		return nil, nil, err
 	}
-	entries, err := c.Data.ConditionEntries()
-	if err == nil {
-		err = src.ConditionOn(entries)
-	}
+	err = src.conditionOn(ds, c.Data)
 	var inpaint []int
 	if err == nil {
 		inpaint, err = c.Data.inpaintIndices(s.Horizon(), s.Dim())

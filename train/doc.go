@@ -23,4 +23,28 @@
 // sample.ema or LoadOptions says otherwise), and Model.Sample draws windows in the data's units for a
 // SampleRequest (solver, schedule, steps, count, seed, fixed entries), checking the request first
 // (ErrBadRequest). LoadCheckpoint reads any checkpoint as a diffusion.Denoiser.
+//
+// # Conditions, guidance and warm starts
+//
+// data.condition lists a conditional network's condition values in order (cond_dim is their number; see
+// ConditionItem): window entries "STEP:COMPONENT" of the normalised window, and two values of the window's
+// episode at its first step t0, Decision Diffuser's (Ajay et al. 2023):
+//
+//	returns        R(t0) / returns_scale,  R(t0) = sum_{k>=0} discount^k r_{t0+k} to the episode's end
+//	info:NAME:K    2 (v - lo) / (hi - lo) - 1,  v = infos/NAME[t0, K], [lo, hi] its range over the dataset
+//
+// with the keys data.returns_scale (required with returns) and data.discount (default 0.99). Load
+// recomputes the info ranges from the dataset, like the window normalisers, and SampleRequest.CondValues
+// gives those items in the data's units (the return-to-go itself, the info's value).
+//
+// SampleRequest.Guidance w > 0 is classifier-free guidance (Ho & Salimans 2022) of a model trained with
+// train.cond_dropout: every network evaluation runs with the condition kept and dropped (keep mask 0) and
+// uses out_u + w (out_c - out_u). That is valid in any parameterisation (eps, x0, v): each is affine in the
+// others with coefficients shared by both passes, and the weights sum to 1. Guidance 0 is the conditional
+// model alone; Samples.NFE counts network passes (two per evaluation when guided).
+//
+// SampleRequest.Init and StartTime t0 warm-start the solver (RTI-DP, Chen et al. 2025; DiffusionDrive's
+// truncated diffusion): the schedule's rule spaces Steps levels on [TMin, t0] instead of [TMin, TMax], and
+// the state starts at alpha(t0) Init, or with Renoise at a draw alpha(t0) Init + sigma(t0) eps of the
+// forward process.
 package train

@@ -24,9 +24,12 @@ type Model struct {
 	Transition int         // values per step: the dataset columns of Columns, concatenated
 	Columns    []Column    // the transition's layout
 
-	condition []WindowEntry          // entries a conditional network receives as its condition
+	condition []WindowEntry          // the window entries of the condition (of items)
 	norms     []*datasets.Normalizer // per column, in Columns order
 	geometric *GeometricLayout       // data.kind geometric: the layout of examples and conditions
+
+	items        []ConditionItem    // a conditional network's condition, in order (DataConfig.Condition)
+	episodeConds []episodeCondition // maps of the episode-derived items (returns, info), in order, to training units
 }
 
 // Geometric returns the layout of a model trained with data.kind geometric (ok false for a model of
@@ -90,6 +93,13 @@ func Load(path string, opts LoadOptions) (*Model, error) {
 	if m.condition, err = cfg.Data.ConditionEntries(); err != nil {
 		return nil, fmt.Errorf("train: checkpoint %s: %w", ckpt, err)
 	}
+	m.items, _ = cfg.Data.ConditionItems()
+	if m.episodeConds, err = cfg.Data.episodeConditions(ds, m.items); err != nil {
+		return nil, fmt.Errorf("train: checkpoint %s: %w", ckpt, err)
+	}
+	if C := c.Net.CondDim(); C != len(m.items) {
+		return nil, fmt.Errorf("train: checkpoint %s: the network takes %d condition values, data.condition lists %d", ckpt, C, len(m.items))
+	}
 	off := 0
 	for i, name := range s.Columns() {
 		w := s.Widths()[i]
@@ -142,12 +152,14 @@ func (m *Model) Normalizer(i int) *datasets.Normalizer {
 }
 
 // Condition lists the window entries a conditional network was trained on (DataConfig.Condition);
-// every SampleRequest must fix them.
+// every SampleRequest must fix them. ConditionItems has the whole condition, CondValueItems the items that
+// SampleRequest.CondValues gives.
 func (m *Model) Condition() []WindowEntry { return append([]WindowEntry(nil), m.condition...) }
 
 // ErrBadRequest marks a SampleRequest that cannot be run: an unknown solver or schedule, a step or sample
-// count below 1, a fixed entry outside the window, with the wrong number of values or a non-finite value, or a
-// conditioning entry left free.
+// count below 1, a fixed entry outside the window, with the wrong number of values or a non-finite value, a
+// conditioning entry left free, condition values (CondValues) missing, of the wrong size or non-finite,
+// guidance the model cannot give, or a malformed warm start (Init, StartTime, Renoise).
 var ErrBadRequest = errors.New("invalid sample request")
 
 // SampleRequest asks a Model for windows.
@@ -169,6 +181,26 @@ type SampleRequest struct {
 	// is (GeoTDM's coordinates are not normalised) and samples come back in the same units. Models of
 	// windows take their conditions from Fixed instead.
 	Cond [][]float64
+	// CondValues gives the values of a window model's episode-derived condition items (Model.CondValueItems:
+	// "returns" and "info:NAME:K" of data.condition), in their order, in the data's units: the return-to-go
+	// itself (Model.Sample divides it by data.returns_scale) and the info's value (e.g. a maze2d goal in maze
+	// units). One vector for all N windows, or one per window. Window entries of the condition come from Fixed.
+	CondValues [][]float64
+	// Guidance is the classifier-free guidance weight w (Ho & Salimans 2022; Decision Diffuser uses 1.2) of a
+	// conditional model trained with train.cond_dropout: each network evaluation runs the conditional and the
+	// unconditional (condition dropped) model and uses out_u + w (out_c - out_u) in the network's own
+	// parameterisation. 0 means no guidance: the conditional model alone, one pass per evaluation; w = 1 gives
+	// the same samples with two passes.
+	Guidance float64
+	// Init warm-starts the solver (Real-Time Iteration, Chen et al. 2025; DiffusionDrive's truncated
+	// diffusion) from N windows of Horizon x Transition values in the data's units, e.g. the previous plan
+	// shifted by a step, at process time StartTime t0 in (0, TMax]: the solver's grid runs from t0 to the data
+	// (the schedule's spacing on [TMin, t0], see warmStartTimes) and starts from alpha(t0) Init, or with Renoise
+	// from a draw of the forward process q(x_t0 | Init) = N(alpha(t0) Init, sigma(t0)^2) with Seed's noise.
+	// Init and StartTime go together; Fixed entries are clamped on the initial state too.
+	Init      []float64
+	StartTime float64
+	Renoise   bool
 	// IsolateFailures keeps a diverging sample (a NaN or Inf network output) from failing the others:
 	// its values come back NaN and its index is in Samples.Failed (diffusion.RunOptions.NonFinite); the
 	// other samples are exactly those of a run without it.
@@ -194,7 +226,7 @@ type Samples struct {
 	Solver     string
 	Schedule   string
 	Steps      int // solver steps
-	NFE        int // network evaluations per window
+	NFE        int // network passes per window: the plan's evaluations, twice each with Guidance (conditional and unconditional)
 	EMA        bool
 	ClipX0     bool  // x0-predictions were clipped to [-1, 1] in training units
 	Failed     []int // samples that diverged (SampleRequest.IsolateFailures), in increasing order; NaN in X
@@ -217,7 +249,10 @@ type sampler struct {
 	times            []float64
 	plan             *diffusion.Plan
 	inpaint          *diffusion.Inpaint // nil without fixed entries
-	cond             []float64          // a geometric model's N condition vectors, nil without conditions
+	cond             []float64          // the N condition vectors in the network's units, nil without conditions
+	guidance         float64            // classifier-free guidance weight, 0 for none
+	init             []float64          // a warm start's windows in training units, nil for none
+	renoise          bool               // draw the warm start's state from q(x_t0 | init)
 }
 
 func badRequest(format string, args ...any) error {
@@ -249,20 +284,26 @@ func (m *Model) prepare(req SampleRequest) (*sampler, error) {
 	if sp.steps < 1 {
 		return nil, badRequest("the configuration's sample.steps is %d, want at least 1", sp.steps)
 	}
-	if sp.times, err = sch.Times(p, sp.steps); err != nil {
-		return nil, fmt.Errorf("train: %w: %w", ErrBadRequest, err)
+	if sp.times, err = warmStartTimes(sch, p, req.StartTime, sp.steps); err != nil {
+		return nil, err
 	}
 	if sp.plan, err = solver.Plan(p, sp.times); err != nil {
 		return nil, fmt.Errorf("train: %w: %w", ErrBadRequest, err)
 	}
 	if m.geometric != nil {
-		return sp, m.prepareGeometric(req, sp)
+		if len(req.CondValues) > 0 {
+			return nil, badRequest("a geometric model takes raw condition vectors (Cond), not CondValues")
+		}
+		if err := m.prepareGeometric(req, sp); err != nil {
+			return nil, err
+		}
+		return sp, m.prepareSampling(req, sp)
 	}
 	if len(req.Cond) > 0 {
 		return nil, badRequest("raw conditions (Cond) are for models trained with data.kind geometric; this model takes its conditions from Fixed entries")
 	}
 	if len(req.Fixed) == 0 {
-		return sp, nil
+		return sp, m.prepareSampling(req, sp)
 	}
 	names := m.Components()
 	n, D := req.N, m.Horizon*m.Transition
@@ -289,7 +330,21 @@ func (m *Model) prepare(req SampleRequest) (*sampler, error) {
 		}
 	}
 	sp.inpaint = &diffusion.Inpaint{Mask: mask, Values: values}
-	return sp, nil
+	return sp, m.prepareSampling(req, sp)
+}
+
+// prepareSampling checks what a request adds to the solver's plan and fixed entries: a window model's
+// condition vectors (windowCondition), guidance and a warm start.
+func (m *Model) prepareSampling(req SampleRequest, sp *sampler) error {
+	if m.geometric == nil {
+		if err := m.windowCondition(req, sp); err != nil {
+			return err
+		}
+	}
+	if err := m.prepareGuidance(req, sp); err != nil {
+		return err
+	}
+	return m.prepareWarmStart(req, sp)
 }
 
 // prepareGeometric checks a geometric model's raw conditions and lays them out for the network.
@@ -329,8 +384,9 @@ func (m *Model) prepareGeometric(req SampleRequest, sp *sampler) error {
 	return nil
 }
 
-// Sample draws req.N windows: Gaussian noise at the first time of the schedule, then the solver's plan,
-// clamping the fixed entries after every step as Diffuser does, and finally the data's units. Bad requests
+// Sample draws req.N windows: Gaussian noise at the first time of the schedule (or a warm start from
+// req.Init), then the solver's plan, with classifier-free guidance if req.Guidance asks for it, clamping
+// the fixed entries after every step as Diffuser does, and finally the data's units. Bad requests
 // fail with ErrBadRequest before any work; cancelling ctx stops the solver between steps. A geometric model
 // (Model.Geometric) draws target frames for req.Cond's raw conditions, in raw coordinates.
 func (m *Model) Sample(ctx context.Context, req SampleRequest) (*Samples, error) {
@@ -345,34 +401,16 @@ func (m *Model) Sample(ctx context.Context, req SampleRequest) (*Samples, error)
 	if sp.cond != nil {
 		net = m.Checkpoint.Predictor.Conditional(sp.cond)
 	}
-	if len(m.condition) > 0 {
-		// The network was trained on these window entries as its condition: give each window its own.
-		C := len(m.condition)
-		conds := make([]float64, n*C)
-		for j, e := range m.condition {
-			k, err := e.Index(m.Horizon, m.Transition)
-			if err != nil {
-				return nil, fmt.Errorf("train: the model's condition: %w", err)
-			}
-			if sp.inpaint == nil || !sp.inpaint.Mask[k] {
-				return nil, badRequest("the model is conditioned on entry %d:%d (%s): fix it", e.T, e.C, m.Components()[e.C])
-			}
-			for s := 0; s < n; s++ {
-				conds[s*C+j] = sp.inpaint.Values[s*D+k]
-			}
-		}
-		net = m.Checkpoint.Predictor.Conditional(conds)
+	passes := 1
+	if sp.guidance != 0 {
+		// The Predictor without a condition is the unconditional model (keep mask 0).
+		net, passes = &guided{cond: net, uncond: m.Checkpoint.Predictor, w: sp.guidance}, 2
 	}
 	den, _, err := m.Checkpoint.State.Objective.Denoiser(net)
 	if err != nil {
 		return nil, fmt.Errorf("train: %w", err)
 	}
-	x := make([]float64, n*D)
-	diffusion.NewPhilox(req.Seed).FillNormal(x, 1<<20, 0)
-	s0 := p.Sigma(sp.times[0])
-	for i := range x {
-		x[i] *= s0
-	}
+	x := sp.initialState(p, req.Seed, n*D)
 	opt := diffusion.RunOptions{Seed: req.Seed, Progress: req.Progress}
 	clip := m.geometric == nil && (req.ClipX0 || m.Config.Sample.ClipX0)
 	if clip {
@@ -393,7 +431,7 @@ func (m *Model) Sample(ctx context.Context, req SampleRequest) (*Samples, error)
 		m.unnormalize(x)
 	}
 	return &Samples{X: x, N: n, Horizon: m.Horizon, Transition: m.Transition, Components: m.Components(),
-		Solver: sp.solver, Schedule: sp.schedule, Steps: sp.steps, NFE: sp.plan.NFE, EMA: m.Checkpoint.EMA, ClipX0: clip, Failed: failed}, nil
+		Solver: sp.solver, Schedule: sp.schedule, Steps: sp.steps, NFE: passes * sp.plan.NFE, EMA: m.Checkpoint.EMA, ClipX0: clip, Failed: failed}, nil
 }
 
 // column returns the column index and component of transition index c.

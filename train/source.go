@@ -25,8 +25,9 @@ type SamplerSource struct {
 	cfg     datasets.BatchConfig
 	order   stepOrder
 	batch   datasets.Batch
-	full    []int // the batch's window indices, reused
-	cond    []int // flattened window positions of the condition entries
+	full    []int         // the batch's window indices, reused
+	cond    []int         // flattened window positions of the condition entries (-1: an episode-derived item)
+	derived [][][]float64 // per condition item: nil for a window entry, else [episode][step] values (training units)
 }
 
 // WindowEntry is one value of a window: transition component C at step T (negative T counts from the end).
@@ -65,7 +66,7 @@ func (s *SamplerSource) ConditionOn(entries []WindowEntry) error {
 		}
 		cond[j] = k
 	}
-	s.cond = cond
+	s.cond, s.derived = cond, nil
 	return nil
 }
 
@@ -104,6 +105,11 @@ func (s *SamplerSource) Batch(step int, x0, cond []float64) error {
 	D, C := s.Dim(), len(s.cond)
 	for b := 0; b < s.cfg.BatchSize && C > 0; b++ {
 		for j, k := range s.cond {
+			if k < 0 { // an episode-derived item: its value at the window's first step
+				seg := s.batch.Segments[b]
+				cond[b*C+j] = s.derived[j][seg.Trajectory][seg.Start]
+				continue
+			}
 			cond[b*C+j] = x0[b*D+k]
 		}
 	}

@@ -53,7 +53,7 @@ func (b *optionalBool) Set(s string) error {
 }
 
 func runSample(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlagSet(env, "sample", "sample --checkpoint DIR --out FILE.json [--solver NAME] [--steps N] [--n N] [--ema=false] [--fix T:C=V ...]")
+	fs := newFlagSet(env, "sample", "sample --checkpoint DIR --out FILE.json [--solver NAME] [--steps N] [--n N] [--ema=false] [--fix T:C=V ...] [--guidance W]")
 	ckpt := fs.String("checkpoint", "", "run directory (its latest checkpoint) or a step directory")
 	out := fs.String("out", "", "output JSON: {\"shape\": [n, horizon, transition], \"columns\": [\"actions[0]\", ...], \"samples\": ...} in the data's units")
 	solverName := fs.String("solver", "", "solver (default: the configuration's [sample] solver, else dpmpp-2m)")
@@ -62,6 +62,7 @@ func runSample(ctx context.Context, env *cliEnv, args []string) error {
 	n := fs.Int("n", 16, "number of samples")
 	data := fs.String("data", "", "the training dataset, where it is now if it moved since training (default: the recorded data.path)")
 	seed := fs.Uint64("seed", 1, "noise seed")
+	guidance := fs.Float64("guidance", 0, "classifier-free guidance weight w (e.g. 1.2; 0: none) of a model trained with cond_dropout")
 	var ema optionalBool
 	fs.Var(&ema, "ema", "--ema samples with the EMA weights, --ema=false with the raw weights (default: the configuration's [sample] ema, else the EMA)")
 	var fixes fixFlags
@@ -93,7 +94,7 @@ func runSample(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	var bar *progressBar
-	s, err := m.Sample(ctx, train.SampleRequest{N: *n, Solver: *solverName, Schedule: *schedule, Steps: *steps, Seed: *seed, Fixed: fixes,
+	s, err := m.Sample(ctx, train.SampleRequest{N: *n, Solver: *solverName, Schedule: *schedule, Steps: *steps, Seed: *seed, Fixed: fixes, Guidance: *guidance,
 		Progress: func(done, total int) {
 			if bar == nil {
 				bar = newProgressBar(env.stderr, "sample", "steps", total)
