@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"time"
 
@@ -27,9 +28,11 @@ const ObjectiveRegression = "regression"
 // regressionOnly checks that a regression objective sets none of the diffusion keys.
 func (c ObjectiveConfig) regressionOnly() error {
 	if c.Kind != ObjectiveRegression {
-		return fmt.Errorf("train: objective kind %q is not %s", c.Kind, ObjectiveRegression)
+		return fmt.Errorf("train: inputs and targets belong to objective kind regression (objective kind is %q)", c.Kind)
 	}
-	if (c != ObjectiveConfig{Kind: ObjectiveRegression}) {
+	rest := c
+	rest.Kind = ""
+	if !reflect.ValueOf(rest).IsZero() {
 		return fmt.Errorf("train: objective kind regression takes no diffusion settings (process, prediction, time, weighting, ...), got %+v", c)
 	}
 	return nil

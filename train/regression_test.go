@@ -284,6 +284,12 @@ func TestRegressionConfigErrors(t *testing.T) {
 			t.Errorf("%s: error %v, want one mentioning %q", tc.name, err, tc.want)
 		}
 	}
+	// Through the Go API: positions to regress with a denoising objective are refused, not ignored.
+	tr := smallTrainer(t, "", 5)
+	tr.Inputs, tr.Targets = []int{0}, []int{1}
+	if _, err := tr.Run(context.Background()); err == nil || !strings.Contains(err.Error(), "objective kind regression") {
+		t.Errorf("a denoising Trainer with Inputs and Targets: %v, want an error", err)
+	}
 }
 
 // Predict and Sample refuse the other kind of model, and Predict checks its inputs, with ErrBadRequest;

@@ -71,7 +71,7 @@ type Result struct {
 // Run trains until Options.Steps or until ctx is cancelled (then it writes a checkpoint of the last
 // completed step when Dir is set and returns ctx's error).
 func (t *Trainer) Run(ctx context.Context) (*Result, error) {
-	if t.Objective.Kind == ObjectiveRegression {
+	if t.Objective.Kind == ObjectiveRegression || len(t.Inputs)+len(t.Targets) > 0 {
 		return t.runRegression(ctx)
 	}
 	opt := t.Options
