@@ -219,7 +219,11 @@ func TestRegressionResumeIsBitIdentical(t *testing.T) {
 			t.Errorf("kill %v: the resumed run's weights or EMA differ from the uninterrupted run's", kill)
 		}
 		if g, w := metricLosses(t, cfg.Out), metricLosses(t, filepath.Join(base, "want")); !slices.Equal(g, w) {
-			t.Errorf("kill %v: metrics.jsonl losses %v, uninterrupted %v", kill, g, w)
+			i := 0
+			for i < min(len(g), len(w)) && g[i] == w[i] {
+				i++
+			}
+			t.Errorf("kill %v: metrics.jsonl has %d lines, the uninterrupted run %d; first difference at line %d", kill, len(g), len(w), i+1)
 		}
 	}
 }
