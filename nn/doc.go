@@ -31,6 +31,7 @@
 //	GroupNorm + act      one statistics pass, one affine pass (fused)    Wu & He 2018
 //	LayerNorm            per row, optional affine map                      Ba et al. 2016
 //	Mish, SiLU, GELU     x tanh(softplus x), x sigmoid(x), x Phi(x)        Misra 2019; Elfwing et al. 2018; Hendrycks & Gimpel 2016
+//	ReLU                 max(x, 0)                                         PyTorch nn.ReLU
 //	Dropout              inverted, masks from Philox(seed, step, op)     Srivastava et al. 2014
 //	Sinusoidal, Fourier  [sin | cos](t f), [cos | sin](2 pi f t)           Vaswani et al. 2017; Tancik et al. 2020 (EDM)
 //	Attention            softmax(Q K^T/sqrt(d) + mask) V, causal/key mask  Vaswani et al. 2017
@@ -58,6 +59,12 @@
 //     channels-first images [C, H, W]: ResnetBlocks with GroupNorm and time scale/shift, linear attention
 //     at every resolution, full attention in the middle, space-to-depth downsampling and nearest
 //     upsampling, with the reference's state_dict names; conditioning is by inpainting (no condition input).
+//
+// Regressors (the Regressor interface) are networks without a time input, x [B, In] -> [B, Out]:
+//
+//   - RegressorMLP (arch "regressor"): Linear and activation layers (default 256, 256 and ReLU), Decision
+//     Diffuser's inverse dynamics a_t = f(s_t, s_{t+1}) and the like. Spec.NewRegressor builds it (Spec.New
+//     refuses it), RegressionGraph trains it on the mean squared error, RegressorPredictor evaluates it.
 //
 // A network maps (x_t, t, condition) to whatever the training objective regresses (eps, x0, v, velocity,
 // EDM's F): the trainer feeds diffusion.Example.NetTime as t, and diffusion.FromPrediction or

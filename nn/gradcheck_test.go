@@ -114,7 +114,7 @@ func checkGrads(t *testing.T, c gradCase) {
 }
 
 func TestGradLinearActs(t *testing.T) {
-	for _, act := range []Activation{Mish, SiLU, GELU} {
+	for _, act := range []Activation{Mish, SiLU, GELU, ReLU} {
 		checkGrads(t, gradCase{name: "linear-" + act.String(), shapes: [][]int{{3, 4, 5}, {6, 5}, {6}},
 			build: func(b *Builder, in []*G.Node) *G.Node {
 				return b.Act(b.Linear(in[0], in[1], in[2]), act)

@@ -16,6 +16,7 @@ const (
 	Mish     = kern.Mish
 	SiLU     = kern.SiLU
 	GELU     = kern.GELU
+	ReLU     = kern.ReLU
 )
 
 // actOp is y = act(x) elementwise, in one pass with one exponential per element.

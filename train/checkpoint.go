@@ -52,6 +52,10 @@ type State struct {
 	Loss      float64           `json:"loss"`            // loss of the last step
 	Random    string            `json:"random"`          // how every random draw is derived (no hidden state)
 	Files     map[string]string `json:"files"`           // file name -> SHA-256
+
+	// Inputs and Targets are Trainer.Inputs and Trainer.Targets (objective kind regression).
+	Inputs  []int `json:"inputs,omitempty"`
+	Targets []int `json:"targets,omitempty"`
 }
 
 const randomNote = "step s draws objective noise from ChaCha8(seed, s), dropout from Philox(seed, s), the batch from the source's seeded order; the state is complete"
@@ -252,6 +256,10 @@ type Checkpoint struct {
 	Predictor *nn.Predictor      // Net's inference path; Conditional gives a conditional network
 	Denoiser  diffusion.Denoiser // the x0-predictor every sampler drives, for one sampler at a time (a conditional network: State.Objective.Denoiser of Predictor.Conditional)
 	Process   diffusion.Process  // the process to sample with
+	// Regressor and RegressorPredictor hold a regression checkpoint's network (objective kind
+	// regression, read by Load); Net, Predictor, Denoiser and Process are then nil.
+	Regressor          nn.Regressor
+	RegressorPredictor *nn.RegressorPredictor
 }
 
 // LoadCheckpoint reads a checkpoint, a step directory or a run directory (for its latest checkpoint), with
@@ -265,6 +273,9 @@ func LoadCheckpoint(path string, opts LoadOptions) (*Checkpoint, error) {
 	ema, err := opts.Weights.useEMA(nil)
 	if err != nil {
 		return nil, err
+	}
+	if st.Objective.Kind == ObjectiveRegression {
+		return nil, fmt.Errorf("train: checkpoint %s holds a regressor (objective kind regression), not a denoiser: Load reads it with its data's normalisers", ckpt)
 	}
 	return loadNetwork(ckpt, st, ema)
 }
@@ -281,6 +292,9 @@ func readCheckpoint(path string) (string, State, error) {
 
 // loadNetwork builds the checkpoint's network with its raw or EMA weights.
 func loadNetwork(ckpt string, st State, ema bool) (*Checkpoint, error) {
+	if st.Objective.Kind == ObjectiveRegression {
+		return loadRegressor(ckpt, st, ema)
+	}
 	dt := tensor.Float32
 	if st.DType == tensor.Float64.String() {
 		dt = tensor.Float64

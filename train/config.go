@@ -86,6 +86,11 @@ type DataConfig struct {
 	// (Model.Sample's Fixed entries). Without it, clamped entries are just unusual inputs the network never
 	// saw, and plans ignore them.
 	Inpaint []string `json:"inpaint,omitempty"`
+	// Inputs and Targets list window entries "STEP:COMPONENT" for objective kind regression: the
+	// regressor's input vector and the output it is fitted to, in normalised units (e.g. inverse dynamics
+	// on horizon 2: inputs the observations at steps 0 and 1, targets the actions at step 0).
+	Inputs  []string `json:"inputs,omitempty"`
+	Targets []string `json:"targets,omitempty"`
 }
 
 // GeometryRecord describes the geometric dataset a run trained on.
@@ -258,6 +263,9 @@ func (d DataConfig) OpenData() (*datasets.Dataset, *datasets.SegmentSampler, err
 
 // Trainer builds the trainer of a configuration; close the returned dataset after the run.
 func (c Config) Trainer() (*Trainer, *datasets.Dataset, error) {
+	if c.Objective.Kind == ObjectiveRegression || len(c.Data.Inputs)+len(c.Data.Targets) > 0 {
+		return c.regressionTrainer()
+	}
 	geo, err := c.Data.IsGeometric()
 	if err != nil {
 		return nil, nil, err

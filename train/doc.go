@@ -47,4 +47,20 @@
 // truncated diffusion): the schedule's rule spaces Steps levels on [TMin, t0] instead of [TMin, TMax], and
 // the state starts at alpha(t0) Init, or with Renoise at a draw alpha(t0) Init + sigma(t0) eps of the
 // forward process.
+//
+// # Regression
+//
+// Objective kind "regression" (ObjectiveRegression) fits a regressor, nn arch "regressor" (no time input),
+// to entries of the same windows: data.inputs and data.targets list window entries "STEP:COMPONENT" (the
+// syntax of data.condition), x_b = x0_b[inputs] and y_b = x0_b[targets] in normalised units, with
+//
+//	L = mean_b ||f(x_b) - y_b||^2 / len(targets)       nn.RegressionGraph (the mean squared error)
+//
+// and the network's in and out equal to len(inputs) and len(targets). Everything else is the denoising
+// run's: the optimiser, schedule, clipping, EMA, checkpoints (which record the input and target positions),
+// metrics.jsonl and bit-identical resume. Decision Diffuser's inverse dynamics a_t = f(s_t, s_{t+1}) is
+// horizon 2, inputs the observations at steps 0 and 1, targets the action at step 0
+// (configs/invdyn-umaze-small.toml). Load of such a run gives a Model whose Predict maps raw input vectors
+// to raw outputs through the normalisers (the weights chosen as for sampling), and whose Inputs and Targets
+// say which entries those are; Sample on it, and Predict on a denoising model, are ErrBadRequest.
 package train

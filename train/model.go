@@ -30,6 +30,9 @@ type Model struct {
 
 	items        []ConditionItem    // a conditional network's condition, in order (DataConfig.Condition)
 	episodeConds []episodeCondition // maps of the episode-derived items (returns, info), in order, to training units
+
+	// regression holds the inputs and targets of an objective kind regression model (Predict).
+	regression *regression
 }
 
 // Geometric returns the layout of a model trained with data.kind geometric (ok false for a model of
@@ -83,6 +86,9 @@ func Load(path string, opts LoadOptions) (*Model, error) {
 	}
 	if geo {
 		return loadGeometric(ckpt, cfg, c)
+	}
+	if c.Regressor != nil {
+		return loadRegression(ckpt, cfg, c)
 	}
 	ds, s, err := cfg.Data.OpenData()
 	if err != nil {
@@ -390,6 +396,9 @@ func (m *Model) prepareGeometric(req SampleRequest, sp *sampler) error {
 // fail with ErrBadRequest before any work; cancelling ctx stops the solver between steps. A geometric model
 // (Model.Geometric) draws target frames for req.Cond's raw conditions, in raw coordinates.
 func (m *Model) Sample(ctx context.Context, req SampleRequest) (*Samples, error) {
+	if m.regression != nil {
+		return nil, badRequest("the model is a regressor (objective kind regression): it predicts (Model.Predict), it does not sample")
+	}
 	sp, err := m.prepare(req)
 	if err != nil {
 		return nil, err

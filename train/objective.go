@@ -9,7 +9,7 @@ import (
 // ObjectiveConfig names a training objective of package diffusion; checkpoints store it so that a trained
 // network can be turned back into a denoiser.
 type ObjectiveConfig struct {
-	Kind       string  `json:"kind"`                 // "denoising" (default) or "edm"
+	Kind       string  `json:"kind"`                 // "denoising" (default), "edm" or "regression" (ObjectiveRegression)
 	Process    string  `json:"process"`              // denoising: a diffusion process name (default vp-cosine)
 	Prediction string  `json:"prediction,omitempty"` // denoising: eps (default), x0, v, score, velocity
 	Time       string  `json:"time,omitempty"`       // denoising: uniform (default), discrete, lognormal, logit-normal
@@ -27,6 +27,9 @@ type ObjectiveConfig struct {
 }
 
 func (c ObjectiveConfig) withDefaults() ObjectiveConfig {
+	if c.Kind == ObjectiveRegression {
+		return c // no diffusion settings (regressionOnly)
+	}
 	if c.Kind == "" {
 		c.Kind = "denoising"
 	}
@@ -60,6 +63,9 @@ func (c ObjectiveConfig) withDefaults() ObjectiveConfig {
 
 // Build returns the objective and the process to sample with.
 func (c ObjectiveConfig) Build() (diffusion.Objective, diffusion.Process, error) {
+	if c.Kind == ObjectiveRegression {
+		return nil, nil, fmt.Errorf("train: objective kind regression is not a diffusion objective (it fits a regressor: Trainer.Run, Model.Predict)")
+	}
 	c = c.withDefaults()
 	p, err := c.process()
 	if err != nil {

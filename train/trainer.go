@@ -52,6 +52,9 @@ type Trainer struct {
 	Extra json.RawMessage
 	// Progress, if set, is called after every step.
 	Progress func(Status)
+	// Inputs and Targets are positions of an example for objective kind regression (DataConfig.Inputs and
+	// Targets): the regressor (Spec arch "regressor") maps the Inputs values to the Targets values.
+	Inputs, Targets []int
 }
 
 // Result is a finished run.
@@ -60,11 +63,17 @@ type Result struct {
 	Steps    int
 	Loss     float64 // loss of the last step
 	Resumed  int     // the step the run resumed from (0 for a fresh run)
+	// Regressor and EMARegressor are a regression run's weights and their moving average (Net and EMA
+	// are then nil).
+	Regressor, EMARegressor nn.Regressor
 }
 
 // Run trains until Options.Steps or until ctx is cancelled (then it writes a checkpoint of the last
 // completed step when Dir is set and returns ctx's error).
 func (t *Trainer) Run(ctx context.Context) (*Result, error) {
+	if t.Objective.Kind == ObjectiveRegression || len(t.Inputs)+len(t.Targets) > 0 {
+		return t.runRegression(ctx)
+	}
 	opt := t.Options
 	if err := opt.validate(); err != nil {
 		return nil, err

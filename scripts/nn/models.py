@@ -158,6 +158,23 @@ class MLP(nn.Module):
         return self.net(torch.cat(h, dim=-1))
 
 
+class Regressor(nn.Module):
+    """nn's regressor: Linear and activation layers from in to out, no time input (Decision Diffuser's
+    inverse dynamics: nn.Sequential(Linear(2 obs, 256), ReLU, Linear(256, 256), ReLU, Linear(256, act)))."""
+
+    def __init__(self, d_in, d_out, hidden=(256, 256), act=nn.ReLU):
+        super().__init__()
+        layers, w = [], d_in
+        for h in hidden:
+            layers += [nn.Linear(w, h), act()]
+            w = h
+        layers.append(nn.Linear(w, d_out))
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x):
+        return self.net(x)
+
+
 class Attention(nn.Module):
     def __init__(self, dim, heads, causal=False):
         super().__init__()

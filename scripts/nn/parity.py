@@ -12,7 +12,7 @@ tensors are stored in that layout.
 
 Usage: /usr/bin/python3 scripts/nn/parity.py [outdir]          (default nn/testdata/parity)
        /usr/bin/python3 scripts/nn/parity.py --only egtn [outdir] (only the EGTN cases; likewise networks,
-       unet2d, layers)
+       unet2d, layers, regressor)
        /usr/bin/python3 scripts/nn/parity.py --check FILE      (parse a Go-written safetensors file)
 """
 import json
@@ -138,6 +138,32 @@ def adam_case(out, name, model, spec, B, shape, cond_dim=0, keep=None, tscale=1.
     for k, p in model.named_parameters():
         p.grad = grads[k]
     save_case(out, name, model, spec, inputs, y, loss, extra)
+
+
+def regressor_networks(out):
+    """The regressor (nn/regressor.go): DD's inverse-dynamics MLP at a small width with ReLU, and one with
+    three hidden layers and GELU; loss torch.nn.functional.mse_loss (the mean over batch and outputs), the
+    gradients, and one torch.optim.Adam(lr=1e-3) step. Inputs straddle 0 so that ReLU's kink is exercised."""
+    cases = [
+        ("regressor", {"in": 8, "out": 2, "hidden": [32, 32]}, nn.ReLU, 6),
+        ("regressor_gelu", {"in": 5, "out": 3, "hidden": [16, 8, 16], "activation": "gelu"}, nn.GELU, 4),
+    ]
+    for seed, (name, cfg, act, B) in enumerate(cases, 60):
+        torch.manual_seed(seed)
+        m = models.Regressor(cfg["in"], cfg["out"], cfg["hidden"], act=act)  # PyTorch's default init
+        before = {k: v.clone() for k, v in m.state_dict().items()}
+        x, target = torch.randn(B, cfg["in"]), torch.randn(B, cfg["out"])
+        y = m(x)
+        loss = torch.nn.functional.mse_loss(y, target)
+        m.zero_grad()
+        loss.backward()
+        grads = {k: p.grad.clone() for k, p in m.named_parameters()}
+        torch.optim.Adam(m.parameters(), lr=1e-3).step()
+        extra = {"adam." + k: npy(p) for k, p in m.named_parameters()}
+        m.load_state_dict(before)
+        for k, p in m.named_parameters():
+            p.grad = grads[k]
+        save_case(out, name, m, {"arch": "regressor", "regressor": cfg}, {"x": x, "target": target}, y, loss, extra)
 
 
 def egtn_networks(out):
@@ -306,6 +332,8 @@ def main():
         unet2d_networks(out)
     if only in (None, "layers"):
         layers(out)
+    if only in (None, "regressor"):
+        regressor_networks(out)
     for f in sorted(os.listdir(out)):
         ts, _ = st.read(os.path.join(out, f))  # every file must parse back
         print(f, os.path.getsize(os.path.join(out, f)), "bytes,", len(ts), "tensors")

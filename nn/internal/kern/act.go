@@ -13,6 +13,7 @@ const (
 	Mish         // x tanh(softplus(x)) (Misra 2019)
 	SiLU         // x sigmoid(x) (Elfwing et al. 2018; "swish")
 	GELU         // x Phi(x), the exact (erf) form (Hendrycks & Gimpel 2016)
+	ReLU         // max(x, 0), derivative 1 for x > 0 else 0 (PyTorch's threshold_backward)
 )
 
 func (a Act) String() string {
@@ -25,6 +26,8 @@ func (a Act) String() string {
 		return "silu"
 	case GELU:
 		return "gelu"
+	case ReLU:
+		return "relu"
 	}
 	return "act?"
 }
@@ -67,6 +70,8 @@ func actFwd1[T Float](a Act, x T) T {
 	case GELU:
 		y, _ := gelu(x)
 		return y
+	case ReLU:
+		return max(x, 0)
 	}
 	return x
 }
@@ -83,6 +88,11 @@ func actDeriv1[T Float](a Act, x T) T {
 	case GELU:
 		_, d := gelu(x)
 		return d
+	case ReLU:
+		if x > 0 {
+			return 1
+		}
+		return 0
 	}
 	return 1
 }
@@ -98,7 +108,7 @@ func f32[T Float](s []T) []float32 {
 // actVec applies the activation to y = act(x) (dy nil) or dx = dy act'(x) with the vector kernels, and
 // returns how many leading elements it handled (a multiple of 8; 0 when there is no kernel).
 func actVec[T Float](a Act, y, x, dy []T) int {
-	if !is32[T]() || !simd || a == Identity {
+	if !is32[T]() || !simd || (a != Mish && a != SiLU && a != GELU) { // Identity and ReLU: plain Go
 		return 0
 	}
 	n := len(x) &^ 7

@@ -19,7 +19,7 @@ func TestActivationsAgainstFloat64(t *testing.T) {
 		x32[i] = float32(v)
 		dy[i] = float32(1 + 0.5*math.Sin(v))
 	}
-	for _, a := range []Act{Mish, SiLU, GELU} {
+	for _, a := range []Act{Mish, SiLU, GELU, ReLU} {
 		y := make([]float32, len(xs))
 		dx := make([]float32, len(xs))
 		ActFwd(a, y, x32)

@@ -1,0 +1,528 @@
+package train
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"time"
+
+	"gorgonia.org/tensor"
+
+	"github.com/trajdiff/trajdiff/datasets"
+	"github.com/trajdiff/trajdiff/nn"
+	"github.com/trajdiff/trajdiff/nn/safetensors"
+)
+
+// ObjectiveRegression is the objective kind of supervised regression: a regressor network (nn arch
+// "regressor") maps the data.inputs entries of a window to its data.targets entries, both in normalised
+// units, with the mean squared error as loss. Decision Diffuser's inverse dynamics a_t = f(s_t, s_{t+1})
+// is a regression on windows of horizon 2.
+const ObjectiveRegression = "regression"
+
+// regressionOnly checks that a regression objective sets none of the diffusion keys.
+func (c ObjectiveConfig) regressionOnly() error {
+	if c.Kind != ObjectiveRegression {
+		return fmt.Errorf("train: inputs and targets belong to objective kind regression (objective kind is %q)", c.Kind)
+	}
+	rest := c
+	rest.Kind = ""
+	if !reflect.ValueOf(rest).IsZero() {
+		return fmt.Errorf("train: objective kind regression takes no diffusion settings (process, prediction, time, weighting, ...), got %+v", c)
+	}
+	return nil
+}
+
+// InputEntries parses Inputs.
+func (d DataConfig) InputEntries() ([]WindowEntry, error) { return parseWindowEntries(d.Inputs) }
+
+// TargetEntries parses Targets.
+func (d DataConfig) TargetEntries() ([]WindowEntry, error) { return parseWindowEntries(d.Targets) }
+
+// regressionIndices returns the positions of data.inputs and data.targets in a flattened window: each
+// list non-empty, every entry inside the window, no entry twice and none in both lists.
+func (d DataConfig) regressionIndices(horizon, transition int) (in, out []int, err error) {
+	ins, err := d.InputEntries()
+	if err != nil {
+		return nil, nil, err
+	}
+	outs, err := d.TargetEntries()
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(ins) == 0 || len(outs) == 0 {
+		return nil, nil, fmt.Errorf("train: objective regression needs data.inputs and data.targets (window entries \"STEP:COMPONENT\")")
+	}
+	seen := map[int]string{}
+	index := func(key string, es []WindowEntry) ([]int, error) {
+		var idx []int
+		for _, e := range es {
+			k, err := e.Index(horizon, transition)
+			if err != nil {
+				return nil, fmt.Errorf("train: data.%s: %w", key, err)
+			}
+			if prev, ok := seen[k]; ok {
+				return nil, fmt.Errorf("train: window entry %d:%d is listed twice (data.%s and data.%s)", e.T, e.C, prev, key)
+			}
+			seen[k] = key
+			idx = append(idx, k)
+		}
+		return idx, nil
+	}
+	if in, err = index("inputs", ins); err != nil {
+		return nil, nil, err
+	}
+	if out, err = index("targets", outs); err != nil {
+		return nil, nil, err
+	}
+	return in, out, nil
+}
+
+// checkRegressor checks that spec is a regressor of the given input and output sizes.
+func checkRegressor(spec nn.Spec, in, out int) error {
+	if !spec.IsRegressor() {
+		return fmt.Errorf("train: objective regression trains a network of arch \"regressor\", got %q", spec.Arch)
+	}
+	if spec.Regressor == nil {
+		return fmt.Errorf("train: network regressor without its [network.regressor] configuration")
+	}
+	if spec.Regressor.In != in || spec.Regressor.Out != out {
+		return fmt.Errorf("train: the regressor maps %d inputs to %d outputs; data.inputs lists %d entries and data.targets %d (set network.regressor in = %d, out = %d)",
+			spec.Regressor.In, spec.Regressor.Out, in, out, in, out)
+	}
+	return nil
+}
+
+// regressionTrainer builds the trainer of an objective kind regression run (Config.Trainer).
+func (c Config) regressionTrainer() (*Trainer, *datasets.Dataset, error) {
+	if c.Objective.Kind != ObjectiveRegression {
+		return nil, nil, fmt.Errorf("train: data.inputs and data.targets belong to objective kind regression (objective kind is %q)", c.Objective.Kind)
+	}
+	if err := c.Objective.regressionOnly(); err != nil {
+		return nil, nil, err
+	}
+	if geo, err := c.Data.IsGeometric(); err != nil || geo {
+		return nil, nil, errors.Join(err, fmt.Errorf("train: objective regression trains on windows (data.kind windows)"))
+	}
+	if len(c.Data.Condition) > 0 || len(c.Data.Inpaint) > 0 || c.Train.CondDropout != 0 {
+		return nil, nil, fmt.Errorf("train: data.condition, data.inpaint and train.cond_dropout belong to denoising; a regression has data.inputs and data.targets")
+	}
+	if err := checkRegressor(c.Network, len(c.Data.Inputs), len(c.Data.Targets)); err != nil {
+		return nil, nil, err
+	}
+	ds, s, err := c.Data.OpenData()
+	if err != nil {
+		return nil, nil, err
+	}
+	tr, err := func() (*Trainer, error) {
+		in, out, err := c.Data.regressionIndices(s.Horizon(), s.Dim())
+		if err != nil {
+			return nil, err
+		}
+		src, err := NewSamplerSource(s, c.Train.Batch, c.Train.Seed)
+		if err != nil {
+			return nil, err
+		}
+		extra, err := json.Marshal(c)
+		if err != nil {
+			return nil, err
+		}
+		return &Trainer{Spec: c.Network, Objective: c.Objective, Source: src, Options: c.Train, Dir: c.Out, Extra: extra,
+			Inputs: in, Targets: out}, nil
+	}()
+	if err != nil {
+		ds.Close()
+		return nil, nil, err
+	}
+	return tr, ds, nil
+}
+
+// runRegression is Trainer.Run for objective kind regression: the same optimiser, schedule, clipping,
+// EMA, checkpoints, metrics and resume, with a regressor's mean squared error
+//
+//	L = mean_b ||f(x0_b[Inputs]) - x0_b[Targets]||^2 / len(Targets)
+//
+// on the source's (normalised) examples. A step draws no random numbers beyond the source's batch order.
+func (t *Trainer) runRegression(ctx context.Context) (*Result, error) {
+	opt := t.Options
+	if err := opt.validate(); err != nil {
+		return nil, err
+	}
+	if err := t.Objective.regressionOnly(); err != nil {
+		return nil, err
+	}
+	if len(t.Inpaint) > 0 || opt.CondDropout != 0 || t.Source.CondDim() != 0 {
+		return nil, fmt.Errorf("train: a regression has no inpainted positions, condition or condition dropout")
+	}
+	if err := checkRegressor(t.Spec, len(t.Inputs), len(t.Targets)); err != nil {
+		return nil, err
+	}
+	D := t.Source.Dim()
+	for _, i := range slices.Concat(t.Inputs, t.Targets) {
+		if i < 0 || i >= D {
+			return nil, fmt.Errorf("train: regression position %d outside an example of %d values", i, D)
+		}
+	}
+	dt := t.DType
+	if dt == (tensor.Dtype{}) {
+		dt = tensor.Float32
+	}
+	net, err := t.Spec.NewRegressor(dt, opt.Seed)
+	if err != nil {
+		return nil, err
+	}
+	ema, err := t.Spec.NewRegressor(dt, opt.Seed)
+	if err != nil {
+		return nil, err
+	}
+	rg, err := nn.NewRegressionGraph(net, nn.TrainOptions{Batch: opt.Batch, Seed: opt.Seed})
+	if err != nil {
+		return nil, err
+	}
+	defer rg.Close()
+	adam, err := nn.NewAdam(nn.AdamConfig{LR: opt.LR, Beta1: opt.Beta1, Beta2: opt.Beta2, Eps: opt.Eps,
+		WeightDecay: opt.WeightDecay, ClipNorm: opt.ClipNorm})
+	if err != nil {
+		return nil, err
+	}
+	start := 0
+	if t.Resume && t.Dir != "" {
+		ckpt, err := LatestCheckpoint(t.Dir)
+		switch {
+		case errors.Is(err, ErrNoCheckpoint):
+		case err != nil:
+			return nil, err
+		default:
+			if start, err = t.restoreRegression(ckpt, net, ema, adam, rg); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if start == 0 {
+		if err := ema.Params().CopyFrom(net.Params()); err != nil {
+			return nil, err
+		}
+	}
+	var log *metricsLog
+	if t.Dir != "" {
+		if err := os.MkdirAll(t.Dir, 0o777); err != nil {
+			return nil, fmt.Errorf("train: run directory: %w", err)
+		}
+		if log, err = openMetrics(filepath.Join(t.Dir, metricsFile), start); err != nil {
+			return nil, err
+		}
+		defer log.Close()
+	}
+	state := State{Spec: t.Spec, DType: dt.String(), Objective: t.Objective.withDefaults(), Options: opt, Extra: t.Extra,
+		Inputs: t.Inputs, Targets: t.Targets}
+	checkpoint := func(step int, loss float64) error {
+		if t.Dir == "" {
+			return nil
+		}
+		st := state
+		st.Step, st.Loss = step, loss
+		return saveCheckpoint(t.Dir, st, net.Params(), ema.Params(), adam, rg.Params(), opt.KeepCheckpoints)
+	}
+
+	x0 := make([]float64, opt.Batch*D)
+	in, tgt := make([]float64, len(t.Inputs)), make([]float64, len(t.Targets))
+	began := time.Now()
+	loss := math.NaN()
+	for step := start; step < opt.Steps; step++ {
+		if err := ctx.Err(); err != nil {
+			if step > start {
+				if cerr := checkpoint(step, loss); cerr != nil {
+					return nil, errors.Join(err, cerr)
+				}
+			}
+			return nil, err
+		}
+		if err := t.Source.Batch(step, x0, nil); err != nil {
+			return nil, fmt.Errorf("train: step %d: source: %w", step, err)
+		}
+		for b := 0; b < opt.Batch; b++ {
+			row := x0[b*D : (b+1)*D]
+			for j, k := range t.Inputs {
+				in[j] = row[k]
+			}
+			for j, k := range t.Targets {
+				tgt[j] = row[k]
+			}
+			if err := rg.SetExample(b, in, tgt); err != nil {
+				return nil, fmt.Errorf("train: step %d example %d: %w", step, b, err)
+			}
+		}
+		l, err := rg.Run(uint64(step))
+		if err != nil && !math.IsNaN(l) && !math.IsInf(l, 0) {
+			return nil, fmt.Errorf("train: step %d: %w", step, err)
+		}
+		gn := rg.GradNorm()
+		if math.IsNaN(l) || math.IsInf(l, 0) || math.IsNaN(gn) || math.IsInf(gn, 0) {
+			return nil, fmt.Errorf("train: step %d: loss %v, gradient norm %v: %w (the last good checkpoint is kept)", step, l, gn, ErrNonFinite)
+		}
+		lr := opt.LearningRate(step)
+		adam.SetLR(lr)
+		if err := adam.Step(rg.ValueGrads()); err != nil {
+			return nil, fmt.Errorf("train: step %d: %w", step, err)
+		}
+		if opt.EMADecay > 0 {
+			if err := ema.Params().Lerp(net.Params(), opt.EMADecayAt(step)); err != nil {
+				return nil, err
+			}
+		} else if err := ema.Params().CopyFrom(net.Params()); err != nil {
+			return nil, err
+		}
+		loss = l
+		done := step + 1
+		el := time.Since(began).Seconds()
+		rate := float64(done-start) / math.Max(el, 1e-9)
+		if log != nil && (done%opt.LogEvery == 0 || done == opt.Steps) {
+			if err := log.Write(metricLine{Step: done, Loss: l, LR: lr, GradNorm: gn, StepsPerSec: rate, Time: time.Now().UTC().Format(time.RFC3339)}); err != nil {
+				return nil, err
+			}
+		}
+		if t.Progress != nil {
+			t.Progress(Status{Step: done, Steps: opt.Steps, Loss: l, LR: lr, GradNorm: gn, StepsPerSec: rate,
+				ETA: time.Duration(float64(opt.Steps-done) / rate * float64(time.Second))})
+		}
+		if (opt.CheckpointEvery > 0 && done%opt.CheckpointEvery == 0) || done == opt.Steps {
+			if err := checkpoint(done, l); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return &Result{Steps: opt.Steps, Loss: loss, Resumed: start, Regressor: net, EMARegressor: ema}, nil
+}
+
+// restoreRegression loads a regression checkpoint into the run and returns its step.
+func (t *Trainer) restoreRegression(ckpt string, net, ema nn.Regressor, adam *nn.Adam, rg *nn.RegressionGraph) (int, error) {
+	st, err := ReadState(ckpt)
+	if err != nil {
+		return 0, err
+	}
+	a, _ := json.Marshal(st.Spec)
+	b, _ := json.Marshal(t.Spec)
+	if string(a) != string(b) {
+		return 0, fmt.Errorf("train: checkpoint %s was trained with network %s, this run asks for %s", ckpt, a, b)
+	}
+	a, _ = json.Marshal(st.Objective)
+	b, _ = json.Marshal(t.Objective.withDefaults())
+	if string(a) != string(b) {
+		return 0, fmt.Errorf("train: checkpoint %s was trained with objective %s, this run asks for %s", ckpt, a, b)
+	}
+	if !slices.Equal(st.Inputs, t.Inputs) || !slices.Equal(st.Targets, t.Targets) {
+		return 0, fmt.Errorf("train: checkpoint %s regressed positions %v on %v, this run asks for %v on %v", ckpt, st.Targets, st.Inputs, t.Targets, t.Inputs)
+	}
+	if st.Step > t.Options.Steps {
+		return 0, fmt.Errorf("train: checkpoint %s is at step %d, beyond the run's %d steps", ckpt, st.Step, t.Options.Steps)
+	}
+	if _, err := net.Params().Load(filepath.Join(ckpt, modelFile)); err != nil {
+		return 0, err
+	}
+	if _, err := ema.Params().Load(filepath.Join(ckpt, emaFile)); err != nil {
+		return 0, err
+	}
+	ts, _, err := safetensors.ReadFile(filepath.Join(ckpt, optimizerFile))
+	if err != nil {
+		return 0, err
+	}
+	if len(ts) > 0 {
+		if err := adam.SetStateTensors(rg.Params(), ts); err != nil {
+			return 0, err
+		}
+	}
+	return st.Step, nil
+}
+
+// loadRegressor is loadNetwork for a regression checkpoint: the regressor with its raw or EMA weights.
+func loadRegressor(ckpt string, st State, ema bool) (*Checkpoint, error) {
+	dt := tensor.Float32
+	if st.DType == tensor.Float64.String() {
+		dt = tensor.Float64
+	}
+	net, err := st.Spec.NewRegressor(dt, st.Options.Seed)
+	if err != nil {
+		return nil, fmt.Errorf("train: checkpoint %s: %w", ckpt, err)
+	}
+	file := modelFile
+	if ema {
+		file = emaFile
+	}
+	if _, err := net.Params().Load(filepath.Join(ckpt, file)); err != nil {
+		return nil, fmt.Errorf("train: checkpoint %s: %w", ckpt, err)
+	}
+	return &Checkpoint{Path: ckpt, State: st, EMA: ema, Regressor: net, RegressorPredictor: nn.NewRegressorPredictor(net)}, nil
+}
+
+// regression is what a Model of objective kind regression predicts with.
+type regression struct {
+	inputs, targets []WindowEntry
+}
+
+// loadRegression completes Load for a regression run: the dataset's normalisers and the layout of inputs
+// and targets, which must fit the regressor.
+func loadRegression(ckpt string, cfg Config, c *Checkpoint) (*Model, error) {
+	ds, s, err := cfg.Data.OpenData()
+	if err != nil {
+		return nil, fmt.Errorf("train: opening the training data %s for its normalisers: %w", cfg.Data.Path, err)
+	}
+	defer ds.Close()
+	m := &Model{Checkpoint: c, Config: cfg, Horizon: s.Horizon(), Transition: s.Dim(), norms: s.Normalizers()}
+	off := 0
+	for i, name := range s.Columns() {
+		w := s.Widths()[i]
+		m.Columns = append(m.Columns, Column{Name: name, Offset: off, Width: w})
+		off += w
+	}
+	if off != m.Transition || len(m.norms) != len(m.Columns) {
+		return nil, fmt.Errorf("train: columns cover %d of %d transition values", off, m.Transition)
+	}
+	in, out, err := cfg.Data.regressionIndices(m.Horizon, m.Transition)
+	if err != nil {
+		return nil, fmt.Errorf("train: checkpoint %s: %w", ckpt, err)
+	}
+	if !slices.Equal(in, c.State.Inputs) || !slices.Equal(out, c.State.Targets) {
+		return nil, fmt.Errorf("train: checkpoint %s: data.inputs and data.targets give positions %v and %v in the data's windows, the run trained on %v and %v",
+			ckpt, in, out, c.State.Inputs, c.State.Targets)
+	}
+	if c.Regressor.In() != len(in) || c.Regressor.Out() != len(out) {
+		return nil, fmt.Errorf("train: checkpoint %s: the regressor maps %d to %d values, data.inputs and data.targets list %d and %d",
+			ckpt, c.Regressor.In(), c.Regressor.Out(), len(in), len(out))
+	}
+	r := &regression{}
+	r.inputs, _ = cfg.Data.InputEntries()
+	r.targets, _ = cfg.Data.TargetEntries()
+	m.regression = r
+	return m, nil
+}
+
+// IsRegression reports whether the model is a regressor (objective kind regression): it predicts with
+// Predict and does not Sample.
+func (m *Model) IsRegression() bool { return m.regression != nil }
+
+// Inputs lists the window entries a regression model takes, in the order of Predict's input vectors
+// (DataConfig.Inputs); nil for a denoising model.
+func (m *Model) Inputs() []WindowEntry {
+	if m.regression == nil {
+		return nil
+	}
+	return slices.Clone(m.regression.inputs)
+}
+
+// Targets lists the window entries a regression model predicts, in the order of Predict's outputs
+// (DataConfig.Targets); nil for a denoising model.
+func (m *Model) Targets() []WindowEntry {
+	if m.regression == nil {
+		return nil
+	}
+	return slices.Clone(m.regression.targets)
+}
+
+// EntryName names a window entry "STEP:COLUMN[k]", e.g. "1:observations[0]" (STEP as given, negative
+// counting from the end); "" for a component outside the transition.
+func (m *Model) EntryName(e WindowEntry) string {
+	names := m.Components()
+	if e.C < 0 || e.C >= len(names) {
+		return ""
+	}
+	return fmt.Sprintf("%d:%s", e.T, names[e.C])
+}
+
+// InputNames are EntryName of Inputs, e.g. ["0:observations[0]", ..., "1:observations[3]"] for inverse dynamics.
+func (m *Model) InputNames() []string { return m.entryNames(m.Inputs()) }
+
+// TargetNames are EntryName of Targets, e.g. ["0:actions[0]", "0:actions[1]"].
+func (m *Model) TargetNames() []string { return m.entryNames(m.Targets()) }
+
+func (m *Model) entryNames(es []WindowEntry) []string {
+	if es == nil {
+		return nil
+	}
+	out := make([]string, len(es))
+	for i, e := range es {
+		out[i] = m.EntryName(e)
+	}
+	return out
+}
+
+// predictChunk bounds the batch of one network evaluation in Predict.
+const predictChunk = 1024
+
+// Predict maps raw input vectors (the Inputs entries, in the data's units) to raw outputs (the Targets
+// entries, in the data's units) with a regression model's weights (the EMA weights unless the
+// configuration's sample.ema or LoadOptions says otherwise): each input is normalised as in training, the
+// regressor runs, and its outputs are unnormalised (the limits normaliser clips each output vector to its
+// column's data range when it leaves [-1, 1], as Unnormalize does for samples). Every vector must have
+// len(Inputs) finite values; bad inputs, and Predict on a denoising model, fail with ErrBadRequest before
+// any work. Cancelling ctx stops between chunks of 1024 vectors.
+func (m *Model) Predict(ctx context.Context, inputs [][]float64) ([][]float64, error) {
+	if m.regression == nil {
+		return nil, badRequest("the model is a denoiser (objective kind %q): it samples windows (Model.Sample), it does not predict", m.Checkpoint.State.Objective.Kind)
+	}
+	I, O := len(m.regression.inputs), len(m.regression.targets)
+	if len(inputs) == 0 {
+		return nil, badRequest("no input vectors")
+	}
+	for i, v := range inputs {
+		if len(v) != I {
+			return nil, badRequest("input vector %d has %d values, the model takes %d (%v)", i, len(v), I, m.InputNames())
+		}
+		for j, x := range v {
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				return nil, badRequest("input vector %d value %d (%s) is %v", i, j, m.EntryName(m.regression.inputs[j]), x)
+			}
+		}
+	}
+	out := make([][]float64, len(inputs))
+	for lo := 0; lo < len(inputs); lo += predictChunk {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		hi := min(lo+predictChunk, len(inputs))
+		x := make([]float64, 0, (hi-lo)*I)
+		for _, v := range inputs[lo:hi] {
+			for j, e := range m.regression.inputs {
+				x = append(x, m.normalizeValue(e.C, v[j]))
+			}
+		}
+		y := make([]float64, (hi-lo)*O)
+		if err := m.Checkpoint.RegressorPredictor.Predict(y, x); err != nil {
+			return nil, fmt.Errorf("train: predict: %w", err)
+		}
+		for i := lo; i < hi; i++ {
+			out[i] = m.unnormalizeTargets(y[(i-lo)*O : (i-lo+1)*O])
+		}
+	}
+	return out, nil
+}
+
+// unnormalizeTargets maps one output vector (normalised target entries) to the data's units: the targets
+// of each step and column are unnormalised together, as one row of that column.
+func (m *Model) unnormalizeTargets(y []float64) []float64 {
+	out := make([]float64, len(y))
+	type group struct{ t, col int }
+	rows := map[group][]float32{}
+	for j, e := range m.regression.targets {
+		ci, _ := m.column(e.C)
+		g := group{e.T, ci}
+		if rows[g] == nil {
+			rows[g] = make([]float32, m.Columns[ci].Width)
+		}
+		_, k := m.column(e.C)
+		rows[g][k] = float32(y[j])
+	}
+	for g, row := range rows {
+		m.norms[g.col].Unnormalize(row)
+		for j, e := range m.regression.targets {
+			if ci, k := m.column(e.C); ci == g.col && e.T == g.t {
+				out[j] = float64(row[k])
+			}
+		}
+	}
+	return out
+}
