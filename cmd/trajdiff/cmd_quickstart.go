@@ -84,11 +84,13 @@ func quickstart(ctx context.Context, env *cliEnv, o quickstartOptions) error {
 	}
 	fmt.Fprintf(w, "1. data: %d steps of D4RL's waypoint controller, segments re-cut at the goal -> %s\n", o.dataSteps, data)
 
-	// 2. Train Diffuser's maze2d model (rl/diffuser.Maze2DConfig), shortened to the budget.
+	// 2. Train Diffuser's maze2d model (rl/diffuser.Maze2DConfig), shortened to the budget: the start and
+	// goal also enter the network as a condition, which learns to join them in minutes (WithEndpointCondition).
 	cfg, err := diffuser.Maze2DConfig(layout, data, filepath.Join(o.out, "run"), o.dim)
 	if err != nil {
 		return err
 	}
+	cfg = diffuser.WithEndpointCondition(cfg)
 	cfg.Data.Horizon, cfg.Network.TemporalUnet.Horizon = o.horizon, o.horizon
 	cfg.Sample.Steps = o.nfe
 	cfg.Train.Steps, cfg.Train.LR, cfg.Train.MinLR, cfg.Train.Warmup = o.steps, 1e-3, 1e-4, min(200, o.steps/10)
@@ -97,7 +99,7 @@ func quickstart(ctx context.Context, env *cliEnv, o quickstartOptions) error {
 	if err := train.WriteConfig(cfgPath, cfg); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "2. training %d steps (budget %.1f min) of Diffuser's temporal U-Net (dim %d, mults 1,4,8, horizon %d, x0-prediction, start and goal inpainted); configuration -> %s\n",
+	fmt.Fprintf(w, "2. training %d steps (budget %.1f min) of Diffuser's temporal U-Net (dim %d, mults 1,4,8, horizon %d, x0-prediction, start and goal inpainted and given as condition); configuration -> %s\n",
 		o.steps, o.minutes, o.dim, o.horizon, cfgPath)
 	tctx, cancel := context.WithTimeout(ctx, time.Duration(o.minutes*float64(time.Minute)))
 	defer cancel()
