@@ -127,3 +127,29 @@ func (l *Layout) InWall(x, y float64) bool {
 	c, ok := l.CellAt(x, y)
 	return !ok || l.Wall(c.W, c.H)
 }
+
+// CheckPositionRange compares a dataset's range of positions, lo and hi for (x, y) (e.g. a limits
+// normaliser's), with the layout's free cells: in every D4RL maze each row and column of the grid's
+// interior holds a free cell and the expert's data visit them all, so data of the maze reach the first
+// and last free rows and columns and stay inside the walls around them (a free cell c spans
+// [c-0.7, c+0.3] in the qpos frame, a particle centre [c-0.6, c+0.2]). An error means the data, and a
+// model trained on them, belong to another maze.
+func (l *Layout) CheckPositionRange(lo, hi []float64) error {
+	if len(lo) < 2 || len(hi) < 2 {
+		return fmt.Errorf("rl: a position range needs x and y, got %v..%v", lo, hi)
+	}
+	cells := l.ResetCells()
+	first, last := [2]int{cells[0].W, cells[0].H}, [2]int{cells[0].W, cells[0].H}
+	for _, c := range cells {
+		first = [2]int{min(first[0], c.W), min(first[1], c.H)}
+		last = [2]int{max(last[0], c.W), max(last[1], c.H)}
+	}
+	for k, name := range []string{"x", "y"} {
+		a, b := float64(first[k]), float64(last[k])
+		if lo[k] < a-0.7 || lo[k] > a+0.5 || hi[k] < b-0.5 || hi[k] > b+0.3 {
+			return fmt.Errorf("the data cover %s in [%.2f, %.2f], but the free cells of the %s maze span %s in [%.1f, %.1f]: were they made in another maze?",
+				name, lo[k], hi[k], l.Name, name, a-0.6, b+0.2)
+		}
+	}
+	return nil
+}

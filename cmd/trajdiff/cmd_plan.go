@@ -1,9 +1,11 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -14,6 +16,7 @@ import (
 	"github.com/trajdiff/trajdiff/internal/plotpng"
 	"github.com/trajdiff/trajdiff/internal/shard"
 	"github.com/trajdiff/trajdiff/rl"
+	"github.com/trajdiff/trajdiff/rl/decisiondiffuser"
 	"github.com/trajdiff/trajdiff/rl/diffuser"
 	"github.com/trajdiff/trajdiff/rl/mazeplot"
 	"github.com/trajdiff/trajdiff/rl/planeval"
@@ -26,8 +29,10 @@ func planCommand() command {
 
 const planUsage = `Usage: trajdiff plan evaluate --checkpoint DIR [flags]
 
-  evaluate    run N closed-loop Maze2D episodes of Diffuser's planner (one plan per episode, the reference
-              controller) next to the expert controller and random actions; prints D4RL's normalised score
+  evaluate    run N closed-loop Maze2D episodes of a planner, Diffuser's (--planner diffuser: one plan per
+              episode, the reference controller) or Decision Diffuser's (--planner decision-diffuser:
+              replanning with returns guidance, inverse dynamics, optional RTI warm starts), next to the
+              expert controller and random actions on the same starts; prints D4RL's normalised score
               (mean +- standard error), return, success rate, planning latency and NFE; writes a results file
 
 Run 'trajdiff plan evaluate --help' for its flags; rl/diffuser's package documentation has the protocol.
@@ -50,33 +55,71 @@ type planResults struct {
 	Summary    []planeval.Summary `json:"summary"`
 }
 
+// planSampler describes the evaluated planner: its sampler (resolved by a probe plan) and options.
 type planSampler struct {
-	Solver   string `json:"solver"`
-	Schedule string `json:"schedule"`
-	Steps    int    `json:"steps"`
-	NFE      int    `json:"nfe"`
-	ClipX0   bool   `json:"clip_x0"`
-	EMA      bool   `json:"ema"`
-	Horizon  int    `json:"horizon"`
+	Planner     string  `json:"planner"`
+	Solver      string  `json:"solver"`
+	Schedule    string  `json:"schedule"`
+	Steps       int     `json:"steps"`
+	NFE         int     `json:"nfe"` // of a plan from noise
+	ClipX0      bool    `json:"clip_x0"`
+	EMA         bool    `json:"ema"`
+	Horizon     int     `json:"horizon"`
+	Guidance    float64 `json:"guidance,omitempty"`
+	Return      float64 `json:"return,omitempty"`
+	ReplanEvery int     `json:"replan_every,omitempty"`
+	WarmTime    float64 `json:"warm_time,omitempty"`
+	WarmSteps   int     `json:"warm_steps,omitempty"`
+	Renoise     bool    `json:"renoise,omitempty"`
+	Controller  string  `json:"controller,omitempty"`
+	InvDyn      string  `json:"invdyn,omitempty"`
+}
+
+// Planner names of --planner.
+const (
+	planDiffuser = "diffuser"
+	planDD       = "decision-diffuser"
+)
+
+// ddFlags are Decision Diffuser's flags of plan evaluate.
+type ddFlags struct {
+	invdyn, controller      string
+	guidance, ret, warmTime float64
+	replanEvery, warmSteps  int
+	renoise                 bool
+}
+
+func (f *ddFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.invdyn, "invdyn", "", "decision-diffuser: the inverse-dynamics run (objective regression from (s_t, s_t+1) to a_t)")
+	fs.StringVar(&f.controller, "controller", "", "decision-diffuser: invdyn (default with --invdyn) or pd (Diffuser's controller on the planned next state)")
+	fs.Float64Var(&f.guidance, "guidance", 1.2, "decision-diffuser: classifier-free guidance weight on the return (0: none)")
+	fs.Float64Var(&f.ret, "return", -1, "decision-diffuser: target return-to-go in the data's units (default 0.9 x data.returns_scale, DD's target)")
+	fs.IntVar(&f.replanEvery, "replan-every", 1, "decision-diffuser: environment steps between plans (DD: 1)")
+	fs.Float64Var(&f.warmTime, "warm-time", 0, "decision-diffuser: warm-start every plan after the first from the shifted previous plan at this process time (RTI; 0: off)")
+	fs.IntVar(&f.warmSteps, "warm-steps", 0, "decision-diffuser: solver steps of a warm-started plan")
+	fs.BoolVar(&f.renoise, "renoise", false, "decision-diffuser: draw the warm start from the forward process instead of taking the shifted plan as is")
 }
 
 func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlagSet(env, "plan evaluate", "plan evaluate --checkpoint DIR [--layout umaze] [--episodes N] [--seed S] [--multi] [--solver NAME --steps K] [--data PATH] [--shard i/n] [--out results.json] [--plot paths.png] [--plot-plans plans.png]")
-	ckpt := fs.String("checkpoint", "", "run directory (its latest checkpoint) or a step directory of a model trained on maze2d rows [actions(2), observations(4)]")
+	fs := newFlagSet(env, "plan evaluate", "plan evaluate --checkpoint DIR [--planner diffuser|decision-diffuser [--invdyn DIR]] [--layout umaze] [--episodes N] [--seed S] [--multi] [--solver NAME --steps K] [--data PATH] [--shard i/n] [--out results.json] [--plot paths.png] [--plot-plans plans.png]")
+	ckpt := fs.String("checkpoint", "", "run directory (its latest checkpoint) or a step directory: Diffuser's window model of rows [actions(2), observations(4)], or Decision Diffuser's states-only model conditioned on returns")
+	plannerName := fs.String("planner", planDiffuser, "diffuser (one plan per episode, Diffuser's controller) or decision-diffuser (replanning, returns guidance, inverse dynamics)")
 	layout := fs.String("layout", "umaze", "maze layout the model was trained on: umaze, medium, large")
 	episodes := fs.Int("episodes", 10, "episodes per agent")
 	seed := fs.Uint64("seed", 1, "seed of the episodes' starts, goals and plans")
-	multi := fs.Bool("multi", false, "Multi2D: a random goal per episode (D4RL's set_target) instead of the layout's goal cell")
+	multi := fs.Bool("multi", false, "Multi2D: a random goal per episode (D4RL's set_target) instead of the layout's goal cell (diffuser only)")
 	solverName := fs.String("solver", "", "solver (default: the configuration's [sample] solver, else dpmpp-2m; the reference is ddpm with the training steps)")
 	steps := fs.Int("steps", 0, "solver steps (default: [sample] steps, else 10)")
 	schedule := fs.String("schedule", "", "schedule (default: [sample] schedule, else the process's)")
 	data := fs.String("data", "", "the training dataset, where it is now if it moved since training (default: the recorded data.path)")
 	out := fs.String("out", "", "results JSON (per-episode rows, summaries, the command and configuration), written atomically")
 	plotPath := fs.String("plot", "", "PNG of the planner's executed paths on the maze (up to 8 episodes)")
-	plansPath := fs.String("plot-plans", "", "PNG of the same episodes' plans (the windows the controller tracked)")
+	plansPath := fs.String("plot-plans", "", "PNG of the same episodes' first plans")
 	workers := fs.Int("workers", 1, "episodes in parallel (0: all cores); more than 1 makes plan latencies include waiting for the shared network")
 	baselines := fs.Bool("baselines", true, "also evaluate the expert controller and random actions on the same starts and goals")
 	shardFlag := fs.String("shard", "0/1", "run only block i of n of the episodes (merge the results files with 'trajdiff plan merge')")
+	var ddf ddFlags
+	ddf.register(fs)
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
@@ -88,6 +131,12 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	if *episodes < 1 || *steps < 0 || *workers < 0 {
 		return usagef("--episodes must be at least 1, --steps and --workers non-negative")
+	}
+	if *plannerName != planDiffuser && *plannerName != planDD {
+		return usagef("--planner %q: want %s or %s", *plannerName, planDiffuser, planDD)
+	}
+	if *plannerName == planDD && *multi {
+		return usagef("--multi: Decision Diffuser's returns name the layout's fixed goal (maze2d-*-v1), not Multi2D's random targets")
 	}
 	si, sn, err := shard.Parse(*shardFlag)
 	if err != nil {
@@ -114,14 +163,59 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	planner, err := diffuser.New(m, l, diffuser.Options{Solver: *solverName, Schedule: *schedule, Steps: *steps})
-	if errors.Is(err, diffuser.ErrBadInput) {
-		return usagef("%v", err)
+	var agent planeval.Agent
+	var describe func(start [4]float64, goal [2]float64) (planSampler, error)
+	switch *plannerName {
+	case planDiffuser:
+		planner, err := diffuser.New(m, l, diffuser.Options{Solver: *solverName, Schedule: *schedule, Steps: *steps})
+		if errors.Is(err, diffuser.ErrBadInput) {
+			return usagef("%v", err)
+		}
+		if err != nil {
+			return err
+		}
+		agent = planner.Agent(planDiffuser)
+		describe = func(start [4]float64, goal [2]float64) (planSampler, error) {
+			probe, err := planner.Plan(ctx, start, goal, 0)
+			if err != nil {
+				return planSampler{}, err
+			}
+			return planSampler{Planner: planDiffuser, Solver: probe.Solver, Schedule: probe.Schedule, Steps: probe.Steps, NFE: probe.NFE,
+				ClipX0: true, EMA: m.Checkpoint.EMA, Horizon: planner.Horizon()}, nil
+		}
+	case planDD:
+		var inv *train.Model
+		if ddf.invdyn != "" {
+			if inv, err = train.Load(ddf.invdyn, train.LoadOptions{}); err != nil {
+				return err
+			}
+		}
+		ret := ddf.ret
+		if ret < 0 {
+			ret = 0.9 * m.Config.Data.ReturnsScale
+		}
+		opt := decisiondiffuser.Options{Solver: *solverName, Schedule: *schedule, Steps: *steps, Guidance: ddf.guidance, Return: ret,
+			ReplanEvery: ddf.replanEvery, WarmTime: ddf.warmTime, WarmSteps: ddf.warmSteps, Renoise: ddf.renoise, Controller: ddf.controller}
+		planner, err := decisiondiffuser.New(m, inv, l, opt)
+		if errors.Is(err, decisiondiffuser.ErrBadInput) {
+			return usagef("%v", err)
+		}
+		if err != nil {
+			return err
+		}
+		agent = planner.Agent(planDD)
+		describe = func(start [4]float64, _ [2]float64) (planSampler, error) {
+			probe, err := planner.Plan(ctx, start, nil, 0)
+			if err != nil {
+				return planSampler{}, err
+			}
+			o := planner.Options()
+			return planSampler{Planner: planDD, Solver: probe.Solver, Schedule: probe.Schedule, Steps: probe.Steps, NFE: probe.NFE,
+				ClipX0: !o.NoClip, EMA: m.Checkpoint.EMA, Horizon: planner.Horizon(), Guidance: o.Guidance, Return: o.Return,
+				ReplanEvery: o.ReplanEvery, WarmTime: o.WarmTime, WarmSteps: o.WarmSteps, Renoise: o.Renoise, Controller: o.Controller, InvDyn: ddf.invdyn}, nil
+		}
 	}
-	if err != nil {
-		return err
-	}
-	agents := []planeval.Agent{planner.Agent("diffuser")}
+	agents := []planeval.Agent{agent}
 	if *baselines {
 		agents = append(agents, planeval.ExpertAgent(), planeval.RandomAgent())
 	}
@@ -130,21 +224,21 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	bar := newProgressBar(env.stderr, "plan evaluate", "episodes", len(agents)*(hi-lo))
 	ecfg.Progress = bar.Func()
 	res, err := planeval.Evaluate(ctx, ecfg, agents)
-	if errors.Is(err, diffuser.ErrBadInput) || errors.Is(err, train.ErrBadRequest) {
+	if errors.Is(err, diffuser.ErrBadInput) || errors.Is(err, decisiondiffuser.ErrBadInput) || errors.Is(err, train.ErrBadRequest) {
 		return usagef("%v", err)
 	}
 	if err != nil {
 		return err
 	}
-	// Every plan of the run uses the same sampler: describe it once (from a plan made here, as the
-	// configuration's defaults are resolved by the model).
-	probe, err := planner.Plan(ctx, res.Agents[0].Episodes[0].Start, res.Agents[0].Episodes[0].Goal, 0)
+	// Every plan from noise uses the same sampler: describe it once, from a plan made here (the model
+	// resolves the configuration's defaults).
+	ep0 := res.Agents[0].Episodes[0]
+	sp, err := describe(ep0.Start, ep0.Goal)
 	if err != nil {
 		return err
 	}
 	doc := &planResults{Command: "trajdiff plan evaluate " + strings.Join(args, " "), Checkpoint: m.Checkpoint.Path, Step: m.Checkpoint.State.Step,
-		Config: m.Config, Planner: planSampler{Solver: probe.Solver, Schedule: probe.Schedule, Steps: probe.Steps, NFE: probe.NFE,
-			ClipX0: true, EMA: m.Checkpoint.EMA, Horizon: planner.Horizon()}, Workers: *workers, Results: res}
+		Config: m.Config, Planner: sp, Workers: *workers, Results: res}
 	if sn > 1 {
 		fmt.Fprintf(env.stdout, "shard %d/%d: episodes %d..%d of %d\n", si, sn, lo, hi-1, *episodes)
 	}
@@ -198,8 +292,15 @@ func showPlanResults(env *cliEnv, doc *planResults, out, plotPath, plansPath str
 	for _, a := range res.Agents {
 		doc.Summary = append(doc.Summary, a.Summary)
 	}
-	fmt.Fprintf(env.stdout, "%s, %d episodes per agent, seed %d; Diffuser: H %d, %s %d steps (%d NFE), x0 clipped, %s weights\n",
-		res.Env, len(res.Agents[0].Episodes), res.Seed, sp.Horizon, sp.Solver, sp.Steps, sp.NFE, map[bool]string{true: "EMA", false: "raw"}[sp.EMA])
+	fmt.Fprintf(env.stdout, "%s, %d episodes per agent, seed %d; %s: H %d, %s %d steps (%d NFE from noise), %s weights",
+		res.Env, len(res.Agents[0].Episodes), res.Seed, cmp.Or(sp.Planner, planDiffuser), sp.Horizon, sp.Solver, sp.Steps, sp.NFE, map[bool]string{true: "EMA", false: "raw"}[sp.EMA])
+	if sp.Planner == planDD {
+		fmt.Fprintf(env.stdout, ", guidance %g on return %g, replanning every %d step(s), controller %s", sp.Guidance, sp.Return, sp.ReplanEvery, sp.Controller)
+		if sp.WarmTime > 0 {
+			fmt.Fprintf(env.stdout, ", warm starts at t %g with %d step(s)", sp.WarmTime, sp.WarmSteps)
+		}
+	}
+	fmt.Fprintln(env.stdout)
 	writePlanTable(env.stdout, doc.Summary)
 	if out != "" {
 		b, err := json.MarshalIndent(doc, "", " ")

@@ -165,28 +165,15 @@ func (p *Planner) Plan(ctx context.Context, start [4]float64, goal [2]float64, s
 	return pl, nil
 }
 
-// checkMaze compares the training data's range of positions (the limits normaliser's; other normalisers
-// keep no range and are not checked) with layout's free cells: in every D4RL maze each row and column of
-// the grid's interior holds a free cell, and the expert's data visit them all, so data of the maze reach
-// the first and last free rows and columns and stay inside the walls around them (a free cell c spans
-// [c-0.7, c+0.3] in the qpos frame, a particle centre [c-0.6, c+0.2]).
+// checkMaze checks that the training data's range of positions (the limits normaliser's; other
+// normalisers keep no range and are not checked) fits layout's free cells (rl.Layout.CheckPositionRange).
 func checkMaze(m *train.Model, l *rl.Layout) error {
 	lo, hi, ok := m.Normalizer(1).Limits()
 	if !ok {
 		return nil
 	}
-	cells := l.ResetCells()
-	first, last := [2]int{cells[0].W, cells[0].H}, [2]int{cells[0].W, cells[0].H}
-	for _, c := range cells {
-		first = [2]int{min(first[0], c.W), min(first[1], c.H)}
-		last = [2]int{max(last[0], c.W), max(last[1], c.H)}
-	}
-	for k, name := range []string{"x", "y"} {
-		a, b := float64(first[k]), float64(last[k])
-		if lo[k] < a-0.7 || lo[k] > a+0.5 || hi[k] < b-0.5 || hi[k] > b+0.3 {
-			return badInput("the checkpoint's data cover %s in [%.2f, %.2f], but the free cells of the %s maze span %s in [%.1f, %.1f]: was it trained on another maze?",
-				name, lo[k], hi[k], l.Name, name, a-0.6, b+0.2)
-		}
+	if err := l.CheckPositionRange(lo, hi); err != nil {
+		return badInput("the checkpoint's training data: %v", err)
 	}
 	return nil
 }

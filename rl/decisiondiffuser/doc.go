@@ -1,0 +1,52 @@
+// Package decisiondiffuser is Decision Diffuser's planner (Ajay, Du, Gupta, Tenenbaum, Jaakkola and
+// Agrawal, "Is Conditional Generative Modeling all you need for Decision-Making?", ICLR 2023; the
+// anuragajay/decision-diffuser code) for D4RL's Maze2D, scored closed-loop by rl/planeval. It sits above
+// rl (the environments), train (the trained models) and diffusion (the samplers); it does not import the
+// other planners.
+//
+// # Models
+//
+// Two models trained by `trajdiff train --config`:
+//
+//   - the state model: windows of H states s_t = (x, y, vx, vy) only (data.columns ["observations"], the
+//     limits normaliser, no padding), conditioned on the window's return-to-go
+//
+//     y = R(t0) / returns_scale,   R(t0) = sum_{k>=0} 0.99^k r_{t0+k}
+//
+//     through Decision Diffuser's returns MLP joined to the time embedding (data.condition ["returns"],
+//     temporal_unet cond_dim 1), dropped with probability p (train.cond_dropout; DD: 0.25) for
+//     classifier-free guidance, with the start state inpainted (data.inpaint "0:0".."0:3");
+//     configs/dd-umaze-small.toml;
+//
+//   - the inverse dynamics a_t = f(s_t, s_t+1): an MLP (s_t, s_t+1) -> 256 -> 256 -> a_t with ReLU,
+//     fitted by the mean squared error (objective kind regression; configs/invdyn-umaze-small.toml).
+//
+// # Planning and acting
+//
+// At every environment step (Options.ReplanEvery 1, DD's protocol) a window is sampled with the
+// observed state clamped at step 0 after every solver step, the condition y* = Options.Return /
+// returns_scale, and classifier-free guidance
+//
+//	eps = eps(x, t, none) + w (eps(x, t, y*) - eps(x, t, none))      (w = Options.Guidance; DD: 1.2)
+//
+// (train.SampleRequest.Guidance; any solver and step count). The action is f(s_t, plan[1]). With
+// Options.WarmTime > 0 every plan after the episode's first is a Real-Time Iteration (Chen et al. 2025,
+// RTI-DP): the previous plan shifted by the steps since it was made (Shift) is taken as the state at
+// process time WarmTime and denoised by WarmSteps solver steps instead of sampling from noise, which
+// cuts the network evaluations per environment step by the ratio of the step counts.
+//
+// # Deviations from the reference
+//
+//   - DD has no Maze2D configuration (the paper evaluates D4RL locomotion, Kuka block stacking and
+//     Unitree gaits). Here the reward is D4RL maze2d's sparse reward, 1 within 0.5 of the layout's fixed
+//     goal, so the return names the maze2d-*-v1 goal implicitly: the planner serves v1, not Multi2D,
+//     whose random targets the returns of the dataset do not describe.
+//   - The windows come from the dataset re-cut at the goal (rl.SegmentsGoal), as Diffuser's; the returns
+//     run to the end of a window's segment.
+//   - DD samples 200 DDPM steps with the noise scaled by 0.5; any solver replaces them here, and the
+//     x0-predictions may be clipped to [-1, 1] ([sample] clip_x0).
+//   - DD trains the diffusion and inverse-dynamics losses jointly ((L_diff + L_inv) / 2); here they are
+//     two runs of the shared trainer, which is the same optimum for separate parameters.
+//   - Options.Controller ControllerPD replaces the inverse dynamics by Diffuser's maze2d controller
+//     (an ablation that needs no second model).
+package decisiondiffuser

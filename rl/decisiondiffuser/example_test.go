@@ -1,0 +1,46 @@
+package decisiondiffuser_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+
+	"github.com/trajdiff/trajdiff/rl"
+	dd "github.com/trajdiff/trajdiff/rl/decisiondiffuser"
+	"github.com/trajdiff/trajdiff/rl/planeval"
+	"github.com/trajdiff/trajdiff/train"
+)
+
+// A states-only model conditioned on returns and an inverse-dynamics model (here tiny ones, trained for a
+// few steps; `trajdiff train --config configs/dd-umaze-small.toml` and `configs/invdyn-umaze-small.toml`
+// for real) make Decision Diffuser's planner: it replans at every environment step with guidance on the
+// return, warm-starting each plan from the previous one.
+func ExamplePlanner() {
+	runs, err := models()
+	if err != nil {
+		log.Fatal(err)
+	}
+	states, err := train.Load(runs[0], train.LoadOptions{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	inv, err := train.Load(runs[1], train.LoadOptions{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	layout, _ := rl.LayoutByName("umaze")
+	planner, err := dd.New(states, inv, layout, dd.Options{Solver: "dpmpp-2m", Steps: 10, Guidance: 1.2, Return: 36,
+		WarmTime: 0.1, WarmSteps: 2})
+	if err != nil {
+		log.Fatal(err)
+	}
+	res, err := planeval.Evaluate(context.Background(), planeval.EvalConfig{Layout: "umaze", Episodes: 1, Seed: 1},
+		[]planeval.Agent{planner.Agent("decision-diffuser")})
+	if err != nil {
+		log.Fatal(err)
+	}
+	s := res.Agents[0].Summary
+	fmt.Printf("%s: %d plans in %d steps, %.2f network passes per step\n", s.Agent, s.Plans, res.Agents[0].Episodes[0].Steps, s.NFEPerStep)
+	// Output:
+	// decision-diffuser: 300 plans in 300 steps, 4.05 network passes per step
+}

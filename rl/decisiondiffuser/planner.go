@@ -1,0 +1,270 @@
+package decisiondiffuser
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/trajdiff/trajdiff/rl"
+	"github.com/trajdiff/trajdiff/rl/planeval"
+	"github.com/trajdiff/trajdiff/train"
+)
+
+// ErrBadInput marks models, options or states the planner cannot use: a state model that is not a
+// states-only window model conditioned on returns, an inverse-dynamics model of another layout, a
+// checkpoint of another maze, a non-finite state or one inside a wall or outside the maze.
+var ErrBadInput = errors.New("invalid planner input")
+
+func badInput(format string, args ...any) error {
+	return fmt.Errorf("decisiondiffuser: %w: %s", ErrBadInput, fmt.Sprintf(format, args...))
+}
+
+// Controllers of Options.Controller.
+const (
+	ControllerInverse = "invdyn" // the inverse-dynamics network a_t = f(s_t, s_t+1) (Decision Diffuser's)
+	ControllerPD      = "pd"     // Diffuser's maze2d controller a = (w_xy - xy) + (w_v - v) on w = s_t+1
+)
+
+// Options configure the planner. Zero values take the state model's [sample] configuration (solver,
+// schedule, steps) and Decision Diffuser's choices otherwise.
+type Options struct {
+	Solver   string // any diffusion solver; DD samples 200 DDPM steps
+	Schedule string
+	Steps    int
+	// Guidance is the classifier-free guidance weight w on the returns condition (DD: 1.2); 0 samples
+	// the conditional model without guidance.
+	Guidance float64
+	// Return is the return-to-go the plans are conditioned on, in the data's units (a discounted count of
+	// steps within 0.5 of the goal); DD asks for 0.9 in units of its returns scale.
+	Return float64
+	// NoClip turns off clipping the x0-predictions to [-1, 1].
+	NoClip bool
+	// ReplanEvery is the number of environment steps between plans: 1 (DD) replans at every step; 0 means 1.
+	ReplanEvery int
+	// WarmTime > 0 warm-starts every plan after an episode's first (Real-Time Iteration, Chen et al. 2025):
+	// the previous plan, shifted by the steps since it was made (its last state repeated), is the state at
+	// process time WarmTime and is denoised by WarmSteps solver steps instead of sampling from noise
+	// (train.SampleRequest.Init); Renoise draws the state at WarmTime from the forward process instead.
+	WarmTime  float64
+	WarmSteps int
+	Renoise   bool
+	// Controller turns plans into actions: ControllerInverse (the default when an inverse-dynamics model is
+	// given) or ControllerPD.
+	Controller string
+}
+
+// Planner is Decision Diffuser's planner for maze2d: a states-only window model conditioned on the
+// return-to-go, sampled with the current state inpainted at step 0 and classifier-free guidance, and an
+// inverse-dynamics model for the actions. It is safe for concurrent use.
+type Planner struct {
+	model, inv *train.Model
+	layout     *rl.Layout
+	opt        Options
+}
+
+const obsDim = 4
+
+// New checks the models and options. m must be trained on windows of observations(4) only, conditioned
+// on exactly the returns item (data.condition = ["returns"]) with the start state inpainted, on data of
+// layout's maze; with Guidance > 0 it must have been trained with condition dropout. inv, needed for
+// ControllerInverse, must be a regression from the observations at steps 0 and 1 to the actions at step 0,
+// on data of the same maze.
+func New(m, inv *train.Model, layout *rl.Layout, opt Options) (*Planner, error) {
+	if m == nil || layout == nil {
+		return nil, badInput("a state model and a layout are required")
+	}
+	if m.IsRegression() || len(m.Columns) != 1 || m.Columns[0].Name != "observations" || m.Transition != obsDim {
+		return nil, badInput("the state model's rows are %v; Decision Diffuser diffuses observations(4) only", m.Components())
+	}
+	items := m.ConditionItems()
+	if len(items) != 1 || items[0].Kind != train.CondReturns {
+		return nil, badInput("the state model is conditioned on %v; Decision Diffuser's is conditioned on [returns] (data.condition)", items)
+	}
+	if m.Horizon < 2 {
+		return nil, badInput("the state model's horizon is %d steps; planning needs at least 2", m.Horizon)
+	}
+	if err := checkMaze(m, layout, "state model"); err != nil {
+		return nil, err
+	}
+	if opt.Controller == "" {
+		opt.Controller = ControllerPD
+		if inv != nil {
+			opt.Controller = ControllerInverse
+		}
+	}
+	switch opt.Controller {
+	case ControllerInverse:
+		if err := checkInverse(inv, layout); err != nil {
+			return nil, err
+		}
+	case ControllerPD:
+	default:
+		return nil, badInput("controller %q: want %s or %s", opt.Controller, ControllerInverse, ControllerPD)
+	}
+	switch {
+	case opt.Steps < 0 || opt.ReplanEvery < 0 || opt.WarmSteps < 0:
+		return nil, badInput("Steps, ReplanEvery and WarmSteps must be non-negative")
+	case math.IsNaN(opt.Return) || math.IsInf(opt.Return, 0):
+		return nil, badInput("the target return %v is not finite", opt.Return)
+	case !(opt.Guidance >= 0) || math.IsInf(opt.Guidance, 0):
+		return nil, badInput("guidance weight %v: want a finite w >= 0", opt.Guidance)
+	case opt.Guidance > 0 && m.Config.Train.CondDropout == 0:
+		return nil, badInput("guidance needs a state model trained with condition dropout (train.cond_dropout)")
+	case !(opt.WarmTime >= 0) || opt.WarmTime > m.Checkpoint.Process.TMax():
+		return nil, badInput("warm-start time %v: want 0 (off) or a process time in (0, %v]", opt.WarmTime, m.Checkpoint.Process.TMax())
+	case opt.WarmTime > 0 && opt.WarmSteps == 0:
+		return nil, badInput("a warm start (WarmTime %v) needs WarmSteps >= 1", opt.WarmTime)
+	case opt.NoClip && m.Config.Sample.ClipX0:
+		return nil, badInput("NoClip, but the state model's configuration clips x0-predictions ([sample] clip_x0 = true)")
+	}
+	opt.ReplanEvery = max(opt.ReplanEvery, 1)
+	return &Planner{model: m, inv: inv, layout: layout, opt: opt}, nil
+}
+
+// checkMaze checks a model's position range (its observations column's limits normaliser) against the
+// layout's free cells (rl.Layout.CheckPositionRange).
+func checkMaze(m *train.Model, l *rl.Layout, what string) error {
+	i := slices.IndexFunc(m.Columns, func(c train.Column) bool { return c.Name == "observations" })
+	if i < 0 {
+		return badInput("the %s has no observations column", what)
+	}
+	lo, hi, ok := m.Normalizer(i).Limits()
+	if !ok {
+		return nil
+	}
+	if err := l.CheckPositionRange(lo, hi); err != nil {
+		return badInput("the %s's training data: %v", what, err)
+	}
+	return nil
+}
+
+// checkInverse checks an inverse-dynamics model: a regression from (s_t, s_t+1) to a_t on the maze.
+func checkInverse(inv *train.Model, l *rl.Layout) error {
+	if inv == nil {
+		return badInput("the inverse-dynamics controller needs an inverse-dynamics model")
+	}
+	var in []string
+	for _, t := range []int{0, 1} {
+		for k := range obsDim {
+			in = append(in, fmt.Sprintf("%d:observations[%d]", t, k))
+		}
+	}
+	out := []string{"0:actions[0]", "0:actions[1]"}
+	if !inv.IsRegression() || !slices.Equal(inv.InputNames(), in) || !slices.Equal(inv.TargetNames(), out) {
+		return badInput("the inverse-dynamics model maps %v to %v; want %v to %v", inv.InputNames(), inv.TargetNames(), in, out)
+	}
+	return checkMaze(inv, l, "inverse-dynamics model")
+}
+
+// Horizon is the plan's length in steps.
+func (p *Planner) Horizon() int { return p.model.Horizon }
+
+// Options are the planner's options with defaults filled in (Controller, ReplanEvery).
+func (p *Planner) Options() Options { return p.opt }
+
+// Plan is one sampled window of states in the data's units.
+type Plan struct {
+	Observations [][4]float64 // Horizon states; [0] is the state planned from, exactly
+	Solver       string
+	Schedule     string
+	Steps        int  // solver steps
+	NFE          int  // network passes (two per evaluation with guidance)
+	Warm         bool // warm-started from the previous plan
+	Latency      time.Duration
+	planeval.PathQuality
+}
+
+// Stats describe the plan for planeval.
+func (pl *Plan) Stats() planeval.PlanStats {
+	xy := make([][2]float64, len(pl.Observations))
+	for t, o := range pl.Observations {
+		xy[t] = [2]float64{o[0], o[1]}
+	}
+	return planeval.PlanStats{Latency: pl.Latency, NFE: pl.NFE, Quality: pl.PathQuality, Positions: xy}
+}
+
+// checkState validates a state: finite, inside the maze and outside the walls.
+func (p *Planner) checkState(s [4]float64) error {
+	for _, x := range s {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return badInput("state %v is not finite", s)
+		}
+	}
+	if _, in := p.layout.CellAt(s[0], s[1]); !in {
+		return badInput("state (%v, %v) is outside the %s maze", s[0], s[1], p.layout.Name)
+	}
+	if p.layout.InWall(s[0], s[1]) {
+		return badInput("state (%v, %v) is inside a wall of the %s maze", s[0], s[1], p.layout.Name)
+	}
+	return nil
+}
+
+// Plan samples a window of states from s0, conditioned on Options.Return with guidance Options.Guidance.
+// With warm set (and Options.WarmTime > 0), it starts from warm (a previous plan's states, Horizon of
+// them, typically Shift of the last plan) at process time WarmTime and takes WarmSteps solver steps. seed
+// keys the noise. Bad states fail with ErrBadInput before any sampling.
+func (p *Planner) Plan(ctx context.Context, s0 [4]float64, warm [][4]float64, seed uint64) (*Plan, error) {
+	if err := p.checkState(s0); err != nil {
+		return nil, err
+	}
+	fixed := make([]train.Fixed, obsDim)
+	for k := range obsDim {
+		fixed[k] = train.Fixed{WindowEntry: train.WindowEntry{T: 0, C: k}, Values: []float64{s0[k]}}
+	}
+	req := train.SampleRequest{N: 1, Solver: p.opt.Solver, Schedule: p.opt.Schedule, Steps: p.opt.Steps, Seed: seed, Fixed: fixed,
+		CondValues: [][]float64{{p.opt.Return}}, Guidance: p.opt.Guidance, ClipX0: !p.opt.NoClip}
+	isWarm := warm != nil && p.opt.WarmTime > 0
+	if isWarm {
+		if len(warm) != p.model.Horizon {
+			return nil, badInput("a warm start of %d states for a horizon of %d", len(warm), p.model.Horizon)
+		}
+		req.Init = make([]float64, 0, obsDim*len(warm))
+		for _, s := range warm {
+			req.Init = append(req.Init, s[:]...)
+		}
+		req.StartTime, req.Steps, req.Renoise = p.opt.WarmTime, p.opt.WarmSteps, p.opt.Renoise
+	}
+	began := time.Now()
+	s, err := p.model.Sample(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("decisiondiffuser: planning: %w", err)
+	}
+	pl := &Plan{Solver: s.Solver, Schedule: s.Schedule, Steps: s.Steps, NFE: s.NFE, Warm: isWarm, Latency: time.Since(began)}
+	pl.Observations = make([][4]float64, p.model.Horizon)
+	for t, r := range s.Window(0) {
+		for _, v := range r {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return nil, fmt.Errorf("decisiondiffuser: the model's plan has a non-finite value at step %d: %v", t, r)
+			}
+		}
+		copy(pl.Observations[t][:], r)
+	}
+	pl.Observations[0] = s0 // undo the float32 normaliser's round trip of the inpainted state
+	pl.PathQuality = planeval.MeasurePath(p.layout, pl.Stats().Positions)
+	return pl, nil
+}
+
+// Shift is a plan advanced by k steps: its states from step k on, the last repeated to fill the horizon
+// (RTI-DP's shift of the previous solution).
+func Shift(states [][4]float64, k int) [][4]float64 {
+	out := make([][4]float64, len(states))
+	for t := range out {
+		out[t] = states[min(t+k, len(states)-1)]
+	}
+	return out
+}
+
+// Action is the controller's action for state s towards the planned next state next.
+func (p *Planner) Action(ctx context.Context, s, next [4]float64) ([2]float64, error) {
+	if p.opt.Controller == ControllerPD {
+		return [2]float64{(next[0] - s[0]) + (next[2] - s[2]), (next[1] - s[1]) + (next[3] - s[3])}, nil
+	}
+	out, err := p.inv.Predict(ctx, [][]float64{append(s[:], next[:]...)})
+	if err != nil {
+		return [2]float64{}, fmt.Errorf("decisiondiffuser: inverse dynamics: %w", err)
+	}
+	return [2]float64(out[0]), nil
+}
