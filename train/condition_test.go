@@ -319,7 +319,7 @@ func TestDDUmazeConfigLoads(t *testing.T) {
 	if err != nil || len(items) != cfg.Network.TemporalUnet.CondDim || cfg.Train.CondDropout != 0.25 || cfg.Data.ReturnsScale != 40 {
 		t.Errorf("items %v (%v), network %+v, cond_dropout %v", items, err, cfg.Network.TemporalUnet, cfg.Train.CondDropout)
 	}
-	if net, err := cfg.Network.New(tensor.Float32, 1); err != nil || net.CondDim() != 3 || net.Dim() != 64*4 {
+	if net, err := cfg.Network.New(tensor.Float32, 1); err != nil || net.CondDim() != len(items) || net.Dim() != 64*4 {
 		t.Errorf("network: %v", err)
 	}
 }
