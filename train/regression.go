@@ -20,8 +20,9 @@ import (
 )
 
 // ObjectiveRegression is the objective kind of supervised regression: a regressor network (nn arch
-// "regressor") maps the data.inputs entries of a window to its data.targets entries, both in normalised
-// units, with the mean squared error as loss. Decision Diffuser's inverse dynamics a_t = f(s_t, s_{t+1})
+// "regressor" or "seq_regressor") maps the data.inputs entries of a window (and returns-to-go,
+// ReturnsComponent) to its data.targets entries, both in normalised units (returns-to-go divided by
+// data.returns_scale), with the mean squared error as loss. Decision Diffuser's inverse dynamics a_t = f(s_t, s_{t+1})
 // is a regression on windows of horizon 2.
 const ObjectiveRegression = "regression"
 
@@ -485,9 +486,8 @@ const predictChunk = 1024
 // regressor runs, and its outputs are unnormalised (the limits normaliser clips each output vector to its
 // column's data range when it leaves [-1, 1], as Unnormalize does for samples). Returns-to-go, in and out,
 // are in the data's units too: an input is divided by data.returns_scale, an output multiplied by it (no
-// clipping). Every vector must have
-// len(Inputs) finite values; bad inputs, and Predict on a denoising model, fail with ErrBadRequest before
-// any work. Cancelling ctx stops between chunks of 1024 vectors.
+// clipping). Every vector must have len(Inputs) finite values; bad inputs, and Predict on a denoising
+// model, fail with ErrBadRequest before any work. Cancelling ctx stops between chunks of 1024 vectors.
 func (m *Model) Predict(ctx context.Context, inputs [][]float64) ([][]float64, error) {
 	if m.regression == nil {
 		return nil, badRequest("the model is a denoiser (objective kind %q): it samples windows (Model.Sample), it does not predict", m.Checkpoint.State.Objective.Kind)
