@@ -65,6 +65,14 @@
 //   - RegressorMLP (arch "regressor"): Linear and activation layers (default 256, 256 and ReLU), Decision
 //     Diffuser's inverse dynamics a_t = f(s_t, s_{t+1}) and the like. Spec.NewRegressor builds it (Spec.New
 //     refuses it), RegressionGraph trains it on the mean squared error, RegressorPredictor evaluates it.
+//   - SeqRegressor (arch "seq_regressor", SeqRegressorConfig{Tokens, TokenDim, Out, Width, Depth, Heads, FF,
+//     Causal}): a transformer encoder over the input read as Tokens tokens of TokenDim values (token k is
+//     inputs [k TokenDim, (k+1) TokenDim), so inputs are listed token by token), Trajectory Diffuser's draft
+//     model (Du et al. 2024: next state and return-to-go from a history of (state, RTG) tokens). Embedding
+//     Linear(W, D) plus a learned position embedding [L, D], Depth pre-LayerNorm blocks (multi-head
+//     self-attention, bidirectional unless Causal, with the fused Attention op; MLP D -> FF (default 4 D) ->
+//     D with exact GELU; residuals), a final LayerNorm and Linear(D, Out) on the last token. Its PyTorch twin
+//     is scripts/nn/models.py SeqRegressor; it reuses the existing fused ops (no new op).
 //
 // A network maps (x_t, t, condition) to whatever the training objective regresses (eps, x0, v, velocity,
 // EDM's F): the trainer feeds diffusion.Example.NetTime as t, and diffusion.FromPrediction or

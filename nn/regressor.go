@@ -120,18 +120,38 @@ func (m *RegressorMLP) Forward(b *Builder, x *G.Node) *G.Node {
 	return h
 }
 
-// IsRegressor reports whether the spec names a regressor architecture (built by NewRegressor, not New).
-func (s Spec) IsRegressor() bool { return s.Arch == "regressor" }
+// IsRegressor reports whether the spec names a regressor architecture, "regressor" or "seq_regressor"
+// (built by NewRegressor, not New).
+func (s Spec) IsRegressor() bool { return s.Arch == "regressor" || s.Arch == "seq_regressor" }
+
+// RegressorIO returns the input and output lengths of the regressor the spec names, from its configuration
+// (without building it).
+func (s Spec) RegressorIO() (in, out int, err error) {
+	switch {
+	case s.Arch == "regressor" && s.Regressor != nil:
+		return s.Regressor.In, s.Regressor.Out, nil
+	case s.Arch == "seq_regressor" && s.SeqRegressor != nil:
+		return s.SeqRegressor.Tokens * s.SeqRegressor.TokenDim, s.SeqRegressor.Out, nil
+	case s.IsRegressor():
+		return 0, 0, fmt.Errorf("nn: spec %q without its [network.%s] configuration", s.Arch, s.Arch)
+	}
+	return 0, 0, fmt.Errorf("nn: architecture %q is not a regressor (want regressor or seq_regressor)", s.Arch)
+}
 
 // NewRegressor builds the regressor the spec names with parameters of dtype dt initialised from seed.
 func (s Spec) NewRegressor(dt tensor.Dtype, seed uint64) (Regressor, error) {
-	if s.Arch != "regressor" {
-		return nil, fmt.Errorf("nn: architecture %q is not a regressor (want regressor)", s.Arch)
+	if _, _, err := s.RegressorIO(); err != nil {
+		return nil, err
 	}
-	if s.Regressor == nil {
-		return nil, fmt.Errorf("nn: spec %q without its regressor configuration", s.Arch)
+	var (
+		r   Regressor
+		err error
+	)
+	if s.Arch == "seq_regressor" {
+		r, err = NewSeqRegressor(*s.SeqRegressor, dt)
+	} else {
+		r, err = NewRegressorMLP(*s.Regressor, dt)
 	}
-	r, err := NewRegressorMLP(*s.Regressor, dt)
 	if err != nil {
 		return nil, err
 	}

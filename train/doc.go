@@ -63,4 +63,25 @@
 // (configs/invdyn-umaze-small.toml). Load of such a run gives a Model whose Predict maps raw input vectors
 // to raw outputs through the normalisers (the weights chosen as for sampling), and whose Inputs and Targets
 // say which entries those are; Sample on it, and Predict on a denoising model, are ErrBadRequest.
+//
+// The regressor is nn arch "regressor" (an MLP) or "seq_regressor" (a transformer encoder over the inputs
+// read as tokens of token_dim values, inputs [k token_dim, (k+1) token_dim) being token k: list data.inputs
+// token by token; it predicts from the last token).
+//
+// # Returns-to-go in regressions
+//
+// data.inputs and data.targets also take "returns" and "returns@STEP" (ParseRegressionEntry): the discounted
+// return-to-go of the window's episode at window step STEP ("returns" is "returns@0"; negative STEP counts
+// from the end),
+//
+//	R(t0 + STEP) / returns_scale,  R(t) = sum_{k>=0} discount^k r_{t+k}  (to the episode's end; 0 past it)
+//
+// computed exactly as the "returns" condition item (one backward pass per episode), with data.returns_scale
+// required and data.discount (default 0.99), and not further normalised. The regression example is then the
+// window followed by the returns-to-go of its steps (position horizon*transition + STEP). Such an entry is
+// WindowEntry{T: STEP, C: ReturnsComponent}; Model.EntryName, InputNames and TargetNames call it
+// "returns@STEP", and Model.Predict takes and gives it in the data's units (divided by, and multiplied back
+// by, returns_scale). Trajectory Diffuser's critic Q(s, a) (Du et al. 2024) is horizon 1, inputs the action
+// and observation at step 0, targets ["returns"] (configs/td-critic-umaze-small.toml); its draft model is a
+// seq_regressor from (s_k, returns@k), k = 0..K-1, to (s_K, returns@K) (configs/td-draft-umaze-small.toml).
 package train

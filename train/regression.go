@@ -20,8 +20,9 @@ import (
 )
 
 // ObjectiveRegression is the objective kind of supervised regression: a regressor network (nn arch
-// "regressor") maps the data.inputs entries of a window to its data.targets entries, both in normalised
-// units, with the mean squared error as loss. Decision Diffuser's inverse dynamics a_t = f(s_t, s_{t+1})
+// "regressor" or "seq_regressor") maps the data.inputs entries of a window (and returns-to-go,
+// ReturnsComponent) to its data.targets entries, both in normalised units (returns-to-go divided by
+// data.returns_scale), with the mean squared error as loss. Decision Diffuser's inverse dynamics a_t = f(s_t, s_{t+1})
 // is a regression on windows of horizon 2.
 const ObjectiveRegression = "regression"
 
@@ -38,14 +39,16 @@ func (c ObjectiveConfig) regressionOnly() error {
 	return nil
 }
 
-// InputEntries parses Inputs.
-func (d DataConfig) InputEntries() ([]WindowEntry, error) { return parseWindowEntries(d.Inputs) }
+// InputEntries parses Inputs (ParseRegressionEntry: window entries and returns-to-go).
+func (d DataConfig) InputEntries() ([]WindowEntry, error) { return parseRegressionEntries(d.Inputs) }
 
-// TargetEntries parses Targets.
-func (d DataConfig) TargetEntries() ([]WindowEntry, error) { return parseWindowEntries(d.Targets) }
+// TargetEntries parses Targets (ParseRegressionEntry: window entries and returns-to-go).
+func (d DataConfig) TargetEntries() ([]WindowEntry, error) { return parseRegressionEntries(d.Targets) }
 
-// regressionIndices returns the positions of data.inputs and data.targets in a flattened window: each
-// list non-empty, every entry inside the window, no entry twice and none in both lists.
+// regressionIndices returns the positions of data.inputs and data.targets in a regression example (the
+// flattened window, then the returns-to-go of its steps: regressionIndex): each list non-empty, every entry
+// inside the window, no entry twice and none in both lists; data.returns_scale and data.discount are
+// checked against the use of returns-to-go.
 func (d DataConfig) regressionIndices(horizon, transition int) (in, out []int, err error) {
 	ins, err := d.InputEntries()
 	if err != nil {
@@ -58,16 +61,23 @@ func (d DataConfig) regressionIndices(horizon, transition int) (in, out []int, e
 	if len(ins) == 0 || len(outs) == 0 {
 		return nil, nil, fmt.Errorf("train: objective regression needs data.inputs and data.targets (window entries \"STEP:COMPONENT\")")
 	}
+	if err := d.checkRegressionReturns(usesReturns(ins, outs)); err != nil {
+		return nil, nil, err
+	}
 	seen := map[int]string{}
 	index := func(key string, es []WindowEntry) ([]int, error) {
 		var idx []int
 		for _, e := range es {
-			k, err := e.Index(horizon, transition)
+			k, err := regressionIndex(e, horizon, transition)
 			if err != nil {
 				return nil, fmt.Errorf("train: data.%s: %w", key, err)
 			}
 			if prev, ok := seen[k]; ok {
-				return nil, fmt.Errorf("train: window entry %d:%d is listed twice (data.%s and data.%s)", e.T, e.C, prev, key)
+				name := fmt.Sprintf("window entry %d:%d", e.T, e.C)
+				if e.IsReturns() {
+					name = fmt.Sprintf("returns@%d", e.T)
+				}
+				return nil, fmt.Errorf("train: %s is listed twice (data.%s and data.%s)", name, prev, key)
 			}
 			seen[k] = key
 			idx = append(idx, k)
@@ -86,14 +96,19 @@ func (d DataConfig) regressionIndices(horizon, transition int) (in, out []int, e
 // checkRegressor checks that spec is a regressor of the given input and output sizes.
 func checkRegressor(spec nn.Spec, in, out int) error {
 	if !spec.IsRegressor() {
-		return fmt.Errorf("train: objective regression trains a network of arch \"regressor\", got %q", spec.Arch)
+		return fmt.Errorf("train: objective regression trains a network of arch \"regressor\" or \"seq_regressor\", got %q", spec.Arch)
 	}
-	if spec.Regressor == nil {
-		return fmt.Errorf("train: network regressor without its [network.regressor] configuration")
+	sin, sout, err := spec.RegressorIO()
+	if err != nil {
+		return fmt.Errorf("train: network %s without its [network.%s] configuration", spec.Arch, spec.Arch)
 	}
-	if spec.Regressor.In != in || spec.Regressor.Out != out {
-		return fmt.Errorf("train: the regressor maps %d inputs to %d outputs; data.inputs lists %d entries and data.targets %d (set network.regressor in = %d, out = %d)",
-			spec.Regressor.In, spec.Regressor.Out, in, out, in, out)
+	if sin != in || sout != out {
+		set := fmt.Sprintf("network.regressor in = %d, out = %d", in, out)
+		if spec.Arch == "seq_regressor" {
+			set = fmt.Sprintf("network.seq_regressor tokens * token_dim = %d, out = %d", in, out)
+		}
+		return fmt.Errorf("train: the regressor maps %d inputs to %d outputs; data.inputs lists %d entries and data.targets %d (set %s)",
+			sin, sout, in, out, set)
 	}
 	return nil
 }
@@ -124,9 +139,17 @@ func (c Config) regressionTrainer() (*Trainer, *datasets.Dataset, error) {
 		if err != nil {
 			return nil, err
 		}
-		src, err := NewSamplerSource(s, c.Train.Batch, c.Train.Seed)
+		ss, err := NewSamplerSource(s, c.Train.Batch, c.Train.Seed)
 		if err != nil {
 			return nil, err
+		}
+		var src Source = ss
+		ins, _ := c.Data.InputEntries()
+		outs, _ := c.Data.TargetEntries()
+		if usesReturns(ins, outs) {
+			if src, err = newReturnsSource(ss, ds, c.Data); err != nil {
+				return nil, err
+			}
 		}
 		extra, err := json.Marshal(c)
 		if err != nil {
@@ -406,7 +429,7 @@ func loadRegression(ckpt string, cfg Config, c *Checkpoint) (*Model, error) {
 func (m *Model) IsRegression() bool { return m.regression != nil }
 
 // Inputs lists the window entries a regression model takes, in the order of Predict's input vectors
-// (DataConfig.Inputs); nil for a denoising model.
+// (DataConfig.Inputs; a return-to-go is WindowEntry{T: STEP, C: ReturnsComponent}); nil for a denoising model.
 func (m *Model) Inputs() []WindowEntry {
 	if m.regression == nil {
 		return nil
@@ -415,7 +438,7 @@ func (m *Model) Inputs() []WindowEntry {
 }
 
 // Targets lists the window entries a regression model predicts, in the order of Predict's outputs
-// (DataConfig.Targets); nil for a denoising model.
+// (DataConfig.Targets; a return-to-go is WindowEntry{T: STEP, C: ReturnsComponent}); nil for a denoising model.
 func (m *Model) Targets() []WindowEntry {
 	if m.regression == nil {
 		return nil
@@ -424,8 +447,12 @@ func (m *Model) Targets() []WindowEntry {
 }
 
 // EntryName names a window entry "STEP:COLUMN[k]", e.g. "1:observations[0]" (STEP as given, negative
-// counting from the end); "" for a component outside the transition.
+// counting from the end), and a regression's return-to-go "returns@STEP" (ReturnsComponent; "returns" is
+// named "returns@0"); "" for a component outside the transition.
 func (m *Model) EntryName(e WindowEntry) string {
+	if e.IsReturns() {
+		return fmt.Sprintf("returns@%d", e.T)
+	}
 	names := m.Components()
 	if e.C < 0 || e.C >= len(names) {
 		return ""
@@ -457,9 +484,10 @@ const predictChunk = 1024
 // entries, in the data's units) with a regression model's weights (the EMA weights unless the
 // configuration's sample.ema or LoadOptions says otherwise): each input is normalised as in training, the
 // regressor runs, and its outputs are unnormalised (the limits normaliser clips each output vector to its
-// column's data range when it leaves [-1, 1], as Unnormalize does for samples). Every vector must have
-// len(Inputs) finite values; bad inputs, and Predict on a denoising model, fail with ErrBadRequest before
-// any work. Cancelling ctx stops between chunks of 1024 vectors.
+// column's data range when it leaves [-1, 1], as Unnormalize does for samples). Returns-to-go, in and out,
+// are in the data's units too: an input is divided by data.returns_scale, an output multiplied by it (no
+// clipping). Every vector must have len(Inputs) finite values; bad inputs, and Predict on a denoising
+// model, fail with ErrBadRequest before any work. Cancelling ctx stops between chunks of 1024 vectors.
 func (m *Model) Predict(ctx context.Context, inputs [][]float64) ([][]float64, error) {
 	if m.regression == nil {
 		return nil, badRequest("the model is a denoiser (objective kind %q): it samples windows (Model.Sample), it does not predict", m.Checkpoint.State.Objective.Kind)
@@ -487,6 +515,10 @@ func (m *Model) Predict(ctx context.Context, inputs [][]float64) ([][]float64, e
 		x := make([]float64, 0, (hi-lo)*I)
 		for _, v := range inputs[lo:hi] {
 			for j, e := range m.regression.inputs {
+				if e.IsReturns() {
+					x = append(x, v[j]/m.Config.Data.ReturnsScale)
+					continue
+				}
 				x = append(x, m.normalizeValue(e.C, v[j]))
 			}
 		}
@@ -508,6 +540,10 @@ func (m *Model) unnormalizeTargets(y []float64) []float64 {
 	type group struct{ t, col int }
 	rows := map[group][]float32{}
 	for j, e := range m.regression.targets {
+		if e.IsReturns() {
+			out[j] = y[j] * m.Config.Data.ReturnsScale
+			continue
+		}
 		ci, _ := m.column(e.C)
 		g := group{e.T, ci}
 		if rows[g] == nil {
@@ -519,7 +555,7 @@ func (m *Model) unnormalizeTargets(y []float64) []float64 {
 	for g, row := range rows {
 		m.norms[g.col].Unnormalize(row)
 		for j, e := range m.regression.targets {
-			if ci, k := m.column(e.C); ci == g.col && e.T == g.t {
+			if ci, k := m.column(e.C); !e.IsReturns() && ci == g.col && e.T == g.t {
 				out[j] = float64(row[k])
 			}
 		}

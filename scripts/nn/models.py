@@ -175,6 +175,42 @@ class Regressor(nn.Module):
         return self.net(x)
 
 
+class SeqBlock(nn.Module):
+    """A pre-LayerNorm transformer encoder block: x += attn(LN1(x)); x += mlp(LN2(x)) (exact GELU)."""
+
+    def __init__(self, dim, heads, ff, causal=False):
+        super().__init__()
+        self.norm1 = nn.LayerNorm(dim)
+        self.attn = Attention(dim, heads, causal)
+        self.norm2 = nn.LayerNorm(dim)
+        self.mlp = Mlp(dim, ff)
+
+    def forward(self, x):
+        x = x + self.attn(self.norm1(x))
+        return x + self.mlp(self.norm2(x))
+
+
+class SeqRegressor(nn.Module):
+    """nn's seq_regressor: x [B, L*W] read as L tokens of W values, Linear(W, D) plus a learned position
+    embedding, depth pre-LN encoder blocks, a final LayerNorm and Linear(D, out) on the last token
+    (Trajectory Diffuser's draft model: next state and return-to-go from a history of (state, RTG) tokens)."""
+
+    def __init__(self, tokens, token_dim, out, width, depth, heads, ff=None, causal=False):
+        super().__init__()
+        self.tokens, self.token_dim = tokens, token_dim
+        self.pos_embed = nn.Parameter(torch.zeros(tokens, width))
+        self.embed = nn.Linear(token_dim, width)
+        self.blocks = nn.ModuleList([SeqBlock(width, heads, ff or 4 * width, causal) for _ in range(depth)])
+        self.norm = nn.LayerNorm(width)
+        self.head = nn.Linear(width, out)
+
+    def forward(self, x):
+        h = self.embed(x.reshape(x.shape[0], self.tokens, self.token_dim)) + self.pos_embed
+        for blk in self.blocks:
+            h = blk(h)
+        return self.head(self.norm(h[:, -1]))
+
+
 class Attention(nn.Module):
     def __init__(self, dim, heads, causal=False):
         super().__init__()

@@ -12,7 +12,7 @@ tensors are stored in that layout.
 
 Usage: /usr/bin/python3 scripts/nn/parity.py [outdir]          (default nn/testdata/parity)
        /usr/bin/python3 scripts/nn/parity.py --only egtn [outdir] (only the EGTN cases; likewise networks,
-       unet2d, layers, regressor)
+       unet2d, layers, regressor, seq_regressor)
        /usr/bin/python3 scripts/nn/parity.py --check FILE      (parse a Go-written safetensors file)
 """
 import json
@@ -164,6 +164,32 @@ def regressor_networks(out):
         for k, p in m.named_parameters():
             p.grad = grads[k]
         save_case(out, name, m, {"arch": "regressor", "regressor": cfg}, {"x": x, "target": target}, y, loss, extra)
+
+
+def seq_regressor_networks(out):
+    """The sequence regressor (nn/seq_regressor.go): a draft-model shape (8 tokens of (state, RTG), 5 values)
+    without and with the causal mask, random weights (LayerNorm scales near 1), F.mse_loss and gradients."""
+    cases = [
+        ("seq_regressor", {"tokens": 4, "token_dim": 5, "out": 5, "width": 16, "depth": 2, "heads": 4, "ff": 24}, 5),
+        ("seq_regressor_causal", {"tokens": 3, "token_dim": 2, "out": 3, "width": 8, "depth": 1, "heads": 2,
+                                  "causal": True}, 4),
+    ]
+    for seed, (name, cfg, B) in enumerate(cases, 70):
+        torch.manual_seed(seed)
+        m = models.SeqRegressor(cfg["tokens"], cfg["token_dim"], cfg["out"], cfg["width"], cfg["depth"],
+                                cfg["heads"], cfg.get("ff"), cfg.get("causal", False))
+        with torch.no_grad():
+            for k, p in m.named_parameters():
+                if "norm" in k and k.endswith("weight"):
+                    p.copy_(1 + 0.1 * torch.randn_like(p))
+                else:
+                    p.copy_(0.3 * torch.randn_like(p))
+        x, target = torch.randn(B, cfg["tokens"] * cfg["token_dim"]), torch.randn(B, cfg["out"])
+        y = m(x)
+        loss = torch.nn.functional.mse_loss(y, target)
+        m.zero_grad()
+        loss.backward()
+        save_case(out, name, m, {"arch": "seq_regressor", "seq_regressor": cfg}, {"x": x, "target": target}, y, loss)
 
 
 def egtn_networks(out):
@@ -334,6 +360,8 @@ def main():
         layers(out)
     if only in (None, "regressor"):
         regressor_networks(out)
+    if only in (None, "seq_regressor"):
+        seq_regressor_networks(out)
     for f in sorted(os.listdir(out)):
         ts, _ = st.read(os.path.join(out, f))  # every file must parse back
         print(f, os.path.getsize(os.path.join(out, f)), "bytes,", len(ts), "tensors")
