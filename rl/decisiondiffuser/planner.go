@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 	"time"
 
 	"github.com/trajdiff/trajdiff/rl"
 	"github.com/trajdiff/trajdiff/rl/planeval"
+	"github.com/trajdiff/trajdiff/rl/planmodel"
 	"github.com/trajdiff/trajdiff/train"
 )
 
@@ -60,9 +60,10 @@ type Options struct {
 // return-to-go, sampled with the current state inpainted at step 0 and classifier-free guidance, and an
 // inverse-dynamics model for the actions. It is safe for concurrent use.
 type Planner struct {
-	model, inv *train.Model
-	layout     *rl.Layout
-	opt        Options
+	model  *train.Model
+	inv    *planmodel.InverseDynamics // nil with ControllerPD
+	layout *rl.Layout
+	opt    Options
 }
 
 const obsDim = 4
@@ -86,8 +87,8 @@ func New(m, inv *train.Model, layout *rl.Layout, opt Options) (*Planner, error) 
 	if m.Horizon < 2 {
 		return nil, badInput("the state model's horizon is %d steps; planning needs at least 2", m.Horizon)
 	}
-	if err := checkMaze(m, layout, "state model"); err != nil {
-		return nil, err
+	if err := planmodel.CheckMaze(m, layout, "state model"); err != nil {
+		return nil, badInput("%v", err)
 	}
 	if opt.Controller == "" {
 		opt.Controller = ControllerPD
@@ -95,10 +96,12 @@ func New(m, inv *train.Model, layout *rl.Layout, opt Options) (*Planner, error) 
 			opt.Controller = ControllerInverse
 		}
 	}
+	var f *planmodel.InverseDynamics
 	switch opt.Controller {
 	case ControllerInverse:
-		if err := checkInverse(inv, layout); err != nil {
-			return nil, err
+		var err error
+		if f, err = planmodel.NewInverseDynamics(inv, layout); err != nil {
+			return nil, badInput("%v", err)
 		}
 	case ControllerPD:
 	default:
@@ -121,42 +124,7 @@ func New(m, inv *train.Model, layout *rl.Layout, opt Options) (*Planner, error) 
 		return nil, badInput("NoClip, but the state model's configuration clips x0-predictions ([sample] clip_x0 = true)")
 	}
 	opt.ReplanEvery = max(opt.ReplanEvery, 1)
-	return &Planner{model: m, inv: inv, layout: layout, opt: opt}, nil
-}
-
-// checkMaze checks a model's position range (its observations column's limits normaliser) against the
-// layout's free cells (rl.Layout.CheckPositionRange).
-func checkMaze(m *train.Model, l *rl.Layout, what string) error {
-	i := slices.IndexFunc(m.Columns, func(c train.Column) bool { return c.Name == "observations" })
-	if i < 0 {
-		return badInput("the %s has no observations column", what)
-	}
-	lo, hi, ok := m.Normalizer(i).Limits()
-	if !ok {
-		return nil
-	}
-	if err := l.CheckPositionRange(lo, hi); err != nil {
-		return badInput("the %s's training data: %v", what, err)
-	}
-	return nil
-}
-
-// checkInverse checks an inverse-dynamics model: a regression from (s_t, s_t+1) to a_t on the maze.
-func checkInverse(inv *train.Model, l *rl.Layout) error {
-	if inv == nil {
-		return badInput("the inverse-dynamics controller needs an inverse-dynamics model")
-	}
-	var in []string
-	for _, t := range []int{0, 1} {
-		for k := range obsDim {
-			in = append(in, fmt.Sprintf("%d:observations[%d]", t, k))
-		}
-	}
-	out := []string{"0:actions[0]", "0:actions[1]"}
-	if !inv.IsRegression() || !slices.Equal(inv.InputNames(), in) || !slices.Equal(inv.TargetNames(), out) {
-		return badInput("the inverse-dynamics model maps %v to %v; want %v to %v", inv.InputNames(), inv.TargetNames(), in, out)
-	}
-	return checkMaze(inv, l, "inverse-dynamics model")
+	return &Planner{model: m, inv: f, layout: layout, opt: opt}, nil
 }
 
 // Horizon is the plan's length in steps.
@@ -262,9 +230,9 @@ func (p *Planner) Action(ctx context.Context, s, next [4]float64) ([2]float64, e
 	if p.opt.Controller == ControllerPD {
 		return [2]float64{(next[0] - s[0]) + (next[2] - s[2]), (next[1] - s[1]) + (next[3] - s[3])}, nil
 	}
-	out, err := p.inv.Predict(ctx, [][]float64{append(s[:], next[:]...)})
+	a, err := p.inv.Actions(ctx, [][4]float64{s}, [][4]float64{next})
 	if err != nil {
-		return [2]float64{}, fmt.Errorf("decisiondiffuser: inverse dynamics: %w", err)
+		return [2]float64{}, fmt.Errorf("decisiondiffuser: %w", err)
 	}
-	return [2]float64(out[0]), nil
+	return a[0], nil
 }

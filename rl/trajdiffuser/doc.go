@@ -1,0 +1,47 @@
+// Package trajdiffuser is Trajectory Diffuser's planner (Du et al., "Trajectory Diffuser: Fast Inference of
+// Trajectory-Level Diffusion Models with an Autoregressive Draft", ECCV 2024, arXiv 2407.16142; the
+// RenMing-Huang/TrajectoryDiffuser code at d76d5a4) for D4RL's Maze2D, scored closed-loop by rl/planeval.
+// It sits above rl, train and diffusion and does not import the other planners; the models it shares with
+// them are checked by rl/planmodel.
+//
+// # Models
+//
+// Four models trained by `trajdiff train --config`:
+//
+//   - the draft: a transformer regression (nn's seq_regressor) from K tokens (s_k, R_k) of states and
+//     returns-to-go to the next pair (s_K, R_K), without a causal mask as in the reference
+//     (configs/td-draft-umaze-small.toml; the reference: embeddings 256, 4 layers, 4 heads, ff 512);
+//   - the refinement model: a states-only window model conditioned on the return-to-go with condition
+//     dropout, the model Decision Diffuser uses (configs/dd-umaze-small.toml);
+//   - the inverse dynamics a_t = f(s_t, s_t+1) (configs/invdyn-umaze-small.toml);
+//   - the critic Q(s_t, a_t), a regression to the discounted return-to-go R(t)
+//     (configs/td-critic-umaze-small.toml).
+//
+// # Deciding
+//
+// From the history of states and returns-to-go (the first repeated when it is shorter than K), the draft
+// rolls out H-1 states autoregressively. The draft, without added noise, is taken as the state of the
+// refinement model at process time RefineTime (TD: step 4 of a 100-step schedule) and Candidates copies
+// (TD: 32) are denoised by RefineSteps (TD: 5) ancestral steps with classifier-free guidance on the current
+// return-to-go (TD: w 1.1) and the current state clamped at step 0 (train.SampleRequest.Init, StartTime).
+// Each candidate's action is a_i = f(s_0, c_i[1]); one candidate is chosen with probability
+//
+//	P(i) = softmax_i(Q(s_0, a_i) / Temperature)
+//
+// and its action is taken. The returns-to-go start at Options.Return and follow the rewards as in Decision
+// Transformer: R_t+1 = (R_t - r_t) / discount, floored at 0, with r_t = 1 when s_t is within 0.5 of the
+// target (D4RL maze2d's sparse reward).
+//
+// # Deviations from the reference
+//
+//   - The refinement model is the returns-conditioned states-only model of Decision Diffuser
+//     (rl/decisiondiffuser) rather than a separate U-Net of width 64 with dim_mults (1, 2, 4, 8) and RTG
+//     dropout 0.5; it predicts eps on the cosine VP process, where TD uses a linear schedule of 100 steps.
+//   - The refinement's grid is the schedule's spacing on [TMin, RefineTime] (train's warm start), so five
+//     DDPM steps from step 4 of 100 visit nearby but not identical times.
+//   - No Maze2D scores or timing protocol of the reference were found (../shared/reference); the claim of
+//     3-10x faster planning than earlier sequence-modelling planners is measured here against Decision
+//     Diffuser on the same mazes and the same machine.
+//   - Like Decision Diffuser's here, the returns count steps near the layout's fixed goal, so the planner
+//     serves maze2d-*-v1, not Multi2D.
+package trajdiffuser
