@@ -20,6 +20,7 @@ import (
 	"github.com/trajdiff/trajdiff/rl/diffuser"
 	"github.com/trajdiff/trajdiff/rl/mazeplot"
 	"github.com/trajdiff/trajdiff/rl/planeval"
+	"github.com/trajdiff/trajdiff/rl/trajdiffuser"
 	"github.com/trajdiff/trajdiff/train"
 )
 
@@ -73,12 +74,18 @@ type planSampler struct {
 	Renoise     bool    `json:"renoise,omitempty"`
 	Controller  string  `json:"controller,omitempty"`
 	InvDyn      string  `json:"invdyn,omitempty"`
+	Draft       string  `json:"draft,omitempty"`
+	Critic      string  `json:"critic,omitempty"`
+	Candidates  int     `json:"candidates,omitempty"`
+	Temperature float64 `json:"temperature,omitempty"`
+	DraftCalls  int     `json:"draft_calls,omitempty"` // draft evaluations per decision
 }
 
 // Planner names of --planner.
 const (
 	planDiffuser = "diffuser"
 	planDD       = "decision-diffuser"
+	planTD       = "trajectory-diffuser"
 )
 
 // ddFlags are Decision Diffuser's flags of plan evaluate.
@@ -87,6 +94,10 @@ type ddFlags struct {
 	guidance, ret, warmTime float64
 	replanEvery, warmSteps  int
 	renoise                 bool
+	// Trajectory Diffuser's
+	draft, critic           string
+	refineTime, temperature float64
+	refineSteps, candidates int
 }
 
 func (f *ddFlags) register(fs *flag.FlagSet) {
@@ -97,13 +108,19 @@ func (f *ddFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.replanEvery, "replan-every", 1, "decision-diffuser: environment steps between plans (DD: 1)")
 	fs.Float64Var(&f.warmTime, "warm-time", 0, "decision-diffuser: warm-start every plan after the first from the shifted previous plan at this process time (RTI; 0: off)")
 	fs.IntVar(&f.warmSteps, "warm-steps", 0, "decision-diffuser: solver steps of a warm-started plan")
-	fs.BoolVar(&f.renoise, "renoise", false, "decision-diffuser: draw the warm start from the forward process instead of taking the shifted plan as is")
+	fs.BoolVar(&f.renoise, "renoise", false, "decision-diffuser, trajectory-diffuser: draw the warm start (the draft) from the forward process instead of taking it as is")
+	fs.StringVar(&f.draft, "draft", "", "trajectory-diffuser: the draft run (seq_regressor from (s_k, returns@k) tokens to the next pair)")
+	fs.StringVar(&f.critic, "critic", "", "trajectory-diffuser: the critic run (regression from (a_t, s_t) to returns)")
+	fs.Float64Var(&f.refineTime, "refine-time", 0, "trajectory-diffuser: process time at which the draft enters the refinement (0: 4% of the range, TD's step 4 of 100)")
+	fs.IntVar(&f.refineSteps, "refine-steps", 0, "trajectory-diffuser: refinement steps (0: TD's 5)")
+	fs.IntVar(&f.candidates, "candidates", 0, "trajectory-diffuser: refined candidates per decision (0: TD's 32)")
+	fs.Float64Var(&f.temperature, "temperature", 0, "trajectory-diffuser: softmax temperature on the critic's values (0: 1)")
 }
 
 func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlagSet(env, "plan evaluate", "plan evaluate --checkpoint DIR [--planner diffuser|decision-diffuser [--invdyn DIR]] [--layout umaze] [--episodes N] [--seed S] [--multi] [--solver NAME --steps K] [--data PATH] [--shard i/n] [--out results.json] [--plot paths.png] [--plot-plans plans.png]")
 	ckpt := fs.String("checkpoint", "", "run directory (its latest checkpoint) or a step directory: Diffuser's window model of rows [actions(2), observations(4)], or Decision Diffuser's states-only model conditioned on returns")
-	plannerName := fs.String("planner", planDiffuser, "diffuser (one plan per episode, Diffuser's controller) or decision-diffuser (replanning, returns guidance, inverse dynamics)")
+	plannerName := fs.String("planner", planDiffuser, "diffuser (one plan per episode, Diffuser's controller) decision-diffuser (replanning, returns guidance, inverse dynamics) or trajectory-diffuser (transformer draft refined by a few guided steps, critic choice)")
 	layout := fs.String("layout", "umaze", "maze layout the model was trained on: umaze, medium, large")
 	episodes := fs.Int("episodes", 10, "episodes per agent")
 	seed := fs.Uint64("seed", 1, "seed of the episodes' starts, goals and plans")
@@ -132,11 +149,11 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	if *episodes < 1 || *steps < 0 || *workers < 0 {
 		return usagef("--episodes must be at least 1, --steps and --workers non-negative")
 	}
-	if *plannerName != planDiffuser && *plannerName != planDD {
-		return usagef("--planner %q: want %s or %s", *plannerName, planDiffuser, planDD)
+	if *plannerName != planDiffuser && *plannerName != planDD && *plannerName != planTD {
+		return usagef("--planner %q: want %s, %s or %s", *plannerName, planDiffuser, planDD, planTD)
 	}
-	if *plannerName == planDD && *multi {
-		return usagef("--multi: Decision Diffuser's returns name the layout's fixed goal (maze2d-*-v1), not Multi2D's random targets")
+	if *plannerName != planDiffuser && *multi {
+		return usagef("--multi: the returns of %s name the layout's fixed goal (maze2d-*-v1), not Multi2D's random targets", *plannerName)
 	}
 	si, sn, err := shard.Parse(*shardFlag)
 	if err != nil {
@@ -214,6 +231,51 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 				ClipX0: !o.NoClip, EMA: m.Checkpoint.EMA, Horizon: planner.Horizon(), Guidance: o.Guidance, Return: o.Return,
 				ReplanEvery: o.ReplanEvery, WarmTime: o.WarmTime, WarmSteps: o.WarmSteps, Renoise: o.Renoise, Controller: o.Controller, InvDyn: ddf.invdyn}, nil
 		}
+	case planTD:
+		ms := trajdiffuser.Models{States: m}
+		for _, r := range []struct {
+			flag, path string
+			dst        **train.Model
+		}{{"--draft", ddf.draft, &ms.Draft}, {"--invdyn", ddf.invdyn, &ms.Inverse}, {"--critic", ddf.critic, &ms.Critic}} {
+			if r.path == "" {
+				return usagef("--planner %s needs %s", planTD, r.flag)
+			}
+			if *r.dst, err = train.Load(r.path, train.LoadOptions{}); err != nil {
+				return err
+			}
+		}
+		ret := ddf.ret
+		if ret < 0 {
+			ret = 0.9 * m.Config.Data.ReturnsScale
+		}
+		guidance := ddf.guidance
+		if !flagSet(fs, "guidance") {
+			guidance = 1.1 // TD's
+		}
+		solver := *solverName
+		if solver == "" {
+			solver = "ddpm"
+		}
+		planner, err := trajdiffuser.New(ms, l, trajdiffuser.Options{Return: ret, RefineTime: ddf.refineTime, RefineSteps: ddf.refineSteps,
+			Solver: solver, Guidance: guidance, Renoise: ddf.renoise, Candidates: ddf.candidates, Temperature: ddf.temperature, ReplanEvery: ddf.replanEvery})
+		if errors.Is(err, trajdiffuser.ErrBadInput) {
+			return usagef("%v", err)
+		}
+		if err != nil {
+			return err
+		}
+		agent = planner.Agent(planTD)
+		describe = func(start [4]float64, _ [2]float64) (planSampler, error) {
+			o := planner.Options()
+			probe, err := planner.Plan(ctx, [][4]float64{start}, []float64{o.Return}, 0, 0)
+			if err != nil {
+				return planSampler{}, err
+			}
+			return planSampler{Planner: planTD, Solver: probe.Solver, Steps: probe.Steps, NFE: probe.NFE, ClipX0: true, EMA: m.Checkpoint.EMA,
+				Horizon: planner.Horizon(), Guidance: o.Guidance, Return: o.Return, ReplanEvery: o.ReplanEvery, WarmTime: o.RefineTime,
+				WarmSteps: o.RefineSteps, Renoise: o.Renoise, InvDyn: ddf.invdyn, Draft: ddf.draft, Critic: ddf.critic,
+				Candidates: o.Candidates, Temperature: o.Temperature, DraftCalls: probe.DraftCalls}, nil
+		}
 	}
 	agents := []planeval.Agent{agent}
 	if *baselines {
@@ -224,7 +286,8 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	bar := newProgressBar(env.stderr, "plan evaluate", "episodes", len(agents)*(hi-lo))
 	ecfg.Progress = bar.Func()
 	res, err := planeval.Evaluate(ctx, ecfg, agents)
-	if errors.Is(err, diffuser.ErrBadInput) || errors.Is(err, decisiondiffuser.ErrBadInput) || errors.Is(err, train.ErrBadRequest) {
+	if errors.Is(err, diffuser.ErrBadInput) || errors.Is(err, decisiondiffuser.ErrBadInput) || errors.Is(err, trajdiffuser.ErrBadInput) ||
+		errors.Is(err, train.ErrBadRequest) {
 		return usagef("%v", err)
 	}
 	if err != nil {
@@ -294,11 +357,15 @@ func showPlanResults(env *cliEnv, doc *planResults, out, plotPath, plansPath str
 	}
 	fmt.Fprintf(env.stdout, "%s, %d episodes per agent, seed %d; %s: H %d, %s %d steps (%d NFE from noise), %s weights",
 		res.Env, len(res.Agents[0].Episodes), res.Seed, cmp.Or(sp.Planner, planDiffuser), sp.Horizon, sp.Solver, sp.Steps, sp.NFE, map[bool]string{true: "EMA", false: "raw"}[sp.EMA])
-	if sp.Planner == planDD {
+	switch sp.Planner {
+	case planDD:
 		fmt.Fprintf(env.stdout, ", guidance %g on return %g, replanning every %d step(s), controller %s", sp.Guidance, sp.Return, sp.ReplanEvery, sp.Controller)
 		if sp.WarmTime > 0 {
 			fmt.Fprintf(env.stdout, ", warm starts at t %g with %d step(s)", sp.WarmTime, sp.WarmSteps)
 		}
+	case planTD:
+		fmt.Fprintf(env.stdout, ", draft of %d evaluations refined from t %g, %d candidates picked by softmax(Q/%g), guidance %g on return %g, replanning every %d step(s)",
+			sp.DraftCalls, sp.WarmTime, sp.Candidates, sp.Temperature, sp.Guidance, sp.Return, sp.ReplanEvery)
 	}
 	fmt.Fprintln(env.stdout)
 	writePlanTable(env.stdout, doc.Summary)
@@ -384,4 +451,11 @@ func writePlanTable(w io.Writer, sums []planeval.Summary) {
 		fmt.Fprintf(w, "%-10s %16s %8.1f %7.0f%% %12s %12s %12s %12s %5s %9s %13s\n", s.Agent, fmt.Sprintf("%.1f ± %.1f", s.ScoreMean, s.ScoreSE),
 			s.ReturnMean, 100*s.SuccessRate, plan50, plan95, ms(s.StepMedian), ms(s.StepP95), nfe, wall, steps)
 	}
+}
+
+// flagSet reports whether the command line set flag name.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
