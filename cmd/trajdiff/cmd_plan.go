@@ -15,6 +15,7 @@ import (
 	"github.com/trajdiff/trajdiff/internal/fsutil"
 	"github.com/trajdiff/trajdiff/internal/plotpng"
 	"github.com/trajdiff/trajdiff/internal/shard"
+	"github.com/trajdiff/trajdiff/nn"
 	"github.com/trajdiff/trajdiff/rl"
 	"github.com/trajdiff/trajdiff/rl/decisiondiffuser"
 	"github.com/trajdiff/trajdiff/rl/diffuser"
@@ -79,6 +80,17 @@ type planSampler struct {
 	Candidates  int     `json:"candidates,omitempty"`
 	Temperature float64 `json:"temperature,omitempty"`
 	DraftCalls  int     `json:"draft_calls,omitempty"` // draft evaluations per decision
+	// MACs is the state network's multiply-accumulates per pass of one window (nn.TemporalUnet.MACs; 0 for
+	// other networks); Candidates windows per pass for trajectory-diffuser, 1 otherwise.
+	MACs int `json:"macs_per_pass,omitempty"`
+}
+
+// netMACs is a window model's MACs per pass of one window, 0 when the network does not count them.
+func netMACs(m *train.Model) int {
+	if u, ok := m.Checkpoint.Net.(*nn.TemporalUnet); ok {
+		return u.MACs()
+	}
+	return 0
 }
 
 // Planner names of --planner.
@@ -277,6 +289,12 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 				Candidates: o.Candidates, Temperature: o.Temperature, DraftCalls: probe.DraftCalls}, nil
 		}
 	}
+	describeNet := describe
+	describe = func(start [4]float64, goal [2]float64) (planSampler, error) {
+		sp, err := describeNet(start, goal)
+		sp.MACs = netMACs(m)
+		return sp, err
+	}
 	agents := []planeval.Agent{agent}
 	if *baselines {
 		agents = append(agents, planeval.ExpertAgent(), planeval.RandomAgent())
@@ -369,6 +387,12 @@ func showPlanResults(env *cliEnv, doc *planResults, out, plotPath, plansPath str
 	}
 	fmt.Fprintln(env.stdout)
 	writePlanTable(env.stdout, doc.Summary)
+	if s := doc.Summary[0]; sp.MACs > 0 && s.PlanMedian > 0 {
+		windows := float64(max(sp.Candidates, 1))
+		gmac := s.NFEPerPlan * windows * float64(sp.MACs) / 1e9
+		fmt.Fprintf(env.stdout, "%s's network: %.1f M MACs per pass of a window; %.2f GMAC per plan on average, %.2f GMAC/s at the median plan latency\n",
+			s.Agent, float64(sp.MACs)/1e6, gmac, gmac/s.PlanMedian)
+	}
 	if out != "" {
 		b, err := json.MarshalIndent(doc, "", " ")
 		if err != nil {
