@@ -161,7 +161,7 @@ func (t *Trainer) Run(ctx context.Context) (*Result, error) {
 	}
 	in, tgt := make([]float64, D), make([]float64, D)
 	zeroTarget := t.Objective.withDefaults().Kind == "denoising" && t.Objective.withDefaults().Prediction == "eps"
-	began := time.Now()
+	loop := &stepLoop{t: t, opt: opt, adam: adam, model: net.Params(), ema: ema.Params(), log: log, checkpoint: checkpoint, began: time.Now(), start: start}
 	loss := math.NaN()
 	for step := start; step < opt.Steps; step++ {
 		if err := ctx.Err(); err != nil {
@@ -196,43 +196,10 @@ func (t *Trainer) Run(ctx context.Context) (*Result, error) {
 			}
 		}
 		l, err := tg.Run(uint64(step))
-		if err != nil && !math.IsNaN(l) && !math.IsInf(l, 0) {
-			return nil, fmt.Errorf("train: step %d: %w", step, err)
-		}
-		gn := tg.GradNorm()
-		if math.IsNaN(l) || math.IsInf(l, 0) || math.IsNaN(gn) || math.IsInf(gn, 0) {
-			return nil, fmt.Errorf("train: step %d: loss %v, gradient norm %v: %w (the last good checkpoint is kept)", step, l, gn, ErrNonFinite)
-		}
-		lr := opt.LearningRate(step)
-		adam.SetLR(lr)
-		if err := adam.Step(tg.ValueGrads()); err != nil {
-			return nil, fmt.Errorf("train: step %d: %w", step, err)
-		}
-		if opt.EMADecay > 0 {
-			if err := ema.Params().Lerp(net.Params(), opt.EMADecayAt(step)); err != nil {
-				return nil, err
-			}
-		} else if err := ema.Params().CopyFrom(net.Params()); err != nil {
+		if err := loop.finish(step, l, err, tg.GradNorm(), tg.ValueGrads()); err != nil {
 			return nil, err
 		}
 		loss = l
-		done := step + 1
-		el := time.Since(began).Seconds()
-		rate := float64(done-start) / math.Max(el, 1e-9)
-		if log != nil && (done%opt.LogEvery == 0 || done == opt.Steps) {
-			if err := log.Write(metricLine{Step: done, Loss: l, LR: lr, GradNorm: gn, StepsPerSec: rate, Time: time.Now().UTC().Format(time.RFC3339)}); err != nil {
-				return nil, err
-			}
-		}
-		if t.Progress != nil {
-			t.Progress(Status{Step: done, Steps: opt.Steps, Loss: l, LR: lr, GradNorm: gn, StepsPerSec: rate,
-				ETA: time.Duration(float64(opt.Steps-done) / rate * float64(time.Second))})
-		}
-		if (opt.CheckpointEvery > 0 && done%opt.CheckpointEvery == 0) || done == opt.Steps {
-			if err := checkpoint(done, l); err != nil {
-				return nil, err
-			}
-		}
 	}
 	return &Result{Net: net, EMA: ema, Steps: opt.Steps, Loss: loss, Resumed: start}, nil
 }

@@ -1,0 +1,65 @@
+package train
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	G "gorgonia.org/gorgonia"
+
+	"github.com/trajdiff/trajdiff/nn"
+)
+
+// stepLoop is the bookkeeping every optimisation step of a run shares, denoising or regression: the
+// optimiser, the EMA weights, the metrics log, progress and checkpoints.
+type stepLoop struct {
+	t          *Trainer
+	opt        Options
+	adam       *nn.Adam
+	model, ema *nn.Params
+	log        *metricsLog
+	checkpoint func(step int, loss float64) error
+	began      time.Time
+	start      int // the first step of this process (the resumed step)
+}
+
+// finish completes step after the graph ran with loss l (runErr its error): a non-finite loss or
+// gradient norm gn stops the run with ErrNonFinite and keeps the last good checkpoint; otherwise Adam
+// steps at the scheduled rate, the EMA weights follow, the metrics and progress are reported, and a
+// checkpoint is written when due.
+func (s *stepLoop) finish(step int, l float64, runErr error, gn float64, grads []G.ValueGrad) error {
+	opt := s.opt
+	if runErr != nil && !math.IsNaN(l) && !math.IsInf(l, 0) {
+		return fmt.Errorf("train: step %d: %w", step, runErr)
+	}
+	if math.IsNaN(l) || math.IsInf(l, 0) || math.IsNaN(gn) || math.IsInf(gn, 0) {
+		return fmt.Errorf("train: step %d: loss %v, gradient norm %v: %w (the last good checkpoint is kept)", step, l, gn, ErrNonFinite)
+	}
+	lr := opt.LearningRate(step)
+	s.adam.SetLR(lr)
+	if err := s.adam.Step(grads); err != nil {
+		return fmt.Errorf("train: step %d: %w", step, err)
+	}
+	if opt.EMADecay > 0 {
+		if err := s.ema.Lerp(s.model, opt.EMADecayAt(step)); err != nil {
+			return err
+		}
+	} else if err := s.ema.CopyFrom(s.model); err != nil {
+		return err
+	}
+	done := step + 1
+	rate := float64(done-s.start) / math.Max(time.Since(s.began).Seconds(), 1e-9)
+	if s.log != nil && (done%opt.LogEvery == 0 || done == opt.Steps) {
+		if err := s.log.Write(metricLine{Step: done, Loss: l, LR: lr, GradNorm: gn, StepsPerSec: rate, Time: time.Now().UTC().Format(time.RFC3339)}); err != nil {
+			return err
+		}
+	}
+	if s.t.Progress != nil {
+		s.t.Progress(Status{Step: done, Steps: opt.Steps, Loss: l, LR: lr, GradNorm: gn, StepsPerSec: rate,
+			ETA: time.Duration(float64(opt.Steps-done) / rate * float64(time.Second))})
+	}
+	if (opt.CheckpointEvery > 0 && done%opt.CheckpointEvery == 0) || done == opt.Steps {
+		return s.checkpoint(done, l)
+	}
+	return nil
+}
