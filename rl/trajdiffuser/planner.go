@@ -111,10 +111,12 @@ func New(ms Models, layout *rl.Layout, opt Options) (*Planner, error) {
 		return nil, badInput("%v", err)
 	}
 	tmax := s.Checkpoint.Process.TMax()
+	if opt.RefineSteps < 0 || opt.ReplanEvery < 0 {
+		return nil, badInput("RefineSteps and ReplanEvery must be non-negative, got %d and %d", opt.RefineSteps, opt.ReplanEvery)
+	}
 	if opt.RefineTime == 0 {
 		opt.RefineTime = 0.04 * tmax
 	}
-	opt.RefineSteps = max(opt.RefineSteps, 0)
 	if opt.RefineSteps == 0 {
 		opt.RefineSteps = 5
 	}

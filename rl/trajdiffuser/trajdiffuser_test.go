@@ -99,6 +99,7 @@ func TestBadModelsOptionsAndStatesAreRefused(t *testing.T) {
 		"negative return":          {ms, td.Options{Return: -1}},
 		"refinement beyond T":      {ms, td.Options{RefineTime: 3}},
 		"negative candidates":      {ms, td.Options{Candidates: -2}},
+		"negative refine steps":    {ms, td.Options{RefineSteps: -1}},
 		"negative temperature":     {ms, td.Options{Temperature: -1}},
 		"NaN guidance":             {ms, td.Options{Guidance: math.NaN()}},
 		"no clip of clipped model": {ms, td.Options{NoClip: true}},
