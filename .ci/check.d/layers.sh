@@ -2,12 +2,12 @@
 # layers: the simulators (pde/..., geometry/..., rl/... except the domain systems) sit above datasets/ and
 # never depend on the network or training packages (nn, train) or on the CLI, so the domain systems built
 # on them can use them as libraries; the domain systems (geometry/geotdm, pde/wdno, the planners
-# rl/diffuser, rl/decisiondiffuser, rl/trajdiffuser) may use nn and train, never the CLI, and the planners
-# never import each other (docs/ARCHITECTURE.md, Design rules).
+# rl/diffuser, rl/decisiondiffuser, rl/trajdiffuser and their shared rl/planmodel) may use nn and train,
+# never the CLI, and the planners never import each other (docs/ARCHITECTURE.md, Design rules).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 mod=github.com/trajdiff/trajdiff
-systems="^$mod/(geometry/geotdm|pde/wdno|rl/diffuser|rl/decisiondiffuser|rl/trajdiffuser)(/|$)"
+systems="^$mod/(geometry/geotdm|pde/wdno|rl/diffuser|rl/decisiondiffuser|rl/trajdiffuser|rl/planmodel)(/|$)"
 # shellcheck disable=SC2046
 bad=$(go list -deps -f '{{.ImportPath}}' $(go list ./pde/... ./geometry/... ./rl/... | grep -vE "$systems") |
 	grep -E "^$mod/(nn|train|cmd)(/|$)" || true)
