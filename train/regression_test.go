@@ -237,17 +237,17 @@ func regParams(r nn.Regressor) [][]float32 {
 }
 
 // metricLosses reads the (step, loss, lr, grad_norm) of every line of a run's metrics.jsonl.
-func metricLosses(t *testing.T, dir string) []metricLine {
+func metricLosses(t *testing.T, dir string) []Metric {
 	t.Helper()
 	f, err := os.Open(filepath.Join(dir, metricsFile))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	var out []metricLine
+	var out []Metric
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		var m metricLine
+		var m Metric
 		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
 			t.Fatal(err)
 		}

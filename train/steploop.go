@@ -50,7 +50,7 @@ func (s *stepLoop) finish(step int, l float64, runErr error, gn float64, grads [
 	done := step + 1
 	rate := float64(done-s.start) / math.Max(time.Since(s.began).Seconds(), 1e-9)
 	if s.log != nil && (done%opt.LogEvery == 0 || done == opt.Steps) {
-		if err := s.log.Write(metricLine{Step: done, Loss: l, LR: lr, GradNorm: gn, StepsPerSec: rate, Time: time.Now().UTC().Format(time.RFC3339)}); err != nil {
+		if err := s.log.Write(Metric{Step: done, Loss: l, LR: lr, GradNorm: gn, StepsPerSec: rate, Time: time.Now().UTC().Format(time.RFC3339)}); err != nil {
 			return err
 		}
 	}

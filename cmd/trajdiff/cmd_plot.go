@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -16,6 +17,8 @@ import (
 	"github.com/trajdiff/trajdiff/pde/wdno"
 	"github.com/trajdiff/trajdiff/rl"
 	"github.com/trajdiff/trajdiff/rl/mazeplot"
+	"github.com/trajdiff/trajdiff/train"
+	"github.com/trajdiff/trajdiff/train/curveplot"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 )
@@ -23,13 +26,13 @@ import (
 func plotCommand() command {
 	return command{
 		name:    "plot",
-		summary: "draw a PNG of trajectories from a dataset (N-body paths in projection, maze2d episodes on their maze, 1-D fields such as Burgers u and f as space-time images)",
+		summary: "draw a PNG of trajectories from a dataset (N-body paths in projection, maze2d episodes on their maze, 1-D fields such as Burgers u and f as space-time images) or training curves of runs",
 		run:     runPlot,
 	}
 }
 
 func runPlot(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlagSet(env, "plot", "plot [flags] DATASET -out FILE.png")
+	fs := newFlagSet(env, "plot", "plot [flags] DATASET -out FILE.png | plot [flags] RUN [RUN ...] -out curves.png (RUN: a run directory or its metrics.jsonl)")
 	out := fs.String("out", "", "output PNG file (written atomically)")
 	index := fs.Int("index", 0, "first trajectory / episode to draw")
 	count := fs.Int("count", 1, "episodes datasets: number of consecutive episodes to draw")
@@ -43,11 +46,14 @@ func runPlot(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return usagef("want 1 argument (DATASET), got %d", len(pos))
-	}
 	if *out == "" {
 		return usagef("--out is required")
+	}
+	if len(pos) > 0 && isMetrics(pos[0]) {
+		return plotCurves(env, pos, *out, *title, *width)
+	}
+	if len(pos) != 1 {
+		return usagef("want 1 argument (DATASET), or run directories / metrics.jsonl files; got %d", len(pos))
 	}
 	if *index < 0 || *count < 1 || *width < 64 || *width > 10000 {
 		return usagef("--index must be >= 0, --count >= 1 and --width in [64, 10000]")
@@ -373,4 +379,46 @@ func truthField(path string, d *datasets.Dataset, v datasets.FieldView) (dataset
 func detach(v datasets.FieldView) datasets.FieldView {
 	v.State, v.Control, v.Params = v.State.Clone(), v.Control.Clone(), v.Params.Clone()
 	return v
+}
+
+// isMetrics reports whether path names training metrics: a run directory holding metrics.jsonl, or a
+// .jsonl file.
+func isMetrics(path string) bool {
+	if strings.HasSuffix(path, ".jsonl") {
+		return true
+	}
+	st, err := os.Stat(filepath.Join(path, "metrics.jsonl"))
+	return err == nil && st.Mode().IsRegular()
+}
+
+// plotCurves draws the loss, learning rate and gradient norm of runs (train/curveplot).
+func plotCurves(env *cliEnv, runs []string, out, title string, width int) error {
+	var rs []curveplot.Run
+	for _, r := range runs {
+		if !isMetrics(r) {
+			return usagef("%s is neither a run directory with metrics.jsonl nor a .jsonl file (curves and datasets do not mix)", r)
+		}
+		ms, err := train.ReadMetrics(r)
+		if err != nil {
+			return err
+		}
+		name := filepath.Base(strings.TrimSuffix(filepath.Clean(r), "/metrics.jsonl"))
+		rs = append(rs, curveplot.Run{Name: name, Metrics: ms})
+	}
+	if title == "" {
+		title = "training curves: " + rs[0].Name
+		if len(rs) > 1 {
+			title = fmt.Sprintf("training curves of %d runs", len(rs))
+		}
+	}
+	rows, err := curveplot.Panels(rs, title)
+	if err != nil {
+		return err
+	}
+	w := vg.Length(float64(width) * 72 / 96)
+	if err := plotpng.WriteGridFile(out, rows, w, w*5/4); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "curves of %d run(s) -> %s\n", len(rs), out)
+	return nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -80,5 +81,40 @@ func TestPlotDatasets(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "x.png")); err == nil {
 		t.Error("a failed plot left a file")
+	}
+}
+
+// plot draws the training curves of run directories and metrics files, and names a malformed line.
+func TestPlotDrawsTrainingCurves(t *testing.T) {
+	dir := t.TempDir()
+	run := filepath.Join(dir, "run")
+	if err := os.MkdirAll(run, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	var lines strings.Builder
+	for s := 1; s <= 20; s++ {
+		fmt.Fprintf(&lines, `{"step":%d,"loss":%g,"lr":0.001,"grad_norm":0.5,"steps_per_s":10,"time":"2026-12-04T00:00:00Z"}`+"\n", s, 1/float64(s))
+	}
+	if err := os.WriteFile(filepath.Join(run, "metrics.jsonl"), []byte(lines.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	other := filepath.Join(dir, "other.jsonl")
+	if err := os.WriteFile(other, []byte(lines.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	png := filepath.Join(dir, "curves.png")
+	code, out, errs := runCLI("plot", run, other, "--out", png)
+	if code != 0 || !strings.Contains(out, "curves of 2 run(s)") {
+		t.Fatalf("plot curves: %d\n%s\n%s", code, out, errs)
+	}
+	if st, err := os.Stat(png); err != nil || st.Size() == 0 {
+		t.Fatalf("curves png: %v", err)
+	}
+	bad := filepath.Join(dir, "bad.jsonl")
+	if err := os.WriteFile(bad, []byte(lines.String()+"{\"step\": \"x\"}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := runCLI("plot", bad, "--out", png); code == 0 || !strings.Contains(errs, "line 21") {
+		t.Errorf("a malformed metrics line: exit %d, %q", code, errs)
 	}
 }

@@ -14,12 +14,11 @@ import (
 	"math"
 
 	"github.com/trajdiff/trajdiff/internal/fsutil"
+	"github.com/trajdiff/trajdiff/internal/plotpng"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/palette/moreland"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgimg"
 )
 
 // Grid is the space-time grid every panel lives on: Frames x Cells values, row-major (frame, cell).
@@ -153,18 +152,8 @@ func heatMap(g Grid, pn Panel) (*plot.Plot, error) {
 
 // Write renders the figure as a PNG of width x height (96 dpi: 72 points are 96 pixels) to w.
 func (f *Figure) Write(w io.Writer, width, height vg.Length) error {
-	c := vgimg.NewWith(vgimg.UseWH(width, height), vgimg.UseDPI(96))
-	dc := draw.New(c)
-	tiles := draw.Tiles{Rows: f.Rows(), Cols: f.Cols(), PadX: vg.Points(6), PadY: vg.Points(6),
-		PadTop: vg.Points(4), PadBottom: vg.Points(4), PadLeft: vg.Points(4), PadRight: vg.Points(4)}
-	canvases := plot.Align(f.plots, tiles, dc)
-	for r, row := range f.plots {
-		for k, p := range row {
-			p.Draw(canvases[r][k])
-		}
-	}
-	if _, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(w); err != nil {
-		return fmt.Errorf("fieldplot: write png: %w", err)
+	if err := plotpng.WriteGrid(w, f.plots, width, height); err != nil {
+		return fmt.Errorf("fieldplot: %w", err)
 	}
 	return nil
 }
