@@ -4,7 +4,7 @@
 # whose tasks write `trajdiff simulate burgers --shard auto` shards with --cpus-per-task=1, merges them
 # with `trajdiff data merge` and checks the merge equals a single-process run value for value; then
 # submits a task with bad parameters and checks Slurm records it as failed with the CLI's message in its
-# output file. Every daemon it starts is stopped on exit; munged is reused when one already answers.
+# output file, and that --shard auto refuses a resubmission of some indices (--array=3,7). Every daemon it starts is stopped on exit; munged is reused when one already answers.
 #
 # The cluster's configuration, state and logs live in a temporary directory (SLURM_CONF points there, on
 # ports 6917/6918), so an existing /etc/slurm or Slurm on the machine is neither read nor touched.
@@ -147,3 +147,20 @@ if [ "$bad_rc" = 0 ] || [ "$state" != JobState=FAILED ] || [ "$exitcode" != Exit
 	exit 1
 fi
 log "the bad task: $state $exitcode, $(grep -o 'invalid parameters.*' "$work/bad.out" | cut -c1-80)"
+
+# A resubmission of some indices only (--array=3,7: Slurm 22.05 sets COUNT=2, MIN=3, MAX=7, STEP=1) cannot
+# name the shards: --shard auto must refuse it in every task rather than write shards 0/2 and 1/2.
+set +e
+sbatch --parsable --wait --array=3,7 --chdir="$work" --output="$work/subset-%a.out" \
+	--wrap="exec '$tmp/trajdiff' ${sim[*]} --shard auto --out '$work/subset-\${SLURM_ARRAY_TASK_ID}.arrow'" >/dev/null
+subset_rc=$?
+set -e
+for i in 3 7; do
+	if [ "$subset_rc" = 0 ] || ! grep -q "inconsistent job-array environment" "$work/subset-$i.out" || [ -e "$work/subset-$i.arrow" ]; then
+		echo "the subset array's task $i: sbatch exit $subset_rc, output:" >&2
+		cat "$work/subset-$i.out" >&2
+		exit 1
+	fi
+done
+log "--array=3,7 refused: $(head -c 160 "$work/subset-3.out")"
+log "done"
