@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# slurm: --shard auto on a real cluster engine (docs/cluster.md). Starts a one-node Slurm as root (following
-# shared measurements: munge, slurmctld and slurmd without systemd or cgroups), submits a 3-task job array
-# whose tasks write `trajdiff simulate burgers --shard auto` shards with --cpus-per-task=1, merges them
-# with `trajdiff data merge` and checks the merge equals a single-process run value for value; then
-# submits a task with bad parameters and checks Slurm records it as failed with the CLI's message in its
-# output file, and that --shard auto refuses a resubmission of some indices (--array=3,7). Every daemon it starts is stopped on exit; munged is reused when one already answers.
+# slurm: --shard auto on a real cluster engine (docs/cluster.md). Starts a one-node Slurm as root (munge,
+# slurmctld and slurmd without systemd or cgroups), submits a 3-task job array whose tasks write
+# `trajdiff simulate burgers --shard auto` shards with --cpus-per-task=1, merges them with `trajdiff data
+# merge` and checks the merge equals a single-process run value for value; then submits a task with bad
+# parameters and checks Slurm records it as failed with the CLI's message in its output file, and checks
+# that --shard auto refuses a resubmission of some indices (--array=3,7) in every task. Every daemon it
+# starts is stopped on exit; munged is reused (and left running) when one already answers.
 #
 # The cluster's configuration, state and logs live in a temporary directory (SLURM_CONF points there, on
 # ports 6917/6918), so an existing /etc/slurm or Slurm on the machine is neither read nor touched.
