@@ -2,6 +2,7 @@ package shard
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -89,8 +90,8 @@ func TestInconsistentArrayVariablesAreRefused(t *testing.T) {
 
 func TestNonNumericArrayVariableErrorWrapsTheParseError(t *testing.T) {
 	_, _, _, err := FromEnv(fakeEnv(map[string]string{SlurmTaskID: "x", SlurmTaskCount: "3"}))
-	var numErr interface{ Unwrap() error }
-	if !errors.As(err, &numErr) || !strings.Contains(err.Error(), `SLURM_ARRAY_TASK_ID="x"`) {
+	var numErr *strconv.NumError
+	if !errors.Is(err, ErrEnvironment) || !errors.As(err, &numErr) || !strings.Contains(err.Error(), `SLURM_ARRAY_TASK_ID="x"`) {
 		t.Fatalf("error %v: want it to name the variable and wrap strconv's error", err)
 	}
 }
