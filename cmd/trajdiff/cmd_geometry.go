@@ -45,6 +45,7 @@ func runGeometry(ctx context.Context, env *cliEnv, args []string) error {
 // geometryFlags are the flags forecast and evaluate share.
 type geometryFlags struct {
 	ckpt, data, solver, shard string
+	si, sn                    int // the shard, resolved by open
 	k, steps, limit, batch    int
 	seed                      uint64
 	allowOther                bool
@@ -54,7 +55,7 @@ func (g *geometryFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&g.ckpt, "checkpoint", "", "run directory (its latest checkpoint) or step directory of a data.kind geometric run")
 	fs.StringVar(&g.data, "data", "", "geometric dataset to forecast (e.g. charged/test.arrow)")
 	fs.StringVar(&g.solver, "solver", "", "solver (default: the checkpoint's [sample] solver, else dpmpp-2m)")
-	fs.StringVar(&g.shard, "shard", "0/1", "process only shard i/n of the trajectories (a job array's task)")
+	fs.StringVar(&g.shard, "shard", "", "process only shard i/n of the trajectories (a job array's task)"+shardFlagHelp)
 	fs.IntVar(&g.k, "k", 5, "samples per trajectory")
 	fs.IntVar(&g.steps, "steps", 0, "solver steps (default: [sample] steps, else 10)")
 	fs.IntVar(&g.limit, "limit", 0, "only the first n trajectories (before sharding); 0: all")
@@ -64,17 +65,18 @@ func (g *geometryFlags) register(fs *flag.FlagSet) {
 }
 
 // open validates the shared flags and opens the model and dataset.
-func (g *geometryFlags) open() (*geotdm.Model, *datasets.Dataset, int, int, error) {
+func (g *geometryFlags) open(env *cliEnv) (*geotdm.Model, *datasets.Dataset, int, int, error) {
 	if g.ckpt == "" || g.data == "" {
 		return nil, nil, 0, 0, usagef("--checkpoint and --data are required")
 	}
 	if g.k < 1 || g.steps < 0 || g.limit < 0 || g.batch < 1 {
 		return nil, nil, 0, 0, usagef("--k and --batch must be at least 1, --steps and --limit non-negative")
 	}
-	si, sn, err := shard.Parse(g.shard)
+	si, sn, err := resolveShard(env, g.shard)
 	if err != nil {
-		return nil, nil, 0, 0, usagef("--shard: %v", err)
+		return nil, nil, 0, 0, err
 	}
+	g.si, g.sn = si, sn
 	if g.solver != "" {
 		if _, err := diffusion.NewSolver(g.solver); err != nil {
 			return nil, nil, 0, 0, usagef("%v", err)
@@ -92,7 +94,7 @@ func (g *geometryFlags) open() (*geotdm.Model, *datasets.Dataset, int, int, erro
 }
 
 func runGeometryForecast(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlagSet(env, "geometry forecast", "geometry forecast --checkpoint DIR --data test.arrow --out samples.arrow [--k 5] [--solver NAME] [--steps N] [--seed S] [--shard i/n] [--limit n]")
+	fs := newFlagSet(env, "geometry forecast", "geometry forecast --checkpoint DIR --data test.arrow --out samples.arrow [--k 5] [--solver NAME] [--steps N] [--seed S] [--shard i/n|auto] [--limit n]")
 	var g geometryFlags
 	g.register(fs)
 	out := fs.String("out", "", "samples as a geometric dataset, written atomically")
@@ -106,7 +108,7 @@ func runGeometryForecast(ctx context.Context, env *cliEnv, args []string) error 
 	if *out == "" {
 		return usagef("--out is required")
 	}
-	m, ds, si, sn, err := g.open()
+	m, ds, si, sn, err := g.open(env)
 	if err != nil {
 		return err
 	}
@@ -131,7 +133,7 @@ func runGeometryForecast(ctx context.Context, env *cliEnv, args []string) error 
 		views = append(views, v)
 	}
 	if len(views) == 0 {
-		return fmt.Errorf("shard %s of %d trajectories is empty", g.shard, total)
+		return fmt.Errorf("shard %d/%d of %d trajectories is empty", si, sn, total)
 	}
 	bar := newProgressBar(env.stderr, "geometry forecast", "trajectories", len(views))
 	samples, err := m.Forecast(ctx, views, geotdm.Options{K: g.k, Solver: g.solver, Steps: g.steps, Seed: g.seed, Batch: g.batch,
@@ -175,7 +177,7 @@ func (m *multiString) String() string     { return strings.Join(*m, ",") }
 func (m *multiString) Set(s string) error { *m = append(*m, s); return nil }
 
 func runGeometryEvaluate(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlagSet(env, "geometry evaluate", "geometry evaluate --checkpoint DIR --data test.arrow [--baseline DIR ...] [--k 5] [--solver NAME] [--steps N] [--shard i/n] [--limit n] [--out report.json]")
+	fs := newFlagSet(env, "geometry evaluate", "geometry evaluate --checkpoint DIR --data test.arrow [--baseline DIR ...] [--k 5] [--solver NAME] [--steps N] [--shard i/n|auto] [--limit n] [--out report.json]")
 	var g geometryFlags
 	g.register(fs)
 	var baselines multiString
@@ -188,7 +190,7 @@ func runGeometryEvaluate(ctx context.Context, env *cliEnv, args []string) error 
 	if err := wantArgs(fs, 0, "none"); err != nil {
 		return err
 	}
-	m, ds, si, sn, err := g.open()
+	m, ds, si, sn, err := g.open(env)
 	if err != nil {
 		return err
 	}
@@ -217,7 +219,7 @@ func runGeometryEvaluate(ctx context.Context, env *cliEnv, args []string) error 
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.stdout, "%s on %s (shard %s, %d systems), K = %d, seed %d\n", g.ckpt, g.data, g.shard, rep.Systems, rep.K, rep.Seed)
+	fmt.Fprintf(env.stdout, "%s on %s (shard %d/%d, %d systems), K = %d, seed %d\n", g.ckpt, g.data, g.si, g.sn, rep.Systems, rep.K, rep.Seed)
 	return showReport(env, rep, *out)
 }
 

@@ -60,7 +60,7 @@ func runPDETrain(ctx context.Context, env *cliEnv, args []string) error {
 }
 
 func runPDEEvaluate(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlagSet(env, "pde evaluate", "pde evaluate --checkpoint DIR [--checkpoint DIR2 ...] --data test.arrow [--baseline zero,dataset] [--limit n] [--shard i/n] [--out report.json]")
+	fs := newFlagSet(env, "pde evaluate", "pde evaluate --checkpoint DIR [--checkpoint DIR2 ...] --data test.arrow [--baseline zero,dataset] [--limit n] [--shard i/n|auto] [--out report.json]")
 	var ckpts multiString
 	fs.Var(&ckpts, "checkpoint", "run or step directory of a 'pde train' run (repeat for baselines: a physical-space model); all of one task")
 	data := fs.String("data", "", "test dataset of 'trajdiff simulate burgers' at the models' resolution")
@@ -81,7 +81,7 @@ func runPDEEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	if *adjointIters < 1 {
 		return usagef("--adjoint-iters must be at least 1")
 	}
-	weights, err := sf.check()
+	weights, err := sf.check(env)
 	if err != nil {
 		return err
 	}
@@ -217,6 +217,7 @@ func writePDETable(w io.Writer, rep *wdno.Report) {
 // pdeSampling are the flags evaluate and generate share: how to sample and which cases.
 type pdeSampling struct {
 	solver, weights, shard string
+	si, sn                 int // the shard, resolved by check
 	steps, limit, batch    int
 	seed                   uint64
 	guidance               float64
@@ -228,18 +229,19 @@ func (p *pdeSampling) register(fs *flag.FlagSet, shardHelp string) {
 	fs.Float64Var(&p.guidance, "guidance", -1, "control guidance weight (default: [sample] guidance, else 1.2e5); 0 disables it")
 	fs.StringVar(&p.weights, "weights", "default", "weights: default (the run's sample.ema), ema or raw")
 	fs.IntVar(&p.limit, "limit", 0, "only the first n test cases (before sharding); 0: all")
-	fs.StringVar(&p.shard, "shard", "0/1", shardHelp)
+	fs.StringVar(&p.shard, "shard", "", shardHelp+shardFlagHelp)
 	fs.IntVar(&p.batch, "batch", 50, "cases per sampling batch")
 	fs.Uint64Var(&p.seed, "seed", 1, "noise seed")
 }
 
 // check validates the flags and returns the weights to load.
-func (p *pdeSampling) check() (train.Weights, error) {
+func (p *pdeSampling) check(env *cliEnv) (train.Weights, error) {
 	if p.steps < 0 || p.limit < 0 || p.batch < 1 {
 		return 0, usagef("--steps and --limit must be non-negative, --batch at least 1")
 	}
-	if _, _, err := shard.Parse(p.shard); err != nil {
-		return 0, usagef("--shard: %v", err)
+	var err error
+	if p.si, p.sn, err = resolveShard(env, p.shard); err != nil {
+		return 0, err
 	}
 	if p.solver != "" {
 		if _, err := diffusion.NewSolver(p.solver); err != nil {
@@ -254,16 +256,12 @@ func (p *pdeSampling) cases(n int) ([]int, error) {
 	if p.limit > 0 {
 		n = min(n, p.limit)
 	}
-	si, sn, err := shard.Parse(p.shard)
-	if err != nil {
-		return nil, usagef("--shard: %v", err)
-	}
-	lo, hi, err := shard.Range(n, si, sn)
+	lo, hi, err := shard.Range(n, p.si, p.sn)
 	if err != nil {
 		return nil, usagef("--shard: %v", err)
 	}
 	if hi <= lo {
-		return nil, fmt.Errorf("shard %s of %d cases is empty", p.shard, n)
+		return nil, fmt.Errorf("shard %d/%d of %d cases is empty", p.si, p.sn, n)
 	}
 	cases := make([]int, 0, hi-lo)
 	for i := lo; i < hi; i++ {
@@ -295,7 +293,7 @@ func parseWeights(s string) (train.Weights, error) {
 }
 
 func runPDEGenerate(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlagSet(env, "pde generate", "pde generate --checkpoint DIR --data test.arrow --out gen.arrow [--resim resim.arrow] [--limit n] [--shard i/n]")
+	fs := newFlagSet(env, "pde generate", "pde generate --checkpoint DIR --data test.arrow --out gen.arrow [--resim resim.arrow] [--limit n] [--shard i/n|auto]")
 	ckpt := fs.String("checkpoint", "", "run or step directory of a 'pde train' run")
 	data := fs.String("data", "", "test dataset of 'trajdiff simulate burgers' at the model's resolution")
 	out := fs.String("out", "", "generated trajectories: a fields dataset like the test data, params (source_id, source_index); written atomically")
@@ -315,7 +313,7 @@ func runPDEGenerate(ctx context.Context, env *cliEnv, args []string) error {
 	if sf.seed > math.MaxInt64 {
 		return usagef("--seed must be at most 2^63-1")
 	}
-	weights, err := sf.check()
+	weights, err := sf.check(env)
 	if err != nil {
 		return err
 	}

@@ -130,7 +130,7 @@ func (f *ddFlags) register(fs *flag.FlagSet) {
 }
 
 func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlagSet(env, "plan evaluate", "plan evaluate --checkpoint DIR [--planner diffuser|decision-diffuser [--invdyn DIR]] [--layout umaze] [--episodes N] [--seed S] [--multi] [--solver NAME --steps K] [--data PATH] [--shard i/n] [--out results.json] [--plot paths.png] [--plot-plans plans.png]")
+	fs := newFlagSet(env, "plan evaluate", "plan evaluate --checkpoint DIR [--planner diffuser|decision-diffuser [--invdyn DIR]] [--layout umaze] [--episodes N] [--seed S] [--multi] [--solver NAME --steps K] [--data PATH] [--shard i/n|auto] [--out results.json] [--plot paths.png] [--plot-plans plans.png]")
 	ckpt := fs.String("checkpoint", "", "run directory (its latest checkpoint) or a step directory: Diffuser's window model of rows [actions(2), observations(4)], or Decision Diffuser's states-only model conditioned on returns")
 	plannerName := fs.String("planner", planDiffuser, "diffuser (one plan per episode, Diffuser's controller) decision-diffuser (replanning, returns guidance, inverse dynamics) or trajectory-diffuser (transformer draft refined by a few guided steps, critic choice)")
 	layout := fs.String("layout", "umaze", "maze layout the model was trained on: umaze, medium, large")
@@ -146,7 +146,7 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	plansPath := fs.String("plot-plans", "", "PNG of the same episodes' first plans")
 	workers := fs.Int("workers", 1, "episodes in parallel (0: all cores); more than 1 makes plan latencies include waiting for the shared network")
 	baselines := fs.Bool("baselines", true, "also evaluate the expert controller and random actions on the same starts and goals")
-	shardFlag := fs.String("shard", "0/1", "run only block i of n of the episodes (merge the results files with 'trajdiff plan merge')")
+	shardFlag := fs.String("shard", "", "run only block i of n of the episodes (merge the results files with 'trajdiff plan merge')"+shardFlagHelp)
 	var ddf ddFlags
 	ddf.register(fs)
 	if err := parseFlags(fs, env, args); err != nil {
@@ -167,12 +167,12 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	if *plannerName != planDiffuser && *multi {
 		return usagef("--multi: the returns of %s name the layout's fixed goal (maze2d-*-v1), not Multi2D's random targets", *plannerName)
 	}
-	si, sn, err := shard.Parse(*shardFlag)
+	si, sn, err := resolveShard(env, *shardFlag)
 	if err != nil {
-		return usagef("--shard: %v", err)
+		return err
 	}
 	if lo, hi, _ := shard.Range(*episodes, si, sn); lo == hi {
-		return usagef("--shard %s of %d episodes is empty", *shardFlag, *episodes)
+		return usagef("--shard %d/%d of %d episodes is empty", si, sn, *episodes)
 	}
 	l, err := rl.LayoutByName(*layout)
 	if err != nil {

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/trajdiff/trajdiff/datasets"
-	"github.com/trajdiff/trajdiff/internal/shard"
 	"github.com/trajdiff/trajdiff/pde"
 )
 
@@ -65,7 +64,7 @@ func simulateCommand() command {
 }
 
 func printSimulateUsage(w io.Writer) {
-	fmt.Fprintln(w, "Usage: trajdiff simulate SYSTEM --n N --out FILE [--seed S] [--shard i/n] [--workers W] [system flags]")
+	fmt.Fprintln(w, "Usage: trajdiff simulate SYSTEM --n N --out FILE [--seed S] [--shard i/n|auto] [--workers W] [system flags]")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Systems:")
 	for _, n := range simSystemNames() {
@@ -89,7 +88,7 @@ func addSimOutput(fs *flag.FlagSet, outHelp string, seed uint64, seedHelp, shard
 	return &simOutput{
 		out:     fs.String("out", "", outHelp),
 		seed:    fs.Uint64("seed", seed, seedHelp),
-		shard:   fs.String("shard", "0/1", shardHelp),
+		shard:   fs.String("shard", "", shardHelp+shardFlagHelp),
 		workers: fs.Int("workers", runtime.GOMAXPROCS(0), "parallel workers (the output does not depend on it)"),
 		format:  fs.String("format", format, "output format: auto (by extension), ipc, parquet"),
 		comp:    fs.String("compression", "none", "compression: none, zstd, lz4"),
@@ -101,7 +100,7 @@ func addSimOutput(fs *flag.FlagSet, outHelp string, seed uint64, seedHelp, shard
 
 // check validates the shared flags after parsing and returns the shard and the write options (with
 // Overwrite set) and the file extension of the chosen format. Errors are usage errors.
-func (o *simOutput) check() (si, sn int, opts datasets.WriteOptions, ext string, err error) {
+func (o *simOutput) check(env *cliEnv) (si, sn int, opts datasets.WriteOptions, ext string, err error) {
 	switch {
 	case *o.out == "":
 		return 0, 0, opts, "", usagef("--out is required")
@@ -110,8 +109,8 @@ func (o *simOutput) check() (si, sn int, opts datasets.WriteOptions, ext string,
 	case *o.workers < 1:
 		return 0, 0, opts, "", usagef("--workers must be at least 1, got %d", *o.workers)
 	}
-	if si, sn, err = shard.Parse(*o.shard); err != nil {
-		return 0, 0, opts, "", usagef("--%v", err)
+	if si, sn, err = resolveShard(env, *o.shard); err != nil {
+		return 0, 0, opts, "", err
 	}
 	if opts, err = parseWriteOptions(*o.format, *o.comp, *o.dtype); err != nil {
 		return 0, 0, opts, "", err
@@ -142,10 +141,10 @@ func runSimulate(ctx context.Context, env *cliEnv, args []string) error {
 	if sys.run != nil {
 		return sys.run(ctx, env, args[1:])
 	}
-	fs := newFlagSet(env, "simulate "+sys.name, "simulate "+sys.name+" --n N --out FILE [--seed S] [--shard i/n] [flags]")
+	fs := newFlagSet(env, "simulate "+sys.name, "simulate "+sys.name+" --n N --out FILE [--seed S] [--shard i/n|auto] [flags]")
 	n := fs.Int("n", 0, "total number of trajectories of the dataset (over all shards)")
 	o := addSimOutput(fs, "output file (.arrow IPC or .parquet), written atomically", 0,
-		"random seed; trajectory i depends only on (seed, i)", "write only shard i of n (contiguous index block i), e.g. ${SLURM_ARRAY_TASK_ID}/16", "auto")
+		"random seed; trajectory i depends only on (seed, i)", "write only shard i of n (contiguous index block i)", "auto")
 	build := sys.setup(fs)
 	if err := parseFlags(fs, env, args[1:]); err != nil {
 		return err
@@ -156,7 +155,7 @@ func runSimulate(ctx context.Context, env *cliEnv, args []string) error {
 	if *n < 1 {
 		return usagef("--n must be at least 1, got %d", *n)
 	}
-	si, sn, opts, _, err := o.check()
+	si, sn, opts, _, err := o.check(env)
 	if err != nil {
 		return err
 	}

@@ -22,10 +22,22 @@ type command struct {
 	run     func(ctx context.Context, env *cliEnv, args []string) error
 }
 
-// cliEnv carries the process's streams so that commands are testable without touching os.Stdout.
+// cliEnv carries the process's streams and environment so that commands are testable without touching
+// os.Stdout or os.Getenv.
 type cliEnv struct {
 	stdout io.Writer
 	stderr io.Writer
+	// getenv reads an environment variable (os.Getenv in main); nil reads every variable as unset, so
+	// tests see no job-array variables of the machine that runs them.
+	getenv func(string) string
+}
+
+// lookupEnv reads an environment variable through env.getenv ("" when it is nil).
+func (env *cliEnv) lookupEnv(name string) string {
+	if env.getenv == nil {
+		return ""
+	}
+	return env.getenv(name)
 }
 
 // usageError marks errors caused by bad invocation; main exits with status 2 for them.
@@ -56,7 +68,9 @@ func commands() []command {
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, &cliEnv{stdout: os.Stdout, stderr: os.Stderr}, os.Args[1:])
+	env := &cliEnv{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
+	limitCPUs(env)
+	code := run(ctx, env, os.Args[1:])
 	stop()
 	os.Exit(code)
 }

@@ -40,7 +40,7 @@ func nbodySummary(system string) string {
 // (default 3000/2000/2000 trajectories of the first 30 saved frames) written as geometric datasets
 // OUT/<split>.arrow, or OUT/<split>-<i>-of-<n>.arrow with -shard i/n.
 func runSimulateNBody(ctx context.Context, env *cliEnv, system string, args []string) error {
-	fs := newFlagSet(env, "simulate "+system, "simulate "+system+" --out DIR [--splits train=3000,val=2000,test=2000] [--seed S] [--shard i/n] [flags]")
+	fs := newFlagSet(env, "simulate "+system, "simulate "+system+" --out DIR [--splits train=3000,val=2000,test=2000] [--seed S] [--shard i/n|auto] [flags]")
 	o := addSimOutput(fs, "output directory (created if missing)", 43,
 		"base seed; trajectory i of split s draws from (seed, system/s, i)",
 		"write only shard `i/n` (0 <= i < n) of every split: trajectories [i N/n, (i+1) N/n), files <split>-<i>-of-<n>", "ipc")
@@ -55,7 +55,7 @@ func runSimulateNBody(ctx context.Context, env *cliEnv, system string, args []st
 	if err := wantArgs(fs, 0, "none"); err != nil {
 		return err
 	}
-	si, sn, opts, ext, err := o.check()
+	si, sn, opts, ext, err := o.check(env)
 	if err != nil {
 		return err
 	}

@@ -18,7 +18,7 @@ func mazeSimSystems() []simSystem {
 // runSimulateMaze is `trajdiff simulate maze2d`: D4RL's maze2d data recipe written as an episodes
 // dataset (observations, actions, relabelled sparse rewards, timeouts at segment ends, infos/goal).
 func runSimulateMaze(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlagSet(env, "simulate maze2d", "simulate maze2d --layout umaze|medium|large --out FILE [--steps N] [--seed S] [--shard i/n] [flags]")
+	fs := newFlagSet(env, "simulate maze2d", "simulate maze2d --layout umaze|medium|large --out FILE [--steps N] [--seed S] [--shard i/n|auto] [flags]")
 	layout := fs.String("layout", "umaze", "maze layout: umaze, medium, large")
 	o := addSimOutput(fs, "output dataset file (.arrow or .parquet)", 0, "base seed; chunk k draws from (seed, k)",
 		"write only shard `i/n` (0 <= i < n) of the chunks: [i C/n, (i+1) C/n)", "auto")
@@ -32,7 +32,7 @@ func runSimulateMaze(ctx context.Context, env *cliEnv, args []string) error {
 	if err := wantArgs(fs, 0, "none"); err != nil {
 		return err
 	}
-	si, sn, opts, _, err := o.check()
+	si, sn, opts, _, err := o.check(env)
 	if err != nil {
 		return err
 	}

@@ -13,3 +13,11 @@ func ExampleRange() {
 	fmt.Println(lo, hi)
 	// Output: 3 6
 }
+
+// Task 5 of `sbatch --array=4-7` is shard 1 of 4; os.Getenv takes the map's place in a program.
+func ExampleResolve() {
+	env := map[string]string{"SLURM_ARRAY_TASK_ID": "5", "SLURM_ARRAY_TASK_MIN": "4", "SLURM_ARRAY_TASK_MAX": "7"}
+	i, n, source, _ := shard.Resolve("auto", func(name string) string { return env[name] })
+	fmt.Println(i, n, source)
+	// Output: 1 4 Slurm job array (SLURM_ARRAY_TASK_ID=5, SLURM_ARRAY_TASK_MIN=4, SLURM_ARRAY_TASK_MAX=7)
+}

@@ -1,7 +1,8 @@
 // Package shard is trajdiff's one rule for splitting a generated dataset into array-job shards: shard i
 // of n owns a contiguous block of the global item indices, blocks in order and differing in size by at
 // most one, so that shards written separately concatenate (and merge) to the unsharded dataset. Every
-// generator (PDE trajectories, N-body splits, maze2d chunks) and the CLI's --shard flag use it.
+// generator (PDE trajectories, N-body splits, maze2d chunks) and the CLI's --shard flag use it; FromEnv and
+// Resolve take the shard of a Slurm job-array task or Kubernetes Indexed Job pod from the environment.
 package shard
 
 import (
