@@ -353,7 +353,9 @@ func TestExampleConfigsAreMaze2DConfig(t *testing.T) {
 	for file, size := range map[string]struct {
 		layout string
 		dim    int
-	}{"diffuser-umaze-small.toml": {"umaze", 16}, "diffuser-umaze.toml": {"umaze", 32}, "diffuser-medium-small.toml": {"medium", 16}} {
+		cond   bool
+	}{"diffuser-umaze-small.toml": {"umaze", 16, false}, "diffuser-umaze.toml": {"umaze", 32, false}, "diffuser-medium-small.toml": {"medium", 16, false},
+		"diffuser-medium-cond-small.toml": {"medium", 16, true}, "diffuser-large-cond-small.toml": {"large", 16, true}} {
 		c, err := train.LoadConfig(filepath.Join("..", "..", "configs", file))
 		if err != nil {
 			t.Fatal(err)
@@ -362,6 +364,10 @@ func TestExampleConfigsAreMaze2DConfig(t *testing.T) {
 		want, err := diffuser.Maze2DConfig(l, c.Data.Path, c.Out, size.dim)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if size.cond {
+			want = diffuser.WithEndpointCondition(want)
+			want.Train.LR = 1e-3 // the quickstart's rate, for runs of a few thousand steps
 		}
 		if !reflect.DeepEqual(c.Data, want.Data) || !reflect.DeepEqual(c.Network, want.Network) || c.Objective != want.Objective ||
 			c.Train.LR != want.Train.LR || c.Train.EMADecay != want.Train.EMADecay || c.Sample.ClipX0 != want.Sample.ClipX0 || *c.Sample.EMA != *want.Sample.EMA {
