@@ -153,3 +153,24 @@ func (l *Layout) CheckPositionRange(lo, hi []float64) error {
 	}
 	return nil
 }
+
+// CheckState checks a state or goal whose first two components are a position (x, y): every component
+// finite, the position inside the maze's grid and outside its walls. Planners refuse such input before
+// planning.
+func (l *Layout) CheckState(what string, s []float64) error {
+	for _, x := range s {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return fmt.Errorf("%s %v is not finite", what, s)
+		}
+	}
+	if len(s) < 2 {
+		return fmt.Errorf("%s %v has no position", what, s)
+	}
+	if _, in := l.CellAt(s[0], s[1]); !in {
+		return fmt.Errorf("%s (%v, %v) is outside the %s maze", what, s[0], s[1], l.Name)
+	}
+	if l.InWall(s[0], s[1]) {
+		return fmt.Errorf("%s (%v, %v) is inside a wall of the %s maze", what, s[0], s[1], l.Name)
+	}
+	return nil
+}

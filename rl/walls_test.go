@@ -127,3 +127,17 @@ func TestInWallMatchesTheWallBoxes(t *testing.T) {
 		t.Errorf("CellAt(1.29, 0.31) = %v, %v; want (1, 1)", c, ok)
 	}
 }
+
+// CheckState refuses non-finite states, positions outside the grid and positions inside a wall, and accepts
+// a free cell's centre.
+func TestCheckStateRefusesWallsOutsideAndNaN(t *testing.T) {
+	l, _ := LayoutByName("umaze")
+	if err := l.CheckState("start", []float64{3, 1, 0, 0}); err != nil {
+		t.Errorf("free cell: %v", err)
+	}
+	for name, s := range map[string][]float64{"NaN": {3, 1, math.NaN(), 0}, "wall": {2, 1}, "outside": {-3, 1}, "no position": {3}} {
+		if err := l.CheckState("start", s); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -213,32 +212,11 @@ func (t *Trainer) runRegression(ctx context.Context) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	start := 0
-	if t.Resume && t.Dir != "" {
-		ckpt, err := LatestCheckpoint(t.Dir)
-		switch {
-		case errors.Is(err, ErrNoCheckpoint):
-		case err != nil:
-			return nil, err
-		default:
-			if start, err = t.restoreRegression(ckpt, net, ema, adam, rg); err != nil {
-				return nil, err
-			}
-		}
+	start, log, err := t.resumeRun(func(ckpt string) (int, error) { return t.restoreRegression(ckpt, net, ema, adam, rg) }, net.Params(), ema.Params())
+	if err != nil {
+		return nil, err
 	}
-	if start == 0 {
-		if err := ema.Params().CopyFrom(net.Params()); err != nil {
-			return nil, err
-		}
-	}
-	var log *metricsLog
-	if t.Dir != "" {
-		if err := os.MkdirAll(t.Dir, 0o777); err != nil {
-			return nil, fmt.Errorf("train: run directory: %w", err)
-		}
-		if log, err = openMetrics(filepath.Join(t.Dir, metricsFile), start); err != nil {
-			return nil, err
-		}
+	if log != nil {
 		defer log.Close()
 	}
 	state := State{Spec: t.Spec, DType: dt.String(), Objective: t.Objective.withDefaults(), Options: opt, Extra: t.Extra,

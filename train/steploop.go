@@ -1,8 +1,11 @@
 package train
 
 import (
+	"errors"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"time"
 
 	G "gorgonia.org/gorgonia"
@@ -62,4 +65,37 @@ func (s *stepLoop) finish(step int, l float64, runErr error, gn float64, grads [
 		return s.checkpoint(done, l)
 	}
 	return nil
+}
+
+// resumeRun starts a run's state: with t.Resume and a run directory it restores the newest checkpoint
+// (restore reads it into the model, EMA weights and optimiser and returns its step); a fresh run starts
+// its EMA weights at the model's. It then opens the metrics log (nil without a run directory), which
+// drops the lines of steps after the resumed one. It returns the step to start from.
+func (t *Trainer) resumeRun(restore func(ckpt string) (int, error), model, ema *nn.Params) (int, *metricsLog, error) {
+	start := 0
+	if t.Resume && t.Dir != "" {
+		ckpt, err := LatestCheckpoint(t.Dir)
+		switch {
+		case errors.Is(err, ErrNoCheckpoint):
+		case err != nil:
+			return 0, nil, err
+		default:
+			if start, err = restore(ckpt); err != nil {
+				return 0, nil, err
+			}
+		}
+	}
+	if start == 0 {
+		if err := ema.CopyFrom(model); err != nil {
+			return 0, nil, err
+		}
+	}
+	if t.Dir == "" {
+		return start, nil, nil
+	}
+	if err := os.MkdirAll(t.Dir, 0o777); err != nil {
+		return 0, nil, fmt.Errorf("train: run directory: %w", err)
+	}
+	log, err := openMetrics(filepath.Join(t.Dir, metricsFile), start)
+	return start, log, err
 }

@@ -156,16 +156,8 @@ func (pl *Plan) Stats() planeval.PlanStats {
 
 // checkState validates a state: finite, inside the maze and outside the walls.
 func (p *Planner) checkState(s [4]float64) error {
-	for _, x := range s {
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return badInput("state %v is not finite", s)
-		}
-	}
-	if _, in := p.layout.CellAt(s[0], s[1]); !in {
-		return badInput("state (%v, %v) is outside the %s maze", s[0], s[1], p.layout.Name)
-	}
-	if p.layout.InWall(s[0], s[1]) {
-		return badInput("state (%v, %v) is inside a wall of the %s maze", s[0], s[1], p.layout.Name)
+	if err := p.layout.CheckState("state", s[:]); err != nil {
+		return badInput("%v", err)
 	}
 	return nil
 }

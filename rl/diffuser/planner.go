@@ -108,16 +108,8 @@ type Plan struct {
 
 // checkPoint validates a state or goal: finite, and its position inside the maze and outside the walls.
 func (p *Planner) checkPoint(what string, v []float64) error {
-	for _, x := range v {
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return badInput("%s %v is not finite", what, v)
-		}
-	}
-	if _, in := p.layout.CellAt(v[0], v[1]); !in {
-		return badInput("%s (%v, %v) is outside the %s maze", what, v[0], v[1], p.layout.Name)
-	}
-	if p.layout.InWall(v[0], v[1]) {
-		return badInput("%s (%v, %v) is inside a wall of the %s maze", what, v[0], v[1], p.layout.Name)
+	if err := p.layout.CheckState(what, v); err != nil {
+		return badInput("%v", err)
 	}
 	return nil
 }
