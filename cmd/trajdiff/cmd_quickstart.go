@@ -158,6 +158,6 @@ func quickstart(ctx context.Context, env *cliEnv, o quickstartOptions) error {
 		return err
 	}
 	fmt.Fprintf(w, "4. %d episodes' executed paths -> %s, their plans -> %s; every episode -> %s\n", n, pathsPNG, plansPNG, resultsPath)
-	fmt.Fprintf(w, "Next: 'trajdiff train --config %s --steps 20000' trains on (it resumes); 'trajdiff plan evaluate --checkpoint %s --episodes 100' scores it again; docs/planning.md has the full-size runs.\n", cfgPath, cfg.Out)
+	fmt.Fprintf(w, "Next: 'trajdiff train --config %s --steps 20000' trains on (it resumes); 'trajdiff plan evaluate --checkpoint %s --episodes 100' scores it again; docs/planning.md has the longer runs and the other planners.\n", cfgPath, cfg.Out)
 	return nil
 }
