@@ -15,7 +15,6 @@ import (
 
 	"github.com/trajdiff/trajdiff/datasets"
 	"github.com/trajdiff/trajdiff/nn"
-	"github.com/trajdiff/trajdiff/nn/safetensors"
 )
 
 // ObjectiveRegression is the objective kind of supervised regression: a regressor network (nn arch
@@ -289,20 +288,8 @@ func (t *Trainer) restoreRegression(ckpt string, net, ema nn.Regressor, adam *nn
 	if st.Step > t.Options.Steps {
 		return 0, fmt.Errorf("train: checkpoint %s is at step %d, beyond the run's %d steps", ckpt, st.Step, t.Options.Steps)
 	}
-	if _, err := net.Params().Load(filepath.Join(ckpt, modelFile)); err != nil {
+	if err := loadRunState(ckpt, net.Params(), ema.Params(), adam, rg.Params()); err != nil {
 		return 0, err
-	}
-	if _, err := ema.Params().Load(filepath.Join(ckpt, emaFile)); err != nil {
-		return 0, err
-	}
-	ts, _, err := safetensors.ReadFile(filepath.Join(ckpt, optimizerFile))
-	if err != nil {
-		return 0, err
-	}
-	if len(ts) > 0 {
-		if err := adam.SetStateTensors(rg.Params(), ts); err != nil {
-			return 0, err
-		}
 	}
 	return st.Step, nil
 }

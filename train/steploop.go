@@ -11,6 +11,7 @@ import (
 	G "gorgonia.org/gorgonia"
 
 	"github.com/trajdiff/trajdiff/nn"
+	"github.com/trajdiff/trajdiff/nn/safetensors"
 )
 
 // stepLoop is the bookkeeping every optimisation step of a run shares, denoising or regression: the
@@ -98,4 +99,23 @@ func (t *Trainer) resumeRun(restore func(ckpt string) (int, error), model, ema *
 	}
 	log, err := openMetrics(filepath.Join(t.Dir, metricsFile), start)
 	return start, log, err
+}
+
+// loadRunState reads a checkpoint's weights, EMA weights and optimiser state into a run being resumed
+// (params are the optimised parameters, in the order the optimiser state was saved).
+func loadRunState(ckpt string, model, ema *nn.Params, adam *nn.Adam, params []*nn.Param) error {
+	if _, err := model.Load(filepath.Join(ckpt, modelFile)); err != nil {
+		return err
+	}
+	if _, err := ema.Load(filepath.Join(ckpt, emaFile)); err != nil {
+		return err
+	}
+	ts, _, err := safetensors.ReadFile(filepath.Join(ckpt, optimizerFile))
+	if err != nil {
+		return err
+	}
+	if len(ts) > 0 {
+		return adam.SetStateTensors(params, ts)
+	}
+	return nil
 }

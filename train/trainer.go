@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"path/filepath"
 	"slices"
 	"time"
 
@@ -15,7 +14,6 @@ import (
 	"github.com/trajdiff/trajdiff/diffusion"
 	"github.com/trajdiff/trajdiff/internal/stream"
 	"github.com/trajdiff/trajdiff/nn"
-	"github.com/trajdiff/trajdiff/nn/safetensors"
 )
 
 // ErrNonFinite reports a NaN or Inf loss or gradient; the run stops and keeps its last good checkpoint.
@@ -216,20 +214,8 @@ func (t *Trainer) restore(ckpt string, net, ema nn.Net, adam *nn.Adam, tg *nn.Tr
 	if st.Step > t.Options.Steps {
 		return 0, fmt.Errorf("train: checkpoint %s is at step %d, beyond the run's %d steps", ckpt, st.Step, t.Options.Steps)
 	}
-	if _, err := net.Params().Load(filepath.Join(ckpt, modelFile)); err != nil {
+	if err := loadRunState(ckpt, net.Params(), ema.Params(), adam, tg.Params()); err != nil {
 		return 0, err
-	}
-	if _, err := ema.Params().Load(filepath.Join(ckpt, emaFile)); err != nil {
-		return 0, err
-	}
-	ts, _, err := safetensors.ReadFile(filepath.Join(ckpt, optimizerFile))
-	if err != nil {
-		return 0, err
-	}
-	if len(ts) > 0 {
-		if err := adam.SetStateTensors(tg.Params(), ts); err != nil {
-			return 0, err
-		}
 	}
 	return st.Step, nil
 }
