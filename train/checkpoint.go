@@ -295,20 +295,12 @@ func loadNetwork(ckpt string, st State, ema bool) (*Checkpoint, error) {
 	if st.Objective.Kind == ObjectiveRegression {
 		return loadRegressor(ckpt, st, ema)
 	}
-	dt := tensor.Float32
-	if st.DType == tensor.Float64.String() {
-		dt = tensor.Float64
-	}
-	net, err := st.Spec.New(dt, st.Options.Seed)
+	net, err := st.Spec.New(st.dtype(), st.Options.Seed)
 	if err != nil {
 		return nil, fmt.Errorf("train: checkpoint %s: %w", ckpt, err)
 	}
-	file := modelFile
-	if ema {
-		file = emaFile
-	}
-	if _, err := net.Params().Load(filepath.Join(ckpt, file)); err != nil {
-		return nil, fmt.Errorf("train: checkpoint %s: %w", ckpt, err)
+	if err := loadWeights(ckpt, net.Params(), ema); err != nil {
+		return nil, err
 	}
 	_, process, err := st.Objective.Build()
 	if err != nil {
@@ -321,4 +313,24 @@ func loadNetwork(ckpt string, st State, ema bool) (*Checkpoint, error) {
 		return nil, fmt.Errorf("train: checkpoint %s: %w", ckpt, err)
 	}
 	return &Checkpoint{Path: ckpt, State: st, EMA: ema, Net: net, Predictor: pred, Denoiser: d, Process: p}, nil
+}
+
+// dtype is the checkpoint's parameter type.
+func (st State) dtype() tensor.Dtype {
+	if st.DType == tensor.Float64.String() {
+		return tensor.Float64
+	}
+	return tensor.Float32
+}
+
+// loadWeights reads a checkpoint's raw or EMA weights into ps.
+func loadWeights(ckpt string, ps *nn.Params, ema bool) error {
+	file := modelFile
+	if ema {
+		file = emaFile
+	}
+	if _, err := ps.Load(filepath.Join(ckpt, file)); err != nil {
+		return fmt.Errorf("train: checkpoint %s: %w", ckpt, err)
+	}
+	return nil
 }

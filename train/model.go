@@ -465,7 +465,11 @@ func (m *Model) normalizeValue(c int, v float64) float64 {
 
 // unnormalize maps windows (rows of transition values) back to the data's units, one column of one step at
 // a time (the limits normaliser clips a row that leaves [-1, 1], as Diffuser's does).
-func (m *Model) unnormalize(x []float64) {
+func (m *Model) unnormalize(x []float64) { m.mapColumns(x, (*datasets.Normalizer).Unnormalize) }
+
+// mapColumns applies f to every column of every step of windows x in place, through float32 as the
+// normalisers work.
+func (m *Model) mapColumns(x []float64, f func(*datasets.Normalizer, []float32)) {
 	row := make([]float32, 0, m.Transition)
 	for r := 0; r < len(x)/m.Transition; r++ {
 		for i, c := range m.Columns {
@@ -474,7 +478,7 @@ func (m *Model) unnormalize(x []float64) {
 			for k := range row {
 				row[k] = float32(x[o+k])
 			}
-			m.norms[i].Unnormalize(row)
+			f(m.norms[i], row)
 			for k, v := range row {
 				x[o+k] = float64(v)
 			}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"time"
@@ -206,8 +205,7 @@ func (t *Trainer) runRegression(ctx context.Context) (*Result, error) {
 		return nil, err
 	}
 	defer rg.Close()
-	adam, err := nn.NewAdam(nn.AdamConfig{LR: opt.LR, Beta1: opt.Beta1, Beta2: opt.Beta2, Eps: opt.Eps,
-		WeightDecay: opt.WeightDecay, ClipNorm: opt.ClipNorm})
+	adam, err := opt.newAdam()
 	if err != nil {
 		return nil, err
 	}
@@ -296,20 +294,12 @@ func (t *Trainer) restoreRegression(ckpt string, net, ema nn.Regressor, adam *nn
 
 // loadRegressor is loadNetwork for a regression checkpoint: the regressor with its raw or EMA weights.
 func loadRegressor(ckpt string, st State, ema bool) (*Checkpoint, error) {
-	dt := tensor.Float32
-	if st.DType == tensor.Float64.String() {
-		dt = tensor.Float64
-	}
-	net, err := st.Spec.NewRegressor(dt, st.Options.Seed)
+	net, err := st.Spec.NewRegressor(st.dtype(), st.Options.Seed)
 	if err != nil {
 		return nil, fmt.Errorf("train: checkpoint %s: %w", ckpt, err)
 	}
-	file := modelFile
-	if ema {
-		file = emaFile
-	}
-	if _, err := net.Params().Load(filepath.Join(ckpt, file)); err != nil {
-		return nil, fmt.Errorf("train: checkpoint %s: %w", ckpt, err)
+	if err := loadWeights(ckpt, net.Params(), ema); err != nil {
+		return nil, err
 	}
 	return &Checkpoint{Path: ckpt, State: st, EMA: ema, Regressor: net, RegressorPredictor: nn.NewRegressorPredictor(net)}, nil
 }

@@ -119,3 +119,8 @@ func loadRunState(ckpt string, model, ema *nn.Params, adam *nn.Adam, params []*n
 	}
 	return nil
 }
+
+// newAdam is the run's optimiser.
+func (o Options) newAdam() (*nn.Adam, error) {
+	return nn.NewAdam(nn.AdamConfig{LR: o.LR, Beta1: o.Beta1, Beta2: o.Beta2, Eps: o.Eps, WeightDecay: o.WeightDecay, ClipNorm: o.ClipNorm})
+}

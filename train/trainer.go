@@ -107,8 +107,7 @@ func (t *Trainer) Run(ctx context.Context) (*Result, error) {
 		return nil, err
 	}
 	defer tg.Close()
-	adam, err := nn.NewAdam(nn.AdamConfig{LR: opt.LR, Beta1: opt.Beta1, Beta2: opt.Beta2, Eps: opt.Eps,
-		WeightDecay: opt.WeightDecay, ClipNorm: opt.ClipNorm})
+	adam, err := opt.newAdam()
 	if err != nil {
 		return nil, err
 	}

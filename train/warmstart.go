@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/trajdiff/trajdiff/datasets"
 	"github.com/trajdiff/trajdiff/diffusion"
 )
 
@@ -77,22 +78,7 @@ func (m *Model) prepareWarmStart(req SampleRequest, sp *sampler) error {
 
 // normalize maps windows (rows of transition values) from the data's units to training units, one column of
 // one step at a time.
-func (m *Model) normalize(x []float64) {
-	row := make([]float32, 0, m.Transition)
-	for r := 0; r < len(x)/m.Transition; r++ {
-		for i, c := range m.Columns {
-			o := r*m.Transition + c.Offset
-			row = row[:c.Width]
-			for k := range row {
-				row[k] = float32(x[o+k])
-			}
-			m.norms[i].Normalize(row)
-			for k, v := range row {
-				x[o+k] = float64(v)
-			}
-		}
-	}
-}
+func (m *Model) normalize(x []float64) { m.mapColumns(x, (*datasets.Normalizer).Normalize) }
 
 // initialState is the solver's starting state at t0 = times[0], in the diffusion package's convention
 // x_t = alpha(t) x0 + sigma(t) eps (diffusion/doc.go). From the schedule's start it is sigma(t0) eps, as
