@@ -78,13 +78,7 @@ func (p *Predictor) PredictBatch(dst, x, t, cond []float64) error {
 	if err := g.m.RunAll(); err != nil {
 		return fmt.Errorf("nn: predict: %w", err)
 	}
-	if p.net.Params().Dtype() == tensor.Float32 {
-		for i, v := range data[float32](g.y.Value()) {
-			dst[i] = float64(v)
-		}
-	} else {
-		copy(dst, data[float64](g.y.Value()))
-	}
+	readOutput(dst, g.y, p.net.Params().Dtype())
 	return nil
 }
 
@@ -169,4 +163,15 @@ type conditional struct {
 func (c *conditional) Dim() int { return c.p.Dim() }
 func (c *conditional) Predict(dst, x []float64, t float64) error {
 	return c.p.PredictBatch(dst, x, []float64{t}, c.cond)
+}
+
+// readOutput copies a graph's output node of type dt into dst as float64.
+func readOutput(dst []float64, y *G.Node, dt tensor.Dtype) {
+	if dt == tensor.Float32 {
+		for i, v := range data[float32](y.Value()) {
+			dst[i] = float64(v)
+		}
+		return
+	}
+	copy(dst, data[float64](y.Value()))
 }

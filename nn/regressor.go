@@ -375,13 +375,7 @@ func (p *RegressorPredictor) Predict(dst, x []float64) error {
 	if err := g.m.RunAll(); err != nil {
 		return fmt.Errorf("nn: predict: %w", err)
 	}
-	if p.net.Params().Dtype() == tensor.Float32 {
-		for i, v := range data[float32](g.y.Value()) {
-			dst[i] = float64(v)
-		}
-	} else {
-		copy(dst, data[float64](g.y.Value()))
-	}
+	readOutput(dst, g.y, p.net.Params().Dtype())
 	return nil
 }
 
