@@ -63,9 +63,19 @@ func Open(path string) (*Dataset, error) {
 	if !fi.IsDir() {
 		return OpenFiles(path)
 	}
-	entries, err := os.ReadDir(path)
+	files, err := shardFilesIn(path)
 	if err != nil {
 		return nil, fmt.Errorf("open dataset: %w", err)
+	}
+	return OpenFiles(files...)
+}
+
+// shardFilesIn lists a directory's shard files (.arrow, .ipc, .feather, .parquet, .pq; hidden files and
+// non-regular entries skipped), sorted by name.
+func shardFilesIn(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
 	}
 	var files []string
 	for _, e := range entries {
@@ -75,14 +85,14 @@ func Open(path string) (*Dataset, error) {
 		}
 		switch strings.ToLower(filepath.Ext(name)) {
 		case ".arrow", ".ipc", ".feather", ".parquet", ".pq":
-			files = append(files, filepath.Join(path, name))
+			files = append(files, filepath.Join(dir, name))
 		}
 	}
 	if len(files) == 0 {
-		return nil, fmt.Errorf("open dataset %s: directory holds no .arrow or .parquet shard files", path)
+		return nil, fmt.Errorf("directory %s holds no .arrow or .parquet shard files", dir)
 	}
 	sort.Strings(files)
-	return OpenFiles(files...)
+	return files, nil
 }
 
 // OpenFiles opens the given shard files as one dataset; they must share kind, dtype and spec.

@@ -88,7 +88,7 @@ func TestDataMerge(t *testing.T) {
 	}
 	merged := filepath.Join(dir, "merged.arrow")
 	code, out, errs := runCLI(append([]string{"data", "merge", merged}, parts...)...)
-	if code != 0 || !strings.Contains(out, "merged 2 shard(s), 2 geometric") {
+	if code != 0 || !strings.Contains(out, "merged 2 file(s), 2 geometric") {
 		t.Fatalf("merge: %d\n%s\n%s", code, out, errs)
 	}
 	whole, err := datasets.Open(shards)
