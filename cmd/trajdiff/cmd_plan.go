@@ -13,7 +13,7 @@ import (
 
 	"github.com/trajdiff/trajdiff/diffusion"
 	"github.com/trajdiff/trajdiff/internal/fsutil"
-	"github.com/trajdiff/trajdiff/internal/plotpng"
+	"github.com/trajdiff/trajdiff/internal/plotfile"
 	"github.com/trajdiff/trajdiff/internal/shard"
 	"github.com/trajdiff/trajdiff/nn"
 	"github.com/trajdiff/trajdiff/rl"
@@ -142,8 +142,8 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	schedule := fs.String("schedule", "", "schedule (default: [sample] schedule, else the process's)")
 	data := fs.String("data", "", "the training dataset, where it is now if it moved since training (default: the recorded data.path)")
 	out := fs.String("out", "", "results JSON (per-episode rows, summaries, the command and configuration), written atomically")
-	plotPath := fs.String("plot", "", "PNG of the planner's executed paths on the maze (up to 8 episodes)")
-	plansPath := fs.String("plot-plans", "", "PNG of the same episodes' first plans")
+	plotPath := fs.String("plot", "", "image of the planner's executed paths on the maze (up to 8 episodes; .png, .svg, .pdf, ... by extension)")
+	plansPath := fs.String("plot-plans", "", "image of the same episodes' first plans (format by extension)")
 	workers := fs.Int("workers", 1, "episodes in parallel (0: all cores); more than 1 makes plan latencies include waiting for the shared network")
 	baselines := fs.Bool("baselines", true, "also evaluate the expert controller and random actions on the same starts and goals")
 	shardFlag := fs.String("shard", "", "run only block i of n of the episodes (merge the results files with 'trajdiff plan merge')"+shardFlagHelp)
@@ -157,6 +157,9 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	if *ckpt == "" {
 		return usagef("--checkpoint is required")
+	}
+	if err := checkImagePaths(*plotPath, *plansPath); err != nil {
+		return err
 	}
 	if *episodes < 1 || *steps < 0 || *workers < 0 {
 		return usagef("--episodes must be at least 1, --steps and --workers non-negative")
@@ -329,13 +332,16 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 func runPlanMerge(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlagSet(env, "plan merge", "plan merge [--out results.json] [--plot paths.png] [--plot-plans plans.png] results-*.json")
 	out := fs.String("out", "", "merged results JSON, written atomically")
-	plotPath := fs.String("plot", "", "PNG of the planner's executed paths on the maze (up to 8 episodes)")
-	plansPath := fs.String("plot-plans", "", "PNG of the same episodes' first plans")
+	plotPath := fs.String("plot", "", "image of the planner's executed paths on the maze (up to 8 episodes; .png, .svg, .pdf, ... by extension)")
+	plansPath := fs.String("plot-plans", "", "image of the same episodes' first plans (format by extension)")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
 		return usagef("want the results files of evaluate's shards")
+	}
+	if err := checkImagePaths(*plotPath, *plansPath); err != nil {
+		return err
 	}
 	var docs []*planResults
 	var parts []*planeval.Results
@@ -367,6 +373,19 @@ func runPlanMerge(ctx context.Context, env *cliEnv, args []string) error {
 }
 
 // showPlanResults prints the table, writes the results file and the plots.
+// checkImagePaths refuses, before any work, an image path whose extension names no format plotfile writes.
+func checkImagePaths(paths ...string) error {
+	for _, p := range paths {
+		if p == "" {
+			continue
+		}
+		if _, err := plotfile.FormatOf(p); err != nil {
+			return usagef("%v", err)
+		}
+	}
+	return nil
+}
+
 func showPlanResults(env *cliEnv, doc *planResults, out, plotPath, plansPath string) error {
 	res, sp := doc.Results, doc.Planner
 	doc.Summary = nil
@@ -445,7 +464,7 @@ func plotPlanEpisodes(l *rl.Layout, title string, nfe int, eps []planeval.Episod
 			return 0, err
 		}
 		w, h := mazeplot.Size(l, 480)
-		if err := plotpng.WriteFile(pp.file, pl, w, h); err != nil {
+		if err := plotfile.WriteFile(pp.file, pl, w, h); err != nil {
 			return 0, err
 		}
 	}

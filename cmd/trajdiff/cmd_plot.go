@@ -12,7 +12,7 @@ import (
 	"github.com/trajdiff/trajdiff/datasets"
 	"github.com/trajdiff/trajdiff/geometry"
 	"github.com/trajdiff/trajdiff/geometry/trajplot"
-	"github.com/trajdiff/trajdiff/internal/plotpng"
+	"github.com/trajdiff/trajdiff/internal/plotfile"
 	"github.com/trajdiff/trajdiff/pde/fieldplot"
 	"github.com/trajdiff/trajdiff/pde/wdno"
 	"github.com/trajdiff/trajdiff/rl"
@@ -26,14 +26,14 @@ import (
 func plotCommand() command {
 	return command{
 		name:    "plot",
-		summary: "draw a PNG of trajectories from a dataset (N-body paths in projection, maze2d episodes on their maze, 1-D fields such as Burgers u and f as space-time images) or training curves of runs",
+		summary: "draw trajectories from a dataset (N-body paths in projection, maze2d episodes on their maze, 1-D fields such as Burgers u and f as space-time images) or training curves of runs, as PNG, SVG, PDF, JPEG or TIFF by the output's extension",
 		run:     runPlot,
 	}
 }
 
 func runPlot(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlagSet(env, "plot", "plot [flags] DATASET -out FILE.png | plot [flags] RUN [RUN ...] -out curves.png (RUN: a run directory or its metrics.jsonl)")
-	out := fs.String("out", "", "output PNG file (written atomically)")
+	out := fs.String("out", "", "output image, its format by extension: .png, .svg, .pdf, .jpg, .tiff (written atomically)")
 	index := fs.Int("index", 0, "first trajectory / episode to draw")
 	count := fs.Int("count", 1, "episodes datasets: number of consecutive episodes to draw")
 	axes := fs.String("axes", "0,1", "geometric datasets: the two coordinate components to project on, `a,b`")
@@ -48,6 +48,9 @@ func runPlot(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	if *out == "" {
 		return usagef("--out is required")
+	}
+	if err := checkImagePaths(*out); err != nil {
+		return err
 	}
 	if len(pos) > 0 && isMetrics(pos[0]) {
 		return plotCurves(env, pos, *out, *title, *width)
@@ -73,7 +76,7 @@ func runPlot(ctx context.Context, env *cliEnv, args []string) error {
 			*title = fmt.Sprintf("%s #%d", filepath.Base(path), *index) // a panel's title, a third of the width
 		}
 	}
-	// PNG canvases are 96 dpi; vg lengths are points (1/72 in).
+	// Raster canvases are 96 dpi; vg lengths are points (1/72 in).
 	side := vg.Length(float64(*width) * 72 / 96)
 	var p *plot.Plot
 	w, h := side, side
@@ -119,7 +122,7 @@ func runPlot(ctx context.Context, env *cliEnv, args []string) error {
 	default:
 		return fmt.Errorf("plot: %s is a %v dataset; plot draws geometric, episodes and 1-D fields datasets", path, d.Kind())
 	}
-	if err := plotpng.WriteFile(*out, p, w, h); err != nil {
+	if err := plotfile.WriteFile(*out, p, w, h); err != nil {
 		return err
 	}
 	fmt.Fprintf(env.stdout, "%s -> %s\n", path, *out)
@@ -416,7 +419,7 @@ func plotCurves(env *cliEnv, runs []string, out, title string, width int) error 
 		return err
 	}
 	w := vg.Length(float64(width) * 72 / 96)
-	if err := plotpng.WriteGridFile(out, rows, w, w*5/4); err != nil {
+	if err := plotfile.WriteGridFile(out, rows, w, w*5/4); err != nil {
 		return err
 	}
 	fmt.Fprintf(env.stdout, "curves of %d run(s) -> %s\n", len(rs), out)

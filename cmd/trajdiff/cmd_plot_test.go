@@ -67,6 +67,19 @@ func TestPlotDatasets(t *testing.T) {
 			t.Errorf("%s: %dx%d with %.3f inked pixels", c.describe, w, h, ink)
 		}
 	}
+	// The extension picks the format; an unknown one is a usage error before anything is read.
+	for ext, magic := range map[string]string{".svg": "<?xml", ".pdf": "%PDF"} {
+		path := filepath.Join(dir, "maze"+ext)
+		if code, out, errs := runCLI("plot", maze, "-out", path); code != 0 {
+			t.Fatalf("%s: code %d\n%s\n%s", ext, code, out, errs)
+		}
+		if b, err := os.ReadFile(path); err != nil || !strings.HasPrefix(string(b), magic) {
+			t.Errorf("%s: %v, starts %q", ext, err, b[:min(len(b), 8)])
+		}
+	}
+	if code, _, errs := runCLI("plot", filepath.Join(dir, "missing.arrow"), "-out", filepath.Join(dir, "x.gif")); code != 2 || !strings.Contains(errs, "unknown image format") {
+		t.Errorf("plot to .gif: code %d, %s", code, errs)
+	}
 	for _, args := range [][]string{
 		{"plot", geo},
 		{"plot", geo, "-out", filepath.Join(dir, "x.png"), "-index", "2"},

@@ -7,7 +7,7 @@ import (
 	"math"
 
 	"github.com/trajdiff/trajdiff/geometry"
-	"github.com/trajdiff/trajdiff/internal/plotpng"
+	"github.com/trajdiff/trajdiff/internal/plotfile"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
@@ -117,10 +117,10 @@ func check(s geometry.Shape, x []float64, what string) error {
 	return nil
 }
 
-// WritePNG renders p as a PNG image of width x height (internal/plotpng, shared by every plotting
-// package; plotpng.WriteFile writes one to a file atomically).
+// WritePNG renders p as a PNG image of width x height (internal/plotfile, shared by every plotting
+// package, writes files in the format of their extension).
 func WritePNG(w io.Writer, p *plot.Plot, width, height vg.Length) error {
-	if err := plotpng.Write(w, p, width, height); err != nil {
+	if err := plotfile.Write(w, p, width, height, "png"); err != nil {
 		return fmt.Errorf("trajplot: %w", err)
 	}
 	return nil

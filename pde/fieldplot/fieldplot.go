@@ -6,15 +6,13 @@
 package fieldplot
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"image/color"
 	"io"
 	"math"
 
-	"github.com/trajdiff/trajdiff/internal/fsutil"
-	"github.com/trajdiff/trajdiff/internal/plotpng"
+	"github.com/trajdiff/trajdiff/internal/plotfile"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/palette/moreland"
 	"gonum.org/v1/plot/plotter"
@@ -152,18 +150,18 @@ func heatMap(g Grid, pn Panel) (*plot.Plot, error) {
 
 // Write renders the figure as a PNG of width x height (96 dpi: 72 points are 96 pixels) to w.
 func (f *Figure) Write(w io.Writer, width, height vg.Length) error {
-	if err := plotpng.WriteGrid(w, f.plots, width, height); err != nil {
+	if err := plotfile.WriteGrid(w, f.plots, width, height, "png"); err != nil {
 		return fmt.Errorf("fieldplot: %w", err)
 	}
 	return nil
 }
 
-// WriteFile renders the figure as a PNG of width x height and writes it to path atomically: a reader
-// never sees a partial image and a failed render leaves no file.
+// WriteFile renders the figure as an image of width x height in the format of path's extension (.png, .svg,
+// .pdf, ...: internal/plotfile) and writes it to path atomically: a reader never sees a partial image and a
+// failed render leaves no file.
 func (f *Figure) WriteFile(path string, width, height vg.Length) error {
-	var buf bytes.Buffer
-	if err := f.Write(&buf, width, height); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+	if err := plotfile.WriteGridFile(path, f.plots, width, height); err != nil {
+		return fmt.Errorf("fieldplot: %w", err)
 	}
-	return fsutil.WriteFileAtomic(path, buf.Bytes())
+	return nil
 }

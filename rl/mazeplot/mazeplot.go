@@ -6,7 +6,7 @@ import (
 	"io"
 	"math"
 
-	"github.com/trajdiff/trajdiff/internal/plotpng"
+	"github.com/trajdiff/trajdiff/internal/plotfile"
 	"github.com/trajdiff/trajdiff/rl"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -100,10 +100,10 @@ func Size(l *rl.Layout, maxSide vg.Length) (vg.Length, vg.Length) {
 	return vg.Length(w * s), vg.Length(h * s)
 }
 
-// WritePNG renders p as a PNG image of width x height (internal/plotpng, shared by every plotting
-// package; plotpng.WriteFile writes one to a file atomically).
+// WritePNG renders p as a PNG image of width x height (internal/plotfile, shared by every plotting
+// package, writes files in the format of their extension).
 func WritePNG(w io.Writer, p *plot.Plot, width, height vg.Length) error {
-	if err := plotpng.Write(w, p, width, height); err != nil {
+	if err := plotfile.Write(w, p, width, height, "png"); err != nil {
 		return fmt.Errorf("mazeplot: %w", err)
 	}
 	return nil

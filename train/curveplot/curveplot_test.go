@@ -8,7 +8,7 @@ import (
 
 	"gonum.org/v1/plot/vg"
 
-	"github.com/trajdiff/trajdiff/internal/plotpng"
+	"github.com/trajdiff/trajdiff/internal/plotfile"
 	"github.com/trajdiff/trajdiff/train"
 	"github.com/trajdiff/trajdiff/train/curveplot"
 )
@@ -31,7 +31,7 @@ func TestTwoRunsRenderAsThreePanels(t *testing.T) {
 		t.Fatalf("%d rows", len(rows))
 	}
 	var buf bytes.Buffer
-	if err := plotpng.WriteGrid(&buf, rows, 6*vg.Inch, 8*vg.Inch); err != nil {
+	if err := plotfile.WriteGrid(&buf, rows, 6*vg.Inch, 8*vg.Inch, "png"); err != nil {
 		t.Fatal(err)
 	}
 	img, err := png.Decode(&buf)

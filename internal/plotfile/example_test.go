@@ -1,19 +1,19 @@
-package plotpng_test
+package plotfile_test
 
 import (
 	"fmt"
 	"os"
 	"path/filepath"
 
-	"github.com/trajdiff/trajdiff/internal/plotpng"
+	"github.com/trajdiff/trajdiff/internal/plotfile"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 )
 
-// Write a line plot to a PNG file atomically.
+// Write a line plot to a PNG file atomically (".svg", ".pdf", ".eps" would pick those formats).
 func ExampleWriteFile() {
-	dir, err := os.MkdirTemp("", "plotpng-example")
+	dir, err := os.MkdirTemp("", "plotfile-example")
 	if err != nil {
 		panic(err)
 	}
@@ -25,7 +25,7 @@ func ExampleWriteFile() {
 	}
 	p.Add(l)
 	path := filepath.Join(dir, "line.png")
-	if err := plotpng.WriteFile(path, p, 3*vg.Inch, 2*vg.Inch); err != nil {
+	if err := plotfile.WriteFile(path, p, 3*vg.Inch, 2*vg.Inch); err != nil {
 		panic(err)
 	}
 	b, err := os.ReadFile(path)
