@@ -10,6 +10,9 @@ import (
 	"time"
 
 	"github.com/trajdiff/trajdiff/diffusion"
+	"github.com/trajdiff/trajdiff/diffusion/benchplot"
+	"github.com/trajdiff/trajdiff/internal/plotfile"
+	"gonum.org/v1/plot/vg"
 )
 
 func benchCommand() command {
@@ -34,9 +37,9 @@ func benchCommand() command {
 
 // samplerBenchFlags are the settings of the sampler benchmark, shared with quickstart.
 type samplerBenchFlags struct {
-	process, schedule, solvers, nfe, format, metric string
-	dim, components, points                         int
-	seed                                            uint64
+	process, schedule, solvers, nfe, format, metric, plot string
+	dim, components, points                               int
+	seed                                                  uint64
 }
 
 func (f *samplerBenchFlags) register(fs interface {
@@ -50,6 +53,7 @@ func (f *samplerBenchFlags) register(fs interface {
 	fs.StringVar(&f.metric, "metric", "rmse", "rmse (pathwise error against the reference ODE solution) or frechet (exact distance of the sampled distribution to the data; needs --components 1)")
 	fs.StringVar(&f.nfe, "nfe", "5,10,20,50,100", "comma-separated NFE budgets")
 	fs.StringVar(&f.format, "format", "text", "output format: text or markdown")
+	fs.StringVar(&f.plot, "plot", "", "also draw error vs NFE, one line per solver, log-log, to this image (.png, .svg, .pdf, ... by extension)")
 	fs.IntVar(&f.dim, "dim", 64, "target dimension")
 	fs.IntVar(&f.components, "components", 4, "mixture components")
 	fs.IntVar(&f.points, "points", 256, "sample points")
@@ -113,6 +117,9 @@ func benchSamplers(ctx context.Context, env *cliEnv, f samplerBenchFlags) error 
 	if f.points < 1 || f.dim < 1 || f.components < 1 {
 		return usagef("--points, --dim and --components must be positive")
 	}
+	if err := checkImagePaths(f.plot); err != nil {
+		return err
+	}
 	g, err := diffusion.RandomMixture(uint64(f.dim), f.dim, f.components)
 	if err != nil {
 		return err
@@ -137,6 +144,20 @@ func benchSamplers(ctx context.Context, env *cliEnv, f samplerBenchFlags) error 
 	writeBenchTable(env.stdout, f.format, budgets, rows)
 	summarise(env.stdout, budgets, rows)
 	fmt.Fprintf(env.stdout, "\n(%.1fs)\n", time.Since(start).Seconds())
+	if f.plot != "" {
+		title := fmt.Sprintf("%d-D, %d-component mixture, %s, %s", f.dim, f.components, p.Name(), sch.Name())
+		if f.metric == "frechet" {
+			title = fmt.Sprintf("%d-D Gaussian, %s, %s", f.dim, p.Name(), sch.Name())
+		}
+		pl, err := benchplot.Plot(rows, budgets, f.metric, title)
+		if err != nil {
+			return err
+		}
+		if err := plotfile.WriteFile(f.plot, pl, 7*vg.Inch, 5*vg.Inch); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.stdout, "error vs NFE -> %s\n", f.plot)
+	}
 	return nil
 }
 

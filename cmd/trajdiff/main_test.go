@@ -125,6 +125,23 @@ func TestBenchSamplersSmall(t *testing.T) {
 	}
 }
 
+// --plot draws the table as error-vs-NFE curves, in the format of the file's extension.
+func TestBenchSamplersPlotsErrorAgainstNFE(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "errors.svg")
+	code, stdout, stderr := runCLI("bench", "samplers", "--dim", "4", "--components", "2", "--points", "8",
+		"--solvers", "ddim,heun", "--nfe", "4,8", "--plot", out)
+	if code != 0 || !strings.Contains(stdout, "error vs NFE -> "+out) {
+		t.Fatalf("exit %d: %s\n%s", code, stdout, stderr)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil || !strings.Contains(string(b), "heun") || !strings.Contains(string(b), "<svg") {
+		t.Fatalf("plot file: %v\n%.300s", err, b)
+	}
+	if code, _, _ := runCLI("bench", "samplers", "--plot", "errors.gif"); code != 2 {
+		t.Errorf("--plot errors.gif: exit %d, want 2", code)
+	}
+}
+
 // solve's help ends with its list of solvers, every one named, and a final newline.
 func TestSolveHelpListsSolvers(t *testing.T) {
 	code, stdout, _ := runCLI("solve", "--help")

@@ -1,6 +1,7 @@
 // Package curveplot draws training curves from runs' metrics.jsonl (train.ReadMetrics): the loss on a
 // logarithmic axis, the learning rate and the gradient norm against the step, one line per run, as three
-// aligned panels written by internal/plotfile. `trajdiff plot RUN [RUN ...] --out curves.png` (or .svg, .pdf) uses it.
+// aligned panels written by internal/plotfile. `trajdiff plot RUN [RUN ...] --out curves.png` (or .svg,
+// .pdf) uses it.
 package curveplot
 
 import (
