@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -26,7 +27,7 @@ import (
 func plotCommand() command {
 	return command{
 		name:    "plot",
-		summary: "draw trajectories from a dataset (N-body paths in projection, maze2d episodes on their maze, 1-D fields such as Burgers u and f as space-time images) or training curves of runs, as PNG, SVG, PDF, JPEG or TIFF by the output's extension",
+		summary: "draw trajectories from a dataset (N-body paths in projection, maze2d episodes on their maze, 1-D fields such as Burgers u and f as space-time images, 2-D fields such as smoke as frames) or training curves of runs, as PNG, SVG, PDF, JPEG or TIFF by the output's extension",
 		run:     runPlot,
 	}
 }
@@ -42,6 +43,8 @@ func runPlot(ctx context.Context, env *cliEnv, args []string) error {
 	layout := fs.String("layout", "", "episodes datasets: maze layout (default: the dataset's generator parameter \"layout\")")
 	width := fs.Int("width", 640, "image width in pixels (the height follows the plot's aspect)")
 	title := fs.String("title", "", "plot title (default: the file name and index)")
+	frames := fs.String("frames", "", "2-D fields datasets: comma-separated frame indices to draw, one column each (default: 6 evenly spaced from the first to the last)")
+	chans := fs.String("channels", "", "2-D fields datasets: comma-separated channel names to draw, one row each (default: every state and control channel)")
 	pos, err := parseInterspersed(fs, env, args)
 	if err != nil {
 		return err
@@ -82,7 +85,7 @@ func runPlot(ctx context.Context, env *cliEnv, args []string) error {
 	w, h := side, side
 	switch d.Kind() {
 	case datasets.Fields:
-		fig, err := plotFields(d, *index, *title, *truth)
+		fig, err := plotFields(d, *index, *title, *truth, *frames, *chans)
 		if err != nil {
 			return err
 		}
@@ -245,10 +248,16 @@ func plotEpisodes(d *datasets.Dataset, l *rl.Layout, i, n int, title string) (*p
 // control channel (x horizontal, t vertical), and with truth the matching trajectory of that dataset
 // below it and the difference (plotted - truth) at the bottom. The plotted row and its truth share each
 // channel's colour limit.
-func plotFields(d *datasets.Dataset, i int, title, truth string) (*fieldplot.Figure, error) {
+func plotFields(d *datasets.Dataset, i int, title, truth, frames, chans string) (*fieldplot.Figure, error) {
 	spec := d.Metadata().Fields
+	if len(spec.Grid) == 2 {
+		return plotPlanes(d, i, title, truth, frames, chans)
+	}
 	if len(spec.Grid) != 1 {
-		return nil, fmt.Errorf("plot: the fields are on a %d-D grid %v; plot draws fields on a 1-D grid (Burgers' u and f)", len(spec.Grid), spec.Grid)
+		return nil, fmt.Errorf("plot: the fields are on a %d-D grid %v; plot draws fields on 1-D grids (space-time images) and 2-D grids (frames)", len(spec.Grid), spec.Grid)
+	}
+	if frames != "" || chans != "" {
+		return nil, usagef("--frames and --channels select the frames of 2-D fields; %s's fields are 1-D (drawn whole, as space-time images)", d.Files()[0])
 	}
 	v, err := d.Field(i)
 	if err != nil {
@@ -341,10 +350,10 @@ func truthField(path string, d *datasets.Dataset, v datasets.FieldView) (dataset
 	}
 	defer t.Close()
 	spec, ts := d.Metadata().Fields, t.Metadata().Fields
-	if ts == nil || ts.Frames != spec.Frames || len(ts.Grid) != 1 || ts.Grid[0] != spec.Grid[0] ||
+	if ts == nil || ts.Frames != spec.Frames || !slices.Equal(ts.Grid, spec.Grid) ||
 		ts.StateChannels != spec.StateChannels || ts.ControlChannels != spec.ControlChannels {
-		return datasets.FieldView{}, "", fmt.Errorf("plot: --truth %s does not hold fields of %d frames x %d cells with %d state and %d control channels",
-			path, spec.Frames, spec.Grid[0], spec.StateChannels, spec.ControlChannels)
+		return datasets.FieldView{}, "", fmt.Errorf("plot: --truth %s does not hold fields of %d frames on a %v grid with %d state and %d control channels",
+			path, spec.Frames, spec.Grid, spec.StateChannels, spec.ControlChannels)
 	}
 	plotSrc, truthSrc := hasSourceID(spec), hasSourceID(ts)
 	want := v.ID

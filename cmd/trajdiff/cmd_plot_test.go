@@ -131,3 +131,29 @@ func TestPlotDrawsTrainingCurves(t *testing.T) {
 		t.Errorf("a malformed metrics line: exit %d, %q", code, errs)
 	}
 }
+
+// A 2-D fields dataset is drawn as frames: channels in rows, frames in columns (with --truth, each channel's
+// row is followed by its truth and their difference); bad frame or channel selections are usage errors.
+func TestPlotDrawsFramesOf2DFields(t *testing.T) {
+	dir := t.TempDir()
+	smoke := filepath.Join(dir, "smoke.arrow")
+	if code, out, errs := runCLI("simulate", "smoke", "--n", "1", "--grid", "32", "--save", "16", "--out", smoke, "--quiet"); code != 0 {
+		t.Fatalf("simulate smoke: %d\n%s\n%s", code, out, errs)
+	}
+	png := filepath.Join(dir, "frames.png")
+	if code, out, errs := runCLI("plot", smoke, "--out", png, "--channels", "density,cx", "--frames", "0,3", "--truth", smoke, "--width", "400"); code != 0 {
+		t.Fatalf("plot frames: %d\n%s\n%s", code, out, errs)
+	}
+	w, h, ink := pngInk(t, png)
+	if w != 400 || h != 400*6/2 || ink < 0.05 {
+		t.Errorf("2 frames x (2 channels x 3 rows): %dx%d with %.3f inked, want 400x1200 with ink", w, h, ink)
+	}
+	for _, args := range [][]string{
+		{"plot", smoke, "--out", png, "--frames", "0,999"},
+		{"plot", smoke, "--out", png, "--channels", "pressure"},
+	} {
+		if code, _, _ := runCLI(args...); code != 2 {
+			t.Errorf("%v: exit %d, want 2", args, code)
+		}
+	}
+}

@@ -1,8 +1,10 @@
-// Package fieldplot draws trajectories of 1-D fields (pde/burgers' u and f) as space-time images: one
-// heat map per field, x horizontal and t vertical (t = 0 at the bottom), on a diverging colour map
-// (Moreland's smooth blue-red) symmetric around 0, so that 0 is light grey and the sign is the hue. Panels are
-// tiled in rows, e.g. a generated trajectory's u and f, the truth's u and f below them and their
-// differences at the bottom. It builds gonum plots, as geometry/trajplot does for N-body paths.
+// Package fieldplot draws trajectories of 1-D fields (pde/burgers' u and f) as space-time images, and frames
+// of 2-D fields (pde/smoke's density, velocity and control) as images of the plane: one heat map per panel,
+// x horizontal and t (or y) vertical, 0 at the bottom, on a diverging colour map (Moreland's smooth blue-red)
+// symmetric around 0, so that 0 is light grey and the sign is the hue. Panels are tiled in rows, e.g. a
+// generated trajectory's u and f, the truth's u and f below them and their differences at the bottom, or a
+// 2-D field's channels in rows and its frames in columns. It builds gonum plots, as geometry/trajplot does
+// for N-body paths.
 package fieldplot
 
 import (
@@ -19,13 +21,34 @@ import (
 	"gonum.org/v1/plot/vg"
 )
 
-// Grid is the space-time grid every panel lives on: Frames x Cells values, row-major (frame, cell).
+// Grid is the space-time grid every panel lives on: Frames x Cells values, row-major (frame, cell). A frame
+// of a 2-D field is drawn on a Grid too, its rows being y (Frames = ny, Y set) and its columns x.
 type Grid struct {
 	Frames, Cells int
 	// X are the cell positions [first, last] (zero: cell indices 0..Cells-1).
 	X [2]float64
 	// Dt is the time between frames (0: frame indices).
 	Dt float64
+	// Y, when set, makes the vertical axis space: the rows' positions [first, last] (a 2-D field's y), in place
+	// of Dt.
+	Y [2]float64
+}
+
+// Plane returns channel c of frame f of a 2-D field trajectory stored as the datasets' fields rows
+// (frame, x, y, channel) on an nx x ny grid with `channels` channels, as a panel's values: ny rows (y, bottom
+// up) of nx columns (x).
+func Plane(v []float64, nx, ny, channels, f, c int) ([]float64, error) {
+	if nx < 1 || ny < 1 || channels < 1 || c < 0 || c >= channels || f < 0 || len(v) < (f+1)*nx*ny*channels {
+		return nil, fmt.Errorf("fieldplot: channel %d of frame %d of a %d x %d x %d-channel field with %d values", c, f, nx, ny, channels, len(v))
+	}
+	out := make([]float64, nx*ny)
+	base := f * nx * ny * channels
+	for x := range nx {
+		for y := range ny {
+			out[y*nx+x] = v[base+(x*ny+y)*channels+c]
+		}
+	}
+	return out, nil
 }
 
 // Panel is one field of one trajectory.
@@ -78,6 +101,19 @@ func (f *Figure) Size(width vg.Length) (vg.Length, vg.Length) {
 	return width, width * vg.Length(f.Rows()) / vg.Length(f.Cols())
 }
 
+// ShareLimit gives every panel the largest magnitude among them as its colour limit, so that equal values
+// have equal colours across the panels (e.g. the frames of one channel).
+func ShareLimit(panels []Panel) {
+	vs := make([][]float64, len(panels))
+	for k := range panels {
+		vs[k] = panels[k].Values
+	}
+	lim := MaxAbs(vs...)
+	for k := range panels {
+		panels[k].Limit = lim
+	}
+}
+
 // MaxAbs is the largest magnitude of finite values in vs (for a shared Limit).
 func MaxAbs(vs ...[]float64) float64 {
 	m := 0.0
@@ -106,6 +142,9 @@ func (f field) X(c int) float64 {
 	return f.g.X[0] + (f.g.X[1]-f.g.X[0])*float64(c)/float64(f.g.Cells-1)
 }
 func (f field) Y(r int) float64 {
+	if f.g.Y != [2]float64{} {
+		return f.g.Y[0] + (f.g.Y[1]-f.g.Y[0])*float64(r)/float64(f.g.Frames-1)
+	}
 	if f.g.Dt == 0 {
 		return float64(r)
 	}
@@ -141,7 +180,10 @@ func heatMap(g Grid, pn Panel) (*plot.Plot, error) {
 	if g.X == [2]float64{} {
 		p.X.Label.Text = "cell"
 	}
-	if g.Dt == 0 {
+	switch {
+	case g.Y != [2]float64{}:
+		p.Y.Label.Text = "y"
+	case g.Dt == 0:
 		p.Y.Label.Text = "frame"
 	}
 	p.Add(h)

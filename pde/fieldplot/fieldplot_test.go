@@ -87,3 +87,44 @@ func TestFigureErrors(t *testing.T) {
 		}
 	}
 }
+
+// Plane reads the datasets' (frame, x, y, channel) rows: the value stored for (f, x, y, c) lands at row y,
+// column x of the panel.
+func TestPlaneTakesXAcrossAndYUp(t *testing.T) {
+	const frames, nx, ny, ch = 2, 3, 4, 2
+	v := make([]float64, frames*nx*ny*ch)
+	for f := range frames {
+		for x := range nx {
+			for y := range ny {
+				for c := range ch {
+					v[((f*nx+x)*ny+y)*ch+c] = float64(1000*f + 100*c + 10*x + y)
+				}
+			}
+		}
+	}
+	p, err := Plane(v, nx, ny, ch, 1, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for y := range ny {
+		for x := range nx {
+			if want := float64(1000 + 100 + 10*x + y); p[y*nx+x] != want {
+				t.Fatalf("(x %d, y %d) = %v, want %v", x, y, p[y*nx+x], want)
+			}
+		}
+	}
+	if _, err := Plane(v, nx, ny, ch, 2, 0); err == nil {
+		t.Error("no error for a frame beyond the trajectory")
+	}
+	if _, err := Plane(v, nx, ny, ch, 0, 2); err == nil {
+		t.Error("no error for a channel beyond the field")
+	}
+	// A plane draws on a Grid with a vertical space axis.
+	fig, err := New(Grid{Frames: ny, Cells: nx, X: [2]float64{0, 1}, Y: [2]float64{0, 2}}, [][]Panel{{{Title: "density", Values: p}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fig.plots[0][0].Y.Label.Text != "y" || fig.plots[0][0].Y.Max < 2 {
+		t.Errorf("vertical axis %q up to %v, want y up to 2", fig.plots[0][0].Y.Label.Text, fig.plots[0][0].Y.Max)
+	}
+}
