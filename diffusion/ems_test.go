@@ -1,0 +1,117 @@
+package diffusion
+
+import (
+	"context"
+	"errors"
+	"math"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// On Gaussian data the estimator recovers the closed-form statistics: l = 1/(1 + v e^{2 lambda}) from the
+// Jacobian diagonal, s = 0 (f does not vary over the data) and b = 2 l (1 - l) mu from the lambda-derivative.
+func TestComputeEMSRecoversGaussianStatistics(t *testing.T) {
+	g, exact := diagGaussian(t)
+	p := NewVPLinear()
+	x0 := g.Sample(newPCGRand(1), 64)
+	e, err := ComputeEMS(context.Background(), g.Denoiser(p), p, x0, EMSOptions{Steps: 160, Batch: 20, Seed: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := g.Dim()
+	l, s, b := make([]float64, d), make([]float64, d), make([]float64, d)
+	for k, lam := range e.Lambda {
+		exact.At(lam, l, s, b)
+		for j := 0; j < d; j++ {
+			if el := math.Abs(e.L[k*d+j] - l[j]); el > 1e-7 {
+				t.Errorf("l at lambda %.3g, coordinate %d: %v, want %v", lam, j, e.L[k*d+j], l[j])
+			}
+			if e.S[k*d+j] != 0 {
+				t.Errorf("s at lambda %.3g, coordinate %d: %v, want 0", lam, j, e.S[k*d+j])
+			}
+			if eb := math.Abs(e.B[k*d+j] - b[j]); eb > 1e-6+1e-4*math.Abs(b[j]) {
+				t.Errorf("b at lambda %.3g, coordinate %d: %v, want %v", lam, j, e.B[k*d+j], b[j])
+			}
+		}
+	}
+}
+
+// Rademacher probes estimate the same l without bias; on a diagonal Gaussian the Jacobian is diagonal, so
+// every probe gives the diagonal exactly.
+func TestComputeEMSProbesMatchCoordinates(t *testing.T) {
+	g, _ := diagGaussian(t)
+	p := NewVPLinear()
+	x0 := g.Sample(newPCGRand(1), 16)
+	a, err := ComputeEMS(context.Background(), g.Denoiser(p), p, x0, EMSOptions{Steps: 4, Seed: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := ComputeEMS(context.Background(), g.Denoiser(p), p, x0, EMSOptions{Steps: 4, Seed: 2, Probes: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range a.L {
+		if math.Abs(a.L[i]-b.L[i]) > 1e-8 {
+			t.Fatalf("l[%d]: coordinates %v, probes %v", i, a.L[i], b.L[i])
+		}
+	}
+}
+
+func TestComputeEMSStopsWhenCancelled(t *testing.T) {
+	g, _ := diagGaussian(t)
+	p := NewVPLinear()
+	ctx, cancel := context.WithCancel(context.Background())
+	calls := 0
+	_, err := ComputeEMS(ctx, g.Denoiser(p), p, g.Sample(newPCGRand(1), 8), EMSOptions{Steps: 50,
+		Progress: func(done, total int) {
+			if calls++; done == 3 {
+				cancel()
+			}
+		}})
+	if !errors.Is(err, context.Canceled) || calls != 3 {
+		t.Fatalf("err %v after %d progress calls, want context.Canceled after 3", err, calls)
+	}
+}
+
+// Statistics saved as safetensors load back bit for bit, and are refused for another process, other
+// parameters of the same process, or another data dimension.
+func TestEMSFileRoundTripsAndRefusesOtherModels(t *testing.T) {
+	g, _ := diagGaussian(t)
+	p := NewVPLinear()
+	e, err := ComputeEMS(context.Background(), g.Denoiser(p), p, g.Sample(newPCGRand(1), 8), EMSOptions{Steps: 5, Source: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "ems.safetensors")
+	if err := e.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	back, err := LoadEMS(path, p, g.Dim())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, pair := range map[string][2][]float64{"lambda": {e.Lambda, back.Lambda}, "l": {e.L, back.L}, "s": {e.S, back.S},
+		"b": {e.B, back.B}, "alpha": {e.Alpha, back.Alpha}} {
+		for i := range pair[0] {
+			if pair[0][i] != pair[1][i] {
+				t.Fatalf("%s[%d] = %v after loading, saved %v", name, i, pair[1][i], pair[0][i])
+			}
+		}
+	}
+	if back.Process != e.Process || back.Samples != 8 || back.Source != "test" || back.D != e.D {
+		t.Fatalf("metadata %q %d %q %d after loading", back.Process, back.Samples, back.Source, back.D)
+	}
+	other := NewVPLinear()
+	other.Beta1 = 19
+	for name, c := range map[string]struct {
+		p    Process
+		dim  int
+		want string
+	}{"process": {NewVPCosine(), g.Dim(), "computed for process vp-linear, not vp-cosine"},
+		"parameters": {other, g.Dim(), "other parameters"}, "dimension": {p, g.Dim() + 1, "dimension"}} {
+		if _, err := LoadEMS(path, c.p, c.dim); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want one mentioning %q", name, err, c.want)
+		}
+	}
+}
