@@ -16,7 +16,10 @@ type EMSOptions struct {
 	// Probes is the number of Rademacher probes per example for the Jacobian diagonal; 0 means exact
 	// coordinate-wise differences when the dimension is at most 128, else 8 probes.
 	Probes int
-	// Seed keys the noise added to the calibration set (Philox stream k at grid point k) and the probes.
+	// Seed keys the noise added to the calibration set and the probes. The same noise z is used at every
+	// grid point (common random numbers), so each example moves smoothly with lambda and the statistics'
+	// sampling error is smooth in lambda too: independent noise per grid point makes s and b jagged, and the
+	// remainder g with them, which costs DPM-Solver-v3 its order.
 	Seed uint64
 	// Source is recorded in the statistics (what the denoiser was).
 	Source string
@@ -34,7 +37,8 @@ const (
 
 // ComputeEMS estimates the empirical model statistics of denoiser d under process p from a calibration set
 // x0 (n examples of d.Dim() values, data samples), on a uniform log-SNR grid (Zheng et al. 2023, Sec. 3.1 and
-// App. C). At each grid point lambda the calibration set is noised, x = alpha x0 + sigma z, and
+// App. C). At each grid point lambda the calibration set is noised, x = alpha x0 + sigma z (the same z at
+// every lambda), and
 //
 //	l = E[diag(grad_x (sigma eps))] = 1 - alpha E[diag(grad_x D)]
 //
@@ -93,7 +97,7 @@ func ComputeEMS(ctx context.Context, d Denoiser, p Process, x0 []float64, opt EM
 	total := 2 * m
 	// Pass 1: l at every grid point.
 	for k := 0; k < m; k++ {
-		if err := c.jacobianDiag(ctx, e.Lambda[k], uint32(k), e.L[k*dim:(k+1)*dim]); err != nil {
+		if err := c.jacobianDiag(ctx, e.Lambda[k], 0, e.L[k*dim:(k+1)*dim]); err != nil {
 			return nil, err
 		}
 		if opt.Progress != nil {
@@ -104,7 +108,7 @@ func ComputeEMS(ctx context.Context, d Denoiser, p Process, x0 []float64, opt EM
 	// next to the ends; second order on grids of fewer than 5 points).
 	for k := 0; k < m; k++ {
 		dl := gridDerivative(e.L, e.Lambda[1]-e.Lambda[0], m, dim, k)
-		if err := c.regression(ctx, e.Lambda[k], uint32(k), e.L[k*dim:(k+1)*dim], dl, e.S[k*dim:(k+1)*dim], e.B[k*dim:(k+1)*dim]); err != nil {
+		if err := c.regression(ctx, e.Lambda[k], 0, e.L[k*dim:(k+1)*dim], dl, e.S[k*dim:(k+1)*dim], e.B[k*dim:(k+1)*dim]); err != nil {
 			return nil, err
 		}
 		if opt.Progress != nil {
