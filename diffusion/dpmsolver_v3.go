@@ -257,3 +257,20 @@ func (b *builder) combineDimVecs(dst int, terms []Term, vecs [][]float64, bias [
 	}
 	b.plan.Ops = append(b.plan.Ops, Op{Kind: OpCombineDim, Dst: dst, Terms: terms, Vecs: vecs, Bias: bias, Step: b.step})
 }
+
+// EMSSolverNames lists the solvers that need empirical model statistics (NewSolverWithStats): DPM-Solver-v3
+// of predictor order 1, 2 and 3, with the paper's defaults (pseudo-order, corrector).
+func EMSSolverNames() []string { return []string{"dpm-solver-v3-1", "dpm-solver-v3-2", "dpm-solver-v3-3"} }
+
+// NewSolverWithStats returns a solver of EMSSolverNames on statistics st.
+func NewSolverWithStats(name string, st Statistics) (Solver, error) {
+	for i, n := range EMSSolverNames() {
+		if n == name {
+			if st == nil {
+				return nil, fmt.Errorf("diffusion: %s needs empirical model statistics", name)
+			}
+			return DPMSolverV3{Stats: st, Order: i + 1}, nil
+		}
+	}
+	return nil, fmt.Errorf("diffusion: unknown statistics solver %q (want one of %v)", name, EMSSolverNames())
+}

@@ -304,3 +304,15 @@ func gridDerivative(v []float64, h float64, m, dim, k int) []float64 {
 	}
 	return out
 }
+
+// MixtureEMS computes the statistics of g's exact denoiser under p on n calibration samples drawn from g
+// (keyed by opt.Seed), the EMS of the sampler benchmark's targets.
+func MixtureEMS(ctx context.Context, g *GaussianMixture, p Process, n int, opt EMSOptions) (*EMS, error) {
+	if n < 1 {
+		return nil, fmt.Errorf("diffusion: EMS need at least one calibration sample, got %d", n)
+	}
+	if opt.Source == "" {
+		opt.Source = fmt.Sprintf("exact denoiser of a %d-D, %d-component Gaussian mixture", g.Dim(), len(g.Weights))
+	}
+	return ComputeEMS(ctx, g.Denoiser(p), p, g.Sample(newPCGRand(opt.Seed), n), opt)
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -37,6 +38,7 @@ type samplerBenchFlags struct {
 	process, schedule, solvers, nfe, format, metric string
 	dim, components, points                         int
 	seed                                            uint64
+	emsSamples, emsSteps                            int
 }
 
 func (f *samplerBenchFlags) register(fs interface {
@@ -54,6 +56,8 @@ func (f *samplerBenchFlags) register(fs interface {
 	fs.IntVar(&f.components, "components", 4, "mixture components")
 	fs.IntVar(&f.points, "points", 256, "sample points")
 	fs.Uint64Var(&f.seed, "seed", 1, "seed for the target's initial noise")
+	fs.IntVar(&f.emsSamples, "ems-samples", 256, "calibration samples for DPM-Solver-v3's empirical model statistics")
+	fs.IntVar(&f.emsSteps, "ems-steps", 120, "log-SNR grid intervals of DPM-Solver-v3's statistics")
 }
 
 func runBenchSamplers(ctx context.Context, env *cliEnv, args []string, name string) error {
@@ -78,13 +82,35 @@ func benchSamplers(ctx context.Context, env *cliEnv, f samplerBenchFlags) error 
 	if err != nil {
 		return usagef("%v", err)
 	}
-	names := diffusion.SolverNames()
+	names := append(diffusion.SolverNames(), diffusion.EMSSolverNames()...)
 	if f.solvers != "all" {
 		names = strings.Split(f.solvers, ",")
 	}
+	if f.points < 1 || f.dim < 1 || f.components < 1 {
+		return usagef("--points, --dim and --components must be positive")
+	}
+	g, err := diffusion.RandomMixture(uint64(f.dim), f.dim, f.components)
+	if err != nil {
+		return err
+	}
+	var ems *diffusion.EMS // computed for the first solver that needs statistics
 	var solvers []diffusion.Solver
 	for _, n := range names {
-		s, err := diffusion.NewSolver(strings.TrimSpace(n))
+		n = strings.TrimSpace(n)
+		if slices.Contains(diffusion.EMSSolverNames(), n) {
+			if ems == nil {
+				if ems, err = benchEMS(ctx, env, f, g, p); err != nil {
+					return err
+				}
+			}
+			s, err := diffusion.NewSolverWithStats(n, ems)
+			if err != nil {
+				return usagef("%v", err)
+			}
+			solvers = append(solvers, s)
+			continue
+		}
+		s, err := diffusion.NewSolver(n)
 		if err != nil {
 			return usagef("%v", err)
 		}
@@ -110,13 +136,6 @@ func benchSamplers(ctx context.Context, env *cliEnv, f samplerBenchFlags) error 
 		}
 		budgets = append(budgets, n)
 	}
-	if f.points < 1 || f.dim < 1 || f.components < 1 {
-		return usagef("--points, --dim and --components must be positive")
-	}
-	g, err := diffusion.RandomMixture(uint64(f.dim), f.dim, f.components)
-	if err != nil {
-		return err
-	}
 	bar := newProgressBar(env.stderr, "solvers", "solver", len(solvers))
 	start := time.Now()
 	b := diffusion.SamplerBench{Metric: f.metric, Process: p, Schedule: sch, Target: g, Points: f.points, NFE: budgets, Solvers: solvers,
@@ -138,6 +157,21 @@ func benchSamplers(ctx context.Context, env *cliEnv, f samplerBenchFlags) error 
 	summarise(env.stdout, budgets, rows)
 	fmt.Fprintf(env.stdout, "\n(%.1fs)\n", time.Since(start).Seconds())
 	return nil
+}
+
+// benchEMS computes DPM-Solver-v3's statistics from the target's exact denoiser, with a progress bar, and
+// reports their cost.
+func benchEMS(ctx context.Context, env *cliEnv, f samplerBenchFlags, g *diffusion.GaussianMixture, p diffusion.Process) (*diffusion.EMS, error) {
+	bar := newProgressBar(env.stderr, "EMS", "pass", 2*(f.emsSteps+1))
+	start := time.Now()
+	ems, err := diffusion.MixtureEMS(ctx, g, p, f.emsSamples, diffusion.EMSOptions{Steps: f.emsSteps, Seed: f.seed + 1,
+		Progress: func(done, _ int) { bar.Update(done) }})
+	if err != nil {
+		return nil, fmt.Errorf("empirical model statistics: %w", err)
+	}
+	fmt.Fprintf(env.stdout, "DPM-Solver-v3 statistics: %d calibration samples, %d log-SNR points, computed from the exact denoiser in %.1fs.\n",
+		f.emsSamples, f.emsSteps+1, time.Since(start).Seconds())
+	return ems, nil
 }
 
 func writeBenchTable(w io.Writer, format string, budgets []int, rows []diffusion.SamplerBenchRow) {
