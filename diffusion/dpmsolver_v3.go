@@ -260,7 +260,9 @@ func (b *builder) combineDimVecs(dst int, terms []Term, vecs [][]float64, bias [
 
 // EMSSolverNames lists the solvers that need empirical model statistics (NewSolverWithStats): DPM-Solver-v3
 // of predictor order 1, 2 and 3, with the paper's defaults (pseudo-order, corrector).
-func EMSSolverNames() []string { return []string{"dpm-solver-v3-1", "dpm-solver-v3-2", "dpm-solver-v3-3"} }
+func EMSSolverNames() []string {
+	return []string{"dpm-solver-v3-1", "dpm-solver-v3-2", "dpm-solver-v3-3"}
+}
 
 // NewSolverWithStats returns a solver of EMSSolverNames on statistics st.
 func NewSolverWithStats(name string, st Statistics) (Solver, error) {
