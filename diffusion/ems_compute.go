@@ -316,3 +316,38 @@ func MixtureEMS(ctx context.Context, g *GaussianMixture, p Process, n int, opt E
 	}
 	return ComputeEMS(ctx, g.Denoiser(p), p, g.Sample(newPCGRand(opt.Seed), n), opt)
 }
+
+// ModelCalibration draws n calibration samples from denoiser d itself, as the paper does (EMS from the
+// model's own samples, so no training data is needed): initial noise sqrt(alpha^2 + sigma^2) z at TMax
+// (Philox stream 0 of seed) solved by DPM-Solver++(2M) with `steps` steps of p's default schedule, in batches
+// of batch examples.
+func ModelCalibration(ctx context.Context, d Denoiser, p Process, n, steps, batch int, seed uint64) ([]float64, error) {
+	dim := d.Dim()
+	if n < 1 || steps < 1 || dim < 1 {
+		return nil, fmt.Errorf("diffusion: calibration needs positive samples, steps and dimension, got %d, %d, %d", n, steps, dim)
+	}
+	if batch <= 0 {
+		batch = 256
+	}
+	times, err := DefaultSchedule(p).Times(p, steps)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := DPMSolverPP{Order: 2}.Plan(p, times)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]float64, n*dim)
+	scale := math.Hypot(p.Alpha(times[0]), p.Sigma(times[0]))
+	NewPhilox(seed).FillNormal(out, 0, 0)
+	for i := range out {
+		out[i] *= scale
+	}
+	for i0 := 0; i0 < n; i0 += batch {
+		x := out[i0*dim : min(i0+batch, n)*dim]
+		if err := Sample(ctx, plan, d, x, RunOptions{Seed: seed}); err != nil {
+			return nil, fmt.Errorf("diffusion: calibration samples: %w", err)
+		}
+	}
+	return out, nil
+}

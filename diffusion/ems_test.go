@@ -115,3 +115,32 @@ func TestEMSFileRoundTripsAndRefusesOtherModels(t *testing.T) {
 		}
 	}
 }
+
+// Calibration samples drawn from the model itself follow its distribution: on Gaussian data their mean is
+// within five standard errors of the data's, and the same seed gives the same samples.
+func TestModelCalibrationSamplesTheModel(t *testing.T) {
+	g, st := diagGaussian(t)
+	p := NewVPLinear()
+	const n = 400
+	x, err := ModelCalibration(context.Background(), g.Denoiser(p), p, n, 40, 64, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := ModelCalibration(context.Background(), g.Denoiser(p), p, n, 40, 100, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := maxAbsDiff(x, again); d != 0 {
+		t.Errorf("batch size changed the samples by %g", d)
+	}
+	d := g.Dim()
+	for j := 0; j < d; j++ {
+		m := 0.0
+		for i := 0; i < n; i++ {
+			m += x[i*d+j] / n
+		}
+		if se := math.Sqrt(st.Var[j] / n); math.Abs(m-st.Mean[j]) > 5*se {
+			t.Errorf("coordinate %d: mean %v, data mean %v (standard error %v)", j, m, st.Mean[j], se)
+		}
+	}
+}

@@ -16,17 +16,20 @@ import (
 func benchCommand() command {
 	return command{
 		name:    "bench",
-		summary: "benchmarks: 'bench samplers' compares every solver's error at fixed NFE budgets",
+		summary: "benchmarks: 'bench samplers' compares every solver's error at fixed NFE budgets; 'bench ems' computes DPM-Solver-v3's statistics for a checkpoint",
 		run: func(ctx context.Context, env *cliEnv, args []string) error {
 			if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-				fmt.Fprintln(env.stdout, "Usage: trajdiff bench samplers [flags]\n\nRun 'trajdiff bench samplers --help' for its flags.")
+				fmt.Fprintln(env.stdout, "Usage: trajdiff bench samplers|ems [flags]\n\nRun 'trajdiff bench samplers --help' or 'trajdiff bench ems --help' for their flags.")
 				if len(args) == 0 {
-					return usagef("missing benchmark name (want: samplers)")
+					return usagef("missing benchmark name (want: samplers or ems)")
 				}
 				return nil
 			}
+			if args[0] == "ems" {
+				return runBenchEMS(ctx, env, args[1:])
+			}
 			if args[0] != "samplers" {
-				return usagef("unknown benchmark %q (want: samplers)", args[0])
+				return usagef("unknown benchmark %q (want: samplers or ems)", args[0])
 			}
 			return runBenchSamplers(ctx, env, args[1:], "bench samplers")
 		},
