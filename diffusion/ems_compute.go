@@ -75,9 +75,9 @@ func ComputeEMS(ctx context.Context, d Denoiser, p Process, x0 []float64, opt EM
 	if steps < 1 || probes < 0 {
 		return nil, fmt.Errorf("diffusion: EMS needs at least one grid step and non-negative probes, got %d and %d", steps, probes)
 	}
-	lo, hi := p.LogSNR(p.TMax()), p.LogSNR(p.TMin())
-	if math.IsInf(lo, 0) || math.IsInf(hi, 0) || !(lo < hi) {
-		return nil, fmt.Errorf("diffusion: EMS need a finite log-SNR range, %s has [%v, %v]", p.Name(), lo, hi)
+	lo, hi, err := EMSRange(p)
+	if err != nil {
+		return nil, err
 	}
 	e := &EMS{Process: p.Name(), D: dim, Samples: n, Source: opt.Source}
 	m := steps + 1
@@ -116,6 +116,16 @@ func ComputeEMS(ctx context.Context, d Denoiser, p Process, x0 []float64, opt EM
 		}
 	}
 	return e, e.Validate()
+}
+
+// EMSRange is the log-SNR interval statistics for p cover, [lambda(TMax), lambda(TMin)]; processes that start
+// at zero signal (lambda = -Inf: flow, trig) have none, and DPM-Solver-v3 does not apply to them.
+func EMSRange(p Process) (lo, hi float64, err error) {
+	lo, hi = p.LogSNR(p.TMax()), p.LogSNR(p.TMin())
+	if math.IsInf(lo, 0) || math.IsInf(hi, 0) || !(lo < hi) {
+		return lo, hi, fmt.Errorf("diffusion: empirical model statistics need a finite log-SNR range, %s has [%v, %v]", p.Name(), lo, hi)
+	}
+	return lo, hi, nil
 }
 
 type emsCalc struct {

@@ -85,7 +85,10 @@ func benchSamplers(ctx context.Context, env *cliEnv, f samplerBenchFlags) error 
 	if err != nil {
 		return usagef("%v", err)
 	}
-	names := append(diffusion.SolverNames(), diffusion.EMSSolverNames()...)
+	names := diffusion.SolverNames()
+	if _, _, err := diffusion.EMSRange(p); err == nil {
+		names = append(names, diffusion.EMSSolverNames()...) // not for processes from zero signal
+	}
 	if f.solvers != "all" {
 		names = strings.Split(f.solvers, ",")
 	}
@@ -101,6 +104,9 @@ func benchSamplers(ctx context.Context, env *cliEnv, f samplerBenchFlags) error 
 	for _, n := range names {
 		n = strings.TrimSpace(n)
 		if slices.Contains(diffusion.EMSSolverNames(), n) {
+			if _, _, err := diffusion.EMSRange(p); err != nil {
+				return usagef("%s: %v", n, err)
+			}
 			if ems == nil {
 				if ems, err = benchEMS(ctx, env, f, g, p); err != nil {
 					return err
