@@ -72,9 +72,6 @@ func TestDPMSolverV3ConvergesOnMixtures(t *testing.T) {
 	if _, err := ReferenceSample(context.Background(), p, d, ref, p.TMax(), p.TMin(), 1e-11); err != nil {
 		t.Fatal(err)
 	}
-	if err := d.Denoise(ref, append([]float64(nil), ref...), p.TMin()); err != nil {
-		t.Fatal(err)
-	}
 	ns := []int{10, 20, 40, 80, 160}
 	for _, c := range []struct {
 		s     DPMSolverV3

@@ -144,3 +144,20 @@ func TestModelCalibrationSamplesTheModel(t *testing.T) {
 		}
 	}
 }
+
+// On a single Gaussian the pathwise benchmark's reference is the closed-form flow to TMin, denoised: DPM-Solver-v3
+// with the exact statistics then has zero error at every budget while DDIM does not.
+func TestPathwiseBenchFindsV3ExactOnGaussians(t *testing.T) {
+	g, st := diagGaussian(t)
+	p := NewVPLinear()
+	rows, _, err := PathwiseBench{Process: p, Schedule: UniformLogSNR{}, Denoiser: g.Denoiser(p), Points: 8, NFE: []int{4, 8},
+		Solvers: []Solver{DDIM{}, DPMSolverV3{Stats: st, Order: 2}}, Seed: 1, Tol: 1e-11}.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range rows[0].Error {
+		if !(rows[0].Error[i] > 1e-3) || !(rows[1].Error[i] < 1e-8) {
+			t.Errorf("at %d NFE: ddim %.3g, v3 %.3g; want a visible DDIM error and none for v3", rows[0].Used[i], rows[0].Error[i], rows[1].Error[i])
+		}
+	}
+}

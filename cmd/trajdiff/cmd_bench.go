@@ -137,13 +137,9 @@ func benchSamplers(ctx context.Context, env *cliEnv, f samplerBenchFlags) error 
 	if f.metric == "frechet" && f.components != 1 {
 		return usagef("--metric frechet needs a single Gaussian (--components 1)")
 	}
-	var budgets []int
-	for _, v := range strings.Split(f.nfe, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(v))
-		if err != nil || n < 1 {
-			return usagef("--nfe: %q is not a positive integer", v)
-		}
-		budgets = append(budgets, n)
+	budgets, err := parseBudgets(f.nfe)
+	if err != nil {
+		return err
 	}
 	bar := newProgressBar(env.stderr, "solvers", "solver", len(solvers))
 	start := time.Now()
@@ -166,6 +162,19 @@ func benchSamplers(ctx context.Context, env *cliEnv, f samplerBenchFlags) error 
 	summarise(env.stdout, budgets, rows)
 	fmt.Fprintf(env.stdout, "\n(%.1fs)\n", time.Since(start).Seconds())
 	return nil
+}
+
+// parseBudgets reads a comma-separated list of NFE budgets.
+func parseBudgets(list string) ([]int, error) {
+	var budgets []int
+	for _, v := range strings.Split(list, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < 1 {
+			return nil, usagef("NFE budgets: %q is not a positive integer", v)
+		}
+		budgets = append(budgets, n)
+	}
+	return budgets, nil
 }
 
 // benchEMS computes DPM-Solver-v3's statistics from the target's exact denoiser, with a progress bar, and
