@@ -46,6 +46,9 @@ type Statistics interface {
 // parameters, compared on use). Between grid points l, s and b are interpolated linearly.
 type EMS struct {
 	Process string
+	// ProcessParams is the process's parameters as text (Go's %+v, when under 300 characters), for people;
+	// Check compares the fingerprint below.
+	ProcessParams string
 	// Lambda is the grid, strictly increasing (the direction of sampling); Time, Alpha and Sigma are the
 	// process's t(lambda), alpha and sigma there.
 	Lambda, Time, Alpha, Sigma []float64

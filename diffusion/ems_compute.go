@@ -80,6 +80,9 @@ func ComputeEMS(ctx context.Context, d Denoiser, p Process, x0 []float64, opt EM
 		return nil, err
 	}
 	e := &EMS{Process: p.Name(), D: dim, Samples: n, Source: opt.Source}
+	if params := fmt.Sprintf("%+v", p); len(params) < 300 {
+		e.ProcessParams = params
+	}
 	m := steps + 1
 	for k := 0; k < m; k++ {
 		lam := lo + (hi-lo)*float64(k)/float64(steps)

@@ -11,8 +11,9 @@ import (
 
 // EMS files are safetensors (an 8-byte little-endian header length, a JSON header naming each tensor's dtype,
 // shape and byte range, then the raw little-endian data): float64 tensors lambda, time, alpha, sigma [M] and
-// l, s, b [M, D], with metadata format = "trajdiff-ems", process, dim, samples and source. diffusion may import
-// only the standard library, so this small reader and writer lives here rather than using nn's.
+// l, s, b [M, D], with metadata format = "trajdiff-ems", process, process_params, dim, samples and source.
+// diffusion may import only the standard library, so this small reader and writer lives here rather than
+// using nn's.
 const emsFormat = "trajdiff-ems"
 
 type stEntry struct {
@@ -34,7 +35,7 @@ func (e *EMS) Save(path string) error {
 	}{{"alpha", []int{m}, e.Alpha}, {"b", []int{m, e.D}, e.B}, {"l", []int{m, e.D}, e.L}, {"lambda", []int{m}, e.Lambda},
 		{"s", []int{m, e.D}, e.S}, {"sigma", []int{m}, e.Sigma}, {"time", []int{m}, e.Time}}
 	header := map[string]any{"__metadata__": map[string]string{"format": emsFormat, "process": e.Process,
-		"dim": strconv.Itoa(e.D), "samples": strconv.Itoa(e.Samples), "source": e.Source}}
+		"process_params": e.ProcessParams, "dim": strconv.Itoa(e.D), "samples": strconv.Itoa(e.Samples), "source": e.Source}}
 	var body []byte
 	for _, t := range tensors {
 		start := len(body)
@@ -92,7 +93,7 @@ func decodeEMS(raw []byte) (*EMS, error) {
 	if err := json.Unmarshal(header["__metadata__"], &meta); err != nil || meta["format"] != emsFormat {
 		return nil, fmt.Errorf("not a %s file (metadata %v)", emsFormat, meta)
 	}
-	e := &EMS{Process: meta["process"], Source: meta["source"]}
+	e := &EMS{Process: meta["process"], ProcessParams: meta["process_params"], Source: meta["source"]}
 	var err error
 	if e.D, err = strconv.Atoi(meta["dim"]); err != nil {
 		return nil, fmt.Errorf("dim: %w", err)

@@ -99,8 +99,9 @@ func TestEMSFileRoundTripsAndRefusesOtherModels(t *testing.T) {
 			}
 		}
 	}
-	if back.Process != e.Process || back.Samples != 8 || back.Source != "test" || back.D != e.D {
-		t.Fatalf("metadata %q %d %q %d after loading", back.Process, back.Samples, back.Source, back.D)
+	if back.Process != e.Process || back.Samples != 8 || back.Source != "test" || back.D != e.D ||
+		back.ProcessParams != "&{Beta0:0.1 Beta1:20 Tmin:0.001}" {
+		t.Fatalf("metadata %q %q %d %q %d after loading", back.Process, back.ProcessParams, back.Samples, back.Source, back.D)
 	}
 	other := NewVPLinear()
 	other.Beta1 = 19
