@@ -2,8 +2,10 @@ package diffusion
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -159,6 +161,33 @@ func TestPathwiseBenchFindsV3ExactOnGaussians(t *testing.T) {
 	for i := range rows[0].Error {
 		if !(rows[0].Error[i] > 1e-3) || !(rows[1].Error[i] < 1e-8) {
 			t.Errorf("at %d NFE: ddim %.3g, v3 %.3g; want a visible DDIM error and none for v3", rows[0].Used[i], rows[0].Error[i], rows[1].Error[i])
+		}
+	}
+}
+
+// Files that are not EMS safetensors, or whose tensors do not fit their header, are refused with an error.
+func TestLoadEMSRefusesMalformedFiles(t *testing.T) {
+	dir := t.TempDir()
+	header := func(h string) []byte {
+		n := make([]byte, 8)
+		binary.LittleEndian.PutUint64(n, uint64(len(h)))
+		return append(n, h...)
+	}
+	for name, raw := range map[string][]byte{
+		"short":       {1, 2},
+		"huge header": header("{}")[:8],
+		"not json":    header("{not json"),
+		"no format":   header(`{"__metadata__":{"format":"other"}}`),
+		"no tensors":  header(`{"__metadata__":{"format":"trajdiff-ems","dim":"2","samples":"1"}}`),
+		"bad bytes": header(`{"__metadata__":{"format":"trajdiff-ems","dim":"1","samples":"1"},` +
+			`"lambda":{"dtype":"F64","shape":[2],"data_offsets":[0,64]}}`),
+	} {
+		path := filepath.Join(dir, strings.ReplaceAll(name, " ", "_"))
+		if err := os.WriteFile(path, raw, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := LoadEMS(path, NewVPLinear(), 1); err == nil {
+			t.Errorf("%s: loaded", name)
 		}
 	}
 }
