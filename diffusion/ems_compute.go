@@ -51,8 +51,9 @@ const (
 //	(s, b) = argmin E||f' - s f - b||^2,   i.e. s = Cov(f', f)/Var(f), b = E f' - s E f   (per coordinate).
 //
 // Where f does not vary over the data (Var f below 1e-12 E f^2, e.g. Gaussian data, whose f does not
-// depend on x) s is set to 0 and b = E f'. The paper draws x_lambda along sampled ODE trajectories; noising
-// data samples draws from the same marginals when the denoiser is exact.
+// depend on x) s is set to 0 and b = E f'. The expectations are over the marginal of x at lambda; noising
+// x0 samples draws from it exactly when x0 follows the model's distribution (data for an exact denoiser, or
+// the model's own samples, ModelCalibration, for a trained one).
 func ComputeEMS(ctx context.Context, d Denoiser, p Process, x0 []float64, opt EMSOptions) (*EMS, error) {
 	dim := d.Dim()
 	if dim < 1 || len(x0) == 0 || len(x0)%dim != 0 {
