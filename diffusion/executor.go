@@ -75,6 +75,9 @@ func (e *Executor) Run(ctx context.Context, d Denoiser, x []float64, opt RunOpti
 	if dim := d.Dim(); dim <= 0 || len(x)%dim != 0 {
 		return fmt.Errorf("diffusion: batch of %d values is not a multiple of the denoiser's dimension %d", len(x), d.Dim())
 	}
+	if err := e.plan.CheckDim(d.Dim()); err != nil {
+		return err
+	}
 	if err := checkFinite("initial state", x); err != nil {
 		return err
 	}
@@ -116,7 +119,7 @@ func (e *Executor) Run(ctx context.Context, d Denoiser, x []float64, opt RunOpti
 			} else if err := checkFinite("denoiser output", dst); err != nil {
 				return fmt.Errorf("diffusion: %s step %d at t = %v: %w", e.plan.Solver, op.Step, op.T, err)
 			}
-		case OpCombine, OpNoise:
+		case OpCombine, OpNoise, OpCombineDim:
 			e.parallel(workers, op, rng)
 		case OpCondition:
 			if opt.Condition != nil {
@@ -199,7 +202,32 @@ func (e *Executor) apply(op *Op, rng Philox4x32, lo, hi int) {
 		rng.FillNormal(e.bufs[op.Dst][lo:hi], uint32(op.Stream), lo)
 		return
 	}
+	if op.Kind == OpCombineDim {
+		combineDim(e.bufs, op, lo, hi)
+		return
+	}
 	combine(e.bufs, op.Dst, op.Terms, lo, hi)
+}
+
+// combineDim computes an OpCombineDim on values [lo, hi): value i has coordinate i mod d. Each output value
+// is accumulated before it is written, so Dst may be among the terms.
+func combineDim(bufs [][]float64, op *Op, lo, hi int) {
+	d := op.dim()
+	out := bufs[op.Dst]
+	j := lo % d
+	for i := lo; i < hi; i++ {
+		acc := 0.0
+		if op.Bias != nil {
+			acc = op.Bias[j]
+		}
+		for k, t := range op.Terms {
+			acc += t.Coef * op.Vecs[k][j] * bufs[t.Buf][i]
+		}
+		out[i] = acc
+		if j++; j == d {
+			j = 0
+		}
+	}
 }
 
 // combine computes bufs[dst][lo:hi] = sum_k c_k bufs[b_k][lo:hi] with one pass over memory. The common

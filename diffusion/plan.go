@@ -44,6 +44,11 @@ const (
 	// after each step), where conditioning such as inpainting is applied. Alpha and Sigma hold their values
 	// at T.
 	OpCondition
+	// OpCombineDim writes an affine combination with per-dimension coefficients, broadcast over the batch:
+	// for value j of an example (j in [0, d)), Dst_j = Bias_j + sum_i Terms[i].Coef Vecs[i][j] buf[Terms[i].Buf]_j.
+	// Every vector has the data dimension d (a nil Bias is zero). Solvers whose coefficients depend on the
+	// coordinate (DPM-Solver-v3's empirical model statistics) need it; Dst may appear among the terms.
+	OpCombineDim
 )
 
 // Term is one coefficient-buffer pair of a linear combination.
@@ -63,6 +68,50 @@ type Op struct {
 	Terms  []Term  // OpCombine
 	Alpha  float64 // OpCondition: alpha(T)
 	Sigma  float64 // OpCondition: sigma(T)
+	// OpCombineDim: one coefficient vector per term and an optional bias, each of the data dimension.
+	Vecs [][]float64
+	Bias []float64
+}
+
+// dim is the data dimension of an OpCombineDim (0 if it has no vectors).
+func (op *Op) dim() int {
+	if op.Bias != nil {
+		return len(op.Bias)
+	}
+	if len(op.Vecs) > 0 {
+		return len(op.Vecs[0])
+	}
+	return 0
+}
+
+// CheckDim reports whether every per-dimension op of the plan has vectors of dimension d, one per term, all
+// finite; executors call it before running, since a plan with such ops only fits data of that dimension.
+func (p *Plan) CheckDim(d int) error {
+	for i := range p.Ops {
+		op := &p.Ops[i]
+		if op.Kind != OpCombineDim {
+			continue
+		}
+		if len(op.Vecs) != len(op.Terms) {
+			return fmt.Errorf("diffusion: plan %s op %d has %d coefficient vectors for %d terms", p.Solver, i, len(op.Vecs), len(op.Terms))
+		}
+		if op.dim() == 0 {
+			return fmt.Errorf("diffusion: plan %s op %d combines per dimension with no coefficient vector", p.Solver, i)
+		}
+		vs := op.Vecs
+		if op.Bias != nil {
+			vs = append(vs[:len(vs):len(vs)], op.Bias)
+		}
+		for _, v := range vs {
+			if len(v) != d {
+				return fmt.Errorf("diffusion: plan %s op %d has per-dimension coefficients of dimension %d, data has %d", p.Solver, i, len(v), d)
+			}
+			if err := checkFinite("per-dimension coefficient", v); err != nil {
+				return fmt.Errorf("diffusion: plan %s op %d: %w", p.Solver, i, err)
+			}
+		}
+	}
+	return nil
 }
 
 // Steps is the number of grid intervals (len(Times) - 1).
@@ -85,6 +134,18 @@ func (p *Plan) String() string {
 				fmt.Fprintf(&b, " %.6g*b%d", t.Coef, t.Buf)
 			}
 			b.WriteByte('\n')
+		case OpCombineDim:
+			fmt.Fprintf(&b, "  [%d] b%d =", op.Step, op.Dst)
+			for i, t := range op.Terms {
+				if i > 0 {
+					b.WriteString(" +")
+				}
+				fmt.Fprintf(&b, " %.6g*v%d*b%d", t.Coef, i, t.Buf)
+			}
+			if op.Bias != nil {
+				b.WriteString(" + bias")
+			}
+			fmt.Fprintf(&b, " (per dimension, d = %d)\n", op.dim())
 		case OpNoise:
 			fmt.Fprintf(&b, "  [%d] b%d = noise(stream %d)\n", op.Step, op.Dst, op.Stream)
 		case OpCondition:

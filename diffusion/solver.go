@@ -50,6 +50,8 @@ func NewSolver(name string) (Solver, error) {
 		return Momentum{Order: 4, Beta: 0.8}, nil
 	case "ghvb-pndm":
 		return Momentum{Order: 4, Beta: 0.5, Generalized: true}, nil
+	case "dpm-solver-v3-1", "dpm-solver-v3-2", "dpm-solver-v3-3":
+		return nil, fmt.Errorf("diffusion: %s needs empirical model statistics (ComputeEMS or LoadEMS, then NewSolverWithStats)", name)
 	}
 	return nil, fmt.Errorf("diffusion: unknown solver %q (want one of %s)", name, strings.Join(SolverNames(), ", "))
 }

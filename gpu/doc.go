@@ -29,6 +29,8 @@
 //	OpNoise      normal_f32: Philox4x32-10 (Salmon et al. 2011) with diffusion.Philox4x32's exact counter and
 //	             key layout and Box-Muller in double, so a GPU run draws the CPU's noise to float32 rounding
 //	OpCondition  Conditioner.Condition (e.g. Inpaint)
+//	OpCombineDim refused: per-dimension coefficients (DPM-Solver-v3) have no kernel yet; such plans run on
+//	             diffusion's CPU executor
 //
 // The Executor owns the plan's float32 buffers for a batch of fixed size and runs the Program on one stream,
 // either launch by launch or, with RunOptions.Graph, as one CUDA graph per sampler step captured on first use

@@ -125,6 +125,10 @@ func Compile(plan *diffusion.Plan) (*Program, error) {
 			// The CPU executor reports progress at every state condition but the initial one.
 			l.Progress = op.Dst == diffusion.StateBuffer && i > 0
 			prog.Launches = append(prog.Launches, l)
+		case diffusion.OpCombineDim:
+			// The combine kernel takes scalar coefficients only; per-dimension ones (DPM-Solver-v3) would need
+			// a second kernel with the vectors in device memory.
+			return nil, fmt.Errorf("gpu: plan %s op %d combines with per-dimension coefficients, which the GPU executor does not support; run %s on the CPU executor", plan.Solver, i, plan.Solver)
 		default:
 			return nil, fmt.Errorf("gpu: plan %s op %d has unknown kind %d", plan.Solver, i, op.Kind)
 		}

@@ -93,16 +93,18 @@ func TestCompileSplitsLongCombinations(t *testing.T) {
 func TestCompileRejectsMalformedPlans(t *testing.T) {
 	ok := diffusion.Op{Kind: diffusion.OpEval, Dst: 1, Src: 0, T: 1}
 	cases := map[string]*diffusion.Plan{
-		"nil plan":           nil,
-		"no buffers":         {Solver: "x", Buffers: 0},
-		"destination range":  {Solver: "x", Buffers: 2, Ops: []diffusion.Op{{Kind: diffusion.OpNoise, Dst: 2}}},
-		"source range":       {Solver: "x", Buffers: 2, NFE: 1, Ops: []diffusion.Op{{Kind: diffusion.OpEval, Dst: 1, Src: -1}}},
-		"in place":           {Solver: "x", Buffers: 2, NFE: 1, Ops: []diffusion.Op{{Kind: diffusion.OpEval, Dst: 1, Src: 1}}},
-		"time":               {Solver: "x", Buffers: 2, NFE: 1, Ops: []diffusion.Op{{Kind: diffusion.OpEval, Dst: 1, T: math.NaN()}}},
-		"term range":         {Solver: "x", Buffers: 2, Ops: []diffusion.Op{{Kind: diffusion.OpCombine, Terms: []diffusion.Term{{Coef: 1, Buf: 5}}}}},
-		"coefficient":        {Solver: "x", Buffers: 2, Ops: []diffusion.Op{{Kind: diffusion.OpCombine, Terms: []diffusion.Term{{Coef: math.Inf(1), Buf: 1}}}}},
-		"stream":             {Solver: "x", Buffers: 2, Ops: []diffusion.Op{{Kind: diffusion.OpNoise, Dst: 1, Stream: -1}}},
-		"kind":               {Solver: "x", Buffers: 2, Ops: []diffusion.Op{{Kind: 9}}},
+		"nil plan":          nil,
+		"no buffers":        {Solver: "x", Buffers: 0},
+		"destination range": {Solver: "x", Buffers: 2, Ops: []diffusion.Op{{Kind: diffusion.OpNoise, Dst: 2}}},
+		"source range":      {Solver: "x", Buffers: 2, NFE: 1, Ops: []diffusion.Op{{Kind: diffusion.OpEval, Dst: 1, Src: -1}}},
+		"in place":          {Solver: "x", Buffers: 2, NFE: 1, Ops: []diffusion.Op{{Kind: diffusion.OpEval, Dst: 1, Src: 1}}},
+		"time":              {Solver: "x", Buffers: 2, NFE: 1, Ops: []diffusion.Op{{Kind: diffusion.OpEval, Dst: 1, T: math.NaN()}}},
+		"term range":        {Solver: "x", Buffers: 2, Ops: []diffusion.Op{{Kind: diffusion.OpCombine, Terms: []diffusion.Term{{Coef: 1, Buf: 5}}}}},
+		"coefficient":       {Solver: "x", Buffers: 2, Ops: []diffusion.Op{{Kind: diffusion.OpCombine, Terms: []diffusion.Term{{Coef: math.Inf(1), Buf: 1}}}}},
+		"stream":            {Solver: "x", Buffers: 2, Ops: []diffusion.Op{{Kind: diffusion.OpNoise, Dst: 1, Stream: -1}}},
+		"kind":              {Solver: "x", Buffers: 2, Ops: []diffusion.Op{{Kind: 9}}},
+		"per dimension": {Solver: "x", Buffers: 2, Ops: []diffusion.Op{{Kind: diffusion.OpCombineDim,
+			Terms: []diffusion.Term{{Coef: 1, Buf: 1}}, Vecs: [][]float64{{1, 2}}}}},
 		"evaluation count":   {Solver: "x", Buffers: 2, NFE: 2, Ops: []diffusion.Op{ok}},
 		"undeclared evaluat": {Solver: "x", Buffers: 2, NFE: 0, Ops: []diffusion.Op{ok}},
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -18,17 +19,20 @@ import (
 func benchCommand() command {
 	return command{
 		name:    "bench",
-		summary: "benchmarks: 'bench samplers' compares every solver's error at fixed NFE budgets",
+		summary: "benchmarks: 'bench samplers' compares every solver's error at fixed NFE budgets; 'bench ems' computes DPM-Solver-v3's statistics for a checkpoint",
 		run: func(ctx context.Context, env *cliEnv, args []string) error {
 			if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-				fmt.Fprintln(env.stdout, "Usage: trajdiff bench samplers [flags]\n\nRun 'trajdiff bench samplers --help' for its flags.")
+				fmt.Fprintln(env.stdout, "Usage: trajdiff bench samplers|ems [flags]\n\nRun 'trajdiff bench samplers --help' or 'trajdiff bench ems --help' for their flags.")
 				if len(args) == 0 {
-					return usagef("missing benchmark name (want: samplers)")
+					return usagef("missing benchmark name (want: samplers or ems)")
 				}
 				return nil
 			}
+			if args[0] == "ems" {
+				return runBenchEMS(ctx, env, args[1:])
+			}
 			if args[0] != "samplers" {
-				return usagef("unknown benchmark %q (want: samplers)", args[0])
+				return usagef("unknown benchmark %q (want: samplers or ems)", args[0])
 			}
 			return runBenchSamplers(ctx, env, args[1:], "bench samplers")
 		},
@@ -40,6 +44,7 @@ type samplerBenchFlags struct {
 	process, schedule, solvers, nfe, format, metric, plot string
 	dim, components, points                               int
 	seed                                                  uint64
+	emsSamples, emsSteps                                  int
 }
 
 func (f *samplerBenchFlags) register(fs interface {
@@ -58,6 +63,8 @@ func (f *samplerBenchFlags) register(fs interface {
 	fs.IntVar(&f.components, "components", 4, "mixture components")
 	fs.IntVar(&f.points, "points", 256, "sample points")
 	fs.Uint64Var(&f.seed, "seed", 1, "seed for the target's initial noise")
+	fs.IntVar(&f.emsSamples, "ems-samples", 256, "calibration samples for DPM-Solver-v3's empirical model statistics")
+	fs.IntVar(&f.emsSteps, "ems-steps", 120, "log-SNR grid intervals of DPM-Solver-v3's statistics")
 }
 
 func runBenchSamplers(ctx context.Context, env *cliEnv, args []string, name string) error {
@@ -83,12 +90,53 @@ func benchSamplers(ctx context.Context, env *cliEnv, f samplerBenchFlags) error 
 		return usagef("%v", err)
 	}
 	names := diffusion.SolverNames()
+	if _, _, err := diffusion.EMSRange(p); err == nil {
+		names = append(names, diffusion.EMSSolverNames()...) // not for processes from zero signal
+	}
 	if f.solvers != "all" {
 		names = strings.Split(f.solvers, ",")
 	}
+	if f.points < 1 || f.dim < 1 || f.components < 1 {
+		return usagef("--points, --dim and --components must be positive")
+	}
+	if err := checkImagePaths(f.plot); err != nil {
+		return err
+	}
+	if f.metric != "rmse" && f.metric != "frechet" {
+		return usagef("--metric must be rmse or frechet, got %q", f.metric)
+	}
+	if f.metric == "frechet" && f.components != 1 {
+		return usagef("--metric frechet needs a single Gaussian (--components 1)")
+	}
+	budgets, err := parseBudgets(f.nfe)
+	if err != nil {
+		return err
+	}
+	g, err := diffusion.RandomMixture(uint64(f.dim), f.dim, f.components)
+	if err != nil {
+		return err
+	}
+	var ems *diffusion.EMS // computed for the first solver that needs statistics
 	var solvers []diffusion.Solver
 	for _, n := range names {
-		s, err := diffusion.NewSolver(strings.TrimSpace(n))
+		n = strings.TrimSpace(n)
+		if slices.Contains(diffusion.EMSSolverNames(), n) {
+			if _, _, err := diffusion.EMSRange(p); err != nil {
+				return usagef("%s: %v", n, err)
+			}
+			if ems == nil {
+				if ems, err = benchEMS(ctx, env, f, g, p); err != nil {
+					return err
+				}
+			}
+			s, err := diffusion.NewSolverWithStats(n, ems)
+			if err != nil {
+				return usagef("%v", err)
+			}
+			solvers = append(solvers, s)
+			continue
+		}
+		s, err := diffusion.NewSolver(n)
 		if err != nil {
 			return usagef("%v", err)
 		}
@@ -99,30 +147,6 @@ func benchSamplers(ctx context.Context, env *cliEnv, f samplerBenchFlags) error 
 			continue
 		}
 		solvers = append(solvers, s)
-	}
-	if f.metric != "rmse" && f.metric != "frechet" {
-		return usagef("--metric must be rmse or frechet, got %q", f.metric)
-	}
-	if f.metric == "frechet" && f.components != 1 {
-		return usagef("--metric frechet needs a single Gaussian (--components 1)")
-	}
-	var budgets []int
-	for _, v := range strings.Split(f.nfe, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(v))
-		if err != nil || n < 1 {
-			return usagef("--nfe: %q is not a positive integer", v)
-		}
-		budgets = append(budgets, n)
-	}
-	if f.points < 1 || f.dim < 1 || f.components < 1 {
-		return usagef("--points, --dim and --components must be positive")
-	}
-	if err := checkImagePaths(f.plot); err != nil {
-		return err
-	}
-	g, err := diffusion.RandomMixture(uint64(f.dim), f.dim, f.components)
-	if err != nil {
-		return err
 	}
 	bar := newProgressBar(env.stderr, "solvers", "solver", len(solvers))
 	start := time.Now()
@@ -159,6 +183,34 @@ func benchSamplers(ctx context.Context, env *cliEnv, f samplerBenchFlags) error 
 		fmt.Fprintf(env.stdout, "error vs NFE -> %s\n", f.plot)
 	}
 	return nil
+}
+
+// parseBudgets reads a comma-separated list of NFE budgets.
+func parseBudgets(list string) ([]int, error) {
+	var budgets []int
+	for _, v := range strings.Split(list, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < 1 {
+			return nil, usagef("NFE budgets: %q is not a positive integer", v)
+		}
+		budgets = append(budgets, n)
+	}
+	return budgets, nil
+}
+
+// benchEMS computes DPM-Solver-v3's statistics from the target's exact denoiser, with a progress bar, and
+// reports their cost.
+func benchEMS(ctx context.Context, env *cliEnv, f samplerBenchFlags, g *diffusion.GaussianMixture, p diffusion.Process) (*diffusion.EMS, error) {
+	bar := newProgressBar(env.stderr, "EMS", "pass", 2*(f.emsSteps+1))
+	start := time.Now()
+	ems, err := diffusion.MixtureEMS(ctx, g, p, f.emsSamples, diffusion.EMSOptions{Steps: f.emsSteps, Seed: f.seed + 1,
+		Progress: func(done, _ int) { bar.Update(done) }})
+	if err != nil {
+		return nil, fmt.Errorf("empirical model statistics: %w", err)
+	}
+	fmt.Fprintf(env.stdout, "DPM-Solver-v3 statistics: %d calibration samples, %d log-SNR points, computed from the exact denoiser in %.1fs.\n",
+		f.emsSamples, f.emsSteps+1, time.Since(start).Seconds())
+	return ems, nil
 }
 
 func writeBenchTable(w io.Writer, format string, budgets []int, rows []diffusion.SamplerBenchRow) {
