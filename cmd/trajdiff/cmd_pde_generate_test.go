@@ -96,12 +96,12 @@ func TestPDEGenerateAndPlotFields(t *testing.T) {
 		}
 	}
 	// 2-D fields, an index out of range and a truth without the source trajectory are errors.
-	flat := filepath.Join(dir, "flat.arrow")
-	fw, err := datasets.CreateFields(flat, datasets.FieldSpec{Frames: 2, Grid: []int{3, 4}, StateChannels: 1}, datasets.WriteOptions{})
+	flat := filepath.Join(dir, "cube.arrow") // a 3-D grid: plot draws 1-D and 2-D fields only
+	fw, err := datasets.CreateFields(flat, datasets.FieldSpec{Frames: 2, Grid: []int{2, 3, 4}, StateChannels: 1}, datasets.WriteOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := fw.Write(datasets.FieldTrajectory{State: make([]float64, 24)}); err != nil {
+	if err := fw.Write(datasets.FieldTrajectory{State: make([]float64, 48)}); err != nil {
 		t.Fatal(err)
 	}
 	if err := fw.Close(); err != nil {
@@ -112,7 +112,7 @@ func TestPDEGenerateAndPlotFields(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"plot", flat, "-out", png("x.png")}, "2-D grid"},
+		{[]string{"plot", flat, "-out", png("x.png")}, "3-D grid"},
 		{[]string{"plot", gen, "-out", png("x.png"), "-index", "2"}, "has 2 trajectories"},
 		{[]string{"plot", gen, "-out", png("x.png"), "-index", "1", "-truth", other}, "no trajectory of source id 3"},
 		{[]string{"plot", test, "-out", png("x.png"), "-truth", flat}, "does not hold fields"},
