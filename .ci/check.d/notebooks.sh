@@ -4,8 +4,11 @@
 # notebook with nbconvert into a temporary directory (the committed, executed copies are left alone; the
 # kernel still starts in notebooks/, which is how the notebooks find the repository at ..). TMPDIR points
 # into that directory too, so GoNB's scratch modules and the notebooks' data and runs go with it.
-# About 1.5 min on 2 busy cores once everything is installed and built; the install adds about 5 min on a
-# fresh machine, and the first run compiles GoNB's and the pinned genproto's dependencies.
+# The five notebooks took 15.4 min in all on 2 cores at a load average of about 9 from other jobs (2026-12-04:
+# geometry 237 s, pde 250 s, planning 202 s, quickstart 181 s, samplers 55 s), about half of it GoNB compiling
+# every cell as a program (15-25 s a cell under that load); their small budgets compute for 1-2.5 min each.
+# The install adds about 5 min on a fresh machine, and the first run compiles GoNB's and the pinned genproto's
+# dependencies.
 # nbconvert fails on a cell whose code does not build, but GoNB reports a program that panics or exits
 # non-zero only as stderr text ending in "exit status N", not as a cell error: the executed copies are
 # scanned for that (and for error outputs) afterwards.

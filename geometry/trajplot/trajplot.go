@@ -125,3 +125,41 @@ func WritePNG(w io.Writer, p *plot.Plot, width, height vg.Length) error {
 	}
 	return nil
 }
+
+// Views returns the paths of x projected onto each pair of coordinate axes: (x, y), (x, z), (y, z) in
+// 3-D, (x, y) alone in 2-D, so that a 3-D trajectory is seen from three sides. Each plot is NBody's with
+// opt's Title followed by the projection ("title: xz") and opt's Reference; opt.Axes is ignored.
+func Views(s geometry.Shape, x []float64, opt Options) ([]*plot.Plot, error) {
+	var out []*plot.Plot
+	names := "xyz"
+	for a := 0; a < min(s.Dim, 3); a++ {
+		for b := a + 1; b < min(s.Dim, 3); b++ {
+			o := opt
+			o.Axes = [2]int{a, b}
+			o.Title = names[a:a+1] + names[b:b+1]
+			if opt.Title != "" {
+				o.Title = opt.Title + ": " + o.Title
+			}
+			p, err := NBody(s, x, o)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, p)
+		}
+	}
+	if out == nil { // NBody's own check names the bad shape
+		_, err := NBody(s, x, opt)
+		return nil, err
+	}
+	return out, nil
+}
+
+// WriteGridPNG renders rows of plots (any gonum plots, e.g. Views of several trajectories, one row each)
+// tiled on one PNG of width x height with their axes aligned; every row must have the same number of
+// plots. Notebooks display the bytes inline.
+func WriteGridPNG(w io.Writer, rows [][]*plot.Plot, width, height vg.Length) error {
+	if err := plotfile.WriteGrid(w, rows, width, height, "png"); err != nil {
+		return fmt.Errorf("trajplot: %w", err)
+	}
+	return nil
+}

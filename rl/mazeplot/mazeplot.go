@@ -108,3 +108,13 @@ func WritePNG(w io.Writer, p *plot.Plot, width, height vg.Length) error {
 	}
 	return nil
 }
+
+// WriteGridPNG renders rows of plots (e.g. mazes of several agents side by side) tiled on one PNG of width x
+// height with their axes aligned; every row must have the same number of plots. Notebooks display the bytes
+// inline.
+func WriteGridPNG(w io.Writer, rows [][]*plot.Plot, width, height vg.Length) error {
+	if err := plotfile.WriteGrid(w, rows, width, height, "png"); err != nil {
+		return fmt.Errorf("mazeplot: %w", err)
+	}
+	return nil
+}

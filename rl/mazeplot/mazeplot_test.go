@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/trajdiff/trajdiff/rl"
+	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 )
 
@@ -72,5 +73,47 @@ func TestMazePNG(t *testing.T) {
 	}
 	if _, err := Maze(l, paths, Options{Targets: targets[:1]}); err == nil {
 		t.Error("mismatched targets accepted")
+	}
+}
+
+// TestWriteGridPNGDrawsEveryMaze tiles three mazes in a row and checks that each third of the image has walls.
+func TestWriteGridPNGDrawsEveryMaze(t *testing.T) {
+	l, err := rl.LayoutByName("umaze")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var row []*plot.Plot
+	for range 3 {
+		p, err := Maze(l, [][]float64{{1, 1, 1, 2, 2, 2}}, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		row = append(row, p)
+	}
+	w, h := Size(l, 2*vg.Inch)
+	var buf bytes.Buffer
+	if err := WriteGridPNG(&buf, [][]*plot.Plot{row}, 3*w, h); err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(&buf)
+	if err != nil {
+		t.Fatalf("not a PNG: %v", err)
+	}
+	b := img.Bounds()
+	for k := range 3 {
+		grey := 0
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			for x := b.Dx() * k / 3; x < b.Dx()*(k+1)/3; x++ {
+				if r, g, bl, _ := img.At(x, y).RGBA(); r>>8 == 90 && g>>8 == 90 && bl>>8 == 90 {
+					grey++
+				}
+			}
+		}
+		if frac := float64(grey) / float64(b.Dx()*b.Dy()/3); frac < 0.2 {
+			t.Errorf("maze %d: %.3f of its third is wall: not drawn?", k, frac)
+		}
+	}
+	if err := WriteGridPNG(&buf, nil, w, h); err == nil {
+		t.Error("no plots accepted")
 	}
 }

@@ -6,6 +6,7 @@ package curveplot
 
 import (
 	"fmt"
+	"io"
 	"math"
 
 	"gonum.org/v1/plot"
@@ -13,6 +14,7 @@ import (
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 
+	"github.com/trajdiff/trajdiff/internal/plotfile"
 	"github.com/trajdiff/trajdiff/train"
 )
 
@@ -84,4 +86,14 @@ func Panels(runs []Run, title string) ([][]*plot.Plot, error) {
 		rows = append(rows, []*plot.Plot{p})
 	}
 	return rows, nil
+}
+
+// WriteGridPNG renders rows of plots (Panels' column, or its panels side by side in one row) tiled on one PNG
+// of width x height with their axes aligned; every row must have the same number of plots. Notebooks display
+// the bytes inline.
+func WriteGridPNG(w io.Writer, rows [][]*plot.Plot, width, height vg.Length) error {
+	if err := plotfile.WriteGrid(w, rows, width, height, "png"); err != nil {
+		return fmt.Errorf("curveplot: %w", err)
+	}
+	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"math"
 	"testing"
 
+	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 
 	"github.com/trajdiff/trajdiff/internal/plotfile"
@@ -37,6 +38,18 @@ func TestTwoRunsRenderAsThreePanels(t *testing.T) {
 	img, err := png.Decode(&buf)
 	if err != nil || img.Bounds().Dx() != 576 || img.Bounds().Dy() != 768 {
 		t.Fatalf("png %v: %v", img.Bounds(), err)
+	}
+	// WriteGridPNG renders the panels side by side as well.
+	side := [][]*plot.Plot{{rows[0][0], rows[1][0], rows[2][0]}}
+	var viaPNG bytes.Buffer
+	if err := curveplot.WriteGridPNG(&viaPNG, side, 9*vg.Inch, 3*vg.Inch); err != nil {
+		t.Fatal(err)
+	}
+	if img, err := png.Decode(&viaPNG); err != nil || img.Bounds().Dx() != 864 || img.Bounds().Dy() != 288 {
+		t.Fatalf("side by side: png %v: %v", img.Bounds(), err)
+	}
+	if err := curveplot.WriteGridPNG(&viaPNG, [][]*plot.Plot{side[0], side[0][:1]}, 9*vg.Inch, 3*vg.Inch); err == nil {
+		t.Error("ragged rows accepted")
 	}
 	if _, err := curveplot.Panels(nil, ""); err == nil {
 		t.Error("no runs: accepted")
