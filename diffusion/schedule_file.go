@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/trajdiff/trajdiff/internal/fsutil"
 )
 
 // ScheduleFileFormat identifies the JSON layout of a ScheduleFile.
@@ -100,13 +102,13 @@ func LoadScheduleFile(path string) (*ScheduleFile, error) {
 	return &f, nil
 }
 
-// Save writes the file as indented JSON.
+// Save writes the file as indented JSON, atomically.
 func (f *ScheduleFile) Save(path string) error {
 	b, err := json.MarshalIndent(f, "", "  ")
 	if err != nil {
 		return fmt.Errorf("diffusion: schedule file: %w", err)
 	}
-	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+	if err := fsutil.WriteFileAtomic(path, append(b, '\n')); err != nil {
 		return fmt.Errorf("diffusion: schedule file: %w", err)
 	}
 	return nil
