@@ -182,4 +182,3 @@ func formatTimes(ts []float64) string {
 	}
 	return s
 }
-
