@@ -34,7 +34,11 @@ type ScheduleFile struct {
 	StartLoss   float64            `json:"start_loss"` // its calibration loss
 	Loss        float64            `json:"loss"`       // the grid's calibration loss
 	StartLosses map[string]float64 `json:"start_losses,omitempty"`
-	Evals       int                `json:"evaluations"`
+	// StartCheck and CheckLoss are the losses on the check batch that selected the grid (absent without
+	// one).
+	StartCheck *float64 `json:"start_check_loss,omitempty"`
+	CheckLoss  *float64 `json:"check_loss,omitempty"`
+	Evals      int      `json:"evaluations"`
 	// Path is where the file was read from (not stored).
 	Path string `json:"-"`
 }
@@ -50,10 +54,11 @@ type ScheduleProc struct {
 
 // ScheduleCalib records the calibration batch of a search.
 type ScheduleCalib struct {
-	Points int     `json:"points"`
-	Seed   uint64  `json:"seed"`
-	RefTol float64 `json:"ref_tol"`
-	Loss   string  `json:"loss"` // "pathwise-rmse"
+	Points      int     `json:"points"`
+	CheckPoints int     `json:"check_points,omitempty"` // the check batch (ScheduleSearch.Check), seed+1's
+	Seed        uint64  `json:"seed"`
+	RefTol      float64 `json:"ref_tol"`
+	Loss        string  `json:"loss"` // "pathwise-rmse"
 }
 
 // NewScheduleFile records a search result for process p and solver s.
@@ -63,6 +68,10 @@ func NewScheduleFile(p Process, s Solver, nfe int, r *SearchResult, denoiser str
 		Evals: r.Evals, Process: ScheduleProc{Name: p.Name(), TMin: p.TMin(), TMax: p.TMax()}}
 	if f.Calibration.Loss == "" {
 		f.Calibration.Loss = "pathwise-rmse"
+	}
+	if !math.IsNaN(r.CheckLoss) {
+		a, b := r.StartCheck, r.CheckLoss
+		f.StartCheck, f.CheckLoss = &a, &b
 	}
 	f.StartLosses = map[string]float64{}
 	for k, v := range r.StartLosses {

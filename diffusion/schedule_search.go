@@ -32,6 +32,16 @@ type ScheduleSearch struct {
 	// Noise is the calibration batch of initial states at TMax (a multiple of the denoiser's dimension),
 	// e.g. sigma(TMax) eps or GaussianMixture.Noise. The search copies it.
 	Noise []float64
+	// Check, if set, is a second calibration batch that selects the result: every grid that improved the
+	// loss on Noise during the search (and the start) is scored on Check, and the best there is returned.
+	// With few calibration points the optimiser can find grids whose errors cancel on those points only
+	// (on the 64-D mixture, 256 points, a 14x gain on Noise came out 1.2x on fresh noise); the check batch
+	// rejects them at the cost of one evaluation per improvement.
+	Check []float64
+	// CheckDenoiser and CheckCondition replace Denoiser and Condition on the check batch where the
+	// conditioning differs per point (a planner's starts and goals); nil means the same.
+	CheckDenoiser  Denoiser
+	CheckCondition Conditioner
 	// Condition, if set, conditions the solver's runs as RunOptions.Condition does (Diffuser's inpainting)
 	// and is applied once to the reference's final state. It must not change what the denoiser sees (wrap
 	// the denoiser so that it reads the clamped values itself), otherwise solver and reference solve
@@ -57,7 +67,7 @@ type ScheduleSearch struct {
 
 // SearchProgress reports a running search.
 type SearchProgress struct {
-	Phase      string // "reference", "starts" or "search"
+	Phase      string // "reference", "starts", "search" or "check"
 	Evals      int    // loss evaluations so far
 	MaxEvals   int
 	Best       float64 // best calibration loss so far
@@ -72,8 +82,11 @@ type SearchResult struct {
 	Steps     int       // len(Times) - 1
 	NFE       int       // evaluations the solver's plan spends on it
 	Start     string    // the starting schedule's name
-	StartLoss float64   // its calibration loss
+	StartLoss float64   // its calibration loss (on Noise)
 	Loss      float64   // the searched grid's calibration loss, <= StartLoss
+	// StartCheck and Check are the two grids' losses on the Check batch (NaN without one); Check <=
+	// StartCheck.
+	StartCheck, CheckLoss float64
 	// StartLosses is the loss of every candidate start, by name (Inf where it could not run the budget).
 	StartLosses map[string]float64
 	Evals       int
@@ -127,35 +140,61 @@ func (s ScheduleSearch) Run(ctx context.Context) (*SearchResult, error) {
 	if err != nil {
 		return nil, fmt.Errorf("diffusion: schedule search: reference solve: %w", err)
 	}
-	if s.Condition != nil {
-		t := 0.0
-		if err := s.Condition.Condition(ref, t, p.Alpha(t), p.Sigma(t)); err != nil {
-			return nil, fmt.Errorf("diffusion: schedule search: conditioning the reference: %w", err)
+	cd, cc := s.CheckDenoiser, s.CheckCondition
+	if cd == nil {
+		cd = d
+	}
+	if cc == nil {
+		cc = s.Condition
+	}
+	if len(s.Check)%d.Dim() != 0 {
+		return nil, fmt.Errorf("diffusion: schedule search: check batch of %d values is not a multiple of the denoiser's dimension %d", len(s.Check), d.Dim())
+	}
+	var checkRef []float64
+	if len(s.Check) > 0 {
+		checkRef = append([]float64(nil), s.Check...)
+		cst, err := ReferenceSample(ctx, p, cd, checkRef, p.TMax(), 0, tol)
+		if err != nil {
+			return nil, fmt.Errorf("diffusion: schedule search: reference solve of the check batch: %w", err)
+		}
+		st.Accepted, st.Rejected, st.NFE = st.Accepted+cst.Accepted, st.Rejected+cst.Rejected, st.NFE+cst.NFE
+	}
+	for i, r := range [][]float64{ref, checkRef} {
+		c := []Conditioner{s.Condition, cc}[i]
+		if c != nil && r != nil {
+			t := 0.0
+			if err := c.Condition(r, t, p.Alpha(t), p.Sigma(t)); err != nil {
+				return nil, fmt.Errorf("diffusion: schedule search: conditioning the reference: %w", err)
+			}
 		}
 	}
 	solver := budgetSolver(s.Solver, s.NFE)
-	x := make([]float64, len(s.Noise))
 	evals := 0
-	loss := func(times []float64) (float64, error) {
-		evals++
-		plan, err := solver.Plan(p, times)
-		if err != nil || plan.NFE > s.NFE {
-			return math.Inf(1), nil
-		}
-		copy(x, s.Noise)
-		if err := Sample(ctx, plan, d, x, RunOptions{Condition: s.Condition}); err != nil {
-			if ctx.Err() != nil {
-				return 0, ctx.Err()
+	batchLoss := func(noise, ref []float64, d Denoiser, c Conditioner) func([]float64) (float64, error) {
+		x := make([]float64, len(noise))
+		return func(times []float64) (float64, error) {
+			evals++
+			plan, err := solver.Plan(p, times)
+			if err != nil || plan.NFE > s.NFE {
+				return math.Inf(1), nil
 			}
-			return math.Inf(1), nil // a grid on which the solver diverges
+			copy(x, noise)
+			if err := Sample(ctx, plan, d, x, RunOptions{Condition: c}); err != nil {
+				if ctx.Err() != nil {
+					return 0, ctx.Err()
+				}
+				return math.Inf(1), nil // a grid on which the solver diverges
+			}
+			sq := 0.0
+			for i := range x {
+				e := x[i] - ref[i]
+				sq += e * e
+			}
+			return math.Sqrt(sq / float64(len(x))), nil
 		}
-		sq := 0.0
-		for i := range x {
-			e := x[i] - ref[i]
-			sq += e * e
-		}
-		return math.Sqrt(sq / float64(len(x))), nil
 	}
+	loss := batchLoss(s.Noise, ref, d, s.Condition)
+	var path [][]float64 // the grids that improved the loss on Noise, in order
 
 	// The starting grid: the best built-in schedule at this budget, on its exact times.
 	starts := s.Starts
@@ -192,6 +231,7 @@ func (s ScheduleSearch) Run(ctx context.Context) (*SearchResult, error) {
 		return nil, fmt.Errorf("diffusion: schedule search: no starting schedule runs %s within %d evaluations with a finite loss", s.Solver.Name(), s.NFE)
 	}
 	res.Loss = res.StartLoss
+	startGrid := res.Times
 	par, err := newScheduleParams(p, steps)
 	if err != nil {
 		return nil, err
@@ -219,6 +259,7 @@ func (s ScheduleSearch) Run(ctx context.Context) (*SearchResult, error) {
 			}
 			if l < res.Loss {
 				res.Loss, res.Times = l, times
+				path = append(path, times)
 			}
 			report(SearchProgress{Phase: "search", Evals: evals - first, MaxEvals: maxEvals, Best: res.Loss,
 				StartLoss: res.StartLoss, StartName: res.Start})
@@ -253,6 +294,31 @@ func (s ScheduleSearch) Run(ctx context.Context) (*SearchResult, error) {
 			}
 		}
 		if err := searchNelderMead(ctx, f, zBest, 1, 3, stop); err != nil {
+			return nil, err
+		}
+	}
+	res.StartCheck, res.CheckLoss = math.NaN(), math.NaN()
+	if checkRef != nil {
+		// Select on the check batch among the start and the improvements; every one of them has a loss on
+		// Noise at most the start's.
+		check := batchLoss(s.Check, checkRef, cd, cc)
+		cands := append([][]float64{startGrid}, path...)
+		bestC, pick := math.Inf(1), 0
+		for i, times := range cands {
+			l, err := check(times)
+			if err != nil {
+				return nil, err
+			}
+			if i == 0 {
+				res.StartCheck = l
+			}
+			if l <= bestC {
+				bestC, pick = l, i
+			}
+			report(SearchProgress{Phase: "check", Evals: i + 1, MaxEvals: len(cands), Best: bestC, StartLoss: res.StartCheck, StartName: res.Start})
+		}
+		res.CheckLoss, res.Times = bestC, cands[pick]
+		if res.Loss, err = loss(res.Times); err != nil {
 			return nil, err
 		}
 	}

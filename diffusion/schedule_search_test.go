@@ -75,6 +75,29 @@ func TestScheduleSearchImprovesOnItsStartAndReportsTheTrueLoss(t *testing.T) {
 	}
 }
 
+// With a check batch the result is the improvement that does best on it: never worse than the start on
+// either batch.
+func TestScheduleSearchWithACheckBatchIsNeverWorseOnEither(t *testing.T) {
+	s := searchFixture(t, 300)
+	g, _ := RandomMixture(3, 8, 3)
+	s.Check = g.Noise(newRand(12), s.Process, s.Process.TMax(), 32)
+	r, err := s.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !(r.Loss <= r.StartLoss) || !(r.CheckLoss <= r.StartCheck) {
+		t.Errorf("loss %v (start %v), check %v (start %v)", r.Loss, r.StartLoss, r.CheckLoss, r.StartCheck)
+	}
+	c := s
+	c.Noise = s.Check
+	if got := sampleRMSE(t, c, r.Times); math.Abs(got-r.CheckLoss) > 1e-12*(1+got) {
+		t.Errorf("reported check loss %v, recomputed %v", r.CheckLoss, got)
+	}
+	if !(r.CheckLoss < r.StartCheck) {
+		t.Errorf("no improvement on the check batch: %v vs %v", r.CheckLoss, r.StartCheck)
+	}
+}
+
 func TestScheduleSearchIsDeterministic(t *testing.T) {
 	a, err := searchFixture(t, 120).Run(context.Background())
 	if err != nil {

@@ -46,6 +46,7 @@ func runScheduleSearch(ctx context.Context, env *cliEnv, args []string) error {
 	solverName := fs.String("solver", "dpmpp-2m", "solver (deterministic)")
 	nfe := fs.Int("nfe", 10, "NFE budget")
 	points := fs.Int("points", 0, "calibration size: initial noises (default 256 for targets, 32 windows for a checkpoint)")
+	checkPoints := fs.Int("check-points", -1, "second calibration batch that selects among the search's improvements, against grids that fit the first batch only (default: as many as --points; 0: none)")
 	seed := fs.Uint64("seed", 7, "calibration seed (noise, starts and goals, exploration); keep it apart from evaluation seeds (bench samplers uses --seed 1)")
 	maxEvals := fs.Int("max-evals", 0, "loss evaluations of the optimiser (default 150 per free parameter, at least 300)")
 	budget := fs.Duration("budget", 0, "wall-time budget of the optimiser, e.g. 10m (0: none; a search stopped by it is not reproducible)")
@@ -63,7 +64,7 @@ func runScheduleSearch(ctx context.Context, env *cliEnv, args []string) error {
 	if !diffusion.IsScheduleFile(*out) {
 		return usagef("--out must name a .json file, got %q", *out)
 	}
-	if *nfe < 1 || *points < 0 || *maxEvals < 0 || *budget < 0 || *refTol < 0 || *dim < 1 || *components < 1 {
+	if *nfe < 1 || *points < 0 || *checkPoints < -1 || *maxEvals < 0 || *budget < 0 || *refTol < 0 || *dim < 1 || *components < 1 {
 		return usagef("--nfe, --dim and --components must be positive; --points, --max-evals, --budget and --ref-tol non-negative")
 	}
 	solver, err := diffusion.NewSolver(*solverName)
@@ -98,7 +99,11 @@ func runScheduleSearch(ctx context.Context, env *cliEnv, args []string) error {
 			return err
 		}
 		s.Denoiser = g.Denoiser(s.Process)
-		s.Noise = g.Noise(rand.New(rand.NewPCG(*seed, *seed^0x5851f42d4c957f2d)), s.Process, s.Process.TMax(), n)
+		rng := rand.New(rand.NewPCG(*seed, *seed^0x5851f42d4c957f2d)) // as bench samplers draws its noise for --seed
+		s.Noise = g.Noise(rng, s.Process, s.Process.TMax(), n)
+		if nc := checkCount(*checkPoints, n); nc > 0 {
+			s.Check = g.Noise(rng, s.Process, s.Process.TMax(), nc)
+		}
 		desc = fmt.Sprintf("exact denoiser of bench samplers' %d-D %s (RandomMixture(%d, %d, %d))", *dim, *target, *dim, *dim, k)
 	default:
 		if n == 0 {
@@ -126,6 +131,14 @@ func runScheduleSearch(ctx context.Context, env *cliEnv, args []string) error {
 			return err
 		}
 		s.Process, s.Denoiser, s.Condition, s.Noise = pr.Process, pr.Denoiser, pr.Condition, pr.Noise
+		if nc := checkCount(*checkPoints, n); nc > 0 {
+			// The check batch: other starts, goals and noise (the next seed's).
+			ck, err := planner.CalibrationProblem(nc, *seed+1, solver.Name(), *nfe)
+			if err != nil {
+				return err
+			}
+			s.Check, s.CheckDenoiser, s.CheckCondition = ck.Noise, ck.Denoiser, ck.Condition
+		}
 		desc = fmt.Sprintf("Diffuser checkpoint %s (EMA %v), %s starts/goals inpainted, x0 clipped", filepath.Base(m.Checkpoint.Path), m.Checkpoint.EMA, l.Name)
 	}
 	var bar *progressBar // started with the search proper, after the reference solve
@@ -133,6 +146,10 @@ func runScheduleSearch(ctx context.Context, env *cliEnv, args []string) error {
 		switch pr.Phase {
 		case "reference":
 			fmt.Fprintf(env.stderr, "reference ODE solve of %d calibration points...\n", n)
+		case "check":
+			if pr.Evals == 1 {
+				fmt.Fprintf(env.stderr, "scoring %d improvements on the check batch...\n", pr.MaxEvals)
+			}
 		case "search":
 			if bar == nil {
 				bar = newProgressBar(env.stderr, "search", "eval", pr.MaxEvals)
@@ -145,7 +162,7 @@ func runScheduleSearch(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	f := diffusion.NewScheduleFile(s.Process, solver, *nfe, r, desc,
-		diffusion.ScheduleCalib{Points: n, Seed: *seed, RefTol: cmpOr(s.RefTol, 1e-10)})
+		diffusion.ScheduleCalib{Points: n, CheckPoints: len(s.Check) / s.Denoiser.Dim(), Seed: *seed, RefTol: cmpOr(s.RefTol, 1e-10)})
 	if err := f.Save(*out); err != nil {
 		return err
 	}
@@ -161,8 +178,18 @@ func runScheduleSearch(ctx context.Context, env *cliEnv, args []string) error {
 		fmt.Fprintf(env.stdout, "  start %-16s loss %.4g\n", k, r.StartLosses[k])
 	}
 	fmt.Fprintf(env.stdout, "searched: loss %.4g, %.2fx below the best start (%s, %.4g)\n", r.Loss, r.StartLoss/r.Loss, r.Start, r.StartLoss)
+	if len(s.Check) > 0 {
+		fmt.Fprintf(env.stdout, "check batch (%d points, selects the result): %.4g, start %.4g (%.2fx)\n", len(s.Check)/s.Denoiser.Dim(), r.CheckLoss, r.StartCheck, r.StartCheck/r.CheckLoss)
+	}
 	fmt.Fprintf(env.stdout, "times: %s\nwrote %s\n", formatTimes(r.Times), *out)
 	return nil
+}
+
+func checkCount(flag, points int) int {
+	if flag < 0 {
+		return points
+	}
+	return flag
 }
 
 func cmpOr(v, def float64) float64 {
