@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Searched schedules on the reduced Diffuser U-Maze planner (docs/benchmarks.md, "Searched schedules
-# (issue 17)"): a schedule search for DPM-Solver++(2M) at 5 and 10 NFE on the checkpoint (32 calibration
+# (issue 17)"): a schedule search for DPM-Solver++(2M) at 5 and 10 NFE on the checkpoint (400 evaluations, 32 calibration
 # windows of random starts and goals, calibration seed 7), then the closed-loop D4RL score on
 # maze2d-umaze-v1 with the default (uniform-t), Karras, log-SNR and searched schedules, on held-out seeds.
 # Usage: scripts/rl/diffuser_umaze_schedules.sh CHECKPOINT [WORKDIR]   (default runs/diffuser-umaze-schedules)
@@ -15,7 +15,7 @@ cd "$work"
 go build -C "$root" -o "$PWD/trajdiff" ./cmd/trajdiff
 for nfe in 5 10; do
 	f=umaze-dpmpp-2m-$nfe.json
-	[ -e "$f" ] || ./trajdiff schedule search --checkpoint "$ckpt" --solver dpmpp-2m --nfe "$nfe" --points 32 --seed 7 --out "$f" > "search-$nfe.txt" 2> "search-$nfe.log"
+	[ -e "$f" ] || ./trajdiff schedule search --checkpoint "$ckpt" --solver dpmpp-2m --nfe "$nfe" --points 32 --max-evals 400 --seed 7 --out "$f" > "search-$nfe.txt" 2> "search-$nfe.log"
 	cat "search-$nfe.txt"
 done
 for seed in $seeds; do
