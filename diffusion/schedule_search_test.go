@@ -63,15 +63,17 @@ func TestScheduleSearchImprovesOnItsStartAndReportsTheTrueLoss(t *testing.T) {
 	if got := sampleRMSE(t, s, r.Times); math.Abs(got-r.Loss) > 1e-12*(1+r.Loss) {
 		t.Errorf("reported loss %v, recomputed %v", r.Loss, got)
 	}
-	if start := s.Starts; start == nil {
-		// The starting loss is the loss of the named built-in schedule's exact grid.
-		sch, _ := NewSchedule(strings.SplitN(r.Start, "(", 2)[0])
-		if r.Start == "karras" || r.Start == "logsnr" || r.Start == "uniform-t" || r.Start == "quadratic" {
-			times, _ := sch.Times(s.Process, 5)
-			if got := sampleRMSE(t, s, times); math.Abs(got-r.StartLoss) > 1e-12*(1+got) {
-				t.Errorf("start %s: reported loss %v, recomputed %v", r.Start, r.StartLoss, got)
-			}
-		}
+	// The starting loss is the loss of the named built-in schedule's exact grid.
+	sch, err := NewSchedule(r.Start)
+	if err != nil {
+		t.Fatalf("start %q: %v", r.Start, err)
+	}
+	times, err := sch.Times(s.Process, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sampleRMSE(t, s, times); math.Abs(got-r.StartLoss) > 1e-12*(1+got) {
+		t.Errorf("start %s: reported loss %v, recomputed %v", r.Start, r.StartLoss, got)
 	}
 }
 
