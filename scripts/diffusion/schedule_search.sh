@@ -13,7 +13,7 @@ mkdir -p "$work"
 cd "$work"
 go build -C "$root" -o "$PWD/trajdiff" ./cmd/trajdiff
 solvers=${SOLVERS:-"dpmpp-2m unipc-2 ipndm"}
-for target in mixture gaussian; do
+for target in ${TARGETS:-mixture}; do # the Gaussian: schedule_search_gaussian.sh
 	metric=rmse comp=4
 	[ "$target" = gaussian ] && metric=frechet comp=1
 	for nfe in 5 10; do
