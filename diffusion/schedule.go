@@ -37,7 +37,7 @@ func NewSchedule(name string) (Schedule, error) {
 	case "leading", "trailing", "linspace":
 		return DDPMSpacing{Spacing: name, TrainSteps: 1000}, nil
 	}
-	return nil, fmt.Errorf("diffusion: unknown schedule %q (want one of %v)", name, ScheduleNames())
+	return nil, fmt.Errorf("diffusion: unknown schedule %q (want one of %v, or a FILE.json written by a schedule search)", name, ScheduleNames())
 }
 
 // DefaultSchedule is the customary schedule for a process: Karras for EDM, geometric (uniform log-SNR) for VE,
