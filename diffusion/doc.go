@@ -47,7 +47,7 @@
 // # Searched schedules
 //
 // ScheduleSearch learns a solver's time grid for one denoiser and one NFE budget without data, in the manner
-// of AutoDiffusion (Li et al. 2023), USF (Liu et al. 2023) and S^3 (Frankel et al. 2024): it minimises the
+// of AutoDiffusion (Li et al. 2023), USF (Liu et al. 2023) and S^3: it minimises the
 // pathwise RMSE between the solver's samples and ReferenceSample's from the same calibration noise,
 //
 //	min over t_1 > ... > t_{n-1} of sqrt(mean |x_solver(z; t) - x_ref(z)|^2),   t_0 = TMax, t_n = 0,

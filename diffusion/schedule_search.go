@@ -9,8 +9,8 @@ import (
 )
 
 // ScheduleSearch optimises the time grid of one solver at one evaluation budget for one denoiser, in the
-// manner of AutoDiffusion (Li et al. 2023) and the solver-schedule searches of USF and S^3 (Liu et al. 2023;
-// Frankel et al. 2024): no training data, only reference solutions of the same probability-flow ODE.
+// manner of AutoDiffusion (Li et al. 2023) and the solver-schedule searches of USF (Liu et al. 2023) and
+// S^3: no training data, only reference solutions of the same probability-flow ODE.
 //
 // The loss of a grid is the pathwise RMSE per coordinate between the solver's samples and the adaptive
 // reference solution (ReferenceSample) from the same initial noise, over a calibration batch:
@@ -47,8 +47,9 @@ type ScheduleSearch struct {
 	// the denoiser so that it reads the clamped values itself), otherwise solver and reference solve
 	// different equations.
 	Condition Conditioner
-	// Starts are the schedules the search may start from (default: every built-in schedule that can run the
-	// budget); the best of them on the calibration batch is the starting grid.
+	// Starts are the schedules the search may start from (default: karras with rho 7 and 3, logsnr,
+	// uniform-t, quadratic; those that cannot run the budget are skipped); the best of them on the
+	// calibration batch is the starting grid.
 	Starts []Schedule
 	// RefTol is the reference solve's tolerance (default 1e-10, as in SamplerBench).
 	RefTol float64
