@@ -28,7 +28,7 @@
 // # Sampling
 //
 // A Schedule gives n noise levels from TMax to TMin and then 0 (Karras, uniform t, uniform log-SNR, quadratic,
-// DDPM's leading/trailing/linspace spacings, an explicit list). A Solver compiles a schedule into a Plan: a
+// DDPM's leading/trailing/linspace spacings, an explicit list, or a searched ScheduleFile). A Solver compiles a schedule into a Plan: a
 // straight-line program of denoiser evaluations and linear combinations x_next = sum_i c_i buf_i whose
 // coefficients are computed once on the host in float64. One Executor runs every solver:
 //
@@ -44,6 +44,23 @@
 //	dpm-solver-v3-1/2/3      Zheng et al. 2023, multistep predictor-corrector on empirical model statistics
 //
 // and ReferenceSample is an adaptive Dormand-Prince 5(4) integration of the PF-ODE used as ground truth.
+//
+// # Searched schedules
+//
+// ScheduleSearch learns a solver's time grid for one denoiser and one NFE budget without data, in the manner
+// of AutoDiffusion (Li et al. 2023), USF (Liu et al. 2023) and S^3: it minimises the
+// pathwise RMSE between the solver's samples and ReferenceSample's from the same calibration noise,
+//
+//	min over t_1 > ... > t_{n-1} of sqrt(mean |x_solver(z; t) - x_ref(z)|^2),   t_0 = TMax, t_n = 0,
+//
+// over grids parameterised monotonically by softmax increments in lambda = log(alpha/sigma) and a free
+// smallest level (scheduleParams), derivative-free: random exploration keyed by a seed, then Nelder-Mead with
+// restarts, from the best built-in schedule, whose loss is kept, so the result is never worse on the
+// calibration set. A ScheduleFile stores the grid with what it was searched for (process and its log-SNR at
+// every level, solver, NFE, denoiser, calibration, losses); NewSchedule loads one for any name ending in
+// .json. It refuses another process or step count (and PlanForNFE another budget) and accepts another
+// solver, naming the searched one in its Name. Deviations: S^3's per-step coefficients and orders are not
+// searched, only the times; the loss is the endpoint error only (USF also matches intermediate states).
 // Inpaint, Guided (classifier-free guidance) and RunOptions.CorrectX0 condition any solver.
 //
 // DPM-Solver-v3 needs Statistics, the per-coordinate l, s, b of the paper, estimated by ComputeEMS from any

@@ -12,6 +12,11 @@ func PlanForNFE(s Solver, p Process, sch Schedule, nfe int) (*Plan, error) {
 	if nfe < 1 {
 		return nil, fmt.Errorf("diffusion: NFE budget must be at least 1, got %d", nfe)
 	}
+	if f, ok := sch.(interface{ checkNFE(int) error }); ok {
+		if err := f.checkNFE(nfe); err != nil {
+			return nil, err
+		}
+	}
 	if ds, ok := s.(DPMSolver); ok && ds.Orders == nil {
 		orders := SinglestepOrders(nfe, ds.Order)
 		times, err := sch.Times(p, len(orders))

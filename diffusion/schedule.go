@@ -19,7 +19,12 @@ func ScheduleNames() []string {
 }
 
 // NewSchedule returns a schedule by name with its defaults (karras: rho 7; DDPM spacings: 1000 training steps).
+// A name ending in .json is a schedule file written by a search (LoadScheduleFile): every command and
+// configuration that takes a schedule name takes such a file too.
 func NewSchedule(name string) (Schedule, error) {
+	if IsScheduleFile(name) {
+		return LoadScheduleFile(name)
+	}
 	switch name {
 	case "karras":
 		return Karras{Rho: 7}, nil
@@ -32,7 +37,7 @@ func NewSchedule(name string) (Schedule, error) {
 	case "leading", "trailing", "linspace":
 		return DDPMSpacing{Spacing: name, TrainSteps: 1000}, nil
 	}
-	return nil, fmt.Errorf("diffusion: unknown schedule %q (want one of %v)", name, ScheduleNames())
+	return nil, fmt.Errorf("diffusion: unknown schedule %q (want one of %v, or a FILE.json written by a schedule search)", name, ScheduleNames())
 }
 
 // DefaultSchedule is the customary schedule for a process: Karras for EDM, geometric (uniform log-SNR) for VE,

@@ -197,7 +197,7 @@ func (d DataConfig) inpaintIndices(horizon, transition int) ([]int, error) {
 type SampleConfig struct {
 	Solver   string `json:"solver,omitempty"`   // default dpmpp-2m
 	Steps    int    `json:"steps,omitempty"`    // default 10
-	Schedule string `json:"schedule,omitempty"` // default: the process's
+	Schedule string `json:"schedule,omitempty"` // default: the process's; a name ending in .json is a searched schedule file (diffusion.ScheduleFile, path relative to the working directory)
 	EMA      *bool  `json:"ema,omitempty"`      // sample with the EMA weights (default true); false: the raw weights
 	// ClipX0 clips x0-predictions to [-1, 1] in training units by default (SampleRequest.ClipX0; Diffuser's
 	// clip_denoised, for the limits normaliser).

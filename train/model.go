@@ -404,24 +404,13 @@ func (m *Model) Sample(ctx context.Context, req SampleRequest) (*Samples, error)
 		return nil, err
 	}
 	p, n, D := m.Checkpoint.Process, req.N, m.Horizon*m.Transition
-	// A denoiser of this call's own (EDM's preconditioning keeps scratch space); the Predictor under it
-	// serialises its calls.
-	var net diffusion.Network = m.Checkpoint.Predictor
-	if sp.cond != nil {
-		net = m.Checkpoint.Predictor.Conditional(sp.cond)
-	}
-	passes := 1
-	if sp.guidance != 0 {
-		// The Predictor without a condition is the unconditional model (keep mask 0).
-		net, passes = &guided{cond: net, uncond: m.Checkpoint.Predictor, w: sp.guidance}, 2
-	}
-	den, _, err := m.Checkpoint.State.Objective.Denoiser(net)
+	den, passes, err := m.denoiser(sp)
 	if err != nil {
-		return nil, fmt.Errorf("train: %w", err)
+		return nil, err
 	}
 	x := sp.initialState(p, req.Seed, n*D)
 	opt := diffusion.RunOptions{Seed: req.Seed, Progress: req.Progress}
-	clip := m.geometric == nil && (req.ClipX0 || m.Config.Sample.ClipX0)
+	clip := m.clips(req)
 	if clip {
 		opt.CorrectX0 = diffusion.ClipX0(-1, 1)
 	}
@@ -441,6 +430,31 @@ func (m *Model) Sample(ctx context.Context, req SampleRequest) (*Samples, error)
 	}
 	return &Samples{X: x, N: n, Horizon: m.Horizon, Transition: m.Transition, Components: m.Components(),
 		Solver: sp.solver, Schedule: sp.schedule, Steps: sp.steps, NFE: passes * sp.plan.NFE, EMA: m.Checkpoint.EMA, ClipX0: clip, Failed: failed}, nil
+}
+
+// denoiser is the x0-predictor of a prepared request: the network, conditioned and guided as asked, under
+// the objective's parameterisation; passes is the network evaluations per denoiser call. It is the call's
+// own (EDM's preconditioning keeps scratch space); the Predictor under it serialises its calls.
+func (m *Model) denoiser(sp *sampler) (diffusion.Denoiser, int, error) {
+	var net diffusion.Network = m.Checkpoint.Predictor
+	if sp.cond != nil {
+		net = m.Checkpoint.Predictor.Conditional(sp.cond)
+	}
+	passes := 1
+	if sp.guidance != 0 {
+		// The Predictor without a condition is the unconditional model (keep mask 0).
+		net, passes = &guided{cond: net, uncond: m.Checkpoint.Predictor, w: sp.guidance}, 2
+	}
+	den, _, err := m.Checkpoint.State.Objective.Denoiser(net)
+	if err != nil {
+		return nil, 0, fmt.Errorf("train: %w", err)
+	}
+	return den, passes, nil
+}
+
+// clips reports whether a request's x0-predictions are clipped to [-1, 1].
+func (m *Model) clips(req SampleRequest) bool {
+	return m.geometric == nil && (req.ClipX0 || m.Config.Sample.ClipX0)
 }
 
 // column returns the column index and component of transition index c.

@@ -53,7 +53,7 @@ func (f *samplerBenchFlags) register(fs interface {
 	Uint64Var(*uint64, string, uint64, string)
 }) {
 	fs.StringVar(&f.process, "process", "edm", "process")
-	fs.StringVar(&f.schedule, "schedule", "", "schedule (default: the process's default)")
+	fs.StringVar(&f.schedule, "schedule", "", "schedule, or a FILE.json from 'schedule search' (only at its NFE budget) (default: the process's default)")
 	fs.StringVar(&f.solvers, "solvers", "all", "comma-separated solver names, or all (the deterministic ones)")
 	fs.StringVar(&f.metric, "metric", "rmse", "rmse (pathwise error against the reference ODE solution) or frechet (exact distance of the sampled distribution to the data; needs --components 1)")
 	fs.StringVar(&f.nfe, "nfe", "5,10,20,50,100", "comma-separated NFE budgets")

@@ -139,7 +139,7 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	multi := fs.Bool("multi", false, "Multi2D: a random goal per episode (D4RL's set_target) instead of the layout's goal cell (diffuser only)")
 	solverName := fs.String("solver", "", "solver (default: the configuration's [sample] solver, else dpmpp-2m; the reference is ddpm with the training steps)")
 	steps := fs.Int("steps", 0, "solver steps (default: [sample] steps, else 10)")
-	schedule := fs.String("schedule", "", "schedule (default: [sample] schedule, else the process's)")
+	schedule := fs.String("schedule", "", "schedule, or a FILE.json from 'schedule search' (default: [sample] schedule, else the process's)")
 	data := fs.String("data", "", "the training dataset, where it is now if it moved since training (default: the recorded data.path)")
 	out := fs.String("out", "", "results JSON (per-episode rows, summaries, the command and configuration), written atomically")
 	plotPath := fs.String("plot", "", "image of the planner's executed paths on the maze (up to 8 episodes; .png, .svg, .pdf, ... by extension)")

@@ -58,7 +58,7 @@ func runSample(ctx context.Context, env *cliEnv, args []string) error {
 	out := fs.String("out", "", "output JSON: {\"shape\": [n, horizon, transition], \"columns\": [\"actions[0]\", ...], \"samples\": ...} in the data's units")
 	solverName := fs.String("solver", "", "solver (default: the configuration's [sample] solver, else dpmpp-2m)")
 	steps := fs.Int("steps", 0, "solver steps (default: [sample] steps, else 10)")
-	schedule := fs.String("schedule", "", "schedule (default: [sample] schedule, else the process's)")
+	schedule := fs.String("schedule", "", "schedule, or a FILE.json from 'schedule search' (default: [sample] schedule, else the process's)")
 	n := fs.Int("n", 16, "number of samples")
 	data := fs.String("data", "", "the training dataset, where it is now if it moved since training (default: the recorded data.path)")
 	seed := fs.Uint64("seed", 1, "noise seed")

@@ -35,7 +35,7 @@ func runSolve(ctx context.Context, env *cliEnv, args []string) error {
 	process := fs.String("process", "edm", "process: edm, ve, vp-linear, vp-discrete, vp-cosine, flow, trig")
 	solver := fs.String("solver", "", "solver name (one of the solvers listed below)")
 	steps := fs.Int("steps", 0, "number of steps: N noise levels by the schedule, then a final step to the data")
-	schedule := fs.String("schedule", "", "schedule: karras, uniform-t, logsnr, quadratic, leading, trailing, linspace (default: karras for edm, logsnr for ve, uniform-t otherwise)")
+	schedule := fs.String("schedule", "", "schedule: karras, uniform-t, logsnr, quadratic, leading, trailing, linspace, or a FILE.json from 'schedule search' (default: karras for edm, logsnr for ve, uniform-t otherwise)")
 	initPath := fs.String("init", "", "JSON array of initial points at the start of sampling, in the process's own scale")
 	outPath := fs.String("out", "", "output JSON array of final points (written atomically)")
 	seed := fs.Uint64("seed", 0, "noise seed for stochastic solvers")

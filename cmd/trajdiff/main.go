@@ -53,6 +53,7 @@ func commands() []command {
 		quickstartCommand(),
 		solveCommand(),
 		benchCommand(),
+		scheduleCommand(),
 		dataCommand(),
 		simulateCommand(),
 		plotCommand(),

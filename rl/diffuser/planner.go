@@ -125,13 +125,7 @@ func (p *Planner) Plan(ctx context.Context, start [4]float64, goal [2]float64, s
 	if err := p.checkPoint("goal", goal[:]); err != nil {
 		return nil, err
 	}
-	end := [4]float64{goal[0], goal[1], 0, 0}
-	fixed := make([]train.Fixed, 0, 2*obsDim)
-	for k := 0; k < obsDim; k++ {
-		fixed = append(fixed,
-			train.Fixed{WindowEntry: train.WindowEntry{T: 0, C: obsOffset + k}, Values: []float64{start[k]}},
-			train.Fixed{WindowEntry: train.WindowEntry{T: -1, C: obsOffset + k}, Values: []float64{end[k]}})
-	}
+	fixed := endpoints([][4]float64{start}, [][2]float64{goal})
 	began := time.Now()
 	s, err := p.model.Sample(ctx, train.SampleRequest{N: 1, Solver: p.opt.Solver, Schedule: p.opt.Schedule, Steps: p.opt.Steps,
 		Seed: seed, Fixed: fixed, ClipX0: !p.opt.NoClip})
@@ -152,7 +146,7 @@ func (p *Planner) Plan(ctx context.Context, start [4]float64, goal [2]float64, s
 		}
 	}
 	// The inpainted entries went through the float32 normaliser and back: restore them exactly.
-	pl.Observations[0], pl.Observations[H-1] = start, end
+	pl.Observations[0], pl.Observations[H-1] = start, [4]float64{goal[0], goal[1], 0, 0}
 	pl.Measure(p.layout)
 	return pl, nil
 }
@@ -185,4 +179,21 @@ func (pl *Plan) Positions() [][2]float64 {
 // Stats describe the plan for planeval.
 func (pl *Plan) Stats() planeval.PlanStats {
 	return planeval.PlanStats{Latency: pl.Latency, NFE: pl.NFE, Quality: pl.PathQuality, Positions: pl.Positions()}
+}
+
+// endpoints fixes the observations of window i at step 0 to starts[i] and at step H-1 to (gx, gy, 0, 0).
+func endpoints(starts [][4]float64, goals [][2]float64) []train.Fixed {
+	fixed := make([]train.Fixed, 0, 2*obsDim)
+	for k := 0; k < obsDim; k++ {
+		s := train.Fixed{WindowEntry: train.WindowEntry{T: 0, C: obsOffset + k}, Values: make([]float64, len(starts))}
+		e := train.Fixed{WindowEntry: train.WindowEntry{T: -1, C: obsOffset + k}, Values: make([]float64, len(goals))}
+		for i := range starts {
+			s.Values[i] = starts[i][k]
+			if k < 2 {
+				e.Values[i] = goals[i][k]
+			}
+		}
+		fixed = append(fixed, s, e)
+	}
+	return fixed
 }

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestScheduleSearchFileIsAcceptedWhereSchedulesAre(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "s.json")
+	code, out, errs := runCLI("schedule", "search", "--target", "mixture", "--dim", "4", "--components", "2", "--points", "16",
+		"--solver", "dpmpp-2m", "--nfe", "4", "--max-evals", "60", "--out", file)
+	if code != 0 {
+		t.Fatalf("schedule search: %d\n%s\n%s", code, out, errs)
+	}
+	for _, want := range []string{"start karras", "searched: loss", "wrote " + file} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if !strings.Contains(errs, "search:") {
+		t.Errorf("no progress line on stderr:\n%s", errs)
+	}
+	code, out, errs = runCLI("bench", "samplers", "--dim", "4", "--components", "2", "--points", "16", "--solvers", "dpmpp-2m,ddim",
+		"--nfe", "4,8", "--schedule", file)
+	if code != 0 {
+		t.Fatalf("bench samplers --schedule file: %d\n%s\n%s", code, out, errs)
+	}
+	if !strings.Contains(out, "searched for dpmpp-2m, 4 NFE") {
+		t.Errorf("bench does not name the searched schedule:\n%s", out)
+	}
+	// The 8-NFE column is refused ('-'), the 4-NFE one runs.
+	for _, line := range strings.Split(out, "\n") {
+		if f := strings.Fields(line); len(f) == 3 && f[0] == "dpmpp-2m" && (f[1] == "-" || f[2] != "-") {
+			t.Errorf("bench row %q: want a value at 4 NFE and '-' at 8", line)
+		}
+	}
+	// solve takes it at its step count and refuses another.
+	tp := writeJSON(t, dir, "t.json", mixtureFile{Weights: []float64{1}, Means: [][]float64{{0, 0, 0, 0}},
+		Covariances: [][][]float64{{{1, 0, 0, 0}, {0, 1, 0, 0}, {0, 0, 1, 0}, {0, 0, 0, 1}}}})
+	ip := writeJSON(t, dir, "i.json", [][]float64{{1, 2, 3, 4}})
+	op := filepath.Join(dir, "o.json")
+	if code, out, errs := runCLI("solve", "--target", tp, "--solver", "dpmpp-2m", "--steps", "4", "--init", ip, "--out", op, "--schedule", file); code != 0 {
+		t.Errorf("solve with the file: %d\n%s\n%s", code, out, errs)
+	}
+	if code, _, errs := runCLI("solve", "--target", tp, "--solver", "dpmpp-2m", "--steps", "5", "--init", ip, "--out", op, "--schedule", file); code == 0 || !strings.Contains(errs, "has 4 steps") {
+		t.Errorf("solve at 5 steps: exit %d, %s", code, errs)
+	}
+	if code, _, errs := runCLI("solve", "--target", tp, "--process", "vp-linear", "--solver", "dpmpp-2m", "--steps", "4", "--init", ip, "--out", op, "--schedule", file); code == 0 || !strings.Contains(errs, "searched on process edm") {
+		t.Errorf("solve on another process: exit %d, %s", code, errs)
+	}
+}
+
+func TestScheduleSearchOnADiffuserCheckpoint(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "umaze.arrow")
+	if code, out, errs := runCLI("simulate", "maze2d", "--layout", "umaze", "--steps", "4000", "--chunk-steps", "4000", "--out", data, "--quiet"); code != 0 {
+		t.Fatalf("simulate: %d\n%s\n%s", code, out, errs)
+	}
+	cfg := filepath.Join(dir, "tiny.toml")
+	if err := os.WriteFile(cfg, []byte(`out = "run"
+[data]
+path = "umaze.arrow"
+horizon = 8
+no_padding = true
+inpaint = ["0:2", "0:3", "0:4", "0:5", "-1:2", "-1:3", "-1:4", "-1:5"]
+[network]
+arch = "mlp"
+[network.mlp]
+dim = 48
+hidden = [32]
+time_dim = 8
+[objective]
+process = "vp-cosine"
+prediction = "x0"
+[train]
+steps = 10
+batch = 8
+warmup = 0
+checkpoint_every = 0
+[sample]
+solver = "dpmpp-2m"
+steps = 3
+clip_x0 = true
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := runCLI("train", "--config", cfg); code != 0 {
+		t.Fatalf("train: %d\n%s\n%s", code, out, errs)
+	}
+	run, file := filepath.Join(dir, "run"), filepath.Join(dir, "maze.json")
+	code, out, errs := runCLI("schedule", "search", "--checkpoint", run, "--solver", "dpmpp-2m", "--nfe", "3", "--points", "4",
+		"--max-evals", "30", "--out", file)
+	if code != 0 {
+		t.Fatalf("schedule search: %d\n%s\n%s", code, out, errs)
+	}
+	if !strings.Contains(out, "process vp-cosine") || !strings.Contains(out, "inpainted") {
+		t.Errorf("output:\n%s", out)
+	}
+	code, out, errs = runCLI("plan", "evaluate", "--checkpoint", run, "--episodes", "1", "--seed", "5", "--steps", "3", "--schedule", file, "--baselines=false")
+	if code != 0 {
+		t.Fatalf("plan evaluate --schedule file: %d\n%s\n%s", code, out, errs)
+	}
+	if code, _, errs := runCLI("plan", "evaluate", "--checkpoint", run, "--episodes", "1", "--steps", "5", "--schedule", file, "--baselines=false"); code == 0 || !strings.Contains(errs, "has 3 steps") {
+		t.Errorf("plan evaluate at 5 steps: exit %d, %s", code, errs)
+	}
+}
