@@ -36,4 +36,15 @@ done
 ./trajdiff geometry evaluate --checkpoint geotdm-springs-small --data springs/test.arrow --k 5 --out springs.json
 ./trajdiff geometry evaluate --checkpoint geotdm-gravity-small --data gravity/test.arrow --k 5 --out gravity.json
 ./trajdiff geometry evaluate --checkpoint geotdm-charged-interp-small --data charged/test.arrow --k 5 --out interp.json
-./trajdiff geometry evaluate --checkpoint geotdm-charged-uncond-small --data charged/test.arrow --k 1 --out uncond.json
+# GeoTDM's own sampler, DDPM with sigma_t^2 = beta_t over all T = 100 steps, on the forecasting checkpoint
+# (docs/benchmarks.md "GeoTDM unconditional generation (issue 13)"), next to ddim 10 and ddpm 100 above.
+./trajdiff geometry evaluate --checkpoint geotdm-charged-small --data charged/test.arrow --limit 500 --k 5 --batch 16 \
+  --solver ddpm-large --steps 100 --out charged-ddpm-large-100.json
+# Unconditional generation: one sample per test system from its charges, marginal / classification /
+# prediction scores next to held-out real trajectories (the training split), the same shuffled in time and
+# constant velocity from their first two frames.
+for solver in "ddpm-large 100" "ddim 10"; do
+  set -- $solver
+  ./trajdiff geometry generate --checkpoint geotdm-charged-uncond-small --data charged/test.arrow --reference charged/train.arrow \
+    --solver "$1" --steps "$2" --out "uncond-$1-$2.arrow" --report "uncond-$1-$2.json"
+done
