@@ -18,6 +18,8 @@ func NewSolver(name string) (Solver, error) {
 	switch name {
 	case "ddpm":
 		return DDIM{Eta: 1, name: "ddpm"}, nil
+	case "ddpm-large":
+		return DDPMLarge{}, nil
 	case "ddim":
 		return DDIM{}, nil
 	case "euler":
@@ -58,7 +60,7 @@ func NewSolver(name string) (Solver, error) {
 
 // SolverNames lists the names NewSolver accepts.
 func SolverNames() []string {
-	n := []string{"ddpm", "ddim", "euler", "heun", "euler-maruyama", "dpm-solver-1", "dpm-solver-2",
+	n := []string{"ddpm", "ddpm-large", "ddim", "euler", "heun", "euler-maruyama", "dpm-solver-1", "dpm-solver-2",
 		"dpm-solver-3", "dpmpp-2m", "dpmpp-3m", "dpmpp-2m-sde", "hb-dpmpp", "unipc-1", "unipc-2", "unipc-3",
 		"deis-1", "deis-2", "deis-3", "pndm", "plms", "ipndm", "hb-pndm", "ghvb-pndm"}
 	sort.Strings(n)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -19,10 +20,10 @@ import (
 )
 
 func geometryCommand() command {
-	return command{name: "geometry", summary: "GeoTDM trajectory forecasting: forecast, evaluate (ADE/FDE against baselines), merge shard reports", run: runGeometry}
+	return command{name: "geometry", summary: "GeoTDM trajectories: forecast, evaluate (ADE/FDE against baselines), merge shard reports, generate (unconditional scores)", run: runGeometry}
 }
 
-const geometryUsage = `Usage: trajdiff geometry <forecast|evaluate|merge> [flags]
+const geometryUsage = `Usage: trajdiff geometry <forecast|evaluate|merge|generate> [flags]
 
   forecast    K samples of the target frames of every trajectory of a geometric dataset, written as a
               geometric dataset (condition frames followed by each sample; params: source id, sample).
@@ -33,13 +34,18 @@ const geometryUsage = `Usage: trajdiff geometry <forecast|evaluate|merge> [flags
               checkpoint, optional baseline checkpoints and constant velocity (linear interpolation
               between condition frames); prints a table, writes a mergeable report
   merge       combine the reports of evaluate's shards into the report of the whole dataset
+  generate    one unconditional sample per test system (from its node features and edges alone), written
+              as a geometric dataset, and the marginal, classification and prediction scores of the
+              samples next to held-out real trajectories, their frames shuffled in time and constant
+              velocity (--reference)
 
 Run 'trajdiff geometry <verb> --help' for its flags; package geometry/geotdm documents the protocol.
 `
 
 func runGeometry(ctx context.Context, env *cliEnv, args []string) error {
 	return runSubcommand(ctx, env, args, geometryUsage, []subcommand{
-		{"forecast", runGeometryForecast}, {"evaluate", runGeometryEvaluate}, {"merge", runGeometryMerge}})
+		{"forecast", runGeometryForecast}, {"evaluate", runGeometryEvaluate}, {"merge", runGeometryMerge},
+		{"generate", runGeometryGenerate}})
 }
 
 // geometryFlags are the flags forecast and evaluate share.
@@ -291,6 +297,111 @@ func writeGeometryTable(w io.Writer, rep *geotdm.Report) {
 	for _, m := range rep.Methods {
 		if len(m.Failed) > 0 {
 			fmt.Fprintf(w, "%s: sampling failed for %d systems (not in its averages), first: %s\n", m.Name, len(m.Failed), m.FirstFailure)
+		}
+	}
+}
+
+func runGeometryGenerate(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlagSet(env, "geometry generate", "geometry generate --checkpoint DIR --data test.arrow [--reference train.arrow] [--limit n] [--solver NAME] [--steps N] [--out samples.arrow] [--report report.json]")
+	var g geometryFlags
+	g.register(fs)
+	reference := fs.String("reference", "", "held-out real trajectories of the same system (e.g. train.arrow) for the baselines")
+	out := fs.String("out", "", "the samples as a geometric dataset, written atomically")
+	force := fs.Bool("force", false, "replace an existing --out")
+	report := fs.String("report", "", "report JSON, written atomically")
+	scoreSeed := fs.Uint64("score-seed", 1, "seed of the classification and prediction models (split, initialisation, batches)")
+	epochs := fs.Int("score-epochs", 100, "training epochs of the classification and prediction models")
+	predictFrom := fs.Int("predict-from", 0, "frames the prediction score's forecaster sees (default half)")
+	if err := parseFlags(fs, env, args); err != nil {
+		return err
+	}
+	if err := wantArgs(fs, 0, "none"); err != nil {
+		return err
+	}
+	kSet := false
+	fs.Visit(func(f *flag.Flag) { kSet = kSet || f.Name == "k" })
+	if kSet && g.k != 1 {
+		return usagef("generate draws one sample per test system (--k 1)")
+	}
+	if g.shard != "" {
+		return usagef("generate scores whole sets; --shard does not apply")
+	}
+	if *epochs < 1 || *predictFrom < 0 {
+		return usagef("--score-epochs must be at least 1 and --predict-from non-negative")
+	}
+	m, ds, _, _, err := g.open(env)
+	if err != nil {
+		return err
+	}
+	defer ds.Close()
+	opts := geotdm.UncondOptions{Solver: g.solver, Steps: g.steps, Seed: g.seed, Batch: g.batch, Limit: g.limit, AllowOtherSystem: g.allowOther,
+		Score: geotdm.ScoreOptions{Seed: *scoreSeed, Epochs: *epochs}, PredictFrom: *predictFrom}
+	if *reference != "" {
+		ref, err := datasets.Open(*reference)
+		if err != nil {
+			return err
+		}
+		defer ref.Close()
+		opts.Reference = ref
+	}
+	var bar *progressBar
+	current := ""
+	opts.Progress = func(stage string, done, total int) {
+		if stage != "generate" {
+			fmt.Fprintf(env.stderr, "scoring %s (%d/%d)\n", stage, done+1, total)
+			return
+		}
+		if current == "" {
+			bar, current = newProgressBar(env.stderr, "generate", "systems", total), stage
+		}
+		bar.Update(done)
+	}
+	rep, gen, err := geotdm.EvaluateUnconditional(ctx, m, ds, opts)
+	if errors.Is(err, train.ErrBadRequest) {
+		return usagef("%v", err)
+	}
+	if err != nil {
+		return err
+	}
+	if *out != "" {
+		spec := ds.Metadata().Geometric
+		info := geotdm.SamplesInfo{NodeFeatureNames: spec.NodeFeatureNames, Dt: spec.Dt, Overwrite: *force,
+			Description: fmt.Sprintf("unconditional samples (centred) for the systems of %s from %s, seed %d", g.data, g.ckpt, g.seed)}
+		if err := geotdm.WriteSamples(*out, m.Layout(), gen.Views, gen.Samples, info); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(env.stdout, "%s on %s: %d systems, %d frames, solver %s %d steps, seed %d; scores against the test systems (centred), prediction from %d frames\n",
+		g.ckpt, g.data, rep.Systems, len(rep.TargetFrames), cmp.Or(g.solver, "(checkpoint's)"), g.steps, g.seed, rep.PredictFrom)
+	writeUncondTable(env.stdout, rep)
+	if *out != "" {
+		fmt.Fprintf(env.stdout, "samples -> %s\n", *out)
+	}
+	if *report != "" {
+		b, err := json.MarshalIndent(rep, "", " ")
+		if err != nil {
+			return err
+		}
+		if err := fsutil.WriteFileAtomic(*report, append(b, '\n')); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.stdout, "report -> %s\n", *report)
+	}
+	return nil
+}
+
+// writeUncondTable prints one row per generator: marginal score (lower is better), classification
+// cross-entropy (GeoTDM's score: higher is better, ln 2 = indistinguishable) and accuracy, prediction MSE
+// on the real trajectories (lower is better).
+func writeUncondTable(w io.Writer, rep *geotdm.UncondReport) {
+	fmt.Fprintf(w, "%-28s %5s %7s %9s %9s %9s %11s %8s %6s\n", "method", "NFE", "samples", "marginal", "class BCE", "class acc", "prediction", "seconds", "failed")
+	for _, m := range rep.Methods {
+		fmt.Fprintf(w, "%-28s %5d %7d %9.4f %9.4f %9.3f %11.5f %8.1f %6d\n", m.Name, m.NFE, m.Samples, m.Marginal, m.Classification.BCE,
+			m.Classification.Accuracy, m.Prediction, m.Seconds, len(m.Failed))
+	}
+	for _, m := range rep.Methods {
+		if len(m.Failed) > 0 {
+			fmt.Fprintf(w, "%s: sampling failed for %d systems (not scored), first: %s\n", m.Name, len(m.Failed), m.FirstFailure)
 		}
 	}
 }

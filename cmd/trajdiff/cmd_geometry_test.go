@@ -122,3 +122,86 @@ steps = 3
 		t.Errorf("help: %d %s", code, out)
 	}
 }
+
+// `geometry generate` on a tiny unconditional mlp: one sample per test system written as a dataset, a
+// table of the model and the three reference baselines, a JSON report; --k other than 1 exits 2.
+func TestGeometryGenerate(t *testing.T) {
+	dir := t.TempDir()
+	if code, out, errs := runCLI("simulate", "charged", "--out", filepath.Join(dir, "charged"), "--splits", "train=16,test=12",
+		"--steps", "1000", "--frames", "6", "--workers", "1", "--quiet"); code != 0 {
+		t.Fatalf("simulate: %d\n%s\n%s", code, out, errs)
+	}
+	cfg := filepath.Join(dir, "uncond.toml")
+	if err := os.WriteFile(cfg, []byte(`out = "run"
+[data]
+path = "charged/train.arrow"
+kind = "geometric"
+edge_attr = "product"
+[data.layout]
+nodes = 5
+spatial_dim = 3
+target_frames = [0, 1, 2, 3, 4, 5]
+node_features = 1
+edge_features = 1
+hidden = 0
+layers = 0
+[network]
+arch = "mlp"
+[network.mlp]
+dim = 90
+cond_dim = 25
+hidden = [32]
+time_dim = 8
+[objective]
+process = "vp-discrete"
+steps = 100
+time = "discrete"
+[train]
+steps = 20
+batch = 8
+warmup = 0
+checkpoint_every = 0
+[sample]
+solver = "ddim"
+steps = 3
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := runCLI("train", "--config", cfg); code != 0 {
+		t.Fatalf("train: %d\n%s\n%s", code, out, errs)
+	}
+	run, test, ref := filepath.Join(dir, "run"), filepath.Join(dir, "charged", "test.arrow"), filepath.Join(dir, "charged", "train.arrow")
+	samples, report := filepath.Join(dir, "samples.arrow"), filepath.Join(dir, "uncond.json")
+	code, out, errs := runCLI("geometry", "generate", "--checkpoint", run, "--data", test, "--reference", ref, "--out", samples,
+		"--report", report, "--score-epochs", "2", "--predict-from", "3")
+	if code != 0 {
+		t.Fatalf("generate: %d\n%s\n%s", code, out, errs)
+	}
+	for _, want := range []string{"12 systems", "class BCE", "prediction", "model", geotdm.ReferenceName, geotdm.TimeShuffledName, geotdm.ConstantVelocityStart} {
+		if !strings.Contains(out, want) {
+			t.Errorf("generate output lacks %q:\n%s", want, out)
+		}
+	}
+	ds, err := datasets.Open(samples)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ds.Len() != 12 || ds.Metadata().Geometric.Frames != 6 {
+		t.Errorf("samples file: %d rows, spec %+v", ds.Len(), ds.Metadata().Geometric)
+	}
+	ds.Close()
+	b, err := os.ReadFile(report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep geotdm.UncondReport
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Systems != 12 || len(rep.Methods) != 4 || rep.PredictFrom != 3 {
+		t.Errorf("report: %d systems, %d methods, prediction from %d", rep.Systems, len(rep.Methods), rep.PredictFrom)
+	}
+	if code, _, _ := runCLI("geometry", "generate", "--checkpoint", run, "--data", test, "--k", "3"); code != 2 {
+		t.Errorf("--k 3: exit %d, want 2", code)
+	}
+}

@@ -7,6 +7,7 @@ import (
 
 	"gorgonia.org/tensor"
 
+	"github.com/trajdiff/trajdiff/diffusion"
 	"github.com/trajdiff/trajdiff/train"
 )
 
@@ -69,6 +70,26 @@ func TestMD17AspirinConfig(t *testing.T) {
 		t.Fatalf("%+v %+v", c, e)
 	}
 	if _, err := c.GeometricLayout(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Network.New(tensor.Float32, 0); err != nil {
+		t.Fatalf("the network does not build: %v", err)
+	}
+}
+
+// The unconditional configuration generates frames 0..19 from the charges alone (no condition frames, no
+// prior, zero centre of mass) and samples with GeoTDM's DDPM (sigma_t^2 = beta_t) over all 100 steps.
+func TestUnconditionalChargedConfig(t *testing.T) {
+	c, err := train.LoadConfig(filepath.Join("..", "..", "configs", "geotdm-charged-uncond-small.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := c.Network.EGTN
+	if e == nil || len(e.CondFrames) != 0 || len(e.TargetFrames) != 20 || e.TargetFrames[19] != 19 || e.Prior != "none" ||
+		c.Objective.Steps != 100 || c.Sample.Solver != "ddpm-large" || c.Sample.Steps != 100 {
+		t.Fatalf("%+v %+v", c, e)
+	}
+	if _, err := diffusion.NewSolver(c.Sample.Solver); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.Network.New(tensor.Float32, 0); err != nil {

@@ -36,6 +36,47 @@
 // by their true frame indices, or interpolates linearly between condition frames for targets between
 // them.
 //
+// # Unconditional generation
+//
+// A checkpoint without condition frames (configs/geotdm-charged-uncond-small.toml: prior "none", 20 target
+// frames) generates a trajectory from a system's node features and edge attributes alone; the network
+// projects its input and output to zero centre of mass P x = x - mean over all nodes and frames. The chain
+// starts from unprojected noise, and since the network neither sees nor changes the centre of mass, the
+// chain evolves P x exactly as GeoTDM's projected chain would and carries (I - P) x along linearly (scaled
+// by 1/alpha_T by a deterministic solver); EvaluateUnconditional therefore centres every sample, which gives
+// GeoTDM's sample, and centres the real trajectories it compares with (GeoTDM's data loader centres them).
+// EvaluateUnconditional draws one sample per test system (GeoTDM: sample count = test size) and computes,
+// against the real target frames of those systems, GeoTDM's three scores (Han et al. 2024, Sec. 5.2, after
+// Zhou et al. 2023):
+//
+//   - marginal: geometry.MarginalScore, the mean absolute difference of 50-bin per-axis densities pooled over
+//     nodes and frames (lower is better);
+//   - classification (ClassificationScore): the held-out binary cross-entropy of a classifier trained to
+//     tell generated from real trajectories (ln 2 when it cannot; GeoTDM reports it as "higher is better"),
+//     with its accuracy;
+//   - prediction (PredictionScore): a forecaster trained on the generated trajectories (frames 0-9 -> 10-19)
+//     and scored by its mean squared error on the real ones (lower is better).
+//
+// Next to the model it scores, from held-out real trajectories (UncondOptions.Reference, e.g. the training
+// split): those trajectories themselves (the ideal; its classification BCE is about ln 2), the same with
+// frames shuffled in time (identical marginals, no dynamics: the marginal score alone cannot tell), and
+// constant velocity from their first two frames (no interactions).
+//
+// Deviations in the scores: GeoTDM trains a one-layer EqMotion (hidden 16) for 100 epochs (Adam 5e-3,
+// batch 128) and reports the last epoch. Ours are nn's regressor MLPs (two SiLU layers of 64, Adam 1e-3,
+// batch 128, 100 epochs, fixed seed): the classifier on E(3)-invariant features (all pairwise distances in
+// every frame, every node's step lengths, the node features), trained on the logistic loss through the
+// mean-squared-error graph (scoreMLP.epoch); the forecaster on centred input frames with a random
+// rotation/reflection per example and epoch, predicting the deviation from constant-velocity
+// extrapolation. Both keep the epoch with the best loss on a validation part (20% of the data, from the
+// training side: 60/20/20 for the classifier, where GeoTDM splits 80/20), so that two samples of one
+// distribution score ln 2 instead of an overfitted classifier's larger loss. Real trajectories are
+// centred over the 20 generated frames (GeoTDM centres the 30-frame window before cutting 20). Numbers are
+// therefore comparable between methods of one evaluation, not with the paper's.
+//
+// GeoTDM samples with DDPM's sigma_t^2 = beta_t over all T steps: diffusion's "ddpm-large" solver
+// (diffusion.DDPMLarge); "ddpm" is the beta-tilde variant (DDIM with eta = 1).
+//
 // # Deviations from GeoTDM
 //
 //   - The network's time embedding sees t*TimeScale; with TimeScale = T (egtn's default 1000 for T = 1000;
@@ -44,8 +85,8 @@
 //   - Sampling starts from z_T ~ N(0, I). GeoTDM starts from x_T = x_r + N(0, I), which in z is
 //     x_T - (1 - sqrt(ab_T)) x_r = sqrt(ab_T) x_r + N(0, I): the two starts differ by sqrt(ab_T) x_r,
 //     about 6e-3 x_r for T = 1000 (ab_T = 4.0e-5; 4.5e-3 x_r for T = 100), far below the unit noise.
-//   - Solvers: any of package diffusion's (DDPM ancestral over all T steps is GeoTDM's; dpmpp-2m with 20
-//     steps is our cheap default for the small configurations).
+//   - Solvers: any of package diffusion's (DDPM ancestral with sigma_t^2 = beta_t over all T steps,
+//     "ddpm-large", is GeoTDM's; DDIM with 10 steps is the default of the small configurations).
 //   - Samples of a trajectory depend on the seed, the batch size and the trajectory's dataset index, not on
 //     the other trajectories forecast with it (Options.Batch), so shards reproduce a whole run's samples.
 //   - A plain mlp on this layout predicting eps fails (a 1500-step mlp on charged: ADE 181, the same mlp
@@ -61,5 +102,7 @@
 //	ds, err := datasets.Open("charged/test.arrow")
 //	rep, err := geotdm.Evaluate(ctx, m, ds, geotdm.EvalOptions{K: 5})
 //
-// or `trajdiff geometry forecast|evaluate|merge` from the shell.
+//	rep, gen, err := geotdm.EvaluateUnconditional(ctx, uncond, ds, geotdm.UncondOptions{Reference: train})
+//
+// or `trajdiff geometry forecast|evaluate|merge|generate` from the shell.
 package geotdm

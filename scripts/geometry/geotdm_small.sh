@@ -30,10 +30,25 @@ for solver in "ddim 10" "ddim 20" "ddim 50" "dpmpp-2m 10" "dpmpp-2m 20" "dpmpp-2
     --solver "$1" --steps "$2" --out "charged-$1-$2.json"
 done
 ./trajdiff geometry evaluate --checkpoint geotdm-charged-small --data charged/test.arrow --limit 500 --k 5 --solver ddim --steps 20 --transform 11 --out charged-rotated.json
-for run in springs gravity charged-interp charged-uncond; do
+for run in springs gravity charged-interp; do
   GOMAXPROCS=1 ./trajdiff train --config "geotdm-$run-small.toml"
 done
 ./trajdiff geometry evaluate --checkpoint geotdm-springs-small --data springs/test.arrow --k 5 --out springs.json
 ./trajdiff geometry evaluate --checkpoint geotdm-gravity-small --data gravity/test.arrow --k 5 --out gravity.json
 ./trajdiff geometry evaluate --checkpoint geotdm-charged-interp-small --data charged/test.arrow --k 5 --out interp.json
-./trajdiff geometry evaluate --checkpoint geotdm-charged-uncond-small --data charged/test.arrow --k 1 --out uncond.json
+# GeoTDM's own sampler, DDPM with sigma_t^2 = beta_t over all T = 100 steps, on the forecasting checkpoint
+# (docs/benchmarks.md "GeoTDM unconditional generation (issue 13)"), next to ddim 10 and ddpm 100 above.
+./trajdiff geometry evaluate --checkpoint geotdm-charged-small --data charged/test.arrow --limit 500 --k 5 --batch 16 \
+  --solver ddpm-large --steps 100 --out charged-ddpm-large-100.json
+# Unconditional generation, keeping every checkpoint: the recorded numbers are of step-00020000 (the run was
+# stopped there for time; training is deterministic, so the full run passes through the same checkpoint).
+# One sample per test system from its charges, marginal / classification / prediction scores next to held-out
+# real trajectories (the training split), the same shuffled in time and constant velocity from their first
+# two frames.
+sed -e 's/^keep_checkpoints = 2/keep_checkpoints = 100/' geotdm-charged-uncond-small.toml > geotdm-charged-uncond-small-all.toml
+GOMAXPROCS=1 ./trajdiff train --config geotdm-charged-uncond-small-all.toml
+for solver in "ddpm-large 100" "ddim 10" "ddpm 100"; do
+  set -- $solver
+  ./trajdiff geometry generate --checkpoint geotdm-charged-uncond-small/step-00020000 --data charged/test.arrow \
+    --reference charged/train.arrow --solver "$1" --steps "$2" --out "uncond-$1-$2.arrow" --report "uncond-$1-$2.json"
+done
