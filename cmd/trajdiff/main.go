@@ -58,6 +58,7 @@ func commands() []command {
 		plotCommand(),
 		planCommand(),
 		trainCommand(),
+		lossCommand(),
 		sampleCommand(),
 		geometryCommand(),
 		pdeCommand(),
