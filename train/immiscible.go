@@ -30,6 +30,9 @@ type immiscible struct {
 	free  []int // the positions the distance runs over
 	draws []float64
 	cost  []float64
+	// xs and es hold the free entries of the examples and of the draws as float32, packed, so that the B^2
+	// distances of assign run over contiguous memory.
+	xs, es []float32
 }
 
 // newImmiscible checks Options.Immiscible against the objective and returns nil when it is off.
@@ -53,6 +56,7 @@ func newImmiscible(opt Options, obj diffusion.Objective, d int, inpaint []int) (
 	switch opt.Immiscible {
 	case ImmiscibleAssign:
 		m.cost = make([]float64, opt.Batch*opt.Batch)
+		m.xs, m.es = make([]float32, opt.Batch*len(m.free)), make([]float32, opt.Batch*len(m.free))
 	case ImmiscibleKNN:
 		m.k = opt.immiscibleK()
 	}
@@ -81,9 +85,16 @@ func (m *immiscible) noise(seed uint64, step int, x0, eps []float64) error {
 		}
 		return nil
 	}
+	f := len(m.free)
+	for b := 0; b < batch; b++ {
+		for k, p := range m.free {
+			m.xs[b*f+k], m.es[b*f+k] = float32(x0[b*d+p]), float32(m.draws[b*d+p])
+		}
+	}
 	for i := 0; i < batch; i++ {
+		x := m.xs[i*f : (i+1)*f]
 		for j := 0; j < batch; j++ {
-			m.cost[i*batch+j] = m.dist(x0[i*d:(i+1)*d], m.draws[j*d:(j+1)*d])
+			m.cost[i*batch+j] = dist32(x, m.es[j*f:(j+1)*f])
 		}
 	}
 	a, err := assign.Minimize(batch, batch, m.cost)
@@ -102,6 +113,16 @@ func (m *immiscible) dist(x, e []float64) float64 {
 	s := 0.0
 	for _, p := range m.free {
 		r := float32(x[p]) - float32(e[p])
+		s += float64(r * r)
+	}
+	return s
+}
+
+// dist32 is dist on packed float32 free entries: the same operations in the same order.
+func dist32(x, e []float32) float64 {
+	s := 0.0
+	for k, v := range x {
+		r := v - e[k]
 		s += float64(r * r)
 	}
 	return s

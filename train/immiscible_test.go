@@ -35,7 +35,7 @@ func permutations(n int, f func([]int)) {
 	rec(0)
 }
 
-func immiscibleFor(t *testing.T, kind string, k, batch, d int, inpaint []int) *immiscible {
+func immiscibleFor(t testing.TB, kind string, k, batch, d int, inpaint []int) *immiscible {
 	t.Helper()
 	p, _ := diffusion.NewProcess("vp-cosine")
 	obj := diffusion.DenoisingObjective{Process: p, Prediction: diffusion.PredEps, Time: diffusion.UniformTime{Lo: p.TMin(), Hi: p.TMax()}}
