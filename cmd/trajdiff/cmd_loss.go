@@ -19,7 +19,7 @@ func runLoss(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlagSet(env, "loss", "loss --config FILE [--run DIR] [--first-step N] [--batches N] [--seed S] [--raw]")
 	config := fs.String("config", "", "the run's TOML (or YAML) configuration: its data, batch and inpainting")
 	run := fs.String("run", "", "run directory whose step-* checkpoints are scored (default: the configuration's out)")
-	first := fs.Int("first-step", 0, "the source's first batch index (0: train.steps, the batches right after the run's; within the first epoch those are windows training never drew)")
+	first := fs.Int("first-step", -1, "the source's first batch index (default train.steps: the batches right after the run's; within the first epoch, windows training never drew)")
 	batches := fs.Int("batches", 32, "batches of train.batch examples")
 	seed := fs.Uint64("seed", 7, "seed of the noise and times")
 	raw := fs.Bool("raw", false, "score the raw weights instead of the EMA weights")
@@ -36,7 +36,7 @@ func runLoss(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return usagef("%v", err)
 	}
-	if *first == 0 {
+	if *first < 0 {
 		*first = cfg.Train.Steps
 	}
 	dir := *run
