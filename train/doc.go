@@ -48,6 +48,36 @@
 // the state starts at alpha(t0) Init, or with Renoise at a draw alpha(t0) Init + sigma(t0) eps of the
 // forward process.
 //
+// # Immiscible diffusion
+//
+// Options.Immiscible (Li et al. 2024, "Immiscible Diffusion: Accelerating Diffusion Training with Noise
+// Assignment", NeurIPS) draws the step's noise before the objective noises the batch and hands each example
+// noise near it, so that each noisy input stays close to its own example instead of mixing all of them:
+//
+//	assign:  e_1..e_B ~ N(0, I) from ChaCha8(seed, "train/immiscible", step),
+//	         pi = argmin over permutations sum_b ||x0_b - e_pi(b)||^2,  eps_b = e_pi(b)
+//	knn:     e_b1..e_bk ~ N(0, I) per example,  eps_b = argmin_j ||x0_b - e_bj||^2
+//
+// then x_t = alpha(t) x0_b + sigma(t) eps_b as usual (diffusion.NoiseObjective: the objective draws only the
+// times, from its own stream). assign solves the linear assignment exactly (internal/assign, the shortest
+// augmenting path method of Jonker & Volgenant, O(B^3)); the noise batch is the same set of Gaussian draws,
+// only reordered. knn is the K-nearest variant of "Improved Immiscible Diffusion" (Li et al. 2025, KNN noise
+// selection; k = 4 in the authors' flow-matching code): cheaper (O(B k D)) but not a permutation, so the
+// noise given an example is no longer N(0, I): it leans towards the example, more so with larger k.
+//
+// The distance is the squared Euclidean one over the example's free entries: positions of Inpaint carry
+// the clean value in the network's input, their noise is discarded, and they do not enter it. Conditions
+// (Source.CondDim) are not part of the example and never enter it. Each difference and square is taken in
+// float32 and summed in float64. The example is the normalised window the network sees (a geometric run's raw
+// coordinates: with a learned prior the process runs on x0 minus the prior, which the trainer cannot see, so
+// the distance is to x0 itself).
+//
+// Deviations: the paper assigns on the (unsquared) Euclidean distance in float16; the squared distance here
+// makes the assignment the batch's discrete optimal-transport (W2) coupling and the knn choice is the same
+// under both. Objective kind regression (no noise) and EDM with a PFGM++ kernel (non-Gaussian noise drawn
+// inside the objective) refuse the option. Runs trained with it log losses on assigned noise; Trainer.HeldOutLoss
+// (trajdiff loss) scores checkpoints with independent noise, comparable across runs.
+//
 // # Regression
 //
 // Objective kind "regression" (ObjectiveRegression) fits a regressor, nn arch "regressor" (no time input),

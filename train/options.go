@@ -22,7 +22,13 @@ type Options struct {
 	EMADecay float64 `json:"ema_decay"` // EMA decay; 0 disables the EMA (the EMA then equals the weights)
 
 	CondDropout float64 `json:"cond_dropout,omitempty"` // probability of dropping the condition (classifier-free guidance)
-	Seed        uint64  `json:"seed"`
+	// Immiscible assigns each step's noise draws to the batch's examples before noising (Li et al. 2024;
+	// doc.go): "" (off), "assign" (an exact linear assignment of the batch's draws) or "knn" (each example
+	// takes the nearest of ImmiscibleK draws of its own; 0 means DefaultImmiscibleK).
+	Immiscible  string `json:"immiscible,omitempty"`
+	ImmiscibleK int    `json:"immiscible_k,omitempty"`
+
+	Seed uint64 `json:"seed"`
 
 	CheckpointEvery int `json:"checkpoint_every"` // steps between checkpoints; 0 means only at the end
 	KeepCheckpoints int `json:"keep_checkpoints"` // checkpoints to keep; 0 means 2
@@ -51,6 +57,10 @@ func (o *Options) validate() error {
 		return fmt.Errorf("train: EMADecay must be in [0, 1), got %v", o.EMADecay)
 	case o.CondDropout < 0 || o.CondDropout > 1:
 		return fmt.Errorf("train: CondDropout must be in [0, 1], got %v", o.CondDropout)
+	case o.Immiscible != "" && o.Immiscible != ImmiscibleAssign && o.Immiscible != ImmiscibleKNN:
+		return fmt.Errorf("train: unknown immiscible %q (want assign or knn, or leave it unset)", o.Immiscible)
+	case o.ImmiscibleK < 0 || (o.ImmiscibleK != 0 && o.Immiscible != ImmiscibleKNN):
+		return fmt.Errorf("train: immiscible_k %d: a positive number of draws per example, with immiscible knn only", o.ImmiscibleK)
 	case o.CheckpointEvery < 0 || o.KeepCheckpoints < 0 || o.LogEvery < 0:
 		return fmt.Errorf("train: CheckpointEvery, KeepCheckpoints and LogEvery must be non-negative")
 	}

@@ -179,6 +179,9 @@ func (t *Trainer) runRegression(ctx context.Context) (*Result, error) {
 	if len(t.Inpaint) > 0 || opt.CondDropout != 0 || t.Source.CondDim() != 0 {
 		return nil, fmt.Errorf("train: a regression has no inpainted positions, condition or condition dropout")
 	}
+	if opt.Immiscible != "" {
+		return nil, fmt.Errorf("train: immiscible %q assigns diffusion noise; a regression draws none", opt.Immiscible)
+	}
 	if err := checkRegressor(t.Spec, len(t.Inputs), len(t.Targets)); err != nil {
 		return nil, err
 	}

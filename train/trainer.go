@@ -129,7 +129,14 @@ func (t *Trainer) Run(ctx context.Context) (*Result, error) {
 	}
 
 	D, C := net.Dim(), net.CondDim()
-	x0 := make([]float64, opt.Batch*D)
+	imm, err := newImmiscible(opt, obj, D, t.Inpaint)
+	if err != nil {
+		return nil, err
+	}
+	x0, eps := make([]float64, opt.Batch*D), []float64(nil)
+	if imm != nil {
+		eps = make([]float64, opt.Batch*D)
+	}
 	var cond []float64
 	if C > 0 {
 		cond = make([]float64, opt.Batch*C)
@@ -151,8 +158,18 @@ func (t *Trainer) Run(ctx context.Context) (*Result, error) {
 			return nil, fmt.Errorf("train: step %d: source: %w", step, err)
 		}
 		rng := stream.RNG(opt.Seed, "train/objective", uint64(step), "train")
+		if imm != nil {
+			if err := imm.noise(opt.Seed, step, x0, eps); err != nil {
+				return nil, fmt.Errorf("train: step %d: %w", step, err)
+			}
+		}
 		for b := 0; b < opt.Batch; b++ {
-			ex, err := obj.Sample(rng, x0[b*D:(b+1)*D], in, tgt)
+			var ex diffusion.Example
+			if imm != nil {
+				ex, err = imm.obj.SampleWithNoise(rng, x0[b*D:(b+1)*D], eps[b*D:(b+1)*D], in, tgt)
+			} else {
+				ex, err = obj.Sample(rng, x0[b*D:(b+1)*D], in, tgt)
+			}
 			if err != nil {
 				return nil, fmt.Errorf("train: step %d example %d: %w", step, b, err)
 			}
@@ -206,6 +223,10 @@ func (t *Trainer) restore(ckpt string, net, ema nn.Net, adam *nn.Adam, tg *nn.Tr
 	b, _ = json.Marshal(t.Objective.withDefaults())
 	if string(a) != string(b) {
 		return 0, fmt.Errorf("train: checkpoint %s was trained with objective %s, this run asks for %s", ckpt, a, b)
+	}
+	if st.Options.Immiscible != t.Options.Immiscible || st.Options.immiscibleK() != t.Options.immiscibleK() {
+		return 0, fmt.Errorf("train: checkpoint %s was trained with immiscible %q (k %d), this run asks for %q (k %d)", ckpt,
+			st.Options.Immiscible, st.Options.immiscibleK(), t.Options.Immiscible, t.Options.immiscibleK())
 	}
 	if !slices.Equal(st.Inpaint, t.Inpaint) {
 		return 0, fmt.Errorf("train: checkpoint %s was trained with inpainted positions %v, this run asks for %v", ckpt, st.Inpaint, t.Inpaint)

@@ -59,6 +59,7 @@ func commands() []command {
 		plotCommand(),
 		planCommand(),
 		trainCommand(),
+		lossCommand(),
 		sampleCommand(),
 		geometryCommand(),
 		pdeCommand(),
