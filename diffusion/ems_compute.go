@@ -23,16 +23,18 @@ type EMSOptions struct {
 	Seed uint64
 	// Source is recorded in the statistics (what the denoiser was).
 	Source string
+	// Step is the relative finite-difference step in x and in lambda (default 1e-4, for float64 denoisers; a
+	// float32 network's rounding error grows as eps32/Step, so it may want a larger one).
+	Step float64
 	// Progress, if set, is called after each grid point and pass with (done, total).
 	Progress func(done, total int)
 }
 
-// Finite-difference steps: jacobianStep in x (times sqrt(alpha^2 + sigma^2), the scale of x_lambda for data
-// of unit scale) and lambdaStep in log-SNR, both central, so the truncation error is O(step^2) and the
+// Default finite-difference steps (EMSOptions.Step): in x (times sqrt(alpha^2 + sigma^2), the scale of x_lambda
+// for data of unit scale) and in log-SNR, both central, so the truncation error is O(step^2) and the
 // rounding error O(eps/step).
 const (
-	jacobianStep = 1e-4
-	lambdaStep   = 1e-4
+	defaultStep = 1e-4
 )
 
 // ComputeEMS estimates the empirical model statistics of denoiser d under process p from a calibration set
@@ -97,7 +99,14 @@ func ComputeEMS(ctx context.Context, d Denoiser, p Process, x0 []float64, opt EM
 		e.Sigma = append(e.Sigma, p.Sigma(t))
 	}
 	e.L, e.S, e.B = make([]float64, m*dim), make([]float64, m*dim), make([]float64, m*dim)
-	c := emsCalc{d: d, p: p, x0: x0, dim: dim, n: n, batch: batch, probes: probes, rng: NewPhilox(opt.Seed)}
+	step := opt.Step
+	if step == 0 {
+		step = defaultStep
+	}
+	if !(step > 0 && step < 1) {
+		return nil, fmt.Errorf("diffusion: EMS finite-difference step must be in (0, 1), got %v", opt.Step)
+	}
+	c := emsCalc{d: d, p: p, x0: x0, dim: dim, n: n, batch: batch, probes: probes, rng: NewPhilox(opt.Seed), step: step}
 	total := 2 * m
 	// Pass 1: l at every grid point.
 	for k := 0; k < m; k++ {
@@ -140,6 +149,7 @@ type emsCalc struct {
 	batch      int
 	probes     int
 	rng        Philox4x32
+	step       float64
 	x, y, z, w []float64
 }
 
@@ -164,7 +174,7 @@ func grow(buf *[]float64, n int) []float64 {
 func (c *emsCalc) jacobianDiag(ctx context.Context, lam float64, stream uint32, l []float64) error {
 	t := c.p.TimeAtLogSNR(lam)
 	a, s := c.p.Alpha(t), c.p.Sigma(t)
-	h := jacobianStep * math.Hypot(a, s)
+	h := c.step * math.Hypot(a, s)
 	diag := make([]float64, c.dim)
 	probes := c.probes
 	dirs := probes
@@ -234,11 +244,11 @@ func (c *emsCalc) regression(ctx context.Context, lam float64, stream uint32, l,
 	}
 	pts := [2]at{}
 	for k, sign := range []float64{1, -1} {
-		lm := lam + sign*lambdaStep
+		lm := lam + sign*c.step
 		t := c.p.TimeAtLogSNR(lm)
 		pts[k] = at{t: t, a: c.p.Alpha(t), l: make([]float64, c.dim)}
 		for j := range l {
-			pts[k].l[j] = l[j] + sign*lambdaStep*dl[j]
+			pts[k].l[j] = l[j] + sign*c.step*dl[j]
 		}
 	}
 	var sf, sd, sff, sfd []float64 = make([]float64, c.dim), make([]float64, c.dim), make([]float64, c.dim), make([]float64, c.dim)
@@ -257,7 +267,7 @@ func (c *emsCalc) regression(ctx context.Context, lam float64, stream uint32, l,
 		for k, sign := range []float64{1, -1} {
 			for i := range x {
 				vel := (ra-1)*x[i] + a*d0[i]
-				xs[i] = x[i] + sign*lambdaStep*vel
+				xs[i] = x[i] + sign*c.step*vel
 			}
 			if err := c.d.Denoise(dd, xs, pts[k].t); err != nil {
 				return fmt.Errorf("diffusion: EMS at lambda = %v: %w", lam, err)
@@ -270,7 +280,7 @@ func (c *emsCalc) regression(ctx context.Context, lam float64, stream uint32, l,
 		for i := range x {
 			j := i % c.dim
 			f := (1-l[j])*x[i]/a - d0[i]
-			fd := (fp[0][i] - fp[1][i]) / (2 * lambdaStep)
+			fd := (fp[0][i] - fp[1][i]) / (2 * c.step)
 			sf[j] += f
 			sd[j] += fd
 			sff[j] += f * f

@@ -22,6 +22,7 @@ func runBenchEMS(ctx context.Context, env *cliEnv, args []string) error {
 	steps := fs.Int("steps", 120, "log-SNR grid intervals")
 	probes := fs.Int("probes", 0, "Rademacher probes for the Jacobian diagonal (0: exact up to dimension 128, else 8)")
 	batch := fs.Int("batch", 64, "examples per network call")
+	step := fs.Float64("fd-step", 1e-4, "relative finite-difference step in x and log-SNR")
 	seed := fs.Uint64("seed", 1, "seed of the calibration noise")
 	load := fs.String("load", "", "load statistics from this file instead of computing them")
 	nfe := fs.String("compare-nfe", "5,10,20", "NFE budgets of the solver comparison (empty: none)")
@@ -45,7 +46,7 @@ func runBenchEMS(ctx context.Context, env *cliEnv, args []string) error {
 	if c.Denoiser == nil {
 		return fmt.Errorf("checkpoint %s has no denoiser (a regression network?)", c.Path)
 	}
-	ems, err := benchCheckpointEMS(ctx, env, c, *load, *out, *samples, *solverSteps, *steps, *probes, *batch, *seed)
+	ems, err := benchCheckpointEMS(ctx, env, c, *load, *out, *samples, *solverSteps, *steps, *probes, *batch, *seed, *step)
 	if err != nil {
 		return err
 	}
@@ -88,7 +89,7 @@ func runBenchEMS(ctx context.Context, env *cliEnv, args []string) error {
 
 // benchCheckpointEMS loads the statistics from load, or computes them from the model's own samples and saves
 // them to out (default: beside the checkpoint).
-func benchCheckpointEMS(ctx context.Context, env *cliEnv, c *train.Checkpoint, load, out string, samples, solverSteps, steps, probes, batch int, seed uint64) (*diffusion.EMS, error) {
+func benchCheckpointEMS(ctx context.Context, env *cliEnv, c *train.Checkpoint, load, out string, samples, solverSteps, steps, probes, batch int, seed uint64, step float64) (*diffusion.EMS, error) {
 	if load != "" {
 		ems, err := diffusion.LoadEMS(load, c.Process, c.Denoiser.Dim())
 		if err != nil {
@@ -106,7 +107,7 @@ func benchCheckpointEMS(ctx context.Context, env *cliEnv, c *train.Checkpoint, l
 	bar := newProgressBar(env.stderr, "EMS", "pass", 2*(steps+1))
 	start = time.Now()
 	ems, err := diffusion.ComputeEMS(ctx, c.Denoiser, c.Process, x0, diffusion.EMSOptions{Steps: steps, Batch: batch,
-		Probes: probes, Seed: seed, Source: "checkpoint " + c.Path, Progress: func(done, _ int) { bar.Update(done) }})
+		Probes: probes, Seed: seed, Step: step, Source: "checkpoint " + c.Path, Progress: func(done, _ int) { bar.Update(done) }})
 	if err != nil {
 		return nil, err
 	}
