@@ -45,7 +45,8 @@ func planDigest(p *Plan) string {
 }
 
 // TestExistingSolversCompileToUnchangedPlans compares every named solver's plans on every process (the
-// process's default schedule, 3 and 10 steps) with digests recorded before the plan IR gained OpCombineDim.
+// process's default schedule, 3 and 10 steps) with digests recorded before the plan IR gained OpCombineDim
+// (and, for solvers added since, when they were added: ddpm-large).
 func TestExistingSolversCompileToUnchangedPlans(t *testing.T) {
 	var lines []string
 	for _, pn := range ProcessNames() {
@@ -93,7 +94,7 @@ func TestExistingSolversCompileToUnchangedPlans(t *testing.T) {
 	}
 	wl, gl := strings.Split(string(want), "\n"), strings.Split(got, "\n")
 	if len(wl) != len(gl) {
-		t.Fatalf("%d plan digests, want %d", len(gl), len(wl))
+		t.Fatalf("%d plan digests, want %d (a solver added or removed: check that only its lines change with -update-plan-digests)", len(gl), len(wl))
 	}
 	for i := range wl {
 		if wl[i] != gl[i] {
