@@ -104,6 +104,12 @@ func (o DenoisingObjective) Sample(rng *rand.Rand, x0, input, target []float64) 
 		input[i] = c.Alpha*v + c.Sigma*eps
 		target[i] = a*v + b*eps
 	}
+	return o.example(c, t)
+}
+
+// example is the training example's time and loss weight at t: the weighting's x0 weight divided by the
+// squared x0 coefficient of the prediction (1 for unit weighting).
+func (o DenoisingObjective) example(c Coefficients, t float64) (Example, error) {
 	w := 1.0
 	if o.Weighting != nil {
 		if _, unit := o.Weighting.(UnitWeight); !unit {

@@ -27,17 +27,7 @@ func (o DenoisingObjective) SampleWithNoise(rng *rand.Rand, x0, eps, input, targ
 		input[i] = c.Alpha*v + c.Sigma*eps[i]
 		target[i] = a*v + b*eps[i]
 	}
-	w := 1.0
-	if o.Weighting != nil {
-		if _, unit := o.Weighting.(UnitWeight); !unit {
-			_, c0 := o.Prediction.Linear(c)
-			w = o.Weighting.X0Weight(c) / (c0 * c0)
-		}
-	}
-	if math.IsNaN(w) || math.IsInf(w, 0) {
-		return Example{}, fmt.Errorf("diffusion: objective weight %v at t = %v", w, t)
-	}
-	return Example{T: t, NetTime: t, Weight: w}, nil
+	return o.example(c, t)
 }
 
 // SampleWithNoise is Sample with the Gaussian noise eps given: x = x0 + sigma eps. A PFGM++ kernel's noise is

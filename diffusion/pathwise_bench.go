@@ -63,11 +63,7 @@ func (b PathwiseBench) Run(ctx context.Context) ([]SamplerBenchRow, ReferenceSta
 			if err := Sample(ctx, plan, d, x, RunOptions{Seed: b.Seed}); err != nil {
 				return nil, st, fmt.Errorf("%s at %d NFE: %w", s.Name(), nfe, err)
 			}
-			sq := 0.0
-			for i := range x {
-				sq += (x[i] - ref[i]) * (x[i] - ref[i])
-			}
-			row.Error = append(row.Error, math.Sqrt(sq/float64(len(x))))
+			row.Error = append(row.Error, rmsDiff(x, ref))
 			row.Used = append(row.Used, plan.NFE)
 		}
 		rows = append(rows, row)

@@ -169,3 +169,13 @@ func ReferenceSample(ctx context.Context, p Process, d Denoiser, x []float64, t0
 	st.NFE++
 	return st, checkFinite("reference sample", x)
 }
+
+// rmsDiff is the root mean square of x - ref: the pathwise error every benchmark and search reports.
+func rmsDiff(x, ref []float64) float64 {
+	sq := 0.0
+	for i := range x {
+		d := x[i] - ref[i]
+		sq += d * d
+	}
+	return math.Sqrt(sq / float64(len(x)))
+}

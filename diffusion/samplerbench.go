@@ -129,12 +129,7 @@ func (b SamplerBench) Run(ctx context.Context) ([]SamplerBenchRow, ReferenceStat
 			if err := Sample(ctx, plan, g.Denoiser(p), x, RunOptions{Seed: b.Seed}); err != nil {
 				return nil, st, fmt.Errorf("%s at %d NFE: %w", s.Name(), nfe, err)
 			}
-			sq := 0.0
-			for i := range x {
-				d := x[i] - ref[i]
-				sq += d * d
-			}
-			row.Error = append(row.Error, math.Sqrt(sq/float64(len(x))))
+			row.Error = append(row.Error, rmsDiff(x, ref))
 			row.Used = append(row.Used, plan.NFE)
 		}
 		rows = append(rows, row)

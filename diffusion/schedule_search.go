@@ -186,12 +186,7 @@ func (s ScheduleSearch) Run(ctx context.Context) (*SearchResult, error) {
 				}
 				return math.Inf(1), nil // a grid on which the solver diverges
 			}
-			sq := 0.0
-			for i := range x {
-				e := x[i] - ref[i]
-				sq += e * e
-			}
-			return math.Sqrt(sq / float64(len(x))), nil
+			return rmsDiff(x, ref), nil
 		}
 	}
 	loss := batchLoss(s.Noise, ref, d, s.Condition)
