@@ -50,26 +50,8 @@ func (b PathwiseBench) Run(ctx context.Context) ([]SamplerBenchRow, ReferenceSta
 	if b.Progress != nil {
 		b.Progress(0, len(b.Solvers))
 	}
-	rows := make([]SamplerBenchRow, 0, len(b.Solvers))
-	for si, s := range b.Solvers {
-		row := SamplerBenchRow{Solver: s.Name()}
-		for _, nfe := range b.NFE {
-			plan, err := PlanForNFE(s, p, b.Schedule, nfe)
-			if err != nil {
-				row.Error, row.Used = append(row.Error, math.NaN()), append(row.Used, 0)
-				continue
-			}
-			x := append([]float64(nil), x0...)
-			if err := Sample(ctx, plan, d, x, RunOptions{Seed: b.Seed}); err != nil {
-				return nil, st, fmt.Errorf("%s at %d NFE: %w", s.Name(), nfe, err)
-			}
-			row.Error = append(row.Error, rmsDiff(x, ref))
-			row.Used = append(row.Used, plan.NFE)
-		}
-		rows = append(rows, row)
-		if b.Progress != nil {
-			b.Progress(si+1, len(b.Solvers))
-		}
-	}
-	return rows, st, nil
+	rows, err := benchRows(b.Solvers, p, b.Schedule, b.NFE, b.Progress, func(plan *Plan) (float64, error) {
+		return pathwiseError(ctx, plan, d, x0, ref, b.Seed)
+	})
+	return rows, st, err
 }

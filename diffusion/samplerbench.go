@@ -107,35 +107,50 @@ func (b SamplerBench) Run(ctx context.Context) ([]SamplerBenchRow, ReferenceStat
 			return nil, st, fmt.Errorf("reference solve: %w", err)
 		}
 	}
-	rows := make([]SamplerBenchRow, 0, len(b.Solvers))
-	for si, s := range b.Solvers {
+	rows, err := benchRows(b.Solvers, p, b.Schedule, b.NFE, b.Progress, func(plan *Plan) (float64, error) {
+		if frechet {
+			m, c, err := g.PushforwardMoments(ctx, plan, p)
+			if err != nil {
+				return 0, err
+			}
+			return FrechetDistance(m, c, g.Means[0], dataCov), nil
+		}
+		return pathwiseError(ctx, plan, g.Denoiser(p), x0, ref, b.Seed)
+	})
+	return rows, st, err
+}
+
+// benchRows runs every solver at every budget through measure (the error of the plan compiled for it): NaN and
+// 0 evaluations where the solver cannot run within the budget. Progress, if set, follows the solvers.
+func benchRows(solvers []Solver, p Process, sch Schedule, budgets []int, progress func(done, total int), measure func(*Plan) (float64, error)) ([]SamplerBenchRow, error) {
+	rows := make([]SamplerBenchRow, 0, len(solvers))
+	for si, s := range solvers {
 		row := SamplerBenchRow{Solver: s.Name()}
-		for _, nfe := range b.NFE {
-			plan, err := PlanForNFE(s, p, b.Schedule, nfe)
+		for _, nfe := range budgets {
+			plan, err := PlanForNFE(s, p, sch, nfe)
 			if err != nil {
 				row.Error, row.Used = append(row.Error, math.NaN()), append(row.Used, 0)
 				continue
 			}
-			if frechet {
-				m, c, err := g.PushforwardMoments(ctx, plan, p)
-				if err != nil {
-					return nil, st, fmt.Errorf("%s at %d NFE: %w", s.Name(), nfe, err)
-				}
-				row.Error = append(row.Error, FrechetDistance(m, c, g.Means[0], dataCov))
-				row.Used = append(row.Used, plan.NFE)
-				continue
+			e, err := measure(plan)
+			if err != nil {
+				return nil, fmt.Errorf("%s at %d NFE: %w", s.Name(), nfe, err)
 			}
-			x := append([]float64(nil), x0...)
-			if err := Sample(ctx, plan, g.Denoiser(p), x, RunOptions{Seed: b.Seed}); err != nil {
-				return nil, st, fmt.Errorf("%s at %d NFE: %w", s.Name(), nfe, err)
-			}
-			row.Error = append(row.Error, rmsDiff(x, ref))
-			row.Used = append(row.Used, plan.NFE)
+			row.Error, row.Used = append(row.Error, e), append(row.Used, plan.NFE)
 		}
 		rows = append(rows, row)
-		if b.Progress != nil {
-			b.Progress(si+1, len(b.Solvers))
+		if progress != nil {
+			progress(si+1, len(solvers))
 		}
 	}
-	return rows, st, nil
+	return rows, nil
+}
+
+// pathwiseError samples the plan from the noise x0 and returns the RMS distance to the reference solution ref.
+func pathwiseError(ctx context.Context, plan *Plan, d Denoiser, x0, ref []float64, seed uint64) (float64, error) {
+	x := append([]float64(nil), x0...)
+	if err := Sample(ctx, plan, d, x, RunOptions{Seed: seed}); err != nil {
+		return 0, err
+	}
+	return rmsDiff(x, ref), nil
 }
