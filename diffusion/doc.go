@@ -28,13 +28,14 @@
 // # Sampling
 //
 // A Schedule gives n noise levels from TMax to TMin and then 0 (Karras, uniform t, uniform log-SNR, quadratic,
-// DDPM's leading/trailing/linspace spacings, an explicit list, or a searched ScheduleFile). A Solver compiles a schedule into a Plan: a
-// straight-line program of denoiser evaluations and linear combinations x_next = sum_i c_i buf_i whose
+// DDPM's leading/trailing/linspace spacings, an explicit list, or a searched ScheduleFile). A Solver compiles a
+// schedule into a Plan: a straight-line program of denoiser evaluations and linear combinations x_next = sum_i c_i buf_i whose
 // coefficients are computed once on the host in float64. One Executor runs every solver:
 //
 //	euler, heun              Karras et al. 2022, Algorithms 1-2 (with churn)
 //	euler-maruyama           reverse SDE, Song et al. 2021
-//	ddim, ddpm               Song, Meng & Ermon 2021; Ho et al. 2020 (DDIM with eta = 1)
+//	ddim, ddpm               Song, Meng & Ermon 2021; Ho et al. 2020 (DDIM with eta = 1: variance beta-tilde)
+//	ddpm-large               Ho et al. 2020 with the large variance sigma_t^2 = beta_t (GeoTDM's sampler)
 //	dpm-solver-1/2/3         Lu et al. 2022, singlestep, noise prediction
 //	dpmpp-2m/3m, -2m-sde     Lu et al. 2022b, multistep, data prediction
 //	unipc-1/2/3 (bh1, bh2)   Zhao et al. 2023; corrector without extra evaluations, order p+1
