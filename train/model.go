@@ -33,6 +33,8 @@ type Model struct {
 
 	// regression holds the inputs and targets of an objective kind regression model (Predict).
 	regression *regression
+	// stats holds the DPM-Solver-v3 statistics files read so far.
+	stats *statsCache
 }
 
 // Geometric returns the layout of a model trained with data.kind geometric (ok false for a model of
@@ -95,7 +97,7 @@ func Load(path string, opts LoadOptions) (*Model, error) {
 		return nil, fmt.Errorf("train: opening the training data %s for its normalisers: %w", cfg.Data.Path, err)
 	}
 	defer ds.Close()
-	m := &Model{Checkpoint: c, Config: cfg, Horizon: s.Horizon(), Transition: s.Dim(), norms: s.Normalizers()}
+	m := &Model{Checkpoint: c, Config: cfg, Horizon: s.Horizon(), Transition: s.Dim(), norms: s.Normalizers(), stats: &statsCache{}}
 	if m.condition, err = cfg.Data.ConditionEntries(); err != nil {
 		return nil, fmt.Errorf("train: checkpoint %s: %w", ckpt, err)
 	}
@@ -133,7 +135,7 @@ func loadGeometric(ckpt string, cfg Config, c *Checkpoint) (*Model, error) {
 			ckpt, c.Net.Dim(), c.Net.CondDim(), layout.Dim(), layout.CondDim())
 	}
 	nd := layout.Net.Nodes * layout.Net.SpatialDim
-	return &Model{Checkpoint: c, Config: cfg, Horizon: len(layout.Net.TargetFrames), Transition: nd,
+	return &Model{Checkpoint: c, Config: cfg, Horizon: len(layout.Net.TargetFrames), Transition: nd, stats: &statsCache{},
 		Columns: []Column{{Name: datasets.ColPositions, Width: nd}}, geometric: &layout}, nil
 }
 
@@ -174,7 +176,10 @@ type SampleRequest struct {
 	Solver   string // a diffusion solver (diffusion.SolverNames); "" takes the configuration's, else dpmpp-2m
 	Schedule string // a diffusion schedule; "" takes the configuration's, else the process's default
 	Steps    int    // solver steps; 0 takes the configuration's, else 10
-	Seed     uint64 // keys the initial noise and the noise of stochastic solvers
+	// Statistics is DPM-Solver-v3's empirical model statistics file (diffusion.LoadEMS); "" reads
+	// StatisticsFile in the checkpoint's step directory. Other solvers refuse it.
+	Statistics string
+	Seed       uint64 // keys the initial noise and the noise of stochastic solvers
 	// Fixed entries are clamped after every solver step (Diffuser's conditioning, diffusion.Inpaint), in the
 	// data's units; a conditional model also receives its Condition entries from here.
 	Fixed []Fixed
@@ -275,9 +280,9 @@ func (m *Model) prepare(req SampleRequest) (*sampler, error) {
 	}
 	sc := m.Config.Sample
 	sp := &sampler{solver: cmp.Or(req.Solver, sc.Solver, "dpmpp-2m"), steps: cmp.Or(req.Steps, sc.Steps, 10)}
-	solver, err := diffusion.NewSolver(sp.solver)
+	solver, err := m.solver(sp.solver, req.Statistics)
 	if err != nil {
-		return nil, fmt.Errorf("train: %w: %w", ErrBadRequest, err)
+		return nil, err
 	}
 	p := m.Checkpoint.Process
 	sch := diffusion.DefaultSchedule(p)
@@ -293,7 +298,7 @@ func (m *Model) prepare(req SampleRequest) (*sampler, error) {
 	if sp.times, err = warmStartTimes(sch, p, req.StartTime, sp.steps); err != nil {
 		return nil, err
 	}
-	if sp.plan, err = solver.Plan(p, sp.times); err != nil {
+	if sp.plan, err = m.stats.plan(solver, p, sp.times); err != nil {
 		return nil, fmt.Errorf("train: %w: %w", ErrBadRequest, err)
 	}
 	if m.geometric != nil {

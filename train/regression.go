@@ -320,7 +320,7 @@ func loadRegression(ckpt string, cfg Config, c *Checkpoint) (*Model, error) {
 		return nil, fmt.Errorf("train: opening the training data %s for its normalisers: %w", cfg.Data.Path, err)
 	}
 	defer ds.Close()
-	m := &Model{Checkpoint: c, Config: cfg, Horizon: s.Horizon(), Transition: s.Dim(), norms: s.Normalizers()}
+	m := &Model{Checkpoint: c, Config: cfg, Horizon: s.Horizon(), Transition: s.Dim(), norms: s.Normalizers(), stats: &statsCache{}}
 	off := 0
 	for i, name := range s.Columns() {
 		w := s.Widths()[i]

@@ -12,7 +12,6 @@ import (
 	"strings"
 
 	"github.com/trajdiff/trajdiff/datasets"
-	"github.com/trajdiff/trajdiff/diffusion"
 	"github.com/trajdiff/trajdiff/geometry/geotdm"
 	"github.com/trajdiff/trajdiff/internal/fsutil"
 	"github.com/trajdiff/trajdiff/internal/shard"
@@ -83,10 +82,8 @@ func (g *geometryFlags) open(env *cliEnv) (*geotdm.Model, *datasets.Dataset, int
 		return nil, nil, 0, 0, err
 	}
 	g.si, g.sn = si, sn
-	if g.solver != "" {
-		if _, err := diffusion.NewSolver(g.solver); err != nil {
-			return nil, nil, 0, 0, usagef("%v", err)
-		}
+	if err := checkSolverName(g.solver); err != nil {
+		return nil, nil, 0, 0, err
 	}
 	m, err := geotdm.Load(g.ckpt)
 	if err != nil {

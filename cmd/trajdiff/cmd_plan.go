@@ -181,10 +181,8 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return usagef("%v", err)
 	}
-	if *solverName != "" {
-		if _, err := diffusion.NewSolver(*solverName); err != nil {
-			return usagef("%v", err)
-		}
+	if err := checkSolverName(*solverName); err != nil {
+		return err
 	}
 	if *schedule != "" {
 		if _, err := diffusion.NewSchedule(*schedule); err != nil {

@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/trajdiff/trajdiff/diffusion"
 	"github.com/trajdiff/trajdiff/internal/fsutil"
 	"github.com/trajdiff/trajdiff/train"
 )
@@ -126,5 +128,17 @@ func runSample(ctx context.Context, env *cliEnv, args []string) error {
 		weightsUsed = "raw"
 	}
 	fmt.Fprintf(env.stdout, "%d samples of %d x %d with %s (%d steps, %d NFE, %s weights) -> %s\n", s.N, s.Horizon, s.Transition, s.Solver, s.Steps, s.NFE, weightsUsed, *out)
+	return nil
+}
+
+// checkSolverName refuses an unknown --solver before any work ("" takes the configuration's). DPM-Solver-v3
+// is accepted here: the model reads its statistics when it samples (train.StatisticsFile).
+func checkSolverName(name string) error {
+	if name == "" || slices.Contains(diffusion.EMSSolverNames(), name) {
+		return nil
+	}
+	if _, err := diffusion.NewSolver(name); err != nil {
+		return usagef("%v", err)
+	}
 	return nil
 }
