@@ -23,21 +23,29 @@ func (s DDIM) Name() string {
 }
 
 func (s DDIM) Plan(p Process, times []float64) (*Plan, error) {
+	return oneEvalPlan(s.Name(), p, times, s.Eta != 0, func(b *builder, c, cn Coefficients, d, z int) {
+		ancestralStep(b, c, cn, s.Eta, d, z)
+	})
+}
+
+// oneEvalPlan compiles a solver that evaluates the denoiser once per step, at the step's start, into buffer d
+// and then applies step (with a noise buffer z when noisy, else z = -1): DDIM, DDPM and its large variance.
+func oneEvalPlan(name string, p Process, times []float64, noisy bool, step func(b *builder, c, cn Coefficients, d, z int)) (*Plan, error) {
 	cs, err := grid(p, times)
 	if err != nil {
 		return nil, err
 	}
-	b := newBuilder(s.Name(), p, times)
+	b := newBuilder(name, p, times)
 	d := b.alloc()
 	z := -1
-	if s.Eta != 0 {
+	if noisy {
 		z = b.alloc()
 	}
 	b.condition(times[0])
 	for i := 0; i+1 < len(cs); i++ {
 		b.step = i
 		b.eval(d, StateBuffer, cs[i].T)
-		ancestralStep(b, cs[i], cs[i+1], s.Eta, d, z)
+		step(b, cs[i], cs[i+1], d, z)
 		b.condition(cs[i+1].T)
 	}
 	return b.finish()

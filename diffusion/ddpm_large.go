@@ -21,20 +21,7 @@ type DDPMLarge struct{}
 func (DDPMLarge) Name() string { return "ddpm-large" }
 
 func (s DDPMLarge) Plan(p Process, times []float64) (*Plan, error) {
-	cs, err := grid(p, times)
-	if err != nil {
-		return nil, err
-	}
-	b := newBuilder(s.Name(), p, times)
-	d, z := b.alloc(), b.alloc()
-	b.condition(times[0])
-	for i := 0; i+1 < len(cs); i++ {
-		b.step = i
-		b.eval(d, StateBuffer, cs[i].T)
-		largeVarianceStep(b, cs[i], cs[i+1], d, z)
-		b.condition(cs[i+1].T)
-	}
-	return b.finish()
+	return oneEvalPlan(s.Name(), p, times, true, largeVarianceStep)
 }
 
 // largeVarianceStep appends x_n = mu + sigma sqrt(1 - e^{-2h}) z given the prediction in buffer d.
