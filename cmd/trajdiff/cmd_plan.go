@@ -371,19 +371,6 @@ func runPlanMerge(ctx context.Context, env *cliEnv, args []string) error {
 }
 
 // showPlanResults prints the table, writes the results file and the plots.
-// checkImagePaths refuses, before any work, an image path whose extension names no format plotfile writes.
-func checkImagePaths(paths ...string) error {
-	for _, p := range paths {
-		if p == "" {
-			continue
-		}
-		if _, err := plotfile.FormatOf(p); err != nil {
-			return usagef("%v", err)
-		}
-	}
-	return nil
-}
-
 func showPlanResults(env *cliEnv, doc *planResults, out, plotPath, plansPath string) error {
 	res, sp := doc.Results, doc.Planner
 	doc.Summary = nil

@@ -132,6 +132,19 @@ func runPlot(ctx context.Context, env *cliEnv, args []string) error {
 	return nil
 }
 
+// checkImagePaths refuses, before any work, an image path whose extension names no format plotfile writes.
+func checkImagePaths(paths ...string) error {
+	for _, p := range paths {
+		if p == "" {
+			continue
+		}
+		if _, err := plotfile.FormatOf(p); err != nil {
+			return usagef("%v", err)
+		}
+	}
+	return nil
+}
+
 // parseInterspersed parses flags that may follow positional arguments ("plot FILE -out x.png") and
 // returns the positional arguments; "--" ends flag parsing.
 func parseInterspersed(fs *flag.FlagSet, env *cliEnv, args []string) ([]string, error) {
