@@ -13,6 +13,7 @@
 //	vp-cosine   alpha^2 = f(t)/f(0), f = cos^2(pi/2 (t+s)/(1+s)) Nichol & Dhariwal 2021
 //	flow        alpha = 1 - t, sigma = t                       Liu et al. 2023; Lipman et al. 2023
 //	trig        alpha = cos(pi t/2), sigma = sin(pi t/2)       Albergo & Vanden-Eijnden 2023
+//	interpolant alpha = 1 - t, sigma^2 = b^2 t^2 + a t (1-t)   Albergo et al. 2023b (from a reference + base noise b)
 //
 // The PF-ODE of every one of them is dx/dt = alpha' D + sigma' (x - alpha D)/sigma, with D(x, t) = E[x0 | x_t = x]
 // the Denoiser. Predictions (x0, eps, v, score, velocity) are all linear in (x, x0), see Prediction, so a network
@@ -79,6 +80,22 @@
 // exactly); exponential-integrator solvers take their first-order step there, which returns D. From zero
 // signal (alpha = 0, lambda = -Inf: flow and trig at t = 1) every solver takes the exact first-order data step,
 // and multistep histories drop outputs from there, whose weights vanish in that limit.
+//
+// # Stochastic interpolants
+//
+// Interpolant is the path x_t = alpha(t) x0 + beta(t) x1 + gamma(t) z between two distributions of Albergo,
+// Boffi & Vanden-Eijnden (2023), not only from noise to data (LinearInterpolant, TrigInterpolant; gamma =
+// sqrt(a t (1-t))). Its velocity b = E[alpha' x0 + beta' x1 + gamma' z | x_t] and latent denoiser
+// eta = E[z | x_t] are the minimisers of quadratic regressions on the targets of InterpolantExample;
+// InterpolantSampler integrates the probability-flow ODE (Heun) or, with diffusion eps(t) = Eps gamma(t),
+// the SDE dX = (b - Eps eta) dt + sqrt(2 Eps gamma) dW with the same marginals (Euler-Maruyama).
+// GaussianCoupling gives both fields in closed form for jointly Gaussian ends, the reference of the tests.
+// For forecasting, where x0 is the present state plus base noise (a data-dependent coupling, Albergo et al.
+// 2023b) and the linear interpolant is used, the two Gaussian terms merge and the interpolant becomes an
+// ordinary Process, InterpolantProcess, around a reference x_r: alpha = 1 - tau, sigma^2 = Base^2 tau^2 +
+// Latent tau (1-tau). Then one x0-predictor gives b and eta, the trainer and every solver run it unchanged
+// (its PF-ODE is the interpolant ODE: tested), and the stochastic solvers are its SDEs; a network adds the
+// reference as EGTN adds GeoTDM's prior (nn.SignalUser).
 //
 // # Verification
 //

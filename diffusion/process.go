@@ -46,7 +46,8 @@ func SigmaHat(p Process, t float64) float64 { return math.Exp(-p.LogSNR(t)) }
 
 // NewProcess returns the process with a registry name and its default constants:
 // "edm" (sigma 0.002..80), "ve" (sigma 0.02..100), "vp-linear" (continuous DDPM betas 1e-4..0.02 x 1000),
-// "vp-discrete" (the 1000-step DDPM chain), "vp-cosine", "flow" (rectified flow) and "trig".
+// "vp-discrete" (the 1000-step DDPM chain), "vp-cosine", "flow" (rectified flow), "trig" and "interpolant"
+// (the linear stochastic interpolant from a reference, base noise 0.1 and latent amplitude 1).
 func NewProcess(name string) (Process, error) {
 	switch name {
 	case "edm":
@@ -63,13 +64,15 @@ func NewProcess(name string) (Process, error) {
 		return NewFlow(), nil
 	case "trig":
 		return NewTrig(), nil
+	case "interpolant":
+		return NewInterpolantProcess(0.1, 1)
 	}
 	return nil, fmt.Errorf("diffusion: unknown process %q (want one of %v)", name, ProcessNames())
 }
 
 // ProcessNames lists the names NewProcess accepts.
 func ProcessNames() []string {
-	return []string{"edm", "ve", "vp-linear", "vp-discrete", "vp-cosine", "flow", "trig"}
+	return []string{"edm", "ve", "vp-linear", "vp-discrete", "vp-cosine", "flow", "trig", "interpolant"}
 }
 
 // logSNRFromLogAlphaVP returns lambda for a variance-preserving process given log alpha:

@@ -24,6 +24,11 @@ type ObjectiveConfig struct {
 	// ends near pure noise (alpha-bar_T is 4.0e-5 for 1000 steps, 2.0e-5 for 100); the default keeps DDPM's 1e-4..0.02.
 	// Only vp-discrete has steps: other processes reject it rather than ignore it.
 	Steps int `json:"steps,omitempty"`
+	// InterpolantBase and InterpolantLatent set the interpolant process (diffusion.InterpolantProcess):
+	// the base noise around the reference (default 0.1) and the latent amplitude (default 1; 0 allowed).
+	// Other processes reject them.
+	InterpolantBase   float64  `json:"interpolant_base,omitempty"`
+	InterpolantLatent *float64 `json:"interpolant_latent,omitempty"`
 }
 
 func (c ObjectiveConfig) withDefaults() ObjectiveConfig {
@@ -122,6 +127,23 @@ func (c ObjectiveConfig) Build() (diffusion.Objective, diffusion.Process, error)
 
 // process builds the named process, a vp-discrete chain of Steps steps when Steps is set.
 func (c ObjectiveConfig) process() (diffusion.Process, error) {
+	if c.Process == "interpolant" && c.Steps == 0 {
+		base, latent := 0.1, 1.0
+		if c.InterpolantBase != 0 {
+			base = c.InterpolantBase
+		}
+		if c.InterpolantLatent != nil {
+			latent = *c.InterpolantLatent
+		}
+		p, err := diffusion.NewInterpolantProcess(base, latent)
+		if err != nil {
+			return nil, fmt.Errorf("train: objective: %w", err)
+		}
+		return p, nil
+	}
+	if c.InterpolantBase != 0 || c.InterpolantLatent != nil {
+		return nil, fmt.Errorf("train: objective interpolant_base and interpolant_latent belong to process interpolant, got %q", c.Process)
+	}
 	if c.Steps == 0 {
 		return diffusion.NewProcess(c.Process)
 	}

@@ -47,3 +47,37 @@ func TestObjectiveStepsNeedTheDiscreteChain(t *testing.T) {
 		}
 	}
 }
+
+// The interpolant process takes its base noise and latent amplitude from the objective (an explicit latent
+// 0 is kept, not replaced by the default); other processes refuse them.
+func TestObjectiveConfiguresTheInterpolantProcess(t *testing.T) {
+	zero := 0.0
+	for _, tc := range []struct {
+		c            ObjectiveConfig
+		base, latent float64
+	}{
+		{ObjectiveConfig{Process: "interpolant"}, 0.1, 1},
+		{ObjectiveConfig{Process: "interpolant", InterpolantBase: 0.25, InterpolantLatent: &zero}, 0.25, 0},
+	} {
+		_, p, err := tc.c.Build()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ip := p.(*diffusion.InterpolantProcess)
+		if ip.Base != tc.base || ip.Latent != tc.latent {
+			t.Errorf("%+v: base %v latent %v, want %v %v", tc.c, ip.Base, ip.Latent, tc.base, tc.latent)
+		}
+	}
+	neg := -1.0
+	for _, c := range []ObjectiveConfig{
+		{Process: "vp-cosine", InterpolantBase: 0.2},
+		{Process: "flow", InterpolantLatent: &zero},
+		{Process: "interpolant", InterpolantBase: -0.1},
+		{Process: "interpolant", InterpolantLatent: &neg},
+		{Process: "interpolant", Steps: 10},
+	} {
+		if _, _, err := c.Build(); err == nil {
+			t.Errorf("%+v: no error", c)
+		}
+	}
+}

@@ -1,7 +1,9 @@
 package geotdm_test
 
 import (
+	"math"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"testing"
 
@@ -94,5 +96,32 @@ func TestUnconditionalChargedConfig(t *testing.T) {
 	}
 	if _, err := c.Network.New(tensor.Float32, 0); err != nil {
 		t.Fatalf("the network does not build: %v", err)
+	}
+}
+
+// The stochastic-interpolant configuration is the charged one with only the objective changed (the
+// comparison in docs/benchmarks.md is then a comparison of processes): same data, network and training.
+func TestInterpolantConfigDiffersFromGeoTDMOnlyInItsProcess(t *testing.T) {
+	base, err := train.LoadConfig(filepath.Join("..", "..", "configs", "geotdm-charged-small.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	si, err := train.LoadConfig(filepath.Join("..", "..", "configs", "geotdm-charged-si-small.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(base.Data, si.Data) || !reflect.DeepEqual(base.Network, si.Network) || !reflect.DeepEqual(base.Train, si.Train) {
+		t.Errorf("data, network or training differ:\n%+v\n%+v", base, si)
+	}
+	o := si.Objective
+	if o.Process != "interpolant" || o.Prediction != "x0" || o.InterpolantBase != 0.1 || o.InterpolantLatent == nil || *o.InterpolantLatent != 1 {
+		t.Errorf("objective %+v", o)
+	}
+	_, p, err := o.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := p.(*diffusion.InterpolantProcess); !ok || p.Alpha(1) != 0 || math.Abs(p.Sigma(1)-0.1) > 1e-15 {
+		t.Errorf("process %T alpha(1) %v sigma(1) %v", p, p.Alpha(1), p.Sigma(1))
 	}
 }
