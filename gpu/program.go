@@ -91,7 +91,8 @@ type Program struct {
 // Compile validates plan and turns it into launches: buffer indices in range, finite coefficients and times,
 // no evaluation in place. Combinations of more than MaxTerms terms are split: the first launch takes the
 // destination's own term (so the old value is read before it is overwritten) and MaxTerms-1 others, each
-// later launch adds up to MaxTerms-1 more to 1 x dst.
+// later launch adds up to MaxTerms-1 more to 1 x dst. Per-dimension combinations must have one vector per
+// term, all of one data dimension across the plan, and are split the same way (packCombineDim).
 func Compile(plan *diffusion.Plan) (*Program, error) {
 	if plan == nil {
 		return nil, fmt.Errorf("gpu: nil plan")
