@@ -70,7 +70,7 @@
 // noise at every log-SNR keeps them smooth) and stored as safetensors with the process they belong to (EMS.Save,
 // LoadEMS refuses them for another process, parameters or dimension). Its coefficients differ per coordinate,
 // so its plans use OpCombineDim, an affine combination with per-dimension coefficient vectors broadcast over
-// the batch; the CPU executor runs it, the GPU program builder refuses it (gpu.Compile). Deviations from the
+// the batch; the CPU executor runs it and so does the GPU executor (gpu.Compile). Deviations from the
 // paper: the step's integrals of the statistics are computed spectrally (exact to rounding for smooth
 // statistics) instead of by the trapezoidal rule on the statistics grid, plan times need not lie on that
 // grid, the calibration set is noised data rather than sampled trajectories, and the last interval to t = 0

@@ -5,6 +5,7 @@ package gpu
 import (
 	"context"
 	"testing"
+	"unsafe"
 
 	"github.com/trajdiff/trajdiff/diffusion"
 )
@@ -41,6 +42,43 @@ func BenchmarkGPUCombine3(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if err := s.Combine(bufs[2], Term{0.5, bufs[0]}, Term{0.25, bufs[1]}, Term{-1, bufs[2]}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := s.Synchronize(); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkGPUCombineDim3 is BenchmarkGPUCombine3 with per-dimension coefficients (d = 3072, a 32x32 RGB
+// image) and a bias: 16 bytes of state per value as there, plus the coefficient vectors, which stay in cache.
+func BenchmarkGPUCombineDim3(b *testing.B) {
+	const dim = 3072
+	const n = dim * (1 << 24 / dim) // whole points, about 2^24 values
+	d := testDevice(b)
+	s := testStream(b)
+	bufs := benchBuffers(b, s, n, 3)
+	prog, err := Compile(perDimPlan(3, dim, 3, []int{2}, true, 1))
+	if err != nil {
+		b.Fatal(err)
+	}
+	bytes := 8 * int64(len(prog.DimCoefs))
+	coefs, err := d.alloc(bytes)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { d.free(coefs) })
+	if err := d.copyHtoD(coefs, unsafe.Pointer(&prog.DimCoefs[0]), bytes); err != nil {
+		b.Fatal(err)
+	}
+	// The plan's buffers 4, 5 and 3 (the destination) map to the three device buffers.
+	all := make([]Buffer, prog.Buffers)
+	all[4], all[5], all[3] = bufs[0], bufs[1], bufs[2]
+	a := prog.Launches[0].CombineDim
+	b.SetBytes(16 * n)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := d.do(func() error { return s.combineDim(all, coefs, dim, a) }); err != nil {
 			b.Fatal(err)
 		}
 	}

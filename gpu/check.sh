@@ -7,9 +7,10 @@
 #	                                            (optional: the CLI's solve --device gpu)
 #
 # (needs cuda.h and the libcuda.so stub; docs/benchmarks.md, section GPU) and prints
-#   1. every test of the package: the host tests, then the device tests: noise, combine, elementwise, stats,
-#      GEMM and the mixture kernel against host references, and every solver on the 64-D mixture on the GPU
-#      (launches and CUDA graphs) against the float64 CPU executor;
+#   1. every test of the package: the host tests, then the device tests: noise, combine (scalar and
+#      per-dimension), elementwise, stats, GEMM and the mixture kernel against host references, and every solver
+#      on the 64-D mixture on the GPU (launches and CUDA graphs; DPM-Solver-v3 of orders 1-3 included, its
+#      statistics estimated on the host at the start) against the float64 CPU executor;
 #   2. the timings (TestGPUTimings): kernel bandwidth next to a device copy, GEMM TFLOP/s against the card's
 #      peak, sampler steps per second for 1e5..1e7 values next to the CPU executor, per-step overhead with and
 #      without graph capture;
@@ -58,7 +59,7 @@ if [ -n "$sanitizer" ]; then
 	for tool in memcheck racecheck; do
 		say "== compute-sanitizer --tool $tool ($(($(date +%s) - start)) s so far)"
 		timeout 150 "$sanitizer" --tool "$tool" --error-exitcode 3 "$bin" -test.count=1 \
-			-test.run '^TestGPU(Combine|Elementwise|Stats|Gemm|NoiseMatchesPhilox|InpaintClipAndSeeds)$' 2>&1 | tee -a "$log" | tail -25
+			-test.run '^TestGPU(Combine|CombineDim|Elementwise|Stats|Gemm|NoiseMatchesPhilox|InpaintClipAndSeeds)$' 2>&1 | tee -a "$log" | tail -25
 		rc=${PIPESTATUS[0]}
 		case "$rc" in
 		0) say "$tool: no errors" ;;

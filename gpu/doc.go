@@ -29,8 +29,16 @@
 //	OpNoise      normal_f32: Philox4x32-10 (Salmon et al. 2011) with diffusion.Philox4x32's exact counter and
 //	             key layout and Box-Muller in double, so a GPU run draws the CPU's noise to float32 rounding
 //	OpCondition  Conditioner.Condition (e.g. Inpaint)
-//	OpCombineDim refused: per-dimension coefficients (DPM-Solver-v3) have no kernel yet; such plans run on
-//	             diffusion's CPU executor
+//	OpCombineDim combine_dim_f32: dst_i = bias_j + sum_{k<8} c_k[j] b_k,i with j = i mod d, the per-dimension
+//	             combinations of DPM-Solver-v3 (Zheng et al. 2023) broadcast over the batch; c_k = Coef_k v_k is
+//	             formed on the host in float64 as the CPU executor forms it, and the sum, from the bias in the
+//	             plan's term order, is accumulated in double and rounded once, as combine_f32's
+//
+// A Program packs every per-dimension vector of the plan into one array (Program.DimCoefs); the Executor
+// uploads it to device memory once, when it is built, and each launch passes only offsets into it, so the
+// steps' kernels and their captured graphs read constant device memory and no coefficient crosses the bus
+// during a run. Such a plan fits only data of its dimension d: the Executor refuses a batch that is not a
+// multiple of d and a denoiser of another dimension.
 //
 // The Executor owns the plan's float32 buffers for a batch of fixed size and runs the Program on one stream,
 // either launch by launch or, with RunOptions.Graph, as one CUDA graph per sampler step captured on first use
@@ -41,6 +49,9 @@
 // # Kernels
 //
 //	combine_f32, combine_f32x4   the plans' linear combinations
+//	combine_dim_f32              their per-dimension combinations: a grid-stride loop whose coordinate
+//	                             j = i mod d advances by the stride mod d (one division per thread), the
+//	                             vectors read from the program's device copy (d doubles per term)
 //	normal_f32                   counter-based Gaussian noise
 //	fill, axpby, mul, clamp, silu, f32<->bf16, inpaint      elementwise
 //	stats_partial/final, count_nonfinite                    deterministic reductions (sum, sum of squares, max
@@ -56,7 +67,9 @@
 // # Verification
 //
 // Without a GPU, the tests check what can be checked on the host: the plan compiler against the CPU executor
-// (an emulation of the launches reproduces diffusion.Executor for every solver and process), the noise kernel's
+// (an emulation of the launches reproduces diffusion.Executor for every solver and process, DPM-Solver-v3 of
+// every order on exact and estimated statistics included, and the per-dimension kernel's incremental
+// coordinate is i mod d for any grid), the noise kernel's
 // arithmetic (a Go transcription of normal_f32 reproduces Philox4x32.NormalPair bit for bit), the GEMM tiling
 // (a Go emulation of the block/warp/pipeline index maps computes exact products for ragged shapes and never
 // reads a stale or unwritten shared-memory slot), the mixture kernel's arithmetic against the float64
@@ -67,6 +80,7 @@
 // cp.async) and checks launch limits, device pointers, overruns, alignment and capture rules
 // (gpu/cudaemu/README.md). That exercises the host code and the kernel sources end to end but says nothing
 // of nvcc's code or of timings. On a GPU machine,
-// gpu/check.sh runs the prebuilt cuda test binary: every solver on the GPU against the CPU on the 64-D mixture,
+// gpu/check.sh runs the prebuilt cuda test binary: every solver (DPM-Solver-v3 of orders 1 to 3 with
+// statistics estimated from the mixture's denoiser included) on the GPU against the CPU on the 64-D mixture,
 // GEMM against a CPU product, and the timings (docs/benchmarks.md, section GPU, says how).
 package gpu

@@ -59,6 +59,7 @@ type Executor struct {
 	bufs     []Buffer
 	key      cu.DevicePtr // 2 words: the Philox key of the current run
 	counters cu.DevicePtr // NFE + 1 counts of non-finite values (each evaluation, the final state)
+	dimCoefs cu.DevicePtr // the program's per-dimension coefficient vectors (0 if it has none)
 
 	graphs   []*graph // one per Program range (nil for a range with no work), nil until captured
 	captured [3]any   // the denoiser, conditioner and corrector the graphs were captured with
@@ -72,6 +73,9 @@ func NewExecutor(d *Device, plan *diffusion.Plan, n int) (*Executor, error) {
 	}
 	if n < 1 {
 		return nil, fmt.Errorf("gpu: executor for %d values", n)
+	}
+	if prog.Dim > 0 && n%prog.Dim != 0 {
+		return nil, fmt.Errorf("gpu: %s combines per dimension in %d dimensions; a batch of %d values is not a multiple", plan.Solver, prog.Dim, n)
 	}
 	e := &Executor{d: d, prog: prog, n: n, bufs: make([]Buffer, prog.Buffers)}
 	fail := func(err error) (*Executor, error) {
@@ -91,6 +95,17 @@ func NewExecutor(d *Device, plan *diffusion.Plan, n int) (*Executor, error) {
 	}
 	if e.counters, err = d.alloc(8 * int64(prog.NFE+1)); err != nil {
 		return fail(err)
+	}
+	// The per-dimension coefficients are constant for the plan: uploaded once here, read by every run and
+	// every captured graph.
+	if len(prog.DimCoefs) > 0 {
+		bytes := 8 * int64(len(prog.DimCoefs))
+		if e.dimCoefs, err = d.alloc(bytes); err != nil {
+			return fail(fmt.Errorf("gpu: %s per-dimension coefficients: %w", plan.Solver, err))
+		}
+		if err = d.copyHtoD(e.dimCoefs, unsafe.Pointer(&prog.DimCoefs[0]), bytes); err != nil {
+			return fail(fmt.Errorf("gpu: %s per-dimension coefficients: %w", plan.Solver, err))
+		}
 	}
 	return e, nil
 }
@@ -124,6 +139,9 @@ func (e *Executor) RunDevice(ctx context.Context, den Denoiser, opt RunOptions) 
 	plan := e.prog.Plan
 	if dim := den.Dim(); dim <= 0 || e.n%dim != 0 {
 		return fmt.Errorf("gpu: batch of %d values is not a multiple of the denoiser's dimension %d", e.n, den.Dim())
+	}
+	if d := e.prog.Dim; d > 0 && den.Dim() != d {
+		return fmt.Errorf("gpu: %s has per-dimension coefficients of dimension %d, the denoiser has %d", plan.Solver, d, den.Dim())
 	}
 	key := [2]uint32{uint32(opt.Seed), uint32(opt.Seed >> 32)}
 	err := e.d.do(func() error {
@@ -195,6 +213,10 @@ func (e *Executor) enqueue(r StepRange, den Denoiser, opt RunOptions) error {
 			}
 		case LaunchCombine:
 			if err := e.s.combine(e.bufs, l.Combine); err != nil {
+				return err
+			}
+		case LaunchCombineDim:
+			if err := e.s.combineDim(e.bufs, e.dimCoefs, e.prog.Dim, l.CombineDim); err != nil {
 				return err
 			}
 		case LaunchNoise:
@@ -372,6 +394,7 @@ func (e *Executor) Close() error {
 	}
 	keep(e.d.free(e.key))
 	keep(e.d.free(e.counters))
-	e.key, e.counters = 0, 0
+	keep(e.d.free(e.dimCoefs))
+	e.key, e.counters, e.dimCoefs = 0, 0, 0
 	return first
 }

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unsafe"
 
 	"github.com/trajdiff/trajdiff/diffusion"
 )
@@ -185,6 +186,100 @@ func TestGPUCombine(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// combine_dim_f32 computes exactly what its host transcription does (bias, then double FMAs in the plan's term
+// order, one rounding), for dimensions below, at and above the block size, batches of one point or of more
+// values than the grid has threads,
+// every term count including split ones, with the destination among the terms and with and without bias,
+// the coefficient vectors read from the program's one device copy.
+func TestGPUCombineDim(t *testing.T) {
+	d := testDevice(t)
+	s := testStream(t)
+	for _, dim := range []int{1, 3, 64, 1000} {
+		// 12000 points of 3 and 333 of 1000 take several grid strides (coordinate wrapping by additions).
+		for _, points := range []int{1, 5, 333, 12000} {
+			if dim*points > 400_000 {
+				continue
+			}
+			n := dim * points
+			for _, nterms := range []int{0, 1, 3, 8, 9, 13} {
+				for _, withBias := range []bool{false, true} {
+					const dst = 3
+					plan := perDimPlan(nterms, dim, dst, []int{nterms / 2}, withBias, uint64(n+nterms))
+					prog, err := Compile(plan)
+					if err != nil {
+						t.Fatal(err)
+					}
+					bytes := 8 * int64(len(prog.DimCoefs))
+					coefs, err := d.alloc(bytes)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if err := d.copyHtoD(coefs, unsafe.Pointer(&prog.DimCoefs[0]), bytes); err != nil {
+						t.Fatal(err)
+					}
+					host := make([][]float32, plan.Buffers)
+					dev := make([]Buffer, plan.Buffers)
+					for i := range host {
+						host[i] = randomF32(uint64(i+7*n), n, 1+float64(i))
+						dev[i] = upload(t, host[i])
+					}
+					err = d.do(func() error {
+						for _, l := range prog.Launches {
+							if err := s.combineDim(dev, coefs, dim, l.CombineDim); err != nil {
+								return err
+							}
+						}
+						return nil
+					})
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, l := range prog.Launches {
+						kernelCombineDim(host, prog.DimCoefs, dim, l.CombineDim, emuThreads)
+					}
+					got := make([]float32, n)
+					if err := s.Download(got, dev[dst]); err != nil {
+						t.Fatal(err)
+					}
+					if err := d.free(coefs); err != nil {
+						t.Fatal(err)
+					}
+					for i := range got {
+						if math.Float32bits(got[i]) != math.Float32bits(host[dst][i]) {
+							t.Fatalf("dimension %d, %d points, %d terms, bias %v: value %d is %v, emulation %v",
+								dim, points, nterms, withBias, i, got[i], host[dst][i])
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// A plan with per-dimension coefficients runs only on batches of its dimension: the executor refuses a batch
+// that is not a whole number of points and a denoiser of another dimension.
+func TestGPUCombineDimRefusesOtherDimensions(t *testing.T) {
+	d := testDevice(t)
+	p := diffusion.NewEDM()
+	st := diffusion.GaussianStatistics{Mean: []float64{1, -1, 0.5}, Var: []float64{0.5, 1, 2}, Lo: -20, Hi: 20}
+	plan, err := diffusion.PlanForNFE(diffusion.DPMSolverV3{Stats: st, Order: 2}, p, diffusion.Karras{Rho: 7}, 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewExecutor(d, plan, 10); err == nil {
+		t.Error("executor for 10 values of a 3-D plan accepted")
+	}
+	e, err := NewExecutor(d, plan, 12)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	err = e.Run(context.Background(), nanDenoiser{4}, make([]float32, 12), RunOptions{})
+	if err == nil || !strings.Contains(err.Error(), "dimension 3") {
+		t.Errorf("a 4-D denoiser on a 3-D plan gave %v", err)
 	}
 }
 
@@ -471,7 +566,7 @@ func TestGPUMixtureDenoiser(t *testing.T) {
 func TestGPUSolversMatchCPU(t *testing.T) {
 	d := testDevice(t)
 	g := checkMixture(t)
-	refs := referenceRuns(t, g, checkCases(t), checkPoints)
+	refs := referenceRuns(t, g, checkCases(t, g), checkPoints)
 	mixtures := map[string]*Mixture{}
 	defer func() {
 		for _, m := range mixtures {

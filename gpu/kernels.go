@@ -8,6 +8,7 @@ type kernel int
 const (
 	kCombine kernel = iota
 	kCombineX4
+	kCombineDim
 	kNormal
 	kFill
 	kAxpby
@@ -30,6 +31,7 @@ const (
 var kernelNames = [numKernels]string{
 	kCombine:        "combine_f32",
 	kCombineX4:      "combine_f32x4",
+	kCombineDim:     "combine_dim_f32",
 	kNormal:         "normal_f32",
 	kFill:           "fill_f32",
 	kAxpby:          "axpby_f32",

@@ -6,13 +6,14 @@ package gpu
 const (
 	fatbinCompiler = "nvcc release 11.8, V11.8.89"
 	fatbinFlags    = "-fatbin -O3 -std=c++14 -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90"
-	fatbinSHA256   = "94e2d60b5b84b440b24efe326083473065e10c683a39c26ba6a2328e80de68b2"
+	fatbinSHA256   = "8f5cf495252bdea2290e1936d94fc490256cc860c087c571e9b74dac2af58681"
 )
 
 // kernelSources maps each file of gpu/kernels the fatbin was built from to its SHA-256.
 var kernelSources = map[string]string{
 	"build.sh":       "e33bb9c84605272ccd2a8016bd17939127040715a7fd7c0f0a833a4abcb9a7cd",
 	"combine.cu":     "787f4dcd664f5b56ab832b86bbc7cd6c7c79cb6ab7196e41d5de4c81602e7d5a",
+	"combine_dim.cu": "e2601f6fe20ac5bb7f42231d9bb7a1a36fbf46bf2508794dea9ae9ee5eb42516",
 	"common.cuh":     "85b03e38c97806619e967de9ba7d59cc67d1537c1e82febbd99be7a5be1fa907",
 	"elementwise.cu": "f49689647bee2f24ced5c935e37a8cc2595b0d09e6e57066745d252ab9103563",
 	"gemm.cu":        "f405edb9af6fbece538b74155e00c65e6660d7ebbc3a53a380eef3e8c012e729",

@@ -7,8 +7,8 @@ import (
 	"github.com/trajdiff/trajdiff/diffusion"
 )
 
-// MaxTerms is the number of terms one combine launch takes (COMBINE_MAX_TERMS in kernels/combine.cu); Compile
-// splits longer combinations.
+// MaxTerms is the number of terms one combine launch takes (COMBINE_MAX_TERMS in kernels/combine.cu and
+// COMBINE_DIM_MAX_TERMS in kernels/combine_dim.cu); Compile splits longer combinations.
 const MaxTerms = 8
 
 // LaunchKind says what a Launch does.
@@ -23,6 +23,8 @@ const (
 	LaunchNoise
 	// LaunchCondition applies the run's Conditioner to buf[Dst] at time T.
 	LaunchCondition
+	// LaunchCombineDim runs the per-dimension combine kernel with CombineDim's terms.
+	LaunchCombineDim
 )
 
 // CombineArgs are the arguments of one combine launch: buf[Dst] = sum_{k < NTerms} Coefs[k] buf[Bufs[k]].
@@ -32,6 +34,21 @@ type CombineArgs struct {
 	NTerms int
 	Bufs   [MaxTerms]int
 	Coefs  [MaxTerms]float64
+}
+
+// CombineDimArgs are the arguments of one per-dimension combine launch over points of Program.Dim values:
+// for value i with coordinate j = i mod Dim,
+//
+//	buf[Dst]_i = bias_j + sum_{k < NTerms} c_k[j] buf[Bufs[k]]_i,
+//
+// where c_k is Program.DimCoefs[Coefs+k*Dim : Coefs+(k+1)*Dim] and bias is DimCoefs[Bias : Bias+Dim] (zero
+// when Bias is -1). Unused slots have buffer index -1.
+type CombineDimArgs struct {
+	Dst    int
+	NTerms int
+	Bufs   [MaxTerms]int
+	Coefs  int
+	Bias   int
 }
 
 // Launch is one step of a Program.
@@ -46,6 +63,7 @@ type Launch struct {
 	Eval         int     // LaunchEval: evaluation index 0..NFE-1 (its non-finite counter)
 	Progress     bool    // LaunchCondition on the state after a step: report progress here
 	Combine      CombineArgs
+	CombineDim   CombineDimArgs
 }
 
 // StepRange is the contiguous run of launches [Lo, Hi) of one grid interval; the executor captures one CUDA
@@ -56,18 +74,25 @@ type StepRange struct {
 }
 
 // Program is a Plan compiled into kernel launches.
+//
+// Plans with per-dimension combinations (OpCombineDim) fit only data of dimension Dim; their coefficient
+// vectors, already multiplied by the terms' scalar coefficients, are packed into DimCoefs, which an Executor
+// uploads to device memory once.
 type Program struct {
 	Plan     *diffusion.Plan
 	Launches []Launch
 	Ranges   []StepRange
 	Buffers  int
 	NFE      int
+	Dim      int       // data dimension of the per-dimension combinations, 0 if the plan has none
+	DimCoefs []float64 // their coefficient and bias vectors (see CombineDimArgs)
 }
 
 // Compile validates plan and turns it into launches: buffer indices in range, finite coefficients and times,
 // no evaluation in place. Combinations of more than MaxTerms terms are split: the first launch takes the
 // destination's own term (so the old value is read before it is overwritten) and MaxTerms-1 others, each
-// later launch adds up to MaxTerms-1 more to 1 x dst.
+// later launch adds up to MaxTerms-1 more to 1 x dst. Per-dimension combinations must have one vector per
+// term, all of one data dimension across the plan, and are split the same way (packCombineDim).
 func Compile(plan *diffusion.Plan) (*Program, error) {
 	if plan == nil {
 		return nil, fmt.Errorf("gpu: nil plan")
@@ -126,9 +151,22 @@ func Compile(plan *diffusion.Plan) (*Program, error) {
 			l.Progress = op.Dst == diffusion.StateBuffer && i > 0
 			prog.Launches = append(prog.Launches, l)
 		case diffusion.OpCombineDim:
-			// The combine kernel takes scalar coefficients only; per-dimension ones (DPM-Solver-v3) would need
-			// a second kernel with the vectors in device memory.
-			return nil, fmt.Errorf("gpu: plan %s op %d combines with per-dimension coefficients, which the GPU executor does not support; run %s on the CPU executor", plan.Solver, i, plan.Solver)
+			for _, t := range op.Terms {
+				if err := checkBuf(i, t.Buf, "term"); err != nil {
+					return nil, err
+				}
+			}
+			if err := prog.checkDim(i, &op); err != nil {
+				return nil, err
+			}
+			args, err := prog.packCombineDim(i, &op)
+			if err != nil {
+				return nil, err
+			}
+			for _, a := range args {
+				l.Kind, l.CombineDim = LaunchCombineDim, a
+				prog.Launches = append(prog.Launches, l)
+			}
 		default:
 			return nil, fmt.Errorf("gpu: plan %s op %d has unknown kind %d", plan.Solver, i, op.Kind)
 		}

@@ -13,6 +13,9 @@ func TestCombineConstantsMatchKernel(t *testing.T) {
 	if got := cuDefines(t, "combine.cu")["COMBINE_MAX_TERMS"]; got != MaxTerms {
 		t.Fatalf("COMBINE_MAX_TERMS = %d in kernels/combine.cu, MaxTerms = %d", got, MaxTerms)
 	}
+	if got := cuDefines(t, "combine_dim.cu")["COMBINE_DIM_MAX_TERMS"]; got != MaxTerms {
+		t.Fatalf("COMBINE_DIM_MAX_TERMS = %d in kernels/combine_dim.cu, MaxTerms = %d", got, MaxTerms)
+	}
 	if got := cuDefines(t, "reduce.cu")["STATS_THREADS"]; got != statsThreads {
 		t.Fatalf("STATS_THREADS = %d, statsThreads = %d", got, statsThreads)
 	}
@@ -103,8 +106,24 @@ func TestCompileRejectsMalformedPlans(t *testing.T) {
 		"coefficient":       {Solver: "x", Buffers: 2, Ops: []diffusion.Op{{Kind: diffusion.OpCombine, Terms: []diffusion.Term{{Coef: math.Inf(1), Buf: 1}}}}},
 		"stream":            {Solver: "x", Buffers: 2, Ops: []diffusion.Op{{Kind: diffusion.OpNoise, Dst: 1, Stream: -1}}},
 		"kind":              {Solver: "x", Buffers: 2, Ops: []diffusion.Op{{Kind: 9}}},
-		"per dimension": {Solver: "x", Buffers: 2, Ops: []diffusion.Op{{Kind: diffusion.OpCombineDim,
-			Terms: []diffusion.Term{{Coef: 1, Buf: 1}}, Vecs: [][]float64{{1, 2}}}}},
+		"per-dimension vector count": {Solver: "x", Buffers: 2, Ops: []diffusion.Op{{Kind: diffusion.OpCombineDim,
+			Terms: []diffusion.Term{{Coef: 1, Buf: 1}}, Vecs: [][]float64{{1, 2}, {3, 4}}}}},
+		"per-dimension nothing": {Solver: "x", Buffers: 2, Ops: []diffusion.Op{{Kind: diffusion.OpCombineDim}}},
+		"per-dimension term range": {Solver: "x", Buffers: 2, Ops: []diffusion.Op{{Kind: diffusion.OpCombineDim,
+			Terms: []diffusion.Term{{Coef: 1, Buf: 2}}, Vecs: [][]float64{{1, 2}}}}},
+		"per-dimension lengths": {Solver: "x", Buffers: 2, Ops: []diffusion.Op{{Kind: diffusion.OpCombineDim,
+			Terms: []diffusion.Term{{Coef: 1, Buf: 1}}, Vecs: [][]float64{{1, 2}}, Bias: []float64{1, 2, 3}}}},
+		"per-dimension dimensions": {Solver: "x", Buffers: 2, Ops: []diffusion.Op{
+			{Kind: diffusion.OpCombineDim, Terms: []diffusion.Term{{Coef: 1, Buf: 1}}, Vecs: [][]float64{{1, 2}}},
+			{Kind: diffusion.OpCombineDim, Terms: []diffusion.Term{{Coef: 1, Buf: 1}}, Vecs: [][]float64{{1, 2, 3}}}}},
+		"per-dimension vector": {Solver: "x", Buffers: 2, Ops: []diffusion.Op{{Kind: diffusion.OpCombineDim,
+			Terms: []diffusion.Term{{Coef: 1, Buf: 1}}, Vecs: [][]float64{{1, math.NaN()}}}}},
+		"per-dimension bias": {Solver: "x", Buffers: 2, Ops: []diffusion.Op{{Kind: diffusion.OpCombineDim,
+			Bias: []float64{math.Inf(-1)}}}},
+		"per-dimension coefficient": {Solver: "x", Buffers: 2, Ops: []diffusion.Op{{Kind: diffusion.OpCombineDim,
+			Terms: []diffusion.Term{{Coef: math.NaN(), Buf: 1}}, Vecs: [][]float64{{1, 2}}}}},
+		"per-dimension overflow": {Solver: "x", Buffers: 2, Ops: []diffusion.Op{{Kind: diffusion.OpCombineDim,
+			Terms: []diffusion.Term{{Coef: 1e300, Buf: 1}}, Vecs: [][]float64{{1, 1e300}}}}},
 		"evaluation count":   {Solver: "x", Buffers: 2, NFE: 2, Ops: []diffusion.Op{ok}},
 		"undeclared evaluat": {Solver: "x", Buffers: 2, NFE: 0, Ops: []diffusion.Op{ok}},
 	}
@@ -197,10 +216,12 @@ func checkRanges(t *testing.T, prog *Program) {
 // well inside the GPU check's tolerances against the float64 CPU executor for every case the check runs.
 func TestFloat32EmulationWithinTolerance(t *testing.T) {
 	if testing.Short() {
-		t.Skip("emulates every solver of the GPU check in float32 (about 15 s of CPU)")
+		t.Skip("emulates every solver of the GPU check in float32 (about 20 s of CPU, v3 statistics included)")
 	}
 	worst := agreement{}
-	for _, r := range referenceRuns(t, checkMixture(t), checkCases(t), checkPoints) {
+	g := checkMixture(t)
+	cases := checkCases(t, g)
+	for _, r := range referenceRuns(t, g, cases, checkPoints) {
 		a := r.EmuVs
 		if !(a.RelRMS*10 <= solverTolRelRMS && a.MaxAbs*10 <= solverTolMaxAbs) {
 			t.Errorf("%s %s: float32 emulation is off by rel RMS %.3g, max %.3g: not 10x inside the check's %.0e, %.0e",
@@ -214,5 +235,5 @@ func TestFloat32EmulationWithinTolerance(t *testing.T) {
 		}
 	}
 	t.Logf("float32 emulation vs float64 CPU executor, %d points, worst over %d cases: rel RMS %.2e, max abs %.2e",
-		checkPoints, len(checkCases(t)), worst.RelRMS, worst.MaxAbs)
+		checkPoints, len(cases), worst.RelRMS, worst.MaxAbs)
 }

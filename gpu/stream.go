@@ -250,6 +250,31 @@ func (s *Stream) combine(bufs []Buffer, a CombineArgs) error {
 		coef[0], coef[1], coef[2], coef[3], coef[4], coef[5], coef[6], coef[7])
 }
 
+// combineDim launches one CombineDimArgs over bufs (context current): coefs is the device copy of the
+// program's DimCoefs, dim its data dimension.
+func (s *Stream) combineDim(bufs []Buffer, coefs cu.DevicePtr, dim int, a CombineDimArgs) error {
+	dst := bufs[a.Dst]
+	if dim < 1 || dst.n%dim != 0 {
+		return fmt.Errorf("gpu: per-dimension combine of dimension %d on a buffer of %d values", dim, dst.n)
+	}
+	var ptr [MaxTerms]arg
+	for i := range ptr {
+		ptr[i] = pArg(dst.ptr) // unused slots: a valid pointer the kernel never reads
+		if i < a.NTerms {
+			ptr[i] = pArg(bufs[a.Bufs[i]].ptr)
+		}
+	}
+	var cp, bp arg // null when there are no terms or no bias (the kernel then reads none)
+	if a.NTerms > 0 {
+		cp = pArg(coefs + cu.DevicePtr(8*a.Coefs))
+	}
+	if a.Bias >= 0 {
+		bp = pArg(coefs + cu.DevicePtr(8*a.Bias))
+	}
+	return s.grid1(kCombineDim, int64(dst.n), pArg(dst.ptr), iArg(int64(dst.n)), iArg(int64(dim)), iArg(int64(a.NTerms)),
+		cp, bp, ptr[0], ptr[1], ptr[2], ptr[3], ptr[4], ptr[5], ptr[6], ptr[7])
+}
+
 // normal enqueues dst = noise of Philox stream `stream` under the key stored at key (2 uint32 words).
 func (s *Stream) normal(dst Buffer, key cu.DevicePtr, stream uint32) error {
 	return s.grid1(kNormal, (int64(dst.n)+1)/2, pArg(dst.ptr), iArg(int64(dst.n)), pArg(key), iArg(int64(stream)))

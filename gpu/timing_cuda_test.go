@@ -133,11 +133,28 @@ func TestGPUTimings(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer mix.Close()
+	// The solvers timed: three of the scalar-coefficient plans and DPM-Solver-v3 (per-dimension combinations).
+	type timedSolver struct {
+		name string
+		sol  diffusion.Solver
+	}
+	v3 := diffusion.DPMSolverV3{Stats: checkStatistics(t, g, p), Order: 3}
+	timed := func(names ...string) []timedSolver {
+		var out []timedSolver
+		for _, sn := range names {
+			sol, err := diffusion.NewSolver(sn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, timedSolver{sn, sol})
+		}
+		return append(out, timedSolver{v3.Name(), v3})
+	}
 	pr("\n| sampler (64-D, 4-component mixture, EDM, %d NFE) | values | GPU launches: steps/s | GPU graphs: steps/s | mixture eval | CPU executor: steps/s (%d threads) |", checkNFE, runtime.GOMAXPROCS(0))
 	pr("|---|---|---|---|---|---|")
-	for _, sn := range []string{"dpmpp-2m", "euler-maruyama", "heun"} {
-		sol, _ := diffusion.NewSolver(sn)
-		plan, err := diffusion.PlanForNFE(sol, p, diffusion.Karras{Rho: 7}, checkNFE)
+	for _, ts := range timed("dpmpp-2m", "euler-maruyama", "heun") {
+		sn := ts.name
+		plan, err := diffusion.PlanForNFE(ts.sol, p, diffusion.Karras{Rho: 7}, checkNFE)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -188,9 +205,9 @@ func TestGPUTimings(t *testing.T) {
 	// Per-step overhead: a batch of one point, 100 steps, so the kernels take no time and launching is all.
 	pr("\n| per-step overhead (1 point, %d NFE) | launches/step | host µs/step, launches | host µs/step, graphs | graph nodes/step |", overheadNFE)
 	pr("|---|---|---|---|---|")
-	for _, sn := range []string{"euler", "dpmpp-2m", "unipc-3", "dpmpp-2m-sde"} {
-		sol, _ := diffusion.NewSolver(sn)
-		plan, err := diffusion.PlanForNFE(sol, p, diffusion.Karras{Rho: 7}, overheadNFE)
+	for _, ts := range timed("euler", "dpmpp-2m", "unipc-3", "dpmpp-2m-sde") {
+		sn := ts.name
+		plan, err := diffusion.PlanForNFE(ts.sol, p, diffusion.Karras{Rho: 7}, overheadNFE)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -217,7 +234,7 @@ func TestGPUTimings(t *testing.T) {
 			switch l.Kind {
 			case LaunchEval:
 				launches += 2 // denoiser + non-finite count
-			case LaunchCombine, LaunchNoise:
+			case LaunchCombine, LaunchCombineDim, LaunchNoise:
 				launches++
 			}
 		}

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "combine.cu"
+#include "combine_dim.cu"
 #include "elementwise.cu"
 #include "gemm.cu"
 #include "mixture.cu"
@@ -57,6 +58,7 @@ template <typename... A> Kernel entry(const char* name, void (*f)(A...)) {
 const Kernel kernels[] = {
 	entry("combine_f32", combine_f32),
 	entry("combine_f32x4", combine_f32x4),
+	entry("combine_dim_f32", combine_dim_f32),
 	entry("normal_f32", normal_f32),
 	entry("fill_f32", fill_f32),
 	entry("axpby_f32", axpby_f32),

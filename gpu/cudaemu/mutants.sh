@@ -33,6 +33,7 @@ mutant gemm.cu 'cp_async_wait<GEMM_STAGES - 2>();' 'cp_async_wait<GEMM_STAGES - 
 mutant gemm.cu '		cp_async_wait<GEMM_STAGES - 2>(); // tile kt has landed
 		__syncthreads();' '		cp_async_wait<GEMM_STAGES - 2>(); // tile kt has landed' TestGPUGemm CUDAEMU_CP_ASYNC=eager
 mutant combine.cu 'GRID_STRIDE(i, n) {' 'GRID_STRIDE(i, n + 1) {' TestGPUCombine
+mutant combine_dim.cu 'if (j >= d) j -= d;' 'if (j > d) j -= d;' TestGPUCombineDim
 mutant mixture.cu 'double* shrink = v + d;' 'double* shrink = v + d + 1;' TestGPUMixtureDenoiser
 mutant reduce.cu '	__syncthreads();
 	if (threadIdx.x == 0) {' '	if (threadIdx.x == 0) {' TestGPUStats
