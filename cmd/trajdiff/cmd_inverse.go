@@ -17,7 +17,7 @@ func inverseCommand() command {
 	return command{name: "inverse", summary: "reconstruct held-out maze2d plans from start, goal and waypoints: RED-Diff vs clamping vs guidance", run: runInverse}
 }
 
-const inverseSynopsis = "inverse --checkpoint DIR --heldout FILE [--n N] [--waypoints K] [--methods clamp,guided,reddiff] [flags]"
+const inverseSynopsis = "inverse --checkpoint DIR --heldout FILE [--n N] [--waypoints K] [--methods clamp,guided,reddiff,ends,linear] [flags]"
 
 func runInverse(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlagSet(env, "inverse", inverseSynopsis)
@@ -27,7 +27,7 @@ func runInverse(ctx context.Context, env *cliEnv, args []string) error {
 	layoutName := fs.String("layout", "umaze", "maze layout of the checkpoint and the held-out data")
 	n := fs.Int("n", 16, "held-out windows (problems), solved as one batch")
 	waypoints := fs.Int("waypoints", 3, "interior steps whose position is measured, evenly spaced")
-	methods := fs.String("methods", "clamp,guided,reddiff", "methods to compare (clamp, guided, reddiff)")
+	methods := fs.String("methods", "clamp,guided,reddiff,ends,linear", "methods to compare: clamp, guided, reddiff, and the baselines ends (waypoints ignored) and linear (no model)")
 	solver := fs.String("solver", "", "sampler of clamp and guided (default: the checkpoint's)")
 	schedule := fs.String("schedule", "", "schedule of clamp and guided (default: the checkpoint's)")
 	steps := fs.Int("steps", 0, "sampler steps of clamp and guided (0: the checkpoint's)")

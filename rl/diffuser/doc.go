@@ -62,6 +62,8 @@
 //	         offers no input gradient; DPS, Chung et al. 2023, would backpropagate through D)
 //	reddiff  diffusion.REDDiff (Mardani et al. 2023) with H the selection of every measured entry, in the
 //	         model's training units, from H^T y, one network evaluation per step
+//	ends     baseline: Diffuser's plan with the start and goal clamped, the waypoints ignored
+//	linear   model-free baseline: positions interpolated linearly between the measured ones
 //
 // MeasureInverse scores them in maze units: position RMSE to the truth (all steps and unmeasured steps),
 // the distance at the measured positions (constraint violation), and wall-crossing segments

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/trajdiff/trajdiff/diffusion"
+	"github.com/trajdiff/trajdiff/rl"
 	"github.com/trajdiff/trajdiff/train"
 )
 
@@ -26,11 +27,16 @@ const (
 	// MethodREDDiff fits the window by RED-Diff (diffusion.REDDiff) with every measurement, start and goal
 	// included, in the operator.
 	MethodREDDiff InverseMethod = "reddiff"
+	// MethodEnds is the baseline that ignores the waypoints: Diffuser's plan with the start and goal clamped.
+	MethodEnds InverseMethod = "ends"
+	// MethodLinear is the model-free baseline: positions interpolated linearly between the measured ones,
+	// velocities their finite differences, actions zero.
+	MethodLinear InverseMethod = "linear"
 )
 
 // InverseMethods lists the methods in the order they are reported.
 func InverseMethods() []InverseMethod {
-	return []InverseMethod{MethodClamp, MethodGuided, MethodREDDiff}
+	return []InverseMethod{MethodClamp, MethodGuided, MethodREDDiff, MethodEnds, MethodLinear}
 }
 
 // InverseProblem is one window to reconstruct: Truth holds Horizon rows [ax, ay, x, y, vx, vy] in the data's
@@ -139,13 +145,18 @@ func (p *Planner) Reconstruct(ctx context.Context, method InverseMethod, problem
 	var x []float64 // training units for guided and RED-Diff, data units for clamp
 	nfe := 0
 	switch method {
-	case MethodClamp:
+	case MethodClamp, MethodEnds:
 		req.Fixed = fixedOf(measured, problems)
+		if method == MethodEnds {
+			req.Fixed = fixedOf(ends, problems)
+		}
 		s, err := p.model.Sample(ctx, req)
 		if err != nil {
 			return nil, fmt.Errorf("diffuser: clamping: %w", err)
 		}
 		x, nfe = s.X, s.NFE
+	case MethodLinear:
+		x = linearWindows(problems, waypoints)
 	case MethodGuided, MethodREDDiff:
 		req.Fixed = fixedOf(ends, problems)
 		prob, err := p.model.SamplingProblem(req)
@@ -310,4 +321,34 @@ func (p *Planner) mapColumns(x []float64, normalize bool) {
 			}
 		}
 	}
+}
+
+// linearWindows interpolates every problem's positions linearly between its measured steps (0, the
+// waypoints, H-1), with velocities the forward differences of the positions (the last one the measured goal
+// velocity) and zero actions: what the measurements give without a prior.
+func linearWindows(problems []InverseProblem, waypoints []int) []float64 {
+	H := len(problems[0].Truth)
+	knots := append(append([]int{0}, waypoints...), H-1)
+	x := make([]float64, 0, len(problems)*H*6)
+	for _, pr := range problems {
+		w := make([][6]float64, H)
+		for k := 0; k+1 < len(knots); k++ {
+			a, b := knots[k], knots[k+1]
+			for t := a; t <= b; t++ {
+				u := float64(t-a) / float64(b-a)
+				for c := 2; c < 4; c++ {
+					w[t][c] = (1-u)*pr.Truth[a][c] + u*pr.Truth[b][c]
+				}
+			}
+		}
+		for t := 0; t+1 < H; t++ {
+			w[t][4], w[t][5] = (w[t+1][2]-w[t][2])/rl.TimeStep, (w[t+1][3]-w[t][3])/rl.TimeStep
+		}
+		w[0][4], w[0][5] = pr.Truth[0][4], pr.Truth[0][5]
+		w[H-1][4], w[H-1][5] = pr.Truth[H-1][4], pr.Truth[H-1][5]
+		for _, r := range w {
+			x = append(x, r[:]...)
+		}
+	}
+	return x
 }

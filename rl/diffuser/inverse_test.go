@@ -68,7 +68,7 @@ func inverseSetup(t *testing.T, n int) (*diffuser.Planner, *rl.Layout, []diffuse
 }
 
 // TestInverseMethodsMeetOrApproachTheMeasurements: clamping reproduces every measured position to float32
-// precision; RED-Diff without its prior (lambda 0) is least squares on the selected entries, so it too
+// precision, linear interpolation exactly; RED-Diff without its prior (lambda 0) is least squares on the selected entries, so it too
 // reproduces them (which checks its operator and the unit conversions); every method returns finite windows
 // with the NFE it spent, and the truths cross no walls.
 func TestInverseMethodsMeetOrApproachTheMeasurements(t *testing.T) {
@@ -84,8 +84,11 @@ func TestInverseMethodsMeetOrApproachTheMeasurements(t *testing.T) {
 			t.Fatalf("%s: %v", meth, err)
 		}
 		want := 4
-		if meth == diffuser.MethodREDDiff {
+		switch meth {
+		case diffuser.MethodREDDiff:
 			want = 300
+		case diffuser.MethodLinear:
+			want = 0
 		}
 		if rec.NFE != want || len(rec.Windows) != 3 {
 			t.Errorf("%s: NFE %d for %d windows, want %d for 3", meth, rec.NFE, len(rec.Windows), want)
@@ -98,6 +101,10 @@ func TestInverseMethodsMeetOrApproachTheMeasurements(t *testing.T) {
 		case diffuser.MethodClamp:
 			if met.MaxViolation > 1e-5 {
 				t.Errorf("clamping misses a measurement by %v", met.MaxViolation)
+			}
+		case diffuser.MethodLinear:
+			if met.MaxViolation != 0 {
+				t.Errorf("linear interpolation misses a measurement by %v", met.MaxViolation)
 			}
 		case diffuser.MethodREDDiff:
 			if met.MaxViolation > 2e-3 {
