@@ -37,6 +37,7 @@ func runInverse(ctx context.Context, env *cliEnv, args []string) error {
 	lr := fs.Float64("lr", 0.1, "RED-Diff Adam learning rate")
 	sigmaY := fs.Float64("sigma-y", 0.05, "RED-Diff measurement noise standard deviation, in training units")
 	average := fs.Int("average", 0, "RED-Diff: average the last N iterates (0: the last iterate)")
+	samples := fs.Int("samples", 1, "clamp, guided, ends: average this many draws per problem (a posterior-mean estimate)")
 	seed := fs.Uint64("seed", 1, "seed of the held-out windows' offsets and of every method's noise")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
@@ -78,7 +79,7 @@ func runInverse(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	rd := diffusion.DefaultREDDiffOptions()
 	rd.Steps, rd.Lambda, rd.LR, rd.SigmaY, rd.Average = *rdSteps, *lambda, *lr, *sigmaY, *average
-	opt := diffuser.InverseOptions{Waypoints: *waypoints, Guidance: *guidance, REDDiff: rd, Seed: *seed}
+	opt := diffuser.InverseOptions{Waypoints: *waypoints, Guidance: *guidance, REDDiff: rd, Seed: *seed, Samples: *samples}
 	fmt.Fprintf(env.stdout, "trajdiff inverse: %d held-out %d-step windows of %s (seed %d), measured: start and goal states, positions at steps %v\n",
 		len(problems), planner.Horizon(), *heldout, *seed, wp)
 	type row struct {
@@ -90,6 +91,9 @@ func runInverse(ctx context.Context, env *cliEnv, args []string) error {
 		bar := newProgressBar(env.stderr, "inverse "+string(meth), "steps", 0)
 		o := opt
 		o.Progress = bar.Func()
+		if *samples > 1 && (meth == diffuser.MethodREDDiff || meth == diffuser.MethodLinear) {
+			o.Samples = 1 // one estimate; --samples applies to the samplers
+		}
 		rec, err := planner.Reconstruct(ctx, meth, problems, o)
 		if err != nil {
 			return err
@@ -105,6 +109,9 @@ func runInverse(ctx context.Context, env *cliEnv, args []string) error {
 			name = fmt.Sprintf("guided %.2g", *guidance)
 		case diffuser.MethodREDDiff:
 			name = fmt.Sprintf("reddiff l=%.2g", *lambda)
+		}
+		if *samples > 1 && r.rec.Method != diffuser.MethodREDDiff && r.rec.Method != diffuser.MethodLinear {
+			name += fmt.Sprintf(" (mean of %d)", *samples)
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%.2fs\t%.4f\t%.4f\t%.2e\t%.2e\t%.2f\t%.0f%%\t\n", name, r.rec.NFE, r.rec.Elapsed.Seconds(),
 			r.met.PositionRMSE, r.met.FreeRMSE, r.met.MeanViolation, r.met.MaxViolation, r.met.WallSegments, 100*r.met.InWalls)

@@ -56,6 +56,10 @@ type InverseOptions struct {
 	REDDiff diffusion.REDDiffOptions
 	// Seed keys the samplers' noise and RED-Diff's.
 	Seed uint64
+	// Samples > 1 makes the sampler methods (clamp, guided, ends) return the mean of that many draws per
+	// problem, an estimate of the posterior mean (a single draw's squared error is twice the mean's in
+	// expectation); NFE counts all draws.
+	Samples int
 	// Progress, if set, is called after each solver or RED-Diff step with (done, total).
 	Progress func(done, total int)
 }
@@ -129,19 +133,56 @@ func (p *Planner) checkProblems(problems []InverseProblem, opt InverseOptions) (
 
 // Reconstruct fits the windows of problems from their start, goal and waypoint measurements with method.
 // The model's condition (a conditional network's start and goal inputs) is always given the measured start
-// and goal. Samplers use the Planner's Options (solver, schedule, steps); RED-Diff its own steps. Bad input
+// and goal. Samplers use the Planner's Options (solver, schedule, steps); RED-Diff its own steps. With
+// InverseOptions.Samples > 1 a sampler method returns the mean of that many draws per problem. Bad input
 // fails with ErrBadInput before any network evaluation; cancelling ctx stops between steps.
 func (p *Planner) Reconstruct(ctx context.Context, method InverseMethod, problems []InverseProblem, opt InverseOptions) (*Reconstruction, error) {
 	waypoints, err := p.checkProblems(problems, opt)
 	if err != nil {
 		return nil, err
 	}
+	K := max(opt.Samples, 1)
+	switch {
+	case opt.Samples < 0:
+		return nil, badInput("Samples is %d, want at least 1 (0 for 1)", opt.Samples)
+	case K > 1 && (method == MethodREDDiff || method == MethodLinear):
+		return nil, badInput("Samples averages a sampler's draws; %s gives one estimate", method)
+	}
+	all := problems
+	for k := 1; k < K; k++ {
+		all = append(all[:len(all):len(all)], problems...) // draw k of problem j is all[k n + j]
+	}
+	began := time.Now()
+	x, nfe, err := p.reconstruct(ctx, method, all, waypoints, opt)
+	if err != nil {
+		return nil, err
+	}
+	H, n := p.model.Horizon, len(problems)
+	rec := &Reconstruction{Method: method, NFE: K * nfe, Elapsed: time.Since(began), Windows: make([][][6]float64, n)}
+	D := H * p.model.Transition
+	for j := range problems {
+		w := make([][6]float64, H)
+		for k := 0; k < K; k++ {
+			o := (k*n + j) * D
+			for t := range w {
+				for c := range w[t] {
+					w[t][c] += x[o+t*6+c] / float64(K)
+				}
+			}
+		}
+		rec.Windows[j] = w
+	}
+	return rec, nil
+}
+
+// reconstruct runs one method on a batch and returns its windows in the data's units and its network
+// evaluations per window.
+func (p *Planner) reconstruct(ctx context.Context, method InverseMethod, problems []InverseProblem, waypoints []int, opt InverseOptions) ([]float64, int, error) {
 	H := p.model.Horizon
 	measured := measuredEntries(H, waypoints)
 	ends := measured[:2*obsDim]
 	req := train.SampleRequest{N: len(problems), Solver: p.opt.Solver, Schedule: p.opt.Schedule, Steps: p.opt.Steps,
 		Seed: opt.Seed, ClipX0: !p.opt.NoClip, Progress: opt.Progress}
-	began := time.Now()
 	var x []float64 // training units for guided and RED-Diff, data units for clamp
 	nfe := 0
 	switch method {
@@ -152,7 +193,7 @@ func (p *Planner) Reconstruct(ctx context.Context, method InverseMethod, problem
 		}
 		s, err := p.model.Sample(ctx, req)
 		if err != nil {
-			return nil, fmt.Errorf("diffuser: clamping: %w", err)
+			return nil, 0, fmt.Errorf("diffuser: clamping: %w", err)
 		}
 		x, nfe = s.X, s.NFE
 	case MethodLinear:
@@ -161,11 +202,11 @@ func (p *Planner) Reconstruct(ctx context.Context, method InverseMethod, problem
 		req.Fixed = fixedOf(ends, problems)
 		prob, err := p.model.SamplingProblem(req)
 		if err != nil {
-			return nil, fmt.Errorf("diffuser: %s: %w", method, err)
+			return nil, 0, fmt.Errorf("diffuser: %s: %w", method, err)
 		}
 		op, y, err := p.measurementOperator(measured, problems)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		if method == MethodGuided {
 			x, nfe, err = p.guided(ctx, prob, op, y, req, opt)
@@ -173,22 +214,13 @@ func (p *Planner) Reconstruct(ctx context.Context, method InverseMethod, problem
 			x, nfe, err = redDiff(ctx, prob, op, y, opt)
 		}
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		p.toData(x)
 	default:
-		return nil, badInput("unknown method %q (want one of %v)", method, InverseMethods())
+		return nil, 0, badInput("unknown method %q (want one of %v)", method, InverseMethods())
 	}
-	rec := &Reconstruction{Method: method, NFE: nfe, Elapsed: time.Since(began), Windows: make([][][6]float64, len(problems))}
-	D := H * p.model.Transition
-	for j := range problems {
-		w := make([][6]float64, H)
-		for t := range w {
-			copy(w[t][:], x[j*D+t*6:j*D+t*6+6])
-		}
-		rec.Windows[j] = w
-	}
-	return rec, nil
+	return x, nfe, nil
 }
 
 // measurementOperator is the selection of the measured entries of a window (diffusion.NewSelection) and the

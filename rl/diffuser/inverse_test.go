@@ -133,6 +133,35 @@ func TestInverseMethodsMeetOrApproachTheMeasurements(t *testing.T) {
 	}
 }
 
+// TestSamplesAverageTheDraws: Samples 2 returns the mean of the two draws a batch of the problems twice
+// over gives (draw k of problem j is batch entry k n + j), and counts both draws' evaluations.
+func TestSamplesAverageTheDraws(t *testing.T) {
+	p, _, probs := inverseSetup(t, 2)
+	opt := diffuser.InverseOptions{Waypoints: 1, Seed: 4, Samples: 2}
+	mean, err := p.Reconstruct(context.Background(), diffuser.MethodClamp, probs, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt.Samples = 1
+	both, err := p.Reconstruct(context.Background(), diffuser.MethodClamp, append(append([]diffuser.InverseProblem(nil), probs...), probs...), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mean.NFE != 2*both.NFE {
+		t.Errorf("NFE %d for 2 draws, %d for one", mean.NFE, both.NFE)
+	}
+	for j := range probs {
+		for s := range mean.Windows[j] {
+			for c := 0; c < 6; c++ {
+				want := (both.Windows[j][s][c] + both.Windows[j+2][s][c]) / 2
+				if math.Abs(mean.Windows[j][s][c]-want) > 1e-12 {
+					t.Fatalf("problem %d step %d component %d: %v, want the draws' mean %v", j, s, c, mean.Windows[j][s][c], want)
+				}
+			}
+		}
+	}
+}
+
 // TestMeasureInverseCountsErrorsAndWalls on hand-made windows: a shift by (0.1, 0) gives RMSE and violation
 // 0.1; a window that jumps into a wall cell and back counts its wall segments.
 func TestMeasureInverseCountsErrorsAndWalls(t *testing.T) {
@@ -189,6 +218,8 @@ func TestInverseRejectsBadInput(t *testing.T) {
 		{"NaN truth", diffuser.MethodGuided, nan, nil},
 		{"unknown method", "dps", probs, nil},
 		{"guidance 0", diffuser.MethodGuided, probs, func(o *diffuser.InverseOptions) { o.Guidance = 0 }},
+		{"negative samples", diffuser.MethodClamp, probs, func(o *diffuser.InverseOptions) { o.Samples = -1 }},
+		{"samples of RED-Diff", diffuser.MethodREDDiff, probs, func(o *diffuser.InverseOptions) { o.Samples = 2 }},
 	} {
 		o := ok
 		if c.edit != nil {
