@@ -101,7 +101,7 @@ func runInverse(ctx context.Context, env *cliEnv, args []string) error {
 		rows = append(rows, row{rec, diffuser.MeasureInverse(l, problems, rec.Windows, wp)})
 	}
 	tw := tabwriter.NewWriter(env.stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "method\tNFE\ttime/batch\tRMSE pos\tRMSE free\tviol mean\tviol max\twall segs\tin walls\t")
+	fmt.Fprintln(tw, "method\tNFE\ttime/batch\tRMSE pos\tRMSE free\tviol mean\tviol max\twp jump\tstep\twall segs\tin walls\t")
 	for _, r := range rows {
 		name := string(r.rec.Method)
 		switch r.rec.Method {
@@ -113,15 +113,20 @@ func runInverse(ctx context.Context, env *cliEnv, args []string) error {
 		if *samples > 1 && r.rec.Method != diffuser.MethodREDDiff && r.rec.Method != diffuser.MethodLinear {
 			name += fmt.Sprintf(" (mean of %d)", *samples)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%.2fs\t%.4f\t%.4f\t%.2e\t%.2e\t%.2f\t%.0f%%\t\n", name, r.rec.NFE, r.rec.Elapsed.Seconds(),
-			r.met.PositionRMSE, r.met.FreeRMSE, r.met.MeanViolation, r.met.MaxViolation, r.met.WallSegments, 100*r.met.InWalls)
+		fmt.Fprintf(tw, "%s\t%d\t%.2fs\t%.4f\t%.4f\t%.2e\t%.2e\t%.3f\t%.3f\t%.2f\t%.0f%%\t\n", name, r.rec.NFE, r.rec.Elapsed.Seconds(),
+			r.met.PositionRMSE, r.met.FreeRMSE, r.met.MeanViolation, r.met.MaxViolation, r.met.WaypointJump, r.met.MeanStep, r.met.WallSegments, 100*r.met.InWalls)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	if len(rows) > 0 {
-		fmt.Fprintf(env.stdout, "maze units; RMSE over all steps (pos) and unmeasured steps (free); violation = distance at measured positions; wall segs = mean per window (truth: %.2f)\n",
-			rows[0].met.TruthWallSegments)
+		truthWindows := make([][][6]float64, len(problems))
+		for j, pr := range problems {
+			truthWindows[j] = pr.Truth
+		}
+		truthStep := diffuser.MeasureInverse(l, problems, truthWindows, wp).MeanStep
+		fmt.Fprintf(env.stdout, "maze units; RMSE over all steps (pos) and unmeasured steps (free); violation = distance at measured positions; wp jump = RMS step into/out of a waypoint, step = mean step (truth: %.3f); wall segs = mean per window (truth: %.2f)\n",
+			truthStep, rows[0].met.TruthWallSegments)
 	}
 	return nil
 }

@@ -20,6 +20,10 @@ type InverseMetrics struct {
 	// WallSegments is the mean number of steps per window whose segment crosses a wall or leaves the maze
 	// (planeval.MeasurePath); InWalls the fraction of windows with any point or segment in a wall.
 	WallSegments, InWalls float64
+	// WaypointJump is the root mean square length of the steps into and out of the measured interior steps,
+	// and MeanStep the mean step length of the windows: a reconstruction that jumps to its waypoints instead
+	// of passing through them has WaypointJump well above MeanStep (the truths move ~0.03 per step).
+	WaypointJump, MeanStep float64
 	// TruthWallSegments is the same count for the true windows (0 for data the simulator produced).
 	TruthWallSegments float64
 }
@@ -29,7 +33,7 @@ type InverseMetrics struct {
 func MeasureInverse(l *rl.Layout, problems []InverseProblem, windows [][][6]float64, waypoints []int) InverseMetrics {
 	m := InverseMetrics{Problems: len(problems)}
 	var all, free float64
-	var nAll, nFree, nMeas int
+	var nAll, nFree, nMeas, nJump int
 	for j, pr := range problems {
 		H := len(pr.Truth)
 		measured := map[int]bool{0: true, H - 1: true}
@@ -52,7 +56,14 @@ func MeasureInverse(l *rl.Layout, problems []InverseProblem, windows [][][6]floa
 				nFree++
 			}
 		}
+		for _, t := range waypoints {
+			for _, u := range []int{t - 1, t + 1} {
+				m.WaypointJump += (xy[u][0]-xy[t][0])*(xy[u][0]-xy[t][0]) + (xy[u][1]-xy[t][1])*(xy[u][1]-xy[t][1])
+				nJump++
+			}
+		}
 		q := planeval.MeasurePath(l, xy)
+		m.MeanStep += q.MeanStep
 		m.WallSegments += float64(q.WallSegments)
 		if q.InWalls() {
 			m.InWalls++
@@ -63,6 +74,8 @@ func MeasureInverse(l *rl.Layout, problems []InverseProblem, windows [][][6]floa
 	m.PositionRMSE = math.Sqrt(all / float64(max(nAll, 1)))
 	m.FreeRMSE = math.Sqrt(free / float64(max(nFree, 1)))
 	m.MeanViolation /= float64(max(nMeas, 1))
+	m.WaypointJump = math.Sqrt(m.WaypointJump / float64(max(nJump, 1)))
+	m.MeanStep /= n
 	m.WallSegments /= n
 	m.InWalls /= n
 	m.TruthWallSegments /= n

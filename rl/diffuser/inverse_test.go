@@ -192,9 +192,16 @@ func TestMeasureInverseCountsErrorsAndWalls(t *testing.T) {
 	if math.Abs(m.PositionRMSE-0.1) > 1e-12 || math.Abs(m.MeanViolation-0.1) > 1e-12 || m.WallSegments != 0 {
 		t.Errorf("shifted windows: %+v", m)
 	}
+	if m.WaypointJump != 0 || m.MeanStep != 0 {
+		t.Errorf("shifted constant windows: jump %v, mean step %v", m.WaypointJump, m.MeanStep)
+	}
 	m = diffuser.MeasureInverse(l, probs, [][][6]float64{truth, jump}, []int{2})
 	if m.WallSegments != 1 || m.InWalls != 0.5 || m.FreeRMSE != 0 {
 		t.Errorf("one window through a wall: %+v, want 2 segments in that window (mean 1), in walls 50%%, free error 0", m)
+	}
+	d := math.Hypot(wall[0]-free[0], wall[1]-free[1])
+	if math.Abs(m.WaypointJump-d/math.Sqrt(2)) > 1e-12 || math.Abs(m.MeanStep-d/5) > 1e-12 {
+		t.Errorf("jump to the waypoint %v and back: RMS jump %v, want %v; mean step %v, want %v", d, m.WaypointJump, d/math.Sqrt(2), m.MeanStep, d/5)
 	}
 }
 
