@@ -97,6 +97,20 @@
 // (its PF-ODE is the interpolant ODE: tested), and the stochastic solvers are its SDEs; a network adds the
 // reference as EGTN adds GeoTDM's prior (nn.SignalUser).
 //
+// # Inverse problems
+//
+// REDDiff is the variational sampler of Mardani et al. (2023, RED-Diff): given measurements y = H x + noise of
+// a linear Operator (Mask for inpainting, SparseOperator and NewSelection for sparse sensors, or any type with
+// Apply and Adjoint), it fits the mean mu of every problem by Adam on
+//
+//	||y - H mu||^2/(2 sigma_y^2) + w_t <sg(eps_hat(alpha_t mu + sigma_t eps, t) - eps), mu>,  w_t = lambda sigma_t/alpha_t,
+//
+// one step and one denoiser evaluation per time of a descending schedule, with eps_hat derived from the
+// denoiser's x0-prediction and no derivative of the network (lambda = 0.25, lr 0.1 in the paper). For a
+// Gaussian prior N(m, S) the expected regulariser gradient is lambda sigma_t^2 (alpha_t^2 S + sigma_t^2 I)^-1 (mu - m):
+// at a fixed t RED-Diff is the MAP estimate under that effective Gaussian precision, which the tests check
+// against the closed form (it is not the Bayes posterior of N(m, S)).
+//
 // # Verification
 //
 // GaussianMixture gives the exact denoiser of any Gaussian mixture under every process, and FlowMap the

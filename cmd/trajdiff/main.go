@@ -63,6 +63,7 @@ func commands() []command {
 		sampleCommand(),
 		geometryCommand(),
 		pdeCommand(),
+		inverseCommand(),
 	}
 	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
 	return cmds

@@ -49,6 +49,26 @@
 // random baselines, with sharding and merging for large evaluations; its documentation has the protocol.
 // The published Diffuser scores 113.9 / 121.5 / 123.0 are returns of about 181 / 334 / 336.
 //
+// # Inverse problems: plans from start, goal and waypoints
+//
+// Planner.Reconstruct recovers a window from measurements of some of its entries: the start and goal
+// observations and the positions (x, y) at Waypoints evenly spaced interior steps (WaypointSteps) of a
+// held-out window (HeldOutWindows, from a dataset simulated with another seed). Three methods share the
+// model, its condition (a conditional network always receives the measured start and goal) and the noise:
+//
+//	clamp    Diffuser's inpainting: every measured entry clamped after every solver step
+//	guided   start and goal clamped; every x0-prediction moved by x0 <- x0 - zeta H^T (H x0 - y), a
+//	         gradient step on the measurement residual without differentiating the network (the sampler
+//	         offers no input gradient; DPS, Chung et al. 2023, would backpropagate through D)
+//	reddiff  diffusion.REDDiff (Mardani et al. 2023) with H the selection of every measured entry, in the
+//	         model's training units, from H^T y, one network evaluation per step
+//	ends     baseline: Diffuser's plan with the start and goal clamped, the waypoints ignored
+//	linear   model-free baseline: positions interpolated linearly between the measured ones
+//
+// MeasureInverse scores them in maze units: position RMSE to the truth (all steps and unmeasured steps),
+// the distance at the measured positions (constraint violation), and wall-crossing segments
+// (planeval.MeasurePath). `trajdiff inverse` prints the comparison.
+//
 // # Deviations from the reference
 //
 //   - Any solver and step count may replace DDPM's T ancestral steps.
