@@ -402,6 +402,7 @@ func TestInterpolantProcessRunsTheInterpolantODE(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	p.Tmax = 1 // the interpolant's own start, alpha = 0 (the exact denoiser needs no eps conversion)
 	m1 := []float64{1, -2}
 	s1 := []float64{0.6, 0.2, 0.2, 0.4}
 	mix, err := NewGaussianMixture([]float64{1}, [][]float64{m1}, [][][]float64{{{0.6, 0.2}, {0.2, 0.4}}})
