@@ -106,18 +106,29 @@ func (s ParticleSearch) Sample(ctx context.Context, d Denoiser, r Reward, output
 	}
 }
 
-// validate checks the search and compiles its plan.
+func bad(format string, args ...any) error {
+	return fmt.Errorf("diffusion: particle search: "+format, args...)
+}
+
+// validate checks a call and compiles the search's plan.
 func (s ParticleSearch) validate(d Denoiser, r Reward, outputs int) (*Plan, error) {
-	bad := func(format string, args ...any) error {
-		return fmt.Errorf("diffusion: particle search: "+format, args...)
-	}
 	switch {
-	case d == nil || r == nil || s.Process == nil:
-		return nil, bad("a denoiser, a reward and a process are required")
-	case d.Dim() < 1:
-		return nil, bad("the denoiser's dimension is %d", d.Dim())
+	case d == nil || r == nil:
+		return nil, bad("a denoiser and a reward are required")
 	case outputs < 1:
 		return nil, bad("outputs must be at least 1, got %d", outputs)
+	}
+	return s.Validate(d.Dim())
+}
+
+// Validate checks the search for data of dimension dim and returns its compiled plan, as Sample does
+// before any evaluation.
+func (s ParticleSearch) Validate(dim int) (*Plan, error) {
+	switch {
+	case s.Process == nil:
+		return nil, bad("a process is required")
+	case dim < 1:
+		return nil, bad("the data dimension is %d", dim)
 	case s.Steps < 1:
 		return nil, bad("steps must be at least 1, got %d", s.Steps)
 	case s.Budget < 1:
@@ -150,7 +161,7 @@ func (s ParticleSearch) validate(d Denoiser, r Reward, outputs int) (*Plan, erro
 	if err != nil {
 		return nil, bad("%w", err)
 	}
-	if err := plan.CheckDim(d.Dim()); err != nil {
+	if err := plan.CheckDim(dim); err != nil {
 		return nil, bad("%w", err)
 	}
 	switch s.Method {
