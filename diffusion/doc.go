@@ -100,9 +100,11 @@
 // over to the next step (else it moves to the step's best candidate); the last searched step spends what is
 // left, so every method uses exactly B. With a constant reward every method returns one particle of its
 // sampler, so its law is unchanged. Resampling and rollover need a solver that carries only the state from
-// step to step (checked on the plan; multistep solvers are refused). Deviations from the paper: no
-// interpolant conversion (the process is the model's), and rollover's first candidate better than the
-// step's earlier ones but not than the best so far is not accepted early, as in the paper's code.
+// step to step (checked on the plan; multistep solvers are refused). As in the paper's code, acceptance
+// compares with the best reward so far, which a move forced by an exhausted quota leaves unchanged.
+// Deviations: no interpolant conversion (the process is the model's); the last searched step takes no
+// early exit and spends what is left (the paper's loop stops when the budget runs out at any step); the
+// final step to t = 0 is the sampler's noise-free data step.
 //
 // # Verification
 //
