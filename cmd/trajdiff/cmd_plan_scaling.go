@@ -51,12 +51,13 @@ type scalingResults struct {
 }
 
 func runPlanScaling(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlagSet(env, "plan scaling", "plan scaling --checkpoint DIR [--layout umaze] [--methods best-of-n,resample,rollover] [--budgets 20,40,80,160] [--pairs N] [--seeds K] [--seed S] [--solver NAME --steps K] [--out results.json]")
+	fs := newFlagSet(env, "plan scaling", "plan scaling --checkpoint DIR [--layout umaze] [--multi] [--methods best-of-n,resample,rollover] [--budgets 20,40,80,160] [--pairs N] [--seeds K] [--seed S] [--solver NAME --steps K] [--out results.json]")
 	ckpt := fs.String("checkpoint", "", "Diffuser's window model (run or step directory)")
 	layout := fs.String("layout", "umaze", "maze layout the model was trained on")
 	methods := fs.String("methods", "best-of-n,resample,rollover", "comma-separated search methods")
 	budgets := fs.String("budgets", "20,40,80,160", "comma-separated network evaluations per plan")
-	pairs := fs.Int("pairs", 8, "(start, goal) pairs: D4RL resets with random targets")
+	pairs := fs.Int("pairs", 8, "(start, goal) pairs: D4RL resets to the layout's goal cell")
+	multi := fs.Bool("multi", false, "random targets (Multi2D) instead of the layout's goal cell")
 	seeds := fs.Int("seeds", 2, "plan seeds per pair")
 	seed := fs.Uint64("seed", 1, "seed of the pairs and plans")
 	solverName := fs.String("solver", "", "best-of-n's solver (default: the configuration's)")
@@ -74,7 +75,7 @@ func runPlanScaling(ctx context.Context, env *cliEnv, args []string) error {
 	if *ckpt == "" {
 		return usagef("--checkpoint is required")
 	}
-	cfg := diffuser.ScalingConfig{Pairs: *pairs, Seeds: *seeds, Seed: *seed, Base: sf.search()}
+	cfg := diffuser.ScalingConfig{Pairs: *pairs, Seeds: *seeds, Seed: *seed, Multi: *multi, Base: sf.search()}
 	for _, m := range strings.Split(*methods, ",") {
 		cfg.Methods = append(cfg.Methods, diffusion.ParticleMethod(strings.TrimSpace(m)))
 	}
@@ -112,8 +113,9 @@ func runPlanScaling(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.stdout, "%s, %d pairs x %d seeds; reward = -%g (wall points+segments) - %g sum excess step/%g\n",
-		l.Name, *pairs, *seeds, sf.wall, sf.jump, sf.limit)
+	goals := map[bool]string{false: "the goal cell", true: "random targets"}[*multi]
+	fmt.Fprintf(env.stdout, "%s, %s, %d pairs x %d seeds; reward = -%g (wall points+segments) - %g sum excess step/%g\n",
+		l.Name, goals, *pairs, *seeds, sf.wall, sf.jump, sf.limit)
 	fmt.Fprintf(env.stdout, "%-22s %5s %7s %8s %18s %9s %9s %10s\n", "method/solver", "steps", "budget", "NFE", "reward (±SE)", "feasible", "in walls", "s/plan")
 	for _, p := range pts {
 		fmt.Fprintf(env.stdout, "%-22s %5d %7d %8.1f %18s %8.0f%% %8.0f%% %10.3f\n", p.Solver, p.Steps, p.Budget, p.NFE,

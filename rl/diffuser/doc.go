@@ -61,7 +61,7 @@
 // P and S its points and segments in walls (planeval.MeasurePath), l = 0.1 a step the point mass cannot
 // take: 0 for a plan that reaches the goal smoothly through free cells, negative for one that crosses a wall
 // or jumps to the inpainted goal. Planner.ScalingCurve (`trajdiff plan scaling`) reports the mean reward
-// against the budget for each method on D4RL resets with random targets; `plan evaluate --particle-method`
+// against the budget for each method on D4RL resets (the goal cell, or random targets); `plan evaluate --particle-method`
 // scores the searched plans closed-loop.
 //
 // # Deviations from the reference

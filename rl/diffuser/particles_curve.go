@@ -14,10 +14,12 @@ import (
 type ScalingConfig struct {
 	Methods []diffusion.ParticleMethod
 	Budgets []int // network evaluations per plan
-	// Pairs (start, goal) are drawn as D4RL's resets with random targets from Seed's stream
-	// "diffuser/scaling"; each is planned with Seeds plan seeds.
+	// Pairs (start, goal) are drawn as D4RL's resets from Seed's stream "diffuser/scaling", with the
+	// layout's goal cell as the target (maze2d-*-v1) or, with Multi, random targets (Multi2D); each is
+	// planned with Seeds plan seeds.
 	Pairs, Seeds int
 	Seed         uint64
+	Multi        bool
 	// Base holds the settings every search shares (Eta, Temperature, TopK, Particles, Reward); its Method and
 	// Budget are replaced.
 	Base     Search
@@ -62,7 +64,7 @@ func (p *Planner) ScalingCurve(ctx context.Context, cfg ScalingConfig) ([]Scalin
 			searches = append(searches, q)
 		}
 	}
-	maze, err := rl.NewMaze(rl.MazeConfig{Layout: p.layout.Name, ResetTarget: true})
+	maze, err := rl.NewMaze(rl.MazeConfig{Layout: p.layout.Name, ResetTarget: cfg.Multi})
 	if err != nil {
 		return nil, fmt.Errorf("diffuser: %w", err)
 	}
