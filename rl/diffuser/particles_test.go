@@ -92,3 +92,16 @@ func TestSearchPlansSpendTheirBudget(t *testing.T) {
 		}
 	}
 }
+
+func TestScalingCurveRefusesAnEmptyComparison(t *testing.T) {
+	var p *diffuser.Planner
+	for _, cfg := range []diffuser.ScalingConfig{
+		{Budgets: []int{8}, Pairs: 1, Seeds: 1},
+		{Methods: []diffusion.ParticleMethod{diffusion.BestOfN}, Pairs: 1, Seeds: 1},
+		{Methods: []diffusion.ParticleMethod{diffusion.BestOfN}, Budgets: []int{8}, Seeds: 1},
+	} {
+		if _, err := p.ScalingCurve(context.Background(), cfg); !errors.Is(err, diffuser.ErrBadInput) {
+			t.Errorf("%+v: err = %v, want ErrBadInput", cfg, err)
+		}
+	}
+}
