@@ -116,10 +116,22 @@ func runPlanScaling(ctx context.Context, env *cliEnv, args []string) error {
 	goals := map[bool]string{false: "the goal cell", true: "random targets"}[*multi]
 	fmt.Fprintf(env.stdout, "%s, %s, %d pairs x %d seeds; reward = -%g (wall points+segments) - %g sum excess step/%g\n",
 		l.Name, goals, *pairs, *seeds, sf.wall, sf.jump, sf.limit)
-	fmt.Fprintf(env.stdout, "%-22s %5s %7s %8s %18s %9s %9s %10s\n", "method/solver", "steps", "budget", "NFE", "reward (±SE)", "feasible", "in walls", "s/plan")
+	fmt.Fprintf(env.stdout, "%-22s %5s %7s %8s %18s %22s %9s %9s %10s\n", "method/solver", "steps", "budget", "NFE", "reward (±SE)",
+		"- first method (±SE)", "feasible", "in walls", "s/plan")
 	for _, p := range pts {
-		fmt.Fprintf(env.stdout, "%-22s %5d %7d %8.1f %18s %8.0f%% %8.0f%% %10.3f\n", p.Solver, p.Steps, p.Budget, p.NFE,
-			fmt.Sprintf("%.3f ± %.3f", p.RewardMean, p.RewardSE), 100*p.Feasible, 100*p.InWalls, p.Seconds)
+		// The difference to the first method at the same budget, plan by plan.
+		diff := "-"
+		if p.Method != pts[0].Method {
+			for _, q := range pts {
+				if q.Method == pts[0].Method && q.Budget == p.Budget {
+					if d, se, err := diffuser.PairedDifference(p, q); err == nil {
+						diff = fmt.Sprintf("%+.3f ± %.3f", d, se)
+					}
+				}
+			}
+		}
+		fmt.Fprintf(env.stdout, "%-22s %5d %7d %8.1f %18s %22s %8.0f%% %8.0f%% %10.3f\n", p.Solver, p.Steps, p.Budget, p.NFE,
+			fmt.Sprintf("%.3f ± %.3f", p.RewardMean, p.RewardSE), diff, 100*p.Feasible, 100*p.InWalls, p.Seconds)
 	}
 	if *out != "" {
 		b, err := json.MarshalIndent(scalingResults{Command: "trajdiff plan scaling " + strings.Join(args, " "), Checkpoint: m.Checkpoint.Path,

@@ -43,6 +43,27 @@ type ScalingPoint struct {
 	InWalls float64 `json:"in_walls"`
 	// Seconds is the mean planning time.
 	Seconds float64 `json:"seconds"`
+	// Rewards holds every plan's reward, pair by pair, seed by seed (the same order for every point).
+	Rewards []float64 `json:"rewards"`
+}
+
+// PairedDifference is the mean of a's rewards minus b's, plan by plan (the same pairs and seeds), with its
+// standard error: the comparison of two methods without the spread between pairs.
+func PairedDifference(a, b ScalingPoint) (mean, se float64, err error) {
+	n := len(a.Rewards)
+	if n == 0 || n != len(b.Rewards) {
+		return 0, 0, badInput("paired difference of %d and %d plans", n, len(b.Rewards))
+	}
+	var sum, sum2 float64
+	for i, r := range a.Rewards {
+		d := r - b.Rewards[i]
+		sum, sum2 = sum+d, sum2+d*d
+	}
+	mean = sum / float64(n)
+	if n > 1 {
+		se = math.Sqrt(max(0, sum2/float64(n)-mean*mean) / float64(n-1))
+	}
+	return mean, se, nil
 }
 
 // ScalingCurve plans every pair with every method at every budget and seed and reports the plans' mean
@@ -93,6 +114,7 @@ func (p *Planner) ScalingCurve(ctx context.Context, cfg ScalingConfig) ([]Scalin
 				r := q.search.Reward.Of(p.layout, pl.Positions())
 				pt.Solver, pt.Steps = pl.Solver, pl.Steps
 				pt.Plans++
+				pt.Rewards = append(pt.Rewards, r)
 				sum, sum2 = sum+r, sum2+r*r
 				pt.NFE += float64(pl.NFE)
 				pt.Seconds += time.Since(began).Seconds()

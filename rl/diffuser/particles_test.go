@@ -105,3 +105,16 @@ func TestScalingCurveRefusesAnEmptyComparison(t *testing.T) {
 		}
 	}
 }
+
+func TestPairedDifferenceIsThePlanByPlanMean(t *testing.T) {
+	a := diffuser.ScalingPoint{Rewards: []float64{-1, -2, -3}}
+	b := diffuser.ScalingPoint{Rewards: []float64{-2, -2, -5}}
+	d, se, err := diffuser.PairedDifference(a, b)
+	// Differences 1, 0, 2: mean 1, sample variance 1, standard error 1/sqrt(3).
+	if err != nil || math.Abs(d-1) > 1e-12 || math.Abs(se-1/math.Sqrt(3)) > 1e-12 {
+		t.Errorf("paired difference %v ± %v (%v), want 1 ± %v", d, se, err, 1/math.Sqrt(3))
+	}
+	if _, _, err := diffuser.PairedDifference(a, diffuser.ScalingPoint{Rewards: []float64{1}}); !errors.Is(err, diffuser.ErrBadInput) {
+		t.Errorf("unequal lengths: err = %v", err)
+	}
+}
