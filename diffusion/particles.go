@@ -106,7 +106,7 @@ func (s ParticleSearch) Sample(ctx context.Context, d Denoiser, r Reward, output
 	}
 }
 
-func bad(format string, args ...any) error {
+func particleErr(format string, args ...any) error {
 	return fmt.Errorf("diffusion: particle search: "+format, args...)
 }
 
@@ -114,9 +114,9 @@ func bad(format string, args ...any) error {
 func (s ParticleSearch) validate(d Denoiser, r Reward, outputs int) (*Plan, error) {
 	switch {
 	case d == nil || r == nil:
-		return nil, bad("a denoiser and a reward are required")
+		return nil, particleErr("a denoiser and a reward are required")
 	case outputs < 1:
-		return nil, bad("outputs must be at least 1, got %d", outputs)
+		return nil, particleErr("outputs must be at least 1, got %d", outputs)
 	}
 	return s.Validate(d.Dim())
 }
@@ -126,24 +126,24 @@ func (s ParticleSearch) validate(d Denoiser, r Reward, outputs int) (*Plan, erro
 func (s ParticleSearch) Validate(dim int) (*Plan, error) {
 	switch {
 	case s.Process == nil:
-		return nil, bad("a process is required")
+		return nil, particleErr("a process is required")
 	case dim < 1:
-		return nil, bad("the data dimension is %d", dim)
+		return nil, particleErr("the data dimension is %d", dim)
 	case s.Steps < 1:
-		return nil, bad("steps must be at least 1, got %d", s.Steps)
+		return nil, particleErr("steps must be at least 1, got %d", s.Steps)
 	case s.Budget < 1:
-		return nil, bad("the budget must be at least 1 evaluation, got %d", s.Budget)
+		return nil, particleErr("the budget must be at least 1 evaluation, got %d", s.Budget)
 	case s.Particles < 0 || s.TopK < 0 || s.ResampleEvery < 0:
-		return nil, bad("particles (%d), top-k (%d) and resample-every (%d) must not be negative", s.Particles, s.TopK, s.ResampleEvery)
+		return nil, particleErr("particles (%d), top-k (%d) and resample-every (%d) must not be negative", s.Particles, s.TopK, s.ResampleEvery)
 	case math.IsNaN(s.Temperature) || s.Temperature < 0 || math.IsInf(s.Temperature, 0):
-		return nil, bad("the temperature must be finite and non-negative, got %v", s.Temperature)
+		return nil, particleErr("the temperature must be finite and non-negative, got %v", s.Temperature)
 	}
 	known := false
 	for _, m := range ParticleMethods() {
 		known = known || m == s.Method
 	}
 	if !known {
-		return nil, bad("unknown method %q (want one of %v)", s.Method, ParticleMethods())
+		return nil, particleErr("unknown method %q (want one of %v)", s.Method, ParticleMethods())
 	}
 	solver := s.Solver
 	if solver == nil {
@@ -155,42 +155,42 @@ func (s ParticleSearch) Validate(dim int) (*Plan, error) {
 	}
 	times, err := sch.Times(s.Process, s.Steps)
 	if err != nil {
-		return nil, bad("%w", err)
+		return nil, particleErr("%w", err)
 	}
 	plan, err := solver.Plan(s.Process, times)
 	if err != nil {
-		return nil, bad("%w", err)
+		return nil, particleErr("%w", err)
 	}
 	if err := plan.CheckDim(dim); err != nil {
-		return nil, bad("%w", err)
+		return nil, particleErr("%w", err)
 	}
 	switch s.Method {
 	case BestOfN, ParticleResample:
 		if s.Budget%plan.NFE != 0 {
-			return nil, bad("%s: the budget of %d evaluations is not a multiple of %s's %d evaluations per sample", s.Method, s.Budget, plan.Solver, plan.NFE)
+			return nil, particleErr("%s: the budget of %d evaluations is not a multiple of %s's %d evaluations per sample", s.Method, s.Budget, plan.Solver, plan.NFE)
 		}
 	}
 	if s.Method == ParticleResample {
 		if (s.Temperature > 0) == (s.TopK > 0) {
-			return nil, bad("resample: set exactly one of temperature (multinomial, got %v) and top-k (greedy, got %d)", s.Temperature, s.TopK)
+			return nil, particleErr("resample: set exactly one of temperature (multinomial, got %v) and top-k (greedy, got %d)", s.Temperature, s.TopK)
 		}
 		if k := s.Budget / plan.NFE; s.TopK > k {
-			return nil, bad("resample: top-k %d exceeds the %d particles the budget gives", s.TopK, k)
+			return nil, particleErr("resample: top-k %d exceeds the %d particles the budget gives", s.TopK, k)
 		}
 		if _, err := stepEvals(plan, false); err != nil {
-			return nil, bad("%w", err)
+			return nil, particleErr("%w", err)
 		}
 	}
 	if s.Method == ParticleRollover {
 		if _, err := stepEvals(plan, true); err != nil {
-			return nil, bad("%w", err)
+			return nil, particleErr("%w", err)
 		}
 		n0 := s.initialParticles()
 		if s.Steps == 1 && n0 != s.Budget {
-			return nil, bad("rollover: with one step the whole budget (%d) goes to the initial particles, got %d", s.Budget, n0)
+			return nil, particleErr("rollover: with one step the whole budget (%d) goes to the initial particles, got %d", s.Budget, n0)
 		}
 		if s.Budget < s.Steps || n0 > s.Budget-(s.Steps-1) {
-			return nil, bad("rollover: a budget of %d evaluations cannot pay %d initial particles and at least one candidate at each of the %d other steps", s.Budget, n0, s.Steps-1)
+			return nil, particleErr("rollover: a budget of %d evaluations cannot pay %d initial particles and at least one candidate at each of the %d other steps", s.Budget, n0, s.Steps-1)
 		}
 	}
 	return plan, nil
@@ -217,9 +217,9 @@ func scoreRewards(r Reward, dst, x0 []float64) error {
 	return nil
 }
 
-// argmax is the first index of the largest value (ties keep the earlier candidate, so a constant reward
+// firstArgmax is the first index of the largest value (ties keep the earlier candidate, so a constant reward
 // selects the first particle and leaves its law untouched).
-func argmax(v []float64) int {
+func firstArgmax(v []float64) int {
 	best := 0
 	for i, x := range v {
 		if x > v[best] {
@@ -229,9 +229,9 @@ func argmax(v []float64) int {
 	return best
 }
 
-// initialNoise fills x with sigma(t0) times standard normals of stream 1<<20 of seed, the convention of
+// particleInitialNoise fills x with sigma(t0) times standard normals of stream 1<<20 of seed, the convention of
 // train.Model.Sample (so a search and a plain sample with the same seed start from the same noise).
-func initialNoise(x []float64, p Process, t0 float64, seed uint64) {
+func particleInitialNoise(x []float64, p Process, t0 float64, seed uint64) {
 	NewPhilox(seed).FillNormal(x, 1<<20, 0)
 	s := p.Sigma(t0)
 	for i := range x {

@@ -22,7 +22,7 @@ func BenchmarkParticleSearch(b *testing.B) {
 		b.Run(string(s.Method), func(b *testing.B) {
 			d := g.Denoiser(p)
 			for i := 0; i < b.N; i++ {
-				if _, err := s.Sample(context.Background(), d, firstCoordinate(16), 64, ParticleOptions{Seed: uint64(i)}); err != nil {
+				if _, err := s.Sample(context.Background(), d, particleFirstCoordinate(16), 64, ParticleOptions{Seed: uint64(i)}); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -73,10 +73,10 @@ func stepEvals(plan *Plan, single bool) ([]stepProgram, error) {
 	return steps, nil
 }
 
-// runTail applies a step's tail ops to one candidate: bufs are the plan's buffers for one point (bufs[0]
+// runStepTail applies a step's tail ops to one candidate: bufs are the plan's buffers for one point (bufs[0]
 // the state, bufs[eval] its prediction), noise comes from streams base, base+1, ... of rng, conditions from
 // cond. The ops act element-wise, so this is exactly what Executor.Run does to that point.
-func runTail(tail []Op, bufs [][]float64, rng Philox4x32, base uint32, cond Conditioner) error {
+func runStepTail(tail []Op, bufs [][]float64, rng Philox4x32, base uint32, cond Conditioner) error {
 	n := uint32(0)
 	for i := range tail {
 		op := &tail[i]

@@ -17,13 +17,13 @@ func (s ParticleSearch) population(ctx context.Context, plan *Plan, d Denoiser, 
 	dim, k := d.Dim(), s.Budget/plan.NFE
 	n := outputs * k
 	x := make([]float64, n*dim)
-	initialNoise(x, s.Process, plan.Times[0], opt.Seed)
+	particleInitialNoise(x, s.Process, plan.Times[0], opt.Seed)
 	res := &ParticleResult{Method: s.Method, K: k, NFE: outputs * s.Budget, Plan: plan}
 	run := RunOptions{Seed: opt.Seed, Condition: opt.Condition}
 	if opt.Progress != nil {
 		run.Progress = func(done, total int) { opt.Progress(done*n*plan.NFE/total, n*plan.NFE) }
 	}
-	rs := &resampler{s: s, r: r, dim: dim, k: k, seed: opt.Seed, rewards: make([]float64, n)}
+	rs := &particleResampler{s: s, r: r, dim: dim, k: k, seed: opt.Seed, rewards: make([]float64, n)}
 	every := max(s.ResampleEvery, 1)
 	step := 0
 	run.CorrectX0 = func(x0, xs []float64, t float64) error {
@@ -51,15 +51,15 @@ func (s ParticleSearch) population(ctx context.Context, plan *Plan, d Denoiser, 
 	res.Particles, res.ParticleRewards = x, rs.rewards
 	res.X, res.Rewards = make([]float64, outputs*dim), make([]float64, outputs)
 	for o := 0; o < outputs; o++ {
-		b := o*k + argmax(rs.rewards[o*k:(o+1)*k])
+		b := o*k + firstArgmax(rs.rewards[o*k:(o+1)*k])
 		copy(res.X[o*dim:(o+1)*dim], x[b*dim:(b+1)*dim])
 		res.Rewards[o] = rs.rewards[b]
 	}
 	return res, nil
 }
 
-// resampler replaces each output's K particles by K draws among them by reward.
-type resampler struct {
+// particleResampler replaces each output's K particles by K draws among them by reward.
+type particleResampler struct {
 	s       ParticleSearch
 	r       Reward
 	dim, k  int
@@ -71,7 +71,7 @@ type resampler struct {
 
 // resample scores the predictions x0 of the particles xs at step i and overwrites both with the chosen
 // ancestors' rows, output by output.
-func (rs *resampler) resample(i int, xs, x0 []float64) error {
+func (rs *particleResampler) resample(i int, xs, x0 []float64) error {
 	if err := scoreRewards(rs.r, rs.rewards, x0); err != nil {
 		return err
 	}
@@ -86,9 +86,9 @@ func (rs *resampler) resample(i int, xs, x0 []float64) error {
 		g := anc[o*k : (o+1)*k]
 		rw := rs.rewards[o*k : (o+1)*k]
 		if rs.s.TopK > 0 {
-			topK(g, rw, rs.s.TopK)
+			resampleTopK(g, rw, rs.s.TopK)
 		} else {
-			multinomial(g, rw, rs.s.Temperature, rng.Float64)
+			resampleMultinomial(g, rw, rs.s.Temperature, rng.Float64)
 		}
 		for j := range g {
 			g[j] += o * k
@@ -104,10 +104,10 @@ func (rs *resampler) resample(i int, xs, x0 []float64) error {
 	return nil
 }
 
-// multinomial draws len(anc) ancestors with probabilities softmax(r/temperature), by inversion of the
+// resampleMultinomial draws len(anc) ancestors with probabilities softmax(r/temperature), by inversion of the
 // cumulative weights with uniforms from u. All -Inf rewards give uniform weights.
-func multinomial(anc []int, r []float64, temperature float64, u func() float64) {
-	top := r[argmax(r)]
+func resampleMultinomial(anc []int, r []float64, temperature float64, u func() float64) {
+	top := r[firstArgmax(r)]
 	w := make([]float64, len(r))
 	total := 0.0
 	for i, v := range r {
@@ -130,9 +130,9 @@ func multinomial(anc []int, r []float64, temperature float64, u func() float64) 
 	}
 }
 
-// topK keeps the keep particles of highest reward (ties by index) and fills the population with copies of
+// resampleTopK keeps the keep particles of highest reward (ties by index) and fills the population with copies of
 // them in rank order: survivor m gets ceil or floor of K/keep copies, the better ones the extra copies.
-func topK(anc []int, r []float64, keep int) {
+func resampleTopK(anc []int, r []float64, keep int) {
 	idx := make([]int, len(r))
 	for i := range idx {
 		idx[i] = i

@@ -17,7 +17,7 @@ func (s ParticleSearch) rollover(ctx context.Context, plan *Plan, d Denoiser, r 
 	}
 	dim := d.Dim()
 	res := &ParticleResult{Method: s.Method, K: 1, Plan: plan, X: make([]float64, outputs*dim), Rewards: make([]float64, outputs)}
-	rb := &rollover{s: s, plan: plan, steps: steps, d: d, r: r, dim: dim, opt: opt, total: outputs * s.Budget}
+	rb := &rolloverState{s: s, plan: plan, steps: steps, d: d, r: r, dim: dim, opt: opt, total: outputs * s.Budget}
 	for _, st := range steps {
 		rb.noise = max(rb.noise, noiseOps(st.tail))
 	}
@@ -37,8 +37,8 @@ func (s ParticleSearch) rollover(ctx context.Context, plan *Plan, d Denoiser, r 
 	return res, nil
 }
 
-// rollover holds one search's state.
-type rollover struct {
+// rolloverState holds one search's state.
+type rolloverState struct {
 	s     ParticleSearch
 	plan  *Plan
 	steps []stepProgram
@@ -53,7 +53,7 @@ type rollover struct {
 }
 
 // evaluate writes D(x, t) (corrected) into dst for the points of x and counts them.
-func (rb *rollover) evaluate(ctx context.Context, dst, x []float64, t float64) error {
+func (rb *rolloverState) evaluate(ctx context.Context, dst, x []float64, t float64) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -79,7 +79,7 @@ func (rb *rollover) evaluate(ctx context.Context, dst, x []float64, t float64) e
 // particles and S steps, the other S-1 steps (the last, to t = 0, is the free data step) get a quota of
 // q = floor((Budget-N0)/(S-1)) candidates plus what the previous step left; the last of them spends all
 // that remain, so exactly Budget evaluations are used.
-func (rb *rollover) output(ctx context.Context, o int, out []float64) (float64, error) {
+func (rb *rolloverState) output(ctx context.Context, o int, out []float64) (float64, error) {
 	s, dim, times := rb.s, rb.dim, rb.plan.Times
 	rng := NewPhilox(stream.RNG(rb.opt.Seed, "diffusion/particles", uint64(o), "rollover").Uint64())
 	n0 := s.initialParticles()
@@ -100,7 +100,7 @@ func (rb *rollover) output(ctx context.Context, o int, out []float64) (float64, 
 	if err := scoreRewards(rb.r, rw, ds); err != nil {
 		return 0, err
 	}
-	b := argmax(rw)
+	b := firstArgmax(rw)
 	x, d := append([]float64(nil), xs[b*dim:(b+1)*dim]...), append([]float64(nil), ds[b*dim:(b+1)*dim]...)
 	best := rw[b]
 	left := s.Budget - n0
@@ -124,7 +124,7 @@ func (rb *rollover) output(ctx context.Context, o int, out []float64) (float64, 
 		for c := 0; c < q; c++ {
 			copy(rb.bufs[StateBuffer], x)
 			copy(rb.bufs[rb.steps[i].eval], d)
-			if err := runTail(rb.steps[i].tail, rb.bufs, rng, 1+drawn*uint32(rb.noise), rb.opt.Condition); err != nil {
+			if err := runStepTail(rb.steps[i].tail, rb.bufs, rng, 1+drawn*uint32(rb.noise), rb.opt.Condition); err != nil {
 				return 0, err
 			}
 			drawn++
@@ -156,7 +156,7 @@ func (rb *rollover) output(ctx context.Context, o int, out []float64) (float64, 
 	// The last step (to t = 0) needs no evaluation: it maps (x, D) to the sample.
 	copy(rb.bufs[StateBuffer], x)
 	copy(rb.bufs[rb.steps[last].eval], d)
-	if err := runTail(rb.steps[last].tail, rb.bufs, rng, 1+drawn*uint32(rb.noise), rb.opt.Condition); err != nil {
+	if err := runStepTail(rb.steps[last].tail, rb.bufs, rng, 1+drawn*uint32(rb.noise), rb.opt.Condition); err != nil {
 		return 0, err
 	}
 	copy(out, rb.bufs[StateBuffer])

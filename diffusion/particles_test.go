@@ -8,25 +8,25 @@ import (
 	"testing"
 )
 
-// countingDenoiser counts the points it is asked to denoise.
-type countingDenoiser struct {
+// particleCountingDenoiser counts the points it is asked to denoise.
+type particleCountingDenoiser struct {
 	Denoiser
 	points int
 }
 
-func (c *countingDenoiser) Denoise(dst, x []float64, t float64) error {
+func (c *particleCountingDenoiser) Denoise(dst, x []float64, t float64) error {
 	c.points += len(x) / c.Dim()
 	return c.Denoiser.Denoise(dst, x, t)
 }
 
-// constantReward scores every candidate 0.
-func constantReward(r, _ []float64) error {
+// particleConstantReward scores every candidate 0.
+func particleConstantReward(r, _ []float64) error {
 	clear(r)
 	return nil
 }
 
-// firstCoordinate rewards points by their first coordinate.
-func firstCoordinate(dim int) Reward {
+// particleFirstCoordinate rewards points by their first coordinate.
+func particleFirstCoordinate(dim int) Reward {
 	return func(r, x0 []float64) error {
 		for i := range r {
 			r[i] = x0[i*dim]
@@ -35,7 +35,7 @@ func firstCoordinate(dim int) Reward {
 	}
 }
 
-func moments(x []float64) (mean, variance float64) {
+func particleMoments(x []float64) (mean, variance float64) {
 	for _, v := range x {
 		mean += v
 	}
@@ -66,14 +66,14 @@ func TestParticleMethodsKeepTheLawUnderAConstantReward(t *testing.T) {
 	} {
 		s.Process, s.Steps = p, steps
 		ref := ParticleSearch{Method: BestOfN, Process: p, Solver: s.Solver, Steps: steps, Budget: steps}
-		plain, err := ref.Sample(context.Background(), g.Denoiser(p), constantReward, 4*n, ParticleOptions{Seed: 11})
+		plain, err := ref.Sample(context.Background(), g.Denoiser(p), particleConstantReward, 4*n, ParticleOptions{Seed: 11})
 		if err != nil {
 			t.Fatal(err)
 		}
-		pm, pv := moments(plain.X)
-		den := &countingDenoiser{Denoiser: g.Denoiser(p)}
+		pm, pv := particleMoments(plain.X)
+		den := &particleCountingDenoiser{Denoiser: g.Denoiser(p)}
 		last := 0
-		res, err := s.Sample(context.Background(), den, constantReward, n, ParticleOptions{Seed: 5, Progress: func(done, total int) {
+		res, err := s.Sample(context.Background(), den, particleConstantReward, n, ParticleOptions{Seed: 5, Progress: func(done, total int) {
 			if total != n*s.Budget || done < last {
 				t.Fatalf("progress %d/%d after %d", done, total, last)
 			}
@@ -85,7 +85,7 @@ func TestParticleMethodsKeepTheLawUnderAConstantReward(t *testing.T) {
 		if res.NFE != n*s.Budget || den.points != res.NFE || last != res.NFE {
 			t.Errorf("%s: NFE %d, denoised points %d, progress %d; budget %d x %d", s.Method, res.NFE, den.points, last, n, s.Budget)
 		}
-		m, v := moments(res.X)
+		m, v := particleMoments(res.X)
 		se := math.Sqrt(1.0/n + 1.0/(4*n))
 		tolM, tolV := 4.5*math.Sqrt(pv)*se, 4.5*pv*math.Sqrt2*se
 		t.Logf("%s (K %d, %s): mean %.4f var %.4f; plain sampler %.4f %.4f; N(1, 0.25)", s.Method, res.K, res.Plan.Solver, m, v, pm, pv)
@@ -113,7 +113,7 @@ func TestParticleMethodsBeatBestOfNOnARewardedMode(t *testing.T) {
 	const steps, budget, n = 10, 40, 400
 	run := func(s ParticleSearch) []float64 {
 		s.Process, s.Steps, s.Budget = p, steps, budget
-		res, err := s.Sample(context.Background(), g.Denoiser(p), firstCoordinate(2), n, ParticleOptions{Seed: 3})
+		res, err := s.Sample(context.Background(), g.Denoiser(p), particleFirstCoordinate(2), n, ParticleOptions{Seed: 3})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -123,14 +123,14 @@ func TestParticleMethodsBeatBestOfNOnARewardedMode(t *testing.T) {
 		return res.Rewards
 	}
 	bon := run(ParticleSearch{Method: BestOfN})
-	bm, bv := moments(bon)
+	bm, bv := particleMoments(bon)
 	t.Logf("best-of-%d: mean reward %.4f", budget/steps, bm)
 	for _, s := range []ParticleSearch{
 		{Method: ParticleResample, TopK: 1},
 		{Method: ParticleResample, Temperature: 0.1},
 		{Method: ParticleRollover},
 	} {
-		m, v := moments(run(s))
+		m, v := particleMoments(run(s))
 		se := math.Sqrt((bv + v) / n)
 		t.Logf("%s: mean reward %.4f, best-of-N %.4f, se %.4f", s.Method, m, bm, se)
 		if m-bm < 3*se {
@@ -149,7 +149,7 @@ func TestBestOfNIsTheMaxOverItsSamples(t *testing.T) {
 	p := NewEDM()
 	s := ParticleSearch{Method: BestOfN, Process: p, Solver: DPMSolverPP{Order: 2}, Steps: 8, Budget: 40}
 	const outputs, dim = 6, 3
-	res, err := s.Sample(context.Background(), g.Denoiser(p), firstCoordinate(dim), outputs, ParticleOptions{Seed: 9})
+	res, err := s.Sample(context.Background(), g.Denoiser(p), particleFirstCoordinate(dim), outputs, ParticleOptions{Seed: 9})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +157,7 @@ func TestBestOfNIsTheMaxOverItsSamples(t *testing.T) {
 		t.Fatalf("K = %d, want 40/8", res.K)
 	}
 	x := make([]float64, outputs*res.K*dim)
-	initialNoise(x, p, res.Plan.Times[0], 9)
+	particleInitialNoise(x, p, res.Plan.Times[0], 9)
 	if err := Sample(context.Background(), res.Plan, g.Denoiser(p), x, RunOptions{Seed: 9}); err != nil {
 		t.Fatal(err)
 	}
@@ -186,12 +186,12 @@ func TestParticleSearchIsDeterministic(t *testing.T) {
 		{Method: ParticleRollover, Budget: 30},
 	} {
 		s.Process, s.Steps = p, 6
-		a, err := s.Sample(context.Background(), g.Denoiser(p), firstCoordinate(2), 4, ParticleOptions{Seed: 1})
+		a, err := s.Sample(context.Background(), g.Denoiser(p), particleFirstCoordinate(2), 4, ParticleOptions{Seed: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, _ := s.Sample(context.Background(), g.Denoiser(p), firstCoordinate(2), 4, ParticleOptions{Seed: 1})
-		c, _ := s.Sample(context.Background(), g.Denoiser(p), firstCoordinate(2), 4, ParticleOptions{Seed: 2})
+		b, _ := s.Sample(context.Background(), g.Denoiser(p), particleFirstCoordinate(2), 4, ParticleOptions{Seed: 1})
+		c, _ := s.Sample(context.Background(), g.Denoiser(p), particleFirstCoordinate(2), 4, ParticleOptions{Seed: 2})
 		for i := range a.X {
 			if a.X[i] != b.X[i] {
 				t.Fatalf("%s: same seed, value %d differs", s.Method, i)
@@ -201,7 +201,7 @@ func TestParticleSearchIsDeterministic(t *testing.T) {
 			t.Errorf("%s: different seeds, same sample", s.Method)
 		}
 		if s.Method == ParticleRollover {
-			one, _ := s.Sample(context.Background(), g.Denoiser(p), firstCoordinate(2), 1, ParticleOptions{Seed: 1})
+			one, _ := s.Sample(context.Background(), g.Denoiser(p), particleFirstCoordinate(2), 1, ParticleOptions{Seed: 1})
 			if one.X[0] != a.X[0] || one.X[1] != a.X[1] {
 				t.Errorf("rollover output 0 depends on the number of outputs")
 			}
@@ -215,9 +215,9 @@ func TestRolloverSpendsExactlyTheBudget(t *testing.T) {
 	g, _ := RandomMixture(5, 2, 3)
 	p := NewVPLinear()
 	for _, budget := range []int{8, 9, 31, 100} {
-		den := &countingDenoiser{Denoiser: g.Denoiser(p)}
+		den := &particleCountingDenoiser{Denoiser: g.Denoiser(p)}
 		s := ParticleSearch{Method: ParticleRollover, Process: p, Steps: 8, Budget: budget}
-		res, err := s.Sample(context.Background(), den, firstCoordinate(2), 3, ParticleOptions{Seed: 4})
+		res, err := s.Sample(context.Background(), den, particleFirstCoordinate(2), 3, ParticleOptions{Seed: 4})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -236,7 +236,7 @@ func TestParticleSearchStopsWhenCancelled(t *testing.T) {
 		if m != ParticleResample {
 			s.TopK = 0
 		}
-		_, err := s.Sample(ctx, g.Denoiser(p), firstCoordinate(2), 2, ParticleOptions{Progress: func(done, _ int) {
+		_, err := s.Sample(ctx, g.Denoiser(p), particleFirstCoordinate(2), 2, ParticleOptions{Progress: func(done, _ int) {
 			if done > 0 {
 				cancel()
 			}
@@ -282,7 +282,7 @@ func TestParticleSearchRefusesBadInput(t *testing.T) {
 		c.edit(&s)
 		r := c.reward
 		if r == nil {
-			r = firstCoordinate(2)
+			r = particleFirstCoordinate(2)
 		}
 		_, err := s.Sample(context.Background(), g.Denoiser(p), r, c.out, ParticleOptions{})
 		if err == nil || !strings.Contains(err.Error(), c.want) {
