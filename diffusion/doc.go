@@ -111,6 +111,32 @@
 // at a fixed t RED-Diff is the MAP estimate under that effective Gaussian precision, which the tests check
 // against the closed form (it is not the Bayes posterior of N(m, S)).
 //
+// # Inference-time scaling with a reward
+//
+// ParticleSearch spends a fixed budget B of denoiser evaluations per output (counted per point) on
+// maximising a user Reward r(x0) of the sample, in the manner of Kim et al. 2025 ("Inference-Time Scaling
+// for Flow Models via Stochastic Generation and Rollover Budget Forcing"). Diversity between particles comes
+// from the SDE family with the probability-flow ODE's marginals,
+//
+//	dx = [f x - (1+eta^2)/2 g^2 grad log p_t(x)] dt + eta g dw,   f = alpha'/alpha, g^2 = -2 sigma^2 lambda',
+//
+// discretised by DDIM(eta) (eta = 0 the ODE, eta = 1 DDPM's ancestral sampler), whose step draws from
+// the exact posterior with variance scaled by eta^2. Particles are scored on their x0-predictions
+// D(x_t, t), which cost no extra evaluation. BestOfN runs N = B/NFE independent samples of any solver and
+// keeps the best; ParticleResample runs K = B/NFE particles and, after the evaluation at chosen steps,
+// replaces them by K draws from softmax(r/T) (multinomial) or by copies of the top k (greedy), keeping the
+// best final particle; ParticleRollover (rollover budget forcing) keeps one trajectory: N0 initial noises
+// are scored at TMax, then each step draws candidate next states one evaluation at a time and moves to the
+// first that beats the best reward so far, the unused part of the step's quota floor((B-N0)/(S-1)) rolling
+// over to the next step (else it moves to the step's best candidate); the last searched step spends what is
+// left, so every method uses exactly B. With a constant reward every method returns one particle of its
+// sampler, so its law is unchanged. Resampling and rollover need a solver that carries only the state from
+// step to step (checked on the plan; multistep solvers are refused). As in the paper's code, acceptance
+// compares with the best reward so far, which a move forced by an exhausted quota leaves unchanged.
+// Deviations: no interpolant conversion (the process is the model's); the last searched step takes no
+// early exit and spends what is left (the paper's loop stops when the budget runs out at any step); the
+// final step to t = 0 is the sampler's noise-free data step.
+//
 // # Verification
 //
 // GaussianMixture gives the exact denoiser of any Gaussian mixture under every process, and FlowMap the

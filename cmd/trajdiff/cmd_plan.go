@@ -35,13 +35,16 @@ const planUsage = `Usage: trajdiff plan evaluate --checkpoint DIR [flags]
               episode, the reference controller) or Decision Diffuser's (--planner decision-diffuser:
               replanning with returns guidance, inverse dynamics, optional RTI warm starts), next to the
               expert controller and random actions on the same starts; prints D4RL's normalised score
-              (mean +- standard error), return, success rate, planning latency and NFE; writes a results file
+              (mean +- standard error), return, success rate, planning latency and NFE; writes a results file;
+              --particle-method and --nfe-budget make Diffuser's plans by inference-time search with a reward
+  scaling     reward of Diffuser's plans (walls, jumps to the goal) against the network evaluations per plan, for
+              best-of-N, resampling and rollover budget forcing at equal budgets
 
 Run 'trajdiff plan evaluate --help' for its flags; rl/diffuser's package documentation has the protocol.
 `
 
 func runPlan(ctx context.Context, env *cliEnv, args []string) error {
-	return runSubcommand(ctx, env, args, planUsage, []subcommand{{"evaluate", runPlanEvaluate}, {"merge", runPlanMerge}})
+	return runSubcommand(ctx, env, args, planUsage, []subcommand{{"evaluate", runPlanEvaluate}, {"merge", runPlanMerge}, {"scaling", runPlanScaling}})
 }
 
 // planResults is the results file: the command, the checkpoint's configuration, the planner's sampler and
@@ -80,6 +83,9 @@ type planSampler struct {
 	Candidates  int     `json:"candidates,omitempty"`
 	Temperature float64 `json:"temperature,omitempty"`
 	DraftCalls  int     `json:"draft_calls,omitempty"` // draft evaluations per decision
+	// Search is Diffuser's inference-time search (--particle-method), with its budget per plan.
+	Search    string `json:"search,omitempty"`
+	NFEBudget int    `json:"nfe_budget,omitempty"`
 	// MACs is the state network's multiply-accumulates per pass of one window (nn.TemporalUnet.MACs; 0 for
 	// other networks); Candidates windows per pass for trajectory-diffuser, 1 otherwise.
 	MACs int `json:"macs_per_pass,omitempty"`
@@ -149,6 +155,8 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	shardFlag := fs.String("shard", "", "run only block i of n of the episodes (merge the results files with 'trajdiff plan merge')"+shardFlagHelp)
 	var ddf ddFlags
 	ddf.register(fs)
+	var sf searchFlags
+	sf.register(fs)
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
@@ -157,6 +165,9 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	if *ckpt == "" {
 		return usagef("--checkpoint is required")
+	}
+	if sf.method != "" && *plannerName != planDiffuser {
+		return usagef("--particle-method searches Diffuser's plans (--planner %s)", planDiffuser)
 	}
 	if err := checkImagePaths(*plotPath, *plansPath); err != nil {
 		return err
@@ -204,6 +215,11 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 		if err != nil {
 			return err
 		}
+		if sf.method != "" {
+			if planner, err = planner.WithSearch(sf.search()); err != nil {
+				return usagef("%v", err)
+			}
+		}
 		agent = planner.Agent(planDiffuser)
 		describe = func(start [4]float64, goal [2]float64) (planSampler, error) {
 			probe, err := planner.Plan(ctx, start, goal, 0)
@@ -211,7 +227,7 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 				return planSampler{}, err
 			}
 			return planSampler{Planner: planDiffuser, Solver: probe.Solver, Schedule: probe.Schedule, Steps: probe.Steps, NFE: probe.NFE,
-				ClipX0: true, EMA: m.Checkpoint.EMA, Horizon: planner.Horizon()}, nil
+				ClipX0: true, EMA: m.Checkpoint.EMA, Horizon: planner.Horizon(), Search: sf.method, NFEBudget: sf.budget}, nil
 		}
 	case planDD:
 		var inv *train.Model

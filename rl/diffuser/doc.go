@@ -69,6 +69,21 @@
 // the distance at the measured positions (constraint violation), and wall-crossing segments
 // (planeval.MeasurePath). `trajdiff inverse` prints the comparison.
 //
+// # Inference-time search
+//
+// Planner.WithSearch makes every plan by diffusion.ParticleSearch with a budget of network evaluations
+// per plan: best-of-N plans of the planner's solver, particles of DDIM(eta) resampled by reward, or rollover
+// budget forcing (Kim et al. 2025). The reward of a plan (PlanReward, computed on x0-predictions in maze
+// units with the start and goal at its ends) is
+//
+//	r = -w_wall (P + S) - w_jump sum_t max(0, |xy_{t+1} - xy_t| - l)/l,
+//
+// P and S its points and segments in walls (planeval.MeasurePath), l = 0.1 a step the point mass cannot
+// take: 0 for a plan that reaches the goal smoothly through free cells, negative for one that crosses a wall
+// or jumps to the inpainted goal. Planner.ScalingCurve (`trajdiff plan scaling`) reports the mean reward
+// against the budget for each method on D4RL resets (the goal cell, or random targets); `plan evaluate --particle-method`
+// scores the searched plans closed-loop.
+//
 // # Deviations from the reference
 //
 //   - Any solver and step count may replace DDPM's T ancestral steps.

@@ -35,6 +35,7 @@ type Planner struct {
 	model  *train.Model
 	layout *rl.Layout
 	opt    Options
+	search *Search // inference-time scaling (WithSearch), nil without
 }
 
 // Transition layout the planner needs: rows [ax, ay, x, y, vx, vy].
@@ -126,6 +127,9 @@ func (p *Planner) Plan(ctx context.Context, start [4]float64, goal [2]float64, s
 		return nil, err
 	}
 	fixed := endpoints([][4]float64{start}, [][2]float64{goal})
+	if p.search != nil {
+		return p.searchPlan(ctx, start, goal, fixed, seed)
+	}
 	began := time.Now()
 	s, err := p.model.Sample(ctx, train.SampleRequest{N: 1, Solver: p.opt.Solver, Schedule: p.opt.Schedule, Steps: p.opt.Steps,
 		Seed: seed, Fixed: fixed, ClipX0: !p.opt.NoClip})
