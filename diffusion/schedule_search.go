@@ -232,6 +232,12 @@ func (s ScheduleSearch) Run(ctx context.Context) (*SearchResult, error) {
 			if s.Orders != nil && len(s.Orders) != steps {
 				return nil, fmt.Errorf("diffusion: schedule search: %d step orders given, %s takes %d steps at %d NFE", len(s.Orders), solver.Name(), steps, s.NFE)
 			}
+			if s.Orders != nil {
+				// The orders a step can take depend on the step count and the process only, not on the grid.
+				if err := checkStepOrders(sos, p, plan.Times, s.Orders); err != nil {
+					return nil, fmt.Errorf("diffusion: schedule search: %w", err)
+				}
+			}
 		}
 		if plan.Steps() != steps {
 			res.StartLosses[name] = math.Inf(1)
@@ -249,11 +255,6 @@ func (s ScheduleSearch) Run(ctx context.Context) (*SearchResult, error) {
 	}
 	if res.Times == nil {
 		return nil, fmt.Errorf("diffusion: schedule search: no starting schedule runs %s within %d evaluations with a finite loss", s.Solver.Name(), s.NFE)
-	}
-	if s.Orders != nil {
-		if err := checkStepOrders(sos, p, res.Times, s.Orders); err != nil {
-			return nil, fmt.Errorf("diffusion: schedule search: %w", err)
-		}
 	}
 	res.Loss, res.Orders = res.StartLoss, s.Orders
 	var most []int // the highest order of each step (the same on every grid of the search)
