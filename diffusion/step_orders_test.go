@@ -183,3 +183,15 @@ func TestStepOrdersAreValidated(t *testing.T) {
 		t.Errorf("round trip: %v, %v", o, err)
 	}
 }
+
+// BenchmarkPlanStepOrders compiles UniPC-3 with explicit orders (validated against StepOrderRange), as the
+// order search does at every loss evaluation; compare BenchmarkPlan, the default sequence.
+func BenchmarkPlanStepOrders(b *testing.B) {
+	p := NewEDM()
+	times, _ := Karras{Rho: 7}.Times(p, 100)
+	def, _, _ := UniPC{Order: 3}.StepOrderRange(p, times)
+	s := UniPC{Order: 3, Orders: def}
+	for b.Loop() {
+		s.Plan(p, times)
+	}
+}
