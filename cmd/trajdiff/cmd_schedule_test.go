@@ -124,7 +124,7 @@ func TestScheduleSearchWithOrdersRecordsThemAndOnlyTheirSolverRunsThem(t *testin
 	if code != 0 {
 		t.Fatalf("bench samplers: %d\n%s\n%s", code, out, errs)
 	}
-	if !strings.Contains(out, "searched for unipc-3 with step orders") {
+	if !strings.Contains(out, "searched for unipc-3 with step orders") || !strings.Contains(out, "run with unipc-3 only") {
 		t.Errorf("bench does not name the orders:\n%s", out)
 	}
 	// unipc-3 runs the file; ddim cannot honour its orders ('-').
