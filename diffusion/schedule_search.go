@@ -290,9 +290,12 @@ func (s ScheduleSearch) Run(ctx context.Context) (*SearchResult, error) {
 		deadline = began.Add(s.Budget)
 	}
 	first := evals // the starts' evaluations do not count against MaxEvals
-	planned := maxEvals
+	planned := maxEvals // an upper bound for the progress report
 	if s.SearchOrders {
 		planned += 2 * (maxEvals / 3)
+		for _, k := range most {
+			planned += 3 * 3 * (k - 1) // three order sweeps at most, three times
+		}
 	}
 	progress := func() {
 		report(SearchProgress{Phase: "search", Evals: evals - first, MaxEvals: planned, Best: res.Loss,
