@@ -289,7 +289,7 @@ func (s ScheduleSearch) Run(ctx context.Context) (*SearchResult, error) {
 	if s.Budget > 0 {
 		deadline = began.Add(s.Budget)
 	}
-	first := evals // the starts' evaluations do not count against MaxEvals
+	first := evals      // the starts' evaluations do not count against MaxEvals
 	planned := maxEvals // an upper bound for the progress report
 	if s.SearchOrders {
 		planned += 2 * (maxEvals / 3)
