@@ -70,10 +70,11 @@
 // default plan bit for bit, all ones to DDIM (and UniPC-1 with the corrector), and a sequence that falls to
 // order q on a fixed fraction of the steps converges at order q (q + 1 with UniPC's corrector), which the
 // tests measure. The final step to t = 0 is first order in both families. With SearchOrders the
-// ScheduleSearch also optimises the orders: coordinate descent over the orders of each step with the grid
-// fixed (deterministic sweeps, at most sum_i (k_i - 1) evaluations each), then the grid with the orders
-// fixed, alternating while the orders change (at most twice more); the check batch selects among all
-// improving (grid, orders) pairs. The ScheduleFile records the orders, and ScheduleSolver (applied by
+// ScheduleSearch also optimises the orders, alternating: the grid with the default orders (exactly the
+// grid-only search, so the joint result is never worse than it on the calibration batch), then coordinate
+// descent over the orders of each step with the grid fixed (deterministic sweeps of sum_i (k_i - 1)
+// evaluations), then the grid again with the new orders, while the orders change (at most three times);
+// the check batch selects among all improving (grid, orders) pairs. The ScheduleFile records the orders, and ScheduleSolver (applied by
 // PlanForNFE and every command that samples) runs them with the solver they were searched for only.
 // Inpaint, Guided (classifier-free guidance) and RunOptions.CorrectX0 condition any solver.
 //

@@ -68,9 +68,9 @@ type ScheduleSearch struct {
 	// the budget gives); nil means the solver's default sequence.
 	Orders []int
 	// SearchOrders searches the step orders jointly with the grid (Solver must be a StepOrderSolver), from
-	// Orders or the default sequence: coordinate descent over the orders on the start grid, the grid search
-	// with those orders, then alternately the orders on the best grid and a shorter grid refinement
-	// (MaxEvals/3, no exploration) while the orders change, at most twice (see searchStepOrders).
+	// Orders or the default sequence: the grid search with those orders (the grid-only search, unchanged),
+	// then alternately coordinate descent over the orders on the best grid (searchStepOrders) and a
+	// shorter grid refinement (MaxEvals/3, no exploration) while the orders change, at most three times.
 	SearchOrders bool
 }
 
@@ -292,9 +292,9 @@ func (s ScheduleSearch) Run(ctx context.Context) (*SearchResult, error) {
 	first := evals      // the starts' evaluations do not count against MaxEvals
 	planned := maxEvals // an upper bound for the progress report
 	if s.SearchOrders {
-		planned += 2 * (maxEvals / 3)
+		planned += 3 * (maxEvals / 3)
 		for _, k := range most {
-			planned += 3 * 3 * (k - 1) // three order sweeps at most, three times
+			planned += 3 * 3 * (k - 1) // three order sweeps of at most three passes
 		}
 	}
 	progress := func() {
@@ -362,15 +362,15 @@ func (s ScheduleSearch) Run(ctx context.Context) (*SearchResult, error) {
 	if explore <= 0 {
 		explore = maxEvals / 4
 	}
-	if s.SearchOrders {
-		if _, err := orderSweep(); err != nil {
-			return nil, err
-		}
-	}
+	// The grid first, with the start's orders: this is exactly the grid-only search (the same evaluations in
+	// the same order), so the joint search's improvements are a superset of its and its result is never
+	// worse on either batch. Sweeping the orders first, on the start grid, was tried: orders that suit a
+	// poor grid trapped the grid search (unipc-3 at 10 NFE on the 64-D mixture: fit loss 0.078 against the
+	// grid-only search's 0.008).
 	if err := gridSearch(maxEvals, explore); err != nil {
 		return nil, err
 	}
-	for round := 0; s.SearchOrders && round < 2 && !timeUp(); round++ {
+	for round := 0; s.SearchOrders && round < 3 && !timeUp(); round++ {
 		changed, err := orderSweep()
 		if err != nil {
 			return nil, err

@@ -141,3 +141,26 @@ func TestScheduleFileWithOrdersRunsThemAndRefusesOtherSolvers(t *testing.T) {
 		t.Errorf("mismatched orders: got %v", err)
 	}
 }
+
+// The joint search starts with exactly the grid-only search and only adds candidates, so on the check batch,
+// which selects among them, its result is at most the grid-only result.
+func TestOrderSearchIsNeverWorseThanTheGridOnlySearch(t *testing.T) {
+	g, _ := RandomMixture(3, 8, 3)
+	grid := searchFixture(t, 120)
+	grid.Solver = UniPC{Order: 3}
+	grid.Check = g.Noise(newRand(12), grid.Process, grid.Process.TMax(), 32)
+	joint := grid
+	joint.SearchOrders = true
+	a, err := grid.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := joint.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("grid only: fit %.4g check %.4g; with orders %v: fit %.4g check %.4g", a.Loss, a.CheckLoss, b.Orders, b.Loss, b.CheckLoss)
+	if !(b.CheckLoss <= a.CheckLoss) {
+		t.Errorf("check loss with orders %v above the grid-only search's %v", b.CheckLoss, a.CheckLoss)
+	}
+}
