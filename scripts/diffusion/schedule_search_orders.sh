@@ -11,15 +11,18 @@ work=${1:-runs/schedule-orders}
 mkdir -p "$work"
 cd "$work"
 go build -C "$root" -o "$PWD/trajdiff" ./cmd/trajdiff
+# SOLVERS, NFES and FIXED (0: skip the fixed solvers' benches) split the work between parallel runs.
 solvers=${SOLVERS:-"unipc-3 dpmpp-3m unipc-2 ipndm"}
-bench() { # bench NFE SOLVER SCHEDULE
+bench() { # bench NFE SOLVER SCHEDULE; kept in bench-*.txt, so a rerun does not measure twice
 	for pts in "1 256" "1 2048" "2 2048"; do
 		set -- "$1" "$2" "$3" $pts
 		echo "### $2 $1 NFE, schedule $3, seed $4, $5 points"
-		./trajdiff bench samplers --nfe "$1" --solvers "$2" --schedule "$3" --seed "$4" --points "$5" 2>/dev/null | grep -A1 '^solver' | tail -1
+		b="bench-${3%.json}-$4-$5.txt"
+		[ -s "$b" ] || ./trajdiff bench samplers --nfe "$1" --solvers "$2" --schedule "$3" --seed "$4" --points "$5" 2>/dev/null | grep -A1 '^solver' | tail -1 > "$b"
+		cat "$b"
 	done
 }
-for nfe in 5 10; do
+for nfe in ${NFES:-5 10}; do
 	for s in $solvers; do
 		modes="grid"
 		case $s in dpmpp-*|unipc-*) modes="grid orders" ;; esac
@@ -33,6 +36,7 @@ for nfe in 5 10; do
 		done
 	done
 done
+[ "${FIXED:-1}" = 0 ] && exit 0
 for pts in "1 256" "1 2048" "2 2048"; do
 	set -- $pts
 	all="ddim,dpmpp-2m,dpmpp-3m,unipc-2,unipc-3,ipndm,deis-3"
