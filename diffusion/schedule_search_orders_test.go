@@ -76,6 +76,7 @@ func TestScheduleSearchHonoursOrRefusesExplicitOrders(t *testing.T) {
 		{func(s *ScheduleSearch) { s.Solver, s.Orders = DPMSolverPP{Order: 3}, []int{1, 2, 1} }, "3 step orders given, dpmpp-3m takes 5 steps"},
 		{func(s *ScheduleSearch) { s.Solver, s.Orders = DPMSolverPP{Order: 3}, []int{1, 2, 3, 3, 2} }, "final step to t = 0 is first order"},
 		{func(s *ScheduleSearch) { s.Solver = UniPC{Order: 3, Orders: []int{1, 2, 3, 2, 1}} }, "not in the solver"},
+		{func(s *ScheduleSearch) { s.Solver, s.SearchOrders = DPMSolverPP{Order: 2, Beta: 0.8}, true }, "heavy-ball"},
 	} {
 		s := searchFixture(t, 10)
 		c.mod(&s)

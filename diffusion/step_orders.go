@@ -52,6 +52,9 @@ func (s DPMSolverPP) StepOrderRange(p Process, times []float64) (def, most []int
 	if s.Order < 1 || s.Order > 3 {
 		return nil, nil, fmt.Errorf("diffusion: DPM-Solver++ order must be 1, 2 or 3, got %d", s.Order)
 	}
+	if s.Beta > 0 && s.Beta < 1 {
+		return nil, nil, fmt.Errorf("diffusion: heavy-ball DPM-Solver++ takes no explicit step orders")
+	}
 	cs, err := grid(p, times)
 	if err != nil {
 		return nil, nil, err
