@@ -61,8 +61,22 @@
 // calibration set. A ScheduleFile stores the grid with what it was searched for (process and its log-SNR at
 // every level, solver, NFE, denoiser, calibration, losses); NewSchedule loads one for any name ending in
 // .json. It refuses another process or step count (and PlanForNFE another budget) and accepts another
-// solver, naming the searched one in its Name. Deviations: S^3's per-step coefficients and orders are not
-// searched, only the times; the loss is the endpoint error only (USF also matches intermediate states).
+// solver, naming the searched one in its Name. Deviations: S^3's per-step coefficients are not searched
+// (the orders are, below); the loss is the endpoint error only (USF also matches intermediate states).
+//
+// Per-step orders (S^3; USF, Liu et al. 2023): a multistep method of order p may take step i at any order
+// k_i in 1..min(p, outputs in its history), each step's update being the order-k_i formula on the k_i newest
+// outputs. DPMSolverPP and UniPC take such a sequence in Orders (StepOrderSolver; UniPC's corrector follows
+// the predictor's order, as by default); it compiles to an ordinary Plan, the default sequence to the
+// default plan bit for bit, all ones to DDIM (and UniPC-1 with the corrector), and a sequence that falls to
+// order q on a fixed fraction of the steps converges at order q (q + 1 with UniPC's corrector), which the
+// tests measure. The final step to t = 0 is first order in both families. With SearchOrders the
+// ScheduleSearch also optimises the orders, alternating: the grid with the default orders (exactly the
+// grid-only search, so the joint result is never worse than it on the calibration batch), then coordinate
+// descent over the orders of each step with the grid fixed (deterministic sweeps of sum_i (k_i - 1)
+// evaluations), then the grid again with the new orders, while the orders change (at most three times);
+// the check batch selects among all improving (grid, orders) pairs. The ScheduleFile records the orders, and ScheduleSolver (applied by
+// PlanForNFE and every command that samples) runs them with the solver they were searched for only.
 // Inpaint, Guided (classifier-free guidance) and RunOptions.CorrectX0 condition any solver.
 //
 // DPM-Solver-v3 needs Statistics, the per-coordinate l, s, b of the paper, estimated by ComputeEMS from any

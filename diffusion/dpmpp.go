@@ -29,6 +29,10 @@ type DPMSolverPP struct {
 	// a quadratic x0-prediction in lambda, so the published 3M converges at second order (see the package tests);
 	// the default is the third-order weighting.
 	DiffusersCompat bool
+	// Orders, if set, is an explicit order per step (len(Orders) = steps, each in 1..Order; see
+	// checkStepOrders): the per-step orders of S^3 and USF (Liu et al. 2023), searched by ScheduleSearch
+	// with SearchOrders. Nil is the default sequence (DefaultStepOrders), which it reproduces exactly.
+	Orders []int
 }
 
 func (s DPMSolverPP) Name() string {
@@ -50,6 +54,14 @@ func (s DPMSolverPP) Plan(p Process, times []float64) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	if s.Orders != nil {
+		if momentum {
+			return nil, fmt.Errorf("diffusion: heavy-ball DPM-Solver++ takes no explicit step orders")
+		}
+		if err := checkStepOrders(s, p, times, s.Orders); err != nil {
+			return nil, err
+		}
+	}
 	b := newBuilder(s.Name(), p, times)
 	hist := newHistory(b, s.Order)
 	vel, velStarted := -1, false
@@ -66,6 +78,9 @@ func (s DPMSolverPP) Plan(p Process, times []float64) (*Plan, error) {
 		k := min(s.Order, hist.len())
 		if cn.T == 0 {
 			k = 1
+		}
+		if s.Orders != nil {
+			k = s.Orders[i] // within 1..k by checkStepOrders
 		}
 		h := cn.LogSNR - c.LogSNR
 		base := Term{cn.Sigma / c.Sigma, StateBuffer}

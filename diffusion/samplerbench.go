@@ -7,7 +7,8 @@ import (
 )
 
 // PlanForNFE compiles solver s on schedule sch with the most steps whose plan spends at most nfe denoiser
-// evaluations. Singlestep DPM-Solver spends the budget exactly with SinglestepOrders.
+// evaluations. Singlestep DPM-Solver spends the budget exactly with SinglestepOrders. A schedule file with
+// searched step orders runs them, and refuses a solver that cannot (ScheduleSolver).
 func PlanForNFE(s Solver, p Process, sch Schedule, nfe int) (*Plan, error) {
 	if nfe < 1 {
 		return nil, fmt.Errorf("diffusion: NFE budget must be at least 1, got %d", nfe)
@@ -16,6 +17,10 @@ func PlanForNFE(s Solver, p Process, sch Schedule, nfe int) (*Plan, error) {
 		if err := f.checkNFE(nfe); err != nil {
 			return nil, err
 		}
+	}
+	s, err := ScheduleSolver(s, sch)
+	if err != nil {
+		return nil, err
 	}
 	if ds, ok := s.(DPMSolver); ok && ds.Orders == nil {
 		orders := SinglestepOrders(nfe, ds.Order)

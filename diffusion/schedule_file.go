@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/trajdiff/trajdiff/internal/fsutil"
@@ -20,6 +21,11 @@ const ScheduleFileFormat = "trajdiff-schedule/1"
 // count; PlanForNFE refuses it at another evaluation budget. It is accepted with another solver than the
 // one it was searched for (the grid is a valid grid for any solver, merely not optimised for it): Name
 // says which solver and budget it was searched for, so every report that prints the schedule shows it.
+//
+// A file whose search also chose the step orders (ScheduleSearch.SearchOrders) records them in Orders; it
+// is then only run by the solver it was searched for, with those orders (ScheduleSolver, which PlanForNFE
+// and the commands that sample apply), and refused for any other solver: running the grid without its
+// orders would be another sampler than the one searched.
 type ScheduleFile struct {
 	Format  string       `json:"format"`
 	Grid    []float64    `json:"times"` // TMax first, ending at 0
@@ -27,6 +33,8 @@ type ScheduleFile struct {
 	Solver  string       `json:"solver"`
 	NFE     int          `json:"nfe"`
 	Steps   int          `json:"steps"`
+	// Orders is the order of each step for Solver (absent where the solver's default was used).
+	Orders []int `json:"orders,omitempty"`
 	// Denoiser describes the model the grid was searched with (a checkpoint, or an exact target).
 	Denoiser    string             `json:"denoiser"`
 	Calibration ScheduleCalib      `json:"calibration"`
@@ -65,7 +73,10 @@ type ScheduleCalib struct {
 func NewScheduleFile(p Process, s Solver, nfe int, r *SearchResult, denoiser string, calib ScheduleCalib) *ScheduleFile {
 	f := &ScheduleFile{Format: ScheduleFileFormat, Grid: append([]float64(nil), r.Times...), Solver: s.Name(), NFE: nfe,
 		Steps: len(r.Times) - 1, Denoiser: denoiser, Calibration: calib, Start: r.Start, StartLoss: r.StartLoss, Loss: r.Loss,
-		Evals: r.Evals, Process: ScheduleProc{Name: p.Name(), TMin: p.TMin(), TMax: p.TMax()}}
+		Evals: r.Evals, Process: ScheduleProc{Name: p.Name(), TMin: p.TMin(), TMax: p.TMax()}, Orders: append([]int(nil), r.Orders...)}
+	if r.Orders == nil {
+		f.Orders = nil
+	}
 	if f.Calibration.Loss == "" {
 		f.Calibration.Loss = "pathwise-rmse"
 	}
@@ -107,6 +118,16 @@ func LoadScheduleFile(path string) (*ScheduleFile, error) {
 	if f.NFE < 1 || f.Process.Name == "" {
 		return nil, fmt.Errorf("diffusion: schedule file %s: missing NFE or process", path)
 	}
+	if f.Orders != nil {
+		if len(f.Orders) != f.Steps {
+			return nil, fmt.Errorf("diffusion: schedule file %s: %d step orders for %d steps", path, len(f.Orders), f.Steps)
+		}
+		for i, k := range f.Orders {
+			if k < 1 {
+				return nil, fmt.Errorf("diffusion: schedule file %s: step %d has order %d, want at least 1", path, i, k)
+			}
+		}
+	}
 	f.Path = path
 	return &f, nil
 }
@@ -129,7 +150,39 @@ func (f *ScheduleFile) Name() string {
 	if f.Path == "" {
 		base = "searched"
 	}
+	if f.Orders != nil {
+		return fmt.Sprintf("%s (searched for %s with step orders %s, %d NFE)", base, f.Solver, FormatStepOrders(f.Orders), f.NFE)
+	}
 	return fmt.Sprintf("%s (searched for %s, %d NFE)", base, f.Solver, f.NFE)
+}
+
+// SolverFor returns the solver that runs the file's grid for s: s itself for a file without step orders;
+// for a file with them, s with those orders, provided s is the solver they were searched for (same name,
+// a StepOrderSolver without orders of its own). The orders are checked against the grid when the plan is
+// compiled.
+func (f *ScheduleFile) SolverFor(s Solver) (Solver, error) {
+	if f.Orders == nil {
+		return s, nil
+	}
+	sos, ok := s.(StepOrderSolver)
+	if !ok || s.Name() != f.Solver {
+		return nil, fmt.Errorf("diffusion: schedule %s carries step orders searched for %s; %s cannot run them (use --solver %s, or a schedule searched without orders)",
+			f.Name(), f.Solver, s.Name(), f.Solver)
+	}
+	if o := sos.StepOrders(); o != nil && !slices.Equal(o, f.Orders) {
+		return nil, fmt.Errorf("diffusion: schedule %s carries step orders %s; the solver has its own, %s", f.Name(), FormatStepOrders(f.Orders), FormatStepOrders(o))
+	}
+	return sos.WithStepOrders(f.Orders), nil
+}
+
+// ScheduleSolver returns the solver to compile with schedule sch: s with the searched step orders where sch
+// is a schedule file that records them (ScheduleFile.SolverFor, which refuses a solver that cannot honour
+// them), s itself otherwise. Every path that compiles a plan from a schedule name calls it (PlanForNFE does).
+func ScheduleSolver(s Solver, sch Schedule) (Solver, error) {
+	if f, ok := sch.(*ScheduleFile); ok {
+		return f.SolverFor(s)
+	}
+	return s, nil
 }
 
 // Times returns the stored grid after checking that p is the process it was searched on and n its step

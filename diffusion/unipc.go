@@ -20,6 +20,10 @@ type UniPC struct {
 	Order       int    // 1, 2 or 3
 	Variant     string // "bh1" or "bh2" (default)
 	NoCorrector bool
+	// Orders, if set, is the predictor's explicit order per step (len(Orders) = steps, each in 1..Order;
+	// see checkStepOrders); the corrector at the next point uses the same nodes plus the new output, as it
+	// does by default. Nil is the default sequence (DefaultStepOrders), which it reproduces exactly.
+	Orders []int
 }
 
 func (s UniPC) Name() string { return fmt.Sprintf("unipc-%d", s.Order) }
@@ -40,6 +44,11 @@ func (s UniPC) Plan(p Process, times []float64) (*Plan, error) {
 		return nil, err
 	}
 	steps := len(cs) - 1
+	if s.Orders != nil {
+		if err := checkStepOrders(s, p, times, s.Orders); err != nil {
+			return nil, err
+		}
+	}
 	b := newBuilder(s.Name(), p, times)
 	// hist holds model outputs m_0 (newest), m_1, ...; `last` holds the corrected state the predictor starts
 	// from, while the state buffer holds the predicted state the model is evaluated at.
@@ -68,6 +77,9 @@ func (s UniPC) Plan(p Process, times []float64) (*Plan, error) {
 		order := min(s.Order, steps-i, max(hist.len(), 1))
 		if final || zeroSignal(c) {
 			order = 1
+		}
+		if s.Orders != nil {
+			order = s.Orders[i] // within the feasible range by checkStepOrders
 		}
 		if zeroSignal(c) {
 			b.combine(StateBuffer, dataStep(c, cn, last, mt)...)

@@ -292,6 +292,10 @@ func (m *Model) prepare(req SampleRequest) (*sampler, error) {
 		}
 	}
 	sp.schedule = sch.Name()
+	// A schedule file with searched step orders runs them, with the solver they were searched for only.
+	if solver, err = diffusion.ScheduleSolver(solver, sch); err != nil {
+		return nil, fmt.Errorf("train: %w: %w", ErrBadRequest, err)
+	}
 	if sp.steps < 1 {
 		return nil, badRequest("the configuration's sample.steps is %d, want at least 1", sp.steps)
 	}

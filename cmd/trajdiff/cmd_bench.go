@@ -164,7 +164,11 @@ func benchSamplers(ctx context.Context, env *cliEnv, f samplerBenchFlags) error 
 			"RMSE per coordinate against the adaptive Dormand-Prince reference of the probability-flow ODE\n"+
 			"(tolerance 1e-10, %d evaluations).\n", f.dim, f.components, f.points, p.Name(), sch.Name(), st.NFE)
 	}
-	fmt.Fprintf(env.stdout, "'*' marks budgets a solver cannot spend exactly (fewer NFE used), '-' budgets it cannot run within.\n\n")
+	fmt.Fprintf(env.stdout, "'*' marks budgets a solver cannot spend exactly (fewer NFE used), '-' budgets it cannot run within.\n")
+	if sf, ok := sch.(*diffusion.ScheduleFile); ok && sf.Orders != nil {
+		fmt.Fprintf(env.stdout, "The schedule's searched step orders run with %s only; other solvers show '-'.\n", sf.Solver)
+	}
+	fmt.Fprintln(env.stdout)
 	writeBenchTable(env.stdout, f.format, budgets, rows)
 	summarise(env.stdout, budgets, rows)
 	fmt.Fprintf(env.stdout, "\n(%.1fs)\n", time.Since(start).Seconds())

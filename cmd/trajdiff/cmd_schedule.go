@@ -25,7 +25,9 @@ const scheduleUsage = `Usage: trajdiff schedule search (--target mixture|gaussia
             sampler benchmark's 64-D mixture or Gaussian, or a trained Diffuser maze2d checkpoint (with its
             start/goal inpainting and clipping); loss = pathwise RMSE against the adaptive reference ODE
             solution from the same calibration noise. The file it writes is accepted wherever a schedule
-            name is (--schedule FILE.json, [sample] schedule).
+            name is (--schedule FILE.json, [sample] schedule). With --orders search (DPM-Solver++ multistep
+            and UniPC) the order of every step is searched with the grid, as in S^3/USF; the file then
+            records the orders and runs only with the solver it was searched for.
 
 Run 'trajdiff schedule search --help' for its flags; diffusion.ScheduleSearch documents the method.
 `
@@ -52,6 +54,7 @@ func runScheduleSearch(ctx context.Context, env *cliEnv, args []string) error {
 	budget := fs.Duration("budget", 0, "wall-time budget of the optimiser, e.g. 10m (0: none; a search stopped by it is not reproducible)")
 	refTol := fs.Float64("ref-tol", 0, "tolerance of the reference ODE solve (default 1e-10 for targets, 1e-6 for a checkpoint)")
 	out := fs.String("out", "", "schedule file to write (a name ending in .json)")
+	ordersFlag := fs.String("orders", "default", "step orders of a multistep solver (dpmpp-2m/3m, unipc-N): default (the solver's own, not searched), search (searched jointly with the grid), or an explicit list kept fixed, e.g. 1,2,3,3,1")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
@@ -75,6 +78,18 @@ func runScheduleSearch(ctx context.Context, env *cliEnv, args []string) error {
 		return usagef("%s is stochastic: a schedule search needs a deterministic solver", solver.Name())
 	}
 	s := diffusion.ScheduleSearch{Solver: solver, NFE: *nfe, MaxEvals: *maxEvals, Budget: *budget, RefTol: *refTol, Seed: *seed}
+	switch *ordersFlag {
+	case "default", "":
+	case "search":
+		s.SearchOrders = true
+	default:
+		if s.Orders, err = diffusion.ParseStepOrders(*ordersFlag); err != nil {
+			return usagef("--orders: %v (or default, search)", err)
+		}
+	}
+	if _, ok := solver.(diffusion.StepOrderSolver); !ok && (s.SearchOrders || s.Orders != nil) {
+		return usagef("--orders %s: %s takes no per-step orders (dpmpp-2m, dpmpp-3m and unipc-N do)", *ordersFlag, solver.Name())
+	}
 	var desc string
 	n := *points
 	switch {
@@ -180,6 +195,9 @@ func runScheduleSearch(ctx context.Context, env *cliEnv, args []string) error {
 	fmt.Fprintf(env.stdout, "searched: loss %.4g, %.2fx below the best start (%s, %.4g)\n", r.Loss, r.StartLoss/r.Loss, r.Start, r.StartLoss)
 	if len(s.Check) > 0 {
 		fmt.Fprintf(env.stdout, "check batch (%d points, selects the result): %.4g, start %.4g (%.2fx)\n", len(s.Check)/s.Denoiser.Dim(), r.CheckLoss, r.StartCheck, r.StartCheck/r.CheckLoss)
+	}
+	if r.Orders != nil {
+		fmt.Fprintf(env.stdout, "step orders: %s (start %s)\n", diffusion.FormatStepOrders(r.Orders), diffusion.FormatStepOrders(r.StartOrders))
 	}
 	fmt.Fprintf(env.stdout, "times: %s\nwrote %s\n", formatTimes(r.Times), *out)
 	return nil

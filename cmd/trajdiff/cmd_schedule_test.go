@@ -107,3 +107,51 @@ clip_x0 = true
 		t.Errorf("plan evaluate at 5 steps: exit %d, %s", code, errs)
 	}
 }
+
+func TestScheduleSearchWithOrdersRecordsThemAndOnlyTheirSolverRunsThem(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "o.json")
+	code, out, errs := runCLI("schedule", "search", "--target", "mixture", "--dim", "4", "--components", "2", "--points", "16",
+		"--solver", "unipc-3", "--nfe", "4", "--max-evals", "40", "--orders", "search", "--out", file)
+	if code != 0 {
+		t.Fatalf("schedule search --orders search: %d\n%s\n%s", code, out, errs)
+	}
+	if !strings.Contains(out, "step orders: ") {
+		t.Errorf("output lacks the step orders:\n%s", out)
+	}
+	code, out, errs = runCLI("bench", "samplers", "--dim", "4", "--components", "2", "--points", "16", "--solvers", "unipc-3,ddim",
+		"--nfe", "4", "--schedule", file)
+	if code != 0 {
+		t.Fatalf("bench samplers: %d\n%s\n%s", code, out, errs)
+	}
+	if !strings.Contains(out, "searched for unipc-3 with step orders") || !strings.Contains(out, "run with unipc-3 only") {
+		t.Errorf("bench does not name the orders:\n%s", out)
+	}
+	// unipc-3 runs the file; ddim cannot honour its orders ('-').
+	for _, line := range strings.Split(out, "\n") {
+		if f := strings.Fields(line); len(f) == 2 && ((f[0] == "unipc-3") == (f[1] == "-")) && (f[0] == "unipc-3" || f[0] == "ddim") {
+			t.Errorf("bench row %q", line)
+		}
+	}
+	tp := writeJSON(t, dir, "t.json", mixtureFile{Weights: []float64{1}, Means: [][]float64{{0, 0, 0, 0}},
+		Covariances: [][][]float64{{{1, 0, 0, 0}, {0, 1, 0, 0}, {0, 0, 1, 0}, {0, 0, 0, 1}}}})
+	ip := writeJSON(t, dir, "i.json", [][]float64{{1, 2, 3, 4}})
+	op := filepath.Join(dir, "out.json")
+	if code, out, errs := runCLI("solve", "--target", tp, "--solver", "unipc-3", "--steps", "4", "--init", ip, "--out", op, "--schedule", file); code != 0 {
+		t.Errorf("solve with the file: %d\n%s\n%s", code, out, errs)
+	}
+	if code, _, errs := runCLI("solve", "--target", tp, "--solver", "dpmpp-3m", "--steps", "4", "--init", ip, "--out", op, "--schedule", file); code == 0 || !strings.Contains(errs, "use --solver unipc-3") {
+		t.Errorf("solve with another solver: exit %d, %s", code, errs)
+	}
+	for _, c := range []struct{ args, want string }{
+		{"--solver ddim --orders search", "ddim takes no per-step orders"},
+		{"--solver dpmpp-3m --orders 1,x,1", "entry 2"},
+		{"--solver dpmpp-3m --orders 1,2,3", "3 step orders given, dpmpp-3m takes 4 steps"},
+	} {
+		args := append([]string{"schedule", "search", "--target", "mixture", "--dim", "4", "--components", "2", "--points", "8",
+			"--nfe", "4", "--max-evals", "10", "--out", filepath.Join(dir, "x.json")}, strings.Fields(c.args)...)
+		if code, _, errs := runCLI(args...); code == 0 || !strings.Contains(errs, c.want) {
+			t.Errorf("%s: exit %d, %s", c.args, code, errs)
+		}
+	}
+}

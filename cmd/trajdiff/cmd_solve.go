@@ -75,6 +75,9 @@ func runSolve(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return usagef("%v", err)
 	}
+	if s, err = diffusion.ScheduleSolver(s, sch); err != nil { // a schedule file's searched step orders
+		return usagef("%v", err)
+	}
 	g, err := readMixture(*target)
 	if err != nil {
 		return usagef("%v", err)
