@@ -40,13 +40,18 @@ func NewSchedule(name string) (Schedule, error) {
 	return nil, fmt.Errorf("diffusion: unknown schedule %q (want one of %v, or a FILE.json written by a schedule search)", name, ScheduleNames())
 }
 
-// DefaultSchedule is the customary schedule for a process: Karras for EDM, geometric (uniform log-SNR) for VE,
-// uniform time otherwise.
+// DefaultSchedule is the customary schedule for a process: Karras for EDM, geometric (uniform log-SNR) for VE
+// and the interpolant, uniform time otherwise.
 func DefaultSchedule(p Process) Schedule {
 	switch p.Name() {
 	case "edm":
 		return Karras{Rho: 7}
 	case "ve":
+		return UniformLogSNR{}
+	case "interpolant":
+		// Its signal grows linearly from alpha = 1e-3 at the start: uniform t would jump 100x in alpha on the
+		// first step, which amplifies an eps-prediction's error 100-fold; uniform log-SNR grows it by a
+		// constant factor per step.
 		return UniformLogSNR{}
 	}
 	return UniformT{}
