@@ -114,14 +114,14 @@ func TestInterpolantConfigDiffersFromGeoTDMOnlyInItsProcess(t *testing.T) {
 		t.Errorf("data, network or training differ:\n%+v\n%+v", base, si)
 	}
 	o := si.Objective
-	if o.Process != "interpolant" || o.Prediction != "eps" || o.InterpolantBase != 0.1 || o.InterpolantLatent == nil || *o.InterpolantLatent != 1 {
+	if o.Process != "interpolant" || o.Prediction != "eps" || o.InterpolantBase != 0.5 || o.Time != "lognormal" || o.InterpolantLatent == nil || *o.InterpolantLatent != 1 {
 		t.Errorf("objective %+v", o)
 	}
 	_, p, err := o.Build()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := p.(*diffusion.InterpolantProcess); !ok || p.Alpha(1) != 0 || math.Abs(p.Sigma(1)-0.1) > 1e-15 || p.TMax() != 1-1e-3 {
+	if _, ok := p.(*diffusion.InterpolantProcess); !ok || p.Alpha(1) != 0 || math.Abs(p.Sigma(1)-0.5) > 1e-15 || p.TMax() != 1-1e-3 {
 		t.Errorf("process %T alpha(1) %v sigma(1) %v tmax %v", p, p.Alpha(1), p.Sigma(1), p.TMax())
 	}
 }
