@@ -11,42 +11,8 @@ import (
 // plan scaling prints each search method's reward at each budget with the evaluations it spent, and plan
 // evaluate plans by search with --particle-method; budgets the method cannot split exit 2.
 func TestPlanScalingAndSearchFlags(t *testing.T) {
-	dir := t.TempDir()
-	data := filepath.Join(dir, "umaze.arrow")
-	if code, out, errs := runCLI("simulate", "maze2d", "--layout", "umaze", "--steps", "4000", "--chunk-steps", "4000", "--out", data, "--quiet"); code != 0 {
-		t.Fatalf("simulate: %d\n%s\n%s", code, out, errs)
-	}
-	cfg := filepath.Join(dir, "tiny.toml")
-	if err := os.WriteFile(cfg, []byte(`out = "run"
-[data]
-path = "umaze.arrow"
-horizon = 8
-no_padding = true
-[network]
-arch = "mlp"
-[network.mlp]
-dim = 48
-hidden = [32]
-time_dim = 8
-[objective]
-process = "vp-cosine"
-prediction = "x0"
-[train]
-steps = 10
-batch = 8
-warmup = 0
-checkpoint_every = 0
-[sample]
-solver = "dpmpp-2m"
-steps = 3
-clip_x0 = true
-`), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if code, out, errs := runCLI("train", "--config", cfg); code != 0 {
-		t.Fatalf("train: %d\n%s\n%s", code, out, errs)
-	}
-	run, results := filepath.Join(dir, "run"), filepath.Join(dir, "scaling.json")
+	dir, run := trainTinyUMaze(t, "")
+	results := filepath.Join(dir, "scaling.json")
 	code, out, errs := runCLI("plan", "scaling", "--checkpoint", run, "--methods", "best-of-n,resample,rollover", "--budgets", "3,6",
 		"--pairs", "2", "--seeds", "1", "--out", results)
 	if code != 0 {

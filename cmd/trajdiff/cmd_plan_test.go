@@ -12,42 +12,7 @@ import (
 // over 2 episodes: the table compares Diffuser with the expert and random actions, and the results file
 // holds every episode, the summaries and the command; bad flags exit 2.
 func TestPlanEvaluateRunsEndToEnd(t *testing.T) {
-	dir := t.TempDir()
-	data := filepath.Join(dir, "umaze.arrow")
-	if code, out, errs := runCLI("simulate", "maze2d", "--layout", "umaze", "--steps", "4000", "--chunk-steps", "4000", "--out", data, "--quiet"); code != 0 {
-		t.Fatalf("simulate: %d\n%s\n%s", code, out, errs)
-	}
-	cfg := filepath.Join(dir, "tiny.toml")
-	if err := os.WriteFile(cfg, []byte(`out = "run"
-[data]
-path = "umaze.arrow"
-horizon = 8
-no_padding = true
-[network]
-arch = "mlp"
-[network.mlp]
-dim = 48
-hidden = [32]
-time_dim = 8
-[objective]
-process = "vp-cosine"
-prediction = "x0"
-[train]
-steps = 10
-batch = 8
-warmup = 0
-checkpoint_every = 0
-[sample]
-solver = "dpmpp-2m"
-steps = 3
-clip_x0 = true
-`), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if code, out, errs := runCLI("train", "--config", cfg); code != 0 {
-		t.Fatalf("train: %d\n%s\n%s", code, out, errs)
-	}
-	run := filepath.Join(dir, "run")
+	dir, run := trainTinyUMaze(t, "")
 	results, png, plans := filepath.Join(dir, "results.json"), filepath.Join(dir, "paths.png"), filepath.Join(dir, "plans.png")
 	code, out, errs := runCLI("plan", "evaluate", "--checkpoint", run, "--episodes", "2", "--seed", "5", "--multi", "--out", results, "--plot", png, "--plot-plans", plans)
 	if code != 0 {
@@ -149,4 +114,46 @@ clip_x0 = true
 	if code, _, _ := runCLI("plan", "--help"); code != 0 {
 		t.Errorf("plan --help: exit %d", code)
 	}
+}
+
+// trainTinyUMaze simulates a small U-Maze dataset in a temporary directory and trains a 10-step MLP Diffuser
+// on windows of 8 steps (dataLines: extra [data] keys, e.g. inpainting); it returns the directory and the run.
+func trainTinyUMaze(t *testing.T, dataLines string) (dir, run string) {
+	t.Helper()
+	dir = t.TempDir()
+	data := filepath.Join(dir, "umaze.arrow")
+	if code, out, errs := runCLI("simulate", "maze2d", "--layout", "umaze", "--steps", "4000", "--chunk-steps", "4000", "--out", data, "--quiet"); code != 0 {
+		t.Fatalf("simulate: %d\n%s\n%s", code, out, errs)
+	}
+	cfg := filepath.Join(dir, "tiny.toml")
+	if err := os.WriteFile(cfg, []byte(`out = "run"
+[data]
+path = "umaze.arrow"
+horizon = 8
+no_padding = true
+`+dataLines+`[network]
+arch = "mlp"
+[network.mlp]
+dim = 48
+hidden = [32]
+time_dim = 8
+[objective]
+process = "vp-cosine"
+prediction = "x0"
+[train]
+steps = 10
+batch = 8
+warmup = 0
+checkpoint_every = 0
+[sample]
+solver = "dpmpp-2m"
+steps = 3
+clip_x0 = true
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := runCLI("train", "--config", cfg); code != 0 {
+		t.Fatalf("train: %d\n%s\n%s", code, out, errs)
+	}
+	return dir, filepath.Join(dir, "run")
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -54,43 +53,9 @@ func TestScheduleSearchFileIsAcceptedWhereSchedulesAre(t *testing.T) {
 }
 
 func TestScheduleSearchOnADiffuserCheckpoint(t *testing.T) {
-	dir := t.TempDir()
-	data := filepath.Join(dir, "umaze.arrow")
-	if code, out, errs := runCLI("simulate", "maze2d", "--layout", "umaze", "--steps", "4000", "--chunk-steps", "4000", "--out", data, "--quiet"); code != 0 {
-		t.Fatalf("simulate: %d\n%s\n%s", code, out, errs)
-	}
-	cfg := filepath.Join(dir, "tiny.toml")
-	if err := os.WriteFile(cfg, []byte(`out = "run"
-[data]
-path = "umaze.arrow"
-horizon = 8
-no_padding = true
-inpaint = ["0:2", "0:3", "0:4", "0:5", "-1:2", "-1:3", "-1:4", "-1:5"]
-[network]
-arch = "mlp"
-[network.mlp]
-dim = 48
-hidden = [32]
-time_dim = 8
-[objective]
-process = "vp-cosine"
-prediction = "x0"
-[train]
-steps = 10
-batch = 8
-warmup = 0
-checkpoint_every = 0
-[sample]
-solver = "dpmpp-2m"
-steps = 3
-clip_x0 = true
-`), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if code, out, errs := runCLI("train", "--config", cfg); code != 0 {
-		t.Fatalf("train: %d\n%s\n%s", code, out, errs)
-	}
-	run, file := filepath.Join(dir, "run"), filepath.Join(dir, "maze.json")
+	dir, run := trainTinyUMaze(t, `inpaint = ["0:2", "0:3", "0:4", "0:5", "-1:2", "-1:3", "-1:4", "-1:5"]
+`)
+	file := filepath.Join(dir, "maze.json")
 	code, out, errs := runCLI("schedule", "search", "--checkpoint", run, "--solver", "dpmpp-2m", "--nfe", "3", "--points", "4",
 		"--max-evals", "30", "--out", file)
 	if code != 0 {
