@@ -435,7 +435,7 @@ func (m *Model) Sample(ctx context.Context, req SampleRequest) (*Samples, error)
 	}
 	slices.Sort(failed)
 	if m.geometric == nil {
-		m.unnormalize(x)
+		m.Unnormalize(x)
 	}
 	return &Samples{X: x, N: n, Horizon: m.Horizon, Transition: m.Transition, Components: m.Components(),
 		Solver: sp.solver, Schedule: sp.schedule, Steps: sp.steps, NFE: passes * sp.plan.NFE, EMA: m.Checkpoint.EMA, ClipX0: clip, Failed: failed}, nil
@@ -486,9 +486,9 @@ func (m *Model) normalizeValue(c int, v float64) float64 {
 	return float64(row[k])
 }
 
-// unnormalize maps windows (rows of transition values) back to the data's units, one column of one step at
+// Unnormalize maps windows (rows of transition values) from training units back to the data's units, one column of one step at
 // a time (the limits normaliser clips a row that leaves [-1, 1], as Diffuser's does).
-func (m *Model) unnormalize(x []float64) { m.mapColumns(x, (*datasets.Normalizer).Unnormalize) }
+func (m *Model) Unnormalize(x []float64) { m.mapColumns(x, (*datasets.Normalizer).Unnormalize) }
 
 // mapColumns applies f to every column of every step of windows x in place, through float32 as the
 // normalisers work.

@@ -37,7 +37,7 @@ func TestSamplingProblemReproducesSample(t *testing.T) {
 	if err := diffusion.Sample(context.Background(), plan, pr.Denoiser, x, diffusion.RunOptions{Condition: pr.Condition}); err != nil {
 		t.Fatal(err)
 	}
-	m.unnormalize(x)
+	m.Unnormalize(x)
 	for i := range x {
 		if math.Abs(x[i]-want.X[i]) > 1e-9*(1+math.Abs(want.X[i])) {
 			t.Fatalf("value %d: %v, Model.Sample gave %v", i, x[i], want.X[i])

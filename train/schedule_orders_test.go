@@ -47,7 +47,7 @@ func TestSampleRunsAScheduleFilesStepOrders(t *testing.T) {
 	if err := diffusion.Sample(context.Background(), plan, pr.Denoiser, x, diffusion.RunOptions{Condition: pr.Condition}); err != nil {
 		t.Fatal(err)
 	}
-	m.unnormalize(x)
+	m.Unnormalize(x)
 	for i := range x {
 		if math.Abs(x[i]-got.X[i]) > 1e-9*(1+math.Abs(got.X[i])) {
 			t.Fatalf("value %d: %v with orders %v, Model.Sample gave %v", i, x[i], orders, got.X[i])

@@ -71,14 +71,14 @@ func (m *Model) prepareWarmStart(req SampleRequest, sp *sampler) error {
 	sp.init = append([]float64(nil), req.Init...)
 	sp.renoise = req.Renoise
 	if m.geometric == nil {
-		m.normalize(sp.init)
+		m.Normalize(sp.init)
 	}
 	return nil
 }
 
-// normalize maps windows (rows of transition values) from the data's units to training units, one column of
+// Normalize maps windows (rows of transition values) from the data's units to training units, one column of
 // one step at a time.
-func (m *Model) normalize(x []float64) { m.mapColumns(x, (*datasets.Normalizer).Normalize) }
+func (m *Model) Normalize(x []float64) { m.mapColumns(x, (*datasets.Normalizer).Normalize) }
 
 // initialState is the solver's starting state at t0 = times[0], in the diffusion package's convention
 // x_t = alpha(t) x0 + sigma(t) eps (diffusion/doc.go). From the schedule's start it is sigma(t0) eps, as

@@ -216,7 +216,7 @@ func (p *Planner) reconstruct(ctx context.Context, method InverseMethod, problem
 		if err != nil {
 			return nil, 0, err
 		}
-		p.toData(x)
+		p.model.Unnormalize(x)
 	default:
 		return nil, 0, badInput("unknown method %q (want one of %v)", method, InverseMethods())
 	}
@@ -245,7 +245,7 @@ func (p *Planner) measurementOperator(measured []train.WindowEntry, problems []I
 		for t, r := range pr.Truth {
 			copy(w[t*T:], r[:])
 		}
-		p.toTraining(w)
+		p.model.Normalize(w)
 		for _, k := range idx {
 			y = append(y, w[k])
 		}
@@ -327,32 +327,6 @@ func redDiff(ctx context.Context, prob *train.SamplingProblem, op diffusion.Oper
 		return nil, 0, fmt.Errorf("diffuser: %w", err)
 	}
 	return res.X, res.NFE * prob.Passes, nil
-}
-
-// toTraining and toData map windows between the data's units and the model's training units, one column of
-// one step at a time through float32, as the model's normalisers work.
-func (p *Planner) toTraining(x []float64) { p.mapColumns(x, true) }
-func (p *Planner) toData(x []float64)     { p.mapColumns(x, false) }
-
-func (p *Planner) mapColumns(x []float64, normalize bool) {
-	T := p.model.Transition
-	for r := 0; r < len(x)/T; r++ {
-		for i, c := range p.model.Columns {
-			row := make([]float32, c.Width)
-			o := r*T + c.Offset
-			for k := range row {
-				row[k] = float32(x[o+k])
-			}
-			if normalize {
-				p.model.Normalizer(i).Normalize(row)
-			} else {
-				p.model.Normalizer(i).Unnormalize(row)
-			}
-			for k, v := range row {
-				x[o+k] = float64(v)
-			}
-		}
-	}
 }
 
 // linearWindows interpolates every problem's positions linearly between its measured steps (0, the

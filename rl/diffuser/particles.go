@@ -147,24 +147,13 @@ func (p *Planner) searchPlan(ctx context.Context, start [4]float64, goal [2]floa
 	}
 	pl := &Plan{Start: start, Goal: goal, Solver: fmt.Sprintf("%s/%s", ps.Method, res.Plan.Solver), Schedule: cmp.Or(p.opt.Schedule, m.Config.Sample.Schedule),
 		Steps: ps.Steps, NFE: res.NFE * prob.Passes}
+	x := append([]float64(nil), res.X...)
+	m.Unnormalize(x)
 	pl.Observations, pl.Actions = make([][4]float64, H), make([][2]float64, H)
-	row := make([]float32, obsDim)
-	for t := 0; t < H; t++ {
-		r := res.X[t*m.Transition : (t+1)*m.Transition]
-		for k := range row[:actionDim] {
-			row[k] = float32(r[k])
-		}
-		m.Normalizer(0).Unnormalize(row[:actionDim])
-		for k := 0; k < actionDim; k++ {
-			pl.Actions[t][k] = float64(row[k])
-		}
-		for k := range row {
-			row[k] = float32(r[obsOffset+k])
-		}
-		m.Normalizer(1).Unnormalize(row)
-		for k := range row {
-			pl.Observations[t][k] = float64(row[k])
-		}
+	for t := range H {
+		r := x[t*m.Transition : (t+1)*m.Transition]
+		copy(pl.Actions[t][:], r[:actionDim])
+		copy(pl.Observations[t][:], r[obsOffset:])
 	}
 	pl.Observations[0], pl.Observations[H-1] = start, [4]float64{goal[0], goal[1], 0, 0}
 	pl.Latency = time.Since(began)
