@@ -50,21 +50,23 @@ func (g *GaussianCoupling) Validate() error {
 	if len(g.S0) != d*d || len(g.S1) != d*d || (g.C01 != nil && len(g.C01) != d*d) {
 		return fmt.Errorf("diffusion: Gaussian coupling covariances must be %d x %d", d, d)
 	}
-	joint := mat.NewSymDense(2*d, nil)
 	scale := 0.0
+	for i := range d * d {
+		for _, v := range []float64{g.S0[i], g.S1[i], g.c01(i/d, i%d)} {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return fmt.Errorf("diffusion: Gaussian coupling covariance holds %v", v)
+			}
+			scale = math.Max(scale, math.Abs(v))
+		}
+	}
 	for i := range d {
 		for j := range d {
-			for _, v := range []float64{g.S0[i*d+j], g.S1[i*d+j], g.c01(i, j)} {
-				if math.IsNaN(v) || math.IsInf(v, 0) {
-					return fmt.Errorf("diffusion: Gaussian coupling covariance holds %v", v)
-				}
-				scale = math.Max(scale, math.Abs(v))
-			}
 			if math.Abs(g.S0[i*d+j]-g.S0[j*d+i]) > 1e-12*(1+scale) || math.Abs(g.S1[i*d+j]-g.S1[j*d+i]) > 1e-12*(1+scale) {
 				return fmt.Errorf("diffusion: Gaussian coupling covariance is not symmetric at (%d, %d)", i, j)
 			}
 		}
 	}
+	joint := mat.NewSymDense(2*d, nil)
 	for i := range d {
 		for j := i; j < d; j++ {
 			joint.SetSym(i, j, g.S0[i*d+j])
