@@ -70,10 +70,7 @@ func (s DPMSolverPP) StepOrderRange(p Process, times []float64) (def, most []int
 
 // WithStepOrders implements StepOrderSolver.
 func (s DPMSolverPP) WithStepOrders(orders []int) StepOrderSolver {
-	s.Orders = append([]int(nil), orders...)
-	if orders == nil {
-		s.Orders = nil
-	}
+	s.Orders = append([]int(nil), orders...) // nil stays nil: the default orders
 	return s
 }
 
@@ -105,10 +102,7 @@ func (s UniPC) StepOrderRange(p Process, times []float64) (def, most []int, err 
 
 // WithStepOrders implements StepOrderSolver.
 func (s UniPC) WithStepOrders(orders []int) StepOrderSolver {
-	s.Orders = append([]int(nil), orders...)
-	if orders == nil {
-		s.Orders = nil
-	}
+	s.Orders = append([]int(nil), orders...) // nil stays nil: the default orders
 	return s
 }
 
