@@ -123,7 +123,9 @@
 // denoiser's x0-prediction and no derivative of the network (lambda = 0.25, lr 0.1 in the paper). For a
 // Gaussian prior N(m, S) the expected regulariser gradient is lambda sigma_t^2 (alpha_t^2 S + sigma_t^2 I)^-1 (mu - m):
 // at a fixed t RED-Diff is the MAP estimate under that effective Gaussian precision, which the tests check
-// against the closed form (it is not the Bayes posterior of N(m, S)).
+// against the closed form (it is not the Bayes posterior of N(m, S)). Entries a model was trained to be given
+// clean (the condition of an inpainting-trained model, padding) are held at their values by Fixed: they are
+// shown clean in every noisy copy and never updated (pde/wdno's state estimation uses this).
 //
 // # Inference-time scaling with a reward
 //

@@ -34,6 +34,11 @@ type REDDiffOptions struct {
 	Average int
 	// Init is the initial mean, one point per problem (nil: H^T y).
 	Init []float64
+	// Fixed, if set, holds the masked entries of every mean at its values throughout: the conditioning a
+	// model was trained with by inpainting (condition channels, padding). The noisy copies carry them clean, as
+	// the trainer's inpainting does, and their gradients are ignored. Values holds one point (shared) or one
+	// per problem.
+	Fixed *Inpaint
 	// Seed keys the noise: eps of problem j at step k is Philox stream k, elements [j d, (j+1) d), so a
 	// problem's result does not depend on the other problems of the batch.
 	Seed uint64
@@ -107,6 +112,24 @@ func REDDiff(ctx context.Context, p Process, d Denoiser, H Operator, y []float64
 			}
 		}
 	}
+	if f := opt.Fixed; f != nil {
+		if len(f.Mask) != dim || (len(f.Values) != dim && len(f.Values) != n*dim) {
+			return nil, fmt.Errorf("diffusion: RED-Diff: Fixed has a mask of %d entries and %d values, want %d and %d or %d", len(f.Mask), len(f.Values), dim, dim, n*dim)
+		}
+		if err := checkFinite("RED-Diff fixed values", f.Values); err != nil {
+			return nil, fmt.Errorf("diffusion: %w", err)
+		}
+	}
+	// fix holds the fixed entries at their values (a no-op without Fixed).
+	fix := func(v []float64) error {
+		if opt.Fixed == nil {
+			return nil
+		}
+		return opt.Fixed.Condition(v, 0, 1, 0)
+	}
+	if err := fix(mu); err != nil {
+		return nil, fmt.Errorf("diffusion: RED-Diff: %w", err)
+	}
 	st := newREDDiffState(n, dim, m)
 	rng := NewPhilox(opt.Seed)
 	invVar := 1 / (opt.SigmaY * opt.SigmaY)
@@ -127,6 +150,9 @@ func REDDiff(ctx context.Context, p Process, d Denoiser, H Operator, y []float64
 		}
 		for i, v := range mu {
 			st.xt[i] = c.Alpha*v + c.Sigma*st.eps[i]
+		}
+		if err := fix(st.xt); err != nil {
+			return nil, fmt.Errorf("diffusion: RED-Diff: %w", err)
 		}
 		if err := d.Denoise(st.x0, st.xt, t); err != nil {
 			return nil, fmt.Errorf("diffusion: RED-Diff step %d at t = %v: denoiser: %w", k, t, err)
@@ -156,6 +182,9 @@ func REDDiff(ctx context.Context, p Process, d Denoiser, H Operator, y []float64
 			st.m1[i] = opt.Beta1*st.m1[i] + (1-opt.Beta1)*g
 			st.m2[i] = opt.Beta2*st.m2[i] + (1-opt.Beta2)*g*g
 			mu[i] -= lr * (st.m1[i] / (1 - b1k)) / (math.Sqrt(st.m2[i]/(1-b2k)) + opt.Eps)
+		}
+		if err := fix(mu); err != nil {
+			return nil, fmt.Errorf("diffusion: RED-Diff: %w", err)
 		}
 		if avg != nil && k >= avgFrom {
 			for i, v := range mu {

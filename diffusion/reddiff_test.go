@@ -409,3 +409,63 @@ func TestREDDiffRejectsBadInput(t *testing.T) {
 		t.Error("a NaN sensor weight was accepted")
 	}
 }
+
+// spyDenoiser records every input it is given and denoises to zero.
+type spyDenoiser struct {
+	dim    int
+	inputs [][]float64
+}
+
+func (s *spyDenoiser) Dim() int { return s.dim }
+func (s *spyDenoiser) Denoise(dst, x []float64, _ float64) error {
+	s.inputs = append(s.inputs, append([]float64(nil), x...))
+	clear(dst)
+	return nil
+}
+
+// TestREDDiffHoldsFixedEntriesAndShowsThemClean: with Fixed, the masked entries of every mean stay at their
+// values (one row per problem), the network sees them clean in every noisy copy, as an inpainting-trained
+// model was shown them, and the free entries still fit the measurements (lambda = 0: least squares).
+func TestREDDiffHoldsFixedEntriesAndShowsThemClean(t *testing.T) {
+	const d = 4
+	mask := []bool{false, true, false, true}
+	values := []float64{0, 7, 0, -3, 0, 0.5, 0, 2} // two problems
+	H, err := NewSelection(d, []int{0, 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	y := []float64{0.3, -1.2, 2.5, 0.01}
+	spy := &spyDenoiser{dim: d}
+	opt := DefaultREDDiffOptions()
+	opt.Lambda, opt.Steps, opt.Fixed = 0, 300, &Inpaint{Mask: mask, Values: values}
+	opt.LRDecay = func(k, _ int) float64 { return 1 / math.Sqrt(1+float64(k)/50) }
+	opt.Init = make([]float64, 2*d)
+	res, err := REDDiff(context.Background(), NewVPCosine(), spy, H, y, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, in := range spy.inputs {
+		for i, m := range mask {
+			for j := 0; j < 2 && m; j++ {
+				if in[j*d+i] != values[j*d+i] {
+					t.Fatalf("step %d: the network saw fixed entry %d of problem %d as %v, want %v", k, i, j, in[j*d+i], values[j*d+i])
+				}
+			}
+		}
+	}
+	for j := 0; j < 2; j++ {
+		for i, m := range mask {
+			got := res.X[j*d+i]
+			switch {
+			case m && got != values[j*d+i]:
+				t.Errorf("problem %d: fixed entry %d is %v, want %v", j, i, got, values[j*d+i])
+			case !m && math.Abs(got-y[j*2+i/2]) > 1e-6:
+				t.Errorf("problem %d: free entry %d is %v, want the measurement %v", j, i, got, y[j*2+i/2])
+			}
+		}
+	}
+	opt.Fixed = &Inpaint{Mask: mask, Values: values[:3]}
+	if _, err := REDDiff(context.Background(), NewVPCosine(), spy, H, y, opt); err == nil || !strings.Contains(err.Error(), "Fixed") {
+		t.Errorf("Fixed with 3 values for 4 dimensions: got %v, want an error naming Fixed", err)
+	}
+}

@@ -18,10 +18,10 @@ import (
 )
 
 func pdeCommand() command {
-	return command{name: "pde", summary: "WDNO on Burgers: train, evaluate simulation or control (with baselines, sharded), merge reports, write generated trajectories", run: runPDE}
+	return command{name: "pde", summary: "WDNO on Burgers: train, evaluate simulation or control (with baselines, sharded), merge reports, write generated trajectories, estimate states from sensors", run: runPDE}
 }
 
-const pdeUsage = `Usage: trajdiff pde <train|evaluate|merge|generate> [flags]
+const pdeUsage = `Usage: trajdiff pde <train|evaluate|merge|generate|estimate> [flags]
 
   train       train a WDNO (wavelet space) or physical-space diffusion model on a Burgers dataset of
               'trajdiff simulate burgers' from a TOML configuration (resumable); see configs/wdno-*.toml
@@ -32,13 +32,16 @@ const pdeUsage = `Usage: trajdiff pde <train|evaluate|merge|generate> [flags]
   generate    write a checkpoint's generated trajectories for test cases as a fields dataset (same layout
               as the test data, params: source id and index), and with --resim, for a control model, the
               generated controls re-simulated with the true solver; draw them with 'trajdiff plot'
+  estimate    state estimation from sparse noisy sensors with a model trained for task "estimate":
+              RED-Diff, clamping, guided sampling and the prior against interpolation and re-simulation
+              from the interpolated initial readings; MSE to the truth, residual, NFE and time per method
 
 Run 'trajdiff pde <verb> --help' for its flags; package pde/wdno documents the method.
 `
 
 func runPDE(ctx context.Context, env *cliEnv, args []string) error {
 	return runSubcommand(ctx, env, args, pdeUsage, []subcommand{
-		{"train", runPDETrain}, {"evaluate", runPDEEvaluate}, {"merge", runPDEMerge}, {"generate", runPDEGenerate}})
+		{"train", runPDETrain}, {"evaluate", runPDEEvaluate}, {"merge", runPDEMerge}, {"generate", runPDEGenerate}, {"estimate", runPDEEstimate}})
 }
 
 func runPDETrain(ctx context.Context, env *cliEnv, args []string) error {

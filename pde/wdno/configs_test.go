@@ -24,16 +24,17 @@ func TestExampleConfigsMatchTheirLayouts(t *testing.T) {
 		shape []int
 		task  Task
 	}{
-		"wdno-advection-small-sim.toml":   {advection, SpaceWavelet, []int{5, 24, 32}, Simulate},
-		"ddpm-advection-small-sim.toml":   {advection, SpacePhysical, []int{1, 44, 64}, Simulate},
-		"wdno-cns-small-sim.toml":         {cns, SpaceWavelet, []int{15, 12, 32}, Simulate},
-		"ddpm-cns-small-sim.toml":         {cns, SpacePhysical, []int{3, 24, 64}, Simulate},
-		"wdno-burgers-small-sim.toml":     {small, SpaceWavelet, []int{9, 24, 32}, Simulate},
-		"wdno-burgers-small-control.toml": {small, SpaceWavelet, []int{9, 24, 32}, Control},
-		"ddpm-burgers-small-sim.toml":     {small, SpacePhysical, []int{2, 44, 60}, Simulate},
-		"ddpm-burgers-small-control.toml": {small, SpacePhysical, []int{2, 44, 60}, Control},
-		"wdno-burgers-sim.toml":           {full, SpaceWavelet, []int{9, 64, 64}, Simulate},
-		"wdno-burgers-control.toml":       {full, SpaceWavelet, []int{9, 64, 64}, Control},
+		"wdno-advection-small-sim.toml":    {advection, SpaceWavelet, []int{5, 24, 32}, Simulate},
+		"ddpm-advection-small-sim.toml":    {advection, SpacePhysical, []int{1, 44, 64}, Simulate},
+		"wdno-cns-small-sim.toml":          {cns, SpaceWavelet, []int{15, 12, 32}, Simulate},
+		"ddpm-cns-small-sim.toml":          {cns, SpacePhysical, []int{3, 24, 64}, Simulate},
+		"wdno-burgers-small-sim.toml":      {small, SpaceWavelet, []int{9, 24, 32}, Simulate},
+		"wdno-burgers-small-control.toml":  {small, SpaceWavelet, []int{9, 24, 32}, Control},
+		"wdno-burgers-small-estimate.toml": {small, SpaceWavelet, []int{9, 24, 32}, Estimate},
+		"ddpm-burgers-small-sim.toml":      {small, SpacePhysical, []int{2, 44, 60}, Simulate},
+		"ddpm-burgers-small-control.toml":  {small, SpacePhysical, []int{2, 44, 60}, Control},
+		"wdno-burgers-sim.toml":            {full, SpaceWavelet, []int{9, 64, 64}, Simulate},
+		"wdno-burgers-control.toml":        {full, SpaceWavelet, []int{9, 64, 64}, Control},
 	} {
 		c, err := LoadConfig(filepath.Join("..", "..", "configs", file))
 		if err != nil {

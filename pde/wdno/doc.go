@@ -57,6 +57,29 @@
 // dataset's own control, and any other model (the physical-space one). A case that fails is recorded
 // and the others go on; reports of shards merge.
 //
+// # State estimation from sparse sensors
+//
+// A third task, "estimate", learns the prior of the state trajectory given the control alone (u0 unknown:
+// in wavelet space the condition channel is zero, in physical space only f and the padding are given).
+// Measurements are imposed at sampling time, so one model serves every sensor layout: Sensors read u at
+// grid points of chosen frames with Gaussian noise, y = S u + n, and the measurement operator on images is
+// H x = S Decode_u(x) (SensorOperator; linear, with H^T = DecodeAdjoint S^T). Model.Estimate solves the
+// inverse problem by
+//
+//   - reddiff: RED-Diff (Mardani et al. 2023; diffusion.REDDiff) on the image with H, the known entries held
+//     fixed and shown clean to the network (REDDiffOptions.Fixed), started from the interpolated readings;
+//   - clamp: Diffuser's conditioning through the layout, the decoded state's readings set to y after every
+//     solver step (decode, replace, encode; in physical space exactly Diffuser's clamping of entries);
+//   - guided: WDNO's guidance above with J = mean_r (S u - y)_r^2 instead of the control objective;
+//   - prior: the model given f alone, which shows what the sensors add.
+//
+// EvaluateEstimation places them against the model-free interpolation of the readings
+// (InterpolateSensors: periodic linear in space, linear in time between frames read) and the physics
+// baseline that re-simulates the true Burgers solver from the interpolated initial readings under the
+// known control, reporting the MSE to the truth (all values, u0, the unmeasured values), the readings'
+// RMS misfit (the constraint violation; the noise level is what the truth leaves), NFE and wall time.
+// Measurement noise is keyed by (seed, case), so every method sees the same y.
+//
 // # Generated datasets
 //
 // WriteGenerated (trajdiff pde generate) writes a model's trajectories for test cases as a fields

@@ -90,6 +90,9 @@ func Evaluate(ctx context.Context, d *Data, methods []Method, o EvalOptions) (*R
 	if len(methods) == 0 {
 		return nil, errors.New("wdno: no methods to evaluate")
 	}
+	if o.Task == Estimate {
+		return nil, errors.New("wdno: estimation models are evaluated from sensor measurements (EvaluateEstimation, trajdiff pde estimate)")
+	}
 	if o.Batch <= 0 {
 		o.Batch = 50
 	}

@@ -14,6 +14,10 @@ const (
 	Simulate Task = iota
 	// Control generates the state u and the control f jointly from u0 and the target final state u*.
 	Control
+	// Estimate generates the state trajectory u from the control f alone, the initial state unknown: the
+	// prior of state estimation, conditioned on sparse measurements of u at sampling time (Model.Estimate).
+	Estimate
+	numTasks
 )
 
 func (t Task) String() string {
@@ -22,19 +26,26 @@ func (t Task) String() string {
 		return "simulate"
 	case Control:
 		return "control"
+	case Estimate:
+		return "estimate"
 	}
 	return fmt.Sprintf("Task(%d)", int(t))
 }
 
-// ParseTask reads "simulate" or "control".
+// valid reports whether t is one of the tasks.
+func (t Task) valid() bool { return t >= Simulate && t < numTasks }
+
+// ParseTask reads "simulate", "control" or "estimate".
 func ParseTask(s string) (Task, error) {
 	switch s {
 	case "simulate", "simulation", "sim":
 		return Simulate, nil
 	case "control":
 		return Control, nil
+	case "estimate", "estimation":
+		return Estimate, nil
 	}
-	return 0, fmt.Errorf("wdno: unknown task %q (want simulate or control)", s)
+	return 0, fmt.Errorf("wdno: unknown task %q (want simulate, control or estimate)", s)
 }
 
 // Spaces of LayoutConfig.Space.
@@ -76,7 +87,8 @@ type Layout interface {
 	Shape() []int
 	Dim() int
 	// Encode writes the scaled image of the trajectory (u, f in the dataset's layout) for task: fields,
-	// condition channels and zero padding. The target final state is u's last frame.
+	// condition channels and zero padding. The target final state is u's last frame; in estimation the
+	// condition is empty (zero).
 	Encode(task Task, u, f, dst []float64) error
 	// Known marks the entries a task gives: condition values and padding. Sampling clamps them and
 	// training carries them clean (inpainting).

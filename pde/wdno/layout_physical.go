@@ -4,15 +4,15 @@ import "fmt"
 
 // physicalLayout is the DDPM baseline's representation: every state channel and then every control
 // channel as an image channel of Frames x Cells at the top left of a zero-padded image. A task's condition
-// is given by inpainting the fields: the first frame of the state (u0) in both tasks, the last frame (u*)
-// in control, all of the control in simulation, and the last control row (zero by the Burgers dataset's
+// is given by inpainting the fields: the first frame of the state (u0) in simulation and control, the last
+// frame (u*) in control, all of the control in simulation and estimation, and the last control row (zero by the Burgers dataset's
 // convention) always.
 type physicalLayout struct {
 	cfg          LayoutConfig
 	nS, nC       int
 	h, w, ch     int
 	dim          int
-	known        [2][]bool
+	known        [numTasks][]bool
 	fieldsValues int
 }
 
@@ -38,9 +38,9 @@ func newPhysicalLayout(c LayoutConfig) (*physicalLayout, error) {
 					pad := r >= c.Frames || q >= c.Cells
 					var given bool
 					if ch < nS {
-						given = r == 0 || (Task(task) == Control && r == c.Frames-1)
+						given = (r == 0 && Task(task) != Estimate) || (Task(task) == Control && r == c.Frames-1)
 					} else {
-						given = Task(task) == Simulate || r == c.Frames-1
+						given = Task(task) != Control || r == c.Frames-1
 					}
 					k[(ch*l.h+r)*l.w+q] = pad || given
 				}
@@ -64,7 +64,7 @@ func (l *physicalLayout) Encode(task Task, u, f, dst []float64) error {
 	if len(dst) != l.dim {
 		return fmt.Errorf("wdno: image of %d values, want %d", len(dst), l.dim)
 	}
-	if task != Simulate && task != Control {
+	if !task.valid() {
 		return fmt.Errorf("wdno: unknown task %v", task)
 	}
 	clear(dst)

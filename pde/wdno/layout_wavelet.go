@@ -12,7 +12,7 @@ import (
 // space, both) that become channels 4k..4k+3 of field channel k; then one condition channel per state
 // channel holding the 1-D DWT of its initial frame u0 and of its target u* = u(T), each band repeated
 // over a quarter of the rows: rows [0, H/4) the approximation of u0, [H/4, H/2) its detail,
-// [H/2, 3H/4) and [3H/4, H) those of u* (zero in simulation). For Burgers (one state, one control) that is
+// [H/2, 3H/4) and [3H/4, H) those of u* (zero in simulation; the whole channel is zero in estimation, where u0 is unknown). For Burgers (one state, one control) that is
 // WDNO's 9 channels: u's bands, f's bands, the condition. Bands sit at the top left of their channel;
 // the rest is zero padding.
 type waveletLayout struct {
@@ -25,7 +25,7 @@ type waveletLayout struct {
 	cond         [2]wavelet.Block       // approximation and detail of the packed 1-D array
 	ch, h, w     int                    // image channels and size
 	dim          int
-	known        [2][]bool
+	known        [numTasks][]bool
 	recF, recN   int // Inverse's output shape
 	fieldValues  int // Frames x Cells
 	condChannel0 int // first condition channel
@@ -83,7 +83,7 @@ func newWaveletLayout(c LayoutConfig) (*waveletLayout, error) {
 	for task := range l.known {
 		k := make([]bool, l.dim)
 		for ch := 0; ch < l.ch; ch++ {
-			given := ch >= l.condChannel0 || (Task(task) == Simulate && ch >= 4*l.nS)
+			given := ch >= l.condChannel0 || (Task(task) != Control && ch >= 4*l.nS)
 			for r := 0; r < l.h; r++ {
 				for q := 0; q < l.w; q++ {
 					k[(ch*l.h+r)*l.w+q] = given || r >= l.bh || q >= l.bw
@@ -119,7 +119,7 @@ func (l *waveletLayout) Encode(task Task, u, f, dst []float64) error {
 	if len(dst) != l.dim {
 		return fmt.Errorf("wdno: image of %d values, want %d", len(dst), l.dim)
 	}
-	if task != Simulate && task != Control {
+	if !task.valid() {
 		return fmt.Errorf("wdno: unknown task %v", task)
 	}
 	clear(dst)
@@ -147,7 +147,7 @@ func (l *waveletLayout) Encode(task Task, u, f, dst []float64) error {
 	n := c.Cells
 	hb := l.h / 4
 	row := make([]float64, n)
-	for st := 0; st < l.nS; st++ {
+	for st := 0; st < l.nS && task != Estimate; st++ {
 		ch := l.condChannel0 + st
 		s := 1 / c.Scales[ch]
 		for i, frame := range [2]int{0, c.Frames - 1} {

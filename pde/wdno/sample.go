@@ -10,9 +10,9 @@ import (
 	"github.com/trajdiff/trajdiff/diffusion"
 )
 
-// Case is one problem for a model: the initial state u0 (Cells x State values) and, for simulation, the
-// control F (Frames x Cells x Control; Burgers' last row is zero), or, for control, the target final
-// state Target (Cells x State).
+// Case is one problem for a model: the initial state u0 (Cells x State values; nil in estimation, where
+// it is unknown) and, for simulation and estimation, the control F (Frames x Cells x Control; Burgers'
+// last row is zero), or, for control, the target final state Target (Cells x State).
 type Case struct {
 	U0, F, Target []float64
 }
@@ -60,12 +60,15 @@ func (m *Model) Generate(ctx context.Context, req Request) (*Generated, error) {
 	for j, cs := range req.Cases {
 		clear(u)
 		clear(f)
-		if len(cs.U0) != N {
+		switch {
+		case m.Task == Estimate && cs.U0 != nil:
+			return nil, fmt.Errorf("wdno: case %d: an estimation model does not take u0 (it estimates it)", j)
+		case m.Task != Estimate && len(cs.U0) != N:
 			return nil, fmt.Errorf("wdno: case %d: u0 has %d values, want %d", j, len(cs.U0), N)
 		}
 		copy(u, cs.U0)
 		switch m.Task {
-		case Simulate:
+		case Simulate, Estimate:
 			if len(cs.F) != nf {
 				return nil, fmt.Errorf("wdno: case %d: the control has %d values, want %d", j, len(cs.F), nf)
 			}
@@ -81,14 +84,42 @@ func (m *Model) Generate(ctx context.Context, req Request) (*Generated, error) {
 			return nil, fmt.Errorf("wdno: case %d: %w", j, err)
 		}
 	}
-	sc := m.Config.Sample
 	name, steps, guidance := m.Settings(req)
-	solver, err := diffusion.NewSolver(name)
+	if guidance < 0 || math.IsNaN(guidance) {
+		return nil, fmt.Errorf("wdno: guidance weight %v, want >= 0", guidance)
+	}
+	var obj objective
+	if m.Task == Control && guidance > 0 {
+		obj = controlObjective{u0s: u0s, targets: targets, energy: cmp.Or(req.EnergyWeight, 2e-5), cells: N}
+	}
+	return m.sample(ctx, values, sampling{solver: name, steps: steps, seed: req.Seed, guidance: guidance, obj: obj, progress: req.Progress})
+}
+
+// sampling configures Model.sample: the solver, the guiding objective and its weight, and an extra
+// conditioning applied after the known entries are clamped.
+type sampling struct {
+	solver   string
+	steps    int
+	seed     uint64
+	guidance float64
+	obj      objective
+	extra    diffusion.Conditioner
+	progress func(done, total int)
+}
+
+// sample runs the solver on a batch of encoded images (their known entries hold the condition), clamping
+// known entries after every step and in every x0 prediction, and decodes the results.
+func (m *Model) sample(ctx context.Context, values []float64, o sampling) (*Generated, error) {
+	l, c := m.Layout, m.Layout.Config()
+	D := l.Dim()
+	n := len(values) / D
+	nu, nf := c.sizes()
+	solver, err := diffusion.NewSolver(o.solver)
 	if err != nil {
 		return nil, fmt.Errorf("wdno: %w", err)
 	}
 	p := m.Checkpoint.Process
-	times, err := diffusion.DefaultSchedule(p).Times(p, steps)
+	times, err := diffusion.DefaultSchedule(p).Times(p, o.steps)
 	if err != nil {
 		return nil, fmt.Errorf("wdno: %w", err)
 	}
@@ -96,24 +127,23 @@ func (m *Model) Generate(ctx context.Context, req Request) (*Generated, error) {
 	if err != nil {
 		return nil, fmt.Errorf("wdno: %w", err)
 	}
-	if guidance < 0 || math.IsNaN(guidance) {
-		return nil, fmt.Errorf("wdno: guidance weight %v, want >= 0", guidance)
-	}
-	ew := cmp.Or(req.EnergyWeight, 2e-5)
 	known := l.Known(m.Task)
-	g := &guide{layout: l, known: known, values: values, u0s: u0s, targets: targets, clip: !sc.NoClip, weight: guidance, energy: ew, p: p}
+	g := &guide{layout: l, known: known, values: values, clip: !m.Config.Sample.NoClip, weight: o.guidance, obj: o.obj, p: p}
 	x := make([]float64, n*D)
-	diffusion.NewPhilox(req.Seed).FillNormal(x, 1<<20, 0)
+	diffusion.NewPhilox(o.seed).FillNormal(x, 1<<20, 0)
 	s0 := p.Sigma(times[0])
 	for i := range x {
 		x[i] *= s0
 	}
+	var cond diffusion.Conditioner = &diffusion.Inpaint{Mask: known, Values: values}
+	if o.extra != nil {
+		cond = conditions{cond, o.extra}
+	}
 	var failed []int
-	opt := diffusion.RunOptions{Seed: req.Seed, Progress: req.Progress, CorrectX0: g.correct,
-		Condition: &diffusion.Inpaint{Mask: known, Values: values},
+	opt := diffusion.RunOptions{Seed: o.seed, Progress: o.progress, CorrectX0: g.correct, Condition: cond,
 		NonFinite: func(j int, _ float64) { failed = append(failed, j) }}
 	if err := diffusion.Sample(ctx, plan, m.Checkpoint.Denoiser, x, opt); err != nil {
-		return nil, fmt.Errorf("wdno: sampling with %s: %w", name, err)
+		return nil, fmt.Errorf("wdno: sampling with %s: %w", o.solver, err)
 	}
 	slices.Sort(failed)
 	out := &Generated{U: make([][]float64, n), F: make([][]float64, n), Failed: failed, NFE: plan.NFE}
@@ -124,6 +154,18 @@ func (m *Model) Generate(ctx context.Context, req Request) (*Generated, error) {
 		}
 	}
 	return out, nil
+}
+
+// conditions applies conditioners in order.
+type conditions []diffusion.Conditioner
+
+func (cs conditions) Condition(x []float64, t, alpha, sigma float64) error {
+	for _, c := range cs {
+		if err := c.Condition(x, t, alpha, sigma); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Settings are the solver, number of steps and guidance weight Generate uses for req: req's, else the
@@ -143,17 +185,43 @@ func (m *Model) Settings(req Request) (solver string, steps int, guidance float6
 	return cmp.Or(req.Solver, sc.Solver, "ddpm"), cmp.Or(req.Steps, sc.Steps, 50), guidance
 }
 
-// guide corrects x0 predictions: known entries, clamping and control guidance.
+// objective is a guiding objective J(u, f) of case j's decoded trajectory: grad writes dJ/du and dJ/df.
+type objective interface {
+	grad(j int, u, f, gu, gf []float64)
+}
+
+// controlObjective is the control task's J = mean_x (u(0) - u0)^2 + mean_x (u(T) - u*)^2 + w sum f^2, the
+// initial state compared against the one the case gives.
+type controlObjective struct {
+	u0s, targets [][]float64
+	energy       float64
+	cells        int // values of one state frame
+}
+
+func (o controlObjective) grad(j int, u, f, gu, gf []float64) {
+	N := o.cells
+	clear(gu)
+	last := len(u) - N
+	for x := 0; x < N; x++ {
+		gu[x] = 2 * (u[x] - o.u0s[j][x]) / float64(N)
+		gu[last+x] = 2 * (u[last+x] - o.targets[j][x]) / float64(N)
+	}
+	for i, v := range f {
+		gf[i] = 2 * o.energy * v
+	}
+}
+
+// guide corrects x0 predictions: known entries, clamping and guidance by an objective.
 type guide struct {
-	layout         Layout
-	known          []bool
-	values         []float64
-	u0s, targets   [][]float64 // control cases' given initial and target states
-	clip           bool
-	weight, energy float64
-	p              diffusion.Process
-	u, f, gu, gf   []float64
-	gx             []float64
+	layout       Layout
+	known        []bool
+	values       []float64
+	clip         bool
+	weight       float64
+	obj          objective
+	p            diffusion.Process
+	u, f, gu, gf []float64
+	gx           []float64
 }
 
 func (g *guide) correct(x0, _ []float64, t float64) error {
@@ -161,10 +229,10 @@ func (g *guide) correct(x0, _ []float64, t float64) error {
 	for j := 0; j < len(x0)/D; j++ {
 		row, vals := x0[j*D:(j+1)*D], g.values[j*D:(j+1)*D]
 		g.fix(row, vals)
-		if g.weight == 0 || g.targets[j] == nil {
+		if g.weight == 0 || g.obj == nil {
 			continue
 		}
-		if err := g.gradient(row, g.u0s[j], g.targets[j]); err != nil {
+		if err := g.gradient(j, row); err != nil {
 			return err
 		}
 		a, s := g.p.Alpha(t), g.p.Sigma(t)
@@ -191,12 +259,9 @@ func (g *guide) fix(row, vals []float64) {
 	}
 }
 
-// gradient leaves in g.gx the gradient of J with respect to the image row. The initial state the
-// objective compares against is the one the case gives.
-func (g *guide) gradient(row, u0, target []float64) error {
-	c := g.layout.Config()
-	N := c.Cells * c.State
-	nu, nf := c.sizes()
+// gradient leaves in g.gx the gradient of case j's objective with respect to its image row.
+func (g *guide) gradient(j int, row []float64) error {
+	nu, nf := g.layout.Config().sizes()
 	if g.u == nil {
 		g.u, g.f = make([]float64, nu), make([]float64, nf)
 		g.gu, g.gf = make([]float64, nu), make([]float64, nf)
@@ -205,15 +270,7 @@ func (g *guide) gradient(row, u0, target []float64) error {
 	if err := g.layout.Decode(row, g.u, g.f); err != nil {
 		return err
 	}
-	clear(g.gu)
-	last := nu - N
-	for x := 0; x < N; x++ {
-		g.gu[x] = 2 * (g.u[x] - u0[x]) / float64(N)
-		g.gu[last+x] = 2 * (g.u[last+x] - target[x]) / float64(N)
-	}
-	for i, v := range g.f {
-		g.gf[i] = 2 * g.energy * v
-	}
+	g.obj.grad(j, g.u, g.f, g.gu, g.gf)
 	return g.layout.DecodeAdjoint(g.gu, g.gf, g.gx)
 }
 
