@@ -169,11 +169,7 @@ func (m *Model) redDiff(ctx context.Context, problems []EstimationProblem, value
 	if err != nil {
 		return nil, err
 	}
-	ro := diffusion.DefaultREDDiffOptions()
-	ro.Steps, ro.SigmaY = steps, max(o.Sensors.Noise, 1e-3)
-	if o.REDDiff != nil {
-		ro = *o.REDDiff
-	}
+	ro := o.redDiffOptions(steps)
 	ro.Seed, ro.Progress = o.Seed, o.Progress
 	ro.Fixed = &diffusion.Inpaint{Mask: l.Known(Estimate), Values: values}
 	ro.Init = make([]float64, len(values))
@@ -200,6 +196,16 @@ func (m *Model) redDiff(ctx context.Context, problems []EstimationProblem, value
 		}
 	}
 	return out, nil
+}
+
+// redDiffOptions are o.REDDiff, or the defaults for a run of steps steps.
+func (o EstimateOptions) redDiffOptions(steps int) diffusion.REDDiffOptions {
+	if o.REDDiff != nil {
+		return *o.REDDiff
+	}
+	ro := diffusion.DefaultREDDiffOptions()
+	ro.Steps, ro.SigmaY = steps, max(o.Sensors.Noise, 1e-3)
+	return ro
 }
 
 // sensorObjective is J = mean_r (S u - y)_r^2 of every problem (M readings each).

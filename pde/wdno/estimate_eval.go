@@ -1,6 +1,7 @@
 package wdno
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -54,13 +55,27 @@ type EstimationSummary struct {
 	Seconds   float64 `json:"seconds"`
 }
 
-// EstimationReport is a state-estimation evaluation.
+// EstimationReport is a state-estimation evaluation and the settings that produced it.
 type EstimationReport struct {
-	Data    string              `json:"data"`
-	Sensors Sensors             `json:"sensors"`
-	Methods []string            `json:"methods"`
-	Results []EstimationResult  `json:"results"`
-	Summary []EstimationSummary `json:"summary"`
+	Data        string              `json:"data"`
+	Sensors     Sensors             `json:"sensors"`
+	MeasureSeed uint64              `json:"measure_seed"`
+	Settings    *EstimationSettings `json:"settings,omitempty"` // with a model
+	Methods     []string            `json:"methods"`
+	Results     []EstimationResult  `json:"results"`
+	Summary     []EstimationSummary `json:"summary"`
+}
+
+// EstimationSettings are the model methods' settings as they ran.
+type EstimationSettings struct {
+	Solver        string  `json:"solver"`
+	Steps         int     `json:"steps"`
+	Seed          uint64  `json:"seed"`
+	Guidance      float64 `json:"guidance"`
+	REDDiffSteps  int     `json:"reddiff_steps"`
+	REDDiffLR     float64 `json:"reddiff_lr"`
+	REDDiffLambda float64 `json:"reddiff_lambda"`
+	REDDiffSigmaY float64 `json:"reddiff_sigma_y"`
 }
 
 // EvaluateEstimation measures the chosen test cases of d with o.Sensors and estimates their state
@@ -124,7 +139,13 @@ func EvaluateEstimation(ctx context.Context, d *Data, m *Model, o EstimationOpti
 		}
 		truth[k], probs[k], ids[k] = u, EstimationProblem{F: f, Y: y}, d.ID(i)
 	}
-	rep := &EstimationReport{Data: d.Path, Sensors: o.Sensors}
+	rep := &EstimationReport{Data: d.Path, Sensors: o.Sensors, MeasureSeed: o.MeasureSeed}
+	if m != nil {
+		solver, steps, _ := m.Settings(Request{Solver: o.Solver, Steps: o.Steps})
+		ro := o.redDiffOptions(steps)
+		rep.Settings = &EstimationSettings{Solver: solver, Steps: steps, Seed: o.Seed, Guidance: cmp.Or(o.Guidance, defaultEstimateGuidance),
+			REDDiffSteps: ro.Steps, REDDiffLR: ro.LR, REDDiffLambda: ro.Lambda, REDDiffSigmaY: ro.SigmaY}
+	}
 	for _, k := range methods {
 		rep.Methods = append(rep.Methods, string(k))
 		began := time.Now()
