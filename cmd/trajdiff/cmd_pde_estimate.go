@@ -27,6 +27,7 @@ func runPDEEstimate(ctx context.Context, env *cliEnv, args []string) error {
 	rdLR := fs.Float64("reddiff-lr", 0.1, "RED-Diff Adam learning rate")
 	rdLambda := fs.Float64("reddiff-lambda", 0.25, "RED-Diff regulariser weight lambda (SNR weighting lambda sigma/alpha)")
 	rdSigma := fs.Float64("reddiff-sigma", 0, "RED-Diff data-fit sigma_y (default: --noise, at least 1e-3)")
+	rdAverage := fs.Int("reddiff-average", 0, "RED-Diff returns the mean of its last n iterates (0: the last iterate)")
 	var sf pdeSampling
 	sf.register(fs, "estimate only shard i/n of the cases (a job array's task)")
 	out := fs.String("out", "", "report JSON, written atomically")
@@ -74,7 +75,7 @@ func runPDEEstimate(ctx context.Context, env *cliEnv, args []string) error {
 		}
 	}
 	rd := diffusion.DefaultREDDiffOptions()
-	rd.Steps, rd.LR, rd.Lambda, rd.SigmaY = *rdSteps, *rdLR, *rdLambda, *rdSigma
+	rd.Steps, rd.LR, rd.Lambda, rd.SigmaY, rd.Average = *rdSteps, *rdLR, *rdLambda, *rdSigma, *rdAverage
 	if rd.SigmaY == 0 {
 		rd.SigmaY = max(*noise, 1e-3)
 	}

@@ -68,14 +68,15 @@ type EstimationReport struct {
 
 // EstimationSettings are the model methods' settings as they ran.
 type EstimationSettings struct {
-	Solver        string  `json:"solver"`
-	Steps         int     `json:"steps"`
-	Seed          uint64  `json:"seed"`
-	Guidance      float64 `json:"guidance"`
-	REDDiffSteps  int     `json:"reddiff_steps"`
-	REDDiffLR     float64 `json:"reddiff_lr"`
-	REDDiffLambda float64 `json:"reddiff_lambda"`
-	REDDiffSigmaY float64 `json:"reddiff_sigma_y"`
+	Solver         string  `json:"solver"`
+	Steps          int     `json:"steps"`
+	Seed           uint64  `json:"seed"`
+	Guidance       float64 `json:"guidance"`
+	REDDiffSteps   int     `json:"reddiff_steps"`
+	REDDiffLR      float64 `json:"reddiff_lr"`
+	REDDiffLambda  float64 `json:"reddiff_lambda"`
+	REDDiffSigmaY  float64 `json:"reddiff_sigma_y"`
+	REDDiffAverage int     `json:"reddiff_average,omitempty"`
 }
 
 // EvaluateEstimation measures the chosen test cases of d with o.Sensors and estimates their state
@@ -144,7 +145,7 @@ func EvaluateEstimation(ctx context.Context, d *Data, m *Model, o EstimationOpti
 		solver, steps, _ := m.Settings(Request{Solver: o.Solver, Steps: o.Steps})
 		ro := o.redDiffOptions(steps)
 		rep.Settings = &EstimationSettings{Solver: solver, Steps: steps, Seed: o.Seed, Guidance: cmp.Or(o.Guidance, defaultEstimateGuidance),
-			REDDiffSteps: ro.Steps, REDDiffLR: ro.LR, REDDiffLambda: ro.Lambda, REDDiffSigmaY: ro.SigmaY}
+			REDDiffSteps: ro.Steps, REDDiffLR: ro.LR, REDDiffLambda: ro.Lambda, REDDiffSigmaY: ro.SigmaY, REDDiffAverage: ro.Average}
 	}
 	for _, k := range methods {
 		rep.Methods = append(rep.Methods, string(k))
