@@ -128,8 +128,29 @@ func (f *InterpolantProcessFields) Fields(b, eta, x []float64, t float64) error 
 }
 
 // Sampler returns the InterpolantSampler of these fields with steps steps and diffusion coefficient eps
-// (0: the ODE by Heun), on the process's range t in [1 - TMax, 1 - TMin].
+// (0: the ODE by Heun), on the process's range t in [1 - TMax, 1 - TMin], its grid uniform in sqrt(tau) =
+// sqrt(1 - t). Near the data the noise part of y = x - tau x_r is sigma(tau) eps with sigma ~ sqrt(Latent
+// tau), and b carries sigma' ~ 1/sqrt(tau): on a grid uniform in t the last Heun step spans tau from 1/steps
+// to TMin, and its corrector, evaluated where sigma'/sigma is 1000/steps times larger, overshoots by that
+// factor. In s = sqrt(tau) the noise part is linear (sigma eps ~ sqrt(Latent) s eps), which Heun integrates
+// exactly. UniformSampler keeps the uniform grid in t.
 func (f *InterpolantProcessFields) Sampler(steps int, eps float64, seed uint64) InterpolantSampler {
+	s := f.UniformSampler(steps, eps, seed)
+	if steps < 1 {
+		return s
+	}
+	hi, lo := math.Sqrt(f.Process.TMax()), math.Sqrt(f.Process.TMin())
+	s.Times = make([]float64, steps+1)
+	for i := range s.Times {
+		r := hi - float64(i)/float64(steps)*(hi-lo)
+		s.Times[i] = 1 - r*r
+	}
+	s.Times[0], s.Times[steps] = s.TStart, s.TEnd // exactly, as validate checks
+	return s
+}
+
+// UniformSampler is Sampler on a grid uniform in t.
+func (f *InterpolantProcessFields) UniformSampler(steps int, eps float64, seed uint64) InterpolantSampler {
 	return InterpolantSampler{Interpolant: f.Interpolant(), Steps: steps, Eps: eps, Seed: seed,
 		TStart: 1 - f.Process.TMax(), TEnd: 1 - f.Process.TMin()}
 }

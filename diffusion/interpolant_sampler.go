@@ -32,6 +32,10 @@ type InterpolantSampler struct {
 	// TEnd is where it ends (0 means 1): an x0-predictor finishes the path from there when the fields are
 	// singular at t = 1 (InterpolantProcessFields.Sample).
 	TEnd float64
+	// Times, when not nil, is the grid TStart = Times[0] < Times[1] < ... < Times[Steps] = TEnd itself; nil
+	// spaces the steps uniformly in t. A grid dense towards t = 1 keeps Heun stable where gamma' blows up
+	// (InterpolantProcessFields.Sampler).
+	Times []float64
 	// Seed keys the SDE's Philox noise: element j of x at step i draws normal j of stream i, whatever the
 	// batch holds besides it.
 	Seed uint64
@@ -59,6 +63,9 @@ func (s InterpolantSampler) validate(f InterpolantField, x []float64) error {
 		return fmt.Errorf("diffusion: interpolant sampler TStart %v must be in [0, 1)", s.TStart)
 	case !(s.TEnd == 0 || (s.TEnd > s.TStart && s.TEnd <= 1)):
 		return fmt.Errorf("diffusion: interpolant sampler TEnd %v must be in (TStart, 1] = (%v, 1] (0 for 1)", s.TEnd, s.TStart)
+	case s.Times != nil && !s.gridOK():
+		return fmt.Errorf("diffusion: interpolant sampler Times must be %d strictly increasing times from TStart %v to TEnd %v, got %v",
+			s.Steps+1, s.TStart, s.end(), s.Times)
 	case f == nil || f.Dim() < 1:
 		return fmt.Errorf("diffusion: interpolant sampler without a field")
 	case len(x) == 0 || len(x)%f.Dim() != 0:
@@ -70,6 +77,19 @@ func (s InterpolantSampler) validate(f InterpolantField, x []float64) error {
 		}
 	}
 	return nil
+}
+
+// gridOK reports whether Times is a valid grid of Steps steps from TStart to the end.
+func (s InterpolantSampler) gridOK() bool {
+	if len(s.Times) != s.Steps+1 || s.Times[0] != s.TStart || s.Times[s.Steps] != s.end() {
+		return false
+	}
+	for i := 1; i < len(s.Times); i++ {
+		if !(s.Times[i] > s.Times[i-1]) {
+			return false
+		}
+	}
+	return true
 }
 
 // end is where integration stops: TEnd, or 1.
@@ -106,6 +126,9 @@ func (s InterpolantSampler) Sample(ctx context.Context, f InterpolantField, x []
 		t1 := s.TStart + float64(i+1)*h
 		if i == s.Steps-1 {
 			t1 = end
+		}
+		if s.Times != nil {
+			t0, t1 = s.Times[i], s.Times[i+1]
 		}
 		if err := f.Fields(b, eta, x, t0); err != nil {
 			return nfe, fmt.Errorf("diffusion: interpolant field at t = %g: %w", t0, err)

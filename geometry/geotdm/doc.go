@@ -111,8 +111,9 @@
 //
 // (sigma' E[eps | y] = E[Base zeta + gamma_tau' z | y]: the merged noise has the interpolant's conditional
 // means). The sampler integrates x itself: the ODE dx = b dt (Heun) or the SDE dx = (b - Eps eta) dt +
-// sqrt(2 Eps gamma) dW (Euler-Maruyama), from t = 1 - TMax at r_V + sigma(TMax) noise to t = 1 - TMin,
-// and ends with the eps network's x0-prediction, as every process solver's last step does; a step costs two
+// sqrt(2 Eps gamma) dW (Euler-Maruyama), from t = 1 - TMax at r_V + sigma(TMax) noise to t = 1 - TMin on
+// a grid uniform in sqrt(tau) (on a grid uniform in t Heun's last step overshoots where sigma' ~ 1/sqrt(tau)
+// makes b stiff: diffusion.InterpolantProcessFields.Sampler), and ends with the eps network's x0-prediction, as every process solver's last step does; a step costs two
 // network passes (two drift passes for Heun, drift and denoiser for Euler-Maruyama), so S steps are 2S + 1
 // passes. V moves with translations of the data (by -c) while EGTN's output does not, so the velocity
 // network is trained with prior_output (nn.EGTNConfig.PriorOutput): it outputs u + alpha' x_r = u - x_r,

@@ -251,7 +251,7 @@ func Evaluate(ctx context.Context, model *Model, ds *datasets.Dataset, opts Eval
 	}
 	for _, pm := range opts.Pairs {
 		name := pm.Name()
-		po := PairOptions{K: fo.K, Steps: pm.Steps, Eps: pm.Eps, Seed: opts.Seed}
+		po := PairOptions{K: fo.K, Steps: pm.Steps, Eps: pm.Eps, Seed: opts.Seed, UniformT: pm.UniformT}
 		if opts.Progress != nil {
 			po.Progress = func(done, total int) { opts.Progress(name, done, total) }
 		}

@@ -23,7 +23,8 @@ import (
 //	eta = gamma(t)/sigma(tau) eps_eta(x - tau r_eta, tau),        gamma(t) = sqrt(Latent t (1-t))
 //
 // with the ODE dx = b dt (Heun) or the SDE dx = (b - Eps eta) dt + sqrt(2 Eps gamma) dW
-// (Euler-Maruyama), from t = 1 - TMax to 1 - TMin, and the denoiser's x0-prediction as the last step.
+// (Euler-Maruyama), from t = 1 - TMax to 1 - TMin on a grid uniform in sqrt(tau), and the denoiser's
+// x0-prediction as the last step.
 // A Pair is safe for concurrent use (its networks serialise their calls).
 type Pair struct {
 	drift, denoiser  *Model
@@ -92,6 +93,9 @@ type PairOptions struct {
 	Steps int     // sampler steps (default 5: 11 network evaluations per sample); Heun for Eps 0
 	Eps   float64 // diffusion coefficient eps(t) = Eps gamma(t); 0 integrates the ODE
 	Seed  uint64  // keys every noise draw, with the trajectory's dataset index
+	// UniformT spaces the steps uniformly in t instead of in sqrt(tau) (diffusion.InterpolantProcessFields.
+	// Sampler): Heun then overshoots on its last step, where b is stiff.
+	UniformT bool
 	// Progress, if set, is called after each trajectory with the trajectories done and the total.
 	Progress func(done, total int)
 }
@@ -162,7 +166,11 @@ func (p *Pair) forecastPacked(ctx context.Context, index []int, conds [][]float6
 		seed := stream.RNG(opts.Seed, "geotdm/pair", uint64(ix), "geotdm").Uint64()
 		x := make([]float64, K*D)
 		diffusion.NewPhilox(seed).FillNormal(x, 1<<20, 0) // the sampler's own streams are its step numbers
-		n, err := f.Sample(ctx, f.Sampler(opts.Steps, opts.Eps, seed), x)
+		s := f.Sampler(opts.Steps, opts.Eps, seed)
+		if opts.UniformT {
+			s = f.UniformSampler(opts.Steps, opts.Eps, seed)
+		}
+		n, err := f.Sample(ctx, s, x)
 		switch {
 		case err != nil && ctx.Err() != nil:
 			return nil, 0, err
@@ -214,17 +222,23 @@ func (p *Pair) fields(cond []float64, n int) (*diffusion.InterpolantProcessField
 
 // PairMethod is a Pair's sampler, scored by Evaluate next to the checkpoints (EvalOptions.Pairs).
 type PairMethod struct {
-	Pair  *Pair
-	Steps int     // sampler steps (default 5)
-	Eps   float64 // diffusion coefficient; 0 for the ODE
+	Pair     *Pair
+	Steps    int     // sampler steps (default 5)
+	Eps      float64 // diffusion coefficient; 0 for the ODE
+	UniformT bool    // PairOptions.UniformT
 }
 
-// Name is the method's name in a Report: "two-field ode" or "two-field sde eps E".
+// Name is the method's name in a Report: "two-field ode" or "two-field sde eps E", with " (uniform t)"
+// for UniformT.
 func (m PairMethod) Name() string {
-	if m.Eps == 0 {
-		return "two-field ode"
+	name := "two-field ode"
+	if m.Eps != 0 {
+		name = fmt.Sprintf("two-field sde eps %g", m.Eps)
 	}
-	return fmt.Sprintf("two-field sde eps %g", m.Eps)
+	if m.UniformT {
+		name += " (uniform t)"
+	}
+	return name
 }
 
 // checkpoints names the two checkpoints as a Report's Method.Checkpoint.
