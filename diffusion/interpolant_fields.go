@@ -131,9 +131,10 @@ func (f *InterpolantProcessFields) Fields(b, eta, x []float64, t float64) error 
 // (0: the ODE by Heun), on the process's range t in [1 - TMax, 1 - TMin], its grid uniform in sqrt(tau) =
 // sqrt(1 - t). Near the data the noise part of y = x - tau x_r is sigma(tau) eps with sigma ~ sqrt(Latent
 // tau), and b carries sigma' ~ 1/sqrt(tau): on a grid uniform in t the last Heun step spans tau from 1/steps
-// to TMin, and its corrector, evaluated where sigma'/sigma is 1000/steps times larger, overshoots by that
-// factor. In s = sqrt(tau) the noise part is linear (sigma eps ~ sqrt(Latent) s eps), which Heun integrates
-// exactly. UniformSampler keeps the uniform grid in t.
+// to TMin, and its corrector is evaluated where sigma'/sigma is about 1000/steps times larger than at the
+// step's start, which overshoots wherever E[eps | y] is not small there (a narrow target, an imperfect
+// network; TestSqrtTauGridKeepsHeunStableAtTheDataEnd). In s = sqrt(tau) the noise part is linear (sigma eps ~
+// sqrt(Latent) s eps), which Heun integrates exactly. UniformSampler keeps the uniform grid in t.
 func (f *InterpolantProcessFields) Sampler(steps int, eps float64, seed uint64) InterpolantSampler {
 	s := f.UniformSampler(steps, eps, seed)
 	if steps < 1 {
