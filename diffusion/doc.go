@@ -109,7 +109,9 @@
 // ordinary Process, InterpolantProcess, around a reference x_r: alpha = 1 - tau, sigma^2 = Base^2 tau^2 +
 // Latent tau (1-tau). Then one x0-predictor gives b and eta, the trainer and every solver run it unchanged
 // (its PF-ODE is the interpolant ODE: tested), and the stochastic solvers are its SDEs; a network adds the
-// reference as EGTN adds GeoTDM's prior (nn.SignalUser).
+// reference as EGTN adds GeoTDM's prior (nn.SignalUser). InterpolantProcessFields takes the two fields
+// from two networks of one InterpolantProcess instead (a velocity network's drift, an eps network's eta),
+// each read in its own coordinates x - tau x_r.
 //
 // # Inverse problems
 //

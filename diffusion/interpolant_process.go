@@ -33,6 +33,9 @@ import (
 // predicts eps (the translation-invariant target an equivariant network such as EGTN can represent, where
 // x0 is not) cannot be turned into x0. At 1 - 1e-3 the signal is alpha/sigma = 0.01 of the noise (with
 // Base 0.1), as GeoTDM's 100-step chain ends at 0.0045; the start then misses the path by 1e-3 (x0 - x_r).
+// A velocity network (PredVelocity, V = -x0 + sigma' eps) has no such limit: its x0 = (sigma' y/sigma - V)/
+// (1 + alpha sigma'/sigma) is well conditioned at alpha = 0, and V + x_r = dx/dtau is translation invariant,
+// which EGTN represents with nn.EGTNConfig.PriorOutput (InterpolantProcessFields uses it as the drift).
 type InterpolantProcess struct {
 	Base, Latent float64
 	Tmin, Tmax   float64

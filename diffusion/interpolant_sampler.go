@@ -29,6 +29,13 @@ type InterpolantSampler struct {
 	Eps         float64
 	// TStart is where integration starts (default 0); x must then hold samples of x_TStart.
 	TStart float64
+	// TEnd is where it ends (0 means 1): an x0-predictor finishes the path from there when the fields are
+	// singular at t = 1 (InterpolantProcessFields.Sample).
+	TEnd float64
+	// Times, when not nil, is the grid TStart = Times[0] < Times[1] < ... < Times[Steps] = TEnd itself; nil
+	// spaces the steps uniformly in t. A grid dense towards t = 1 keeps Heun stable where gamma' blows up
+	// (InterpolantProcessFields.Sampler).
+	Times []float64
 	// Seed keys the SDE's Philox noise: element j of x at step i draws normal j of stream i, whatever the
 	// batch holds besides it.
 	Seed uint64
@@ -54,6 +61,11 @@ func (s InterpolantSampler) validate(f InterpolantField, x []float64) error {
 		return fmt.Errorf("diffusion: interpolant sampler Eps %v must be finite and >= 0", s.Eps)
 	case !(s.TStart >= 0 && s.TStart < 1):
 		return fmt.Errorf("diffusion: interpolant sampler TStart %v must be in [0, 1)", s.TStart)
+	case !(s.TEnd == 0 || (s.TEnd > s.TStart && s.TEnd <= 1)):
+		return fmt.Errorf("diffusion: interpolant sampler TEnd %v must be in (TStart, 1] = (%v, 1] (0 for 1)", s.TEnd, s.TStart)
+	case s.Times != nil && !s.gridOK():
+		return fmt.Errorf("diffusion: interpolant sampler Times must be %d strictly increasing times from TStart %v to TEnd %v, got %v",
+			s.Steps+1, s.TStart, s.end(), s.Times)
 	case f == nil || f.Dim() < 1:
 		return fmt.Errorf("diffusion: interpolant sampler without a field")
 	case len(x) == 0 || len(x)%f.Dim() != 0:
@@ -67,8 +79,29 @@ func (s InterpolantSampler) validate(f InterpolantField, x []float64) error {
 	return nil
 }
 
-// Sample integrates x in place from TStart to t = 1 and returns the number of field evaluations. It stops
-// with an error when ctx is cancelled or a state becomes non-finite (naming the step).
+// gridOK reports whether Times is a valid grid of Steps steps from TStart to the end.
+func (s InterpolantSampler) gridOK() bool {
+	if len(s.Times) != s.Steps+1 || s.Times[0] != s.TStart || s.Times[s.Steps] != s.end() {
+		return false
+	}
+	for i := 1; i < len(s.Times); i++ {
+		if !(s.Times[i] > s.Times[i-1]) {
+			return false
+		}
+	}
+	return true
+}
+
+// end is where integration stops: TEnd, or 1.
+func (s InterpolantSampler) end() float64 {
+	if s.TEnd == 0 {
+		return 1
+	}
+	return s.TEnd
+}
+
+// Sample integrates x in place from TStart to TEnd (default t = 1) and returns the number of field
+// evaluations. It stops with an error when ctx is cancelled or a state becomes non-finite (naming the step).
 func (s InterpolantSampler) Sample(ctx context.Context, f InterpolantField, x []float64) (int, error) {
 	if err := s.validate(f, x); err != nil {
 		return 0, err
@@ -82,7 +115,8 @@ func (s InterpolantSampler) Sample(ctx context.Context, f InterpolantField, x []
 		eta, z = make([]float64, n), make([]float64, n)
 	}
 	rng := NewPhilox(s.Seed)
-	h := (1 - s.TStart) / float64(s.Steps)
+	end := s.end()
+	h := (end - s.TStart) / float64(s.Steps)
 	nfe := 0
 	for i := range s.Steps {
 		if err := ctx.Err(); err != nil {
@@ -91,7 +125,10 @@ func (s InterpolantSampler) Sample(ctx context.Context, f InterpolantField, x []
 		t0 := s.TStart + float64(i)*h
 		t1 := s.TStart + float64(i+1)*h
 		if i == s.Steps-1 {
-			t1 = 1
+			t1 = end
+		}
+		if s.Times != nil {
+			t0, t1 = s.Times[i], s.Times[i+1]
 		}
 		if err := f.Fields(b, eta, x, t0); err != nil {
 			return nfe, fmt.Errorf("diffusion: interpolant field at t = %g: %w", t0, err)

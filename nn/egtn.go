@@ -29,7 +29,9 @@ import (
 // per-node, per-frame channel means w and the learnable "ws" (gamma, one per target frame, initialised
 // to 1) weight the condition frames: x_r(s) = x_last + gamma_s sum_{c<last} w_c (x_c - x_last). "com" is
 // the condition frames' centroid. The prior enters as the input x_t + (1 - alpha(t)) x_r (SignalUser),
-// which is GeoTDM's x_r + y_t for the process y = x - x_r.
+// which is GeoTDM's x_r + y_t for the process y = x - x_r. The output x_L - x_in is translation invariant,
+// as eps is; with prior_output it adds a(t) x_r, the prior's share of another prediction (PriorOutputUser),
+// and ReferenceNet gives x_r itself.
 //
 // Deviations: the keep mask of classifier-free guidance is ignored (GeoTDM has no condition dropout);
 // frame offsets are those of the stored frame indices, not of the concatenation order.
@@ -44,6 +46,7 @@ type EGTN struct {
 	etRef []*etLayer
 	ws    *Param
 	alpha func(float64) float64
+	share func(float64) float64 // the prior's share of the output (PriorOutputUser)
 }
 
 type mlp2 struct{ a, b *LinearLayer }
@@ -156,12 +159,12 @@ func (m *EGTN) Forward(b *Builder, x, t, cond, keep *G.Node) *G.Node {
 		xc, nf, ef = take(Tc*N*D), take(N*c.NodeFeatures), take(c.Edges()*c.EdgeFeatures)
 	}
 	xin := z
+	var xr *G.Node
 	switch c.Prior {
 	case "learned", "com":
 		if m.alpha == nil {
 			return b.failf("egtn: prior %q needs the signal coefficient of the process (UseSignal)", c.Prior)
 		}
-		var xr *G.Node
 		if c.Prior == "learned" {
 			xr = m.learnedPrior(b, xc, nf, ef, B)
 		} else {
@@ -191,6 +194,9 @@ func (m *EGTN) Forward(b *Builder, x, t, cond, keep *G.Node) *G.Node {
 	eps := b.Sub(out, xin)
 	if c.Prior == "none" && Tc == 0 {
 		eps = b.Center(eps, Tf*N, D)
+	}
+	if c.PriorOutput {
+		eps = m.addPriorShare(b, eps, xr, t)
 	}
 	return b.Reshape(eps, B, Tf, N, D)
 }

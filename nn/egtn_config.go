@@ -37,6 +37,10 @@ type EGTNConfig struct {
 	// only choice without condition frames, where inputs and outputs are projected to zero centre of mass).
 	Prior       string `json:"prior,omitempty"`
 	PriorLayers int    `json:"prior_layers,omitempty"` // ES/ET blocks of the learned prior's network (default 2)
+	// PriorOutput adds a(t) x_r to the output, the prior's share of the prediction (PriorOutputUser): the
+	// output x_L - x_in is translation invariant, which only eps is; a prediction A x0 + B eps moves by A c
+	// under a translation c, so a network trained with x0, v or velocity prediction needs it.
+	PriorOutput bool `json:"prior_output,omitempty"`
 }
 
 // SignalUser is a network whose graph needs the signal coefficient alpha(t) of the process its input was
@@ -116,6 +120,9 @@ func (c EGTNConfig) Validate() error {
 		}
 	default:
 		return fmt.Errorf("nn: egtn prior %q (want learned, com or none)", c.Prior)
+	}
+	if c.PriorOutput && c.Prior == "none" {
+		return fmt.Errorf("nn: egtn prior_output needs a prior (learned or com)")
 	}
 	return nil
 }

@@ -306,7 +306,9 @@ func loadNetwork(ckpt string, st State, ema bool) (*Checkpoint, error) {
 	if err != nil {
 		return nil, fmt.Errorf("train: checkpoint %s: %w", ckpt, err)
 	}
-	useSignal(net, process) // before the predictor builds graphs of it
+	if err := useSignal(net, process, st.Objective); err != nil { // before the predictor builds graphs of it
+		return nil, fmt.Errorf("train: checkpoint %s: %w", ckpt, err)
+	}
 	pred := nn.NewPredictor(net)
 	d, p, err := st.Objective.Denoiser(pred)
 	if err != nil {

@@ -30,9 +30,11 @@ func TestUseSignalHandsTheProcessAlpha(t *testing.T) {
 		t.Fatal(err)
 	}
 	wants, idle := &signalNet{Net: mlp, needs: true}, &signalNet{Net: mlp}
-	useSignal(wants, p)
-	useSignal(idle, p)
-	useSignal(mlp, p)
+	for _, n := range []nn.Net{wants, idle, mlp} {
+		if err := useSignal(n, p, ObjectiveConfig{}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if wants.alpha == nil {
 		t.Fatal("the network that needs the signal did not get it")
 	}

@@ -91,8 +91,12 @@ func (t *Trainer) Run(ctx context.Context) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	useSignal(net, process)
-	useSignal(ema, process)
+	if err := useSignal(net, process, t.Objective); err != nil {
+		return nil, err
+	}
+	if err := useSignal(ema, process, t.Objective); err != nil {
+		return nil, err
+	}
 	if net.Dim() != t.Source.Dim() || net.CondDim() != t.Source.CondDim() {
 		return nil, fmt.Errorf("train: network takes %d values and %d condition values, the source gives %d and %d",
 			net.Dim(), net.CondDim(), t.Source.Dim(), t.Source.CondDim())
@@ -199,11 +203,42 @@ func (t *Trainer) Run(ctx context.Context) (*Result, error) {
 // useSignal hands a network that asks for it (nn.SignalUser, e.g. EGTN with a prior) the signal
 // coefficient alpha(t) of the process it is trained or sampled with: it then runs the process on x minus
 // its prior while the trainer and the samplers see an ordinary process on x. Other networks are left as
-// they are.
-func useSignal(net nn.Net, p diffusion.Process) {
+// they are. A network whose output carries its prior's share of the prediction (nn.PriorOutputUser) gets
+// that share, priorShare.
+func useSignal(net nn.Net, p diffusion.Process, obj ObjectiveConfig) error {
 	if su, ok := net.(nn.SignalUser); ok && su.NeedsSignal() {
 		su.UseSignal(p.Alpha)
 	}
+	if pu, ok := net.(nn.PriorOutputUser); ok && pu.NeedsPriorOutput() {
+		a, err := priorShare(obj, p)
+		if err != nil {
+			return err
+		}
+		pu.UsePriorOutput(a)
+	}
+	return nil
+}
+
+// priorShare is A(t), the coefficient of x0 in the objective's prediction A x0 + B eps of process p
+// (diffusion.Prediction.NoiseForm): a network on x = z + (1 - alpha) x_r predicts u + A x_r with u
+// translation invariant. Velocity's A is alpha' exactly (NoiseForm would form it as inf - inf where sigma = 0).
+func priorShare(obj ObjectiveConfig, p diffusion.Process) (func(float64) float64, error) {
+	obj = obj.withDefaults()
+	if obj.Kind == "edm" {
+		return nil, fmt.Errorf("train: a network with prior_output needs a denoising objective's prediction, not EDM's preconditioning")
+	}
+	pred, err := diffusion.ParsePrediction(obj.Prediction)
+	if err != nil {
+		return nil, err
+	}
+	return func(t float64) float64 {
+		c := diffusion.CoefficientsAt(p, t)
+		if pred == diffusion.PredVelocity {
+			return c.DAlpha
+		}
+		a, _ := pred.NoiseForm(c)
+		return a
+	}, nil
 }
 
 // restore loads a checkpoint into the run and returns its step.

@@ -185,6 +185,8 @@ func runGeometryEvaluate(ctx context.Context, env *cliEnv, args []string) error 
 	g.register(fs)
 	var baselines multiString
 	fs.Var(&baselines, "baseline", "another geometric checkpoint to score on the same trajectories (repeatable), e.g. the network with an N(0, I) prior")
+	var pf pairFlags
+	pf.register(fs)
 	out := fs.String("out", "", "report JSON (mergeable with `trajdiff geometry merge`), written atomically")
 	transform := fs.Uint64("transform", 0, "when not 0: move every test system by its own random rotation/reflection and translation (this seed), to check equivariance")
 	if err := parseFlags(fs, env, args); err != nil {
@@ -206,6 +208,9 @@ func runGeometryEvaluate(ctx context.Context, env *cliEnv, args []string) error 
 			return err
 		}
 		opts.Baselines = append(opts.Baselines, bm)
+	}
+	if opts.Pairs, err = pf.methods(g); err != nil {
+		return err
 	}
 	var bar *progressBar
 	current := ""

@@ -96,6 +96,32 @@
 //     N(0, I) prior, trained with the same budget, diverges for about half the charged test systems
 //     (docs/benchmarks.md), which Evaluate records per system (Method.Failed) while scoring the others.
 //
+// # Stochastic interpolants with a learned drift
+//
+// With objective process "interpolant" (diffusion.InterpolantProcess, Albergo et al. 2023, 2023b) a network
+// sees y = x - tau x_r, where the interpolant is x_t = (1-t)(x_r + Base zeta) + t x0 + gamma(t) z,
+// gamma(t) = sqrt(Latent t (1-t)), at t = 1 - tau, so that y = (1-tau) x0 + sigma(tau) eps with
+// sigma^2 = Base^2 tau^2 + Latent tau (1-tau). An eps network alone gives both fields; Pair takes them
+// from two checkpoints of one interpolant, the drift from a velocity network (prediction "velocity",
+// V = E[dy/dtau | y] = E[-x0 + sigma' eps | y]) and the denoiser from an eps network, each around its own
+// learned prior r:
+//
+//	b(t, x)   = dx/dt = -V(x - tau r_V, tau) - r_V
+//	eta(t, x) = E[z | x_t = x] = gamma(t)/sigma(tau) E[eps | y = x - tau r_eps]
+//
+// (sigma' E[eps | y] = E[Base zeta + gamma_tau' z | y]: the merged noise has the interpolant's conditional
+// means). The sampler integrates x itself: the ODE dx = b dt (Heun) or the SDE dx = (b - Eps eta) dt +
+// sqrt(2 Eps gamma) dW (Euler-Maruyama), from t = 1 - TMax at r_V + sigma(TMax) noise to t = 1 - TMin on
+// a grid uniform in sqrt(tau) (on a grid uniform in t Heun's last step overshoots where sigma' ~ 1/sqrt(tau)
+// makes b stiff: diffusion.InterpolantProcessFields.Sampler), and ends with the eps network's x0-prediction, as every process solver's last step does; a step costs two
+// network passes (two drift passes for Heun, drift and denoiser for Euler-Maruyama), so S steps are 2S + 1
+// passes. V moves with translations of the data (by -c) while EGTN's output does not, so the velocity
+// network is trained with prior_output (nn.EGTNConfig.PriorOutput): it outputs u + alpha' x_r = u - x_r,
+// u = dx/dtau translation invariant. The SDE keeps the drift's marginals exactly only when r_V = r_eps; two
+// separately trained priors differ, and the SDE then corrects towards the eps network's path. Evaluate
+// scores Pair samplers next to checkpoints (EvalOptions.Pairs; `trajdiff geometry evaluate --drift CKPT
+// --eps E`).
+//
 // # Use
 //
 //	m, err := geotdm.Load("runs/geotdm-charged")

@@ -33,7 +33,10 @@ type EvalOptions struct {
 	Limit int
 	// Baselines are other geometric checkpoints scored on the same trajectories (e.g. the same network
 	// with an N(0, I) prior); they must generate the same target frames.
-	Baselines        []*Model
+	Baselines []*Model
+	// Pairs are two-field interpolant samplers (Pair) scored on the same trajectories, after the
+	// checkpoints; their drift and denoiser checkpoints are checked against the dataset like the baselines.
+	Pairs            []PairMethod
 	AllowOtherSystem bool
 	// Transform, when not 0, moves every trajectory (condition and truth) by its own random rotation or
 	// reflection and translation (geometry.RandomTransform with shift TransformShift), keyed by
@@ -134,6 +137,22 @@ func Evaluate(ctx context.Context, model *Model, ds *datasets.Dataset, opts Eval
 				m.Path(), l.TargetFrames, l.Nodes, l.SpatialDim, layout.Net.TargetFrames, layout.Net.Nodes, layout.Net.SpatialDim)
 		}
 	}
+	for _, pm := range opts.Pairs {
+		if pm.Pair == nil {
+			return nil, errNoPair
+		}
+		models = append(models, pm.Pair.drift, pm.Pair.denoiser)
+	}
+	for _, m := range models[1+len(opts.Baselines):] {
+		if err := m.CheckDataset(ds, opts.AllowOtherSystem); err != nil {
+			return nil, fmt.Errorf("%w (checkpoint %s)", err, m.Path())
+		}
+		if l := m.Layout().Net; !slices.Equal(l.TargetFrames, layout.Net.TargetFrames) || l.Nodes != layout.Net.Nodes || l.SpatialDim != layout.Net.SpatialDim {
+			return nil, fmt.Errorf("geotdm: pair checkpoint %s generates frames %v of %d nodes in %d dimensions, the model %v of %d in %d",
+				m.Path(), l.TargetFrames, l.Nodes, l.SpatialDim, layout.Net.TargetFrames, layout.Net.Nodes, layout.Net.SpatialDim)
+		}
+	}
+	models = models[:1+len(opts.Baselines)]
 	total := ds.Len()
 	if opts.Limit > 0 {
 		total = min(total, opts.Limit)
@@ -219,6 +238,30 @@ func Evaluate(ctx context.Context, model *Model, ds *datasets.Dataset, opts Eval
 			return nil, fmt.Errorf("%w (checkpoint %s)", err, m.Path())
 		}
 		r := Method{Name: name, Checkpoint: m.Path(), NFE: nfe, K: fo.K, Seconds: time.Since(began).Seconds()}
+		if failed != nil {
+			for _, f := range failed.Failures {
+				r.Failed = append(r.Failed, f.Index)
+			}
+			r.FirstFailure = failed.Failures[0].Err.Error()
+		}
+		if err := score(&r, samples); err != nil {
+			return nil, err
+		}
+		rep.Methods = append(rep.Methods, r)
+	}
+	for _, pm := range opts.Pairs {
+		name := pm.Name()
+		po := PairOptions{K: fo.K, Steps: pm.Steps, Eps: pm.Eps, Seed: opts.Seed, UniformT: pm.UniformT}
+		if opts.Progress != nil {
+			po.Progress = func(done, total int) { opts.Progress(name, done, total) }
+		}
+		began := time.Now()
+		samples, nfe, err := pm.Pair.forecastPacked(ctx, index, conds, po)
+		var failed *FailedError
+		if err != nil && !errors.As(err, &failed) {
+			return nil, fmt.Errorf("%w (%s)", err, pm.checkpoints())
+		}
+		r := Method{Name: name, Checkpoint: pm.checkpoints(), NFE: nfe, K: fo.K, Seconds: time.Since(began).Seconds()}
 		if failed != nil {
 			for _, f := range failed.Failures {
 				r.Failed = append(r.Failed, f.Index)
