@@ -25,6 +25,9 @@ const (
 	kGemmTF32x4
 	kGemmTF32x1
 	kGemmBF16x8
+	kLinear
+	kBiasAct
+	kNetInput
 	numKernels
 )
 
@@ -48,6 +51,9 @@ var kernelNames = [numKernels]string{
 	kGemmTF32x4:     "gemm_tf32_v4",
 	kGemmTF32x1:     "gemm_tf32_v1",
 	kGemmBF16x8:     "gemm_bf16_v8",
+	kLinear:         "linear_f32",
+	kBiasAct:        "bias_act_f32",
+	kNetInput:       "net_input_f32",
 }
 
 func (k kernel) String() string { return kernelNames[k] }
