@@ -243,13 +243,16 @@ func TestGPUNetworkErrors(t *testing.T) {
 	bad := *net
 	bad.Dim = 3
 	for name, f := range map[string]func() error{
-		"bad network":   func() error { _, err := NewPredictor(d, &bad, pz, 4, PredictorOptions{}); return err },
-		"no process":    func() error { _, err := NewPredictor(d, net, Parameterization{}, 4, PredictorOptions{}); return err },
-		"no points":     func() error { _, err := NewPredictor(d, net, pz, 0, PredictorOptions{}); return err },
-		"no device":     func() error { _, err := NewPredictor(nil, net, pz, 4, PredictorOptions{}); return err },
-		"condition":     func() error { _, err := NewPredictor(d, net, pz, 4, PredictorOptions{Cond: []float32{1}}); return err },
-		"nan condition": func() error { _, err := NewPredictor(d, net, pz, 4, PredictorOptions{Cond: []float32{1, float32(math.NaN())}}); return err },
-		"precision":     func() error { _, err := NewPredictor(d, net, pz, 4, PredictorOptions{Precision: 7}); return err },
+		"bad network": func() error { _, err := NewPredictor(d, &bad, pz, 4, PredictorOptions{}); return err },
+		"no process":  func() error { _, err := NewPredictor(d, net, Parameterization{}, 4, PredictorOptions{}); return err },
+		"no points":   func() error { _, err := NewPredictor(d, net, pz, 0, PredictorOptions{}); return err },
+		"no device":   func() error { _, err := NewPredictor(nil, net, pz, 4, PredictorOptions{}); return err },
+		"condition":   func() error { _, err := NewPredictor(d, net, pz, 4, PredictorOptions{Cond: []float32{1}}); return err },
+		"nan condition": func() error {
+			_, err := NewPredictor(d, net, pz, 4, PredictorOptions{Cond: []float32{1, float32(math.NaN())}})
+			return err
+		},
+		"precision": func() error { _, err := NewPredictor(d, net, pz, 4, PredictorOptions{Precision: 7}); return err },
 	} {
 		if err := f(); err == nil {
 			t.Errorf("%s: accepted", name)
