@@ -194,6 +194,16 @@ func (pz Parameterization) Validate() error {
 	return nil
 }
 
+// PredictorOptions configures a Predictor.
+type PredictorOptions struct {
+	// Precision of the Linear layers: FP32 (the default, exact float32) or TF32 (tensor cores).
+	Precision Precision
+	// Cond is a fixed condition (CondDim values) given to every point, the conditional model of
+	// classifier-free guidance (nn.Predictor.Conditional); nil evaluates a conditional network without its
+	// condition (keep = 0), as nn.Predictor.Predict does.
+	Cond []float32
+}
+
 // Precision selects the arithmetic of the network's Linear layers on the device.
 type Precision int
 

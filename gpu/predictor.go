@@ -7,16 +7,6 @@ import (
 	"unsafe"
 )
 
-// PredictorOptions configures a Predictor.
-type PredictorOptions struct {
-	// Precision of the Linear layers: FP32 (the default, exact float32) or TF32 (tensor cores).
-	Precision Precision
-	// Cond is a fixed condition (CondDim values) given to every point, the conditional model of
-	// classifier-free guidance (nn.Predictor.Conditional); nil evaluates a conditional network without its
-	// condition (keep = 0), as nn.Predictor.Predict does.
-	Cond []float32
-}
-
 // Predictor is a trained network on the device as a Denoiser: the weights are uploaded once (float32, each
 // Linear weight transposed to [in, out] for the row-major product), and the activations of up to MaxPoints
 // points are allocated once, so Denoise only enqueues kernels: the input assembly (net_input_f32), one

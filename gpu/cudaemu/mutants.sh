@@ -48,4 +48,12 @@ __device__ __forceinline__ float warp_sum_f' 'for (int o = 8; o > 0; o >>= 1) v 
 }
 
 __device__ __forceinline__ float warp_sum_f' TestGPUStats
+# Network inference (gpu.Predictor): the fused Linear's shared-memory refill without a barrier and its k-tail
+# bound one long, the TF32 epilogue's bias index shifted, the time embedding's frequency index shifted, a
+# wrong Mish.
+mutant linear.cu '		__syncthreads(); // every thread is done' '		// every thread is done' TestGPUNetworkForwardMatchesHost
+mutant linear.cu 'xs[kk][r] = (gr < m && gk < k)' 'xs[kk][r] = (gr < m && gk <= k)' TestGPUNetworkForwardMatchesHost
+mutant bias_act.cu 'bias[i % n]' 'bias[(i + 1) % n]' TestGPUNetworkForwardMatchesHost
+mutant net_input.cu 'f = e < h ? e : e - h;' 'f = e < h ? e : e - h + 1;' TestGPUNetworkForwardMatchesHost
+mutant activation.cuh 'return v * (n / (n + 2.0f));' 'return v * (n / (n + 1.0f));' TestGPUNetworkForwardMatchesHost
 exit $survived
