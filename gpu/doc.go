@@ -68,6 +68,13 @@
 //	linear_f32                   a Linear layer y = act(x W^T + b) in exact float32, bias and activation fused
 //	                             into the epilogue: 64x64 output tiles, 16-wide k slices in shared memory
 //	bias_act_f32                 the bias-and-activation epilogue after a TF32 GEMM
+//	conv1d_f32                   Conv1d on channels-last data as an implicit GEMM on linear_f32's tiles
+//	                             (tile_f32.cuh): the tile loader gathers each output position's taps from
+//	                             the input (zero outside it), so no im2col buffer exists; bias and
+//	                             activation fused
+//	group_norm_act_f32           GroupNorm (Wu & He 2018) with its activation fused (TemporalUnet's
+//	                             GroupNorm -> Mish): one block per (group, example), mean and centred
+//	                             variance in double, reduced in a fixed order
 //
 // # Network inference
 //
@@ -87,8 +94,12 @@
 // (Parameterization.Affine): for a network predicting eps, score, v or velocity s = 1, tau = t and (p, q)
 // are diffusion.ConversionCoefficients; for EDM's preconditioning (Karras et al. 2022, Table 1) s = c_in,
 // tau = c_noise, p = c_skip, q = c_out, all computed on the host in float64 per launch. Not yet on the
-// device: TemporalUnet (Conv1d, GroupNorm), the transformers (attention, adaLN), EGTN and the 2-D U-Net;
-// gpu/fromnn refuses them with an error naming the architecture.
+// device: TemporalUnet, the transformers (attention, adaLN), EGTN and the 2-D U-Net; gpu/fromnn refuses
+// them with an error naming the architecture. The first of TemporalUnet's layer kernels exist as Stream
+// methods and match nn's Conv1dBlock (Conv1d -> GroupNorm -> Mish) to 4.8e-7: Conv1d (any stride, padding,
+// dilation; weight [Kernel*In, Out], nn's tap-major weight transposed, fromnn.Conv1dWeight) and
+// GroupNormAct; the transposed convolution, the residual blocks' time projection and the U-Net's assembly
+// are not written yet.
 //
 // Precision. FP32 (the default) computes every Linear in float32 on the CUDA cores (linear_f32, one fused
 // multiply-add per product in k order): against nn's float32 CPU predictor the outputs (of size O(1)) agree
@@ -134,7 +145,8 @@
 // (TestGPUNetworkSamplerMatchesCPU); and, in gpu/fromnn (built with trajdiff_cuda), the forward pass against
 // nn's CPU predictor on random networks and on a tiny MLP trained with package train, whose 10-NFE samplers
 // match the CPU's (TestGPUForwardMatchesNNPredictor, TestGPUTrainedMLPMatchesCPU). gpu/cudaemu/mutants.sh
-// plants a bug in each of the network kernels and requires the forward test to catch it. gpu/check.sh
+// plants a bug in each of the network kernels and requires the forward test (the layer tests for
+// conv1d_f32 and group_norm_act_f32, which also run against nn's Conv1dBlock in gpu/fromnn) to catch it. gpu/check.sh
 // runs all of it on a GPU, with forward latency and sampler throughput at batch 1, 32 and 1024; until it
 // has, nothing of the network path is measured on hardware (docs/benchmarks.md).
 package gpu

@@ -28,6 +28,8 @@ const (
 	kLinear
 	kBiasAct
 	kNetInput
+	kConv1d
+	kGroupNorm
 	numKernels
 )
 
@@ -54,6 +56,8 @@ var kernelNames = [numKernels]string{
 	kLinear:         "linear_f32",
 	kBiasAct:        "bias_act_f32",
 	kNetInput:       "net_input_f32",
+	kConv1d:         "conv1d_f32",
+	kGroupNorm:      "group_norm_act_f32",
 }
 
 func (k kernel) String() string { return kernelNames[k] }

@@ -243,3 +243,34 @@ func TestBadNetworksAreRefused(t *testing.T) {
 		t.Errorf(`ParseActivation("") = %v, %v; nn's default is mish`, a, err)
 	}
 }
+
+// TestConv1dShapeFollowsPyTorch: OutLength is PyTorch's formula (TemporalUnet's same-length kernel 5 with
+// padding 2, its stride-2 downsampling, dilation), and impossible shapes are refused.
+func TestConv1dShapeFollowsPyTorch(t *testing.T) {
+	for _, c := range []struct {
+		shape Conv1dShape
+		want  int
+	}{
+		{Conv1dShape{Batch: 1, Length: 32, In: 1, Out: 1, Kernel: 5, Stride: 1, Padding: 2, Dilation: 1}, 32},
+		{Conv1dShape{Batch: 1, Length: 32, In: 1, Out: 1, Kernel: 3, Stride: 2, Padding: 1, Dilation: 1}, 16},
+		{Conv1dShape{Batch: 1, Length: 21, In: 1, Out: 1, Kernel: 3, Stride: 1, Padding: 0, Dilation: 2}, 17},
+		{Conv1dShape{Batch: 1, Length: 7, In: 1, Out: 1, Kernel: 2, Stride: 3, Padding: 0, Dilation: 1}, 2},
+	} {
+		if err := c.shape.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		if got := c.shape.OutLength(); got != c.want {
+			t.Errorf("%+v: OutLength %d, want %d", c.shape, got, c.want)
+		}
+	}
+	for _, bad := range []Conv1dShape{
+		{Batch: 1, Length: 2, In: 1, Out: 1, Kernel: 5, Stride: 1, Dilation: 1},
+		{Batch: 1, Length: 8, In: 1, Out: 1, Kernel: 3, Stride: 0, Dilation: 1},
+		{Batch: 1, Length: 8, In: 0, Out: 1, Kernel: 3, Stride: 1, Dilation: 1},
+		{Batch: 1, Length: 8, In: 1, Out: 1, Kernel: 3, Stride: 1, Dilation: 1, Padding: -1},
+	} {
+		if err := bad.Validate(); err == nil {
+			t.Errorf("%+v was accepted", bad)
+		}
+	}
+}

@@ -10,8 +10,10 @@
 #include "bias_act.cu"
 #include "combine.cu"
 #include "combine_dim.cu"
+#include "conv1d.cu"
 #include "elementwise.cu"
 #include "gemm.cu"
+#include "group_norm.cu"
 #include "linear.cu"
 #include "mixture.cu"
 #include "net_input.cu"
@@ -81,6 +83,8 @@ const Kernel kernels[] = {
 	entry("linear_f32", linear_f32),
 	entry("bias_act_f32", bias_act_f32),
 	entry("net_input_f32", net_input_f32),
+	entry("conv1d_f32", conv1d_f32),
+	entry("group_norm_act_f32", group_norm_act_f32),
 };
 const int num_kernels = sizeof(kernels) / sizeof(kernels[0]);
 

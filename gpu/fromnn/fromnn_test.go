@@ -11,6 +11,7 @@ import (
 
 	"github.com/trajdiff/trajdiff/gpu"
 	"github.com/trajdiff/trajdiff/nn"
+	"github.com/trajdiff/trajdiff/nn/safetensors"
 	"github.com/trajdiff/trajdiff/train"
 )
 
@@ -217,5 +218,31 @@ func TestCheckpointParameterization(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestConv1dWeightIsTheTransposedTapMajorMatrix: the device's conv1d weight holds weight[o, c, t] at row
+// t*in + c, column o.
+func TestConv1dWeightIsTheTransposedTapMajorMatrix(t *testing.T) {
+	const out, in, k = 2, 3, 4
+	v := make([]float32, out*in*k)
+	for i := range v {
+		v[i] = float32(i)
+	}
+	w, err := Conv1dWeight(safetensors.F32("w", []int{out, in, k}, v))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for o := 0; o < out; o++ {
+		for c := 0; c < in; c++ {
+			for tap := 0; tap < k; tap++ {
+				if got, want := w[(tap*in+c)*out+o], float32((o*in+c)*k+tap); got != want {
+					t.Fatalf("w[o %d, c %d, t %d] = %v, want %v", o, c, tap, got, want)
+				}
+			}
+		}
+	}
+	if _, err := Conv1dWeight(safetensors.F32("w", []int{6, 4}, make([]float32, 24))); err == nil {
+		t.Error("a 2-D weight was accepted")
 	}
 }

@@ -1,59 +1,20 @@
 // linear_f32: a Linear layer with its bias and activation fused into the epilogue, in exact float32
-// arithmetic (CUDA cores, one fused multiply-add per product in k order):
+// arithmetic (tile_f32.cuh):
 //
 //	y[r, c] = act(bias[c] + sum_k x[r, k] wt[k, c])      x [m, k], wt [k, n] (the weight transposed), y [m, n]
 //
 // It is the float32 path of gpu.Predictor: a diffusion network's output is divided by alpha (eps-prediction)
 // at large t, which amplifies the 2^-11 relative input rounding of TF32 tensor cores beyond float32
 // agreement with nn's CPU predictor (gpu/doc.go, Network inference).
-//
-// Blocks of 256 threads compute 64x64 tiles of y, staging 16-wide slices of k of x and wt in shared memory;
-// thread (ty, tx) owns the 4x4 outputs at rows ty + 16i and columns tx + 16j, so that a warp's loads and
-// stores of a row are contiguous. Rows and columns past m, n and the k-tail are staged as zeros (exact).
-#include "activation.cuh"
-#include "common.cuh"
+#include "tile_f32.cuh"
 
-#define LIN_BM 64
-#define LIN_BN 64
-#define LIN_BK 16
-#define LIN_THREADS 256
+struct RowMajor {
+	const float* x;
+	i64 k;
+	__device__ __forceinline__ float operator()(i64 r, i64 c) const { return x[r * k + c]; }
+};
 
 extern "C" __global__ void __launch_bounds__(LIN_THREADS) linear_f32(float* y, const float* x, const float* wt,
 	const float* bias, i64 m, i64 n, i64 k, i64 act) {
-	__shared__ float xs[LIN_BK][LIN_BM + 1]; // transposed: xs[kk][row], padded against bank conflicts
-	__shared__ float ws[LIN_BK][LIN_BN];
-	const int tx = threadIdx.x % 16, ty = threadIdx.x / 16;
-	const i64 row0 = (i64)blockIdx.y * LIN_BM, col0 = (i64)blockIdx.x * LIN_BN;
-	float acc[4][4];
-	for (int i = 0; i < 4; i++)
-		for (int j = 0; j < 4; j++) acc[i][j] = 0.0f;
-	for (i64 k0 = 0; k0 < k; k0 += LIN_BK) {
-		for (int l = threadIdx.x; l < LIN_BM * LIN_BK; l += LIN_THREADS) {
-			const int r = l / LIN_BK, kk = l % LIN_BK;
-			const i64 gr = row0 + r, gk = k0 + kk;
-			xs[kk][r] = (gr < m && gk < k) ? x[gr * k + gk] : 0.0f;
-		}
-		for (int l = threadIdx.x; l < LIN_BK * LIN_BN; l += LIN_THREADS) {
-			const int kk = l / LIN_BN, c = l % LIN_BN;
-			const i64 gk = k0 + kk, gc = col0 + c;
-			ws[kk][c] = (gk < k && gc < n) ? wt[gk * n + gc] : 0.0f;
-		}
-		__syncthreads();
-		for (int kk = 0; kk < LIN_BK; kk++) {
-			float a[4], b[4];
-			for (int i = 0; i < 4; i++) a[i] = xs[kk][ty + 16 * i];
-			for (int j = 0; j < 4; j++) b[j] = ws[kk][tx + 16 * j];
-			for (int i = 0; i < 4; i++)
-				for (int j = 0; j < 4; j++) acc[i][j] = fmaf(a[i], b[j], acc[i][j]);
-		}
-		__syncthreads(); // every thread is done with this slice before the next one overwrites it
-	}
-	for (int i = 0; i < 4; i++) {
-		const i64 r = row0 + ty + 16 * i;
-		if (r >= m) continue;
-		for (int j = 0; j < 4; j++) {
-			const i64 c = col0 + tx + 16 * j;
-			if (c < n) y[r * n + c] = act_f32((int)act, acc[i][j] + bias[c]);
-		}
-	}
+	tile_gemm_f32(y, RowMajor{x, k}, wt, bias, m, n, k, (int)act);
 }

@@ -1,0 +1,30 @@
+package fromnn
+
+import (
+	"fmt"
+
+	"github.com/trajdiff/trajdiff/nn/safetensors"
+)
+
+// Conv1dWeight converts a Conv1d weight in PyTorch's state_dict layout [out, in, k] (what nn's Params.Tensors
+// and checkpoints hold) into the device layout of gpu.Stream.Conv1d, [k*in, out]: row t*in + c, column o
+// holds weight[o, c, t].
+func Conv1dWeight(t safetensors.Tensor) ([]float32, error) {
+	if len(t.Shape) != 3 {
+		return nil, fmt.Errorf("fromnn: conv1d weight %q has shape %v, want [out, in, k]", t.Name, t.Shape)
+	}
+	out, in, k := t.Shape[0], t.Shape[1], t.Shape[2]
+	v, err := t.Float32s()
+	if err != nil {
+		return nil, fmt.Errorf("fromnn: %w", err)
+	}
+	w := make([]float32, len(v))
+	for o := 0; o < out; o++ {
+		for c := 0; c < in; c++ {
+			for tap := 0; tap < k; tap++ {
+				w[(tap*in+c)*out+o] = v[(o*in+c)*k+tap]
+			}
+		}
+	}
+	return w, nil
+}
