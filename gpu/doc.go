@@ -72,6 +72,9 @@
 //	                             (tile_f32.cuh): the tile loader gathers each output position's taps from
 //	                             the input (zero outside it), so no im2col buffer exists; bias and
 //	                             activation fused
+//	conv_transpose1d_f32         ConvTranspose1d the same way: each output position gathers the taps that
+//	                             land on it (input position (p + pad - t dil)/stride when that divides), so
+//	                             neither im2col nor a zero-stuffed input is stored
 //	group_norm_act_f32           GroupNorm (Wu & He 2018) with its activation fused (TemporalUnet's
 //	                             GroupNorm -> Mish): one block per (group, example), mean and centred
 //	                             variance in double, reduced in a fixed order
@@ -96,10 +99,11 @@
 // tau = c_noise, p = c_skip, q = c_out, all computed on the host in float64 per launch. Not yet on the
 // device: TemporalUnet, the transformers (attention, adaLN), EGTN and the 2-D U-Net; gpu/fromnn refuses
 // them with an error naming the architecture. The first of TemporalUnet's layer kernels exist as Stream
-// methods and match nn's Conv1dBlock (Conv1d -> GroupNorm -> Mish) to 4.8e-7: Conv1d (any stride, padding,
-// dilation; weight [Kernel*In, Out], nn's tap-major weight transposed, fromnn.Conv1dWeight) and
-// GroupNormAct; the transposed convolution, the residual blocks' time projection and the U-Net's assembly
-// are not written yet.
+// methods and match nn's layers on the CPU: Conv1d (any stride, padding, dilation; weight [Kernel*In, Out],
+// nn's tap-major weight transposed, fromnn.Conv1dWeight) and GroupNormAct together match nn's Conv1dBlock
+// (Conv1d -> GroupNorm -> Mish) to 4.8e-7, ConvTranspose1d (TemporalUnet's upsampling;
+// fromnn.ConvTranspose1dWeight) matches nn's layer to 3.0e-7. The residual blocks' time projection and
+// skip connections and the U-Net's assembly into a Predictor are not written yet.
 //
 // Precision. FP32 (the default) computes every Linear in float32 on the CUDA cores (linear_f32, one fused
 // multiply-add per product in k order): against nn's float32 CPU predictor the outputs (of size O(1)) agree
@@ -146,7 +150,8 @@
 // nn's CPU predictor on random networks and on a tiny MLP trained with package train, whose 10-NFE samplers
 // match the CPU's (TestGPUForwardMatchesNNPredictor, TestGPUTrainedMLPMatchesCPU). gpu/cudaemu/mutants.sh
 // plants a bug in each of the network kernels and requires the forward test (the layer tests for
-// conv1d_f32 and group_norm_act_f32, which also run against nn's Conv1dBlock in gpu/fromnn) to catch it. gpu/check.sh
+// conv1d_f32, conv_transpose1d_f32 and group_norm_act_f32, which also run against nn's layers in
+// gpu/fromnn) to catch it. gpu/check.sh
 // runs all of it on a GPU, with forward latency and sampler throughput at batch 1, 32 and 1024; until it
 // has, nothing of the network path is measured on hardware (docs/benchmarks.md).
 package gpu

@@ -7,7 +7,7 @@ import (
 	"math"
 )
 
-// Layer kernels of the convolutional networks (nn's TemporalUnet: Conv1d, GroupNorm, Mish). Each enqueues on
+// Layer kernels of the convolutional networks (nn's TemporalUnet: Conv1d, ConvTranspose1d, GroupNorm, Mish). Each enqueues on
 // the stream, allocates nothing and can be captured into a graph.
 
 // Conv1d enqueues y = act(conv1d(x, w) + bias) (conv1d_f32: an implicit GEMM in exact float32, no im2col
@@ -16,30 +16,44 @@ func (s *Stream) Conv1d(y, x, w, bias Buffer, c Conv1dShape, act Activation) err
 	if err := c.Validate(); err != nil {
 		return err
 	}
-	lout := c.OutLength()
+	return s.conv(kConv1d, y, x, w, bias, c, c.OutLength(), act)
+}
+
+// conv launches conv1d_f32 or conv_transpose1d_f32 (the same arguments) with output length lout.
+func (s *Stream) conv(k kernel, y, x, w, bias Buffer, c Conv1dShape, lout int, act Activation) error {
 	for _, b := range []struct {
 		name string
 		buf  Buffer
 		want int
 	}{{"x", x, c.Batch * c.Length * c.In}, {"weight", w, c.Kernel * c.In * c.Out}, {"bias", bias, c.Out}, {"y", y, c.Batch * lout * c.Out}} {
 		if b.buf.n != b.want {
-			return fmt.Errorf("gpu: conv1d %+v: %s has %d values, want %d", c, b.name, b.buf.n, b.want)
+			return fmt.Errorf("gpu: %s %+v: %s has %d values, want %d", k, c, b.name, b.buf.n, b.want)
 		}
 	}
 	if act < ActIdentity || act > ActReLU {
-		return fmt.Errorf("gpu: conv1d activation %v", act)
+		return fmt.Errorf("gpu: %s activation %v", k, act)
 	}
 	const tile = 64 // LIN_BM, LIN_BN of kernels/tile_f32.cuh
 	rows := c.Batch * lout
 	if rows > linearMaxRows {
-		return fmt.Errorf("gpu: conv1d of %d output positions, at most %d", rows, linearMaxRows)
+		return fmt.Errorf("gpu: %s of %d output positions, at most %d", k, rows, linearMaxRows)
 	}
 	gx, gy := (c.Out+tile-1)/tile, (rows+tile-1)/tile
 	return s.d.do(func() error {
-		return s.launch(kConv1d, gx, gy, 256, 0, pArg(y.ptr), pArg(x.ptr), pArg(w.ptr), pArg(bias.ptr),
+		return s.launch(k, gx, gy, 256, 0, pArg(y.ptr), pArg(x.ptr), pArg(w.ptr), pArg(bias.ptr),
 			iArg(int64(c.Batch)), iArg(int64(c.Length)), iArg(int64(c.In)), iArg(int64(c.Out)), iArg(int64(c.Kernel)),
 			iArg(int64(lout)), iArg(int64(c.Stride)), iArg(int64(c.Padding)), iArg(int64(c.Dilation)), iArg(int64(act)))
 	})
+}
+
+// ConvTranspose1d enqueues y = act(conv_transpose1d(x, w) + bias) (conv_transpose1d_f32: the same implicit
+// GEMM, gathering each output position's taps): x [Batch, Length, In], w [Kernel*In, Out] (row t In + c,
+// column o holds PyTorch's weight[c, o, t]), bias [Out], y [Batch, TransposedLength, Out].
+func (s *Stream) ConvTranspose1d(y, x, w, bias Buffer, c Conv1dShape, act Activation) error {
+	if err := c.ValidateTransposed(); err != nil {
+		return err
+	}
+	return s.conv(kConvTranspose1d, y, x, w, bias, c, c.TransposedLength(), act)
 }
 
 // GroupNormAct enqueues y = act(GroupNorm(x) gamma + beta) over channels-last x [batch, positions, channels]

@@ -74,6 +74,72 @@ func TestGPUConv1dMatchesHost(t *testing.T) {
 	}
 }
 
+// convTranspose1dHost is the float64 reference of ConvTranspose1d in its scatter form (each input position's
+// tap t adds to output position i stride - pad + t dil), independent of the kernel's gather form.
+func convTranspose1dHost(x, w, bias []float32, c Conv1dShape, act Activation) []float64 {
+	lout := c.TransposedLength()
+	y := make([]float64, c.Batch*lout*c.Out)
+	for b := 0; b < c.Batch; b++ {
+		for i := 0; i < c.Length; i++ {
+			for tap := 0; tap < c.Kernel; tap++ {
+				p := i*c.Stride - c.Padding + tap*c.Dilation
+				if p < 0 || p >= lout {
+					continue
+				}
+				for ci := 0; ci < c.In; ci++ {
+					for o := 0; o < c.Out; o++ {
+						y[(b*lout+p)*c.Out+o] += float64(x[(b*c.Length+i)*c.In+ci]) * float64(w[(tap*c.In+ci)*c.Out+o])
+					}
+				}
+			}
+		}
+		for p := 0; p < lout; p++ {
+			for o := 0; o < c.Out; o++ {
+				k := (b*lout+p)*c.Out + o
+				y[k] = refAct(act, y[k]+float64(bias[o]))
+			}
+		}
+	}
+	return y
+}
+
+// TestGPUConvTranspose1dMatchesHost: the gathered transposed convolution equals the scatter definition for
+// TemporalUnet's upsampling (kernel 4, stride 2, padding 1), output padding, dilation and stride 3 with taps
+// that fall between input positions.
+func TestGPUConvTranspose1dMatchesHost(t *testing.T) {
+	s := testStream(t)
+	worst := 0.0
+	for i, c := range []struct {
+		shape Conv1dShape
+		act   Activation
+	}{
+		{Conv1dShape{Batch: 2, Length: 16, In: 32, Out: 32, Kernel: 4, Stride: 2, Padding: 1, Dilation: 1}, ActIdentity},
+		{Conv1dShape{Batch: 3, Length: 7, In: 5, Out: 70, Kernel: 3, Stride: 3, Padding: 2, Dilation: 1, OutPadding: 2}, ActMish},
+		{Conv1dShape{Batch: 1, Length: 9, In: 4, Out: 6, Kernel: 3, Stride: 1, Padding: 0, Dilation: 2}, ActReLU},
+	} {
+		sh := c.shape
+		x32 := randomF32(uint64(90+i), sh.Batch*sh.Length*sh.In, 1)
+		bound := 1 / math.Sqrt(float64(sh.Kernel*sh.Out))
+		w32 := randomF32(uint64(100+i), sh.Kernel*sh.In*sh.Out, bound)
+		b32 := randomF32(uint64(110+i), sh.Out, bound)
+		y := upload(t, make([]float32, sh.Batch*sh.TransposedLength()*sh.Out))
+		if err := s.ConvTranspose1d(y, upload(t, x32), upload(t, w32), upload(t, b32), sh, c.act); err != nil {
+			t.Fatal(err)
+		}
+		a := compare(download(t, y), convTranspose1dHost(x32, w32, b32, sh, c.act))
+		worst = math.Max(worst, a.MaxAbs)
+		if !(a.MaxAbs <= forwardTolFP32) {
+			t.Errorf("%+v %v: max |device - host| %.3g > %.0e", sh, c.act, a.MaxAbs, forwardTolFP32)
+		}
+	}
+	t.Logf("conv_transpose1d: worst |device - host| %.3g (tolerance %.0e)", worst, forwardTolFP32)
+	one := upload(t, []float32{1})
+	bad := Conv1dShape{Batch: 1, Length: 1, In: 1, Out: 1, Kernel: 1, Stride: 2, Dilation: 1, OutPadding: 2}
+	if err := s.ConvTranspose1d(one, one, one, one, bad, ActIdentity); err == nil {
+		t.Error("an output padding as large as the stride was accepted")
+	}
+}
+
 // groupNormHost is the float64 reference of GroupNormAct.
 func groupNormHost(x, gamma, beta []float32, B, S, C, G int, eps float64, act Activation) []float64 {
 	y := make([]float64, len(x))

@@ -268,9 +268,23 @@ func TestConv1dShapeFollowsPyTorch(t *testing.T) {
 		{Batch: 1, Length: 8, In: 1, Out: 1, Kernel: 3, Stride: 0, Dilation: 1},
 		{Batch: 1, Length: 8, In: 0, Out: 1, Kernel: 3, Stride: 1, Dilation: 1},
 		{Batch: 1, Length: 8, In: 1, Out: 1, Kernel: 3, Stride: 1, Dilation: 1, Padding: -1},
+		{Batch: 1, Length: 8, In: 1, Out: 1, Kernel: 3, Stride: 2, Dilation: 1, OutPadding: 1},
 	} {
 		if err := bad.Validate(); err == nil {
 			t.Errorf("%+v was accepted", bad)
 		}
+	}
+	// ConvTranspose1d: TemporalUnet's upsampling doubles the length; output padding extends it.
+	up := Conv1dShape{Batch: 1, Length: 16, In: 1, Out: 1, Kernel: 4, Stride: 2, Padding: 1, Dilation: 1}
+	if err := up.ValidateTransposed(); err != nil || up.TransposedLength() != 32 {
+		t.Errorf("upsampling of 16: length %d, %v; want 32", up.TransposedLength(), err)
+	}
+	up.OutPadding = 1
+	if up.TransposedLength() != 33 || up.ValidateTransposed() != nil {
+		t.Errorf("output padding 1: length %d, want 33", up.TransposedLength())
+	}
+	up.OutPadding = 2
+	if up.ValidateTransposed() == nil {
+		t.Error("output padding 2 with stride 2 was accepted")
 	}
 }

@@ -11,6 +11,7 @@
 #include "combine.cu"
 #include "combine_dim.cu"
 #include "conv1d.cu"
+#include "conv_transpose1d.cu"
 #include "elementwise.cu"
 #include "gemm.cu"
 #include "group_norm.cu"
@@ -85,6 +86,7 @@ const Kernel kernels[] = {
 	entry("net_input_f32", net_input_f32),
 	entry("conv1d_f32", conv1d_f32),
 	entry("group_norm_act_f32", group_norm_act_f32),
+	entry("conv_transpose1d_f32", conv_transpose1d_f32),
 };
 const int num_kernels = sizeof(kernels) / sizeof(kernels[0]);
 

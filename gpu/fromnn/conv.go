@@ -28,3 +28,26 @@ func Conv1dWeight(t safetensors.Tensor) ([]float32, error) {
 	}
 	return w, nil
 }
+
+// ConvTranspose1dWeight converts a ConvTranspose1d weight in PyTorch's state_dict layout [in, out, k] into
+// the device layout of gpu.Stream.ConvTranspose1d, [k*in, out]: row t*in + c, column o holds
+// weight[c, o, t].
+func ConvTranspose1dWeight(t safetensors.Tensor) ([]float32, error) {
+	if len(t.Shape) != 3 {
+		return nil, fmt.Errorf("fromnn: conv_transpose1d weight %q has shape %v, want [in, out, k]", t.Name, t.Shape)
+	}
+	in, out, k := t.Shape[0], t.Shape[1], t.Shape[2]
+	v, err := t.Float32s()
+	if err != nil {
+		return nil, fmt.Errorf("fromnn: %w", err)
+	}
+	w := make([]float32, len(v))
+	for c := 0; c < in; c++ {
+		for o := 0; o < out; o++ {
+			for tap := 0; tap < k; tap++ {
+				w[(tap*in+c)*out+o] = v[(c*out+o)*k+tap]
+			}
+		}
+	}
+	return w, nil
+}

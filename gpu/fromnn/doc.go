@@ -13,6 +13,7 @@
 // or fixed with gpu.PredictorOptions.Cond), trained with the denoising objective of any prediction or with
 // EDM's preconditioning. Every other architecture (temporal_unet, transformer, egtn, unet2d) and the
 // regressors are refused with an error naming the architecture; gpu/doc.go (Network inference) keeps the
-// list. Conv1dWeight converts a Conv1d weight to the layout of the device's first TemporalUnet layer
-// kernels (gpu.Stream.Conv1d, GroupNormAct), which the tests check against nn's Conv1dBlock.
+// list. Conv1dWeight and ConvTranspose1dWeight convert convolution weights to the layout of the device's
+// first TemporalUnet layer kernels (gpu.Stream.Conv1d, ConvTranspose1d, GroupNormAct), which the tests check
+// against nn's Conv1dBlock and ConvTranspose1d layer.
 package fromnn

@@ -246,3 +246,26 @@ func TestConv1dWeightIsTheTransposedTapMajorMatrix(t *testing.T) {
 		t.Error("a 2-D weight was accepted")
 	}
 }
+
+// TestConvTranspose1dWeightRegroupsPyTorchsLayout: the device's transposed-convolution weight holds
+// weight[c, o, t] at row t*in + c, column o.
+func TestConvTranspose1dWeightRegroupsPyTorchsLayout(t *testing.T) {
+	const in, out, k = 3, 2, 4
+	v := make([]float32, in*out*k)
+	for i := range v {
+		v[i] = float32(i)
+	}
+	w, err := ConvTranspose1dWeight(safetensors.F32("w", []int{in, out, k}, v))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for c := 0; c < in; c++ {
+		for o := 0; o < out; o++ {
+			for tap := 0; tap < k; tap++ {
+				if got, want := w[(tap*in+c)*out+o], float32((c*out+o)*k+tap); got != want {
+					t.Fatalf("w[c %d, o %d, t %d] = %v, want %v", c, o, tap, got, want)
+				}
+			}
+		}
+	}
+}

@@ -103,3 +103,76 @@ func TestGPUConv1dBlockMatchesNN(t *testing.T) {
 	}
 	t.Logf("Conv1dBlock: worst |device - nn| %.3g (tolerance %.0e)", worst, tolFP32)
 }
+
+// TestGPUConvTranspose1dMatchesNN: nn's ConvTranspose1d layer (TemporalUnet's upsampling, kernel 4, stride 2,
+// padding 1; and one with output padding and dilation) evaluated by nn on the CPU equals the device's
+// conv_transpose1d_f32 on its state_dict (ConvTranspose1dWeight's layout).
+func TestGPUConvTranspose1dMatchesNN(t *testing.T) {
+	d := testDevice(t)
+	s, err := d.NewStream()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	worst := 0.0
+	for i, c := range []gpu.Conv1dShape{
+		{Batch: 2, Length: 8, In: 32, Out: 32, Kernel: 4, Stride: 2, Padding: 1, Dilation: 1},
+		{Batch: 3, Length: 5, In: 6, Out: 9, Kernel: 3, Stride: 2, Padding: 1, Dilation: 2, OutPadding: 1},
+	} {
+		ps := nn.NewParams(tensor.Float32)
+		layer := nn.NewConvTranspose1d(ps, "u", c.In, c.Out, c.Kernel, c.Stride, c.Padding, c.OutPadding, c.Dilation, true)
+		ps.Init(uint64(i + 5))
+		b := nn.NewBuilder(tensor.Float32, false)
+		xn := b.Input("x", c.Batch, c.Length, c.In)
+		yn := layer.Forward(b, xn)
+		if err := b.Err(); err != nil {
+			t.Fatal(err)
+		}
+		x := to32(randomInput(uint64(120+i), c.Batch*c.Length*c.In))
+		copy(xn.Value().Data().([]float32), x)
+		m := G.NewTapeMachine(b.G)
+		if err := m.RunAll(); err != nil {
+			t.Fatal(err)
+		}
+		want := append([]float32(nil), yn.Value().Data().([]float32)...)
+		m.Close()
+		if len(want) != c.Batch*c.TransposedLength()*c.Out {
+			t.Fatalf("%+v: nn gives %d values, the device shape %d", c, len(want), c.Batch*c.TransposedLength()*c.Out)
+		}
+		ts := safetensors.Map(ps.Tensors())
+		w, err := ConvTranspose1dWeight(ts["u.weight"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		bias, err := ts["u.bias"].Float32s()
+		if err != nil {
+			t.Fatal(err)
+		}
+		bufs := make([]gpu.Buffer, 4)
+		for j, v := range [][]float32{x, w, bias, make([]float32, len(want))} {
+			if bufs[j], err = d.Alloc(len(v)); err != nil {
+				t.Fatal(err)
+			}
+			defer d.Free(bufs[j])
+			if err := s.Upload(bufs[j], v); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.ConvTranspose1d(bufs[3], bufs[0], bufs[1], bufs[2], c, gpu.ActIdentity); err != nil {
+			t.Fatal(err)
+		}
+		got := make([]float32, len(want))
+		if err := s.Download(got, bufs[3]); err != nil {
+			t.Fatal(err)
+		}
+		md := 0.0
+		for j := range want {
+			md = math.Max(md, math.Abs(float64(got[j])-float64(want[j])))
+		}
+		if math.IsNaN(md) || md > tolFP32 {
+			t.Errorf("ConvTranspose1d %+v: max |device - nn| %.3g > %.0e", c, md, tolFP32)
+		}
+		worst = math.Max(worst, md)
+	}
+	t.Logf("ConvTranspose1d: worst |device - nn| %.3g (tolerance %.0e)", worst, tolFP32)
+}
