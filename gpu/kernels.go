@@ -31,6 +31,7 @@ const (
 	kConv1d
 	kGroupNorm
 	kConvTranspose1d
+	kConcat
 	numKernels
 )
 
@@ -60,6 +61,7 @@ var kernelNames = [numKernels]string{
 	kConv1d:          "conv1d_f32",
 	kGroupNorm:       "group_norm_act_f32",
 	kConvTranspose1d: "conv_transpose1d_f32",
+	kConcat:          "concat_channels_f32",
 }
 
 func (k kernel) String() string { return kernelNames[k] }

@@ -6,7 +6,7 @@ package gpu
 const (
 	fatbinCompiler = "nvcc release 11.8, V11.8.89"
 	fatbinFlags    = "-fatbin -O3 -std=c++14 -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90"
-	fatbinSHA256   = "5a3da14233e8fc598f646d7dc70520ae53089a0e93a53c5d2fb3e0421df2efc6"
+	fatbinSHA256   = "c1c64e467aff942d5a25369c4d7623ee8308f1fe101ea611cab52459c7d17131"
 )
 
 // kernelSources maps each file of gpu/kernels the fatbin was built from to its SHA-256.
@@ -17,6 +17,7 @@ var kernelSources = map[string]string{
 	"combine.cu":          "787f4dcd664f5b56ab832b86bbc7cd6c7c79cb6ab7196e41d5de4c81602e7d5a",
 	"combine_dim.cu":      "e2601f6fe20ac5bb7f42231d9bb7a1a36fbf46bf2508794dea9ae9ee5eb42516",
 	"common.cuh":          "85b03e38c97806619e967de9ba7d59cc67d1537c1e82febbd99be7a5be1fa907",
+	"concat.cu":           "536e0351ba8f9961895324a24e01c4068a8aa65713078b0b6a3afcb1d0a961c0",
 	"conv1d.cu":           "74b046128366288d402835e946b427eb90f5de78af920312359b694336d2563f",
 	"conv_transpose1d.cu": "57c39e406d9318a298bc6bca1b4124d331b92b27026f802a418c262eb16e5f09",
 	"elementwise.cu":      "f49689647bee2f24ced5c935e37a8cc2595b0d09e6e57066745d252ab9103563",

@@ -56,6 +56,17 @@ func (s *Stream) ConvTranspose1d(y, x, w, bias Buffer, c Conv1dShape, act Activa
 	return s.conv(kConvTranspose1d, y, x, w, bias, c, c.TransposedLength(), act)
 }
 
+// ConcatChannels enqueues y = [a | b] along the channels of channels-last tensors: a [rows, ca], b [rows, cb],
+// y [rows, ca + cb] (TemporalUnet's skip connections).
+func (s *Stream) ConcatChannels(y, a, b Buffer, rows, ca, cb int) error {
+	if rows < 1 || ca < 1 || cb < 1 || a.n != rows*ca || b.n != rows*cb || y.n != rows*(ca+cb) {
+		return fmt.Errorf("gpu: concatenating [%d, %d] and [%d, %d]: a %d, b %d, y %d values", rows, ca, rows, cb, a.n, b.n, y.n)
+	}
+	return s.d.do(func() error {
+		return s.grid1(kConcat, int64(y.n), pArg(y.ptr), pArg(a.ptr), pArg(b.ptr), iArg(int64(rows)), iArg(int64(ca)), iArg(int64(cb)))
+	})
+}
+
 // GroupNormAct enqueues y = act(GroupNorm(x) gamma + beta) over channels-last x [batch, positions, channels]
 // with groups groups (group_norm_act_f32, statistics in double; nn's GroupNorm, PyTorch's eps is 1e-5). y may
 // be x.

@@ -140,6 +140,32 @@ func TestGPUConvTranspose1dMatchesHost(t *testing.T) {
 	}
 }
 
+// TestGPUConcatChannelsInterleavesRows: every row of the concatenation is a's row followed by b's, exactly.
+func TestGPUConcatChannelsInterleavesRows(t *testing.T) {
+	s := testStream(t)
+	const rows, ca, cb = 37, 5, 3
+	a, b := randomF32(1, rows*ca, 1), randomF32(2, rows*cb, 1)
+	y := upload(t, make([]float32, rows*(ca+cb)))
+	if err := s.ConcatChannels(y, upload(t, a), upload(t, b), rows, ca, cb); err != nil {
+		t.Fatal(err)
+	}
+	got := download(t, y)
+	for r := 0; r < rows; r++ {
+		for j := 0; j < ca+cb; j++ {
+			want := a[r*ca+min(j, ca-1)]
+			if j >= ca {
+				want = b[r*cb+j-ca]
+			}
+			if got[r*(ca+cb)+j] != want {
+				t.Fatalf("row %d, channel %d: %v, want %v", r, j, got[r*(ca+cb)+j], want)
+			}
+		}
+	}
+	if err := s.ConcatChannels(y, upload(t, a), upload(t, b), rows, ca+1, cb); err == nil {
+		t.Error("mismatched widths were accepted")
+	}
+}
+
 // groupNormHost is the float64 reference of GroupNormAct.
 func groupNormHost(x, gamma, beta []float32, B, S, C, G int, eps float64, act Activation) []float64 {
 	y := make([]float64, len(x))

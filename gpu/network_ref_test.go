@@ -288,3 +288,44 @@ func TestConv1dShapeFollowsPyTorch(t *testing.T) {
 		t.Error("output padding 2 with stride 2 was accepted")
 	}
 }
+
+// TestTemporalUnetValidateNamesTheProblem: a TemporalUnet with exactly its tensors validates; a missing,
+// extra, mis-sized or non-finite tensor, a first multiplier other than 1 and widths not divisible into the
+// groups are refused.
+func TestTemporalUnetValidateNamesTheProblem(t *testing.T) {
+	good := func() *TemporalUnet {
+		u := &TemporalUnet{Horizon: 8, Transition: 2, Dim: 8, Kernel: 5, Groups: 4, DimMults: []int{1, 2}, Tensors: map[string][]float32{}}
+		for name, shape := range u.tensorShapes() {
+			n := 1
+			for _, s := range shape {
+				n *= s
+			}
+			u.Tensors[name] = make([]float32, n)
+		}
+		return u
+	}
+	if err := good().Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(good().Tensors); n != 100 {
+		t.Errorf("a two-resolution TemporalUnet has %d tensors, want 100 (nn's state_dict, ExampleMLP in gpu/fromnn)", n)
+	}
+	for name, c := range map[string]struct {
+		edit func(u *TemporalUnet)
+		want string
+	}{
+		"missing":     {func(u *TemporalUnet) { delete(u.Tensors, "mid_block1.blocks.0.block.0.weight") }, "mid_block1.blocks.0.block.0.weight"},
+		"extra":       {func(u *TemporalUnet) { u.Tensors["cond_mlp.0.weight"] = []float32{1} }, "cond_mlp.0.weight"},
+		"size":        {func(u *TemporalUnet) { u.Tensors["final_conv.1.bias"] = []float32{1} }, "final_conv.1.bias"},
+		"nan":         {func(u *TemporalUnet) { u.Tensors["time_mlp.1.bias"][0] = float32(math.NaN()) }, "time_mlp.1.bias"},
+		"first mult":  {func(u *TemporalUnet) { u.DimMults = []int{2, 2} }, "first must be 1"},
+		"groups":      {func(u *TemporalUnet) { u.Groups = 3 }, "groups"},
+		"even kernel": {func(u *TemporalUnet) { u.Kernel = 4 }, "odd kernel"},
+	} {
+		u := good()
+		c.edit(u)
+		if err := u.Validate(); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want one mentioning %q", name, err, c.want)
+		}
+	}
+}

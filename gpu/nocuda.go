@@ -46,3 +46,8 @@ func SampleNetwork(ctx context.Context, ordinal int, plan *diffusion.Plan, net *
 	opt PredictorOptions, progress func(done, total int)) (Info, error) {
 	return Info{}, ErrNoCUDA
 }
+
+// NewUnetPredictor returns ErrNoCUDA: this build has no GPU support.
+func NewUnetPredictor(d *Device, u *TemporalUnet, pz Parameterization, maxPoints int, opt PredictorOptions) (*Predictor, error) {
+	return nil, ErrNoCUDA
+}

@@ -23,6 +23,9 @@ func TestNetworksWithoutCUDAAreRefused(t *testing.T) {
 	if p, err := NewPredictor(nil, net, pz, 1, PredictorOptions{}); p != nil || !errors.Is(err, ErrNoCUDA) {
 		t.Fatalf("NewPredictor = %v, %v; want nil, ErrNoCUDA", p, err)
 	}
+	if p, err := NewUnetPredictor(nil, &TemporalUnet{}, pz, 1, PredictorOptions{}); p != nil || !errors.Is(err, ErrNoCUDA) {
+		t.Fatalf("NewUnetPredictor = %v, %v; want nil, ErrNoCUDA", p, err)
+	}
 	plan := &diffusion.Plan{}
 	if _, err := SampleNetwork(context.Background(), 0, plan, net, pz, make([]float64, 2), 1, PredictorOptions{}, nil); !errors.Is(err, ErrNoCUDA) {
 		t.Fatalf("SampleNetwork: %v, want ErrNoCUDA", err)

@@ -9,24 +9,38 @@ import (
 
 // Predictor is a trained network on the device as a Denoiser: the weights are uploaded once (float32, each
 // Linear weight transposed to [in, out] for the row-major product), and the activations of up to MaxPoints
-// points are allocated once, so Denoise only enqueues kernels: the input assembly (net_input_f32), one
-// launch per Linear layer with its bias and activation (linear_f32, or GemmTF32 and bias_act_f32) and the
+// points are allocated once, so Denoise only enqueues kernels: the network's forward pass (for an MLP: the
+// input assembly, net_input_f32, and one launch per Linear layer with its bias and activation, linear_f32
+// or GemmTF32 and bias_act_f32; for a TemporalUnet its convolutions, see NewUnetPredictor) and the
 // conversion to x0 (one combine). It can therefore be captured into a CUDA graph with the rest of a sampler
 // step. A Predictor is not safe for concurrent use: its activation buffers serve one stream at a time.
 type Predictor struct {
 	d         *Device
-	net       MLP // shapes and settings; the parameter slices are dropped after the upload
-	widths    []int
+	dim       int
 	pz        Parameterization
-	opt       PredictorOptions
 	maxPoints int
+	net       deviceNet
+	out       Buffer // the network's output before the conversion to x0
+}
 
+// deviceNet is a network's forward pass on the device, with its parameters and activations allocated.
+type deviceNet interface {
+	// forward enqueues out = F(xs x, tau) for npts points (out holds npts*Dim values).
+	forward(s *Stream, out, x Buffer, npts int, xs, tau float64) error
+	close() error
+}
+
+// mlpNet is an MLP's parameters and activations on the device.
+type mlpNet struct {
+	d      *Device
+	net    MLP // shapes and settings; the parameter slices are dropped after the upload
+	widths []int
+	opt    PredictorOptions
 	params Buffer   // every parameter in one allocation
 	wt, b  []Buffer // per layer: the transposed weight [in, out] and the bias, slices of params
 	freqs  Buffer   // the Fourier frequencies (a slice of params; params itself when sinusoidal)
 	cond   Buffer   // the fixed condition (params itself when none)
 	act    [2]Buffer
-	out    Buffer // the network's output before the conversion to x0
 }
 
 // paramAlign is the alignment of each parameter slice in floats (256 bytes, cuMemAlloc's): the tensor-core
@@ -63,7 +77,27 @@ func NewPredictor(d *Device, net *MLP, pz Parameterization, maxPoints int, opt P
 		}
 		opt.Cond = append([]float32(nil), opt.Cond...)
 	}
-	p := &Predictor{d: d, pz: pz, opt: opt, maxPoints: maxPoints, widths: net.Widths()}
+	n, err := newMLPNet(d, net, maxPoints, opt)
+	if err != nil {
+		return nil, err
+	}
+	return newPredictor(d, n, net.Dim, pz, maxPoints)
+}
+
+// newPredictor completes a Predictor around a network on the device (which it then owns).
+func newPredictor(d *Device, n deviceNet, dim int, pz Parameterization, maxPoints int) (*Predictor, error) {
+	p := &Predictor{d: d, dim: dim, pz: pz, maxPoints: maxPoints, net: n}
+	var err error
+	if p.out, err = d.Alloc(maxPoints * dim); err != nil {
+		p.Close()
+		return nil, fmt.Errorf("gpu: network output for %d points: %w", maxPoints, err)
+	}
+	return p, nil
+}
+
+// newMLPNet uploads an MLP's parameters and allocates its activations for maxPoints points.
+func newMLPNet(d *Device, net *MLP, maxPoints int, opt PredictorOptions) (*mlpNet, error) {
+	p := &mlpNet{d: d, opt: opt, widths: net.Widths()}
 	p.net = MLP{Dim: net.Dim, CondDim: net.CondDim, TimeDim: net.TimeDim, Act: net.Act}
 	if net.Freqs != nil {
 		p.net.Freqs = []float32{} // marks the Fourier embedding; the values live on the device
@@ -106,8 +140,8 @@ func NewPredictor(d *Device, net *MLP, pz Parameterization, maxPoints int, opt P
 		lo, hi := place(opt.Cond)
 		cspan = span{lo, hi}
 	}
-	fail := func(err error) (*Predictor, error) {
-		p.Close()
+	fail := func(err error) (*mlpNet, error) {
+		p.close()
 		return nil, err
 	}
 	var err error
@@ -133,14 +167,11 @@ func NewPredictor(d *Device, net *MLP, pz Parameterization, maxPoints int, opt P
 			return fail(fmt.Errorf("gpu: network activations for %d points: %w", maxPoints, err))
 		}
 	}
-	if p.out, err = d.Alloc(maxPoints * net.Dim); err != nil {
-		return fail(fmt.Errorf("gpu: network output for %d points: %w", maxPoints, err))
-	}
 	return p, nil
 }
 
 // Dim implements Denoiser.
-func (p *Predictor) Dim() int { return p.net.Dim }
+func (p *Predictor) Dim() int { return p.dim }
 
 // MaxPoints is the largest batch (in points) the predictor's buffers hold.
 func (p *Predictor) MaxPoints() int { return p.maxPoints }
@@ -156,8 +187,8 @@ func (p *Predictor) Denoise(s *Stream, dst, x Buffer, t float64) error {
 	if err != nil {
 		return err
 	}
-	out := p.out.Slice(0, npts*p.net.Dim)
-	if err := p.forward(s, out, x, npts, xs, tau); err != nil {
+	out := p.out.Slice(0, npts*p.dim)
+	if err := p.net.forward(s, out, x, npts, xs, tau); err != nil {
 		return err
 	}
 	if cx == 0 {
@@ -173,8 +204,8 @@ func (p *Predictor) Forward(s *Stream, dst, x Buffer, t float64) error {
 	if err != nil {
 		return err
 	}
-	out := p.out.Slice(0, npts*p.net.Dim)
-	if err := p.forward(s, out, x, npts, 1, t); err != nil {
+	out := p.out.Slice(0, npts*p.dim)
+	if err := p.net.forward(s, out, x, npts, 1, t); err != nil {
 		return err
 	}
 	return s.Copy(dst, out)
@@ -182,7 +213,7 @@ func (p *Predictor) Forward(s *Stream, dst, x Buffer, t float64) error {
 
 // points checks a batch against the predictor and returns its number of points.
 func (p *Predictor) points(dst, x Buffer) (int, error) {
-	D := p.net.Dim
+	D := p.dim
 	if x.n != dst.n || x.n == 0 || x.n%D != 0 {
 		return 0, fmt.Errorf("gpu: network of dimension %d: x has %d values, dst %d", D, x.n, dst.n)
 	}
@@ -192,8 +223,8 @@ func (p *Predictor) points(dst, x Buffer) (int, error) {
 	return x.n / D, nil
 }
 
-// forward enqueues out = F(xs x, tau) for npts points.
-func (p *Predictor) forward(s *Stream, out, x Buffer, npts int, xs, tau float64) error {
+// forward implements deviceNet.
+func (p *mlpNet) forward(s *Stream, out, x Buffer, npts int, xs, tau float64) error {
 	m := &p.net
 	width := m.InputWidth()
 	in := p.act[0].Slice(0, npts*width)
@@ -230,7 +261,7 @@ func (p *Predictor) forward(s *Stream, out, x Buffer, npts int, xs, tau float64)
 }
 
 // linear enqueues y [m, n] = act(x [m, k] wt [k, n] + b).
-func (p *Predictor) linear(s *Stream, y, x, wt, b Buffer, m, n, k int, act Activation) error {
+func (p *mlpNet) linear(s *Stream, y, x, wt, b Buffer, m, n, k int, act Activation) error {
 	if p.opt.Precision == TF32 {
 		if err := s.GemmTF32(m, n, k, 1, x, k, wt, n, 0, y, n); err != nil {
 			return err
@@ -250,7 +281,23 @@ func (p *Predictor) linear(s *Stream, y, x, wt, b Buffer, m, n, k int, act Activ
 // Close frees the device memory.
 func (p *Predictor) Close() error {
 	var first error
-	for _, b := range []*Buffer{&p.params, &p.act[0], &p.act[1], &p.out} {
+	if p.net != nil {
+		first = p.net.close()
+		p.net = nil
+	}
+	if p.out.ptr != 0 {
+		if err := p.d.Free(p.out); err != nil && first == nil {
+			first = err
+		}
+		p.out = Buffer{}
+	}
+	return first
+}
+
+// close implements deviceNet.
+func (p *mlpNet) close() error {
+	var first error
+	for _, b := range []*Buffer{&p.params, &p.act[0], &p.act[1]} {
 		if b.ptr != 0 {
 			if err := p.d.Free(*b); err != nil && first == nil {
 				first = err

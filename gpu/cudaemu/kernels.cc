@@ -10,6 +10,7 @@
 #include "bias_act.cu"
 #include "combine.cu"
 #include "combine_dim.cu"
+#include "concat.cu"
 #include "conv1d.cu"
 #include "conv_transpose1d.cu"
 #include "elementwise.cu"
@@ -87,6 +88,7 @@ const Kernel kernels[] = {
 	entry("conv1d_f32", conv1d_f32),
 	entry("group_norm_act_f32", group_norm_act_f32),
 	entry("conv_transpose1d_f32", conv_transpose1d_f32),
+	entry("concat_channels_f32", concat_channels_f32),
 };
 const int num_kernels = sizeof(kernels) / sizeof(kernels[0]);
 

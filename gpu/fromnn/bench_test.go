@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"testing"
 
+	"gorgonia.org/tensor"
+
 	"github.com/trajdiff/trajdiff/diffusion"
 	"github.com/trajdiff/trajdiff/nn"
 )
@@ -77,6 +79,36 @@ func BenchmarkMLPSampleCPU(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "plans/s")
+		})
+	}
+}
+
+// unetBenchConfig is Diffuser's maze2d TemporalUnet (horizon 128 of maze2d's 6-value transition, dim 32,
+// multipliers 1, 4, 8), the planner network of the GPU timings.
+var unetBenchConfig = nn.TemporalUnetConfig{Horizon: 128, Transition: 6, Dim: 32, DimMults: []int{1, 4, 8}}
+
+// BenchmarkTemporalUnetForwardCPU is nn's float32 CPU predictor on unetBenchConfig at batches of 1 and 32
+// windows (1024 takes minutes per call on a CPU), the reference of the GPU forward latency.
+func BenchmarkTemporalUnetForwardCPU(b *testing.B) {
+	net, err := nn.NewTemporalUnet(unetBenchConfig, tensor.Float32)
+	if err != nil {
+		b.Fatal(err)
+	}
+	net.Params().Init(1)
+	pred := nn.NewPredictor(net)
+	for _, n := range []int{1, 32} {
+		b.Run(fmt.Sprintf("batch=%d", n), func(b *testing.B) {
+			x := randomInput(2, n*net.Dim())
+			dst := make([]float64, len(x))
+			if err := pred.Predict(dst, x, 0.5); err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if err := pred.Predict(dst, x, 0.5); err != nil {
+					b.Fatal(err)
+				}
+			}
 		})
 	}
 }

@@ -3,6 +3,7 @@ package fromnn
 import (
 	"fmt"
 
+	"github.com/trajdiff/trajdiff/gpu"
 	"github.com/trajdiff/trajdiff/nn/safetensors"
 )
 
@@ -18,15 +19,7 @@ func Conv1dWeight(t safetensors.Tensor) ([]float32, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fromnn: %w", err)
 	}
-	w := make([]float32, len(v))
-	for o := 0; o < out; o++ {
-		for c := 0; c < in; c++ {
-			for tap := 0; tap < k; tap++ {
-				w[(tap*in+c)*out+o] = v[(o*in+c)*k+tap]
-			}
-		}
-	}
-	return w, nil
+	return gpu.Conv1dDeviceWeight(v, out, in, k), nil
 }
 
 // ConvTranspose1dWeight converts a ConvTranspose1d weight in PyTorch's state_dict layout [in, out, k] into
@@ -41,13 +34,5 @@ func ConvTranspose1dWeight(t safetensors.Tensor) ([]float32, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fromnn: %w", err)
 	}
-	w := make([]float32, len(v))
-	for c := 0; c < in; c++ {
-		for o := 0; o < out; o++ {
-			for tap := 0; tap < k; tap++ {
-				w[(tap*in+c)*out+o] = v[(c*out+o)*k+tap]
-			}
-		}
-	}
-	return w, nil
+	return gpu.ConvTranspose1dDeviceWeight(v, in, out, k), nil
 }

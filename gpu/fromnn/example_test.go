@@ -23,11 +23,11 @@ func ExampleMLP() {
 		log.Fatal(err)
 	}
 	fmt.Println("input width", m.InputWidth(), "layers", m.Widths(), "activation", m.Act)
-	_, err = fromnn.MLP(mustUnet())
-	fmt.Println(err)
+	u, err := fromnn.TemporalUnet(mustUnet())
+	fmt.Println("temporal_unet tensors", len(u.Tensors), err)
 	// Output:
 	// input width 22 layers [64 64 6] activation silu
-	// fromnn: network architecture "temporal_unet" has no GPU implementation (supported: [mlp])
+	// temporal_unet tensors 100 <nil>
 }
 
 func mustUnet() nn.Net {

@@ -11,8 +11,8 @@ import (
 	"github.com/trajdiff/trajdiff/train"
 )
 
-// supported lists the nn architectures the device evaluates.
-var supported = []string{"mlp"}
+// supported lists the nn architectures the device evaluates (temporal_unet: unconditional only).
+var supported = []string{"mlp", "temporal_unet"}
 
 // Supported reports whether the device evaluates networks of architecture arch (nn.Spec.Arch).
 func Supported(arch string) bool { return slices.Contains(supported, arch) }
@@ -26,8 +26,11 @@ func MLP(net nn.Net) (*gpu.MLP, error) {
 		return nil, fmt.Errorf("fromnn: nil network")
 	}
 	spec := net.Spec()
-	if !Supported(spec.Arch) {
-		return nil, fmt.Errorf("fromnn: network architecture %q has no GPU implementation (supported: %v)", spec.Arch, supported)
+	if spec.Arch != "mlp" {
+		if !Supported(spec.Arch) {
+			return nil, fmt.Errorf("fromnn: network architecture %q has no GPU implementation (supported: %v)", spec.Arch, supported)
+		}
+		return nil, fmt.Errorf("fromnn: MLP of a %q network (NewPredictor takes any supported architecture)", spec.Arch)
 	}
 	if su, ok := net.(nn.SignalUser); ok && su.NeedsSignal() {
 		return nil, fmt.Errorf("fromnn: %s network needs the process's signal level, which the GPU path does not provide", spec.Arch)
@@ -91,20 +94,29 @@ func MLP(net nn.Net) (*gpu.MLP, error) {
 	return m, nil
 }
 
-// Checkpoint reads a train checkpoint's network (with the weights it was loaded with) and the conversion of
-// its output to x0 that its objective defines: EDM's preconditioning for objective kind edm, else the
-// objective's prediction (default eps) under the checkpoint's process, as train.ObjectiveConfig.Denoiser
-// builds it on the CPU.
+// Checkpoint reads a train checkpoint's MLP (with the weights it was loaded with) and the conversion of its
+// output to x0 (Parameterization).
 func Checkpoint(c *train.Checkpoint) (*gpu.MLP, gpu.Parameterization, error) {
-	if c == nil || c.Net == nil {
-		return nil, gpu.Parameterization{}, fmt.Errorf("fromnn: the checkpoint holds no denoising network (a regressor has no GPU path)")
+	pz, err := Parameterization(c)
+	if err != nil {
+		return nil, gpu.Parameterization{}, err
 	}
 	m, err := MLP(c.Net)
 	if err != nil {
 		return nil, gpu.Parameterization{}, fmt.Errorf("%w (checkpoint %s)", err, c.Path)
 	}
+	return m, pz, nil
+}
+
+// Parameterization is the conversion of a checkpoint's network output to x0 that its objective defines:
+// EDM's preconditioning for objective kind edm, else the objective's prediction (default eps) under the
+// checkpoint's process, as train.ObjectiveConfig.Denoiser builds it on the CPU.
+func Parameterization(c *train.Checkpoint) (gpu.Parameterization, error) {
+	if c == nil || c.Net == nil {
+		return gpu.Parameterization{}, fmt.Errorf("fromnn: the checkpoint holds no denoising network (a regressor has no GPU path)")
+	}
 	if e, ok := c.Denoiser.(*diffusion.EDMPrecond); ok {
-		return m, gpu.Parameterization{SigmaData: e.SigmaData, Process: e.Process}, nil
+		return gpu.Parameterization{SigmaData: e.SigmaData, Process: e.Process}, nil
 	}
 	name := c.State.Objective.Prediction
 	if name == "" {
@@ -112,11 +124,11 @@ func Checkpoint(c *train.Checkpoint) (*gpu.MLP, gpu.Parameterization, error) {
 	}
 	kind, err := diffusion.ParsePrediction(name)
 	if err != nil {
-		return nil, gpu.Parameterization{}, fmt.Errorf("fromnn: checkpoint %s: %w", c.Path, err)
+		return gpu.Parameterization{}, fmt.Errorf("fromnn: checkpoint %s: %w", c.Path, err)
 	}
 	pz := gpu.Parameterization{Prediction: kind, Process: c.Process}
 	if err := pz.Validate(); err != nil {
-		return nil, gpu.Parameterization{}, fmt.Errorf("fromnn: checkpoint %s: %w", c.Path, err)
+		return gpu.Parameterization{}, fmt.Errorf("fromnn: checkpoint %s: %w", c.Path, err)
 	}
-	return m, pz, nil
+	return pz, nil
 }

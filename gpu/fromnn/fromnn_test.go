@@ -131,14 +131,27 @@ func TestUnsupportedNetworksAreRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := MLP(unet); err == nil || !strings.Contains(err.Error(), `"temporal_unet" has no GPU implementation`) {
-		t.Errorf("temporal_unet: error %v", err)
+	if _, err := MLP(unet); err == nil || !strings.Contains(err.Error(), `MLP of a "temporal_unet" network`) {
+		t.Errorf("MLP of a temporal_unet: error %v", err)
+	}
+	cu, err := nn.NewTemporalUnet(nn.TemporalUnetConfig{Horizon: 8, Transition: 2, Dim: 8, DimMults: []int{1, 2}, Groups: 4, CondDim: 3}, tensor.Float32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := TemporalUnet(cu); err == nil || !strings.Contains(err.Error(), "conditional temporal_unet") {
+		t.Errorf("conditional temporal_unet: error %v", err)
+	}
+	egtn, err := nn.Spec{Arch: "transformer", Transformer: &nn.TransformerConfig{}}.New(tensor.Float32, 1)
+	if err == nil {
+		if _, err := NewPredictor(nil, egtn, gpu.Parameterization{}, 1, gpu.PredictorOptions{}); err == nil || !strings.Contains(err.Error(), "no GPU implementation") {
+			t.Errorf("transformer: error %v", err)
+		}
 	}
 	if _, _, err := Checkpoint(&train.Checkpoint{}); err == nil || !strings.Contains(err.Error(), "no denoising network") {
 		t.Errorf("empty checkpoint: error %v", err)
 	}
-	if Supported("egtn") || !Supported("mlp") {
-		t.Error("Supported does not list exactly mlp")
+	if Supported("egtn") || !Supported("mlp") || !Supported("temporal_unet") {
+		t.Error("Supported does not list exactly mlp and temporal_unet")
 	}
 }
 

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"gorgonia.org/tensor"
+
 	"github.com/trajdiff/trajdiff/diffusion"
 	"github.com/trajdiff/trajdiff/gpu"
 	"github.com/trajdiff/trajdiff/nn"
@@ -20,7 +22,8 @@ import (
 // TestGPUNetworkTimings prints the network timings for docs/benchmarks.md when TRAJDIFF_GPU_TIMINGS=1
 // (gpu/check.sh sets it), as gpu's TestGPUTimings does: forward latency and achieved TFLOP/s of benchConfig's
 // MLP on the device (FP32 and TF32) next to nn's CPU predictor, and whole 10-NFE DPM-Solver++(2M) runs in
-// plans per second (launches and CUDA graphs) next to the CPU sampler, at batches of 1, 32 and 1024.
+// plans per second (launches and CUDA graphs) next to the CPU sampler, at batches of 1, 32 and 1024; then
+// the same for Diffuser's maze2d TemporalUnet (the CPU only up to batch 32).
 // Nothing is asserted. TRAJDIFF_GPU_TIMINGS=smoke runs it on a small network (CI, on the emulator; its
 // numbers mean nothing).
 func TestGPUNetworkTimings(t *testing.T) {
@@ -152,6 +155,78 @@ func TestGPUNetworkTimings(t *testing.T) {
 		}
 		cpu := float64(n) / time.Since(t0).Seconds()
 		pr("| | %d | %.0f | %.0f | %.1f |", n, direct, graphed, cpu)
+	}
+
+	// Diffuser's maze2d TemporalUnet: forward latency and 10-NFE plans per second (graphs), CPU for small batches.
+	ucfg, ubatches := unetBenchConfig, batches
+	if mode == "smoke" {
+		ucfg, ubatches = nn.TemporalUnetConfig{Horizon: 8, Transition: 2, Dim: 8, DimMults: []int{1, 2}, Groups: 4}, []int{1, 2}
+	}
+	unet, err := nn.NewTemporalUnet(ucfg, tensor.Float32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unet.Params().Init(1)
+	uPred := nn.NewPredictor(unet)
+	up, err := NewPredictor(d, unet, pz, ubatches[len(ubatches)-1], gpu.PredictorOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer up.Close()
+	pr("\ntemporal_unet: horizon %d, transition %d, dim %d, mults %v", ucfg.Horizon, ucfg.Transition, ucfg.Dim, ucfg.DimMults)
+	pr("\n| temporal_unet | batch | GPU denoise | GPU graphs: plans/s (dpmpp-2m, 10 NFE) | CPU nn.Predictor | CPU diffusion.Sample: plans/s |")
+	pr("|---|---|---|---|---|---|")
+	for _, n := range ubatches {
+		x := randomInput(4, n*unet.Dim())
+		xb, err := d.Alloc(len(x))
+		if err != nil {
+			t.Fatal(err)
+		}
+		yb, err := d.Alloc(len(x))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Upload(xb, to32(x)); err != nil {
+			t.Fatal(err)
+		}
+		lat := median(func() error { return up.Denoise(s, yb, xb, 0.5) })
+		d.Free(xb)
+		d.Free(yb)
+		e, err := gpu.NewExecutor(d, plan, len(x))
+		if err != nil {
+			t.Fatal(err)
+		}
+		x32 := to32(x)
+		if err := e.Run(context.Background(), up, x32, gpu.RunOptions{Seed: 1, Graph: true}); err != nil {
+			t.Fatal(err)
+		}
+		best := time.Duration(1 << 62)
+		for i := 0; i < 3; i++ {
+			x32 = to32(x)
+			t0 := time.Now()
+			if err := e.Run(context.Background(), up, x32, gpu.RunOptions{Seed: 1, Graph: true}); err != nil {
+				t.Fatal(err)
+			}
+			best = min(best, time.Since(t0))
+		}
+		e.Close()
+		cpuLat, cpuRate := "-", "-"
+		if n <= 32 {
+			dst := make([]float64, len(x))
+			uPred.Predict(dst, x, 0.5)
+			t0 := time.Now()
+			if err := uPred.Predict(dst, x, 0.5); err != nil {
+				t.Fatal(err)
+			}
+			cpuLat = fmt.Sprintf("%.2f ms", time.Since(t0).Seconds()*1e3)
+			xc := append([]float64(nil), x...)
+			t0 = time.Now()
+			if err := diffusion.Sample(context.Background(), plan, diffusion.FromPrediction(uPred, diffusion.PredEps, proc), xc, diffusion.RunOptions{Seed: 1}); err != nil {
+				t.Fatal(err)
+			}
+			cpuRate = fmt.Sprintf("%.1f", float64(n)/time.Since(t0).Seconds())
+		}
+		pr("| | %d | %.1f µs | %.0f | %s | %s |", n, lat.Seconds()*1e6, float64(n)/best.Seconds(), cpuLat, cpuRate)
 	}
 	fmt.Println(out.String())
 }
