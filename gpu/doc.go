@@ -99,8 +99,8 @@
 // are diffusion.ConversionCoefficients; for EDM's preconditioning (Karras et al. 2022, Table 1) s = c_in,
 // tau = c_noise, p = c_skip, q = c_out, all computed on the host in float64 per launch.
 //
-// nn's "temporal_unet" (Diffuser's TemporalUnet, TemporalUnet; NewUnetPredictor) runs too, unconditional
-// and in FP32 only: its layers are Stream methods, Conv1d and ConvTranspose1d as implicit GEMMs on
+// nn's "temporal_unet" (Diffuser's TemporalUnet, TemporalUnet; NewUnetPredictor) runs too, in FP32 only,
+// a conditional one (Decision Diffuser's returns MLP) without its condition or with one fixed condition: its layers are Stream methods, Conv1d and ConvTranspose1d as implicit GEMMs on
 // linear_f32's tiles (weight [Kernel*In, Out]: nn's tap-major weight transposed, Conv1dDeviceWeight,
 // ConvTranspose1dDeviceWeight), GroupNormAct and ConcatChannels. The time MLP runs on one row (every point of
 // a batch shares t) and each residual block's time projection becomes a per-channel bias added with
@@ -108,9 +108,9 @@
 // for MaxPoints windows. One evaluation of a two-resolution U-Net is 71 launches, all captured with the
 // step. Against nn's CPU predictor the outputs agree to 1.7e-6 on random networks and 5.4e-7 on a trained
 // one (tolerance 1e-5), and a 10-NFE DPM-Solver++(2M) run matches the CPU's to relative RMS 1.7e-7. Not yet
-// on the device: the conditional TemporalUnet (Decision Diffuser's returns MLP), the transformers
-// (attention, adaLN), EGTN and the 2-D U-Net; gpu/fromnn refuses them with an error naming the
-// architecture.
+// on the device: the transformers (attention, adaLN), EGTN and the 2-D U-Net (gpu/fromnn refuses them with
+// an error naming the architecture), per-point conditions and classifier-free guidance's combination of
+// two evaluations.
 //
 // Precision. FP32 (the default) computes every Linear in float32 on the CUDA cores (linear_f32, one fused
 // multiply-add per product in k order): against nn's float32 CPU predictor the outputs (of size O(1)) agree

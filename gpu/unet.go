@@ -13,13 +13,25 @@ import (
 //
 //	h = Mish(GN(conv(x))) + Linear(memb),  y = Mish(GN(conv(h))) + (x or conv1x1(x)),
 //
-// with memb the time MLP's output (one vector for the batch: all points share t). Tensors holds the
-// state_dict by name in PyTorch's layouts (gpu/fromnn.TemporalUnet fills it from an nn network). Only the
-// unconditional network is supported (CondDim 0).
+// with memb the time MLP's output (one vector for the batch: all points share t). With CondDim > 0 the
+// condition goes through Decision Diffuser's returns MLP (Linear, Mish, Linear, Mish, Linear), is
+// multiplied by keep and concatenated to the time embedding before the Mish, so memb = [Mish(emb(t)) |
+// Mish(keep c)] has 2 Dim values: the device evaluates the network without its condition (keep 0, the
+// second half 0) or with one fixed condition for the batch (PredictorOptions.Cond). Tensors holds the
+// state_dict by name in PyTorch's layouts (gpu/fromnn.TemporalUnet fills it from an nn network).
 type TemporalUnet struct {
 	Horizon, Transition, Dim, Kernel, Groups int
 	DimMults                                 []int
+	CondDim                                  int
 	Tensors                                  map[string][]float32
+}
+
+// embedWidth is the width of memb: Dim, or 2 Dim with a condition.
+func (u *TemporalUnet) embedWidth() int {
+	if u.CondDim > 0 {
+		return 2 * u.Dim
+	}
+	return u.Dim
 }
 
 // unetBlock names one residual block and its widths.
@@ -52,10 +64,15 @@ func (u *TemporalUnet) tensorShapes() map[string][]int {
 	convBlock := func(name string, in, o int) { conv(name+".block.0", in, o, k); norm(name+".block.2", o) }
 	linear("time_mlp.1", d, 4*d)
 	linear("time_mlp.3", 4*d, d)
+	if u.CondDim > 0 {
+		linear("cond_mlp.0", u.CondDim, d)
+		linear("cond_mlp.2", d, 4*d)
+		linear("cond_mlp.4", 4*d, d)
+	}
 	for _, b := range u.blocks() {
 		convBlock(b.name+".blocks.0", b.in, b.out)
 		convBlock(b.name+".blocks.1", b.out, b.out)
-		linear(b.name+".time_mlp.1", d, b.out)
+		linear(b.name+".time_mlp.1", u.embedWidth(), b.out)
 		if b.in != b.out {
 			conv(b.name+".residual_conv", b.in, b.out, 1)
 		}
@@ -93,7 +110,7 @@ func (u *TemporalUnet) Validate() error {
 	if u == nil {
 		return fmt.Errorf("gpu: nil TemporalUnet")
 	}
-	if u.Horizon <= 0 || u.Transition <= 0 || u.Dim < 4 || u.Dim%2 != 0 || u.Kernel < 1 || u.Kernel%2 != 1 || u.Groups < 1 || len(u.DimMults) == 0 {
+	if u.Horizon <= 0 || u.Transition <= 0 || u.CondDim < 0 || u.Dim < 4 || u.Dim%2 != 0 || u.Kernel < 1 || u.Kernel%2 != 1 || u.Groups < 1 || len(u.DimMults) == 0 {
 		return fmt.Errorf("gpu: TemporalUnet %dx%d, dim %d, kernel %d, %d groups, mults %v: need positive sizes, an even dim >= 4 and an odd kernel",
 			u.Horizon, u.Transition, u.Dim, u.Kernel, u.Groups, u.DimMults)
 	}

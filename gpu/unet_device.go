@@ -16,8 +16,9 @@ type unetNet struct {
 	blocks []unetBlock
 	params Buffer
 	p      map[string]Buffer // device-layout parameters by state_dict name, slices of params
-	// Time path: emb [d], hidden [4d], memb [d] (one row: every point shares t) and each block's time
-	// projection, slices of one allocation.
+	cond   Buffer            // the fixed condition (a slice of params), or zero length
+	// Time path (one row: every point shares t), slices of one allocation: emb [d], hidden [4d], memb [e],
+	// the condition MLP's hidden layers [d] and [4d], then each block's time projection.
 	time  Buffer
 	proj  map[string]Buffer
 	skips []Buffer  // per resolution, the down path's output
@@ -27,7 +28,8 @@ type unetNet struct {
 
 // NewUnetPredictor uploads a TemporalUnet's parameters to d and allocates its activations for batches of up
 // to maxPoints points (windows of Horizon x Transition values); pz says how its output becomes x0. Every
-// layer runs in exact float32 (opt.Precision must be FP32); only the unconditional network is supported.
+// layer runs in exact float32 (opt.Precision must be FP32). A conditional network runs without its
+// condition, or with opt.Cond (CondDim values) for every window.
 func NewUnetPredictor(d *Device, u *TemporalUnet, pz Parameterization, maxPoints int, opt PredictorOptions) (*Predictor, error) {
 	if d == nil {
 		return nil, fmt.Errorf("gpu: network predictor without a device")
@@ -42,19 +44,24 @@ func NewUnetPredictor(d *Device, u *TemporalUnet, pz Parameterization, maxPoints
 		return nil, fmt.Errorf("gpu: TemporalUnet runs in fp32 only, not %v", opt.Precision)
 	}
 	if opt.Cond != nil {
-		return nil, fmt.Errorf("gpu: TemporalUnet on the device is unconditional only")
+		if u.CondDim == 0 || len(opt.Cond) != u.CondDim {
+			return nil, fmt.Errorf("gpu: condition of %d values for a TemporalUnet taking %d", len(opt.Cond), u.CondDim)
+		}
+		if err := finite32("condition", opt.Cond); err != nil {
+			return nil, err
+		}
 	}
 	if maxPoints < 1 || maxPoints > 65535 || maxPoints*u.Horizon > linearMaxRows {
 		return nil, fmt.Errorf("gpu: TemporalUnet predictor for %d points (want 1 to 65535, and at most %d positions)", maxPoints, linearMaxRows)
 	}
-	n, err := newUnetNet(d, u, maxPoints)
+	n, err := newUnetNet(d, u, maxPoints, opt.Cond)
 	if err != nil {
 		return nil, err
 	}
 	return newPredictor(d, n, u.Horizon*u.Transition, pz, maxPoints)
 }
 
-func newUnetNet(d *Device, u *TemporalUnet, maxPoints int) (*unetNet, error) {
+func newUnetNet(d *Device, u *TemporalUnet, maxPoints int, cond []float32) (*unetNet, error) {
 	n := &unetNet{d: d, u: *u, blocks: u.blocks(), p: map[string]Buffer{}, proj: map[string]Buffer{}}
 	n.u.Tensors = nil
 	fail := func(err error) (*unetNet, error) {
@@ -87,6 +94,8 @@ func newUnetNet(d *Device, u *TemporalUnet, maxPoints int) (*unetNet, error) {
 		}
 		spans[name] = [2]int{lo, lo + len(v)}
 	}
+	condLo := len(host)
+	host = append(host, cond...)
 	var err error
 	if n.params, err = d.Alloc(len(host)); err != nil {
 		return fail(fmt.Errorf("gpu: TemporalUnet parameters: %w", err))
@@ -97,16 +106,17 @@ func newUnetNet(d *Device, u *TemporalUnet, maxPoints int) (*unetNet, error) {
 	for name, sp := range spans {
 		n.p[name] = n.params.Slice(sp[0], sp[1])
 	}
+	n.cond = n.params.Slice(condLo, condLo+len(cond))
 	// The time path.
 	dim := u.Dim
 	projTotal := 0
 	for _, b := range n.blocks {
 		projTotal += b.out
 	}
-	if n.time, err = d.Alloc(6*dim + projTotal); err != nil {
+	if n.time, err = d.Alloc(12*dim + projTotal); err != nil {
 		return fail(fmt.Errorf("gpu: TemporalUnet time path: %w", err))
 	}
-	off := 6 * dim
+	off := 12 * dim
 	for _, b := range n.blocks {
 		n.proj[b.name] = n.time.Slice(off, off+b.out)
 		off += b.out
@@ -216,7 +226,8 @@ func (n *unetNet) forward(s *Stream, out, x Buffer, npts int, xs, tau float64) e
 		}
 	}
 	// The time MLP on one row (all points share t), then every block's projection of Mish(emb).
-	emb, hid, memb := n.time.Slice(0, dim), n.time.Slice(dim, 5*dim), n.time.Slice(5*dim, 6*dim)
+	e := u.embedWidth()
+	emb, hid, memb := n.time.Slice(0, dim), n.time.Slice(dim, 5*dim), n.time.Slice(5*dim, 5*dim+e)
 	err := s.d.do(func() error {
 		return s.grid1(kNetInput, int64(dim), pArg(emb.ptr), pArg(emb.ptr), iArg(1), iArg(0), iArg(int64(dim)), iArg(0),
 			fArg(1), fArg(tau), pArg(emb.ptr), iArg(0), pArg(emb.ptr), iArg(0))
@@ -227,11 +238,31 @@ func (n *unetNet) forward(s *Stream, out, x Buffer, npts int, xs, tau float64) e
 	if err := s.linearF32(hid, emb, n.p["time_mlp.1.weight"], n.p["time_mlp.1.bias"], 1, 4*dim, dim, ActMish); err != nil {
 		return err
 	}
-	if err := s.linearF32(memb, hid, n.p["time_mlp.3.weight"], n.p["time_mlp.3.bias"], 1, dim, 4*dim, ActMish); err != nil {
+	if err := s.linearF32(memb.Slice(0, dim), hid, n.p["time_mlp.3.weight"], n.p["time_mlp.3.bias"], 1, dim, 4*dim, ActMish); err != nil {
 		return err
 	}
+	if u.CondDim > 0 {
+		// memb's second half: Mish(cond_mlp(c)) for a fixed condition, Mish(0) = 0 without one (keep 0).
+		mc := memb.Slice(dim, 2*dim)
+		if n.cond.n == 0 {
+			if err := s.Fill(mc, 0); err != nil {
+				return err
+			}
+		} else {
+			h1, h2 := n.time.Slice(7*dim, 8*dim), n.time.Slice(8*dim, 12*dim)
+			if err := s.linearF32(h1, n.cond, n.p["cond_mlp.0.weight"], n.p["cond_mlp.0.bias"], 1, dim, u.CondDim, ActMish); err != nil {
+				return err
+			}
+			if err := s.linearF32(h2, h1, n.p["cond_mlp.2.weight"], n.p["cond_mlp.2.bias"], 1, 4*dim, dim, ActMish); err != nil {
+				return err
+			}
+			if err := s.linearF32(mc, h2, n.p["cond_mlp.4.weight"], n.p["cond_mlp.4.bias"], 1, dim, 4*dim, ActMish); err != nil {
+				return err
+			}
+		}
+	}
 	for _, b := range n.blocks {
-		if err := s.linearF32(n.proj[b.name], memb, n.p[b.name+".time_mlp.1.weight"], n.p[b.name+".time_mlp.1.bias"], 1, b.out, dim, ActIdentity); err != nil {
+		if err := s.linearF32(n.proj[b.name], memb, n.p[b.name+".time_mlp.1.weight"], n.p[b.name+".time_mlp.1.bias"], 1, b.out, e, ActIdentity); err != nil {
 			return err
 		}
 	}

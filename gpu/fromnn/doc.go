@@ -11,9 +11,9 @@
 // Supported today (NewPredictor picks the device network by architecture): nn's "mlp" (Linear layers with
 // mish, silu, gelu, relu or identity activations, sinusoidal or Fourier time embedding, a condition
 // evaluated as nn.Predictor does: without it, or fixed with gpu.PredictorOptions.Cond) and nn's
-// unconditional "temporal_unet" (TemporalUnet), trained with the denoising objective of any prediction or
+// "temporal_unet" (TemporalUnet; its condition likewise), trained with the denoising objective of any prediction or
 // with EDM's preconditioning (Checkpoint, Parameterization). Every other architecture (transformer, egtn,
-// unet2d), the conditional TemporalUnet and the regressors are refused with an error naming the
+// unet2d) and the regressors are refused with an error naming the
 // architecture; gpu/doc.go (Network inference) keeps the list. Conv1dWeight and ConvTranspose1dWeight give
 // convolution weights in the layout of the device's layer kernels (gpu.Stream.Conv1d, ConvTranspose1d),
 // which the tests check against nn's Conv1dBlock and ConvTranspose1d layer.

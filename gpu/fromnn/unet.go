@@ -8,7 +8,7 @@ import (
 	"github.com/trajdiff/trajdiff/nn/safetensors"
 )
 
-// TemporalUnet reads net (an nn network of architecture "temporal_unet", unconditional) into the device's
+// TemporalUnet reads net (an nn network of architecture "temporal_unet") into the device's
 // form: its configuration (defaults filled in) and its state_dict as float32 in PyTorch's layouts;
 // gpu.TemporalUnet.Validate then requires exactly the tensors the device evaluates.
 func TemporalUnet(net nn.Net) (*gpu.TemporalUnet, error) {
@@ -20,10 +20,7 @@ func TemporalUnet(net nn.Net) (*gpu.TemporalUnet, error) {
 		return nil, fmt.Errorf("fromnn: TemporalUnet of a %q network", spec.Arch)
 	}
 	cfg := *spec.TemporalUnet
-	if cfg.CondDim > 0 {
-		return nil, fmt.Errorf("fromnn: a conditional temporal_unet (cond_dim %d) has no GPU implementation yet", cfg.CondDim)
-	}
-	u := &gpu.TemporalUnet{Horizon: cfg.Horizon, Transition: cfg.Transition, Dim: cfg.Dim, Kernel: cfg.Kernel, Groups: cfg.Groups,
+	u := &gpu.TemporalUnet{Horizon: cfg.Horizon, Transition: cfg.Transition, Dim: cfg.Dim, Kernel: cfg.Kernel, Groups: cfg.Groups, CondDim: cfg.CondDim,
 		DimMults: append([]int(nil), cfg.DimMults...), Tensors: map[string][]float32{}}
 	for name, t := range safetensors.Map(net.Params().Tensors()) {
 		v, err := t.Float32s()

@@ -61,8 +61,55 @@ func TestGPUTemporalUnetMatchesNNPredictor(t *testing.T) {
 	t.Logf("temporal_unet: worst |device - nn.Predictor| over random networks and inputs %.3g (tolerance %.0e)", worst, tolFP32)
 }
 
+// TestGPUConditionalTemporalUnetMatchesNN: a conditional TemporalUnet (Decision Diffuser's returns MLP)
+// evaluated without its condition matches nn.Predictor.Predict (keep 0), and with a fixed condition matches
+// nn.Predictor.Conditional.
+func TestGPUConditionalTemporalUnetMatchesNN(t *testing.T) {
+	d := testDevice(t)
+	cfg := nn.TemporalUnetConfig{Horizon: 8, Transition: 3, Dim: 8, DimMults: []int{1, 2}, Groups: 4, CondDim: 2}
+	net, err := nn.NewTemporalUnet(cfg, tensor.Float32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	net.Params().Init(17)
+	pred := nn.NewPredictor(net)
+	cond := []float64{0.7, -1.3}
+	const windows = 3
+	x := randomInput(21, windows*net.Dim())
+	for _, c := range []struct {
+		name string
+		opt  gpu.PredictorOptions
+		cpu  interface {
+			Predict(dst, x []float64, t float64) error
+		}
+	}{
+		{"without condition", gpu.PredictorOptions{}, pred},
+		{"fixed condition", gpu.PredictorOptions{Cond: to32(cond)}, pred.Conditional(cond)},
+	} {
+		p, err := NewPredictor(d, net, gpu.Parameterization{SigmaData: 0.5}, windows, c.opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := forwardWorstP(t, d, p, c.cpu, x, []float64{0.1, 0.9})
+		p.Close()
+		t.Logf("conditional temporal_unet, %s: worst |device - nn| %.3g (tolerance %.0e)", c.name, w, tolFP32)
+		if !(w <= tolFP32) {
+			t.Errorf("%s: max |device - nn| %.3g > %.0e", c.name, w, tolFP32)
+		}
+	}
+	// The condition changes the output: the comparison above is not blind to it.
+	a, b := make([]float64, len(x)), make([]float64, len(x))
+	pred.Predict(a, x, 0.5)
+	pred.Conditional(cond).Predict(b, x, 0.5)
+	if maxDiff(to32(a), b) < 1e-3 {
+		t.Error("the condition does not change nn's output; the test cannot tell conditioned from not")
+	}
+}
+
 // forwardWorstP runs p.Forward on x at times ts and returns the worst difference from pred.
-func forwardWorstP(t *testing.T, d *gpu.Device, p *gpu.Predictor, pred *nn.Predictor, x []float64, ts []float64) float64 {
+func forwardWorstP(t *testing.T, d *gpu.Device, p *gpu.Predictor, pred interface {
+	Predict(dst, x []float64, t float64) error
+}, x []float64, ts []float64) float64 {
 	t.Helper()
 	s, err := d.NewStream()
 	if err != nil {
