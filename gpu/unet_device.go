@@ -162,7 +162,7 @@ func (n *unetNet) free(size int, busy ...Buffer) (Buffer, error) {
 	return Buffer{}, fmt.Errorf("gpu: TemporalUnet ran out of work buffers")
 }
 
-// linear enqueues y [m, n] = act(x [m, k] wt [k, n] + b) with linear_f32.
+// linearF32 enqueues y [m, n] = act(x [m, k] wt [k, n] + b) with linear_f32.
 func (s *Stream) linearF32(y, x, wt, b Buffer, m, n, k int, act Activation) error {
 	const tile = 64 // LIN_BM, LIN_BN of kernels/tile_f32.cuh
 	return s.d.do(func() error {
