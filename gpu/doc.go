@@ -99,11 +99,12 @@
 // are diffusion.ConversionCoefficients; for EDM's preconditioning (Karras et al. 2022, Table 1) s = c_in,
 // tau = c_noise, p = c_skip, q = c_out, all computed on the host in float64 per launch.
 //
-// nn's "temporal_unet" (Diffuser's TemporalUnet, TemporalUnet; NewUnetPredictor) runs too, in FP32 only,
-// a conditional one (Decision Diffuser's returns MLP) without its condition or with one fixed condition: its layers are Stream methods, Conv1d and ConvTranspose1d as implicit GEMMs on
-// linear_f32's tiles (weight [Kernel*In, Out]: nn's tap-major weight transposed, Conv1dDeviceWeight,
-// ConvTranspose1dDeviceWeight), GroupNormAct and ConcatChannels. The time MLP runs on one row (every point of
-// a batch shares t) and each residual block's time projection becomes a per-channel bias added with
+// nn's "temporal_unet" (Diffuser's TemporalUnet, TemporalUnet; NewUnetPredictor) runs too, in FP32 only;
+// a conditional one (Decision Diffuser's returns MLP) runs without its condition or with one fixed
+// condition. Its layers are Stream methods: Conv1d and ConvTranspose1d as implicit GEMMs on linear_f32's
+// tiles (weight [Kernel*In, Out]: nn's tap-major weight transposed, Conv1dDeviceWeight,
+// ConvTranspose1dDeviceWeight), GroupNormAct and ConcatChannels. The time MLP runs on one row (every point
+// of a batch shares t) and each residual block's time projection becomes a per-channel bias added with
 // bias_act_f32; the activations live in five work buffers and one skip buffer per resolution, sized once
 // for MaxPoints windows. One evaluation of a two-resolution U-Net is 71 launches, all captured with the
 // step. Against nn's CPU predictor the outputs agree to 1.7e-6 on random networks and 5.4e-7 on a trained
@@ -125,8 +126,8 @@
 // Errors. NewPredictor refuses malformed networks (shapes, non-finite parameters), unknown parameterizations
 // or precisions, a batch beyond the launch limits and allocation failures (out of memory) with errors;
 // Denoise refuses batches larger than the predictor was sized for, ragged batches and times where the
-// parameterization is undefined (e.g. eps at sigma = 0). In a build without GPU support NewPredictor and
-// SampleNetwork return ErrNoCUDA.
+// parameterization is undefined (e.g. eps at sigma = 0). In a build without GPU support NewPredictor,
+// NewUnetPredictor and SampleNetwork return ErrNoCUDA.
 //
 // # Verification
 //
