@@ -5,6 +5,8 @@
 #	go test -c -tags cuda -o gpu/gpu.test ./gpu
 #	go test -c -tags trajdiff_cuda -ldflags=-s -o gpu/cmd.test ./cmd/trajdiff && gzip -f gpu/cmd.test
 #	                                            (optional: the CLI's solve --device gpu)
+#	go test -c -tags trajdiff_cuda -ldflags=-s -o gpu/fromnn.test ./gpu/fromnn && gzip -f gpu/fromnn.test
+#	                                            (optional: trained nn networks on the device)
 #
 # (needs cuda.h and the libcuda.so stub; docs/benchmarks.md, section GPU) and prints
 #   1. every test of the package: the host tests, then the device tests: noise, combine (scalar and
@@ -14,6 +16,10 @@
 #   2. the timings (TestGPUTimings): kernel bandwidth next to a device copy, GEMM TFLOP/s against the card's
 #      peak, sampler steps per second for 1e5..1e7 values next to the CPU executor, per-step overhead with and
 #      without graph capture;
+#   2b. with fromnn.test: nn MLPs on the device (gpu/fromnn) against nn's CPU predictor (random and trained
+#      networks, FP32 and TF32), a trained checkpoint's 10-NFE samplers against the CPU with graph replay, the
+#      network timings (forward latency and TFLOP/s, sampler plans per second at batch 1, 32, 1024, next to
+#      nn's CPU predictor and diffusion.Sample in the same run) and the CPU benchmarks of the same workloads;
 #   3. compute-sanitizer memcheck and racecheck on the small device tests, when the image has it.
 # About 3 minutes plus up to 5 for the sanitizer: give the device call timeout_s 600.
 # The exit status is non-zero if any test fails. The full log goes to $OUT/gpu-check.log (or $TMPDIR).
@@ -46,6 +52,18 @@ if [ -x ./cmd.test ]; then
 	(cd ../cmd/trajdiff && ../../gpu/cmd.test -test.v -test.count=1 -test.run '^TestSolve') 2>&1 | tee -a "$log"
 	cli=${PIPESTATUS[0]}
 fi
+# Trained networks (gpu/fromnn), when its test binary was carried (gzipped, as cmd.test).
+nets=0
+if [ -f ./fromnn.test.gz ]; then
+	gunzip -c ./fromnn.test.gz >./fromnn.test && chmod +x ./fromnn.test
+fi
+if [ -x ./fromnn.test ]; then
+	say "== networks: nn MLPs on the device against the CPU, and their timings"
+	(cd fromnn && TRAJDIFF_GPU_TIMINGS=${TRAJDIFF_GPU_TIMINGS:-1} ../fromnn.test -test.v -test.count=1 -test.timeout=4m -test.run '^TestGPU') 2>&1 | tee -a "$log"
+	nets=${PIPESTATUS[0]}
+	say "== networks: CPU reference benchmarks on this machine"
+	(cd fromnn && ../fromnn.test -test.run '^$' -test.bench '^BenchmarkMLP' -test.benchtime 3x) 2>&1 | tee -a "$log"
+fi
 say "== timings ($(($(date +%s) - start)) s so far)"
 TRAJDIFF_GPU_TIMINGS=${TRAJDIFF_GPU_TIMINGS:-1} "$bin" -test.count=1 -test.timeout=4m -test.run '^TestGPUTimings$' 2>&1 | grep -v '^\s*timing_cuda_test.go' | tee -a "$log"
 timings=${PIPESTATUS[0]}
@@ -59,7 +77,7 @@ if [ -n "$sanitizer" ]; then
 	for tool in memcheck racecheck; do
 		say "== compute-sanitizer --tool $tool ($(($(date +%s) - start)) s so far)"
 		timeout 150 "$sanitizer" --tool "$tool" --error-exitcode 3 "$bin" -test.count=1 \
-			-test.run '^TestGPU(Combine|CombineDim|Elementwise|Stats|Gemm|NoiseMatchesPhilox|InpaintClipAndSeeds)$' 2>&1 | tee -a "$log" | tail -25
+			-test.run '^TestGPU(Combine|CombineDim|Elementwise|Stats|Gemm|NoiseMatchesPhilox|InpaintClipAndSeeds|NetworkForwardMatchesHost|Conv1dMatchesHost|ConvTranspose1dMatchesHost|GroupNormActMatchesHost)$' 2>&1 | tee -a "$log" | tail -25
 		rc=${PIPESTATUS[0]}
 		case "$rc" in
 		0) say "$tool: no errors" ;;
@@ -72,6 +90,6 @@ if [ -n "$sanitizer" ]; then
 else
 	say "== compute-sanitizer not found; skipped"
 fi
-say "== done in $(($(date +%s) - start)) s: tests exit $tests, CLI exit $cli, timings exit $timings, sanitizer $sanitized (log: $log)"
+say "== done in $(($(date +%s) - start)) s: tests exit $tests, CLI exit $cli, networks exit $nets, timings exit $timings, sanitizer $sanitized (log: $log)"
 grep -E '^(--- FAIL|FAIL|panic)' "$log" | head -20
-[ "$tests" -eq 0 ] && [ "$cli" -eq 0 ] && [ "$timings" -eq 0 ] && [ "$sanitized" -eq 0 ]
+[ "$tests" -eq 0 ] && [ "$cli" -eq 0 ] && [ "$nets" -eq 0 ] && [ "$timings" -eq 0 ] && [ "$sanitized" -eq 0 ]

@@ -63,6 +63,71 @@
 //	                             double with float32 input and output, so that every solver runs end to end
 //	                             on the GPU without a trained network (Karras et al. 2024 use the same
 //	                             closed form to test samplers)
+//	net_input_f32                a network's input rows [s x | emb(tau) | cond or 0]: concatenation and the
+//	                             sinusoidal or Fourier time embedding (see Network inference)
+//	linear_f32                   a Linear layer y = act(x W^T + b) in exact float32, bias and activation fused
+//	                             into the epilogue: 64x64 output tiles, 16-wide k slices in shared memory
+//	bias_act_f32                 the bias-and-activation epilogue after a TF32 GEMM
+//	conv1d_f32                   Conv1d on channels-last data as an implicit GEMM on linear_f32's tiles
+//	                             (tile_f32.cuh): the tile loader gathers each output position's taps from
+//	                             the input (zero outside it), so no im2col buffer exists; bias and
+//	                             activation fused
+//	conv_transpose1d_f32         ConvTranspose1d the same way: each output position gathers the taps that
+//	                             land on it (input position (p + pad - t dil)/stride when that divides), so
+//	                             neither im2col nor a zero-stuffed input is stored
+//	concat_channels_f32          the channel concatenation of two channels-last tensors (U-Net skips)
+//	group_norm_act_f32           GroupNorm (Wu & He 2018) with its activation fused (TemporalUnet's
+//	                             GroupNorm -> Mish): one block per (group, example), mean and centred
+//	                             variance in double, reduced in a fixed order
+//
+// # Network inference
+//
+// Predictor evaluates a trained network on the device as a Denoiser, so the whole sampler runs there: the
+// state never leaves the device between steps, and a step captured into a CUDA graph holds the network's
+// launches with the solver's. NewPredictor uploads the parameters once (float32, each Linear weight
+// transposed to [in, out], one allocation) and allocates the activations once for a batch of up to
+// MaxPoints points; Denoise then only enqueues kernels, nothing is allocated or copied per step.
+//
+// What runs today is nn's "mlp" architecture (MLP; gpu/fromnn reads an nn network or a train checkpoint
+// into it): h_0 = [x | emb(t) | keep cond], h_{i+1} = act(W_i h_i + b_i), F = W_L h_L + b_L, with mish,
+// silu, gelu (exact erf form), relu or identity; sinusoidal (Vaswani et al. 2017) or random Fourier
+// (Tancik et al. 2020) time embeddings evaluated with nn's float32 rounding of the argument; a conditional
+// network without its condition (keep = 0, nn.Predictor.Predict) or with one fixed condition
+// (PredictorOptions.Cond). A Denoise is 2 + L launches: net_input_f32, one per layer, and one combine that
+// converts the output to x0 with the checkpoint's parameterization, D(x, t) = p x + q F(s x, tau)
+// (Parameterization.Affine): for a network predicting eps, score, v or velocity s = 1, tau = t and (p, q)
+// are diffusion.ConversionCoefficients; for EDM's preconditioning (Karras et al. 2022, Table 1) s = c_in,
+// tau = c_noise, p = c_skip, q = c_out, all computed on the host in float64 per launch.
+//
+// nn's "temporal_unet" (Diffuser's TemporalUnet, TemporalUnet; NewUnetPredictor) runs too, in FP32 only;
+// a conditional one (Decision Diffuser's returns MLP) runs without its condition or with one fixed
+// condition. Its layers are Stream methods: Conv1d and ConvTranspose1d as implicit GEMMs on linear_f32's
+// tiles (weight [Kernel*In, Out]: nn's tap-major weight transposed, Conv1dDeviceWeight,
+// ConvTranspose1dDeviceWeight), GroupNormAct and ConcatChannels. The time MLP runs on one row (every point
+// of a batch shares t) and each residual block's time projection becomes a per-channel bias added with
+// bias_act_f32; the activations live in five work buffers and one skip buffer per resolution, sized once
+// for MaxPoints windows. One evaluation of a two-resolution U-Net is 71 launches, all captured with the
+// step. Against nn's CPU predictor the outputs agree to 1.7e-6 on random networks and 5.4e-7 on a trained
+// one (tolerance 1e-5), and a 10-NFE DPM-Solver++(2M) run matches the CPU's to relative RMS 1.7e-7. Not yet
+// on the device: the transformers (attention, adaLN), EGTN and the 2-D U-Net (gpu/fromnn refuses them with
+// an error naming the architecture), per-point conditions and classifier-free guidance's combination of
+// two evaluations.
+//
+// Precision. FP32 (the default) computes every Linear in float32 on the CUDA cores (linear_f32, one fused
+// multiply-add per product in k order): against nn's float32 CPU predictor the outputs (of size O(1)) agree
+// to 2.4e-7 at worst (measured on the emulator, tolerance 1e-5), and a 10-NFE sampler on a trained
+// checkpoint matches diffusion.Sample to relative RMS 1.6e-7 (tolerance 1e-5). TF32 runs the products on the
+// tensor cores (GemmTF32, inputs rounded to 10-bit mantissas, relative 2^-11) with bias_act_f32 after it:
+// the forward pass differs from nn by 3.8e-4 (tolerance 5e-3), but an eps-predicting network's error is
+// divided by alpha in the conversion to x0 at the noisy end of the schedule, and the 10-NFE samples differ
+// from the CPU's by relative RMS 6.6e-4, max 7.2e-2 (tolerance 5e-3, 0.3). That is too loose to call the
+// samples the CPU's, so FP32 is the default and TF32 an option for wide layers where speed matters more.
+//
+// Errors. NewPredictor refuses malformed networks (shapes, non-finite parameters), unknown parameterizations
+// or precisions, a batch beyond the launch limits and allocation failures (out of memory) with errors;
+// Denoise refuses batches larger than the predictor was sized for, ragged batches and times where the
+// parameterization is undefined (e.g. eps at sigma = 0). In a build without GPU support NewPredictor,
+// NewUnetPredictor and SampleNetwork return ErrNoCUDA.
 //
 // # Verification
 //
@@ -73,7 +138,8 @@
 // arithmetic (a Go transcription of normal_f32 reproduces Philox4x32.NormalPair bit for bit), the GEMM tiling
 // (a Go emulation of the block/warp/pipeline index maps computes exact products for ragged shapes and never
 // reads a stale or unwritten shared-memory slot), the mixture kernel's arithmetic against the float64
-// denoiser, the float32 agreement the device can reach (every solver emulated in float32 against the float64
+// denoiser, the single affine form of the network denoiser against diffusion.FromPrediction and
+// diffusion.EDMPrecond, the float32 agreement the device can reach (every solver emulated in float32 against the float64
 // executor), and the embedded fatbin (architectures, kernel symbols, source hashes). CI also runs the
 // cuda-tagged test binary itself, the device tests included, on gpu/cudaemu: a CPU emulation of libcuda.so.1
 // that executes the kernels' own sources compiled for the host (fibers per thread, barriers, shuffles, wmma,
@@ -83,4 +149,18 @@
 // gpu/check.sh runs the prebuilt cuda test binary: every solver (DPM-Solver-v3 of orders 1 to 3 with
 // statistics estimated from the mixture's denoiser included) on the GPU against the CPU on the 64-D mixture,
 // GEMM against a CPU product, and the timings (docs/benchmarks.md, section GPU, says how).
+//
+// The network path (Network inference) adds, run by CI on the emulator: the forward pass against a float64
+// host evaluation of the same MLP, every activation, both time embeddings, ragged widths and both
+// precisions (TestGPUNetworkForwardMatchesHost); the device conversion to x0 for every parameterization and
+// in place; 10-NFE samplers with the network against diffusion.Sample and graph replay bit for bit
+// (TestGPUNetworkSamplerMatchesCPU); and, in gpu/fromnn (built with trajdiff_cuda), the forward pass against
+// nn's CPU predictor on random networks and on a tiny MLP trained with package train, whose 10-NFE samplers
+// match the CPU's (TestGPUForwardMatchesNNPredictor, TestGPUTrainedMLPMatchesCPU). gpu/cudaemu/mutants.sh
+// plants a bug in each of the network kernels and requires the forward test (the layer tests for
+// conv1d_f32, conv_transpose1d_f32, concat_channels_f32 and group_norm_act_f32, which also run against nn's
+// layers in gpu/fromnn) to catch it; gpu/fromnn also checks whole TemporalUnets against nn's predictor and a
+// trained one's sampler against the CPU. gpu/check.sh
+// runs all of it on a GPU, with forward latency and sampler throughput at batch 1, 32 and 1024; until it
+// has, nothing of the network path is measured on hardware (docs/benchmarks.md).
 package gpu

@@ -50,3 +50,35 @@ func ExampleExecutor() {
 	}
 	fmt.Printf("sample mean %.3f, RMS %.3f\n", st.Mean(), st.RMS())
 }
+
+// A network on the GPU as the sampler's denoiser: an MLP's weights are uploaded once, its activations sized
+// for 1024 points, and a 10-NFE DPM-Solver++(2M) run replays each step, network included, as a CUDA graph.
+// (gpu/fromnn builds the MLP and its parameterization from a trained checkpoint; compiled everywhere, run only
+// on a GPU machine.)
+func ExamplePredictor() {
+	dev, err := gpu.Open(0)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer dev.Close()
+	p, _ := diffusion.NewProcess("vp-cosine")
+	net := &gpu.MLP{Dim: 2, TimeDim: 4, Act: gpu.ActMish,
+		Weights: [][]float32{make([]float32, 8*6), make([]float32, 2*8)}, Biases: [][]float32{make([]float32, 8), {0.5, -0.5}}}
+	den, err := gpu.NewPredictor(dev, net, gpu.Parameterization{Prediction: diffusion.PredX0, Process: p}, 1024, gpu.PredictorOptions{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer den.Close()
+	sol, _ := diffusion.NewSolver("dpmpp-2m")
+	plan, _ := diffusion.PlanForNFE(sol, p, diffusion.DefaultSchedule(p), 10)
+	exec, err := gpu.NewExecutor(dev, plan, 1024*2)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer exec.Close()
+	x := make([]float32, 1024*2) // start from zero noise: the sample is the network's constant prediction
+	if err := exec.Run(context.Background(), den, x, gpu.RunOptions{Seed: 1, Graph: true}); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("first point %.2f %.2f\n", x[0], x[1])
+}

@@ -25,29 +25,43 @@ const (
 	kGemmTF32x4
 	kGemmTF32x1
 	kGemmBF16x8
+	kLinear
+	kBiasAct
+	kNetInput
+	kConv1d
+	kGroupNorm
+	kConvTranspose1d
+	kConcat
 	numKernels
 )
 
 var kernelNames = [numKernels]string{
-	kCombine:        "combine_f32",
-	kCombineX4:      "combine_f32x4",
-	kCombineDim:     "combine_dim_f32",
-	kNormal:         "normal_f32",
-	kFill:           "fill_f32",
-	kAxpby:          "axpby_f32",
-	kMul:            "mul_f32",
-	kClamp:          "clamp_f32",
-	kSiLU:           "silu_f32",
-	kToBF16:         "f32_to_bf16",
-	kFromBF16:       "bf16_to_f32",
-	kInpaint:        "inpaint_f32",
-	kStatsPartial:   "stats_partial",
-	kStatsFinal:     "stats_final",
-	kCountNonfinite: "count_nonfinite",
-	kMixture:        "mixture_denoise_f32",
-	kGemmTF32x4:     "gemm_tf32_v4",
-	kGemmTF32x1:     "gemm_tf32_v1",
-	kGemmBF16x8:     "gemm_bf16_v8",
+	kCombine:         "combine_f32",
+	kCombineX4:       "combine_f32x4",
+	kCombineDim:      "combine_dim_f32",
+	kNormal:          "normal_f32",
+	kFill:            "fill_f32",
+	kAxpby:           "axpby_f32",
+	kMul:             "mul_f32",
+	kClamp:           "clamp_f32",
+	kSiLU:            "silu_f32",
+	kToBF16:          "f32_to_bf16",
+	kFromBF16:        "bf16_to_f32",
+	kInpaint:         "inpaint_f32",
+	kStatsPartial:    "stats_partial",
+	kStatsFinal:      "stats_final",
+	kCountNonfinite:  "count_nonfinite",
+	kMixture:         "mixture_denoise_f32",
+	kGemmTF32x4:      "gemm_tf32_v4",
+	kGemmTF32x1:      "gemm_tf32_v1",
+	kGemmBF16x8:      "gemm_bf16_v8",
+	kLinear:          "linear_f32",
+	kBiasAct:         "bias_act_f32",
+	kNetInput:        "net_input_f32",
+	kConv1d:          "conv1d_f32",
+	kGroupNorm:       "group_norm_act_f32",
+	kConvTranspose1d: "conv_transpose1d_f32",
+	kConcat:          "concat_channels_f32",
 }
 
 func (k kernel) String() string { return kernelNames[k] }

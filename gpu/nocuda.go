@@ -29,3 +29,25 @@ func SampleMixture(ctx context.Context, ordinal int, plan *diffusion.Plan, g *di
 	x []float64, seed uint64, progress func(done, total int)) (Info, error) {
 	return Info{}, ErrNoCUDA
 }
+
+// Predictor stands for a network on the device; in a build without the `cuda` tag none can be made.
+type Predictor struct{}
+
+// NewPredictor returns ErrNoCUDA: this build has no GPU support.
+func NewPredictor(d *Device, net *MLP, pz Parameterization, maxPoints int, opt PredictorOptions) (*Predictor, error) {
+	return nil, ErrNoCUDA
+}
+
+// Close does nothing in this build.
+func (p *Predictor) Close() error { return nil }
+
+// SampleNetwork returns ErrNoCUDA: this build has no GPU support.
+func SampleNetwork(ctx context.Context, ordinal int, plan *diffusion.Plan, net *MLP, pz Parameterization, x []float64, seed uint64,
+	opt PredictorOptions, progress func(done, total int)) (Info, error) {
+	return Info{}, ErrNoCUDA
+}
+
+// NewUnetPredictor returns ErrNoCUDA: this build has no GPU support.
+func NewUnetPredictor(d *Device, u *TemporalUnet, pz Parameterization, maxPoints int, opt PredictorOptions) (*Predictor, error) {
+	return nil, ErrNoCUDA
+}

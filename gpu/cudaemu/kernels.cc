@@ -7,11 +7,18 @@
 #include <type_traits>
 #include <utility>
 
+#include "bias_act.cu"
 #include "combine.cu"
 #include "combine_dim.cu"
+#include "concat.cu"
+#include "conv1d.cu"
+#include "conv_transpose1d.cu"
 #include "elementwise.cu"
 #include "gemm.cu"
+#include "group_norm.cu"
+#include "linear.cu"
 #include "mixture.cu"
+#include "net_input.cu"
 #include "philox.cu"
 #include "reduce.cu"
 
@@ -75,6 +82,13 @@ const Kernel kernels[] = {
 	entry("gemm_tf32_v4", gemm_tf32_v4),
 	entry("gemm_tf32_v1", gemm_tf32_v1),
 	entry("gemm_bf16_v8", gemm_bf16_v8),
+	entry("linear_f32", linear_f32),
+	entry("bias_act_f32", bias_act_f32),
+	entry("net_input_f32", net_input_f32),
+	entry("conv1d_f32", conv1d_f32),
+	entry("group_norm_act_f32", group_norm_act_f32),
+	entry("conv_transpose1d_f32", conv_transpose1d_f32),
+	entry("concat_channels_f32", concat_channels_f32),
 };
 const int num_kernels = sizeof(kernels) / sizeof(kernels[0]);
 

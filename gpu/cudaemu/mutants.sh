@@ -48,4 +48,18 @@ __device__ __forceinline__ float warp_sum_f' 'for (int o = 8; o > 0; o >>= 1) v 
 }
 
 __device__ __forceinline__ float warp_sum_f' TestGPUStats
+# Network inference (gpu.Predictor): the fused Linear's shared-memory refill without a barrier and its k-tail
+# bound one long (tile_f32.cuh, shared with conv1d_f32), the TF32 epilogue's bias index shifted, the time
+# embedding's frequency index shifted, a wrong Mish; the convolution's zero padding one position short, the
+# transposed convolution reading taps that fall between input positions, the skip concatenation reading its
+# second tensor one channel late, and group norm with the unbiased variance.
+mutant tile_f32.cuh '		__syncthreads(); // every thread is done' '		// every thread is done' TestGPUNetworkForwardMatchesHost
+mutant tile_f32.cuh 'xs[kk][r] = (gr < m && gk < k)' 'xs[kk][r] = (gr < m && gk <= k)' TestGPUNetworkForwardMatchesHost
+mutant bias_act.cu 'bias[i % n]' 'bias[(i + 1) % n]' TestGPUNetworkForwardMatchesHost
+mutant net_input.cu 'f = e < h ? e : e - h;' 'f = e < h ? e : e - h + 1;' TestGPUNetworkForwardMatchesHost
+mutant activation.cuh 'return v * (n / (n + 2.0f));' 'return v * (n / (n + 1.0f));' TestGPUNetworkForwardMatchesHost
+mutant conv1d.cu '(pos >= 0 && pos < L)' '(pos >= 0 && pos <= L)' TestGPUConv1dMatchesHost
+mutant conv_transpose1d.cu 'if (q < 0 || q % stride != 0) return 0.0f;' 'if (q < 0) return 0.0f;' TestGPUConvTranspose1dMatchesHost
+mutant concat.cu 'b[r * cb + (j - ca)]' 'b[r * cb + (j - ca) + 1]' TestGPUConcatChannelsInterleavesRows
+mutant group_norm.cu 'block_sum_d(s, sh) / (double)n + eps' 'block_sum_d(s, sh) / (double)(n - 1) + eps' TestGPUGroupNormActMatchesHost
 exit $survived

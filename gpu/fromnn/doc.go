@@ -1,0 +1,20 @@
+// Package fromnn gives trained networks of package nn and checkpoints of package train to the GPU sampler:
+// MLP reads an nn network's architecture and state_dict into a gpu.MLP (the float32 arrays the device
+// uploads), Checkpoint adds the conversion of its output to x0 that the checkpoint's objective defines
+// (gpu.Parameterization, the device form of diffusion.FromPrediction and diffusion.EDMPrecond).
+//
+// It is a package of its own because package gpu must not import nn: nn imports gorgonia, which reads the
+// `cuda` build tag as a request for its cuDNN backend, and gpu's device tests are built with that tag
+// (gpu/doc.go, Build). Programs that use both build with `trajdiff_cuda`, and so do this package's device
+// tests, which CI runs on the driver emulator gpu/cudaemu (.ci/check.d/gpu.sh).
+//
+// Supported today (NewPredictor picks the device network by architecture): nn's "mlp" (Linear layers with
+// mish, silu, gelu, relu or identity activations, sinusoidal or Fourier time embedding, a condition
+// evaluated as nn.Predictor does: without it, or fixed with gpu.PredictorOptions.Cond) and nn's
+// "temporal_unet" (TemporalUnet; its condition likewise), trained with the denoising objective of any prediction or
+// with EDM's preconditioning (Checkpoint, Parameterization). Every other architecture (transformer, egtn,
+// unet2d) and the regressors are refused with an error naming the
+// architecture; gpu/doc.go (Network inference) keeps the list. Conv1dWeight and ConvTranspose1dWeight give
+// convolution weights in the layout of the device's layer kernels (gpu.Stream.Conv1d, ConvTranspose1d),
+// which the tests check against nn's Conv1dBlock and ConvTranspose1d layer.
+package fromnn

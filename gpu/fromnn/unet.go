@@ -1,0 +1,59 @@
+package fromnn
+
+import (
+	"fmt"
+
+	"github.com/trajdiff/trajdiff/gpu"
+	"github.com/trajdiff/trajdiff/nn"
+	"github.com/trajdiff/trajdiff/nn/safetensors"
+)
+
+// TemporalUnet reads net (an nn network of architecture "temporal_unet") into the device's
+// form: its configuration (defaults filled in) and its state_dict as float32 in PyTorch's layouts;
+// gpu.TemporalUnet.Validate then requires exactly the tensors the device evaluates.
+func TemporalUnet(net nn.Net) (*gpu.TemporalUnet, error) {
+	if net == nil {
+		return nil, fmt.Errorf("fromnn: nil network")
+	}
+	spec := net.Spec()
+	if spec.Arch != "temporal_unet" || spec.TemporalUnet == nil {
+		return nil, fmt.Errorf("fromnn: TemporalUnet of a %q network", spec.Arch)
+	}
+	cfg := *spec.TemporalUnet
+	u := &gpu.TemporalUnet{Horizon: cfg.Horizon, Transition: cfg.Transition, Dim: cfg.Dim, Kernel: cfg.Kernel, Groups: cfg.Groups, CondDim: cfg.CondDim,
+		DimMults: append([]int(nil), cfg.DimMults...), Tensors: map[string][]float32{}}
+	for name, t := range safetensors.Map(net.Params().Tensors()) {
+		v, err := t.Float32s()
+		if err != nil {
+			return nil, fmt.Errorf("fromnn: %w", err)
+		}
+		u.Tensors[name] = v
+	}
+	if err := u.Validate(); err != nil {
+		return nil, fmt.Errorf("fromnn: %w", err)
+	}
+	return u, nil
+}
+
+// NewPredictor puts net on the device as a gpu.Predictor for batches of up to maxPoints examples, whatever
+// its supported architecture (mlp: gpu.NewPredictor; temporal_unet: gpu.NewUnetPredictor).
+func NewPredictor(d *gpu.Device, net nn.Net, pz gpu.Parameterization, maxPoints int, opt gpu.PredictorOptions) (*gpu.Predictor, error) {
+	if net == nil {
+		return nil, fmt.Errorf("fromnn: nil network")
+	}
+	switch net.Spec().Arch {
+	case "mlp":
+		m, err := MLP(net)
+		if err != nil {
+			return nil, err
+		}
+		return gpu.NewPredictor(d, m, pz, maxPoints, opt)
+	case "temporal_unet":
+		u, err := TemporalUnet(net)
+		if err != nil {
+			return nil, err
+		}
+		return gpu.NewUnetPredictor(d, u, pz, maxPoints, opt)
+	}
+	return nil, fmt.Errorf("fromnn: network architecture %q has no GPU implementation (supported: %v)", net.Spec().Arch, supported)
+}

@@ -1,0 +1,377 @@
+//go:build cuda || trajdiff_cuda
+
+package gpu
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"unsafe"
+)
+
+// unetNet is a TemporalUnet's parameters and activations on the device.
+type unetNet struct {
+	d      *Device
+	u      TemporalUnet // configuration; Tensors dropped after the upload
+	blocks []unetBlock
+	params Buffer
+	p      map[string]Buffer // device-layout parameters by state_dict name, slices of params
+	cond   Buffer            // the fixed condition (a slice of params), or zero length
+	// Time path (one row: every point shares t), slices of one allocation: emb [d], hidden [4d], memb [e],
+	// the condition MLP's hidden layers [d] and [4d], then each block's time projection.
+	time  Buffer
+	proj  map[string]Buffer
+	skips []Buffer  // per resolution, the down path's output
+	work  [5]Buffer // activations, each maxPoints*Horizon*2*max width
+	xin   Buffer    // the scaled input (EDM's c_in)
+}
+
+// NewUnetPredictor uploads a TemporalUnet's parameters to d and allocates its activations for batches of up
+// to maxPoints points (windows of Horizon x Transition values); pz says how its output becomes x0. Every
+// layer runs in exact float32 (opt.Precision must be FP32). A conditional network runs without its
+// condition, or with opt.Cond (CondDim values) for every window.
+func NewUnetPredictor(d *Device, u *TemporalUnet, pz Parameterization, maxPoints int, opt PredictorOptions) (*Predictor, error) {
+	if d == nil {
+		return nil, fmt.Errorf("gpu: network predictor without a device")
+	}
+	if err := u.Validate(); err != nil {
+		return nil, err
+	}
+	if err := pz.Validate(); err != nil {
+		return nil, err
+	}
+	if opt.Precision != FP32 {
+		return nil, fmt.Errorf("gpu: TemporalUnet runs in fp32 only, not %v", opt.Precision)
+	}
+	if opt.Cond != nil {
+		if u.CondDim == 0 || len(opt.Cond) != u.CondDim {
+			return nil, fmt.Errorf("gpu: condition of %d values for a TemporalUnet taking %d", len(opt.Cond), u.CondDim)
+		}
+		if err := finite32("condition", opt.Cond); err != nil {
+			return nil, err
+		}
+	}
+	if maxPoints < 1 || maxPoints > 65535 || maxPoints*u.Horizon > linearMaxRows {
+		return nil, fmt.Errorf("gpu: TemporalUnet predictor for %d points (want 1 to 65535, and at most %d positions)", maxPoints, linearMaxRows)
+	}
+	n, err := newUnetNet(d, u, maxPoints, opt.Cond)
+	if err != nil {
+		return nil, err
+	}
+	return newPredictor(d, n, u.Horizon*u.Transition, pz, maxPoints)
+}
+
+func newUnetNet(d *Device, u *TemporalUnet, maxPoints int, cond []float32) (*unetNet, error) {
+	n := &unetNet{d: d, u: *u, blocks: u.blocks(), p: map[string]Buffer{}, proj: map[string]Buffer{}}
+	n.u.Tensors = nil
+	fail := func(err error) (*unetNet, error) {
+		n.close()
+		return nil, err
+	}
+	// Parameters in device layouts, in name order, each aligned.
+	shapes := u.tensorShapes()
+	names := make([]string, 0, len(shapes))
+	for name := range shapes {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var host []float32
+	spans := map[string][2]int{}
+	for _, name := range names {
+		v, sh := u.Tensors[name], shapes[name]
+		switch {
+		case len(sh) == 3 && strings.HasPrefix(name, "ups.") && strings.HasSuffix(name, ".3.conv.weight"):
+			v = ConvTranspose1dDeviceWeight(v, sh[0], sh[1], sh[2])
+		case len(sh) == 3:
+			v = Conv1dDeviceWeight(v, sh[0], sh[1], sh[2])
+		case len(sh) == 2:
+			v = transposeLinear(v, sh[0], sh[1])
+		}
+		lo := len(host)
+		host = append(host, v...)
+		for len(host)%paramAlign != 0 {
+			host = append(host, 0)
+		}
+		spans[name] = [2]int{lo, lo + len(v)}
+	}
+	condLo := len(host)
+	host = append(host, cond...)
+	var err error
+	if n.params, err = d.Alloc(len(host)); err != nil {
+		return fail(fmt.Errorf("gpu: TemporalUnet parameters: %w", err))
+	}
+	if err = d.copyHtoD(n.params.ptr, unsafe.Pointer(&host[0]), 4*int64(len(host))); err != nil {
+		return fail(fmt.Errorf("gpu: TemporalUnet parameters: %w", err))
+	}
+	for name, sp := range spans {
+		n.p[name] = n.params.Slice(sp[0], sp[1])
+	}
+	n.cond = n.params.Slice(condLo, condLo+len(cond))
+	// The time path.
+	dim := u.Dim
+	projTotal := 0
+	for _, b := range n.blocks {
+		projTotal += b.out
+	}
+	if n.time, err = d.Alloc(12*dim + projTotal); err != nil {
+		return fail(fmt.Errorf("gpu: TemporalUnet time path: %w", err))
+	}
+	off := 12 * dim
+	for _, b := range n.blocks {
+		n.proj[b.name] = n.time.Slice(off, off+b.out)
+		off += b.out
+	}
+	// Activations.
+	dims := u.widths()
+	widest := 0
+	for _, c := range dims {
+		widest = max(widest, 2*c)
+	}
+	for i := range n.work {
+		if n.work[i], err = d.Alloc(maxPoints * u.Horizon * widest); err != nil {
+			return fail(fmt.Errorf("gpu: TemporalUnet activations for %d points: %w", maxPoints, err))
+		}
+	}
+	for i := range u.DimMults {
+		sk, err := d.Alloc(maxPoints * (u.Horizon >> i) * dims[i+1])
+		if err != nil {
+			return fail(fmt.Errorf("gpu: TemporalUnet skips for %d points: %w", maxPoints, err))
+		}
+		n.skips = append(n.skips, sk)
+	}
+	if n.xin, err = d.Alloc(maxPoints * u.Horizon * u.Transition); err != nil {
+		return fail(fmt.Errorf("gpu: TemporalUnet input for %d points: %w", maxPoints, err))
+	}
+	return n, nil
+}
+
+// free returns a work buffer, sliced to size, that is none of the given buffers. At most four are busy at
+// once (a block's input, output and two intermediates), so one of the five is always free.
+func (n *unetNet) free(size int, busy ...Buffer) (Buffer, error) {
+	for _, w := range n.work {
+		used := false
+		for _, b := range busy {
+			if b.ptr == w.ptr {
+				used = true
+			}
+		}
+		if !used {
+			return w.Slice(0, size), nil
+		}
+	}
+	return Buffer{}, fmt.Errorf("gpu: TemporalUnet ran out of work buffers")
+}
+
+// linearF32 enqueues y [m, n] = act(x [m, k] wt [k, n] + b) with linear_f32.
+func (s *Stream) linearF32(y, x, wt, b Buffer, m, n, k int, act Activation) error {
+	const tile = 64 // LIN_BM, LIN_BN of kernels/tile_f32.cuh
+	return s.d.do(func() error {
+		return s.launch(kLinear, (n+tile-1)/tile, (m+tile-1)/tile, 256, 0, pArg(y.ptr), pArg(x.ptr), pArg(wt.ptr), pArg(b.ptr),
+			iArg(int64(m)), iArg(int64(n)), iArg(int64(k)), iArg(int64(act)))
+	})
+}
+
+// convBlock enqueues y = Mish(GN(conv(x))) for the Conv1dBlock `name` over [npts, L, in] -> [npts, L, out].
+func (n *unetNet) convBlock(s *Stream, name string, y, x Buffer, npts, L, in, out int) error {
+	k := n.u.Kernel
+	c := Conv1dShape{Batch: npts, Length: L, In: in, Out: out, Kernel: k, Stride: 1, Padding: k / 2, Dilation: 1}
+	if err := s.Conv1d(y, x, n.p[name+".block.0.weight"], n.p[name+".block.0.bias"], c, ActIdentity); err != nil {
+		return err
+	}
+	return s.GroupNormAct(y, y, n.p[name+".block.2.weight"], n.p[name+".block.2.bias"], npts, L, out, n.u.Groups, 1e-5, ActMish)
+}
+
+// block enqueues the residual block b: y = Mish(GN(conv(h))) + skip, h = Mish(GN(conv(x))) + proj_b.
+func (n *unetNet) block(s *Stream, b unetBlock, y, x Buffer, npts, L int) error {
+	rows := npts * L
+	h, err := n.free(rows*b.out, x, y)
+	if err != nil {
+		return err
+	}
+	g, err := n.free(rows*b.out, x, y, h)
+	if err != nil {
+		return err
+	}
+	if err := n.convBlock(s, b.name+".blocks.0", h, x, npts, L, b.in, b.out); err != nil {
+		return err
+	}
+	proj := n.proj[b.name]
+	if err := s.d.do(func() error {
+		return s.grid1(kBiasAct, int64(rows*b.out), pArg(h.ptr), pArg(proj.ptr), iArg(int64(rows)), iArg(int64(b.out)), iArg(int64(ActIdentity)))
+	}); err != nil {
+		return err
+	}
+	if err := n.convBlock(s, b.name+".blocks.1", g, h, npts, L, b.out, b.out); err != nil {
+		return err
+	}
+	if b.in == b.out {
+		return s.Combine(y, Term{Coef: 1, Buf: g}, Term{Coef: 1, Buf: x})
+	}
+	c := Conv1dShape{Batch: npts, Length: L, In: b.in, Out: b.out, Kernel: 1, Stride: 1, Dilation: 1}
+	if err := s.Conv1d(y, x, n.p[b.name+".residual_conv.weight"], n.p[b.name+".residual_conv.bias"], c, ActIdentity); err != nil {
+		return err
+	}
+	return s.Combine(y, Term{Coef: 1, Buf: g}, Term{Coef: 1, Buf: y})
+}
+
+// forward implements deviceNet.
+func (n *unetNet) forward(s *Stream, out, x Buffer, npts int, xs, tau float64) error {
+	u := &n.u
+	dim, levels, dims := u.Dim, len(u.DimMults), u.widths()
+	h := x
+	if xs != 1 {
+		h = n.xin.Slice(0, x.n)
+		if err := s.Combine(h, Term{Coef: xs, Buf: x}); err != nil {
+			return err
+		}
+	}
+	// The time MLP on one row (all points share t), then every block's projection of Mish(emb).
+	e := u.embedWidth()
+	emb, hid, memb := n.time.Slice(0, dim), n.time.Slice(dim, 5*dim), n.time.Slice(5*dim, 5*dim+e)
+	err := s.d.do(func() error {
+		return s.grid1(kNetInput, int64(dim), pArg(emb.ptr), pArg(emb.ptr), iArg(1), iArg(0), iArg(int64(dim)), iArg(0),
+			fArg(1), fArg(tau), pArg(emb.ptr), iArg(0), pArg(emb.ptr), iArg(0))
+	})
+	if err != nil {
+		return err
+	}
+	if err := s.linearF32(hid, emb, n.p["time_mlp.1.weight"], n.p["time_mlp.1.bias"], 1, 4*dim, dim, ActMish); err != nil {
+		return err
+	}
+	if err := s.linearF32(memb.Slice(0, dim), hid, n.p["time_mlp.3.weight"], n.p["time_mlp.3.bias"], 1, dim, 4*dim, ActMish); err != nil {
+		return err
+	}
+	if u.CondDim > 0 {
+		// memb's second half: Mish(cond_mlp(c)) for a fixed condition, Mish(0) = 0 without one (keep 0).
+		mc := memb.Slice(dim, 2*dim)
+		if n.cond.n == 0 {
+			if err := s.Fill(mc, 0); err != nil {
+				return err
+			}
+		} else {
+			h1, h2 := n.time.Slice(7*dim, 8*dim), n.time.Slice(8*dim, 12*dim)
+			if err := s.linearF32(h1, n.cond, n.p["cond_mlp.0.weight"], n.p["cond_mlp.0.bias"], 1, dim, u.CondDim, ActMish); err != nil {
+				return err
+			}
+			if err := s.linearF32(h2, h1, n.p["cond_mlp.2.weight"], n.p["cond_mlp.2.bias"], 1, 4*dim, dim, ActMish); err != nil {
+				return err
+			}
+			if err := s.linearF32(mc, h2, n.p["cond_mlp.4.weight"], n.p["cond_mlp.4.bias"], 1, dim, 4*dim, ActMish); err != nil {
+				return err
+			}
+		}
+	}
+	for _, b := range n.blocks {
+		if err := s.linearF32(n.proj[b.name], memb, n.p[b.name+".time_mlp.1.weight"], n.p[b.name+".time_mlp.1.bias"], 1, b.out, e, ActIdentity); err != nil {
+			return err
+		}
+	}
+	bi := 0
+	next := func() unetBlock { b := n.blocks[bi]; bi++; return b }
+	L := u.Horizon
+	for i := 0; i < levels; i++ {
+		b0, b1 := next(), next()
+		t, err := n.free(npts*L*b0.out, h)
+		if err != nil {
+			return err
+		}
+		if err := n.block(s, b0, t, h, npts, L); err != nil {
+			return fmt.Errorf("gpu: TemporalUnet %s: %w", b0.name, err)
+		}
+		skip := n.skips[i].Slice(0, npts*L*b1.out)
+		if err := n.block(s, b1, skip, t, npts, L); err != nil {
+			return fmt.Errorf("gpu: TemporalUnet %s: %w", b1.name, err)
+		}
+		h = skip
+		if i < levels-1 {
+			c := Conv1dShape{Batch: npts, Length: L, In: b1.out, Out: b1.out, Kernel: 3, Stride: 2, Padding: 1, Dilation: 1}
+			down, err := n.free(npts*c.OutLength()*b1.out, h)
+			if err != nil {
+				return err
+			}
+			name := fmt.Sprintf("downs.%d.3.conv", i)
+			if err := s.Conv1d(down, h, n.p[name+".weight"], n.p[name+".bias"], c, ActIdentity); err != nil {
+				return fmt.Errorf("gpu: TemporalUnet %s: %w", name, err)
+			}
+			h, L = down, c.OutLength()
+		}
+	}
+	for j := 0; j < 2; j++ {
+		b := next()
+		t, err := n.free(npts*L*b.out, h)
+		if err != nil {
+			return err
+		}
+		if err := n.block(s, b, t, h, npts, L); err != nil {
+			return fmt.Errorf("gpu: TemporalUnet %s: %w", b.name, err)
+		}
+		h = t
+	}
+	for i := 0; i < levels-1; i++ {
+		sk, c2 := n.skips[levels-1-i], dims[levels-i]
+		c1 := dims[levels-i]
+		cat, err := n.free(npts*L*(c1+c2), h)
+		if err != nil {
+			return err
+		}
+		if err := s.ConcatChannels(cat, h, sk.Slice(0, npts*L*c2), npts*L, c1, c2); err != nil {
+			return fmt.Errorf("gpu: TemporalUnet ups.%d skip: %w", i, err)
+		}
+		b0, b1 := next(), next()
+		t, err := n.free(npts*L*b0.out, cat)
+		if err != nil {
+			return err
+		}
+		if err := n.block(s, b0, t, cat, npts, L); err != nil {
+			return fmt.Errorf("gpu: TemporalUnet %s: %w", b0.name, err)
+		}
+		t2, err := n.free(npts*L*b1.out, t)
+		if err != nil {
+			return err
+		}
+		if err := n.block(s, b1, t2, t, npts, L); err != nil {
+			return fmt.Errorf("gpu: TemporalUnet %s: %w", b1.name, err)
+		}
+		c := Conv1dShape{Batch: npts, Length: L, In: b1.out, Out: b1.out, Kernel: 4, Stride: 2, Padding: 1, Dilation: 1}
+		up, err := n.free(npts*c.TransposedLength()*b1.out, t2)
+		if err != nil {
+			return err
+		}
+		name := fmt.Sprintf("ups.%d.3.conv", i)
+		if err := s.ConvTranspose1d(up, t2, n.p[name+".weight"], n.p[name+".bias"], c, ActIdentity); err != nil {
+			return fmt.Errorf("gpu: TemporalUnet %s: %w", name, err)
+		}
+		h, L = up, c.TransposedLength()
+	}
+	f, err := n.free(npts*L*dim, h)
+	if err != nil {
+		return err
+	}
+	if err := n.convBlock(s, "final_conv.0", f, h, npts, L, dim, dim); err != nil {
+		return fmt.Errorf("gpu: TemporalUnet final_conv.0: %w", err)
+	}
+	c := Conv1dShape{Batch: npts, Length: L, In: dim, Out: u.Transition, Kernel: 1, Stride: 1, Dilation: 1}
+	return s.Conv1d(out, f, n.p["final_conv.1.weight"], n.p["final_conv.1.bias"], c, ActIdentity)
+}
+
+// close implements deviceNet.
+func (n *unetNet) close() error {
+	var first error
+	bufs := []*Buffer{&n.params, &n.time, &n.xin}
+	for i := range n.work {
+		bufs = append(bufs, &n.work[i])
+	}
+	for i := range n.skips {
+		bufs = append(bufs, &n.skips[i])
+	}
+	for _, b := range bufs {
+		if b.ptr != 0 {
+			if err := n.d.Free(*b); err != nil && first == nil {
+				first = err
+			}
+			*b = Buffer{}
+		}
+	}
+	n.p, n.proj = nil, nil
+	return first
+}
