@@ -4,7 +4,10 @@ import (
 	"math"
 	"testing"
 
+	"gorgonia.org/tensor"
+
 	"github.com/trajdiff/trajdiff/diffusion"
+	"github.com/trajdiff/trajdiff/nn"
 )
 
 // A network whose output carries its prior's share predicts u + A(t) x_r, A the coefficient of x0 in the
@@ -53,5 +56,47 @@ func TestPriorShareIsTheX0CoefficientOfThePrediction(t *testing.T) {
 	}
 	if _, err := priorShare(ObjectiveConfig{Kind: "edm"}, diffusion.NewEDM()); err == nil {
 		t.Error("EDM accepted")
+	}
+}
+
+// priorOutputNet is a signal network that adds (or not) its prior's share to its output.
+type priorOutputNet struct {
+	signalNet
+	adds bool
+}
+
+func (p *priorOutputNet) NeedsPriorOutput() bool               { return p.adds }
+func (p *priorOutputNet) UsePriorOutput(func(float64) float64) {}
+
+// A network with a prior and a translation-invariant output is refused a target with an x0 share before it
+// trains (it would plateau silently); eps and score pass, so does any prediction once the network adds the
+// prior's share, and a network without a prior is not checked.
+func TestTranslationInvariantNetworksAreRefusedTargetsWithAnX0Share(t *testing.T) {
+	mlp, err := nn.Spec{Arch: "mlp", MLP: &nn.MLPConfig{Dim: 2, Hidden: []int{4}, TimeDim: 4}}.New(tensor.Float32, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	invariant := &priorOutputNet{signalNet: signalNet{Net: mlp, needs: true}}
+	shares := &priorOutputNet{signalNet: signalNet{Net: mlp, needs: true}, adds: true}
+	noPrior := &priorOutputNet{signalNet: signalNet{Net: mlp}}
+	for _, tc := range []struct {
+		net    nn.Net
+		obj    ObjectiveConfig
+		refuse bool
+	}{
+		{invariant, ObjectiveConfig{Prediction: "eps"}, false},
+		{invariant, ObjectiveConfig{Prediction: "score"}, false},
+		{invariant, ObjectiveConfig{Prediction: "x0"}, true},
+		{invariant, ObjectiveConfig{Prediction: "v"}, true},
+		{invariant, ObjectiveConfig{Process: "interpolant", Prediction: "velocity"}, true},
+		{invariant, ObjectiveConfig{Kind: "edm"}, true},
+		{shares, ObjectiveConfig{Process: "interpolant", Prediction: "velocity"}, false},
+		{noPrior, ObjectiveConfig{Prediction: "x0"}, false},
+		{mlp, ObjectiveConfig{Prediction: "x0"}, false},
+	} {
+		err := checkPriorShare(tc.net, tc.obj)
+		if (err != nil) != tc.refuse {
+			t.Errorf("%T (prior %v) with %+v: error %v, want refused = %v", tc.net, tc.net != mlp && tc.net != noPrior, tc.obj, err, tc.refuse)
+		}
 	}
 }

@@ -91,6 +91,9 @@ func (t *Trainer) Run(ctx context.Context) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkPriorShare(net, t.Objective); err != nil {
+		return nil, err
+	}
 	if err := useSignal(net, process, t.Objective); err != nil {
 		return nil, err
 	}
@@ -217,6 +220,33 @@ func useSignal(net nn.Net, p diffusion.Process, obj ObjectiveConfig) error {
 		pu.UsePriorOutput(a)
 	}
 	return nil
+}
+
+// checkPriorShare refuses, before training, a prediction the network cannot represent: a network whose
+// output is translation invariant while its prior moves with the data (EGTN with a prior) can learn a target
+// without an x0 share (eps, score) but not one with it (x0, v, velocity, EDM's preconditioned target) unless
+// it adds the prior's share itself (prior_output). Such a run would train without error and plateau.
+// Loading is not refused, so old checkpoints still read.
+func checkPriorShare(net nn.Net, obj ObjectiveConfig) error {
+	su, ok := net.(nn.SignalUser)
+	if !ok || !su.NeedsSignal() {
+		return nil
+	}
+	if pu, ok := net.(nn.PriorOutputUser); ok && pu.NeedsPriorOutput() {
+		return nil
+	}
+	obj = obj.withDefaults()
+	if obj.Kind == "edm" {
+		return fmt.Errorf("train: EDM's preconditioned target has an x0 share, which this network's translation-invariant output cannot represent next to its prior (use a denoising objective with eps prediction)")
+	}
+	pred, err := diffusion.ParsePrediction(obj.Prediction)
+	if err != nil {
+		return err
+	}
+	if pred == diffusion.PredEps || pred == diffusion.PredScore {
+		return nil
+	}
+	return fmt.Errorf("train: %s prediction has an x0 share that moves with the data, which this network's translation-invariant output cannot represent next to its prior: set prior_output = true in the network configuration, or predict eps", obj.Prediction)
 }
 
 // priorShare is A(t), the coefficient of x0 in the objective's prediction A x0 + B eps of process p
