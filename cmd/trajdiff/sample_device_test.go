@@ -4,30 +4,77 @@ import (
 	"context"
 	"math"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/trajdiff/trajdiff/datasets"
 	"github.com/trajdiff/trajdiff/nn"
+	"github.com/trajdiff/trajdiff/rl"
+	"github.com/trajdiff/trajdiff/rl/diffuser"
 	"github.com/trajdiff/trajdiff/train"
 )
 
-// tinyPlannerRun trains, in a few steps, a network shaped like the quickstart planner's (a temporal U-Net
-// with the first and last observations[0] inpainted and given as its condition) on windows of 8 steps of a
-// synthetic dataset (2 observations, 1 action) and returns the run directory.
-func tinyPlannerRun(t *testing.T, dir string) string {
+// plannerShape is the shape of a planner-like run: windows of Horizon steps of Obs observations and Act
+// actions, a temporal U-Net of width Dim and multipliers Mults (Groups 0: the default), with the entries
+// Ends inpainted and given as its condition, as the quickstart's maze2d planner has them.
+type plannerShape struct {
+	Horizon, Obs, Act, Dim, Groups int
+	Mults                          []int
+	Ends                           []string
+}
+
+// tinyPlanner: windows of 8 steps (2 observations, 1 action), the first and last observations[0] fixed.
+var tinyPlanner = plannerShape{Horizon: 8, Obs: 2, Act: 1, Dim: 8, Groups: 4, Mults: []int{1, 2}, Ends: []string{"0:1", "-1:1"}}
+
+// quickstartPlanner is the quickstart's maze2d planner (cmd_quickstart.go, diffuser.Maze2DConfig with
+// diffuser.WithEndpointCondition): 128-step windows of 2 actions and 4 observations, a temporal U-Net of
+// width 16 with multipliers 1, 4, 8, the start and goal observations inpainted and given as its condition.
+var quickstartPlanner = plannerShape{Horizon: 128, Obs: 4, Act: 2, Dim: 16, Mults: []int{1, 4, 8},
+	Ends: []string{"0:2", "0:3", "0:4", "0:5", "-1:2", "-1:3", "-1:4", "-1:5"}}
+
+// The timed planner is the quickstart's: its shape is read off the configuration the quickstart trains
+// (diffuser.Maze2DConfig on U-Maze with its default width, diffuser.WithEndpointCondition).
+func TestQuickstartPlannerShapeIsTheQuickstarts(t *testing.T) {
+	layout, err := rl.LayoutByName("umaze")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := diffuser.Maze2DConfig(layout, "data.arrow", "run", quickstartPlanner.Dim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg = diffuser.WithEndpointCondition(cfg)
+	u, p := cfg.Network.TemporalUnet, quickstartPlanner
+	if u == nil || u.Horizon != p.Horizon || u.Transition != p.Obs+p.Act || !slices.Equal(u.DimMults, p.Mults) || u.CondDim != len(p.Ends) ||
+		!slices.Equal(cfg.Data.Condition, p.Ends) || !slices.Equal(cfg.Data.Inpaint, p.Ends) || cfg.Sample.Steps != 20 {
+		t.Errorf("quickstart planner %+v, the quickstart's configuration: network %+v, condition %v, inpaint %v, %d steps", p, u, cfg.Data.Condition, cfg.Data.Inpaint, cfg.Sample.Steps)
+	}
+}
+
+// tinyPlannerRun trains, in a few steps, a network shaped like the quickstart planner's on tinyPlanner's
+// windows of a synthetic dataset and returns the run directory.
+func tinyPlannerRun(t testing.TB, dir string) string { return plannerRun(t, dir, tinyPlanner, 10) }
+
+// plannerRun trains a run of shape p for the given steps on synthetic episodes (smooth paths of twice the
+// horizon) and returns its directory.
+func plannerRun(t testing.TB, dir string, p plannerShape, steps int) string {
 	t.Helper()
 	data := filepath.Join(dir, "episodes.arrow")
-	w, err := datasets.CreateEpisodes(data, datasets.EpisodeSpec{ObservationDim: 2, ActionDim: 1}, datasets.WriteOptions{})
+	w, err := datasets.CreateEpisodes(data, datasets.EpisodeSpec{ObservationDim: p.Obs, ActionDim: p.Act}, datasets.WriteOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for e := 0; e < 6; e++ {
 		var ep datasets.Episode
-		for s := 0; s < 20; s++ {
+		for s := 0; s < max(20, 2*p.Horizon); s++ {
 			x := 0.3*float64(e) + 0.1*float64(s)
-			ep.Observations = append(ep.Observations, x, math.Sin(3*x))
-			ep.Actions = append(ep.Actions, math.Cos(3*x))
+			for k := 0; k < p.Obs; k++ {
+				ep.Observations = append(ep.Observations, math.Sin(float64(k+1)*x+float64(k)))
+			}
+			for k := 0; k < p.Act; k++ {
+				ep.Actions = append(ep.Actions, math.Cos(float64(k+3)*x))
+			}
 			ep.Rewards = append(ep.Rewards, 0)
 		}
 		if err := w.Write(ep); err != nil {
@@ -37,17 +84,17 @@ func tinyPlannerRun(t *testing.T, dir string) string {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	ends := []string{"0:1", "-1:1"}
 	cfg := train.Config{
-		Out:       filepath.Join(dir, "run"),
-		Data:      train.DataConfig{Path: data, Horizon: 8, NoPadding: true, Condition: ends, Inpaint: ends},
-		Network:   nn.Spec{Arch: "temporal_unet", TemporalUnet: &nn.TemporalUnetConfig{Horizon: 8, Transition: 3, Dim: 8, DimMults: []int{1, 2}, Groups: 4, CondDim: 2}},
+		Out:  filepath.Join(dir, "run"),
+		Data: train.DataConfig{Path: data, Horizon: p.Horizon, NoPadding: true, Condition: p.Ends, Inpaint: p.Ends},
+		Network: nn.Spec{Arch: "temporal_unet", TemporalUnet: &nn.TemporalUnetConfig{Horizon: p.Horizon, Transition: p.Obs + p.Act, Dim: p.Dim,
+			DimMults: p.Mults, Groups: p.Groups, CondDim: len(p.Ends)}},
 		Objective: train.ObjectiveConfig{Process: "vp-cosine", Prediction: "x0"},
 		Train:     train.DefaultOptions(),
 		Sample:    train.SampleConfig{Solver: "dpmpp-2m", Steps: 5, ClipX0: true},
 	}
 	o := &cfg.Train
-	o.Steps, o.Batch, o.LR, o.MinLR, o.Warmup, o.EMADecay, o.Seed, o.CheckpointEvery = 10, 8, 3e-3, 3e-4, 0, 0.9, 5, 0
+	o.Steps, o.Batch, o.LR, o.MinLR, o.Warmup, o.EMADecay, o.Seed, o.CheckpointEvery = steps, 8, 3e-3, 3e-4, 0, 0.9, 5, 0
 	tr, ds, err := cfg.Trainer()
 	if err != nil {
 		t.Fatal(err)

@@ -20,7 +20,7 @@ func TestSampleGPUMatchesCPU(t *testing.T) {
 	run := tinyPlannerRun(t, dir)
 	for _, solver := range []string{"dpmpp-2m", "ddpm"} {
 		cpu, gpu := filepath.Join(dir, solver+"-cpu.json"), filepath.Join(dir, solver+"-gpu.json")
-		args := []string{"sample", "--checkpoint", run, "--n", "4", "--solver", solver, "--steps", "5", "--seed", "3", "--fix", "0:1=0.4", "--fix", "-1:1=1.6"}
+		args := []string{"sample", "--checkpoint", run, "--n", "4", "--solver", solver, "--steps", "5", "--seed", "3", "--fix", "0:1=0.4", "--fix", "-1:1=-0.3"}
 		if code, _, stderr := runCLI(append(args, "--out", cpu)...); code != 0 {
 			t.Fatalf("%s on the CPU: exit %d: %s", solver, code, stderr)
 		}
@@ -49,7 +49,7 @@ func TestSampleGPUMatchesCPU(t *testing.T) {
 			t.Logf("%s: GPU vs CPU max difference %.2e (%s)", solver, worst, strings.TrimSpace(stdout))
 		}
 	}
-	if code, _, stderr := runCLI("sample", "--checkpoint", run, "--n", "2", "--fix", "0:1=0.4", "--fix", "-1:1=1.6", "--device", "gpu:7",
+	if code, _, stderr := runCLI("sample", "--checkpoint", run, "--n", "2", "--fix", "0:1=0.4", "--fix", "-1:1=-0.3", "--device", "gpu:7",
 		"--out", filepath.Join(dir, "none.json")); code == 0 || !strings.Contains(stderr, "device 7") {
 		t.Errorf("--device gpu:7: exit %d, stderr %q; want a failure naming the device", code, stderr)
 	}

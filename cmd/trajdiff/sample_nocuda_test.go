@@ -15,7 +15,7 @@ func TestSampleGPUWithoutCUDA(t *testing.T) {
 	dir := t.TempDir()
 	run := tinyPlannerRun(t, dir)
 	out := filepath.Join(dir, "s.json")
-	args := []string{"sample", "--checkpoint", run, "--out", out, "--n", "2", "--fix", "0:1=0.4", "--fix", "-1:1=1.6", "--device", "gpu"}
+	args := []string{"sample", "--checkpoint", run, "--out", out, "--n", "2", "--fix", "0:1=0.4", "--fix", "-1:1=-0.3", "--device", "gpu"}
 	code, _, stderr := runCLI(args...)
 	if code == 0 || !strings.Contains(stderr, "trajdiff_cuda") {
 		t.Errorf("--device gpu without CUDA: exit %d, stderr %q; want a failure naming the build tag", code, stderr)
