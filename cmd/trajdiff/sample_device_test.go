@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"path/filepath"
 	"slices"
@@ -115,5 +116,26 @@ func TestSampleRefusesAnUnknownDevice(t *testing.T) {
 		if code != 2 || !strings.Contains(stderr, "want cpu, gpu or gpu:N") {
 			t.Errorf("--device %s: exit %d, stderr %q; want 2 naming cpu, gpu, gpu:N", dev, code, stderr)
 		}
+	}
+}
+
+// BenchmarkSampleCommandCPU is a whole `trajdiff sample` command (checkpoint load, 20-step DPM-Solver++(2M),
+// output) of the quickstart-sized planner on the CPU at 1 and 32 plans, the reference of TestSampleGPUTimings'
+// --device gpu timings (which also time the CPU at 1024).
+func BenchmarkSampleCommandCPU(b *testing.B) {
+	dir := b.TempDir()
+	run := plannerRun(b, dir, quickstartPlanner, 1)
+	for _, n := range []string{"1", "32"} {
+		b.Run("n="+n, func(b *testing.B) {
+			args := []string{"sample", "--checkpoint", run, "--out", filepath.Join(dir, "s.json"), "--n", n, "--steps", "20"}
+			for i, e := range quickstartPlanner.Ends {
+				args = append(args, "--fix", fmt.Sprintf("%s=%.1f", e, 0.1*float64(i%4)))
+			}
+			for i := 0; i < b.N; i++ {
+				if code, _, stderr := runCLI(args...); code != 0 {
+					b.Fatalf("exit %d: %s", code, stderr)
+				}
+			}
+		})
 	}
 }
