@@ -4,7 +4,7 @@
 #
 #	go test -c -tags cuda -o gpu/gpu.test ./gpu
 #	go test -c -tags trajdiff_cuda -ldflags=-s -o gpu/cmd.test ./cmd/trajdiff && gzip -f gpu/cmd.test
-#	                                            (optional: the CLI's solve --device gpu)
+#	                                            (optional: the CLI's solve and sample --device gpu)
 #	go test -c -tags trajdiff_cuda -ldflags=-s -o gpu/fromnn.test ./gpu/fromnn && gzip -f gpu/fromnn.test
 #	                                            (optional: trained nn networks on the device)
 #
@@ -16,12 +16,16 @@
 #   2. the timings (TestGPUTimings): kernel bandwidth next to a device copy, GEMM TFLOP/s against the card's
 #      peak, sampler steps per second for 1e5..1e7 values next to the CPU executor, per-step overhead with and
 #      without graph capture;
+#   1b. with cmd.test: `trajdiff solve --device gpu` and `trajdiff sample --device gpu` (a trained planner-shaped
+#      checkpoint) against the CPU runs, then the wall time of whole `trajdiff sample` commands for the
+#      quickstart-sized maze2d planner (horizon 128, dim 16, 20 DPM-Solver++(2M) steps) at 1, 32 and 1024 plans
+#      on the GPU next to the CPU (TestSampleGPUTimings, about 1 to 2 minutes, mostly the CPU at 1024);
 #   2b. with fromnn.test: nn MLPs on the device (gpu/fromnn) against nn's CPU predictor (random and trained
 #      networks, FP32 and TF32), a trained checkpoint's 10-NFE samplers against the CPU with graph replay, the
 #      network timings (forward latency and TFLOP/s, sampler plans per second at batch 1, 32, 1024, next to
 #      nn's CPU predictor and diffusion.Sample in the same run) and the CPU benchmarks of the same workloads;
 #   3. compute-sanitizer memcheck and racecheck on the small device tests, when the image has it.
-# About 3 minutes plus up to 5 for the sanitizer: give the device call timeout_s 600.
+# About 3 minutes (5 with cmd.test) plus up to 5 for the sanitizer: give the device call timeout_s 600.
 # The exit status is non-zero if any test fails. The full log goes to $OUT/gpu-check.log (or $TMPDIR).
 set -uo pipefail
 cd "$(dirname "$0")" # the tests read kernels/*.cu relative to the package directory
@@ -48,8 +52,8 @@ if [ -f ./cmd.test.gz ]; then
 	gunzip -c ./cmd.test.gz >./cmd.test && chmod +x ./cmd.test
 fi
 if [ -x ./cmd.test ]; then
-	say "== CLI: trajdiff solve --device gpu"
-	(cd ../cmd/trajdiff && ../../gpu/cmd.test -test.v -test.count=1 -test.run '^TestSolve') 2>&1 | tee -a "$log"
+	say "== CLI: trajdiff solve and sample --device gpu against the CPU, and sample's timings"
+	(cd ../cmd/trajdiff && TRAJDIFF_GPU_TIMINGS=${TRAJDIFF_GPU_TIMINGS:-1} ../../gpu/cmd.test -test.v -test.count=1 -test.timeout=5m -test.run '^(TestSolve|TestSample)') 2>&1 | tee -a "$log"
 	cli=${PIPESTATUS[0]}
 fi
 # Trained networks (gpu/fromnn), when its test binary was carried (gzipped, as cmd.test).

@@ -123,6 +123,20 @@
 // from the CPU's by relative RMS 6.6e-4, max 7.2e-2 (tolerance 5e-3, 0.3). That is too loose to call the
 // samples the CPU's, so FP32 is the default and TF32 an option for wide layers where speed matters more.
 //
+// Sampling a trained model. gpu/fromnn.Sample runs a train.Model's whole sampling request on the device,
+// as `trajdiff sample --device gpu` does: the request is prepared on the host exactly as Model.Sample
+// prepares it (train.Model.SamplingProblem: the solver's plan, the initial noise x_T in training units, the
+// fixed entries normalised, the condition vector), then the weights, the state, the fixed entries (Inpaint
+// with one row of values per window, so each plan's start and goal differ) and the condition are uploaded
+// once; each step replays a CUDA graph holding the network, the inpainting after the step (OpCondition) and
+// the clamp of the x0-predictions to [-1, 1] (ClipX0, diffusion.ClipX0's equivalent); only the final state
+// comes back and is unnormalised on the host. The samples are the CPU's to float32 accuracy (measured on the
+// emulator: relative RMS 9.7e-8, largest difference 6.0e-7 in data units against Model.Sample, tolerance
+// 1e-5 and 1e-3), and the fixed entries come back bit for bit as the CPU's (x_fixed = unnorm(float32(norm
+// v))). A conditional network takes one condition for the whole batch, so the conditioning entries must be
+// fixed to one value each; per-window conditions, guidance, warm starts and isolated failures are refused
+// with an error before any device work (sample them on the CPU).
+//
 // Errors. NewPredictor refuses malformed networks (shapes, non-finite parameters), unknown parameterizations
 // or precisions, a batch beyond the launch limits and allocation failures (out of memory) with errors;
 // Denoise refuses batches larger than the predictor was sized for, ragged batches and times where the
@@ -156,7 +170,9 @@
 // in place; 10-NFE samplers with the network against diffusion.Sample and graph replay bit for bit
 // (TestGPUNetworkSamplerMatchesCPU); and, in gpu/fromnn (built with trajdiff_cuda), the forward pass against
 // nn's CPU predictor on random networks and on a tiny MLP trained with package train, whose 10-NFE samplers
-// match the CPU's (TestGPUForwardMatchesNNPredictor, TestGPUTrainedMLPMatchesCPU). gpu/cudaemu/mutants.sh
+// match the CPU's (TestGPUForwardMatchesNNPredictor, TestGPUTrainedMLPMatchesCPU), and trained models'
+// whole sampling requests (per-window inpainting, x0 clipping, a condition; TestGPUSampleMatchesModelSample)
+// and `trajdiff sample --device gpu` (cmd/trajdiff TestSampleGPUMatchesCPU) against the CPU. gpu/cudaemu/mutants.sh
 // plants a bug in each of the network kernels and requires the forward test (the layer tests for
 // conv1d_f32, conv_transpose1d_f32, concat_channels_f32 and group_norm_act_f32, which also run against nn's
 // layers in gpu/fromnn) to catch it; gpu/fromnn also checks whole TemporalUnets against nn's predictor and a

@@ -4,13 +4,9 @@ package gpu
 
 import (
 	"context"
-	"errors"
 
 	"github.com/trajdiff/trajdiff/diffusion"
 )
-
-// ErrNoCUDA is returned by Open in a build without the `cuda` (or `trajdiff_cuda`) tag.
-var ErrNoCUDA = errors.New("gpu: trajdiff was built without CUDA support; rebuild with -tags cuda, or -tags trajdiff_cuda for a program that also imports trajdiff/nn such as cmd/trajdiff (needs cuda.h and libcuda, see gpu/doc.go)")
 
 // Device stands for a GPU; in a build without the `cuda` tag none can be opened.
 type Device struct{}

@@ -19,6 +19,15 @@ type SamplingProblem struct {
 	Condition diffusion.Conditioner // nil without fixed entries
 	Noise     []float64             // the request's initial state (Seed's noise at TMax), N windows in training units
 	Passes    int                   // network evaluations per denoiser call (2 with guidance)
+	// The request as Sample runs it, for an executor of its own (gpu/fromnn runs it on the device): the
+	// solver's plan, the N condition vectors the Denoiser gives a conditional network (training units, one
+	// row of len(Cond)/N values per window; nil for an unconditional model), whether it clips its
+	// x0-predictions to [-1, 1], and the names Samples reports.
+	Plan             *diffusion.Plan
+	Cond             []float64
+	ClipX0           bool
+	Solver, Schedule string
+	Steps            int
 }
 
 // SamplingProblem prepares req as Sample would and returns its parts. Warm starts are refused: a schedule
@@ -39,8 +48,9 @@ func (m *Model) SamplingProblem(req SampleRequest) (*SamplingProblem, error) {
 		return nil, err
 	}
 	p, D := m.Checkpoint.Process, m.Horizon*m.Transition
-	pr := &SamplingProblem{Process: p, Passes: passes, Noise: sp.initialState(p, req.Seed, req.N*D)}
-	fixed := &fixedDenoiser{inner: den, clip: m.clips(req)}
+	pr := &SamplingProblem{Process: p, Passes: passes, Noise: sp.initialState(p, req.Seed, req.N*D),
+		Plan: sp.plan, Cond: sp.cond, ClipX0: m.clips(req), Solver: sp.solver, Schedule: sp.schedule, Steps: sp.steps}
+	fixed := &fixedDenoiser{inner: den, clip: pr.ClipX0}
 	if sp.inpaint != nil {
 		fixed.inpaint, pr.Condition = sp.inpaint, sp.inpaint
 	}

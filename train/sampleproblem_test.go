@@ -47,3 +47,47 @@ func TestSamplingProblemReproducesSample(t *testing.T) {
 		t.Error("a warm start was accepted")
 	}
 }
+
+// The problem carries what Sample runs, for executors of their own (the GPU's): its plan with the noise,
+// conditioner and denoiser gives Sample's windows, the condition rows are the fixed conditioning entries
+// in training units, one row per window, and the names are the ones Samples reports.
+func TestSamplingProblemCarriesTheRequestsPlanAndConditions(t *testing.T) {
+	cfg := windowRun(t, t.TempDir(), nil)
+	m, err := Load(cfg.Out, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := SampleRequest{N: 3, Seed: 4, Fixed: fixedEnds(3), Steps: 6, ClipX0: true}
+	want, err := m.Sample(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr, err := m.SamplingProblem(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pr.Plan == nil || !pr.ClipX0 || pr.Solver != want.Solver || pr.Schedule != want.Schedule || pr.Steps != want.Steps || pr.Plan.NFE != want.NFE {
+		t.Fatalf("problem %+v does not describe the run Sample made (%s, %s, %d steps, %d NFE)", pr, want.Solver, want.Schedule, want.Steps, want.NFE)
+	}
+	x := append([]float64(nil), pr.Noise...)
+	if err := diffusion.Sample(context.Background(), pr.Plan, pr.Denoiser, x, diffusion.RunOptions{Seed: 4, Condition: pr.Condition}); err != nil {
+		t.Fatal(err)
+	}
+	m.Unnormalize(x)
+	for i := range x {
+		if math.Abs(x[i]-want.X[i]) > 1e-9*(1+math.Abs(want.X[i])) {
+			t.Fatalf("value %d: %v, Model.Sample gave %v", i, x[i], want.X[i])
+		}
+	}
+	in, ok := pr.Condition.(*diffusion.Inpaint)
+	if !ok || len(pr.Cond) != 3*2 {
+		t.Fatalf("condition %T, %d condition values; want the inpainting and 3 rows of 2", pr.Condition, len(pr.Cond))
+	}
+	D := m.Horizon * m.Transition
+	for s := 0; s < 3; s++ {
+		first, last := in.Values[s*D+1], in.Values[s*D+D-m.Transition+1]
+		if pr.Cond[2*s] != first || pr.Cond[2*s+1] != last {
+			t.Errorf("window %d: condition row %v, fixed entries %v, %v", s, pr.Cond[2*s:2*s+2], first, last)
+		}
+	}
+}

@@ -63,5 +63,6 @@ go test -tags trajdiff_cuda -c -o "$tmp/fromnn.test" ./gpu/fromnn
 (cd gpu/fromnn && TRAJDIFF_GPU_TIMINGS=smoke LD_LIBRARY_PATH="$tmp/emu" "$tmp/fromnn.test" -test.count=1 -test.run '^TestGPU')
 # The emulator still catches planted kernel bugs (gpu/cudaemu/mutants.sh; about 20 s).
 bash gpu/cudaemu/mutants.sh "$tmp/gpu.test"
-# The CLI built with GPU support: `trajdiff solve --device gpu` against the CPU run.
-(cd cmd/trajdiff && LD_LIBRARY_PATH="$tmp/emu" "$tmp/cmd.test" -test.count=1 -test.run '^TestSolve')
+# The CLI built with GPU support: `trajdiff solve --device gpu` (the mixture) and `trajdiff sample --device gpu`
+# (a trained planner-shaped checkpoint) against the CPU runs, and the sample timings' code on a tiny planner.
+(cd cmd/trajdiff && TRAJDIFF_GPU_TIMINGS=smoke LD_LIBRARY_PATH="$tmp/emu" "$tmp/cmd.test" -test.count=1 -test.run '^(TestSolve|TestSample)')

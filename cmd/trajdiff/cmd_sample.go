@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/trajdiff/trajdiff/diffusion"
+	"github.com/trajdiff/trajdiff/gpu"
+	"github.com/trajdiff/trajdiff/gpu/fromnn"
 	"github.com/trajdiff/trajdiff/internal/fsutil"
 	"github.com/trajdiff/trajdiff/train"
 )
@@ -55,7 +57,7 @@ func (b *optionalBool) Set(s string) error {
 }
 
 func runSample(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlagSet(env, "sample", "sample --checkpoint DIR --out FILE.json [--solver NAME] [--steps N] [--n N] [--ema=false] [--fix T:C=V ...] [--guidance W]")
+	fs := newFlagSet(env, "sample", "sample --checkpoint DIR --out FILE.json [--solver NAME] [--steps N] [--n N] [--ema=false] [--fix T:C=V ...] [--guidance W] [--device cpu|gpu|gpu:N]")
 	ckpt := fs.String("checkpoint", "", "run directory (its latest checkpoint) or a step directory")
 	out := fs.String("out", "", "output JSON: {\"shape\": [n, horizon, transition], \"columns\": [\"actions[0]\", ...], \"samples\": ...} in the data's units")
 	solverName := fs.String("solver", "", "solver (default: the configuration's [sample] solver, else dpmpp-2m)")
@@ -65,6 +67,7 @@ func runSample(ctx context.Context, env *cliEnv, args []string) error {
 	data := fs.String("data", "", "the training dataset, where it is now if it moved since training (default: the recorded data.path)")
 	seed := fs.Uint64("seed", 1, "noise seed")
 	guidance := fs.Float64("guidance", 0, "classifier-free guidance weight w (e.g. 1.2; 0: none) of a model trained with cond_dropout")
+	device := fs.String("device", "cpu", "cpu, or gpu / gpu:N for a binary built with -tags trajdiff_cuda: the whole sampler on the GPU in float32 (mlp and temporal_unet networks; the conditioning entries fixed to one value each)")
 	var ema optionalBool
 	fs.Var(&ema, "ema", "--ema samples with the EMA weights, --ema=false with the raw weights (default: the configuration's [sample] ema, else the EMA)")
 	var fixes fixFlags
@@ -84,6 +87,10 @@ func runSample(ctx context.Context, env *cliEnv, args []string) error {
 	if *steps < 0 {
 		return usagef("--steps must be at least 1 (0 for the default), got %d", *steps)
 	}
+	ordinal, err := parseDevice(*device)
+	if err != nil {
+		return usagef("%v", err)
+	}
 	weights := train.DefaultWeights // the configuration decides unless --ema is given
 	if ema.set {
 		weights = train.RawWeights
@@ -96,7 +103,7 @@ func runSample(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	var bar *progressBar
-	s, err := m.Sample(ctx, train.SampleRequest{N: *n, Solver: *solverName, Schedule: *schedule, Steps: *steps, Seed: *seed, Fixed: fixes, Guidance: *guidance,
+	req := train.SampleRequest{N: *n, Solver: *solverName, Schedule: *schedule, Steps: *steps, Seed: *seed, Fixed: fixes, Guidance: *guidance,
 		Progress: func(done, total int) {
 			if bar == nil {
 				bar = newProgressBar(env.stderr, "sample", "steps", total)
@@ -104,7 +111,16 @@ func runSample(ctx context.Context, env *cliEnv, args []string) error {
 			if bar.terminal { // sampling takes seconds: no log lines on a pipe
 				bar.Update(done)
 			}
-		}})
+		}}
+	var s *train.Samples
+	on := "CPU"
+	if ordinal < 0 {
+		s, err = m.Sample(ctx, req)
+	} else {
+		var info gpu.Info
+		s, info, err = fromnn.Sample(ctx, m, req, fromnn.SampleOptions{Ordinal: ordinal})
+		on = info.String()
+	}
 	if errors.Is(err, train.ErrBadRequest) {
 		return usagef("%v", err)
 	}
@@ -127,7 +143,7 @@ func runSample(ctx context.Context, env *cliEnv, args []string) error {
 	if !s.EMA {
 		weightsUsed = "raw"
 	}
-	fmt.Fprintf(env.stdout, "%d samples of %d x %d with %s (%d steps, %d NFE, %s weights) -> %s\n", s.N, s.Horizon, s.Transition, s.Solver, s.Steps, s.NFE, weightsUsed, *out)
+	fmt.Fprintf(env.stdout, "%d samples of %d x %d with %s (%d steps, %d NFE, %s weights) on %s -> %s\n", s.N, s.Horizon, s.Transition, s.Solver, s.Steps, s.NFE, weightsUsed, on, *out)
 	return nil
 }
 

@@ -17,4 +17,12 @@
 // architecture; gpu/doc.go (Network inference) keeps the list. Conv1dWeight and ConvTranspose1dWeight give
 // convolution weights in the layout of the device's layer kernels (gpu.Stream.Conv1d, ConvTranspose1d),
 // which the tests check against nn's Conv1dBlock and ConvTranspose1d layer.
+//
+// Sample draws a train.Model's windows on the device: the request as Model.Sample prepares it
+// (train.Model.SamplingProblem), x_T and the per-window fixed entries uploaded once, every step of the plan
+// a CUDA graph (network, inpainting x[mask] = v after the step, x0 clamped to [-1, 1] when the request
+// clips), the final state unnormalised on the host. Conditional networks take the one condition vector all
+// windows share (their conditioning entries fixed to one value each); per-window conditions, guidance, warm
+// starts, isolated failures and geometric models are refused before a device is opened. In a build without
+// GPU support Sample checks the request and returns gpu.ErrNoCUDA.
 package fromnn
