@@ -71,6 +71,8 @@ func runPDEEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	adjointIters := fs.Int("adjoint-iters", 100, "L-BFGS iterations of the adjoint baseline")
 	var sf pdeSampling
 	sf.register(fs, "evaluate only shard i/n of the cases (a job array's task)")
+	var search pdeSearchFlags
+	search.register(fs)
 	out := fs.String("out", "", "report JSON, written atomically (merge shards with 'trajdiff pde merge')")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
@@ -104,7 +106,18 @@ func runPDEEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 			return usagef("--checkpoint %s was trained for %v, the first for %v", c, m.Task, task)
 		}
 		task = m.Task
-		methods = append(methods, wdno.Method{Name: uniqueName(methods, m.Name()), Model: m})
+		meth := wdno.Method{Name: uniqueName(methods, m.Name()), Model: m}
+		_, steps, _ := m.Settings(sf.request())
+		if meth.Search, err = search.search(sf.solver, steps); err != nil {
+			return err
+		}
+		if meth.Search != nil {
+			if m.Task != wdno.Control {
+				return usagef("--particle-method searches by control cost: --checkpoint %s is a %v model", c, m.Task)
+			}
+			meth.Name = uniqueName(methods, fmt.Sprintf("%s+%s-%d", m.Name(), search.method, search.budget))
+		}
+		methods = append(methods, meth)
 	}
 	if task == wdno.Control {
 		for _, b := range strings.Split(*baselines, ",") {

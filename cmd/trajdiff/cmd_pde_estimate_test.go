@@ -54,3 +54,29 @@ func TestPDEEstimateScoresEveryMethod(t *testing.T) {
 		t.Errorf("a bad --cells list: exit %d, %s", code, errs)
 	}
 }
+
+// pde evaluate --particle-method samples a control model by search with the true control cost, names the
+// method after the search, and refuses a simulation model or a missing budget.
+func TestPDEEvaluateSearchesByControlCost(t *testing.T) {
+	dir := t.TempDir()
+	tinyBurgers(t, dir, "train.arrow", 32, 1, 12)
+	test := tinyBurgers(t, dir, "test.arrow", 3, 2, 12)
+	for _, task := range []string{"control", "simulate"} {
+		if code, out, errs := runCLI("pde", "train", "--config", tinyPDEConfig(t, dir, task)); code != 0 {
+			t.Fatalf("train %s: exit %d\n%s\n%s", task, code, out, errs)
+		}
+	}
+	control := filepath.Join(dir, "run-control")
+	code, out, errs := runCLI("pde", "evaluate", "--checkpoint", control, "--data", test, "--baseline", "zero",
+		"--steps", "5", "--particle-method", "best-of-n", "--nfe-budget", "15")
+	if code != 0 || !strings.Contains(out, "wdno+best-of-n-15") || !strings.Contains(out, "zero") {
+		t.Fatalf("search: exit %d\n%s\n%s", code, out, errs)
+	}
+	if code, _, errs = runCLI("pde", "evaluate", "--checkpoint", filepath.Join(dir, "run-simulate"), "--data", test,
+		"--particle-method", "best-of-n", "--nfe-budget", "15"); code == 0 || !strings.Contains(errs, "control cost") {
+		t.Errorf("a simulation model searched: exit %d, %s", code, errs)
+	}
+	if code, _, errs = runCLI("pde", "evaluate", "--checkpoint", control, "--data", test, "--particle-method", "rollover"); code == 0 || !strings.Contains(errs, "--nfe-budget") {
+		t.Errorf("no budget: exit %d, %s", code, errs)
+	}
+}

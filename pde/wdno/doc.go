@@ -57,6 +57,17 @@
 // dataset's own control, and any other model (the physical-space one). A case that fails is recorded
 // and the others go on; reports of shards merge.
 //
+// # Inference-time search by control cost
+//
+// SearchControl (pde evaluate --particle-method) samples a control case by diffusion.ParticleSearch with the
+// reward -J of each candidate's control re-simulated by the true solver from the case's u0, the objective the
+// evaluation reports: best-of-N candidates of the model's sampler, or DDIM(eta) particles resampled by reward,
+// or rollover budget forcing, under a fixed number of network evaluations per case. Candidates are the
+// x0 predictions with the known entries set and WDNO's guidance applied, so the search adds selection by the
+// exact objective on top of the guided sampler; a re-simulation that blows up scores -Inf. Re-simulation
+// is cheap next to the network (the batched solver scores a particle in well under a millisecond at the
+// reduced resolution), so the search's cost is its network budget.
+//
 // # State estimation from sparse sensors
 //
 // A third task, "estimate", learns the prior of the state trajectory given the control alone (u0 unknown:

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"sort"
 	"time"
+
+	"github.com/trajdiff/trajdiff/diffusion"
 )
 
 // Method is a way of producing a trajectory (simulation) or a control (control) for a test case.
@@ -17,6 +19,9 @@ type Method struct {
 	// Baseline, for a solver baseline, returns the control of case i (simulation has no baselines):
 	// zero control (ZeroControl), the dataset's own control (DatasetControl) or an optimiser's.
 	Baseline func(ctx context.Context, c TestCase) ([]float64, error)
+	// Search, for a control model, samples each case by inference-time search with the reward -J of the
+	// candidates' re-simulated controls (Model.SearchControl) instead of one sample.
+	Search *diffusion.ParticleSearch
 }
 
 // TestCase is a test trajectory as a method sees it.
@@ -125,6 +130,9 @@ func Evaluate(ctx context.Context, d *Data, methods []Method, o EvalOptions) (*R
 			if err := m.Model.Compatible(d); err != nil {
 				return nil, err
 			}
+			if m.Search != nil && m.Model.Task != Control {
+				return nil, fmt.Errorf("wdno: method %s: a search by control cost needs a control model", m.Name)
+			}
 			if m.Model.Task != o.Task {
 				return nil, fmt.Errorf("wdno: method %s was trained for %v, this evaluation is %v", m.Name, m.Model.Task, o.Task)
 			}
@@ -166,7 +174,12 @@ func evaluateMethod(ctx context.Context, d *Data, m Method, tcs []TestCase, o Ev
 			}
 			req.EnergyWeight = o.EnergyWeight
 			var err error
-			if gen, err = m.Model.Generate(ctx, req); err != nil {
+			if m.Search != nil {
+				gen, err = m.Model.SearchControl(ctx, req, *m.Search, d.Params)
+			} else {
+				gen, err = m.Model.Generate(ctx, req)
+			}
+			if err != nil {
 				return nil, fmt.Errorf("wdno: %s: %w", m.Name, err)
 			}
 		}

@@ -47,6 +47,35 @@ const defaultGuidance = 1.2e5
 // trajectory: with x0 = (x - sigma eps)/alpha, adding lambda beta(t) dJ/dx0 to eps (WDNO's guidance, beta(t)
 // the discrete step's beta of a 1000-step chain) moves x0 by -(sigma/alpha) lambda beta(t) dJ/dx0.
 func (m *Model) Generate(ctx context.Context, req Request) (*Generated, error) {
+	enc, err := m.encode(req)
+	if err != nil {
+		return nil, err
+	}
+	name, steps, guidance := m.Settings(req)
+	if guidance < 0 || math.IsNaN(guidance) {
+		return nil, fmt.Errorf("wdno: guidance weight %v, want >= 0", guidance)
+	}
+	return m.sample(ctx, enc.values, sampling{solver: name, steps: steps, seed: req.Seed, guidance: guidance, obj: enc.objective(m, req), progress: req.Progress})
+}
+
+// encoded are a request's cases as images (their known entries hold the condition) and, in control, the
+// given initial and target states.
+type encoded struct {
+	values       []float64
+	u0s, targets [][]float64
+	cells        int // values of one state frame
+}
+
+// objective is the control objective of the encoded cases (nil outside control or without guidance).
+func (e *encoded) objective(m *Model, req Request) objective {
+	if _, _, guidance := m.Settings(req); m.Task != Control || guidance == 0 {
+		return nil
+	}
+	return controlObjective{u0s: e.u0s, targets: e.targets, energy: cmp.Or(req.EnergyWeight, 2e-5), cells: e.cells}
+}
+
+// encode checks and encodes the request's cases.
+func (m *Model) encode(req Request) (*encoded, error) {
 	n := len(req.Cases)
 	if n == 0 {
 		return nil, fmt.Errorf("wdno: no cases to generate")
@@ -54,9 +83,8 @@ func (m *Model) Generate(ctx context.Context, req Request) (*Generated, error) {
 	l, c := m.Layout, m.Layout.Config()
 	D, N := l.Dim(), c.Cells*c.State // N: values of one state frame
 	nu, nf := c.sizes()
-	values := make([]float64, n*D)
+	e := &encoded{values: make([]float64, n*D), u0s: make([][]float64, n), targets: make([][]float64, n), cells: N}
 	u, f := make([]float64, nu), make([]float64, nf)
-	u0s, targets := make([][]float64, n), make([][]float64, n)
 	for j, cs := range req.Cases {
 		clear(u)
 		clear(f)
@@ -78,21 +106,13 @@ func (m *Model) Generate(ctx context.Context, req Request) (*Generated, error) {
 				return nil, fmt.Errorf("wdno: case %d: the target has %d values, want %d", j, len(cs.Target), N)
 			}
 			copy(u[nu-N:], cs.Target)
-			u0s[j], targets[j] = cs.U0, cs.Target
+			e.u0s[j], e.targets[j] = cs.U0, cs.Target
 		}
-		if err := l.Encode(m.Task, u, f, values[j*D:(j+1)*D]); err != nil {
+		if err := l.Encode(m.Task, u, f, e.values[j*D:(j+1)*D]); err != nil {
 			return nil, fmt.Errorf("wdno: case %d: %w", j, err)
 		}
 	}
-	name, steps, guidance := m.Settings(req)
-	if guidance < 0 || math.IsNaN(guidance) {
-		return nil, fmt.Errorf("wdno: guidance weight %v, want >= 0", guidance)
-	}
-	var obj objective
-	if m.Task == Control && guidance > 0 {
-		obj = controlObjective{u0s: u0s, targets: targets, energy: cmp.Or(req.EnergyWeight, 2e-5), cells: N}
-	}
-	return m.sample(ctx, values, sampling{solver: name, steps: steps, seed: req.Seed, guidance: guidance, obj: obj, progress: req.Progress})
+	return e, nil
 }
 
 // sampling configures Model.sample: the solver, the guiding objective and its weight, and an extra
@@ -226,13 +246,15 @@ type guide struct {
 
 func (g *guide) correct(x0, _ []float64, t float64) error {
 	D := g.layout.Dim()
+	cases := len(g.values) / D // the particles of a search share one case's values
 	for j := 0; j < len(x0)/D; j++ {
-		row, vals := x0[j*D:(j+1)*D], g.values[j*D:(j+1)*D]
+		c := j % cases
+		row, vals := x0[j*D:(j+1)*D], g.values[c*D:(c+1)*D]
 		g.fix(row, vals)
 		if g.weight == 0 || g.obj == nil {
 			continue
 		}
-		if err := g.gradient(j, row); err != nil {
+		if err := g.gradient(c, row); err != nil {
 			return err
 		}
 		a, s := g.p.Alpha(t), g.p.Sigma(t)

@@ -1,0 +1,119 @@
+package wdno
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"github.com/trajdiff/trajdiff/diffusion"
+	"github.com/trajdiff/trajdiff/pde/burgers"
+)
+
+// SearchControl samples a control model's cases by inference-time search (diffusion.ParticleSearch: best-of-N,
+// resampling, rollover budget forcing) with the reward -J, J = mean_x (u(T) - u*)^2 + w sum f^2 of each
+// candidate's control re-simulated by the true solver p from the case's u0: the quantity Evaluate reports,
+// so the search spends its network budget on exactly what is scored. Candidates are x0 predictions with the
+// known entries set and WDNO's guidance applied as in Generate; a candidate whose re-simulation blows up
+// gets reward -Inf. Each case is searched on its own (outputs = 1), its particles sharing its condition;
+// the search's process is the model's, and its steps default to the model's sample steps. NFE in the result
+// is the budget per case.
+func (m *Model) SearchControl(ctx context.Context, req Request, s diffusion.ParticleSearch, p burgers.Params) (*Generated, error) {
+	if m.Task != Control {
+		return nil, fmt.Errorf("wdno: searching by control cost needs a control model, this one is for %v", m.Task)
+	}
+	c := m.Layout.Config()
+	if p.Cells != c.Cells || p.Frames+1 != c.Frames {
+		return nil, fmt.Errorf("wdno: solver of %d points x %d intervals for a model of %d x %d frames", p.Cells, p.Frames, c.Cells, c.Frames)
+	}
+	enc, err := m.encode(req)
+	if err != nil {
+		return nil, err
+	}
+	_, steps, guidance := m.Settings(req)
+	if guidance < 0 || math.IsNaN(guidance) {
+		return nil, fmt.Errorf("wdno: guidance weight %v, want >= 0", guidance)
+	}
+	s.Process = m.Checkpoint.Process
+	if s.Steps == 0 {
+		s.Steps = steps
+	}
+	D := m.Layout.Dim()
+	if _, err := s.Validate(D); err != nil {
+		return nil, fmt.Errorf("wdno: %w", err)
+	}
+	solver, err := burgers.NewBatchSolver(p, burgers.BatchWidth)
+	if err != nil {
+		return nil, err
+	}
+	energy := req.EnergyWeight
+	if energy == 0 {
+		energy = 2e-5
+	}
+	known := m.Layout.Known(Control)
+	n := len(req.Cases)
+	nu, nf := c.sizes()
+	out := &Generated{U: make([][]float64, n), F: make([][]float64, n), NFE: s.Budget}
+	for j := range n {
+		one := enc.values[j*D : (j+1)*D]
+		g := &guide{layout: m.Layout, known: known, values: one, clip: !m.Config.Sample.NoClip, weight: guidance, p: s.Process}
+		if guidance > 0 {
+			g.obj = controlObjective{u0s: enc.u0s[j : j+1], targets: enc.targets[j : j+1], energy: energy, cells: enc.cells}
+		}
+		cost := &controlReward{layout: m.Layout, solver: solver, u0: enc.u0s[j], obj: burgers.Objective{Target: enc.targets[j], EnergyWeight: energy}, frames: p.Frames}
+		opt := diffusion.ParticleOptions{Seed: req.Seed + uint64(j), Condition: &diffusion.Inpaint{Mask: known, Values: one}, CorrectX0: g.correct}
+		if req.Progress != nil {
+			opt.Progress = func(done, total int) { req.Progress(j*total+done, n*total) }
+		}
+		res, err := s.Sample(ctx, m.Checkpoint.Denoiser, func(r, x0 []float64) error { return cost.score(ctx, r, x0) }, 1, opt)
+		if err != nil {
+			return nil, fmt.Errorf("wdno: case %d: %w", j, err)
+		}
+		out.U[j], out.F[j] = make([]float64, nu), make([]float64, nf)
+		if math.IsInf(res.Rewards[0], -1) {
+			out.Failed = append(out.Failed, j)
+		}
+		if err := m.Layout.Decode(res.X, out.U[j], out.F[j]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// controlReward scores candidate images by -J of their controls re-simulated from one case's u0.
+type controlReward struct {
+	layout Layout
+	solver *burgers.BatchSolver
+	u0     []float64
+	obj    burgers.Objective
+	frames int // control intervals K: the stored control's last row is not applied
+}
+
+func (c *controlReward) score(ctx context.Context, r, x0 []float64) error {
+	D := c.layout.Dim()
+	nu, nf := c.layout.Config().sizes()
+	u := make([]float64, nu)
+	K := nf / (c.frames + 1) * c.frames
+	w := c.solver.Width()
+	for lo := 0; lo < len(r); lo += w {
+		hi := min(lo+w, len(r))
+		u0s, fs, objs := make([][]float64, hi-lo), make([][]float64, hi-lo), make([]burgers.Objective, hi-lo)
+		for k := lo; k < hi; k++ {
+			f := make([]float64, nf)
+			if err := c.layout.Decode(x0[k*D:(k+1)*D], u, f); err != nil {
+				return err
+			}
+			u0s[k-lo], fs[k-lo], objs[k-lo] = c.u0, f[:K], c.obj
+		}
+		costs, _, errs, err := burgers.BatchControlObjective(ctx, c.solver, u0s, fs, objs)
+		if err != nil {
+			return err
+		}
+		for k := range costs {
+			r[lo+k] = -costs[k].J
+			if errs[k] != nil || math.IsNaN(costs[k].J) {
+				r[lo+k] = math.Inf(-1)
+			}
+		}
+	}
+	return nil
+}
