@@ -33,20 +33,26 @@ func SampleMixture(ctx context.Context, ordinal int, plan *diffusion.Plan, g *di
 		return d.Info(), err
 	}
 	defer m.Close()
+	return d.Info(), runPlanOnce(ctx, d, plan, m, x, seed, progress)
+}
+
+// runPlanOnce runs plan on device d with denoiser den over x (float64, rounded to float32 on the way in),
+// each step replayed as a CUDA graph, and writes the sample back into x: the body of the one-call helpers.
+func runPlanOnce(ctx context.Context, d *Device, plan *diffusion.Plan, den Denoiser, x []float64, seed uint64, progress func(done, total int)) error {
 	e, err := NewExecutor(d, plan, len(x))
 	if err != nil {
-		return d.Info(), err
+		return err
 	}
 	defer e.Close()
 	x32 := make([]float32, len(x))
 	for i, v := range x {
 		x32[i] = float32(v)
 	}
-	if err := e.Run(ctx, m, x32, RunOptions{Seed: seed, Progress: progress, Graph: true}); err != nil {
-		return d.Info(), err
+	if err := e.Run(ctx, den, x32, RunOptions{Seed: seed, Progress: progress, Graph: true}); err != nil {
+		return err
 	}
 	for i, v := range x32 {
 		x[i] = float64(v)
 	}
-	return d.Info(), nil
+	return nil
 }

@@ -35,20 +35,5 @@ func SampleNetwork(ctx context.Context, ordinal int, plan *diffusion.Plan, net *
 		return d.Info(), err
 	}
 	defer p.Close()
-	e, err := NewExecutor(d, plan, len(x))
-	if err != nil {
-		return d.Info(), err
-	}
-	defer e.Close()
-	x32 := make([]float32, len(x))
-	for i, v := range x {
-		x32[i] = float32(v)
-	}
-	if err := e.Run(ctx, p, x32, RunOptions{Seed: seed, Progress: progress, Graph: true}); err != nil {
-		return d.Info(), err
-	}
-	for i, v := range x32 {
-		x[i] = float64(v)
-	}
-	return d.Info(), nil
+	return d.Info(), runPlanOnce(ctx, d, plan, p, x, seed, progress)
 }
