@@ -8,6 +8,7 @@ package fromnn
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"sync"
 	"testing"
@@ -183,41 +184,51 @@ func samplerRuns(t *testing.T, d *gpu.Device, c *train.Checkpoint, m *gpu.MLP, p
 		if err != nil {
 			t.Fatal(err)
 		}
-		plan, err := diffusion.PlanForNFE(solver, c.Process, diffusion.DefaultSchedule(c.Process), 10)
-		if err != nil {
-			t.Fatal(err)
+		checkSamplerOnDevice(t, d, p, c, x, solver, tol, fmt.Sprintf("trained checkpoint, %s %s", prec, sn))
+	}
+}
+
+// checkSamplerOnDevice runs a 10-NFE plan of solver with the checkpoint's denoiser from x on the CPU and with
+// the device predictor p on the device, once launch by launch and once as captured graphs: the device must
+// be within tol (relative RMS, max) of the CPU and the replay bit-identical to the launches.
+func checkSamplerOnDevice(t *testing.T, d *gpu.Device, p gpu.Denoiser, c *train.Checkpoint, x []float64, solver diffusion.Solver,
+	tol [2]float64, what string) {
+	t.Helper()
+	plan, err := diffusion.PlanForNFE(solver, c.Process, diffusion.DefaultSchedule(c.Process), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cpu := append([]float64(nil), x...)
+	if err := diffusion.Sample(context.Background(), plan, c.Denoiser, cpu, diffusion.RunOptions{Seed: 4, Workers: 1}); err != nil {
+		t.Fatal(err)
+	}
+	e, err := gpu.NewExecutor(d, plan, len(x))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	run := func(graph bool) []float32 {
+		x32 := to32(x)
+		if err := e.Run(context.Background(), p, x32, gpu.RunOptions{Seed: 4, Graph: graph}); err != nil {
+			t.Fatalf("%s (graph %v): %v", what, graph, err)
 		}
-		cpu := append([]float64(nil), x...)
-		if err := diffusion.Sample(context.Background(), plan, c.Denoiser, cpu, diffusion.RunOptions{Seed: 4, Workers: 1}); err != nil {
-			t.Fatal(err)
-		}
-		e, err := gpu.NewExecutor(d, plan, len(x))
-		if err != nil {
-			t.Fatal(err)
-		}
-		run := func(graph bool) []float32 {
-			x32 := to32(x)
-			if err := e.Run(context.Background(), p, x32, gpu.RunOptions{Seed: 4, Graph: graph}); err != nil {
-				t.Fatalf("%s (graph %v): %v", sn, graph, err)
-			}
-			return x32
-		}
-		direct, graphed := run(false), run(true)
-		e.Close()
-		var num, den float64
-		for i, v := range cpu {
-			dv := float64(direct[i]) - v
-			num, den = num+dv*dv, den+v*v
-		}
-		rel, mx := math.Sqrt(num/den), maxDiff(direct, cpu)
-		t.Logf("trained checkpoint, %s %-8s %d NFE: device vs CPU rel RMS %.2e, max %.2e", prec, sn, plan.NFE, rel, mx)
-		if !(rel <= tol[0] && mx <= tol[1]) {
-			t.Errorf("%s %s: device differs from the CPU sampler by rel RMS %.3g, max %.3g (tolerance %.0e, %.0e)", prec, sn, rel, mx, tol[0], tol[1])
-		}
-		for i := range direct {
-			if math.Float32bits(direct[i]) != math.Float32bits(graphed[i]) {
-				t.Fatalf("%s %s: graph replay differs from launches at %d: %v vs %v", prec, sn, i, graphed[i], direct[i])
-			}
+		return x32
+	}
+	direct, graphed := run(false), run(true)
+	nodes := e.CapturedNodes()
+	var num, den float64
+	for i, v := range cpu {
+		dv := float64(direct[i]) - v
+		num, den = num+dv*dv, den+v*v
+	}
+	rel, mx := math.Sqrt(num/den), maxDiff(direct, cpu)
+	t.Logf("%s, %d NFE: device vs CPU rel RMS %.2e, max %.2e; graph nodes per step %v", what, plan.NFE, rel, mx, nodes[:min(1, len(nodes))])
+	if !(rel <= tol[0] && mx <= tol[1]) {
+		t.Errorf("%s: device differs from the CPU sampler by rel RMS %.3g, max %.3g (tolerance %.0e, %.0e)", what, rel, mx, tol[0], tol[1])
+	}
+	for i := range direct {
+		if math.Float32bits(direct[i]) != math.Float32bits(graphed[i]) {
+			t.Fatalf("%s: graph replay differs from launches at %d: %v vs %v", what, i, graphed[i], direct[i])
 		}
 	}
 }

@@ -185,42 +185,6 @@ func TestGPUTrainedTemporalUnetMatchesCPU(t *testing.T) {
 	tol := samplerTol[gpu.FP32]
 	for _, sn := range []string{"dpmpp-2m"} { // DDIM and DDPM: the MLP's test; each run here is 710 emulated launches
 		solver, _ := diffusion.NewSolver(sn)
-		plan, err := diffusion.PlanForNFE(solver, c.Process, diffusion.DefaultSchedule(c.Process), 10)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cpu := append([]float64(nil), x...)
-		if err := diffusion.Sample(context.Background(), plan, c.Denoiser, cpu, diffusion.RunOptions{Seed: 4, Workers: 1}); err != nil {
-			t.Fatal(err)
-		}
-		e, err := gpu.NewExecutor(d, plan, len(x))
-		if err != nil {
-			t.Fatal(err)
-		}
-		run := func(graph bool) []float32 {
-			x32 := to32(x)
-			if err := e.Run(context.Background(), p, x32, gpu.RunOptions{Seed: 4, Graph: graph}); err != nil {
-				t.Fatalf("%s (graph %v): %v", sn, graph, err)
-			}
-			return x32
-		}
-		direct, graphed := run(false), run(true)
-		nodes := e.CapturedNodes()
-		e.Close()
-		var num, den float64
-		for i, v := range cpu {
-			dv := float64(direct[i]) - v
-			num, den = num+dv*dv, den+v*v
-		}
-		rel, mx := math.Sqrt(num/den), maxDiff(direct, cpu)
-		t.Logf("trained temporal_unet, %-8s %d NFE: device vs CPU rel RMS %.2e, max %.2e; graph nodes per step %v", sn, plan.NFE, rel, mx, nodes[:1])
-		if !(rel <= tol[0] && mx <= tol[1]) {
-			t.Errorf("%s: device differs from the CPU sampler by rel RMS %.3g, max %.3g (tolerance %.0e, %.0e)", sn, rel, mx, tol[0], tol[1])
-		}
-		for i := range direct {
-			if math.Float32bits(direct[i]) != math.Float32bits(graphed[i]) {
-				t.Fatalf("%s: graph replay differs from launches at %d: %v vs %v", sn, i, graphed[i], direct[i])
-			}
-		}
+		checkSamplerOnDevice(t, d, p, c, x, solver, tol, "trained temporal_unet, "+sn)
 	}
 }
