@@ -179,3 +179,19 @@ func FitScales(c LayoutConfig, d *Data, n int) ([]float64, error) {
 	}
 	return scales, nil
 }
+
+// Cases resolves a list of trajectory indices: nil means every trajectory; each index must exist.
+func (d *Data) Cases(list []int) ([]int, error) {
+	if list == nil {
+		list = make([]int, d.Len())
+		for i := range list {
+			list[i] = i
+		}
+	}
+	for _, i := range list {
+		if i < 0 || i >= d.Len() {
+			return nil, fmt.Errorf("wdno: case %d outside the %d trajectories of %s", i, d.Len(), d.Path)
+		}
+	}
+	return list, nil
+}

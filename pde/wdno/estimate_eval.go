@@ -118,18 +118,13 @@ func EvaluateEstimation(ctx context.Context, d *Data, m *Model, o EstimationOpti
 	if o.Batch <= 0 {
 		o.Batch = 50
 	}
-	cases := o.Cases
-	if cases == nil {
-		for i := range d.Len() {
-			cases = append(cases, i)
-		}
+	cases, err := d.Cases(o.Cases)
+	if err != nil {
+		return nil, err
 	}
 	truth, probs := make([][]float64, len(cases)), make([]EstimationProblem, len(cases))
 	ids := make([]int64, len(cases))
 	for k, i := range cases {
-		if i < 0 || i >= d.Len() {
-			return nil, fmt.Errorf("wdno: case %d outside the dataset's %d trajectories", i, d.Len())
-		}
 		u, f, err := d.Fields(i, nil, nil)
 		if err != nil {
 			return nil, err

@@ -107,17 +107,12 @@ func Evaluate(ctx context.Context, d *Data, methods []Method, o EvalOptions) (*R
 	if o.Front == 0 {
 		o.Front = 0.9
 	}
-	cases := o.Cases
-	if cases == nil {
-		for i := range d.Len() {
-			cases = append(cases, i)
-		}
+	cases, err := d.Cases(o.Cases)
+	if err != nil {
+		return nil, err
 	}
 	tcs := make([]TestCase, len(cases))
 	for k, i := range cases {
-		if i < 0 || i >= d.Len() {
-			return nil, fmt.Errorf("wdno: case %d outside the dataset's %d trajectories", i, d.Len())
-		}
 		u, f, err := d.Fields(i, nil, nil)
 		if err != nil {
 			return nil, err

@@ -88,19 +88,12 @@ func WriteGenerated(ctx context.Context, m *Model, d *Data, path string, o Gener
 	if o.Batch <= 0 {
 		o.Batch = 50
 	}
-	cases := o.Cases
-	if cases == nil {
-		for i := range d.Len() {
-			cases = append(cases, i)
-		}
+	cases, err := d.Cases(o.Cases)
+	if err != nil {
+		return nil, err
 	}
 	if len(cases) == 0 {
 		return nil, errors.New("wdno: no cases to generate")
-	}
-	for _, i := range cases {
-		if i < 0 || i >= d.Len() {
-			return nil, fmt.Errorf("wdno: case %d outside the %d trajectories of %s", i, d.Len(), d.Path)
-		}
 	}
 	N, K := d.Cells*d.State, d.Frames-1 // N: values of one state frame
 	res := &GenerateResult{}
