@@ -71,8 +71,8 @@ func runPDEEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	adjointIters := fs.Int("adjoint-iters", 100, "L-BFGS iterations of the adjoint baseline")
 	var sf pdeSampling
 	sf.register(fs, "evaluate only shard i/n of the cases (a job array's task)")
-	var search pdeSearchFlags
-	search.register(fs)
+	var search particleFlags
+	search.registerControl(fs)
 	out := fs.String("out", "", "report JSON, written atomically (merge shards with 'trajdiff pde merge')")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err

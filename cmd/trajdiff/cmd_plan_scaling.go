@@ -6,7 +6,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/trajdiff/trajdiff/diffusion"
@@ -16,22 +15,16 @@ import (
 	"github.com/trajdiff/trajdiff/train"
 )
 
-// searchFlags are the inference-time search flags of plan evaluate and plan scaling.
+// searchFlags are the inference-time search flags of plan evaluate and plan scaling: the particle flags and
+// the plan reward's weights.
 type searchFlags struct {
-	method            string
-	budget, particles int
-	eta, temperature  float64
-	topK              int
+	particleFlags
 	wall, jump, limit float64
 }
 
 func (f *searchFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.method, "particle-method", "", "diffuser: plan by inference-time search with a reward: best-of-n, resample or rollover (rollover budget forcing)")
-	fs.IntVar(&f.budget, "nfe-budget", 0, "diffuser search: network evaluations per plan (best-of-n and resample: a multiple of the steps)")
-	fs.IntVar(&f.particles, "particles", 0, "diffuser search, rollover: initial particles scored at the first step (0: the budget's share per step)")
-	fs.Float64Var(&f.eta, "particle-eta", 1, "diffuser search, resample and rollover: DDIM eta, the diffusion coefficient of the SDE (1: DDPM)")
-	fs.Float64Var(&f.temperature, "particle-temperature", 0, "diffuser search, resample: multinomial resampling on softmax(reward/T) (0: greedy)")
-	fs.IntVar(&f.topK, "particle-topk", 0, "diffuser search, resample: greedy resampling keeps the K best (0: 1, unless --particle-temperature)")
+	f.particleFlags.register(fs, "diffuser: plan by inference-time search with a reward: best-of-n, resample or rollover (rollover budget forcing)",
+		"diffuser search", "plan")
 	fs.Float64Var(&f.wall, "reward-wall", 1, "diffuser search: reward penalty per plan point or segment in a wall")
 	fs.Float64Var(&f.jump, "reward-jump", 1, "diffuser search: reward penalty per step-limit of excess step length")
 	fs.Float64Var(&f.limit, "reward-step", 0.1, "diffuser search: step length (maze units) beyond which a plan step is a jump")
@@ -79,12 +72,9 @@ func runPlanScaling(ctx context.Context, env *cliEnv, args []string) error {
 	for _, m := range strings.Split(*methods, ",") {
 		cfg.Methods = append(cfg.Methods, diffusion.ParticleMethod(strings.TrimSpace(m)))
 	}
-	for _, b := range strings.Split(*budgets, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(b))
-		if err != nil || n < 1 {
-			return usagef("--budgets: %q is not a positive integer", b)
-		}
-		cfg.Budgets = append(cfg.Budgets, n)
+	var err error
+	if cfg.Budgets, err = parseBudgets(*budgets); err != nil {
+		return err
 	}
 	if err := checkSolverName(*solverName); err != nil {
 		return err
