@@ -1,6 +1,7 @@
 package wdno
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -45,10 +46,7 @@ func (m *Model) SearchControl(ctx context.Context, req Request, s diffusion.Part
 	if err != nil {
 		return nil, err
 	}
-	energy := req.EnergyWeight
-	if energy == 0 {
-		energy = 2e-5
-	}
+	energy := cmp.Or(req.EnergyWeight, 2e-5)
 	known := m.Layout.Known(Control)
 	n := len(req.Cases)
 	nu, nf := c.sizes()
