@@ -214,19 +214,12 @@ func (a *Adjoint) fineControl(f []float64, fr int) {
 	interpolate(a.g, row, a.p.Refine, row[0], row[a.n-1])
 }
 
-// step takes one Euler step from u into v with the control a.g, in the solver's arithmetic order (the
+// step takes one Euler step from u into v with the control a.g, with the solver's update (the
 // tests check that the result matches Solver.Solve bit for bit).
 func (a *Adjoint) step(v, u []float64) {
-	al := a.dt / (4 * a.dx)
-	be := a.p.Nu * a.dt / (a.dx * a.dx)
-	dt, g, m := a.dt, a.g, a.m
-	um, uc := 0.0, u[0]
-	for i := 0; i < m-1; i++ {
-		up := u[i+1]
-		v[i] = uc - al*(up*up-um*um) + be*(up-2*uc+um) + dt*g[i]
-		um, uc = uc, up
-	}
-	v[m-1] = uc - al*(0-um*um) + be*(0-2*uc+um) + dt*g[m-1]
+	sten := newStencil(a.p)
+	m := a.m
+	sten.step(v[:m], u[:m], a.g[:m], a.dt)
 }
 
 // stepAdjoint applies the transposed Jacobian of one step taken from the state u to lam and adds lam

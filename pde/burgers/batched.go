@@ -13,7 +13,7 @@ import (
 // padding lanes held at zero), so the inner loop over trajectories is contiguous and runs in SIMD
 // registers (AVX-512 or AVX2 on amd64, see kernel_amd64.go; a portable Go loop elsewhere); on larger
 // grids the AVX-512 kernel takes two time steps per pass over the state. Every lane
-// performs exactly the scalar Solver's operations in the scalar order, so each trajectory is bit-identical
+// performs exactly the scalar Solver's operations (stencil.update) in its order, so each trajectory is bit-identical
 // to Solver.Solve on it, whatever the batch size or the trajectory's lane.
 //
 // A BatchSolver holds scratch buffers and is not safe for concurrent use; make one per goroutine.
@@ -168,14 +168,13 @@ func (s *BatchSolver) setLane(dst []float64, b int, x []float64) {
 // lane whose state leaves the stability bound gets its *pde.BlowUpError in errs and is zeroed (state and
 // control), so it stays zero while the other lanes run on.
 func (s *BatchSolver) interval(fr int, bound float64, errs []error) {
-	a := s.dt / (4 * s.dx)
-	b := s.p.Nu * s.dt / (s.dx * s.dx)
+	sten := newStencil(s.p)
 	isCheck := func(st int) bool { return st%checkEvery == checkEvery-1 || st == s.steps-1 }
 	for st := 0; st < s.steps; st++ {
 		// Steps st and st+1 together where the kernel can: st is even, so it is never a check step
 		// (checkEvery is even), and st+1's check covers the pair.
 		if st+1 < s.steps {
-			if bad, ok := stepTwoBatch(s.kernel, s.u, s.v, s.dtf, s.m, s.stride, a, b, bound, isCheck(st+1)); ok {
+			if bad, ok := stepTwoBatch(s.kernel, s.u, s.v, s.dtf, s.m, s.stride, sten, bound, isCheck(st+1)); ok {
 				s.u, s.v = s.v, s.u
 				st++
 				if bad {
@@ -184,7 +183,7 @@ func (s *BatchSolver) interval(fr int, bound float64, errs []error) {
 				continue
 			}
 		}
-		bad := stepBatch(s.kernel, s.u, s.v, s.dtf, s.m, s.stride, a, b, bound, isCheck(st))
+		bad := stepBatch(s.kernel, s.u, s.v, s.dtf, s.m, s.stride, sten, bound, isCheck(st))
 		s.u, s.v = s.v, s.u
 		if bad {
 			s.blowUps(fr*s.steps+st, bound, errs)
@@ -231,11 +230,9 @@ func blowUpAt(step int, dt, dx, bound float64, m int, at func(int) float64) erro
 }
 
 // stepGo is the portable batch step: rows 1..m of v from rows 0..m+1 of u (stride lanes each), the
-// scalar Solver's expression lane by lane. The float64 conversions forbid the compiler to fuse a
-// multiply and an add (which it may do on arm64, ppc64, s390x and on amd64 with GOAMD64=v3), so every
-// operation rounds as in Solver.interval. It reports whether check is set and some |v| is beyond bound
+// scalar update (stencil.update) lane by lane. It reports whether check is set and some |v| is beyond bound
 // or NaN.
-func stepGo(u, v, dtf []float64, m, stride int, a, b, bound float64, check bool) bool {
+func stepGo(u, v, dtf []float64, m, stride int, st stencil, bound float64, check bool) bool {
 	bad := false
 	for i := 1; i <= m; i++ {
 		um := u[(i-1)*stride : i*stride]
@@ -244,7 +241,7 @@ func stepGo(u, v, dtf []float64, m, stride int, a, b, bound float64, check bool)
 		f := dtf[(i-1)*stride : i*stride]
 		w := v[i*stride : (i+1)*stride]
 		for l := range w {
-			x := update(um[l], uc[l], up[l], f[l], a, b)
+			x := st.update(um[l], uc[l], up[l], f[l])
 			w[l] = x
 			if check && !(math.Abs(x) <= bound) {
 				bad = true
@@ -252,10 +249,4 @@ func stepGo(u, v, dtf []float64, m, stride int, a, b, bound float64, check bool)
 		}
 	}
 	return bad
-}
-
-// update is one point of the scheme, u_i' = u_i - a (u_{i+1}^2 - u_{i-1}^2) + b (u_{i+1} - 2 u_i +
-// u_{i-1}) + dt f_i with a = dt/(4 dx), b = nu dt/dx^2 and dtf = dt*f_i, rounding after every operation.
-func update(um, uc, up, dtf, a, b float64) float64 {
-	return float64(float64(uc-float64(a*float64(float64(up*up)-float64(um*um))))+float64(b*float64(float64(up-float64(2*uc))+um))) + dtf
 }

@@ -4,8 +4,8 @@
 
 #include "textflag.h"
 
-// func stepAVX2(u, v, dtf *float64, m, stride int, a, b, bound float64, check bool) bool
-TEXT ·stepAVX2(SB), NOSPLIT, $0-73
+// func stepAVX2(u, v, dtf *float64, m, stride int, a, b, c, bound float64, check bool) bool
+TEXT ·stepAVX2(SB), NOSPLIT, $0-81
 	MOVQ u+0(FP), SI
 	MOVQ v+8(FP), DI
 	MOVQ dtf+16(FP), DX
@@ -14,15 +14,13 @@ TEXT ·stepAVX2(SB), NOSPLIT, $0-73
 	SHLQ $3, R9 // bytes per row
 	VBROADCASTSD a+40(FP), Y12
 	VBROADCASTSD b+48(FP), Y13
-	VBROADCASTSD bound+56(FP), Y14
-	MOVQ $0x4000000000000000, AX // 2.0
+	VBROADCASTSD c+56(FP), Y9
+	VBROADCASTSD bound+64(FP), Y14
+	MOVQ $0x7fffffffffffffff, AX // |x| mask
 	MOVQ AX, X15
 	VBROADCASTSD X15, Y15
-	MOVQ $0x7fffffffffffffff, AX // |x| mask
-	MOVQ AX, X11
-	VBROADCASTSD X11, Y11
 	VXORPD Y10, Y10, Y10 // lanes beyond the bound
-	MOVBQZX check+64(FP), AX
+	MOVBQZX check+72(FP), AX
 	XORQ R10, R10 // byte offset of the current lanes
 
 	TESTQ AX, AX
@@ -35,56 +33,42 @@ plain_lanes:
 	ADDQ R9, R12 // &v[row 1]
 	LEAQ (DX)(R10*1), R13 // &dtf[row 1]
 	VMOVUPD (R11), Y0 // u_{i-1} (ghost)
-	VMULPD Y0, Y0, Y3
 	ADDQ R9, R11 // &u[row 1]
 	VMOVUPD (R11), Y1 // u_i
-	VMULPD Y1, Y1, Y4
 	MOVQ CX, BX // rows left
 plain_rows3:
 	CMPQ BX, $3
 	JLT plain_tail
 	VMOVUPD (R11)(R9*1), Y2 // u_{i+1}
-	VMULPD Y2, Y2, Y5 // u_{i+1}^2
-	VSUBPD Y3, Y5, Y6 // u_{i+1}^2 - u_{i-1}^2
-	VMULPD Y6, Y12, Y6 // a*(.)
-	VSUBPD Y6, Y1, Y6 // u_i - a*(.)
-	VMULPD Y1, Y15, Y7 // 2*u_i
-	VSUBPD Y7, Y2, Y7 // u_{i+1} - 2*u_i
-	VADDPD Y0, Y7, Y7 // + u_{i-1}
-	VMULPD Y7, Y13, Y7 // b*(.)
-	VADDPD Y7, Y6, Y6
-	VADDPD (R13), Y6, Y6 // + dt*f_i
-	VMOVUPD Y6, (R12)
+	VADDPD Y0, Y2, Y6 // u_{i+1} + u_{i-1}
+	VSUBPD Y0, Y2, Y7 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Y13, Y12, Y7 // b - a*(.)
+	VMOVUPD (R13), Y3 // dt*f_i
+	VFMADD231PD Y1, Y9, Y3 // c*u_i + dt*f_i
+	VFMADD231PD Y7, Y6, Y3 // + (u_{i+1} + u_{i-1})*(b - a*(.))
+	VMOVUPD Y3, (R12)
 	ADDQ R9, R11
 	ADDQ R9, R12
 	ADDQ R9, R13
 	VMOVUPD (R11)(R9*1), Y0 // u_{i+1}
-	VMULPD Y0, Y0, Y3 // u_{i+1}^2
-	VSUBPD Y4, Y3, Y6 // u_{i+1}^2 - u_{i-1}^2
-	VMULPD Y6, Y12, Y6 // a*(.)
-	VSUBPD Y6, Y2, Y6 // u_i - a*(.)
-	VMULPD Y2, Y15, Y7 // 2*u_i
-	VSUBPD Y7, Y0, Y7 // u_{i+1} - 2*u_i
-	VADDPD Y1, Y7, Y7 // + u_{i-1}
-	VMULPD Y7, Y13, Y7 // b*(.)
-	VADDPD Y7, Y6, Y6
-	VADDPD (R13), Y6, Y6 // + dt*f_i
-	VMOVUPD Y6, (R12)
+	VADDPD Y1, Y0, Y6 // u_{i+1} + u_{i-1}
+	VSUBPD Y1, Y0, Y7 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Y13, Y12, Y7 // b - a*(.)
+	VMOVUPD (R13), Y3 // dt*f_i
+	VFMADD231PD Y2, Y9, Y3 // c*u_i + dt*f_i
+	VFMADD231PD Y7, Y6, Y3 // + (u_{i+1} + u_{i-1})*(b - a*(.))
+	VMOVUPD Y3, (R12)
 	ADDQ R9, R11
 	ADDQ R9, R12
 	ADDQ R9, R13
 	VMOVUPD (R11)(R9*1), Y1 // u_{i+1}
-	VMULPD Y1, Y1, Y4 // u_{i+1}^2
-	VSUBPD Y5, Y4, Y6 // u_{i+1}^2 - u_{i-1}^2
-	VMULPD Y6, Y12, Y6 // a*(.)
-	VSUBPD Y6, Y0, Y6 // u_i - a*(.)
-	VMULPD Y0, Y15, Y7 // 2*u_i
-	VSUBPD Y7, Y1, Y7 // u_{i+1} - 2*u_i
-	VADDPD Y2, Y7, Y7 // + u_{i-1}
-	VMULPD Y7, Y13, Y7 // b*(.)
-	VADDPD Y7, Y6, Y6
-	VADDPD (R13), Y6, Y6 // + dt*f_i
-	VMOVUPD Y6, (R12)
+	VADDPD Y2, Y1, Y6 // u_{i+1} + u_{i-1}
+	VSUBPD Y2, Y1, Y7 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Y13, Y12, Y7 // b - a*(.)
+	VMOVUPD (R13), Y3 // dt*f_i
+	VFMADD231PD Y0, Y9, Y3 // c*u_i + dt*f_i
+	VFMADD231PD Y7, Y6, Y3 // + (u_{i+1} + u_{i-1})*(b - a*(.))
+	VMOVUPD Y3, (R12)
 	ADDQ R9, R11
 	ADDQ R9, R12
 	ADDQ R9, R13
@@ -94,17 +78,13 @@ plain_tail:
 	TESTQ BX, BX
 	JZ plain_next
 	VMOVUPD (R11)(R9*1), Y2 // u_{i+1}
-	VMULPD Y2, Y2, Y5 // u_{i+1}^2
-	VSUBPD Y3, Y5, Y6 // u_{i+1}^2 - u_{i-1}^2
-	VMULPD Y6, Y12, Y6 // a*(.)
-	VSUBPD Y6, Y1, Y6 // u_i - a*(.)
-	VMULPD Y1, Y15, Y7 // 2*u_i
-	VSUBPD Y7, Y2, Y7 // u_{i+1} - 2*u_i
-	VADDPD Y0, Y7, Y7 // + u_{i-1}
-	VMULPD Y7, Y13, Y7 // b*(.)
-	VADDPD Y7, Y6, Y6
-	VADDPD (R13), Y6, Y6 // + dt*f_i
-	VMOVUPD Y6, (R12)
+	VADDPD Y0, Y2, Y6 // u_{i+1} + u_{i-1}
+	VSUBPD Y0, Y2, Y7 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Y13, Y12, Y7 // b - a*(.)
+	VMOVUPD (R13), Y3 // dt*f_i
+	VFMADD231PD Y1, Y9, Y3 // c*u_i + dt*f_i
+	VFMADD231PD Y7, Y6, Y3 // + (u_{i+1} + u_{i-1})*(b - a*(.))
+	VMOVUPD Y3, (R12)
 	ADDQ R9, R11
 	ADDQ R9, R12
 	ADDQ R9, R13
@@ -112,20 +92,14 @@ plain_tail:
 	JZ plain_next
 	VMOVAPD Y1, Y0
 	VMOVAPD Y2, Y1
-	VMOVAPD Y4, Y3
-	VMOVAPD Y5, Y4
 	VMOVUPD (R11)(R9*1), Y2 // u_{i+1}
-	VMULPD Y2, Y2, Y5 // u_{i+1}^2
-	VSUBPD Y3, Y5, Y6 // u_{i+1}^2 - u_{i-1}^2
-	VMULPD Y6, Y12, Y6 // a*(.)
-	VSUBPD Y6, Y1, Y6 // u_i - a*(.)
-	VMULPD Y1, Y15, Y7 // 2*u_i
-	VSUBPD Y7, Y2, Y7 // u_{i+1} - 2*u_i
-	VADDPD Y0, Y7, Y7 // + u_{i-1}
-	VMULPD Y7, Y13, Y7 // b*(.)
-	VADDPD Y7, Y6, Y6
-	VADDPD (R13), Y6, Y6 // + dt*f_i
-	VMOVUPD Y6, (R12)
+	VADDPD Y0, Y2, Y6 // u_{i+1} + u_{i-1}
+	VSUBPD Y0, Y2, Y7 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Y13, Y12, Y7 // b - a*(.)
+	VMOVUPD (R13), Y3 // dt*f_i
+	VFMADD231PD Y1, Y9, Y3 // c*u_i + dt*f_i
+	VFMADD231PD Y7, Y6, Y3 // + (u_{i+1} + u_{i-1})*(b - a*(.))
+	VMOVUPD Y3, (R12)
 	ADDQ R9, R11
 	ADDQ R9, R12
 	ADDQ R9, R13
@@ -141,63 +115,49 @@ chk_lanes:
 	ADDQ R9, R12 // &v[row 1]
 	LEAQ (DX)(R10*1), R13 // &dtf[row 1]
 	VMOVUPD (R11), Y0 // u_{i-1} (ghost)
-	VMULPD Y0, Y0, Y3
 	ADDQ R9, R11 // &u[row 1]
 	VMOVUPD (R11), Y1 // u_i
-	VMULPD Y1, Y1, Y4
 	MOVQ CX, BX // rows left
 chk_rows3:
 	CMPQ BX, $3
 	JLT chk_tail
 	VMOVUPD (R11)(R9*1), Y2 // u_{i+1}
-	VMULPD Y2, Y2, Y5 // u_{i+1}^2
-	VSUBPD Y3, Y5, Y6 // u_{i+1}^2 - u_{i-1}^2
-	VMULPD Y6, Y12, Y6 // a*(.)
-	VSUBPD Y6, Y1, Y6 // u_i - a*(.)
-	VMULPD Y1, Y15, Y7 // 2*u_i
-	VSUBPD Y7, Y2, Y7 // u_{i+1} - 2*u_i
-	VADDPD Y0, Y7, Y7 // + u_{i-1}
-	VMULPD Y7, Y13, Y7 // b*(.)
-	VADDPD Y7, Y6, Y6
-	VADDPD (R13), Y6, Y6 // + dt*f_i
-	VMOVUPD Y6, (R12)
-	VANDPD Y11, Y6, Y8
+	VADDPD Y0, Y2, Y6 // u_{i+1} + u_{i-1}
+	VSUBPD Y0, Y2, Y7 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Y13, Y12, Y7 // b - a*(.)
+	VMOVUPD (R13), Y3 // dt*f_i
+	VFMADD231PD Y1, Y9, Y3 // c*u_i + dt*f_i
+	VFMADD231PD Y7, Y6, Y3 // + (u_{i+1} + u_{i-1})*(b - a*(.))
+	VMOVUPD Y3, (R12)
+	VANDPD Y15, Y3, Y8
 	VCMPPD $6, Y14, Y8, Y8 // !(|w| <= bound), NaN included
 	VORPD Y8, Y10, Y10
 	ADDQ R9, R11
 	ADDQ R9, R12
 	ADDQ R9, R13
 	VMOVUPD (R11)(R9*1), Y0 // u_{i+1}
-	VMULPD Y0, Y0, Y3 // u_{i+1}^2
-	VSUBPD Y4, Y3, Y6 // u_{i+1}^2 - u_{i-1}^2
-	VMULPD Y6, Y12, Y6 // a*(.)
-	VSUBPD Y6, Y2, Y6 // u_i - a*(.)
-	VMULPD Y2, Y15, Y7 // 2*u_i
-	VSUBPD Y7, Y0, Y7 // u_{i+1} - 2*u_i
-	VADDPD Y1, Y7, Y7 // + u_{i-1}
-	VMULPD Y7, Y13, Y7 // b*(.)
-	VADDPD Y7, Y6, Y6
-	VADDPD (R13), Y6, Y6 // + dt*f_i
-	VMOVUPD Y6, (R12)
-	VANDPD Y11, Y6, Y8
+	VADDPD Y1, Y0, Y6 // u_{i+1} + u_{i-1}
+	VSUBPD Y1, Y0, Y7 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Y13, Y12, Y7 // b - a*(.)
+	VMOVUPD (R13), Y3 // dt*f_i
+	VFMADD231PD Y2, Y9, Y3 // c*u_i + dt*f_i
+	VFMADD231PD Y7, Y6, Y3 // + (u_{i+1} + u_{i-1})*(b - a*(.))
+	VMOVUPD Y3, (R12)
+	VANDPD Y15, Y3, Y8
 	VCMPPD $6, Y14, Y8, Y8 // !(|w| <= bound), NaN included
 	VORPD Y8, Y10, Y10
 	ADDQ R9, R11
 	ADDQ R9, R12
 	ADDQ R9, R13
 	VMOVUPD (R11)(R9*1), Y1 // u_{i+1}
-	VMULPD Y1, Y1, Y4 // u_{i+1}^2
-	VSUBPD Y5, Y4, Y6 // u_{i+1}^2 - u_{i-1}^2
-	VMULPD Y6, Y12, Y6 // a*(.)
-	VSUBPD Y6, Y0, Y6 // u_i - a*(.)
-	VMULPD Y0, Y15, Y7 // 2*u_i
-	VSUBPD Y7, Y1, Y7 // u_{i+1} - 2*u_i
-	VADDPD Y2, Y7, Y7 // + u_{i-1}
-	VMULPD Y7, Y13, Y7 // b*(.)
-	VADDPD Y7, Y6, Y6
-	VADDPD (R13), Y6, Y6 // + dt*f_i
-	VMOVUPD Y6, (R12)
-	VANDPD Y11, Y6, Y8
+	VADDPD Y2, Y1, Y6 // u_{i+1} + u_{i-1}
+	VSUBPD Y2, Y1, Y7 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Y13, Y12, Y7 // b - a*(.)
+	VMOVUPD (R13), Y3 // dt*f_i
+	VFMADD231PD Y0, Y9, Y3 // c*u_i + dt*f_i
+	VFMADD231PD Y7, Y6, Y3 // + (u_{i+1} + u_{i-1})*(b - a*(.))
+	VMOVUPD Y3, (R12)
+	VANDPD Y15, Y3, Y8
 	VCMPPD $6, Y14, Y8, Y8 // !(|w| <= bound), NaN included
 	VORPD Y8, Y10, Y10
 	ADDQ R9, R11
@@ -209,18 +169,14 @@ chk_tail:
 	TESTQ BX, BX
 	JZ chk_next
 	VMOVUPD (R11)(R9*1), Y2 // u_{i+1}
-	VMULPD Y2, Y2, Y5 // u_{i+1}^2
-	VSUBPD Y3, Y5, Y6 // u_{i+1}^2 - u_{i-1}^2
-	VMULPD Y6, Y12, Y6 // a*(.)
-	VSUBPD Y6, Y1, Y6 // u_i - a*(.)
-	VMULPD Y1, Y15, Y7 // 2*u_i
-	VSUBPD Y7, Y2, Y7 // u_{i+1} - 2*u_i
-	VADDPD Y0, Y7, Y7 // + u_{i-1}
-	VMULPD Y7, Y13, Y7 // b*(.)
-	VADDPD Y7, Y6, Y6
-	VADDPD (R13), Y6, Y6 // + dt*f_i
-	VMOVUPD Y6, (R12)
-	VANDPD Y11, Y6, Y8
+	VADDPD Y0, Y2, Y6 // u_{i+1} + u_{i-1}
+	VSUBPD Y0, Y2, Y7 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Y13, Y12, Y7 // b - a*(.)
+	VMOVUPD (R13), Y3 // dt*f_i
+	VFMADD231PD Y1, Y9, Y3 // c*u_i + dt*f_i
+	VFMADD231PD Y7, Y6, Y3 // + (u_{i+1} + u_{i-1})*(b - a*(.))
+	VMOVUPD Y3, (R12)
+	VANDPD Y15, Y3, Y8
 	VCMPPD $6, Y14, Y8, Y8 // !(|w| <= bound), NaN included
 	VORPD Y8, Y10, Y10
 	ADDQ R9, R11
@@ -230,21 +186,15 @@ chk_tail:
 	JZ chk_next
 	VMOVAPD Y1, Y0
 	VMOVAPD Y2, Y1
-	VMOVAPD Y4, Y3
-	VMOVAPD Y5, Y4
 	VMOVUPD (R11)(R9*1), Y2 // u_{i+1}
-	VMULPD Y2, Y2, Y5 // u_{i+1}^2
-	VSUBPD Y3, Y5, Y6 // u_{i+1}^2 - u_{i-1}^2
-	VMULPD Y6, Y12, Y6 // a*(.)
-	VSUBPD Y6, Y1, Y6 // u_i - a*(.)
-	VMULPD Y1, Y15, Y7 // 2*u_i
-	VSUBPD Y7, Y2, Y7 // u_{i+1} - 2*u_i
-	VADDPD Y0, Y7, Y7 // + u_{i-1}
-	VMULPD Y7, Y13, Y7 // b*(.)
-	VADDPD Y7, Y6, Y6
-	VADDPD (R13), Y6, Y6 // + dt*f_i
-	VMOVUPD Y6, (R12)
-	VANDPD Y11, Y6, Y8
+	VADDPD Y0, Y2, Y6 // u_{i+1} + u_{i-1}
+	VSUBPD Y0, Y2, Y7 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Y13, Y12, Y7 // b - a*(.)
+	VMOVUPD (R13), Y3 // dt*f_i
+	VFMADD231PD Y1, Y9, Y3 // c*u_i + dt*f_i
+	VFMADD231PD Y7, Y6, Y3 // + (u_{i+1} + u_{i-1})*(b - a*(.))
+	VMOVUPD Y3, (R12)
+	VANDPD Y15, Y3, Y8
 	VCMPPD $6, Y14, Y8, Y8 // !(|w| <= bound), NaN included
 	VORPD Y8, Y10, Y10
 	ADDQ R9, R11
@@ -256,12 +206,12 @@ chk_next:
 
 done:
 	VPTEST Y10, Y10
-	SETNE ret+72(FP)
+	SETNE ret+80(FP)
 	VZEROUPPER
 	RET
 
-// func stepAVX512(u, v, dtf *float64, m, stride int, a, b, bound float64, check bool) bool
-TEXT ·stepAVX512(SB), NOSPLIT, $0-73
+// func stepAVX512(u, v, dtf *float64, m, stride int, a, b, c, bound float64, check bool) bool
+TEXT ·stepAVX512(SB), NOSPLIT, $0-81
 	MOVQ u+0(FP), SI
 	MOVQ v+8(FP), DI
 	MOVQ dtf+16(FP), DX
@@ -270,15 +220,13 @@ TEXT ·stepAVX512(SB), NOSPLIT, $0-73
 	SHLQ $3, R9 // bytes per row
 	VBROADCASTSD a+40(FP), Z12
 	VBROADCASTSD b+48(FP), Z13
-	VBROADCASTSD bound+56(FP), Z14
-	MOVQ $0x4000000000000000, AX // 2.0
+	VBROADCASTSD c+56(FP), Z9
+	VBROADCASTSD bound+64(FP), Z14
+	MOVQ $0x7fffffffffffffff, AX // |x| mask
 	MOVQ AX, X15
 	VBROADCASTSD X15, Z15
-	MOVQ $0x7fffffffffffffff, AX // |x| mask
-	MOVQ AX, X11
-	VBROADCASTSD X11, Z11
 	KXORW K2, K2, K2 // lanes beyond the bound
-	MOVBQZX check+64(FP), AX
+	MOVBQZX check+72(FP), AX
 	XORQ R10, R10 // byte offset of the current lanes
 
 	TESTQ AX, AX
@@ -291,56 +239,42 @@ plain_lanes:
 	ADDQ R9, R12 // &v[row 1]
 	LEAQ (DX)(R10*1), R13 // &dtf[row 1]
 	VMOVUPD (R11), Z0 // u_{i-1} (ghost)
-	VMULPD Z0, Z0, Z3
 	ADDQ R9, R11 // &u[row 1]
 	VMOVUPD (R11), Z1 // u_i
-	VMULPD Z1, Z1, Z4
 	MOVQ CX, BX // rows left
 plain_rows3:
 	CMPQ BX, $3
 	JLT plain_tail
 	VMOVUPD (R11)(R9*1), Z2 // u_{i+1}
-	VMULPD Z2, Z2, Z5 // u_{i+1}^2
-	VSUBPD Z3, Z5, Z6 // u_{i+1}^2 - u_{i-1}^2
-	VMULPD Z6, Z12, Z6 // a*(.)
-	VSUBPD Z6, Z1, Z6 // u_i - a*(.)
-	VMULPD Z1, Z15, Z7 // 2*u_i
-	VSUBPD Z7, Z2, Z7 // u_{i+1} - 2*u_i
-	VADDPD Z0, Z7, Z7 // + u_{i-1}
-	VMULPD Z7, Z13, Z7 // b*(.)
-	VADDPD Z7, Z6, Z6
-	VADDPD (R13), Z6, Z6 // + dt*f_i
-	VMOVUPD Z6, (R12)
+	VADDPD Z0, Z2, Z6 // u_{i+1} + u_{i-1}
+	VSUBPD Z0, Z2, Z7 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Z13, Z12, Z7 // b - a*(.)
+	VMOVUPD (R13), Z3 // dt*f_i
+	VFMADD231PD Z1, Z9, Z3 // c*u_i + dt*f_i
+	VFMADD231PD Z7, Z6, Z3 // + (u_{i+1} + u_{i-1})*(b - a*(.))
+	VMOVUPD Z3, (R12)
 	ADDQ R9, R11
 	ADDQ R9, R12
 	ADDQ R9, R13
 	VMOVUPD (R11)(R9*1), Z0 // u_{i+1}
-	VMULPD Z0, Z0, Z3 // u_{i+1}^2
-	VSUBPD Z4, Z3, Z6 // u_{i+1}^2 - u_{i-1}^2
-	VMULPD Z6, Z12, Z6 // a*(.)
-	VSUBPD Z6, Z2, Z6 // u_i - a*(.)
-	VMULPD Z2, Z15, Z7 // 2*u_i
-	VSUBPD Z7, Z0, Z7 // u_{i+1} - 2*u_i
-	VADDPD Z1, Z7, Z7 // + u_{i-1}
-	VMULPD Z7, Z13, Z7 // b*(.)
-	VADDPD Z7, Z6, Z6
-	VADDPD (R13), Z6, Z6 // + dt*f_i
-	VMOVUPD Z6, (R12)
+	VADDPD Z1, Z0, Z6 // u_{i+1} + u_{i-1}
+	VSUBPD Z1, Z0, Z7 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Z13, Z12, Z7 // b - a*(.)
+	VMOVUPD (R13), Z3 // dt*f_i
+	VFMADD231PD Z2, Z9, Z3 // c*u_i + dt*f_i
+	VFMADD231PD Z7, Z6, Z3 // + (u_{i+1} + u_{i-1})*(b - a*(.))
+	VMOVUPD Z3, (R12)
 	ADDQ R9, R11
 	ADDQ R9, R12
 	ADDQ R9, R13
 	VMOVUPD (R11)(R9*1), Z1 // u_{i+1}
-	VMULPD Z1, Z1, Z4 // u_{i+1}^2
-	VSUBPD Z5, Z4, Z6 // u_{i+1}^2 - u_{i-1}^2
-	VMULPD Z6, Z12, Z6 // a*(.)
-	VSUBPD Z6, Z0, Z6 // u_i - a*(.)
-	VMULPD Z0, Z15, Z7 // 2*u_i
-	VSUBPD Z7, Z1, Z7 // u_{i+1} - 2*u_i
-	VADDPD Z2, Z7, Z7 // + u_{i-1}
-	VMULPD Z7, Z13, Z7 // b*(.)
-	VADDPD Z7, Z6, Z6
-	VADDPD (R13), Z6, Z6 // + dt*f_i
-	VMOVUPD Z6, (R12)
+	VADDPD Z2, Z1, Z6 // u_{i+1} + u_{i-1}
+	VSUBPD Z2, Z1, Z7 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Z13, Z12, Z7 // b - a*(.)
+	VMOVUPD (R13), Z3 // dt*f_i
+	VFMADD231PD Z0, Z9, Z3 // c*u_i + dt*f_i
+	VFMADD231PD Z7, Z6, Z3 // + (u_{i+1} + u_{i-1})*(b - a*(.))
+	VMOVUPD Z3, (R12)
 	ADDQ R9, R11
 	ADDQ R9, R12
 	ADDQ R9, R13
@@ -350,17 +284,13 @@ plain_tail:
 	TESTQ BX, BX
 	JZ plain_next
 	VMOVUPD (R11)(R9*1), Z2 // u_{i+1}
-	VMULPD Z2, Z2, Z5 // u_{i+1}^2
-	VSUBPD Z3, Z5, Z6 // u_{i+1}^2 - u_{i-1}^2
-	VMULPD Z6, Z12, Z6 // a*(.)
-	VSUBPD Z6, Z1, Z6 // u_i - a*(.)
-	VMULPD Z1, Z15, Z7 // 2*u_i
-	VSUBPD Z7, Z2, Z7 // u_{i+1} - 2*u_i
-	VADDPD Z0, Z7, Z7 // + u_{i-1}
-	VMULPD Z7, Z13, Z7 // b*(.)
-	VADDPD Z7, Z6, Z6
-	VADDPD (R13), Z6, Z6 // + dt*f_i
-	VMOVUPD Z6, (R12)
+	VADDPD Z0, Z2, Z6 // u_{i+1} + u_{i-1}
+	VSUBPD Z0, Z2, Z7 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Z13, Z12, Z7 // b - a*(.)
+	VMOVUPD (R13), Z3 // dt*f_i
+	VFMADD231PD Z1, Z9, Z3 // c*u_i + dt*f_i
+	VFMADD231PD Z7, Z6, Z3 // + (u_{i+1} + u_{i-1})*(b - a*(.))
+	VMOVUPD Z3, (R12)
 	ADDQ R9, R11
 	ADDQ R9, R12
 	ADDQ R9, R13
@@ -368,20 +298,14 @@ plain_tail:
 	JZ plain_next
 	VMOVAPD Z1, Z0
 	VMOVAPD Z2, Z1
-	VMOVAPD Z4, Z3
-	VMOVAPD Z5, Z4
 	VMOVUPD (R11)(R9*1), Z2 // u_{i+1}
-	VMULPD Z2, Z2, Z5 // u_{i+1}^2
-	VSUBPD Z3, Z5, Z6 // u_{i+1}^2 - u_{i-1}^2
-	VMULPD Z6, Z12, Z6 // a*(.)
-	VSUBPD Z6, Z1, Z6 // u_i - a*(.)
-	VMULPD Z1, Z15, Z7 // 2*u_i
-	VSUBPD Z7, Z2, Z7 // u_{i+1} - 2*u_i
-	VADDPD Z0, Z7, Z7 // + u_{i-1}
-	VMULPD Z7, Z13, Z7 // b*(.)
-	VADDPD Z7, Z6, Z6
-	VADDPD (R13), Z6, Z6 // + dt*f_i
-	VMOVUPD Z6, (R12)
+	VADDPD Z0, Z2, Z6 // u_{i+1} + u_{i-1}
+	VSUBPD Z0, Z2, Z7 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Z13, Z12, Z7 // b - a*(.)
+	VMOVUPD (R13), Z3 // dt*f_i
+	VFMADD231PD Z1, Z9, Z3 // c*u_i + dt*f_i
+	VFMADD231PD Z7, Z6, Z3 // + (u_{i+1} + u_{i-1})*(b - a*(.))
+	VMOVUPD Z3, (R12)
 	ADDQ R9, R11
 	ADDQ R9, R12
 	ADDQ R9, R13
@@ -397,63 +321,49 @@ chk_lanes:
 	ADDQ R9, R12 // &v[row 1]
 	LEAQ (DX)(R10*1), R13 // &dtf[row 1]
 	VMOVUPD (R11), Z0 // u_{i-1} (ghost)
-	VMULPD Z0, Z0, Z3
 	ADDQ R9, R11 // &u[row 1]
 	VMOVUPD (R11), Z1 // u_i
-	VMULPD Z1, Z1, Z4
 	MOVQ CX, BX // rows left
 chk_rows3:
 	CMPQ BX, $3
 	JLT chk_tail
 	VMOVUPD (R11)(R9*1), Z2 // u_{i+1}
-	VMULPD Z2, Z2, Z5 // u_{i+1}^2
-	VSUBPD Z3, Z5, Z6 // u_{i+1}^2 - u_{i-1}^2
-	VMULPD Z6, Z12, Z6 // a*(.)
-	VSUBPD Z6, Z1, Z6 // u_i - a*(.)
-	VMULPD Z1, Z15, Z7 // 2*u_i
-	VSUBPD Z7, Z2, Z7 // u_{i+1} - 2*u_i
-	VADDPD Z0, Z7, Z7 // + u_{i-1}
-	VMULPD Z7, Z13, Z7 // b*(.)
-	VADDPD Z7, Z6, Z6
-	VADDPD (R13), Z6, Z6 // + dt*f_i
-	VMOVUPD Z6, (R12)
-	VPANDQ Z11, Z6, Z8
+	VADDPD Z0, Z2, Z6 // u_{i+1} + u_{i-1}
+	VSUBPD Z0, Z2, Z7 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Z13, Z12, Z7 // b - a*(.)
+	VMOVUPD (R13), Z3 // dt*f_i
+	VFMADD231PD Z1, Z9, Z3 // c*u_i + dt*f_i
+	VFMADD231PD Z7, Z6, Z3 // + (u_{i+1} + u_{i-1})*(b - a*(.))
+	VMOVUPD Z3, (R12)
+	VPANDQ Z15, Z3, Z8
 	VCMPPD $6, Z14, Z8, K1 // !(|w| <= bound), NaN included
 	KORW K1, K2, K2
 	ADDQ R9, R11
 	ADDQ R9, R12
 	ADDQ R9, R13
 	VMOVUPD (R11)(R9*1), Z0 // u_{i+1}
-	VMULPD Z0, Z0, Z3 // u_{i+1}^2
-	VSUBPD Z4, Z3, Z6 // u_{i+1}^2 - u_{i-1}^2
-	VMULPD Z6, Z12, Z6 // a*(.)
-	VSUBPD Z6, Z2, Z6 // u_i - a*(.)
-	VMULPD Z2, Z15, Z7 // 2*u_i
-	VSUBPD Z7, Z0, Z7 // u_{i+1} - 2*u_i
-	VADDPD Z1, Z7, Z7 // + u_{i-1}
-	VMULPD Z7, Z13, Z7 // b*(.)
-	VADDPD Z7, Z6, Z6
-	VADDPD (R13), Z6, Z6 // + dt*f_i
-	VMOVUPD Z6, (R12)
-	VPANDQ Z11, Z6, Z8
+	VADDPD Z1, Z0, Z6 // u_{i+1} + u_{i-1}
+	VSUBPD Z1, Z0, Z7 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Z13, Z12, Z7 // b - a*(.)
+	VMOVUPD (R13), Z3 // dt*f_i
+	VFMADD231PD Z2, Z9, Z3 // c*u_i + dt*f_i
+	VFMADD231PD Z7, Z6, Z3 // + (u_{i+1} + u_{i-1})*(b - a*(.))
+	VMOVUPD Z3, (R12)
+	VPANDQ Z15, Z3, Z8
 	VCMPPD $6, Z14, Z8, K1 // !(|w| <= bound), NaN included
 	KORW K1, K2, K2
 	ADDQ R9, R11
 	ADDQ R9, R12
 	ADDQ R9, R13
 	VMOVUPD (R11)(R9*1), Z1 // u_{i+1}
-	VMULPD Z1, Z1, Z4 // u_{i+1}^2
-	VSUBPD Z5, Z4, Z6 // u_{i+1}^2 - u_{i-1}^2
-	VMULPD Z6, Z12, Z6 // a*(.)
-	VSUBPD Z6, Z0, Z6 // u_i - a*(.)
-	VMULPD Z0, Z15, Z7 // 2*u_i
-	VSUBPD Z7, Z1, Z7 // u_{i+1} - 2*u_i
-	VADDPD Z2, Z7, Z7 // + u_{i-1}
-	VMULPD Z7, Z13, Z7 // b*(.)
-	VADDPD Z7, Z6, Z6
-	VADDPD (R13), Z6, Z6 // + dt*f_i
-	VMOVUPD Z6, (R12)
-	VPANDQ Z11, Z6, Z8
+	VADDPD Z2, Z1, Z6 // u_{i+1} + u_{i-1}
+	VSUBPD Z2, Z1, Z7 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Z13, Z12, Z7 // b - a*(.)
+	VMOVUPD (R13), Z3 // dt*f_i
+	VFMADD231PD Z0, Z9, Z3 // c*u_i + dt*f_i
+	VFMADD231PD Z7, Z6, Z3 // + (u_{i+1} + u_{i-1})*(b - a*(.))
+	VMOVUPD Z3, (R12)
+	VPANDQ Z15, Z3, Z8
 	VCMPPD $6, Z14, Z8, K1 // !(|w| <= bound), NaN included
 	KORW K1, K2, K2
 	ADDQ R9, R11
@@ -465,18 +375,14 @@ chk_tail:
 	TESTQ BX, BX
 	JZ chk_next
 	VMOVUPD (R11)(R9*1), Z2 // u_{i+1}
-	VMULPD Z2, Z2, Z5 // u_{i+1}^2
-	VSUBPD Z3, Z5, Z6 // u_{i+1}^2 - u_{i-1}^2
-	VMULPD Z6, Z12, Z6 // a*(.)
-	VSUBPD Z6, Z1, Z6 // u_i - a*(.)
-	VMULPD Z1, Z15, Z7 // 2*u_i
-	VSUBPD Z7, Z2, Z7 // u_{i+1} - 2*u_i
-	VADDPD Z0, Z7, Z7 // + u_{i-1}
-	VMULPD Z7, Z13, Z7 // b*(.)
-	VADDPD Z7, Z6, Z6
-	VADDPD (R13), Z6, Z6 // + dt*f_i
-	VMOVUPD Z6, (R12)
-	VPANDQ Z11, Z6, Z8
+	VADDPD Z0, Z2, Z6 // u_{i+1} + u_{i-1}
+	VSUBPD Z0, Z2, Z7 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Z13, Z12, Z7 // b - a*(.)
+	VMOVUPD (R13), Z3 // dt*f_i
+	VFMADD231PD Z1, Z9, Z3 // c*u_i + dt*f_i
+	VFMADD231PD Z7, Z6, Z3 // + (u_{i+1} + u_{i-1})*(b - a*(.))
+	VMOVUPD Z3, (R12)
+	VPANDQ Z15, Z3, Z8
 	VCMPPD $6, Z14, Z8, K1 // !(|w| <= bound), NaN included
 	KORW K1, K2, K2
 	ADDQ R9, R11
@@ -486,21 +392,15 @@ chk_tail:
 	JZ chk_next
 	VMOVAPD Z1, Z0
 	VMOVAPD Z2, Z1
-	VMOVAPD Z4, Z3
-	VMOVAPD Z5, Z4
 	VMOVUPD (R11)(R9*1), Z2 // u_{i+1}
-	VMULPD Z2, Z2, Z5 // u_{i+1}^2
-	VSUBPD Z3, Z5, Z6 // u_{i+1}^2 - u_{i-1}^2
-	VMULPD Z6, Z12, Z6 // a*(.)
-	VSUBPD Z6, Z1, Z6 // u_i - a*(.)
-	VMULPD Z1, Z15, Z7 // 2*u_i
-	VSUBPD Z7, Z2, Z7 // u_{i+1} - 2*u_i
-	VADDPD Z0, Z7, Z7 // + u_{i-1}
-	VMULPD Z7, Z13, Z7 // b*(.)
-	VADDPD Z7, Z6, Z6
-	VADDPD (R13), Z6, Z6 // + dt*f_i
-	VMOVUPD Z6, (R12)
-	VPANDQ Z11, Z6, Z8
+	VADDPD Z0, Z2, Z6 // u_{i+1} + u_{i-1}
+	VSUBPD Z0, Z2, Z7 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Z13, Z12, Z7 // b - a*(.)
+	VMOVUPD (R13), Z3 // dt*f_i
+	VFMADD231PD Z1, Z9, Z3 // c*u_i + dt*f_i
+	VFMADD231PD Z7, Z6, Z3 // + (u_{i+1} + u_{i-1})*(b - a*(.))
+	VMOVUPD Z3, (R12)
+	VPANDQ Z15, Z3, Z8
 	VCMPPD $6, Z14, Z8, K1 // !(|w| <= bound), NaN included
 	KORW K1, K2, K2
 	ADDQ R9, R11
@@ -512,32 +412,30 @@ chk_next:
 
 done:
 	KORTESTW K2, K2
-	SETNE ret+72(FP)
+	SETNE ret+80(FP)
 	VZEROUPPER
 	RET
 
-// func stepTwoAVX512(u, v, dtf *float64, m, stride int, a, b, bound float64, check bool) bool
-TEXT ·stepTwoAVX512(SB), NOSPLIT, $0-73
+// func stepTwoAVX512(u, v, dtf *float64, m, stride int, a, b, c, bound float64, check bool) bool
+TEXT ·stepTwoAVX512(SB), NOSPLIT, $0-81
 	MOVQ u+0(FP), SI
 	MOVQ v+8(FP), DI
 	MOVQ dtf+16(FP), DX
 	MOVQ m+24(FP), CX
 	MOVQ stride+32(FP), R9
 	SHLQ $3, R9 // bytes per row
-	MOVQ CX, R8
-	IMULQ R9, R8 // m*rowbytes: the offset of the last row
 	VBROADCASTSD a+40(FP), Z28
 	VBROADCASTSD b+48(FP), Z29
-	VBROADCASTSD bound+56(FP), Z30
-	MOVQ $0x4000000000000000, AX // 2.0
-	MOVQ AX, X15
-	VBROADCASTSD X15, Z31
+	VBROADCASTSD c+56(FP), Z30
+	VBROADCASTSD bound+64(FP), Z31
 	MOVQ $0x7fffffffffffffff, AX // |x| mask
 	MOVQ AX, X15
 	VBROADCASTSD X15, Z27
+	MOVQ CX, R8
+	IMULQ R9, R8 // m*rowbytes: the offset of the last row
 	VPXORQ Z23, Z23, Z23
 	KXORW K2, K2, K2 // lanes beyond the bound
-	MOVBQZX check+64(FP), AX
+	MOVBQZX check+72(FP), AX
 	XORQ R10, R10 // byte offset of the current lanes
 	TESTQ AX, AX
 	JNZ f2chk_lanes
@@ -555,39 +453,24 @@ f2plain_lanes:
 	SUBQ R9, R15
 	SUBQ R9, R15
 	VMOVUPD (R11), Z0 // u_0 (ghost)
-	VMULPD Z0, Z0, Z4
 	VMOVUPD (R12), Z1 // u_1
-	VMULPD Z1, Z1, Z5
 	VPXORQ Z8, Z8, Z8 // w_0 = 0 (ghost)
-	VPXORQ Z12, Z12, Z12
 	MOVQ R9, BX // i = 1
 	VMOVUPD (R12)(BX*1), Z2 // u_{i+1}
-	VMULPD Z2, Z2, Z6
-	VMOVUPD (R13)(BX*1), Z18 // dt*f_i
-	VSUBPD Z4, Z6, Z16
-	VMULPD Z16, Z28, Z16
-	VSUBPD Z16, Z1, Z16
-	VMULPD Z1, Z31, Z17
-	VSUBPD Z17, Z2, Z17
-	VADDPD Z0, Z17, Z17
-	VMULPD Z17, Z29, Z17
-	VADDPD Z17, Z16, Z16
-	VADDPD Z18, Z16, Z9 // + dt*f
-	VMULPD Z9, Z9, Z13 // w_i^2
+	VADDPD Z0, Z2, Z16 // u_{i+1} + u_{i-1}
+	VSUBPD Z0, Z2, Z17 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Z29, Z28, Z17 // b - a*(.)
+	VMOVUPD (R13)(BX*1), Z9 // dt*f_i
+	VFMADD231PD Z1, Z30, Z9 // c*u_i + dt*f_i
+	VFMADD231PD Z17, Z16, Z9 // + (u_{i+1} + u_{i-1})*(b - a*(.))
 	ADDQ R9, BX // i = 2
 	VMOVUPD (R12)(BX*1), Z3 // u_{i+1}
-	VMULPD Z3, Z3, Z7
-	VMOVUPD (R13)(BX*1), Z18 // dt*f_i
-	VSUBPD Z5, Z7, Z16
-	VMULPD Z16, Z28, Z16
-	VSUBPD Z16, Z2, Z16
-	VMULPD Z2, Z31, Z17
-	VSUBPD Z17, Z3, Z17
-	VADDPD Z1, Z17, Z17
-	VMULPD Z17, Z29, Z17
-	VADDPD Z17, Z16, Z16
-	VADDPD Z18, Z16, Z10 // + dt*f
-	VMULPD Z10, Z10, Z14 // w_i^2
+	VADDPD Z1, Z3, Z16 // u_{i+1} + u_{i-1}
+	VSUBPD Z1, Z3, Z17 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Z29, Z28, Z17 // b - a*(.)
+	VMOVUPD (R13)(BX*1), Z10 // dt*f_i
+	VFMADD231PD Z2, Z30, Z10 // c*u_i + dt*f_i
+	VFMADD231PD Z17, Z16, Z10 // + (u_{i+1} + u_{i-1})*(b - a*(.))
 	ADDQ R9, BX // i = 3
 f2plain_rows4:
 	LEAQ (BX)(R9*2), AX
@@ -595,103 +478,63 @@ f2plain_rows4:
 	CMPQ AX, R8 // rows i..i+3 <= m
 	JGT f2plain_tail
 	VMOVUPD (R12)(BX*1), Z0 // u_{i+1}
-	VMULPD Z0, Z0, Z4
-	VMOVUPD (R13)(BX*1), Z18 // dt*f_i
-	VSUBPD Z6, Z4, Z16
-	VMULPD Z16, Z28, Z16
-	VSUBPD Z16, Z3, Z16
-	VMULPD Z3, Z31, Z17
-	VSUBPD Z17, Z0, Z17
-	VADDPD Z2, Z17, Z17
-	VMULPD Z17, Z29, Z17
-	VADDPD Z17, Z16, Z16
-	VADDPD Z18, Z16, Z11 // + dt*f
-	VMULPD Z11, Z11, Z15 // w_i^2
-	VMOVUPD (R14)(BX*1), Z21 // dt*f_j
-	VSUBPD Z12, Z14, Z19
-	VMULPD Z19, Z28, Z19
-	VSUBPD Z19, Z9, Z19
-	VMULPD Z9, Z31, Z20
-	VSUBPD Z20, Z10, Z20
-	VADDPD Z8, Z20, Z20
-	VMULPD Z20, Z29, Z20
-	VADDPD Z20, Z19, Z19
-	VADDPD Z21, Z19, Z21 // + dt*f
+	VADDPD Z2, Z0, Z16 // u_{i+1} + u_{i-1}
+	VSUBPD Z2, Z0, Z17 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Z29, Z28, Z17 // b - a*(.)
+	VMOVUPD (R13)(BX*1), Z11 // dt*f_i
+	VFMADD231PD Z3, Z30, Z11 // c*u_i + dt*f_i
+	VFMADD231PD Z17, Z16, Z11 // + (u_{i+1} + u_{i-1})*(b - a*(.))
+	VADDPD Z8, Z10, Z19 // u_{i+1} + u_{i-1}
+	VSUBPD Z8, Z10, Z20 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Z29, Z28, Z20 // b - a*(.)
+	VMOVUPD (R14)(BX*1), Z21 // dt*f_i
+	VFMADD231PD Z9, Z30, Z21 // c*u_i + dt*f_i
+	VFMADD231PD Z20, Z19, Z21 // + (u_{i+1} + u_{i-1})*(b - a*(.))
 	VMOVUPD Z21, (R15)(BX*1) // z_j
 	ADDQ R9, BX
 	VMOVUPD (R12)(BX*1), Z1 // u_{i+1}
-	VMULPD Z1, Z1, Z5
-	VMOVUPD (R13)(BX*1), Z18 // dt*f_i
-	VSUBPD Z7, Z5, Z16
-	VMULPD Z16, Z28, Z16
-	VSUBPD Z16, Z0, Z16
-	VMULPD Z0, Z31, Z17
-	VSUBPD Z17, Z1, Z17
-	VADDPD Z3, Z17, Z17
-	VMULPD Z17, Z29, Z17
-	VADDPD Z17, Z16, Z16
-	VADDPD Z18, Z16, Z8 // + dt*f
-	VMULPD Z8, Z8, Z12 // w_i^2
-	VMOVUPD (R14)(BX*1), Z21 // dt*f_j
-	VSUBPD Z13, Z15, Z19
-	VMULPD Z19, Z28, Z19
-	VSUBPD Z19, Z10, Z19
-	VMULPD Z10, Z31, Z20
-	VSUBPD Z20, Z11, Z20
-	VADDPD Z9, Z20, Z20
-	VMULPD Z20, Z29, Z20
-	VADDPD Z20, Z19, Z19
-	VADDPD Z21, Z19, Z21 // + dt*f
+	VADDPD Z3, Z1, Z16 // u_{i+1} + u_{i-1}
+	VSUBPD Z3, Z1, Z17 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Z29, Z28, Z17 // b - a*(.)
+	VMOVUPD (R13)(BX*1), Z8 // dt*f_i
+	VFMADD231PD Z0, Z30, Z8 // c*u_i + dt*f_i
+	VFMADD231PD Z17, Z16, Z8 // + (u_{i+1} + u_{i-1})*(b - a*(.))
+	VADDPD Z9, Z11, Z19 // u_{i+1} + u_{i-1}
+	VSUBPD Z9, Z11, Z20 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Z29, Z28, Z20 // b - a*(.)
+	VMOVUPD (R14)(BX*1), Z21 // dt*f_i
+	VFMADD231PD Z10, Z30, Z21 // c*u_i + dt*f_i
+	VFMADD231PD Z20, Z19, Z21 // + (u_{i+1} + u_{i-1})*(b - a*(.))
 	VMOVUPD Z21, (R15)(BX*1) // z_j
 	ADDQ R9, BX
 	VMOVUPD (R12)(BX*1), Z2 // u_{i+1}
-	VMULPD Z2, Z2, Z6
-	VMOVUPD (R13)(BX*1), Z18 // dt*f_i
-	VSUBPD Z4, Z6, Z16
-	VMULPD Z16, Z28, Z16
-	VSUBPD Z16, Z1, Z16
-	VMULPD Z1, Z31, Z17
-	VSUBPD Z17, Z2, Z17
-	VADDPD Z0, Z17, Z17
-	VMULPD Z17, Z29, Z17
-	VADDPD Z17, Z16, Z16
-	VADDPD Z18, Z16, Z9 // + dt*f
-	VMULPD Z9, Z9, Z13 // w_i^2
-	VMOVUPD (R14)(BX*1), Z21 // dt*f_j
-	VSUBPD Z14, Z12, Z19
-	VMULPD Z19, Z28, Z19
-	VSUBPD Z19, Z11, Z19
-	VMULPD Z11, Z31, Z20
-	VSUBPD Z20, Z8, Z20
-	VADDPD Z10, Z20, Z20
-	VMULPD Z20, Z29, Z20
-	VADDPD Z20, Z19, Z19
-	VADDPD Z21, Z19, Z21 // + dt*f
+	VADDPD Z0, Z2, Z16 // u_{i+1} + u_{i-1}
+	VSUBPD Z0, Z2, Z17 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Z29, Z28, Z17 // b - a*(.)
+	VMOVUPD (R13)(BX*1), Z9 // dt*f_i
+	VFMADD231PD Z1, Z30, Z9 // c*u_i + dt*f_i
+	VFMADD231PD Z17, Z16, Z9 // + (u_{i+1} + u_{i-1})*(b - a*(.))
+	VADDPD Z10, Z8, Z19 // u_{i+1} + u_{i-1}
+	VSUBPD Z10, Z8, Z20 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Z29, Z28, Z20 // b - a*(.)
+	VMOVUPD (R14)(BX*1), Z21 // dt*f_i
+	VFMADD231PD Z11, Z30, Z21 // c*u_i + dt*f_i
+	VFMADD231PD Z20, Z19, Z21 // + (u_{i+1} + u_{i-1})*(b - a*(.))
 	VMOVUPD Z21, (R15)(BX*1) // z_j
 	ADDQ R9, BX
 	VMOVUPD (R12)(BX*1), Z3 // u_{i+1}
-	VMULPD Z3, Z3, Z7
-	VMOVUPD (R13)(BX*1), Z18 // dt*f_i
-	VSUBPD Z5, Z7, Z16
-	VMULPD Z16, Z28, Z16
-	VSUBPD Z16, Z2, Z16
-	VMULPD Z2, Z31, Z17
-	VSUBPD Z17, Z3, Z17
-	VADDPD Z1, Z17, Z17
-	VMULPD Z17, Z29, Z17
-	VADDPD Z17, Z16, Z16
-	VADDPD Z18, Z16, Z10 // + dt*f
-	VMULPD Z10, Z10, Z14 // w_i^2
-	VMOVUPD (R14)(BX*1), Z21 // dt*f_j
-	VSUBPD Z15, Z13, Z19
-	VMULPD Z19, Z28, Z19
-	VSUBPD Z19, Z8, Z19
-	VMULPD Z8, Z31, Z20
-	VSUBPD Z20, Z9, Z20
-	VADDPD Z11, Z20, Z20
-	VMULPD Z20, Z29, Z20
-	VADDPD Z20, Z19, Z19
-	VADDPD Z21, Z19, Z21 // + dt*f
+	VADDPD Z1, Z3, Z16 // u_{i+1} + u_{i-1}
+	VSUBPD Z1, Z3, Z17 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Z29, Z28, Z17 // b - a*(.)
+	VMOVUPD (R13)(BX*1), Z10 // dt*f_i
+	VFMADD231PD Z2, Z30, Z10 // c*u_i + dt*f_i
+	VFMADD231PD Z17, Z16, Z10 // + (u_{i+1} + u_{i-1})*(b - a*(.))
+	VADDPD Z11, Z9, Z19 // u_{i+1} + u_{i-1}
+	VSUBPD Z11, Z9, Z20 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Z29, Z28, Z20 // b - a*(.)
+	VMOVUPD (R14)(BX*1), Z21 // dt*f_i
+	VFMADD231PD Z8, Z30, Z21 // c*u_i + dt*f_i
+	VFMADD231PD Z20, Z19, Z21 // + (u_{i+1} + u_{i-1})*(b - a*(.))
 	VMOVUPD Z21, (R15)(BX*1) // z_j
 	ADDQ R9, BX
 	JMP f2plain_rows4
@@ -699,183 +542,121 @@ f2plain_tail:
 	CMPQ BX, R8
 	JGT f2plain_end2
 	VMOVUPD (R12)(BX*1), Z0 // u_{i+1}
-	VMULPD Z0, Z0, Z4
-	VMOVUPD (R13)(BX*1), Z18 // dt*f_i
-	VSUBPD Z6, Z4, Z16
-	VMULPD Z16, Z28, Z16
-	VSUBPD Z16, Z3, Z16
-	VMULPD Z3, Z31, Z17
-	VSUBPD Z17, Z0, Z17
-	VADDPD Z2, Z17, Z17
-	VMULPD Z17, Z29, Z17
-	VADDPD Z17, Z16, Z16
-	VADDPD Z18, Z16, Z11 // + dt*f
-	VMULPD Z11, Z11, Z15 // w_i^2
-	VMOVUPD (R14)(BX*1), Z21 // dt*f_j
-	VSUBPD Z12, Z14, Z19
-	VMULPD Z19, Z28, Z19
-	VSUBPD Z19, Z9, Z19
-	VMULPD Z9, Z31, Z20
-	VSUBPD Z20, Z10, Z20
-	VADDPD Z8, Z20, Z20
-	VMULPD Z20, Z29, Z20
-	VADDPD Z20, Z19, Z19
-	VADDPD Z21, Z19, Z21 // + dt*f
+	VADDPD Z2, Z0, Z16 // u_{i+1} + u_{i-1}
+	VSUBPD Z2, Z0, Z17 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Z29, Z28, Z17 // b - a*(.)
+	VMOVUPD (R13)(BX*1), Z11 // dt*f_i
+	VFMADD231PD Z3, Z30, Z11 // c*u_i + dt*f_i
+	VFMADD231PD Z17, Z16, Z11 // + (u_{i+1} + u_{i-1})*(b - a*(.))
+	VADDPD Z8, Z10, Z19 // u_{i+1} + u_{i-1}
+	VSUBPD Z8, Z10, Z20 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Z29, Z28, Z20 // b - a*(.)
+	VMOVUPD (R14)(BX*1), Z21 // dt*f_i
+	VFMADD231PD Z9, Z30, Z21 // c*u_i + dt*f_i
+	VFMADD231PD Z20, Z19, Z21 // + (u_{i+1} + u_{i-1})*(b - a*(.))
 	VMOVUPD Z21, (R15)(BX*1) // z_j
 	ADDQ R9, BX
 	CMPQ BX, R8
 	JGT f2plain_end3
 	VMOVUPD (R12)(BX*1), Z1 // u_{i+1}
-	VMULPD Z1, Z1, Z5
-	VMOVUPD (R13)(BX*1), Z18 // dt*f_i
-	VSUBPD Z7, Z5, Z16
-	VMULPD Z16, Z28, Z16
-	VSUBPD Z16, Z0, Z16
-	VMULPD Z0, Z31, Z17
-	VSUBPD Z17, Z1, Z17
-	VADDPD Z3, Z17, Z17
-	VMULPD Z17, Z29, Z17
-	VADDPD Z17, Z16, Z16
-	VADDPD Z18, Z16, Z8 // + dt*f
-	VMULPD Z8, Z8, Z12 // w_i^2
-	VMOVUPD (R14)(BX*1), Z21 // dt*f_j
-	VSUBPD Z13, Z15, Z19
-	VMULPD Z19, Z28, Z19
-	VSUBPD Z19, Z10, Z19
-	VMULPD Z10, Z31, Z20
-	VSUBPD Z20, Z11, Z20
-	VADDPD Z9, Z20, Z20
-	VMULPD Z20, Z29, Z20
-	VADDPD Z20, Z19, Z19
-	VADDPD Z21, Z19, Z21 // + dt*f
+	VADDPD Z3, Z1, Z16 // u_{i+1} + u_{i-1}
+	VSUBPD Z3, Z1, Z17 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Z29, Z28, Z17 // b - a*(.)
+	VMOVUPD (R13)(BX*1), Z8 // dt*f_i
+	VFMADD231PD Z0, Z30, Z8 // c*u_i + dt*f_i
+	VFMADD231PD Z17, Z16, Z8 // + (u_{i+1} + u_{i-1})*(b - a*(.))
+	VADDPD Z9, Z11, Z19 // u_{i+1} + u_{i-1}
+	VSUBPD Z9, Z11, Z20 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Z29, Z28, Z20 // b - a*(.)
+	VMOVUPD (R14)(BX*1), Z21 // dt*f_i
+	VFMADD231PD Z10, Z30, Z21 // c*u_i + dt*f_i
+	VFMADD231PD Z20, Z19, Z21 // + (u_{i+1} + u_{i-1})*(b - a*(.))
 	VMOVUPD Z21, (R15)(BX*1) // z_j
 	ADDQ R9, BX
 	CMPQ BX, R8
 	JGT f2plain_end0
 	VMOVUPD (R12)(BX*1), Z2 // u_{i+1}
-	VMULPD Z2, Z2, Z6
-	VMOVUPD (R13)(BX*1), Z18 // dt*f_i
-	VSUBPD Z4, Z6, Z16
-	VMULPD Z16, Z28, Z16
-	VSUBPD Z16, Z1, Z16
-	VMULPD Z1, Z31, Z17
-	VSUBPD Z17, Z2, Z17
-	VADDPD Z0, Z17, Z17
-	VMULPD Z17, Z29, Z17
-	VADDPD Z17, Z16, Z16
-	VADDPD Z18, Z16, Z9 // + dt*f
-	VMULPD Z9, Z9, Z13 // w_i^2
-	VMOVUPD (R14)(BX*1), Z21 // dt*f_j
-	VSUBPD Z14, Z12, Z19
-	VMULPD Z19, Z28, Z19
-	VSUBPD Z19, Z11, Z19
-	VMULPD Z11, Z31, Z20
-	VSUBPD Z20, Z8, Z20
-	VADDPD Z10, Z20, Z20
-	VMULPD Z20, Z29, Z20
-	VADDPD Z20, Z19, Z19
-	VADDPD Z21, Z19, Z21 // + dt*f
+	VADDPD Z0, Z2, Z16 // u_{i+1} + u_{i-1}
+	VSUBPD Z0, Z2, Z17 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Z29, Z28, Z17 // b - a*(.)
+	VMOVUPD (R13)(BX*1), Z9 // dt*f_i
+	VFMADD231PD Z1, Z30, Z9 // c*u_i + dt*f_i
+	VFMADD231PD Z17, Z16, Z9 // + (u_{i+1} + u_{i-1})*(b - a*(.))
+	VADDPD Z10, Z8, Z19 // u_{i+1} + u_{i-1}
+	VSUBPD Z10, Z8, Z20 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Z29, Z28, Z20 // b - a*(.)
+	VMOVUPD (R14)(BX*1), Z21 // dt*f_i
+	VFMADD231PD Z11, Z30, Z21 // c*u_i + dt*f_i
+	VFMADD231PD Z20, Z19, Z21 // + (u_{i+1} + u_{i-1})*(b - a*(.))
 	VMOVUPD Z21, (R15)(BX*1) // z_j
 	ADDQ R9, BX
 	JMP f2plain_end1
 f2plain_end0:
-	VMOVUPD (R14)(BX*1), Z21 // dt*f_j
-	VSUBPD Z14, Z12, Z19
-	VMULPD Z19, Z28, Z19
-	VSUBPD Z19, Z11, Z19
-	VMULPD Z11, Z31, Z20
-	VSUBPD Z20, Z8, Z20
-	VADDPD Z10, Z20, Z20
-	VMULPD Z20, Z29, Z20
-	VADDPD Z20, Z19, Z19
-	VADDPD Z21, Z19, Z21 // + dt*f
+	VADDPD Z10, Z8, Z19 // u_{i+1} + u_{i-1}
+	VSUBPD Z10, Z8, Z20 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Z29, Z28, Z20 // b - a*(.)
+	VMOVUPD (R14)(BX*1), Z21 // dt*f_i
+	VFMADD231PD Z11, Z30, Z21 // c*u_i + dt*f_i
+	VFMADD231PD Z20, Z19, Z21 // + (u_{i+1} + u_{i-1})*(b - a*(.))
 	VMOVUPD Z21, (R15)(BX*1) // z_j
 	ADDQ R9, BX
-	VMOVUPD (R14)(BX*1), Z21 // dt*f_j
-	VSUBPD Z15, Z23, Z19
-	VMULPD Z19, Z28, Z19
-	VSUBPD Z19, Z8, Z19
-	VMULPD Z8, Z31, Z20
-	VSUBPD Z20, Z23, Z20
-	VADDPD Z11, Z20, Z20
-	VMULPD Z20, Z29, Z20
-	VADDPD Z20, Z19, Z19
-	VADDPD Z21, Z19, Z21 // + dt*f
+	VADDPD Z11, Z23, Z19 // u_{i+1} + u_{i-1}
+	VSUBPD Z11, Z23, Z20 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Z29, Z28, Z20 // b - a*(.)
+	VMOVUPD (R14)(BX*1), Z21 // dt*f_i
+	VFMADD231PD Z8, Z30, Z21 // c*u_i + dt*f_i
+	VFMADD231PD Z20, Z19, Z21 // + (u_{i+1} + u_{i-1})*(b - a*(.))
 	VMOVUPD Z21, (R15)(BX*1) // z_j
 	JMP f2plain_next
 f2plain_end1:
-	VMOVUPD (R14)(BX*1), Z21 // dt*f_j
-	VSUBPD Z15, Z13, Z19
-	VMULPD Z19, Z28, Z19
-	VSUBPD Z19, Z8, Z19
-	VMULPD Z8, Z31, Z20
-	VSUBPD Z20, Z9, Z20
-	VADDPD Z11, Z20, Z20
-	VMULPD Z20, Z29, Z20
-	VADDPD Z20, Z19, Z19
-	VADDPD Z21, Z19, Z21 // + dt*f
+	VADDPD Z11, Z9, Z19 // u_{i+1} + u_{i-1}
+	VSUBPD Z11, Z9, Z20 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Z29, Z28, Z20 // b - a*(.)
+	VMOVUPD (R14)(BX*1), Z21 // dt*f_i
+	VFMADD231PD Z8, Z30, Z21 // c*u_i + dt*f_i
+	VFMADD231PD Z20, Z19, Z21 // + (u_{i+1} + u_{i-1})*(b - a*(.))
 	VMOVUPD Z21, (R15)(BX*1) // z_j
 	ADDQ R9, BX
-	VMOVUPD (R14)(BX*1), Z21 // dt*f_j
-	VSUBPD Z12, Z23, Z19
-	VMULPD Z19, Z28, Z19
-	VSUBPD Z19, Z9, Z19
-	VMULPD Z9, Z31, Z20
-	VSUBPD Z20, Z23, Z20
-	VADDPD Z8, Z20, Z20
-	VMULPD Z20, Z29, Z20
-	VADDPD Z20, Z19, Z19
-	VADDPD Z21, Z19, Z21 // + dt*f
+	VADDPD Z8, Z23, Z19 // u_{i+1} + u_{i-1}
+	VSUBPD Z8, Z23, Z20 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Z29, Z28, Z20 // b - a*(.)
+	VMOVUPD (R14)(BX*1), Z21 // dt*f_i
+	VFMADD231PD Z9, Z30, Z21 // c*u_i + dt*f_i
+	VFMADD231PD Z20, Z19, Z21 // + (u_{i+1} + u_{i-1})*(b - a*(.))
 	VMOVUPD Z21, (R15)(BX*1) // z_j
 	JMP f2plain_next
 f2plain_end2:
-	VMOVUPD (R14)(BX*1), Z21 // dt*f_j
-	VSUBPD Z12, Z14, Z19
-	VMULPD Z19, Z28, Z19
-	VSUBPD Z19, Z9, Z19
-	VMULPD Z9, Z31, Z20
-	VSUBPD Z20, Z10, Z20
-	VADDPD Z8, Z20, Z20
-	VMULPD Z20, Z29, Z20
-	VADDPD Z20, Z19, Z19
-	VADDPD Z21, Z19, Z21 // + dt*f
+	VADDPD Z8, Z10, Z19 // u_{i+1} + u_{i-1}
+	VSUBPD Z8, Z10, Z20 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Z29, Z28, Z20 // b - a*(.)
+	VMOVUPD (R14)(BX*1), Z21 // dt*f_i
+	VFMADD231PD Z9, Z30, Z21 // c*u_i + dt*f_i
+	VFMADD231PD Z20, Z19, Z21 // + (u_{i+1} + u_{i-1})*(b - a*(.))
 	VMOVUPD Z21, (R15)(BX*1) // z_j
 	ADDQ R9, BX
-	VMOVUPD (R14)(BX*1), Z21 // dt*f_j
-	VSUBPD Z13, Z23, Z19
-	VMULPD Z19, Z28, Z19
-	VSUBPD Z19, Z10, Z19
-	VMULPD Z10, Z31, Z20
-	VSUBPD Z20, Z23, Z20
-	VADDPD Z9, Z20, Z20
-	VMULPD Z20, Z29, Z20
-	VADDPD Z20, Z19, Z19
-	VADDPD Z21, Z19, Z21 // + dt*f
+	VADDPD Z9, Z23, Z19 // u_{i+1} + u_{i-1}
+	VSUBPD Z9, Z23, Z20 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Z29, Z28, Z20 // b - a*(.)
+	VMOVUPD (R14)(BX*1), Z21 // dt*f_i
+	VFMADD231PD Z10, Z30, Z21 // c*u_i + dt*f_i
+	VFMADD231PD Z20, Z19, Z21 // + (u_{i+1} + u_{i-1})*(b - a*(.))
 	VMOVUPD Z21, (R15)(BX*1) // z_j
 	JMP f2plain_next
 f2plain_end3:
-	VMOVUPD (R14)(BX*1), Z21 // dt*f_j
-	VSUBPD Z13, Z15, Z19
-	VMULPD Z19, Z28, Z19
-	VSUBPD Z19, Z10, Z19
-	VMULPD Z10, Z31, Z20
-	VSUBPD Z20, Z11, Z20
-	VADDPD Z9, Z20, Z20
-	VMULPD Z20, Z29, Z20
-	VADDPD Z20, Z19, Z19
-	VADDPD Z21, Z19, Z21 // + dt*f
+	VADDPD Z9, Z11, Z19 // u_{i+1} + u_{i-1}
+	VSUBPD Z9, Z11, Z20 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Z29, Z28, Z20 // b - a*(.)
+	VMOVUPD (R14)(BX*1), Z21 // dt*f_i
+	VFMADD231PD Z10, Z30, Z21 // c*u_i + dt*f_i
+	VFMADD231PD Z20, Z19, Z21 // + (u_{i+1} + u_{i-1})*(b - a*(.))
 	VMOVUPD Z21, (R15)(BX*1) // z_j
 	ADDQ R9, BX
-	VMOVUPD (R14)(BX*1), Z21 // dt*f_j
-	VSUBPD Z14, Z23, Z19
-	VMULPD Z19, Z28, Z19
-	VSUBPD Z19, Z11, Z19
-	VMULPD Z11, Z31, Z20
-	VSUBPD Z20, Z23, Z20
-	VADDPD Z10, Z20, Z20
-	VMULPD Z20, Z29, Z20
-	VADDPD Z20, Z19, Z19
-	VADDPD Z21, Z19, Z21 // + dt*f
+	VADDPD Z10, Z23, Z19 // u_{i+1} + u_{i-1}
+	VSUBPD Z10, Z23, Z20 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Z29, Z28, Z20 // b - a*(.)
+	VMOVUPD (R14)(BX*1), Z21 // dt*f_i
+	VFMADD231PD Z11, Z30, Z21 // c*u_i + dt*f_i
+	VFMADD231PD Z20, Z19, Z21 // + (u_{i+1} + u_{i-1})*(b - a*(.))
 	VMOVUPD Z21, (R15)(BX*1) // z_j
 	JMP f2plain_next
 f2plain_next:
@@ -896,39 +677,24 @@ f2chk_lanes:
 	SUBQ R9, R15
 	SUBQ R9, R15
 	VMOVUPD (R11), Z0 // u_0 (ghost)
-	VMULPD Z0, Z0, Z4
 	VMOVUPD (R12), Z1 // u_1
-	VMULPD Z1, Z1, Z5
 	VPXORQ Z8, Z8, Z8 // w_0 = 0 (ghost)
-	VPXORQ Z12, Z12, Z12
 	MOVQ R9, BX // i = 1
 	VMOVUPD (R12)(BX*1), Z2 // u_{i+1}
-	VMULPD Z2, Z2, Z6
-	VMOVUPD (R13)(BX*1), Z18 // dt*f_i
-	VSUBPD Z4, Z6, Z16
-	VMULPD Z16, Z28, Z16
-	VSUBPD Z16, Z1, Z16
-	VMULPD Z1, Z31, Z17
-	VSUBPD Z17, Z2, Z17
-	VADDPD Z0, Z17, Z17
-	VMULPD Z17, Z29, Z17
-	VADDPD Z17, Z16, Z16
-	VADDPD Z18, Z16, Z9 // + dt*f
-	VMULPD Z9, Z9, Z13 // w_i^2
+	VADDPD Z0, Z2, Z16 // u_{i+1} + u_{i-1}
+	VSUBPD Z0, Z2, Z17 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Z29, Z28, Z17 // b - a*(.)
+	VMOVUPD (R13)(BX*1), Z9 // dt*f_i
+	VFMADD231PD Z1, Z30, Z9 // c*u_i + dt*f_i
+	VFMADD231PD Z17, Z16, Z9 // + (u_{i+1} + u_{i-1})*(b - a*(.))
 	ADDQ R9, BX // i = 2
 	VMOVUPD (R12)(BX*1), Z3 // u_{i+1}
-	VMULPD Z3, Z3, Z7
-	VMOVUPD (R13)(BX*1), Z18 // dt*f_i
-	VSUBPD Z5, Z7, Z16
-	VMULPD Z16, Z28, Z16
-	VSUBPD Z16, Z2, Z16
-	VMULPD Z2, Z31, Z17
-	VSUBPD Z17, Z3, Z17
-	VADDPD Z1, Z17, Z17
-	VMULPD Z17, Z29, Z17
-	VADDPD Z17, Z16, Z16
-	VADDPD Z18, Z16, Z10 // + dt*f
-	VMULPD Z10, Z10, Z14 // w_i^2
+	VADDPD Z1, Z3, Z16 // u_{i+1} + u_{i-1}
+	VSUBPD Z1, Z3, Z17 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Z29, Z28, Z17 // b - a*(.)
+	VMOVUPD (R13)(BX*1), Z10 // dt*f_i
+	VFMADD231PD Z2, Z30, Z10 // c*u_i + dt*f_i
+	VFMADD231PD Z17, Z16, Z10 // + (u_{i+1} + u_{i-1})*(b - a*(.))
 	ADDQ R9, BX // i = 3
 f2chk_rows4:
 	LEAQ (BX)(R9*2), AX
@@ -936,114 +702,74 @@ f2chk_rows4:
 	CMPQ AX, R8 // rows i..i+3 <= m
 	JGT f2chk_tail
 	VMOVUPD (R12)(BX*1), Z0 // u_{i+1}
-	VMULPD Z0, Z0, Z4
-	VMOVUPD (R13)(BX*1), Z18 // dt*f_i
-	VSUBPD Z6, Z4, Z16
-	VMULPD Z16, Z28, Z16
-	VSUBPD Z16, Z3, Z16
-	VMULPD Z3, Z31, Z17
-	VSUBPD Z17, Z0, Z17
-	VADDPD Z2, Z17, Z17
-	VMULPD Z17, Z29, Z17
-	VADDPD Z17, Z16, Z16
-	VADDPD Z18, Z16, Z11 // + dt*f
-	VMULPD Z11, Z11, Z15 // w_i^2
-	VMOVUPD (R14)(BX*1), Z21 // dt*f_j
-	VSUBPD Z12, Z14, Z19
-	VMULPD Z19, Z28, Z19
-	VSUBPD Z19, Z9, Z19
-	VMULPD Z9, Z31, Z20
-	VSUBPD Z20, Z10, Z20
-	VADDPD Z8, Z20, Z20
-	VMULPD Z20, Z29, Z20
-	VADDPD Z20, Z19, Z19
-	VADDPD Z21, Z19, Z21 // + dt*f
+	VADDPD Z2, Z0, Z16 // u_{i+1} + u_{i-1}
+	VSUBPD Z2, Z0, Z17 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Z29, Z28, Z17 // b - a*(.)
+	VMOVUPD (R13)(BX*1), Z11 // dt*f_i
+	VFMADD231PD Z3, Z30, Z11 // c*u_i + dt*f_i
+	VFMADD231PD Z17, Z16, Z11 // + (u_{i+1} + u_{i-1})*(b - a*(.))
+	VADDPD Z8, Z10, Z19 // u_{i+1} + u_{i-1}
+	VSUBPD Z8, Z10, Z20 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Z29, Z28, Z20 // b - a*(.)
+	VMOVUPD (R14)(BX*1), Z21 // dt*f_i
+	VFMADD231PD Z9, Z30, Z21 // c*u_i + dt*f_i
+	VFMADD231PD Z20, Z19, Z21 // + (u_{i+1} + u_{i-1})*(b - a*(.))
 	VPANDQ Z27, Z21, Z22
-	VCMPPD $6, Z30, Z22, K1 // !(|z| <= bound), NaN included
+	VCMPPD $6, Z31, Z22, K1 // !(|w| <= bound), NaN included
 	KORW K1, K2, K2
 	VMOVUPD Z21, (R15)(BX*1) // z_j
 	ADDQ R9, BX
 	VMOVUPD (R12)(BX*1), Z1 // u_{i+1}
-	VMULPD Z1, Z1, Z5
-	VMOVUPD (R13)(BX*1), Z18 // dt*f_i
-	VSUBPD Z7, Z5, Z16
-	VMULPD Z16, Z28, Z16
-	VSUBPD Z16, Z0, Z16
-	VMULPD Z0, Z31, Z17
-	VSUBPD Z17, Z1, Z17
-	VADDPD Z3, Z17, Z17
-	VMULPD Z17, Z29, Z17
-	VADDPD Z17, Z16, Z16
-	VADDPD Z18, Z16, Z8 // + dt*f
-	VMULPD Z8, Z8, Z12 // w_i^2
-	VMOVUPD (R14)(BX*1), Z21 // dt*f_j
-	VSUBPD Z13, Z15, Z19
-	VMULPD Z19, Z28, Z19
-	VSUBPD Z19, Z10, Z19
-	VMULPD Z10, Z31, Z20
-	VSUBPD Z20, Z11, Z20
-	VADDPD Z9, Z20, Z20
-	VMULPD Z20, Z29, Z20
-	VADDPD Z20, Z19, Z19
-	VADDPD Z21, Z19, Z21 // + dt*f
+	VADDPD Z3, Z1, Z16 // u_{i+1} + u_{i-1}
+	VSUBPD Z3, Z1, Z17 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Z29, Z28, Z17 // b - a*(.)
+	VMOVUPD (R13)(BX*1), Z8 // dt*f_i
+	VFMADD231PD Z0, Z30, Z8 // c*u_i + dt*f_i
+	VFMADD231PD Z17, Z16, Z8 // + (u_{i+1} + u_{i-1})*(b - a*(.))
+	VADDPD Z9, Z11, Z19 // u_{i+1} + u_{i-1}
+	VSUBPD Z9, Z11, Z20 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Z29, Z28, Z20 // b - a*(.)
+	VMOVUPD (R14)(BX*1), Z21 // dt*f_i
+	VFMADD231PD Z10, Z30, Z21 // c*u_i + dt*f_i
+	VFMADD231PD Z20, Z19, Z21 // + (u_{i+1} + u_{i-1})*(b - a*(.))
 	VPANDQ Z27, Z21, Z22
-	VCMPPD $6, Z30, Z22, K1 // !(|z| <= bound), NaN included
+	VCMPPD $6, Z31, Z22, K1 // !(|w| <= bound), NaN included
 	KORW K1, K2, K2
 	VMOVUPD Z21, (R15)(BX*1) // z_j
 	ADDQ R9, BX
 	VMOVUPD (R12)(BX*1), Z2 // u_{i+1}
-	VMULPD Z2, Z2, Z6
-	VMOVUPD (R13)(BX*1), Z18 // dt*f_i
-	VSUBPD Z4, Z6, Z16
-	VMULPD Z16, Z28, Z16
-	VSUBPD Z16, Z1, Z16
-	VMULPD Z1, Z31, Z17
-	VSUBPD Z17, Z2, Z17
-	VADDPD Z0, Z17, Z17
-	VMULPD Z17, Z29, Z17
-	VADDPD Z17, Z16, Z16
-	VADDPD Z18, Z16, Z9 // + dt*f
-	VMULPD Z9, Z9, Z13 // w_i^2
-	VMOVUPD (R14)(BX*1), Z21 // dt*f_j
-	VSUBPD Z14, Z12, Z19
-	VMULPD Z19, Z28, Z19
-	VSUBPD Z19, Z11, Z19
-	VMULPD Z11, Z31, Z20
-	VSUBPD Z20, Z8, Z20
-	VADDPD Z10, Z20, Z20
-	VMULPD Z20, Z29, Z20
-	VADDPD Z20, Z19, Z19
-	VADDPD Z21, Z19, Z21 // + dt*f
+	VADDPD Z0, Z2, Z16 // u_{i+1} + u_{i-1}
+	VSUBPD Z0, Z2, Z17 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Z29, Z28, Z17 // b - a*(.)
+	VMOVUPD (R13)(BX*1), Z9 // dt*f_i
+	VFMADD231PD Z1, Z30, Z9 // c*u_i + dt*f_i
+	VFMADD231PD Z17, Z16, Z9 // + (u_{i+1} + u_{i-1})*(b - a*(.))
+	VADDPD Z10, Z8, Z19 // u_{i+1} + u_{i-1}
+	VSUBPD Z10, Z8, Z20 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Z29, Z28, Z20 // b - a*(.)
+	VMOVUPD (R14)(BX*1), Z21 // dt*f_i
+	VFMADD231PD Z11, Z30, Z21 // c*u_i + dt*f_i
+	VFMADD231PD Z20, Z19, Z21 // + (u_{i+1} + u_{i-1})*(b - a*(.))
 	VPANDQ Z27, Z21, Z22
-	VCMPPD $6, Z30, Z22, K1 // !(|z| <= bound), NaN included
+	VCMPPD $6, Z31, Z22, K1 // !(|w| <= bound), NaN included
 	KORW K1, K2, K2
 	VMOVUPD Z21, (R15)(BX*1) // z_j
 	ADDQ R9, BX
 	VMOVUPD (R12)(BX*1), Z3 // u_{i+1}
-	VMULPD Z3, Z3, Z7
-	VMOVUPD (R13)(BX*1), Z18 // dt*f_i
-	VSUBPD Z5, Z7, Z16
-	VMULPD Z16, Z28, Z16
-	VSUBPD Z16, Z2, Z16
-	VMULPD Z2, Z31, Z17
-	VSUBPD Z17, Z3, Z17
-	VADDPD Z1, Z17, Z17
-	VMULPD Z17, Z29, Z17
-	VADDPD Z17, Z16, Z16
-	VADDPD Z18, Z16, Z10 // + dt*f
-	VMULPD Z10, Z10, Z14 // w_i^2
-	VMOVUPD (R14)(BX*1), Z21 // dt*f_j
-	VSUBPD Z15, Z13, Z19
-	VMULPD Z19, Z28, Z19
-	VSUBPD Z19, Z8, Z19
-	VMULPD Z8, Z31, Z20
-	VSUBPD Z20, Z9, Z20
-	VADDPD Z11, Z20, Z20
-	VMULPD Z20, Z29, Z20
-	VADDPD Z20, Z19, Z19
-	VADDPD Z21, Z19, Z21 // + dt*f
+	VADDPD Z1, Z3, Z16 // u_{i+1} + u_{i-1}
+	VSUBPD Z1, Z3, Z17 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Z29, Z28, Z17 // b - a*(.)
+	VMOVUPD (R13)(BX*1), Z10 // dt*f_i
+	VFMADD231PD Z2, Z30, Z10 // c*u_i + dt*f_i
+	VFMADD231PD Z17, Z16, Z10 // + (u_{i+1} + u_{i-1})*(b - a*(.))
+	VADDPD Z11, Z9, Z19 // u_{i+1} + u_{i-1}
+	VSUBPD Z11, Z9, Z20 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Z29, Z28, Z20 // b - a*(.)
+	VMOVUPD (R14)(BX*1), Z21 // dt*f_i
+	VFMADD231PD Z8, Z30, Z21 // c*u_i + dt*f_i
+	VFMADD231PD Z20, Z19, Z21 // + (u_{i+1} + u_{i-1})*(b - a*(.))
 	VPANDQ Z27, Z21, Z22
-	VCMPPD $6, Z30, Z22, K1 // !(|z| <= bound), NaN included
+	VCMPPD $6, Z31, Z22, K1 // !(|w| <= bound), NaN included
 	KORW K1, K2, K2
 	VMOVUPD Z21, (R15)(BX*1) // z_j
 	ADDQ R9, BX
@@ -1052,215 +778,153 @@ f2chk_tail:
 	CMPQ BX, R8
 	JGT f2chk_end2
 	VMOVUPD (R12)(BX*1), Z0 // u_{i+1}
-	VMULPD Z0, Z0, Z4
-	VMOVUPD (R13)(BX*1), Z18 // dt*f_i
-	VSUBPD Z6, Z4, Z16
-	VMULPD Z16, Z28, Z16
-	VSUBPD Z16, Z3, Z16
-	VMULPD Z3, Z31, Z17
-	VSUBPD Z17, Z0, Z17
-	VADDPD Z2, Z17, Z17
-	VMULPD Z17, Z29, Z17
-	VADDPD Z17, Z16, Z16
-	VADDPD Z18, Z16, Z11 // + dt*f
-	VMULPD Z11, Z11, Z15 // w_i^2
-	VMOVUPD (R14)(BX*1), Z21 // dt*f_j
-	VSUBPD Z12, Z14, Z19
-	VMULPD Z19, Z28, Z19
-	VSUBPD Z19, Z9, Z19
-	VMULPD Z9, Z31, Z20
-	VSUBPD Z20, Z10, Z20
-	VADDPD Z8, Z20, Z20
-	VMULPD Z20, Z29, Z20
-	VADDPD Z20, Z19, Z19
-	VADDPD Z21, Z19, Z21 // + dt*f
+	VADDPD Z2, Z0, Z16 // u_{i+1} + u_{i-1}
+	VSUBPD Z2, Z0, Z17 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Z29, Z28, Z17 // b - a*(.)
+	VMOVUPD (R13)(BX*1), Z11 // dt*f_i
+	VFMADD231PD Z3, Z30, Z11 // c*u_i + dt*f_i
+	VFMADD231PD Z17, Z16, Z11 // + (u_{i+1} + u_{i-1})*(b - a*(.))
+	VADDPD Z8, Z10, Z19 // u_{i+1} + u_{i-1}
+	VSUBPD Z8, Z10, Z20 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Z29, Z28, Z20 // b - a*(.)
+	VMOVUPD (R14)(BX*1), Z21 // dt*f_i
+	VFMADD231PD Z9, Z30, Z21 // c*u_i + dt*f_i
+	VFMADD231PD Z20, Z19, Z21 // + (u_{i+1} + u_{i-1})*(b - a*(.))
 	VPANDQ Z27, Z21, Z22
-	VCMPPD $6, Z30, Z22, K1 // !(|z| <= bound), NaN included
+	VCMPPD $6, Z31, Z22, K1 // !(|w| <= bound), NaN included
 	KORW K1, K2, K2
 	VMOVUPD Z21, (R15)(BX*1) // z_j
 	ADDQ R9, BX
 	CMPQ BX, R8
 	JGT f2chk_end3
 	VMOVUPD (R12)(BX*1), Z1 // u_{i+1}
-	VMULPD Z1, Z1, Z5
-	VMOVUPD (R13)(BX*1), Z18 // dt*f_i
-	VSUBPD Z7, Z5, Z16
-	VMULPD Z16, Z28, Z16
-	VSUBPD Z16, Z0, Z16
-	VMULPD Z0, Z31, Z17
-	VSUBPD Z17, Z1, Z17
-	VADDPD Z3, Z17, Z17
-	VMULPD Z17, Z29, Z17
-	VADDPD Z17, Z16, Z16
-	VADDPD Z18, Z16, Z8 // + dt*f
-	VMULPD Z8, Z8, Z12 // w_i^2
-	VMOVUPD (R14)(BX*1), Z21 // dt*f_j
-	VSUBPD Z13, Z15, Z19
-	VMULPD Z19, Z28, Z19
-	VSUBPD Z19, Z10, Z19
-	VMULPD Z10, Z31, Z20
-	VSUBPD Z20, Z11, Z20
-	VADDPD Z9, Z20, Z20
-	VMULPD Z20, Z29, Z20
-	VADDPD Z20, Z19, Z19
-	VADDPD Z21, Z19, Z21 // + dt*f
+	VADDPD Z3, Z1, Z16 // u_{i+1} + u_{i-1}
+	VSUBPD Z3, Z1, Z17 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Z29, Z28, Z17 // b - a*(.)
+	VMOVUPD (R13)(BX*1), Z8 // dt*f_i
+	VFMADD231PD Z0, Z30, Z8 // c*u_i + dt*f_i
+	VFMADD231PD Z17, Z16, Z8 // + (u_{i+1} + u_{i-1})*(b - a*(.))
+	VADDPD Z9, Z11, Z19 // u_{i+1} + u_{i-1}
+	VSUBPD Z9, Z11, Z20 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Z29, Z28, Z20 // b - a*(.)
+	VMOVUPD (R14)(BX*1), Z21 // dt*f_i
+	VFMADD231PD Z10, Z30, Z21 // c*u_i + dt*f_i
+	VFMADD231PD Z20, Z19, Z21 // + (u_{i+1} + u_{i-1})*(b - a*(.))
 	VPANDQ Z27, Z21, Z22
-	VCMPPD $6, Z30, Z22, K1 // !(|z| <= bound), NaN included
+	VCMPPD $6, Z31, Z22, K1 // !(|w| <= bound), NaN included
 	KORW K1, K2, K2
 	VMOVUPD Z21, (R15)(BX*1) // z_j
 	ADDQ R9, BX
 	CMPQ BX, R8
 	JGT f2chk_end0
 	VMOVUPD (R12)(BX*1), Z2 // u_{i+1}
-	VMULPD Z2, Z2, Z6
-	VMOVUPD (R13)(BX*1), Z18 // dt*f_i
-	VSUBPD Z4, Z6, Z16
-	VMULPD Z16, Z28, Z16
-	VSUBPD Z16, Z1, Z16
-	VMULPD Z1, Z31, Z17
-	VSUBPD Z17, Z2, Z17
-	VADDPD Z0, Z17, Z17
-	VMULPD Z17, Z29, Z17
-	VADDPD Z17, Z16, Z16
-	VADDPD Z18, Z16, Z9 // + dt*f
-	VMULPD Z9, Z9, Z13 // w_i^2
-	VMOVUPD (R14)(BX*1), Z21 // dt*f_j
-	VSUBPD Z14, Z12, Z19
-	VMULPD Z19, Z28, Z19
-	VSUBPD Z19, Z11, Z19
-	VMULPD Z11, Z31, Z20
-	VSUBPD Z20, Z8, Z20
-	VADDPD Z10, Z20, Z20
-	VMULPD Z20, Z29, Z20
-	VADDPD Z20, Z19, Z19
-	VADDPD Z21, Z19, Z21 // + dt*f
+	VADDPD Z0, Z2, Z16 // u_{i+1} + u_{i-1}
+	VSUBPD Z0, Z2, Z17 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Z29, Z28, Z17 // b - a*(.)
+	VMOVUPD (R13)(BX*1), Z9 // dt*f_i
+	VFMADD231PD Z1, Z30, Z9 // c*u_i + dt*f_i
+	VFMADD231PD Z17, Z16, Z9 // + (u_{i+1} + u_{i-1})*(b - a*(.))
+	VADDPD Z10, Z8, Z19 // u_{i+1} + u_{i-1}
+	VSUBPD Z10, Z8, Z20 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Z29, Z28, Z20 // b - a*(.)
+	VMOVUPD (R14)(BX*1), Z21 // dt*f_i
+	VFMADD231PD Z11, Z30, Z21 // c*u_i + dt*f_i
+	VFMADD231PD Z20, Z19, Z21 // + (u_{i+1} + u_{i-1})*(b - a*(.))
 	VPANDQ Z27, Z21, Z22
-	VCMPPD $6, Z30, Z22, K1 // !(|z| <= bound), NaN included
+	VCMPPD $6, Z31, Z22, K1 // !(|w| <= bound), NaN included
 	KORW K1, K2, K2
 	VMOVUPD Z21, (R15)(BX*1) // z_j
 	ADDQ R9, BX
 	JMP f2chk_end1
 f2chk_end0:
-	VMOVUPD (R14)(BX*1), Z21 // dt*f_j
-	VSUBPD Z14, Z12, Z19
-	VMULPD Z19, Z28, Z19
-	VSUBPD Z19, Z11, Z19
-	VMULPD Z11, Z31, Z20
-	VSUBPD Z20, Z8, Z20
-	VADDPD Z10, Z20, Z20
-	VMULPD Z20, Z29, Z20
-	VADDPD Z20, Z19, Z19
-	VADDPD Z21, Z19, Z21 // + dt*f
+	VADDPD Z10, Z8, Z19 // u_{i+1} + u_{i-1}
+	VSUBPD Z10, Z8, Z20 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Z29, Z28, Z20 // b - a*(.)
+	VMOVUPD (R14)(BX*1), Z21 // dt*f_i
+	VFMADD231PD Z11, Z30, Z21 // c*u_i + dt*f_i
+	VFMADD231PD Z20, Z19, Z21 // + (u_{i+1} + u_{i-1})*(b - a*(.))
 	VPANDQ Z27, Z21, Z22
-	VCMPPD $6, Z30, Z22, K1 // !(|z| <= bound), NaN included
+	VCMPPD $6, Z31, Z22, K1 // !(|w| <= bound), NaN included
 	KORW K1, K2, K2
 	VMOVUPD Z21, (R15)(BX*1) // z_j
 	ADDQ R9, BX
-	VMOVUPD (R14)(BX*1), Z21 // dt*f_j
-	VSUBPD Z15, Z23, Z19
-	VMULPD Z19, Z28, Z19
-	VSUBPD Z19, Z8, Z19
-	VMULPD Z8, Z31, Z20
-	VSUBPD Z20, Z23, Z20
-	VADDPD Z11, Z20, Z20
-	VMULPD Z20, Z29, Z20
-	VADDPD Z20, Z19, Z19
-	VADDPD Z21, Z19, Z21 // + dt*f
+	VADDPD Z11, Z23, Z19 // u_{i+1} + u_{i-1}
+	VSUBPD Z11, Z23, Z20 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Z29, Z28, Z20 // b - a*(.)
+	VMOVUPD (R14)(BX*1), Z21 // dt*f_i
+	VFMADD231PD Z8, Z30, Z21 // c*u_i + dt*f_i
+	VFMADD231PD Z20, Z19, Z21 // + (u_{i+1} + u_{i-1})*(b - a*(.))
 	VPANDQ Z27, Z21, Z22
-	VCMPPD $6, Z30, Z22, K1 // !(|z| <= bound), NaN included
+	VCMPPD $6, Z31, Z22, K1 // !(|w| <= bound), NaN included
 	KORW K1, K2, K2
 	VMOVUPD Z21, (R15)(BX*1) // z_j
 	JMP f2chk_next
 f2chk_end1:
-	VMOVUPD (R14)(BX*1), Z21 // dt*f_j
-	VSUBPD Z15, Z13, Z19
-	VMULPD Z19, Z28, Z19
-	VSUBPD Z19, Z8, Z19
-	VMULPD Z8, Z31, Z20
-	VSUBPD Z20, Z9, Z20
-	VADDPD Z11, Z20, Z20
-	VMULPD Z20, Z29, Z20
-	VADDPD Z20, Z19, Z19
-	VADDPD Z21, Z19, Z21 // + dt*f
+	VADDPD Z11, Z9, Z19 // u_{i+1} + u_{i-1}
+	VSUBPD Z11, Z9, Z20 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Z29, Z28, Z20 // b - a*(.)
+	VMOVUPD (R14)(BX*1), Z21 // dt*f_i
+	VFMADD231PD Z8, Z30, Z21 // c*u_i + dt*f_i
+	VFMADD231PD Z20, Z19, Z21 // + (u_{i+1} + u_{i-1})*(b - a*(.))
 	VPANDQ Z27, Z21, Z22
-	VCMPPD $6, Z30, Z22, K1 // !(|z| <= bound), NaN included
+	VCMPPD $6, Z31, Z22, K1 // !(|w| <= bound), NaN included
 	KORW K1, K2, K2
 	VMOVUPD Z21, (R15)(BX*1) // z_j
 	ADDQ R9, BX
-	VMOVUPD (R14)(BX*1), Z21 // dt*f_j
-	VSUBPD Z12, Z23, Z19
-	VMULPD Z19, Z28, Z19
-	VSUBPD Z19, Z9, Z19
-	VMULPD Z9, Z31, Z20
-	VSUBPD Z20, Z23, Z20
-	VADDPD Z8, Z20, Z20
-	VMULPD Z20, Z29, Z20
-	VADDPD Z20, Z19, Z19
-	VADDPD Z21, Z19, Z21 // + dt*f
+	VADDPD Z8, Z23, Z19 // u_{i+1} + u_{i-1}
+	VSUBPD Z8, Z23, Z20 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Z29, Z28, Z20 // b - a*(.)
+	VMOVUPD (R14)(BX*1), Z21 // dt*f_i
+	VFMADD231PD Z9, Z30, Z21 // c*u_i + dt*f_i
+	VFMADD231PD Z20, Z19, Z21 // + (u_{i+1} + u_{i-1})*(b - a*(.))
 	VPANDQ Z27, Z21, Z22
-	VCMPPD $6, Z30, Z22, K1 // !(|z| <= bound), NaN included
+	VCMPPD $6, Z31, Z22, K1 // !(|w| <= bound), NaN included
 	KORW K1, K2, K2
 	VMOVUPD Z21, (R15)(BX*1) // z_j
 	JMP f2chk_next
 f2chk_end2:
-	VMOVUPD (R14)(BX*1), Z21 // dt*f_j
-	VSUBPD Z12, Z14, Z19
-	VMULPD Z19, Z28, Z19
-	VSUBPD Z19, Z9, Z19
-	VMULPD Z9, Z31, Z20
-	VSUBPD Z20, Z10, Z20
-	VADDPD Z8, Z20, Z20
-	VMULPD Z20, Z29, Z20
-	VADDPD Z20, Z19, Z19
-	VADDPD Z21, Z19, Z21 // + dt*f
+	VADDPD Z8, Z10, Z19 // u_{i+1} + u_{i-1}
+	VSUBPD Z8, Z10, Z20 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Z29, Z28, Z20 // b - a*(.)
+	VMOVUPD (R14)(BX*1), Z21 // dt*f_i
+	VFMADD231PD Z9, Z30, Z21 // c*u_i + dt*f_i
+	VFMADD231PD Z20, Z19, Z21 // + (u_{i+1} + u_{i-1})*(b - a*(.))
 	VPANDQ Z27, Z21, Z22
-	VCMPPD $6, Z30, Z22, K1 // !(|z| <= bound), NaN included
+	VCMPPD $6, Z31, Z22, K1 // !(|w| <= bound), NaN included
 	KORW K1, K2, K2
 	VMOVUPD Z21, (R15)(BX*1) // z_j
 	ADDQ R9, BX
-	VMOVUPD (R14)(BX*1), Z21 // dt*f_j
-	VSUBPD Z13, Z23, Z19
-	VMULPD Z19, Z28, Z19
-	VSUBPD Z19, Z10, Z19
-	VMULPD Z10, Z31, Z20
-	VSUBPD Z20, Z23, Z20
-	VADDPD Z9, Z20, Z20
-	VMULPD Z20, Z29, Z20
-	VADDPD Z20, Z19, Z19
-	VADDPD Z21, Z19, Z21 // + dt*f
+	VADDPD Z9, Z23, Z19 // u_{i+1} + u_{i-1}
+	VSUBPD Z9, Z23, Z20 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Z29, Z28, Z20 // b - a*(.)
+	VMOVUPD (R14)(BX*1), Z21 // dt*f_i
+	VFMADD231PD Z10, Z30, Z21 // c*u_i + dt*f_i
+	VFMADD231PD Z20, Z19, Z21 // + (u_{i+1} + u_{i-1})*(b - a*(.))
 	VPANDQ Z27, Z21, Z22
-	VCMPPD $6, Z30, Z22, K1 // !(|z| <= bound), NaN included
+	VCMPPD $6, Z31, Z22, K1 // !(|w| <= bound), NaN included
 	KORW K1, K2, K2
 	VMOVUPD Z21, (R15)(BX*1) // z_j
 	JMP f2chk_next
 f2chk_end3:
-	VMOVUPD (R14)(BX*1), Z21 // dt*f_j
-	VSUBPD Z13, Z15, Z19
-	VMULPD Z19, Z28, Z19
-	VSUBPD Z19, Z10, Z19
-	VMULPD Z10, Z31, Z20
-	VSUBPD Z20, Z11, Z20
-	VADDPD Z9, Z20, Z20
-	VMULPD Z20, Z29, Z20
-	VADDPD Z20, Z19, Z19
-	VADDPD Z21, Z19, Z21 // + dt*f
+	VADDPD Z9, Z11, Z19 // u_{i+1} + u_{i-1}
+	VSUBPD Z9, Z11, Z20 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Z29, Z28, Z20 // b - a*(.)
+	VMOVUPD (R14)(BX*1), Z21 // dt*f_i
+	VFMADD231PD Z10, Z30, Z21 // c*u_i + dt*f_i
+	VFMADD231PD Z20, Z19, Z21 // + (u_{i+1} + u_{i-1})*(b - a*(.))
 	VPANDQ Z27, Z21, Z22
-	VCMPPD $6, Z30, Z22, K1 // !(|z| <= bound), NaN included
+	VCMPPD $6, Z31, Z22, K1 // !(|w| <= bound), NaN included
 	KORW K1, K2, K2
 	VMOVUPD Z21, (R15)(BX*1) // z_j
 	ADDQ R9, BX
-	VMOVUPD (R14)(BX*1), Z21 // dt*f_j
-	VSUBPD Z14, Z23, Z19
-	VMULPD Z19, Z28, Z19
-	VSUBPD Z19, Z11, Z19
-	VMULPD Z11, Z31, Z20
-	VSUBPD Z20, Z23, Z20
-	VADDPD Z10, Z20, Z20
-	VMULPD Z20, Z29, Z20
-	VADDPD Z20, Z19, Z19
-	VADDPD Z21, Z19, Z21 // + dt*f
+	VADDPD Z10, Z23, Z19 // u_{i+1} + u_{i-1}
+	VSUBPD Z10, Z23, Z20 // u_{i+1} - u_{i-1}
+	VFNMADD213PD Z29, Z28, Z20 // b - a*(.)
+	VMOVUPD (R14)(BX*1), Z21 // dt*f_i
+	VFMADD231PD Z11, Z30, Z21 // c*u_i + dt*f_i
+	VFMADD231PD Z20, Z19, Z21 // + (u_{i+1} + u_{i-1})*(b - a*(.))
 	VPANDQ Z27, Z21, Z22
-	VCMPPD $6, Z30, Z22, K1 // !(|z| <= bound), NaN included
+	VCMPPD $6, Z31, Z22, K1 // !(|w| <= bound), NaN included
 	KORW K1, K2, K2
 	VMOVUPD Z21, (R15)(BX*1) // z_j
 	JMP f2chk_next
@@ -1270,6 +934,37 @@ f2chk_next:
 
 f2done:
 	KORTESTW K2, K2
-	SETNE ret+72(FP)
+	SETNE ret+80(FP)
 	VZEROUPPER
+	RET
+
+// func stepRowFMA(u, v, f *float64, n int, dt, a, b, c float64)
+TEXT ·stepRowFMA(SB), NOSPLIT, $0-64
+	MOVQ u+0(FP), SI
+	MOVQ v+8(FP), DI
+	MOVQ f+16(FP), DX
+	MOVQ n+24(FP), CX
+	VMOVSD dt+32(FP), X12
+	VMOVSD a+40(FP), X13
+	VMOVSD b+48(FP), X14
+	VMOVSD c+56(FP), X15
+	VMOVSD (SI), X0 // u_{i-1}
+	VMOVSD 8(SI), X1 // u_i
+	XORQ AX, AX
+row_loop:
+	CMPQ AX, CX
+	JGE row_done
+	VMOVSD 16(SI)(AX*8), X2 // u_{i+1}
+	VADDSD X0, X2, X3 // u_{i+1} + u_{i-1}
+	VSUBSD X0, X2, X4 // u_{i+1} - u_{i-1}
+	VFNMADD213SD X14, X13, X4 // b - a*(.)
+	VMULSD (DX)(AX*8), X12, X5 // dt*f_i
+	VFMADD231SD X1, X15, X5 // c*u_i + dt*f_i
+	VFMADD231SD X4, X3, X5 // + (u_{i+1} + u_{i-1})*(b - a*(.))
+	VMOVSD X5, (DI)(AX*8)
+	VMOVAPD X1, X0
+	VMOVAPD X2, X1
+	INCQ AX
+	JMP row_loop
+row_done:
 	RET

@@ -75,21 +75,13 @@ func (s *Solver) Solve(ctx context.Context, u0, f, out []float64) ([]float64, er
 
 // interval takes the Euler steps of control interval fr on the fine grid.
 func (s *Solver) interval(fr int) error {
-	a := s.dt / (4 * s.dx)             // transport coefficient
-	b := s.p.Nu * s.dt / (s.dx * s.dx) // diffusion number
+	sten := newStencil(s.p)
 	dt := s.dt
 	bound := s.p.MaxStableSpeed()
 	u, v, f := s.u, s.v, s.f
 	m := s.m
 	for st := 0; st < s.steps; st++ {
-		// Interior points; the walls contribute zero ghost values.
-		um, uc := 0.0, u[0]
-		for i := 0; i < m-1; i++ {
-			up := u[i+1]
-			v[i] = update(um, uc, up, float64(dt*f[i]), a, b) // uc - a*(up*up-um*um) + b*(up-2*uc+um) + dt*f[i]
-			um, uc = uc, up
-		}
-		v[m-1] = update(um, uc, 0, float64(dt*f[m-1]), a, b) // the zero ghost value beyond the wall
+		sten.step(v[:m], u[:m], f[:m], dt)
 		u, v = v, u
 		// Every checkEvery steps (and at the end of the interval) look for values beyond the FTCS
 		// speed bound, NaN or Inf. An unstable mode needs many steps to grow from the bound to

@@ -2,13 +2,16 @@
 """Batched NumPy reference for the Burgers solver benchmarks (BenchmarkSolverScalar and
 BenchmarkSolverBatched in pde/burgers): the fastest NumPy form of the scheme I could write.
 
-B trajectories advance together in preallocated buffers with in-place ufuncs only (no temporaries):
-per Euler step one square of the whole state, then
+B trajectories advance together in preallocated buffers with in-place ufuncs only (no temporaries), in
+one of two forms of the same polynomial (--forms; both are timed by default, so the table shows the faster):
 
-    v = ((u_i - a*(u_{i+1}^2 - u_{i-1}^2)) + b*((u_{i+1} - 2*u_i) + u_{i-1})) + dt*f_i
+    terms:    one square of the whole state, then
+              v = ((u_i - a*(u_{i+1}^2 - u_{i-1}^2)) + b*((u_{i+1} - 2*u_i) + u_{i-1})) + dt*f_i   (10 passes)
+    factored: v = (c*u_i + dt*f_i) + (u_{i+1} + u_{i-1})*(b - a*(u_{i+1} - u_{i-1})), c = 1 - 2b  (8 passes)
 
-in the Go solver's operation order, so the result is bit-identical to it (checked against the committed
-testdata/pde/burgers_ref.json case 0 at startup). Two layouts: "tm" is [B, M+2] (trajectory-major, the
+("factored" is the Go solver's form, pde/burgers/stencil.go, which fuses three of its products with FMA;
+NumPy has no fused multiply-add, so its results agree with Go's to rounding, not bit for bit). Both are
+checked against the committed testdata/pde/burgers_ref.json case 0 (to 1e-10) at startup. Two layouts: "tm" is [B, M+2] (trajectory-major, the
 natural NumPy batch), "pm" is [M+2, B] (point-major like the Go batch solver; every operand is one
 contiguous block). Timing is single-threaded process CPU time over --frames control intervals of the
 grid (best of --repeat), reported as ns per point-update and trajectories per CPU second for the full
@@ -43,14 +46,15 @@ GRIDS = {
 class Batch:
     """Preallocated buffers for B trajectories of grid p in layout "tm" ([B, M+2]) or "pm" ([M+2, B])."""
 
-    def __init__(self, p, nb, layout):
-        self.p, self.nb, self.layout = p, nb, layout
+    def __init__(self, p, nb, layout, form="terms"):
+        self.p, self.nb, self.layout, self.form = p, nb, layout, form
         self.m = m = burgers_ref.fine_points(p)
         self.steps = burgers_ref.steps_per_frame(p)
         dx = 1.0 / (m + 1)
         self.dt = p["T"] / (p["frames"] * self.steps)
         self.a = self.dt / (4 * dx)
         self.b = p["nu"] * self.dt / (dx * dx)
+        self.c = 1 - 2 * self.b
         shape = (nb, m + 2) if layout == "tm" else (m + 2, nb)
         self.u, self.v, self.sq = np.zeros(shape), np.zeros(shape), np.zeros(shape)
         inner = (nb, m) if layout == "tm" else (m, nb)
@@ -70,6 +74,8 @@ class Batch:
             dst[1:-1] = rows.T
 
     def run_interval(self, steps):
+        if self.form == "factored":
+            return self.run_interval_factored(steps)
         a, b = self.a, self.b
         t1, t2, dtf, sq = self.t1, self.t2, self.dtf, self.sq
         u, v = self.u, self.v
@@ -87,6 +93,24 @@ class Batch:
             np.multiply(t2, b, out=t2)
             np.add(w, t2, out=w)
             np.add(w, dtf, out=w)
+            u, v = v, u
+        self.u, self.v = u, v
+
+    def run_interval_factored(self, steps):
+        a, b, c = self.a, self.b, self.c
+        t1, t2, dtf = self.t1, self.t2, self.dtf
+        u, v = self.u, self.v
+        for _ in range(steps):
+            um, uc, up = self.views(u)
+            w = self.views(v)[1]
+            np.add(up, um, out=t1)
+            np.subtract(up, um, out=t2)
+            np.multiply(t2, -a, out=t2)
+            np.add(t2, b, out=t2)
+            np.multiply(uc, c, out=w)
+            np.add(w, dtf, out=w)
+            np.multiply(t1, t2, out=t1)
+            np.add(w, t1, out=w)
             u, v = v, u
         self.u, self.v = u, v
 
@@ -110,18 +134,19 @@ class Batch:
 
 
 def check_reference():
-    """The batched form reproduces the committed NumPy reference trajectory (case 0) exactly."""
+    """Both batched forms reproduce the committed NumPy reference trajectory (case 0) to 1e-10."""
     ref = json.load(open(os.path.join(ROOT, "testdata", "pde", "burgers_ref.json")))["cases"][0]
     p = ref["params"]
     n, k = p["cells"], p["frames"]
     u0 = np.array(ref["u"][:n])
     f = np.array(ref["f"]).reshape(k, n)
     want = np.array(ref["u"]).reshape(k + 1, n)
-    for layout in ("tm", "pm"):
-        got = Batch(p, 3, layout).solve(np.stack([u0] * 3), np.stack([f] * 3))
-        err = np.abs(got - want).max()
-        if err > 1e-10:
-            sys.exit(f"layout {layout}: max deviation {err} from testdata/pde/burgers_ref.json")
+    for form in ("terms", "factored"):
+        for layout in ("tm", "pm"):
+            got = Batch(p, 3, layout, form).solve(np.stack([u0] * 3), np.stack([f] * 3))
+            err = np.abs(got - want).max()
+            if err > 1e-10:
+                sys.exit(f"form {form}, layout {layout}: max deviation {err} from testdata/pde/burgers_ref.json")
 
 
 def main():
@@ -129,6 +154,7 @@ def main():
     ap.add_argument("--batches", default="8,64,200")
     ap.add_argument("--frames", type=int, default=1, help="control intervals timed per run")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--forms", default="terms,factored")
     ap.add_argument("--no-check", action="store_true")
     args = ap.parse_args()
     if not args.no_check:
@@ -138,8 +164,8 @@ def main():
     for name, p in GRIDS.items():
         n, k = p["cells"], p["frames"]
         for nb in [int(x) for x in args.batches.split(",")]:
-            for layout in ("tm", "pm"):
-                bt = Batch(p, nb, layout)
+            for layout, form in [(lo, fo) for lo in ("tm", "pm") for fo in args.forms.split(",")]:
+                bt = Batch(p, nb, layout, form)
                 x = np.arange(1, n + 1) / (n + 1)
                 u0 = np.stack([rng.uniform(0, 1) * np.exp(-0.5 * ((x - 0.3) / 0.1) ** 2) for _ in range(nb)])
                 f = rng.uniform(-0.5, 0.5, (nb, k, n))
@@ -151,7 +177,7 @@ def main():
                 updates = bt.m * bt.steps * args.frames * nb
                 ns = best / updates * 1e9
                 traj_s = 1 / (ns * 1e-9 * bt.m * bt.steps * k)
-                print(f"{name:10s} M={bt.m} steps={bt.steps * k} B={nb:4d} layout={layout}  "
+                print(f"{name:10s} M={bt.m} steps={bt.steps * k} B={nb:4d} layout={layout} form={form:8s}  "
                       f"{ns:7.3f} cpu-ns/point-update  {traj_s:8.1f} traj/cpu-s")
 
 

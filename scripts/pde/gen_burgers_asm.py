@@ -6,16 +6,60 @@ AVX-512 kernel). Run from the repository root:
 
 Layout (see pde/burgers/batched.go): rows 0..m+1 of u and v hold stride lanes each (row 0 and row m+1 are
 the zero ghost values), dtf holds dt*f for rows 1..m. A kernel walks one register of lanes at a time down
-the rows, keeping u_{i-1}, u_i and the squares u_{i-1}^2, u_i^2 in registers, and computes
+the rows, keeping u_{i-1} and u_i in registers, and computes the scalar update (pde/burgers/stencil.go)
 
-    w = ((u_i - a*(u_{i+1}^2 - u_{i-1}^2)) + b*((u_{i+1} - 2*u_i) + u_{i-1})) + dt*f_i
+    k = fma(-a, u_{i+1} - u_{i-1}, b),  r = fma(c, u_i, dt*f_i),  w = fma(u_{i+1} + u_{i-1}, k, r)
 
-with packed VMULPD/VSUBPD/VADDPD in exactly the scalar Solver's order (no FMA), so every lane rounds as
-the scalar code does. The rows are unrolled by three so that the register roles rotate without moves (the
-one or two leftover rows rotate by moves). stepTwoAVX512 takes two steps per pass (see fused512).
+with packed VADDPD/VSUBPD and the fused VFNMADD213PD/VFMADD231PD (five floating-point operations per
+point), so every lane rounds as the scalar code (math.FMA) does. The rows are unrolled by three so that the
+register roles rotate without moves (the one or two leftover rows rotate by moves). stepTwoAVX512 takes two
+steps per pass (see fused512).
 """
 
 OUT = "pde/burgers/kernel_amd64.s"
+
+
+def update(um, uc, up, dtf, out, t1, t2, A, B, C):
+    """One point of the scheme as the scalar update (stencil.go): t1 = u_{i+1} + u_{i-1},
+    t2 = b - a (u_{i+1} - u_{i-1}), out = c u_i + dt f_i, out = t1 t2 + out (each fused product rounded once).
+    dtf is a memory operand. Plan 9 operand order: VFNMADD213PD x, y, z is z = -(y*z) + x and
+    VFMADD231PD x, y, z is z = y*x + z."""
+    return ["\tVADDPD %s, %s, %s // u_{i+1} + u_{i-1}" % (um, up, t1),
+            "\tVSUBPD %s, %s, %s // u_{i+1} - u_{i-1}" % (um, up, t2),
+            "\tVFNMADD213PD %s, %s, %s // b - a*(.)" % (B, A, t2),
+            "\tVMOVUPD %s, %s // dt*f_i" % (dtf, out),
+            "\tVFMADD231PD %s, %s, %s // c*u_i + dt*f_i" % (uc, C, out),
+            "\tVFMADD231PD %s, %s, %s // + (u_{i+1} + u_{i-1})*(b - a*(.))" % (t2, t1, out)]
+
+
+def prologue(name, R, A, B, C, BOUND, ABS):
+    """Arguments into registers: u SI, v DI, dtf DX, m CX, row bytes R9, the broadcast coefficients."""
+    return ["// func %s(u, v, dtf *float64, m, stride int, a, b, c, bound float64, check bool) bool" % name,
+            "TEXT ·%s(SB), NOSPLIT, $0-81" % name,
+            "\tMOVQ u+0(FP), SI",
+            "\tMOVQ v+8(FP), DI",
+            "\tMOVQ dtf+16(FP), DX",
+            "\tMOVQ m+24(FP), CX",
+            "\tMOVQ stride+32(FP), R9",
+            "\tSHLQ $3, R9 // bytes per row",
+            "\tVBROADCASTSD a+40(FP), %s" % A,
+            "\tVBROADCASTSD b+48(FP), %s" % B,
+            "\tVBROADCASTSD c+56(FP), %s" % C,
+            "\tVBROADCASTSD bound+64(FP), %s" % BOUND,
+            "\tMOVQ $0x7fffffffffffffff, AX // |x| mask",
+            "\tMOVQ AX, X15",
+            "\tVBROADCASTSD X15, %s" % ABS]
+
+
+def check(zmm, R, out, ABS, BOUND, T, ACC):
+    """Flag lanes with !(|out| <= bound) (NaN included) into K2 (AVX-512) or ACC (AVX2)."""
+    if zmm:
+        return ["\tVPANDQ %s, %s, %s" % (ABS, out, T),
+                "\tVCMPPD $6, %s, %s, K1 // !(|w| <= bound), NaN included" % (BOUND, T),
+                "\tKORW K1, K2, K2"]
+    return ["\tVANDPD %s, %s, %s" % (ABS, out, T),
+            "\tVCMPPD $6, %s, %s, %s // !(|w| <= bound), NaN included" % (BOUND, T, T),
+            "\tVORPD %s, %s, %s" % (T, ACC, ACC)]
 
 
 def kernel(isa):
@@ -25,29 +69,13 @@ def kernel(isa):
     name = "stepAVX512" if zmm else "stepAVX2"
     L = []
     w = L.append
-    A, B2, BOUND, TWO, ABS, ACC = R + "12", R + "13", R + "14", R + "15", R + "11", R + "10"
-    w("// func %s(u, v, dtf *float64, m, stride int, a, b, bound float64, check bool) bool" % name)
-    w("TEXT ·%s(SB), NOSPLIT, $0-73" % name)
-    w("\tMOVQ u+0(FP), SI")
-    w("\tMOVQ v+8(FP), DI")
-    w("\tMOVQ dtf+16(FP), DX")
-    w("\tMOVQ m+24(FP), CX")
-    w("\tMOVQ stride+32(FP), R9")
-    w("\tSHLQ $3, R9 // bytes per row")
-    w("\tVBROADCASTSD a+40(FP), %s" % A)
-    w("\tVBROADCASTSD b+48(FP), %s" % B2)
-    w("\tVBROADCASTSD bound+56(FP), %s" % BOUND)
-    w("\tMOVQ $0x4000000000000000, AX // 2.0")
-    w("\tMOVQ AX, X15")
-    w("\tVBROADCASTSD X15, %s" % TWO)
-    w("\tMOVQ $0x7fffffffffffffff, AX // |x| mask")
-    w("\tMOVQ AX, X11")
-    w("\tVBROADCASTSD X11, %s" % ABS)
+    A, B, C, BOUND, ABS, ACC = R + "12", R + "13", R + "9", R + "14", R + "15", R + "10"
+    L += prologue(name, R, A, B, C, BOUND, ABS)
     if zmm:
         w("\tKXORW K2, K2, K2 // lanes beyond the bound")
     else:
         w("\tVXORPD %s, %s, %s // lanes beyond the bound" % (ACC, ACC, ACC))
-    w("\tMOVBQZX check+64(FP), AX")
+    w("\tMOVBQZX check+72(FP), AX")
     w("\tXORQ R10, R10 // byte offset of the current lanes")
     w("")
     for chk in (False, True):
@@ -62,42 +90,22 @@ def kernel(isa):
         w("\tLEAQ (DI)(R10*1), R12")
         w("\tADDQ R9, R12 // &v[row 1]")
         w("\tLEAQ (DX)(R10*1), R13 // &dtf[row 1]")
-        # slots: u values in regs U[0..2], squares in S[0..2]; roles rotate by one per row.
+        # u values in regs U[0..2]; roles rotate by one per row.
         U = [R + "0", R + "1", R + "2"]
-        S = [R + "3", R + "4", R + "5"]
-        T1, T2, T3 = R + "6", R + "7", R + "8"
+        T1, T2, T3, OUT = R + "6", R + "7", R + "8", R + "3"
         w("\tVMOVUPD (R11), %s // u_{i-1} (ghost)" % U[0])
-        w("\tVMULPD %s, %s, %s" % (U[0], U[0], S[0]))
         w("\tADDQ R9, R11 // &u[row 1]")
         w("\tVMOVUPD (R11), %s // u_i" % U[1])
-        w("\tVMULPD %s, %s, %s" % (U[1], U[1], S[1]))
         w("\tMOVQ CX, BX // rows left")
 
         def body(k):
             # roles at offset k: um = U[k%3], uc = U[(k+1)%3], up = U[(k+2)%3]
             um, uc, up = U[k % 3], U[(k + 1) % 3], U[(k + 2) % 3]
-            sm, sp = S[k % 3], S[(k + 2) % 3]
-            o = []
-            o.append("\tVMOVUPD (R11)(R9*1), %s // u_{i+1}" % up)
-            o.append("\tVMULPD %s, %s, %s // u_{i+1}^2" % (up, up, sp))
-            o.append("\tVSUBPD %s, %s, %s // u_{i+1}^2 - u_{i-1}^2" % (sm, sp, T1))
-            o.append("\tVMULPD %s, %s, %s // a*(.)" % (T1, A, T1))
-            o.append("\tVSUBPD %s, %s, %s // u_i - a*(.)" % (T1, uc, T1))
-            o.append("\tVMULPD %s, %s, %s // 2*u_i" % (uc, TWO, T2))
-            o.append("\tVSUBPD %s, %s, %s // u_{i+1} - 2*u_i" % (T2, up, T2))
-            o.append("\tVADDPD %s, %s, %s // + u_{i-1}" % (um, T2, T2))
-            o.append("\tVMULPD %s, %s, %s // b*(.)" % (T2, B2, T2))
-            o.append("\tVADDPD %s, %s, %s" % (T2, T1, T1))
-            o.append("\tVADDPD (R13), %s, %s // + dt*f_i" % (T1, T1))
-            o.append("\tVMOVUPD %s, (R12)" % T1)
+            o = ["\tVMOVUPD (R11)(R9*1), %s // u_{i+1}" % up]
+            o += update(um, uc, up, "(R13)", OUT, T1, T2, A, B, C)
+            o.append("\tVMOVUPD %s, (R12)" % OUT)
             if chk:
-                o.append("\tVANDPD %s, %s, %s" % (ABS, T1, T3) if not zmm else "\tVPANDQ %s, %s, %s" % (ABS, T1, T3))
-                if zmm:
-                    o.append("\tVCMPPD $6, %s, %s, K1 // !(|w| <= bound), NaN included" % (BOUND, T3))
-                    o.append("\tKORW K1, K2, K2")
-                else:
-                    o.append("\tVCMPPD $6, %s, %s, %s // !(|w| <= bound), NaN included" % (BOUND, T3, T3))
-                    o.append("\tVORPD %s, %s, %s" % (T3, ACC, ACC))
+                o += check(zmm, R, OUT, ABS, BOUND, T3, ACC)
             o.append("\tADDQ R9, R11")
             o.append("\tADDQ R9, R12")
             o.append("\tADDQ R9, R13")
@@ -117,11 +125,9 @@ def kernel(isa):
         L.extend(body(0))
         w("\tDECQ BX")
         w("\tJZ %s_next" % lbl)
-        # rotate: um <- uc, uc <- up, sm <- sc, sc <- sp
+        # rotate: um <- uc, uc <- up
         w("\tVMOVAPD %s, %s" % (U[1], U[0]))
         w("\tVMOVAPD %s, %s" % (U[2], U[1]))
-        w("\tVMOVAPD %s, %s" % (S[1], S[0]))
-        w("\tVMOVAPD %s, %s" % (S[2], S[1]))
         L.extend(body(0))
         w("%s_next:" % lbl)
         w("\tADDQ $%d, R10" % vb)
@@ -132,7 +138,7 @@ def kernel(isa):
         w("\tKORTESTW K2, K2")
     else:
         w("\tVPTEST %s, %s" % (ACC, ACC))
-    w("\tSETNE ret+72(FP)")
+    w("\tSETNE ret+80(FP)")
     w("\tVZEROUPPER")
     w("\tRET")
     w("")
@@ -148,72 +154,32 @@ def fused512():
     rotate with period 4 (rows unrolled by four), so no moves are needed."""
     L = []
     w = L.append
-    A, B2, BOUND, TWO, ABS = "Z28", "Z29", "Z30", "Z31", "Z27"
+    A, B, C, BOUND, ABS = "Z28", "Z29", "Z30", "Z31", "Z27"
     U = ["Z0", "Z1", "Z2", "Z3"]
-    S = ["Z4", "Z5", "Z6", "Z7"]
     W = ["Z8", "Z9", "Z10", "Z11"]
-    WS = ["Z12", "Z13", "Z14", "Z15"]
     ZERO, CT = "Z23", "Z22"
-    w("// func stepTwoAVX512(u, v, dtf *float64, m, stride int, a, b, bound float64, check bool) bool")
-    w("TEXT ·stepTwoAVX512(SB), NOSPLIT, $0-73")
-    w("\tMOVQ u+0(FP), SI")
-    w("\tMOVQ v+8(FP), DI")
-    w("\tMOVQ dtf+16(FP), DX")
-    w("\tMOVQ m+24(FP), CX")
-    w("\tMOVQ stride+32(FP), R9")
-    w("\tSHLQ $3, R9 // bytes per row")
+    L += prologue("stepTwoAVX512", "Z", A, B, C, BOUND, ABS)
     w("\tMOVQ CX, R8")
     w("\tIMULQ R9, R8 // m*rowbytes: the offset of the last row")
-    w("\tVBROADCASTSD a+40(FP), %s" % A)
-    w("\tVBROADCASTSD b+48(FP), %s" % B2)
-    w("\tVBROADCASTSD bound+56(FP), %s" % BOUND)
-    w("\tMOVQ $0x4000000000000000, AX // 2.0")
-    w("\tMOVQ AX, X15")
-    w("\tVBROADCASTSD X15, %s" % TWO)
-    w("\tMOVQ $0x7fffffffffffffff, AX // |x| mask")
-    w("\tMOVQ AX, X15")
-    w("\tVBROADCASTSD X15, %s" % ABS)
     w("\tVPXORQ %s, %s, %s" % (ZERO, ZERO, ZERO))
     w("\tKXORW K2, K2, K2 // lanes beyond the bound")
-    w("\tMOVBQZX check+64(FP), AX")
+    w("\tMOVBQZX check+72(FP), AX")
     w("\tXORQ R10, R10 // byte offset of the current lanes")
-
-    def step(um, uc, up, sm, sp, dtf, out, t1, t2, chk):
-        """out = ((uc - a*(sp - sm)) + b*((up - 2*uc) + um)) + dtf."""
-        o = []
-        o.append("\tVSUBPD %s, %s, %s" % (sm, sp, t1))
-        o.append("\tVMULPD %s, %s, %s" % (t1, A, t1))
-        o.append("\tVSUBPD %s, %s, %s" % (t1, uc, t1))
-        o.append("\tVMULPD %s, %s, %s" % (uc, TWO, t2))
-        o.append("\tVSUBPD %s, %s, %s" % (t2, up, t2))
-        o.append("\tVADDPD %s, %s, %s" % (um, t2, t2))
-        o.append("\tVMULPD %s, %s, %s" % (t2, B2, t2))
-        o.append("\tVADDPD %s, %s, %s" % (t2, t1, t1))
-        o.append("\tVADDPD %s, %s, %s // + dt*f" % (dtf, t1, out))
-        if chk:
-            o.append("\tVPANDQ %s, %s, %s" % (ABS, out, CT))
-            o.append("\tVCMPPD $6, %s, %s, K1 // !(|z| <= bound), NaN included" % (BOUND, CT))
-            o.append("\tKORW K1, K2, K2")
-        return o
 
     def first(k):
         """Step one at row i = k (mod 4): load u_{i+1}, w_i into W[k]."""
         um, uc, up = U[(k - 1) % 4], U[k], U[(k + 1) % 4]
-        sm, sp = S[(k - 1) % 4], S[(k + 1) % 4]
-        o = ["\tVMOVUPD (R12)(BX*1), %s // u_{i+1}" % up,
-             "\tVMULPD %s, %s, %s" % (up, up, sp),
-             "\tVMOVUPD (R13)(BX*1), Z18 // dt*f_i"]
-        o += step(um, uc, up, sm, sp, "Z18", W[k], "Z16", "Z17", False)
-        o.append("\tVMULPD %s, %s, %s // w_i^2" % (W[k], W[k], WS[k]))
+        o = ["\tVMOVUPD (R12)(BX*1), %s // u_{i+1}" % up]
+        o += update(um, uc, up, "(R13)(BX*1)", W[k], "Z16", "Z17", A, B, C)
         return o
 
-    def second(k, wp, wsp, chk, off):
+    def second(k, wp, chk, off):
         """Step two at row j (z_j from W[(k-1)%4] = w_{j-1}, W[k] = w_j, wp = w_{j+1}); dt*f_j and v row j
         at R14/R15 + BX + off."""
         wm, wc = W[(k - 1) % 4], W[k]
-        wsm = WS[(k - 1) % 4]
-        o = ["\tVMOVUPD %s(R14)(BX*1), Z21 // dt*f_j" % off]
-        o += step(wm, wc, wp, wsm, wsp, "Z21", "Z21", "Z19", "Z20", chk)
+        o = update(wm, wc, wp, "%s(R14)(BX*1)" % off, "Z21", "Z19", "Z20", A, B, C)
+        if chk:
+            o += check(True, "Z", "Z21", ABS, BOUND, CT, None)
         o.append("\tVMOVUPD Z21, %s(R15)(BX*1) // z_j" % off)
         return o
 
@@ -221,7 +187,7 @@ def fused512():
         """Row i = k (mod 4): w_i, then z_{i-2}."""
         o = first(k)
         j = (k - 2) % 4
-        o += second(j, W[(j + 1) % 4], WS[(j + 1) % 4], chk, "")
+        o += second(j, W[(j + 1) % 4], chk, "")
         o.append("\tADDQ R9, BX")
         return o
 
@@ -246,11 +212,8 @@ def fused512():
         w("\tSUBQ R9, R15")
         w("\tSUBQ R9, R15")
         w("\tVMOVUPD (R11), %s // u_0 (ghost)" % U[0])
-        w("\tVMULPD %s, %s, %s" % (U[0], U[0], S[0]))
         w("\tVMOVUPD (R12), %s // u_1" % U[1])
-        w("\tVMULPD %s, %s, %s" % (U[1], U[1], S[1]))
         w("\tVPXORQ %s, %s, %s // w_0 = 0 (ghost)" % (W[0], W[0], W[0]))
-        w("\tVPXORQ %s, %s, %s" % (WS[0], WS[0], WS[0]))
         w("\tMOVQ R9, BX // i = 1")
         L.extend(first(1))
         w("\tADDQ R9, BX // i = 2")
@@ -273,9 +236,9 @@ def fused512():
         # Ends: the last row m = e (mod 4) is done, BX = (m+1)*rowbytes; z_{m-1} and z_m remain.
         for e in range(4):
             w("%s_end%d:" % (lbl, e))
-            L.extend(second((e - 1) % 4, W[e], WS[e], chk, ""))
+            L.extend(second((e - 1) % 4, W[e], chk, ""))
             w("\tADDQ R9, BX")
-            L.extend(second(e, ZERO, ZERO, chk, ""))
+            L.extend(second(e, ZERO, chk, ""))
             w("\tJMP %s_next" % lbl)
         w("%s_next:" % lbl)
         w("\tADDQ $64, R10")
@@ -283,11 +246,47 @@ def fused512():
         w("")
     w("f2done:")
     w("\tKORTESTW K2, K2")
-    w("\tSETNE ret+72(FP)")
+    w("\tSETNE ret+80(FP)")
     w("\tVZEROUPPER")
     w("\tRET")
     w("")
     return L
+
+
+def scalar_row():
+    """stepRowFMA: the scalar solver's interior loop, v[j] = update(u[j], u[j+1], u[j+2], dt*f[j]), with
+    VEX scalar instructions (VFNMADD213SD/VFMADD231SD as in update)."""
+    return ["// func stepRowFMA(u, v, f *float64, n int, dt, a, b, c float64)",
+            "TEXT ·stepRowFMA(SB), NOSPLIT, $0-64",
+            "\tMOVQ u+0(FP), SI",
+            "\tMOVQ v+8(FP), DI",
+            "\tMOVQ f+16(FP), DX",
+            "\tMOVQ n+24(FP), CX",
+            "\tVMOVSD dt+32(FP), X12",
+            "\tVMOVSD a+40(FP), X13",
+            "\tVMOVSD b+48(FP), X14",
+            "\tVMOVSD c+56(FP), X15",
+            "\tVMOVSD (SI), X0 // u_{i-1}",
+            "\tVMOVSD 8(SI), X1 // u_i",
+            "\tXORQ AX, AX",
+            "row_loop:",
+            "\tCMPQ AX, CX",
+            "\tJGE row_done",
+            "\tVMOVSD 16(SI)(AX*8), X2 // u_{i+1}",
+            "\tVADDSD X0, X2, X3 // u_{i+1} + u_{i-1}",
+            "\tVSUBSD X0, X2, X4 // u_{i+1} - u_{i-1}",
+            "\tVFNMADD213SD X14, X13, X4 // b - a*(.)",
+            "\tVMULSD (DX)(AX*8), X12, X5 // dt*f_i",
+            "\tVFMADD231SD X1, X15, X5 // c*u_i + dt*f_i",
+            "\tVFMADD231SD X4, X3, X5 // + (u_{i+1} + u_{i-1})*(b - a*(.))",
+            "\tVMOVSD X5, (DI)(AX*8)",
+            "\tVMOVAPD X1, X0",
+            "\tVMOVAPD X2, X1",
+            "\tINCQ AX",
+            "\tJMP row_loop",
+            "row_done:",
+            "\tRET",
+            ""]
 
 
 def main():
@@ -296,6 +295,7 @@ def main():
     L += kernel("avx2")
     L += kernel("avx512")
     L += fused512()
+    L += scalar_row()
     with open(OUT, "w") as fh:
         fh.write("\n".join(L))
 
