@@ -1,9 +1,9 @@
 /* Packed float64 add and multiply throughput of one core, for the machine-limit estimate of the
- * Burgers stencil (docs/benchmarks.md): 24 independent dependency chains of VADDPD / VMULPD on zmm and
+ * Burgers stencil (docs/benchmarks.md): 24 independent dependency chains of VADDPD / VMULPD / VFMADD231PD on zmm and
  * ymm registers, so latency is hidden and the issue ports are the limit; a chain of 3-cycle IMULs
  * gives the clock.
  *
- *   gcc -O2 -mavx512f -o /tmp/fp_peak scripts/pde/fp_peak.c && /tmp/fp_peak
+ *   gcc -O2 -mavx512f -mfma -o /tmp/fp_peak scripts/pde/fp_peak.c && /tmp/fp_peak
  */
 #include <stdio.h>
 #include <time.h>
@@ -49,7 +49,9 @@ int main(void) {
 	RUN("vaddpd zmm", C24("vaddpd", "zmm"));
 	RUN("vmulpd zmm", C24("vmulpd", "zmm"));
 	RUN("add+mul zmm", MIX("zmm"));
+	RUN("vfmadd231pd zmm", C24("vfmadd231pd", "zmm"));
 	RUN("vaddpd ymm", C24("vaddpd", "ymm"));
 	RUN("vmulpd ymm", C24("vmulpd", "ymm"));
+	RUN("vfmadd231pd ymm", C24("vfmadd231pd", "ymm"));
 	return 0;
 }
