@@ -18,8 +18,9 @@ import (
 // to be unnormalised on the host. The device state is float32, so samples agree with the CPU's to the
 // tolerance gpu/doc.go (Network inference) states; the fixed entries come back exactly (the normalised value
 // rounded to float32, then unnormalised). Not supported on the device (refused with an error before any
-// device work): guidance, warm starts, isolated failures, geometric models, per-window conditions (the
-// conditioning entries of a conditional model must have one value for all windows).
+// device work): isolated failures and geometric models. Per-window conditions (conditioning entries fixed
+// to different values per window), classifier-free guidance (two network passes per evaluation) and warm
+// starts (Init at StartTime, with or without Renoise) run as Model.Sample runs them.
 func Sample(ctx context.Context, m *train.Model, req train.SampleRequest, opt SampleOptions) (*train.Samples, gpu.Info, error) {
 	dp, err := prepare(m, req)
 	if err != nil {
@@ -32,7 +33,7 @@ func Sample(ctx context.Context, m *train.Model, req train.SampleRequest, opt Sa
 	defer d.Close()
 	info := d.Info()
 	n := len(dp.pr.Noise)
-	p, err := NewPredictor(d, m.Checkpoint.Net, dp.pz, req.N, gpu.PredictorOptions{Precision: opt.Precision, Cond: dp.cond})
+	p, err := NewPredictor(d, m.Checkpoint.Net, dp.pz, req.N, dp.options(opt.Precision))
 	if err != nil {
 		return nil, info, err
 	}
