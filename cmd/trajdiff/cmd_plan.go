@@ -193,10 +193,11 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return usagef("%v", err)
 	}
-	sample, err := planDeviceSampler(*device, *plannerName, sf.method != "", *workers)
+	sample, closeDevice, err := planDeviceSampler(*device, *plannerName, sf.method != "", *workers)
 	if err != nil {
 		return err
 	}
+	defer closeDevice()
 	if err := checkSolverName(*solverName); err != nil {
 		return err
 	}

@@ -18,27 +18,30 @@ func registerPlanDevice(fs *flag.FlagSet) *string {
 		"(mlp and temporal_unet networks; conditions, guidance and warm starts included; one plan at a time, so --workers 1)")
 }
 
-// planDeviceSampler is the planners' sampler for --device: nil for the CPU; for gpu or gpu:N each plan is
-// gpu/fromnn.Sample on that device, which draws what Model.Sample draws to float32 accuracy. The device
-// runs Diffuser and Decision Diffuser only, without Diffuser's particle search, one plan at a time.
-func planDeviceSampler(device, planner string, search bool, workers int) (sampleFunc, error) {
+// planDeviceSampler is the planners' sampler for --device and the function that releases it: nil for the
+// CPU; for gpu or gpu:N a gpu/fromnn.Sampler on that device, opened once for all plans, which draws what
+// Model.Sample draws to float32 accuracy. The device runs Diffuser and Decision Diffuser only, without
+// Diffuser's particle search, one plan at a time.
+func planDeviceSampler(device, planner string, search bool, workers int) (sampleFunc, func() error, error) {
+	none := func() error { return nil }
 	ordinal, err := parseDevice(device)
 	if err != nil {
-		return nil, usagef("%v", err)
+		return nil, none, usagef("%v", err)
 	}
 	if ordinal < 0 {
-		return nil, nil
+		return nil, none, nil
 	}
 	switch {
 	case planner != planDiffuser && planner != planDD:
-		return nil, usagef("--device %s: the GPU samples the plans of %s and %s, not %s", device, planDiffuser, planDD, planner)
+		return nil, none, usagef("--device %s: the GPU samples the plans of %s and %s, not %s", device, planDiffuser, planDD, planner)
 	case search:
-		return nil, usagef("--device %s: Diffuser's particle search (--particle-method) runs on the CPU", device)
+		return nil, none, usagef("--device %s: Diffuser's particle search (--particle-method) runs on the CPU", device)
 	case workers != 1:
-		return nil, usagef("--device %s plans one episode at a time: --workers 1, not %d", device, workers)
+		return nil, none, usagef("--device %s plans one episode at a time: --workers 1, not %d", device, workers)
 	}
-	return func(ctx context.Context, m *train.Model, req train.SampleRequest) (*train.Samples, error) {
-		s, _, err := fromnn.Sample(ctx, m, req, fromnn.SampleOptions{Ordinal: ordinal})
-		return s, err
-	}, nil
+	s, err := fromnn.NewSampler(fromnn.SampleOptions{Ordinal: ordinal})
+	if err != nil {
+		return nil, none, err
+	}
+	return s.Sample, s.Close, nil
 }

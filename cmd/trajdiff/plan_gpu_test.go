@@ -70,6 +70,7 @@ time_dim = 8
 cond_dim = 1
 [objective]
 process = "vp-cosine"
+prediction = "x0" # an eps-predicting model this young predicts x0 far outside [-1, 1]: clipped plans would hide differences
 [sample]
 clip_x0 = true
 [train]

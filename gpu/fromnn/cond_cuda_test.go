@@ -177,3 +177,45 @@ func TestGPUSampleConditionsGuidanceAndWarmStartsMatchModelSample(t *testing.T) 
 	}
 	t.Logf("worst over the runs: rel RMS %.2e, max %.2e (tolerance %.0e, %.0e)", worstRel, worstMax, samplerTol[gpu.FP32][0], samplerTol[gpu.FP32][1])
 }
+
+// TestGPUSamplerKeepsTheDeviceForManyRequests: a Sampler draws, request after request on its one open
+// device, exactly what Sample draws opening the device per call, and refuses requests once closed.
+func TestGPUSamplerKeepsTheDeviceForManyRequests(t *testing.T) {
+	m := windowModel(t, func(c *train.Config) {
+		conditionalMLP(c)
+		c.Train.CondDropout = 0.3
+	})
+	s, err := NewSampler(SampleOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Info().Name == "" {
+		t.Error("the sampler's device has no name")
+	}
+	ctx := context.Background()
+	for i, req := range []train.SampleRequest{
+		{N: 2, Seed: 1, Fixed: ends(2, true)},
+		{N: 3, Seed: 2, Fixed: ends(3, true), Guidance: 1.5},
+		{N: 1, Seed: 3, Fixed: ends(1, false)},
+	} {
+		got, err := s.Sample(ctx, m, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _, err := Sample(ctx, m, req, SampleOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k := range want.X {
+			if math.Float64bits(got.X[k]) != math.Float64bits(want.X[k]) {
+				t.Fatalf("request %d value %d: %v from the sampler, %v from Sample", i, k, got.X[k], want.X[k])
+			}
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Sample(ctx, m, train.SampleRequest{N: 1, Fixed: ends(1, false)}); err == nil {
+		t.Error("a closed sampler sampled")
+	}
+}

@@ -15,6 +15,15 @@ type SampleOptions struct {
 	Precision gpu.Precision // the network's Linear layers (gpu.PredictorOptions.Precision); a TemporalUnet runs in FP32 only
 }
 
+// Sampler is Sample with the device kept open between calls: a planner's plans, one request each, pay for
+// opening the device (the context and the kernel image) once instead of per plan. Each call still uploads
+// the weights and sizes the buffers for its request, as Sample does. It is not safe for concurrent use; Close
+// releases the device.
+type Sampler struct {
+	d   *gpu.Device
+	opt SampleOptions
+}
+
 // deviceProblem is a train.Model's sampling problem in the form the device runs it: the network and its
 // x0 parameterisation, the plan, the initial state (a warm start's included), the fixed entries (mask and
 // one row of values per window, in training units), the condition (one vector every window shares, or one
