@@ -69,7 +69,7 @@ if [ -x ./fromnn.test ]; then
 	(cd fromnn && TRAJDIFF_GPU_TIMINGS=${TRAJDIFF_GPU_TIMINGS:-1} ../fromnn.test -test.v -test.count=1 -test.timeout=4m -test.run '^TestGPU') 2>&1 | tee -a "$log"
 	nets=${PIPESTATUS[0]}
 	say "== networks: CPU reference benchmarks on this machine"
-	(cd fromnn && ../fromnn.test -test.run '^$' -test.bench '^BenchmarkMLP' -test.benchtime 3x) 2>&1 | tee -a "$log"
+	(cd fromnn && ../fromnn.test -test.run '^$' -test.bench '^Benchmark(MLP|GuidedSample)' -test.benchtime 3x) 2>&1 | tee -a "$log"
 fi
 say "== timings ($(($(date +%s) - start)) s so far)"
 TRAJDIFF_GPU_TIMINGS=${TRAJDIFF_GPU_TIMINGS:-1} "$bin" -test.count=1 -test.timeout=4m -test.run '^TestGPUTimings$' 2>&1 | grep -v '^\s*timing_cuda_test.go' | tee -a "$log"

@@ -154,7 +154,11 @@
 // conditional MLPs and TemporalUnets with condition dropout: relative RMS 2.1e-7, largest difference 7.6e-5
 // in data units over per-window conditions, guidance and warm starts (tolerance 1e-5 and 1e-3), and the
 // forward passes with per-window rows and guidance against nn 4.8e-6 (tolerance 1e-5). Isolated failures
-// are refused with an error before any device work (sample them on the CPU).
+// are refused with an error before any device work (sample them on the CPU). gpu/fromnn.Sampler keeps
+// the device open across requests, and `trajdiff plan evaluate --device gpu` samples Diffuser's (endpoint
+// conditions, inpainting) and Decision Diffuser's plans (returns condition, guidance, RTI warm starts) with
+// it; on the emulator they match the CPU planners' plans and executed paths to 2.4e-7 in maze units
+// (cmd/trajdiff TestPlanEvaluateGPUMatchesCPU, tolerance 1e-3).
 //
 // Errors. NewPredictor refuses malformed networks (shapes, non-finite parameters), unknown parameterizations
 // or precisions, a batch beyond the launch limits and allocation failures (out of memory) with errors;

@@ -26,6 +26,8 @@
 // row (one shared row when all are equal), a guided request (Guidance w) evaluates out_c + (w - 1)(out_c -
 // out_u) on the device as train does, and a warm start (Init at StartTime, Renoise) starts from the state
 // and plan train.Model.WarmSamplingProblem prepares. Isolated failures and geometric models are refused
-// before a device is opened. In a build without GPU support Sample checks the request and returns
-// gpu.ErrNoCUDA.
+// before a device is opened. Sampler does the same for request after request on one open device (a
+// planner's plans: `trajdiff plan evaluate --device gpu` injects Sampler.Sample into rl/diffuser and
+// rl/decisiondiffuser through their Options.Sample). In a build without GPU support Sample checks the
+// request and returns gpu.ErrNoCUDA, and NewSampler returns it.
 package fromnn
