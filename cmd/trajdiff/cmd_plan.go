@@ -193,7 +193,7 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return usagef("%v", err)
 	}
-	sample, closeDevice, err := planDeviceSampler(*device, *plannerName, sf.method != "", *workers)
+	sample, closeDevice, err := planDeviceSampler(env, *device, *plannerName, sf.method != "", *workers)
 	if err != nil {
 		return err
 	}

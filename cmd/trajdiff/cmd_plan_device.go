@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
 
 	"github.com/trajdiff/trajdiff/gpu/fromnn"
 	"github.com/trajdiff/trajdiff/train"
@@ -21,8 +22,8 @@ func registerPlanDevice(fs *flag.FlagSet) *string {
 // planDeviceSampler is the planners' sampler for --device and the function that releases it: nil for the
 // CPU; for gpu or gpu:N a gpu/fromnn.Sampler on that device, opened once for all plans, which draws what
 // Model.Sample draws to float32 accuracy. The device runs Diffuser and Decision Diffuser only, without
-// Diffuser's particle search, one plan at a time.
-func planDeviceSampler(device, planner string, search bool, workers int) (sampleFunc, func() error, error) {
+// Diffuser's particle search, one plan at a time. It names the device on stderr.
+func planDeviceSampler(env *cliEnv, device, planner string, search bool, workers int) (sampleFunc, func() error, error) {
 	none := func() error { return nil }
 	ordinal, err := parseDevice(device)
 	if err != nil {
@@ -43,5 +44,6 @@ func planDeviceSampler(device, planner string, search bool, workers int) (sample
 	if err != nil {
 		return nil, none, err
 	}
+	fmt.Fprintf(env.stderr, "plan evaluate: sampling the plans on %s\n", s.Info())
 	return s.Sample, s.Close, nil
 }

@@ -107,8 +107,12 @@ cond_dropout = 0.25
 		for i, device := range []string{"cpu", "gpu"} {
 			out := filepath.Join(dir, c.name+"-"+device+".json")
 			args := append([]string{"plan", "evaluate", "--seed", "5", "--baselines=false", "--device", device, "--out", out}, c.args...)
-			if code, stdout, errs := runCLI(args...); code != 0 {
+			code, stdout, errs := runCLI(args...)
+			if code != 0 {
 				t.Fatalf("%s on %s: %d\n%s\n%s", c.name, device, code, stdout, errs)
+			}
+			if device == "gpu" && !strings.Contains(errs, "sampling the plans on") {
+				t.Errorf("%s: stderr %q does not name the device", c.name, errs)
 			}
 			eps[i] = readPlanEpisodes(t, out)
 		}
