@@ -197,7 +197,9 @@
 // whole sampling requests (per-window inpainting, x0 clipping, a condition; TestGPUSampleMatchesModelSample)
 // and `trajdiff sample --device gpu` (cmd/trajdiff TestSampleGPUMatchesCPU) against the CPU; per-window
 // conditions and guidance against nn and the float64 host MLP (TestGPUPerWindowConditionsAndGuidanceMatchNN,
-// TestGPUNetworkForwardMatchesHost), and requests with them and with warm starts against Model.Sample
+// TestGPUNetworkForwardMatchesHost), a guided per-window TemporalUnet's 10-NFE sampler against the CPU with
+// graph replay bit for bit (TestGPUGuidedPerWindowSamplerReplaysBitForBit: relative RMS 3.1e-7), and
+// requests with them and with warm starts against Model.Sample
 // (TestGPUSampleConditionsGuidanceAndWarmStartsMatchModelSample). gpu/cudaemu/mutants.sh
 // plants a bug in each of the network kernels (the per-point condition row and the per-window bias row
 // among them: TestGPUBiasActGroupsRows) and requires the forward test (the layer tests for

@@ -9,15 +9,14 @@ import (
 
 	"gorgonia.org/tensor"
 
+	"github.com/trajdiff/trajdiff/diffusion"
 	"github.com/trajdiff/trajdiff/gpu"
 	"github.com/trajdiff/trajdiff/nn"
 	"github.com/trajdiff/trajdiff/train"
 )
 
 // predictor is what the CPU side of these checks evaluates: nn.Predictor and its Conditional networks.
-type predictor interface {
-	Predict(dst, x []float64, t float64) error
-}
+type predictor = diffusion.Network
 
 // guidedCPU is classifier-free guidance on the CPU exactly as train's guided network forms it: out_c +
 // (w - 1)(out_c - out_u) with out_u the network without its condition.
@@ -25,6 +24,8 @@ type guidedCPU struct {
 	cond, uncond predictor
 	w            float64
 }
+
+func (g guidedCPU) Dim() int { return g.cond.Dim() }
 
 func (g guidedCPU) Predict(dst, x []float64, t float64) error {
 	if err := g.cond.Predict(dst, x, t); err != nil {
@@ -218,4 +219,39 @@ func TestGPUSamplerKeepsTheDeviceForManyRequests(t *testing.T) {
 	if _, err := s.Sample(ctx, m, train.SampleRequest{N: 1, Fixed: ends(1, false)}); err == nil {
 		t.Error("a closed sampler sampled")
 	}
+}
+
+// TestGPUGuidedPerWindowSamplerReplaysBitForBit: a trained conditional TemporalUnet with a condition row per
+// window and guidance runs a 10-NFE DPM-Solver++(2M) plan on the device as the CPU runs it with the
+// checkpoint's objective around train's guidance (both passes and their combination in each step), and the
+// steps captured as CUDA graphs replay the launches bit for bit.
+func TestGPUGuidedPerWindowSamplerReplaysBitForBit(t *testing.T) {
+	m := windowModel(t, func(c *train.Config) {
+		c.Network = nn.Spec{Arch: "temporal_unet", TemporalUnet: &nn.TemporalUnetConfig{Horizon: 8, Transition: 3, Dim: 8, DimMults: []int{1, 2}, Groups: 4, CondDim: 2}}
+		c.Data.Condition = []string{"0:1", "-1:1"}
+		c.Objective.Prediction = "eps"
+		c.Train.CondDropout = 0.3
+		c.Train.Steps = 10
+	})
+	c := m.Checkpoint
+	const windows, w = 3, 1.7
+	rows := randomInput(61, windows*2)
+	den, _, err := c.State.Objective.Denoiser(guidedCPU{c.Predictor.Conditional(rows), c.Predictor, w})
+	if err != nil {
+		t.Fatal(err)
+	}
+	guided := *c
+	guided.Denoiser = den
+	pz, err := Parameterization(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := testDevice(t)
+	p, err := NewPredictor(d, c.Net, pz, windows, gpu.PredictorOptions{PointConds: to32(rows), Guidance: w})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	solver, _ := diffusion.NewSolver("dpmpp-2m")
+	checkSamplerOnDevice(t, d, p, &guided, randomInput(62, windows*c.Net.Dim()), solver, samplerTol[gpu.FP32], "guided temporal_unet, per-window conditions, dpmpp-2m")
 }
