@@ -16,12 +16,15 @@
 #   2. the timings (TestGPUTimings): kernel bandwidth next to a device copy, GEMM TFLOP/s against the card's
 #      peak, sampler steps per second for 1e5..1e7 values next to the CPU executor, per-step overhead with and
 #      without graph capture;
-#   1b. with cmd.test: `trajdiff solve --device gpu` and `trajdiff sample --device gpu` (a trained planner-shaped
-#      checkpoint) against the CPU runs, then the wall time of whole `trajdiff sample` commands for the
+#   1b. with cmd.test: `trajdiff solve --device gpu`, `trajdiff sample --device gpu` (a trained planner-shaped
+#      checkpoint) and `trajdiff plan evaluate --device gpu` (Diffuser, Decision Diffuser) against the CPU runs,
+#      then the wall time of whole `trajdiff sample` commands for the
 #      quickstart-sized maze2d planner (horizon 128, dim 16, 20 DPM-Solver++(2M) steps) at 1, 32 and 1024 plans
 #      on the GPU next to the CPU (TestSampleGPUTimings, about 1 to 2 minutes, mostly the CPU at 1024);
 #   2b. with fromnn.test: nn MLPs on the device (gpu/fromnn) against nn's CPU predictor (random and trained
-#      networks, FP32 and TF32), a trained checkpoint's 10-NFE samplers against the CPU with graph replay, the
+#      networks, FP32 and TF32; per-window conditions and classifier-free guidance), a trained checkpoint's
+#      10-NFE samplers against the CPU with graph replay, trained models' requests with per-window conditions,
+#      guidance and warm starts against Model.Sample, the
 #      network timings (forward latency and TFLOP/s, sampler plans per second at batch 1, 32, 1024, next to
 #      nn's CPU predictor and diffusion.Sample in the same run) and the CPU benchmarks of the same workloads;
 #   3. compute-sanitizer memcheck and racecheck on the small device tests, when the image has it.
@@ -53,7 +56,7 @@ if [ -f ./cmd.test.gz ]; then
 fi
 if [ -x ./cmd.test ]; then
 	say "== CLI: trajdiff solve and sample --device gpu against the CPU, and sample's timings"
-	(cd ../cmd/trajdiff && TRAJDIFF_GPU_TIMINGS=${TRAJDIFF_GPU_TIMINGS:-1} ../../gpu/cmd.test -test.v -test.count=1 -test.timeout=5m -test.run '^(TestSolve|TestSample)') 2>&1 | tee -a "$log"
+	(cd ../cmd/trajdiff && TRAJDIFF_GPU_TIMINGS=${TRAJDIFF_GPU_TIMINGS:-1} ../../gpu/cmd.test -test.v -test.count=1 -test.timeout=5m -test.run '^(TestSolve|TestSample|TestPlanEvaluateGPU)') 2>&1 | tee -a "$log"
 	cli=${PIPESTATUS[0]}
 fi
 # Trained networks (gpu/fromnn), when its test binary was carried (gzipped, as cmd.test).
@@ -66,7 +69,7 @@ if [ -x ./fromnn.test ]; then
 	(cd fromnn && TRAJDIFF_GPU_TIMINGS=${TRAJDIFF_GPU_TIMINGS:-1} ../fromnn.test -test.v -test.count=1 -test.timeout=4m -test.run '^TestGPU') 2>&1 | tee -a "$log"
 	nets=${PIPESTATUS[0]}
 	say "== networks: CPU reference benchmarks on this machine"
-	(cd fromnn && ../fromnn.test -test.run '^$' -test.bench '^BenchmarkMLP' -test.benchtime 3x) 2>&1 | tee -a "$log"
+	(cd fromnn && ../fromnn.test -test.run '^$' -test.bench '^Benchmark(MLP|GuidedSample)' -test.benchtime 3x) 2>&1 | tee -a "$log"
 fi
 say "== timings ($(($(date +%s) - start)) s so far)"
 TRAJDIFF_GPU_TIMINGS=${TRAJDIFF_GPU_TIMINGS:-1} "$bin" -test.count=1 -test.timeout=4m -test.run '^TestGPUTimings$' 2>&1 | grep -v '^\s*timing_cuda_test.go' | tee -a "$log"
@@ -81,7 +84,7 @@ if [ -n "$sanitizer" ]; then
 	for tool in memcheck racecheck; do
 		say "== compute-sanitizer --tool $tool ($(($(date +%s) - start)) s so far)"
 		timeout 150 "$sanitizer" --tool "$tool" --error-exitcode 3 "$bin" -test.count=1 \
-			-test.run '^TestGPU(Combine|CombineDim|Elementwise|Stats|Gemm|NoiseMatchesPhilox|InpaintClipAndSeeds|NetworkForwardMatchesHost|Conv1dMatchesHost|ConvTranspose1dMatchesHost|GroupNormActMatchesHost)$' 2>&1 | tee -a "$log" | tail -25
+			-test.run '^TestGPU(Combine|CombineDim|Elementwise|Stats|Gemm|NoiseMatchesPhilox|InpaintClipAndSeeds|NetworkForwardMatchesHost|Conv1dMatchesHost|ConvTranspose1dMatchesHost|GroupNormActMatchesHost|BiasActGroupsRows)$' 2>&1 | tee -a "$log" | tail -25
 		rc=${PIPESTATUS[0]}
 		case "$rc" in
 		0) say "$tool: no errors" ;;

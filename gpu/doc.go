@@ -64,10 +64,13 @@
 //	                             on the GPU without a trained network (Karras et al. 2024 use the same
 //	                             closed form to test samplers)
 //	net_input_f32                a network's input rows [s x | emb(tau) | cond or 0]: concatenation and the
-//	                             sinusoidal or Fourier time embedding (see Network inference)
+//	                             sinusoidal or Fourier time embedding (see Network inference); the
+//	                             condition one row for all points or one row per point (stride 0 or CondDim)
 //	linear_f32                   a Linear layer y = act(x W^T + b) in exact float32, bias and activation fused
 //	                             into the epilogue: 64x64 output tiles, 16-wide k slices in shared memory
-//	bias_act_f32                 the bias-and-activation epilogue after a TF32 GEMM
+//	bias_act_f32                 the bias-and-activation epilogue after a TF32 GEMM, and a per-channel bias
+//	                             with one bias row per run of rows (a window's own time and condition
+//	                             projection added to each of its positions)
 //	conv1d_f32                   Conv1d on channels-last data as an implicit GEMM on linear_f32's tiles
 //	                             (tile_f32.cuh): the tile loader gathers each output position's taps from
 //	                             the input (zero outside it), so no im2col buffer exists; bias and
@@ -92,16 +95,19 @@
 // into it): h_0 = [x | emb(t) | keep cond], h_{i+1} = act(W_i h_i + b_i), F = W_L h_L + b_L, with mish,
 // silu, gelu (exact erf form), relu or identity; sinusoidal (Vaswani et al. 2017) or random Fourier
 // (Tancik et al. 2020) time embeddings evaluated with nn's float32 rounding of the argument; a conditional
-// network without its condition (keep = 0, nn.Predictor.Predict) or with one fixed condition
-// (PredictorOptions.Cond). A Denoise is 2 + L launches: net_input_f32, one per layer, and one combine that
+// network without its condition (keep = 0, nn.Predictor.Predict), with one fixed condition
+// (PredictorOptions.Cond) or with one condition row per point (PredictorOptions.PointConds; net_input_f32
+// reads row b for point b). A Denoise is 2 + L launches: net_input_f32, one per layer, and one combine that
 // converts the output to x0 with the checkpoint's parameterization, D(x, t) = p x + q F(s x, tau)
 // (Parameterization.Affine): for a network predicting eps, score, v or velocity s = 1, tau = t and (p, q)
 // are diffusion.ConversionCoefficients; for EDM's preconditioning (Karras et al. 2022, Table 1) s = c_in,
 // tau = c_noise, p = c_skip, q = c_out, all computed on the host in float64 per launch.
 //
 // nn's "temporal_unet" (Diffuser's TemporalUnet, TemporalUnet; NewUnetPredictor) runs too, in FP32 only;
-// a conditional one (Decision Diffuser's returns MLP) runs without its condition or with one fixed
-// condition. Its layers are Stream methods: Conv1d and ConvTranspose1d as implicit GEMMs on linear_f32's
+// a conditional one (Decision Diffuser's returns MLP) runs without its condition, with one fixed condition,
+// or with one row per window: then the returns MLP runs on the window rows, memb_i = [Mish(emb(t)) |
+// Mish(cond_mlp(c_i))] is formed per window (the one time row broadcast, ConcatChannels) and each block's
+// projection is a [windows, out] matrix whose row i bias_act_f32 adds to window i's positions. Its layers are Stream methods: Conv1d and ConvTranspose1d as implicit GEMMs on linear_f32's
 // tiles (weight [Kernel*In, Out]: nn's tap-major weight transposed, Conv1dDeviceWeight,
 // ConvTranspose1dDeviceWeight), GroupNormAct and ConcatChannels. The time MLP runs on one row (every point
 // of a batch shares t) and each residual block's time projection becomes a per-channel bias added with
@@ -110,8 +116,15 @@
 // step. Against nn's CPU predictor the outputs agree to 1.7e-6 on random networks and 5.4e-7 on a trained
 // one (tolerance 1e-5), and a 10-NFE DPM-Solver++(2M) run matches the CPU's to relative RMS 1.7e-7. Not yet
 // on the device: the transformers (attention, adaLN), EGTN and the 2-D U-Net (gpu/fromnn refuses them with
-// an error naming the architecture), per-point conditions and classifier-free guidance's combination of
-// two evaluations.
+// an error naming the architecture).
+//
+// Classifier-free guidance (Ho & Salimans 2022; PredictorOptions.Guidance = w > 0, for either network and
+// either kind of condition) is evaluated as train.Model.Sample evaluates it: two passes over the batch per
+// Denoise, out_c with the condition and out_u without it (keep = 0, the unconditional model condition
+// dropout trains), combined in the network's parameterisation, F = out_c + (w - 1)(out_c - out_u), which is
+// exact for every parameterisation because x0 is affine in F with the same coefficients for both passes. The
+// combination and the conversion to x0 are one combine_f32, D = p x + q w out_c - q (w - 1) out_u, summed
+// in double and rounded once; both passes and the combine are captured with the step.
 //
 // Precision. FP32 (the default) computes every Linear in float32 on the CUDA cores (linear_f32, one fused
 // multiply-add per product in k order): against nn's float32 CPU predictor the outputs (of size O(1)) agree
@@ -133,9 +146,19 @@
 // comes back and is unnormalised on the host. The samples are the CPU's to float32 accuracy (measured on the
 // emulator: relative RMS 9.7e-8, largest difference 6.0e-7 in data units against Model.Sample, tolerance
 // 1e-5 and 1e-3), and the fixed entries come back bit for bit as the CPU's (x_fixed = unnorm(float32(norm
-// v))). A conditional network takes one condition for the whole batch, so the conditioning entries must be
-// fixed to one value each; per-window conditions, guidance, warm starts and isolated failures are refused
-// with an error before any device work (sample them on the CPU).
+// v))). A conditional network's conditioning entries may differ per window (PointConds, one row per
+// window; identical rows use the one-row path); guidance (SampleRequest.Guidance) runs the two passes
+// above; a warm start (SampleRequest.Init at StartTime, with or without Renoise, train/warmstart.go) starts
+// from the initial state and the plan on the cut time grid that the host prepares exactly as Model.Sample
+// does (train.Model.WarmSamplingProblem). Measured on the emulator against Model.Sample on trained
+// conditional MLPs and TemporalUnets with condition dropout: relative RMS 2.1e-7, largest difference 7.6e-5
+// in data units over per-window conditions, guidance and warm starts (tolerance 1e-5 and 1e-3), and the
+// forward passes with per-window rows and guidance against nn 4.8e-6 (tolerance 1e-5). Isolated failures
+// are refused with an error before any device work (sample them on the CPU). gpu/fromnn.Sampler keeps
+// the device open across requests, and `trajdiff plan evaluate --device gpu` samples Diffuser's (endpoint
+// conditions, inpainting) and Decision Diffuser's plans (returns condition, guidance, RTI warm starts) with
+// it; on the emulator they match the CPU planners' plans and executed paths to 2.4e-7 in maze units
+// (cmd/trajdiff TestPlanEvaluateGPUMatchesCPU, tolerance 1e-3).
 //
 // Errors. NewPredictor refuses malformed networks (shapes, non-finite parameters), unknown parameterizations
 // or precisions, a batch beyond the launch limits and allocation failures (out of memory) with errors;
@@ -172,8 +195,14 @@
 // nn's CPU predictor on random networks and on a tiny MLP trained with package train, whose 10-NFE samplers
 // match the CPU's (TestGPUForwardMatchesNNPredictor, TestGPUTrainedMLPMatchesCPU), and trained models'
 // whole sampling requests (per-window inpainting, x0 clipping, a condition; TestGPUSampleMatchesModelSample)
-// and `trajdiff sample --device gpu` (cmd/trajdiff TestSampleGPUMatchesCPU) against the CPU. gpu/cudaemu/mutants.sh
-// plants a bug in each of the network kernels and requires the forward test (the layer tests for
+// and `trajdiff sample --device gpu` (cmd/trajdiff TestSampleGPUMatchesCPU) against the CPU; per-window
+// conditions and guidance against nn and the float64 host MLP (TestGPUPerWindowConditionsAndGuidanceMatchNN,
+// TestGPUNetworkForwardMatchesHost), a guided per-window TemporalUnet's 10-NFE sampler against the CPU with
+// graph replay bit for bit (TestGPUGuidedPerWindowSamplerReplaysBitForBit: relative RMS 3.1e-7), and
+// requests with them and with warm starts against Model.Sample
+// (TestGPUSampleConditionsGuidanceAndWarmStartsMatchModelSample). gpu/cudaemu/mutants.sh
+// plants a bug in each of the network kernels (the per-point condition row and the per-window bias row
+// among them: TestGPUBiasActGroupsRows) and requires the forward test (the layer tests for
 // conv1d_f32, conv_transpose1d_f32, concat_channels_f32 and group_norm_act_f32, which also run against nn's
 // layers in gpu/fromnn) to catch it; gpu/fromnn also checks whole TemporalUnets against nn's predictor and a
 // trained one's sampler against the CPU. gpu/check.sh

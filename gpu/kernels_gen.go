@@ -6,13 +6,13 @@ package gpu
 const (
 	fatbinCompiler = "nvcc release 11.8, V11.8.89"
 	fatbinFlags    = "-fatbin -O3 -std=c++14 -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90"
-	fatbinSHA256   = "c1c64e467aff942d5a25369c4d7623ee8308f1fe101ea611cab52459c7d17131"
+	fatbinSHA256   = "3a95d1ebe2f34fcd97d4d9242d62ba88f8214db86a42de86848cb8879f0e9225"
 )
 
 // kernelSources maps each file of gpu/kernels the fatbin was built from to its SHA-256.
 var kernelSources = map[string]string{
 	"activation.cuh":      "10f440fd76afb82b8822a3c44e92dbeb61e268221637802d78a924c658e4a7bd",
-	"bias_act.cu":         "d2d1047eeeb01c743ccca58ba76be297fd3b56dbbd6dab73c9de5c48c8e078d6",
+	"bias_act.cu":         "f267da4d7598f0942931a8f2fe7ebb588a7cfa49e54fca0042be1ea639706cd5",
 	"build.sh":            "e33bb9c84605272ccd2a8016bd17939127040715a7fd7c0f0a833a4abcb9a7cd",
 	"combine.cu":          "787f4dcd664f5b56ab832b86bbc7cd6c7c79cb6ab7196e41d5de4c81602e7d5a",
 	"combine_dim.cu":      "e2601f6fe20ac5bb7f42231d9bb7a1a36fbf46bf2508794dea9ae9ee5eb42516",
@@ -25,7 +25,7 @@ var kernelSources = map[string]string{
 	"group_norm.cu":       "7d02105e6ba6172b333419c64b06841794572afff3f98a2b2e1683f4df909b2a",
 	"linear.cu":           "ce2d6c53ea2a2912893b0544380b4b3d2c9516ba792d7e8e9433aeb2eb9bd5a3",
 	"mixture.cu":          "9423c63059ead3b450126adda9f0c3efefd04d21afcb0cd9cdc9b83c5ee990a9",
-	"net_input.cu":        "c880ea7151993d8c3e2fa1d01b94d5f9b7ddf04e997f523eb731b66de4f8d324",
+	"net_input.cu":        "0e677379c2b71a130593e6f17aa06920fd1de37479483b509a8a44e2ec48eb50",
 	"philox.cu":           "c59d31dfe2e5cc68b628b447657f104ce2bddcd3d6a7f081a8bcdb367db20b21",
 	"reduce.cu":           "439d1ff10cb6778896399bebc2a0c48ec5b72d0acad4ea035885afee2c3a1e37",
 	"tile_f32.cuh":        "251c7a55edb2fefeb61aaea2346007151d9739f4f79735805afbe19205ed9a66",

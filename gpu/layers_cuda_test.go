@@ -248,3 +248,35 @@ func TestGPUGroupNormActMatchesHost(t *testing.T) {
 		t.Error("3 channels in 2 groups were accepted")
 	}
 }
+
+// TestGPUBiasActGroupsRows: bias_act_f32 adds bias row r / group to row r of y (a window's own time and
+// condition projection added to each of its positions, TemporalUnet with per-window conditions), and bias
+// row 0 to every row with group 0, with the activation after the sum.
+func TestGPUBiasActGroupsRows(t *testing.T) {
+	s := testStream(t)
+	const rows, n, group = 45, 7, 9
+	y0, bias := randomF32(70, rows*n, 1), randomF32(71, rows/group*n, 1)
+	for _, g := range []int{group, 0} {
+		y := upload(t, y0)
+		b := upload(t, bias)
+		if err := s.d.do(func() error {
+			return s.grid1(kBiasAct, int64(rows*n), pArg(y.ptr), pArg(b.ptr), iArg(rows), iArg(n), iArg(int64(ActSiLU)), iArg(int64(g)))
+		}); err != nil {
+			t.Fatal(err)
+		}
+		got := download(t, y)
+		want := make([]float64, len(y0))
+		for r := 0; r < rows; r++ {
+			br := 0
+			if g > 0 {
+				br = r / g
+			}
+			for c := 0; c < n; c++ {
+				want[r*n+c] = refAct(ActSiLU, float64(y0[r*n+c]+bias[br*n+c]))
+			}
+		}
+		if a := compare(got, want); !(a.MaxAbs <= forwardTolFP32) {
+			t.Errorf("group %d: max |device - host| %.3g > %.0e", g, a.MaxAbs, forwardTolFP32)
+		}
+	}
+}

@@ -202,6 +202,49 @@ type PredictorOptions struct {
 	// classifier-free guidance (nn.Predictor.Conditional); nil evaluates a conditional network without its
 	// condition (keep = 0), as nn.Predictor.Predict does.
 	Cond []float32
+	// PointConds gives every point its own condition instead: MaxPoints rows of CondDim values, point i of
+	// a batch reading row i (nn.Predictor.Conditional with one row per point, as train.Model.Sample feeds
+	// windows whose conditioning entries differ). Set at most one of Cond and PointConds.
+	PointConds []float32
+	// Guidance w > 0 is classifier-free guidance (Ho & Salimans 2022) as train.Model.Sample evaluates it:
+	// two passes over the batch, out_c with the condition (Cond or PointConds, which it needs) and out_u
+	// without it (keep = 0, the unconditional model that condition dropout trains), combined in the network's
+	// parameterisation as out_c + (w - 1)(out_c - out_u). 0 is one pass without guidance.
+	Guidance float64
+}
+
+// condition checks the options' condition for a network taking condDim values and a batch of up to
+// maxPoints points, and returns it as the device holds it: the values (nil for none) and the stride
+// between points' rows (0 when every point reads the same row).
+func (o PredictorOptions) condition(condDim, maxPoints int) ([]float32, int, error) {
+	w := o.Guidance
+	if math.IsNaN(w) || math.IsInf(w, 0) || w < 0 {
+		return nil, 0, fmt.Errorf("gpu: guidance weight %v (want a finite w >= 0, 0 for none)", w)
+	}
+	switch {
+	case o.Cond != nil && o.PointConds != nil:
+		return nil, 0, fmt.Errorf("gpu: both a shared condition and per-point conditions")
+	case o.Cond != nil:
+		if condDim == 0 || len(o.Cond) != condDim {
+			return nil, 0, fmt.Errorf("gpu: condition of %d values for a network taking %d", len(o.Cond), condDim)
+		}
+		if err := finite32("condition", o.Cond); err != nil {
+			return nil, 0, err
+		}
+		return append([]float32(nil), o.Cond...), 0, nil
+	case o.PointConds != nil:
+		if condDim == 0 || len(o.PointConds) != maxPoints*condDim {
+			return nil, 0, fmt.Errorf("gpu: per-point conditions of %d values for %d points of a network taking %d each (want %d)",
+				len(o.PointConds), maxPoints, condDim, maxPoints*condDim)
+		}
+		if err := finite32("per-point condition", o.PointConds); err != nil {
+			return nil, 0, err
+		}
+		return append([]float32(nil), o.PointConds...), condDim, nil
+	case w != 0:
+		return nil, 0, fmt.Errorf("gpu: guidance weight %v without a condition to guide towards (set Cond or PointConds)", w)
+	}
+	return nil, 0, nil
 }
 
 // Precision selects the arithmetic of the network's Linear layers on the device.

@@ -23,27 +23,38 @@ const (
 	forwardTolTF32 = 5e-3
 )
 
-// forwardCases are networks covering every activation, both time embeddings, a fixed condition and the
-// unconditional model of a conditional network, and layers wider and narrower than linear_f32's 64x64 tile
-// and its 16-wide k slice, with ragged widths.
+// forwardCases are networks covering every activation, both time embeddings, a fixed condition, per-point
+// conditions (for forwardMaxPoints points), classifier-free guidance with either, and the unconditional
+// model of a conditional network, and layers wider and narrower than linear_f32's 64x64 tile and its
+// 16-wide k slice, with ragged widths.
 func forwardCases() []struct {
 	name string
 	net  *MLP
-	cond []float32
+	ref  refMLP
 } {
 	type c = struct {
 		name string
 		net  *MLP
-		cond []float32
+		ref  refMLP
 	}
-	return []c{
-		{"mish/sinusoidal", randomMLP(11, 6, 0, 16, []int{70, 33}, ActMish, false), nil},
-		{"silu/fourier", randomMLP(12, 3, 0, 8, []int{130}, ActSiLU, true), nil},
-		{"gelu/cond", randomMLP(13, 5, 3, 12, []int{20, 20, 17}, ActGELU, false), []float32{0.5, -1, 2}},
-		{"relu/uncond", randomMLP(14, 5, 3, 12, []int{65}, ActReLU, false), nil},
-		{"identity", randomMLP(15, 2, 0, 4, []int{9}, ActIdentity, true), nil},
+	cs := []c{
+		{"mish/sinusoidal", randomMLP(11, 6, 0, 16, []int{70, 33}, ActMish, false), refMLP{}},
+		{"silu/fourier", randomMLP(12, 3, 0, 8, []int{130}, ActSiLU, true), refMLP{}},
+		{"gelu/cond", randomMLP(13, 5, 3, 12, []int{20, 20, 17}, ActGELU, false), refMLP{cond: []float32{0.5, -1, 2}}},
+		{"relu/uncond", randomMLP(14, 5, 3, 12, []int{65}, ActReLU, false), refMLP{}},
+		{"identity", randomMLP(15, 2, 0, 4, []int{9}, ActIdentity, true), refMLP{}},
+		{"mish/per-point conds", randomMLP(16, 4, 3, 8, []int{40}, ActMish, false), refMLP{rows: randomF32(17, forwardMaxPoints*3, 1.5)}},
+		{"silu/cond, guided", randomMLP(18, 4, 2, 8, []int{33}, ActSiLU, true), refMLP{cond: []float32{-0.7, 1.1}, w: 1.8}},
+		{"gelu/per-point conds, guided", randomMLP(19, 3, 2, 8, []int{20}, ActGELU, false), refMLP{rows: randomF32(20, forwardMaxPoints*2, 1), w: 0.6}},
 	}
+	for i := range cs {
+		cs[i].ref.m = cs[i].net
+	}
+	return cs
 }
+
+// forwardMaxPoints is the largest batch of TestGPUNetworkForwardMatchesHost.
+const forwardMaxPoints = 150
 
 // TestGPUNetworkForwardMatchesHost: the device forward pass (input assembly, Linear layers with their fused
 // bias and activation) reproduces the float64 host evaluation of the same network, at batches smaller and
@@ -59,12 +70,12 @@ func TestGPUNetworkForwardMatchesHost(t *testing.T) {
 		worst := 0.0
 		for _, c := range forwardCases() {
 			pz := Parameterization{Prediction: diffusion.PredX0, Process: mustProcess(t, "vp-linear")}
-			p, err := NewPredictor(d, c.net, pz, 150, PredictorOptions{Precision: prec, Cond: c.cond})
+			p, err := NewPredictor(d, c.net, pz, forwardMaxPoints, PredictorOptions{Precision: prec, Cond: c.ref.cond, PointConds: c.ref.rows, Guidance: c.ref.w})
 			if err != nil {
 				t.Fatal(err)
 			}
-			ref := refMLP{m: c.net, cond: c.cond}
-			for _, npts := range []int{1, 70, 150} {
+			ref := c.ref
+			for _, npts := range []int{1, 70, forwardMaxPoints} {
 				x32 := randomF32(uint64(npts), npts*c.net.Dim, 1)
 				x := upload(t, x32)
 				dst := upload(t, make([]float32, len(x32)))

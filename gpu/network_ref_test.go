@@ -16,6 +16,8 @@ import (
 type refMLP struct {
 	m    *MLP
 	cond []float32 // nil: keep = 0
+	rows []float32 // per-point conditions (point b reads row b), instead of cond
+	w    float64   // classifier-free guidance weight (0: none): out_c + (w-1)(out_c - out_u)
 }
 
 func (r refMLP) Dim() int { return r.m.Dim }
@@ -24,14 +26,37 @@ func (r refMLP) Predict(dst, x []float64, t float64) error {
 	return r.forward(dst, x, 1, t)
 }
 
-// forward writes F(xs x, t) into dst.
+// forward writes F(xs x, t) into dst, guided when r.w > 0.
 func (r refMLP) forward(dst, x []float64, xs, t float64) error {
+	if err := r.pass(dst, x, xs, t, true); err != nil || r.w == 0 {
+		return err
+	}
+	u := make([]float64, len(x))
+	if err := r.pass(u, x, xs, t, false); err != nil {
+		return err
+	}
+	for i, c := range dst {
+		dst[i] = c + (r.w-1)*(c-u[i])
+	}
+	return nil
+}
+
+// pass writes F(xs x, t) into dst, with the condition(s) or without (keep = 0).
+func (r refMLP) pass(dst, x []float64, xs, t float64, withCond bool) error {
 	m := r.m
 	if len(x)%m.Dim != 0 || len(dst) != len(x) {
 		return fmt.Errorf("refMLP: %d values", len(x))
 	}
 	for b := 0; b < len(x)/m.Dim; b++ {
-		h := refInput(m, x[b*m.Dim:(b+1)*m.Dim], xs, t, r.cond)
+		var cond []float32
+		switch {
+		case !withCond:
+		case r.rows != nil:
+			cond = r.rows[b*m.CondDim : (b+1)*m.CondDim]
+		default:
+			cond = r.cond
+		}
+		h := refInput(m, x[b*m.Dim:(b+1)*m.Dim], xs, t, cond)
 		for i, w := range m.Weights {
 			out := len(m.Biases[i])
 			in := len(h)
@@ -327,5 +352,43 @@ func TestTemporalUnetValidateNamesTheProblem(t *testing.T) {
 		if err := u.Validate(); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want one mentioning %q", name, err, c.want)
 		}
+	}
+}
+
+// A predictor's condition options are checked before anything is allocated: one shared row or one row per
+// point of the batch it is sized for, never both, finite, and guidance only with a condition to guide
+// towards and a finite weight >= 0.
+func TestPredictorConditionsAreChecked(t *testing.T) {
+	const condDim, points = 2, 3
+	rows := []float32{1, 2, 3, 4, 5, 6}
+	for name, c := range map[string]struct {
+		opt  PredictorOptions
+		want string
+	}{
+		"both":              {PredictorOptions{Cond: []float32{1, 2}, PointConds: rows}, "both"},
+		"short row":         {PredictorOptions{Cond: []float32{1}}, "condition of 1"},
+		"rows for 2 points": {PredictorOptions{PointConds: rows[:4]}, "want 6"},
+		"nan row":           {PredictorOptions{PointConds: []float32{1, 2, 3, float32(math.NaN()), 5, 6}}, "NaN"},
+		"guidance alone":    {PredictorOptions{Guidance: 1.5}, "without a condition"},
+		"negative guidance": {PredictorOptions{Cond: []float32{1, 2}, Guidance: -1}, "guidance weight"},
+		"inf guidance":      {PredictorOptions{Cond: []float32{1, 2}, Guidance: math.Inf(1)}, "guidance weight"},
+	} {
+		if _, _, err := c.opt.condition(condDim, points); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want one mentioning %q", name, err, c.want)
+		}
+	}
+	if _, _, err := (PredictorOptions{Cond: []float32{1, 2}}).condition(0, points); err == nil {
+		t.Error("a condition for an unconditional network was accepted")
+	}
+	v, stride, err := PredictorOptions{PointConds: rows, Guidance: 2}.condition(condDim, points)
+	if err != nil || stride != condDim || len(v) != len(rows) || &v[0] == &rows[0] {
+		t.Errorf("per-point rows: %v, stride %d, %v; want a copy of the 6 values and stride 2", v, stride, err)
+	}
+	v, stride, err = PredictorOptions{Cond: rows[:2]}.condition(condDim, points)
+	if err != nil || stride != 0 || len(v) != 2 {
+		t.Errorf("shared row: %v, stride %d, %v; want 2 values and stride 0", v, stride, err)
+	}
+	if v, _, err := (PredictorOptions{}).condition(condDim, points); v != nil || err != nil {
+		t.Errorf("no condition: %v, %v", v, err)
 	}
 }

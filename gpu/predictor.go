@@ -20,27 +20,32 @@ type Predictor struct {
 	pz        Parameterization
 	maxPoints int
 	net       deviceNet
-	out       Buffer // the network's output before the conversion to x0
+	out       Buffer  // the network's output before the conversion to x0
+	guidance  float64 // classifier-free guidance weight, 0 for none
+	outU      Buffer  // with guidance: the unconditional pass's output
 }
 
 // deviceNet is a network's forward pass on the device, with its parameters and activations allocated.
 type deviceNet interface {
-	// forward enqueues out = F(xs x, tau) for npts points (out holds npts*Dim values).
-	forward(s *Stream, out, x Buffer, npts int, xs, tau float64) error
+	// forward enqueues out = F(xs x, tau) for npts points (out holds npts*Dim values), with the network's
+	// condition when cond is true (and it has one), without it (keep = 0) otherwise.
+	forward(s *Stream, out, x Buffer, npts int, xs, tau float64, cond bool) error
 	close() error
 }
 
 // mlpNet is an MLP's parameters and activations on the device.
 type mlpNet struct {
-	d      *Device
-	net    MLP // shapes and settings; the parameter slices are dropped after the upload
-	widths []int
-	opt    PredictorOptions
-	params Buffer   // every parameter in one allocation
-	wt, b  []Buffer // per layer: the transposed weight [in, out] and the bias, slices of params
-	freqs  Buffer   // the Fourier frequencies (a slice of params; params itself when sinusoidal)
-	cond   Buffer   // the fixed condition (params itself when none)
-	act    [2]Buffer
+	d       *Device
+	net     MLP // shapes and settings; the parameter slices are dropped after the upload
+	widths  []int
+	opt     PredictorOptions
+	params  Buffer   // every parameter in one allocation
+	wt, b   []Buffer // per layer: the transposed weight [in, out] and the bias, slices of params
+	freqs   Buffer   // the Fourier frequencies (a slice of params; params itself when sinusoidal)
+	cond    Buffer   // the condition, one row or one per point (a slice of params; params itself when none)
+	hasCond bool
+	cstride int // values between points' condition rows: 0 (shared) or CondDim (per point)
+	act     [2]Buffer
 }
 
 // paramAlign is the alignment of each parameter slice in floats (256 bytes, cuMemAlloc's): the tensor-core
@@ -68,36 +73,39 @@ func NewPredictor(d *Device, net *MLP, pz Parameterization, maxPoints int, opt P
 	if opt.Precision != FP32 && opt.Precision != TF32 {
 		return nil, fmt.Errorf("gpu: unknown precision %v", opt.Precision)
 	}
-	if opt.Cond != nil {
-		if net.CondDim == 0 || len(opt.Cond) != net.CondDim {
-			return nil, fmt.Errorf("gpu: condition of %d values for a network taking %d", len(opt.Cond), net.CondDim)
-		}
-		if err := finite32("condition", opt.Cond); err != nil {
-			return nil, err
-		}
-		opt.Cond = append([]float32(nil), opt.Cond...)
-	}
-	n, err := newMLPNet(d, net, maxPoints, opt)
+	cond, stride, err := opt.condition(net.CondDim, maxPoints)
 	if err != nil {
 		return nil, err
 	}
-	return newPredictor(d, n, net.Dim, pz, maxPoints)
+	n, err := newMLPNet(d, net, maxPoints, opt, cond, stride)
+	if err != nil {
+		return nil, err
+	}
+	return newPredictor(d, n, net.Dim, pz, maxPoints, opt.Guidance)
 }
 
 // newPredictor completes a Predictor around a network on the device (which it then owns).
-func newPredictor(d *Device, n deviceNet, dim int, pz Parameterization, maxPoints int) (*Predictor, error) {
-	p := &Predictor{d: d, dim: dim, pz: pz, maxPoints: maxPoints, net: n}
+func newPredictor(d *Device, n deviceNet, dim int, pz Parameterization, maxPoints int, guidance float64) (*Predictor, error) {
+	p := &Predictor{d: d, dim: dim, pz: pz, maxPoints: maxPoints, net: n, guidance: guidance}
 	var err error
 	if p.out, err = d.Alloc(maxPoints * dim); err != nil {
 		p.Close()
 		return nil, fmt.Errorf("gpu: network output for %d points: %w", maxPoints, err)
 	}
+	if guidance != 0 {
+		if p.outU, err = d.Alloc(maxPoints * dim); err != nil {
+			p.Close()
+			return nil, fmt.Errorf("gpu: unconditional network output for %d points: %w", maxPoints, err)
+		}
+	}
 	return p, nil
 }
 
-// newMLPNet uploads an MLP's parameters and allocates its activations for maxPoints points.
-func newMLPNet(d *Device, net *MLP, maxPoints int, opt PredictorOptions) (*mlpNet, error) {
-	p := &mlpNet{d: d, opt: opt, widths: net.Widths()}
+// newMLPNet uploads an MLP's parameters and its condition (cond, rows stride values apart; nil for none)
+// and allocates its activations for maxPoints points.
+func newMLPNet(d *Device, net *MLP, maxPoints int, opt PredictorOptions, cond []float32, stride int) (*mlpNet, error) {
+	p := &mlpNet{d: d, opt: opt, widths: net.Widths(), hasCond: cond != nil, cstride: stride}
+	p.opt.Cond, p.opt.PointConds = nil, nil // uploaded below
 	p.net = MLP{Dim: net.Dim, CondDim: net.CondDim, TimeDim: net.TimeDim, Act: net.Act}
 	if net.Freqs != nil {
 		p.net.Freqs = []float32{} // marks the Fourier embedding; the values live on the device
@@ -136,8 +144,8 @@ func newMLPNet(d *Device, net *MLP, maxPoints int, opt PredictorOptions) (*mlpNe
 		lo, hi := place(net.Freqs)
 		fspan = span{lo, hi}
 	}
-	if opt.Cond != nil {
-		lo, hi := place(opt.Cond)
+	if cond != nil {
+		lo, hi := place(cond)
 		cspan = span{lo, hi}
 	}
 	fail := func(err error) (*mlpNet, error) {
@@ -159,7 +167,7 @@ func newMLPNet(d *Device, net *MLP, maxPoints int, opt PredictorOptions) (*mlpNe
 	if net.Freqs != nil {
 		p.freqs = p.params.Slice(fspan.lo, fspan.hi)
 	}
-	if opt.Cond != nil {
+	if cond != nil {
 		p.cond = p.params.Slice(cspan.lo, cspan.hi)
 	}
 	for i := range p.act {
@@ -187,14 +195,33 @@ func (p *Predictor) Denoise(s *Stream, dst, x Buffer, t float64) error {
 	if err != nil {
 		return err
 	}
-	out := p.out.Slice(0, npts*p.dim)
-	if err := p.net.forward(s, out, x, npts, xs, tau); err != nil {
+	terms, err := p.output(s, x, npts, xs, tau, cf)
+	if err != nil {
 		return err
 	}
-	if cx == 0 {
-		return s.Combine(dst, Term{Coef: cf, Buf: out})
+	if cx != 0 {
+		terms = append([]Term{{Coef: cx, Buf: x}}, terms...)
 	}
-	return s.Combine(dst, Term{Coef: cx, Buf: x}, Term{Coef: cf, Buf: out})
+	return s.Combine(dst, terms...)
+}
+
+// output enqueues the network's pass(es) on npts points of x and returns the terms of c F(xs x, tau) for
+// one combine: c out without guidance; with weight w, c w out_c - c (w - 1) out_u, which is c (out_c +
+// (w - 1)(out_c - out_u)) (train's guided network) summed in double and rounded once by the combine.
+func (p *Predictor) output(s *Stream, x Buffer, npts int, xs, tau, c float64) ([]Term, error) {
+	out := p.out.Slice(0, npts*p.dim)
+	if err := p.net.forward(s, out, x, npts, xs, tau, true); err != nil {
+		return nil, err
+	}
+	if p.guidance == 0 {
+		return []Term{{Coef: c, Buf: out}}, nil
+	}
+	u := p.outU.Slice(0, npts*p.dim)
+	if err := p.net.forward(s, u, x, npts, xs, tau, false); err != nil {
+		return nil, fmt.Errorf("gpu: unconditional pass: %w", err)
+	}
+	w := p.guidance
+	return []Term{{Coef: c * w, Buf: out}, {Coef: -c * (w - 1), Buf: u}}, nil
 }
 
 // Forward enqueues the network's raw output dst = F(x, t) (what nn.Predictor.Predict returns), without the
@@ -204,11 +231,18 @@ func (p *Predictor) Forward(s *Stream, dst, x Buffer, t float64) error {
 	if err != nil {
 		return err
 	}
-	out := p.out.Slice(0, npts*p.dim)
-	if err := p.net.forward(s, out, x, npts, 1, t); err != nil {
+	if p.guidance == 0 {
+		out := p.out.Slice(0, npts*p.dim)
+		if err := p.net.forward(s, out, x, npts, 1, t, true); err != nil {
+			return err
+		}
+		return s.Copy(dst, out)
+	}
+	terms, err := p.output(s, x, npts, 1, t, 1)
+	if err != nil {
 		return err
 	}
-	return s.Copy(dst, out)
+	return s.Combine(dst, terms...)
 }
 
 // points checks a batch against the predictor and returns its number of points.
@@ -224,7 +258,7 @@ func (p *Predictor) points(dst, x Buffer) (int, error) {
 }
 
 // forward implements deviceNet.
-func (p *mlpNet) forward(s *Stream, out, x Buffer, npts int, xs, tau float64) error {
+func (p *mlpNet) forward(s *Stream, out, x Buffer, npts int, xs, tau float64, cond bool) error {
 	m := &p.net
 	width := m.InputWidth()
 	in := p.act[0].Slice(0, npts*width)
@@ -232,13 +266,13 @@ func (p *mlpNet) forward(s *Stream, out, x Buffer, npts int, xs, tau float64) er
 	if m.Freqs != nil {
 		fourier = 1
 	}
-	if p.opt.Cond != nil {
+	if p.hasCond && cond {
 		hasCond = 1
 	}
 	err := s.d.do(func() error {
 		return s.grid1(kNetInput, int64(npts*width), pArg(in.ptr), pArg(x.ptr), iArg(int64(npts)), iArg(int64(m.Dim)),
 			iArg(int64(m.TimeDim)), iArg(int64(m.CondDim)), fArg(xs), fArg(tau), pArg(p.freqs.ptr), iArg(fourier),
-			pArg(p.cond.ptr), iArg(hasCond))
+			pArg(p.cond.ptr), iArg(hasCond), iArg(int64(p.cstride)))
 	})
 	if err != nil {
 		return err
@@ -267,7 +301,7 @@ func (p *mlpNet) linear(s *Stream, y, x, wt, b Buffer, m, n, k int, act Activati
 			return err
 		}
 		return s.d.do(func() error {
-			return s.grid1(kBiasAct, int64(m*n), pArg(y.ptr), pArg(b.ptr), iArg(int64(m)), iArg(int64(n)), iArg(int64(act)))
+			return s.grid1(kBiasAct, int64(m*n), pArg(y.ptr), pArg(b.ptr), iArg(int64(m)), iArg(int64(n)), iArg(int64(act)), iArg(0))
 		})
 	}
 	const tile = 64 // LIN_BM, LIN_BN of kernels/linear.cu
@@ -285,11 +319,13 @@ func (p *Predictor) Close() error {
 		first = p.net.close()
 		p.net = nil
 	}
-	if p.out.ptr != 0 {
-		if err := p.d.Free(p.out); err != nil && first == nil {
-			first = err
+	for _, b := range []*Buffer{&p.out, &p.outU} {
+		if b.ptr != 0 {
+			if err := p.d.Free(*b); err != nil && first == nil {
+				first = err
+			}
+			*b = Buffer{}
 		}
-		p.out = Buffer{}
 	}
 	return first
 }

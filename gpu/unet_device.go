@@ -11,25 +11,32 @@ import (
 
 // unetNet is a TemporalUnet's parameters and activations on the device.
 type unetNet struct {
-	d      *Device
-	u      TemporalUnet // configuration; Tensors dropped after the upload
-	blocks []unetBlock
-	params Buffer
-	p      map[string]Buffer // device-layout parameters by state_dict name, slices of params
-	cond   Buffer            // the fixed condition (a slice of params), or zero length
+	d        *Device
+	u        TemporalUnet // configuration; Tensors dropped after the upload
+	blocks   []unetBlock
+	params   Buffer
+	p        map[string]Buffer // device-layout parameters by state_dict name, slices of params
+	cond     Buffer            // the condition (a slice of params): one row, one row per point, or zero length
+	perPoint bool              // cond holds one row per point
 	// Time path (one row: every point shares t), slices of one allocation: emb [d], hidden [4d], memb [e],
 	// the condition MLP's hidden layers [d] and [4d], then each block's time projection.
-	time  Buffer
-	proj  map[string]Buffer
-	skips []Buffer  // per resolution, the down path's output
-	work  [5]Buffer // activations, each maxPoints*Horizon*2*max width
-	xin   Buffer    // the scaled input (EDM's c_in)
+	time Buffer
+	proj map[string]Buffer
+	// With per-point conditions, the condition path per point, slices of one allocation: the time
+	// embedding broadcast to every point [maxPoints, d], the condition MLP's layers [maxPoints, d],
+	// [maxPoints, 4d], [maxPoints, d], memb [maxPoints, 2d], then each block's projection [maxPoints, out].
+	point     Buffer
+	pointProj map[string]Buffer
+	skips     []Buffer  // per resolution, the down path's output
+	work      [5]Buffer // activations, each maxPoints*Horizon*2*max width
+	xin       Buffer    // the scaled input (EDM's c_in)
 }
 
 // NewUnetPredictor uploads a TemporalUnet's parameters to d and allocates its activations for batches of up
 // to maxPoints points (windows of Horizon x Transition values); pz says how its output becomes x0. Every
 // layer runs in exact float32 (opt.Precision must be FP32). A conditional network runs without its
-// condition, or with opt.Cond (CondDim values) for every window.
+// condition, with opt.Cond (CondDim values) for every window, or with opt.PointConds (one row per window);
+// opt.Guidance adds the unconditional pass of classifier-free guidance.
 func NewUnetPredictor(d *Device, u *TemporalUnet, pz Parameterization, maxPoints int, opt PredictorOptions) (*Predictor, error) {
 	if d == nil {
 		return nil, fmt.Errorf("gpu: network predictor without a device")
@@ -43,26 +50,22 @@ func NewUnetPredictor(d *Device, u *TemporalUnet, pz Parameterization, maxPoints
 	if opt.Precision != FP32 {
 		return nil, fmt.Errorf("gpu: TemporalUnet runs in fp32 only, not %v", opt.Precision)
 	}
-	if opt.Cond != nil {
-		if u.CondDim == 0 || len(opt.Cond) != u.CondDim {
-			return nil, fmt.Errorf("gpu: condition of %d values for a TemporalUnet taking %d", len(opt.Cond), u.CondDim)
-		}
-		if err := finite32("condition", opt.Cond); err != nil {
-			return nil, err
-		}
-	}
 	if maxPoints < 1 || maxPoints > 65535 || maxPoints*u.Horizon > linearMaxRows {
 		return nil, fmt.Errorf("gpu: TemporalUnet predictor for %d points (want 1 to 65535, and at most %d positions)", maxPoints, linearMaxRows)
 	}
-	n, err := newUnetNet(d, u, maxPoints, opt.Cond)
+	cond, stride, err := opt.condition(u.CondDim, maxPoints)
+	if err != nil {
+		return nil, fmt.Errorf("%w (TemporalUnet)", err)
+	}
+	n, err := newUnetNet(d, u, maxPoints, cond, stride > 0)
 	if err != nil {
 		return nil, err
 	}
-	return newPredictor(d, n, u.Horizon*u.Transition, pz, maxPoints)
+	return newPredictor(d, n, u.Horizon*u.Transition, pz, maxPoints, opt.Guidance)
 }
 
-func newUnetNet(d *Device, u *TemporalUnet, maxPoints int, cond []float32) (*unetNet, error) {
-	n := &unetNet{d: d, u: *u, blocks: u.blocks(), p: map[string]Buffer{}, proj: map[string]Buffer{}}
+func newUnetNet(d *Device, u *TemporalUnet, maxPoints int, cond []float32, perPoint bool) (*unetNet, error) {
+	n := &unetNet{d: d, u: *u, blocks: u.blocks(), p: map[string]Buffer{}, proj: map[string]Buffer{}, perPoint: perPoint}
 	n.u.Tensors = nil
 	fail := func(err error) (*unetNet, error) {
 		n.close()
@@ -120,6 +123,17 @@ func newUnetNet(d *Device, u *TemporalUnet, maxPoints int, cond []float32) (*une
 	for _, b := range n.blocks {
 		n.proj[b.name] = n.time.Slice(off, off+b.out)
 		off += b.out
+	}
+	if perPoint {
+		if n.point, err = d.Alloc(maxPoints * (9*dim + projTotal)); err != nil {
+			return fail(fmt.Errorf("gpu: TemporalUnet per-point condition path for %d points: %w", maxPoints, err))
+		}
+		n.pointProj = map[string]Buffer{}
+		off := maxPoints * 9 * dim
+		for _, b := range n.blocks {
+			n.pointProj[b.name] = n.point.Slice(off, off+maxPoints*b.out)
+			off += maxPoints * b.out
+		}
 	}
 	// Activations.
 	dims := u.widths()
@@ -181,8 +195,9 @@ func (n *unetNet) convBlock(s *Stream, name string, y, x Buffer, npts, L, in, ou
 	return s.GroupNormAct(y, y, n.p[name+".block.2.weight"], n.p[name+".block.2.bias"], npts, L, out, n.u.Groups, 1e-5, ActMish)
 }
 
-// block enqueues the residual block b: y = Mish(GN(conv(h))) + skip, h = Mish(GN(conv(x))) + proj_b.
-func (n *unetNet) block(s *Stream, b unetBlock, y, x Buffer, npts, L int) error {
+// block enqueues the residual block b: y = Mish(GN(conv(h))) + skip, h = Mish(GN(conv(x))) + proj_b, with
+// proj_b one row for the batch, or one row per window (each window's L positions) when perPoint.
+func (n *unetNet) block(s *Stream, b unetBlock, y, x Buffer, npts, L int, perPoint bool) error {
 	rows := npts * L
 	h, err := n.free(rows*b.out, x, y)
 	if err != nil {
@@ -195,9 +210,12 @@ func (n *unetNet) block(s *Stream, b unetBlock, y, x Buffer, npts, L int) error 
 	if err := n.convBlock(s, b.name+".blocks.0", h, x, npts, L, b.in, b.out); err != nil {
 		return err
 	}
-	proj := n.proj[b.name]
+	proj, group := n.proj[b.name], 0
+	if perPoint {
+		proj, group = n.pointProj[b.name], L
+	}
 	if err := s.d.do(func() error {
-		return s.grid1(kBiasAct, int64(rows*b.out), pArg(h.ptr), pArg(proj.ptr), iArg(int64(rows)), iArg(int64(b.out)), iArg(int64(ActIdentity)))
+		return s.grid1(kBiasAct, int64(rows*b.out), pArg(h.ptr), pArg(proj.ptr), iArg(int64(rows)), iArg(int64(b.out)), iArg(int64(ActIdentity)), iArg(int64(group)))
 	}); err != nil {
 		return err
 	}
@@ -215,7 +233,7 @@ func (n *unetNet) block(s *Stream, b unetBlock, y, x Buffer, npts, L int) error 
 }
 
 // forward implements deviceNet.
-func (n *unetNet) forward(s *Stream, out, x Buffer, npts int, xs, tau float64) error {
+func (n *unetNet) forward(s *Stream, out, x Buffer, npts int, xs, tau float64, withCond bool) error {
 	u := &n.u
 	dim, levels, dims := u.Dim, len(u.DimMults), u.widths()
 	h := x
@@ -230,7 +248,7 @@ func (n *unetNet) forward(s *Stream, out, x Buffer, npts int, xs, tau float64) e
 	emb, hid, memb := n.time.Slice(0, dim), n.time.Slice(dim, 5*dim), n.time.Slice(5*dim, 5*dim+e)
 	err := s.d.do(func() error {
 		return s.grid1(kNetInput, int64(dim), pArg(emb.ptr), pArg(emb.ptr), iArg(1), iArg(0), iArg(int64(dim)), iArg(0),
-			fArg(1), fArg(tau), pArg(emb.ptr), iArg(0), pArg(emb.ptr), iArg(0))
+			fArg(1), fArg(tau), pArg(emb.ptr), iArg(0), pArg(emb.ptr), iArg(0), iArg(0))
 	})
 	if err != nil {
 		return err
@@ -241,10 +259,15 @@ func (n *unetNet) forward(s *Stream, out, x Buffer, npts int, xs, tau float64) e
 	if err := s.linearF32(memb.Slice(0, dim), hid, n.p["time_mlp.3.weight"], n.p["time_mlp.3.bias"], 1, dim, 4*dim, ActMish); err != nil {
 		return err
 	}
-	if u.CondDim > 0 {
+	perPoint := n.perPoint && withCond
+	if perPoint {
+		if err := n.pointEmbedding(s, memb.Slice(0, dim), npts); err != nil {
+			return err
+		}
+	} else if u.CondDim > 0 {
 		// memb's second half: Mish(cond_mlp(c)) for a fixed condition, Mish(0) = 0 without one (keep 0).
 		mc := memb.Slice(dim, 2*dim)
-		if n.cond.n == 0 {
+		if n.cond.n == 0 || !withCond {
 			if err := s.Fill(mc, 0); err != nil {
 				return err
 			}
@@ -262,6 +285,9 @@ func (n *unetNet) forward(s *Stream, out, x Buffer, npts int, xs, tau float64) e
 		}
 	}
 	for _, b := range n.blocks {
+		if perPoint {
+			continue // pointEmbedding projected every point's memb
+		}
 		if err := s.linearF32(n.proj[b.name], memb, n.p[b.name+".time_mlp.1.weight"], n.p[b.name+".time_mlp.1.bias"], 1, b.out, e, ActIdentity); err != nil {
 			return err
 		}
@@ -275,11 +301,11 @@ func (n *unetNet) forward(s *Stream, out, x Buffer, npts int, xs, tau float64) e
 		if err != nil {
 			return err
 		}
-		if err := n.block(s, b0, t, h, npts, L); err != nil {
+		if err := n.block(s, b0, t, h, npts, L, perPoint); err != nil {
 			return fmt.Errorf("gpu: TemporalUnet %s: %w", b0.name, err)
 		}
 		skip := n.skips[i].Slice(0, npts*L*b1.out)
-		if err := n.block(s, b1, skip, t, npts, L); err != nil {
+		if err := n.block(s, b1, skip, t, npts, L, perPoint); err != nil {
 			return fmt.Errorf("gpu: TemporalUnet %s: %w", b1.name, err)
 		}
 		h = skip
@@ -302,7 +328,7 @@ func (n *unetNet) forward(s *Stream, out, x Buffer, npts int, xs, tau float64) e
 		if err != nil {
 			return err
 		}
-		if err := n.block(s, b, t, h, npts, L); err != nil {
+		if err := n.block(s, b, t, h, npts, L, perPoint); err != nil {
 			return fmt.Errorf("gpu: TemporalUnet %s: %w", b.name, err)
 		}
 		h = t
@@ -322,14 +348,14 @@ func (n *unetNet) forward(s *Stream, out, x Buffer, npts int, xs, tau float64) e
 		if err != nil {
 			return err
 		}
-		if err := n.block(s, b0, t, cat, npts, L); err != nil {
+		if err := n.block(s, b0, t, cat, npts, L, perPoint); err != nil {
 			return fmt.Errorf("gpu: TemporalUnet %s: %w", b0.name, err)
 		}
 		t2, err := n.free(npts*L*b1.out, t)
 		if err != nil {
 			return err
 		}
-		if err := n.block(s, b1, t2, t, npts, L); err != nil {
+		if err := n.block(s, b1, t2, t, npts, L, perPoint); err != nil {
 			return fmt.Errorf("gpu: TemporalUnet %s: %w", b1.name, err)
 		}
 		c := Conv1dShape{Batch: npts, Length: L, In: b1.out, Out: b1.out, Kernel: 4, Stride: 2, Padding: 1, Dilation: 1}
@@ -354,10 +380,52 @@ func (n *unetNet) forward(s *Stream, out, x Buffer, npts int, xs, tau float64) e
 	return s.Conv1d(out, f, n.p["final_conv.1.weight"], n.p["final_conv.1.bias"], c, ActIdentity)
 }
 
+// pointEmbedding enqueues every point's memb = [Mish(emb(t)) | Mish(cond_mlp(c_i))] for npts points with
+// their own condition rows c_i (mt, the first half, is the batch's one time row), and each block's
+// projection of it, pointProj[b] [npts, out] = memb W_b^T + b_b: the one-row path's arithmetic per point.
+func (n *unetNet) pointEmbedding(s *Stream, mt Buffer, npts int) error {
+	u := &n.u
+	dim := u.Dim
+	at := func(off, width int) Buffer { return n.point.Slice(off*n.maxPoints(), off*n.maxPoints()+npts*width) }
+	bt, h1, h2, mc, memb := at(0, dim), at(dim, dim), at(2*dim, 4*dim), at(6*dim, dim), at(7*dim, 2*dim)
+	// The time half broadcast: bt[i, c] = 0 + mt[c].
+	if err := s.Fill(bt, 0); err != nil {
+		return err
+	}
+	if err := s.d.do(func() error {
+		return s.grid1(kBiasAct, int64(npts*dim), pArg(bt.ptr), pArg(mt.ptr), iArg(int64(npts)), iArg(int64(dim)), iArg(int64(ActIdentity)), iArg(0))
+	}); err != nil {
+		return err
+	}
+	rows := n.cond.Slice(0, npts*u.CondDim)
+	if err := s.linearF32(h1, rows, n.p["cond_mlp.0.weight"], n.p["cond_mlp.0.bias"], npts, dim, u.CondDim, ActMish); err != nil {
+		return err
+	}
+	if err := s.linearF32(h2, h1, n.p["cond_mlp.2.weight"], n.p["cond_mlp.2.bias"], npts, 4*dim, dim, ActMish); err != nil {
+		return err
+	}
+	if err := s.linearF32(mc, h2, n.p["cond_mlp.4.weight"], n.p["cond_mlp.4.bias"], npts, dim, 4*dim, ActMish); err != nil {
+		return err
+	}
+	if err := s.ConcatChannels(memb, bt, mc, npts, dim, dim); err != nil {
+		return err
+	}
+	for _, b := range n.blocks {
+		proj := n.pointProj[b.name].Slice(0, npts*b.out)
+		if err := s.linearF32(proj, memb, n.p[b.name+".time_mlp.1.weight"], n.p[b.name+".time_mlp.1.bias"], npts, b.out, 2*dim, ActIdentity); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// maxPoints is the batch the per-point buffers were sized for.
+func (n *unetNet) maxPoints() int { return n.cond.n / n.u.CondDim }
+
 // close implements deviceNet.
 func (n *unetNet) close() error {
 	var first error
-	bufs := []*Buffer{&n.params, &n.time, &n.xin}
+	bufs := []*Buffer{&n.params, &n.time, &n.xin, &n.point}
 	for i := range n.work {
 		bufs = append(bufs, &n.work[i])
 	}

@@ -39,6 +39,17 @@ func (m *Model) SamplingProblem(req SampleRequest) (*SamplingProblem, error) {
 	if req.Init != nil || req.StartTime != 0 {
 		return nil, badRequest("a sampling problem starts from TMax; warm starts (Init, StartTime) are not supported")
 	}
+	return m.WarmSamplingProblem(req)
+}
+
+// WarmSamplingProblem is SamplingProblem for a request that may also warm-start (Init, StartTime,
+// Renoise): Noise is then the warm start's initial state at StartTime (training units) and Plan the
+// solver's plan from there, exactly as Sample runs them, for an executor of its own (gpu/fromnn). A
+// schedule search needs SamplingProblem's start at TMax.
+func (m *Model) WarmSamplingProblem(req SampleRequest) (*SamplingProblem, error) {
+	if m.regression != nil {
+		return nil, badRequest("the model is a regressor (objective kind regression): it does not sample")
+	}
 	sp, err := m.prepare(req)
 	if err != nil {
 		return nil, err

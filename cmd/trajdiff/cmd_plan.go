@@ -157,6 +157,7 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	ddf.register(fs)
 	var sf searchFlags
 	sf.register(fs)
+	device := registerPlanDevice(fs)
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
@@ -192,6 +193,11 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return usagef("%v", err)
 	}
+	sample, closeDevice, err := planDeviceSampler(env, *device, *plannerName, sf.method != "", *workers)
+	if err != nil {
+		return err
+	}
+	defer closeDevice()
 	if err := checkSolverName(*solverName); err != nil {
 		return err
 	}
@@ -208,7 +214,7 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	var describe func(start [4]float64, goal [2]float64) (planSampler, error)
 	switch *plannerName {
 	case planDiffuser:
-		planner, err := diffuser.New(m, l, diffuser.Options{Solver: *solverName, Schedule: *schedule, Steps: *steps})
+		planner, err := diffuser.New(m, l, diffuser.Options{Solver: *solverName, Schedule: *schedule, Steps: *steps, Sample: sample})
 		if errors.Is(err, diffuser.ErrBadInput) {
 			return usagef("%v", err)
 		}
@@ -241,7 +247,7 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 			ret = 0.9 * m.Config.Data.ReturnsScale
 		}
 		opt := decisiondiffuser.Options{Solver: *solverName, Schedule: *schedule, Steps: *steps, Guidance: ddf.guidance, Return: ret,
-			ReplanEvery: ddf.replanEvery, WarmTime: ddf.warmTime, WarmSteps: ddf.warmSteps, Renoise: ddf.renoise, Controller: ddf.controller}
+			ReplanEvery: ddf.replanEvery, WarmTime: ddf.warmTime, WarmSteps: ddf.warmSteps, Renoise: ddf.renoise, Controller: ddf.controller, Sample: sample}
 		planner, err := decisiondiffuser.New(m, inv, l, opt)
 		if errors.Is(err, decisiondiffuser.ErrBadInput) {
 			return usagef("%v", err)

@@ -67,7 +67,7 @@ func runSample(ctx context.Context, env *cliEnv, args []string) error {
 	data := fs.String("data", "", "the training dataset, where it is now if it moved since training (default: the recorded data.path)")
 	seed := fs.Uint64("seed", 1, "noise seed")
 	guidance := fs.Float64("guidance", 0, "classifier-free guidance weight w (e.g. 1.2; 0: none) of a model trained with cond_dropout")
-	device := fs.String("device", "cpu", "cpu, or gpu / gpu:N for a binary built with -tags trajdiff_cuda: the whole sampler on the GPU in float32 (mlp and temporal_unet networks; the conditioning entries fixed to one value each)")
+	device := fs.String("device", "cpu", "cpu, or gpu / gpu:N for a binary built with -tags trajdiff_cuda: the whole sampler on the GPU in float32 (mlp and temporal_unet networks, per-window conditions and --guidance included)")
 	var ema optionalBool
 	fs.Var(&ema, "ema", "--ema samples with the EMA weights, --ema=false with the raw weights (default: the configuration's [sample] ema, else the EMA)")
 	var fixes fixFlags

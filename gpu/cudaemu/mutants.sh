@@ -49,13 +49,16 @@ __device__ __forceinline__ float warp_sum_f' 'for (int o = 8; o > 0; o >>= 1) v 
 
 __device__ __forceinline__ float warp_sum_f' TestGPUStats
 # Network inference (gpu.Predictor): the fused Linear's shared-memory refill without a barrier and its k-tail
-# bound one long (tile_f32.cuh, shared with conv1d_f32), the TF32 epilogue's bias index shifted, the time
+# bound one long (tile_f32.cuh, shared with conv1d_f32), the TF32 epilogue's bias index shifted and its row
+# groups (a window's bias row) off by one row, every point reading point 0's condition row, the time
 # embedding's frequency index shifted, a wrong Mish; the convolution's zero padding one position short, the
 # transposed convolution reading taps that fall between input positions, the skip concatenation reading its
 # second tensor one channel late, and group norm with the unbiased variance.
 mutant tile_f32.cuh '		__syncthreads(); // every thread is done' '		// every thread is done' TestGPUNetworkForwardMatchesHost
 mutant tile_f32.cuh 'xs[kk][r] = (gr < m && gk < k)' 'xs[kk][r] = (gr < m && gk <= k)' TestGPUNetworkForwardMatchesHost
-mutant bias_act.cu 'bias[i % n]' 'bias[(i + 1) % n]' TestGPUNetworkForwardMatchesHost
+mutant bias_act.cu 'bias[g * n + c]' 'bias[g * n + (c + 1) % n]' TestGPUNetworkForwardMatchesHost
+mutant bias_act.cu 'g = group > 0 ? r / group : 0' 'g = group > 0 ? (r + 1) / group : 0' TestGPUBiasActGroupsRows
+mutant net_input.cu 'cond[b * cstride + (j - dim - tdim)]' 'cond[j - dim - tdim]' TestGPUNetworkForwardMatchesHost
 mutant net_input.cu 'f = e < h ? e : e - h;' 'f = e < h ? e : e - h + 1;' TestGPUNetworkForwardMatchesHost
 mutant activation.cuh 'return v * (n / (n + 2.0f));' 'return v * (n / (n + 1.0f));' TestGPUNetworkForwardMatchesHost
 mutant conv1d.cu '(pos >= 0 && pos < L)' '(pos >= 0 && pos <= L)' TestGPUConv1dMatchesHost

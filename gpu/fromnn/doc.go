@@ -10,8 +10,9 @@
 //
 // Supported today (NewPredictor picks the device network by architecture): nn's "mlp" (Linear layers with
 // mish, silu, gelu, relu or identity activations, sinusoidal or Fourier time embedding, a condition
-// evaluated as nn.Predictor does: without it, or fixed with gpu.PredictorOptions.Cond) and nn's
-// "temporal_unet" (TemporalUnet; its condition likewise), trained with the denoising objective of any prediction or
+// evaluated as nn.Predictor does: without it, fixed with gpu.PredictorOptions.Cond, or one row per window
+// with PointConds; classifier-free guidance with Guidance) and nn's "temporal_unet" (TemporalUnet; its
+// condition likewise), trained with the denoising objective of any prediction or
 // with EDM's preconditioning (Checkpoint, Parameterization). Every other architecture (transformer, egtn,
 // unet2d) and the regressors are refused with an error naming the
 // architecture; gpu/doc.go (Network inference) keeps the list. Conv1dWeight and ConvTranspose1dWeight give
@@ -21,8 +22,12 @@
 // Sample draws a train.Model's windows on the device: the request as Model.Sample prepares it
 // (train.Model.SamplingProblem), x_T and the per-window fixed entries uploaded once, every step of the plan
 // a CUDA graph (network, inpainting x[mask] = v after the step, x0 clamped to [-1, 1] when the request
-// clips), the final state unnormalised on the host. Conditional networks take the one condition vector all
-// windows share (their conditioning entries fixed to one value each); per-window conditions, guidance, warm
-// starts, isolated failures and geometric models are refused before a device is opened. In a build without
-// GPU support Sample checks the request and returns gpu.ErrNoCUDA.
+// clips), the final state unnormalised on the host. A conditional network reads each window's condition
+// row (one shared row when all are equal), a guided request (Guidance w) evaluates out_c + (w - 1)(out_c -
+// out_u) on the device as train does, and a warm start (Init at StartTime, Renoise) starts from the state
+// and plan train.Model.WarmSamplingProblem prepares. Isolated failures and geometric models are refused
+// before a device is opened. Sampler does the same for request after request on one open device (a
+// planner's plans: `trajdiff plan evaluate --device gpu` injects Sampler.Sample into rl/diffuser and
+// rl/decisiondiffuser through their Options.Sample). In a build without GPU support Sample checks the
+// request and returns gpu.ErrNoCUDA, and NewSampler returns it.
 package fromnn

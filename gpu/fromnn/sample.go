@@ -15,16 +15,32 @@ type SampleOptions struct {
 	Precision gpu.Precision // the network's Linear layers (gpu.PredictorOptions.Precision); a TemporalUnet runs in FP32 only
 }
 
+// Sampler is Sample with the device kept open between calls: a planner's plans, one request each, pay for
+// opening the device (the context and the kernel image) once instead of per plan. Each call still uploads
+// the weights and sizes the buffers for its request, as Sample does. It is not safe for concurrent use; Close
+// releases the device.
+type Sampler struct {
+	d   *gpu.Device
+	opt SampleOptions
+}
+
 // deviceProblem is a train.Model's sampling problem in the form the device runs it: the network and its
-// x0 parameterisation, the plan, the initial state, the fixed entries (mask and one row of values per
-// window, in training units), the one condition vector every window shares, and the clipping.
+// x0 parameterisation, the plan, the initial state (a warm start's included), the fixed entries (mask and
+// one row of values per window, in training units), the condition (one vector every window shares, or one
+// row per window), the guidance weight and the clipping.
 type deviceProblem struct {
 	m     *train.Model
 	req   train.SampleRequest
 	pr    *train.SamplingProblem
 	pz    gpu.Parameterization
 	fixed *diffusion.Inpaint // nil without fixed entries
-	cond  []float32          // nil for an unconditional network
+	cond  []float32          // the windows' shared condition; nil for an unconditional network or per-window rows
+	rows  []float32          // one condition row per window when they differ, else nil
+}
+
+// options are the device predictor's condition and guidance for the problem.
+func (dp *deviceProblem) options(prec gpu.Precision) gpu.PredictorOptions {
+	return gpu.PredictorOptions{Precision: prec, Cond: dp.cond, PointConds: dp.rows, Guidance: dp.req.Guidance}
 }
 
 // prepare checks that req can run on the device and lays it out; everything it refuses, it refuses before
@@ -39,9 +55,6 @@ func prepare(m *train.Model, req train.SampleRequest) (*deviceProblem, error) {
 	if _, ok := m.Geometric(); ok {
 		return nil, fmt.Errorf("fromnn: a geometric model (raw condition vectors) has no GPU path; sample it on the CPU")
 	}
-	if req.Guidance != 0 {
-		return nil, fmt.Errorf("fromnn: classifier-free guidance (weight %v) has no GPU path yet; sample it on the CPU", req.Guidance)
-	}
 	if req.IsolateFailures {
 		return nil, fmt.Errorf("fromnn: isolating diverging samples has no GPU path; sample on the CPU")
 	}
@@ -49,9 +62,9 @@ func prepare(m *train.Model, req train.SampleRequest) (*deviceProblem, error) {
 	if !Supported(arch) {
 		return nil, fmt.Errorf("fromnn: network architecture %q has no GPU implementation (supported: %v)", arch, supported)
 	}
-	// The request's plan, noise, fixed entries and condition rows, exactly as Model.Sample prepares them
-	// (train.ErrBadRequest for a bad request; warm starts are refused there).
-	pr, err := m.SamplingProblem(req)
+	// The request's plan, initial state (a warm start's too), fixed entries, condition rows and guidance,
+	// exactly as Model.Sample prepares them (train.ErrBadRequest for a bad request).
+	pr, err := m.WarmSamplingProblem(req)
 	if err != nil {
 		return nil, err
 	}
@@ -67,36 +80,38 @@ func prepare(m *train.Model, req train.SampleRequest) (*deviceProblem, error) {
 		}
 		dp.fixed = in
 	}
-	if dp.cond, err = sharedCondition(pr.Cond, req.N); err != nil {
+	if dp.cond, dp.rows, err = windowConditions(pr.Cond, req.N); err != nil {
 		return nil, err
 	}
 	return dp, nil
 }
 
-// sharedCondition returns the one condition vector of n windows' rows, as float32 (nn's predictor reads
-// conditions in float32 too), or an error if the windows' conditions differ: the device networks take one
-// condition for the whole batch (gpu.PredictorOptions.Cond).
-func sharedCondition(rows []float64, n int) ([]float32, error) {
+// windowConditions lays out n windows' condition rows for the device, as float32 (nn's predictor reads
+// conditions in float32 too): the one shared vector when every row is the same (the network's one-row
+// condition path, gpu.PredictorOptions.Cond), else all n rows (gpu.PredictorOptions.PointConds).
+func windowConditions(rows []float64, n int) (shared, perWindow []float32, err error) {
 	if rows == nil {
-		return nil, nil
+		return nil, nil, nil
 	}
 	if n < 1 || len(rows)%n != 0 || len(rows) == 0 {
-		return nil, fmt.Errorf("fromnn: %d condition values for %d windows", len(rows), n)
+		return nil, nil, fmt.Errorf("fromnn: %d condition values for %d windows", len(rows), n)
 	}
 	c := len(rows) / n
-	for s := 1; s < n; s++ {
-		for k := 0; k < c; k++ {
-			if math.Float64bits(rows[s*c+k]) != math.Float64bits(rows[k]) {
-				return nil, fmt.Errorf("fromnn: window %d's condition differs from window 0's (value %d: %v vs %v); the GPU path gives every window of a call the same condition, so fix the conditioning entries to one value each (per-window conditions run on the CPU)",
-					s, k, rows[s*c+k], rows[k])
-			}
-		}
+	same := true
+	for i := c; i < len(rows) && same; i++ {
+		same = math.Float64bits(rows[i]) == math.Float64bits(rows[i%c])
 	}
-	out := make([]float32, c)
-	for k, v := range rows[:c] {
+	if same {
+		rows = rows[:c]
+	}
+	out := make([]float32, len(rows))
+	for k, v := range rows {
 		out[k] = float32(v)
 	}
-	return out, nil
+	if same {
+		return out, nil, nil
+	}
+	return nil, out, nil
 }
 
 // samples completes a device run: x (N windows in training units) in the data's units, with the request's

@@ -16,3 +16,20 @@ func Sample(ctx context.Context, m *train.Model, req train.SampleRequest, opt Sa
 	}
 	return nil, gpu.Info{}, gpu.ErrNoCUDA
 }
+
+// NewSampler returns gpu.ErrNoCUDA: this build has no GPU support.
+func NewSampler(opt SampleOptions) (*Sampler, error) { return nil, gpu.ErrNoCUDA }
+
+// Sample checks req as the device build does, then returns gpu.ErrNoCUDA.
+func (s *Sampler) Sample(ctx context.Context, m *train.Model, req train.SampleRequest) (*train.Samples, error) {
+	if _, err := prepare(m, req); err != nil {
+		return nil, err
+	}
+	return nil, gpu.ErrNoCUDA
+}
+
+// Info describes no device in this build.
+func (s *Sampler) Info() gpu.Info { return gpu.Info{} }
+
+// Close does nothing in this build.
+func (s *Sampler) Close() error { return nil }

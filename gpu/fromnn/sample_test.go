@@ -87,9 +87,10 @@ func ends(n int, perWindow bool) []train.Fixed {
 	return []train.Fixed{{WindowEntry: train.WindowEntry{T: 0, C: 1}, Values: first}, {WindowEntry: train.WindowEntry{T: -1, C: 1}, Values: last}}
 }
 
-// What the device cannot run is refused, with the reason, before a device is opened: guidance, isolated
-// failures, warm starts (the sampling problem's refusal), a bad request (train.ErrBadRequest), and
-// per-window conditions of a conditional network (the device networks share one condition per call).
+// What the device cannot run is refused, with the reason, before a device is opened: isolated failures and
+// a bad request (train.ErrBadRequest: a free conditioning entry, guidance on a model trained without
+// condition dropout, a warm start without its time); per-window conditions, guidance and warm starts are
+// laid out for the device.
 func TestDeviceSamplingRefusesWhatItCannotRun(t *testing.T) {
 	m := windowModel(t, conditionalMLP)
 	for _, c := range []struct {
@@ -97,25 +98,48 @@ func TestDeviceSamplingRefusesWhatItCannotRun(t *testing.T) {
 		req  train.SampleRequest
 		want string
 	}{
-		{"guidance", train.SampleRequest{N: 2, Fixed: ends(2, false), Guidance: 1.2}, "guidance"},
 		{"isolated failures", train.SampleRequest{N: 2, Fixed: ends(2, false), IsolateFailures: true}, "diverging"},
-		{"warm start", train.SampleRequest{N: 1, Fixed: ends(1, false), Init: make([]float64, 24), StartTime: 0.5}, "warm start"},
-		{"per-window conditions", train.SampleRequest{N: 3, Fixed: ends(3, true)}, "same condition"},
-		{"free conditioning entry", train.SampleRequest{N: 2}, ""},
+		{"free conditioning entry", train.SampleRequest{N: 2}, "fix it"},
+		{"guidance without cond_dropout", train.SampleRequest{N: 2, Fixed: ends(2, false), Guidance: 1.2}, "cond_dropout"},
+		{"warm start without a time", train.SampleRequest{N: 1, Fixed: ends(1, false), Init: make([]float64, 24)}, "StartTime"},
 	} {
 		_, err := prepare(m, c.req)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want one mentioning %q", c.name, err, c.want)
 		}
-		if c.name == "free conditioning entry" && !errors.Is(err, train.ErrBadRequest) {
+		if c.name != "isolated failures" && !errors.Is(err, train.ErrBadRequest) {
 			t.Errorf("%s: %v is not a train.ErrBadRequest", c.name, err)
 		}
 	}
-	dp, err := prepare(m, train.SampleRequest{N: 3, Fixed: ends(3, false)})
+	dp, err := prepare(m, train.SampleRequest{N: 3, Fixed: ends(3, true)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(dp.cond) != 2 || dp.fixed == nil || len(dp.fixed.Values) != 3*24 {
+	if dp.cond != nil || len(dp.rows) != 3*2 || dp.rows[0] == dp.rows[2] {
+		t.Errorf("per-window conditions: shared %v, rows %v; want 3 different rows of 2", dp.cond, dp.rows)
+	}
+	// A warm start without Renoise starts from alpha(t0) Init whatever the seed; with it, from noise.
+	warm := func(seed uint64, renoise bool) []float64 {
+		dp, err := prepare(m, train.SampleRequest{N: 1, Seed: seed, Fixed: ends(1, false), Init: make([]float64, 24), StartTime: 0.5, Steps: 2, Renoise: renoise})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(dp.pr.Noise) != 24 || dp.pr.Plan.NFE != 2 {
+			t.Errorf("warm start: %d initial values, %d NFE; want 24 and 2", len(dp.pr.Noise), dp.pr.Plan.NFE)
+		}
+		return dp.pr.Noise
+	}
+	if a, b := warm(1, false), warm(2, false); a[7] != b[7] {
+		t.Errorf("warm start without Renoise depends on the seed: %v vs %v", a[7], b[7])
+	}
+	if a, b := warm(1, true), warm(2, true); a[7] == b[7] {
+		t.Errorf("warm start with Renoise does not depend on the seed: %v", a[7])
+	}
+	dp, err = prepare(m, train.SampleRequest{N: 3, Fixed: ends(3, false)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dp.cond) != 2 || dp.rows != nil || dp.fixed == nil || len(dp.fixed.Values) != 3*24 {
 		t.Errorf("shared condition %v, fixed entries %v; want 2 condition values and 3 rows of fixed values", dp.cond, dp.fixed)
 	}
 	if _, err := prepare(nil, train.SampleRequest{N: 1}); err == nil {
@@ -123,16 +147,20 @@ func TestDeviceSamplingRefusesWhatItCannotRun(t *testing.T) {
 	}
 }
 
-// The one shared condition is read from identical rows, and rows that differ anywhere are refused.
-func TestSharedConditionNeedsIdenticalRows(t *testing.T) {
-	c, err := sharedCondition([]float64{0.5, -1, 0.5, -1, 0.5, -1}, 3)
-	if err != nil || len(c) != 2 || c[0] != 0.5 || c[1] != -1 {
-		t.Fatalf("identical rows: %v, %v", c, err)
+// Identical rows become the one shared condition; rows that differ anywhere are kept, one per window.
+func TestWindowConditionsShareIdenticalRows(t *testing.T) {
+	c, rows, err := windowConditions([]float64{0.5, -1, 0.5, -1, 0.5, -1}, 3)
+	if err != nil || len(c) != 2 || c[0] != 0.5 || c[1] != -1 || rows != nil {
+		t.Fatalf("identical rows: %v, %v, %v", c, rows, err)
 	}
-	if _, err := sharedCondition([]float64{0.5, -1, 0.5, -1.0000001}, 2); err == nil {
-		t.Error("rows differing in the last value were accepted")
+	c, rows, err = windowConditions([]float64{0.5, -1, 0.5, -1.5}, 2)
+	if err != nil || c != nil || len(rows) != 4 || rows[3] != -1.5 {
+		t.Errorf("rows differing in the last value: shared %v, rows %v, %v", c, rows, err)
 	}
-	if c, err := sharedCondition(nil, 4); c != nil || err != nil {
-		t.Errorf("no condition: %v, %v", c, err)
+	if c, rows, err := windowConditions(nil, 4); c != nil || rows != nil || err != nil {
+		t.Errorf("no condition: %v, %v, %v", c, rows, err)
+	}
+	if _, _, err := windowConditions([]float64{1, 2, 3}, 2); err == nil {
+		t.Error("3 values for 2 windows were accepted")
 	}
 }

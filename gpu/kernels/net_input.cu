@@ -3,8 +3,10 @@
 //
 //	in[b, j] = xscale x[b, j]                     j < dim
 //	         = emb_{j-dim}(t)                     dim <= j < dim + tdim
-//	         = cond[j-dim-tdim] or 0               the condition, when has_cond, else 0 (keep = 0: the
-//	                                              unconditional model of classifier-free guidance)
+//	         = cond[b cstride + j-dim-tdim] or 0   the condition, when has_cond, else 0 (keep = 0: the
+//	                                              unconditional model of classifier-free guidance); cstride
+//	                                              is 0 for one condition shared by every point, cdim for
+//	                                              one row per point
 //
 // The time embedding is nn's, evaluated as nn's float32 kernels evaluate it (nn/internal/kern SinusoidalFwd,
 // FourierFwd): with h = tdim/2,
@@ -17,7 +19,7 @@
 #include "common.cuh"
 
 extern "C" __global__ void net_input_f32(float* in, const float* x, i64 npts, i64 dim, i64 tdim, i64 cdim,
-	double xscale, double t, const float* freqs, i64 fourier, const float* cond, i64 has_cond) {
+	double xscale, double t, const float* freqs, i64 fourier, const float* cond, i64 has_cond, i64 cstride) {
 	const i64 width = dim + tdim + cdim, h = tdim / 2;
 	const float tf = (float)t;
 	const double lnc = log(10000.0) / (double)(h - 1);
@@ -38,7 +40,7 @@ extern "C" __global__ void net_input_f32(float* in, const float* x, i64 npts, i6
 			// sinusoidal: [sin | cos]; fourier: [cos | sin]
 			v = (float)((first != (bool)fourier) ? sin((double)arg) : cos((double)arg));
 		} else {
-			v = has_cond ? cond[j - dim - tdim] : 0.0f;
+			v = has_cond ? cond[b * cstride + (j - dim - tdim)] : 0.0f;
 		}
 		in[i] = v;
 	}

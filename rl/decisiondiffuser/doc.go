@@ -49,4 +49,7 @@
 //     two runs of the shared trainer, which is the same optimum for separate parameters.
 //   - Options.Controller ControllerPD replaces the inverse dynamics by Diffuser's maze2d controller
 //     (an ablation that needs no second model).
+//   - Options.Sample replaces Model.Sample as the plans' sampler: `trajdiff plan evaluate --device gpu`
+//     injects gpu/fromnn.Sample, which runs the returns condition, guidance and warm starts on the device
+//     in float32, so the planner never imports gpu.
 package decisiondiffuser

@@ -54,6 +54,10 @@ type Options struct {
 	// Controller turns plans into actions: ControllerInverse (the default when an inverse-dynamics model is
 	// given) or ControllerPD.
 	Controller string
+	// Sample draws the plan's window (nil: the model's own sampler, Model.Sample, on the CPU); the CLI's
+	// --device gpu passes the GPU sampler (gpu/fromnn.Sample) here. It must draw what Model.Sample draws for
+	// the request.
+	Sample func(context.Context, *train.Model, train.SampleRequest) (*train.Samples, error)
 }
 
 // Planner is Decision Diffuser's planner for maze2d: a states-only window model conditioned on the
@@ -188,7 +192,13 @@ func (p *Planner) Plan(ctx context.Context, s0 [4]float64, warm [][4]float64, se
 		req.StartTime, req.Steps, req.Renoise = p.opt.WarmTime, p.opt.WarmSteps, p.opt.Renoise
 	}
 	began := time.Now()
-	s, err := p.model.Sample(ctx, req)
+	sample := p.model.Sample
+	if p.opt.Sample != nil {
+		sample = func(ctx context.Context, req train.SampleRequest) (*train.Samples, error) {
+			return p.opt.Sample(ctx, p.model, req)
+		}
+	}
+	s, err := sample(ctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("decisiondiffuser: planning: %w", err)
 	}

@@ -97,4 +97,7 @@
 //     across episodes (D4RL issues #159, #215), so the expert here may score above 100.
 //   - Latencies with planeval.EvalConfig.Workers > 1 include waiting for the shared network, whose calls
 //     are serialised.
+//   - Options.Sample replaces Model.Sample as the plan's sampler: `trajdiff plan evaluate --device gpu`
+//     injects gpu/fromnn.Sample (the same request in float32 on the device), so the planner never imports
+//     gpu; the particle search (WithSearch) stays on the CPU.
 package diffuser

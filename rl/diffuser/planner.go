@@ -27,6 +27,10 @@ type Options struct {
 	Steps    int    // solver steps (0: the configuration's)
 	// NoClip turns off the clipping of x0-predictions to [-1, 1] that Diffuser applies (an ablation).
 	NoClip bool
+	// Sample draws the plan's window (nil: the model's own sampler, Model.Sample, on the CPU); the CLI's
+	// --device gpu passes the GPU sampler (gpu/fromnn.Sample) here. It must draw what Model.Sample draws for
+	// the request.
+	Sample func(context.Context, *train.Model, train.SampleRequest) (*train.Samples, error)
 }
 
 // Planner is Diffuser's maze2d planner: one window of a trained model sampled with the start state
@@ -131,7 +135,13 @@ func (p *Planner) Plan(ctx context.Context, start [4]float64, goal [2]float64, s
 		return p.searchPlan(ctx, start, goal, fixed, seed)
 	}
 	began := time.Now()
-	s, err := p.model.Sample(ctx, train.SampleRequest{N: 1, Solver: p.opt.Solver, Schedule: p.opt.Schedule, Steps: p.opt.Steps,
+	sample := p.model.Sample
+	if p.opt.Sample != nil {
+		sample = func(ctx context.Context, req train.SampleRequest) (*train.Samples, error) {
+			return p.opt.Sample(ctx, p.model, req)
+		}
+	}
+	s, err := sample(ctx, train.SampleRequest{N: 1, Solver: p.opt.Solver, Schedule: p.opt.Schedule, Steps: p.opt.Steps,
 		Seed: seed, Fixed: fixed, ClipX0: !p.opt.NoClip})
 	if err != nil {
 		return nil, fmt.Errorf("diffuser: planning: %w", err)

@@ -1,0 +1,49 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+
+	"github.com/trajdiff/trajdiff/gpu/fromnn"
+	"github.com/trajdiff/trajdiff/train"
+)
+
+// sampleFunc draws a planner's windows: Model.Sample on the CPU (nil) or the device sampler, injected into
+// the planners through their Options.Sample so that they never depend on package gpu.
+type sampleFunc = func(context.Context, *train.Model, train.SampleRequest) (*train.Samples, error)
+
+// registerPlanDevice adds `plan evaluate`'s --device flag.
+func registerPlanDevice(fs *flag.FlagSet) *string {
+	return fs.String("device", "cpu", "cpu, or gpu / gpu:N for a binary built with -tags trajdiff_cuda: Diffuser's and Decision Diffuser's plans sampled on the GPU in float32 "+
+		"(mlp and temporal_unet networks; conditions, guidance and warm starts included; one plan at a time, so --workers 1)")
+}
+
+// planDeviceSampler is the planners' sampler for --device and the function that releases it: nil for the
+// CPU; for gpu or gpu:N a gpu/fromnn.Sampler on that device, opened once for all plans, which draws what
+// Model.Sample draws to float32 accuracy. The device runs Diffuser and Decision Diffuser only, without
+// Diffuser's particle search, one plan at a time. It names the device on stderr.
+func planDeviceSampler(env *cliEnv, device, planner string, search bool, workers int) (sampleFunc, func() error, error) {
+	none := func() error { return nil }
+	ordinal, err := parseDevice(device)
+	if err != nil {
+		return nil, none, usagef("%v", err)
+	}
+	if ordinal < 0 {
+		return nil, none, nil
+	}
+	switch {
+	case planner != planDiffuser && planner != planDD:
+		return nil, none, usagef("--device %s: the GPU samples the plans of %s and %s, not %s", device, planDiffuser, planDD, planner)
+	case search:
+		return nil, none, usagef("--device %s: Diffuser's particle search (--particle-method) runs on the CPU", device)
+	case workers != 1:
+		return nil, none, usagef("--device %s plans one episode at a time: --workers 1, not %d", device, workers)
+	}
+	s, err := fromnn.NewSampler(fromnn.SampleOptions{Ordinal: ordinal})
+	if err != nil {
+		return nil, none, err
+	}
+	fmt.Fprintf(env.stderr, "plan evaluate: sampling the plans on %s\n", s.Info())
+	return s.Sample, s.Close, nil
+}

@@ -1,0 +1,27 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// `plan evaluate --device` is refused, before any checkpoint is read, where the device cannot plan: an
+// unknown device, Trajectory Diffuser, Diffuser's particle search and parallel episodes.
+func TestPlanEvaluateDeviceRefusesWhatItCannotRun(t *testing.T) {
+	ckpt := filepath.Join(t.TempDir(), "absent")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--device", "tpu"}, "--device"},
+		{[]string{"--device", "gpu", "--planner", "trajectory-diffuser"}, "trajectory-diffuser"},
+		{[]string{"--device", "gpu", "--particle-method", "bon"}, "particle"},
+		{[]string{"--device", "gpu:1", "--workers", "2"}, "--workers 1"},
+	} {
+		args := append([]string{"plan", "evaluate", "--checkpoint", ckpt}, c.args...)
+		if code, _, errs := runCLI(args...); code != 2 || !strings.Contains(errs, c.want) {
+			t.Errorf("%v: exit %d, stderr %q; want a usage error mentioning %q", c.args, code, errs, c.want)
+		}
+	}
+}

@@ -1,0 +1,171 @@
+//go:build cuda || trajdiff_cuda
+
+package main
+
+import (
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// On a GPU (or gpu/cudaemu, on which CI runs this), `plan evaluate --device gpu` plans what the CPU plans:
+// Diffuser with a model conditioned on the 8 endpoint values (start and goal observations, also inpainted),
+// and Decision Diffuser with its returns condition, classifier-free guidance and RTI warm starts. The first
+// plans agree to float32 accuracy (1e-3 in maze units, the FP32 sampler tolerance of gpu/fromnn), and so do
+// the executed paths, which the plans steer.
+func TestPlanEvaluateGPUMatchesCPU(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "umaze.arrow")
+	if code, out, errs := runCLI("simulate", "maze2d", "--layout", "umaze", "--steps", "4000", "--chunk-steps", "4000", "--out", data, "--quiet"); code != 0 {
+		t.Fatalf("simulate: %d\n%s\n%s", code, out, errs)
+	}
+	const ends = `["0:2", "0:3", "0:4", "0:5", "-1:2", "-1:3", "-1:4", "-1:5"]`
+	configs := map[string]string{
+		"diffuser": `out = "diffuser"
+[data]
+path = "umaze.arrow"
+horizon = 8
+no_padding = true
+condition = ` + ends + `
+inpaint = ` + ends + `
+[network]
+arch = "mlp"
+[network.mlp]
+dim = 48
+hidden = [32]
+time_dim = 8
+cond_dim = 8
+[objective]
+process = "vp-cosine"
+prediction = "x0"
+[sample]
+solver = "dpmpp-2m"
+steps = 3
+clip_x0 = true
+[train]
+steps = 10
+batch = 8
+warmup = 0
+checkpoint_every = 0
+`,
+		"dd": `out = "dd"
+[data]
+path = "umaze.arrow"
+horizon = 8
+columns = ["observations"]
+no_padding = true
+condition = ["returns"]
+returns_scale = 40.0
+inpaint = ["0:0", "0:1", "0:2", "0:3"]
+normalizer = "gaussian" # the limits normaliser would clip the barely trained model's plans to the data's range, hiding differences
+[network]
+arch = "mlp"
+[network.mlp]
+dim = 32
+hidden = [16]
+time_dim = 8
+cond_dim = 1
+[objective]
+process = "vp-cosine"
+prediction = "x0" # an eps-predicting model this young predicts x0 far outside [-1, 1]: clipped plans would hide differences
+[sample]
+clip_x0 = true
+[train]
+steps = 10
+batch = 8
+warmup = 0
+checkpoint_every = 0
+cond_dropout = 0.25
+`,
+	}
+	for name, cfg := range configs {
+		path := filepath.Join(dir, name+".toml")
+		if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if code, out, errs := runCLI("train", "--config", path); code != 0 {
+			t.Fatalf("train %s: %d\n%s\n%s", name, code, out, errs)
+		}
+	}
+	// The planners' samples do go to the device: one that is not there is an error naming it.
+	if code, _, errs := runCLI("plan", "evaluate", "--checkpoint", filepath.Join(dir, "diffuser"), "--episodes", "1", "--baselines=false",
+		"--device", "gpu:7", "--out", filepath.Join(dir, "none.json")); code == 0 || !strings.Contains(errs, "device 7") {
+		t.Errorf("--device gpu:7: exit %d, stderr %q; want a failure naming the device", code, errs)
+	}
+	for _, c := range []struct {
+		name string
+		args []string
+	}{
+		{"diffuser", []string{"--checkpoint", filepath.Join(dir, "diffuser"), "--episodes", "2", "--multi"}},
+		{"decision-diffuser", []string{"--checkpoint", filepath.Join(dir, "dd"), "--planner", "decision-diffuser", "--episodes", "1",
+			"--controller", "pd", "--guidance", "1.4", "--replan-every", "25", "--warm-time", "0.3", "--warm-steps", "2", "--steps", "3"}},
+	} {
+		var eps [2][]planEpisode
+		for i, device := range []string{"cpu", "gpu"} {
+			out := filepath.Join(dir, c.name+"-"+device+".json")
+			args := append([]string{"plan", "evaluate", "--seed", "5", "--baselines=false", "--device", device, "--out", out}, c.args...)
+			code, stdout, errs := runCLI(args...)
+			if code != 0 {
+				t.Fatalf("%s on %s: %d\n%s\n%s", c.name, device, code, stdout, errs)
+			}
+			if device == "gpu" && !strings.Contains(errs, "sampling the plans on") {
+				t.Errorf("%s: stderr %q does not name the device", c.name, errs)
+			}
+			eps[i] = readPlanEpisodes(t, out)
+		}
+		cpu, gpu := eps[0], eps[1]
+		if len(cpu) == 0 || len(cpu) != len(gpu) {
+			t.Fatalf("%s: %d episodes on the CPU, %d on the GPU", c.name, len(cpu), len(gpu))
+		}
+		plan, path := 0.0, 0.0
+		for e := range cpu {
+			if len(cpu[e].FirstPlan) == 0 || len(cpu[e].FirstPlan) != len(gpu[e].FirstPlan) || len(cpu[e].Path) != len(gpu[e].Path) || cpu[e].NFE != gpu[e].NFE {
+				t.Fatalf("%s episode %d: first plans of %d and %d points, paths of %d and %d, NFE %d and %d", c.name, e,
+					len(cpu[e].FirstPlan), len(gpu[e].FirstPlan), len(cpu[e].Path), len(gpu[e].Path), cpu[e].NFE, gpu[e].NFE)
+			}
+			plan = math.Max(plan, maxPointDiff(cpu[e].FirstPlan, gpu[e].FirstPlan))
+			path = math.Max(path, maxPointDiff(cpu[e].Path, gpu[e].Path))
+		}
+		t.Logf("%s: GPU vs CPU first plans differ by up to %.2e, executed paths by up to %.2e (maze units)", c.name, plan, path)
+		if !(plan <= 1e-3) || !(path <= 1e-3) {
+			t.Errorf("%s: GPU and CPU differ by up to %.3g in the first plans and %.3g in the paths (tolerance 1e-3)", c.name, plan, path)
+		}
+	}
+}
+
+type planEpisode struct {
+	NFE       int          `json:"nfe"`
+	Path      [][2]float64 `json:"path"`
+	FirstPlan [][2]float64 `json:"first_plan"`
+}
+
+// readPlanEpisodes reads the planner's episodes (the first agent's) from a `plan evaluate` results file.
+func readPlanEpisodes(t *testing.T, path string) []planEpisode {
+	t.Helper()
+	var doc struct {
+		Results struct {
+			Agents []struct {
+				Episodes []planEpisode `json:"episodes"`
+			} `json:"agents"`
+		} `json:"results"`
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &doc); err != nil || len(doc.Results.Agents) == 0 {
+		t.Fatalf("%s: %v (%s)", path, err, strings.TrimSpace(string(b[:min(len(b), 200)])))
+	}
+	return doc.Results.Agents[0].Episodes
+}
+
+func maxPointDiff(a, b [][2]float64) float64 {
+	d := 0.0
+	for i := range a {
+		d = math.Max(d, math.Max(math.Abs(a[i][0]-b[i][0]), math.Abs(a[i][1]-b[i][1])))
+	}
+	return d
+}
