@@ -191,6 +191,28 @@ func NewInpaint(d *Device, mask []bool, values []float64) (*Inpaint, error) {
 	return in, nil
 }
 
+// SetValues replaces the known values by as many new ones (one per dimension or one row per point, as
+// NewInpaint took them), keeping the device buffer, so that step graphs captured with in read the new values
+// on their next replay. The copy is synchronous: call it between runs, not while one is in flight.
+func (in *Inpaint) SetValues(values []float64) error {
+	if len(values) != in.values.n {
+		return fmt.Errorf("gpu: inpaint holds %d values, got %d", in.values.n, len(values))
+	}
+	v := make([]float32, len(values))
+	for i, x := range values {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return fmt.Errorf("gpu: inpaint value %d is %v", i, x)
+		}
+		v[i] = float32(x)
+	}
+	if err := in.d.Upload(in.values, v); err != nil {
+		return err
+	}
+	// A pageable host-to-device copy may still be in flight when cuMemcpyHtoD returns, and it is ordered
+	// only on the legacy stream: wait for it before any other stream replays a graph that reads the values.
+	return in.d.Synchronize()
+}
+
 // Condition implements Conditioner.
 func (in *Inpaint) Condition(s *Stream, x Buffer, t, alpha, sigma float64) error {
 	if x.n%in.dim != 0 || (in.perPoint && x.n != in.values.n) {

@@ -28,6 +28,13 @@
 // and plan train.Model.WarmSamplingProblem prepares. Isolated failures and geometric models are refused
 // before a device is opened. Sampler does the same for request after request on one open device (a
 // planner's plans: `trajdiff plan evaluate --device gpu` injects Sampler.Sample into rl/diffuser and
-// rl/decisiondiffuser through their Options.Sample). In a build without GPU support Sample checks the
+// rl/decisiondiffuser through their Options.Sample), and keeps the previous request's device state for the
+// next: the uploaded network while the checkpoint, the number of windows, the precision, the guidance weight
+// and the condition values stay the same; the executor (the plan's buffers and its captured step graphs)
+// while the plan and the batch stay the same; the fixed entries' buffer while the mask and the number of
+// values stay the same, the new values copied into it before the graphs replay. A request so served launches
+// the same kernels with the same arguments as a fresh Sample call, so its samples are bit for bit Sample's
+// (TestGPUSamplerReusesTheNetworkAndGraphsBitForBit); a plan of a replanning planner then costs one upload
+// of its initial state and fixed values, the replayed graphs and one download. In a build without GPU support Sample checks the
 // request and returns gpu.ErrNoCUDA, and NewSampler returns it.
 package fromnn

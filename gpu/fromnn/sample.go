@@ -15,13 +15,21 @@ type SampleOptions struct {
 	Precision gpu.Precision // the network's Linear layers (gpu.PredictorOptions.Precision); a TemporalUnet runs in FP32 only
 }
 
-// Sampler is Sample with the device kept open between calls: a planner's plans, one request each, pay for
-// opening the device (the context and the kernel image) once instead of per plan. Each call still uploads
-// the weights and sizes the buffers for its request, as Sample does. It is not safe for concurrent use; Close
+// Sampler is Sample with the device kept open between calls, and with the last request's device state kept
+// for the next: a planner's plans, one request each, pay for opening the device (the context and the kernel
+// image) once, and for uploading the network, sizing its buffers and capturing the step graphs once per
+// request shape instead of per plan. A request reuses what the previous one left when it samples the same
+// checkpoint (the same *train.Checkpoint and nn.Net) with the same number of windows, precision, guidance
+// and condition values (else the network is uploaded again), the same plan (else the executor's buffers and
+// graphs are made again), and fixed entries on the same mask (whose new values are copied into the kept
+// buffer the graphs read). The kernels and their arguments are then those of a fresh Sample call, so the
+// samples are bit for bit Sample's. The Sampler takes a checkpoint's weights as fixed while it keeps them:
+// after changing a network's parameters in place, call Forget. It is not safe for concurrent use; Close
 // releases the device.
 type Sampler struct {
-	d   *gpu.Device
-	opt SampleOptions
+	d    *gpu.Device
+	opt  SampleOptions
+	kept *keptRun // the previous request's device state (device build), nil when none
 }
 
 // deviceProblem is a train.Model's sampling problem in the form the device runs it: the network and its

@@ -5,8 +5,13 @@ package fromnn
 import (
 	"context"
 	"fmt"
+	"math"
+	"reflect"
+	"slices"
 
+	"github.com/trajdiff/trajdiff/diffusion"
 	"github.com/trajdiff/trajdiff/gpu"
+	"github.com/trajdiff/trajdiff/nn"
 	"github.com/trajdiff/trajdiff/train"
 )
 
@@ -31,8 +36,15 @@ func Sample(ctx context.Context, m *train.Model, req train.SampleRequest, opt Sa
 		return nil, gpu.Info{}, err
 	}
 	defer d.Close()
-	s, err := sampleOn(ctx, d, dp, opt.Precision)
-	return s, d.Info(), err
+	k := &keptRun{}
+	s, err := k.sample(ctx, d, dp, opt.Precision)
+	if cerr := k.close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, d.Info(), err
+	}
+	return s, d.Info(), nil
 }
 
 // NewSampler opens GPU opt.Ordinal for many Sample calls (Sampler).
@@ -41,10 +53,11 @@ func NewSampler(opt SampleOptions) (*Sampler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Sampler{d: d, opt: opt}, nil
+	return &Sampler{d: d, opt: opt, kept: &keptRun{}}, nil
 }
 
-// Sample is the package's Sample on the sampler's open device.
+// Sample is the package's Sample on the sampler's open device, reusing what the previous request left on it
+// where the request allows (Sampler). After a failed request nothing is kept.
 func (s *Sampler) Sample(ctx context.Context, m *train.Model, req train.SampleRequest) (*train.Samples, error) {
 	if s.d == nil {
 		return nil, fmt.Errorf("fromnn: the sampler is closed")
@@ -53,7 +66,24 @@ func (s *Sampler) Sample(ctx context.Context, m *train.Model, req train.SampleRe
 	if err != nil {
 		return nil, err
 	}
-	return sampleOn(ctx, s.d, dp, s.opt.Precision)
+	out, err := s.kept.sample(ctx, s.d, dp, s.opt.Precision)
+	if err != nil {
+		if cerr := s.kept.close(); cerr != nil {
+			err = fmt.Errorf("%w (releasing the kept device state: %v)", err, cerr)
+		}
+		return nil, err
+	}
+	return out, nil
+}
+
+// Forget releases what the sampler keeps from its previous request (the network's weights and buffers, the
+// executor and its graphs, the fixed entries); the next request starts afresh. Call it after changing a kept
+// network's parameters in place.
+func (s *Sampler) Forget() error {
+	if s.kept == nil {
+		return nil
+	}
+	return s.kept.close()
 }
 
 // Info describes the sampler's device.
@@ -64,39 +94,63 @@ func (s *Sampler) Info() gpu.Info {
 	return s.d.Info()
 }
 
-// Close releases the device.
+// Close releases the kept state and the device.
 func (s *Sampler) Close() error {
 	if s.d == nil {
 		return nil
 	}
-	err := s.d.Close()
+	err := s.Forget()
+	if cerr := s.d.Close(); err == nil {
+		err = cerr
+	}
 	s.d = nil
 	return err
 }
 
-// sampleOn runs a prepared request on d: the weights, state, fixed entries and conditions uploaded, the plan
-// run with graph replay, the final state back and unnormalised. Everything it allocates it frees.
-func sampleOn(ctx context.Context, d *gpu.Device, dp *deviceProblem, prec gpu.Precision) (*train.Samples, error) {
+// keptRun is one request's device state, kept for the next request where that request's shape allows
+// (Sampler): the network on the device (a Predictor, which holds its weights, condition and activations),
+// the executor (the plan's buffers and its captured step graphs), and the fixed entries.
+type keptRun struct {
+	// The predictor and what it was built for.
+	ckpt     *train.Checkpoint
+	net      nn.Net
+	windows  int
+	prec     gpu.Precision
+	guidance float64
+	cond     []float32
+	rows     []float32
+	p        *gpu.Predictor
+	// The executor and the plan and batch it was compiled and sized for.
+	plan *diffusion.Plan
+	n    int
+	e    *gpu.Executor
+	// The fixed entries: the mask and the number of values the buffer holds.
+	mask  []bool
+	nvals int
+	in    *gpu.Inpaint
+}
+
+// sample runs a prepared request on d with the kept state, replacing what does not fit the request: the
+// state, fixed entries and conditions uploaded, the plan run with graph replay, the final state back and
+// unnormalised.
+func (k *keptRun) sample(ctx context.Context, d *gpu.Device, dp *deviceProblem, prec gpu.Precision) (*train.Samples, error) {
 	info := d.Info()
-	m, req := dp.m, dp.req
+	req := dp.req
 	n := len(dp.pr.Noise)
-	p, err := NewPredictor(d, m.Checkpoint.Net, dp.pz, req.N, dp.options(prec))
+	p, err := k.predictor(d, dp, prec)
 	if err != nil {
 		return nil, err
 	}
-	defer p.Close()
-	e, err := gpu.NewExecutor(d, dp.pr.Plan, n)
+	e, err := k.executor(d, dp.pr.Plan, n)
 	if err != nil {
 		return nil, err
 	}
-	defer e.Close()
 	ro := gpu.RunOptions{Seed: req.Seed, Progress: req.Progress, Graph: true}
 	if dp.fixed != nil {
-		in, err := gpu.NewInpaint(d, dp.fixed.Mask, dp.fixed.Values)
+		in, err := k.inpaint(d, e, dp.fixed)
 		if err != nil {
 			return nil, err
 		}
-		defer in.Close()
 		ro.Condition = in
 	}
 	if dp.pr.ClipX0 {
@@ -114,4 +168,133 @@ func sampleOn(ctx context.Context, d *gpu.Device, dp *deviceProblem, prec gpu.Pr
 		x[i] = float64(v)
 	}
 	return dp.samples(x), nil
+}
+
+// predictor returns the kept predictor if it was built for the request's network, windows, precision,
+// guidance and condition values, else a new one (the kept one and the graphs captured with it released).
+func (k *keptRun) predictor(d *gpu.Device, dp *deviceProblem, prec gpu.Precision) (*gpu.Predictor, error) {
+	c := dp.m.Checkpoint
+	if k.p != nil && k.ckpt == c && sameNet(k.net, c.Net) && k.windows == dp.req.N && k.prec == prec &&
+		math.Float64bits(k.guidance) == math.Float64bits(dp.req.Guidance) && sameBits(k.cond, dp.cond) && sameBits(k.rows, dp.rows) {
+		return k.p, nil
+	}
+	if err := k.dropPredictor(); err != nil {
+		return nil, err
+	}
+	p, err := NewPredictor(d, c.Net, dp.pz, dp.req.N, dp.options(prec))
+	if err != nil {
+		return nil, err
+	}
+	k.p, k.ckpt, k.net, k.windows, k.prec, k.guidance = p, c, c.Net, dp.req.N, prec, dp.req.Guidance
+	k.cond, k.rows = slices.Clone(dp.cond), slices.Clone(dp.rows)
+	return p, nil
+}
+
+// executor returns the kept executor if it runs the same plan on n values, else a new one.
+func (k *keptRun) executor(d *gpu.Device, plan *diffusion.Plan, n int) (*gpu.Executor, error) {
+	if k.e != nil && k.n == n && reflect.DeepEqual(k.plan, plan) {
+		return k.e, nil
+	}
+	if k.e != nil {
+		err := k.e.Close()
+		k.e, k.plan = nil, nil
+		if err != nil {
+			return nil, err
+		}
+	}
+	e, err := gpu.NewExecutor(d, plan, n)
+	if err != nil {
+		return nil, err
+	}
+	k.e, k.plan, k.n = e, plan, n
+	return e, nil
+}
+
+// inpaint returns the kept fixed entries with the request's values copied in when the mask and the number of
+// values are the same, else new ones (the graphs captured with the kept ones dropped first).
+func (k *keptRun) inpaint(d *gpu.Device, e *gpu.Executor, f *diffusion.Inpaint) (*gpu.Inpaint, error) {
+	if k.in != nil && slices.Equal(k.mask, f.Mask) && k.nvals == len(f.Values) {
+		if err := k.in.SetValues(f.Values); err != nil {
+			return nil, err
+		}
+		return k.in, nil
+	}
+	if err := e.Invalidate(); err != nil {
+		return nil, err
+	}
+	if err := k.dropInpaint(); err != nil {
+		return nil, err
+	}
+	in, err := gpu.NewInpaint(d, f.Mask, f.Values)
+	if err != nil {
+		return nil, err
+	}
+	k.in, k.mask, k.nvals = in, slices.Clone(f.Mask), len(f.Values)
+	return in, nil
+}
+
+// dropPredictor releases the kept predictor, after the graphs that launch its kernels.
+func (k *keptRun) dropPredictor() error {
+	if k.p == nil {
+		return nil
+	}
+	var err error
+	if k.e != nil {
+		err = k.e.Invalidate()
+	}
+	if cerr := k.p.Close(); err == nil {
+		err = cerr
+	}
+	k.p, k.ckpt, k.net, k.cond, k.rows = nil, nil, nil, nil, nil
+	return err
+}
+
+// dropInpaint releases the kept fixed entries.
+func (k *keptRun) dropInpaint() error {
+	if k.in == nil {
+		return nil
+	}
+	err := k.in.Close()
+	k.in, k.mask, k.nvals = nil, nil, 0
+	return err
+}
+
+// close releases everything kept: the executor (its graphs first), the predictor, the fixed entries.
+func (k *keptRun) close() error {
+	var first error
+	keep := func(err error) {
+		if err != nil && first == nil {
+			first = err
+		}
+	}
+	if k.e != nil {
+		keep(k.e.Close())
+		k.e, k.plan = nil, nil
+	}
+	keep(k.dropPredictor())
+	keep(k.dropInpaint())
+	return first
+}
+
+// sameNet reports whether a and b are the same network object (comparable dynamic types only: a network of
+// a type that cannot be compared is never taken for the kept one).
+func sameNet(a, b nn.Net) bool {
+	if a == nil || b == nil {
+		return false
+	}
+	ta := reflect.TypeOf(a)
+	return ta == reflect.TypeOf(b) && ta.Comparable() && a == b
+}
+
+// sameBits reports whether two float32 slices hold the same values bit for bit (nil and empty alike).
+func sameBits(a, b []float32) bool {
+	if len(a) != len(b) || (a == nil) != (b == nil) {
+		return false
+	}
+	for i := range a {
+		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+			return false
+		}
+	}
+	return true
 }

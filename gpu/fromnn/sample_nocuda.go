@@ -33,3 +33,9 @@ func (s *Sampler) Info() gpu.Info { return gpu.Info{} }
 
 // Close does nothing in this build.
 func (s *Sampler) Close() error { return nil }
+
+// keptRun holds nothing in this build.
+type keptRun struct{}
+
+// Forget does nothing in this build.
+func (s *Sampler) Forget() error { return nil }
