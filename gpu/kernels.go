@@ -32,6 +32,15 @@ const (
 	kGroupNorm
 	kConvTranspose1d
 	kConcat
+	kConv2d
+	kPermuteInner
+	kSpaceToDepth
+	kUpsample2x
+	kLayerNormRows
+	kModulateAct
+	kLinAttnContext
+	kLinAttnOut
+	kAttention
 	numKernels
 )
 
@@ -62,6 +71,15 @@ var kernelNames = [numKernels]string{
 	kGroupNorm:       "group_norm_act_f32",
 	kConvTranspose1d: "conv_transpose1d_f32",
 	kConcat:          "concat_channels_f32",
+	kConv2d:          "conv2d_f32",
+	kPermuteInner:    "permute_inner_f32",
+	kSpaceToDepth:    "space_to_depth_f32",
+	kUpsample2x:      "upsample2x_f32",
+	kLayerNormRows:   "layer_norm_rows_f32",
+	kModulateAct:     "modulate_act_f32",
+	kLinAttnContext:  "linattn_context_f32",
+	kLinAttnOut:      "linattn_out_f32",
+	kAttention:       "attention_f32",
 }
 
 func (k kernel) String() string { return kernelNames[k] }

@@ -6,12 +6,13 @@ package gpu
 const (
 	fatbinCompiler = "nvcc release 11.8, V11.8.89"
 	fatbinFlags    = "-fatbin -O3 -std=c++14 -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90"
-	fatbinSHA256   = "3a95d1ebe2f34fcd97d4d9242d62ba88f8214db86a42de86848cb8879f0e9225"
+	fatbinSHA256   = "d2bbc74a640dba89396c29d39e0718060393933e7845dd237aef40e92bcd216d"
 )
 
 // kernelSources maps each file of gpu/kernels the fatbin was built from to its SHA-256.
 var kernelSources = map[string]string{
 	"activation.cuh":      "10f440fd76afb82b8822a3c44e92dbeb61e268221637802d78a924c658e4a7bd",
+	"attention.cu":        "5c937a194b68a4ef19494f4b710ba13b6f4cfa84953b2f8d8d20c299911551d4",
 	"bias_act.cu":         "f267da4d7598f0942931a8f2fe7ebb588a7cfa49e54fca0042be1ea639706cd5",
 	"build.sh":            "e33bb9c84605272ccd2a8016bd17939127040715a7fd7c0f0a833a4abcb9a7cd",
 	"combine.cu":          "787f4dcd664f5b56ab832b86bbc7cd6c7c79cb6ab7196e41d5de4c81602e7d5a",
@@ -19,13 +20,16 @@ var kernelSources = map[string]string{
 	"common.cuh":          "85b03e38c97806619e967de9ba7d59cc67d1537c1e82febbd99be7a5be1fa907",
 	"concat.cu":           "536e0351ba8f9961895324a24e01c4068a8aa65713078b0b6a3afcb1d0a961c0",
 	"conv1d.cu":           "74b046128366288d402835e946b427eb90f5de78af920312359b694336d2563f",
+	"conv2d.cu":           "d7f3707f9d26f64f1f70e991346b54a09f009983f2fad4e61a2d554a122f6df5",
 	"conv_transpose1d.cu": "57c39e406d9318a298bc6bca1b4124d331b92b27026f802a418c262eb16e5f09",
 	"elementwise.cu":      "f49689647bee2f24ced5c935e37a8cc2595b0d09e6e57066745d252ab9103563",
 	"gemm.cu":             "f405edb9af6fbece538b74155e00c65e6660d7ebbc3a53a380eef3e8c012e729",
 	"group_norm.cu":       "7d02105e6ba6172b333419c64b06841794572afff3f98a2b2e1683f4df909b2a",
+	"image.cu":            "7d1a5ae06a7ff3fb8c2b6bba6e5be85769958ba1f5c4a531e2357b9a4f25595b",
 	"linear.cu":           "ce2d6c53ea2a2912893b0544380b4b3d2c9516ba792d7e8e9433aeb2eb9bd5a3",
 	"mixture.cu":          "9423c63059ead3b450126adda9f0c3efefd04d21afcb0cd9cdc9b83c5ee990a9",
 	"net_input.cu":        "0e677379c2b71a130593e6f17aa06920fd1de37479483b509a8a44e2ec48eb50",
+	"norm_mod.cu":         "6835f0006924985069dfb32ac7dac1d44b9d48d9cec6c304e5e3feac1a55b2f9",
 	"philox.cu":           "c59d31dfe2e5cc68b628b447657f104ce2bddcd3d6a7f081a8bcdb367db20b21",
 	"reduce.cu":           "439d1ff10cb6778896399bebc2a0c48ec5b72d0acad4ea035885afee2c3a1e37",
 	"tile_f32.cuh":        "251c7a55edb2fefeb61aaea2346007151d9739f4f79735805afbe19205ed9a66",

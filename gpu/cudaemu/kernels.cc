@@ -7,18 +7,22 @@
 #include <type_traits>
 #include <utility>
 
+#include "attention.cu"
 #include "bias_act.cu"
 #include "combine.cu"
 #include "combine_dim.cu"
 #include "concat.cu"
 #include "conv1d.cu"
+#include "conv2d.cu"
 #include "conv_transpose1d.cu"
 #include "elementwise.cu"
 #include "gemm.cu"
 #include "group_norm.cu"
+#include "image.cu"
 #include "linear.cu"
 #include "mixture.cu"
 #include "net_input.cu"
+#include "norm_mod.cu"
 #include "philox.cu"
 #include "reduce.cu"
 
@@ -89,6 +93,15 @@ const Kernel kernels[] = {
 	entry("group_norm_act_f32", group_norm_act_f32),
 	entry("conv_transpose1d_f32", conv_transpose1d_f32),
 	entry("concat_channels_f32", concat_channels_f32),
+	entry("conv2d_f32", conv2d_f32),
+	entry("permute_inner_f32", permute_inner_f32),
+	entry("space_to_depth_f32", space_to_depth_f32),
+	entry("upsample2x_f32", upsample2x_f32),
+	entry("layer_norm_rows_f32", layer_norm_rows_f32),
+	entry("modulate_act_f32", modulate_act_f32),
+	entry("linattn_context_f32", linattn_context_f32),
+	entry("linattn_out_f32", linattn_out_f32),
+	entry("attention_f32", attention_f32),
 };
 const int num_kernels = sizeof(kernels) / sizeof(kernels[0]);
 
