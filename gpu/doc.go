@@ -82,6 +82,23 @@
 //	group_norm_act_f32           GroupNorm (Wu & He 2018) with its activation fused (TemporalUnet's
 //	                             GroupNorm -> Mish): one block per (group, example), mean and centred
 //	                             variance in double, reduced in a fixed order
+//	conv2d_f32                   Conv2d (dilation 1) on channels-last images as an implicit GEMM on
+//	                             linear_f32's tiles: the loader gathers each output pixel's k x k x in taps
+//	                             (zero outside the image); bias and activation fused
+//	permute_inner_f32            [B, Q, R] -> [B, R, Q] per example: channels-first images to channels-last
+//	                             and back
+//	space_to_depth_f32           [B, H, W, C] -> [B, H/2, W/2, 4C], channel 4c + 2p + q from pixel
+//	                             (2i + p, 2j + q) (lucidrains' Downsample before its 1x1 convolution)
+//	upsample2x_f32               nearest-neighbour x2 upsampling of channels-last images
+//	layer_norm_rows_f32          lucidrains' channel LayerNorm (gain, no bias) of each pixel's channels:
+//	                             one warp per row, mean and centred variance in double
+//	modulate_act_f32             a ResnetBlock's time conditioning act(x (1 + scale) + shift), [scale | shift]
+//	                             one row for the batch
+//	linattn_context_f32          linear attention, per (example, head): keys softmaxed over positions
+//	                             (statistics in shared memory, double sums), context K^T V
+//	linattn_out_f32              linear attention's output Dh^-1/2 softmax_features(q) context
+//	attention_f32                full softmax attention, one thread per (example, query, head) with the
+//	                             online softmax (Milakov & Gimelshein 2018): no score matrix is stored
 //
 // # Network inference
 //
@@ -114,9 +131,20 @@
 // bias_act_f32; the activations live in five work buffers and one skip buffer per resolution, sized once
 // for MaxPoints windows. One evaluation of a two-resolution U-Net is 71 launches, all captured with the
 // step. Against nn's CPU predictor the outputs agree to 1.7e-6 on random networks and 5.4e-7 on a trained
-// one (tolerance 1e-5), and a 10-NFE DPM-Solver++(2M) run matches the CPU's to relative RMS 1.7e-7. Not yet
-// on the device: the transformers (attention, adaLN), EGTN and the 2-D U-Net (gpu/fromnn refuses them with
-// an error naming the architecture).
+// one (tolerance 1e-5), and a 10-NFE DPM-Solver++(2M) run matches the CPU's to relative RMS 1.7e-7.
+//
+// nn's "unet2d" (WDNO's 2-D U-Net, Hu et al. 2025; Unet2D, NewUnet2DPredictor) runs in FP32, unconditional
+// (WDNO conditions by inpainting): the input permuted to channels-last once and the output back; 3x3 and 7x7
+// convolutions as conv2d_f32, the 1x1 ones (qkv and output projections, the downsampling after
+// space-to-depth, the residual and final convolutions) as linear_f32 on the pixels; each ResnetBlock is
+// conv -> GroupNorm -> modulate_act (SiLU) -> conv -> GroupNorm with SiLU -> residual combine; each attention
+// block is layer_norm_rows -> qkv -> linear attention (two kernels) or full attention -> output projection
+// (-> layer_norm_rows for the linear one) -> residual combine; the time MLP (sinusoidal, Linear + GELU,
+// Linear + SiLU) and every block's [scale | shift] projection run on one row. Activations live in six work
+// buffers, two skips per resolution and the initial features, sized once for MaxPoints images. Against
+// nn's CPU predictor the outputs agree to 1.2e-6 on random networks (tolerance 1e-5). Not yet on the device:
+// the transformers (adaLN), EGTN and the 3-D U-Net (gpu/fromnn refuses them with an error naming the
+// architecture).
 //
 // Classifier-free guidance (Ho & Salimans 2022; PredictorOptions.Guidance = w > 0, for either network and
 // either kind of condition) is evaluated as train.Model.Sample evaluates it: two passes over the batch per

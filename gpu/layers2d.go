@@ -117,9 +117,6 @@ type AttentionShape struct {
 	Batch, Positions, Heads, HeadDim int
 }
 
-// attnMaxHeadDim is ATTN_MAX_DH of kernels/attention.cu.
-const attnMaxHeadDim = 128
-
 func (a AttentionShape) check(o, qkv Buffer) error {
 	if a.Batch < 1 || a.Positions < 1 || a.Heads < 1 || a.HeadDim < 1 || a.HeadDim > attnMaxHeadDim {
 		return fmt.Errorf("gpu: attention %+v: sizes must be positive, the head width at most %d", a, attnMaxHeadDim)

@@ -12,9 +12,9 @@
 // mish, silu, gelu, relu or identity activations, sinusoidal or Fourier time embedding, a condition
 // evaluated as nn.Predictor does: without it, fixed with gpu.PredictorOptions.Cond, or one row per window
 // with PointConds; classifier-free guidance with Guidance) and nn's "temporal_unet" (TemporalUnet; its
-// condition likewise), trained with the denoising objective of any prediction or
-// with EDM's preconditioning (Checkpoint, Parameterization). Every other architecture (transformer, egtn,
-// unet2d) and the regressors are refused with an error naming the
+// condition likewise) and nn's "unet2d" (WDNO's 2-D U-Net, Unet2D; unconditional), trained with the
+// denoising objective of any prediction or with EDM's preconditioning (Checkpoint, Parameterization). Every
+// other architecture (transformer, egtn, unet3d) and the regressors are refused with an error naming the
 // architecture; gpu/doc.go (Network inference) keeps the list. Conv1dWeight and ConvTranspose1dWeight give
 // convolution weights in the layout of the device's layer kernels (gpu.Stream.Conv1d, ConvTranspose1d),
 // which the tests check against nn's Conv1dBlock and ConvTranspose1d layer.

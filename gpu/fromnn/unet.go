@@ -35,8 +35,43 @@ func TemporalUnet(net nn.Net) (*gpu.TemporalUnet, error) {
 	return u, nil
 }
 
+// Unet2D reads net (an nn network of architecture "unet2d") into the device's form: its configuration
+// (defaults filled in) and its state_dict as float32 in PyTorch's layouts; gpu.Unet2D.Validate then
+// requires exactly the tensors the device evaluates.
+func Unet2D(net nn.Net) (*gpu.Unet2D, error) {
+	if net == nil {
+		return nil, fmt.Errorf("fromnn: nil network")
+	}
+	spec := net.Spec()
+	if spec.Arch != "unet2d" || spec.Unet2D == nil {
+		return nil, fmt.Errorf("fromnn: Unet2D of a %q network", spec.Arch)
+	}
+	cfg := *spec.Unet2D
+	if cfg.CondDim != 0 || (cfg.OutChannels != 0 && cfg.OutChannels != cfg.Channels) {
+		return nil, fmt.Errorf("fromnn: unet2d with cond_dim %d, out_channels %d: the device evaluates the unconditional network predicting x's channels", cfg.CondDim, cfg.OutChannels)
+	}
+	if cfg.LinearAttention == nil || cfg.MidAttention == nil {
+		return nil, fmt.Errorf("fromnn: unet2d spec without its attention settings (Spec fills them in)")
+	}
+	u := &gpu.Unet2D{Height: cfg.Height, Width: cfg.Width, Channels: cfg.Channels, Dim: cfg.Dim, DimMults: append([]int(nil), cfg.DimMults...),
+		Groups: cfg.Groups, AttnHeads: cfg.AttnHeads, AttnDimHead: cfg.AttnDimHead, InitKernel: cfg.InitKernel,
+		LinearAttention: *cfg.LinearAttention, MidAttention: *cfg.MidAttention, Tensors: map[string][]float32{}}
+	for name, t := range safetensors.Map(net.Params().Tensors()) {
+		v, err := t.Float32s()
+		if err != nil {
+			return nil, fmt.Errorf("fromnn: %w", err)
+		}
+		u.Tensors[name] = v
+	}
+	if err := u.Validate(); err != nil {
+		return nil, fmt.Errorf("fromnn: %w", err)
+	}
+	return u, nil
+}
+
 // NewPredictor puts net on the device as a gpu.Predictor for batches of up to maxPoints examples, whatever
-// its supported architecture (mlp: gpu.NewPredictor; temporal_unet: gpu.NewUnetPredictor).
+// its supported architecture (mlp: gpu.NewPredictor; temporal_unet: gpu.NewUnetPredictor; unet2d:
+// gpu.NewUnet2DPredictor).
 func NewPredictor(d *gpu.Device, net nn.Net, pz gpu.Parameterization, maxPoints int, opt gpu.PredictorOptions) (*gpu.Predictor, error) {
 	if net == nil {
 		return nil, fmt.Errorf("fromnn: nil network")
@@ -54,6 +89,12 @@ func NewPredictor(d *gpu.Device, net nn.Net, pz gpu.Parameterization, maxPoints 
 			return nil, err
 		}
 		return gpu.NewUnetPredictor(d, u, pz, maxPoints, opt)
+	case "unet2d":
+		u, err := Unet2D(net)
+		if err != nil {
+			return nil, err
+		}
+		return gpu.NewUnet2DPredictor(d, u, pz, maxPoints, opt)
 	}
 	return nil, fmt.Errorf("fromnn: network architecture %q has no GPU implementation (supported: %v)", net.Spec().Arch, supported)
 }

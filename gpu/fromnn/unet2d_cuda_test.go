@@ -1,0 +1,76 @@
+//go:build trajdiff_cuda
+
+package fromnn
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	"gorgonia.org/tensor"
+
+	"github.com/trajdiff/trajdiff/gpu"
+	"github.com/trajdiff/trajdiff/nn"
+)
+
+// unet2dConfigs are the 2-D U-Nets of the checks: WDNO's layout (one GroupNorm group, linear attention at
+// every resolution, full attention in the middle) at two resolutions with a non-square image, three
+// resolutions with two groups, and one without attentions and a 3x3 initial convolution.
+func unet2dConfigs() []nn.Unet2DConfig {
+	no := false
+	return []nn.Unet2DConfig{
+		{Height: 8, Width: 4, Channels: 2, Dim: 8, DimMults: []int{1, 2}, AttnHeads: 2, AttnDimHead: 4},
+		{Height: 8, Width: 8, Channels: 3, Dim: 8, DimMults: []int{1, 2, 2}, Groups: 2, AttnHeads: 1, AttnDimHead: 8},
+		{Height: 4, Width: 4, Channels: 1, Dim: 4, DimMults: []int{1, 2}, InitKernel: 3, LinearAttention: &no, MidAttention: &no},
+	}
+}
+
+// randomUnet2D builds cfg with random weights, its norms' gains and biases (which initialise to the
+// identity) perturbed so that a mixed-up gain or bias shows.
+func randomUnet2D(t *testing.T, cfg nn.Unet2DConfig, seed uint64) *nn.Unet2D {
+	t.Helper()
+	net, err := nn.NewUnet2D(cfg, tensor.Float32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	net.Params().Init(seed)
+	for k, p := range net.Params().All() {
+		if strings.HasSuffix(p.Name, "norm.weight") || strings.HasSuffix(p.Name, "norm.bias") || strings.HasSuffix(p.Name, ".g") {
+			v := p.Value.Data().([]float32)
+			base := float32(1)
+			if strings.HasSuffix(p.Name, ".bias") {
+				base = 0
+			}
+			for j := range v {
+				v[j] = base + 0.3*float32(math.Sin(float64(7*j+k)))
+			}
+		}
+	}
+	return net
+}
+
+// TestGPUUnet2DMatchesNNPredictor: on random inputs, the device forward pass of nn Unet2Ds with random
+// weights matches nn.Predictor, at batches of 1 and 3 images and at several times (EDM's input scaling
+// included).
+func TestGPUUnet2DMatchesNNPredictor(t *testing.T) {
+	d := testDevice(t)
+	worst := 0.0
+	for i, cfg := range unet2dConfigs() {
+		net := randomUnet2D(t, cfg, uint64(i+5))
+		pred := nn.NewPredictor(net)
+		for _, n := range []int{1, 3} {
+			x := randomInput(uint64(300+n+i), n*net.Dim())
+			p, err := NewPredictor(d, net, gpu.Parameterization{SigmaData: 0.5}, n, gpu.PredictorOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := forwardWorstP(t, d, p, pred, x, []float64{0.01, 0.5, 0.99, 20})
+			p.Close()
+			if !(w <= tolFP32) {
+				t.Errorf("config %d, %d images: max |device - nn| %.3g > %.0e", i, n, w, tolFP32)
+			}
+			worst = math.Max(worst, w)
+		}
+	}
+	t.Logf("unet2d: worst |device - nn.Predictor| over random networks and inputs %.3g (tolerance %.0e)", worst, tolFP32)
+}
