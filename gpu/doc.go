@@ -142,7 +142,9 @@
 // (-> layer_norm_rows for the linear one) -> residual combine; the time MLP (sinusoidal, Linear + GELU,
 // Linear + SiLU) and every block's [scale | shift] projection run on one row. Activations live in six work
 // buffers, two skips per resolution and the initial features, sized once for MaxPoints images. Against
-// nn's CPU predictor the outputs agree to 1.2e-6 on random networks (tolerance 1e-5). Not yet on the device:
+// nn's CPU predictor the outputs agree to 1.2e-6 on random networks and 4.2e-7 on a trained one (tolerance
+// 1e-5), and a 10-NFE DPM-Solver++(2M) run matches the CPU's to relative RMS 2.0e-7 (136 graph nodes per
+// step for two resolutions). Not yet on the device:
 // the transformers (adaLN), EGTN and the 3-D U-Net (gpu/fromnn refuses them with an error naming the
 // architecture).
 //

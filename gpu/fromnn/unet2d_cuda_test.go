@@ -3,14 +3,18 @@
 package fromnn
 
 import (
+	"context"
 	"math"
 	"strings"
 	"testing"
+	"time"
 
 	"gorgonia.org/tensor"
 
+	"github.com/trajdiff/trajdiff/diffusion"
 	"github.com/trajdiff/trajdiff/gpu"
 	"github.com/trajdiff/trajdiff/nn"
+	"github.com/trajdiff/trajdiff/train"
 )
 
 // unet2dConfigs are the 2-D U-Nets of the checks: WDNO's layout (one GroupNorm group, linear attention at
@@ -73,4 +77,47 @@ func TestGPUUnet2DMatchesNNPredictor(t *testing.T) {
 		}
 	}
 	t.Logf("unet2d: worst |device - nn.Predictor| over random networks and inputs %.3g (tolerance %.0e)", worst, tolFP32)
+}
+
+// TestGPUTrainedUnet2DMatchesCPU: a tiny 2-D U-Net of WDNO's layout trained with package train runs on the
+// device as nn runs it, and a 10-NFE DPM-Solver++(2M) run with it matches diffusion.Sample with the
+// checkpoint's CPU denoiser, with graph replay bit-identical to launches.
+func TestGPUTrainedUnet2DMatchesCPU(t *testing.T) {
+	cfg := unet2dConfigs()[0]
+	opts := train.DefaultOptions()
+	opts.Steps, opts.Batch, opts.Warmup, opts.LR, opts.LogEvery, opts.CheckpointEvery, opts.Seed = 20, 8, 0, 3e-3, 20, 20, 3
+	tr := &train.Trainer{Spec: nn.Spec{Arch: "unet2d", Unet2D: &cfg}, Objective: train.ObjectiveConfig{Process: "vp-cosine", Prediction: "eps"},
+		Source: mixtureSource{cfg.Channels * cfg.Height * cfg.Width}, Options: opts, Dir: t.TempDir()}
+	t0 := time.Now()
+	res, err := tr.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("trained unet2d: %d steps, last loss %.3g (%.1f s)", res.Steps, res.Loss, time.Since(t0).Seconds())
+	c, err := train.LoadCheckpoint(tr.Dir, train.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pz, err := Parameterization(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := testDevice(t)
+	const images = 3
+	x := randomInput(19, images*c.Net.Dim())
+	p, err := NewPredictor(d, c.Net, pz, images, gpu.PredictorOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	w := forwardWorstP(t, d, p, c.Predictor, x, []float64{0.02, 0.5, 0.98})
+	t.Logf("trained unet2d: worst |device - nn.Predictor| %.3g (tolerance %.0e)", w, tolFP32)
+	if !(w <= tolFP32) {
+		t.Errorf("trained unet2d: max |device - nn| %.3g > %.0e", w, tolFP32)
+	}
+	solver, _ := diffusion.NewSolver("dpmpp-2m")
+	checkSamplerOnDevice(t, d, p, c, x, solver, samplerTol[gpu.FP32], "trained unet2d, dpmpp-2m")
+	if _, err := NewPredictor(d, c.Net, pz, images, gpu.PredictorOptions{Precision: gpu.TF32}); err == nil {
+		t.Error("a TF32 unet2d predictor was built; the network runs in FP32 only")
+	}
 }
