@@ -9,8 +9,9 @@ import (
 )
 
 // BenchmarkGuidedSampleGPU is BenchmarkGuidedSampleCPU's requests on the device through one Sampler (the
-// device opened once; each call uploads the weights, sizes the buffers and captures the steps, as a
-// planner's plan does): windows per second, including the host's preparation of each request. On gpu/cudaemu
+// device opened once; the first call uploads the weights, sizes the buffers and captures the steps, the
+// timed calls of the same shape reuse them, as a planner's plans do): windows per second, including the
+// host's preparation of each request. On gpu/cudaemu
 // the numbers mean nothing.
 func BenchmarkGuidedSampleGPU(b *testing.B) {
 	m := guidedBenchModel(b)
