@@ -243,3 +243,25 @@ type ClipX0 struct{ Lo, Hi float64 }
 
 // CorrectX0 implements X0Corrector.
 func (c ClipX0) CorrectX0(s *Stream, x0, x Buffer, t float64) error { return s.Clamp(x0, c.Lo, c.Hi) }
+
+// InpaintX0 corrects every x0-prediction as pde/wdno's sampler does: clamped to [Lo, Hi] when Clip, then
+// its known entries set to In's values (the condition held exactly in the prediction too, not only in the
+// state after each step).
+type InpaintX0 struct {
+	In     *Inpaint
+	Clip   bool
+	Lo, Hi float64
+}
+
+// CorrectX0 implements X0Corrector.
+func (c InpaintX0) CorrectX0(s *Stream, x0, x Buffer, t float64) error {
+	if c.In == nil {
+		return fmt.Errorf("gpu: x0 inpainting without its values")
+	}
+	if c.Clip {
+		if err := s.Clamp(x0, c.Lo, c.Hi); err != nil {
+			return err
+		}
+	}
+	return c.In.Condition(s, x0, t, 0, 0)
+}

@@ -32,6 +32,52 @@ type Sampler struct {
 	kept *keptRun // the previous request's device state (device build), nil when none
 }
 
+// PlanProblem is a sampling loop given directly rather than as a train.Model request (Sampler.RunPlan): a
+// checkpoint's network (unconditional) runs Plan from the initial state X (Windows examples of the
+// network's Dim values); after every step the entries Mask marks are set to Values (one value per
+// dimension, or one row per example); every x0 prediction is clamped to [-1, 1] when ClipX0 and then, when
+// FixX0, has its masked entries set to Values too. Seed keys the plan's noise as diffusion.RunOptions.Seed
+// does. This is pde/wdno's loop (its DeviceProblem).
+type PlanProblem struct {
+	Checkpoint *train.Checkpoint
+	Plan       *diffusion.Plan
+	X          []float64
+	Mask       []bool // nil: no fixed entries
+	Values     []float64
+	ClipX0     bool
+	FixX0      bool
+	Seed       uint64
+	Progress   func(done, total int)
+}
+
+// check validates the problem before any device work and returns the number of examples.
+func (p *PlanProblem) check() (int, error) {
+	c := p.Checkpoint
+	if c == nil || c.Net == nil {
+		return 0, fmt.Errorf("fromnn: no checkpoint network to sample with")
+	}
+	if arch := c.Net.Spec().Arch; !Supported(arch) {
+		return 0, fmt.Errorf("fromnn: network architecture %q has no GPU implementation (supported: %v)", arch, supported)
+	}
+	if c.Net.CondDim() != 0 {
+		return 0, fmt.Errorf("fromnn: a plan problem runs unconditional networks; this one takes %d condition values", c.Net.CondDim())
+	}
+	if p.Plan == nil {
+		return 0, fmt.Errorf("fromnn: no plan")
+	}
+	D := c.Net.Dim()
+	if len(p.X) == 0 || len(p.X)%D != 0 {
+		return 0, fmt.Errorf("fromnn: %d initial values for a network of dimension %d", len(p.X), D)
+	}
+	if p.Mask == nil && p.FixX0 {
+		return 0, fmt.Errorf("fromnn: FixX0 without a mask")
+	}
+	if p.Mask != nil && (len(p.Mask) != D || (len(p.Values) != D && len(p.Values) != len(p.X))) {
+		return 0, fmt.Errorf("fromnn: a mask of %d entries and %d values for %d examples of dimension %d", len(p.Mask), len(p.Values), len(p.X)/D, D)
+	}
+	return len(p.X) / D, nil
+}
+
 // deviceProblem is a train.Model's sampling problem in the form the device runs it: the network and its
 // x0 parameterisation, the plan, the initial state (a warm start's included), the fixed entries (mask and
 // one row of values per window, in training units), the condition (one vector every window shares, or one

@@ -130,63 +130,118 @@ type keptRun struct {
 	in    *gpu.Inpaint
 }
 
-// sample runs a prepared request on d with the kept state, replacing what does not fit the request: the
-// state, fixed entries and conditions uploaded, the plan run with graph replay, the final state back and
-// unnormalised.
+// runSpec is one sampling run on the device: the network and its predictor options, the plan, the
+// initial state, the fixed entries and the x0 corrections, the seed.
+type runSpec struct {
+	ckpt     *train.Checkpoint
+	windows  int
+	pz       gpu.Parameterization
+	opt      gpu.PredictorOptions
+	plan     *diffusion.Plan
+	x        []float64
+	fixed    *diffusion.Inpaint // nil: none
+	clip     bool               // clamp x0 to [-1, 1]
+	fixX0    bool               // then set x0's fixed entries
+	seed     uint64
+	progress func(done, total int)
+}
+
+// sample runs a prepared request on d with the kept state (run), its final state unnormalised.
 func (k *keptRun) sample(ctx context.Context, d *gpu.Device, dp *deviceProblem, prec gpu.Precision) (*train.Samples, error) {
-	info := d.Info()
-	req := dp.req
-	n := len(dp.pr.Noise)
-	p, err := k.predictor(d, dp, prec)
+	x, err := k.run(ctx, d, runSpec{ckpt: dp.m.Checkpoint, windows: dp.req.N, pz: dp.pz, opt: dp.options(prec), plan: dp.pr.Plan,
+		x: dp.pr.Noise, fixed: dp.fixed, clip: dp.pr.ClipX0, seed: dp.req.Seed, progress: dp.req.Progress})
+	if err != nil {
+		return nil, fmt.Errorf("fromnn: sampling with %s on %s: %w", dp.pr.Solver, d.Info(), err)
+	}
+	return dp.samples(x), nil
+}
+
+// run runs r on d with the kept state, replacing what does not fit r: the state and fixed entries
+// uploaded, the plan run with graph replay, the final state back.
+func (k *keptRun) run(ctx context.Context, d *gpu.Device, r runSpec) ([]float64, error) {
+	n := len(r.x)
+	p, err := k.predictor(d, r)
 	if err != nil {
 		return nil, err
 	}
-	e, err := k.executor(d, dp.pr.Plan, n)
+	e, err := k.executor(d, r.plan, n)
 	if err != nil {
 		return nil, err
 	}
-	ro := gpu.RunOptions{Seed: req.Seed, Progress: req.Progress, Graph: true}
-	if dp.fixed != nil {
-		in, err := k.inpaint(d, e, dp.fixed)
-		if err != nil {
+	ro := gpu.RunOptions{Seed: r.seed, Progress: r.progress, Graph: true}
+	var in *gpu.Inpaint
+	if r.fixed != nil {
+		if in, err = k.inpaint(d, e, r.fixed); err != nil {
 			return nil, err
 		}
 		ro.Condition = in
 	}
-	if dp.pr.ClipX0 {
+	switch {
+	case r.fixX0 && in != nil:
+		ro.CorrectX0 = gpu.InpaintX0{In: in, Clip: r.clip, Lo: -1, Hi: 1}
+	case r.clip:
 		ro.CorrectX0 = gpu.ClipX0{Lo: -1, Hi: 1}
 	}
 	x32 := make([]float32, n)
-	for i, v := range dp.pr.Noise {
+	for i, v := range r.x {
 		x32[i] = float32(v)
 	}
 	if err := e.Run(ctx, p, x32, ro); err != nil {
-		return nil, fmt.Errorf("fromnn: sampling with %s on %s: %w", dp.pr.Solver, info, err)
+		return nil, err
 	}
 	x := make([]float64, n)
 	for i, v := range x32 {
 		x[i] = float64(v)
 	}
-	return dp.samples(x), nil
+	return x, nil
 }
 
-// predictor returns the kept predictor if it was built for the request's network, windows, precision,
-// guidance and condition values, else a new one (the kept one and the graphs captured with it released).
-func (k *keptRun) predictor(d *gpu.Device, dp *deviceProblem, prec gpu.Precision) (*gpu.Predictor, error) {
-	c := dp.m.Checkpoint
-	if k.p != nil && k.ckpt == c && sameNet(k.net, c.Net) && k.windows == dp.req.N && k.prec == prec &&
-		math.Float64bits(k.guidance) == math.Float64bits(dp.req.Guidance) && sameBits(k.cond, dp.cond) && sameBits(k.rows, dp.rows) {
+// RunPlan runs p on the sampler's device (PlanProblem), reusing what the previous request or plan problem
+// left on it where p allows (Sampler), and returns the final state. After a failure nothing is kept.
+func (s *Sampler) RunPlan(ctx context.Context, p PlanProblem) ([]float64, error) {
+	if s.d == nil {
+		return nil, fmt.Errorf("fromnn: the sampler is closed")
+	}
+	n, err := p.check()
+	if err != nil {
+		return nil, err
+	}
+	pz, err := Parameterization(p.Checkpoint)
+	if err != nil {
+		return nil, err
+	}
+	r := runSpec{ckpt: p.Checkpoint, windows: n, pz: pz, opt: gpu.PredictorOptions{Precision: s.opt.Precision}, plan: p.Plan,
+		x: p.X, clip: p.ClipX0, fixX0: p.FixX0, seed: p.Seed, progress: p.Progress}
+	if p.Mask != nil {
+		r.fixed = &diffusion.Inpaint{Mask: p.Mask, Values: p.Values}
+	}
+	x, err := s.kept.run(ctx, s.d, r)
+	if err != nil {
+		if cerr := s.kept.close(); cerr != nil {
+			err = fmt.Errorf("%w (releasing the kept device state: %v)", err, cerr)
+		}
+		return nil, fmt.Errorf("fromnn: running a %s plan on %s: %w", p.Plan.Solver, s.d.Info(), err)
+	}
+	return x, nil
+}
+
+// predictor returns the kept predictor if it was built for r's network, windows, precision, guidance and
+// condition values, else a new one (the kept one and the graphs captured with it released).
+func (k *keptRun) predictor(d *gpu.Device, r runSpec) (*gpu.Predictor, error) {
+	c := r.ckpt
+	if k.p != nil && k.ckpt == c && sameNet(k.net, c.Net) && k.windows == r.windows && k.prec == r.opt.Precision &&
+		math.Float64bits(k.guidance) == math.Float64bits(r.opt.Guidance) && sameBits(k.cond, r.opt.Cond) && sameBits(k.rows, r.opt.PointConds) {
 		return k.p, nil
 	}
 	if err := k.dropPredictor(); err != nil {
 		return nil, err
 	}
-	p, err := NewPredictor(d, c.Net, dp.pz, dp.req.N, dp.options(prec))
+	p, err := NewPredictor(d, c.Net, r.pz, r.windows, r.opt)
 	if err != nil {
 		return nil, err
 	}
-	k.p, k.ckpt, k.net, k.windows, k.prec, k.guidance = p, c, c.Net, dp.req.N, prec, dp.req.Guidance
-	k.cond, k.rows = slices.Clone(dp.cond), slices.Clone(dp.rows)
+	k.p, k.ckpt, k.net, k.windows, k.prec, k.guidance = p, c, c.Net, r.windows, r.opt.Precision, r.opt.Guidance
+	k.cond, k.rows = slices.Clone(r.opt.Cond), slices.Clone(r.opt.PointConds)
 	return p, nil
 }
 

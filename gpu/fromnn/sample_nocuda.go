@@ -39,3 +39,11 @@ type keptRun struct{}
 
 // Forget does nothing in this build.
 func (s *Sampler) Forget() error { return nil }
+
+// RunPlan checks p as the device build does, then returns gpu.ErrNoCUDA.
+func (s *Sampler) RunPlan(ctx context.Context, p PlanProblem) ([]float64, error) {
+	if _, err := p.check(); err != nil {
+		return nil, err
+	}
+	return nil, gpu.ErrNoCUDA
+}

@@ -83,21 +83,7 @@ func TestGPUUnet2DMatchesNNPredictor(t *testing.T) {
 // device as nn runs it, and a 10-NFE DPM-Solver++(2M) run with it matches diffusion.Sample with the
 // checkpoint's CPU denoiser, with graph replay bit-identical to launches.
 func TestGPUTrainedUnet2DMatchesCPU(t *testing.T) {
-	cfg := unet2dConfigs()[0]
-	opts := train.DefaultOptions()
-	opts.Steps, opts.Batch, opts.Warmup, opts.LR, opts.LogEvery, opts.CheckpointEvery, opts.Seed = 20, 8, 0, 3e-3, 20, 20, 3
-	tr := &train.Trainer{Spec: nn.Spec{Arch: "unet2d", Unet2D: &cfg}, Objective: train.ObjectiveConfig{Process: "vp-cosine", Prediction: "eps"},
-		Source: mixtureSource{cfg.Channels * cfg.Height * cfg.Width}, Options: opts, Dir: t.TempDir()}
-	t0 := time.Now()
-	res, err := tr.Run(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("trained unet2d: %d steps, last loss %.3g (%.1f s)", res.Steps, res.Loss, time.Since(t0).Seconds())
-	c, err := train.LoadCheckpoint(tr.Dir, train.LoadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := trainedUnet2D(t)
 	pz, err := Parameterization(c)
 	if err != nil {
 		t.Fatal(err)
@@ -119,5 +105,122 @@ func TestGPUTrainedUnet2DMatchesCPU(t *testing.T) {
 	checkSamplerOnDevice(t, d, p, c, x, solver, samplerTol[gpu.FP32], "trained unet2d, dpmpp-2m")
 	if _, err := NewPredictor(d, c.Net, pz, images, gpu.PredictorOptions{Precision: gpu.TF32}); err == nil {
 		t.Error("a TF32 unet2d predictor was built; the network runs in FP32 only")
+	}
+}
+
+// trainedUnet2D trains the first of unet2dConfigs for 20 steps (eps-prediction, vp-cosine) and loads it.
+func trainedUnet2D(t *testing.T) *train.Checkpoint {
+	t.Helper()
+	cfg := unet2dConfigs()[0]
+	opts := train.DefaultOptions()
+	opts.Steps, opts.Batch, opts.Warmup, opts.LR, opts.LogEvery, opts.CheckpointEvery, opts.Seed = 20, 8, 0, 3e-3, 20, 20, 3
+	tr := &train.Trainer{Spec: nn.Spec{Arch: "unet2d", Unet2D: &cfg}, Objective: train.ObjectiveConfig{Process: "vp-cosine", Prediction: "eps"},
+		Source: mixtureSource{cfg.Channels * cfg.Height * cfg.Width}, Options: opts, Dir: t.TempDir()}
+	t0 := time.Now()
+	res, err := tr.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("trained unet2d: %d steps, last loss %.3g (%.1f s)", res.Steps, res.Loss, time.Since(t0).Seconds())
+	c, err := train.LoadCheckpoint(tr.Dir, train.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// TestGPURunPlanIsWDNOsLoop: a Sampler's RunPlan with a trained 2-D U-Net (pde/wdno's loop: known entries
+// set after every step and in every x0 prediction, the others clamped to [-1, 1]; stochastic DDPM) matches
+// diffusion.Sample on the CPU with the same conditions to the FP32 sampler tolerance, with the known entries
+// exactly their float32 values; a second problem of the same shape with other values, served by the kept
+// network and graphs, is bit for bit what a fresh Sampler draws.
+func TestGPURunPlanIsWDNOsLoop(t *testing.T) {
+	c := trainedUnet2D(t)
+	const images = 2
+	D := c.Net.Dim()
+	mask := make([]bool, D)
+	for i := 0; i < D; i += 5 {
+		mask[i] = true
+	}
+	values := func(shift float64) []float64 {
+		v := randomInput(31, images*D)
+		for i := range v {
+			v[i] = math.Tanh(v[i]) + shift
+		}
+		return v
+	}
+	solver, _ := diffusion.NewSolver("ddpm")
+	plan, err := diffusion.PlanForNFE(solver, c.Process, diffusion.DefaultSchedule(c.Process), 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	problem := func(shift float64) PlanProblem {
+		return PlanProblem{Checkpoint: c, Plan: plan, X: randomInput(32, images*D), Mask: mask, Values: values(shift), ClipX0: true, FixX0: true, Seed: 5}
+	}
+	p := problem(0)
+	cpu := append([]float64(nil), p.X...)
+	fix := func(x0, _ []float64, _ float64) error {
+		for i := range x0 {
+			if mask[i%D] {
+				x0[i] = p.Values[i]
+			} else {
+				x0[i] = min(1, max(-1, x0[i]))
+			}
+		}
+		return nil
+	}
+	if err := diffusion.Sample(context.Background(), plan, c.Denoiser, cpu, diffusion.RunOptions{Seed: p.Seed, Workers: 1,
+		Condition: &diffusion.Inpaint{Mask: mask, Values: p.Values}, CorrectX0: fix}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewSampler(SampleOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	got, err := s.RunPlan(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var num, den float64
+	for i, w := range cpu {
+		d := got[i] - w
+		num, den = num+d*d, den+w*w
+		if mask[i%D] && got[i] != float64(float32(p.Values[i])) {
+			t.Fatalf("known entry %d is %v on the device, want %v", i, got[i], float32(p.Values[i]))
+		}
+	}
+	rel, mx := math.Sqrt(num/den), maxDiff(to32(got), cpu)
+	t.Logf("RunPlan (ddpm, %d NFE, inpainted x0): device vs CPU rel RMS %.2e, max %.2e", plan.NFE, rel, mx)
+	if tol := samplerTol[gpu.FP32]; !(rel <= tol[0] && mx <= tol[1]) {
+		t.Errorf("device differs from the CPU by rel RMS %.3g, max %.3g (tolerance %.0e, %.0e)", rel, mx, tol[0], tol[1])
+	}
+	kept := s.kept.p
+	again, err := s.RunPlan(context.Background(), problem(0.1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.kept.p != kept {
+		t.Error("the second problem of the same shape uploaded the network again")
+	}
+	fresh, err := NewSampler(SampleOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	want, err := fresh.RunPlan(context.Background(), problem(0.1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !same(again, want) {
+		t.Error("the kept sampler's second problem differs from a fresh sampler's")
+	}
+	if same(again, got) {
+		t.Error("other values gave the same samples; the check cannot see them")
+	}
+	bad := problem(0)
+	bad.Mask = mask[1:]
+	if _, err := s.RunPlan(context.Background(), bad); err == nil {
+		t.Error("a mask of the wrong length was accepted")
 	}
 }

@@ -22,6 +22,9 @@ func (m *Model) SearchControl(ctx context.Context, req Request, s diffusion.Part
 	if m.Task != Control {
 		return nil, fmt.Errorf("wdno: searching by control cost needs a control model, this one is for %v", m.Task)
 	}
+	if req.Device != nil {
+		return nil, fmt.Errorf("wdno: the search by control cost has no device path; search on the CPU")
+	}
 	c := m.Layout.Config()
 	if p.Cells != c.Cells || p.Frames+1 != c.Frames {
 		return nil, fmt.Errorf("wdno: solver of %d points x %d intervals for a model of %d x %d frames", p.Cells, p.Frames, c.Cells, c.Frames)

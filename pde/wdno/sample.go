@@ -27,6 +27,8 @@ type Request struct {
 	// EnergyWeight is the weight of sum f^2 in the guiding objective (default 2e-5, the reference's).
 	EnergyWeight float64
 	Progress     func(done, total int)
+	// Device, if set, runs the sampling loop instead of the CPU (DeviceProblem; Generate only).
+	Device DeviceSampler
 }
 
 // Generated holds a model's trajectories, one per case: U and F in the dataset's layout. A case whose
@@ -55,7 +57,7 @@ func (m *Model) Generate(ctx context.Context, req Request) (*Generated, error) {
 	if guidance < 0 || math.IsNaN(guidance) {
 		return nil, fmt.Errorf("wdno: guidance weight %v, want >= 0", guidance)
 	}
-	return m.sample(ctx, enc.values, sampling{solver: name, steps: steps, seed: req.Seed, guidance: guidance, obj: enc.objective(m, req), progress: req.Progress})
+	return m.sample(ctx, enc.values, sampling{solver: name, steps: steps, seed: req.Seed, guidance: guidance, obj: enc.objective(m, req), progress: req.Progress, device: req.Device})
 }
 
 // encoded are a request's cases as images (their known entries hold the condition) and, in control, the
@@ -125,6 +127,7 @@ type sampling struct {
 	obj      objective
 	extra    diffusion.Conditioner
 	progress func(done, total int)
+	device   DeviceSampler // nil: the CPU
 }
 
 // sample runs the solver on a batch of encoded images (their known entries hold the condition), clamping
@@ -162,7 +165,11 @@ func (m *Model) sample(ctx context.Context, values []float64, o sampling) (*Gene
 	var failed []int
 	opt := diffusion.RunOptions{Seed: o.seed, Progress: o.progress, CorrectX0: g.correct, Condition: cond,
 		NonFinite: func(j int, _ float64) { failed = append(failed, j) }}
-	if err := diffusion.Sample(ctx, plan, m.Checkpoint.Denoiser, x, opt); err != nil {
+	run := func() error { return diffusion.Sample(ctx, plan, m.Checkpoint.Denoiser, x, opt) }
+	if o.device != nil {
+		run = func() error { return m.runDevice(ctx, o, g, plan, x) }
+	}
+	if err := run(); err != nil {
 		return nil, fmt.Errorf("wdno: sampling with %s: %w", o.solver, err)
 	}
 	slices.Sort(failed)

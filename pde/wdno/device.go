@@ -1,0 +1,52 @@
+package wdno
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/trajdiff/trajdiff/diffusion"
+	"github.com/trajdiff/trajdiff/train"
+)
+
+// DeviceProblem is one batch of Generate's sampling loop as another executor (a GPU) runs it: the plan from
+// the initial state X (N images of the layout's Dim values, the CPU's noise), after every step the known
+// entries set to their values (Inpaint), and every x0 prediction with its known entries set and, when
+// ClipX0, its other entries clamped to [-1, 1] (Generate's x0 correction without control guidance). The
+// checkpoint gives the network and how its output becomes x0; Seed keys the plan's noise as
+// diffusion.RunOptions.Seed does.
+type DeviceProblem struct {
+	Checkpoint *train.Checkpoint
+	Plan       *diffusion.Plan
+	X          []float64
+	Known      []bool    // one image's known entries (Layout.Known of the task)
+	Values     []float64 // N images: each case's encoded image, its known entries holding the condition
+	ClipX0     bool
+	Seed       uint64
+	Progress   func(done, total int)
+}
+
+// DeviceSampler runs a DeviceProblem and returns the final state (N Dim values). It is injected through
+// Request.Device, so that this package never depends on the GPU code (cmd/trajdiff's `pde evaluate --device
+// gpu` gives gpu/fromnn's Sampler).
+type DeviceSampler func(ctx context.Context, p DeviceProblem) ([]float64, error)
+
+// runDevice is Model.sample's loop on o.device: what the device cannot do (control guidance, an extra
+// conditioner) is refused; a non-finite value fails the whole batch there, not only its case.
+func (m *Model) runDevice(ctx context.Context, o sampling, g *guide, plan *diffusion.Plan, x []float64) error {
+	if o.extra != nil {
+		return fmt.Errorf("wdno: an extra conditioner has no device path; sample on the CPU")
+	}
+	if g.weight != 0 && g.obj != nil {
+		return fmt.Errorf("wdno: control guidance (weight %g) has no device path; sample on the CPU or set the guidance to 0", g.weight)
+	}
+	out, err := o.device(ctx, DeviceProblem{Checkpoint: m.Checkpoint, Plan: plan, X: x, Known: g.known, Values: g.values,
+		ClipX0: g.clip, Seed: o.seed, Progress: o.progress})
+	if err != nil {
+		return err
+	}
+	if len(out) != len(x) {
+		return fmt.Errorf("wdno: the device sampler returned %d values for %d", len(out), len(x))
+	}
+	copy(x, out)
+	return nil
+}

@@ -1,0 +1,94 @@
+package wdno
+
+import (
+	"context"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/trajdiff/trajdiff/diffusion"
+)
+
+// cpuDevice runs a DeviceProblem on the CPU as its documentation states it: the plan from X with the
+// checkpoint's denoiser, the known entries set after every step and in every x0 prediction, the other x0
+// entries clamped when ClipX0.
+func cpuDevice(calls *int) DeviceSampler {
+	return func(ctx context.Context, p DeviceProblem) ([]float64, error) {
+		*calls++
+		x := append([]float64(nil), p.X...)
+		D := len(p.Known)
+		fix := func(x0, _ []float64, _ float64) error {
+			for i := range x0 {
+				switch k := i % D; {
+				case p.Known[k]:
+					x0[i] = p.Values[i]
+				case p.ClipX0:
+					x0[i] = min(1, max(-1, x0[i]))
+				}
+			}
+			return nil
+		}
+		err := diffusion.Sample(ctx, p.Plan, p.Checkpoint.Denoiser, x, diffusion.RunOptions{Seed: p.Seed, Progress: p.Progress,
+			Condition: &diffusion.Inpaint{Mask: p.Known, Values: p.Values}, CorrectX0: fix})
+		return x, err
+	}
+}
+
+// TestADeviceSamplerSeesGeneratesWholeProblem: Generate with a DeviceSampler that runs the DeviceProblem
+// on the CPU as documented gives, bit for bit, what Generate gives on its own (a stochastic solver, so the
+// seed must reach the device too): the problem carries everything the loop needs. Control guidance and the
+// search by control cost, which have no device path, are refused.
+func TestADeviceSamplerSeesGeneratesWholeProblem(t *testing.T) {
+	dir := t.TempDir()
+	data := writeTinyData(t, dir, "train.arrow", 16, 1)
+	test := writeTinyData(t, dir, "test.arrow", 3, 2)
+	d, err := OpenData(test)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	m, _ := trainTiny(t, tinyConfig(dir, data, SpaceWavelet, "simulate", 5))
+	var req Request
+	for i := 0; i < d.Len(); i++ {
+		u, f, err := d.Fields(i, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Cases = append(req.Cases, Case{U0: u[:d.Cells*d.State], F: f})
+	}
+	req.Solver, req.Steps, req.Seed = "ddpm", 6, 3
+	want, err := m.Generate(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := 0
+	req.Device = cpuDevice(&calls)
+	got, err := m.Generate(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls != 1 {
+		t.Fatalf("the device sampler ran %d times, want 1", calls)
+	}
+	for j := range want.U {
+		for i := range want.U[j] {
+			if math.Float64bits(got.U[j][i]) != math.Float64bits(want.U[j][i]) {
+				t.Fatalf("case %d u[%d]: %v through the device sampler, %v from Generate", j, i, got.U[j][i], want.U[j][i])
+			}
+		}
+	}
+
+	ctl, _ := trainTiny(t, tinyConfig(dir, data, SpaceWavelet, "control", 5))
+	creq := Request{Cases: []Case{{U0: req.Cases[0].U0, Target: req.Cases[1].U0}}, Steps: 4, Device: cpuDevice(&calls)}
+	if _, err := ctl.Generate(context.Background(), creq); err == nil || !strings.Contains(err.Error(), "guidance") {
+		t.Errorf("control guidance on the device: %v, want a refusal naming the guidance", err)
+	}
+	zero := 0.0
+	creq.Guidance = &zero
+	if _, err := ctl.Generate(context.Background(), creq); err != nil {
+		t.Errorf("control without guidance on the device: %v", err)
+	}
+	if _, err := ctl.SearchControl(context.Background(), creq, diffusion.ParticleSearch{}, tinyParams()); err == nil || !strings.Contains(err.Error(), "device") {
+		t.Errorf("search on the device: %v, want a refusal", err)
+	}
+}
