@@ -188,13 +188,20 @@
 // the device open across requests, and `trajdiff plan evaluate --device gpu` samples Diffuser's (endpoint
 // conditions, inpainting) and Decision Diffuser's plans (returns condition, guidance, RTI warm starts) with
 // it; on the emulator they match the CPU planners' plans and executed paths to 2.4e-7 in maze units
-// (cmd/trajdiff TestPlanEvaluateGPUMatchesCPU, tolerance 1e-3).
+// (cmd/trajdiff TestPlanEvaluateGPUMatchesCPU, tolerance 1e-3). The Sampler keeps the uploaded network,
+// the executor with its captured step graphs and the fixed entries' buffer from one request to the next of
+// the same shape (same checkpoint, windows, precision, guidance and condition values; same plan; same mask),
+// copying only the new state and fixed values in, so a replanning planner's later plans skip the upload and
+// the capture; its samples are bit for bit a fresh Sample's. Sampler.RunPlan runs pde/wdno's loop (known
+// entries set after each step and in each x0 prediction, InpaintX0), which `trajdiff pde evaluate --device
+// gpu` injects into wdno.Generate; on the emulator a WDNO 2-D U-Net's per-case MSEs match the CPU run's to
+// 6e-8 relative (cmd/trajdiff TestPDEEvaluateGPUMatchesCPU, tolerance 1e-3).
 //
 // Errors. NewPredictor refuses malformed networks (shapes, non-finite parameters), unknown parameterizations
 // or precisions, a batch beyond the launch limits and allocation failures (out of memory) with errors;
 // Denoise refuses batches larger than the predictor was sized for, ragged batches and times where the
 // parameterization is undefined (e.g. eps at sigma = 0). In a build without GPU support NewPredictor,
-// NewUnetPredictor and SampleNetwork return ErrNoCUDA.
+// NewUnetPredictor, NewUnet2DPredictor and SampleNetwork return ErrNoCUDA.
 //
 // # Verification
 //

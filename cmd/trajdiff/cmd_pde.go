@@ -73,6 +73,7 @@ func runPDEEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	sf.register(fs, "evaluate only shard i/n of the cases (a job array's task)")
 	var search particleFlags
 	search.registerControl(fs)
+	device := registerPDEDevice(fs)
 	out := fs.String("out", "", "report JSON, written atomically (merge shards with 'trajdiff pde merge')")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
@@ -82,6 +83,9 @@ func runPDEEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	if len(ckpts) == 0 || *data == "" {
 		return usagef("--checkpoint and --data are required")
+	}
+	if err := checkPDEDevice(*device, search.method != ""); err != nil {
+		return err
 	}
 	if *adjointIters < 1 {
 		return usagef("--adjoint-iters must be at least 1")
@@ -139,8 +143,15 @@ func runPDEEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	lo, hi := cases[0], cases[len(cases)-1]+1
+	req := sf.request()
+	sample, closeDevice, err := pdeDeviceSampler(env, *device, search.method != "")
+	if err != nil {
+		return err
+	}
+	defer closeDevice()
+	req.Device = sample
 	var bar *progressBar
-	rep, err := wdno.Evaluate(ctx, d, methods, wdno.EvalOptions{Task: task, Cases: cases, Request: sf.request(), Batch: sf.batch,
+	rep, err := wdno.Evaluate(ctx, d, methods, wdno.EvalOptions{Task: task, Cases: cases, Request: req, Batch: sf.batch,
 		Progress: func(method string, done, total int) {
 			if bar == nil || bar.label != "pde evaluate "+method {
 				bar = newProgressBar(env.stderr, "pde evaluate "+method, "cases", total)

@@ -35,6 +35,10 @@
 // values stay the same, the new values copied into it before the graphs replay. A request so served launches
 // the same kernels with the same arguments as a fresh Sample call, so its samples are bit for bit Sample's
 // (TestGPUSamplerReusesTheNetworkAndGraphsBitForBit); a plan of a replanning planner then costs one upload
-// of its initial state and fixed values, the replayed graphs and one download. In a build without GPU support Sample checks the
-// request and returns gpu.ErrNoCUDA, and NewSampler returns it.
+// of its initial state and fixed values, the replayed graphs and one download. Sampler.RunPlan runs a
+// sampling loop given directly (PlanProblem: a checkpoint's unconditional network, a plan, the initial
+// state, fixed entries set after each step and, with FixX0, in every x0 prediction after the clamp,
+// gpu.InpaintX0): pde/wdno's Generate loop, which `trajdiff pde evaluate --device gpu` injects through
+// wdno.Request.Device, with the same reuse of the kept network, executor and fixed-entry buffer. In a
+// build without GPU support Sample checks the request and returns gpu.ErrNoCUDA, and NewSampler returns it.
 package fromnn

@@ -48,6 +48,14 @@
 // moves x0 = (x - sigma eps)/alpha by -(sigma/alpha) lambda beta_t dJ/dx0; here beta_t is the beta of a
 // 1000-step discretisation of the sampling process at t (stepBeta), and the prediction is clamped again.
 //
+// Request.Device hands the loop to another executor (DeviceProblem, DeviceSampler): the plan, the
+// initial noise (drawn on the host as on the CPU), the known mask and every case's values, the clipping and
+// the seed, everything the loop above reads without control guidance; it returns the final state, which
+// is decoded as on the CPU. `trajdiff pde evaluate --device gpu` injects gpu/fromnn's Sampler.RunPlan so
+// that this package never imports the GPU code. Control guidance (its gradient goes through the decoder),
+// the search by control cost and per-case failure isolation have no device path: the first two are refused,
+// and a non-finite value fails the whole batch on the device.
+//
 // # Evaluation
 //
 // Evaluate scores simulation by the MSE over frames 1..K against the test trajectory, and at fronts

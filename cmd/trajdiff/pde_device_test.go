@@ -1,0 +1,26 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// `pde evaluate --device` is refused, before any checkpoint or dataset is read, where the device cannot
+// sample: an unknown device, and the search by control cost.
+func TestPDEEvaluateDeviceRefusesWhatItCannotRun(t *testing.T) {
+	absent := filepath.Join(t.TempDir(), "absent")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--device", "tpu"}, "--device"},
+		{[]string{"--device", "gpu:x"}, "--device"},
+		{[]string{"--device", "gpu", "--particle-method", "bon"}, "particle"},
+	} {
+		args := append([]string{"pde", "evaluate", "--checkpoint", absent, "--data", absent}, c.args...)
+		if code, _, errs := runCLI(args...); code != 2 || !strings.Contains(errs, c.want) {
+			t.Errorf("%v: exit %d, stderr %q; want a usage error mentioning %q", c.args, code, errs, c.want)
+		}
+	}
+}
