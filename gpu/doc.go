@@ -242,7 +242,14 @@
 // among them: TestGPUBiasActGroupsRows) and requires the forward test (the layer tests for
 // conv1d_f32, conv_transpose1d_f32, concat_channels_f32 and group_norm_act_f32, which also run against nn's
 // layers in gpu/fromnn) to catch it; gpu/fromnn also checks whole TemporalUnets against nn's predictor and a
-// trained one's sampler against the CPU. gpu/check.sh
+// trained one's sampler against the CPU. The 2-D U-Net adds its layer tests against float64 host references
+// (TestGPUConv2dMatchesHost, TestGPUImageLayoutsMoveEveryValue, TestGPULayerNormRowsAndModulationMatchHost,
+// TestGPUAttentionsMatchHost; each kernel has a planted bug in mutants.sh), the same layers against nn's ops
+// (gpu/fromnn TestGPUUnet2DLayersMatchNN), whole random networks against nn's predictor
+// (TestGPUUnet2DMatchesNNPredictor), a trained one's 10-NFE sampler against the CPU with graph replay bit for
+// bit (TestGPUTrainedUnet2DMatchesCPU), pde/wdno's loop (TestGPURunPlanIsWDNOsLoop) and `trajdiff pde
+// evaluate --device gpu` (cmd/trajdiff TestPDEEvaluateGPUMatchesCPU); the Sampler's reuse across requests is
+// checked bit for bit against fresh Sample calls (TestGPUSamplerReusesTheNetworkAndGraphsBitForBit). gpu/check.sh
 // runs all of it on a GPU, with forward latency and sampler throughput at batch 1, 32 and 1024; until it
 // has, nothing of the network path is measured on hardware (docs/benchmarks.md).
 package gpu
