@@ -173,7 +173,7 @@ func (t *Trainer) runRegression(ctx context.Context) (*Result, error) {
 	if err := opt.validate(); err != nil {
 		return nil, err
 	}
-	if err := t.Objective.regressionOnly(); err != nil {
+	if err := t.Objective.regressionKind(); err != nil {
 		return nil, err
 	}
 	if len(t.Inpaint) > 0 || opt.CondDropout != 0 || t.Source.CondDim() != 0 {
