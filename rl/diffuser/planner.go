@@ -27,6 +27,9 @@ type Options struct {
 	Steps    int    // solver steps (0: the configuration's)
 	// NoClip turns off the clipping of x0-predictions to [-1, 1] that Diffuser applies (an ablation).
 	NoClip bool
+	// NoGoal inpaints the start only: the goal is not fixed at step H-1 (a goal-free model, steered to
+	// reward by a ValueGuide; WithValueGuide).
+	NoGoal bool
 }
 
 // Planner is Diffuser's maze2d planner: one window of a trained model sampled with the start state
@@ -35,7 +38,8 @@ type Planner struct {
 	model  *train.Model
 	layout *rl.Layout
 	opt    Options
-	search *Search // inference-time scaling (WithSearch), nil without
+	search *Search     // inference-time scaling (WithSearch), nil without
+	guide  *valueGuide // value guidance (WithValueGuide), nil without
 }
 
 // Transition layout the planner needs: rows [ax, ay, x, y, vx, vy].
@@ -78,7 +82,7 @@ func New(m *train.Model, layout *rl.Layout, opt Options) (*Planner, error) {
 		if t < 0 {
 			t += m.Horizon
 		}
-		if (t != 0 && t != m.Horizon-1) || e.C < obsOffset {
+		if (t != 0 && (t != m.Horizon-1 || opt.NoGoal)) || e.C < obsOffset {
 			return nil, badInput("the checkpoint is conditioned on entry %d:%d, which the planner does not fix (only the observations at the first and last steps)", e.T, e.C)
 		}
 	}
@@ -127,12 +131,15 @@ func (p *Planner) Plan(ctx context.Context, start [4]float64, goal [2]float64, s
 		return nil, err
 	}
 	fixed := endpoints([][4]float64{start}, [][2]float64{goal})
+	if p.opt.NoGoal {
+		fixed = startOnly(fixed)
+	}
 	if p.search != nil {
 		return p.searchPlan(ctx, start, goal, fixed, seed)
 	}
 	began := time.Now()
 	s, err := p.model.Sample(ctx, train.SampleRequest{N: 1, Solver: p.opt.Solver, Schedule: p.opt.Schedule, Steps: p.opt.Steps,
-		Seed: seed, Fixed: fixed, ClipX0: !p.opt.NoClip})
+		Seed: seed, Fixed: fixed, ClipX0: !p.opt.NoClip, CorrectX0: p.guide.correction()})
 	if err != nil {
 		return nil, fmt.Errorf("diffuser: planning: %w", err)
 	}
@@ -150,7 +157,10 @@ func (p *Planner) Plan(ctx context.Context, start [4]float64, goal [2]float64, s
 		}
 	}
 	// The inpainted entries went through the float32 normaliser and back: restore them exactly.
-	pl.Observations[0], pl.Observations[H-1] = start, [4]float64{goal[0], goal[1], 0, 0}
+	pl.Observations[0] = start
+	if !p.opt.NoGoal {
+		pl.Observations[H-1] = [4]float64{goal[0], goal[1], 0, 0}
+	}
 	pl.Measure(p.layout)
 	return pl, nil
 }
