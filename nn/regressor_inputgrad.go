@@ -107,6 +107,11 @@ func (g *RegressorInputGrad) graph(B int) (*inputGradGraph, error) {
 		return nil, fmt.Errorf("nn: build input-gradient graph for batch %d: %w", B, b.Err())
 	}
 	b.grad[gg.x] = true // the input is the variable here: every op on the path differentiates with respect to it
+	for _, p := range g.net.Params().All() {
+		if n := b.Param(p); n != nil {
+			b.grad[n] = false // and the parameters are constants: no op computes their gradients
+		}
+	}
 	gg.y = g.net.Forward(b, gg.x)
 	if err := b.Err(); err != nil {
 		return nil, fmt.Errorf("nn: build input-gradient graph for batch %d: %w", B, err)

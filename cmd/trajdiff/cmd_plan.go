@@ -157,6 +157,8 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	ddf.register(fs)
 	var sf searchFlags
 	sf.register(fs)
+	var vf valueFlags
+	vf.register(fs)
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
@@ -165,6 +167,9 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	if *ckpt == "" {
 		return usagef("--checkpoint is required")
+	}
+	if (vf.noGoal || vf.value != "") && *plannerName != planDiffuser {
+		return usagef("--no-goal and --value plan with Diffuser (--planner %s)", planDiffuser)
 	}
 	if sf.method != "" && *plannerName != planDiffuser {
 		return usagef("--particle-method searches Diffuser's plans (--planner %s)", planDiffuser)
@@ -208,11 +213,14 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	var describe func(start [4]float64, goal [2]float64) (planSampler, error)
 	switch *plannerName {
 	case planDiffuser:
-		planner, err := diffuser.New(m, l, diffuser.Options{Solver: *solverName, Schedule: *schedule, Steps: *steps})
+		planner, err := diffuser.New(m, l, diffuser.Options{Solver: *solverName, Schedule: *schedule, Steps: *steps, NoGoal: vf.noGoal})
 		if errors.Is(err, diffuser.ErrBadInput) {
 			return usagef("%v", err)
 		}
 		if err != nil {
+			return err
+		}
+		if planner, err = vf.apply(planner); err != nil {
 			return err
 		}
 		if sf.method != "" {

@@ -18,6 +18,14 @@ import (
 // in dir, on windows of horizon steps of actions then observations, and loads it.
 func trainTinyValue(t *testing.T, dir string, horizon, steps int) *train.Model {
 	t.Helper()
+	m, err := trainTinyValueModel(dir, horizon, steps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func trainTinyValueModel(dir string, horizon, steps int) (*train.Model, error) {
 	cfg := train.Config{
 		Out: filepath.Join(dir, "value-"+string(rune('0'+horizon))),
 		Data: train.DataConfig{Path: filepath.Join(dir, "umaze.arrow"), Horizon: horizon, Columns: []string{"actions", "observations"},
@@ -29,17 +37,13 @@ func trainTinyValue(t *testing.T, dir string, horizon, steps int) *train.Model {
 	cfg.Train.Steps, cfg.Train.Batch, cfg.Train.Warmup, cfg.Train.CheckpointEvery, cfg.Train.LR = steps, 16, 0, 0, 3e-3
 	tr, ds, err := cfg.Trainer()
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	defer ds.Close()
 	if _, err := tr.Run(context.Background()); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	m, err := train.Load(cfg.Out, train.LoadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
+	return train.Load(cfg.Out, train.LoadOptions{})
 }
 
 // A goal-free planner (NoGoal) fixes only the start; a value guide of scale 0 leaves its plans
