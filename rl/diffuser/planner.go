@@ -97,7 +97,7 @@ func (p *Planner) Layout() *rl.Layout { return p.layout }
 
 // Plan is one sampled window in the data's units.
 type Plan struct {
-	Observations [][4]float64 // Horizon states (x, y, vx, vy); [0] is the start and [Horizon-1] (gx, gy, 0, 0) exactly
+	Observations [][4]float64 // Horizon states (x, y, vx, vy); [0] is the start and [Horizon-1] (gx, gy, 0, 0) exactly (unless Options.NoGoal)
 	Actions      [][2]float64 // the window's actions (Diffuser's controller does not use them)
 	Start        [4]float64
 	Goal         [2]float64
@@ -120,7 +120,8 @@ func (p *Planner) checkPoint(what string, v []float64) error {
 }
 
 // Plan samples one window from start (x, y, vx, vy) to goal (gx, gy): all four observations are fixed at
-// step 0 to start and at step H-1 to (gx, gy, 0, 0), clamped after every solver step (diffusion.Inpaint),
+// step 0 to start and at step H-1 to (gx, gy, 0, 0) (the start only with Options.NoGoal; the goal is then only
+// validated), clamped after every solver step (diffusion.Inpaint), moved by the value guide if any (WithValueGuide),
 // with x0-predictions clipped to [-1, 1] unless Options.NoClip. seed keys the sampler's noise. Bad inputs
 // fail with ErrBadInput before any sampling; cancelling ctx stops the solver between steps.
 func (p *Planner) Plan(ctx context.Context, start [4]float64, goal [2]float64, seed uint64) (*Plan, error) {
