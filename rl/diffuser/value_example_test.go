@@ -28,7 +28,7 @@ func ExamplePlanner_WithValueGuide() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	value, err := trainTinyValueModel(dir, 8, 20)
+	value, err := trainTinyValueModel(dir, "umaze", 8, 20)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -18,17 +18,18 @@ import (
 // in dir, on windows of horizon steps of actions then observations, and loads it.
 func trainTinyValue(t *testing.T, dir string, horizon, steps int) *train.Model {
 	t.Helper()
-	m, err := trainTinyValueModel(dir, horizon, steps)
+	m, err := trainTinyValueModel(dir, "umaze", horizon, steps)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return m
 }
 
-func trainTinyValueModel(dir string, horizon, steps int) (*train.Model, error) {
+// trainTinyValueModel trains and loads a value model on the layout's data that trainTinyOn wrote in dir.
+func trainTinyValueModel(dir, layout string, horizon, steps int) (*train.Model, error) {
 	cfg := train.Config{
-		Out: filepath.Join(dir, "value-"+string(rune('0'+horizon))),
-		Data: train.DataConfig{Path: filepath.Join(dir, "umaze.arrow"), Horizon: horizon, Columns: []string{"actions", "observations"},
+		Out: filepath.Join(dir, layout+"-value-"+string(rune('0'+horizon))),
+		Data: train.DataConfig{Path: filepath.Join(dir, layout+".arrow"), Horizon: horizon, Columns: []string{"actions", "observations"},
 			Normalizer: "limits", NoPadding: true, ReturnsScale: 10, Discount: 0.99},
 		Network:   nn.Spec{Arch: "regressor", Regressor: &nn.RegressorConfig{In: horizon*6 + train.ValueTimeFeatures, Out: 1, Hidden: []int{32}, Activation: "mish"}},
 		Objective: train.ObjectiveConfig{Kind: train.ObjectiveValue, Process: "vp-cosine"},
@@ -105,8 +106,8 @@ func TestZeroScaleValueGuidanceLeavesPlansBitIdentical(t *testing.T) {
 }
 
 // A value guide the planner cannot use is refused with ErrBadInput and the reason: no model, a denoiser
-// instead of a value model, a value model of another horizon, a NaN or infinite scale, negative steps, a
-// NaN stop time; so is search on a guided or goal-free planner.
+// instead of a value model, a value model of another horizon or of another maze's data, a NaN or infinite
+// scale, negative steps, a NaN stop time; so is search on a goal-free planner.
 func TestValueGuidesThatCannotWorkAreRefused(t *testing.T) {
 	dir := t.TempDir()
 	run, err := trainTiny(dir, nil, 2)
@@ -119,6 +120,13 @@ func TestValueGuidesThatCannotWorkAreRefused(t *testing.T) {
 	}
 	v := trainTinyValue(t, dir, 8, 2)
 	other := trainTinyValue(t, dir, 4, 2)
+	if _, err := trainTinyOn(dir, "medium", nil, 1); err != nil {
+		t.Fatal(err)
+	}
+	maze, err := trainTinyValueModel(dir, "medium", 8, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
 	l, _ := rl.LayoutByName("umaze")
 	p, err := diffuser.New(m, l, diffuser.Options{Solver: "ddim", Steps: 5, NoGoal: true})
 	if err != nil {
@@ -132,6 +140,7 @@ func TestValueGuidesThatCannotWorkAreRefused(t *testing.T) {
 		{"no model", diffuser.ValueGuide{Scale: 1}, "value model"},
 		{"denoiser", diffuser.ValueGuide{Model: m, Scale: 1}, "value model"},
 		{"horizon", diffuser.ValueGuide{Model: other, Scale: 1}, "4 steps"},
+		{"maze", diffuser.ValueGuide{Model: maze, Scale: 1}, "normalises column"},
 		{"nan scale", diffuser.ValueGuide{Model: v, Scale: math.NaN()}, "finite"},
 		{"inf scale", diffuser.ValueGuide{Model: v, Scale: math.Inf(1)}, "finite"},
 		{"steps", diffuser.ValueGuide{Model: v, Scale: 1, Steps: -1}, "steps"},
