@@ -28,6 +28,10 @@ for s in 0.03 0.1 0.3 1 3 10; do
 done
 echo "### dev seed 99, value scale 1, 2 gradient steps"
 ev --value diffuser-umaze-value-small --value-scale 1 --value-steps 2 --episodes 100 --seed 99 --baselines=false
+echo "### dev seed 99, value scale 1, no guidance below t = 0.1 (the reference's t_stopgrad 2 of 20 steps)"
+ev --value diffuser-umaze-value-small --value-scale 1 --value-stop 0.1 --episodes 100 --seed 99 --baselines=false
+echo "### dev seed 99, unguided"
+ev --episodes 100 --seed 99 --baselines=false
 # held-out seed 20261204
 seed=20261204
 echo "### (a) goal-free, unguided"
