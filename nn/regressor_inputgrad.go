@@ -71,6 +71,12 @@ func (g *RegressorInputGrad) Gradient(y, grad, x, w []float64) error {
 			setRow(data[float64](gg.w.Value()), b, w)
 		}
 	}
+	// The tape machine ADDS into the input's gradient (as into parameters' in training): start from zero.
+	if dx, err := gg.x.Grad(); err == nil {
+		if d, ok := dx.(*tensor.Dense); ok {
+			clear(d.Raw)
+		}
+	}
 	gg.m.Reset()
 	if err := gg.m.RunAll(); err != nil {
 		return fmt.Errorf("nn: input gradient: %w", err)
