@@ -21,24 +21,31 @@ for c in diffuser-umaze-nogoal-small diffuser-umaze-value-small; do
 	GOMAXPROCS=1 ./trajdiff train --config "$c.toml"
 done
 ev() { GOMAXPROCS=1 ./trajdiff plan evaluate --checkpoint diffuser-umaze-nogoal-small --no-goal "$@" 2>/dev/null; }
-# development seed 99: choose the scales
-for s in 0.03 0.1 0.3 1 3 10; do
+# development seed 99: choose the scales (J is in units of R/returns_scale = R/50, so scale lambda here is
+# lambda/50 on raw returns, the reference's units)
+echo "### dev seed 99, unguided"
+ev --episodes 100 --seed 99 --baselines=false
+for s in 0.03 0.1 0.3 1 3 10 30 100 300 1000; do
 	echo "### dev seed 99, value scale $s"
 	ev --value diffuser-umaze-value-small --value-scale "$s" --episodes 100 --seed 99 --baselines=false
 done
-echo "### dev seed 99, value scale 1, 2 gradient steps"
-ev --value diffuser-umaze-value-small --value-scale 1 --value-steps 2 --episodes 100 --seed 99 --baselines=false
-echo "### dev seed 99, value scale 1, no guidance below t = 0.1 (the reference's t_stopgrad 2 of 20 steps)"
-ev --value diffuser-umaze-value-small --value-scale 1 --value-stop 0.1 --episodes 100 --seed 99 --baselines=false
-echo "### dev seed 99, unguided"
-ev --episodes 100 --seed 99 --baselines=false
+echo "### dev seed 99, value scale 100, 2 gradient steps"
+ev --value diffuser-umaze-value-small --value-scale 100 --value-steps 2 --episodes 100 --seed 99 --baselines=false
+echo "### dev seed 99, value scale 100, no guidance below t = 0.1 (the reference's t_stopgrad 2 of 20 steps)"
+ev --value diffuser-umaze-value-small --value-scale 100 --value-stop 0.1 --episodes 100 --seed 99 --baselines=false
+for s in 0.1 1 10; do
+	echo "### dev seed 99, value scale $s without sigma^2 (--value-no-std)"
+	ev --value diffuser-umaze-value-small --value-scale "$s" --value-no-std --episodes 100 --seed 99 --baselines=false
+done
 # held-out seed 20261204
 seed=20261204
 echo "### (a) goal-free, unguided"
 ev --episodes 100 --seed "$seed" --out heldout-nogoal.json
-for s in ${SCALES:-0.3 1 3}; do
+for s in ${SCALES:-30 100 300}; do
 	echo "### (b) goal-free, value-guided, scale $s"
 	ev --value diffuser-umaze-value-small --value-scale "$s" --episodes 100 --seed "$seed" --baselines=false --out "heldout-value-$s.json"
 done
+echo "### (b) goal-free, value-guided, scale 100, 2 gradient steps"
+ev --value diffuser-umaze-value-small --value-scale 100 --value-steps 2 --episodes 100 --seed "$seed" --baselines=false --out heldout-value-100-steps2.json
 echo "### (c) start+goal inpainted quickstart model"
 GOMAXPROCS=1 ./trajdiff plan evaluate --checkpoint qs/run --episodes 100 --seed "$seed" --baselines=false --out heldout-goal.json 2>/dev/null
