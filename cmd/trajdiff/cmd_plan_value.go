@@ -20,7 +20,7 @@ type valueFlags struct {
 func (f *valueFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.noGoal, "no-goal", false, "diffuser: inpaint the start only, not the goal at the plan's end (a goal-free model, e.g. steered by --value)")
 	fs.StringVar(&f.value, "value", "", "diffuser: a value run (objective kind value) whose J(x_t, t) guides every plan")
-	fs.Float64Var(&f.scale, "value-scale", 0.1, "diffuser: value guidance scale (0: unguided)")
+	fs.Float64Var(&f.scale, "value-scale", 0.1, "diffuser: value guidance scale lambda, on J in training units (return / data.returns_scale: lambda/returns_scale on raw returns); 0: unguided")
 	fs.IntVar(&f.steps, "value-steps", 1, "diffuser: value gradient steps per network evaluation (the reference's n_guide_steps)")
 	fs.Float64Var(&f.stop, "value-stop", 0, "diffuser: no value guidance below this process time (the reference's t_stopgrad)")
 	fs.BoolVar(&f.noStd, "value-no-std", false, "diffuser: do not scale the value gradient by sigma(t)^2 (scale_grad_by_std = False)")

@@ -20,8 +20,9 @@ type ValueGuide struct {
 	// Model is the value model: objective kind value, trained on windows of the planner's model's
 	// horizon, columns, normaliser range and process.
 	Model *train.Model
-	// Scale is the guidance weight lambda (the reference's scale; 0.1 in its locomotion config). 0 turns
-	// guidance off: plans are then bit-identical to the unguided planner's.
+	// Scale is the guidance weight lambda (the reference's scale; 0.1 in its locomotion config, on raw
+	// returns). J is in training units, return / data.returns_scale, so lambda here is lambda/returns_scale
+	// on raw returns. 0 turns guidance off: plans are then bit-identical to the unguided planner's.
 	Scale float64
 	// Steps is the number of gradient steps per network evaluation (n_guide_steps; 0 means 1).
 	Steps int
