@@ -49,3 +49,8 @@ echo "### (b) goal-free, value-guided, scale 100, 2 gradient steps"
 ev --value diffuser-umaze-value-small --value-scale 100 --value-steps 2 --episodes 100 --seed "$seed" --baselines=false --out heldout-value-100-steps2.json
 echo "### (c) start+goal inpainted quickstart model"
 GOMAXPROCS=1 ./trajdiff plan evaluate --checkpoint qs/run --episodes 100 --seed "$seed" --baselines=false --out heldout-goal.json 2>/dev/null
+# the reference's sampler: DDPM ancestral with U-Maze's T = 64 steps, at the scale chosen for dpmpp-2m
+echo "### ddpm 64, unguided"
+ev --solver ddpm --steps 64 --episodes 100 --seed "$seed" --baselines=false --out heldout-ddpm-nogoal.json
+echo "### ddpm 64, value-guided, scale 100"
+ev --solver ddpm --steps 64 --value diffuser-umaze-value-small --value-scale 100 --episodes 100 --seed "$seed" --baselines=false --out heldout-ddpm-value-100.json
