@@ -134,6 +134,9 @@ func TestValueGradientIsTheDerivativeOfTheValue(t *testing.T) {
 	if _, err := m.Sample(context.Background(), SampleRequest{N: 1}); err == nil || !strings.Contains(err.Error(), "value model") {
 		t.Fatalf("Sample on a value model: %v", err)
 	}
+	if _, err := m.Predict(context.Background(), [][]float64{x[:9]}); err == nil || !strings.Contains(err.Error(), "value model") {
+		t.Fatalf("Predict on a value model: %v", err)
+	}
 	if err := m.ValueGradient(vals, grad, x, math.NaN()); err == nil {
 		t.Fatal("a NaN time was accepted")
 	}
