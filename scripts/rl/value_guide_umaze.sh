@@ -49,7 +49,11 @@ echo "### (b) goal-free, value-guided, scale 100, 2 gradient steps"
 ev --value diffuser-umaze-value-small --value-scale 100 --value-steps 2 --episodes 100 --seed "$seed" --baselines=false --out heldout-value-100-steps2.json
 echo "### (c) start+goal inpainted quickstart model"
 GOMAXPROCS=1 ./trajdiff plan evaluate --checkpoint qs/run --episodes 100 --seed "$seed" --baselines=false --out heldout-goal.json 2>/dev/null
-# the reference's sampler: DDPM ancestral with U-Maze's T = 64 steps, at the scale chosen for dpmpp-2m
+# the reference's sampler: DDPM ancestral with U-Maze's T = 64 steps (scale checked on seed 99, then held out)
+for s in 30 100 300; do
+	echo "### dev seed 99, ddpm 64, value scale $s"
+	ev --solver ddpm --steps 64 --value diffuser-umaze-value-small --value-scale "$s" --episodes 100 --seed 99 --baselines=false
+done
 echo "### ddpm 64, unguided"
 ev --solver ddpm --steps 64 --episodes 100 --seed "$seed" --baselines=false --out heldout-ddpm-nogoal.json
 echo "### ddpm 64, value-guided, scale 100"
