@@ -2,6 +2,7 @@ package train
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"path/filepath"
 	"strings"
@@ -174,6 +175,52 @@ func TestValueConfigurationsThatCannotWorkAreRefused(t *testing.T) {
 		}
 		if !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %q, want it to mention %q", c.name, err, c.want)
+		}
+	}
+}
+
+// SampleRequest.CorrectX0 runs after ClipX0 on every x0-prediction, for the N windows at once in training
+// units, and the solver uses what it leaves: with DDIM, whose last step returns its x0-prediction, a
+// correction that sets every prediction to 0.25 gives windows of 0.25 (normaliser "none") except the
+// clamped entries.
+func TestSampleCorrectX0SeesClippedPredictionsAndSteersTheSolver(t *testing.T) {
+	cfg := windowRun(t, t.TempDir(), func(c *Config) { c.Data.Normalizer = "none" })
+	m, err := Load(cfg.Out, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls, outside := 0, 0
+	req := SampleRequest{N: 3, Seed: 3, Fixed: fixedEnds(3), ClipX0: true, Solver: "ddim", Steps: 4,
+		CorrectX0: func(x0, x []float64, tt float64) error {
+			calls++
+			if len(x0) != 3*8*3 || len(x) != len(x0) {
+				return fmt.Errorf("x0 of %d and x of %d values", len(x0), len(x))
+			}
+			for i, v := range x0 {
+				if v < -1 || v > 1 {
+					outside++
+				}
+				x0[i] = 0.25
+			}
+			return nil
+		}}
+	s, err := m.Sample(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls != 4 || outside != 0 {
+		t.Fatalf("%d corrections for 4 steps, %d predictions outside [-1, 1] after clipping", calls, outside)
+	}
+	for i := 0; i < s.N; i++ {
+		for st, row := range s.Window(i) {
+			for c, v := range row {
+				if c == 1 && (st == 0 || st == s.Horizon-1) {
+					continue // clamped
+				}
+				if math.Abs(v-0.25) > 1e-6 {
+					t.Fatalf("window %d step %d component %d: %v, want the corrected 0.25", i, st, c, v)
+				}
+			}
 		}
 	}
 }
