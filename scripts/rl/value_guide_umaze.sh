@@ -58,3 +58,11 @@ echo "### ddpm 64, unguided"
 ev --solver ddpm --steps 64 --episodes 100 --seed "$seed" --baselines=false --out heldout-ddpm-nogoal.json
 echo "### ddpm 64, value-guided, scale 100"
 ev --solver ddpm --steps 64 --value diffuser-umaze-value-small --value-scale 100 --episodes 100 --seed "$seed" --baselines=false --out heldout-ddpm-value-100.json
+# replicate: the value model trained with seed 2
+sed -e 's/^out = "diffuser-umaze-value-small"/out = "diffuser-umaze-value-small-seed2"/' -e 's/^seed = 1$/seed = 2/' \
+	diffuser-umaze-value-small.toml > diffuser-umaze-value-small-seed2.toml
+GOMAXPROCS=1 ./trajdiff train --config diffuser-umaze-value-small-seed2.toml
+echo "### value seed 2, dpmpp-2m 20, scale 100"
+ev --value diffuser-umaze-value-small-seed2 --value-scale 100 --episodes 100 --seed "$seed" --baselines=false --out heldout-value2-100.json
+echo "### value seed 2, ddpm 64, scale 100"
+ev --solver ddpm --steps 64 --value diffuser-umaze-value-small-seed2 --value-scale 100 --episodes 100 --seed "$seed" --baselines=false --out heldout-ddpm-value2-100.json
