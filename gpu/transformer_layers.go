@@ -11,10 +11,6 @@ import (
 // residual, and fused multi-head self-attention. Like the convolution kernels they enqueue on the stream,
 // allocate nothing and can be captured into a graph.
 
-// attentionMaxHeadDim is ATT_MAX_DH of kernels/attention.cu: each thread holds one query and its output
-// accumulator of head width in registers.
-const attentionMaxHeadDim = 128
-
 // Modulation addresses adaLN's per-example vectors for rows [Rows, Channels] that come in examples of
 // Positions consecutive rows (a window's positions): example e reads mod[e Stride + off ... + Channels] for a
 // chunk at column off, so Stride 0 shares one row of mod across the batch and Stride E (the row width of
