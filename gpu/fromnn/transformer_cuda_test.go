@@ -5,11 +5,8 @@ package fromnn
 import (
 	"context"
 	"math"
-	"math/rand/v2"
 	"testing"
 	"time"
-
-	"gorgonia.org/tensor"
 
 	"github.com/trajdiff/trajdiff/diffusion"
 	"github.com/trajdiff/trajdiff/gpu"
@@ -24,33 +21,6 @@ var transformerConfigs = []nn.TransformerConfig{
 	{Length: 16, Channels: 3, Width: 32, Depth: 2, Heads: 4},
 	{Length: 70, Channels: 2, Width: 24, Depth: 1, Heads: 2, Causal: true, TimeEmbedding: "fourier", MLPRatio: 2},
 	{Length: 8, Channels: 4, Width: 64, Depth: 1, Heads: 2, TimeDim: 16},
-}
-
-// newRandomTransformer builds an nn Transformer and gives every parameter random values: DiT's adaLN-Zero
-// initialisation zeroes the modulations and the output layer, so an initialised network predicts 0 and a
-// comparison with it would check nothing past the embeddings. Weights are N(0, 1/in), biases N(0, 0.1^2).
-func newRandomTransformer(t testing.TB, cfg nn.TransformerConfig, seed uint64) *nn.Transformer {
-	t.Helper()
-	net, err := nn.NewTransformer(cfg, tensor.Float32)
-	if err != nil {
-		t.Fatal(err)
-	}
-	net.Params().Init(seed)
-	rng := rand.New(rand.NewPCG(seed, 19))
-	for _, p := range net.Params().All() {
-		if !p.Learnable {
-			continue // the Fourier frequencies keep their N(0, 16^2) draw
-		}
-		sd := 0.1
-		if len(p.Shape) == 2 {
-			sd = 1 / math.Sqrt(float64(p.Shape[len(p.Shape)-1]))
-		}
-		v := p.Value.Data().([]float32)
-		for j := range v {
-			v[j] = float32(sd * rng.NormFloat64())
-		}
-	}
-	return net
 }
 
 // TestGPUTransformerMatchesNNPredictor: on random inputs, the device forward pass of nn Transformers with
