@@ -140,7 +140,7 @@
 // 128). A Denoise is 10 Depth + 10 launches, all captured with the step; the activations are four buffers
 // of [MaxPoints Length, width] sized once. Against nn's CPU predictor (measured on the emulator; tolerance
 // 1e-5): 9.5e-7 on random networks (including a causal one of length 70, which spans two query blocks and
-// three key tiles), 3.9e-6 with fixed and per-window conditions and guidance, 2.4e-7 on a trained
+// three key tiles), 3.3e-6 with fixed and per-window conditions and guidance, 2.4e-7 on a trained
 // checkpoint, whose 10-NFE DPM-Solver++(2M) run matches diffusion.Sample to relative RMS 2.1e-7 (largest
 // difference 4.7e-5) with graph replay bit for bit.
 //

@@ -67,7 +67,8 @@ func rmsOf(v []float64) float64 {
 
 // TestGPUConditionalTransformerMatchesNN: a conditional Transformer (cond_embed added to the time embedding)
 // without its condition, with a fixed condition, with one row per window, and with classifier-free guidance
-// (shared and per-window rows) evaluates on the device what nn evaluates on the CPU.
+// (shared and per-window rows, also on a batch smaller than the predictor's) evaluates on the device what nn
+// evaluates on the CPU.
 func TestGPUConditionalTransformerMatchesNN(t *testing.T) {
 	d := testDevice(t)
 	cfg := nn.TransformerConfig{Length: 12, Channels: 3, Width: 16, Depth: 2, Heads: 2, CondDim: 2}
@@ -94,6 +95,13 @@ func TestGPUConditionalTransformerMatchesNN(t *testing.T) {
 			t.Fatal(err)
 		}
 		w := forwardWorstP(t, d, p, c.cpu, x, []float64{0.1, 0.9, 12})
+		if c.opt.PointConds != nil { // a smaller batch than the predictor's: window i still reads row i
+			var cpu predictor = pred.Conditional(rows[:2*cfg.CondDim])
+			if c.opt.Guidance != 0 {
+				cpu = guidedCPU{cpu, pred, c.opt.Guidance}
+			}
+			w = math.Max(w, forwardWorstP(t, d, p, cpu, x[:2*net.Dim()], []float64{0.3}))
+		}
 		p.Close()
 		worst = math.Max(worst, w)
 		if !(w <= tolFP32) {
