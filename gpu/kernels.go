@@ -32,6 +32,10 @@ const (
 	kGroupNorm
 	kConvTranspose1d
 	kConcat
+	kLayerNormMod
+	kGatedAdd
+	kAttention
+	kTokenEmbed
 	numKernels
 )
 
@@ -62,6 +66,10 @@ var kernelNames = [numKernels]string{
 	kGroupNorm:       "group_norm_act_f32",
 	kConvTranspose1d: "conv_transpose1d_f32",
 	kConcat:          "concat_channels_f32",
+	kLayerNormMod:    "layer_norm_mod_f32",
+	kGatedAdd:        "gated_add_f32",
+	kAttention:       "attention_f32",
+	kTokenEmbed:      "token_embed_f32",
 }
 
 func (k kernel) String() string { return kernelNames[k] }

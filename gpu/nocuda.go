@@ -47,3 +47,8 @@ func SampleNetwork(ctx context.Context, ordinal int, plan *diffusion.Plan, net *
 func NewUnetPredictor(d *Device, u *TemporalUnet, pz Parameterization, maxPoints int, opt PredictorOptions) (*Predictor, error) {
 	return nil, ErrNoCUDA
 }
+
+// NewTransformerPredictor returns ErrNoCUDA: this build has no GPU support.
+func NewTransformerPredictor(d *Device, m *Transformer, pz Parameterization, maxPoints int, opt PredictorOptions) (*Predictor, error) {
+	return nil, ErrNoCUDA
+}

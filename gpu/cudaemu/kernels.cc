@@ -7,6 +7,8 @@
 #include <type_traits>
 #include <utility>
 
+#include "adaln.cu"
+#include "attention.cu"
 #include "bias_act.cu"
 #include "combine.cu"
 #include "combine_dim.cu"
@@ -21,6 +23,7 @@
 #include "net_input.cu"
 #include "philox.cu"
 #include "reduce.cu"
+#include "tokens.cu"
 
 #include "emu.h"
 
@@ -89,6 +92,10 @@ const Kernel kernels[] = {
 	entry("group_norm_act_f32", group_norm_act_f32),
 	entry("conv_transpose1d_f32", conv_transpose1d_f32),
 	entry("concat_channels_f32", concat_channels_f32),
+	entry("layer_norm_mod_f32", layer_norm_mod_f32),
+	entry("gated_add_f32", gated_add_f32),
+	entry("attention_f32", attention_f32),
+	entry("token_embed_f32", token_embed_f32),
 };
 const int num_kernels = sizeof(kernels) / sizeof(kernels[0]);
 

@@ -65,4 +65,15 @@ mutant conv1d.cu '(pos >= 0 && pos < L)' '(pos >= 0 && pos <= L)' TestGPUConv1dM
 mutant conv_transpose1d.cu 'if (q < 0 || q % stride != 0) return 0.0f;' 'if (q < 0) return 0.0f;' TestGPUConvTranspose1dMatchesHost
 mutant concat.cu 'b[r * cb + (j - ca)]' 'b[r * cb + (j - ca) + 1]' TestGPUConcatChannelsInterleavesRows
 mutant group_norm.cu 'block_sum_d(s, sh) / (double)n + eps' 'block_sum_d(s, sh) / (double)(n - 1) + eps' TestGPUGroupNormActMatchesHost
+# The 1-D DiT's kernels (nn's Transformer): attention's online softmax without rescaling its normaliser when
+# the running maximum moves, its causal mask letting each query see one key ahead, and its key tile refilled
+# without a barrier; the modulated layer norm with the unbiased variance; the gated residual reading the gate
+# row of the wrong example; the token embedding adding the position row of the example instead of the
+# position.
+mutant attention.cu '		l *= corr;' '' TestGPUAttentionMatchesHost
+mutant attention.cu 'i - k0 + 1 < nk ? i - k0 + 1' 'i - k0 + 2 < nk ? i - k0 + 2' TestGPUAttentionMatchesHost
+mutant attention.cu '		__syncthreads(); // every thread is done with the previous tile' '' TestGPUAttentionMatchesHost
+mutant adaln.cu 'double v = s2 / (double)C - m * m;' 'double v = s2 / (double)(C - 1) - m * m;' TestGPULayerNormModulateMatchesHost
+mutant adaln.cu 'mod[(r / S) * mstride + gate_off + c]' 'mod[(r % S) * mstride + gate_off + c]' TestGPUGatedAddMatchesHost
+mutant tokens.cu 'pos[(r % L) * D + d]' 'pos[(r / L) * D + d]' TestGPUTokenEmbedMatchesHost
 exit $survived

@@ -11,9 +11,11 @@
 // Supported today (NewPredictor picks the device network by architecture): nn's "mlp" (Linear layers with
 // mish, silu, gelu, relu or identity activations, sinusoidal or Fourier time embedding, a condition
 // evaluated as nn.Predictor does: without it, fixed with gpu.PredictorOptions.Cond, or one row per window
-// with PointConds; classifier-free guidance with Guidance) and nn's "temporal_unet" (TemporalUnet; its
-// condition likewise), trained with the denoising objective of any prediction or
-// with EDM's preconditioning (Checkpoint, Parameterization). Every other architecture (transformer, egtn,
+// with PointConds; classifier-free guidance with Guidance), nn's "temporal_unet" (TemporalUnet; its
+// condition likewise) and nn's "transformer", the 1-D DiT (Transformer: adaLN-Zero blocks of multi-head
+// self-attention, causal or not, and a GELU MLP; sinusoidal or Fourier time embedding; its condition
+// likewise; Dropout does not enter the forward pass), trained with the denoising objective of any prediction or
+// with EDM's preconditioning (Checkpoint, Parameterization). Every other architecture (egtn,
 // unet2d) and the regressors are refused with an error naming the
 // architecture; gpu/doc.go (Network inference) keeps the list. Conv1dWeight and ConvTranspose1dWeight give
 // convolution weights in the layout of the device's layer kernels (gpu.Stream.Conv1d, ConvTranspose1d),

@@ -11,8 +11,8 @@ import (
 	"github.com/trajdiff/trajdiff/train"
 )
 
-// supported lists the nn architectures the device evaluates (temporal_unet: unconditional only).
-var supported = []string{"mlp", "temporal_unet"}
+// supported lists the nn architectures the device evaluates.
+var supported = []string{"mlp", "temporal_unet", "transformer"}
 
 // Supported reports whether the device evaluates networks of architecture arch (nn.Spec.Arch).
 func Supported(arch string) bool { return slices.Contains(supported, arch) }

@@ -36,7 +36,8 @@ func TemporalUnet(net nn.Net) (*gpu.TemporalUnet, error) {
 }
 
 // NewPredictor puts net on the device as a gpu.Predictor for batches of up to maxPoints examples, whatever
-// its supported architecture (mlp: gpu.NewPredictor; temporal_unet: gpu.NewUnetPredictor).
+// its supported architecture (mlp: gpu.NewPredictor; temporal_unet: gpu.NewUnetPredictor; transformer:
+// gpu.NewTransformerPredictor).
 func NewPredictor(d *gpu.Device, net nn.Net, pz gpu.Parameterization, maxPoints int, opt gpu.PredictorOptions) (*gpu.Predictor, error) {
 	if net == nil {
 		return nil, fmt.Errorf("fromnn: nil network")
@@ -54,6 +55,12 @@ func NewPredictor(d *gpu.Device, net nn.Net, pz gpu.Parameterization, maxPoints 
 			return nil, err
 		}
 		return gpu.NewUnetPredictor(d, u, pz, maxPoints, opt)
+	case "transformer":
+		m, err := Transformer(net)
+		if err != nil {
+			return nil, err
+		}
+		return gpu.NewTransformerPredictor(d, m, pz, maxPoints, opt)
 	}
 	return nil, fmt.Errorf("fromnn: network architecture %q has no GPU implementation (supported: %v)", net.Spec().Arch, supported)
 }
