@@ -82,6 +82,18 @@
 //	group_norm_act_f32           GroupNorm (Wu & He 2018) with its activation fused (TemporalUnet's
 //	                             GroupNorm -> Mish): one block per (group, example), mean and centred
 //	                             variance in double, reduced in a fixed order
+//	token_embed_f32              the 1-D DiT's input: each position's values through x_embed plus its row of
+//	                             the learned position embedding, the input scale (c_in) applied first
+//	layer_norm_mod_f32           LayerNorm without affine map fused with adaLN's modulation (Peebles & Xie
+//	                             2023), y = LN(x) (1 + scale) + shift with one modulation row per window or
+//	                             one for the batch: one warp per row, statistics in double as nn's
+//	gated_add_f32                adaLN-Zero's gated residual x += gate z
+//	attention_f32                multi-head self-attention softmax(Q K^T / sqrt(d)) V on packed qkv, causal
+//	                             or not, with an online softmax over key tiles in shared memory (Milakov &
+//	                             Gimelshein 2018; Dao et al. 2022): one thread per query keeps the running
+//	                             maximum, normaliser and output, so no L x L score matrix is ever stored;
+//	                             float32 on the CUDA cores, the query and accumulator in local memory
+//	                             (ptxas: a 1152-byte stack frame at head width 128): correct, not yet tuned
 //	conv2d_f32                   Conv2d (dilation 1) on channels-last images as an implicit GEMM on
 //	                             linear_f32's tiles: the loader gathers each output pixel's k x k x in taps
 //	                             (zero outside the image); bias and activation fused
@@ -97,8 +109,6 @@
 //	linattn_context_f32          linear attention, per (example, head): keys softmaxed over positions
 //	                             (statistics in shared memory, double sums), context K^T V
 //	linattn_out_f32              linear attention's output Dh^-1/2 softmax_features(q) context
-//	attention_f32                full softmax attention, one thread per (example, query, head) with the
-//	                             online softmax (Milakov & Gimelshein 2018): no score matrix is stored
 //
 // # Network inference
 //
@@ -131,22 +141,37 @@
 // bias_act_f32; the activations live in five work buffers and one skip buffer per resolution, sized once
 // for MaxPoints windows. One evaluation of a two-resolution U-Net is 71 launches, all captured with the
 // step. Against nn's CPU predictor the outputs agree to 1.7e-6 on random networks and 5.4e-7 on a trained
-// one (tolerance 1e-5), and a 10-NFE DPM-Solver++(2M) run matches the CPU's to relative RMS 1.7e-7.
+// one (tolerance 1e-5), and a 10-NFE DPM-Solver++(2M) run matches the CPU's to relative RMS 1.7e-7. Not yet
+// on the device: EGTN and the 3-D U-Net (gpu/fromnn refuses them with an error naming the architecture).
+//
+// nn's "transformer", the 1-D DiT (Peebles & Xie 2023 on sequences; Transformer, NewTransformerPredictor),
+// runs in FP32 only: h = x W_x^T + b_x + pos (TokenEmbed), c = t_embed(t) + keep cond_embed(cond), and per
+// block mod = Linear(SiLU(c)) = [shift1 | scale1 | gate1 | shift2 | scale2 | gate2], h += gate1
+// proj(attn(qkv(LN(h)(1 + scale1) + shift1))), h += gate2 fc2(GELU(fc1(LN(h)(1 + scale2) + shift2))), then
+// the final modulated LayerNorm and Linear. The conditioning path (time MLP, condition embedding, every
+// block's modulation) runs on one row for the batch, or on one row per window with per-window conditions,
+// and LayerNormModulate and GatedAdd read row e of the modulations for window e (Modulation.Stride); the
+// Linears are linear_f32 (GELU fused into fc1's epilogue) and Attention is attention_f32 (head width at most
+// 128). A Denoise is 10 Depth + 10 launches, all captured with the step; the activations are four buffers
+// of [MaxPoints Length, width] sized once. Against nn's CPU predictor (measured on the emulator; tolerance
+// 1e-5): 9.5e-7 on random networks (including a causal one of length 70, which spans two query blocks and
+// three key tiles), 3.3e-6 with fixed and per-window conditions and guidance, 2.4e-7 on a trained
+// checkpoint, whose 10-NFE DPM-Solver++(2M) run matches diffusion.Sample to relative RMS 2.1e-7 (largest
+// difference 4.7e-5) with graph replay bit for bit.
 //
 // nn's "unet2d" (WDNO's 2-D U-Net, Hu et al. 2025; Unet2D, NewUnet2DPredictor) runs in FP32, unconditional
 // (WDNO conditions by inpainting): the input permuted to channels-last once and the output back; 3x3 and 7x7
 // convolutions as conv2d_f32, the 1x1 ones (qkv and output projections, the downsampling after
 // space-to-depth, the residual and final convolutions) as linear_f32 on the pixels; each ResnetBlock is
 // conv -> GroupNorm -> modulate_act (SiLU) -> conv -> GroupNorm with SiLU -> residual combine; each attention
-// block is layer_norm_rows -> qkv -> linear attention (two kernels) or full attention -> output projection
+// block is layer_norm_rows -> qkv -> linear attention (two kernels) or full attention (attention_f32, the
+// DiT's) -> output projection
 // (-> layer_norm_rows for the linear one) -> residual combine; the time MLP (sinusoidal, Linear + GELU,
 // Linear + SiLU) and every block's [scale | shift] projection run on one row. Activations live in six work
 // buffers, two skips per resolution and the initial features, sized once for MaxPoints images. Against
-// nn's CPU predictor the outputs agree to 1.2e-6 on random networks and 4.2e-7 on a trained one (tolerance
-// 1e-5), and a 10-NFE DPM-Solver++(2M) run matches the CPU's to relative RMS 2.0e-7 (136 graph nodes per
-// step for two resolutions). Not yet on the device:
-// the transformers (adaLN), EGTN and the 3-D U-Net (gpu/fromnn refuses them with an error naming the
-// architecture).
+// nn's CPU predictor the outputs agree to 1.3e-6 on random networks and 4.8e-7 on a trained one (tolerance
+// 1e-5), and a 10-NFE DPM-Solver++(2M) run matches the CPU's to relative RMS 2.1e-7 (136 graph nodes per
+// step for two resolutions).
 //
 // Classifier-free guidance (Ho & Salimans 2022; PredictorOptions.Guidance = w > 0, for either network and
 // either kind of condition) is evaluated as train.Model.Sample evaluates it: two passes over the batch per
@@ -201,7 +226,7 @@
 // or precisions, a batch beyond the launch limits and allocation failures (out of memory) with errors;
 // Denoise refuses batches larger than the predictor was sized for, ragged batches and times where the
 // parameterization is undefined (e.g. eps at sigma = 0). In a build without GPU support NewPredictor,
-// NewUnetPredictor, NewUnet2DPredictor and SampleNetwork return ErrNoCUDA.
+// NewUnetPredictor, NewTransformerPredictor, NewUnet2DPredictor and SampleNetwork return ErrNoCUDA.
 //
 // # Verification
 //
@@ -242,9 +267,18 @@
 // among them: TestGPUBiasActGroupsRows) and requires the forward test (the layer tests for
 // conv1d_f32, conv_transpose1d_f32, concat_channels_f32 and group_norm_act_f32, which also run against nn's
 // layers in gpu/fromnn) to catch it; gpu/fromnn also checks whole TemporalUnets against nn's predictor and a
-// trained one's sampler against the CPU. The 2-D U-Net adds its layer tests against float64 host references
+// trained one's sampler against the CPU. The 1-D DiT's kernels are checked against float64 host
+// transcriptions (TestGPUAttentionMatchesHost: several tiles and query blocks, causal, logits large enough
+// that the running maximum moves between tiles, worst 1.7e-6; TestGPULayerNormModulateMatchesHost 8.2e-7;
+// TestGPUGatedAddMatchesHost, TestGPUTokenEmbedMatchesHost), mutants.sh plants six bugs in them (the online
+// softmax's rescaling dropped, the causal mask one key late, a tile refill without a barrier, the unbiased
+// variance, the wrong example's gate row, the example's position row) and requires these tests to catch
+// them, and gpu/fromnn checks whole Transformers against nn (TestGPUTransformerMatchesNNPredictor,
+// TestGPUConditionalTransformerMatchesNN, TestGPUTrainedTransformerMatchesCPU) and cmd/trajdiff `sample
+// --device gpu` of a transformer checkpoint against the CPU (TestSampleGPUTransformerMatchesCPU).
+// The 2-D U-Net adds its layer tests against float64 host references
 // (TestGPUConv2dMatchesHost, TestGPUImageLayoutsMoveEveryValue, TestGPULayerNormRowsAndModulationMatchHost,
-// TestGPUAttentionsMatchHost; each kernel has a planted bug in mutants.sh), the same layers against nn's ops
+// TestGPULinearAttentionMatchesHost; each kernel has a planted bug in mutants.sh), the same layers against nn's ops
 // (gpu/fromnn TestGPUUnet2DLayersMatchNN), whole random networks against nn's predictor
 // (TestGPUUnet2DMatchesNNPredictor), a trained one's 10-NFE sampler against the CPU with graph replay bit for
 // bit (TestGPUTrainedUnet2DMatchesCPU), pde/wdno's loop (TestGPURunPlanIsWDNOsLoop) and `trajdiff pde

@@ -32,6 +32,10 @@ const (
 	kGroupNorm
 	kConvTranspose1d
 	kConcat
+	kLayerNormMod
+	kGatedAdd
+	kAttention
+	kTokenEmbed
 	kConv2d
 	kPermuteInner
 	kSpaceToDepth
@@ -40,7 +44,6 @@ const (
 	kModulateAct
 	kLinAttnContext
 	kLinAttnOut
-	kAttention
 	numKernels
 )
 
@@ -71,6 +74,10 @@ var kernelNames = [numKernels]string{
 	kGroupNorm:       "group_norm_act_f32",
 	kConvTranspose1d: "conv_transpose1d_f32",
 	kConcat:          "concat_channels_f32",
+	kLayerNormMod:    "layer_norm_mod_f32",
+	kGatedAdd:        "gated_add_f32",
+	kAttention:       "attention_f32",
+	kTokenEmbed:      "token_embed_f32",
 	kConv2d:          "conv2d_f32",
 	kPermuteInner:    "permute_inner_f32",
 	kSpaceToDepth:    "space_to_depth_f32",
@@ -79,7 +86,6 @@ var kernelNames = [numKernels]string{
 	kModulateAct:     "modulate_act_f32",
 	kLinAttnContext:  "linattn_context_f32",
 	kLinAttnOut:      "linattn_out_f32",
-	kAttention:       "attention_f32",
 }
 
 func (k kernel) String() string { return kernelNames[k] }

@@ -6,13 +6,14 @@ package gpu
 const (
 	fatbinCompiler = "nvcc release 11.8, V11.8.89"
 	fatbinFlags    = "-fatbin -O3 -std=c++14 -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90"
-	fatbinSHA256   = "d2bbc74a640dba89396c29d39e0718060393933e7845dd237aef40e92bcd216d"
+	fatbinSHA256   = "01989872cdb8b6b172eaf220b1962258ef1a8913171c9430b1e2dcadaa5cc655"
 )
 
 // kernelSources maps each file of gpu/kernels the fatbin was built from to its SHA-256.
 var kernelSources = map[string]string{
 	"activation.cuh":      "10f440fd76afb82b8822a3c44e92dbeb61e268221637802d78a924c658e4a7bd",
-	"attention.cu":        "5c937a194b68a4ef19494f4b710ba13b6f4cfa84953b2f8d8d20c299911551d4",
+	"adaln.cu":            "83eda77a3babfd0f97d52d824751468d58684504daa8804621db5a4331575183",
+	"attention.cu":        "c4bf8f2244c8f88831abc5242c014397a30d75b4b9da116794ec6fed882cefdf",
 	"bias_act.cu":         "f267da4d7598f0942931a8f2fe7ebb588a7cfa49e54fca0042be1ea639706cd5",
 	"build.sh":            "e33bb9c84605272ccd2a8016bd17939127040715a7fd7c0f0a833a4abcb9a7cd",
 	"combine.cu":          "787f4dcd664f5b56ab832b86bbc7cd6c7c79cb6ab7196e41d5de4c81602e7d5a",
@@ -26,6 +27,7 @@ var kernelSources = map[string]string{
 	"gemm.cu":             "f405edb9af6fbece538b74155e00c65e6660d7ebbc3a53a380eef3e8c012e729",
 	"group_norm.cu":       "7d02105e6ba6172b333419c64b06841794572afff3f98a2b2e1683f4df909b2a",
 	"image.cu":            "7d1a5ae06a7ff3fb8c2b6bba6e5be85769958ba1f5c4a531e2357b9a4f25595b",
+	"linattn.cu":          "7ae0fdbc26cea68f02b80030fcbe8be6a8a7d65d8dc88de0664547977b29359d",
 	"linear.cu":           "ce2d6c53ea2a2912893b0544380b4b3d2c9516ba792d7e8e9433aeb2eb9bd5a3",
 	"mixture.cu":          "9423c63059ead3b450126adda9f0c3efefd04d21afcb0cd9cdc9b83c5ee990a9",
 	"net_input.cu":        "0e677379c2b71a130593e6f17aa06920fd1de37479483b509a8a44e2ec48eb50",
@@ -33,4 +35,5 @@ var kernelSources = map[string]string{
 	"philox.cu":           "c59d31dfe2e5cc68b628b447657f104ce2bddcd3d6a7f081a8bcdb367db20b21",
 	"reduce.cu":           "439d1ff10cb6778896399bebc2a0c48ec5b72d0acad4ea035885afee2c3a1e37",
 	"tile_f32.cuh":        "251c7a55edb2fefeb61aaea2346007151d9739f4f79735805afbe19205ed9a66",
+	"tokens.cu":           "9dd339ea2267095b7140c90539e87c8f155c09b4268a6e460ebec6b6be127b13",
 }

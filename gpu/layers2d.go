@@ -9,7 +9,7 @@ import (
 
 // Layer kernels of the 2-D U-Net (nn's Unet2D, WDNO's denoiser): Conv2d, the channels-last layout changes,
 // space-to-depth and nearest upsampling, the channel LayerNorm, the time modulation, and the linear and full
-// attentions. Each enqueues on the stream, allocates nothing and can be captured into a graph.
+// linear attention (the full one is Attention, the DiT's). Each enqueues on the stream, allocates nothing and can be captured into a graph.
 
 // Conv2d enqueues y = act(conv2d(x, w) + bias) (conv2d_f32: an implicit GEMM in exact float32, no im2col
 // buffer): x [Batch, Height, Width, In], w [Kernel*Kernel*In, Out] (Conv2dDeviceWeight), bias [Out],
@@ -111,54 +111,35 @@ func (s *Stream) ModulateAct(y, x, mod Buffer, rows, c int, act Activation) erro
 	})
 }
 
-// AttentionShape describes multi-head attention on packed projections qkv [Batch, Positions, 3 Heads
-// HeadDim] with output [Batch, Positions, Heads HeadDim].
-type AttentionShape struct {
-	Batch, Positions, Heads, HeadDim int
-}
-
-func (a AttentionShape) check(o, qkv Buffer) error {
-	if a.Batch < 1 || a.Positions < 1 || a.Heads < 1 || a.HeadDim < 1 || a.HeadDim > attnMaxHeadDim {
-		return fmt.Errorf("gpu: attention %+v: sizes must be positive, the head width at most %d", a, attnMaxHeadDim)
+// checkLinearAttention checks a linear attention's shape and buffers (non-causal; heads at most
+// linattnMaxHeadDim wide).
+func checkLinearAttention(o, qkv, ctx Buffer, a AttentionShape) error {
+	if a.Batch < 1 || a.Length < 1 || a.Heads < 1 || a.HeadDim < 1 || a.HeadDim > linattnMaxHeadDim || a.Causal {
+		return fmt.Errorf("gpu: linear attention %+v: sizes must be positive, the head width at most %d, not causal", a, linattnMaxHeadDim)
 	}
 	d := a.Heads * a.HeadDim
-	if qkv.n != a.Batch*a.Positions*3*d || o.n != a.Batch*a.Positions*d {
-		return fmt.Errorf("gpu: attention %+v: qkv %d, o %d values", a, qkv.n, o.n)
+	if qkv.n != a.Batch*a.Length*3*d || o.n != a.Batch*a.Length*d || ctx.n != a.Batch*a.Heads*a.HeadDim*a.HeadDim {
+		return fmt.Errorf("gpu: linear attention %+v: qkv %d, o %d, context %d values", a, qkv.n, o.n, ctx.n)
 	}
 	return nil
 }
 
-// LinearAttention enqueues lucidrains' linear attention (nn's LinearAttention): per head, keys softmaxed over
-// the positions, context = K^T V (Dh x Dh, into ctx [Batch Heads HeadDim^2]), queries softmaxed over their
+// LinearAttention enqueues lucidrains' linear attention (nn's LinearAttention) on packed projections qkv
+// [Batch, Length, 3 Heads HeadDim] (a.Causal false): per head, keys softmaxed over the positions, context = K^T V (Dh x Dh, into ctx [Batch Heads HeadDim^2]), queries softmaxed over their
 // features and scaled by HeadDim^-1/2, o = Q context.
 func (s *Stream) LinearAttention(o, qkv, ctx Buffer, a AttentionShape) error {
-	if err := a.check(o, qkv); err != nil {
+	if err := checkLinearAttention(o, qkv, ctx, a); err != nil {
 		return err
-	}
-	if ctx.n != a.Batch*a.Heads*a.HeadDim*a.HeadDim {
-		return fmt.Errorf("gpu: linear attention %+v: context has %d values, want %d", a, ctx.n, a.Batch*a.Heads*a.HeadDim*a.HeadDim)
 	}
 	err := s.d.do(func() error {
 		return s.launch(kLinAttnContext, a.Batch*a.Heads, 1, 256, 0, pArg(ctx.ptr), pArg(qkv.ptr),
-			iArg(int64(a.Positions)), iArg(int64(a.Heads)), iArg(int64(a.HeadDim)))
+			iArg(int64(a.Length)), iArg(int64(a.Heads)), iArg(int64(a.HeadDim)))
 	})
 	if err != nil {
 		return err
 	}
 	return s.d.do(func() error {
 		return s.grid1(kLinAttnOut, int64(o.n), pArg(o.ptr), pArg(qkv.ptr), pArg(ctx.ptr), iArg(int64(a.Batch)),
-			iArg(int64(a.Positions)), iArg(int64(a.Heads)), iArg(int64(a.HeadDim)))
-	})
-}
-
-// Attention enqueues full multi-head self-attention o = softmax(Q K^T / sqrt(HeadDim)) V per head (nn's
-// Attention without mask), one query per thread with the online softmax: the score matrix is never stored.
-func (s *Stream) Attention(o, qkv Buffer, a AttentionShape) error {
-	if err := a.check(o, qkv); err != nil {
-		return err
-	}
-	return s.d.do(func() error {
-		return s.grid1(kAttention, int64(a.Batch*a.Positions*a.Heads), pArg(o.ptr), pArg(qkv.ptr), iArg(int64(a.Batch)),
-			iArg(int64(a.Positions)), iArg(int64(a.Heads)), iArg(int64(a.HeadDim)))
+			iArg(int64(a.Length)), iArg(int64(a.Heads)), iArg(int64(a.HeadDim)))
 	})
 }

@@ -221,11 +221,10 @@ func TestGPULayerNormRowsAndModulationMatchHost(t *testing.T) {
 	t.Logf("layer norm: worst |device - host| %.3g (tolerance 2e-5); modulation: %.3g (tolerance %.0e)", worstLN, worstMod, forwardTolFP32)
 }
 
-// attentionHost is the float64 reference of both attentions on qkv [B, N, 3 H Dh]: full softmax(Q K^T /
-// sqrt(Dh)) V with the score matrix formed, or lucidrains' linear attention (keys softmaxed over positions,
-// queries over features and scaled, Q (K^T V)).
-func attentionHost(qkv []float32, a AttentionShape, linear bool) []float64 {
-	B, N, H, Dh := a.Batch, a.Positions, a.Heads, a.HeadDim
+// linearAttentionHost is the float64 reference of lucidrains' linear attention on qkv [B, N, 3 H Dh]: keys
+// softmaxed over positions, queries over features and scaled by Dh^-1/2, o = Q (K^T V).
+func linearAttentionHost(qkv []float32, a AttentionShape) []float64 {
+	B, N, H, Dh := a.Batch, a.Length, a.Heads, a.HeadDim
 	D := H * Dh
 	at := func(b, n, part, h, d int) float64 { return float64(qkv[(b*N+n)*3*D+part*D+h*Dh+d]) }
 	o := make([]float64, B*N*D)
@@ -246,47 +245,30 @@ func attentionHost(qkv []float32, a AttentionShape, linear bool) []float64 {
 	}
 	for b := 0; b < B; b++ {
 		for h := 0; h < H; h++ {
-			if linear {
-				ks := make([][]float64, Dh) // ks[d][n]
-				for d := range ks {
-					ks[d] = make([]float64, N)
-					for n := 0; n < N; n++ {
-						ks[d][n] = at(b, n, 1, h, d)
-					}
-					softmax(ks[d])
-				}
+			ks := make([][]float64, Dh) // ks[d][n]
+			for d := range ks {
+				ks[d] = make([]float64, N)
 				for n := 0; n < N; n++ {
-					q := make([]float64, Dh)
-					for d := range q {
-						q[d] = at(b, n, 0, h, d)
-					}
-					softmax(q)
-					for e := 0; e < Dh; e++ {
-						s := 0.0
-						for d := 0; d < Dh; d++ {
-							ctx := 0.0
-							for m := 0; m < N; m++ {
-								ctx += ks[d][m] * at(b, m, 2, h, e)
-							}
-							s += scale * q[d] * ctx
-						}
-						o[(b*N+n)*D+h*Dh+e] = s
-					}
+					ks[d][n] = at(b, n, 1, h, d)
 				}
-				continue
+				softmax(ks[d])
 			}
 			for n := 0; n < N; n++ {
-				p := make([]float64, N)
-				for m := range p {
-					for d := 0; d < Dh; d++ {
-						p[m] += at(b, n, 0, h, d) * at(b, m, 1, h, d) * scale
-					}
+				q := make([]float64, Dh)
+				for d := range q {
+					q[d] = at(b, n, 0, h, d)
 				}
-				softmax(p)
+				softmax(q)
 				for e := 0; e < Dh; e++ {
-					for m := range p {
-						o[(b*N+n)*D+h*Dh+e] += p[m] * at(b, m, 2, h, e)
+					s := 0.0
+					for d := 0; d < Dh; d++ {
+						ctx := 0.0
+						for m := 0; m < N; m++ {
+							ctx += ks[d][m] * at(b, m, 2, h, e)
+						}
+						s += scale * q[d] * ctx
 					}
+					o[(b*N+n)*D+h*Dh+e] = s
 				}
 			}
 		}
@@ -294,39 +276,31 @@ func attentionHost(qkv []float32, a AttentionShape, linear bool) []float64 {
 	return o
 }
 
-// TestGPUAttentionsMatchHost: the linear attention (context kernel and output kernel) and the online-softmax
-// full attention match their float64 definitions for the U-Net's head shapes, with scores large enough that
-// a softmax without its max shift would overflow float32.
-func TestGPUAttentionsMatchHost(t *testing.T) {
+// TestGPULinearAttentionMatchesHost: the linear attention (context kernel and output kernel) matches its
+// float64 definition for the U-Net's head shapes, with a query feature and a key large enough that a softmax
+// without its max shift would overflow float32. (The full attention, attention_f32, is the DiT's:
+// TestGPUAttentionMatchesHost.)
+func TestGPULinearAttentionMatchesHost(t *testing.T) {
 	s := testStream(t)
 	worst := 0.0
-	for i, a := range []AttentionShape{{Batch: 2, Positions: 24, Heads: 2, HeadDim: 8}, {Batch: 1, Positions: 70, Heads: 4, HeadDim: 32}, {Batch: 3, Positions: 1, Heads: 1, HeadDim: 4}} {
+	for i, a := range []AttentionShape{{Batch: 2, Length: 24, Heads: 2, HeadDim: 8}, {Batch: 1, Length: 70, Heads: 4, HeadDim: 32}, {Batch: 3, Length: 1, Heads: 1, HeadDim: 4}} {
 		d := a.Heads * a.HeadDim
-		qkv := randomF32(uint64(180+i), a.Batch*a.Positions*3*d, 2)
-		qkv[0] = 100 // a large query feature and key score: exp(100) overflows float32
+		qkv := randomF32(uint64(180+i), a.Batch*a.Length*3*d, 2)
+		qkv[0] = 100 // exp(100) overflows float32
 		qkv[d] = 100
-		qd := upload(t, qkv)
-		for _, linear := range []bool{true, false} {
-			o := upload(t, make([]float32, a.Batch*a.Positions*d))
-			var err error
-			if linear {
-				err = s.LinearAttention(o, qd, upload(t, make([]float32, a.Batch*a.Heads*a.HeadDim*a.HeadDim)), a)
-			} else {
-				err = s.Attention(o, qd, a)
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			r := compare(download(t, o), attentionHost(qkv, a, linear))
-			worst = math.Max(worst, r.MaxAbs)
-			if !(r.MaxAbs <= forwardTolFP32) {
-				t.Errorf("%+v linear %v: max |device - host| %.3g > %.0e", a, linear, r.MaxAbs, forwardTolFP32)
-			}
+		o := upload(t, make([]float32, a.Batch*a.Length*d))
+		if err := s.LinearAttention(o, upload(t, qkv), upload(t, make([]float32, a.Batch*a.Heads*a.HeadDim*a.HeadDim)), a); err != nil {
+			t.Fatal(err)
+		}
+		r := compare(download(t, o), linearAttentionHost(qkv, a))
+		worst = math.Max(worst, r.MaxAbs)
+		if !(r.MaxAbs <= forwardTolFP32) {
+			t.Errorf("%+v: max |device - host| %.3g > %.0e", a, r.MaxAbs, forwardTolFP32)
 		}
 	}
-	t.Logf("attentions: worst |device - host| %.3g (tolerance %.0e)", worst, forwardTolFP32)
+	t.Logf("linear attention: worst |device - host| %.3g (tolerance %.0e)", worst, forwardTolFP32)
 	one := upload(t, make([]float32, 3*129))
-	if err := s.Attention(upload(t, make([]float32, 129)), one, AttentionShape{Batch: 1, Positions: 1, Heads: 1, HeadDim: 129}); err == nil {
+	if err := s.LinearAttention(upload(t, make([]float32, 129)), one, upload(t, make([]float32, 129*129)), AttentionShape{Batch: 1, Length: 1, Heads: 1, HeadDim: 129}); err == nil {
 		t.Error("a head wider than the kernels hold was accepted")
 	}
 }

@@ -48,6 +48,11 @@ func NewUnetPredictor(d *Device, u *TemporalUnet, pz Parameterization, maxPoints
 	return nil, ErrNoCUDA
 }
 
+// NewTransformerPredictor returns ErrNoCUDA: this build has no GPU support.
+func NewTransformerPredictor(d *Device, m *Transformer, pz Parameterization, maxPoints int, opt PredictorOptions) (*Predictor, error) {
+	return nil, ErrNoCUDA
+}
+
 // NewUnet2DPredictor returns ErrNoCUDA: this build has no GPU support.
 func NewUnet2DPredictor(d *Device, u *Unet2D, pz Parameterization, maxPoints int, opt PredictorOptions) (*Predictor, error) {
 	return nil, ErrNoCUDA

@@ -32,8 +32,9 @@ type Unet2D struct {
 	Tensors                        map[string][]float32
 }
 
-// attnMaxHeadDim is ATTN_MAX_DH of kernels/attention.cu: the widest attention head the device evaluates.
-const attnMaxHeadDim = 128
+// linattnMaxHeadDim is LINATTN_MAX_DH of kernels/linattn.cu: the widest linear-attention head the device
+// evaluates (the full attention's bound, attentionMaxHeadDim, is the same).
+const linattnMaxHeadDim = 128
 
 // u2Block names one ResnetBlock and its widths.
 type u2Block struct {
@@ -151,8 +152,8 @@ func (u *Unet2D) Validate() error {
 		return fmt.Errorf("gpu: Unet2D %dx%dx%d, dim %d, mults %v, %d groups, %d heads of %d, init kernel %d: need positive sizes, an even dim >= 4 and an odd kernel",
 			u.Channels, u.Height, u.Width, u.Dim, u.DimMults, u.Groups, u.AttnHeads, u.AttnDimHead, u.InitKernel)
 	}
-	if u.AttnDimHead > attnMaxHeadDim {
-		return fmt.Errorf("gpu: Unet2D attention heads of width %d: the device's attention kernels hold at most %d", u.AttnDimHead, attnMaxHeadDim)
+	if u.AttnDimHead > min(linattnMaxHeadDim, attentionMaxHeadDim) {
+		return fmt.Errorf("gpu: Unet2D attention heads of width %d: the device's attention kernels hold at most %d", u.AttnDimHead, min(linattnMaxHeadDim, attentionMaxHeadDim))
 	}
 	for _, c := range u.widths() {
 		if c <= 0 || c%u.Groups != 0 {

@@ -256,7 +256,7 @@ func (n *unet2dNet) attention(s *Stream, name string, x Buffer, npts, P, dim int
 	if err := n.conv1(s, name+".fn.fn.to_qkv", qkv, ln, rows, dim, 3*hid); err != nil {
 		return err
 	}
-	a := AttentionShape{Batch: npts, Positions: P, Heads: u.AttnHeads, HeadDim: u.AttnDimHead}
+	a := AttentionShape{Batch: npts, Length: P, Heads: u.AttnHeads, HeadDim: u.AttnDimHead}
 	out := name + ".fn.fn.to_out"
 	if linear {
 		if err := s.LinearAttention(o, qkv, n.ctx.Slice(0, npts*hid*u.AttnDimHead), a); err != nil {

@@ -74,6 +74,10 @@
 //     D with exact GELU; residuals), a final LayerNorm and Linear(D, Out) on the last token. Its PyTorch twin
 //     is scripts/nn/models.py SeqRegressor; it reuses the existing fused ops (no new op).
 //
+// RegressorInputGrad differentiates a regressor with respect to its INPUT: y = f(x) and
+// g = d/dx sum_o w_o f_o(x), by the same ops' symbolic gradients on a graph whose data input is marked as
+// needing one (classifier and value guidance need dJ/dx_t of a value model J; train.Model.ValueGradient).
+//
 // A network maps (x_t, t, condition) to whatever the training objective regresses (eps, x0, v, velocity,
 // EDM's F): the trainer feeds diffusion.Example.NetTime as t, and diffusion.FromPrediction or
 // diffusion.EDMPrecond turn the trained network into a diffusion.Denoiser.

@@ -274,7 +274,7 @@ func LoadCheckpoint(path string, opts LoadOptions) (*Checkpoint, error) {
 	if err != nil {
 		return nil, err
 	}
-	if st.Objective.Kind == ObjectiveRegression {
+	if st.Objective.Kind == ObjectiveRegression || st.Objective.Kind == ObjectiveValue {
 		return nil, fmt.Errorf("train: checkpoint %s holds a regressor (objective kind regression), not a denoiser: Load reads it with its data's normalisers", ckpt)
 	}
 	return loadNetwork(ckpt, st, ema)
@@ -292,7 +292,7 @@ func readCheckpoint(path string) (string, State, error) {
 
 // loadNetwork builds the checkpoint's network with its raw or EMA weights.
 func loadNetwork(ckpt string, st State, ema bool) (*Checkpoint, error) {
-	if st.Objective.Kind == ObjectiveRegression {
+	if st.Objective.Kind == ObjectiveRegression || st.Objective.Kind == ObjectiveValue {
 		return loadRegressor(ckpt, st, ema)
 	}
 	net, err := st.Spec.New(st.dtype(), st.Options.Seed)

@@ -263,6 +263,9 @@ func (d DataConfig) OpenData() (*datasets.Dataset, *datasets.SegmentSampler, err
 
 // Trainer builds the trainer of a configuration; close the returned dataset after the run.
 func (c Config) Trainer() (*Trainer, *datasets.Dataset, error) {
+	if c.Objective.Kind == ObjectiveValue {
+		return c.valueTrainer()
+	}
 	if c.Objective.Kind == ObjectiveRegression || len(c.Data.Inputs)+len(c.Data.Targets) > 0 {
 		return c.regressionTrainer()
 	}

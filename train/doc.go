@@ -114,4 +114,20 @@
 // by, returns_scale). Trajectory Diffuser's critic Q(s, a) (Du et al. 2024) is horizon 1, inputs the action
 // and observation at step 0, targets ["returns"] (configs/td-critic-umaze-small.toml); its draft model is a
 // seq_regressor from (s_k, returns@k), k = 0..K-1, to (s_K, returns@K) (configs/td-draft-umaze-small.toml).
+//
+// # Value models on noisy windows
+//
+// Objective kind "value" (ObjectiveValue) trains Diffuser's value function J_phi(x_t, t) (Janner et al.
+// 2022, section 3.2; the reference's ValueDiffusion on ValueDataset): a window x0 of the data, normalised
+// as a denoiser's, is noised by the objective's process (which must be the denoiser's) at t uniform on
+// [TMin, TMax], x_t = alpha(t) x0 + sigma(t) eps, and the "regressor" MLP maps x_t and ValueTimeFeatures
+// features of t (cos and sin of pi k u, u = (t - TMin)/(TMax - TMin), k = 1..4) to
+//
+//	R(t0) / returns_scale,   R(t0) = sum_{k>=0} discount^k r_{t0+k}   (the window's episode from its first step)
+//
+// with the mean squared error, through the regression loop (optimiser, EMA, checkpoints, resume). Step and
+// example key t and eps (stream "train/value"). Model.ValueGradient returns J and dJ/dx_t (nn.RegressorInputGrad)
+// on normalised windows; SampleRequest.CorrectX0 lets a planner move x0-predictions with it
+// (rl/diffuser.ValueGuide). The reference's ValueFunction is half a temporal U-Net; the MLP here is a
+// deviation (configs/diffuser-umaze-value-small.toml).
 package train

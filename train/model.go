@@ -33,6 +33,8 @@ type Model struct {
 
 	// regression holds the inputs and targets of an objective kind regression model (Predict).
 	regression *regression
+	// value holds the network and process of an objective kind value model (ValueGradient).
+	value *valueHead
 	// stats holds the DPM-Solver-v3 statistics files read so far.
 	stats *statsCache
 }
@@ -88,6 +90,9 @@ func Load(path string, opts LoadOptions) (*Model, error) {
 	}
 	if geo {
 		return loadGeometric(ckpt, cfg, c)
+	}
+	if c.Regressor != nil && cfg.Objective.Kind == ObjectiveValue {
+		return loadValue(ckpt, cfg, c)
 	}
 	if c.Regressor != nil {
 		return loadRegression(ckpt, cfg, c)
@@ -187,6 +192,10 @@ type SampleRequest struct {
 	// it (Diffuser's clip_denoised, diffusion.ClipX0; [-1, 1] is the range of the limits normaliser). The
 	// configuration's [sample] clip_x0 turns it on by default; false here keeps that default.
 	ClipX0 bool
+	// CorrectX0, if set, further corrects every x0-prediction (after the clipping of ClipX0) in training
+	// units, for the N windows at once: x0 and the state x hold N*Horizon*Transition values, t is the
+	// process time (diffusion.RunOptions.CorrectX0), e.g. value guidance (rl/diffuser.ValueGuide).
+	CorrectX0 func(x0, x []float64, t float64) error
 	// Cond holds the raw condition vectors of a model trained with data.kind geometric (Model.Geometric):
 	// one of the layout's CondDim values per sample, or one used for all N. It is given to the network as
 	// is (GeoTDM's coordinates are not normalised) and samples come back in the same units. Models of
@@ -408,6 +417,9 @@ func (m *Model) Sample(ctx context.Context, req SampleRequest) (*Samples, error)
 	if m.regression != nil {
 		return nil, badRequest("the model is a regressor (objective kind regression): it predicts (Model.Predict), it does not sample")
 	}
+	if m.value != nil {
+		return nil, badRequest("the model is a value model (objective kind value): it guides sampling (Model.ValueGradient), it does not sample")
+	}
 	sp, err := m.prepare(req)
 	if err != nil {
 		return nil, err
@@ -422,6 +434,9 @@ func (m *Model) Sample(ctx context.Context, req SampleRequest) (*Samples, error)
 	clip := m.clips(req)
 	if clip {
 		opt.CorrectX0 = diffusion.ClipX0(-1, 1)
+	}
+	if req.CorrectX0 != nil {
+		opt.CorrectX0 = thenCorrect(opt.CorrectX0, req.CorrectX0)
 	}
 	if sp.inpaint != nil {
 		opt.Condition = sp.inpaint // a nil *Inpaint in the interface would not be nil

@@ -35,6 +35,12 @@ func (c ObjectiveConfig) withDefaults() ObjectiveConfig {
 	if c.Kind == ObjectiveRegression {
 		return c // no diffusion settings (regressionOnly)
 	}
+	if c.Kind == ObjectiveValue { // a process and uniform time only (valueOnly)
+		if c.Process == "" {
+			c.Process = "vp-cosine"
+		}
+		return c
+	}
 	if c.Kind == "" {
 		c.Kind = "denoising"
 	}

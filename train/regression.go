@@ -173,7 +173,7 @@ func (t *Trainer) runRegression(ctx context.Context) (*Result, error) {
 	if err := opt.validate(); err != nil {
 		return nil, err
 	}
-	if err := t.Objective.regressionOnly(); err != nil {
+	if err := t.Objective.regressionKind(); err != nil {
 		return nil, err
 	}
 	if len(t.Inpaint) > 0 || opt.CondDropout != 0 || t.Source.CondDim() != 0 {
@@ -414,6 +414,9 @@ const predictChunk = 1024
 // clipping). Every vector must have len(Inputs) finite values; bad inputs, and Predict on a denoising
 // model, fail with ErrBadRequest before any work. Cancelling ctx stops between chunks of 1024 vectors.
 func (m *Model) Predict(ctx context.Context, inputs [][]float64) ([][]float64, error) {
+	if m.value != nil {
+		return nil, badRequest("the model is a value model (objective kind value): it guides sampling (Model.ValueGradient), it does not predict")
+	}
 	if m.regression == nil {
 		return nil, badRequest("the model is a denoiser (objective kind %q): it samples windows (Model.Sample), it does not predict", m.Checkpoint.State.Objective.Kind)
 	}

@@ -57,8 +57,8 @@ bash gpu/cudaemu/build.sh "$tmp/emu"
 (cd gpu && TRAJDIFF_GPU_TIMINGS=smoke LD_LIBRARY_PATH="$tmp/emu" "$tmp/gpu.test" -test.count=1 -test.timeout=15m -test.run '^(TestGPU|Example)')
 (cd gpu && CUDAEMU_CP_ASYNC=eager LD_LIBRARY_PATH="$tmp/emu" "$tmp/gpu.test" -test.count=1 -test.run '^TestGPUGemm$')
 # Trained networks on the device (gpu/fromnn imports nn, so its test binary is built with trajdiff_cuda):
-# the forward pass against nn's CPU predictor, a trained checkpoint's sampler against the CPU, graph replay,
-# and the network timings' code on small sizes.
+# the forward pass against nn's CPU predictor (MLP, TemporalUnet, the 1-D DiT), a trained checkpoint's sampler
+# against the CPU, graph replay, and the network timings' code on small sizes.
 go test -tags trajdiff_cuda -c -o "$tmp/fromnn.test" ./gpu/fromnn
 (cd gpu/fromnn && TRAJDIFF_GPU_TIMINGS=smoke LD_LIBRARY_PATH="$tmp/emu" "$tmp/fromnn.test" -test.count=1 -test.run '^TestGPU')
 # The emulator still catches planted kernel bugs (gpu/cudaemu/mutants.sh; about 20 s).

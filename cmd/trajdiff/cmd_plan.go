@@ -158,6 +158,8 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	var sf searchFlags
 	sf.register(fs)
 	device := registerPlanDevice(fs)
+	var vf valueFlags
+	vf.register(fs)
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
@@ -166,6 +168,9 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	if *ckpt == "" {
 		return usagef("--checkpoint is required")
+	}
+	if (vf.noGoal || vf.value != "") && *plannerName != planDiffuser {
+		return usagef("--no-goal and --value plan with Diffuser (--planner %s)", planDiffuser)
 	}
 	if sf.method != "" && *plannerName != planDiffuser {
 		return usagef("--particle-method searches Diffuser's plans (--planner %s)", planDiffuser)
@@ -193,7 +198,7 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return usagef("%v", err)
 	}
-	sample, closeDevice, err := planDeviceSampler(env, *device, *plannerName, sf.method != "", *workers)
+	sample, closeDevice, err := planDeviceSampler(env, *device, *plannerName, sf.method != "", vf.value != "", *workers)
 	if err != nil {
 		return err
 	}
@@ -214,11 +219,14 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	var describe func(start [4]float64, goal [2]float64) (planSampler, error)
 	switch *plannerName {
 	case planDiffuser:
-		planner, err := diffuser.New(m, l, diffuser.Options{Solver: *solverName, Schedule: *schedule, Steps: *steps, Sample: sample})
+		planner, err := diffuser.New(m, l, diffuser.Options{Solver: *solverName, Schedule: *schedule, Steps: *steps, Sample: sample, NoGoal: vf.noGoal})
 		if errors.Is(err, diffuser.ErrBadInput) {
 			return usagef("%v", err)
 		}
 		if err != nil {
+			return err
+		}
+		if planner, err = vf.apply(planner); err != nil {
 			return err
 		}
 		if sf.method != "" {

@@ -7,6 +7,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "adaln.cu"
 #include "attention.cu"
 #include "bias_act.cu"
 #include "combine.cu"
@@ -19,12 +20,14 @@
 #include "gemm.cu"
 #include "group_norm.cu"
 #include "image.cu"
+#include "linattn.cu"
 #include "linear.cu"
 #include "mixture.cu"
 #include "net_input.cu"
 #include "norm_mod.cu"
 #include "philox.cu"
 #include "reduce.cu"
+#include "tokens.cu"
 
 #include "emu.h"
 
@@ -93,6 +96,10 @@ const Kernel kernels[] = {
 	entry("group_norm_act_f32", group_norm_act_f32),
 	entry("conv_transpose1d_f32", conv_transpose1d_f32),
 	entry("concat_channels_f32", concat_channels_f32),
+	entry("layer_norm_mod_f32", layer_norm_mod_f32),
+	entry("gated_add_f32", gated_add_f32),
+	entry("attention_f32", attention_f32),
+	entry("token_embed_f32", token_embed_f32),
 	entry("conv2d_f32", conv2d_f32),
 	entry("permute_inner_f32", permute_inner_f32),
 	entry("space_to_depth_f32", space_to_depth_f32),
@@ -101,7 +108,6 @@ const Kernel kernels[] = {
 	entry("modulate_act_f32", modulate_act_f32),
 	entry("linattn_context_f32", linattn_context_f32),
 	entry("linattn_out_f32", linattn_out_f32),
-	entry("attention_f32", attention_f32),
 };
 const int num_kernels = sizeof(kernels) / sizeof(kernels[0]);
 

@@ -65,18 +65,27 @@ mutant conv1d.cu '(pos >= 0 && pos < L)' '(pos >= 0 && pos <= L)' TestGPUConv1dM
 mutant conv_transpose1d.cu 'if (q < 0 || q % stride != 0) return 0.0f;' 'if (q < 0) return 0.0f;' TestGPUConvTranspose1dMatchesHost
 mutant concat.cu 'b[r * cb + (j - ca)]' 'b[r * cb + (j - ca) + 1]' TestGPUConcatChannelsInterleavesRows
 mutant group_norm.cu 'block_sum_d(s, sh) / (double)n + eps' 'block_sum_d(s, sh) / (double)(n - 1) + eps' TestGPUGroupNormActMatchesHost
+# The 1-D DiT's kernels (nn's Transformer): attention's online softmax without rescaling its normaliser when
+# the running maximum moves, its causal mask letting each query see one key ahead, and its key tile refilled
+# without a barrier; the modulated layer norm with the unbiased variance; the gated residual reading the gate
+# row of the wrong example; the token embedding adding the position row of the example instead of the
+# position.
+mutant attention.cu '		l *= corr;' '' TestGPUAttentionMatchesHost
+mutant attention.cu 'i - k0 + 1 < nk ? i - k0 + 1' 'i - k0 + 2 < nk ? i - k0 + 2' TestGPUAttentionMatchesHost
+mutant attention.cu '		__syncthreads(); // every thread is done with the previous tile' '' TestGPUAttentionMatchesHost
+mutant adaln.cu 'double v = s2 / (double)C - m * m;' 'double v = s2 / (double)(C - 1) - m * m;' TestGPULayerNormModulateMatchesHost
+mutant adaln.cu 'mod[(r / S) * mstride + gate_off + c]' 'mod[(r % S) * mstride + gate_off + c]' TestGPUGatedAddMatchesHost
+mutant tokens.cu 'pos[(r % L) * D + d]' 'pos[(r / L) * D + d]' TestGPUTokenEmbedMatchesHost
 # The 2-D U-Net's layers: the 2-D convolution's zero padding one column short, space-to-depth with the two
 # block offsets swapped, nearest upsampling reading the wrong column, the channel LayerNorm with the
-# unbiased variance, the modulation with scale and shift swapped, the linear attention's context read before
-# every key statistic is written (no barrier) and its queries unscaled, and the online softmax without the
-# rescaling of its accumulated values.
+# unbiased variance, the modulation with scale and shift swapped, and the linear attention's context read
+# before every key statistic is written (no barrier) and its queries unscaled.
 mutant conv2d.cu '(ii >= 0 && ii < H && jj >= 0 && jj < W)' '(ii >= 0 && ii < H && jj >= 0 && jj <= W)' TestGPUConv2dMatchesHost
 mutant image.cu 'const i64 c = k / 4, p = (k / 2) % 2, q = k % 2;' 'const i64 c = k / 4, q = (k / 2) % 2, p = k % 2;' TestGPUImageLayoutsMoveEveryValue
 mutant image.cu 'x[((b * H + r / 2) * W + j / 2) * C + c]' 'x[((b * H + r / 2) * W + j % W) * C + c]' TestGPUImageLayoutsMoveEveryValue
 mutant norm_mod.cu 'warp_sum_d(s) / (double)C + eps' 'warp_sum_d(s) / (double)(C - 1) + eps' TestGPULayerNormRowsAndModulationMatchHost
 mutant norm_mod.cu 'x[i] * (1.0f + mod[c]) + mod[C + c]' 'x[i] * (1.0f + mod[C + c]) + mod[c]' TestGPULayerNormRowsAndModulationMatchHost
-mutant attention.cu '	__syncthreads();
-	for (i64 de' '	for (i64 de' TestGPUAttentionsMatchHost
-mutant attention.cu 'o[i] = (float)(scale * s / z);' 'o[i] = (float)(s / z);' TestGPUAttentionsMatchHost
-mutant attention.cu 'for (i64 e = 0; e < Dh; e++) acc[e] *= r;' '' TestGPUAttentionsMatchHost
+mutant linattn.cu '	__syncthreads();
+	for (i64 de' '	for (i64 de' TestGPULinearAttentionMatchesHost
+mutant linattn.cu 'o[i] = (float)(scale * s / z);' 'o[i] = (float)(s / z);' TestGPULinearAttentionMatchesHost
 exit $survived

@@ -11,10 +11,13 @@
 // Supported today (NewPredictor picks the device network by architecture): nn's "mlp" (Linear layers with
 // mish, silu, gelu, relu or identity activations, sinusoidal or Fourier time embedding, a condition
 // evaluated as nn.Predictor does: without it, fixed with gpu.PredictorOptions.Cond, or one row per window
-// with PointConds; classifier-free guidance with Guidance) and nn's "temporal_unet" (TemporalUnet; its
-// condition likewise) and nn's "unet2d" (WDNO's 2-D U-Net, Unet2D; unconditional), trained with the
-// denoising objective of any prediction or with EDM's preconditioning (Checkpoint, Parameterization). Every
-// other architecture (transformer, egtn, unet3d) and the regressors are refused with an error naming the
+// with PointConds; classifier-free guidance with Guidance), nn's "temporal_unet" (TemporalUnet; its
+// condition likewise) and nn's "transformer", the 1-D DiT (Transformer: adaLN-Zero blocks of multi-head
+// self-attention, causal or not, and a GELU MLP; sinusoidal or Fourier time embedding; its condition
+// likewise; Dropout does not enter the forward pass) and nn's "unet2d" (WDNO's 2-D U-Net, Unet2D;
+// unconditional), trained with the denoising objective of any prediction or with EDM's preconditioning
+// (Checkpoint, Parameterization). Every other architecture (egtn, unet3d) and the regressors are refused with
+// an error naming the
 // architecture; gpu/doc.go (Network inference) keeps the list. Conv1dWeight and ConvTranspose1dWeight give
 // convolution weights in the layout of the device's layer kernels (gpu.Stream.Conv1d, ConvTranspose1d),
 // which the tests check against nn's Conv1dBlock and ConvTranspose1d layer.

@@ -141,17 +141,18 @@ func TestUnsupportedNetworksAreRefused(t *testing.T) {
 	if u, err := TemporalUnet(cu); err != nil || u.CondDim != 3 {
 		t.Errorf("conditional temporal_unet: %v, cond dim %d", err, u.CondDim)
 	}
-	egtn, err := nn.Spec{Arch: "transformer", Transformer: &nn.TransformerConfig{}}.New(tensor.Float32, 1)
-	if err == nil {
-		if _, err := NewPredictor(nil, egtn, gpu.Parameterization{}, 1, gpu.PredictorOptions{}); err == nil || !strings.Contains(err.Error(), "no GPU implementation") {
-			t.Errorf("transformer: error %v", err)
-		}
+	egtn, err := nn.Spec{Arch: "egtn", EGTN: &nn.EGTNConfig{Nodes: 3, SpatialDim: 2, TargetFrames: []int{0, 1}, Hidden: 8, Layers: 1}}.New(tensor.Float32, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewPredictor(nil, egtn, gpu.Parameterization{}, 1, gpu.PredictorOptions{}); err == nil || !strings.Contains(err.Error(), "no GPU implementation") {
+		t.Errorf("egtn: error %v", err)
 	}
 	if _, _, err := Checkpoint(&train.Checkpoint{}); err == nil || !strings.Contains(err.Error(), "no denoising network") {
 		t.Errorf("empty checkpoint: error %v", err)
 	}
-	if Supported("egtn") || !Supported("mlp") || !Supported("temporal_unet") {
-		t.Error("Supported does not list exactly mlp and temporal_unet")
+	if Supported("egtn") || !Supported("mlp") || !Supported("temporal_unet") || !Supported("transformer") {
+		t.Error("Supported does not list exactly mlp, temporal_unet and transformer")
 	}
 }
 

@@ -168,7 +168,7 @@ func TestGPUUnet2DLayersMatchNN(t *testing.T) {
 	check("Modulate, SiLU", down(y), want, tolFP32)
 
 	const heads, dh = 2, 4
-	a := gpu.AttentionShape{Batch: B, Positions: H * W, Heads: heads, HeadDim: dh}
+	a := gpu.AttentionShape{Batch: B, Length: H * W, Heads: heads, HeadDim: dh}
 	qkv := to32(randomInput(53, B*H*W*3*heads*dh))
 	for i := range qkv {
 		qkv[i] *= 3

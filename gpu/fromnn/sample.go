@@ -112,6 +112,9 @@ func prepare(m *train.Model, req train.SampleRequest) (*deviceProblem, error) {
 	if req.IsolateFailures {
 		return nil, fmt.Errorf("fromnn: isolating diverging samples has no GPU path; sample on the CPU")
 	}
+	if req.CorrectX0 != nil {
+		return nil, fmt.Errorf("fromnn: a host-side x0 correction (CorrectX0, e.g. value guidance) has no GPU path; sample on the CPU")
+	}
 	arch := m.Checkpoint.Net.Spec().Arch
 	if !Supported(arch) {
 		return nil, fmt.Errorf("fromnn: network architecture %q has no GPU implementation (supported: %v)", arch, supported)

@@ -87,8 +87,8 @@ func ends(n int, perWindow bool) []train.Fixed {
 	return []train.Fixed{{WindowEntry: train.WindowEntry{T: 0, C: 1}, Values: first}, {WindowEntry: train.WindowEntry{T: -1, C: 1}, Values: last}}
 }
 
-// What the device cannot run is refused, with the reason, before a device is opened: isolated failures and
-// a bad request (train.ErrBadRequest: a free conditioning entry, guidance on a model trained without
+// What the device cannot run is refused, with the reason, before a device is opened: isolated failures, a
+// host-side x0 correction and a bad request (train.ErrBadRequest: a free conditioning entry, guidance on a model trained without
 // condition dropout, a warm start without its time); per-window conditions, guidance and warm starts are
 // laid out for the device.
 func TestDeviceSamplingRefusesWhatItCannotRun(t *testing.T) {
@@ -99,6 +99,7 @@ func TestDeviceSamplingRefusesWhatItCannotRun(t *testing.T) {
 		want string
 	}{
 		{"isolated failures", train.SampleRequest{N: 2, Fixed: ends(2, false), IsolateFailures: true}, "diverging"},
+		{"x0 correction", train.SampleRequest{N: 2, Fixed: ends(2, false), CorrectX0: func(_, _ []float64, _ float64) error { return nil }}, "CorrectX0"},
 		{"free conditioning entry", train.SampleRequest{N: 2}, "fix it"},
 		{"guidance without cond_dropout", train.SampleRequest{N: 2, Fixed: ends(2, false), Guidance: 1.2}, "cond_dropout"},
 		{"warm start without a time", train.SampleRequest{N: 1, Fixed: ends(1, false), Init: make([]float64, 24)}, "StartTime"},
@@ -107,7 +108,7 @@ func TestDeviceSamplingRefusesWhatItCannotRun(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want one mentioning %q", c.name, err, c.want)
 		}
-		if c.name != "isolated failures" && !errors.Is(err, train.ErrBadRequest) {
+		if c.name != "isolated failures" && c.name != "x0 correction" && !errors.Is(err, train.ErrBadRequest) {
 			t.Errorf("%s: %v is not a train.ErrBadRequest", c.name, err)
 		}
 	}

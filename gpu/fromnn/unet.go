@@ -70,8 +70,8 @@ func Unet2D(net nn.Net) (*gpu.Unet2D, error) {
 }
 
 // NewPredictor puts net on the device as a gpu.Predictor for batches of up to maxPoints examples, whatever
-// its supported architecture (mlp: gpu.NewPredictor; temporal_unet: gpu.NewUnetPredictor; unet2d:
-// gpu.NewUnet2DPredictor).
+// its supported architecture (mlp: gpu.NewPredictor; temporal_unet: gpu.NewUnetPredictor; transformer:
+// gpu.NewTransformerPredictor; unet2d: gpu.NewUnet2DPredictor).
 func NewPredictor(d *gpu.Device, net nn.Net, pz gpu.Parameterization, maxPoints int, opt gpu.PredictorOptions) (*gpu.Predictor, error) {
 	if net == nil {
 		return nil, fmt.Errorf("fromnn: nil network")
@@ -89,6 +89,12 @@ func NewPredictor(d *gpu.Device, net nn.Net, pz gpu.Parameterization, maxPoints 
 			return nil, err
 		}
 		return gpu.NewUnetPredictor(d, u, pz, maxPoints, opt)
+	case "transformer":
+		m, err := Transformer(net)
+		if err != nil {
+			return nil, err
+		}
+		return gpu.NewTransformerPredictor(d, m, pz, maxPoints, opt)
 	case "unet2d":
 		u, err := Unet2D(net)
 		if err != nil {

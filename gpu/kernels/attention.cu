@@ -1,96 +1,71 @@
-// The 2-D U-Net's attentions on packed projections qkv [B, N, 3D] (queries, keys and values side by side,
-// D = H Dh: head h owns channels [h Dh, (h+1) Dh) of each), writing o [B, N, D] before the output projection.
-// Exact float32 products; the softmax statistics in double.
+// attention_f32: the core of multi-head self-attention, nn's Attention (without a key mask):
+//
+//	o[b, i, h] = sum_j softmax_j(q_i . k_j / sqrt(Dh)) v_j       over j < L, or j <= i when causal,
+//
+// on packed projections qkv [B, L, 3D] (queries, keys, values side by side, head h at columns h Dh ...),
+// o [B, L, D], D = H Dh. The score matrix is never stored (Dao et al. 2022, "FlashAttention"; Milakov &
+// Gimelshein 2018, online softmax): each thread owns one query and walks the keys in tiles of ATT_KB staged in
+// shared memory, keeping the running maximum m, the running normaliser l and the unnormalised output acc; a
+// tile with scores s_j and new maximum m' = max(m, s_j) rescales l and acc by exp(m - m') and adds
+// exp(s_j - m') and exp(s_j - m') v_j, so after the last tile o = acc / l exactly as the two-pass softmax gives
+// it. Memory per query is O(Dh) whatever L; causal blocks stop at their last query's key.
+//
+// Grid (qblocks H, B), block ATT_Q threads: blockIdx.x = h qblocks + query block.
 #include "common.cuh"
 
-// ATTN_MAX_DH bounds the head width (the accumulators of attention_f32 live in registers or local memory,
-// linattn_context_f32's key statistics in shared memory); the host checks it.
-#define ATTN_MAX_DH 128
-#define LINATTN_THREADS 256
+#define ATT_Q 64       // queries per block, one per thread
+#define ATT_KB 32      // keys per shared-memory tile
+#define ATT_MAX_DH 128 // largest head width (registers per thread)
 
-// linattn_context_f32: per (example, head), one block: the keys softmaxed over the N positions, feature by
-// feature (lucidrains' LinearAttention, k.softmax(dim=-1)), and the head's context
-//
-//	ctx[b, h, d, e] = sum_n softmax_n(k[b, ., h, d])[n] v[b, n, h, e]        (K^T V, Dh x Dh)
-//
-// with each softmax's max and sum of exponentials in double, summed in a fixed order.
-extern "C" __global__ void __launch_bounds__(LINATTN_THREADS) linattn_context_f32(float* ctx, const float* qkv, i64 N, i64 H, i64 Dh) {
-	__shared__ float mx[ATTN_MAX_DH];
-	__shared__ double inv[ATTN_MAX_DH];
-	const i64 bh = blockIdx.x, b = bh / H, h = bh % H, D = H * Dh;
-	const float* k = qkv + b * N * 3 * D + D + h * Dh;
-	const float* v = qkv + b * N * 3 * D + 2 * D + h * Dh;
-	for (i64 d = threadIdx.x; d < Dh; d += blockDim.x) {
-		float m = k[d];
-		for (i64 n = 1; n < N; n++) m = fmaxf(m, k[n * 3 * D + d]);
-		double s = 0;
-		for (i64 n = 0; n < N; n++) s += (double)expf(k[n * 3 * D + d] - m);
-		mx[d] = m;
-		inv[d] = 1.0 / s;
+extern "C" __global__ void __launch_bounds__(ATT_Q) attention_f32(float* o, const float* qkv, i64 L, i64 H, i64 Dh,
+	i64 causal, i64 qblocks) {
+	__shared__ float ks[ATT_KB * ATT_MAX_DH];
+	__shared__ float vs[ATT_KB * ATT_MAX_DH];
+	const i64 qb = blockIdx.x % qblocks, h = blockIdx.x / qblocks, b = blockIdx.y;
+	const i64 D = H * Dh, row = 3 * D;
+	const float* base = qkv + b * L * row;
+	const i64 i = qb * ATT_Q + threadIdx.x;
+	const bool active = i < L;
+	const float scale = (float)(1.0 / sqrt((double)Dh));
+	float q[ATT_MAX_DH], acc[ATT_MAX_DH];
+	for (i64 d = 0; d < Dh; d++) {
+		q[d] = active ? base[i * row + h * Dh + d] : 0.0f;
+		acc[d] = 0.0f;
 	}
-	__syncthreads();
-	for (i64 de = threadIdx.x; de < Dh * Dh; de += blockDim.x) {
-		const i64 d = de / Dh, e = de % Dh;
-		double s = 0;
-		for (i64 n = 0; n < N; n++) s += (double)expf(k[n * 3 * D + d] - mx[d]) * (double)v[n * 3 * D + e];
-		ctx[bh * Dh * Dh + de] = (float)(s * inv[d]);
-	}
-}
-
-// linattn_out_f32: the linear attention's output, each query softmaxed over its Dh features and scaled by
-// Dh^-1/2 (q.softmax(dim=-2) * scale), times its head's context:
-//
-//	o[b, n, h Dh + e] = sum_d Dh^-1/2 softmax_d(q[b, n, h, .])[d] ctx[b, h, d, e].
-extern "C" __global__ void linattn_out_f32(float* o, const float* qkv, const float* ctx, i64 B, i64 N, i64 H, i64 Dh) {
-	const i64 D = H * Dh;
-	const double scale = 1.0 / sqrt((double)Dh);
-	GRID_STRIDE(i, B * N * D) {
-		const i64 e = i % Dh, h = (i / Dh) % H, n = (i / D) % N, b = i / (N * D);
-		const float* q = qkv + (b * N + n) * 3 * D + h * Dh;
-		const float* c = ctx + (b * H + h) * Dh * Dh;
-		float m = q[0];
-		for (i64 d = 1; d < Dh; d++) m = fmaxf(m, q[d]);
-		double z = 0, s = 0;
-		for (i64 d = 0; d < Dh; d++) {
-			const double p = (double)expf(q[d] - m);
-			z += p;
-			s += p * (double)c[d * Dh + e];
+	float m = -INFINITY, l = 0.0f;
+	const i64 qend = (qb + 1) * ATT_Q, kend = causal && qend < L ? qend : L;
+	for (i64 k0 = 0; k0 < kend; k0 += ATT_KB) {
+		const i64 nk = kend - k0 < ATT_KB ? kend - k0 : ATT_KB;
+		__syncthreads(); // every thread is done with the previous tile
+		for (i64 e = threadIdx.x; e < nk * Dh; e += ATT_Q) {
+			const i64 j = e / Dh, d = e % Dh;
+			ks[j * Dh + d] = base[(k0 + j) * row + D + h * Dh + d];
+			vs[j * Dh + d] = base[(k0 + j) * row + 2 * D + h * Dh + d];
 		}
-		o[i] = (float)(scale * s / z);
-	}
-}
-
-// attention_f32: full multi-head self-attention softmax(Q K^T / sqrt(Dh)) V, one thread per (example, query,
-// head), with the online softmax (Milakov & Gimelshein 2018): a running max, the running sum of exponentials
-// and the weighted sum of values are rescaled as each key arrives, so the N x N score matrix is never
-// stored, in global or shared memory.
-extern "C" __global__ void attention_f32(float* o, const float* qkv, i64 B, i64 N, i64 H, i64 Dh) {
-	const i64 D = H * Dh;
-	const double scale = 1.0 / sqrt((double)Dh);
-	GRID_STRIDE(i, B * N * H) {
-		const i64 h = i % H, n = (i / H) % N, b = i / (N * H);
-		const float* q = qkv + (b * N + n) * 3 * D + h * Dh;
-		const float* kv = qkv + b * N * 3 * D + h * Dh;
-		double acc[ATTN_MAX_DH];
-		for (i64 e = 0; e < Dh; e++) acc[e] = 0;
-		double m = -INFINITY, z = 0;
-		for (i64 j = 0; j < N; j++) {
-			const float* k = kv + j * 3 * D + D;
-			const float* v = kv + j * 3 * D + 2 * D;
-			double s = 0;
-			for (i64 d = 0; d < Dh; d++) s += (double)q[d] * (double)k[d];
-			s *= scale;
-			if (s > m) {
-				const double r = exp(m - s); // 0 for the first key (m = -inf)
-				z *= r;
-				for (i64 e = 0; e < Dh; e++) acc[e] *= r;
-				m = s;
-			}
-			const double p = exp(s - m);
-			z += p;
-			for (i64 e = 0; e < Dh; e++) acc[e] += p * (double)v[e];
+		__syncthreads();
+		if (!active) continue;
+		const i64 jn = causal && i - k0 + 1 < nk ? i - k0 + 1 : nk;
+		if (jn <= 0) continue;
+		float s[ATT_KB];
+		float mt = m;
+		for (i64 j = 0; j < jn; j++) {
+			float dot = 0.0f;
+			for (i64 d = 0; d < Dh; d++) dot = fmaf(q[d], ks[j * Dh + d], dot);
+			s[j] = scale * dot;
+			mt = fmaxf(mt, s[j]);
 		}
-		float* out = o + (b * N + n) * D + h * Dh;
-		for (i64 e = 0; e < Dh; e++) out[e] = (float)(acc[e] / z);
+		const float corr = expf(m - mt); // 0 on the first tile (m = -inf)
+		l *= corr;
+		for (i64 d = 0; d < Dh; d++) acc[d] *= corr;
+		for (i64 j = 0; j < jn; j++) {
+			const float p = expf(s[j] - mt);
+			l += p;
+			for (i64 d = 0; d < Dh; d++) acc[d] = fmaf(p, vs[j * Dh + d], acc[d]);
+		}
+		m = mt;
 	}
+	if (!active) return;
+	const float inv = 1.0f / l;
+	float* oi = o + (b * L + i) * D + h * Dh;
+	for (i64 d = 0; d < Dh; d++) oi[d] = acc[d] * inv;
 }

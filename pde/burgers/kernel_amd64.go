@@ -73,6 +73,24 @@ func (s stencil) stepRow(v, u, f []float64, dt float64) {
 	stepRowFMA(&u[0], &v[0], &f[0], len(v), dt, s.a, s.b, s.c)
 }
 
+// stepAdjointRowFMA is stepAdjointRowGo's loop in VEX scalar FMA instructions: out, u and acc point at
+// point 1 (n values each), lam at point 0 (n+2 values).
+//
+//go:noescape
+func stepAdjointRowFMA(out, lam, u, acc *float64, n int, al2, be float64)
+
+// stepAdjointRow is the adjoint step's interior (stepAdjointRowGo), in assembly where the CPU has FMA3.
+func stepAdjointRow(out, lam, u, acc []float64, al2, be float64) {
+	if len(out) == 0 || !cpu.X86.HasFMA || !cpu.X86.HasAVX {
+		stepAdjointRowGo(out, lam, u, acc, al2, be)
+		return
+	}
+	if len(lam) < len(out)+2 || len(u) < len(out) || len(acc) < len(out) {
+		panic("burgers: adjoint row buffers do not match the grid")
+	}
+	stepAdjointRowFMA(&out[0], &lam[0], &u[0], &acc[0], len(out), al2, be)
+}
+
 // stepBatch advances every lane of a batch one Euler step (see stepGo).
 func stepBatch(k string, u, v, dtf []float64, m, stride int, st stencil, bound float64, check bool) bool {
 	checkBatch(u, v, dtf, m, stride)

@@ -968,3 +968,38 @@ row_loop:
 	JMP row_loop
 row_done:
 	RET
+
+// func stepAdjointRowFMA(out, lam, u, acc *float64, n int, al2, be float64)
+TEXT ·stepAdjointRowFMA(SB), NOSPLIT, $0-56
+	MOVQ out+0(FP), DI
+	MOVQ lam+8(FP), SI
+	MOVQ u+16(FP), DX
+	MOVQ acc+24(FP), R8
+	MOVQ n+32(FP), CX
+	VMOVSD al2+40(FP), X12
+	VMOVSD be+48(FP), X13
+	MOVQ $0x4000000000000000, AX // 2.0
+	MOVQ AX, X14
+	VMOVSD (SI), X0 // lam_{i-1}
+	VMOVSD 8(SI), X1 // lam_i
+	XORQ AX, AX
+adj_loop:
+	CMPQ AX, CX
+	JGE adj_done
+	VMOVSD 16(SI)(AX*8), X2 // lam_{i+1}
+	VADDSD (R8)(AX*8), X1, X7 // acc_i + lam_i
+	VMOVSD X7, (R8)(AX*8)
+	VADDSD X2, X0, X3 // lam_{i-1} + lam_{i+1}
+	VFNMADD231SD X1, X14, X3 // (.) - 2 lam_i
+	VMOVAPD X1, X4
+	VFMADD231SD X3, X13, X4 // lam_i + be*(.)
+	VSUBSD X0, X2, X5 // lam_{i+1} - lam_{i-1}
+	VMULSD (DX)(AX*8), X12, X6 // al2*u_i
+	VFMADD231SD X5, X6, X4 // + al2 u_i (lam_{i+1} - lam_{i-1})
+	VMOVSD X4, (DI)(AX*8)
+	VMOVAPD X1, X0
+	VMOVAPD X2, X1
+	INCQ AX
+	JMP adj_loop
+adj_done:
+	RET

@@ -84,8 +84,40 @@
 // against the budget for each method on D4RL resets (the goal cell, or random targets); `plan evaluate --particle-method`
 // scores the searched plans closed-loop.
 //
+// # Value-guided sampling
+//
+// Diffuser's reward-driven planning (Janner et al. 2022, section 3.2) samples from the model's windows
+// tilted by exp(lambda J), where J_phi(x_t, t) is a value model trained on noisy windows to predict their
+// discounted return (train.ObjectiveValue). Options.NoGoal inpaints the start only (a goal-free model:
+// configs/diffuser-umaze-nogoal-small.toml), and Planner.WithValueGuide (`plan evaluate --value RUN
+// --value-scale lambda`) moves every x0-prediction of the network, for any solver, through
+// train.SampleRequest.CorrectX0 (after the clipping to [-1, 1]):
+//
+//	x0 <- x0 + (y_n - x)/alpha(t),   y_0 = x,   y_{k+1} = y_k + lambda sigma(t)^2 grad_x J(y_k, t)   (k < n),
+//
+// with the gradient zeroed on the inpainted entries, n = ValueGuide.Steps (the reference's n_guide_steps),
+// no guidance below t = StopGradBelow (t_stopgrad) and sigma(t)^2 dropped with NoStdScaling
+// (scale_grad_by_std = False). Why this form: by Tweedie's formula the x0-prediction of a VP process is
+// D(x, t) = (x + sigma^2 grad log p_t(x))/alpha, so the tilted marginal p_t exp(lambda J) has
+//
+//	D~(x, t) = D(x, t) + lambda sigma(t)^2/alpha(t) grad J(x, t),
+//
+// the n = 1 case; every solver of package diffusion reads the network only through D, so one correction
+// guides DDPM, DDIM and the DPM-Solvers alike. For DDPM's ancestral step t -> s the posterior mean is
+// mu = c_x x + c_0 D with c_0 = alpha_s beta_t/sigma_t^2 (beta_t = 1 - alpha_t^2/alpha_s^2), so the mean moves
+// by c_0 lambda sigma_t^2/alpha_t grad J = lambda (alpha_s/alpha_t) beta_t grad J, whereas the paper's
+// mean shift is lambda Sigma grad J with Sigma = beta_t sigma_s^2/sigma_t^2: the two agree to first order in
+// the step (their ratio is sigma_t^2 alpha_s/(sigma_s^2 alpha_t) -> 1). The reference code instead moves the
+// state x itself by lambda Sigma grad J before computing the mean there (n_step_guided_p_sample), which
+// differs again at finite steps; its Sigma is DDPM's discrete posterior variance, not defined for the other
+// solvers. For Gaussian data and J the exact value of a tilted Gaussian, the correction is exactly the tilted
+// denoiser, and samples move by n lambda s^2 c (the test TestValueGuidanceShiftsGaussianSamplesByTheTiltedMean).
+//
 // # Deviations from the reference
 //
+//   - Value guidance moves x0-predictions (above), not DDPM's mean; the value network is an MLP on the whole
+//     window and 8 time features instead of the reference's half temporal U-Net (ValueFunction); U-Maze
+//     has no value-guided reference configuration (the reference guides locomotion, with horizon 32).
 //   - Any solver and step count may replace DDPM's T ancestral steps.
 //   - Training uses the reference's two conditioning mechanisms through the shared trainer: the data
 //     re-cut where the agent leaves the goal (rl.SegmentsGoal, `simulate maze2d --segments goal`) and

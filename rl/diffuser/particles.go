@@ -72,6 +72,9 @@ func (p *Planner) WithSearch(s Search) (*Planner, error) {
 	case rw.Wall < 0 || rw.Jump < 0 || !(rw.StepLimit > 0) || math.IsInf(rw.Wall+rw.Jump+rw.StepLimit, 0):
 		return nil, badInput("plan reward weights must be finite and non-negative with a positive step limit, got %+v", s.Reward)
 	}
+	if p.opt.NoGoal || p.guide != nil {
+		return nil, badInput("inference-time search scores plans with the goal inpainted at their end: it takes neither NoGoal nor a value guide")
+	}
 	q := *p
 	q.search = &s
 	// Validate the whole search (solver, budget split) on a probe configuration.

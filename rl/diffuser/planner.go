@@ -31,6 +31,9 @@ type Options struct {
 	// --device gpu passes the GPU sampler (gpu/fromnn.Sample) here. It must draw what Model.Sample draws for
 	// the request.
 	Sample func(context.Context, *train.Model, train.SampleRequest) (*train.Samples, error)
+	// NoGoal inpaints the start only: the goal is not fixed at step H-1 (a goal-free model, steered to
+	// reward by a ValueGuide; WithValueGuide).
+	NoGoal bool
 }
 
 // Planner is Diffuser's maze2d planner: one window of a trained model sampled with the start state
@@ -39,7 +42,8 @@ type Planner struct {
 	model  *train.Model
 	layout *rl.Layout
 	opt    Options
-	search *Search // inference-time scaling (WithSearch), nil without
+	search *Search     // inference-time scaling (WithSearch), nil without
+	guide  *valueGuide // value guidance (WithValueGuide), nil without
 }
 
 // Transition layout the planner needs: rows [ax, ay, x, y, vx, vy].
@@ -82,7 +86,7 @@ func New(m *train.Model, layout *rl.Layout, opt Options) (*Planner, error) {
 		if t < 0 {
 			t += m.Horizon
 		}
-		if (t != 0 && t != m.Horizon-1) || e.C < obsOffset {
+		if (t != 0 && (t != m.Horizon-1 || opt.NoGoal)) || e.C < obsOffset {
 			return nil, badInput("the checkpoint is conditioned on entry %d:%d, which the planner does not fix (only the observations at the first and last steps)", e.T, e.C)
 		}
 	}
@@ -97,7 +101,7 @@ func (p *Planner) Layout() *rl.Layout { return p.layout }
 
 // Plan is one sampled window in the data's units.
 type Plan struct {
-	Observations [][4]float64 // Horizon states (x, y, vx, vy); [0] is the start and [Horizon-1] (gx, gy, 0, 0) exactly
+	Observations [][4]float64 // Horizon states (x, y, vx, vy); [0] is the start and [Horizon-1] (gx, gy, 0, 0) exactly (unless Options.NoGoal)
 	Actions      [][2]float64 // the window's actions (Diffuser's controller does not use them)
 	Start        [4]float64
 	Goal         [2]float64
@@ -120,7 +124,8 @@ func (p *Planner) checkPoint(what string, v []float64) error {
 }
 
 // Plan samples one window from start (x, y, vx, vy) to goal (gx, gy): all four observations are fixed at
-// step 0 to start and at step H-1 to (gx, gy, 0, 0), clamped after every solver step (diffusion.Inpaint),
+// step 0 to start and at step H-1 to (gx, gy, 0, 0) (the start only with Options.NoGoal; the goal is then only
+// validated), clamped after every solver step (diffusion.Inpaint), moved by the value guide if any (WithValueGuide),
 // with x0-predictions clipped to [-1, 1] unless Options.NoClip. seed keys the sampler's noise. Bad inputs
 // fail with ErrBadInput before any sampling; cancelling ctx stops the solver between steps.
 func (p *Planner) Plan(ctx context.Context, start [4]float64, goal [2]float64, seed uint64) (*Plan, error) {
@@ -131,6 +136,9 @@ func (p *Planner) Plan(ctx context.Context, start [4]float64, goal [2]float64, s
 		return nil, err
 	}
 	fixed := endpoints([][4]float64{start}, [][2]float64{goal})
+	if p.opt.NoGoal {
+		fixed = startOnly(fixed)
+	}
 	if p.search != nil {
 		return p.searchPlan(ctx, start, goal, fixed, seed)
 	}
@@ -142,7 +150,7 @@ func (p *Planner) Plan(ctx context.Context, start [4]float64, goal [2]float64, s
 		}
 	}
 	s, err := sample(ctx, train.SampleRequest{N: 1, Solver: p.opt.Solver, Schedule: p.opt.Schedule, Steps: p.opt.Steps,
-		Seed: seed, Fixed: fixed, ClipX0: !p.opt.NoClip})
+		Seed: seed, Fixed: fixed, ClipX0: !p.opt.NoClip, CorrectX0: p.guide.correction()})
 	if err != nil {
 		return nil, fmt.Errorf("diffuser: planning: %w", err)
 	}
@@ -160,7 +168,10 @@ func (p *Planner) Plan(ctx context.Context, start [4]float64, goal [2]float64, s
 		}
 	}
 	// The inpainted entries went through the float32 normaliser and back: restore them exactly.
-	pl.Observations[0], pl.Observations[H-1] = start, [4]float64{goal[0], goal[1], 0, 0}
+	pl.Observations[0] = start
+	if !p.opt.NoGoal {
+		pl.Observations[H-1] = [4]float64{goal[0], goal[1], 0, 0}
+	}
 	pl.Measure(p.layout)
 	return pl, nil
 }

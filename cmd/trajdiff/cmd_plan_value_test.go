@@ -1,0 +1,61 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// plan evaluate plans goal-free with --no-goal and guides with a value run (--value, --value-scale); a value
+// flag it cannot use is a usage error (exit 2) with a message.
+func TestPlanEvaluateGuidesWithAValueRun(t *testing.T) {
+	dir, run := trainTinyUMaze(t, "")
+	cfg := filepath.Join(dir, "value.toml")
+	if err := os.WriteFile(cfg, []byte(`out = "value"
+[data]
+path = "umaze.arrow"
+horizon = 8
+columns = ["actions", "observations"]
+normalizer = "limits"
+no_padding = true
+discount = 0.99
+returns_scale = 10
+[network]
+arch = "regressor"
+[network.regressor]
+in = 56
+out = 1
+hidden = [16]
+[objective]
+kind = "value"
+process = "vp-cosine"
+[train]
+steps = 10
+batch = 8
+warmup = 0
+checkpoint_every = 0
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := runCLI("train", "--config", cfg); code != 0 {
+		t.Fatalf("train value: %d\n%s\n%s", code, out, errs)
+	}
+	value := filepath.Join(dir, "value")
+	code, out, errs := runCLI("plan", "evaluate", "--checkpoint", run, "--no-goal", "--value", value, "--value-scale", "2", "--value-steps", "2",
+		"--episodes", "2", "--seed", "3", "--baselines=false")
+	if code != 0 || !strings.Contains(out, "diffuser") {
+		t.Fatalf("guided evaluation: exit %d\n%s\n%s", code, out, errs)
+	}
+	for _, bad := range [][]string{
+		{"--no-goal", "--value", run},                           // a denoiser is not a value model
+		{"--no-goal", "--value", value, "--value-scale", "NaN"}, // not a finite scale
+		{"--no-goal", "--value", value, "--value-steps", "-1"},
+		{"--no-goal", "--planner", "decision-diffuser"},
+	} {
+		args := append([]string{"plan", "evaluate", "--checkpoint", run, "--episodes", "1", "--baselines=false"}, bad...)
+		if code, _, errs := runCLI(args...); code != 2 || errs == "" {
+			t.Errorf("%v: exit %d (%q), want 2 with a message", bad, code, errs)
+		}
+	}
+}
