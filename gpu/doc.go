@@ -220,7 +220,7 @@
 // the capture; its samples are bit for bit a fresh Sample's. Sampler.RunPlan runs pde/wdno's loop (known
 // entries set after each step and in each x0 prediction, InpaintX0), which `trajdiff pde evaluate --device
 // gpu` injects into wdno.Generate; on the emulator a WDNO 2-D U-Net's per-case MSEs match the CPU run's to
-// 6e-8 relative (cmd/trajdiff TestPDEEvaluateGPUMatchesCPU, tolerance 1e-3).
+// 4.2e-8 relative (cmd/trajdiff TestPDEEvaluateGPUMatchesCPU, tolerance 1e-3).
 //
 // Errors. NewPredictor refuses malformed networks (shapes, non-finite parameters), unknown parameterizations
 // or precisions, a batch beyond the launch limits and allocation failures (out of memory) with errors;
