@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# WDNO's super-resolution model, reduced, as measured for docs/benchmarks.md ("WDNO super-resolution applied past
+# its training resolutions"): 41 x 60 training data, one model trained on the pairs 41 x 60 | 21 x 30 and
+# 21 x 30 | 11 x 15 on one core, then refinement of 200 held-out trajectories from 21 x 30 to 41 x 60 (trained),
+# 81 x 120 and 161 x 240 (zero-shot), against the solver's own 161 x 240 trajectories subsampled to each level.
+# Run from an empty directory.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+go build -o trajdiff "$repo/cmd/trajdiff"
+mkdir -p burgers-small
+./trajdiff simulate burgers --preset wdno-small --dtype float64 --n 8000 --seed 11 --workers 1 --out burgers-small/train.arrow
+# The truth at 161 x 240: the solver at that resolution (963 points, steps from the diffusion number 0.4).
+./trajdiff simulate burgers --preset wdno-small --cells 240 --frames 160 --steps-per-frame 0 --dtype float64 \
+  --n 200 --seed 9431 --workers 1 --out burgers-small/test-161x240.arrow
+cp "$repo"/configs/wdno-burgers-small-superres.toml .
+GOMAXPROCS=1 nice -n 5 ./trajdiff pde train --config wdno-burgers-small-superres.toml
+GOMAXPROCS=1 nice -n 5 ./trajdiff pde superres --checkpoint wdno-burgers-small-superres \
+  --data burgers-small/test-161x240.arrow --passes 3 --limit 100 --oracle --out superres-100.json
