@@ -202,3 +202,36 @@ func TestInterpolationIsExactOnBilinearFields(t *testing.T) {
 		t.Error("a fine grid beyond the coarse one was accepted")
 	}
 }
+
+// The reduced configuration loads, and its network takes the image of the 41 x 60 level, which also holds
+// the 21 x 30 level's bands.
+func TestSuperresConfigMatchesItsLayouts(t *testing.T) {
+	c, err := LoadConfig(filepath.Join("..", "..", "configs", "wdno-burgers-small-superres.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Task != TaskSuperres || c.Superres == nil {
+		t.Fatalf("task %q, superres %+v", c.Task, c.Superres)
+	}
+	levels, err := c.Superres.levels()
+	if err != nil || len(levels) != 2 {
+		t.Fatalf("levels %v: %v", levels, err)
+	}
+	p := burgers.WDNOSmallParams()
+	u := c.Network.Unet2D
+	for _, k := range levels {
+		lc := c.Layout
+		lc.Frames, lc.Cells = levelSize(p.Frames+1, p.Cells, k)
+		lc.Height, lc.Width = u.Height, u.Width
+		l, err := NewSuperLayout(lc)
+		if err != nil {
+			t.Fatalf("level %d: %v", k, err)
+		}
+		if got := l.Shape(); got[0] != u.Channels || got[1] != u.Height || got[2] != u.Width {
+			t.Errorf("level %d: layout %v, network %d x %d x %d", k, got, u.Channels, u.Height, u.Width)
+		}
+	}
+	if _, err := (SuperresConfig{Levels: []int{1, 1}}).levels(); err == nil {
+		t.Error("repeated levels were accepted")
+	}
+}
