@@ -50,10 +50,18 @@ func LoadSuperres(path string, weights train.Weights) (*SuperModel, error) {
 }
 
 // Layout is the super-resolution layout whose fine trajectory has frames x cells values, with the
-// trained scales.
+// trained scales, padded to at least the training image: a trained level then sees exactly the images it
+// was trained on (the coarser levels were trained inside the finest level's image, whose condition
+// channel repeats each band over a quarter of that image's rows), a larger one its own padded size.
 func (m *SuperModel) Layout(frames, cells int) (*SuperLayout, error) {
 	c := m.Config.Layout
+	trained := [2]int{c.Height, c.Width}
 	c.Frames, c.Cells, c.Height, c.Width = frames, cells, 0, 0
+	l, err := NewSuperLayout(c)
+	if err != nil || (l.h >= trained[0] && l.w >= trained[1]) {
+		return l, err
+	}
+	c.Height, c.Width = max(l.h, trained[0]), max(l.w, trained[1])
 	return NewSuperLayout(c)
 }
 

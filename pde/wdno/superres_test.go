@@ -59,6 +59,13 @@ func TestRepeatedUpsamplingReachesUntrainedResolutions(t *testing.T) {
 	if got := m.TrainedResolutions(); len(got) != 2 || got[0] != [2]int{17, 24} || got[1] != [2]int{9, 12} {
 		t.Fatalf("trained resolutions %v", got)
 	}
+	// The coarser trained level is sampled in the image it was trained in (12 x 12, not its own 8 x 8).
+	for _, size := range [][2]int{{17, 24}, {9, 12}} {
+		l, err := m.Layout(size[0], size[1])
+		if err != nil || l.Shape()[1] != 12 || l.Shape()[2] != 12 {
+			t.Fatalf("layout of %v: %v %v", size, l.Shape(), err)
+		}
+	}
 	d, err := OpenData(writeBurgers(t, dir, "fine.arrow", 96, 64, 2, 9))
 	if err != nil {
 		t.Fatal(err)
