@@ -119,7 +119,8 @@
 // interpolation of the coarse input in the index coordinate i/2^m (the coarse points are fine points).
 // Deviations: the trainer's batches have one image shape, so the coarser level's smaller bands sit in the
 // finer level's image and the part of the finer band grid they do not cover is generated (zeros), not
-// inpainted; the evaluation's truth at every level is the finest test solution subsampled (the reference
+// inpainted, and sampling pads every image to at least that size, so a trained level sees exactly its
+// training images (the condition channel's quarter-height blocks depend on the image height); the evaluation's truth at every level is the finest test solution subsampled (the reference
 // interpolates to 641 x 960 instead), and the chain starts from the true coarse trajectory rather than from
 // a base model's output; the coarse control of a step is the fine control subsampled.
 //

@@ -15,4 +15,4 @@ mkdir -p burgers-small
 cp "$repo"/configs/wdno-burgers-small-superres.toml .
 GOMAXPROCS=1 nice -n 5 ./trajdiff pde train --config wdno-burgers-small-superres.toml
 GOMAXPROCS=1 nice -n 5 ./trajdiff pde superres --checkpoint wdno-burgers-small-superres \
-  --data burgers-small/test-161x240.arrow --passes 3 --limit 100 --oracle --out superres-100.json
+  --data burgers-small/test-161x240.arrow --passes 3 --limit 100 --steps 25 --batch 20 --out superres-100-s25.json
