@@ -83,8 +83,12 @@ func EvaluateSuperres(ctx context.Context, m *SuperModel, d *Data, o SuperresEva
 		return nil, fmt.Errorf("wdno: %s (%d x %d) subsampled %d times is %d x %d, too coarse", d.Path, d.Frames, d.Cells, o.Passes, fc, nc)
 	}
 	mc := m.Config.Layout
-	if d.State != mc.State || (mc.Control != nil && d.Control != *mc.Control) {
-		return nil, fmt.Errorf("wdno: the model takes %d state and %v control channels, %s holds %d and %d", mc.State, *mc.Control, d.Path, d.State, d.Control)
+	state, control := max(mc.State, 1), 1
+	if mc.Control != nil {
+		control = *mc.Control
+	}
+	if d.State != state || d.Control != control {
+		return nil, fmt.Errorf("wdno: the model takes %d state and %d control channels, %s holds %d and %d", state, control, d.Path, d.State, d.Control)
 	}
 	if s := m.Config.Solver; s != nil && (!d.IsBurgers() || s.Nu != d.Params.Nu || s.T != d.Params.T) {
 		return nil, fmt.Errorf("wdno: the model was trained on Burgers with nu %v over T %v; %s is %q %+v", s.Nu, s.T, d.Path, d.Generator.Name, d.Params)

@@ -27,8 +27,11 @@ func LoadSuperres(path string, weights train.Weights) (*SuperModel, error) {
 		return nil, fmt.Errorf("wdno: %w", err)
 	}
 	var c Config
-	if err := train.UnmarshalStrict(st.Extra, &c); err != nil || len(st.Extra) == 0 {
-		return nil, fmt.Errorf("wdno: checkpoint %s records no WDNO configuration: %v", path, err)
+	if len(st.Extra) == 0 {
+		return nil, fmt.Errorf("wdno: checkpoint %s records no WDNO configuration (not written by wdno.Train)", path)
+	}
+	if err := train.UnmarshalStrict(st.Extra, &c); err != nil {
+		return nil, fmt.Errorf("wdno: checkpoint %s: its configuration: %w", path, err)
 	}
 	if c.Task != TaskSuperres {
 		return nil, fmt.Errorf("wdno: checkpoint %s is a %q model, not %q", path, cmp.Or(c.Task, "simulate"), TaskSuperres)

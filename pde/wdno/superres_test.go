@@ -132,6 +132,13 @@ func TestUpsampleRefusesBadInput(t *testing.T) {
 	if _, err := m.Upsample(context.Background(), bad); err == nil || !strings.Contains(err.Error(), "initial state") {
 		t.Errorf("a coarse u0: %v", err)
 	}
+	sim := tinyConfig(dir, writeTinyData(t, dir, "tiny.arrow", 16, 1), SpaceWavelet, "simulate", 3)
+	if _, err := Train(context.Background(), sim, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadSuperres(sim.Out, train.DefaultWeights); err == nil || !strings.Contains(err.Error(), "not \"superres\"") {
+		t.Errorf("LoadSuperres of a simulation checkpoint: %v", err)
+	}
 	d, err := OpenData(writeBurgers(t, dir, "test.arrow", 24, 16, 2, 4))
 	if err != nil {
 		t.Fatal(err)
