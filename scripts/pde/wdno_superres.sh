@@ -28,3 +28,6 @@ GOMAXPROCS=1 nice -n 5 ./trajdiff pde superres --checkpoint wdno-burgers-small-s
 # Each step from the true coarse trajectory of its level next to the chain (wdno-oracle).
 GOMAXPROCS=1 nice -n 5 ./trajdiff pde superres --checkpoint wdno-burgers-small-superres \
   --data burgers-small/test-161x240.arrow --passes 3 --limit 100 --steps 25 --batch 20 --oracle --out superres-100-s25-oracle.json
+# Deterministic DDIM (eta = 0) on the first 20 cases.
+GOMAXPROCS=1 nice -n 5 ./trajdiff pde superres --checkpoint wdno-burgers-small-superres \
+  --data burgers-small/test-161x240.arrow --passes 3 --limit 20 --solver ddim --steps 25 --batch 20 --out superres-20-ddim25.json
