@@ -21,7 +21,7 @@ func pdeCommand() command {
 	return command{name: "pde", summary: "WDNO on Burgers: train, evaluate simulation or control (with baselines, sharded), merge reports, write generated trajectories, estimate states from sensors", run: runPDE}
 }
 
-const pdeUsage = `Usage: trajdiff pde <train|evaluate|merge|generate|estimate> [flags]
+const pdeUsage = `Usage: trajdiff pde <train|evaluate|merge|generate|estimate|superres> [flags]
 
   train       train a WDNO (wavelet space) or physical-space diffusion model on a Burgers dataset of
               'trajdiff simulate burgers' from a TOML configuration (resumable); see configs/wdno-*.toml
@@ -35,13 +35,16 @@ const pdeUsage = `Usage: trajdiff pde <train|evaluate|merge|generate|estimate> [
   estimate    state estimation from sparse noisy sensors with a model trained for task "estimate":
               RED-Diff, clamping, guided sampling and the prior against interpolation and re-simulation
               from the interpolated initial readings; MSE to the truth, residual, NFE and time per method
+  superres    repeated super-resolution with a model trained for task "superres": from the test data
+              subsampled 2^passes times up to its own resolution, MSE at every level next to nearest,
+              bilinear and cubic interpolation of the coarse input
 
 Run 'trajdiff pde <verb> --help' for its flags; package pde/wdno documents the method.
 `
 
 func runPDE(ctx context.Context, env *cliEnv, args []string) error {
 	return runSubcommand(ctx, env, args, pdeUsage, []subcommand{
-		{"train", runPDETrain}, {"evaluate", runPDEEvaluate}, {"merge", runPDEMerge}, {"generate", runPDEGenerate}, {"estimate", runPDEEstimate}})
+		{"train", runPDETrain}, {"evaluate", runPDEEvaluate}, {"merge", runPDEMerge}, {"generate", runPDEGenerate}, {"estimate", runPDEEstimate}, {"superres", runPDESuperres}})
 }
 
 func runPDETrain(ctx context.Context, env *cliEnv, args []string) error {

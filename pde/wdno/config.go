@@ -40,6 +40,8 @@ type Config struct {
 	Objective train.ObjectiveConfig `json:"objective"`
 	Train     train.Options         `json:"train"`
 	Sample    SampleConfig          `json:"sample"`
+	// Superres configures task "superres" (SuperresConfig; nil: its defaults).
+	Superres *SuperresConfig `json:"superres,omitempty"`
 	// Solver is the training dataset's Burgers solver, recorded by Train (a value in a file is replaced):
 	// evaluation re-simulates with it and refuses datasets of another resolution or system.
 	Solver *burgers.Params `json:"solver,omitempty"`
@@ -86,6 +88,14 @@ func LoadConfig(path string) (Config, error) {
 	}
 	if c.Out == "" || c.Data.Path == "" {
 		return Config{}, fmt.Errorf("wdno: config %s: out and data.path are required", path)
+	}
+	if c.Task == TaskSuperres {
+		if c.Superres != nil {
+			if _, err := c.Superres.levels(); err != nil {
+				return Config{}, fmt.Errorf("wdno: config %s: %w", path, err)
+			}
+		}
+		return c, nil
 	}
 	if _, err := c.task(); err != nil {
 		return Config{}, fmt.Errorf("wdno: config %s: %w", path, err)

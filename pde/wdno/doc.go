@@ -107,6 +107,31 @@
 // solver from the true u0, for comparing the model's u with the solver's u for the same f (trajdiff
 // plot --truth). Cases that diverge are listed in the datasets' generator parameters (failed_cases).
 //
+// # Multi-resolution: super-resolution applied repeatedly
+//
+// Task "superres" (SuperModel, after WDNO's section on multi-resolution) learns one dyadic refinement: the
+// fine state trajectory u (K+1 x N) given the coarse one, u subsampled by two in time and space (frames and
+// cells 0, 2, 4, ...: ceil((K+1)/2) x ceil(N/2)), and the fine conditions u0 and f. SuperLayout stacks 17
+// channels for Burgers: u's and f's one-level DWT bands (f's given), the coarse trajectory's bands
+// nearest-upsampled by two, w_c(r, q) = W_coarse(floor(r/2), floor(q/2)), and the u0 condition channel of
+// the wavelet layout. The fine band rows are odd for K+1 = 2^k 10 + 1 frames, so the generated band grid is
+// extended by a copy of its last row (WDNO's duplicated target row) to twice the coarse band rows; decoding
+// drops it and is exact. Training pairs come from one dataset, as WDNO builds them: level k pairs the data
+// subsampled 2^k times with its own subsample, one level drawn per batch (superres.levels; the reduced
+// configuration trains 41 x 60 | 21 x 30 and 21 x 30 | 11 x 15, the reference 81 x 120 | 41 x 60 down to
+// 21 x 30 | 11 x 15). The U-Net has no parameter tied to the image size, so Upsample rebuilds it for the image
+// of any resolution with the trained weights and, applied to its own output, refines past the training
+// resolutions (zero-shot). EvaluateSuperres starts from test data subsampled 2^P times and refines P times,
+// each step given the fine u0 and f of its level (the test data subsampled), scoring every level by the MSE
+// over frames 1..K against the test data at that level, next to nearest, bilinear and cubic (Keys)
+// interpolation of the coarse input in the index coordinate i/2^m (the coarse points are fine points).
+// Deviations: the trainer's batches have one image shape, so the coarser level's smaller bands sit in the
+// finer level's image and the part of the finer band grid they do not cover is generated (zeros), not
+// inpainted, and sampling pads every image to at least that size, so a trained level sees exactly its
+// training images (the condition channel's quarter-height blocks depend on the image height); the evaluation's truth at every level is the finest test solution subsampled (the reference
+// interpolates to 641 x 960 instead), and the chain starts from the true coarse trajectory rather than from
+// a base model's output; the coarse control of a step is the fine control subsampled.
+//
 // # Deviations from the reference
 //
 //   - Data: the control is held constant over each stored frame (WDNO's generator varies it 16 times per

@@ -34,6 +34,9 @@ func Load(path string, weights train.Weights) (*Model, error) {
 	if c.Solver == nil && c.Dataset == nil {
 		return nil, fmt.Errorf("wdno: checkpoint %s records neither solver parameters nor its dataset", path)
 	}
+	if c.Task == TaskSuperres {
+		return nil, fmt.Errorf("wdno: checkpoint %s is a super-resolution model: read it with LoadSuperres", path)
+	}
 	task, err := c.task()
 	if err != nil {
 		return nil, err

@@ -17,6 +17,9 @@ import (
 // (inpainting; for eps prediction their target is 0, as in the reference). Close the returned Data when
 // the run is over.
 func (c Config) Trainer() (*train.Trainer, *Data, error) {
+	if c.Task == TaskSuperres {
+		return c.superresTrainer()
+	}
 	task, err := c.task()
 	if err != nil {
 		return nil, nil, err
