@@ -109,6 +109,17 @@
 //	linattn_context_f32          linear attention, per (example, head): keys softmaxed over positions
 //	                             (statistics in shared memory, double sums), context K^T V
 //	linattn_out_f32              linear attention's output Dh^-1/2 softmax_features(q) context
+//	edge_geom_f32                EGTN's edge geometry (GeoTDM, Han et al. 2024): dx_e = x_r - x_j and |dx_e|^2
+//	                             per edge of each frame's complete graph (node rows r, edge rows r (N-1) + k)
+//	edge_combine_act_f32         the edge MLP's first Linear from node-level products, act(a_r + b_j + c_e)
+//	segment_sum_f32              a node's N-1 messages summed in edge order by one thread (no atomics, so the
+//	                             bits never depend on the schedule), into some columns of wider rows
+//	edge_coord_update_f32        EGNN's coordinate update with GeoTDM's normalisation,
+//	                             x_r + (1/(N-1)) sum_e dx_e phi_e / (sqrt(|dx_e|^2 + 1e-8) + 1)
+//	rel_attn_weights_f32         EGTN's temporal attention per node over its frames,
+//	                             softmax_s(q_t . (k_s + psi_ts)) (one head, unscaled; the softmax in double)
+//	rel_attn_apply_f32           the attention's feature update h_t + sum_s A_ts (v_s + psi_ts)
+//	temporal_coord_f32           the temporal coordinate update x_t + sum_s A_ts w_s (x_t - x_s)
 //
 // # Network inference
 //
@@ -283,7 +294,13 @@
 // (TestGPUUnet2DMatchesNNPredictor), a trained one's 10-NFE sampler against the CPU with graph replay bit for
 // bit (TestGPUTrainedUnet2DMatchesCPU), pde/wdno's loop (TestGPURunPlanIsWDNOsLoop) and `trajdiff pde
 // evaluate --device gpu` (cmd/trajdiff TestPDEEvaluateGPUMatchesCPU); the Sampler's reuse across requests is
-// checked bit for bit against fresh Sample calls (TestGPUSamplerReusesTheNetworkAndGraphsBitForBit). gpu/check.sh
+// checked bit for bit against fresh Sample calls (TestGPUSamplerReusesTheNetworkAndGraphsBitForBit).
+// EGTN's layer kernels (the graph layer's edge geometry, edge combination, segment sum and coordinate
+// update; the temporal layer's relative-time attention and coordinate update) are checked against float64
+// host references written on explicit (example, frame, node) indices (TestGPUEGTNSpatialKernelsMatchHost,
+// with two coincident nodes, worst 5.6e-6; TestGPUEGTNTemporalKernelsMatchHost, with a logit that
+// overflows float32 without the softmax's shift, worst 4.4e-7 relative), and mutants.sh plants seven bugs in
+// them that these tests catch; the EGTN network itself does not run on the device yet (issue 19). gpu/check.sh
 // runs all of it on a GPU, with forward latency and sampler throughput at batch 1, 32 and 1024; until it
 // has, nothing of the network path is measured on hardware (docs/benchmarks.md).
 package gpu

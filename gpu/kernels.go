@@ -44,6 +44,13 @@ const (
 	kModulateAct
 	kLinAttnContext
 	kLinAttnOut
+	kEdgeGeom
+	kEdgeCombineAct
+	kSegmentSum
+	kEdgeCoordUpdate
+	kRelAttnWeights
+	kRelAttnApply
+	kTemporalCoord
 	numKernels
 )
 
@@ -86,6 +93,13 @@ var kernelNames = [numKernels]string{
 	kModulateAct:     "modulate_act_f32",
 	kLinAttnContext:  "linattn_context_f32",
 	kLinAttnOut:      "linattn_out_f32",
+	kEdgeGeom:        "edge_geom_f32",
+	kEdgeCombineAct:  "edge_combine_act_f32",
+	kSegmentSum:      "segment_sum_f32",
+	kEdgeCoordUpdate: "edge_coord_update_f32",
+	kRelAttnWeights:  "rel_attn_weights_f32",
+	kRelAttnApply:    "rel_attn_apply_f32",
+	kTemporalCoord:   "temporal_coord_f32",
 }
 
 func (k kernel) String() string { return kernelNames[k] }

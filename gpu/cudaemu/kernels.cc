@@ -16,6 +16,8 @@
 #include "conv1d.cu"
 #include "conv2d.cu"
 #include "conv_transpose1d.cu"
+#include "egtn_graph.cu"
+#include "egtn_time.cu"
 #include "elementwise.cu"
 #include "gemm.cu"
 #include "group_norm.cu"
@@ -108,6 +110,13 @@ const Kernel kernels[] = {
 	entry("modulate_act_f32", modulate_act_f32),
 	entry("linattn_context_f32", linattn_context_f32),
 	entry("linattn_out_f32", linattn_out_f32),
+	entry("edge_geom_f32", edge_geom_f32),
+	entry("edge_combine_act_f32", edge_combine_act_f32),
+	entry("segment_sum_f32", segment_sum_f32),
+	entry("edge_coord_update_f32", edge_coord_update_f32),
+	entry("rel_attn_weights_f32", rel_attn_weights_f32),
+	entry("rel_attn_apply_f32", rel_attn_apply_f32),
+	entry("temporal_coord_f32", temporal_coord_f32),
 };
 const int num_kernels = sizeof(kernels) / sizeof(kernels[0]);
 

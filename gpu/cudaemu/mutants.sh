@@ -88,4 +88,16 @@ mutant norm_mod.cu 'x[i] * (1.0f + mod[c]) + mod[C + c]' 'x[i] * (1.0f + mod[C +
 mutant linattn.cu '	__syncthreads();
 	for (i64 de' '	for (i64 de' TestGPULinearAttentionMatchesHost
 mutant linattn.cu 'o[i] = (float)(scale * s / z);' 'o[i] = (float)(s / z);' TestGPULinearAttentionMatchesHost
+# EGTN's layers (GeoTDM): the edge source index letting a node message itself, the edge Linear reading the
+# receiving node's projection for the source's, the coordinate update without
+# GeoTDM's +1 in its normalisation, the segment sum dropping a node's last message; the attention logits and
+# the feature update reading the offset embedding psi[s, t] for psi[t, s], and the temporal coordinate update
+# weighting by the receiving frame's w.
+mutant egtn_graph.cu '(k < n ? k : k + 1)' '(k <= n ? k : k + 1)' TestGPUEGTNSpatialKernelsMatchHost
+mutant egtn_graph.cu 'phi[e] * inv / (n + 1.0f)' 'phi[e] * inv / n' TestGPUEGTNSpatialKernelsMatchHost
+mutant egtn_graph.cu 'y[j] = act_f32((int)act, (a[r * H + i] + b[s * H + i]) + c[j]);' 'y[j] = act_f32((int)act, (a[r * H + i] + b[r * H + i]) + c[j]);' TestGPUEGTNSpatialKernelsMatchHost
+mutant egtn_graph.cu 'for (i64 k = 1; k < S; k++) v += p[k * C];' 'for (i64 k = 1; k + 1 < S; k++) v += p[k * C];' TestGPUEGTNSpatialKernelsMatchHost
+mutant egtn_time.cu 'const float* p = psi + (t * F + s) * H;' 'const float* p = psi + (s * F + t) * H;' TestGPUEGTNTemporalKernelsMatchHost
+mutant egtn_time.cu 'accp += a[s] * psi[(t * F + s) * H + i];' 'accp += a[s] * psi[(s * F + t) * H + i];' TestGPUEGTNTemporalKernelsMatchHost
+mutant egtn_time.cu 'acc += a[s] * w[rs] * (xt - x[rs * D + i]);' 'acc += a[s] * w[rt] * (xt - x[rs * D + i]);' TestGPUEGTNTemporalKernelsMatchHost
 exit $survived
