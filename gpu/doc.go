@@ -299,7 +299,9 @@
 // update; the temporal layer's relative-time attention and coordinate update) are checked against float64
 // host references written on explicit (example, frame, node) indices (TestGPUEGTNSpatialKernelsMatchHost,
 // with two coincident nodes, worst 5.6e-6; TestGPUEGTNTemporalKernelsMatchHost, with a logit that
-// overflows float32 without the softmax's shift, worst 4.4e-7 relative), and mutants.sh plants seven bugs in
+// overflows float32 without the softmax's shift, worst 4.4e-7 relative), a spatial and a temporal layer built
+// from them commute with a rotation and translation of the coordinates to float32 rounding
+// (TestGPUEGTNKernelsAreEquivariant: 5e-7 on coordinates of scale 6), and mutants.sh plants eight bugs in
 // them that these tests catch; the EGTN network itself does not run on the device yet (issue 19). gpu/check.sh
 // runs all of it on a GPU, with forward latency and sampler throughput at batch 1, 32 and 1024; until it
 // has, nothing of the network path is measured on hardware (docs/benchmarks.md).

@@ -260,3 +260,119 @@ func maxAbs(v []float64) float64 {
 	}
 	return m
 }
+
+// egtnLayerOnDevice runs one spatial and one temporal EGTN layer on coordinates x [Rows, 3] with the kernels,
+// with invariant inputs derived only from squared distances (the edge Linear's edge part c_e = |dx_e|^2 u,
+// the coordinate weights phi_e the first message channel, q = k = v = the aggregated messages), and returns
+// the new coordinates and features.
+func egtnLayerOnDevice(t *testing.T, s *Stream, g GraphFrames, x []float32, a, b, u, psi, w []float32, h int) (xo, ho []float32) {
+	t.Helper()
+	const d = 3
+	R, E, S := g.Rows(), g.EdgeRows(), g.Nodes-1
+	dx, de, dxb := upload(t, make([]float32, E*d)), upload(t, make([]float32, E)), upload(t, x)
+	if err := s.EdgeGeom(dx, de, dxb, g, d, 1); err != nil {
+		t.Fatal(err)
+	}
+	d2 := download(t, de)
+	c := make([]float32, E*h)
+	for e := range d2 {
+		for i := 0; i < h; i++ {
+			c[e*h+i] = d2[e] * u[i]
+		}
+	}
+	m := upload(t, make([]float32, E*h))
+	if err := s.EdgeCombineAct(m, upload(t, a), upload(t, b), upload(t, c), g, h, ActSiLU); err != nil {
+		t.Fatal(err)
+	}
+	hm := upload(t, make([]float32, R*h))
+	if err := s.SegmentSum(hm, m, R, S, h, h, 0); err != nil {
+		t.Fatal(err)
+	}
+	mv := download(t, m)
+	phi := make([]float32, E)
+	for e := range phi {
+		phi[e] = mv[e*h]
+	}
+	x1 := upload(t, make([]float32, R*d))
+	if err := s.EdgeCoordUpdate(x1, dxb, dx, upload(t, phi), g, d); err != nil {
+		t.Fatal(err)
+	}
+	A := upload(t, make([]float32, g.Groups()*g.Frames*g.Frames))
+	dpsi := upload(t, psi)
+	if err := s.RelAttnWeights(A, hm, hm, dpsi, g, h); err != nil {
+		t.Fatal(err)
+	}
+	x2, h2 := upload(t, make([]float32, R*d)), upload(t, make([]float32, R*h))
+	if err := s.TemporalCoord(x2, x1, A, upload(t, w), g, d); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RelAttnApply(h2, hm, A, hm, dpsi, g, h); err != nil {
+		t.Fatal(err)
+	}
+	return download(t, x2), download(t, h2)
+}
+
+// TestGPUEGTNKernelsAreEquivariant: a spatial and a temporal layer built from the kernels commute with rigid
+// motions, as GeoTDM's layers do (E(3) equivariance of EGNN, Satorras et al. 2021): rotating and translating
+// the input coordinates rotates and translates the output coordinates and leaves the features unchanged, to
+// float32 rounding (relative 1e-5 of the coordinates' scale).
+func TestGPUEGTNKernelsAreEquivariant(t *testing.T) {
+	s := testStream(t)
+	g, h := GraphFrames{Batch: 2, Frames: 4, Nodes: 5}, 8
+	R := g.Rows()
+	x := randomF32(600, R*3, 1)
+	a, b, u := randomF32(601, R*h, 0.5), randomF32(602, R*h, 0.5), randomF32(603, h, 0.5)
+	psi, w := randomF32(604, g.Frames*g.Frames*h, 0.3), randomF32(605, R, 0.5)
+	// A rotation from a unit quaternion, and a translation.
+	qv := randomF32(606, 4, 1)
+	qn := math.Sqrt(float64(qv[0]*qv[0] + qv[1]*qv[1] + qv[2]*qv[2] + qv[3]*qv[3]))
+	qw, qx, qy, qz := float64(qv[0])/qn, float64(qv[1])/qn, float64(qv[2])/qn, float64(qv[3])/qn
+	rot := [3][3]float64{
+		{1 - 2*(qy*qy+qz*qz), 2 * (qx*qy - qz*qw), 2 * (qx*qz + qy*qw)},
+		{2 * (qx*qy + qz*qw), 1 - 2*(qx*qx+qz*qz), 2 * (qy*qz - qx*qw)},
+		{2 * (qx*qz - qy*qw), 2 * (qy*qz + qx*qw), 1 - 2*(qx*qx+qy*qy)},
+	}
+	shift := [3]float64{3, -2, 0.5}
+	move := func(v []float32) []float64 {
+		out := make([]float64, len(v))
+		for r := 0; r < len(v)/3; r++ {
+			for i := 0; i < 3; i++ {
+				out[r*3+i] = shift[i]
+				for j := 0; j < 3; j++ {
+					out[r*3+i] += rot[i][j] * float64(v[r*3+j])
+				}
+			}
+		}
+		return out
+	}
+	xm := make([]float32, len(x))
+	for i, v := range move(x) {
+		xm[i] = float32(v)
+	}
+	x0, h0 := egtnLayerOnDevice(t, s, g, x, a, b, u, psi, w, h)
+	x1, h1 := egtnLayerOnDevice(t, s, g, xm, a, b, u, psi, w, h)
+	const tol = 1e-5
+	want := move(x0)
+	rx := compare(x1, want)
+	scale := maxAbs(want)
+	if !(rx.MaxAbs <= tol*scale) {
+		t.Errorf("coordinates: max |f(Qx + t) - (Q f(x) + t)| %.3g > %.0e x %.3g", rx.MaxAbs, tol, scale)
+	}
+	h0d := make([]float64, len(h0))
+	for i, v := range h0 {
+		h0d[i] = float64(v)
+	}
+	rh := compare(h1, h0d)
+	if !(rh.MaxAbs <= tol*math.Max(1, maxAbs(h0d))) {
+		t.Errorf("features: max |h(Qx + t) - h(x)| %.3g > %.0e", rh.MaxAbs, tol)
+	}
+	t.Logf("equivariance: coordinates %.3g (scale %.3g), features %.3g", rx.MaxAbs, scale, rh.MaxAbs)
+	// The layers do move the coordinates (the check is not vacuous).
+	moved := 0.0
+	for i := range x0 {
+		moved = math.Max(moved, math.Abs(float64(x0[i]-x[i])))
+	}
+	if moved < 1e-3 {
+		t.Errorf("the layers moved no coordinate by more than %.3g", moved)
+	}
+}

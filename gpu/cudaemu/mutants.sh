@@ -100,4 +100,7 @@ mutant egtn_graph.cu 'for (i64 k = 1; k < S; k++) v += p[k * C];' 'for (i64 k = 
 mutant egtn_time.cu 'const float* p = psi + (t * F + s) * H;' 'const float* p = psi + (s * F + t) * H;' TestGPUEGTNTemporalKernelsMatchHost
 mutant egtn_time.cu 'accp += a[s] * psi[(t * F + s) * H + i];' 'accp += a[s] * psi[(s * F + t) * H + i];' TestGPUEGTNTemporalKernelsMatchHost
 mutant egtn_time.cu 'acc += a[s] * w[rs] * (xt - x[rs * D + i]);' 'acc += a[s] * w[rt] * (xt - x[rs * D + i]);' TestGPUEGTNTemporalKernelsMatchHost
+# ... and a squared distance that is not rotation invariant (the sum of the components), caught by the layers'
+# equivariance check.
+mutant egtn_graph.cu '			q += v * v;' '			q += v;' TestGPUEGTNKernelsAreEquivariant
 exit $survived
