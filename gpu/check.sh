@@ -17,7 +17,7 @@
 #      statistics estimated on the host at the start) against the float64 CPU executor;
 #   2. the timings (TestGPUTimings): kernel bandwidth next to a device copy, GEMM TFLOP/s against the card's
 #      peak, sampler steps per second for 1e5..1e7 values next to the CPU executor, per-step overhead with and
-#      without graph capture;
+#      without graph capture, and EGTN's layer kernels (BenchmarkGPUEGTNLayers, rows per second);
 #   1b. with cmd.test: `trajdiff solve --device gpu`, `trajdiff sample --device gpu` (a trained planner-shaped
 #      checkpoint), `trajdiff plan evaluate --device gpu` (Diffuser, Decision Diffuser) and `trajdiff pde
 #      evaluate --device gpu` (a WDNO 2-D U-Net) against the CPU runs,
@@ -81,6 +81,8 @@ fi
 say "== timings ($(($(date +%s) - start)) s so far)"
 TRAJDIFF_GPU_TIMINGS=${TRAJDIFF_GPU_TIMINGS:-1} "$bin" -test.count=1 -test.timeout=4m -test.run '^TestGPUTimings$' 2>&1 | grep -v '^\s*timing_cuda_test.go' | tee -a "$log"
 timings=${PIPESTATUS[0]}
+say "== EGTN's layer kernels at GeoTDM's N-body size (rows per second)"
+"$bin" -test.run '^$' -test.bench '^BenchmarkGPUEGTNLayers$' -test.benchtime 20x 2>&1 | tee -a "$log"
 # compute-sanitizer (in the GPU image, not on the development machine) checks what the CPU emulation
 # (gpu/cudaemu) cannot: out-of-bounds and misaligned accesses as the real code generator emitted them
 # (memcheck) and shared-memory races under the real schedule (racecheck), on the kernels of the small tests.
