@@ -51,6 +51,10 @@ const (
 	kRelAttnWeights
 	kRelAttnApply
 	kTemporalCoord
+	kTileRows
+	kCentroid
+	kCenter
+	kConvexFrameMix
 	numKernels
 )
 
@@ -100,6 +104,10 @@ var kernelNames = [numKernels]string{
 	kRelAttnWeights:  "rel_attn_weights_f32",
 	kRelAttnApply:    "rel_attn_apply_f32",
 	kTemporalCoord:   "temporal_coord_f32",
+	kTileRows:        "tile_rows_f32",
+	kCentroid:        "centroid_f32",
+	kCenter:          "center_f32",
+	kConvexFrameMix:  "convex_frame_mix_f32",
 }
 
 func (k kernel) String() string { return kernelNames[k] }

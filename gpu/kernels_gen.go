@@ -6,7 +6,7 @@ package gpu
 const (
 	fatbinCompiler = "nvcc release 11.8, V11.8.89"
 	fatbinFlags    = "-fatbin -O3 -std=c++14 -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90"
-	fatbinSHA256   = "bd484510832384b5ae87306f78288f1d32ad77867645a0fb4d8b2c703890c8ec"
+	fatbinSHA256   = "4f716f813becfcadf090d6039ad1520a923022a5b79a494686a8f211e525ea48"
 )
 
 // kernelSources maps each file of gpu/kernels the fatbin was built from to its SHA-256.
@@ -24,6 +24,7 @@ var kernelSources = map[string]string{
 	"conv2d.cu":           "d7f3707f9d26f64f1f70e991346b54a09f009983f2fad4e61a2d554a122f6df5",
 	"conv_transpose1d.cu": "57c39e406d9318a298bc6bca1b4124d331b92b27026f802a418c262eb16e5f09",
 	"egtn_graph.cu":       "17348d31cfb197541b2416a90909518d72fac3917d903e30bcc6fce39bd3fffe",
+	"egtn_prior.cu":       "0398da1869dd438783b4c81eb0b10bffc138df102a74f351ef3f41b019c7033c",
 	"egtn_time.cu":        "38274f756f497f7e621386192799ec8caaaefdc8d9a2a3e57f20a9375efd2d43",
 	"elementwise.cu":      "f49689647bee2f24ced5c935e37a8cc2595b0d09e6e57066745d252ab9103563",
 	"gemm.cu":             "f405edb9af6fbece538b74155e00c65e6660d7ebbc3a53a380eef3e8c012e729",

@@ -57,3 +57,8 @@ func NewTransformerPredictor(d *Device, m *Transformer, pz Parameterization, max
 func NewUnet2DPredictor(d *Device, u *Unet2D, pz Parameterization, maxPoints int, opt PredictorOptions) (*Predictor, error) {
 	return nil, ErrNoCUDA
 }
+
+// NewEGTNPredictor returns ErrNoCUDA: this build has no GPU support.
+func NewEGTNPredictor(d *Device, m *EGTN, pz Parameterization, maxPoints int, opt PredictorOptions) (*Predictor, error) {
+	return nil, ErrNoCUDA
+}

@@ -17,6 +17,7 @@
 #include "conv2d.cu"
 #include "conv_transpose1d.cu"
 #include "egtn_graph.cu"
+#include "egtn_prior.cu"
 #include "egtn_time.cu"
 #include "elementwise.cu"
 #include "gemm.cu"
@@ -117,6 +118,10 @@ const Kernel kernels[] = {
 	entry("rel_attn_weights_f32", rel_attn_weights_f32),
 	entry("rel_attn_apply_f32", rel_attn_apply_f32),
 	entry("temporal_coord_f32", temporal_coord_f32),
+	entry("tile_rows_f32", tile_rows_f32),
+	entry("centroid_f32", centroid_f32),
+	entry("center_f32", center_f32),
+	entry("convex_frame_mix_f32", convex_frame_mix_f32),
 };
 const int num_kernels = sizeof(kernels) / sizeof(kernels[0]);
 

@@ -103,4 +103,11 @@ mutant egtn_time.cu 'acc += a[s] * w[rs] * (xt - x[rs * D + i]);' 'acc += a[s] *
 # ... and a squared distance that is not rotation invariant (the sum of the components), caught by the layers'
 # equivariance check.
 mutant egtn_graph.cu '			q += v * v;' '			q += v;' TestGPUEGTNKernelsAreEquivariant
+# EGTN's input gather reading every column from the row's first, the centre-of-mass prior dividing by one
+# point too many, the centring without its division, and the learned prior's weights summed instead of
+# averaged.
+mutant egtn_prior.cu 'src[b * sbs + soff + p * sps + j]' 'src[b * sbs + soff + p * sps]' TestGPUEGTNPriorKernelsMatchHost
+mutant egtn_prior.cu 'y[j] = m / (float)P;' 'y[j] = m / (float)(P + 1);' TestGPUEGTNPriorKernelsMatchHost
+mutant egtn_prior.cu '		m /= (float)P;' '' TestGPUEGTNPriorKernelsMatchHost
+mutant egtn_prior.cu '			w /= (float)H;' '' TestGPUEGTNPriorKernelsMatchHost
 exit $survived

@@ -145,14 +145,17 @@ func TestUnsupportedNetworksAreRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := NewPredictor(nil, egtn, gpu.Parameterization{}, 1, gpu.PredictorOptions{}); err == nil || !strings.Contains(err.Error(), "no GPU implementation") {
-		t.Errorf("egtn: error %v", err)
+	if _, err := MLP(egtn); err == nil || !strings.Contains(err.Error(), `MLP of a "egtn" network`) {
+		t.Errorf("MLP of an egtn: error %v", err)
+	}
+	if _, err := NewPredictor(nil, egtn, gpu.Parameterization{}, 1, gpu.PredictorOptions{}); err == nil {
+		t.Error("an egtn predictor without a device was accepted")
 	}
 	if _, _, err := Checkpoint(&train.Checkpoint{}); err == nil || !strings.Contains(err.Error(), "no denoising network") {
 		t.Errorf("empty checkpoint: error %v", err)
 	}
-	if Supported("egtn") || !Supported("mlp") || !Supported("temporal_unet") || !Supported("transformer") {
-		t.Error("Supported does not list exactly mlp, temporal_unet and transformer")
+	if Supported("regressor") || !Supported("mlp") || !Supported("temporal_unet") || !Supported("transformer") || !Supported("unet2d") || !Supported("egtn") {
+		t.Error("Supported does not list exactly mlp, temporal_unet, transformer, unet2d and egtn")
 	}
 }
 

@@ -101,6 +101,12 @@ func NewPredictor(d *gpu.Device, net nn.Net, pz gpu.Parameterization, maxPoints 
 			return nil, err
 		}
 		return gpu.NewUnet2DPredictor(d, u, pz, maxPoints, opt)
+	case "egtn":
+		m, err := EGTN(net, pz)
+		if err != nil {
+			return nil, err
+		}
+		return gpu.NewEGTNPredictor(d, m, pz, maxPoints, opt)
 	}
 	return nil, fmt.Errorf("fromnn: network architecture %q has no GPU implementation (supported: %v)", net.Spec().Arch, supported)
 }
