@@ -26,7 +26,8 @@
 #      on the GPU next to the CPU (TestSampleGPUTimings, about 1 to 2 minutes, mostly the CPU at 1024);
 #   2b. with fromnn.test: nn MLPs on the device (gpu/fromnn) against nn's CPU predictor (random and trained
 #      networks, FP32 and TF32; per-window conditions and classifier-free guidance), TemporalUnets and 1-D DiTs
-#      (transformer: attention, adaLN) likewise, a trained checkpoint's
+#      (transformer: attention, adaLN) and EGTNs (every prior; a trained one's sampler; equivariance) likewise,
+#      a trained checkpoint's
 #      10-NFE samplers against the CPU with graph replay, trained models' requests with per-window conditions,
 #      guidance and warm starts against Model.Sample, the
 #      network timings (forward latency and TFLOP/s, sampler plans per second at batch 1, 32, 1024, next to
@@ -93,7 +94,7 @@ if [ -n "$sanitizer" ]; then
 	for tool in memcheck racecheck; do
 		say "== compute-sanitizer --tool $tool ($(($(date +%s) - start)) s so far)"
 		timeout 150 "$sanitizer" --tool "$tool" --error-exitcode 3 "$bin" -test.count=1 \
-			-test.run '^TestGPU(Combine|CombineDim|Elementwise|Stats|Gemm|NoiseMatchesPhilox|InpaintClipAndSeeds|NetworkForwardMatchesHost|Conv1dMatchesHost|ConvTranspose1dMatchesHost|GroupNormActMatchesHost|BiasActGroupsRows|LayerNormModulateMatchesHost|GatedAddMatchesHost|AttentionMatchesHost|TokenEmbedMatchesHost|Conv2dMatchesHost|ImageLayoutsMoveEveryValue|LayerNormRowsAndModulationMatchHost|LinearAttentionMatchesHost|EGTNSpatialKernelsMatchHost|EGTNTemporalKernelsMatchHost|EGTNKernelsAreEquivariant)$' 2>&1 | tee -a "$log" | tail -25
+			-test.run '^TestGPU(Combine|CombineDim|Elementwise|Stats|Gemm|NoiseMatchesPhilox|InpaintClipAndSeeds|NetworkForwardMatchesHost|Conv1dMatchesHost|ConvTranspose1dMatchesHost|GroupNormActMatchesHost|BiasActGroupsRows|LayerNormModulateMatchesHost|GatedAddMatchesHost|AttentionMatchesHost|TokenEmbedMatchesHost|Conv2dMatchesHost|ImageLayoutsMoveEveryValue|LayerNormRowsAndModulationMatchHost|LinearAttentionMatchesHost|EGTNSpatialKernelsMatchHost|EGTNTemporalKernelsMatchHost|EGTNKernelsAreEquivariant|EGTNPriorKernelsMatchHost)$' 2>&1 | tee -a "$log" | tail -25
 		rc=${PIPESTATUS[0]}
 		case "$rc" in
 		0) say "$tool: no errors" ;;

@@ -184,6 +184,28 @@
 // 1e-5), and a 10-NFE DPM-Solver++(2M) run matches the CPU's to relative RMS 2.1e-7 (136 graph nodes per
 // step for two resolutions).
 //
+// nn's "egtn" (GeoTDM's equivariant geometric trajectory network, Han et al. 2024; EGTN, NewEGTNPredictor)
+// runs in FP32 with its condition row per example (PointConds: the condition frames, node features and edge
+// attributes of geometric data) or shared (Cond); it has no condition dropout, so no guidance. The node rows
+// of the F = Tc + Tf frames (condition frames, then x_in) and the edge attributes are gathered by
+// tile_rows_f32; the step embedding is net_input_f32's sinusoidal embedding of float32(TimeScale) t; every
+// spatial layer is edge_geom_f32 -> the edge Linear as three products (W_i h + b and W_j h on node rows,
+// W_e [|dx|^2, e] on edge rows; linear_f32) -> edge_combine_act_f32 -> Linear + SiLU -> segment_sum_f32 into
+// [h | m] -> the node MLP, and the coordinate MLP -> edge_coord_update_f32; every temporal layer is the
+// offset embedding's Linear (the sinusoidal offsets uploaded once) -> the q, k, v and x MLPs ->
+// rel_attn_weights_f32 -> rel_attn_apply_f32 and temporal_coord_f32. The priors: com is centroid_f32, learned
+// runs the prior network's layers on the condition frames and convex_frame_mix_f32, both mixed in as
+// x_in = xs x + (1 - alpha(t)) x_r (axpby, alpha of float32 t as nn evaluates it); none without condition
+// frames centres input and output (center_f32); prior_output adds A(t) x_r. Every sum over a node's edges
+// or frames runs in a fixed order in one thread (no atomics), so the result does not depend on the
+// schedule. Against nn's CPU predictor (measured on the emulator; tolerance 1e-5): 2.4e-6 on random networks
+// of every prior, with per-example conditions (gpu/fromnn TestGPUEGTNMatchesNNPredictor), 1.2e-6 on a
+// trained one with the learned prior, whose 10-NFE DPM-Solver++(2M) run matches diffusion.Sample with its
+// CPU denoiser to relative RMS 3.4e-7 (largest difference 8.4e-6) with graph replay bit for bit (95 graph
+// nodes per step; TestGPUTrainedEGTNMatchesCPU); rotating and translating the condition frames and the
+// noisy state (by alpha(t) c around a prior) rotates the output to 4e-7 of its scale
+// (TestGPUEGTNIsEquivariantOnTheDevice).
+//
 // Classifier-free guidance (Ho & Salimans 2022; PredictorOptions.Guidance = w > 0, for either network and
 // either kind of condition) is evaluated as train.Model.Sample evaluates it: two passes over the batch per
 // Denoise, out_c with the condition and out_u without it (keep = 0, the unconditional model condition
@@ -237,7 +259,8 @@
 // or precisions, a batch beyond the launch limits and allocation failures (out of memory) with errors;
 // Denoise refuses batches larger than the predictor was sized for, ragged batches and times where the
 // parameterization is undefined (e.g. eps at sigma = 0). In a build without GPU support NewPredictor,
-// NewUnetPredictor, NewTransformerPredictor, NewUnet2DPredictor and SampleNetwork return ErrNoCUDA.
+// NewUnetPredictor, NewTransformerPredictor, NewUnet2DPredictor, NewEGTNPredictor and SampleNetwork return
+// ErrNoCUDA.
 //
 // # Verification
 //
@@ -302,7 +325,7 @@
 // overflows float32 without the softmax's shift, worst 4.4e-7 relative), a spatial and a temporal layer built
 // from them commute with a rotation and translation of the coordinates to float32 rounding
 // (TestGPUEGTNKernelsAreEquivariant: 5e-7 on coordinates of scale 6), and mutants.sh plants eight bugs in
-// them that these tests catch; the EGTN network itself does not run on the device yet (issue 19). gpu/check.sh
+// them that these tests catch (and four in the input gather and priors, TestGPUEGTNPriorKernelsMatchHost). gpu/check.sh
 // runs all of it on a GPU, with forward latency and sampler throughput at batch 1, 32 and 1024; until it
 // has, nothing of the network path is measured on hardware (docs/benchmarks.md).
 package gpu
