@@ -20,7 +20,8 @@
 #      without graph capture, and EGTN's layer kernels (BenchmarkGPUEGTNLayers, rows per second);
 #   1b. with cmd.test: `trajdiff solve --device gpu`, `trajdiff sample --device gpu` (a trained planner-shaped
 #      checkpoint), `trajdiff plan evaluate --device gpu` (Diffuser, Decision Diffuser) and `trajdiff pde
-#      evaluate --device gpu` (a WDNO 2-D U-Net) against the CPU runs,
+#      evaluate --device gpu` (a WDNO 2-D U-Net) and `trajdiff geometry forecast|evaluate --device gpu` (an EGTN)
+#      against the CPU runs,
 #      then the wall time of whole `trajdiff sample` commands for the
 #      quickstart-sized maze2d planner (horizon 128, dim 16, 20 DPM-Solver++(2M) steps) at 1, 32 and 1024 plans
 #      on the GPU next to the CPU (TestSampleGPUTimings, about 1 to 2 minutes, mostly the CPU at 1024);
@@ -64,7 +65,7 @@ if [ -f ./cmd.test.gz ]; then
 fi
 if [ -x ./cmd.test ]; then
 	say "== CLI: trajdiff solve and sample --device gpu against the CPU, and sample's timings"
-	(cd ../cmd/trajdiff && TRAJDIFF_GPU_TIMINGS=${TRAJDIFF_GPU_TIMINGS:-1} ../../gpu/cmd.test -test.v -test.count=1 -test.timeout=5m -test.run '^(TestSolve|TestSample|TestPlanEvaluateGPU|TestPDEEvaluateGPU)') 2>&1 | tee -a "$log"
+	(cd ../cmd/trajdiff && TRAJDIFF_GPU_TIMINGS=${TRAJDIFF_GPU_TIMINGS:-1} ../../gpu/cmd.test -test.v -test.count=1 -test.timeout=5m -test.run '^(TestSolve|TestSample|TestPlanEvaluateGPU|TestPDEEvaluateGPU|TestGeometryGPU)') 2>&1 | tee -a "$log"
 	cli=${PIPESTATUS[0]}
 fi
 # Trained networks (gpu/fromnn), when its test binary was carried (gzipped, as cmd.test).

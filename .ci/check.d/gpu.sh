@@ -67,4 +67,4 @@ bash gpu/cudaemu/mutants.sh "$tmp/gpu.test"
 # (a trained planner-shaped checkpoint) and `trajdiff plan evaluate --device gpu` (Diffuser with an endpoint
 # condition, Decision Diffuser with guidance and warm starts) and `trajdiff pde evaluate --device gpu` (a WDNO
 # 2-D U-Net) against the CPU runs, and the sample timings' code on a tiny planner.
-(cd cmd/trajdiff && TRAJDIFF_GPU_TIMINGS=smoke LD_LIBRARY_PATH="$tmp/emu" "$tmp/cmd.test" -test.count=1 -test.run '^(TestSolve|TestSample|TestPlanEvaluateGPU|TestPDEEvaluateGPU)')
+(cd cmd/trajdiff && TRAJDIFF_GPU_TIMINGS=smoke LD_LIBRARY_PATH="$tmp/emu" "$tmp/cmd.test" -test.count=1 -test.run '^(TestSolve|TestSample|TestPlanEvaluateGPU|TestPDEEvaluateGPU|TestGeometryGPU)')

@@ -97,11 +97,12 @@ func (g *geometryFlags) open(env *cliEnv) (*geotdm.Model, *datasets.Dataset, int
 }
 
 func runGeometryForecast(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlagSet(env, "geometry forecast", "geometry forecast --checkpoint DIR --data test.arrow --out samples.arrow [--k 5] [--solver NAME] [--steps N] [--seed S] [--shard i/n|auto] [--limit n]")
+	fs := newFlagSet(env, "geometry forecast", "geometry forecast --checkpoint DIR --data test.arrow --out samples.arrow [--k 5] [--solver NAME] [--steps N] [--seed S] [--shard i/n|auto] [--limit n] [--device gpu]")
 	var g geometryFlags
 	g.register(fs)
 	out := fs.String("out", "", "samples as a geometric dataset, written atomically")
 	force := fs.Bool("force", false, "replace an existing --out")
+	device := registerGeometryDevice(fs)
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
@@ -138,9 +139,14 @@ func runGeometryForecast(ctx context.Context, env *cliEnv, args []string) error 
 	if len(views) == 0 {
 		return fmt.Errorf("shard %d/%d of %d trajectories is empty", si, sn, total)
 	}
+	sample, release, err := geometryDeviceSampler(env, *device, "geometry forecast")
+	if err != nil {
+		return err
+	}
+	defer release()
 	bar := newProgressBar(env.stderr, "geometry forecast", "trajectories", len(views))
 	samples, err := m.Forecast(ctx, views, geotdm.Options{K: g.k, Solver: g.solver, Steps: g.steps, Seed: g.seed, Batch: g.batch,
-		Progress: bar.Func()})
+		Progress: bar.Func(), Sample: sample})
 	if errors.Is(err, train.ErrBadRequest) {
 		return usagef("%v", err)
 	}
@@ -180,7 +186,7 @@ func (m *multiString) String() string     { return strings.Join(*m, ",") }
 func (m *multiString) Set(s string) error { *m = append(*m, s); return nil }
 
 func runGeometryEvaluate(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlagSet(env, "geometry evaluate", "geometry evaluate --checkpoint DIR --data test.arrow [--baseline DIR ...] [--k 5] [--solver NAME] [--steps N] [--shard i/n|auto] [--limit n] [--out report.json]")
+	fs := newFlagSet(env, "geometry evaluate", "geometry evaluate --checkpoint DIR --data test.arrow [--baseline DIR ...] [--k 5] [--solver NAME] [--steps N] [--shard i/n|auto] [--limit n] [--out report.json] [--device gpu]")
 	var g geometryFlags
 	g.register(fs)
 	var baselines multiString
@@ -189,6 +195,7 @@ func runGeometryEvaluate(ctx context.Context, env *cliEnv, args []string) error 
 	pf.register(fs)
 	out := fs.String("out", "", "report JSON (mergeable with `trajdiff geometry merge`), written atomically")
 	transform := fs.Uint64("transform", 0, "when not 0: move every test system by its own random rotation/reflection and translation (this seed), to check equivariance")
+	device := registerGeometryDevice(fs)
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
@@ -202,6 +209,11 @@ func runGeometryEvaluate(ctx context.Context, env *cliEnv, args []string) error 
 	defer ds.Close()
 	opts := geotdm.EvalOptions{K: g.k, Solver: g.solver, Steps: g.steps, Seed: g.seed, Batch: g.batch, Shard: si, Shards: sn, Limit: g.limit,
 		AllowOtherSystem: g.allowOther, Transform: *transform}
+	var release func() error
+	if opts.Sample, release, err = geometryDeviceSampler(env, *device, "geometry evaluate"); err != nil {
+		return err
+	}
+	defer release()
 	for _, b := range baselines {
 		bm, err := geotdm.Load(b)
 		if err != nil {

@@ -44,6 +44,9 @@ type EvalOptions struct {
 	Transform uint64
 	// Progress, if set, is called after each batch with the method's name and its trajectories done.
 	Progress func(method string, done, total int)
+	// Sample, if set, draws the checkpoints' samples instead of train.Model.Sample (Options.Sample); the
+	// pairs' samplers stay on the CPU.
+	Sample SampleFunc
 }
 
 // Report holds the displacement errors of every method on a set of trajectories. It is JSON and
@@ -121,7 +124,7 @@ func Evaluate(ctx context.Context, model *Model, ds *datasets.Dataset, opts Eval
 	if opts.Limit < 0 {
 		return nil, fmt.Errorf("geotdm: limit %d", opts.Limit)
 	}
-	fo, err := Options{K: opts.K, Solver: opts.Solver, Steps: opts.Steps, Seed: opts.Seed, Batch: opts.Batch}.withDefaults()
+	fo, err := Options{K: opts.K, Solver: opts.Solver, Steps: opts.Steps, Seed: opts.Seed, Batch: opts.Batch, Sample: opts.Sample}.withDefaults()
 	if err != nil {
 		return nil, err
 	}

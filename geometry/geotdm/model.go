@@ -66,7 +66,14 @@ type Options struct {
 	Batch int
 	// Progress, if set, is called after each batch with the trajectories done and the total.
 	Progress func(done, total int)
+	// Sample, if set, replaces train.Model.Sample (`trajdiff geometry --device gpu` injects gpu/fromnn's
+	// Sampler, so this package never depends on the GPU code). It gets the same requests without
+	// IsolateFailures: a diverged sample fails the trajectories of its whole network batch.
+	Sample SampleFunc
 }
+
+// SampleFunc draws a train.Model's samples for a request, as train.Model.Sample does.
+type SampleFunc = func(context.Context, *train.Model, train.SampleRequest) (*train.Samples, error)
 
 func (o Options) withDefaults() (Options, error) {
 	o.K, o.Batch = cmp.Or(o.K, 5), cmp.Or(o.Batch, 8)
@@ -203,8 +210,15 @@ func (m *Model) forecastPacked(ctx context.Context, index []int, conds [][]float
 			}
 		}
 		seed := stream.RNG(opts.Seed, "geotdm/forecast", uint64(c.block), "geotdm").Uint64()
-		s, err := m.tm.Sample(ctx, train.SampleRequest{N: c.size * K, Solver: opts.Solver, Steps: opts.Steps, Seed: seed, Cond: cond,
-			IsolateFailures: true})
+		req := train.SampleRequest{N: c.size * K, Solver: opts.Solver, Steps: opts.Steps, Seed: seed, Cond: cond, IsolateFailures: true}
+		sample := m.tm.Sample
+		if opts.Sample != nil {
+			req.IsolateFailures = false
+			sample = func(ctx context.Context, r train.SampleRequest) (*train.Samples, error) {
+				return opts.Sample(ctx, m.tm, r)
+			}
+		}
+		s, err := sample(ctx, req)
 		if err != nil && (ctx.Err() != nil || errors.Is(err, train.ErrBadRequest)) {
 			return nil, 0, fmt.Errorf("geotdm: %w", err)
 		}

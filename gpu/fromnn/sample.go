@@ -106,9 +106,6 @@ func prepare(m *train.Model, req train.SampleRequest) (*deviceProblem, error) {
 	if m.IsRegression() {
 		return nil, fmt.Errorf("fromnn: the model is a regressor: it does not sample")
 	}
-	if _, ok := m.Geometric(); ok {
-		return nil, fmt.Errorf("fromnn: a geometric model (raw condition vectors) has no GPU path; sample it on the CPU")
-	}
 	if req.IsolateFailures {
 		return nil, fmt.Errorf("fromnn: isolating diverging samples has no GPU path; sample on the CPU")
 	}
@@ -175,7 +172,9 @@ func windowConditions(rows []float64, n int) (shared, perWindow []float32, err e
 // description.
 func (dp *deviceProblem) samples(x []float64) *train.Samples {
 	m, pr := dp.m, dp.pr
-	dp.m.Unnormalize(x)
+	if _, geometric := m.Geometric(); !geometric { // a geometric model samples raw coordinates
+		dp.m.Unnormalize(x)
+	}
 	return &train.Samples{X: x, N: dp.req.N, Horizon: m.Horizon, Transition: m.Transition, Components: m.Components(),
 		Solver: pr.Solver, Schedule: pr.Schedule, Steps: pr.Steps, NFE: pr.Passes * pr.Plan.NFE, EMA: m.Checkpoint.EMA, ClipX0: pr.ClipX0}
 }
