@@ -35,7 +35,7 @@
 #      nn's CPU predictor and diffusion.Sample in the same run; TestGPUTransformerTimings the same for the
 #      1-D DiT with its TFLOP/s), nn's 2-D U-Net (WDNO's) layer by layer and whole against nn, a trained one's
 #      sampler against the CPU, the Sampler's reuse across requests, and the CPU (and device) benchmarks of the
-#      same workloads (Unet2DForward: images per second);
+#      same workloads (Unet2DForward: images per second; EGTNForward: examples per second at GeoTDM's charged size);
 #   3. compute-sanitizer memcheck and racecheck on the small device tests, when the image has it.
 # About 3 minutes (5 with cmd.test) plus up to 5 for the sanitizer: give the device call timeout_s 600.
 # The exit status is non-zero if any test fails. The full log goes to $OUT/gpu-check.log (or $TMPDIR).
@@ -78,7 +78,7 @@ if [ -x ./fromnn.test ]; then
 	(cd fromnn && TRAJDIFF_GPU_TIMINGS=${TRAJDIFF_GPU_TIMINGS:-1} ../fromnn.test -test.v -test.count=1 -test.timeout=4m -test.run '^TestGPU') 2>&1 | tee -a "$log"
 	nets=${PIPESTATUS[0]}
 	say "== networks: CPU reference benchmarks on this machine"
-	(cd fromnn && ../fromnn.test -test.run '^$' -test.bench '^Benchmark(MLP|GuidedSample|Transformer|Unet2DForward)' -test.benchtime 3x) 2>&1 | tee -a "$log"
+	(cd fromnn && ../fromnn.test -test.run '^$' -test.bench '^Benchmark(MLP|GuidedSample|Transformer|Unet2DForward|EGTNForward)' -test.benchtime 3x) 2>&1 | tee -a "$log"
 fi
 say "== timings ($(($(date +%s) - start)) s so far)"
 TRAJDIFF_GPU_TIMINGS=${TRAJDIFF_GPU_TIMINGS:-1} "$bin" -test.count=1 -test.timeout=4m -test.run '^TestGPUTimings$' 2>&1 | grep -v '^\s*timing_cuda_test.go' | tee -a "$log"

@@ -8,8 +8,6 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"gorgonia.org/tensor"
-
 	"github.com/trajdiff/trajdiff/diffusion"
 	"github.com/trajdiff/trajdiff/gpu"
 	"github.com/trajdiff/trajdiff/nn"
@@ -25,48 +23,6 @@ var egtnConfigs = []nn.EGTNConfig{
 	{Nodes: 3, SpatialDim: 2, CondFrames: []int{0, 1}, TargetFrames: []int{4, 5, 6}, Hidden: 8, Layers: 1, Prior: "com", PriorOutput: true},
 	{Nodes: 3, SpatialDim: 3, CondFrames: []int{0, 2}, TargetFrames: []int{1, 3}, NodeFeatures: 2, Hidden: 8, Layers: 2, TimeDim: 6, Prior: "none"},
 	{Nodes: 4, SpatialDim: 3, TargetFrames: []int{0, 1, 2}, Hidden: 8, Layers: 1, Prior: "none"},
-}
-
-// newRandomEGTN builds an nn EGTN with random weights of unit-scale outputs, wired to the process's signal
-// coefficient and x0 share as train wires it.
-func newRandomEGTN(t testing.TB, cfg nn.EGTNConfig, pz gpu.Parameterization, seed uint64) *nn.EGTN {
-	t.Helper()
-	net, err := nn.NewEGTN(cfg, tensor.Float32)
-	if err != nil {
-		t.Fatal(err)
-	}
-	net.Params().Init(seed)
-	rng := rand.New(rand.NewPCG(seed, 23))
-	for _, p := range net.Params().All() {
-		v := p.Value.Data().([]float32)
-		sd := 0.3
-		if len(p.Shape) == 2 {
-			sd = 1 / math.Sqrt(float64(p.Shape[1]))
-		}
-		for j := range v {
-			v[j] = float32(sd * rng.NormFloat64())
-		}
-	}
-	if net.NeedsSignal() {
-		net.UseSignal(pz.Process.Alpha)
-	}
-	if net.NeedsPriorOutput() {
-		share, err := priorShare(pz)
-		if err != nil {
-			t.Fatal(err)
-		}
-		net.UsePriorOutput(share)
-	}
-	return net
-}
-
-func vpCosine(t testing.TB, pred diffusion.Prediction) gpu.Parameterization {
-	t.Helper()
-	p, err := diffusion.NewProcess("vp-cosine")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return gpu.Parameterization{Prediction: pred, Process: p}
 }
 
 // TestGPUEGTNMatchesNNPredictor: on random inputs and per-example conditions, the device forward pass of
