@@ -6,8 +6,8 @@ import (
 	"testing"
 )
 
-// `pde evaluate --device` is refused, before any checkpoint or dataset is read, where the device cannot
-// sample: an unknown device, and the search by control cost.
+// `pde evaluate --device` and `pde generate --device` are refused, before any checkpoint or dataset is read,
+// where the device cannot sample: an unknown device, and the search by control cost.
 func TestPDEEvaluateDeviceRefusesWhatItCannotRun(t *testing.T) {
 	absent := filepath.Join(t.TempDir(), "absent")
 	for _, c := range []struct {
@@ -21,6 +21,12 @@ func TestPDEEvaluateDeviceRefusesWhatItCannotRun(t *testing.T) {
 		args := append([]string{"pde", "evaluate", "--checkpoint", absent, "--data", absent}, c.args...)
 		if code, _, errs := runCLI(args...); code != 2 || !strings.Contains(errs, c.want) {
 			t.Errorf("%v: exit %d, stderr %q; want a usage error mentioning %q", c.args, code, errs, c.want)
+		}
+	}
+	for _, device := range []string{"tpu", "gpu:-1"} {
+		args := []string{"pde", "generate", "--checkpoint", absent, "--data", absent, "--out", absent, "--device", device}
+		if code, _, errs := runCLI(args...); code != 2 || !strings.Contains(errs, "--device") {
+			t.Errorf("pde generate --device %s: exit %d, stderr %q; want a usage error about --device", device, code, errs)
 		}
 	}
 }
