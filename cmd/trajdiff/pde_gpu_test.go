@@ -154,3 +154,48 @@ func TestPDEGenerateGPUMatchesCPU(t *testing.T) {
 		}
 	}
 }
+
+// On a GPU (or gpu/cudaemu), `pde estimate --methods prior --device gpu` scores what the CPU scores: the
+// tiny 2-D U-Net estimation model's prior draws (DDPM, the same seed) give every case's MSE within 1e-3
+// relative of the CPU run's, and the model-free interpolation in the same run is the CPU's exactly.
+func TestPDEEstimateGPUMatchesCPU(t *testing.T) {
+	dir := t.TempDir()
+	run, test := tinyUnet2DWDNO(t, dir, "estimate")
+	results := map[string][]wdno.EstimationResult{}
+	for _, device := range []string{"cpu", "gpu"} {
+		report := filepath.Join(dir, device+".json")
+		code, out, errs := runCLI("pde", "estimate", "--checkpoint", run, "--data", test, "--methods", "prior,interpolate", "--sensors", "4",
+			"--solver", "ddpm", "--steps", "5", "--seed", "5", "--device", device, "--out", report)
+		if code != 0 {
+			t.Fatalf("pde estimate --device %s: exit %d\n%s\n%s", device, code, out, errs)
+		}
+		if device == "gpu" && !strings.Contains(errs, "pde estimate: sampling on") {
+			t.Errorf("the GPU run does not name its device: %q", errs)
+		}
+		b, err := os.ReadFile(report)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rep wdno.EstimationReport
+		if err := json.Unmarshal(b, &rep); err != nil {
+			t.Fatal(err)
+		}
+		results[device] = rep.Results
+	}
+	cpu, gpu := results["cpu"], results["gpu"]
+	if len(cpu) != 6 || len(gpu) != len(cpu) {
+		t.Fatalf("%d CPU results, %d GPU results; want 3 cases of 2 methods", len(cpu), len(gpu))
+	}
+	for i := range cpu {
+		c, g := cpu[i], gpu[i]
+		rel := math.Abs(g.MSE-c.MSE) / c.MSE
+		t.Logf("%s case %d: MSE %.6g on the CPU, %.6g with the device (relative difference %.2e)", c.Method, c.Case, c.MSE, g.MSE, rel)
+		tol := 1e-3
+		if c.Method == string(wdno.EstimateInterpolate) {
+			tol = 0
+		}
+		if c.Method != g.Method || c.Case != g.Case || !(c.MSE > 0) || !(rel <= tol) || c.Error != "" || g.Error != "" {
+			t.Errorf("%s case %d: MSE %v on the CPU, %v with the device (%q, %q)", c.Method, c.Case, c.MSE, g.MSE, c.Error, g.Error)
+		}
+	}
+}
