@@ -148,7 +148,7 @@ func TestPDEGenerateGPUMatchesCPU(t *testing.T) {
 			t.Errorf("row %d: the device's control differs from the CPU's by up to %v (largest |f| %v)", i, fWorst, fScale)
 		}
 		scale, worst := fieldDifference(c.State, g.State)
-		t.Logf("row %d: largest |u| %.4g, worst device-CPU difference %.2e (%.2e relative)", i, scale, worst, worst/scale)
+		t.Logf("row %d: largest |u| %.4g, worst device-CPU difference %.2e (%.2e relative); control %.2e relative", i, scale, worst, worst/scale, fWorst/fScale)
 		if !(scale > 0) || !(worst <= 1e-3*scale) {
 			t.Errorf("row %d: the device's state differs from the CPU's by up to %v (largest |u| %v)", i, worst, scale)
 		}
