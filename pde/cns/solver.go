@@ -21,8 +21,13 @@ type Solver struct {
 	// their sound speeds (al, ar), momenta (ml, mr) and total energies (el, er) for the HLLC flux.
 	rl, ul, pl, rr, ur, pr []float64
 	al, ml, el, ar, mr, er []float64
-	steps                  int     // hydrodynamic steps taken in this run
-	t                      float64 // time of the current run
+	// ir is 1/rho of the interior cells and rmin their smallest density, both set by reciprocals
+	// after every change of the density (only the hydrodynamic step changes it): the viscous
+	// sub-steps and both primitive recoveries multiply by ir instead of dividing.
+	ir    []float64
+	rmin  float64
+	steps int     // hydrodynamic steps taken in this run
+	t     float64 // time of the current run
 }
 
 // NewSolver validates p and allocates buffers.
@@ -35,7 +40,8 @@ func NewSolver(p Params) (*Solver, error) {
 	return &Solver{p: p, n: n, dx: p.Dx(),
 		d: buf(n + 4), m: buf(n + 4), e: buf(n + 4), r: buf(n + 4), u: buf(n + 4), w: buf(n + 4),
 		rl: buf(n + 4), ul: buf(n + 4), pl: buf(n + 4), rr: buf(n + 4), ur: buf(n + 4), pr: buf(n + 4),
-		al: buf(n + 4), ml: buf(n + 4), el: buf(n + 4), ar: buf(n + 4), mr: buf(n + 4), er: buf(n + 4)}, nil
+		al: buf(n + 4), ml: buf(n + 4), el: buf(n + 4), ar: buf(n + 4), mr: buf(n + 4), er: buf(n + 4),
+		ir: buf(n)}, nil
 }
 
 // Params returns the solver's parameters.
@@ -57,6 +63,7 @@ func (s *Solver) Solve(ctx context.Context, init State) ([]State, error) {
 		s.d[i+2], s.m[i+2], s.e[i+2] = r, mm, init.P[i]/(g-1)+0.5*mm*u
 	}
 	s.steps, s.t = 0, 0
+	s.reciprocals()
 	smax, err := s.primitivesSpeed()
 	if err != nil {
 		return nil, err
@@ -89,6 +96,7 @@ func (s *Solver) Solve(ctx context.Context, init State) ([]State, error) {
 				}
 			}
 			s.hydro(dt)
+			s.reciprocals()
 			if visc {
 				s.viscous(0.5 * dt)
 			}
@@ -120,16 +128,29 @@ func (s *Solver) snapshot() State {
 	return st
 }
 
-// primitives recomputes (rho, u, p) from the conserved variables, checks them and fills the ghosts.
+// reciprocals sets ir = 1/rho and rmin = min rho over the interior cells.
+func (s *Solver) reciprocals() {
+	d := s.d[2 : s.n+2]
+	ir := s.ir[:len(d)]
+	rmin := math.Inf(1)
+	for i, r := range d {
+		ir[i] = 1 / r
+		rmin = min(rmin, r)
+	}
+	s.rmin = rmin
+}
+
+// primitives recomputes (rho, u, p) from the conserved variables (with ir current), checks them and
+// fills the ghosts.
 func (s *Solver) primitives() error {
 	g := s.p.Gamma
 	n := s.n
 	d, m, e := s.d[2:n+2], s.m[2:n+2], s.e[2:n+2]
 	rr, uu, ww := s.r[2:n+2], s.u[2:n+2], s.w[2:n+2]
 	e, rr, uu, ww = e[:len(d)], rr[:len(d)], uu[:len(d)], ww[:len(d)]
-	m = m[:len(d)]
+	m, ir := m[:len(d)], s.ir[:len(d)]
 	for i, r := range d {
-		u := m[i] / r
+		u := m[i] * ir[i]
 		p := (g - 1) * (e[i] - 0.5*m[i]*u)
 		rr[i], uu[i], ww[i] = r, u, p
 		// One test for positivity and finiteness: NaN fails every comparison, and an Inf pushes the
@@ -145,24 +166,23 @@ func (s *Solver) primitives() error {
 }
 
 // primitivesSpeed is primitives fused with the maximal signal speed max_i |u_i| + c_i, c = sqrt(gamma
-// p/rho), that sets the next time step; one reciprocal of the density serves u = m/rho and c^2 = gamma p/rho.
+// p/rho), that sets the next time step.
 func (s *Solver) primitivesSpeed() (float64, error) {
 	g := s.p.Gamma
 	n := s.n
 	d, m, e := s.d[2:n+2], s.m[2:n+2], s.e[2:n+2]
 	rr, uu, ww := s.r[2:n+2], s.u[2:n+2], s.w[2:n+2]
 	e, rr, uu, ww = e[:len(d)], rr[:len(d)], uu[:len(d)], ww[:len(d)]
-	m = m[:len(d)]
+	m, ir := m[:len(d)], s.ir[:len(d)]
 	sm := 0.0
 	for i, r := range d {
-		ir := 1 / r
-		u := m[i] * ir
+		u := m[i] * ir[i]
 		p := (g - 1) * (e[i] - 0.5*m[i]*u)
 		rr[i], uu[i], ww[i] = r, u, p
 		if !(r > 0 && p > 0 && r+p+math.Abs(u) <= math.MaxFloat64) {
 			return 0, s.badCell(i)
 		}
-		if v := math.Abs(u) + math.Sqrt(g*p*ir); v > sm {
+		if v := math.Abs(u) + math.Sqrt(g*p*ir[i]); v > sm {
 			sm = v
 		}
 	}
@@ -281,23 +301,19 @@ func (s *Solver) hydro(dt float64) {
 func (s *Solver) viscous(h float64) {
 	mu := s.p.Viscosity()
 	n := s.n
-	rmin := math.Inf(1)
-	for i := 2; i < n+2; i++ {
-		rmin = min(rmin, s.d[i])
-	}
-	hmax := s.p.ViscCFL * rmin * s.dx * s.dx / mu
+	hmax := s.p.ViscCFL * s.rmin * s.dx * s.dx / mu
 	sub := int(math.Ceil(h / hmax))
 	dtv := h / float64(sub)
 	k := mu / s.dx
 	c := dtv / s.dx
 	d, m, e := s.d[2:n+2], s.m[2:n+2], s.e[2:n+2]
-	m, e = m[:len(d)], e[:len(d)]
+	m, e, ir := m[:len(d)], e[:len(d)], s.ir[:len(d)]
 	last := len(d) - 1
 	for range sub {
 		// Face i+1/2 between velocities vl and vr: stress tau = mu (vr - vl)/dx, work tau (vl + vr)/2.
 		// The velocity m/rho of cell i+1 is read before cell i+1 is updated; the two edge velocities
 		// (the ghosts' sources) are taken first.
-		vFirst, vLast := m[0]/d[0], m[last]/d[last]
+		vFirst, vLast := m[0]*ir[0], m[last]*ir[last]
 		gl, gr := vLast, vFirst // periodic ghosts
 		if s.p.Boundary != Periodic {
 			gl, gr = vFirst, vLast
@@ -306,7 +322,7 @@ func (s *Solver) viscous(h float64) {
 		tauL := k * (vFirst - gl)
 		workL := tauL * (0.5 * (gl + vFirst))
 		for i := range last {
-			vr := m[i+1] / d[i+1]
+			vr := m[i+1] * ir[i+1]
 			tauR := k * (vr - vl)
 			workR := tauR * (0.5 * (vl + vr))
 			m[i] += c * (tauR - tauL)
