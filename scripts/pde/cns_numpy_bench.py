@@ -4,9 +4,10 @@ of scripts/pde/cns_ref.py (and pde/cns/solver.go, hllc.go) I could write.
 
 B trajectories advance together as [B, N+4] arrays (trajectory-major: every stencil is a contiguous row
 slice) in preallocated buffers, with in-place ufuncs (out=) on the hot paths. Each trajectory keeps its
-OWN time step: dt_b = CFL dx / max speed of row b, clipped to its next frame time; a trajectory that has
-reached the frame time takes dt_b = 0 steps (bit-exact no-ops: every update is c_b * flux difference with
-c_b = 0) until the slowest one arrives. The viscous half steps take sub_b = ceil(h_b / hmax_b) sub-steps per
+OWN time step: dt_b = CFL dx / max speed of row b, clipped to its next frame time. A trajectory that has
+reached the frame time waits for the slowest one: the rows are permuted so that those still running come
+first, and the sweeps work on views of those rows only (without this compaction, a batch of 256 random
+PDEBench states spent 2.3x the mean step count in sweeps over all rows). The viscous half steps take sub_b = ceil(h_b / hmax_b) sub-steps per
 row; sub-step j runs over all rows with c_b = 0 where sub_b <= j. HLLC evaluates one star state per face
 (left or right side chosen per face by masks) instead of all four candidate fluxes. Every operation keeps
 cns_ref.py's operand order, so each row reproduces the one-at-a-time reference; at startup each case of
@@ -56,12 +57,21 @@ class Batch:
         self.g = p["gamma"]
         self.mu = 4.0 / 3.0 * p["eta"] + p["zeta"]
         z = lambda k: np.zeros((nb, k))
-        self.d, self.m, self.e = z(n + 4), z(n + 4), z(n + 4)
-        self.r, self.u, self.w = z(n + 4), z(n + 4), z(n + 4)
-        self.vu = z(n + 2)
-        self.tmp = [z(n + 2) for _ in range(24)]  # reconstruction / Hancock scratch over cells 1..n+2
-        self.ftmp = [z(n + 1) for _ in range(24)]  # HLLC scratch over the n+1 faces
-        self.inner = [z(n) for _ in range(3)]
+        self.full = {q: z(n + 4) for q in "dmeruw"}  # the state; rows are permuted by solve
+        self.full["vu"] = z(n + 2)
+        self.full_tmp = [z(n + 2) for _ in range(24)]  # reconstruction / Hancock scratch over cells 1..n+2
+        self.full_ftmp = [z(n + 1) for _ in range(24)]  # HLLC scratch over the n+1 faces
+        self.full_inner = [z(n) for _ in range(3)]
+        self.set_rows(nb)
+
+    def set_rows(self, k):
+        """Work on the first k storage rows (the trajectories still short of the frame time)."""
+        for q, x in self.full.items():
+            setattr(self, q, x[:k])
+        self.tmp = [x[:k] for x in self.full_tmp]
+        self.ftmp = [x[:k] for x in self.full_ftmp]
+        self.inner = [x[:k] for x in self.full_inner]
+        self.k = k
 
     def fill(self, v):
         n = self.n
@@ -321,6 +331,7 @@ class Batch:
         """Frames [B, K+1, 3, N] of the first `frames` intervals from initial states [B, N] each."""
         n, g, p = self.n, self.g, self.p
         frames = p["frames"] if frames is None else frames
+        self.set_rows(self.nb)
         for x in (self.d, self.m, self.e):
             x.fill(0)
         mm = rho * vel
@@ -330,37 +341,54 @@ class Batch:
             self.primitives()
             self.snapshot(out, 0)
             t = np.zeros(self.nb)
-            self.steps = np.zeros(self.nb, dtype=np.int64)
+            steps = np.zeros(self.nb, dtype=np.int64)
+            perm = np.arange(self.nb)  # storage row j holds trajectory perm[j]
             self.sweeps = 0
             visc = self.mu > 0
             for k in range(frames):
                 tn = (k + 1) * p["T"] / p["frames"]
+                self.set_rows(self.nb)
                 while True:
-                    active = t < tn
-                    if not active.any():
+                    active = t[:self.k] < tn
+                    na = int(active.sum())
+                    if na == 0:
                         break
+                    if na < self.k:
+                        # Move the rows still short of tn to the front and work on those only.
+                        order = np.concatenate([np.flatnonzero(active), np.flatnonzero(~active)])
+                        for q in "dmeruw":
+                            x = self.full[q]
+                            x[:self.k] = x[:self.k][order]
+                        for x in (t, steps, perm):
+                            x[:self.k] = x[:self.k][order]
+                        self.set_rows(na)
+                        active = np.ones(na, dtype=bool)
+                    tk = t[:self.k]
                     dt = p["cfl"] * self.dx / self.max_speed()
-                    last = dt >= tn - t
-                    dt = np.where(last, tn - t, dt)
-                    dt = np.where(active, dt, 0.0)
+                    last = dt >= tn - tk
+                    dt = np.where(last, tn - tk, dt)
                     if visc:
                         self.viscous(0.5 * dt)
                         self.primitives()
                     self.hydro(dt)
                     if visc:
                         self.viscous(0.5 * dt)
-                    t = np.where(active, np.where(last, tn, t + dt), t)
+                    tk[...] = np.where(last, tn, tk + dt)
                     self.primitives()
-                    self.steps += active
+                    steps[:self.k] += 1
                     self.sweeps += 1
-                self.snapshot(out, k + 1)
+                self.set_rows(self.nb)
+                self.snapshot(out, k + 1, perm)
+            self.steps = np.empty_like(steps)
+            self.steps[perm] = steps
         return out
 
-    def snapshot(self, out, k):
+    def snapshot(self, out, k, perm=None):
         n = self.n
-        out[:, k, 0] = self.r[:, 2:n + 2]
-        out[:, k, 1] = self.u[:, 2:n + 2]
-        out[:, k, 2] = self.w[:, 2:n + 2]
+        perm = np.arange(self.nb) if perm is None else perm
+        out[perm, k, 0] = self.r[:, 2:n + 2]
+        out[perm, k, 1] = self.u[:, 2:n + 2]
+        out[perm, k, 2] = self.w[:, 2:n + 2]
 
 
 def random_states(p, nb, rng):
