@@ -149,7 +149,7 @@ class Batch:
         mL = np.multiply(rL, uL, out=T[0])
         mR = np.multiply(rR, uR, out=T[1])
         t = T[2]
-        eL = np.multiply(pL, 1 / (g - 1), out=T[9]) if False else np.divide(pL, g - 1, out=T[9])
+        eL = np.divide(pL, g - 1, out=T[9])
         np.multiply(mL, 0.5, out=t)
         np.multiply(t, uL, out=t)
         np.add(eL, t, out=eL)
