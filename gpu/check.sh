@@ -65,7 +65,7 @@ if [ -f ./cmd.test.gz ]; then
 fi
 if [ -x ./cmd.test ]; then
 	say "== CLI: trajdiff solve and sample --device gpu against the CPU, and sample's timings"
-	(cd ../cmd/trajdiff && TRAJDIFF_GPU_TIMINGS=${TRAJDIFF_GPU_TIMINGS:-1} ../../gpu/cmd.test -test.v -test.count=1 -test.timeout=5m -test.run '^(TestSolve|TestSample|TestPlanEvaluateGPU|TestPDEEvaluateGPU|TestGeometryGPU)') 2>&1 | tee -a "$log"
+	(cd ../cmd/trajdiff && TRAJDIFF_GPU_TIMINGS=${TRAJDIFF_GPU_TIMINGS:-1} ../../gpu/cmd.test -test.v -test.count=1 -test.timeout=5m -test.run '^(TestSolve|TestSample|TestPlanEvaluateGPU|TestPDE(Evaluate|Generate|Estimate)GPU|TestGeometryGPU)') 2>&1 | tee -a "$log"
 	cli=${PIPESTATUS[0]}
 fi
 # Trained networks (gpu/fromnn), when its test binary was carried (gzipped, as cmd.test).

@@ -65,6 +65,6 @@ go test -tags trajdiff_cuda -c -o "$tmp/fromnn.test" ./gpu/fromnn
 bash gpu/cudaemu/mutants.sh "$tmp/gpu.test"
 # The CLI built with GPU support: `trajdiff solve --device gpu` (the mixture) and `trajdiff sample --device gpu`
 # (a trained planner-shaped checkpoint) and `trajdiff plan evaluate --device gpu` (Diffuser with an endpoint
-# condition, Decision Diffuser with guidance and warm starts) and `trajdiff pde evaluate --device gpu` (a WDNO
-# 2-D U-Net) against the CPU runs, and the sample timings' code on a tiny planner.
-(cd cmd/trajdiff && TRAJDIFF_GPU_TIMINGS=smoke LD_LIBRARY_PATH="$tmp/emu" "$tmp/cmd.test" -test.count=1 -test.run '^(TestSolve|TestSample|TestPlanEvaluateGPU|TestPDEEvaluateGPU|TestGeometryGPU)')
+# condition, Decision Diffuser with guidance and warm starts) and `trajdiff pde evaluate|generate|estimate --device gpu` (a WDNO
+# 2-D U-Net) and `trajdiff geometry forecast|evaluate --device gpu` (an EGTN) against the CPU runs, and the sample timings' code on a tiny planner.
+(cd cmd/trajdiff && TRAJDIFF_GPU_TIMINGS=smoke LD_LIBRARY_PATH="$tmp/emu" "$tmp/cmd.test" -test.count=1 -test.run '^(TestSolve|TestSample|TestPlanEvaluateGPU|TestPDE(Evaluate|Generate|Estimate)GPU|TestGeometryGPU)')

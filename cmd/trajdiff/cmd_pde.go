@@ -76,7 +76,7 @@ func runPDEEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	sf.register(fs, "evaluate only shard i/n of the cases (a job array's task)")
 	var search particleFlags
 	search.registerControl(fs)
-	device := registerPDEDevice(fs)
+	device := registerPDEDevice(fs, "simulation, and control with --guidance 0; not with --particle-method")
 	out := fs.String("out", "", "report JSON, written atomically (merge shards with 'trajdiff pde merge')")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
@@ -147,7 +147,7 @@ func runPDEEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	lo, hi := cases[0], cases[len(cases)-1]+1
 	req := sf.request()
-	sample, closeDevice, err := pdeDeviceSampler(env, *device, search.method != "")
+	sample, closeDevice, err := pdeDeviceSampler(env, "pde evaluate", *device, search.method != "")
 	if err != nil {
 		return err
 	}
@@ -331,6 +331,7 @@ func runPDEGenerate(ctx context.Context, env *cliEnv, args []string) error {
 	var sf pdeSampling
 	sf.register(fs, "generate only shard i/n of the cases (a job array's task; row ids start at the shard's first case)")
 	force := fs.Bool("force", false, "replace existing output files")
+	device := registerPDEDevice(fs, "simulation, estimation's prior draws, and control with --guidance 0")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
@@ -342,6 +343,9 @@ func runPDEGenerate(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	if sf.seed > math.MaxInt64 {
 		return usagef("--seed must be at most 2^63-1")
+	}
+	if err := checkPDEDevice(*device, false); err != nil {
+		return err
 	}
 	weights, err := sf.check(env)
 	if err != nil {
@@ -364,8 +368,18 @@ func runPDEGenerate(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	lo, hi := cases[0], cases[len(cases)-1]+1
+	req := sf.request()
+	if _, _, guidance := m.Settings(req); guidance != 0 && onDevice(*device) {
+		return usagef("--device %s: control guidance (weight %g) runs on the CPU; set --guidance 0 to sample on the device", *device, guidance)
+	}
+	sample, closeDevice, err := pdeDeviceSampler(env, "pde generate", *device, false)
+	if err != nil {
+		return err
+	}
+	defer closeDevice()
+	req.Device = sample
 	bar := newProgressBar(env.stderr, "pde generate "+m.Name(), "cases", len(cases))
-	res, err := wdno.WriteGenerated(ctx, m, d, *out, wdno.GenerateOptions{Cases: cases, Request: sf.request(), Batch: sf.batch,
+	res, err := wdno.WriteGenerated(ctx, m, d, *out, wdno.GenerateOptions{Cases: cases, Request: req, Batch: sf.batch,
 		Resim: *resim, FirstID: int64(lo), Overwrite: *force, Checkpoint: *ckpt, Progress: bar.Func()})
 	if res != nil {
 		for _, f := range res.Failed {

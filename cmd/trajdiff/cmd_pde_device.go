@@ -9,14 +9,15 @@ import (
 	"github.com/trajdiff/trajdiff/pde/wdno"
 )
 
-// registerPDEDevice adds `pde evaluate`'s --device flag.
-func registerPDEDevice(fs *flag.FlagSet) *string {
+// registerPDEDevice adds the --device flag of pde evaluate, generate and estimate; where says what runs on
+// the device in that command.
+func registerPDEDevice(fs *flag.FlagSet, where string) *string {
 	return fs.String("device", "cpu", "cpu, or gpu / gpu:N for a binary built with -tags trajdiff_cuda: the models' samples drawn on the GPU in float32 "+
-		"(mlp, temporal_unet and unet2d networks; simulation, and control with --guidance 0; not with --particle-method)")
+		"(mlp, temporal_unet and unet2d networks; "+where+")")
 }
 
-// checkPDEDevice refuses, before anything is read, a --device that pde evaluate cannot sample on: an
-// unknown device, or the GPU with the search by control cost.
+// checkPDEDevice refuses, before anything is read, a --device that cannot be sampled on: an unknown device,
+// or the GPU with pde evaluate's search by control cost.
 func checkPDEDevice(device string, search bool) error {
 	ordinal, err := parseDevice(device)
 	if err != nil {
@@ -30,8 +31,9 @@ func checkPDEDevice(device string, search bool) error {
 
 // pdeDeviceSampler is the models' sampler for --device and the function that releases it: nil for the CPU;
 // for gpu or gpu:N a gpu/fromnn.Sampler on that device, opened once for every batch and method, injected into
-// pde/wdno through Request.Device so that it never depends on package gpu. It names the device on stderr.
-func pdeDeviceSampler(env *cliEnv, device string, search bool) (wdno.DeviceSampler, func() error, error) {
+// pde/wdno through Request.Device so that it never depends on package gpu. It names the device on stderr
+// after the command's name (cmd, e.g. "pde evaluate").
+func pdeDeviceSampler(env *cliEnv, cmd, device string, search bool) (wdno.DeviceSampler, func() error, error) {
 	none := func() error { return nil }
 	if err := checkPDEDevice(device, search); err != nil {
 		return nil, none, err
@@ -44,10 +46,16 @@ func pdeDeviceSampler(env *cliEnv, device string, search bool) (wdno.DeviceSampl
 	if err != nil {
 		return nil, none, err
 	}
-	fmt.Fprintf(env.stderr, "pde evaluate: sampling on %s\n", s.Info())
+	fmt.Fprintf(env.stderr, "%s: sampling on %s\n", cmd, s.Info())
 	run := func(ctx context.Context, p wdno.DeviceProblem) ([]float64, error) {
 		return s.RunPlan(ctx, fromnn.PlanProblem{Checkpoint: p.Checkpoint, Plan: p.Plan, X: p.X, Mask: p.Known, Values: p.Values,
 			ClipX0: p.ClipX0, FixX0: true, Seed: p.Seed, Progress: p.Progress})
 	}
 	return run, s.Close, nil
+}
+
+// onDevice reports whether a checked --device names a GPU.
+func onDevice(device string) bool {
+	ordinal, err := parseDevice(device)
+	return err == nil && ordinal >= 0
 }

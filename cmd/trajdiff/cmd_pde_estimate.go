@@ -31,6 +31,7 @@ func runPDEEstimate(ctx context.Context, env *cliEnv, args []string) error {
 	var sf pdeSampling
 	sf.register(fs, "estimate only shard i/n of the cases (a job array's task)")
 	out := fs.String("out", "", "report JSON, written atomically")
+	device := registerPDEDevice(fs, "--methods prior, with the model-free interpolate and resimulate on the CPU")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
@@ -47,6 +48,9 @@ func runPDEEstimate(ctx context.Context, env *cliEnv, args []string) error {
 	methods, err := wdno.ParseEstimateMethods(*methodList)
 	if err != nil {
 		return usagef("--methods: %v", err)
+	}
+	if err := checkEstimateDevice(*device, *ckpt != "", methods); err != nil {
+		return err
 	}
 	d, err := wdno.OpenData(*data)
 	if err != nil {
@@ -90,9 +94,17 @@ func runPDEEstimate(ctx context.Context, env *cliEnv, args []string) error {
 	if sf.guidance >= 0 {
 		guidance = sf.guidance
 	}
+	var sample wdno.DeviceSampler
+	if m != nil {
+		var closeDevice func() error
+		if sample, closeDevice, err = pdeDeviceSampler(env, "pde estimate", *device, false); err != nil {
+			return err
+		}
+		defer closeDevice()
+	}
 	var bar *progressBar
 	rep, err := wdno.EvaluateEstimation(ctx, d, m, wdno.EstimationOptions{
-		EstimateOptions: wdno.EstimateOptions{Sensors: s, Solver: sf.solver, Steps: sf.steps, Seed: sf.seed, Guidance: guidance, REDDiff: &rd},
+		EstimateOptions: wdno.EstimateOptions{Sensors: s, Solver: sf.solver, Steps: sf.steps, Seed: sf.seed, Guidance: guidance, REDDiff: &rd, Device: sample},
 		Methods:         methods, Cases: cases, Batch: sf.batch, MeasureSeed: *measureSeed,
 		Progress: func(method string, done, total int) {
 			if bar == nil || bar.label != "pde estimate "+method {
@@ -120,6 +132,26 @@ func runPDEEstimate(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	fmt.Fprintf(env.stdout, "report -> %s\n", *out)
+	return nil
+}
+
+// checkEstimateDevice refuses, before anything is read, a --device that pde estimate cannot sample on: an
+// unknown device, or the GPU with a model method that has no device path (wdno.DeviceMethod: clamp, guided
+// and reddiff use the model in ways the device's plan cannot express).
+func checkEstimateDevice(device string, model bool, methods []wdno.EstimateMethod) error {
+	if err := checkPDEDevice(device, false); err != nil || !onDevice(device) || !model {
+		return err
+	}
+	var cpu []string
+	for _, k := range methods {
+		if !wdno.DeviceMethod(k) {
+			cpu = append(cpu, string(k))
+		}
+	}
+	if len(cpu) > 0 {
+		return usagef("--device %s: estimation method %s has no device path (only prior samples there; interpolate and resimulate need no model); "+
+			"choose --methods prior,interpolate,resimulate or estimate on the CPU", device, strings.Join(cpu, ", "))
+	}
 	return nil
 }
 

@@ -65,6 +65,10 @@ func TestPDEGenerateAndPlotFields(t *testing.T) {
 	if code, out, errs := runCLI(append(args, "--force")...); code != 0 {
 		t.Errorf("--force: %d\n%s\n%s", code, out, errs)
 	}
+	// Control guidance has no device path: refused before any device is opened.
+	if code, _, errs := runCLI(append(args, "--force", "--device", "gpu")...); code != 2 || !strings.Contains(errs, "--guidance 0") {
+		t.Errorf("--device gpu with control guidance: exit %d, %q; want a usage error naming --guidance 0", code, errs)
+	}
 	for _, bad := range [][]string{
 		{"pde", "generate", "--checkpoint", ckpt, "--data", test},
 		{"pde", "generate", "--checkpoint", ckpt, "--data", test, "--out", filepath.Join(dir, "x.arrow"), "--shard", "3/2"},

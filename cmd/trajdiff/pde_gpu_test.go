@@ -10,19 +10,18 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/trajdiff/trajdiff/datasets"
 	"github.com/trajdiff/trajdiff/pde/wdno"
 )
 
-// On a GPU (or gpu/cudaemu, on which CI runs this), `pde evaluate --device gpu` scores what the CPU scores:
-// a tiny WDNO simulation model with a 2-D U-Net on the wavelet layout (9 bands of 8 x 8), sampled with DDPM
-// (its noise from the same seed), gives every case's MSE within 1e-3 relative of the CPU run's (float32
-// sampling against float64).
-func TestPDEEvaluateGPUMatchesCPU(t *testing.T) {
-	dir := t.TempDir()
+// tinyUnet2DWDNO trains a tiny WDNO model of task with a 2-D U-Net on the wavelet layout (9 bands of 8 x 8)
+// for 10 steps on 16 tiny Burgers trajectories and returns its run directory and a test set of 3 cases.
+func tinyUnet2DWDNO(t *testing.T, dir, task string) (run, test string) {
+	t.Helper()
 	tinyBurgers(t, dir, "train.arrow", 16, 1, 12)
-	test := tinyBurgers(t, dir, "test.arrow", 3, 2, 12)
+	test = tinyBurgers(t, dir, "test.arrow", 3, 2, 12)
 	cfg := `out = "run-unet"
-task = "simulate"
+task = "` + task + `"
 [data]
 path = "train.arrow"
 [layout]
@@ -53,7 +52,16 @@ steps = 5
 	if code, out, errs := runCLI("pde", "train", "--config", p); code != 0 {
 		t.Fatalf("pde train: exit %d\n%s\n%s", code, out, errs)
 	}
-	run := filepath.Join(dir, "run-unet")
+	return filepath.Join(dir, "run-unet"), test
+}
+
+// On a GPU (or gpu/cudaemu, on which CI runs this), `pde evaluate --device gpu` scores what the CPU scores:
+// a tiny WDNO simulation model with a 2-D U-Net on the wavelet layout (9 bands of 8 x 8), sampled with DDPM
+// (its noise from the same seed), gives every case's MSE within 1e-3 relative of the CPU run's (float32
+// sampling against float64).
+func TestPDEEvaluateGPUMatchesCPU(t *testing.T) {
+	dir := t.TempDir()
+	run, test := tinyUnet2DWDNO(t, dir, "simulate")
 	results := map[string][]wdno.CaseResult{}
 	for _, device := range []string{"cpu", "gpu"} {
 		report := filepath.Join(dir, device+".json")
@@ -83,6 +91,111 @@ steps = 5
 		t.Logf("case %d: MSE %.6g on the CPU, %.6g on the device (relative difference %.2e)", cpu[i].Case, cpu[i].MSE, gpu[i].MSE, rel)
 		if !(cpu[i].MSE > 0) || !(rel <= 1e-3) || gpu[i].Error != "" {
 			t.Errorf("case %d: MSE %v on the CPU, %v on the device (%q)", cpu[i].Case, cpu[i].MSE, gpu[i].MSE, gpu[i].Error)
+		}
+	}
+}
+
+// fieldDifference is the largest |a| and the largest |a - b| of two fields of the same size.
+func fieldDifference(a, b datasets.Tensor) (scale, worst float64) {
+	for k := range a.Len() {
+		scale = max(scale, math.Abs(a.At(k)))
+		worst = max(worst, math.Abs(a.At(k)-b.At(k)))
+	}
+	return scale, worst
+}
+
+// On a GPU (or gpu/cudaemu), `pde generate --device gpu` writes the dataset the CPU writes: the tiny 2-D
+// U-Net simulation model's trajectories, sampled with DDPM from the same seed, agree with the CPU run's
+// within 1e-3 of the largest state value in every row (float32 sampling against float64), with the same
+// rows, ids and source parameters, and the given controls within 1e-6 (their float32 round trip).
+func TestPDEGenerateGPUMatchesCPU(t *testing.T) {
+	dir := t.TempDir()
+	run, test := tinyUnet2DWDNO(t, dir, "simulate")
+	rows := map[string][]datasets.FieldView{}
+	for _, device := range []string{"cpu", "gpu"} {
+		gen := filepath.Join(dir, device+".arrow")
+		code, out, errs := runCLI("pde", "generate", "--checkpoint", run, "--data", test, "--out", gen, "--solver", "ddpm", "--steps", "5", "--seed", "3", "--device", device)
+		if code != 0 || !strings.Contains(out, "3 generated") {
+			t.Fatalf("pde generate --device %s: exit %d\n%s\n%s", device, code, out, errs)
+		}
+		if device == "gpu" && !strings.Contains(errs, "pde generate: sampling on") {
+			t.Errorf("the GPU run does not name its device: %q", errs)
+		}
+		d, err := datasets.Open(gen)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer d.Close()
+		for i := range d.Len() {
+			v, err := d.Field(i)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows[device] = append(rows[device], v)
+		}
+	}
+	cpu, gpu := rows["cpu"], rows["gpu"]
+	if len(cpu) != 3 || len(gpu) != len(cpu) {
+		t.Fatalf("%d CPU rows, %d GPU rows", len(cpu), len(gpu))
+	}
+	for i := range cpu {
+		c, g := cpu[i], gpu[i]
+		if c.ID != g.ID || c.Params.At(0) != g.Params.At(0) || c.Params.At(1) != g.Params.At(1) {
+			t.Errorf("row %d: id %d params (%v, %v) on the CPU, id %d (%v, %v) on the device", i, c.ID, c.Params.At(0), c.Params.At(1), g.ID, g.Params.At(0), g.Params.At(1))
+		}
+		fScale, fWorst := fieldDifference(c.Control, g.Control)
+		if !(fWorst <= 1e-6*fScale) { // the given control, through the layout and float32 on the device
+			t.Errorf("row %d: the device's control differs from the CPU's by up to %v (largest |f| %v)", i, fWorst, fScale)
+		}
+		scale, worst := fieldDifference(c.State, g.State)
+		t.Logf("row %d: largest |u| %.4g, worst device-CPU difference %.2e (%.2e relative); control %.2e relative", i, scale, worst, worst/scale, fWorst/fScale)
+		if !(scale > 0) || !(worst <= 1e-3*scale) {
+			t.Errorf("row %d: the device's state differs from the CPU's by up to %v (largest |u| %v)", i, worst, scale)
+		}
+	}
+}
+
+// On a GPU (or gpu/cudaemu), `pde estimate --methods prior --device gpu` scores what the CPU scores: the
+// tiny 2-D U-Net estimation model's prior draws (DDPM, the same seed) give every case's MSE within 1e-3
+// relative of the CPU run's, and the model-free interpolation in the same run is the CPU's exactly.
+func TestPDEEstimateGPUMatchesCPU(t *testing.T) {
+	dir := t.TempDir()
+	run, test := tinyUnet2DWDNO(t, dir, "estimate")
+	results := map[string][]wdno.EstimationResult{}
+	for _, device := range []string{"cpu", "gpu"} {
+		report := filepath.Join(dir, device+".json")
+		code, out, errs := runCLI("pde", "estimate", "--checkpoint", run, "--data", test, "--methods", "prior,interpolate", "--sensors", "4",
+			"--solver", "ddpm", "--steps", "5", "--seed", "5", "--device", device, "--out", report)
+		if code != 0 {
+			t.Fatalf("pde estimate --device %s: exit %d\n%s\n%s", device, code, out, errs)
+		}
+		if device == "gpu" && !strings.Contains(errs, "pde estimate: sampling on") {
+			t.Errorf("the GPU run does not name its device: %q", errs)
+		}
+		b, err := os.ReadFile(report)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rep wdno.EstimationReport
+		if err := json.Unmarshal(b, &rep); err != nil {
+			t.Fatal(err)
+		}
+		results[device] = rep.Results
+	}
+	cpu, gpu := results["cpu"], results["gpu"]
+	if len(cpu) != 6 || len(gpu) != len(cpu) {
+		t.Fatalf("%d CPU results, %d GPU results; want 3 cases of 2 methods", len(cpu), len(gpu))
+	}
+	for i := range cpu {
+		c, g := cpu[i], gpu[i]
+		rel := math.Abs(g.MSE-c.MSE) / c.MSE
+		t.Logf("%s case %d: MSE %.6g on the CPU, %.6g with the device (relative difference %.2e)", c.Method, c.Case, c.MSE, g.MSE, rel)
+		tol := 1e-3
+		if c.Method == string(wdno.EstimateInterpolate) {
+			tol = 0
+		}
+		if c.Method != g.Method || c.Case != g.Case || !(c.MSE > 0) || !(rel <= tol) || c.Error != "" || g.Error != "" {
+			t.Errorf("%s case %d: MSE %v on the CPU, %v with the device (%q, %q)", c.Method, c.Case, c.MSE, g.MSE, c.Error, g.Error)
 		}
 	}
 }

@@ -42,6 +42,18 @@
 // logU[10, 100] (pressure); the velocity is used as drawn. PDEBench defaults: 1024 cells on [-1, 1],
 // T = 1, a frame every 0.01 (101 frames), eta = zeta in {1e-8, 1e-2, 1e-1}; the default here is 1e-2.
 //
-// scripts/pde/cns_ref.py is a NumPy implementation of the same scheme; the trajectories it wrote to
-// testdata/pde/cns_ref.json agree with this package to 1e-10 (in practice bit for bit).
+// # Arithmetic
+//
+// Divisions and square roots dominate the cost of a cell, so the solver rearranges some formulas into
+// forms equal in exact arithmetic: the HLLC star flux F_K + S_K (U*_K - U_K) is written over the single
+// reciprocal 1/(S_K - S*) (two divisions per face instead of six; see hllc), the flux takes the momentum
+// and total energy of the evolved states from the Hancock step instead of recomputing them from (rho,
+// u, p), one reciprocal 1/D of each evolved density serves its velocity and its sound speed, and one
+// reciprocal 1/rho per cell and step (taken after the hydrodynamic step, the only one that changes rho)
+// serves both primitive recoveries and every viscous sub-step. The time-step bound max(|u| + c) is taken
+// in the same pass as the primitives.
+//
+// scripts/pde/cns_ref.py is a NumPy implementation of the same scheme with the textbook formulas; the
+// trajectories it wrote to testdata/pde/cns_ref.json agree with this package to 1e-10 (2e-14 relative
+// in practice). scripts/pde/cns_numpy_bench.py is its batched form for benchmarks (docs/benchmarks.md).
 package cns

@@ -17,12 +17,17 @@ type Solver struct {
 	dx      float64
 	d, m, e []float64 // conserved density, momentum, energy; cells 2..n+1 of n+4
 	r, u, w []float64 // primitive density, velocity, pressure with two ghosts each side
-	// Hancock-evolved face states of each cell: left face (rl, ul, pl), right face (rr, ur, pr).
+	// Hancock-evolved face states of each cell: left face (rl, ul, pl), right face (rr, ur, pr), with
+	// their sound speeds (al, ar), momenta (ml, mr) and total energies (el, er) for the HLLC flux.
 	rl, ul, pl, rr, ur, pr []float64
-	fd, fm, fe             []float64 // face fluxes; index k is the left face of interior cell k
-	vu                     []float64 // velocity with ghosts for the viscous step
-	steps                  int       // hydrodynamic steps taken in this run
-	t                      float64   // time of the current run
+	al, ml, el, ar, mr, er []float64
+	// ir is 1/rho of the interior cells and rmin their smallest density, both set by reciprocals
+	// after every change of the density (only the hydrodynamic step changes it): the viscous
+	// sub-steps and both primitive recoveries multiply by ir instead of dividing.
+	ir    []float64
+	rmin  float64
+	steps int     // hydrodynamic steps taken in this run
+	t     float64 // time of the current run
 }
 
 // NewSolver validates p and allocates buffers.
@@ -35,7 +40,8 @@ func NewSolver(p Params) (*Solver, error) {
 	return &Solver{p: p, n: n, dx: p.Dx(),
 		d: buf(n + 4), m: buf(n + 4), e: buf(n + 4), r: buf(n + 4), u: buf(n + 4), w: buf(n + 4),
 		rl: buf(n + 4), ul: buf(n + 4), pl: buf(n + 4), rr: buf(n + 4), ur: buf(n + 4), pr: buf(n + 4),
-		fd: buf(n + 1), fm: buf(n + 1), fe: buf(n + 1), vu: buf(n + 2)}, nil
+		al: buf(n + 4), ml: buf(n + 4), el: buf(n + 4), ar: buf(n + 4), mr: buf(n + 4), er: buf(n + 4),
+		ir: buf(n)}, nil
 }
 
 // Params returns the solver's parameters.
@@ -57,7 +63,9 @@ func (s *Solver) Solve(ctx context.Context, init State) ([]State, error) {
 		s.d[i+2], s.m[i+2], s.e[i+2] = r, mm, init.P[i]/(g-1)+0.5*mm*u
 	}
 	s.steps, s.t = 0, 0
-	if err := s.primitives(); err != nil {
+	s.reciprocals()
+	smax, err := s.primitivesSpeed()
+	if err != nil {
 		return nil, err
 	}
 	frames := []State{s.snapshot()}
@@ -75,7 +83,7 @@ func (s *Solver) Solve(ctx context.Context, init State) ([]State, error) {
 			if s.steps >= maxSteps {
 				return nil, fmt.Errorf("cns: %d steps reached at t = %.6g before T = %v: %w", s.steps, s.t, s.p.T, pde.ErrUnstable)
 			}
-			dt := s.p.CFL * s.dx / s.maxSpeed()
+			dt := s.p.CFL * s.dx / smax
 			last := false
 			if dt >= tn-s.t {
 				dt, last = tn-s.t, true
@@ -88,6 +96,7 @@ func (s *Solver) Solve(ctx context.Context, init State) ([]State, error) {
 				}
 			}
 			s.hydro(dt)
+			s.reciprocals()
 			if visc {
 				s.viscous(0.5 * dt)
 			}
@@ -96,7 +105,7 @@ func (s *Solver) Solve(ctx context.Context, init State) ([]State, error) {
 			} else {
 				s.t += dt
 			}
-			if err := s.primitives(); err != nil {
+			if smax, err = s.primitivesSpeed(); err != nil {
 				return nil, err
 			}
 			s.steps++
@@ -119,16 +128,29 @@ func (s *Solver) snapshot() State {
 	return st
 }
 
-// primitives recomputes (rho, u, p) from the conserved variables, checks them and fills the ghosts.
+// reciprocals sets ir = 1/rho and rmin = min rho over the interior cells.
+func (s *Solver) reciprocals() {
+	d := s.d[2 : s.n+2]
+	ir := s.ir[:len(d)]
+	rmin := math.Inf(1)
+	for i, r := range d {
+		ir[i] = 1 / r
+		rmin = min(rmin, r)
+	}
+	s.rmin = rmin
+}
+
+// primitives recomputes (rho, u, p) from the conserved variables (with ir current), checks them and
+// fills the ghosts.
 func (s *Solver) primitives() error {
 	g := s.p.Gamma
 	n := s.n
 	d, m, e := s.d[2:n+2], s.m[2:n+2], s.e[2:n+2]
 	rr, uu, ww := s.r[2:n+2], s.u[2:n+2], s.w[2:n+2]
 	e, rr, uu, ww = e[:len(d)], rr[:len(d)], uu[:len(d)], ww[:len(d)]
-	m = m[:len(d)]
+	m, ir := m[:len(d)], s.ir[:len(d)]
 	for i, r := range d {
-		u := m[i] / r
+		u := m[i] * ir[i]
 		p := (g - 1) * (e[i] - 0.5*m[i]*u)
 		rr[i], uu[i], ww[i] = r, u, p
 		// One test for positivity and finiteness: NaN fails every comparison, and an Inf pushes the
@@ -141,6 +163,33 @@ func (s *Solver) primitives() error {
 	fill(s.u, n, s.p.Boundary)
 	fill(s.w, n, s.p.Boundary)
 	return nil
+}
+
+// primitivesSpeed is primitives fused with the maximal signal speed max_i |u_i| + c_i, c = sqrt(gamma
+// p/rho), that sets the next time step.
+func (s *Solver) primitivesSpeed() (float64, error) {
+	g := s.p.Gamma
+	n := s.n
+	d, m, e := s.d[2:n+2], s.m[2:n+2], s.e[2:n+2]
+	rr, uu, ww := s.r[2:n+2], s.u[2:n+2], s.w[2:n+2]
+	e, rr, uu, ww = e[:len(d)], rr[:len(d)], uu[:len(d)], ww[:len(d)]
+	m, ir := m[:len(d)], s.ir[:len(d)]
+	sm := 0.0
+	for i, r := range d {
+		u := m[i] * ir[i]
+		p := (g - 1) * (e[i] - 0.5*m[i]*u)
+		rr[i], uu[i], ww[i] = r, u, p
+		if !(r > 0 && p > 0 && r+p+math.Abs(u) <= math.MaxFloat64) {
+			return 0, s.badCell(i)
+		}
+		if v := math.Abs(u) + math.Sqrt(g*p*ir[i]); v > sm {
+			sm = v
+		}
+	}
+	fill(s.r, n, s.p.Boundary)
+	fill(s.u, n, s.p.Boundary)
+	fill(s.w, n, s.p.Boundary)
+	return sm, nil
 }
 
 // badCell reports the non-positive or non-finite primitive state of interior cell i.
@@ -169,26 +218,13 @@ func fill(v []float64, n int, b Boundary) {
 	v[n+2], v[n+3] = v[n+1], v[n+1]
 }
 
-// maxSpeed is max_i |u_i| + c_i, c = sqrt(gamma p/rho).
-func (s *Solver) maxSpeed() float64 {
-	g := s.p.Gamma
-	sm := 0.0
-	r, w := s.r[2:s.n+2], s.w[2:s.n+2]
-	w = w[:len(r)]
-	for i, u := range s.u[2 : s.n+2] {
-		if v := math.Abs(u) + math.Sqrt(g*w[i]/r[i]); v > sm {
-			sm = v
-		}
-	}
-	return sm
-}
-
 // hydro takes one MUSCL-Hancock step of the Euler equations (Toro 2009, section 14.4): limited linear
 // reconstruction of the primitive variables, a half-step evolution of the two boundary-extrapolated
 // states by their flux difference, the HLLC flux between neighbouring evolved states and a conservative
 // update. A cell whose extrapolated or evolved states lose positivity falls back to first order.
 func (s *Solver) hydro(dt float64) {
 	g := s.p.Gamma
+	gi := 1 / (g - 1)
 	n := s.n
 	r, u, w := s.r, s.u, s.w
 	c := 0.5 * dt / s.dx
@@ -199,49 +235,64 @@ func (s *Solver) hydro(dt float64) {
 	wm, w0, wp := w[0:np2], w[1:np2+1], w[2:np2+2]
 	orl, oul, opl := s.rl[1:np2+1], s.ul[1:np2+1], s.pl[1:np2+1]
 	orr, our, opr := s.rr[1:np2+1], s.ur[1:np2+1], s.pr[1:np2+1]
+	oal, oml, oel := s.al[1:np2+1], s.ml[1:np2+1], s.el[1:np2+1]
+	oar, omr, oer := s.ar[1:np2+1], s.mr[1:np2+1], s.er[1:np2+1]
 	for i := range r0 {
 		dr := limiter.MC(r0[i]-rm[i], rp[i]-r0[i])
 		du := limiter.MC(u0[i]-um[i], up[i]-u0[i])
 		dp := limiter.MC(w0[i]-wm[i], wp[i]-w0[i])
 		rL, uL, pL := r0[i]-0.5*dr, u0[i]-0.5*du, w0[i]-0.5*dp
 		rR, uR, pR := r0[i]+0.5*dr, u0[i]+0.5*du, w0[i]+0.5*dp
+		var aL, mL, eL, aR, mR, eR float64
 		ok := rL > 0 && pL > 0 && rR > 0 && pR > 0
 		if ok {
-			mL := rL * uL
-			eL := pL/(g-1) + 0.5*mL*uL
-			mR := rR * uR
-			eR := pR/(g-1) + 0.5*mR*uR
+			mL = rL * uL
+			eL = pL*gi + 0.5*mL*uL
+			mR = rR * uR
+			eR = pR*gi + 0.5*mR*uR
 			dD := c * (mL - mR)
 			dM := c * ((mL*uL + pL) - (mR*uR + pR))
 			dE := c * (uL*(eL+pL) - uR*(eR+pR))
+			// The evolved conserved states (D, M, E); one reciprocal of each density serves the
+			// velocity M/D and the squared sound speed gamma p/D.
 			DL, ML, EL := rL+dD, mL+dM, eL+dE
 			DR, MR, ER := rR+dD, mR+dM, eR+dE
-			uL, uR = ML/DL, MR/DR
-			rL, rR = DL, DR
+			iL, iR := 1/DL, 1/DR
+			uL, uR = ML*iL, MR*iR
 			pL = (g - 1) * (EL - 0.5*ML*uL)
 			pR = (g - 1) * (ER - 0.5*MR*uR)
-			ok = rL > 0 && pL > 0 && rR > 0 && pR > 0
+			ok = DL > 0 && pL > 0 && DR > 0 && pR > 0
+			if ok {
+				rL, mL, eL, aL = DL, ML, EL, math.Sqrt(g*pL*iL)
+				rR, mR, eR, aR = DR, MR, ER, math.Sqrt(g*pR*iR)
+			}
 		}
 		if !ok {
 			rL, uL, pL = r0[i], u0[i], w0[i]
-			rR, uR, pR = rL, uL, pL
+			mL = rL * uL
+			eL, aL = pL*gi+0.5*mL*uL, math.Sqrt(g*pL/rL)
+			rR, uR, pR, mR, eR, aR = rL, uL, pL, mL, eL, aL
 		}
-		orl[i], oul[i], opl[i] = rL, uL, pL
-		orr[i], our[i], opr[i] = rR, uR, pR
+		orl[i], oul[i], opl[i], oal[i], oml[i], oel[i] = rL, uL, pL, aL, mL, eL
+		orr[i], our[i], opr[i], oar[i], omr[i], oer[i] = rR, uR, pR, aR, mR, eR
 	}
-	// Face k lies between the right state of padded cell k+1 and the left state of cell k+2.
-	fd, fm, fe := s.fd[:n+1], s.fm[:n+1], s.fe[:n+1]
-	rr, ur, pr := s.rr[1:n+2], s.ur[1:n+2], s.pr[1:n+2]
-	rl, ul, pl := s.rl[2:n+3], s.ul[2:n+3], s.pl[2:n+3]
-	for k := range fd {
-		fd[k], fm[k], fe[k] = hllc(g, rr[k], ur[k], pr[k], rl[k], ul[k], pl[k])
-	}
+	// Face k lies between the right state of padded cell k+1 and the left state of cell k+2; cell i
+	// is updated by the difference of its faces i+1 and i as soon as both are known.
+	rr, ur, pr, ar, mr, er := s.rr[1:n+2], s.ur[1:n+2], s.pr[1:n+2], s.ar[1:n+2], s.mr[1:n+2], s.er[1:n+2]
+	rl, ul, pl, al, ml, el := s.rl[2:n+3], s.ul[2:n+3], s.pl[2:n+3], s.al[2:n+3], s.ml[2:n+3], s.el[2:n+3]
 	c2 := dt / s.dx
 	d, m, e := s.d[2:n+2], s.m[2:n+2], s.e[2:n+2]
+	m, e = m[:len(d)], e[:len(d)]
+	rr, ur, pr, ar, mr, er = rr[:len(d)+1], ur[:len(d)+1], pr[:len(d)+1], ar[:len(d)+1], mr[:len(d)+1], er[:len(d)+1]
+	rl, ul, pl, al, ml, el = rl[:len(d)+1], ul[:len(d)+1], pl[:len(d)+1], al[:len(d)+1], ml[:len(d)+1], el[:len(d)+1]
+	fd0, fm0, fe0 := hllc(rr[0], ur[0], pr[0], ar[0], mr[0], er[0], rl[0], ul[0], pl[0], al[0], ml[0], el[0])
 	for i := range d {
-		d[i] -= c2 * (fd[i+1] - fd[i])
-		m[i] -= c2 * (fm[i+1] - fm[i])
-		e[i] -= c2 * (fe[i+1] - fe[i])
+		k := i + 1
+		fd1, fm1, fe1 := hllc(rr[k], ur[k], pr[k], ar[k], mr[k], er[k], rl[k], ul[k], pl[k], al[k], ml[k], el[k])
+		d[i] -= c2 * (fd1 - fd0)
+		m[i] -= c2 * (fm1 - fm0)
+		e[i] -= c2 * (fe1 - fe0)
+		fd0, fm0, fe0 = fd1, fm1, fe1
 	}
 }
 
@@ -250,39 +301,37 @@ func (s *Solver) hydro(dt float64) {
 func (s *Solver) viscous(h float64) {
 	mu := s.p.Viscosity()
 	n := s.n
-	rmin := math.Inf(1)
-	for i := 2; i < n+2; i++ {
-		rmin = min(rmin, s.d[i])
-	}
-	hmax := s.p.ViscCFL * rmin * s.dx * s.dx / mu
+	hmax := s.p.ViscCFL * s.rmin * s.dx * s.dx / mu
 	sub := int(math.Ceil(h / hmax))
 	dtv := h / float64(sub)
 	k := mu / s.dx
 	c := dtv / s.dx
-	vu := s.vu
 	d, m, e := s.d[2:n+2], s.m[2:n+2], s.e[2:n+2]
-	m, e = m[:len(d)], e[:len(d)]
+	m, e, ir := m[:len(d)], e[:len(d)], s.ir[:len(d)]
+	last := len(d) - 1
 	for range sub {
-		vin := vu[1 : n+1]
-		for i, r := range d {
-			vin[i] = m[i] / r
+		// Face i+1/2 between velocities vl and vr: stress tau = mu (vr - vl)/dx, work tau (vl + vr)/2.
+		// The velocity m/rho of cell i+1 is read before cell i+1 is updated; the two edge velocities
+		// (the ghosts' sources) are taken first.
+		vFirst, vLast := m[0]*ir[0], m[last]*ir[last]
+		gl, gr := vLast, vFirst // periodic ghosts
+		if s.p.Boundary != Periodic {
+			gl, gr = vFirst, vLast
 		}
-		if s.p.Boundary == Periodic {
-			vu[0], vu[n+1] = vu[n], vu[1]
-		} else {
-			vu[0], vu[n+1] = vu[1], vu[n]
-		}
-		// Face i+1/2 between vu[i+1] and vu[i+2]: stress tau = mu (u_R - u_L)/dx, work tau (u_L + u_R)/2.
-		vl, vr := vu[1:n+1], vu[2:n+2]
-		vl, vr = vl[:len(d)], vr[:len(d)]
-		tauL := k * (vu[1] - vu[0])
-		workL := tauL * (0.5 * (vu[0] + vu[1]))
-		for i := range d {
-			tauR := k * (vr[i] - vl[i])
-			workR := tauR * (0.5 * (vl[i] + vr[i]))
+		vl := vFirst
+		tauL := k * (vFirst - gl)
+		workL := tauL * (0.5 * (gl + vFirst))
+		for i := range last {
+			vr := m[i+1] * ir[i+1]
+			tauR := k * (vr - vl)
+			workR := tauR * (0.5 * (vl + vr))
 			m[i] += c * (tauR - tauL)
 			e[i] += c * (workR - workL)
-			tauL, workL = tauR, workR
+			vl, tauL, workL = vr, tauR, workR
 		}
+		tauR := k * (gr - vl)
+		workR := tauR * (0.5 * (vl + gr))
+		m[last] += c * (tauR - tauL)
+		e[last] += c * (workR - workL)
 	}
 }

@@ -92,3 +92,56 @@ func TestADeviceSamplerSeesGeneratesWholeProblem(t *testing.T) {
 		t.Errorf("search on the device: %v, want a refusal", err)
 	}
 }
+
+// TestEstimationsPriorRunsOnADeviceSampler: Estimate's prior draw through a DeviceSampler that runs the
+// DeviceProblem on the CPU gives, bit for bit, the CPU's estimate; the methods that use the model where a
+// DeviceProblem cannot say it (clamp, guided, reddiff) are refused naming the method.
+func TestEstimationsPriorRunsOnADeviceSampler(t *testing.T) {
+	dir := t.TempDir()
+	data := writeTinyData(t, dir, "train.arrow", 16, 1)
+	d, err := OpenData(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	m, _ := trainTiny(t, tinyConfig(dir, data, SpaceWavelet, "estimate", 3))
+	s := Sensors{Cells: []int{2, 8}, Frames: []int{1, 5}}
+	var probs []EstimationProblem
+	for i := range 3 {
+		_, f, err := d.Fields(i, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		probs = append(probs, EstimationProblem{F: f, Y: []float64{0.1, -0.2, 0.3, float64(i)}})
+	}
+	ctx := context.Background()
+	o := EstimateOptions{Sensors: s, Solver: "ddpm", Steps: 5, Seed: 4}
+	want, err := m.Estimate(ctx, EstimatePrior, probs, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := 0
+	o.Device = cpuDevice(&calls)
+	got, err := m.Estimate(ctx, EstimatePrior, probs, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls != 1 || got.NFE != want.NFE {
+		t.Fatalf("the device sampler ran %d times (want 1), NFE %d (want %d)", calls, got.NFE, want.NFE)
+	}
+	for j := range want.U {
+		for i := range want.U[j] {
+			if math.Float64bits(got.U[j][i]) != math.Float64bits(want.U[j][i]) {
+				t.Fatalf("problem %d u[%d]: %v through the device sampler, %v on the CPU", j, i, got.U[j][i], want.U[j][i])
+			}
+		}
+	}
+	for _, method := range []EstimateMethod{EstimateClamp, EstimateGuided, EstimateREDDiff} {
+		if _, err := m.Estimate(ctx, method, probs, o); err == nil || !strings.Contains(err.Error(), string(method)) || !strings.Contains(err.Error(), "device") {
+			t.Errorf("%s on a device: %v, want a refusal naming the method", method, err)
+		}
+	}
+	if calls != 1 {
+		t.Errorf("a refused method reached the device sampler (%d calls)", calls)
+	}
+}

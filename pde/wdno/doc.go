@@ -51,8 +51,11 @@
 // Request.Device hands the loop to another executor (DeviceProblem, DeviceSampler): the plan, the
 // initial noise (drawn on the host as on the CPU), the known mask and every case's values, the clipping and
 // the seed, everything the loop above reads without control guidance; it returns the final state, which
-// is decoded as on the CPU. `trajdiff pde evaluate --device gpu` injects gpu/fromnn's Sampler.RunPlan so
-// that this package never imports the GPU code. Control guidance (its gradient goes through the decoder),
+// is decoded as on the CPU. `trajdiff pde evaluate|generate --device gpu` injects gpu/fromnn's
+// Sampler.RunPlan so that this package never imports the GPU code. EstimateOptions.Device does the same for
+// Estimate's prior draw (`pde estimate --device gpu`); clamp (a decode-replace-encode conditioner after every
+// step), guided (the readings' misfit gradient through the decoder in every x0 prediction) and reddiff (an
+// optimisation, not a solver's plan) use the model where a DeviceProblem cannot say it and are refused there. Control guidance (its gradient goes through the decoder),
 // the search by control cost and per-case failure isolation have no device path: the first two are refused,
 // and a non-finite value fails the whole batch on the device.
 //

@@ -88,6 +88,17 @@ type EstimateOptions struct {
 	// set by Estimate.
 	REDDiff  *diffusion.REDDiffOptions
 	Progress func(done, total int)
+	// Device, if set, runs EstimatePrior's sampling loop instead of the CPU (DeviceProblem). The other model
+	// methods use the model where a DeviceProblem cannot express it (clamp: a decode-replace-encode
+	// conditioner after every step; guided: a gradient of the decoded readings' misfit in every x0
+	// prediction; reddiff: an optimisation, not a solver's plan) and are refused with it (DeviceMethod).
+	Device DeviceSampler
+}
+
+// DeviceMethod reports whether method's sampling can run on a DeviceSampler (EstimateOptions.Device): the
+// prior draw, and the model-free methods, which sample nothing and run on the CPU.
+func DeviceMethod(method EstimateMethod) bool {
+	return method == EstimatePrior || (method.valid() && !method.usesModel())
 }
 
 // defaultEstimateGuidance is EstimateGuided's weight when none is given.
@@ -112,6 +123,9 @@ func (m *Model) Estimate(ctx context.Context, method EstimateMethod, problems []
 	}
 	if len(problems) == 0 {
 		return nil, fmt.Errorf("wdno: no problems to estimate")
+	}
+	if o.Device != nil && !DeviceMethod(method) {
+		return nil, fmt.Errorf("wdno: estimation method %q has no device path (only prior samples there); estimate on the CPU", method)
 	}
 	l, c := m.Layout, m.Layout.Config()
 	idx, _, err := o.Sensors.resolve(c)
@@ -143,7 +157,7 @@ func (m *Model) Estimate(ctx context.Context, method EstimateMethod, problems []
 	if method == EstimateREDDiff {
 		return m.redDiff(ctx, problems, values, y, steps, o)
 	}
-	s := sampling{solver: solver, steps: steps, seed: o.Seed, progress: o.Progress}
+	s := sampling{solver: solver, steps: steps, seed: o.Seed, progress: o.Progress, device: o.Device}
 	switch method {
 	case EstimateClamp:
 		s.extra = &sensorClamp{layout: l, known: l.Known(Estimate), idx: idx, y: y}

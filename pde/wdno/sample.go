@@ -27,7 +27,8 @@ type Request struct {
 	// EnergyWeight is the weight of sum f^2 in the guiding objective (default 2e-5, the reference's).
 	EnergyWeight float64
 	Progress     func(done, total int)
-	// Device, if set, runs the sampling loop instead of the CPU (DeviceProblem; Generate only).
+	// Device, if set, runs the sampling loop instead of the CPU (DeviceProblem; Generate, and WriteGenerated
+	// through it; Estimate takes its own, EstimateOptions.Device).
 	Device DeviceSampler
 }
 
