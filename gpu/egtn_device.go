@@ -42,17 +42,8 @@ type egtnNet struct {
 // condition dropout (GeoTDM's network ignores nn's keep mask), so classifier-free guidance is refused. Every
 // layer runs in exact float32 (opt.Precision FP32).
 func NewEGTNPredictor(d *Device, m *EGTN, pz Parameterization, maxPoints int, opt PredictorOptions) (*Predictor, error) {
-	if d == nil {
-		return nil, fmt.Errorf("gpu: network predictor without a device")
-	}
-	if err := m.Validate(); err != nil {
+	if err := checkNetwork(d, "EGTN", m.Validate, pz, opt); err != nil {
 		return nil, err
-	}
-	if err := pz.Validate(); err != nil {
-		return nil, err
-	}
-	if opt.Precision != FP32 {
-		return nil, fmt.Errorf("gpu: EGTN runs in fp32 only, not %v", opt.Precision)
 	}
 	if opt.Guidance != 0 {
 		return nil, fmt.Errorf("gpu: EGTN has no condition dropout, so no classifier-free guidance (weight %v)", opt.Guidance)

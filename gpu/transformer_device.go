@@ -34,17 +34,8 @@ type transformerNet struct {
 // opt.Cond for every window or with opt.PointConds (one row per window); opt.Guidance adds the unconditional
 // pass of classifier-free guidance.
 func NewTransformerPredictor(d *Device, m *Transformer, pz Parameterization, maxPoints int, opt PredictorOptions) (*Predictor, error) {
-	if d == nil {
-		return nil, fmt.Errorf("gpu: network predictor without a device")
-	}
-	if err := m.Validate(); err != nil {
+	if err := checkNetwork(d, "Transformer", m.Validate, pz, opt); err != nil {
 		return nil, err
-	}
-	if err := pz.Validate(); err != nil {
-		return nil, err
-	}
-	if opt.Precision != FP32 {
-		return nil, fmt.Errorf("gpu: Transformer runs in fp32 only, not %v", opt.Precision)
 	}
 	if maxPoints < 1 || maxPoints > 65535 || maxPoints*m.Length > linearMaxRows {
 		return nil, fmt.Errorf("gpu: Transformer predictor for %d windows (want 1 to 65535, and at most %d positions)", maxPoints, linearMaxRows)

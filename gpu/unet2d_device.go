@@ -34,17 +34,8 @@ type unet2dNet struct {
 // x0. Every layer runs in exact float32 (opt.Precision must be FP32); the network takes no condition, so
 // opt must set none and no guidance.
 func NewUnet2DPredictor(d *Device, u *Unet2D, pz Parameterization, maxPoints int, opt PredictorOptions) (*Predictor, error) {
-	if d == nil {
-		return nil, fmt.Errorf("gpu: network predictor without a device")
-	}
-	if err := u.Validate(); err != nil {
+	if err := checkNetwork(d, "Unet2D", u.Validate, pz, opt); err != nil {
 		return nil, err
-	}
-	if err := pz.Validate(); err != nil {
-		return nil, err
-	}
-	if opt.Precision != FP32 {
-		return nil, fmt.Errorf("gpu: Unet2D runs in fp32 only, not %v", opt.Precision)
 	}
 	if maxPoints < 1 || maxPoints > 65535 || maxPoints*u.Height*u.Width > linearMaxRows {
 		return nil, fmt.Errorf("gpu: Unet2D predictor for %d images (want 1 to 65535, and at most %d pixels)", maxPoints, linearMaxRows)

@@ -32,23 +32,32 @@ type unetNet struct {
 	xin       Buffer    // the scaled input (EDM's c_in)
 }
 
+// checkNetwork is what every network predictor checks first: a device, a valid network and
+// parameterisation, and float32 (the network kernels have no TF32/BF16 path).
+func checkNetwork(d *Device, arch string, validate func() error, pz Parameterization, opt PredictorOptions) error {
+	if d == nil {
+		return fmt.Errorf("gpu: network predictor without a device")
+	}
+	if err := validate(); err != nil {
+		return err
+	}
+	if err := pz.Validate(); err != nil {
+		return err
+	}
+	if opt.Precision != FP32 {
+		return fmt.Errorf("gpu: %s runs in fp32 only, not %v", arch, opt.Precision)
+	}
+	return nil
+}
+
 // NewUnetPredictor uploads a TemporalUnet's parameters to d and allocates its activations for batches of up
 // to maxPoints points (windows of Horizon x Transition values); pz says how its output becomes x0. Every
 // layer runs in exact float32 (opt.Precision must be FP32). A conditional network runs without its
 // condition, with opt.Cond (CondDim values) for every window, or with opt.PointConds (one row per window);
 // opt.Guidance adds the unconditional pass of classifier-free guidance.
 func NewUnetPredictor(d *Device, u *TemporalUnet, pz Parameterization, maxPoints int, opt PredictorOptions) (*Predictor, error) {
-	if d == nil {
-		return nil, fmt.Errorf("gpu: network predictor without a device")
-	}
-	if err := u.Validate(); err != nil {
+	if err := checkNetwork(d, "TemporalUnet", u.Validate, pz, opt); err != nil {
 		return nil, err
-	}
-	if err := pz.Validate(); err != nil {
-		return nil, err
-	}
-	if opt.Precision != FP32 {
-		return nil, fmt.Errorf("gpu: TemporalUnet runs in fp32 only, not %v", opt.Precision)
 	}
 	if maxPoints < 1 || maxPoints > 65535 || maxPoints*u.Horizon > linearMaxRows {
 		return nil, fmt.Errorf("gpu: TemporalUnet predictor for %d points (want 1 to 65535, and at most %d positions)", maxPoints, linearMaxRows)
