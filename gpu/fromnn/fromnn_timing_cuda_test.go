@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"runtime"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -64,21 +63,6 @@ func TestGPUNetworkTimings(t *testing.T) {
 	pr("\nnetwork: mlp dim %d, hidden %v, time %d (%.2f MFLOP per point)", cfg.Dim, cfg.Hidden, cfg.TimeDim, flops/1e6)
 	pr("\n| forward | batch | GPU FP32 | TFLOP/s | GPU TF32 | TFLOP/s | CPU nn.Predictor (%d threads) |", runtime.GOMAXPROCS(0))
 	pr("|---|---|---|---|---|---|---|")
-	median := func(f func() error) time.Duration {
-		if err := f(); err != nil {
-			t.Fatal(err)
-		}
-		var ds []time.Duration
-		for i := 0; i < 7; i++ {
-			dt, err := s.Time(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ds = append(ds, dt)
-		}
-		sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
-		return ds[3]
-	}
 	for _, n := range batches {
 		x := randomInput(2, n*cfg.Dim)
 		xb, err := d.Alloc(len(x))
@@ -95,7 +79,7 @@ func TestGPUNetworkTimings(t *testing.T) {
 		var times [2]time.Duration
 		for i, prec := range []gpu.Precision{gpu.FP32, gpu.TF32} {
 			p := preds[prec]
-			times[i] = median(func() error { return p.Denoise(s, yb, xb, 0.5) })
+			times[i] = medianTime(t, s, func() error { return p.Denoise(s, yb, xb, 0.5) })
 		}
 		dst := make([]float64, len(x))
 		cpuPred.Predict(dst, x, 0.5)
@@ -177,56 +161,8 @@ func TestGPUNetworkTimings(t *testing.T) {
 	pr("\n| temporal_unet | batch | GPU denoise | GPU graphs: plans/s (dpmpp-2m, 10 NFE) | CPU nn.Predictor | CPU diffusion.Sample: plans/s |")
 	pr("|---|---|---|---|---|---|")
 	for _, n := range ubatches {
-		x := randomInput(4, n*unet.Dim())
-		xb, err := d.Alloc(len(x))
-		if err != nil {
-			t.Fatal(err)
-		}
-		yb, err := d.Alloc(len(x))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := s.Upload(xb, to32(x)); err != nil {
-			t.Fatal(err)
-		}
-		lat := median(func() error { return up.Denoise(s, yb, xb, 0.5) })
-		d.Free(xb)
-		d.Free(yb)
-		e, err := gpu.NewExecutor(d, plan, len(x))
-		if err != nil {
-			t.Fatal(err)
-		}
-		x32 := to32(x)
-		if err := e.Run(context.Background(), up, x32, gpu.RunOptions{Seed: 1, Graph: true}); err != nil {
-			t.Fatal(err)
-		}
-		best := time.Duration(1 << 62)
-		for i := 0; i < 3; i++ {
-			x32 = to32(x)
-			t0 := time.Now()
-			if err := e.Run(context.Background(), up, x32, gpu.RunOptions{Seed: 1, Graph: true}); err != nil {
-				t.Fatal(err)
-			}
-			best = min(best, time.Since(t0))
-		}
-		e.Close()
-		cpuLat, cpuRate := "-", "-"
-		if n <= 32 {
-			dst := make([]float64, len(x))
-			uPred.Predict(dst, x, 0.5)
-			t0 := time.Now()
-			if err := uPred.Predict(dst, x, 0.5); err != nil {
-				t.Fatal(err)
-			}
-			cpuLat = fmt.Sprintf("%.2f ms", time.Since(t0).Seconds()*1e3)
-			xc := append([]float64(nil), x...)
-			t0 = time.Now()
-			if err := diffusion.Sample(context.Background(), plan, diffusion.FromPrediction(uPred, diffusion.PredEps, proc), xc, diffusion.RunOptions{Seed: 1}); err != nil {
-				t.Fatal(err)
-			}
-			cpuRate = fmt.Sprintf("%.1f", float64(n)/time.Since(t0).Seconds())
-		}
-		pr("| | %d | %.1f µs | %.0f | %s | %s |", n, lat.Seconds()*1e6, float64(n)/best.Seconds(), cpuLat, cpuRate)
+		r := timeNetworkRow(t, d, s, up, uPred, proc, plan, randomInput(4, n*unet.Dim()), n)
+		pr("| | %d | %.1f µs | %.0f | %s | %s |", n, r.forward.Seconds()*1e6, float64(n)/r.sampler.Seconds(), r.cpuForward, r.cpuPlans)
 	}
 	fmt.Println(out.String())
 }

@@ -3,13 +3,10 @@
 package fromnn
 
 import (
-	"context"
 	"fmt"
 	"os"
-	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/trajdiff/trajdiff/diffusion"
 	"github.com/trajdiff/trajdiff/gpu"
@@ -51,21 +48,6 @@ func TestGPUTransformerTimings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	median := func(f func() error) time.Duration {
-		if err := f(); err != nil {
-			t.Fatal(err)
-		}
-		var ds []time.Duration
-		for i := 0; i < 7; i++ {
-			dt, err := s.Time(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ds = append(ds, dt)
-		}
-		sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
-		return ds[3]
-	}
 	var out strings.Builder
 	pr := func(format string, a ...any) { fmt.Fprintf(&out, format+"\n", a...) }
 	flops := ditFlops(cfg)
@@ -75,56 +57,8 @@ func TestGPUTransformerTimings(t *testing.T) {
 	pr("\n| transformer | batch | GPU denoise | TFLOP/s | GPU graphs: plans/s (dpmpp-2m, 10 NFE) | CPU nn.Predictor | CPU diffusion.Sample: plans/s |")
 	pr("|---|---|---|---|---|---|---|")
 	for _, n := range batches {
-		x := randomInput(4, n*net.Dim())
-		xb, err := d.Alloc(len(x))
-		if err != nil {
-			t.Fatal(err)
-		}
-		yb, err := d.Alloc(len(x))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := s.Upload(xb, to32(x)); err != nil {
-			t.Fatal(err)
-		}
-		lat := median(func() error { return p.Denoise(s, yb, xb, 0.5) })
-		d.Free(xb)
-		d.Free(yb)
-		e, err := gpu.NewExecutor(d, plan, len(x))
-		if err != nil {
-			t.Fatal(err)
-		}
-		x32 := to32(x)
-		if err := e.Run(context.Background(), p, x32, gpu.RunOptions{Seed: 1, Graph: true}); err != nil {
-			t.Fatal(err)
-		}
-		best := time.Duration(1 << 62)
-		for i := 0; i < 3; i++ {
-			x32 = to32(x)
-			t0 := time.Now()
-			if err := e.Run(context.Background(), p, x32, gpu.RunOptions{Seed: 1, Graph: true}); err != nil {
-				t.Fatal(err)
-			}
-			best = min(best, time.Since(t0))
-		}
-		e.Close()
-		cpuLat, cpuRate := "-", "-"
-		if n <= 32 {
-			dst := make([]float64, len(x))
-			cpuPred.Predict(dst, x, 0.5)
-			t0 := time.Now()
-			if err := cpuPred.Predict(dst, x, 0.5); err != nil {
-				t.Fatal(err)
-			}
-			cpuLat = fmt.Sprintf("%.2f ms", time.Since(t0).Seconds()*1e3)
-			xc := append([]float64(nil), x...)
-			t0 = time.Now()
-			if err := diffusion.Sample(context.Background(), plan, diffusion.FromPrediction(cpuPred, diffusion.PredEps, proc), xc, diffusion.RunOptions{Seed: 1}); err != nil {
-				t.Fatal(err)
-			}
-			cpuRate = fmt.Sprintf("%.1f", float64(n)/time.Since(t0).Seconds())
-		}
-		pr("| | %d | %.1f µs | %.2f | %.0f | %s | %s |", n, lat.Seconds()*1e6, flops*float64(n)/lat.Seconds()/1e12, float64(n)/best.Seconds(), cpuLat, cpuRate)
+		r := timeNetworkRow(t, d, s, p, cpuPred, proc, plan, randomInput(4, n*net.Dim()), n)
+		pr("| | %d | %.1f µs | %.2f | %.0f | %s | %s |", n, r.forward.Seconds()*1e6, flops*float64(n)/r.forward.Seconds()/1e12, float64(n)/r.sampler.Seconds(), r.cpuForward, r.cpuPlans)
 	}
 	fmt.Println(out.String())
 }
