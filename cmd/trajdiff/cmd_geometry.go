@@ -13,7 +13,6 @@ import (
 
 	"github.com/trajdiff/trajdiff/datasets"
 	"github.com/trajdiff/trajdiff/geometry/geotdm"
-	"github.com/trajdiff/trajdiff/internal/fsutil"
 	"github.com/trajdiff/trajdiff/internal/shard"
 	"github.com/trajdiff/trajdiff/train"
 )
@@ -275,22 +274,7 @@ func runGeometryMerge(ctx context.Context, env *cliEnv, args []string) error {
 // showReport prints rep's table and writes it to out when out is set.
 func showReport(env *cliEnv, rep *geotdm.Report, out string) error {
 	writeGeometryTable(env.stdout, rep)
-	if out == "" {
-		return nil
-	}
-	if err := writeReport(out, rep); err != nil {
-		return err
-	}
-	fmt.Fprintf(env.stdout, "report -> %s\n", out)
-	return nil
-}
-
-func writeReport(path string, rep *geotdm.Report) error {
-	b, err := json.MarshalIndent(rep, "", " ")
-	if err != nil {
-		return err
-	}
-	return fsutil.WriteFileAtomic(path, append(b, '\n'))
+	return saveReport(env, out, rep)
 }
 
 // writeGeometryTable prints one row per method: NFE per sample, ADE and FDE mean and min over K, and
@@ -391,17 +375,7 @@ func runGeometryGenerate(ctx context.Context, env *cliEnv, args []string) error 
 	if *out != "" {
 		fmt.Fprintf(env.stdout, "samples -> %s\n", *out)
 	}
-	if *report != "" {
-		b, err := json.MarshalIndent(rep, "", " ")
-		if err != nil {
-			return err
-		}
-		if err := fsutil.WriteFileAtomic(*report, append(b, '\n')); err != nil {
-			return err
-		}
-		fmt.Fprintf(env.stdout, "report -> %s\n", *report)
-	}
-	return nil
+	return saveReport(env, *report, rep)
 }
 
 // writeUncondTable prints one row per generator: marginal score (lower is better), classification

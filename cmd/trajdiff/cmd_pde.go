@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -11,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/trajdiff/trajdiff/diffusion"
-	"github.com/trajdiff/trajdiff/internal/fsutil"
 	"github.com/trajdiff/trajdiff/internal/shard"
 	"github.com/trajdiff/trajdiff/pde/wdno"
 	"github.com/trajdiff/trajdiff/train"
@@ -216,18 +214,7 @@ func runPDEMerge(ctx context.Context, env *cliEnv, args []string) error {
 
 func showPDEReport(env *cliEnv, rep *wdno.Report, out string) error {
 	writePDETable(env.stdout, rep)
-	if out == "" {
-		return nil
-	}
-	b, err := json.MarshalIndent(rep, "", " ")
-	if err != nil {
-		return err
-	}
-	if err := fsutil.WriteFileAtomic(out, append(b, '\n')); err != nil {
-		return err
-	}
-	fmt.Fprintf(env.stdout, "report -> %s\n", out)
-	return nil
+	return saveReport(env, out, rep)
 }
 
 func writePDETable(w io.Writer, rep *wdno.Report) {

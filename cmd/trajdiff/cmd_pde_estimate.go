@@ -2,14 +2,12 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
 
 	"github.com/trajdiff/trajdiff/diffusion"
-	"github.com/trajdiff/trajdiff/internal/fsutil"
 	"github.com/trajdiff/trajdiff/pde/wdno"
 )
 
@@ -121,18 +119,7 @@ func runPDEEstimate(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	fmt.Fprintf(env.stdout, "state estimation on %s, cases %d..%d: sensors at %v, %s, noise %g\n", rep.Data, cases[0], cases[len(cases)-1], s.Cells, frames, s.Noise)
 	writeEstimationTable(env.stdout, rep)
-	if *out == "" {
-		return nil
-	}
-	b, err := json.MarshalIndent(rep, "", " ")
-	if err != nil {
-		return err
-	}
-	if err := fsutil.WriteFileAtomic(*out, append(b, '\n')); err != nil {
-		return err
-	}
-	fmt.Fprintf(env.stdout, "report -> %s\n", *out)
-	return nil
+	return saveReport(env, *out, rep)
 }
 
 // checkEstimateDevice refuses, before anything is read, a --device that pde estimate cannot sample on: an

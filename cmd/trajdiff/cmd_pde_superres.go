@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 
 	"github.com/trajdiff/trajdiff/diffusion"
-	"github.com/trajdiff/trajdiff/internal/fsutil"
 	"github.com/trajdiff/trajdiff/pde/wdno"
 )
 
@@ -75,18 +73,7 @@ func runPDESuperres(ctx context.Context, env *cliEnv, args []string) error {
 	fmt.Fprintf(env.stdout, "super-resolution of %s from %d x %d, %d cases, %d passes (%s, %d steps; trained to produce %v)\n",
 		rep.Data, rep.Input[0], rep.Input[1], rep.Cases, len(rep.Levels), rep.Solver, rep.Steps, m.TrainedResolutions())
 	writeSuperresTable(env.stdout, rep)
-	if *out == "" {
-		return nil
-	}
-	b, err := json.MarshalIndent(rep, "", " ")
-	if err != nil {
-		return err
-	}
-	if err := fsutil.WriteFileAtomic(*out, append(b, '\n')); err != nil {
-		return err
-	}
-	fmt.Fprintf(env.stdout, "report -> %s\n", *out)
-	return nil
+	return saveReport(env, *out, rep)
 }
 
 func writeSuperresTable(w io.Writer, rep *wdno.SuperresReport) {
