@@ -20,16 +20,9 @@ type Model struct {
 // explicit choice in weights it samples with the weights sample.ema names (the raw weights by default,
 // as the reference does).
 func Load(path string, weights train.Weights) (*Model, error) {
-	st, err := train.ReadState(latestOr(path))
+	_, c, err := readRun(path)
 	if err != nil {
-		return nil, fmt.Errorf("wdno: %w", err)
-	}
-	var c Config
-	if len(st.Extra) == 0 {
-		return nil, fmt.Errorf("wdno: checkpoint %s records no WDNO configuration (not written by wdno.Train)", path)
-	}
-	if err := train.UnmarshalStrict(st.Extra, &c); err != nil {
-		return nil, fmt.Errorf("wdno: checkpoint %s: its configuration: %w", path, err)
+		return nil, err
 	}
 	if c.Solver == nil && c.Dataset == nil {
 		return nil, fmt.Errorf("wdno: checkpoint %s records neither solver parameters nor its dataset", path)
@@ -45,12 +38,7 @@ func Load(path string, weights train.Weights) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("wdno: checkpoint %s: %w", path, err)
 	}
-	if weights == train.DefaultWeights {
-		weights = train.RawWeights
-		if c.Sample.EMA {
-			weights = train.EMAWeights
-		}
-	}
+	weights = c.weights(weights)
 	ck, err := train.LoadCheckpoint(path, train.LoadOptions{Weights: weights})
 	if err != nil {
 		return nil, fmt.Errorf("wdno: %w", err)
@@ -108,4 +96,33 @@ func sameParams(a, b map[string]any) bool {
 		return string(j)
 	}
 	return strip(a) == strip(b)
+}
+
+// readRun reads the training state and the WDNO configuration recorded in a run directory (its latest
+// checkpoint) or step directory.
+func readRun(path string) (train.State, Config, error) {
+	var c Config
+	st, err := train.ReadState(latestOr(path))
+	if err != nil {
+		return st, c, fmt.Errorf("wdno: %w", err)
+	}
+	if len(st.Extra) == 0 {
+		return st, c, fmt.Errorf("wdno: checkpoint %s records no WDNO configuration (not written by wdno.Train)", path)
+	}
+	if err := train.UnmarshalStrict(st.Extra, &c); err != nil {
+		return st, c, fmt.Errorf("wdno: checkpoint %s: its configuration: %w", path, err)
+	}
+	return st, c, nil
+}
+
+// weights resolves train.DefaultWeights to the weights sample.ema names (the raw weights unless it is set,
+// as the reference samples).
+func (c Config) weights(w train.Weights) train.Weights {
+	if w != train.DefaultWeights {
+		return w
+	}
+	if c.Sample.EMA {
+		return train.EMAWeights
+	}
+	return train.RawWeights
 }

@@ -34,15 +34,19 @@ func newSource(d *Data, l Layout, task Task, batch int, seed uint64) (*source, e
 func (s *source) Dim() int     { return s.layout.Dim() }
 func (s *source) CondDim() int { return 0 }
 
-func (s *source) perm(epoch int) []int {
-	if p, ok := s.perms[epoch]; ok {
+func (s *source) perm(epoch int) []int { return epochPerm(s.perms, s.seed, epoch, s.data.Len()) }
+
+// epochPerm is the keyed permutation of n training examples for an epoch, kept in perms for the few
+// epochs a batch can touch (older ones are dropped).
+func epochPerm(perms map[int][]int, seed uint64, epoch, n int) []int {
+	if p, ok := perms[epoch]; ok {
 		return p
 	}
-	if len(s.perms) > 4 {
-		clear(s.perms)
+	if len(perms) > 4 {
+		clear(perms)
 	}
-	p := stream.RNG(s.seed, "wdno/epoch", uint64(epoch), "train").Perm(s.data.Len())
-	s.perms[epoch] = p
+	p := stream.RNG(seed, "wdno/epoch", uint64(epoch), "train").Perm(n)
+	perms[epoch] = p
 	return p
 }
 

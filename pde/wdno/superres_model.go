@@ -22,16 +22,9 @@ type SuperModel struct {
 
 // LoadSuperres reads a super-resolution run directory or checkpoint (weights as Load).
 func LoadSuperres(path string, weights train.Weights) (*SuperModel, error) {
-	st, err := train.ReadState(latestOr(path))
+	st, c, err := readRun(path)
 	if err != nil {
-		return nil, fmt.Errorf("wdno: %w", err)
-	}
-	var c Config
-	if len(st.Extra) == 0 {
-		return nil, fmt.Errorf("wdno: checkpoint %s records no WDNO configuration (not written by wdno.Train)", path)
-	}
-	if err := train.UnmarshalStrict(st.Extra, &c); err != nil {
-		return nil, fmt.Errorf("wdno: checkpoint %s: its configuration: %w", path, err)
+		return nil, err
 	}
 	if c.Task != TaskSuperres {
 		return nil, fmt.Errorf("wdno: checkpoint %s is a %q model, not %q", path, cmp.Or(c.Task, "simulate"), TaskSuperres)
@@ -39,12 +32,7 @@ func LoadSuperres(path string, weights train.Weights) (*SuperModel, error) {
 	if st.Spec.Arch != "unet2d" || st.Spec.Unet2D == nil {
 		return nil, fmt.Errorf("wdno: checkpoint %s: super-resolution at other sizes needs the unet2d network, not %q", path, st.Spec.Arch)
 	}
-	if weights == train.DefaultWeights {
-		weights = train.RawWeights
-		if c.Sample.EMA {
-			weights = train.EMAWeights
-		}
-	}
+	weights = c.weights(weights)
 	ck, err := train.LoadCheckpoint(path, train.LoadOptions{Weights: weights})
 	if err != nil {
 		return nil, fmt.Errorf("wdno: %w", err)

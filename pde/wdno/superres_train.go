@@ -226,17 +226,7 @@ func (s *superSource) Level(step int) int {
 	return stream.RNG(s.seed, "wdno/superres/level", uint64(step), "train").IntN(len(s.levels))
 }
 
-func (s *superSource) perm(epoch int) []int {
-	if p, ok := s.perms[epoch]; ok {
-		return p
-	}
-	if len(s.perms) > 4 {
-		clear(s.perms)
-	}
-	p := stream.RNG(s.seed, "wdno/epoch", uint64(epoch), "train").Perm(s.data.Len())
-	s.perms[epoch] = p
-	return p
-}
+func (s *superSource) perm(epoch int) []int { return epochPerm(s.perms, s.seed, epoch, s.data.Len()) }
 
 func (s *superSource) Batch(step int, x0, _ []float64) error {
 	D, n := s.Dim(), s.data.Len()
