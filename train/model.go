@@ -113,14 +113,8 @@ func Load(path string, opts LoadOptions) (*Model, error) {
 	if C := c.Net.CondDim(); C != len(m.items) {
 		return nil, fmt.Errorf("train: checkpoint %s: the network takes %d condition values, data.condition lists %d", ckpt, C, len(m.items))
 	}
-	off := 0
-	for i, name := range s.Columns() {
-		w := s.Widths()[i]
-		m.Columns = append(m.Columns, Column{Name: name, Offset: off, Width: w})
-		off += w
-	}
-	if off != m.Transition || len(m.norms) != len(m.Columns) {
-		return nil, fmt.Errorf("train: columns cover %d of %d transition values", off, m.Transition)
+	if err := m.layColumns(s.Columns(), s.Widths()); err != nil {
+		return nil, err
 	}
 	if D := c.Denoiser.Dim(); m.Horizon*m.Transition != D {
 		return nil, fmt.Errorf("train: checkpoint %s: the network takes %d values, the data windows have %d x %d", ckpt, D, m.Horizon, m.Transition)
@@ -522,4 +516,18 @@ func (m *Model) mapColumns(x []float64, f func(*datasets.Normalizer, []float32))
 			}
 		}
 	}
+}
+
+// layColumns sets the model's transition layout from the dataset's column names and widths, which must
+// cover the transition and match its normalisers one to one.
+func (m *Model) layColumns(names []string, widths []int) error {
+	off := 0
+	for i, name := range names {
+		m.Columns = append(m.Columns, Column{Name: name, Offset: off, Width: widths[i]})
+		off += widths[i]
+	}
+	if off != m.Transition || len(m.norms) != len(m.Columns) {
+		return fmt.Errorf("train: columns cover %d of %d transition values", off, m.Transition)
+	}
+	return nil
 }

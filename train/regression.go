@@ -321,14 +321,8 @@ func loadRegression(ckpt string, cfg Config, c *Checkpoint) (*Model, error) {
 	}
 	defer ds.Close()
 	m := &Model{Checkpoint: c, Config: cfg, Horizon: s.Horizon(), Transition: s.Dim(), norms: s.Normalizers(), stats: &statsCache{}}
-	off := 0
-	for i, name := range s.Columns() {
-		w := s.Widths()[i]
-		m.Columns = append(m.Columns, Column{Name: name, Offset: off, Width: w})
-		off += w
-	}
-	if off != m.Transition || len(m.norms) != len(m.Columns) {
-		return nil, fmt.Errorf("train: columns cover %d of %d transition values", off, m.Transition)
+	if err := m.layColumns(s.Columns(), s.Widths()); err != nil {
+		return nil, err
 	}
 	in, out, err := cfg.Data.regressionIndices(m.Horizon, m.Transition)
 	if err != nil {

@@ -183,14 +183,8 @@ func loadValue(ckpt string, cfg Config, c *Checkpoint) (*Model, error) {
 	}
 	defer ds.Close()
 	m := &Model{Checkpoint: c, Config: cfg, Horizon: s.Horizon(), Transition: s.Dim(), norms: s.Normalizers(), stats: &statsCache{}}
-	off := 0
-	for i, name := range s.Columns() {
-		w := s.Widths()[i]
-		m.Columns = append(m.Columns, Column{Name: name, Offset: off, Width: w})
-		off += w
-	}
-	if off != m.Transition || len(m.norms) != len(m.Columns) {
-		return nil, fmt.Errorf("train: columns cover %d of %d transition values", off, m.Transition)
+	if err := m.layColumns(s.Columns(), s.Widths()); err != nil {
+		return nil, err
 	}
 	if W := m.Horizon * m.Transition; c.Regressor.In() != W+ValueTimeFeatures || c.Regressor.Out() != 1 {
 		return nil, fmt.Errorf("train: checkpoint %s: the value network maps %d values to %d, the data's windows need %d + %d time features to 1",
