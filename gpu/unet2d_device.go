@@ -156,18 +156,7 @@ func newUnet2dNet(d *Device, u *Unet2D, maxPoints int) (*unet2dNet, error) {
 // once (a block's input, output and intermediates; an attention's input, normalised input, projections and
 // output), so one of the six is always free.
 func (n *unet2dNet) free(size int, busy ...Buffer) (Buffer, error) {
-	for _, w := range n.work {
-		used := false
-		for _, b := range busy {
-			if b.ptr == w.ptr {
-				used = true
-			}
-		}
-		if !used {
-			return w.Slice(0, size), nil
-		}
-	}
-	return Buffer{}, fmt.Errorf("gpu: Unet2D ran out of work buffers")
+	return freeWork(n.work[:], size, "Unet2D", busy)
 }
 
 // conv3 enqueues y = conv3x3(x) + bias (padding 1) over npts images of h x w pixels.

@@ -171,7 +171,13 @@ func newUnetNet(d *Device, u *TemporalUnet, maxPoints int, cond []float32, perPo
 // free returns a work buffer, sliced to size, that is none of the given buffers. At most four are busy at
 // once (a block's input, output and two intermediates), so one of the five is always free.
 func (n *unetNet) free(size int, busy ...Buffer) (Buffer, error) {
-	for _, w := range n.work {
+	return freeWork(n.work[:], size, "TemporalUnet", busy)
+}
+
+// freeWork returns one of the work buffers that is none of busy, sliced to size (an error naming arch if
+// all are busy, which the networks' buffer counts rule out).
+func freeWork(work []Buffer, size int, arch string, busy []Buffer) (Buffer, error) {
+	for _, w := range work {
 		used := false
 		for _, b := range busy {
 			if b.ptr == w.ptr {
@@ -182,7 +188,7 @@ func (n *unetNet) free(size int, busy ...Buffer) (Buffer, error) {
 			return w.Slice(0, size), nil
 		}
 	}
-	return Buffer{}, fmt.Errorf("gpu: TemporalUnet ran out of work buffers")
+	return Buffer{}, fmt.Errorf("gpu: %s ran out of work buffers", arch)
 }
 
 // linearF32 enqueues y [m, n] = act(x [m, k] wt [k, n] + b) with linear_f32.
