@@ -74,3 +74,50 @@ func BenchmarkSmallGrid(b *testing.B) {
 	b.ReportMetric(float64(steps)/float64(b.N), "steps/traj")
 	b.ReportMetric(sec/float64(steps*p.Cells)*1e9, "cpu-ns/cell-update")
 }
+
+// BenchmarkBatch times the batch solver (each kernel set this CPU runs) on random PDEBench trajectories:
+// "default" is the default grid (1024 cells) over the first 2 of its 100 intervals (T = 0.02), 64
+// trajectories of seed 1, and "wdno-small" the 64-cell grid of BenchmarkSmallGrid, trajectories 0..63 of
+// seed 1: the workloads scripts/pde/cns_numpy_bench.py times. A cell-update is one hydrodynamic step
+// (with its viscous sub-steps) of one cell of one trajectory.
+func BenchmarkBatch(b *testing.B) {
+	def := DefaultParams()
+	def.T, def.Frames = 0.02, 2
+	small := DefaultParams()
+	small.Cells, small.Frames = 64, 20
+	for _, w := range []struct {
+		name string
+		p    Params
+		n    int
+	}{{"default", def, 64}, {"wdno-small", small, 64}} {
+		for _, k := range kernelsAvailable() {
+			b.Run(w.name+"/"+k, func(b *testing.B) {
+				g := Generator{Params: w.p}
+				s, err := newBatchSolver(w.p, k)
+				if err != nil {
+					b.Fatal(err)
+				}
+				steps, lanes := 0, 0
+				cpu := cputime.Seconds()
+				for b.Loop() {
+					_, errs, err := g.Trajectories(context.Background(), s, 1, 0, w.n)
+					if err != nil {
+						b.Fatal(err)
+					}
+					for i, e := range errs {
+						if e != nil {
+							b.Fatal(e)
+						}
+						steps += s.Steps()[i]
+					}
+					lanes += 8 * s.batchSteps
+				}
+				sec := cputime.Seconds() - cpu
+				b.ReportMetric(sec/float64(b.N*w.n), "cpu-s/traj")
+				b.ReportMetric(float64(steps)/float64(b.N*w.n), "steps/traj")
+				b.ReportMetric(sec/float64(steps*w.p.Cells)*1e9, "cpu-ns/cell-update")
+				b.ReportMetric(float64(steps)/float64(lanes), "lane-use")
+			})
+		}
+	}
+}

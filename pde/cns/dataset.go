@@ -5,8 +5,9 @@ import (
 	"github.com/trajdiff/trajdiff/pde"
 )
 
-// Generator is the system's pde.FieldSystem, which pde.WriteFields writes.
-var _ pde.FieldSystem = Generator{}
+// Generator is the system's pde.FieldSystem, which pde.WriteFields writes, in blocks of BatchBlock
+// trajectories on the batch solver.
+var _ pde.BatchFieldSystem = Generator{}
 
 // Name is "cns" (pde.FieldSystem).
 func (g Generator) Name() string { return "cns" }
@@ -36,6 +37,15 @@ func (g Generator) Row(tr Trajectory) datasets.FieldTrajectory {
 // NewRows returns one worker's row function with its own solver (pde.FieldSystem).
 func (g Generator) NewRows() (pde.RowFunc, error) {
 	return pde.Rows(g.NewSolver, g.Trajectory, func(_ *Solver, tr Trajectory) datasets.FieldTrajectory { return g.Row(tr) })
+}
+
+// BatchSize is BatchBlock (pde.BatchFieldSystem).
+func (g Generator) BatchSize() int { return BatchBlock }
+
+// NewBatchRows returns one worker's batch row function with its own batch solver (pde.BatchFieldSystem);
+// its rows are bit-identical to NewRows's.
+func (g Generator) NewBatchRows() (pde.BatchRowFunc, error) {
+	return pde.BatchRows(g.NewBatchSolver, g.Trajectories, g.Row)
 }
 
 // DatasetParams are the parameters recorded in a dataset's generator metadata.

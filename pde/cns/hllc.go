@@ -12,7 +12,8 @@ package cns
 // star flux F_K + S_K (U*_K - U_K) (Toro 2009, eqs. 10.38-10.39) is written over the single reciprocal
 // 1/(S_K - S*): r*_K = q_K/(S_K - S*), and the energy term
 // r*_K (e_K/r_K + (S* - u_K)(S* + p_K/q_K)) = (e_K (S_K - u_K) + (S* - u_K)(q_K S* + p_K))/(S_K - S*),
-// so a face costs two divisions instead of six.
+// so a face costs two divisions instead of six. The float64 conversions keep products from being fused
+// into FMAs (see Solver.hydro).
 func hllc(rl, ul, pl, al, ml, el, rr, ur, pr, ar, mr, er float64) (fd, fm, fe float64) {
 	sl, sr := ul-al, ur+ar
 	if v := ur - ar; v < sl {
@@ -22,25 +23,25 @@ func hllc(rl, ul, pl, al, ml, el, rr, ur, pr, ar, mr, er float64) (fd, fm, fe fl
 		sr = v
 	}
 	if sl >= 0 {
-		return ml, ml*ul + pl, ul * (el + pl)
+		return ml, float64(ml*ul) + pl, ul * (el + pl)
 	}
 	if sr <= 0 {
-		return mr, mr*ur + pr, ur * (er + pr)
+		return mr, float64(mr*ur) + pr, ur * (er + pr)
 	}
-	ql, qr := rl*(sl-ul), rr*(sr-ur)
-	ss := (pr - pl + ul*ql - ur*qr) / (ql - qr)
+	ql, qr := float64(rl*(sl-ul)), float64(rr*(sr-ur))
+	ss := (pr - pl + float64(ul*ql) - float64(ur*qr)) / (ql - qr)
 	if ss >= 0 {
 		inv := 1 / (sl - ss)
-		c := ql * inv
-		fd = ml + sl*(c-rl)
-		fm = ml*ul + pl + sl*(c*ss-ml)
-		fe = ul*(el+pl) + sl*((el*(sl-ul)+(ss-ul)*(ql*ss+pl))*inv-el)
+		c := float64(ql * inv)
+		fd = ml + float64(sl*(c-rl))
+		fm = float64(ml*ul) + pl + float64(sl*(float64(c*ss)-ml))
+		fe = float64(ul*(el+pl)) + float64(sl*(float64((float64(el*(sl-ul))+float64((ss-ul)*(float64(ql*ss)+pl)))*inv)-el))
 		return fd, fm, fe
 	}
 	inv := 1 / (sr - ss)
-	c := qr * inv
-	fd = mr + sr*(c-rr)
-	fm = mr*ur + pr + sr*(c*ss-mr)
-	fe = ur*(er+pr) + sr*((er*(sr-ur)+(ss-ur)*(qr*ss+pr))*inv-er)
+	c := float64(qr * inv)
+	fd = mr + float64(sr*(c-rr))
+	fm = float64(mr*ur) + pr + float64(sr*(float64(c*ss)-mr))
+	fe = float64(ur*(er+pr)) + float64(sr*(float64((float64(er*(sr-ur))+float64((ss-ur)*(float64(qr*ss)+pr)))*inv)-er))
 	return fd, fm, fe
 }

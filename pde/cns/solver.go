@@ -59,8 +59,8 @@ func (s *Solver) Solve(ctx context.Context, init State) ([]State, error) {
 	g := s.p.Gamma
 	for i := 0; i < s.n; i++ {
 		r, u := init.Rho[i], init.U[i]
-		mm := r * u
-		s.d[i+2], s.m[i+2], s.e[i+2] = r, mm, init.P[i]/(g-1)+0.5*mm*u
+		mm := float64(r * u)
+		s.d[i+2], s.m[i+2], s.e[i+2] = r, mm, init.P[i]/(g-1)+float64(0.5*mm*u)
 	}
 	s.steps, s.t = 0, 0
 	s.reciprocals()
@@ -150,8 +150,8 @@ func (s *Solver) primitives() error {
 	e, rr, uu, ww = e[:len(d)], rr[:len(d)], uu[:len(d)], ww[:len(d)]
 	m, ir := m[:len(d)], s.ir[:len(d)]
 	for i, r := range d {
-		u := m[i] * ir[i]
-		p := (g - 1) * (e[i] - 0.5*m[i]*u)
+		u := float64(m[i] * ir[i])
+		p := float64((g - 1) * (e[i] - float64(0.5*m[i]*u)))
 		rr[i], uu[i], ww[i] = r, u, p
 		// One test for positivity and finiteness: NaN fails every comparison, and an Inf pushes the
 		// sum past MaxFloat64.
@@ -176,8 +176,8 @@ func (s *Solver) primitivesSpeed() (float64, error) {
 	m, ir := m[:len(d)], s.ir[:len(d)]
 	sm := 0.0
 	for i, r := range d {
-		u := m[i] * ir[i]
-		p := (g - 1) * (e[i] - 0.5*m[i]*u)
+		u := float64(m[i] * ir[i])
+		p := float64((g - 1) * (e[i] - float64(0.5*m[i]*u)))
 		rr[i], uu[i], ww[i] = r, u, p
 		if !(r > 0 && p > 0 && r+p+math.Abs(u) <= math.MaxFloat64) {
 			return 0, s.badCell(i)
@@ -222,6 +222,10 @@ func fill(v []float64, n int, b Boundary) {
 // reconstruction of the primitive variables, a half-step evolution of the two boundary-extrapolated
 // states by their flux difference, the HLLC flux between neighbouring evolved states and a conservative
 // update. A cell whose extrapolated or evolved states lose positivity falls back to first order.
+//
+// The float64 conversions around products that are added keep the compiler from fusing them into FMAs
+// (which it may do where the target has them, GOAMD64=v3): the batch kernels round every product, and
+// the two solvers must give the same bits on every build.
 func (s *Solver) hydro(dt float64) {
 	g := s.p.Gamma
 	gi := 1 / (g - 1)
@@ -241,26 +245,26 @@ func (s *Solver) hydro(dt float64) {
 		dr := limiter.MC(r0[i]-rm[i], rp[i]-r0[i])
 		du := limiter.MC(u0[i]-um[i], up[i]-u0[i])
 		dp := limiter.MC(w0[i]-wm[i], wp[i]-w0[i])
-		rL, uL, pL := r0[i]-0.5*dr, u0[i]-0.5*du, w0[i]-0.5*dp
-		rR, uR, pR := r0[i]+0.5*dr, u0[i]+0.5*du, w0[i]+0.5*dp
+		rL, uL, pL := r0[i]-float64(0.5*dr), u0[i]-float64(0.5*du), w0[i]-float64(0.5*dp)
+		rR, uR, pR := r0[i]+float64(0.5*dr), u0[i]+float64(0.5*du), w0[i]+float64(0.5*dp)
 		var aL, mL, eL, aR, mR, eR float64
 		ok := rL > 0 && pL > 0 && rR > 0 && pR > 0
 		if ok {
-			mL = rL * uL
-			eL = pL*gi + 0.5*mL*uL
-			mR = rR * uR
-			eR = pR*gi + 0.5*mR*uR
-			dD := c * (mL - mR)
-			dM := c * ((mL*uL + pL) - (mR*uR + pR))
-			dE := c * (uL*(eL+pL) - uR*(eR+pR))
+			mL = float64(rL * uL)
+			eL = float64(pL*gi) + float64(0.5*mL*uL)
+			mR = float64(rR * uR)
+			eR = float64(pR*gi) + float64(0.5*mR*uR)
+			dD := float64(c * (mL - mR))
+			dM := float64(c * ((float64(mL*uL) + pL) - (float64(mR*uR) + pR)))
+			dE := float64(c * (float64(uL*(eL+pL)) - float64(uR*(eR+pR))))
 			// The evolved conserved states (D, M, E); one reciprocal of each density serves the
 			// velocity M/D and the squared sound speed gamma p/D.
 			DL, ML, EL := rL+dD, mL+dM, eL+dE
 			DR, MR, ER := rR+dD, mR+dM, eR+dE
 			iL, iR := 1/DL, 1/DR
-			uL, uR = ML*iL, MR*iR
-			pL = (g - 1) * (EL - 0.5*ML*uL)
-			pR = (g - 1) * (ER - 0.5*MR*uR)
+			uL, uR = float64(ML*iL), float64(MR*iR)
+			pL = float64((g - 1) * (EL - float64(0.5*ML*uL)))
+			pR = float64((g - 1) * (ER - float64(0.5*MR*uR)))
 			ok = DL > 0 && pL > 0 && DR > 0 && pR > 0
 			if ok {
 				rL, mL, eL, aL = DL, ML, EL, math.Sqrt(g*pL*iL)
@@ -269,8 +273,8 @@ func (s *Solver) hydro(dt float64) {
 		}
 		if !ok {
 			rL, uL, pL = r0[i], u0[i], w0[i]
-			mL = rL * uL
-			eL, aL = pL*gi+0.5*mL*uL, math.Sqrt(g*pL/rL)
+			mL = float64(rL * uL)
+			eL, aL = float64(pL*gi)+float64(0.5*mL*uL), math.Sqrt(g*pL/rL)
 			rR, uR, pR, mR, eR, aR = rL, uL, pL, mL, eL, aL
 		}
 		orl[i], oul[i], opl[i], oal[i], oml[i], oel[i] = rL, uL, pL, aL, mL, eL
@@ -289,9 +293,9 @@ func (s *Solver) hydro(dt float64) {
 	for i := range d {
 		k := i + 1
 		fd1, fm1, fe1 := hllc(rr[k], ur[k], pr[k], ar[k], mr[k], er[k], rl[k], ul[k], pl[k], al[k], ml[k], el[k])
-		d[i] -= c2 * (fd1 - fd0)
-		m[i] -= c2 * (fm1 - fm0)
-		e[i] -= c2 * (fe1 - fe0)
+		d[i] -= float64(c2 * (fd1 - fd0))
+		m[i] -= float64(c2 * (fm1 - fm0))
+		e[i] -= float64(c2 * (fe1 - fe0))
 		fd0, fm0, fe0 = fd1, fm1, fe1
 	}
 }
@@ -313,25 +317,25 @@ func (s *Solver) viscous(h float64) {
 		// Face i+1/2 between velocities vl and vr: stress tau = mu (vr - vl)/dx, work tau (vl + vr)/2.
 		// The velocity m/rho of cell i+1 is read before cell i+1 is updated; the two edge velocities
 		// (the ghosts' sources) are taken first.
-		vFirst, vLast := m[0]*ir[0], m[last]*ir[last]
+		vFirst, vLast := float64(m[0]*ir[0]), float64(m[last]*ir[last])
 		gl, gr := vLast, vFirst // periodic ghosts
 		if s.p.Boundary != Periodic {
 			gl, gr = vFirst, vLast
 		}
 		vl := vFirst
-		tauL := k * (vFirst - gl)
-		workL := tauL * (0.5 * (gl + vFirst))
+		tauL := float64(k * (vFirst - gl))
+		workL := float64(tauL * (0.5 * (gl + vFirst)))
 		for i := range last {
-			vr := m[i+1] * ir[i+1]
-			tauR := k * (vr - vl)
-			workR := tauR * (0.5 * (vl + vr))
-			m[i] += c * (tauR - tauL)
-			e[i] += c * (workR - workL)
+			vr := float64(m[i+1] * ir[i+1])
+			tauR := float64(k * (vr - vl))
+			workR := float64(tauR * (0.5 * (vl + vr)))
+			m[i] += float64(c * (tauR - tauL))
+			e[i] += float64(c * (workR - workL))
 			vl, tauL, workL = vr, tauR, workR
 		}
-		tauR := k * (gr - vl)
-		workR := tauR * (0.5 * (vl + gr))
-		m[last] += c * (tauR - tauL)
-		e[last] += c * (workR - workL)
+		tauR := float64(k * (gr - vl))
+		workR := float64(tauR * (0.5 * (vl + gr)))
+		m[last] += float64(c * (tauR - tauL))
+		e[last] += float64(c * (workR - workL))
 	}
 }
