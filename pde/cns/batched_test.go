@@ -1,11 +1,16 @@
 package cns
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"testing"
 
+	"github.com/trajdiff/trajdiff/datasets"
 	"github.com/trajdiff/trajdiff/pde"
 )
 
@@ -170,5 +175,40 @@ func TestBatchSolveIsCancelled(t *testing.T) {
 	cancel()
 	if _, _, err := bs.Solve(ctx, randomInits(p, 3)); !errors.Is(err, context.Canceled) {
 		t.Errorf("got %v, want context.Canceled", err)
+	}
+}
+
+// scalarOnly hides the generator's batch rows, so pde.WriteFields runs the scalar solver.
+type scalarOnly struct{ pde.FieldSystem }
+
+// TestWriteFieldsBatchedMatchesScalar: the generator writes through the batch solver, and the files are
+// byte-identical to the scalar solver's for any number of workers.
+func TestWriteFieldsBatchedMatchesScalar(t *testing.T) {
+	p := batchCases()["periodic viscous"]
+	g := Generator{Params: p}
+	dir := t.TempDir()
+	write := func(name string, sys pde.FieldSystem, workers int) []byte {
+		path := filepath.Join(dir, name)
+		cfg := pde.WriteConfig{Total: 21, Seed: 3, Workers: workers}
+		if _, _, err := pde.WriteFields(context.Background(), path, sys, cfg, datasets.WriteOptions{DType: datasets.Float64}); err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	want := write("scalar", scalarOnly{g}, 2)
+	for _, workers := range []int{1, 2, 5} {
+		if got := write(fmt.Sprintf("batched-%d", workers), g, workers); !bytes.Equal(got, want) {
+			t.Errorf("%d workers: the batched file differs from the scalar one", workers)
+		}
+	}
+	if g.BatchSize() != BatchBlock {
+		t.Errorf("small grid: batch size %d, want %d", g.BatchSize(), BatchBlock)
+	}
+	if def := (Generator{Params: DefaultParams()}); def.BatchSize() != 54 {
+		t.Errorf("default grid: batch size %d, want 54 (blockBytes of frames)", def.BatchSize())
 	}
 }

@@ -116,7 +116,9 @@ func BenchmarkBatch(b *testing.B) {
 				b.ReportMetric(sec/float64(b.N*w.n), "cpu-s/traj")
 				b.ReportMetric(float64(steps)/float64(b.N*w.n), "steps/traj")
 				b.ReportMetric(sec/float64(steps*w.p.Cells)*1e9, "cpu-ns/cell-update")
-				b.ReportMetric(float64(steps)/float64(lanes), "lane-use")
+				if lanes > 0 {
+					b.ReportMetric(float64(steps)/float64(lanes), "lane-use")
+				}
 			})
 		}
 	}

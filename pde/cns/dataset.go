@@ -39,8 +39,12 @@ func (g Generator) NewRows() (pde.RowFunc, error) {
 	return pde.Rows(g.NewSolver, g.Trajectory, func(_ *Solver, tr Trajectory) datasets.FieldTrajectory { return g.Row(tr) })
 }
 
-// BatchSize is BatchBlock (pde.BatchFieldSystem).
-func (g Generator) BatchSize() int { return BatchBlock }
+// BatchSize is BatchBlock, or fewer trajectories when their frames would take more than blockBytes (twice:
+// the solver's states and the dataset rows), but at least 16 (pde.BatchFieldSystem).
+func (g Generator) BatchSize() int {
+	per := 2 * 8 * 3 * (g.Params.Frames + 1) * g.Params.Cells
+	return max(16, min(BatchBlock, blockBytes/max(per, 1)))
+}
 
 // NewBatchRows returns one worker's batch row function with its own batch solver (pde.BatchFieldSystem);
 // its rows are bit-identical to NewRows's.

@@ -53,6 +53,25 @@
 // serves both primitive recoveries and every viscous sub-step. The time-step bound max(|u| + c) is taken
 // in the same pass as the primitives.
 //
+// Every product that is added is written inside a float64 conversion, which keeps the compiler from fusing
+// it into an FMA on targets that have one (GOAMD64=v3): the solver rounds every operation on every build,
+// as the batch kernels do.
+//
+// # Batches
+//
+// BatchSolver solves many trajectories at once, one per lane of a vector register (8 with AVX-512, 4 with
+// AVX2), in a slab of padded cells that holds, for each cell, every variable of the step for all lanes
+// (structure of arrays within a cell). Each lane keeps its own time step, viscous sub-step count and frame
+// clock; the kernels take coefficient vectors, a sub-step runs in every lane with the lanes that have fewer
+// held by a mask, and a lane whose trajectory ends takes the next trajectory of the request. The kernels are
+// generated (scripts/pde/gen_cns_asm.py) from one vector program per pass: the Hancock states, the HLLC
+// fluxes, the update with 1/rho, the viscous sub-step and the primitives. They perform the scalar
+// operations in the scalar order, with branches as selections (HLLC picks the upwind side's state before
+// its star flux, so a face costs the scalar's two divisions); the Hancock step's first-order fallback is
+// recomputed in Go for the flagged cells, and a trajectory whose state turns non-finite or non-positive is
+// handed back to Solver, so every trajectory, and every error, is bit-identical to Solver's. The generator
+// writes datasets through it (pde.BatchFieldSystem, blocks of BatchBlock trajectories).
+//
 // scripts/pde/cns_ref.py is a NumPy implementation of the same scheme with the textbook formulas; the
 // trajectories it wrote to testdata/pde/cns_ref.json agree with this package to 1e-10 (2e-14 relative
 // in practice). scripts/pde/cns_numpy_bench.py is its batched form for benchmarks (docs/benchmarks.md).
