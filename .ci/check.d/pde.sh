@@ -9,3 +9,13 @@ for s in burgers cns smoke; do
 	/usr/bin/python3 "scripts/pde/${s}_ref.py" "$tmp"
 	/usr/bin/python3 scripts/pde/compare_ref.py "$tmp/${s}_ref.json" "testdata/pde/${s}_ref.json"
 done
+
+# The SIMD kernels are generated: the committed assembly must be what the committed generators write, and the
+# batched solvers must equal the scalar ones bit for bit on every build (portable Go, and GOAMD64=v3, where Go
+# may fuse multiply-adds).
+for s in advection burgers cns; do
+	/usr/bin/python3 "scripts/pde/gen_${s}_asm.py"
+	git diff --exit-code -- "pde/${s}/kernel_amd64.s" || { echo "pde/${s}/kernel_amd64.s is not what scripts/pde/gen_${s}_asm.py writes"; exit 1; }
+done
+go test -count=1 -tags purego ./pde/advection/ ./pde/burgers/ ./pde/cns/
+GOAMD64=v3 go test -count=1 ./pde/advection/ ./pde/burgers/ ./pde/cns/
