@@ -158,8 +158,10 @@ func benchmarkGemm(b *testing.B, bf16 bool) {
 func BenchmarkGPUGemmTF32(b *testing.B) { benchmarkGemm(b, false) }
 func BenchmarkGPUGemmBF16(b *testing.B) { benchmarkGemm(b, true) }
 
-// One sampler run per iteration (dpmpp-2m, 20 NFE, 1e6 values), launches or graphs.
-func benchmarkSampler(b *testing.B, graph bool) {
+// One sampler run per iteration (dpmpp-2m, 20 NFE, 1e6 values), launches or graphs; with isolate, every
+// example's failures isolated (RunOptions.NonFinite: two elementwise passes per evaluation instead of one
+// count, and one at the end).
+func benchmarkSampler(b *testing.B, graph, isolate bool) {
 	d := testDevice(b)
 	g := checkMixture(b)
 	p := diffusion.NewEDM()
@@ -181,14 +183,19 @@ func benchmarkSampler(b *testing.B, graph bool) {
 	if err := e.Stream().Normal(e.State(), 1, 0); err != nil {
 		b.Fatal(err)
 	}
+	opt := RunOptions{Seed: 1, Graph: graph}
+	if isolate {
+		opt.NonFinite = func(j int, t float64) { b.Fatalf("example %d diverged at t = %v", j, t) }
+	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if err := e.RunDevice(context.Background(), m, RunOptions{Seed: 1, Graph: graph}); err != nil {
+		if err := e.RunDevice(context.Background(), m, opt); err != nil {
 			b.Fatal(err)
 		}
 	}
 	b.ReportMetric(float64(plan.Steps()*b.N)/b.Elapsed().Seconds(), "steps/s")
 }
 
-func BenchmarkGPUSamplerLaunches(b *testing.B) { benchmarkSampler(b, false) }
-func BenchmarkGPUSamplerGraphs(b *testing.B)   { benchmarkSampler(b, true) }
+func BenchmarkGPUSamplerLaunches(b *testing.B)       { benchmarkSampler(b, false, false) }
+func BenchmarkGPUSamplerGraphs(b *testing.B)         { benchmarkSampler(b, true, false) }
+func BenchmarkGPUSamplerGraphsIsolated(b *testing.B) { benchmarkSampler(b, true, true) }

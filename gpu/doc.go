@@ -56,6 +56,9 @@
 //	fill, axpby, mul, clamp, silu, f32<->bf16, inpaint      elementwise
 //	stats_partial/final, count_nonfinite                    deterministic reductions (sum, sum of squares, max
 //	                                                        |x|, non-finite count)
+//	mark_nonfinite_rows, fill_marked_rows                   per-example isolation (Isolated failures): an
+//	                                                        example's first non-finite evaluation, then its
+//	                                                        values set to 0 (x0) or NaN (the sample)
 //	gemm_tf32_v4/_v1, gemm_bf16_v8                          C = alpha A B + beta C on the tensor cores (TF32 or
 //	                                                        BF16 inputs, float32 accumulation), 128x128x32 block
 //	                                                        tiles, 3-stage cp.async pipeline, any M, N, K
@@ -242,7 +245,7 @@
 // conditional MLPs and TemporalUnets with condition dropout: relative RMS 2.1e-7, largest difference 7.6e-5
 // in data units over per-window conditions, guidance and warm starts (tolerance 1e-5 and 1e-3), and the
 // forward passes with per-window rows and guidance against nn 4.8e-6 (tolerance 1e-5). Isolated failures
-// are refused with an error before any device work (sample them on the CPU). gpu/fromnn.Sampler keeps
+// (SampleRequest.IsolateFailures) run as on the CPU (Isolated failures, below). gpu/fromnn.Sampler keeps
 // the device open across requests, and `trajdiff plan evaluate --device gpu` samples Diffuser's (endpoint
 // conditions, inpainting) and Decision Diffuser's plans (returns condition, guidance, RTI warm starts) with
 // it; on the emulator they match the CPU planners' plans and executed paths to 2.4e-7 in maze units
@@ -261,6 +264,33 @@
 // parameterization is undefined (e.g. eps at sigma = 0). In a build without GPU support NewPredictor,
 // NewUnetPredictor, NewTransformerPredictor, NewUnet2DPredictor, NewEGTNPredictor and SampleNetwork return
 // ErrNoCUDA.
+//
+// Isolated failures. RunOptions.NonFinite makes one diverging example (a NaN or Inf in its corrected
+// denoiser output, or in its final state) fail alone, with the contract of diffusion.RunOptions.NonFinite
+// on the CPU: for a batch of B examples of d values the executor keeps one int64 m_j per example, 0 while
+// example j is healthy. After every evaluation e (1-based) mark_nonfinite_rows sets m_j = e for each
+// healthy j with a non-finite value in its output row, then fill_marked_rows sets the rows of every
+// marked example to 0, so that its state x stays finite and every solver term stays defined; after the last
+// step the state is marked with e = NFE + 1 and the marked rows set to NaN. Both kernels are elementwise and
+// every kernel of a plan and of the networks acts on each example alone (a GEMM row, a window's
+// convolutions and attention, a graph's edges), so the healthy examples' samples are bit for bit those of a
+// run without the failing one. The marks live on the device and are read once with the sample, so the
+// steps still replay as CUDA graphs (captured per isolation mode); NonFinite(j, t) is then called once per
+// failed example in the CPU's order (by first evaluation, then by example; t = 0 for the final state).
+// gpu/fromnn's Sample and Sampler honour SampleRequest.IsolateFailures with it (Samples.Failed, NaN
+// windows) and PlanProblem.NonFinite passes it through; `trajdiff geometry forecast|evaluate|generate
+// --device gpu` therefore records a diverged system and scores the others as the CPU run does, instead of
+// failing its network batch. A predictor's condition may hold ±Inf for this reason: a finite host value
+// beyond float32's range, which nn's float32 CPU predictor reads as ±Inf too (NaN is refused). Checked on
+// the emulator: TestGPUNonFiniteExampleFailsAlone (the 64-D mixture with a NaN output row, one Inf output
+// value, an Inf planted in the state before a later evaluation and one in the final state: the CPU
+// executor's reports and times, NaN rows, the others bit for bit; launches and graphs), gpu/fromnn
+// TestGPUDivergingWindowFailsAlone (a trained MLP whose first layer overflows for one window's condition,
+// against Model.Sample) and TestGPUDivergingExampleOfAPlanFailsAlone (RunPlan, against diffusion.Sample),
+// and cmd/trajdiff TestGeometryGPUIsolatesADivergedSystem; mutants.sh plants three bugs in the two kernels
+// (a later evaluation overwriting the first mark, a value marking the next example, the sample's rows set
+// to 0 instead of NaN) that TestGPUNonFiniteExampleFailsAlone catches. pde/wdno's DeviceProblem has no
+// field for it yet, so `trajdiff pde evaluate --device gpu` still fails a batch with a diverged case.
 //
 // # Verification
 //

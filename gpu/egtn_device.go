@@ -4,9 +4,6 @@ package gpu
 
 import (
 	"fmt"
-	"sort"
-	"strings"
-	"unsafe"
 )
 
 // egtnNet is an EGTN's parameters and activations on the device.
@@ -67,56 +64,30 @@ func NewEGTNPredictor(d *Device, m *EGTN, pz Parameterization, maxPoints int, op
 }
 
 func newEGTNNet(d *Device, m *EGTN, maxPoints int, cond []float32, stride int) (*egtnNet, error) {
-	n := &egtnNet{d: d, m: *m, p: map[string]Buffer{}, cstride: stride}
+	n := &egtnNet{d: d, m: *m, cstride: stride}
 	n.m.Tensors = nil
 	fail := func(err error) (*egtnNet, error) {
 		n.close()
 		return nil, err
 	}
-	shapes := m.tensorShapes()
-	names := make([]string, 0, len(shapes))
-	for name := range shapes {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	var host []float32
-	place := func(v []float32) [2]int {
-		lo := len(host)
-		host = append(host, v...)
-		for len(host)%paramAlign != 0 {
-			host = append(host, 0)
-		}
-		return [2]int{lo, lo + len(v)}
-	}
-	spans := map[string][2]int{}
-	for _, name := range names {
-		v, sh := m.Tensors[name], shapes[name]
-		if len(sh) == 2 && strings.HasSuffix(name, ".weight") {
-			v = transposeLinear(v, sh[0], sh[1])
-		}
-		spans[name] = place(v)
-	}
+	var pack paramPack
+	spans := pack.placeTensors(m.Tensors, m.tensorShapes(), linearsTransposed)
 	frames := append(append([]int(nil), m.CondFrames...), m.TargetFrames...)
-	zs := place(make([]float32, m.Hidden))
-	rs := place(frameOffsetEmbedding(frames, m.TimeDim))
+	zs := pack.place(make([]float32, m.Hidden))
+	rs := pack.place(frameOffsetEmbedding(frames, m.TimeDim))
 	rr := zs
 	if m.Prior == "learned" {
-		rr = place(frameOffsetEmbedding(m.CondFrames, m.TimeDim))
+		rr = pack.place(frameOffsetEmbedding(m.CondFrames, m.TimeDim))
 	}
-	cs := place(cond)
+	cs := pack.place(cond)
 	if len(cond) == 0 {
 		cs = zs // a valid pointer, never read
 	}
 	var err error
-	if n.params, err = d.Alloc(len(host)); err != nil {
-		return fail(fmt.Errorf("gpu: EGTN parameters: %w", err))
+	if n.params, err = pack.upload(d, "EGTN"); err != nil {
+		return fail(err)
 	}
-	if err = d.copyHtoD(n.params.ptr, unsafe.Pointer(&host[0]), 4*int64(len(host))); err != nil {
-		return fail(fmt.Errorf("gpu: EGTN parameters: %w", err))
-	}
-	for name, sp := range spans {
-		n.p[name] = n.params.Slice(sp[0], sp[1])
-	}
+	n.p = paramSlices(n.params, spans)
 	n.zeros, n.rel, n.relRef, n.cond = n.params.Slice(zs[0], zs[1]), n.params.Slice(rs[0], rs[1]), n.params.Slice(rr[0], rr[1]), n.params.Slice(cs[0], cs[1])
 
 	// Activations for maxPoints examples of F frames.

@@ -3,9 +3,12 @@
 package gpu
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"math"
 	"reflect"
+	"slices"
 	"unsafe"
 
 	"gorgonia.org/cu"
@@ -43,6 +46,15 @@ type RunOptions struct {
 	// Progress, if set, is called after each completed step with (done, total) steps; the executor then waits
 	// for each step to finish.
 	Progress func(done, total int)
+	// NonFinite, if set, isolates a diverging example instead of failing the run, as diffusion.RunOptions.NonFinite
+	// does on the CPU: when the (corrected) denoiser output of example j (values [j d, (j+1) d) for the
+	// denoiser's dimension d) has a NaN or Inf, that example's denoiser outputs are zero from then on and its
+	// final state is NaN; an example whose final state is non-finite is reported at t = 0. Every kernel of a
+	// plan and every network on the device acts on each example alone, so the other examples come out bit for
+	// bit as in a run without it. The device marks each example's first failing evaluation without
+	// synchronising (graph capture included); NonFinite(j, t) is called once per failed example after the
+	// run, in the CPU's order (by evaluation, then by example).
+	NonFinite func(example int, t float64)
 	// Graph replays each sampler step as a CUDA graph, captured on the first run (and again whenever the
 	// denoiser, conditioner or corrector passed differs from the captured one). Call Executor.Invalidate after
 	// changing what a captured object launches.
@@ -59,10 +71,13 @@ type Executor struct {
 	bufs     []Buffer
 	key      cu.DevicePtr // 2 words: the Philox key of the current run
 	counters cu.DevicePtr // NFE + 1 counts of non-finite values (each evaluation, the final state)
+	marks    cu.DevicePtr // per example of an isolating run (RunOptions.NonFinite): 0, or 1 + the evaluation at which it first went non-finite (NFE + 1: the sample)
+	markDim  int          // the example size marks is laid out for (0: not allocated)
 	dimCoefs cu.DevicePtr // the program's per-dimension coefficient vectors (0 if it has none)
 
 	graphs   []*graph // one per Program range (nil for a range with no work), nil until captured
 	captured [3]any   // the denoiser, conditioner and corrector the graphs were captured with
+	capDim   int      // the example size the graphs isolate (0: they count non-finite values per evaluation)
 }
 
 // NewExecutor compiles plan and allocates its buffers for batches of n values.
@@ -143,10 +158,21 @@ func (e *Executor) RunDevice(ctx context.Context, den Denoiser, opt RunOptions) 
 	if d := e.prog.Dim; d > 0 && den.Dim() != d {
 		return fmt.Errorf("gpu: %s has per-dimension coefficients of dimension %d, the denoiser has %d", plan.Solver, d, den.Dim())
 	}
+	if opt.NonFinite != nil {
+		if err := e.allocMarks(den.Dim()); err != nil {
+			return err
+		}
+	}
 	key := [2]uint32{uint32(opt.Seed), uint32(opt.Seed >> 32)}
 	err := e.d.do(func() error {
 		if err := cu.MemcpyHtoDAsync(e.key, unsafe.Pointer(&key[0]), 8, e.s.s); err != nil {
 			return fmt.Errorf("gpu: writing the seed: %w", err)
+		}
+		if opt.NonFinite != nil {
+			if err := cu.MemsetD8Async(e.marks, 0, 8*int64(e.n/e.markDim), e.s.s); err != nil {
+				return fmt.Errorf("gpu: clearing the examples' non-finite marks: %w", err)
+			}
+			return nil
 		}
 		if err := cu.MemsetD8Async(e.counters, 0, 8*int64(e.prog.NFE+1), e.s.s); err != nil {
 			return fmt.Errorf("gpu: clearing the non-finite counters: %w", err)
@@ -191,7 +217,31 @@ func (e *Executor) RunDevice(ctx context.Context, den Denoiser, opt RunOptions) 
 			}
 		}
 	}
+	if opt.NonFinite != nil {
+		return e.finishIsolated(opt.NonFinite)
+	}
 	return e.finish()
+}
+
+// allocMarks lays out the per-example marks of an isolating run for examples of dim values (a new size drops
+// the graphs captured with the old buffer).
+func (e *Executor) allocMarks(dim int) error {
+	if e.markDim == dim {
+		return nil
+	}
+	if err := e.Invalidate(); err != nil {
+		return err
+	}
+	if err := e.d.free(e.marks); err != nil {
+		return err
+	}
+	e.marks, e.markDim = 0, 0
+	p, err := e.d.alloc(8 * int64(e.n/dim))
+	if err != nil {
+		return fmt.Errorf("gpu: %s: non-finite marks of %d examples: %w", e.prog.Plan.Solver, e.n/dim, err)
+	}
+	e.marks, e.markDim = p, dim
+	return nil
 }
 
 // enqueue launches the kernels of one step range (context current).
@@ -208,7 +258,15 @@ func (e *Executor) enqueue(r StepRange, den Denoiser, opt RunOptions) error {
 					return fmt.Errorf("x0 correction: %w", err)
 				}
 			}
-			if err := e.s.countNonfinite(dst, e.counters+cu.DevicePtr(8*l.Eval)); err != nil {
+			if opt.NonFinite != nil {
+				// Mark the examples that fail here, then zero the outputs of every failed one.
+				if err := e.s.markNonfiniteRows(dst, e.markDim, e.marks, int64(l.Eval+1)); err != nil {
+					return err
+				}
+				if err := e.s.fillMarkedRows(dst, e.markDim, e.marks, 0); err != nil {
+					return err
+				}
+			} else if err := e.s.countNonfinite(dst, e.counters+cu.DevicePtr(8*l.Eval)); err != nil {
 				return err
 			}
 		case LaunchCombine:
@@ -266,10 +324,61 @@ func (e *Executor) finish() error {
 	return nil
 }
 
-// capture records one graph per step range unless the current graphs were captured with the same objects.
+// finishIsolated marks the examples whose sample is non-finite, sets every failed example's sample to NaN,
+// waits, and reports each failed example once to report, by evaluation and then by example (the CPU's order),
+// with the time of its first non-finite denoiser output (0 for the sample).
+func (e *Executor) finishIsolated(report func(int, float64)) error {
+	nfe, rows := e.prog.NFE, e.n/e.markDim
+	marks := make([]int64, rows)
+	err := e.d.do(func() error {
+		if err := e.s.markNonfiniteRows(e.State(), e.markDim, e.marks, int64(nfe+1)); err != nil {
+			return err
+		}
+		if err := e.s.fillMarkedRows(e.State(), e.markDim, e.marks, math.NaN()); err != nil {
+			return err
+		}
+		if err := cu.MemcpyDtoHAsync(unsafe.Pointer(&marks[0]), e.marks, 8*int64(rows), e.s.s); err != nil {
+			return fmt.Errorf("gpu: reading the examples' non-finite marks: %w", err)
+		}
+		if err := e.s.s.Synchronize(); err != nil {
+			return fmt.Errorf("gpu: %s: %w", e.prog.Plan.Solver, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	times := make([]float64, nfe+2) // by mark: the evaluation's time, 0 for the sample
+	for _, l := range e.prog.Launches {
+		if l.Kind == LaunchEval {
+			times[l.Eval+1] = l.T
+		}
+	}
+	var failed []int
+	for j, m := range marks {
+		if m < 0 || m > int64(nfe+1) {
+			return fmt.Errorf("gpu: %s: example %d has the non-finite mark %d of %d evaluations", e.prog.Plan.Solver, j, m, nfe)
+		}
+		if m != 0 {
+			failed = append(failed, j)
+		}
+	}
+	slices.SortStableFunc(failed, func(a, b int) int { return cmp.Compare(marks[a], marks[b]) })
+	for _, j := range failed {
+		report(j, times[marks[j]])
+	}
+	return nil
+}
+
+// capture records one graph per step range unless the current graphs were captured with the same objects
+// and isolation.
 func (e *Executor) capture(den Denoiser, opt RunOptions) error {
 	objs := [3]any{den, opt.Condition, opt.CorrectX0}
-	if e.graphs != nil && sameObjects(objs, e.captured) {
+	dim := 0
+	if opt.NonFinite != nil {
+		dim = e.markDim
+	}
+	if e.graphs != nil && sameObjects(objs, e.captured) && dim == e.capDim {
 		return nil
 	}
 	if err := e.Invalidate(); err != nil {
@@ -310,7 +419,7 @@ func (e *Executor) capture(den Denoiser, opt RunOptions) error {
 		}
 		return err
 	}
-	e.graphs, e.captured = graphs, objs
+	e.graphs, e.captured, e.capDim = graphs, objs, dim
 	return nil
 }
 
@@ -366,7 +475,7 @@ func (e *Executor) Invalidate() error {
 		}
 		return nil
 	})
-	e.graphs, e.captured = nil, [3]any{}
+	e.graphs, e.captured, e.capDim = nil, [3]any{}, 0
 	if err != nil {
 		return err
 	}
@@ -395,6 +504,7 @@ func (e *Executor) Close() error {
 	keep(e.d.free(e.key))
 	keep(e.d.free(e.counters))
 	keep(e.d.free(e.dimCoefs))
-	e.key, e.counters, e.dimCoefs = 0, 0, 0
+	keep(e.d.free(e.marks))
+	e.key, e.counters, e.dimCoefs, e.marks, e.markDim = 0, 0, 0, 0, 0
 	return first
 }

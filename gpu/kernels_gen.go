@@ -6,7 +6,7 @@ package gpu
 const (
 	fatbinCompiler = "nvcc release 11.8, V11.8.89"
 	fatbinFlags    = "-fatbin -O3 -std=c++14 -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90"
-	fatbinSHA256   = "4f716f813becfcadf090d6039ad1520a923022a5b79a494686a8f211e525ea48"
+	fatbinSHA256   = "e55234ea806732ab29b66c3bc1d60fe25a950b8b21fa18cced22488e6f8a1272"
 )
 
 // kernelSources maps each file of gpu/kernels the fatbin was built from to its SHA-256.
@@ -30,6 +30,7 @@ var kernelSources = map[string]string{
 	"gemm.cu":             "f405edb9af6fbece538b74155e00c65e6660d7ebbc3a53a380eef3e8c012e729",
 	"group_norm.cu":       "7d02105e6ba6172b333419c64b06841794572afff3f98a2b2e1683f4df909b2a",
 	"image.cu":            "7d1a5ae06a7ff3fb8c2b6bba6e5be85769958ba1f5c4a531e2357b9a4f25595b",
+	"isolate.cu":          "bea8aca488cee0a57bdedabae2632a2849308ac9b0c52f07b268ff87e6c221a9",
 	"linattn.cu":          "7ae0fdbc26cea68f02b80030fcbe8be6a8a7d65d8dc88de0664547977b29359d",
 	"linear.cu":           "ce2d6c53ea2a2912893b0544380b4b3d2c9516ba792d7e8e9433aeb2eb9bd5a3",
 	"mixture.cu":          "9423c63059ead3b450126adda9f0c3efefd04d21afcb0cd9cdc9b83c5ee990a9",

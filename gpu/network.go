@@ -129,6 +129,19 @@ func finite32(what string, v []float32) error {
 	return nil
 }
 
+// noNaN32 reports the first NaN of a condition. An infinite value passes: it is what a finite host value
+// beyond float32's range becomes, which nn's float32 CPU predictor reads the same way, so the points reading
+// it get non-finite outputs on both (isolated with RunOptions.NonFinite, else the executor's error), as a
+// diverging example does on the CPU.
+func noNaN32(what string, v []float32) error {
+	for j, x := range v {
+		if math.IsNaN(float64(x)) {
+			return fmt.Errorf("gpu: MLP %s[%d] is %v", what, j, x)
+		}
+	}
+	return nil
+}
+
 // Parameterization says how a network's raw output F becomes the denoiser x0 = D(x, t), the two forms train
 // checkpoints use:
 //
@@ -228,7 +241,7 @@ func (o PredictorOptions) condition(condDim, maxPoints int) ([]float32, int, err
 		if condDim == 0 || len(o.Cond) != condDim {
 			return nil, 0, fmt.Errorf("gpu: condition of %d values for a network taking %d", len(o.Cond), condDim)
 		}
-		if err := finite32("condition", o.Cond); err != nil {
+		if err := noNaN32("condition", o.Cond); err != nil {
 			return nil, 0, err
 		}
 		return append([]float32(nil), o.Cond...), 0, nil
@@ -237,7 +250,7 @@ func (o PredictorOptions) condition(condDim, maxPoints int) ([]float32, int, err
 			return nil, 0, fmt.Errorf("gpu: per-point conditions of %d values for %d points of a network taking %d each (want %d)",
 				len(o.PointConds), maxPoints, condDim, maxPoints*condDim)
 		}
-		if err := finite32("per-point condition", o.PointConds); err != nil {
+		if err := noNaN32("per-point condition", o.PointConds); err != nil {
 			return nil, 0, err
 		}
 		return append([]float32(nil), o.PointConds...), condDim, nil

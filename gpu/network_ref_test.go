@@ -356,7 +356,8 @@ func TestTemporalUnetValidateNamesTheProblem(t *testing.T) {
 }
 
 // A predictor's condition options are checked before anything is allocated: one shared row or one row per
-// point of the batch it is sized for, never both, finite, and guidance only with a condition to guide
+// point of the batch it is sized for, never both, without NaN (an infinite value, a finite host value beyond
+// float32's range, passes as it does in nn's float32 predictor), and guidance only with a condition to guide
 // towards and a finite weight >= 0.
 func TestPredictorConditionsAreChecked(t *testing.T) {
 	const condDim, points = 2, 3
@@ -376,6 +377,9 @@ func TestPredictorConditionsAreChecked(t *testing.T) {
 		if _, _, err := c.opt.condition(condDim, points); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want one mentioning %q", name, err, c.want)
 		}
+	}
+	if _, _, err := (PredictorOptions{Cond: []float32{1, float32(math.Inf(-1))}}).condition(condDim, points); err != nil {
+		t.Errorf("an infinite condition was refused: %v", err)
 	}
 	if _, _, err := (PredictorOptions{Cond: []float32{1, 2}}).condition(0, points); err == nil {
 		t.Error("a condition for an unconditional network was accepted")

@@ -139,6 +139,17 @@ func (s *Stream) countNonfinite(x Buffer, counter cu.DevicePtr) error {
 	return s.grid1(kCountNonfinite, int64(x.n), pArg(x.ptr), iArg(int64(x.n)), pArg(counter))
 }
 
+// markNonfiniteRows enqueues first[r] = mark for every example r (row of dim values) of x that has a NaN or
+// Inf and whose first[r] is still 0 (context current).
+func (s *Stream) markNonfiniteRows(x Buffer, dim int, first cu.DevicePtr, mark int64) error {
+	return s.grid1(kMarkNonfiniteRows, int64(x.n), pArg(x.ptr), iArg(int64(x.n/dim)), iArg(int64(dim)), pArg(first), iArg(mark))
+}
+
+// fillMarkedRows enqueues x[i] = v for every value of the examples r with first[r] != 0 (context current).
+func (s *Stream) fillMarkedRows(x Buffer, dim int, first cu.DevicePtr, v float64) error {
+	return s.grid1(kFillMarkedRows, int64(x.n), pArg(x.ptr), iArg(int64(x.n/dim)), iArg(int64(dim)), pArg(first), fArg(v))
+}
+
 // Inpaint clamps masked coordinates of every point to known values after each step (diffusion.Inpaint on the
 // GPU): Mask has one entry per dimension, Values either one value per dimension or one row per point.
 type Inpaint struct {

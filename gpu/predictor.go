@@ -4,7 +4,6 @@ package gpu
 
 import (
 	"fmt"
-	"unsafe"
 )
 
 // Predictor is a trained network on the device as a Denoiser: the weights are uploaded once (float32, each
@@ -112,17 +111,8 @@ func newMLPNet(d *Device, net *MLP, maxPoints int, opt PredictorOptions, cond []
 	}
 
 	// Lay out the parameters: per layer W^T then b, then the frequencies and the condition.
-	host := make([]float32, 0)
-	place := func(v []float32) (int, int) {
-		off := len(host)
-		host = append(host, v...)
-		for len(host)%paramAlign != 0 {
-			host = append(host, 0)
-		}
-		return off, off + len(v)
-	}
-	type span struct{ lo, hi int }
-	var wts, bs []span
+	var pack paramPack
+	var wts, bs [][2]int
 	in := net.InputWidth()
 	widest := in
 	for i, w := range net.Weights {
@@ -133,42 +123,34 @@ func newMLPNet(d *Device, net *MLP, maxPoints int, opt PredictorOptions, cond []
 				t[c*out+r] = w[r*in+c]
 			}
 		}
-		lo, hi := place(t)
-		wts = append(wts, span{lo, hi})
-		lo, hi = place(net.Biases[i])
-		bs = append(bs, span{lo, hi})
+		wts, bs = append(wts, pack.place(t)), append(bs, pack.place(net.Biases[i]))
 		in, widest = out, max(widest, out)
 	}
-	var fspan, cspan span
+	var fspan, cspan [2]int
 	if net.Freqs != nil {
-		lo, hi := place(net.Freqs)
-		fspan = span{lo, hi}
+		fspan = pack.place(net.Freqs)
 	}
 	if cond != nil {
-		lo, hi := place(cond)
-		cspan = span{lo, hi}
+		cspan = pack.place(cond)
 	}
 	fail := func(err error) (*mlpNet, error) {
 		p.close()
 		return nil, err
 	}
 	var err error
-	if p.params, err = d.Alloc(len(host)); err != nil {
-		return fail(fmt.Errorf("gpu: network parameters: %w", err))
-	}
-	if err = d.copyHtoD(p.params.ptr, unsafe.Pointer(&host[0]), 4*int64(len(host))); err != nil {
-		return fail(fmt.Errorf("gpu: network parameters: %w", err))
+	if p.params, err = pack.upload(d, "MLP"); err != nil {
+		return fail(err)
 	}
 	for i := range wts {
-		p.wt = append(p.wt, p.params.Slice(wts[i].lo, wts[i].hi))
-		p.b = append(p.b, p.params.Slice(bs[i].lo, bs[i].hi))
+		p.wt = append(p.wt, p.params.Slice(wts[i][0], wts[i][1]))
+		p.b = append(p.b, p.params.Slice(bs[i][0], bs[i][1]))
 	}
 	p.freqs, p.cond = p.params, p.params
 	if net.Freqs != nil {
-		p.freqs = p.params.Slice(fspan.lo, fspan.hi)
+		p.freqs = p.params.Slice(fspan[0], fspan[1])
 	}
 	if cond != nil {
-		p.cond = p.params.Slice(cspan.lo, cspan.hi)
+		p.cond = p.params.Slice(cspan[0], cspan[1])
 	}
 	for i := range p.act {
 		if p.act[i], err = d.Alloc(maxPoints * widest); err != nil {

@@ -4,9 +4,6 @@ package gpu
 
 import (
 	"fmt"
-	"sort"
-	"strings"
-	"unsafe"
 )
 
 // transformerNet is a Transformer's parameters and activations on the device.
@@ -52,46 +49,22 @@ func NewTransformerPredictor(d *Device, m *Transformer, pz Parameterization, max
 }
 
 func newTransformerNet(d *Device, m *Transformer, maxPoints int, cond []float32, perPoint bool) (*transformerNet, error) {
-	n := &transformerNet{d: d, m: *m, p: map[string]Buffer{}, perPoint: perPoint}
+	n := &transformerNet{d: d, m: *m, perPoint: perPoint}
 	n.m.Tensors = nil
 	fail := func(err error) (*transformerNet, error) {
 		n.close()
 		return nil, err
 	}
-	// Parameters in device layouts (Linear weights transposed to [in, out]), in name order, each aligned.
-	shapes := m.tensorShapes()
-	names := make([]string, 0, len(shapes))
-	for name := range shapes {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	var host []float32
-	spans := map[string][2]int{}
-	for _, name := range names {
-		v, sh := m.Tensors[name], shapes[name]
-		if len(sh) == 2 && strings.HasSuffix(name, ".weight") {
-			v = transposeLinear(v, sh[0], sh[1])
-		}
-		lo := len(host)
-		host = append(host, v...)
-		for len(host)%paramAlign != 0 {
-			host = append(host, 0)
-		}
-		spans[name] = [2]int{lo, lo + len(v)}
-	}
-	condLo := len(host)
-	host = append(host, cond...)
+	// Parameters in device layouts (Linear weights transposed to [in, out]), then the condition.
+	var pack paramPack
+	spans := pack.placeTensors(m.Tensors, m.tensorShapes(), linearsTransposed)
+	cs := pack.place(cond)
 	var err error
-	if n.params, err = d.Alloc(len(host)); err != nil {
-		return fail(fmt.Errorf("gpu: Transformer parameters: %w", err))
+	if n.params, err = pack.upload(d, "Transformer"); err != nil {
+		return fail(err)
 	}
-	if err = d.copyHtoD(n.params.ptr, unsafe.Pointer(&host[0]), 4*int64(len(host))); err != nil {
-		return fail(fmt.Errorf("gpu: Transformer parameters: %w", err))
-	}
-	for name, sp := range spans {
-		n.p[name] = n.params.Slice(sp[0], sp[1])
-	}
-	n.cond = n.params.Slice(condLo, condLo+len(cond))
+	n.p = paramSlices(n.params, spans)
+	n.cond = n.params.Slice(cs[0], cs[1])
 	n.freqs = n.params
 	if m.Fourier {
 		n.freqs = n.p["time_embed.freqs"]

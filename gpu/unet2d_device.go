@@ -4,9 +4,7 @@ package gpu
 
 import (
 	"fmt"
-	"sort"
 	"strings"
-	"unsafe"
 )
 
 // unet2dNet is a Unet2D's parameters and activations on the device.
@@ -51,7 +49,7 @@ func NewUnet2DPredictor(d *Device, u *Unet2D, pz Parameterization, maxPoints int
 }
 
 func newUnet2dNet(d *Device, u *Unet2D, maxPoints int) (*unet2dNet, error) {
-	n := &unet2dNet{d: d, u: *u, blocks: map[string]u2Block{}, p: map[string]Buffer{}, mod: map[string]Buffer{}}
+	n := &unet2dNet{d: d, u: *u, blocks: map[string]u2Block{}, mod: map[string]Buffer{}}
 	n.u.Tensors = nil
 	n.u.DimMults = append([]int(nil), u.DimMults...)
 	blocks := u.blocks()
@@ -65,43 +63,22 @@ func newUnet2dNet(d *Device, u *Unet2D, maxPoints int) (*unet2dNet, error) {
 	}
 	// Parameters in device layouts, in name order, each aligned: convolutions [k k in, out], Linear weights
 	// [in, out], the rest as they are; then the zero bias.
-	shapes := u.tensorShapes()
-	names := make([]string, 0, len(shapes))
-	for name := range shapes {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	var host []float32
-	place := func(v []float32) [2]int {
-		lo := len(host)
-		host = append(host, v...)
-		for len(host)%paramAlign != 0 {
-			host = append(host, 0)
-		}
-		return [2]int{lo, lo + len(v)}
-	}
-	spans := map[string][2]int{}
-	for _, name := range names {
-		v, sh := u.Tensors[name], shapes[name]
+	var pack paramPack
+	spans := pack.placeTensors(u.Tensors, u.tensorShapes(), func(name string, sh []int, v []float32) []float32 {
 		switch {
 		case len(sh) == 4 && strings.HasSuffix(name, ".weight"):
-			v = Conv2dDeviceWeight(v, sh[0], sh[1], sh[2], sh[3])
+			return Conv2dDeviceWeight(v, sh[0], sh[1], sh[2], sh[3])
 		case len(sh) == 2:
-			v = transposeLinear(v, sh[0], sh[1])
+			return transposeLinear(v, sh[0], sh[1])
 		}
-		spans[name] = place(v)
-	}
-	zspan := place(make([]float32, 3*u.hidden()))
+		return v
+	})
+	zspan := pack.place(make([]float32, 3*u.hidden()))
 	var err error
-	if n.params, err = d.Alloc(len(host)); err != nil {
-		return fail(fmt.Errorf("gpu: Unet2D parameters: %w", err))
+	if n.params, err = pack.upload(d, "Unet2D"); err != nil {
+		return fail(err)
 	}
-	if err = d.copyHtoD(n.params.ptr, unsafe.Pointer(&host[0]), 4*int64(len(host))); err != nil {
-		return fail(fmt.Errorf("gpu: Unet2D parameters: %w", err))
-	}
-	for name, sp := range spans {
-		n.p[name] = n.params.Slice(sp[0], sp[1])
-	}
+	n.p = paramSlices(n.params, spans)
 	n.zero = n.params.Slice(zspan[0], zspan[1])
 	// The time path.
 	dim := u.Dim

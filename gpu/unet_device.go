@@ -4,9 +4,7 @@ package gpu
 
 import (
 	"fmt"
-	"sort"
 	"strings"
-	"unsafe"
 )
 
 // unetNet is a TemporalUnet's parameters and activations on the device.
@@ -74,51 +72,32 @@ func NewUnetPredictor(d *Device, u *TemporalUnet, pz Parameterization, maxPoints
 }
 
 func newUnetNet(d *Device, u *TemporalUnet, maxPoints int, cond []float32, perPoint bool) (*unetNet, error) {
-	n := &unetNet{d: d, u: *u, blocks: u.blocks(), p: map[string]Buffer{}, proj: map[string]Buffer{}, perPoint: perPoint}
+	n := &unetNet{d: d, u: *u, blocks: u.blocks(), proj: map[string]Buffer{}, perPoint: perPoint}
 	n.u.Tensors = nil
 	fail := func(err error) (*unetNet, error) {
 		n.close()
 		return nil, err
 	}
-	// Parameters in device layouts, in name order, each aligned.
-	shapes := u.tensorShapes()
-	names := make([]string, 0, len(shapes))
-	for name := range shapes {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	var host []float32
-	spans := map[string][2]int{}
-	for _, name := range names {
-		v, sh := u.Tensors[name], shapes[name]
+	// Parameters in device layouts (convolutions [k in, out], Linear weights [in, out]), then the condition.
+	var pack paramPack
+	spans := pack.placeTensors(u.Tensors, u.tensorShapes(), func(name string, sh []int, v []float32) []float32 {
 		switch {
 		case len(sh) == 3 && strings.HasPrefix(name, "ups.") && strings.HasSuffix(name, ".3.conv.weight"):
-			v = ConvTranspose1dDeviceWeight(v, sh[0], sh[1], sh[2])
+			return ConvTranspose1dDeviceWeight(v, sh[0], sh[1], sh[2])
 		case len(sh) == 3:
-			v = Conv1dDeviceWeight(v, sh[0], sh[1], sh[2])
+			return Conv1dDeviceWeight(v, sh[0], sh[1], sh[2])
 		case len(sh) == 2:
-			v = transposeLinear(v, sh[0], sh[1])
+			return transposeLinear(v, sh[0], sh[1])
 		}
-		lo := len(host)
-		host = append(host, v...)
-		for len(host)%paramAlign != 0 {
-			host = append(host, 0)
-		}
-		spans[name] = [2]int{lo, lo + len(v)}
-	}
-	condLo := len(host)
-	host = append(host, cond...)
+		return v
+	})
+	cs := pack.place(cond)
 	var err error
-	if n.params, err = d.Alloc(len(host)); err != nil {
-		return fail(fmt.Errorf("gpu: TemporalUnet parameters: %w", err))
+	if n.params, err = pack.upload(d, "TemporalUnet"); err != nil {
+		return fail(err)
 	}
-	if err = d.copyHtoD(n.params.ptr, unsafe.Pointer(&host[0]), 4*int64(len(host))); err != nil {
-		return fail(fmt.Errorf("gpu: TemporalUnet parameters: %w", err))
-	}
-	for name, sp := range spans {
-		n.p[name] = n.params.Slice(sp[0], sp[1])
-	}
-	n.cond = n.params.Slice(condLo, condLo+len(cond))
+	n.p = paramSlices(n.params, spans)
+	n.cond = n.params.Slice(cs[0], cs[1])
 	// The time path.
 	dim := u.Dim
 	projTotal := 0

@@ -300,7 +300,7 @@ func writeGeometryTable(w io.Writer, rep *geotdm.Report) {
 }
 
 func runGeometryGenerate(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlagSet(env, "geometry generate", "geometry generate --checkpoint DIR --data test.arrow [--reference train.arrow] [--limit n] [--solver NAME] [--steps N] [--out samples.arrow] [--report report.json]")
+	fs := newFlagSet(env, "geometry generate", "geometry generate --checkpoint DIR --data test.arrow [--reference train.arrow] [--limit n] [--solver NAME] [--steps N] [--out samples.arrow] [--report report.json] [--device gpu]")
 	var g geometryFlags
 	g.register(fs)
 	reference := fs.String("reference", "", "held-out real trajectories of the same system (e.g. train.arrow) for the baselines")
@@ -310,6 +310,7 @@ func runGeometryGenerate(ctx context.Context, env *cliEnv, args []string) error 
 	scoreSeed := fs.Uint64("score-seed", 1, "seed of the classification and prediction models (split, initialisation, batches)")
 	epochs := fs.Int("score-epochs", 100, "training epochs of the classification and prediction models")
 	predictFrom := fs.Int("predict-from", 0, "frames the prediction score's forecaster sees (default half)")
+	device := registerGeometryDevice(fs)
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
@@ -334,6 +335,11 @@ func runGeometryGenerate(ctx context.Context, env *cliEnv, args []string) error 
 	defer ds.Close()
 	opts := geotdm.UncondOptions{Solver: g.solver, Steps: g.steps, Seed: g.seed, Batch: g.batch, Limit: g.limit, AllowOtherSystem: g.allowOther,
 		Score: geotdm.ScoreOptions{Seed: *scoreSeed, Epochs: *epochs}, PredictFrom: *predictFrom}
+	var release func() error
+	if opts.Sample, release, err = geometryDeviceSampler(env, *device, "geometry generate"); err != nil {
+		return err
+	}
+	defer release()
 	if *reference != "" {
 		ref, err := datasets.Open(*reference)
 		if err != nil {

@@ -8,10 +8,11 @@ import (
 	"github.com/trajdiff/trajdiff/gpu/fromnn"
 )
 
-// registerGeometryDevice adds `geometry forecast` and `geometry evaluate`'s --device flag.
+// registerGeometryDevice adds the --device flag of `geometry forecast`, `geometry evaluate` and `geometry
+// generate`.
 func registerGeometryDevice(fs *flag.FlagSet) *string {
 	return fs.String("device", "cpu", "cpu, or gpu / gpu:N for a binary built with -tags trajdiff_cuda: the checkpoints' samples drawn on the GPU in float32 "+
-		"(egtn networks; a diverged sample fails its whole network batch; two-field pairs stay on the CPU)")
+		"(egtn networks; a diverged sample fails its own system, as on the CPU; two-field pairs and generate's scores stay on the CPU)")
 }
 
 // geometryDeviceSampler is the forecasts' sampler for --device and the function that releases it: nil for

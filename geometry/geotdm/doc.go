@@ -122,12 +122,13 @@
 // scores Pair samplers next to checkpoints (EvalOptions.Pairs; `trajdiff geometry evaluate --drift CKPT
 // --eps E`).
 //
-// Forecasts on another executor: Options.Sample (and EvalOptions.Sample) replaces train.Model.Sample with an
-// injected sampler of the same requests, so this package never imports package gpu; `trajdiff geometry
-// forecast|evaluate --device gpu` injects gpu/fromnn's Sampler, which runs the EGTN and the solver in float32
+// Forecasts on another executor: Options.Sample (and EvalOptions.Sample, UncondOptions.Sample) replaces
+// train.Model.Sample with an injected sampler of the same requests, so this package never imports package
+// gpu; `trajdiff geometry forecast|evaluate|generate --device gpu` injects gpu/fromnn's Sampler, which runs the EGTN and the solver in float32
 // on the device (cmd/trajdiff TestGeometryGPUMatchesCPU: samples within 2.3e-5 of the CPU's on the emulator).
-// The device does not isolate failures: a diverged sample fails the trajectories of its whole network
-// batch. Two-field pairs stay on the CPU.
+// The device isolates failures as the CPU does (the requests keep IsolateFailures; gpu.RunOptions.NonFinite
+// marks each sample's first non-finite network output on the device): a diverged sample fails its
+// trajectory alone. Two-field pairs stay on the CPU.
 //
 // # Use
 //

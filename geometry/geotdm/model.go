@@ -67,8 +67,8 @@ type Options struct {
 	// Progress, if set, is called after each batch with the trajectories done and the total.
 	Progress func(done, total int)
 	// Sample, if set, replaces train.Model.Sample (`trajdiff geometry --device gpu` injects gpu/fromnn's
-	// Sampler, so this package never depends on the GPU code). It gets the same requests without
-	// IsolateFailures: a diverged sample fails the trajectories of its whole network batch.
+	// Sampler, so this package never depends on the GPU code). It gets the same requests, IsolateFailures
+	// included, and must honour them as Model.Sample does: a diverged sample fails its trajectory alone.
 	Sample SampleFunc
 }
 
@@ -213,7 +213,6 @@ func (m *Model) forecastPacked(ctx context.Context, index []int, conds [][]float
 		req := train.SampleRequest{N: c.size * K, Solver: opts.Solver, Steps: opts.Steps, Seed: seed, Cond: cond, IsolateFailures: true}
 		sample := m.tm.Sample
 		if opts.Sample != nil {
-			req.IsolateFailures = false
 			sample = func(ctx context.Context, r train.SampleRequest) (*train.Samples, error) {
 				return opts.Sample(ctx, m.tm, r)
 			}

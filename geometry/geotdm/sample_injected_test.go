@@ -10,7 +10,7 @@ import (
 )
 
 // TestInjectedSamplerGetsForecastRequests: Options.Sample receives every network batch's request (with the
-// model, the raw condition vectors and IsolateFailures off) in place of train.Model.Sample, so an injected
+// model, the raw condition vectors and IsolateFailures on) in place of train.Model.Sample, so an injected
 // sampler that draws what Model.Sample draws gives the CPU's forecasts bit for bit.
 func TestInjectedSamplerGetsForecastRequests(t *testing.T) {
 	run, test := trainTiny(t, t.TempDir())
@@ -28,7 +28,7 @@ func TestInjectedSamplerGetsForecastRequests(t *testing.T) {
 	calls := 0
 	opts.Sample = func(ctx context.Context, tm *train.Model, req train.SampleRequest) (*train.Samples, error) {
 		calls++
-		if tm != m.Train() || req.IsolateFailures || len(req.Cond) != req.N {
+		if tm != m.Train() || !req.IsolateFailures || len(req.Cond) != req.N {
 			t.Errorf("request %d: model %p (want %p), isolate %v, %d conditions for %d samples", calls, tm, m.Train(), req.IsolateFailures, len(req.Cond), req.N)
 		}
 		return tm.Sample(ctx, req)

@@ -39,6 +39,9 @@ type UncondOptions struct {
 	AllowOtherSystem bool
 	// Progress, if set, reports stages ("generate", then a method's scores) with work done and total.
 	Progress func(stage string, done, total int)
+	// Sample, if set, draws the samples instead of train.Model.Sample (Options.Sample: `trajdiff geometry
+	// generate --device gpu` injects gpu/fromnn's Sampler); the scores' models train on the CPU.
+	Sample SampleFunc
 }
 
 // UncondReport holds the unconditional scores of a checkpoint's samples and of the baselines, each
@@ -109,7 +112,7 @@ func EvaluateUnconditional(ctx context.Context, m *Model, ds *datasets.Dataset, 
 	if _, err := o.Score.withDefaults(); err != nil {
 		return nil, nil, err
 	}
-	fo, err := Options{K: 1, Solver: o.Solver, Steps: o.Steps, Seed: o.Seed, Batch: o.Batch}.withDefaults()
+	fo, err := Options{K: 1, Solver: o.Solver, Steps: o.Steps, Seed: o.Seed, Batch: o.Batch, Sample: o.Sample}.withDefaults()
 	if err != nil {
 		return nil, nil, err
 	}

@@ -23,6 +23,7 @@
 #include "gemm.cu"
 #include "group_norm.cu"
 #include "image.cu"
+#include "isolate.cu"
 #include "linattn.cu"
 #include "linear.cu"
 #include "mixture.cu"
@@ -88,6 +89,8 @@ const Kernel kernels[] = {
 	entry("stats_partial", stats_partial),
 	entry("stats_final", stats_final),
 	entry("count_nonfinite", count_nonfinite),
+	entry("mark_nonfinite_rows", mark_nonfinite_rows),
+	entry("fill_marked_rows", fill_marked_rows),
 	entry("mixture_denoise_f32", mixture_denoise_f32),
 	entry("gemm_tf32_v4", gemm_tf32_v4),
 	entry("gemm_tf32_v1", gemm_tf32_v1),

@@ -110,4 +110,9 @@ mutant egtn_prior.cu 'src[b * sbs + soff + p * sps + j]' 'src[b * sbs + soff + p
 mutant egtn_prior.cu 'y[j] = m / (float)P;' 'y[j] = m / (float)(P + 1);' TestGPUEGTNPriorKernelsMatchHost
 mutant egtn_prior.cu '		m /= (float)P;' '' TestGPUEGTNPriorKernelsMatchHost
 mutant egtn_prior.cu '			w /= (float)H;' '' TestGPUEGTNPriorKernelsMatchHost
+# Isolated failures (RunOptions.NonFinite): an example's first failing evaluation overwritten by a later
+# one, a value marking the next example's row, and the failed examples' final state set to 0 instead of NaN.
+mutant isolate.cu 'if (first[r] == 0) first[r] = mark;' 'first[r] = mark;' TestGPUNonFiniteExampleFailsAlone
+mutant isolate.cu 'const i64 r = i / d;' 'const i64 r = (i + 1) / d;' TestGPUNonFiniteExampleFailsAlone
+mutant isolate.cu 'x[i] = f;' 'x[i] = 0.0f;' TestGPUNonFiniteExampleFailsAlone
 exit $survived

@@ -34,8 +34,10 @@
 // out_u) on the device as train does, and a warm start (Init at StartTime, Renoise) starts from the state
 // and plan train.Model.WarmSamplingProblem prepares. A geometric model (an EGTN trained on data.kind
 // geometric) samples its raw condition vectors, one row per sample, in raw coordinates (`trajdiff geometry
-// forecast|evaluate --device gpu` injects Sampler.Sample into geometry/geotdm through Options.Sample).
-// Isolated failures are refused before a device is opened. Sampler does the same for request after request on one open device (a
+// forecast|evaluate|generate --device gpu` injects Sampler.Sample into geometry/geotdm through Options.Sample).
+// IsolateFailures isolates a diverging window as Model.Sample does (gpu.RunOptions.NonFinite: its values
+// NaN, its index in Samples.Failed, the other windows as without it), and PlanProblem.NonFinite does the same
+// for RunPlan. Sampler does the same for request after request on one open device (a
 // planner's plans: `trajdiff plan evaluate --device gpu` injects Sampler.Sample into rl/diffuser and
 // rl/decisiondiffuser through their Options.Sample), and keeps the previous request's device state for the
 // next: the uploaded network while the checkpoint, the number of windows, the precision, the guidance weight

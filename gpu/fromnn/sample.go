@@ -37,7 +37,10 @@ type Sampler struct {
 // network's Dim values); after every step the entries Mask marks are set to Values (one value per
 // dimension, or one row per example); every x0 prediction is clamped to [-1, 1] when ClipX0 and then, when
 // FixX0, has its masked entries set to Values too. Seed keys the plan's noise as diffusion.RunOptions.Seed
-// does. This is pde/wdno's loop (its DeviceProblem).
+// does. NonFinite, if set, isolates a diverging example as diffusion.RunOptions.NonFinite does on the CPU
+// (gpu.RunOptions.NonFinite): it is called once per example whose network output or final state went
+// non-finite, that example comes back NaN, and the others are those of a run without it; unset, such an
+// example fails the whole problem. This is pde/wdno's loop (its DeviceProblem).
 type PlanProblem struct {
 	Checkpoint *train.Checkpoint
 	Plan       *diffusion.Plan
@@ -48,6 +51,7 @@ type PlanProblem struct {
 	FixX0      bool
 	Seed       uint64
 	Progress   func(done, total int)
+	NonFinite  func(example int, t float64)
 }
 
 // check validates the problem before any device work and returns the number of examples.
@@ -105,9 +109,6 @@ func prepare(m *train.Model, req train.SampleRequest) (*deviceProblem, error) {
 	}
 	if m.IsRegression() {
 		return nil, fmt.Errorf("fromnn: the model is a regressor: it does not sample")
-	}
-	if req.IsolateFailures {
-		return nil, fmt.Errorf("fromnn: isolating diverging samples has no GPU path; sample on the CPU")
 	}
 	if req.CorrectX0 != nil {
 		return nil, fmt.Errorf("fromnn: a host-side x0 correction (CorrectX0, e.g. value guidance) has no GPU path; sample on the CPU")
@@ -169,12 +170,12 @@ func windowConditions(rows []float64, n int) (shared, perWindow []float32, err e
 }
 
 // samples completes a device run: x (N windows in training units) in the data's units, with the request's
-// description.
-func (dp *deviceProblem) samples(x []float64) *train.Samples {
+// description and the windows that diverged (IsolateFailures; NaN in x), in increasing order.
+func (dp *deviceProblem) samples(x []float64, failed []int) *train.Samples {
 	m, pr := dp.m, dp.pr
 	if _, geometric := m.Geometric(); !geometric { // a geometric model samples raw coordinates
 		dp.m.Unnormalize(x)
 	}
 	return &train.Samples{X: x, N: dp.req.N, Horizon: m.Horizon, Transition: m.Transition, Components: m.Components(),
-		Solver: pr.Solver, Schedule: pr.Schedule, Steps: pr.Steps, NFE: pr.Passes * pr.Plan.NFE, EMA: m.Checkpoint.EMA, ClipX0: pr.ClipX0}
+		Solver: pr.Solver, Schedule: pr.Schedule, Steps: pr.Steps, NFE: pr.Passes * pr.Plan.NFE, EMA: m.Checkpoint.EMA, ClipX0: pr.ClipX0, Failed: failed}
 }

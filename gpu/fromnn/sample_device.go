@@ -23,7 +23,9 @@ import (
 // to be unnormalised on the host. The device state is float32, so samples agree with the CPU's to the
 // tolerance gpu/doc.go (Network inference) states; the fixed entries come back exactly (the normalised value
 // rounded to float32, then unnormalised). Not supported on the device (refused with an error before any
-// device work): isolated failures and geometric models. Per-window conditions (conditioning entries fixed
+// device work): a host-side x0 correction (CorrectX0). IsolateFailures isolates a diverging window as
+// Model.Sample does (gpu.RunOptions.NonFinite): its values come back NaN, its index is in Samples.Failed, and
+// the other windows are those of a run without it. Per-window conditions (conditioning entries fixed
 // to different values per window), classifier-free guidance (two network passes per evaluation) and warm
 // starts (Init at StartTime, with or without Renoise) run as Model.Sample runs them.
 func Sample(ctx context.Context, m *train.Model, req train.SampleRequest, opt SampleOptions) (*train.Samples, gpu.Info, error) {
@@ -133,27 +135,34 @@ type keptRun struct {
 // runSpec is one sampling run on the device: the network and its predictor options, the plan, the
 // initial state, the fixed entries and the x0 corrections, the seed.
 type runSpec struct {
-	ckpt     *train.Checkpoint
-	windows  int
-	pz       gpu.Parameterization
-	opt      gpu.PredictorOptions
-	plan     *diffusion.Plan
-	x        []float64
-	fixed    *diffusion.Inpaint // nil: none
-	clip     bool               // clamp x0 to [-1, 1]
-	fixX0    bool               // then set x0's fixed entries
-	seed     uint64
-	progress func(done, total int)
+	ckpt      *train.Checkpoint
+	windows   int
+	pz        gpu.Parameterization
+	opt       gpu.PredictorOptions
+	plan      *diffusion.Plan
+	x         []float64
+	fixed     *diffusion.Inpaint // nil: none
+	clip      bool               // clamp x0 to [-1, 1]
+	fixX0     bool               // then set x0's fixed entries
+	seed      uint64
+	progress  func(done, total int)
+	nonFinite func(example int, t float64) // nil: a non-finite value fails the run
 }
 
 // sample runs a prepared request on d with the kept state (run), its final state unnormalised.
 func (k *keptRun) sample(ctx context.Context, d *gpu.Device, dp *deviceProblem, prec gpu.Precision) (*train.Samples, error) {
-	x, err := k.run(ctx, d, runSpec{ckpt: dp.m.Checkpoint, windows: dp.req.N, pz: dp.pz, opt: dp.options(prec), plan: dp.pr.Plan,
-		x: dp.pr.Noise, fixed: dp.fixed, clip: dp.pr.ClipX0, seed: dp.req.Seed, progress: dp.req.Progress})
+	r := runSpec{ckpt: dp.m.Checkpoint, windows: dp.req.N, pz: dp.pz, opt: dp.options(prec), plan: dp.pr.Plan,
+		x: dp.pr.Noise, fixed: dp.fixed, clip: dp.pr.ClipX0, seed: dp.req.Seed, progress: dp.req.Progress}
+	var failed []int
+	if dp.req.IsolateFailures {
+		r.nonFinite = func(j int, _ float64) { failed = append(failed, j) }
+	}
+	x, err := k.run(ctx, d, r)
 	if err != nil {
 		return nil, fmt.Errorf("fromnn: sampling with %s on %s: %w", dp.pr.Solver, d.Info(), err)
 	}
-	return dp.samples(x), nil
+	slices.Sort(failed)
+	return dp.samples(x, failed), nil
 }
 
 // run runs r on d with the kept state, replacing what does not fit r: the state and fixed entries
@@ -168,7 +177,7 @@ func (k *keptRun) run(ctx context.Context, d *gpu.Device, r runSpec) ([]float64,
 	if err != nil {
 		return nil, err
 	}
-	ro := gpu.RunOptions{Seed: r.seed, Progress: r.progress, Graph: true}
+	ro := gpu.RunOptions{Seed: r.seed, Progress: r.progress, NonFinite: r.nonFinite, Graph: true}
 	var in *gpu.Inpaint
 	if r.fixed != nil {
 		if in, err = k.inpaint(d, e, r.fixed); err != nil {
@@ -211,7 +220,7 @@ func (s *Sampler) RunPlan(ctx context.Context, p PlanProblem) ([]float64, error)
 		return nil, err
 	}
 	r := runSpec{ckpt: p.Checkpoint, windows: n, pz: pz, opt: gpu.PredictorOptions{Precision: s.opt.Precision}, plan: p.Plan,
-		x: p.X, clip: p.ClipX0, fixX0: p.FixX0, seed: p.Seed, progress: p.Progress}
+		x: p.X, clip: p.ClipX0, fixX0: p.FixX0, seed: p.Seed, progress: p.Progress, nonFinite: p.NonFinite}
 	if p.Mask != nil {
 		r.fixed = &diffusion.Inpaint{Mask: p.Mask, Values: p.Values}
 	}

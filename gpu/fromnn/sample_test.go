@@ -87,8 +87,8 @@ func ends(n int, perWindow bool) []train.Fixed {
 	return []train.Fixed{{WindowEntry: train.WindowEntry{T: 0, C: 1}, Values: first}, {WindowEntry: train.WindowEntry{T: -1, C: 1}, Values: last}}
 }
 
-// What the device cannot run is refused, with the reason, before a device is opened: isolated failures, a
-// host-side x0 correction and a bad request (train.ErrBadRequest: a free conditioning entry, guidance on a model trained without
+// What the device cannot run is refused, with the reason, before a device is opened: a host-side x0
+// correction and a bad request (train.ErrBadRequest: a free conditioning entry, guidance on a model trained without
 // condition dropout, a warm start without its time); per-window conditions, guidance and warm starts are
 // laid out for the device.
 func TestDeviceSamplingRefusesWhatItCannotRun(t *testing.T) {
@@ -98,7 +98,6 @@ func TestDeviceSamplingRefusesWhatItCannotRun(t *testing.T) {
 		req  train.SampleRequest
 		want string
 	}{
-		{"isolated failures", train.SampleRequest{N: 2, Fixed: ends(2, false), IsolateFailures: true}, "diverging"},
 		{"x0 correction", train.SampleRequest{N: 2, Fixed: ends(2, false), CorrectX0: func(_, _ []float64, _ float64) error { return nil }}, "CorrectX0"},
 		{"free conditioning entry", train.SampleRequest{N: 2}, "fix it"},
 		{"guidance without cond_dropout", train.SampleRequest{N: 2, Fixed: ends(2, false), Guidance: 1.2}, "cond_dropout"},
@@ -108,9 +107,12 @@ func TestDeviceSamplingRefusesWhatItCannotRun(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want one mentioning %q", c.name, err, c.want)
 		}
-		if c.name != "isolated failures" && c.name != "x0 correction" && !errors.Is(err, train.ErrBadRequest) {
+		if c.name != "x0 correction" && !errors.Is(err, train.ErrBadRequest) {
 			t.Errorf("%s: %v is not a train.ErrBadRequest", c.name, err)
 		}
+	}
+	if _, err := prepare(m, train.SampleRequest{N: 2, Fixed: ends(2, false), IsolateFailures: true}); err != nil {
+		t.Errorf("isolated failures: %v (the device isolates diverging windows)", err)
 	}
 	dp, err := prepare(m, train.SampleRequest{N: 3, Fixed: ends(3, true)})
 	if err != nil {
