@@ -289,8 +289,9 @@
 // against Model.Sample) and TestGPUDivergingExampleOfAPlanFailsAlone (RunPlan, against diffusion.Sample),
 // and cmd/trajdiff TestGeometryGPUIsolatesADivergedSystem; mutants.sh plants three bugs in the two kernels
 // (a later evaluation overwriting the first mark, a value marking the next example, the sample's rows set
-// to 0 instead of NaN) that TestGPUNonFiniteExampleFailsAlone catches. pde/wdno's DeviceProblem has no
-// field for it yet, so `trajdiff pde evaluate --device gpu` still fails a batch with a diverged case.
+// to 0 instead of NaN) that TestGPUNonFiniteExampleFailsAlone catches. pde/wdno's DeviceProblem.NonFinite
+// passes it through too, so `trajdiff pde evaluate|generate|estimate --device gpu` records a diverged case
+// and keeps the others as the CPU does.
 //
 // # Verification
 //

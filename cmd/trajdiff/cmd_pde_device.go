@@ -49,7 +49,7 @@ func pdeDeviceSampler(env *cliEnv, cmd, device string, search bool) (wdno.Device
 	fmt.Fprintf(env.stderr, "%s: sampling on %s\n", cmd, s.Info())
 	run := func(ctx context.Context, p wdno.DeviceProblem) ([]float64, error) {
 		return s.RunPlan(ctx, fromnn.PlanProblem{Checkpoint: p.Checkpoint, Plan: p.Plan, X: p.X, Mask: p.Known, Values: p.Values,
-			ClipX0: p.ClipX0, FixX0: true, Seed: p.Seed, Progress: p.Progress})
+			ClipX0: p.ClipX0, FixX0: true, Seed: p.Seed, Progress: p.Progress, NonFinite: p.NonFinite})
 	}
 	return run, s.Close, nil
 }

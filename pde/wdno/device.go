@@ -13,7 +13,9 @@ import (
 // entries set to their values (Inpaint), and every x0 prediction with its known entries set and, when
 // ClipX0, its other entries clamped to [-1, 1] (Generate's x0 correction without control guidance). The
 // checkpoint gives the network and how its output becomes x0; Seed keys the plan's noise as
-// diffusion.RunOptions.Seed does.
+// diffusion.RunOptions.Seed does. NonFinite isolates a diverging case as diffusion.RunOptions.NonFinite does
+// on the CPU: the sampler calls it once for each case whose network output or final state went non-finite,
+// returns that case NaN and the others as in a run without it.
 type DeviceProblem struct {
 	Checkpoint *train.Checkpoint
 	Plan       *diffusion.Plan
@@ -23,6 +25,7 @@ type DeviceProblem struct {
 	ClipX0     bool
 	Seed       uint64
 	Progress   func(done, total int)
+	NonFinite  func(example int, t float64)
 }
 
 // DeviceSampler runs a DeviceProblem and returns the final state (N Dim values). It is injected through
@@ -31,8 +34,8 @@ type DeviceProblem struct {
 type DeviceSampler func(ctx context.Context, p DeviceProblem) ([]float64, error)
 
 // runDevice is Model.sample's loop on o.device: what the device cannot do (control guidance, an extra
-// conditioner) is refused; a non-finite value fails the whole batch there, not only its case.
-func (m *Model) runDevice(ctx context.Context, o sampling, g *guide, plan *diffusion.Plan, x []float64) error {
+// conditioner) is refused; a diverging case is isolated there too, reported to nonFinite.
+func (m *Model) runDevice(ctx context.Context, o sampling, g *guide, plan *diffusion.Plan, x []float64, nonFinite func(int, float64)) error {
 	if o.extra != nil {
 		return fmt.Errorf("wdno: an extra conditioner has no device path; sample on the CPU")
 	}
@@ -40,7 +43,7 @@ func (m *Model) runDevice(ctx context.Context, o sampling, g *guide, plan *diffu
 		return fmt.Errorf("wdno: control guidance (weight %g) has no device path; sample on the CPU or set the guidance to 0", g.weight)
 	}
 	out, err := o.device(ctx, DeviceProblem{Checkpoint: m.Checkpoint, Plan: plan, X: x, Known: g.known, Values: g.values,
-		ClipX0: g.clip, Seed: o.seed, Progress: o.progress})
+		ClipX0: g.clip, Seed: o.seed, Progress: o.progress, NonFinite: nonFinite})
 	if err != nil {
 		return err
 	}

@@ -29,7 +29,7 @@ func cpuDevice(calls *int) DeviceSampler {
 			return nil
 		}
 		err := diffusion.Sample(ctx, p.Plan, p.Checkpoint.Denoiser, x, diffusion.RunOptions{Seed: p.Seed, Progress: p.Progress,
-			Condition: &diffusion.Inpaint{Mask: p.Known, Values: p.Values}, CorrectX0: fix})
+			Condition: &diffusion.Inpaint{Mask: p.Known, Values: p.Values}, CorrectX0: fix, NonFinite: p.NonFinite})
 		return x, err
 	}
 }
@@ -143,5 +143,52 @@ func TestEstimationsPriorRunsOnADeviceSampler(t *testing.T) {
 	}
 	if calls != 1 {
 		t.Errorf("a refused method reached the device sampler (%d calls)", calls)
+	}
+}
+
+// TestADeviceSamplerIsolatesADivergedCase: a case whose sampling diverges (a poisoned denoiser output) is
+// in Generated.Failed through a DeviceSampler that honours DeviceProblem.NonFinite, as on the CPU, and the
+// other cases are bit for bit the CPU's.
+func TestADeviceSamplerIsolatesADivergedCase(t *testing.T) {
+	dir := t.TempDir()
+	data := writeTinyData(t, dir, "train.arrow", 16, 1)
+	d, err := OpenData(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	m, _ := trainTiny(t, tinyConfig(dir, data, SpaceWavelet, "simulate", 5))
+	m.Checkpoint.Denoiser = poisoned{m.Checkpoint.Denoiser, 1}
+	var req Request
+	for i := range 3 {
+		u, f, err := d.Fields(i, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Cases = append(req.Cases, Case{U0: u[:d.Cells*d.State], F: f})
+	}
+	req.Solver, req.Steps, req.Seed = "ddpm", 4, 3
+	want, err := m.Generate(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(want.Failed) != 1 || want.Failed[0] != 1 {
+		t.Fatalf("the CPU failed cases %v, want [1]", want.Failed)
+	}
+	calls := 0
+	req.Device = cpuDevice(&calls)
+	got, err := m.Generate(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Failed) != 1 || got.Failed[0] != 1 {
+		t.Fatalf("through the device sampler failed cases %v, want [1]", got.Failed)
+	}
+	for _, j := range []int{0, 2} {
+		for i := range want.U[j] {
+			if math.Float64bits(got.U[j][i]) != math.Float64bits(want.U[j][i]) {
+				t.Fatalf("case %d u[%d]: %v through the device sampler, %v on the CPU", j, i, got.U[j][i], want.U[j][i])
+			}
+		}
 	}
 }

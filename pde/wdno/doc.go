@@ -55,9 +55,10 @@
 // Sampler.RunPlan so that this package never imports the GPU code. EstimateOptions.Device does the same for
 // Estimate's prior draw (`pde estimate --device gpu`); clamp (a decode-replace-encode conditioner after every
 // step), guided (the readings' misfit gradient through the decoder in every x0 prediction) and reddiff (an
-// optimisation, not a solver's plan) use the model where a DeviceProblem cannot say it and are refused there. Control guidance (its gradient goes through the decoder),
-// the search by control cost and per-case failure isolation have no device path: the first two are refused,
-// and a non-finite value fails the whole batch on the device.
+// optimisation, not a solver's plan) use the model where a DeviceProblem cannot say it and are refused there. Control guidance (its gradient goes through the decoder)
+// and the search by control cost have no device path and are refused. A diverging case is isolated on the
+// device as on the CPU (DeviceProblem.NonFinite, gpu.RunOptions.NonFinite): it is in Generated.Failed and
+// the other cases are decoded as without it.
 //
 // # Evaluation
 //

@@ -168,7 +168,7 @@ func (m *Model) sample(ctx context.Context, values []float64, o sampling) (*Gene
 		NonFinite: func(j int, _ float64) { failed = append(failed, j) }}
 	run := func() error { return diffusion.Sample(ctx, plan, m.Checkpoint.Denoiser, x, opt) }
 	if o.device != nil {
-		run = func() error { return m.runDevice(ctx, o, g, plan, x) }
+		run = func() error { return m.runDevice(ctx, o, g, plan, x, opt.NonFinite) }
 	}
 	if err := run(); err != nil {
 		return nil, fmt.Errorf("wdno: sampling with %s: %w", o.solver, err)
