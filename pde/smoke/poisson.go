@@ -23,6 +23,7 @@ type mgLevel struct {
 	// four unit face weights (diag 4): there the operator is the plain 5-point stencil and the loops
 	// skip the weight loads (same arithmetic, since 1*v = v and 4*v, v/4 are exact).
 	runs [][]run
+	k    kernel // the inner loops' implementation (bestKernel; tests force the others)
 }
 
 type run struct {
@@ -33,7 +34,7 @@ type run struct {
 func newLevel(n int) *mgLevel {
 	m := (n + 2) * (n + 2)
 	buf := func() []float64 { return make([]float64, m) }
-	return &mgLevel{n: n, s: n + 2, ax: buf(), ay: buf(), diag: buf(), inv: buf(), act: buf(), b: buf(), x: buf(), res: buf()}
+	return &mgLevel{n: n, s: n + 2, ax: buf(), ay: buf(), diag: buf(), inv: buf(), act: buf(), b: buf(), x: buf(), res: buf(), k: bestKernel()}
 }
 
 func (l *mgLevel) finish() {
@@ -59,7 +60,9 @@ func (l *mgLevel) finish() {
 	}
 }
 
-// apply sets out = A v on the interior cells.
+// apply sets out = A v on the interior cells. Products are wrapped in float64() so that the compiler
+// does not fuse them into FMAs (it may for GOAMD64=v3): the vector kernels round every product, and
+// the results must not depend on the build.
 func (l *mgLevel) apply(v, out []float64) {
 	s, n := l.s, l.n
 	for y := 1; y <= n; y++ {
@@ -74,20 +77,24 @@ func (l *mgLevel) apply(v, out []float64) {
 		ays := l.ay[o-s : o][:len(vc)]
 		dg := l.diag[o : o+s][:len(vc)]
 		for _, r := range l.runs[y-1] {
+			x0 := applyVec(l.k, r.uniform, oc, vc, vn, vs, ax, ay, ays, dg, r.x0, r.x1)
 			if r.uniform {
-				for x := r.x0; x < r.x1 && x+1 < len(vc); x++ {
-					oc[x] = 4*vc[x] - vc[x+1] - vc[x-1] - vn[x] - vs[x]
+				for x := x0; x < r.x1 && x+1 < len(vc); x++ {
+					oc[x] = float64(4*vc[x]) - vc[x+1] - vc[x-1] - vn[x] - vs[x]
 				}
 				continue
 			}
-			for x := r.x0; x < r.x1 && x+1 < len(vc); x++ {
-				oc[x] = dg[x]*vc[x] - ax[x]*vc[x+1] - ax[x-1]*vc[x-1] - ay[x]*vn[x] - ays[x]*vs[x]
+			for x := x0; x < r.x1 && x+1 < len(vc); x++ {
+				oc[x] = float64(dg[x]*vc[x]) - float64(ax[x]*vc[x+1]) - float64(ax[x-1]*vc[x-1]) -
+					float64(ay[x]*vn[x]) - float64(ays[x]*vs[x])
 			}
 		}
 	}
 }
 
-// sweep is one Gauss-Seidel pass over the cells of colour (y + x) % 2 == colour.
+// sweep is one Gauss-Seidel pass over the cells of colour (y + x) % 2 == colour. A cell of one colour
+// reads only cells of the other, so the vector kernels may compute every cell of a register and keep
+// those of the colour (see scripts/pde/gen_smoke_asm.py); products are kept from FMA fusion as in apply.
 func (l *mgLevel) sweep(colour int) {
 	s, n := l.s, l.n
 	v, b := l.x, l.b
@@ -106,6 +113,7 @@ func (l *mgLevel) sweep(colour int) {
 			if (y+x0)%2 != colour {
 				x0++
 			}
+			x0 = sweepVec(l.k, r.uniform, vc, vn, vs, bc, ax, ay, ays, inv, x0, r.x1)
 			if r.uniform {
 				for x := x0; x < r.x1 && x+1 < len(vc); x += 2 {
 					vc[x] = (bc[x] + vc[x+1] + vc[x-1] + vn[x] + vs[x]) * 0.25
@@ -113,7 +121,8 @@ func (l *mgLevel) sweep(colour int) {
 				continue
 			}
 			for x := x0; x < r.x1 && x+1 < len(vc); x += 2 {
-				vc[x] = (bc[x] + ax[x]*vc[x+1] + ax[x-1]*vc[x-1] + ay[x]*vn[x] + ays[x]*vs[x]) * inv[x]
+				vc[x] = (bc[x] + float64(ax[x]*vc[x+1]) + float64(ax[x-1]*vc[x-1]) + float64(ay[x]*vn[x]) +
+					float64(ays[x]*vs[x])) * inv[x]
 			}
 		}
 	}
@@ -157,7 +166,8 @@ type pressureSolver struct {
 
 const smoothSweeps = 2
 
-func newPressureSolver(l *Layout, tol float64, maxIter int) (*pressureSolver, error) {
+// topLevel builds the finest level of the layout's pressure problem (any n >= 1).
+func topLevel(l *Layout) *mgLevel {
 	n := l.N
 	top := newLevel(n)
 	s := top.s
@@ -178,6 +188,12 @@ func newPressureSolver(l *Layout, tol float64, maxIter int) (*pressureSolver, er
 		}
 	}
 	top.finish()
+	return top
+}
+
+func newPressureSolver(l *Layout, tol float64, maxIter int) (*pressureSolver, error) {
+	n := l.N
+	top := topLevel(l)
 	ps := &pressureSolver{levels: []*mgLevel{top}, tol: tol, maxIter: maxIter}
 	for lv := top; lv.n%2 == 0 && lv.n > 8; {
 		lv = lv.coarsen()
@@ -336,11 +352,15 @@ func (ps *pressureSolver) solve(b, p []float64) (int, error) {
 	for it := 1; it <= ps.maxIter; it++ {
 		top.apply(d, q)
 		alpha := rz / dot(d, q)
-		res = 0
+		// The vector kernel takes a prefix of whole registers; its max |r| is the same number whatever
+		// the order (max of non-NaN values, NaNs skipped as here), and the products are kept from FMA
+		// fusion.
+		var m int
+		m, res = cgUpdateVec(top.k, p, r, d, q, alpha)
 		p, d, q := p[:len(r)], d[:len(r)], q[:len(r)]
-		for c := range r {
-			p[c] += alpha * d[c]
-			r[c] -= alpha * q[c]
+		for c := m; c < len(r); c++ {
+			p[c] += float64(alpha * d[c])
+			r[c] -= float64(alpha * q[c])
 			if a := math.Abs(r[c]); a > res {
 				res = a
 			}
@@ -353,8 +373,8 @@ func (ps *pressureSolver) solve(b, p []float64) (int, error) {
 		beta := rzNew / rz
 		rz = rzNew
 		z := z[:len(d)]
-		for c := range d {
-			d[c] = z[c] + beta*d[c]
+		for c := cgDirectionVec(top.k, d, z, beta); c < len(d); c++ {
+			d[c] = z[c] + float64(beta*d[c])
 		}
 	}
 	ps.iters = ps.maxIter

@@ -1,0 +1,268 @@
+#!/usr/bin/python3
+"""Generates pde/smoke/kernel_amd64.s, the SIMD kernels of the smoke pressure solve (AVX2 and AVX-512).
+Run from the repository root:
+
+    /usr/bin/python3 scripts/pde/gen_smoke_asm.py
+
+Every kernel works along x on one run of cells of a padded row (pde/smoke/poisson.go), with packed
+VADDPD/VSUBPD/VMULPD in the scalar loop's operation order and no FMA, so each lane rounds as the scalar
+ADDSD/SUBSD/MULSD do and the results are bit-identical. Pointers address the run's first cell; the
+east/west neighbours are the loads at +8/-8 bytes, the north/south rows separate pointers.
+
+Red-black sweep (sweepUniform*, sweepGeneral*): the run starts at a cell of the colour being relaxed,
+so lanes 0, 2, 4, ... hold that colour. A half-sweep updates cells that read only the other colour,
+which it never writes, so the candidate update of all W consecutive cells is computed from the array
+and only the even lanes are stored: AVX-512 with a masked VMOVUPD (k-mask 0x55), AVX2 by blending the
+candidate into the cells' current values (VBLENDPD $5) and storing the full register (the odd cells get
+back the value they had). The store of block i is issued after the loads of block i+1, whose west
+neighbour is block i's last cell: a load that overlaps an earlier, partly masked or partly covering
+store cannot be forwarded and would wait for the store to retire.
+
+    uniform: v_c = (b_c + v_e + v_w + v_n + v_s) * 0.25
+    general: v_c = (b_c + ax_c v_e + ax_w v_w + ay_c v_n + ay_s v_s) * inv_c
+
+Operator (applyUniform*, applyGeneral*): out = A v on a run, contiguous,
+
+    uniform: out_c = 4 v_c - v_e - v_w - v_n - v_s
+    general: out_c = diag_c v_c - ax_c v_e - ax_w v_w - ay_c v_n - ay_s v_s
+
+CG updates (cgUpdate*, cgDirection*): p += alpha d, r -= alpha q returning max |r| (a VMAXPD whose second
+operand is the running maximum: a NaN |r| leaves it unchanged as the scalar "if a > res" does; the
+maximum of non-NaN numbers does not depend on the order), and d = z + beta d.
+
+Every kernel takes n, a multiple of the register width W (4 or 8); the Go caller runs the remaining
+cells with the scalar loop.
+"""
+
+OUT = "pde/smoke/kernel_amd64.s"
+
+
+class Asm:
+    def __init__(self, isa):
+        self.zmm = isa == "avx512"
+        self.suffix = "AVX512" if self.zmm else "AVX2"
+        self.vb = 64 if self.zmm else 32  # bytes per register
+        self.w = 8 if self.zmm else 4  # lanes per register
+        self.L = []
+
+    def r(self, i):
+        return ("Z%d" if self.zmm else "Y%d") % i
+
+    def x(self, i):
+        return "X%d" % i
+
+    def emit(self, s):
+        self.L.append(s)
+
+    def header(self, name, args, frame):
+        self.emit("// func %s%s(%s)" % (name, self.suffix, args))
+        self.emit("TEXT ·%s%s(SB), NOSPLIT, $0-%d" % (name, self.suffix, frame))
+
+    def load_ptrs(self, names, regs):
+        for i, (nm, rg) in enumerate(zip(names, regs)):
+            self.emit("\tMOVQ %s+%d(FP), %s" % (nm, 8 * i, rg))
+
+    def const(self, reg, bits, what):
+        self.emit("\tMOVQ $%s, AX // %s" % (bits, what))
+        self.emit("\tMOVQ AX, %s" % self.x(int(reg[1:])))
+        self.emit("\tVBROADCASTSD %s, %s" % (self.x(int(reg[1:])), reg))
+
+    def advance(self, regs):
+        for rg in regs:
+            self.emit("\tADDQ $%d, %s" % (self.vb, rg))
+
+    def end(self):
+        self.emit("\tVZEROUPPER")
+        self.emit("\tRET")
+        self.emit("")
+
+
+def sweep(isa, general):
+    a = Asm(isa)
+    name = "sweepGeneral" if general else "sweepUniform"
+    names = ["vc", "vn", "vs", "bc"] + (["ax", "ay", "ays", "inv"] if general else [])
+    ptrs = ["SI", "DI", "R8", "R9"] + (["R10", "R11", "R12", "R13"] if general else [])
+    a.header(name, ", ".join(names) + " *float64, n int", 8 * len(names) + 8)
+    a.load_ptrs(names + ["n"], ptrs + ["CX"])
+    VC, VN, VS, BC = ptrs[:4]
+    Q = a.r(15)  # 0.25 (uniform)
+    if not general:
+        a.const(Q, "0x3fd0000000000000", "0.25")
+    if a.zmm:
+        a.emit("\tMOVQ $0x55, AX // lanes 0, 2, 4, 6: the colour being relaxed")
+        a.emit("\tKMOVW AX, K1")
+    vb = a.vb
+
+    def candidate(t, p, old):
+        """t = the candidate update of the W cells at the pointers (AVX2: blended with the cells'
+        current values); p, old: scratch."""
+        a.emit("\tVMOVUPD (%s), %s" % (BC, t))
+        if general:
+            AX, AY, AYS, INV = ptrs[4:]
+            a.emit("\tVMOVUPD (%s), %s" % (AX, p))
+            a.emit("\tVMULPD 8(%s), %s, %s // ax_c v_e" % (VC, p, p))
+            a.emit("\tVADDPD %s, %s, %s" % (p, t, t))
+            a.emit("\tVMOVUPD -8(%s), %s" % (AX, p))
+            a.emit("\tVMULPD -8(%s), %s, %s // ax_w v_w" % (VC, p, p))
+            a.emit("\tVADDPD %s, %s, %s" % (p, t, t))
+            a.emit("\tVMOVUPD (%s), %s" % (AY, p))
+            a.emit("\tVMULPD (%s), %s, %s // ay_c v_n" % (VN, p, p))
+            a.emit("\tVADDPD %s, %s, %s" % (p, t, t))
+            a.emit("\tVMOVUPD (%s), %s" % (AYS, p))
+            a.emit("\tVMULPD (%s), %s, %s // ay_s v_s" % (VS, p, p))
+            a.emit("\tVADDPD %s, %s, %s" % (p, t, t))
+            a.emit("\tVMULPD (%s), %s, %s // * inv_c" % (INV, t, t))
+        else:
+            a.emit("\tVADDPD 8(%s), %s, %s // + v_e" % (VC, t, t))
+            a.emit("\tVADDPD -8(%s), %s, %s // + v_w" % (VC, t, t))
+            a.emit("\tVADDPD (%s), %s, %s // + v_n" % (VN, t, t))
+            a.emit("\tVADDPD (%s), %s, %s // + v_s" % (VS, t, t))
+            a.emit("\tVMULPD %s, %s, %s // * 0.25" % (Q, t, t))
+        if not a.zmm:
+            a.emit("\tVMOVUPD (%s), %s" % (VC, old))
+            a.emit("\tVBLENDPD $5, %s, %s, %s // lanes 0, 2 from the candidate" % (t, old, t))
+
+    def store(t):
+        if a.zmm:
+            a.emit("\tVMOVUPD %s, K1, -%d(%s)" % (t, vb, VC))
+        else:
+            a.emit("\tVMOVUPD %s, -%d(%s)" % (t, vb, VC))
+
+    A, B, P, O = a.r(0), a.r(1), a.r(2), a.r(3)
+    a.emit("\tCMPQ CX, $%d" % a.w)
+    a.emit("\tJLT %sdone%s" % (name, a.suffix))
+    candidate(A, P, O)
+    a.advance(ptrs)
+    a.emit("\tSUBQ $%d, CX" % a.w)
+    a.emit("%sloop%s:" % (name, a.suffix))
+    a.emit("\tCMPQ CX, $%d" % a.w)
+    a.emit("\tJLT %slast%s" % (name, a.suffix))
+    candidate(B, P, O)
+    store(A)
+    a.emit("\tVMOVAPD %s, %s" % (B, A))
+    a.advance(ptrs)
+    a.emit("\tSUBQ $%d, CX" % a.w)
+    a.emit("\tJMP %sloop%s" % (name, a.suffix))
+    a.emit("%slast%s:" % (name, a.suffix))
+    store(A)
+    a.emit("%sdone%s:" % (name, a.suffix))
+    a.end()
+    return a.L
+
+
+def apply(isa, general):
+    a = Asm(isa)
+    name = "applyGeneral" if general else "applyUniform"
+    names = ["out", "vc", "vn", "vs"] + (["ax", "ay", "ays", "dg"] if general else [])
+    ptrs = ["DX", "SI", "DI", "R8"] + (["R10", "R11", "R12", "R13"] if general else [])
+    a.header(name, ", ".join(names) + " *float64, n int", 8 * len(names) + 8)
+    a.load_ptrs(names + ["n"], ptrs + ["CX"])
+    OUTP, VC, VN, VS = ptrs[:4]
+    F = a.r(15)
+    if not general:
+        a.const(F, "0x4010000000000000", "4.0")
+    T, P = a.r(0), a.r(1)
+    a.emit("%sloop%s:" % (name, a.suffix))
+    a.emit("\tCMPQ CX, $%d" % a.w)
+    a.emit("\tJLT %sdone%s" % (name, a.suffix))
+    if general:
+        AX, AY, AYS, DG = ptrs[4:]
+        a.emit("\tVMOVUPD (%s), %s" % (DG, T))
+        a.emit("\tVMULPD (%s), %s, %s // diag_c v_c" % (VC, T, T))
+        for w_, v_, what in ((("(%s)" % AX), "8(%s)" % VC, "ax_c v_e"), ("-8(%s)" % AX, "-8(%s)" % VC, "ax_w v_w"),
+                             ("(%s)" % AY, "(%s)" % VN, "ay_c v_n"), ("(%s)" % AYS, "(%s)" % VS, "ay_s v_s")):
+            a.emit("\tVMOVUPD %s, %s" % (w_, P))
+            a.emit("\tVMULPD %s, %s, %s // %s" % (v_, P, P, what))
+            a.emit("\tVSUBPD %s, %s, %s" % (P, T, T))
+    else:
+        a.emit("\tVMULPD (%s), %s, %s // 4 v_c" % (VC, F, T))
+        a.emit("\tVSUBPD 8(%s), %s, %s // - v_e" % (VC, T, T))
+        a.emit("\tVSUBPD -8(%s), %s, %s // - v_w" % (VC, T, T))
+        a.emit("\tVSUBPD (%s), %s, %s // - v_n" % (VN, T, T))
+        a.emit("\tVSUBPD (%s), %s, %s // - v_s" % (VS, T, T))
+    a.emit("\tVMOVUPD %s, (%s)" % (T, OUTP))
+    a.advance(ptrs)
+    a.emit("\tSUBQ $%d, CX" % a.w)
+    a.emit("\tJMP %sloop%s" % (name, a.suffix))
+    a.emit("%sdone%s:" % (name, a.suffix))
+    a.end()
+    return a.L
+
+
+def cg_update(isa):
+    a = Asm(isa)
+    name = "cgUpdate"
+    a.header(name, "p, r, d, q *float64, n int, alpha float64) (res float64", 56)
+    a.load_ptrs(["p", "r", "d", "q", "n"], ["DX", "SI", "DI", "R8", "CX"])
+    AL, ABS, M = a.r(15), a.r(14), a.r(13)
+    a.emit("\tVBROADCASTSD alpha+40(FP), %s" % AL)
+    a.const(ABS, "0x7fffffffffffffff", "|x| mask")
+    a.emit("\tVXORPD X13, X13, X13 // running max |r| (VEX zeroes the upper lanes)")
+    T, U = a.r(0), a.r(1)
+    a.emit("%sloop%s:" % (name, a.suffix))
+    a.emit("\tCMPQ CX, $%d" % a.w)
+    a.emit("\tJLT %sreduce%s" % (name, a.suffix))
+    a.emit("\tVMULPD (DI), %s, %s // alpha d" % (AL, T))
+    a.emit("\tVADDPD (DX), %s, %s // p + alpha d" % (T, T))
+    a.emit("\tVMOVUPD %s, (DX)" % T)
+    a.emit("\tVMULPD (R8), %s, %s // alpha q" % (AL, U))
+    a.emit("\tVMOVUPD (SI), %s" % T)
+    a.emit("\tVSUBPD %s, %s, %s // r - alpha q" % (U, T, T))
+    a.emit("\tVMOVUPD %s, (SI)" % T)
+    a.emit("\t%s %s, %s, %s // |r|" % ("VPANDQ" if a.zmm else "VANDPD", ABS, T, T))
+    a.emit("\tVMAXPD %s, %s, %s // a NaN |r| keeps the running max" % (M, T, M))
+    a.advance(["DX", "SI", "DI", "R8"])
+    a.emit("\tSUBQ $%d, CX" % a.w)
+    a.emit("\tJMP %sloop%s" % (name, a.suffix))
+    a.emit("%sreduce%s:" % (name, a.suffix))
+    m = int(M[1:])
+    if a.zmm:
+        a.emit("\tVEXTRACTF64X4 $1, %s, Y1" % M)
+        a.emit("\tVMAXPD Y1, Y%d, Y%d" % (m, m))
+    a.emit("\tVEXTRACTF128 $1, Y%d, X1" % m)
+    a.emit("\tVMAXPD X1, X%d, X%d" % (m, m))
+    a.emit("\tVPERMILPD $1, X%d, X1" % m)
+    a.emit("\tVMAXPD X1, X%d, X%d" % (m, m))
+    a.emit("\tVMOVSD X%d, res+48(FP)" % m)
+    a.end()
+    return a.L
+
+
+def cg_direction(isa):
+    a = Asm(isa)
+    name = "cgDirection"
+    a.header(name, "d, z *float64, n int, beta float64", 32)
+    a.load_ptrs(["d", "z", "n"], ["DI", "SI", "CX"])
+    BE = a.r(15)
+    a.emit("\tVBROADCASTSD beta+24(FP), %s" % BE)
+    T = a.r(0)
+    a.emit("%sloop%s:" % (name, a.suffix))
+    a.emit("\tCMPQ CX, $%d" % a.w)
+    a.emit("\tJLT %sdone%s" % (name, a.suffix))
+    a.emit("\tVMULPD (DI), %s, %s // beta d" % (BE, T))
+    a.emit("\tVADDPD (SI), %s, %s // z + beta d" % (T, T))
+    a.emit("\tVMOVUPD %s, (DI)" % T)
+    a.advance(["DI", "SI"])
+    a.emit("\tSUBQ $%d, CX" % a.w)
+    a.emit("\tJMP %sloop%s" % (name, a.suffix))
+    a.emit("%sdone%s:" % (name, a.suffix))
+    a.end()
+    return a.L
+
+
+def main():
+    L = ["// Code generated by scripts/pde/gen_smoke_asm.py. DO NOT EDIT.", "",
+         "//go:build amd64 && !purego", "", '#include "textflag.h"', ""]
+    for isa in ("avx2", "avx512"):
+        L += sweep(isa, False)
+        L += sweep(isa, True)
+        L += apply(isa, False)
+        L += apply(isa, True)
+        L += cg_update(isa)
+        L += cg_direction(isa)
+    with open(OUT, "w") as fh:
+        fh.write("\n".join(L).rstrip("\n") + "\n")
+
+
+if __name__ == "__main__":
+    main()
