@@ -14,7 +14,7 @@ TEXT ·sweepUniformAVX2(SB), NOSPLIT, $0-40
 	MOVQ $0x3fd0000000000000, AX // 0.25
 	MOVQ AX, X15
 	VBROADCASTSD X15, Y15
-	CMPQ CX, $4
+	SUBQ $4, CX // cells after the first block
 	JLT sweepUniformdoneAVX2
 	VMOVUPD (R9), Y0
 	VADDPD 8(SI), Y0, Y0 // + v_e
@@ -24,14 +24,19 @@ TEXT ·sweepUniformAVX2(SB), NOSPLIT, $0-40
 	VMULPD Y15, Y0, Y0 // * 0.25
 	VMOVUPD (SI), Y3
 	VBLENDPD $5, Y0, Y3, Y0 // lanes 0, 2 from the candidate
-	ADDQ $32, SI
-	ADDQ $32, DI
-	ADDQ $32, R8
-	ADDQ $32, R9
-	SUBQ $4, CX
 sweepUniformloopAVX2:
-	CMPQ CX, $4
-	JLT sweepUniformlastAVX2
+	TESTQ CX, CX
+	JEQ sweepUniformlastAVX2
+	MOVQ $4, DX
+	CMPQ CX, DX
+	CMOVQLT CX, DX // DX = min(CX, W)
+	SUBQ DX, CX
+	SHLQ $3, DX
+	MOVQ SI, BX
+	ADDQ DX, SI
+	ADDQ DX, DI
+	ADDQ DX, R8
+	ADDQ DX, R9
 	VMOVUPD (R9), Y1
 	VADDPD 8(SI), Y1, Y1 // + v_e
 	VADDPD -8(SI), Y1, Y1 // + v_w
@@ -40,98 +45,18 @@ sweepUniformloopAVX2:
 	VMULPD Y15, Y1, Y1 // * 0.25
 	VMOVUPD (SI), Y3
 	VBLENDPD $5, Y1, Y3, Y1 // lanes 0, 2 from the candidate
-	VMOVUPD Y0, -32(SI)
+	VMOVUPD Y0, (BX)
 	VMOVAPD Y1, Y0
-	ADDQ $32, SI
-	ADDQ $32, DI
-	ADDQ $32, R8
-	ADDQ $32, R9
-	SUBQ $4, CX
 	JMP sweepUniformloopAVX2
 sweepUniformlastAVX2:
-	VMOVUPD Y0, -32(SI)
+	VMOVUPD Y0, (SI)
 sweepUniformdoneAVX2:
-	VZEROUPPER
-	RET
-
-// func sweepGeneralAVX2(vc, vn, vs, bc, ax, ay, ays, inv *float64, n int)
-TEXT ·sweepGeneralAVX2(SB), NOSPLIT, $0-72
-	MOVQ vc+0(FP), SI
-	MOVQ vn+8(FP), DI
-	MOVQ vs+16(FP), R8
-	MOVQ bc+24(FP), R9
-	MOVQ ax+32(FP), R10
-	MOVQ ay+40(FP), R11
-	MOVQ ays+48(FP), R12
-	MOVQ inv+56(FP), R13
-	MOVQ n+64(FP), CX
-	CMPQ CX, $4
-	JLT sweepGeneraldoneAVX2
-	VMOVUPD (R9), Y0
-	VMOVUPD (R10), Y2
-	VMULPD 8(SI), Y2, Y2 // ax_c v_e
-	VADDPD Y2, Y0, Y0
-	VMOVUPD -8(R10), Y2
-	VMULPD -8(SI), Y2, Y2 // ax_w v_w
-	VADDPD Y2, Y0, Y0
-	VMOVUPD (R11), Y2
-	VMULPD (DI), Y2, Y2 // ay_c v_n
-	VADDPD Y2, Y0, Y0
-	VMOVUPD (R12), Y2
-	VMULPD (R8), Y2, Y2 // ay_s v_s
-	VADDPD Y2, Y0, Y0
-	VMULPD (R13), Y0, Y0 // * inv_c
-	VMOVUPD (SI), Y3
-	VBLENDPD $5, Y0, Y3, Y0 // lanes 0, 2 from the candidate
-	ADDQ $32, SI
-	ADDQ $32, DI
-	ADDQ $32, R8
-	ADDQ $32, R9
-	ADDQ $32, R10
-	ADDQ $32, R11
-	ADDQ $32, R12
-	ADDQ $32, R13
-	SUBQ $4, CX
-sweepGeneralloopAVX2:
-	CMPQ CX, $4
-	JLT sweepGenerallastAVX2
-	VMOVUPD (R9), Y1
-	VMOVUPD (R10), Y2
-	VMULPD 8(SI), Y2, Y2 // ax_c v_e
-	VADDPD Y2, Y1, Y1
-	VMOVUPD -8(R10), Y2
-	VMULPD -8(SI), Y2, Y2 // ax_w v_w
-	VADDPD Y2, Y1, Y1
-	VMOVUPD (R11), Y2
-	VMULPD (DI), Y2, Y2 // ay_c v_n
-	VADDPD Y2, Y1, Y1
-	VMOVUPD (R12), Y2
-	VMULPD (R8), Y2, Y2 // ay_s v_s
-	VADDPD Y2, Y1, Y1
-	VMULPD (R13), Y1, Y1 // * inv_c
-	VMOVUPD (SI), Y3
-	VBLENDPD $5, Y1, Y3, Y1 // lanes 0, 2 from the candidate
-	VMOVUPD Y0, -32(SI)
-	VMOVAPD Y1, Y0
-	ADDQ $32, SI
-	ADDQ $32, DI
-	ADDQ $32, R8
-	ADDQ $32, R9
-	ADDQ $32, R10
-	ADDQ $32, R11
-	ADDQ $32, R12
-	ADDQ $32, R13
-	SUBQ $4, CX
-	JMP sweepGeneralloopAVX2
-sweepGenerallastAVX2:
-	VMOVUPD Y0, -32(SI)
-sweepGeneraldoneAVX2:
 	VZEROUPPER
 	RET
 
 // func applyUniformAVX2(out, vc, vn, vs *float64, n int)
 TEXT ·applyUniformAVX2(SB), NOSPLIT, $0-40
-	MOVQ out+0(FP), DX
+	MOVQ out+0(FP), BX
 	MOVQ vc+8(FP), SI
 	MOVQ vn+16(FP), DI
 	MOVQ vs+24(FP), R8
@@ -139,65 +64,28 @@ TEXT ·applyUniformAVX2(SB), NOSPLIT, $0-40
 	MOVQ $0x4010000000000000, AX // 4.0
 	MOVQ AX, X15
 	VBROADCASTSD X15, Y15
-applyUniformloopAVX2:
-	CMPQ CX, $4
+	SUBQ $4, CX // cells after the first block
 	JLT applyUniformdoneAVX2
+applyUniformloopAVX2:
 	VMULPD (SI), Y15, Y0 // 4 v_c
 	VSUBPD 8(SI), Y0, Y0 // - v_e
 	VSUBPD -8(SI), Y0, Y0 // - v_w
 	VSUBPD (DI), Y0, Y0 // - v_n
 	VSUBPD (R8), Y0, Y0 // - v_s
-	VMOVUPD Y0, (DX)
-	ADDQ $32, DX
-	ADDQ $32, SI
-	ADDQ $32, DI
-	ADDQ $32, R8
-	SUBQ $4, CX
+	VMOVUPD Y0, (BX)
+	TESTQ CX, CX
+	JEQ applyUniformdoneAVX2
+	MOVQ $4, DX
+	CMPQ CX, DX
+	CMOVQLT CX, DX // DX = min(CX, W)
+	SUBQ DX, CX
+	SHLQ $3, DX
+	ADDQ DX, BX
+	ADDQ DX, SI
+	ADDQ DX, DI
+	ADDQ DX, R8
 	JMP applyUniformloopAVX2
 applyUniformdoneAVX2:
-	VZEROUPPER
-	RET
-
-// func applyGeneralAVX2(out, vc, vn, vs, ax, ay, ays, dg *float64, n int)
-TEXT ·applyGeneralAVX2(SB), NOSPLIT, $0-72
-	MOVQ out+0(FP), DX
-	MOVQ vc+8(FP), SI
-	MOVQ vn+16(FP), DI
-	MOVQ vs+24(FP), R8
-	MOVQ ax+32(FP), R10
-	MOVQ ay+40(FP), R11
-	MOVQ ays+48(FP), R12
-	MOVQ dg+56(FP), R13
-	MOVQ n+64(FP), CX
-applyGeneralloopAVX2:
-	CMPQ CX, $4
-	JLT applyGeneraldoneAVX2
-	VMOVUPD (R13), Y0
-	VMULPD (SI), Y0, Y0 // diag_c v_c
-	VMOVUPD (R10), Y1
-	VMULPD 8(SI), Y1, Y1 // ax_c v_e
-	VSUBPD Y1, Y0, Y0
-	VMOVUPD -8(R10), Y1
-	VMULPD -8(SI), Y1, Y1 // ax_w v_w
-	VSUBPD Y1, Y0, Y0
-	VMOVUPD (R11), Y1
-	VMULPD (DI), Y1, Y1 // ay_c v_n
-	VSUBPD Y1, Y0, Y0
-	VMOVUPD (R12), Y1
-	VMULPD (R8), Y1, Y1 // ay_s v_s
-	VSUBPD Y1, Y0, Y0
-	VMOVUPD Y0, (DX)
-	ADDQ $32, DX
-	ADDQ $32, SI
-	ADDQ $32, DI
-	ADDQ $32, R8
-	ADDQ $32, R10
-	ADDQ $32, R11
-	ADDQ $32, R12
-	ADDQ $32, R13
-	SUBQ $4, CX
-	JMP applyGeneralloopAVX2
-applyGeneraldoneAVX2:
 	VZEROUPPER
 	RET
 
@@ -272,7 +160,7 @@ TEXT ·sweepUniformAVX512(SB), NOSPLIT, $0-40
 	VBROADCASTSD X15, Z15
 	MOVQ $0x55, AX // lanes 0, 2, 4, 6: the colour being relaxed
 	KMOVW AX, K1
-	CMPQ CX, $8
+	SUBQ $8, CX // cells after the first block
 	JLT sweepUniformdoneAVX512
 	VMOVUPD (R9), Z0
 	VADDPD 8(SI), Z0, Z0 // + v_e
@@ -280,110 +168,37 @@ TEXT ·sweepUniformAVX512(SB), NOSPLIT, $0-40
 	VADDPD (DI), Z0, Z0 // + v_n
 	VADDPD (R8), Z0, Z0 // + v_s
 	VMULPD Z15, Z0, Z0 // * 0.25
-	ADDQ $64, SI
-	ADDQ $64, DI
-	ADDQ $64, R8
-	ADDQ $64, R9
-	SUBQ $8, CX
 sweepUniformloopAVX512:
-	CMPQ CX, $8
-	JLT sweepUniformlastAVX512
+	TESTQ CX, CX
+	JEQ sweepUniformlastAVX512
+	MOVQ $8, DX
+	CMPQ CX, DX
+	CMOVQLT CX, DX // DX = min(CX, W)
+	SUBQ DX, CX
+	SHLQ $3, DX
+	MOVQ SI, BX
+	ADDQ DX, SI
+	ADDQ DX, DI
+	ADDQ DX, R8
+	ADDQ DX, R9
 	VMOVUPD (R9), Z1
 	VADDPD 8(SI), Z1, Z1 // + v_e
 	VADDPD -8(SI), Z1, Z1 // + v_w
 	VADDPD (DI), Z1, Z1 // + v_n
 	VADDPD (R8), Z1, Z1 // + v_s
 	VMULPD Z15, Z1, Z1 // * 0.25
-	VMOVUPD Z0, K1, -64(SI)
+	VMOVUPD Z0, K1, (BX)
 	VMOVAPD Z1, Z0
-	ADDQ $64, SI
-	ADDQ $64, DI
-	ADDQ $64, R8
-	ADDQ $64, R9
-	SUBQ $8, CX
 	JMP sweepUniformloopAVX512
 sweepUniformlastAVX512:
-	VMOVUPD Z0, K1, -64(SI)
+	VMOVUPD Z0, K1, (SI)
 sweepUniformdoneAVX512:
-	VZEROUPPER
-	RET
-
-// func sweepGeneralAVX512(vc, vn, vs, bc, ax, ay, ays, inv *float64, n int)
-TEXT ·sweepGeneralAVX512(SB), NOSPLIT, $0-72
-	MOVQ vc+0(FP), SI
-	MOVQ vn+8(FP), DI
-	MOVQ vs+16(FP), R8
-	MOVQ bc+24(FP), R9
-	MOVQ ax+32(FP), R10
-	MOVQ ay+40(FP), R11
-	MOVQ ays+48(FP), R12
-	MOVQ inv+56(FP), R13
-	MOVQ n+64(FP), CX
-	MOVQ $0x55, AX // lanes 0, 2, 4, 6: the colour being relaxed
-	KMOVW AX, K1
-	CMPQ CX, $8
-	JLT sweepGeneraldoneAVX512
-	VMOVUPD (R9), Z0
-	VMOVUPD (R10), Z2
-	VMULPD 8(SI), Z2, Z2 // ax_c v_e
-	VADDPD Z2, Z0, Z0
-	VMOVUPD -8(R10), Z2
-	VMULPD -8(SI), Z2, Z2 // ax_w v_w
-	VADDPD Z2, Z0, Z0
-	VMOVUPD (R11), Z2
-	VMULPD (DI), Z2, Z2 // ay_c v_n
-	VADDPD Z2, Z0, Z0
-	VMOVUPD (R12), Z2
-	VMULPD (R8), Z2, Z2 // ay_s v_s
-	VADDPD Z2, Z0, Z0
-	VMULPD (R13), Z0, Z0 // * inv_c
-	ADDQ $64, SI
-	ADDQ $64, DI
-	ADDQ $64, R8
-	ADDQ $64, R9
-	ADDQ $64, R10
-	ADDQ $64, R11
-	ADDQ $64, R12
-	ADDQ $64, R13
-	SUBQ $8, CX
-sweepGeneralloopAVX512:
-	CMPQ CX, $8
-	JLT sweepGenerallastAVX512
-	VMOVUPD (R9), Z1
-	VMOVUPD (R10), Z2
-	VMULPD 8(SI), Z2, Z2 // ax_c v_e
-	VADDPD Z2, Z1, Z1
-	VMOVUPD -8(R10), Z2
-	VMULPD -8(SI), Z2, Z2 // ax_w v_w
-	VADDPD Z2, Z1, Z1
-	VMOVUPD (R11), Z2
-	VMULPD (DI), Z2, Z2 // ay_c v_n
-	VADDPD Z2, Z1, Z1
-	VMOVUPD (R12), Z2
-	VMULPD (R8), Z2, Z2 // ay_s v_s
-	VADDPD Z2, Z1, Z1
-	VMULPD (R13), Z1, Z1 // * inv_c
-	VMOVUPD Z0, K1, -64(SI)
-	VMOVAPD Z1, Z0
-	ADDQ $64, SI
-	ADDQ $64, DI
-	ADDQ $64, R8
-	ADDQ $64, R9
-	ADDQ $64, R10
-	ADDQ $64, R11
-	ADDQ $64, R12
-	ADDQ $64, R13
-	SUBQ $8, CX
-	JMP sweepGeneralloopAVX512
-sweepGenerallastAVX512:
-	VMOVUPD Z0, K1, -64(SI)
-sweepGeneraldoneAVX512:
 	VZEROUPPER
 	RET
 
 // func applyUniformAVX512(out, vc, vn, vs *float64, n int)
 TEXT ·applyUniformAVX512(SB), NOSPLIT, $0-40
-	MOVQ out+0(FP), DX
+	MOVQ out+0(FP), BX
 	MOVQ vc+8(FP), SI
 	MOVQ vn+16(FP), DI
 	MOVQ vs+24(FP), R8
@@ -391,65 +206,28 @@ TEXT ·applyUniformAVX512(SB), NOSPLIT, $0-40
 	MOVQ $0x4010000000000000, AX // 4.0
 	MOVQ AX, X15
 	VBROADCASTSD X15, Z15
-applyUniformloopAVX512:
-	CMPQ CX, $8
+	SUBQ $8, CX // cells after the first block
 	JLT applyUniformdoneAVX512
+applyUniformloopAVX512:
 	VMULPD (SI), Z15, Z0 // 4 v_c
 	VSUBPD 8(SI), Z0, Z0 // - v_e
 	VSUBPD -8(SI), Z0, Z0 // - v_w
 	VSUBPD (DI), Z0, Z0 // - v_n
 	VSUBPD (R8), Z0, Z0 // - v_s
-	VMOVUPD Z0, (DX)
-	ADDQ $64, DX
-	ADDQ $64, SI
-	ADDQ $64, DI
-	ADDQ $64, R8
-	SUBQ $8, CX
+	VMOVUPD Z0, (BX)
+	TESTQ CX, CX
+	JEQ applyUniformdoneAVX512
+	MOVQ $8, DX
+	CMPQ CX, DX
+	CMOVQLT CX, DX // DX = min(CX, W)
+	SUBQ DX, CX
+	SHLQ $3, DX
+	ADDQ DX, BX
+	ADDQ DX, SI
+	ADDQ DX, DI
+	ADDQ DX, R8
 	JMP applyUniformloopAVX512
 applyUniformdoneAVX512:
-	VZEROUPPER
-	RET
-
-// func applyGeneralAVX512(out, vc, vn, vs, ax, ay, ays, dg *float64, n int)
-TEXT ·applyGeneralAVX512(SB), NOSPLIT, $0-72
-	MOVQ out+0(FP), DX
-	MOVQ vc+8(FP), SI
-	MOVQ vn+16(FP), DI
-	MOVQ vs+24(FP), R8
-	MOVQ ax+32(FP), R10
-	MOVQ ay+40(FP), R11
-	MOVQ ays+48(FP), R12
-	MOVQ dg+56(FP), R13
-	MOVQ n+64(FP), CX
-applyGeneralloopAVX512:
-	CMPQ CX, $8
-	JLT applyGeneraldoneAVX512
-	VMOVUPD (R13), Z0
-	VMULPD (SI), Z0, Z0 // diag_c v_c
-	VMOVUPD (R10), Z1
-	VMULPD 8(SI), Z1, Z1 // ax_c v_e
-	VSUBPD Z1, Z0, Z0
-	VMOVUPD -8(R10), Z1
-	VMULPD -8(SI), Z1, Z1 // ax_w v_w
-	VSUBPD Z1, Z0, Z0
-	VMOVUPD (R11), Z1
-	VMULPD (DI), Z1, Z1 // ay_c v_n
-	VSUBPD Z1, Z0, Z0
-	VMOVUPD (R12), Z1
-	VMULPD (R8), Z1, Z1 // ay_s v_s
-	VSUBPD Z1, Z0, Z0
-	VMOVUPD Z0, (DX)
-	ADDQ $64, DX
-	ADDQ $64, SI
-	ADDQ $64, DI
-	ADDQ $64, R8
-	ADDQ $64, R10
-	ADDQ $64, R11
-	ADDQ $64, R12
-	ADDQ $64, R13
-	SUBQ $8, CX
-	JMP applyGeneralloopAVX512
-applyGeneraldoneAVX512:
 	VZEROUPPER
 	RET
 

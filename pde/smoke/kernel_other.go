@@ -8,12 +8,14 @@ func kernelsAvailable() []kernel { return []kernel{kernelGo} }
 // bestKernel is the kernel the pressure solver runs.
 func bestKernel() kernel { return kernelGo }
 
-// Without assembly no cell is handled by a vector kernel: each function reports that it handled
-// nothing and the scalar loops of poisson.go do all the work.
+// Without assembly only the scalar kernel exists (kernelGo has width 0, so mgLevel never calls the row
+// kernels) and the CG functions report that they handled nothing.
 
-func sweepVec(_ kernel, _ bool, _, _, _, _, _, _, _, _ []float64, x0, _ int) int { return x0 }
+func sweepRowUniform(_ kernel, _ *mgLevel, _, _ int) { panic("smoke: no vector kernels in this build") }
 
-func applyVec(_ kernel, _ bool, _, _, _, _, _, _, _, _ []float64, x0, _ int) int { return x0 }
+func applyRowUniform(_ kernel, _ *mgLevel, _, _ []float64, _ int) {
+	panic("smoke: no vector kernels in this build")
+}
 
 func cgUpdateVec(_ kernel, _, _, _, _ []float64, _ float64) (int, float64) { return 0, 0 }
 

@@ -129,6 +129,30 @@ func TestSweepKernelsAreBitIdenticalToTheScalarLoops(t *testing.T) {
 	}
 }
 
+// TestSmoothingWavefrontIsBitIdenticalToSequentialSweeps runs the pre- and post-smoothing (four
+// half-sweeps each, in one wavefront with the vector kernels) with every kernel and compares the bits
+// with the scalar half-sweeps run one after the other.
+func TestSmoothingWavefrontIsBitIdenticalToSequentialSweeps(t *testing.T) {
+	r := rand.New(rand.NewPCG(20, 7))
+	for li, l := range testLevels(t) {
+		fillRandom(r, l)
+		x0 := append([]float64(nil), l.x...)
+		run := func(k kernel) []float64 {
+			copy(l.x, x0)
+			l.k = k
+			l.smooth(0)
+			l.smooth(1)
+			return append([]float64(nil), l.x...)
+		}
+		want := run(kernelGo)
+		for _, k := range kernelsAvailable()[1:] {
+			if i := sameBits(run(k), want); i >= 0 {
+				t.Fatalf("level %d (n=%d) kernel %v: cell %d differs from the sequential scalar sweeps", li, l.n, k, i)
+			}
+		}
+	}
+}
+
 // TestApplyKernelsAreBitIdenticalToTheScalarLoops compares out = A v of every kernel with the scalar
 // loops, bit for bit.
 func TestApplyKernelsAreBitIdenticalToTheScalarLoops(t *testing.T) {

@@ -23,7 +23,12 @@ type mgLevel struct {
 	// four unit face weights (diag 4): there the operator is the plain 5-point stencil and the loops
 	// skip the weight loads (same arithmetic, since 1*v = v and 4*v, v/4 are exact).
 	runs [][]run
-	k    kernel // the inner loops' implementation (bestKernel; tests force the others)
+	// general lists, per colour (y + x) % 2, the padded indices of the cells in general runs, row by
+	// row (those of row y are general[c][genRow[c][y-1]:genRow[c][y]]): the vector kernels run the
+	// uniform expression on whole rows, then these cells get the general one (smooth.go).
+	general [2][]int
+	genRow  [2][]int
+	k       kernel // the inner loops' implementation (bestKernel; tests force the others)
 }
 
 type run struct {
@@ -40,6 +45,8 @@ func newLevel(n int) *mgLevel {
 func (l *mgLevel) finish() {
 	s := l.s
 	l.runs = make([][]run, l.n)
+	l.general = [2][]int{}
+	l.genRow = [2][]int{make([]int, l.n+1), make([]int, l.n+1)}
 	for y := 1; y <= l.n; y++ {
 		var rs []run
 		for x := 1; x <= l.n; x++ {
@@ -57,14 +64,37 @@ func (l *mgLevel) finish() {
 			}
 		}
 		l.runs[y-1] = rs
+		for _, r := range rs {
+			for x := r.x0; x < r.x1 && !r.uniform; x++ {
+				l.general[(y+x)%2] = append(l.general[(y+x)%2], y*s+x)
+			}
+		}
+		l.genRow[0][y], l.genRow[1][y] = len(l.general[0]), len(l.general[1])
 	}
 }
 
-// apply sets out = A v on the interior cells. Products are wrapped in float64() so that the compiler
-// does not fuse them into FMAs (it may for GOAMD64=v3): the vector kernels round every product, and
-// the results must not depend on the build.
+// vector reports whether the level runs its vector kernel (rows at least one register long).
+func (l *mgLevel) vector() bool { w := l.k.width(); return w > 0 && l.n >= w }
+
+// apply sets out = A v on the interior cells. The vector kernels compute the uniform expression
+// 4 v_c - v_e - v_w - v_n - v_s on every row and the general cells are then overwritten (one pass
+// streams two arrays instead of five; out is not v, so the order does not matter). Products are
+// wrapped in float64() so that the compiler cannot fuse them into FMAs (GOAMD64=v3 allows it; go1.26
+// happens not to here): the kernels round every product, and the results must not depend on the build.
 func (l *mgLevel) apply(v, out []float64) {
 	s, n := l.s, l.n
+	if l.vector() {
+		for y := 1; y <= n; y++ {
+			applyRowUniform(l.k, l, v, out, y)
+		}
+		for _, cells := range l.general {
+			for _, c := range cells {
+				out[c] = float64(l.diag[c]*v[c]) - float64(l.ax[c]*v[c+1]) - float64(l.ax[c-1]*v[c-1]) -
+					float64(l.ay[c]*v[c+s]) - float64(l.ay[c-s]*v[c-s])
+			}
+		}
+		return
+	}
 	for y := 1; y <= n; y++ {
 		// Row slices of length s keep the indices below provably in range.
 		o := y * s
@@ -77,14 +107,13 @@ func (l *mgLevel) apply(v, out []float64) {
 		ays := l.ay[o-s : o][:len(vc)]
 		dg := l.diag[o : o+s][:len(vc)]
 		for _, r := range l.runs[y-1] {
-			x0 := applyVec(l.k, r.uniform, oc, vc, vn, vs, ax, ay, ays, dg, r.x0, r.x1)
 			if r.uniform {
-				for x := x0; x < r.x1 && x+1 < len(vc); x++ {
+				for x := r.x0; x < r.x1 && x+1 < len(vc); x++ {
 					oc[x] = float64(4*vc[x]) - vc[x+1] - vc[x-1] - vn[x] - vs[x]
 				}
 				continue
 			}
-			for x := x0; x < r.x1 && x+1 < len(vc); x++ {
+			for x := r.x0; x < r.x1 && x+1 < len(vc); x++ {
 				oc[x] = float64(dg[x]*vc[x]) - float64(ax[x]*vc[x+1]) - float64(ax[x-1]*vc[x-1]) -
 					float64(ay[x]*vn[x]) - float64(ays[x]*vs[x])
 			}
@@ -92,12 +121,16 @@ func (l *mgLevel) apply(v, out []float64) {
 	}
 }
 
-// sweep is one Gauss-Seidel pass over the cells of colour (y + x) % 2 == colour. A cell of one colour
-// reads only cells of the other, so the vector kernels may compute every cell of a register and keep
-// those of the colour (see scripts/pde/gen_smoke_asm.py); products are kept from FMA fusion as in apply.
+// sweep is one Gauss-Seidel pass over the cells of colour (y + x) % 2 == colour: below the scalar
+// loops, with the vector kernels a one-stage wavefront (smooth.go). Products are kept from FMA fusion
+// as in apply.
 func (l *mgLevel) sweep(colour int) {
 	s, n := l.s, l.n
 	v, b := l.x, l.b
+	if l.vector() {
+		l.wavefront(colour, 1)
+		return
+	}
 	for y := 1; y <= n; y++ {
 		o := y * s
 		vc := v[o : o+s]
@@ -113,7 +146,6 @@ func (l *mgLevel) sweep(colour int) {
 			if (y+x0)%2 != colour {
 				x0++
 			}
-			x0 = sweepVec(l.k, r.uniform, vc, vn, vs, bc, ax, ay, ays, inv, x0, r.x1)
 			if r.uniform {
 				for x := x0; x < r.x1 && x+1 < len(vc); x += 2 {
 					vc[x] = (bc[x] + vc[x+1] + vc[x-1] + vn[x] + vs[x]) * 0.25
@@ -164,6 +196,7 @@ type pressureSolver struct {
 	iters      int // iterations of the last solve
 }
 
+// smoothSweeps is the number of red-black sweep pairs before and after the coarse correction.
 const smoothSweeps = 2
 
 // topLevel builds the finest level of the layout's pressure problem (any n >= 1).
@@ -286,10 +319,7 @@ func (ps *pressureSolver) vcycle(i int) {
 		ps.coarseSolve(l)
 		return
 	}
-	for range smoothSweeps {
-		l.sweep(0)
-		l.sweep(1)
-	}
+	l.smooth(0)
 	l.apply(l.x, l.res)
 	c := ps.levels[i+1]
 	fs, cs := l.s, c.s
@@ -315,10 +345,7 @@ func (ps *pressureSolver) vcycle(i int) {
 			x1[2*X+1] += a1[2*X+1] * v
 		}
 	}
-	for range smoothSweeps {
-		l.sweep(1)
-		l.sweep(0)
-	}
+	l.smooth(1)
 }
 
 // solve overwrites p (padded, used as the initial guess) with the solution of A p = b to max-norm

@@ -77,112 +77,99 @@ class Asm:
         self.emit("")
 
 
-def sweep(isa, general):
+def step(a, ptrs, prev=None):
+    """Advance the pointers to the next block: by W cells, or by the CX < W cells left so that the last
+    block ends at the row's end (it then overlaps the previous one). prev, if given, first receives the
+    current vc pointer (the block the caller still has to store)."""
+    a.emit("\tMOVQ $%d, DX" % a.w)
+    a.emit("\tCMPQ CX, DX")
+    a.emit("\tCMOVQLT CX, DX // DX = min(CX, W)")
+    a.emit("\tSUBQ DX, CX")
+    a.emit("\tSHLQ $3, DX")
+    if prev:
+        a.emit("\tMOVQ %s, %s" % (ptrs[0], prev))
+    for rg in ptrs:
+        a.emit("\tADDQ DX, %s" % rg)
+
+
+def sweep(isa):
+    """sweepUniform: the uniform red-black update of one colour over a whole row (see the module doc),
+    software-pipelined: the store of block i follows the loads of block i+1."""
     a = Asm(isa)
-    name = "sweepGeneral" if general else "sweepUniform"
-    names = ["vc", "vn", "vs", "bc"] + (["ax", "ay", "ays", "inv"] if general else [])
-    ptrs = ["SI", "DI", "R8", "R9"] + (["R10", "R11", "R12", "R13"] if general else [])
+    name = "sweepUniform"
+    names = ["vc", "vn", "vs", "bc"]
+    ptrs = ["SI", "DI", "R8", "R9"]
     a.header(name, ", ".join(names) + " *float64, n int", 8 * len(names) + 8)
     a.load_ptrs(names + ["n"], ptrs + ["CX"])
-    VC, VN, VS, BC = ptrs[:4]
-    Q = a.r(15)  # 0.25 (uniform)
-    if not general:
-        a.const(Q, "0x3fd0000000000000", "0.25")
+    VC, VN, VS, BC = ptrs
+    Q = a.r(15)
+    a.const(Q, "0x3fd0000000000000", "0.25")
     if a.zmm:
         a.emit("\tMOVQ $0x55, AX // lanes 0, 2, 4, 6: the colour being relaxed")
         a.emit("\tKMOVW AX, K1")
-    vb = a.vb
 
-    def candidate(t, p, old):
+    def candidate(t, old):
         """t = the candidate update of the W cells at the pointers (AVX2: blended with the cells'
-        current values); p, old: scratch."""
+        current values); old: scratch."""
         a.emit("\tVMOVUPD (%s), %s" % (BC, t))
-        if general:
-            AX, AY, AYS, INV = ptrs[4:]
-            a.emit("\tVMOVUPD (%s), %s" % (AX, p))
-            a.emit("\tVMULPD 8(%s), %s, %s // ax_c v_e" % (VC, p, p))
-            a.emit("\tVADDPD %s, %s, %s" % (p, t, t))
-            a.emit("\tVMOVUPD -8(%s), %s" % (AX, p))
-            a.emit("\tVMULPD -8(%s), %s, %s // ax_w v_w" % (VC, p, p))
-            a.emit("\tVADDPD %s, %s, %s" % (p, t, t))
-            a.emit("\tVMOVUPD (%s), %s" % (AY, p))
-            a.emit("\tVMULPD (%s), %s, %s // ay_c v_n" % (VN, p, p))
-            a.emit("\tVADDPD %s, %s, %s" % (p, t, t))
-            a.emit("\tVMOVUPD (%s), %s" % (AYS, p))
-            a.emit("\tVMULPD (%s), %s, %s // ay_s v_s" % (VS, p, p))
-            a.emit("\tVADDPD %s, %s, %s" % (p, t, t))
-            a.emit("\tVMULPD (%s), %s, %s // * inv_c" % (INV, t, t))
-        else:
-            a.emit("\tVADDPD 8(%s), %s, %s // + v_e" % (VC, t, t))
-            a.emit("\tVADDPD -8(%s), %s, %s // + v_w" % (VC, t, t))
-            a.emit("\tVADDPD (%s), %s, %s // + v_n" % (VN, t, t))
-            a.emit("\tVADDPD (%s), %s, %s // + v_s" % (VS, t, t))
-            a.emit("\tVMULPD %s, %s, %s // * 0.25" % (Q, t, t))
+        a.emit("\tVADDPD 8(%s), %s, %s // + v_e" % (VC, t, t))
+        a.emit("\tVADDPD -8(%s), %s, %s // + v_w" % (VC, t, t))
+        a.emit("\tVADDPD (%s), %s, %s // + v_n" % (VN, t, t))
+        a.emit("\tVADDPD (%s), %s, %s // + v_s" % (VS, t, t))
+        a.emit("\tVMULPD %s, %s, %s // * 0.25" % (Q, t, t))
         if not a.zmm:
             a.emit("\tVMOVUPD (%s), %s" % (VC, old))
             a.emit("\tVBLENDPD $5, %s, %s, %s // lanes 0, 2 from the candidate" % (t, old, t))
 
-    def store(t):
+    def store(t, at):
         if a.zmm:
-            a.emit("\tVMOVUPD %s, K1, -%d(%s)" % (t, vb, VC))
+            a.emit("\tVMOVUPD %s, K1, (%s)" % (t, at))
         else:
-            a.emit("\tVMOVUPD %s, -%d(%s)" % (t, vb, VC))
+            a.emit("\tVMOVUPD %s, (%s)" % (t, at))
 
-    A, B, P, O = a.r(0), a.r(1), a.r(2), a.r(3)
-    a.emit("\tCMPQ CX, $%d" % a.w)
+    A, B, O = a.r(0), a.r(1), a.r(3)
+    a.emit("\tSUBQ $%d, CX // cells after the first block" % a.w)
     a.emit("\tJLT %sdone%s" % (name, a.suffix))
-    candidate(A, P, O)
-    a.advance(ptrs)
-    a.emit("\tSUBQ $%d, CX" % a.w)
+    candidate(A, O)
     a.emit("%sloop%s:" % (name, a.suffix))
-    a.emit("\tCMPQ CX, $%d" % a.w)
-    a.emit("\tJLT %slast%s" % (name, a.suffix))
-    candidate(B, P, O)
-    store(A)
+    a.emit("\tTESTQ CX, CX")
+    a.emit("\tJEQ %slast%s" % (name, a.suffix))
+    step(a, ptrs, prev="BX")
+    candidate(B, O)
+    store(A, "BX")
     a.emit("\tVMOVAPD %s, %s" % (B, A))
-    a.advance(ptrs)
-    a.emit("\tSUBQ $%d, CX" % a.w)
     a.emit("\tJMP %sloop%s" % (name, a.suffix))
     a.emit("%slast%s:" % (name, a.suffix))
-    store(A)
+    store(A, VC)
     a.emit("%sdone%s:" % (name, a.suffix))
     a.end()
     return a.L
 
 
-def apply(isa, general):
+def apply(isa):
+    """applyUniform: out = 4 v_c - v_e - v_w - v_n - v_s over a whole row."""
     a = Asm(isa)
-    name = "applyGeneral" if general else "applyUniform"
-    names = ["out", "vc", "vn", "vs"] + (["ax", "ay", "ays", "dg"] if general else [])
-    ptrs = ["DX", "SI", "DI", "R8"] + (["R10", "R11", "R12", "R13"] if general else [])
+    name = "applyUniform"
+    names = ["out", "vc", "vn", "vs"]
+    ptrs = ["BX", "SI", "DI", "R8"]
     a.header(name, ", ".join(names) + " *float64, n int", 8 * len(names) + 8)
     a.load_ptrs(names + ["n"], ptrs + ["CX"])
-    OUTP, VC, VN, VS = ptrs[:4]
+    OUTP, VC, VN, VS = ptrs
     F = a.r(15)
-    if not general:
-        a.const(F, "0x4010000000000000", "4.0")
-    T, P = a.r(0), a.r(1)
-    a.emit("%sloop%s:" % (name, a.suffix))
-    a.emit("\tCMPQ CX, $%d" % a.w)
+    a.const(F, "0x4010000000000000", "4.0")
+    T = a.r(0)
+    a.emit("\tSUBQ $%d, CX // cells after the first block" % a.w)
     a.emit("\tJLT %sdone%s" % (name, a.suffix))
-    if general:
-        AX, AY, AYS, DG = ptrs[4:]
-        a.emit("\tVMOVUPD (%s), %s" % (DG, T))
-        a.emit("\tVMULPD (%s), %s, %s // diag_c v_c" % (VC, T, T))
-        for w_, v_, what in ((("(%s)" % AX), "8(%s)" % VC, "ax_c v_e"), ("-8(%s)" % AX, "-8(%s)" % VC, "ax_w v_w"),
-                             ("(%s)" % AY, "(%s)" % VN, "ay_c v_n"), ("(%s)" % AYS, "(%s)" % VS, "ay_s v_s")):
-            a.emit("\tVMOVUPD %s, %s" % (w_, P))
-            a.emit("\tVMULPD %s, %s, %s // %s" % (v_, P, P, what))
-            a.emit("\tVSUBPD %s, %s, %s" % (P, T, T))
-    else:
-        a.emit("\tVMULPD (%s), %s, %s // 4 v_c" % (VC, F, T))
-        a.emit("\tVSUBPD 8(%s), %s, %s // - v_e" % (VC, T, T))
-        a.emit("\tVSUBPD -8(%s), %s, %s // - v_w" % (VC, T, T))
-        a.emit("\tVSUBPD (%s), %s, %s // - v_n" % (VN, T, T))
-        a.emit("\tVSUBPD (%s), %s, %s // - v_s" % (VS, T, T))
+    a.emit("%sloop%s:" % (name, a.suffix))
+    a.emit("\tVMULPD (%s), %s, %s // 4 v_c" % (VC, F, T))
+    a.emit("\tVSUBPD 8(%s), %s, %s // - v_e" % (VC, T, T))
+    a.emit("\tVSUBPD -8(%s), %s, %s // - v_w" % (VC, T, T))
+    a.emit("\tVSUBPD (%s), %s, %s // - v_n" % (VN, T, T))
+    a.emit("\tVSUBPD (%s), %s, %s // - v_s" % (VS, T, T))
     a.emit("\tVMOVUPD %s, (%s)" % (T, OUTP))
-    a.advance(ptrs)
-    a.emit("\tSUBQ $%d, CX" % a.w)
+    a.emit("\tTESTQ CX, CX")
+    a.emit("\tJEQ %sdone%s" % (name, a.suffix))
+    step(a, ptrs)
     a.emit("\tJMP %sloop%s" % (name, a.suffix))
     a.emit("%sdone%s:" % (name, a.suffix))
     a.end()
@@ -254,10 +241,8 @@ def main():
     L = ["// Code generated by scripts/pde/gen_smoke_asm.py. DO NOT EDIT.", "",
          "//go:build amd64 && !purego", "", '#include "textflag.h"', ""]
     for isa in ("avx2", "avx512"):
-        L += sweep(isa, False)
-        L += sweep(isa, True)
-        L += apply(isa, False)
-        L += apply(isa, True)
+        L += sweep(isa)
+        L += apply(isa)
         L += cg_update(isa)
         L += cg_direction(isa)
     with open(OUT, "w") as fh:
