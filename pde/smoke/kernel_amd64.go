@@ -18,6 +18,12 @@ func sweepUniformAVX2(vc, vn, vs, bc *float64, n int)
 func sweepUniformAVX512(vc, vn, vs, bc *float64, n int)
 
 //go:noescape
+func sweepGeneralAVX2(vc, vn, vs, bc, ax, ay, ays, inv *float64, n int)
+
+//go:noescape
+func sweepGeneralAVX512(vc, vn, vs, bc, ax, ay, ays, inv *float64, n int)
+
+//go:noescape
 func applyUniformAVX2(out, vc, vn, vs *float64, n int)
 
 //go:noescape
@@ -81,6 +87,32 @@ func sweepRowUniform(k kernel, l *mgLevel, y, colour int) {
 	} else {
 		sweepUniformAVX2(&l.x[o], &l.x[o+s], &l.x[o-s], &l.b[o], m)
 	}
+}
+
+// sweepRunGeneral relaxes the cells of one colour of a general run of row y with k's general kernel,
+// from x0 (of the colour) to the run's end x1, and reports whether it did (false: fewer cells than a
+// register). The last register covers the cell after the last one of the colour, which it does not
+// change (AVX-512 masks it out, AVX2 stores back the value it loaded).
+func sweepRunGeneral(k kernel, l *mgLevel, y, x0, x1 int) bool {
+	xl := x1 - 1 // the last cell of the colour
+	if (xl-x0)%2 != 0 {
+		xl--
+	}
+	m := xl - x0 + 2
+	if w := k.width(); w == 0 || m < w {
+		return false
+	}
+	s := l.s
+	o := y*s + x0
+	if x0 < 1 || xl > l.n || o-s < 0 || o+s+m > len(l.x) {
+		panic("smoke: sweep run outside the level")
+	}
+	if k == kernelAVX512 {
+		sweepGeneralAVX512(&l.x[o], &l.x[o+s], &l.x[o-s], &l.b[o], &l.ax[o], &l.ay[o], &l.ay[o-s], &l.inv[o], m)
+	} else {
+		sweepGeneralAVX2(&l.x[o], &l.x[o+s], &l.x[o-s], &l.b[o], &l.ax[o], &l.ay[o], &l.ay[o-s], &l.inv[o], m)
+	}
+	return true
 }
 
 // applyRowUniform sets out = 4 v_c - v_e - v_w - v_n - v_s on interior row y with k in one call; the

@@ -14,43 +14,252 @@ TEXT ·sweepUniformAVX2(SB), NOSPLIT, $0-40
 	MOVQ $0x3fd0000000000000, AX // 0.25
 	MOVQ AX, X15
 	VBROADCASTSD X15, Y15
-	SUBQ $4, CX // cells after the first block
-	JLT sweepUniformdoneAVX2
-	VMOVUPD (R9), Y0
+	SHLQ $3, CX
+	SUBQ $32, CX // bytes from the first block to the last
+	JLT sweepUniformAVX2done
+	VMOVUPD 0(R9), Y0
 	VADDPD 8(SI), Y0, Y0 // + v_e
 	VADDPD -8(SI), Y0, Y0 // + v_w
-	VADDPD (DI), Y0, Y0 // + v_n
-	VADDPD (R8), Y0, Y0 // + v_s
+	VADDPD 0(DI), Y0, Y0 // + v_n
+	VADDPD 0(R8), Y0, Y0 // + v_s
 	VMULPD Y15, Y0, Y0 // * 0.25
-	VMOVUPD (SI), Y3
+	VMOVUPD 0(SI), Y3
 	VBLENDPD $5, Y0, Y3, Y0 // lanes 0, 2 from the candidate
-sweepUniformloopAVX2:
+sweepUniformAVX2loop:
+	CMPQ CX, $32
+	JLT sweepUniformAVX2tailA
+	VMOVUPD 32(R9), Y1
+	VADDPD 40(SI), Y1, Y1 // + v_e
+	VADDPD 24(SI), Y1, Y1 // + v_w
+	VADDPD 32(DI), Y1, Y1 // + v_n
+	VADDPD 32(R8), Y1, Y1 // + v_s
+	VMULPD Y15, Y1, Y1 // * 0.25
+	VMOVUPD 32(SI), Y3
+	VBLENDPD $5, Y1, Y3, Y1 // lanes 0, 2 from the candidate
+	VMOVUPD Y0, 0(SI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	ADDQ $32, R8
+	ADDQ $32, R9
+	SUBQ $32, CX
+	CMPQ CX, $32
+	JLT sweepUniformAVX2tailB
+	VMOVUPD 32(R9), Y0
+	VADDPD 40(SI), Y0, Y0 // + v_e
+	VADDPD 24(SI), Y0, Y0 // + v_w
+	VADDPD 32(DI), Y0, Y0 // + v_n
+	VADDPD 32(R8), Y0, Y0 // + v_s
+	VMULPD Y15, Y0, Y0 // * 0.25
+	VMOVUPD 32(SI), Y3
+	VBLENDPD $5, Y0, Y3, Y0 // lanes 0, 2 from the candidate
+	VMOVUPD Y1, 0(SI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	ADDQ $32, R8
+	ADDQ $32, R9
+	SUBQ $32, CX
+	JMP sweepUniformAVX2loop
+sweepUniformAVX2tailA: // Y0 holds the block at the pointers; the last block starts CX bytes on
 	TESTQ CX, CX
-	JEQ sweepUniformlastAVX2
-	MOVQ $4, DX
-	CMPQ CX, DX
-	CMOVQLT CX, DX // DX = min(CX, W)
-	SUBQ DX, CX
-	SHLQ $3, DX
+	JEQ sweepUniformAVX2lastA
 	MOVQ SI, BX
-	ADDQ DX, SI
-	ADDQ DX, DI
-	ADDQ DX, R8
-	ADDQ DX, R9
-	VMOVUPD (R9), Y1
+	ADDQ CX, SI
+	ADDQ CX, DI
+	ADDQ CX, R8
+	ADDQ CX, R9
+	VMOVUPD 0(R9), Y1
 	VADDPD 8(SI), Y1, Y1 // + v_e
 	VADDPD -8(SI), Y1, Y1 // + v_w
-	VADDPD (DI), Y1, Y1 // + v_n
-	VADDPD (R8), Y1, Y1 // + v_s
+	VADDPD 0(DI), Y1, Y1 // + v_n
+	VADDPD 0(R8), Y1, Y1 // + v_s
 	VMULPD Y15, Y1, Y1 // * 0.25
-	VMOVUPD (SI), Y3
+	VMOVUPD 0(SI), Y3
 	VBLENDPD $5, Y1, Y3, Y1 // lanes 0, 2 from the candidate
-	VMOVUPD Y0, (BX)
+	VMOVUPD Y0, 0(BX)
 	VMOVAPD Y1, Y0
-	JMP sweepUniformloopAVX2
-sweepUniformlastAVX2:
-	VMOVUPD Y0, (SI)
-sweepUniformdoneAVX2:
+sweepUniformAVX2lastA:
+	VMOVUPD Y0, 0(SI)
+	JMP sweepUniformAVX2done
+sweepUniformAVX2tailB: // Y1 holds the block at the pointers; the last block starts CX bytes on
+	TESTQ CX, CX
+	JEQ sweepUniformAVX2lastB
+	MOVQ SI, BX
+	ADDQ CX, SI
+	ADDQ CX, DI
+	ADDQ CX, R8
+	ADDQ CX, R9
+	VMOVUPD 0(R9), Y0
+	VADDPD 8(SI), Y0, Y0 // + v_e
+	VADDPD -8(SI), Y0, Y0 // + v_w
+	VADDPD 0(DI), Y0, Y0 // + v_n
+	VADDPD 0(R8), Y0, Y0 // + v_s
+	VMULPD Y15, Y0, Y0 // * 0.25
+	VMOVUPD 0(SI), Y3
+	VBLENDPD $5, Y0, Y3, Y0 // lanes 0, 2 from the candidate
+	VMOVUPD Y1, 0(BX)
+	VMOVAPD Y0, Y1
+sweepUniformAVX2lastB:
+	VMOVUPD Y1, 0(SI)
+	JMP sweepUniformAVX2done
+sweepUniformAVX2done:
+	VZEROUPPER
+	RET
+
+// func sweepGeneralAVX2(vc, vn, vs, bc, ax, ay, ays, inv *float64, n int)
+TEXT ·sweepGeneralAVX2(SB), NOSPLIT, $0-72
+	MOVQ vc+0(FP), SI
+	MOVQ vn+8(FP), DI
+	MOVQ vs+16(FP), R8
+	MOVQ bc+24(FP), R9
+	MOVQ ax+32(FP), R10
+	MOVQ ay+40(FP), R11
+	MOVQ ays+48(FP), R12
+	MOVQ inv+56(FP), R13
+	MOVQ n+64(FP), CX
+	SHLQ $3, CX
+	SUBQ $32, CX // bytes from the first block to the last
+	JLT sweepGeneralAVX2done
+	VMOVUPD 0(R9), Y0
+	VMOVUPD 0(R10), Y2
+	VMULPD 8(SI), Y2, Y2 // ax_c v_e
+	VADDPD Y2, Y0, Y0
+	VMOVUPD -8(R10), Y2
+	VMULPD -8(SI), Y2, Y2 // ax_w v_w
+	VADDPD Y2, Y0, Y0
+	VMOVUPD 0(R11), Y2
+	VMULPD 0(DI), Y2, Y2 // ay_c v_n
+	VADDPD Y2, Y0, Y0
+	VMOVUPD 0(R12), Y2
+	VMULPD 0(R8), Y2, Y2 // ay_s v_s
+	VADDPD Y2, Y0, Y0
+	VMULPD 0(R13), Y0, Y0 // * inv_c
+	VMOVUPD 0(SI), Y3
+	VBLENDPD $5, Y0, Y3, Y0 // lanes 0, 2 from the candidate
+sweepGeneralAVX2loop:
+	CMPQ CX, $32
+	JLT sweepGeneralAVX2tailA
+	VMOVUPD 32(R9), Y1
+	VMOVUPD 32(R10), Y2
+	VMULPD 40(SI), Y2, Y2 // ax_c v_e
+	VADDPD Y2, Y1, Y1
+	VMOVUPD 24(R10), Y2
+	VMULPD 24(SI), Y2, Y2 // ax_w v_w
+	VADDPD Y2, Y1, Y1
+	VMOVUPD 32(R11), Y2
+	VMULPD 32(DI), Y2, Y2 // ay_c v_n
+	VADDPD Y2, Y1, Y1
+	VMOVUPD 32(R12), Y2
+	VMULPD 32(R8), Y2, Y2 // ay_s v_s
+	VADDPD Y2, Y1, Y1
+	VMULPD 32(R13), Y1, Y1 // * inv_c
+	VMOVUPD 32(SI), Y3
+	VBLENDPD $5, Y1, Y3, Y1 // lanes 0, 2 from the candidate
+	VMOVUPD Y0, 0(SI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	ADDQ $32, R8
+	ADDQ $32, R9
+	ADDQ $32, R10
+	ADDQ $32, R11
+	ADDQ $32, R12
+	ADDQ $32, R13
+	SUBQ $32, CX
+	CMPQ CX, $32
+	JLT sweepGeneralAVX2tailB
+	VMOVUPD 32(R9), Y0
+	VMOVUPD 32(R10), Y2
+	VMULPD 40(SI), Y2, Y2 // ax_c v_e
+	VADDPD Y2, Y0, Y0
+	VMOVUPD 24(R10), Y2
+	VMULPD 24(SI), Y2, Y2 // ax_w v_w
+	VADDPD Y2, Y0, Y0
+	VMOVUPD 32(R11), Y2
+	VMULPD 32(DI), Y2, Y2 // ay_c v_n
+	VADDPD Y2, Y0, Y0
+	VMOVUPD 32(R12), Y2
+	VMULPD 32(R8), Y2, Y2 // ay_s v_s
+	VADDPD Y2, Y0, Y0
+	VMULPD 32(R13), Y0, Y0 // * inv_c
+	VMOVUPD 32(SI), Y3
+	VBLENDPD $5, Y0, Y3, Y0 // lanes 0, 2 from the candidate
+	VMOVUPD Y1, 0(SI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	ADDQ $32, R8
+	ADDQ $32, R9
+	ADDQ $32, R10
+	ADDQ $32, R11
+	ADDQ $32, R12
+	ADDQ $32, R13
+	SUBQ $32, CX
+	JMP sweepGeneralAVX2loop
+sweepGeneralAVX2tailA: // Y0 holds the block at the pointers; the last block starts CX bytes on
+	TESTQ CX, CX
+	JEQ sweepGeneralAVX2lastA
+	MOVQ SI, BX
+	ADDQ CX, SI
+	ADDQ CX, DI
+	ADDQ CX, R8
+	ADDQ CX, R9
+	ADDQ CX, R10
+	ADDQ CX, R11
+	ADDQ CX, R12
+	ADDQ CX, R13
+	VMOVUPD 0(R9), Y1
+	VMOVUPD 0(R10), Y2
+	VMULPD 8(SI), Y2, Y2 // ax_c v_e
+	VADDPD Y2, Y1, Y1
+	VMOVUPD -8(R10), Y2
+	VMULPD -8(SI), Y2, Y2 // ax_w v_w
+	VADDPD Y2, Y1, Y1
+	VMOVUPD 0(R11), Y2
+	VMULPD 0(DI), Y2, Y2 // ay_c v_n
+	VADDPD Y2, Y1, Y1
+	VMOVUPD 0(R12), Y2
+	VMULPD 0(R8), Y2, Y2 // ay_s v_s
+	VADDPD Y2, Y1, Y1
+	VMULPD 0(R13), Y1, Y1 // * inv_c
+	VMOVUPD 0(SI), Y3
+	VBLENDPD $5, Y1, Y3, Y1 // lanes 0, 2 from the candidate
+	VMOVUPD Y0, 0(BX)
+	VMOVAPD Y1, Y0
+sweepGeneralAVX2lastA:
+	VMOVUPD Y0, 0(SI)
+	JMP sweepGeneralAVX2done
+sweepGeneralAVX2tailB: // Y1 holds the block at the pointers; the last block starts CX bytes on
+	TESTQ CX, CX
+	JEQ sweepGeneralAVX2lastB
+	MOVQ SI, BX
+	ADDQ CX, SI
+	ADDQ CX, DI
+	ADDQ CX, R8
+	ADDQ CX, R9
+	ADDQ CX, R10
+	ADDQ CX, R11
+	ADDQ CX, R12
+	ADDQ CX, R13
+	VMOVUPD 0(R9), Y0
+	VMOVUPD 0(R10), Y2
+	VMULPD 8(SI), Y2, Y2 // ax_c v_e
+	VADDPD Y2, Y0, Y0
+	VMOVUPD -8(R10), Y2
+	VMULPD -8(SI), Y2, Y2 // ax_w v_w
+	VADDPD Y2, Y0, Y0
+	VMOVUPD 0(R11), Y2
+	VMULPD 0(DI), Y2, Y2 // ay_c v_n
+	VADDPD Y2, Y0, Y0
+	VMOVUPD 0(R12), Y2
+	VMULPD 0(R8), Y2, Y2 // ay_s v_s
+	VADDPD Y2, Y0, Y0
+	VMULPD 0(R13), Y0, Y0 // * inv_c
+	VMOVUPD 0(SI), Y3
+	VBLENDPD $5, Y0, Y3, Y0 // lanes 0, 2 from the candidate
+	VMOVUPD Y1, 0(BX)
+	VMOVAPD Y0, Y1
+sweepGeneralAVX2lastB:
+	VMOVUPD Y1, 0(SI)
+	JMP sweepGeneralAVX2done
+sweepGeneralAVX2done:
 	VZEROUPPER
 	RET
 
@@ -64,28 +273,34 @@ TEXT ·applyUniformAVX2(SB), NOSPLIT, $0-40
 	MOVQ $0x4010000000000000, AX // 4.0
 	MOVQ AX, X15
 	VBROADCASTSD X15, Y15
-	SUBQ $4, CX // cells after the first block
-	JLT applyUniformdoneAVX2
-applyUniformloopAVX2:
+	SHLQ $3, CX
+	SUBQ $32, CX // bytes from the first block to the last
+	JLT applyUniformAVX2done
+applyUniformAVX2loop:
 	VMULPD (SI), Y15, Y0 // 4 v_c
 	VSUBPD 8(SI), Y0, Y0 // - v_e
 	VSUBPD -8(SI), Y0, Y0 // - v_w
 	VSUBPD (DI), Y0, Y0 // - v_n
 	VSUBPD (R8), Y0, Y0 // - v_s
 	VMOVUPD Y0, (BX)
+	CMPQ CX, $32
+	JLT applyUniformAVX2tail
+	ADDQ $32, BX
+	ADDQ $32, SI
+	ADDQ $32, DI
+	ADDQ $32, R8
+	SUBQ $32, CX
+	JMP applyUniformAVX2loop
+applyUniformAVX2tail: // the last block starts CX bytes on (overlapping the one just stored)
 	TESTQ CX, CX
-	JEQ applyUniformdoneAVX2
-	MOVQ $4, DX
-	CMPQ CX, DX
-	CMOVQLT CX, DX // DX = min(CX, W)
-	SUBQ DX, CX
-	SHLQ $3, DX
-	ADDQ DX, BX
-	ADDQ DX, SI
-	ADDQ DX, DI
-	ADDQ DX, R8
-	JMP applyUniformloopAVX2
-applyUniformdoneAVX2:
+	JEQ applyUniformAVX2done
+	ADDQ CX, BX
+	ADDQ CX, SI
+	ADDQ CX, DI
+	ADDQ CX, R8
+	XORQ CX, CX
+	JMP applyUniformAVX2loop
+applyUniformAVX2done:
 	VZEROUPPER
 	RET
 
@@ -160,39 +375,234 @@ TEXT ·sweepUniformAVX512(SB), NOSPLIT, $0-40
 	VBROADCASTSD X15, Z15
 	MOVQ $0x55, AX // lanes 0, 2, 4, 6: the colour being relaxed
 	KMOVW AX, K1
-	SUBQ $8, CX // cells after the first block
-	JLT sweepUniformdoneAVX512
-	VMOVUPD (R9), Z0
+	SHLQ $3, CX
+	SUBQ $64, CX // bytes from the first block to the last
+	JLT sweepUniformAVX512done
+	VMOVUPD 0(R9), Z0
 	VADDPD 8(SI), Z0, Z0 // + v_e
 	VADDPD -8(SI), Z0, Z0 // + v_w
-	VADDPD (DI), Z0, Z0 // + v_n
-	VADDPD (R8), Z0, Z0 // + v_s
+	VADDPD 0(DI), Z0, Z0 // + v_n
+	VADDPD 0(R8), Z0, Z0 // + v_s
 	VMULPD Z15, Z0, Z0 // * 0.25
-sweepUniformloopAVX512:
+sweepUniformAVX512loop:
+	CMPQ CX, $64
+	JLT sweepUniformAVX512tailA
+	VMOVUPD 64(R9), Z1
+	VADDPD 72(SI), Z1, Z1 // + v_e
+	VADDPD 56(SI), Z1, Z1 // + v_w
+	VADDPD 64(DI), Z1, Z1 // + v_n
+	VADDPD 64(R8), Z1, Z1 // + v_s
+	VMULPD Z15, Z1, Z1 // * 0.25
+	VMOVUPD Z0, K1, 0(SI)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	ADDQ $64, R8
+	ADDQ $64, R9
+	SUBQ $64, CX
+	CMPQ CX, $64
+	JLT sweepUniformAVX512tailB
+	VMOVUPD 64(R9), Z0
+	VADDPD 72(SI), Z0, Z0 // + v_e
+	VADDPD 56(SI), Z0, Z0 // + v_w
+	VADDPD 64(DI), Z0, Z0 // + v_n
+	VADDPD 64(R8), Z0, Z0 // + v_s
+	VMULPD Z15, Z0, Z0 // * 0.25
+	VMOVUPD Z1, K1, 0(SI)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	ADDQ $64, R8
+	ADDQ $64, R9
+	SUBQ $64, CX
+	JMP sweepUniformAVX512loop
+sweepUniformAVX512tailA: // Z0 holds the block at the pointers; the last block starts CX bytes on
 	TESTQ CX, CX
-	JEQ sweepUniformlastAVX512
-	MOVQ $8, DX
-	CMPQ CX, DX
-	CMOVQLT CX, DX // DX = min(CX, W)
-	SUBQ DX, CX
-	SHLQ $3, DX
+	JEQ sweepUniformAVX512lastA
 	MOVQ SI, BX
-	ADDQ DX, SI
-	ADDQ DX, DI
-	ADDQ DX, R8
-	ADDQ DX, R9
-	VMOVUPD (R9), Z1
+	ADDQ CX, SI
+	ADDQ CX, DI
+	ADDQ CX, R8
+	ADDQ CX, R9
+	VMOVUPD 0(R9), Z1
 	VADDPD 8(SI), Z1, Z1 // + v_e
 	VADDPD -8(SI), Z1, Z1 // + v_w
-	VADDPD (DI), Z1, Z1 // + v_n
-	VADDPD (R8), Z1, Z1 // + v_s
+	VADDPD 0(DI), Z1, Z1 // + v_n
+	VADDPD 0(R8), Z1, Z1 // + v_s
 	VMULPD Z15, Z1, Z1 // * 0.25
-	VMOVUPD Z0, K1, (BX)
+	VMOVUPD Z0, K1, 0(BX)
 	VMOVAPD Z1, Z0
-	JMP sweepUniformloopAVX512
-sweepUniformlastAVX512:
-	VMOVUPD Z0, K1, (SI)
-sweepUniformdoneAVX512:
+sweepUniformAVX512lastA:
+	VMOVUPD Z0, K1, 0(SI)
+	JMP sweepUniformAVX512done
+sweepUniformAVX512tailB: // Z1 holds the block at the pointers; the last block starts CX bytes on
+	TESTQ CX, CX
+	JEQ sweepUniformAVX512lastB
+	MOVQ SI, BX
+	ADDQ CX, SI
+	ADDQ CX, DI
+	ADDQ CX, R8
+	ADDQ CX, R9
+	VMOVUPD 0(R9), Z0
+	VADDPD 8(SI), Z0, Z0 // + v_e
+	VADDPD -8(SI), Z0, Z0 // + v_w
+	VADDPD 0(DI), Z0, Z0 // + v_n
+	VADDPD 0(R8), Z0, Z0 // + v_s
+	VMULPD Z15, Z0, Z0 // * 0.25
+	VMOVUPD Z1, K1, 0(BX)
+	VMOVAPD Z0, Z1
+sweepUniformAVX512lastB:
+	VMOVUPD Z1, K1, 0(SI)
+	JMP sweepUniformAVX512done
+sweepUniformAVX512done:
+	VZEROUPPER
+	RET
+
+// func sweepGeneralAVX512(vc, vn, vs, bc, ax, ay, ays, inv *float64, n int)
+TEXT ·sweepGeneralAVX512(SB), NOSPLIT, $0-72
+	MOVQ vc+0(FP), SI
+	MOVQ vn+8(FP), DI
+	MOVQ vs+16(FP), R8
+	MOVQ bc+24(FP), R9
+	MOVQ ax+32(FP), R10
+	MOVQ ay+40(FP), R11
+	MOVQ ays+48(FP), R12
+	MOVQ inv+56(FP), R13
+	MOVQ n+64(FP), CX
+	MOVQ $0x55, AX // lanes 0, 2, 4, 6: the colour being relaxed
+	KMOVW AX, K1
+	SHLQ $3, CX
+	SUBQ $64, CX // bytes from the first block to the last
+	JLT sweepGeneralAVX512done
+	VMOVUPD 0(R9), Z0
+	VMOVUPD 0(R10), Z2
+	VMULPD 8(SI), Z2, Z2 // ax_c v_e
+	VADDPD Z2, Z0, Z0
+	VMOVUPD -8(R10), Z2
+	VMULPD -8(SI), Z2, Z2 // ax_w v_w
+	VADDPD Z2, Z0, Z0
+	VMOVUPD 0(R11), Z2
+	VMULPD 0(DI), Z2, Z2 // ay_c v_n
+	VADDPD Z2, Z0, Z0
+	VMOVUPD 0(R12), Z2
+	VMULPD 0(R8), Z2, Z2 // ay_s v_s
+	VADDPD Z2, Z0, Z0
+	VMULPD 0(R13), Z0, Z0 // * inv_c
+sweepGeneralAVX512loop:
+	CMPQ CX, $64
+	JLT sweepGeneralAVX512tailA
+	VMOVUPD 64(R9), Z1
+	VMOVUPD 64(R10), Z2
+	VMULPD 72(SI), Z2, Z2 // ax_c v_e
+	VADDPD Z2, Z1, Z1
+	VMOVUPD 56(R10), Z2
+	VMULPD 56(SI), Z2, Z2 // ax_w v_w
+	VADDPD Z2, Z1, Z1
+	VMOVUPD 64(R11), Z2
+	VMULPD 64(DI), Z2, Z2 // ay_c v_n
+	VADDPD Z2, Z1, Z1
+	VMOVUPD 64(R12), Z2
+	VMULPD 64(R8), Z2, Z2 // ay_s v_s
+	VADDPD Z2, Z1, Z1
+	VMULPD 64(R13), Z1, Z1 // * inv_c
+	VMOVUPD Z0, K1, 0(SI)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	ADDQ $64, R8
+	ADDQ $64, R9
+	ADDQ $64, R10
+	ADDQ $64, R11
+	ADDQ $64, R12
+	ADDQ $64, R13
+	SUBQ $64, CX
+	CMPQ CX, $64
+	JLT sweepGeneralAVX512tailB
+	VMOVUPD 64(R9), Z0
+	VMOVUPD 64(R10), Z2
+	VMULPD 72(SI), Z2, Z2 // ax_c v_e
+	VADDPD Z2, Z0, Z0
+	VMOVUPD 56(R10), Z2
+	VMULPD 56(SI), Z2, Z2 // ax_w v_w
+	VADDPD Z2, Z0, Z0
+	VMOVUPD 64(R11), Z2
+	VMULPD 64(DI), Z2, Z2 // ay_c v_n
+	VADDPD Z2, Z0, Z0
+	VMOVUPD 64(R12), Z2
+	VMULPD 64(R8), Z2, Z2 // ay_s v_s
+	VADDPD Z2, Z0, Z0
+	VMULPD 64(R13), Z0, Z0 // * inv_c
+	VMOVUPD Z1, K1, 0(SI)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	ADDQ $64, R8
+	ADDQ $64, R9
+	ADDQ $64, R10
+	ADDQ $64, R11
+	ADDQ $64, R12
+	ADDQ $64, R13
+	SUBQ $64, CX
+	JMP sweepGeneralAVX512loop
+sweepGeneralAVX512tailA: // Z0 holds the block at the pointers; the last block starts CX bytes on
+	TESTQ CX, CX
+	JEQ sweepGeneralAVX512lastA
+	MOVQ SI, BX
+	ADDQ CX, SI
+	ADDQ CX, DI
+	ADDQ CX, R8
+	ADDQ CX, R9
+	ADDQ CX, R10
+	ADDQ CX, R11
+	ADDQ CX, R12
+	ADDQ CX, R13
+	VMOVUPD 0(R9), Z1
+	VMOVUPD 0(R10), Z2
+	VMULPD 8(SI), Z2, Z2 // ax_c v_e
+	VADDPD Z2, Z1, Z1
+	VMOVUPD -8(R10), Z2
+	VMULPD -8(SI), Z2, Z2 // ax_w v_w
+	VADDPD Z2, Z1, Z1
+	VMOVUPD 0(R11), Z2
+	VMULPD 0(DI), Z2, Z2 // ay_c v_n
+	VADDPD Z2, Z1, Z1
+	VMOVUPD 0(R12), Z2
+	VMULPD 0(R8), Z2, Z2 // ay_s v_s
+	VADDPD Z2, Z1, Z1
+	VMULPD 0(R13), Z1, Z1 // * inv_c
+	VMOVUPD Z0, K1, 0(BX)
+	VMOVAPD Z1, Z0
+sweepGeneralAVX512lastA:
+	VMOVUPD Z0, K1, 0(SI)
+	JMP sweepGeneralAVX512done
+sweepGeneralAVX512tailB: // Z1 holds the block at the pointers; the last block starts CX bytes on
+	TESTQ CX, CX
+	JEQ sweepGeneralAVX512lastB
+	MOVQ SI, BX
+	ADDQ CX, SI
+	ADDQ CX, DI
+	ADDQ CX, R8
+	ADDQ CX, R9
+	ADDQ CX, R10
+	ADDQ CX, R11
+	ADDQ CX, R12
+	ADDQ CX, R13
+	VMOVUPD 0(R9), Z0
+	VMOVUPD 0(R10), Z2
+	VMULPD 8(SI), Z2, Z2 // ax_c v_e
+	VADDPD Z2, Z0, Z0
+	VMOVUPD -8(R10), Z2
+	VMULPD -8(SI), Z2, Z2 // ax_w v_w
+	VADDPD Z2, Z0, Z0
+	VMOVUPD 0(R11), Z2
+	VMULPD 0(DI), Z2, Z2 // ay_c v_n
+	VADDPD Z2, Z0, Z0
+	VMOVUPD 0(R12), Z2
+	VMULPD 0(R8), Z2, Z2 // ay_s v_s
+	VADDPD Z2, Z0, Z0
+	VMULPD 0(R13), Z0, Z0 // * inv_c
+	VMOVUPD Z1, K1, 0(BX)
+	VMOVAPD Z0, Z1
+sweepGeneralAVX512lastB:
+	VMOVUPD Z1, K1, 0(SI)
+	JMP sweepGeneralAVX512done
+sweepGeneralAVX512done:
 	VZEROUPPER
 	RET
 
@@ -206,28 +616,34 @@ TEXT ·applyUniformAVX512(SB), NOSPLIT, $0-40
 	MOVQ $0x4010000000000000, AX // 4.0
 	MOVQ AX, X15
 	VBROADCASTSD X15, Z15
-	SUBQ $8, CX // cells after the first block
-	JLT applyUniformdoneAVX512
-applyUniformloopAVX512:
+	SHLQ $3, CX
+	SUBQ $64, CX // bytes from the first block to the last
+	JLT applyUniformAVX512done
+applyUniformAVX512loop:
 	VMULPD (SI), Z15, Z0 // 4 v_c
 	VSUBPD 8(SI), Z0, Z0 // - v_e
 	VSUBPD -8(SI), Z0, Z0 // - v_w
 	VSUBPD (DI), Z0, Z0 // - v_n
 	VSUBPD (R8), Z0, Z0 // - v_s
 	VMOVUPD Z0, (BX)
+	CMPQ CX, $64
+	JLT applyUniformAVX512tail
+	ADDQ $64, BX
+	ADDQ $64, SI
+	ADDQ $64, DI
+	ADDQ $64, R8
+	SUBQ $64, CX
+	JMP applyUniformAVX512loop
+applyUniformAVX512tail: // the last block starts CX bytes on (overlapping the one just stored)
 	TESTQ CX, CX
-	JEQ applyUniformdoneAVX512
-	MOVQ $8, DX
-	CMPQ CX, DX
-	CMOVQLT CX, DX // DX = min(CX, W)
-	SUBQ DX, CX
-	SHLQ $3, DX
-	ADDQ DX, BX
-	ADDQ DX, SI
-	ADDQ DX, DI
-	ADDQ DX, R8
-	JMP applyUniformloopAVX512
-applyUniformdoneAVX512:
+	JEQ applyUniformAVX512done
+	ADDQ CX, BX
+	ADDQ CX, SI
+	ADDQ CX, DI
+	ADDQ CX, R8
+	XORQ CX, CX
+	JMP applyUniformAVX512loop
+applyUniformAVX512done:
 	VZEROUPPER
 	RET
 

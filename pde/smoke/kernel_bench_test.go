@@ -14,7 +14,7 @@ func benchLevel(b *testing.B, k kernel) *mgLevel {
 	lay := WDNOLayout(128)
 	l := topLevel(&lay)
 	fillRandom(rand.New(rand.NewPCG(20, 5)), l)
-	l.k = k
+	l.setKernel(k)
 	return l
 }
 

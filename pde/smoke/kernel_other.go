@@ -13,6 +13,8 @@ func bestKernel() kernel { return kernelGo }
 
 func sweepRowUniform(_ kernel, _ *mgLevel, _, _ int) { panic("smoke: no vector kernels in this build") }
 
+func sweepRunGeneral(_ kernel, _ *mgLevel, _, _, _ int) bool { return false }
+
 func applyRowUniform(_ kernel, _ *mgLevel, _, _ []float64, _ int) {
 	panic("smoke: no vector kernels in this build")
 }

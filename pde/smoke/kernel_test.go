@@ -10,7 +10,7 @@ import (
 // setKernel makes every level of the solver (and so the CG updates) run k.
 func (ps *pressureSolver) setKernel(k kernel) {
 	for _, l := range ps.levels {
-		l.k = k
+		l.setKernel(k)
 	}
 }
 
@@ -114,7 +114,7 @@ func TestSweepKernelsAreBitIdenticalToTheScalarLoops(t *testing.T) {
 		run := func(k kernel) []float64 {
 			copy(l.x, x0)
 			copy(l.b, b0)
-			l.k = k
+			l.setKernel(k)
 			for _, c := range []int{0, 1, 1, 0, 0} {
 				l.sweep(c)
 			}
@@ -139,7 +139,7 @@ func TestSmoothingWavefrontIsBitIdenticalToSequentialSweeps(t *testing.T) {
 		x0 := append([]float64(nil), l.x...)
 		run := func(k kernel) []float64 {
 			copy(l.x, x0)
-			l.k = k
+			l.setKernel(k)
 			l.smooth(0)
 			l.smooth(1)
 			return append([]float64(nil), l.x...)
@@ -161,7 +161,7 @@ func TestApplyKernelsAreBitIdenticalToTheScalarLoops(t *testing.T) {
 		fillRandom(r, l)
 		run := func(k kernel) []float64 {
 			out := make([]float64, len(l.x))
-			l.k = k
+			l.setKernel(k)
 			l.apply(l.x, out)
 			return out
 		}

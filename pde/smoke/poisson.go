@@ -22,13 +22,10 @@ type mgLevel struct {
 	// runs lists, per interior row y (index y-1), maximal column ranges [x0, x1) whose cells all have
 	// four unit face weights (diag 4): there the operator is the plain 5-point stencil and the loops
 	// skip the weight loads (same arithmetic, since 1*v = v and 4*v, v/4 are exact).
-	runs [][]run
-	// general lists, per colour (y + x) % 2, the padded indices of the cells in general runs, row by
-	// row (those of row y are general[c][genRow[c][y-1]:genRow[c][y]]): the vector kernels run the
-	// uniform expression on whole rows, then these cells get the general one (smooth.go).
-	general [2][]int
-	genRow  [2][]int
-	k       kernel // the inner loops' implementation (bestKernel; tests force the others)
+	runs    [][]run
+	genRuns [][]run    // the general runs of each row
+	k       kernel     // the inner loops' implementation (bestKernel; tests force the others)
+	patch   patchLists // the general runs' cells for the vector path (setKernel)
 }
 
 type run struct {
@@ -39,14 +36,13 @@ type run struct {
 func newLevel(n int) *mgLevel {
 	m := (n + 2) * (n + 2)
 	buf := func() []float64 { return make([]float64, m) }
-	return &mgLevel{n: n, s: n + 2, ax: buf(), ay: buf(), diag: buf(), inv: buf(), act: buf(), b: buf(), x: buf(), res: buf(), k: bestKernel()}
+	return &mgLevel{n: n, s: n + 2, ax: buf(), ay: buf(), diag: buf(), inv: buf(), act: buf(), b: buf(), x: buf(), res: buf()}
 }
 
 func (l *mgLevel) finish() {
 	s := l.s
 	l.runs = make([][]run, l.n)
-	l.general = [2][]int{}
-	l.genRow = [2][]int{make([]int, l.n+1), make([]int, l.n+1)}
+	l.genRuns = make([][]run, l.n)
 	for y := 1; y <= l.n; y++ {
 		var rs []run
 		for x := 1; x <= l.n; x++ {
@@ -65,97 +61,102 @@ func (l *mgLevel) finish() {
 		}
 		l.runs[y-1] = rs
 		for _, r := range rs {
-			for x := r.x0; x < r.x1 && !r.uniform; x++ {
-				l.general[(y+x)%2] = append(l.general[(y+x)%2], y*s+x)
+			if !r.uniform {
+				l.genRuns[y-1] = append(l.genRuns[y-1], r)
 			}
 		}
-		l.genRow[0][y], l.genRow[1][y] = len(l.general[0]), len(l.general[1])
 	}
+	l.setKernel(bestKernel())
 }
 
 // vector reports whether the level runs its vector kernel (rows at least one register long).
 func (l *mgLevel) vector() bool { w := l.k.width(); return w > 0 && l.n >= w }
 
 // apply sets out = A v on the interior cells. The vector kernels compute the uniform expression
-// 4 v_c - v_e - v_w - v_n - v_s on every row and the general cells are then overwritten (one pass
-// streams two arrays instead of five; out is not v, so the order does not matter). Products are
-// wrapped in float64() so that the compiler cannot fuse them into FMAs (GOAMD64=v3 allows it; go1.26
-// happens not to here): the kernels round every product, and the results must not depend on the build.
+// 4 v_c - v_e - v_w - v_n - v_s on whole rows and the cells of general runs are then overwritten with
+// the scalar loop (out is not v, so the order does not matter, and the uniform rows stream two arrays
+// instead of five).
 func (l *mgLevel) apply(v, out []float64) {
-	s, n := l.s, l.n
 	if l.vector() {
-		for y := 1; y <= n; y++ {
+		for y := 1; y <= l.n; y++ {
 			applyRowUniform(l.k, l, v, out, y)
 		}
-		for _, cells := range l.general {
-			for _, c := range cells {
-				out[c] = float64(l.diag[c]*v[c]) - float64(l.ax[c]*v[c+1]) - float64(l.ax[c-1]*v[c-1]) -
-					float64(l.ay[c]*v[c+s]) - float64(l.ay[c-s]*v[c-s])
-			}
-		}
+		l.patchApply(v, out)
 		return
 	}
-	for y := 1; y <= n; y++ {
-		// Row slices of length s keep the indices below provably in range.
-		o := y * s
-		vc := v[o : o+s]
-		vs := v[o-s : o][:len(vc)]
-		vn := v[o+s : o+2*s][:len(vc)]
-		oc := out[o : o+s][:len(vc)]
-		ax := l.ax[o : o+s][:len(vc)]
-		ay := l.ay[o : o+s][:len(vc)]
-		ays := l.ay[o-s : o][:len(vc)]
-		dg := l.diag[o : o+s][:len(vc)]
-		for _, r := range l.runs[y-1] {
-			if r.uniform {
-				for x := r.x0; x < r.x1 && x+1 < len(vc); x++ {
-					oc[x] = float64(4*vc[x]) - vc[x+1] - vc[x-1] - vn[x] - vs[x]
-				}
-				continue
-			}
+	for y := 1; y <= l.n; y++ {
+		l.applyRow(v, out, y)
+	}
+}
+
+// applyRow sets out = A v on the cells of row y with the scalar loops. Products
+// are wrapped in float64() so that the compiler cannot fuse them into FMAs (GOAMD64=v3 allows it; go1.26
+// happens not to here): the kernels round every product, and the results must not depend on the build.
+func (l *mgLevel) applyRow(v, out []float64, y int) {
+	s := l.s
+	// Row slices of length s keep the indices below provably in range.
+	o := y * s
+	vc := v[o : o+s]
+	vs := v[o-s : o][:len(vc)]
+	vn := v[o+s : o+2*s][:len(vc)]
+	oc := out[o : o+s][:len(vc)]
+	ax := l.ax[o : o+s][:len(vc)]
+	ay := l.ay[o : o+s][:len(vc)]
+	ays := l.ay[o-s : o][:len(vc)]
+	dg := l.diag[o : o+s][:len(vc)]
+	for _, r := range l.runs[y-1] {
+		if r.uniform {
 			for x := r.x0; x < r.x1 && x+1 < len(vc); x++ {
-				oc[x] = float64(dg[x]*vc[x]) - float64(ax[x]*vc[x+1]) - float64(ax[x-1]*vc[x-1]) -
-					float64(ay[x]*vn[x]) - float64(ays[x]*vs[x])
+				oc[x] = float64(4*vc[x]) - vc[x+1] - vc[x-1] - vn[x] - vs[x]
 			}
+			continue
+		}
+		for x := r.x0; x < r.x1 && x+1 < len(vc); x++ {
+			oc[x] = float64(dg[x]*vc[x]) - float64(ax[x]*vc[x+1]) - float64(ax[x-1]*vc[x-1]) -
+				float64(ay[x]*vn[x]) - float64(ays[x]*vs[x])
 		}
 	}
 }
 
-// sweep is one Gauss-Seidel pass over the cells of colour (y + x) % 2 == colour: below the scalar
-// loops, with the vector kernels a one-stage wavefront (smooth.go). Products are kept from FMA fusion
-// as in apply.
+// sweep is one Gauss-Seidel pass over the cells of colour (y + x) % 2 == colour: the scalar loops row
+// by row, or with the vector kernels a one-stage wavefront (smooth.go).
 func (l *mgLevel) sweep(colour int) {
-	s, n := l.s, l.n
-	v, b := l.x, l.b
 	if l.vector() {
 		l.wavefront(colour, 1)
 		return
 	}
-	for y := 1; y <= n; y++ {
-		o := y * s
-		vc := v[o : o+s]
-		vs := v[o-s : o][:len(vc)]
-		vn := v[o+s : o+2*s][:len(vc)]
-		bc := b[o : o+s][:len(vc)]
-		ax := l.ax[o : o+s][:len(vc)]
-		ay := l.ay[o : o+s][:len(vc)]
-		ays := l.ay[o-s : o][:len(vc)]
-		inv := l.inv[o : o+s][:len(vc)]
-		for _, r := range l.runs[y-1] {
-			x0 := r.x0
-			if (y+x0)%2 != colour {
-				x0++
-			}
-			if r.uniform {
-				for x := x0; x < r.x1 && x+1 < len(vc); x += 2 {
-					vc[x] = (bc[x] + vc[x+1] + vc[x-1] + vn[x] + vs[x]) * 0.25
-				}
-				continue
-			}
+	for y := 1; y <= l.n; y++ {
+		l.sweepRow(y, colour)
+	}
+}
+
+// sweepRow relaxes the cells of colour c in row y with the scalar loops. Products are kept from FMA
+// fusion as in applyRow.
+func (l *mgLevel) sweepRow(y, colour int) {
+	s := l.s
+	o := y * s
+	vc := l.x[o : o+s]
+	vs := l.x[o-s : o][:len(vc)]
+	vn := l.x[o+s : o+2*s][:len(vc)]
+	bc := l.b[o : o+s][:len(vc)]
+	ax := l.ax[o : o+s][:len(vc)]
+	ay := l.ay[o : o+s][:len(vc)]
+	ays := l.ay[o-s : o][:len(vc)]
+	inv := l.inv[o : o+s][:len(vc)]
+	for _, r := range l.runs[y-1] {
+		x0 := r.x0
+		if (y+x0)%2 != colour {
+			x0++
+		}
+		if r.uniform {
 			for x := x0; x < r.x1 && x+1 < len(vc); x += 2 {
-				vc[x] = (bc[x] + float64(ax[x]*vc[x+1]) + float64(ax[x-1]*vc[x-1]) + float64(ay[x]*vn[x]) +
-					float64(ays[x]*vs[x])) * inv[x]
+				vc[x] = (bc[x] + vc[x+1] + vc[x-1] + vn[x] + vs[x]) * 0.25
 			}
+			continue
+		}
+		for x := x0; x < r.x1 && x+1 < len(vc); x += 2 {
+			vc[x] = (bc[x] + float64(ax[x]*vc[x+1]) + float64(ax[x-1]*vc[x-1]) + float64(ay[x]*vn[x]) +
+				float64(ays[x]*vs[x])) * inv[x]
 		}
 	}
 }

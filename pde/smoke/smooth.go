@@ -21,7 +21,8 @@ const wavefrontLag = 4
 //
 // Half-sweep j (colour c_j) is done in two parts per row: the uniform update of every cell of the
 // colour (sweepRowUniform, a whole row per call) and then the general update of the cells in general
-// runs (patchRow), which overwrites the uniform one. At step t, for j = 0, 1, ..., half-sweep j runs
+// runs (patchSweep: the general kernel on long runs, the scalar expression on the others), which
+// overwrites the uniform one. At step t, for j = 0, 1, ..., half-sweep j runs
 // the uniform part of row t - 4j and patches row t - 4j - 2. A cell of colour c_j reads only its four
 // neighbours, of the other colour, so this is the sequential result if, whenever a row is read, its
 // cells of the other colour hold the values after half-sweep j-1 and before half-sweep j+1:
@@ -45,18 +46,8 @@ func (l *mgLevel) wavefront(first, stages int) {
 				sweepRowUniform(l.k, l, r, c)
 			}
 			if r := t - wavefrontLag*j - 2; r >= 1 && r <= n {
-				l.patchRow(r, c)
+				l.patchSweep(r, c)
 			}
 		}
-	}
-}
-
-// patchRow sets the cells of colour c in general runs of row y to the general Gauss-Seidel update, the
-// scalar sweep's expression.
-func (l *mgLevel) patchRow(y, c int) {
-	s, v, b := l.s, l.x, l.b
-	for _, i := range l.general[c][l.genRow[c][y-1]:l.genRow[c][y]] {
-		v[i] = (b[i] + float64(l.ax[i]*v[i+1]) + float64(l.ax[i-1]*v[i-1]) + float64(l.ay[i]*v[i+s]) +
-			float64(l.ay[i-s]*v[i-s])) * l.inv[i]
 	}
 }

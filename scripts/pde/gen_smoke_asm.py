@@ -77,101 +77,130 @@ class Asm:
         self.emit("")
 
 
-def step(a, ptrs, prev=None):
-    """Advance the pointers to the next block: by W cells, or by the CX < W cells left so that the last
-    block ends at the row's end (it then overlaps the previous one). prev, if given, first receives the
-    current vc pointer (the block the caller still has to store)."""
-    a.emit("\tMOVQ $%d, DX" % a.w)
-    a.emit("\tCMPQ CX, DX")
-    a.emit("\tCMOVQLT CX, DX // DX = min(CX, W)")
-    a.emit("\tSUBQ DX, CX")
-    a.emit("\tSHLQ $3, DX")
-    if prev:
-        a.emit("\tMOVQ %s, %s" % (ptrs[0], prev))
+def advance(a, ptrs, by):
     for rg in ptrs:
-        a.emit("\tADDQ DX, %s" % rg)
+        a.emit("\tADDQ %s, %s" % (by, rg))
 
 
-def sweep(isa):
-    """sweepUniform: the uniform red-black update of one colour over a whole row (see the module doc),
-    software-pipelined: the store of block i follows the loads of block i+1."""
+def sweep(isa, general):
+    """sweepUniform: the uniform red-black update of one colour over a whole row (see the module doc);
+    sweepGeneral: the general update over a run of general cells.
+    CX counts the bytes from the current block to the last one, which starts at n - W and overlaps
+    the one before when n is not a multiple of W. Software-pipelined and unrolled by two: the loads of
+    block i+1 come before the store of block i (registers A and B alternate), and the pointers advance
+    with four ADDQs per block (indexed addressing would unlaminate every load-op)."""
     a = Asm(isa)
-    name = "sweepUniform"
-    names = ["vc", "vn", "vs", "bc"]
-    ptrs = ["SI", "DI", "R8", "R9"]
-    a.header(name, ", ".join(names) + " *float64, n int", 8 * len(names) + 8)
+    base = "sweepGeneral" if general else "sweepUniform"
+    name = base + a.suffix
+    names = ["vc", "vn", "vs", "bc"] + (["ax", "ay", "ays", "inv"] if general else [])
+    ptrs = ["SI", "DI", "R8", "R9"] + (["R10", "R11", "R12", "R13"] if general else [])
+    a.header(base, ", ".join(names) + " *float64, n int", 8 * len(names) + 8)
     a.load_ptrs(names + ["n"], ptrs + ["CX"])
-    VC, VN, VS, BC = ptrs
-    Q = a.r(15)
-    a.const(Q, "0x3fd0000000000000", "0.25")
+    VC, VN, VS, BC = ptrs[:4]
+    Q, P = a.r(15), a.r(2)
+    if not general:
+        a.const(Q, "0x3fd0000000000000", "0.25")
     if a.zmm:
         a.emit("\tMOVQ $0x55, AX // lanes 0, 2, 4, 6: the colour being relaxed")
         a.emit("\tKMOVW AX, K1")
+    vb = a.vb
 
-    def candidate(t, old):
-        """t = the candidate update of the W cells at the pointers (AVX2: blended with the cells'
-        current values); old: scratch."""
-        a.emit("\tVMOVUPD (%s), %s" % (BC, t))
-        a.emit("\tVADDPD 8(%s), %s, %s // + v_e" % (VC, t, t))
-        a.emit("\tVADDPD -8(%s), %s, %s // + v_w" % (VC, t, t))
-        a.emit("\tVADDPD (%s), %s, %s // + v_n" % (VN, t, t))
-        a.emit("\tVADDPD (%s), %s, %s // + v_s" % (VS, t, t))
-        a.emit("\tVMULPD %s, %s, %s // * 0.25" % (Q, t, t))
+    def candidate(t, d, old):
+        """t = the candidate update of the W cells at the pointers + d bytes (AVX2: blended with the
+        cells' current values); old: scratch."""
+        a.emit("\tVMOVUPD %d(%s), %s" % (d, BC, t))
+        if general:
+            AX, AY, AYS, INV = ptrs[4:]
+            for w_, v_, what in (("%d(%s)" % (d, AX), "%d(%s)" % (d + 8, VC), "ax_c v_e"),
+                                 ("%d(%s)" % (d - 8, AX), "%d(%s)" % (d - 8, VC), "ax_w v_w"),
+                                 ("%d(%s)" % (d, AY), "%d(%s)" % (d, VN), "ay_c v_n"),
+                                 ("%d(%s)" % (d, AYS), "%d(%s)" % (d, VS), "ay_s v_s")):
+                a.emit("\tVMOVUPD %s, %s" % (w_, P))
+                a.emit("\tVMULPD %s, %s, %s // %s" % (v_, P, P, what))
+                a.emit("\tVADDPD %s, %s, %s" % (P, t, t))
+            a.emit("\tVMULPD %d(%s), %s, %s // * inv_c" % (d, INV, t, t))
+        else:
+            a.emit("\tVADDPD %d(%s), %s, %s // + v_e" % (d + 8, VC, t, t))
+            a.emit("\tVADDPD %d(%s), %s, %s // + v_w" % (d - 8, VC, t, t))
+            a.emit("\tVADDPD %d(%s), %s, %s // + v_n" % (d, VN, t, t))
+            a.emit("\tVADDPD %d(%s), %s, %s // + v_s" % (d, VS, t, t))
+            a.emit("\tVMULPD %s, %s, %s // * 0.25" % (Q, t, t))
         if not a.zmm:
-            a.emit("\tVMOVUPD (%s), %s" % (VC, old))
+            a.emit("\tVMOVUPD %d(%s), %s" % (d, VC, old))
             a.emit("\tVBLENDPD $5, %s, %s, %s // lanes 0, 2 from the candidate" % (t, old, t))
 
-    def store(t, at):
+    def store(t, d, base=VC):
         if a.zmm:
-            a.emit("\tVMOVUPD %s, K1, (%s)" % (t, at))
+            a.emit("\tVMOVUPD %s, K1, %d(%s)" % (t, d, base))
         else:
-            a.emit("\tVMOVUPD %s, (%s)" % (t, at))
+            a.emit("\tVMOVUPD %s, %d(%s)" % (t, d, base))
 
     A, B, O = a.r(0), a.r(1), a.r(3)
-    a.emit("\tSUBQ $%d, CX // cells after the first block" % a.w)
-    a.emit("\tJLT %sdone%s" % (name, a.suffix))
-    candidate(A, O)
-    a.emit("%sloop%s:" % (name, a.suffix))
-    a.emit("\tTESTQ CX, CX")
-    a.emit("\tJEQ %slast%s" % (name, a.suffix))
-    step(a, ptrs, prev="BX")
-    candidate(B, O)
-    store(A, "BX")
-    a.emit("\tVMOVAPD %s, %s" % (B, A))
-    a.emit("\tJMP %sloop%s" % (name, a.suffix))
-    a.emit("%slast%s:" % (name, a.suffix))
-    store(A, VC)
-    a.emit("%sdone%s:" % (name, a.suffix))
+    a.emit("\tSHLQ $3, CX")
+    a.emit("\tSUBQ $%d, CX // bytes from the first block to the last" % vb)
+    a.emit("\tJLT %sdone" % name)
+    candidate(A, 0, O)
+    a.emit("%sloop:" % name)
+    for cur, nxt, lab in ((A, B, "A"), (B, A, "B")):
+        a.emit("\tCMPQ CX, $%d" % vb)
+        a.emit("\tJLT %stail%s" % (name, lab))
+        candidate(nxt, vb, O)
+        store(cur, 0)
+        advance(a, ptrs, "$%d" % vb)
+        a.emit("\tSUBQ $%d, CX" % vb)
+    a.emit("\tJMP %sloop" % name)
+    for cur, nxt, lab in ((A, B, "A"), (B, A, "B")):
+        a.emit("%stail%s: // %s holds the block at the pointers; the last block starts CX bytes on" % (name, lab, cur))
+        a.emit("\tTESTQ CX, CX")
+        a.emit("\tJEQ %slast%s" % (name, lab))
+        a.emit("\tMOVQ %s, BX" % VC)
+        advance(a, ptrs, "CX")
+        candidate(nxt, 0, O)
+        store(cur, 0, "BX")
+        a.emit("\tMOVQ %s, %s" % (nxt, cur) if False else "\tVMOVAPD %s, %s" % (nxt, cur))
+        a.emit("%slast%s:" % (name, lab))
+        store(cur, 0)
+        a.emit("\tJMP %sdone" % name)
+    a.emit("%sdone:" % name)
     a.end()
     return a.L
 
 
 def apply(isa):
-    """applyUniform: out = 4 v_c - v_e - v_w - v_n - v_s over a whole row."""
+    """applyUniform: out = 4 v_c - v_e - v_w - v_n - v_s over a whole row, the last block at n - W."""
     a = Asm(isa)
-    name = "applyUniform"
+    name = "applyUniform" + a.suffix
     names = ["out", "vc", "vn", "vs"]
     ptrs = ["BX", "SI", "DI", "R8"]
-    a.header(name, ", ".join(names) + " *float64, n int", 8 * len(names) + 8)
+    a.header("applyUniform", ", ".join(names) + " *float64, n int", 8 * len(names) + 8)
     a.load_ptrs(names + ["n"], ptrs + ["CX"])
     OUTP, VC, VN, VS = ptrs
     F = a.r(15)
     a.const(F, "0x4010000000000000", "4.0")
     T = a.r(0)
-    a.emit("\tSUBQ $%d, CX // cells after the first block" % a.w)
-    a.emit("\tJLT %sdone%s" % (name, a.suffix))
-    a.emit("%sloop%s:" % (name, a.suffix))
+    vb = a.vb
+    a.emit("\tSHLQ $3, CX")
+    a.emit("\tSUBQ $%d, CX // bytes from the first block to the last" % vb)
+    a.emit("\tJLT %sdone" % name)
+    a.emit("%sloop:" % name)
     a.emit("\tVMULPD (%s), %s, %s // 4 v_c" % (VC, F, T))
     a.emit("\tVSUBPD 8(%s), %s, %s // - v_e" % (VC, T, T))
     a.emit("\tVSUBPD -8(%s), %s, %s // - v_w" % (VC, T, T))
     a.emit("\tVSUBPD (%s), %s, %s // - v_n" % (VN, T, T))
     a.emit("\tVSUBPD (%s), %s, %s // - v_s" % (VS, T, T))
     a.emit("\tVMOVUPD %s, (%s)" % (T, OUTP))
+    a.emit("\tCMPQ CX, $%d" % vb)
+    a.emit("\tJLT %stail" % name)
+    advance(a, ptrs, "$%d" % vb)
+    a.emit("\tSUBQ $%d, CX" % vb)
+    a.emit("\tJMP %sloop" % name)
+    a.emit("%stail: // the last block starts CX bytes on (overlapping the one just stored)" % name)
     a.emit("\tTESTQ CX, CX")
-    a.emit("\tJEQ %sdone%s" % (name, a.suffix))
-    step(a, ptrs)
-    a.emit("\tJMP %sloop%s" % (name, a.suffix))
-    a.emit("%sdone%s:" % (name, a.suffix))
+    a.emit("\tJEQ %sdone" % name)
+    advance(a, ptrs, "CX")
+    a.emit("\tXORQ CX, CX")
+    a.emit("\tJMP %sloop" % name)
+    a.emit("%sdone:" % name)
     a.end()
     return a.L
 
@@ -241,7 +270,8 @@ def main():
     L = ["// Code generated by scripts/pde/gen_smoke_asm.py. DO NOT EDIT.", "",
          "//go:build amd64 && !purego", "", '#include "textflag.h"', ""]
     for isa in ("avx2", "avx512"):
-        L += sweep(isa)
+        L += sweep(isa, False)
+        L += sweep(isa, True)
         L += apply(isa)
         L += cg_update(isa)
         L += cg_direction(isa)
