@@ -41,6 +41,18 @@ func cgDirectionAVX2(d, z *float64, n int, beta float64)
 //go:noescape
 func cgDirectionAVX512(d, z *float64, n int, beta float64)
 
+//go:noescape
+func restrictRowAVX2(cb, b0, r0, b1, r1 *float64, n int)
+
+//go:noescape
+func restrictRowAVX512(cb, b0, r0, b1, r1 *float64, n int)
+
+//go:noescape
+func prolongRowAVX2(cx, x0, a0, x1, a1 *float64, n int)
+
+//go:noescape
+func prolongRowAVX512(cx, x0, a0, x1, a1 *float64, n int)
+
 // kernelsAvailable lists the kernels this CPU runs.
 func kernelsAvailable() []kernel {
 	k := []kernel{kernelGo}
@@ -157,6 +169,45 @@ func cgDirectionVec(k kernel, d, z []float64, beta float64) int {
 		cgDirectionAVX512(&d[0], &z[0], m, beta)
 	} else {
 		cgDirectionAVX2(&d[0], &z[0], m, beta)
+	}
+	return m
+}
+
+// restrictVec runs the restriction cb_X = ((d0_2X + d0_2X+1) + d1_2X) + d1_2X+1, d = b - res, on the
+// first m coarse cells of a row (m a multiple of k's width) and returns m; the fine slices hold the two
+// fine rows from their first interior cell, twice as long as cb.
+func restrictVec(k kernel, cb, b0, r0, b1, r1 []float64) int {
+	w := k.width()
+	if w == 0 || len(cb) < w {
+		return 0
+	}
+	m := len(cb) / w * w
+	if len(b0) < 2*m || len(r0) < 2*m || len(b1) < 2*m || len(r1) < 2*m {
+		panic("smoke: restriction rows do not match")
+	}
+	if k == kernelAVX512 {
+		restrictRowAVX512(&cb[0], &b0[0], &r0[0], &b1[0], &r1[0], m)
+	} else {
+		restrictRowAVX2(&cb[0], &b0[0], &r0[0], &b1[0], &r1[0], m)
+	}
+	return m
+}
+
+// prolongVec adds act * v of the first m coarse values of cx (m a multiple of k's width) to the two
+// fine cells under each in both fine rows and returns m.
+func prolongVec(k kernel, cx, x0, a0, x1, a1 []float64) int {
+	w := k.width()
+	if w == 0 || len(cx) < w {
+		return 0
+	}
+	m := len(cx) / w * w
+	if len(x0) < 2*m || len(a0) < 2*m || len(x1) < 2*m || len(a1) < 2*m {
+		panic("smoke: prolongation rows do not match")
+	}
+	if k == kernelAVX512 {
+		prolongRowAVX512(&cx[0], &x0[0], &a0[0], &x1[0], &a1[0], m)
+	} else {
+		prolongRowAVX2(&cx[0], &x0[0], &a0[0], &x1[0], &a1[0], m)
 	}
 	return m
 }

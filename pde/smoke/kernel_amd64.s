@@ -363,6 +363,82 @@ cgDirectiondoneAVX2:
 	VZEROUPPER
 	RET
 
+// func restrictRowAVX2(cb, b0, r0, b1, r1 *float64, n int)
+TEXT ·restrictRowAVX2(SB), NOSPLIT, $0-48
+	MOVQ cb+0(FP), DI
+	MOVQ b0+8(FP), SI
+	MOVQ r0+16(FP), R8
+	MOVQ b1+24(FP), R9
+	MOVQ r1+32(FP), R10
+	MOVQ n+40(FP), CX
+restrictRowAVX2loop:
+	CMPQ CX, $4
+	JLT restrictRowAVX2done
+	VMOVUPD 0(SI), Y0
+	VSUBPD 0(R8), Y0, Y0 // b - res
+	VMOVUPD 32(SI), Y1
+	VSUBPD 32(R8), Y1, Y1 // b - res
+	VMOVUPD 0(R9), Y2
+	VSUBPD 0(R10), Y2, Y2 // b - res
+	VMOVUPD 32(R9), Y3
+	VSUBPD 32(R10), Y3, Y3 // b - res
+	VUNPCKLPD Y1, Y0, Y4 // even fine cells, row 0
+	VUNPCKHPD Y1, Y0, Y5 // odd
+	VUNPCKLPD Y3, Y2, Y6 // even fine cells, row 1
+	VUNPCKHPD Y3, Y2, Y7 // odd
+	VADDPD Y5, Y4, Y4 // d0 even + d0 odd
+	VADDPD Y6, Y4, Y4 // + d1 even
+	VADDPD Y7, Y4, Y4 // + d1 odd
+	VPERMPD $0xd8, Y4, Y4 // lane order (0, 2, 1, 3)
+	VMOVUPD Y4, (DI)
+	ADDQ $32, DI
+	ADDQ $64, SI
+	ADDQ $64, R8
+	ADDQ $64, R9
+	ADDQ $64, R10
+	SUBQ $4, CX
+	JMP restrictRowAVX2loop
+restrictRowAVX2done:
+	VZEROUPPER
+	RET
+
+// func prolongRowAVX2(cx, x0, a0, x1, a1 *float64, n int)
+TEXT ·prolongRowAVX2(SB), NOSPLIT, $0-48
+	MOVQ cx+0(FP), DI
+	MOVQ x0+8(FP), SI
+	MOVQ a0+16(FP), R8
+	MOVQ x1+24(FP), R9
+	MOVQ a1+32(FP), R10
+	MOVQ n+40(FP), CX
+prolongRowAVX2loop:
+	CMPQ CX, $4
+	JLT prolongRowAVX2done
+	VMOVUPD (DI), Y0
+	VPERMPD $0x50, Y0, Y1 // lanes (0, 0, 1, 1)
+	VPERMPD $0xfa, Y0, Y2 // lanes (2, 2, 3, 3)
+	VMULPD 0(R8), Y1, Y3 // act v
+	VADDPD 0(SI), Y3, Y3 // x + act v
+	VMOVUPD Y3, 0(SI)
+	VMULPD 32(R8), Y2, Y3 // act v
+	VADDPD 32(SI), Y3, Y3 // x + act v
+	VMOVUPD Y3, 32(SI)
+	VMULPD 0(R10), Y1, Y3 // act v
+	VADDPD 0(R9), Y3, Y3 // x + act v
+	VMOVUPD Y3, 0(R9)
+	VMULPD 32(R10), Y2, Y3 // act v
+	VADDPD 32(R9), Y3, Y3 // x + act v
+	VMOVUPD Y3, 32(R9)
+	ADDQ $32, DI
+	ADDQ $64, SI
+	ADDQ $64, R8
+	ADDQ $64, R9
+	ADDQ $64, R10
+	SUBQ $4, CX
+	JMP prolongRowAVX2loop
+prolongRowAVX2done:
+	VZEROUPPER
+	RET
+
 // func sweepUniformAVX512(vc, vn, vs, bc *float64, n int)
 TEXT ·sweepUniformAVX512(SB), NOSPLIT, $0-40
 	MOVQ vc+0(FP), SI
@@ -707,3 +783,112 @@ cgDirectionloopAVX512:
 cgDirectiondoneAVX512:
 	VZEROUPPER
 	RET
+
+// func restrictRowAVX512(cb, b0, r0, b1, r1 *float64, n int)
+TEXT ·restrictRowAVX512(SB), NOSPLIT, $0-48
+	MOVQ cb+0(FP), DI
+	MOVQ b0+8(FP), SI
+	MOVQ r0+16(FP), R8
+	MOVQ b1+24(FP), R9
+	MOVQ r1+32(FP), R10
+	MOVQ n+40(FP), CX
+	VMOVUPD restrictPerm<>(SB), Z15 // lane order (0, 2, 4, 6, 1, 3, 5, 7)
+restrictRowAVX512loop:
+	CMPQ CX, $8
+	JLT restrictRowAVX512done
+	VMOVUPD 0(SI), Z0
+	VSUBPD 0(R8), Z0, Z0 // b - res
+	VMOVUPD 64(SI), Z1
+	VSUBPD 64(R8), Z1, Z1 // b - res
+	VMOVUPD 0(R9), Z2
+	VSUBPD 0(R10), Z2, Z2 // b - res
+	VMOVUPD 64(R9), Z3
+	VSUBPD 64(R10), Z3, Z3 // b - res
+	VUNPCKLPD Z1, Z0, Z4 // even fine cells, row 0
+	VUNPCKHPD Z1, Z0, Z5 // odd
+	VUNPCKLPD Z3, Z2, Z6 // even fine cells, row 1
+	VUNPCKHPD Z3, Z2, Z7 // odd
+	VADDPD Z5, Z4, Z4 // d0 even + d0 odd
+	VADDPD Z6, Z4, Z4 // + d1 even
+	VADDPD Z7, Z4, Z4 // + d1 odd
+	VPERMPD Z4, Z15, Z4
+	VMOVUPD Z4, (DI)
+	ADDQ $64, DI
+	ADDQ $128, SI
+	ADDQ $128, R8
+	ADDQ $128, R9
+	ADDQ $128, R10
+	SUBQ $8, CX
+	JMP restrictRowAVX512loop
+restrictRowAVX512done:
+	VZEROUPPER
+	RET
+
+// func prolongRowAVX512(cx, x0, a0, x1, a1 *float64, n int)
+TEXT ·prolongRowAVX512(SB), NOSPLIT, $0-48
+	MOVQ cx+0(FP), DI
+	MOVQ x0+8(FP), SI
+	MOVQ a0+16(FP), R8
+	MOVQ x1+24(FP), R9
+	MOVQ a1+32(FP), R10
+	MOVQ n+40(FP), CX
+	VMOVUPD prolongLo<>(SB), Z14 // lanes (0, 0, 1, 1, 2, 2, 3, 3)
+	VMOVUPD prolongHi<>(SB), Z15 // lanes (4, 4, 5, 5, 6, 6, 7, 7)
+prolongRowAVX512loop:
+	CMPQ CX, $8
+	JLT prolongRowAVX512done
+	VMOVUPD (DI), Z0
+	VPERMPD Z0, Z14, Z1
+	VPERMPD Z0, Z15, Z2
+	VMULPD 0(R8), Z1, Z3 // act v
+	VADDPD 0(SI), Z3, Z3 // x + act v
+	VMOVUPD Z3, 0(SI)
+	VMULPD 64(R8), Z2, Z3 // act v
+	VADDPD 64(SI), Z3, Z3 // x + act v
+	VMOVUPD Z3, 64(SI)
+	VMULPD 0(R10), Z1, Z3 // act v
+	VADDPD 0(R9), Z3, Z3 // x + act v
+	VMOVUPD Z3, 0(R9)
+	VMULPD 64(R10), Z2, Z3 // act v
+	VADDPD 64(R9), Z3, Z3 // x + act v
+	VMOVUPD Z3, 64(R9)
+	ADDQ $64, DI
+	ADDQ $128, SI
+	ADDQ $128, R8
+	ADDQ $128, R9
+	ADDQ $128, R10
+	SUBQ $8, CX
+	JMP prolongRowAVX512loop
+prolongRowAVX512done:
+	VZEROUPPER
+	RET
+
+DATA restrictPerm<>+0(SB)/8, $0
+DATA restrictPerm<>+8(SB)/8, $2
+DATA restrictPerm<>+16(SB)/8, $4
+DATA restrictPerm<>+24(SB)/8, $6
+DATA restrictPerm<>+32(SB)/8, $1
+DATA restrictPerm<>+40(SB)/8, $3
+DATA restrictPerm<>+48(SB)/8, $5
+DATA restrictPerm<>+56(SB)/8, $7
+GLOBL restrictPerm<>(SB), RODATA|NOPTR, $64
+
+DATA prolongLo<>+0(SB)/8, $0
+DATA prolongLo<>+8(SB)/8, $0
+DATA prolongLo<>+16(SB)/8, $1
+DATA prolongLo<>+24(SB)/8, $1
+DATA prolongLo<>+32(SB)/8, $2
+DATA prolongLo<>+40(SB)/8, $2
+DATA prolongLo<>+48(SB)/8, $3
+DATA prolongLo<>+56(SB)/8, $3
+GLOBL prolongLo<>(SB), RODATA|NOPTR, $64
+
+DATA prolongHi<>+0(SB)/8, $4
+DATA prolongHi<>+8(SB)/8, $4
+DATA prolongHi<>+16(SB)/8, $5
+DATA prolongHi<>+24(SB)/8, $5
+DATA prolongHi<>+32(SB)/8, $6
+DATA prolongHi<>+40(SB)/8, $6
+DATA prolongHi<>+48(SB)/8, $7
+DATA prolongHi<>+56(SB)/8, $7
+GLOBL prolongHi<>(SB), RODATA|NOPTR, $64

@@ -59,6 +59,45 @@ func BenchmarkApply(b *testing.B) {
 	})
 }
 
+// BenchmarkTransfer times the restriction from the 128^2 WDNO level to 64^2 and the prolongation back
+// (cpu-ns per fine cell).
+func BenchmarkTransfer(b *testing.B) {
+	benchKernels(b, 128*128, func(b *testing.B, k kernel) func() {
+		lay := WDNOLayout(128)
+		ps, err := newPressureSolver(&lay, 1e-8, 10)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ps.setKernel(k)
+		l, c := ps.levels[0], ps.levels[1]
+		fillRandom(rand.New(rand.NewPCG(20, 9)), l)
+		fillRandom(rand.New(rand.NewPCG(20, 10)), c)
+		copy(l.res, l.x)
+		return func() { l.restrict(c); l.prolong(c) }
+	})
+}
+
+// BenchmarkVCycle times one application of the multigrid preconditioner on the WDNO layout at 128
+// (cpu-ns per fine cell).
+func BenchmarkVCycle(b *testing.B) {
+	benchKernels(b, 128*128, func(b *testing.B, k kernel) func() {
+		lay := WDNOLayout(128)
+		ps, err := newPressureSolver(&lay, 1e-8, 10)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ps.setKernel(k)
+		top := ps.levels[0]
+		fillRandom(rand.New(rand.NewPCG(20, 11)), top)
+		for c, dg := range top.diag {
+			if dg == 0 {
+				top.b[c] = 0
+			}
+		}
+		return func() { ps.vcycle(0) }
+	})
+}
+
 // BenchmarkCGUpdates times the two CG vector updates of one iteration (p += alpha d, r -= alpha q with
 // max |r|; d = z + beta d) on the padded 130^2 arrays, as solve runs them (alpha and beta of 0.5 keep
 // the values bounded).

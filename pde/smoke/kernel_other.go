@@ -22,3 +22,7 @@ func applyRowUniform(_ kernel, _ *mgLevel, _, _ []float64, _ int) {
 func cgUpdateVec(_ kernel, _, _, _, _ []float64, _ float64) (int, float64) { return 0, 0 }
 
 func cgDirectionVec(_ kernel, _, _ []float64, _ float64) int { return 0 }
+
+func restrictVec(_ kernel, _, _, _, _, _ []float64) int { return 0 }
+
+func prolongVec(_ kernel, _, _, _, _, _ []float64) int { return 0 }

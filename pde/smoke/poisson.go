@@ -237,7 +237,9 @@ func newPressureSolver(l *Layout, tol float64, maxIter int) (*pressureSolver, er
 		return nil, err
 	}
 	m := (n + 2) * (n + 2)
-	ps.r, ps.z, ps.d, ps.q = make([]float64, m), make([]float64, m), make([]float64, m), make([]float64, m)
+	// The residual is the top level's right-hand side and the preconditioned residual its solution,
+	// so the V-cycle reads r and writes z in place (no copies; vcycle does not change b).
+	ps.r, ps.z, ps.d, ps.q = top.b, top.x, make([]float64, m), make([]float64, m)
 	return ps, nil
 }
 
@@ -323,29 +325,9 @@ func (ps *pressureSolver) vcycle(i int) {
 	l.smooth(0)
 	l.apply(l.x, l.res)
 	c := ps.levels[i+1]
-	fs, cs := l.s, c.s
-	for Y := 1; Y <= c.n; Y++ {
-		for X := 1; X <= c.n; X++ {
-			f := (2*Y-1)*fs + 2*X - 1
-			c.b[Y*cs+X] = (l.b[f] - l.res[f]) + (l.b[f+1] - l.res[f+1]) + (l.b[f+fs] - l.res[f+fs]) + (l.b[f+fs+1] - l.res[f+fs+1])
-		}
-	}
+	l.restrict(c)
 	ps.vcycle(i + 1)
-	// Piecewise-constant prolongation onto the active cells (act is 1 there, 0 elsewhere, so that
-	// inactive cells keep x = 0).
-	for Y := 1; Y <= c.n; Y++ {
-		cx := c.x[Y*cs+1 : Y*cs+1+c.n]
-		f0 := (2*Y-1)*fs + 1
-		x0, x1 := l.x[f0:f0+2*c.n], l.x[f0+fs:f0+fs+2*c.n]
-		a0, a1 := l.act[f0:f0+2*c.n], l.act[f0+fs:f0+fs+2*c.n]
-		x0, x1, a0, a1 = x0[:2*len(cx)], x1[:2*len(cx)], a0[:2*len(cx)], a1[:2*len(cx)]
-		for X, v := range cx {
-			x0[2*X] += a0[2*X] * v
-			x0[2*X+1] += a0[2*X+1] * v
-			x1[2*X] += a1[2*X] * v
-			x1[2*X+1] += a1[2*X+1] * v
-		}
-	}
+	l.prolong(c)
 	l.smooth(1)
 }
 
@@ -370,9 +352,7 @@ func (ps *pressureSolver) solve(b, p []float64) (int, error) {
 	}
 	// precondition sets z = M^-1 r and returns r.z.
 	precondition := func() float64 {
-		copy(top.b, r)
-		ps.vcycle(0)
-		copy(z, top.x)
+		ps.vcycle(0) // top.b is r, top.x is z
 		return dot(r, z)
 	}
 	rz := precondition()
