@@ -23,7 +23,7 @@ for r in $(seq "$rounds"); do
 	done
 	(cd pde/smoke && GOMAXPROCS=1 nice -n 5 "$tmp/new.test" -test.run '^$' -test.bench 'ReferenceWorkloadKernels' \
 		-test.benchtime 2x -test.cpu 1 | grep Benchmark)
-	(cd pde/smoke && GOMAXPROCS=1 nice -n 5 "$tmp/new.test" -test.run '^$' -test.bench 'Sweep|Smooth|Apply|CGUpdates' \
+	(cd pde/smoke && GOMAXPROCS=1 nice -n 5 "$tmp/new.test" -test.run '^$' -test.bench 'Sweep|Smooth|Apply|CGUpdates|Transfer|VCycle' \
 		-test.benchtime 2000x -test.cpu 1 | grep Benchmark)
 done
 GOMAXPROCS=1 nice -n 5 /usr/bin/python3 scripts/pde/smoke_numpy_bench.py --repeat 2
