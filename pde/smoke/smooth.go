@@ -22,8 +22,8 @@ const wavefrontLag = 4
 // Half-sweep j (colour c_j) is done in two parts per row: the uniform update of every cell of the
 // colour (sweepRowUniform, a whole row per call) and then the general update of the cells in general
 // runs (patchSweep: the general kernel on long runs, the scalar expression on the others), which
-// overwrites the uniform one. At step t, for j = 0, 1, ..., half-sweep j runs
-// the uniform part of row t - 4j and patches row t - 4j - 2. A cell of colour c_j reads only its four
+// overwrites the uniform one. At step t, for j = 0, 1, ..., half-sweep j runs the uniform part of row
+// t - 4j and patches row t - 4j - 2. A cell of colour c_j reads only its four
 // neighbours, of the other colour, so this is the sequential result if, whenever a row is read, its
 // cells of the other colour hold the values after half-sweep j-1 and before half-sweep j+1:
 //   - half-sweep j reads rows r-1..r+1 for row r (uniform part at step r+4j, patch at step r+4j+2);
@@ -33,10 +33,10 @@ const wavefrontLag = 4
 //     uniform expression's value; they are read only as neighbours by half-sweep j+1, from step
 //     r+4j+3 on, after the patch, and by the discarded lanes of half-sweep j's own registers.
 //
-// The lags also keep every row that a step reads from having been stored by the step just before it
-// (a load that overlaps a recent partial store waits for the store to retire), and the rows in flight
-// (4 per stage) stay in the first-level cache, so x and b are streamed from memory once per wavefront
-// instead of once per half-sweep.
+// With these lags no operation reads a row that the operation just before it stored (a load that
+// overlaps a recent masked or partial store waits for the store to retire), and the rows in flight
+// (about 4 per half-sweep) stay in the first-level cache, so x and b are streamed from the second
+// level once per wavefront instead of once per half-sweep.
 func (l *mgLevel) wavefront(first, stages int) {
 	n := l.n
 	for t := 1; t <= n+wavefrontLag*(stages-1)+2; t++ {
