@@ -42,6 +42,32 @@ func BenchmarkSweep(b *testing.B) {
 	})
 }
 
+// BenchmarkSweepRowInL1 relaxes one row of uniform cells (row 1 of the 128^2 WDNO level, outside the
+// box) again and again, alternating the colours, so that the three rows it reads stay in the first-level
+// cache: the row kernel alone, for the machine-limit estimate (cpu-ns per cell-update, 64 per call).
+func BenchmarkSweepRowInL1(b *testing.B) {
+	for _, k := range kernelsAvailable() {
+		b.Run(k.String(), func(b *testing.B) {
+			l := benchLevel(b, k)
+			if len(l.runs[0]) != 1 || !l.runs[0][0].uniform {
+				b.Fatal("row 1 is not one uniform run")
+			}
+			const calls = 100
+			cpu := cputime.Seconds()
+			for b.Loop() {
+				for c := range calls {
+					if k == kernelGo {
+						l.sweepRow(1, c%2)
+					} else {
+						sweepRowUniform(k, l, 1, c%2)
+					}
+				}
+			}
+			b.ReportMetric((cputime.Seconds()-cpu)/float64(b.N)/calls/64*1e9, "cpu-ns/update")
+		})
+	}
+}
+
 // BenchmarkSmooth times the pre-smoothing of the 128^2 WDNO level, four half-sweeps (one wavefront
 // with the vector kernels; cpu-ns per cell and half-sweep).
 func BenchmarkSmooth(b *testing.B) {
