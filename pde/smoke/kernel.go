@@ -2,8 +2,10 @@ package smoke
 
 // kernel names the implementation of the pressure solve's inner loops: the scalar Go loops of
 // poisson.go, or the AVX2 / AVX-512 kernels of kernel_amd64.s (amd64 without the purego tag), which
-// are bit-identical to them (see scripts/pde/gen_smoke_asm.py). Every loop runs its vector kernel on
-// the longest prefix of a run that fills whole registers and the scalar loop on the rest.
+// are bit-identical to them (see scripts/pde/gen_smoke_asm.py). A level runs its vector kernels when
+// its rows are at least one register long (mgLevel.vector): the uniform update on whole rows, then the
+// general cells (patch.go); the CG updates and the transfers leave the cells past the last whole
+// register to the scalar loops.
 type kernel uint8
 
 const (

@@ -74,8 +74,8 @@ func (l *mgLevel) vector() bool { w := l.k.width(); return w > 0 && l.n >= w }
 
 // apply sets out = A v on the interior cells. The vector kernels compute the uniform expression
 // 4 v_c - v_e - v_w - v_n - v_s on whole rows and the cells of general runs are then overwritten with
-// the scalar loop (out is not v, so the order does not matter, and the uniform rows stream two arrays
-// instead of five).
+// the scalar expression (patch.go; out is not v, so the order does not matter, and the rows stream two
+// arrays instead of five).
 func (l *mgLevel) apply(v, out []float64) {
 	if l.vector() {
 		for y := 1; y <= l.n; y++ {
@@ -89,9 +89,9 @@ func (l *mgLevel) apply(v, out []float64) {
 	}
 }
 
-// applyRow sets out = A v on the cells of row y with the scalar loops. Products
-// are wrapped in float64() so that the compiler cannot fuse them into FMAs (GOAMD64=v3 allows it; go1.26
-// happens not to here): the kernels round every product, and the results must not depend on the build.
+// applyRow sets out = A v on the cells of row y with the scalar loops. Products are wrapped in
+// float64() so that the compiler cannot fuse them into FMAs (GOAMD64=v3 allows it; go1.26 happens not
+// to here): the kernels round every product, and the results must not depend on the build.
 func (l *mgLevel) applyRow(v, out []float64, y int) {
 	s := l.s
 	// Row slices of length s keep the indices below provably in range.
