@@ -13,9 +13,9 @@ done
 # The SIMD kernels are generated: the committed assembly must be what the committed generators write, and the
 # batched solvers must equal the scalar ones bit for bit on every build (portable Go, and GOAMD64=v3, where Go
 # may fuse multiply-adds).
-for s in advection burgers cns; do
+for s in advection burgers cns smoke; do
 	/usr/bin/python3 "scripts/pde/gen_${s}_asm.py"
 	git diff --exit-code -- "pde/${s}/kernel_amd64.s" || { echo "pde/${s}/kernel_amd64.s is not what scripts/pde/gen_${s}_asm.py writes"; exit 1; }
 done
-go test -count=1 -tags purego ./pde/advection/ ./pde/burgers/ ./pde/cns/
-GOAMD64=v3 go test -count=1 ./pde/advection/ ./pde/burgers/ ./pde/cns/
+go test -count=1 -tags purego ./pde/advection/ ./pde/burgers/ ./pde/cns/ ./pde/smoke/
+GOAMD64=v3 go test -count=1 ./pde/advection/ ./pde/burgers/ ./pde/cns/ ./pde/smoke/

@@ -22,7 +22,10 @@ type mgLevel struct {
 	// runs lists, per interior row y (index y-1), maximal column ranges [x0, x1) whose cells all have
 	// four unit face weights (diag 4): there the operator is the plain 5-point stencil and the loops
 	// skip the weight loads (same arithmetic, since 1*v = v and 4*v, v/4 are exact).
-	runs [][]run
+	runs    [][]run
+	genRuns [][]run    // the general runs of each row
+	k       kernel     // the inner loops' implementation (bestKernel; tests force the others)
+	patch   patchLists // the general runs' cells for the vector path (setKernel)
 }
 
 type run struct {
@@ -39,6 +42,7 @@ func newLevel(n int) *mgLevel {
 func (l *mgLevel) finish() {
 	s := l.s
 	l.runs = make([][]run, l.n)
+	l.genRuns = make([][]run, l.n)
 	for y := 1; y <= l.n; y++ {
 		var rs []run
 		for x := 1; x <= l.n; x++ {
@@ -56,65 +60,103 @@ func (l *mgLevel) finish() {
 			}
 		}
 		l.runs[y-1] = rs
+		for _, r := range rs {
+			if !r.uniform {
+				l.genRuns[y-1] = append(l.genRuns[y-1], r)
+			}
+		}
+	}
+	l.setKernel(bestKernel())
+}
+
+// vector reports whether the level runs its vector kernel (rows at least one register long).
+func (l *mgLevel) vector() bool { w := l.k.width(); return w > 0 && l.n >= w }
+
+// apply sets out = A v on the interior cells. The vector kernels compute the uniform expression
+// 4 v_c - v_e - v_w - v_n - v_s on whole rows and the cells of general runs are then overwritten with
+// the scalar expression (patch.go; out is not v, so the order does not matter, and the rows stream two
+// arrays instead of five).
+func (l *mgLevel) apply(v, out []float64) {
+	if l.vector() {
+		for y := 1; y <= l.n; y++ {
+			applyRowUniform(l.k, l, v, out, y)
+		}
+		l.patchApply(v, out)
+		return
+	}
+	for y := 1; y <= l.n; y++ {
+		l.applyRow(v, out, y)
 	}
 }
 
-// apply sets out = A v on the interior cells.
-func (l *mgLevel) apply(v, out []float64) {
-	s, n := l.s, l.n
-	for y := 1; y <= n; y++ {
-		// Row slices of length s keep the indices below provably in range.
-		o := y * s
-		vc := v[o : o+s]
-		vs := v[o-s : o][:len(vc)]
-		vn := v[o+s : o+2*s][:len(vc)]
-		oc := out[o : o+s][:len(vc)]
-		ax := l.ax[o : o+s][:len(vc)]
-		ay := l.ay[o : o+s][:len(vc)]
-		ays := l.ay[o-s : o][:len(vc)]
-		dg := l.diag[o : o+s][:len(vc)]
-		for _, r := range l.runs[y-1] {
-			if r.uniform {
-				for x := r.x0; x < r.x1 && x+1 < len(vc); x++ {
-					oc[x] = 4*vc[x] - vc[x+1] - vc[x-1] - vn[x] - vs[x]
-				}
-				continue
-			}
+// applyRow sets out = A v on the cells of row y with the scalar loops. Products are wrapped in
+// float64() so that the compiler cannot fuse them into FMAs (GOAMD64=v3 allows it; go1.26 happens not
+// to here): the kernels round every product, and the results must not depend on the build.
+func (l *mgLevel) applyRow(v, out []float64, y int) {
+	s := l.s
+	// Row slices of length s keep the indices below provably in range.
+	o := y * s
+	vc := v[o : o+s]
+	vs := v[o-s : o][:len(vc)]
+	vn := v[o+s : o+2*s][:len(vc)]
+	oc := out[o : o+s][:len(vc)]
+	ax := l.ax[o : o+s][:len(vc)]
+	ay := l.ay[o : o+s][:len(vc)]
+	ays := l.ay[o-s : o][:len(vc)]
+	dg := l.diag[o : o+s][:len(vc)]
+	for _, r := range l.runs[y-1] {
+		if r.uniform {
 			for x := r.x0; x < r.x1 && x+1 < len(vc); x++ {
-				oc[x] = dg[x]*vc[x] - ax[x]*vc[x+1] - ax[x-1]*vc[x-1] - ay[x]*vn[x] - ays[x]*vs[x]
+				oc[x] = float64(4*vc[x]) - vc[x+1] - vc[x-1] - vn[x] - vs[x]
 			}
+			continue
+		}
+		for x := r.x0; x < r.x1 && x+1 < len(vc); x++ {
+			oc[x] = float64(dg[x]*vc[x]) - float64(ax[x]*vc[x+1]) - float64(ax[x-1]*vc[x-1]) -
+				float64(ay[x]*vn[x]) - float64(ays[x]*vs[x])
 		}
 	}
 }
 
-// sweep is one Gauss-Seidel pass over the cells of colour (y + x) % 2 == colour.
+// sweep is one Gauss-Seidel pass over the cells of colour (y + x) % 2 == colour: the scalar loops row
+// by row, or with the vector kernels a one-stage wavefront (smooth.go).
 func (l *mgLevel) sweep(colour int) {
-	s, n := l.s, l.n
-	v, b := l.x, l.b
-	for y := 1; y <= n; y++ {
-		o := y * s
-		vc := v[o : o+s]
-		vs := v[o-s : o][:len(vc)]
-		vn := v[o+s : o+2*s][:len(vc)]
-		bc := b[o : o+s][:len(vc)]
-		ax := l.ax[o : o+s][:len(vc)]
-		ay := l.ay[o : o+s][:len(vc)]
-		ays := l.ay[o-s : o][:len(vc)]
-		inv := l.inv[o : o+s][:len(vc)]
-		for _, r := range l.runs[y-1] {
-			x0 := r.x0
-			if (y+x0)%2 != colour {
-				x0++
-			}
-			if r.uniform {
-				for x := x0; x < r.x1 && x+1 < len(vc); x += 2 {
-					vc[x] = (bc[x] + vc[x+1] + vc[x-1] + vn[x] + vs[x]) * 0.25
-				}
-				continue
-			}
+	if l.vector() {
+		l.wavefront(colour, 1)
+		return
+	}
+	for y := 1; y <= l.n; y++ {
+		l.sweepRow(y, colour)
+	}
+}
+
+// sweepRow relaxes the cells of colour c in row y with the scalar loops. Products are kept from FMA
+// fusion as in applyRow.
+func (l *mgLevel) sweepRow(y, colour int) {
+	s := l.s
+	o := y * s
+	vc := l.x[o : o+s]
+	vs := l.x[o-s : o][:len(vc)]
+	vn := l.x[o+s : o+2*s][:len(vc)]
+	bc := l.b[o : o+s][:len(vc)]
+	ax := l.ax[o : o+s][:len(vc)]
+	ay := l.ay[o : o+s][:len(vc)]
+	ays := l.ay[o-s : o][:len(vc)]
+	inv := l.inv[o : o+s][:len(vc)]
+	for _, r := range l.runs[y-1] {
+		x0 := r.x0
+		if (y+x0)%2 != colour {
+			x0++
+		}
+		if r.uniform {
 			for x := x0; x < r.x1 && x+1 < len(vc); x += 2 {
-				vc[x] = (bc[x] + ax[x]*vc[x+1] + ax[x-1]*vc[x-1] + ay[x]*vn[x] + ays[x]*vs[x]) * inv[x]
+				vc[x] = (bc[x] + vc[x+1] + vc[x-1] + vn[x] + vs[x]) * 0.25
 			}
+			continue
+		}
+		for x := x0; x < r.x1 && x+1 < len(vc); x += 2 {
+			vc[x] = (bc[x] + float64(ax[x]*vc[x+1]) + float64(ax[x-1]*vc[x-1]) + float64(ay[x]*vn[x]) +
+				float64(ays[x]*vs[x])) * inv[x]
 		}
 	}
 }
@@ -155,9 +197,11 @@ type pressureSolver struct {
 	iters      int // iterations of the last solve
 }
 
+// smoothSweeps is the number of red-black sweep pairs before and after the coarse correction.
 const smoothSweeps = 2
 
-func newPressureSolver(l *Layout, tol float64, maxIter int) (*pressureSolver, error) {
+// topLevel builds the finest level of the layout's pressure problem (any n >= 1).
+func topLevel(l *Layout) *mgLevel {
 	n := l.N
 	top := newLevel(n)
 	s := top.s
@@ -178,6 +222,12 @@ func newPressureSolver(l *Layout, tol float64, maxIter int) (*pressureSolver, er
 		}
 	}
 	top.finish()
+	return top
+}
+
+func newPressureSolver(l *Layout, tol float64, maxIter int) (*pressureSolver, error) {
+	n := l.N
+	top := topLevel(l)
 	ps := &pressureSolver{levels: []*mgLevel{top}, tol: tol, maxIter: maxIter}
 	for lv := top; lv.n%2 == 0 && lv.n > 8; {
 		lv = lv.coarsen()
@@ -187,7 +237,9 @@ func newPressureSolver(l *Layout, tol float64, maxIter int) (*pressureSolver, er
 		return nil, err
 	}
 	m := (n + 2) * (n + 2)
-	ps.r, ps.z, ps.d, ps.q = make([]float64, m), make([]float64, m), make([]float64, m), make([]float64, m)
+	// The residual is the top level's right-hand side and the preconditioned residual its solution,
+	// so the V-cycle reads r and writes z in place (no copies; vcycle does not change b).
+	ps.r, ps.z, ps.d, ps.q = top.b, top.x, make([]float64, m), make([]float64, m)
 	return ps, nil
 }
 
@@ -270,39 +322,13 @@ func (ps *pressureSolver) vcycle(i int) {
 		ps.coarseSolve(l)
 		return
 	}
-	for range smoothSweeps {
-		l.sweep(0)
-		l.sweep(1)
-	}
+	l.smooth(0)
 	l.apply(l.x, l.res)
 	c := ps.levels[i+1]
-	fs, cs := l.s, c.s
-	for Y := 1; Y <= c.n; Y++ {
-		for X := 1; X <= c.n; X++ {
-			f := (2*Y-1)*fs + 2*X - 1
-			c.b[Y*cs+X] = (l.b[f] - l.res[f]) + (l.b[f+1] - l.res[f+1]) + (l.b[f+fs] - l.res[f+fs]) + (l.b[f+fs+1] - l.res[f+fs+1])
-		}
-	}
+	l.restrict(c)
 	ps.vcycle(i + 1)
-	// Piecewise-constant prolongation onto the active cells (act is 1 there, 0 elsewhere, so that
-	// inactive cells keep x = 0).
-	for Y := 1; Y <= c.n; Y++ {
-		cx := c.x[Y*cs+1 : Y*cs+1+c.n]
-		f0 := (2*Y-1)*fs + 1
-		x0, x1 := l.x[f0:f0+2*c.n], l.x[f0+fs:f0+fs+2*c.n]
-		a0, a1 := l.act[f0:f0+2*c.n], l.act[f0+fs:f0+fs+2*c.n]
-		x0, x1, a0, a1 = x0[:2*len(cx)], x1[:2*len(cx)], a0[:2*len(cx)], a1[:2*len(cx)]
-		for X, v := range cx {
-			x0[2*X] += a0[2*X] * v
-			x0[2*X+1] += a0[2*X+1] * v
-			x1[2*X] += a1[2*X] * v
-			x1[2*X+1] += a1[2*X+1] * v
-		}
-	}
-	for range smoothSweeps {
-		l.sweep(1)
-		l.sweep(0)
-	}
+	l.prolong(c)
+	l.smooth(1)
 }
 
 // solve overwrites p (padded, used as the initial guess) with the solution of A p = b to max-norm
@@ -326,9 +352,7 @@ func (ps *pressureSolver) solve(b, p []float64) (int, error) {
 	}
 	// precondition sets z = M^-1 r and returns r.z.
 	precondition := func() float64 {
-		copy(top.b, r)
-		ps.vcycle(0)
-		copy(z, top.x)
+		ps.vcycle(0) // top.b is r, top.x is z
 		return dot(r, z)
 	}
 	rz := precondition()
@@ -336,11 +360,15 @@ func (ps *pressureSolver) solve(b, p []float64) (int, error) {
 	for it := 1; it <= ps.maxIter; it++ {
 		top.apply(d, q)
 		alpha := rz / dot(d, q)
-		res = 0
+		// The vector kernel takes a prefix of whole registers; its max |r| is the same number whatever
+		// the order (max of non-NaN values, NaNs skipped as here), and the products are kept from FMA
+		// fusion.
+		var m int
+		m, res = cgUpdateVec(top.k, p, r, d, q, alpha)
 		p, d, q := p[:len(r)], d[:len(r)], q[:len(r)]
-		for c := range r {
-			p[c] += alpha * d[c]
-			r[c] -= alpha * q[c]
+		for c := m; c < len(r); c++ {
+			p[c] += float64(alpha * d[c])
+			r[c] -= float64(alpha * q[c])
 			if a := math.Abs(r[c]); a > res {
 				res = a
 			}
@@ -353,8 +381,8 @@ func (ps *pressureSolver) solve(b, p []float64) (int, error) {
 		beta := rzNew / rz
 		rz = rzNew
 		z := z[:len(d)]
-		for c := range d {
-			d[c] = z[c] + beta*d[c]
+		for c := cgDirectionVec(top.k, d, z, beta); c < len(d); c++ {
+			d[c] = z[c] + float64(beta*d[c])
 		}
 	}
 	ps.iters = ps.maxIter
