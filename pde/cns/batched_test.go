@@ -30,6 +30,12 @@ func batchCases() map[string]Params {
 	p = base
 	p.Eta, p.Zeta, p.ViscCFL, p.Boundary = 0.1, 0.1, 0.1, Outflow
 	out["outflow strong viscosity"] = p
+	p = base
+	p.Cells, p.Gamma, p.CFL = 4, 1.4, 0.9 // the smallest grid, one partial block of the hydro pass
+	out["four cells"] = p
+	p = base
+	p.Cells = 100 // blocks of the hydro pass that do not divide the grid
+	out["hundred cells"] = p
 	return out
 }
 
@@ -108,8 +114,8 @@ func TestBatchSolverIsBitIdenticalToSolver(t *testing.T) {
 						t.Errorf("%s %s: trajectory %d took %d steps, want %d", name, k, i, bs.Steps()[j], steps[i])
 					}
 				}
-				// (strong viscosity smooths the vacuum enough that the Hancock states stay positive)
-				if k != "go" && p.Eta < 0.1 && bs.fallbacks == 0 {
+				// (strong viscosity, or four cells, smooth the vacuum enough that the Hancock states stay positive)
+				if k != "go" && p.Eta < 0.1 && p.Cells > 4 && bs.fallbacks == 0 {
 					t.Errorf("%s %s: the near-vacuum trajectory never took the first-order fallback", name, k)
 				}
 			}
