@@ -16,11 +16,7 @@ func TestControlSearchNeverLosesToFewerParticles(t *testing.T) {
 	data := writeTinyData(t, dir, "train.arrow", 64, 1)
 	test := writeTinyData(t, dir, "test.arrow", 5, 2)
 	m, _ := trainTiny(t, tinyConfig(dir, data, SpaceWavelet, "control", 30))
-	d, err := OpenData(test)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d := openData(t, test)
 	ctx := context.Background()
 	steps := 5
 	search := func(k int) *diffusion.ParticleSearch {

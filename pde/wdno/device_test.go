@@ -42,11 +42,7 @@ func TestADeviceSamplerSeesGeneratesWholeProblem(t *testing.T) {
 	dir := t.TempDir()
 	data := writeTinyData(t, dir, "train.arrow", 16, 1)
 	test := writeTinyData(t, dir, "test.arrow", 3, 2)
-	d, err := OpenData(test)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d := openData(t, test)
 	m, _ := trainTiny(t, tinyConfig(dir, data, SpaceWavelet, "simulate", 5))
 	var req Request
 	for i := 0; i < d.Len(); i++ {
@@ -99,11 +95,7 @@ func TestADeviceSamplerSeesGeneratesWholeProblem(t *testing.T) {
 func TestEstimationsPriorRunsOnADeviceSampler(t *testing.T) {
 	dir := t.TempDir()
 	data := writeTinyData(t, dir, "train.arrow", 16, 1)
-	d, err := OpenData(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d := openData(t, data)
 	m, _ := trainTiny(t, tinyConfig(dir, data, SpaceWavelet, "estimate", 3))
 	s := Sensors{Cells: []int{2, 8}, Frames: []int{1, 5}}
 	var probs []EstimationProblem
@@ -152,11 +144,7 @@ func TestEstimationsPriorRunsOnADeviceSampler(t *testing.T) {
 func TestADeviceSamplerIsolatesADivergedCase(t *testing.T) {
 	dir := t.TempDir()
 	data := writeTinyData(t, dir, "train.arrow", 16, 1)
-	d, err := OpenData(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d := openData(t, data)
 	m, _ := trainTiny(t, tinyConfig(dir, data, SpaceWavelet, "simulate", 5))
 	m.Checkpoint.Denoiser = poisoned{m.Checkpoint.Denoiser, 1}
 	var req Request

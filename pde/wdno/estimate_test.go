@@ -179,11 +179,7 @@ func TestEstimationMethodsHonourTheirMeasurements(t *testing.T) {
 	data := writeTinyData(t, dir, "train.arrow", 64, 1)
 	test := writeTinyData(t, dir, "test.arrow", 6, 2)
 	m, _ := trainTiny(t, tinyConfig(dir, data, SpaceWavelet, "estimate", 30))
-	d, err := OpenData(test)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d := openData(t, test)
 	all := make([]int, 12)
 	for i := range all {
 		all[i] = i
@@ -229,11 +225,7 @@ func TestEstimationRejectsBadRequests(t *testing.T) {
 	data := writeTinyData(t, dir, "train.arrow", 32, 1)
 	sim, _ := trainTiny(t, tinyConfig(dir, data, SpacePhysical, "simulate", 2))
 	est, _ := trainTiny(t, tinyConfig(dir, data, SpacePhysical, "estimate", 2))
-	d, err := OpenData(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d := openData(t, data)
 	ctx := context.Background()
 	s := Sensors{Cells: []int{2, 8}, Frames: []int{1, 5}}
 	y := make([]float64, 4)

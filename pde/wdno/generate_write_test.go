@@ -21,11 +21,7 @@ func TestWriteGeneratedControlAndResim(t *testing.T) {
 	data := writeTinyData(t, dir, "train.arrow", 16, 1)
 	test := writeTinyData(t, dir, "test.arrow", 5, 2)
 	m, c := trainTiny(t, tinyConfig(dir, data, SpaceWavelet, "control", 5))
-	d, err := OpenData(test)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d := openData(t, test)
 	gen, resim := filepath.Join(dir, "gen.arrow"), filepath.Join(dir, "resim.arrow")
 	cases := []int{4, 1, 3}
 	var progress int
@@ -155,11 +151,7 @@ func TestWriteGeneratedRecordsDivergedCases(t *testing.T) {
 	data := writeTinyData(t, dir, "train.arrow", 16, 1)
 	m, _ := trainTiny(t, tinyConfig(dir, data, SpaceWavelet, "control", 2))
 	m.Checkpoint.Denoiser = poisoned{m.Checkpoint.Denoiser, 1}
-	d, err := OpenData(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d := openData(t, data)
 	gen, resim := filepath.Join(dir, "gen.arrow"), filepath.Join(dir, "resim.arrow")
 	res, err := WriteGenerated(context.Background(), m, d, gen, GenerateOptions{Cases: []int{5, 6, 7}, Batch: 3, Resim: resim})
 	if err != nil {

@@ -107,12 +107,8 @@ func TestEvaluateRefusesAnotherResolution(t *testing.T) {
 		pde.WriteConfig{Total: 2, Seed: 3, Workers: 1}, datasets.WriteOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	d, err := OpenData(other)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	_, err = Evaluate(context.Background(), d, []Method{{Name: "wdno", Model: m}}, EvalOptions{Task: Simulate})
+	d := openData(t, other)
+	_, err := Evaluate(context.Background(), d, []Method{{Name: "wdno", Model: m}}, EvalOptions{Task: Simulate})
 	if err == nil || !strings.Contains(err.Error(), "trained on") {
 		t.Errorf("evaluating on another resolution: %v", err)
 	}
@@ -149,11 +145,7 @@ func TestGuidancePullsTheFinalStateToTheTarget(t *testing.T) {
 	dir := t.TempDir()
 	data := writeTinyData(t, dir, "train.arrow", 16, 1)
 	m, _ := trainTiny(t, tinyConfig(dir, data, SpaceWavelet, "control", 1))
-	d, err := OpenData(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d := openData(t, data)
 	var cases []Case
 	N := d.Cells
 	for i := range 4 {
@@ -189,11 +181,7 @@ func TestGuidancePullsTheFinalStateToTheTarget(t *testing.T) {
 func TestABlowUpFailsOnlyItsCase(t *testing.T) {
 	dir := t.TempDir()
 	test := writeTinyData(t, dir, "test.arrow", 4, 2)
-	d, err := OpenData(test)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d := openData(t, test)
 	wild := Method{Name: "wild", Baseline: func(_ context.Context, c TestCase) ([]float64, error) {
 		f := make([]float64, len(c.F))
 		if c.Index == 1 {
@@ -242,11 +230,7 @@ func TestAdvectionSimulates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := OpenData(test)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d := openData(t, test)
 	rep, err := Evaluate(context.Background(), d, []Method{{Name: "wdno", Model: m}}, EvalOptions{Task: Simulate})
 	if err != nil {
 		t.Fatal(err)
@@ -271,4 +255,15 @@ func trainTiny(t *testing.T, c Config) (*Model, Config) {
 		t.Fatal(err)
 	}
 	return m, c
+}
+
+// openData opens a test's dataset and closes it when the test ends.
+func openData(t *testing.T, path string) *Data {
+	t.Helper()
+	d, err := OpenData(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d
 }
