@@ -63,32 +63,34 @@ func (b *Builder) qkvSeqs(name string, qkv *G.Node, heads int) (N, L, Dh int, ok
 	return s.TotalSize() / (L * s[r-1]), L, s[r-1] / 3 / heads, true
 }
 
-// Rotary applies rotary position embeddings (Su et al. 2021) of the sequence index to the first rot
-// features of every head of the queries and keys in qkv [..., L, 3D] (rotary_embedding_torch's
-// RotaryEmbedding(rot).rotate_queries_or_keys on q and k: interleaved pairs, theta_i = 10000^(-2i/rot));
-// values pass unchanged. The map is a rotation, so its gradient is the inverse rotation.
-func (b *Builder) Rotary(qkv *G.Node, heads, rot int) *G.Node {
-	if !b.ok(qkv) {
+// Rotary applies rotary position embeddings (Su et al. 2021) of the sequence index to the first
+// 2 len(freqs) features of every head of the queries and keys in qkv [..., L, 3D]
+// (rotary_embedding_torch's rotate_queries_or_keys on q and k: interleaved pairs rotated by l freqs[i]
+// at position l); values pass unchanged. freqs [R] is a fixed buffer (no gradient). The map is a
+// rotation, so its gradient is the inverse rotation.
+func (b *Builder) Rotary(qkv, freqs *G.Node, heads int) *G.Node {
+	if !b.ok(qkv, freqs) {
 		return nil
 	}
 	N, L, Dh, ok := b.qkvSeqs("Rotary", qkv, heads)
 	if !ok {
 		return nil
 	}
-	if rot <= 0 || rot%2 != 0 || rot > Dh {
-		return b.failf("Rotary: %d rotated features of heads of %d, want an even number up to the head width", rot, Dh)
+	fs := freqs.Shape()
+	if len(fs) != 1 || 2*fs[0] > Dh || fs[0] < 1 {
+		return b.failf("Rotary: frequencies %v for heads of %d features, want [R] with 2 R up to the head width", fs, Dh)
 	}
-	g := kern.RotaryGeom{N: N, L: L, H: heads, Dh: Dh, Rot: rot}
+	g := kern.RotaryGeom{N: N, L: L, H: heads, Dh: Dh, Rot: 2 * fs[0]}
 	k := rotaryKernel(g, false)
 	grad := func(_ int, in G.Nodes, _, dy *G.Node) (*G.Node, error) {
-		return gradFn(b.dt, "RotaryGrad", in[0].Shape(), rotaryKernel(g, true), dy)
+		return gradFn(b.dt, "RotaryGrad", in[0].Shape(), rotaryKernel(g, true), dy, in[1])
 	}
-	return b.fn("Rotary", qkv.Shape().Clone(), k, grad, nodes(qkv))
+	return b.fn("Rotary", qkv.Shape().Clone(), k, grad, nodes(qkv, freqs), 1)
 }
 
 func rotaryKernel(g kern.RotaryGeom, inverse bool) kernel {
-	return kernel{f32: func(y []float32, in [][]float32) { kern.Rotary(y, in[0], g, inverse) },
-		f64: func(y []float64, in [][]float64) { kern.Rotary(y, in[0], g, inverse) }}
+	return kernel{f32: func(y []float32, in [][]float32) { kern.Rotary(y, in[0], in[1], g, inverse) },
+		f64: func(y []float64, in [][]float64) { kern.Rotary(y, in[0], in[1], g, inverse) }}
 }
 
 // biasAttnState holds the forward pass's probabilities for both gradients.

@@ -45,8 +45,20 @@ func TestGradTemporalAttention(t *testing.T) {
 		build: func(b *Builder, in []*G.Node) *G.Node { return b.Act(b.FramesToPositions(in[0]), Mish) }})
 	checkGrads(t, gradCase{name: "positions-to-frames", shapes: [][]int{{2, 2, 4, 3, 3}},
 		build: func(b *Builder, in []*G.Node) *G.Node { return b.Act(b.PositionsToFrames(in[0]), Mish) }})
-	checkGrads(t, gradCase{name: "rotary", shapes: [][]int{{2, 3, 5, 24}},
-		build: func(b *Builder, in []*G.Node) *G.Node { return b.Act(b.Rotary(in[0], 2, 2), Mish) }})
+	checkGrads(t, gradCase{name: "rotary", shapes: [][]int{{2, 3, 5, 24}, {1}}, data: []bool{false, true},
+		fill: func(i int, v []float64) {
+			if i == 1 {
+				v[0] = 0.7
+			}
+		},
+		build: func(b *Builder, in []*G.Node) *G.Node { return b.Act(b.Rotary(in[0], in[1], 2), Mish) }})
+	checkGrads(t, gradCase{name: "rotary-partial", shapes: [][]int{{2, 4, 36}, {2}}, data: []bool{false, true},
+		fill: func(i int, v []float64) {
+			if i == 1 {
+				v[0], v[1] = 1, 0.1
+			}
+		},
+		build: func(b *Builder, in []*G.Node) *G.Node { return b.Act(b.Rotary(in[0], in[1], 2), Mish) }})
 	checkGrads(t, gradCase{name: "biased-attention", shapes: [][]int{{2, 3, 5, 12}, {2, 5, 5}},
 		build: func(b *Builder, in []*G.Node) *G.Node { return b.BiasedAttention(in[0], in[1], 2) }})
 	checkGrads(t, gradCase{name: "relpos-bias", shapes: [][]int{{32, 2}},

@@ -22,20 +22,20 @@ func SwapMid[T Float](y, x []T, B, P, Q, C int) {
 
 // RotaryGeom describes rotary position embeddings (Su et al. 2021, RoFormer) applied to the queries and
 // keys of packed projections qkv [N, L, 3D] (D = H Dh, laid out as AttnGeom's): the first Rot features of
-// each head are rotated in interleaved pairs (2i, 2i+1) by the angle l theta_i at position l, theta_i =
-// 10000^(-2i/Rot) (rotary_embedding_torch's RotaryEmbedding(Rot) and rotate_queries_or_keys); the values
-// and the remaining features pass unchanged.
+// each head are rotated in interleaved pairs (2i, 2i+1) by the angle l theta_i at position l
+// (rotary_embedding_torch's rotate_queries_or_keys, whose RotaryEmbedding(Rot) holds theta_i =
+// 10000^(-2i/Rot)); the values and the remaining features pass unchanged.
 type RotaryGeom struct{ N, L, H, Dh, Rot int }
 
-// Rotary writes y = R x (inverse: R^T x, the gradient) for the rotation R of g.
-func Rotary[T Float](y, x []T, g RotaryGeom, inverse bool) {
+// Rotary writes y = R x (inverse: R^T x, the gradient) for the rotation R of g with frequencies freqs
+// [Rot/2]. Angles are formed in float32 (position times frequency), as the reference forms them.
+func Rotary[T Float](y, x, freqs []T, g RotaryGeom, inverse bool) {
 	D := g.H * g.Dh
 	half := g.Rot / 2
-	cs := make([]T, 2*g.L*half) // cos, sin per (position, pair), in float32 as the reference's freqs are
+	cs := make([]T, 2*g.L*half) // cos, sin per (position, pair)
 	for l := 0; l < g.L; l++ {
 		for i := 0; i < half; i++ {
-			f := float32(1 / math.Pow(10000, float64(2*i)/float64(g.Rot)))
-			a := float64(float32(l) * f)
+			a := float64(float32(l) * float32(freqs[i]))
 			s := math.Sin(a)
 			if inverse {
 				s = -s
