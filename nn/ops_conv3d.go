@@ -12,8 +12,9 @@ import (
 type conv3State struct {
 	g         kern.Conv3Geom
 	bias      bool
-	full      bool // cols holds the whole im2col of the last forward pass
+	full      bool // the forward pass keeps the whole im2col in cols for the weight gradient
 	cols, wf  scratch
+	pad       scratch // narrow convolutions' padded weight and output (kern.Conv3Geom.PadScratch)
 	transient *scratch
 }
 
@@ -51,7 +52,7 @@ func (b *Builder) Conv3d(x, w, bias *G.Node, stride, padding [3]int) *G.Node {
 		}
 		inputs = append(inputs, bias)
 	}
-	st := &conv3State{g: g, bias: bias != nil, transient: &b.transient}
+	st := &conv3State{g: g, bias: bias != nil, full: g.Rows()*g.K() <= conv3KeepLimit, transient: &b.transient}
 	o := &conv3Op{op: newOp("Conv3d", b.dt, tensor.Shape{g.B, g.Fo, g.Ho, g.Wo, g.Cout}, inputs...), st: st}
 	return b.apply(o, o.diff, inputs)
 }
@@ -118,37 +119,37 @@ func (o *conv3Op) Do(in ...G.Value) (G.Value, error) {
 func conv3Do[T Float](o *conv3Op, y []T, in []G.Value) {
 	st, g := o.st, &o.st.g
 	M, K := g.Rows(), g.K()
+	// The forward pass keeps its im2col for the weight gradient when it is small enough; otherwise both
+	// work chunk by chunk in the graph's transient memory. pad (narrow convolutions) follows the chunking.
+	rows := g.Conv3ChunkRows()
+	if st.full {
+		rows = M
+	}
+	cols := func() []T {
+		switch {
+		case g.Pointwise():
+			return nil
+		case st.full:
+			return buf[T](&st.cols, M*K)
+		}
+		return buf[T](st.transient, rows*K)
+	}
 	switch o.kind {
 	case convFwd:
-		var bias, cols []T
+		var bias []T
 		if st.bias {
 			bias = data[T](in[2])
 		}
-		st.full = M*K <= conv3KeepLimit
-		switch {
-		case g.Pointwise():
-		case st.full:
-			cols = buf[T](&st.cols, M*K)
-		default:
-			cols = buf[T](st.transient, g.Conv3ChunkRows()*K)
-		}
-		kern.Conv3Fwd(y, data[T](in[0]), data[T](in[1]), bias, cols, g)
+		kern.Conv3Fwd(y, data[T](in[0]), data[T](in[1]), bias, cols(), buf[T](&st.pad, g.PadScratch(rows)), g)
 	case convGradX:
-		var cols []T
+		nc, np := g.Conv3DataScratch()
+		var c []T
 		if !g.Pointwise() {
-			cols = buf[T](st.transient, g.Conv3DataScratch())
+			c = buf[T](st.transient, nc)
 		}
-		kern.Conv3BwdData(y, data[T](in[0]), data[T](in[1]), buf[T](&st.wf, g.Cout*K), cols, g)
+		kern.Conv3BwdData(y, data[T](in[0]), data[T](in[1]), buf[T](&st.wf, g.Cout*K), c, buf[T](&st.pad, np), g)
 	case convGradW:
-		var cols []T
-		switch {
-		case g.Pointwise():
-		case st.full:
-			cols = buf[T](&st.cols, M*K)
-		default:
-			cols = buf[T](st.transient, g.Conv3ChunkRows()*K)
-		}
-		kern.Conv3BwdWeight(y, data[T](in[0]), data[T](in[1]), cols, g, st.full)
+		kern.Conv3BwdWeight(y, data[T](in[0]), data[T](in[1]), cols(), buf[T](&st.pad, g.PadScratch(rows)), g, st.full)
 	}
 }
 

@@ -22,6 +22,8 @@ func TestGradConv3d(t *testing.T) {
 		{"conv3d-wide-padding", []int{1, 3, 3, 3, 2}, []int{2, 1, 2, 2, 2}, [3]int{1, 1, 1}, [3]int{1, 2, 2}},
 		{"conv3d-strided", []int{2, 5, 6, 6, 2}, []int{3, 3, 4, 4, 2}, [3]int{2, 2, 2}, [3]int{1, 1, 1}},
 		{"conv3d-pointwise", []int{2, 3, 2, 2, 4}, []int{3, 1, 1, 1, 4}, [3]int{1, 1, 1}, [3]int{0, 0, 0}},
+		// 33 output channels: the products are not padded (kern's narrow path ends at 32).
+		{"conv3d-wide", []int{1, 2, 3, 3, 2}, []int{33, 2, 2, 2, 2}, [3]int{1, 1, 1}, [3]int{1, 0, 1}},
 	}
 	for _, c := range cases {
 		checkGrads(t, gradCase{name: c.name, shapes: [][]int{c.x, c.w, {c.w[0]}},
@@ -93,9 +95,15 @@ func run1(t *testing.T, shapes [][]int, build func(b *Builder, in []*G.Node) *G.
 }
 
 func TestConv3dIsTheDirectSum(t *testing.T) {
-	xs, ws := []int{2, 4, 5, 3, 2}, []int{3, 3, 2, 3, 2}
+	for _, cout := range []int{3, 34} {
+		checkConv3dDirectSum(t, []int{2, 4, 5, 3, 2}, []int{cout, 3, 2, 3, 2})
+	}
+}
+
+func checkConv3dDirectSum(t *testing.T, xs, ws []int) {
+	t.Helper()
 	stride, pad := [3]int{1, 2, 1}, [3]int{1, 0, 2}
-	y, in := run1(t, [][]int{xs, ws, {3}}, func(b *Builder, in []*G.Node) *G.Node { return b.Conv3d(in[0], in[1], in[2], stride, pad) })
+	y, in := run1(t, [][]int{xs, ws, {ws[0]}}, func(b *Builder, in []*G.Node) *G.Node { return b.Conv3d(in[0], in[1], in[2], stride, pad) })
 	x, w, bias := in[0], in[1], in[2]
 	F, H, W, C := xs[1], xs[2], xs[3], xs[4]
 	Fo, Ho, Wo := (F+2*pad[0]-ws[1])/stride[0]+1, (H+2*pad[1]-ws[2])/stride[1]+1, (W+2*pad[2]-ws[3])/stride[2]+1
@@ -132,36 +140,40 @@ func TestConv3dIsTheDirectSum(t *testing.T) {
 }
 
 func TestConv3dChunkedEqualsWhole(t *testing.T) {
-	// A 7x7x7 kernel on 42 channels has im2col rows of 14,406 values: the forward pass and both gradients
-	// go chunk by chunk; they must agree with the whole-matrix path to rounding.
-	g := kern.Conv3Geom{B: 1, F: 3, H: 10, W: 10, Cin: 42, Cout: 2, KT: 7, KH: 7, KW: 7, ST: 1, SH: 1, SW: 1, PT: 3, PH: 3, PW: 3}
-	if err := g.Complete(); err != nil {
-		t.Fatal(err)
-	}
-	rng := rand.New(rand.NewPCG(1, 2))
-	fill := func(n int) []float64 {
-		v := make([]float64, n)
-		for i := range v {
-			v[i] = rng.NormFloat64()
+	// A 7x7x7 kernel on 42 channels has im2col rows of 14,406 values: the forward pass and the weight
+	// gradient go chunk by chunk; they must agree with the whole-matrix path to rounding, for a narrow
+	// (padded) and a wide output.
+	for _, cout := range []int{2, 40} {
+		g := kern.Conv3Geom{B: 1, F: 3, H: 10, W: 10, Cin: 42, Cout: cout, KT: 7, KH: 7, KW: 7, ST: 1, SH: 1, SW: 1, PT: 3, PH: 3, PW: 3}
+		if err := g.Complete(); err != nil {
+			t.Fatal(err)
 		}
-		return v
-	}
-	x, w, dy := fill(g.B*g.F*g.H*g.W*g.Cin), fill(g.Cout*g.K()), fill(g.Rows()*g.Cout)
-	whole := make([]float64, g.Rows()*g.K())
-	chunk := make([]float64, g.Conv3ChunkRows()*g.K())
-	if g.Conv3ChunkRows() >= g.Rows() {
-		t.Fatalf("chunk of %d rows covers all %d: the test does not exercise chunking", g.Conv3ChunkRows(), g.Rows())
-	}
-	y1, y2 := make([]float64, g.Rows()*g.Cout), make([]float64, g.Rows()*g.Cout)
-	kern.Conv3Fwd(y1, x, w, nil, whole, &g)
-	kern.Conv3Fwd(y2, x, w, nil, chunk, &g)
-	dw1, dw2 := make([]float64, len(w)), make([]float64, len(w))
-	kern.Conv3BwdWeight(dw1, dy, x, whole, &g, true)
-	kern.Conv3BwdWeight(dw2, dy, x, chunk, &g, false)
-	for name, p := range map[string][2][]float64{"output": {y1, y2}, "weight gradient": {dw1, dw2}} {
-		for i := range p[0] {
-			if d := math.Abs(p[0][i] - p[1][i]); d > 1e-9 {
-				t.Fatalf("%s %d: whole %g, chunked %g", name, i, p[0][i], p[1][i])
+		rng := rand.New(rand.NewPCG(1, 2))
+		fill := func(n int) []float64 {
+			v := make([]float64, n)
+			for i := range v {
+				v[i] = rng.NormFloat64()
+			}
+			return v
+		}
+		x, w, dy := fill(g.B*g.F*g.H*g.W*g.Cin), fill(g.Cout*g.K()), fill(g.Rows()*g.Cout)
+		whole := make([]float64, g.Rows()*g.K())
+		chunk := make([]float64, g.Conv3ChunkRows()*g.K())
+		if g.Conv3ChunkRows() >= g.Rows() {
+			t.Fatalf("chunk of %d rows covers all %d: the test does not exercise chunking", g.Conv3ChunkRows(), g.Rows())
+		}
+		padWhole, padChunk := make([]float64, g.PadScratch(g.Rows())), make([]float64, g.PadScratch(g.Conv3ChunkRows()))
+		y1, y2 := make([]float64, g.Rows()*g.Cout), make([]float64, g.Rows()*g.Cout)
+		kern.Conv3Fwd(y1, x, w, nil, whole, padWhole, &g)
+		kern.Conv3Fwd(y2, x, w, nil, chunk, padChunk, &g)
+		dw1, dw2 := make([]float64, len(w)), make([]float64, len(w))
+		kern.Conv3BwdWeight(dw1, dy, x, whole, padWhole, &g, true)
+		kern.Conv3BwdWeight(dw2, dy, x, chunk, padChunk, &g, false)
+		for name, p := range map[string][2][]float64{"output": {y1, y2}, "weight gradient": {dw1, dw2}} {
+			for i := range p[0] {
+				if d := math.Abs(p[0][i] - p[1][i]); d > 1e-9 {
+					t.Fatalf("%d channels, %s %d: whole %g, chunked %g", cout, name, i, p[0][i], p[1][i])
+				}
 			}
 		}
 	}

@@ -151,10 +151,27 @@ func col2Im3[T Float](x, cols []T, g *Conv3Geom, r0, r1 int) {
 	}
 }
 
+// narrowOut is the output width below which a convolution's products are padded to it: the weight (or
+// the output gradient) gets zero rows up to narrowOut, so that the micro-kernel runs full tiles and reads
+// the im2col matrix in place instead of packing it (the video U-Net's first resolution has 8 channels).
+const narrowOut = 32
+
+func (g *Conv3Geom) narrow() bool { return g.Cout < narrowOut }
+
+// PadScratch is the scratch (values) that Conv3Fwd and Conv3BwdWeight need to pad a narrow convolution
+// done rows output rows at a time (0 when the convolution is not narrow).
+func (g *Conv3Geom) PadScratch(rows int) int {
+	if !g.narrow() || g.Pointwise() {
+		return 0
+	}
+	return narrowOut*g.K() + rows*narrowOut
+}
+
 // Conv3Fwd is the convolution y [Rows, Cout] = im2col(x) w^T + bias with tap-major weights w [Cout, KT, KH,
 // KW, Cin]. cols is scratch of Rows K values (the whole im2col, which Conv3BwdWeight then reuses) or of
-// Conv3ChunkRows K values (the im2col is built and consumed chunk by chunk); unused when pointwise.
-func Conv3Fwd[T Float](y, x, w, bias, cols []T, g *Conv3Geom) {
+// Conv3ChunkRows K values (the im2col is built and consumed chunk by chunk); unused when pointwise. pad
+// is scratch of PadScratch(rows per chunk) values.
+func Conv3Fwd[T Float](y, x, w, bias, cols, pad []T, g *Conv3Geom) {
 	M, K := g.Rows(), g.K()
 	if g.Pointwise() {
 		gemm.Gemm(false, true, M, g.Cout, K, 1, x, K, w, K, 0, y, g.Cout)
@@ -163,10 +180,23 @@ func Conv3Fwd[T Float](y, x, w, bias, cols []T, g *Conv3Geom) {
 		if len(cols) < M*K {
 			step = g.Conv3ChunkRows()
 		}
+		var wp, yp []T
+		if g.narrow() {
+			wp, yp = pad[:narrowOut*K], pad[narrowOut*K:]
+			copy(wp, w[:g.Cout*K])
+			clear(wp[g.Cout*K:])
+		}
 		for r0 := 0; r0 < M; r0 += step {
 			r1 := min(M, r0+step)
 			Im2Col3(cols, x, g, r0, r1)
-			gemm.Gemm(false, true, r1-r0, g.Cout, K, 1, cols, K, w, K, 0, y[r0*g.Cout:], g.Cout)
+			if wp == nil {
+				gemm.Gemm(false, true, r1-r0, g.Cout, K, 1, cols, K, w, K, 0, y[r0*g.Cout:], g.Cout)
+				continue
+			}
+			gemm.Gemm(false, true, r1-r0, narrowOut, K, 1, cols, K, wp, K, 0, yp, narrowOut)
+			for r := r0; r < r1; r++ {
+				copy(y[r*g.Cout:(r+1)*g.Cout], yp[(r-r0)*narrowOut:])
+			}
 		}
 	}
 	if bias != nil {
@@ -175,24 +205,47 @@ func Conv3Fwd[T Float](y, x, w, bias, cols []T, g *Conv3Geom) {
 }
 
 // Conv3BwdWeight writes dw [Cout, K] = dy^T im2col(x). full says that cols holds the whole im2col of the
-// forward pass; otherwise cols is chunk scratch and the im2col is rebuilt chunk by chunk.
-func Conv3BwdWeight[T Float](dw, dy, x, cols []T, g *Conv3Geom, full bool) {
+// forward pass; otherwise cols is chunk scratch and the im2col is rebuilt chunk by chunk. pad is scratch
+// of PadScratch(rows per chunk) values; a narrow convolution computes dw^T = im2col(x)^T dy with dy padded,
+// reading the im2col in place.
+func Conv3BwdWeight[T Float](dw, dy, x, cols, pad []T, g *Conv3Geom, full bool) {
 	M, K := g.Rows(), g.K()
-	switch {
-	case g.Pointwise():
+	if g.Pointwise() {
 		gemm.Gemm(true, false, g.Cout, K, M, 1, dy, g.Cout, x, K, 0, dw, K)
-	case full:
-		gemm.Gemm(true, false, g.Cout, K, M, 1, dy, g.Cout, cols, K, 0, dw, K)
-	default:
-		step := g.Conv3ChunkRows()
-		for r0 := 0; r0 < M; r0 += step {
-			r1 := min(M, r0+step)
+		return
+	}
+	step := M
+	if !full {
+		step = g.Conv3ChunkRows()
+	}
+	var dwt, dyp []T
+	if g.narrow() {
+		dwt, dyp = pad[:narrowOut*K], pad[narrowOut*K:]
+		clear(dyp[:min(step, M)*narrowOut])
+	}
+	for r0 := 0; r0 < M; r0 += step {
+		r1 := min(M, r0+step)
+		if !full {
 			Im2Col3(cols, x, g, r0, r1)
-			beta := T(1)
-			if r0 == 0 {
-				beta = 0
-			}
+		}
+		beta := T(1)
+		if r0 == 0 {
+			beta = 0
+		}
+		if dwt == nil {
 			gemm.Gemm(true, false, g.Cout, K, r1-r0, 1, dy[r0*g.Cout:], g.Cout, cols, K, beta, dw, K)
+			continue
+		}
+		for r := r0; r < r1; r++ {
+			copy(dyp[(r-r0)*narrowOut:], dy[r*g.Cout:(r+1)*g.Cout])
+		}
+		gemm.Gemm(true, false, K, narrowOut, r1-r0, 1, cols, K, dyp, narrowOut, beta, dwt, narrowOut)
+	}
+	if dwt != nil {
+		for co := 0; co < g.Cout; co++ {
+			for k := 0; k < K; k++ {
+				dw[co*K+k] = dwt[k*narrowOut+co]
+			}
 		}
 	}
 }
@@ -200,9 +253,8 @@ func Conv3BwdWeight[T Float](dw, dy, x, cols []T, g *Conv3Geom, full bool) {
 // Conv3BwdData writes dx [B, F, H, W, Cin] for the output gradient dy. With unit strides it is the
 // convolution of dy by the flipped kernel with input and output channels exchanged (wf, scratch of the
 // weight's size, receives that kernel), race-free and parallel; otherwise dy w is scattered back chunk
-// by chunk. cols is chunk scratch of Conv3ChunkRows K values of either geometry (both have K = taps x
-// channels; the adjoint's uses Cout).
-func Conv3BwdData[T Float](dx, dy, w, wf, cols []T, g *Conv3Geom) {
+// by chunk. cols and pad are scratch of Conv3DataScratch values.
+func Conv3BwdData[T Float](dx, dy, w, wf, cols, pad []T, g *Conv3Geom) {
 	M, K := g.Rows(), g.K()
 	if g.Pointwise() {
 		gemm.Gemm(false, false, M, K, g.Cout, 1, dy, g.Cout, w, K, 0, dx, K)
@@ -220,7 +272,7 @@ func Conv3BwdData[T Float](dx, dy, w, wf, cols []T, g *Conv3Geom) {
 				}
 			}
 		}
-		Conv3Fwd(dx, dy, wf, nil, cols[:min(len(cols), a.Conv3ChunkRows()*a.K())], &a)
+		Conv3Fwd(dx, dy, wf, nil, cols[:a.Conv3ChunkRows()*a.K()], pad, &a)
 		return
 	}
 	clear(dx)
@@ -232,11 +284,11 @@ func Conv3BwdData[T Float](dx, dy, w, wf, cols []T, g *Conv3Geom) {
 	}
 }
 
-// Conv3DataScratch is the chunk scratch (values) that Conv3BwdData needs.
-func (g *Conv3Geom) Conv3DataScratch() int {
+// Conv3DataScratch is the chunk scratch (values) that Conv3BwdData needs as cols and as pad.
+func (g *Conv3Geom) Conv3DataScratch() (cols, pad int) {
 	if g.Unit() {
 		a := g.adjoint()
-		return a.Conv3ChunkRows() * a.K()
+		return a.Conv3ChunkRows() * a.K(), a.PadScratch(a.Conv3ChunkRows())
 	}
-	return g.Conv3ChunkRows() * g.K()
+	return g.Conv3ChunkRows() * g.K(), 0
 }
