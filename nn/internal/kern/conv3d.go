@@ -62,7 +62,8 @@ func (g *Conv3Geom) adjoint() Conv3Geom {
 
 // conv3Budget bounds the im2col chunk (values) when the whole matrix is not kept: a 7x7x7 kernel on 42
 // channels has rows of 14,406 values, and a full im2col of a small batch of videos would need gigabytes.
-const conv3Budget = 1 << 21
+// A chunk of 2 MB (float32) stays in cache between the gather and the product.
+const conv3Budget = 1 << 19
 
 // Conv3ChunkRows is the number of output rows whose im2col fits the chunk budget (at least 1).
 func (g *Conv3Geom) Conv3ChunkRows() int { return max(1, min(g.Rows(), conv3Budget/g.K())) }
