@@ -11,6 +11,7 @@
 //	vp-linear   log alpha = -(b1-b0) t^2/4 - b0 t/2            Song et al. 2021 (VP SDE), Ho et al. 2020
 //	vp-discrete DDPM's 1000-step chain, piecewise log-linear   Ho et al. 2020; Lu et al. 2022
 //	vp-cosine   alpha^2 = f(t)/f(0), f = cos^2(pi/2 (t+s)/(1+s)) Nichol & Dhariwal 2021
+//	vp-sigmoid  alpha^2 = (sig(3) - sig(6t - 3))/(sig(3) - sig(-3))  Jabri et al. 2023 (WDNO's smoke schedule)
 //	flow        alpha = 1 - t, sigma = t                       Liu et al. 2023; Lipman et al. 2023
 //	trig        alpha = cos(pi t/2), sigma = sin(pi t/2)       Albergo & Vanden-Eijnden 2023
 //	interpolant alpha = 1 - t, sigma^2 = b^2 t^2 + a t (1-t)   Albergo et al. 2023b (from a reference + base noise b)

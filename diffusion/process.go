@@ -46,7 +46,7 @@ func SigmaHat(p Process, t float64) float64 { return math.Exp(-p.LogSNR(t)) }
 
 // NewProcess returns the process with a registry name and its default constants:
 // "edm" (sigma 0.002..80), "ve" (sigma 0.02..100), "vp-linear" (continuous DDPM betas 1e-4..0.02 x 1000),
-// "vp-discrete" (the 1000-step DDPM chain), "vp-cosine", "flow" (rectified flow), "trig" and "interpolant"
+// "vp-discrete" (the 1000-step DDPM chain), "vp-cosine", "vp-sigmoid" (WDNO's smoke schedule), "flow" (rectified flow), "trig" and "interpolant"
 // (the linear stochastic interpolant from a reference, base noise 0.1 and latent amplitude 1).
 func NewProcess(name string) (Process, error) {
 	switch name {
@@ -60,6 +60,8 @@ func NewProcess(name string) (Process, error) {
 		return NewVPDiscrete(1000, 1e-4, 0.02)
 	case "vp-cosine":
 		return NewVPCosine(), nil
+	case "vp-sigmoid":
+		return NewVPSigmoid(), nil
 	case "flow":
 		return NewFlow(), nil
 	case "trig":
@@ -72,7 +74,7 @@ func NewProcess(name string) (Process, error) {
 
 // ProcessNames lists the names NewProcess accepts.
 func ProcessNames() []string {
-	return []string{"edm", "ve", "vp-linear", "vp-discrete", "vp-cosine", "flow", "trig", "interpolant"}
+	return []string{"edm", "ve", "vp-linear", "vp-discrete", "vp-cosine", "vp-sigmoid", "flow", "trig", "interpolant"}
 }
 
 // logSNRFromLogAlphaVP returns lambda for a variance-preserving process given log alpha:

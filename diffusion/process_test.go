@@ -49,7 +49,7 @@ func TestProcessDerivativesAndInverse(t *testing.T) {
 				t.Errorf("%s: TimeAtLogSNR(LogSNR(%v)) = %v", p.Name(), tt, back)
 			}
 			switch p.Name() {
-			case "vp-linear", "vp-discrete", "vp-cosine", "trig":
+			case "vp-linear", "vp-discrete", "vp-cosine", "vp-sigmoid", "trig":
 				if n := c.Alpha*c.Alpha + c.Sigma*c.Sigma; math.Abs(n-1) > 1e-14 {
 					t.Errorf("%s t=%v: alpha^2 + sigma^2 = %v, want 1", p.Name(), tt, n)
 				}

@@ -173,7 +173,13 @@ func TestProgramReproducesCPUExecutor(t *testing.T) {
 			if err := emulate64(prog, bufs, g.Denoiser(p), 99); err != nil {
 				t.Fatal(err)
 			}
-			if a := compare(bufs[0], want); !(a.MaxAbs <= 1e-11) {
+			// 1e-11 relative to the largest value (the samples reach |x| = 69 on vp-sigmoid, where
+			// pndm's multistep coefficients leave 1.6e-11 of rounding).
+			scale := 1.0
+			for _, v := range want {
+				scale = math.Max(scale, math.Abs(v))
+			}
+			if a := compare(bufs[0], want); !(a.MaxAbs <= 1e-11*scale) {
 				t.Errorf("%s on %s: emulated launches differ from the CPU executor by %.3g (rel RMS %.3g)", sn, pn, a.MaxAbs, a.RelRMS)
 			}
 		}
