@@ -826,7 +826,10 @@ class Unet3D(nn.Module):
         def lin(d):
             return Residual3D(PreNorm3D(d, SpatialLinAttn3D(d, heads, spatial_dim_head)))
 
+        # The reference registers both lists before the middle blocks, so ups come before mid_* in its
+        # state_dict although they are filled after them.
         self.downs = nn.ModuleList([])
+        self.ups = nn.ModuleList([])
         for i, (di, do) in enumerate(in_out):
             last = i == len(in_out) - 1
             down = nn.Identity() if last else nn.Conv3d(do, do, (1, 4, 4), (1, 2, 2), (0, 1, 1))
@@ -837,7 +840,6 @@ class Unet3D(nn.Module):
         self.mid_spatial_attn = Residual3D(PreNorm3D(mid, OverSpace(Attn3D(mid, heads, spatial_dim_head))))
         self.mid_temporal_attn = temporal(mid)
         self.mid_block2 = ResBlock3D(mid, mid, e, groups)
-        self.ups = nn.ModuleList([])
         for i, (di, do) in enumerate(reversed(in_out)):
             last = i == len(in_out) - 1
             up = nn.Identity() if last else nn.ConvTranspose3d(di, di, (1, 4, 4), (1, 2, 2), (0, 1, 1))
