@@ -629,7 +629,12 @@ class Unet2D(nn.Module):
 # (smoke/video_diffusion_pytorch/video_diffusion_pytorch_conv3d.py, after lucidrains' video-diffusion-pytorch).
 # Module names and registration order give the reference's state_dict; the code is this repository's own
 # (rotary embeddings and the einops rearrangements written out). x is [B, C, F, H, W], the layout the
-# reference's forward permutes its [B, F, C, H, W] input into.
+# reference's forward permutes its [B, F, C, H, W] input into. Checked once against the reference module
+# (video_diffusion_pytorch_conv3d.py at wdno d6099ed with rotary_embedding_torch's rotary_embedding_torch.py
+# at 02a5d07 and a minimal einops shim, same weights, spatial_dim_head 32): equal state_dict names, shapes
+# and order, outputs equal to 7e-7 relative and gradients to 2e-6 relative, for (3 channels, dim 8, mults
+# 1, 2, 2 heads of 4, k 3, 5 frames), (dim 8, mults 1, 2, 2, heads of 6, k 7, 20 frames), (dim 16, mults 1,
+# 2, 4, 4 heads of 32, 18 frames) and (1 head of 40: rotary on 32 of 40 features).
 
 class VidNorm(nn.Module):
     """LayerNorm over the channels of [B, C, F, H, W] with a gain gamma [1, C, 1, 1, 1], biased variance."""
