@@ -181,11 +181,17 @@ func TestConv3dChunkedEqualsWhole(t *testing.T) {
 
 func TestRelPosBucketsFollowT5(t *testing.T) {
 	// 32 buckets, max distance 32: offsets j - i <= 0 use buckets 0..15 (|offset| exact below 8,
-	// logarithmic to 15), keys after the query 16..31.
-	want := map[int]int{0: 0, -1: 1, -7: 7, -8: 8, -11: 9, -16: 12, -31: 15, -200: 15, 1: 17, 7: 23, 8: 24, 16: 28, 100: 31}
-	for rel, b := range want {
-		if got := kern.RelPosBucket(rel, 32, 32); got != b {
-			t.Errorf("offset %d: bucket %d, want %d", rel, got, b)
+	// logarithmic to 15), keys after the query 16..31. The table is PyTorch's (float32 logarithms) for
+	// offsets -40..40, from scripts/nn/models.py RelPosBias.bucket, which follows the reference's
+	// _relative_position_bucket operation by operation.
+	want := []int{
+		15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 14, 14, 14, 14, 13, 13, 13, 12, 12, 12, 12, 11, 11,
+		10, 10, 9, 9, 8, 8, 7, 6, 5, 4, 3, 2, 1, 0, 17, 18, 19, 20, 21, 22, 23, 24, 24, 25, 25, 26, 26,
+		27, 27, 28, 28, 28, 28, 29, 29, 29, 30, 30, 30, 30, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31,
+	}
+	for i, b := range want {
+		if got := kern.RelPosBucket(i-40, 32, 32); got != b {
+			t.Errorf("offset %d: bucket %d, PyTorch %d", i-40, got, b)
 		}
 	}
 }

@@ -239,13 +239,6 @@ func NewUnet3D(cfg Unet3DConfig, dt tensor.Dtype) (*Unet3D, error) {
 		}
 		u.downs = append(u.downs, l)
 	}
-	mid := dims[levels]
-	u.mid[0] = newResnetBlock3D(ps, "mid_block1", mid, mid, e, g)
-	if *cfg.MidAttention {
-		u.midAttn = newAttnBlock3D(ps, "mid_spatial_attn", spatialFull, mid, heads, cfg.SpatialDimHead)
-	}
-	u.midTime = temporalAttn("mid_temporal_attn", mid)
-	u.mid[1] = newResnetBlock3D(ps, "mid_block2", mid, mid, e, g)
 	for j := 0; j < levels; j++ {
 		in, out := dims[levels-1-j], dims[levels-j] // reversed(in_out)
 		name := fmt.Sprintf("ups.%d", j)
@@ -260,6 +253,15 @@ func NewUnet3D(cfg Unet3DConfig, dt tensor.Dtype) (*Unet3D, error) {
 		}
 		u.ups = append(u.ups, l)
 	}
+	// The reference registers its downs and ups lists before the middle blocks, so the ups precede mid_*
+	// in its state_dict although they are filled after them.
+	mid := dims[levels]
+	u.mid[0] = newResnetBlock3D(ps, "mid_block1", mid, mid, e, g)
+	if *cfg.MidAttention {
+		u.midAttn = newAttnBlock3D(ps, "mid_spatial_attn", spatialFull, mid, heads, cfg.SpatialDimHead)
+	}
+	u.midTime = temporalAttn("mid_temporal_attn", mid)
+	u.mid[1] = newResnetBlock3D(ps, "mid_block2", mid, mid, e, g)
 	u.final = newResnetBlock3D(ps, "final_conv.0", 2*d, d, 0, g)
 	u.finalConv = pointwise(ps, "final_conv.1", d, cfg.OutChannels, 3, true)
 	return u, nil

@@ -629,7 +629,12 @@ class Unet2D(nn.Module):
 # (smoke/video_diffusion_pytorch/video_diffusion_pytorch_conv3d.py, after lucidrains' video-diffusion-pytorch).
 # Module names and registration order give the reference's state_dict; the code is this repository's own
 # (rotary embeddings and the einops rearrangements written out). x is [B, C, F, H, W], the layout the
-# reference's forward permutes its [B, F, C, H, W] input into.
+# reference's forward permutes its [B, F, C, H, W] input into. Checked once against the reference module
+# (video_diffusion_pytorch_conv3d.py at wdno d6099ed with rotary_embedding_torch's rotary_embedding_torch.py
+# at 02a5d07 and a minimal einops shim, same weights, spatial_dim_head 32): equal state_dict names, shapes
+# and order, outputs equal to 7e-7 relative and gradients to 2e-6 relative, for (3 channels, dim 8, mults
+# 1, 2, 2 heads of 4, k 3, 5 frames), (dim 8, mults 1, 2, 2, heads of 6, k 7, 20 frames), (dim 16, mults 1,
+# 2, 4, 4 heads of 32, 18 frames) and (1 head of 40: rotary on 32 of 40 features).
 
 class VidNorm(nn.Module):
     """LayerNorm over the channels of [B, C, F, H, W] with a gain gamma [1, C, 1, 1, 1], biased variance."""
@@ -826,7 +831,10 @@ class Unet3D(nn.Module):
         def lin(d):
             return Residual3D(PreNorm3D(d, SpatialLinAttn3D(d, heads, spatial_dim_head)))
 
+        # The reference registers both lists before the middle blocks, so ups come before mid_* in its
+        # state_dict although they are filled after them.
         self.downs = nn.ModuleList([])
+        self.ups = nn.ModuleList([])
         for i, (di, do) in enumerate(in_out):
             last = i == len(in_out) - 1
             down = nn.Identity() if last else nn.Conv3d(do, do, (1, 4, 4), (1, 2, 2), (0, 1, 1))
@@ -837,7 +845,6 @@ class Unet3D(nn.Module):
         self.mid_spatial_attn = Residual3D(PreNorm3D(mid, OverSpace(Attn3D(mid, heads, spatial_dim_head))))
         self.mid_temporal_attn = temporal(mid)
         self.mid_block2 = ResBlock3D(mid, mid, e, groups)
-        self.ups = nn.ModuleList([])
         for i, (di, do) in enumerate(reversed(in_out)):
             last = i == len(in_out) - 1
             up = nn.Identity() if last else nn.ConvTranspose3d(di, di, (1, 4, 4), (1, 2, 2), (0, 1, 1))
