@@ -57,6 +57,11 @@ const (
 	kCentroid
 	kCenter
 	kConvexFrameMix
+	kAttentionBias
+	kConv3d
+	kConvTranspose2d
+	kSwapMid
+	kRotary
 	numKernels
 )
 
@@ -112,6 +117,11 @@ var kernelNames = [numKernels]string{
 	kCentroid:          "centroid_f32",
 	kCenter:            "center_f32",
 	kConvexFrameMix:    "convex_frame_mix_f32",
+	kAttentionBias:     "attention_bias_f32",
+	kConv3d:            "conv3d_f32",
+	kConvTranspose2d:   "conv_transpose2d_f32",
+	kSwapMid:           "swap_mid_f32",
+	kRotary:            "rotary_f32",
 }
 
 func (k kernel) String() string { return kernelNames[k] }

@@ -6,14 +6,14 @@ package gpu
 const (
 	fatbinCompiler = "nvcc release 11.8, V11.8.89"
 	fatbinFlags    = "-fatbin -O3 -std=c++14 -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90"
-	fatbinSHA256   = "e55234ea806732ab29b66c3bc1d60fe25a950b8b21fa18cced22488e6f8a1272"
+	fatbinSHA256   = "2e8479987821289c6f6dd6fc5d5067721981aed7599b5ba31383b2287b54ae82"
 )
 
 // kernelSources maps each file of gpu/kernels the fatbin was built from to its SHA-256.
 var kernelSources = map[string]string{
 	"activation.cuh":      "10f440fd76afb82b8822a3c44e92dbeb61e268221637802d78a924c658e4a7bd",
 	"adaln.cu":            "83eda77a3babfd0f97d52d824751468d58684504daa8804621db5a4331575183",
-	"attention.cu":        "c4bf8f2244c8f88831abc5242c014397a30d75b4b9da116794ec6fed882cefdf",
+	"attention.cu":        "037764a368c1f5686ebff64da05fc1306df48ca0a83e2609cb14c753ce818918",
 	"bias_act.cu":         "f267da4d7598f0942931a8f2fe7ebb588a7cfa49e54fca0042be1ea639706cd5",
 	"build.sh":            "e33bb9c84605272ccd2a8016bd17939127040715a7fd7c0f0a833a4abcb9a7cd",
 	"combine.cu":          "787f4dcd664f5b56ab832b86bbc7cd6c7c79cb6ab7196e41d5de4c81602e7d5a",
@@ -40,4 +40,5 @@ var kernelSources = map[string]string{
 	"reduce.cu":           "439d1ff10cb6778896399bebc2a0c48ec5b72d0acad4ea035885afee2c3a1e37",
 	"tile_f32.cuh":        "251c7a55edb2fefeb61aaea2346007151d9739f4f79735805afbe19205ed9a66",
 	"tokens.cu":           "9dd339ea2267095b7140c90539e87c8f155c09b4268a6e460ebec6b6be127b13",
+	"video.cu":            "5f8c6eb7049426207a0acd6513d8e884df33a55452cf6582a8151f76d3af81af",
 }

@@ -83,18 +83,8 @@ type AttentionShape struct {
 // key tiles that never stores the score matrix) on packed projections qkv [Batch, Length, 3 D] (queries,
 // keys, values; D = Heads HeadDim), o [Batch, Length, D]: nn's Attention without a key mask.
 func (s *Stream) Attention(o, qkv Buffer, a AttentionShape) error {
-	if a.Batch < 1 || a.Length < 1 || a.Heads < 1 || a.HeadDim < 1 {
-		return fmt.Errorf("gpu: attention %+v: need positive sizes", a)
-	}
-	if a.HeadDim > attentionMaxHeadDim {
-		return fmt.Errorf("gpu: attention heads of width %d: the device kernel supports at most %d", a.HeadDim, attentionMaxHeadDim)
-	}
-	if a.Batch > 65535 {
-		return fmt.Errorf("gpu: attention over %d sequences, at most 65535", a.Batch)
-	}
-	D := a.Heads * a.HeadDim
-	if qkv.n != a.Batch*a.Length*3*D || o.n != a.Batch*a.Length*D {
-		return fmt.Errorf("gpu: attention %+v: qkv has %d values (want %d), o %d (want %d)", a, qkv.n, a.Batch*a.Length*3*D, o.n, a.Batch*a.Length*D)
+	if err := checkAttention(o, qkv, a); err != nil {
+		return err
 	}
 	const queries = 64 // ATT_Q of kernels/attention.cu
 	qblocks := (a.Length + queries - 1) / queries
@@ -126,4 +116,23 @@ func (s *Stream) TokenEmbed(h, x, wt, bias, pos Buffer, rows, length, channels, 
 		return s.grid1(kTokenEmbed, int64(h.n), pArg(h.ptr), pArg(x.ptr), pArg(wt.ptr), pArg(bias.ptr), pArg(pos.ptr), iArg(int64(rows)),
 			iArg(int64(length)), iArg(int64(channels)), iArg(int64(width)), fArg(xscale))
 	})
+}
+
+// checkAttention checks an attention's shape (positive, heads at most attentionMaxHeadDim wide, at most 65535
+// sequences: the grid's y) and its buffers.
+func checkAttention(o, qkv Buffer, a AttentionShape) error {
+	if a.Batch < 1 || a.Length < 1 || a.Heads < 1 || a.HeadDim < 1 {
+		return fmt.Errorf("gpu: attention %+v: need positive sizes", a)
+	}
+	if a.HeadDim > attentionMaxHeadDim {
+		return fmt.Errorf("gpu: attention heads of width %d: the device kernel supports at most %d", a.HeadDim, attentionMaxHeadDim)
+	}
+	if a.Batch > 65535 {
+		return fmt.Errorf("gpu: attention over %d sequences, at most 65535", a.Batch)
+	}
+	D := a.Heads * a.HeadDim
+	if qkv.n != a.Batch*a.Length*3*D || o.n != a.Batch*a.Length*D {
+		return fmt.Errorf("gpu: attention %+v: qkv has %d values (want %d), o %d (want %d)", a, qkv.n, a.Batch*a.Length*3*D, o.n, a.Batch*a.Length*D)
+	}
+	return nil
 }

@@ -32,6 +32,7 @@
 #include "philox.cu"
 #include "reduce.cu"
 #include "tokens.cu"
+#include "video.cu"
 
 #include "emu.h"
 
@@ -125,6 +126,11 @@ const Kernel kernels[] = {
 	entry("centroid_f32", centroid_f32),
 	entry("center_f32", center_f32),
 	entry("convex_frame_mix_f32", convex_frame_mix_f32),
+	entry("attention_bias_f32", attention_bias_f32),
+	entry("conv3d_f32", conv3d_f32),
+	entry("conv_transpose2d_f32", conv_transpose2d_f32),
+	entry("swap_mid_f32", swap_mid_f32),
+	entry("rotary_f32", rotary_f32),
 };
 const int num_kernels = sizeof(kernels) / sizeof(kernels[0]);
 

@@ -10,6 +10,10 @@
 // exp(s_j - m') and exp(s_j - m') v_j, so after the last tile o = acc / l exactly as the two-pass softmax gives
 // it. Memory per query is O(Dh) whatever L; causal blocks stop at their last query's key.
 //
+// attention_bias_f32 adds a logit bias shared by the B sequences, s_ij = q_i . k_j / sqrt(Dh) + bias[h, i, j]
+// with bias [H, L, L] (the temporal attention's T5 relative position bias, nn's BiasedAttention); the online
+// softmax is unchanged.
+//
 // Grid (qblocks H, B), block ATT_Q threads: blockIdx.x = h qblocks + query block.
 #include "common.cuh"
 
@@ -17,7 +21,8 @@
 #define ATT_KB 32      // keys per shared-memory tile
 #define ATT_MAX_DH 128 // largest head width (registers per thread)
 
-extern "C" __global__ void __launch_bounds__(ATT_Q) attention_f32(float* o, const float* qkv, i64 L, i64 H, i64 Dh,
+// attention_core: bias is null for attention_f32.
+__device__ __forceinline__ void attention_core(float* o, const float* qkv, const float* bias, i64 L, i64 H, i64 Dh,
 	i64 causal, i64 qblocks) {
 	__shared__ float ks[ATT_KB * ATT_MAX_DH];
 	__shared__ float vs[ATT_KB * ATT_MAX_DH];
@@ -52,6 +57,7 @@ extern "C" __global__ void __launch_bounds__(ATT_Q) attention_f32(float* o, cons
 			float dot = 0.0f;
 			for (i64 d = 0; d < Dh; d++) dot = fmaf(q[d], ks[j * Dh + d], dot);
 			s[j] = scale * dot;
+			if (bias) s[j] += bias[(h * L + i) * L + k0 + j];
 			mt = fmaxf(mt, s[j]);
 		}
 		const float corr = expf(m - mt); // 0 on the first tile (m = -inf)
@@ -68,4 +74,14 @@ extern "C" __global__ void __launch_bounds__(ATT_Q) attention_f32(float* o, cons
 	const float inv = 1.0f / l;
 	float* oi = o + (b * L + i) * D + h * Dh;
 	for (i64 d = 0; d < Dh; d++) oi[d] = acc[d] * inv;
+}
+
+extern "C" __global__ void __launch_bounds__(ATT_Q) attention_f32(float* o, const float* qkv, i64 L, i64 H, i64 Dh,
+	i64 causal, i64 qblocks) {
+	attention_core(o, qkv, nullptr, L, H, Dh, causal, qblocks);
+}
+
+extern "C" __global__ void __launch_bounds__(ATT_Q) attention_bias_f32(float* o, const float* qkv, const float* bias, i64 L,
+	i64 H, i64 Dh, i64 qblocks) {
+	attention_core(o, qkv, bias, L, H, Dh, 0, qblocks);
 }
