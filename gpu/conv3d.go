@@ -18,15 +18,15 @@ func (c Conv3dShape) Validate() error {
 	return nil
 }
 
-// Conv3dDeviceWeight converts nn's tap-major Conv3d weight [out, k, k, k, in] into the device layout of
-// Stream.Conv3d, [k^3 in, out] (row t in + c, column o holds weight[o, t, c] for tap t = (s k + u) k + v).
+// Conv3dDeviceWeight converts a Conv3d weight in PyTorch's layout [out, in, k, k, k] into the device layout
+// of Stream.Conv3d, [k^3 in, out] (row t in + c, column o holds weight[o, c, t] for tap t = (s k + u) k + v).
 func Conv3dDeviceWeight(v []float32, out, in, k int) []float32 {
 	taps := k * k * k
 	w := make([]float32, len(v))
 	for o := 0; o < out; o++ {
-		for t := 0; t < taps; t++ {
-			for c := 0; c < in; c++ {
-				w[(t*in+c)*out+o] = v[(o*taps+t)*in+c]
+		for c := 0; c < in; c++ {
+			for t := 0; t < taps; t++ {
+				w[(t*in+c)*out+o] = v[(o*in+c)*taps+t]
 			}
 		}
 	}
@@ -60,16 +60,16 @@ func (c ConvTranspose2dShape) Validate() error {
 	return nil
 }
 
-// ConvTranspose2dDeviceWeight converts nn's FrameConvTranspose2d weight [in, k, k, out] (PyTorch's [in, out,
-// 1, k, k] with the output channel last) into the device layout of Stream.ConvTranspose2d, [k^2 in, out]
-// (row t in + c, column o holds weight[c, t, o]).
+// ConvTranspose2dDeviceWeight converts a ConvTranspose2d weight in PyTorch's layout [in, out, k, k] (Unet3D's
+// upsampler's ConvTranspose3d weight [in, out, 1, k, k] is the same array) into the device layout of
+// Stream.ConvTranspose2d, [k^2 in, out] (row t in + c, column o holds weight[c, o, t]).
 func ConvTranspose2dDeviceWeight(v []float32, in, out, k int) []float32 {
 	taps := k * k
 	w := make([]float32, len(v))
 	for c := 0; c < in; c++ {
-		for t := 0; t < taps; t++ {
-			for o := 0; o < out; o++ {
-				w[(t*in+c)*out+o] = v[(c*taps+t)*out+o]
+		for o := 0; o < out; o++ {
+			for t := 0; t < taps; t++ {
+				w[(t*in+c)*out+o] = v[(c*out+o)*taps+t]
 			}
 		}
 	}

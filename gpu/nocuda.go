@@ -58,6 +58,11 @@ func NewUnet2DPredictor(d *Device, u *Unet2D, pz Parameterization, maxPoints int
 	return nil, ErrNoCUDA
 }
 
+// NewUnet3DPredictor returns ErrNoCUDA: this build has no GPU support.
+func NewUnet3DPredictor(d *Device, u *Unet3D, pz Parameterization, maxPoints int, opt PredictorOptions) (*Predictor, error) {
+	return nil, ErrNoCUDA
+}
+
 // NewEGTNPredictor returns ErrNoCUDA: this build has no GPU support.
 func NewEGTNPredictor(d *Device, m *EGTN, pz Parameterization, maxPoints int, opt PredictorOptions) (*Predictor, error) {
 	return nil, ErrNoCUDA

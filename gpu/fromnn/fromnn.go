@@ -12,7 +12,7 @@ import (
 )
 
 // supported lists the nn architectures the device evaluates.
-var supported = []string{"mlp", "temporal_unet", "transformer", "unet2d", "egtn"}
+var supported = []string{"mlp", "temporal_unet", "transformer", "unet2d", "unet3d", "egtn"}
 
 // Supported reports whether the device evaluates networks of architecture arch (nn.Spec.Arch).
 func Supported(arch string) bool { return slices.Contains(supported, arch) }

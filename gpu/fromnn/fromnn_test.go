@@ -154,8 +154,8 @@ func TestUnsupportedNetworksAreRefused(t *testing.T) {
 	if _, _, err := Checkpoint(&train.Checkpoint{}); err == nil || !strings.Contains(err.Error(), "no denoising network") {
 		t.Errorf("empty checkpoint: error %v", err)
 	}
-	if Supported("regressor") || !Supported("mlp") || !Supported("temporal_unet") || !Supported("transformer") || !Supported("unet2d") || !Supported("egtn") {
-		t.Error("Supported does not list exactly mlp, temporal_unet, transformer, unet2d and egtn")
+	if Supported("regressor") || !Supported("mlp") || !Supported("temporal_unet") || !Supported("transformer") || !Supported("unet2d") || !Supported("unet3d") || !Supported("egtn") {
+		t.Error("Supported does not list exactly mlp, temporal_unet, transformer, unet2d, unet3d and egtn")
 	}
 }
 

@@ -69,9 +69,45 @@ func Unet2D(net nn.Net) (*gpu.Unet2D, error) {
 	return u, nil
 }
 
+// Unet3D reads net (an nn network of architecture "unet3d", WDNO's smoke denoiser) into the device's form:
+// its configuration (defaults filled in) and its state_dict as float32 in PyTorch's layouts, the rotary
+// frequency buffers included; gpu.Unet3D.Validate then requires exactly the tensors the device evaluates.
+func Unet3D(net nn.Net) (*gpu.Unet3D, error) {
+	if net == nil {
+		return nil, fmt.Errorf("fromnn: nil network")
+	}
+	spec := net.Spec()
+	if spec.Arch != "unet3d" || spec.Unet3D == nil {
+		return nil, fmt.Errorf("fromnn: Unet3D of a %q network", spec.Arch)
+	}
+	cfg := *spec.Unet3D
+	if cfg.OutChannels != 0 && cfg.OutChannels != cfg.Channels {
+		return nil, fmt.Errorf("fromnn: unet3d with out_channels %d: the device evaluates the network predicting x's channels", cfg.OutChannels)
+	}
+	if cfg.LinearAttention == nil || cfg.TemporalAttention == nil || cfg.MidAttention == nil {
+		return nil, fmt.Errorf("fromnn: unet3d spec without its attention settings (Spec fills them in)")
+	}
+	u := &gpu.Unet3D{Frames: cfg.Frames, Height: cfg.Height, Width: cfg.Width, Channels: cfg.Channels, Dim: cfg.Dim,
+		DimMults: append([]int(nil), cfg.DimMults...), Groups: cfg.Groups, AttnHeads: cfg.AttnHeads, AttnDimHead: cfg.AttnDimHead,
+		SpatialDimHead: cfg.SpatialDimHead, InitKernel: cfg.InitKernel, LinearAttention: *cfg.LinearAttention,
+		TemporalAttention: *cfg.TemporalAttention, MidAttention: *cfg.MidAttention, Tensors: map[string][]float32{}}
+	for name, t := range safetensors.Map(net.Params().Tensors()) {
+		v, err := t.Float32s()
+		if err != nil {
+			return nil, fmt.Errorf("fromnn: %w", err)
+		}
+		u.Tensors[name] = v
+	}
+	if err := u.Validate(); err != nil {
+		return nil, fmt.Errorf("fromnn: %w", err)
+	}
+	return u, nil
+}
+
 // NewPredictor puts net on the device as a gpu.Predictor for batches of up to maxPoints examples, whatever
 // its supported architecture (mlp: gpu.NewPredictor; temporal_unet: gpu.NewUnetPredictor; transformer:
-// gpu.NewTransformerPredictor; unet2d: gpu.NewUnet2DPredictor).
+// gpu.NewTransformerPredictor; unet2d: gpu.NewUnet2DPredictor; unet3d: gpu.NewUnet3DPredictor; egtn:
+// gpu.NewEGTNPredictor).
 func NewPredictor(d *gpu.Device, net nn.Net, pz gpu.Parameterization, maxPoints int, opt gpu.PredictorOptions) (*gpu.Predictor, error) {
 	if net == nil {
 		return nil, fmt.Errorf("fromnn: nil network")
@@ -101,6 +137,12 @@ func NewPredictor(d *gpu.Device, net nn.Net, pz gpu.Parameterization, maxPoints 
 			return nil, err
 		}
 		return gpu.NewUnet2DPredictor(d, u, pz, maxPoints, opt)
+	case "unet3d":
+		u, err := Unet3D(net)
+		if err != nil {
+			return nil, err
+		}
+		return gpu.NewUnet3DPredictor(d, u, pz, maxPoints, opt)
 	case "egtn":
 		m, err := EGTN(net, pz)
 		if err != nil {

@@ -1,0 +1,122 @@
+//go:build trajdiff_cuda
+
+package fromnn
+
+import (
+	"context"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"gorgonia.org/tensor"
+
+	"github.com/trajdiff/trajdiff/diffusion"
+	"github.com/trajdiff/trajdiff/gpu"
+	"github.com/trajdiff/trajdiff/nn"
+	"github.com/trajdiff/trajdiff/train"
+)
+
+// randomUnet3D builds cfg with random weights, its norms' gains and biases (which initialise to the
+// identity) perturbed so that a mixed-up gain or bias shows.
+func randomUnet3D(t *testing.T, cfg nn.Unet3DConfig, seed uint64) *nn.Unet3D {
+	t.Helper()
+	net, err := nn.NewUnet3D(cfg, tensor.Float32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	net.Params().Init(seed)
+	for k, p := range net.Params().All() {
+		if strings.HasSuffix(p.Name, "norm.weight") || strings.HasSuffix(p.Name, "norm.bias") || strings.HasSuffix(p.Name, ".gamma") {
+			v := p.Value.Data().([]float32)
+			base := float32(1)
+			if strings.HasSuffix(p.Name, ".bias") {
+				base = 0
+			}
+			for j := range v {
+				v[j] = base + 0.3*float32(math.Sin(float64(7*j+k)))
+			}
+		}
+	}
+	return net
+}
+
+// TestGPUUnet3DMatchesNNPredictor: on random inputs, the device forward pass of nn Unet3Ds with random
+// weights matches nn.Predictor, at batches of 1 and 2 videos and at several times (EDM's input scaling
+// included): WDNO's smoke layout at two resolutions (3^3 initial convolution), three resolutions with the
+// 7^3 one, and a network without attentions.
+func TestGPUUnet3DMatchesNNPredictor(t *testing.T) {
+	d := testDevice(t)
+	worst := 0.0
+	for i, cfg := range unet3dConfigs() {
+		net := randomUnet3D(t, cfg, uint64(i+7))
+		pred := nn.NewPredictor(net)
+		cw := 0.0
+		for _, n := range []int{1, 2} {
+			x := randomInput(uint64(400+n+i), n*net.Dim())
+			p, err := NewPredictor(d, net, gpu.Parameterization{SigmaData: 0.5}, n, gpu.PredictorOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := forwardWorstP(t, d, p, pred, x, []float64{0.01, 0.5, 0.99, 20})
+			p.Close()
+			if !(w <= tolFP32) {
+				t.Errorf("config %d, %d videos: max |device - nn| %.3g > %.0e", i, n, w, tolFP32)
+			}
+			cw = math.Max(cw, w)
+		}
+		t.Logf("unet3d config %d: worst |device - nn.Predictor| %.3g", i, cw)
+		worst = math.Max(worst, cw)
+	}
+	t.Logf("unet3d: worst |device - nn.Predictor| over random networks and inputs %.3g (tolerance %.0e)", worst, tolFP32)
+}
+
+// TestGPUTrainedUnet3DMatchesCPU: a tiny 3-D U-Net of WDNO's smoke layout trained with package train runs
+// on the device as nn runs it, and a 10-NFE DPM-Solver++(2M) run with it matches diffusion.Sample with the
+// checkpoint's CPU denoiser, with graph replay bit-identical to launches.
+func TestGPUTrainedUnet3DMatchesCPU(t *testing.T) {
+	c := trainedUnet3D(t)
+	pz, err := Parameterization(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := testDevice(t)
+	const videos = 2
+	x := randomInput(23, videos*c.Net.Dim())
+	p, err := NewPredictor(d, c.Net, pz, videos, gpu.PredictorOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	w := forwardWorstP(t, d, p, c.Predictor, x, []float64{0.02, 0.5, 0.98})
+	t.Logf("trained unet3d: worst |device - nn.Predictor| %.3g (tolerance %.0e)", w, tolFP32)
+	if !(w <= tolFP32) {
+		t.Errorf("trained unet3d: max |device - nn| %.3g > %.0e", w, tolFP32)
+	}
+	solver, _ := diffusion.NewSolver("dpmpp-2m")
+	checkSamplerOnDevice(t, d, p, c, x, solver, samplerTol[gpu.FP32], "trained unet3d, dpmpp-2m")
+	if _, err := NewPredictor(d, c.Net, pz, videos, gpu.PredictorOptions{Precision: gpu.TF32}); err == nil {
+		t.Error("a TF32 unet3d predictor was built; the network runs in FP32 only")
+	}
+}
+
+// trainedUnet3D trains the first of unet3dConfigs for 10 steps (eps-prediction, vp-cosine) and loads it.
+func trainedUnet3D(t *testing.T) *train.Checkpoint {
+	t.Helper()
+	cfg := unet3dConfigs()[0]
+	opts := train.DefaultOptions()
+	opts.Steps, opts.Batch, opts.Warmup, opts.LR, opts.LogEvery, opts.CheckpointEvery, opts.Seed = 10, 4, 0, 3e-3, 10, 10, 3
+	tr := &train.Trainer{Spec: nn.Spec{Arch: "unet3d", Unet3D: &cfg}, Objective: train.ObjectiveConfig{Process: "vp-cosine", Prediction: "eps"},
+		Source: mixtureSource{cfg.Channels * cfg.Frames * cfg.Height * cfg.Width}, Options: opts, Dir: t.TempDir()}
+	t0 := time.Now()
+	res, err := tr.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("trained unet3d: %d steps, last loss %.3g (%.1f s)", res.Steps, res.Loss, time.Since(t0).Seconds())
+	c, err := train.LoadCheckpoint(tr.Dir, train.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
