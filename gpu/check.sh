@@ -12,7 +12,9 @@
 #   1. every test of the package: the host tests, then the device tests: noise, combine (scalar and
 #      per-dimension), elementwise, stats, GEMM and the mixture kernel against host references, the network
 #      layers (Linear, Conv1d, ConvTranspose1d, GroupNorm; the 2-D U-Net's Conv2d, layouts, channel LayerNorm,
-#      time modulation, linear and full attention; EGTN's graph and temporal layers) against host references, and every solver
+#      time modulation, linear and full attention; the 3-D U-Net's Conv3d, per-frame ConvTranspose2d, frame/position
+#      swap, rotary embedding and attention with a relative position bias; EGTN's graph and temporal layers)
+#      against host references, and every solver
 #      on the 64-D mixture on the GPU (launches and CUDA graphs; DPM-Solver-v3 of orders 1-3 included, its
 #      statistics estimated on the host at the start) against the float64 CPU executor;
 #   2. the timings (TestGPUTimings): kernel bandwidth next to a device copy, GEMM TFLOP/s against the card's
@@ -34,8 +36,10 @@
 #      network timings (forward latency and TFLOP/s, sampler plans per second at batch 1, 32, 1024, next to
 #      nn's CPU predictor and diffusion.Sample in the same run; TestGPUTransformerTimings the same for the
 #      1-D DiT with its TFLOP/s), nn's 2-D U-Net (WDNO's) layer by layer and whole against nn, a trained one's
-#      sampler against the CPU, the Sampler's reuse across requests, and the CPU (and device) benchmarks of the
-#      same workloads (Unet2DForward: images per second; EGTNForward: examples per second at GeoTDM's charged size);
+#      sampler against the CPU, the Sampler's reuse across requests, nn's 3-D U-Net (WDNO's smoke denoiser)
+#      whole against nn and a trained one's sampler against the CPU, and the CPU (and device) benchmarks of the
+#      same workloads (Unet2DForward: images per second; Unet3DForward: videos per second; EGTNForward: examples
+#      per second at GeoTDM's charged size);
 #   3. compute-sanitizer memcheck and racecheck on the small device tests, when the image has it.
 # About 3 minutes (5 with cmd.test) plus up to 5 for the sanitizer: give the device call timeout_s 600.
 # The exit status is non-zero if any test fails. The full log goes to $OUT/gpu-check.log (or $TMPDIR).
@@ -78,7 +82,7 @@ if [ -x ./fromnn.test ]; then
 	(cd fromnn && TRAJDIFF_GPU_TIMINGS=${TRAJDIFF_GPU_TIMINGS:-1} ../fromnn.test -test.v -test.count=1 -test.timeout=4m -test.run '^TestGPU') 2>&1 | tee -a "$log"
 	nets=${PIPESTATUS[0]}
 	say "== networks: CPU reference benchmarks on this machine"
-	(cd fromnn && ../fromnn.test -test.run '^$' -test.bench '^Benchmark(MLP|GuidedSample|Transformer|Unet2DForward|EGTNForward)' -test.benchtime 3x) 2>&1 | tee -a "$log"
+	(cd fromnn && ../fromnn.test -test.run '^$' -test.bench '^Benchmark(MLP|GuidedSample|Transformer|Unet2DForward|Unet3DForward|EGTNForward)' -test.benchtime 3x) 2>&1 | tee -a "$log"
 fi
 say "== timings ($(($(date +%s) - start)) s so far)"
 TRAJDIFF_GPU_TIMINGS=${TRAJDIFF_GPU_TIMINGS:-1} "$bin" -test.count=1 -test.timeout=4m -test.run '^TestGPUTimings$' 2>&1 | grep -v '^\s*timing_cuda_test.go' | tee -a "$log"
@@ -95,7 +99,7 @@ if [ -n "$sanitizer" ]; then
 	for tool in memcheck racecheck; do
 		say "== compute-sanitizer --tool $tool ($(($(date +%s) - start)) s so far)"
 		timeout 150 "$sanitizer" --tool "$tool" --error-exitcode 3 "$bin" -test.count=1 \
-			-test.run '^TestGPU(Combine|CombineDim|Elementwise|Stats|Gemm|NoiseMatchesPhilox|InpaintClipAndSeeds|NetworkForwardMatchesHost|Conv1dMatchesHost|ConvTranspose1dMatchesHost|GroupNormActMatchesHost|BiasActGroupsRows|LayerNormModulateMatchesHost|GatedAddMatchesHost|AttentionMatchesHost|TokenEmbedMatchesHost|Conv2dMatchesHost|ImageLayoutsMoveEveryValue|LayerNormRowsAndModulationMatchHost|LinearAttentionMatchesHost|EGTNSpatialKernelsMatchHost|EGTNTemporalKernelsMatchHost|EGTNKernelsAreEquivariant|EGTNPriorKernelsMatchHost|NonFiniteExampleFailsAlone)$' 2>&1 | tee -a "$log" | tail -25
+			-test.run '^TestGPU(Combine|CombineDim|Elementwise|Stats|Gemm|NoiseMatchesPhilox|InpaintClipAndSeeds|NetworkForwardMatchesHost|Conv1dMatchesHost|ConvTranspose1dMatchesHost|GroupNormActMatchesHost|BiasActGroupsRows|LayerNormModulateMatchesHost|GatedAddMatchesHost|AttentionMatchesHost|TokenEmbedMatchesHost|Conv2dMatchesHost|ImageLayoutsMoveEveryValue|LayerNormRowsAndModulationMatchHost|LinearAttentionMatchesHost|Conv3dMatchesHost|ConvTranspose2dMatchesHost|SwapMidMovesEveryValue|RotaryTurnsQueriesAndKeys|BiasedAttentionMatchesHost|EGTNSpatialKernelsMatchHost|EGTNTemporalKernelsMatchHost|EGTNKernelsAreEquivariant|EGTNPriorKernelsMatchHost|NonFiniteExampleFailsAlone)$' 2>&1 | tee -a "$log" | tail -25
 		rc=${PIPESTATUS[0]}
 		case "$rc" in
 		0) say "$tool: no errors" ;;

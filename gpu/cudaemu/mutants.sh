@@ -115,4 +115,13 @@ mutant egtn_prior.cu '			w /= (float)H;' '' TestGPUEGTNPriorKernelsMatchHost
 mutant isolate.cu 'if (first[r] == 0) first[r] = mark;' 'first[r] = mark;' TestGPUNonFiniteExampleFailsAlone
 mutant isolate.cu 'const i64 r = i / d;' 'const i64 r = (i + 1) / d;' TestGPUNonFiniteExampleFailsAlone
 mutant isolate.cu 'x[i] = f;' 'x[i] = 0.0f;' TestGPUNonFiniteExampleFailsAlone
+# The 3-D U-Net's kernels (nn's Unet3D, WDNO's smoke): the 3-D convolution's zero padding one frame short,
+# the per-frame transposed convolution reading taps that fall between input columns, the frame/position swap
+# copying instead of swapping, the rotary embedding turning by the next position's angle, and attention's
+# relative position bias read transposed (key and query exchanged).
+mutant video.cu '(ff >= 0 && ff < F &&' '(ff >= 0 && ff <= F &&' TestGPUConv3dMatchesHost
+mutant video.cu 'qi % stride != 0 || qj % stride != 0) return 0.0f;' 'qi % stride != 0) return 0.0f;' TestGPUConvTranspose2dMatchesHost
+mutant video.cu 'y[i] = x[((b * P + p) * Q + q) * C + c];' 'y[i] = x[((b * Q + q) * P + p) * C + c];' TestGPUSwapMidMovesEveryValue
+mutant video.cu '(double)((float)l * freqs[i])' '(double)((float)(l + 1) * freqs[i])' TestGPURotaryTurnsQueriesAndKeys
+mutant attention.cu 'bias[(h * L + i) * L + k0 + j]' 'bias[(h * L + k0 + j) * L + i]' TestGPUBiasedAttentionMatchesHost
 exit $survived

@@ -15,14 +15,14 @@
 // condition likewise) and nn's "transformer", the 1-D DiT (Transformer: adaLN-Zero blocks of multi-head
 // self-attention, causal or not, and a GELU MLP; sinusoidal or Fourier time embedding; its condition
 // likewise; Dropout does not enter the forward pass) and nn's "unet2d" (WDNO's 2-D U-Net, Unet2D;
-// unconditional) and nn's "egtn" (GeoTDM's equivariant network, EGTN: priors learned, com and none,
+// unconditional) and nn's "unet3d" (WDNO's smoke denoiser, video-diffusion-pytorch's Unet3D_with_Conv3D;
+// Unet3D; unconditional; the state_dict's rotary frequency buffers and relative position table read with the
+// weights, the bias [heads, F, F] formed from the table once at upload) and nn's "egtn" (GeoTDM's equivariant network, EGTN: priors learned, com and none,
 // prior_output; its condition row per example with PointConds or shared with Cond; the process's alpha(t)
 // and, with prior_output, the prediction's x0 share A(t) taken from the Parameterization as train hands them
 // to nn's network), trained with the denoising objective of any prediction or with EDM's preconditioning
-// (Checkpoint, Parameterization; egtn with a prior needs a denoising objective). Every other architecture
-// (unet3d) and the regressors are refused with
-// an error naming the
-// architecture; gpu/doc.go (Network inference) keeps the list. Conv1dWeight and ConvTranspose1dWeight give
+// (Checkpoint, Parameterization; egtn with a prior needs a denoising objective). The regressors are refused
+// with an error naming the architecture; gpu/doc.go (Network inference) keeps the list. Conv1dWeight and ConvTranspose1dWeight give
 // convolution weights in the layout of the device's layer kernels (gpu.Stream.Conv1d, ConvTranspose1d),
 // which the tests check against nn's Conv1dBlock and ConvTranspose1d layer.
 //
