@@ -200,7 +200,7 @@
 // pairs (2i, 2i+1) by the angle l theta_i, theta_i = 10000^(-2i/R), Su et al. 2021) and runs
 // attention_bias_f32, the online softmax of attention_f32 with the T5 relative position bias (Raffel et al.
 // 2020; bias[h, i, j] = table[bucket(j - i), h], formed once on the host at upload) added to each logit, then
-// swaps back. A temporal attention runs one sequence per pixel, so MaxPoints H W is at most 65535. Against nn's
+// swaps back; its one sequence per pixel may exceed the grid's 65535, so it launches in chunks. Against nn's
 // CPU predictor on the emulator (tolerance 1e-5): 3.3e-6 on random networks (two resolutions with a 3^3
 // initial convolution, three with 7^3, one without attentions) and 1.3e-6 on a trained one, whose 10-NFE
 // DPM-Solver++(2M) run matches the CPU's to relative RMS 2.7e-7 (171 graph nodes per step); nothing of it has

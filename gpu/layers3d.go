@@ -103,12 +103,14 @@ func (s *Stream) Rotary(qkv, freqs Buffer, a AttentionShape) error {
 
 // BiasedAttention enqueues o = softmax(Q K^T / sqrt(HeadDim) + bias_h) V per head (attention_bias_f32, the
 // online softmax of Attention with an additive logit bias [Heads, Length, Length] shared by the Batch
-// sequences: nn's BiasedAttention, the temporal attention's T5 relative position bias).
+// sequences: nn's BiasedAttention, the temporal attention's T5 relative position bias). The temporal
+// attention runs one sequence per pixel, so Batch may exceed the grid's 65535: the sequences then go in
+// launches of up to attentionMaxBatch each.
 func (s *Stream) BiasedAttention(o, qkv, bias Buffer, a AttentionShape) error {
 	if a.Causal {
 		return fmt.Errorf("gpu: biased attention %+v: not causal", a)
 	}
-	if err := checkAttention(o, qkv, a); err != nil {
+	if err := checkAttentionBuffers(o, qkv, a); err != nil {
 		return err
 	}
 	if bias.n != a.Heads*a.Length*a.Length {
@@ -116,10 +118,19 @@ func (s *Stream) BiasedAttention(o, qkv, bias Buffer, a AttentionShape) error {
 	}
 	const queries = 64 // ATT_Q of kernels/attention.cu
 	qblocks := (a.Length + queries - 1) / queries
-	return s.d.do(func() error {
-		return s.launch(kAttentionBias, qblocks*a.Heads, a.Batch, queries, 0, pArg(o.ptr), pArg(qkv.ptr), pArg(bias.ptr),
-			iArg(int64(a.Length)), iArg(int64(a.Heads)), iArg(int64(a.HeadDim)), iArg(int64(qblocks)))
-	})
+	per := a.Length * a.Heads * a.HeadDim // o's values per sequence (qkv holds three times as many)
+	for b0 := 0; b0 < a.Batch; b0 += attentionMaxBatch {
+		nb := min(attentionMaxBatch, a.Batch-b0)
+		oc, qc := o.Slice(b0*per, (b0+nb)*per), qkv.Slice(3*b0*per, 3*(b0+nb)*per)
+		err := s.d.do(func() error {
+			return s.launch(kAttentionBias, qblocks*a.Heads, nb, queries, 0, pArg(oc.ptr), pArg(qc.ptr), pArg(bias.ptr),
+				iArg(int64(a.Length)), iArg(int64(a.Heads)), iArg(int64(a.HeadDim)), iArg(int64(qblocks)))
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // sized is a buffer and the number of values a layer needs in it.

@@ -308,7 +308,8 @@ func biasedAttentionHost(qkv, bias []float32, a AttentionShape) []float64 {
 // TestGPUBiasedAttentionMatchesHost: attention with an additive per-head logit bias reproduces the two-pass
 // float64 softmax(QK^T/sqrt(d) + bias)V for the temporal attention's short sequences (5 frames) and for
 // lengths spanning several key tiles and query blocks, with large biases that move the maximum between key
-// tiles; and a zero bias gives Attention's result bit for bit.
+// tiles, and for more sequences than one launch takes (the temporal attention's one per pixel); and a zero
+// bias gives Attention's result bit for bit (where Attention takes the sequences in one launch).
 func TestGPUBiasedAttentionMatchesHost(t *testing.T) {
 	s := testStream(t)
 	worst := 0.0
@@ -319,6 +320,7 @@ func TestGPUBiasedAttentionMatchesHost(t *testing.T) {
 		{AttentionShape{Batch: 64, Length: 5, Heads: 2, HeadDim: 4}, 1},
 		{AttentionShape{Batch: 2, Length: 70, Heads: 3, HeadDim: 8}, 6},
 		{AttentionShape{Batch: 3, Length: 130, Heads: 2, HeadDim: 16}, 2},
+		{AttentionShape{Batch: attentionMaxBatch + 2, Length: 2, Heads: 1, HeadDim: 2}, 3}, // two launches
 	} {
 		D := c.a.Heads * c.a.HeadDim
 		qkv32 := randomF32(uint64(380+i), c.a.Batch*c.a.Length*3*D, 1)
@@ -332,6 +334,9 @@ func TestGPUBiasedAttentionMatchesHost(t *testing.T) {
 		worst = math.Max(worst, a.MaxAbs)
 		if !(a.MaxAbs <= forwardTolFP32) {
 			t.Errorf("%+v (bias x%g): max |device - host| %.3g > %.0e", c.a, c.biasScale, a.MaxAbs, forwardTolFP32)
+		}
+		if c.a.Batch > attentionMaxBatch {
+			continue
 		}
 		plain := upload(t, make([]float32, c.a.Batch*c.a.Length*D))
 		if err := s.Attention(plain, qkv, c.a); err != nil {

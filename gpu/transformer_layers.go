@@ -118,17 +118,26 @@ func (s *Stream) TokenEmbed(h, x, wt, bias, pos Buffer, rows, length, channels, 
 	})
 }
 
-// checkAttention checks an attention's shape (positive, heads at most attentionMaxHeadDim wide, at most 65535
-// sequences: the grid's y) and its buffers.
+// checkAttention checks an attention's shape (positive, heads at most attentionMaxHeadDim wide, at most
+// attentionMaxBatch sequences) and its buffers.
 func checkAttention(o, qkv Buffer, a AttentionShape) error {
+	if a.Batch > attentionMaxBatch {
+		return fmt.Errorf("gpu: attention over %d sequences, at most %d", a.Batch, attentionMaxBatch)
+	}
+	return checkAttentionBuffers(o, qkv, a)
+}
+
+// attentionMaxBatch is the most sequences one attention launch takes (the grid's y dimension).
+const attentionMaxBatch = 65535
+
+// checkAttentionBuffers checks an attention's sizes (positive, heads at most attentionMaxHeadDim wide) and
+// buffers, whatever the number of sequences.
+func checkAttentionBuffers(o, qkv Buffer, a AttentionShape) error {
 	if a.Batch < 1 || a.Length < 1 || a.Heads < 1 || a.HeadDim < 1 {
 		return fmt.Errorf("gpu: attention %+v: need positive sizes", a)
 	}
 	if a.HeadDim > attentionMaxHeadDim {
 		return fmt.Errorf("gpu: attention heads of width %d: the device kernel supports at most %d", a.HeadDim, attentionMaxHeadDim)
-	}
-	if a.Batch > 65535 {
-		return fmt.Errorf("gpu: attention over %d sequences, at most 65535", a.Batch)
 	}
 	D := a.Heads * a.HeadDim
 	if qkv.n != a.Batch*a.Length*3*D || o.n != a.Batch*a.Length*D {

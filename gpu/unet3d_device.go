@@ -31,15 +31,15 @@ type unet3dNet struct {
 // NewUnet3DPredictor uploads a Unet3D's parameters to d and allocates its activations for batches of up to
 // maxPoints videos (Channels x Frames x Height x Width values each, channels first); pz says how its output
 // becomes x0. Every layer runs in exact float32 (opt.Precision must be FP32); the network takes no
-// condition, so opt must set none and no guidance. The temporal attention runs one sequence per pixel and
-// video, at most 65535 of them (maxPoints Height Width).
+// condition, so opt must set none and no guidance. The spatial attentions run one sequence per frame, at most
+// 65535 of them (maxPoints Frames).
 func NewUnet3DPredictor(d *Device, u *Unet3D, pz Parameterization, maxPoints int, opt PredictorOptions) (*Predictor, error) {
 	if err := checkNetwork(d, "Unet3D", u.Validate, pz, opt); err != nil {
 		return nil, err
 	}
-	if maxPoints < 1 || maxPoints*u.Height*u.Width > 65535 || maxPoints*u.Frames > 65535 || maxPoints*u.Frames*u.Height*u.Width > linearMaxRows {
-		return nil, fmt.Errorf("gpu: Unet3D predictor for %d videos (want at least 1, at most 65535 frames and 65535 pixel sequences, and at most %d voxels)",
-			maxPoints, linearMaxRows)
+	if maxPoints < 1 || maxPoints*u.Frames > attentionMaxBatch || maxPoints*u.Frames*u.Height*u.Width > linearMaxRows {
+		return nil, fmt.Errorf("gpu: Unet3D predictor for %d videos (want at least 1, at most %d frames and %d voxels)",
+			maxPoints, attentionMaxBatch, linearMaxRows)
 	}
 	if _, _, err := opt.condition(0, maxPoints); err != nil {
 		return nil, fmt.Errorf("%w (Unet3D takes no condition vector)", err)
