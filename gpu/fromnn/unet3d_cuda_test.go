@@ -120,3 +120,63 @@ func trainedUnet3D(t *testing.T) *train.Checkpoint {
 	}
 	return c
 }
+
+// TestGPUSamplerRunsAUnet3DPlan: fromnn's Sampler runs a trained 3-D U-Net in pde/wdno's loop (known entries
+// set in every x0 prediction, the others clamped to [-1, 1]; stochastic DDPM) as diffusion.Sample does on
+// the CPU, to the FP32 sampler tolerance, with the known entries exactly their float32 values.
+func TestGPUSamplerRunsAUnet3DPlan(t *testing.T) {
+	c := trainedUnet3D(t)
+	const videos = 2
+	D := c.Net.Dim()
+	mask := make([]bool, D)
+	for i := 0; i < D; i += 3 {
+		mask[i] = true
+	}
+	values := randomInput(41, videos*D)
+	for i := range values {
+		values[i] = math.Tanh(values[i])
+	}
+	solver, _ := diffusion.NewSolver("ddpm")
+	plan, err := diffusion.PlanForNFE(solver, c.Process, diffusion.DefaultSchedule(c.Process), 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := PlanProblem{Checkpoint: c, Plan: plan, X: randomInput(42, videos*D), Mask: mask, Values: values, ClipX0: true, FixX0: true, Seed: 6}
+	cpu := append([]float64(nil), p.X...)
+	fix := func(x0, _ []float64, _ float64) error {
+		for i := range x0 {
+			if mask[i%D] {
+				x0[i] = values[i]
+			} else {
+				x0[i] = min(1, max(-1, x0[i]))
+			}
+		}
+		return nil
+	}
+	if err := diffusion.Sample(context.Background(), plan, c.Denoiser, cpu, diffusion.RunOptions{Seed: p.Seed, Workers: 1,
+		Condition: &diffusion.Inpaint{Mask: mask, Values: values}, CorrectX0: fix}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewSampler(SampleOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	got, err := s.RunPlan(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var num, den float64
+	for i, w := range cpu {
+		d := got[i] - w
+		num, den = num+d*d, den+w*w
+		if mask[i%D] && got[i] != float64(float32(values[i])) {
+			t.Fatalf("known entry %d is %v on the device, want %v", i, got[i], float32(values[i]))
+		}
+	}
+	rel, mx := math.Sqrt(num/den), maxDiff(to32(got), cpu)
+	t.Logf("unet3d RunPlan (ddpm, %d NFE, inpainted x0): device vs CPU rel RMS %.2e, max %.2e", plan.NFE, rel, mx)
+	if tol := samplerTol[gpu.FP32]; !(rel <= tol[0] && mx <= tol[1]) {
+		t.Errorf("device differs from the CPU by rel RMS %.3g, max %.3g (tolerance %.0e, %.0e)", rel, mx, tol[0], tol[1])
+	}
+}
