@@ -60,7 +60,13 @@ type CaseResult struct {
 	Misfit      float64 `json:"misfit,omitempty"`
 	Energy      float64 `json:"energy,omitempty"`
 	ModelMisfit float64 `json:"model_misfit,omitempty"`
-	Error       string  `json:"error,omitempty"`
+	// SmokeOut and Leakage are smoke's shares through the target exit and through the others after the
+	// last modelled frame (re-simulated); J is then -SmokeOut + 0.1 Misfit, Misfit the initial density's
+	// mean squared mismatch, Energy the mean squared control and ModelMisfit the squared gap between the
+	// model's own s(T-1) and the re-simulated share.
+	SmokeOut float64 `json:"smoke_out,omitempty"`
+	Leakage  float64 `json:"leakage,omitempty"`
+	Error    string  `json:"error,omitempty"`
 }
 
 // Summary aggregates one method's cases.
@@ -74,6 +80,10 @@ type Summary struct {
 	JMedian  float64 `json:"j_median,omitempty"`
 	Misfit   float64 `json:"misfit,omitempty"`
 	Energy   float64 `json:"energy,omitempty"`
+	// SmokeOut (mean and median) and Leakage: smoke control only.
+	SmokeOut       float64 `json:"smoke_out,omitempty"`
+	SmokeOutMedian float64 `json:"smoke_out_median,omitempty"`
+	Leakage        float64 `json:"leakage,omitempty"`
 	// Seconds is the wall time the method took, for throughput.
 	Seconds float64 `json:"seconds"`
 }
@@ -134,8 +144,8 @@ func Evaluate(ctx context.Context, d *Data, methods []Method, o EvalOptions) (*R
 		} else if o.Task == Simulate {
 			return nil, fmt.Errorf("wdno: method %s is a control baseline; simulation compares models", m.Name)
 		}
-		if o.Task == Control && !d.IsBurgers() {
-			return nil, fmt.Errorf("wdno: control is evaluated on Burgers data; %s comes from %q", d.Path, d.Generator.Name)
+		if o.Task == Control && !d.IsBurgers() && !d.IsSmoke() {
+			return nil, fmt.Errorf("wdno: control is evaluated on Burgers or smoke data; %s comes from %q", d.Path, d.Generator.Name)
 		}
 		rep.Methods = append(rep.Methods, m.Name)
 		began := time.Now()
@@ -189,6 +199,10 @@ func evaluateMethod(ctx context.Context, d *Data, m Method, tcs []TestCase, o Ev
 					continue
 				}
 				res[j].MSE, res[j].FrontMSE = simulationError(tc.U, gen.U[j], d.Cells, d.State, o.Front)
+			}
+		} else if d.IsSmoke() {
+			if res, err = scoreSmokeControls(ctx, d, m, batch, gen, o); err != nil {
+				return nil, err
 			}
 		} else if res, err = scoreControls(ctx, d, m, batch, gen, o); err != nil {
 			return nil, err
