@@ -90,7 +90,9 @@ type Summary struct {
 
 // Report is an evaluation: every case of every method and their summaries.
 type Report struct {
-	Task    string       `json:"task"`
+	Task string `json:"task"`
+	// System is "smoke" for smoke data (the metrics are smoke_out and leakage), empty for the 1-D systems.
+	System  string       `json:"system,omitempty"`
 	Data    string       `json:"data"`
 	Methods []string     `json:"methods"`
 	Results []CaseResult `json:"results"`
@@ -130,6 +132,9 @@ func Evaluate(ctx context.Context, d *Data, methods []Method, o EvalOptions) (*R
 		tcs[k] = TestCase{Index: i, ID: d.ID(i), U: u, F: f}
 	}
 	rep := &Report{Task: o.Task.String(), Data: d.Path, Seconds: map[string]float64{}}
+	if d.IsSmoke() {
+		rep.System = "smoke"
+	}
 	for _, m := range methods {
 		if m.Model != nil {
 			if err := m.Model.Compatible(d); err != nil {

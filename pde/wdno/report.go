@@ -65,10 +65,10 @@ func Merge(reps []*Report) (*Report, error) {
 	if len(reps) == 0 {
 		return nil, errors.New("wdno: nothing to merge")
 	}
-	out := &Report{Task: reps[0].Task, Data: reps[0].Data, Methods: reps[0].Methods, Seconds: map[string]float64{}}
+	out := &Report{Task: reps[0].Task, System: reps[0].System, Data: reps[0].Data, Methods: reps[0].Methods, Seconds: map[string]float64{}}
 	seen := map[string]bool{}
 	for i, r := range reps {
-		if r.Task != out.Task || !slices.Equal(r.Methods, out.Methods) {
+		if r.Task != out.Task || r.System != out.System || !slices.Equal(r.Methods, out.Methods) {
 			return nil, fmt.Errorf("wdno: report %d is %s with methods %v, report 0 is %s with %v", i, r.Task, r.Methods, out.Task, out.Methods)
 		}
 		for m, sec := range r.Seconds {
