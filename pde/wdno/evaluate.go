@@ -203,6 +203,11 @@ func evaluateMethod(ctx context.Context, d *Data, m Method, tcs []TestCase, o Ev
 					res[j].Error = errDiverged.Error()
 					continue
 				}
+				if d.IsSmoke() {
+					// Fronts are a 1-D notion here: smoke reports the MSE of density, vx, vy and s.
+					res[j].MSE, _ = simulationError(tc.U, gen.U[j], d.Cells, d.State, o.Front)
+					continue
+				}
 				res[j].MSE, res[j].FrontMSE = simulationError(tc.U, gen.U[j], d.Cells, d.State, o.Front)
 			}
 		} else if d.IsSmoke() {
