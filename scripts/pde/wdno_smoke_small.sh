@@ -3,7 +3,7 @@
 # control"): simulation grid 64 stored at 32 x 32 (the models take the first 32 of the 33 frames), the
 # wavelet-space model and the physical-space baseline trained side by side for the same wall time (one
 # core each), the guidance weight picked on validation cases, then the test cases next to zero control
-# and the dataset's own control. Run from an empty directory; stages: data, train, select, test (default:
+# and the dataset's own control; sampler ddpm (DDIM with eta = 1, the reference's). Run from an empty directory; stages: data, train, select, test (default:
 # all in order). BUDGET is the training wall time of each model (timeout(1) syntax, default 27m); STEPS
 # and CASES the DDIM steps and test cases of the evaluations (defaults 10 and 50).
 set -euo pipefail
@@ -41,7 +41,7 @@ if [ "$stage" = all ] || [ "$stage" = select ]; then
   for m in wdno ddpm; do
     (for w in 0 10 100 1000; do
       GOMAXPROCS=1 ./trajdiff pde evaluate --checkpoint "$m-smoke-small-control" --data smoke-small/valid.arrow --limit 8 \
-        --batch 8 --baseline "" --solver ddim --steps "$steps" --guidance "$w" --out "smoke-val-$m-$w.json" > "smoke-val-$m-$w.txt"
+        --batch 8 --baseline "" --solver ddpm --steps "$steps" --guidance "$w" --out "smoke-val-$m-$w.json" > "smoke-val-$m-$w.txt"
     done) &
   done
   wait
@@ -54,9 +54,9 @@ if [ "$stage" = all ] || [ "$stage" = test ]; then
   ww=${WDNO_W:-100}
   dw=${DDPM_W:-100}
   GOMAXPROCS=1 ./trajdiff pde evaluate --checkpoint wdno-smoke-small-control --data smoke-small/test.arrow --limit "$cases" \
-    --batch 25 --baseline zero,dataset --solver ddim --steps "$steps" --guidance "$ww" --out smoke-test-wdno.json > smoke-test-wdno.txt &
+    --batch 25 --baseline zero,dataset --solver ddpm --steps "$steps" --guidance "$ww" --out smoke-test-wdno.json > smoke-test-wdno.txt &
   GOMAXPROCS=1 ./trajdiff pde evaluate --checkpoint ddpm-smoke-small-control --data smoke-small/test.arrow --limit "$cases" \
-    --batch 25 --baseline "" --solver ddim --steps "$steps" --guidance "$dw" --out smoke-test-ddpm.json > smoke-test-ddpm.txt &
+    --batch 25 --baseline "" --solver ddpm --steps "$steps" --guidance "$dw" --out smoke-test-ddpm.json > smoke-test-ddpm.txt &
   wait
   cat smoke-test-wdno.txt smoke-test-ddpm.txt
 fi
