@@ -3,9 +3,10 @@
 # control"): simulation grid 64 stored at 32 x 32 (the models take the first 32 of the 33 frames), the
 # wavelet-space model and the physical-space baseline trained side by side for the same wall time (one
 # core each), the guidance weight picked on validation cases, then the test cases next to zero control
-# and the dataset's own control; sampler ddpm (DDIM with eta = 1, the reference's). Run from an empty directory; stages: data, train, select, test (default:
-# all in order). BUDGET is the training wall time of each model (timeout(1) syntax, default 27m); STEPS
-# and CASES the DDIM steps and test cases of the evaluations (defaults 10 and 50).
+# and the dataset's own control; sampler ddpm (DDIM with eta = 1, the reference's). Run from an empty
+# directory; stages: data, train, select, test (default: all in order). BUDGET is the training wall time
+# of each model (timeout(1) syntax, default 27m); STEPS and CASES the sampling steps and test cases of the
+# evaluations (defaults 10 and 50).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 stage=${1:-all}
