@@ -37,10 +37,10 @@ if [ "$stage" = all ] || [ "$stage" = train ]; then
 fi
 
 if [ "$stage" = all ] || [ "$stage" = select ]; then
-  # The guidance weight on 8 validation cases (the reference's 100, a tenth and ten times it, none), one
+  # The guidance weight on 8 validation cases (none, the reference's 100, ten and a hundred times it), one
   # model per core.
   for m in wdno ddpm; do
-    (for w in 0 10 100 1000; do
+    (for w in 0 100 1000 10000; do
       GOMAXPROCS=1 ./trajdiff pde evaluate --checkpoint "$m-smoke-small-control" --data smoke-small/valid.arrow --limit 8 \
         --batch 8 --baseline "" --solver ddpm --steps "$steps" --guidance "$w" --out "smoke-val-$m-$w.json" > "smoke-val-$m-$w.txt"
     done) &
