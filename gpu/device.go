@@ -240,6 +240,21 @@ func (d *Device) AllocBF16(n int) (BF16, error) {
 // Free releases a buffer returned by Alloc.
 func (d *Device) Free(b Buffer) error { return d.free(b.ptr) }
 
+// freeAll releases every allocated buffer of bufs and zeroes it (so a second call frees nothing twice),
+// returning the first error.
+func (d *Device) freeAll(bufs ...*Buffer) error {
+	var first error
+	for _, b := range bufs {
+		if b.ptr != 0 {
+			if err := d.Free(*b); err != nil && first == nil {
+				first = err
+			}
+			*b = Buffer{}
+		}
+	}
+	return first
+}
+
 // FreeBF16 releases a buffer returned by AllocBF16.
 func (d *Device) FreeBF16(b BF16) error { return d.free(b.ptr) }
 

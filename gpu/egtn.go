@@ -114,28 +114,7 @@ func (m *EGTN) Validate() error {
 	default:
 		return fmt.Errorf("gpu: EGTN prior %q (want learned, com or none)", m.Prior)
 	}
-	shapes := m.tensorShapes()
-	for name, shape := range shapes {
-		v, ok := m.Tensors[name]
-		n := 1
-		for _, d := range shape {
-			n *= d
-		}
-		if !ok || len(v) != n {
-			return fmt.Errorf("gpu: EGTN tensor %q: %d values, want %v", name, len(v), shape)
-		}
-		for j, x := range v {
-			if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
-				return fmt.Errorf("gpu: EGTN tensor %q[%d] is %v", name, j, x)
-			}
-		}
-	}
-	for name := range m.Tensors {
-		if _, ok := shapes[name]; !ok {
-			return fmt.Errorf("gpu: EGTN tensor %q is not part of the network the device evaluates", name)
-		}
-	}
-	return nil
+	return checkTensors("EGTN", m.tensorShapes(), m.Tensors)
 }
 
 // frameOffsetEmbedding is nn's sinusoidal embedding [F*F, dim] of the frame offsets frames[t] - frames[s],

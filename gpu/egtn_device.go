@@ -350,15 +350,7 @@ func (n *egtnNet) forward(s *Stream, out, x Buffer, B int, xs, tau float64, _ bo
 
 // close implements deviceNet.
 func (n *egtnNet) close() error {
-	var first error
-	for _, b := range []*Buffer{&n.params, &n.acts} {
-		if b.ptr != 0 {
-			if err := n.d.Free(*b); err != nil && first == nil {
-				first = err
-			}
-			*b = Buffer{}
-		}
-	}
+	first := n.d.freeAll(&n.params, &n.acts)
 	n.p = nil
 	return first
 }

@@ -282,3 +282,29 @@ func (p Precision) String() string {
 	}
 	return fmt.Sprintf("Precision(%d)", int(p))
 }
+
+// checkTensors checks that tensors holds exactly the tensors of shapes, each with its size and finite
+// values (net names the network in the errors).
+func checkTensors(net string, shapes map[string][]int, tensors map[string][]float32) error {
+	for name, shape := range shapes {
+		v, ok := tensors[name]
+		n := 1
+		for _, s := range shape {
+			n *= s
+		}
+		if !ok || len(v) != n {
+			return fmt.Errorf("gpu: %s tensor %q: %d values, want %v", net, name, len(v), shape)
+		}
+		for j, x := range v {
+			if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+				return fmt.Errorf("gpu: %s tensor %q[%d] is %v", net, name, j, x)
+			}
+		}
+	}
+	for name := range tensors {
+		if _, ok := shapes[name]; !ok {
+			return fmt.Errorf("gpu: %s tensor %q is not part of the network the device evaluates", net, name)
+		}
+	}
+	return nil
+}

@@ -2,7 +2,6 @@ package gpu
 
 import (
 	"fmt"
-	"math"
 )
 
 // Transformer is nn's 1-D DiT ("transformer": Peebles & Xie 2023, "Scalable Diffusion Models with
@@ -80,26 +79,5 @@ func (m *Transformer) Validate() error {
 	if dh := m.Width / m.Heads; dh > attentionMaxHeadDim {
 		return fmt.Errorf("gpu: Transformer heads of width %d: the device's attention kernel supports at most %d", dh, attentionMaxHeadDim)
 	}
-	shapes := m.tensorShapes()
-	for name, shape := range shapes {
-		v, ok := m.Tensors[name]
-		n := 1
-		for _, s := range shape {
-			n *= s
-		}
-		if !ok || len(v) != n {
-			return fmt.Errorf("gpu: Transformer tensor %q: %d values, want %v", name, len(v), shape)
-		}
-		for j, x := range v {
-			if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
-				return fmt.Errorf("gpu: Transformer tensor %q[%d] is %v", name, j, x)
-			}
-		}
-	}
-	for name := range m.Tensors {
-		if _, ok := shapes[name]; !ok {
-			return fmt.Errorf("gpu: Transformer tensor %q is not part of the network the device evaluates", name)
-		}
-	}
-	return nil
+	return checkTensors("Transformer", m.tensorShapes(), m.Tensors)
 }

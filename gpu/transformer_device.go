@@ -217,15 +217,7 @@ func (n *transformerNet) forward(s *Stream, out, x Buffer, npts int, xs, tau flo
 
 // close implements deviceNet.
 func (n *transformerNet) close() error {
-	var first error
-	for _, b := range []*Buffer{&n.params, &n.embed, &n.res, &n.h, &n.att, &n.wide} {
-		if b.ptr != 0 {
-			if err := n.d.Free(*b); err != nil && first == nil {
-				first = err
-			}
-			*b = Buffer{}
-		}
-	}
+	first := n.d.freeAll(&n.params, &n.embed, &n.res, &n.h, &n.att, &n.wide)
 	n.p = nil
 	return first
 }

@@ -2,7 +2,6 @@ package gpu
 
 import (
 	"fmt"
-	"math"
 )
 
 // TemporalUnet is nn's TemporalUnet (Diffuser's, Janner et al. 2022) as float32 arrays for the device, on
@@ -125,28 +124,7 @@ func (u *TemporalUnet) Validate() error {
 			return fmt.Errorf("gpu: TemporalUnet width %d not divisible into %d groups", c, u.Groups)
 		}
 	}
-	shapes := u.tensorShapes()
-	for name, shape := range shapes {
-		v, ok := u.Tensors[name]
-		n := 1
-		for _, s := range shape {
-			n *= s
-		}
-		if !ok || len(v) != n {
-			return fmt.Errorf("gpu: TemporalUnet tensor %q: %d values, want %v", name, len(v), shape)
-		}
-		for j, x := range v {
-			if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
-				return fmt.Errorf("gpu: TemporalUnet tensor %q[%d] is %v", name, j, x)
-			}
-		}
-	}
-	for name := range u.Tensors {
-		if _, ok := shapes[name]; !ok {
-			return fmt.Errorf("gpu: TemporalUnet tensor %q is not part of the network the device evaluates", name)
-		}
-	}
-	return nil
+	return checkTensors("TemporalUnet", u.tensorShapes(), u.Tensors)
 }
 
 // Conv1dDeviceWeight converts a Conv1d weight in PyTorch's layout [out, in, k] into the device layout of

@@ -2,7 +2,6 @@ package gpu
 
 import (
 	"fmt"
-	"math"
 )
 
 // Unet2D is nn's Unet2D (WDNO's denoiser, Hu et al. 2025: lucidrains' denoising-diffusion-pytorch Unet) as
@@ -163,28 +162,7 @@ func (u *Unet2D) Validate() error {
 	if f := 1 << (len(u.DimMults) - 1); u.Height%f != 0 || u.Width%f != 0 {
 		return fmt.Errorf("gpu: Unet2D image %dx%d not divisible by 2^%d", u.Height, u.Width, len(u.DimMults)-1)
 	}
-	shapes := u.tensorShapes()
-	for name, shape := range shapes {
-		v, ok := u.Tensors[name]
-		n := 1
-		for _, s := range shape {
-			n *= s
-		}
-		if !ok || len(v) != n {
-			return fmt.Errorf("gpu: Unet2D tensor %q: %d values, want %v", name, len(v), shape)
-		}
-		for j, x := range v {
-			if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
-				return fmt.Errorf("gpu: Unet2D tensor %q[%d] is %v", name, j, x)
-			}
-		}
-	}
-	for name := range u.Tensors {
-		if _, ok := shapes[name]; !ok {
-			return fmt.Errorf("gpu: Unet2D tensor %q is not part of the network the device evaluates", name)
-		}
-	}
-	return nil
+	return checkTensors("Unet2D", u.tensorShapes(), u.Tensors)
 }
 
 // activationSize is the most values (per example) any one activation of the forward pass holds: at

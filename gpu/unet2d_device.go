@@ -415,7 +415,6 @@ func (n *unet2dNet) forward(s *Stream, out, x Buffer, npts int, xs, tau float64,
 
 // close implements deviceNet.
 func (n *unet2dNet) close() error {
-	var first error
 	bufs := []*Buffer{&n.params, &n.time, &n.init, &n.ctx, &n.xin}
 	for i := range n.work {
 		bufs = append(bufs, &n.work[i])
@@ -423,14 +422,7 @@ func (n *unet2dNet) close() error {
 	for i := range n.skips {
 		bufs = append(bufs, &n.skips[i])
 	}
-	for _, b := range bufs {
-		if b.ptr != 0 {
-			if err := n.d.Free(*b); err != nil && first == nil {
-				first = err
-			}
-			*b = Buffer{}
-		}
-	}
+	first := n.d.freeAll(bufs...)
 	n.p, n.mod = nil, nil
 	return first
 }

@@ -418,7 +418,6 @@ func (n *unetNet) maxPoints() int { return n.cond.n / n.u.CondDim }
 
 // close implements deviceNet.
 func (n *unetNet) close() error {
-	var first error
 	bufs := []*Buffer{&n.params, &n.time, &n.xin, &n.point}
 	for i := range n.work {
 		bufs = append(bufs, &n.work[i])
@@ -426,14 +425,7 @@ func (n *unetNet) close() error {
 	for i := range n.skips {
 		bufs = append(bufs, &n.skips[i])
 	}
-	for _, b := range bufs {
-		if b.ptr != 0 {
-			if err := n.d.Free(*b); err != nil && first == nil {
-				first = err
-			}
-			*b = Buffer{}
-		}
-	}
+	first := n.d.freeAll(bufs...)
 	n.p, n.proj = nil, nil
 	return first
 }

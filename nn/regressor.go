@@ -199,18 +199,10 @@ func NewRegressionGraph(net Regressor, opt TrainOptions) (*RegressionGraph, erro
 	if err := b.Err(); err != nil {
 		return nil, fmt.Errorf("nn: build regression graph: %w", err)
 	}
-	for _, p := range net.Params().Learnable() {
-		if n := b.nodes[p]; n != nil {
-			rg.params, rg.learn = append(rg.params, p), append(rg.learn, n)
-		}
+	var err error
+	if rg.params, rg.learn, rg.m, err = b.differentiate(rg.loss, net.Params(), "regression"); err != nil {
+		return nil, err
 	}
-	if len(rg.learn) == 0 {
-		return nil, fmt.Errorf("nn: network has no learnable parameters")
-	}
-	if _, err := G.Grad(rg.loss, rg.learn...); err != nil {
-		return nil, fmt.Errorf("nn: differentiate regression graph: %w", err)
-	}
-	rg.m = G.NewTapeMachine(b.G, G.BindDualValues(rg.learn...))
 	if b.dt == tensor.Float32 {
 		for i := range data[float32](rg.weight.Value()) {
 			data[float32](rg.weight.Value())[i] = 1

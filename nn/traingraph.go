@@ -68,19 +68,10 @@ func NewTrainGraph(net Net, opt TrainOptions) (*TrainGraph, error) {
 	if err := b.Err(); err != nil {
 		return nil, fmt.Errorf("nn: build training graph: %w", err)
 	}
-	// Learnables in state_dict order (Params().Learnable()), so that solver state lines up with names.
-	for _, p := range net.Params().Learnable() {
-		if n := b.nodes[p]; n != nil {
-			tg.params, tg.learn = append(tg.params, p), append(tg.learn, n)
-		}
+	var err error
+	if tg.params, tg.learn, tg.m, err = b.differentiate(tg.loss, net.Params(), "training"); err != nil {
+		return nil, err
 	}
-	if len(tg.learn) == 0 {
-		return nil, fmt.Errorf("nn: network has no learnable parameters")
-	}
-	if _, err := G.Grad(tg.loss, tg.learn...); err != nil {
-		return nil, fmt.Errorf("nn: differentiate training graph: %w", err)
-	}
-	tg.m = G.NewTapeMachine(b.G, G.BindDualValues(tg.learn...))
 	tg.fill(tg.weight, 1)
 	if tg.keep != nil {
 		tg.fill(tg.keep, 1)
@@ -275,3 +266,23 @@ func (tg *TrainGraph) GradNorm() float64 {
 
 // Close releases the machine.
 func (tg *TrainGraph) Close() error { return tg.m.Close() }
+
+// differentiate adds to the graph the gradient of loss with respect to every learnable parameter of ps
+// that the graph uses, and compiles it. The parameters come back in state_dict order
+// (Params().Learnable()), so that optimiser state lines up with names.
+func (b *Builder) differentiate(loss *G.Node, ps *Params, graph string) ([]*Param, G.Nodes, G.VM, error) {
+	var params []*Param
+	var learn G.Nodes
+	for _, p := range ps.Learnable() {
+		if n := b.nodes[p]; n != nil {
+			params, learn = append(params, p), append(learn, n)
+		}
+	}
+	if len(learn) == 0 {
+		return nil, nil, nil, fmt.Errorf("nn: network has no learnable parameters")
+	}
+	if _, err := G.Grad(loss, learn...); err != nil {
+		return nil, nil, nil, fmt.Errorf("nn: differentiate %s graph: %w", graph, err)
+	}
+	return params, learn, G.NewTapeMachine(b.G, G.BindDualValues(learn...)), nil
+}

@@ -235,12 +235,7 @@ func (t *Trainer) runRegression(ctx context.Context) (*Result, error) {
 	loop := &stepLoop{t: t, opt: opt, adam: adam, model: net.Params(), ema: ema.Params(), log: log, checkpoint: checkpoint, began: time.Now(), start: start}
 	loss := math.NaN()
 	for step := start; step < opt.Steps; step++ {
-		if err := ctx.Err(); err != nil {
-			if step > start {
-				if cerr := checkpoint(step, loss); cerr != nil {
-					return nil, errors.Join(err, cerr)
-				}
-			}
+		if err := loop.cancelled(ctx, step, loss); err != nil {
 			return nil, err
 		}
 		if err := t.Source.Batch(step, x0, nil); err != nil {

@@ -1,6 +1,7 @@
 package train
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -123,4 +124,17 @@ func loadRunState(ckpt string, model, ema *nn.Params, adam *nn.Adam, params []*n
 // newAdam is the run's optimiser.
 func (o Options) newAdam() (*nn.Adam, error) {
 	return nn.NewAdam(nn.AdamConfig{LR: o.LR, Beta1: o.Beta1, Beta2: o.Beta2, Eps: o.Eps, WeightDecay: o.WeightDecay, ClipNorm: o.ClipNorm})
+}
+
+// cancelled returns ctx's error when the run was cancelled before step, after saving a checkpoint at
+// step (loss the last step's) if this process made progress, so that a resumed run continues there.
+func (s *stepLoop) cancelled(ctx context.Context, step int, loss float64) error {
+	err := ctx.Err()
+	if err == nil || step <= s.start {
+		return err
+	}
+	if cerr := s.checkpoint(step, loss); cerr != nil {
+		return errors.Join(err, cerr)
+	}
+	return err
 }
