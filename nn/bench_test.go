@@ -31,6 +31,16 @@ var benchSpecs = map[string]Spec{
 	// 21x30 grid padded to 24x32, dim 16, three resolutions, linear attention at each, full attention in
 	// the middle (GroupNorm(1), 4 heads of 32).
 	"unet2d-wdno-small": {Arch: "unet2d", Unet2D: &Unet2DConfig{Height: 24, Width: 32, Channels: 9, Dim: 16, DimMults: []int{1, 2, 4}}},
+	// WDNO's video U-Net at the size of the CPU smoke runs: 42 wavelet-coefficient channels of 18 frames
+	// of 20x20, three resolutions, GroupNorm(4), 2 heads of 8 in time, a 3x3x3 initial convolution (the
+	// spatial attentions keep the reference's 32-wide heads); dim 8, and dim 16 (-d16).
+	"unet3d-smoke-small":     {Arch: "unet3d", Unet3D: unet3DSmokeConfig(8)},
+	"unet3d-smoke-small-d16": {Arch: "unet3d", Unet3D: unet3DSmokeConfig(16)},
+}
+
+func unet3DSmokeConfig(dim int) *Unet3DConfig {
+	return &Unet3DConfig{Frames: 18, Height: 20, Width: 20, Channels: 42, Dim: dim, DimMults: []int{1, 2, 4}, Groups: 4,
+		AttnHeads: 2, AttnDimHead: 8, InitKernel: 3}
 }
 
 // egtnBenchConfig is GeoTDM's charged-particle setting (5 nodes in 3-D, charges as node features, q_i q_j
@@ -47,7 +57,8 @@ func egtnBenchConfig(hidden, layers, priorLayers int) *EGTNConfig {
 		NodeFeatures: 1, EdgeFeatures: 1, Hidden: hidden, Layers: layers, Prior: "learned", PriorLayers: priorLayers}
 }
 
-var benchBatch = map[string]int{"mlp": 256, "unet": 32, "transformer": 32, "egtn": 32, "egtn_small": 32, "unet2d-wdno-small": 16}
+var benchBatch = map[string]int{"mlp": 256, "unet": 32, "transformer": 32, "egtn": 32, "egtn_small": 32, "unet2d-wdno-small": 16,
+	"unet3d-smoke-small": 4, "unet3d-smoke-small-d16": 4}
 
 // newBenchNet builds a benchmarked network in float32; EGTN gets the signal coefficient of a VP process.
 func newBenchNet(b testing.TB, name string) Net {
@@ -165,6 +176,8 @@ func BenchmarkTrainStep(b *testing.B) {
 	b.Run("egtn", func(b *testing.B) { s, d := netStepper(b, "egtn"); benchStep(b, s, d) })
 	b.Run("egtn_small", func(b *testing.B) { s, d := netStepper(b, "egtn_small"); benchStep(b, s, d) })
 	b.Run("unet2d-wdno-small", func(b *testing.B) { s, d := netStepper(b, "unet2d-wdno-small"); benchStep(b, s, d) })
+	b.Run("unet3d-smoke-small", func(b *testing.B) { s, d := netStepper(b, "unet3d-smoke-small"); benchStep(b, s, d) })
+	b.Run("unet3d-smoke-small-d16", func(b *testing.B) { s, d := netStepper(b, "unet3d-smoke-small-d16"); benchStep(b, s, d) })
 }
 
 // BenchmarkPredictEGTN times one evaluation of EGTN (full and reduced size) for a batch of 128 charged

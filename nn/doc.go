@@ -1,6 +1,7 @@
 // Package nn holds trajdiff's score networks: layers written as fused gorgonia ops over flat float32
-// buffers, the networks built from them (an MLP, Diffuser's temporal U-Net, a 1-D DiT transformer), a
-// training graph with a fused Adam solver, and a float64 inference path that plugs into package diffusion.
+// buffers, the networks built from them (an MLP, Diffuser's temporal U-Net, a 1-D DiT transformer, WDNO's
+// 2-D and video U-Nets), a training graph with a fused Adam solver, and a float64 inference path that
+// plugs into package diffusion.
 //
 // # Design
 //
@@ -38,6 +39,14 @@
 //	LinearAttention      softmax_feat(Q)/sqrt(d) (softmax_pos(K)^T V)     Shen et al. 2021 (lucidrains' U-Nets)
 //	SpaceToDepth         2x2 blocks -> 4C channels (einops order)         PixelUnshuffle, lucidrains' Downsample
 //	Upsample2x           nearest-neighbour x2                              PyTorch nn.Upsample(mode='nearest')
+//	Conv3d               im2col (chunked when large) + GEMM; dx = conv by  PyTorch Conv3d
+//	                     the flipped kernel (unit stride) or col2im
+//	FrameConv2d, -T2d    Conv2d / ConvTranspose2d on every frame           Conv3d / ConvTranspose3d with (1, k, k) kernels
+//	FrameLinearAttention LinearAttention within each frame                 video-diffusion-pytorch SpatialLinearAttention
+//	FramesToPositions    [B, F, H, W, C] <-> [B, H, W, F, C]               einops 'b c f h w -> b (h w) f c'
+//	Rotary               pairs (2i, 2i+1) of q, k turned by l theta_i      Su et al. 2021 (rotary_embedding_torch)
+//	BiasedAttention      softmax(Q K^T/sqrt(d) + bias_h) V                 Vaswani et al. 2017 with Raffel et al. 2020's bias
+//	RelPosBias           bias[h, i, j] = E[bucket(j - i), h]               Raffel et al. 2020 (T5 buckets)
 //	ChannelsLast/First   [B, C, S...] <-> [B, S..., C]                     the layout change at a network's edges
 //	Modulate, GatedAdd   adaLN-Zero x (1 + scale) + shift, x + gate y     Peebles & Xie 2023
 //	WeightedMSE          mean_b w_b ||pred_b - target_b||^2 / D            the denoising objectives of package diffusion
@@ -59,6 +68,17 @@
 //     channels-first images [C, H, W]: ResnetBlocks with GroupNorm and time scale/shift, linear attention
 //     at every resolution, full attention in the middle, space-to-depth downsampling and nearest
 //     upsampling, with the reference's state_dict names; conditioning is by inpainting (no condition input).
+//   - Unet3D: WDNO's video U-Net for 2-D smoke (Hu et al. 2025; Unet3D_with_Conv3D, after Ho et al. 2022's
+//     video diffusion U-Net) over x [C, F, H, W] (channels, frames, height, width; internally [B, F, H, W,
+//     C]): a k^3 initial convolution and temporal attention; per resolution two ResnetBlocks (3x3x3
+//     convolutions, GroupNorm, time scale/shift), linear attention within each frame and temporal
+//     attention across the frames of each position, and a (1, 4, 4) stride (1, 2, 2) Conv3d down /
+//     ConvTranspose3d up (space only: F is never reduced, so any number of frames works); full spatial
+//     and temporal attention in the middle; a final ResnetBlock without time on cat(x, initial features).
+//     Temporal attention is softmax(R_i q_i . R_j k_j / sqrt(d) + b_h(j - i)) with R_l the rotary rotation
+//     of frame l on the first min(32, d) features of each head and b a learned T5 bias over 32 buckets
+//     (exact offsets below 8, logarithmic to 32), shared by all temporal attentions. State_dict names are
+//     the reference's, so PyTorch weights load; conditioning is by inpainting.
 //
 // Regressors (the Regressor interface) are networks without a time input, x [B, In] -> [B, Out]:
 //

@@ -31,12 +31,13 @@ type Net interface {
 // Spec names an architecture and its configuration; it is the JSON a checkpoint stores next to the
 // weights.
 type Spec struct {
-	Arch         string              `json:"arch"` // "mlp", "temporal_unet", "transformer", "egtn", "unet2d"; "regressor", "seq_regressor" (NewRegressor)
+	Arch         string              `json:"arch"` // "mlp", "temporal_unet", "transformer", "egtn", "unet2d", "unet3d"; "regressor", "seq_regressor" (NewRegressor)
 	MLP          *MLPConfig          `json:"mlp,omitempty"`
 	TemporalUnet *TemporalUnetConfig `json:"temporal_unet,omitempty"`
 	Transformer  *TransformerConfig  `json:"transformer,omitempty"`
 	EGTN         *EGTNConfig         `json:"egtn,omitempty"`
 	Unet2D       *Unet2DConfig       `json:"unet2d,omitempty"`
+	Unet3D       *Unet3DConfig       `json:"unet3d,omitempty"`
 	Regressor    *RegressorConfig    `json:"regressor,omitempty"`
 	SeqRegressor *SeqRegressorConfig `json:"seq_regressor,omitempty"`
 }
@@ -73,10 +74,15 @@ func (s Spec) New(dt tensor.Dtype, seed uint64) (Net, error) {
 			return nil, fmt.Errorf("nn: spec %q without its unet2d configuration", s.Arch)
 		}
 		n, err = NewUnet2D(*s.Unet2D, dt)
+	case "unet3d":
+		if s.Unet3D == nil {
+			return nil, fmt.Errorf("nn: spec %q without its unet3d configuration", s.Arch)
+		}
+		n, err = NewUnet3D(*s.Unet3D, dt)
 	case "regressor", "seq_regressor":
 		return nil, fmt.Errorf("nn: architecture %s is not a denoiser (it has no time input): build it with Spec.NewRegressor", s.Arch)
 	default:
-		return nil, fmt.Errorf("nn: unknown architecture %q (want mlp, temporal_unet, transformer, egtn or unet2d)", s.Arch)
+		return nil, fmt.Errorf("nn: unknown architecture %q (want mlp, temporal_unet, transformer, egtn, unet2d or unet3d)", s.Arch)
 	}
 	if err != nil {
 		return nil, err

@@ -26,6 +26,10 @@ func smallSpecs() map[string]Spec {
 		"unet2d-plain": {Arch: "unet2d", Unet2D: &Unet2DConfig{Height: 4, Width: 8, Channels: 1, Dim: 4, DimMults: []int{1, 1, 2},
 			LinearAttention: new(false), InitKernel: 3}},
 		"egtn-uncond": {Arch: "egtn", EGTN: &EGTNConfig{Nodes: 3, SpatialDim: 2, TargetFrames: []int{0, 1, 2}, NodeFeatures: 1, Hidden: 5, Layers: 1, TimeDim: 4}},
+		"unet3d": {Arch: "unet3d", Unet3D: &Unet3DConfig{Frames: 3, Height: 4, Width: 4, Channels: 2, Dim: 4, DimMults: []int{1, 2}, Groups: 2,
+			AttnHeads: 2, AttnDimHead: 2, SpatialDimHead: 2, InitKernel: 3}},
+		"unet3d-plain": {Arch: "unet3d", Unet3D: &Unet3DConfig{Frames: 2, Height: 2, Width: 4, Channels: 1, Dim: 4, DimMults: []int{1, 1}, Groups: 2,
+			LinearAttention: new(false), TemporalAttention: new(false), MidAttention: new(false), InitKernel: 1}},
 	}
 }
 
@@ -67,8 +71,8 @@ func checkNetworkGradients(t *testing.T, name string, spec Spec) {
 	switch spec.Arch {
 	case "egtn":
 		scale = 0.25
-	case "unet2d":
-		// Likewise the 2-D U-Net's residual stack and time modulation: at 0.5 its loss is near 1e3.
+	case "unet2d", "unet3d":
+		// Likewise the U-Nets' residual stacks and time modulation: at 0.5 the 2-D one's loss is near 1e3.
 		scale = 0.3
 	}
 	randomize(net.Params(), 2, scale)

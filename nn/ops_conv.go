@@ -129,8 +129,12 @@ func (b *Builder) conv(name string, x, w, bias *G.Node, g kern.ConvGeom, transpo
 		outC, oh, ow = g.Cin, g.H, g.W
 	}
 	shape := tensor.Shape{g.B, oh, ow, outC}
-	if rank == 3 {
+	switch rank {
+	case 3:
 		shape = tensor.Shape{g.B, ow, outC}
+	case 5: // a video [B, F, H, W, C] convolved frame by frame (FrameConv2d): g.B is B F
+		xs := x.Shape()
+		shape = tensor.Shape{xs[0], xs[1], oh, ow, outC}
 	}
 	inputs := []*G.Node{x, w}
 	if bias != nil {

@@ -2,6 +2,7 @@ package nn
 
 import (
 	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
 
 	"github.com/trajdiff/trajdiff/nn/internal/kern"
 )
@@ -19,16 +20,28 @@ type linAttnState struct {
 // [B, S..., D] before the output projection. Cost is linear in N, which is why the U-Net uses it at every
 // resolution and keeps full attention for the coarsest.
 func (b *Builder) LinearAttention(qkv *G.Node, heads int) *G.Node {
+	return b.linearAttention("LinearAttention", qkv, heads, 1)
+}
+
+// FrameLinearAttention is LinearAttention over the positions of each frame of a video qkv [B, F, S...,
+// 3D] separately (video-diffusion-pytorch's SpatialLinearAttention on 'b c f h w -> (b f) c h w').
+func (b *Builder) FrameLinearAttention(qkv *G.Node, heads int) *G.Node {
+	return b.linearAttention("FrameLinearAttention", qkv, heads, 2)
+}
+
+// linearAttention attends over all positions after the first lead axes of qkv.
+func (b *Builder) linearAttention(name string, qkv *G.Node, heads, lead int) *G.Node {
 	if !b.ok(qkv) {
 		return nil
 	}
 	s := qkv.Shape()
 	r := len(s)
-	if r < 3 || s[r-1]%3 != 0 || heads <= 0 || (s[r-1]/3)%heads != 0 {
-		return b.failf("LinearAttention: qkv %v with %d heads, want [B, S..., 3D] with D divisible by heads", s, heads)
+	if r < lead+2 || s[r-1]%3 != 0 || heads <= 0 || (s[r-1]/3)%heads != 0 {
+		return b.failf("%s: qkv %v with %d heads, want %d lead axes, positions and 3D with D divisible by heads", name, s, heads, lead)
 	}
 	D := s[r-1] / 3
-	st := &linAttnState{g: kern.LinAttnGeom{B: s[0], N: s.TotalSize() / (s[0] * 3 * D), H: heads, Dh: D / heads}}
+	seqs := tensor.Shape(s[:lead]).TotalSize()
+	st := &linAttnState{g: kern.LinAttnGeom{B: seqs, N: s.TotalSize() / (seqs * 3 * D), H: heads, Dh: D / heads}}
 	shape := s.Clone()
 	shape[r-1] = D
 	k := kernel{f32: func(y []float32, in [][]float32) { linAttnFwd(st, y, in[0]) },
@@ -38,7 +51,7 @@ func (b *Builder) LinearAttention(qkv *G.Node, heads int) *G.Node {
 			f64: func(y []float64, in [][]float64) { linAttnBwd(st, y, in[0], in[1]) }}
 		return gradFn(b.dt, "LinearAttentionGrad", in[0].Shape(), k, dy, in[0])
 	}
-	return b.fn("LinearAttention", shape, k, grad, nodes(qkv))
+	return b.fn(name, shape, k, grad, nodes(qkv))
 }
 
 func linAttnFwd[T Float](st *linAttnState, y, qkv []T) {

@@ -60,7 +60,7 @@ func (p *Param) fromTorch(src []float64) {
 }
 
 // initRule is how a parameter is initialised: uniform on [-Bound, Bound], a constant, or normal with
-// standard deviation Std.
+// standard deviation Std, or (kind 3) the rotary frequencies theta^(-i/n) with theta in bound.
 type initRule struct {
 	kind  int // 0 uniform, 1 constant, 2 normal
 	bound float64
@@ -157,6 +157,10 @@ func uniform(fanIn int) initRule  { return initRule{kind: 0, bound: 1 / math.Sqr
 func constant(v float64) initRule { return initRule{kind: 1, bound: v} }
 func normal(std float64) initRule { return initRule{kind: 2, bound: std} }
 
+// inverseFreqs is the fixed frequency table theta^(-i/n), i < n, of rotary embeddings (a buffer; it draws
+// no random numbers).
+func inverseFreqs(theta float64) initRule { return initRule{kind: 3, bound: theta} }
+
 // Init draws every parameter from its initialisation rule with a PCG stream seeded by seed, in
 // state_dict order, so a model is reproducible from its seed.
 func (ps *Params) Init(seed uint64) {
@@ -172,6 +176,8 @@ func (ps *Params) Init(seed uint64) {
 				v = p.init.bound
 			case 2:
 				v = rng.NormFloat64() * p.init.bound
+			case 3:
+				v = math.Pow(p.init.bound, -float64(i)/float64(n))
 			}
 			p.set(i, v)
 		}

@@ -55,7 +55,7 @@ func maxAbsDiff[T Float](a []T, b []float32) float64 {
 }
 
 func TestParityNetworks(t *testing.T) {
-	for _, name := range []string{"mlp", "mlp_cond", "unet", "unet_cond", "transformer", "transformer_fourier", "egtn", "egtn_com", "egtn_uncond", "unet2d", "unet2d_plain"} {
+	for _, name := range []string{"mlp", "mlp_cond", "unet", "unet_cond", "transformer", "transformer_fourier", "egtn", "egtn_com", "egtn_uncond", "unet2d", "unet2d_plain", "unet3d", "unet3d_k7"} {
 		t.Run(name, func(t *testing.T) {
 			io, shapes, _ := readIO(t, name)
 			wpath := filepath.Join("testdata", "parity", name+".weights.safetensors")
@@ -149,7 +149,7 @@ func TestParityNetworks(t *testing.T) {
 // TestParityPredictor checks the inference path against PyTorch's output for the conditional networks,
 // evaluating kept and dropped rows through Conditional and Predict.
 func TestParityPredictor(t *testing.T) {
-	for _, name := range []string{"unet", "unet_cond", "transformer", "egtn", "egtn_com", "egtn_uncond", "unet2d"} {
+	for _, name := range []string{"unet", "unet_cond", "transformer", "egtn", "egtn_com", "egtn_uncond", "unet2d", "unet3d"} {
 		io, shapes, _ := readIO(t, name)
 		wpath := filepath.Join("testdata", "parity", name+".weights.safetensors")
 		_, meta, _ := safetensors.ReadFile(wpath)

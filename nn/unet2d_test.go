@@ -149,7 +149,7 @@ func TestUnet2DRejectsBadConfigs(t *testing.T) {
 	if _, err := (Spec{Arch: "unet2d"}).New(tensor.Float32, 1); err == nil || !strings.Contains(err.Error(), "unet2d configuration") {
 		t.Errorf("missing configuration: %v", err)
 	}
-	if _, err := (Spec{Arch: "unet3d"}).New(tensor.Float32, 1); err == nil || !strings.Contains(err.Error(), "unet2d") {
+	if _, err := (Spec{Arch: "unet4d"}).New(tensor.Float32, 1); err == nil || !strings.Contains(err.Error(), "unet2d") {
 		t.Errorf("unknown architecture error does not list unet2d: %v", err)
 	}
 }

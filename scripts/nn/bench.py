@@ -10,7 +10,8 @@ Usage: /usr/bin/python3 scripts/nn/bench.py [rounds] [steps] [net...]     (from 
 
 The nets default to mlp, convblock, unet and transformer; egtn and egtn_small (GeoTDM's EGTN, one training
 step at batch 32) and egtn_infer and egtn_small_infer (one network evaluation at batch 128, Go's
-BenchmarkPredictEGTN) are timed when named, as is unet2d-wdno-small (WDNO's 2-D U-Net, batch 16).
+BenchmarkPredictEGTN) are timed when named, as are unet2d-wdno-small (WDNO's 2-D U-Net, batch 16) and
+unet3d-smoke-small and unet3d-smoke-small-d16 (WDNO's video U-Net at dim 8 and 16, batch 4).
 """
 import os
 import re

@@ -4,7 +4,9 @@ nn's BenchmarkTrainStep, on identical shapes.
 
 Usage: /usr/bin/python3 scripts/nn/bench_torch.py NAME THREADS [STEPS]
 NAME is mlp, convblock, unet, transformer, egtn or egtn_small (one training step, batch 32),
-unet2d-wdno-small (WDNO's 2-D U-Net: 9 channels of 24x32, dim 16, mults 1, 2, 4, batch 16), or
+unet2d-wdno-small (WDNO's 2-D U-Net: 9 channels of 24x32, dim 16, mults 1, 2, 4, batch 16),
+unet3d-smoke-small and unet3d-smoke-small-d16 (WDNO's video U-Net: 42 channels of 18 frames of 20x20, dim 8
+or 16, mults 1, 2, 4, GroupNorm(4), 2 heads of 8 in time, 3x3x3 initial convolution, batch 4), or
 egtn_infer / egtn_small_infer (one forward pass without gradients, batch 128); prints one line "torch NAME THREADS <median ms per step> <min ms>".
 """
 import os
@@ -41,6 +43,13 @@ def build(name):
     elif name == "unet2d-wdno-small":
         m = models.Unet2D(9, 16, (1, 2, 4), groups=1, heads=4, dim_head=32)
         B, shape = 16, (9, 24, 32)
+
+        def step_inputs():
+            return (torch.randn(B, *shape), torch.randint(0, 1000, (B,)).float())
+    elif name.startswith("unet3d-smoke-small"):
+        dim = 16 if name.endswith("-d16") else 8
+        m = models.Unet3D(42, dim, (1, 2, 4), groups=4, heads=2, dim_head=8, init_kernel=3)
+        B, shape = 4, (42, 18, 20, 20)
 
         def step_inputs():
             return (torch.randn(B, *shape), torch.randint(0, 1000, (B,)).float())

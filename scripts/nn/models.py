@@ -623,3 +623,243 @@ class Unet2D(nn.Module):
             x = attn(b2(torch.cat((x, h.pop()), dim=1), t))
             x = up(x)
         return self.final_conv(self.final_res_block(torch.cat((x, r), dim=1), t))
+
+
+# ---- WDNO's video U-Net (nn/unet3d.go): Unet3D_with_Conv3D of AI4Science-WestlakeU/wdno
+# (smoke/video_diffusion_pytorch/video_diffusion_pytorch_conv3d.py, after lucidrains' video-diffusion-pytorch).
+# Module names and registration order give the reference's state_dict; the code is this repository's own
+# (rotary embeddings and the einops rearrangements written out). x is [B, C, F, H, W], the layout the
+# reference's forward permutes its [B, F, C, H, W] input into.
+
+class VidNorm(nn.Module):
+    """LayerNorm over the channels of [B, C, F, H, W] with a gain gamma [1, C, 1, 1, 1], biased variance."""
+
+    def __init__(self, dim, eps=1e-5):
+        super().__init__()
+        self.eps = eps
+        self.gamma = nn.Parameter(torch.ones(1, dim, 1, 1, 1))
+
+    def forward(self, x):
+        mean = x.mean(dim=1, keepdim=True)
+        var = ((x - mean) ** 2).mean(dim=1, keepdim=True)
+        return (x - mean) / (var + self.eps).sqrt() * self.gamma
+
+
+class PreNorm3D(nn.Module):
+    def __init__(self, dim, fn):
+        super().__init__()
+        self.fn = fn  # registered before norm, as in the reference
+        self.norm = VidNorm(dim)
+
+    def forward(self, x, **kw):
+        return self.fn(self.norm(x), **kw)
+
+
+class Residual3D(nn.Module):
+    def __init__(self, fn):
+        super().__init__()
+        self.fn = fn
+
+    def forward(self, x, **kw):
+        return self.fn(x, **kw) + x
+
+
+class Block3D(nn.Module):
+    def __init__(self, inp, out, groups):
+        super().__init__()
+        self.proj = nn.Conv3d(inp, out, 3, padding=1)
+        self.norm = nn.GroupNorm(groups, out)
+
+    def forward(self, x, scale_shift=None):
+        x = self.norm(self.proj(x))
+        if scale_shift is not None:
+            scale, shift = scale_shift
+            x = x * (scale + 1) + shift
+        return F.silu(x)
+
+
+class ResBlock3D(nn.Module):
+    def __init__(self, inp, out, embed, groups):
+        super().__init__()
+        self.mlp = nn.Sequential(nn.SiLU(), nn.Linear(embed, 2 * out)) if embed else None
+        self.block1 = Block3D(inp, out, groups)
+        self.block2 = Block3D(out, out, groups)
+        self.res_conv = nn.Conv3d(inp, out, 1) if inp != out else nn.Identity()
+
+    def forward(self, x, t=None):
+        ss = None
+        if self.mlp is not None:
+            ss = self.mlp(t)[:, :, None, None, None].chunk(2, dim=1)
+        return self.block2(self.block1(x, ss)) + self.res_conv(x)
+
+
+class SpatialLinAttn3D(nn.Module):
+    """Linear attention over the positions of every frame ('b c f h w -> (b f) c h w')."""
+
+    def __init__(self, dim, heads, dim_head):
+        super().__init__()
+        hidden = heads * dim_head
+        self.heads, self.scale = heads, dim_head ** -0.5
+        self.to_qkv = nn.Conv2d(dim, 3 * hidden, 1, bias=False)
+        self.to_out = nn.Conv2d(hidden, dim, 1)
+
+    def forward(self, x):
+        B, C, Fr, H, W = x.shape
+        x = x.permute(0, 2, 1, 3, 4).reshape(B * Fr, C, H, W)
+        q, k, v = (z.reshape(B * Fr, self.heads, -1, H * W) for z in self.to_qkv(x).chunk(3, dim=1))
+        q = q.softmax(dim=-2) * self.scale
+        k = k.softmax(dim=-1)
+        ctx = k @ v.transpose(-1, -2)  # [b, h, d, e]
+        out = ctx.transpose(-1, -2) @ q  # [b, h, e, n]
+        out = self.to_out(out.reshape(B * Fr, -1, H, W))
+        return out.reshape(B, Fr, C, H, W).permute(0, 2, 1, 3, 4)
+
+
+class Rotary(nn.Module):
+    """rotary_embedding_torch's RotaryEmbedding(dim) as rotate_queries_or_keys uses it: the first dim
+    features of t [..., n, d] rotated in interleaved pairs by position * freqs."""
+
+    def __init__(self, dim, theta=10000):
+        super().__init__()
+        self.register_buffer("freqs", 1.0 / (theta ** (torch.arange(0, dim, 2)[: dim // 2].float() / dim)))
+
+    def rotate(self, t):
+        n = t.shape[-2]
+        ang = torch.arange(n, device=t.device, dtype=self.freqs.dtype)[:, None] * self.freqs[None, :]
+        ang = ang.repeat_interleave(2, dim=-1)  # '... n -> ... (n r)', r = 2
+        rot = ang.shape[-1]
+        tr, rest = t[..., :rot], t[..., rot:]
+        pairs = tr.reshape(*tr.shape[:-1], rot // 2, 2)
+        half = torch.stack((-pairs[..., 1], pairs[..., 0]), dim=-1).reshape(tr.shape)  # rotate_half
+        return torch.cat((tr * ang.cos() + half * ang.sin(), rest), dim=-1)
+
+
+class Attn3D(nn.Module):
+    """Full attention over the second-last axis of x [..., n, dim]; bias-free projections."""
+
+    def __init__(self, dim, heads, dim_head, rotary=None):
+        super().__init__()
+        self.scale, self.heads = dim_head ** -0.5, heads
+        self.rotary_emb = rotary  # registered first, as in the reference
+        hidden = heads * dim_head
+        self.to_qkv = nn.Linear(dim, 3 * hidden, bias=False)
+        self.to_out = nn.Linear(hidden, dim, bias=False)
+
+    def forward(self, x, pos_bias=None):
+        *lead, n, _ = x.shape
+        q, k, v = (z.reshape(*lead, n, self.heads, -1).transpose(-2, -3) for z in self.to_qkv(x).chunk(3, dim=-1))
+        q = q * self.scale
+        if self.rotary_emb is not None:
+            q, k = self.rotary_emb.rotate(q), self.rotary_emb.rotate(k)
+        sim = q @ k.transpose(-1, -2)
+        if pos_bias is not None:
+            sim = sim + pos_bias
+        attn = (sim - sim.amax(dim=-1, keepdim=True).detach()).softmax(dim=-1)
+        out = (attn @ v).transpose(-2, -3).reshape(*lead, n, -1)
+        return self.to_out(out)
+
+
+class OverTime(nn.Module):  # EinopsToAndFrom('b c f h w', 'b (h w) f c', fn)
+    def __init__(self, fn):
+        super().__init__()
+        self.fn = fn
+
+    def forward(self, x, **kw):
+        B, C, Fr, H, W = x.shape
+        y = self.fn(x.permute(0, 3, 4, 2, 1).reshape(B, H * W, Fr, C), **kw)
+        return y.reshape(B, H, W, Fr, C).permute(0, 4, 3, 1, 2)
+
+
+class OverSpace(nn.Module):  # EinopsToAndFrom('b c f h w', 'b f (h w) c', fn)
+    def __init__(self, fn):
+        super().__init__()
+        self.fn = fn
+
+    def forward(self, x, **kw):
+        B, C, Fr, H, W = x.shape
+        y = self.fn(x.permute(0, 2, 3, 4, 1).reshape(B, Fr, H * W, C), **kw)
+        return y.reshape(B, Fr, H, W, C).permute(0, 4, 1, 2, 3)
+
+
+class RelPosBias(nn.Module):
+    """T5 relative position bias [heads, n, n] (video-diffusion-pytorch's RelativePositionBias)."""
+
+    def __init__(self, heads, num_buckets=32, max_distance=32):
+        super().__init__()
+        self.num_buckets, self.max_distance = num_buckets, max_distance
+        self.relative_attention_bias = nn.Embedding(num_buckets, heads)
+
+    def bucket(self, rel):
+        n = -rel
+        nb = self.num_buckets // 2
+        ret = (n < 0).long() * nb
+        n = n.abs()
+        exact = nb // 2
+        large = exact + (torch.log(n.float() / exact) / math.log(self.max_distance / exact) * (nb - exact)).long()
+        large = torch.minimum(large, torch.full_like(large, nb - 1))
+        return ret + torch.where(n < exact, n, large)
+
+    def forward(self, n):
+        pos = torch.arange(n)
+        return self.relative_attention_bias(self.bucket(pos[None, :] - pos[:, None])).permute(2, 0, 1)
+
+
+class Unet3D(nn.Module):
+    """WDNO's Unet3D_with_Conv3D without text condition or focus-present masking; x [B, C, F, H, W]."""
+
+    def __init__(self, channels, dim, dim_mults=(1, 2, 4), groups=8, heads=4, dim_head=32, spatial_dim_head=32,
+                 init_kernel=7):
+        super().__init__()
+        rotary = Rotary(min(32, dim_head))
+
+        def temporal(d):
+            return Residual3D(PreNorm3D(d, OverTime(Attn3D(d, heads, dim_head, rotary))))
+
+        self.time_rel_pos_bias = RelPosBias(heads, max_distance=32)
+        self.init_conv = nn.Conv3d(channels, dim, init_kernel, padding=init_kernel // 2)
+        self.init_temporal_attn = temporal(dim)
+        dims = [dim, *[dim * m for m in dim_mults]]
+        in_out = list(zip(dims[:-1], dims[1:]))
+        e = 4 * dim
+        self.time_mlp = nn.Sequential(SinusoidalPosEmb(dim), nn.Linear(dim, e), nn.GELU(), nn.Linear(e, e))
+
+        def lin(d):
+            return Residual3D(PreNorm3D(d, SpatialLinAttn3D(d, heads, spatial_dim_head)))
+
+        self.downs = nn.ModuleList([])
+        for i, (di, do) in enumerate(in_out):
+            last = i == len(in_out) - 1
+            down = nn.Identity() if last else nn.Conv3d(do, do, (1, 4, 4), (1, 2, 2), (0, 1, 1))
+            self.downs.append(nn.ModuleList([ResBlock3D(di, do, e, groups), ResBlock3D(do, do, e, groups), lin(do),
+                                             temporal(do), down]))
+        mid = dims[-1]
+        self.mid_block1 = ResBlock3D(mid, mid, e, groups)
+        self.mid_spatial_attn = Residual3D(PreNorm3D(mid, OverSpace(Attn3D(mid, heads, spatial_dim_head))))
+        self.mid_temporal_attn = temporal(mid)
+        self.mid_block2 = ResBlock3D(mid, mid, e, groups)
+        self.ups = nn.ModuleList([])
+        for i, (di, do) in enumerate(reversed(in_out)):
+            last = i == len(in_out) - 1
+            up = nn.Identity() if last else nn.ConvTranspose3d(di, di, (1, 4, 4), (1, 2, 2), (0, 1, 1))
+            self.ups.append(nn.ModuleList([ResBlock3D(2 * do, di, e, groups), ResBlock3D(di, di, e, groups), lin(di),
+                                           temporal(di), up]))
+        self.final_conv = nn.Sequential(ResBlock3D(2 * dim, dim, 0, groups), nn.Conv3d(dim, channels, 1))
+
+    def forward(self, x, time):
+        bias = self.time_rel_pos_bias(x.shape[2])
+        x = self.init_temporal_attn(self.init_conv(x), pos_bias=bias)
+        r = x
+        t = self.time_mlp(time)
+        h = []
+        for b1, b2, lin, tmp, down in self.downs:
+            x = tmp(lin(b2(b1(x, t), t)), pos_bias=bias)
+            h.append(x)
+            x = down(x)
+        x = self.mid_block1(x, t)
+        x = self.mid_temporal_attn(self.mid_spatial_attn(x), pos_bias=bias)
+        x = self.mid_block2(x, t)
+        for b1, b2, lin, tmp, up in self.ups:
+            x = torch.cat((x, h.pop()), dim=1)
+            x = tmp(lin(b2(b1(x, t), t)), pos_bias=bias)
+            x = up(x)
+        return self.final_conv(torch.cat((x, r), dim=1))

@@ -12,7 +12,7 @@ tensors are stored in that layout.
 
 Usage: /usr/bin/python3 scripts/nn/parity.py [outdir]          (default nn/testdata/parity)
        /usr/bin/python3 scripts/nn/parity.py --only egtn [outdir] (only the EGTN cases; likewise networks,
-       unet2d, layers, regressor, seq_regressor)
+       unet2d, unet3d, layers, regressor, seq_regressor)
        /usr/bin/python3 scripts/nn/parity.py --check FILE      (parse a Go-written safetensors file)
 """
 import json
@@ -257,6 +257,31 @@ def unet2d_networks(out):
         net_case(out, name, m, {"arch": "unet2d", "unet2d": cfg}, B, shape, tscale=100, init=init)
 
 
+def unet3d_networks(out):
+    """WDNO's video U-Net (nn/unet3d.go) on [B, C, F, H, W]: a tiny configuration with 3x3x3 initial
+    convolution and narrow spatial heads, and one with the reference's 7x7x7 initial convolution, 32-wide
+    spatial heads, three resolutions and enough frames (12) for logarithmic relative-position buckets."""
+    def init(m):
+        with torch.no_grad():
+            for name, p in m.named_parameters():
+                near_one = name.endswith(".norm.weight") or name.endswith(".gamma")  # GroupNorm and LayerNorm gains
+                p.copy_((1 if near_one else 0) + (0.1 if near_one else 0.2) * torch.randn_like(p))
+
+    cases = [
+        ("unet3d", {"frames": 5, "height": 8, "width": 8, "channels": 3, "dim": 8, "dim_mults": [1, 2], "groups": 4,
+                    "attn_heads": 2, "attn_dim_head": 4, "spatial_dim_head": 4, "init_kernel": 3}, 2),
+        ("unet3d_k7", {"frames": 12, "height": 8, "width": 4, "channels": 2, "dim": 8, "dim_mults": [1, 2, 2],
+                       "groups": 2, "attn_heads": 2, "attn_dim_head": 6}, 1),
+    ]
+    for seed, (name, cfg, B) in enumerate(cases, 50):
+        torch.manual_seed(seed)
+        m = models.Unet3D(cfg["channels"], cfg["dim"], cfg["dim_mults"], groups=cfg.get("groups", 8),
+                          heads=cfg["attn_heads"], dim_head=cfg["attn_dim_head"],
+                          spatial_dim_head=cfg.get("spatial_dim_head", 32), init_kernel=cfg.get("init_kernel", 7))
+        shape = (cfg["channels"], cfg["frames"], cfg["height"], cfg["width"])
+        net_case(out, name, m, {"arch": "unet3d", "unet3d": cfg}, B, shape, tscale=100, init=init)
+
+
 def layer_case(out, name, fn, shapes, params, spec, data=None):
     """fn(tensors) -> output (channels-last); shapes: name -> shape of the differentiated inputs."""
     ts = {k: torch.randn(*s, requires_grad=True) for k, s in shapes.items()}
@@ -356,6 +381,8 @@ def main():
         egtn_networks(out)
     if only in (None, "unet2d"):
         unet2d_networks(out)
+    if only in (None, "unet3d"):
+        unet3d_networks(out)
     if only in (None, "layers"):
         layers(out)
     if only in (None, "regressor"):
