@@ -16,16 +16,18 @@ import (
 )
 
 func pdeCommand() command {
-	return command{name: "pde", summary: "WDNO on Burgers: train, evaluate simulation or control (with baselines, sharded), merge reports, write generated trajectories, estimate states from sensors", run: runPDE}
+	return command{name: "pde", summary: "WDNO on Burgers and smoke: train, evaluate simulation or control (with baselines, sharded), merge reports, write generated trajectories, estimate states from sensors", run: runPDE}
 }
 
 const pdeUsage = `Usage: trajdiff pde <train|evaluate|merge|generate|estimate|superres> [flags]
 
-  train       train a WDNO (wavelet space) or physical-space diffusion model on a Burgers dataset of
-              'trajdiff simulate burgers' from a TOML configuration (resumable); see configs/wdno-*.toml
+  train       train a WDNO (wavelet space) or physical-space diffusion model on a dataset of
+              'trajdiff simulate burgers|advection|cns|smoke' from a TOML configuration (resumable; the data
+              decide the system); see configs/wdno-*.toml
   evaluate    simulation MSE (all frames and at fronts) or control J (re-simulated with the true solver)
               of one or more checkpoints on a test dataset, next to zero control, the dataset's control
-              and the adjoint optimum; prints a table, writes a mergeable report; --shard i/n for job arrays
+              and the adjoint optimum (Burgers); smoke control: smoke_out, leakage and J re-simulated with
+              pde/smoke; prints a table, writes a mergeable report; --shard i/n for job arrays
   merge       combine the reports of evaluate's shards into one table
   generate    write a checkpoint's generated trajectories for test cases as a fields dataset (same layout
               as the test data, params: source id and index), and with --resim, for a control model, the
@@ -67,8 +69,8 @@ func runPDEEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlagSet(env, "pde evaluate", "pde evaluate --checkpoint DIR [--checkpoint DIR2 ...] --data test.arrow [--baseline zero,dataset] [--limit n] [--shard i/n|auto] [--out report.json]")
 	var ckpts multiString
 	fs.Var(&ckpts, "checkpoint", "run or step directory of a 'pde train' run (repeat for baselines: a physical-space model); all of one task")
-	data := fs.String("data", "", "test dataset of 'trajdiff simulate burgers' at the models' resolution")
-	baselines := fs.String("baseline", "zero,dataset,adjoint", "control baselines, comma-separated: zero, dataset, adjoint (L-BFGS on the solver's exact adjoint; none: \"\")")
+	data := fs.String("data", "", "test dataset of 'trajdiff simulate burgers' (or smoke) at the models' resolution")
+	baselines := fs.String("baseline", "zero,dataset,adjoint", "control baselines, comma-separated: zero, dataset, adjoint (L-BFGS on the solver's exact adjoint, Burgers only: left out of the default on smoke; none: \"\")")
 	adjointIters := fs.Int("adjoint-iters", 100, "L-BFGS iterations of the adjoint baseline")
 	var sf pdeSampling
 	sf.register(fs, "evaluate only shard i/n of the cases (a job array's task)")
@@ -125,7 +127,11 @@ func runPDEEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 		methods = append(methods, meth)
 	}
 	if task == wdno.Control {
-		for _, b := range strings.Split(*baselines, ",") {
+		list := *baselines
+		if d.IsSmoke() && !flagSet(fs, "baseline") {
+			list = "zero,dataset"
+		}
+		for _, b := range strings.Split(list, ",") {
 			switch strings.TrimSpace(b) {
 			case "":
 			case "zero":
@@ -133,6 +139,9 @@ func runPDEEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 			case "dataset":
 				methods = append(methods, wdno.DatasetControl())
 			case "adjoint":
+				if d.IsSmoke() {
+					return usagef("--baseline adjoint: the adjoint optimum is Burgers'; smoke has zero and dataset")
+				}
 				methods = append(methods, wdno.AdjointOptimum(d.Params, *adjointIters, 0))
 			default:
 				return usagef("--baseline %q: want zero, dataset or adjoint", b)
@@ -218,6 +227,13 @@ func showPDEReport(env *cliEnv, rep *wdno.Report, out string) error {
 }
 
 func writePDETable(w io.Writer, rep *wdno.Report) {
+	if rep.System == "smoke" && rep.Task == wdno.Control.String() {
+		fmt.Fprintf(w, "%-20s %6s %10s %10s %10s %11s %11s %11s %9s %7s\n", "method", "cases", "smoke_out", "median", "leakage", "J mean", "J median", "d0 misfit", "seconds", "failed")
+		for _, s := range rep.Summary {
+			fmt.Fprintf(w, "%-20s %6d %10.4f %10.4f %10.4f %11.4e %11.4e %11.4e %9.1f %7d\n", s.Method, s.Cases, s.SmokeOut, s.SmokeOutMedian, s.Leakage, s.J, s.JMedian, s.Misfit, s.Seconds, s.Failed)
+		}
+		return
+	}
 	if rep.Task == wdno.Simulate.String() {
 		fmt.Fprintf(w, "%-20s %6s %11s %11s %9s %7s\n", "method", "cases", "MSE", "front MSE", "seconds", "failed")
 		for _, s := range rep.Summary {
@@ -243,7 +259,7 @@ type pdeSampling struct {
 func (p *pdeSampling) register(fs *flag.FlagSet, shardHelp string) {
 	fs.StringVar(&p.solver, "solver", "", "solver (default: the checkpoint's [sample] solver, else ddpm)")
 	fs.IntVar(&p.steps, "steps", 0, "solver steps (default: [sample] steps, else 50)")
-	fs.Float64Var(&p.guidance, "guidance", -1, "control guidance weight (default: [sample] guidance, else 1.2e5); 0 disables it")
+	fs.Float64Var(&p.guidance, "guidance", -1, "control guidance weight (default: [sample] guidance, else 1.2e5, smoke 100); 0 disables it")
 	fs.StringVar(&p.weights, "weights", "default", "weights: default (the run's sample.ema), ema or raw")
 	fs.IntVar(&p.limit, "limit", 0, "only the first n test cases (before sharding); 0: all")
 	fs.StringVar(&p.shard, "shard", "", shardHelp+shardFlagHelp)

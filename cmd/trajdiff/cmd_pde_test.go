@@ -117,3 +117,59 @@ func TestPDEEvaluateRejectsBadInput(t *testing.T) {
 		}
 	}
 }
+
+// The same verbs run smoke control when the configuration's data are smoke: train, evaluate next to the
+// zero and dataset controls (adjoint is Burgers' and refused), a table of smoke_out and leakage.
+func TestPDESmokeControlTrainEvaluate(t *testing.T) {
+	dir := t.TempDir()
+	for _, ds := range []struct {
+		name    string
+		n, seed int
+	}{{"train.arrow", 8, 1}, {"test.arrow", 2, 2}} {
+		code, out, errs := runCLI("simulate", "smoke", "--grid", "32", "--save", "8", "--steps", "32", "--stride", "4",
+			"--n", fmt.Sprint(ds.n), "--seed", fmt.Sprint(ds.seed), "--quiet", "--out", filepath.Join(dir, ds.name))
+		if code != 0 {
+			t.Fatalf("simulate smoke: exit %d\n%s\n%s", code, out, errs)
+		}
+	}
+	cfg := `out = "run-smoke"
+task = "control"
+[data]
+path = "train.arrow"
+[layout]
+space = "physical"
+[network]
+arch = "mlp"
+[network.mlp]
+dim = 3072
+hidden = [16]
+time_dim = 8
+[train]
+steps = 4
+batch = 2
+warmup = 1
+checkpoint_every = 4
+[sample]
+steps = 3
+`
+	p := filepath.Join(dir, "smoke.toml")
+	if err := os.WriteFile(p, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := runCLI("pde", "train", "--config", p); code != 0 {
+		t.Fatalf("pde train: exit %d\n%s\n%s", code, out, errs)
+	}
+	run, test := filepath.Join(dir, "run-smoke"), filepath.Join(dir, "test.arrow")
+	code, out, errs := runCLI("pde", "evaluate", "--checkpoint", run, "--data", test)
+	if code != 0 {
+		t.Fatalf("pde evaluate: exit %d\n%s\n%s", code, out, errs)
+	}
+	for _, want := range []string{"smoke_out", "leakage", "ddpm-physical ", "zero-control ", "dataset-control "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+	if code, _, errs := runCLI("pde", "evaluate", "--checkpoint", run, "--data", test, "--baseline", "adjoint"); code == 0 || !strings.Contains(errs, "Burgers") {
+		t.Errorf("the adjoint baseline on smoke: exit %d, %s", code, errs)
+	}
+}

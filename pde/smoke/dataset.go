@@ -14,14 +14,22 @@ var _ pde.FieldSystem = Generator{}
 func (g Generator) Name() string { return "smoke" }
 
 // datasetParamNames are the per-trajectory parameters: the initial square, the final objective terms,
-// the remaining density and one counter per exit.
+// the remaining density, one counter per exit, and then the target share s(t_k) = smoke_out after stored
+// frame k for every frame (WDNO's sixth field, which its models generate jointly with the state; appended
+// after the others so that readers of the first 13 are unaffected).
 func (g Generator) datasetParamNames() []string {
 	names := []string{"x0", "y0", "size", "smoke_out", "leakage", "remaining"}
 	for e := range len(WDNOLayout(g.Params.N).Exits) {
 		names = append(names, fmt.Sprintf("exit%d", e))
 	}
+	for k := range g.Params.Frames() {
+		names = append(names, SmokeOutParam(k))
+	}
 	return names
 }
+
+// SmokeOutParam is the dataset parameter holding the target share after stored frame k.
+func SmokeOutParam(k int) string { return fmt.Sprintf("smoke_out_%d", k) }
 
 // FieldSpec is the fields-dataset layout: Frames() states (density, vx, vy) and controls (cx, cy) on the
 // Save x Save stored grid with axes (x, y), in simulation cells.
@@ -42,6 +50,10 @@ func (g Generator) Row(s *Simulator, tr *Trajectory) datasets.FieldTrajectory {
 	c := Objective{}.Eval(tr, s.Layout())
 	params := []float64{float64(tr.Initial.X0), float64(tr.Initial.Y0), float64(tr.Initial.Size), c.SmokeOut, c.Leakage, last.Remaining}
 	params = append(params, last.Exits...)
+	target := s.Layout().Target
+	for _, o := range tr.Outflow {
+		params = append(params, o.SmokeOut(target))
+	}
 	return datasets.FieldTrajectory{State: xyOrder(tr.State, f, m, 3), Control: xyOrder(tr.Control, f, m, 2), Params: params}
 }
 
@@ -76,6 +88,7 @@ func (g Generator) DatasetParams() map[string]any {
 func (g Generator) DatasetDescription() string {
 	return "WDNO 2-D smoke control: grid axes (x, y) with y upwards, in simulation cells; state (density, vx, vy) " +
 		"block-averaged to the stored grid; control = band velocity held during each frame (zero inside the box); " +
-		"params: initial square, final smoke_out (target exit fraction), leakage, remaining density, exit counters; " +
+		"params: initial square, final smoke_out (target exit fraction), leakage, remaining density, exit counters, " +
+		"smoke_out_k: the target exit fraction after stored frame k; " +
 		"see the documentation of package pde/smoke"
 }

@@ -56,4 +56,18 @@ func TestDatasetLayout(t *testing.T) {
 	if md.Fields.ParamNames[3] != "smoke_out" || len(md.Fields.Grid) != 2 {
 		t.Errorf("spec %+v", md.Fields)
 	}
+	// The per-frame target share follows the 13 per-trajectory parameters and equals the solver's
+	// bookkeeping after every stored frame; the last one is the final smoke_out.
+	params, target := row.Params.AppendFloat64(nil), s.Layout().Target
+	if len(params) != 13+p.Frames() || len(md.Fields.ParamNames) != len(params) {
+		t.Fatalf("%d params (%d names), want 13 + %d frames", len(params), len(md.Fields.ParamNames), p.Frames())
+	}
+	for k, o := range tr.Outflow {
+		if got, want := params[13+k], o.SmokeOut(target); got != want || md.Fields.ParamNames[13+k] != smoke.SmokeOutParam(k) {
+			t.Errorf("%s = %v, the solver's share after frame %d is %v", md.Fields.ParamNames[13+k], got, k, want)
+		}
+	}
+	if params[13+p.Frames()-1] != params[3] {
+		t.Errorf("s(T) = %v, smoke_out = %v", params[13+p.Frames()-1], params[3])
+	}
 }

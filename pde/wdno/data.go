@@ -19,7 +19,11 @@ type Data struct {
 	State, Control int            // channels
 	Generator      Generator      // name and parameters, what a model checks its test data against
 	Params         burgers.Params // Burgers only (IsBurgers): the generator's equation, grids and time stepping
-	ds             *datasets.Dataset
+	// Grid is the stored grid of 2-D (smoke) data, nil for 1-D data; Smoke its simulator's parameters
+	// (IsSmoke; data_smoke.go).
+	Grid  []int
+	Smoke *smokeData
+	ds    *datasets.Dataset
 }
 
 // Generator records the generator of a dataset.
@@ -51,6 +55,9 @@ func newData(path string, ds *datasets.Dataset) (*Data, error) {
 	if ds.Kind() != datasets.Fields || fs == nil {
 		return nil, fmt.Errorf("wdno: %s is a %v dataset, want the fields of trajdiff simulate burgers, advection or cns", path, ds.Kind())
 	}
+	if strings.HasSuffix(meta.Generator.Name, "smoke") && len(fs.Grid) == 2 && ds.Len() > 0 {
+		return newSmokeData(path, ds)
+	}
 	if len(fs.Grid) != 1 || fs.StateChannels < 1 {
 		return nil, fmt.Errorf("wdno: %s holds %d-D fields with %d state channels; WDNO here takes 1-D fields", path, len(fs.Grid), fs.StateChannels)
 	}
@@ -76,6 +83,10 @@ func newData(path string, ds *datasets.Dataset) (*Data, error) {
 // layout is the layout configuration c completed with the data's sizes.
 func (d *Data) layout(c LayoutConfig) LayoutConfig {
 	c.Frames, c.Cells, c.State = d.Frames, d.Cells, d.State
+	c.Grid = nil
+	if d.Grid != nil {
+		c.Grid = append([]int(nil), d.Grid...)
+	}
 	n := d.Control
 	c.Control = &n
 	return c
@@ -118,6 +129,9 @@ func (d *Data) ID(i int) int64 { return d.ds.ID(i) }
 // Fields copies trajectory i's u (Frames x Cells x State) and f (Frames x Cells x Control; for Burgers
 // the last control row is zero) into u and f, allocating them when nil.
 func (d *Data) Fields(i int, u, f []float64) ([]float64, []float64, error) {
+	if d.Smoke != nil {
+		return d.smokeFields(i, u, f)
+	}
 	v, err := d.ds.Field(i)
 	if err != nil {
 		return nil, nil, fmt.Errorf("wdno: %w", err)

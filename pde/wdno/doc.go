@@ -1,5 +1,6 @@
 // Package wdno is the Wavelet Diffusion Neural Operator (Hu et al., ICLR 2025, "Wavelet Diffusion
-// Neural Operator", arXiv 2412.04833) for the 1-D systems of package pde: a diffusion model of whole
+// Neural Operator", arXiv 2412.04833) for the 1-D systems of package pde and the 2-D smoke control of
+// pde/smoke (section "Smoke control" below): a diffusion model of whole
 // trajectories in the wavelet domain that simulates (u0, f -> u; advection, CNS: u0 -> u) and, for the
 // controlled Burgers equation of pde/burgers, controls (u0, u* -> u, f), next to the same diffusion model
 // in physical space (the paper's DDPM baseline).
@@ -135,6 +136,44 @@
 // training images (the condition channel's quarter-height blocks depend on the image height); the evaluation's truth at every level is the finest test solution subsampled (the reference
 // interpolates to 641 x 960 instead), and the chain starts from the true coarse trajectory rather than from
 // a base model's output; the coarse control of a step is the fine control subsampled.
+//
+// # Smoke control (2-D): pde/smoke's WDNO task
+//
+// A fields dataset of trajdiff simulate smoke (2-D grid m x m, axes (x, y)) makes the same verbs work on
+// WDNO's smoke task (Data.IsSmoke; LayoutConfig.Grid = [m, m]). The models see the first K = Stored - 1
+// stored frames (WDNO: frames 0..31 of 33; the objective reads frame 31, the state after step 248 of
+// 256). A trajectory is u = (density, vx, vy, s) over K frames x m^2 cells and f = (cx, cy), where
+// s(t_k) = smoke_out after frame k (the dataset's parameters smoke_out_k, WDNO's sixth field), the same
+// in every cell.
+// The wavelet layout (layout_smoke.go; WDNO's smoke/ddpm/data_2d.py) takes a one-level 3-D DWT over
+// (t, x, y), bior1.3 in zero mode, of each of density, vx, vy, cx, cy (K x m x m = 32^3 -> eight
+// bands of 18^3: aaa, aad, ..., ddd, letters for t, x, y) as channels 8k..8k+7; channel 40 holds the
+// 2-D DWT of the initial density d0 (band b of aa, ad, da, dd repeated over image frames [bF/4,
+// (b+1)F/4)); channel 41 the 1-D DWT of s(t) (cA(t) on rows [0, H/2), cD(t) on [H/2, H) of image
+// frame t, every column). Every channel is divided by its fitted scale and zero-padded to F x H x W =
+// 20 x 20 x 20 by default (frames to a multiple of 4 for the d0 blocks, space to a multiple of 4 for
+// the U-Net's two halvings), the image of nn's unet3d ([channels, frames, height, width]). Decode
+// inverts the fields exactly and reads each s band as the mean of its block (exact on encoded images);
+// DecodeAdjoint is its transpose. Control gives channel 40 and the padding (inpainting), simulation
+// also the control bands 24..39; s and the state bands are generated in both. The physical layout
+// (layout_smoke_physical.go, the DDPM baseline) stacks density, vx, vy, s, cx, cy as 6 channels of
+// K x m x m, with frame 0 of the density given (and cx, cy in simulation).
+// Guidance uses the reference's objective of the model's own decoded trajectory,
+//
+//	J = -s(T-1) + 0.1 mean_cells (d(0) - d0*)^2,   weight 100 (smoke/inference_2d.py),
+//
+// s(T-1) the mean of the s channel over the last frame, with the machinery above (the x0 prediction
+// moved by -(sigma/alpha) w beta(t) dJ/dx0). Evaluation re-simulates every generated control with
+// pde/smoke from the test case's true initial square (the band velocities are all the simulator reads;
+// frame K, after the objective's frame, gets zero control) and reports per case smoke_out and leakage
+// after frame K-1, J = -smoke_out + 0.1 mean (d0 - d0*)^2 of the re-simulation (its d0 follows the
+// frame-0 control), the model's own s(T-1) against the re-simulated share (ModelMisfit), next to zero
+// control and the dataset's own control (re-simulated, it reproduces the stored share exactly: a
+// test checks it at full precision; float32 datasets round the control). Deviations: frames are padded
+// to 20, not 24; cells are indexed (x, y) as the datasets store them (the DWT is separable, so only the
+// order of the space letters differs from the reference's (y, x)); s is read back as a block mean; the
+// re-simulation starts from the true initial state; estimation, super-resolution and pde generate are
+// 1-D only and refuse smoke data.
 //
 // # Deviations from the reference
 //

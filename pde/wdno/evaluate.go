@@ -60,7 +60,13 @@ type CaseResult struct {
 	Misfit      float64 `json:"misfit,omitempty"`
 	Energy      float64 `json:"energy,omitempty"`
 	ModelMisfit float64 `json:"model_misfit,omitempty"`
-	Error       string  `json:"error,omitempty"`
+	// SmokeOut and Leakage are smoke's shares through the target exit and through the others after the
+	// last modelled frame (re-simulated); J is then -SmokeOut + 0.1 Misfit, Misfit the initial density's
+	// mean squared mismatch, Energy the mean squared control and ModelMisfit the squared gap between the
+	// model's own s(T-1) and the re-simulated share.
+	SmokeOut float64 `json:"smoke_out,omitempty"`
+	Leakage  float64 `json:"leakage,omitempty"`
+	Error    string  `json:"error,omitempty"`
 }
 
 // Summary aggregates one method's cases.
@@ -74,13 +80,19 @@ type Summary struct {
 	JMedian  float64 `json:"j_median,omitempty"`
 	Misfit   float64 `json:"misfit,omitempty"`
 	Energy   float64 `json:"energy,omitempty"`
+	// SmokeOut (mean and median) and Leakage: smoke control only.
+	SmokeOut       float64 `json:"smoke_out,omitempty"`
+	SmokeOutMedian float64 `json:"smoke_out_median,omitempty"`
+	Leakage        float64 `json:"leakage,omitempty"`
 	// Seconds is the wall time the method took, for throughput.
 	Seconds float64 `json:"seconds"`
 }
 
 // Report is an evaluation: every case of every method and their summaries.
 type Report struct {
-	Task    string       `json:"task"`
+	Task string `json:"task"`
+	// System is "smoke" for smoke data (the metrics are smoke_out and leakage), empty for the 1-D systems.
+	System  string       `json:"system,omitempty"`
 	Data    string       `json:"data"`
 	Methods []string     `json:"methods"`
 	Results []CaseResult `json:"results"`
@@ -120,6 +132,9 @@ func Evaluate(ctx context.Context, d *Data, methods []Method, o EvalOptions) (*R
 		tcs[k] = TestCase{Index: i, ID: d.ID(i), U: u, F: f}
 	}
 	rep := &Report{Task: o.Task.String(), Data: d.Path, Seconds: map[string]float64{}}
+	if d.IsSmoke() {
+		rep.System = "smoke"
+	}
 	for _, m := range methods {
 		if m.Model != nil {
 			if err := m.Model.Compatible(d); err != nil {
@@ -134,8 +149,8 @@ func Evaluate(ctx context.Context, d *Data, methods []Method, o EvalOptions) (*R
 		} else if o.Task == Simulate {
 			return nil, fmt.Errorf("wdno: method %s is a control baseline; simulation compares models", m.Name)
 		}
-		if o.Task == Control && !d.IsBurgers() {
-			return nil, fmt.Errorf("wdno: control is evaluated on Burgers data; %s comes from %q", d.Path, d.Generator.Name)
+		if o.Task == Control && !d.IsBurgers() && !d.IsSmoke() {
+			return nil, fmt.Errorf("wdno: control is evaluated on Burgers or smoke data; %s comes from %q", d.Path, d.Generator.Name)
 		}
 		rep.Methods = append(rep.Methods, m.Name)
 		began := time.Now()
@@ -188,7 +203,16 @@ func evaluateMethod(ctx context.Context, d *Data, m Method, tcs []TestCase, o Ev
 					res[j].Error = errDiverged.Error()
 					continue
 				}
+				if d.IsSmoke() {
+					// Fronts are a 1-D notion here: smoke reports the MSE of density, vx, vy and s.
+					res[j].MSE, _ = simulationError(tc.U, gen.U[j], d.Cells, d.State, o.Front)
+					continue
+				}
 				res[j].MSE, res[j].FrontMSE = simulationError(tc.U, gen.U[j], d.Cells, d.State, o.Front)
+			}
+		} else if d.IsSmoke() {
+			if res, err = scoreSmokeControls(ctx, d, m, batch, gen, o); err != nil {
+				return nil, err
 			}
 		} else if res, err = scoreControls(ctx, d, m, batch, gen, o); err != nil {
 			return nil, err

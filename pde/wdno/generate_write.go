@@ -79,6 +79,9 @@ func WriteGenerated(ctx context.Context, m *Model, d *Data, path string, o Gener
 	if err := m.Compatible(d); err != nil {
 		return nil, err
 	}
+	if d.IsSmoke() {
+		return nil, errors.New("wdno: writing generated smoke trajectories is not implemented (trajdiff pde evaluate scores them)")
+	}
 	if o.Resim != "" && m.Task != Control {
 		return nil, errors.New("wdno: re-simulation is for control models; a simulation model is given the dataset's control, whose re-simulation is the test data itself")
 	}

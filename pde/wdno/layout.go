@@ -73,6 +73,13 @@ type LayoutConfig struct {
 	Height   int `json:"height,omitempty"`
 	Width    int `json:"width,omitempty"`
 	Multiple int `json:"multiple,omitempty"` // default 4 (a U-Net with dim_mults of length 3)
+	// Grid is the spatial grid of a 2-D system (smoke: [m, m], the dataset's axes (x, y)); nil for 1-D
+	// data. With a grid, Cells = m*m (cell (x, y) is index x m + y), the image is 3-D, Channels x
+	// ImageFrames x Height x Width, and the layout is smoke's (layout_smoke.go). Train sets it from the data.
+	Grid []int `json:"grid,omitempty"`
+	// ImageFrames is the padded time extent of a 3-D image (0: the smallest multiple of 4 that holds the
+	// time bands, or the frames in physical space).
+	ImageFrames int `json:"image_frames,omitempty"`
 	// Scales divide each channel (WDNO's rescaler): every value a model sees is a coefficient over its
 	// channel's scale. FitScales sets them to the channels' largest magnitudes on training data, so that
 	// clean examples lie in [-1, 1], where sampling clamps its x0 predictions.
@@ -83,7 +90,8 @@ type LayoutConfig struct {
 // concurrent use.
 type Layout interface {
 	Config() LayoutConfig
-	// Shape is [channels, height, width]; Dim its product.
+	// Shape is [channels, height, width] ([channels, frames, height, width] for a 2-D grid); Dim its
+	// product.
 	Shape() []int
 	Dim() int
 	// Encode writes the scaled image of the trajectory (u, f in the dataset's layout) for task: fields,
@@ -127,6 +135,12 @@ func NewLayout(c LayoutConfig) (Layout, error) {
 		return nil, fmt.Errorf("wdno: layout multiple %d, want at least 1", c.Multiple)
 	case c.Height < 0 || c.Width < 0:
 		return nil, fmt.Errorf("wdno: negative image size %d x %d", c.Height, c.Width)
+	}
+	if c.Grid != nil {
+		return newSmokeLayout(c)
+	}
+	if c.ImageFrames != 0 {
+		return nil, fmt.Errorf("wdno: image_frames %d is for 2-D grids (a 3-D image); this layout is 1-D", c.ImageFrames)
 	}
 	switch c.Space {
 	case SpaceWavelet:

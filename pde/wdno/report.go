@@ -12,7 +12,7 @@ func Summarize(methods []string, results []CaseResult, seconds map[string]float6
 	out := make([]Summary, 0, len(methods))
 	for _, m := range methods {
 		s := Summary{Method: m, Seconds: seconds[m]}
-		var js []float64
+		var js, outs []float64
 		for _, r := range results {
 			if r.Method != m {
 				continue
@@ -27,7 +27,10 @@ func Summarize(methods []string, results []CaseResult, seconds map[string]float6
 			s.J += r.J
 			s.Misfit += r.Misfit
 			s.Energy += r.Energy
+			s.SmokeOut += r.SmokeOut
+			s.Leakage += r.Leakage
 			js = append(js, r.J)
+			outs = append(outs, r.SmokeOut)
 		}
 		if ok := float64(s.Cases - s.Failed); ok > 0 {
 			s.MSE /= ok
@@ -35,17 +38,26 @@ func Summarize(methods []string, results []CaseResult, seconds map[string]float6
 			s.J /= ok
 			s.Misfit /= ok
 			s.Energy /= ok
+			s.SmokeOut /= ok
+			s.Leakage /= ok
 		}
-		if len(js) > 0 {
-			sort.Float64s(js)
-			s.JMedian = js[len(js)/2]
-			if len(js)%2 == 0 {
-				s.JMedian = (js[len(js)/2-1] + js[len(js)/2]) / 2
-			}
-		}
+		s.SmokeOutMedian = median(outs)
+		s.JMedian = median(js)
 		out = append(out, s)
 	}
 	return out
+}
+
+// median is the median of v (0 for none); it sorts v.
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	sort.Float64s(v)
+	if len(v)%2 == 0 {
+		return (v[len(v)/2-1] + v[len(v)/2]) / 2
+	}
+	return v[len(v)/2]
 }
 
 // Merge joins reports of shards of one evaluation (same task and methods) and recomputes the summary.
@@ -53,10 +65,10 @@ func Merge(reps []*Report) (*Report, error) {
 	if len(reps) == 0 {
 		return nil, errors.New("wdno: nothing to merge")
 	}
-	out := &Report{Task: reps[0].Task, Data: reps[0].Data, Methods: reps[0].Methods, Seconds: map[string]float64{}}
+	out := &Report{Task: reps[0].Task, System: reps[0].System, Data: reps[0].Data, Methods: reps[0].Methods, Seconds: map[string]float64{}}
 	seen := map[string]bool{}
 	for i, r := range reps {
-		if r.Task != out.Task || !slices.Equal(r.Methods, out.Methods) {
+		if r.Task != out.Task || r.System != out.System || !slices.Equal(r.Methods, out.Methods) {
 			return nil, fmt.Errorf("wdno: report %d is %s with methods %v, report 0 is %s with %v", i, r.Task, r.Methods, out.Task, out.Methods)
 		}
 		for m, sec := range r.Seconds {

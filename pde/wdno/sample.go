@@ -74,6 +74,14 @@ func (e *encoded) objective(m *Model, req Request) objective {
 	if _, _, guidance := m.Settings(req); m.Task != Control || guidance == 0 {
 		return nil
 	}
+	if c := m.Layout.Config(); c.Grid != nil {
+		d0s := make([][]float64, len(e.u0s))
+		for j, u0 := range e.u0s {
+			d0s[j] = make([]float64, c.Cells)
+			gather(d0s[j], u0, 0, smokeState)
+		}
+		return smokeObjective{d0s: d0s, cells: c.Cells, frames: c.Frames}
+	}
 	return controlObjective{u0s: e.u0s, targets: e.targets, energy: cmp.Or(req.EnergyWeight, 2e-5), cells: e.cells}
 }
 
@@ -105,6 +113,10 @@ func (m *Model) encode(req Request) (*encoded, error) {
 			}
 			copy(f, cs.F)
 		case Control:
+			if c.Grid != nil { // smoke: the initial density is the whole condition
+				e.u0s[j] = cs.U0
+				break
+			}
 			if len(cs.Target) != N {
 				return nil, fmt.Errorf("wdno: case %d: the target has %d values, want %d", j, len(cs.Target), N)
 			}
@@ -197,10 +209,14 @@ func (cs conditions) Condition(x []float64, t, alpha, sigma float64) error {
 }
 
 // Settings are the solver, number of steps and guidance weight Generate uses for req: req's, else the
-// model's sample configuration, else ddpm, 50 steps and the reference's 1.2e5 (0 for simulation).
+// model's sample configuration, else ddpm, 50 steps and the reference's 1.2e5 (smoke: 100; 0 for
+// simulation).
 func (m *Model) Settings(req Request) (solver string, steps int, guidance float64) {
 	sc := m.Config.Sample
 	guidance = defaultGuidance
+	if m.Layout.Config().Grid != nil {
+		guidance = SmokeGuidance
+	}
 	if sc.Guidance != nil {
 		guidance = *sc.Guidance
 	}

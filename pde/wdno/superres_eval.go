@@ -69,6 +69,9 @@ func (m *SuperModel) TrainedResolutions() [][2]int {
 // output; at every level the result is compared with the test trajectory at that level, next to the
 // nearest, bilinear and cubic interpolation of the coarse input (which see neither u0 nor f).
 func EvaluateSuperres(ctx context.Context, m *SuperModel, d *Data, o SuperresEvalOptions) (*SuperresReport, error) {
+	if d.IsSmoke() {
+		return nil, fmt.Errorf("wdno: super-resolution is defined for the 1-D systems; %s is smoke", d.Path)
+	}
 	if o.Passes == 0 {
 		o.Passes = 3
 	}

@@ -102,6 +102,9 @@ func (c Config) superresTrainer() (*train.Trainer, *Data, error) {
 		d.Close()
 		return nil, nil, err
 	}
+	if d.IsSmoke() {
+		return fail(fmt.Errorf("wdno: super-resolution is defined for the 1-D systems; %s is smoke", d.Path))
+	}
 	if fc, nc := levelSize(d.Frames, d.Cells, levels[len(levels)-1]+1); fc < 2 || nc < 2 {
 		return fail(fmt.Errorf("wdno: %s (%d x %d) is too coarse for superres level %d", d.Path, d.Frames, d.Cells, levels[len(levels)-1]))
 	}

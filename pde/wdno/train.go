@@ -32,8 +32,11 @@ func (c Config) Trainer() (*train.Trainer, *Data, error) {
 		d.Close()
 		return nil, nil, err
 	}
-	if task == Control && !d.IsBurgers() {
-		return fail(fmt.Errorf("wdno: control is defined for Burgers; %s comes from %q", d.Path, d.Generator.Name))
+	if task == Control && !d.IsBurgers() && !d.IsSmoke() {
+		return fail(fmt.Errorf("wdno: control is defined for Burgers and smoke; %s comes from %q", d.Path, d.Generator.Name))
+	}
+	if task == Estimate && d.IsSmoke() {
+		return fail(fmt.Errorf("wdno: smoke models simulate or control; estimation is defined for the 1-D systems"))
 	}
 	c.Layout = d.layout(c.Layout)
 	if c.Layout.Scales == nil {
