@@ -1,7 +1,6 @@
 package fromnn
 
 import (
-	"fmt"
 	"testing"
 
 	"gorgonia.org/tensor"
@@ -29,21 +28,5 @@ func newBenchUnet2D(b testing.TB) *nn.Unet2D {
 // BenchmarkUnet2DForwardCPU is nn's float32 CPU predictor on unet2dBenchConfig, the reference of
 // BenchmarkUnet2DForwardGPU: images per second.
 func BenchmarkUnet2DForwardCPU(b *testing.B) {
-	pred := nn.NewPredictor(newBenchUnet2D(b))
-	for _, n := range unet2dBenchBatches {
-		b.Run(fmt.Sprintf("batch=%d", n), func(b *testing.B) {
-			x := randomInput(2, n*unet2dBenchConfig.Channels*unet2dBenchConfig.Height*unet2dBenchConfig.Width)
-			dst := make([]float64, len(x))
-			if err := pred.Predict(dst, x, 0.5); err != nil { // builds the graph for this batch
-				b.Fatal(err)
-			}
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				if err := pred.Predict(dst, x, 0.5); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "images/s")
-		})
-	}
+	benchForwardCPU(b, newBenchUnet2D(b), unet2dBenchBatches, "images")
 }

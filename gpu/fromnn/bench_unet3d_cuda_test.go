@@ -2,52 +2,10 @@
 
 package fromnn
 
-import (
-	"fmt"
-	"testing"
-
-	"github.com/trajdiff/trajdiff/gpu"
-)
+import "testing"
 
 // BenchmarkUnet3DForwardGPU is BenchmarkUnet3DForwardCPU's network on the device: one forward pass (with the
 // conversion to x0) per iteration, waited for, videos per second. On gpu/cudaemu the numbers mean nothing.
 func BenchmarkUnet3DForwardGPU(b *testing.B) {
-	d, err := gpu.Open(0)
-	if err != nil {
-		b.Skipf("no device: %v", err)
-	}
-	defer d.Close()
-	net := newBenchUnet3D(b)
-	s, err := d.NewStream()
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
-	for _, n := range unet3dBenchBatches {
-		b.Run(fmt.Sprintf("batch=%d", n), func(b *testing.B) {
-			p, err := NewPredictor(d, net, gpu.Parameterization{SigmaData: 0.5}, n, gpu.PredictorOptions{})
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer p.Close()
-			x, err := d.Alloc(n * net.Dim())
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer d.Free(x)
-			if err := s.Upload(x, to32(randomInput(2, n*net.Dim()))); err != nil {
-				b.Fatal(err)
-			}
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				if err := p.Denoise(s, x, x, 0.5); err != nil {
-					b.Fatal(err)
-				}
-				if err := s.Synchronize(); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "videos/s")
-		})
-	}
+	benchForwardGPU(b, newBenchUnet3D(b), unet3dBenchBatches, "videos")
 }

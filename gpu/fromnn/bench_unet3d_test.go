@@ -1,7 +1,6 @@
 package fromnn
 
 import (
-	"fmt"
 	"testing"
 
 	"gorgonia.org/tensor"
@@ -29,22 +28,5 @@ func newBenchUnet3D(b testing.TB) *nn.Unet3D {
 // BenchmarkUnet3DForwardCPU is nn's float32 CPU predictor on unet3dBenchConfig, the reference of
 // BenchmarkUnet3DForwardGPU: videos per second.
 func BenchmarkUnet3DForwardCPU(b *testing.B) {
-	pred := nn.NewPredictor(newBenchUnet3D(b))
-	for _, n := range unet3dBenchBatches {
-		b.Run(fmt.Sprintf("batch=%d", n), func(b *testing.B) {
-			c := unet3dBenchConfig
-			x := randomInput(2, n*c.Channels*c.Frames*c.Height*c.Width)
-			dst := make([]float64, len(x))
-			if err := pred.Predict(dst, x, 0.5); err != nil { // builds the graph for this batch
-				b.Fatal(err)
-			}
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				if err := pred.Predict(dst, x, 0.5); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "videos/s")
-		})
-	}
+	benchForwardCPU(b, newBenchUnet3D(b), unet3dBenchBatches, "videos")
 }
