@@ -190,6 +190,21 @@ func (c LayoutConfig) sizes() (nu, nf int) {
 }
 
 // checkFields validates a trajectory's u and f (for a resolved configuration).
+// checkEncode checks the arguments of a layout's Encode: the fields (checkFields), an image of dim
+// values and a known task.
+func checkEncode(c LayoutConfig, task Task, u, f, dst []float64, dim int) error {
+	if err := checkFields(c, u, f); err != nil {
+		return err
+	}
+	if len(dst) != dim {
+		return fmt.Errorf("wdno: image of %d values, want %d", len(dst), dim)
+	}
+	if !task.valid() {
+		return fmt.Errorf("wdno: unknown task %v", task)
+	}
+	return nil
+}
+
 func checkFields(c LayoutConfig, u, f []float64) error {
 	nu, nf := c.sizes()
 	if len(u) != nu || len(f) != nf {

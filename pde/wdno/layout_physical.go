@@ -58,14 +58,8 @@ func (l *physicalLayout) Dim() int             { return l.dim }
 func (l *physicalLayout) Known(task Task) []bool { return append([]bool(nil), l.known[task]...) }
 
 func (l *physicalLayout) Encode(task Task, u, f, dst []float64) error {
-	if err := checkFields(l.cfg, u, f); err != nil {
+	if err := checkEncode(l.cfg, task, u, f, dst, l.dim); err != nil {
 		return err
-	}
-	if len(dst) != l.dim {
-		return fmt.Errorf("wdno: image of %d values, want %d", len(dst), l.dim)
-	}
-	if !task.valid() {
-		return fmt.Errorf("wdno: unknown task %v", task)
 	}
 	clear(dst)
 	l.move(u, f, dst, true, false)

@@ -186,14 +186,8 @@ func smokeField(k int, u, f []float64) ([]float64, int, int) {
 
 func (l *smokeWaveletLayout) Encode(task Task, u, f, dst []float64) error {
 	c := l.cfg
-	if err := checkFields(c, u, f); err != nil {
+	if err := checkEncode(c, task, u, f, dst, l.dim); err != nil {
 		return err
-	}
-	if len(dst) != l.dim {
-		return fmt.Errorf("wdno: image of %d values, want %d", len(dst), l.dim)
-	}
-	if !task.valid() {
-		return fmt.Errorf("wdno: unknown task %v", task)
 	}
 	clear(dst)
 	one := make([]float64, c.Frames*c.Cells)

@@ -113,14 +113,8 @@ func (l *waveletLayout) field(k int, u, f []float64) ([]float64, int, int) {
 
 func (l *waveletLayout) Encode(task Task, u, f, dst []float64) error {
 	c := l.cfg
-	if err := checkFields(c, u, f); err != nil {
+	if err := checkEncode(c, task, u, f, dst, l.dim); err != nil {
 		return err
-	}
-	if len(dst) != l.dim {
-		return fmt.Errorf("wdno: image of %d values, want %d", len(dst), l.dim)
-	}
-	if !task.valid() {
-		return fmt.Errorf("wdno: unknown task %v", task)
 	}
 	clear(dst)
 	one := make([]float64, l.fieldValues)
