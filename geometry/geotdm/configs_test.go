@@ -17,7 +17,8 @@ import (
 // true indices, EGTN with the learned equivariant prior, eps prediction on discrete steps of the rescaled
 // linear DDPM chain, raw coordinates; charges with q_i q_j, springs with the spring graph, gravity with
 // masses and no edge attributes. The small ones have hidden 32, 3 blocks and T = 100, the full one the
-// paper's hidden 128, 6 blocks, T = 1000 and lr 1e-4. Every network builds.
+// paper's hidden 128, 6 blocks, T = 1000 and lr 1e-4 (geotdm-charged-t1000-small: the small network with
+// T = 1000). Every network builds.
 func TestExampleConfigsAreGeoTDMsNBodySetting(t *testing.T) {
 	cond, target := make([]int, 10), make([]int, 20)
 	for i := range cond {
@@ -36,6 +37,8 @@ func TestExampleConfigsAreGeoTDMsNBodySetting(t *testing.T) {
 		"geotdm-springs-small.toml": {5, 32, 3, 100, "adjacency", 5e-4},
 		"geotdm-gravity-small.toml": {10, 32, 3, 100, "none", 5e-4},
 		"geotdm-charged.toml":       {5, 128, 6, 1000, "product", 1e-4},
+		// The small network on the paper's T = 1000 chain.
+		"geotdm-charged-t1000-small.toml": {5, 32, 3, 1000, "product", 5e-4},
 	} {
 		c, err := train.LoadConfig(filepath.Join("..", "..", "configs", file))
 		if err != nil {

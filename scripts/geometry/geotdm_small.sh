@@ -52,3 +52,27 @@ for solver in "ddpm-large 100" "ddim 10" "ddpm 100"; do
   ./trajdiff geometry generate --checkpoint geotdm-charged-uncond-small/step-00020000 --data charged/test.arrow \
     --reference charged/train.arrow --solver "$1" --steps "$2" --out "uncond-$1-$2.arrow" --report "uncond-$1-$2.json"
 done
+# The paper's T = 1000 chain (docs/benchmarks.md "GeoTDM at T = 1000: 1000 ancestral steps vs fast solvers
+# (issue 13)"): the same reduced network for 20000 steps, then GeoTDM's sampler over all 1000 steps against
+# the fast solvers at 10, 20 and 50 NFE on the same checkpoint, the first 200 test systems (the 1000-step run
+# in two shards, merged), and the fast solvers on the validation split, where the ranking is read.
+GOMAXPROCS=1 ./trajdiff train --config geotdm-charged-t1000-small.toml
+for shard in 0 1; do
+  ./trajdiff geometry evaluate --checkpoint geotdm-charged-t1000-small --data charged/test.arrow --limit 200 --k 5 \
+    --solver ddpm-large --steps 1000 --shard "$shard/2" --out "t1000-ddpm-large-1000-$shard.json"
+done
+./trajdiff geometry merge --out t1000-ddpm-large-1000.json t1000-ddpm-large-1000-0.json t1000-ddpm-large-1000-1.json
+# (The recorded fast-solver runs were sharded the same way and merged; a trajectory's samples do not depend on
+# the shard, so one run over the 200 systems gives the same report.)
+for n in 10 20 50; do
+  for solver in ddim dpmpp-2m unipc-2 ipndm; do
+    ./trajdiff geometry evaluate --checkpoint geotdm-charged-t1000-small --data charged/test.arrow --limit 200 --k 5 \
+      --solver "$solver" --steps "$n" --out "t1000-test-$solver-$n.json"
+  done
+done
+for n in 10 20 50; do  # (iPNDM at 50 NFE was not run for the recorded table)
+  for solver in ddim dpmpp-2m unipc-2 ipndm; do
+    ./trajdiff geometry evaluate --checkpoint geotdm-charged-t1000-small --data charged/val.arrow --k 5 \
+      --solver "$solver" --steps "$n" --out "t1000-val-$solver-$n.json"
+  done
+done
