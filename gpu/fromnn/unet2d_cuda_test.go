@@ -83,29 +83,7 @@ func TestGPUUnet2DMatchesNNPredictor(t *testing.T) {
 // device as nn runs it, and a 10-NFE DPM-Solver++(2M) run with it matches diffusion.Sample with the
 // checkpoint's CPU denoiser, with graph replay bit-identical to launches.
 func TestGPUTrainedUnet2DMatchesCPU(t *testing.T) {
-	c := trainedUnet2D(t)
-	pz, err := Parameterization(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := testDevice(t)
-	const images = 3
-	x := randomInput(19, images*c.Net.Dim())
-	p, err := NewPredictor(d, c.Net, pz, images, gpu.PredictorOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
-	w := forwardWorstP(t, d, p, c.Predictor, x, []float64{0.02, 0.5, 0.98})
-	t.Logf("trained unet2d: worst |device - nn.Predictor| %.3g (tolerance %.0e)", w, tolFP32)
-	if !(w <= tolFP32) {
-		t.Errorf("trained unet2d: max |device - nn| %.3g > %.0e", w, tolFP32)
-	}
-	solver, _ := diffusion.NewSolver("dpmpp-2m")
-	checkSamplerOnDevice(t, d, p, c, x, solver, samplerTol[gpu.FP32], "trained unet2d, dpmpp-2m")
-	if _, err := NewPredictor(d, c.Net, pz, images, gpu.PredictorOptions{Precision: gpu.TF32}); err == nil {
-		t.Error("a TF32 unet2d predictor was built; the network runs in FP32 only")
-	}
+	checkTrainedMatchesCPU(t, trainedUnet2D(t), 3, 19, "unet2d")
 }
 
 // trainedUnet2D trains the first of unet2dConfigs for 20 steps (eps-prediction, vp-cosine) and loads it.
@@ -222,5 +200,34 @@ func TestGPURunPlanIsWDNOsLoop(t *testing.T) {
 	bad.Mask = mask[1:]
 	if _, err := s.RunPlan(context.Background(), bad); err == nil {
 		t.Error("a mask of the wrong length was accepted")
+	}
+}
+
+// checkTrainedMatchesCPU runs a trained image or video network (FP32 only) on the device for n examples
+// drawn with seed: its forward pass against the checkpoint's nn.Predictor, a 10-NFE DPM-Solver++(2M) run
+// against diffusion.Sample with the CPU denoiser (graph replay bit-identical to launches), and the refusal
+// of TF32.
+func checkTrainedMatchesCPU(t *testing.T, c *train.Checkpoint, n int, seed uint64, name string) {
+	t.Helper()
+	pz, err := Parameterization(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := testDevice(t)
+	x := randomInput(seed, n*c.Net.Dim())
+	p, err := NewPredictor(d, c.Net, pz, n, gpu.PredictorOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	w := forwardWorstP(t, d, p, c.Predictor, x, []float64{0.02, 0.5, 0.98})
+	t.Logf("trained %s: worst |device - nn.Predictor| %.3g (tolerance %.0e)", name, w, tolFP32)
+	if !(w <= tolFP32) {
+		t.Errorf("trained %s: max |device - nn| %.3g > %.0e", name, w, tolFP32)
+	}
+	solver, _ := diffusion.NewSolver("dpmpp-2m")
+	checkSamplerOnDevice(t, d, p, c, x, solver, samplerTol[gpu.FP32], "trained "+name+", dpmpp-2m")
+	if _, err := NewPredictor(d, c.Net, pz, n, gpu.PredictorOptions{Precision: gpu.TF32}); err == nil {
+		t.Errorf("a TF32 %s predictor was built; the network runs in FP32 only", name)
 	}
 }

@@ -75,29 +75,7 @@ func TestGPUUnet3DMatchesNNPredictor(t *testing.T) {
 // on the device as nn runs it, and a 10-NFE DPM-Solver++(2M) run with it matches diffusion.Sample with the
 // checkpoint's CPU denoiser, with graph replay bit-identical to launches.
 func TestGPUTrainedUnet3DMatchesCPU(t *testing.T) {
-	c := trainedUnet3D(t)
-	pz, err := Parameterization(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := testDevice(t)
-	const videos = 2
-	x := randomInput(23, videos*c.Net.Dim())
-	p, err := NewPredictor(d, c.Net, pz, videos, gpu.PredictorOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
-	w := forwardWorstP(t, d, p, c.Predictor, x, []float64{0.02, 0.5, 0.98})
-	t.Logf("trained unet3d: worst |device - nn.Predictor| %.3g (tolerance %.0e)", w, tolFP32)
-	if !(w <= tolFP32) {
-		t.Errorf("trained unet3d: max |device - nn| %.3g > %.0e", w, tolFP32)
-	}
-	solver, _ := diffusion.NewSolver("dpmpp-2m")
-	checkSamplerOnDevice(t, d, p, c, x, solver, samplerTol[gpu.FP32], "trained unet3d, dpmpp-2m")
-	if _, err := NewPredictor(d, c.Net, pz, videos, gpu.PredictorOptions{Precision: gpu.TF32}); err == nil {
-		t.Error("a TF32 unet3d predictor was built; the network runs in FP32 only")
-	}
+	checkTrainedMatchesCPU(t, trainedUnet3D(t), 2, 23, "unet3d")
 }
 
 // trainedUnet3D trains the first of unet3dConfigs for 10 steps (eps-prediction, vp-cosine) and loads it.
