@@ -4,6 +4,7 @@ package fromnn
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -61,20 +62,7 @@ func TestGPUUnet2DMatchesNNPredictor(t *testing.T) {
 	worst := 0.0
 	for i, cfg := range unet2dConfigs() {
 		net := randomUnet2D(t, cfg, uint64(i+5))
-		pred := nn.NewPredictor(net)
-		for _, n := range []int{1, 3} {
-			x := randomInput(uint64(300+n+i), n*net.Dim())
-			p, err := NewPredictor(d, net, gpu.Parameterization{SigmaData: 0.5}, n, gpu.PredictorOptions{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			w := forwardWorstP(t, d, p, pred, x, []float64{0.01, 0.5, 0.99, 20})
-			p.Close()
-			if !(w <= tolFP32) {
-				t.Errorf("config %d, %d images: max |device - nn| %.3g > %.0e", i, n, w, tolFP32)
-			}
-			worst = math.Max(worst, w)
-		}
+		worst = math.Max(worst, randomForwardWorst(t, d, net, []int{1, 3}, uint64(300+i), fmt.Sprintf("config %d", i), "images"))
 	}
 	t.Logf("unet2d: worst |device - nn.Predictor| over random networks and inputs %.3g (tolerance %.0e)", worst, tolFP32)
 }
@@ -230,4 +218,27 @@ func checkTrainedMatchesCPU(t *testing.T, c *train.Checkpoint, n int, seed uint6
 	if _, err := NewPredictor(d, c.Net, pz, n, gpu.PredictorOptions{Precision: gpu.TF32}); err == nil {
 		t.Errorf("a TF32 %s predictor was built; the network runs in FP32 only", name)
 	}
+}
+
+// randomForwardWorst compares net's device forward pass with nn.Predictor on random inputs (seed + n for a
+// batch of n) at each batch size and at several times (EDM's input scaling included), failing above
+// tolFP32, and returns the worst |device - nn|.
+func randomForwardWorst(t *testing.T, d *gpu.Device, net nn.Net, batches []int, seed uint64, what, unit string) float64 {
+	t.Helper()
+	pred := nn.NewPredictor(net)
+	worst := 0.0
+	for _, n := range batches {
+		x := randomInput(seed+uint64(n), n*net.Dim())
+		p, err := NewPredictor(d, net, gpu.Parameterization{SigmaData: 0.5}, n, gpu.PredictorOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := forwardWorstP(t, d, p, pred, x, []float64{0.01, 0.5, 0.99, 20})
+		p.Close()
+		if !(w <= tolFP32) {
+			t.Errorf("%s, %d %s: max |device - nn| %.3g > %.0e", what, n, unit, w, tolFP32)
+		}
+		worst = math.Max(worst, w)
+	}
+	return worst
 }

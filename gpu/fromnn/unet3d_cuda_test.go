@@ -4,6 +4,7 @@ package fromnn
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -50,21 +51,7 @@ func TestGPUUnet3DMatchesNNPredictor(t *testing.T) {
 	worst := 0.0
 	for i, cfg := range unet3dConfigs() {
 		net := randomUnet3D(t, cfg, uint64(i+7))
-		pred := nn.NewPredictor(net)
-		cw := 0.0
-		for _, n := range []int{1, 2} {
-			x := randomInput(uint64(400+n+i), n*net.Dim())
-			p, err := NewPredictor(d, net, gpu.Parameterization{SigmaData: 0.5}, n, gpu.PredictorOptions{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			w := forwardWorstP(t, d, p, pred, x, []float64{0.01, 0.5, 0.99, 20})
-			p.Close()
-			if !(w <= tolFP32) {
-				t.Errorf("config %d, %d videos: max |device - nn| %.3g > %.0e", i, n, w, tolFP32)
-			}
-			cw = math.Max(cw, w)
-		}
+		cw := randomForwardWorst(t, d, net, []int{1, 2}, uint64(400+i), fmt.Sprintf("config %d", i), "videos")
 		t.Logf("unet3d config %d: worst |device - nn.Predictor| %.3g", i, cw)
 		worst = math.Max(worst, cw)
 	}
