@@ -39,6 +39,7 @@
 //	LinearAttention      softmax_feat(Q)/sqrt(d) (softmax_pos(K)^T V)     Shen et al. 2021 (lucidrains' U-Nets)
 //	SpaceToDepth         2x2 blocks -> 4C channels (einops order)         PixelUnshuffle, lucidrains' Downsample
 //	Upsample2x           nearest-neighbour x2                              PyTorch nn.Upsample(mode='nearest')
+//	Upsample1d2x         nearest-neighbour x2 of a sequence                PyTorch nn.Upsample(mode='nearest')
 //	Conv3d               im2col (chunked when large) + GEMM; dx = conv by  PyTorch Conv3d
 //	                     the flipped kernel (unit stride) or col2im
 //	FrameConv2d, -T2d    Conv2d / ConvTranspose2d on every frame           Conv3d / ConvTranspose3d with (1, k, k) kernels
@@ -62,7 +63,10 @@
 //     dim, dim_mults, kernel 5, GroupNorm(8) and Mish, the sinusoidal time MLP, residual temporal blocks,
 //     stride-2 downsampling and ConvTranspose1d(4, 2, 1) upsampling, with Diffuser's state_dict names; an
 //     optional condition goes through Decision Diffuser's returns MLP (Ajay et al. 2023) and is
-//     concatenated to the time embedding.
+//     concatenated to the time embedding. Deviation on request: upsample = "nearest" replaces the
+//     transposed convolution by nearest doubling and a Conv1d(3) (Odena et al. 2016), whose tied taps
+//     cannot write the period-2 zig-zag an under-trained transposed convolution leaves in x0-predicted
+//     plans.
 //   - Transformer: a 1-D DiT (Peebles & Xie 2023) with adaLN-Zero time (and condition) conditioning.
 //   - Unet2D: WDNO's 2-D U-Net (Hu et al. 2025), lucidrains' denoising-diffusion-pytorch Unet over
 //     channels-first images [C, H, W]: ResnetBlocks with GroupNorm and time scale/shift, linear attention

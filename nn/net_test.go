@@ -13,9 +13,11 @@ import (
 
 func smallSpecs() map[string]Spec {
 	return map[string]Spec{
-		"mlp":         {Arch: "mlp", MLP: &MLPConfig{Dim: 3, Hidden: []int{8, 8}, TimeDim: 4}},
-		"mlp-cond":    {Arch: "mlp", MLP: &MLPConfig{Dim: 3, CondDim: 2, Hidden: []int{8}, TimeDim: 6, TimeEmbedding: "fourier", Act: "silu"}},
-		"unet":        {Arch: "temporal_unet", TemporalUnet: &TemporalUnetConfig{Horizon: 8, Transition: 3, Dim: 8, DimMults: []int{1, 2}, Groups: 4}},
+		"mlp":      {Arch: "mlp", MLP: &MLPConfig{Dim: 3, Hidden: []int{8, 8}, TimeDim: 4}},
+		"mlp-cond": {Arch: "mlp", MLP: &MLPConfig{Dim: 3, CondDim: 2, Hidden: []int{8}, TimeDim: 6, TimeEmbedding: "fourier", Act: "silu"}},
+		"unet":     {Arch: "temporal_unet", TemporalUnet: &TemporalUnetConfig{Horizon: 8, Transition: 3, Dim: 8, DimMults: []int{1, 2}, Groups: 4}},
+		"unet-nearest": {Arch: "temporal_unet", TemporalUnet: &TemporalUnetConfig{Horizon: 8, Transition: 3, Dim: 8, DimMults: []int{1, 2}, Groups: 4,
+			Upsample: UpsampleNearest}},
 		"unet-cond":   {Arch: "temporal_unet", TemporalUnet: &TemporalUnetConfig{Horizon: 4, Transition: 2, Dim: 4, DimMults: []int{1, 2, 2}, Kernel: 3, Groups: 2, CondDim: 3}},
 		"transformer": {Arch: "transformer", Transformer: &TransformerConfig{Length: 5, Channels: 3, Width: 8, Depth: 2, Heads: 2, CondDim: 2, Causal: true}},
 		"egtn": {Arch: "egtn", EGTN: &EGTNConfig{Nodes: 3, SpatialDim: 3, CondFrames: []int{0, 1, 2}, TargetFrames: []int{3, 4},

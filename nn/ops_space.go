@@ -103,3 +103,24 @@ func (b *Builder) Upsample2x(x *G.Node) *G.Node {
 	}
 	return b.fn("Upsample2x", tensor.Shape{g.B, 2 * g.H, 2 * g.W, g.C}, k, grad, nodes(x))
 }
+
+// Upsample1d2x is nearest-neighbour upsampling by 2 of a sequence x [B, L, C] to [B, 2L, C] (PyTorch's
+// nn.Upsample(scale_factor=2, mode='nearest') on [B, C, L]); its gradient sums each pair of rows.
+func (b *Builder) Upsample1d2x(x *G.Node) *G.Node {
+	if !b.ok(x) {
+		return nil
+	}
+	xs := x.Shape()
+	if len(xs) != 3 {
+		return b.failf("Upsample1d2x: x %v, want [B, L, C]", xs)
+	}
+	B, L, C := xs[0], xs[1], xs[2]
+	k := kernel{f32: func(y []float32, in [][]float32) { kern.Upsample1dFwd(y, in[0], B, L, C) },
+		f64: func(y []float64, in [][]float64) { kern.Upsample1dFwd(y, in[0], B, L, C) }}
+	grad := func(_ int, in G.Nodes, _, dy *G.Node) (*G.Node, error) {
+		k := kernel{f32: func(y []float32, in [][]float32) { kern.Upsample1dBwd(y, in[0], B, L, C) },
+			f64: func(y []float64, in [][]float64) { kern.Upsample1dBwd(y, in[0], B, L, C) }}
+		return gradFn(b.dt, "Upsample1d2xGrad", in[0].Shape(), k, dy)
+	}
+	return b.fn("Upsample1d2x", tensor.Shape{B, 2 * L, C}, k, grad, nodes(x))
+}

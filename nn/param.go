@@ -161,12 +161,31 @@ func normal(std float64) initRule { return initRule{kind: 2, bound: std} }
 // no random numbers).
 func inverseFreqs(theta float64) initRule { return initRule{kind: 3, bound: theta} }
 
+// tiedTransposed initialises a stride-2, 4-tap transposed convolution (stored [in, 4, out]) as a
+// resize-convolution: per (in, out) pair three taps w0, w1, w2 from U(-bound, bound), the Conv1d(3) that
+// would follow nearest doubling, written as the transposed taps [w2, w1 + w2, w0 + w1, w0] (ICNR, Aitken
+// et al. 2017, for the 1-D case). Even and odd outputs then sum the same weights, so the initial network
+// writes no period-2 checkerboard; training may untie the taps.
+func tiedTransposed(bound float64) initRule { return initRule{kind: 4, bound: bound} }
+
 // Init draws every parameter from its initialisation rule with a PCG stream seeded by seed, in
 // state_dict order, so a model is reproducible from its seed.
 func (ps *Params) Init(seed uint64) {
 	rng := rand.New(rand.NewPCG(seed, 0x6e6e2d696e6974))
 	for _, p := range ps.list {
 		n := p.Size()
+		if p.init.kind == 4 {
+			in, out, b := p.Shape[0], p.Shape[2], p.init.bound
+			for ci := 0; ci < in; ci++ {
+				for co := 0; co < out; co++ {
+					w0, w1, w2 := (2*rng.Float64()-1)*b, (2*rng.Float64()-1)*b, (2*rng.Float64()-1)*b
+					for k, v := range [4]float64{w2, w1 + w2, w0 + w1, w0} {
+						p.set((ci*4+k)*out+co, v)
+					}
+				}
+			}
+			continue
+		}
 		for i := 0; i < n; i++ {
 			var v float64
 			switch p.init.kind {

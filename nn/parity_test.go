@@ -55,7 +55,7 @@ func maxAbsDiff[T Float](a []T, b []float32) float64 {
 }
 
 func TestParityNetworks(t *testing.T) {
-	for _, name := range []string{"mlp", "mlp_cond", "unet", "unet_cond", "transformer", "transformer_fourier", "egtn", "egtn_com", "egtn_uncond", "unet2d", "unet2d_plain", "unet3d", "unet3d_k7"} {
+	for _, name := range []string{"mlp", "mlp_cond", "unet", "unet_cond", "transformer", "transformer_fourier", "egtn", "egtn_com", "egtn_uncond", "unet2d", "unet2d_plain", "unet3d", "unet3d_k7", "unet_nearest"} {
 		t.Run(name, func(t *testing.T) {
 			io, shapes, _ := readIO(t, name)
 			wpath := filepath.Join("testdata", "parity", name+".weights.safetensors")

@@ -2,6 +2,7 @@ package nn
 
 import (
 	"fmt"
+	"math"
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -16,7 +17,21 @@ type TemporalUnetConfig struct {
 	Kernel     int   `json:"kernel,omitempty"`   // temporal kernel size (default 5)
 	Groups     int   `json:"groups,omitempty"`   // GroupNorm groups (default 8)
 	CondDim    int   `json:"cond_dim,omitempty"` // condition length (0: unconditional)
+	// Upsample is the resampler on the way up: "" or "transposed" for Diffuser's ConvTranspose1d(4, 2, 1),
+	// "nearest" for nearest-neighbour doubling followed by a Conv1d(3, padding 1) (resize-convolution).
+	Upsample string `json:"upsample,omitempty"`
+	// UpsampleInit "tied" initialises the transposed upsamplers as resize-convolutions (ICNR: taps [w2,
+	// w1 + w2, w0 + w1, w0]), so training starts without a checkerboard; "" is PyTorch's default init.
+	// The architecture, the state_dict and inference are Diffuser's either way.
+	UpsampleInit string `json:"upsample_init,omitempty"`
 }
+
+// The temporal U-Net's upsamplers, and the tied initialisation of the transposed one.
+const (
+	UpsampleTransposed = "transposed"
+	UpsampleNearest    = "nearest"
+	UpsampleInitTied   = "tied"
+)
 
 // Conv1dBlock is Diffuser's Conv1d -> GroupNorm -> Mish ("<name>.block.0", "<name>.block.2"), with
 // GroupNorm and Mish fused into one op.
@@ -76,6 +91,15 @@ func (r *ResidualTemporalBlock) Forward(b *Builder, x, mishEmb *G.Node) *G.Node 
 // ConvTranspose1d(4, 2, 1) upsampling, and a final Conv1dBlock and 1x1 Conv1d. State_dict names match
 // Diffuser's module (downs.i.3 / ups.i.3 are the resamplers, index 2 its disabled attention).
 //
+// Upsample "nearest" replaces the transposed convolution by nearest-neighbour doubling and a Conv1d(3,
+// padding 1), the resize-convolution of Odena, Dumoulin and Olah (2016, "Deconvolution and checkerboard
+// artifacts"). A stride-2 transposed convolution computes even and odd outputs with different taps, so a
+// network that has not yet learnt to balance them writes a period-2 zig-zag into every trajectory it
+// outputs; with x0-prediction that zig-zag is the plan. The resize-convolution is the same map with the
+// taps tied (kernel [w2, w1 + w2, w0 + w1, w0] in transposed form), which cannot produce it from a
+// constant input. UpsampleInit "tied" keeps Diffuser's transposed convolution but starts it tied (ICNR,
+// Aitken et al. 2017), which removes the zig-zag of early training without changing the architecture.
+//
 // With CondDim > 0 the condition goes through Decision Diffuser's returns MLP (Ajay et al. 2023;
 // "cond_mlp.0/2/4": Linear, Mish, Linear, Mish, Linear), is multiplied by the keep mask and concatenated
 // to the time embedding, which doubles the blocks' embedding width.
@@ -104,6 +128,15 @@ func NewTemporalUnet(cfg TemporalUnetConfig, dt tensor.Dtype) (*TemporalUnet, er
 	}
 	if len(cfg.DimMults) == 0 {
 		cfg.DimMults = []int{1, 2, 4, 8}
+	}
+	if cfg.Upsample == UpsampleTransposed {
+		cfg.Upsample = "" // the default, written once
+	}
+	if cfg.Upsample != "" && cfg.Upsample != UpsampleNearest {
+		return nil, fmt.Errorf("nn: TemporalUnet upsample %q: want %q (the default) or %q", cfg.Upsample, UpsampleTransposed, UpsampleNearest)
+	}
+	if cfg.UpsampleInit != "" && (cfg.UpsampleInit != UpsampleInitTied || cfg.Upsample != "") {
+		return nil, fmt.Errorf("nn: TemporalUnet upsample_init %q with upsample %q: only %q, of the transposed upsampler", cfg.UpsampleInit, cfg.Upsample, UpsampleInitTied)
 	}
 	if cfg.Horizon <= 0 || cfg.Transition <= 0 || cfg.Dim < 4 || cfg.Dim%2 != 0 || cfg.CondDim < 0 || cfg.Kernel%2 != 1 {
 		return nil, fmt.Errorf("nn: TemporalUnet config %+v: need horizon, transition > 0, an even dim >= 4 and an odd kernel", cfg)
@@ -149,7 +182,15 @@ func NewTemporalUnet(cfg TemporalUnetConfig, dt tensor.Dtype) (*TemporalUnet, er
 		name := fmt.Sprintf("ups.%d", i)
 		u.ups = append(u.ups, [2]*ResidualTemporalBlock{
 			NewResidualTemporalBlock(ps, name+".0", 2*out, in, e, k, g), NewResidualTemporalBlock(ps, name+".1", in, in, e, k, g)})
-		u.upsample = append(u.upsample, NewConvTranspose1d(ps, name+".3.conv", in, in, 4, 2, 1, 0, 1, true))
+		if cfg.Upsample == UpsampleNearest {
+			u.upsample = append(u.upsample, NewConv1d(ps, name+".3.conv", in, in, 3, 1, 1, 1, true))
+		} else {
+			l := NewConvTranspose1d(ps, name+".3.conv", in, in, 4, 2, 1, 0, 1, true)
+			if cfg.UpsampleInit == UpsampleInitTied {
+				l.W.init = tiedTransposed(1 / math.Sqrt(float64(3*in))) // the Conv1d(3)'s PyTorch bound
+			}
+			u.upsample = append(u.upsample, l)
+		}
 	}
 	u.final = NewConv1dBlock(ps, "final_conv.0", d, d, k, g)
 	u.finalConv = NewConv1d(ps, "final_conv.1", d, cfg.Transition, 1, 1, 0, 1, true)
@@ -203,6 +244,9 @@ func (u *TemporalUnet) Forward(b *Builder, x, t, cond, keep *G.Node) *G.Node {
 	for i, p := range u.ups {
 		h = b.Concat(h, skips[len(skips)-1-i])
 		h = p[1].Forward(b, p[0].Forward(b, h, memb), memb)
+		if u.cfg.Upsample == UpsampleNearest {
+			h = b.Upsample1d2x(h)
+		}
 		h = u.upsample[i].Forward(b, h)
 	}
 	return u.finalConv.Forward(b, u.final.Forward(b, h))

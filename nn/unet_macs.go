@@ -37,8 +37,13 @@ func (u *TemporalUnet) MACs() int {
 	n += block(u.mid[0], L) + block(u.mid[1], L)
 	for i, up := range u.ups {
 		n += block(up[0], L) + block(up[1], L)
-		// A transposed convolution does kernel x in x out MACs per input position.
-		n += conv(u.upsample[i], L)
+		// A transposed convolution does kernel x in x out MACs per input position, the
+		// resize-convolution's Conv1d as many per output position.
+		if u.cfg.Upsample == UpsampleNearest {
+			n += conv(u.upsample[i], 2*L)
+		} else {
+			n += conv(u.upsample[i], L)
+		}
 		L *= 2
 	}
 	return n + conv(u.final.Conv, L) + conv(u.finalConv, L)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/trajdiff/trajdiff/datasets"
 	"github.com/trajdiff/trajdiff/internal/fsutil"
+	"github.com/trajdiff/trajdiff/nn"
 	"github.com/trajdiff/trajdiff/rl"
 	"github.com/trajdiff/trajdiff/rl/diffuser"
 	"github.com/trajdiff/trajdiff/rl/planeval"
@@ -92,6 +93,9 @@ func quickstart(ctx context.Context, env *cliEnv, o quickstartOptions) error {
 	}
 	cfg = diffuser.WithEndpointCondition(cfg)
 	cfg.Data.Horizon, cfg.Network.TemporalUnet.Horizon = o.horizon, o.horizon
+	// Start the transposed upsamplers tied (ICNR): with PyTorch's init a few thousand steps leave a
+	// period-2 zig-zag in every plan (docs/benchmarks.md, "Smooth plans").
+	cfg.Network.TemporalUnet.UpsampleInit = nn.UpsampleInitTied
 	cfg.Sample.Steps = o.nfe
 	cfg.Train.Steps, cfg.Train.LR, cfg.Train.MinLR, cfg.Train.Warmup = o.steps, 1e-3, 1e-4, min(200, o.steps/10)
 	cfg.Train.Seed, cfg.Train.CheckpointEvery = o.seed, 500
@@ -99,7 +103,7 @@ func quickstart(ctx context.Context, env *cliEnv, o quickstartOptions) error {
 	if err := train.WriteConfig(cfgPath, cfg); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "2. training %d steps (budget %.1f min) of Diffuser's temporal U-Net (dim %d, mults 1,4,8, horizon %d, x0-prediction, start and goal inpainted and given as condition); configuration -> %s\n",
+	fmt.Fprintf(w, "2. training %d steps (budget %.1f min) of Diffuser's temporal U-Net (dim %d, mults 1,4,8, horizon %d, x0-prediction, start and goal inpainted and given as condition, upsamplers initialised tied); configuration -> %s\n",
 		o.steps, o.minutes, o.dim, o.horizon, cfgPath)
 	tctx, cancel := context.WithTimeout(ctx, time.Duration(o.minutes*float64(time.Minute)))
 	defer cancel()

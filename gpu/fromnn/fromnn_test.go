@@ -286,3 +286,39 @@ func TestConvTranspose1dWeightRegroupsPyTorchsLayout(t *testing.T) {
 		}
 	}
 }
+
+// TestNearestUpsamplerReadsAsTiedTransposedTaps: a temporal U-Net with the resize-convolution upsampler
+// converts (its 3-tap weights regrouped into the transposed convolution's [in, out, 4] with taps [w2, w1 +
+// w2, w0 + w1, w0]), and a weight of the wrong size is refused.
+func TestNearestUpsamplerReadsAsTiedTransposedTaps(t *testing.T) {
+	net, err := nn.NewTemporalUnet(nn.TemporalUnetConfig{Horizon: 8, Transition: 2, Dim: 8, DimMults: []int{1, 2}, Groups: 4, Upsample: nn.UpsampleNearest}, tensor.Float32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	net.Params().Init(5)
+	u, err := TemporalUnet(net)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := safetensors.Map(net.Params().Tensors())["ups.0.3.conv.weight"].Float32s() // [out, in, 3]
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, c := u.Tensors["ups.0.3.conv.weight"], 8
+	if len(v) != c*c*4 {
+		t.Fatalf("converted weight has %d values, want %d", len(v), c*c*4)
+	}
+	for o := 0; o < c; o++ {
+		for i := 0; i < c; i++ {
+			k := w[(o*c+i)*3:]
+			for tap, want := range []float32{k[2], k[1] + k[2], k[0] + k[1], k[0]} {
+				if got := v[(i*c+o)*4+tap]; got != want {
+					t.Fatalf("tap %d of (in %d, out %d) = %v, want %v", tap, i, o, got, want)
+				}
+			}
+		}
+	}
+	if _, err := tiedTransposedTaps(make([]float32, 10)); err == nil {
+		t.Error("a weight of 10 values was accepted")
+	}
+}

@@ -2,6 +2,7 @@ package fromnn
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/trajdiff/trajdiff/gpu"
 	"github.com/trajdiff/trajdiff/nn"
@@ -29,10 +30,44 @@ func TemporalUnet(net nn.Net) (*gpu.TemporalUnet, error) {
 		}
 		u.Tensors[name] = v
 	}
+	if cfg.Upsample == nn.UpsampleNearest {
+		for i := 0; i < len(cfg.DimMults)-1; i++ {
+			name := fmt.Sprintf("ups.%d.3.conv.weight", i)
+			w, ok := u.Tensors[name]
+			if !ok {
+				return nil, fmt.Errorf("fromnn: temporal_unet with the nearest upsampler has no %s", name)
+			}
+			v, err := tiedTransposedTaps(w)
+			if err != nil {
+				return nil, fmt.Errorf("fromnn: %s: %w", name, err)
+			}
+			u.Tensors[name] = v
+		}
+	}
 	if err := u.Validate(); err != nil {
 		return nil, fmt.Errorf("fromnn: %w", err)
 	}
 	return u, nil
+}
+
+// tiedTransposedTaps rewrites the resize-convolution's Conv1d(3, padding 1) weight w [C, C, 3] (PyTorch's
+// [out, in, k]) that follows nearest-neighbour doubling as the equal ConvTranspose1d(4, 2, 1) weight [C,
+// C, 4] ([in, out, k]) with taps [w2, w1 + w2, w0 + w1, w0], so the device runs nn's "nearest" upsampler
+// with its transposed-convolution kernel (nn's TestResizeConvolutionIsATiedTransposedConvolution proves
+// the identity).
+func tiedTransposedTaps(w []float32) ([]float32, error) {
+	c := int(math.Round(math.Sqrt(float64(len(w) / 3))))
+	if c*c*3 != len(w) {
+		return nil, fmt.Errorf("%d values, want C x C x 3", len(w))
+	}
+	v := make([]float32, c*c*4)
+	for o := 0; o < c; o++ {
+		for i := 0; i < c; i++ {
+			k := w[(o*c+i)*3 : (o*c+i)*3+3]
+			copy(v[(i*c+o)*4:], []float32{k[2], k[1] + k[2], k[0] + k[1], k[0]})
+		}
+	}
+	return v, nil
 }
 
 // Unet2D reads net (an nn network of architecture "unet2d") into the device's form: its configuration

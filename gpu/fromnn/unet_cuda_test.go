@@ -17,10 +17,12 @@ import (
 )
 
 // unetConfigs are the TemporalUnets of the checks: two and three resolutions (with the residual 1x1
-// convolutions where the width changes), kernels 5 and 3, and Diffuser's default groups.
+// convolutions where the width changes), kernels 5 and 3, Diffuser's default groups, and the resize-
+// convolution upsampler (run as a tied transposed convolution).
 var unetConfigs = []nn.TemporalUnetConfig{
 	{Horizon: 16, Transition: 3, Dim: 8, DimMults: []int{1, 2}, Groups: 4},
 	{Horizon: 8, Transition: 2, Dim: 16, DimMults: []int{1, 2, 4}, Kernel: 3},
+	{Horizon: 16, Transition: 6, Dim: 8, DimMults: []int{1, 2, 4}, Groups: 4, Upsample: nn.UpsampleNearest},
 }
 
 // TestGPUTemporalUnetMatchesNNPredictor: on random inputs, the device forward pass of nn TemporalUnets with

@@ -78,7 +78,8 @@ class ResidualTemporalBlock(nn.Module):
 class TemporalUnet(nn.Module):
     """Diffuser's TemporalUnet (no attention) with Decision Diffuser's condition MLP when cond_dim > 0."""
 
-    def __init__(self, horizon, transition, dim=32, dim_mults=(1, 2, 4, 8), kernel=5, groups=8, cond_dim=0):
+    def __init__(self, horizon, transition, dim=32, dim_mults=(1, 2, 4, 8), kernel=5, groups=8, cond_dim=0,
+                 upsample="transposed"):
         super().__init__()
         dims = [transition, *[dim * m for m in dim_mults]]
         in_out = list(zip(dims[:-1], dims[1:]))
@@ -105,11 +106,14 @@ class TemporalUnet(nn.Module):
         for ind, (di, do) in enumerate(reversed(in_out[1:])):
             self.ups.append(nn.ModuleList([
                 ResidualTemporalBlock(do * 2, di, embed, kernel, groups), ResidualTemporalBlock(di, di, embed, kernel, groups),
-                nn.Identity(), nn.ConvTranspose1d(di, di, 4, 2, 1)]))
+                nn.Identity(), nn.ConvTranspose1d(di, di, 4, 2, 1) if upsample == "transposed" else nn.Conv1d(di, di, 3, 1, 1)]))
         for lst in (self.downs, self.ups):
             for m in lst:
                 if not isinstance(m[3], nn.Identity):
                     m[3] = Resample(m[3])
+        if upsample == "nearest":  # resize-convolution: nearest-neighbour doubling, then the 3-tap conv
+            for m in self.ups:
+                m[3].nearest = True
         self.final_conv = nn.Sequential(Conv1dBlock(dim, dim, kernel, groups), nn.Conv1d(dim, transition, 1))
 
     def forward(self, x, time, cond=None, keep=None):
@@ -134,8 +138,11 @@ class Resample(nn.Module):  # Downsample1d / Upsample1d: the conv lives at .conv
     def __init__(self, conv):
         super().__init__()
         self.conv = conv
+        self.nearest = False
 
     def forward(self, x):
+        if self.nearest:
+            x = nn.functional.interpolate(x, scale_factor=2, mode="nearest")
         return self.conv(x)
 
 

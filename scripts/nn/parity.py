@@ -12,7 +12,7 @@ tensors are stored in that layout.
 
 Usage: /usr/bin/python3 scripts/nn/parity.py [outdir]          (default nn/testdata/parity)
        /usr/bin/python3 scripts/nn/parity.py --only egtn [outdir] (only the EGTN cases; likewise networks,
-       unet2d, unet3d, layers, regressor, seq_regressor)
+       unet2d, unet3d, unet_nearest, layers, regressor, seq_regressor)
        /usr/bin/python3 scripts/nn/parity.py --check FILE      (parse a Go-written safetensors file)
 """
 import json
@@ -74,6 +74,15 @@ def net_case(out, name, model, spec, B, shape, cond_dim=0, keep=None, tscale=1.0
     model.zero_grad()
     loss.backward()
     save_case(out, name, model, spec, inputs, y, loss)
+
+
+def unet_nearest_networks(out):
+    """Diffuser's temporal U-Net with the resize-convolution upsampler (nearest doubling, Conv1d(3))."""
+    torch.manual_seed(13)
+    m = models.TemporalUnet(16, 6, dim=8, dim_mults=(1, 2, 4), kernel=5, groups=4, cond_dim=8, upsample="nearest")
+    spec = {"arch": "temporal_unet", "temporal_unet": {"horizon": 16, "transition": 6, "dim": 8, "dim_mults": [1, 2, 4],
+                                                       "kernel": 5, "groups": 4, "cond_dim": 8, "upsample": "nearest"}}
+    net_case(out, "unet_nearest", m, spec, 3, (16, 6), cond_dim=8, keep=[1, 1, 0], tscale=1)
 
 
 def networks(out):
@@ -383,6 +392,8 @@ def main():
         unet2d_networks(out)
     if only in (None, "unet3d"):
         unet3d_networks(out)
+    if only in (None, "unet_nearest"):
+        unet_nearest_networks(out)
     if only in (None, "layers"):
         layers(out)
     if only in (None, "regressor"):

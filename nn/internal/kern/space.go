@@ -68,3 +68,27 @@ func UpsampleBwd[T Float](dx, dy []T, g SpaceGeom) {
 		}
 	})
 }
+
+// Upsample1dFwd writes y [B, 2L, C] with y[2i] = y[2i + 1] = x[i] for x [B, L, C] (PyTorch's
+// nn.Upsample(scale_factor=2, mode='nearest') on a sequence).
+func Upsample1dFwd[T Float](y, x []T, b, l, c int) {
+	parallel(b*l, 2*c, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			xr := x[i*c : (i+1)*c]
+			copy(y[2*i*c:], xr)
+			copy(y[(2*i+1)*c:], xr)
+		}
+	})
+}
+
+// Upsample1dBwd writes dx [B, L, C] as the sum of each pair of rows of dy [B, 2L, C].
+func Upsample1dBwd[T Float](dx, dy []T, b, l, c int) {
+	parallel(b*l, 2*c, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			d, e, o := dx[i*c:(i+1)*c], dy[2*i*c:(2*i+1)*c], dy[(2*i+1)*c:(2*i+2)*c]
+			for j := range d {
+				d[j] = e[j] + o[j]
+			}
+		}
+	})
+}
