@@ -22,3 +22,17 @@ func TestTemporalUnetMACsMatchTheCountByHand(t *testing.T) {
 		t.Errorf("MACs = %d, want %d", got, want)
 	}
 }
+
+// The resize-convolution upsampler does 3 x in x out MACs per output position where the transposed one did
+// 4 per input position: ups.0 (128 channels, 32 -> 64) 64*3*128*128 - 32*4*128*128 = 1,048,576 more, ups.1
+// (32 channels, 64 -> 128) 128*3*32*32 - 64*4*32*32 = 131,072 more.
+func TestNearestUpsamplerMACs(t *testing.T) {
+	u, err := NewTemporalUnet(TemporalUnetConfig{Horizon: 128, Transition: 6, Dim: 32, DimMults: []int{1, 4, 8}, Upsample: UpsampleNearest}, tensor.Float32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := 128491520 + 2*32*128 + 32*(2*32+2*128+4*256+2*128+2*32) + 1048576 + 131072
+	if got := u.MACs(); got != want {
+		t.Errorf("MACs = %d, want %d", got, want)
+	}
+}
