@@ -83,14 +83,7 @@ func run1(t *testing.T, shapes [][]int, build func(b *Builder, in []*G.Node) *G.
 		}
 	}
 	out := build(b, in)
-	if b.Err() != nil {
-		t.Fatal(b.Err())
-	}
-	m := G.NewTapeMachine(b.G)
-	defer m.Close()
-	if err := m.RunAll(); err != nil {
-		t.Fatal(err)
-	}
+	defer runGraph(t, b).Close()
 	return append([]float64(nil), data[float64](out.Value())...), vals
 }
 

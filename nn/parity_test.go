@@ -341,14 +341,7 @@ func TestParityEmbeddings(t *testing.T) {
 	fr := b.Input("freqs", shapes["in.freqs"]...)
 	copy(data[float32](fr.Value()), io["in.freqs"])
 	sin, four := b.Sinusoidal(tn, 10), b.Fourier(ts, fr)
-	if b.Err() != nil {
-		t.Fatal(b.Err())
-	}
-	m := G.NewTapeMachine(b.G)
-	defer m.Close()
-	if err := m.RunAll(); err != nil {
-		t.Fatal(err)
-	}
+	defer runGraph(t, b).Close()
 	if d := maxAbsDiff(data[float32](sin.Value()), io["out.sinusoidal"]); d > 1e-6 {
 		t.Errorf("sinusoidal embedding differs from PyTorch by %.3g", d)
 	}

@@ -44,14 +44,7 @@ func TestSpaceToDepthUsesEinopsOrder(t *testing.T) {
 	}
 	b := NewBuilder(tensor.Float64, false)
 	s2d, up := b.SpaceToDepth(b.Param(x)), b.Upsample2x(b.Param(x))
-	if b.Err() != nil {
-		t.Fatal(b.Err())
-	}
-	m := G.NewTapeMachine(b.G)
-	defer m.Close()
-	if err := m.RunAll(); err != nil {
-		t.Fatal(err)
-	}
+	defer runGraph(t, b).Close()
 	y := data[float64](s2d.Value())
 	for j := 0; j < W/2; j++ {
 		for c := 0; c < C; c++ {

@@ -45,14 +45,7 @@ func TestResizeConvolutionIsATiedTransposedConvolution(t *testing.T) {
 	b := NewBuilder(tensor.Float64, false)
 	resize := b.Conv1d(b.Upsample1d2x(b.Param(x)), b.Param(w), b.Param(bias), 1, 1, 1)
 	transposed := b.ConvTranspose1d(b.Param(x), b.Param(wt), b.Param(bias), 2, 1, 0, 1)
-	if b.Err() != nil {
-		t.Fatal(b.Err())
-	}
-	m := G.NewTapeMachine(b.G)
-	defer m.Close()
-	if err := m.RunAll(); err != nil {
-		t.Fatal(err)
-	}
+	defer runGraph(t, b).Close()
 	r, tr := data[float64](resize.Value()), data[float64](transposed.Value())
 	if len(r) != B*2*L*O || len(tr) != len(r) {
 		t.Fatalf("lengths %d and %d, want %d", len(r), len(tr), B*2*L*O)
@@ -115,13 +108,7 @@ func TestTiedInitStartsWithoutACheckerboard(t *testing.T) {
 				x.Float64s()[i] = 1
 			}
 			y := l.Forward(b, b.Param(x))
-			if b.Err() != nil {
-				t.Fatal(b.Err())
-			}
-			m := G.NewTapeMachine(b.G)
-			if err := m.RunAll(); err != nil {
-				t.Fatal(err)
-			}
+			m := runGraph(t, b)
 			yv, zig := data[float64](y.Value()), 0.0
 			for i := 2; i < 10; i++ { // rows 2..9 of 12 see no padding
 				for c := 0; c < out; c++ {
@@ -137,4 +124,18 @@ func TestTiedInitStartsWithoutACheckerboard(t *testing.T) {
 			}
 		}
 	}
+}
+
+// runGraph runs a test graph built with b once; the caller closes the machine after reading the values.
+func runGraph(t *testing.T, b *Builder) G.VM {
+	t.Helper()
+	if b.Err() != nil {
+		t.Fatal(b.Err())
+	}
+	m := G.NewTapeMachine(b.G)
+	if err := m.RunAll(); err != nil {
+		m.Close()
+		t.Fatal(err)
+	}
+	return m
 }
