@@ -26,7 +26,10 @@ trap 'rm -rf "$tmp"' EXIT
 # CUDAEMU_KERNELS: another directory of kernel sources (gpu/cudaemu/mutants.sh builds planted bugs with it).
 kernels=${CUDAEMU_KERNELS:-$here/../kernels}
 g++ "${flags[@]}" -include "$here/include/cuda_emu.h" -I "$here/include" -I "$kernels" -I "$here" -c "$here/kernels.cc" -o "$tmp/kernels.o"
-g++ "${flags[@]}" -I "$inc" -I "$here/include" -I "$here" -c "$here/runtime.cc" -o "$tmp/runtime.o"
-g++ -shared -Wl,-soname,libcuda.so.1 -o "$tmp/libcuda.so.1" "$tmp/kernels.o" "$tmp/runtime.o"
+# CUDAEMU_RUNTIME_OBJ: where to keep the driver entry points' object between builds of other kernel
+# sources (mutants.sh: runtime.cc does not change between mutants); written when absent.
+runtime=${CUDAEMU_RUNTIME_OBJ:-$tmp/runtime.o}
+[ -f "$runtime" ] || g++ "${flags[@]}" -I "$inc" -I "$here/include" -I "$here" -c "$here/runtime.cc" -o "$runtime"
+g++ -shared -Wl,-soname,libcuda.so.1 -o "$tmp/libcuda.so.1" "$tmp/kernels.o" "$runtime"
 mv "$tmp/libcuda.so.1" "$out/libcuda.so.1"
 echo "cudaemu: $out/libcuda.so.1"

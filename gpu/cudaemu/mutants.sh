@@ -21,7 +21,7 @@ if old not in s:
     sys.exit(1)
 open(p, "w").write(s.replace(old, new, 1))
 PY
-	CUDAEMU_KERNELS="$tmp/k" bash "$here/build.sh" "$tmp/lib" >/dev/null || { echo "mutants: $1 did not build" >&2; survived=1; return; }
+	CUDAEMU_KERNELS="$tmp/k" CUDAEMU_RUNTIME_OBJ="$tmp/runtime.o" bash "$here/build.sh" "$tmp/lib" >/dev/null || { echo "mutants: $1 did not build" >&2; survived=1; return; }
 	if (cd "$here/.." && env ${5:-} LD_LIBRARY_PATH="$tmp/lib" "$bin" -test.count=1 -test.run "^$4\$" >"$tmp/out" 2>&1); then
 		echo "mutants: SURVIVED ($4 passed): $1: '$2' -> '$3'" >&2
 		survived=1
