@@ -11,7 +11,6 @@ import (
 
 	"github.com/trajdiff/trajdiff/datasets"
 	"github.com/trajdiff/trajdiff/internal/fsutil"
-	"github.com/trajdiff/trajdiff/nn"
 	"github.com/trajdiff/trajdiff/rl"
 	"github.com/trajdiff/trajdiff/rl/diffuser"
 	"github.com/trajdiff/trajdiff/rl/planeval"
@@ -86,16 +85,14 @@ func quickstart(ctx context.Context, env *cliEnv, o quickstartOptions) error {
 	fmt.Fprintf(w, "1. data: %d steps of D4RL's waypoint controller, segments re-cut at the goal -> %s\n", o.dataSteps, data)
 
 	// 2. Train Diffuser's maze2d model (rl/diffuser.Maze2DConfig), shortened to the budget: the start and
-	// goal also enter the network as a condition, which learns to join them in minutes (WithEndpointCondition).
+	// goal also enter the network as a condition, which learns to join them in minutes (WithEndpointCondition),
+	// and the upsamplers start tied, so that the short run's plans do not zig-zag (WithTiedUpsampling).
 	cfg, err := diffuser.Maze2DConfig(layout, data, filepath.Join(o.out, "run"), o.dim)
 	if err != nil {
 		return err
 	}
-	cfg = diffuser.WithEndpointCondition(cfg)
+	cfg = diffuser.WithTiedUpsampling(diffuser.WithEndpointCondition(cfg))
 	cfg.Data.Horizon, cfg.Network.TemporalUnet.Horizon = o.horizon, o.horizon
-	// Start the transposed upsamplers tied (ICNR): with PyTorch's init a few thousand steps leave a
-	// period-2 zig-zag in every plan (docs/benchmarks.md, "Smooth plans").
-	cfg.Network.TemporalUnet.UpsampleInit = nn.UpsampleInitTied
 	cfg.Sample.Steps = o.nfe
 	cfg.Train.Steps, cfg.Train.LR, cfg.Train.MinLR, cfg.Train.Warmup = o.steps, 1e-3, 1e-4, min(200, o.steps/10)
 	cfg.Train.Seed, cfg.Train.CheckpointEvery = o.seed, 500

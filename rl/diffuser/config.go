@@ -66,3 +66,17 @@ func WithEndpointCondition(c train.Config) train.Config {
 	}
 	return c
 }
+
+// WithTiedUpsampling starts the temporal U-Net's transposed upsamplers as resize-convolutions (upsample_init
+// "tied", ICNR): with PyTorch's initialisation a few thousand steps leave a period-2 zig-zag, the
+// transposed convolutions' checkerboard, in every plan (U-Maze after 1700 steps: mean plan step 0.104
+// against 0.054 tied, at the same score within one standard error; ~0.03 in the data). The architecture,
+// the checkpoints and the planner are Diffuser's either way.
+func WithTiedUpsampling(c train.Config) train.Config {
+	if u := c.Network.TemporalUnet; u != nil {
+		v := *u
+		v.UpsampleInit = nn.UpsampleInitTied
+		c.Network.TemporalUnet = &v
+	}
+	return c
+}

@@ -348,7 +348,8 @@ func TestEvaluateIsDeterministicAndComparesBaselines(t *testing.T) {
 // rows [actions, observations] with the limits normaliser and no padding, an unconditional temporal U-Net
 // with dim_mults (1, 4, 8) predicting x0 on the cosine VP process with the start and end states inpainted
 // in training, x0 clipped when sampling, Adam 2e-4, EMA 0.995); the small ones have dim 16, the full one 32
-// (which samples with the reference's 64 DDPM steps by default).
+// (which samples with the reference's 64 DDPM steps by default); the conditional ones add the endpoint
+// condition and the tied upsampler initialisation.
 func TestExampleConfigsAreMaze2DConfig(t *testing.T) {
 	for file, size := range map[string]struct {
 		layout string
@@ -366,7 +367,7 @@ func TestExampleConfigsAreMaze2DConfig(t *testing.T) {
 			t.Fatal(err)
 		}
 		if size.cond {
-			want = diffuser.WithEndpointCondition(want)
+			want = diffuser.WithTiedUpsampling(diffuser.WithEndpointCondition(want))
 			want.Train.LR = 1e-3 // the quickstart's rate, for runs of a few thousand steps
 		}
 		if !reflect.DeepEqual(c.Data, want.Data) || !reflect.DeepEqual(c.Network, want.Network) || c.Objective != want.Objective ||
