@@ -4,14 +4,19 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"gorgonia.org/tensor"
+
+	"github.com/trajdiff/trajdiff/nn"
+	"github.com/trajdiff/trajdiff/train"
 )
 
 // The smoke configurations load, and each network takes exactly its layout's 3-D image at the benchmark's
 // scale (32 frames of 32 x 32): WDNO's 42 channels of 20 frames x 20 x 20, the physical baseline's 6
-// channels of 32 x 32 x 32; both are control models with the same network width and training options.
+// channels of 32 x 32 x 32; each network is at least as wide as its image's channels (checkWidth), and
+// both are control models with the same training options and the reference's sigmoid schedule.
 func TestSmokeConfigsMatchTheirLayouts(t *testing.T) {
 	var opts []string
 	for file, want := range map[string][]int{
@@ -42,11 +47,38 @@ func TestSmokeConfigsMatchTheirLayouts(t *testing.T) {
 		if !slices.Equal(net.Shape(), l.Shape()) {
 			t.Errorf("%s: network %v, layout %v", file, net.Shape(), l.Shape())
 		}
-		u := *c.Network.Unet3D
-		u.Channels, u.Frames, u.Height, u.Width = 0, 0, 0, 0
-		opts = append(opts, fmt.Sprintf("%+v %+v %+v", u, c.Train, c.Objective))
+		if err := checkWidth(c.Network, l.Shape()[0]); err != nil {
+			t.Errorf("%s: %v", file, err)
+		}
+		if c.Objective.Process != "vp-sigmoid" {
+			t.Errorf("%s: process %q, want the reference's vp-sigmoid", file, c.Objective.Process)
+		}
+		smp := c.Sample
+		w := *smp.Guidance
+		smp.Guidance = nil
+		opts = append(opts, fmt.Sprintf("%+v %+v %+v %v", c.Train, c.Objective, smp, w))
 	}
 	if opts[0] != opts[1] {
-		t.Errorf("the two models differ beyond their images:\n%s\n%s", opts[0], opts[1])
+		t.Errorf("the two models train or sample differently:\n%s\n%s", opts[0], opts[1])
+	}
+}
+
+// A U-Net narrower than its image's channels is refused before training: the first smoke runs (dim 8
+// for WDNO's 42 channels) could not predict the noise of most channels and generated noise. The same
+// network at dim 42 prepares its run.
+func TestUNetsNarrowerThanTheImageAreRefused(t *testing.T) {
+	dir := t.TempDir()
+	data := writeSmoke(t, dir, "train.arrow", tinySmokeParams(), 2, 1)
+	for _, dim := range []int{8, 42} {
+		c := Config{Out: filepath.Join(dir, "run"), Task: "control", Data: DataConfig{Path: data}, Layout: LayoutConfig{Space: SpaceWavelet},
+			Objective: train.ObjectiveConfig{Process: "vp-sigmoid"}, Train: train.DefaultOptions()}
+		c.Network = nn.Spec{Arch: "unet3d", Unet3D: &nn.Unet3DConfig{Channels: 42, Frames: 8, Height: 8, Width: 8, Dim: dim, Groups: 2}}
+		_, d, err := c.Trainer()
+		if d != nil {
+			d.Close()
+		}
+		if dim < 42 && (err == nil || !strings.Contains(err.Error(), "below the image's 42 channels")) || dim >= 42 && err != nil {
+			t.Errorf("dim %d: %v", dim, err)
+		}
 	}
 }

@@ -58,6 +58,9 @@ func (c Config) Trainer() (*train.Trainer, *Data, error) {
 		c.Solver = &p
 	}
 	c.Dataset = &d.Generator
+	if err := checkWidth(c.Network, l.Shape()[0]); err != nil {
+		return fail(err)
+	}
 	net, err := c.Network.New(tensor.Float32, c.Train.Seed)
 	if err != nil {
 		return fail(fmt.Errorf("wdno: %w", err))

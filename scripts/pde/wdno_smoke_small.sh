@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
-# WDNO's smoke control at the reduced CPU scale, as measured for docs/benchmarks.md ("WDNO on smoke
-# control"): simulation grid 64 stored at 32 x 32 (the models take the first 32 of the 33 frames), the
-# wavelet-space model and the physical-space baseline trained side by side for the same wall time (one
-# core each), the guidance weight picked on validation cases, then the test cases next to zero control
-# and the dataset's own control; sampler ddpm (DDIM with eta = 1, the reference's). Run from an empty
-# directory; stages: data, train, select, test (default: all in order). BUDGET is the training wall time
-# of each model (timeout(1) syntax, default 27m); STEPS and CASES the sampling steps and test cases of the
-# evaluations (defaults 10 and 50).
+# WDNO's smoke control at the reduced CPU scale, as measured for docs/benchmarks.md ("WDNO smoke control:
+# the controls were noise"): simulation grid 64 stored at 32 x 32 (the models take the first 32 of the 33
+# frames), the wavelet-space model and the physical-space baseline trained one after the other on one core
+# for the same wall time each, the guidance weight of each picked on validation cases (the lowest mean J
+# of 0, 100 and 1000), then the test cases next to zero control and the dataset's own control; sampler ddpm
+# (DDIM with eta = 1, the reference's). Everything runs on one core (GOMAXPROCS=1), one job at a time. Run
+# from an empty directory; stages: data, train, select, test (default: all in order). BUDGET is the
+# training wall time of each model (timeout(1) syntax, default 30m); STEPS and CASES the sampling steps
+# and test cases of the evaluations (defaults 10 and 100).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 stage=${1:-all}
-budget=${BUDGET:-27m}
+budget=${BUDGET:-30m}
 steps=${STEPS:-10}
-cases=${CASES:-50}
+cases=${CASES:-100}
 [ -x trajdiff ] || go build -o trajdiff "$repo/cmd/trajdiff"
 
 if [ "$stage" = all ] || [ "$stage" = data ]; then
@@ -26,38 +27,38 @@ fi
 
 if [ "$stage" = all ] || [ "$stage" = train ]; then
   cp "$repo"/configs/{wdno,ddpm}-smoke-small-control.toml .
-  # Equal wall time: SIGINT after $budget makes each run write a checkpoint at the step it reached.
-  GOMAXPROCS=1 timeout --signal=INT "$budget" ./trajdiff pde train --config wdno-smoke-small-control.toml > wdno-train.log 2>&1 &
-  w=$!
-  GOMAXPROCS=1 timeout --signal=INT "$budget" ./trajdiff pde train --config ddpm-smoke-small-control.toml > ddpm-train.log 2>&1 &
-  d=$!
-  wait "$w" || true
-  wait "$d" || true
+  # Equal wall time, one after the other on one core: SIGINT after $budget makes each run write a
+  # checkpoint at the step it reached.
+  for m in wdno ddpm; do
+    GOMAXPROCS=1 timeout --signal=INT "$budget" ./trajdiff pde train --config "$m-smoke-small-control.toml" > "$m-train.log" 2>&1 || true
+  done
   tail -n 2 wdno-train.log ddpm-train.log
 fi
 
+# pick prints the guidance weight of the validation report with the lowest mean J.
+pick() {
+  python3 -c 'import json, sys; f = min(sys.argv[1:], key=lambda f: json.load(open(f))["summary"][0]["j"]); print(f.rsplit("-", 1)[1][:-5])' "$@"
+}
+
 if [ "$stage" = all ] || [ "$stage" = select ]; then
-  # The guidance weight on 8 validation cases (none, the reference's 100, ten and a hundred times it), one
-  # model per core.
+  # The guidance weight on 8 validation cases: none, the reference's 100, ten times it.
   for m in wdno ddpm; do
-    (for w in 0 100 1000 10000; do
+    for w in 0 100 1000; do
       GOMAXPROCS=1 ./trajdiff pde evaluate --checkpoint "$m-smoke-small-control" --data smoke-small/valid.arrow --limit 8 \
         --batch 8 --baseline "" --solver ddpm --steps "$steps" --guidance "$w" --out "smoke-val-$m-$w.json" > "smoke-val-$m-$w.txt"
-    done) &
+    done
   done
-  wait
   tail -n 1 smoke-val-*.txt
 fi
 
 if [ "$stage" = all ] || [ "$stage" = test ]; then
-  # The test cases: both models (each with the weight it chose: WDNO_W, DDPM_W, default the reference's
-  # 100) in parallel shards of the cases, one core each, then the baselines, all merged into one report.
-  ww=${WDNO_W:-100}
-  dw=${DDPM_W:-100}
+  # The test cases: each model with the weight it chose (WDNO_W, DDPM_W override), WDNO's run with the
+  # baselines.
+  ww=${WDNO_W:-$(pick smoke-val-wdno-*.json)}
+  dw=${DDPM_W:-$(pick smoke-val-ddpm-*.json)}
   GOMAXPROCS=1 ./trajdiff pde evaluate --checkpoint wdno-smoke-small-control --data smoke-small/test.arrow --limit "$cases" \
-    --batch 25 --baseline zero,dataset --solver ddpm --steps "$steps" --guidance "$ww" --out smoke-test-wdno.json > smoke-test-wdno.txt &
+    --batch 25 --baseline zero,dataset --solver ddpm --steps "$steps" --guidance "$ww" --out smoke-test-wdno.json > smoke-test-wdno.txt
   GOMAXPROCS=1 ./trajdiff pde evaluate --checkpoint ddpm-smoke-small-control --data smoke-small/test.arrow --limit "$cases" \
-    --batch 25 --baseline "" --solver ddpm --steps "$steps" --guidance "$dw" --out smoke-test-ddpm.json > smoke-test-ddpm.txt &
-  wait
+    --batch 25 --baseline "" --solver ddpm --steps "$steps" --guidance "$dw" --out smoke-test-ddpm.json > smoke-test-ddpm.txt
   cat smoke-test-wdno.txt smoke-test-ddpm.txt
 fi
