@@ -242,19 +242,25 @@ func (l *smokeWaveletLayout) Encode(task Task, u, f, dst []float64) error {
 	if err != nil {
 		return fmt.Errorf("wdno: encode s: %w", err)
 	}
-	s := 1 / c.Scales[smokeSChannel]
+	l.fillS(dst, packed, 1/c.Scales[smokeSChannel])
+	return nil
+}
+
+// fillS writes the packed 1-D DWT coefficients of s(t), times scale, into the s channel of x: band j's
+// coefficient t fills every column of rows [j h/2, (j+1) h/2) of frame t. Encode writes s this way, and
+// the decoder's adjoint spreads the gradient of its row average the same way.
+func (l *smokeWaveletLayout) fillS(x, packed []float64, scale float64) {
 	for j, blk := range l.bands1 {
 		for t := 0; t < blk.Shape[0]; t++ {
-			v := packed[blk.Start[0]+t] * s
+			v := packed[blk.Start[0]+t] * scale
 			for r := j * l.h / 2; r < (j+1)*l.h/2; r++ {
-				row := dst[l.at(smokeSChannel, t, r, 0):][:l.w]
+				row := x[l.at(smokeSChannel, t, r, 0):][:l.w]
 				for q := range row {
 					row[q] = v
 				}
 			}
 		}
 	}
-	return nil
 }
 
 func (l *smokeWaveletLayout) checkDecode(x, u, f []float64) error {
@@ -385,17 +391,6 @@ func (l *smokeWaveletLayout) DecodeAdjoint(gu, gf, gx []float64) error {
 	if err != nil {
 		return fmt.Errorf("wdno: decode adjoint s: %w", err)
 	}
-	s := c.Scales[smokeSChannel] / float64(l.h/2*l.w)
-	for j, blk := range l.bands1 {
-		for t := 0; t < blk.Shape[0]; t++ {
-			v := gp[blk.Start[0]+t] * s
-			for r := j * l.h / 2; r < (j+1)*l.h/2; r++ {
-				row := gx[l.at(smokeSChannel, t, r, 0):][:l.w]
-				for q := range row {
-					row[q] = v
-				}
-			}
-		}
-	}
+	l.fillS(gx, gp, c.Scales[smokeSChannel]/float64(l.h/2*l.w))
 	return nil
 }

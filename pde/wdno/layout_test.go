@@ -67,17 +67,7 @@ func TestDecodeInvertsEncode(t *testing.T) {
 			if err := l.Encode(task, u, f, x); err != nil {
 				t.Fatal(err)
 			}
-			u2, f2 := make([]float64, len(u)), make([]float64, len(f))
-			if err := l.Decode(x, u2, f2); err != nil {
-				t.Fatal(err)
-			}
-			var worst float64
-			for i := range u {
-				worst = max(worst, math.Abs(u2[i]-u[i]))
-			}
-			for i := range f {
-				worst = max(worst, math.Abs(f2[i]-f[i]))
-			}
+			worst := roundTripError(t, l, x, u, f)
 			if worst > 1e-12 {
 				t.Errorf("%s %v: round trip error %.3g", name, task, worst)
 			}
@@ -255,3 +245,20 @@ func TestBadLayoutsAreRefused(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// roundTripError decodes x with d and returns the largest difference from the fields u and f it encodes.
+func roundTripError(t *testing.T, d interface{ Decode(x, u, f []float64) error }, x, u, f []float64) float64 {
+	t.Helper()
+	u2, f2 := make([]float64, len(u)), make([]float64, len(f))
+	if err := d.Decode(x, u2, f2); err != nil {
+		t.Fatal(err)
+	}
+	var worst float64
+	for i := range u {
+		worst = max(worst, math.Abs(u2[i]-u[i]))
+	}
+	for i := range f {
+		worst = max(worst, math.Abs(f2[i]-f[i]))
+	}
+	return worst
+}

@@ -94,17 +94,7 @@ func TestSmokeLayoutRoundTripIsExact(t *testing.T) {
 		if err := l.Encode(Control, u, f, x); err != nil {
 			t.Fatal(err)
 		}
-		u2, f2 := make([]float64, len(u)), make([]float64, len(f))
-		if err := l.Decode(x, u2, f2); err != nil {
-			t.Fatal(err)
-		}
-		var worst float64
-		for i := range u {
-			worst = max(worst, math.Abs(u2[i]-u[i]))
-		}
-		for i := range f {
-			worst = max(worst, math.Abs(f2[i]-f[i]))
-		}
+		worst := roundTripError(t, l, x, u, f)
 		if worst > 1e-12 {
 			t.Errorf("%s %d x %d^2: round trip error %g", tc.space, tc.frames, tc.m, worst)
 		}

@@ -35,17 +35,7 @@ func TestSuperLayoutDecodeInvertsEncode(t *testing.T) {
 		if err := l.Encode(u, f, cu, cf, x); err != nil {
 			t.Fatal(err)
 		}
-		u2, f2 := make([]float64, len(u)), make([]float64, len(f))
-		if err := l.Decode(x, u2, f2); err != nil {
-			t.Fatal(err)
-		}
-		var worst float64
-		for i := range u {
-			worst = max(worst, math.Abs(u2[i]-u[i]))
-		}
-		for i := range f {
-			worst = max(worst, math.Abs(f2[i]-f[i]))
-		}
+		worst := roundTripError(t, l, x, u, f)
 		if worst > 1e-12 {
 			t.Errorf("%v: round trip error %g", size, worst)
 		}
