@@ -31,24 +31,36 @@ func benchForwardGPU(b *testing.B, net nn.Net, batches []int, unit string) {
 				b.Fatal(err)
 			}
 			defer p.Close()
-			x, err := d.Alloc(n * net.Dim())
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer d.Free(x)
-			if err := s.Upload(x, to32(randomInput(2, n*net.Dim()))); err != nil {
-				b.Fatal(err)
-			}
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				if err := p.Denoise(s, x, x, 0.5); err != nil {
-					b.Fatal(err)
-				}
-				if err := s.Synchronize(); err != nil {
-					b.Fatal(err)
-				}
-			}
+			timeDenoise(b, d, s, p, n*net.Dim(), true)
 			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), unit+"/s")
 		})
+	}
+}
+
+// timeDenoise times p.Denoise at t = 0.5 on random device values, dim in all, overwritten in place; with
+// syncEach every call waits for the stream (latency per call), otherwise only the last one (throughput).
+func timeDenoise(b *testing.B, d *gpu.Device, s *gpu.Stream, p *gpu.Predictor, dim int, syncEach bool) {
+	b.Helper()
+	x, err := d.Alloc(dim)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer d.Free(x)
+	if err := s.Upload(x, to32(randomInput(2, dim))); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := p.Denoise(s, x, x, 0.5); err != nil {
+			b.Fatal(err)
+		}
+		if syncEach {
+			if err := s.Synchronize(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	if err := s.Synchronize(); err != nil {
+		b.Fatal(err)
 	}
 }

@@ -30,23 +30,7 @@ func BenchmarkTransformerForwardGPU(b *testing.B) {
 	defer s.Close()
 	for _, n := range benchBatches {
 		b.Run(fmt.Sprintf("batch=%d", n), func(b *testing.B) {
-			x, err := d.Alloc(n * net.Dim())
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer d.Free(x)
-			if err := s.Upload(x, to32(randomInput(2, n*net.Dim()))); err != nil {
-				b.Fatal(err)
-			}
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				if err := p.Denoise(s, x, x, 0.5); err != nil {
-					b.Fatal(err)
-				}
-			}
-			if err := s.Synchronize(); err != nil {
-				b.Fatal(err)
-			}
+			timeDenoise(b, d, s, p, n*net.Dim(), false)
 			b.ReportMetric(ditFlops(ditBenchConfig)*float64(n)*float64(b.N)/b.Elapsed().Seconds()/1e12, "TFLOP/s")
 		})
 	}
