@@ -15,7 +15,7 @@ import (
 
 // The smoke configurations load, and each network takes exactly its layout's 3-D image at the benchmark's
 // scale (32 frames of 32 x 32): WDNO's 42 channels of 20 frames x 20 x 20, the physical baseline's 6
-// channels of 32 x 32 x 32; each network is at least as wide as its image's channels (checkWidth), and
+// channels of 32 x 32 x 32; each network is wide enough to see the noise of its image's free entries (checkWidth), and
 // both are control models with the same training options and the reference's sigmoid schedule.
 func TestSmokeConfigsMatchTheirLayouts(t *testing.T) {
 	var opts []string
@@ -47,7 +47,7 @@ func TestSmokeConfigsMatchTheirLayouts(t *testing.T) {
 		if !slices.Equal(net.Shape(), l.Shape()) {
 			t.Errorf("%s: network %v, layout %v", file, net.Shape(), l.Shape())
 		}
-		if err := checkWidth(c.Network, l.Shape()[0]); err != nil {
+		if err := checkWidth(c.Network, l.Shape(), l.Known(Control)); err != nil {
 			t.Errorf("%s: %v", file, err)
 		}
 		if c.Objective.Process != "vp-sigmoid" {
@@ -63,9 +63,9 @@ func TestSmokeConfigsMatchTheirLayouts(t *testing.T) {
 	}
 }
 
-// A U-Net narrower than its image's channels is refused before training: the first smoke runs (dim 8
-// for WDNO's 42 channels) could not predict the noise of most channels and generated noise. The same
-// network at dim 42 prepares its run.
+// A U-Net too narrow to see the noise of its image's free entries is refused before training: the first
+// smoke runs (dim 8 for WDNO's 42 channels) could not predict the noise of most channels and generated
+// noise. The same network at dim 42 prepares its run.
 func TestUNetsNarrowerThanTheImageAreRefused(t *testing.T) {
 	dir := t.TempDir()
 	data := writeSmoke(t, dir, "train.arrow", tinySmokeParams(), 2, 1)
@@ -77,7 +77,7 @@ func TestUNetsNarrowerThanTheImageAreRefused(t *testing.T) {
 		if d != nil {
 			d.Close()
 		}
-		if dim < 42 && (err == nil || !strings.Contains(err.Error(), "below the image's 42 channels")) || dim >= 42 && err != nil {
+		if dim < 42 && (err == nil || !strings.Contains(err.Error(), "cannot see the noise")) || dim >= 42 && err != nil {
 			t.Errorf("dim %d: %v", dim, err)
 		}
 	}

@@ -175,16 +175,19 @@
 // re-simulation starts from the true initial state; estimation, super-resolution and pde generate are
 // 1-D only and refuse smoke data.
 //
-// The network must be at least as wide as the image has channels (Trainer refuses a unet2d or unet3d
-// whose dim, the output width of its initial convolution, is below them). That convolution is linear
-// and maps the C values of each of the V positions to dim features, so a network of dim < C sees x_t
-// only through a map of rank at most dim V: at high noise, where eps = x_t up to the signal, an
-// eps-predictor misses at least a share (C - dim)/C of the noise, and samples end in noise. The first
-// smoke runs at dim 8 for the 42 wavelet channels measured a per-channel eps error of 0.8-0.9 at every
-// noise level (the bound 34/42 = 0.81) and generated controls of white noise, 60 times the data's mean
-// c^2 in every frame and cell (docs/benchmarks.md, "WDNO smoke control: the controls were noise");
-// WDNO's smoke image needs dim >= 42 where the 6-channel physical image runs at 8, so at equal time the
-// wavelet model is the wider network (configs/wdno-smoke-small-control.toml: dim 48, mults (1, 1, 2)).
+// The network must be wide enough to see the noise of the entries it generates (Trainer, and the
+// super-resolution trainer at each of its levels, refuse a unet2d or unet3d with dim V < N, dim the
+// output width of its initial convolution, V the image's positions, N its free entries: neither
+// conditions nor padding, which enter training clean). That convolution is linear, so the network sees
+// x_t only through a map of rank at most dim V: at high noise, where eps = x_t up to the signal, an
+// eps-predictor misses at least a share (N - dim V)/N of the noise, and samples end in noise. The first
+// smoke runs at dim 8 for the 42 wavelet channels (N = 240480 free entries in 8000 positions for
+// control: the bound 0.73) measured a per-channel eps error of 0.8-0.9 at every noise level and
+// generated controls of white noise, 60 times the data's mean c^2 in every frame and cell
+// (docs/benchmarks.md, "WDNO smoke control: the controls were noise"). WDNO's smoke control image needs
+// dim >= 31 (simulation 19) where the 6-channel physical image runs at 6, so at equal time the wavelet
+// model is the wider network (configs/wdno-smoke-small-control.toml: dim 48, mults (1, 1, 2)). The
+// bound is necessary, not sufficient.
 // The scales stay the largest training magnitudes (the reference's RESCALER is the same rounded): in
 // those units every band's root mean square is 0.01-0.13, approximation bands included.
 //

@@ -129,6 +129,11 @@ func (c Config) superresTrainer() (*train.Trainer, *Data, error) {
 		c.Solver = &p
 	}
 	c.Dataset = &d.Generator
+	for _, l := range ls {
+		if err := checkWidth(c.Network, l.Shape(), l.Known()); err != nil {
+			return fail(err)
+		}
+	}
 	net, err := c.Network.New(tensor.Float32, c.Train.Seed)
 	if err != nil {
 		return fail(fmt.Errorf("wdno: %w", err))

@@ -58,7 +58,7 @@ func (c Config) Trainer() (*train.Trainer, *Data, error) {
 		c.Solver = &p
 	}
 	c.Dataset = &d.Generator
-	if err := checkWidth(c.Network, l.Shape()[0]); err != nil {
+	if err := checkWidth(c.Network, l.Shape(), l.Known(task)); err != nil {
 		return fail(err)
 	}
 	net, err := c.Network.New(tensor.Float32, c.Train.Seed)

@@ -6,14 +6,18 @@ import (
 	"github.com/trajdiff/trajdiff/nn"
 )
 
-// checkWidth refuses a U-Net whose full-resolution width is below the image's channels. Its initial
-// convolution is linear and maps the C values of every position to dim features, so for a V-position
-// image the network sees x_t only through a map of rank at most dim V < C V: the noise in the other
-// (C - dim) V directions is invisible to it, and at high noise, where eps is x_t itself, an eps-predictor
-// leaves at least a share (C - dim)/C of the noise variance in every denoised estimate. Sampling then
-// ends in noise: the first smoke runs (42 channels, dim 8) had a per-channel eps error of 0.8-0.9 at
-// every noise level and generated controls of white noise, 60 times the data's energy.
-func checkWidth(s nn.Spec, channels int) error {
+// checkWidth refuses a U-Net too narrow to see the noise it is trained to predict. Its initial convolution
+// is linear and maps an image of V positions to dim features per position, so the network sees x_t only
+// through a map of rank at most dim V. Training noises only the free entries (known entries, conditions
+// and padding, enter clean), so when the image has N > dim V free values at least N - dim V directions of
+// the noise are invisible to it; for isotropic noise they are independent of what it sees, and at high
+// noise, where eps is x_t itself, an eps-predictor leaves at least a share (N - dim V)/N of the noise
+// variance in every denoised estimate. Sampling then ends in noise: the first smoke runs (42 mostly free
+// channels, dim 8) had a per-channel eps error of 0.8-0.9 at every noise level and generated controls of
+// white noise, 60 times the data's energy. This is a necessary condition, not a sufficient one.
+//
+// shape is the image [C, spatial...] and known marks its entries given clean (Layout.Known).
+func checkWidth(s nn.Spec, shape []int, known []bool) error {
 	var dim int
 	switch {
 	case s.Unet2D != nil:
@@ -23,9 +27,23 @@ func checkWidth(s nn.Spec, channels int) error {
 	default:
 		return nil // an mlp or other network has no per-position width to compare
 	}
-	if dim < channels {
-		return fmt.Errorf("wdno: the %s's initial width dim %d is below the image's %d channels: its first convolution keeps %d of the %d values of every position, so it cannot predict the noise of the others (set dim >= %d)",
-			s.Arch, dim, channels, dim, channels, channels)
+	if len(shape) < 2 {
+		return nil
+	}
+	positions := 1
+	for _, n := range shape[1:] {
+		positions *= n
+	}
+	free := 0
+	for _, k := range known {
+		if !k {
+			free++
+		}
+	}
+	if dim*positions < free {
+		need := (free + positions - 1) / positions
+		return fmt.Errorf("wdno: the %s's initial width dim %d is too narrow for its %v images: its first convolution maps their %d free (generated) values to %d x %d = %d features, so it cannot see the noise of %d of them (set dim >= %d)",
+			s.Arch, dim, shape, free, dim, positions, dim*positions, free-dim*positions, need)
 	}
 	return nil
 }
