@@ -114,7 +114,10 @@ func runPDEEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		task = m.Task
 		meth := wdno.Method{Name: uniqueName(methods, m.Name()), Model: m}
-		_, steps, _ := m.Settings(sf.request())
+		_, steps, guidance := m.Settings(sf.request())
+		if m.Task == wdno.Control && guidance != 0 && onDevice(*device) {
+			return usagef("--device %s: the control guidance of --checkpoint %s (weight %g) runs on the CPU; set --guidance 0 to sample on the device", *device, c, guidance)
+		}
 		if meth.Search, err = search.search(sf.solver, steps); err != nil {
 			return err
 		}

@@ -13,7 +13,7 @@ import (
 // the device in that command.
 func registerPDEDevice(fs *flag.FlagSet, where string) *string {
 	return fs.String("device", "cpu", "cpu, or gpu / gpu:N for a binary built with -tags trajdiff_cuda: the models' samples drawn on the GPU in float32 "+
-		"(mlp, temporal_unet and unet2d networks; "+where+")")
+		"(mlp, temporal_unet, unet2d and unet3d networks; "+where+")")
 }
 
 // checkPDEDevice refuses, before anything is read, a --device that cannot be sampled on: an unknown device,

@@ -1,10 +1,75 @@
 package main
 
 import (
+	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
+
+// tinySmokeUnet3D trains WDNO's smoke control model in miniature: 8 smoke trajectories of 8 stored frames
+// (grid 32), the wavelet layout's 42 channels of 8 x 8 x 8, a 3-D U-Net of dim 24 trained 4 steps. It
+// returns the run directory and a test set of 2 cases.
+func tinySmokeUnet3D(t *testing.T, dir string) (run, test string) {
+	t.Helper()
+	for _, ds := range []struct {
+		name    string
+		n, seed int
+	}{{"train.arrow", 8, 1}, {"test.arrow", 2, 2}} {
+		code, out, errs := runCLI("simulate", "smoke", "--grid", "32", "--save", "8", "--steps", "32", "--stride", "4",
+			"--n", fmt.Sprint(ds.n), "--seed", fmt.Sprint(ds.seed), "--quiet", "--out", filepath.Join(dir, ds.name))
+		if code != 0 {
+			t.Fatalf("simulate smoke: exit %d\n%s\n%s", code, out, errs)
+		}
+	}
+	cfg := `out = "run-smoke3d"
+task = "control"
+[data]
+path = "train.arrow"
+[layout]
+space = "wavelet"
+[network]
+arch = "unet3d"
+[network.unet3d]
+channels = 42
+frames = 8
+height = 8
+width = 8
+dim = 24
+dim_mults = [1, 2]
+groups = 4
+attn_heads = 2
+attn_dim_head = 4
+[train]
+steps = 4
+batch = 2
+warmup = 1
+checkpoint_every = 4
+[sample]
+steps = 3
+`
+	p := filepath.Join(dir, "smoke3d.toml")
+	if err := os.WriteFile(p, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := runCLI("pde", "train", "--config", p); code != 0 {
+		t.Fatalf("pde train: exit %d\n%s\n%s", code, out, errs)
+	}
+	return filepath.Join(dir, "run-smoke3d"), filepath.Join(dir, "test.arrow")
+}
+
+// A smoke control model's guidance (its gradient runs through the wavelet decoder on the CPU) is refused
+// on the device once the checkpoint is read, before any sampling: `pde evaluate --device gpu` names the
+// weight and says to set --guidance 0. This holds in a binary without GPU support too, since no device is
+// opened.
+func TestPDEEvaluateRefusesSmokeGuidanceOnTheDevice(t *testing.T) {
+	run, test := tinySmokeUnet3D(t, t.TempDir())
+	code, _, errs := runCLI("pde", "evaluate", "--checkpoint", run, "--data", test, "--device", "gpu")
+	if code != 2 || !strings.Contains(errs, "weight 100") || !strings.Contains(errs, "--guidance 0") {
+		t.Errorf("pde evaluate --device gpu of a guided smoke model: exit %d, stderr %q", code, errs)
+	}
+}
 
 // `pde evaluate`, `pde estimate` and `pde generate --device` are refused, before any checkpoint or dataset
 // is read, where the device cannot sample: an unknown device, the search by control cost, and the estimation

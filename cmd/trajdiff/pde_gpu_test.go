@@ -199,3 +199,43 @@ func TestPDEEstimateGPUMatchesCPU(t *testing.T) {
 		}
 	}
 }
+
+// On a GPU (or gpu/cudaemu), WDNO's smoke control model, a 3-D U-Net on the 42-channel wavelet layout,
+// samples on the device what it samples on the CPU: with the guidance off, `pde evaluate --device gpu`
+// re-simulates controls whose target share and J agree with the CPU run's within 1e-3 relative in every
+// case (float32 sampling against float64; both go through the same re-simulation).
+func TestPDEEvaluateGPUMatchesCPUOnSmoke(t *testing.T) {
+	dir := t.TempDir()
+	run, test := tinySmokeUnet3D(t, dir)
+	results := map[string][]wdno.CaseResult{}
+	for _, device := range []string{"cpu", "gpu"} {
+		report := filepath.Join(dir, device+".json")
+		code, out, errs := runCLI("pde", "evaluate", "--checkpoint", run, "--data", test, "--guidance", "0", "--baseline", "",
+			"--device", device, "--out", report)
+		if code != 0 {
+			t.Fatalf("pde evaluate --device %s: exit %d\n%s\n%s", device, code, out, errs)
+		}
+		b, err := os.ReadFile(report)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rep wdno.Report
+		if err := json.Unmarshal(b, &rep); err != nil {
+			t.Fatal(err)
+		}
+		results[device] = rep.Results
+	}
+	cpu, gpu := results["cpu"], results["gpu"]
+	if len(cpu) != 2 || len(gpu) != len(cpu) {
+		t.Fatalf("%d CPU results, %d GPU results", len(cpu), len(gpu))
+	}
+	for i := range cpu {
+		c, g := cpu[i], gpu[i]
+		relOut := math.Abs(g.SmokeOut-c.SmokeOut) / math.Abs(c.SmokeOut)
+		relJ := math.Abs(g.J-c.J) / math.Abs(c.J)
+		t.Logf("case %d: smoke_out %.6g / %.6g, J %.6g / %.6g on the CPU / device (relative %.2e, %.2e)", c.Case, c.SmokeOut, g.SmokeOut, c.J, g.J, relOut, relJ)
+		if !(c.SmokeOut > 0) || !(relOut <= 1e-3) || !(relJ <= 1e-3) || g.Error != "" {
+			t.Errorf("case %d: CPU %+v, device %+v", c.Case, c, g)
+		}
+	}
+}
