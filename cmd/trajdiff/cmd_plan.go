@@ -153,6 +153,8 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	workers := fs.Int("workers", 1, "episodes in parallel (0: all cores); more than 1 makes plan latencies include waiting for the shared network")
 	baselines := fs.Bool("baselines", true, "also evaluate the expert controller and random actions on the same starts and goals")
 	shardFlag := fs.String("shard", "", "run only block i of n of the episodes (merge the results files with 'trajdiff plan merge')"+shardFlagHelp)
+	stallWindow := fs.Int("replan-stalled", 0, "diffuser: plan again from the observed state when the agent has moved less than --stall-distance in this many steps short of the target (0: one plan per episode, Diffuser's protocol)")
+	stallDistance := fs.Float64("stall-distance", 0.1, "diffuser: the least progress over --replan-stalled steps")
 	var ddf ddFlags
 	ddf.register(fs)
 	var sf searchFlags
@@ -171,6 +173,9 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	if (vf.noGoal || vf.value != "") && *plannerName != planDiffuser {
 		return usagef("--no-goal and --value plan with Diffuser (--planner %s)", planDiffuser)
+	}
+	if *stallWindow != 0 && *plannerName != planDiffuser {
+		return usagef("--replan-stalled replans Diffuser's plans (--planner %s); the other planners replan with --replan-every", planDiffuser)
 	}
 	if sf.method != "" && *plannerName != planDiffuser {
 		return usagef("--particle-method searches Diffuser's plans (--planner %s)", planDiffuser)
@@ -219,7 +224,8 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	var describe func(start [4]float64, goal [2]float64) (planSampler, error)
 	switch *plannerName {
 	case planDiffuser:
-		planner, err := diffuser.New(m, l, diffuser.Options{Solver: *solverName, Schedule: *schedule, Steps: *steps, Sample: sample, NoGoal: vf.noGoal})
+		planner, err := diffuser.New(m, l, diffuser.Options{Solver: *solverName, Schedule: *schedule, Steps: *steps, Sample: sample, NoGoal: vf.noGoal,
+			Stall: diffuser.Stall{Window: *stallWindow, Distance: *stallDistance}})
 		if errors.Is(err, diffuser.ErrBadInput) {
 			return usagef("%v", err)
 		}

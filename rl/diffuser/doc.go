@@ -42,6 +42,16 @@
 // with a_t = (w_xy - xy_t) + (w_v - v_t) (gains 1 and 1); the environment clips a_t to [-1, 1]^2 as
 // D4RL's MazeEnv does (rl.Maze.Step). The plan's actions are not used.
 //
+// Replanning when stalled (Options.Stall, an option; not the reference's protocol): a plan that cuts a
+// wall corner drives the agent into the corner, where the controller holds it for the rest of the
+// episode. With Stall.Window = W the policy replans, from the observed state to the same goal with noise
+// keyed by the episode's seed and the replan's number, whenever
+//
+//	|xy_t - xy_{t-W}| < Stall.Distance  and  |xy_t - goal| > rl.GoalRadius,
+//
+// with both positions observed since the current plan began. A followed plan moves the agent about 0.05
+// per step, so the default distance 0.1 over W = 50 steps only catches agents that are stuck.
+//
 // # Evaluation
 //
 // Planner.Agent makes the planner an agent of rl/planeval, which runs closed-loop episodes (D4RL's resets,

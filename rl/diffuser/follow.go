@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/trajdiff/trajdiff/internal/stream"
 	"github.com/trajdiff/trajdiff/rl"
 	"github.com/trajdiff/trajdiff/rl/planeval"
 )
@@ -58,8 +59,9 @@ func (f *Follower) Act(obs, action []float64) error {
 }
 
 // Policy plans at its first Act, from the observation to the maze's current target, and then follows the
-// plan (Diffuser's maze2d protocol: one plan per episode, no replanning). It is an rl.Policy for one
-// episode; rl.Policy's Act takes no context, so the Policy keeps the one it was made with for planning.
+// plan (Diffuser's maze2d protocol: one plan per episode, no replanning; with Options.Stall it plans again
+// from the observed state when the agent stalls short of the target). It is an rl.Policy for one episode;
+// rl.Policy's Act takes no context, so the Policy keeps the one it was made with for planning.
 type Policy struct {
 	ctx     context.Context
 	planner *Planner
@@ -67,39 +69,45 @@ type Policy struct {
 	seed    uint64
 	plan    *Plan
 	follow  *Follower
+	watch   stallWatch
+	plans   []planeval.PlanStats
 }
 
-// Policy returns the planner's policy for one episode of maze; seed keys the plan's noise.
+// Policy returns the planner's policy for one episode of maze; seed keys the plan's noise (a replan's
+// noise is keyed by seed and the replan's number).
 func (p *Planner) Policy(ctx context.Context, maze *rl.Maze, seed uint64) *Policy {
-	return &Policy{ctx: ctx, planner: p, maze: maze, seed: seed}
+	return &Policy{ctx: ctx, planner: p, maze: maze, seed: seed, watch: stallWatch{rule: p.opt.Stall}}
 }
 
-// Act plans on the first call and then writes the controller's action.
+// Act plans on the first call (and when the agent stalls, with Options.Stall) and then writes the
+// controller's action.
 func (p *Policy) Act(obs, action []float64) error {
-	if p.plan == nil {
-		if len(obs) != obsDim {
-			return fmt.Errorf("diffuser: observation of %d components, want %d", len(obs), obsDim)
+	if len(obs) != obsDim {
+		return fmt.Errorf("diffuser: observation of %d components, want %d", len(obs), obsDim)
+	}
+	gx, gy := p.maze.Target()
+	if p.plan == nil || p.watch.observe(obs[0], obs[1], [2]float64{gx, gy}) {
+		seed := p.seed
+		if n := len(p.plans); n > 0 {
+			seed = stream.RNG(p.seed, "diffuser/replan", uint64(n), "diffuser").Uint64()
 		}
-		gx, gy := p.maze.Target()
-		pl, err := p.planner.Plan(p.ctx, [4]float64(obs), [2]float64{gx, gy}, p.seed)
+		pl, err := p.planner.Plan(p.ctx, [4]float64(obs), [2]float64{gx, gy}, seed)
 		if err != nil {
 			return err
 		}
 		p.plan, p.follow = pl, NewFollower(pl)
+		p.plans = append(p.plans, pl.Stats())
+		p.watch.reset()
+		p.watch.observe(obs[0], obs[1], [2]float64{gx, gy})
 	}
 	return p.follow.Act(obs, action)
 }
 
-// Plan returns the episode's plan (nil before the first Act).
+// Plan returns the episode's current plan (nil before the first Act).
 func (p *Policy) Plan() *Plan { return p.plan }
 
-// Plans reports the episode's plan to planeval (none before the first Act).
-func (p *Policy) Plans() []planeval.PlanStats {
-	if p.plan == nil {
-		return nil
-	}
-	return []planeval.PlanStats{p.plan.Stats()}
-}
+// Plans reports the episode's plans to planeval (none before the first Act).
+func (p *Policy) Plans() []planeval.PlanStats { return p.plans }
 
 // Both drive rl's rollouts.
 var (

@@ -34,6 +34,9 @@ type Options struct {
 	// NoGoal inpaints the start only: the goal is not fixed at step H-1 (a goal-free model, steered to
 	// reward by a ValueGuide; WithValueGuide).
 	NoGoal bool
+	// Stall replans from the observed state when the agent stalls short of the target (Policy; zero:
+	// Diffuser's protocol, one plan per episode).
+	Stall Stall
 }
 
 // Planner is Diffuser's maze2d planner: one window of a trained model sampled with the start state
@@ -73,6 +76,10 @@ func New(m *train.Model, layout *rl.Layout, opt Options) (*Planner, error) {
 		return nil, badInput("the checkpoint's horizon is %d steps; planning needs at least 2", m.Horizon)
 	}
 	if err := checkMaze(m, layout); err != nil {
+		return nil, err
+	}
+	var err error
+	if opt.Stall, err = opt.Stall.validate(); err != nil {
 		return nil, err
 	}
 	if opt.Steps < 0 {
