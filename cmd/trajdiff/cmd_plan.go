@@ -155,6 +155,7 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	shardFlag := fs.String("shard", "", "run only block i of n of the episodes (merge the results files with 'trajdiff plan merge')"+shardFlagHelp)
 	stallWindow := fs.Int("replan-stalled", 0, "diffuser: plan again from the observed state when the agent has moved less than --stall-distance in this many steps short of the target (0: one plan per episode, Diffuser's protocol)")
 	stallDistance := fs.Float64("stall-distance", 0.1, "diffuser: the least progress over --replan-stalled steps")
+	stallLag := fs.Float64("stall-lag", 0.5, "diffuser: a stall also needs the tracked waypoint this far from the agent")
 	var ddf ddFlags
 	ddf.register(fs)
 	var sf searchFlags
@@ -225,7 +226,7 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	switch *plannerName {
 	case planDiffuser:
 		planner, err := diffuser.New(m, l, diffuser.Options{Solver: *solverName, Schedule: *schedule, Steps: *steps, Sample: sample, NoGoal: vf.noGoal,
-			Stall: diffuser.Stall{Window: *stallWindow, Distance: *stallDistance}})
+			Stall: diffuser.Stall{Window: *stallWindow, Distance: *stallDistance, Lag: *stallLag}})
 		if errors.Is(err, diffuser.ErrBadInput) {
 			return usagef("%v", err)
 		}

@@ -47,10 +47,12 @@
 // episode. With Stall.Window = W the policy replans, from the observed state to the same goal with noise
 // keyed by the episode's seed and the replan's number, whenever
 //
-//	|xy_t - xy_{t-W}| < Stall.Distance  and  |xy_t - goal| > rl.GoalRadius,
+//	|xy_t - xy_{t-W}| < Stall.Distance,  |xy_t - w_t| > Stall.Lag  and  |xy_t - goal| > rl.GoalRadius,
 //
-// with both positions observed since the current plan began. A followed plan moves the agent about 0.05
-// per step, so the default distance 0.1 over W = 50 steps only catches agents that are stuck.
+// with both positions observed since the current plan began: no progress while the waypoint has moved
+// out of reach. A followed plan moves the agent about 0.05 per step, and an agent on a slow or resting
+// stretch of its plan stays within the default lag (0.5, half a cell) of its waypoint, so the defaults
+// (distance 0.1 over W steps) only catch agents that are stuck.
 //
 // # Evaluation
 //

@@ -36,6 +36,12 @@ type Follower struct {
 // NewFollower returns a controller for plan starting at step 0.
 func NewFollower(plan *Plan) *Follower { return &Follower{plan: plan} }
 
+// waypoint is the position the next Act tracks.
+func (f *Follower) waypoint() [2]float64 {
+	w := f.plan.Waypoint(f.t)
+	return [2]float64{w[0], w[1]}
+}
+
 // Act writes the action for observation obs (x, y, vx, vy) and advances the step counter; a non-finite
 // observation is an error.
 func (f *Follower) Act(obs, action []float64) error {
@@ -86,7 +92,8 @@ func (p *Policy) Act(obs, action []float64) error {
 		return fmt.Errorf("diffuser: observation of %d components, want %d", len(obs), obsDim)
 	}
 	gx, gy := p.maze.Target()
-	if p.plan == nil || p.watch.observe(obs[0], obs[1], [2]float64{gx, gy}) {
+	xy, target := [2]float64{obs[0], obs[1]}, [2]float64{gx, gy}
+	if p.plan == nil || p.watch.observe(xy, p.follow.waypoint(), target) {
 		seed := p.seed
 		if n := len(p.plans); n > 0 {
 			seed = stream.RNG(p.seed, "diffuser/replan", uint64(n), "diffuser").Uint64()
@@ -98,7 +105,7 @@ func (p *Policy) Act(obs, action []float64) error {
 		p.plan, p.follow = pl, NewFollower(pl)
 		p.plans = append(p.plans, pl.Stats())
 		p.watch.reset()
-		p.watch.observe(obs[0], obs[1], [2]float64{gx, gy})
+		p.watch.observe(xy, p.follow.waypoint(), target)
 	}
 	return p.follow.Act(obs, action)
 }

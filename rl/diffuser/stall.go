@@ -11,21 +11,27 @@ import (
 // corner and it stays there for the rest of the episode (all 7 failures of 50 Medium episodes in
 // docs/benchmarks.md). With Window > 0 the policy watches for that: when the agent, farther than
 // rl.GoalRadius from the target, has moved less than Distance over the last Window steps of the current
-// plan, it plans again from the observed state to the same goal, with a fresh noise seed. This is an
-// option, not the reference's protocol; an agent that follows its plan moves about 0.05 per step, so the
-// default Distance (0.1 over Window steps) never fires while a plan is being followed.
+// plan while the waypoint it tracks is more than Lag away, it plans again from the observed state to the
+// same goal, with fresh noise. The lag condition keeps a plan that merely dawdles (slow or resting
+// stretches, which the agent follows closely) from being replaced. This is an option, not the reference's
+// protocol.
 type Stall struct {
 	Window   int     // steps over which progress is measured (0: never replan, Diffuser's protocol)
-	Distance float64 // least distance the agent must cover in Window steps (0: 0.1)
+	Distance float64 // least distance the agent must cover in Window steps (0: 0.1; a followed plan moves ~0.05 per step)
+	Lag      float64 // least distance from the agent to its waypoint for a stall (0: 0.5, half a cell)
 }
 
-// validate checks s and fills the default distance.
+// validate checks s and fills the defaults.
 func (s Stall) validate() (Stall, error) {
-	if s.Window < 0 || s.Distance < 0 || math.IsNaN(s.Distance) || math.IsInf(s.Distance, 0) {
-		return s, badInput("Stall wants Window >= 0 and a finite Distance >= 0, got %d and %v", s.Window, s.Distance)
+	finite := func(v float64) bool { return v >= 0 && !math.IsInf(v, 0) }
+	if s.Window < 0 || !finite(s.Distance) || !finite(s.Lag) {
+		return s, badInput("Stall wants Window >= 0 and finite Distance and Lag >= 0, got %d, %v and %v", s.Window, s.Distance, s.Lag)
 	}
 	if s.Distance == 0 {
 		s.Distance = 0.1
+	}
+	if s.Lag == 0 {
+		s.Lag = 0.5
 	}
 	return s, nil
 }
@@ -36,21 +42,20 @@ type stallWatch struct {
 	xy   [][2]float64
 }
 
-// observe records position (x, y) and reports whether the agent is stalled short of target.
-func (w *stallWatch) observe(x, y float64, target [2]float64) bool {
-	if w.rule.Window == 0 {
+// observe records the agent's position xy and reports whether it is stalled short of target while its
+// waypoint w (the state the controller tracks now) is out of reach.
+func (s *stallWatch) observe(xy, w, target [2]float64) bool {
+	if s.rule.Window == 0 {
 		return false
 	}
-	w.xy = append(w.xy, [2]float64{x, y})
-	n := len(w.xy)
-	if n <= w.rule.Window {
+	s.xy = append(s.xy, xy)
+	n := len(s.xy)
+	if n <= s.rule.Window {
 		return false
 	}
-	then := w.xy[n-1-w.rule.Window]
-	moved := math.Hypot(x-then[0], y-then[1])
-	away := math.Hypot(x-target[0], y-target[1])
-	return moved < w.rule.Distance && away > rl.GoalRadius
+	dist := func(a, b [2]float64) float64 { return math.Hypot(a[0]-b[0], a[1]-b[1]) }
+	return dist(xy, s.xy[n-1-s.rule.Window]) < s.rule.Distance && dist(xy, w) > s.rule.Lag && dist(xy, target) > rl.GoalRadius
 }
 
 // reset starts watching a new plan.
-func (w *stallWatch) reset() { w.xy = w.xy[:0] }
+func (s *stallWatch) reset() { s.xy = s.xy[:0] }
