@@ -135,7 +135,7 @@ func TestPDEGenerateAndPlotFields(t *testing.T) {
 // pde generate takes a smoke control checkpoint: the generated trajectories of a shard and their
 // re-simulations with pde/smoke are smoke fields datasets with the test data's columns and source_id,
 // source_index appended, and plot matches a generated row to its test case and its re-simulation by that
-// source id (not by row index).
+// source id (not by row index); pde evaluate takes the re-simulated dataset as test data.
 func TestPDEGenerateSmokeControl(t *testing.T) {
 	dir := t.TempDir()
 	for _, ds := range []struct{ name, n, seed string }{{"train.arrow", "4", "1"}, {"test.arrow", "4", "2"}} {
@@ -180,6 +180,10 @@ func TestPDEGenerateSmokeControl(t *testing.T) {
 			t.Errorf("%s: params %v, want the test data's %v and the source's id and index", p, got, names)
 		}
 		g.Close()
+	}
+	// The model of the test data's generator evaluates the re-simulated dataset as test data.
+	if code, out, errs := runCLI("pde", "evaluate", "--checkpoint", c.Out, "--data", resim, "--steps", "2"); code != 0 || !strings.Contains(out, "smoke_out") {
+		t.Errorf("pde evaluate on the re-simulated dataset: %d\n%s\n%s", code, out, errs)
 	}
 	// Row 0 of the generated dataset is case 2: the truth is found by source_id, not by row index.
 	g, err := datasets.Open(gen)

@@ -34,8 +34,8 @@ func smokeShare(d *Data, u []float64, k int) float64 { return u[k*d.Cells*smokeS
 // case, and the gap between the generated dataset's share and it is the reported model misfit. Both
 // datasets reopen with OpenData as smoke test data of the source's shape and solver, with the source's
 // columns and source_id, source_index appended; re-simulating the re-simulated dataset's own control
-// reproduces its stored share (it is test data), and the generated rows are zero where no model
-// generates (the last stored frame and the final outcomes).
+// reproduces its stored share (it is test data, which the model of the source's data takes), and the
+// generated rows are zero where no model generates (the last stored frame and the final outcomes).
 func TestWriteGeneratedSmokeResimIsWhatEvaluateScores(t *testing.T) {
 	dir := t.TempDir()
 	m := tinySmokeModel(t, dir, "control")
@@ -144,12 +144,22 @@ func TestWriteGeneratedSmokeResimIsWhatEvaluateScores(t *testing.T) {
 			}
 		}
 	}
-	// The re-simulated dataset is test data: its own control, re-simulated, gives back its stored share.
-	again, err := Evaluate(context.Background(), r, []Method{DatasetControl()}, EvalOptions{Task: Control, Workers: 1})
+	// The re-simulated dataset is test data: its own control, re-simulated, gives back its stored share,
+	// and the model of the source's data takes it (and the generated one).
+	again, err := Evaluate(context.Background(), r, []Method{DatasetControl(), {Name: "wdno", Model: m}}, EvalOptions{Task: Control, Workers: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := m.Compatible(g); err != nil {
+		t.Errorf("the model refuses its generated dataset: %v", err)
+	}
 	for _, c := range again.Results {
+		if c.Method != "dataset-control" {
+			if c.Error != "" {
+				t.Errorf("the model on re-simulated row %d: %s", c.Case, c.Error)
+			}
+			continue
+		}
 		u, _, err := r.Fields(c.Case, nil, nil)
 		if err != nil {
 			t.Fatal(err)

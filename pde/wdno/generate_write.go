@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/trajdiff/trajdiff/datasets"
 	"github.com/trajdiff/trajdiff/internal/parallel"
@@ -18,6 +19,30 @@ const (
 	ParamSourceID    = "source_id"
 	ParamSourceIndex = "source_index"
 )
+
+// generatedPrefix begins the generator name of a dataset WriteGenerated writes; the system's name follows.
+const generatedPrefix = "trajdiff/pde generate "
+
+// generatedKeys are the generator parameters WriteGenerated adds to (or replaces in) its source's.
+func generatedKeys() []string {
+	return []string{"source_data", "source_generator", "source_cases", "model", "task", "checkpoint",
+		"sample_solver", "sample_steps", "sample_guidance", "modelled_frames", "rows", "failed_cases", "failed_errors"}
+}
+
+// sourceGenerator is the generator of the test data behind d: d's own, or for a dataset WriteGenerated
+// wrote, its source's name and solver parameters (d's generator parameters without those WriteGenerated
+// adds), so that a model of the source's data takes it as test data.
+func (d *Data) sourceGenerator() Generator {
+	src, ok := d.Generator.Params["source_generator"].(string)
+	if !ok || !strings.HasPrefix(d.Generator.Name, generatedPrefix) {
+		return d.Generator
+	}
+	p := maps.Clone(d.Generator.Params)
+	for _, k := range generatedKeys() {
+		delete(p, k)
+	}
+	return Generator{Name: src, Params: p}
+}
 
 // GenerateOptions configure WriteGenerated.
 type GenerateOptions struct {
@@ -195,14 +220,15 @@ func WriteGenerated(ctx context.Context, m *Model, d *Data, path string, o Gener
 			gp[k] = v
 		}
 	}
-	gp["source_data"], gp["source_generator"], gp["source_cases"] = d.Path, meta.Generator.Name, len(cases)
+	gp["source_data"], gp["source_generator"], gp["source_cases"] = d.Path, d.sourceGenerator().Name, len(cases)
 	gp["model"], gp["task"], gp["checkpoint"] = m.Name(), m.Task.String(), o.Checkpoint
 	// Prefixed: the source's own parameters may name its solver's steps (smoke's "steps").
 	gp["sample_solver"], gp["sample_steps"], gp["sample_guidance"] = name, steps, guidance
 	spec := *meta.Fields
 	spec.Grid = slices.Clone(spec.Grid)
 	spec.ParamDim, spec.ParamNames = 2, []string{ParamSourceID, ParamSourceIndex}
-	system, solver := "burgers", "Burgers"
+	// Named after the source's system (the last word of its generator's name), which OpenData reads back.
+	system, solver := d.Generator.Name[strings.LastIndexAny(d.Generator.Name, " /")+1:], "Burgers"
 	if d.IsSmoke() {
 		spec, system, solver = smokeGeneratedSpec(*meta.Fields), "smoke", "smoke (pde/smoke)"
 		gp["modelled_frames"] = d.Frames
@@ -228,7 +254,7 @@ func WriteGenerated(ctx context.Context, m *Model, d *Data, path string, o Gener
 		}
 		g["failed_cases"], g["failed_errors"] = idx, why
 		opts := datasets.WriteOptions{DType: dtype, Overwrite: o.Overwrite, FirstID: o.FirstID, Description: desc,
-			Generator: datasets.Generator{Name: "trajdiff/pde generate " + system, Version: "1", Seed: int64(o.Request.Seed), Params: g}}
+			Generator: datasets.Generator{Name: generatedPrefix + system, Version: "1", Seed: int64(o.Request.Seed), Params: g}}
 		w, err := datasets.CreateFields(p, spec, opts)
 		if err != nil {
 			return nil, fmt.Errorf("wdno: %w", err)
