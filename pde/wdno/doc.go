@@ -120,7 +120,7 @@
 // channel) as smoke_out_k, and zero where no model generates (frame K, the final outcomes); a
 // re-simulated row is pde/smoke's row of the generated control run from the true initial square by
 // the re-simulation Evaluate scores (resimulateSmoke), so its smoke_out_{K-1} is the reported smoke_out
-// of the case for the same seed and batch.
+// of the case for the same seed and batch (to float32 rounding in float32 datasets).
 //
 // # Multi-resolution: super-resolution applied repeatedly
 //

@@ -247,3 +247,51 @@ func TestWriteGeneratedSmokeSimulationKeepsTheGivenControl(t *testing.T) {
 		t.Errorf("smoke estimation: %v", err)
 	}
 }
+
+// A control that makes pde/smoke blow up (velocities of 1e300) is returned as a failure of stage "resim"
+// naming its case; the other cases of the batch get their rows, in order, and a case's own control,
+// re-simulated, gives back its stored trajectory on the modelled frames exactly (float64 data; the last
+// stored frame differs, its control being zero in the re-simulation).
+func TestResimulateSmokeRowsRecordsSolverFailures(t *testing.T) {
+	d := openData(t, writeSmoke(t, t.TempDir(), "test.arrow", tinySmokeParams(), 3, 2))
+	batch := []int{2, 0, 1}
+	truth, controls := make([][]float64, 3), make([][]float64, 3)
+	for j, i := range batch {
+		u, f, err := d.Fields(i, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		truth[j], controls[j] = u, f
+	}
+	for k := range controls[1] {
+		controls[1][k] = 1e300
+	}
+	rows, failed, err := resimulateSmokeRows(context.Background(), d, batch, []int{0, 1, 2}, truth, controls, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(failed) != 1 || failed[0].Case != 0 || failed[0].ID != d.ID(0) || failed[0].Stage != "resim" || !strings.Contains(failed[0].Error, "blew up") {
+		t.Fatalf("failures %+v", failed)
+	}
+	if len(rows) != 2 || rows[0].Params[len(rows[0].Params)-1] != 2 || rows[1].Params[len(rows[1].Params)-1] != 1 {
+		t.Fatalf("%d rows", len(rows))
+	}
+	src, err := d.ds.Field(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := d.Frames * d.Cells * 3
+	for j, v := range rows[0].State[:n] {
+		if v != src.State.At(j) {
+			t.Fatalf("case 2 re-simulated under its own control: state value %d is %v, stored %v", j, v, src.State.At(j))
+		}
+	}
+	for p := 0; p < d.Smoke.share+d.Frames; p++ {
+		if p >= 3 && p < d.Smoke.share { // the final outcomes are of the last stored frame
+			continue
+		}
+		if rows[0].Params[p] != src.Params.At(p) {
+			t.Errorf("case 2 re-simulated: parameter %d is %v, stored %v", p, rows[0].Params[p], src.Params.At(p))
+		}
+	}
+}
