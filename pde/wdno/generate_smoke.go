@@ -71,13 +71,14 @@ func resimulateSmokeRows(ctx context.Context, d *Data, batch, ok []int, truth, c
 	return rows, failed, err
 }
 
-// smokeGeneratedSpec is the source's field layout with source_id and source_index appended to the
-// parameters.
-func smokeGeneratedSpec(spec datasets.FieldSpec) datasets.FieldSpec {
+// smokeGeneratedSpec is the field layout of d with source_id and source_index appended to smoke's
+// parameters (replacing those of d's own source when d was generated itself).
+func (d *Data) smokeGeneratedSpec() datasets.FieldSpec {
+	spec := *d.ds.Metadata().Fields
 	spec.Grid = slices.Clone(spec.Grid)
 	spec.StateNames, spec.ControlNames = slices.Clone(spec.StateNames), slices.Clone(spec.ControlNames)
 	spec.Extent = slices.Clone(spec.Extent)
-	spec.ParamNames = append(slices.Clone(spec.ParamNames), ParamSourceID, ParamSourceIndex)
+	spec.ParamNames = append(slices.Clone(spec.ParamNames[:d.Smoke.share+d.Smoke.Stored]), ParamSourceID, ParamSourceIndex)
 	spec.ParamDim = len(spec.ParamNames)
 	return spec
 }

@@ -153,6 +153,20 @@ func TestWriteGeneratedSmokeResimIsWhatEvaluateScores(t *testing.T) {
 	if err := m.Compatible(g); err != nil {
 		t.Errorf("the model refuses its generated dataset: %v", err)
 	}
+	// Generating from the re-simulated dataset names the sources once: its own rows.
+	regen := filepath.Join(dir, "regen.arrow")
+	if _, err := WriteGenerated(context.Background(), m, r, regen, GenerateOptions{Cases: []int{1}}); err != nil {
+		t.Fatal(err)
+	}
+	rg := openData(t, regen)
+	v, err := rg.ds.Field(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if names := rg.ds.Metadata().Fields.ParamNames; !slices.Equal(names, r.ds.Metadata().Fields.ParamNames) || v.Params.At(len(names)-1) != 1 ||
+		v.Params.At(len(names)-2) != float64(r.ID(1)) || rg.ds.Metadata().Generator.Params["source_generator"] != src.Generator.Name {
+		t.Errorf("generated from generated data: params %v, source (%v, %v), generator %v", names, v.Params.At(len(names)-2), v.Params.At(len(names)-1), rg.ds.Metadata().Generator.Params)
+	}
 	for _, c := range again.Results {
 		if c.Method != "dataset-control" {
 			if c.Error != "" {
