@@ -31,7 +31,8 @@ const pdeUsage = `Usage: trajdiff pde <train|evaluate|merge|generate|estimate|su
   merge       combine the reports of evaluate's shards into one table
   generate    write a checkpoint's generated trajectories for test cases as a fields dataset (same layout
               as the test data, params: source id and index), and with --resim, for a control model, the
-              generated controls re-simulated with the true solver; draw them with 'trajdiff plot'
+              generated controls re-simulated with the true solver (Burgers, or pde/smoke as evaluate
+              does); draw them with 'trajdiff plot'
   estimate    state estimation from sparse noisy sensors with a model trained for task "estimate":
               RED-Diff, clamping, guided sampling and the prior against interpolation and re-simulation
               from the interpolated initial readings; MSE to the truth, residual, NFE and time per method
@@ -331,9 +332,9 @@ func parseWeights(s string) (train.Weights, error) {
 func runPDEGenerate(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlagSet(env, "pde generate", "pde generate --checkpoint DIR --data test.arrow --out gen.arrow [--resim resim.arrow] [--limit n] [--shard i/n|auto]")
 	ckpt := fs.String("checkpoint", "", "run or step directory of a 'pde train' run")
-	data := fs.String("data", "", "test dataset of 'trajdiff simulate burgers' at the model's resolution")
-	out := fs.String("out", "", "generated trajectories: a fields dataset like the test data, params (source_id, source_index); written atomically")
-	resim := fs.String("resim", "", "control models: also write the generated controls re-simulated with the true solver from the true u0 here")
+	data := fs.String("data", "", "test dataset of 'trajdiff simulate burgers|smoke' at the model's resolution")
+	out := fs.String("out", "", "generated trajectories: a fields dataset like the test data, params (source_id, source_index; smoke: appended to the source's); written atomically")
+	resim := fs.String("resim", "", "control models: also write the generated controls re-simulated with the true solver (Burgers or pde/smoke) from the true initial state here")
 	var sf pdeSampling
 	sf.register(fs, "generate only shard i/n of the cases (a job array's task; row ids start at the shard's first case)")
 	force := fs.Bool("force", false, "replace existing output files")

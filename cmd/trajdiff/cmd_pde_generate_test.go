@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -128,5 +129,84 @@ func TestPDEGenerateAndPlotFields(t *testing.T) {
 	}
 	if _, err := os.Stat(png("x.png")); err == nil {
 		t.Error("a failed plot left a file")
+	}
+}
+
+// pde generate takes a smoke control checkpoint: the generated trajectories of a shard and their
+// re-simulations with pde/smoke are smoke fields datasets with the test data's columns and source_id,
+// source_index appended, and plot matches a generated row to its test case and its re-simulation by that
+// source id (not by row index); pde evaluate takes the re-simulated dataset as test data.
+func TestPDEGenerateSmokeControl(t *testing.T) {
+	dir := t.TempDir()
+	for _, ds := range []struct{ name, n, seed string }{{"train.arrow", "4", "1"}, {"test.arrow", "4", "2"}} {
+		if code, out, errs := runCLI("simulate", "smoke", "--grid", "32", "--save", "8", "--steps", "32", "--stride", "4",
+			"--n", ds.n, "--seed", ds.seed, "--quiet", "--out", filepath.Join(dir, ds.name)); code != 0 {
+			t.Fatalf("simulate smoke: exit %d\n%s\n%s", code, out, errs)
+		}
+	}
+	c := wdno.Config{Out: filepath.Join(dir, "run"), Task: "control", Data: wdno.DataConfig{Path: filepath.Join(dir, "train.arrow")},
+		Layout: wdno.LayoutConfig{Space: wdno.SpacePhysical}, Objective: train.ObjectiveConfig{Process: "vp-cosine"}, Train: train.DefaultOptions()}
+	c.Network = nn.Spec{Arch: "mlp", MLP: &nn.MLPConfig{Dim: 6 * 8 * 8 * 8, Hidden: []int{8}, TimeDim: 4}}
+	c.Train.Steps, c.Train.Batch, c.Train.Warmup, c.Train.CheckpointEvery = 2, 2, 1, 0
+	if _, err := wdno.Train(context.Background(), c, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	test, gen, resim := filepath.Join(dir, "test.arrow"), filepath.Join(dir, "gen.arrow"), filepath.Join(dir, "resim.arrow")
+	code, out, errs := runCLI("pde", "generate", "--checkpoint", c.Out, "--data", test, "--out", gen, "--resim", resim,
+		"--limit", "4", "--shard", "1/2", "--batch", "2", "--steps", "3", "--seed", "2")
+	if code != 0 || !strings.Contains(out, "2 generated -> "+gen) || !strings.Contains(out, "2 re-simulated") {
+		t.Fatalf("pde generate: %d\n%s\n%s", code, out, errs)
+	}
+	src, err := datasets.Open(test)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := src.Metadata().Fields.ParamNames
+	src.Close()
+	for _, p := range []string{gen, resim} {
+		d, err := wdno.OpenData(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !d.IsSmoke() || d.Len() != 2 || d.ID(0) != 2 {
+			t.Errorf("%s: smoke %v, %d rows, first id %d; want cases 2 and 3", p, d.IsSmoke(), d.Len(), d.ID(0))
+		}
+		d.Close()
+		g, err := datasets.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := g.Metadata().Fields.ParamNames; !slices.Equal(got, append(slices.Clone(names), wdno.ParamSourceID, wdno.ParamSourceIndex)) {
+			t.Errorf("%s: params %v, want the test data's %v and the source's id and index", p, got, names)
+		}
+		g.Close()
+	}
+	// The model of the test data's generator evaluates the re-simulated dataset as test data.
+	if code, out, errs := runCLI("pde", "evaluate", "--checkpoint", c.Out, "--data", resim, "--steps", "2"); code != 0 || !strings.Contains(out, "smoke_out") {
+		t.Errorf("pde evaluate on the re-simulated dataset: %d\n%s\n%s", code, out, errs)
+	}
+	// Row 0 of the generated dataset is case 2: the truth is found by source_id, not by row index.
+	g, err := datasets.Open(gen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	v, err := g.Field(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for truth, want := range map[string]string{test: "test.arrow #2", resim: "resim.arrow #0"} {
+		if _, name, err := truthField(truth, g, v); err != nil || name != want {
+			t.Errorf("the truth of generated row 0 in %s: %q, %v; want %q", truth, name, err, want)
+		}
+	}
+	for _, truth := range []string{test, resim} {
+		png := filepath.Join(dir, filepath.Base(truth)+".png")
+		if code, out, errs := runCLI("plot", gen, "--out", png, "--index", "1", "--truth", truth, "--channels", "density,cx"); code != 0 || !strings.Contains(out, "->") {
+			t.Fatalf("plot --truth %s: %d\n%s\n%s", truth, code, out, errs)
+		}
+		if _, _, ink := pngInk(t, png); ink < 0.1 {
+			t.Errorf("plot --truth %s: %.3f inked", truth, ink)
+		}
 	}
 }

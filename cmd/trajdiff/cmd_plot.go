@@ -347,10 +347,13 @@ func channels(spec *datasets.FieldSpec, v datasets.FieldView) []fieldplot.Panel 
 	return out
 }
 
-// hasSourceID reports whether a fields dataset's rows carry their source trajectory's id as the first
-// param (trajdiff pde generate's datasets).
-func hasSourceID(spec *datasets.FieldSpec) bool {
-	return spec.ParamDim > 0 && len(spec.ParamNames) > 0 && spec.ParamNames[0] == wdno.ParamSourceID
+// sourceIDParam is the position of the source_id param in a fields dataset's rows (trajdiff pde
+// generate's datasets: first for 1-D data, after the source's own params for smoke), or -1.
+func sourceIDParam(spec *datasets.FieldSpec) int {
+	if spec.ParamDim == 0 {
+		return -1
+	}
+	return slices.Index(spec.ParamNames, wdno.ParamSourceID)
 }
 
 // truthField reads the trajectory of the fields dataset at path that matches v of d: the one whose
@@ -368,13 +371,13 @@ func truthField(path string, d *datasets.Dataset, v datasets.FieldView) (dataset
 		return datasets.FieldView{}, "", fmt.Errorf("plot: --truth %s does not hold fields of %d frames on a %v grid with %d state and %d control channels",
 			path, spec.Frames, spec.Grid, spec.StateChannels, spec.ControlChannels)
 	}
-	plotSrc, truthSrc := hasSourceID(spec), hasSourceID(ts)
+	plotSrc, truthSrc := sourceIDParam(spec), sourceIDParam(ts)
 	want := v.ID
-	if plotSrc {
-		want = int64(v.Params.At(0))
+	if plotSrc >= 0 {
+		want = int64(v.Params.At(plotSrc))
 	}
 	name := filepath.Base(path)
-	if !plotSrc && !truthSrc {
+	if plotSrc < 0 && truthSrc < 0 {
 		if v.Index >= t.Len() {
 			return datasets.FieldView{}, "", fmt.Errorf("plot: --truth %s has %d trajectories, no row %d", path, t.Len(), v.Index)
 		}
@@ -390,8 +393,8 @@ func truthField(path string, d *datasets.Dataset, v datasets.FieldView) (dataset
 			return datasets.FieldView{}, "", err
 		}
 		key := tv.ID
-		if truthSrc {
-			key = int64(tv.Params.At(0))
+		if truthSrc >= 0 {
+			key = int64(tv.Params.At(truthSrc))
 		}
 		if key == want {
 			return detach(tv), fmt.Sprintf("%s #%d", name, j), nil

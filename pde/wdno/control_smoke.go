@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/trajdiff/trajdiff/datasets"
 	"github.com/trajdiff/trajdiff/internal/parallel"
 	"github.com/trajdiff/trajdiff/pde/smoke"
 )
@@ -68,8 +69,9 @@ func simulatorControl(d *Data, f []float64) []float64 {
 }
 
 // smokeScore is one re-simulated smoke control: smoke_out and leakage after frame T-1, the initial
-// density's mismatch, J, the mean squared control, and the share after frame T-1 the model predicted.
-func smokeScore(ctx context.Context, d *Data, s *smoke.Simulator, init smoke.Initial, f, u0 []float64) (CaseResult, []float64, error) {
+// density's mismatch, J, the mean squared control, and the share after frame T-1 the model predicted;
+// with the re-simulated trajectory (every stored frame).
+func smokeScore(ctx context.Context, d *Data, s *smoke.Simulator, init smoke.Initial, f, u0 []float64) (CaseResult, *smoke.Trajectory, error) {
 	tr, err := s.Run(ctx, init, simulatorControl(d, f))
 	if err != nil {
 		return CaseResult{}, nil, err
@@ -105,7 +107,39 @@ func smokeScore(ctx context.Context, d *Data, s *smoke.Simulator, init smoke.Ini
 		r.Energy /= float64(T * C * 2)
 	}
 	r.J = -r.SmokeOut + SmokeD0Weight*r.Misfit
-	return r, tr.State, nil
+	return r, tr, nil
+}
+
+// smokeResim is a control re-simulated from a test case's true initial square: its score, the run as a
+// row of the source dataset's layout (pde/smoke's Generator.Row: every stored frame, the parameters x0
+// ... smoke_out_k), and Err, the solver's own failure on this control (a result of the case; Score and
+// Row are then empty).
+type smokeResim struct {
+	Score CaseResult
+	Row   datasets.FieldTrajectory
+	Err   error
+}
+
+// resimulateSmoke runs control f (Frames x Cells x 2 in the dataset's order; nil: zero) with pde/smoke
+// from case i's true initial square, u0 being the case's given state frame 0 (for the misfit). The error
+// is a failure to set the run up or cancellation; the solver's failure is recorded in the result.
+func resimulateSmoke(ctx context.Context, d *Data, i int, f, u0 []float64) (smokeResim, error) {
+	init, err := d.smokeInitial(i)
+	if err != nil {
+		return smokeResim{}, err
+	}
+	s, err := smoke.NewSimulator(d.Smoke.Params)
+	if err != nil {
+		return smokeResim{}, fmt.Errorf("wdno: %w", err)
+	}
+	sc, tr, err := smokeScore(ctx, d, s, init, f, u0)
+	if err != nil {
+		if ctx.Err() != nil {
+			return smokeResim{}, ctx.Err()
+		}
+		return smokeResim{Err: err}, nil
+	}
+	return smokeResim{Score: sc, Row: smoke.Generator{Params: d.Smoke.Params}.Row(s, tr)}, nil
 }
 
 // scoreSmokeControls re-simulates each case's control (the model's, or a baseline's) with pde/smoke from
@@ -133,22 +167,15 @@ func scoreSmokeControls(ctx context.Context, d *Data, m Method, batch []TestCase
 				return r, nil
 			}
 		}
-		init, err := d.smokeInitial(tc.Index)
+		rs, err := resimulateSmoke(ctx, d, tc.Index, f, tc.U[:d.Cells*smokeState])
 		if err != nil {
 			return r, err
 		}
-		s, err := smoke.NewSimulator(d.Smoke.Params)
-		if err != nil {
-			return r, err
-		}
-		sc, _, err := smokeScore(ctx, d, s, init, f, tc.U[:d.Cells*smokeState])
-		if err != nil {
-			if ctx.Err() != nil {
-				return r, ctx.Err()
-			}
-			r.Error = fmt.Sprintf("re-simulation: %v", err)
+		if rs.Err != nil {
+			r.Error = fmt.Sprintf("re-simulation: %v", rs.Err)
 			return r, nil
 		}
+		sc := rs.Score
 		sc.Method, sc.Case, sc.ID = r.Method, r.Case, r.ID
 		if gen != nil {
 			var s float64 // the model's own s(T-1), the mean of its s channel over the last frame

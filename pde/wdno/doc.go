@@ -111,6 +111,16 @@
 // source_index), and for a control model also the generated controls re-simulated with the true
 // solver from the true u0, for comparing the model's u with the solver's u for the same f (trajdiff
 // plot --truth). Cases that diverge are listed in the datasets' generator parameters (failed_cases).
+// A model takes a generated dataset as test data of its source's generator (Model.Compatible), so
+// trajdiff pde evaluate scores it like the test data.
+// On smoke data (generate_smoke.go) both datasets keep the source's S = K + 1 stored frames, columns and
+// control rows (row k held during the steps that end at stored frame k) and its parameters (x0, y0,
+// size, smoke_out, leakage, remaining, exit counters, smoke_out_k) with source_id and source_index
+// appended. A generated row holds the model's frames 0..K-1 and its share s(t_k) (the mean of its s
+// channel) as smoke_out_k, and zero where no model generates (frame K, the final outcomes); a
+// re-simulated row is pde/smoke's row of the generated control run from the true initial square by
+// the re-simulation Evaluate scores (resimulateSmoke), so its smoke_out_{K-1} is the reported smoke_out
+// of the case for the same seed and batch (to float32 rounding in float32 datasets).
 //
 // # Multi-resolution: super-resolution applied repeatedly
 //
@@ -172,8 +182,8 @@
 // test checks it at full precision; float32 datasets round the control). Deviations: frames are padded
 // to 20, not 24; cells are indexed (x, y) as the datasets store them (the DWT is separable, so only the
 // order of the space letters differs from the reference's (y, x)); s is read back as a block mean; the
-// re-simulation starts from the true initial state; estimation, super-resolution and pde generate are
-// 1-D only and refuse smoke data.
+// re-simulation starts from the true initial state; estimation and super-resolution are 1-D only and
+// refuse smoke data.
 //
 // The network must be wide enough to see the noise of the entries it generates (Trainer, and the
 // super-resolution trainer at each of its levels, refuse a unet2d or unet3d with dim V < N, dim the

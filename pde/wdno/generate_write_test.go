@@ -46,6 +46,11 @@ func TestWriteGeneratedControlAndResim(t *testing.T) {
 	if g.Len() != 3 || r.Len() != 3 || g.Params != d.Params || g.ID(0) != 7 {
 		t.Fatalf("generated %d rows (first id %d), re-simulated %d; params %+v", g.Len(), g.ID(0), r.Len(), g.Params)
 	}
+	for _, o := range []*Data{g, r} {
+		if err := m.Compatible(o); err != nil {
+			t.Errorf("the model refuses %s as test data: %v", o.Path, err)
+		}
+	}
 	meta := g.ds.Metadata()
 	if names := meta.Fields.ParamNames; len(names) != 2 || names[0] != ParamSourceID || names[1] != ParamSourceIndex {
 		t.Errorf("param names %v", names)

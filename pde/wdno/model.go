@@ -65,7 +65,8 @@ func (m *Model) Name() string {
 	return "wdno"
 }
 
-// Compatible reports whether d has the resolution and solver the model was trained for.
+// Compatible reports whether d has the resolution and solver the model was trained for. A dataset that
+// WriteGenerated wrote counts as data of its source's generator.
 func (m *Model) Compatible(d *Data) error {
 	c := m.Layout.Config()
 	if d.Frames != c.Frames || d.Cells != c.Cells || d.State != c.State || d.Control != *c.Control {
@@ -75,8 +76,8 @@ func (m *Model) Compatible(d *Data) error {
 	if m.Config.Solver != nil && (!d.IsBurgers() || *m.Config.Solver != d.Params) {
 		return fmt.Errorf("wdno: the model was trained on Burgers data of the solver %+v, %s comes from %q %+v", *m.Config.Solver, d.Path, d.Generator.Name, d.Generator.Params)
 	}
-	if g := m.Config.Dataset; g != nil && (g.Name != d.Generator.Name || !sameParams(g.Params, d.Generator.Params)) {
-		return fmt.Errorf("wdno: the model was trained on data of %q %v, %s comes from %q %v", g.Name, g.Params, d.Path, d.Generator.Name, d.Generator.Params)
+	if g, dg := m.Config.Dataset, d.sourceGenerator(); g != nil && (g.Name != dg.Name || !sameParams(g.Params, dg.Params)) {
+		return fmt.Errorf("wdno: the model was trained on data of %q %v, %s comes from %q %v", g.Name, g.Params, d.Path, dg.Name, dg.Params)
 	}
 	return nil
 }
