@@ -118,10 +118,10 @@ func TestPDEEvaluateRejectsBadInput(t *testing.T) {
 	}
 }
 
-// The same verbs run smoke control when the configuration's data are smoke: train, evaluate next to the
-// zero and dataset controls (adjoint is Burgers' and refused), a table of smoke_out and leakage.
-func TestPDESmokeControlTrainEvaluate(t *testing.T) {
-	dir := t.TempDir()
+// tinySmokeData simulates 8 training and 2 test smoke trajectories (grid 32, 8 stored frames) into dir's
+// train.arrow and test.arrow.
+func tinySmokeData(t *testing.T, dir string) {
+	t.Helper()
 	for _, ds := range []struct {
 		name    string
 		n, seed int
@@ -132,6 +132,13 @@ func TestPDESmokeControlTrainEvaluate(t *testing.T) {
 			t.Fatalf("simulate smoke: exit %d\n%s\n%s", code, out, errs)
 		}
 	}
+}
+
+// The same verbs run smoke control when the configuration's data are smoke: train, evaluate next to the
+// zero and dataset controls (adjoint is Burgers' and refused), a table of smoke_out and leakage.
+func TestPDESmokeControlTrainEvaluate(t *testing.T) {
+	dir := t.TempDir()
+	tinySmokeData(t, dir)
 	cfg := `out = "run-smoke"
 task = "control"
 [data]

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,16 +12,7 @@ import (
 // returns the run directory and a test set of 2 cases.
 func tinySmokeUnet3D(t *testing.T, dir string) (run, test string) {
 	t.Helper()
-	for _, ds := range []struct {
-		name    string
-		n, seed int
-	}{{"train.arrow", 8, 1}, {"test.arrow", 2, 2}} {
-		code, out, errs := runCLI("simulate", "smoke", "--grid", "32", "--save", "8", "--steps", "32", "--stride", "4",
-			"--n", fmt.Sprint(ds.n), "--seed", fmt.Sprint(ds.seed), "--quiet", "--out", filepath.Join(dir, ds.name))
-		if code != 0 {
-			t.Fatalf("simulate smoke: exit %d\n%s\n%s", code, out, errs)
-		}
-	}
+	tinySmokeData(t, dir)
 	cfg := `out = "run-smoke3d"
 task = "control"
 [data]

@@ -62,10 +62,27 @@ steps = 5
 func TestPDEEvaluateGPUMatchesCPU(t *testing.T) {
 	dir := t.TempDir()
 	run, test := tinyUnet2DWDNO(t, dir, "simulate")
+	cpu, gpu := evaluateOnBothDevices(t, dir, "--checkpoint", run, "--data", test, "--solver", "ddpm", "--steps", "5")
+	if len(cpu) != 3 || len(gpu) != len(cpu) {
+		t.Fatalf("%d CPU results, %d GPU results", len(cpu), len(gpu))
+	}
+	for i := range cpu {
+		rel := math.Abs(gpu[i].MSE-cpu[i].MSE) / cpu[i].MSE
+		t.Logf("case %d: MSE %.6g on the CPU, %.6g on the device (relative difference %.2e)", cpu[i].Case, cpu[i].MSE, gpu[i].MSE, rel)
+		if !(cpu[i].MSE > 0) || !(rel <= 1e-3) || gpu[i].Error != "" {
+			t.Errorf("case %d: MSE %v on the CPU, %v on the device (%q)", cpu[i].Case, cpu[i].MSE, gpu[i].MSE, gpu[i].Error)
+		}
+	}
+}
+
+// evaluateOnBothDevices runs `pde evaluate args --device cpu|gpu` and returns both reports' case results;
+// the GPU run must name its device.
+func evaluateOnBothDevices(t *testing.T, dir string, args ...string) (cpu, gpu []wdno.CaseResult) {
+	t.Helper()
 	results := map[string][]wdno.CaseResult{}
 	for _, device := range []string{"cpu", "gpu"} {
 		report := filepath.Join(dir, device+".json")
-		code, out, errs := runCLI("pde", "evaluate", "--checkpoint", run, "--data", test, "--solver", "ddpm", "--steps", "5", "--device", device, "--out", report)
+		code, out, errs := runCLI(append(append([]string{"pde", "evaluate"}, args...), "--device", device, "--out", report)...)
 		if code != 0 {
 			t.Fatalf("pde evaluate --device %s: exit %d\n%s\n%s", device, code, out, errs)
 		}
@@ -82,17 +99,7 @@ func TestPDEEvaluateGPUMatchesCPU(t *testing.T) {
 		}
 		results[device] = rep.Results
 	}
-	cpu, gpu := results["cpu"], results["gpu"]
-	if len(cpu) != 3 || len(gpu) != len(cpu) {
-		t.Fatalf("%d CPU results, %d GPU results", len(cpu), len(gpu))
-	}
-	for i := range cpu {
-		rel := math.Abs(gpu[i].MSE-cpu[i].MSE) / cpu[i].MSE
-		t.Logf("case %d: MSE %.6g on the CPU, %.6g on the device (relative difference %.2e)", cpu[i].Case, cpu[i].MSE, gpu[i].MSE, rel)
-		if !(cpu[i].MSE > 0) || !(rel <= 1e-3) || gpu[i].Error != "" {
-			t.Errorf("case %d: MSE %v on the CPU, %v on the device (%q)", cpu[i].Case, cpu[i].MSE, gpu[i].MSE, gpu[i].Error)
-		}
-	}
+	return results["cpu"], results["gpu"]
 }
 
 // fieldDifference is the largest |a| and the largest |a - b| of two fields of the same size.
@@ -207,25 +214,7 @@ func TestPDEEstimateGPUMatchesCPU(t *testing.T) {
 func TestPDEEvaluateGPUMatchesCPUOnSmoke(t *testing.T) {
 	dir := t.TempDir()
 	run, test := tinySmokeUnet3D(t, dir)
-	results := map[string][]wdno.CaseResult{}
-	for _, device := range []string{"cpu", "gpu"} {
-		report := filepath.Join(dir, device+".json")
-		code, out, errs := runCLI("pde", "evaluate", "--checkpoint", run, "--data", test, "--guidance", "0", "--baseline", "",
-			"--device", device, "--out", report)
-		if code != 0 {
-			t.Fatalf("pde evaluate --device %s: exit %d\n%s\n%s", device, code, out, errs)
-		}
-		b, err := os.ReadFile(report)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var rep wdno.Report
-		if err := json.Unmarshal(b, &rep); err != nil {
-			t.Fatal(err)
-		}
-		results[device] = rep.Results
-	}
-	cpu, gpu := results["cpu"], results["gpu"]
+	cpu, gpu := evaluateOnBothDevices(t, dir, "--checkpoint", run, "--data", test, "--guidance", "0", "--baseline", "")
 	if len(cpu) != 2 || len(gpu) != len(cpu) {
 		t.Fatalf("%d CPU results, %d GPU results", len(cpu), len(gpu))
 	}

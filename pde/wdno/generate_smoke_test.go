@@ -189,30 +189,8 @@ func TestWriteGeneratedSmokeResimIsWhatEvaluateScores(t *testing.T) {
 func TestWriteGeneratedSmokeRecordsDivergedCases(t *testing.T) {
 	dir := t.TempDir()
 	m := tinySmokeModel(t, dir, "control")
-	m.Checkpoint.Denoiser = poisoned{m.Checkpoint.Denoiser, 1}
 	d := openData(t, writeSmoke(t, dir, "test.arrow", tinySmokeParams(), 3, 2))
-	gen, resim := filepath.Join(dir, "gen.arrow"), filepath.Join(dir, "resim.arrow")
-	res, err := WriteGenerated(context.Background(), m, d, gen, GenerateOptions{Cases: []int{0, 1, 2}, Batch: 3, Resim: resim})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Generated != 2 || res.Resimulated != 2 || len(res.Failed) != 1 || res.Failed[0].Case != 1 || res.Failed[0].Stage != "sample" {
-		t.Fatalf("result %+v", res)
-	}
-	for _, p := range []string{gen, resim} {
-		g := openData(t, p)
-		meta := g.ds.Metadata().Generator.Params
-		failed, _ := meta["failed_cases"].([]any)
-		why, _ := meta["failed_errors"].([]any)
-		v, err := g.ds.Field(1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if g.Len() != 2 || len(failed) != 1 || failed[0] != 1.0 || len(why) != 1 || !strings.Contains(why[0].(string), "diverged") ||
-			v.Params.At(v.Params.Len()-1) != 2 {
-			t.Errorf("%s: %d rows, failed %v %v, row 1 from case %v", p, g.Len(), meta["failed_cases"], meta["failed_errors"], v.Params.At(v.Params.Len()-1))
-		}
-	}
+	checkMiddleCaseDiverges(t, m, d, dir, []int{0, 1, 2})
 }
 
 // A smoke simulation model's generated dataset holds the given control on the modelled frames (inpainted

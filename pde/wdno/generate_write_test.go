@@ -155,21 +155,36 @@ func TestWriteGeneratedRecordsDivergedCases(t *testing.T) {
 	dir := t.TempDir()
 	data := writeTinyData(t, dir, "train.arrow", 16, 1)
 	m, _ := trainTiny(t, tinyConfig(dir, data, SpaceWavelet, "control", 2))
-	m.Checkpoint.Denoiser = poisoned{m.Checkpoint.Denoiser, 1}
 	d := openData(t, data)
+	checkMiddleCaseDiverges(t, m, d, dir, []int{5, 6, 7})
+	// Nothing succeeds: an error naming the cases, no file.
+	m.Checkpoint.Denoiser = poisoned{m.Checkpoint.Denoiser, 0}
+	other := filepath.Join(dir, "none.arrow")
+	res, err := WriteGenerated(context.Background(), m, d, other, GenerateOptions{Cases: []int{6}})
+	if err == nil || res == nil || len(res.Failed) != 1 {
+		t.Errorf("all cases diverged: %v, %+v", err, res)
+	}
+	if _, err := os.Stat(other); err == nil {
+		t.Error("a dataset of no rows was written")
+	}
+}
+
+// checkMiddleCaseDiverges poisons m's denoiser for the second of three cases and checks that
+// WriteGenerated (with re-simulation) writes the other two to both datasets and lists the second, with
+// the reason, in both datasets' generator parameters. It leaves m poisoned.
+func checkMiddleCaseDiverges(t *testing.T, m *Model, d *Data, dir string, cases []int) {
+	t.Helper()
+	m.Checkpoint.Denoiser = poisoned{m.Checkpoint.Denoiser, 1}
 	gen, resim := filepath.Join(dir, "gen.arrow"), filepath.Join(dir, "resim.arrow")
-	res, err := WriteGenerated(context.Background(), m, d, gen, GenerateOptions{Cases: []int{5, 6, 7}, Batch: 3, Resim: resim})
+	res, err := WriteGenerated(context.Background(), m, d, gen, GenerateOptions{Cases: cases, Batch: 3, Resim: resim})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Generated != 2 || res.Resimulated != 2 || len(res.Failed) != 1 || res.Failed[0].Case != 6 || res.Failed[0].Stage != "sample" {
+	if res.Generated != 2 || res.Resimulated != 2 || len(res.Failed) != 1 || res.Failed[0].Case != cases[1] || res.Failed[0].Stage != "sample" {
 		t.Fatalf("result %+v", res)
 	}
 	for _, p := range []string{gen, resim} {
-		g, err := OpenData(p)
-		if err != nil {
-			t.Fatal(err)
-		}
+		g := openData(t, p)
 		meta := g.ds.Metadata().Generator.Params
 		failed, _ := meta["failed_cases"].([]any)
 		why, _ := meta["failed_errors"].([]any)
@@ -177,20 +192,10 @@ func TestWriteGeneratedRecordsDivergedCases(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if g.Len() != 2 || len(failed) != 1 || failed[0] != 6.0 || len(why) != 1 || !strings.Contains(why[0].(string), "diverged") || v.Params.At(1) != 7 {
-			t.Errorf("%s: %d rows, failed %v %v, row 1 from case %v", p, g.Len(), meta["failed_cases"], meta["failed_errors"], v.Params.At(1))
+		source := v.Params.At(v.Params.Len() - 1) // source_index, the last parameter
+		if g.Len() != 2 || len(failed) != 1 || failed[0] != float64(cases[1]) || len(why) != 1 || !strings.Contains(why[0].(string), "diverged") || source != float64(cases[2]) {
+			t.Errorf("%s: %d rows, failed %v %v, row 1 from case %v", p, g.Len(), meta["failed_cases"], meta["failed_errors"], source)
 		}
-		g.Close()
-	}
-	// Nothing succeeds: an error naming the cases, no file.
-	m.Checkpoint.Denoiser = poisoned{m.Checkpoint.Denoiser, 0}
-	other := filepath.Join(dir, "none.arrow")
-	res, err = WriteGenerated(context.Background(), m, d, other, GenerateOptions{Cases: []int{6}})
-	if err == nil || res == nil || len(res.Failed) != 1 {
-		t.Errorf("all cases diverged: %v, %+v", err, res)
-	}
-	if _, err := os.Stat(other); err == nil {
-		t.Error("a dataset of no rows was written")
 	}
 }
 

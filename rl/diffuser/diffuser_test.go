@@ -148,15 +148,7 @@ func TestNormalizedScoreUsesD4RLReferences(t *testing.T) {
 // A tiny model trained for a few dozen steps plans a window whose first and last observations are the
 // inpainted start and goal exactly; the same seed gives the same plan.
 func TestPlanStartsAndEndsAtTheInpaintedStates(t *testing.T) {
-	run, err := trainTiny(t.TempDir(), nil, 40)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := train.Load(run, train.LoadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, _ := rl.LayoutByName("umaze")
+	m, l := tinyUMazeModel(t, 40)
 	p, err := diffuser.New(m, l, diffuser.Options{Solver: "ddim", Steps: 5})
 	if err != nil {
 		t.Fatal(err)
@@ -275,15 +267,7 @@ func TestBadInputsFailBeforePlanning(t *testing.T) {
 // Evaluate runs the planner next to the expert and random baselines on the same starts and targets; the
 // results do not depend on the number of workers, and the planner's episodes report their plans.
 func TestEvaluateIsDeterministicAndComparesBaselines(t *testing.T) {
-	run, err := trainTiny(t.TempDir(), nil, 20)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := train.Load(run, train.LoadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, _ := rl.LayoutByName("umaze")
+	m, l := tinyUMazeModel(t, 20)
 	p, err := diffuser.New(m, l, diffuser.Options{Steps: 3})
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package diffuser_test
 import (
 	"context"
 	"path/filepath"
+	"testing"
 
 	"github.com/trajdiff/trajdiff/datasets"
 	"github.com/trajdiff/trajdiff/nn"
@@ -15,6 +16,24 @@ import (
 // directory. It takes about a second.
 func trainTiny(dir string, columns []string, steps int) (string, error) {
 	return trainTinyOn(dir, "umaze", columns, steps)
+}
+
+// tinyUMazeModel is trainTiny's default model trained for steps steps, loaded, with the U-Maze layout.
+func tinyUMazeModel(t *testing.T, steps int) (*train.Model, *rl.Layout) {
+	t.Helper()
+	run, err := trainTiny(t.TempDir(), nil, steps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := train.Load(run, train.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := rl.LayoutByName("umaze")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, l
 }
 
 // trainTinyOn is trainTiny on another layout's data.

@@ -9,7 +9,6 @@ import (
 	"github.com/trajdiff/trajdiff/diffusion"
 	"github.com/trajdiff/trajdiff/rl"
 	"github.com/trajdiff/trajdiff/rl/diffuser"
-	"github.com/trajdiff/trajdiff/train"
 )
 
 // The plan reward is zero for a smooth path through free cells and charges each wall point and segment
@@ -35,15 +34,7 @@ func TestPlanRewardChargesWallsAndJumps(t *testing.T) {
 // Every search method plans from the start to the goal within its budget of network evaluations, is
 // deterministic for a seed, and best-of-N's plan scores at least the plain planner's first sample.
 func TestSearchPlansSpendTheirBudget(t *testing.T) {
-	run, err := trainTiny(t.TempDir(), nil, 40)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := train.Load(run, train.LoadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, _ := rl.LayoutByName("umaze")
+	m, l := tinyUMazeModel(t, 40)
 	p, err := diffuser.New(m, l, diffuser.Options{Solver: "ddpm", Steps: 4})
 	if err != nil {
 		t.Fatal(err)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/trajdiff/trajdiff/rl"
 	"github.com/trajdiff/trajdiff/rl/diffuser"
 	"github.com/trajdiff/trajdiff/train"
 )
@@ -14,15 +13,7 @@ import (
 // sampler that returns what Model.Sample returns gives the planner's own plan, and its errors reach the
 // caller.
 func TestPlansAreDrawnWithTheInjectedSampler(t *testing.T) {
-	run, err := trainTiny(t.TempDir(), nil, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := train.Load(run, train.LoadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, _ := rl.LayoutByName("umaze")
+	m, l := tinyUMazeModel(t, 2)
 	start, goal := [4]float64{1, 1, 0, 0}, [2]float64{3, 1}
 	var reqs []train.SampleRequest
 	plan := func(sample func(context.Context, *train.Model, train.SampleRequest) (*train.Samples, error)) (*diffuser.Plan, error) {

@@ -7,7 +7,6 @@ import (
 
 	"github.com/trajdiff/trajdiff/rl"
 	"github.com/trajdiff/trajdiff/rl/diffuser"
-	"github.com/trajdiff/trajdiff/train"
 )
 
 // An agent held in place short of the target (as one pinned in a wall corner by a plan that cuts it) makes
@@ -15,15 +14,7 @@ import (
 // moving, an agent resting within the goal radius, and the reference's protocol (Window 0) keep their one
 // plan.
 func TestStalledAgentsReplanFromWhereTheyAre(t *testing.T) {
-	run, err := trainTiny(t.TempDir(), nil, 20)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := train.Load(run, train.LoadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, _ := rl.LayoutByName("umaze")
+	m, l := tinyUMazeModel(t, 20)
 	maze, err := rl.NewMaze(rl.MazeConfig{Layout: "umaze"})
 	if err != nil {
 		t.Fatal(err)
