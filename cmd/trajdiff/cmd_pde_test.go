@@ -118,6 +118,18 @@ func TestPDEEvaluateRejectsBadInput(t *testing.T) {
 	}
 }
 
+// pdeTrain writes cfg to dir/name and runs `pde train --config` on it.
+func pdeTrain(t *testing.T, dir, name, cfg string) {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := runCLI("pde", "train", "--config", p); code != 0 {
+		t.Fatalf("pde train: exit %d\n%s\n%s", code, out, errs)
+	}
+}
+
 // tinySmokeData simulates 8 training and 2 test smoke trajectories (grid 32, 8 stored frames) into dir's
 // train.arrow and test.arrow.
 func tinySmokeData(t *testing.T, dir string) {
@@ -159,13 +171,7 @@ checkpoint_every = 4
 [sample]
 steps = 3
 `
-	p := filepath.Join(dir, "smoke.toml")
-	if err := os.WriteFile(p, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if code, out, errs := runCLI("pde", "train", "--config", p); code != 0 {
-		t.Fatalf("pde train: exit %d\n%s\n%s", code, out, errs)
-	}
+	pdeTrain(t, dir, "smoke.toml", cfg)
 	run, test := filepath.Join(dir, "run-smoke"), filepath.Join(dir, "test.arrow")
 	code, out, errs := runCLI("pde", "evaluate", "--checkpoint", run, "--data", test)
 	if code != 0 {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -39,13 +38,7 @@ checkpoint_every = 4
 [sample]
 steps = 3
 `
-	p := filepath.Join(dir, "smoke3d.toml")
-	if err := os.WriteFile(p, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if code, out, errs := runCLI("pde", "train", "--config", p); code != 0 {
-		t.Fatalf("pde train: exit %d\n%s\n%s", code, out, errs)
-	}
+	pdeTrain(t, dir, "smoke3d.toml", cfg)
 	return filepath.Join(dir, "run-smoke3d"), filepath.Join(dir, "test.arrow")
 }
 

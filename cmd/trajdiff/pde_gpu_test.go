@@ -45,13 +45,7 @@ checkpoint_every = 10
 [sample]
 steps = 5
 `
-	p := filepath.Join(dir, "unet.toml")
-	if err := os.WriteFile(p, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if code, out, errs := runCLI("pde", "train", "--config", p); code != 0 {
-		t.Fatalf("pde train: exit %d\n%s\n%s", code, out, errs)
-	}
+	pdeTrain(t, dir, "unet.toml", cfg)
 	return filepath.Join(dir, "run-unet"), test
 }
 
