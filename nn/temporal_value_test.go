@@ -282,15 +282,15 @@ func TestTemporalValueSpecAndNames(t *testing.T) {
 	}
 }
 
-// The input gradient of a value model of Diffuser's U-Maze size (horizon 128, 6 values), batch 64: the
-// cost of one guidance step.
+// The input gradient of a value model of the U-Maze configuration (horizon 128, 6 values, dim 16, mults
+// 1, 4, 8), batch 1: the cost of one guidance step of one plan (BenchmarkRegressorInputGrad is the MLP's).
 func BenchmarkTemporalValueInputGrad(b *testing.B) {
 	cfg := TemporalValueConfig{Horizon: 128, Transition: 6, Dim: 16, DimMults: []int{1, 4, 8}}
 	net, err := Spec{Arch: "temporal_value", TemporalValue: &cfg}.NewRegressor(tensor.Float32, 1)
 	if err != nil {
 		b.Fatal(err)
 	}
-	const B = 64
+	const B = 1
 	x := randomValueInputs(rand.New(rand.NewPCG(1, 1)), B, net.In())
 	y, grad := make([]float64, B), make([]float64, len(x))
 	ig := NewRegressorInputGrad(net)

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Value-guided Diffuser on maze2d U-Maze with Diffuser's own U-Net value model (nn temporal_value,
+# configs/diffuser-umaze-value-unet-small.toml) next to the MLP value model, in one run (docs/benchmarks.md,
+# "Diffuser's U-Net value model"). WORKDIR must hold what scripts/rl/value_guide_umaze.sh made there: the
+# goal-free model diffuser-umaze-nogoal-small, the MLP value model diffuser-umaze-value-small and umaze.arrow.
+#   1. train the U-Net value model on one core (skipped when WORKDIR already has it);
+#   2. development seed 99: unguided, the MLP at its scale 100, the U-Net value at a sweep of scales;
+#   3. held-out seed 20261204 at the scales chosen on seed 99 (UNET_SCALE, default 100), both samplers.
+# Usage: scripts/rl/value_guide_unet_umaze.sh [WORKDIR]   (default runs/value-guide-work)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+work=${1:-runs/value-guide-work}
+cd "$work"
+go build -C "$root" -o "$PWD/trajdiff" ./cmd/trajdiff
+c=diffuser-umaze-value-unet-small
+if [ ! -e "$c/latest" ]; then
+	cp "$root/configs/$c.toml" "$c.toml"
+	GOMAXPROCS=1 nice -n 5 ./trajdiff train --config "$c.toml"
+fi
+ev() { GOMAXPROCS=1 nice -n 5 ./trajdiff plan evaluate --checkpoint diffuser-umaze-nogoal-small --no-goal "$@" 2>/dev/null; }
+if [ "${SKIP_DEV:-}" = "" ]; then
+	echo "### dev seed 99, unguided"
+	ev --episodes 100 --seed 99 --baselines=false
+	echo "### dev seed 99, MLP value, scale 100"
+	ev --value diffuser-umaze-value-small --value-scale 100 --episodes 100 --seed 99 --baselines=false
+	for s in ${DEV_SCALES:-3 10 30 100 300 1000}; do
+		echo "### dev seed 99, U-Net value, scale $s"
+		ev --value "$c" --value-scale "$s" --episodes 100 --seed 99 --baselines=false
+	done
+fi
+seed=20261204
+s=${UNET_SCALE:-100}
+echo "### held-out, unguided"
+ev --episodes 100 --seed "$seed" --out heldout-unet-run-nogoal.json
+echo "### held-out, MLP value, scale 100"
+ev --value diffuser-umaze-value-small --value-scale 100 --episodes 100 --seed "$seed" --baselines=false --out heldout-unet-run-mlp-100.json
+echo "### held-out, U-Net value, scale $s"
+ev --value "$c" --value-scale "$s" --episodes 100 --seed "$seed" --baselines=false --out "heldout-unet-$s.json"
+echo "### held-out, ddpm 64, MLP value, scale 100"
+ev --solver ddpm --steps 64 --value diffuser-umaze-value-small --value-scale 100 --episodes 100 --seed "$seed" --baselines=false --out heldout-unet-run-ddpm-mlp-100.json
+echo "### held-out, ddpm 64, U-Net value, scale $s"
+ev --solver ddpm --steps 64 --value "$c" --value-scale "$s" --episodes 100 --seed "$seed" --baselines=false --out "heldout-ddpm-unet-$s.json"
