@@ -84,7 +84,7 @@
 //     (exact offsets below 8, logarithmic to 32), shared by all temporal attentions. State_dict names are
 //     the reference's, so PyTorch weights load; conditioning is by inpainting.
 //
-// Regressors (the Regressor interface) are networks without a time input, x [B, In] -> [B, Out]:
+// Regressors (the Regressor interface) are networks without a separate time input, x [B, In] -> [B, Out]:
 //
 //   - RegressorMLP (arch "regressor"): Linear and activation layers (default 256, 256 and ReLU), Decision
 //     Diffuser's inverse dynamics a_t = f(s_t, s_{t+1}) and the like. Spec.NewRegressor builds it (Spec.New
@@ -97,6 +97,20 @@
 //     self-attention, bidirectional unless Causal, with the fused Attention op; MLP D -> FF (default 4 D) ->
 //     D with exact GELU; residuals), a final LayerNorm and Linear(D, Out) on the last token. Its PyTorch twin
 //     is scripts/nn/models.py SeqRegressor; it reuses the existing fused ops (no new op).
+//   - TemporalValue (arch "temporal_value", TemporalValueConfig{Horizon, Transition, Dim, DimMults, Kernel,
+//     Groups, Out}): Diffuser's value model J(x_t, t) (Janner et al. 2022, section 3.2; jannerm/diffuser
+//     models/temporal.py ValueFunction), the TemporalUnet's down path and a fully connected head. A row is
+//     [window | t]: the noisy window [horizon, transition] row-major and the network time (In = horizon
+//     transition + 1), t entering only through the sinusoidal time MLP e = time_mlp(t) as in the
+//     denoisers. Per resolution two ResidualTemporalBlocks (the TemporalUnet's, with e) and a Conv1d(3,
+//     stride 2, padding 1); two middle blocks that halve the width twice (m -> m/2 -> m/4), each followed
+//     by the same downsampling; then J = Linear(fc/2, Out)(Mish(Linear(fc + d, fc/2)([flatten(h) | e])))
+//     with flatten channel-major as the reference's view of [B, C, L]. Each stride-2 convolution maps L to
+//     ceil(L/2), and fc = (m/4) L_final is computed from these lengths (the reference sizes its head from a
+//     halving count that skips the last resolution, which agrees with its forward pass only for its short
+//     horizons). State_dict names and order are the reference's; the twin is scripts/nn/models.py
+//     TemporalValue. RegressorInputGrad differentiates it with respect to the window; the time column's
+//     gradient reads 0 (the embedding carries none: t is not a variable of guidance).
 //
 // RegressorInputGrad differentiates a regressor with respect to its INPUT: y = f(x) and
 // g = d/dx sum_o w_o f_o(x), by the same ops' symbolic gradients on a graph whose data input is marked as

@@ -31,7 +31,7 @@ type Net interface {
 // Spec names an architecture and its configuration; it is the JSON a checkpoint stores next to the
 // weights.
 type Spec struct {
-	Arch         string              `json:"arch"` // "mlp", "temporal_unet", "transformer", "egtn", "unet2d", "unet3d"; "regressor", "seq_regressor" (NewRegressor)
+	Arch         string              `json:"arch"` // "mlp", "temporal_unet", "transformer", "egtn", "unet2d", "unet3d"; "regressor", "seq_regressor", "temporal_value" (NewRegressor)
 	MLP          *MLPConfig          `json:"mlp,omitempty"`
 	TemporalUnet *TemporalUnetConfig `json:"temporal_unet,omitempty"`
 	Transformer  *TransformerConfig  `json:"transformer,omitempty"`
@@ -40,6 +40,8 @@ type Spec struct {
 	Unet3D       *Unet3DConfig       `json:"unet3d,omitempty"`
 	Regressor    *RegressorConfig    `json:"regressor,omitempty"`
 	SeqRegressor *SeqRegressorConfig `json:"seq_regressor,omitempty"`
+	// TemporalValue configures arch "temporal_value", Diffuser's value model (a Regressor: NewRegressor).
+	TemporalValue *TemporalValueConfig `json:"temporal_value,omitempty"`
 }
 
 // New builds the network with parameters of dtype dt initialised from seed.
@@ -79,7 +81,7 @@ func (s Spec) New(dt tensor.Dtype, seed uint64) (Net, error) {
 			return nil, fmt.Errorf("nn: spec %q without its unet3d configuration", s.Arch)
 		}
 		n, err = NewUnet3D(*s.Unet3D, dt)
-	case "regressor", "seq_regressor":
+	case "regressor", "seq_regressor", "temporal_value":
 		return nil, fmt.Errorf("nn: architecture %s is not a denoiser (it has no time input): build it with Spec.NewRegressor", s.Arch)
 	default:
 		return nil, fmt.Errorf("nn: unknown architecture %q (want mlp, temporal_unet, transformer, egtn, unet2d or unet3d)", s.Arch)

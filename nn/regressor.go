@@ -120,9 +120,11 @@ func (m *RegressorMLP) Forward(b *Builder, x *G.Node) *G.Node {
 	return h
 }
 
-// IsRegressor reports whether the spec names a regressor architecture, "regressor" or "seq_regressor"
-// (built by NewRegressor, not New).
-func (s Spec) IsRegressor() bool { return s.Arch == "regressor" || s.Arch == "seq_regressor" }
+// IsRegressor reports whether the spec names a regressor architecture, "regressor", "seq_regressor" or
+// "temporal_value" (built by NewRegressor, not New).
+func (s Spec) IsRegressor() bool {
+	return s.Arch == "regressor" || s.Arch == "seq_regressor" || s.Arch == "temporal_value"
+}
 
 // RegressorIO returns the input and output lengths of the regressor the spec names, from its configuration
 // (without building it).
@@ -132,10 +134,16 @@ func (s Spec) RegressorIO() (in, out int, err error) {
 		return s.Regressor.In, s.Regressor.Out, nil
 	case s.Arch == "seq_regressor" && s.SeqRegressor != nil:
 		return s.SeqRegressor.Tokens * s.SeqRegressor.TokenDim, s.SeqRegressor.Out, nil
+	case s.Arch == "temporal_value" && s.TemporalValue != nil:
+		c, err := s.TemporalValue.withDefaults()
+		if err != nil {
+			return 0, 0, err
+		}
+		return c.Horizon*c.Transition + 1, c.Out, nil
 	case s.IsRegressor():
 		return 0, 0, fmt.Errorf("nn: spec %q without its [network.%s] configuration", s.Arch, s.Arch)
 	}
-	return 0, 0, fmt.Errorf("nn: architecture %q is not a regressor (want regressor or seq_regressor)", s.Arch)
+	return 0, 0, fmt.Errorf("nn: architecture %q is not a regressor (want regressor, seq_regressor or temporal_value)", s.Arch)
 }
 
 // NewRegressor builds the regressor the spec names with parameters of dtype dt initialised from seed.
@@ -147,9 +155,12 @@ func (s Spec) NewRegressor(dt tensor.Dtype, seed uint64) (Regressor, error) {
 		r   Regressor
 		err error
 	)
-	if s.Arch == "seq_regressor" {
+	switch s.Arch {
+	case "seq_regressor":
 		r, err = NewSeqRegressor(*s.SeqRegressor, dt)
-	} else {
+	case "temporal_value":
+		r, err = NewTemporalValue(*s.TemporalValue, dt)
+	default:
 		r, err = NewRegressorMLP(*s.Regressor, dt)
 	}
 	if err != nil {

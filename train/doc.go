@@ -128,6 +128,11 @@
 // with the mean squared error, through the regression loop (optimiser, EMA, checkpoints, resume). Step and
 // example key t and eps (stream "train/value"). Model.ValueGradient returns J and dJ/dx_t (nn.RegressorInputGrad)
 // on normalised windows; SampleRequest.CorrectX0 lets a planner move x0-predictions with it
-// (rl/diffuser.ValueGuide). The reference's ValueFunction is half a temporal U-Net; the MLP here is a
-// deviation (configs/diffuser-umaze-value-small.toml).
+// (rl/diffuser.ValueGuide). The reference's ValueFunction is half a temporal U-Net: network arch
+// "temporal_value" (nn.TemporalValue, horizon and transition those of the data, one output) is that model,
+// and it reads t itself after the window (in = horizon*transition + 1) through its sinusoidal time MLP, as
+// the denoisers read NetTime = t, instead of the MLP's features; its input gradient is taken the same way
+// and the time column's is dropped (configs/diffuser-umaze-value-unet-small.toml). The MLP
+// (configs/diffuser-umaze-value-small.toml) is the deviation kept for comparison. A temporal_value is
+// refused by objective kind regression, which has no noisy window or time to give it.
 package train

@@ -90,6 +90,12 @@ func (d DataConfig) regressionIndices(horizon, transition int) (in, out []int, e
 	return in, out, nil
 }
 
+// errTemporalValueRegression refuses a temporal_value outside objective kind value: its last input is
+// the diffusion time of a noisy window, which only the value objective supplies.
+func errTemporalValueRegression() error {
+	return fmt.Errorf("train: network temporal_value is a value model of noisy windows and their time: train it with objective kind %q", ObjectiveValue)
+}
+
 // checkRegressor checks that spec is a regressor of the given input and output sizes.
 func checkRegressor(spec nn.Spec, in, out int) error {
 	if !spec.IsRegressor() {
@@ -123,6 +129,9 @@ func (c Config) regressionTrainer() (*Trainer, *datasets.Dataset, error) {
 	}
 	if len(c.Data.Condition) > 0 || len(c.Data.Inpaint) > 0 || c.Train.CondDropout != 0 {
 		return nil, nil, fmt.Errorf("train: data.condition, data.inpaint and train.cond_dropout belong to denoising; a regression has data.inputs and data.targets")
+	}
+	if c.Network.Arch == "temporal_value" {
+		return nil, nil, errTemporalValueRegression()
 	}
 	if err := checkRegressor(c.Network, len(c.Data.Inputs), len(c.Data.Targets)); err != nil {
 		return nil, nil, err
@@ -181,6 +190,9 @@ func (t *Trainer) runRegression(ctx context.Context) (*Result, error) {
 	}
 	if opt.Immiscible != "" {
 		return nil, fmt.Errorf("train: immiscible %q assigns diffusion noise; a regression draws none", opt.Immiscible)
+	}
+	if t.Spec.Arch == "temporal_value" && t.Objective.Kind != ObjectiveValue {
+		return nil, errTemporalValueRegression()
 	}
 	if err := checkRegressor(t.Spec, len(t.Inputs), len(t.Targets)); err != nil {
 		return nil, err

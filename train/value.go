@@ -27,14 +27,72 @@ import (
 //
 // divided by data.returns_scale (the reference keeps raw returns, normed = False; the scale only brings
 // them to order one), with the mean squared error as loss. The network is nn's "regressor" MLP with
-// in = horizon*transition + ValueTimeFeatures and out = 1. Guidance (rl/diffuser.ValueGuide) reads
-// J and dJ/dx_t with Model.ValueGradient.
+// in = horizon*transition + ValueTimeFeatures and out = 1, or nn's "temporal_value" (Diffuser's own
+// U-Net value model) of the data's horizon and transition, which reads t itself after the window
+// (in = horizon*transition + 1) through its sinusoidal time embedding, as the denoisers do. Guidance
+// (rl/diffuser.ValueGuide) reads J and dJ/dx_t with Model.ValueGradient.
 const ObjectiveValue = "value"
 
-// ValueTimeFeatures is the number of time features a value network receives after the window:
+// ValueTimeFeatures is the number of time features an MLP value network receives after the window
+// (arch temporal_value receives t itself instead):
 // cos(pi k u) and sin(pi k u) for k = 1..4 of u = (t - TMin)/(TMax - TMin) in [0, 1], smooth in t so that
 // an MLP interpolates between the times it saw.
 const ValueTimeFeatures = 8
+
+// valueTime is how a value network reads the process time after the window: the ValueTimeFeatures
+// features of valueTimeFeatures (an MLP), or t itself (arch temporal_value, whose sinusoidal embedding
+// takes the time as the denoisers' networks do: NetTime = t).
+type valueTime struct {
+	process diffusion.Process
+	raw     bool
+}
+
+// newValueTime is the time input of the value network spec.
+func newValueTime(spec nn.Spec, p diffusion.Process) valueTime {
+	return valueTime{process: p, raw: spec.Arch == "temporal_value"}
+}
+
+// dim is the number of time inputs after the window.
+func (v valueTime) dim() int {
+	if v.raw {
+		return 1
+	}
+	return ValueTimeFeatures
+}
+
+// write writes the time inputs of t into dst (dim values).
+func (v valueTime) write(dst []float64, t float64) {
+	if v.raw {
+		dst[0] = t
+		return
+	}
+	valueTimeFeatures(dst, v.process, t)
+}
+
+// checkValueNetwork checks that spec is a value network of the data's windows, horizon steps of
+// transition values: a regressor of W + ValueTimeFeatures inputs, or a temporal_value of that horizon and
+// transition, with one output.
+func checkValueNetwork(spec nn.Spec, horizon, transition int) error {
+	W := horizon * transition
+	if spec.Arch == "temporal_value" {
+		c := spec.TemporalValue
+		if c == nil {
+			return fmt.Errorf("train: network temporal_value without its [network.temporal_value] configuration")
+		}
+		if c.Horizon != horizon || c.Transition != transition || (c.Out != 0 && c.Out != 1) {
+			return fmt.Errorf("train: network.temporal_value horizon %d, transition %d, out %d: a value network of the data's windows needs horizon %d (data.horizon), transition %d (the columns' width) and out 1",
+				c.Horizon, c.Transition, c.Out, horizon, transition)
+		}
+		if _, _, err := spec.RegressorIO(); err != nil {
+			return fmt.Errorf("train: %w", err)
+		}
+		return nil
+	}
+	if err := checkRegressor(spec, W+ValueTimeFeatures, 1); err != nil {
+		return fmt.Errorf("%w (a value network takes horizon*transition = %d window values and %d time features and returns one value; or use arch temporal_value)", err, W, ValueTimeFeatures)
+	}
+	return nil
+}
 
 // valueTimeFeatures writes the ValueTimeFeatures features of process time t into dst.
 func valueTimeFeatures(dst []float64, p diffusion.Process, t float64) {
@@ -70,8 +128,8 @@ func (c ObjectiveConfig) regressionKind() error {
 }
 
 // valueTrainer builds the trainer of an objective kind value run (Config.Trainer): examples of
-// horizon*transition noisy values, ValueTimeFeatures time features and the scaled return, regressed
-// through the regression loop.
+// horizon*transition noisy values, the time inputs (valueTime) and the scaled return, regressed through
+// the regression loop.
 func (c Config) valueTrainer() (*Trainer, *datasets.Dataset, error) {
 	if err := c.Objective.valueOnly(); err != nil {
 		return nil, nil, err
@@ -95,9 +153,10 @@ func (c Config) valueTrainer() (*Trainer, *datasets.Dataset, error) {
 	}
 	tr, err := func() (*Trainer, error) {
 		W := s.Horizon() * s.Dim()
-		if err := checkRegressor(c.Network, W+ValueTimeFeatures, 1); err != nil {
-			return nil, fmt.Errorf("%w (a value network takes horizon*transition = %d window values and %d time features and returns one value)", err, W, ValueTimeFeatures)
+		if err := checkValueNetwork(c.Network, s.Horizon(), s.Dim()); err != nil {
+			return nil, err
 		}
+		vt := newValueTime(c.Network, p)
 		ss, err := NewSamplerSource(s, c.Train.Batch, c.Train.Seed)
 		if err != nil {
 			return nil, err
@@ -110,13 +169,13 @@ func (c Config) valueTrainer() (*Trainer, *datasets.Dataset, error) {
 		if err != nil {
 			return nil, err
 		}
-		in := make([]int, W+ValueTimeFeatures)
+		in := make([]int, W+vt.dim())
 		for i := range in {
 			in[i] = i
 		}
-		src := &valueSource{inner: rs, process: p, seed: c.Train.Seed, window: W}
+		src := &valueSource{inner: rs, process: p, time: vt, seed: c.Train.Seed, window: W}
 		return &Trainer{Spec: c.Network, Objective: c.Objective, Source: src, Options: c.Train, Dir: c.Out, Extra: extra,
-			Inputs: in, Targets: []int{W + ValueTimeFeatures}}, nil
+			Inputs: in, Targets: []int{W + vt.dim()}}, nil
 	}()
 	if err != nil {
 		ds.Close()
@@ -125,17 +184,18 @@ func (c Config) valueTrainer() (*Trainer, *datasets.Dataset, error) {
 	return tr, ds, nil
 }
 
-// valueSource serves a value run's examples: the noisy window x_t, the features of t and R(t0)/scale.
+// valueSource serves a value run's examples: the noisy window x_t, the time inputs of t and R(t0)/scale.
 // Step and example key t and eps (stream "train/value"), so a resumed run draws the same examples.
 type valueSource struct {
 	inner   *returnsSource
 	process diffusion.Process
+	time    valueTime
 	seed    uint64
 	window  int
 	buf     []float64
 }
 
-func (v *valueSource) Dim() int     { return v.window + ValueTimeFeatures + 1 }
+func (v *valueSource) Dim() int     { return v.window + v.time.dim() + 1 }
 func (v *valueSource) CondDim() int { return 0 }
 
 func (v *valueSource) Batch(step int, x0, cond []float64) error {
@@ -159,7 +219,7 @@ func (v *valueSource) Batch(step int, x0, cond []float64) error {
 		for i := 0; i < v.window; i++ {
 			row[i] = a*src[i] + s*rng.NormFloat64()
 		}
-		valueTimeFeatures(row[v.window:v.window+ValueTimeFeatures], p, t)
+		v.time.write(row[v.window:D-1], t)
 		row[D-1] = src[v.window] // R(t0)/scale: the return-to-go at the window's first step
 	}
 	return nil
@@ -169,6 +229,7 @@ func (v *valueSource) Batch(step int, x0, cond []float64) error {
 type valueHead struct {
 	grad    *nn.RegressorInputGrad
 	process diffusion.Process
+	time    valueTime
 }
 
 // loadValue completes Load for a value run: the dataset's normalisers and layout, which must fit the network.
@@ -186,11 +247,15 @@ func loadValue(ckpt string, cfg Config, c *Checkpoint) (*Model, error) {
 	if err := m.layColumns(s.Columns(), s.Widths()); err != nil {
 		return nil, err
 	}
-	if W := m.Horizon * m.Transition; c.Regressor.In() != W+ValueTimeFeatures || c.Regressor.Out() != 1 {
-		return nil, fmt.Errorf("train: checkpoint %s: the value network maps %d values to %d, the data's windows need %d + %d time features to 1",
-			ckpt, c.Regressor.In(), c.Regressor.Out(), W, ValueTimeFeatures)
+	vt := newValueTime(c.Regressor.Spec(), p)
+	if W := m.Horizon * m.Transition; c.Regressor.In() != W+vt.dim() || c.Regressor.Out() != 1 {
+		return nil, fmt.Errorf("train: checkpoint %s: the value network maps %d values to %d, the data's windows need %d + %d time inputs to 1",
+			ckpt, c.Regressor.In(), c.Regressor.Out(), W, vt.dim())
 	}
-	m.value = &valueHead{grad: nn.NewRegressorInputGrad(c.Regressor), process: p}
+	if err := checkValueNetwork(c.Regressor.Spec(), m.Horizon, m.Transition); err != nil {
+		return nil, fmt.Errorf("train: checkpoint %s: %w", ckpt, err)
+	}
+	m.value = &valueHead{grad: nn.NewRegressorInputGrad(c.Regressor), process: p, time: vt}
 	return m, nil
 }
 
@@ -223,11 +288,11 @@ func (m *Model) ValueGradient(values, grad, x []float64, t float64) error {
 	if p := m.value.process; math.IsNaN(t) || t < 0 || t > p.TMax() {
 		return badRequest("time %v outside the process's [0, %v]", t, p.TMax())
 	}
-	B, I := len(x)/W, W+ValueTimeFeatures
+	B, I := len(x)/W, W+m.value.time.dim()
 	in := make([]float64, B*I)
 	for b := 0; b < B; b++ {
 		copy(in[b*I:], x[b*W:(b+1)*W])
-		valueTimeFeatures(in[b*I+W:(b+1)*I], m.value.process, t)
+		m.value.time.write(in[b*I+W:(b+1)*I], t)
 	}
 	g := make([]float64, B*I)
 	if err := m.value.grad.Gradient(values, g, in, []float64{1}); err != nil {

@@ -125,11 +125,20 @@
 // solvers. For Gaussian data and J the exact value of a tilted Gaussian, the correction is exactly the tilted
 // denoiser, and samples move by n lambda s^2 c (the test TestValueGuidanceShiftsGaussianSamplesByTheTiltedMean).
 //
+// The value model is either nn's "regressor" MLP on the flattened window and 8 Fourier features of t
+// (configs/diffuser-umaze-value-small.toml) or Diffuser's own ValueFunction, nn's "temporal_value"
+// (configs/diffuser-umaze-value-unet-small.toml): the temporal U-Net's down path (residual temporal blocks
+// fed the sinusoidal time embedding of t, as the denoiser's are, and stride-2 downsampling), two middle
+// blocks and an MLP head on the flattened features and the time embedding. The planner sees neither: it
+// asks train.Model.ValueGradient for J and grad_x J on normalised windows, which is the network's input
+// gradient (nn.RegressorInputGrad) restricted to the window.
+//
 // # Deviations from the reference
 //
-//   - Value guidance moves x0-predictions (above), not DDPM's mean; the value network is an MLP on the whole
-//     window and 8 time features instead of the reference's half temporal U-Net (ValueFunction); U-Maze
-//     has no value-guided reference configuration (the reference guides locomotion, with horizon 32).
+//   - Value guidance moves x0-predictions (above), not DDPM's mean; the value network may be an MLP on the
+//     whole window and 8 time features instead of the reference's half temporal U-Net (ValueFunction,
+//     nn's temporal_value, whose head is sized from the lengths its convolutions produce); U-Maze has no
+//     value-guided reference configuration (the reference guides locomotion, with horizon 32).
 //   - Any solver and step count may replace DDPM's T ancestral steps.
 //   - Training uses the reference's two conditioning mechanisms through the shared trainer: the data
 //     re-cut where the agent leaves the goal (rl.SegmentsGoal, `simulate maze2d --segments goal`) and

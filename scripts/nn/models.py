@@ -877,3 +877,42 @@ class Unet3D(nn.Module):
             x = tmp(lin(b2(b1(x, t), t)), pos_bias=bias)
             x = up(x)
         return self.final_conv(torch.cat((x, r), dim=1))
+
+
+class TemporalValue(nn.Module):
+    """nn's temporal_value: Diffuser's ValueFunction (models/temporal.py) read as a regressor from
+    x [B, horizon*transition + 1] (the window, row-major [horizon, transition], then the time) to [B, out].
+    Blocks, names and order are the reference's; the head's input width is the one the stride-2
+    convolutions produce (the reference's own bookkeeping skips the last resolution's halving)."""
+
+    def __init__(self, horizon, transition, dim=32, dim_mults=(1, 2, 4, 8), kernel=5, groups=8, out=1):
+        super().__init__()
+        self.horizon, self.transition = horizon, transition
+        dims = [transition, *[dim * m for m in dim_mults]]
+        self.time_mlp = nn.Sequential(SinusoidalPosEmb(dim), nn.Linear(dim, dim * 4), nn.Mish(), nn.Linear(dim * 4, dim))
+        self.blocks = nn.ModuleList([])
+        length = horizon
+        for di, do in zip(dims[:-1], dims[1:]):
+            self.blocks.append(nn.ModuleList([
+                ResidualTemporalBlock(di, do, dim, kernel, groups), ResidualTemporalBlock(do, do, dim, kernel, groups),
+                Resample(nn.Conv1d(do, do, 3, 2, 1))]))
+            length = (length + 1) // 2
+        mid = dims[-1]
+        self.mid_block1 = ResidualTemporalBlock(mid, mid // 2, dim, kernel, groups)
+        self.mid_down1 = Resample(nn.Conv1d(mid // 2, mid // 2, 3, 2, 1))
+        self.mid_block2 = ResidualTemporalBlock(mid // 2, mid // 4, dim, kernel, groups)
+        self.mid_down2 = Resample(nn.Conv1d(mid // 4, mid // 4, 3, 2, 1))
+        length = (((length + 1) // 2) + 1) // 2
+        fc = mid // 4 * length
+        self.final_block = nn.Sequential(nn.Linear(fc + dim, fc // 2), nn.Mish(), nn.Linear(fc // 2, out))
+
+    def forward(self, x):
+        time = x[:, -1]
+        x = x[:, :-1].reshape(len(x), self.horizon, self.transition).transpose(1, 2)
+        t = self.time_mlp(time)
+        for resnet, resnet2, down in self.blocks:
+            x = down(resnet2(resnet(x, t), t))
+        x = self.mid_down1(self.mid_block1(x, t))
+        x = self.mid_down2(self.mid_block2(x, t))
+        x = x.reshape(len(x), -1)
+        return self.final_block(torch.cat([x, t], dim=-1))

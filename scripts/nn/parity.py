@@ -12,7 +12,7 @@ tensors are stored in that layout.
 
 Usage: /usr/bin/python3 scripts/nn/parity.py [outdir]          (default nn/testdata/parity)
        /usr/bin/python3 scripts/nn/parity.py --only egtn [outdir] (only the EGTN cases; likewise networks,
-       unet2d, unet3d, unet_nearest, layers, regressor, seq_regressor)
+       unet2d, unet3d, unet_nearest, layers, regressor, seq_regressor, temporal_value)
        /usr/bin/python3 scripts/nn/parity.py --check FILE      (parse a Go-written safetensors file)
 """
 import json
@@ -199,6 +199,35 @@ def seq_regressor_networks(out):
         m.zero_grad()
         loss.backward()
         save_case(out, name, m, {"arch": "seq_regressor", "seq_regressor": cfg}, {"x": x, "target": target}, y, loss)
+
+
+def temporal_value_networks(out):
+    """Diffuser's value model (nn/temporal_value.go, models.TemporalValue) as a regressor over [window | t]:
+    an odd intermediate length and a final length of 2 (the channel-major flatten matters), and a kernel-3,
+    two-output case of final length 1; random weights (GroupNorm scales near 1), t in [0, 1), F.mse_loss and
+    the gradients, plus the input gradient d/dx sum_b sum_o w_o y_bo (value guidance) as ingrad.x."""
+    cases = [
+        ("temporal_value", {"horizon": 24, "transition": 3, "dim": 8, "dim_mults": [1, 2], "groups": 4}, 5),
+        ("temporal_value_k3", {"horizon": 16, "transition": 4, "dim": 8, "dim_mults": [1, 2, 4], "kernel": 3, "groups": 4,
+                               "out": 2}, 3),
+    ]
+    for seed, (name, cfg, B) in enumerate(cases, 80):
+        torch.manual_seed(seed)
+        m = models.TemporalValue(cfg["horizon"], cfg["transition"], cfg["dim"], cfg["dim_mults"], cfg.get("kernel", 5),
+                                 cfg["groups"], cfg.get("out", 1))
+        randomize(m)
+        n_in, n_out = cfg["horizon"] * cfg["transition"] + 1, cfg.get("out", 1)
+        x = torch.randn(B, n_in)
+        x[:, -1] = torch.rand(B)
+        target, w = torch.randn(B, n_out), torch.randn(n_out)
+        xg = x.clone().requires_grad_(True)
+        (m(xg) * w).sum().backward()
+        extra = {"in.w": npy(w), "ingrad.x": npy(xg.grad)}
+        m.zero_grad()
+        y = m(x)
+        loss = torch.nn.functional.mse_loss(y, target)
+        loss.backward()
+        save_case(out, name, m, {"arch": "temporal_value", "temporal_value": cfg}, {"x": x, "target": target}, y, loss, extra)
 
 
 def egtn_networks(out):
@@ -400,6 +429,8 @@ def main():
         regressor_networks(out)
     if only in (None, "seq_regressor"):
         seq_regressor_networks(out)
+    if only in (None, "temporal_value"):
+        temporal_value_networks(out)
     for f in sorted(os.listdir(out)):
         ts, _ = st.read(os.path.join(out, f))  # every file must parse back
         print(f, os.path.getsize(os.path.join(out, f)), "bytes,", len(ts), "tensors")
