@@ -35,6 +35,11 @@ func TestQuickstartTrainSample(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "resumed from step 40") {
 		t.Fatalf("train --steps 60: %d\n%s\n%s", code, out, errs)
 	}
+	// Once complete, the same command trains nothing and says so (no last-step loss to report).
+	code, out, errs = runCLI("train", "--config", cfg, "--steps", "60")
+	if code != 0 || !strings.Contains(out, "already complete at step 60") || strings.Contains(out, "NaN") {
+		t.Fatalf("train --steps 60 again: %d\n%s\n%s", code, out, errs)
+	}
 	// sample writes raw-unit windows and clamps the fixed (inpainted) entries.
 	samples := filepath.Join(dir, "samples.json")
 	args := []string{"sample", "--checkpoint", filepath.Join(dir, "run"), "--out", samples, "--n", "3", "--steps", "4"}

@@ -84,6 +84,11 @@ func runWithBar(env *cliEnv, label, out string, steps int, run func(progress fun
 		}
 		return nil, err
 	}
+	if res.Resumed > 0 && res.Resumed >= res.Steps {
+		// Nothing was trained: there is no last-step loss to report.
+		fmt.Fprintf(env.stdout, "the run in %s is already complete at step %d; nothing to train (raise the steps to continue)\n", out, res.Resumed)
+		return res, nil
+	}
 	if res.Resumed > 0 {
 		fmt.Fprintf(env.stdout, "resumed from step %d\n", res.Resumed)
 	}
