@@ -73,58 +73,76 @@ func TestRegressorGradients(t *testing.T) {
 	}
 }
 
+// regressionParity loads the regressor of parity case name (scripts/nn/parity.py) with its weights, runs one
+// regression step on the case's inputs and checks against PyTorch: the output, the MSE loss, every
+// parameter's gradient (each learnable parameter present in PyTorch, in its layout) and the inference path.
+// It returns the network, the graph (closed at the end of the test) and the case's tensors.
+func regressionParity(t *testing.T, name string) (Regressor, *RegressionGraph, map[string][]float32) {
+	t.Helper()
+	io, shapes, _ := readIO(t, name)
+	wpath := filepath.Join("testdata", "parity", name+".weights.safetensors")
+	_, meta, err := safetensors.ReadFile(wpath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, err := ParseSpec([]byte(meta["spec"]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	net, err := spec.NewRegressor(tensor.Float32, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := net.Params().Load(wpath); err != nil {
+		t.Fatal(err)
+	}
+	B := shapes["in.x"][0]
+	rg, err := NewRegressionGraph(net, TrainOptions{Batch: B})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rg.Close() })
+	copy(rg.X(), io["in.x"])
+	copy(rg.Target(), io["in.target"])
+	loss, err := rg.Run(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := maxAbsDiff(data[float32](rg.Output().Value()), io["out.y"]); d > parityTol {
+		t.Errorf("output differs from PyTorch by %.3g", d)
+	}
+	if d := math.Abs(loss - float64(io["out.loss"][0])); d > parityTol {
+		t.Errorf("loss %v, PyTorch F.mse_loss %v", loss, io["out.loss"][0])
+	}
+	if len(rg.Params()) == 0 || len(rg.Params()) != len(net.Params().Learnable()) {
+		t.Errorf("%d parameters in the graph, %d in the network", len(rg.Params()), len(net.Params().Learnable()))
+	}
+	for i, p := range rg.Params() {
+		want, ok := io["grad."+p.Name]
+		if !ok {
+			t.Errorf("PyTorch has no parameter %s", p.Name)
+			continue
+		}
+		if d := maxAbsDiff(torchLayout(p, data[float32](rg.Grad(i))), want); d > parityTol {
+			t.Errorf("gradient of %s differs from PyTorch by %.3g", p.Name, d)
+		}
+	}
+	pred := make([]float64, B*net.Out())
+	if err := NewRegressorPredictor(net).Predict(pred, f64(io["in.x"])); err != nil {
+		t.Fatal(err)
+	}
+	if d := maxAbsDiff(pred, io["out.y"]); d > parityTol {
+		t.Errorf("predictor differs from PyTorch by %.3g", d)
+	}
+	return net, rg, io
+}
+
 // The regressor against PyTorch (scripts/nn/parity.py regressor_networks): output, MSE loss, gradients
 // and one Adam step with the same weights, and the inference path on the same inputs.
 func TestParityRegressor(t *testing.T) {
 	for _, name := range []string{"regressor", "regressor_gelu"} {
 		t.Run(name, func(t *testing.T) {
-			io, shapes, _ := readIO(t, name)
-			wpath := filepath.Join("testdata", "parity", name+".weights.safetensors")
-			_, meta, err := safetensors.ReadFile(wpath)
-			if err != nil {
-				t.Fatal(err)
-			}
-			spec, err := ParseSpec([]byte(meta["spec"]))
-			if err != nil {
-				t.Fatal(err)
-			}
-			net, err := spec.NewRegressor(tensor.Float32, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := net.Params().Load(wpath); err != nil {
-				t.Fatal(err)
-			}
-			B := shapes["in.x"][0]
-			rg, err := NewRegressionGraph(net, TrainOptions{Batch: B})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer rg.Close()
-			copy(rg.X(), io["in.x"])
-			copy(rg.Target(), io["in.target"])
-			loss, err := rg.Run(0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if d := maxAbsDiff(data[float32](rg.Output().Value()), io["out.y"]); d > parityTol {
-				t.Errorf("output differs from PyTorch by %.3g", d)
-			}
-			if d := math.Abs(loss - float64(io["out.loss"][0])); d > parityTol {
-				t.Errorf("loss %v, PyTorch F.mse_loss %v", loss, io["out.loss"][0])
-			}
-			for i, p := range rg.Params() {
-				if d := maxAbsDiff(data[float32](rg.Grad(i)), io["grad."+p.Name]); d > parityTol {
-					t.Errorf("gradient of %s differs from PyTorch by %.3g", p.Name, d)
-				}
-			}
-			pred := make([]float64, B*net.Out())
-			if err := NewRegressorPredictor(net).Predict(pred, f64(io["in.x"])); err != nil {
-				t.Fatal(err)
-			}
-			if d := maxAbsDiff(pred, io["out.y"]); d > parityTol {
-				t.Errorf("predictor differs from PyTorch by %.3g", d)
-			}
+			_, rg, io := regressionParity(t, name)
 			opt, _ := NewAdam(AdamConfig{LR: 1e-3})
 			if err := opt.Step(rg.ValueGrads()); err != nil {
 				t.Fatal(err)

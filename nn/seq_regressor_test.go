@@ -4,13 +4,10 @@ import (
 	"encoding/json"
 	"math"
 	"math/rand/v2"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"gorgonia.org/tensor"
-
-	"github.com/trajdiff/trajdiff/nn/safetensors"
 )
 
 // The whole sequence regressor's gradient (through RegressionGraph) against central differences in
@@ -123,61 +120,7 @@ func TestSeqRegressorReadsEveryToken(t *testing.T) {
 func TestParitySeqRegressor(t *testing.T) {
 	for _, name := range []string{"seq_regressor", "seq_regressor_causal"} {
 		t.Run(name, func(t *testing.T) {
-			io, shapes, _ := readIO(t, name)
-			wpath := filepath.Join("testdata", "parity", name+".weights.safetensors")
-			_, meta, err := safetensors.ReadFile(wpath)
-			if err != nil {
-				t.Fatal(err)
-			}
-			spec, err := ParseSpec([]byte(meta["spec"]))
-			if err != nil {
-				t.Fatal(err)
-			}
-			net, err := spec.NewRegressor(tensor.Float32, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := net.Params().Load(wpath); err != nil {
-				t.Fatal(err)
-			}
-			B := shapes["in.x"][0]
-			rg, err := NewRegressionGraph(net, TrainOptions{Batch: B})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer rg.Close()
-			copy(rg.X(), io["in.x"])
-			copy(rg.Target(), io["in.target"])
-			loss, err := rg.Run(0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if d := maxAbsDiff(data[float32](rg.Output().Value()), io["out.y"]); d > parityTol {
-				t.Errorf("output differs from PyTorch by %.3g", d)
-			}
-			if d := math.Abs(loss - float64(io["out.loss"][0])); d > parityTol {
-				t.Errorf("loss %v, PyTorch F.mse_loss %v", loss, io["out.loss"][0])
-			}
-			if len(rg.Params()) == 0 {
-				t.Fatal("no parameters")
-			}
-			for i, p := range rg.Params() {
-				want, ok := io["grad."+p.Name]
-				if !ok {
-					t.Errorf("PyTorch has no parameter %s", p.Name)
-					continue
-				}
-				if d := maxAbsDiff(data[float32](rg.Grad(i)), want); d > parityTol {
-					t.Errorf("gradient of %s differs from PyTorch by %.3g", p.Name, d)
-				}
-			}
-			pred := make([]float64, B*net.Out())
-			if err := NewRegressorPredictor(net).Predict(pred, f64(io["in.x"])); err != nil {
-				t.Fatal(err)
-			}
-			if d := maxAbsDiff(pred, io["out.y"]); d > parityTol {
-				t.Errorf("predictor differs from PyTorch by %.3g", d)
-			}
+			regressionParity(t, name)
 		})
 	}
 }

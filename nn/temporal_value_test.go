@@ -3,13 +3,10 @@ package nn
 import (
 	"math"
 	"math/rand/v2"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"gorgonia.org/tensor"
-
-	"github.com/trajdiff/trajdiff/nn/safetensors"
 )
 
 // smallTemporalValue is a float64 temporal value network whose lengths go 12 -> 6 -> 3 -> 2 -> 1 (an odd
@@ -150,61 +147,8 @@ func TestTemporalValueInputGradientMatchesCentralDifferences(t *testing.T) {
 func TestParityTemporalValue(t *testing.T) {
 	for _, name := range []string{"temporal_value", "temporal_value_k3"} {
 		t.Run(name, func(t *testing.T) {
-			io, shapes, _ := readIO(t, name)
-			wpath := filepath.Join("testdata", "parity", name+".weights.safetensors")
-			_, meta, err := safetensors.ReadFile(wpath)
-			if err != nil {
-				t.Fatal(err)
-			}
-			spec, err := ParseSpec([]byte(meta["spec"]))
-			if err != nil {
-				t.Fatal(err)
-			}
-			net, err := spec.NewRegressor(tensor.Float32, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := net.Params().Load(wpath); err != nil {
-				t.Fatal(err)
-			}
-			B := shapes["in.x"][0]
-			rg, err := NewRegressionGraph(net, TrainOptions{Batch: B})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer rg.Close()
-			copy(rg.X(), io["in.x"])
-			copy(rg.Target(), io["in.target"])
-			loss, err := rg.Run(0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if d := maxAbsDiff(data[float32](rg.Output().Value()), io["out.y"]); d > parityTol {
-				t.Errorf("output differs from PyTorch by %.3g", d)
-			}
-			if d := math.Abs(loss - float64(io["out.loss"][0])); d > parityTol {
-				t.Errorf("loss %v, PyTorch F.mse_loss %v", loss, io["out.loss"][0])
-			}
-			if len(rg.Params()) != len(net.Params().Learnable()) {
-				t.Errorf("%d parameters in the graph, %d in the network", len(rg.Params()), len(net.Params().Learnable()))
-			}
-			for i, p := range rg.Params() {
-				want, ok := io["grad."+p.Name]
-				if !ok {
-					t.Errorf("PyTorch has no parameter %s", p.Name)
-					continue
-				}
-				if d := maxAbsDiff(torchLayout(p, data[float32](rg.Grad(i))), want); d > parityTol {
-					t.Errorf("gradient of %s differs from PyTorch by %.3g", p.Name, d)
-				}
-			}
-			pred := make([]float64, B*net.Out())
-			if err := NewRegressorPredictor(net).Predict(pred, f64(io["in.x"])); err != nil {
-				t.Fatal(err)
-			}
-			if d := maxAbsDiff(pred, io["out.y"]); d > parityTol {
-				t.Errorf("predictor differs from PyTorch by %.3g", d)
-			}
+			net, rg, io := regressionParity(t, name)
+			B := rg.Batch()
 			y, grad := make([]float64, B*net.Out()), make([]float64, B*net.In())
 			if err := NewRegressorInputGrad(net).Gradient(y, grad, f64(io["in.x"]), f64(io["in.w"])); err != nil {
 				t.Fatal(err)

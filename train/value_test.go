@@ -151,11 +151,7 @@ func TestValueConfigurationsThatCannotWorkAreRefused(t *testing.T) {
 	dir := t.TempDir()
 	data := filepath.Join(dir, "returns.arrow")
 	writeReturnEpisodes(t, data, 10, [][]float64{{1, 0, 2, 0, 3}, {0, 1, 0, 1}})
-	cases := []struct {
-		name string
-		edit func(c *Config)
-		want string
-	}{
+	cases := []configEdit{
 		{"network size", func(c *Config) { c.Network.Regressor.In = 9 }, "time features"},
 		{"inputs", func(c *Config) { c.Data.Inputs = []string{"0:0"} }, "do not apply"},
 		{"inpaint", func(c *Config) { c.Data.Inpaint = []string{"0:0"} }, "do not apply"},
@@ -163,13 +159,26 @@ func TestValueConfigurationsThatCannotWorkAreRefused(t *testing.T) {
 		{"prediction", func(c *Config) { c.Objective.Prediction = "x0" }, "process"},
 		{"scale", func(c *Config) { c.Data.ReturnsScale = 0 }, "returns_scale"},
 	}
-	for _, c := range cases {
-		cfg := valueConfig(dir, data)
+	checkRefused(t, func() Config { return valueConfig(dir, data) }, cases)
+}
+
+// configEdit is a change to a working configuration and what the error refusing it must mention.
+type configEdit struct {
+	name string
+	edit func(c *Config)
+	want string
+}
+
+// checkRefused applies every edit to a fresh base configuration and requires Trainer to refuse it with an
+// error that mentions the edit's want.
+func checkRefused(t *testing.T, base func() Config, edits []configEdit) {
+	t.Helper()
+	for _, c := range edits {
+		cfg := base()
 		c.edit(&cfg)
-		tr, ds, err := cfg.Trainer()
+		_, ds, err := cfg.Trainer()
 		if err == nil {
 			ds.Close()
-			_ = tr
 			t.Errorf("%s: accepted", c.name)
 			continue
 		}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"gorgonia.org/tensor"
@@ -136,11 +135,7 @@ func TestUnetValueConfigurationsThatCannotWorkAreRefused(t *testing.T) {
 	dir := t.TempDir()
 	data := filepath.Join(dir, "returns.arrow")
 	writeReturnEpisodes(t, data, 10, [][]float64{{1, 0, 2, 0, 3}, {0, 1, 0, 1}})
-	cases := []struct {
-		name string
-		edit func(c *Config)
-		want string
-	}{
+	cases := []configEdit{
 		{"horizon", func(c *Config) { c.Network.TemporalValue.Horizon = 4 }, "data.horizon"},
 		{"transition", func(c *Config) { c.Network.TemporalValue.Transition = 2 }, "transition 3"},
 		{"outputs", func(c *Config) { c.Network.TemporalValue.Out = 2 }, "out 1"},
@@ -151,20 +146,7 @@ func TestUnetValueConfigurationsThatCannotWorkAreRefused(t *testing.T) {
 			c.Data.Inputs, c.Data.Targets, c.Data.ReturnsScale, c.Data.Discount = []string{"0:0"}, []string{"0:1"}, 0, 0
 		}, "objective kind \"value\""},
 	}
-	for _, c := range cases {
-		cfg := unetValueConfig(dir, data)
-		c.edit(&cfg)
-		tr, ds, err := cfg.Trainer()
-		if err == nil {
-			ds.Close()
-			_ = tr
-			t.Errorf("%s: accepted", c.name)
-			continue
-		}
-		if !strings.Contains(err.Error(), c.want) {
-			t.Errorf("%s: error %q, want it to mention %q", c.name, err, c.want)
-		}
-	}
+	checkRefused(t, func() Config { return unetValueConfig(dir, data) }, cases)
 }
 
 // configs/diffuser-umaze-value-unet-small.toml is the MLP value configuration with Diffuser's U-Net value

@@ -60,6 +60,14 @@ func TestZeroScaleValueGuidanceLeavesPlansBitIdentical(t *testing.T) {
 		t.Fatal(err)
 	}
 	v := trainTinyValue(t, dir, 8, 40)
+	checkValueGuideMovesPlans(t, m, v, 2)
+}
+
+// checkValueGuideMovesPlans plans goal-free with m (DDIM, 5 steps) and checks that value guidance by v at
+// scale 0 leaves the plan bit-identical and at scale 5 (with steps guide steps; 0: the default) changes it
+// while keeping the start inpainted.
+func checkValueGuideMovesPlans(t *testing.T, m, v *train.Model, steps int) {
+	t.Helper()
 	l, _ := rl.LayoutByName("umaze")
 	p, err := diffuser.New(m, l, diffuser.Options{Solver: "ddim", Steps: 5, NoGoal: true})
 	if err != nil {
@@ -86,7 +94,7 @@ func TestZeroScaleValueGuidanceLeavesPlansBitIdentical(t *testing.T) {
 			t.Fatalf("step %d: %v with scale 0, %v unguided", k, same.Observations[k], plain.Observations[k])
 		}
 	}
-	guided, err := p.WithValueGuide(diffuser.ValueGuide{Model: v, Scale: 5, Steps: 2})
+	guided, err := p.WithValueGuide(diffuser.ValueGuide{Model: v, Scale: 5, Steps: steps})
 	if err != nil || !guided.Guided() {
 		t.Fatalf("scale 5: %v", err)
 	}

@@ -2,13 +2,10 @@ package diffuser_test
 
 import (
 	"context"
-	"math"
 	"path/filepath"
 	"testing"
 
 	"github.com/trajdiff/trajdiff/nn"
-	"github.com/trajdiff/trajdiff/rl"
-	"github.com/trajdiff/trajdiff/rl/diffuser"
 	"github.com/trajdiff/trajdiff/train"
 )
 
@@ -47,44 +44,5 @@ func TestUnetValueModelGuidesPlans(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, _ := rl.LayoutByName("umaze")
-	p, err := diffuser.New(m, l, diffuser.Options{Solver: "ddim", Steps: 5, NoGoal: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	start, goal := [4]float64{3.05, 1.02, 0.13, -0.07}, [2]float64{1, 1}
-	plain, err := p.Plan(context.Background(), start, goal, 7)
-	if err != nil {
-		t.Fatal(err)
-	}
-	zero, err := p.WithValueGuide(diffuser.ValueGuide{Model: v, Scale: 0})
-	if err != nil {
-		t.Fatal(err)
-	}
-	same, err := zero.Plan(context.Background(), start, goal, 7)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k := range plain.Observations {
-		if same.Observations[k] != plain.Observations[k] || same.Actions[k] != plain.Actions[k] {
-			t.Fatalf("step %d: %v with scale 0, %v unguided", k, same.Observations[k], plain.Observations[k])
-		}
-	}
-	guided, err := p.WithValueGuide(diffuser.ValueGuide{Model: v, Scale: 5})
-	if err != nil || !guided.Guided() {
-		t.Fatalf("scale 5: %v", err)
-	}
-	moved, err := guided.Plan(context.Background(), start, goal, 7)
-	if err != nil {
-		t.Fatal(err)
-	}
-	diff := 0.0
-	for k := range moved.Observations {
-		for c := 0; c < 4; c++ {
-			diff = math.Max(diff, math.Abs(moved.Observations[k][c]-plain.Observations[k][c]))
-		}
-	}
-	if diff == 0 || moved.Observations[0] != start {
-		t.Errorf("guided plan: largest change %v, start %v (want a change and the start %v)", diff, moved.Observations[0], start)
-	}
+	checkValueGuideMovesPlans(t, m, v, 0)
 }
