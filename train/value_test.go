@@ -88,19 +88,7 @@ func TestValueGradientIsTheDerivativeOfTheValue(t *testing.T) {
 	data := filepath.Join(dir, "returns.arrow")
 	writeReturnEpisodes(t, data, 10, [][]float64{{1, 0, 2, 0, 3}, {0, 1, 0, 1}})
 	cfg := valueConfig(dir, data)
-	tr, ds, err := cfg.Trainer()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr.DType = tensor.Float64
-	if _, err := tr.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	ds.Close()
-	m, err := Load(cfg.Out, LoadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := trainValueFloat64(t, cfg)
 	if !m.IsValue() || m.ValueProcess() == nil || m.ValueProcess().Name() != "vp-cosine" {
 		t.Fatalf("loaded model: value %v, process %v", m.IsValue(), m.ValueProcess())
 	}
@@ -114,24 +102,7 @@ func TestValueGradientIsTheDerivativeOfTheValue(t *testing.T) {
 	if err := m.ValueGradient(one, make([]float64, 9), x[9:], tt); err != nil || math.Abs(one[0]-vals[1]) > 1e-12 {
 		t.Fatalf("window 1 alone: %v (%v), in the batch %v", one[0], err, vals[1])
 	}
-	const h = 1e-6
-	up, dn := make([]float64, 2), make([]float64, 2)
-	for i := range x {
-		old := x[i]
-		x[i] = old + h
-		if err := m.ValueGradient(up, make([]float64, len(x)), x, tt); err != nil {
-			t.Fatal(err)
-		}
-		x[i] = old - h
-		if err := m.ValueGradient(dn, make([]float64, len(x)), x, tt); err != nil {
-			t.Fatal(err)
-		}
-		x[i] = old
-		num := (up[i/9] - dn[i/9]) / (2 * h)
-		if math.Abs(num-grad[i]) > 1e-6*(1+math.Abs(num)) {
-			t.Fatalf("entry %d: gradient %v, central difference %v", i, grad[i], num)
-		}
-	}
+	checkValueGradient(t, m, x, tt, grad)
 	if _, err := m.Sample(context.Background(), SampleRequest{N: 1}); err == nil || !strings.Contains(err.Error(), "value model") {
 		t.Fatalf("Sample on a value model: %v", err)
 	}
@@ -160,6 +131,49 @@ func TestValueConfigurationsThatCannotWorkAreRefused(t *testing.T) {
 		{"scale", func(c *Config) { c.Data.ReturnsScale = 0 }, "returns_scale"},
 	}
 	checkRefused(t, func() Config { return valueConfig(dir, data) }, cases)
+}
+
+// trainValueFloat64 trains the value run cfg with float64 weights and loads it.
+func trainValueFloat64(t *testing.T, cfg Config) *Model {
+	t.Helper()
+	tr, ds, err := cfg.Trainer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.DType = tensor.Float64
+	if _, err := tr.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ds.Close()
+	m, err := Load(cfg.Out, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// checkValueGradient compares grad, m's ValueGradient at the two 9-value windows x and time tt, with
+// central differences of J at every entry.
+func checkValueGradient(t *testing.T, m *Model, x []float64, tt float64, grad []float64) {
+	t.Helper()
+	const h = 1e-6
+	up, dn := make([]float64, 2), make([]float64, 2)
+	for i := range x {
+		old := x[i]
+		x[i] = old + h
+		if err := m.ValueGradient(up, make([]float64, len(x)), x, tt); err != nil {
+			t.Fatal(err)
+		}
+		x[i] = old - h
+		if err := m.ValueGradient(dn, make([]float64, len(x)), x, tt); err != nil {
+			t.Fatal(err)
+		}
+		x[i] = old
+		num := (up[i/9] - dn[i/9]) / (2 * h)
+		if math.Abs(num-grad[i]) > 1e-6*(1+math.Abs(num)) {
+			t.Fatalf("entry %d: gradient %v, central difference %v", i, grad[i], num)
+		}
+	}
 }
 
 // configEdit is a change to a working configuration and what the error refusing it must mention.

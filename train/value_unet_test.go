@@ -1,7 +1,6 @@
 package train
 
 import (
-	"context"
 	"fmt"
 	"math"
 	"path/filepath"
@@ -83,19 +82,7 @@ func TestUnetValueTrainsReloadsAndDifferentiates(t *testing.T) {
 	data := filepath.Join(dir, "returns.arrow")
 	writeReturnEpisodes(t, data, 10, [][]float64{{1, 0, 2, 0, 3}, {0, 1, 0, 1}})
 	cfg := unetValueConfig(dir, data)
-	tr, ds, err := cfg.Trainer()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr.DType = tensor.Float64
-	if _, err := tr.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	ds.Close()
-	m, err := Load(cfg.Out, LoadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := trainValueFloat64(t, cfg)
 	if !m.IsValue() || m.Checkpoint.Regressor.Spec().Arch != "temporal_value" || m.Checkpoint.State.Step != cfg.Train.Steps {
 		t.Fatalf("loaded model: value %v, arch %s, step %d", m.IsValue(), m.Checkpoint.Regressor.Spec().Arch, m.Checkpoint.State.Step)
 	}
@@ -109,24 +96,7 @@ func TestUnetValueTrainsReloadsAndDifferentiates(t *testing.T) {
 	if err := m.ValueGradient(late, make([]float64, len(x)), x, 0.9); err != nil || late[0] == vals[0] {
 		t.Fatalf("J at t = 0.9: %v (%v), at t = %v: %v; the time must reach the network", late, err, tt, vals)
 	}
-	const h = 1e-6
-	up, dn := make([]float64, 2), make([]float64, 2)
-	for i := range x {
-		old := x[i]
-		x[i] = old + h
-		if err := m.ValueGradient(up, make([]float64, len(x)), x, tt); err != nil {
-			t.Fatal(err)
-		}
-		x[i] = old - h
-		if err := m.ValueGradient(dn, make([]float64, len(x)), x, tt); err != nil {
-			t.Fatal(err)
-		}
-		x[i] = old
-		num := (up[i/9] - dn[i/9]) / (2 * h)
-		if math.Abs(num-grad[i]) > 1e-6*(1+math.Abs(num)) {
-			t.Fatalf("entry %d: gradient %v, central difference %v", i, grad[i], num)
-		}
-	}
+	checkValueGradient(t, m, x, tt, grad)
 }
 
 // U-Net value runs that cannot work are refused before training, with the reason; a temporal_value is no
