@@ -55,21 +55,14 @@ func (c TemporalValueConfig) withDefaults() (TemporalValueConfig, error) {
 	return c, nil
 }
 
-// lengths returns the sequence length after each of the network's stride-2 convolutions (one per
-// resolution and two in the middle): a Conv1d(3, stride 2, padding 1) maps L to ceil(L/2).
-func (c TemporalValueConfig) lengths() []int {
-	var ls []int
+// flatDim is the width of the flattened features entering the head: (middle width / 4) x the final
+// length, each of the network's stride-2 convolutions (one per resolution and two in the middle, each a
+// Conv1d(3, stride 2, padding 1)) mapping a length L to ceil(L/2). It assumes a configuration that
+// withDefaults accepted.
+func (c TemporalValueConfig) flatDim() int {
 	L := c.Horizon
 	for range len(c.DimMults) + 2 {
 		L = (L + 1) / 2
-		ls = append(ls, L)
 	}
-	return ls
-}
-
-// flatDim is the width of the flattened features entering the head: (middle width / 4) x the final
-// length. It assumes a configuration that withDefaults accepted.
-func (c TemporalValueConfig) flatDim() int {
-	ls := c.lengths()
-	return c.Dim * c.DimMults[len(c.DimMults)-1] / 4 * ls[len(ls)-1]
+	return c.Dim * c.DimMults[len(c.DimMults)-1] / 4 * L
 }

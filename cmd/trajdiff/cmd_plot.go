@@ -350,9 +350,6 @@ func channels(spec *datasets.FieldSpec, v datasets.FieldView) []fieldplot.Panel 
 // sourceIDParam is the position of the source_id param in a fields dataset's rows (trajdiff pde
 // generate's datasets: first for 1-D data, after the source's own params for smoke), or -1.
 func sourceIDParam(spec *datasets.FieldSpec) int {
-	if spec.ParamDim == 0 {
-		return -1
-	}
 	return slices.Index(spec.ParamNames, wdno.ParamSourceID)
 }
 

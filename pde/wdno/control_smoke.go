@@ -110,14 +110,20 @@ func smokeScore(ctx context.Context, d *Data, s *smoke.Simulator, init smoke.Ini
 	return r, tr, nil
 }
 
-// smokeResim is a control re-simulated from a test case's true initial square: its score, the run as a
-// row of the source dataset's layout (pde/smoke's Generator.Row: every stored frame, the parameters x0
-// ... smoke_out_k), and Err, the solver's own failure on this control (a result of the case; Score and
-// Row are then empty).
+// smokeResim is a control re-simulated from a test case's true initial square: its score and Err, the
+// solver's own failure on this control (a result of the case; the rest is then empty). The run itself
+// is kept for row, which only WriteGenerated needs.
 type smokeResim struct {
 	Score CaseResult
-	Row   datasets.FieldTrajectory
 	Err   error
+	sim   *smoke.Simulator
+	run   *smoke.Trajectory
+}
+
+// row is the run as a row of the source dataset's layout (pde/smoke's Generator.Row: every stored
+// frame, the parameters x0 ... smoke_out_k).
+func (r smokeResim) row(d *Data) datasets.FieldTrajectory {
+	return smoke.Generator{Params: d.Smoke.Params}.Row(r.sim, r.run)
 }
 
 // resimulateSmoke runs control f (Frames x Cells x 2 in the dataset's order; nil: zero) with pde/smoke
@@ -139,7 +145,7 @@ func resimulateSmoke(ctx context.Context, d *Data, i int, f, u0 []float64) (smok
 		}
 		return smokeResim{Err: err}, nil
 	}
-	return smokeResim{Score: sc, Row: smoke.Generator{Params: d.Smoke.Params}.Row(s, tr)}, nil
+	return smokeResim{Score: sc, sim: s, run: tr}, nil
 }
 
 // scoreSmokeControls re-simulates each case's control (the model's, or a baseline's) with pde/smoke from

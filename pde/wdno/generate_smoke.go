@@ -21,7 +21,7 @@ import (
 // its share s(t_k) (the mean of its s channel over the cells) as smoke_out_k; the source's initial square
 // x0, y0, size (the model's condition); zero for what no model generates: the state, control and
 // smoke_out_k of the last stored frame and the outcomes smoke_out, leakage, remaining and exit counters.
-func (d *Data) smokeGeneratedRow(i int, u, f []float64, id float64) (datasets.FieldTrajectory, error) {
+func (d *Data) smokeGeneratedRow(i int, u, f []float64) (datasets.FieldTrajectory, error) {
 	v, err := d.ds.Field(i)
 	if err != nil {
 		return datasets.FieldTrajectory{}, fmt.Errorf("wdno: %w", err)
@@ -42,7 +42,7 @@ func (d *Data) smokeGeneratedRow(i int, u, f []float64, id float64) (datasets.Fi
 		params[d.Smoke.share+t] = s / float64(C)
 	}
 	copy(control, f[:T*C*smokeControl])
-	return datasets.FieldTrajectory{State: state, Control: control, Params: append(params, id, float64(i))}, nil
+	return datasets.FieldTrajectory{State: state, Control: control, Params: append(params, float64(d.ID(i)), float64(i))}, nil
 }
 
 // resimulateSmokeRows re-simulates the generated controls of the cases ok (positions in batch, whose
@@ -54,18 +54,25 @@ func resimulateSmokeRows(ctx context.Context, d *Data, batch, ok []int, truth, c
 	var rows []datasets.FieldTrajectory
 	var failed []GenerateFailure
 	N := d.Cells * smokeState
-	err := parallel.Ordered(ctx, 0, len(ok), workers, func(ctx context.Context, k int) (smokeResim, error) {
+	type resim struct {
+		row datasets.FieldTrajectory
+		err error // the solver's failure on this control
+	}
+	err := parallel.Ordered(ctx, 0, len(ok), workers, func(ctx context.Context, k int) (resim, error) {
 		j := ok[k]
-		return resimulateSmoke(ctx, d, batch[j], controls[j], truth[j][:N])
-	}, func(k int, r smokeResim) error {
+		r, err := resimulateSmoke(ctx, d, batch[j], controls[j], truth[j][:N])
+		if err != nil || r.Err != nil {
+			return resim{err: r.Err}, err
+		}
+		return resim{row: r.row(d)}, nil
+	}, func(k int, r resim) error {
 		i := batch[ok[k]]
-		if r.Err != nil {
-			failed = append(failed, GenerateFailure{Case: i, ID: d.ID(i), Stage: "resim", Error: r.Err.Error()})
+		if r.err != nil {
+			failed = append(failed, GenerateFailure{Case: i, ID: d.ID(i), Stage: "resim", Error: r.err.Error()})
 			return nil
 		}
-		row := r.Row
-		row.Params = append(slices.Clip(row.Params), float64(d.ID(i)), float64(i))
-		rows = append(rows, row)
+		r.row.Params = append(slices.Clip(r.row.Params), float64(d.ID(i)), float64(i))
+		rows = append(rows, r.row)
 		return nil
 	})
 	return rows, failed, err

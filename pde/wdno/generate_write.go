@@ -170,7 +170,7 @@ func WriteGenerated(ctx context.Context, m *Model, d *Data, path string, o Gener
 			}
 			row := datasets.FieldTrajectory{State: g.U[j], Control: g.F[j], Params: []float64{float64(d.ID(i)), float64(i)}}
 			if d.IsSmoke() {
-				if row, err = d.smokeGeneratedRow(i, g.U[j], g.F[j], float64(d.ID(i))); err != nil {
+				if row, err = d.smokeGeneratedRow(i, g.U[j], g.F[j]); err != nil {
 					return nil, err
 				}
 			} else if d.IsBurgers() {
