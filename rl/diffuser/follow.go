@@ -73,8 +73,7 @@ type Policy struct {
 	planner *Planner
 	maze    *rl.Maze
 	seed    uint64
-	plan    *Plan
-	follow  *Follower
+	follow  *Follower // follows the current plan (nil before the first Act)
 	watch   stallWatch
 	plans   []planeval.PlanStats
 }
@@ -93,16 +92,16 @@ func (p *Policy) Act(obs, action []float64) error {
 	}
 	gx, gy := p.maze.Target()
 	xy, target := [2]float64{obs[0], obs[1]}, [2]float64{gx, gy}
-	if p.plan == nil || p.watch.observe(xy, p.follow.waypoint(), target) {
+	if p.follow == nil || p.watch.observe(xy, p.follow.waypoint(), target) {
 		seed := p.seed
 		if n := len(p.plans); n > 0 {
 			seed = stream.RNG(p.seed, "diffuser/replan", uint64(n), "diffuser").Uint64()
 		}
-		pl, err := p.planner.Plan(p.ctx, [4]float64(obs), [2]float64{gx, gy}, seed)
+		pl, err := p.planner.Plan(p.ctx, [4]float64(obs), target, seed)
 		if err != nil {
 			return err
 		}
-		p.plan, p.follow = pl, NewFollower(pl)
+		p.follow = NewFollower(pl)
 		p.plans = append(p.plans, pl.Stats())
 		p.watch.reset()
 		p.watch.observe(xy, p.follow.waypoint(), target)
@@ -111,7 +110,12 @@ func (p *Policy) Act(obs, action []float64) error {
 }
 
 // Plan returns the episode's current plan (nil before the first Act).
-func (p *Policy) Plan() *Plan { return p.plan }
+func (p *Policy) Plan() *Plan {
+	if p.follow == nil {
+		return nil
+	}
+	return p.follow.plan
+}
 
 // Plans reports the episode's plans to planeval (none before the first Act).
 func (p *Policy) Plans() []planeval.PlanStats { return p.plans }
