@@ -179,7 +179,7 @@ func (ps *Params) Init(seed uint64) {
 			for ci := 0; ci < in; ci++ {
 				for co := 0; co < out; co++ {
 					w0, w1, w2 := (2*rng.Float64()-1)*b, (2*rng.Float64()-1)*b, (2*rng.Float64()-1)*b
-					for k, v := range [4]float64{w2, w1 + w2, w0 + w1, w0} {
+					for k, v := range TiedTaps(w0, w1, w2) {
 						p.set((ci*4+k)*out+co, v)
 					}
 				}

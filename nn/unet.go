@@ -33,6 +33,11 @@ const (
 	UpsampleInitTied   = "tied"
 )
 
+// TiedTaps are the ConvTranspose1d(4, 2, 1) taps [w2, w1 + w2, w0 + w1, w0] equal to nearest-neighbour
+// doubling followed by the Conv1d(3, padding 1) taps (w0, w1, w2): the resize-convolution in transposed
+// form (the "nearest" upsampler, and the "tied" initialisation of the transposed one).
+func TiedTaps[T float32 | float64](w0, w1, w2 T) [4]T { return [4]T{w2, w1 + w2, w0 + w1, w0} }
+
 // Conv1dBlock is Diffuser's Conv1d -> GroupNorm -> Mish ("<name>.block.0", "<name>.block.2"), with
 // GroupNorm and Mish fused into one op.
 type Conv1dBlock struct {

@@ -64,7 +64,8 @@ func tiedTransposedTaps(w []float32) ([]float32, error) {
 	for o := 0; o < c; o++ {
 		for i := 0; i < c; i++ {
 			k := w[(o*c+i)*3 : (o*c+i)*3+3]
-			copy(v[(i*c+o)*4:], []float32{k[2], k[1] + k[2], k[0] + k[1], k[0]})
+			taps := nn.TiedTaps(k[0], k[1], k[2])
+			copy(v[(i*c+o)*4:], taps[:])
 		}
 	}
 	return v, nil
