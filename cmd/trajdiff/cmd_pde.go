@@ -115,10 +115,10 @@ func runPDEEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		task = m.Task
 		meth := wdno.Method{Name: uniqueName(methods, m.Name()), Model: m}
-		_, steps, guidance := m.Settings(sf.request())
-		if m.Task == wdno.Control && guidance != 0 && onDevice(*device) {
-			return usagef("--device %s: the control guidance of --checkpoint %s (weight %g) runs on the CPU; set --guidance 0 to sample on the device", *device, c, guidance)
+		if err := refuseDeviceGuidance(*device, m, sf.request()); err != nil {
+			return err
 		}
+		_, steps, _ := m.Settings(sf.request())
 		if meth.Search, err = search.search(sf.solver, steps); err != nil {
 			return err
 		}
@@ -376,8 +376,8 @@ func runPDEGenerate(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	lo, hi := cases[0], cases[len(cases)-1]+1
 	req := sf.request()
-	if _, _, guidance := m.Settings(req); guidance != 0 && onDevice(*device) {
-		return usagef("--device %s: control guidance (weight %g) runs on the CPU; set --guidance 0 to sample on the device", *device, guidance)
+	if err := refuseDeviceGuidance(*device, m, req); err != nil {
+		return err
 	}
 	sample, closeDevice, err := pdeDeviceSampler(env, "pde generate", *device, false)
 	if err != nil {

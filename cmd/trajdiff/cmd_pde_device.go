@@ -54,6 +54,16 @@ func pdeDeviceSampler(env *cliEnv, cmd, device string, search bool) (wdno.Device
 	return run, s.Close, nil
 }
 
+// refuseDeviceGuidance is the usage error for sampling m on a GPU with control guidance, whose gradient
+// runs through the wavelet decoder on the CPU (Settings gives the weight: req's, else the model's default;
+// 0 outside control), or nil.
+func refuseDeviceGuidance(device string, m *wdno.Model, req wdno.Request) error {
+	if _, _, guidance := m.Settings(req); guidance != 0 && onDevice(device) {
+		return usagef("--device %s: control guidance (weight %g) runs on the CPU; set --guidance 0 to sample on the device", device, guidance)
+	}
+	return nil
+}
+
 // onDevice reports whether a checked --device names a GPU.
 func onDevice(device string) bool {
 	ordinal, err := parseDevice(device)
