@@ -13,6 +13,49 @@ import (
 	"github.com/trajdiff/trajdiff/nn/safetensors"
 )
 
+// allEntries lists every entry of a tensor of n values.
+func allEntries(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
+	}
+	return out
+}
+
+// checkRegressionParamGradients compares the loss gradient of the float64 regression graph rg (its
+// examples set) with central differences at the entries of every parameter that entries lists.
+func checkRegressionParamGradients(t *testing.T, rg *RegressionGraph, entries func(n int) []int) {
+	t.Helper()
+	eval := func() float64 {
+		l, err := rg.Run(0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	eval()
+	grads := make([][]float64, len(rg.Params()))
+	for i := range rg.Params() {
+		grads[i] = append([]float64(nil), data[float64](rg.Grad(i))...)
+	}
+	const h = 1e-6
+	for i, p := range rg.Params() {
+		v := p.Float64s()
+		for _, j := range entries(len(v)) {
+			old := v[j]
+			v[j] = old + h
+			lp := eval()
+			v[j] = old - h
+			lm := eval()
+			v[j] = old
+			num := (lp - lm) / (2 * h)
+			if got := grads[i][j]; math.Abs(got-num) > 1e-6+1e-5*math.Abs(num) {
+				t.Errorf("d/d %s[%d]: analytic %.10g, finite difference %.10g", p.Name, j, got, num)
+			}
+		}
+	}
+}
+
 // The regressor's gradient (through RegressionGraph) against central differences in float64, with ReLU
 // (inputs are drawn so that no unit sits within the step of its kink in practice) and with SiLU.
 func TestRegressorGradients(t *testing.T) {
@@ -41,34 +84,7 @@ func TestRegressorGradients(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			eval := func() float64 {
-				l, err := rg.Run(0)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return l
-			}
-			eval()
-			grads := make([][]float64, len(rg.Params()))
-			for i := range rg.Params() {
-				grads[i] = append([]float64(nil), rg.Grad(i).Data().([]float64)...)
-			}
-			const h = 1e-6
-			for i, p := range rg.Params() {
-				v := p.Float64s()
-				for j := range v {
-					old := v[j]
-					v[j] = old + h
-					lp := eval()
-					v[j] = old - h
-					lm := eval()
-					v[j] = old
-					num := (lp - lm) / (2 * h)
-					if got := grads[i][j]; math.Abs(got-num) > 1e-6+1e-5*math.Abs(num) {
-						t.Errorf("d/d %s[%d]: analytic %.10g, finite difference %.10g", p.Name, j, got, num)
-					}
-				}
-			}
+			checkRegressionParamGradients(t, rg, allEntries)
 		})
 	}
 }

@@ -49,37 +49,10 @@ func TestSeqRegressorGradients(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			eval := func() float64 {
-				l, err := rg.Run(0)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return l
-			}
-			eval()
-			grads := make([][]float64, len(rg.Params()))
-			for i := range rg.Params() {
-				grads[i] = append([]float64(nil), rg.Grad(i).Data().([]float64)...)
-			}
 			if len(rg.Params()) != len(net.Params().Learnable()) {
 				t.Fatalf("%d of %d parameters in the graph", len(rg.Params()), len(net.Params().Learnable()))
 			}
-			const h = 1e-6
-			for i, p := range rg.Params() {
-				v := p.Float64s()
-				for j := range v {
-					old := v[j]
-					v[j] = old + h
-					lp := eval()
-					v[j] = old - h
-					lm := eval()
-					v[j] = old
-					num := (lp - lm) / (2 * h)
-					if got := grads[i][j]; math.Abs(got-num) > 1e-6+1e-5*math.Abs(num) {
-						t.Errorf("d/d %s[%d]: analytic %.10g, finite difference %.10g", p.Name, j, got, num)
-					}
-				}
-			}
+			checkRegressionParamGradients(t, rg, allEntries)
 		})
 	}
 }

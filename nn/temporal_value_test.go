@@ -56,34 +56,8 @@ func TestTemporalValueParameterGradientsMatchFiniteDifferences(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	eval := func() float64 {
-		l, err := rg.Run(0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return l
-	}
-	eval()
-	var grads [][]float64
-	for i := range rg.Params() {
-		grads = append(grads, append([]float64(nil), data[float64](rg.Grad(i))...))
-	}
-	const h = 1e-6
-	for i, p := range rg.Params() {
-		v := p.Float64s()
-		for _, j := range []int{0, len(v) / 2, len(v) - 1} { // three entries of every tensor
-			old := v[j]
-			v[j] = old + h
-			lp := eval()
-			v[j] = old - h
-			lm := eval()
-			v[j] = old
-			num := (lp - lm) / (2 * h)
-			if got := grads[i][j]; math.Abs(got-num) > 1e-6+1e-5*math.Abs(num) {
-				t.Errorf("d/d %s[%d]: analytic %.10g, finite difference %.10g", p.Name, j, got, num)
-			}
-		}
-	}
+	// Three entries of every tensor.
+	checkRegressionParamGradients(t, rg, func(n int) []int { return []int{0, n / 2, n - 1} })
 }
 
 // The input gradient of the temporal value network (RegressorInputGrad, value guidance's dJ/dx_t) equals
