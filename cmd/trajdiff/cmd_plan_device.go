@@ -23,7 +23,7 @@ func registerPlanDevice(fs *flag.FlagSet) *string {
 // CPU; for gpu or gpu:N a gpu/fromnn.Sampler on that device, opened once for all plans, which draws what
 // Model.Sample draws to float32 accuracy. The device runs Diffuser and Decision Diffuser only, without
 // Diffuser's particle search or value guidance, one plan at a time. It names the device on stderr.
-func planDeviceSampler(env *cliEnv, device, planner string, search, valueGuided bool, workers int) (sampleFunc, func() error, error) {
+func planDeviceSampler(env *cliEnv, device, planner string, search, valueGuided, projected bool, workers int) (sampleFunc, func() error, error) {
 	none := func() error { return nil }
 	ordinal, err := parseDevice(device)
 	if err != nil {
@@ -39,6 +39,8 @@ func planDeviceSampler(env *cliEnv, device, planner string, search, valueGuided 
 		return nil, none, usagef("--device %s: Diffuser's particle search (--particle-method) runs on the CPU", device)
 	case valueGuided:
 		return nil, none, usagef("--device %s: value guidance (--value) differentiates its value network on the CPU", device)
+	case projected:
+		return nil, none, usagef("--device %s: the free-space projection (--wall-clearance) runs on the CPU", device)
 	case workers != 1:
 		return nil, none, usagef("--device %s plans one episode at a time: --workers 1, not %d", device, workers)
 	}

@@ -144,6 +144,7 @@ kind = "regression"
 		{"plan", "evaluate", "--planner", "trajectory-diffuser", "--checkpoint", run("states"), "--invdyn", run("invdyn"), "--draft", run("critic"), "--critic", run("critic")},
 		{"plan", "evaluate", "--planner", "mpc", "--checkpoint", run("states")},
 		{"plan", "evaluate", "--planner", "decision-diffuser", "--checkpoint", run("states"), "--invdyn", run("invdyn"), "--replan-stalled", "50"},
+		{"plan", "evaluate", "--planner", "decision-diffuser", "--checkpoint", run("states"), "--invdyn", run("invdyn"), "--wall-clearance", "0.15"},
 	} {
 		if code, _, errs := runCLI(bad...); code != 2 || errs == "" {
 			t.Errorf("%v: exit %d (%q), want 2 with a message", bad[2:], code, errs)

@@ -54,6 +54,17 @@
 // stretch of its plan stays within the default lag (0.5, half a cell) of its waypoint, so the defaults
 // (distance 0.1 over W steps) only catch agents that are stuck.
 //
+// Plans in the free space (Options.WallClearance = r, an option; not the reference's protocol): every
+// x0-prediction's waypoints (x, y) between the inpainted ends are replaced by their Euclidean projection
+// onto the free space F_r = {p : dist(p, walls) >= r} (rl.FreeSpace; the particle's centre lives in
+// F_Radius), and so are the finished plan's. This is constrained diffusion sampling by projection
+// (the "projected method" of Constrained Diffusers, Zhang et al. 2025, arXiv 2506.12544; SafeDiffuser,
+// Xiao et al. 2023, arXiv 2306.00148, enforces maze2d obstacle constraints with control barrier
+// functions in the same denoising steps), here with the maze's exact projection in closed form: the
+// network denoises plans that respect the walls, so their neighbouring waypoints follow. It constrains points, not segments: a
+// segment between two free waypoints may still clip a corner (Plan.WallSegments reports it), and
+// velocities are left as sampled.
+//
 // # Evaluation
 //
 // Planner.Agent makes the planner an agent of rl/planeval, which runs closed-loop episodes (D4RL's resets,

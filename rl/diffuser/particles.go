@@ -75,6 +75,9 @@ func (p *Planner) WithSearch(s Search) (*Planner, error) {
 	if p.opt.NoGoal || p.guide != nil {
 		return nil, badInput("inference-time search scores plans with the goal inpainted at their end: it takes neither NoGoal nor a value guide")
 	}
+	if p.free != nil {
+		return nil, badInput("inference-time search scores plans by their wall points: it takes no WallClearance projection")
+	}
 	q := *p
 	q.search = &s
 	// Validate the whole search (solver, budget split) on a probe configuration.

@@ -37,6 +37,16 @@ type Options struct {
 	// Stall replans from the observed state when the agent stalls short of the target (Policy; zero:
 	// Diffuser's protocol, one plan per episode).
 	Stall Stall
+	// WallClearance, when positive, keeps the plan's waypoints in the maze's free space at that
+	// clearance (rl.FreeSpace, in [0, 0.5); rl.Radius is the particle's own): every x0-prediction's
+	// (x, y), and the finished plan's, move to their nearest point at least WallClearance from every
+	// wall. 0: off (Diffuser's protocol; its plans cut corners). It needs the limits normaliser, runs on
+	// the CPU sampler only (a host-side x0 correction), and takes no inference-time search.
+	WallClearance float64
+	// TrackProgress, when positive, keeps the Policy's waypoint within that many plan states of the
+	// agent's progress along the plan (a leash; Follower): Diffuser's controller tracks plan state t+1 at
+	// step t however far behind the agent is. An option, not the reference's protocol; 0: off.
+	TrackProgress int
 }
 
 // Planner is Diffuser's maze2d planner: one window of a trained model sampled with the start state
@@ -45,8 +55,9 @@ type Planner struct {
 	model  *train.Model
 	layout *rl.Layout
 	opt    Options
-	search *Search     // inference-time scaling (WithSearch), nil without
-	guide  *valueGuide // value guidance (WithValueGuide), nil without
+	search *Search         // inference-time scaling (WithSearch), nil without
+	guide  *valueGuide     // value guidance (WithValueGuide), nil without
+	free   *freeProjection // Options.WallClearance, nil without
 }
 
 // Transition layout the planner needs: rows [ax, ay, x, y, vx, vy].
@@ -85,6 +96,9 @@ func New(m *train.Model, layout *rl.Layout, opt Options) (*Planner, error) {
 	if opt.Steps < 0 {
 		return nil, badInput("Steps must be at least 1 (0 for the configuration's), got %d", opt.Steps)
 	}
+	if opt.TrackProgress < 0 {
+		return nil, badInput("TrackProgress must be a leash of at least 1 plan step (0: Diffuser's controller), got %d", opt.TrackProgress)
+	}
 	if opt.NoClip && m.Config.Sample.ClipX0 {
 		return nil, badInput("NoClip, but the checkpoint's configuration clips x0-predictions ([sample] clip_x0 = true)")
 	}
@@ -97,7 +111,11 @@ func New(m *train.Model, layout *rl.Layout, opt Options) (*Planner, error) {
 			return nil, badInput("the checkpoint is conditioned on entry %d:%d, which the planner does not fix (only the observations at the first and last steps)", e.T, e.C)
 		}
 	}
-	return &Planner{model: m, layout: layout, opt: opt}, nil
+	free, err := newFreeProjection(m, layout, opt)
+	if err != nil {
+		return nil, err
+	}
+	return &Planner{model: m, layout: layout, opt: opt, free: free}, nil
 }
 
 // Horizon is the plan's length in steps.
@@ -133,7 +151,8 @@ func (p *Planner) checkPoint(what string, v []float64) error {
 // Plan samples one window from start (x, y, vx, vy) to goal (gx, gy): all four observations are fixed at
 // step 0 to start and at step H-1 to (gx, gy, 0, 0) (the start only with Options.NoGoal; the goal is then only
 // validated), clamped after every solver step (diffusion.Inpaint), moved by the value guide if any (WithValueGuide),
-// with x0-predictions clipped to [-1, 1] unless Options.NoClip. seed keys the sampler's noise. Bad inputs
+// with x0-predictions clipped to [-1, 1] unless Options.NoClip, and their waypoints projected onto the free space
+// with Options.WallClearance. seed keys the sampler's noise. Bad inputs
 // fail with ErrBadInput before any sampling; cancelling ctx stops the solver between steps.
 func (p *Planner) Plan(ctx context.Context, start [4]float64, goal [2]float64, seed uint64) (*Plan, error) {
 	if err := p.checkPoint("start state", start[:]); err != nil {
@@ -157,7 +176,7 @@ func (p *Planner) Plan(ctx context.Context, start [4]float64, goal [2]float64, s
 		}
 	}
 	s, err := sample(ctx, train.SampleRequest{N: 1, Solver: p.opt.Solver, Schedule: p.opt.Schedule, Steps: p.opt.Steps,
-		Seed: seed, Fixed: fixed, ClipX0: !p.opt.NoClip, CorrectX0: p.guide.correction()})
+		Seed: seed, Fixed: fixed, ClipX0: !p.opt.NoClip, CorrectX0: p.correction()})
 	if err != nil {
 		return nil, fmt.Errorf("diffuser: planning: %w", err)
 	}
@@ -178,6 +197,9 @@ func (p *Planner) Plan(ctx context.Context, start [4]float64, goal [2]float64, s
 	pl.Observations[0] = start
 	if !p.opt.NoGoal {
 		pl.Observations[H-1] = [4]float64{goal[0], goal[1], 0, 0}
+	}
+	if p.free != nil {
+		p.free.plan(pl.Observations)
 	}
 	pl.Measure(p.layout)
 	return pl, nil
