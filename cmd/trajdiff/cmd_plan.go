@@ -88,8 +88,6 @@ type planSampler struct {
 	NFEBudget int    `json:"nfe_budget,omitempty"`
 	// WallClearance is Diffuser's free-space projection (--wall-clearance), 0 without.
 	WallClearance float64 `json:"wall_clearance,omitempty"`
-	// TrackProgress is the controller's leash (--track-progress), 0 without.
-	TrackProgress int `json:"track_progress,omitempty"`
 	// MACs is the state network's multiply-accumulates per pass of one window (nn.TemporalUnet.MACs; 0 for
 	// other networks); Candidates windows per pass for trajectory-diffuser, 1 otherwise.
 	MACs int `json:"macs_per_pass,omitempty"`
@@ -160,7 +158,6 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	stallWindow := fs.Int("replan-stalled", 0, "diffuser: plan again from the observed state when the agent has moved less than --stall-distance in this many steps short of the target (0: one plan per episode, Diffuser's protocol)")
 	stallDistance := fs.Float64("stall-distance", 0.1, "diffuser: the least progress over --replan-stalled steps")
 	stallLag := fs.Float64("stall-lag", 0.5, "diffuser: a stall also needs the tracked waypoint this far from the agent")
-	track := fs.Int("track-progress", 0, "diffuser: keep the controller's waypoint within this many plan steps of the agent's progress along the plan (0: off, Diffuser's clock-indexed controller)")
 	clearance := fs.Float64("wall-clearance", 0, "diffuser: keep every waypoint at least this far from the walls by projecting the plans onto the free space while they are sampled (0: off, Diffuser's protocol; the particle's radius is 0.1)")
 	var ddf ddFlags
 	ddf.register(fs)
@@ -181,8 +178,8 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	if (vf.noGoal || vf.value != "") && *plannerName != planDiffuser {
 		return usagef("--no-goal and --value plan with Diffuser (--planner %s)", planDiffuser)
 	}
-	if (*clearance != 0 || *track != 0) && *plannerName != planDiffuser {
-		return usagef("--wall-clearance and --track-progress act on Diffuser's plans (--planner %s)", planDiffuser)
+	if *clearance != 0 && *plannerName != planDiffuser {
+		return usagef("--wall-clearance projects Diffuser's plans (--planner %s)", planDiffuser)
 	}
 	if *stallWindow != 0 && *plannerName != planDiffuser {
 		return usagef("--replan-stalled replans Diffuser's plans (--planner %s); the other planners replan with --replan-every", planDiffuser)
@@ -235,7 +232,7 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	switch *plannerName {
 	case planDiffuser:
 		planner, err := diffuser.New(m, l, diffuser.Options{Solver: *solverName, Schedule: *schedule, Steps: *steps, Sample: sample, NoGoal: vf.noGoal,
-			Stall: diffuser.Stall{Window: *stallWindow, Distance: *stallDistance, Lag: *stallLag}, WallClearance: *clearance, TrackProgress: *track})
+			Stall: diffuser.Stall{Window: *stallWindow, Distance: *stallDistance, Lag: *stallLag}, WallClearance: *clearance})
 		if errors.Is(err, diffuser.ErrBadInput) {
 			return usagef("%v", err)
 		}
@@ -257,7 +254,7 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 				return planSampler{}, err
 			}
 			return planSampler{Planner: planDiffuser, Solver: probe.Solver, Schedule: probe.Schedule, Steps: probe.Steps, NFE: probe.NFE,
-				ClipX0: true, EMA: m.Checkpoint.EMA, Horizon: planner.Horizon(), Search: sf.method, NFEBudget: sf.budget, WallClearance: *clearance, TrackProgress: *track}, nil
+				ClipX0: true, EMA: m.Checkpoint.EMA, Horizon: planner.Horizon(), Search: sf.method, NFEBudget: sf.budget, WallClearance: *clearance}, nil
 		}
 	case planDD:
 		var inv *train.Model

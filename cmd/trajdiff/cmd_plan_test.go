@@ -94,19 +94,18 @@ func TestPlanEvaluateRunsEndToEnd(t *testing.T) {
 	if code, _, errs := runCLI("plan", "merge", parts[0]); code == 0 {
 		t.Errorf("merging one of two shards succeeded: %s", errs)
 	}
-	// The free-space projection and the progress-indexed controller run and are recorded.
+	// The free-space projection runs and is recorded.
 	projected := filepath.Join(dir, "projected.json")
-	if code, out, errs := runCLI("plan", "evaluate", "--checkpoint", run, "--episodes", "1", "--baselines=false", "--wall-clearance", "0.15", "--track-progress", "8", "--out", projected); code != 0 {
+	if code, out, errs := runCLI("plan", "evaluate", "--checkpoint", run, "--episodes", "1", "--baselines=false", "--wall-clearance", "0.15", "--out", projected); code != 0 {
 		t.Fatalf("plan evaluate --wall-clearance: %d\n%s\n%s", code, out, errs)
 	}
-	if b, err := os.ReadFile(projected); err != nil || !strings.Contains(string(b), `"wall_clearance": 0.15`) || !strings.Contains(string(b), `"track_progress": 8`) {
+	if b, err := os.ReadFile(projected); err != nil || !strings.Contains(string(b), `"wall_clearance": 0.15`) {
 		t.Errorf("results file of --wall-clearance: %v\n%.400s", err, b)
 	}
 	for _, bad := range [][]string{
 		{"plan"},
 		{"plan", "merge"},
 		{"plan", "evaluate", "--checkpoint", run, "--wall-clearance", "0.7"},
-		{"plan", "evaluate", "--checkpoint", run, "--track-progress", "-1"},
 		{"plan", "evaluate", "--checkpoint", run, "--wall-clearance", "0.1", "--device", "gpu"},
 		{"plan", "evaluate", "--checkpoint", run, "--episodes", "1", "--shard", "0/2"},
 		{"plan", "evaluate", "--checkpoint", run, "--shard", "2/2"},

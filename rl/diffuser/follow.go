@@ -28,59 +28,17 @@ func (pl *Plan) Waypoint(t int) [4]float64 {
 //
 // unclipped (the environment clips actions to its box, as D4RL's MazeEnv does). It is an rl.Policy;
 // its step counter advances with every Act, so use one Follower per episode.
-//
-// With a leash L > 0 (Options.TrackProgress; NewProgressFollower) the clock's waypoint may not run more
-// than L plan states ahead of the agent's progress along the plan:
-//
-//	k_t = argmin_{k_{t-1} <= j < H} |xy_t - plan_j|,   k_{-1} = 0,   w = Plan.Waypoint(min(t, k_t + L - 1)),
-//
-// k_t the plan state nearest the agent among those not behind its progress (ties to the earliest; it never
-// moves back; an agent that leaves the plan's path and meets it later resumes there). An agent on schedule tracks Diffuser's waypoint; one that falls behind, e.g. held in a wall
-// corner while its plan turns the corner, is pulled to plan state k_t + L, close ahead of it on the same
-// side of the wall, instead of to where the plan is at time t.
 type Follower struct {
-	plan  *Plan
-	t     int
-	leash int // L (0: Diffuser's controller)
-	k     int // progress k_{t-1}
-	i     int // the waypoint index of the last Act
+	plan *Plan
+	t    int
 }
 
 // NewFollower returns a controller for plan starting at step 0.
 func NewFollower(plan *Plan) *Follower { return &Follower{plan: plan} }
 
-// NewProgressFollower returns a controller whose waypoints stay within leash >= 1 plan states of the
-// agent's progress.
-func NewProgressFollower(plan *Plan, leash int) (*Follower, error) {
-	if leash < 1 {
-		return nil, badInput("a progress leash must be at least 1 plan step, got %d", leash)
-	}
-	return &Follower{plan: plan, leash: leash}, nil
-}
-
-// index is the waypoint index of the Act at position xy (advancing the progress).
-func (f *Follower) index(xy [2]float64) int {
-	if f.leash == 0 {
-		return f.t
-	}
-	obs := f.plan.Observations
-	best, from := math.Inf(1), f.k
-	for j := from; j < len(obs); j++ {
-		if d := math.Hypot(xy[0]-obs[j][0], xy[1]-obs[j][1]); d < best {
-			best, f.k = d, j
-		}
-	}
-	return min(f.t, f.k+f.leash-1)
-}
-
-// waypoint is the position the next Act tracks when the agent keeps to the plan's schedule (the last
-// Act's with a leash, whose next waypoint depends on the next observation).
+// waypoint is the position the next Act tracks.
 func (f *Follower) waypoint() [2]float64 {
-	i := f.t
-	if f.leash > 0 {
-		i = f.i
-	}
-	w := f.plan.Waypoint(i)
+	w := f.plan.Waypoint(f.t)
 	return [2]float64{w[0], w[1]}
 }
 
@@ -98,8 +56,7 @@ func (f *Follower) Act(obs, action []float64) error {
 	if f.plan == nil || len(f.plan.Observations) == 0 {
 		return fmt.Errorf("diffuser: following an empty plan")
 	}
-	f.i = f.index([2]float64{obs[0], obs[1]})
-	w := f.plan.Waypoint(f.i)
+	w := f.plan.Waypoint(f.t)
 	for k := 0; k < actionDim; k++ {
 		action[k] = (w[k] - obs[k]) + (w[k+2] - obs[k+2])
 	}
@@ -144,7 +101,7 @@ func (p *Policy) Act(obs, action []float64) error {
 		if err != nil {
 			return err
 		}
-		p.follow = &Follower{plan: pl, leash: p.planner.opt.TrackProgress}
+		p.follow = NewFollower(pl)
 		p.plans = append(p.plans, pl.Stats())
 		p.watch.reset()
 		p.watch.observe(xy, p.follow.waypoint(), target)

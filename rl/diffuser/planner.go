@@ -43,10 +43,6 @@ type Options struct {
 	// wall. 0: off (Diffuser's protocol; its plans cut corners). It needs the limits normaliser, runs on
 	// the CPU sampler only (a host-side x0 correction), and takes no inference-time search.
 	WallClearance float64
-	// TrackProgress, when positive, keeps the Policy's waypoint within that many plan states of the
-	// agent's progress along the plan (a leash; Follower): Diffuser's controller tracks plan state t+1 at
-	// step t however far behind the agent is. An option, not the reference's protocol; 0: off.
-	TrackProgress int
 }
 
 // Planner is Diffuser's maze2d planner: one window of a trained model sampled with the start state
@@ -95,9 +91,6 @@ func New(m *train.Model, layout *rl.Layout, opt Options) (*Planner, error) {
 	}
 	if opt.Steps < 0 {
 		return nil, badInput("Steps must be at least 1 (0 for the configuration's), got %d", opt.Steps)
-	}
-	if opt.TrackProgress < 0 {
-		return nil, badInput("TrackProgress must be a leash of at least 1 plan step (0: Diffuser's controller), got %d", opt.TrackProgress)
 	}
 	if opt.NoClip && m.Config.Sample.ClipX0 {
 		return nil, badInput("NoClip, but the checkpoint's configuration clips x0-predictions ([sample] clip_x0 = true)")
