@@ -62,6 +62,9 @@ const (
 	kConvTranspose2d
 	kSwapMid
 	kRotary
+	kDWTAxis
+	kIDWTAxis
+	kIDWTAxisAdjoint
 	numKernels
 )
 
@@ -122,6 +125,9 @@ var kernelNames = [numKernels]string{
 	kConvTranspose2d:   "conv_transpose2d_f32",
 	kSwapMid:           "swap_mid_f32",
 	kRotary:            "rotary_f32",
+	kDWTAxis:           "dwt_axis_f32",
+	kIDWTAxis:          "idwt_axis_f32",
+	kIDWTAxisAdjoint:   "idwt_axis_adjoint_f32",
 }
 
 func (k kernel) String() string { return kernelNames[k] }

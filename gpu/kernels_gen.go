@@ -6,7 +6,7 @@ package gpu
 const (
 	fatbinCompiler = "nvcc release 11.8, V11.8.89"
 	fatbinFlags    = "-fatbin -O3 -std=c++14 -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90"
-	fatbinSHA256   = "2e8479987821289c6f6dd6fc5d5067721981aed7599b5ba31383b2287b54ae82"
+	fatbinSHA256   = "76804d8d129d380b86a1e81b82afcd5b27ff69cb041e9400b29a67f02d141fc7"
 )
 
 // kernelSources maps each file of gpu/kernels the fatbin was built from to its SHA-256.
@@ -41,4 +41,5 @@ var kernelSources = map[string]string{
 	"tile_f32.cuh":        "251c7a55edb2fefeb61aaea2346007151d9739f4f79735805afbe19205ed9a66",
 	"tokens.cu":           "9dd339ea2267095b7140c90539e87c8f155c09b4268a6e460ebec6b6be127b13",
 	"video.cu":            "5f8c6eb7049426207a0acd6513d8e884df33a55452cf6582a8151f76d3af81af",
+	"wavelet.cu":          "00995d2088c53853b15d34363397c4a821f8a6aed0929464f85ccc5b1664908d",
 }

@@ -33,6 +33,7 @@
 #include "reduce.cu"
 #include "tokens.cu"
 #include "video.cu"
+#include "wavelet.cu"
 
 #include "emu.h"
 
@@ -131,6 +132,9 @@ const Kernel kernels[] = {
 	entry("conv_transpose2d_f32", conv_transpose2d_f32),
 	entry("swap_mid_f32", swap_mid_f32),
 	entry("rotary_f32", rotary_f32),
+	entry("dwt_axis_f32", dwt_axis_f32),
+	entry("idwt_axis_f32", idwt_axis_f32),
+	entry("idwt_axis_adjoint_f32", idwt_axis_adjoint_f32),
 };
 const int num_kernels = sizeof(kernels) / sizeof(kernels[0]);
 
