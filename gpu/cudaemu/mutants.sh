@@ -124,4 +124,18 @@ mutant video.cu 'qi % stride != 0 || qj % stride != 0) return 0.0f;' 'qi % strid
 mutant video.cu 'y[i] = x[((b * P + p) * Q + q) * C + c];' 'y[i] = x[((b * Q + q) * P + p) * C + c];' TestGPUSwapMidMovesEveryValue
 mutant video.cu '(double)((float)l * freqs[i])' '(double)((float)(l + 1) * freqs[i])' TestGPURotaryTurnsQueriesAndKeys
 mutant attention.cu 'bias[(h * L + i) * L + k0 + j]' 'bias[(h * L + k0 + j) * L + i]' TestGPUBiasedAttentionMatchesHost
+# The wavelet transforms (WDNO's bands on the device): the periodization analysis reading past an odd row
+# instead of repeating its last value, the zero-mode synthesis one upsampled position late, the periodic
+# synthesis adjoint wrapped one position early, and the adjoint built from the analysis filters (the
+# transpose only for an orthogonal bank, not bior2.4's).
+mutant wavelet.cu 'if (pos == n) pos = n - 1;' '' TestGPUDWTAxisMatchesPyWavelets
+mutant wavelet.cu 'q = i + F - 2 - t;' 'q = i + F - 1 - t;' TestGPUDWTAxisMatchesPyWavelets
+mutant wavelet.cu 'i = wavelet_wrap(2 * k + t - F / 2 + 1, 2 * m);' 'i = wavelet_wrap(2 * k + t - F / 2, 2 * m);' TestGPUIDWTAxisAdjointIsTheTranspose
+mutant wavelet.cu 'const float* lo = filt + 2 * F;
+	const float* hi = filt + 3 * F;
+	const i64 ny = mode == WAVELET_ZERO ? 2 * m - F + 2 : 2 * m;
+	GRID_STRIDE(idx, outer * m * inner) {' 'const float* lo = filt;
+	const float* hi = filt + F;
+	const i64 ny = mode == WAVELET_ZERO ? 2 * m - F + 2 : 2 * m;
+	GRID_STRIDE(idx, outer * m * inner) {' TestGPUIDWTAxisAdjointIsTheTranspose
 exit $survived
