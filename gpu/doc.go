@@ -312,6 +312,23 @@
 // passes it through too, so `trajdiff pde evaluate|generate|estimate --device gpu` records a diverged case
 // and keeps the others as the CPU does.
 //
+// # Wavelet transforms
+//
+// WDNO (pde/wdno) represents its fields by one level of PyWavelets' DWT; kernels/wavelet.cu computes it on
+// the device along one axis of a row-major [outer, n, inner] tensor, for modes periodization and zero, with
+// the filter bank uploaded from package wavelet's tables (NewWaveletBank: dec_lo, dec_hi, rec_lo, rec_hi in
+// float32). dwt_axis_f32 is pywt.dwt, a[k] = sum_j dec_lo[j] x[2k + 1 - j] (zero; x = 0 outside the signal)
+// or x[(2k + F/2 - j) mod P] (periodization; an odd signal padded with its last value to even length P),
+// m = floor((n + F - 1)/2) or ceil(n/2) coefficients; idwt_axis_f32 is pywt.idwt, the transposed
+// convolution of the upsampled bands with rec_lo, rec_hi, cropped by F - 2 (zero) or wrapped modulo 2m
+// (periodization); idwt_axis_f32's adjoint, idwt_axis_adjoint_f32, is what the guidance's gradient through
+// the decoder needs: for a biorthogonal bank (WDNO's bior2.4, bior1.3) it differs from the analysis. One
+// thread computes one output from its F taps in float32 (WDNO's tensors are small). Stream.DWTN, IDWTN and
+// IDWTNAdjoint chain them over every axis of a batch of 1-D to 3-D tensors (pywt.dwtn's band keys, the
+// synthesis from the last axis as pywt.idwtn), through caller-provided scratch so that they can be captured.
+// The emulator tests compare every kernel with package wavelet (PyWavelets-exact) within the float32 bound
+// F 2^-23 sum_j |h_j| max|x| and check <S a, g> = <a, S^T g>.
+//
 // # Verification
 //
 // Without a GPU, the tests check what can be checked on the host: the plan compiler against the CPU executor
