@@ -65,6 +65,9 @@ const (
 	kDWTAxis
 	kIDWTAxis
 	kIDWTAxisAdjoint
+	kBandsFromImage
+	kImageFromBands
+	kControlGradient
 	numKernels
 )
 
@@ -128,6 +131,9 @@ var kernelNames = [numKernels]string{
 	kDWTAxis:           "dwt_axis_f32",
 	kIDWTAxis:          "idwt_axis_f32",
 	kIDWTAxisAdjoint:   "idwt_axis_adjoint_f32",
+	kBandsFromImage:    "wavelet_bands_from_image_f32",
+	kImageFromBands:    "wavelet_image_from_bands_f32",
+	kControlGradient:   "control_gradient_f32",
 }
 
 func (k kernel) String() string { return kernelNames[k] }

@@ -6,7 +6,7 @@ package gpu
 const (
 	fatbinCompiler = "nvcc release 11.8, V11.8.89"
 	fatbinFlags    = "-fatbin -O3 -std=c++14 -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90"
-	fatbinSHA256   = "76804d8d129d380b86a1e81b82afcd5b27ff69cb041e9400b29a67f02d141fc7"
+	fatbinSHA256   = "ce12a7433e613b7e3bae01c52f8a689eeb840754d75842e9b89abe2b18cc128f"
 )
 
 // kernelSources maps each file of gpu/kernels the fatbin was built from to its SHA-256.
@@ -42,4 +42,5 @@ var kernelSources = map[string]string{
 	"tokens.cu":           "9dd339ea2267095b7140c90539e87c8f155c09b4268a6e460ebec6b6be127b13",
 	"video.cu":            "5f8c6eb7049426207a0acd6513d8e884df33a55452cf6582a8151f76d3af81af",
 	"wavelet.cu":          "00995d2088c53853b15d34363397c4a821f8a6aed0929464f85ccc5b1664908d",
+	"wavelet_guide.cu":    "772af49ab75d2b1fad3843f2a9038aa59538213e274473374fc72afa9c9c0345",
 }

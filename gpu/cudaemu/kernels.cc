@@ -34,6 +34,7 @@
 #include "tokens.cu"
 #include "video.cu"
 #include "wavelet.cu"
+#include "wavelet_guide.cu"
 
 #include "emu.h"
 
@@ -135,6 +136,9 @@ const Kernel kernels[] = {
 	entry("dwt_axis_f32", dwt_axis_f32),
 	entry("idwt_axis_f32", idwt_axis_f32),
 	entry("idwt_axis_adjoint_f32", idwt_axis_adjoint_f32),
+	entry("wavelet_bands_from_image_f32", wavelet_bands_from_image_f32),
+	entry("wavelet_image_from_bands_f32", wavelet_image_from_bands_f32),
+	entry("control_gradient_f32", control_gradient_f32),
 };
 const int num_kernels = sizeof(kernels) / sizeof(kernels[0]);
 

@@ -138,4 +138,10 @@ mutant wavelet.cu 'const float* lo = filt + 2 * F;
 	const float* hi = filt + F;
 	const i64 ny = mode == WAVELET_ZERO ? 2 * m - F + 2 : 2 * m;
 	GRID_STRIDE(idx, outer * m * inner) {' TestGPUIDWTAxisAdjointIsTheTranspose
+# WDNO's control guidance on the device: the image's band blocks read with case and field exchanged, the
+# gradient's bands written into the wrong channel of their field, and the target's gradient on the frame
+# before the last.
+mutant wavelet_guide.cu 'const i64 c = 4 * (e % nfield) + b;' 'const i64 c = 4 * (e / nfield) + b;' TestGPUWaveletGuideGradientMatchesLayout
+mutant wavelet_guide.cu 'v = bands[(c % 4) * per' 'v = bands[((c + 1) % 4) * per' TestGPUWaveletGuideGradientMatchesLayout
+mutant wavelet_guide.cu 'if (frame == frames - 1) {' 'if (frame == frames - 2) {' TestGPUWaveletGuideGradientMatchesLayout
 exit $survived
