@@ -1,6 +1,7 @@
 package gpu
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/trajdiff/trajdiff/wavelet"
@@ -62,4 +63,15 @@ func TestWaveletNScratchCoversEveryStage(t *testing.T) {
 	if _, err := NewWaveletBank("nonesuch"); err == nil {
 		t.Error("an unknown wavelet was accepted")
 	}
+}
+
+// The shapes of one level of bior2.4 periodization on Burgers' (time, space) field, as WDNO's layout stores it.
+func ExampleWaveletN() {
+	bank, err := NewWaveletBank("bior2.4")
+	if err != nil {
+		panic(err)
+	}
+	w := WaveletN{Batch: 2, Shape: []int{81, 120}, Taps: bank.Taps, Mode: wavelet.ModePeriodization}
+	fmt.Println(bank.Taps, w.Bands(), w.BandShape(), w.SynthesisShape(), WaveletBandKey(1, 2))
+	// Output: 10 4 [41 60] [82 120] da
 }

@@ -61,6 +61,13 @@
 // device as on the CPU (DeviceProblem.NonFinite, gpu.RunOptions.NonFinite): it is in Generated.Failed and
 // the other cases are decoded as without it.
 //
+// Model.DeviceGuidance states the 1-D wavelet layout's control guidance in plain numbers (the image geometry,
+// the channels' scales, each case's u0 and u*, the energy weight and the step sigma/alpha lambda beta(t)), from
+// which gpu.WaveletControlGuide runs the whole correction on the device: the bands out of the image, the
+// inverse DWT, dJ/du and dJ/df, the inverse DWT's adjoint, the bands back into the image (a test checks that
+// these numbers reproduce guide.gradient to float64 rounding). DeviceProblem does not carry it yet, so
+// control guidance is still refused on a device.
+//
 // # Evaluation
 //
 // Evaluate scores simulation by the MSE over frames 1..K against the test trajectory, and at fronts
