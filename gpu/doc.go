@@ -327,7 +327,12 @@
 // IDWTNAdjoint chain them over every axis of a batch of 1-D to 3-D tensors (pywt.dwtn's band keys, the
 // synthesis from the last axis as pywt.idwtn), through caller-provided scratch so that they can be captured.
 // The emulator tests compare every kernel with package wavelet (PyWavelets-exact) within the float32 bound
-// F 2^-23 sum_j |h_j| max|x| and check <S a, g> = <a, S^T g>.
+// F 2^-23 sum_j |h_j| max|x| and check <S a, g> = <a, S^T g>. WaveletControlGuide is pde/wdno's control
+// guidance for its 1-D wavelet layout as an X0Corrector (wdno.Model.DeviceGuidance gives its numbers): fix
+// x0, x0 -= step(t) dJ/dx0, fix, where dJ/dx0 = D^T grad J(D x0) with D the layout's decoder (the band blocks
+// times their scales, wavelet_bands_from_image_f32; IDWTN) and J = mean (u(0) - u0)^2 + mean (u(T) - u*)^2 +
+// w sum f^2 (control_gradient_f32, in double); D^T is IDWTNAdjoint and wavelet_image_from_bands_f32. It only
+// launches kernels into preallocated buffers, so the executor captures it in its step graphs.
 //
 // # Verification
 //
