@@ -65,6 +65,9 @@ const (
 	kLinearTF32
 	kConv1dTF32
 	kConvTranspose1dTF32
+	kConv2dTF32
+	kConv3dTF32
+	kConvTranspose2dTF32
 	numKernels
 )
 
@@ -128,6 +131,9 @@ var kernelNames = [numKernels]string{
 	kLinearTF32:          "linear_tf32",
 	kConv1dTF32:          "conv1d_tf32",
 	kConvTranspose1dTF32: "conv_transpose1d_tf32",
+	kConv2dTF32:          "conv2d_tf32",
+	kConv3dTF32:          "conv3d_tf32",
+	kConvTranspose2dTF32: "conv_transpose2d_tf32",
 }
 
 func (k kernel) String() string { return kernelNames[k] }

@@ -6,7 +6,7 @@ package gpu
 const (
 	fatbinCompiler = "nvcc release 11.8, V11.8.89"
 	fatbinFlags    = "-fatbin -O3 -std=c++14 -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90"
-	fatbinSHA256   = "cceecc9ef1a0b999030c18ba17cb20825cdfe4a4ab1730d0266b7eb6c66f6fef"
+	fatbinSHA256   = "8c78deb965791b5bd7df1bd4eff396e0f930f8fa6372ea788c8ad41d61c63238"
 )
 
 // kernelSources maps each file of gpu/kernels the fatbin was built from to its SHA-256.
@@ -21,7 +21,7 @@ var kernelSources = map[string]string{
 	"common.cuh":          "85b03e38c97806619e967de9ba7d59cc67d1537c1e82febbd99be7a5be1fa907",
 	"concat.cu":           "536e0351ba8f9961895324a24e01c4068a8aa65713078b0b6a3afcb1d0a961c0",
 	"conv1d.cu":           "e189517bcd20b845a5a3030ccb7899b0a1536aeea8d81e091b3d75e28533cc26",
-	"conv2d.cu":           "d7f3707f9d26f64f1f70e991346b54a09f009983f2fad4e61a2d554a122f6df5",
+	"conv2d.cu":           "f744fe106d51d726e00aa4a4fb11c04fe3bd444a101fd73db3f529d6b770003f",
 	"conv_transpose1d.cu": "2d8ffb6158e99179de0596af4919642f9361a51346105bfce9774024b7635e3a",
 	"egtn_graph.cu":       "17348d31cfb197541b2416a90909518d72fac3917d903e30bcc6fce39bd3fffe",
 	"egtn_prior.cu":       "0398da1869dd438783b4c81eb0b10bffc138df102a74f351ef3f41b019c7033c",
@@ -41,5 +41,5 @@ var kernelSources = map[string]string{
 	"tile_f32.cuh":        "251c7a55edb2fefeb61aaea2346007151d9739f4f79735805afbe19205ed9a66",
 	"tile_tf32.cuh":       "eb9046ee0aa9a63fb1017ce58a32e7e193027e8326f18a547cf7bf65f6ff63b8",
 	"tokens.cu":           "9dd339ea2267095b7140c90539e87c8f155c09b4268a6e460ebec6b6be127b13",
-	"video.cu":            "5f8c6eb7049426207a0acd6513d8e884df33a55452cf6582a8151f76d3af81af",
+	"video.cu":            "80625987db9318457af8332346d97bd873cac2dcfd4c1008759380829b636a1b",
 }

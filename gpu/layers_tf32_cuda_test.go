@@ -22,10 +22,11 @@ type tf32Case struct {
 	ref     func(x, w, b []float32, act Activation) []float64
 }
 
-// tf32Cases are the TF32 tile's three kernels on the shapes of TestGPUConv1dMatchesHost and
+// tf32Cases are the TF32 tile's kernels on the shapes of TestGPUConv1dMatchesHost and
 // TestGPUConvTranspose1dMatchesHost (TemporalUnet's convolutions, dilation, ragged channels, several tiles
-// of positions and channels, every activation) and Linear layers of one row and of ragged tiles, each on
-// random inputs and, for the first shapes, on inputs whose every value is a rounding tie.
+// of positions and channels, every activation), Linear layers of one row and of ragged tiles, and the 2-D
+// and 3-D U-Nets' Conv2d, Conv3d and ConvTranspose2d, each on random inputs and, for three shapes, on inputs
+// whose every value is a rounding tie.
 func tf32Cases() []tf32Case {
 	var cs []tf32Case
 	conv := func(i int, sh Conv1dShape, act Activation, transposed bool) {
@@ -60,6 +61,54 @@ func tf32Cases() []tf32Case {
 			run: func(s *Stream, y, x, w, b Buffer) error { return s.linearIn(TF32, y, x, w, b, m, n, k, ActMish) },
 			ref: func(x, w, b []float32, act Activation) []float64 { return conv1dHost(x, w, b, as, act) }})
 	}
+	// The 2-D and 3-D U-Nets' convolutions, on shapes of TestGPUConv2dMatchesHost, TestGPUConv3dMatchesHost
+	// and TestGPUConvTranspose2dMatchesHost.
+	add := func(name string, seed uint64, nx, taps, in, out, outs int, act Activation,
+		run func(s *Stream, y, x, w, b Buffer) error, ref func(x, w, b []float32, act Activation) []float64) {
+		bound := 1 / math.Sqrt(float64(taps*in))
+		cs = append(cs, tf32Case{name: name, x: randomF32(seed, nx, 1), w: randomF32(seed+1, taps*in*out, bound),
+			b: randomF32(seed+2, out, bound), k: taps * in, out: outs, act: act, run: run, ref: ref})
+	}
+	for i, c := range []struct {
+		sh  Conv2dShape
+		act Activation
+	}{
+		{Conv2dShape{Batch: 2, Height: 8, Width: 12, In: 3, Out: 16, Kernel: 7, Stride: 1, Padding: 3}, ActIdentity},
+		{Conv2dShape{Batch: 3, Height: 6, Width: 4, In: 16, Out: 70, Kernel: 3, Stride: 1, Padding: 1}, ActSiLU},
+		{Conv2dShape{Batch: 2, Height: 9, Width: 7, In: 5, Out: 6, Kernel: 3, Stride: 2, Padding: 1}, ActGELU},
+	} {
+		sh := c.sh
+		add(fmt.Sprintf("conv2d %+v %v", sh, c.act), uint64(360+3*i), sh.Batch*sh.Height*sh.Width*sh.In, sh.Kernel*sh.Kernel, sh.In, sh.Out,
+			sh.Batch*sh.OutHeight()*sh.OutWidth()*sh.Out, c.act,
+			func(s *Stream, y, x, w, b Buffer) error { return s.conv2dIn(TF32, y, x, w, b, sh, c.act) },
+			func(x, w, b []float32, act Activation) []float64 { return conv2dHost(x, w, b, sh, act) })
+	}
+	for i, c := range []struct {
+		sh  Conv3dShape
+		act Activation
+	}{
+		{Conv3dShape{Batch: 1, Frames: 4, Height: 5, Width: 7, In: 2, Out: 5, Kernel: 3}, ActIdentity},
+		{Conv3dShape{Batch: 2, Frames: 3, Height: 6, Width: 6, In: 16, Out: 70, Kernel: 3}, ActSiLU},
+	} {
+		sh := c.sh
+		vox := sh.Batch * sh.Frames * sh.Height * sh.Width
+		add(fmt.Sprintf("conv3d %+v %v", sh, c.act), uint64(380+3*i), vox*sh.In, sh.Kernel*sh.Kernel*sh.Kernel, sh.In, sh.Out, vox*sh.Out, c.act,
+			func(s *Stream, y, x, w, b Buffer) error { return s.conv3dIn(TF32, y, x, w, b, sh, c.act) },
+			func(x, w, b []float32, act Activation) []float64 { return conv3dHost(x, w, b, sh, act) })
+	}
+	for i, c := range []struct {
+		sh  ConvTranspose2dShape
+		act Activation
+	}{
+		{ConvTranspose2dShape{Batch: 10, Height: 4, Width: 4, In: 16, Out: 16, Kernel: 4, Stride: 2, Padding: 1}, ActIdentity},
+		{ConvTranspose2dShape{Batch: 2, Height: 3, Width: 4, In: 5, Out: 6, Kernel: 5, Stride: 3, Padding: 2}, ActMish},
+	} {
+		sh := c.sh
+		add(fmt.Sprintf("conv_transpose2d %+v %v", sh, c.act), uint64(390+3*i), sh.Batch*sh.Height*sh.Width*sh.In, sh.Kernel*sh.Kernel, sh.In, sh.Out,
+			sh.Batch*sh.OutHeight()*sh.OutWidth()*sh.Out, c.act,
+			func(s *Stream, y, x, w, b Buffer) error { return s.convTranspose2dIn(TF32, y, x, w, b, sh, c.act) },
+			func(x, w, b []float32, act Activation) []float64 { return convTranspose2dHost(x, w, b, sh, act) })
+	}
 	// Ties: every x and w is 1 + 2^-11 (half way between the TF32 values 1 and 1 + 2^-10), so rounding to
 	// nearest with ties away makes every product (1 + 2^-10)^2, truncation or ties to even 1 and no rounding
 	// (1 + 2^-11)^2: the sums of k terms differ by about k 2^-10, far outside the tolerance (the stride-2
@@ -79,8 +128,8 @@ func tf32Cases() []tf32Case {
 	return cs
 }
 
-// TestGPUTF32TileMatchesRoundedReference: linear_tf32, conv1d_tf32 and conv_transpose1d_tf32 (tile_tf32.cuh
-// on the tensor cores) equal the float64 layer evaluated on x and w rounded to TF32 as the tensor cores round
+// TestGPUTF32TileMatchesRoundedReference: linear_tf32, conv1d_tf32, conv_transpose1d_tf32, conv2d_tf32,
+// conv3d_tf32 and conv_transpose2d_tf32 (tile_tf32.cuh on the tensor cores) equal the float64 layer evaluated on x and w rounded to TF32 as the tensor cores round
 // them (roundTF32: to nearest, ties away from zero), to float32 accumulation. A product of two TF32 values
 // is exact in float32, so only the k + 1 additions of each output round: with unit roundoff u = 2^-23 (2^-24
 // for round to nearest; the bound allows truncating accumulators) the sum is within (k + 1) u S of the
