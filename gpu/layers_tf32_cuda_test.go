@@ -9,9 +9,9 @@ import (
 	"testing"
 )
 
-// tf32Case is one TF32 layer launch and its float64 reference on given inputs: run enqueues the layer,
-// ref evaluates it (with the activation) and abs its identity-activation form on |x|, |w|, |bias| (the
-// scale of the sum's rounding).
+// tf32Case is one TF32 layer launch and its float64 reference on given inputs: run enqueues the layer and
+// ref evaluates it in float64 on the inputs it is given (the test gives it the TF32-rounded ones, and their
+// absolute values for the scale of the sum's rounding).
 type tf32Case struct {
 	name    string
 	x, w, b []float32
@@ -129,14 +129,15 @@ func tf32Cases() []tf32Case {
 }
 
 // TestGPUTF32TileMatchesRoundedReference: linear_tf32, conv1d_tf32, conv_transpose1d_tf32, conv2d_tf32,
-// conv3d_tf32 and conv_transpose2d_tf32 (tile_tf32.cuh on the tensor cores) equal the float64 layer evaluated on x and w rounded to TF32 as the tensor cores round
-// them (roundTF32: to nearest, ties away from zero), to float32 accumulation. A product of two TF32 values
+// conv3d_tf32 and conv_transpose2d_tf32 (tile_tf32.cuh on the tensor cores) equal the float64 layer
+// evaluated on x and w rounded to TF32 as the tensor cores round them (roundTF32: to nearest, ties away from
+// zero), to float32 accumulation. A product of two TF32 values
 // is exact in float32, so only the k + 1 additions of each output round: with unit roundoff u = 2^-23 (2^-24
 // for round to nearest; the bound allows truncating accumulators) the sum is within (k + 1) u S of the
 // reference, S = |bias| + sum |x~ w~| (Higham 2002, eq. 3.5, any summation order), and the activations
-// (slopes at most 1.13) and their float32 evaluation add at most 1.13 times that plus 8 ulp of the output.
+// (slopes at most 1.13) and their float32 evaluation add at most 1.13 times that plus 8 2^-24 max(|y|, 1).
 // The emulator sums in k order; a GPU in the tensor cores' order, within the same bound. The inputs that are
-// all rounding ties would miss the reference by about k 2^-11 S without the rounding or with another one.
+// all rounding ties would miss the reference by about k 2^-10 without the rounding or with another one.
 func TestGPUTF32TileMatchesRoundedReference(t *testing.T) {
 	s := testStream(t)
 	worst, worstRatio := 0.0, 0.0 // over the random inputs; the ties' sums are O(k)
