@@ -39,8 +39,9 @@
 #      1-D DiT with its TFLOP/s), nn's 2-D U-Net (WDNO's) layer by layer and whole against nn, a trained one's
 #      sampler against the CPU, the Sampler's reuse across requests, nn's 3-D U-Net (WDNO's smoke denoiser)
 #      whole against nn and a trained one's sampler against the CPU, and the CPU (and device) benchmarks of the
-#      same workloads (TemporalUnetForward: windows per second, FP32 and TF32; Unet2DForward: images per second; Unet3DForward: videos per second; EGTNForward: examples
-#      per second at GeoTDM's charged size);
+#      same workloads (TemporalUnetForward: windows per second, FP32 and TF32; Unet2DForward: images per
+#      second; Unet3DForward: videos per second, each also as ...GPUTF32; EGTNForward: examples per second at
+#      GeoTDM's charged size);
 #   3. compute-sanitizer memcheck and racecheck on the small device tests, when the image has it.
 # About 3 minutes (5 with cmd.test) plus up to 5 for the sanitizer: give the device call timeout_s 600.
 # The exit status is non-zero if any test fails. The full log goes to $OUT/gpu-check.log (or $TMPDIR).
