@@ -131,6 +131,12 @@ const Kernel kernels[] = {
 	entry("conv_transpose2d_f32", conv_transpose2d_f32),
 	entry("swap_mid_f32", swap_mid_f32),
 	entry("rotary_f32", rotary_f32),
+	entry("linear_tf32", linear_tf32),
+	entry("conv1d_tf32", conv1d_tf32),
+	entry("conv_transpose1d_tf32", conv_transpose1d_tf32),
+	entry("conv2d_tf32", conv2d_tf32),
+	entry("conv3d_tf32", conv3d_tf32),
+	entry("conv_transpose2d_tf32", conv_transpose2d_tf32),
 };
 const int num_kernels = sizeof(kernels) / sizeof(kernels[0]);
 
