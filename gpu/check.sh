@@ -34,12 +34,14 @@
 #      10-NFE samplers against the CPU with graph replay, trained models' requests with per-window conditions,
 #      guidance and warm starts against Model.Sample, the
 #      network timings (forward latency and TFLOP/s, sampler plans per second at batch 1, 32, 1024, next to
-#      nn's CPU predictor and diffusion.Sample in the same run; TestGPUTransformerTimings the same for the
+#      nn's CPU predictor and diffusion.Sample in the same run; the TemporalUnet's forward latency in FP32 and
+#      in TF32, its convolutions on the tensor cores, tile_tf32.cuh; TestGPUTransformerTimings the same for the
 #      1-D DiT with its TFLOP/s), nn's 2-D U-Net (WDNO's) layer by layer and whole against nn, a trained one's
 #      sampler against the CPU, the Sampler's reuse across requests, nn's 3-D U-Net (WDNO's smoke denoiser)
 #      whole against nn and a trained one's sampler against the CPU, and the CPU (and device) benchmarks of the
-#      same workloads (Unet2DForward: images per second; Unet3DForward: videos per second; EGTNForward: examples
-#      per second at GeoTDM's charged size);
+#      same workloads (TemporalUnetForward: windows per second, FP32 and TF32; Unet2DForward: images per
+#      second; Unet3DForward: videos per second, each also as ...GPUTF32; EGTNForward: examples per second at
+#      GeoTDM's charged size);
 #   3. compute-sanitizer memcheck and racecheck on the small device tests, when the image has it.
 # About 3 minutes (5 with cmd.test) plus up to 5 for the sanitizer: give the device call timeout_s 600.
 # The exit status is non-zero if any test fails. The full log goes to $OUT/gpu-check.log (or $TMPDIR).
@@ -82,7 +84,7 @@ if [ -x ./fromnn.test ]; then
 	(cd fromnn && TRAJDIFF_GPU_TIMINGS=${TRAJDIFF_GPU_TIMINGS:-1} ../fromnn.test -test.v -test.count=1 -test.timeout=4m -test.run '^TestGPU') 2>&1 | tee -a "$log"
 	nets=${PIPESTATUS[0]}
 	say "== networks: CPU reference benchmarks on this machine"
-	(cd fromnn && ../fromnn.test -test.run '^$' -test.bench '^Benchmark(MLP|GuidedSample|Transformer|Unet2DForward|Unet3DForward|EGTNForward)' -test.benchtime 3x) 2>&1 | tee -a "$log"
+	(cd fromnn && ../fromnn.test -test.run '^$' -test.bench '^Benchmark(MLP|GuidedSample|Transformer|TemporalUnetForward|Unet2DForward|Unet3DForward|EGTNForward)' -test.benchtime 3x) 2>&1 | tee -a "$log"
 fi
 say "== timings ($(($(date +%s) - start)) s so far)"
 TRAJDIFF_GPU_TIMINGS=${TRAJDIFF_GPU_TIMINGS:-1} "$bin" -test.count=1 -test.timeout=4m -test.run '^TestGPUTimings$' 2>&1 | grep -v '^\s*timing_cuda_test.go' | tee -a "$log"
@@ -99,7 +101,7 @@ if [ -n "$sanitizer" ]; then
 	for tool in memcheck racecheck; do
 		say "== compute-sanitizer --tool $tool ($(($(date +%s) - start)) s so far)"
 		timeout 150 "$sanitizer" --tool "$tool" --error-exitcode 3 "$bin" -test.count=1 \
-			-test.run '^TestGPU(Combine|CombineDim|Elementwise|Stats|Gemm|NoiseMatchesPhilox|InpaintClipAndSeeds|NetworkForwardMatchesHost|Conv1dMatchesHost|ConvTranspose1dMatchesHost|GroupNormActMatchesHost|BiasActGroupsRows|LayerNormModulateMatchesHost|GatedAddMatchesHost|AttentionMatchesHost|TokenEmbedMatchesHost|Conv2dMatchesHost|ImageLayoutsMoveEveryValue|LayerNormRowsAndModulationMatchHost|LinearAttentionMatchesHost|Conv3dMatchesHost|ConvTranspose2dMatchesHost|SwapMidMovesEveryValue|RotaryTurnsQueriesAndKeys|BiasedAttentionMatchesHost|EGTNSpatialKernelsMatchHost|EGTNTemporalKernelsMatchHost|EGTNKernelsAreEquivariant|EGTNPriorKernelsMatchHost|NonFiniteExampleFailsAlone)$' 2>&1 | tee -a "$log" | tail -25
+			-test.run '^TestGPU(Combine|CombineDim|Elementwise|Stats|Gemm|NoiseMatchesPhilox|InpaintClipAndSeeds|NetworkForwardMatchesHost|Conv1dMatchesHost|ConvTranspose1dMatchesHost|TF32TileMatchesRoundedReference|GroupNormActMatchesHost|BiasActGroupsRows|LayerNormModulateMatchesHost|GatedAddMatchesHost|AttentionMatchesHost|TokenEmbedMatchesHost|Conv2dMatchesHost|ImageLayoutsMoveEveryValue|LayerNormRowsAndModulationMatchHost|LinearAttentionMatchesHost|Conv3dMatchesHost|ConvTranspose2dMatchesHost|SwapMidMovesEveryValue|RotaryTurnsQueriesAndKeys|BiasedAttentionMatchesHost|EGTNSpatialKernelsMatchHost|EGTNTemporalKernelsMatchHost|EGTNKernelsAreEquivariant|EGTNPriorKernelsMatchHost|NonFiniteExampleFailsAlone)$' 2>&1 | tee -a "$log" | tail -25
 		rc=${PIPESTATUS[0]}
 		case "$rc" in
 		0) say "$tool: no errors" ;;

@@ -78,6 +78,10 @@
 //	                             (tile_f32.cuh): the tile loader gathers each output position's taps from
 //	                             the input (zero outside it), so no im2col buffer exists; bias and
 //	                             activation fused
+//	linear_tf32, conv1d_tf32,    the same layers on the tensor cores (tile_tf32.cuh, the U-Nets' Precision
+//	conv_transpose1d_tf32,       TF32): the same loaders, operands rounded to TF32 as they are staged, wmma
+//	conv2d_tf32, conv3d_tf32,    m16n16k8 with float32 accumulation, the same fused epilogue
+//	conv_transpose2d_tf32
 //	conv_transpose1d_f32         ConvTranspose1d the same way: each output position gathers the taps that
 //	                             land on it (input position (p + pad - t dil)/stride when that divides), so
 //	                             neither im2col nor a zero-stuffed input is stored
@@ -144,7 +148,7 @@
 // are diffusion.ConversionCoefficients; for EDM's preconditioning (Karras et al. 2022, Table 1) s = c_in,
 // tau = c_noise, p = c_skip, q = c_out, all computed on the host in float64 per launch.
 //
-// nn's "temporal_unet" (Diffuser's TemporalUnet, TemporalUnet; NewUnetPredictor) runs too, in FP32 only;
+// nn's "temporal_unet" (Diffuser's TemporalUnet, TemporalUnet; NewUnetPredictor) runs too, in FP32 or TF32;
 // a conditional one (Decision Diffuser's returns MLP) runs without its condition, with one fixed condition,
 // or with one row per window: then the returns MLP runs on the window rows, memb_i = [Mish(emb(t)) |
 // Mish(cond_mlp(c_i))] is formed per window (the one time row broadcast, ConcatChannels) and each block's
@@ -173,9 +177,9 @@
 // checkpoint, whose 10-NFE DPM-Solver++(2M) run matches diffusion.Sample to relative RMS 2.1e-7 (largest
 // difference 4.7e-5) with graph replay bit for bit.
 //
-// nn's "unet2d" (WDNO's 2-D U-Net, Hu et al. 2025; Unet2D, NewUnet2DPredictor) runs in FP32, unconditional
-// (WDNO conditions by inpainting): the input permuted to channels-last once and the output back; 3x3 and 7x7
-// convolutions as conv2d_f32, the 1x1 ones (qkv and output projections, the downsampling after
+// nn's "unet2d" (WDNO's 2-D U-Net, Hu et al. 2025; Unet2D, NewUnet2DPredictor) runs in FP32 or TF32,
+// unconditional (WDNO conditions by inpainting): the input permuted to channels-last once and the output
+// back; 3x3 and 7x7 convolutions as conv2d_f32, the 1x1 ones (qkv and output projections, the downsampling after
 // space-to-depth, the residual and final convolutions) as linear_f32 on the pixels; each ResnetBlock is
 // conv -> GroupNorm -> modulate_act (SiLU) -> conv -> GroupNorm with SiLU -> residual combine; each attention
 // block is layer_norm_rows -> qkv -> linear attention (two kernels) or full attention (attention_f32, the
@@ -188,8 +192,8 @@
 // step for two resolutions).
 //
 // nn's "unet3d" (WDNO's smoke denoiser, Hu et al. 2025: video-diffusion-pytorch's Unet3D_with_Conv3D after Ho
-// et al. 2022; Unet3D, NewUnet3DPredictor) runs in FP32, unconditional, on videos [B, C, F, H, W] permuted to
-// channels-last [B, F, H, W, C] once: the k^3 initial and 3^3 block convolutions as conv3d_f32 (an implicit
+// et al. 2022; Unet3D, NewUnet3DPredictor) runs in FP32 or TF32, unconditional, on videos [B, C, F, H, W]
+// permuted to channels-last [B, F, H, W, C] once: the k^3 initial and 3^3 block convolutions as conv3d_f32 (an implicit
 // GEMM gathering y = sum_{s,u,v,c} x[f - p + s, i - p + u, j - p + v, c] w[((s k + u) k + v) C + c, o], no
 // im2col), GroupNorm over frames x positions (group_norm_act_f32 with S = F H W), the downsampler as conv2d_f32
 // on the B F frames (4x4, stride 2, padding 1) and the upsampler as conv_transpose2d_f32 (PyTorch's
@@ -245,6 +249,27 @@
 // divided by alpha in the conversion to x0 at the noisy end of the schedule, and the 10-NFE samples differ
 // from the CPU's by relative RMS 6.6e-4, max 7.2e-2 (tolerance 5e-3, 0.3). That is too loose to call the
 // samples the CPU's, so FP32 is the default and TF32 an option for wide layers where speed matters more.
+//
+// TF32 convolutions. The U-Nets' predictors (TemporalUnet, Unet2D, Unet3D) in TF32 run every convolution,
+// transposed convolution and Linear layer (time MLP, projections, 1x1 convolutions, attention projections)
+// on tile_gemm_tf32 (kernels/tile_tf32.cuh): the implicit GEMM of the FP32 path with the same loaders, so no
+// im2col buffer exists in global memory either, but each 16-wide k slice of A and W is rounded to TF32 as it
+// is staged in shared memory (round to nearest, ties away from zero, cvt.rna.tf32.f32) and the 64x64 output
+// tile is eight warps' m16n16k8 wmma products with float32 accumulation, then the fused bias-and-activation
+// epilogue. Products of TF32 values are exact in float32, so y = act(b + sum_k tf32(a_k) tf32(w_k)) up to the
+// k + 1 roundings of the sum: the kernels match that float64 sum within (k + 1) 2^-23 (|b| + sum |tf32(a_k)
+// tf32(w_k)|) (Higham 2002, eq. 3.5; measured at most 0.11 of it on the emulator, worst 2.7e-6 absolute on
+// random O(1) inputs, TestGPUTF32TileMatchesRoundedReference). GroupNorm and the other norms, the attention
+// kernels, the time embedding, the layout changes and the conversion to x0 stay float32. The network's error
+// grows with its depth: each layer's relative error (about 2^-11 sqrt 2) survives the norms that restore the
+// activations' scale, so over the about 30 layers of a three-resolution U-Net they add like a random walk,
+// sqrt(30) 2^-11 sqrt 2 = 3.8e-3 of an O(1) output. Measured on the emulator against nn's CPU predictor on
+// random networks (worst 5.7e-3 TemporalUnet, 2.9e-3 Unet2D, 3.1e-3 Unet3D) and trained ones (1.1e-3, 8.5e-4,
+// 1.5e-3), tolerance 3e-2; 10-NFE DPM-Solver++(2M) runs on the trained ones match the CPU's to relative RMS
+// 2.2e-4 / 2.7e-4 / 3.1e-4, max 8.1e-2 / 1.0e-1 / 2.1e-1 (the MLP's TF32 sampler tolerance, 5e-3 and 0.3).
+// The 1-D DiT and EGTN run in FP32 only and refuse TF32 with an error. Nothing here has been timed on a GPU
+// yet: gpu/check.sh prints the TemporalUnet's TF32 forward latency next to the FP32 one
+// (TestGPUNetworkTimings, BenchmarkTemporalUnetForwardGPU).
 //
 // Sampling a trained model. gpu/fromnn.Sample runs a train.Model's whole sampling request on the device,
 // as `trajdiff sample --device gpu` does: the request is prepared on the host exactly as Model.Sample

@@ -13,10 +13,31 @@ import (
 // Conv1d enqueues y = act(conv1d(x, w) + bias) (conv1d_f32: an implicit GEMM in exact float32, no im2col
 // buffer): x [Batch, Length, In], w [Kernel*In, Out] (Conv1dShape), bias [Out], y [Batch, OutLength, Out].
 func (s *Stream) Conv1d(y, x, w, bias Buffer, c Conv1dShape, act Activation) error {
+	return s.conv1dIn(FP32, y, x, w, bias, c, act)
+}
+
+// conv1dIn is Conv1d in precision prec: FP32 (conv1d_f32) or TF32 (conv1d_tf32, the same implicit GEMM on
+// the tensor cores with x and w rounded to TF32, kernels/tile_tf32.cuh).
+func (s *Stream) conv1dIn(prec Precision, y, x, w, bias Buffer, c Conv1dShape, act Activation) error {
 	if err := c.Validate(); err != nil {
 		return err
 	}
-	return s.conv(kConv1d, y, x, w, bias, c, c.OutLength(), act)
+	k, err := precKernel(prec, kConv1d, kConv1dTF32)
+	if err != nil {
+		return err
+	}
+	return s.conv(k, y, x, w, bias, c, c.OutLength(), act)
+}
+
+// precKernel picks the FP32 or the TF32 kernel of a layer.
+func precKernel(prec Precision, fp32, tf32 kernel) (kernel, error) {
+	switch prec {
+	case FP32:
+		return fp32, nil
+	case TF32:
+		return tf32, nil
+	}
+	return 0, fmt.Errorf("gpu: %s has no %v variant", fp32, prec)
 }
 
 // conv launches conv1d_f32 or conv_transpose1d_f32 (the same arguments) with output length lout.
@@ -33,7 +54,7 @@ func (s *Stream) conv(k kernel, y, x, w, bias Buffer, c Conv1dShape, lout int, a
 	if act < ActIdentity || act > ActReLU {
 		return fmt.Errorf("gpu: %s activation %v", k, act)
 	}
-	const tile = 64 // LIN_BM, LIN_BN of kernels/tile_f32.cuh
+	const tile = 64 // LIN_BM, LIN_BN of kernels/tile_f32.cuh (TC_BM, TC_BN of tile_tf32.cuh)
 	rows := c.Batch * lout
 	if rows > linearMaxRows {
 		return fmt.Errorf("gpu: %s of %d output positions, at most %d", k, rows, linearMaxRows)
@@ -50,10 +71,20 @@ func (s *Stream) conv(k kernel, y, x, w, bias Buffer, c Conv1dShape, lout int, a
 // GEMM, gathering each output position's taps): x [Batch, Length, In], w [Kernel*In, Out] (row t In + c,
 // column o holds PyTorch's weight[c, o, t]), bias [Out], y [Batch, TransposedLength, Out].
 func (s *Stream) ConvTranspose1d(y, x, w, bias Buffer, c Conv1dShape, act Activation) error {
+	return s.convTranspose1dIn(FP32, y, x, w, bias, c, act)
+}
+
+// convTranspose1dIn is ConvTranspose1d in precision prec: FP32 (conv_transpose1d_f32) or TF32
+// (conv_transpose1d_tf32).
+func (s *Stream) convTranspose1dIn(prec Precision, y, x, w, bias Buffer, c Conv1dShape, act Activation) error {
 	if err := c.ValidateTransposed(); err != nil {
 		return err
 	}
-	return s.conv(kConvTranspose1d, y, x, w, bias, c, c.TransposedLength(), act)
+	k, err := precKernel(prec, kConvTranspose1d, kConvTranspose1dTF32)
+	if err != nil {
+		return err
+	}
+	return s.conv(k, y, x, w, bias, c, c.TransposedLength(), act)
 }
 
 // ConcatChannels enqueues y = [a | b] along the channels of channels-last tensors: a [rows, ca], b [rows, cb],

@@ -15,7 +15,16 @@ import (
 // buffer): x [Batch, Height, Width, In], w [Kernel*Kernel*In, Out] (Conv2dDeviceWeight), bias [Out],
 // y [Batch, OutHeight, OutWidth, Out].
 func (s *Stream) Conv2d(y, x, w, bias Buffer, c Conv2dShape, act Activation) error {
+	return s.conv2dIn(FP32, y, x, w, bias, c, act)
+}
+
+// conv2dIn is Conv2d in precision prec: FP32 (conv2d_f32) or TF32 (conv2d_tf32, tile_tf32.cuh).
+func (s *Stream) conv2dIn(prec Precision, y, x, w, bias Buffer, c Conv2dShape, act Activation) error {
 	if err := c.Validate(); err != nil {
+		return err
+	}
+	kern, err := precKernel(prec, kConv2d, kConv2dTF32)
+	if err != nil {
 		return err
 	}
 	ho, wo := c.OutHeight(), c.OutWidth()
@@ -31,14 +40,14 @@ func (s *Stream) Conv2d(y, x, w, bias Buffer, c Conv2dShape, act Activation) err
 	if act < ActIdentity || act > ActReLU {
 		return fmt.Errorf("gpu: conv2d activation %v", act)
 	}
-	const tile = 64 // LIN_BM, LIN_BN of kernels/tile_f32.cuh
+	const tile = 64 // LIN_BM, LIN_BN of kernels/tile_f32.cuh (TC_BM, TC_BN of tile_tf32.cuh)
 	rows := c.Batch * ho * wo
 	if rows > linearMaxRows {
 		return fmt.Errorf("gpu: conv2d of %d output pixels, at most %d", rows, linearMaxRows)
 	}
 	gx, gy := (c.Out+tile-1)/tile, (rows+tile-1)/tile
 	return s.d.do(func() error {
-		return s.launch(kConv2d, gx, gy, 256, 0, pArg(y.ptr), pArg(x.ptr), pArg(w.ptr), pArg(bias.ptr),
+		return s.launch(kern, gx, gy, 256, 0, pArg(y.ptr), pArg(x.ptr), pArg(w.ptr), pArg(bias.ptr),
 			iArg(int64(c.Batch)), iArg(int64(c.Height)), iArg(int64(c.Width)), iArg(int64(c.In)), iArg(int64(c.Out)),
 			iArg(int64(c.Kernel)), iArg(int64(c.Kernel)), iArg(int64(ho)), iArg(int64(wo)), iArg(int64(c.Stride)),
 			iArg(int64(c.Padding)), iArg(int64(act)))

@@ -15,7 +15,16 @@ import "fmt"
 // Frames, Height, Width, In], w [Kernel^3 In, Out] (Conv3dDeviceWeight), bias [Out], y [Batch, Frames,
 // Height, Width, Out]; stride 1 and padding Kernel/2 keep the size.
 func (s *Stream) Conv3d(y, x, w, bias Buffer, c Conv3dShape, act Activation) error {
+	return s.conv3dIn(FP32, y, x, w, bias, c, act)
+}
+
+// conv3dIn is Conv3d in precision prec: FP32 (conv3d_f32) or TF32 (conv3d_tf32, tile_tf32.cuh).
+func (s *Stream) conv3dIn(prec Precision, y, x, w, bias Buffer, c Conv3dShape, act Activation) error {
 	if err := c.Validate(); err != nil {
+		return err
+	}
+	kern, err := precKernel(prec, kConv3d, kConv3dTF32)
+	if err != nil {
 		return err
 	}
 	vox := c.Batch * c.Frames * c.Height * c.Width
@@ -29,10 +38,10 @@ func (s *Stream) Conv3d(y, x, w, bias Buffer, c Conv3dShape, act Activation) err
 	if vox > linearMaxRows {
 		return fmt.Errorf("gpu: conv3d of %d output voxels, at most %d", vox, linearMaxRows)
 	}
-	const tile = 64 // LIN_BM, LIN_BN of kernels/tile_f32.cuh
+	const tile = 64 // LIN_BM, LIN_BN of kernels/tile_f32.cuh (TC_BM, TC_BN of tile_tf32.cuh)
 	gx, gy := (c.Out+tile-1)/tile, (vox+tile-1)/tile
 	return s.d.do(func() error {
-		return s.launch(kConv3d, gx, gy, 256, 0, pArg(y.ptr), pArg(x.ptr), pArg(w.ptr), pArg(bias.ptr),
+		return s.launch(kern, gx, gy, 256, 0, pArg(y.ptr), pArg(x.ptr), pArg(w.ptr), pArg(bias.ptr),
 			iArg(int64(c.Batch)), iArg(int64(c.Frames)), iArg(int64(c.Height)), iArg(int64(c.Width)), iArg(int64(c.In)),
 			iArg(int64(c.Out)), iArg(int64(k)), iArg(int64(k/2)), iArg(int64(act)))
 	})
@@ -42,7 +51,17 @@ func (s *Stream) Conv3d(y, x, w, bias Buffer, c Conv3dShape, act Activation) err
 // [Batch, Height, Width, In] (a video's B F frames), w [Kernel^2 In, Out] (ConvTranspose2dDeviceWeight), y
 // [Batch, OutHeight(), OutWidth(), Out].
 func (s *Stream) ConvTranspose2d(y, x, w, bias Buffer, c ConvTranspose2dShape, act Activation) error {
+	return s.convTranspose2dIn(FP32, y, x, w, bias, c, act)
+}
+
+// convTranspose2dIn is ConvTranspose2d in precision prec: FP32 (conv_transpose2d_f32) or TF32
+// (conv_transpose2d_tf32, tile_tf32.cuh).
+func (s *Stream) convTranspose2dIn(prec Precision, y, x, w, bias Buffer, c ConvTranspose2dShape, act Activation) error {
 	if err := c.Validate(); err != nil {
+		return err
+	}
+	kern, err := precKernel(prec, kConvTranspose2d, kConvTranspose2dTF32)
+	if err != nil {
 		return err
 	}
 	ho, wo, k := c.OutHeight(), c.OutWidth(), c.Kernel
@@ -57,10 +76,10 @@ func (s *Stream) ConvTranspose2d(y, x, w, bias Buffer, c ConvTranspose2dShape, a
 	if rows > linearMaxRows {
 		return fmt.Errorf("gpu: conv-transpose2d of %d output pixels, at most %d", rows, linearMaxRows)
 	}
-	const tile = 64
+	const tile = 64 // LIN_BM, LIN_BN of kernels/tile_f32.cuh (TC_BM, TC_BN of tile_tf32.cuh)
 	gx, gy := (c.Out+tile-1)/tile, (rows+tile-1)/tile
 	return s.d.do(func() error {
-		return s.launch(kConvTranspose2d, gx, gy, 256, 0, pArg(y.ptr), pArg(x.ptr), pArg(w.ptr), pArg(bias.ptr),
+		return s.launch(kern, gx, gy, 256, 0, pArg(y.ptr), pArg(x.ptr), pArg(w.ptr), pArg(bias.ptr),
 			iArg(int64(c.Batch)), iArg(int64(c.Height)), iArg(int64(c.Width)), iArg(int64(c.In)), iArg(int64(c.Out)),
 			iArg(int64(k)), iArg(int64(ho)), iArg(int64(wo)), iArg(int64(c.Stride)), iArg(int64(c.Padding)), iArg(int64(act)))
 	})

@@ -209,7 +209,8 @@ func (pz Parameterization) Validate() error {
 
 // PredictorOptions configures a Predictor.
 type PredictorOptions struct {
-	// Precision of the Linear layers: FP32 (the default, exact float32) or TF32 (tensor cores).
+	// Precision of the Linear layers (and of a U-Net's convolutions): FP32 (the default, exact float32) or
+	// TF32 (tensor cores). The 1-D DiT and EGTN refuse TF32.
 	Precision Precision
 	// Cond is a fixed condition (CondDim values) given to every point, the conditional model of
 	// classifier-free guidance (nn.Predictor.Conditional); nil evaluates a conditional network without its
@@ -260,16 +261,18 @@ func (o PredictorOptions) condition(condDim, maxPoints int) ([]float32, int, err
 	return nil, 0, nil
 }
 
-// Precision selects the arithmetic of the network's Linear layers on the device.
+// Precision selects the arithmetic of the network's Linear layers (and a U-Net's convolutions) on the device.
 type Precision int
 
 const (
 	// FP32 is exact float32 (linear_f32: CUDA cores, bias and activation fused): the device reproduces nn's
 	// float32 CPU predictor to float32 rounding (gpu/doc.go, Network inference, states the tolerance).
 	FP32 Precision = iota
-	// TF32 runs the products on the tensor cores (GemmTF32: inputs rounded to 10-bit mantissas, float32
-	// accumulation) with a separate bias-and-activation epilogue (bias_act_f32): faster for wide layers,
-	// relative error about 1e-3 per layer.
+	// TF32 runs the products on the tensor cores (inputs rounded to 10-bit mantissas, float32
+	// accumulation): an MLP's through GemmTF32 with a separate bias-and-activation epilogue (bias_act_f32),
+	// a U-Net's convolutions and Linear layers through tile_gemm_tf32, the FP32 implicit GEMM on wmma with
+	// the epilogue fused (kernels/tile_tf32.cuh). Relative error about 1e-3 per layer (gpu/doc.go, TF32
+	// convolutions).
 	TF32
 )
 

@@ -10,7 +10,7 @@ import (
 // Linear weight transposed to [in, out] for the row-major product), and the activations of up to MaxPoints
 // points are allocated once, so Denoise only enqueues kernels: the network's forward pass (for an MLP: the
 // input assembly, net_input_f32, and one launch per Linear layer with its bias and activation, linear_f32
-// or GemmTF32 and bias_act_f32; for a TemporalUnet its convolutions, see NewUnetPredictor) and the
+// or GemmTF32 and bias_act_f32; for the U-Nets their convolutions, see NewUnetPredictor) and the
 // conversion to x0 (one combine). It can therefore be captured into a CUDA graph with the rest of a sampler
 // step. A Predictor is not safe for concurrent use: its activation buffers serve one stream at a time.
 type Predictor struct {

@@ -25,14 +25,16 @@ type unet2dNet struct {
 	work  [6]Buffer // activations, each maxPoints*activationSize
 	ctx   Buffer    // the linear attention's per-head contexts
 	xin   Buffer    // the scaled input (EDM's c_in)
+	prec  Precision // of every convolution and Linear layer: FP32 or TF32
 }
 
 // NewUnet2DPredictor uploads a Unet2D's parameters to d and allocates its activations for batches of up to
 // maxPoints images (Channels x Height x Width values each, channels first); pz says how its output becomes
-// x0. Every layer runs in exact float32 (opt.Precision must be FP32); the network takes no condition, so
+// x0. Every convolution and Linear layer runs in opt.Precision, FP32 (exact float32, the default) or TF32
+// (tile_tf32.cuh on the tensor cores; the attentions and norms stay float32); the network takes no condition, so
 // opt must set none and no guidance.
 func NewUnet2DPredictor(d *Device, u *Unet2D, pz Parameterization, maxPoints int, opt PredictorOptions) (*Predictor, error) {
-	if err := checkNetwork(d, "Unet2D", u.Validate, pz, opt); err != nil {
+	if err := checkNetworkPrec(d, "Unet2D", u.Validate, pz, opt, TF32); err != nil {
 		return nil, err
 	}
 	if maxPoints < 1 || maxPoints > 65535 || maxPoints*u.Height*u.Width > linearMaxRows {
@@ -45,6 +47,7 @@ func NewUnet2DPredictor(d *Device, u *Unet2D, pz Parameterization, maxPoints int
 	if err != nil {
 		return nil, err
 	}
+	n.prec = opt.Precision
 	return newPredictor(d, n, u.Channels*u.Height*u.Width, pz, maxPoints, 0)
 }
 
@@ -139,7 +142,7 @@ func (n *unet2dNet) free(size int, busy ...Buffer) (Buffer, error) {
 // conv3 enqueues y = conv3x3(x) + bias (padding 1) over npts images of h x w pixels.
 func (n *unet2dNet) conv3(s *Stream, name string, y, x Buffer, npts, h, w, in, out int) error {
 	c := Conv2dShape{Batch: npts, Height: h, Width: w, In: in, Out: out, Kernel: 3, Stride: 1, Padding: 1}
-	return s.Conv2d(y, x, n.p[name+".weight"], n.p[name+".bias"], c, ActIdentity)
+	return s.conv2dIn(n.prec, y, x, n.p[name+".weight"], n.p[name+".bias"], c, ActIdentity)
 }
 
 // conv1 enqueues y [rows, out] = x [rows, in] W + bias, a 1x1 convolution on channels-last pixels (bias the
@@ -149,7 +152,7 @@ func (n *unet2dNet) conv1(s *Stream, name string, y, x Buffer, rows, in, out int
 	if !ok {
 		b = n.zero.Slice(0, out)
 	}
-	return s.linearF32(y, x, n.p[name+".weight"], b, rows, out, in, ActIdentity)
+	return s.linearIn(n.prec, y, x, n.p[name+".weight"], b, rows, out, in, ActIdentity)
 }
 
 // block enqueues the ResnetBlock `name` on npts images of P = h w pixels: y = SiLU(GN(conv(t))) + skip,
@@ -255,14 +258,14 @@ func (n *unet2dNet) forward(s *Stream, out, x Buffer, npts int, xs, tau float64,
 	if err != nil {
 		return err
 	}
-	if err := s.linearF32(hid, emb, n.p["time_mlp.1.weight"], n.p["time_mlp.1.bias"], 1, 4*dim, dim, ActGELU); err != nil {
+	if err := s.linearIn(n.prec, hid, emb, n.p["time_mlp.1.weight"], n.p["time_mlp.1.bias"], 1, 4*dim, dim, ActGELU); err != nil {
 		return err
 	}
-	if err := s.linearF32(semb, hid, n.p["time_mlp.3.weight"], n.p["time_mlp.3.bias"], 1, 4*dim, 4*dim, ActSiLU); err != nil {
+	if err := s.linearIn(n.prec, semb, hid, n.p["time_mlp.3.weight"], n.p["time_mlp.3.bias"], 1, 4*dim, 4*dim, ActSiLU); err != nil {
 		return err
 	}
 	for _, b := range n.order {
-		if err := s.linearF32(n.mod[b.name], semb, n.p[b.name+".mlp.1.weight"], n.p[b.name+".mlp.1.bias"], 1, 2*b.out, 4*dim, ActIdentity); err != nil {
+		if err := s.linearIn(n.prec, n.mod[b.name], semb, n.p[b.name+".mlp.1.weight"], n.p[b.name+".mlp.1.bias"], 1, 2*b.out, 4*dim, ActIdentity); err != nil {
 			return err
 		}
 	}
@@ -278,7 +281,7 @@ func (n *unet2dNet) forward(s *Stream, out, x Buffer, npts int, xs, tau float64,
 	k := u.InitKernel
 	r := n.init.Slice(0, npts*P*dim)
 	ic := Conv2dShape{Batch: npts, Height: H, Width: W, In: C, Out: dim, Kernel: k, Stride: 1, Padding: k / 2}
-	if err := s.Conv2d(r, xl, n.p["init_conv.weight"], n.p["init_conv.bias"], ic, ActIdentity); err != nil {
+	if err := s.conv2dIn(n.prec, r, xl, n.p["init_conv.weight"], n.p["init_conv.bias"], ic, ActIdentity); err != nil {
 		return fmt.Errorf("gpu: Unet2D init_conv: %w", err)
 	}
 	h, hh, hw := r, H, W

@@ -26,15 +26,17 @@ type unet3dNet struct {
 	work  [6]Buffer // activations, each maxPoints*activationSize
 	ctx   Buffer    // the linear attention's per-head contexts
 	xin   Buffer    // the scaled input (EDM's c_in)
+	prec  Precision // of every convolution and Linear layer: FP32 or TF32
 }
 
 // NewUnet3DPredictor uploads a Unet3D's parameters to d and allocates its activations for batches of up to
 // maxPoints videos (Channels x Frames x Height x Width values each, channels first); pz says how its output
-// becomes x0. Every layer runs in exact float32 (opt.Precision must be FP32); the network takes no
+// becomes x0. Every convolution and Linear layer runs in opt.Precision, FP32 (exact float32, the default) or
+// TF32 (tile_tf32.cuh on the tensor cores; the attentions and norms stay float32); the network takes no
 // condition, so opt must set none and no guidance. The spatial attentions run one sequence per frame, at most
 // 65535 of them (maxPoints Frames).
 func NewUnet3DPredictor(d *Device, u *Unet3D, pz Parameterization, maxPoints int, opt PredictorOptions) (*Predictor, error) {
-	if err := checkNetwork(d, "Unet3D", u.Validate, pz, opt); err != nil {
+	if err := checkNetworkPrec(d, "Unet3D", u.Validate, pz, opt, TF32); err != nil {
 		return nil, err
 	}
 	if maxPoints < 1 || maxPoints*u.Frames > attentionMaxBatch || maxPoints*u.Frames*u.Height*u.Width > linearMaxRows {
@@ -48,6 +50,7 @@ func NewUnet3DPredictor(d *Device, u *Unet3D, pz Parameterization, maxPoints int
 	if err != nil {
 		return nil, err
 	}
+	n.prec = opt.Precision
 	return newPredictor(d, n, u.Channels*u.Frames*u.Height*u.Width, pz, maxPoints, 0)
 }
 
@@ -164,7 +167,7 @@ func (n *unet3dNet) proj(s *Stream, name string, y, x Buffer, rows, in, out int)
 	if !ok {
 		b = n.zero.Slice(0, out)
 	}
-	return s.linearF32(y, x, n.p[name+".weight"], b, rows, out, in, ActIdentity)
+	return s.linearIn(n.prec, y, x, n.p[name+".weight"], b, rows, out, in, ActIdentity)
 }
 
 // block enqueues the ResnetBlock `name` on npts videos of V = F h w voxels.
@@ -184,7 +187,7 @@ func (n *unet3dNet) block(s *Stream, name string, y, x Buffer, npts, h, w int) e
 	conv := func(i int, dst, src Buffer, in int, act Activation) error {
 		p := fmt.Sprintf("%s.block%d", name, i)
 		c := Conv3dShape{Batch: npts, Frames: F, Height: h, Width: w, In: in, Out: b.out, Kernel: 3}
-		if err := s.Conv3d(dst, src, n.p[p+".proj.weight"], n.p[p+".proj.bias"], c, ActIdentity); err != nil {
+		if err := s.conv3dIn(n.prec, dst, src, n.p[p+".proj.weight"], n.p[p+".proj.bias"], c, ActIdentity); err != nil {
 			return err
 		}
 		return s.GroupNormAct(dst, dst, n.p[p+".norm.weight"], n.p[p+".norm.bias"], npts, V, b.out, G, 1e-5, act)
@@ -324,17 +327,17 @@ func (n *unet3dNet) forward(s *Stream, out, x Buffer, npts int, xs, tau float64,
 	if err != nil {
 		return err
 	}
-	if err := s.linearF32(hid, emb, n.p["time_mlp.1.weight"], n.p["time_mlp.1.bias"], 1, 4*dim, dim, ActGELU); err != nil {
+	if err := s.linearIn(n.prec, hid, emb, n.p["time_mlp.1.weight"], n.p["time_mlp.1.bias"], 1, 4*dim, dim, ActGELU); err != nil {
 		return err
 	}
-	if err := s.linearF32(semb, hid, n.p["time_mlp.3.weight"], n.p["time_mlp.3.bias"], 1, 4*dim, 4*dim, ActSiLU); err != nil {
+	if err := s.linearIn(n.prec, semb, hid, n.p["time_mlp.3.weight"], n.p["time_mlp.3.bias"], 1, 4*dim, 4*dim, ActSiLU); err != nil {
 		return err
 	}
 	for _, b := range n.order {
 		if !b.time {
 			continue
 		}
-		if err := s.linearF32(n.mod[b.name], semb, n.p[b.name+".mlp.1.weight"], n.p[b.name+".mlp.1.bias"], 1, 2*b.out, 4*dim, ActIdentity); err != nil {
+		if err := s.linearIn(n.prec, n.mod[b.name], semb, n.p[b.name+".mlp.1.weight"], n.p[b.name+".mlp.1.bias"], 1, 2*b.out, 4*dim, ActIdentity); err != nil {
 			return err
 		}
 	}
@@ -350,7 +353,7 @@ func (n *unet3dNet) forward(s *Stream, out, x Buffer, npts int, xs, tau float64,
 	}
 	r := n.init.Slice(0, npts*V*dim)
 	ic := Conv3dShape{Batch: npts, Frames: F, Height: H, Width: W, In: C, Out: dim, Kernel: u.InitKernel}
-	if err := s.Conv3d(r, xl, n.p["init_conv.weight"], n.p["init_conv.bias"], ic, ActIdentity); err != nil {
+	if err := s.conv3dIn(n.prec, r, xl, n.p["init_conv.weight"], n.p["init_conv.bias"], ic, ActIdentity); err != nil {
 		return wrap("init_conv", err)
 	}
 	if err := n.attend(s, r, npts, H, W, "init_temporal_attn"); err != nil {
@@ -381,7 +384,7 @@ func (n *unet3dNet) forward(s *Stream, out, x Buffer, npts int, xs, tau float64,
 			if h, err = n.free(npts*F*c.OutHeight()*c.OutWidth()*o, sk); err != nil {
 				return err
 			}
-			if err := s.Conv2d(h, sk, n.p[name+".4.weight"], n.p[name+".4.bias"], c, ActIdentity); err != nil {
+			if err := s.conv2dIn(n.prec, h, sk, n.p[name+".4.weight"], n.p[name+".4.bias"], c, ActIdentity); err != nil {
 				return wrap(name+".4", err)
 			}
 			hh, hw = c.OutHeight(), c.OutWidth()
@@ -438,7 +441,7 @@ func (n *unet3dNet) forward(s *Stream, out, x Buffer, npts int, xs, tau float64,
 			if err != nil {
 				return err
 			}
-			if err := s.ConvTranspose2d(up, h, n.p[name+".4.weight"], n.p[name+".4.bias"], c, ActIdentity); err != nil {
+			if err := s.convTranspose2dIn(n.prec, up, h, n.p[name+".4.weight"], n.p[name+".4.bias"], c, ActIdentity); err != nil {
 				return wrap(name+".4", err)
 			}
 			h, hh, hw = up, c.OutHeight(), c.OutWidth()

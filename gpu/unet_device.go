@@ -28,11 +28,18 @@ type unetNet struct {
 	skips     []Buffer  // per resolution, the down path's output
 	work      [5]Buffer // activations, each maxPoints*Horizon*2*max width
 	xin       Buffer    // the scaled input (EDM's c_in)
+	prec      Precision // of every convolution and Linear layer: FP32 or TF32
 }
 
 // checkNetwork is what every network predictor checks first: a device, a valid network and
-// parameterisation, and float32 (the network kernels have no TF32/BF16 path).
+// parameterisation, and float32 (their kernels have no TF32/BF16 path; the TemporalUnet, which has a TF32
+// one, checks with checkNetworkPrec).
 func checkNetwork(d *Device, arch string, validate func() error, pz Parameterization, opt PredictorOptions) error {
+	return checkNetworkPrec(d, arch, validate, pz, opt, FP32)
+}
+
+// checkNetworkPrec is checkNetwork for a network whose kernels also run in precision alt (FP32 for none).
+func checkNetworkPrec(d *Device, arch string, validate func() error, pz Parameterization, opt PredictorOptions, alt Precision) error {
 	if d == nil {
 		return fmt.Errorf("gpu: network predictor without a device")
 	}
@@ -42,19 +49,24 @@ func checkNetwork(d *Device, arch string, validate func() error, pz Parameteriza
 	if err := pz.Validate(); err != nil {
 		return err
 	}
-	if opt.Precision != FP32 {
-		return fmt.Errorf("gpu: %s runs in fp32 only, not %v", arch, opt.Precision)
+	if opt.Precision != FP32 && opt.Precision != alt {
+		if alt == FP32 {
+			return fmt.Errorf("gpu: %s runs in fp32 only, not %v", arch, opt.Precision)
+		}
+		return fmt.Errorf("gpu: %s runs in fp32 or %v, not %v", arch, alt, opt.Precision)
 	}
 	return nil
 }
 
 // NewUnetPredictor uploads a TemporalUnet's parameters to d and allocates its activations for batches of up
 // to maxPoints points (windows of Horizon x Transition values); pz says how its output becomes x0. Every
-// layer runs in exact float32 (opt.Precision must be FP32). A conditional network runs without its
+// convolution and Linear layer runs in opt.Precision: FP32 (exact float32, the default) or TF32 (the same
+// implicit GEMMs on the tensor cores, operands rounded to TF32; group norm, the time embedding and the
+// combinations stay float32). A conditional network runs without its
 // condition, with opt.Cond (CondDim values) for every window, or with opt.PointConds (one row per window);
 // opt.Guidance adds the unconditional pass of classifier-free guidance.
 func NewUnetPredictor(d *Device, u *TemporalUnet, pz Parameterization, maxPoints int, opt PredictorOptions) (*Predictor, error) {
-	if err := checkNetwork(d, "TemporalUnet", u.Validate, pz, opt); err != nil {
+	if err := checkNetworkPrec(d, "TemporalUnet", u.Validate, pz, opt, TF32); err != nil {
 		return nil, err
 	}
 	if maxPoints < 1 || maxPoints > 65535 || maxPoints*u.Horizon > linearMaxRows {
@@ -68,6 +80,7 @@ func NewUnetPredictor(d *Device, u *TemporalUnet, pz Parameterization, maxPoints
 	if err != nil {
 		return nil, err
 	}
+	n.prec = opt.Precision
 	return newPredictor(d, n, u.Horizon*u.Transition, pz, maxPoints, opt.Guidance)
 }
 
@@ -172,9 +185,18 @@ func freeWork(work []Buffer, size int, arch string, busy []Buffer) (Buffer, erro
 
 // linearF32 enqueues y [m, n] = act(x [m, k] wt [k, n] + b) with linear_f32.
 func (s *Stream) linearF32(y, x, wt, b Buffer, m, n, k int, act Activation) error {
-	const tile = 64 // LIN_BM, LIN_BN of kernels/tile_f32.cuh
+	return s.linearIn(FP32, y, x, wt, b, m, n, k, act)
+}
+
+// linearIn is linearF32 in precision prec: linear_f32 or, for TF32, linear_tf32 (the tensor-core tile).
+func (s *Stream) linearIn(prec Precision, y, x, wt, b Buffer, m, n, k int, act Activation) error {
+	kern, err := precKernel(prec, kLinear, kLinearTF32)
+	if err != nil {
+		return err
+	}
+	const tile = 64 // LIN_BM, LIN_BN of kernels/tile_f32.cuh (TC_BM, TC_BN of tile_tf32.cuh)
 	return s.d.do(func() error {
-		return s.launch(kLinear, (n+tile-1)/tile, (m+tile-1)/tile, 256, 0, pArg(y.ptr), pArg(x.ptr), pArg(wt.ptr), pArg(b.ptr),
+		return s.launch(kern, (n+tile-1)/tile, (m+tile-1)/tile, 256, 0, pArg(y.ptr), pArg(x.ptr), pArg(wt.ptr), pArg(b.ptr),
 			iArg(int64(m)), iArg(int64(n)), iArg(int64(k)), iArg(int64(act)))
 	})
 }
@@ -183,7 +205,7 @@ func (s *Stream) linearF32(y, x, wt, b Buffer, m, n, k int, act Activation) erro
 func (n *unetNet) convBlock(s *Stream, name string, y, x Buffer, npts, L, in, out int) error {
 	k := n.u.Kernel
 	c := Conv1dShape{Batch: npts, Length: L, In: in, Out: out, Kernel: k, Stride: 1, Padding: k / 2, Dilation: 1}
-	if err := s.Conv1d(y, x, n.p[name+".block.0.weight"], n.p[name+".block.0.bias"], c, ActIdentity); err != nil {
+	if err := s.conv1dIn(n.prec, y, x, n.p[name+".block.0.weight"], n.p[name+".block.0.bias"], c, ActIdentity); err != nil {
 		return err
 	}
 	return s.GroupNormAct(y, y, n.p[name+".block.2.weight"], n.p[name+".block.2.bias"], npts, L, out, n.u.Groups, 1e-5, ActMish)
@@ -220,7 +242,7 @@ func (n *unetNet) block(s *Stream, b unetBlock, y, x Buffer, npts, L int, perPoi
 		return s.Combine(y, Term{Coef: 1, Buf: g}, Term{Coef: 1, Buf: x})
 	}
 	c := Conv1dShape{Batch: npts, Length: L, In: b.in, Out: b.out, Kernel: 1, Stride: 1, Dilation: 1}
-	if err := s.Conv1d(y, x, n.p[b.name+".residual_conv.weight"], n.p[b.name+".residual_conv.bias"], c, ActIdentity); err != nil {
+	if err := s.conv1dIn(n.prec, y, x, n.p[b.name+".residual_conv.weight"], n.p[b.name+".residual_conv.bias"], c, ActIdentity); err != nil {
 		return err
 	}
 	return s.Combine(y, Term{Coef: 1, Buf: g}, Term{Coef: 1, Buf: y})
@@ -247,10 +269,10 @@ func (n *unetNet) forward(s *Stream, out, x Buffer, npts int, xs, tau float64, w
 	if err != nil {
 		return err
 	}
-	if err := s.linearF32(hid, emb, n.p["time_mlp.1.weight"], n.p["time_mlp.1.bias"], 1, 4*dim, dim, ActMish); err != nil {
+	if err := s.linearIn(n.prec, hid, emb, n.p["time_mlp.1.weight"], n.p["time_mlp.1.bias"], 1, 4*dim, dim, ActMish); err != nil {
 		return err
 	}
-	if err := s.linearF32(memb.Slice(0, dim), hid, n.p["time_mlp.3.weight"], n.p["time_mlp.3.bias"], 1, dim, 4*dim, ActMish); err != nil {
+	if err := s.linearIn(n.prec, memb.Slice(0, dim), hid, n.p["time_mlp.3.weight"], n.p["time_mlp.3.bias"], 1, dim, 4*dim, ActMish); err != nil {
 		return err
 	}
 	perPoint := n.perPoint && withCond
@@ -267,13 +289,13 @@ func (n *unetNet) forward(s *Stream, out, x Buffer, npts int, xs, tau float64, w
 			}
 		} else {
 			h1, h2 := n.time.Slice(7*dim, 8*dim), n.time.Slice(8*dim, 12*dim)
-			if err := s.linearF32(h1, n.cond, n.p["cond_mlp.0.weight"], n.p["cond_mlp.0.bias"], 1, dim, u.CondDim, ActMish); err != nil {
+			if err := s.linearIn(n.prec, h1, n.cond, n.p["cond_mlp.0.weight"], n.p["cond_mlp.0.bias"], 1, dim, u.CondDim, ActMish); err != nil {
 				return err
 			}
-			if err := s.linearF32(h2, h1, n.p["cond_mlp.2.weight"], n.p["cond_mlp.2.bias"], 1, 4*dim, dim, ActMish); err != nil {
+			if err := s.linearIn(n.prec, h2, h1, n.p["cond_mlp.2.weight"], n.p["cond_mlp.2.bias"], 1, 4*dim, dim, ActMish); err != nil {
 				return err
 			}
-			if err := s.linearF32(mc, h2, n.p["cond_mlp.4.weight"], n.p["cond_mlp.4.bias"], 1, dim, 4*dim, ActMish); err != nil {
+			if err := s.linearIn(n.prec, mc, h2, n.p["cond_mlp.4.weight"], n.p["cond_mlp.4.bias"], 1, dim, 4*dim, ActMish); err != nil {
 				return err
 			}
 		}
@@ -282,7 +304,7 @@ func (n *unetNet) forward(s *Stream, out, x Buffer, npts int, xs, tau float64, w
 		if perPoint {
 			continue // pointEmbedding projected every point's memb
 		}
-		if err := s.linearF32(n.proj[b.name], memb, n.p[b.name+".time_mlp.1.weight"], n.p[b.name+".time_mlp.1.bias"], 1, b.out, e, ActIdentity); err != nil {
+		if err := s.linearIn(n.prec, n.proj[b.name], memb, n.p[b.name+".time_mlp.1.weight"], n.p[b.name+".time_mlp.1.bias"], 1, b.out, e, ActIdentity); err != nil {
 			return err
 		}
 	}
@@ -310,7 +332,7 @@ func (n *unetNet) forward(s *Stream, out, x Buffer, npts int, xs, tau float64, w
 				return err
 			}
 			name := fmt.Sprintf("downs.%d.3.conv", i)
-			if err := s.Conv1d(down, h, n.p[name+".weight"], n.p[name+".bias"], c, ActIdentity); err != nil {
+			if err := s.conv1dIn(n.prec, down, h, n.p[name+".weight"], n.p[name+".bias"], c, ActIdentity); err != nil {
 				return fmt.Errorf("gpu: TemporalUnet %s: %w", name, err)
 			}
 			h, L = down, c.OutLength()
@@ -358,7 +380,7 @@ func (n *unetNet) forward(s *Stream, out, x Buffer, npts int, xs, tau float64, w
 			return err
 		}
 		name := fmt.Sprintf("ups.%d.3.conv", i)
-		if err := s.ConvTranspose1d(up, t2, n.p[name+".weight"], n.p[name+".bias"], c, ActIdentity); err != nil {
+		if err := s.convTranspose1dIn(n.prec, up, t2, n.p[name+".weight"], n.p[name+".bias"], c, ActIdentity); err != nil {
 			return fmt.Errorf("gpu: TemporalUnet %s: %w", name, err)
 		}
 		h, L = up, c.TransposedLength()
@@ -371,7 +393,7 @@ func (n *unetNet) forward(s *Stream, out, x Buffer, npts int, xs, tau float64, w
 		return fmt.Errorf("gpu: TemporalUnet final_conv.0: %w", err)
 	}
 	c := Conv1dShape{Batch: npts, Length: L, In: dim, Out: u.Transition, Kernel: 1, Stride: 1, Dilation: 1}
-	return s.Conv1d(out, f, n.p["final_conv.1.weight"], n.p["final_conv.1.bias"], c, ActIdentity)
+	return s.conv1dIn(n.prec, out, f, n.p["final_conv.1.weight"], n.p["final_conv.1.bias"], c, ActIdentity)
 }
 
 // pointEmbedding enqueues every point's memb = [Mish(emb(t)) | Mish(cond_mlp(c_i))] for npts points with
@@ -392,13 +414,13 @@ func (n *unetNet) pointEmbedding(s *Stream, mt Buffer, npts int) error {
 		return err
 	}
 	rows := n.cond.Slice(0, npts*u.CondDim)
-	if err := s.linearF32(h1, rows, n.p["cond_mlp.0.weight"], n.p["cond_mlp.0.bias"], npts, dim, u.CondDim, ActMish); err != nil {
+	if err := s.linearIn(n.prec, h1, rows, n.p["cond_mlp.0.weight"], n.p["cond_mlp.0.bias"], npts, dim, u.CondDim, ActMish); err != nil {
 		return err
 	}
-	if err := s.linearF32(h2, h1, n.p["cond_mlp.2.weight"], n.p["cond_mlp.2.bias"], npts, 4*dim, dim, ActMish); err != nil {
+	if err := s.linearIn(n.prec, h2, h1, n.p["cond_mlp.2.weight"], n.p["cond_mlp.2.bias"], npts, 4*dim, dim, ActMish); err != nil {
 		return err
 	}
-	if err := s.linearF32(mc, h2, n.p["cond_mlp.4.weight"], n.p["cond_mlp.4.bias"], npts, dim, 4*dim, ActMish); err != nil {
+	if err := s.linearIn(n.prec, mc, h2, n.p["cond_mlp.4.weight"], n.p["cond_mlp.4.bias"], npts, dim, 4*dim, ActMish); err != nil {
 		return err
 	}
 	if err := s.ConcatChannels(memb, bt, mc, npts, dim, dim); err != nil {
@@ -406,7 +428,7 @@ func (n *unetNet) pointEmbedding(s *Stream, mt Buffer, npts int) error {
 	}
 	for _, b := range n.blocks {
 		proj := n.pointProj[b.name].Slice(0, npts*b.out)
-		if err := s.linearF32(proj, memb, n.p[b.name+".time_mlp.1.weight"], n.p[b.name+".time_mlp.1.bias"], npts, b.out, 2*dim, ActIdentity); err != nil {
+		if err := s.linearIn(n.prec, proj, memb, n.p[b.name+".time_mlp.1.weight"], n.p[b.name+".time_mlp.1.bias"], npts, b.out, 2*dim, ActIdentity); err != nil {
 			return err
 		}
 	}

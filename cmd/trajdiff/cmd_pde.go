@@ -78,6 +78,7 @@ func runPDEEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	var search particleFlags
 	search.registerControl(fs)
 	device := registerPDEDevice(fs, "simulation, and control with --guidance 0; not with --particle-method")
+	precision := registerPrecision(fs)
 	out := fs.String("out", "", "report JSON, written atomically (merge shards with 'trajdiff pde merge')")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
@@ -88,7 +89,7 @@ func runPDEEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	if len(ckpts) == 0 || *data == "" {
 		return usagef("--checkpoint and --data are required")
 	}
-	if err := checkPDEDevice(*device, search.method != ""); err != nil {
+	if err := checkPDEDevice(*device, *precision, search.method != ""); err != nil {
 		return err
 	}
 	if *adjointIters < 1 {
@@ -158,7 +159,7 @@ func runPDEEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	lo, hi := cases[0], cases[len(cases)-1]+1
 	req := sf.request()
-	sample, closeDevice, err := pdeDeviceSampler(env, "pde evaluate", *device, search.method != "")
+	sample, closeDevice, err := pdeDeviceSampler(env, "pde evaluate", *device, *precision, search.method != "")
 	if err != nil {
 		return err
 	}
@@ -339,6 +340,7 @@ func runPDEGenerate(ctx context.Context, env *cliEnv, args []string) error {
 	sf.register(fs, "generate only shard i/n of the cases (a job array's task; row ids start at the shard's first case)")
 	force := fs.Bool("force", false, "replace existing output files")
 	device := registerPDEDevice(fs, "simulation, estimation's prior draws, and control with --guidance 0")
+	precision := registerPrecision(fs)
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
@@ -351,7 +353,7 @@ func runPDEGenerate(ctx context.Context, env *cliEnv, args []string) error {
 	if sf.seed > math.MaxInt64 {
 		return usagef("--seed must be at most 2^63-1")
 	}
-	if err := checkPDEDevice(*device, false); err != nil {
+	if err := checkPDEDevice(*device, *precision, false); err != nil {
 		return err
 	}
 	weights, err := sf.check(env)
@@ -379,7 +381,7 @@ func runPDEGenerate(ctx context.Context, env *cliEnv, args []string) error {
 	if err := refuseDeviceGuidance(*device, m, req); err != nil {
 		return err
 	}
-	sample, closeDevice, err := pdeDeviceSampler(env, "pde generate", *device, false)
+	sample, closeDevice, err := pdeDeviceSampler(env, "pde generate", *device, *precision, false)
 	if err != nil {
 		return err
 	}

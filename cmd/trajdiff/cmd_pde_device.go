@@ -17,11 +17,14 @@ func registerPDEDevice(fs *flag.FlagSet, where string) *string {
 }
 
 // checkPDEDevice refuses, before anything is read, a --device that cannot be sampled on: an unknown device,
-// or the GPU with pde evaluate's search by control cost.
-func checkPDEDevice(device string, search bool) error {
+// an unknown or CPU-less precision, or the GPU with pde evaluate's search by control cost.
+func checkPDEDevice(device, precision string, search bool) error {
 	ordinal, err := parseDevice(device)
 	if err != nil {
 		return usagef("%v", err)
+	}
+	if _, err := parsePrecision(precision, ordinal); err != nil {
+		return err
 	}
 	if ordinal >= 0 && search {
 		return usagef("--device %s: the search by control cost (--particle-method) runs on the CPU", device)
@@ -33,16 +36,17 @@ func checkPDEDevice(device string, search bool) error {
 // for gpu or gpu:N a gpu/fromnn.Sampler on that device, opened once for every batch and method, injected into
 // pde/wdno through Request.Device so that it never depends on package gpu. It names the device on stderr
 // after the command's name (cmd, e.g. "pde evaluate").
-func pdeDeviceSampler(env *cliEnv, cmd, device string, search bool) (wdno.DeviceSampler, func() error, error) {
+func pdeDeviceSampler(env *cliEnv, cmd, device, precision string, search bool) (wdno.DeviceSampler, func() error, error) {
 	none := func() error { return nil }
-	if err := checkPDEDevice(device, search); err != nil {
+	if err := checkPDEDevice(device, precision, search); err != nil {
 		return nil, none, err
 	}
 	ordinal, _ := parseDevice(device)
 	if ordinal < 0 {
 		return nil, none, nil
 	}
-	s, err := fromnn.NewSampler(fromnn.SampleOptions{Ordinal: ordinal})
+	prec, _ := parsePrecision(precision, ordinal)
+	s, err := fromnn.NewSampler(fromnn.SampleOptions{Ordinal: ordinal, Precision: prec})
 	if err != nil {
 		return nil, none, err
 	}

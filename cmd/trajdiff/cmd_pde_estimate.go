@@ -30,6 +30,7 @@ func runPDEEstimate(ctx context.Context, env *cliEnv, args []string) error {
 	sf.register(fs, "estimate only shard i/n of the cases (a job array's task)")
 	out := fs.String("out", "", "report JSON, written atomically")
 	device := registerPDEDevice(fs, "--methods prior, with the model-free interpolate and resimulate on the CPU")
+	precision := registerPrecision(fs)
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
@@ -47,7 +48,7 @@ func runPDEEstimate(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return usagef("--methods: %v", err)
 	}
-	if err := checkEstimateDevice(*device, *ckpt != "", methods); err != nil {
+	if err := checkEstimateDevice(*device, *precision, *ckpt != "", methods); err != nil {
 		return err
 	}
 	d, err := wdno.OpenData(*data)
@@ -95,7 +96,7 @@ func runPDEEstimate(ctx context.Context, env *cliEnv, args []string) error {
 	var sample wdno.DeviceSampler
 	if m != nil {
 		var closeDevice func() error
-		if sample, closeDevice, err = pdeDeviceSampler(env, "pde estimate", *device, false); err != nil {
+		if sample, closeDevice, err = pdeDeviceSampler(env, "pde estimate", *device, *precision, false); err != nil {
 			return err
 		}
 		defer closeDevice()
@@ -125,8 +126,8 @@ func runPDEEstimate(ctx context.Context, env *cliEnv, args []string) error {
 // checkEstimateDevice refuses, before anything is read, a --device that pde estimate cannot sample on: an
 // unknown device, or the GPU with a model method that has no device path (wdno.DeviceMethod: clamp, guided
 // and reddiff use the model in ways the device's plan cannot express).
-func checkEstimateDevice(device string, model bool, methods []wdno.EstimateMethod) error {
-	if err := checkPDEDevice(device, false); err != nil || !onDevice(device) || !model {
+func checkEstimateDevice(device, precision string, model bool, methods []wdno.EstimateMethod) error {
+	if err := checkPDEDevice(device, precision, false); err != nil || !onDevice(device) || !model {
 		return err
 	}
 	var cpu []string

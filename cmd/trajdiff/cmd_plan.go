@@ -164,6 +164,7 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	var sf searchFlags
 	sf.register(fs)
 	device := registerPlanDevice(fs)
+	precision := registerPrecision(fs)
 	var vf valueFlags
 	vf.register(fs)
 	if err := parseFlags(fs, env, args); err != nil {
@@ -210,7 +211,7 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return usagef("%v", err)
 	}
-	sample, closeDevice, err := planDeviceSampler(env, *device, *plannerName, sf.method != "", vf.value != "", *clearance != 0, *workers)
+	sample, closeDevice, err := planDeviceSampler(env, *device, *precision, *plannerName, sf.method != "", vf.value != "", *clearance != 0, *workers)
 	if err != nil {
 		return err
 	}

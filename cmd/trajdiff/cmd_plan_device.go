@@ -23,11 +23,15 @@ func registerPlanDevice(fs *flag.FlagSet) *string {
 // CPU; for gpu or gpu:N a gpu/fromnn.Sampler on that device, opened once for all plans, which draws what
 // Model.Sample draws to float32 accuracy. The device runs Diffuser and Decision Diffuser only, without
 // Diffuser's particle search or value guidance, one plan at a time. It names the device on stderr.
-func planDeviceSampler(env *cliEnv, device, planner string, search, valueGuided, projected bool, workers int) (sampleFunc, func() error, error) {
+func planDeviceSampler(env *cliEnv, device, precision, planner string, search, valueGuided, projected bool, workers int) (sampleFunc, func() error, error) {
 	none := func() error { return nil }
 	ordinal, err := parseDevice(device)
 	if err != nil {
 		return nil, none, usagef("%v", err)
+	}
+	prec, err := parsePrecision(precision, ordinal)
+	if err != nil {
+		return nil, none, err
 	}
 	if ordinal < 0 {
 		return nil, none, nil
@@ -44,7 +48,7 @@ func planDeviceSampler(env *cliEnv, device, planner string, search, valueGuided,
 	case workers != 1:
 		return nil, none, usagef("--device %s plans one episode at a time: --workers 1, not %d", device, workers)
 	}
-	s, err := fromnn.NewSampler(fromnn.SampleOptions{Ordinal: ordinal})
+	s, err := fromnn.NewSampler(fromnn.SampleOptions{Ordinal: ordinal, Precision: prec})
 	if err != nil {
 		return nil, none, err
 	}

@@ -67,6 +67,7 @@ func runSample(ctx context.Context, env *cliEnv, args []string) error {
 	data := fs.String("data", "", "the training dataset, where it is now if it moved since training (default: the recorded data.path)")
 	seed := fs.Uint64("seed", 1, "noise seed")
 	guidance := fs.Float64("guidance", 0, "classifier-free guidance weight w (e.g. 1.2; 0: none) of a model trained with cond_dropout")
+	precision := registerPrecision(fs)
 	device := fs.String("device", "cpu", "cpu, or gpu / gpu:N for a binary built with -tags trajdiff_cuda: the whole sampler on the GPU in float32 (mlp and temporal_unet networks, per-window conditions and --guidance included)")
 	var ema optionalBool
 	fs.Var(&ema, "ema", "--ema samples with the EMA weights, --ema=false with the raw weights (default: the configuration's [sample] ema, else the EMA)")
@@ -90,6 +91,10 @@ func runSample(ctx context.Context, env *cliEnv, args []string) error {
 	ordinal, err := parseDevice(*device)
 	if err != nil {
 		return usagef("%v", err)
+	}
+	prec, err := parsePrecision(*precision, ordinal)
+	if err != nil {
+		return err
 	}
 	weights := train.DefaultWeights // the configuration decides unless --ema is given
 	if ema.set {
@@ -118,7 +123,7 @@ func runSample(ctx context.Context, env *cliEnv, args []string) error {
 		s, err = m.Sample(ctx, req)
 	} else {
 		var info gpu.Info
-		s, info, err = fromnn.Sample(ctx, m, req, fromnn.SampleOptions{Ordinal: ordinal})
+		s, info, err = fromnn.Sample(ctx, m, req, fromnn.SampleOptions{Ordinal: ordinal, Precision: prec})
 		on = info.String()
 	}
 	if errors.Is(err, train.ErrBadRequest) {

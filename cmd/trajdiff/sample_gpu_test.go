@@ -48,6 +48,31 @@ func TestSampleGPUMatchesCPU(t *testing.T) {
 		} else {
 			t.Logf("%s: GPU vs CPU max difference %.2e (%s)", solver, worst, strings.TrimSpace(stdout))
 		}
+		// --precision tf32: the tensor cores' rounding moves the samples, within the TF32 sampler tolerance
+		// of gpu/fromnn (relative RMS 5e-3, largest difference 0.3 on samples of size O(1)).
+		tf := filepath.Join(dir, solver+"-tf32.json")
+		if code, _, stderr := runCLI(append(args, "--out", tf, "--device", "gpu", "--precision", "tf32")...); code != 0 {
+			t.Fatalf("%s in TF32: exit %d: %s", solver, code, stderr)
+		}
+		g32 := readSamples(t, tf)
+		var d2, c2, dmax float64
+		for i := range c {
+			for s := range c[i] {
+				for k := range c[i][s] {
+					d := g32[i][s][k] - c[i][s][k]
+					d2, c2, dmax = d2+d*d, c2+c[i][s][k]*c[i][s][k], math.Max(dmax, math.Abs(d))
+				}
+			}
+			if g32[i][0][1] != c[i][0][1] || g32[i][7][1] != c[i][7][1] {
+				t.Errorf("%s TF32 window %d: the fixed entries moved", solver, i)
+			}
+		}
+		rel := math.Sqrt(d2 / c2)
+		if !(rel <= 5e-3 && dmax <= 0.3) || dmax <= worst {
+			t.Errorf("%s TF32: relative RMS %.2g, max %.2g against the CPU (FP32 on the device: max %.2g); want within 5e-3 and 0.3, and moved by the rounding", solver, rel, dmax, worst)
+		} else {
+			t.Logf("%s: TF32 vs CPU relative RMS %.2e, max %.2e", solver, rel, dmax)
+		}
 	}
 	if code, _, stderr := runCLI("sample", "--checkpoint", run, "--n", "2", "--fix", "0:1=0.4", "--fix", "-1:1=-0.3", "--device", "gpu:7",
 		"--out", filepath.Join(dir, "none.json")); code == 0 || !strings.Contains(stderr, "device 7") {

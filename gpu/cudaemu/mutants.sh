@@ -124,6 +124,12 @@ mutant video.cu 'qi % stride != 0 || qj % stride != 0) return 0.0f;' 'qi % strid
 mutant video.cu 'y[i] = x[((b * P + p) * Q + q) * C + c];' 'y[i] = x[((b * Q + q) * P + p) * C + c];' TestGPUSwapMidMovesEveryValue
 mutant video.cu '(double)((float)l * freqs[i])' '(double)((float)(l + 1) * freqs[i])' TestGPURotaryTurnsQueriesAndKeys
 mutant attention.cu 'bias[(h * L + i) * L + k0 + j]' 'bias[(h * L + k0 + j) * L + i]' TestGPUBiasedAttentionMatchesHost
+# The TF32 tile of the convolutional networks (tile_tf32.cuh: linear_tf32, conv1d_tf32, conv_transpose1d_tf32):
+# the weights staged without their TF32 rounding (the tensor cores would truncate them), and the epilogue
+# reading the accumulators before every warp has stored its own (no barrier).
+mutant tile_tf32.cuh 'wmma::__float_to_tf32(wt[gk * n + gc])' 'wt[gk * n + gc]' TestGPUTF32TileMatchesRoundedReference
+mutant tile_tf32.cuh '		wmma::store_matrix_sync(cs + (wm * 16) * TC_LDC + wn * 32 + j * 16, acc[j], TC_LDC, wmma::mem_row_major);
+	__syncthreads();' '		wmma::store_matrix_sync(cs + (wm * 16) * TC_LDC + wn * 32 + j * 16, acc[j], TC_LDC, wmma::mem_row_major);' TestGPUTF32TileMatchesRoundedReference
 # The wavelet transforms (WDNO's bands on the device): the periodization analysis reading past an odd row
 # instead of repeating its last value, the zero-mode synthesis one upsampled position late, the periodic
 # synthesis adjoint wrapped one position early, and the adjoint built from the analysis filters (the

@@ -14,6 +14,11 @@ import (
 // waited for, at each batch size, reported as unit (examples) per second. On gpu/cudaemu the numbers
 // mean nothing.
 func benchForwardGPU(b *testing.B, net nn.Net, batches []int, unit string) {
+	benchForwardGPUIn(b, net, batches, unit, gpu.FP32)
+}
+
+// benchForwardGPUIn is benchForwardGPU with the predictor in precision prec.
+func benchForwardGPUIn(b *testing.B, net nn.Net, batches []int, unit string, prec gpu.Precision) {
 	d, err := gpu.Open(0)
 	if err != nil {
 		b.Skipf("no device: %v", err)
@@ -26,7 +31,7 @@ func benchForwardGPU(b *testing.B, net nn.Net, batches []int, unit string) {
 	defer s.Close()
 	for _, n := range batches {
 		b.Run(fmt.Sprintf("batch=%d", n), func(b *testing.B) {
-			p, err := NewPredictor(d, net, gpu.Parameterization{SigmaData: 0.5}, n, gpu.PredictorOptions{})
+			p, err := NewPredictor(d, net, gpu.Parameterization{SigmaData: 0.5}, n, gpu.PredictorOptions{Precision: prec})
 			if err != nil {
 				b.Fatal(err)
 			}

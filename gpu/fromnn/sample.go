@@ -12,7 +12,7 @@ import (
 // SampleOptions configures Sample.
 type SampleOptions struct {
 	Ordinal   int           // the GPU to run on (0: the first)
-	Precision gpu.Precision // the network's Linear layers (gpu.PredictorOptions.Precision); a TemporalUnet runs in FP32 only
+	Precision gpu.Precision // the network's Linear layers (gpu.PredictorOptions.Precision), and a U-Net's convolutions; the 1-D DiT and EGTN run in FP32 only
 }
 
 // Sampler is Sample with the device kept open between calls, and with the last request's device state kept

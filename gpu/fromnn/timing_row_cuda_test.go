@@ -32,6 +32,25 @@ func medianTime(t *testing.T, s *gpu.Stream, f func() error) time.Duration {
 	return ds[3]
 }
 
+// medianDenoise is the median device latency of p.Denoise on the input x (medianTime).
+func medianDenoise(t *testing.T, d *gpu.Device, s *gpu.Stream, p *gpu.Predictor, x []float64) time.Duration {
+	t.Helper()
+	xb, err := d.Alloc(len(x))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Free(xb)
+	yb, err := d.Alloc(len(x))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Free(yb)
+	if err := s.Upload(xb, to32(x)); err != nil {
+		t.Fatal(err)
+	}
+	return medianTime(t, s, func() error { return p.Denoise(s, yb, xb, 0.5) })
+}
+
 // networkRow is one row of a trained-network timing table at one batch: the device's forward latency
 // (median), the best of three graph-replayed sampler runs of plan, and for batches up to 32 windows the CPU
 // predictor's latency and the CPU sampler's plans per second ("-" above).
@@ -46,20 +65,7 @@ func timeNetworkRow(t *testing.T, d *gpu.Device, s *gpu.Stream, p *gpu.Predictor
 	plan *diffusion.Plan, x []float64, n int) networkRow {
 	t.Helper()
 	var r networkRow
-	xb, err := d.Alloc(len(x))
-	if err != nil {
-		t.Fatal(err)
-	}
-	yb, err := d.Alloc(len(x))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Upload(xb, to32(x)); err != nil {
-		t.Fatal(err)
-	}
-	r.forward = medianTime(t, s, func() error { return p.Denoise(s, yb, xb, 0.5) })
-	d.Free(xb)
-	d.Free(yb)
+	r.forward = medianDenoise(t, d, s, p, x)
 	e, err := gpu.NewExecutor(d, plan, len(x))
 	if err != nil {
 		t.Fatal(err)

@@ -56,15 +56,26 @@ func randomUnet2D(t *testing.T, cfg nn.Unet2DConfig, seed uint64) *nn.Unet2D {
 
 // TestGPUUnet2DMatchesNNPredictor: on random inputs, the device forward pass of nn Unet2Ds with random
 // weights matches nn.Predictor, at batches of 1 and 3 images and at several times (EDM's input scaling
-// included).
+// included), in FP32 and in TF32 (every convolution and Linear layer on the tensor cores).
 func TestGPUUnet2DMatchesNNPredictor(t *testing.T) {
 	d := testDevice(t)
-	worst := 0.0
-	for i, cfg := range unet2dConfigs() {
-		net := randomUnet2D(t, cfg, uint64(i+5))
-		worst = math.Max(worst, randomForwardWorst(t, d, net, []int{1, 3}, uint64(300+i), fmt.Sprintf("config %d", i), "images"))
+	for _, prec := range []gpu.Precision{gpu.FP32, gpu.TF32} {
+		tol := tolFP32
+		if prec == gpu.TF32 {
+			tol = tolUnetTF32
+		}
+		worst := 0.0
+		for i, cfg := range unet2dConfigs() {
+			net := randomUnet2D(t, cfg, uint64(i+5))
+			cw := randomForwardWorst(t, d, net, []int{1, 3}, uint64(300+i), fmt.Sprintf("config %d", i), "images", prec, tol)
+			t.Logf("unet2d %s, config %d: worst |device - nn.Predictor| %.3g", prec, i, cw)
+			worst = math.Max(worst, cw)
+		}
+		t.Logf("unet2d %s: worst |device - nn.Predictor| over random networks and inputs %.3g (tolerance %.0e)", prec, worst, tol)
+		if prec == gpu.TF32 && worst <= tolFP32 {
+			t.Errorf("the TF32 Unet2D agrees with nn to %.3g, FP32 accuracy: its layers did not run in TF32", worst)
+		}
 	}
-	t.Logf("unet2d: worst |device - nn.Predictor| over random networks and inputs %.3g (tolerance %.0e)", worst, tolFP32)
 }
 
 // TestGPUTrainedUnet2DMatchesCPU: a tiny 2-D U-Net of WDNO's layout trained with package train runs on the
@@ -191,10 +202,10 @@ func TestGPURunPlanIsWDNOsLoop(t *testing.T) {
 	}
 }
 
-// checkTrainedMatchesCPU runs a trained image or video network (FP32 only) on the device for n examples
-// drawn with seed: its forward pass against the checkpoint's nn.Predictor, a 10-NFE DPM-Solver++(2M) run
-// against diffusion.Sample with the CPU denoiser (graph replay bit-identical to launches), and the refusal
-// of TF32.
+// checkTrainedMatchesCPU runs a trained image or video network on the device for n examples drawn with
+// seed, in FP32 and in TF32: its forward pass against the checkpoint's nn.Predictor and a 10-NFE
+// DPM-Solver++(2M) run against diffusion.Sample with the CPU denoiser (graph replay bit-identical to
+// launches); an unknown precision is refused.
 func checkTrainedMatchesCPU(t *testing.T, c *train.Checkpoint, n int, seed uint64, name string) {
 	t.Helper()
 	pz, err := Parameterization(c)
@@ -203,40 +214,46 @@ func checkTrainedMatchesCPU(t *testing.T, c *train.Checkpoint, n int, seed uint6
 	}
 	d := testDevice(t)
 	x := randomInput(seed, n*c.Net.Dim())
-	p, err := NewPredictor(d, c.Net, pz, n, gpu.PredictorOptions{})
-	if err != nil {
-		t.Fatal(err)
+	for _, prec := range []gpu.Precision{gpu.FP32, gpu.TF32} {
+		tol := tolFP32
+		if prec == gpu.TF32 {
+			tol = tolUnetTF32
+		}
+		p, err := NewPredictor(d, c.Net, pz, n, gpu.PredictorOptions{Precision: prec})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := forwardWorstP(t, d, p, c.Predictor, x, []float64{0.02, 0.5, 0.98})
+		t.Logf("trained %s %s: worst |device - nn.Predictor| %.3g (tolerance %.0e)", name, prec, w, tol)
+		if !(w <= tol) {
+			t.Errorf("trained %s %s: max |device - nn| %.3g > %.0e", name, prec, w, tol)
+		}
+		solver, _ := diffusion.NewSolver("dpmpp-2m")
+		checkSamplerOnDevice(t, d, p, c, x, solver, samplerTol[prec], fmt.Sprintf("trained %s, %s dpmpp-2m", name, prec))
+		p.Close()
 	}
-	defer p.Close()
-	w := forwardWorstP(t, d, p, c.Predictor, x, []float64{0.02, 0.5, 0.98})
-	t.Logf("trained %s: worst |device - nn.Predictor| %.3g (tolerance %.0e)", name, w, tolFP32)
-	if !(w <= tolFP32) {
-		t.Errorf("trained %s: max |device - nn| %.3g > %.0e", name, w, tolFP32)
-	}
-	solver, _ := diffusion.NewSolver("dpmpp-2m")
-	checkSamplerOnDevice(t, d, p, c, x, solver, samplerTol[gpu.FP32], "trained "+name+", dpmpp-2m")
-	if _, err := NewPredictor(d, c.Net, pz, n, gpu.PredictorOptions{Precision: gpu.TF32}); err == nil {
-		t.Errorf("a TF32 %s predictor was built; the network runs in FP32 only", name)
+	if _, err := NewPredictor(d, c.Net, pz, n, gpu.PredictorOptions{Precision: gpu.Precision(7)}); err == nil {
+		t.Errorf("a %s predictor in an unknown precision was built", name)
 	}
 }
 
-// randomForwardWorst compares net's device forward pass with nn.Predictor on random inputs (seed + n for a
-// batch of n) at each batch size and at several times (EDM's input scaling included), failing above
-// tolFP32, and returns the worst |device - nn|.
-func randomForwardWorst(t *testing.T, d *gpu.Device, net nn.Net, batches []int, seed uint64, what, unit string) float64 {
+// randomForwardWorst compares net's device forward pass in precision prec with nn.Predictor on random inputs
+// (seed + n for a batch of n) at each batch size and at several times (EDM's input scaling included),
+// failing above tol, and returns the worst |device - nn|.
+func randomForwardWorst(t *testing.T, d *gpu.Device, net nn.Net, batches []int, seed uint64, what, unit string, prec gpu.Precision, tol float64) float64 {
 	t.Helper()
 	pred := nn.NewPredictor(net)
 	worst := 0.0
 	for _, n := range batches {
 		x := randomInput(seed+uint64(n), n*net.Dim())
-		p, err := NewPredictor(d, net, gpu.Parameterization{SigmaData: 0.5}, n, gpu.PredictorOptions{})
+		p, err := NewPredictor(d, net, gpu.Parameterization{SigmaData: 0.5}, n, gpu.PredictorOptions{Precision: prec})
 		if err != nil {
 			t.Fatal(err)
 		}
 		w := forwardWorstP(t, d, p, pred, x, []float64{0.01, 0.5, 0.99, 20})
 		p.Close()
-		if !(w <= tolFP32) {
-			t.Errorf("%s, %d %s: max |device - nn| %.3g > %.0e", what, n, unit, w, tolFP32)
+		if !(w <= tol) {
+			t.Errorf("%s %s, %d %s: max |device - nn| %.3g > %.0e", what, prec, n, unit, w, tol)
 		}
 		worst = math.Max(worst, w)
 	}

@@ -27,11 +27,36 @@ var unetConfigs = []nn.TemporalUnetConfig{
 
 // TestGPUTemporalUnetMatchesNNPredictor: on random inputs, the device forward pass of nn TemporalUnets with
 // random weights (and a random GroupNorm affine map) matches nn.Predictor, at batches of 1 and 5 windows and
-// at several times.
+// at several times, in both precisions (TF32: every convolution and Linear layer on the tensor cores), and
+// an unknown precision is refused.
 func TestGPUTemporalUnetMatchesNNPredictor(t *testing.T) {
+	for _, prec := range []gpu.Precision{gpu.FP32, gpu.TF32} {
+		tol := tolFP32
+		if prec == gpu.TF32 {
+			tol = tolUnetTF32
+		}
+		worst := temporalUnetWorst(t, prec, tol)
+		t.Logf("temporal_unet %s: worst |device - nn.Predictor| over random networks and inputs %.3g (tolerance %.0e)", prec, worst, tol)
+		if prec == gpu.TF32 && worst <= tolFP32 {
+			t.Errorf("the TF32 TemporalUnet agrees with nn to %.3g, FP32 accuracy: its layers did not run in TF32", worst)
+		}
+	}
+	net, err := nn.NewTemporalUnet(unetConfigs[0], tensor.Float32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewPredictor(testDevice(t), net, gpu.Parameterization{SigmaData: 0.5}, 1, gpu.PredictorOptions{Precision: gpu.Precision(7)}); err == nil {
+		t.Error("a TemporalUnet predictor in an unknown precision was accepted")
+	}
+}
+
+// temporalUnetWorst checks the device forward pass of unetConfigs in precision prec against nn.Predictor
+// within tol and returns the worst difference.
+func temporalUnetWorst(t *testing.T, prec gpu.Precision, tol float64) float64 {
 	d := testDevice(t)
 	worst := 0.0
 	for i, cfg := range unetConfigs {
+		worstCfg := 0.0
 		net, err := nn.NewTemporalUnet(cfg, tensor.Float32)
 		if err != nil {
 			t.Fatal(err)
@@ -48,19 +73,21 @@ func TestGPUTemporalUnetMatchesNNPredictor(t *testing.T) {
 		pred := nn.NewPredictor(net)
 		for _, n := range []int{1, 5} {
 			x := randomInput(uint64(200+n+i), n*net.Dim())
-			p, err := NewPredictor(d, net, gpu.Parameterization{SigmaData: 0.5}, n, gpu.PredictorOptions{})
+			p, err := NewPredictor(d, net, gpu.Parameterization{SigmaData: 0.5}, n, gpu.PredictorOptions{Precision: prec})
 			if err != nil {
 				t.Fatal(err)
 			}
 			w := forwardWorstP(t, d, p, pred, x, []float64{0.01, 0.5, 0.99, 20})
 			p.Close()
-			if !(w <= tolFP32) {
-				t.Errorf("config %d, %d windows: max |device - nn| %.3g > %.0e", i, n, w, tolFP32)
+			if !(w <= tol) {
+				t.Errorf("%s config %d, %d windows: max |device - nn| %.3g > %.0e", prec, i, n, w, tol)
 			}
-			worst = math.Max(worst, w)
+			worstCfg = math.Max(worstCfg, w)
 		}
+		t.Logf("temporal_unet %s, config %d (%d resolutions): worst |device - nn| %.3g", prec, i, len(cfg.DimMults), worstCfg)
+		worst = math.Max(worst, worstCfg)
 	}
-	t.Logf("temporal_unet: worst |device - nn.Predictor| over random networks and inputs %.3g (tolerance %.0e)", worst, tolFP32)
+	return worst
 }
 
 // TestGPUConditionalTemporalUnetMatchesNN: a conditional TemporalUnet (Decision Diffuser's returns MLP)
@@ -87,16 +114,21 @@ func TestGPUConditionalTemporalUnetMatchesNN(t *testing.T) {
 	}{
 		{"without condition", gpu.PredictorOptions{}, pred},
 		{"fixed condition", gpu.PredictorOptions{Cond: to32(cond)}, pred.Conditional(cond)},
+		{"fixed condition, tf32", gpu.PredictorOptions{Cond: to32(cond), Precision: gpu.TF32}, pred.Conditional(cond)},
 	} {
+		tol := tolFP32
+		if c.opt.Precision == gpu.TF32 {
+			tol = tolUnetTF32
+		}
 		p, err := NewPredictor(d, net, gpu.Parameterization{SigmaData: 0.5}, windows, c.opt)
 		if err != nil {
 			t.Fatal(err)
 		}
 		w := forwardWorstP(t, d, p, c.cpu, x, []float64{0.1, 0.9})
 		p.Close()
-		t.Logf("conditional temporal_unet, %s: worst |device - nn| %.3g (tolerance %.0e)", c.name, w, tolFP32)
-		if !(w <= tolFP32) {
-			t.Errorf("%s: max |device - nn| %.3g > %.0e", c.name, w, tolFP32)
+		t.Logf("conditional temporal_unet, %s: worst |device - nn| %.3g (tolerance %.0e)", c.name, w, tol)
+		if !(w <= tol) {
+			t.Errorf("%s: max |device - nn| %.3g > %.0e", c.name, w, tol)
 		}
 	}
 	// The condition changes the output: the comparison above is not blind to it.
@@ -189,4 +221,17 @@ func TestGPUTrainedTemporalUnetMatchesCPU(t *testing.T) {
 		solver, _ := diffusion.NewSolver(sn)
 		checkSamplerOnDevice(t, d, p, c, x, solver, tol, "trained temporal_unet, "+sn)
 	}
+	// TF32: the same forward pass and 10-NFE run with every convolution and Linear layer on the tensor cores.
+	p32, err := NewPredictor(d, c.Net, pz, windows, gpu.PredictorOptions{Precision: gpu.TF32})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p32.Close()
+	w = forwardWorstP(t, d, p32, c.Predictor, x, []float64{0.02, 0.5, 0.98})
+	t.Logf("trained temporal_unet, tf32: worst |device - nn.Predictor| %.3g (tolerance %.0e)", w, tolUnetTF32)
+	if !(w <= tolUnetTF32) {
+		t.Errorf("trained temporal_unet, tf32: max |device - nn| %.3g > %.0e", w, tolUnetTF32)
+	}
+	solver, _ := diffusion.NewSolver("dpmpp-2m")
+	checkSamplerOnDevice(t, d, p32, c, x, solver, samplerTol[gpu.TF32], "trained temporal_unet, tf32 dpmpp-2m")
 }

@@ -8,6 +8,7 @@
 // output positions, its k the taps cin inputs of one output, gathered from x when a tile is staged: no
 // im2col buffer exists in global memory.
 #include "tile_f32.cuh"
+#include "tile_tf32.cuh"
 
 struct Conv1dTaps {
 	const float* x;
@@ -22,4 +23,10 @@ struct Conv1dTaps {
 extern "C" __global__ void __launch_bounds__(LIN_THREADS) conv1d_f32(float* y, const float* x, const float* w,
 	const float* bias, i64 batch, i64 L, i64 cin, i64 cout, i64 taps, i64 lout, i64 stride, i64 pad, i64 dil, i64 act) {
 	tile_gemm_f32(y, Conv1dTaps{x, L, cin, lout, stride, pad, dil}, w, bias, batch * lout, cout, taps * cin, (int)act);
+}
+
+// conv1d_tf32: the same implicit GEMM on the tensor cores (tile_tf32.cuh: A and w rounded to TF32).
+extern "C" __global__ void __launch_bounds__(TC_THREADS) conv1d_tf32(float* y, const float* x, const float* w,
+	const float* bias, i64 batch, i64 L, i64 cin, i64 cout, i64 taps, i64 lout, i64 stride, i64 pad, i64 dil, i64 act) {
+	tile_gemm_tf32(y, Conv1dTaps{x, L, cin, lout, stride, pad, dil}, w, bias, batch * lout, cout, taps * cin, (int)act);
 }

@@ -1,8 +1,11 @@
 // The 3-D U-Net's kernels on channels-last videos x [B, F, H, W, C] (nn's Unet3D, WDNO's smoke denoiser):
 // the 3-D convolution and the per-frame transposed 2-D convolution as implicit GEMMs (tile_f32.cuh), the swap
 // of the frame and position axes around the temporal attention, and the rotary embedding of its queries and
-// keys. The per-frame strided convolution of the downsampler is conv2d_f32 over B F images.
+// keys. The per-frame strided convolution of the downsampler is conv2d_f32 over B F images. conv3d_tf32 and
+// conv_transpose2d_tf32 are the two convolutions on the tensor cores (tile_tf32.cuh), conv2d_tf32 the
+// downsampler's.
 #include "tile_f32.cuh"
+#include "tile_tf32.cuh"
 
 // conv3d_f32: PyTorch's Conv3d with a k x k x k window, stride 1 and zero padding pad on every side (nn's
 // Conv3d as Unet3D uses it), bias and activation fused:
@@ -28,6 +31,11 @@ struct Conv3dTaps {
 extern "C" __global__ void __launch_bounds__(LIN_THREADS) conv3d_f32(float* y, const float* x, const float* w,
 	const float* bias, i64 batch, i64 F, i64 H, i64 W, i64 cin, i64 cout, i64 k, i64 pad, i64 act) {
 	tile_gemm_f32(y, Conv3dTaps{x, F, H, W, cin, k, pad}, w, bias, batch * F * H * W, cout, k * k * k * cin, (int)act);
+}
+
+extern "C" __global__ void __launch_bounds__(TC_THREADS) conv3d_tf32(float* y, const float* x, const float* w,
+	const float* bias, i64 batch, i64 F, i64 H, i64 W, i64 cin, i64 cout, i64 k, i64 pad, i64 act) {
+	tile_gemm_tf32(y, Conv3dTaps{x, F, H, W, cin, k, pad}, w, bias, batch * F * H * W, cout, k * k * k * cin, (int)act);
 }
 
 // conv_transpose2d_f32: PyTorch's ConvTranspose2d (dilation 1, no output padding) on channels-last images,
@@ -57,6 +65,12 @@ struct ConvTranspose2dTaps {
 extern "C" __global__ void __launch_bounds__(LIN_THREADS) conv_transpose2d_f32(float* y, const float* x, const float* w,
 	const float* bias, i64 batch, i64 H, i64 W, i64 cin, i64 cout, i64 k, i64 hout, i64 wout, i64 stride, i64 pad, i64 act) {
 	tile_gemm_f32(y, ConvTranspose2dTaps{x, H, W, cin, hout, wout, k, stride, pad}, w, bias, batch * hout * wout, cout,
+		k * k * cin, (int)act);
+}
+
+extern "C" __global__ void __launch_bounds__(TC_THREADS) conv_transpose2d_tf32(float* y, const float* x, const float* w,
+	const float* bias, i64 batch, i64 H, i64 W, i64 cin, i64 cout, i64 k, i64 hout, i64 wout, i64 stride, i64 pad, i64 act) {
+	tile_gemm_tf32(y, ConvTranspose2dTaps{x, H, W, cin, hout, wout, k, stride, pad}, w, bias, batch * hout * wout, cout,
 		k * k * cin, (int)act);
 }
 

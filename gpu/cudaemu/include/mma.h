@@ -1,5 +1,6 @@
-// mma.h for the CPU emulator: the warp matrix (wmma) API of nvcuda::wmma as far as gemm.cu uses it: row-major
-// A and B fragments of TF32 (m16n16k8) and BF16 (m16n16k16), float accumulators, load/store/fill/mma.
+// mma.h for the CPU emulator: the warp matrix (wmma) API of nvcuda::wmma as far as gemm.cu and tile_tf32.cuh use
+// it: row-major A and B fragments of TF32 (m16n16k8) and BF16 (m16n16k16), float accumulators,
+// load/store/fill/mma.
 //
 // A fragment's layout across the lanes is unspecified by CUDA, and the kernels only touch fragment elements
 // one by one (x[t], num_elements), so the emulator picks its own: every lane holds all of an A or B tile, and
