@@ -11,7 +11,9 @@ import (
 // DeviceProblem is one batch of Generate's sampling loop as another executor (a GPU) runs it: the plan from
 // the initial state X (N images of the layout's Dim values, the CPU's noise), after every step the known
 // entries set to their values (Inpaint), and every x0 prediction with its known entries set and, when
-// ClipX0, its other entries clamped to [-1, 1] (Generate's x0 correction without control guidance). The
+// ClipX0, its other entries clamped to [-1, 1] (Generate's x0 correction without control guidance); with
+// Guidance (control on the 1-D wavelet layout with a weight above 0), every x0 prediction is fixed, moved by
+// -Guidance.Step(t) dJ/dx0 and fixed again, as guide.correct does (DeviceGuidance states how). The
 // checkpoint gives the network and how its output becomes x0; Seed keys the plan's noise as
 // diffusion.RunOptions.Seed does. NonFinite isolates a diverging case as diffusion.RunOptions.NonFinite does
 // on the CPU: the sampler calls it once for each case whose network output or final state went non-finite,
@@ -20,8 +22,9 @@ type DeviceProblem struct {
 	Checkpoint *train.Checkpoint
 	Plan       *diffusion.Plan
 	X          []float64
-	Known      []bool    // one image's known entries (Layout.Known of the task)
-	Values     []float64 // N images: each case's encoded image, its known entries holding the condition
+	Known      []bool          // one image's known entries (Layout.Known of the task)
+	Values     []float64       // N images: each case's encoded image, its known entries holding the condition
+	Guidance   *DeviceGuidance // nil: no control guidance
 	ClipX0     bool
 	Seed       uint64
 	Progress   func(done, total int)
@@ -33,17 +36,22 @@ type DeviceProblem struct {
 // gpu` gives gpu/fromnn's Sampler).
 type DeviceSampler func(ctx context.Context, p DeviceProblem) ([]float64, error)
 
-// runDevice is Model.sample's loop on o.device: what the device cannot do (control guidance, an extra
-// conditioner) is refused; a diverging case is isolated there too, reported to nonFinite.
+// runDevice is Model.sample's loop on o.device: what the device cannot do (an extra conditioner, guidance
+// on a layout other than the 1-D wavelet one: smoke's and the physical space) is refused; a diverging case
+// is isolated there too, reported to nonFinite.
 func (m *Model) runDevice(ctx context.Context, o sampling, g *guide, plan *diffusion.Plan, x []float64, nonFinite func(int, float64)) error {
 	if o.extra != nil {
 		return fmt.Errorf("wdno: an extra conditioner has no device path; sample on the CPU")
 	}
+	var dg *DeviceGuidance
 	if g.weight != 0 && g.obj != nil {
-		return fmt.Errorf("wdno: control guidance (weight %g) has no device path; sample on the CPU or set the guidance to 0", g.weight)
+		var err error
+		if dg, err = m.deviceGuidanceOf(g.obj, g.weight, len(x)/len(g.known)); err != nil {
+			return fmt.Errorf("wdno: control guidance (weight %g) has no device path here (%w); sample on the CPU or set the guidance to 0", g.weight, err)
+		}
 	}
 	out, err := o.device(ctx, DeviceProblem{Checkpoint: m.Checkpoint, Plan: plan, X: x, Known: g.known, Values: g.values,
-		ClipX0: g.clip, Seed: o.seed, Progress: o.progress, NonFinite: nonFinite})
+		Guidance: dg, ClipX0: g.clip, Seed: o.seed, Progress: o.progress, NonFinite: nonFinite})
 	if err != nil {
 		return err
 	}

@@ -35,23 +35,33 @@ func (m *Model) DeviceGuidance(req Request) (*DeviceGuidance, error) {
 	if m.Task != Control || weight == 0 {
 		return nil, nil
 	}
-	l, ok := m.Layout.(*waveletLayout)
-	if !ok {
-		return nil, fmt.Errorf("wdno: device guidance needs the 1-D wavelet layout, not %T", m.Layout)
-	}
 	enc, err := m.encode(req)
 	if err != nil {
 		return nil, err
 	}
-	obj, ok := enc.objective(m, req).(controlObjective)
+	return m.deviceGuidanceOf(enc.objective(m, req), weight, len(req.Cases))
+}
+
+// deviceGuidanceOf is DeviceGuidance for the objective obj of weight w (guide.correct's), over n images:
+// image j guides toward case j mod len(obj.u0s), as guide.correct pairs particles with their cases.
+func (m *Model) deviceGuidanceOf(o objective, weight float64, n int) (*DeviceGuidance, error) {
+	l, ok := m.Layout.(*waveletLayout)
 	if !ok {
+		return nil, fmt.Errorf("wdno: device guidance needs the 1-D wavelet layout, not %T", m.Layout)
+	}
+	obj, ok := o.(controlObjective)
+	if !ok || len(obj.u0s) == 0 {
 		return nil, fmt.Errorf("wdno: device guidance: no control objective")
 	}
 	g, err := l.deviceGuidance()
 	if err != nil {
 		return nil, err
 	}
-	g.Cases, g.U0s, g.Targets, g.Energy = len(req.Cases), obj.u0s, obj.targets, obj.energy
+	g.Cases, g.Energy = n, obj.energy
+	g.U0s, g.Targets = make([][]float64, n), make([][]float64, n)
+	for j := range n {
+		g.U0s[j], g.Targets[j] = obj.u0s[j%len(obj.u0s)], obj.targets[j%len(obj.targets)]
+	}
 	p := m.Checkpoint.Process
 	g.Step = func(t float64) float64 { return p.Sigma(t) / p.Alpha(t) * weight * stepBeta(p, t) }
 	return g, nil

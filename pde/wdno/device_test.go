@@ -11,13 +11,14 @@ import (
 
 // cpuDevice runs a DeviceProblem on the CPU as its documentation states it: the plan from X with the
 // checkpoint's denoiser, the known entries set after every step and in every x0 prediction, the other x0
-// entries clamped when ClipX0.
-func cpuDevice(calls *int) DeviceSampler {
+// entries clamped when ClipX0, and, with Guidance, each x0 prediction fixed, moved by -Step(t) times the
+// gradient a device computes from the guidance's numbers alone (gradientFromGuidance), and fixed again.
+func cpuDevice(t *testing.T, calls *int) DeviceSampler {
 	return func(ctx context.Context, p DeviceProblem) ([]float64, error) {
 		*calls++
 		x := append([]float64(nil), p.X...)
 		D := len(p.Known)
-		fix := func(x0, _ []float64, _ float64) error {
+		fix := func(x0 []float64) {
 			for i := range x0 {
 				switch k := i % D; {
 				case p.Known[k]:
@@ -26,18 +27,32 @@ func cpuDevice(calls *int) DeviceSampler {
 					x0[i] = min(1, max(-1, x0[i]))
 				}
 			}
+		}
+		correct := func(x0, _ []float64, tt float64) error {
+			fix(x0)
+			if g := p.Guidance; g != nil {
+				for j := range len(x0) / D {
+					gx := gradientFromGuidance(t, g, j, x0[j*D:(j+1)*D])
+					for i, v := range gx {
+						x0[j*D+i] -= g.Step(tt) * v
+					}
+				}
+				fix(x0)
+			}
 			return nil
 		}
 		err := diffusion.Sample(ctx, p.Plan, p.Checkpoint.Denoiser, x, diffusion.RunOptions{Seed: p.Seed, Progress: p.Progress,
-			Condition: &diffusion.Inpaint{Mask: p.Known, Values: p.Values}, CorrectX0: fix, NonFinite: p.NonFinite})
+			Condition: &diffusion.Inpaint{Mask: p.Known, Values: p.Values}, CorrectX0: correct, NonFinite: p.NonFinite})
 		return x, err
 	}
 }
 
 // TestADeviceSamplerSeesGeneratesWholeProblem: Generate with a DeviceSampler that runs the DeviceProblem
 // on the CPU as documented gives, bit for bit, what Generate gives on its own (a stochastic solver, so the
-// seed must reach the device too): the problem carries everything the loop needs. Control guidance and the
-// search by control cost, which have no device path, are refused.
+// seed must reach the device too): the problem carries everything the loop needs. Control guidance on the
+// wavelet layout reaches the device as DeviceProblem.Guidance, whose numbers alone reproduce Generate's guided
+// run (to 1e-9 relative; the gradient is summed in another order) and change it against --guidance 0; the
+// physical layout's guidance and the search by control cost, which have no device path, are refused.
 func TestADeviceSamplerSeesGeneratesWholeProblem(t *testing.T) {
 	dir := t.TempDir()
 	data := writeTinyData(t, dir, "train.arrow", 16, 1)
@@ -58,7 +73,7 @@ func TestADeviceSamplerSeesGeneratesWholeProblem(t *testing.T) {
 		t.Fatal(err)
 	}
 	calls := 0
-	req.Device = cpuDevice(&calls)
+	req.Device = cpuDevice(t, &calls)
 	got, err := m.Generate(context.Background(), req)
 	if err != nil {
 		t.Fatal(err)
@@ -75,14 +90,38 @@ func TestADeviceSamplerSeesGeneratesWholeProblem(t *testing.T) {
 	}
 
 	ctl, _ := trainTiny(t, tinyConfig(dir, data, SpaceWavelet, "control", 5))
-	creq := Request{Cases: []Case{{U0: req.Cases[0].U0, Target: req.Cases[1].U0}}, Steps: 4, Device: cpuDevice(&calls)}
-	if _, err := ctl.Generate(context.Background(), creq); err == nil || !strings.Contains(err.Error(), "guidance") {
-		t.Errorf("control guidance on the device: %v, want a refusal naming the guidance", err)
+	creq := Request{Cases: []Case{{U0: req.Cases[0].U0, Target: req.Cases[1].U0}, {U0: req.Cases[1].U0, Target: req.Cases[2].U0}},
+		Solver: "ddim", Steps: 4, Seed: 2}
+	wantCtl, err := ctl.Generate(context.Background(), creq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	creq.Device = cpuDevice(t, &calls)
+	gotCtl, err := ctl.Generate(context.Background(), creq)
+	if err != nil {
+		t.Fatalf("control guidance through the device sampler: %v", err)
 	}
 	zero := 0.0
-	creq.Guidance = &zero
-	if _, err := ctl.Generate(context.Background(), creq); err != nil {
+	unguided := creq
+	unguided.Guidance = &zero
+	plain, err := ctl.Generate(context.Background(), unguided)
+	if err != nil {
 		t.Errorf("control without guidance on the device: %v", err)
+	}
+	var worst, scale, moved float64
+	for j := range wantCtl.F {
+		for i, w := range wantCtl.F[j] {
+			worst, scale = max(worst, math.Abs(gotCtl.F[j][i]-w)), max(scale, math.Abs(w))
+			moved = max(moved, math.Abs(plain.F[j][i]-w))
+		}
+	}
+	t.Logf("guided control: max |device - CPU| %.3g of a largest control %.3g; guidance moved the control by up to %.3g", worst, scale, moved)
+	if !(worst <= 1e-9*scale) || !(moved > 1e3*worst) {
+		t.Errorf("guided control: max |device - CPU| %.3g of %.3g, guidance moved it by %.3g", worst, scale, moved)
+	}
+	phys, _ := trainTiny(t, tinyConfig(dir, data, SpacePhysical, "control", 2))
+	if _, err := phys.Generate(context.Background(), Request{Cases: creq.Cases, Steps: 2, Device: cpuDevice(t, &calls)}); err == nil || !strings.Contains(err.Error(), "guidance") {
+		t.Errorf("the physical layout's guidance on the device: %v, want a refusal naming the guidance", err)
 	}
 	if _, err := ctl.SearchControl(context.Background(), creq, diffusion.ParticleSearch{}, tinyParams()); err == nil || !strings.Contains(err.Error(), "device") {
 		t.Errorf("search on the device: %v, want a refusal", err)
@@ -113,7 +152,7 @@ func TestEstimationsPriorRunsOnADeviceSampler(t *testing.T) {
 		t.Fatal(err)
 	}
 	calls := 0
-	o.Device = cpuDevice(&calls)
+	o.Device = cpuDevice(t, &calls)
 	got, err := m.Estimate(ctx, EstimatePrior, probs, o)
 	if err != nil {
 		t.Fatal(err)
@@ -164,7 +203,7 @@ func TestADeviceSamplerIsolatesADivergedCase(t *testing.T) {
 		t.Fatalf("the CPU failed cases %v, want [1]", want.Failed)
 	}
 	calls := 0
-	req.Device = cpuDevice(&calls)
+	req.Device = cpuDevice(t, &calls)
 	got, err := m.Generate(context.Background(), req)
 	if err != nil {
 		t.Fatal(err)
