@@ -40,7 +40,10 @@ type Sampler struct {
 // does. NonFinite, if set, isolates a diverging example as diffusion.RunOptions.NonFinite does on the CPU
 // (gpu.RunOptions.NonFinite): it is called once per example whose network output or final state went
 // non-finite, that example comes back NaN, and the others are those of a run without it; unset, such an
-// example fails the whole problem. This is pde/wdno's loop (its DeviceProblem).
+// example fails the whole problem. Guidance, if set, adds pde/wdno's control guidance for its 1-D wavelet
+// layout to the x0 correction (gpu.WaveletControlGuide): every x0 prediction is fixed as above, moved by
+// -GuidanceStep(t) dJ/dx0 and fixed again; its Cases must be the number of examples and its image the
+// network's Dim values. This is pde/wdno's loop (its DeviceProblem).
 type PlanProblem struct {
 	Checkpoint *train.Checkpoint
 	Plan       *diffusion.Plan
@@ -52,6 +55,9 @@ type PlanProblem struct {
 	Seed       uint64
 	Progress   func(done, total int)
 	NonFinite  func(example int, t float64)
+	// Guidance and GuidanceStep: the control guidance's numbers and its step size at t (nil: none).
+	Guidance     *gpu.WaveletControlConfig
+	GuidanceStep func(t float64) float64
 }
 
 // check validates the problem before any device work and returns the number of examples.
@@ -79,7 +85,16 @@ func (p *PlanProblem) check() (int, error) {
 	if p.Mask != nil && (len(p.Mask) != D || (len(p.Values) != D && len(p.Values) != len(p.X))) {
 		return 0, fmt.Errorf("fromnn: a mask of %d entries and %d values for %d examples of dimension %d", len(p.Mask), len(p.Values), len(p.X)/D, D)
 	}
-	return len(p.X) / D, nil
+	n := len(p.X) / D
+	if g := p.Guidance; g != nil {
+		if p.GuidanceStep == nil {
+			return 0, fmt.Errorf("fromnn: control guidance without its step size")
+		}
+		if g.Cases != n || g.Channels*g.Height*g.Width != D {
+			return 0, fmt.Errorf("fromnn: control guidance for %d images of %d x %d x %d values, the problem has %d of %d", g.Cases, g.Channels, g.Height, g.Width, n, D)
+		}
+	}
+	return n, nil
 }
 
 // deviceProblem is a train.Model's sampling problem in the form the device runs it: the network and its

@@ -147,6 +147,8 @@ type runSpec struct {
 	seed      uint64
 	progress  func(done, total int)
 	nonFinite func(example int, t float64) // nil: a non-finite value fails the run
+	guide     *gpu.WaveletControlConfig    // nil: no control guidance
+	step      func(t float64) float64      // the guidance's step size
 }
 
 // sample runs a prepared request on d with the kept state (run), its final state unnormalised.
@@ -166,8 +168,10 @@ func (k *keptRun) sample(ctx context.Context, d *gpu.Device, dp *deviceProblem, 
 }
 
 // run runs r on d with the kept state, replacing what does not fit r: the state and fixed entries
-// uploaded, the plan run with graph replay, the final state back.
-func (k *keptRun) run(ctx context.Context, d *gpu.Device, r runSpec) ([]float64, error) {
+// uploaded, the plan run with graph replay, the final state back. Control guidance wraps the x0 correction
+// in a gpu.WaveletControlGuide made for this run: its buffers are allocated once here, captured in the step
+// graphs with the rest, and released after the run together with those graphs (which hold its pointers).
+func (k *keptRun) run(ctx context.Context, d *gpu.Device, r runSpec) (_ []float64, err error) {
 	n := len(r.x)
 	p, err := k.predictor(d, r)
 	if err != nil {
@@ -190,6 +194,27 @@ func (k *keptRun) run(ctx context.Context, d *gpu.Device, r runSpec) ([]float64,
 		ro.CorrectX0 = gpu.InpaintX0{In: in, Clip: r.clip, Lo: -1, Hi: 1}
 	case r.clip:
 		ro.CorrectX0 = gpu.ClipX0{Lo: -1, Hi: 1}
+	}
+	if r.guide != nil {
+		fix := ro.CorrectX0
+		if fix == nil {
+			fix = unchangedX0{}
+		}
+		g, gerr := gpu.NewWaveletControlGuide(d, *r.guide, fix, r.step)
+		if gerr != nil {
+			return nil, gerr
+		}
+		defer func() {
+			// The graphs captured with the guide launch into its buffers: drop them before freeing those.
+			ierr := e.Invalidate()
+			if cerr := g.Close(); ierr == nil {
+				ierr = cerr
+			}
+			if err == nil && ierr != nil {
+				err = fmt.Errorf("fromnn: releasing the control guidance: %w", ierr)
+			}
+		}()
+		ro.CorrectX0 = g
 	}
 	x32 := make([]float32, n)
 	for i, v := range r.x {
@@ -220,7 +245,8 @@ func (s *Sampler) RunPlan(ctx context.Context, p PlanProblem) ([]float64, error)
 		return nil, err
 	}
 	r := runSpec{ckpt: p.Checkpoint, windows: n, pz: pz, opt: gpu.PredictorOptions{Precision: s.opt.Precision}, plan: p.Plan,
-		x: p.X, clip: p.ClipX0, fixX0: p.FixX0, seed: p.Seed, progress: p.Progress, nonFinite: p.NonFinite}
+		x: p.X, clip: p.ClipX0, fixX0: p.FixX0, seed: p.Seed, progress: p.Progress, nonFinite: p.NonFinite,
+		guide: p.Guidance, step: p.GuidanceStep}
 	if p.Mask != nil {
 		r.fixed = &diffusion.Inpaint{Mask: p.Mask, Values: p.Values}
 	}
@@ -339,6 +365,12 @@ func (k *keptRun) close() error {
 	keep(k.dropInpaint())
 	return first
 }
+
+// unchangedX0 is the x0 correction that changes nothing, the guide's fix for a problem that neither clamps
+// nor fixes x0.
+type unchangedX0 struct{}
+
+func (unchangedX0) CorrectX0(*gpu.Stream, gpu.Buffer, gpu.Buffer, float64) error { return nil }
 
 // sameNet reports whether a and b are the same network object (comparable dynamic types only: a network of
 // a type that cannot be compared is never taken for the kept one).
