@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 
+	"github.com/trajdiff/trajdiff/gpu"
 	"github.com/trajdiff/trajdiff/gpu/fromnn"
 	"github.com/trajdiff/trajdiff/pde/wdno"
 )
@@ -52,18 +53,26 @@ func pdeDeviceSampler(env *cliEnv, cmd, device, precision string, search bool) (
 	}
 	fmt.Fprintf(env.stderr, "%s: sampling on %s\n", cmd, s.Info())
 	run := func(ctx context.Context, p wdno.DeviceProblem) ([]float64, error) {
-		return s.RunPlan(ctx, fromnn.PlanProblem{Checkpoint: p.Checkpoint, Plan: p.Plan, X: p.X, Mask: p.Known, Values: p.Values,
-			ClipX0: p.ClipX0, FixX0: true, Seed: p.Seed, Progress: p.Progress, NonFinite: p.NonFinite})
+		q := fromnn.PlanProblem{Checkpoint: p.Checkpoint, Plan: p.Plan, X: p.X, Mask: p.Known, Values: p.Values,
+			ClipX0: p.ClipX0, FixX0: true, Seed: p.Seed, Progress: p.Progress, NonFinite: p.NonFinite}
+		if g := p.Guidance; g != nil {
+			q.Guidance = &gpu.WaveletControlConfig{Wavelet: g.Wavelet, Mode: g.Mode, Cases: g.Cases, State: g.State, Control: g.Control,
+				Frames: g.Frames, Cells: g.Cells, Channels: g.Channels, Height: g.Height, Width: g.Width, BandH: g.BandH, BandW: g.BandW,
+				Scales: g.Scales, U0s: g.U0s, Targets: g.Targets, Energy: g.Energy}
+			q.GuidanceStep = g.Step
+		}
+		return s.RunPlan(ctx, q)
 	}
 	return run, s.Close, nil
 }
 
-// refuseDeviceGuidance is the usage error for sampling m on a GPU with control guidance, whose gradient
-// runs through the wavelet decoder on the CPU (Settings gives the weight: req's, else the model's default;
-// 0 outside control), or nil.
+// refuseDeviceGuidance is the usage error for sampling m on a GPU with control guidance where the device
+// has no guide for m's layout (smoke's 3-D wavelet layout, the physical space: their gradient runs through
+// the decoder on the CPU only; Burgers' 1-D wavelet layout guides on the device), or nil. Settings gives the
+// weight: req's, else the model's default; 0 outside control.
 func refuseDeviceGuidance(device string, m *wdno.Model, req wdno.Request) error {
-	if _, _, guidance := m.Settings(req); guidance != 0 && onDevice(device) {
-		return usagef("--device %s: control guidance (weight %g) runs on the CPU; set --guidance 0 to sample on the device", device, guidance)
+	if _, _, guidance := m.Settings(req); guidance != 0 && onDevice(device) && !m.GuidesOnDevice() {
+		return usagef("--device %s: this model's control guidance (weight %g) runs on the CPU only (the device guides the 1-D wavelet layout); set --guidance 0 to sample on the device", device, guidance)
 	}
 	return nil
 }
