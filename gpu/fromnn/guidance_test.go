@@ -1,12 +1,14 @@
 package fromnn
 
 import (
+	"context"
 	"strings"
 	"testing"
 
 	"github.com/trajdiff/trajdiff/diffusion"
 	"github.com/trajdiff/trajdiff/gpu"
 	"github.com/trajdiff/trajdiff/nn"
+	"github.com/trajdiff/trajdiff/pde/wdno"
 	"github.com/trajdiff/trajdiff/train"
 	"gorgonia.org/tensor"
 )
@@ -47,5 +49,45 @@ func TestAPlanProblemsGuidanceMustFitIt(t *testing.T) {
 	p := PlanProblem{Checkpoint: c, Plan: plan, X: make([]float64, 2*D), Guidance: &fits, GuidanceStep: step}
 	if n, err := p.check(); n != 2 || err != nil {
 		t.Errorf("fitting guidance: %d images, %v", n, err)
+	}
+}
+
+// burgersControlModel is a tiny WDNO Burgers control model: the 1-D wavelet layout of 9 frames x 12 cells
+// (9 channels of 8 x 8, bands of 5 x 6) and a 2-D U-Net trained for 10 steps on mixtureSource (its weights
+// only need to be a network's, not good ones).
+func burgersControlModel(t testing.TB) *wdno.Model {
+	t.Helper()
+	l, err := wdno.NewLayout(wdno.LayoutConfig{Frames: 9, Cells: 12})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := nn.Unet2DConfig{Height: 8, Width: 8, Channels: 9, Dim: 8, DimMults: []int{1, 2}, AttnHeads: 2, AttnDimHead: 4}
+	opts := train.DefaultOptions()
+	opts.Steps, opts.Batch, opts.Warmup, opts.LR, opts.LogEvery, opts.CheckpointEvery, opts.Seed = 10, 4, 0, 3e-3, 10, 10, 4
+	tr := &train.Trainer{Spec: nn.Spec{Arch: "unet2d", Unet2D: &cfg}, Objective: train.ObjectiveConfig{Process: "vp-cosine", Prediction: "eps"},
+		Source: mixtureSource{l.Dim()}, Options: opts, Dir: t.TempDir()}
+	if _, err := tr.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	c, err := train.LoadCheckpoint(tr.Dir, train.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &wdno.Model{Layout: l, Task: wdno.Control, Checkpoint: c}
+}
+
+// deviceSampler is cmd/trajdiff's wiring of a Sampler into pde/wdno: the DeviceProblem as a PlanProblem, its
+// control guidance as the device guide's numbers.
+func deviceSampler(s *Sampler) wdno.DeviceSampler {
+	return func(ctx context.Context, p wdno.DeviceProblem) ([]float64, error) {
+		q := PlanProblem{Checkpoint: p.Checkpoint, Plan: p.Plan, X: p.X, Mask: p.Known, Values: p.Values, ClipX0: p.ClipX0, FixX0: true,
+			Seed: p.Seed, Progress: p.Progress, NonFinite: p.NonFinite}
+		if g := p.Guidance; g != nil {
+			q.Guidance = &gpu.WaveletControlConfig{Wavelet: g.Wavelet, Mode: g.Mode, Cases: g.Cases, State: g.State, Control: g.Control,
+				Frames: g.Frames, Cells: g.Cells, Channels: g.Channels, Height: g.Height, Width: g.Width, BandH: g.BandH, BandW: g.BandW,
+				Scales: g.Scales, U0s: g.U0s, Targets: g.Targets, Energy: g.Energy}
+			q.GuidanceStep = g.Step
+		}
+		return s.RunPlan(ctx, q)
 	}
 }

@@ -20,3 +20,19 @@ func ExampleDeviceMethod() {
 	// interpolate: true
 	// resimulate: true
 }
+
+// Which layouts' control guidance runs on a device (`pde evaluate --device gpu` with --guidance above 0):
+// Burgers' 1-D wavelet layout has a device guide (gpu.WaveletControlGuide); the physical space has none, and
+// is refused there.
+func ExampleModel_GuidesOnDevice() {
+	for _, space := range []string{wdno.SpaceWavelet, wdno.SpacePhysical} {
+		l, err := wdno.NewLayout(wdno.LayoutConfig{Space: space, Frames: 9, Cells: 12})
+		if err != nil {
+			panic(err)
+		}
+		fmt.Printf("%s: %v\n", space, (&wdno.Model{Layout: l, Task: wdno.Control}).GuidesOnDevice())
+	}
+	// Output:
+	// wavelet: true
+	// physical: false
+}

@@ -42,6 +42,13 @@ func (m *Model) DeviceGuidance(req Request) (*DeviceGuidance, error) {
 	return m.deviceGuidanceOf(enc.objective(m, req), weight, len(req.Cases))
 }
 
+// GuidesOnDevice reports whether the model's control guidance has a device path (DeviceGuidance): the 1-D
+// wavelet layout's has; smoke's 3-D layout's and the physical space's do not.
+func (m *Model) GuidesOnDevice() bool {
+	_, ok := m.Layout.(*waveletLayout)
+	return ok
+}
+
 // deviceGuidanceOf is DeviceGuidance for the objective obj of weight w (guide.correct's), over n images:
 // image j guides toward case j mod len(obj.u0s), as guide.correct pairs particles with their cases.
 func (m *Model) deviceGuidanceOf(o objective, weight float64, n int) (*DeviceGuidance, error) {
