@@ -357,7 +357,8 @@
 // x0, x0 -= step(t) dJ/dx0, fix, where dJ/dx0 = D^T grad J(D x0) with D the layout's decoder (the band blocks
 // times their scales, wavelet_bands_from_image_f32; IDWTN) and J = mean (u(0) - u0)^2 + mean (u(T) - u*)^2 +
 // w sum f^2 (control_gradient_f32, in double); D^T is IDWTNAdjoint and wavelet_image_from_bands_f32. It only
-// launches kernels into preallocated buffers, so the executor captures it in its step graphs.
+// launches kernels into preallocated buffers, so the executor captures it in its step graphs; gpu/fromnn
+// makes one per guided pde/wdno problem (PlanProblem.Guidance, `trajdiff pde evaluate --device gpu`).
 //
 // # Verification
 //

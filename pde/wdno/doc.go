@@ -56,8 +56,10 @@
 // Sampler.RunPlan so that this package never imports the GPU code. EstimateOptions.Device does the same for
 // Estimate's prior draw (`pde estimate --device gpu`); clamp (a decode-replace-encode conditioner after every
 // step), guided (the readings' misfit gradient through the decoder in every x0 prediction) and reddiff (an
-// optimisation, not a solver's plan) use the model where a DeviceProblem cannot say it and are refused there. Control guidance (its gradient goes through the decoder)
-// and the search by control cost have no device path and are refused. A diverging case is isolated on the
+// optimisation, not a solver's plan) use the model where a DeviceProblem cannot say it and are refused there.
+// Control guidance on the 1-D wavelet layout travels as DeviceProblem.Guidance (below); smoke's and the
+// physical layout's guidance (GuidesOnDevice false) and the search by control cost have no device path and
+// are refused. A diverging case is isolated on the
 // device as on the CPU (DeviceProblem.NonFinite, gpu.RunOptions.NonFinite): it is in Generated.Failed and
 // the other cases are decoded as without it.
 //
@@ -65,8 +67,10 @@
 // the channels' scales, each case's u0 and u*, the energy weight and the step sigma/alpha lambda beta(t)), from
 // which gpu.WaveletControlGuide runs the whole correction on the device: the bands out of the image, the
 // inverse DWT, dJ/du and dJ/df, the inverse DWT's adjoint, the bands back into the image (a test checks that
-// these numbers reproduce guide.gradient to float64 rounding). DeviceProblem does not carry it yet, so
-// control guidance is still refused on a device.
+// these numbers reproduce guide.gradient to float64 rounding). runDevice puts them in DeviceProblem.Guidance
+// (image j guided toward case j mod the cases, as guide.correct pairs them), so that a device sampler runs
+// Generate's guided loop: a CPU sampler that follows only these numbers gives Generate's guided controls
+// (TestADeviceSamplerSeesGeneratesWholeProblem), and gpu/fromnn's Sampler.RunPlan gives them in float32.
 //
 // # Evaluation
 //
