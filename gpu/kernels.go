@@ -74,6 +74,9 @@ const (
 	kBandsFromImage
 	kImageFromBands
 	kControlGradient
+	kSmokeBandsFromImage
+	kSmokeD0Gradient
+	kSmokeImageFromBands
 	numKernels
 )
 
@@ -146,6 +149,9 @@ var kernelNames = [numKernels]string{
 	kBandsFromImage:      "wavelet_bands_from_image_f32",
 	kImageFromBands:      "wavelet_image_from_bands_f32",
 	kControlGradient:     "control_gradient_f32",
+	kSmokeBandsFromImage: "smoke_bands_from_image_f32",
+	kSmokeD0Gradient:     "smoke_d0_gradient_f32",
+	kSmokeImageFromBands: "smoke_image_from_bands_f32",
 }
 
 func (k kernel) String() string { return kernelNames[k] }

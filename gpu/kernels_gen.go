@@ -6,7 +6,7 @@ package gpu
 const (
 	fatbinCompiler = "nvcc release 11.8, V11.8.89"
 	fatbinFlags    = "-fatbin -O3 -std=c++14 -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90"
-	fatbinSHA256   = "bd15cec69e97e555784bd01174ee32cc7bd34e3ab2e7ac08870f10de17e2785f"
+	fatbinSHA256   = "c3594c9ea289b3dee295cbde42e50645f083c1d7b4ce74e9a4e56d9e67f0267b"
 )
 
 // kernelSources maps each file of gpu/kernels the fatbin was built from to its SHA-256.
@@ -38,6 +38,7 @@ var kernelSources = map[string]string{
 	"norm_mod.cu":         "6835f0006924985069dfb32ac7dac1d44b9d48d9cec6c304e5e3feac1a55b2f9",
 	"philox.cu":           "c59d31dfe2e5cc68b628b447657f104ce2bddcd3d6a7f081a8bcdb367db20b21",
 	"reduce.cu":           "439d1ff10cb6778896399bebc2a0c48ec5b72d0acad4ea035885afee2c3a1e37",
+	"smoke_guide.cu":      "5073c1badcd78e05929fc3f5a90cc4bf312ba10812cb39f563cb339477371f29",
 	"tile_f32.cuh":        "251c7a55edb2fefeb61aaea2346007151d9739f4f79735805afbe19205ed9a66",
 	"tile_tf32.cuh":       "eb9046ee0aa9a63fb1017ce58a32e7e193027e8326f18a547cf7bf65f6ff63b8",
 	"tokens.cu":           "9dd339ea2267095b7140c90539e87c8f155c09b4268a6e460ebec6b6be127b13",

@@ -35,6 +35,7 @@
 #include "video.cu"
 #include "wavelet.cu"
 #include "wavelet_guide.cu"
+#include "smoke_guide.cu"
 
 #include "emu.h"
 
@@ -145,6 +146,9 @@ const Kernel kernels[] = {
 	entry("wavelet_bands_from_image_f32", wavelet_bands_from_image_f32),
 	entry("wavelet_image_from_bands_f32", wavelet_image_from_bands_f32),
 	entry("control_gradient_f32", control_gradient_f32),
+	entry("smoke_bands_from_image_f32", smoke_bands_from_image_f32),
+	entry("smoke_d0_gradient_f32", smoke_d0_gradient_f32),
+	entry("smoke_image_from_bands_f32", smoke_image_from_bands_f32),
 };
 const int num_kernels = sizeof(kernels) / sizeof(kernels[0]);
 

@@ -150,4 +150,10 @@ mutant wavelet.cu 'const float* lo = filt + 2 * F;
 mutant wavelet_guide.cu 'const i64 c = 4 * (e % nfield) + b;' 'const i64 c = 4 * (e / nfield) + b;' TestGPUWaveletGuideGradientMatchesLayout
 mutant wavelet_guide.cu 'v = bands[(c % 4) * per' 'v = bands[((c + 1) % 4) * per' TestGPUWaveletGuideGradientMatchesLayout
 mutant wavelet_guide.cu 'if (frame == frames - 1) {' 'if (frame == frames - 2) {' TestGPUWaveletGuideGradientMatchesLayout
+# WDNO's smoke control guidance on the device: the density's band blocks read from the next channel, the
+# misfit's gradient on frame 1 instead of 0, and the gradient's bands placed in every channel's first frames
+# (the channel test dropped).
+mutant smoke_guide.cu 'bands[idx] = x[(((cs * ch + b) * tf' 'bands[idx] = x[(((cs * ch + b + 1) * tf' TestGPUSmokeGuideGradientMatchesLayout
+mutant smoke_guide.cu 'if (t == 0 && r < gx && q < gy) {' 'if (t == 1 && r < gx && q < gy) {' TestGPUSmokeGuideGradientMatchesLayout
+mutant smoke_guide.cu 'if (c < 8 && t < bt' 'if (c < 9 && t < bt' TestGPUSmokeGuideGradientMatchesLayout
 exit $survived
