@@ -13,7 +13,8 @@ import (
 // entries set to their values (Inpaint), and every x0 prediction with its known entries set and, when
 // ClipX0, its other entries clamped to [-1, 1] (Generate's x0 correction without control guidance); with
 // Guidance (control on the 1-D wavelet layout with a weight above 0), every x0 prediction is fixed, moved by
-// -Guidance.Step(t) dJ/dx0 and fixed again, as guide.correct does (DeviceGuidance states how). The
+// -Guidance.Step(t) dJ/dx0 and fixed again, as guide.correct does (DeviceGuidance states how); Smoke does
+// the same for smoke control on its 3-D wavelet layout (DeviceSmokeGuidance). The
 // checkpoint gives the network and how its output becomes x0; Seed keys the plan's noise as
 // diffusion.RunOptions.Seed does. NonFinite isolates a diverging case as diffusion.RunOptions.NonFinite does
 // on the CPU: the sampler calls it once for each case whose network output or final state went non-finite,
@@ -22,9 +23,10 @@ type DeviceProblem struct {
 	Checkpoint *train.Checkpoint
 	Plan       *diffusion.Plan
 	X          []float64
-	Known      []bool          // one image's known entries (Layout.Known of the task)
-	Values     []float64       // N images: each case's encoded image, its known entries holding the condition
-	Guidance   *DeviceGuidance // nil: no control guidance
+	Known      []bool               // one image's known entries (Layout.Known of the task)
+	Values     []float64            // N images: each case's encoded image, its known entries holding the condition
+	Guidance   *DeviceGuidance      // nil: no control guidance
+	Smoke      *DeviceSmokeGuidance // nil: no smoke control guidance (the smoke wavelet layout's, as Guidance)
 	ClipX0     bool
 	Seed       uint64
 	Progress   func(done, total int)
@@ -37,21 +39,27 @@ type DeviceProblem struct {
 type DeviceSampler func(ctx context.Context, p DeviceProblem) ([]float64, error)
 
 // runDevice is Model.sample's loop on o.device: what the device cannot do (an extra conditioner, guidance
-// on a layout other than the 1-D wavelet one: smoke's and the physical space) is refused; a diverging case
+// on a layout without a device guide: the physical space's) is refused; a diverging case
 // is isolated there too, reported to nonFinite.
 func (m *Model) runDevice(ctx context.Context, o sampling, g *guide, plan *diffusion.Plan, x []float64, nonFinite func(int, float64)) error {
 	if o.extra != nil {
 		return fmt.Errorf("wdno: an extra conditioner has no device path; sample on the CPU")
 	}
 	var dg *DeviceGuidance
+	var ds *DeviceSmokeGuidance
 	if g.weight != 0 && g.obj != nil {
 		var err error
-		if dg, err = m.deviceGuidanceOf(g.obj, g.weight, len(x)/len(g.known)); err != nil {
+		if _, smoke := g.obj.(smokeObjective); smoke {
+			ds, err = m.deviceSmokeGuidanceOf(g.obj, g.weight, len(x)/len(g.known))
+		} else {
+			dg, err = m.deviceGuidanceOf(g.obj, g.weight, len(x)/len(g.known))
+		}
+		if err != nil {
 			return fmt.Errorf("wdno: control guidance (weight %g) has no device path here (%w); sample on the CPU or set the guidance to 0", g.weight, err)
 		}
 	}
 	out, err := o.device(ctx, DeviceProblem{Checkpoint: m.Checkpoint, Plan: plan, X: x, Known: g.known, Values: g.values,
-		Guidance: dg, ClipX0: g.clip, Seed: o.seed, Progress: o.progress, NonFinite: nonFinite})
+		Guidance: dg, Smoke: ds, ClipX0: g.clip, Seed: o.seed, Progress: o.progress, NonFinite: nonFinite})
 	if err != nil {
 		return err
 	}

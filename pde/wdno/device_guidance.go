@@ -28,8 +28,8 @@ type DeviceGuidance struct {
 }
 
 // DeviceGuidance returns req's control guidance in a device's terms: nil when Generate would not guide
-// (another task, or weight 0); an error for a layout other than the 1-D wavelet layout (smoke's 3-D layout and
-// the physical space have no device guidance yet).
+// (another task, or weight 0); an error for a layout other than the 1-D wavelet layout (smoke's 3-D wavelet
+// layout has DeviceSmokeGuidance; the physical space has no device guidance yet).
 func (m *Model) DeviceGuidance(req Request) (*DeviceGuidance, error) {
 	_, _, weight := m.Settings(req)
 	if m.Task != Control || weight == 0 {
@@ -42,11 +42,14 @@ func (m *Model) DeviceGuidance(req Request) (*DeviceGuidance, error) {
 	return m.deviceGuidanceOf(enc.objective(m, req), weight, len(req.Cases))
 }
 
-// GuidesOnDevice reports whether the model's control guidance has a device path (DeviceGuidance): the 1-D
-// wavelet layout's has; smoke's 3-D layout's and the physical space's do not.
+// GuidesOnDevice reports whether the model's control guidance has a device path: the 1-D wavelet layout's
+// (DeviceGuidance) and smoke's 3-D wavelet layout's (DeviceSmokeGuidance) have; the physical space's do not.
 func (m *Model) GuidesOnDevice() bool {
-	_, ok := m.Layout.(*waveletLayout)
-	return ok
+	switch m.Layout.(type) {
+	case *waveletLayout, *smokeWaveletLayout:
+		return true
+	}
+	return false
 }
 
 // deviceGuidanceOf is DeviceGuidance for the objective obj of weight w (guide.correct's), over n images:
