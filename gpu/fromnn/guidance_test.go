@@ -77,7 +77,7 @@ func burgersControlModel(t testing.TB) *wdno.Model {
 }
 
 // deviceSampler is cmd/trajdiff's wiring of a Sampler into pde/wdno: the DeviceProblem as a PlanProblem, its
-// control guidance as the device guide's numbers.
+// control guidance (Burgers' or smoke's) as the device guide's numbers.
 func deviceSampler(s *Sampler) wdno.DeviceSampler {
 	return func(ctx context.Context, p wdno.DeviceProblem) ([]float64, error) {
 		q := PlanProblem{Checkpoint: p.Checkpoint, Plan: p.Plan, X: p.X, Mask: p.Known, Values: p.Values, ClipX0: p.ClipX0, FixX0: true,
@@ -86,6 +86,12 @@ func deviceSampler(s *Sampler) wdno.DeviceSampler {
 			q.Guidance = &gpu.WaveletControlConfig{Wavelet: g.Wavelet, Mode: g.Mode, Cases: g.Cases, State: g.State, Control: g.Control,
 				Frames: g.Frames, Cells: g.Cells, Channels: g.Channels, Height: g.Height, Width: g.Width, BandH: g.BandH, BandW: g.BandW,
 				Scales: g.Scales, U0s: g.U0s, Targets: g.Targets, Energy: g.Energy}
+			q.GuidanceStep = g.Step
+		}
+		if g := p.Smoke; g != nil {
+			q.SmokeGuidance = &gpu.SmokeControlConfig{Wavelet: g.Wavelet, Mode: g.Mode, Cases: g.Cases, Frames: g.Frames,
+				GridX: g.GridX, GridY: g.GridY, Channels: g.Channels, ImageFrames: g.ImageFrames, Height: g.Height, Width: g.Width,
+				BandT: g.BandT, BandX: g.BandX, BandY: g.BandY, Scales: g.Scales, Linear: g.Linear, D0s: g.D0s, D0Weight: g.D0Weight}
 			q.GuidanceStep = g.Step
 		}
 		return s.RunPlan(ctx, q)

@@ -43,7 +43,9 @@ type Sampler struct {
 // example fails the whole problem. Guidance, if set, adds pde/wdno's control guidance for its 1-D wavelet
 // layout to the x0 correction (gpu.WaveletControlGuide): every x0 prediction is fixed as above, moved by
 // -GuidanceStep(t) dJ/dx0 and fixed again; its Cases must be the number of examples and its image the
-// network's Dim values. This is pde/wdno's loop (its DeviceProblem).
+// network's Dim values. SmokeGuidance does the same for pde/wdno's smoke control on its 3-D wavelet layout
+// (gpu.SmokeControlGuide, with GuidanceStep); at most one of the two is set. This is pde/wdno's loop (its
+// DeviceProblem).
 type PlanProblem struct {
 	Checkpoint *train.Checkpoint
 	Plan       *diffusion.Plan
@@ -56,8 +58,9 @@ type PlanProblem struct {
 	Progress   func(done, total int)
 	NonFinite  func(example int, t float64)
 	// Guidance and GuidanceStep: the control guidance's numbers and its step size at t (nil: none).
-	Guidance     *gpu.WaveletControlConfig
-	GuidanceStep func(t float64) float64
+	Guidance      *gpu.WaveletControlConfig
+	SmokeGuidance *gpu.SmokeControlConfig
+	GuidanceStep  func(t float64) float64
 }
 
 // check validates the problem before any device work and returns the number of examples.
@@ -92,6 +95,17 @@ func (p *PlanProblem) check() (int, error) {
 		}
 		if g.Cases != n || g.Channels*g.Height*g.Width != D {
 			return 0, fmt.Errorf("fromnn: control guidance for %d images of %d x %d x %d values, the problem has %d of %d", g.Cases, g.Channels, g.Height, g.Width, n, D)
+		}
+	}
+	if g := p.SmokeGuidance; g != nil {
+		switch {
+		case p.Guidance != nil:
+			return 0, fmt.Errorf("fromnn: both control guidance and smoke control guidance")
+		case p.GuidanceStep == nil:
+			return 0, fmt.Errorf("fromnn: smoke control guidance without its step size")
+		case g.Cases != n || g.Channels*g.ImageFrames*g.Height*g.Width != D:
+			return 0, fmt.Errorf("fromnn: smoke control guidance for %d images of %d x %d x %d x %d values, the problem has %d of %d",
+				g.Cases, g.Channels, g.ImageFrames, g.Height, g.Width, n, D)
 		}
 	}
 	return n, nil

@@ -148,6 +148,7 @@ type runSpec struct {
 	progress  func(done, total int)
 	nonFinite func(example int, t float64) // nil: a non-finite value fails the run
 	guide     *gpu.WaveletControlConfig    // nil: no control guidance
+	smoke     *gpu.SmokeControlConfig      // nil: no smoke control guidance
 	step      func(t float64) float64      // the guidance's step size
 }
 
@@ -195,12 +196,12 @@ func (k *keptRun) run(ctx context.Context, d *gpu.Device, r runSpec) (_ []float6
 	case r.clip:
 		ro.CorrectX0 = gpu.ClipX0{Lo: -1, Hi: 1}
 	}
-	if r.guide != nil {
+	if r.guide != nil || r.smoke != nil {
 		fix := ro.CorrectX0
 		if fix == nil {
 			fix = unchangedX0{}
 		}
-		g, gerr := gpu.NewWaveletControlGuide(d, *r.guide, fix, r.step)
+		g, gerr := r.newGuide(d, fix)
 		if gerr != nil {
 			return nil, gerr
 		}
@@ -246,7 +247,7 @@ func (s *Sampler) RunPlan(ctx context.Context, p PlanProblem) ([]float64, error)
 	}
 	r := runSpec{ckpt: p.Checkpoint, windows: n, pz: pz, opt: gpu.PredictorOptions{Precision: s.opt.Precision}, plan: p.Plan,
 		x: p.X, clip: p.ClipX0, fixX0: p.FixX0, seed: p.Seed, progress: p.Progress, nonFinite: p.NonFinite,
-		guide: p.Guidance, step: p.GuidanceStep}
+		guide: p.Guidance, smoke: p.SmokeGuidance, step: p.GuidanceStep}
 	if p.Mask != nil {
 		r.fixed = &diffusion.Inpaint{Mask: p.Mask, Values: p.Values}
 	}
@@ -364,6 +365,20 @@ func (k *keptRun) close() error {
 	keep(k.dropPredictor())
 	keep(k.dropInpaint())
 	return first
+}
+
+// guideX0 is a control guide: an x0 correction holding device memory.
+type guideX0 interface {
+	gpu.X0Corrector
+	Close() error
+}
+
+// newGuide makes r's control guide around fix: the 1-D wavelet layout's or smoke's.
+func (r runSpec) newGuide(d *gpu.Device, fix gpu.X0Corrector) (guideX0, error) {
+	if r.smoke != nil {
+		return gpu.NewSmokeControlGuide(d, *r.smoke, fix, r.step)
+	}
+	return gpu.NewWaveletControlGuide(d, *r.guide, fix, r.step)
 }
 
 // unchangedX0 is the x0 correction that changes nothing, the guide's fix for a problem that neither clamps
