@@ -61,18 +61,24 @@ func pdeDeviceSampler(env *cliEnv, cmd, device, precision string, search bool) (
 				Scales: g.Scales, U0s: g.U0s, Targets: g.Targets, Energy: g.Energy}
 			q.GuidanceStep = g.Step
 		}
+		if g := p.Smoke; g != nil {
+			q.SmokeGuidance = &gpu.SmokeControlConfig{Wavelet: g.Wavelet, Mode: g.Mode, Cases: g.Cases, Frames: g.Frames,
+				GridX: g.GridX, GridY: g.GridY, Channels: g.Channels, ImageFrames: g.ImageFrames, Height: g.Height, Width: g.Width,
+				BandT: g.BandT, BandX: g.BandX, BandY: g.BandY, Scales: g.Scales, Linear: g.Linear, D0s: g.D0s, D0Weight: g.D0Weight}
+			q.GuidanceStep = g.Step
+		}
 		return s.RunPlan(ctx, q)
 	}
 	return run, s.Close, nil
 }
 
 // refuseDeviceGuidance is the usage error for sampling m on a GPU with control guidance where the device
-// has no guide for m's layout (smoke's 3-D wavelet layout, the physical space: their gradient runs through
-// the decoder on the CPU only; Burgers' 1-D wavelet layout guides on the device), or nil. Settings gives the
+// has no guide for m's layout (the physical space: its gradient runs through the decoder on the CPU only;
+// Burgers' 1-D and smoke's 3-D wavelet layouts guide on the device), or nil. Settings gives the
 // weight: req's, else the model's default; 0 outside control.
 func refuseDeviceGuidance(device string, m *wdno.Model, req wdno.Request) error {
 	if _, _, guidance := m.Settings(req); guidance != 0 && onDevice(device) && !m.GuidesOnDevice() {
-		return usagef("--device %s: this model's control guidance (weight %g) runs on the CPU only (the device guides the 1-D wavelet layout); set --guidance 0 to sample on the device", device, guidance)
+		return usagef("--device %s: this model's control guidance (weight %g) runs on the CPU only (the device guides the wavelet layouts); set --guidance 0 to sample on the device", device, guidance)
 	}
 	return nil
 }

@@ -42,15 +42,36 @@ steps = 3
 	return filepath.Join(dir, "run-smoke3d"), filepath.Join(dir, "test.arrow")
 }
 
-// A smoke control model's guidance (its gradient runs through the wavelet decoder on the CPU) is refused
-// on the device once the checkpoint is read, before any sampling: `pde evaluate --device gpu` names the
-// weight and says to set --guidance 0. This holds in a binary without GPU support too, since no device is
-// opened.
+// A physical-space smoke control model's guidance (its gradient runs through the decoder on the CPU only;
+// the smoke wavelet layout's guides on the device) is refused on the device once the checkpoint is read,
+// before any sampling: `pde evaluate --device gpu` names the weight and says to set --guidance 0. This
+// holds in a binary without GPU support too, since no device is opened.
 func TestPDEEvaluateRefusesSmokeGuidanceOnTheDevice(t *testing.T) {
-	run, test := tinySmokeUnet3D(t, t.TempDir())
+	dir := t.TempDir()
+	tinySmokeData(t, dir)
+	cfg := `out = "run-smoke"
+task = "control"
+[data]
+path = "train.arrow"
+[layout]
+space = "physical"
+[network]
+arch = "mlp"
+[network.mlp]
+dim = 3072
+hidden = [16]
+time_dim = 8
+[train]
+steps = 2
+batch = 2
+warmup = 1
+checkpoint_every = 2
+`
+	pdeTrain(t, dir, "smoke.toml", cfg)
+	run, test := filepath.Join(dir, "run-smoke"), filepath.Join(dir, "test.arrow")
 	code, _, errs := runCLI("pde", "evaluate", "--checkpoint", run, "--data", test, "--device", "gpu")
 	if code != 2 || !strings.Contains(errs, "weight 100") || !strings.Contains(errs, "--guidance 0") {
-		t.Errorf("pde evaluate --device gpu of a guided smoke model: exit %d, stderr %q", code, errs)
+		t.Errorf("pde evaluate --device gpu of a guided physical-space smoke model: exit %d, stderr %q", code, errs)
 	}
 }
 

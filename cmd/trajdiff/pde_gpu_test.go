@@ -266,3 +266,29 @@ func TestPDEEvaluateGPUGuidedBurgersControlMatchesCPU(t *testing.T) {
 		}
 	}
 }
+
+// On a GPU (or gpu/cudaemu), WDNO's guided smoke control runs on the device: `pde evaluate --device gpu
+// --guidance 100` of the tiny 3-D U-Net smoke control model (the gradient of J = -s(T-1) + 0.1 mean (d(0) -
+// d0*)^2 through the 42-channel wavelet decoder in every x0 prediction, gpu.SmokeControlGuide) re-simulates
+// controls whose target share and J agree with the CPU run's within 1e-3 relative in every case (float32
+// sampling against float64, amplified by the re-simulation; both re-simulate with the same solver). That
+// the guidance changes the samples is gpu/fromnn's TestGPUGuidedSmokeControlMatchesGenerate (an unguided
+// run here would take this test past its time budget).
+func TestPDEEvaluateGPUGuidedSmokeControlMatchesCPU(t *testing.T) {
+	dir := t.TempDir()
+	run, test := tinySmokeUnet3D(t, dir)
+	cpu, gpu := evaluateOnBothDevices(t, dir, "--checkpoint", run, "--data", test, "--baseline", "", "--guidance", "100")
+	if len(cpu) != 2 || len(gpu) != len(cpu) {
+		t.Fatalf("%d CPU results, %d GPU results", len(cpu), len(gpu))
+	}
+	rel := func(a, b float64) float64 { return math.Abs(a-b) / math.Abs(b) }
+	for i := range cpu {
+		c, g := cpu[i], gpu[i]
+		relOut, relJ := rel(g.SmokeOut, c.SmokeOut), rel(g.J, c.J)
+		t.Logf("case %d: smoke_out %.6g / %.6g, J %.6g / %.6g on the CPU / device (relative %.2e, %.2e)",
+			c.Case, c.SmokeOut, g.SmokeOut, c.J, g.J, relOut, relJ)
+		if !(c.SmokeOut > 0) || !(relOut <= 1e-3) || !(relJ <= 1e-3) || c.Error != "" || g.Error != "" {
+			t.Errorf("case %d: CPU %+v, device %+v", c.Case, c, g)
+		}
+	}
+}
