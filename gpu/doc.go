@@ -359,6 +359,12 @@
 // w sum f^2 (control_gradient_f32, in double); D^T is IDWTNAdjoint and wavelet_image_from_bands_f32. It only
 // launches kernels into preallocated buffers, so the executor captures it in its step graphs; gpu/fromnn
 // makes one per guided pde/wdno problem (PlanProblem.Guidance, `trajdiff pde evaluate --device gpu`).
+// SmokeControlGuide does the same for smoke control on pde/wdno's 42-channel smoke wavelet layout
+// (wdno.Model.DeviceSmokeGuidance; PlanProblem.SmokeGuidance): J = -s(T-1) + 0.1 mean (d(0) - d0*)^2 has
+// dJ/dx0 = l + D^T grad J_d(D x0), l the constant gradient of the linear term (computed once on the host by
+// the layout's DecodeAdjoint) and D the density's decoder: its eight band blocks times their scales
+// (smoke_bands_from_image_f32, handed to IDWTN in its band order), the 3-D IDWTN over (t, x, y), frame 0's
+// misfit gradient (smoke_d0_gradient_f32, in double), IDWTNAdjoint and smoke_image_from_bands_f32 (adds l).
 //
 // # Verification
 //

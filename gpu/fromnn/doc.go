@@ -54,6 +54,7 @@
 // PlanProblem.Guidance (WDNO's Burgers control guidance) each run wraps that x0 correction in a
 // gpu.WaveletControlGuide, allocated once before the run, captured in the step graphs and released with
 // them after it (TestGPUGuidedBurgersControlMatchesGenerate: Generate's guided run to relative RMS 7.3e-7
-// on the emulator, a rerun bit for bit). In a
+// on the emulator, a rerun bit for bit); PlanProblem.SmokeGuidance does the same with a gpu.SmokeControlGuide
+// for WDNO's smoke control (TestGPUGuidedSmokeControlMatchesGenerate: relative RMS 1.0e-5). In a
 // build without GPU support Sample checks the request and returns gpu.ErrNoCUDA, and NewSampler returns it.
 package fromnn

@@ -57,9 +57,9 @@
 // Estimate's prior draw (`pde estimate --device gpu`); clamp (a decode-replace-encode conditioner after every
 // step), guided (the readings' misfit gradient through the decoder in every x0 prediction) and reddiff (an
 // optimisation, not a solver's plan) use the model where a DeviceProblem cannot say it and are refused there.
-// Control guidance on the 1-D wavelet layout travels as DeviceProblem.Guidance (below); smoke's and the
-// physical layout's guidance (GuidesOnDevice false) and the search by control cost have no device path and
-// are refused. A diverging case is isolated on the
+// Control guidance on the 1-D wavelet layout travels as DeviceProblem.Guidance (below), smoke's on its
+// wavelet layout as DeviceProblem.Smoke; the physical layouts' guidance (GuidesOnDevice false) and the search
+// by control cost have no device path and are refused. A diverging case is isolated on the
 // device as on the CPU (DeviceProblem.NonFinite, gpu.RunOptions.NonFinite): it is in Generated.Failed and
 // the other cases are decoded as without it.
 //
@@ -71,6 +71,11 @@
 // (image j guided toward case j mod the cases, as guide.correct pairs them), so that a device sampler runs
 // Generate's guided loop: a CPU sampler that follows only these numbers gives Generate's guided controls
 // (TestADeviceSamplerSeesGeneratesWholeProblem), and gpu/fromnn's Sampler.RunPlan gives them in float32.
+// Model.DeviceSmokeGuidance does the same for smoke control on the smoke wavelet layout: J = -s(T-1) +
+// SmokeD0Weight mean (d(0) - d0*)^2 is linear in s, which Decode reads linearly from its channel, so that
+// term's image gradient is one constant image (its DecodeAdjoint, computed once); the misfit's runs through
+// the density's eight 3-D bands (channels 0..7), the inverse 3-D DWT and its adjoint on the device
+// (gpu.SmokeControlGuide; a test checks that these numbers reproduce guide.gradient to float64 rounding).
 //
 // # Evaluation
 //
