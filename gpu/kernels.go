@@ -74,6 +74,10 @@ const (
 	kBandsFromImage
 	kImageFromBands
 	kControlGradient
+	kValueInput
+	kValueAct
+	kActGrad
+	kValueStep
 	numKernels
 )
 
@@ -146,6 +150,10 @@ var kernelNames = [numKernels]string{
 	kBandsFromImage:      "wavelet_bands_from_image_f32",
 	kImageFromBands:      "wavelet_image_from_bands_f32",
 	kControlGradient:     "control_gradient_f32",
+	kValueInput:          "value_input_f32",
+	kValueAct:            "value_act_f32",
+	kActGrad:             "act_grad_f32",
+	kValueStep:           "value_step_f32",
 }
 
 func (k kernel) String() string { return kernelNames[k] }

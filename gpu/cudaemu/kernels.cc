@@ -35,6 +35,7 @@
 #include "video.cu"
 #include "wavelet.cu"
 #include "wavelet_guide.cu"
+#include "value_grad.cu"
 
 #include "emu.h"
 
@@ -145,6 +146,10 @@ const Kernel kernels[] = {
 	entry("wavelet_bands_from_image_f32", wavelet_bands_from_image_f32),
 	entry("wavelet_image_from_bands_f32", wavelet_image_from_bands_f32),
 	entry("control_gradient_f32", control_gradient_f32),
+	entry("value_input_f32", value_input_f32),
+	entry("value_act_f32", value_act_f32),
+	entry("act_grad_f32", act_grad_f32),
+	entry("value_step_f32", value_step_f32),
 };
 const int num_kernels = sizeof(kernels) / sizeof(kernels[0]);
 
