@@ -150,4 +150,8 @@ mutant wavelet.cu 'const float* lo = filt + 2 * F;
 mutant wavelet_guide.cu 'const i64 c = 4 * (e % nfield) + b;' 'const i64 c = 4 * (e / nfield) + b;' TestGPUWaveletGuideGradientMatchesLayout
 mutant wavelet_guide.cu 'v = bands[(c % 4) * per' 'v = bands[((c + 1) % 4) * per' TestGPUWaveletGuideGradientMatchesLayout
 mutant wavelet_guide.cu 'if (frame == frames - 1) {' 'if (frame == frames - 2) {' TestGPUWaveletGuideGradientMatchesLayout
+mutant value_grad.cu 'in[idx] = (float)((f % 2 == 0) ? cos(a) : sin(a));' 'in[idx] = (float)((f % 2 == 0) ? sin(a) : cos(a));' TestGPUValueGradientMatchesTheBackwardPass
+mutant value_grad.cu 'return th + v * (1.0 - th * th) / (1.0 + exp(-v));' 'return th + v * (1.0 - th) / (1.0 + exp(-v));' TestGPUValueGradientMatchesCentralDifferences
+mutant value_grad.cu 'GRID_STRIDE(i, n) { h[i] = act_f32((int)act, z[i]); }' 'GRID_STRIDE(i, n - 1) { h[i] = act_f32((int)act, z[i]); }' TestGPUValueGradientMatchesTheBackwardPass
+mutant value_grad.cu 'if (free_[j] != 0.0f) y[idx]' 'if (free_[(j + 1) % W] != 0.0f) y[idx]' TestGPUValueGuideLeavesFixedEntriesAndEarlyTimes
 exit $survived
