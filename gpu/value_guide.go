@@ -5,8 +5,6 @@ package gpu
 import (
 	"fmt"
 	"math"
-
-	"github.com/trajdiff/trajdiff/diffusion"
 )
 
 // ValueGradient is an MLP value model J(x_t, t) of Diffuser's value guidance on the device (train's
@@ -32,37 +30,6 @@ type ValueGradient struct {
 	in, gin Buffer // [B, In] input rows and their gradient
 	z, h, g []Buffer
 	ones    Buffer // g_L
-}
-
-// ValueMLP is the value network as plain float32 arrays: Weights[l] is W_l in PyTorch's [out, in] layout
-// (nn's "net.<2l>.weight"), Biases[l] its bias; In is the window width plus Features (even) time features
-// of the process time on [TMin, TMax].
-type ValueMLP struct {
-	Window, Features int
-	TMin, TMax       float64
-	Act              Activation
-	Weights, Biases  [][]float32
-}
-
-// check validates the network's shapes: In = Window + Features, one output.
-func (v ValueMLP) check() error {
-	if v.Window < 1 || v.Features < 0 || v.Features%2 != 0 || !(v.TMax > v.TMin) {
-		return fmt.Errorf("gpu: value network of window %d, %d time features on [%v, %v]", v.Window, v.Features, v.TMin, v.TMax)
-	}
-	if len(v.Weights) == 0 || len(v.Weights) != len(v.Biases) {
-		return fmt.Errorf("gpu: value network with %d weight and %d bias layers", len(v.Weights), len(v.Biases))
-	}
-	in := v.Window + v.Features
-	for l, b := range v.Biases {
-		if len(b) == 0 || len(v.Weights[l]) != len(b)*in {
-			return fmt.Errorf("gpu: value network layer %d: %d weights and %d biases for %d inputs", l, len(v.Weights[l]), len(b), in)
-		}
-		in = len(b)
-	}
-	if in != 1 {
-		return fmt.Errorf("gpu: value network with %d outputs, want 1", in)
-	}
-	return nil
 }
 
 // NewValueGradient uploads net for batches of windows windows.
@@ -207,20 +174,6 @@ func (v *ValueGradient) Values() Buffer { return v.z[len(v.z)-1] }
 
 // InputGrad is the buffer of the last Gradient's input gradient [windows, Window + Features].
 func (v *ValueGradient) InputGrad() Buffer { return v.gin }
-
-// ValueGuideConfig is rl/diffuser's value guide in numbers: every x0-prediction at process time
-// t >= Stop (with alpha(t) > 0) moves by (y_n - x)/alpha(t), y_0 = x, y_{k+1} = y_k + Scale sigma(t)^2 dJ/dx(y_k, t)
-// (Scale alone when NoStd) on the window entries Free marks, for k < Steps.
-type ValueGuideConfig struct {
-	Net     ValueMLP
-	Windows int
-	Free    []bool // per window entry (Net.Window): moved by the guide; the inpainted entries are not
-	Process diffusion.Process
-	Scale   float64
-	Steps   int
-	Stop    float64
-	NoStd   bool
-}
 
 // ValueGuide is the value guide as an X0Corrector: Fix (clamping, fixed entries; nil for none) and then
 // the guide's move, as train.Model.Sample composes ClipX0 and the request's CorrectX0. Its buffers are
