@@ -359,6 +359,11 @@
 // w sum f^2 (control_gradient_f32, in double); D^T is IDWTNAdjoint and wavelet_image_from_bands_f32. It only
 // launches kernels into preallocated buffers, so the executor captures it in its step graphs; gpu/fromnn
 // makes one per guided pde/wdno problem (PlanProblem.Guidance, `trajdiff pde evaluate --device gpu`).
+// ValueGuide is rl/diffuser's value guidance with an MLP value model J(x_t, t) as an X0Corrector: y_0 = x,
+// y_{k+1} = y_k + lambda sigma(t)^2 dJ/dx(y_k, t) on the free window entries (value_step_f32), x0 += (y_n -
+// x)/alpha(t); ValueGradient evaluates J and dJ/dx by the network's forward pass (value_input_f32 writes the
+// window and its cos/sin time features, linear_f32 with W^T, value_act_f32) and its backward pass
+// g_{l-1} = (g_l W_l) act'(z_{l-1}) (linear_f32 with W itself, act_grad_f32), batched over the windows.
 //
 // # Verification
 //
