@@ -12,20 +12,10 @@ import (
 	"github.com/trajdiff/trajdiff/train"
 )
 
-// valueModel trains windowModel's windows as a value run (objective kind value) of a regressor MLP.
-func valueModel(t testing.TB, act string) *train.Model {
-	return windowModel(t, func(c *train.Config) {
-		c.Data.ReturnsScale, c.Data.Discount = 10, 0.99
-		c.Network = nn.Spec{Arch: "regressor", Regressor: &nn.RegressorConfig{In: 24 + train.ValueTimeFeatures, Out: 1, Hidden: []int{16, 16}, Activation: act}}
-		c.Objective = train.ObjectiveConfig{Kind: train.ObjectiveValue, Process: "vp-cosine"}
-		c.Sample = train.SampleConfig{}
-	})
-}
-
-// TestDeviceValueGradientMatchesModelValueGradient: the device's J and dJ/dx of a trained value run's MLP
+// TestGPUValueGradientMatchesModelValueGradient: the device's J and dJ/dx of a trained value run's MLP
 // (gpu.ValueGradient from ValueMLP) agree with train.Model.ValueGradient (nn.RegressorInputGrad on the CPU,
 // in float32) to float32 accuracy, at early and late process times.
-func TestDeviceValueGradientMatchesModelValueGradient(t *testing.T) {
+func TestGPUValueGradientMatchesModelValueGradient(t *testing.T) {
 	d := testDevice(t)
 	for _, act := range []string{"mish", "relu"} {
 		m := valueModel(t, act)
@@ -97,8 +87,8 @@ func TestDeviceValueGradientMatchesModelValueGradient(t *testing.T) {
 	}
 }
 
-// TestValueMLPRefusesTheUNetValueModel: Diffuser's temporal_value U-Net has no device path.
-func TestValueMLPRefusesTheUNetValueModel(t *testing.T) {
+// TestGPUValueMLPRefusesTheUNetValueModel: Diffuser's temporal_value U-Net has no device path.
+func TestGPUValueMLPRefusesTheUNetValueModel(t *testing.T) {
 	m := windowModel(t, func(c *train.Config) {
 		c.Data.ReturnsScale, c.Data.Discount = 10, 0.99
 		c.Network = nn.Spec{Arch: "temporal_value", TemporalValue: &nn.TemporalValueConfig{Horizon: 8, Transition: 3, Dim: 4, DimMults: []int{1, 2}, Kernel: 3, Groups: 2}}
