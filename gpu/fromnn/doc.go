@@ -54,7 +54,7 @@
 // PlanProblem.Guidance (WDNO's Burgers control guidance) each run wraps that x0 correction in a
 // gpu.WaveletControlGuide, allocated once before the run, captured in the step graphs and released with
 // them after it (TestGPUGuidedBurgersControlMatchesGenerate: Generate's guided run to relative RMS 7.3e-7
-// on the emulator, a rerun bit for bit). Sampler.SampleGuided (and PlanProblem.Value) add Diffuser's value
+// on the emulator, a rerun bit for bit). Sampler.SampleGuided adds Diffuser's value
 // guidance by an MLP value model the same way, after the clamp (ValueGuide, ValueMLP; gpu.ValueGuide), which
 // `trajdiff plan evaluate --device gpu --value` injects into rl/diffuser through Options.SampleGuided. In a
 // build without GPU support Sample checks the request and returns gpu.ErrNoCUDA, and NewSampler returns it.

@@ -43,8 +43,7 @@ type Sampler struct {
 // example fails the whole problem. Guidance, if set, adds pde/wdno's control guidance for its 1-D wavelet
 // layout to the x0 correction (gpu.WaveletControlGuide): every x0 prediction is fixed as above, moved by
 // -GuidanceStep(t) dJ/dx0 and fixed again; its Cases must be the number of examples and its image the
-// network's Dim values. Value, if set, adds Diffuser's value guidance after that (ValueGuide). This is pde/wdno's loop
-// (its DeviceProblem).
+// network's Dim values. This is pde/wdno's loop (its DeviceProblem).
 type PlanProblem struct {
 	Checkpoint *train.Checkpoint
 	Plan       *diffusion.Plan
@@ -59,9 +58,6 @@ type PlanProblem struct {
 	// Guidance and GuidanceStep: the control guidance's numbers and its step size at t (nil: none).
 	Guidance     *gpu.WaveletControlConfig
 	GuidanceStep func(t float64) float64
-	// Value, if set, moves every x0 prediction with Diffuser's value guidance after the clamp and the fixed
-	// entries (ValueGuide; its windows are the problem's examples, of the network's Dim values).
-	Value *ValueGuide
 }
 
 // check validates the problem before any device work and returns the number of examples.
@@ -90,9 +86,6 @@ func (p *PlanProblem) check() (int, error) {
 		return 0, fmt.Errorf("fromnn: a mask of %d entries and %d values for %d examples of dimension %d", len(p.Mask), len(p.Values), len(p.X)/D, D)
 	}
 	n := len(p.X) / D
-	if v := p.Value; v != nil && (v.Model == nil || v.Model.Horizon*v.Model.Transition != D) {
-		return 0, fmt.Errorf("fromnn: value guidance of a model of other windows than the network's %d values", D)
-	}
 	if g := p.Guidance; g != nil {
 		if p.GuidanceStep == nil {
 			return 0, fmt.Errorf("fromnn: control guidance without its step size")

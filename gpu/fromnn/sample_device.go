@@ -290,11 +290,6 @@ func (s *Sampler) RunPlan(ctx context.Context, p PlanProblem) ([]float64, error)
 	r := runSpec{ckpt: p.Checkpoint, windows: n, pz: pz, opt: gpu.PredictorOptions{Precision: s.opt.Precision}, plan: p.Plan,
 		x: p.X, clip: p.ClipX0, fixX0: p.FixX0, seed: p.Seed, progress: p.Progress, nonFinite: p.NonFinite,
 		guide: p.Guidance, step: p.GuidanceStep}
-	if p.Value != nil {
-		if r.value, err = p.Value.config(nil, n); err != nil {
-			return nil, err
-		}
-	}
 	if p.Mask != nil {
 		r.fixed = &diffusion.Inpaint{Mask: p.Mask, Values: p.Values}
 	}

@@ -81,7 +81,10 @@ func (g *ValueGuide) config(m *train.Model, windows int) (*gpu.ValueGuideConfig,
 	if err != nil {
 		return nil, err
 	}
-	if m != nil && (m.Horizon*m.Transition != net.Window || m.Checkpoint.Process.Name() != g.Model.ValueProcess().Name()) {
+	if m == nil || m.Checkpoint == nil {
+		return nil, fmt.Errorf("fromnn: value guidance without the sampled model")
+	}
+	if m.Horizon*m.Transition != net.Window || m.Checkpoint.Process.Name() != g.Model.ValueProcess().Name() {
 		return nil, fmt.Errorf("fromnn: the value model takes windows of %d values of process %s, the sampled model draws %d of %s",
 			net.Window, g.Model.ValueProcess().Name(), m.Horizon*m.Transition, m.Checkpoint.Process.Name())
 	}
