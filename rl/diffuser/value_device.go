@@ -30,7 +30,6 @@ func (g *valueGuide) guidance() ValueGuidance {
 // request carries the guide as its CorrectX0).
 func (p *Planner) guidedSample() func(context.Context, train.SampleRequest) (*train.Samples, error) {
 	if p.guide == nil || p.opt.SampleGuided == nil || p.free != nil { // the free-space projection stays a CorrectX0
-
 		return nil
 	}
 	g := p.guide.guidance()
