@@ -366,6 +366,12 @@
 // (smoke_bands_from_image_f32, handed to IDWTN in its band order), the 3-D IDWTN over (t, x, y), frame 0's
 // misfit gradient (smoke_d0_gradient_f32, in double), IDWTNAdjoint and smoke_image_from_bands_f32 (adds l).
 //
+// ValueGuide is rl/diffuser's value guidance with an MLP value model J(x_t, t) as an X0Corrector: y_0 = x,
+// y_{k+1} = y_k + lambda sigma(t)^2 dJ/dx(y_k, t) on the free window entries (value_step_f32), x0 += (y_n -
+// x)/alpha(t); ValueGradient evaluates J and dJ/dx by the network's forward pass (value_input_f32 writes the
+// window and its cos/sin time features, linear_f32 with W^T, value_act_f32) and its backward pass
+// g_{l-1} = (g_l W_l) act'(z_{l-1}) (linear_f32 with W itself, act_grad_f32), batched over the windows.
+//
 // # Verification
 //
 // Without a GPU, the tests check what can be checked on the host: the plan compiler against the CPU executor

@@ -77,6 +77,10 @@ const (
 	kSmokeBandsFromImage
 	kSmokeD0Gradient
 	kSmokeImageFromBands
+	kValueInput
+	kValueAct
+	kActGrad
+	kValueStep
 	numKernels
 )
 
@@ -152,6 +156,10 @@ var kernelNames = [numKernels]string{
 	kSmokeBandsFromImage: "smoke_bands_from_image_f32",
 	kSmokeD0Gradient:     "smoke_d0_gradient_f32",
 	kSmokeImageFromBands: "smoke_image_from_bands_f32",
+	kValueInput:          "value_input_f32",
+	kValueAct:            "value_act_f32",
+	kActGrad:             "act_grad_f32",
+	kValueStep:           "value_step_f32",
 }
 
 func (k kernel) String() string { return kernelNames[k] }

@@ -6,7 +6,7 @@ package gpu
 const (
 	fatbinCompiler = "nvcc release 11.8, V11.8.89"
 	fatbinFlags    = "-fatbin -O3 -std=c++14 -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90"
-	fatbinSHA256   = "c3594c9ea289b3dee295cbde42e50645f083c1d7b4ce74e9a4e56d9e67f0267b"
+	fatbinSHA256   = "87ab84f1efb80f411923f124f504f55ad7df4dac9a72763349565a34d0622f74"
 )
 
 // kernelSources maps each file of gpu/kernels the fatbin was built from to its SHA-256.
@@ -42,6 +42,7 @@ var kernelSources = map[string]string{
 	"tile_f32.cuh":        "251c7a55edb2fefeb61aaea2346007151d9739f4f79735805afbe19205ed9a66",
 	"tile_tf32.cuh":       "eb9046ee0aa9a63fb1017ce58a32e7e193027e8326f18a547cf7bf65f6ff63b8",
 	"tokens.cu":           "9dd339ea2267095b7140c90539e87c8f155c09b4268a6e460ebec6b6be127b13",
+	"value_grad.cu":       "d5a45895093e344cd39a789c19d306b8789bb8b68e8dc045417a804f483eaecc",
 	"video.cu":            "80625987db9318457af8332346d97bd873cac2dcfd4c1008759380829b636a1b",
 	"wavelet.cu":          "00995d2088c53853b15d34363397c4a821f8a6aed0929464f85ccc5b1664908d",
 	"wavelet_guide.cu":    "772af49ab75d2b1fad3843f2a9038aa59538213e274473374fc72afa9c9c0345",

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/trajdiff/trajdiff/gpu/fromnn"
+	"github.com/trajdiff/trajdiff/rl/diffuser"
 	"github.com/trajdiff/trajdiff/train"
 )
 
@@ -16,42 +17,45 @@ type sampleFunc = func(context.Context, *train.Model, train.SampleRequest) (*tra
 // registerPlanDevice adds `plan evaluate`'s --device flag.
 func registerPlanDevice(fs *flag.FlagSet) *string {
 	return fs.String("device", "cpu", "cpu, or gpu / gpu:N for a binary built with -tags trajdiff_cuda: Diffuser's and Decision Diffuser's plans sampled on the GPU in float32 "+
-		"(mlp and temporal_unet networks; conditions, guidance and warm starts included; one plan at a time, so --workers 1)")
+		"(mlp and temporal_unet networks; conditions, guidance, warm starts and --value guidance by an MLP value model included; one plan at a time, so --workers 1)")
 }
 
-// planDeviceSampler is the planners' sampler for --device and the function that releases it: nil for the
-// CPU; for gpu or gpu:N a gpu/fromnn.Sampler on that device, opened once for all plans, which draws what
-// Model.Sample draws to float32 accuracy. The device runs Diffuser and Decision Diffuser only, without
-// Diffuser's particle search or value guidance, one plan at a time. It names the device on stderr.
-func planDeviceSampler(env *cliEnv, device, precision, planner string, search, valueGuided, projected bool, workers int) (sampleFunc, func() error, error) {
+// planDeviceSampler is the planners' sampler for --device, Diffuser's value-guided sampler and the function
+// that releases them: nil for the CPU; for gpu or gpu:N a gpu/fromnn.Sampler on that device, opened once for
+// all plans, which draws what Model.Sample draws to float32 accuracy, value guidance by an MLP value model
+// included (fromnn.Sampler.SampleGuided). The device runs Diffuser and Decision Diffuser only, without
+// Diffuser's particle search or free-space projection, one plan at a time. It names the device on stderr.
+func planDeviceSampler(env *cliEnv, device, precision, planner string, search, projected bool, workers int) (sampleFunc, diffuser.GuidedSampler, func() error, error) {
 	none := func() error { return nil }
 	ordinal, err := parseDevice(device)
 	if err != nil {
-		return nil, none, usagef("%v", err)
+		return nil, nil, none, usagef("%v", err)
 	}
 	prec, err := parsePrecision(precision, ordinal)
 	if err != nil {
-		return nil, none, err
+		return nil, nil, none, err
 	}
 	if ordinal < 0 {
-		return nil, none, nil
+		return nil, nil, none, nil
 	}
 	switch {
 	case planner != planDiffuser && planner != planDD:
-		return nil, none, usagef("--device %s: the GPU samples the plans of %s and %s, not %s", device, planDiffuser, planDD, planner)
+		return nil, nil, none, usagef("--device %s: the GPU samples the plans of %s and %s, not %s", device, planDiffuser, planDD, planner)
 	case search:
-		return nil, none, usagef("--device %s: Diffuser's particle search (--particle-method) runs on the CPU", device)
-	case valueGuided:
-		return nil, none, usagef("--device %s: value guidance (--value) differentiates its value network on the CPU", device)
+		return nil, nil, none, usagef("--device %s: Diffuser's particle search (--particle-method) runs on the CPU", device)
 	case projected:
-		return nil, none, usagef("--device %s: the free-space projection (--wall-clearance) runs on the CPU", device)
+		return nil, nil, none, usagef("--device %s: the free-space projection (--wall-clearance) runs on the CPU", device)
 	case workers != 1:
-		return nil, none, usagef("--device %s plans one episode at a time: --workers 1, not %d", device, workers)
+		return nil, nil, none, usagef("--device %s plans one episode at a time: --workers 1, not %d", device, workers)
 	}
 	s, err := fromnn.NewSampler(fromnn.SampleOptions{Ordinal: ordinal, Precision: prec})
 	if err != nil {
-		return nil, none, err
+		return nil, nil, none, err
 	}
 	fmt.Fprintf(env.stderr, "plan evaluate: sampling the plans on %s\n", s.Info())
-	return s.Sample, s.Close, nil
+	guided := func(ctx context.Context, m *train.Model, req train.SampleRequest, g diffuser.ValueGuidance) (*train.Samples, error) {
+		return s.SampleGuided(ctx, m, req, fromnn.ValueGuide{Model: g.Model, Scale: g.Scale, Steps: g.Steps, StopGradBelow: g.StopGradBelow,
+			NoStdScaling: g.NoStdScaling, Fixed: g.Fixed})
+	}
+	return s.Sample, guided, s.Close, nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 
+	"github.com/trajdiff/trajdiff/gpu/fromnn"
 	"github.com/trajdiff/trajdiff/rl/diffuser"
 	"github.com/trajdiff/trajdiff/train"
 )
@@ -15,6 +16,9 @@ type valueFlags struct {
 	steps  int
 	stop   float64
 	noStd  bool
+	// onDevice: the plans are sampled on the device (--device gpu), whose value guidance differentiates MLP
+	// value models only.
+	onDevice bool
 }
 
 func (f *valueFlags) register(fs *flag.FlagSet) {
@@ -34,6 +38,11 @@ func (f *valueFlags) apply(p *diffuser.Planner) (*diffuser.Planner, error) {
 	v, err := train.Load(f.value, train.LoadOptions{})
 	if err != nil {
 		return nil, err
+	}
+	if f.onDevice {
+		if _, err := fromnn.ValueMLP(v); err != nil {
+			return nil, usagef("--value with --device gpu: %v (plan on the CPU)", err)
+		}
 	}
 	q, err := p.WithValueGuide(diffuser.ValueGuide{Model: v, Scale: f.scale, Steps: f.steps, StopGradBelow: f.stop, NoStdScaling: f.noStd})
 	if err != nil {

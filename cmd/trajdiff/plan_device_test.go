@@ -7,7 +7,8 @@ import (
 )
 
 // `plan evaluate --device` is refused, before any checkpoint is read, where the device cannot plan: an
-// unknown device, Trajectory Diffuser, Diffuser's particle search, value guidance and parallel episodes.
+// unknown device, Trajectory Diffuser, Diffuser's particle search, the free-space projection and parallel episodes (value guidance by an MLP
+// value model runs on the device: TestPlanEvaluateGPUValueGuidedMatchesCPU).
 func TestPlanEvaluateDeviceRefusesWhatItCannotRun(t *testing.T) {
 	ckpt := filepath.Join(t.TempDir(), "absent")
 	for _, c := range []struct {
@@ -17,7 +18,7 @@ func TestPlanEvaluateDeviceRefusesWhatItCannotRun(t *testing.T) {
 		{[]string{"--device", "tpu"}, "--device"},
 		{[]string{"--device", "gpu", "--planner", "trajectory-diffuser"}, "trajectory-diffuser"},
 		{[]string{"--device", "gpu", "--particle-method", "bon"}, "particle"},
-		{[]string{"--device", "gpu", "--no-goal", "--value", ckpt}, "value guidance"},
+		{[]string{"--device", "gpu", "--no-goal", "--value", ckpt, "--wall-clearance", "0.1"}, "free-space projection"},
 		{[]string{"--device", "gpu:1", "--workers", "2"}, "--workers 1"},
 	} {
 		args := append([]string{"plan", "evaluate", "--checkpoint", ckpt}, c.args...)

@@ -36,6 +36,7 @@
 #include "wavelet.cu"
 #include "wavelet_guide.cu"
 #include "smoke_guide.cu"
+#include "value_grad.cu"
 
 #include "emu.h"
 
@@ -149,6 +150,10 @@ const Kernel kernels[] = {
 	entry("smoke_bands_from_image_f32", smoke_bands_from_image_f32),
 	entry("smoke_d0_gradient_f32", smoke_d0_gradient_f32),
 	entry("smoke_image_from_bands_f32", smoke_image_from_bands_f32),
+	entry("value_input_f32", value_input_f32),
+	entry("value_act_f32", value_act_f32),
+	entry("act_grad_f32", act_grad_f32),
+	entry("value_step_f32", value_step_f32),
 };
 const int num_kernels = sizeof(kernels) / sizeof(kernels[0]);
 

@@ -156,4 +156,8 @@ mutant wavelet_guide.cu 'if (frame == frames - 1) {' 'if (frame == frames - 2) {
 mutant smoke_guide.cu 'bands[idx] = x[(((cs * ch + b) * tf' 'bands[idx] = x[(((cs * ch + b + 1) * tf' TestGPUSmokeGuideGradientMatchesLayout
 mutant smoke_guide.cu 'if (t == 0 && r < gx && q < gy) {' 'if (t == 1 && r < gx && q < gy) {' TestGPUSmokeGuideGradientMatchesLayout
 mutant smoke_guide.cu 'if (c < 8 && t < bt' 'if (c < 9 && t < bt' TestGPUSmokeGuideGradientMatchesLayout
+mutant value_grad.cu 'in[idx] = (float)((f % 2 == 0) ? cos(a) : sin(a));' 'in[idx] = (float)((f % 2 == 0) ? sin(a) : cos(a));' TestGPUValueGradientMatchesTheBackwardPass
+mutant value_grad.cu 'return th + v * (1.0 - th * th) / (1.0 + exp(-v));' 'return th + v * (1.0 - th) / (1.0 + exp(-v));' TestGPUValueGradientMatchesCentralDifferences
+mutant value_grad.cu 'GRID_STRIDE(i, n) { h[i] = act_f32((int)act, z[i]); }' 'GRID_STRIDE(i, n - 1) { h[i] = act_f32((int)act, z[i]); }' TestGPUValueGradientMatchesTheBackwardPass
+mutant value_grad.cu 'if (free_[j] != 0.0f) y[idx]' 'if (free_[(j + 1) % W] != 0.0f) y[idx]' TestGPUValueGuideLeavesFixedEntriesAndEarlyTimes
 exit $survived

@@ -120,9 +120,10 @@ type deviceProblem struct {
 	req   train.SampleRequest
 	pr    *train.SamplingProblem
 	pz    gpu.Parameterization
-	fixed *diffusion.Inpaint // nil without fixed entries
-	cond  []float32          // the windows' shared condition; nil for an unconditional network or per-window rows
-	rows  []float32          // one condition row per window when they differ, else nil
+	fixed *diffusion.Inpaint    // nil without fixed entries
+	cond  []float32             // the windows' shared condition; nil for an unconditional network or per-window rows
+	rows  []float32             // one condition row per window when they differ, else nil
+	value *gpu.ValueGuideConfig // value guidance (Sampler.SampleGuided), nil without
 }
 
 // options are the device predictor's condition and guidance for the problem.

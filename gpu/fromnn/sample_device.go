@@ -78,6 +78,31 @@ func (s *Sampler) Sample(ctx context.Context, m *train.Model, req train.SampleRe
 	return out, nil
 }
 
+// SampleGuided is Sample with Diffuser's value guidance run on the device after the request's clamp
+// (ValueGuide; gpu.ValueGuide), as Model.Sample runs the CPU guide as the request's CorrectX0. The guide's
+// network and buffers are uploaded for this request and released after it, with the step graphs captured
+// with them.
+func (s *Sampler) SampleGuided(ctx context.Context, m *train.Model, req train.SampleRequest, g ValueGuide) (*train.Samples, error) {
+	if s.d == nil {
+		return nil, fmt.Errorf("fromnn: the sampler is closed")
+	}
+	dp, err := prepare(m, req)
+	if err != nil {
+		return nil, err
+	}
+	if dp.value, err = g.config(m, req.N); err != nil {
+		return nil, err
+	}
+	out, err := s.kept.sample(ctx, s.d, dp, s.opt.Precision)
+	if err != nil {
+		if cerr := s.kept.close(); cerr != nil {
+			err = fmt.Errorf("%w (releasing the kept device state: %v)", err, cerr)
+		}
+		return nil, err
+	}
+	return out, nil
+}
+
 // Forget releases what the sampler keeps from its previous request (the network's weights and buffers, the
 // executor and its graphs, the fixed entries); the next request starts afresh. Call it after changing a kept
 // network's parameters in place.
@@ -150,12 +175,13 @@ type runSpec struct {
 	guide     *gpu.WaveletControlConfig    // nil: no control guidance
 	smoke     *gpu.SmokeControlConfig      // nil: no smoke control guidance
 	step      func(t float64) float64      // the guidance's step size
+	value     *gpu.ValueGuideConfig        // nil: no value guidance
 }
 
 // sample runs a prepared request on d with the kept state (run), its final state unnormalised.
 func (k *keptRun) sample(ctx context.Context, d *gpu.Device, dp *deviceProblem, prec gpu.Precision) (*train.Samples, error) {
 	r := runSpec{ckpt: dp.m.Checkpoint, windows: dp.req.N, pz: dp.pz, opt: dp.options(prec), plan: dp.pr.Plan,
-		x: dp.pr.Noise, fixed: dp.fixed, clip: dp.pr.ClipX0, seed: dp.req.Seed, progress: dp.req.Progress}
+		x: dp.pr.Noise, fixed: dp.fixed, clip: dp.pr.ClipX0, seed: dp.req.Seed, progress: dp.req.Progress, value: dp.value}
 	var failed []int
 	if dp.req.IsolateFailures {
 		r.nonFinite = func(j int, _ float64) { failed = append(failed, j) }
@@ -213,6 +239,23 @@ func (k *keptRun) run(ctx context.Context, d *gpu.Device, r runSpec) (_ []float6
 			}
 			if err == nil && ierr != nil {
 				err = fmt.Errorf("fromnn: releasing the control guidance: %w", ierr)
+			}
+		}()
+		ro.CorrectX0 = g
+	}
+	if r.value != nil {
+		g, gerr := gpu.NewValueGuide(d, *r.value, ro.CorrectX0)
+		if gerr != nil {
+			return nil, gerr
+		}
+		defer func() {
+			// As for the control guidance: the graphs hold the guide's buffers, so they go first.
+			ierr := e.Invalidate()
+			if cerr := g.Close(); ierr == nil {
+				ierr = cerr
+			}
+			if err == nil && ierr != nil {
+				err = fmt.Errorf("fromnn: releasing the value guidance: %w", ierr)
 			}
 		}()
 		ro.CorrectX0 = g

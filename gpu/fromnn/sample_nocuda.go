@@ -28,6 +28,17 @@ func (s *Sampler) Sample(ctx context.Context, m *train.Model, req train.SampleRe
 	return nil, gpu.ErrNoCUDA
 }
 
+// SampleGuided checks req and g as the device build does, then returns gpu.ErrNoCUDA.
+func (s *Sampler) SampleGuided(ctx context.Context, m *train.Model, req train.SampleRequest, g ValueGuide) (*train.Samples, error) {
+	if _, err := prepare(m, req); err != nil {
+		return nil, err
+	}
+	if _, err := g.config(m, req.N); err != nil {
+		return nil, err
+	}
+	return nil, gpu.ErrNoCUDA
+}
+
 // Info describes no device in this build.
 func (s *Sampler) Info() gpu.Info { return gpu.Info{} }
 

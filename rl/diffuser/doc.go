@@ -163,5 +163,7 @@
 //     are serialised.
 //   - Options.Sample replaces Model.Sample as the plan's sampler: `trajdiff plan evaluate --device gpu`
 //     injects gpu/fromnn.Sample (the same request in float32 on the device), so the planner never imports
-//     gpu; the particle search (WithSearch) stays on the CPU.
+//     gpu; the particle search (WithSearch) stays on the CPU. Options.SampleGuided does the same for a
+//     value-guided planner: the guide's numbers (ValueGuidance) go to a sampler that runs the guide itself
+//     (gpu/fromnn.Sampler.SampleGuided) instead of the request's host-side CorrectX0.
 package diffuser

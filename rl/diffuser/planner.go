@@ -31,6 +31,10 @@ type Options struct {
 	// --device gpu passes the GPU sampler (gpu/fromnn.Sample) here. It must draw what Model.Sample draws for
 	// the request.
 	Sample func(context.Context, *train.Model, train.SampleRequest) (*train.Samples, error)
+	// SampleGuided, if set, draws the windows of a value-guided planner (WithValueGuide) with the guide run
+	// by the sampler itself (GuidedSampler; the CLI's --device gpu); unset, the guide is the request's
+	// CorrectX0.
+	SampleGuided GuidedSampler
 	// NoGoal inpaints the start only: the goal is not fixed at step H-1 (a goal-free model, steered to
 	// reward by a ValueGuide; WithValueGuide).
 	NoGoal bool
@@ -167,6 +171,9 @@ func (p *Planner) Plan(ctx context.Context, start [4]float64, goal [2]float64, s
 		sample = func(ctx context.Context, req train.SampleRequest) (*train.Samples, error) {
 			return p.opt.Sample(ctx, p.model, req)
 		}
+	}
+	if gs := p.guidedSample(); gs != nil {
+		sample = gs
 	}
 	s, err := sample(ctx, train.SampleRequest{N: 1, Solver: p.opt.Solver, Schedule: p.opt.Schedule, Steps: p.opt.Steps,
 		Seed: seed, Fixed: fixed, ClipX0: !p.opt.NoClip, CorrectX0: p.correction()})

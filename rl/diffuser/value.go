@@ -42,6 +42,7 @@ type valueGradient interface {
 
 // valueGuide is a validated ValueGuide bound to a planner: the process and the mask of inpainted entries.
 type valueGuide struct {
+	model   *train.Model // the value model (GuidedSampler)
 	value   valueGradient
 	process diffusion.Process
 	scale   float64
@@ -90,7 +91,7 @@ func (p *Planner) WithValueGuide(g ValueGuide) (*Planner, error) {
 	if g.Scale == 0 {
 		return &q, nil
 	}
-	vg := &valueGuide{value: v, process: m.Checkpoint.Process, scale: g.Scale, steps: max(g.Steps, 1), stop: g.StopGradBelow,
+	vg := &valueGuide{model: v, value: v, process: m.Checkpoint.Process, scale: g.Scale, steps: max(g.Steps, 1), stop: g.StopGradBelow,
 		noStd: g.NoStdScaling, window: m.Horizon * m.Transition}
 	vg.fixed = make([]bool, vg.window)
 	for k := 0; k < obsDim; k++ { // the start observations; the goal's too unless NoGoal

@@ -1,0 +1,106 @@
+//go:build cuda || trajdiff_cuda
+
+package main
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// trainValueRun trains a tiny value run of the given network section on trainTinyUMaze's data in dir.
+func trainValueRun(t *testing.T, dir, name, network string) string {
+	t.Helper()
+	cfg := filepath.Join(dir, name+".toml")
+	if err := os.WriteFile(cfg, []byte(`out = "`+name+`"
+[data]
+path = "umaze.arrow"
+horizon = 8
+columns = ["actions", "observations"]
+normalizer = "limits"
+no_padding = true
+discount = 0.99
+returns_scale = 10
+`+network+`
+[objective]
+kind = "value"
+process = "vp-cosine"
+[train]
+steps = 10
+batch = 8
+warmup = 0
+checkpoint_every = 0
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := runCLI("train", "--config", cfg); code != 0 {
+		t.Fatalf("train %s: %d\n%s\n%s", name, code, out, errs)
+	}
+	return filepath.Join(dir, name)
+}
+
+// On a GPU (or gpu/cudaemu), `plan evaluate --device gpu --value RUN` guides Diffuser's goal-free plans with
+// an MLP value model on the device and plans what the CPU plans with the same guide: first plans and
+// executed paths agree to 1e-3 in maze units (the FP32 sampler tolerance), while the guide moves the plans
+// far more than that. A U-Net value model (temporal_value) has no device path: a usage error naming it.
+func TestPlanEvaluateGPUValueGuidedMatchesCPU(t *testing.T) {
+	dir, run := trainTinyUMaze(t, "")
+	value := trainValueRun(t, dir, "value", `[network]
+arch = "regressor"
+[network.regressor]
+in = 56
+out = 1
+hidden = [16]
+activation = "mish"`)
+	evaluate := func(device string, guided bool) []planEpisode {
+		out := filepath.Join(dir, device+map[bool]string{true: "-guided", false: "-plain"}[guided]+".json")
+		args := []string{"plan", "evaluate", "--checkpoint", run, "--no-goal", "--episodes", "2", "--seed", "3", "--baselines=false",
+			"--device", device, "--out", out}
+		if guided {
+			args = append(args, "--value", value, "--value-scale", "2", "--value-steps", "2")
+		}
+		code, stdout, errs := runCLI(args...)
+		if code != 0 {
+			t.Fatalf("%v: %d\n%s\n%s", args, code, stdout, errs)
+		}
+		return readPlanEpisodes(t, out)
+	}
+	cpu, gpu, plain := evaluate("cpu", true), evaluate("gpu", true), evaluate("gpu", false)
+	if len(cpu) == 0 || len(cpu) != len(gpu) || len(gpu) != len(plain) {
+		t.Fatalf("%d, %d and %d episodes", len(cpu), len(gpu), len(plain))
+	}
+	plan, path, moved := 0.0, 0.0, 0.0
+	for e := range cpu {
+		if len(cpu[e].FirstPlan) == 0 || len(cpu[e].FirstPlan) != len(gpu[e].FirstPlan) || len(cpu[e].Path) != len(gpu[e].Path) {
+			t.Fatalf("episode %d: first plans of %d and %d points, paths of %d and %d", e, len(cpu[e].FirstPlan), len(gpu[e].FirstPlan),
+				len(cpu[e].Path), len(gpu[e].Path))
+		}
+		plan = math.Max(plan, maxPointDiff(cpu[e].FirstPlan, gpu[e].FirstPlan))
+		path = math.Max(path, maxPointDiff(cpu[e].Path, gpu[e].Path))
+		moved = math.Max(moved, maxPointDiff(plain[e].FirstPlan, gpu[e].FirstPlan))
+	}
+	t.Logf("value-guided GPU vs CPU: first plans differ by up to %.2e, paths by up to %.2e; guided vs unguided first plans by %.2e (maze units)",
+		plan, path, moved)
+	if !(plan <= 1e-3) || !(path <= 1e-3) {
+		t.Errorf("guided GPU and CPU differ by up to %.3g in the first plans and %.3g in the paths (tolerance 1e-3)", plan, path)
+	}
+	if !(moved > 10*1e-3) {
+		t.Errorf("the value guide moved the device's first plans by at most %.3g: not beyond the tolerance", moved)
+	}
+	unet := trainValueRun(t, dir, "unet-value", `[network]
+arch = "temporal_value"
+[network.temporal_value]
+horizon = 8
+transition = 6
+dim = 4
+dim_mults = [1, 2]
+kernel = 3
+groups = 2`)
+	code, _, errs := runCLI("plan", "evaluate", "--checkpoint", run, "--no-goal", "--episodes", "1", "--baselines=false",
+		"--device", "gpu", "--value", unet, "--out", filepath.Join(dir, "unet.json"))
+	if code != 2 || !strings.Contains(errs, "temporal_value") {
+		t.Errorf("--device gpu --value with a temporal_value model: exit %d, stderr %q; want a usage error naming the architecture", code, errs)
+	}
+}
