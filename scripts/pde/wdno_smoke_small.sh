@@ -7,7 +7,10 @@
 # (DDIM with eta = 1, the reference's). Everything runs on one core (GOMAXPROCS=1), one job at a time. Run
 # from an empty directory; stages: data, train, select, test (default: all in order). BUDGET is the
 # training wall time of each model (timeout(1) syntax, default 30m); STEPS and CASES the sampling steps
-# and test cases of the evaluations (defaults 10 and 100).
+# and test cases of the evaluations (defaults 10 and 100). A second `train` stage resumes both runs where they
+# stopped: BUDGET=60m after the default gives the 90-minute models of docs/benchmarks.md ("WDNO smoke control
+# at 90 minutes", where the two resumed side by side, a core each), in which WDNO steers the smoke and the
+# 30-minute one does not yet; select and test then overwrite their reports.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 stage=${1:-all}
