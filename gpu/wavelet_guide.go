@@ -141,14 +141,5 @@ func (g *WaveletControlGuide) Gradient(s *Stream, x0, gx Buffer) error {
 
 // CorrectX0 implements X0Corrector: fix, x0 -= Step(t) dJ/dx0, fix.
 func (g *WaveletControlGuide) CorrectX0(s *Stream, x0, x Buffer, t float64) error {
-	if err := g.Fix.CorrectX0(s, x0, x, t); err != nil {
-		return err
-	}
-	if err := g.Gradient(s, x0, g.gx); err != nil {
-		return err
-	}
-	if err := s.Axpby(x0, -g.Step(t), g.gx, 1); err != nil {
-		return err
-	}
-	return g.Fix.CorrectX0(s, x0, x, t)
+	return fixedGradientStep(s, g.Fix, g.Gradient, g.Step(t), g.gx, x0, x, t)
 }
