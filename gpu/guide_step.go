@@ -17,3 +17,25 @@ func fixedGradientStep(s *Stream, fix X0Corrector, gradient func(s *Stream, x0, 
 	}
 	return fix.CorrectX0(s, x0, x, t)
 }
+
+// guideBuffer is one of a guide's device arrays: its length and, for the constant ones, the values to upload.
+type guideBuffer struct {
+	b    *Buffer
+	n    int
+	host []float32
+}
+
+// allocGuide allocates the guide's arrays in order and uploads the constant ones, stopping at the first
+// failure; the caller frees what was allocated (its Close frees the zero Buffers as nothing).
+func allocGuide(d *Device, bufs []guideBuffer) error {
+	for _, a := range bufs {
+		var err error
+		if *a.b, err = d.Alloc(a.n); err == nil && a.host != nil {
+			err = d.Upload(*a.b, a.host)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}

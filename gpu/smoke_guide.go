@@ -91,21 +91,12 @@ func NewSmokeControlGuide(d *Device, c SmokeControlConfig, fix X0Corrector, step
 	}
 	nb := c.Cases * prodInts(wn.BandShape())
 	ny := c.Cases * prodInts(wn.SynthesisShape())
-	for _, a := range []struct {
-		b    *Buffer
-		n    int
-		host []float32
-	}{{&g.filters, 4 * bank.Taps, bank.Filters}, {&g.scales, c.Channels, appendF32(nil, c.Scales)},
+	if err := allocGuide(d, []guideBuffer{{&g.filters, 4 * bank.Taps, bank.Filters}, {&g.scales, c.Channels, appendF32(nil, c.Scales)},
 		{&g.linear, img, appendF32(nil, c.Linear)}, {&g.d0, len(d0), d0}, {&g.bands, 8 * nb, nil},
 		{&g.gbands, 8 * nb, nil}, {&g.y, ny, nil}, {&g.g, ny, nil}, {&g.gx, c.Cases * img, nil},
-		{&g.scratch, max(1, wn.ScratchLen()), nil}} {
-		if *a.b, err = d.Alloc(a.n); err == nil && a.host != nil {
-			err = d.Upload(*a.b, a.host)
-		}
-		if err != nil {
-			g.Close()
-			return nil, fmt.Errorf("gpu: smoke guide: %w", err)
-		}
+		{&g.scratch, max(1, wn.ScratchLen()), nil}}); err != nil {
+		g.Close()
+		return nil, fmt.Errorf("gpu: smoke guide: %w", err)
 	}
 	return g, nil
 }
