@@ -5,6 +5,7 @@ package fromnn
 import (
 	"context"
 	"fmt"
+	"io"
 	"math"
 	"reflect"
 	"slices"
@@ -231,16 +232,7 @@ func (k *keptRun) run(ctx context.Context, d *gpu.Device, r runSpec) (_ []float6
 		if gerr != nil {
 			return nil, gerr
 		}
-		defer func() {
-			// The graphs captured with the guide launch into its buffers: drop them before freeing those.
-			ierr := e.Invalidate()
-			if cerr := g.Close(); ierr == nil {
-				ierr = cerr
-			}
-			if err == nil && ierr != nil {
-				err = fmt.Errorf("fromnn: releasing the control guidance: %w", ierr)
-			}
-		}()
+		defer releaseGuide(e, g, "control guidance", &err)
 		ro.CorrectX0 = g
 	}
 	if r.value != nil {
@@ -248,16 +240,7 @@ func (k *keptRun) run(ctx context.Context, d *gpu.Device, r runSpec) (_ []float6
 		if gerr != nil {
 			return nil, gerr
 		}
-		defer func() {
-			// As for the control guidance: the graphs hold the guide's buffers, so they go first.
-			ierr := e.Invalidate()
-			if cerr := g.Close(); ierr == nil {
-				ierr = cerr
-			}
-			if err == nil && ierr != nil {
-				err = fmt.Errorf("fromnn: releasing the value guidance: %w", ierr)
-			}
-		}()
+		defer releaseGuide(e, g, "value guidance", &err)
 		ro.CorrectX0 = g
 	}
 	x32 := make([]float32, n)
@@ -451,4 +434,16 @@ func sameBits(a, b []float32) bool {
 		}
 	}
 	return true
+}
+
+// releaseGuide frees a guide after the run, its failure landing in *err unless that holds one already. The
+// graphs captured with the guide launch into its buffers, so they are dropped (e.Invalidate) before it.
+func releaseGuide(e *gpu.Executor, g io.Closer, what string, err *error) {
+	ierr := e.Invalidate()
+	if cerr := g.Close(); ierr == nil {
+		ierr = cerr
+	}
+	if *err == nil && ierr != nil {
+		*err = fmt.Errorf("fromnn: releasing the %s: %w", what, ierr)
+	}
 }
