@@ -71,19 +71,8 @@ func smokeGradientFromGuidance(t *testing.T, g *DeviceSmokeGuidance, j int, x []
 func TestDeviceSmokeGuidanceReproducesTheGuideGradient(t *testing.T) {
 	for i, c := range []LayoutConfig{smokeConfig(SpaceWavelet, 8, 8), smokeConfig(SpaceWavelet, 6, 6)} {
 		rng := rand.New(rand.NewPCG(uint64(i), 9))
-		base, err := NewLayout(c)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c = base.Config()
-		c.Scales = make([]float64, len(c.Scales))
-		for k := range c.Scales {
-			c.Scales[k] = 0.5 + rng.Float64()
-		}
-		l, err := NewLayout(c)
-		if err != nil {
-			t.Fatal(err)
-		}
+		l := randomlyScaledLayout(t, c, rng)
+		c = l.Config()
 		obj := smokeObjective{d0s: [][]float64{nil, make([]float64, c.Cells)}, cells: c.Cells, frames: c.Frames}
 		for k := range obj.d0s[1] {
 			obj.d0s[1][k] = rng.Float64()

@@ -66,6 +66,26 @@ func gradientFromGuidance(t *testing.T, g *DeviceGuidance, j int, x []float64) [
 	return gx
 }
 
+// randomlyScaledLayout is the layout of c (its defaults filled in) with every channel's scale drawn from
+// [0.5, 1.5), so that a gradient that drops or misplaces a scale shows.
+func randomlyScaledLayout(t *testing.T, c LayoutConfig, rng *rand.Rand) Layout {
+	t.Helper()
+	base, err := NewLayout(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c = base.Config()
+	c.Scales = make([]float64, len(c.Scales))
+	for k := range c.Scales {
+		c.Scales[k] = 0.5 + rng.Float64()
+	}
+	l, err := NewLayout(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
 // TestDeviceGuidanceReproducesTheGuideGradient: a device that follows DeviceGuidance's numbers computes the
 // CPU guide's gradient (Decode, controlObjective.grad, DecodeAdjoint) to float64 rounding, for Burgers'
 // layout (one state, one control; an odd number of frames, so periodization's extra frame is dropped) and
@@ -77,19 +97,8 @@ func TestDeviceGuidanceReproducesTheGuideGradient(t *testing.T) {
 		{Frames: 9, Cells: 14, State: 2, Control: &two, Wavelet: "bior1.3", Mode: "zero"},
 	} {
 		rng := rand.New(rand.NewPCG(uint64(i), 5))
-		base, err := NewLayout(c)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c = base.Config()
-		c.Scales = make([]float64, len(c.Scales))
-		for k := range c.Scales {
-			c.Scales[k] = 0.5 + rng.Float64()
-		}
-		l, err := NewLayout(c)
-		if err != nil {
-			t.Fatal(err)
-		}
+		l := randomlyScaledLayout(t, c, rng)
+		c = l.Config()
 		g, err := l.(*waveletLayout).deviceGuidance()
 		if err != nil {
 			t.Fatal(err)
