@@ -4,7 +4,6 @@ package gpu
 
 import (
 	"context"
-	"math"
 	"testing"
 
 	"github.com/trajdiff/trajdiff/diffusion"
@@ -123,10 +122,7 @@ func TestGPUWaveletGuideGradientMatchesLayout(t *testing.T) {
 		// Two float32 transforms (synthesis and its adjoint, each within its bound relative to the largest
 		// gradient entry) between exact scalings: 1e-5 of the largest entry of the reference is 100 times the
 		// worst the transform tests allow per axis at these sizes.
-		scale := 0.0
-		for _, v := range want {
-			scale = math.Max(scale, math.Abs(v))
-		}
+		scale := maxAbs(want)
 		tol := 1e-5 * scale
 		if !(a.MaxAbs <= tol) || scale == 0 {
 			t.Errorf("%s %v %d x %d: max |device - host| %.3g > %.3g (largest gradient %.3g)", c.Wavelet, c.Mode, c.Frames, c.Cells, a.MaxAbs, tol, scale)
