@@ -248,18 +248,7 @@ func TestGPUValueGuidedSamplingMatchesTheCPU(t *testing.T) {
 	}
 	c := ValueGuideConfig{Net: valueNet(8, W, []int{24, 16}, ActMish), Windows: B, Free: free, Process: p,
 		Scale: 0.5, Steps: 2, Stop: 0.05}
-	solver, err := diffusion.NewSolver("ddim")
-	if err != nil {
-		t.Fatal(err)
-	}
-	times, err := diffusion.DefaultSchedule(p).Times(p, 10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan, err := solver.Plan(p, times)
-	if err != nil {
-		t.Fatal(err)
-	}
+	plan, times := ddimPlan(t, p, 10)
 	g, err := NewValueGuide(d, c, ClipX0{Lo: -1, Hi: 1})
 	if err != nil {
 		t.Fatal(err)
