@@ -124,12 +124,7 @@ func TestModelDeviceSmokeGuidance(t *testing.T) {
 		g.Mode != wavelet.ModeZero || g.Channels != 42 || len(g.Linear) != l.Dim() {
 		t.Errorf("guidance %+v", g)
 	}
-	for _, tt := range []float64{0.1, 0.5, 0.9} {
-		want := p.Sigma(tt) / p.Alpha(tt) * SmokeGuidance * stepBeta(p, tt)
-		if got := g.Step(tt); math.Abs(got-want) > 1e-12*math.Abs(want) {
-			t.Errorf("step at %v: %v, want %v", tt, got, want)
-		}
-	}
+	checkGuidanceStep(t, g.Step, p, SmokeGuidance)
 	zero := 0.0
 	if g, err := m.DeviceSmokeGuidance(Request{Cases: req.Cases, Guidance: &zero}); g != nil || err != nil {
 		t.Errorf("weight 0 gave %v, %v", g, err)

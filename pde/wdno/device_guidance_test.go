@@ -86,6 +86,18 @@ func randomlyScaledLayout(t *testing.T, c LayoutConfig, rng *rand.Rand) Layout {
 	return l
 }
 
+// checkGuidanceStep checks a device guidance's Step against guide.correct's step size for the weight w,
+// sigma(t)/alpha(t) w beta(t), at three times.
+func checkGuidanceStep(t *testing.T, step func(float64) float64, p diffusion.Process, w float64) {
+	t.Helper()
+	for _, tt := range []float64{0.1, 0.5, 0.9} {
+		want := p.Sigma(tt) / p.Alpha(tt) * w * stepBeta(p, tt)
+		if got := step(tt); math.Abs(got-want) > 1e-12*math.Abs(want) {
+			t.Errorf("step at %v: %v, want %v", tt, got, want)
+		}
+	}
+}
+
 // TestDeviceGuidanceReproducesTheGuideGradient: a device that follows DeviceGuidance's numbers computes the
 // CPU guide's gradient (Decode, controlObjective.grad, DecodeAdjoint) to float64 rounding, for Burgers'
 // layout (one state, one control; an odd number of frames, so periodization's extra frame is dropped) and
@@ -148,12 +160,7 @@ func TestModelDeviceGuidance(t *testing.T) {
 	if g.Cases != 2 || len(g.U0s) != 2 || g.Targets[1][3] != 0.5 || g.Energy != 2e-5 || g.Wavelet != "bior2.4" || g.Mode != wavelet.ModePeriodization {
 		t.Errorf("guidance %+v", g)
 	}
-	for _, tt := range []float64{0.1, 0.5, 0.9} {
-		want := p.Sigma(tt) / p.Alpha(tt) * defaultGuidance * stepBeta(p, tt)
-		if got := g.Step(tt); math.Abs(got-want) > 1e-12*math.Abs(want) {
-			t.Errorf("step at %v: %v, want %v", tt, got, want)
-		}
-	}
+	checkGuidanceStep(t, g.Step, p, defaultGuidance)
 	zero := 0.0
 	if g, err := m.DeviceGuidance(Request{Cases: req.Cases, Guidance: &zero}); g != nil || err != nil {
 		t.Errorf("weight 0 gave %v, %v", g, err)
