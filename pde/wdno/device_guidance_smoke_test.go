@@ -1,7 +1,6 @@
 package wdno
 
 import (
-	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -82,20 +81,7 @@ func TestDeviceSmokeGuidanceReproducesTheGuideGradient(t *testing.T) {
 			t.Fatal(err)
 		}
 		g.D0s = obj.d0s
-		x := make([]float64, l.Dim())
-		for k := range x {
-			x[k] = rng.NormFloat64()
-		}
-		cpu := &guide{layout: l, obj: obj}
-		if err := cpu.gradient(1, x); err != nil {
-			t.Fatal(err)
-		}
-		got := smokeGradientFromGuidance(t, g, 1, x)
-		worst, scale := 0.0, 0.0
-		for k, v := range cpu.gx {
-			worst = math.Max(worst, math.Abs(got[k]-v))
-			scale = math.Max(scale, math.Abs(v))
-		}
+		worst, scale := recipeGap(t, l, obj, rng, func(x []float64) []float64 { return smokeGradientFromGuidance(t, g, 1, x) })
 		if !(worst <= 1e-12*scale) || scale == 0 {
 			t.Errorf("%d frames of %v: max |recipe - guide| %.3g of a largest gradient %.3g", c.Frames, c.Grid, worst, scale)
 		}

@@ -86,6 +86,26 @@ func randomlyScaledLayout(t *testing.T, c LayoutConfig, rng *rand.Rand) Layout {
 	return l
 }
 
+// recipeGap compares a device recipe's gradient with the CPU guide's (guide.gradient, objective obj on l)
+// for image 1 at a random normal x drawn from rng: the largest |recipe - guide| and the largest |guide|.
+func recipeGap(t *testing.T, l Layout, obj objective, rng *rand.Rand, recipe func(x []float64) []float64) (worst, scale float64) {
+	t.Helper()
+	x := make([]float64, l.Dim())
+	for k := range x {
+		x[k] = rng.NormFloat64()
+	}
+	cpu := &guide{layout: l, obj: obj}
+	if err := cpu.gradient(1, x); err != nil {
+		t.Fatal(err)
+	}
+	got := recipe(x)
+	for k, v := range cpu.gx {
+		worst = math.Max(worst, math.Abs(got[k]-v))
+		scale = math.Max(scale, math.Abs(v))
+	}
+	return worst, scale
+}
+
 // checkGuidanceStep checks a device guidance's Step against guide.correct's step size for the weight w,
 // sigma(t)/alpha(t) w beta(t), at three times.
 func checkGuidanceStep(t *testing.T, step func(float64) float64, p diffusion.Process, w float64) {
@@ -121,20 +141,8 @@ func TestDeviceGuidanceReproducesTheGuideGradient(t *testing.T) {
 			u0[k], target[k] = rng.NormFloat64(), rng.NormFloat64()
 		}
 		g.U0s, g.Targets, g.Energy = [][]float64{nil, u0}, [][]float64{nil, target}, 0.3
-		x := make([]float64, l.Dim())
-		for k := range x {
-			x[k] = rng.NormFloat64()
-		}
-		cpu := &guide{layout: l, obj: controlObjective{u0s: g.U0s, targets: g.Targets, energy: g.Energy, cells: N}}
-		if err := cpu.gradient(1, x); err != nil {
-			t.Fatal(err)
-		}
-		got := gradientFromGuidance(t, g, 1, x)
-		worst, scale := 0.0, 0.0
-		for k, v := range cpu.gx {
-			worst = math.Max(worst, math.Abs(got[k]-v))
-			scale = math.Max(scale, math.Abs(v))
-		}
+		obj := controlObjective{u0s: g.U0s, targets: g.Targets, energy: g.Energy, cells: N}
+		worst, scale := recipeGap(t, l, obj, rng, func(x []float64) []float64 { return gradientFromGuidance(t, g, 1, x) })
 		if !(worst <= 1e-12*scale) || scale == 0 {
 			t.Errorf("%+v: max |recipe - guide| %.3g of a largest gradient %.3g", c, worst, scale)
 		}
