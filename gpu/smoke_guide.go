@@ -91,21 +91,12 @@ func NewSmokeControlGuide(d *Device, c SmokeControlConfig, fix X0Corrector, step
 	}
 	nb := c.Cases * prodInts(wn.BandShape())
 	ny := c.Cases * prodInts(wn.SynthesisShape())
-	for _, a := range []struct {
-		b    *Buffer
-		n    int
-		host []float32
-	}{{&g.filters, 4 * bank.Taps, bank.Filters}, {&g.scales, c.Channels, appendF32(nil, c.Scales)},
+	if err := allocGuide(d, []guideBuffer{{&g.filters, 4 * bank.Taps, bank.Filters}, {&g.scales, c.Channels, appendF32(nil, c.Scales)},
 		{&g.linear, img, appendF32(nil, c.Linear)}, {&g.d0, len(d0), d0}, {&g.bands, 8 * nb, nil},
 		{&g.gbands, 8 * nb, nil}, {&g.y, ny, nil}, {&g.g, ny, nil}, {&g.gx, c.Cases * img, nil},
-		{&g.scratch, max(1, wn.ScratchLen()), nil}} {
-		if *a.b, err = d.Alloc(a.n); err == nil && a.host != nil {
-			err = d.Upload(*a.b, a.host)
-		}
-		if err != nil {
-			g.Close()
-			return nil, fmt.Errorf("gpu: smoke guide: %w", err)
-		}
+		{&g.scratch, max(1, wn.ScratchLen()), nil}}); err != nil {
+		g.Close()
+		return nil, fmt.Errorf("gpu: smoke guide: %w", err)
 	}
 	return g, nil
 }
@@ -159,14 +150,5 @@ func (g *SmokeControlGuide) Gradient(s *Stream, x0, gx Buffer) error {
 
 // CorrectX0 implements X0Corrector: fix, x0 -= Step(t) dJ/dx0, fix.
 func (g *SmokeControlGuide) CorrectX0(s *Stream, x0, x Buffer, t float64) error {
-	if err := g.Fix.CorrectX0(s, x0, x, t); err != nil {
-		return err
-	}
-	if err := g.Gradient(s, x0, g.gx); err != nil {
-		return err
-	}
-	if err := s.Axpby(x0, -g.Step(t), g.gx, 1); err != nil {
-		return err
-	}
-	return g.Fix.CorrectX0(s, x0, x, t)
+	return fixedGradientStep(s, g.Fix, g.Gradient, g.Step(t), g.gx, x0, x, t)
 }

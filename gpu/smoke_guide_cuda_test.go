@@ -122,10 +122,7 @@ func TestGPUSmokeGuideGradientMatchesLayout(t *testing.T) {
 		a := compare(got, want)
 		// Two float32 3-D transforms (synthesis and its adjoint) between exact scalings: 1e-5 of the largest
 		// gradient entry, as for the 1-D layout's guide.
-		scale := 0.0
-		for _, v := range want {
-			scale = math.Max(scale, math.Abs(v))
-		}
+		scale := maxAbs(want)
 		if tol := 1e-5 * scale; !(a.MaxAbs <= tol) || scale == 0 {
 			t.Errorf("%d x %d x %d: max |device - host| %.3g > %.3g (largest gradient %.3g)", c.Frames, c.GridX, c.GridY, a.MaxAbs, tol, scale)
 		}

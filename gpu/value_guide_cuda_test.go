@@ -22,21 +22,7 @@ func valueNet(seed uint64, W int, hidden []int, act Activation) ValueMLP {
 	return v
 }
 
-// actHost and actHostGrad are the activations and their derivatives in float64 (math's functions).
-func actHost(a Activation, v float64) float64 {
-	switch a {
-	case ActMish:
-		return v * math.Tanh(math.Log1p(math.Exp(v)))
-	case ActSiLU:
-		return v / (1 + math.Exp(-v))
-	case ActGELU:
-		return v * 0.5 * (1 + math.Erf(v/math.Sqrt2))
-	case ActReLU:
-		return max(v, 0)
-	}
-	return v
-}
-
+// actHostGrad is the derivative of the activation a in float64 (refAct's, math's functions).
 func actHostGrad(a Activation, v float64) float64 {
 	const h = 1e-6 // the derivative by a central difference in float64 (truncation ~1e-12, rounding ~1e-10)
 	if a == ActReLU {
@@ -45,7 +31,7 @@ func actHostGrad(a Activation, v float64) float64 {
 		}
 		return 0
 	}
-	return (actHost(a, v+h) - actHost(a, v-h)) / (2 * h)
+	return (refAct(a, v+h) - refAct(a, v-h)) / (2 * h)
 }
 
 // valueHost is the float64 reference of ValueGradient: J and dJ/dx of every window of x at t, by the
@@ -71,7 +57,7 @@ func valueHost(v ValueMLP, x []float64, t float64) (J, grad []float64) {
 			if l < len(v.Biases)-1 {
 				h = make([]float64, len(z))
 				for i := range z {
-					h[i] = actHost(v.Act, z[i])
+					h[i] = refAct(v.Act, z[i])
 				}
 			}
 		}
@@ -248,18 +234,7 @@ func TestGPUValueGuidedSamplingMatchesTheCPU(t *testing.T) {
 	}
 	c := ValueGuideConfig{Net: valueNet(8, W, []int{24, 16}, ActMish), Windows: B, Free: free, Process: p,
 		Scale: 0.5, Steps: 2, Stop: 0.05}
-	solver, err := diffusion.NewSolver("ddim")
-	if err != nil {
-		t.Fatal(err)
-	}
-	times, err := diffusion.DefaultSchedule(p).Times(p, 10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan, err := solver.Plan(p, times)
-	if err != nil {
-		t.Fatal(err)
-	}
+	plan, times := ddimPlan(t, p, 10)
 	g, err := NewValueGuide(d, c, ClipX0{Lo: -1, Hi: 1})
 	if err != nil {
 		t.Fatal(err)

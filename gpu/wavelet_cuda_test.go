@@ -208,10 +208,21 @@ func TestGPUIDWTAxisAdjointIsTheTranspose(t *testing.T) {
 
 // cropBlock copies block b of a row-major array of shape out of data.
 func cropBlock(data []float64, shape []int, b wavelet.Block) []float64 {
+	offs := blockOffsets(shape, b)
+	out := make([]float64, 0, len(offs))
+	for _, off := range offs {
+		out = append(out, data[off])
+	}
+	return out
+}
+
+// blockOffsets lists where the entries of block b (row-major, the last axis fastest) lie in a row-major
+// array of shape.
+func blockOffsets(shape []int, b wavelet.Block) []int {
 	n := prodInts(b.Shape)
-	out := make([]float64, 0, n)
+	offs := make([]int, n)
 	idx := make([]int, len(b.Shape))
-	for k := 0; k < n; k++ {
+	for k := range n {
 		r := k
 		for i := len(b.Shape) - 1; i >= 0; i-- {
 			idx[i] = r % b.Shape[i]
@@ -221,9 +232,9 @@ func cropBlock(data []float64, shape []int, b wavelet.Block) []float64 {
 		for i := range shape {
 			off = off*shape[i] + b.Start[i] + idx[i]
 		}
-		out = append(out, data[off])
+		offs[k] = off
 	}
-	return out
+	return offs
 }
 
 // bandOfPacked is band b (WaveletN's numbering) of a level-1 Plan's packed array, for each of batch tensors.
@@ -346,17 +357,7 @@ func TestGPUWaveletNMatchesPlanAndRoundTrips(t *testing.T) {
 
 // scatterBlock writes v into block b of a row-major array of shape.
 func scatterBlock(data []float64, shape []int, b wavelet.Block, v []float64) {
-	idx := make([]int, len(b.Shape))
-	for k := range v {
-		r := k
-		for i := len(b.Shape) - 1; i >= 0; i-- {
-			idx[i] = r % b.Shape[i]
-			r /= b.Shape[i]
-		}
-		off := 0
-		for i := range shape {
-			off = off*shape[i] + b.Start[i] + idx[i]
-		}
+	for k, off := range blockOffsets(shape, b) {
 		data[off] = v[k]
 	}
 }

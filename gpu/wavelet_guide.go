@@ -71,20 +71,11 @@ func NewWaveletControlGuide(d *Device, c WaveletControlConfig, fix X0Corrector, 
 	g := &WaveletControlGuide{Fix: fix, Step: step, cfg: c, d: d, wn: wn}
 	nb := wn.Batch * prodInts(wn.BandShape())
 	ny := wn.Batch * prodInts(wn.SynthesisShape())
-	for _, a := range []struct {
-		b    *Buffer
-		n    int
-		host []float32
-	}{{&g.filters, 4 * bank.Taps, bank.Filters}, {&g.scales, c.Channels, appendF32(nil, c.Scales)}, {&g.u0, len(u0), u0},
-		{&g.tgt, len(tgt), tgt}, {&g.bands, 4 * nb, nil}, {&g.gbands, 4 * nb, nil}, {&g.y, ny, nil}, {&g.g, ny, nil},
-		{&g.gx, c.Cases * c.Channels * c.Height * c.Width, nil}, {&g.scratch, max(1, wn.ScratchLen()), nil}} {
-		if *a.b, err = d.Alloc(a.n); err == nil && a.host != nil {
-			err = d.Upload(*a.b, a.host)
-		}
-		if err != nil {
-			g.Close()
-			return nil, fmt.Errorf("gpu: wavelet guide: %w", err)
-		}
+	if err := allocGuide(d, []guideBuffer{{&g.filters, 4 * bank.Taps, bank.Filters},
+		{&g.scales, c.Channels, appendF32(nil, c.Scales)}, {&g.u0, len(u0), u0}, {&g.tgt, len(tgt), tgt}, {&g.bands, 4 * nb, nil}, {&g.gbands, 4 * nb, nil}, {&g.y, ny, nil}, {&g.g, ny, nil},
+		{&g.gx, c.Cases * c.Channels * c.Height * c.Width, nil}, {&g.scratch, max(1, wn.ScratchLen()), nil}}); err != nil {
+		g.Close()
+		return nil, fmt.Errorf("gpu: wavelet guide: %w", err)
 	}
 	return g, nil
 }
@@ -141,14 +132,5 @@ func (g *WaveletControlGuide) Gradient(s *Stream, x0, gx Buffer) error {
 
 // CorrectX0 implements X0Corrector: fix, x0 -= Step(t) dJ/dx0, fix.
 func (g *WaveletControlGuide) CorrectX0(s *Stream, x0, x Buffer, t float64) error {
-	if err := g.Fix.CorrectX0(s, x0, x, t); err != nil {
-		return err
-	}
-	if err := g.Gradient(s, x0, g.gx); err != nil {
-		return err
-	}
-	if err := s.Axpby(x0, -g.Step(t), g.gx, 1); err != nil {
-		return err
-	}
-	return g.Fix.CorrectX0(s, x0, x, t)
+	return fixedGradientStep(s, g.Fix, g.Gradient, g.Step(t), g.gx, x0, x, t)
 }

@@ -4,7 +4,6 @@ package gpu
 
 import (
 	"context"
-	"math"
 	"testing"
 
 	"github.com/trajdiff/trajdiff/diffusion"
@@ -123,10 +122,7 @@ func TestGPUWaveletGuideGradientMatchesLayout(t *testing.T) {
 		// Two float32 transforms (synthesis and its adjoint, each within its bound relative to the largest
 		// gradient entry) between exact scalings: 1e-5 of the largest entry of the reference is 100 times the
 		// worst the transform tests allow per axis at these sizes.
-		scale := 0.0
-		for _, v := range want {
-			scale = math.Max(scale, math.Abs(v))
-		}
+		scale := maxAbs(want)
 		tol := 1e-5 * scale
 		if !(a.MaxAbs <= tol) || scale == 0 {
 			t.Errorf("%s %v %d x %d: max |device - host| %.3g > %.3g (largest gradient %.3g)", c.Wavelet, c.Mode, c.Frames, c.Cells, a.MaxAbs, tol, scale)
@@ -217,6 +213,24 @@ func (n shrinkHost) Denoise(dst, x []float64, t float64) error {
 	return nil
 }
 
+// ddimPlan is the guided sampling tests' plan: DDIM over p's default schedule of steps steps, and its times.
+func ddimPlan(t *testing.T, p diffusion.Process, steps int) (*diffusion.Plan, []float64) {
+	t.Helper()
+	solver, err := diffusion.NewSolver("ddim")
+	if err != nil {
+		t.Fatal(err)
+	}
+	times, err := diffusion.DefaultSchedule(p).Times(p, steps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := solver.Plan(p, times)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return plan, times
+}
+
 // TestGPUGuidedSamplingMatchesTheCPU: a whole guided DDIM run on the device, with the guide as the executor's
 // x0 correction replayed from CUDA graphs, ends where the same run on the CPU ends (diffusion.Sample with
 // clamp, x0 -= step dJ/dx0 from the float64 layout recipe, clamp) to float32 rounding, and the guidance moved
@@ -226,18 +240,7 @@ func TestGPUGuidedSamplingMatchesTheCPU(t *testing.T) {
 	c := guideConfig(2, 1, 17, 24, "bior2.4", wavelet.ModePeriodization)
 	dim := c.Channels * c.Height * c.Width
 	p := diffusion.NewVPCosine()
-	solver, err := diffusion.NewSolver("ddim")
-	if err != nil {
-		t.Fatal(err)
-	}
-	times, err := diffusion.DefaultSchedule(p).Times(p, 10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan, err := solver.Plan(p, times)
-	if err != nil {
-		t.Fatal(err)
-	}
+	plan, times := ddimPlan(t, p, 10)
 	step := func(t float64) float64 { return 2 * p.Sigma(t) / p.Alpha(t) }
 	g, err := NewWaveletControlGuide(d, c, ClipX0{Lo: -1, Hi: 1}, step)
 	if err != nil {

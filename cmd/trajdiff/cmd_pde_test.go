@@ -146,10 +146,10 @@ func tinySmokeData(t *testing.T, dir string) {
 	}
 }
 
-// The same verbs run smoke control when the configuration's data are smoke: train, evaluate next to the
-// zero and dataset controls (adjoint is Burgers' and refused), a table of smoke_out and leakage.
-func TestPDESmokeControlTrainEvaluate(t *testing.T) {
-	dir := t.TempDir()
+// tinySmokeMLP trains a physical-space smoke control model in miniature: an MLP (hidden 16) on the smoke
+// data of tinySmokeData, 4 steps. It returns the run directory and a test set of 2 cases.
+func tinySmokeMLP(t *testing.T, dir string) (run, test string) {
+	t.Helper()
 	tinySmokeData(t, dir)
 	cfg := `out = "run-smoke"
 task = "control"
@@ -172,7 +172,14 @@ checkpoint_every = 4
 steps = 3
 `
 	pdeTrain(t, dir, "smoke.toml", cfg)
-	run, test := filepath.Join(dir, "run-smoke"), filepath.Join(dir, "test.arrow")
+	return filepath.Join(dir, "run-smoke"), filepath.Join(dir, "test.arrow")
+}
+
+// The same verbs run smoke control when the configuration's data are smoke: train, evaluate next to the
+// zero and dataset controls (adjoint is Burgers' and refused), a table of smoke_out and leakage.
+func TestPDESmokeControlTrainEvaluate(t *testing.T) {
+	dir := t.TempDir()
+	run, test := tinySmokeMLP(t, dir)
 	code, out, errs := runCLI("pde", "evaluate", "--checkpoint", run, "--data", test)
 	if code != 0 {
 		t.Fatalf("pde evaluate: exit %d\n%s\n%s", code, out, errs)

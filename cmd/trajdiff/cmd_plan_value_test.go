@@ -7,12 +7,11 @@ import (
 	"testing"
 )
 
-// plan evaluate plans goal-free with --no-goal and guides with a value run (--value, --value-scale); a value
-// flag it cannot use is a usage error (exit 2) with a message.
-func TestPlanEvaluateGuidesWithAValueRun(t *testing.T) {
-	dir, run := trainTinyUMaze(t, "")
-	cfg := filepath.Join(dir, "value.toml")
-	if err := os.WriteFile(cfg, []byte(`out = "value"
+// trainValueRun trains a tiny value run of the given network section on trainTinyUMaze's data in dir.
+func trainValueRun(t *testing.T, dir, name, network string) string {
+	t.Helper()
+	cfg := filepath.Join(dir, name+".toml")
+	if err := os.WriteFile(cfg, []byte(`out = "`+name+`"
 [data]
 path = "umaze.arrow"
 horizon = 8
@@ -21,12 +20,7 @@ normalizer = "limits"
 no_padding = true
 discount = 0.99
 returns_scale = 10
-[network]
-arch = "regressor"
-[network.regressor]
-in = 56
-out = 1
-hidden = [16]
+`+network+`
 [objective]
 kind = "value"
 process = "vp-cosine"
@@ -39,9 +33,21 @@ checkpoint_every = 0
 		t.Fatal(err)
 	}
 	if code, out, errs := runCLI("train", "--config", cfg); code != 0 {
-		t.Fatalf("train value: %d\n%s\n%s", code, out, errs)
+		t.Fatalf("train %s: %d\n%s\n%s", name, code, out, errs)
 	}
-	value := filepath.Join(dir, "value")
+	return filepath.Join(dir, name)
+}
+
+// plan evaluate plans goal-free with --no-goal and guides with a value run (--value, --value-scale); a value
+// flag it cannot use is a usage error (exit 2) with a message.
+func TestPlanEvaluateGuidesWithAValueRun(t *testing.T) {
+	dir, run := trainTinyUMaze(t, "")
+	value := trainValueRun(t, dir, "value", `[network]
+arch = "regressor"
+[network.regressor]
+in = 56
+out = 1
+hidden = [16]`)
 	code, out, errs := runCLI("plan", "evaluate", "--checkpoint", run, "--no-goal", "--value", value, "--value-scale", "2", "--value-steps", "2",
 		"--episodes", "2", "--seed", "3", "--baselines=false")
 	if code != 0 || !strings.Contains(out, "diffuser") {

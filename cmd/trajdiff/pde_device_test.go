@@ -48,27 +48,7 @@ steps = 3
 // holds in a binary without GPU support too, since no device is opened.
 func TestPDEEvaluateRefusesSmokeGuidanceOnTheDevice(t *testing.T) {
 	dir := t.TempDir()
-	tinySmokeData(t, dir)
-	cfg := `out = "run-smoke"
-task = "control"
-[data]
-path = "train.arrow"
-[layout]
-space = "physical"
-[network]
-arch = "mlp"
-[network.mlp]
-dim = 3072
-hidden = [16]
-time_dim = 8
-[train]
-steps = 2
-batch = 2
-warmup = 1
-checkpoint_every = 2
-`
-	pdeTrain(t, dir, "smoke.toml", cfg)
-	run, test := filepath.Join(dir, "run-smoke"), filepath.Join(dir, "test.arrow")
+	run, test := tinySmokeMLP(t, dir)
 	code, _, errs := runCLI("pde", "evaluate", "--checkpoint", run, "--data", test, "--device", "gpu")
 	if code != 2 || !strings.Contains(errs, "weight 100") || !strings.Contains(errs, "--guidance 0") {
 		t.Errorf("pde evaluate --device gpu of a guided physical-space smoke model: exit %d, stderr %q", code, errs)

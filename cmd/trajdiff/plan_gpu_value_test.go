@@ -4,42 +4,10 @@ package main
 
 import (
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
-
-// trainValueRun trains a tiny value run of the given network section on trainTinyUMaze's data in dir.
-func trainValueRun(t *testing.T, dir, name, network string) string {
-	t.Helper()
-	cfg := filepath.Join(dir, name+".toml")
-	if err := os.WriteFile(cfg, []byte(`out = "`+name+`"
-[data]
-path = "umaze.arrow"
-horizon = 8
-columns = ["actions", "observations"]
-normalizer = "limits"
-no_padding = true
-discount = 0.99
-returns_scale = 10
-`+network+`
-[objective]
-kind = "value"
-process = "vp-cosine"
-[train]
-steps = 10
-batch = 8
-warmup = 0
-checkpoint_every = 0
-`), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if code, out, errs := runCLI("train", "--config", cfg); code != 0 {
-		t.Fatalf("train %s: %d\n%s\n%s", name, code, out, errs)
-	}
-	return filepath.Join(dir, name)
-}
 
 // On a GPU (or gpu/cudaemu), `plan evaluate --device gpu --value RUN` guides Diffuser's goal-free plans with
 // an MLP value model on the device and plans what the CPU plans with the same guide: first plans and

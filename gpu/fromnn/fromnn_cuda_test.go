@@ -96,19 +96,8 @@ func forwardWorst(t *testing.T, m *gpu.MLP, pred *nn.Predictor, x []float64, ts 
 		t.Fatal(err)
 	}
 	defer p.Close()
-	xb, err := d.Alloc(len(x))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Free(xb)
-	yb, err := d.Alloc(len(x))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Free(yb)
-	if err := s.Upload(xb, to32(x)); err != nil {
-		t.Fatal(err)
-	}
+	xb, yb, free := uploadedInput(t, d, s, x)
+	defer free()
 	worst := 0.0
 	got := make([]float32, len(x))
 	want := make([]float64, len(x))
@@ -241,4 +230,24 @@ func checkSamplerOnDevice(t *testing.T, d *gpu.Device, p gpu.Denoiser, c *train.
 			t.Fatalf("%s: graph replay differs from launches at %d: %v vs %v", what, i, graphed[i], direct[i])
 		}
 	}
+}
+
+// uploadedInput is x uploaded to the device (xb, float32) next to an output buffer of its length (yb);
+// free releases both.
+func uploadedInput(t *testing.T, d *gpu.Device, s *gpu.Stream, x []float64) (xb, yb gpu.Buffer, free func()) {
+	t.Helper()
+	xb, err := d.Alloc(len(x))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if yb, err = d.Alloc(len(x)); err != nil {
+		d.Free(xb)
+		t.Fatal(err)
+	}
+	free = func() { d.Free(yb); d.Free(xb) }
+	if err := s.Upload(xb, to32(x)); err != nil {
+		free()
+		t.Fatal(err)
+	}
+	return xb, yb, free
 }

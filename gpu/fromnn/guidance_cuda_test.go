@@ -48,54 +48,57 @@ func TestGPUGuidedBurgersControlMatchesGenerate(t *testing.T) {
 		req.Cases = append(req.Cases, wdno.Case{U0: u0, Target: target})
 	}
 	req.Solver, req.Steps, req.Seed = "ddim", 8, 11
-	ctx := context.Background()
-	cpu, err := m.Generate(ctx, req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := NewSampler(SampleOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	req.Device = deviceSampler(s)
-	dev, err := m.Generate(ctx, req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	again, err := m.Generate(ctx, req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cpu := generate(t, m, req)
+	req.Device = deviceSampler(newSampler(t))
+	dev := generate(t, m, req)
+	again := generate(t, m, req)
 	zero := 0.0
 	plain := req
 	plain.Guidance = &zero
-	unguided, err := m.Generate(ctx, plain)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fresh, err := NewSampler(SampleOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fresh.Close()
-	plain.Device = deviceSampler(fresh)
-	want, err := m.Generate(ctx, plain)
-	if err != nil {
-		t.Fatal(err)
-	}
+	unguided := generate(t, m, plain)
+	plain.Device = deviceSampler(newSampler(t))
+	want := generate(t, m, plain)
 	rel, moved := relRMS(trajectories(dev), trajectories(cpu)), relRMS(trajectories(unguided), trajectories(cpu))
 	t.Logf("guided Burgers control (ddim, %d steps, weight 1.2e5): device vs Generate on the CPU rel RMS %.2e; the unguided run is %.2e away", req.Steps, rel, moved)
-	if !(rel <= 1e-4) {
-		t.Errorf("the guided device run differs from Generate by rel RMS %.3g (tolerance 1e-4)", rel)
-	}
-	if !(moved >= 100*rel) || !(moved > 1e-3) {
-		t.Errorf("guidance moved the trajectories by rel RMS %.3g only (device vs CPU %.3g)", moved, rel)
-	}
+	checkGuidedRun(t, rel, moved)
 	if !same(trajectories(again), trajectories(dev)) {
 		t.Error("the guided problem run again on the kept sampler differs from its first run")
 	}
 	if !same(trajectories(unguided), trajectories(want)) {
 		t.Error("the unguided problem after a guided one differs from a fresh sampler's")
+	}
+}
+
+// generate is m.Generate(req), failing the test on an error.
+func generate(t *testing.T, m *wdno.Model, req wdno.Request) *wdno.Generated {
+	t.Helper()
+	g, err := m.Generate(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+// newSampler is a default Sampler, closed when the test ends.
+func newSampler(t *testing.T) *Sampler {
+	t.Helper()
+	s, err := NewSampler(SampleOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// checkGuidedRun is the guided control tests' claim: the guided device run is within rel RMS 1e-4 of
+// Generate's on the CPU (rel; float32 sampling against float64), and guidance moved the trajectories far
+// further than that (moved: at least 100 rel and 1e-3, relative RMS).
+func checkGuidedRun(t *testing.T, rel, moved float64) {
+	t.Helper()
+	if !(rel <= 1e-4) {
+		t.Errorf("the guided device run differs from Generate by rel RMS %.3g (tolerance 1e-4)", rel)
+	}
+	if !(moved >= 100*rel) || !(moved > 1e-3) {
+		t.Errorf("guidance moved the trajectories by rel RMS %.3g only (device vs CPU %.3g)", moved, rel)
 	}
 }

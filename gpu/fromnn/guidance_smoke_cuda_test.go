@@ -3,7 +3,6 @@
 package fromnn
 
 import (
-	"context"
 	"testing"
 
 	"github.com/trajdiff/trajdiff/pde/wdno"
@@ -28,34 +27,14 @@ func TestGPUGuidedSmokeControlMatchesGenerate(t *testing.T) {
 		req.Cases = append(req.Cases, wdno.Case{U0: u0})
 	}
 	req.Solver, req.Steps, req.Seed = "ddim", 3, 5
-	ctx := context.Background()
-	cpu, err := m.Generate(ctx, req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := NewSampler(SampleOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	req.Device = deviceSampler(s)
-	dev, err := m.Generate(ctx, req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cpu := generate(t, m, req)
+	req.Device = deviceSampler(newSampler(t))
+	dev := generate(t, m, req)
 	zero := 0.0
 	plain := req
 	plain.Guidance, plain.Device = &zero, nil
-	unguided, err := m.Generate(ctx, plain) // on the CPU: the emulated U-Net is this test's cost
-	if err != nil {
-		t.Fatal(err)
-	}
+	unguided := generate(t, m, plain) // on the CPU: the emulated U-Net is this test's cost
 	rel, moved := relRMS(trajectories(dev), trajectories(cpu)), relRMS(trajectories(unguided), trajectories(dev))
 	t.Logf("guided smoke control (ddim, %d steps, weight 100): device vs Generate on the CPU rel RMS %.2e; the unguided run (CPU) is %.2e away from the device's", req.Steps, rel, moved)
-	if !(rel <= 1e-4) {
-		t.Errorf("the guided device run differs from Generate by rel RMS %.3g (tolerance 1e-4)", rel)
-	}
-	if !(moved >= 100*rel) || !(moved > 1e-3) {
-		t.Errorf("guidance moved the trajectories by rel RMS %.3g only (device vs CPU %.3g)", moved, rel)
-	}
+	checkGuidedRun(t, rel, moved)
 }

@@ -1,33 +1,19 @@
 package fromnn
 
 import (
-	"context"
 	"strings"
 	"testing"
 
-	"github.com/trajdiff/trajdiff/diffusion"
 	"github.com/trajdiff/trajdiff/gpu"
 	"github.com/trajdiff/trajdiff/nn"
 	"github.com/trajdiff/trajdiff/pde/wdno"
-	"github.com/trajdiff/trajdiff/train"
-	"gorgonia.org/tensor"
 )
 
 // TestAPlanProblemsSmokeGuidanceMustFitIt: smoke control guidance without its step size, next to the 1-D
 // layout's guidance, for another number of images than the problem has, or for images of another size than
 // the network's is refused before any device work (in either build).
 func TestAPlanProblemsSmokeGuidanceMustFitIt(t *testing.T) {
-	net, err := nn.NewUnet2D(nn.Unet2DConfig{Height: 4, Width: 4, Channels: 2, Dim: 8, DimMults: []int{1, 2}, AttnHeads: 2, AttnDimHead: 4}, tensor.Float64)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := &train.Checkpoint{Net: net, Process: diffusion.NewVPCosine()}
-	solver, _ := diffusion.NewSolver("ddim")
-	plan, err := diffusion.PlanForNFE(solver, c.Process, diffusion.DefaultSchedule(c.Process), 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	D := net.Dim()
+	c, plan, D := guidanceCheckProblem(t)
 	step := func(float64) float64 { return 1 }
 	fits := gpu.SmokeControlConfig{Cases: 2, Channels: 2, ImageFrames: 1, Height: 4, Width: 4}
 	for _, tc := range []struct {
@@ -65,16 +51,5 @@ func smokeControlModel(t testing.TB) *wdno.Model {
 		t.Fatal(err)
 	}
 	cfg := nn.Unet3DConfig{Frames: 8, Height: 8, Width: 8, Channels: 42, Dim: 8, DimMults: []int{1, 2}}
-	opts := train.DefaultOptions()
-	opts.Steps, opts.Batch, opts.Warmup, opts.LR, opts.LogEvery, opts.CheckpointEvery, opts.Seed = 2, 2, 0, 3e-3, 2, 2, 4
-	tr := &train.Trainer{Spec: nn.Spec{Arch: "unet3d", Unet3D: &cfg}, Objective: train.ObjectiveConfig{Process: "vp-cosine", Prediction: "eps"},
-		Source: mixtureSource{l.Dim()}, Options: opts, Dir: t.TempDir()}
-	if _, err := tr.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	c, err := train.LoadCheckpoint(tr.Dir, train.LoadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &wdno.Model{Layout: l, Task: wdno.Control, Checkpoint: c}
+	return trainedControlModel(t, l, nn.Spec{Arch: "unet3d", Unet3D: &cfg}, 2, 2)
 }

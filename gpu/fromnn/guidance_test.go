@@ -17,17 +17,7 @@ import (
 // than the problem has, or for images of another size than the network's is refused before any device work
 // (in either build).
 func TestAPlanProblemsGuidanceMustFitIt(t *testing.T) {
-	net, err := nn.NewUnet2D(nn.Unet2DConfig{Height: 4, Width: 4, Channels: 2, Dim: 8, DimMults: []int{1, 2}, AttnHeads: 2, AttnDimHead: 4}, tensor.Float64)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := &train.Checkpoint{Net: net, Process: diffusion.NewVPCosine()}
-	solver, _ := diffusion.NewSolver("ddim")
-	plan, err := diffusion.PlanForNFE(solver, c.Process, diffusion.DefaultSchedule(c.Process), 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	D := net.Dim()
+	c, plan, D := guidanceCheckProblem(t)
 	step := func(float64) float64 { return 1 }
 	fits := gpu.WaveletControlConfig{Cases: 2, Channels: 2, Height: 4, Width: 4}
 	for _, tc := range []struct {
@@ -62,9 +52,16 @@ func burgersControlModel(t testing.TB) *wdno.Model {
 		t.Fatal(err)
 	}
 	cfg := nn.Unet2DConfig{Height: 8, Width: 8, Channels: 9, Dim: 8, DimMults: []int{1, 2}, AttnHeads: 2, AttnDimHead: 4}
+	return trainedControlModel(t, l, nn.Spec{Arch: "unet2d", Unet2D: &cfg}, 10, 4)
+}
+
+// trainedControlModel is a WDNO control model of the layout l whose network spec is trained for steps
+// steps of batch windows on mixtureSource (seed 4, learning rate 3e-3) and loaded back from its checkpoint.
+func trainedControlModel(t testing.TB, l wdno.Layout, spec nn.Spec, steps, batch int) *wdno.Model {
+	t.Helper()
 	opts := train.DefaultOptions()
-	opts.Steps, opts.Batch, opts.Warmup, opts.LR, opts.LogEvery, opts.CheckpointEvery, opts.Seed = 10, 4, 0, 3e-3, 10, 10, 4
-	tr := &train.Trainer{Spec: nn.Spec{Arch: "unet2d", Unet2D: &cfg}, Objective: train.ObjectiveConfig{Process: "vp-cosine", Prediction: "eps"},
+	opts.Steps, opts.Batch, opts.Warmup, opts.LR, opts.LogEvery, opts.CheckpointEvery, opts.Seed = steps, batch, 0, 3e-3, steps, steps, 4
+	tr := &train.Trainer{Spec: spec, Objective: train.ObjectiveConfig{Process: "vp-cosine", Prediction: "eps"},
 		Source: mixtureSource{l.Dim()}, Options: opts, Dir: t.TempDir()}
 	if _, err := tr.Run(context.Background()); err != nil {
 		t.Fatal(err)
@@ -74,6 +71,23 @@ func burgersControlModel(t testing.TB) *wdno.Model {
 		t.Fatal(err)
 	}
 	return &wdno.Model{Layout: l, Task: wdno.Control, Checkpoint: c}
+}
+
+// guidanceCheckProblem is what the guidance checks of a PlanProblem run on: an untrained 2-D U-Net on
+// 2 x 4 x 4 images (D values each) and a 2-step DDIM plan of its process.
+func guidanceCheckProblem(t *testing.T) (*train.Checkpoint, *diffusion.Plan, int) {
+	t.Helper()
+	net, err := nn.NewUnet2D(nn.Unet2DConfig{Height: 4, Width: 4, Channels: 2, Dim: 8, DimMults: []int{1, 2}, AttnHeads: 2, AttnDimHead: 4}, tensor.Float64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &train.Checkpoint{Net: net, Process: diffusion.NewVPCosine()}
+	solver, _ := diffusion.NewSolver("ddim")
+	plan, err := diffusion.PlanForNFE(solver, c.Process, diffusion.DefaultSchedule(c.Process), 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, plan, net.Dim()
 }
 
 // deviceSampler is cmd/trajdiff's wiring of a Sampler into pde/wdno: the DeviceProblem as a PlanProblem, its

@@ -5,6 +5,7 @@ package fromnn
 import (
 	"context"
 	"fmt"
+	"io"
 	"math"
 	"reflect"
 	"slices"
@@ -61,21 +62,7 @@ func NewSampler(opt SampleOptions) (*Sampler, error) {
 // Sample is the package's Sample on the sampler's open device, reusing what the previous request left on it
 // where the request allows (Sampler). After a failed request nothing is kept.
 func (s *Sampler) Sample(ctx context.Context, m *train.Model, req train.SampleRequest) (*train.Samples, error) {
-	if s.d == nil {
-		return nil, fmt.Errorf("fromnn: the sampler is closed")
-	}
-	dp, err := prepare(m, req)
-	if err != nil {
-		return nil, err
-	}
-	out, err := s.kept.sample(ctx, s.d, dp, s.opt.Precision)
-	if err != nil {
-		if cerr := s.kept.close(); cerr != nil {
-			err = fmt.Errorf("%w (releasing the kept device state: %v)", err, cerr)
-		}
-		return nil, err
-	}
-	return out, nil
+	return s.sample(ctx, m, req, nil)
 }
 
 // SampleGuided is Sample with Diffuser's value guidance run on the device after the request's clamp
@@ -83,6 +70,12 @@ func (s *Sampler) Sample(ctx context.Context, m *train.Model, req train.SampleRe
 // network and buffers are uploaded for this request and released after it, with the step graphs captured
 // with them.
 func (s *Sampler) SampleGuided(ctx context.Context, m *train.Model, req train.SampleRequest, g ValueGuide) (*train.Samples, error) {
+	return s.sample(ctx, m, req, &g)
+}
+
+// sample is Sample, and with a value guide g (nil for none) SampleGuided: g's numbers join the request's
+// device problem. A failed request releases what the sampler kept.
+func (s *Sampler) sample(ctx context.Context, m *train.Model, req train.SampleRequest, g *ValueGuide) (*train.Samples, error) {
 	if s.d == nil {
 		return nil, fmt.Errorf("fromnn: the sampler is closed")
 	}
@@ -90,8 +83,10 @@ func (s *Sampler) SampleGuided(ctx context.Context, m *train.Model, req train.Sa
 	if err != nil {
 		return nil, err
 	}
-	if dp.value, err = g.config(m, req.N); err != nil {
-		return nil, err
+	if g != nil {
+		if dp.value, err = g.config(m, req.N); err != nil {
+			return nil, err
+		}
 	}
 	out, err := s.kept.sample(ctx, s.d, dp, s.opt.Precision)
 	if err != nil {
@@ -231,16 +226,7 @@ func (k *keptRun) run(ctx context.Context, d *gpu.Device, r runSpec) (_ []float6
 		if gerr != nil {
 			return nil, gerr
 		}
-		defer func() {
-			// The graphs captured with the guide launch into its buffers: drop them before freeing those.
-			ierr := e.Invalidate()
-			if cerr := g.Close(); ierr == nil {
-				ierr = cerr
-			}
-			if err == nil && ierr != nil {
-				err = fmt.Errorf("fromnn: releasing the control guidance: %w", ierr)
-			}
-		}()
+		defer releaseGuide(e, g, "control guidance", &err)
 		ro.CorrectX0 = g
 	}
 	if r.value != nil {
@@ -248,16 +234,7 @@ func (k *keptRun) run(ctx context.Context, d *gpu.Device, r runSpec) (_ []float6
 		if gerr != nil {
 			return nil, gerr
 		}
-		defer func() {
-			// As for the control guidance: the graphs hold the guide's buffers, so they go first.
-			ierr := e.Invalidate()
-			if cerr := g.Close(); ierr == nil {
-				ierr = cerr
-			}
-			if err == nil && ierr != nil {
-				err = fmt.Errorf("fromnn: releasing the value guidance: %w", ierr)
-			}
-		}()
+		defer releaseGuide(e, g, "value guidance", &err)
 		ro.CorrectX0 = g
 	}
 	x32 := make([]float32, n)
@@ -451,4 +428,16 @@ func sameBits(a, b []float32) bool {
 		}
 	}
 	return true
+}
+
+// releaseGuide frees a guide after the run, its failure landing in *err unless that holds one already. The
+// graphs captured with the guide launch into its buffers, so they are dropped (e.Invalidate) before it.
+func releaseGuide(e *gpu.Executor, g io.Closer, what string, err *error) {
+	ierr := e.Invalidate()
+	if cerr := g.Close(); ierr == nil {
+		ierr = cerr
+	}
+	if *err == nil && ierr != nil {
+		*err = fmt.Errorf("fromnn: releasing the %s: %w", what, ierr)
+	}
 }

@@ -35,19 +35,8 @@ func medianTime(t *testing.T, s *gpu.Stream, f func() error) time.Duration {
 // medianDenoise is the median device latency of p.Denoise on the input x (medianTime).
 func medianDenoise(t *testing.T, d *gpu.Device, s *gpu.Stream, p *gpu.Predictor, x []float64) time.Duration {
 	t.Helper()
-	xb, err := d.Alloc(len(x))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Free(xb)
-	yb, err := d.Alloc(len(x))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Free(yb)
-	if err := s.Upload(xb, to32(x)); err != nil {
-		t.Fatal(err)
-	}
+	xb, yb, free := uploadedInput(t, d, s, x)
+	defer free()
 	return medianTime(t, s, func() error { return p.Denoise(s, yb, xb, 0.5) })
 }
 

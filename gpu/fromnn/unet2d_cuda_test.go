@@ -58,24 +58,8 @@ func randomUnet2D(t *testing.T, cfg nn.Unet2DConfig, seed uint64) *nn.Unet2D {
 // weights matches nn.Predictor, at batches of 1 and 3 images and at several times (EDM's input scaling
 // included), in FP32 and in TF32 (every convolution and Linear layer on the tensor cores).
 func TestGPUUnet2DMatchesNNPredictor(t *testing.T) {
-	d := testDevice(t)
-	for _, prec := range []gpu.Precision{gpu.FP32, gpu.TF32} {
-		tol := tolFP32
-		if prec == gpu.TF32 {
-			tol = tolUnetTF32
-		}
-		worst := 0.0
-		for i, cfg := range unet2dConfigs() {
-			net := randomUnet2D(t, cfg, uint64(i+5))
-			cw := randomForwardWorst(t, d, net, []int{1, 3}, uint64(300+i), fmt.Sprintf("config %d", i), "images", prec, tol)
-			t.Logf("unet2d %s, config %d: worst |device - nn.Predictor| %.3g", prec, i, cw)
-			worst = math.Max(worst, cw)
-		}
-		t.Logf("unet2d %s: worst |device - nn.Predictor| over random networks and inputs %.3g (tolerance %.0e)", prec, worst, tol)
-		if prec == gpu.TF32 && worst <= tolFP32 {
-			t.Errorf("the TF32 Unet2D agrees with nn to %.3g, FP32 accuracy: its layers did not run in TF32", worst)
-		}
-	}
+	cfgs := unet2dConfigs()
+	checkRandomNets(t, "Unet2D", len(cfgs), func(i int) nn.Net { return randomUnet2D(t, cfgs[i], uint64(i+5)) }, []int{1, 3}, 300, "images")
 }
 
 // TestGPUTrainedUnet2DMatchesCPU: a tiny 2-D U-Net of WDNO's layout trained with package train runs on the
@@ -234,6 +218,32 @@ func checkTrainedMatchesCPU(t *testing.T, c *train.Checkpoint, n int, seed uint6
 	}
 	if _, err := NewPredictor(d, c.Net, pz, n, gpu.PredictorOptions{Precision: gpu.Precision(7)}); err == nil {
 		t.Errorf("a %s predictor in an unknown precision was built", name)
+	}
+}
+
+// checkRandomNets is the random-network forward claim in FP32 and TF32: each of the n networks net(i)
+// (rebuilt for each precision) matches nn.Predictor on random inputs at the given batches (input seeds
+// seed+i) within the precision's tolerance, and in TF32 the worst difference is above FP32's tolerance, or
+// its layers did not run in TF32. name is the family ("Unet2D"; lower case in the logs).
+func checkRandomNets(t *testing.T, name string, n int, net func(i int) nn.Net, batches []int, seed uint64, unit string) {
+	t.Helper()
+	lower := strings.ToLower(name)
+	d := testDevice(t)
+	for _, prec := range []gpu.Precision{gpu.FP32, gpu.TF32} {
+		tol := tolFP32
+		if prec == gpu.TF32 {
+			tol = tolUnetTF32
+		}
+		worst := 0.0
+		for i := range n {
+			cw := randomForwardWorst(t, d, net(i), batches, seed+uint64(i), fmt.Sprintf("config %d", i), unit, prec, tol)
+			t.Logf("%s %s, config %d: worst |device - nn.Predictor| %.3g", lower, prec, i, cw)
+			worst = math.Max(worst, cw)
+		}
+		t.Logf("%s %s: worst |device - nn.Predictor| over random networks and inputs %.3g (tolerance %.0e)", lower, prec, worst, tol)
+		if prec == gpu.TF32 && worst <= tolFP32 {
+			t.Errorf("the TF32 %s agrees with nn to %.3g, FP32 accuracy: its layers did not run in TF32", name, worst)
+		}
 	}
 }
 

@@ -4,7 +4,6 @@ package fromnn
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -48,24 +47,8 @@ func randomUnet3D(t *testing.T, cfg nn.Unet3DConfig, seed uint64) *nn.Unet3D {
 // 7^3 one, and a network without attentions; in FP32 and in TF32 (every convolution and Linear layer on
 // the tensor cores).
 func TestGPUUnet3DMatchesNNPredictor(t *testing.T) {
-	d := testDevice(t)
-	for _, prec := range []gpu.Precision{gpu.FP32, gpu.TF32} {
-		tol := tolFP32
-		if prec == gpu.TF32 {
-			tol = tolUnetTF32
-		}
-		worst := 0.0
-		for i, cfg := range unet3dConfigs() {
-			net := randomUnet3D(t, cfg, uint64(i+7))
-			cw := randomForwardWorst(t, d, net, []int{1, 2}, uint64(400+i), fmt.Sprintf("config %d", i), "videos", prec, tol)
-			t.Logf("unet3d %s, config %d: worst |device - nn.Predictor| %.3g", prec, i, cw)
-			worst = math.Max(worst, cw)
-		}
-		t.Logf("unet3d %s: worst |device - nn.Predictor| over random networks and inputs %.3g (tolerance %.0e)", prec, worst, tol)
-		if prec == gpu.TF32 && worst <= tolFP32 {
-			t.Errorf("the TF32 Unet3D agrees with nn to %.3g, FP32 accuracy: its layers did not run in TF32", worst)
-		}
-	}
+	cfgs := unet3dConfigs()
+	checkRandomNets(t, "Unet3D", len(cfgs), func(i int) nn.Net { return randomUnet3D(t, cfgs[i], uint64(i+7)) }, []int{1, 2}, 400, "videos")
 }
 
 // TestGPUTrainedUnet3DMatchesCPU: a tiny 3-D U-Net of WDNO's smoke layout trained with package train runs

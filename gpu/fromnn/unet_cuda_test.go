@@ -150,19 +150,8 @@ func forwardWorstP(t *testing.T, d *gpu.Device, p *gpu.Predictor, pred interface
 		t.Fatal(err)
 	}
 	defer s.Close()
-	xb, err := d.Alloc(len(x))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Free(xb)
-	yb, err := d.Alloc(len(x))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Free(yb)
-	if err := s.Upload(xb, to32(x)); err != nil {
-		t.Fatal(err)
-	}
+	xb, yb, free := uploadedInput(t, d, s, x)
+	defer free()
 	worst := 0.0
 	got, want := make([]float32, len(x)), make([]float64, len(x))
 	for _, tt := range ts {

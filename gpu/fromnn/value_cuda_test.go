@@ -149,11 +149,7 @@ func TestGPUSampleGuidedMatchesModelSampleWithTheGuide(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := NewSampler(SampleOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := newSampler(t)
 	got, err := s.SampleGuided(ctx, m, req, g)
 	if err != nil {
 		t.Fatal(err)

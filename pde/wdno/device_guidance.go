@@ -31,15 +31,11 @@ type DeviceGuidance struct {
 // (another task, or weight 0); an error for a layout other than the 1-D wavelet layout (smoke's 3-D wavelet
 // layout has DeviceSmokeGuidance; the physical space has no device guidance yet).
 func (m *Model) DeviceGuidance(req Request) (*DeviceGuidance, error) {
-	_, _, weight := m.Settings(req)
-	if m.Task != Control || weight == 0 {
-		return nil, nil
-	}
-	enc, err := m.encode(req)
-	if err != nil {
+	o, weight, guided, err := m.guidance(req)
+	if !guided || err != nil {
 		return nil, err
 	}
-	return m.deviceGuidanceOf(enc.objective(m, req), weight, len(req.Cases))
+	return m.deviceGuidanceOf(o, weight, len(req.Cases))
 }
 
 // GuidesOnDevice reports whether the model's control guidance has a device path: the 1-D wavelet layout's
@@ -50,6 +46,20 @@ func (m *Model) GuidesOnDevice() bool {
 		return true
 	}
 	return false
+}
+
+// guidance is what DeviceGuidance and DeviceSmokeGuidance share: whether Generate would guide req (the
+// control task with a weight other than 0) and, where it would, req's objective and weight.
+func (m *Model) guidance(req Request) (o objective, weight float64, guided bool, err error) {
+	_, _, weight = m.Settings(req)
+	if m.Task != Control || weight == 0 {
+		return nil, 0, false, nil
+	}
+	enc, err := m.encode(req)
+	if err != nil {
+		return nil, 0, false, err
+	}
+	return enc.objective(m, req), weight, true, nil
 }
 
 // deviceGuidanceOf is DeviceGuidance for the objective obj of weight w (guide.correct's), over n images:
@@ -73,7 +83,7 @@ func (m *Model) deviceGuidanceOf(o objective, weight float64, n int) (*DeviceGui
 		g.U0s[j], g.Targets[j] = obj.u0s[j%len(obj.u0s)], obj.targets[j%len(obj.targets)]
 	}
 	p := m.Checkpoint.Process
-	g.Step = func(t float64) float64 { return p.Sigma(t) / p.Alpha(t) * weight * stepBeta(p, t) }
+	g.Step = func(t float64) float64 { return guideStep(p, weight, t) }
 	return g, nil
 }
 

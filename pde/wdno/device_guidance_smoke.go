@@ -32,15 +32,11 @@ type DeviceSmokeGuidance struct {
 // DeviceSmokeGuidance returns req's smoke control guidance in a device's terms: nil when Generate would not
 // guide (another task, or weight 0); an error for a layout other than the smoke wavelet layout.
 func (m *Model) DeviceSmokeGuidance(req Request) (*DeviceSmokeGuidance, error) {
-	_, _, weight := m.Settings(req)
-	if m.Task != Control || weight == 0 {
-		return nil, nil
-	}
-	enc, err := m.encode(req)
-	if err != nil {
+	o, weight, guided, err := m.guidance(req)
+	if !guided || err != nil {
 		return nil, err
 	}
-	return m.deviceSmokeGuidanceOf(enc.objective(m, req), weight, len(req.Cases))
+	return m.deviceSmokeGuidanceOf(o, weight, len(req.Cases))
 }
 
 // deviceSmokeGuidanceOf is DeviceSmokeGuidance for the objective o of weight w over n images: image j guides
@@ -64,7 +60,7 @@ func (m *Model) deviceSmokeGuidanceOf(o objective, weight float64, n int) (*Devi
 		g.D0s[j] = obj.d0s[j%len(obj.d0s)]
 	}
 	p := m.Checkpoint.Process
-	g.Step = func(t float64) float64 { return p.Sigma(t) / p.Alpha(t) * weight * stepBeta(p, t) }
+	g.Step = func(t float64) float64 { return guideStep(p, weight, t) }
 	return g, nil
 }
 

@@ -1,7 +1,6 @@
 package wdno
 
 import (
-	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -71,19 +70,8 @@ func smokeGradientFromGuidance(t *testing.T, g *DeviceSmokeGuidance, j int, x []
 func TestDeviceSmokeGuidanceReproducesTheGuideGradient(t *testing.T) {
 	for i, c := range []LayoutConfig{smokeConfig(SpaceWavelet, 8, 8), smokeConfig(SpaceWavelet, 6, 6)} {
 		rng := rand.New(rand.NewPCG(uint64(i), 9))
-		base, err := NewLayout(c)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c = base.Config()
-		c.Scales = make([]float64, len(c.Scales))
-		for k := range c.Scales {
-			c.Scales[k] = 0.5 + rng.Float64()
-		}
-		l, err := NewLayout(c)
-		if err != nil {
-			t.Fatal(err)
-		}
+		l := randomlyScaledLayout(t, c, rng)
+		c = l.Config()
 		obj := smokeObjective{d0s: [][]float64{nil, make([]float64, c.Cells)}, cells: c.Cells, frames: c.Frames}
 		for k := range obj.d0s[1] {
 			obj.d0s[1][k] = rng.Float64()
@@ -93,20 +81,7 @@ func TestDeviceSmokeGuidanceReproducesTheGuideGradient(t *testing.T) {
 			t.Fatal(err)
 		}
 		g.D0s = obj.d0s
-		x := make([]float64, l.Dim())
-		for k := range x {
-			x[k] = rng.NormFloat64()
-		}
-		cpu := &guide{layout: l, obj: obj}
-		if err := cpu.gradient(1, x); err != nil {
-			t.Fatal(err)
-		}
-		got := smokeGradientFromGuidance(t, g, 1, x)
-		worst, scale := 0.0, 0.0
-		for k, v := range cpu.gx {
-			worst = math.Max(worst, math.Abs(got[k]-v))
-			scale = math.Max(scale, math.Abs(v))
-		}
+		worst, scale := recipeGap(t, l, obj, rng, func(x []float64) []float64 { return smokeGradientFromGuidance(t, g, 1, x) })
 		if !(worst <= 1e-12*scale) || scale == 0 {
 			t.Errorf("%d frames of %v: max |recipe - guide| %.3g of a largest gradient %.3g", c.Frames, c.Grid, worst, scale)
 		}
@@ -135,12 +110,7 @@ func TestModelDeviceSmokeGuidance(t *testing.T) {
 		g.Mode != wavelet.ModeZero || g.Channels != 42 || len(g.Linear) != l.Dim() {
 		t.Errorf("guidance %+v", g)
 	}
-	for _, tt := range []float64{0.1, 0.5, 0.9} {
-		want := p.Sigma(tt) / p.Alpha(tt) * SmokeGuidance * stepBeta(p, tt)
-		if got := g.Step(tt); math.Abs(got-want) > 1e-12*math.Abs(want) {
-			t.Errorf("step at %v: %v, want %v", tt, got, want)
-		}
-	}
+	checkGuidanceStep(t, g.Step, p, SmokeGuidance)
 	zero := 0.0
 	if g, err := m.DeviceSmokeGuidance(Request{Cases: req.Cases, Guidance: &zero}); g != nil || err != nil {
 		t.Errorf("weight 0 gave %v, %v", g, err)

@@ -66,6 +66,58 @@ func gradientFromGuidance(t *testing.T, g *DeviceGuidance, j int, x []float64) [
 	return gx
 }
 
+// randomlyScaledLayout is the layout of c (its defaults filled in) with every channel's scale drawn from
+// [0.5, 1.5), so that a gradient that drops or misplaces a scale shows.
+func randomlyScaledLayout(t *testing.T, c LayoutConfig, rng *rand.Rand) Layout {
+	t.Helper()
+	base, err := NewLayout(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c = base.Config()
+	c.Scales = make([]float64, len(c.Scales))
+	for k := range c.Scales {
+		c.Scales[k] = 0.5 + rng.Float64()
+	}
+	l, err := NewLayout(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// recipeGap compares a device recipe's gradient with the CPU guide's (guide.gradient, objective obj on l)
+// for image 1 at a random normal x drawn from rng: the largest |recipe - guide| and the largest |guide|.
+func recipeGap(t *testing.T, l Layout, obj objective, rng *rand.Rand, recipe func(x []float64) []float64) (worst, scale float64) {
+	t.Helper()
+	x := make([]float64, l.Dim())
+	for k := range x {
+		x[k] = rng.NormFloat64()
+	}
+	cpu := &guide{layout: l, obj: obj}
+	if err := cpu.gradient(1, x); err != nil {
+		t.Fatal(err)
+	}
+	got := recipe(x)
+	for k, v := range cpu.gx {
+		worst = math.Max(worst, math.Abs(got[k]-v))
+		scale = math.Max(scale, math.Abs(v))
+	}
+	return worst, scale
+}
+
+// checkGuidanceStep checks a device guidance's Step against guide.correct's step size for the weight w,
+// sigma(t)/alpha(t) w beta(t), at three times.
+func checkGuidanceStep(t *testing.T, step func(float64) float64, p diffusion.Process, w float64) {
+	t.Helper()
+	for _, tt := range []float64{0.1, 0.5, 0.9} {
+		want := p.Sigma(tt) / p.Alpha(tt) * w * stepBeta(p, tt)
+		if got := step(tt); math.Abs(got-want) > 1e-12*math.Abs(want) {
+			t.Errorf("step at %v: %v, want %v", tt, got, want)
+		}
+	}
+}
+
 // TestDeviceGuidanceReproducesTheGuideGradient: a device that follows DeviceGuidance's numbers computes the
 // CPU guide's gradient (Decode, controlObjective.grad, DecodeAdjoint) to float64 rounding, for Burgers'
 // layout (one state, one control; an odd number of frames, so periodization's extra frame is dropped) and
@@ -77,19 +129,8 @@ func TestDeviceGuidanceReproducesTheGuideGradient(t *testing.T) {
 		{Frames: 9, Cells: 14, State: 2, Control: &two, Wavelet: "bior1.3", Mode: "zero"},
 	} {
 		rng := rand.New(rand.NewPCG(uint64(i), 5))
-		base, err := NewLayout(c)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c = base.Config()
-		c.Scales = make([]float64, len(c.Scales))
-		for k := range c.Scales {
-			c.Scales[k] = 0.5 + rng.Float64()
-		}
-		l, err := NewLayout(c)
-		if err != nil {
-			t.Fatal(err)
-		}
+		l := randomlyScaledLayout(t, c, rng)
+		c = l.Config()
 		g, err := l.(*waveletLayout).deviceGuidance()
 		if err != nil {
 			t.Fatal(err)
@@ -100,20 +141,8 @@ func TestDeviceGuidanceReproducesTheGuideGradient(t *testing.T) {
 			u0[k], target[k] = rng.NormFloat64(), rng.NormFloat64()
 		}
 		g.U0s, g.Targets, g.Energy = [][]float64{nil, u0}, [][]float64{nil, target}, 0.3
-		x := make([]float64, l.Dim())
-		for k := range x {
-			x[k] = rng.NormFloat64()
-		}
-		cpu := &guide{layout: l, obj: controlObjective{u0s: g.U0s, targets: g.Targets, energy: g.Energy, cells: N}}
-		if err := cpu.gradient(1, x); err != nil {
-			t.Fatal(err)
-		}
-		got := gradientFromGuidance(t, g, 1, x)
-		worst, scale := 0.0, 0.0
-		for k, v := range cpu.gx {
-			worst = math.Max(worst, math.Abs(got[k]-v))
-			scale = math.Max(scale, math.Abs(v))
-		}
+		obj := controlObjective{u0s: g.U0s, targets: g.Targets, energy: g.Energy, cells: N}
+		worst, scale := recipeGap(t, l, obj, rng, func(x []float64) []float64 { return gradientFromGuidance(t, g, 1, x) })
 		if !(worst <= 1e-12*scale) || scale == 0 {
 			t.Errorf("%+v: max |recipe - guide| %.3g of a largest gradient %.3g", c, worst, scale)
 		}
@@ -139,12 +168,7 @@ func TestModelDeviceGuidance(t *testing.T) {
 	if g.Cases != 2 || len(g.U0s) != 2 || g.Targets[1][3] != 0.5 || g.Energy != 2e-5 || g.Wavelet != "bior2.4" || g.Mode != wavelet.ModePeriodization {
 		t.Errorf("guidance %+v", g)
 	}
-	for _, tt := range []float64{0.1, 0.5, 0.9} {
-		want := p.Sigma(tt) / p.Alpha(tt) * defaultGuidance * stepBeta(p, tt)
-		if got := g.Step(tt); math.Abs(got-want) > 1e-12*math.Abs(want) {
-			t.Errorf("step at %v: %v, want %v", tt, got, want)
-		}
-	}
+	checkGuidanceStep(t, g.Step, p, defaultGuidance)
 	zero := 0.0
 	if g, err := m.DeviceGuidance(Request{Cases: req.Cases, Guidance: &zero}); g != nil || err != nil {
 		t.Errorf("weight 0 gave %v, %v", g, err)

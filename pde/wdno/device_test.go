@@ -9,42 +9,63 @@ import (
 	"github.com/trajdiff/trajdiff/diffusion"
 )
 
-// cpuDevice runs a DeviceProblem on the CPU as its documentation states it: the plan from X with the
-// checkpoint's denoiser, the known entries set after every step and in every x0 prediction, the other x0
-// entries clamped when ClipX0, and, with Guidance, each x0 prediction fixed, moved by -Step(t) times the
-// gradient a device computes from the guidance's numbers alone (gradientFromGuidance), and fixed again.
+// cpuDevice runs a DeviceProblem on the CPU as its documentation states it (runOnCPU), with Guidance's
+// gradient computed from the guidance's numbers alone (gradientFromGuidance), counting its calls.
 func cpuDevice(t *testing.T, calls *int) DeviceSampler {
 	return func(ctx context.Context, p DeviceProblem) ([]float64, error) {
 		*calls++
-		x := append([]float64(nil), p.X...)
-		D := len(p.Known)
-		fix := func(x0 []float64) {
-			for i := range x0 {
-				switch k := i % D; {
-				case p.Known[k]:
-					x0[i] = p.Values[i]
-				case p.ClipX0:
-					x0[i] = min(1, max(-1, x0[i]))
-				}
-			}
+		if g := p.Guidance; g != nil {
+			return runOnCPU(ctx, p, g.Step, func(j int, x0 []float64) []float64 { return gradientFromGuidance(t, g, j, x0) })
 		}
-		correct := func(x0, _ []float64, tt float64) error {
-			fix(x0)
-			if g := p.Guidance; g != nil {
-				for j := range len(x0) / D {
-					gx := gradientFromGuidance(t, g, j, x0[j*D:(j+1)*D])
-					for i, v := range gx {
-						x0[j*D+i] -= g.Step(tt) * v
-					}
-				}
-				fix(x0)
-			}
-			return nil
-		}
-		err := diffusion.Sample(ctx, p.Plan, p.Checkpoint.Denoiser, x, diffusion.RunOptions{Seed: p.Seed, Progress: p.Progress,
-			Condition: &diffusion.Inpaint{Mask: p.Known, Values: p.Values}, CorrectX0: correct, NonFinite: p.NonFinite})
-		return x, err
+		return runOnCPU(ctx, p, nil, nil)
 	}
+}
+
+// runOnCPU is a DeviceProblem run on the CPU as its documentation states it: the plan from X with the
+// checkpoint's denoiser, the known entries set after every step and in every x0 prediction, the other x0
+// entries clamped when ClipX0, and, with a guidance's step and gradient (nil for none), each x0 prediction
+// fixed, image j moved by -step(t) gradient(j, its x0) and fixed again.
+func runOnCPU(ctx context.Context, p DeviceProblem, step func(t float64) float64, gradient func(j int, x0 []float64) []float64) ([]float64, error) {
+	x := append([]float64(nil), p.X...)
+	D := len(p.Known)
+	fix := func(x0 []float64) {
+		for i := range x0 {
+			switch k := i % D; {
+			case p.Known[k]:
+				x0[i] = p.Values[i]
+			case p.ClipX0:
+				x0[i] = min(1, max(-1, x0[i]))
+			}
+		}
+	}
+	correct := func(x0, _ []float64, tt float64) error {
+		fix(x0)
+		if gradient != nil {
+			for j := range len(x0) / D {
+				gx := gradient(j, x0[j*D:(j+1)*D])
+				for i, v := range gx {
+					x0[j*D+i] -= step(tt) * v
+				}
+			}
+			fix(x0)
+		}
+		return nil
+	}
+	err := diffusion.Sample(ctx, p.Plan, p.Checkpoint.Denoiser, x, diffusion.RunOptions{Seed: p.Seed, Progress: p.Progress,
+		Condition: &diffusion.Inpaint{Mask: p.Known, Values: p.Values}, CorrectX0: correct, NonFinite: p.NonFinite})
+	return x, err
+}
+
+// controlGaps compares guided control runs: worst is the largest |got - want| over the controls, scale
+// the largest |want| and moved the largest |unguided - want|.
+func controlGaps(want, got, unguided *Generated) (worst, scale, moved float64) {
+	for j := range want.F {
+		for i, w := range want.F[j] {
+			worst, scale = max(worst, math.Abs(got.F[j][i]-w)), max(scale, math.Abs(w))
+			moved = max(moved, math.Abs(unguided.F[j][i]-w))
+		}
+	}
+	return worst, scale, moved
 }
 
 // TestADeviceSamplerSeesGeneratesWholeProblem: Generate with a DeviceSampler that runs the DeviceProblem
@@ -108,13 +129,7 @@ func TestADeviceSamplerSeesGeneratesWholeProblem(t *testing.T) {
 	if err != nil {
 		t.Errorf("control without guidance on the device: %v", err)
 	}
-	var worst, scale, moved float64
-	for j := range wantCtl.F {
-		for i, w := range wantCtl.F[j] {
-			worst, scale = max(worst, math.Abs(gotCtl.F[j][i]-w)), max(scale, math.Abs(w))
-			moved = max(moved, math.Abs(plain.F[j][i]-w))
-		}
-	}
+	worst, scale, moved := controlGaps(wantCtl, gotCtl, plain)
 	t.Logf("guided control: max |device - CPU| %.3g of a largest control %.3g; guidance moved the control by up to %.3g", worst, scale, moved)
 	if !(worst <= 1e-9*scale) || !(moved > 1e3*worst) {
 		t.Errorf("guided control: max |device - CPU| %.3g of %.3g, guidance moved it by %.3g", worst, scale, moved)

@@ -281,8 +281,7 @@ func (g *guide) correct(x0, _ []float64, t float64) error {
 		if err := g.gradient(c, row); err != nil {
 			return err
 		}
-		a, s := g.p.Alpha(t), g.p.Sigma(t)
-		step := s / a * g.weight * stepBeta(g.p, t)
+		step := guideStep(g.p, g.weight, t)
 		for i, k := range g.known {
 			if !k {
 				row[i] -= step * g.gx[i]
@@ -318,6 +317,12 @@ func (g *guide) gradient(j int, row []float64) error {
 	}
 	g.obj.grad(j, g.u, g.f, g.gu, g.gf)
 	return g.layout.DecodeAdjoint(g.gu, g.gf, g.gx)
+}
+
+// guideStep is guide.correct's step size at t for the weight lambda: sigma(t)/alpha(t) lambda beta(t), the
+// device guidance's Step too.
+func guideStep(p diffusion.Process, weight, t float64) float64 {
+	return p.Sigma(t) / p.Alpha(t) * weight * stepBeta(p, t)
 }
 
 // stepBeta is beta of the step ending at t of a 1000-step discretisation of the process,

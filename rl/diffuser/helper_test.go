@@ -21,19 +21,26 @@ func trainTiny(dir string, columns []string, steps int) (string, error) {
 // tinyUMazeModel is trainTiny's default model trained for steps steps, loaded, with the U-Maze layout.
 func tinyUMazeModel(t *testing.T, steps int) (*train.Model, *rl.Layout) {
 	t.Helper()
-	run, err := trainTiny(t.TempDir(), nil, steps)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := train.Load(run, train.LoadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := trainTinyModel(t, t.TempDir(), steps)
 	l, err := rl.LayoutByName("umaze")
 	if err != nil {
 		t.Fatal(err)
 	}
 	return m, l
+}
+
+// trainTinyModel is trainTiny's default model trained under dir for steps steps and loaded.
+func trainTinyModel(tb testing.TB, dir string, steps int) *train.Model {
+	tb.Helper()
+	run, err := trainTiny(dir, nil, steps)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	m, err := train.Load(run, train.LoadOptions{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return m
 }
 
 // trainTinyOn is trainTiny on another layout's data.

@@ -11,21 +11,13 @@ import (
 	"github.com/trajdiff/trajdiff/diffusion"
 	"github.com/trajdiff/trajdiff/rl"
 	"github.com/trajdiff/trajdiff/rl/diffuser"
-	"github.com/trajdiff/trajdiff/train"
 )
 
 // inverseSetup trains the tiny 8-step model and draws n held-out windows from data of another seed.
 func inverseSetup(t *testing.T, n int) (*diffuser.Planner, *rl.Layout, []diffuser.InverseProblem) {
 	t.Helper()
 	dir := t.TempDir()
-	run, err := trainTiny(dir, nil, 40)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := train.Load(run, train.LoadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := trainTinyModel(t, dir, 40)
 	l, _ := rl.LayoutByName("umaze")
 	p, err := diffuser.New(m, l, diffuser.Options{Solver: "ddim", Steps: 4})
 	if err != nil {

@@ -6,7 +6,6 @@ import (
 
 	"github.com/trajdiff/trajdiff/rl"
 	"github.com/trajdiff/trajdiff/rl/diffuser"
-	"github.com/trajdiff/trajdiff/train"
 )
 
 // BenchmarkValueGuidedPlan times one goal-free plan of a tiny Diffuser (horizon 8, DDIM 5 steps) guided by
@@ -14,14 +13,7 @@ import (
 // reference of the device's value guidance (docs/benchmarks.md, issue 19).
 func BenchmarkValueGuidedPlan(b *testing.B) {
 	dir := b.TempDir()
-	run, err := trainTiny(dir, nil, 40)
-	if err != nil {
-		b.Fatal(err)
-	}
-	m, err := train.Load(run, train.LoadOptions{})
-	if err != nil {
-		b.Fatal(err)
-	}
+	m := trainTinyModel(b, dir, 40)
 	v, err := trainTinyValueModel(dir, "umaze", 8, 40)
 	if err != nil {
 		b.Fatal(err)

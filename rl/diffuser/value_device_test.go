@@ -50,14 +50,7 @@ func guideFromNumbers(m *train.Model, g diffuser.ValueGuidance) func(x0, x []flo
 // request it gets carries no host-side correction. An unguided planner never calls it.
 func TestAGuidedSamplerSeesTheWholeValueGuide(t *testing.T) {
 	dir := t.TempDir()
-	run, err := trainTiny(dir, nil, 20)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := train.Load(run, train.LoadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := trainTinyModel(t, dir, 20)
 	v := trainTinyValue(t, dir, 8, 20)
 	l, _ := rl.LayoutByName("umaze")
 	start, goal := [4]float64{3.05, 1.02, 0.13, -0.07}, [2]float64{1, 1}

@@ -51,14 +51,7 @@ func trainTinyValueModel(dir, layout string, horizon, steps int) (*train.Model, 
 // bit-identical, and a non-zero scale changes them while keeping the start inpainted.
 func TestZeroScaleValueGuidanceLeavesPlansBitIdentical(t *testing.T) {
 	dir := t.TempDir()
-	run, err := trainTiny(dir, nil, 40)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := train.Load(run, train.LoadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := trainTinyModel(t, dir, 40)
 	v := trainTinyValue(t, dir, 8, 40)
 	checkValueGuideMovesPlans(t, m, v, 2)
 }
@@ -118,14 +111,7 @@ func checkValueGuideMovesPlans(t *testing.T, m, v *train.Model, steps int) {
 // scale, negative steps, a NaN stop time; so is search on a goal-free planner.
 func TestValueGuidesThatCannotWorkAreRefused(t *testing.T) {
 	dir := t.TempDir()
-	run, err := trainTiny(dir, nil, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := train.Load(run, train.LoadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := trainTinyModel(t, dir, 2)
 	v := trainTinyValue(t, dir, 8, 2)
 	other := trainTinyValue(t, dir, 4, 2)
 	if _, err := trainTinyOn(dir, "medium", nil, 1); err != nil {

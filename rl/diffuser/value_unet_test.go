@@ -14,14 +14,7 @@ import (
 // bit-identical, and scale 5 moves them while the start stays inpainted.
 func TestUnetValueModelGuidesPlans(t *testing.T) {
 	dir := t.TempDir()
-	run, err := trainTiny(dir, nil, 40)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := train.Load(run, train.LoadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := trainTinyModel(t, dir, 40)
 	cfg := train.Config{
 		Out: filepath.Join(dir, "umaze-value-unet"),
 		Data: train.DataConfig{Path: filepath.Join(dir, "umaze.arrow"), Horizon: 8, Columns: []string{"actions", "observations"},
