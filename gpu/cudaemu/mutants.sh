@@ -9,11 +9,18 @@ here=$(cd "$(dirname "$0")" && pwd)
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-survived=0
-# mutant FILE OLD NEW TEST [ENV]: replace the first OLD by NEW in FILE and expect TEST to fail.
-mutant() {
-	rm -rf "$tmp/k" && cp -r "$here/../kernels" "$tmp/k"
-	python3 - "$tmp/k/$1" "$2" "$3" <<'PY' || { echo "mutants: pattern not found in $1: $2" >&2; survived=1; return; }
+# Mutants run MUTANT_JOBS at a time (default: one per core; each is a single-threaded g++ build and one test),
+# each in its own directory; a failed one leaves $tmp/survived. The emulator's runtime object is built once
+# first, so that parallel builds never write it at the same time.
+jobs=${MUTANT_JOBS:-$(nproc)}
+n=0
+CUDAEMU_RUNTIME_OBJ="$tmp/runtime.o" bash "$here/build.sh" "$tmp/base" >/dev/null || { echo "mutants: the unmutated emulator did not build" >&2; exit 1; }
+# run_mutant DIR FILE OLD NEW TEST [ENV]: replace the first OLD by NEW in FILE and expect TEST to fail.
+run_mutant() {
+	local d=$1
+	shift
+	mkdir -p "$d" && cp -r "$here/../kernels" "$d/k"
+	python3 - "$d/k/$1" "$2" "$3" <<'PY' || { echo "mutants: pattern not found in $1: $2" >&2; touch "$tmp/survived"; return; }
 import sys
 p, old, new = sys.argv[1:4]
 s = open(p).read()
@@ -21,13 +28,20 @@ if old not in s:
     sys.exit(1)
 open(p, "w").write(s.replace(old, new, 1))
 PY
-	CUDAEMU_KERNELS="$tmp/k" CUDAEMU_RUNTIME_OBJ="$tmp/runtime.o" bash "$here/build.sh" "$tmp/lib" >/dev/null || { echo "mutants: $1 did not build" >&2; survived=1; return; }
-	if (cd "$here/.." && env ${5:-} LD_LIBRARY_PATH="$tmp/lib" "$bin" -test.count=1 -test.run "^$4\$" >"$tmp/out" 2>&1); then
+	CUDAEMU_KERNELS="$d/k" CUDAEMU_RUNTIME_OBJ="$tmp/runtime.o" bash "$here/build.sh" "$d/lib" >/dev/null || { echo "mutants: $1 did not build" >&2; touch "$tmp/survived"; return; }
+	if (cd "$here/.." && env ${5:-} LD_LIBRARY_PATH="$d/lib" "$bin" -test.count=1 -test.run "^$4\$" >"$d/out" 2>&1); then
 		echo "mutants: SURVIVED ($4 passed): $1: '$2' -> '$3'" >&2
-		survived=1
+		touch "$tmp/survived"
 	else
-		echo "mutants: caught by $4: $1: $(echo "$2" | head -1) -> $(echo "$3" | head -1) ($(grep -m1 -E 'cudaemu:|--- FAIL' "$tmp/out" | cut -c1-100))"
+		echo "mutants: caught by $4: $1: $(echo "$2" | head -1) -> $(echo "$3" | head -1) ($(grep -m1 -E 'cudaemu:|--- FAIL' "$d/out" | cut -c1-100))"
 	fi
+	rm -rf "$d"
+}
+# mutant FILE OLD NEW TEST [ENV]: run_mutant in the background once a slot is free.
+mutant() {
+	while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n; done
+	n=$((n + 1))
+	run_mutant "$tmp/m$n" "$@" &
 }
 mutant gemm.cu 'cp_async_wait<GEMM_STAGES - 2>();' 'cp_async_wait<GEMM_STAGES - 1>();' TestGPUGemm
 mutant gemm.cu '		cp_async_wait<GEMM_STAGES - 2>(); // tile kt has landed
@@ -160,4 +174,6 @@ mutant value_grad.cu 'in[idx] = (float)((f % 2 == 0) ? cos(a) : sin(a));' 'in[id
 mutant value_grad.cu 'return th + v * (1.0 - th * th) / (1.0 + exp(-v));' 'return th + v * (1.0 - th) / (1.0 + exp(-v));' TestGPUValueGradientMatchesCentralDifferences
 mutant value_grad.cu 'GRID_STRIDE(i, n) { h[i] = act_f32((int)act, z[i]); }' 'GRID_STRIDE(i, n - 1) { h[i] = act_f32((int)act, z[i]); }' TestGPUValueGradientMatchesTheBackwardPass
 mutant value_grad.cu 'if (free_[j] != 0.0f) y[idx]' 'if (free_[(j + 1) % W] != 0.0f) y[idx]' TestGPUValueGuideLeavesFixedEntriesAndEarlyTimes
-exit $survived
+wait
+[ -e "$tmp/survived" ] && exit 1
+exit 0
