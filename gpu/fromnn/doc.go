@@ -56,8 +56,8 @@
 // them after it (TestGPUGuidedBurgersControlMatchesGenerate: Generate's guided run to relative RMS 7.3e-7
 // on the emulator, a rerun bit for bit); PlanProblem.SmokeGuidance does the same with a gpu.SmokeControlGuide
 // for WDNO's smoke control (TestGPUGuidedSmokeControlMatchesGenerate: relative RMS 1.0e-5). Sampler.SampleGuided
-// adds Diffuser's value guidance by an MLP value model the same way, after the clamp (ValueGuide, ValueMLP;
-// gpu.ValueGuide), which `trajdiff plan evaluate --device gpu --value` injects into rl/diffuser through
+// adds Diffuser's value guidance the same way, after the clamp (ValueGuide; gpu.ValueGuide), by an MLP value
+// model (ValueMLP; gpu.ValueGradient) or Diffuser's temporal_value U-Net (ValueUnet; gpu.ValueUnetGradient), which `trajdiff plan evaluate --device gpu --value` injects into rl/diffuser through
 // Options.SampleGuided. In a
 // build without GPU support Sample checks the request and returns gpu.ErrNoCUDA, and NewSampler returns it.
 package fromnn

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/trajdiff/trajdiff/gpu"
 	"github.com/trajdiff/trajdiff/nn"
 	"github.com/trajdiff/trajdiff/train"
 )
@@ -31,7 +32,7 @@ func TestValueGuideRefusesWhatTheDeviceCannotRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Windows != 3 || c.Steps != 2 || len(c.Free) != 24 || !c.Free[0] || c.Net.Window != 24 || c.Net.Features != train.ValueTimeFeatures {
+	if net, ok := c.Net.(gpu.ValueMLP); !ok || c.Windows != 3 || c.Steps != 2 || len(c.Free) != 24 || !c.Free[0] || net.Window != 24 || net.Features != train.ValueTimeFeatures {
 		t.Errorf("config %+v", c)
 	}
 	other := windowModel(t, func(c *train.Config) { c.Data.Horizon = 6; c.Network.MLP.Dim = 18 })
