@@ -43,7 +43,9 @@
 // next: the uploaded network while the checkpoint, the number of windows, the precision, the guidance weight
 // and the condition values stay the same; the executor (the plan's buffers and its captured step graphs)
 // while the plan and the batch stay the same; the fixed entries' buffer while the mask and the number of
-// values stay the same, the new values copied into it before the graphs replay. A request so served launches
+// values stay the same, the new values copied into it before the graphs replay; Diffuser's value guide
+// (SampleGuided) while the value network, the windows, the mask, the guide's numbers and the fixed entries'
+// buffer stay the same (TestGPUSamplerKeepsTheValueGuideAndReplaysItsGraphs). A request so served launches
 // the same kernels with the same arguments as a fresh Sample call, so its samples are bit for bit Sample's
 // (TestGPUSamplerReusesTheNetworkAndGraphsBitForBit); a plan of a replanning planner then costs one upload
 // of its initial state and fixed values, the replayed graphs and one download. Sampler.RunPlan runs a
