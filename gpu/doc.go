@@ -89,6 +89,9 @@
 //	group_norm_act_f32           GroupNorm (Wu & He 2018) with its activation fused (TemporalUnet's
 //	                             GroupNorm -> Mish): one block per (group, example), mean and centred
 //	                             variance in double, reduced in a fixed order
+//	group_norm_act_grad_f32      its backward pass to the input (the value U-Net's gradient): the same
+//	                             statistics recomputed, gx = rstd (gh - mean gh - xhat mean(gh xhat)),
+//	                             gh = gy act'(z) gamma
 //	token_embed_f32              the 1-D DiT's input: each position's values through x_embed plus its row of
 //	                             the learned position embedding, the input scale (c_in) applied first
 //	layer_norm_mod_f32           LayerNorm without affine map fused with adaLN's modulation (Peebles & Xie
@@ -371,6 +374,11 @@
 // x)/alpha(t); ValueGradient evaluates J and dJ/dx by the network's forward pass (value_input_f32 writes the
 // window and its cos/sin time features, linear_f32 with W^T, value_act_f32) and its backward pass
 // g_{l-1} = (g_l W_l) act'(z_{l-1}) (linear_f32 with W itself, act_grad_f32), batched over the windows.
+// With Diffuser's own value model (ValueUnet, nn's temporal_value) ValueUnetGradient does: the TemporalUnet's
+// down-path kernels forward, keeping each block's convolution outputs before GroupNorm, then back through
+// group_norm_act_grad_f32, each Conv1d's input gradient as conv_transpose1d_f32 with the same taps (output
+// padding 1 where a stride-2 downsampling halved an even length) and the head's Linear layers; flatten and
+// the head's time-embedding columns cost nothing (permuted weight columns, a per-t bias).
 //
 // # Verification
 //

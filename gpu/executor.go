@@ -78,6 +78,7 @@ type Executor struct {
 	graphs   []*graph // one per Program range (nil for a range with no work), nil until captured
 	captured [3]any   // the denoiser, conditioner and corrector the graphs were captured with
 	capDim   int      // the example size the graphs isolate (0: they count non-finite values per evaluation)
+	captures int      // how many times the graphs were captured
 }
 
 // NewExecutor compiles plan and allocates its buffers for batches of n values.
@@ -420,8 +421,13 @@ func (e *Executor) capture(den Denoiser, opt RunOptions) error {
 		return err
 	}
 	e.graphs, e.captured, e.capDim = graphs, objs, dim
+	e.captures++
 	return nil
 }
+
+// Captures is the number of times the executor has captured its step graphs (a graph run that replays the
+// current graphs does not count).
+func (e *Executor) Captures() int { return e.captures }
 
 // sameObjects compares the captured objects by identity: equal pointers (or equal comparable values).
 func sameObjects(a, b [3]any) bool {

@@ -81,6 +81,7 @@ const (
 	kValueAct
 	kActGrad
 	kValueStep
+	kGroupNormGrad
 	numKernels
 )
 
@@ -160,6 +161,7 @@ var kernelNames = [numKernels]string{
 	kValueAct:            "value_act_f32",
 	kActGrad:             "act_grad_f32",
 	kValueStep:           "value_step_f32",
+	kGroupNormGrad:       "group_norm_act_grad_f32",
 }
 
 func (k kernel) String() string { return kernelNames[k] }

@@ -6,11 +6,12 @@ package gpu
 const (
 	fatbinCompiler = "nvcc release 11.8, V11.8.89"
 	fatbinFlags    = "-fatbin -O3 -std=c++14 -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90"
-	fatbinSHA256   = "87ab84f1efb80f411923f124f504f55ad7df4dac9a72763349565a34d0622f74"
+	fatbinSHA256   = "b1596294b30607ba6c7b7a7410e9ef9ab5aaf6acb790120983a26bb2feda1001"
 )
 
 // kernelSources maps each file of gpu/kernels the fatbin was built from to its SHA-256.
 var kernelSources = map[string]string{
+	"act_grad.cuh":        "8fa9fcd152cf85c0c049db9cca90016bc33b15bdf1ff7a1fcccbca87cabced34",
 	"activation.cuh":      "10f440fd76afb82b8822a3c44e92dbeb61e268221637802d78a924c658e4a7bd",
 	"adaln.cu":            "83eda77a3babfd0f97d52d824751468d58684504daa8804621db5a4331575183",
 	"attention.cu":        "037764a368c1f5686ebff64da05fc1306df48ca0a83e2609cb14c753ce818918",
@@ -29,6 +30,7 @@ var kernelSources = map[string]string{
 	"elementwise.cu":      "f49689647bee2f24ced5c935e37a8cc2595b0d09e6e57066745d252ab9103563",
 	"gemm.cu":             "f405edb9af6fbece538b74155e00c65e6660d7ebbc3a53a380eef3e8c012e729",
 	"group_norm.cu":       "7d02105e6ba6172b333419c64b06841794572afff3f98a2b2e1683f4df909b2a",
+	"group_norm_grad.cu":  "00e02c9be611d35db2dcaf999b60e95ff37b438dc546a3538ec220b0a7da90cf",
 	"image.cu":            "7d1a5ae06a7ff3fb8c2b6bba6e5be85769958ba1f5c4a531e2357b9a4f25595b",
 	"isolate.cu":          "bea8aca488cee0a57bdedabae2632a2849308ac9b0c52f07b268ff87e6c221a9",
 	"linattn.cu":          "7ae0fdbc26cea68f02b80030fcbe8be6a8a7d65d8dc88de0664547977b29359d",
@@ -42,7 +44,7 @@ var kernelSources = map[string]string{
 	"tile_f32.cuh":        "251c7a55edb2fefeb61aaea2346007151d9739f4f79735805afbe19205ed9a66",
 	"tile_tf32.cuh":       "eb9046ee0aa9a63fb1017ce58a32e7e193027e8326f18a547cf7bf65f6ff63b8",
 	"tokens.cu":           "9dd339ea2267095b7140c90539e87c8f155c09b4268a6e460ebec6b6be127b13",
-	"value_grad.cu":       "d5a45895093e344cd39a789c19d306b8789bb8b68e8dc045417a804f483eaecc",
+	"value_grad.cu":       "1dd0ade5f3d6eedd21c92187deca31e3d341231929b866ec86ec030d34da0981",
 	"video.cu":            "80625987db9318457af8332346d97bd873cac2dcfd4c1008759380829b636a1b",
 	"wavelet.cu":          "00995d2088c53853b15d34363397c4a821f8a6aed0929464f85ccc5b1664908d",
 	"wavelet_guide.cu":    "772af49ab75d2b1fad3843f2a9038aa59538213e274473374fc72afa9c9c0345",

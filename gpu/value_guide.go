@@ -13,8 +13,9 @@ import (
 // replays it.
 type ValueGuide struct {
 	Fix  X0Corrector
+	d    *Device
 	cfg  ValueGuideConfig
-	vg   *ValueGradient
+	vg   valueDiff
 	free Buffer
 	y    Buffer
 }
@@ -24,16 +25,18 @@ func NewValueGuide(d *Device, c ValueGuideConfig, fix X0Corrector) (*ValueGuide,
 	switch {
 	case c.Process == nil:
 		return nil, fmt.Errorf("gpu: value guide without its process")
-	case len(c.Free) != c.Net.Window:
-		return nil, fmt.Errorf("gpu: value guide: a mask of %d entries for windows of %d", len(c.Free), c.Net.Window)
+	case c.Net == nil:
+		return nil, fmt.Errorf("gpu: value guide without its value network")
+	case len(c.Free) != c.Net.valueWindow():
+		return nil, fmt.Errorf("gpu: value guide: a mask of %d entries for windows of %d", len(c.Free), c.Net.valueWindow())
 	case c.Steps < 1 || math.IsNaN(c.Scale) || math.IsInf(c.Scale, 0) || math.IsNaN(c.Stop):
 		return nil, fmt.Errorf("gpu: value guide of scale %v, %d steps, stop time %v", c.Scale, c.Steps, c.Stop)
 	}
-	vg, err := NewValueGradient(d, c.Net, c.Windows)
+	vg, err := newValueDiff(d, c.Net, c.Windows)
 	if err != nil {
 		return nil, err
 	}
-	g := &ValueGuide{Fix: fix, cfg: c, vg: vg}
+	g := &ValueGuide{Fix: fix, d: d, cfg: c, vg: vg}
 	free := make([]float32, len(c.Free))
 	for i, f := range c.Free {
 		if f {
@@ -44,7 +47,7 @@ func NewValueGuide(d *Device, c ValueGuideConfig, fix X0Corrector) (*ValueGuide,
 		err = d.Upload(g.free, free)
 	}
 	if err == nil {
-		g.y, err = d.Alloc(c.Windows * c.Net.Window)
+		g.y, err = d.Alloc(c.Windows * c.Net.valueWindow())
 	}
 	if err != nil {
 		g.Close()
@@ -53,10 +56,40 @@ func NewValueGuide(d *Device, c ValueGuideConfig, fix X0Corrector) (*ValueGuide,
 	return g, nil
 }
 
+// valueDiff is a value network's forward and backward pass on the device for a fixed batch of windows:
+// Gradient leaves J in Values() and dJ/d(input) in InputGrad() [windows, I], whose first Window columns
+// of each row are dJ/dx (I = Window for the U-Net, Window + Features for the MLP).
+type valueDiff interface {
+	Gradient(s *Stream, x Buffer, t float64) error
+	Values() Buffer
+	InputGrad() Buffer
+	Close() error
+}
+
+// newValueDiff uploads net for batches of windows windows: ValueGradient for a ValueMLP,
+// ValueUnetGradient for a *ValueUnet.
+func newValueDiff(d *Device, net ValueNet, windows int) (valueDiff, error) {
+	switch n := net.(type) {
+	case ValueMLP:
+		v, err := NewValueGradient(d, n, windows)
+		if err != nil {
+			return nil, err
+		}
+		return v, nil
+	case *ValueUnet:
+		v, err := NewValueUnetGradient(d, n, windows)
+		if err != nil {
+			return nil, err
+		}
+		return v, nil
+	}
+	return nil, fmt.Errorf("gpu: value guide of a %T network", net)
+}
+
 // Close frees the guide's device memory.
 func (g *ValueGuide) Close() error {
 	err := g.vg.Close()
-	if ferr := g.vg.d.freeAll(&g.free, &g.y); err == nil {
+	if ferr := g.d.freeAll(&g.free, &g.y); err == nil {
 		err = ferr
 	}
 	return err
@@ -82,17 +115,18 @@ func (g *ValueGuide) CorrectX0(s *Stream, x0, x Buffer, t float64) error {
 		k *= sg * sg
 	}
 	if x.n != g.y.n || x0.n != g.y.n {
-		return fmt.Errorf("gpu: value guide of %d windows of %d, got %d and %d values", c.Windows, c.Net.Window, x0.n, x.n)
+		return fmt.Errorf("gpu: value guide of %d windows of %d, got %d and %d values", c.Windows, c.Net.valueWindow(), x0.n, x.n)
 	}
 	if err := s.Copy(g.y, x); err != nil {
 		return err
 	}
-	B, W, I := c.Windows, c.Net.Window, c.Net.Window+c.Net.Features
+	gin := g.vg.InputGrad()
+	B, W := c.Windows, c.Net.valueWindow()
+	I := gin.n / B
 	for range c.Steps {
 		if err := g.vg.Gradient(s, g.y, t); err != nil {
 			return err
 		}
-		gin := g.vg.gin
 		if err := s.d.do(func() error {
 			return s.grid1(kValueStep, int64(B*W), pArg(g.y.ptr), pArg(gin.ptr), pArg(g.free.ptr), iArg(int64(B)), iArg(int64(W)), iArg(int64(I)), fArg(k))
 		}); err != nil {

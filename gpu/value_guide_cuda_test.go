@@ -161,6 +161,7 @@ func TestGPUValueGradientMatchesCentralDifferences(t *testing.T) {
 
 // hostGuide is rl/diffuser's valueGuide.correct in float64 on the reference network.
 func hostGuide(c ValueGuideConfig) func(x0, x []float64, t float64) error {
+	net := c.Net.(ValueMLP)
 	return func(x0, x []float64, t float64) error {
 		if t < c.Stop {
 			return nil
@@ -175,9 +176,9 @@ func hostGuide(c ValueGuideConfig) func(x0, x []float64, t float64) error {
 		}
 		y := append([]float64(nil), x...)
 		for range c.Steps {
-			_, g := valueHost(c.Net, y, t)
+			_, g := valueHost(net, y, t)
 			for i := range y {
-				if c.Free[i%c.Net.Window] {
+				if c.Free[i%net.Window] {
 					y[i] += k * g[i]
 				}
 			}

@@ -37,13 +37,22 @@ func (v ValueMLP) check() error {
 	return nil
 }
 
+// ValueNet is a value network J(x_t, t) that the device differentiates: ValueMLP (train's regressor MLP on
+// the window and its time features) or *ValueUnet (Diffuser's temporal_value).
+type ValueNet interface {
+	valueWindow() int // the window values the network reads before its time input
+}
+
+// valueWindow implements ValueNet.
+func (v ValueMLP) valueWindow() int { return v.Window }
+
 // ValueGuideConfig is rl/diffuser's value guide in numbers: every x0-prediction at process time
 // t >= Stop (with alpha(t) > 0) moves by (y_n - x)/alpha(t), y_0 = x, y_{k+1} = y_k + Scale sigma(t)^2 dJ/dx(y_k, t)
 // (Scale alone when NoStd) on the window entries Free marks, for k < Steps.
 type ValueGuideConfig struct {
-	Net     ValueMLP
+	Net     ValueNet
 	Windows int
-	Free    []bool // per window entry (Net.Window): moved by the guide; the inpainted entries are not
+	Free    []bool // per window entry: moved by the guide; the inpainted entries are not
 	Process diffusion.Process
 	Scale   float64
 	Steps   int

@@ -17,12 +17,12 @@ type sampleFunc = func(context.Context, *train.Model, train.SampleRequest) (*tra
 // registerPlanDevice adds `plan evaluate`'s --device flag.
 func registerPlanDevice(fs *flag.FlagSet) *string {
 	return fs.String("device", "cpu", "cpu, or gpu / gpu:N for a binary built with -tags trajdiff_cuda: Diffuser's and Decision Diffuser's plans sampled on the GPU in float32 "+
-		"(mlp and temporal_unet networks; conditions, guidance, warm starts and --value guidance by an MLP value model included; one plan at a time, so --workers 1)")
+		"(mlp and temporal_unet networks; conditions, guidance, warm starts and --value guidance by an MLP or temporal_value model included; one plan at a time, so --workers 1)")
 }
 
 // planDeviceSampler is the planners' sampler for --device, Diffuser's value-guided sampler and the function
 // that releases them: nil for the CPU; for gpu or gpu:N a gpu/fromnn.Sampler on that device, opened once for
-// all plans, which draws what Model.Sample draws to float32 accuracy, value guidance by an MLP value model
+// all plans, which draws what Model.Sample draws to float32 accuracy, value guidance by either value model
 // included (fromnn.Sampler.SampleGuided). The device runs Diffuser and Decision Diffuser only, without
 // Diffuser's particle search or free-space projection, one plan at a time. It names the device on stderr.
 func planDeviceSampler(env *cliEnv, device, precision, planner string, search, projected bool, workers int) (sampleFunc, diffuser.GuidedSampler, func() error, error) {

@@ -40,7 +40,7 @@ func (f *valueFlags) apply(p *diffuser.Planner) (*diffuser.Planner, error) {
 		return nil, err
 	}
 	if f.onDevice {
-		if _, err := fromnn.ValueMLP(v); err != nil {
+		if _, err := fromnn.ValueNet(v); err != nil {
 			return nil, usagef("--value with --device gpu: %v (plan on the CPU)", err)
 		}
 	}

@@ -8,7 +8,7 @@ import (
 
 // `plan evaluate --device` is refused, before any checkpoint is read, where the device cannot plan: an
 // unknown device, Trajectory Diffuser, Diffuser's particle search, the free-space projection and parallel episodes (value guidance by an MLP
-// value model runs on the device: TestPlanEvaluateGPUValueGuidedMatchesCPU).
+// or temporal_value model runs on the device: TestPlanEvaluateGPUValueGuidedMatchesCPU).
 func TestPlanEvaluateDeviceRefusesWhatItCannotRun(t *testing.T) {
 	ckpt := filepath.Join(t.TempDir(), "absent")
 	for _, c := range []struct {

@@ -22,6 +22,7 @@
 #include "elementwise.cu"
 #include "gemm.cu"
 #include "group_norm.cu"
+#include "group_norm_grad.cu"
 #include "image.cu"
 #include "isolate.cu"
 #include "linattn.cu"
@@ -154,6 +155,7 @@ const Kernel kernels[] = {
 	entry("value_act_f32", value_act_f32),
 	entry("act_grad_f32", act_grad_f32),
 	entry("value_step_f32", value_step_f32),
+	entry("group_norm_act_grad_f32", group_norm_act_grad_f32),
 };
 const int num_kernels = sizeof(kernels) / sizeof(kernels[0]);
 

@@ -171,9 +171,13 @@ mutant smoke_guide.cu 'bands[idx] = x[(((cs * ch + b) * tf' 'bands[idx] = x[(((c
 mutant smoke_guide.cu 'if (t == 0 && r < gx && q < gy) {' 'if (t == 1 && r < gx && q < gy) {' TestGPUSmokeGuideGradientMatchesLayout
 mutant smoke_guide.cu 'if (c < 8 && t < bt' 'if (c < 9 && t < bt' TestGPUSmokeGuideGradientMatchesLayout
 mutant value_grad.cu 'in[idx] = (float)((f % 2 == 0) ? cos(a) : sin(a));' 'in[idx] = (float)((f % 2 == 0) ? sin(a) : cos(a));' TestGPUValueGradientMatchesTheBackwardPass
-mutant value_grad.cu 'return th + v * (1.0 - th * th) / (1.0 + exp(-v));' 'return th + v * (1.0 - th) / (1.0 + exp(-v));' TestGPUValueGradientMatchesCentralDifferences
+mutant act_grad.cuh 'return th + v * (1.0 - th * th) / (1.0 + exp(-v));' 'return th + v * (1.0 - th) / (1.0 + exp(-v));' TestGPUValueGradientMatchesCentralDifferences
 mutant value_grad.cu 'GRID_STRIDE(i, n) { h[i] = act_f32((int)act, z[i]); }' 'GRID_STRIDE(i, n - 1) { h[i] = act_f32((int)act, z[i]); }' TestGPUValueGradientMatchesTheBackwardPass
 mutant value_grad.cu 'if (free_[j] != 0.0f) y[idx]' 'if (free_[(j + 1) % W] != 0.0f) y[idx]' TestGPUValueGuideLeavesFixedEntriesAndEarlyTimes
+# The value U-Net's GroupNorm-activation backward pass without the variance's term of the normalisation's
+# Jacobian, and with one thread's partial sum in place of the block's.
+mutant group_norm_grad.cu 'gx[o] = (float)(rstd * (gh - m1 - xhat * m2));' 'gx[o] = (float)(rstd * (gh - m1));' TestGPUGroupNormActGradMatchesCentralDifferences
+mutant group_norm_grad.cu 'm2 = gng_block_sum(s2, sh) / (double)n;' 'm2 = s2 / (double)n;' TestGPUGroupNormActGradMatchesCentralDifferences
 wait
 [ -e "$tmp/survived" ] && exit 1
 exit 0

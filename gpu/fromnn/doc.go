@@ -43,7 +43,9 @@
 // next: the uploaded network while the checkpoint, the number of windows, the precision, the guidance weight
 // and the condition values stay the same; the executor (the plan's buffers and its captured step graphs)
 // while the plan and the batch stay the same; the fixed entries' buffer while the mask and the number of
-// values stay the same, the new values copied into it before the graphs replay. A request so served launches
+// values stay the same, the new values copied into it before the graphs replay; Diffuser's value guide
+// (SampleGuided) while the value network, the windows, the mask, the guide's numbers and the fixed entries'
+// buffer stay the same (TestGPUSamplerKeepsTheValueGuideAndReplaysItsGraphs). A request so served launches
 // the same kernels with the same arguments as a fresh Sample call, so its samples are bit for bit Sample's
 // (TestGPUSamplerReusesTheNetworkAndGraphsBitForBit); a plan of a replanning planner then costs one upload
 // of its initial state and fixed values, the replayed graphs and one download. Sampler.RunPlan runs a
@@ -56,8 +58,8 @@
 // them after it (TestGPUGuidedBurgersControlMatchesGenerate: Generate's guided run to relative RMS 7.3e-7
 // on the emulator, a rerun bit for bit); PlanProblem.SmokeGuidance does the same with a gpu.SmokeControlGuide
 // for WDNO's smoke control (TestGPUGuidedSmokeControlMatchesGenerate: relative RMS 1.0e-5). Sampler.SampleGuided
-// adds Diffuser's value guidance by an MLP value model the same way, after the clamp (ValueGuide, ValueMLP;
-// gpu.ValueGuide), which `trajdiff plan evaluate --device gpu --value` injects into rl/diffuser through
+// adds Diffuser's value guidance the same way, after the clamp (ValueGuide; gpu.ValueGuide), by an MLP value
+// model (ValueMLP; gpu.ValueGradient) or Diffuser's temporal_value U-Net (ValueUnet; gpu.ValueUnetGradient), which `trajdiff plan evaluate --device gpu --value` injects into rl/diffuser through
 // Options.SampleGuided. In a
 // build without GPU support Sample checks the request and returns gpu.ErrNoCUDA, and NewSampler returns it.
 package fromnn

@@ -6,6 +6,7 @@ import (
 
 	"github.com/trajdiff/trajdiff/diffusion"
 	"github.com/trajdiff/trajdiff/gpu"
+	"github.com/trajdiff/trajdiff/nn"
 	"github.com/trajdiff/trajdiff/train"
 )
 
@@ -124,6 +125,7 @@ type deviceProblem struct {
 	cond  []float32             // the windows' shared condition; nil for an unconditional network or per-window rows
 	rows  []float32             // one condition row per window when they differ, else nil
 	value *gpu.ValueGuideConfig // value guidance (Sampler.SampleGuided), nil without
+	vnet  nn.Regressor          // the value network value was read from (the kept guide's identity)
 }
 
 // options are the device predictor's condition and guidance for the problem.

@@ -67,8 +67,10 @@ func (s *Sampler) Sample(ctx context.Context, m *train.Model, req train.SampleRe
 
 // SampleGuided is Sample with Diffuser's value guidance run on the device after the request's clamp
 // (ValueGuide; gpu.ValueGuide), as Model.Sample runs the CPU guide as the request's CorrectX0. The guide's
-// network and buffers are uploaded for this request and released after it, with the step graphs captured
-// with them.
+// network and buffers are kept with the step graphs captured with them, as the denoiser's are: a next
+// guided request with the same value network (the same object, unchanged: call Forget after changing its
+// parameters in place), windows, mask and numbers, and the same fixed entries' buffer, replays the graphs;
+// any other request releases the guide (after the graphs).
 func (s *Sampler) SampleGuided(ctx context.Context, m *train.Model, req train.SampleRequest, g ValueGuide) (*train.Samples, error) {
 	return s.sample(ctx, m, req, &g)
 }
@@ -87,6 +89,7 @@ func (s *Sampler) sample(ctx context.Context, m *train.Model, req train.SampleRe
 		if dp.value, err = g.config(m, req.N); err != nil {
 			return nil, err
 		}
+		dp.vnet = g.Model.Checkpoint.Regressor
 	}
 	out, err := s.kept.sample(ctx, s.d, dp, s.opt.Precision)
 	if err != nil {
@@ -131,7 +134,7 @@ func (s *Sampler) Close() error {
 
 // keptRun is one request's device state, kept for the next request where that request's shape allows
 // (Sampler): the network on the device (a Predictor, which holds its weights, condition and activations),
-// the executor (the plan's buffers and its captured step graphs), and the fixed entries.
+// the executor (the plan's buffers and its captured step graphs), the fixed entries, and the value guide.
 type keptRun struct {
 	// The predictor and what it was built for.
 	ckpt     *train.Checkpoint
@@ -150,6 +153,11 @@ type keptRun struct {
 	mask  []bool
 	nvals int
 	in    *gpu.Inpaint
+	// The value guide, the network and numbers it was made for, and the x0 correction it wraps.
+	value    *gpu.ValueGuide
+	valueCfg gpu.ValueGuideConfig
+	vnet     nn.Regressor
+	valueFix gpu.X0Corrector
 }
 
 // runSpec is one sampling run on the device: the network and its predictor options, the plan, the
@@ -171,6 +179,7 @@ type runSpec struct {
 	smoke     *gpu.SmokeControlConfig      // nil: no smoke control guidance
 	step      func(t float64) float64      // the guidance's step size
 	value     *gpu.ValueGuideConfig        // nil: no value guidance
+	vnet      nn.Regressor                 // the network value was read from
 }
 
 // sample runs a prepared request on d with the kept state (run), its final state unnormalised.
@@ -181,6 +190,7 @@ func (k *keptRun) sample(ctx context.Context, d *gpu.Device, dp *deviceProblem, 
 	if dp.req.IsolateFailures {
 		r.nonFinite = func(j int, _ float64) { failed = append(failed, j) }
 	}
+	r.vnet = dp.vnet
 	x, err := k.run(ctx, d, r)
 	if err != nil {
 		return nil, fmt.Errorf("fromnn: sampling with %s on %s: %w", dp.pr.Solver, d.Info(), err)
@@ -230,12 +240,13 @@ func (k *keptRun) run(ctx context.Context, d *gpu.Device, r runSpec) (_ []float6
 		ro.CorrectX0 = g
 	}
 	if r.value != nil {
-		g, gerr := gpu.NewValueGuide(d, *r.value, ro.CorrectX0)
+		g, gerr := k.valueGuide(d, r, ro.CorrectX0)
 		if gerr != nil {
 			return nil, gerr
 		}
-		defer releaseGuide(e, g, "value guidance", &err)
 		ro.CorrectX0 = g
+	} else if err := k.dropValue(); err != nil {
+		return nil, err
 	}
 	x32 := make([]float32, n)
 	for i, v := range r.x {
@@ -344,6 +355,48 @@ func (k *keptRun) inpaint(d *gpu.Device, e *gpu.Executor, f *diffusion.Inpaint) 
 	return in, nil
 }
 
+// valueGuide returns the kept value guide if it was made for r's value network (the same object), windows,
+// mask and numbers around the same x0 correction fix, else a new one (the kept one released after the
+// graphs captured with it). The executor replays its graphs with a kept guide: it is the same corrector.
+func (k *keptRun) valueGuide(d *gpu.Device, r runSpec, fix gpu.X0Corrector) (*gpu.ValueGuide, error) {
+	c := r.value
+	if k.value != nil && sameObject(k.vnet, r.vnet) && (k.valueFix == nil && fix == nil || sameObject(k.valueFix, fix)) && k.valueCfg.Windows == c.Windows &&
+		slices.Equal(k.valueCfg.Free, c.Free) && k.valueCfg.Process.Name() == c.Process.Name() &&
+		math.Float64bits(k.valueCfg.Scale) == math.Float64bits(c.Scale) && k.valueCfg.Steps == c.Steps &&
+		math.Float64bits(k.valueCfg.Stop) == math.Float64bits(c.Stop) && k.valueCfg.NoStd == c.NoStd {
+		return k.value, nil
+	}
+	if err := k.dropValue(); err != nil {
+		return nil, err
+	}
+	g, err := gpu.NewValueGuide(d, *c, fix)
+	if err != nil {
+		return nil, err
+	}
+	k.value, k.valueCfg, k.vnet, k.valueFix = g, *c, r.vnet, fix
+	k.valueCfg.Free = slices.Clone(c.Free)
+	return g, nil
+}
+
+// dropValue releases the kept value guide, after the graphs captured with it (which launch into its buffers).
+func (k *keptRun) dropValue() error {
+	if k.value == nil {
+		return nil
+	}
+	var err error
+	if k.e != nil {
+		err = k.e.Invalidate()
+	}
+	if cerr := k.value.Close(); err == nil {
+		err = cerr
+	}
+	k.value, k.valueCfg, k.vnet, k.valueFix = nil, gpu.ValueGuideConfig{}, nil, nil
+	if err != nil {
+		return fmt.Errorf("fromnn: releasing the value guidance: %w", err)
+	}
+	return nil
+}
+
 // dropPredictor releases the kept predictor, after the graphs that launch its kernels.
 func (k *keptRun) dropPredictor() error {
 	if k.p == nil {
@@ -370,7 +423,8 @@ func (k *keptRun) dropInpaint() error {
 	return err
 }
 
-// close releases everything kept: the executor (its graphs first), the predictor, the fixed entries.
+// close releases everything kept: the executor (its graphs first), the predictor, the value guide, the fixed
+// entries.
 func (k *keptRun) close() error {
 	var first error
 	keep := func(err error) {
@@ -383,6 +437,7 @@ func (k *keptRun) close() error {
 		k.e, k.plan = nil, nil
 	}
 	keep(k.dropPredictor())
+	keep(k.dropValue())
 	keep(k.dropInpaint())
 	return first
 }
@@ -409,7 +464,11 @@ func (unchangedX0) CorrectX0(*gpu.Stream, gpu.Buffer, gpu.Buffer, float64) error
 
 // sameNet reports whether a and b are the same network object (comparable dynamic types only: a network of
 // a type that cannot be compared is never taken for the kept one).
-func sameNet(a, b nn.Net) bool {
+func sameNet(a, b nn.Net) bool { return sameObject(a, b) }
+
+// sameObject reports whether a and b are the same object: both non-nil, of one comparable dynamic type,
+// and equal (pointers: identical).
+func sameObject(a, b any) bool {
 	if a == nil || b == nil {
 		return false
 	}

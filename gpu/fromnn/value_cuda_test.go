@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/trajdiff/trajdiff/gpu"
-	"github.com/trajdiff/trajdiff/nn"
 	"github.com/trajdiff/trajdiff/train"
 )
 
@@ -85,19 +84,6 @@ func TestGPUValueGradientMatchesModelValueGradient(t *testing.T) {
 		d.Free(xb)
 		s.Close()
 		vg.Close()
-	}
-}
-
-// TestGPUValueMLPRefusesTheUNetValueModel: Diffuser's temporal_value U-Net has no device path.
-func TestGPUValueMLPRefusesTheUNetValueModel(t *testing.T) {
-	m := windowModel(t, func(c *train.Config) {
-		c.Data.ReturnsScale, c.Data.Discount = 10, 0.99
-		c.Network = nn.Spec{Arch: "temporal_value", TemporalValue: &nn.TemporalValueConfig{Horizon: 8, Transition: 3, Dim: 4, DimMults: []int{1, 2}, Kernel: 3, Groups: 2}}
-		c.Objective = train.ObjectiveConfig{Kind: train.ObjectiveValue, Process: "vp-cosine"}
-		c.Sample = train.SampleConfig{}
-	})
-	if _, err := ValueMLP(m); err == nil {
-		t.Fatal("ValueMLP accepted a temporal_value network")
 	}
 }
 

@@ -3,7 +3,7 @@
 // pass to the input, and the guide's gradient step on the free window entries. The Linear layers forward
 // and backward (through the untransposed weights) are linear_f32's.
 #include "common.cuh"
-#include "activation.cuh"
+#include "act_grad.cuh"
 
 // value_input_f32: in [B, I] = [window y_b (W values) | the I - W time features of u]; feature 2(k-1) is
 // cos(pi k u) and 2(k-1)+1 is sin(pi k u) (train's valueTimeFeatures), in double, rounded once.
@@ -23,31 +23,6 @@ extern "C" __global__ void value_input_f32(float* in, const float* y, i64 B, i64
 // value_act_f32: h = act(z) (act_f32, as linear_f32's fused epilogue applies it).
 extern "C" __global__ void value_act_f32(float* h, const float* z, i64 n, i64 act) {
 	GRID_STRIDE(i, n) { h[i] = act_f32((int)act, z[i]); }
-}
-
-// act_derivative: d act/dv at v, in double.
-//
-//	mish  tanh(sp) + v sech^2(sp) sigmoid(v), sp = softplus(v) (1 beyond v = 20, where act_f32 is the identity)
-//	silu  s (1 + v (1 - s)), s = sigmoid(v)
-//	gelu  Phi(v) + v phi(v)
-//	relu  1 for v > 0, else 0
-__device__ __forceinline__ double act_derivative(int act, double v) {
-	switch (act) {
-	case ACT_MISH: {
-		if (v > 20.0) return 1.0;
-		const double th = tanh(log1p(exp(v)));
-		return th + v * (1.0 - th * th) / (1.0 + exp(-v));
-	}
-	case ACT_SILU: {
-		const double s = 1.0 / (1.0 + exp(-v));
-		return s * (1.0 + v * (1.0 - s));
-	}
-	case ACT_GELU:
-		return 0.5 * (1.0 + erf(v * 0.70710678118654752440)) + v * 0.39894228040143267794 * exp(-0.5 * v * v);
-	case ACT_RELU:
-		return v > 0.0 ? 1.0 : 0.0;
-	}
-	return 1.0;
 }
 
 // act_grad_f32: g = g act'(z), the backward pass through an activation of pre-activations z.

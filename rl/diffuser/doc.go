@@ -142,7 +142,9 @@
 // fed the sinusoidal time embedding of t, as the denoiser's are, and stride-2 downsampling), two middle
 // blocks and an MLP head on the flattened features and the time embedding. The planner sees neither: it
 // asks train.Model.ValueGradient for J and grad_x J on normalised windows, which is the network's input
-// gradient (nn.RegressorInputGrad) restricted to the window.
+// gradient (nn.RegressorInputGrad) restricted to the window. On the device (Options.SampleGuided,
+// gpu/fromnn.ValueGuide) both value models have their backward pass written out: gpu.ValueGradient for the
+// MLP, gpu.ValueUnetGradient for temporal_value.
 //
 // # Deviations from the reference
 //
