@@ -174,6 +174,12 @@ mutant value_grad.cu 'in[idx] = (float)((f % 2 == 0) ? cos(a) : sin(a));' 'in[id
 mutant value_grad.cu 'return th + v * (1.0 - th * th) / (1.0 + exp(-v));' 'return th + v * (1.0 - th) / (1.0 + exp(-v));' TestGPUValueGradientMatchesCentralDifferences
 mutant value_grad.cu 'GRID_STRIDE(i, n) { h[i] = act_f32((int)act, z[i]); }' 'GRID_STRIDE(i, n - 1) { h[i] = act_f32((int)act, z[i]); }' TestGPUValueGradientMatchesTheBackwardPass
 mutant value_grad.cu 'if (free_[j] != 0.0f) y[idx]' 'if (free_[(j + 1) % W] != 0.0f) y[idx]' TestGPUValueGuideLeavesFixedEntriesAndEarlyTimes
+# The BF16 tile of the convolutional networks (tile_bf16.cuh: linear_bf16, conv*_bf16): A staged truncated to
+# bfloat16 instead of rounded to nearest even, the weights rounded with ties away from zero, and the second
+# m16n16k16 step of each 32-wide k slice skipped.
+mutant tile_bf16.cuh '__float2bfloat16_rn((gr < m && gk < k) ? a(gr, gk) : 0.0f)' '__float2bfloat16_rn(__uint_as_float(__float_as_uint((gr < m && gk < k) ? a(gr, gk) : 0.0f) & 0xffff0000u))' TestGPUBF16TileMatchesRoundedReference
+mutant tile_bf16.cuh '__float2bfloat16_rn((gk < k && gc < n) ? wt[gk * n + gc] : 0.0f)' '__float2bfloat16_rn(__uint_as_float((__float_as_uint((gk < k && gc < n) ? wt[gk * n + gc] : 0.0f) + 0x8000u) & 0xffff0000u))' TestGPUBF16TileMatchesRoundedReference
+mutant tile_bf16.cuh 'for (int kk = 0; kk < BF_BK; kk += 16)' 'for (int kk = 0; kk < BF_BK; kk += 32)' TestGPUBF16TileMatchesRoundedReference
 wait
 [ -e "$tmp/survived" ] && exit 1
 exit 0
