@@ -28,19 +28,19 @@
 #      quickstart-sized maze2d planner (horizon 128, dim 16, 20 DPM-Solver++(2M) steps) at 1, 32 and 1024 plans
 #      on the GPU next to the CPU (TestSampleGPUTimings, about 1 to 2 minutes, mostly the CPU at 1024);
 #   2b. with fromnn.test: nn MLPs on the device (gpu/fromnn) against nn's CPU predictor (random and trained
-#      networks, FP32 and TF32; per-window conditions and classifier-free guidance), TemporalUnets and 1-D DiTs
+#      networks, FP32, TF32 and BF16; per-window conditions and classifier-free guidance), TemporalUnets and 1-D DiTs
 #      (transformer: attention, adaLN) and EGTNs (every prior; a trained one's sampler; equivariance) likewise,
 #      a trained checkpoint's
 #      10-NFE samplers against the CPU with graph replay, trained models' requests with per-window conditions,
 #      guidance and warm starts against Model.Sample, the
 #      network timings (forward latency and TFLOP/s, sampler plans per second at batch 1, 32, 1024, next to
-#      nn's CPU predictor and diffusion.Sample in the same run; the TemporalUnet's forward latency in FP32 and
-#      in TF32, its convolutions on the tensor cores, tile_tf32.cuh; TestGPUTransformerTimings the same for the
+#      nn's CPU predictor and diffusion.Sample in the same run; the TemporalUnet's forward latency in FP32, in
+#      TF32 and in BF16, its convolutions on the tensor cores, tile_tf32.cuh and tile_bf16.cuh; TestGPUTransformerTimings the same for the
 #      1-D DiT with its TFLOP/s), nn's 2-D U-Net (WDNO's) layer by layer and whole against nn, a trained one's
 #      sampler against the CPU, the Sampler's reuse across requests, nn's 3-D U-Net (WDNO's smoke denoiser)
 #      whole against nn and a trained one's sampler against the CPU, and the CPU (and device) benchmarks of the
-#      same workloads (TemporalUnetForward: windows per second, FP32 and TF32; Unet2DForward: images per
-#      second; Unet3DForward: videos per second, each also as ...GPUTF32; EGTNForward: examples per second at
+#      same workloads (TemporalUnetForward: windows per second, FP32, TF32 and BF16; Unet2DForward: images per
+#      second; Unet3DForward: videos per second, each also as ...GPUTF32 and ...GPUBF16; EGTNForward: examples per second at
 #      GeoTDM's charged size);
 #   3. compute-sanitizer memcheck and racecheck on the small device tests, when the image has it.
 # About 3 minutes (5 with cmd.test) plus up to 5 for the sanitizer: give the device call timeout_s 600.
@@ -101,7 +101,7 @@ if [ -n "$sanitizer" ]; then
 	for tool in memcheck racecheck; do
 		say "== compute-sanitizer --tool $tool ($(($(date +%s) - start)) s so far)"
 		timeout 150 "$sanitizer" --tool "$tool" --error-exitcode 3 "$bin" -test.count=1 \
-			-test.run '^TestGPU(Combine|CombineDim|Elementwise|Stats|Gemm|NoiseMatchesPhilox|InpaintClipAndSeeds|NetworkForwardMatchesHost|Conv1dMatchesHost|ConvTranspose1dMatchesHost|TF32TileMatchesRoundedReference|GroupNormActMatchesHost|BiasActGroupsRows|LayerNormModulateMatchesHost|GatedAddMatchesHost|AttentionMatchesHost|TokenEmbedMatchesHost|Conv2dMatchesHost|ImageLayoutsMoveEveryValue|LayerNormRowsAndModulationMatchHost|LinearAttentionMatchesHost|Conv3dMatchesHost|ConvTranspose2dMatchesHost|SwapMidMovesEveryValue|RotaryTurnsQueriesAndKeys|BiasedAttentionMatchesHost|EGTNSpatialKernelsMatchHost|EGTNTemporalKernelsMatchHost|EGTNKernelsAreEquivariant|EGTNPriorKernelsMatchHost|NonFiniteExampleFailsAlone)$' 2>&1 | tee -a "$log" | tail -25
+			-test.run '^TestGPU(Combine|CombineDim|Elementwise|Stats|Gemm|NoiseMatchesPhilox|InpaintClipAndSeeds|NetworkForwardMatchesHost|Conv1dMatchesHost|ConvTranspose1dMatchesHost|TF32TileMatchesRoundedReference|BF16TileMatchesRoundedReference|GroupNormActMatchesHost|BiasActGroupsRows|LayerNormModulateMatchesHost|GatedAddMatchesHost|AttentionMatchesHost|TokenEmbedMatchesHost|Conv2dMatchesHost|ImageLayoutsMoveEveryValue|LayerNormRowsAndModulationMatchHost|LinearAttentionMatchesHost|Conv3dMatchesHost|ConvTranspose2dMatchesHost|SwapMidMovesEveryValue|RotaryTurnsQueriesAndKeys|BiasedAttentionMatchesHost|EGTNSpatialKernelsMatchHost|EGTNTemporalKernelsMatchHost|EGTNKernelsAreEquivariant|EGTNPriorKernelsMatchHost|NonFiniteExampleFailsAlone)$' 2>&1 | tee -a "$log" | tail -25
 		rc=${PIPESTATUS[0]}
 		case "$rc" in
 		0) say "$tool: no errors" ;;

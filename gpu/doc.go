@@ -82,6 +82,8 @@
 //	conv_transpose1d_tf32,       TF32): the same loaders, operands rounded to TF32 as they are staged, wmma
 //	conv2d_tf32, conv3d_tf32,    m16n16k8 with float32 accumulation, the same fused epilogue
 //	conv_transpose2d_tf32
+//	linear_bf16, conv*_bf16      the same in BF16 (tile_bf16.cuh, Precision BFloat16): operands rounded to
+//	                             bfloat16 (nearest even) as they are staged, wmma m16n16k16, 32-wide k slices
 //	conv_transpose1d_f32         ConvTranspose1d the same way: each output position gathers the taps that
 //	                             land on it (input position (p + pad - t dil)/stride when that divides), so
 //	                             neither im2col nor a zero-stuffed input is stored
@@ -151,7 +153,7 @@
 // are diffusion.ConversionCoefficients; for EDM's preconditioning (Karras et al. 2022, Table 1) s = c_in,
 // tau = c_noise, p = c_skip, q = c_out, all computed on the host in float64 per launch.
 //
-// nn's "temporal_unet" (Diffuser's TemporalUnet, TemporalUnet; NewUnetPredictor) runs too, in FP32 or TF32;
+// nn's "temporal_unet" (Diffuser's TemporalUnet, TemporalUnet; NewUnetPredictor) runs too, in FP32, TF32 or BF16;
 // a conditional one (Decision Diffuser's returns MLP) runs without its condition, with one fixed condition,
 // or with one row per window: then the returns MLP runs on the window rows, memb_i = [Mish(emb(t)) |
 // Mish(cond_mlp(c_i))] is formed per window (the one time row broadcast, ConcatChannels) and each block's
@@ -180,7 +182,7 @@
 // checkpoint, whose 10-NFE DPM-Solver++(2M) run matches diffusion.Sample to relative RMS 2.1e-7 (largest
 // difference 4.7e-5) with graph replay bit for bit.
 //
-// nn's "unet2d" (WDNO's 2-D U-Net, Hu et al. 2025; Unet2D, NewUnet2DPredictor) runs in FP32 or TF32,
+// nn's "unet2d" (WDNO's 2-D U-Net, Hu et al. 2025; Unet2D, NewUnet2DPredictor) runs in FP32, TF32 or BF16,
 // unconditional (WDNO conditions by inpainting): the input permuted to channels-last once and the output
 // back; 3x3 and 7x7 convolutions as conv2d_f32, the 1x1 ones (qkv and output projections, the downsampling after
 // space-to-depth, the residual and final convolutions) as linear_f32 on the pixels; each ResnetBlock is
@@ -195,7 +197,7 @@
 // step for two resolutions).
 //
 // nn's "unet3d" (WDNO's smoke denoiser, Hu et al. 2025: video-diffusion-pytorch's Unet3D_with_Conv3D after Ho
-// et al. 2022; Unet3D, NewUnet3DPredictor) runs in FP32 or TF32, unconditional, on videos [B, C, F, H, W]
+// et al. 2022; Unet3D, NewUnet3DPredictor) runs in FP32, TF32 or BF16, unconditional, on videos [B, C, F, H, W]
 // permuted to channels-last [B, F, H, W, C] once: the k^3 initial and 3^3 block convolutions as conv3d_f32 (an implicit
 // GEMM gathering y = sum_{s,u,v,c} x[f - p + s, i - p + u, j - p + v, c] w[((s k + u) k + v) C + c, o], no
 // im2col), GroupNorm over frames x positions (group_norm_act_f32 with S = F H W), the downsampler as conv2d_f32
@@ -273,6 +275,27 @@
 // The 1-D DiT and EGTN run in FP32 only and refuse TF32 with an error. Nothing here has been timed on a GPU
 // yet: gpu/check.sh prints the TemporalUnet's TF32 forward latency next to the FP32 one
 // (TestGPUNetworkTimings, BenchmarkTemporalUnetForwardGPU).
+//
+// BF16 convolutions. Precision BFloat16 runs the same layers of the same networks (and an MLP's Linear
+// layers, as linear_bf16 with its epilogue fused) on tile_gemm_bf16 (kernels/tile_bf16.cuh): TF32's implicit
+// GEMM with A and W rounded to bfloat16 (8 significant bits, round to nearest, ties to even:
+// __float2bfloat16_rn) as each 32-wide k slice is staged, wmma m16n16k16 on __nv_bfloat16 fragments, float32
+// accumulation and the fused epilogue. A product of two BF16 values has at most 16 significant bits, so it is
+// exact in float32 and the kernels meet TF32's bound against the float64 sum of bf16-rounded operands
+// (measured at most 0.09 of it, worst 1.3e-6 absolute; TestGPUBF16TileMatchesRoundedReference, whose ties
+// tell nearest-even from truncation and from ties away). The price is the operand rounding: bfloat16's unit
+// roundoff is 2^-8 against TF32's 2^-11, so each layer's relative error, about 2^-8 sqrt 2 = 5.5e-3, and
+// its random walk through the about 30 layers of a three-resolution U-Net, sqrt(30) 2^-8 sqrt 2 = 3.0e-2 of
+// an O(1) output, are 8 times TF32's, and so are the tolerances: 4e-2 for an MLP's forward pass, 0.2 for
+// the U-Nets' (8 x 3e-2 rounded down), 4e-2 relative RMS and 2.4 largest difference for a 10-NFE sampler
+// run. Measured on the emulator against nn's CPU predictor: random networks 2.7e-3 (MLPs), 3.5e-2
+// TemporalUnet, 1.8e-2 Unet2D, 2.5e-2 Unet3D (6 to 8 times TF32's), trained ones 1.0e-2 / 6.6e-3 / 1.1e-2;
+// 10-NFE DPM-Solver++(2M) runs on the trained ones match the CPU's to relative RMS 1.9e-3 / 1.9e-3 / 2.3e-3,
+// max 0.87 / 0.72 / 1.2 (the MLP's 5.1e-3, 0.93). A largest difference near 1 on samples of size O(1) is
+// what the eps-to-x0 division at the noisy end makes of bfloat16's rounding: BF16 is for throughput where
+// samples only need to be statistically alike, not the CPU's. The 1-D DiT and EGTN refuse BF16 as they
+// refuse TF32. Not run on a GPU: gpu/check.sh prints the TemporalUnet's BF16 forward latency next to FP32's
+// and TF32's.
 //
 // Sampling a trained model. gpu/fromnn.Sample runs a train.Model's whole sampling request on the device,
 // as `trajdiff sample --device gpu` does: the request is prepared on the host exactly as Model.Sample

@@ -82,6 +82,12 @@ const (
 	kActGrad
 	kValueStep
 	kGroupNormGrad
+	kLinearBF16
+	kConv1dBF16
+	kConvTranspose1dBF16
+	kConv2dBF16
+	kConv3dBF16
+	kConvTranspose2dBF16
 	numKernels
 )
 
@@ -162,6 +168,12 @@ var kernelNames = [numKernels]string{
 	kActGrad:             "act_grad_f32",
 	kValueStep:           "value_step_f32",
 	kGroupNormGrad:       "group_norm_act_grad_f32",
+	kLinearBF16:          "linear_bf16",
+	kConv1dBF16:          "conv1d_bf16",
+	kConvTranspose1dBF16: "conv_transpose1d_bf16",
+	kConv2dBF16:          "conv2d_bf16",
+	kConv3dBF16:          "conv3d_bf16",
+	kConvTranspose2dBF16: "conv_transpose2d_bf16",
 }
 
 func (k kernel) String() string { return kernelNames[k] }

@@ -6,7 +6,7 @@ package gpu
 const (
 	fatbinCompiler = "nvcc release 11.8, V11.8.89"
 	fatbinFlags    = "-fatbin -O3 -std=c++14 -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90"
-	fatbinSHA256   = "b1596294b30607ba6c7b7a7410e9ef9ab5aaf6acb790120983a26bb2feda1001"
+	fatbinSHA256   = "bb2a09023fed97a443229106f30588a20bd207b4c7639d5bf8e9479223548d45"
 )
 
 // kernelSources maps each file of gpu/kernels the fatbin was built from to its SHA-256.
@@ -21,9 +21,9 @@ var kernelSources = map[string]string{
 	"combine_dim.cu":      "e2601f6fe20ac5bb7f42231d9bb7a1a36fbf46bf2508794dea9ae9ee5eb42516",
 	"common.cuh":          "85b03e38c97806619e967de9ba7d59cc67d1537c1e82febbd99be7a5be1fa907",
 	"concat.cu":           "536e0351ba8f9961895324a24e01c4068a8aa65713078b0b6a3afcb1d0a961c0",
-	"conv1d.cu":           "e189517bcd20b845a5a3030ccb7899b0a1536aeea8d81e091b3d75e28533cc26",
-	"conv2d.cu":           "f744fe106d51d726e00aa4a4fb11c04fe3bd444a101fd73db3f529d6b770003f",
-	"conv_transpose1d.cu": "2d8ffb6158e99179de0596af4919642f9361a51346105bfce9774024b7635e3a",
+	"conv1d.cu":           "750f14c0754648f4a0c3c4d6603e60e46746849f20fc7e5890ab97a5845befb7",
+	"conv2d.cu":           "854fabaa95a89502e3a25fc78286e6c6f1882520415313c286aa7acebf99b409",
+	"conv_transpose1d.cu": "4e59ff63ff32b63dab81eb5c5d1924e7b52c3269d6843d7c3ed8db3605e38d84",
 	"egtn_graph.cu":       "17348d31cfb197541b2416a90909518d72fac3917d903e30bcc6fce39bd3fffe",
 	"egtn_prior.cu":       "0398da1869dd438783b4c81eb0b10bffc138df102a74f351ef3f41b019c7033c",
 	"egtn_time.cu":        "38274f756f497f7e621386192799ec8caaaefdc8d9a2a3e57f20a9375efd2d43",
@@ -34,18 +34,19 @@ var kernelSources = map[string]string{
 	"image.cu":            "7d1a5ae06a7ff3fb8c2b6bba6e5be85769958ba1f5c4a531e2357b9a4f25595b",
 	"isolate.cu":          "bea8aca488cee0a57bdedabae2632a2849308ac9b0c52f07b268ff87e6c221a9",
 	"linattn.cu":          "7ae0fdbc26cea68f02b80030fcbe8be6a8a7d65d8dc88de0664547977b29359d",
-	"linear.cu":           "56ec539918bddc13d19210451da494917d2253906ab0fb86685ee31f64fbf30f",
+	"linear.cu":           "559e7237e94f75f76f745ba0a4343aeab8b083f9c5b50d1ac6b166e539fc5859",
 	"mixture.cu":          "9423c63059ead3b450126adda9f0c3efefd04d21afcb0cd9cdc9b83c5ee990a9",
 	"net_input.cu":        "0e677379c2b71a130593e6f17aa06920fd1de37479483b509a8a44e2ec48eb50",
 	"norm_mod.cu":         "6835f0006924985069dfb32ac7dac1d44b9d48d9cec6c304e5e3feac1a55b2f9",
 	"philox.cu":           "c59d31dfe2e5cc68b628b447657f104ce2bddcd3d6a7f081a8bcdb367db20b21",
 	"reduce.cu":           "439d1ff10cb6778896399bebc2a0c48ec5b72d0acad4ea035885afee2c3a1e37",
 	"smoke_guide.cu":      "5073c1badcd78e05929fc3f5a90cc4bf312ba10812cb39f563cb339477371f29",
+	"tile_bf16.cuh":       "3af7f71a34c10edae7502d681dac074cd92fb3b7cdf56e71bd5bf0b61d5b677a",
 	"tile_f32.cuh":        "251c7a55edb2fefeb61aaea2346007151d9739f4f79735805afbe19205ed9a66",
 	"tile_tf32.cuh":       "eb9046ee0aa9a63fb1017ce58a32e7e193027e8326f18a547cf7bf65f6ff63b8",
 	"tokens.cu":           "9dd339ea2267095b7140c90539e87c8f155c09b4268a6e460ebec6b6be127b13",
 	"value_grad.cu":       "1dd0ade5f3d6eedd21c92187deca31e3d341231929b866ec86ec030d34da0981",
-	"video.cu":            "80625987db9318457af8332346d97bd873cac2dcfd4c1008759380829b636a1b",
+	"video.cu":            "a64ae43fb12e3b44039428a300d4be6bc157ccb7dafa6565c3a1387100c54368",
 	"wavelet.cu":          "00995d2088c53853b15d34363397c4a821f8a6aed0929464f85ccc5b1664908d",
 	"wavelet_guide.cu":    "772af49ab75d2b1fad3843f2a9038aa59538213e274473374fc72afa9c9c0345",
 }

@@ -16,26 +16,29 @@ func (s *Stream) Conv1d(y, x, w, bias Buffer, c Conv1dShape, act Activation) err
 	return s.conv1dIn(FP32, y, x, w, bias, c, act)
 }
 
-// conv1dIn is Conv1d in precision prec: FP32 (conv1d_f32) or TF32 (conv1d_tf32, the same implicit GEMM on
-// the tensor cores with x and w rounded to TF32, kernels/tile_tf32.cuh).
+// conv1dIn is Conv1d in precision prec: FP32 (conv1d_f32), TF32 (conv1d_tf32, the same implicit GEMM on
+// the tensor cores with x and w rounded to TF32, kernels/tile_tf32.cuh) or BF16 (conv1d_bf16, rounded to
+// bfloat16, kernels/tile_bf16.cuh).
 func (s *Stream) conv1dIn(prec Precision, y, x, w, bias Buffer, c Conv1dShape, act Activation) error {
 	if err := c.Validate(); err != nil {
 		return err
 	}
-	k, err := precKernel(prec, kConv1d, kConv1dTF32)
+	k, err := precKernel(prec, kConv1d, kConv1dTF32, kConv1dBF16)
 	if err != nil {
 		return err
 	}
 	return s.conv(k, y, x, w, bias, c, c.OutLength(), act)
 }
 
-// precKernel picks the FP32 or the TF32 kernel of a layer.
-func precKernel(prec Precision, fp32, tf32 kernel) (kernel, error) {
+// precKernel picks the FP32, TF32 or BF16 kernel of a layer.
+func precKernel(prec Precision, fp32, tf32, bf16 kernel) (kernel, error) {
 	switch prec {
 	case FP32:
 		return fp32, nil
 	case TF32:
 		return tf32, nil
+	case BFloat16:
+		return bf16, nil
 	}
 	return 0, fmt.Errorf("gpu: %s has no %v variant", fp32, prec)
 }
@@ -74,13 +77,13 @@ func (s *Stream) ConvTranspose1d(y, x, w, bias Buffer, c Conv1dShape, act Activa
 	return s.convTranspose1dIn(FP32, y, x, w, bias, c, act)
 }
 
-// convTranspose1dIn is ConvTranspose1d in precision prec: FP32 (conv_transpose1d_f32) or TF32
-// (conv_transpose1d_tf32).
+// convTranspose1dIn is ConvTranspose1d in precision prec: FP32 (conv_transpose1d_f32), TF32
+// (conv_transpose1d_tf32) or BF16 (conv_transpose1d_bf16).
 func (s *Stream) convTranspose1dIn(prec Precision, y, x, w, bias Buffer, c Conv1dShape, act Activation) error {
 	if err := c.ValidateTransposed(); err != nil {
 		return err
 	}
-	k, err := precKernel(prec, kConvTranspose1d, kConvTranspose1dTF32)
+	k, err := precKernel(prec, kConvTranspose1d, kConvTranspose1dTF32, kConvTranspose1dBF16)
 	if err != nil {
 		return err
 	}

@@ -18,12 +18,13 @@ func (s *Stream) Conv2d(y, x, w, bias Buffer, c Conv2dShape, act Activation) err
 	return s.conv2dIn(FP32, y, x, w, bias, c, act)
 }
 
-// conv2dIn is Conv2d in precision prec: FP32 (conv2d_f32) or TF32 (conv2d_tf32, tile_tf32.cuh).
+// conv2dIn is Conv2d in precision prec: FP32 (conv2d_f32), TF32 (conv2d_tf32, tile_tf32.cuh) or BF16
+// (conv2d_bf16, tile_bf16.cuh).
 func (s *Stream) conv2dIn(prec Precision, y, x, w, bias Buffer, c Conv2dShape, act Activation) error {
 	if err := c.Validate(); err != nil {
 		return err
 	}
-	kern, err := precKernel(prec, kConv2d, kConv2dTF32)
+	kern, err := precKernel(prec, kConv2d, kConv2dTF32, kConv2dBF16)
 	if err != nil {
 		return err
 	}

@@ -18,12 +18,13 @@ func (s *Stream) Conv3d(y, x, w, bias Buffer, c Conv3dShape, act Activation) err
 	return s.conv3dIn(FP32, y, x, w, bias, c, act)
 }
 
-// conv3dIn is Conv3d in precision prec: FP32 (conv3d_f32) or TF32 (conv3d_tf32, tile_tf32.cuh).
+// conv3dIn is Conv3d in precision prec: FP32 (conv3d_f32), TF32 (conv3d_tf32, tile_tf32.cuh) or BF16
+// (conv3d_bf16, tile_bf16.cuh).
 func (s *Stream) conv3dIn(prec Precision, y, x, w, bias Buffer, c Conv3dShape, act Activation) error {
 	if err := c.Validate(); err != nil {
 		return err
 	}
-	kern, err := precKernel(prec, kConv3d, kConv3dTF32)
+	kern, err := precKernel(prec, kConv3d, kConv3dTF32, kConv3dBF16)
 	if err != nil {
 		return err
 	}
@@ -54,13 +55,13 @@ func (s *Stream) ConvTranspose2d(y, x, w, bias Buffer, c ConvTranspose2dShape, a
 	return s.convTranspose2dIn(FP32, y, x, w, bias, c, act)
 }
 
-// convTranspose2dIn is ConvTranspose2d in precision prec: FP32 (conv_transpose2d_f32) or TF32
-// (conv_transpose2d_tf32, tile_tf32.cuh).
+// convTranspose2dIn is ConvTranspose2d in precision prec: FP32 (conv_transpose2d_f32), TF32
+// (conv_transpose2d_tf32, tile_tf32.cuh) or BF16 (conv_transpose2d_bf16, tile_bf16.cuh).
 func (s *Stream) convTranspose2dIn(prec Precision, y, x, w, bias Buffer, c ConvTranspose2dShape, act Activation) error {
 	if err := c.Validate(); err != nil {
 		return err
 	}
-	kern, err := precKernel(prec, kConvTranspose2d, kConvTranspose2dTF32)
+	kern, err := precKernel(prec, kConvTranspose2d, kConvTranspose2dTF32, kConvTranspose2dBF16)
 	if err != nil {
 		return err
 	}

@@ -9,10 +9,10 @@ import (
 	"testing"
 )
 
-// tf32Case is one TF32 layer launch and its float64 reference on given inputs: run enqueues the layer and
-// ref evaluates it in float64 on the inputs it is given (the test gives it the TF32-rounded ones, and their
-// absolute values for the scale of the sum's rounding).
-type tf32Case struct {
+// tileCase is one tensor-core layer launch (TF32 or BF16) and its float64 reference on given inputs: run
+// enqueues the layer and ref evaluates it in float64 on the inputs it is given (the test gives it the
+// rounded ones, and their absolute values for the scale of the sum's rounding).
+type tileCase struct {
 	name    string
 	x, w, b []float32
 	k       int // terms per output (the GEMM's k)
@@ -22,25 +22,25 @@ type tf32Case struct {
 	ref     func(x, w, b []float32, act Activation) []float64
 }
 
-// tf32Cases are the TF32 tile's kernels on the shapes of TestGPUConv1dMatchesHost and
-// TestGPUConvTranspose1dMatchesHost (TemporalUnet's convolutions, dilation, ragged channels, several tiles
-// of positions and channels, every activation), Linear layers of one row and of ragged tiles, and the 2-D
-// and 3-D U-Nets' Conv2d, Conv3d and ConvTranspose2d, each on random inputs and, for three shapes, on inputs
-// whose every value is a rounding tie.
-func tf32Cases() []tf32Case {
-	var cs []tf32Case
+// tileCases are the kernels of a tensor-core tile (prec TF32 or BF16) on the shapes of
+// TestGPUConv1dMatchesHost and TestGPUConvTranspose1dMatchesHost (TemporalUnet's convolutions, dilation,
+// ragged channels, several tiles of positions and channels, every activation), Linear layers of one row and
+// of ragged tiles, and the 2-D and 3-D U-Nets' Conv2d, Conv3d and ConvTranspose2d, each on random inputs
+// and, for three shapes, on inputs whose every x is tieX and every w tieW (rounding ties of the precision).
+func tileCases(prec Precision, tieX, tieW float32) []tileCase {
+	var cs []tileCase
 	conv := func(i int, sh Conv1dShape, act Activation, transposed bool) {
 		x := randomF32(uint64(300+i), sh.Batch*sh.Length*sh.In, 1)
 		bound := 1 / math.Sqrt(float64(sh.Kernel*sh.In))
 		w := randomF32(uint64(310+i), sh.Kernel*sh.In*sh.Out, bound)
 		b := randomF32(uint64(320+i), sh.Out, bound)
-		c := tf32Case{name: fmt.Sprintf("conv1d %+v %v", sh, act), x: x, w: w, b: b, k: sh.Kernel * sh.In, act: act,
+		c := tileCase{name: fmt.Sprintf("conv1d %+v %v", sh, act), x: x, w: w, b: b, k: sh.Kernel * sh.In, act: act,
 			out: sh.Batch * sh.OutLength() * sh.Out,
-			run: func(s *Stream, y, x, w, b Buffer) error { return s.conv1dIn(TF32, y, x, w, b, sh, act) },
+			run: func(s *Stream, y, x, w, b Buffer) error { return s.conv1dIn(prec, y, x, w, b, sh, act) },
 			ref: func(x, w, b []float32, act Activation) []float64 { return conv1dHost(x, w, b, sh, act) }}
 		if transposed {
 			c.name, c.out = fmt.Sprintf("conv_transpose1d %+v %v", sh, act), sh.Batch*sh.TransposedLength()*sh.Out
-			c.run = func(s *Stream, y, x, w, b Buffer) error { return s.convTranspose1dIn(TF32, y, x, w, b, sh, act) }
+			c.run = func(s *Stream, y, x, w, b Buffer) error { return s.convTranspose1dIn(prec, y, x, w, b, sh, act) }
 			c.ref = func(x, w, b []float32, act Activation) []float64 { return convTranspose1dHost(x, w, b, sh, act) }
 		}
 		cs = append(cs, c)
@@ -56,9 +56,9 @@ func tf32Cases() []tf32Case {
 		m, n, k := sh[0], sh[1], sh[2]
 		as := Conv1dShape{Batch: 1, Length: m, In: k, Out: n, Kernel: 1, Stride: 1, Dilation: 1} // a Linear layer is a 1x1 convolution
 		bound := 1 / math.Sqrt(float64(k))
-		cs = append(cs, tf32Case{name: fmt.Sprintf("linear %dx%dx%d", m, n, k), x: randomF32(uint64(330+i), m*k, 1),
+		cs = append(cs, tileCase{name: fmt.Sprintf("linear %dx%dx%d", m, n, k), x: randomF32(uint64(330+i), m*k, 1),
 			w: randomF32(uint64(340+i), k*n, bound), b: randomF32(uint64(350+i), n, bound), k: k, out: m * n, act: ActMish,
-			run: func(s *Stream, y, x, w, b Buffer) error { return s.linearIn(TF32, y, x, w, b, m, n, k, ActMish) },
+			run: func(s *Stream, y, x, w, b Buffer) error { return s.linearIn(prec, y, x, w, b, m, n, k, ActMish) },
 			ref: func(x, w, b []float32, act Activation) []float64 { return conv1dHost(x, w, b, as, act) }})
 	}
 	// The 2-D and 3-D U-Nets' convolutions, on shapes of TestGPUConv2dMatchesHost, TestGPUConv3dMatchesHost
@@ -66,7 +66,7 @@ func tf32Cases() []tf32Case {
 	add := func(name string, seed uint64, nx, taps, in, out, outs int, act Activation,
 		run func(s *Stream, y, x, w, b Buffer) error, ref func(x, w, b []float32, act Activation) []float64) {
 		bound := 1 / math.Sqrt(float64(taps*in))
-		cs = append(cs, tf32Case{name: name, x: randomF32(seed, nx, 1), w: randomF32(seed+1, taps*in*out, bound),
+		cs = append(cs, tileCase{name: name, x: randomF32(seed, nx, 1), w: randomF32(seed+1, taps*in*out, bound),
 			b: randomF32(seed+2, out, bound), k: taps * in, out: outs, act: act, run: run, ref: ref})
 	}
 	for i, c := range []struct {
@@ -80,7 +80,7 @@ func tf32Cases() []tf32Case {
 		sh := c.sh
 		add(fmt.Sprintf("conv2d %+v %v", sh, c.act), uint64(360+3*i), sh.Batch*sh.Height*sh.Width*sh.In, sh.Kernel*sh.Kernel, sh.In, sh.Out,
 			sh.Batch*sh.OutHeight()*sh.OutWidth()*sh.Out, c.act,
-			func(s *Stream, y, x, w, b Buffer) error { return s.conv2dIn(TF32, y, x, w, b, sh, c.act) },
+			func(s *Stream, y, x, w, b Buffer) error { return s.conv2dIn(prec, y, x, w, b, sh, c.act) },
 			func(x, w, b []float32, act Activation) []float64 { return conv2dHost(x, w, b, sh, act) })
 	}
 	for i, c := range []struct {
@@ -93,7 +93,7 @@ func tf32Cases() []tf32Case {
 		sh := c.sh
 		vox := sh.Batch * sh.Frames * sh.Height * sh.Width
 		add(fmt.Sprintf("conv3d %+v %v", sh, c.act), uint64(380+3*i), vox*sh.In, sh.Kernel*sh.Kernel*sh.Kernel, sh.In, sh.Out, vox*sh.Out, c.act,
-			func(s *Stream, y, x, w, b Buffer) error { return s.conv3dIn(TF32, y, x, w, b, sh, c.act) },
+			func(s *Stream, y, x, w, b Buffer) error { return s.conv3dIn(prec, y, x, w, b, sh, c.act) },
 			func(x, w, b []float32, act Activation) []float64 { return conv3dHost(x, w, b, sh, act) })
 	}
 	for i, c := range []struct {
@@ -106,23 +106,20 @@ func tf32Cases() []tf32Case {
 		sh := c.sh
 		add(fmt.Sprintf("conv_transpose2d %+v %v", sh, c.act), uint64(390+3*i), sh.Batch*sh.Height*sh.Width*sh.In, sh.Kernel*sh.Kernel, sh.In, sh.Out,
 			sh.Batch*sh.OutHeight()*sh.OutWidth()*sh.Out, c.act,
-			func(s *Stream, y, x, w, b Buffer) error { return s.convTranspose2dIn(TF32, y, x, w, b, sh, c.act) },
+			func(s *Stream, y, x, w, b Buffer) error { return s.convTranspose2dIn(prec, y, x, w, b, sh, c.act) },
 			func(x, w, b []float32, act Activation) []float64 { return convTranspose2dHost(x, w, b, sh, act) })
 	}
-	// Ties: every x and w is 1 + 2^-11 (half way between the TF32 values 1 and 1 + 2^-10), so rounding to
-	// nearest with ties away makes every product (1 + 2^-10)^2, truncation or ties to even 1 and no rounding
-	// (1 + 2^-11)^2: the sums of k terms differ by about k 2^-10, far outside the tolerance (the stride-2
-	// conv1d, the transposed convolution and the Linear layer).
+	// Ties (the stride-2 conv1d, the transposed convolution and the Linear layer): see the callers.
 	for _, i := range []int{1, 4, 8} {
 		c := cs[i]
-		tie := func(v []float32) []float32 {
+		tie := func(v []float32, t float32) []float32 {
 			out := make([]float32, len(v))
 			for j := range out {
-				out[j] = 1 + 0x1p-11
+				out[j] = t
 			}
 			return out
 		}
-		c.name, c.x, c.w = "ties: "+c.name, tie(c.x), tie(c.w)
+		c.name, c.x, c.w = "ties: "+c.name, tie(c.x, tieX), tie(c.w, tieW)
 		cs = append(cs, c)
 	}
 	return cs
@@ -138,16 +135,29 @@ func tf32Cases() []tf32Case {
 // (slopes at most 1.13) and their float32 evaluation add at most 1.13 times that plus 8 2^-24 max(|y|, 1).
 // The emulator sums in k order; a GPU in the tensor cores' order, within the same bound. The inputs that are
 // all rounding ties would miss the reference by about k 2^-10 without the rounding or with another one.
+//
+// Ties: every x and w is 1 + 2^-11 (half way between the TF32 values 1 and 1 + 2^-10), so rounding to
+// nearest with ties away makes every product (1 + 2^-10)^2, truncation or ties to even 1 and no rounding
+// (1 + 2^-11)^2: the sums of k terms differ by about k 2^-10, far outside the tolerance.
 func TestGPUTF32TileMatchesRoundedReference(t *testing.T) {
+	identity := func(v float32) float32 { return v }
+	checkTile(t, TF32, tileCases(TF32, 1+0x1p-11, 1+0x1p-11), roundTF32, identity)
+}
+
+// checkTile runs the cases of a tensor-core tile and compares each with its float64 reference on x and w
+// rounded by round (the bound of TestGPUTF32TileMatchesRoundedReference), and requires every ties case to
+// tell round from each of the other roundings (the reference on x and w rounded by it misses by more than
+// 4 times the bound somewhere).
+func checkTile(t *testing.T, prec Precision, cases []tileCase, round func(float32) float32, others ...func(float32) float32) {
 	s := testStream(t)
 	worst, worstRatio := 0.0, 0.0 // over the random inputs; the ties' sums are O(k)
-	for _, c := range tf32Cases() {
+	for _, c := range cases {
 		y := upload(t, make([]float32, c.out))
 		if err := c.run(s, y, upload(t, c.x), upload(t, c.w), upload(t, c.b)); err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
 		got := download(t, y)
-		xr, wr := roundedTF32(c.x), roundedTF32(c.w)
+		xr, wr := roundedWith(c.x, round), roundedWith(c.w, round)
 		want := c.ref(xr, wr, c.b, c.act)
 		abs := func(v []float32) []float32 {
 			out := make([]float32, len(v))
@@ -157,8 +167,11 @@ func TestGPUTF32TileMatchesRoundedReference(t *testing.T) {
 			return out
 		}
 		scale := c.ref(abs(xr), abs(wr), abs(c.b), ActIdentity)
-		unrounded := c.ref(c.x, c.w, c.b, c.act)
-		bad, sensitive := 0, false
+		alts := make([][]float64, len(others))
+		for j, r := range others {
+			alts[j] = c.ref(roundedWith(c.x, r), roundedWith(c.w, r), c.b, c.act)
+		}
+		bad, sensitive := 0, make([]bool, len(others))
 		for i, g := range got {
 			tol := 1.13*float64(c.k+1)*0x1p-23*scale[i] + 8*0x1p-24*math.Max(math.Abs(want[i]), 1)
 			e := math.Abs(float64(g) - want[i])
@@ -171,13 +184,17 @@ func TestGPUTF32TileMatchesRoundedReference(t *testing.T) {
 			if !strings.HasPrefix(c.name, "ties: ") {
 				worst = math.Max(worst, e)
 			}
-			if math.Abs(unrounded[i]-want[i]) > 4*tol {
-				sensitive = true
+			for j, alt := range alts {
+				if math.Abs(alt[i]-want[i]) > 4*tol {
+					sensitive[j] = true
+				}
 			}
 		}
-		if strings.HasPrefix(c.name, "ties: ") && !sensitive {
-			t.Errorf("%s: the rounded and the unrounded layers agree; the case cannot see the rounding", c.name)
+		for j, ok := range sensitive {
+			if strings.HasPrefix(c.name, "ties: ") && !ok {
+				t.Errorf("%s: the layer with x and w rounded otherwise (rounding %d) agrees; the case cannot see the rounding", c.name, j)
+			}
 		}
 	}
-	t.Logf("tf32 tile: worst |device - TF32-rounded float64 reference| %.3g on random inputs; every error at most %.2f of its bound", worst, worstRatio)
+	t.Logf("%v tile: worst |device - %v-rounded float64 reference| %.3g on random inputs; every error at most %.2f of its bound", prec, prec, worst, worstRatio)
 }

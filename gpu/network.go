@@ -209,8 +209,8 @@ func (pz Parameterization) Validate() error {
 
 // PredictorOptions configures a Predictor.
 type PredictorOptions struct {
-	// Precision of the Linear layers (and of a U-Net's convolutions): FP32 (the default, exact float32) or
-	// TF32 (tensor cores). The 1-D DiT and EGTN refuse TF32.
+	// Precision of the Linear layers (and of a U-Net's convolutions): FP32 (the default, exact float32),
+	// TF32 or BF16 (tensor cores). The 1-D DiT and EGTN refuse TF32 and BF16.
 	Precision Precision
 	// Cond is a fixed condition (CondDim values) given to every point, the conditional model of
 	// classifier-free guidance (nn.Predictor.Conditional); nil evaluates a conditional network without its
@@ -274,6 +274,12 @@ const (
 	// the epilogue fused (kernels/tile_tf32.cuh). Relative error about 1e-3 per layer (gpu/doc.go, TF32
 	// convolutions).
 	TF32
+	// BFloat16 is TF32 with the operands rounded to bfloat16 (8 significant bits, to nearest even) on the
+	// way in, products exact and accumulated in float32, bias and activation fused: the MLP's and U-Nets'
+	// Linear layers and the U-Nets' convolutions through tile_gemm_bf16 (kernels/tile_bf16.cuh). Relative
+	// error about 8 times TF32's per layer (gpu/doc.go, BF16 convolutions). Its name is longer than TF32's
+	// because BF16 is the device buffer of bfloat16 values that GemmBF16 reads.
+	BFloat16
 )
 
 func (p Precision) String() string {
@@ -282,6 +288,8 @@ func (p Precision) String() string {
 		return "fp32"
 	case TF32:
 		return "tf32"
+	case BFloat16:
+		return "bf16"
 	}
 	return fmt.Sprintf("Precision(%d)", int(p))
 }

@@ -10,7 +10,7 @@ import (
 // Linear weight transposed to [in, out] for the row-major product), and the activations of up to MaxPoints
 // points are allocated once, so Denoise only enqueues kernels: the network's forward pass (for an MLP: the
 // input assembly, net_input_f32, and one launch per Linear layer with its bias and activation, linear_f32
-// or GemmTF32 and bias_act_f32; for the U-Nets their convolutions, see NewUnetPredictor) and the
+// or GemmTF32 and bias_act_f32 or linear_bf16; for the U-Nets their convolutions, see NewUnetPredictor) and the
 // conversion to x0 (one combine). It can therefore be captured into a CUDA graph with the rest of a sampler
 // step. A Predictor is not safe for concurrent use: its activation buffers serve one stream at a time.
 type Predictor struct {
@@ -69,7 +69,7 @@ func NewPredictor(d *Device, net *MLP, pz Parameterization, maxPoints int, opt P
 	if maxPoints < 1 || maxPoints > linearMaxRows {
 		return nil, fmt.Errorf("gpu: network predictor for %d points (want 1 to %d)", maxPoints, linearMaxRows)
 	}
-	if opt.Precision != FP32 && opt.Precision != TF32 {
+	if opt.Precision != FP32 && opt.Precision != TF32 && opt.Precision != BFloat16 {
 		return nil, fmt.Errorf("gpu: unknown precision %v", opt.Precision)
 	}
 	cond, stride, err := opt.condition(net.CondDim, maxPoints)
@@ -278,6 +278,9 @@ func (p *mlpNet) forward(s *Stream, out, x Buffer, npts int, xs, tau float64, co
 
 // linear enqueues y [m, n] = act(x [m, k] wt [k, n] + b).
 func (p *mlpNet) linear(s *Stream, y, x, wt, b Buffer, m, n, k int, act Activation) error {
+	if p.opt.Precision == BFloat16 {
+		return s.linearIn(BFloat16, y, x, wt, b, m, n, k, act) // linear_bf16: bias and activation fused, no alignment rules
+	}
 	if p.opt.Precision == TF32 {
 		if err := s.GemmTF32(m, n, k, 1, x, k, wt, n, 0, y, n); err != nil {
 			return err

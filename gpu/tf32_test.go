@@ -22,11 +22,11 @@ func roundTF32(v float32) float32 {
 	return float32(math.Copysign(r, x))
 }
 
-// roundedTF32 is v with every entry rounded to TF32.
-func roundedTF32(v []float32) []float32 {
+// roundedWith is v with every entry rounded by round (roundTF32, roundBF16, ...).
+func roundedWith(v []float32, round func(float32) float32) []float32 {
 	out := make([]float32, len(v))
 	for i, x := range v {
-		out[i] = roundTF32(x)
+		out[i] = round(x)
 	}
 	return out
 }

@@ -25,16 +25,16 @@ type unet2dNet struct {
 	work  [6]Buffer // activations, each maxPoints*activationSize
 	ctx   Buffer    // the linear attention's per-head contexts
 	xin   Buffer    // the scaled input (EDM's c_in)
-	prec  Precision // of every convolution and Linear layer: FP32 or TF32
+	prec  Precision // of every convolution and Linear layer: FP32, TF32 or BF16
 }
 
 // NewUnet2DPredictor uploads a Unet2D's parameters to d and allocates its activations for batches of up to
 // maxPoints images (Channels x Height x Width values each, channels first); pz says how its output becomes
-// x0. Every convolution and Linear layer runs in opt.Precision, FP32 (exact float32, the default) or TF32
-// (tile_tf32.cuh on the tensor cores; the attentions and norms stay float32); the network takes no condition, so
+// x0. Every convolution and Linear layer runs in opt.Precision, FP32 (exact float32, the default), TF32 or
+// BF16 (tile_tf32.cuh, tile_bf16.cuh on the tensor cores; the attentions and norms stay float32); the network takes no condition, so
 // opt must set none and no guidance.
 func NewUnet2DPredictor(d *Device, u *Unet2D, pz Parameterization, maxPoints int, opt PredictorOptions) (*Predictor, error) {
-	if err := checkNetworkPrec(d, "Unet2D", u.Validate, pz, opt, TF32); err != nil {
+	if err := checkNetworkPrec(d, "Unet2D", u.Validate, pz, opt, TF32, BFloat16); err != nil {
 		return nil, err
 	}
 	if maxPoints < 1 || maxPoints > 65535 || maxPoints*u.Height*u.Width > linearMaxRows {

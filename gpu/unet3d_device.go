@@ -26,17 +26,17 @@ type unet3dNet struct {
 	work  [6]Buffer // activations, each maxPoints*activationSize
 	ctx   Buffer    // the linear attention's per-head contexts
 	xin   Buffer    // the scaled input (EDM's c_in)
-	prec  Precision // of every convolution and Linear layer: FP32 or TF32
+	prec  Precision // of every convolution and Linear layer: FP32, TF32 or BF16
 }
 
 // NewUnet3DPredictor uploads a Unet3D's parameters to d and allocates its activations for batches of up to
 // maxPoints videos (Channels x Frames x Height x Width values each, channels first); pz says how its output
-// becomes x0. Every convolution and Linear layer runs in opt.Precision, FP32 (exact float32, the default) or
-// TF32 (tile_tf32.cuh on the tensor cores; the attentions and norms stay float32); the network takes no
+// becomes x0. Every convolution and Linear layer runs in opt.Precision, FP32 (exact float32, the default),
+// TF32 or BF16 (tile_tf32.cuh, tile_bf16.cuh on the tensor cores; the attentions and norms stay float32); the network takes no
 // condition, so opt must set none and no guidance. The spatial attentions run one sequence per frame, at most
 // 65535 of them (maxPoints Frames).
 func NewUnet3DPredictor(d *Device, u *Unet3D, pz Parameterization, maxPoints int, opt PredictorOptions) (*Predictor, error) {
-	if err := checkNetworkPrec(d, "Unet3D", u.Validate, pz, opt, TF32); err != nil {
+	if err := checkNetworkPrec(d, "Unet3D", u.Validate, pz, opt, TF32, BFloat16); err != nil {
 		return nil, err
 	}
 	if maxPoints < 1 || maxPoints*u.Frames > attentionMaxBatch || maxPoints*u.Frames*u.Height*u.Width > linearMaxRows {

@@ -4,6 +4,7 @@ package gpu
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -28,18 +29,18 @@ type unetNet struct {
 	skips     []Buffer  // per resolution, the down path's output
 	work      [5]Buffer // activations, each maxPoints*Horizon*2*max width
 	xin       Buffer    // the scaled input (EDM's c_in)
-	prec      Precision // of every convolution and Linear layer: FP32 or TF32
+	prec      Precision // of every convolution and Linear layer: FP32, TF32 or BF16
 }
 
 // checkNetwork is what every network predictor checks first: a device, a valid network and
-// parameterisation, and float32 (their kernels have no TF32/BF16 path; the TemporalUnet, which has a TF32
-// one, checks with checkNetworkPrec).
+// parameterisation, and float32 (their kernels have no TF32/BF16 path; the U-Nets, which have both, check
+// with checkNetworkPrec).
 func checkNetwork(d *Device, arch string, validate func() error, pz Parameterization, opt PredictorOptions) error {
-	return checkNetworkPrec(d, arch, validate, pz, opt, FP32)
+	return checkNetworkPrec(d, arch, validate, pz, opt)
 }
 
-// checkNetworkPrec is checkNetwork for a network whose kernels also run in precision alt (FP32 for none).
-func checkNetworkPrec(d *Device, arch string, validate func() error, pz Parameterization, opt PredictorOptions, alt Precision) error {
+// checkNetworkPrec is checkNetwork for a network whose kernels also run in the precisions alts.
+func checkNetworkPrec(d *Device, arch string, validate func() error, pz Parameterization, opt PredictorOptions, alts ...Precision) error {
 	if d == nil {
 		return fmt.Errorf("gpu: network predictor without a device")
 	}
@@ -49,24 +50,28 @@ func checkNetworkPrec(d *Device, arch string, validate func() error, pz Paramete
 	if err := pz.Validate(); err != nil {
 		return err
 	}
-	if opt.Precision != FP32 && opt.Precision != alt {
-		if alt == FP32 {
+	if opt.Precision != FP32 && !slices.Contains(alts, opt.Precision) {
+		if len(alts) == 0 {
 			return fmt.Errorf("gpu: %s runs in fp32 only, not %v", arch, opt.Precision)
 		}
-		return fmt.Errorf("gpu: %s runs in fp32 or %v, not %v", arch, alt, opt.Precision)
+		names := []string{"fp32"}
+		for _, p := range alts {
+			names = append(names, p.String())
+		}
+		return fmt.Errorf("gpu: %s runs in %s, not %v", arch, strings.Join(names, ", "), opt.Precision)
 	}
 	return nil
 }
 
 // NewUnetPredictor uploads a TemporalUnet's parameters to d and allocates its activations for batches of up
 // to maxPoints points (windows of Horizon x Transition values); pz says how its output becomes x0. Every
-// convolution and Linear layer runs in opt.Precision: FP32 (exact float32, the default) or TF32 (the same
-// implicit GEMMs on the tensor cores, operands rounded to TF32; group norm, the time embedding and the
-// combinations stay float32). A conditional network runs without its
+// convolution and Linear layer runs in opt.Precision: FP32 (exact float32, the default), TF32 or BF16 (the
+// same implicit GEMMs on the tensor cores, operands rounded to TF32 or bfloat16; group norm, the time
+// embedding and the combinations stay float32). A conditional network runs without its
 // condition, with opt.Cond (CondDim values) for every window, or with opt.PointConds (one row per window);
 // opt.Guidance adds the unconditional pass of classifier-free guidance.
 func NewUnetPredictor(d *Device, u *TemporalUnet, pz Parameterization, maxPoints int, opt PredictorOptions) (*Predictor, error) {
-	if err := checkNetworkPrec(d, "TemporalUnet", u.Validate, pz, opt, TF32); err != nil {
+	if err := checkNetworkPrec(d, "TemporalUnet", u.Validate, pz, opt, TF32, BFloat16); err != nil {
 		return nil, err
 	}
 	if maxPoints < 1 || maxPoints > 65535 || maxPoints*u.Horizon > linearMaxRows {
@@ -188,9 +193,10 @@ func (s *Stream) linearF32(y, x, wt, b Buffer, m, n, k int, act Activation) erro
 	return s.linearIn(FP32, y, x, wt, b, m, n, k, act)
 }
 
-// linearIn is linearF32 in precision prec: linear_f32 or, for TF32, linear_tf32 (the tensor-core tile).
+// linearIn is linearF32 in precision prec: linear_f32 or, for TF32 and BF16, linear_tf32 and linear_bf16
+// (the tensor-core tiles).
 func (s *Stream) linearIn(prec Precision, y, x, wt, b Buffer, m, n, k int, act Activation) error {
-	kern, err := precKernel(prec, kLinear, kLinearTF32)
+	kern, err := precKernel(prec, kLinear, kLinearTF32, kLinearBF16)
 	if err != nil {
 		return err
 	}

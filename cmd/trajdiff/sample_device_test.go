@@ -140,9 +140,9 @@ func BenchmarkSampleCommandCPU(b *testing.B) {
 	}
 }
 
-// --precision names fp32 or tf32, and tf32 needs the GPU: anything else is bad input (exit 2) in every
-// command that samples on the device, before any work.
-func TestPrecisionIsFP32OrTF32OnTheGPU(t *testing.T) {
+// --precision names fp32, tf32 or bf16, and tf32 and bf16 need the GPU: anything else is bad input (exit 2)
+// in every command that samples on the device, before any work.
+func TestPrecisionIsFP32TF32OrBF16OnTheGPU(t *testing.T) {
 	dir := t.TempDir()
 	missing := filepath.Join(dir, "missing")
 	for _, c := range []struct {
@@ -150,10 +150,12 @@ func TestPrecisionIsFP32OrTF32OnTheGPU(t *testing.T) {
 		want string
 	}{
 		{[]string{"sample", "--checkpoint", missing, "--out", filepath.Join(dir, "s.json"), "--precision", "tf32"}, "needs --device gpu"},
-		{[]string{"sample", "--checkpoint", missing, "--out", filepath.Join(dir, "s.json"), "--precision", "fp16", "--device", "gpu"}, "want fp32 or tf32"},
+		{[]string{"sample", "--checkpoint", missing, "--out", filepath.Join(dir, "s.json"), "--precision", "bf16"}, "needs --device gpu"},
+		{[]string{"sample", "--checkpoint", missing, "--out", filepath.Join(dir, "s.json"), "--precision", "fp16", "--device", "gpu"}, "want fp32, tf32 or bf16"},
 		{[]string{"plan", "evaluate", "--checkpoint", missing, "--precision", "tf32"}, "needs --device gpu"},
 		{[]string{"pde", "evaluate", "--checkpoint", missing, "--data", missing, "--precision", "tf32"}, "needs --device gpu"},
-		{[]string{"pde", "generate", "--checkpoint", missing, "--data", missing, "--out", filepath.Join(dir, "g.arrow"), "--precision", "bf16", "--device", "gpu"}, "want fp32 or tf32"},
+		{[]string{"pde", "generate", "--checkpoint", missing, "--data", missing, "--out", filepath.Join(dir, "g.arrow"), "--precision", "fp16", "--device", "gpu"}, "want fp32, tf32 or bf16"},
+		{[]string{"pde", "estimate", "--checkpoint", missing, "--data", missing, "--precision", "bf16"}, "needs --device gpu"},
 	} {
 		code, _, stderr := runCLI(c.args...)
 		if code != 2 || !strings.Contains(stderr, c.want) {

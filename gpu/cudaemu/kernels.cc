@@ -156,6 +156,12 @@ const Kernel kernels[] = {
 	entry("act_grad_f32", act_grad_f32),
 	entry("value_step_f32", value_step_f32),
 	entry("group_norm_act_grad_f32", group_norm_act_grad_f32),
+	entry("linear_bf16", linear_bf16),
+	entry("conv1d_bf16", conv1d_bf16),
+	entry("conv_transpose1d_bf16", conv_transpose1d_bf16),
+	entry("conv2d_bf16", conv2d_bf16),
+	entry("conv3d_bf16", conv3d_bf16),
+	entry("conv_transpose2d_bf16", conv_transpose2d_bf16),
 };
 const int num_kernels = sizeof(kernels) / sizeof(kernels[0]);
 

@@ -178,6 +178,12 @@ mutant value_grad.cu 'if (free_[j] != 0.0f) y[idx]' 'if (free_[(j + 1) % W] != 0
 # Jacobian, and with one thread's partial sum in place of the block's.
 mutant group_norm_grad.cu 'gx[o] = (float)(rstd * (gh - m1 - xhat * m2));' 'gx[o] = (float)(rstd * (gh - m1));' TestGPUGroupNormActGradMatchesCentralDifferences
 mutant group_norm_grad.cu 'm2 = gng_block_sum(s2, sh) / (double)n;' 'm2 = s2 / (double)n;' TestGPUGroupNormActGradMatchesCentralDifferences
+# The BF16 tile of the convolutional networks (tile_bf16.cuh: linear_bf16, conv*_bf16): A staged truncated to
+# bfloat16 instead of rounded to nearest even, the weights rounded with ties away from zero, and the second
+# m16n16k16 step of each 32-wide k slice skipped.
+mutant tile_bf16.cuh '__float2bfloat16_rn((gr < m && gk < k) ? a(gr, gk) : 0.0f)' '__float2bfloat16_rn(__uint_as_float(__float_as_uint((gr < m && gk < k) ? a(gr, gk) : 0.0f) & 0xffff0000u))' TestGPUBF16TileMatchesRoundedReference
+mutant tile_bf16.cuh '__float2bfloat16_rn((gk < k && gc < n) ? wt[gk * n + gc] : 0.0f)' '__float2bfloat16_rn(__uint_as_float((__float_as_uint((gk < k && gc < n) ? wt[gk * n + gc] : 0.0f) + 0x8000u) & 0xffff0000u))' TestGPUBF16TileMatchesRoundedReference
+mutant tile_bf16.cuh 'for (int kk = 0; kk < BF_BK; kk += 16)' 'for (int kk = 0; kk < BF_BK; kk += 32)' TestGPUBF16TileMatchesRoundedReference
 wait
 [ -e "$tmp/survived" ] && exit 1
 exit 0

@@ -19,3 +19,9 @@ func BenchmarkUnet2DForwardGPU(b *testing.B) {
 func BenchmarkUnet2DForwardGPUTF32(b *testing.B) {
 	benchForwardGPUIn(b, newBenchUnet2D(b), unet2dBenchBatches, "images", gpu.TF32)
 }
+
+// BenchmarkUnet2DForwardGPUBF16 is BenchmarkUnet2DForwardGPUTF32 with bfloat16 operands (Precision BFloat16,
+// tile_bf16.cuh).
+func BenchmarkUnet2DForwardGPUBF16(b *testing.B) {
+	benchForwardGPUIn(b, newBenchUnet2D(b), unet2dBenchBatches, "images", gpu.BFloat16)
+}

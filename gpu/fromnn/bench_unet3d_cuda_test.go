@@ -19,3 +19,9 @@ func BenchmarkUnet3DForwardGPU(b *testing.B) {
 func BenchmarkUnet3DForwardGPUTF32(b *testing.B) {
 	benchForwardGPUIn(b, newBenchUnet3D(b), unet3dBenchBatches, "videos", gpu.TF32)
 }
+
+// BenchmarkUnet3DForwardGPUBF16 is BenchmarkUnet3DForwardGPUTF32 with bfloat16 operands (Precision BFloat16,
+// tile_bf16.cuh).
+func BenchmarkUnet3DForwardGPUBF16(b *testing.B) {
+	benchForwardGPUIn(b, newBenchUnet3D(b), unet3dBenchBatches, "videos", gpu.BFloat16)
+}

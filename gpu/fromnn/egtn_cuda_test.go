@@ -76,14 +76,17 @@ func TestGPUEGTNMatchesNNPredictor(t *testing.T) {
 	t.Logf("egtn: worst |device - nn.Predictor| over random networks, inputs and conditions %.3g (tolerance %.0e)", worst, tolFP32)
 }
 
-// TestGPUEGTNRefusesTF32: EGTN's layers have no TF32 path (only the U-Nets' convolutions and Linear layers
-// run on tile_tf32.cuh), so a TF32 EGTN predictor is refused with an error naming the network.
+// TestGPUEGTNRefusesTF32: EGTN's layers have no TF32 or BF16 path (only the U-Nets' convolutions and Linear
+// layers run on tile_tf32.cuh and tile_bf16.cuh), so a TF32 or BF16 EGTN predictor is refused with an error
+// naming the network and the precision.
 func TestGPUEGTNRefusesTF32(t *testing.T) {
 	pz := vpCosine(t, diffusion.PredEps)
 	net := newRandomEGTN(t, egtnConfigs[len(egtnConfigs)-1], pz, 41)
-	_, err := NewPredictor(testDevice(t), net, pz, 1, gpu.PredictorOptions{Precision: gpu.TF32})
-	if err == nil || !strings.Contains(err.Error(), "EGTN") {
-		t.Errorf("a TF32 EGTN predictor: error %v, want a refusal naming EGTN", err)
+	for _, prec := range precisions[1:] {
+		_, err := NewPredictor(testDevice(t), net, pz, 1, gpu.PredictorOptions{Precision: prec})
+		if err == nil || !strings.Contains(err.Error(), "EGTN") || !strings.Contains(err.Error(), prec.String()) {
+			t.Errorf("a %s EGTN predictor: error %v, want a refusal naming EGTN and %s", prec, err, prec)
+		}
 	}
 }
 

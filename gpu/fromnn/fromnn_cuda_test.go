@@ -45,11 +45,27 @@ func testDevice(t testing.TB) *gpu.Device {
 // the activations' scale, so the errors add like a random walk: sqrt(30) 2^-11 sqrt 2 = 3.8e-3 RMS of an O(1)
 // output. Measured worst 5.7e-3 over unetConfigs (1.1e-3 on the trained network), tolerance 3e-2; the 2-D
 // and 3-D U-Nets (GroupNorm and LayerNorm likewise) measured 2.9e-3 and 3.1e-3 on random networks, 8.5e-4
-// and 1.5e-3 on trained ones, under the same tolerance.
+// and 1.5e-3 on trained ones, under the same tolerance. BF16 (tolBF16, tolUnetBF16): the same layers with
+// the operands rounded to bfloat16, unit roundoff 2^-8 against TF32's 2^-11, so every per-layer error and
+// its random walk through the layers is 8 times TF32's, and so are the tolerances (8 x 3e-2 = 0.24 for the
+// U-Nets, written 0.2): measured worst 2.7e-3 for the MLPs; 3.5e-2, 1.8e-2 and 2.5e-2 on random
+// TemporalUnets, Unet2Ds and Unet3Ds (6.1, 6.1 and 8.0 times TF32's), 1.0e-2, 6.6e-3 and 1.1e-2 on trained ones.
 const (
 	tolFP32     = 1e-5
 	tolTF32     = 5e-3
 	tolUnetTF32 = 3e-2
+	tolBF16     = 4e-2
+	tolUnetBF16 = 0.2
+)
+
+// precisions are the device's precisions, in the order the tests run them: each is checked to be less
+// accurate than the one before (or it did not run as asked).
+var precisions = []gpu.Precision{gpu.FP32, gpu.TF32, gpu.BFloat16}
+
+// mlpTol and unetTol are the forward tolerances of an MLP and of a U-Net in each precision.
+var (
+	mlpTol  = map[gpu.Precision]float64{gpu.FP32: tolFP32, gpu.TF32: tolTF32, gpu.BFloat16: tolBF16}
+	unetTol = map[gpu.Precision]float64{gpu.FP32: tolFP32, gpu.TF32: tolUnetTF32, gpu.BFloat16: tolUnetBF16}
 )
 
 // Tolerances of a whole 10-NFE sampler run on the device against diffusion.Sample with the checkpoint's CPU
@@ -58,8 +74,11 @@ const (
 // conversion at the noisy end of the schedule and carried through the steps: measured rel RMS 6.6e-4, max
 // 7.2e-2, which is why FP32 is the default precision (gpu/doc.go, Network inference). The trained TF32
 // TemporalUnet (every convolution on the tensor cores) measured rel RMS 2.2e-4, max 8.1e-2; the trained
-// TF32 Unet2D 2.7e-4, 1.0e-1 and Unet3D 3.1e-4, 2.1e-1.
-var samplerTol = map[gpu.Precision][2]float64{gpu.FP32: {1e-5, 1e-3}, gpu.TF32: {5e-3, 0.3}}
+// TF32 Unet2D 2.7e-4, 1.0e-1 and Unet3D 3.1e-4, 2.1e-1. BF16: 8 times TF32's tolerances, as for the forward
+// pass; measured rel RMS 5.1e-3, max 9.3e-1 (MLP), TemporalUnet 1.9e-3, 8.7e-1, Unet2D 1.9e-3, 7.2e-1 and
+// Unet3D 2.3e-3, 1.2 (7 to 8 times TF32's rel RMS; the max is one entry of O(1) samples, the eps-to-x0
+// division at the noisy end amplifying it as for TF32).
+var samplerTol = map[gpu.Precision][2]float64{gpu.FP32: {1e-5, 1e-3}, gpu.TF32: {5e-3, 0.3}, gpu.BFloat16: {4e-2, 2.4}}
 
 func to32(v []float64) []float32 {
 	out := make([]float32, len(v))
@@ -118,13 +137,10 @@ func forwardWorst(t *testing.T, m *gpu.MLP, pred *nn.Predictor, x []float64, ts 
 
 // TestGPUForwardMatchesNNPredictor: on random inputs, the device forward pass of nn MLPs (random weights, every
 // activation and time embedding, a conditional network without its condition) matches nn.Predictor, at
-// batches of 1 and 100 points, in both precisions.
+// batches of 1 and 100 points, in every precision.
 func TestGPUForwardMatchesNNPredictor(t *testing.T) {
-	for _, prec := range []gpu.Precision{gpu.FP32, gpu.TF32} {
-		tol := tolFP32
-		if prec == gpu.TF32 {
-			tol = tolTF32
-		}
+	for _, prec := range precisions {
+		tol := mlpTol[prec]
 		worst := 0.0
 		for i, cfg := range testConfigs {
 			net := newMLP(t, cfg, uint64(10+i))
@@ -164,7 +180,7 @@ func TestGPUTrainedMLPMatchesCPU(t *testing.T) {
 	}
 
 	d := testDevice(t)
-	for _, prec := range []gpu.Precision{gpu.FP32, gpu.TF32} {
+	for _, prec := range precisions {
 		samplerRuns(t, d, c, m, pz, x, prec)
 	}
 }

@@ -22,8 +22,8 @@ import (
 // (gpu/check.sh sets it), as gpu's TestGPUTimings does: forward latency and achieved TFLOP/s of benchConfig's
 // MLP on the device (FP32 and TF32) next to nn's CPU predictor, and whole 10-NFE DPM-Solver++(2M) runs in
 // plans per second (launches and CUDA graphs) next to the CPU sampler, at batches of 1, 32 and 1024; then
-// the same for Diffuser's maze2d TemporalUnet (the CPU only up to batch 32), with its TF32 forward latency
-// (every convolution on the tensor cores, tile_tf32.cuh) next to the FP32 one.
+// the same for Diffuser's maze2d TemporalUnet (the CPU only up to batch 32), with its TF32 and BF16 forward
+// latencies (every convolution on the tensor cores, tile_tf32.cuh, tile_bf16.cuh) next to the FP32 one.
 // Nothing is asserted. TRAJDIFF_GPU_TIMINGS=smoke runs it on a small network (CI, on the emulator; its
 // numbers mean nothing).
 func TestGPUNetworkTimings(t *testing.T) {
@@ -163,14 +163,20 @@ func TestGPUNetworkTimings(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer up32.Close()
+	upBF, err := NewPredictor(d, unet, pz, ubatches[len(ubatches)-1], gpu.PredictorOptions{Precision: gpu.BFloat16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer upBF.Close()
 	pr("\ntemporal_unet: horizon %d, transition %d, dim %d, mults %v", ucfg.Horizon, ucfg.Transition, ucfg.Dim, ucfg.DimMults)
-	pr("\n| temporal_unet | batch | GPU FP32 denoise | GPU TF32 denoise | GPU FP32 graphs: plans/s (dpmpp-2m, 10 NFE) | CPU nn.Predictor | CPU diffusion.Sample: plans/s |")
-	pr("|---|---|---|---|---|---|---|")
+	pr("\n| temporal_unet | batch | GPU FP32 denoise | GPU TF32 denoise | GPU BF16 denoise | GPU FP32 graphs: plans/s (dpmpp-2m, 10 NFE) | CPU nn.Predictor | CPU diffusion.Sample: plans/s |")
+	pr("|---|---|---|---|---|---|---|---|")
 	for _, n := range ubatches {
 		x := randomInput(4, n*unet.Dim())
 		r := timeNetworkRow(t, d, s, up, uPred, proc, plan, x, n)
-		tf := medianDenoise(t, d, s, up32, x)
-		pr("| | %d | %.1f µs | %.1f µs | %.0f | %s | %s |", n, r.forward.Seconds()*1e6, tf.Seconds()*1e6, float64(n)/r.sampler.Seconds(), r.cpuForward, r.cpuPlans)
+		tf, bf := medianDenoise(t, d, s, up32, x), medianDenoise(t, d, s, upBF, x)
+		pr("| | %d | %.1f µs | %.1f µs | %.1f µs | %.0f | %s | %s |", n, r.forward.Seconds()*1e6, tf.Seconds()*1e6, bf.Seconds()*1e6,
+			float64(n)/r.sampler.Seconds(), r.cpuForward, r.cpuPlans)
 	}
 	fmt.Println(out.String())
 }

@@ -5,6 +5,7 @@ package fromnn
 import (
 	"context"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -117,13 +118,16 @@ func TestGPUConditionalTransformerMatchesNN(t *testing.T) {
 	}
 }
 
-// TestGPUTransformerRefusesWhatItCannotRun: TF32 and heads wider than the attention kernel's registers are
-// refused with the reason, not run.
+// TestGPUTransformerRefusesWhatItCannotRun: TF32, BF16 and heads wider than the attention kernel's
+// registers are refused with the reason (for a precision: the network and the precision named), not run.
 func TestGPUTransformerRefusesWhatItCannotRun(t *testing.T) {
 	d := testDevice(t)
 	net := newRandomTransformer(t, transformerConfigs[0], 1)
-	if _, err := NewPredictor(d, net, gpu.Parameterization{SigmaData: 0.5}, 1, gpu.PredictorOptions{Precision: gpu.TF32}); err == nil {
-		t.Error("a TF32 Transformer predictor was accepted")
+	for _, prec := range precisions[1:] {
+		_, err := NewPredictor(d, net, gpu.Parameterization{SigmaData: 0.5}, 1, gpu.PredictorOptions{Precision: prec})
+		if err == nil || !strings.Contains(err.Error(), "Transformer") || !strings.Contains(err.Error(), prec.String()) {
+			t.Errorf("a %s Transformer predictor: error %v, want a refusal naming the Transformer and %s", prec, err, prec)
+		}
 	}
 	wide := newRandomTransformer(t, nn.TransformerConfig{Length: 2, Channels: 1, Width: 130, Depth: 1, Heads: 1, TimeDim: 8}, 2)
 	if _, err := NewPredictor(d, wide, gpu.Parameterization{SigmaData: 0.5}, 1, gpu.PredictorOptions{}); err == nil {

@@ -56,7 +56,7 @@ func randomUnet2D(t *testing.T, cfg nn.Unet2DConfig, seed uint64) *nn.Unet2D {
 
 // TestGPUUnet2DMatchesNNPredictor: on random inputs, the device forward pass of nn Unet2Ds with random
 // weights matches nn.Predictor, at batches of 1 and 3 images and at several times (EDM's input scaling
-// included), in FP32 and in TF32 (every convolution and Linear layer on the tensor cores).
+// included), in FP32, TF32 and BF16 (TF32 and BF16: every convolution and Linear layer on the tensor cores).
 func TestGPUUnet2DMatchesNNPredictor(t *testing.T) {
 	cfgs := unet2dConfigs()
 	checkRandomNets(t, "Unet2D", len(cfgs), func(i int) nn.Net { return randomUnet2D(t, cfgs[i], uint64(i+5)) }, []int{1, 3}, 300, "images")
@@ -187,7 +187,7 @@ func TestGPURunPlanIsWDNOsLoop(t *testing.T) {
 }
 
 // checkTrainedMatchesCPU runs a trained image or video network on the device for n examples drawn with
-// seed, in FP32 and in TF32: its forward pass against the checkpoint's nn.Predictor and a 10-NFE
+// seed, in FP32, TF32 and BF16: its forward pass against the checkpoint's nn.Predictor and a 10-NFE
 // DPM-Solver++(2M) run against diffusion.Sample with the CPU denoiser (graph replay bit-identical to
 // launches); an unknown precision is refused.
 func checkTrainedMatchesCPU(t *testing.T, c *train.Checkpoint, n int, seed uint64, name string) {
@@ -198,11 +198,8 @@ func checkTrainedMatchesCPU(t *testing.T, c *train.Checkpoint, n int, seed uint6
 	}
 	d := testDevice(t)
 	x := randomInput(seed, n*c.Net.Dim())
-	for _, prec := range []gpu.Precision{gpu.FP32, gpu.TF32} {
-		tol := tolFP32
-		if prec == gpu.TF32 {
-			tol = tolUnetTF32
-		}
+	for _, prec := range precisions {
+		tol := unetTol[prec]
 		p, err := NewPredictor(d, c.Net, pz, n, gpu.PredictorOptions{Precision: prec})
 		if err != nil {
 			t.Fatal(err)
@@ -221,19 +218,18 @@ func checkTrainedMatchesCPU(t *testing.T, c *train.Checkpoint, n int, seed uint6
 	}
 }
 
-// checkRandomNets is the random-network forward claim in FP32 and TF32: each of the n networks net(i)
+// checkRandomNets is the random-network forward claim in FP32, TF32 and BF16: each of the n networks net(i)
 // (rebuilt for each precision) matches nn.Predictor on random inputs at the given batches (input seeds
-// seed+i) within the precision's tolerance, and in TF32 the worst difference is above FP32's tolerance, or
-// its layers did not run in TF32. name is the family ("Unet2D"; lower case in the logs).
+// seed+i) within the precision's tolerance, and in TF32 the worst difference is above FP32's tolerance and
+// in BF16 above TF32's worst, or the layers did not run in that precision. name is the family ("Unet2D";
+// lower case in the logs).
 func checkRandomNets(t *testing.T, name string, n int, net func(i int) nn.Net, batches []int, seed uint64, unit string) {
 	t.Helper()
 	lower := strings.ToLower(name)
 	d := testDevice(t)
-	for _, prec := range []gpu.Precision{gpu.FP32, gpu.TF32} {
-		tol := tolFP32
-		if prec == gpu.TF32 {
-			tol = tolUnetTF32
-		}
+	last := 0.0
+	for _, prec := range precisions {
+		tol := unetTol[prec]
 		worst := 0.0
 		for i := range n {
 			cw := randomForwardWorst(t, d, net(i), batches, seed+uint64(i), fmt.Sprintf("config %d", i), unit, prec, tol)
@@ -241,9 +237,10 @@ func checkRandomNets(t *testing.T, name string, n int, net func(i int) nn.Net, b
 			worst = math.Max(worst, cw)
 		}
 		t.Logf("%s %s: worst |device - nn.Predictor| over random networks and inputs %.3g (tolerance %.0e)", lower, prec, worst, tol)
-		if prec == gpu.TF32 && worst <= tolFP32 {
-			t.Errorf("the TF32 %s agrees with nn to %.3g, FP32 accuracy: its layers did not run in TF32", name, worst)
+		if prec != gpu.FP32 && worst <= max(last, tolFP32) {
+			t.Errorf("the %s %s agrees with nn to %.3g, as well as the previous precision: its layers did not run in %s", prec, name, worst, prec)
 		}
+		last = worst
 	}
 }
 

@@ -4,6 +4,7 @@ package fromnn
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"testing"
 	"time"
@@ -27,19 +28,18 @@ var unetConfigs = []nn.TemporalUnetConfig{
 
 // TestGPUTemporalUnetMatchesNNPredictor: on random inputs, the device forward pass of nn TemporalUnets with
 // random weights (and a random GroupNorm affine map) matches nn.Predictor, at batches of 1 and 5 windows and
-// at several times, in both precisions (TF32: every convolution and Linear layer on the tensor cores), and
-// an unknown precision is refused.
+// at several times, in every precision (TF32 and BF16: every convolution and Linear layer on the tensor
+// cores), and an unknown precision is refused.
 func TestGPUTemporalUnetMatchesNNPredictor(t *testing.T) {
-	for _, prec := range []gpu.Precision{gpu.FP32, gpu.TF32} {
-		tol := tolFP32
-		if prec == gpu.TF32 {
-			tol = tolUnetTF32
-		}
+	last := 0.0
+	for _, prec := range precisions {
+		tol := unetTol[prec]
 		worst := temporalUnetWorst(t, prec, tol)
 		t.Logf("temporal_unet %s: worst |device - nn.Predictor| over random networks and inputs %.3g (tolerance %.0e)", prec, worst, tol)
-		if prec == gpu.TF32 && worst <= tolFP32 {
-			t.Errorf("the TF32 TemporalUnet agrees with nn to %.3g, FP32 accuracy: its layers did not run in TF32", worst)
+		if prec != gpu.FP32 && worst <= max(last, tolFP32) {
+			t.Errorf("the %s TemporalUnet agrees with nn to %.3g, as well as the previous precision: its layers did not run in %s", prec, worst, prec)
 		}
+		last = worst
 	}
 	net, err := nn.NewTemporalUnet(unetConfigs[0], tensor.Float32)
 	if err != nil {
@@ -115,11 +115,9 @@ func TestGPUConditionalTemporalUnetMatchesNN(t *testing.T) {
 		{"without condition", gpu.PredictorOptions{}, pred},
 		{"fixed condition", gpu.PredictorOptions{Cond: to32(cond)}, pred.Conditional(cond)},
 		{"fixed condition, tf32", gpu.PredictorOptions{Cond: to32(cond), Precision: gpu.TF32}, pred.Conditional(cond)},
+		{"fixed condition, bf16", gpu.PredictorOptions{Cond: to32(cond), Precision: gpu.BFloat16}, pred.Conditional(cond)},
 	} {
-		tol := tolFP32
-		if c.opt.Precision == gpu.TF32 {
-			tol = tolUnetTF32
-		}
+		tol := unetTol[c.opt.Precision]
 		p, err := NewPredictor(d, net, gpu.Parameterization{SigmaData: 0.5}, windows, c.opt)
 		if err != nil {
 			t.Fatal(err)
@@ -210,17 +208,20 @@ func TestGPUTrainedTemporalUnetMatchesCPU(t *testing.T) {
 		solver, _ := diffusion.NewSolver(sn)
 		checkSamplerOnDevice(t, d, p, c, x, solver, tol, "trained temporal_unet, "+sn)
 	}
-	// TF32: the same forward pass and 10-NFE run with every convolution and Linear layer on the tensor cores.
-	p32, err := NewPredictor(d, c.Net, pz, windows, gpu.PredictorOptions{Precision: gpu.TF32})
-	if err != nil {
-		t.Fatal(err)
+	// TF32 and BF16: the same forward pass and 10-NFE run with every convolution and Linear layer on the
+	// tensor cores.
+	for _, prec := range precisions[1:] {
+		pt, err := NewPredictor(d, c.Net, pz, windows, gpu.PredictorOptions{Precision: prec})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w = forwardWorstP(t, d, pt, c.Predictor, x, []float64{0.02, 0.5, 0.98})
+		t.Logf("trained temporal_unet, %s: worst |device - nn.Predictor| %.3g (tolerance %.0e)", prec, w, unetTol[prec])
+		if !(w <= unetTol[prec]) {
+			t.Errorf("trained temporal_unet, %s: max |device - nn| %.3g > %.0e", prec, w, unetTol[prec])
+		}
+		solver, _ := diffusion.NewSolver("dpmpp-2m")
+		checkSamplerOnDevice(t, d, pt, c, x, solver, samplerTol[prec], fmt.Sprintf("trained temporal_unet, %s dpmpp-2m", prec))
+		pt.Close()
 	}
-	defer p32.Close()
-	w = forwardWorstP(t, d, p32, c.Predictor, x, []float64{0.02, 0.5, 0.98})
-	t.Logf("trained temporal_unet, tf32: worst |device - nn.Predictor| %.3g (tolerance %.0e)", w, tolUnetTF32)
-	if !(w <= tolUnetTF32) {
-		t.Errorf("trained temporal_unet, tf32: max |device - nn| %.3g > %.0e", w, tolUnetTF32)
-	}
-	solver, _ := diffusion.NewSolver("dpmpp-2m")
-	checkSamplerOnDevice(t, d, p32, c, x, solver, samplerTol[gpu.TF32], "trained temporal_unet, tf32 dpmpp-2m")
 }

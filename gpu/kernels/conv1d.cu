@@ -9,6 +9,7 @@
 // im2col buffer exists in global memory.
 #include "tile_f32.cuh"
 #include "tile_tf32.cuh"
+#include "tile_bf16.cuh"
 
 struct Conv1dTaps {
 	const float* x;
@@ -29,4 +30,10 @@ extern "C" __global__ void __launch_bounds__(LIN_THREADS) conv1d_f32(float* y, c
 extern "C" __global__ void __launch_bounds__(TC_THREADS) conv1d_tf32(float* y, const float* x, const float* w,
 	const float* bias, i64 batch, i64 L, i64 cin, i64 cout, i64 taps, i64 lout, i64 stride, i64 pad, i64 dil, i64 act) {
 	tile_gemm_tf32(y, Conv1dTaps{x, L, cin, lout, stride, pad, dil}, w, bias, batch * lout, cout, taps * cin, (int)act);
+}
+
+// conv1d_bf16: the same implicit GEMM on the tensor cores in BF16 (tile_bf16.cuh: A and w rounded to BF16).
+extern "C" __global__ void __launch_bounds__(BF_THREADS) conv1d_bf16(float* y, const float* x, const float* w,
+	const float* bias, i64 batch, i64 L, i64 cin, i64 cout, i64 taps, i64 lout, i64 stride, i64 pad, i64 dil, i64 act) {
+	tile_gemm_bf16(y, Conv1dTaps{x, L, cin, lout, stride, pad, dil}, w, bias, batch * lout, cout, taps * cin, (int)act);
 }

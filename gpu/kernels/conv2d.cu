@@ -10,6 +10,7 @@
 // one output, gathered from x when a tile is staged: no im2col buffer exists in global memory.
 #include "tile_f32.cuh"
 #include "tile_tf32.cuh"
+#include "tile_bf16.cuh"
 
 struct Conv2dTaps {
 	const float* x;
@@ -34,5 +35,13 @@ extern "C" __global__ void __launch_bounds__(TC_THREADS) conv2d_tf32(float* y, c
 	const float* bias, i64 batch, i64 H, i64 W, i64 cin, i64 cout, i64 kh, i64 kw, i64 hout, i64 wout, i64 stride,
 	i64 pad, i64 act) {
 	tile_gemm_tf32(y, Conv2dTaps{x, H, W, cin, hout, wout, kw, stride, pad}, w, bias, batch * hout * wout, cout,
+		kh * kw * cin, (int)act);
+}
+
+// conv2d_bf16: the same implicit GEMM on the tensor cores in BF16 (tile_bf16.cuh: x and w rounded to BF16).
+extern "C" __global__ void __launch_bounds__(BF_THREADS) conv2d_bf16(float* y, const float* x, const float* w,
+	const float* bias, i64 batch, i64 H, i64 W, i64 cin, i64 cout, i64 kh, i64 kw, i64 hout, i64 wout, i64 stride,
+	i64 pad, i64 act) {
+	tile_gemm_bf16(y, Conv2dTaps{x, H, W, cin, hout, wout, kw, stride, pad}, w, bias, batch * hout * wout, cout,
 		kh * kw * cin, (int)act);
 }

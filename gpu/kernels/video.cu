@@ -3,9 +3,10 @@
 // of the frame and position axes around the temporal attention, and the rotary embedding of its queries and
 // keys. The per-frame strided convolution of the downsampler is conv2d_f32 over B F images. conv3d_tf32 and
 // conv_transpose2d_tf32 are the two convolutions on the tensor cores (tile_tf32.cuh), conv2d_tf32 the
-// downsampler's.
+// downsampler's; the _bf16 kernels the same in BF16 (tile_bf16.cuh).
 #include "tile_f32.cuh"
 #include "tile_tf32.cuh"
+#include "tile_bf16.cuh"
 
 // conv3d_f32: PyTorch's Conv3d with a k x k x k window, stride 1 and zero padding pad on every side (nn's
 // Conv3d as Unet3D uses it), bias and activation fused:
@@ -36,6 +37,11 @@ extern "C" __global__ void __launch_bounds__(LIN_THREADS) conv3d_f32(float* y, c
 extern "C" __global__ void __launch_bounds__(TC_THREADS) conv3d_tf32(float* y, const float* x, const float* w,
 	const float* bias, i64 batch, i64 F, i64 H, i64 W, i64 cin, i64 cout, i64 k, i64 pad, i64 act) {
 	tile_gemm_tf32(y, Conv3dTaps{x, F, H, W, cin, k, pad}, w, bias, batch * F * H * W, cout, k * k * k * cin, (int)act);
+}
+
+extern "C" __global__ void __launch_bounds__(BF_THREADS) conv3d_bf16(float* y, const float* x, const float* w,
+	const float* bias, i64 batch, i64 F, i64 H, i64 W, i64 cin, i64 cout, i64 k, i64 pad, i64 act) {
+	tile_gemm_bf16(y, Conv3dTaps{x, F, H, W, cin, k, pad}, w, bias, batch * F * H * W, cout, k * k * k * cin, (int)act);
 }
 
 // conv_transpose2d_f32: PyTorch's ConvTranspose2d (dilation 1, no output padding) on channels-last images,
@@ -71,6 +77,12 @@ extern "C" __global__ void __launch_bounds__(LIN_THREADS) conv_transpose2d_f32(f
 extern "C" __global__ void __launch_bounds__(TC_THREADS) conv_transpose2d_tf32(float* y, const float* x, const float* w,
 	const float* bias, i64 batch, i64 H, i64 W, i64 cin, i64 cout, i64 k, i64 hout, i64 wout, i64 stride, i64 pad, i64 act) {
 	tile_gemm_tf32(y, ConvTranspose2dTaps{x, H, W, cin, hout, wout, k, stride, pad}, w, bias, batch * hout * wout, cout,
+		k * k * cin, (int)act);
+}
+
+extern "C" __global__ void __launch_bounds__(BF_THREADS) conv_transpose2d_bf16(float* y, const float* x, const float* w,
+	const float* bias, i64 batch, i64 H, i64 W, i64 cin, i64 cout, i64 k, i64 hout, i64 wout, i64 stride, i64 pad, i64 act) {
+	tile_gemm_bf16(y, ConvTranspose2dTaps{x, H, W, cin, hout, wout, k, stride, pad}, w, bias, batch * hout * wout, cout,
 		k * k * cin, (int)act);
 }
 
