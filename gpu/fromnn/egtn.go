@@ -6,7 +6,6 @@ import (
 	"github.com/trajdiff/trajdiff/diffusion"
 	"github.com/trajdiff/trajdiff/gpu"
 	"github.com/trajdiff/trajdiff/nn"
-	"github.com/trajdiff/trajdiff/nn/safetensors"
 )
 
 // EGTN reads net (an nn network of architecture "egtn", GeoTDM's equivariant network) into the device's
@@ -26,7 +25,7 @@ func EGTN(net nn.Net, pz gpu.Parameterization) (*gpu.EGTN, error) {
 	c := e.Config()
 	m := &gpu.EGTN{Nodes: c.Nodes, SpatialDim: c.SpatialDim, CondFrames: c.CondFrames, TargetFrames: c.TargetFrames,
 		NodeFeatures: c.NodeFeatures, EdgeFeatures: c.EdgeFeatures, Hidden: c.Hidden, Layers: c.Layers, TimeDim: c.TimeDim,
-		TimeScale: c.TimeScale, Prior: c.Prior, PriorLayers: c.PriorLayers, PriorOutput: c.PriorOutput, Tensors: map[string][]float32{}}
+		TimeScale: c.TimeScale, Prior: c.Prior, PriorLayers: c.PriorLayers, PriorOutput: c.PriorOutput}
 	if e.NeedsSignal() {
 		if pz.Process == nil || pz.SigmaData > 0 {
 			return nil, fmt.Errorf("fromnn: egtn prior %q needs the signal coefficient of a denoising objective's process", c.Prior)
@@ -40,13 +39,11 @@ func EGTN(net nn.Net, pz gpu.Parameterization) (*gpu.EGTN, error) {
 		}
 		m.Share = share
 	}
-	for name, t := range safetensors.Map(net.Params().Tensors()) {
-		v, err := t.Float32s()
-		if err != nil {
-			return nil, fmt.Errorf("fromnn: %w", err)
-		}
-		m.Tensors[name] = v
+	tensors, err := float32Tensors(net.Params())
+	if err != nil {
+		return nil, err
 	}
+	m.Tensors = tensors
 	if err := m.Validate(); err != nil {
 		return nil, fmt.Errorf("fromnn: %w", err)
 	}

@@ -132,3 +132,17 @@ func Parameterization(c *train.Checkpoint) (gpu.Parameterization, error) {
 	}
 	return pz, nil
 }
+
+// float32Tensors reads every parameter of a network by its name (PyTorch's state_dict names) as float32,
+// the form the device networks upload.
+func float32Tensors(ps *nn.Params) (map[string][]float32, error) {
+	out := map[string][]float32{}
+	for name, t := range safetensors.Map(ps.Tensors()) {
+		v, err := t.Float32s()
+		if err != nil {
+			return nil, fmt.Errorf("fromnn: parameter %s: %w", name, err)
+		}
+		out[name] = v
+	}
+	return out, nil
+}

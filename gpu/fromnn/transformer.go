@@ -5,7 +5,6 @@ import (
 
 	"github.com/trajdiff/trajdiff/gpu"
 	"github.com/trajdiff/trajdiff/nn"
-	"github.com/trajdiff/trajdiff/nn/safetensors"
 )
 
 // Transformer reads net (an nn network of architecture "transformer", the 1-D DiT) into the device's form:
@@ -37,14 +36,12 @@ func Transformer(net nn.Net) (*gpu.Transformer, error) {
 	}
 	m := &gpu.Transformer{Length: cfg.Length, Channels: cfg.Channels, Width: cfg.Width, Depth: cfg.Depth, Heads: cfg.Heads,
 		Hidden: int(float64(cfg.Width) * cfg.MLPRatio), TimeDim: cfg.TimeDim, Fourier: fourier, CondDim: cfg.CondDim, Causal: cfg.Causal,
-		Tensors: map[string][]float32{}}
-	for name, t := range safetensors.Map(net.Params().Tensors()) {
-		v, err := t.Float32s()
-		if err != nil {
-			return nil, fmt.Errorf("fromnn: %w", err)
-		}
-		m.Tensors[name] = v
 	}
+	tensors, err := float32Tensors(net.Params())
+	if err != nil {
+		return nil, err
+	}
+	m.Tensors = tensors
 	if err := m.Validate(); err != nil {
 		return nil, fmt.Errorf("fromnn: %w", err)
 	}

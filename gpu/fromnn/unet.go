@@ -6,7 +6,6 @@ import (
 
 	"github.com/trajdiff/trajdiff/gpu"
 	"github.com/trajdiff/trajdiff/nn"
-	"github.com/trajdiff/trajdiff/nn/safetensors"
 )
 
 // TemporalUnet reads net (an nn network of architecture "temporal_unet") into the device's
@@ -22,14 +21,12 @@ func TemporalUnet(net nn.Net) (*gpu.TemporalUnet, error) {
 	}
 	cfg := *spec.TemporalUnet
 	u := &gpu.TemporalUnet{Horizon: cfg.Horizon, Transition: cfg.Transition, Dim: cfg.Dim, Kernel: cfg.Kernel, Groups: cfg.Groups, CondDim: cfg.CondDim,
-		DimMults: append([]int(nil), cfg.DimMults...), Tensors: map[string][]float32{}}
-	for name, t := range safetensors.Map(net.Params().Tensors()) {
-		v, err := t.Float32s()
-		if err != nil {
-			return nil, fmt.Errorf("fromnn: %w", err)
-		}
-		u.Tensors[name] = v
+		DimMults: append([]int(nil), cfg.DimMults...)}
+	tensors, err := float32Tensors(net.Params())
+	if err != nil {
+		return nil, err
 	}
+	u.Tensors = tensors
 	if cfg.Upsample == nn.UpsampleNearest {
 		for i := 0; i < len(cfg.DimMults)-1; i++ {
 			name := fmt.Sprintf("ups.%d.3.conv.weight", i)
@@ -91,14 +88,12 @@ func Unet2D(net nn.Net) (*gpu.Unet2D, error) {
 	}
 	u := &gpu.Unet2D{Height: cfg.Height, Width: cfg.Width, Channels: cfg.Channels, Dim: cfg.Dim, DimMults: append([]int(nil), cfg.DimMults...),
 		Groups: cfg.Groups, AttnHeads: cfg.AttnHeads, AttnDimHead: cfg.AttnDimHead, InitKernel: cfg.InitKernel,
-		LinearAttention: *cfg.LinearAttention, MidAttention: *cfg.MidAttention, Tensors: map[string][]float32{}}
-	for name, t := range safetensors.Map(net.Params().Tensors()) {
-		v, err := t.Float32s()
-		if err != nil {
-			return nil, fmt.Errorf("fromnn: %w", err)
-		}
-		u.Tensors[name] = v
+		LinearAttention: *cfg.LinearAttention, MidAttention: *cfg.MidAttention}
+	tensors, err := float32Tensors(net.Params())
+	if err != nil {
+		return nil, err
 	}
+	u.Tensors = tensors
 	if err := u.Validate(); err != nil {
 		return nil, fmt.Errorf("fromnn: %w", err)
 	}
@@ -126,14 +121,12 @@ func Unet3D(net nn.Net) (*gpu.Unet3D, error) {
 	u := &gpu.Unet3D{Frames: cfg.Frames, Height: cfg.Height, Width: cfg.Width, Channels: cfg.Channels, Dim: cfg.Dim,
 		DimMults: append([]int(nil), cfg.DimMults...), Groups: cfg.Groups, AttnHeads: cfg.AttnHeads, AttnDimHead: cfg.AttnDimHead,
 		SpatialDimHead: cfg.SpatialDimHead, InitKernel: cfg.InitKernel, LinearAttention: *cfg.LinearAttention,
-		TemporalAttention: *cfg.TemporalAttention, MidAttention: *cfg.MidAttention, Tensors: map[string][]float32{}}
-	for name, t := range safetensors.Map(net.Params().Tensors()) {
-		v, err := t.Float32s()
-		if err != nil {
-			return nil, fmt.Errorf("fromnn: %w", err)
-		}
-		u.Tensors[name] = v
+		TemporalAttention: *cfg.TemporalAttention, MidAttention: *cfg.MidAttention}
+	tensors, err := float32Tensors(net.Params())
+	if err != nil {
+		return nil, err
 	}
+	u.Tensors = tensors
 	if err := u.Validate(); err != nil {
 		return nil, fmt.Errorf("fromnn: %w", err)
 	}

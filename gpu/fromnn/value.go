@@ -99,14 +99,12 @@ func valueUnet(net nn.Regressor) (*gpu.ValueUnet, error) {
 		return nil, fmt.Errorf("fromnn: temporal_value with %d outputs, want one value", cfg.Out)
 	}
 	u := &gpu.ValueUnet{Horizon: cfg.Horizon, Transition: cfg.Transition, Dim: cfg.Dim, Kernel: cfg.Kernel, Groups: cfg.Groups,
-		DimMults: slices.Clone(cfg.DimMults), Tensors: map[string][]float32{}}
-	for name, t := range safetensors.Map(net.Params().Tensors()) {
-		v, err := t.Float32s()
-		if err != nil {
-			return nil, fmt.Errorf("fromnn: %w", err)
-		}
-		u.Tensors[name] = v
+		DimMults: slices.Clone(cfg.DimMults)}
+	tensors, err := float32Tensors(net.Params())
+	if err != nil {
+		return nil, err
 	}
+	u.Tensors = tensors
 	if err := u.Validate(); err != nil {
 		return nil, fmt.Errorf("fromnn: %w", err)
 	}
