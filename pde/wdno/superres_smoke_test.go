@@ -261,3 +261,46 @@ func TestEvaluateSuperresRefusesABurgersModelOnSmokeData(t *testing.T) {
 		t.Errorf("a Burgers model asked for a grid: %v", err)
 	}
 }
+
+// Smoke's interpolation baselines work frame by frame in (x, y): every method reproduces the coarse
+// cells, and bilinear is exact on a field bilinear in (x, y) with a different plane in every frame, up to
+// the last coarse cell (past it the rules hold the boundary value).
+func TestSmokeInterpolationIsPerFrameAndExactOnBilinearFields(t *testing.T) {
+	fine := smokeSuperConfig(3, 16)
+	in, err := atLevel(fine, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	value := func(tt, x, y, ch int) float64 {
+		return float64(tt+1)*(0.5+0.25*float64(x)-0.125*float64(y)+0.01*float64(x*y)) + float64(ch)
+	}
+	coarse := make([]float64, 0, in.Frames*in.Cells*smokeState)
+	for tt := 0; tt < in.Frames; tt++ {
+		for x := 0; x < in.Grid[0]; x++ {
+			for y := 0; y < in.Grid[1]; y++ {
+				for ch := range smokeState {
+					coarse = append(coarse, value(tt, 4*x, 4*y, ch))
+				}
+			}
+		}
+	}
+	for _, kind := range []string{InterpNearest, InterpBilinear, InterpCubic} {
+		out, err := interpolateLevel(kind, coarse, in, fine, 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for tt := 0; tt < fine.Frames; tt++ {
+			for x := 0; x <= 12; x++ {
+				for y := 0; y <= 12; y++ {
+					for ch := range smokeState {
+						got, want := out[((tt*16+x)*16+y)*smokeState+ch], value(tt, x, y, ch)
+						onCoarse := x%4 == 0 && y%4 == 0
+						if (onCoarse || kind == InterpBilinear) && math.Abs(got-want) > 1e-12 {
+							t.Fatalf("%s frame %d (%d, %d) channel %d: %g, want %g", kind, tt, x, y, ch, got, want)
+						}
+					}
+				}
+			}
+		}
+	}
+}
