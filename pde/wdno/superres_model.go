@@ -132,10 +132,12 @@ func (m *SuperModel) denoiser(shape []int) (diffusion.Denoiser, error) {
 // UpsampleRequest is one dyadic refinement of a batch of trajectories: for each case the coarse state
 // trajectory and the fine conditions.
 type UpsampleRequest struct {
-	// Coarse are the coarse state trajectories, CoarseSize(Frames, Cells) x State values each.
+	// Coarse are the coarse state trajectories, CoarseSize(Frames, Cells) x State values each (smoke:
+	// Frames x the grid halved x State).
 	Coarse [][]float64
-	// U0 are the fine initial states (Cells x State) and F the fine controls (Frames x Cells x Control,
-	// the last row zero); the coarse control is F subsampled (the same control at both resolutions).
+	// U0 are the fine initial states (Cells x State; smoke: frame 0 of u, whose density is the d0
+	// condition) and F the fine controls (Frames x Cells x Control, for Burgers the last row zero); the
+	// coarse control is F subsampled (the same control at both resolutions).
 	U0, F  [][]float64
 	Frames int // fine resolution
 	Cells  int
