@@ -202,7 +202,7 @@ func (m *SuperModel) Upsample(ctx context.Context, req UpsampleRequest) (*Genera
 	if err != nil {
 		return nil, fmt.Errorf("wdno: %w", err)
 	}
-	known := l.Known()
+	known := m.noiseMask(l)
 	clip := !sc.NoClip
 	fix := func(x0, _ []float64, _ float64) error {
 		for j := 0; j < len(x0)/D; j++ {
@@ -240,4 +240,25 @@ func (m *SuperModel) Upsample(ctx context.Context, req UpsampleRequest) (*Genera
 		}
 	}
 	return out, nil
+}
+
+// noiseMask marks the entries Upsample clamps to l's encoded values, the rest being sampled. At the
+// trained image size it is the trainer's (within l's Known): one mask, the finest level's, served every level's batches,
+// so a coarser level's padding inside the finest level's bands was noised in training (its target 0
+// generated like the bands) and is generated here too, unread by Decode. Clamping it to its clean zeros
+// instead would show the network inputs it never saw next to the bands. At other sizes it is l's Known.
+func (m *SuperModel) noiseMask(l superLayout) []bool {
+	known := l.Known()
+	trained := m.Checkpoint.State.Inpaint
+	if len(trained) == 0 || !slices.Equal(l.Shape(), m.Checkpoint.Net.Shape()) {
+		return known
+	}
+	given := make([]bool, len(known))
+	for _, i := range trained {
+		given[i] = true
+	}
+	for i := range known {
+		known[i] = known[i] && given[i] // an entry l generates stays generated
+	}
+	return known
 }
