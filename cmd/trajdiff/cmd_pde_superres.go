@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/trajdiff/trajdiff/diffusion"
 	"github.com/trajdiff/trajdiff/pde/wdno"
@@ -12,8 +13,8 @@ import (
 func runPDESuperres(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlagSet(env, "pde superres", "pde superres --checkpoint DIR --data test.arrow [--passes 3] [--limit n] [--oracle] [--out report.json]")
 	ckpt := fs.String("checkpoint", "", "run or step directory of a 'pde train' run with task = \"superres\"")
-	data := fs.String("data", "", "test dataset of 'trajdiff simulate burgers' at the finest resolution to reach; the input is it subsampled 2^passes times")
-	passes := fs.Int("passes", 3, "super-resolution steps, each doubling the resolution in time and space")
+	data := fs.String("data", "", "test dataset of 'trajdiff simulate burgers' or 'simulate smoke' at the finest resolution to reach; the input is it subsampled 2^passes times")
+	passes := fs.Int("passes", 3, "super-resolution steps, each doubling the resolution (Burgers: in time and space; smoke: in space)")
 	oracle := fs.Bool("oracle", false, "also run each step from the true coarse trajectory of its level (one step's error without the chain's)")
 	solver := fs.String("solver", "", "solver (default: the checkpoint's [sample] solver, else ddpm)")
 	steps := fs.Int("steps", 0, "solver steps (default: [sample] steps, else 50)")
@@ -70,8 +71,9 @@ func runPDESuperres(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.stdout, "super-resolution of %s from %d x %d, %d cases, %d passes (%s, %d steps; trained to produce %v)\n",
-		rep.Data, rep.Input[0], rep.Input[1], rep.Cases, len(rep.Levels), rep.Solver, rep.Steps, m.TrainedResolutions())
+	input := wdno.SuperresLevel{Frames: rep.Input[0], Cells: rep.Input[1], Grid: rep.Grid}
+	fmt.Fprintf(env.stdout, "super-resolution of %s from %s, %d cases, %d passes (%s, %d steps; trained to produce %s)\n",
+		rep.Data, input.Label(), rep.Cases, len(rep.Levels), rep.Solver, rep.Steps, strings.Join(m.TrainedLabels(), ", "))
 	writeSuperresTable(env.stdout, rep)
 	return saveReport(env, *out, rep)
 }
@@ -80,7 +82,7 @@ func writeSuperresTable(w io.Writer, rep *wdno.SuperresReport) {
 	fmt.Fprintf(w, "%-10s %-9s %-12s %22s %9s %7s\n", "level", "zero-shot", "method", "MSE (± SE)", "seconds", "failed")
 	for _, lv := range rep.Levels {
 		for _, m := range rep.Methods {
-			fmt.Fprintf(w, "%-10s %-9v %-12s %11.4e ± %8.2e %9.1f %7d\n", fmt.Sprintf("%dx%d", lv.Frames, lv.Cells), lv.ZeroShot, m,
+			fmt.Fprintf(w, "%-10s %-9v %-12s %11.4e ± %8.2e %9.1f %7d\n", lv.Label(), lv.ZeroShot, m,
 				lv.MSE[m], lv.StdErr[m], lv.Seconds[m], lv.Failed[m])
 		}
 	}

@@ -198,8 +198,7 @@
 // test checks it at full precision; float32 datasets round the control). Deviations: frames are padded
 // to 20, not 24; cells are indexed (x, y) as the datasets store them (the DWT is separable, so only the
 // order of the space letters differs from the reference's (y, x)); s is read back as a block mean; the
-// re-simulation starts from the true initial state; estimation and super-resolution are 1-D only and
-// refuse smoke data.
+// re-simulation starts from the true initial state; estimation is 1-D only and refuses smoke data.
 //
 // The network must be wide enough to see the noise of the entries it generates (Trainer, and the
 // super-resolution trainer at each of its levels, refuse a unet2d or unet3d with dim V < N, dim the
@@ -216,6 +215,30 @@
 // bound is necessary, not sufficient.
 // The scales stay the largest training magnitudes (the reference's RESCALER is the same rounded): in
 // those units every band's root mean square is 0.01-0.13, approximation bands included.
+//
+// # Super-resolution of smoke
+//
+// Task "superres" on smoke data (smokeSuperLayout, superres_smoke_layout.go) refines space only, as the
+// reference's smoke pairs do: level k pairs the data's cells (2^k x, 2^k y) of every frame with cells
+// (2^(k+1) x, 2^(k+1) y), the grid halved (an even side is required at every halving, else a clear error),
+// every frame kept. The image is the smoke wavelet layout's at the fine grid with 82 channels: the fine
+// 3-D DWT bands of density, vx, vy (0..23, generated) and of cx, cy (24..39, given), the coarse
+// trajectory's 40 bands nearest-upsampled by two in x and y (40..79, given), the fine initial density's
+// 2-D DWT (80) and s(t)'s 1-D DWT (81, taken from the coarse trajectory: one number per frame, the same at
+// every resolution). So the refined fields are the density and the velocity; the conditions are the
+// coarse trajectory, the fine control, d0 and s, the smoke simulation task's conditions at the fine grid.
+// The network is nn's unet3d, rebuilt with the trained weights for the image of any grid (it has no
+// parameter tied to the image size). EvaluateSuperres subsamples a test set Passes times in space and
+// refines back, each step given its level's frame 0 (for d0) and control; it scores density, vx and vy
+// over frames 1..K-1 (s is given) against the test data subsampled, next to nearest, bilinear and cubic
+// interpolation of every frame of the coarse input in (x, y). The reduced configuration
+// (configs/wdno-smoke-small-superres.toml) trains 32 | 16 and 16 | 8 on 32 x 32 data and is applied
+// zero-shot to 64 x 64 test data (simulate smoke --save 64).
+// Deviations from the reference (64 | 32, 32 | 16, zero-shot 128): half the resolutions; the control is a
+// given fine condition and not refined; the upsampled coarse bands (ceil((m/2+5)/2) per axis for bior1.3 in
+// zero mode) cover the fine ones (ceil((m+5)/2)) without the reference's edge-padding of the target by one
+// cell, the bands aligned at their first coefficient; the coarser level's bands sit in the finer level's
+// image (as for Burgers), and the s condition is spread over that image's height.
 //
 // # Deviations from the reference
 //

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -247,5 +248,40 @@ func TestSuperresConfigMatchesItsLayouts(t *testing.T) {
 	}
 	if _, err := (SuperresConfig{Levels: []int{1, 1}}).levels(); err == nil {
 		t.Error("repeated levels were accepted")
+	}
+}
+
+// At every trained resolution Upsample samples exactly the entries the trainer noised: the trainer serves
+// every level with the finest level's mask, so the coarser level's padding inside the finest bands, which
+// its layout marks known, is generated (before, it was clamped to clean zeros the network never saw).
+func TestUpsampleNoisesTheEntriesTrainingNoisedAtEveryTrainedLevel(t *testing.T) {
+	m := trainTinySuperres(t, t.TempDir())
+	trained := m.Checkpoint.State.Inpaint
+	differs := 0
+	for _, r := range m.TrainedResolutions() {
+		l, err := m.Layout(r[0], r[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got, own []int
+		for i, k := range m.noiseMask(l) {
+			if k {
+				got = append(got, i)
+			}
+		}
+		for i, k := range l.Known() {
+			if k {
+				own = append(own, i)
+			}
+		}
+		if !slices.Equal(got, trained) {
+			t.Errorf("%v: sampling clamps %d entries, training gave %d clean", r, len(got), len(trained))
+		}
+		if !slices.Equal(own, trained) {
+			differs++
+		}
+	}
+	if differs == 0 {
+		t.Error("no trained level's own mask differs from training's: the claim is vacuous here")
 	}
 }

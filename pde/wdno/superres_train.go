@@ -20,7 +20,8 @@ const TaskSuperres = "superres"
 type SuperresConfig struct {
 	// Levels are the trained steps as numbers of halvings of the dataset: level k pairs the dataset
 	// subsampled 2^k times (fine) with it subsampled 2^(k+1) times (coarse). Default [0, 1]: for 41 x 60
-	// data the pairs 41 x 60 | 21 x 30 and 21 x 30 | 11 x 15. One level is drawn per batch.
+	// data the pairs 41 x 60 | 21 x 30 and 21 x 30 | 11 x 15; smoke halves the grid only, every frame kept
+	// (32 x 32 data: 32 | 16 and 16 | 8). One level is drawn per batch.
 	Levels []int `json:"levels,omitempty"`
 }
 
@@ -48,34 +49,38 @@ func levelSize(frames, cells, k int) (int, int) {
 
 // superLayouts are the layouts of the trained levels, all padded to one image size (the largest level's:
 // the trainer's batches have one shape), with the given scales.
-func superLayouts(c LayoutConfig, d *Data, levels []int) ([]*SuperLayout, error) {
+func superLayouts(c LayoutConfig, d *Data, levels []int) ([]superLayout, error) {
 	c = d.layout(c)
-	h, w := c.Height, c.Width
-	if h == 0 || w == 0 {
-		top := c
-		top.Frames, top.Cells = levelSize(d.Frames, d.Cells, levels[0])
-		top.Scales = nil
-		l, err := NewSuperLayout(top)
+	if c.Height == 0 || c.Width == 0 || (c.Grid != nil && c.ImageFrames == 0) {
+		top, err := atLevel(c, levels[0])
 		if err != nil {
 			return nil, err
 		}
-		h, w = max(h, l.h), max(w, l.w)
-	}
-	out := make([]*SuperLayout, len(levels))
-	for i, k := range levels {
-		lc := c
-		lc.Frames, lc.Cells = levelSize(d.Frames, d.Cells, k)
-		lc.Height, lc.Width = h, w
-		l, err := NewSuperLayout(lc)
+		top.Scales = nil
+		l, err := newSuperLayout(top)
 		if err != nil {
-			return nil, fmt.Errorf("wdno: superres level %d (%d x %d): %w", k, lc.Frames, lc.Cells, err)
+			return nil, err
 		}
-		out[i] = l
+		tc := l.Config()
+		c.Height, c.Width = max(c.Height, tc.Height), max(c.Width, tc.Width)
+		if c.Grid != nil {
+			c.ImageFrames = max(c.ImageFrames, tc.ImageFrames)
+		}
+	}
+	out := make([]superLayout, len(levels))
+	for i, k := range levels {
+		lc, err := atLevel(c, k)
+		if err != nil {
+			return nil, err
+		}
+		if out[i], err = newSuperLayout(lc); err != nil {
+			return nil, fmt.Errorf("wdno: superres level %d (%s): %w", k, levelLabel(lc), err)
+		}
 	}
 	return out, nil
 }
 
-// levelFields subsamples a dataset trajectory k times.
+// levelFields subsamples a Burgers trajectory k times (fieldsAtLevel for 1-D data).
 func levelFields(u, f []float64, frames, cells, state, control, k int) ([]float64, []float64) {
 	for range k {
 		u, f = subsample(u, frames, cells, state), subsample(f, frames, cells, control)
@@ -102,11 +107,9 @@ func (c Config) superresTrainer() (*train.Trainer, *Data, error) {
 		d.Close()
 		return nil, nil, err
 	}
-	if d.IsSmoke() {
-		return fail(fmt.Errorf("wdno: super-resolution is defined for the 1-D systems; %s is smoke", d.Path))
-	}
-	if fc, nc := levelSize(d.Frames, d.Cells, levels[len(levels)-1]+1); fc < 2 || nc < 2 {
-		return fail(fmt.Errorf("wdno: %s (%d x %d) is too coarse for superres level %d", d.Path, d.Frames, d.Cells, levels[len(levels)-1]))
+	top := levels[len(levels)-1]
+	if lc, err := atLevel(d.layout(LayoutConfig{}), top+1); err != nil || lc.Frames < 2 || lc.Cells < 2 {
+		return fail(fmt.Errorf("wdno: %s (%s) is too coarse for superres level %d: %v", d.Path, levelLabel(d.layout(LayoutConfig{})), top, err))
 	}
 	if c.Layout.Scales == nil {
 		n := c.Data.ScaleExamples
@@ -121,8 +124,7 @@ func (c Config) superresTrainer() (*train.Trainer, *Data, error) {
 	if err != nil {
 		return fail(err)
 	}
-	c.Layout = ls[0].Config() // the dataset's level padded to the training image
-	c.Layout.Frames, c.Layout.Cells = d.Frames, d.Cells
+	c.Layout = d.layout(ls[0].Config()) // the dataset's resolution padded to the training image
 	c.Superres = &SuperresConfig{Levels: levels}
 	if d.IsBurgers() {
 		p := d.Params
@@ -167,12 +169,12 @@ func fitSuperScales(c LayoutConfig, d *Data, levels []int, n int) ([]float64, er
 	if n <= 0 || n > d.Len() {
 		n = d.Len()
 	}
-	ch := ls[0].ch
+	ch := ls[0].Shape()[0]
 	scales := make([]float64, ch)
 	var u, f []float64
 	for _, l := range ls {
-		x := make([]float64, l.dim)
-		per := l.dim / ch
+		x := make([]float64, l.Dim())
+		per := l.Dim() / ch
 		for i := 0; i < n; i++ {
 			if u, f, err = d.Fields(i, u, f); err != nil {
 				return nil, err
@@ -195,16 +197,19 @@ func fitSuperScales(c LayoutConfig, d *Data, levels []int, n int) ([]float64, er
 
 // encodeLevel encodes a dataset trajectory as a training example of l's level: the trajectory
 // subsampled to l's fine resolution, paired with its own subsample.
-func encodeLevel(l *SuperLayout, d *Data, u, f, dst []float64) error {
-	c := l.Config()
+func encodeLevel(l superLayout, d *Data, u, f, dst []float64) error {
+	c, dc := l.Config(), d.layout(LayoutConfig{})
 	k := 0
-	for fr, ce := d.Frames, d.Cells; fr != c.Frames || ce != c.Cells; k++ {
-		if fr < c.Frames || k > 16 {
-			return fmt.Errorf("wdno: %d x %d is no dyadic subsample of %d x %d", c.Frames, c.Cells, d.Frames, d.Cells)
+	for ; dc.Frames != c.Frames || dc.Cells != c.Cells; k++ {
+		var err error
+		if dc, err = coarser(dc); err != nil || k > 16 {
+			return fmt.Errorf("wdno: %s is no subsample of %s", levelLabel(c), levelLabel(d.layout(LayoutConfig{})))
 		}
-		fr, ce = CoarseSize(fr, ce)
 	}
-	uf, ff := levelFields(u, f, d.Frames, d.Cells, d.State, d.Control, k)
+	uf, ff, err := fieldsAtLevel(d.layout(LayoutConfig{}), u, f, k)
+	if err != nil {
+		return err
+	}
 	cu, cf, err := l.Coarsen(uf, ff)
 	if err != nil {
 		return err
@@ -216,7 +221,7 @@ func encodeLevel(l *SuperLayout, d *Data, u, f, dst []float64) error {
 // (seed, step), and example b of step s is trajectory perm_e(g mod n), g = s B + b, as in source.
 type superSource struct {
 	data    *Data
-	layouts []*SuperLayout
+	layouts []superLayout
 	levels  []int
 	batch   int
 	seed    uint64
@@ -226,7 +231,7 @@ type superSource struct {
 
 var _ train.Source = (*superSource)(nil)
 
-func (s *superSource) Dim() int     { return s.layouts[0].dim }
+func (s *superSource) Dim() int     { return s.layouts[0].Dim() }
 func (s *superSource) CondDim() int { return 0 }
 
 // Level is the index into levels of step's batch.
