@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/trajdiff/trajdiff/diffusion"
@@ -373,8 +374,9 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 }
 
 func runPlanMerge(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlagSet(env, "plan merge", "plan merge [--out results.json] [--plot paths.png] [--plot-plans plans.png] results-*.json")
+	fs := newFlagSet(env, "plan merge", "plan merge [--pool] [--out results.json] [--plot paths.png] [--plot-plans plans.png] results-*.json")
 	out := fs.String("out", "", "merged results JSON, written atomically")
+	pool := fs.Bool("pool", false, "pool complete evaluations of different seeds (mean ± SE over episodes and seeds) instead of joining one evaluation's shards")
 	plotPath := fs.String("plot", "", "image of the planner's executed paths on the maze (up to 8 episodes; .png, .svg, .pdf, ... by extension)")
 	plansPath := fs.String("plot-plans", "", "image of the same episodes' first plans (format by extension)")
 	if err := parseFlags(fs, env, args); err != nil {
@@ -406,8 +408,15 @@ func runPlanMerge(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		docs, parts = append(docs, &d), append(parts, d.Results)
 	}
-	res, err := planeval.Merge(parts...)
+	join := planeval.Merge
+	if *pool {
+		join = planeval.Pool
+	}
+	res, err := join(parts...)
 	if err != nil {
+		if !*pool && slices.ContainsFunc(parts, func(p *planeval.Results) bool { return p.Seed != parts[0].Seed }) {
+			return fmt.Errorf("%w (evaluations of different seeds pool with --pool)", err)
+		}
 		return err
 	}
 	doc := *docs[0]
@@ -422,8 +431,12 @@ func showPlanResults(env *cliEnv, doc *planResults, out, plotPath, plansPath str
 	for _, a := range res.Agents {
 		doc.Summary = append(doc.Summary, a.Summary)
 	}
-	fmt.Fprintf(env.stdout, "%s, %d episodes per agent, seed %d; %s: H %d, %s %d steps (%d NFE from noise), %s weights",
-		res.Env, len(res.Agents[0].Episodes), res.Seed, cmp.Or(sp.Planner, planDiffuser), sp.Horizon, sp.Solver, sp.Steps, sp.NFE, map[bool]string{true: "EMA", false: "raw"}[sp.EMA])
+	seeds := fmt.Sprintf("seed %d", res.Seed)
+	if len(res.Seeds) > 0 {
+		seeds = fmt.Sprintf("seeds %v", res.Seeds)
+	}
+	fmt.Fprintf(env.stdout, "%s, %d episodes per agent, %s; %s: H %d, %s %d steps (%d NFE from noise), %s weights",
+		res.Env, len(res.Agents[0].Episodes), seeds, cmp.Or(sp.Planner, planDiffuser), sp.Horizon, sp.Solver, sp.Steps, sp.NFE, map[bool]string{true: "EMA", false: "raw"}[sp.EMA])
 	switch sp.Planner {
 	case planDD:
 		fmt.Fprintf(env.stdout, ", guidance %g on return %g, replanning every %d step(s), controller %s", sp.Guidance, sp.Return, sp.ReplanEvery, sp.Controller)

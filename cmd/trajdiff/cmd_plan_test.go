@@ -94,6 +94,17 @@ func TestPlanEvaluateRunsEndToEnd(t *testing.T) {
 	if code, _, errs := runCLI("plan", "merge", parts[0]); code == 0 {
 		t.Errorf("merging one of two shards succeeded: %s", errs)
 	}
+	// Evaluations of two seeds pool into one over all their episodes; merge refuses them and names --pool.
+	other := filepath.Join(dir, "seed6.json")
+	if code, out, errs := runCLI("plan", "evaluate", "--checkpoint", run, "--episodes", "1", "--seed", "6", "--multi", "--out", other); code != 0 {
+		t.Fatalf("plan evaluate --seed 6: %d\n%s\n%s", code, out, errs)
+	}
+	if code, out, errs := runCLI("plan", "merge", "--pool", "--out", filepath.Join(dir, "pooled.json"), results, other); code != 0 || !strings.Contains(out, "3 episodes per agent, seeds [5 6]") {
+		t.Errorf("plan merge --pool: %d\n%s\n%s", code, out, errs)
+	}
+	if code, _, errs := runCLI("plan", "merge", results, other); code == 0 || !strings.Contains(errs, "--pool") {
+		t.Errorf("plan merge of two seeds: %d\n%s", code, errs)
+	}
 	// The free-space projection runs and is recorded.
 	projected := filepath.Join(dir, "projected.json")
 	if code, out, errs := runCLI("plan", "evaluate", "--checkpoint", run, "--episodes", "1", "--baselines=false", "--wall-clearance", "0.15", "--out", projected); code != 0 {

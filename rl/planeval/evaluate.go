@@ -80,14 +80,16 @@ type AgentResult struct {
 
 // Results of Evaluate, in the order of its agents.
 type Results struct {
-	Layout   string        `json:"layout"`
-	Env      string        `json:"env"` // e.g. "maze2d-umaze-v1" or "multi2d-umaze"
-	Multi    bool          `json:"multi"`
-	Episodes int           `json:"episodes"` // of the whole evaluation; a shard holds its Range
-	Seed     uint64        `json:"seed"`
-	Shard    int           `json:"shard"`
-	Shards   int           `json:"shards"` // 0 or 1: not sharded (or merged)
-	Agents   []AgentResult `json:"agents"`
+	Layout   string `json:"layout"`
+	Env      string `json:"env"` // e.g. "maze2d-umaze-v1" or "multi2d-umaze"
+	Multi    bool   `json:"multi"`
+	Episodes int    `json:"episodes"` // of the whole evaluation; a shard holds its Range
+	Seed     uint64 `json:"seed"`
+	Shard    int    `json:"shard"`
+	Shards   int    `json:"shards"` // 0 or 1: not sharded (or merged)
+	// Seeds lists the evaluations' seeds of a pooled evaluation (Pool; Seed is then 0).
+	Seeds  []uint64      `json:"seeds,omitempty"`
+	Agents []AgentResult `json:"agents"`
 }
 
 // resetSeed is episode i's reset seed; every agent sees the same starts and targets.

@@ -17,6 +17,9 @@ func Merge(parts ...*Results) (*Results, error) {
 	out := &Results{Layout: a.Layout, Env: a.Env, Multi: a.Multi, Episodes: a.Episodes, Seed: a.Seed}
 	seen := make([]bool, a.Episodes)
 	for k, p := range parts {
+		if len(p.Seeds) > 0 {
+			return nil, fmt.Errorf("planeval: part %d pools seeds %v; merge joins the shards of one evaluation", k, p.Seeds)
+		}
 		if p.Layout != a.Layout || p.Env != a.Env || p.Multi != a.Multi || p.Episodes != a.Episodes || p.Seed != a.Seed || p.Shards != a.Shards {
 			return nil, fmt.Errorf("planeval: part %d is %s, %d episodes, seed %d, %d shards; part 0 is %s, %d episodes, seed %d, %d shards",
 				k, p.Env, p.Episodes, p.Seed, p.Shards, a.Env, a.Episodes, a.Seed, a.Shards)
