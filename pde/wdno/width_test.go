@@ -37,6 +37,31 @@ func TestWidthBoundCountsFreeEntries(t *testing.T) {
 	}
 }
 
+// The per-position bound is separate from the total: an image of 4 channels over 6 positions whose only
+// free values are the 4 channels of one position has 4 free values, which one feature per position (6 in
+// all) can see, but the final 1x1 convolution of a dim-1 network predicts that position along one
+// direction only; dim 4 passes.
+func TestWidthBoundCountsFreeValuesPerPosition(t *testing.T) {
+	shape := []int{4, 2, 3}
+	known := make([]bool, 24)
+	for i := range known {
+		known[i] = i%6 != 4 // position 4 of every channel is free
+	}
+	for _, c := range []struct {
+		dim int
+		ok  bool
+	}{{1, false}, {3, false}, {4, true}} {
+		s := nn.Spec{Arch: "unet3d", Unet3D: &nn.Unet3DConfig{Channels: 4, Frames: 1, Height: 2, Width: 3, Dim: c.dim}}
+		err := checkWidth(s, shape, known)
+		if (err == nil) != c.ok {
+			t.Errorf("dim %d: %v", c.dim, err)
+		}
+		if err != nil && !strings.Contains(err.Error(), "position 4 has 4 free (generated) values") {
+			t.Errorf("dim %d: message %q does not name the position", c.dim, err)
+		}
+	}
+}
+
 // The super-resolution trainer applies the same bound at every trained level: its tiny 17-channel images
 // generate 4 bands of 10 x 12 rows in 12 x 12 images (480 free values over 144 positions), so dim 3 is
 // refused before any network is built, and dim 4 (trainTinySuperres) trains.
