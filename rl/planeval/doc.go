@@ -18,6 +18,8 @@
 // Episode i of every agent resets from the same seed, derived from (Seed, i) by an internal/stream key,
 // and each agent's randomness comes from its own (Seed, agent, i) stream, so results depend neither on
 // the number of workers nor on how the episodes are split into shards (EvalConfig.Shard, Merge).
+// Complete evaluations made with different seeds pool into one over all their episodes (Pool), so that
+// a score can be reported over episodes and seeds.
 //
 // # Summaries
 //
