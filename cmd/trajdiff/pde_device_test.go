@@ -7,8 +7,9 @@ import (
 )
 
 // tinySmokeUnet3D trains WDNO's smoke control model in miniature: 8 smoke trajectories of 8 stored frames
-// (grid 32), the wavelet layout's 42 channels of 8 x 8 x 8, a 3-D U-Net of dim 24 trained 4 steps. It
-// returns the run directory and a test set of 2 cases.
+// (grid 32), the wavelet layout's 42 channels of 8 x 8 x 8, a 3-D U-Net of dim 48 (at least the 41 free
+// values of a band position, pde/wdno's width bound) trained 4 steps. It returns the run directory and a
+// test set of 2 cases.
 func tinySmokeUnet3D(t *testing.T, dir string) (run, test string) {
 	t.Helper()
 	tinySmokeData(t, dir)
@@ -25,7 +26,7 @@ channels = 42
 frames = 8
 height = 8
 width = 8
-dim = 24
+dim = 48
 dim_mults = [1, 2]
 groups = 4
 attn_heads = 2
