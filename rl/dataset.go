@@ -24,6 +24,9 @@ type DatasetConfig struct {
 	// Segments is how the stream is cut into episodes: SegmentsTarget (D4RL's episodes, the default when
 	// empty) or SegmentsGoal (Diffuser's maze2d re-cut). Either way the steps are the same.
 	Segments string
+	// GoalReturns also writes the goal-relative returns-to-go (GoalReturns) as the info column
+	// infos/goal_return, the label of a goal-conditioned Decision Diffuser; the steps are the same.
+	GoalReturns bool
 	// FirstChunk and Chunks select a range of chunks for sharding (Chunks 0: all from FirstChunk).
 	FirstChunk, Chunks int
 	Workers            int

@@ -56,7 +56,13 @@
 //
 // WriteDataset writes the recipe (or shard i of n of its chunks, DatasetConfig.ForShard) as an episodes
 // dataset in D4RL's layout (EpisodeSpec: observations, actions, relabelled rewards, a timeout on each
-// segment's last step, infos/goal); WriteEpisodes does the same into a writer the caller opened.
+// segment's last step, infos/goal); WriteEpisodes does the same into a writer the caller opened. With
+// DatasetConfig.GoalReturns it adds infos/goal_return, the discounted goal-relative return-to-go
+//
+//	G_t = sum_{k>=0} 0.99^k [ |xy_{t+k} - g_t| <= 0.5 ]     (g_t: the controller's target at t, infos/goal)
+//
+// (GoalReturns), the label of a returns-conditioned planner that serves any goal (Multi2D); D4RL has no
+// such column.
 //
 // Randomness comes from ChaCha8 streams keyed by (seed, purpose, index) (StreamRNG), so results do not
 // depend on worker counts.

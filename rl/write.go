@@ -10,9 +10,14 @@ import (
 )
 
 // EpisodeSpec is the episodes-dataset layout of the maze2d recipe: observations (x, y, vx, vy), actions
-// (ax, ay) and the controller's target as infos/goal, as in D4RL's maze2d files.
-func EpisodeSpec() datasets.EpisodeSpec {
-	return datasets.EpisodeSpec{ObservationDim: 4, ActionDim: 2, Infos: []datasets.InfoSpec{{Name: "goal", Dim: 2}}}
+// (ax, ay) and the controller's target as infos/goal, as in D4RL's maze2d files; with goalReturns also
+// the goal-relative returns-to-go as infos/goal_return (GoalReturns).
+func EpisodeSpec(goalReturns bool) datasets.EpisodeSpec {
+	spec := datasets.EpisodeSpec{ObservationDim: 4, ActionDim: 2, Infos: []datasets.InfoSpec{{Name: "goal", Dim: 2}}}
+	if goalReturns {
+		spec.Infos = append(spec.Infos, datasets.InfoSpec{Name: GoalReturnInfo, Dim: 1})
+	}
+	return spec
 }
 
 // DatasetStats summarises written episodes.
@@ -23,8 +28,8 @@ type DatasetStats struct {
 
 // WriteEpisodes runs the recipe (GenerateDataset) and writes its episodes to w in stream order, each
 // with a timeout on its last step (a segment ends at success, the time limit or the chunk's end, never
-// at a terminal state) and infos/goal; then it closes w. On an error w is aborted, so no file is left.
-// w must have EpisodeSpec's layout.
+// at a terminal state), infos/goal and, with cfg.GoalReturns, infos/goal_return; then it closes w. On an
+// error w is aborted, so no file is left. w must have EpisodeSpec(cfg.GoalReturns)'s layout.
 func WriteEpisodes(ctx context.Context, w *datasets.EpisodeWriter, cfg DatasetConfig) (DatasetStats, error) {
 	var st DatasetStats
 	err := GenerateDataset(ctx, cfg, func(ep *Episode) error {
@@ -39,8 +44,12 @@ func WriteEpisodes(ctx context.Context, w *datasets.EpisodeWriter, cfg DatasetCo
 			st.Rewards += r
 		}
 		st.Steps += T
+		infos := map[string][]float64{"goal": ep.Goals}
+		if cfg.GoalReturns {
+			infos[GoalReturnInfo] = GoalReturns(ep, GoalReturnDiscount)
+		}
 		return w.Write(datasets.Episode{Observations: ep.Observations, Actions: ep.Actions, Rewards: ep.Rewards,
-			Timeouts: timeouts, Infos: map[string][]float64{"goal": ep.Goals}})
+			Timeouts: timeouts, Infos: infos})
 	})
 	if err != nil {
 		w.Abort()
@@ -111,13 +120,17 @@ func WriteDataset(ctx context.Context, path string, cfg WriteConfig, opts datase
 		"ref_min_score": l.RefMinScore, "ref_max_score": l.RefMaxScore,
 		"reward": "sparse, relabelled: 1 if |observation xy - goal| <= 0.5",
 	}
+	if rc.GoalReturns {
+		opts.Generator.Params["goal_return"] = fmt.Sprintf("infos/%s: discounted (%v) count of steps within %v of the controller's target held at the step, to the segment's end",
+			GoalReturnInfo, GoalReturnDiscount, GoalRadius)
+	}
 	cut := fmt.Sprintf("segments cut at success or %d+1 steps", l.MaxEpisodeSteps)
 	if rc.Segments == SegmentsGoal {
 		cut = fmt.Sprintf("segments re-cut where the agent leaves the goal (%d, %d) as Diffuser's maze2d_set_terminals", l.Goal.W, l.Goal.H)
 	}
 	opts.Description = fmt.Sprintf("D4RL %s data recipe (waypoint controller, %s), chunks %d..%d of %d",
 		l.D4RLName, cut, rc.FirstChunk, rc.FirstChunk+rc.Chunks-1, total)
-	w, err := datasets.CreateEpisodes(path, EpisodeSpec(), opts)
+	w, err := datasets.CreateEpisodes(path, EpisodeSpec(rc.GoalReturns), opts)
 	if err != nil {
 		return DatasetStats{}, err
 	}

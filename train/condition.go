@@ -253,6 +253,17 @@ func (m *Model) CondValueItems() []ConditionItem {
 	return out
 }
 
+// CondValueRange is the range over the training data of the i-th item of CondValueItems when it is an
+// info item, the [lo, hi] its limits map to [-1, 1] (hi = lo + 2 for a constant component); ok is false
+// for a returns item (divided by data.returns_scale, not ranged) or an i out of range.
+func (m *Model) CondValueRange(i int) (lo, hi float64, ok bool) {
+	if i < 0 || i >= len(m.episodeConds) || m.episodeConds[i].item.Kind != CondInfo {
+		return 0, 0, false
+	}
+	c := m.episodeConds[i]
+	return c.lo, c.lo + c.span, true
+}
+
 // ConditionItems lists every item of the model's condition (DataConfig.Condition), in order.
 func (m *Model) ConditionItems() []ConditionItem { return append([]ConditionItem(nil), m.items...) }
 

@@ -125,7 +125,7 @@ func (f *ddFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.invdyn, "invdyn", "", "decision-diffuser: the inverse-dynamics run (objective regression from (s_t, s_t+1) to a_t)")
 	fs.StringVar(&f.controller, "controller", "", "decision-diffuser: invdyn (default with --invdyn) or pd (Diffuser's controller on the planned next state)")
 	fs.Float64Var(&f.guidance, "guidance", 1.2, "decision-diffuser: classifier-free guidance weight on the return (0: none)")
-	fs.Float64Var(&f.ret, "return", -1, "decision-diffuser: target return-to-go in the data's units (default 0.9 x data.returns_scale, DD's target)")
+	fs.Float64Var(&f.ret, "return", -1, "decision-diffuser: target return-to-go in the data's units (default 0.9 x data.returns_scale, DD's target; goal-relative models: 0.9 x the data's largest goal return)")
 	fs.IntVar(&f.replanEvery, "replan-every", 1, "decision-diffuser: environment steps between plans (DD: 1)")
 	fs.Float64Var(&f.warmTime, "warm-time", 0, "decision-diffuser: warm-start every plan after the first from the shifted previous plan at this process time (RTI; 0: off)")
 	fs.IntVar(&f.warmSteps, "warm-steps", 0, "decision-diffuser: solver steps of a warm-started plan")
@@ -140,12 +140,12 @@ func (f *ddFlags) register(fs *flag.FlagSet) {
 
 func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlagSet(env, "plan evaluate", "plan evaluate --checkpoint DIR [--planner diffuser|decision-diffuser [--invdyn DIR]] [--layout umaze] [--episodes N] [--seed S] [--multi] [--solver NAME --steps K] [--data PATH] [--shard i/n|auto] [--out results.json] [--plot paths.png] [--plot-plans plans.png]")
-	ckpt := fs.String("checkpoint", "", "run directory (its latest checkpoint) or a step directory: Diffuser's window model of rows [actions(2), observations(4)], or Decision Diffuser's states-only model conditioned on returns")
+	ckpt := fs.String("checkpoint", "", "run directory (its latest checkpoint) or a step directory: Diffuser's window model of rows [actions(2), observations(4)], or Decision Diffuser's states-only model conditioned on returns (or on the goal-relative return and the goal)")
 	plannerName := fs.String("planner", planDiffuser, "diffuser (one plan per episode, Diffuser's controller) decision-diffuser (replanning, returns guidance, inverse dynamics) or trajectory-diffuser (transformer draft refined by a few guided steps, critic choice)")
 	layout := fs.String("layout", "umaze", "maze layout the model was trained on: umaze, medium, large")
 	episodes := fs.Int("episodes", 10, "episodes per agent")
 	seed := fs.Uint64("seed", 1, "seed of the episodes' starts, goals and plans")
-	multi := fs.Bool("multi", false, "Multi2D: a random goal per episode (D4RL's set_target) instead of the layout's goal cell (diffuser only)")
+	multi := fs.Bool("multi", false, "Multi2D: a random goal per episode (D4RL's set_target) instead of the layout's goal cell (diffuser, and decision-diffuser with a goal-conditioned model)")
 	solverName := fs.String("solver", "", "solver (default: the configuration's [sample] solver, else dpmpp-2m; the reference is ddpm with the training steps)")
 	steps := fs.Int("steps", 0, "solver steps (default: [sample] steps, else 10)")
 	schedule := fs.String("schedule", "", "schedule, or a FILE.json from 'schedule search' (default: [sample] schedule, else the process's)")
@@ -198,7 +198,7 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	if *plannerName != planDiffuser && *plannerName != planDD && *plannerName != planTD {
 		return usagef("--planner %q: want %s, %s or %s", *plannerName, planDiffuser, planDD, planTD)
 	}
-	if *plannerName != planDiffuser && *multi {
+	if *plannerName == planTD && *multi {
 		return usagef("--multi: the returns of %s name the layout's fixed goal (maze2d-*-v1), not Multi2D's random targets", *plannerName)
 	}
 	si, sn, err := resolveShard(env, *shardFlag)
@@ -268,7 +268,11 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		ret := ddf.ret
 		if ret < 0 {
+			// DD's 0.9 in units of the returns scale; for goal-relative returns 0.9 of the data's largest.
 			ret = 0.9 * m.Config.Data.ReturnsScale
+			if _, hi, ok := m.CondValueRange(0); ok {
+				ret = 0.9 * hi
+			}
 		}
 		opt := decisiondiffuser.Options{Solver: *solverName, Schedule: *schedule, Steps: *steps, Guidance: ddf.guidance, Return: ret,
 			ReplanEvery: ddf.replanEvery, WarmTime: ddf.warmTime, WarmSteps: ddf.warmSteps, Renoise: ddf.renoise, Controller: ddf.controller, Sample: sample}
@@ -279,9 +283,13 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 		if err != nil {
 			return err
 		}
+		if *multi && !planner.GoalConditioned() {
+			return usagef("--multi: this state model's returns name the layout's fixed goal (maze2d-*-v1); Multi2D needs one trained on goal-relative returns (simulate maze2d --goal-returns, data.condition %q)",
+				[]string{"info:" + rl.GoalReturnInfo + ":0", "info:goal:0", "info:goal:1"})
+		}
 		agent = planner.Agent(planDD)
-		describe = func(start [4]float64, _ [2]float64) (planSampler, error) {
-			probe, err := planner.Plan(ctx, start, nil, 0)
+		describe = func(start [4]float64, goal [2]float64) (planSampler, error) {
+			probe, err := planner.PlanTo(ctx, start, goal, nil, 0)
 			if err != nil {
 				return planSampler{}, err
 			}
@@ -305,7 +313,11 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		ret := ddf.ret
 		if ret < 0 {
+			// DD's 0.9 in units of the returns scale; for goal-relative returns 0.9 of the data's largest.
 			ret = 0.9 * m.Config.Data.ReturnsScale
+			if _, hi, ok := m.CondValueRange(0); ok {
+				ret = 0.9 * hi
+			}
 		}
 		guidance := ddf.guidance
 		if !flagSet(fs, "guidance") {
@@ -439,12 +451,12 @@ func showPlanResults(env *cliEnv, doc *planResults, out, plotPath, plansPath str
 		res.Env, len(res.Agents[0].Episodes), seeds, cmp.Or(sp.Planner, planDiffuser), sp.Horizon, sp.Solver, sp.Steps, sp.NFE, map[bool]string{true: "EMA", false: "raw"}[sp.EMA])
 	switch sp.Planner {
 	case planDD:
-		fmt.Fprintf(env.stdout, ", guidance %g on return %g, replanning every %d step(s), controller %s", sp.Guidance, sp.Return, sp.ReplanEvery, sp.Controller)
+		fmt.Fprintf(env.stdout, ", guidance %g on return %.4g, replanning every %d step(s), controller %s", sp.Guidance, sp.Return, sp.ReplanEvery, sp.Controller)
 		if sp.WarmTime > 0 {
 			fmt.Fprintf(env.stdout, ", warm starts at t %g with %d step(s)", sp.WarmTime, sp.WarmSteps)
 		}
 	case planTD:
-		fmt.Fprintf(env.stdout, ", draft of %d evaluations refined from t %g, %d candidates picked by softmax(Q/%g), guidance %g on return %g, replanning every %d step(s)",
+		fmt.Fprintf(env.stdout, ", draft of %d evaluations refined from t %g, %d candidates picked by softmax(Q/%g), guidance %g on return %.4g, replanning every %d step(s)",
 			sp.DraftCalls, sp.WarmTime, sp.Candidates, sp.Temperature, sp.Guidance, sp.Return, sp.ReplanEvery)
 	}
 	fmt.Fprintln(env.stdout)

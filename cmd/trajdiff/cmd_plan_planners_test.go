@@ -16,6 +16,10 @@ func TestPlanEvaluateRunsTheReplanningPlanners(t *testing.T) {
 	if code, out, errs := runCLI("simulate", "maze2d", "--layout", "umaze", "--segments", "goal", "--steps", "4000", "--chunk-steps", "4000", "--out", data, "--quiet"); code != 0 {
 		t.Fatalf("simulate: %d\n%s\n%s", code, out, errs)
 	}
+	goalData := filepath.Join(dir, "umaze-goal.arrow")
+	if code, out, errs := runCLI("simulate", "maze2d", "--layout", "umaze", "--segments", "goal", "--goal-returns", "--steps", "4000", "--chunk-steps", "4000", "--out", goalData, "--quiet"); code != 0 {
+		t.Fatalf("simulate --goal-returns: %d\n%s\n%s", code, out, errs)
+	}
 	const common = `
 [train]
 steps = 10
@@ -102,6 +106,10 @@ heads = 2
 kind = "regression"
 ` + common,
 	}
+	// The same state model, conditioned on the goal-relative return and the goal instead.
+	configs["goal-states"] = strings.NewReplacer(`out = "states"`, `out = "goal-states"`, `path = "umaze.arrow"`, `path = "umaze-goal.arrow"`,
+		"condition = [\"returns\"]\nreturns_scale = 40.0", `condition = ["info:goal_return:0", "info:goal:0", "info:goal:1"]`,
+		"cond_dim = 1", "cond_dim = 3").Replace(configs["states"])
 	for name, text := range configs {
 		cfg := filepath.Join(dir, name+".toml")
 		if err := os.WriteFile(cfg, []byte(text), 0o644); err != nil {
@@ -125,6 +133,18 @@ kind = "regression"
 	}
 	if b, err := os.ReadFile(results); err != nil || !strings.Contains(string(b), `"planner": "decision-diffuser"`) || !strings.Contains(string(b), `"warm_steps": 1`) {
 		t.Errorf("results file: %v\n%.400s", err, b)
+	}
+	// A goal-conditioned state model plans to Multi2D's random goals, by default for 0.9 of the data's
+	// largest goal-relative return.
+	code, out, errs = runCLI("plan", "evaluate", "--planner", "decision-diffuser", "--checkpoint", run("goal-states"), "--invdyn", run("invdyn"),
+		"--multi", "--episodes", "1", "--steps", "2", "--replan-every", "50", "--baselines=false")
+	if code != 0 {
+		t.Fatalf("plan evaluate --planner decision-diffuser --multi: %d\n%s\n%s", code, out, errs)
+	}
+	for _, want := range []string{"multi2d-umaze", "decision-diffuser", "guidance 1.2 on return"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
 	}
 	code, out, errs = runCLI("plan", "evaluate", "--planner", "trajectory-diffuser", "--checkpoint", run("states"), "--invdyn", run("invdyn"),
 		"--draft", run("draft"), "--critic", run("critic"), "--candidates", "2", "--refine-steps", "1", "--episodes", "1", "--baselines=false")

@@ -26,6 +26,7 @@ func runSimulateMaze(ctx context.Context, env *cliEnv, args []string) error {
 	chunk := fs.Int("chunk-steps", 100000, "steps per independent chunk (each starts with a reset); chunks run in parallel and are the unit of -shard")
 	noise := fs.Float64("noise", 0, "standard deviation of Gaussian action noise (D4RL --noisy: 0.5)")
 	segments := fs.String("segments", rl.SegmentsTarget, "episode cut: target (D4RL's: at each target reached or the time limit) or goal (Diffuser's maze2d re-cut: where the agent leaves the evaluation goal)")
+	goalReturns := fs.Bool("goal-returns", false, "also write infos/goal_return, the discounted returns of reaching the controller's own target (a goal-conditioned Decision Diffuser's label)")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
@@ -36,7 +37,7 @@ func runSimulateMaze(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	recipe := rl.DatasetConfig{Layout: *layout, Steps: *steps, ChunkSteps: *chunk, Seed: *o.seed, ActionNoise: *noise, Segments: *segments, Workers: *o.workers}
+	recipe := rl.DatasetConfig{Layout: *layout, Steps: *steps, ChunkSteps: *chunk, Seed: *o.seed, ActionNoise: *noise, Segments: *segments, GoalReturns: *goalReturns, Workers: *o.workers}
 	if _, _, err := recipe.ForShard(si, sn); err != nil {
 		return usagef("%v", err)
 	}

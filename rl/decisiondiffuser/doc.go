@@ -16,7 +16,15 @@
 //     through Decision Diffuser's returns MLP joined to the time embedding (data.condition ["returns"],
 //     temporal_unet cond_dim 1), dropped with probability p (train.cond_dropout; DD: 0.25) for
 //     classifier-free guidance, with the start state inpainted (data.inpaint "0:0".."0:3");
-//     configs/dd-umaze-small.toml;
+//     configs/dd-umaze-small.toml; or, goal-conditioned, on the goal-relative return and the goal
+//
+//     y = (G(t0), g_t0),   G(t0) = sum_{k>=0} 0.99^k [ |xy_{t0+k} - g_t0| <= 0.5 ],
+//
+//     where g_t0 is the data controller's target at the window's first step (data.condition
+//     ["info:goal_return:0", "info:goal:0", "info:goal:1"], each mapped to [-1, 1] by its range over the
+//     data; cond_dim 3; data written by `trajdiff simulate maze2d --goal-returns`, rl.GoalReturns;
+//     configs/dd-umaze-goal-small.toml). Such a model plans to any goal (Planner.PlanTo), Multi2D's
+//     included;
 //
 //   - the inverse dynamics a_t = f(s_t, s_t+1): an MLP (s_t, s_t+1) -> 256 -> 256 -> a_t with ReLU,
 //     fitted by the mean squared error (objective kind regression; configs/invdyn-umaze-small.toml).
@@ -39,8 +47,12 @@
 //
 //   - DD has no Maze2D configuration (the paper evaluates D4RL locomotion, Kuka block stacking and
 //     Unitree gaits). Here the reward is D4RL maze2d's sparse reward, 1 within 0.5 of the layout's fixed
-//     goal, so the return names the maze2d-*-v1 goal implicitly: the planner serves v1, not Multi2D,
-//     whose random targets the returns of the dataset do not describe.
+//     goal, so the return names the maze2d-*-v1 goal implicitly: a model conditioned on these returns
+//     serves v1 only, and is refused on Multi2D. For Multi2D the returns are relabelled against the
+//     controller's own target (hindsight relabelling, Andrychowicz et al. 2017, with the goal the data
+//     was collected for) and the goal joins the condition, as DD conditions on constraints and skills
+//     besides returns; plans ask for Options.Return in the data's units (the CLI's default: 0.9 of the
+//     data's largest goal-relative return, DD's 0.9 of its scale).
 //   - The windows come from the dataset re-cut at the goal (rl.SegmentsGoal), as Diffuser's; the returns
 //     run to the end of a window's segment.
 //   - DD samples 200 DDPM steps with the noise scaled by 0.5; any solver replaces them here, and the

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/trajdiff/trajdiff/rl"
@@ -65,6 +66,7 @@ type Options struct {
 // inverse-dynamics model for the actions. It is safe for concurrent use.
 type Planner struct {
 	model  *train.Model
+	goal   bool                       // conditioned on (goal-relative return, goal) rather than the layout's returns
 	inv    *planmodel.InverseDynamics // nil with ControllerPD
 	layout *rl.Layout
 	opt    Options
@@ -72,8 +74,17 @@ type Planner struct {
 
 const obsDim = 4
 
+// Conditions a state model may be trained on: the returns of the layout's fixed goal (maze2d-*-v1 only),
+// or the goal-relative return with the goal (any goal, Multi2D included; data written with
+// `trajdiff simulate maze2d --goal-returns`).
+var (
+	returnsCondition = []string{"returns"}
+	goalCondition    = []string{"info:" + rl.GoalReturnInfo + ":0", "info:goal:0", "info:goal:1"}
+)
+
 // New checks the models and options. m must be trained on windows of observations(4) only, conditioned
-// on exactly the returns item (data.condition = ["returns"]) with the start state inpainted, on data of
+// on the returns item (data.condition = ["returns"]) or on the goal-relative return and the goal
+// (["info:goal_return:0", "info:goal:0", "info:goal:1"]) with the start state inpainted, on data of
 // layout's maze; with Guidance > 0 it must have been trained with condition dropout. inv, needed for
 // ControllerInverse, must be a regression from the observations at steps 0 and 1 to the actions at step 0,
 // on data of the same maze.
@@ -84,9 +95,14 @@ func New(m, inv *train.Model, layout *rl.Layout, opt Options) (*Planner, error) 
 	if m.IsRegression() || len(m.Columns) != 1 || m.Columns[0].Name != "observations" || m.Transition != obsDim {
 		return nil, badInput("the state model's rows are %v; Decision Diffuser diffuses observations(4) only", m.Components())
 	}
-	items := m.ConditionItems()
-	if len(items) != 1 || items[0].Kind != train.CondReturns {
-		return nil, badInput("the state model is conditioned on %v; Decision Diffuser's is conditioned on [returns] (data.condition)", items)
+	var cond []string
+	for _, it := range m.ConditionItems() {
+		cond = append(cond, it.String())
+	}
+	goal := slices.Equal(cond, goalCondition)
+	if !goal && !slices.Equal(cond, returnsCondition) {
+		return nil, badInput("the state model is conditioned on %v; Decision Diffuser's is conditioned on %v or, goal-relative, on %v (data.condition)",
+			cond, returnsCondition, goalCondition)
 	}
 	if m.Horizon < 2 {
 		return nil, badInput("the state model's horizon is %d steps; planning needs at least 2", m.Horizon)
@@ -128,8 +144,12 @@ func New(m, inv *train.Model, layout *rl.Layout, opt Options) (*Planner, error) 
 		return nil, badInput("NoClip, but the state model's configuration clips x0-predictions ([sample] clip_x0 = true)")
 	}
 	opt.ReplanEvery = max(opt.ReplanEvery, 1)
-	return &Planner{model: m, inv: f, layout: layout, opt: opt}, nil
+	return &Planner{model: m, goal: goal, inv: f, layout: layout, opt: opt}, nil
 }
+
+// GoalConditioned reports a state model conditioned on the goal-relative return and the goal, which plans
+// to any goal (PlanTo); otherwise its returns name the layout's fixed goal.
+func (p *Planner) GoalConditioned() bool { return p.goal }
 
 // Horizon is the plan's length in steps.
 func (p *Planner) Horizon() int { return p.model.Horizon }
@@ -166,20 +186,42 @@ func (p *Planner) checkState(s [4]float64) error {
 	return nil
 }
 
-// Plan samples a window of states from s0, conditioned on Options.Return with guidance Options.Guidance.
-// With warm set (and Options.WarmTime > 0), it starts from warm (a previous plan's states, Horizon of
-// them, typically Shift of the last plan) at process time WarmTime and takes WarmSteps solver steps. seed
-// keys the noise. Bad states fail with ErrBadInput before any sampling.
+// Plan is PlanTo the layout's fixed goal, maze2d-*-v1's target.
 func (p *Planner) Plan(ctx context.Context, s0 [4]float64, warm [][4]float64, seed uint64) (*Plan, error) {
+	return p.PlanTo(ctx, s0, p.fixedGoal(), warm, seed)
+}
+
+// fixedGoal is the centre of the layout's goal cell, the v1 environments' target.
+func (p *Planner) fixedGoal() [2]float64 {
+	return [2]float64{float64(p.layout.Goal.W), float64(p.layout.Goal.H)}
+}
+
+// PlanTo samples a window of states from s0 towards goal, conditioned on Options.Return (with a
+// goal-conditioned model, GoalConditioned, also on the goal) with guidance Options.Guidance. A model
+// conditioned on the layout's returns accepts only the layout's fixed goal. With warm set (and
+// Options.WarmTime > 0), it starts from warm (a previous plan's states, Horizon of them, typically Shift
+// of the last plan) at process time WarmTime and takes WarmSteps solver steps. seed keys the noise. Bad
+// states and goals fail with ErrBadInput before any sampling.
+func (p *Planner) PlanTo(ctx context.Context, s0 [4]float64, goal [2]float64, warm [][4]float64, seed uint64) (*Plan, error) {
 	if err := p.checkState(s0); err != nil {
 		return nil, err
+	}
+	if err := p.layout.CheckState("goal", []float64{goal[0], goal[1], 0, 0}); err != nil {
+		return nil, badInput("%v", err)
+	}
+	cond := []float64{p.opt.Return}
+	if p.goal {
+		cond = append(cond, goal[0], goal[1])
+	} else if goal != p.fixedGoal() {
+		return nil, badInput("goal %v: the state model's returns name the layout's goal %v (maze2d-%s-v1); for other goals train on goal-relative returns (simulate maze2d --goal-returns, data.condition %v)",
+			goal, p.fixedGoal(), p.layout.Name, goalCondition)
 	}
 	fixed := make([]train.Fixed, obsDim)
 	for k := range obsDim {
 		fixed[k] = train.Fixed{WindowEntry: train.WindowEntry{T: 0, C: k}, Values: []float64{s0[k]}}
 	}
 	req := train.SampleRequest{N: 1, Solver: p.opt.Solver, Schedule: p.opt.Schedule, Steps: p.opt.Steps, Seed: seed, Fixed: fixed,
-		CondValues: [][]float64{{p.opt.Return}}, Guidance: p.opt.Guidance, ClipX0: !p.opt.NoClip}
+		CondValues: [][]float64{cond}, Guidance: p.opt.Guidance, ClipX0: !p.opt.NoClip}
 	isWarm := warm != nil && p.opt.WarmTime > 0
 	if isWarm {
 		if len(warm) != p.model.Horizon {

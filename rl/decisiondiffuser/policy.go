@@ -19,14 +19,16 @@ type Policy struct {
 	ctx     context.Context
 	planner *Planner
 	rng     *rand.Rand
+	goal    [2]float64
 	plan    *Plan
 	k       int // environment steps since plan was made
 	plans   []planeval.PlanStats
 }
 
-// Policy returns the planner's policy for one episode; rng draws each plan's noise seed.
-func (p *Planner) Policy(ctx context.Context, rng *rand.Rand) *Policy {
-	return &Policy{ctx: ctx, planner: p, rng: rng}
+// Policy returns the planner's policy for one episode towards goal (PlanTo); rng draws each plan's noise
+// seed.
+func (p *Planner) Policy(ctx context.Context, goal [2]float64, rng *rand.Rand) *Policy {
+	return &Policy{ctx: ctx, planner: p, goal: goal, rng: rng}
 }
 
 // Act plans when due and writes the controller's action for obs.
@@ -41,7 +43,7 @@ func (pol *Policy) Act(obs, action []float64) error {
 		if pol.plan != nil {
 			warm = Shift(pol.plan.Observations, pol.k)
 		}
-		pl, err := p.Plan(pol.ctx, s, warm, pol.rng.Uint64())
+		pl, err := p.PlanTo(pol.ctx, s, pol.goal, warm, pol.rng.Uint64())
 		if err != nil {
 			return err
 		}
@@ -60,10 +62,15 @@ func (pol *Policy) Act(obs, action []float64) error {
 // Plans reports the episode's plans to planeval.
 func (pol *Policy) Plans() []planeval.PlanStats { return pol.plans }
 
-// Agent returns the planner as a planeval agent.
+// Agent returns the planner as a planeval agent, planning towards each episode's target (maze2d-*-v1's
+// fixed goal, or Multi2D's random one, which needs a goal-conditioned model).
 func (p *Planner) Agent(name string) planeval.Agent {
-	return planeval.Agent{Name: name, Policy: func(ctx context.Context, _ *rl.Maze, rng *rand.Rand) (rl.Policy, error) {
-		return p.Policy(ctx, rng), nil
+	return planeval.Agent{Name: name, Policy: func(ctx context.Context, m *rl.Maze, rng *rand.Rand) (rl.Policy, error) {
+		gx, gy := m.Target()
+		if !p.goal && [2]float64{gx, gy} != p.fixedGoal() {
+			return nil, badInput("Multi2D's target (%v, %v): the state model's returns name the layout's fixed goal; train on goal-relative returns (simulate maze2d --goal-returns)", gx, gy)
+		}
+		return p.Policy(ctx, [2]float64{gx, gy}, rng), nil
 	}}
 }
 
