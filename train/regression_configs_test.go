@@ -73,3 +73,46 @@ func TestTrajectoryDiffuserConfigs(t *testing.T) {
 		})
 	}
 }
+
+// The goal-conditioned planner configurations load and validate: Decision Diffuser's state model takes the
+// goal-relative return and the goal as its three condition values, Trajectory Diffuser's draft reads tokens
+// (x, y, vx, vy, G, gx, gy) of the columns [observations, infos/goal_return, infos/goal] and predicts
+// (s_K, G_K), and its critic maps (a, s, g) of [actions, observations, infos/goal, infos/goal_return] to G.
+func TestGoalConditionedPlannerConfigs(t *testing.T) {
+	dd, err := LoadConfig("../configs/dd-umaze-goal-small.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	items, err := dd.Data.ConditionItems()
+	if err != nil || len(items) != 3 || dd.Network.TemporalUnet.CondDim != 3 || items[0].String() != "info:goal_return:0" || dd.Train.CondDropout != 0.25 {
+		t.Errorf("state model: items %v (%v), cond_dim %d", items, err, dd.Network.TemporalUnet.CondDim)
+	}
+	for file, transition := range map[string]int{"td-draft-umaze-goal-small.toml": 7, "td-critic-umaze-goal-small.toml": 9} {
+		cfg, err := LoadConfig(filepath.Join("..", "configs", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		in, out, err := cfg.Data.regressionIndices(cfg.Data.Horizon, transition)
+		if err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		if err := checkRegressor(cfg.Network, len(in), len(out)); err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		if cfg.Network.Arch == "seq_regressor" {
+			c := cfg.Network.SeqRegressor
+			var want []string
+			for k := 0; k < c.Tokens; k++ {
+				for j := 0; j < transition; j++ {
+					want = append(want, fmt.Sprintf("%d:%d", k, j))
+				}
+			}
+			if c.TokenDim != transition || !slices.Equal(cfg.Data.Inputs, want) || cfg.Data.Horizon != c.Tokens+1 ||
+				!slices.Equal(cfg.Data.Targets, []string{"8:0", "8:1", "8:2", "8:3", "8:4"}) {
+				t.Errorf("draft: inputs %v (token_dim %d, horizon %d), targets %v", cfg.Data.Inputs, c.TokenDim, cfg.Data.Horizon, cfg.Data.Targets)
+			}
+		} else if !slices.Equal(cfg.Data.Targets, []string{"0:8"}) || len(cfg.Data.Inputs) != 8 {
+			t.Errorf("critic: %v -> %v", cfg.Data.Inputs, cfg.Data.Targets)
+		}
+	}
+}

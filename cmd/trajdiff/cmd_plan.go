@@ -145,7 +145,7 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	layout := fs.String("layout", "umaze", "maze layout the model was trained on: umaze, medium, large")
 	episodes := fs.Int("episodes", 10, "episodes per agent")
 	seed := fs.Uint64("seed", 1, "seed of the episodes' starts, goals and plans")
-	multi := fs.Bool("multi", false, "Multi2D: a random goal per episode (D4RL's set_target) instead of the layout's goal cell (diffuser, and decision-diffuser with a goal-conditioned model)")
+	multi := fs.Bool("multi", false, "Multi2D: a random goal per episode (D4RL's set_target) instead of the layout's goal cell (diffuser; decision-diffuser and trajectory-diffuser with goal-conditioned models)")
 	solverName := fs.String("solver", "", "solver (default: the configuration's [sample] solver, else dpmpp-2m; the reference is ddpm with the training steps)")
 	steps := fs.Int("steps", 0, "solver steps (default: [sample] steps, else 10)")
 	schedule := fs.String("schedule", "", "schedule, or a FILE.json from 'schedule search' (default: [sample] schedule, else the process's)")
@@ -197,9 +197,6 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	if *plannerName != planDiffuser && *plannerName != planDD && *plannerName != planTD {
 		return usagef("--planner %q: want %s, %s or %s", *plannerName, planDiffuser, planDD, planTD)
-	}
-	if *plannerName == planTD && *multi {
-		return usagef("--multi: the returns of %s name the layout's fixed goal (maze2d-*-v1), not Multi2D's random targets", *plannerName)
 	}
 	si, sn, err := resolveShard(env, *shardFlag)
 	if err != nil {
@@ -335,10 +332,13 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 		if err != nil {
 			return err
 		}
+		if *multi && !planner.GoalConditioned() {
+			return usagef("--multi: these models' returns name the layout's fixed goal (maze2d-*-v1); Multi2D needs draft, state model and critic trained on goal-relative returns (simulate maze2d --goal-returns)")
+		}
 		agent = planner.Agent(planTD)
-		describe = func(start [4]float64, _ [2]float64) (planSampler, error) {
+		describe = func(start [4]float64, goal [2]float64) (planSampler, error) {
 			o := planner.Options()
-			probe, err := planner.Plan(ctx, [][4]float64{start}, []float64{o.Return}, 0, 0)
+			probe, err := planner.PlanTo(ctx, goal, [][4]float64{start}, []float64{o.Return}, 0, 0)
 			if err != nil {
 				return planSampler{}, err
 			}

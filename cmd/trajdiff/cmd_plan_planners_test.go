@@ -110,6 +110,44 @@ kind = "regression"
 	configs["goal-states"] = strings.NewReplacer(`out = "states"`, `out = "goal-states"`, `path = "umaze.arrow"`, `path = "umaze-goal.arrow"`,
 		"condition = [\"returns\"]\nreturns_scale = 40.0", `condition = ["info:goal_return:0", "info:goal:0", "info:goal:1"]`,
 		"cond_dim = 1", "cond_dim = 3").Replace(configs["states"])
+	// Trajectory Diffuser's draft and critic on the goal-relative return, with the goal as window columns.
+	configs["goal-draft"] = `out = "goal-draft"
+[data]
+path = "umaze-goal.arrow"
+horizon = 3
+columns = ["observations", "infos/goal_return", "infos/goal"]
+no_padding = true
+inputs = ["0:0", "0:1", "0:2", "0:3", "0:4", "0:5", "0:6", "1:0", "1:1", "1:2", "1:3", "1:4", "1:5", "1:6"]
+targets = ["2:0", "2:1", "2:2", "2:3", "2:4"]
+[network]
+arch = "seq_regressor"
+[network.seq_regressor]
+tokens = 2
+token_dim = 7
+out = 5
+width = 8
+depth = 1
+heads = 2
+[objective]
+kind = "regression"
+` + common
+	configs["goal-critic"] = `out = "goal-critic"
+[data]
+path = "umaze-goal.arrow"
+horizon = 1
+columns = ["actions", "observations", "infos/goal", "infos/goal_return"]
+no_padding = true
+inputs = ["0:0", "0:1", "0:2", "0:3", "0:4", "0:5", "0:6", "0:7"]
+targets = ["0:8"]
+[network]
+arch = "regressor"
+[network.regressor]
+in = 8
+out = 1
+hidden = [16]
+[objective]
+kind = "regression"
+` + common
 	for name, text := range configs {
 		cfg := filepath.Join(dir, name+".toml")
 		if err := os.WriteFile(cfg, []byte(text), 0o644); err != nil {
@@ -156,8 +194,15 @@ kind = "regression"
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
+	code, out, errs = runCLI("plan", "evaluate", "--planner", "trajectory-diffuser", "--checkpoint", run("goal-states"), "--invdyn", run("invdyn"),
+		"--draft", run("goal-draft"), "--critic", run("goal-critic"), "--candidates", "2", "--refine-steps", "1", "--replan-every", "50", "--episodes", "1", "--multi", "--baselines=false")
+	if code != 0 || !strings.Contains(out, "multi2d-umaze") {
+		t.Fatalf("plan evaluate --planner trajectory-diffuser --multi with goal-conditioned models: %d\n%s\n%s", code, out, errs)
+	}
 	for _, bad := range [][]string{
 		{"plan", "evaluate", "--planner", "decision-diffuser", "--checkpoint", run("states"), "--multi"},
+		{"plan", "evaluate", "--planner", "trajectory-diffuser", "--checkpoint", run("states"), "--invdyn", run("invdyn"), "--draft", run("draft"), "--critic", run("critic"), "--multi"},
+		{"plan", "evaluate", "--planner", "trajectory-diffuser", "--checkpoint", run("goal-states"), "--invdyn", run("invdyn"), "--draft", run("draft"), "--critic", run("goal-critic")},
 		{"plan", "evaluate", "--planner", "decision-diffuser", "--checkpoint", run("states"), "--invdyn", run("critic")},
 		{"plan", "evaluate", "--planner", "decision-diffuser", "--checkpoint", run("invdyn")},
 		{"plan", "evaluate", "--planner", "trajectory-diffuser", "--checkpoint", run("states"), "--invdyn", run("invdyn"), "--critic", run("critic")},

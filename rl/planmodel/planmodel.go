@@ -87,31 +87,64 @@ func (f *InverseDynamics) Actions(ctx context.Context, s, next [][4]float64) ([]
 	return a, nil
 }
 
-// Critic is a regression model from (a_t, s_t) to the discounted return-to-go R(t): Q(s, a).
-type Critic struct{ m *train.Model }
+// Critic is a regression model from (a_t, s_t) to the discounted return-to-go R(t): Q(s, a); or, goal
+// conditioned, from (a_t, s_t, g) to the goal-relative return G(t) of reaching g (rl.GoalReturns).
+type Critic struct {
+	m    *train.Model
+	goal bool
+}
 
 // NewCritic checks that m maps the action and observation at step 0 (rows [actions(2), observations(4)])
-// to "returns@0" (configs/td-critic-umaze-small.toml) and was trained in l's maze.
+// to "returns@0" (configs/td-critic-umaze-small.toml), or, with the goal (columns [actions, observations,
+// infos/goal, infos/goal_return]), to the goal-relative return at step 0
+// (configs/td-critic-umaze-goal-small.toml), and that it was trained in l's maze.
 func NewCritic(m *train.Model, l *rl.Layout) (*Critic, error) {
 	if m == nil {
 		return nil, mismatch("no critic")
 	}
 	in := names([]string{"actions"}, []int{0}, 2)
 	in = append(in, names([]string{"observations"}, []int{0}, 4)...)
-	if !m.IsRegression() || !slices.Equal(m.InputNames(), in) || !slices.Equal(m.TargetNames(), []string{"returns@0"}) {
-		return nil, mismatch("the critic maps %v to %v; want %v to [returns@0]", m.InputNames(), m.TargetNames(), in)
+	goalIn := append(slices.Clone(in), names([]string{"infos/goal"}, []int{0}, 2)...)
+	goalOut := names([]string{"infos/" + rl.GoalReturnInfo}, []int{0}, 1)
+	var goal bool
+	switch {
+	case m.IsRegression() && slices.Equal(m.InputNames(), in) && slices.Equal(m.TargetNames(), []string{"returns@0"}):
+	case m.IsRegression() && slices.Equal(m.InputNames(), goalIn) && slices.Equal(m.TargetNames(), goalOut):
+		goal = true
+	default:
+		return nil, mismatch("the critic maps %v to %v; want %v to [returns@0], or %v to %v", m.InputNames(), m.TargetNames(), in, goalIn, goalOut)
 	}
 	if err := CheckMaze(m, l, "critic"); err != nil {
 		return nil, err
 	}
-	return &Critic{m: m}, nil
+	return &Critic{m: m, goal: goal}, nil
 }
 
-// Values returns Q(s_i, a_i), in the data's units (a discounted return).
+// GoalConditioned reports a critic of the goal-relative return, which GoalValues evaluates.
+func (q *Critic) GoalConditioned() bool { return q.goal }
+
+// Values returns Q(s_i, a_i), in the data's units (a discounted return), for a critic of the layout's
+// returns.
 func (q *Critic) Values(ctx context.Context, s [][4]float64, a [][2]float64) ([]float64, error) {
+	if q.goal {
+		return nil, mismatch("the critic is goal-conditioned: use GoalValues")
+	}
+	return q.predict(ctx, s, a, nil)
+}
+
+// GoalValues returns Q(s_i, a_i; goal), the goal-relative return in the data's units, for a
+// goal-conditioned critic.
+func (q *Critic) GoalValues(ctx context.Context, s [][4]float64, a [][2]float64, goal [2]float64) ([]float64, error) {
+	if !q.goal {
+		return nil, mismatch("the critic values the layout's returns, not a goal's: use Values")
+	}
+	return q.predict(ctx, s, a, goal[:])
+}
+
+func (q *Critic) predict(ctx context.Context, s [][4]float64, a [][2]float64, goal []float64) ([]float64, error) {
 	in := make([][]float64, len(s))
 	for i := range s {
-		in[i] = append(a[i][:], s[i][:]...)
+		in[i] = append(append(a[i][:], s[i][:]...), goal...)
 	}
 	out, err := q.m.Predict(ctx, in)
 	if err != nil {

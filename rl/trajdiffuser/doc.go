@@ -42,6 +42,12 @@
 //   - No Maze2D scores or timing protocol of the reference were found (../shared/reference); the claim of
 //     3-10x faster planning than earlier sequence-modelling planners is measured here against Decision
 //     Diffuser on the same mazes and the same machine.
-//   - Like Decision Diffuser's here, the returns count steps near the layout's fixed goal, so the planner
-//     serves maze2d-*-v1, not Multi2D.
+//   - Like Decision Diffuser's here, the returns of D4RL's reward count steps near the layout's fixed goal,
+//     so models trained on them serve maze2d-*-v1 only and are refused on Multi2D. For any goal (Multi2D),
+//     the three conditioned models learn the goal-relative return G instead (rl.GoalReturns, data from
+//     `trajdiff simulate maze2d --goal-returns`) with the goal as an input: draft tokens (s_k, G_k, g) over
+//     the window columns [observations, infos/goal_return, infos/goal] to (s_K, G_K)
+//     (configs/td-draft-umaze-goal-small.toml), the state model of configs/dd-umaze-goal-small.toml, and
+//     the critic Q(s, a; g) (configs/td-critic-umaze-goal-small.toml). The bookkeeping above is unchanged,
+//     r_t already being the reward of the episode's own target; the discount is rl.GoalReturnDiscount.
 package trajdiffuser

@@ -69,32 +69,40 @@ type Planner struct {
 	opt           Options
 	tokens        int     // the draft's history length K
 	discount      float64 // of the draft's returns
+	goal          bool    // every model conditioned on the goal and its goal-relative returns
 }
 
 // New checks the models and options: the draft's token layout, the state model (observations only,
-// conditioned on [returns]), the inverse dynamics and the critic, all trained in layout's maze.
+// conditioned on [returns]), the inverse dynamics and the critic, all trained in layout's maze. Or, goal
+// conditioned (GoalConditioned; data from `trajdiff simulate maze2d --goal-returns`): draft tokens
+// (s_k, G_k, g), the state model conditioned on the goal-relative return and the goal, and the critic
+// Q(s, a; g) of the goal-relative return, all three together.
 func New(ms Models, layout *rl.Layout, opt Options) (*Planner, error) {
 	if layout == nil || ms.Draft == nil || ms.States == nil {
 		return nil, badInput("a layout, a draft model and a state model are required")
 	}
 	p := &Planner{draft: ms.Draft, states: ms.States, layout: layout}
 	var err error
-	if p.tokens, err = draftTokens(ms.Draft); err != nil {
+	if p.tokens, p.goal, err = draftTokens(ms.Draft); err != nil {
 		return nil, err
 	}
-	p.discount = ms.Draft.Config.Data.Discount
-	if p.discount == 0 {
-		p.discount = train.DefaultDiscount
+	p.discount = cmpDiscount(ms.Draft.Config.Data.Discount)
+	if p.goal {
+		p.discount = rl.GoalReturnDiscount
 	}
 	s := ms.States
 	if s.IsRegression() || len(s.Columns) != 1 || s.Columns[0].Name != "observations" || s.Transition != obsDim {
 		return nil, badInput("the state model's rows are %v; the refinement diffuses observations(4) only", s.Components())
 	}
-	if items := s.ConditionItems(); len(items) != 1 || items[0].Kind != train.CondReturns {
-		return nil, badInput("the state model is conditioned on %v; the refinement's is conditioned on [returns]", items)
+	var cond []string
+	for _, it := range s.ConditionItems() {
+		cond = append(cond, it.String())
 	}
-	if d, sd := s.Config.Data.Discount, ms.Draft.Config.Data.Discount; cmpDiscount(d) != cmpDiscount(sd) {
-		return nil, badInput("the state model's returns use discount %v, the draft's %v", cmpDiscount(d), cmpDiscount(sd))
+	switch want := map[bool][]string{false: {"returns"}, true: goalCondition}[p.goal]; {
+	case !slices.Equal(cond, want):
+		return nil, badInput("the state model is conditioned on %v; with this draft the refinement's is conditioned on %v", cond, want)
+	case !p.goal && cmpDiscount(s.Config.Data.Discount) != p.discount:
+		return nil, badInput("the state model's returns use discount %v, the draft's %v", cmpDiscount(s.Config.Data.Discount), p.discount)
 	}
 	for _, c := range []struct {
 		m    *train.Model
@@ -109,6 +117,9 @@ func New(ms Models, layout *rl.Layout, opt Options) (*Planner, error) {
 	}
 	if p.critic, err = planmodel.NewCritic(ms.Critic, layout); err != nil {
 		return nil, badInput("%v", err)
+	}
+	if p.critic.GoalConditioned() != p.goal {
+		return nil, badInput("the draft is goal-conditioned %v, the critic %v: train both on the layout's returns or both on goal-relative returns", p.goal, p.critic.GoalConditioned())
 	}
 	tmax := s.Checkpoint.Process.TMax()
 	if opt.RefineSteps < 0 || opt.ReplanEvery < 0 {
@@ -155,30 +166,51 @@ func cmpDiscount(d float64) float64 {
 	return d
 }
 
-// draftTokens checks the draft's layout, (s_k[0..3], returns@k) for k < K in, (s_K, returns@K) out, and
-// returns K.
-func draftTokens(m *train.Model) (int, error) {
+// goalCondition is the goal-conditioned state model's condition (as Decision Diffuser's).
+var goalCondition = []string{"info:" + rl.GoalReturnInfo + ":0", "info:goal:0", "info:goal:1"}
+
+// draftTokens checks the draft's layout, (s_k[0..3], returns@k) for k < K in, (s_K, returns@K) out, or,
+// goal-conditioned, (s_k[0..3], G_k, g_k[0..1]) in and (s_K, G_K) out over the columns [observations,
+// infos/goal_return, infos/goal]; it returns K and whether the draft is goal-conditioned.
+func draftTokens(m *train.Model) (int, bool, error) {
 	in, out := m.InputNames(), m.TargetNames()
-	if !m.IsRegression() || len(in) == 0 || len(in)%(obsDim+1) != 0 {
-		return 0, badInput("the draft model maps %v to %v; want tokens (s_k, returns@k), k < K, to (s_K, returns@K)", in, out)
-	}
-	K := len(in) / (obsDim + 1)
-	token := func(k int) []string {
-		t := make([]string, 0, obsDim+1)
-		for c := range obsDim {
-			t = append(t, fmt.Sprintf("%d:observations[%d]", k, c))
+	for _, goal := range []bool{false, true} {
+		width := obsDim + 1
+		if goal {
+			width += 2
 		}
-		return append(t, fmt.Sprintf("returns@%d", k))
+		if !m.IsRegression() || len(in) == 0 || len(in)%width != 0 {
+			continue
+		}
+		K := len(in) / width
+		token := func(k int, withGoal bool) []string {
+			t := make([]string, 0, width)
+			for c := range obsDim {
+				t = append(t, fmt.Sprintf("%d:observations[%d]", k, c))
+			}
+			if !goal {
+				return append(t, fmt.Sprintf("returns@%d", k))
+			}
+			t = append(t, fmt.Sprintf("%d:infos/%s[0]", k, rl.GoalReturnInfo))
+			if withGoal {
+				t = append(t, fmt.Sprintf("%d:infos/goal[0]", k), fmt.Sprintf("%d:infos/goal[1]", k))
+			}
+			return t
+		}
+		var want []string
+		for k := range K {
+			want = append(want, token(k, true)...)
+		}
+		if slices.Equal(in, want) && slices.Equal(out, token(K, false)) {
+			return K, goal, nil
+		}
 	}
-	var want []string
-	for k := range K {
-		want = append(want, token(k)...)
-	}
-	if !slices.Equal(in, want) || !slices.Equal(out, token(K)) {
-		return 0, badInput("the draft model maps %v to %v; want %v to %v", in, out, want, token(K))
-	}
-	return K, nil
+	return 0, false, badInput("the draft model maps %v to %v; want tokens (s_k, returns@k), k < K, to (s_K, returns@K), or (s_k, G_k, g_k) to (s_K, G_K) over [observations, infos/goal_return, infos/goal]", in, out)
 }
+
+// GoalConditioned reports a planner whose models are conditioned on the goal: it plans to any goal
+// (PlanTo), Multi2D's included.
+func (p *Planner) GoalConditioned() bool { return p.goal }
 
 // Horizon is the plan's length in steps (the state model's window).
 func (p *Planner) Horizon() int { return p.states.Horizon }
@@ -223,11 +255,28 @@ func (p *Planner) checkState(s [4]float64) error {
 	return nil
 }
 
-// Plan makes one decision from a history of states and their returns-to-go (oldest first; the last is
-// the current state s_0 and its return R_0): the draft rolls out Horizon-1 states, Candidates copies of it
-// are refined by the state model, each gets the action f(s_0, s_1) and the value Q(s_0, a), and u in [0, 1)
-// picks one by softmax(Q / Temperature). seed keys the refinement's noise.
+// Plan is PlanTo the layout's fixed goal, maze2d-*-v1's target.
 func (p *Planner) Plan(ctx context.Context, history [][4]float64, returns []float64, seed uint64, u float64) (*Plan, error) {
+	return p.PlanTo(ctx, p.fixedGoal(), history, returns, seed, u)
+}
+
+// fixedGoal is the centre of the layout's goal cell, the v1 environments' target.
+func (p *Planner) fixedGoal() [2]float64 {
+	return [2]float64{float64(p.layout.Goal.W), float64(p.layout.Goal.H)}
+}
+
+// PlanTo makes one decision towards goal from a history of states and their returns-to-go (oldest first;
+// the last is the current state s_0 and its return R_0): the draft rolls out Horizon-1 states, Candidates
+// copies of it are refined by the state model, each gets the action f(s_0, s_1) and the value Q(s_0, a),
+// and u in [0, 1) picks one by softmax(Q / Temperature). Goal-conditioned models see the goal; the others
+// accept only the layout's goal. seed keys the refinement's noise.
+func (p *Planner) PlanTo(ctx context.Context, goal [2]float64, history [][4]float64, returns []float64, seed uint64, u float64) (*Plan, error) {
+	if err := p.layout.CheckState("goal", []float64{goal[0], goal[1], 0, 0}); err != nil {
+		return nil, badInput("%v", err)
+	}
+	if !p.goal && goal != p.fixedGoal() {
+		return nil, badInput("goal %v: the models' returns name the layout's goal %v; for other goals train them on goal-relative returns (simulate maze2d --goal-returns)", goal, p.fixedGoal())
+	}
 	if len(history) == 0 || len(history) != len(returns) {
 		return nil, badInput("a history of %d states and %d returns", len(history), len(returns))
 	}
@@ -241,7 +290,7 @@ func (p *Planner) Plan(ctx context.Context, history [][4]float64, returns []floa
 		}
 	}
 	began := time.Now()
-	draft, calls, err := p.rollout(ctx, history, returns)
+	draft, calls, err := p.rollout(ctx, history, returns, goal)
 	if err != nil {
 		return nil, err
 	}
@@ -257,8 +306,12 @@ func (p *Planner) Plan(ctx context.Context, history [][4]float64, returns []floa
 		fixed[k] = train.Fixed{WindowEntry: train.WindowEntry{T: 0, C: k}, Values: []float64{s0[k]}}
 	}
 	R := returns[len(returns)-1]
+	cond := []float64{R}
+	if p.goal {
+		cond = append(cond, goal[0], goal[1])
+	}
 	smp, err := p.states.Sample(ctx, train.SampleRequest{N: n, Solver: p.opt.Solver, Steps: p.opt.RefineSteps, Seed: seed, Fixed: fixed,
-		CondValues: [][]float64{{R}}, Guidance: p.opt.Guidance, ClipX0: !p.opt.NoClip, Init: init, StartTime: p.opt.RefineTime, Renoise: p.opt.Renoise})
+		CondValues: [][]float64{cond}, Guidance: p.opt.Guidance, ClipX0: !p.opt.NoClip, Init: init, StartTime: p.opt.RefineTime, Renoise: p.opt.Renoise})
 	if err != nil {
 		return nil, fmt.Errorf("trajdiffuser: refining the draft: %w", err)
 	}
@@ -281,7 +334,12 @@ func (p *Planner) Plan(ctx context.Context, history [][4]float64, returns []floa
 	if pl.Actions, err = p.inv.Actions(ctx, starts, nexts); err != nil {
 		return nil, fmt.Errorf("trajdiffuser: %w", err)
 	}
-	if pl.Values, err = p.critic.Values(ctx, starts, pl.Actions); err != nil {
+	if p.goal {
+		pl.Values, err = p.critic.GoalValues(ctx, starts, pl.Actions, goal)
+	} else {
+		pl.Values, err = p.critic.Values(ctx, starts, pl.Actions)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("trajdiffuser: %w", err)
 	}
 	pl.Chosen = softmaxPick(pl.Values, p.opt.Temperature, u)

@@ -52,7 +52,8 @@ func (pol *Policy) Act(obs, action []float64) error {
 		pol.history, pol.returns = pol.history[len(pol.history)-p.tokens:], pol.returns[len(pol.returns)-p.tokens:]
 	}
 	if pol.plan == nil || pol.k >= p.opt.ReplanEvery || pol.k >= p.Horizon()-1 {
-		pl, err := p.Plan(pol.ctx, pol.history, pol.returns, pol.rng.Uint64(), pol.rng.Float64())
+		gx, gy := pol.maze.Target()
+		pl, err := p.PlanTo(pol.ctx, [2]float64{gx, gy}, pol.history, pol.returns, pol.rng.Uint64(), pol.rng.Float64())
 		if err != nil {
 			return err
 		}
@@ -74,9 +75,13 @@ func (pol *Policy) Act(obs, action []float64) error {
 // Plans reports the episode's plans to planeval.
 func (pol *Policy) Plans() []planeval.PlanStats { return pol.plans }
 
-// Agent returns the planner as a planeval agent.
+// Agent returns the planner as a planeval agent, planning towards each episode's target (maze2d-*-v1's
+// fixed goal, or Multi2D's random one, which needs goal-conditioned models).
 func (p *Planner) Agent(name string) planeval.Agent {
 	return planeval.Agent{Name: name, Policy: func(ctx context.Context, m *rl.Maze, rng *rand.Rand) (rl.Policy, error) {
+		if gx, gy := m.Target(); !p.goal && [2]float64{gx, gy} != p.fixedGoal() {
+			return nil, badInput("Multi2D's target (%v, %v): the models' returns name the layout's fixed goal; train them on goal-relative returns (simulate maze2d --goal-returns)", gx, gy)
+		}
 		return p.Policy(ctx, m, rng), nil
 	}}
 }
