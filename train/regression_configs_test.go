@@ -18,20 +18,7 @@ import (
 func TestTrajectoryDiffuserConfigs(t *testing.T) {
 	for file, transition := range map[string]int{"td-draft-umaze-small.toml": 4, "td-critic-umaze-small.toml": 6} {
 		t.Run(file, func(t *testing.T) {
-			cfg, err := LoadConfig(filepath.Join("..", "configs", file))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if cfg.Objective.Kind != ObjectiveRegression {
-				t.Fatalf("objective kind %q", cfg.Objective.Kind)
-			}
-			in, out, err := cfg.Data.regressionIndices(cfg.Data.Horizon, transition)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := checkRegressor(cfg.Network, len(in), len(out)); err != nil {
-				t.Fatal(err)
-			}
+			cfg, in, out := loadRegressionConfig(t, file, transition)
 			net, err := cfg.Network.NewRegressor(tensor.Float32, cfg.Train.Seed)
 			if err != nil {
 				t.Fatal(err)
@@ -42,13 +29,7 @@ func TestTrajectoryDiffuserConfigs(t *testing.T) {
 			ins, _ := cfg.Data.InputEntries()
 			if cfg.Network.Arch == "seq_regressor" {
 				c := cfg.Network.SeqRegressor
-				var want []string
-				for k := 0; k < c.Tokens; k++ {
-					for j := 0; j < transition; j++ {
-						want = append(want, fmt.Sprintf("%d:%d", k, j))
-					}
-					want = append(want, fmt.Sprintf("returns@%d", k))
-				}
+				want := tokenInputs(c.Tokens, transition, true)
 				if c.TokenDim != transition+1 || !slices.Equal(cfg.Data.Inputs, want) {
 					t.Errorf("draft inputs %v (token_dim %d), want token by token %v", cfg.Data.Inputs, c.TokenDim, want)
 				}
@@ -88,25 +69,10 @@ func TestGoalConditionedPlannerConfigs(t *testing.T) {
 		t.Errorf("state model: items %v (%v), cond_dim %d", items, err, dd.Network.TemporalUnet.CondDim)
 	}
 	for file, transition := range map[string]int{"td-draft-umaze-goal-small.toml": 7, "td-critic-umaze-goal-small.toml": 9} {
-		cfg, err := LoadConfig(filepath.Join("..", "configs", file))
-		if err != nil {
-			t.Fatal(err)
-		}
-		in, out, err := cfg.Data.regressionIndices(cfg.Data.Horizon, transition)
-		if err != nil {
-			t.Fatalf("%s: %v", file, err)
-		}
-		if err := checkRegressor(cfg.Network, len(in), len(out)); err != nil {
-			t.Fatalf("%s: %v", file, err)
-		}
+		cfg, _, _ := loadRegressionConfig(t, file, transition)
 		if cfg.Network.Arch == "seq_regressor" {
 			c := cfg.Network.SeqRegressor
-			var want []string
-			for k := 0; k < c.Tokens; k++ {
-				for j := 0; j < transition; j++ {
-					want = append(want, fmt.Sprintf("%d:%d", k, j))
-				}
-			}
+			want := tokenInputs(c.Tokens, transition, false)
 			if c.TokenDim != transition || !slices.Equal(cfg.Data.Inputs, want) || cfg.Data.Horizon != c.Tokens+1 ||
 				!slices.Equal(cfg.Data.Targets, []string{"8:0", "8:1", "8:2", "8:3", "8:4"}) {
 				t.Errorf("draft: inputs %v (token_dim %d, horizon %d), targets %v", cfg.Data.Inputs, c.TokenDim, cfg.Data.Horizon, cfg.Data.Targets)
@@ -115,4 +81,41 @@ func TestGoalConditionedPlannerConfigs(t *testing.T) {
 			t.Errorf("critic: %v -> %v", cfg.Data.Inputs, cfg.Data.Targets)
 		}
 	}
+}
+
+// loadRegressionConfig loads configs/file, a regression over windows of the given transition width, and
+// checks that its entries fit the window and its network their count; it returns the configuration and
+// the entries' positions.
+func loadRegressionConfig(t *testing.T, file string, transition int) (Config, []int, []int) {
+	t.Helper()
+	cfg, err := LoadConfig(filepath.Join("..", "configs", file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Objective.Kind != ObjectiveRegression {
+		t.Fatalf("%s: objective kind %q", file, cfg.Objective.Kind)
+	}
+	in, out, err := cfg.Data.regressionIndices(cfg.Data.Horizon, transition)
+	if err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	if err := checkRegressor(cfg.Network, len(in), len(out)); err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	return cfg, in, out
+}
+
+// tokenInputs lists a draft's inputs token by token: the entries "k:0".."k:(width-1)" of steps k < tokens,
+// each followed by "returns@k" when returns is set.
+func tokenInputs(tokens, width int, returns bool) []string {
+	var out []string
+	for k := range tokens {
+		for j := range width {
+			out = append(out, fmt.Sprintf("%d:%d", k, j))
+		}
+		if returns {
+			out = append(out, fmt.Sprintf("returns@%d", k))
+		}
+	}
+	return out
 }

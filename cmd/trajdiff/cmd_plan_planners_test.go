@@ -111,43 +111,13 @@ kind = "regression"
 		"condition = [\"returns\"]\nreturns_scale = 40.0", `condition = ["info:goal_return:0", "info:goal:0", "info:goal:1"]`,
 		"cond_dim = 1", "cond_dim = 3").Replace(configs["states"])
 	// Trajectory Diffuser's draft and critic on the goal-relative return, with the goal as window columns.
-	configs["goal-draft"] = `out = "goal-draft"
-[data]
-path = "umaze-goal.arrow"
-horizon = 3
-columns = ["observations", "infos/goal_return", "infos/goal"]
-no_padding = true
-inputs = ["0:0", "0:1", "0:2", "0:3", "0:4", "0:5", "0:6", "1:0", "1:1", "1:2", "1:3", "1:4", "1:5", "1:6"]
-targets = ["2:0", "2:1", "2:2", "2:3", "2:4"]
-[network]
-arch = "seq_regressor"
-[network.seq_regressor]
-tokens = 2
-token_dim = 7
-out = 5
-width = 8
-depth = 1
-heads = 2
-[objective]
-kind = "regression"
-` + common
-	configs["goal-critic"] = `out = "goal-critic"
-[data]
-path = "umaze-goal.arrow"
-horizon = 1
-columns = ["actions", "observations", "infos/goal", "infos/goal_return"]
-no_padding = true
-inputs = ["0:0", "0:1", "0:2", "0:3", "0:4", "0:5", "0:6", "0:7"]
-targets = ["0:8"]
-[network]
-arch = "regressor"
-[network.regressor]
-in = 8
-out = 1
-hidden = [16]
-[objective]
-kind = "regression"
-` + common
+	configs["goal-draft"] = strings.NewReplacer(`out = "draft"`, `out = "goal-draft"`, `path = "umaze.arrow"`, `path = "umaze-goal.arrow"`,
+		`columns = ["observations"]`, `columns = ["observations", "infos/goal_return", "infos/goal"]`, "returns_scale = 40.0\n", "",
+		`"0:3", "returns@0"`, `"0:3", "0:4", "0:5", "0:6"`, `"1:3", "returns@1"`, `"1:3", "1:4", "1:5", "1:6"`, `"returns@2"`, `"2:4"`,
+		"token_dim = 5", "token_dim = 7").Replace(configs["draft"])
+	configs["goal-critic"] = strings.NewReplacer(`out = "critic"`, `out = "goal-critic"`, `path = "umaze.arrow"`, `path = "umaze-goal.arrow"`,
+		`columns = ["actions", "observations"]`, `columns = ["actions", "observations", "infos/goal", "infos/goal_return"]`,
+		"returns_scale = 40.0\n", "", `"0:5"]`, `"0:5", "0:6", "0:7"]`, `targets = ["returns"]`, `targets = ["0:8"]`, "in = 6", "in = 8").Replace(configs["critic"])
 	for name, text := range configs {
 		cfg := filepath.Join(dir, name+".toml")
 		if err := os.WriteFile(cfg, []byte(text), 0o644); err != nil {

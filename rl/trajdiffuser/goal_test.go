@@ -47,19 +47,7 @@ var goalRuns = sync.OnceValues(func() (map[string]string, error) {
 		{Out: filepath.Join(sharedDir, "goal-critic"), Data: critic, Objective: train.ObjectiveConfig{Kind: "regression"},
 			Network: nn.Spec{Arch: "regressor", Regressor: &nn.RegressorConfig{In: 8, Out: 1, Hidden: []int{16}}}},
 	}
-	out := map[string]string{}
-	for i, c := range cfgs {
-		c.Train = train.DefaultOptions()
-		if i == 1 {
-			c.Train.CondDropout = 0.25
-		}
-		r, err := run(c, 20)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", filepath.Base(c.Out), err)
-		}
-		out[filepath.Base(c.Out)] = r
-	}
-	return out, nil
+	return trainAll(cfgs, map[string]string{})
 })
 
 func loadGoalModels(t testing.TB) td.Models {
@@ -68,15 +56,8 @@ func loadGoalModels(t testing.TB) td.Models {
 	if err != nil {
 		t.Fatal(err)
 	}
-	load := func(name string) *train.Model {
-		m, err := train.Load(r[name], train.LoadOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return m
-	}
 	ms := loadModels(t)
-	return td.Models{Draft: load("goal-draft"), States: load("goal-states"), Inverse: ms.Inverse, Critic: load("goal-critic")}
+	return td.Models{Draft: loadRun(t, r, "goal-draft"), States: loadRun(t, r, "goal-states"), Inverse: ms.Inverse, Critic: loadRun(t, r, "goal-critic")}
 }
 
 // Goal-conditioned draft, state model and critic plan to any goal: the goal changes the decision made

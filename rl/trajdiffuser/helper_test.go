@@ -81,9 +81,15 @@ var runs = sync.OnceValues(func() (map[string]string, error) {
 	critic.Inputs, critic.Targets, critic.ReturnsScale = []string{"0:0", "0:1", "0:2", "0:3", "0:4", "0:5"}, []string{"returns"}, 40
 	cfgs = append(cfgs, train.Config{Out: filepath.Join(sharedDir, "critic"), Data: critic, Objective: train.ObjectiveConfig{Kind: "regression"},
 		Network: nn.Spec{Arch: "regressor", Regressor: &nn.RegressorConfig{In: 6, Out: 1, Hidden: []int{16}}}})
-	for i, c := range cfgs {
+	return trainAll(cfgs, out)
+})
+
+// trainAll trains each configuration for 20 steps (the diffusion models with condition dropout 0.25) and
+// records its run directory under its name in out.
+func trainAll(cfgs []train.Config, out map[string]string) (map[string]string, error) {
+	for _, c := range cfgs {
 		c.Train = train.DefaultOptions()
-		if i == 1 {
+		if c.Objective.Kind != "regression" {
 			c.Train.CondDropout = 0.25
 		}
 		r, err := run(c, 20)
@@ -93,7 +99,17 @@ var runs = sync.OnceValues(func() (map[string]string, error) {
 		out[filepath.Base(c.Out)] = r
 	}
 	return out, nil
-})
+}
+
+// loadRun loads the run trained under name.
+func loadRun(t testing.TB, r map[string]string, name string) *train.Model {
+	t.Helper()
+	m, err := train.Load(r[name], train.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
 
 func loadModels(t testing.TB) td.Models {
 	t.Helper()
@@ -101,12 +117,5 @@ func loadModels(t testing.TB) td.Models {
 	if err != nil {
 		t.Fatal(err)
 	}
-	load := func(name string) *train.Model {
-		m, err := train.Load(r[name], train.LoadOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return m
-	}
-	return td.Models{Draft: load("draft"), States: load("states"), Inverse: load("invdyn"), Critic: load("critic")}
+	return td.Models{Draft: loadRun(t, r, "draft"), States: loadRun(t, r, "states"), Inverse: loadRun(t, r, "invdyn"), Critic: loadRun(t, r, "critic")}
 }
