@@ -22,6 +22,7 @@ import (
 	"github.com/trajdiff/trajdiff/rl/diffuser"
 	"github.com/trajdiff/trajdiff/rl/mazeplot"
 	"github.com/trajdiff/trajdiff/rl/planeval"
+	"github.com/trajdiff/trajdiff/rl/planmodel"
 	"github.com/trajdiff/trajdiff/rl/trajdiffuser"
 	"github.com/trajdiff/trajdiff/train"
 )
@@ -282,7 +283,7 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		if *multi && !planner.GoalConditioned() {
 			return usagef("--multi: this state model's returns name the layout's fixed goal (maze2d-*-v1); Multi2D needs one trained on goal-relative returns (simulate maze2d --goal-returns, data.condition %q)",
-				[]string{"info:" + rl.GoalReturnInfo + ":0", "info:goal:0", "info:goal:1"})
+				planmodel.GoalCondition())
 		}
 		agent = planner.Agent(planDD)
 		describe = func(start [4]float64, goal [2]float64) (planSampler, error) {

@@ -74,14 +74,6 @@ type Planner struct {
 
 const obsDim = 4
 
-// Conditions a state model may be trained on: the returns of the layout's fixed goal (maze2d-*-v1 only),
-// or the goal-relative return with the goal (any goal, Multi2D included; data written with
-// `trajdiff simulate maze2d --goal-returns`).
-var (
-	returnsCondition = []string{"returns"}
-	goalCondition    = []string{"info:" + rl.GoalReturnInfo + ":0", "info:goal:0", "info:goal:1"}
-)
-
 // New checks the models and options. m must be trained on windows of observations(4) only, conditioned
 // on the returns item (data.condition = ["returns"]) or on the goal-relative return and the goal
 // (["info:goal_return:0", "info:goal:0", "info:goal:1"]) with the start state inpainted, on data of
@@ -99,10 +91,12 @@ func New(m, inv *train.Model, layout *rl.Layout, opt Options) (*Planner, error) 
 	for _, it := range m.ConditionItems() {
 		cond = append(cond, it.String())
 	}
-	goal := slices.Equal(cond, goalCondition)
-	if !goal && !slices.Equal(cond, returnsCondition) {
-		return nil, badInput("the state model is conditioned on %v; Decision Diffuser's is conditioned on %v or, goal-relative, on %v (data.condition)",
-			cond, returnsCondition, goalCondition)
+	// The returns of the layout's fixed goal (maze2d-*-v1 only), or the goal-relative return with the goal
+	// (any goal, Multi2D included; data written by `trajdiff simulate maze2d --goal-returns`).
+	goal := slices.Equal(cond, planmodel.GoalCondition())
+	if !goal && !slices.Equal(cond, []string{"returns"}) {
+		return nil, badInput("the state model is conditioned on %v; Decision Diffuser's is conditioned on [returns] or, goal-relative, on %v (data.condition)",
+			cond, planmodel.GoalCondition())
 	}
 	if m.Horizon < 2 {
 		return nil, badInput("the state model's horizon is %d steps; planning needs at least 2", m.Horizon)
@@ -214,7 +208,7 @@ func (p *Planner) PlanTo(ctx context.Context, s0 [4]float64, goal [2]float64, wa
 		cond = append(cond, goal[0], goal[1])
 	} else if goal != p.fixedGoal() {
 		return nil, badInput("goal %v: the state model's returns name the layout's goal %v (maze2d-%s-v1); for other goals train on goal-relative returns (simulate maze2d --goal-returns, data.condition %v)",
-			goal, p.fixedGoal(), p.layout.Name, goalCondition)
+			goal, p.fixedGoal(), p.layout.Name, planmodel.GoalCondition())
 	}
 	fixed := make([]train.Fixed, obsDim)
 	for k := range obsDim {

@@ -51,6 +51,12 @@ func names(prefix []string, steps []int, width int) []string {
 	return out
 }
 
+// GoalCondition is the condition (data.condition) of a goal-conditioned states-only model (Decision
+// Diffuser's, Trajectory Diffuser's refinement): the goal-relative return (rl.GoalReturns) and the goal.
+func GoalCondition() []string {
+	return []string{"info:" + rl.GoalReturnInfo + ":0", "info:goal:0", "info:goal:1"}
+}
+
 // InverseDynamics is a regression model from (s_t, s_t+1) to a_t on maze2d transitions.
 type InverseDynamics struct{ m *train.Model }
 

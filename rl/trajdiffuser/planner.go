@@ -98,7 +98,11 @@ func New(ms Models, layout *rl.Layout, opt Options) (*Planner, error) {
 	for _, it := range s.ConditionItems() {
 		cond = append(cond, it.String())
 	}
-	switch want := map[bool][]string{false: {"returns"}, true: goalCondition}[p.goal]; {
+	want := []string{"returns"}
+	if p.goal {
+		want = planmodel.GoalCondition()
+	}
+	switch {
 	case !slices.Equal(cond, want):
 		return nil, badInput("the state model is conditioned on %v; with this draft the refinement's is conditioned on %v", cond, want)
 	case !p.goal && cmpDiscount(s.Config.Data.Discount) != p.discount:
@@ -165,9 +169,6 @@ func cmpDiscount(d float64) float64 {
 	}
 	return d
 }
-
-// goalCondition is the goal-conditioned state model's condition (as Decision Diffuser's).
-var goalCondition = []string{"info:" + rl.GoalReturnInfo + ":0", "info:goal:0", "info:goal:1"}
 
 // draftTokens checks the draft's layout, (s_k[0..3], returns@k) for k < K in, (s_K, returns@K) out, or,
 // goal-conditioned, (s_k[0..3], G_k, g_k[0..1]) in and (s_K, G_K) out over the columns [observations,
