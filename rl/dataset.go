@@ -152,7 +152,8 @@ func SimulateChunk(cfg DatasetConfig, k int) ([]*Episode, error) {
 	ctrl := NewWaypointController(l, rng)
 	m.SetTarget(m.SampleCellPoint(rng))
 	m.resetFrom(rng)
-	gx, gy := float64(l.Goal.W), float64(l.Goal.H)
+	g := l.GoalPoint()
+	gx, gy := g[0], g[1]
 	steps := cfg.chunkLen(k)
 	var eps []*Episode
 	ep := &Episode{Chunk: k}

@@ -78,6 +78,10 @@ func LayoutByName(name string) (*Layout, error) {
 func (l *Layout) Width() int  { return len(l.Rows) }
 func (l *Layout) Height() int { return len(l.Rows[0]) }
 
+// GoalPoint is the centre of the goal cell, (W, H) in maze units: the fixed target of the v1
+// environments.
+func (l *Layout) GoalPoint() [2]float64 { return [2]float64{float64(l.Goal.W), float64(l.Goal.H)} }
+
 // Wall reports whether cell (w, h) is a wall; cells outside the maze count as walls.
 func (l *Layout) Wall(w, h int) bool {
 	if w < 0 || h < 0 || w >= l.Width() || h >= l.Height() {

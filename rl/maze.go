@@ -61,7 +61,8 @@ func NewMaze(cfg MazeConfig) (*Maze, error) {
 	if cfg.MaxEpisodeSteps != 0 {
 		m.limit = max(cfg.MaxEpisodeSteps, 0)
 	}
-	m.tx, m.ty = float64(l.Goal.W), float64(l.Goal.H)
+	g := l.GoalPoint()
+	m.tx, m.ty = g[0], g[1]
 	return m, nil
 }
 

@@ -26,7 +26,8 @@ func recutAtGoal(eps []*Episode, l *Layout) ([]*Episode, error) {
 	if len(eps) == 0 {
 		return nil, nil
 	}
-	gx, gy := float64(l.Goal.W), float64(l.Goal.H)
+	g := l.GoalPoint()
+	gx, gy := g[0], g[1]
 	inside := func(obs []float64, t int) bool {
 		return math.Hypot(obs[4*t]-gx, obs[4*t+1]-gy) <= GoalRadius
 	}

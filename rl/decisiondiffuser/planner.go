@@ -182,12 +182,7 @@ func (p *Planner) checkState(s [4]float64) error {
 
 // Plan is PlanTo the layout's fixed goal, maze2d-*-v1's target.
 func (p *Planner) Plan(ctx context.Context, s0 [4]float64, warm [][4]float64, seed uint64) (*Plan, error) {
-	return p.PlanTo(ctx, s0, p.fixedGoal(), warm, seed)
-}
-
-// fixedGoal is the centre of the layout's goal cell, the v1 environments' target.
-func (p *Planner) fixedGoal() [2]float64 {
-	return [2]float64{float64(p.layout.Goal.W), float64(p.layout.Goal.H)}
+	return p.PlanTo(ctx, s0, p.layout.GoalPoint(), warm, seed)
 }
 
 // PlanTo samples a window of states from s0 towards goal, conditioned on Options.Return (with a
@@ -206,9 +201,9 @@ func (p *Planner) PlanTo(ctx context.Context, s0 [4]float64, goal [2]float64, wa
 	cond := []float64{p.opt.Return}
 	if p.goal {
 		cond = append(cond, goal[0], goal[1])
-	} else if goal != p.fixedGoal() {
+	} else if goal != p.layout.GoalPoint() {
 		return nil, badInput("goal %v: the state model's returns name the layout's goal %v (maze2d-%s-v1); for other goals train on goal-relative returns (simulate maze2d --goal-returns, data.condition %v)",
-			goal, p.fixedGoal(), p.layout.Name, planmodel.GoalCondition())
+			goal, p.layout.GoalPoint(), p.layout.Name, planmodel.GoalCondition())
 	}
 	fixed := make([]train.Fixed, obsDim)
 	for k := range obsDim {

@@ -67,7 +67,7 @@ func (pol *Policy) Plans() []planeval.PlanStats { return pol.plans }
 func (p *Planner) Agent(name string) planeval.Agent {
 	return planeval.Agent{Name: name, Policy: func(ctx context.Context, m *rl.Maze, rng *rand.Rand) (rl.Policy, error) {
 		gx, gy := m.Target()
-		if !p.goal && [2]float64{gx, gy} != p.fixedGoal() {
+		if !p.goal && [2]float64{gx, gy} != p.layout.GoalPoint() {
 			return nil, badInput("Multi2D's target (%v, %v): the state model's returns name the layout's fixed goal; train on goal-relative returns (simulate maze2d --goal-returns)", gx, gy)
 		}
 		return p.Policy(ctx, [2]float64{gx, gy}, rng), nil

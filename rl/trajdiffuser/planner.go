@@ -258,12 +258,7 @@ func (p *Planner) checkState(s [4]float64) error {
 
 // Plan is PlanTo the layout's fixed goal, maze2d-*-v1's target.
 func (p *Planner) Plan(ctx context.Context, history [][4]float64, returns []float64, seed uint64, u float64) (*Plan, error) {
-	return p.PlanTo(ctx, p.fixedGoal(), history, returns, seed, u)
-}
-
-// fixedGoal is the centre of the layout's goal cell, the v1 environments' target.
-func (p *Planner) fixedGoal() [2]float64 {
-	return [2]float64{float64(p.layout.Goal.W), float64(p.layout.Goal.H)}
+	return p.PlanTo(ctx, p.layout.GoalPoint(), history, returns, seed, u)
 }
 
 // PlanTo makes one decision towards goal from a history of states and their returns-to-go (oldest first;
@@ -275,8 +270,8 @@ func (p *Planner) PlanTo(ctx context.Context, goal [2]float64, history [][4]floa
 	if err := p.layout.CheckState("goal", []float64{goal[0], goal[1], 0, 0}); err != nil {
 		return nil, badInput("%v", err)
 	}
-	if !p.goal && goal != p.fixedGoal() {
-		return nil, badInput("goal %v: the models' returns name the layout's goal %v; for other goals train them on goal-relative returns (simulate maze2d --goal-returns)", goal, p.fixedGoal())
+	if !p.goal && goal != p.layout.GoalPoint() {
+		return nil, badInput("goal %v: the models' returns name the layout's goal %v; for other goals train them on goal-relative returns (simulate maze2d --goal-returns)", goal, p.layout.GoalPoint())
 	}
 	if len(history) == 0 || len(history) != len(returns) {
 		return nil, badInput("a history of %d states and %d returns", len(history), len(returns))

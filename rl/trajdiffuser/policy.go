@@ -79,7 +79,7 @@ func (pol *Policy) Plans() []planeval.PlanStats { return pol.plans }
 // fixed goal, or Multi2D's random one, which needs goal-conditioned models).
 func (p *Planner) Agent(name string) planeval.Agent {
 	return planeval.Agent{Name: name, Policy: func(ctx context.Context, m *rl.Maze, rng *rand.Rand) (rl.Policy, error) {
-		if gx, gy := m.Target(); !p.goal && [2]float64{gx, gy} != p.fixedGoal() {
+		if gx, gy := m.Target(); !p.goal && [2]float64{gx, gy} != p.layout.GoalPoint() {
 			return nil, badInput("Multi2D's target (%v, %v): the models' returns name the layout's fixed goal; train them on goal-relative returns (simulate maze2d --goal-returns)", gx, gy)
 		}
 		return p.Policy(ctx, m, rng), nil
