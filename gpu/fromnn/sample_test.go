@@ -15,22 +15,26 @@ import (
 
 // windowModel trains a tiny network through train.Config.Trainer on windows of 8 steps (2 observations and
 // 1 action per step) of a synthetic episodes dataset and loads it as a train.Model; edit sets the network,
-// objective and data options.
+// objective and data options. The episodes carry two infos for episode-derived conditions, as the
+// goal-conditioned planners' data do: "goal" (2 values, one per episode) and "goal_return" (1, per step).
 func windowModel(t testing.TB, edit func(*train.Config)) *train.Model {
 	t.Helper()
 	dir := t.TempDir()
 	data := filepath.Join(dir, "episodes.arrow")
-	w, err := datasets.CreateEpisodes(data, datasets.EpisodeSpec{ObservationDim: 2, ActionDim: 1}, datasets.WriteOptions{})
+	spec := datasets.EpisodeSpec{ObservationDim: 2, ActionDim: 1, Infos: []datasets.InfoSpec{{Name: "goal", Dim: 2}, {Name: "goal_return", Dim: 1}}}
+	w, err := datasets.CreateEpisodes(data, spec, datasets.WriteOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for e := 0; e < 6; e++ {
-		var ep datasets.Episode
+		ep := datasets.Episode{Infos: map[string][]float64{}}
 		for s := 0; s < 20; s++ {
 			x := 0.3*float64(e) + 0.1*float64(s)
 			ep.Observations = append(ep.Observations, x, math.Sin(3*x))
 			ep.Actions = append(ep.Actions, math.Cos(3*x))
 			ep.Rewards = append(ep.Rewards, 0)
+			ep.Infos["goal"] = append(ep.Infos["goal"], float64(e), 2-0.5*float64(e))
+			ep.Infos["goal_return"] = append(ep.Infos["goal_return"], float64(20-s)/4+float64(e))
 		}
 		if err := w.Write(ep); err != nil {
 			t.Fatal(err)

@@ -19,48 +19,75 @@ import (
 // the search's process is the model's, and its steps default to the model's sample steps. NFE in the result
 // is the budget per case.
 func (m *Model) SearchControl(ctx context.Context, req Request, s diffusion.ParticleSearch, p burgers.Params) (*Generated, error) {
-	if m.Task != Control {
-		return nil, fmt.Errorf("wdno: searching by control cost needs a control model, this one is for %v", m.Task)
-	}
-	if req.Device != nil {
-		return nil, fmt.Errorf("wdno: the search by control cost has no device path; search on the CPU")
-	}
-	c := m.Layout.Config()
-	if p.Cells != c.Cells || p.Frames+1 != c.Frames {
-		return nil, fmt.Errorf("wdno: solver of %d points x %d intervals for a model of %d x %d frames", p.Cells, p.Frames, c.Cells, c.Frames)
-	}
-	enc, err := m.encode(req)
+	enc, guidance, err := m.searchSetup(req, &s)
 	if err != nil {
 		return nil, err
 	}
-	_, steps, guidance := m.Settings(req)
-	if guidance < 0 || math.IsNaN(guidance) {
-		return nil, fmt.Errorf("wdno: guidance weight %v, want >= 0", guidance)
-	}
-	s.Process = m.Checkpoint.Process
-	if s.Steps == 0 {
-		s.Steps = steps
-	}
-	D := m.Layout.Dim()
-	if _, err := s.Validate(D); err != nil {
-		return nil, fmt.Errorf("wdno: %w", err)
+	if c := m.Layout.Config(); p.Cells != c.Cells || p.Frames+1 != c.Frames {
+		return nil, fmt.Errorf("wdno: solver of %d points x %d intervals for a model of %d x %d frames", p.Cells, p.Frames, c.Cells, c.Frames)
 	}
 	solver, err := burgers.NewBatchSolver(p, burgers.BatchWidth)
 	if err != nil {
 		return nil, err
 	}
 	energy := cmp.Or(req.EnergyWeight, 2e-5)
+	return m.searchCases(ctx, req, s, enc, guidance, func(j int) (reward, error) {
+		return &controlReward{layout: m.Layout, solver: solver, u0: enc.u0s[j], obj: burgers.Objective{Target: enc.targets[j], EnergyWeight: energy}, frames: p.Frames}, nil
+	})
+}
+
+// searchSetup checks a search by control cost of req's cases and completes s (the model's process, and
+// its steps unless set); it returns the encoded cases and the guidance weight.
+func (m *Model) searchSetup(req Request, s *diffusion.ParticleSearch) (*encoded, float64, error) {
+	if m.Task != Control {
+		return nil, 0, fmt.Errorf("wdno: searching by control cost needs a control model, this one is for %v", m.Task)
+	}
+	if req.Device != nil {
+		return nil, 0, fmt.Errorf("wdno: the search by control cost has no device path; search on the CPU")
+	}
+	enc, err := m.encode(req)
+	if err != nil {
+		return nil, 0, err
+	}
+	_, steps, guidance := m.Settings(req)
+	if guidance < 0 || math.IsNaN(guidance) {
+		return nil, 0, fmt.Errorf("wdno: guidance weight %v, want >= 0", guidance)
+	}
+	s.Process = m.Checkpoint.Process
+	if s.Steps == 0 {
+		s.Steps = steps
+	}
+	if _, err := s.Validate(m.Layout.Dim()); err != nil {
+		return nil, 0, fmt.Errorf("wdno: %w", err)
+	}
+	return enc, guidance, nil
+}
+
+// reward scores candidate images (rows of x0) of one case into r: higher is better, -Inf a candidate
+// whose re-simulation failed.
+type reward interface {
+	score(ctx context.Context, r, x0 []float64) error
+}
+
+// searchCases runs s on each encoded case of req on its own (outputs = 1), its particles sharing the
+// case's condition, the candidates being guided x0 predictions as in Generate and rewardOf(j) scoring
+// case j's. s must have been validated with the model's process set.
+func (m *Model) searchCases(ctx context.Context, req Request, s diffusion.ParticleSearch, enc *encoded, guidance float64, rewardOf func(j int) (reward, error)) (*Generated, error) {
 	known := m.Layout.Known(Control)
+	D := m.Layout.Dim()
 	n := len(req.Cases)
-	nu, nf := c.sizes()
+	nu, nf := m.Layout.Config().sizes()
 	out := &Generated{U: make([][]float64, n), F: make([][]float64, n), NFE: s.Budget}
 	for j := range n {
 		one := enc.values[j*D : (j+1)*D]
-		g := &guide{layout: m.Layout, known: known, values: one, clip: !m.Config.Sample.NoClip, weight: guidance, p: s.Process}
-		if guidance > 0 {
-			g.obj = controlObjective{u0s: enc.u0s[j : j+1], targets: enc.targets[j : j+1], energy: energy, cells: enc.cells}
+		// The case's own objective at index 0: guide.correct pairs every particle with case 0 of its values.
+		alone := &encoded{values: one, u0s: enc.u0s[j : j+1], targets: enc.targets[j : j+1], cells: enc.cells}
+		g := &guide{layout: m.Layout, known: known, values: one, clip: !m.Config.Sample.NoClip, weight: guidance, p: s.Process,
+			obj: alone.objective(m, req)}
+		cost, err := rewardOf(j)
+		if err != nil {
+			return nil, fmt.Errorf("wdno: case %d: %w", j, err)
 		}
-		cost := &controlReward{layout: m.Layout, solver: solver, u0: enc.u0s[j], obj: burgers.Objective{Target: enc.targets[j], EnergyWeight: energy}, frames: p.Frames}
 		opt := diffusion.ParticleOptions{Seed: req.Seed + uint64(j), Condition: &diffusion.Inpaint{Mask: known, Values: one}, CorrectX0: g.correct}
 		if req.Progress != nil {
 			opt.Progress = func(done, total int) { req.Progress(j*total+done, n*total) }

@@ -97,6 +97,13 @@
 // is cheap next to the network (the batched solver scores a particle in well under a millisecond at the
 // reduced resolution), so the search's cost is its network budget.
 //
+// SearchSmokeControl does the same for smoke with the reward -J, J = -smoke_out + 0.1 mean (d(0) - d0)^2, of
+// each candidate re-simulated by pde/smoke from the case's true initial square. There the search is the
+// only way the objective reaches the controls: smoke's J reads the s channel and d(0) alone, so its
+// gradient with respect to the x0 prediction is zero in the control channels and guidance changes the
+// controls only through the network's reaction to a changed s at later steps. A smoke re-simulation costs
+// about as much as a network evaluation of the reduced model, so there the search's cost is both.
+//
 // # State estimation from sparse sensors
 //
 // A third task, "estimate", learns the prior of the state trajectory given the control alone (u0 unknown:

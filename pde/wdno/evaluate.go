@@ -20,7 +20,8 @@ type Method struct {
 	// zero control (ZeroControl), the dataset's own control (DatasetControl) or an optimiser's.
 	Baseline func(ctx context.Context, c TestCase) ([]float64, error)
 	// Search, for a control model, samples each case by inference-time search with the reward -J of the
-	// candidates' re-simulated controls (Model.SearchControl) instead of one sample.
+	// candidates' re-simulated controls (Model.SearchControl; SearchSmokeControl on smoke data) instead of
+	// one sample.
 	Search *diffusion.ParticleSearch
 }
 
@@ -184,9 +185,16 @@ func evaluateMethod(ctx context.Context, d *Data, m Method, tcs []TestCase, o Ev
 			}
 			req.EnergyWeight = o.EnergyWeight
 			var err error
-			if m.Search != nil {
+			switch {
+			case m.Search != nil && d.IsSmoke():
+				idx := make([]int, len(batch))
+				for j, tc := range batch {
+					idx[j] = tc.Index
+				}
+				gen, err = m.Model.SearchSmokeControl(ctx, req, *m.Search, d, idx)
+			case m.Search != nil:
 				gen, err = m.Model.SearchControl(ctx, req, *m.Search, d.Params)
-			} else {
+			default:
 				gen, err = m.Model.Generate(ctx, req)
 			}
 			if err != nil {
