@@ -6,6 +6,9 @@
 //	            normalised units (rms and quantiles over the nonzero entries) next to its scale;
 //	-what gen   the same energies of the model's generated controls (cases 0..n-1 of -data), and for a
 //	            wavelet model the mean c^2 of the control decoded from each of its own DWT bands alone;
+//	-what guide what guidance changes: for each weight of -weights, the samples of cases 0..n-1 (same seed
+//	            and noise as weight 0): the relative RMS change of the generated controls and of the
+//	            generated state against weight 0's, and the model's own mean s(T-1);
 //	-what loss  the eps-prediction error of the checkpoint per channel (free entries) and per noise level,
 //	            on n encoded trajectories with the training objective and inpainting.
 //
@@ -22,6 +25,8 @@ import (
 	"os"
 	"os/signal"
 	"sort"
+	"strconv"
+	"strings"
 
 	"github.com/trajdiff/trajdiff/pde/wdno"
 	"github.com/trajdiff/trajdiff/train"
@@ -37,16 +42,25 @@ func main() {
 	ckpt := flag.String("ckpt", "", "the model's run or step directory (its layout and scales)")
 	n := flag.Int("n", 100, "trajectories or cases")
 	guidance := flag.Float64("guidance", 0, "guidance weight (gen)")
-	steps := flag.Int("steps", 20, "sampling steps (gen)")
+	steps := flag.Int("steps", 20, "sampling steps (gen, guide)")
+	weights := flag.String("weights", "0,100,1000,1e4,1e5,1e6", "guidance weights (guide; the first is the reference)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx, *what, *data, *ckpt, *n, *guidance, *steps); err != nil {
+	var ws []float64
+	for _, f := range strings.Split(*weights, ",") {
+		w, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+		if err != nil {
+			log.Fatalf("-weights: %v", err)
+		}
+		ws = append(ws, w)
+	}
+	if err := run(ctx, *what, *data, *ckpt, *n, *guidance, *steps, ws); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(ctx context.Context, what, path, ckpt string, n int, guidance float64, steps int) error {
+func run(ctx context.Context, what, path, ckpt string, n int, guidance float64, steps int, weights []float64) error {
 	d, err := wdno.OpenData(path)
 	if err != nil {
 		return err
@@ -65,10 +79,12 @@ func run(ctx context.Context, what, path, ckpt string, n int, guidance float64, 
 		return dataStats(d, m, n)
 	case "gen":
 		return genStats(ctx, d, m, n, guidance, steps)
+	case "guide":
+		return guideStats(ctx, d, m, n, weights, steps)
 	case "loss":
 		return lossStats(ctx, d, m, n)
 	}
-	return fmt.Errorf("-what %q: want data, gen or loss", what)
+	return fmt.Errorf("-what %q: want data, gen, guide or loss", what)
 }
 
 // channelName names channel ch of the model's image.
@@ -285,6 +301,50 @@ func lossStats(ctx context.Context, d *wdno.Data, m *wdno.Model, n int) error {
 		if count[k] > 0 {
 			fmt.Printf("  %-12s eps mse over free entries %.4f\n", channelName(m, k), free[k]/count[k])
 		}
+	}
+	return nil
+}
+
+// guideStats generates cases 0..n-1 at each guidance weight with the same seed and reports what the
+// guidance changed against the first weight's samples.
+func guideStats(ctx context.Context, d *wdno.Data, m *wdno.Model, n int, weights []float64, steps int) error {
+	cases := make([]wdno.Case, n)
+	for i := range cases {
+		u, _, err := d.Fields(i, nil, nil)
+		if err != nil {
+			return err
+		}
+		cases[i] = wdno.Case{U0: u[:d.Cells*d.State]}
+	}
+	// relChange is the RMS of b - a over the RMS of a, over every case.
+	relChange := func(a, b [][]float64) float64 {
+		var num, den float64
+		for j := range a {
+			for i, v := range a[j] {
+				num += (b[j][i] - v) * (b[j][i] - v)
+				den += v * v
+			}
+		}
+		return math.Sqrt(num / den)
+	}
+	fmt.Printf("%s, %d cases of %s, %d steps, seed 1\n", m.Name(), n, d.Path, steps)
+	fmt.Printf("%10s %14s %14s %12s %7s\n", "weight", "control change", "state change", "model s(T-1)", "failed")
+	var ref *wdno.Generated
+	for _, w := range weights {
+		gen, err := m.Generate(ctx, wdno.Request{Cases: cases, Steps: steps, Seed: 1, Guidance: &w})
+		if err != nil {
+			return err
+		}
+		if ref == nil {
+			ref = gen
+		}
+		var s float64
+		for _, u := range gen.U {
+			for c := 0; c < d.Cells; c++ {
+				s += u[((d.Frames-1)*d.Cells+c)*d.State+3] / float64(d.Cells*n)
+			}
+		}
+		fmt.Printf("%10g %14.3e %14.3e %12.4f %7d\n", w, relChange(ref.F, gen.F), relChange(ref.U, gen.U), s, len(gen.Failed))
 	}
 	return nil
 }
