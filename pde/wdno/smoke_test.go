@@ -58,6 +58,21 @@ func randomSmokeFields(r *rand.Rand, c LayoutConfig) (u, f []float64) {
 	return u, f
 }
 
+// tinySmokeConfig is a one-hidden-layer MLP for task on tinySmokeParams' data in space (its own run
+// directory under dir), trained for steps steps of batch 4, sampled with 3 steps.
+func tinySmokeConfig(dir, data, space, task string, steps int) Config {
+	c := Config{Out: filepath.Join(dir, space+"-"+task), Task: task, Data: DataConfig{Path: data}, Layout: LayoutConfig{Space: space},
+		Objective: train.ObjectiveConfig{Process: "vp-cosine"}, Train: train.DefaultOptions()}
+	dim := 42 * 8 * 8 * 8
+	if space == SpacePhysical {
+		dim = 6 * 8 * 8 * 8
+	}
+	c.Network = nn.Spec{Arch: "mlp", MLP: &nn.MLPConfig{Dim: dim, Hidden: []int{16}, TimeDim: 8}}
+	c.Train.Steps, c.Train.Batch, c.Train.LR, c.Train.Warmup, c.Train.CheckpointEvery = steps, 4, 1e-3, 1, 0
+	c.Sample.Steps = 3
+	return c
+}
+
 // The smoke layouts are exact: decoding an encoded trajectory gives it back to round-off, at the reduced
 // scale of the benchmark (32 frames of 32 x 32: 42 channels of 18^3 bands in 20^3 images) and at a small
 // odd-sized one.
@@ -271,16 +286,7 @@ func TestSmokeTrainLoadEvaluate(t *testing.T) {
 	data := writeSmoke(t, dir, "train.arrow", p, 12, 1)
 	test := openData(t, writeSmoke(t, dir, "test.arrow", p, 3, 2))
 	for _, space := range []string{SpaceWavelet, SpacePhysical} {
-		c := Config{Out: filepath.Join(dir, space), Task: "control", Data: DataConfig{Path: data}, Layout: LayoutConfig{Space: space},
-			Objective: train.ObjectiveConfig{Process: "vp-cosine"}, Train: train.DefaultOptions()}
-		dim := 42 * 8 * 8 * 8
-		if space == SpacePhysical {
-			dim = 6 * 8 * 8 * 8
-		}
-		c.Network = nn.Spec{Arch: "mlp", MLP: &nn.MLPConfig{Dim: dim, Hidden: []int{16}, TimeDim: 8}}
-		c.Train.Steps, c.Train.Batch, c.Train.LR, c.Train.Warmup, c.Train.CheckpointEvery = 4, 4, 1e-3, 1, 0
-		c.Sample.Steps = 3
-		m, _ := trainTiny(t, c)
+		m, _ := trainTiny(t, tinySmokeConfig(dir, data, space, "control", 4))
 		if m.Layout.Config().Grid == nil {
 			t.Fatalf("%s: the model's layout has no grid", space)
 		}
@@ -310,10 +316,7 @@ func TestSmokeSimulationTrainsAndScores(t *testing.T) {
 	p := tinySmokeParams()
 	data := writeSmoke(t, dir, "train.arrow", p, 6, 1)
 	test := openData(t, writeSmoke(t, dir, "test.arrow", p, 2, 2))
-	c := Config{Out: filepath.Join(dir, "sim"), Task: "simulate", Data: DataConfig{Path: data}, Layout: LayoutConfig{Space: SpaceWavelet},
-		Objective: train.ObjectiveConfig{Process: "vp-cosine"}, Train: train.DefaultOptions()}
-	c.Network = nn.Spec{Arch: "mlp", MLP: &nn.MLPConfig{Dim: 42 * 8 * 8 * 8, Hidden: []int{8}, TimeDim: 4}}
-	c.Train.Steps, c.Train.Batch, c.Train.Warmup, c.Train.CheckpointEvery = 2, 2, 1, 0
+	c := tinySmokeConfig(dir, data, SpaceWavelet, "simulate", 2)
 	c.Sample.Steps = 2
 	m, _ := trainTiny(t, c)
 	rep, err := Evaluate(context.Background(), test, []Method{{Name: "wdno", Model: m}}, EvalOptions{Task: Simulate})

@@ -188,13 +188,9 @@ func printFrames(frames []float64) {
 }
 
 func genStats(ctx context.Context, d *wdno.Data, m *wdno.Model, n int, w float64, steps int) error {
-	cases := make([]wdno.Case, n)
-	for i := range cases {
-		u, _, err := d.Fields(i, nil, nil)
-		if err != nil {
-			return err
-		}
-		cases[i] = wdno.Case{U0: u[:d.Cells*d.State]}
+	cases, err := givenCases(d, n)
+	if err != nil {
+		return err
 	}
 	gen, err := m.Generate(ctx, wdno.Request{Cases: cases, Steps: steps, Seed: 1, Guidance: &w})
 	if err != nil {
@@ -308,13 +304,9 @@ func lossStats(ctx context.Context, d *wdno.Data, m *wdno.Model, n int) error {
 // guideStats generates cases 0..n-1 at each guidance weight with the same seed and reports what the
 // guidance changed against the first weight's samples.
 func guideStats(ctx context.Context, d *wdno.Data, m *wdno.Model, n int, weights []float64, steps int) error {
-	cases := make([]wdno.Case, n)
-	for i := range cases {
-		u, _, err := d.Fields(i, nil, nil)
-		if err != nil {
-			return err
-		}
-		cases[i] = wdno.Case{U0: u[:d.Cells*d.State]}
+	cases, err := givenCases(d, n)
+	if err != nil {
+		return err
 	}
 	// relChange is the RMS of b - a over the RMS of a, over every case.
 	relChange := func(a, b [][]float64) float64 {
@@ -347,4 +339,17 @@ func guideStats(ctx context.Context, d *wdno.Data, m *wdno.Model, n int, weights
 		fmt.Printf("%10g %14.3e %14.3e %12.4f %7d\n", w, relChange(ref.F, gen.F), relChange(ref.U, gen.U), s, len(gen.Failed))
 	}
 	return nil
+}
+
+// givenCases are cases 0..n-1 of d as a control model is given them: the state at frame 0.
+func givenCases(d *wdno.Data, n int) ([]wdno.Case, error) {
+	cases := make([]wdno.Case, n)
+	for i := range cases {
+		u, _, err := d.Fields(i, nil, nil)
+		if err != nil {
+			return nil, err
+		}
+		cases[i] = wdno.Case{U0: u[:d.Cells*d.State]}
+	}
+	return cases, nil
 }
