@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/trajdiff/trajdiff/diffusion"
+	"github.com/trajdiff/trajdiff/internal/parallel"
 	"github.com/trajdiff/trajdiff/pde/smoke"
 )
 
@@ -42,19 +43,15 @@ func (m *Model) SearchSmokeControl(ctx context.Context, req Request, s diffusion
 		if err != nil {
 			return nil, err
 		}
-		sim, err := smoke.NewSimulator(d.Smoke.Params)
-		if err != nil {
-			return nil, fmt.Errorf("wdno: %w", err)
-		}
-		return &smokeReward{layout: m.Layout, data: d, sim: sim, init: init, u0: req.Cases[j].U0}, nil
+		return &smokeReward{layout: m.Layout, data: d, init: init, u0: req.Cases[j].U0}, nil
 	})
 }
 
-// smokeReward scores candidate images by -J of their controls re-simulated from one case's initial square.
+// smokeReward scores candidate images by -J of their controls re-simulated from one case's initial
+// square, on every core (a simulator per candidate: the re-simulation costs about what the network does).
 type smokeReward struct {
 	layout Layout
 	data   *Data
-	sim    *smoke.Simulator
 	init   smoke.Initial
 	u0     []float64 // the case's given state frame 0 (the misfit's reference)
 }
@@ -62,20 +59,25 @@ type smokeReward struct {
 func (c *smokeReward) score(ctx context.Context, r, x0 []float64) error {
 	D := c.layout.Dim()
 	nu, nf := c.layout.Config().sizes()
-	u, f := make([]float64, nu), make([]float64, nf)
-	for k := range r {
+	return parallel.Ordered(ctx, 0, len(r), 0, func(ctx context.Context, k int) (float64, error) {
+		u, f := make([]float64, nu), make([]float64, nf)
 		if err := c.layout.Decode(x0[k*D:(k+1)*D], u, f); err != nil {
-			return err
+			return 0, err
 		}
-		sc, _, err := smokeScore(ctx, c.data, c.sim, c.init, f, c.u0)
+		sim, err := smoke.NewSimulator(c.data.Smoke.Params)
+		if err != nil {
+			return 0, fmt.Errorf("wdno: %w", err)
+		}
+		sc, _, err := smokeScore(ctx, c.data, sim, c.init, f, c.u0)
 		switch {
 		case err != nil && ctx.Err() != nil:
-			return ctx.Err()
+			return 0, ctx.Err()
 		case err != nil || math.IsNaN(sc.J):
-			r[k] = math.Inf(-1) // the solver's failure on this candidate
-		default:
-			r[k] = -sc.J
+			return math.Inf(-1), nil // the solver's failure on this candidate
 		}
-	}
-	return nil
+		return -sc.J, nil
+	}, func(k int, v float64) error {
+		r[k] = v
+		return nil
+	})
 }
