@@ -48,7 +48,7 @@ func (m *Model) SearchSmokeControl(ctx context.Context, req Request, s diffusion
 }
 
 // smokeReward scores candidate images by -J of their controls re-simulated from one case's initial
-// square, on every core (a simulator per candidate: the re-simulation costs about what the network does).
+// square, on every core (a simulator per candidate).
 type smokeReward struct {
 	layout Layout
 	data   *Data

@@ -101,8 +101,9 @@
 // each candidate re-simulated by pde/smoke from the case's true initial square. There the search is the
 // only way the objective reaches the controls: smoke's J reads the s channel and d(0) alone, so its
 // gradient with respect to the x0 prediction is zero in the control channels and guidance changes the
-// controls only through the network's reaction to a changed s at later steps. A smoke re-simulation costs
-// about as much as a network evaluation of the reduced model, so there the search's cost is both.
+// controls only through the network's reaction to a changed s at later steps. A smoke re-simulation of the
+// reduced problem (grid 64, 256 steps) takes about 0.15 s of one core, a third or less of a network
+// evaluation of the reduced model, so the search's cost is still mostly its network budget.
 //
 // # State estimation from sparse sensors
 //
