@@ -163,17 +163,7 @@ func TestGPUSampleConditionsGuidanceAndWarmStartsMatchModelSample(t *testing.T) 
 			// Guidance changes the samples (the comparison would notice a dropped unconditional pass).
 			plain := c.req
 			plain.Guidance = 0
-			un, err := c.m.Sample(ctx, plain)
-			if err != nil {
-				t.Fatal(err)
-			}
-			diff := 0.0
-			for i := range un.X {
-				diff = math.Max(diff, math.Abs(un.X[i]-want.X[i]))
-			}
-			if diff < 1e-3 {
-				t.Errorf("%s: guidance moves the CPU samples by only %.3g; the check cannot see it", c.name, diff)
-			}
+			requireCPUSamplesMove(t, c.m, plain, want, c.name+": guidance")
 		}
 	}
 	t.Logf("worst over the runs: rel RMS %.2e, max %.2e (tolerance %.0e, %.0e)", worstRel, worstMax, samplerTol[gpu.FP32][0], samplerTol[gpu.FP32][1])
@@ -254,4 +244,22 @@ func TestGPUGuidedPerWindowSamplerReplaysBitForBit(t *testing.T) {
 	defer p.Close()
 	solver, _ := diffusion.NewSolver("dpmpp-2m")
 	checkSamplerOnDevice(t, d, p, &guided, randomInput(62, windows*c.Net.Dim()), solver, samplerTol[gpu.FP32], "guided temporal_unet, per-window conditions, dpmpp-2m")
+}
+
+// requireCPUSamplesMove fails the test unless the CPU samples of req differ from want by more than 1e-3
+// somewhere: what (the change that turned want's request into req) must be visible to a comparison with
+// the device, or that comparison could not catch a device that ignores it.
+func requireCPUSamplesMove(t *testing.T, m *train.Model, req train.SampleRequest, want *train.Samples, what string) {
+	t.Helper()
+	s, err := m.Sample(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	diff := 0.0
+	for i := range s.X {
+		diff = math.Max(diff, math.Abs(s.X[i]-want.X[i]))
+	}
+	if diff < 1e-3 {
+		t.Errorf("%s moves the CPU samples by only %.3g; the check cannot see it", what, diff)
+	}
 }

@@ -60,17 +60,7 @@ func TestGPUGoalConditionedSamplingMatchesModelSample(t *testing.T) {
 		// Other values give other samples on the CPU: the comparison is not blind to them.
 		other := c.req
 		other.CondValues = [][]float64{{0, 6, -1}}
-		o, err := m.Sample(ctx, other)
-		if err != nil {
-			t.Fatal(err)
-		}
-		diff := 0.0
-		for i := range o.X {
-			diff = math.Max(diff, math.Abs(o.X[i]-want.X[i]))
-		}
-		if diff < 1e-3 {
-			t.Errorf("%s: other condition values move the CPU samples by only %.3g; the check cannot see them", c.name, diff)
-		}
+		requireCPUSamplesMove(t, m, other, want, c.name+": other condition values")
 	}
 	t.Logf("worst over the runs: rel RMS %.2e, max %.2e", worstRel, worstMax)
 }
