@@ -115,6 +115,10 @@
 // RegressorInputGrad differentiates a regressor with respect to its INPUT: y = f(x) and
 // g = d/dx sum_o w_o f_o(x), by the same ops' symbolic gradients on a graph whose data input is marked as
 // needing one (classifier and value guidance need dJ/dx_t of a value model J; train.Model.ValueGradient).
+// NetVJP does the same for a score network: y = net(x, t, c) and the vector-Jacobian product
+// (dy/dx)^T v, which guidance through the denoiser (diffusion posterior sampling) needs to pull an
+// objective's gradient at the x0 prediction back to x_t (pde/wdno's GuideDenoiser). Both are checked
+// against central differences for every architecture.
 //
 // A network maps (x_t, t, condition) to whatever the training objective regresses (eps, x0, v, velocity,
 // EDM's F): the trainer feeds diffusion.Example.NetTime as t, and diffusion.FromPrediction or

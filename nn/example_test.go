@@ -95,3 +95,34 @@ func ExampleParams_Save() {
 	fmt.Println(meta["step"], w.StateShape(), w.Shape, twin.Params().Get("final_conv.1.bias").Float32s()[0] == net.Params().Get("final_conv.1.bias").Float32s()[0])
 	// Output: 1000 [8 4 5] [8 5 4] true
 }
+
+// The vector-Jacobian product of a score network with respect to its noisy input, (dnet/dx)^T v, which
+// guidance through the denoiser pulls an objective's gradient back with: it equals the directional
+// derivative of v . net(x) along any direction d, dotted with d.
+func ExampleNetVJP() {
+	net, err := nn.NewMLP(nn.MLPConfig{Dim: 3, Hidden: []int{16}, TimeDim: 8}, tensor.Float64)
+	if err != nil {
+		panic(err)
+	}
+	net.Params().Init(1)
+	x, v, d := []float64{0.3, -1.2, 0.8}, []float64{1, 0, -2}, []float64{0.5, 0.5, -1}
+	y, grad := make([]float64, 3), make([]float64, 3)
+	if err := nn.NewNetVJP(net).VJP(y, grad, x, []float64{0.4}, nil, v); err != nil {
+		panic(err)
+	}
+	p := nn.NewPredictor(net)
+	phi := func(h float64) float64 { // v . net(x + h d)
+		xh, out := make([]float64, 3), make([]float64, 3)
+		for i := range xh {
+			xh[i] = x[i] + h*d[i]
+		}
+		if err := p.Predict(out, xh, 0.4); err != nil {
+			panic(err)
+		}
+		return v[0]*out[0] + v[1]*out[1] + v[2]*out[2]
+	}
+	fd := (phi(1e-6) - phi(-1e-6)) / 2e-6
+	dot := d[0]*grad[0] + d[1]*grad[1] + d[2]*grad[2]
+	fmt.Printf("d . VJP matches the central difference: %v\n", math.Abs(dot-fd) < 1e-8*(1+math.Abs(fd)))
+	// Output: d . VJP matches the central difference: true
+}

@@ -2,7 +2,6 @@ package nn
 
 import (
 	"fmt"
-	"slices"
 	"sync"
 
 	G "gorgonia.org/gorgonia"
@@ -22,8 +21,7 @@ import (
 type RegressorInputGrad struct {
 	net    Regressor
 	mu     sync.Mutex
-	graphs map[int]*inputGradGraph
-	order  []int // least recently used first
+	graphs graphCache[*inputGradGraph]
 }
 
 type inputGradGraph struct {
@@ -33,7 +31,7 @@ type inputGradGraph struct {
 
 // NewRegressorInputGrad returns the input-gradient path of net, caching graphs for up to 4 batch sizes.
 func NewRegressorInputGrad(net Regressor) *RegressorInputGrad {
-	return &RegressorInputGrad{net: net, graphs: map[int]*inputGradGraph{}}
+	return &RegressorInputGrad{net: net, graphs: graphCache[*inputGradGraph]{max: 4, close: func(g *inputGradGraph) { g.m.Close() }}}
 }
 
 // Net is the differentiated regressor.
@@ -56,7 +54,7 @@ func (g *RegressorInputGrad) Gradient(y, grad, x, w []float64) error {
 	B := len(x) / I
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	gg, err := g.graph(B)
+	gg, err := g.graphs.get(B, func() (*inputGradGraph, error) { return g.build(B) })
 	if err != nil {
 		return err
 	}
@@ -71,76 +69,33 @@ func (g *RegressorInputGrad) Gradient(y, grad, x, w []float64) error {
 			setRow(data[float64](gg.w.Value()), b, w)
 		}
 	}
-	// The tape machine ADDS into the input's gradient (as into parameters' in training): start from zero.
-	if dx, err := gg.x.Grad(); err == nil {
-		if d, ok := dx.(*tensor.Dense); ok {
-			clear(d.Raw)
-		}
-	}
-	gg.m.Reset()
-	if err := gg.m.RunAll(); err != nil {
+	if err := runForInputGrad(gg.m, gg.x); err != nil {
 		return fmt.Errorf("nn: input gradient: %w", err)
 	}
 	readOutput(y, gg.y, g.net.Params().Dtype())
-	dx, err := gg.x.Grad()
-	if err != nil {
+	if err := readInputGrad(grad, gg.x); err != nil {
 		return fmt.Errorf("nn: input gradient: %w", err)
-	}
-	if d, ok := dx.(*tensor.Dense); ok && d.Dtype() == tensor.Float32 {
-		for i, v := range data[float32](d) {
-			grad[i] = float64(v)
-		}
-	} else if ok {
-		copy(grad, data[float64](d))
-	} else {
-		return fmt.Errorf("nn: input gradient: unexpected gradient value %T", dx)
 	}
 	return nil
 }
 
-// graph builds (or reuses) the graph for batch B: x [B, In] marked as needing a gradient, y = f(x) and
-// the scalar sum_b sum_o w_bo y_bo differentiated with respect to x only.
-func (g *RegressorInputGrad) graph(B int) (*inputGradGraph, error) {
-	if gg, ok := g.graphs[B]; ok {
-		if i := slices.Index(g.order, B); i >= 0 {
-			g.order = append(slices.Delete(g.order, i, i+1), B)
-		}
-		return gg, nil
-	}
+// build makes the graph for batch B: x [B, In] marked as the variable, y = f(x) and the scalar
+// sum_b sum_o w_bo y_bo differentiated with respect to x only.
+func (g *RegressorInputGrad) build(B int) (*inputGradGraph, error) {
 	b := NewBuilder(g.net.Params().Dtype(), false)
 	gg := &inputGradGraph{x: b.Input("x", B, g.net.In()), w: b.Input("w", B, g.net.Out())}
 	if b.Err() != nil {
 		return nil, fmt.Errorf("nn: build input-gradient graph for batch %d: %w", B, b.Err())
 	}
-	b.grad[gg.x] = true // the input is the variable here: every op on the path differentiates with respect to it
-	for _, p := range g.net.Params().All() {
-		if n := b.Param(p); n != nil {
-			b.grad[n] = false // and the parameters are constants: no op computes their gradients
-		}
-	}
+	markInputVariable(b, gg.x, g.net.Params())
 	gg.y = g.net.Forward(b, gg.x)
 	if err := b.Err(); err != nil {
 		return nil, fmt.Errorf("nn: build input-gradient graph for batch %d: %w", B, err)
 	}
-	prod, err := G.HadamardProd(gg.y, gg.w)
+	m, err := inputGradMachine(b, gg.y, gg.w, gg.x)
 	if err != nil {
-		return nil, fmt.Errorf("nn: build input-gradient graph: %w", err)
+		return nil, fmt.Errorf("nn: build input-gradient graph for batch %d: %w", B, err)
 	}
-	cost, err := G.Sum(prod)
-	if err != nil {
-		return nil, fmt.Errorf("nn: build input-gradient graph: %w", err)
-	}
-	if _, err := G.Grad(cost, gg.x); err != nil {
-		return nil, fmt.Errorf("nn: differentiate the regressor with respect to its input: %w", err)
-	}
-	gg.m = G.NewTapeMachine(b.G, G.BindDualValues(gg.x))
-	if len(g.order) >= 4 {
-		old := g.order[0]
-		g.graphs[old].m.Close()
-		delete(g.graphs, old)
-		g.order = g.order[1:]
-	}
-	g.graphs[B] = gg
-	g.order = append(g.order, B)
+	gg.m = m
 	return gg, nil
 }
