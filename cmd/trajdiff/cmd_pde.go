@@ -255,6 +255,7 @@ func writePDETable(w io.Writer, rep *wdno.Report) {
 // pdeSampling are the flags evaluate and generate share: how to sample and which cases.
 type pdeSampling struct {
 	solver, weights, shard string
+	guideThrough           string
 	si, sn                 int // the shard, resolved by check
 	steps, limit, batch    int
 	seed                   uint64
@@ -265,6 +266,7 @@ func (p *pdeSampling) register(fs *flag.FlagSet, shardHelp string) {
 	fs.StringVar(&p.solver, "solver", "", "solver (default: the checkpoint's [sample] solver, else ddpm)")
 	fs.IntVar(&p.steps, "steps", 0, "solver steps (default: [sample] steps, else 50)")
 	fs.Float64Var(&p.guidance, "guidance", -1, "control guidance weight (default: [sample] guidance, else 1.2e5, smoke 100); 0 disables it")
+	fs.StringVar(&p.guideThrough, "guide-through", wdno.GuideX0, "control guidance's gradient: x0 (WDNO's: dJ/dx0 moves x0) or denoiser (dJ/dx0 pulled back through the network to x_t, so it reaches what J does not read; CPU only)")
 	fs.StringVar(&p.weights, "weights", "default", "weights: default (the run's sample.ema), ema or raw")
 	fs.IntVar(&p.limit, "limit", 0, "only the first n test cases (before sharding); 0: all")
 	fs.StringVar(&p.shard, "shard", "", shardHelp+shardFlagHelp)
@@ -280,6 +282,9 @@ func (p *pdeSampling) check(env *cliEnv) (train.Weights, error) {
 	var err error
 	if p.si, p.sn, err = resolveShard(env, p.shard); err != nil {
 		return 0, err
+	}
+	if p.guideThrough != wdno.GuideX0 && p.guideThrough != wdno.GuideDenoiser {
+		return 0, usagef("--guide-through %q: want %s or %s", p.guideThrough, wdno.GuideX0, wdno.GuideDenoiser)
 	}
 	if p.solver != "" {
 		if _, err := diffusion.NewSolver(p.solver); err != nil {
@@ -309,7 +314,7 @@ func (p *pdeSampling) cases(n int) ([]int, error) {
 }
 
 func (p *pdeSampling) request() wdno.Request {
-	req := wdno.Request{Solver: p.solver, Steps: p.steps, Seed: p.seed}
+	req := wdno.Request{Solver: p.solver, Steps: p.steps, Seed: p.seed, GuideThrough: p.guideThrough}
 	if p.guidance >= 0 {
 		g := p.guidance
 		req.Guidance = &g

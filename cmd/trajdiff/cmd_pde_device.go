@@ -77,7 +77,11 @@ func pdeDeviceSampler(env *cliEnv, cmd, device, precision string, search bool) (
 // Burgers' 1-D and smoke's 3-D wavelet layouts guide on the device), or nil. Settings gives the
 // weight: req's, else the model's default; 0 outside control.
 func refuseDeviceGuidance(device string, m *wdno.Model, req wdno.Request) error {
-	if _, _, guidance := m.Settings(req); guidance != 0 && onDevice(device) && !m.GuidesOnDevice() {
+	_, _, guidance := m.Settings(req)
+	if guidance != 0 && onDevice(device) && req.GuideThrough == wdno.GuideDenoiser {
+		return usagef("--device %s: --guide-through denoiser runs on the CPU only; use --guide-through x0 or sample on the CPU", device)
+	}
+	if guidance != 0 && onDevice(device) && !m.GuidesOnDevice() {
 		return usagef("--device %s: this model's control guidance (weight %g) runs on the CPU only (the device guides the wavelet layouts); set --guidance 0 to sample on the device", device, guidance)
 	}
 	return nil

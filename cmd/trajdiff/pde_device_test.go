@@ -94,3 +94,21 @@ func TestPDEEvaluateDeviceRefusesWhatItCannotRun(t *testing.T) {
 		}
 	}
 }
+
+// `pde evaluate --guide-through denoiser` samples a smoke control model on the CPU and is refused on the
+// device (a usage error naming the flag, before any device is opened); an unknown value is a usage error.
+func TestPDEEvaluateGuidesThroughTheDenoiserOnTheCPUOnly(t *testing.T) {
+	dir := t.TempDir()
+	run, test := tinySmokeMLP(t, dir)
+	args := []string{"pde", "evaluate", "--checkpoint", run, "--data", test, "--baseline", "", "--guide-through", "denoiser"}
+	if code, out, errs := runCLI(args...); code != 0 || !strings.Contains(out, "smoke_out") {
+		t.Errorf("pde evaluate --guide-through denoiser: exit %d\n%s\n%s", code, out, errs)
+	}
+	if code, _, errs := runCLI(append(args, "--device", "gpu")...); code != 2 || !strings.Contains(errs, "--guide-through denoiser") {
+		t.Errorf("--guide-through denoiser --device gpu: exit %d, stderr %q", code, errs)
+	}
+	args[len(args)-1] = "xt"
+	if code, _, errs := runCLI(args...); code != 2 || !strings.Contains(errs, "--guide-through") {
+		t.Errorf("--guide-through xt: exit %d, stderr %q", code, errs)
+	}
+}

@@ -49,6 +49,15 @@
 // moves x0 = (x - sigma eps)/alpha by -(sigma/alpha) lambda beta_t dJ/dx0; here beta_t is the beta of a
 // 1000-step discretisation of the sampling process at t (stepBeta), and the prediction is clamped again.
 //
+// Request.GuideThrough = GuideDenoiser (`pde evaluate --guide-through denoiser`) takes the same gradient
+// further back: g = dJ/dx0, zero at the known entries, is pulled back through the denoiser x0(x_t) =
+// P x_t + Q net(x_t, t) of the checkpoint's prediction kind to alpha (dx0/dx_t)^T g = alpha (P g +
+// (dnet/dx_t)^T Q g), one reverse pass of the network per step (nn.NetVJP), and x0 moves by that with the
+// same step size. This is diffusion posterior sampling's gradient (Chung et al. 2023; Bansal et al. 2023's
+// forward universal guidance) in WDNO's step rule; the factor alpha makes the two rules coincide for a
+// network that ignores its input. It matters where J does not read what it should steer: smoke's J reads
+// s and d(0) only, and through the network it reaches the control bands. It runs on the CPU only.
+//
 // Request.Device hands the loop to another executor (DeviceProblem, DeviceSampler): the plan, the
 // initial noise (drawn on the host as on the CPU), the known mask and every case's values, the clipping and
 // the seed, everything the loop above reads without control guidance; it returns the final state, which

@@ -26,6 +26,9 @@ type Request struct {
 	Guidance *float64 // control guidance weight (default sample.guidance, else 1.2e5); 0 disables it
 	// EnergyWeight is the weight of sum f^2 in the guiding objective (default 2e-5, the reference's).
 	EnergyWeight float64
+	// GuideThrough is where the guiding gradient is taken: GuideX0 (default, the reference's) or
+	// GuideDenoiser (through the network to the noisy state; CPU only).
+	GuideThrough string
 	Progress     func(done, total int)
 	// Device, if set, runs the sampling loop instead of the CPU (DeviceProblem; Generate, and WriteGenerated
 	// through it; Estimate takes its own, EstimateOptions.Device).
@@ -58,7 +61,11 @@ func (m *Model) Generate(ctx context.Context, req Request) (*Generated, error) {
 	if guidance < 0 || math.IsNaN(guidance) {
 		return nil, fmt.Errorf("wdno: guidance weight %v, want >= 0", guidance)
 	}
-	return m.sample(ctx, enc.values, sampling{solver: name, steps: steps, seed: req.Seed, guidance: guidance, obj: enc.objective(m, req), progress: req.Progress, device: req.Device})
+	pull, err := m.guidePullback(req, guidance)
+	if err != nil {
+		return nil, err
+	}
+	return m.sample(ctx, enc.values, sampling{solver: name, steps: steps, seed: req.Seed, guidance: guidance, obj: enc.objective(m, req), pull: pull, progress: req.Progress, device: req.Device})
 }
 
 // encoded are a request's cases as images (their known entries hold the condition) and, in control, the
@@ -138,6 +145,7 @@ type sampling struct {
 	seed     uint64
 	guidance float64
 	obj      objective
+	pull     *pullback // guidance through the denoiser (nil: at x0)
 	extra    diffusion.Conditioner
 	progress func(done, total int)
 	device   DeviceSampler // nil: the CPU
@@ -164,7 +172,7 @@ func (m *Model) sample(ctx context.Context, values []float64, o sampling) (*Gene
 		return nil, fmt.Errorf("wdno: %w", err)
 	}
 	known := l.Known(m.Task)
-	g := &guide{layout: l, known: known, values: values, clip: !m.Config.Sample.NoClip, weight: o.guidance, obj: o.obj, p: p}
+	g := &guide{layout: l, known: known, values: values, clip: !m.Config.Sample.NoClip, weight: o.guidance, obj: o.obj, p: p, pull: o.pull}
 	x := make([]float64, n*D)
 	diffusion.NewPhilox(o.seed).FillNormal(x, 1<<20, 0)
 	s0 := p.Sigma(times[0])
@@ -179,6 +187,9 @@ func (m *Model) sample(ctx context.Context, values []float64, o sampling) (*Gene
 	opt := diffusion.RunOptions{Seed: o.seed, Progress: o.progress, CorrectX0: g.correct, Condition: cond,
 		NonFinite: func(j int, _ float64) { failed = append(failed, j) }}
 	run := func() error { return diffusion.Sample(ctx, plan, m.Checkpoint.Denoiser, x, opt) }
+	if o.device != nil && o.pull != nil && o.guidance != 0 {
+		return nil, fmt.Errorf("wdno: guidance through the denoiser runs on the CPU only")
+	}
 	if o.device != nil {
 		run = func() error { return m.runDevice(ctx, o, g, plan, x, opt.NonFinite) }
 	}
@@ -255,7 +266,8 @@ func (o controlObjective) grad(j int, u, f, gu, gf []float64) {
 	}
 }
 
-// guide corrects x0 predictions: known entries, clamping and guidance by an objective.
+// guide corrects x0 predictions: known entries, clamping and guidance by an objective, its gradient taken
+// at x0 or, with pull set, pulled back through the denoiser (GuideDenoiser).
 type guide struct {
 	layout       Layout
 	known        []bool
@@ -264,32 +276,65 @@ type guide struct {
 	weight       float64
 	obj          objective
 	p            diffusion.Process
+	pull         *pullback
 	u, f, gu, gf []float64
 	gx           []float64
+	batch        []float64 // the batch's masked dJ/dx0 for the pullback
 }
 
-func (g *guide) correct(x0, _ []float64, t float64) error {
+func (g *guide) correct(x0, x []float64, t float64) error {
 	D := g.layout.Dim()
 	cases := len(g.values) / D // the particles of a search share one case's values
-	for j := 0; j < len(x0)/D; j++ {
+	n := len(x0) / D
+	guided := g.weight != 0 && g.obj != nil
+	if guided && g.pull != nil && len(g.batch) != len(x0) {
+		g.batch = make([]float64, len(x0))
+	}
+	step := guideStep(g.p, g.weight, t)
+	for j := 0; j < n; j++ {
 		c := j % cases
 		row, vals := x0[j*D:(j+1)*D], g.values[c*D:(c+1)*D]
 		g.fix(row, vals)
-		if g.weight == 0 || g.obj == nil {
+		if !guided {
 			continue
 		}
 		if err := g.gradient(c, row); err != nil {
 			return err
 		}
-		step := guideStep(g.p, g.weight, t)
-		for i, k := range g.known {
-			if !k {
-				row[i] -= step * g.gx[i]
+		if g.pull != nil {
+			// Known entries of x0 are the condition, not the network's: nothing flows back through them.
+			dst := g.batch[j*D : (j+1)*D]
+			for i, k := range g.known {
+				dst[i] = 0
+				if !k {
+					dst[i] = g.gx[i]
+				}
 			}
+			continue
 		}
-		g.fix(row, vals)
+		g.move(row, vals, step, g.gx)
+	}
+	if !guided || g.pull == nil {
+		return nil
+	}
+	if err := g.pull.apply(g.batch, x, t); err != nil {
+		return err
+	}
+	for j := 0; j < n; j++ {
+		c := j % cases
+		g.move(x0[j*D:(j+1)*D], g.values[c*D:(c+1)*D], step, g.batch[j*D:(j+1)*D])
 	}
 	return nil
+}
+
+// move steps the unknown entries of row against grad, then fixes the row again.
+func (g *guide) move(row, vals []float64, step float64, grad []float64) {
+	for i, k := range g.known {
+		if !k {
+			row[i] -= step * grad[i]
+		}
+	}
+	g.fix(row, vals)
 }
 
 // fix sets known entries to their values and clamps the others to [-1, 1].

@@ -6,7 +6,7 @@
 //	            normalised units (rms and quantiles over the nonzero entries) next to its scale;
 //	-what gen   the same energies of the model's generated controls (cases 0..n-1 of -data), and for a
 //	            wavelet model the mean c^2 of the control decoded from each of its own DWT bands alone;
-//	-what guide what guidance changes: for each weight of -weights, the samples of cases 0..n-1 (same seed
+//	-what guide what guidance changes (-through x0 or denoiser): for each weight of -weights, the samples of cases 0..n-1 (same seed
 //	            and noise as weight 0): the relative RMS change of the generated controls and of the
 //	            generated state against weight 0's, and the model's own mean s(T-1);
 //	-what loss  the eps-prediction error of the checkpoint per channel (free entries) and per noise level,
@@ -44,6 +44,7 @@ func main() {
 	guidance := flag.Float64("guidance", 0, "guidance weight (gen)")
 	steps := flag.Int("steps", 20, "sampling steps (gen, guide)")
 	weights := flag.String("weights", "0,100,1000,1e4,1e5,1e6", "guidance weights (guide; the first is the reference)")
+	through := flag.String("through", wdno.GuideX0, "where guidance takes its gradient (gen, guide): x0 or denoiser")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -55,12 +56,12 @@ func main() {
 		}
 		ws = append(ws, w)
 	}
-	if err := run(ctx, *what, *data, *ckpt, *n, *guidance, *steps, ws); err != nil {
+	if err := run(ctx, *what, *data, *ckpt, *n, *guidance, *steps, ws, *through); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(ctx context.Context, what, path, ckpt string, n int, guidance float64, steps int, weights []float64) error {
+func run(ctx context.Context, what, path, ckpt string, n int, guidance float64, steps int, weights []float64, through string) error {
 	d, err := wdno.OpenData(path)
 	if err != nil {
 		return err
@@ -78,9 +79,9 @@ func run(ctx context.Context, what, path, ckpt string, n int, guidance float64, 
 	case "data":
 		return dataStats(d, m, n)
 	case "gen":
-		return genStats(ctx, d, m, n, guidance, steps)
+		return genStats(ctx, d, m, n, guidance, steps, through)
 	case "guide":
-		return guideStats(ctx, d, m, n, weights, steps)
+		return guideStats(ctx, d, m, n, weights, steps, through)
 	case "loss":
 		return lossStats(ctx, d, m, n)
 	}
@@ -187,12 +188,12 @@ func printFrames(frames []float64) {
 	fmt.Println()
 }
 
-func genStats(ctx context.Context, d *wdno.Data, m *wdno.Model, n int, w float64, steps int) error {
+func genStats(ctx context.Context, d *wdno.Data, m *wdno.Model, n int, w float64, steps int, through string) error {
 	cases, err := givenCases(d, n)
 	if err != nil {
 		return err
 	}
-	gen, err := m.Generate(ctx, wdno.Request{Cases: cases, Steps: steps, Seed: 1, Guidance: &w})
+	gen, err := m.Generate(ctx, wdno.Request{Cases: cases, Steps: steps, Seed: 1, Guidance: &w, GuideThrough: through})
 	if err != nil {
 		return err
 	}
@@ -303,7 +304,7 @@ func lossStats(ctx context.Context, d *wdno.Data, m *wdno.Model, n int) error {
 
 // guideStats generates cases 0..n-1 at each guidance weight with the same seed and reports what the
 // guidance changed against the first weight's samples.
-func guideStats(ctx context.Context, d *wdno.Data, m *wdno.Model, n int, weights []float64, steps int) error {
+func guideStats(ctx context.Context, d *wdno.Data, m *wdno.Model, n int, weights []float64, steps int, through string) error {
 	cases, err := givenCases(d, n)
 	if err != nil {
 		return err
@@ -319,11 +320,11 @@ func guideStats(ctx context.Context, d *wdno.Data, m *wdno.Model, n int, weights
 		}
 		return math.Sqrt(num / den)
 	}
-	fmt.Printf("%s, %d cases of %s, %d steps, seed 1\n", m.Name(), n, d.Path, steps)
+	fmt.Printf("%s, %d cases of %s, %d steps, seed 1, guidance through %s\n", m.Name(), n, d.Path, steps, through)
 	fmt.Printf("%10s %14s %14s %12s %7s\n", "weight", "control change", "state change", "model s(T-1)", "failed")
 	var ref *wdno.Generated
 	for _, w := range weights {
-		gen, err := m.Generate(ctx, wdno.Request{Cases: cases, Steps: steps, Seed: 1, Guidance: &w})
+		gen, err := m.Generate(ctx, wdno.Request{Cases: cases, Steps: steps, Seed: 1, Guidance: &w, GuideThrough: through})
 		if err != nil {
 			return err
 		}
