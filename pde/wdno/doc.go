@@ -107,10 +107,11 @@
 // reduced resolution), so the search's cost is its network budget.
 //
 // SearchSmokeControl does the same for smoke with the reward -J, J = -smoke_out + 0.1 mean (d(0) - d0)^2, of
-// each candidate re-simulated by pde/smoke from the case's true initial square. There the search is the
-// only way the objective reaches the controls: smoke's J reads the s channel and d(0) alone, so its
-// gradient with respect to the x0 prediction is zero in the control channels and guidance changes the
-// controls only through the network's reaction to a changed s at later steps. A smoke re-simulation of the
+// each candidate re-simulated by pde/smoke from the case's true initial square. Smoke's J reads the s
+// channel and d(0) alone, so its gradient with respect to the x0 prediction is zero in the control
+// channels: guidance at x0 changes the controls only through the network's reaction to a changed s at
+// later steps, and the objective reaches them through the search or through guidance through the
+// denoiser (GuideDenoiser, which the search's guided predictions take too). A smoke re-simulation of the
 // reduced problem (grid 64, 256 steps) takes about 0.15 s of one core, a third or less of a network
 // evaluation of the reduced model, so the search's cost is still mostly its network budget.
 //
