@@ -26,10 +26,10 @@ const (
 // pullback computes alpha(t) (dx0/dx_t)^T g for the denoiser x0(x_t) = P x_t + Q net(x_t, t) of a
 // prediction kind: alpha (P g + (dnet/dx_t)^T (Q g)).
 type pullback struct {
-	vjp      *nn.NetVJP
-	kind     diffusion.Prediction
-	p        diffusion.Process
-	v, y, jt []float64
+	vjp          *nn.NetVJP
+	kind         diffusion.Prediction
+	p            diffusion.Process
+	v, y, jt, xs []float64
 }
 
 // newPullback is the pullback through m's network, or an error for a checkpoint whose denoiser is not a
@@ -64,17 +64,31 @@ func (b *pullback) apply(g, x []float64, t float64) error {
 		hi := min(n, lo+pullbackChunk)
 		gc, xc := g[lo*D:hi*D], x[lo*D:hi*D]
 		if len(b.v) < len(gc) {
-			b.v, b.y, b.jt = make([]float64, len(gc)), make([]float64, len(gc)), make([]float64, len(gc))
+			b.v, b.y, b.jt, b.xs = make([]float64, len(gc)), make([]float64, len(gc)), make([]float64, len(gc)), make([]float64, len(gc))
 		}
-		v, y, jt := b.v[:len(gc)], b.y[:len(gc)], b.jt[:len(gc)]
+		v, y, jt, xs := b.v[:len(gc)], b.y[:len(gc)], b.jt[:len(gc)], b.xs[:len(gc)]
+		copy(xs, xc)
 		for i, gi := range gc {
 			v[i] = Q * gi
 		}
-		if err := b.vjp.VJP(y, jt, xc, []float64{t}, nil, v); err != nil {
+		// An example whose prediction diverged (NaN in its gradient) or whose state is not finite enters the
+		// pass as zeros and keeps its gradient as it was: the sampler isolates it (RunOptions.NonFinite), and
+		// the others are guided as they would be without it.
+		bad := make([]bool, hi-lo)
+		for j := range bad {
+			if !finite(gc[j*D:(j+1)*D]) || !finite(xc[j*D:(j+1)*D]) {
+				bad[j] = true
+				clear(v[j*D : (j+1)*D])
+				clear(xs[j*D : (j+1)*D])
+			}
+		}
+		if err := b.vjp.VJP(y, jt, xs, []float64{t}, nil, v); err != nil {
 			return fmt.Errorf("wdno: guidance through the denoiser: %w", err)
 		}
 		for i := range gc {
-			gc[i] = c.Alpha * (P*gc[i] + jt[i])
+			if !bad[i/D] {
+				gc[i] = c.Alpha * (P*gc[i] + jt[i])
+			}
 		}
 	}
 	return nil

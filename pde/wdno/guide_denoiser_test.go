@@ -192,3 +192,35 @@ func TestPullbackOfABatchIsThePullbackOfEachExample(t *testing.T) {
 		}
 	}
 }
+
+// An example whose gradient is not finite (its prediction diverged) neither fails the pullback of the batch
+// nor changes the others': it keeps its gradient, for the sampler to isolate.
+func TestPullbackLeavesADivergedExampleToTheSampler(t *testing.T) {
+	fx := newSmokeGuideFixture(t)
+	pull, err := fx.m.newPullback()
+	if err != nil {
+		t.Fatal(err)
+	}
+	D := len(fx.x)
+	rng := rand.New(rand.NewPCG(7, 8))
+	x, g := make([]float64, 2*D), make([]float64, 2*D)
+	for i := range x {
+		x[i], g[i] = fx.x[i%D], rng.NormFloat64()
+	}
+	want := slices.Clone(g[D:])
+	if err := pull.apply(want, x[D:], fx.t); err != nil {
+		t.Fatal(err)
+	}
+	g[3] = math.NaN()
+	if err := pull.apply(g, x, fx.t); err != nil {
+		t.Fatalf("a diverged example failed the batch: %v", err)
+	}
+	if !math.IsNaN(g[3]) {
+		t.Errorf("the diverged example's gradient became %v", g[3])
+	}
+	for i, v := range want {
+		if math.Abs(g[D+i]-v) > 1e-5*(1+math.Abs(v)) {
+			t.Fatalf("entry %d of the finite example: %v beside a diverged one, %v alone", i, g[D+i], v)
+		}
+	}
+}
