@@ -26,8 +26,9 @@ const pdeUsage = `Usage: trajdiff pde <train|evaluate|merge|generate|estimate|su
               decide the system); see configs/wdno-*.toml
   evaluate    simulation MSE (all frames and at fronts) or control J (re-simulated with the true solver)
               of one or more checkpoints on a test dataset, next to zero control, the dataset's control
-              and the adjoint optimum (Burgers); smoke control: smoke_out, leakage and J re-simulated with
-              pde/smoke; prints a table, writes a mergeable report; --shard i/n for job arrays
+              and the adjoint optimum (Burgers; on smoke with --baseline adjoint, from the dataset's control);
+              smoke control: smoke_out, leakage and J re-simulated with pde/smoke; prints a table,
+              writes a mergeable report; --shard i/n for job arrays
   merge       combine the reports of evaluate's shards into one table
   generate    write a checkpoint's generated trajectories for test cases as a fields dataset (same layout
               as the test data, params: source id and index), and with --resim, for a control model, the
@@ -71,7 +72,7 @@ func runPDEEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	var ckpts multiString
 	fs.Var(&ckpts, "checkpoint", "run or step directory of a 'pde train' run (repeat for baselines: a physical-space model); all of one task")
 	data := fs.String("data", "", "test dataset of 'trajdiff simulate burgers' (or smoke) at the models' resolution")
-	baselines := fs.String("baseline", "zero,dataset,adjoint", "control baselines, comma-separated: zero, dataset, adjoint (L-BFGS on the solver's exact adjoint, Burgers only: left out of the default on smoke; none: \"\")")
+	baselines := fs.String("baseline", "zero,dataset,adjoint", "control baselines, comma-separated: zero, dataset, adjoint (L-BFGS on the solver's exact adjoint: from zero control on Burgers, from the dataset's control on smoke, where it is left out of the default; none: \"\")")
 	adjointIters := fs.Int("adjoint-iters", 100, "L-BFGS iterations of the adjoint baseline")
 	var sf pdeSampling
 	sf.register(fs, "evaluate only shard i/n of the cases (a job array's task)")
@@ -145,7 +146,8 @@ func runPDEEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 				methods = append(methods, wdno.DatasetControl())
 			case "adjoint":
 				if d.IsSmoke() {
-					return usagef("--baseline adjoint: the adjoint optimum is Burgers'; smoke has zero and dataset")
+					methods = append(methods, wdno.SmokeAdjointOptimum(d, *adjointIters))
+					break
 				}
 				methods = append(methods, wdno.AdjointOptimum(d.Params, *adjointIters, 0))
 			default:

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"math"
 	"testing"
+
+	"github.com/trajdiff/trajdiff/pde/internal/lbfgs"
 )
 
 func TestOptimalControlReducesCostFarBelowZeroControlAndEndsAtSmallGradient(t *testing.T) {
@@ -62,7 +64,7 @@ func TestOptimalControlLineSearchBacksOffFromBlowUp(t *testing.T) {
 	}
 	xt, gt := make([]float64, len(f)), make([]float64, len(f))
 	evals := 0
-	c, ok, err := wolfeSearch(ctx, a, u0, o, f, d, c0.J, dot(g, d), 1, xt, gt, &evals)
+	c, ok, err := lbfgs.LineSearch(ctx, controlProblem(a, u0, o), f, d, c0.J, dot(g, d), 1, xt, gt, &evals)
 	if err != nil || !ok || !(c.J < c0.J) {
 		t.Fatalf("line search: %+v, ok %v, %v (start J %v)", c, ok, err, c0.J)
 	}
@@ -101,3 +103,13 @@ func TestOptimalControlRejectsBadInput(t *testing.T) {
 		t.Error("zero viscosity accepted")
 	}
 }
+
+func dot(a, b []float64) float64 {
+	s := 0.0
+	for i, x := range a {
+		s += x * b[i]
+	}
+	return s
+}
+
+func norm2(a []float64) float64 { return math.Sqrt(dot(a, a)) }

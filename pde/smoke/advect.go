@@ -37,14 +37,10 @@ func bilinearClamped(n int, u, v float64) (i0, j0 int, fx, fy float64) {
 	return i0, j0, u - float64(i0), v - float64(j0)
 }
 
-// advect moves the density by one step (dt = 1) along the cell-centred velocity. Each fluid cell
-// traces its centre back, x - u(x), and takes the bilinear interpolant of the density there (Stam
-// 1999). With conservative set, each source cell's density is divided by the total weight with which
-// it was sampled and cells sampled by no one push their density forward to x + u(x), so the total is
-// exactly conserved (Lentine, Aanjaneya & Fedkiw 2011); solid cells never receive density.
-func (a *advector) advect(s *Simulator, conservative bool) {
+// weights fills src, w and colsum for the face velocities vx, vy: each fluid cell traces its centre
+// back along the cell-centred velocity, x - u(x), and samples the four cells around it bilinearly.
+func (a *advector) weights(vx, vy []float64, solid []bool) {
 	n := a.n
-	rho, solid := s.rho, s.l.Solid
 	clear(a.colsum)
 	for y := 0; y < n; y++ {
 		for x := 0; x < n; x++ {
@@ -54,8 +50,7 @@ func (a *advector) advect(s *Simulator, conservative bool) {
 				a.w[k], a.w[k+1], a.w[k+2], a.w[k+3] = 0, 0, 0, 0
 				continue
 			}
-			ux := 0.5 * (s.vx[y*(n+1)+x] + s.vx[y*(n+1)+x+1])
-			uy := 0.5 * (s.vy[y*n+x] + s.vy[(y+1)*n+x])
+			ux, uy := cellVelocity(n, vx, vy, y, x)
 			i0, j0, fx, fy := bilinear(n, float64(x)+0.5-ux, float64(y)+0.5-uy)
 			b := int32(j0*n + i0)
 			a.src[k], a.src[k+1], a.src[k+2], a.src[k+3] = b, b+1, b+int32(n), b+int32(n)+1
@@ -66,6 +61,21 @@ func (a *advector) advect(s *Simulator, conservative bool) {
 			}
 		}
 	}
+}
+
+// cellVelocity is the velocity at the centre of cell (y, x): the mean of its two faces per component.
+func cellVelocity(n int, vx, vy []float64, y, x int) (ux, uy float64) {
+	return 0.5 * (vx[y*(n+1)+x] + vx[y*(n+1)+x+1]), 0.5 * (vy[y*n+x] + vy[(y+1)*n+x])
+}
+
+// advect moves the density by one step (dt = 1) along the cell-centred velocity. Each fluid cell
+// traces its centre back, x - u(x), and takes the bilinear interpolant of the density there (Stam
+// 1999). With conservative set, each source cell's density is divided by the total weight with which
+// it was sampled and cells sampled by no one push their density forward to x + u(x), so the total is
+// exactly conserved (Lentine, Aanjaneya & Fedkiw 2011); solid cells never receive density.
+func (a *advector) advect(s *Simulator, conservative bool) {
+	rho := s.rho
+	a.weights(s.vx, s.vy, s.l.Solid)
 	next := a.next
 	for c := range next {
 		k := 4 * c
@@ -97,19 +107,7 @@ func (a *advector) advect(s *Simulator, conservative bool) {
 // x + u(x) among the fluid cells there (or leaves it in place if they are all solid).
 func (a *advector) forward(s *Simulator, next []float64, c int, m float64) {
 	n := a.n
-	y, x := c/n, c%n
-	ux := 0.5 * (s.vx[y*(n+1)+x] + s.vx[y*(n+1)+x+1])
-	uy := 0.5 * (s.vy[y*n+x] + s.vy[(y+1)*n+x])
-	i0, j0, fx, fy := bilinear(n, float64(x)+0.5+ux, float64(y)+0.5+uy)
-	cells := [4]int{j0*n + i0, j0*n + i0 + 1, (j0+1)*n + i0, (j0+1)*n + i0 + 1}
-	ws := [4]float64{(1 - fx) * (1 - fy), fx * (1 - fy), (1 - fx) * fy, fx * fy}
-	tot := 0.0
-	for q, t := range cells {
-		if s.l.Solid[t] {
-			ws[q] = 0
-		}
-		tot += ws[q]
-	}
+	cells, ws, tot := pushWeights(n, s.vx, s.vy, s.l.Solid, c)
 	if tot == 0 {
 		next[c] += m
 		return
@@ -117,6 +115,23 @@ func (a *advector) forward(s *Simulator, next []float64, c int, m float64) {
 	for q, t := range cells {
 		next[t] += m * ws[q] / tot
 	}
+}
+
+// pushWeights returns the cells around x + u(x) of cell c, their bilinear weights with solid cells
+// given weight 0, and the sum of the weights.
+func pushWeights(n int, vx, vy []float64, solid []bool, c int) (cells [4]int, ws [4]float64, tot float64) {
+	y, x := c/n, c%n
+	ux, uy := cellVelocity(n, vx, vy, y, x)
+	i0, j0, fx, fy := bilinear(n, float64(x)+0.5+ux, float64(y)+0.5+uy)
+	cells = [4]int{j0*n + i0, j0*n + i0 + 1, (j0+1)*n + i0, (j0+1)*n + i0 + 1}
+	ws = [4]float64{(1 - fx) * (1 - fy), fx * (1 - fy), (1 - fx) * fy, fx * fy}
+	for q, t := range cells {
+		if solid[t] {
+			ws[q] = 0
+		}
+		tot += ws[q]
+	}
+	return cells, ws, tot
 }
 
 // advectVelocity moves the face velocities by themselves (semi-Lagrangian on the MAC grid): each face

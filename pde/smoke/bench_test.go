@@ -42,3 +42,24 @@ func BenchmarkReferenceWorkload(b *testing.B) {
 	}
 	b.ReportMetric((cputime.Seconds()-cpu)/float64(b.N), "cpu-s/traj")
 }
+
+// BenchmarkAdjointGradient times one cost-and-gradient evaluation of WDNO's control objective at the
+// default resolution over the 32 modelled frames (249 steps): the forward run and the backward sweep.
+// BenchmarkReferenceWorkload's forward run of 257 steps is the reference.
+func BenchmarkAdjointGradient(b *testing.B) {
+	p := DefaultParams()
+	p.Steps = 31 * p.Stride
+	a, err := NewAdjoint(p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := fixedControl(p, &a.s.l)
+	g := make([]float64, len(c))
+	cpu := cputime.Seconds()
+	for b.Loop() {
+		if _, err := a.Gradient(context.Background(), Initial{X0: 40, Y0: 22, Size: 11}, c, Objective{}, g); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric((cputime.Seconds()-cpu)/float64(b.N), "cpu-s/grad")
+}

@@ -2,6 +2,7 @@ package smoke
 
 import (
 	"context"
+	"math"
 
 	"github.com/trajdiff/trajdiff/pde"
 )
@@ -38,10 +39,18 @@ func (s *Simulator) Run(ctx context.Context, init Initial, control []float64) (*
 	return tr, nil
 }
 
-// Objective is WDNO's control objective J = -smoke_out(T) + EnergyWeight mean(c^2), smoke_out being
-// the fraction of the smoke that left through the target exit by the last frame and the mean running
-// over every stored control value.
-type Objective struct{ EnergyWeight float64 }
+// Objective is WDNO's control objective
+//
+//	J = -smoke_out(T) + EnergyWeight mean(c^2) + D0Weight mean((d(0) - D0Target)^2),
+//
+// smoke_out being the fraction of the smoke that left through the target exit by the last frame, the
+// energy mean running over every stored control value, and the last term (used when D0Target is set;
+// WDNO's evaluation weighs it 0.1) comparing the stored density of frame 0 with a given one.
+type Objective struct {
+	EnergyWeight float64
+	D0Weight     float64
+	D0Target     []float64 // Save x Save, rows y, columns x; nil: no initial-density term
+}
 
 // Cost holds J and its parts.
 type Cost struct {
@@ -49,6 +58,24 @@ type Cost struct {
 	SmokeOut float64 // fraction through the target exit at the last frame
 	Leakage  float64 // fraction through the other exits
 	Energy   float64 // mean of the squared control
+	Misfit   float64 // mean of (d(0) - D0Target)^2 over the stored cells (0 without D0Target)
+}
+
+// check validates the objective for a stored grid of m x m cells.
+func (o Objective) check(m int) error {
+	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+	if !finite(o.EnergyWeight) || !finite(o.D0Weight) {
+		return pde.Invalidf("smoke objective: weights %v, %v must be finite", o.EnergyWeight, o.D0Weight)
+	}
+	if o.D0Target != nil {
+		if len(o.D0Target) != m*m {
+			return pde.Invalidf("smoke objective: initial density target has %d values, want %d x %d", len(o.D0Target), m, m)
+		}
+		if err := pde.CheckFinite("smoke objective: initial density target", o.D0Target); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Eval scores a trajectory run in layout l.
@@ -68,12 +95,22 @@ func (o Objective) Eval(tr *Trajectory, l Layout) Cost {
 	if len(tr.Control) > 0 {
 		c.Energy /= float64(len(tr.Control))
 	}
-	c.J = -c.SmokeOut + o.EnergyWeight*c.Energy
+	if o.D0Target != nil {
+		for i, want := range o.D0Target {
+			e := tr.State[3*i] - want
+			c.Misfit += e * e
+		}
+		c.Misfit /= float64(len(o.D0Target))
+	}
+	c.J = -c.SmokeOut + o.EnergyWeight*c.Energy + o.D0Weight*c.Misfit
 	return c
 }
 
 // ControlObjective runs the true solver from init under control and returns the cost and trajectory.
 func ControlObjective(ctx context.Context, s *Simulator, init Initial, control []float64, o Objective) (Cost, *Trajectory, error) {
+	if err := o.check(s.m); err != nil {
+		return Cost{}, nil, err
+	}
 	tr, err := s.Run(ctx, init, control)
 	if err != nil {
 		return Cost{}, nil, err

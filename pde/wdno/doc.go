@@ -213,7 +213,9 @@
 // after frame K-1, J = -smoke_out + 0.1 mean (d0 - d0*)^2 of the re-simulation (its d0 follows the
 // frame-0 control), the model's own s(T-1) against the re-simulated share (ModelMisfit), next to zero
 // control and the dataset's own control (re-simulated, it reproduces the stored share exactly: a
-// test checks it at full precision; float32 datasets round the control). Deviations: frames are padded
+// test checks it at full precision; float32 datasets round the control), and on request the adjoint
+// optimum from the dataset's control (SmokeAdjointOptimum: L-BFGS on pde/smoke's exact adjoint of the
+// same J; from zero control smoke_out's gradient is zero, no smoke being in an exit). Deviations: frames are padded
 // to 20, not 24; cells are indexed (x, y) as the datasets store them (the DWT is separable, so only the
 // order of the space letters differs from the reference's (y, x)); s is read back as a block mean; the
 // re-simulation starts from the true initial state; estimation is 1-D only and refuses smoke data.
