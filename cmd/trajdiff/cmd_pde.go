@@ -74,6 +74,7 @@ func runPDEEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	data := fs.String("data", "", "test dataset of 'trajdiff simulate burgers' (or smoke) at the models' resolution")
 	baselines := fs.String("baseline", "zero,dataset,adjoint", "control baselines, comma-separated: zero, dataset, adjoint (L-BFGS on the solver's exact adjoint: from zero control on Burgers, from the dataset's control on smoke, where it is left out of the default; none: \"\")")
 	adjointIters := fs.Int("adjoint-iters", 100, "L-BFGS iterations of the adjoint baseline")
+	refine := fs.Int("refine-iters", 0, "control models: polish each generated control with at most this many L-BFGS iterations on the solver's exact adjoint (rows named MODEL+adjoint-N; 0: off)")
 	var sf pdeSampling
 	sf.register(fs, "evaluate only shard i/n of the cases (a job array's task)")
 	var search particleFlags
@@ -95,6 +96,9 @@ func runPDEEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	if *adjointIters < 1 {
 		return usagef("--adjoint-iters must be at least 1")
+	}
+	if *refine < 0 {
+		return usagef("--refine-iters must not be negative")
 	}
 	weights, err := sf.check(env)
 	if err != nil {
@@ -129,6 +133,13 @@ func runPDEEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 				return usagef("--particle-method searches by control cost: --checkpoint %s is a %v model", c, m.Task)
 			}
 			meth.Name = uniqueName(methods, fmt.Sprintf("%s+%s-%d", m.Name(), search.method, search.budget))
+		}
+		if *refine > 0 {
+			if m.Task != wdno.Control {
+				return usagef("--refine-iters polishes controls: --checkpoint %s is a %v model", c, m.Task)
+			}
+			meth.Refine = *refine
+			meth.Name = uniqueName(methods, fmt.Sprintf("%s+adjoint-%d", meth.Name, *refine))
 		}
 		methods = append(methods, meth)
 	}

@@ -109,6 +109,8 @@ func TestPDEEvaluateRejectsBadInput(t *testing.T) {
 		{[]string{"pde", "evaluate", "--checkpoint", run, "--data", other, "--shard", "3/2"}, 2, "shard"},
 		{[]string{"pde", "evaluate", "--checkpoint", run, "--data", other, "--weights", "best"}, 2, "weights"},
 		{[]string{"pde", "evaluate", "--checkpoint", dir, "--data", other}, 1, ""},
+		{[]string{"pde", "evaluate", "--checkpoint", run, "--data", other, "--refine-iters", "2"}, 2, "polishes controls"},
+		{[]string{"pde", "evaluate", "--checkpoint", run, "--data", other, "--refine-iters", "-1"}, 2, "refine-iters"},
 		{[]string{"pde", "train", "--config", filepath.Join(dir, "missing.toml")}, 2, "missing"},
 	} {
 		code, out, errs := runCLI(c.args...)
@@ -193,8 +195,9 @@ func TestPDESmokeControlTrainEvaluate(t *testing.T) {
 	if strings.Contains(out, "adjoint") {
 		t.Errorf("the adjoint baseline ran without being asked for:\n%s", out)
 	}
-	code, out, errs = runCLI("pde", "evaluate", "--checkpoint", run, "--data", test, "--baseline", "adjoint", "--adjoint-iters", "2")
-	if code != 0 || !strings.Contains(out, "adjoint-from-dataset ") {
-		t.Errorf("the adjoint baseline on smoke: exit %d\n%s\n%s", code, out, errs)
+	code, out, errs = runCLI("pde", "evaluate", "--checkpoint", run, "--data", test, "--baseline", "adjoint", "--adjoint-iters", "2",
+		"--refine-iters", "2")
+	if code != 0 || !strings.Contains(out, "adjoint-from-dataset ") || !strings.Contains(out, "ddpm-physical+adjoint-2 ") {
+		t.Errorf("the adjoint baseline and the refined model on smoke: exit %d\n%s\n%s", code, out, errs)
 	}
 }

@@ -49,34 +49,41 @@ func AdjointOptimum(p burgers.Params, iters int, w float64) Method {
 // trajectory, at least as good as that control.
 func SmokeAdjointOptimum(d *Data, iters int) Method {
 	return Method{Name: "adjoint-from-dataset", Baseline: func(ctx context.Context, c TestCase) ([]float64, error) {
-		if !d.IsSmoke() {
-			return nil, fmt.Errorf("wdno: the smoke adjoint optimum needs smoke data, %s is not", d.Path)
-		}
-		init, err := d.smokeInitial(c.Index)
-		if err != nil {
-			return nil, err
-		}
-		p := d.Smoke.Params
-		p.Steps = (d.Frames - 1) * p.Stride // the run ends with the frame J reads
-		a, err := smoke.NewAdjoint(p)
-		if err != nil {
-			return nil, fmt.Errorf("wdno: %w", err)
-		}
-		m := d.Grid[0]
-		d0 := make([]float64, m*m) // the given d(0), rows y and columns x as the simulator stores it
-		for x := 0; x < m; x++ {
-			for y := 0; y < m; y++ {
-				d0[y*m+x] = c.U[(x*m+y)*smokeState]
-			}
-		}
-		o := smoke.Objective{D0Weight: SmokeD0Weight, D0Target: d0}
-		start := simulatorControl(d, c.F)[:p.Frames()*m*m*2]
-		f, _, err := smoke.OptimalControl(ctx, a, init, o, smoke.OptimizeOptions{MaxIterations: iters, Start: start})
-		if err != nil {
-			return nil, err
-		}
-		return datasetControl(d, f), nil
+		return smokeOptimum(ctx, d, c, c.F, iters)
 	}}
+}
+
+// smokeOptimum runs smoke.OptimalControl on case c's J (the evaluation's: -smoke_out after frame
+// Frames-1 + SmokeD0Weight mean (d(0) - d0*)^2) from start (Frames x Cells x 2 in the dataset's
+// order), at most iters iterations (0: 100), and returns the best control in the same order.
+func smokeOptimum(ctx context.Context, d *Data, c TestCase, start []float64, iters int) ([]float64, error) {
+	if !d.IsSmoke() {
+		return nil, fmt.Errorf("wdno: the smoke adjoint optimum needs smoke data, %s is not", d.Path)
+	}
+	init, err := d.smokeInitial(c.Index)
+	if err != nil {
+		return nil, err
+	}
+	p := d.Smoke.Params
+	p.Steps = (d.Frames - 1) * p.Stride // the run ends with the frame J reads
+	a, err := smoke.NewAdjoint(p)
+	if err != nil {
+		return nil, fmt.Errorf("wdno: %w", err)
+	}
+	m := d.Grid[0]
+	d0 := make([]float64, m*m) // the given d(0), rows y and columns x as the simulator stores it
+	for x := 0; x < m; x++ {
+		for y := 0; y < m; y++ {
+			d0[y*m+x] = c.U[(x*m+y)*smokeState]
+		}
+	}
+	o := smoke.Objective{D0Weight: SmokeD0Weight, D0Target: d0}
+	s0 := simulatorControl(d, start)[:p.Frames()*m*m*2]
+	f, _, err := smoke.OptimalControl(ctx, a, init, o, smoke.OptimizeOptions{MaxIterations: iters, Start: s0})
+	if err != nil {
+		return nil, err
+	}
+	return datasetControl(d, f), nil
 }
 
 // datasetControl is simulatorControl's inverse on the modelled frames: the simulator's control

@@ -3,6 +3,7 @@ package wdno
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 
 	"github.com/trajdiff/trajdiff/internal/parallel"
@@ -26,6 +27,11 @@ func scoreControls(ctx context.Context, d *Data, m Method, batch []TestCase, gen
 				continue
 			}
 			controls[j] = gen.F[j][:K*N] // the stored control has a zero row after T
+		}
+	}
+	if gen != nil && m.Refine > 0 {
+		if err := refineControls(ctx, d, m.Refine, batch, controls, res, o); err != nil {
+			return nil, err
 		}
 	}
 	if gen == nil {
@@ -88,7 +94,7 @@ func scoreControls(ctx context.Context, d *Data, m Method, batch []TestCase, gen
 			}
 			c := r.costs[k]
 			res[j].J, res[j].Misfit, res[j].Energy = c.J, c.Misfit, c.Energy
-			if gen != nil {
+			if gen != nil && m.Refine == 0 {
 				for x := 0; x < N; x++ {
 					e := gen.U[j][K*N+x] - r.trajs[k][K*N+x]
 					res[j].ModelMisfit += e * e / float64(N)
@@ -98,4 +104,35 @@ func scoreControls(ctx context.Context, d *Data, m Method, batch []TestCase, gen
 		return nil
 	})
 	return res, err
+}
+
+// refineControls replaces each case's generated control by the result of at most iters L-BFGS
+// iterations of burgers.OptimalControl started from it (Method.Refine), on every core; a case whose
+// refinement fails records the error.
+func refineControls(ctx context.Context, d *Data, iters int, batch []TestCase, controls [][]float64, res []CaseResult, o EvalOptions) error {
+	N, K := d.Cells, d.Params.Frames
+	type outcome struct {
+		f   []float64
+		err error
+	}
+	return parallel.Ordered(ctx, 0, len(batch), o.Workers, func(ctx context.Context, j int) (outcome, error) {
+		if controls[j] == nil {
+			return outcome{}, nil
+		}
+		tc := batch[j]
+		obj := burgers.Objective{Target: tc.U[K*N:], EnergyWeight: o.EnergyWeight}
+		f, _, err := burgers.OptimalControl(ctx, d.Params, tc.U[:N], obj, burgers.OptimizeOptions{MaxIterations: iters, Start: controls[j]})
+		if err != nil && ctx.Err() != nil {
+			return outcome{}, ctx.Err()
+		}
+		return outcome{f, err}, nil
+	}, func(j int, r outcome) error {
+		switch {
+		case r.err != nil:
+			res[j].Error = fmt.Sprintf("refinement: %v", r.err)
+		case r.f != nil:
+			controls[j] = r.f
+		}
+		return nil
+	})
 }

@@ -161,6 +161,15 @@ func scoreSmokeControls(ctx context.Context, d *Data, m Method, batch []TestCase
 		case gen != nil && slices.Contains(gen.Failed, j):
 			r.Error = errDiverged.Error()
 			return r, nil
+		case gen != nil && m.Refine > 0:
+			var err error
+			if f, err = smokeOptimum(ctx, d, tc, gen.F[j], m.Refine); err != nil {
+				if ctx.Err() != nil {
+					return r, ctx.Err()
+				}
+				r.Error = fmt.Sprintf("refinement: %v", err)
+				return r, nil
+			}
 		case gen != nil:
 			f = gen.F[j]
 		default:
@@ -183,7 +192,7 @@ func scoreSmokeControls(ctx context.Context, d *Data, m Method, batch []TestCase
 		}
 		sc := rs.Score
 		sc.Method, sc.Case, sc.ID = r.Method, r.Case, r.ID
-		if gen != nil {
+		if gen != nil && m.Refine == 0 {
 			var s float64 // the model's own s(T-1), the mean of its s channel over the last frame
 			for c := 0; c < d.Cells; c++ {
 				s += gen.U[j][((d.Frames-1)*d.Cells+c)*smokeState+smokeS] / float64(d.Cells)

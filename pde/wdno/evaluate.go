@@ -23,6 +23,12 @@ type Method struct {
 	// candidates' re-simulated controls (Model.SearchControl; SearchSmokeControl on smoke data) instead of
 	// one sample.
 	Search *diffusion.ParticleSearch
+	// Refine, for a control model, polishes each generated control with at most Refine L-BFGS
+	// iterations on the solver's exact adjoint of the evaluated J (burgers.OptimalControl,
+	// smoke.OptimalControl) started from it before it is scored: the model as the optimiser's warm
+	// start. A refined row reports no ModelMisfit (the model did not predict the refined control's
+	// trajectory). 0: no refinement.
+	Refine int
 }
 
 // TestCase is a test trajectory as a method sees it.
@@ -141,8 +147,8 @@ func Evaluate(ctx context.Context, d *Data, methods []Method, o EvalOptions) (*R
 			if err := m.Model.Compatible(d); err != nil {
 				return nil, err
 			}
-			if m.Search != nil && m.Model.Task != Control {
-				return nil, fmt.Errorf("wdno: method %s: a search by control cost needs a control model", m.Name)
+			if (m.Search != nil || m.Refine > 0) && m.Model.Task != Control {
+				return nil, fmt.Errorf("wdno: method %s: a search or refinement by control cost needs a control model", m.Name)
 			}
 			if m.Model.Task != o.Task {
 				return nil, fmt.Errorf("wdno: method %s was trained for %v, this evaluation is %v", m.Name, m.Model.Task, o.Task)
