@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/trajdiff/trajdiff/pde/internal/lbfgs"
+	"gonum.org/v1/gonum/floats"
 )
 
 func TestOptimalControlReducesCostFarBelowZeroControlAndEndsAtSmallGradient(t *testing.T) {
@@ -37,12 +38,12 @@ func TestOptimalControlReducesCostFarBelowZeroControlAndEndsAtSmallGradient(t *t
 			t.Fatalf("case %d: returned cost %+v, re-evaluated %+v (%v)", index, c, check, err)
 		}
 		t.Logf("case %d: J %.4g (misfit %.3g, energy %.3g) after %d iterations; zero control %.4g; |g| %.3g -> %.3g",
-			index, c.J, c.Misfit, c.Energy, iters, zero.J, norm2(g0), norm2(g))
+			index, c.J, c.Misfit, c.Energy, iters, zero.J, floats.Norm(g0, 2), floats.Norm(g, 2))
 		if !(c.J < 0.05*zero.J) {
 			t.Errorf("case %d: J = %v, zero control %v: want a 20-fold reduction", index, c.J, zero.J)
 		}
-		if !(norm2(g) < 1e-4*norm2(g0)) {
-			t.Errorf("case %d: |dJ/df| = %.3g at the optimum, %.3g at zero control", index, norm2(g), norm2(g0))
+		if !(floats.Norm(g, 2) < 1e-4*floats.Norm(g0, 2)) {
+			t.Errorf("case %d: |dJ/df| = %.3g at the optimum, %.3g at zero control", index, floats.Norm(g, 2), floats.Norm(g0, 2))
 		}
 	}
 }
@@ -58,13 +59,13 @@ func TestOptimalControlLineSearchBacksOffFromBlowUp(t *testing.T) {
 	}
 	// A steepest-descent step of length 1e6 blows the solver up; the search must shorten it.
 	d := make([]float64, len(g))
-	gn := norm2(g)
+	gn := floats.Norm(g, 2)
 	for i := range d {
 		d[i] = -g[i] / gn * 1e6
 	}
 	xt, gt := make([]float64, len(f)), make([]float64, len(f))
 	evals := 0
-	c, ok, err := lbfgs.LineSearch(ctx, controlProblem(a, u0, o), f, d, c0.J, dot(g, d), 1, xt, gt, &evals)
+	c, ok, err := lbfgs.LineSearch(ctx, controlProblem(a, u0, o), f, d, c0.J, floats.Dot(g, d), 1, xt, gt, &evals)
 	if err != nil || !ok || !(c.J < c0.J) {
 		t.Fatalf("line search: %+v, ok %v, %v (start J %v)", c, ok, err, c0.J)
 	}
@@ -103,13 +104,3 @@ func TestOptimalControlRejectsBadInput(t *testing.T) {
 		t.Error("zero viscosity accepted")
 	}
 }
-
-func dot(a, b []float64) float64 {
-	s := 0.0
-	for i, x := range a {
-		s += x * b[i]
-	}
-	return s
-}
-
-func norm2(a []float64) float64 { return math.Sqrt(dot(a, a)) }
