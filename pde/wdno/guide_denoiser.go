@@ -30,6 +30,7 @@ type pullback struct {
 	kind         diffusion.Prediction
 	p            diffusion.Process
 	v, y, jt, xs []float64
+	bad          [pullbackChunk]bool // the chunk's examples that enter the pass as zeros
 }
 
 // newPullback is the pullback through m's network, or an error for a checkpoint whose denoiser is not a
@@ -74,8 +75,9 @@ func (b *pullback) apply(g, x []float64, t float64) error {
 		// An example whose prediction diverged (NaN in its gradient) or whose state is not finite enters the
 		// pass as zeros and keeps its gradient as it was: the sampler isolates it (RunOptions.NonFinite), and
 		// the others are guided as they would be without it.
-		bad := make([]bool, hi-lo)
+		bad := b.bad[:hi-lo]
 		for j := range bad {
+			bad[j] = false
 			if !finite(gc[j*D:(j+1)*D]) || !finite(xc[j*D:(j+1)*D]) {
 				bad[j] = true
 				clear(v[j*D : (j+1)*D])
