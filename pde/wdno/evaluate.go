@@ -155,6 +155,8 @@ func Evaluate(ctx context.Context, d *Data, methods []Method, o EvalOptions) (*R
 			}
 		} else if o.Task == Simulate {
 			return nil, fmt.Errorf("wdno: method %s is a control baseline; simulation compares models", m.Name)
+		} else if m.Refine > 0 {
+			return nil, fmt.Errorf("wdno: method %s: refinement polishes a model's controls; a baseline has none", m.Name)
 		}
 		if o.Task == Control && !d.IsBurgers() && !d.IsSmoke() {
 			return nil, fmt.Errorf("wdno: control is evaluated on Burgers or smoke data; %s comes from %q", d.Path, d.Generator.Name)

@@ -55,6 +55,11 @@ func TestRefinementNeverRaisesTheGeneratedControlsJ(t *testing.T) {
 	if _, err := Evaluate(context.Background(), test, []Method{{Name: "sim", Model: sim, Refine: 5}}, EvalOptions{Task: Simulate}); err == nil {
 		t.Error("a simulation model was refined by control cost")
 	}
+	zero := ZeroControl()
+	zero.Refine = 5
+	if _, err := Evaluate(context.Background(), test, []Method{zero}, EvalOptions{Task: Control}); err == nil {
+		t.Error("a baseline was refined")
+	}
 }
 
 func TestSmokeRefinementNeverRaisesTheGeneratedControlsJ(t *testing.T) {
