@@ -10,7 +10,10 @@
 # and test cases of the evaluations (defaults 10 and 100). A second `train` stage resumes both runs where they
 # stopped: BUDGET=60m after the default gives the 90-minute models of docs/benchmarks.md ("WDNO smoke control
 # at 90 minutes", where the two resumed side by side, a core each), in which WDNO steers the smoke and the
-# 30-minute one does not yet; select and test then overwrite their reports.
+# 30-minute one does not yet; select and test then overwrite their reports. The stage `optimum` (not part of
+# `all`: about a minute per case) places WDNO next to what is achievable ("Smoke control: the solver's
+# adjoint"): the adjoint optimum from each of the first OPT_CASES (25) test cases' own control, and WDNO's
+# samples (guidance through the denoiser at 1e6) refined by the same descent.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 stage=${1:-all}
@@ -64,4 +67,14 @@ if [ "$stage" = all ] || [ "$stage" = test ]; then
   GOMAXPROCS=1 ./trajdiff pde evaluate --checkpoint ddpm-smoke-small-control --data smoke-small/test.arrow --limit "$cases" \
     --batch 25 --baseline "" --solver ddpm --steps "$steps" --guidance "$dw" --out smoke-test-ddpm.json > smoke-test-ddpm.txt
   cat smoke-test-wdno.txt smoke-test-ddpm.txt
+fi
+
+if [ "$stage" = optimum ]; then
+  n=${OPT_CASES:-25}
+  E=(--checkpoint wdno-smoke-small-control --data smoke-small/test.arrow --limit "$n" --batch 25 --solver ddpm
+    --steps "$steps" --guidance 1e6 --guide-through denoiser)
+  GOMAXPROCS=1 ./trajdiff pde evaluate "${E[@]}" --baseline zero,dataset,adjoint --adjoint-iters 100 \
+    --out smoke-optimum.json > smoke-optimum.txt
+  GOMAXPROCS=1 ./trajdiff pde evaluate "${E[@]}" --baseline "" --refine-iters 100 --out smoke-refined.json > smoke-refined.txt
+  cat smoke-optimum.txt smoke-refined.txt
 fi
