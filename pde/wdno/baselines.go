@@ -89,16 +89,8 @@ func smokeOptimum(ctx context.Context, d *Data, c TestCase, start []float64, ite
 // datasetControl is simulatorControl's inverse on the modelled frames: the simulator's control
 // (frames x rows (y) x columns (x) x 2) in the dataset's order (Frames x Cells x 2, cells (x, y)).
 func datasetControl(d *Data, f []float64) []float64 {
-	m, T := d.Grid[0], d.Frames
-	out := make([]float64, T*m*m*2)
-	for t := 0; t < T; t++ {
-		for x := 0; x < m; x++ {
-			for y := 0; y < m; y++ {
-				src := ((t*m+y)*m + x) * 2
-				dst := ((t*m+x)*m + y) * 2
-				out[dst], out[dst+1] = f[src], f[src+1]
-			}
-		}
-	}
+	m := d.Grid[0]
+	out := make([]float64, d.Frames*m*m*2)
+	swapSpaceAxes(out, f, d.Frames, m)
 	return out
 }

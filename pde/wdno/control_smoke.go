@@ -51,21 +51,25 @@ func (o smokeObjective) grad(j int, u, f, gu, gf []float64) {
 // order; nil: zero) into the simulator's (Stored frames x rows (y) x columns (x) x 2); frames after the
 // modelled ones get zero control, which cannot change the frames the objective reads.
 func simulatorControl(d *Data, f []float64) []float64 {
-	m, T := d.Grid[0], d.Frames
+	m := d.Grid[0]
 	out := make([]float64, d.Smoke.Stored*m*m*2)
-	if f == nil {
-		return out
+	if f != nil {
+		swapSpaceAxes(out, f, d.Frames, m)
 	}
+	return out
+}
+
+// swapSpaceAxes writes into dst the first T frames of src (frames x m x m x 2) with the two space indices
+// exchanged: the dataset's (x, y) cell order becomes the simulator's (y, x) and back (its own inverse).
+func swapSpaceAxes(dst, src []float64, T, m int) {
 	for t := 0; t < T; t++ {
-		for x := 0; x < m; x++ {
-			for y := 0; y < m; y++ {
-				src := ((t*m+x)*m + y) * 2
-				dst := ((t*m+y)*m + x) * 2
-				out[dst], out[dst+1] = f[src], f[src+1]
+		for a := 0; a < m; a++ {
+			for b := 0; b < m; b++ {
+				i, j := ((t*m+a)*m+b)*2, ((t*m+b)*m+a)*2
+				dst[j], dst[j+1] = src[i], src[i+1]
 			}
 		}
 	}
-	return out
 }
 
 // smokeScore is one re-simulated smoke control: smoke_out and leakage after frame T-1, the initial
