@@ -97,11 +97,6 @@ func (b *colBuf) appendIndices(x []int32) {
 	b.offs = append(b.offs, int32(len(b.idx)))
 }
 
-// bytes is the size of the buffered data, for batch sizing.
-func (b *colBuf) bytes() int {
-	return 4*len(b.f32) + 8*len(b.f64) + 8*len(b.i64) + 4*len(b.i32) + len(b.bools)/8 + 4*len(b.idx) + 4*len(b.offs)
-}
-
 // array builds an Arrow array over the buffered data without copying it. The buffers must not be
 // modified until the array has been written.
 func (b *colBuf) array(dt DType) arrow.Array {

@@ -73,7 +73,7 @@ func patchIPCStats(f *os.File, marker, stats string) error {
 			return err
 		}
 		i := bytes.Index(buf, []byte(marker))
-		if i < 0 || bytes.Index(buf[i+1:], []byte(marker)) >= 0 {
+		if i < 0 || bytes.Contains(buf[i+1:], []byte(marker)) {
 			return fmt.Errorf("statistics placeholder not found exactly once at offset %d", region[0])
 		}
 		if _, err := f.WriteAt(value, region[0]+int64(i)); err != nil {

@@ -51,7 +51,6 @@ func newCollider(l *Layout) *collider {
 	W, H := l.Width(), l.Height()
 	// All primitives, keyed by the cell they belong to.
 	segsOf := make([][]segment, W*H)
-	var corners []corner
 	for w := 0; w < W; w++ {
 		for h := 0; h < H; h++ {
 			if !l.Wall(w, h) {
@@ -86,7 +85,6 @@ func newCollider(l *Layout) *collider {
 			}
 			if n == 1 || n == 2 && ll == hh {
 				cornerAt[[2]int{a, b}] = true
-				corners = append(corners, corner{wallLo(a), wallLo(b)})
 			}
 		}
 	}

@@ -149,10 +149,3 @@ func TestNDInversesInvertLevelsAboveMax(t *testing.T) {
 	}
 }
 
-func maxAbs(v []float64) float64 {
-	m := 0.0
-	for _, x := range v {
-		m = math.Max(m, math.Abs(x))
-	}
-	return m
-}

@@ -27,16 +27,15 @@ func quickstartCommand() command {
 
 // quickstartOptions are the knobs of the built-in run.
 type quickstartOptions struct {
-	out        string
-	minutes    float64
-	steps      int
-	dataSteps  int
-	horizon    int
-	dim        int
-	seed       uint64
-	episodes   int
-	nfe        int
-	quietTrain bool
+	out       string
+	minutes   float64
+	steps     int
+	dataSteps int
+	horizon   int
+	dim       int
+	seed      uint64
+	episodes  int
+	nfe       int
 }
 
 func runQuickstart(ctx context.Context, env *cliEnv, args []string) error {

@@ -117,8 +117,9 @@ func TestBatchedSolverIsBitIdenticalToScalar(t *testing.T) {
 // overflowing to Inf).
 func TestBatchedLimiterEdgeCases(t *testing.T) {
 	p := Params{Beta: 1, Cells: 12, T: 0.01, Frames: 1, CFL: 0.4}
+	nz := math.Copysign(0, -1) // negative zero: the literal -0.0 is +0 in Go
 	rows := [][]float64{
-		{0, -0.0, 0, 1, 3, 5, 5, 4, 2, 0, -0.0, -0.0},  // equal differences: 2a = 2b = c
+		{0, nz, 0, 1, 3, 5, 5, 4, 2, 0, nz, nz},        // equal differences: 2a = 2b = c
 		{1, 2, 4, 8, 16, 8, 4, 2, 1, 0.5, 0.25, 0.125}, // ties of 2a with c
 		{1e-300, 2e-300, 5e-300, 1e-310, 0, -1e-310, -3e-300, -1e-300, 0, 4e-320, 0, -4e-320},
 		{1e200, -1e200, 3e200, 1e154, -1e154, 2e154, 1e-5, 0, 1e154, 3e154, -2e154, 0},

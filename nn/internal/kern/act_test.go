@@ -12,7 +12,7 @@ func TestActivationsAgainstFloat64(t *testing.T) {
 	for x := -100.0; x <= 100; x += 0.0137 {
 		xs = append(xs, x)
 	}
-	xs = append(xs, -87.5, -87, 19.99, 20, 20.01, 88, 88.7, 0, -0.0)
+	xs = append(xs, -87.5, -87, 19.99, 20, 20.01, 88, 88.7, 0, math.Copysign(0, -1)) // the literal -0.0 is +0 in Go
 	x32 := make([]float32, len(xs))
 	dy := make([]float32, len(xs))
 	for i, v := range xs {
