@@ -148,4 +148,3 @@ func TestNDInversesInvertLevelsAboveMax(t *testing.T) {
 		}
 	}
 }
-
