@@ -333,7 +333,7 @@
 // Denoise refuses batches larger than the predictor was sized for, ragged batches and times where the
 // parameterization is undefined (e.g. eps at sigma = 0). In a build without GPU support NewPredictor,
 // NewUnetPredictor, NewTransformerPredictor, NewUnet2DPredictor, NewUnet3DPredictor, NewEGTNPredictor and SampleNetwork return
-// ErrNoCUDA.
+// ErrNoCUDA, and so does a HostDenoiser's Denoise.
 //
 // Isolated failures. RunOptions.NonFinite makes one diverging example (a NaN or Inf in its corrected
 // denoiser output, or in its final state) fail alone, with the contract of diffusion.RunOptions.NonFinite
@@ -362,6 +362,15 @@
 // to 0 instead of NaN) that TestGPUNonFiniteExampleFailsAlone catches. pde/wdno's DeviceProblem.NonFinite
 // passes it through too, so `trajdiff pde evaluate|generate|estimate --device gpu` records a diverged case
 // and keeps the others as the CPU does.
+//
+// Host loops. Some samplers must return to the host every step: an inference-time search whose candidates
+// a CPU solver scores (pde/wdno's search by control cost re-simulates each candidate's control). For them
+// HostDenoiser wraps a device Denoiser as a diffusion.Denoiser on host slices: each call converts the batch
+// to float32, uploads it, enqueues the denoiser and downloads D(x, t), in chunks of at most its MaxPoints
+// points (its stream and two buffers allocated once), so the network runs on the device while the loop,
+// the guidance and the scoring stay on the CPU. It computes bit for bit what its Predictor computes on device
+// buffers (TestGPUHostDenoiserServesAnyBatch, batches within and beyond its points, in place too);
+// gpu/fromnn's Sampler.Denoiser builds one for a checkpoint.
 //
 // # Wavelet transforms
 //

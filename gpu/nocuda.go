@@ -67,3 +67,16 @@ func NewUnet3DPredictor(d *Device, u *Unet3D, pz Parameterization, maxPoints int
 func NewEGTNPredictor(d *Device, m *EGTN, pz Parameterization, maxPoints int, opt PredictorOptions) (*Predictor, error) {
 	return nil, ErrNoCUDA
 }
+
+// HostDenoiser stands for a device denoiser called on host slices; in a build without the `cuda` tag none
+// can be made.
+type HostDenoiser struct{}
+
+// Dim is 0 in this build.
+func (h *HostDenoiser) Dim() int { return 0 }
+
+// Denoise returns ErrNoCUDA: this build has no GPU support.
+func (h *HostDenoiser) Denoise(dst, x []float64, t float64) error { return ErrNoCUDA }
+
+// Close does nothing in this build.
+func (h *HostDenoiser) Close() error { return nil }

@@ -79,7 +79,7 @@ func runPDEEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	sf.register(fs, "evaluate only shard i/n of the cases (a job array's task)")
 	var search particleFlags
 	search.registerControl(fs)
-	device := registerPDEDevice(fs, "simulation, and control with --guidance 0; not with --particle-method")
+	device := registerPDEDevice(fs, "simulation, control with --guidance 0, and the network of --particle-method's search, whose loop and solver stay on the CPU")
 	precision := registerPrecision(fs)
 	out := fs.String("out", "", "report JSON, written atomically (merge shards with 'trajdiff pde merge')")
 	if err := parseFlags(fs, env, args); err != nil {
@@ -91,7 +91,7 @@ func runPDEEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	if len(ckpts) == 0 || *data == "" {
 		return usagef("--checkpoint and --data are required")
 	}
-	if err := checkPDEDevice(*device, *precision, search.method != ""); err != nil {
+	if err := checkPDEDevice(*device, *precision); err != nil {
 		return err
 	}
 	if *adjointIters < 1 {
@@ -172,12 +172,12 @@ func runPDEEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	lo, hi := cases[0], cases[len(cases)-1]+1
 	req := sf.request()
-	sample, closeDevice, err := pdeDeviceSampler(env, "pde evaluate", *device, *precision, search.method != "")
+	sample, network, closeDevice, err := pdeDeviceSampler(env, "pde evaluate", *device, *precision)
 	if err != nil {
 		return err
 	}
 	defer closeDevice()
-	req.Device = sample
+	req.Device, req.SearchDenoiser = sample, network
 	var bar *progressBar
 	rep, err := wdno.Evaluate(ctx, d, methods, wdno.EvalOptions{Task: task, Cases: cases, Request: req, Batch: sf.batch,
 		Progress: func(method string, done, total int) {
@@ -371,7 +371,7 @@ func runPDEGenerate(ctx context.Context, env *cliEnv, args []string) error {
 	if sf.seed > math.MaxInt64 {
 		return usagef("--seed must be at most 2^63-1")
 	}
-	if err := checkPDEDevice(*device, *precision, false); err != nil {
+	if err := checkPDEDevice(*device, *precision); err != nil {
 		return err
 	}
 	weights, err := sf.check(env)
@@ -399,7 +399,7 @@ func runPDEGenerate(ctx context.Context, env *cliEnv, args []string) error {
 	if err := refuseDeviceGuidance(*device, m, req); err != nil {
 		return err
 	}
-	sample, closeDevice, err := pdeDeviceSampler(env, "pde generate", *device, *precision, false)
+	sample, _, closeDevice, err := pdeDeviceSampler(env, "pde generate", *device, *precision)
 	if err != nil {
 		return err
 	}

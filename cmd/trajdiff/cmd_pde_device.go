@@ -18,38 +18,35 @@ func registerPDEDevice(fs *flag.FlagSet, where string) *string {
 }
 
 // checkPDEDevice refuses, before anything is read, a --device that cannot be sampled on: an unknown device,
-// an unknown or CPU-less precision, or the GPU with pde evaluate's search by control cost.
-func checkPDEDevice(device, precision string, search bool) error {
+// or an unknown or CPU-less precision.
+func checkPDEDevice(device, precision string) error {
 	ordinal, err := parseDevice(device)
 	if err != nil {
 		return usagef("%v", err)
 	}
-	if _, err := parsePrecision(precision, ordinal); err != nil {
-		return err
-	}
-	if ordinal >= 0 && search {
-		return usagef("--device %s: the search by control cost (--particle-method) runs on the CPU", device)
-	}
-	return nil
+	_, err = parsePrecision(precision, ordinal)
+	return err
 }
 
-// pdeDeviceSampler is the models' sampler for --device and the function that releases it: nil for the CPU;
-// for gpu or gpu:N a gpu/fromnn.Sampler on that device, opened once for every batch and method, injected into
-// pde/wdno through Request.Device so that it never depends on package gpu. It names the device on stderr
-// after the command's name (cmd, e.g. "pde evaluate").
-func pdeDeviceSampler(env *cliEnv, cmd, device, precision string, search bool) (wdno.DeviceSampler, func() error, error) {
+// pdeDeviceSampler is the models' sampler for --device, the search's network on the device and the
+// function that releases them: nil for the CPU; for gpu or gpu:N a gpu/fromnn.Sampler on that device, opened
+// once for every batch and method, injected into pde/wdno through Request.Device (the sampling loop) and
+// Request.SearchDenoiser (the network of a search by control cost, whose loop stays on the host with the
+// solver that scores its candidates) so that pde/wdno never depends on package gpu. It names the device on
+// stderr after the command's name (cmd, e.g. "pde evaluate").
+func pdeDeviceSampler(env *cliEnv, cmd, device, precision string) (wdno.DeviceSampler, wdno.HostDenoiser, func() error, error) {
 	none := func() error { return nil }
-	if err := checkPDEDevice(device, precision, search); err != nil {
-		return nil, none, err
+	if err := checkPDEDevice(device, precision); err != nil {
+		return nil, nil, none, err
 	}
 	ordinal, _ := parseDevice(device)
 	if ordinal < 0 {
-		return nil, none, nil
+		return nil, nil, none, nil
 	}
 	prec, _ := parsePrecision(precision, ordinal)
 	s, err := fromnn.NewSampler(fromnn.SampleOptions{Ordinal: ordinal, Precision: prec})
 	if err != nil {
-		return nil, none, err
+		return nil, nil, none, err
 	}
 	fmt.Fprintf(env.stderr, "%s: sampling on %s\n", cmd, s.Info())
 	run := func(ctx context.Context, p wdno.DeviceProblem) ([]float64, error) {
@@ -69,7 +66,7 @@ func pdeDeviceSampler(env *cliEnv, cmd, device, precision string, search bool) (
 		}
 		return s.RunPlan(ctx, q)
 	}
-	return run, s.Close, nil
+	return run, s.Denoiser, s.Close, nil
 }
 
 // refuseDeviceGuidance is the usage error for sampling m on a GPU with control guidance where the device

@@ -96,7 +96,7 @@ func runPDEEstimate(ctx context.Context, env *cliEnv, args []string) error {
 	var sample wdno.DeviceSampler
 	if m != nil {
 		var closeDevice func() error
-		if sample, closeDevice, err = pdeDeviceSampler(env, "pde estimate", *device, *precision, false); err != nil {
+		if sample, _, closeDevice, err = pdeDeviceSampler(env, "pde estimate", *device, *precision); err != nil {
 			return err
 		}
 		defer closeDevice()
@@ -127,7 +127,7 @@ func runPDEEstimate(ctx context.Context, env *cliEnv, args []string) error {
 // unknown device, or the GPU with a model method that has no device path (wdno.DeviceMethod: clamp, guided
 // and reddiff use the model in ways the device's plan cannot express).
 func checkEstimateDevice(device, precision string, model bool, methods []wdno.EstimateMethod) error {
-	if err := checkPDEDevice(device, precision, false); err != nil || !onDevice(device) || !model {
+	if err := checkPDEDevice(device, precision); err != nil || !onDevice(device) || !model {
 		return err
 	}
 	var cpu []string

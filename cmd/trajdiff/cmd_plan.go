@@ -210,7 +210,7 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return usagef("%v", err)
 	}
-	sample, guided, closeDevice, err := planDeviceSampler(env, *device, *precision, *plannerName, sf.method != "", *clearance != 0, *workers)
+	sample, guided, closeDevice, err := planDeviceSampler(env, *device, *precision, sf.method != "", *clearance != 0, *workers)
 	if err != nil {
 		return err
 	}
@@ -326,7 +326,8 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 			solver = "ddpm"
 		}
 		planner, err := trajdiffuser.New(ms, l, trajdiffuser.Options{Return: ret, RefineTime: ddf.refineTime, RefineSteps: ddf.refineSteps,
-			Solver: solver, Guidance: guidance, Renoise: ddf.renoise, Candidates: ddf.candidates, Temperature: ddf.temperature, ReplanEvery: ddf.replanEvery})
+			Solver: solver, Guidance: guidance, Renoise: ddf.renoise, Candidates: ddf.candidates, Temperature: ddf.temperature, ReplanEvery: ddf.replanEvery,
+			Sample: sample})
 		if errors.Is(err, trajdiffuser.ErrBadInput) {
 			return usagef("%v", err)
 		}

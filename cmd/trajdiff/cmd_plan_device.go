@@ -16,16 +16,19 @@ type sampleFunc = func(context.Context, *train.Model, train.SampleRequest) (*tra
 
 // registerPlanDevice adds `plan evaluate`'s --device flag.
 func registerPlanDevice(fs *flag.FlagSet) *string {
-	return fs.String("device", "cpu", "cpu, or gpu / gpu:N for a binary built with -tags trajdiff_cuda: Diffuser's and Decision Diffuser's plans sampled on the GPU in float32 "+
-		"(mlp and temporal_unet networks; conditions, guidance, warm starts and --value guidance by an MLP or temporal_value model included; one plan at a time, so --workers 1)")
+	return fs.String("device", "cpu", "cpu, or gpu / gpu:N for a binary built with -tags trajdiff_cuda: the plans of Diffuser and Decision Diffuser, and Trajectory Diffuser's refinement, sampled on the GPU in float32 "+
+		"(mlp and temporal_unet networks; conditions, guidance, warm starts and --value guidance by an MLP or temporal_value model included; "+
+		"Trajectory Diffuser's draft, inverse dynamics and critic stay on the CPU; one plan at a time, so --workers 1)")
 }
 
 // planDeviceSampler is the planners' sampler for --device, Diffuser's value-guided sampler and the function
 // that releases them: nil for the CPU; for gpu or gpu:N a gpu/fromnn.Sampler on that device, opened once for
 // all plans, which draws what Model.Sample draws to float32 accuracy, value guidance by either value model
-// included (fromnn.Sampler.SampleGuided). The device runs Diffuser and Decision Diffuser only, without
-// Diffuser's particle search or free-space projection, one plan at a time. It names the device on stderr.
-func planDeviceSampler(env *cliEnv, device, precision, planner string, search, projected bool, workers int) (sampleFunc, diffuser.GuidedSampler, func() error, error) {
+// included (fromnn.Sampler.SampleGuided). The device runs the plans of Diffuser and Decision Diffuser and
+// the refinement of Trajectory Diffuser (its draft's rollout, inverse dynamics and critic stay on the CPU),
+// without Diffuser's particle search or free-space projection, one plan at a time. It names the device on
+// stderr.
+func planDeviceSampler(env *cliEnv, device, precision string, search, projected bool, workers int) (sampleFunc, diffuser.GuidedSampler, func() error, error) {
 	none := func() error { return nil }
 	ordinal, err := parseDevice(device)
 	if err != nil {
@@ -39,8 +42,6 @@ func planDeviceSampler(env *cliEnv, device, precision, planner string, search, p
 		return nil, nil, none, nil
 	}
 	switch {
-	case planner != planDiffuser && planner != planDD:
-		return nil, nil, none, usagef("--device %s: the GPU samples the plans of %s and %s, not %s", device, planDiffuser, planDD, planner)
 	case search:
 		return nil, nil, none, usagef("--device %s: Diffuser's particle search (--particle-method) runs on the CPU", device)
 	case projected:

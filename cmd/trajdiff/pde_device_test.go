@@ -57,8 +57,9 @@ func TestPDEEvaluateRefusesSmokeGuidanceOnTheDevice(t *testing.T) {
 }
 
 // `pde evaluate`, `pde estimate` and `pde generate --device` are refused, before any checkpoint or dataset
-// is read, where the device cannot sample: an unknown device, the search by control cost, and the estimation
-// methods other than the prior draw (named in the error).
+// is read, where the device cannot sample: an unknown device and the estimation methods other than the prior
+// draw (named in the error). The search by control cost evaluates its network on the device:
+// TestPDEEvaluateGPUSearchMatchesCPU.
 func TestPDEEvaluateDeviceRefusesWhatItCannotRun(t *testing.T) {
 	absent := filepath.Join(t.TempDir(), "absent")
 	for _, c := range []struct {
@@ -67,7 +68,6 @@ func TestPDEEvaluateDeviceRefusesWhatItCannotRun(t *testing.T) {
 	}{
 		{[]string{"--device", "tpu"}, "--device"},
 		{[]string{"--device", "gpu:x"}, "--device"},
-		{[]string{"--device", "gpu", "--particle-method", "bon"}, "particle"},
 	} {
 		args := append([]string{"pde", "evaluate", "--checkpoint", absent, "--data", absent}, c.args...)
 		if code, _, errs := runCLI(args...); code != 2 || !strings.Contains(errs, c.want) {

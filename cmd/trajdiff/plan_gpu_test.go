@@ -13,7 +13,9 @@ import (
 
 // On a GPU (or gpu/cudaemu, on which CI runs this), `plan evaluate --device gpu` plans what the CPU plans:
 // Diffuser with a model conditioned on the 8 endpoint values (start and goal observations, also inpainted),
-// and Decision Diffuser with its returns condition, classifier-free guidance and RTI warm starts. The first
+// Decision Diffuser with its returns condition, classifier-free guidance and RTI warm starts, and Trajectory
+// Diffuser, whose candidates are refined on the device from the CPU's draft (a warm start of several
+// windows sharing one condition row) with the same guidance. The first
 // plans agree to float32 accuracy (1e-3 in maze units, the FP32 sampler tolerance of gpu/fromnn), and so do
 // the executed paths, which the plans steer.
 func TestPlanEvaluateGPUMatchesCPU(t *testing.T) {
@@ -23,6 +25,13 @@ func TestPlanEvaluateGPUMatchesCPU(t *testing.T) {
 		t.Fatalf("simulate: %d\n%s\n%s", code, out, errs)
 	}
 	const ends = `["0:2", "0:3", "0:4", "0:5", "-1:2", "-1:3", "-1:4", "-1:5"]`
+	const regression = `
+[train]
+steps = 10
+batch = 8
+warmup = 0
+checkpoint_every = 0
+`
 	configs := map[string]string{
 		"diffuser": `out = "diffuser"
 [data]
@@ -80,6 +89,64 @@ warmup = 0
 checkpoint_every = 0
 cond_dropout = 0.25
 `,
+		// Trajectory Diffuser refines its draft with the dd state model; its draft, inverse dynamics and
+		// critic are regressions, which stay on the CPU.
+		"draft": `out = "draft"
+[data]
+path = "umaze.arrow"
+horizon = 3
+columns = ["observations"]
+no_padding = true
+returns_scale = 40.0
+inputs = ["0:0", "0:1", "0:2", "0:3", "returns@0", "1:0", "1:1", "1:2", "1:3", "returns@1"]
+targets = ["2:0", "2:1", "2:2", "2:3", "returns@2"]
+[network]
+arch = "seq_regressor"
+[network.seq_regressor]
+tokens = 2
+token_dim = 5
+out = 5
+width = 8
+depth = 1
+heads = 2
+[objective]
+kind = "regression"
+` + regression,
+		"invdyn": `out = "invdyn"
+[data]
+path = "umaze.arrow"
+horizon = 2
+columns = ["actions", "observations"]
+no_padding = true
+inputs = ["0:2", "0:3", "0:4", "0:5", "1:2", "1:3", "1:4", "1:5"]
+targets = ["0:0", "0:1"]
+[network]
+arch = "regressor"
+[network.regressor]
+in = 8
+out = 2
+hidden = [16]
+[objective]
+kind = "regression"
+` + regression,
+		"critic": `out = "critic"
+[data]
+path = "umaze.arrow"
+horizon = 1
+columns = ["actions", "observations"]
+no_padding = true
+returns_scale = 40.0
+inputs = ["0:0", "0:1", "0:2", "0:3", "0:4", "0:5"]
+targets = ["returns"]
+[network]
+arch = "regressor"
+[network.regressor]
+in = 6
+out = 1
+hidden = [16]
+[objective]
+kind = "regression"
+` + regression,
 	}
 	for name, cfg := range configs {
 		path := filepath.Join(dir, name+".toml")
@@ -102,6 +169,9 @@ cond_dropout = 0.25
 		{"diffuser", []string{"--checkpoint", filepath.Join(dir, "diffuser"), "--episodes", "2", "--multi"}},
 		{"decision-diffuser", []string{"--checkpoint", filepath.Join(dir, "dd"), "--planner", "decision-diffuser", "--episodes", "1",
 			"--controller", "pd", "--guidance", "1.4", "--replan-every", "25", "--warm-time", "0.3", "--warm-steps", "2", "--steps", "3"}},
+		{"trajectory-diffuser", []string{"--checkpoint", filepath.Join(dir, "dd"), "--planner", "trajectory-diffuser", "--episodes", "1",
+			"--draft", filepath.Join(dir, "draft"), "--invdyn", filepath.Join(dir, "invdyn"), "--critic", filepath.Join(dir, "critic"),
+			"--candidates", "4", "--refine-steps", "2", "--refine-time", "0.3", "--replan-every", "40"}},
 	} {
 		var eps [2][]planEpisode
 		for i, device := range []string{"cpu", "gpu"} {

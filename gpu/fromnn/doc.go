@@ -38,8 +38,8 @@
 // IsolateFailures isolates a diverging window as Model.Sample does (gpu.RunOptions.NonFinite: its values
 // NaN, its index in Samples.Failed, the other windows as without it), and PlanProblem.NonFinite does the same
 // for RunPlan. Sampler does the same for request after request on one open device (a
-// planner's plans: `trajdiff plan evaluate --device gpu` injects Sampler.Sample into rl/diffuser and
-// rl/decisiondiffuser through their Options.Sample), and keeps the previous request's device state for the
+// planner's plans: `trajdiff plan evaluate --device gpu` injects Sampler.Sample into rl/diffuser,
+// rl/decisiondiffuser and rl/trajdiffuser's refinement through their Options.Sample), and keeps the previous request's device state for the
 // next: the uploaded network while the checkpoint, the number of windows, the precision, the guidance weight
 // and the condition values stay the same; the executor (the plan's buffers and its captured step graphs)
 // while the plan and the batch stay the same; the fixed entries' buffer while the mask and the number of
@@ -60,6 +60,10 @@
 // for WDNO's smoke control (TestGPUGuidedSmokeControlMatchesGenerate: relative RMS 1.0e-5). Sampler.SampleGuided
 // adds Diffuser's value guidance the same way, after the clamp (ValueGuide; gpu.ValueGuide), by an MLP value
 // model (ValueMLP; gpu.ValueGradient) or Diffuser's temporal_value U-Net (ValueUnet; gpu.ValueUnetGradient), which `trajdiff plan evaluate --device gpu --value` injects into rl/diffuser through
-// Options.SampleGuided. In a
-// build without GPU support Sample checks the request and returns gpu.ErrNoCUDA, and NewSampler returns it.
+// Options.SampleGuided. Sampler.Denoiser hands out a checkpoint's unconditional network as a
+// diffusion.Denoiser on host slices (gpu.HostDenoiser) for loops that stay on the host: pde/wdno's search by
+// control cost, which `trajdiff pde evaluate --device gpu --particle-method` injects through
+// wdno.Request.SearchDenoiser (TestPDEEvaluateGPUSearchMatchesCPU: every case's J within 3e-6 relative of
+// the CPU search's on the emulator). In a build without GPU support Sample checks the request and returns
+// gpu.ErrNoCUDA, and NewSampler returns it.
 package fromnn

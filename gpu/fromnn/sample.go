@@ -28,9 +28,33 @@ type SampleOptions struct {
 // after changing a network's parameters in place, call Forget. It is not safe for concurrent use; Close
 // releases the device.
 type Sampler struct {
-	d    *gpu.Device
-	opt  SampleOptions
-	kept *keptRun // the previous request's device state (device build), nil when none
+	d     *gpu.Device
+	opt   SampleOptions
+	kept  *keptRun      // the previous request's device state (device build), nil when none
+	hosts []hostNetwork // the networks handed out by Denoiser, released by Forget and Close
+}
+
+// hostNetwork is a checkpoint's network on the device behind Sampler.Denoiser.
+type hostNetwork struct {
+	ckpt   *train.Checkpoint
+	net    nn.Net
+	points int
+	h      *gpu.HostDenoiser
+}
+
+// checkHostNetwork is what Sampler.Denoiser refuses in every build, before any device work.
+func checkHostNetwork(c *train.Checkpoint, points int) error {
+	switch {
+	case c == nil || c.Net == nil:
+		return fmt.Errorf("fromnn: no checkpoint network to denoise with")
+	case !Supported(c.Net.Spec().Arch):
+		return fmt.Errorf("fromnn: network architecture %q has no GPU implementation (supported: %v)", c.Net.Spec().Arch, supported)
+	case c.Net.CondDim() != 0:
+		return fmt.Errorf("fromnn: a host denoiser runs unconditional networks; this one takes %d condition values", c.Net.CondDim())
+	case points < 1:
+		return fmt.Errorf("fromnn: a host denoiser for %d points", points)
+	}
+	return nil
 }
 
 // PlanProblem is a sampling loop given directly rather than as a train.Model request (Sampler.RunPlan): a

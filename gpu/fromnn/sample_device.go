@@ -4,6 +4,7 @@ package fromnn
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -102,13 +103,15 @@ func (s *Sampler) sample(ctx context.Context, m *train.Model, req train.SampleRe
 }
 
 // Forget releases what the sampler keeps from its previous request (the network's weights and buffers, the
-// executor and its graphs, the fixed entries); the next request starts afresh. Call it after changing a kept
+// executor and its graphs, the fixed entries) and the networks Denoiser handed out; the next request starts
+// afresh. Call it after changing a kept
 // network's parameters in place.
 func (s *Sampler) Forget() error {
+	err := s.forgetHosts()
 	if s.kept == nil {
-		return nil
+		return err
 	}
-	return s.kept.close()
+	return errors.Join(err, s.kept.close())
 }
 
 // Info describes the sampler's device.

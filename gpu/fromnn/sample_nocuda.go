@@ -5,6 +5,7 @@ package fromnn
 import (
 	"context"
 
+	"github.com/trajdiff/trajdiff/diffusion"
 	"github.com/trajdiff/trajdiff/gpu"
 	"github.com/trajdiff/trajdiff/train"
 )
@@ -54,6 +55,14 @@ func (s *Sampler) Forget() error { return nil }
 // RunPlan checks p as the device build does, then returns gpu.ErrNoCUDA.
 func (s *Sampler) RunPlan(ctx context.Context, p PlanProblem) ([]float64, error) {
 	if _, err := p.check(); err != nil {
+		return nil, err
+	}
+	return nil, gpu.ErrNoCUDA
+}
+
+// Denoiser checks c as the device build does, then returns gpu.ErrNoCUDA.
+func (s *Sampler) Denoiser(c *train.Checkpoint, points int) (diffusion.Denoiser, error) {
+	if err := checkHostNetwork(c, points); err != nil {
 		return nil, err
 	}
 	return nil, gpu.ErrNoCUDA

@@ -42,8 +42,8 @@ func (m *Model) searchSetup(req Request, s *diffusion.ParticleSearch) (*encoded,
 	if m.Task != Control {
 		return nil, 0, fmt.Errorf("wdno: searching by control cost needs a control model, this one is for %v", m.Task)
 	}
-	if req.Device != nil {
-		return nil, 0, fmt.Errorf("wdno: the search by control cost has no device path; search on the CPU")
+	if req.Device != nil && req.SearchDenoiser == nil {
+		return nil, 0, fmt.Errorf("wdno: the search by control cost runs its loop on the host; give the device's network as Request.SearchDenoiser, or search on the CPU")
 	}
 	enc, err := m.encode(req)
 	if err != nil {
@@ -82,6 +82,10 @@ func (m *Model) searchCases(ctx context.Context, req Request, s diffusion.Partic
 	if err != nil {
 		return nil, err
 	}
+	den, err := m.searchDenoiser(req, s)
+	if err != nil {
+		return nil, err
+	}
 	for j := range n {
 		one := enc.values[j*D : (j+1)*D]
 		// The case's own objective at index 0: guide.correct pairs every particle with case 0 of its values.
@@ -96,7 +100,7 @@ func (m *Model) searchCases(ctx context.Context, req Request, s diffusion.Partic
 		if req.Progress != nil {
 			opt.Progress = func(done, total int) { req.Progress(j*total+done, n*total) }
 		}
-		res, err := s.Sample(ctx, m.Checkpoint.Denoiser, func(r, x0 []float64) error { return cost.score(ctx, r, x0) }, 1, opt)
+		res, err := s.Sample(ctx, den, func(r, x0 []float64) error { return cost.score(ctx, r, x0) }, 1, opt)
 		if err != nil {
 			return nil, fmt.Errorf("wdno: case %d: %w", j, err)
 		}
@@ -109,6 +113,29 @@ func (m *Model) searchCases(ctx context.Context, req Request, s diffusion.Partic
 		}
 	}
 	return out, nil
+}
+
+// searchDenoiser is the network a search evaluates: req.SearchDenoiser's for the model's checkpoint, sized
+// for s's particles, else the checkpoint's own on the CPU.
+func (m *Model) searchDenoiser(req Request, s diffusion.ParticleSearch) (diffusion.Denoiser, error) {
+	if req.SearchDenoiser == nil {
+		return m.Checkpoint.Denoiser, nil
+	}
+	den, err := req.SearchDenoiser(m.Checkpoint, max(s.Particles, s.Budget/s.Steps, 1))
+	if err != nil {
+		return nil, fmt.Errorf("wdno: the search's network: %w", err)
+	}
+	if den == nil || den.Dim() != m.Layout.Dim() {
+		return nil, fmt.Errorf("wdno: the search's network has dimension %d, the model's images %d", dimOf(den), m.Layout.Dim())
+	}
+	return den, nil
+}
+
+func dimOf(d diffusion.Denoiser) int {
+	if d == nil {
+		return 0
+	}
+	return d.Dim()
 }
 
 // controlReward scores candidate images by -J of their controls re-simulated from one case's u0.

@@ -73,7 +73,8 @@ func controlGaps(want, got, unguided *Generated) (worst, scale, moved float64) {
 // seed must reach the device too): the problem carries everything the loop needs. Control guidance on the
 // wavelet layout reaches the device as DeviceProblem.Guidance, whose numbers alone reproduce Generate's guided
 // run (to 1e-9 relative; the gradient is summed in another order) and change it against --guidance 0; the
-// physical layout's guidance and the search by control cost, which have no device path, are refused.
+// physical layout's guidance, which has no device path, is refused, and so is a search by control cost given
+// only the device sampler (its loop stays on the host: TestControlSearchEvaluatesTheInjectedNetwork).
 func TestADeviceSamplerSeesGeneratesWholeProblem(t *testing.T) {
 	dir := t.TempDir()
 	data := writeTinyData(t, dir, "train.arrow", 16, 1)
@@ -139,7 +140,7 @@ func TestADeviceSamplerSeesGeneratesWholeProblem(t *testing.T) {
 		t.Errorf("the physical layout's guidance on the device: %v, want a refusal naming the guidance", err)
 	}
 	if _, err := ctl.SearchControl(context.Background(), creq, diffusion.ParticleSearch{}, tinyParams()); err == nil || !strings.Contains(err.Error(), "device") {
-		t.Errorf("search on the device: %v, want a refusal", err)
+		t.Errorf("a search given only the device sampler: %v, want a refusal", err)
 	}
 }
 

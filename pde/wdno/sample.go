@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/trajdiff/trajdiff/diffusion"
+	"github.com/trajdiff/trajdiff/train"
 )
 
 // Case is one problem for a model: the initial state u0 (Cells x State values; nil in estimation, where
@@ -33,7 +34,18 @@ type Request struct {
 	// Device, if set, runs the sampling loop instead of the CPU (DeviceProblem; Generate, and WriteGenerated
 	// through it; Estimate takes its own, EstimateOptions.Device).
 	Device DeviceSampler
+	// SearchDenoiser, if set, evaluates the network of a search by control cost (SearchControl,
+	// SearchSmokeControl) instead of the checkpoint's CPU denoiser. The search's loop stays on the host, where
+	// the solver scores the candidates at every step, so Device does not serve it; `trajdiff pde evaluate
+	// --device gpu --particle-method` passes the GPU's network here (gpu/fromnn.Sampler.Denoiser).
+	SearchDenoiser HostDenoiser
 }
+
+// HostDenoiser returns checkpoint c's network as a denoiser on host slices that evaluates elsewhere (a
+// GPU), for calls of about points points at a time (a hint: larger batches must be served too). It must
+// compute what c.Denoiser computes, to the executor's precision, and keep the denoiser usable until the
+// caller is done with the request.
+type HostDenoiser func(c *train.Checkpoint, points int) (diffusion.Denoiser, error)
 
 // Generated holds a model's trajectories, one per case: U and F in the dataset's layout. A case whose
 // sampling diverged is listed in Failed (its fields are NaN); the others are unaffected.

@@ -32,6 +32,11 @@
 // Transformer: R_t+1 = (R_t - r_t) / discount, floored at 0, with r_t = 1 when s_t is within 0.5 of the
 // target (D4RL maze2d's sparse reward).
 //
+// Only the refinement samples a diffusion model, and Options.Sample hands it to another executor:
+// `trajdiff plan evaluate --device gpu` passes the GPU sampler, which runs the warm start, the guidance and
+// the clamped start state of all candidates on the device. The draft's rollout (H-1 sequential calls of a
+// small transformer), the inverse dynamics and the critic stay on the CPU.
+//
 // # Deviations from the reference
 //
 //   - The refinement model is the returns-conditioned states-only model of Decision Diffuser

@@ -52,6 +52,12 @@ type Options struct {
 	// Renoise draws the draft's state at RefineTime from the forward process instead of taking it as is
 	// (TD adds no noise).
 	Renoise bool
+	// Sample draws the refined candidates from the state model (nil: the model's own sampler,
+	// Model.Sample, on the CPU); the CLI's --device gpu passes the GPU sampler (gpu/fromnn.Sampler.Sample)
+	// here, so that the refinement runs on the device while the draft, the inverse dynamics and the critic,
+	// small sequential or per-candidate regressions, stay on the CPU. It must draw what Model.Sample draws
+	// for the request.
+	Sample func(context.Context, *train.Model, train.SampleRequest) (*train.Samples, error)
 	// Candidates refined plans per decision (TD: 32); one is chosen with probability softmax(Q / Temperature)
 	// (Temperature default 1; the critic's Q is in the data's return units).
 	Candidates  int
@@ -306,7 +312,13 @@ func (p *Planner) PlanTo(ctx context.Context, goal [2]float64, history [][4]floa
 	if p.goal {
 		cond = append(cond, goal[0], goal[1])
 	}
-	smp, err := p.states.Sample(ctx, train.SampleRequest{N: n, Solver: p.opt.Solver, Steps: p.opt.RefineSteps, Seed: seed, Fixed: fixed,
+	sample := p.states.Sample
+	if p.opt.Sample != nil {
+		sample = func(ctx context.Context, req train.SampleRequest) (*train.Samples, error) {
+			return p.opt.Sample(ctx, p.states, req)
+		}
+	}
+	smp, err := sample(ctx, train.SampleRequest{N: n, Solver: p.opt.Solver, Steps: p.opt.RefineSteps, Seed: seed, Fixed: fixed,
 		CondValues: [][]float64{cond}, Guidance: p.opt.Guidance, ClipX0: !p.opt.NoClip, Init: init, StartTime: p.opt.RefineTime, Renoise: p.opt.Renoise})
 	if err != nil {
 		return nil, fmt.Errorf("trajdiffuser: refining the draft: %w", err)
