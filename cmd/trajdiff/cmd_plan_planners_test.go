@@ -1,6 +1,7 @@
 package main
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -49,63 +50,8 @@ process = "vp-cosine"
 [sample]
 clip_x0 = true
 ` + common + "cond_dropout = 0.25\n",
-		"invdyn": `out = "invdyn"
-[data]
-path = "umaze.arrow"
-horizon = 2
-columns = ["actions", "observations"]
-no_padding = true
-inputs = ["0:2", "0:3", "0:4", "0:5", "1:2", "1:3", "1:4", "1:5"]
-targets = ["0:0", "0:1"]
-[network]
-arch = "regressor"
-[network.regressor]
-in = 8
-out = 2
-hidden = [16]
-[objective]
-kind = "regression"
-` + common,
-		"critic": `out = "critic"
-[data]
-path = "umaze.arrow"
-horizon = 1
-columns = ["actions", "observations"]
-no_padding = true
-returns_scale = 40.0
-inputs = ["0:0", "0:1", "0:2", "0:3", "0:4", "0:5"]
-targets = ["returns"]
-[network]
-arch = "regressor"
-[network.regressor]
-in = 6
-out = 1
-hidden = [16]
-[objective]
-kind = "regression"
-` + common,
-		"draft": `out = "draft"
-[data]
-path = "umaze.arrow"
-horizon = 3
-columns = ["observations"]
-no_padding = true
-returns_scale = 40.0
-inputs = ["0:0", "0:1", "0:2", "0:3", "returns@0", "1:0", "1:1", "1:2", "1:3", "returns@1"]
-targets = ["2:0", "2:1", "2:2", "2:3", "returns@2"]
-[network]
-arch = "seq_regressor"
-[network.seq_regressor]
-tokens = 2
-token_dim = 5
-out = 5
-width = 8
-depth = 1
-heads = 2
-[objective]
-kind = "regression"
-` + common,
 	}
+	maps.Copy(configs, tdRegressions(common))
 	// The same state model, conditioned on the goal-relative return and the goal instead.
 	configs["goal-states"] = strings.NewReplacer(`out = "states"`, `out = "goal-states"`, `path = "umaze.arrow"`, `path = "umaze-goal.arrow"`,
 		"condition = [\"returns\"]\nreturns_scale = 40.0", `condition = ["info:goal_return:0", "info:goal:0", "info:goal:1"]`,
@@ -184,5 +130,68 @@ kind = "regression"
 		if code, _, errs := runCLI(bad...); code != 2 || errs == "" {
 			t.Errorf("%v: exit %d (%q), want 2 with a message", bad[2:], code, errs)
 		}
+	}
+}
+
+// tdRegressions are the tiny regression runs of the replanning planners' tests on umaze.arrow, each with
+// the [train] table train: the inverse dynamics, and Trajectory Diffuser's critic and 2-token draft.
+func tdRegressions(train string) map[string]string {
+	return map[string]string{
+		"invdyn": `out = "invdyn"
+[data]
+path = "umaze.arrow"
+horizon = 2
+columns = ["actions", "observations"]
+no_padding = true
+inputs = ["0:2", "0:3", "0:4", "0:5", "1:2", "1:3", "1:4", "1:5"]
+targets = ["0:0", "0:1"]
+[network]
+arch = "regressor"
+[network.regressor]
+in = 8
+out = 2
+hidden = [16]
+[objective]
+kind = "regression"
+` + train,
+		"critic": `out = "critic"
+[data]
+path = "umaze.arrow"
+horizon = 1
+columns = ["actions", "observations"]
+no_padding = true
+returns_scale = 40.0
+inputs = ["0:0", "0:1", "0:2", "0:3", "0:4", "0:5"]
+targets = ["returns"]
+[network]
+arch = "regressor"
+[network.regressor]
+in = 6
+out = 1
+hidden = [16]
+[objective]
+kind = "regression"
+` + train,
+		"draft": `out = "draft"
+[data]
+path = "umaze.arrow"
+horizon = 3
+columns = ["observations"]
+no_padding = true
+returns_scale = 40.0
+inputs = ["0:0", "0:1", "0:2", "0:3", "returns@0", "1:0", "1:1", "1:2", "1:3", "returns@1"]
+targets = ["2:0", "2:1", "2:2", "2:3", "returns@2"]
+[network]
+arch = "seq_regressor"
+[network.seq_regressor]
+tokens = 2
+token_dim = 5
+out = 5
+width = 8
+depth = 1
+heads = 2
+[objective]
+kind = "regression"
+` + train,
 	}
 }

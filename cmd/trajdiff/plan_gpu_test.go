@@ -4,6 +4,7 @@ package main
 
 import (
 	"encoding/json"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -89,65 +90,10 @@ warmup = 0
 checkpoint_every = 0
 cond_dropout = 0.25
 `,
-		// Trajectory Diffuser refines its draft with the dd state model; its draft, inverse dynamics and
-		// critic are regressions, which stay on the CPU.
-		"draft": `out = "draft"
-[data]
-path = "umaze.arrow"
-horizon = 3
-columns = ["observations"]
-no_padding = true
-returns_scale = 40.0
-inputs = ["0:0", "0:1", "0:2", "0:3", "returns@0", "1:0", "1:1", "1:2", "1:3", "returns@1"]
-targets = ["2:0", "2:1", "2:2", "2:3", "returns@2"]
-[network]
-arch = "seq_regressor"
-[network.seq_regressor]
-tokens = 2
-token_dim = 5
-out = 5
-width = 8
-depth = 1
-heads = 2
-[objective]
-kind = "regression"
-` + regression,
-		"invdyn": `out = "invdyn"
-[data]
-path = "umaze.arrow"
-horizon = 2
-columns = ["actions", "observations"]
-no_padding = true
-inputs = ["0:2", "0:3", "0:4", "0:5", "1:2", "1:3", "1:4", "1:5"]
-targets = ["0:0", "0:1"]
-[network]
-arch = "regressor"
-[network.regressor]
-in = 8
-out = 2
-hidden = [16]
-[objective]
-kind = "regression"
-` + regression,
-		"critic": `out = "critic"
-[data]
-path = "umaze.arrow"
-horizon = 1
-columns = ["actions", "observations"]
-no_padding = true
-returns_scale = 40.0
-inputs = ["0:0", "0:1", "0:2", "0:3", "0:4", "0:5"]
-targets = ["returns"]
-[network]
-arch = "regressor"
-[network.regressor]
-in = 6
-out = 1
-hidden = [16]
-[objective]
-kind = "regression"
-` + regression,
 	}
+	// Trajectory Diffuser refines its draft with the dd state model; its draft, inverse dynamics and
+	// critic are regressions, which stay on the CPU.
+	maps.Copy(configs, tdRegressions(regression))
 	for name, cfg := range configs {
 		path := filepath.Join(dir, name+".toml")
 		if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
