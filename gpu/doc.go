@@ -364,13 +364,15 @@
 // and keeps the others as the CPU does.
 //
 // Host loops. Some samplers must return to the host every step: an inference-time search whose candidates
-// a CPU solver scores (pde/wdno's search by control cost re-simulates each candidate's control). For them
+// the CPU scores (pde/wdno's search by control cost re-simulates each candidate's control; rl/diffuser's
+// particle search measures each plan's wall crossings and jumps). For them
 // HostDenoiser wraps a device Denoiser as a diffusion.Denoiser on host slices: each call converts the batch
 // to float32, uploads it, enqueues the denoiser and downloads D(x, t), in chunks of at most its MaxPoints
 // points (its stream and two buffers allocated once), so the network runs on the device while the loop,
 // the guidance and the scoring stay on the CPU. It computes bit for bit what its Predictor computes on device
 // buffers (TestGPUHostDenoiserServesAnyBatch, batches within and beyond its points, in place too);
-// gpu/fromnn's Sampler.Denoiser builds one for a checkpoint.
+// gpu/fromnn's Sampler.Denoiser builds one for a checkpoint, and Sampler.NetworkDenoiser for a request's
+// condition and guidance.
 //
 // # Wavelet transforms
 //

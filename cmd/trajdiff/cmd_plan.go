@@ -210,12 +210,13 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return usagef("%v", err)
 	}
-	sample, guided, closeDevice, err := planDeviceSampler(env, *device, *precision, sf.method != "", *clearance != 0, *workers)
+	dev, err := planDeviceSampler(env, *device, *precision, *clearance != 0, *workers)
 	if err != nil {
 		return err
 	}
-	vf.onDevice = guided != nil
-	defer closeDevice()
+	vf.onDevice = dev.guided != nil
+	defer dev.close()
+	sample := dev.sample
 	if err := checkSolverName(*solverName); err != nil {
 		return err
 	}
@@ -232,7 +233,7 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	var describe func(start [4]float64, goal [2]float64) (planSampler, error)
 	switch *plannerName {
 	case planDiffuser:
-		planner, err := diffuser.New(m, l, diffuser.Options{Solver: *solverName, Schedule: *schedule, Steps: *steps, Sample: sample, SampleGuided: guided, NoGoal: vf.noGoal,
+		planner, err := diffuser.New(m, l, diffuser.Options{Solver: *solverName, Schedule: *schedule, Steps: *steps, Sample: sample, SampleGuided: dev.guided, SearchNetwork: dev.network, NoGoal: vf.noGoal,
 			Stall: diffuser.Stall{Window: *stallWindow, Distance: *stallDistance, Lag: *stallLag}, WallClearance: *clearance})
 		if errors.Is(err, diffuser.ErrBadInput) {
 			return usagef("%v", err)

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 
+	"github.com/trajdiff/trajdiff/diffusion"
 	"github.com/trajdiff/trajdiff/gpu/fromnn"
 	"github.com/trajdiff/trajdiff/rl/diffuser"
 	"github.com/trajdiff/trajdiff/train"
@@ -18,45 +19,55 @@ type sampleFunc = func(context.Context, *train.Model, train.SampleRequest) (*tra
 func registerPlanDevice(fs *flag.FlagSet) *string {
 	return fs.String("device", "cpu", "cpu, or gpu / gpu:N for a binary built with -tags trajdiff_cuda: the plans of Diffuser and Decision Diffuser, and Trajectory Diffuser's refinement, sampled on the GPU in float32 "+
 		"(mlp and temporal_unet networks; conditions, guidance, warm starts and --value guidance by an MLP or temporal_value model included; "+
-		"Trajectory Diffuser's draft, inverse dynamics and critic stay on the CPU; one plan at a time, so --workers 1)")
+		"--particle-method evaluates its network there, its loop and reward stay on the CPU, and so do Trajectory Diffuser's draft, inverse dynamics and critic; one plan at a time, so --workers 1)")
 }
 
-// planDeviceSampler is the planners' sampler for --device, Diffuser's value-guided sampler and the function
-// that releases them: nil for the CPU; for gpu or gpu:N a gpu/fromnn.Sampler on that device, opened once for
-// all plans, which draws what Model.Sample draws to float32 accuracy, value guidance by either value model
-// included (fromnn.Sampler.SampleGuided). The device runs the plans of Diffuser and Decision Diffuser and
-// the refinement of Trajectory Diffuser (its draft's rollout, inverse dynamics and critic stay on the CPU),
-// without Diffuser's particle search or free-space projection, one plan at a time. It names the device on
-// stderr.
-func planDeviceSampler(env *cliEnv, device, precision string, search, projected bool, workers int) (sampleFunc, diffuser.GuidedSampler, func() error, error) {
-	none := func() error { return nil }
+// planDevice is what --device gives the planners, injected through their options so that they never
+// depend on package gpu: all nil on the CPU.
+type planDevice struct {
+	sample  sampleFunc             // the plans' windows (Options.Sample)
+	guided  diffuser.GuidedSampler // Diffuser's value-guided windows (Options.SampleGuided)
+	network searchNetwork          // the network of Diffuser's particle search (Options.SearchNetwork)
+	close   func() error
+}
+
+// searchNetwork is a model's network as a request evaluates it, on the device, for host loops.
+type searchNetwork = func(*train.Model, train.SampleRequest, int) (diffusion.Denoiser, error)
+
+// planDeviceSampler opens what --device names for the planners: nothing for the CPU; for gpu or gpu:N a
+// gpu/fromnn.Sampler on that device, opened once for all plans, which draws what Model.Sample draws to
+// float32 accuracy, value guidance by either value model included (fromnn.Sampler.SampleGuided), and
+// evaluates the network of Diffuser's particle search, whose loop and reward stay on the CPU
+// (fromnn.Sampler.NetworkDenoiser). The device runs the plans of Diffuser and Decision Diffuser and the
+// refinement of Trajectory Diffuser (its draft's rollout, inverse dynamics and critic stay on the CPU),
+// without Diffuser's free-space projection, one plan at a time. It names the device on stderr.
+func planDeviceSampler(env *cliEnv, device, precision string, projected bool, workers int) (planDevice, error) {
+	none := planDevice{close: func() error { return nil }}
 	ordinal, err := parseDevice(device)
 	if err != nil {
-		return nil, nil, none, usagef("%v", err)
+		return none, usagef("%v", err)
 	}
 	prec, err := parsePrecision(precision, ordinal)
 	if err != nil {
-		return nil, nil, none, err
+		return none, err
 	}
 	if ordinal < 0 {
-		return nil, nil, none, nil
+		return none, nil
 	}
 	switch {
-	case search:
-		return nil, nil, none, usagef("--device %s: Diffuser's particle search (--particle-method) runs on the CPU", device)
 	case projected:
-		return nil, nil, none, usagef("--device %s: the free-space projection (--wall-clearance) runs on the CPU", device)
+		return none, usagef("--device %s: the free-space projection (--wall-clearance) runs on the CPU", device)
 	case workers != 1:
-		return nil, nil, none, usagef("--device %s plans one episode at a time: --workers 1, not %d", device, workers)
+		return none, usagef("--device %s plans one episode at a time: --workers 1, not %d", device, workers)
 	}
 	s, err := fromnn.NewSampler(fromnn.SampleOptions{Ordinal: ordinal, Precision: prec})
 	if err != nil {
-		return nil, nil, none, err
+		return none, err
 	}
 	fmt.Fprintf(env.stderr, "plan evaluate: sampling the plans on %s\n", s.Info())
 	guided := func(ctx context.Context, m *train.Model, req train.SampleRequest, g diffuser.ValueGuidance) (*train.Samples, error) {
 		return s.SampleGuided(ctx, m, req, fromnn.ValueGuide{Model: g.Model, Scale: g.Scale, Steps: g.Steps, StopGradBelow: g.StopGradBelow,
 			NoStdScaling: g.NoStdScaling, Fixed: g.Fixed})
 	}
-	return s.Sample, guided, s.Close, nil
+	return planDevice{sample: s.Sample, guided: guided, network: s.NetworkDenoiser, close: s.Close}, nil
 }

@@ -14,7 +14,9 @@ import (
 
 // On a GPU (or gpu/cudaemu, on which CI runs this), `plan evaluate --device gpu` plans what the CPU plans:
 // Diffuser with a model conditioned on the 8 endpoint values (start and goal observations, also inpainted),
-// Decision Diffuser with its returns condition, classifier-free guidance and RTI warm starts, and Trajectory
+// the same with its particle search (resampling 4 particles by the plan reward: the network on the device,
+// the loop and the reward on the CPU), Decision Diffuser with its returns condition, classifier-free
+// guidance and RTI warm starts, and Trajectory
 // Diffuser, whose candidates are refined on the device from the CPU's draft (a warm start of several
 // windows sharing one condition row) with the same guidance. The first
 // plans agree to float32 accuracy (1e-3 in maze units, the FP32 sampler tolerance of gpu/fromnn), and so do
@@ -113,6 +115,8 @@ cond_dropout = 0.25
 		args []string
 	}{
 		{"diffuser", []string{"--checkpoint", filepath.Join(dir, "diffuser"), "--episodes", "2", "--multi"}},
+		{"diffuser-search", []string{"--checkpoint", filepath.Join(dir, "diffuser"), "--episodes", "2", "--multi",
+			"--particle-method", "resample", "--nfe-budget", "12"}},
 		{"decision-diffuser", []string{"--checkpoint", filepath.Join(dir, "dd"), "--planner", "decision-diffuser", "--episodes", "1",
 			"--controller", "pd", "--guidance", "1.4", "--replan-every", "25", "--warm-time", "0.3", "--warm-steps", "2", "--steps", "3"}},
 		{"trajectory-diffuser", []string{"--checkpoint", filepath.Join(dir, "dd"), "--planner", "trajectory-diffuser", "--episodes", "1",
@@ -141,6 +145,9 @@ cond_dropout = 0.25
 			if len(cpu[e].FirstPlan) == 0 || len(cpu[e].FirstPlan) != len(gpu[e].FirstPlan) || len(cpu[e].Path) != len(gpu[e].Path) || cpu[e].NFE != gpu[e].NFE {
 				t.Fatalf("%s episode %d: first plans of %d and %d points, paths of %d and %d, NFE %d and %d", c.name, e,
 					len(cpu[e].FirstPlan), len(gpu[e].FirstPlan), len(cpu[e].Path), len(gpu[e].Path), cpu[e].NFE, gpu[e].NFE)
+			}
+			if c.name == "diffuser-search" && gpu[e].NFE != 12 {
+				t.Errorf("diffuser-search episode %d: %d NFE, want the search's budget, 12", e, gpu[e].NFE)
 			}
 			plan = math.Max(plan, maxPointDiff(cpu[e].FirstPlan, gpu[e].FirstPlan))
 			path = math.Max(path, maxPointDiff(cpu[e].Path, gpu[e].Path))

@@ -34,12 +34,15 @@ type Sampler struct {
 	hosts []hostNetwork // the networks handed out by Denoiser, released by Forget and Close
 }
 
-// hostNetwork is a checkpoint's network on the device behind Sampler.Denoiser.
+// hostNetwork is a checkpoint's network on the device behind Sampler.Denoiser and NetworkDenoiser, and
+// what it was built for: the points per call, the precision, the condition and the guidance weight.
 type hostNetwork struct {
-	ckpt   *train.Checkpoint
-	net    nn.Net
-	points int
-	h      *gpu.HostDenoiser
+	ckpt     *train.Checkpoint
+	net      nn.Net
+	points   int
+	cond     []float32
+	guidance float64
+	h        *gpu.HostDenoiser
 }
 
 // checkHostNetwork is what Sampler.Denoiser refuses in every build, before any device work.
@@ -50,11 +53,27 @@ func checkHostNetwork(c *train.Checkpoint, points int) error {
 	case !Supported(c.Net.Spec().Arch):
 		return fmt.Errorf("fromnn: network architecture %q has no GPU implementation (supported: %v)", c.Net.Spec().Arch, supported)
 	case c.Net.CondDim() != 0:
-		return fmt.Errorf("fromnn: a host denoiser runs unconditional networks; this one takes %d condition values", c.Net.CondDim())
+		return fmt.Errorf("fromnn: Denoiser runs unconditional networks; this one takes %d condition values (NetworkDenoiser gives a request's condition)", c.Net.CondDim())
 	case points < 1:
 		return fmt.Errorf("fromnn: a host denoiser for %d points", points)
 	}
 	return nil
+}
+
+// networkProblem checks, in every build and before any device work, what Sampler.NetworkDenoiser needs
+// of req: a request the device can sample whose windows share one condition row.
+func networkProblem(m *train.Model, req train.SampleRequest, points int) (*deviceProblem, error) {
+	if points < 1 {
+		return nil, fmt.Errorf("fromnn: a host denoiser for %d points", points)
+	}
+	dp, err := prepare(m, req)
+	if err != nil {
+		return nil, err
+	}
+	if dp.rows != nil {
+		return nil, fmt.Errorf("fromnn: the request's windows have different conditions; a host denoiser evaluates one shared condition")
+	}
+	return dp, nil
 }
 
 // PlanProblem is a sampling loop given directly rather than as a train.Model request (Sampler.RunPlan): a

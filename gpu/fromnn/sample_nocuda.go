@@ -67,3 +67,11 @@ func (s *Sampler) Denoiser(c *train.Checkpoint, points int) (diffusion.Denoiser,
 	}
 	return nil, gpu.ErrNoCUDA
 }
+
+// NetworkDenoiser checks m and req as the device build does, then returns gpu.ErrNoCUDA.
+func (s *Sampler) NetworkDenoiser(m *train.Model, req train.SampleRequest, points int) (diffusion.Denoiser, error) {
+	if _, err := networkProblem(m, req, points); err != nil {
+		return nil, err
+	}
+	return nil, gpu.ErrNoCUDA
+}

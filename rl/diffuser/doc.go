@@ -105,7 +105,9 @@
 // take: 0 for a plan that reaches the goal smoothly through free cells, negative for one that crosses a wall
 // or jumps to the inpainted goal. Planner.ScalingCurve (`trajdiff plan scaling`) reports the mean reward
 // against the budget for each method on D4RL resets (the goal cell, or random targets); `plan evaluate --particle-method`
-// scores the searched plans closed-loop.
+// scores the searched plans closed-loop. The search's loop and reward run on the CPU, every step; its
+// network can run elsewhere (Options.SearchNetwork: `plan evaluate --device gpu` evaluates it on the GPU,
+// the particles going up and their x0-predictions coming back at each step).
 //
 // # Value-guided sampling
 //

@@ -9,6 +9,7 @@ import (
 	"github.com/trajdiff/trajdiff/diffusion"
 	"github.com/trajdiff/trajdiff/rl"
 	"github.com/trajdiff/trajdiff/rl/diffuser"
+	"github.com/trajdiff/trajdiff/train"
 )
 
 // The plan reward is zero for a smooth path through free cells and charges each wall point and segment
@@ -107,5 +108,72 @@ func TestPairedDifferenceIsThePlanByPlanMean(t *testing.T) {
 	}
 	if _, _, err := diffuser.PairedDifference(a, diffuser.ScalingPoint{Rewards: []float64{1}}); !errors.Is(err, diffuser.ErrBadInput) {
 		t.Errorf("unequal lengths: err = %v", err)
+	}
+}
+
+// evalCounter counts the points a search evaluates through it.
+type evalCounter struct {
+	diffusion.Denoiser
+	points int
+}
+
+func (c *evalCounter) Denoise(dst, x []float64, t float64) error {
+	c.points += len(x) / c.Dim()
+	return c.Denoiser.Denoise(dst, x, t)
+}
+
+// Options.SearchNetwork evaluates a search's network (the CLI's --device gpu passes the GPU's there): it
+// is asked once per plan for the plan's request, sized by the particles, every evaluation goes through it,
+// a network computing what the model computes gives the CPU search's plan exactly, and its errors reach
+// the caller.
+func TestSearchEvaluatesTheInjectedNetwork(t *testing.T) {
+	m, l := tinyUMazeModel(t, 40)
+	start, goal := [4]float64{3.05, 1.02, 0.13, -0.07}, [2]float64{1, 1}
+	search := diffuser.Search{Method: diffusion.ParticleResample, Budget: 16, Temperature: 0.5}
+	plan := func(net func(*train.Model, train.SampleRequest, int) (diffusion.Denoiser, error)) (*diffuser.Plan, error) {
+		p, err := diffuser.New(m, l, diffuser.Options{Solver: "ddpm", Steps: 4, SearchNetwork: net})
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, err := p.WithSearch(search)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return q.Plan(context.Background(), start, goal, 3)
+	}
+	own, err := plan(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var asked []int
+	counter := &evalCounter{}
+	injected, err := plan(func(mm *train.Model, req train.SampleRequest, points int) (diffusion.Denoiser, error) {
+		if mm != m || len(req.Fixed) != 8 || req.Seed != 3 {
+			t.Errorf("asked for model %p (want %p) with %d fixed values and seed %d", mm, m, len(req.Fixed), req.Seed)
+		}
+		asked = append(asked, points)
+		// The model's own network as the request evaluates it (reading the fixed entries and clipping
+		// again changes nothing).
+		pr, err := mm.SamplingProblem(req)
+		if err != nil {
+			return nil, err
+		}
+		counter.Denoiser = pr.Denoiser
+		return counter, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(asked) != 1 || asked[0] != 4 || counter.points != 16 {
+		t.Errorf("asked %v points, evaluated %d; want one network for the 4 particles evaluating the budget, 16", asked, counter.points)
+	}
+	for i, o := range own.Observations {
+		if injected.Observations[i] != o {
+			t.Fatalf("state %d: %v with the injected network, %v with the model's", i, injected.Observations[i], o)
+		}
+	}
+	boom := errors.New("device lost")
+	if _, err := plan(func(*train.Model, train.SampleRequest, int) (diffusion.Denoiser, error) { return nil, boom }); !errors.Is(err, boom) {
+		t.Errorf("a failing network gave %v, want its error", err)
 	}
 }

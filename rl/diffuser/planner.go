@@ -7,6 +7,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/trajdiff/trajdiff/diffusion"
 	"github.com/trajdiff/trajdiff/rl"
 	"github.com/trajdiff/trajdiff/rl/planeval"
 	"github.com/trajdiff/trajdiff/train"
@@ -35,6 +36,11 @@ type Options struct {
 	// by the sampler itself (GuidedSampler; the CLI's --device gpu); unset, the guide is the request's
 	// CorrectX0.
 	SampleGuided GuidedSampler
+	// SearchNetwork, if set, evaluates the network of an inference-time search (WithSearch) elsewhere (the
+	// CLI's --device gpu passes gpu/fromnn.Sampler.NetworkDenoiser): it returns m's x0-prediction as req
+	// evaluates it (condition and guidance), for calls of about points points; the search's loop, the fixed
+	// entries, the clipping and the reward stay on the CPU (train.SamplingProblem.WithNetwork).
+	SearchNetwork func(m *train.Model, req train.SampleRequest, points int) (diffusion.Denoiser, error)
 	// NoGoal inpaints the start only: the goal is not fixed at step H-1 (a goal-free model, steered to
 	// reward by a ValueGuide; WithValueGuide).
 	NoGoal bool
