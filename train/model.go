@@ -190,6 +190,13 @@ type SampleRequest struct {
 	// units, for the N windows at once: x0 and the state x hold N*Horizon*Transition values, t is the
 	// process time (diffusion.RunOptions.CorrectX0), e.g. value guidance (rl/diffuser.ValueGuide).
 	CorrectX0 func(x0, x []float64, t float64) error
+	// Network, if set, evaluates the model's x0-prediction of this request instead of the CPU predictor: it
+	// must compute what the model computes for the request (its condition rows, its guidance weight, the
+	// objective's conversion to x0, in training units), for any number of windows, as another executor does
+	// (gpu/fromnn.Sampler.NetworkDenoiser). The loop, the fixed entries, the clipping and CorrectX0 stay
+	// here, so a sampler with a host-side x0 correction (Diffuser's free-space projection) or a search
+	// scored on the host runs its network elsewhere.
+	Network diffusion.Denoiser
 	// Cond holds the raw condition vectors of a model trained with data.kind geometric (Model.Geometric):
 	// one of the layout's CondDim values per sample, or one used for all N. It is given to the network as
 	// is (GeoTDM's coordinates are not normalised) and samples come back in the same units. Models of
@@ -419,7 +426,7 @@ func (m *Model) Sample(ctx context.Context, req SampleRequest) (*Samples, error)
 		return nil, err
 	}
 	p, n, D := m.Checkpoint.Process, req.N, m.Horizon*m.Transition
-	den, passes, err := m.denoiser(sp)
+	den, passes, err := m.requestDenoiser(sp, req)
 	if err != nil {
 		return nil, err
 	}
@@ -448,6 +455,19 @@ func (m *Model) Sample(ctx context.Context, req SampleRequest) (*Samples, error)
 	}
 	return &Samples{X: x, N: n, Horizon: m.Horizon, Transition: m.Transition, Components: m.Components(),
 		Solver: sp.solver, Schedule: sp.schedule, Steps: sp.steps, NFE: passes * sp.plan.NFE, EMA: m.Checkpoint.EMA, ClipX0: clip, Failed: failed}, nil
+}
+
+// requestDenoiser is the x0-predictor of a prepared request: req.Network when set (checked against the
+// windows' dimension), else the model's own (denoiser); passes counts the model's network evaluations.
+func (m *Model) requestDenoiser(sp *sampler, req SampleRequest) (diffusion.Denoiser, int, error) {
+	den, passes, err := m.denoiser(sp)
+	if err != nil || req.Network == nil {
+		return den, passes, err
+	}
+	if req.Network.Dim() != den.Dim() {
+		return nil, 0, badRequest("the request's network has dimension %d, the model's windows %d", req.Network.Dim(), den.Dim())
+	}
+	return req.Network, passes, nil
 }
 
 // denoiser is the x0-predictor of a prepared request: the network, conditioned and guided as asked, under

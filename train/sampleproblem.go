@@ -28,29 +28,6 @@ type SamplingProblem struct {
 	ClipX0           bool
 	Solver, Schedule string
 	Steps            int
-	inpaint          *diffusion.Inpaint // the fixed entries Denoiser reads, nil without
-}
-
-// WithNetwork returns a copy of pr whose Denoiser evaluates the network through net instead of the model's
-// CPU predictor: net must compute the model's x0-prediction of the request (its condition rows Cond and its
-// guidance included, in training units), as another executor does (gpu/fromnn.Sampler.NetworkDenoiser);
-// the copy still reads the fixed entries from the request and clips as pr's Denoiser does. Loops that
-// must come back to the host every step (an inference-time search scored on the host) so evaluate the
-// network elsewhere.
-func (pr *SamplingProblem) WithNetwork(net diffusion.Denoiser) (*SamplingProblem, error) {
-	if net == nil || net.Dim() != pr.Denoiser.Dim() {
-		return nil, badRequest("a network of dimension %d for windows of %d values", dimOf(net), pr.Denoiser.Dim())
-	}
-	q := *pr
-	q.Denoiser = &fixedDenoiser{inner: net, inpaint: pr.inpaint, clip: pr.ClipX0}
-	return &q, nil
-}
-
-func dimOf(d diffusion.Denoiser) int {
-	if d == nil {
-		return 0
-	}
-	return d.Dim()
 }
 
 // SamplingProblem prepares req as Sample would and returns its parts. Warm starts are refused: a schedule
@@ -77,7 +54,7 @@ func (m *Model) WarmSamplingProblem(req SampleRequest) (*SamplingProblem, error)
 	if err != nil {
 		return nil, err
 	}
-	den, passes, err := m.denoiser(sp)
+	den, passes, err := m.requestDenoiser(sp, req)
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +63,7 @@ func (m *Model) WarmSamplingProblem(req SampleRequest) (*SamplingProblem, error)
 		Plan: sp.plan, Cond: sp.cond, ClipX0: m.clips(req), Solver: sp.solver, Schedule: sp.schedule, Steps: sp.steps}
 	fixed := &fixedDenoiser{inner: den, clip: pr.ClipX0}
 	if sp.inpaint != nil {
-		fixed.inpaint, pr.Condition, pr.inpaint = sp.inpaint, sp.inpaint, sp.inpaint
+		fixed.inpaint, pr.Condition = sp.inpaint, sp.inpaint
 	}
 	pr.Denoiser = fixed
 	return pr, nil

@@ -104,18 +104,18 @@ func (e echoX0) Denoise(dst, x []float64, t float64) error {
 	return nil
 }
 
-// WithNetwork swaps the problem's network and keeps the rest of its denoiser: the model's own network
-// given back reproduces the problem's samples bit for bit, and a network predicting 5 x sees the fixed
-// entries' values from the request in its input and comes out clipped to [-1, 1]; a network of another
-// dimension is refused.
-func TestSamplingProblemWithNetworkKeepsFixedEntriesAndClipping(t *testing.T) {
+// SampleRequest.Network replaces the model's network and keeps the rest of the sampler: the model's own
+// network given back reproduces Model.Sample's windows bit for bit, and a network predicting 5 x sees the
+// fixed entries' values from the request in its input and comes out clipped to [-1, 1] in the problem's
+// denoiser; a network of another dimension is refused.
+func TestRequestNetworkKeepsFixedEntriesAndClipping(t *testing.T) {
 	cfg := windowRun(t, t.TempDir(), nil)
 	m, err := Load(cfg.Out, LoadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	req := SampleRequest{N: 2, Seed: 5, Fixed: fixedEnds(2), Steps: 4, ClipX0: true}
-	pr, err := m.SamplingProblem(req)
+	want, err := m.Sample(context.Background(), req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,51 +123,53 @@ func TestSamplingProblemWithNetworkKeepsFixedEntriesAndClipping(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	net, _, err := m.denoiser(sp)
+	own, _, err := m.denoiser(sp)
 	if err != nil {
 		t.Fatal(err)
 	}
-	same, err := pr.WithNetwork(net)
+	same := req
+	same.Network = own
+	got, err := m.Sample(context.Background(), same)
 	if err != nil {
 		t.Fatal(err)
 	}
-	run := func(p *SamplingProblem) []float64 {
-		x := append([]float64(nil), p.Noise...)
-		if err := diffusion.Sample(context.Background(), p.Plan, p.Denoiser, x, diffusion.RunOptions{Seed: 5, Condition: p.Condition}); err != nil {
-			t.Fatal(err)
-		}
-		return x
-	}
-	want, got := run(pr), run(same)
-	for i := range want {
-		if got[i] != want[i] {
-			t.Fatalf("value %d: %v with the network given back, %v with the problem's own", i, got[i], want[i])
+	for i := range want.X {
+		if got.X[i] != want.X[i] {
+			t.Fatalf("value %d: %v with the network given back, %v with the model's own", i, got.X[i], want.X[i])
 		}
 	}
-	D := pr.Denoiser.Dim()
-	echo, err := pr.WithNetwork(echoX0{dim: D})
+	echo := req
+	echo.Network = echoX0{dim: own.Dim()}
+	pr, err := m.SamplingProblem(echo)
 	if err != nil {
 		t.Fatal(err)
 	}
+	D := own.Dim()
 	x0 := make([]float64, len(pr.Noise))
-	if err := echo.Denoiser.Denoise(x0, pr.Noise, 0.5); err != nil {
+	if err := pr.Denoiser.Denoise(x0, pr.Noise, 0.5); err != nil {
 		t.Fatal(err)
+	}
+	in, ok := pr.Condition.(*diffusion.Inpaint)
+	if !ok {
+		t.Fatalf("the problem's condition is %T, not the fixed entries", pr.Condition)
 	}
 	fixed := 0
 	for i, v := range x0 {
 		want := max(-1, min(1, 5*pr.Noise[i]))
-		if pr.inpaint.Mask[i%D] {
+		if in.Mask[i%D] {
 			fixed++
-			want = max(-1, min(1, 5*pr.inpaint.Values[i%len(pr.inpaint.Values)]))
+			want = max(-1, min(1, 5*in.Values[i%len(in.Values)]))
 		}
 		if v != want {
-			t.Fatalf("entry %d (fixed: %v): %v, want %v", i, pr.inpaint.Mask[i%D], v, want)
+			t.Fatalf("entry %d (fixed: %v): %v, want %v", i, in.Mask[i%D], v, want)
 		}
 	}
 	if fixed == 0 {
 		t.Fatal("no fixed entries: the check sees nothing")
 	}
-	if _, err := pr.WithNetwork(echoX0{dim: D + 1}); err == nil {
+	bad := req
+	bad.Network = echoX0{dim: D + 1}
+	if _, err := m.Sample(context.Background(), bad); err == nil {
 		t.Error("a network of another dimension was accepted")
 	}
 }

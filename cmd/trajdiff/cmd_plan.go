@@ -210,7 +210,7 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return usagef("%v", err)
 	}
-	dev, err := planDeviceSampler(env, *device, *precision, *clearance != 0, *workers)
+	dev, err := planDeviceSampler(env, *device, *precision, *workers)
 	if err != nil {
 		return err
 	}
@@ -233,7 +233,7 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	var describe func(start [4]float64, goal [2]float64) (planSampler, error)
 	switch *plannerName {
 	case planDiffuser:
-		planner, err := diffuser.New(m, l, diffuser.Options{Solver: *solverName, Schedule: *schedule, Steps: *steps, Sample: sample, SampleGuided: dev.guided, SearchNetwork: dev.network, NoGoal: vf.noGoal,
+		planner, err := diffuser.New(m, l, diffuser.Options{Solver: *solverName, Schedule: *schedule, Steps: *steps, Sample: sample, SampleGuided: dev.guided, Network: dev.network, NoGoal: vf.noGoal,
 			Stall: diffuser.Stall{Window: *stallWindow, Distance: *stallDistance, Lag: *stallLag}, WallClearance: *clearance})
 		if errors.Is(err, diffuser.ErrBadInput) {
 			return usagef("%v", err)

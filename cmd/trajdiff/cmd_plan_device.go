@@ -19,7 +19,7 @@ type sampleFunc = func(context.Context, *train.Model, train.SampleRequest) (*tra
 func registerPlanDevice(fs *flag.FlagSet) *string {
 	return fs.String("device", "cpu", "cpu, or gpu / gpu:N for a binary built with -tags trajdiff_cuda: the plans of Diffuser and Decision Diffuser, and Trajectory Diffuser's refinement, sampled on the GPU in float32 "+
 		"(mlp and temporal_unet networks; conditions, guidance, warm starts and --value guidance by an MLP or temporal_value model included; "+
-		"--particle-method evaluates its network there, its loop and reward stay on the CPU, and so do Trajectory Diffuser's draft, inverse dynamics and critic; one plan at a time, so --workers 1)")
+		"--particle-method and --wall-clearance evaluate their network there, their loop, reward and projection stay on the CPU, and so do Trajectory Diffuser's draft, inverse dynamics and critic; one plan at a time, so --workers 1)")
 }
 
 // planDevice is what --device gives the planners, injected through their options so that they never
@@ -27,21 +27,21 @@ func registerPlanDevice(fs *flag.FlagSet) *string {
 type planDevice struct {
 	sample  sampleFunc             // the plans' windows (Options.Sample)
 	guided  diffuser.GuidedSampler // Diffuser's value-guided windows (Options.SampleGuided)
-	network searchNetwork          // the network of Diffuser's particle search (Options.SearchNetwork)
+	network hostNetwork            // the network of Diffuser's host loops: particle search, projection (Options.Network)
 	close   func() error
 }
 
-// searchNetwork is a model's network as a request evaluates it, on the device, for host loops.
-type searchNetwork = func(*train.Model, train.SampleRequest, int) (diffusion.Denoiser, error)
+// hostNetwork is a model's network as a request evaluates it, on the device, for host loops.
+type hostNetwork = func(*train.Model, train.SampleRequest, int) (diffusion.Denoiser, error)
 
 // planDeviceSampler opens what --device names for the planners: nothing for the CPU; for gpu or gpu:N a
 // gpu/fromnn.Sampler on that device, opened once for all plans, which draws what Model.Sample draws to
 // float32 accuracy, value guidance by either value model included (fromnn.Sampler.SampleGuided), and
-// evaluates the network of Diffuser's particle search, whose loop and reward stay on the CPU
-// (fromnn.Sampler.NetworkDenoiser). The device runs the plans of Diffuser and Decision Diffuser and the
-// refinement of Trajectory Diffuser (its draft's rollout, inverse dynamics and critic stay on the CPU),
-// without Diffuser's free-space projection, one plan at a time. It names the device on stderr.
-func planDeviceSampler(env *cliEnv, device, precision string, projected bool, workers int) (planDevice, error) {
+// evaluates the network of Diffuser's particle search and free-space projection, whose loops (the reward,
+// the projection) stay on the CPU (fromnn.Sampler.NetworkDenoiser). The device runs the plans of Diffuser
+// and Decision Diffuser and the refinement of Trajectory Diffuser (its draft's rollout, inverse dynamics and
+// critic stay on the CPU), one plan at a time. It names the device on stderr.
+func planDeviceSampler(env *cliEnv, device, precision string, workers int) (planDevice, error) {
 	none := planDevice{close: func() error { return nil }}
 	ordinal, err := parseDevice(device)
 	if err != nil {
@@ -54,10 +54,7 @@ func planDeviceSampler(env *cliEnv, device, precision string, projected bool, wo
 	if ordinal < 0 {
 		return none, nil
 	}
-	switch {
-	case projected:
-		return none, usagef("--device %s: the free-space projection (--wall-clearance) runs on the CPU", device)
-	case workers != 1:
+	if workers != 1 {
 		return none, usagef("--device %s plans one episode at a time: --workers 1, not %d", device, workers)
 	}
 	s, err := fromnn.NewSampler(fromnn.SampleOptions{Ordinal: ordinal, Precision: prec})

@@ -7,9 +7,9 @@ import (
 )
 
 // `plan evaluate --device` is refused, before any checkpoint is read, where the device cannot plan: an
-// unknown device, the free-space projection and parallel episodes (value guidance by an MLP or
-// temporal_value model runs on the device: TestPlanEvaluateGPUValueGuidedMatchesCPU; Trajectory Diffuser's
-// refinement and the network of Diffuser's particle search too: TestPlanEvaluateGPUMatchesCPU).
+// unknown device and parallel episodes (value guidance by an MLP or temporal_value model runs on the
+// device: TestPlanEvaluateGPUValueGuidedMatchesCPU; Trajectory Diffuser's refinement and the network of
+// Diffuser's particle search and free-space projection too: TestPlanEvaluateGPUMatchesCPU).
 func TestPlanEvaluateDeviceRefusesWhatItCannotRun(t *testing.T) {
 	ckpt := filepath.Join(t.TempDir(), "absent")
 	for _, c := range []struct {
@@ -17,7 +17,6 @@ func TestPlanEvaluateDeviceRefusesWhatItCannotRun(t *testing.T) {
 		want string
 	}{
 		{[]string{"--device", "tpu"}, "--device"},
-		{[]string{"--device", "gpu", "--no-goal", "--value", ckpt, "--wall-clearance", "0.1"}, "free-space projection"},
 		{[]string{"--device", "gpu:1", "--workers", "2"}, "--workers 1"},
 	} {
 		args := append([]string{"plan", "evaluate", "--checkpoint", ckpt}, c.args...)

@@ -15,7 +15,8 @@ import (
 // On a GPU (or gpu/cudaemu, on which CI runs this), `plan evaluate --device gpu` plans what the CPU plans:
 // Diffuser with a model conditioned on the 8 endpoint values (start and goal observations, also inpainted),
 // the same with its particle search (resampling 4 particles by the plan reward: the network on the device,
-// the loop and the reward on the CPU), Decision Diffuser with its returns condition, classifier-free
+// the loop and the reward on the CPU) and with its free-space projection (the network on the device, the
+// loop and the projection of every x0-prediction on the CPU), Decision Diffuser with its returns condition, classifier-free
 // guidance and RTI warm starts, and Trajectory
 // Diffuser, whose candidates are refined on the device from the CPU's draft (a warm start of several
 // windows sharing one condition row) with the same guidance. The first
@@ -117,6 +118,7 @@ cond_dropout = 0.25
 		{"diffuser", []string{"--checkpoint", filepath.Join(dir, "diffuser"), "--episodes", "2", "--multi"}},
 		{"diffuser-search", []string{"--checkpoint", filepath.Join(dir, "diffuser"), "--episodes", "2", "--multi",
 			"--particle-method", "resample", "--nfe-budget", "12"}},
+		{"diffuser-projected", []string{"--checkpoint", filepath.Join(dir, "diffuser"), "--episodes", "2", "--multi", "--wall-clearance", "0.1"}},
 		{"decision-diffuser", []string{"--checkpoint", filepath.Join(dir, "dd"), "--planner", "decision-diffuser", "--episodes", "1",
 			"--controller", "pd", "--guidance", "1.4", "--replan-every", "25", "--warm-time", "0.3", "--warm-steps", "2", "--steps", "3"}},
 		{"trajectory-diffuser", []string{"--checkpoint", filepath.Join(dir, "dd"), "--planner", "trajectory-diffuser", "--episodes", "1",

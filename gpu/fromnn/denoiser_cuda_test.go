@@ -12,8 +12,7 @@ import (
 
 // TestGPUNetworkDenoiserIsTheRequestsNetwork: NetworkDenoiser gives a trained conditional MLP as a request
 // evaluates it (its shared condition row and classifier-free guidance), so that the request's sampling
-// problem with that network (train.SamplingProblem.WithNetwork) denoises what the problem's CPU denoiser
-// does, to the FP32 forward tolerance, for batches within and beyond its points; the same request gets the
+// problem with that network (train.SampleRequest.Network) denoises what the problem's CPU denoiser does, to the FP32 forward tolerance, for batches within and beyond its points; the same request gets the
 // same network back, another condition a new one and the old one released; per-window conditions are
 // refused, and nothing is handed out once the sampler is closed.
 func TestGPUNetworkDenoiserIsTheRequestsNetwork(t *testing.T) {
@@ -43,7 +42,9 @@ func TestGPUNetworkDenoiserIsTheRequestsNetwork(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		dev, err := pr.WithNetwork(net)
+		onDevice := req
+		onDevice.Network = net
+		dev, err := m.SamplingProblem(onDevice)
 		if err != nil {
 			t.Fatal(err)
 		}

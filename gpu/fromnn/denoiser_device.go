@@ -38,9 +38,10 @@ func (s *Sampler) Denoiser(c *train.Checkpoint, points int) (diffusion.Denoiser,
 // NetworkDenoiser returns m's network as the request req evaluates it (its one condition row shared by all
 // windows, its classifier-free guidance weight, the x0 conversion of its objective), on the sampler's device
 // as a diffusion.Denoiser on host slices of any batch, without the fixed entries and the clipping of the
-// request: train.SamplingProblem.WithNetwork adds those, so that a loop that must come back to the host every
-// step runs its network here. rl/diffuser's particle search is one (`trajdiff plan evaluate --device gpu
-// --particle-method`): each step's particles are scored on the host. The sampler keeps one such network per
+// request: given as the request's train.SampleRequest.Network, the host's sampler adds those, so that a loop
+// that must come back to the host every step runs its network here. rl/diffuser's particle search and
+// free-space projection are such loops (`trajdiff plan evaluate --device gpu --particle-method` or
+// `--wall-clearance`): each step's particles are scored, or its x0-predictions projected, on the host. The sampler keeps one such network per
 // checkpoint: a call with another condition or guidance releases the previous one (a planner's next plan),
 // and Forget and Close release it.
 func (s *Sampler) NetworkDenoiser(m *train.Model, req train.SampleRequest, points int) (diffusion.Denoiser, error) {

@@ -65,9 +65,10 @@
 // control cost, which `trajdiff pde evaluate --device gpu --particle-method` injects through
 // wdno.Request.SearchDenoiser (TestPDEEvaluateGPUSearchMatchesCPU: every case's J within 3e-6 relative of
 // the CPU search's on the emulator); Sampler.NetworkDenoiser does the same for a train.Model's request (its
-// shared condition row and guidance weight; train.SamplingProblem.WithNetwork adds the fixed entries and the
-// clipping on the host), which `trajdiff plan evaluate --device gpu --particle-method` injects into
-// rl/diffuser's search through Options.SearchNetwork (TestGPUNetworkDenoiserIsTheRequestsNetwork: 5.4e-8
+// shared condition row and guidance weight; given as train.SampleRequest.Network, the host's sampler adds
+// the fixed entries, the clipping and any x0 correction), which `trajdiff plan evaluate --device gpu
+// --particle-method|--wall-clearance` injects into rl/diffuser's search and free-space projection through
+// Options.Network (TestGPUNetworkDenoiserIsTheRequestsNetwork: 5.4e-8
 // from the CPU denoiser). In a build without GPU support Sample checks the request and returns
 // gpu.ErrNoCUDA, and NewSampler returns it.
 package fromnn

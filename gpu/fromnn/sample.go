@@ -61,11 +61,14 @@ func checkHostNetwork(c *train.Checkpoint, points int) error {
 }
 
 // networkProblem checks, in every build and before any device work, what Sampler.NetworkDenoiser needs
-// of req: a request the device can sample whose windows share one condition row.
+// of req: a request the device could sample, but for its host-side parts (CorrectX0, Network), whose
+// windows share one condition row.
 func networkProblem(m *train.Model, req train.SampleRequest, points int) (*deviceProblem, error) {
 	if points < 1 {
 		return nil, fmt.Errorf("fromnn: a host denoiser for %d points", points)
 	}
+	// The host's sampler keeps its own x0 corrections and takes this network as the request's Network.
+	req.CorrectX0, req.Network = nil, nil
 	dp, err := prepare(m, req)
 	if err != nil {
 		return nil, err
@@ -187,6 +190,9 @@ func prepare(m *train.Model, req train.SampleRequest) (*deviceProblem, error) {
 	}
 	if req.CorrectX0 != nil {
 		return nil, fmt.Errorf("fromnn: a host-side x0 correction (CorrectX0, e.g. value guidance) has no GPU path; sample on the CPU")
+	}
+	if req.Network != nil {
+		return nil, fmt.Errorf("fromnn: the request's Network is for the host's sampler; the device evaluates the model's own network")
 	}
 	arch := m.Checkpoint.Net.Spec().Arch
 	if !Supported(arch) {

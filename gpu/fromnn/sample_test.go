@@ -106,14 +106,27 @@ func TestDeviceSamplingRefusesWhatItCannotRun(t *testing.T) {
 		{"free conditioning entry", train.SampleRequest{N: 2}, "fix it"},
 		{"guidance without cond_dropout", train.SampleRequest{N: 2, Fixed: ends(2, false), Guidance: 1.2}, "cond_dropout"},
 		{"warm start without a time", train.SampleRequest{N: 1, Fixed: ends(1, false), Init: make([]float64, 24)}, "StartTime"},
+		{"a host network", train.SampleRequest{N: 1, Fixed: ends(1, false), Network: m.Checkpoint.Denoiser}, "Network"},
 	} {
 		_, err := prepare(m, c.req)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want one mentioning %q", c.name, err, c.want)
 		}
-		if c.name != "x0 correction" && !errors.Is(err, train.ErrBadRequest) {
+		if c.name != "x0 correction" && c.name != "a host network" && !errors.Is(err, train.ErrBadRequest) {
 			t.Errorf("%s: %v is not a train.ErrBadRequest", c.name, err)
 		}
+	}
+	// NetworkDenoiser serves host samplers: their x0 corrections and network stay with them, and only
+	// requests whose windows share one condition row are served.
+	host := train.SampleRequest{N: 2, Fixed: ends(2, false), CorrectX0: func(_, _ []float64, _ float64) error { return nil }, Network: m.Checkpoint.Denoiser}
+	if _, err := networkProblem(m, host, 2); err != nil {
+		t.Errorf("a host sampler's request: %v", err)
+	}
+	if _, err := networkProblem(m, train.SampleRequest{N: 2, Fixed: ends(2, true)}, 2); err == nil || !strings.Contains(err.Error(), "different conditions") {
+		t.Errorf("per-window conditions for a host network: %v", err)
+	}
+	if _, err := networkProblem(m, train.SampleRequest{N: 1, Fixed: ends(1, false)}, 0); err == nil {
+		t.Error("a host network for 0 points was accepted")
 	}
 	if _, err := prepare(m, train.SampleRequest{N: 2, Fixed: ends(2, false), IsolateFailures: true}); err != nil {
 		t.Errorf("isolated failures: %v (the device isolates diverging windows)", err)

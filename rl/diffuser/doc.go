@@ -63,7 +63,8 @@
 // functions in the same denoising steps), here with the maze's exact projection in closed form: the
 // network denoises plans that respect the walls, so their neighbouring waypoints follow. It constrains points, not segments: a
 // segment between two free waypoints may still clip a corner (Plan.WallSegments reports it), and
-// velocities are left as sampled.
+// velocities are left as sampled. The projection runs on the CPU at every step; Options.Network can
+// evaluate the network elsewhere meanwhile (`plan evaluate --device gpu --wall-clearance`).
 //
 // # Evaluation
 //
@@ -106,7 +107,7 @@
 // or jumps to the inpainted goal. Planner.ScalingCurve (`trajdiff plan scaling`) reports the mean reward
 // against the budget for each method on D4RL resets (the goal cell, or random targets); `plan evaluate --particle-method`
 // scores the searched plans closed-loop. The search's loop and reward run on the CPU, every step; its
-// network can run elsewhere (Options.SearchNetwork: `plan evaluate --device gpu` evaluates it on the GPU,
+// network can run elsewhere (Options.Network: `plan evaluate --device gpu` evaluates it on the GPU,
 // the particles going up and their x0-predictions coming back at each step).
 //
 // # Value-guided sampling

@@ -133,18 +133,14 @@ func (p *Planner) searchPlan(ctx context.Context, start [4]float64, goal [2]floa
 	m := p.model
 	began := time.Now()
 	req := train.SampleRequest{N: 1, Solver: "ddpm", Schedule: p.opt.Schedule, Steps: ps.Steps, Seed: seed, Fixed: fixed, ClipX0: !p.opt.NoClip}
+	if p.opt.Network != nil {
+		if req.Network, err = p.opt.Network(m, req, max(ps.Particles, ps.Budget/ps.Steps, 1)); err != nil {
+			return nil, fmt.Errorf("diffuser: the search's network: %w", err)
+		}
+	}
 	prob, err := m.SamplingProblem(req)
 	if err != nil {
 		return nil, fmt.Errorf("diffuser: planning: %w", err)
-	}
-	if p.opt.SearchNetwork != nil {
-		net, err := p.opt.SearchNetwork(m, req, max(ps.Particles, ps.Budget/ps.Steps, 1))
-		if err != nil {
-			return nil, fmt.Errorf("diffuser: the search's network: %w", err)
-		}
-		if prob, err = prob.WithNetwork(net); err != nil {
-			return nil, fmt.Errorf("diffuser: the search's network: %w", err)
-		}
 	}
 	H := m.Horizon
 	rw := p.search.Reward

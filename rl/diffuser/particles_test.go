@@ -122,7 +122,7 @@ func (c *evalCounter) Denoise(dst, x []float64, t float64) error {
 	return c.Denoiser.Denoise(dst, x, t)
 }
 
-// Options.SearchNetwork evaluates a search's network (the CLI's --device gpu passes the GPU's there): it
+// Options.Network evaluates a search's network (the CLI's --device gpu passes the GPU's there): it
 // is asked once per plan for the plan's request, sized by the particles, every evaluation goes through it,
 // a network computing what the model computes gives the CPU search's plan exactly, and its errors reach
 // the caller.
@@ -131,7 +131,7 @@ func TestSearchEvaluatesTheInjectedNetwork(t *testing.T) {
 	start, goal := [4]float64{3.05, 1.02, 0.13, -0.07}, [2]float64{1, 1}
 	search := diffuser.Search{Method: diffusion.ParticleResample, Budget: 16, Temperature: 0.5}
 	plan := func(net func(*train.Model, train.SampleRequest, int) (diffusion.Denoiser, error)) (*diffuser.Plan, error) {
-		p, err := diffuser.New(m, l, diffuser.Options{Solver: "ddpm", Steps: 4, SearchNetwork: net})
+		p, err := diffuser.New(m, l, diffuser.Options{Solver: "ddpm", Steps: 4, Network: net})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -154,6 +154,7 @@ func TestSearchEvaluatesTheInjectedNetwork(t *testing.T) {
 		asked = append(asked, points)
 		// The model's own network as the request evaluates it (reading the fixed entries and clipping
 		// again changes nothing).
+		req.Network = nil
 		pr, err := mm.SamplingProblem(req)
 		if err != nil {
 			return nil, err

@@ -36,11 +36,13 @@ type Options struct {
 	// by the sampler itself (GuidedSampler; the CLI's --device gpu); unset, the guide is the request's
 	// CorrectX0.
 	SampleGuided GuidedSampler
-	// SearchNetwork, if set, evaluates the network of an inference-time search (WithSearch) elsewhere (the
-	// CLI's --device gpu passes gpu/fromnn.Sampler.NetworkDenoiser): it returns m's x0-prediction as req
-	// evaluates it (condition and guidance), for calls of about points points; the search's loop, the fixed
-	// entries, the clipping and the reward stay on the CPU (train.SamplingProblem.WithNetwork).
-	SearchNetwork func(m *train.Model, req train.SampleRequest, points int) (diffusion.Denoiser, error)
+	// Network, if set, evaluates the network of the plans whose loop must stay on the CPU elsewhere (the
+	// CLI's --device gpu passes gpu/fromnn.Sampler.NetworkDenoiser): the inference-time search's (WithSearch),
+	// scored by its reward every step, and the free-space projection's (WallClearance), a host-side x0
+	// correction. It returns m's x0-prediction as req evaluates it (condition and guidance), for calls of
+	// about points points, given to the CPU sampler as train.SampleRequest.Network; the loop, the fixed
+	// entries, the clipping, the projection and the reward stay on the CPU.
+	Network func(m *train.Model, req train.SampleRequest, points int) (diffusion.Denoiser, error)
 	// NoGoal inpaints the start only: the goal is not fixed at step H-1 (a goal-free model, steered to
 	// reward by a ValueGuide; WithValueGuide).
 	NoGoal bool
@@ -51,7 +53,8 @@ type Options struct {
 	// clearance (rl.FreeSpace, in [0, 0.5); rl.Radius is the particle's own): every x0-prediction's
 	// (x, y), and the finished plan's, move to their nearest point at least WallClearance from every
 	// wall. 0: off (Diffuser's protocol; its plans cut corners). It needs the limits normaliser, runs on
-	// the CPU sampler only (a host-side x0 correction), and takes no inference-time search.
+	// the CPU sampler (a host-side x0 correction; Network can evaluate its network elsewhere), and takes no
+	// inference-time search.
 	WallClearance float64
 }
 
@@ -181,8 +184,18 @@ func (p *Planner) Plan(ctx context.Context, start [4]float64, goal [2]float64, s
 	if gs := p.guidedSample(); gs != nil {
 		sample = gs
 	}
-	s, err := sample(ctx, train.SampleRequest{N: 1, Solver: p.opt.Solver, Schedule: p.opt.Schedule, Steps: p.opt.Steps,
-		Seed: seed, Fixed: fixed, ClipX0: !p.opt.NoClip, CorrectX0: p.correction()})
+	req := train.SampleRequest{N: 1, Solver: p.opt.Solver, Schedule: p.opt.Schedule, Steps: p.opt.Steps,
+		Seed: seed, Fixed: fixed, ClipX0: !p.opt.NoClip, CorrectX0: p.correction()}
+	if p.free != nil && p.opt.Network != nil {
+		// The projection corrects every x0-prediction on the host: the loop stays here, the network goes
+		// to Network.
+		net, err := p.opt.Network(p.model, req, 1)
+		if err != nil {
+			return nil, fmt.Errorf("diffuser: the plan's network: %w", err)
+		}
+		req.Network, sample = net, p.model.Sample
+	}
+	s, err := sample(ctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("diffuser: planning: %w", err)
 	}

@@ -6,8 +6,10 @@ import (
 	"math"
 	"testing"
 
+	"github.com/trajdiff/trajdiff/diffusion"
 	"github.com/trajdiff/trajdiff/rl"
 	"github.com/trajdiff/trajdiff/rl/diffuser"
+	"github.com/trajdiff/trajdiff/train"
 )
 
 // cellCentre is the qpos of a cell's centre.
@@ -79,5 +81,62 @@ func TestWallClearanceRefusesWhatItCannotDo(t *testing.T) {
 	}
 	if _, err := p.WithSearch(diffuser.Search{Budget: 8}); !errors.Is(err, diffuser.ErrBadInput) {
 		t.Errorf("search with a projection: %v, want diffuser.ErrBadInput", err)
+	}
+}
+
+// With Options.Network the free-space projection's plans take their network evaluations from it (the CLI's
+// --device gpu passes the GPU's there) while the loop and the projection stay on the CPU, even when a
+// device sampler (Options.Sample, which cannot run a host-side x0 correction) is set: a network computing
+// what the model computes gives the CPU's plan exactly, every evaluation goes through it, and its errors
+// reach the caller.
+func TestWallClearanceEvaluatesTheInjectedNetwork(t *testing.T) {
+	m, l := tinyUMazeModel(t, 30)
+	start, goal := [4]float64{3.05, 1.02, 0.13, -0.07}, [2]float64{1, 1}
+	refuse := func(context.Context, *train.Model, train.SampleRequest) (*train.Samples, error) {
+		t.Error("the projected plan went to the device sampler")
+		return nil, errors.New("no host-side x0 correction on the device")
+	}
+	plan := func(net func(*train.Model, train.SampleRequest, int) (diffusion.Denoiser, error)) (*diffuser.Plan, error) {
+		opt := diffuser.Options{WallClearance: 0.15, Steps: 4, Network: net}
+		if net != nil {
+			opt.Sample = refuse
+		}
+		p, err := diffuser.New(m, l, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p.Plan(context.Background(), start, goal, 5)
+	}
+	own, err := plan(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	counter := &evalCounter{}
+	injected, err := plan(func(mm *train.Model, req train.SampleRequest, points int) (diffusion.Denoiser, error) {
+		if req.CorrectX0 == nil {
+			t.Error("the request lost its projection")
+		}
+		req.Network, req.CorrectX0 = nil, nil
+		pr, err := mm.SamplingProblem(req)
+		if err != nil {
+			return nil, err
+		}
+		counter.Denoiser = pr.Denoiser
+		return counter, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if counter.points != own.NFE {
+		t.Errorf("the injected network evaluated %d points; the plan's NFE is %d", counter.points, own.NFE)
+	}
+	for i, o := range own.Observations {
+		if injected.Observations[i] != o {
+			t.Fatalf("state %d: %v with the injected network, %v with the model's", i, injected.Observations[i], o)
+		}
+	}
+	boom := errors.New("device lost")
+	if _, err := plan(func(*train.Model, train.SampleRequest, int) (diffusion.Denoiser, error) { return nil, boom }); !errors.Is(err, boom) {
+		t.Errorf("a failing network gave %v, want its error", err)
 	}
 }
