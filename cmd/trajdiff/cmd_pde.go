@@ -79,7 +79,7 @@ func runPDEEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	sf.register(fs, "evaluate only shard i/n of the cases (a job array's task)")
 	var search particleFlags
 	search.registerControl(fs)
-	device := registerPDEDevice(fs, "simulation, control with --guidance 0, and the network of --particle-method's search, whose loop and solver stay on the CPU")
+	device := registerPDEDevice(fs, "simulation and control; physical-space guidance and --particle-method evaluate the network there and keep their loop, gradient and solver on the CPU")
 	precision := registerPrecision(fs)
 	out := fs.String("out", "", "report JSON, written atomically (merge shards with 'trajdiff pde merge')")
 	if err := parseFlags(fs, env, args); err != nil {
@@ -177,7 +177,7 @@ func runPDEEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	defer closeDevice()
-	req.Device, req.SearchDenoiser = sample, network
+	req.Device, req.Network = sample, network
 	var bar *progressBar
 	rep, err := wdno.Evaluate(ctx, d, methods, wdno.EvalOptions{Task: task, Cases: cases, Request: req, Batch: sf.batch,
 		Progress: func(method string, done, total int) {
@@ -357,7 +357,7 @@ func runPDEGenerate(ctx context.Context, env *cliEnv, args []string) error {
 	var sf pdeSampling
 	sf.register(fs, "generate only shard i/n of the cases (a job array's task; row ids start at the shard's first case)")
 	force := fs.Bool("force", false, "replace existing output files")
-	device := registerPDEDevice(fs, "simulation, estimation's prior draws, and control with --guidance 0")
+	device := registerPDEDevice(fs, "simulation, control and estimation's prior draws; physical-space guidance evaluates the network there and keeps its loop on the CPU")
 	precision := registerPrecision(fs)
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
@@ -399,12 +399,12 @@ func runPDEGenerate(ctx context.Context, env *cliEnv, args []string) error {
 	if err := refuseDeviceGuidance(*device, m, req); err != nil {
 		return err
 	}
-	sample, _, closeDevice, err := pdeDeviceSampler(env, "pde generate", *device, *precision)
+	sample, network, closeDevice, err := pdeDeviceSampler(env, "pde generate", *device, *precision)
 	if err != nil {
 		return err
 	}
 	defer closeDevice()
-	req.Device = sample
+	req.Device, req.Network = sample, network
 	bar := newProgressBar(env.stderr, "pde generate "+m.Name(), "cases", len(cases))
 	res, err := wdno.WriteGenerated(ctx, m, d, *out, wdno.GenerateOptions{Cases: cases, Request: req, Batch: sf.batch,
 		Resim: *resim, FirstID: int64(lo), Overwrite: *force, Checkpoint: *ckpt, Progress: bar.Func()})

@@ -28,11 +28,12 @@ func checkPDEDevice(device, precision string) error {
 	return err
 }
 
-// pdeDeviceSampler is the models' sampler for --device, the search's network on the device and the
-// function that releases them: nil for the CPU; for gpu or gpu:N a gpu/fromnn.Sampler on that device, opened
-// once for every batch and method, injected into pde/wdno through Request.Device (the sampling loop) and
-// Request.SearchDenoiser (the network of a search by control cost, whose loop stays on the host with the
-// solver that scores its candidates) so that pde/wdno never depends on package gpu. It names the device on
+// pdeDeviceSampler is the models' sampler for --device, their network on the device for the loops that
+// stay on the host, and the function that releases them: nil for the CPU; for gpu or gpu:N a
+// gpu/fromnn.Sampler on that device, opened once for every batch and method, injected into pde/wdno through
+// Request.Device (the sampling loop) and Request.Network or EstimateOptions.Network (the network of a
+// search by control cost, whose solver scores its candidates at every step, of physical-space guidance,
+// and of the estimation methods clamp, guided and reddiff) so that pde/wdno never depends on package gpu. It names the device on
 // stderr after the command's name (cmd, e.g. "pde evaluate").
 func pdeDeviceSampler(env *cliEnv, cmd, device, precision string) (wdno.DeviceSampler, wdno.HostDenoiser, func() error, error) {
 	none := func() error { return nil }
@@ -69,17 +70,15 @@ func pdeDeviceSampler(env *cliEnv, cmd, device, precision string) (wdno.DeviceSa
 	return run, s.Denoiser, s.Close, nil
 }
 
-// refuseDeviceGuidance is the usage error for sampling m on a GPU with control guidance where the device
-// has no guide for m's layout (the physical space: its gradient runs through the decoder on the CPU only;
-// Burgers' 1-D and smoke's 3-D wavelet layouts guide on the device), or nil. Settings gives the
-// weight: req's, else the model's default; 0 outside control.
+// refuseDeviceGuidance is the usage error for sampling m on a GPU with control guidance through the
+// denoiser (its gradient needs the network's backward pass, which runs on the CPU only), or nil. Guidance
+// at x0 runs on the device on the wavelet layouts (Burgers' 1-D, smoke's 3-D) and on the host with the
+// network on the device on the physical layout (Request.Network). Settings gives the weight: req's, else
+// the model's default; 0 outside control.
 func refuseDeviceGuidance(device string, m *wdno.Model, req wdno.Request) error {
 	_, _, guidance := m.Settings(req)
 	if guidance != 0 && onDevice(device) && req.GuideThrough == wdno.GuideDenoiser {
 		return usagef("--device %s: --guide-through denoiser runs on the CPU only; use --guide-through x0 or sample on the CPU", device)
-	}
-	if guidance != 0 && onDevice(device) && !m.GuidesOnDevice() {
-		return usagef("--device %s: this model's control guidance (weight %g) runs on the CPU only (the device guides the wavelet layouts); set --guidance 0 to sample on the device", device, guidance)
 	}
 	return nil
 }

@@ -29,7 +29,7 @@ func runPDEEstimate(ctx context.Context, env *cliEnv, args []string) error {
 	var sf pdeSampling
 	sf.register(fs, "estimate only shard i/n of the cases (a job array's task)")
 	out := fs.String("out", "", "report JSON, written atomically")
-	device := registerPDEDevice(fs, "--methods prior, with the model-free interpolate and resimulate on the CPU")
+	device := registerPDEDevice(fs, "the prior draw; clamp, guided and reddiff evaluate the network there and keep their loops on the CPU, as do the model-free interpolate and resimulate")
 	precision := registerPrecision(fs)
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
@@ -48,7 +48,7 @@ func runPDEEstimate(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return usagef("--methods: %v", err)
 	}
-	if err := checkEstimateDevice(*device, *precision, *ckpt != "", methods); err != nil {
+	if err := checkPDEDevice(*device, *precision); err != nil {
 		return err
 	}
 	d, err := wdno.OpenData(*data)
@@ -94,16 +94,17 @@ func runPDEEstimate(ctx context.Context, env *cliEnv, args []string) error {
 		guidance = sf.guidance
 	}
 	var sample wdno.DeviceSampler
+	var network wdno.HostDenoiser
 	if m != nil {
 		var closeDevice func() error
-		if sample, _, closeDevice, err = pdeDeviceSampler(env, "pde estimate", *device, *precision); err != nil {
+		if sample, network, closeDevice, err = pdeDeviceSampler(env, "pde estimate", *device, *precision); err != nil {
 			return err
 		}
 		defer closeDevice()
 	}
 	var bar *progressBar
 	rep, err := wdno.EvaluateEstimation(ctx, d, m, wdno.EstimationOptions{
-		EstimateOptions: wdno.EstimateOptions{Sensors: s, Solver: sf.solver, Steps: sf.steps, Seed: sf.seed, Guidance: guidance, REDDiff: &rd, Device: sample},
+		EstimateOptions: wdno.EstimateOptions{Sensors: s, Solver: sf.solver, Steps: sf.steps, Seed: sf.seed, Guidance: guidance, REDDiff: &rd, Device: sample, Network: network},
 		Methods:         methods, Cases: cases, Batch: sf.batch, MeasureSeed: *measureSeed,
 		Progress: func(method string, done, total int) {
 			if bar == nil || bar.label != "pde estimate "+method {
@@ -121,26 +122,6 @@ func runPDEEstimate(ctx context.Context, env *cliEnv, args []string) error {
 	fmt.Fprintf(env.stdout, "state estimation on %s, cases %d..%d: sensors at %v, %s, noise %g\n", rep.Data, cases[0], cases[len(cases)-1], s.Cells, frames, s.Noise)
 	writeEstimationTable(env.stdout, rep)
 	return saveReport(env, *out, rep)
-}
-
-// checkEstimateDevice refuses, before anything is read, a --device that pde estimate cannot sample on: an
-// unknown device, or the GPU with a model method that has no device path (wdno.DeviceMethod: clamp, guided
-// and reddiff use the model in ways the device's plan cannot express).
-func checkEstimateDevice(device, precision string, model bool, methods []wdno.EstimateMethod) error {
-	if err := checkPDEDevice(device, precision); err != nil || !onDevice(device) || !model {
-		return err
-	}
-	var cpu []string
-	for _, k := range methods {
-		if !wdno.DeviceMethod(k) {
-			cpu = append(cpu, string(k))
-		}
-	}
-	if len(cpu) > 0 {
-		return usagef("--device %s: estimation method %s has no device path (only prior samples there; interpolate and resimulate need no model); "+
-			"choose --methods prior,interpolate,resimulate or estimate on the CPU", device, strings.Join(cpu, ", "))
-	}
-	return nil
 }
 
 func writeEstimationTable(w io.Writer, rep *wdno.EstimationReport) {

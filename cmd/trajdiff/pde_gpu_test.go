@@ -156,16 +156,17 @@ func TestPDEGenerateGPUMatchesCPU(t *testing.T) {
 	}
 }
 
-// On a GPU (or gpu/cudaemu), `pde estimate --methods prior --device gpu` scores what the CPU scores: the
-// tiny 2-D U-Net estimation model's prior draws (DDPM, the same seed) give every case's MSE within 1e-3
-// relative of the CPU run's, and the model-free interpolation in the same run is the CPU's exactly.
+// On a GPU (or gpu/cudaemu), `pde estimate --device gpu` scores what the CPU scores: the tiny 2-D U-Net
+// estimation model's prior draws (DDPM, the same seed, the whole loop on the device) and its clamp, guided
+// and reddiff estimates (their loops on the CPU, the network on the device) give every case's MSE within
+// 1e-3 relative of the CPU run's, and the model-free interpolation in the same run is the CPU's exactly.
 func TestPDEEstimateGPUMatchesCPU(t *testing.T) {
 	dir := t.TempDir()
 	run, test := tinyUnet2DWDNO(t, dir, "estimate")
 	results := map[string][]wdno.EstimationResult{}
 	for _, device := range []string{"cpu", "gpu"} {
 		report := filepath.Join(dir, device+".json")
-		code, out, errs := runCLI("pde", "estimate", "--checkpoint", run, "--data", test, "--methods", "prior,interpolate", "--sensors", "4",
+		code, out, errs := runCLI("pde", "estimate", "--checkpoint", run, "--data", test, "--methods", "prior,clamp,guided,reddiff,interpolate", "--sensors", "4",
 			"--solver", "ddpm", "--steps", "5", "--seed", "5", "--device", device, "--out", report)
 		if code != 0 {
 			t.Fatalf("pde estimate --device %s: exit %d\n%s\n%s", device, code, out, errs)
@@ -184,8 +185,8 @@ func TestPDEEstimateGPUMatchesCPU(t *testing.T) {
 		results[device] = rep.Results
 	}
 	cpu, gpu := results["cpu"], results["gpu"]
-	if len(cpu) != 6 || len(gpu) != len(cpu) {
-		t.Fatalf("%d CPU results, %d GPU results; want 3 cases of 2 methods", len(cpu), len(gpu))
+	if len(cpu) != 15 || len(gpu) != len(cpu) {
+		t.Fatalf("%d CPU results, %d GPU results; want 3 cases of 5 methods", len(cpu), len(gpu))
 	}
 	for i := range cpu {
 		c, g := cpu[i], gpu[i]
@@ -334,6 +335,28 @@ func TestPDEEvaluateGPUSearchMatchesCPU(t *testing.T) {
 		}
 		if better == 0 {
 			t.Errorf("%s: the device search improved no case over one sample", method)
+		}
+	}
+}
+
+// On a GPU (or gpu/cudaemu), a physical-space smoke control model's guidance (its gradient runs through the
+// decoder, which the device has no guide for) samples with the network on the device and the loop and the
+// guidance on the CPU: `pde evaluate --device gpu` of the tiny MLP model with its default weight 100 gives
+// every case's target share and J within 1e-3 relative of the CPU run's.
+func TestPDEEvaluateGPUHostGuidanceMatchesCPU(t *testing.T) {
+	dir := t.TempDir()
+	run, test := tinySmokeMLP(t, dir)
+	cpu, gpu := evaluateOnBothDevices(t, dir, "--checkpoint", run, "--data", test, "--baseline", "")
+	if len(cpu) == 0 || len(gpu) != len(cpu) {
+		t.Fatalf("%d CPU results, %d GPU results", len(cpu), len(gpu))
+	}
+	for i := range cpu {
+		c, g := cpu[i], gpu[i]
+		relOut := math.Abs(g.SmokeOut-c.SmokeOut) / math.Abs(c.SmokeOut)
+		relJ := math.Abs(g.J-c.J) / math.Abs(c.J)
+		t.Logf("case %d: smoke_out %.6g / %.6g, J %.6g / %.6g on the CPU / device (relative %.2e, %.2e)", c.Case, c.SmokeOut, g.SmokeOut, c.J, g.J, relOut, relJ)
+		if !(c.SmokeOut > 0) || !(relOut <= 1e-3) || !(relJ <= 1e-3) || c.Error != "" || g.Error != "" {
+			t.Errorf("case %d: CPU %+v, device %+v", c.Case, c, g)
 		}
 	}
 }

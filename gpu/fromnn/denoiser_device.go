@@ -16,7 +16,7 @@ import (
 // Denoiser returns c's network on the sampler's device as a diffusion.Denoiser on host slices
 // (gpu.HostDenoiser), for sampling loops that must come back to the host every step: pde/wdno's search by
 // control cost, whose candidates are re-simulated by the CPU solver (`trajdiff pde evaluate --device gpu
-// --particle-method`). The network's output becomes x0 as the checkpoint's objective says (Parameterization),
+// --particle-method`), its physical-space guidance and its estimation methods clamp, guided and reddiff. The network's output becomes x0 as the checkpoint's objective says (Parameterization),
 // in the sampler's precision; each call runs at most points points at once on the device and serves larger
 // batches in chunks. Unconditional networks only (WDNO's; NetworkDenoiser takes a request's condition). The
 // sampler keeps it: a second call for the same checkpoint and network with at most as many points returns
@@ -41,9 +41,9 @@ func (s *Sampler) Denoiser(c *train.Checkpoint, points int) (diffusion.Denoiser,
 // request: given as the request's train.SampleRequest.Network, the host's sampler adds those, so that a loop
 // that must come back to the host every step runs its network here. rl/diffuser's particle search and
 // free-space projection are such loops (`trajdiff plan evaluate --device gpu --particle-method` or
-// `--wall-clearance`): each step's particles are scored, or its x0-predictions projected, on the host. The sampler keeps one such network per
-// checkpoint: a call with another condition or guidance releases the previous one (a planner's next plan),
-// and Forget and Close release it.
+// `--wall-clearance`): each step's particles are scored, or its x0-predictions projected, on the host. The
+// sampler keeps one such network per checkpoint: a call with another condition or guidance releases the
+// previous one (a planner's next plan), and Forget and Close release it.
 func (s *Sampler) NetworkDenoiser(m *train.Model, req train.SampleRequest, points int) (diffusion.Denoiser, error) {
 	if s.d == nil {
 		return nil, fmt.Errorf("fromnn: the sampler is closed")

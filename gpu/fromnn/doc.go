@@ -62,9 +62,10 @@
 // model (ValueMLP; gpu.ValueGradient) or Diffuser's temporal_value U-Net (ValueUnet; gpu.ValueUnetGradient), which `trajdiff plan evaluate --device gpu --value` injects into rl/diffuser through
 // Options.SampleGuided. Sampler.Denoiser hands out a checkpoint's unconditional network as a
 // diffusion.Denoiser on host slices (gpu.HostDenoiser) for loops that stay on the host: pde/wdno's search by
-// control cost, which `trajdiff pde evaluate --device gpu --particle-method` injects through
-// wdno.Request.SearchDenoiser (TestPDEEvaluateGPUSearchMatchesCPU: every case's J within 3e-6 relative of
-// the CPU search's on the emulator); Sampler.NetworkDenoiser does the same for a train.Model's request (its
+// control cost, physical-space guidance and the estimation methods clamp, guided and reddiff, which
+// `trajdiff pde evaluate|generate|estimate --device gpu` injects through wdno.Request.Network and
+// EstimateOptions.Network (TestPDEEvaluateGPUSearchMatchesCPU: every case's J within 3e-6 relative of the
+// CPU search's on the emulator); Sampler.NetworkDenoiser does the same for a train.Model's request (its
 // shared condition row and guidance weight; given as train.SampleRequest.Network, the host's sampler adds
 // the fixed entries, the clipping and any x0 correction), which `trajdiff plan evaluate --device gpu
 // --particle-method|--wall-clearance` injects into rl/diffuser's search and free-space projection through

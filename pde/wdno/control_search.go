@@ -42,8 +42,8 @@ func (m *Model) searchSetup(req Request, s *diffusion.ParticleSearch) (*encoded,
 	if m.Task != Control {
 		return nil, 0, fmt.Errorf("wdno: searching by control cost needs a control model, this one is for %v", m.Task)
 	}
-	if req.Device != nil && req.SearchDenoiser == nil {
-		return nil, 0, fmt.Errorf("wdno: the search by control cost runs its loop on the host; give the device's network as Request.SearchDenoiser, or search on the CPU")
+	if req.Device != nil && req.Network == nil {
+		return nil, 0, fmt.Errorf("wdno: the search by control cost runs its loop on the host; give the device's network as Request.Network, or search on the CPU")
 	}
 	enc, err := m.encode(req)
 	if err != nil {
@@ -115,27 +115,13 @@ func (m *Model) searchCases(ctx context.Context, req Request, s diffusion.Partic
 	return out, nil
 }
 
-// searchDenoiser is the network a search evaluates: req.SearchDenoiser's for the model's checkpoint, sized
-// for s's particles, else the checkpoint's own on the CPU.
+// searchDenoiser is the network a search evaluates: req.Network's for the model's checkpoint, sized for
+// s's particles, else the checkpoint's own on the CPU.
 func (m *Model) searchDenoiser(req Request, s diffusion.ParticleSearch) (diffusion.Denoiser, error) {
-	if req.SearchDenoiser == nil {
+	if req.Network == nil {
 		return m.Checkpoint.Denoiser, nil
 	}
-	den, err := req.SearchDenoiser(m.Checkpoint, max(s.Particles, s.Budget/s.Steps, 1))
-	if err != nil {
-		return nil, fmt.Errorf("wdno: the search's network: %w", err)
-	}
-	if den == nil || den.Dim() != m.Layout.Dim() {
-		return nil, fmt.Errorf("wdno: the search's network has dimension %d, the model's images %d", dimOf(den), m.Layout.Dim())
-	}
-	return den, nil
-}
-
-func dimOf(d diffusion.Denoiser) int {
-	if d == nil {
-		return 0
-	}
-	return d.Dim()
+	return m.hostNetwork(req.Network, max(s.Particles, s.Budget/s.Steps))
 }
 
 // controlReward scores candidate images by -J of their controls re-simulated from one case's u0.

@@ -38,6 +38,40 @@ type DeviceProblem struct {
 // gpu` gives gpu/fromnn's Sampler).
 type DeviceSampler func(ctx context.Context, p DeviceProblem) ([]float64, error)
 
+// deviceLoop reports whether the device can run sample's whole loop for n images: no extra conditioner,
+// and control guidance only where it has a guide (the wavelet layouts' control objectives).
+func (m *Model) deviceLoop(o sampling, g *guide, n int) bool {
+	if o.extra != nil {
+		return false
+	}
+	if g.weight == 0 || g.obj == nil {
+		return true
+	}
+	if _, smoke := g.obj.(smokeObjective); smoke {
+		_, err := m.deviceSmokeGuidanceOf(g.obj, g.weight, n)
+		return err == nil
+	}
+	_, err := m.deviceGuidanceOf(g.obj, g.weight, n)
+	return err == nil
+}
+
+// hostNetwork is net's denoiser for the model's checkpoint, for calls of about points images, checked
+// against the layout's dimension.
+func (m *Model) hostNetwork(net HostDenoiser, points int) (diffusion.Denoiser, error) {
+	den, err := net(m.Checkpoint, max(points, 1))
+	if err != nil {
+		return nil, fmt.Errorf("wdno: the host loop's network: %w", err)
+	}
+	if den == nil || den.Dim() != m.Layout.Dim() {
+		d := 0
+		if den != nil {
+			d = den.Dim()
+		}
+		return nil, fmt.Errorf("wdno: the host loop's network has dimension %d, the model's images %d", d, m.Layout.Dim())
+	}
+	return den, nil
+}
+
 // runDevice is Model.sample's loop on o.device: what the device cannot do (an extra conditioner, guidance
 // on a layout without a device guide: the physical space's) is refused; a diverging case
 // is isolated there too, reported to nonFinite.

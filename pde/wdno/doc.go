@@ -65,10 +65,14 @@
 // Sampler.RunPlan so that this package never imports the GPU code. EstimateOptions.Device does the same for
 // Estimate's prior draw (`pde estimate --device gpu`); clamp (a decode-replace-encode conditioner after every
 // step), guided (the readings' misfit gradient through the decoder in every x0 prediction) and reddiff (an
-// optimisation, not a solver's plan) use the model where a DeviceProblem cannot say it and are refused there.
-// Control guidance on the 1-D wavelet layout travels as DeviceProblem.Guidance (below), smoke's on its
-// wavelet layout as DeviceProblem.Smoke; the physical layouts' guidance (GuidesOnDevice false) and the search
-// by control cost have no device path and are refused. A diverging case is isolated on the
+// optimisation, not a solver's plan) use the model where a DeviceProblem cannot say it. Control guidance on
+// the 1-D wavelet layout travels as DeviceProblem.Guidance (below), smoke's on its wavelet layout as
+// DeviceProblem.Smoke. What the device's loop cannot run stays on the host and takes only its network from
+// the device, given as a HostDenoiser (Request.Network, EstimateOptions.Network; gpu/fromnn.Sampler.Denoiser):
+// the physical layouts' guidance (GuidesOnDevice false), the search by control cost (its solver scores the
+// candidates at every step), and the estimation methods clamp, guided and reddiff; without a Network they
+// are refused with a device sampler. Guidance through the denoiser needs the network's vector-Jacobian
+// product and runs on the CPU only. A diverging case is isolated on the
 // device as on the CPU (DeviceProblem.NonFinite, gpu.RunOptions.NonFinite): it is in Generated.Failed and
 // the other cases are decoded as without it.
 //

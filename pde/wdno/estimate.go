@@ -91,8 +91,13 @@ type EstimateOptions struct {
 	// Device, if set, runs EstimatePrior's sampling loop instead of the CPU (DeviceProblem). The other model
 	// methods use the model where a DeviceProblem cannot express it (clamp: a decode-replace-encode
 	// conditioner after every step; guided: a gradient of the decoded readings' misfit in every x0
-	// prediction; reddiff: an optimisation, not a solver's plan) and are refused with it (DeviceMethod).
+	// prediction; reddiff: an optimisation, not a solver's plan): their loops stay on the host, with the
+	// network from Network when it is set, and are refused with Device alone (DeviceMethod).
 	Device DeviceSampler
+	// Network, if set, evaluates the network of the methods whose loop stays on the host (clamp, guided,
+	// reddiff) instead of the checkpoint's CPU denoiser, as Request.Network does for Generate
+	// (`trajdiff pde estimate --device gpu`).
+	Network HostDenoiser
 }
 
 // DeviceMethod reports whether method's sampling can run on a DeviceSampler (EstimateOptions.Device): the
@@ -124,8 +129,8 @@ func (m *Model) Estimate(ctx context.Context, method EstimateMethod, problems []
 	if len(problems) == 0 {
 		return nil, fmt.Errorf("wdno: no problems to estimate")
 	}
-	if o.Device != nil && !DeviceMethod(method) {
-		return nil, fmt.Errorf("wdno: estimation method %q has no device path (only prior samples there); estimate on the CPU", method)
+	if o.Device != nil && o.Network == nil && !DeviceMethod(method) {
+		return nil, fmt.Errorf("wdno: estimation method %q has no device path (only prior samples there); give the device's network as EstimateOptions.Network, or estimate on the CPU", method)
 	}
 	l, c := m.Layout, m.Layout.Config()
 	idx, _, err := o.Sensors.resolve(c)
@@ -157,7 +162,7 @@ func (m *Model) Estimate(ctx context.Context, method EstimateMethod, problems []
 	if method == EstimateREDDiff {
 		return m.redDiff(ctx, problems, values, y, steps, o)
 	}
-	s := sampling{solver: solver, steps: steps, seed: o.Seed, progress: o.Progress, device: o.Device}
+	s := sampling{solver: solver, steps: steps, seed: o.Seed, progress: o.Progress, device: o.Device, network: o.Network}
 	switch method {
 	case EstimateClamp:
 		s.extra = &sensorClamp{layout: l, known: l.Known(Estimate), idx: idx, y: y}
@@ -196,7 +201,13 @@ func (m *Model) redDiff(ctx context.Context, problems []EstimationProblem, value
 			return nil, fmt.Errorf("wdno: problem %d: %w", j, err)
 		}
 	}
-	res, err := diffusion.REDDiff(ctx, m.Checkpoint.Process, m.Checkpoint.Denoiser, op, y, ro)
+	var den diffusion.Denoiser = m.Checkpoint.Denoiser
+	if o.Network != nil {
+		if den, err = m.hostNetwork(o.Network, len(problems)); err != nil {
+			return nil, err
+		}
+	}
+	res, err := diffusion.REDDiff(ctx, m.Checkpoint.Process, den, op, y, ro)
 	if err != nil {
 		return nil, fmt.Errorf("wdno: RED-Diff: %w", err)
 	}

@@ -34,11 +34,12 @@ type Request struct {
 	// Device, if set, runs the sampling loop instead of the CPU (DeviceProblem; Generate, and WriteGenerated
 	// through it; Estimate takes its own, EstimateOptions.Device).
 	Device DeviceSampler
-	// SearchDenoiser, if set, evaluates the network of a search by control cost (SearchControl,
-	// SearchSmokeControl) instead of the checkpoint's CPU denoiser. The search's loop stays on the host, where
-	// the solver scores the candidates at every step, so Device does not serve it; `trajdiff pde evaluate
-	// --device gpu --particle-method` passes the GPU's network here (gpu/fromnn.Sampler.Denoiser).
-	SearchDenoiser HostDenoiser
+	// Network, if set, evaluates the network of the sampling loops that stay on the host instead of the
+	// checkpoint's CPU denoiser: a search by control cost (SearchControl, SearchSmokeControl), whose solver
+	// scores the candidates at every step, and, with Device, what the device's loop cannot express (control
+	// guidance on the physical layout, whose gradient runs through the decoder on the host). `trajdiff pde
+	// evaluate|generate --device gpu` passes the GPU's network here (gpu/fromnn.Sampler.Denoiser).
+	Network HostDenoiser
 }
 
 // HostDenoiser returns checkpoint c's network as a denoiser on host slices that evaluates elsewhere (a
@@ -77,7 +78,8 @@ func (m *Model) Generate(ctx context.Context, req Request) (*Generated, error) {
 	if err != nil {
 		return nil, err
 	}
-	return m.sample(ctx, enc.values, sampling{solver: name, steps: steps, seed: req.Seed, guidance: guidance, obj: enc.objective(m, req), pull: pull, progress: req.Progress, device: req.Device})
+	return m.sample(ctx, enc.values, sampling{solver: name, steps: steps, seed: req.Seed, guidance: guidance, obj: enc.objective(m, req), pull: pull, progress: req.Progress,
+		device: req.Device, network: req.Network})
 }
 
 // encoded are a request's cases as images (their known entries hold the condition) and, in control, the
@@ -161,6 +163,7 @@ type sampling struct {
 	extra    diffusion.Conditioner
 	progress func(done, total int)
 	device   DeviceSampler // nil: the CPU
+	network  HostDenoiser  // with device: the network of a loop the device cannot run (nil: refused)
 }
 
 // sample runs the solver on a batch of encoded images (their known entries hold the condition), clamping
@@ -198,10 +201,19 @@ func (m *Model) sample(ctx context.Context, values []float64, o sampling) (*Gene
 	var failed []int
 	opt := diffusion.RunOptions{Seed: o.seed, Progress: o.progress, CorrectX0: g.correct, Condition: cond,
 		NonFinite: func(j int, _ float64) { failed = append(failed, j) }}
-	run := func() error { return diffusion.Sample(ctx, plan, m.Checkpoint.Denoiser, x, opt) }
+	var den diffusion.Denoiser = m.Checkpoint.Denoiser
 	if o.device != nil && o.pull != nil && o.guidance != 0 {
 		return nil, fmt.Errorf("wdno: guidance through the denoiser runs on the CPU only")
 	}
+	if o.device != nil && o.network != nil && !m.deviceLoop(o, g, n) {
+		// The device cannot run this loop (an extra conditioner, guidance it has no guide for): the loop
+		// stays here and only the network runs there.
+		if den, err = m.hostNetwork(o.network, n); err != nil {
+			return nil, err
+		}
+		o.device = nil
+	}
+	run := func() error { return diffusion.Sample(ctx, plan, den, x, opt) }
 	if o.device != nil {
 		run = func() error { return m.runDevice(ctx, o, g, plan, x, opt.NonFinite) }
 	}
