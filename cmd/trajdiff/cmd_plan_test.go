@@ -117,7 +117,6 @@ func TestPlanEvaluateRunsEndToEnd(t *testing.T) {
 		{"plan"},
 		{"plan", "merge"},
 		{"plan", "evaluate", "--checkpoint", run, "--wall-clearance", "0.7"},
-		{"plan", "evaluate", "--checkpoint", run, "--wall-clearance", "0.1", "--device", "gpu"},
 		{"plan", "evaluate", "--checkpoint", run, "--episodes", "1", "--shard", "0/2"},
 		{"plan", "evaluate", "--checkpoint", run, "--shard", "2/2"},
 		{"plan", "replan"},
