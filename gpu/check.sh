@@ -21,9 +21,11 @@
 #      peak, sampler steps per second for 1e5..1e7 values next to the CPU executor, per-step overhead with and
 #      without graph capture, and EGTN's layer kernels (BenchmarkGPUEGTNLayers, rows per second);
 #   1b. with cmd.test: `trajdiff solve --device gpu`, `trajdiff sample --device gpu` (a trained planner-shaped
-#      checkpoint), `trajdiff plan evaluate --device gpu` (Diffuser, Decision Diffuser) and `trajdiff pde
-#      evaluate --device gpu` (a WDNO 2-D U-Net) and `trajdiff geometry forecast|evaluate|generate --device gpu`
-#      (EGTNs; a diverged system isolated as on the CPU) against the CPU runs,
+#      checkpoint), `trajdiff plan evaluate --device gpu` (Diffuser with its search and projection, Decision
+#      Diffuser, Trajectory Diffuser), `trajdiff pde evaluate|generate|estimate --device gpu` (WDNO U-Nets,
+#      guidance, the search by control cost, the estimation methods), `trajdiff geometry
+#      forecast|evaluate|generate --device gpu` (EGTNs; a diverged system isolated as on the CPU) and `trajdiff
+#      inverse --device gpu` against the CPU runs,
 #      then the wall time of whole `trajdiff sample` commands for the
 #      quickstart-sized maze2d planner (horizon 128, dim 16, 20 DPM-Solver++(2M) steps) at 1, 32 and 1024 plans
 #      on the GPU next to the CPU (TestSampleGPUTimings, about 1 to 2 minutes, mostly the CPU at 1024);
@@ -71,7 +73,7 @@ if [ -f ./cmd.test.gz ]; then
 fi
 if [ -x ./cmd.test ]; then
 	say "== CLI: trajdiff solve and sample --device gpu against the CPU, and sample's timings"
-	(cd ../cmd/trajdiff && TRAJDIFF_GPU_TIMINGS=${TRAJDIFF_GPU_TIMINGS:-1} ../../gpu/cmd.test -test.v -test.count=1 -test.timeout=5m -test.run '^(TestSolve|TestSample|TestPlanEvaluateGPU|TestPDE(Evaluate|Generate|Estimate)GPU|TestGeometryGPU)') 2>&1 | tee -a "$log"
+	(cd ../cmd/trajdiff && TRAJDIFF_GPU_TIMINGS=${TRAJDIFF_GPU_TIMINGS:-1} ../../gpu/cmd.test -test.v -test.count=1 -test.timeout=5m -test.run '^(TestSolve|TestSample|TestPlanEvaluateGPU|TestPDE(Evaluate|Generate|Estimate)GPU|TestGeometryGPU|TestInverseGPU)') 2>&1 | tee -a "$log"
 	cli=${PIPESTATUS[0]}
 fi
 # Trained networks (gpu/fromnn), when its test binary was carried (gzipped, as cmd.test).

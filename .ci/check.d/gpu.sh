@@ -68,4 +68,4 @@ bash gpu/cudaemu/mutants.sh "$tmp/gpu.test"
 # (a trained planner-shaped checkpoint) and `trajdiff plan evaluate --device gpu` (Diffuser with an endpoint
 # condition, Decision Diffuser with guidance and warm starts) and `trajdiff pde evaluate|generate|estimate --device gpu` (a WDNO
 # 2-D U-Net) and `trajdiff geometry forecast|evaluate --device gpu` (an EGTN) against the CPU runs, and the sample timings' code on a tiny planner.
-(cd cmd/trajdiff && TRAJDIFF_GPU_TIMINGS=smoke LD_LIBRARY_PATH="$tmp/emu" "$tmp/cmd.test" -test.count=1 -test.run '^(TestSolve|TestSample|TestPlanEvaluateGPU|TestPDE(Evaluate|Generate|Estimate)GPU|TestGeometryGPU)')
+(cd cmd/trajdiff && TRAJDIFF_GPU_TIMINGS=smoke LD_LIBRARY_PATH="$tmp/emu" "$tmp/cmd.test" -test.count=1 -test.run '^(TestSolve|TestSample|TestPlanEvaluateGPU|TestPDE(Evaluate|Generate|Estimate)GPU|TestGeometryGPU|TestInverseGPU)')

@@ -39,6 +39,9 @@ func runInverse(ctx context.Context, env *cliEnv, args []string) error {
 	average := fs.Int("average", 0, "RED-Diff: average the last N iterates (0: the last iterate)")
 	samples := fs.Int("samples", 1, "clamp, guided, ends: average this many draws per problem (a posterior-mean estimate)")
 	seed := fs.Uint64("seed", 1, "seed of the held-out windows' offsets and of every method's noise")
+	device := fs.String("device", "cpu", "cpu, or gpu / gpu:N for a binary built with -tags trajdiff_cuda: clamp and ends sampled on the GPU in float32; "+
+		"guided and reddiff evaluate the network there and keep their loops on the CPU (models without a condition, or with one all problems share)")
+	precision := registerPrecision(fs)
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
@@ -56,11 +59,16 @@ func runInverse(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return usagef("%v", err)
 	}
+	dev, err := planDeviceSampler(env, "inverse", *device, *precision, 1)
+	if err != nil {
+		return err
+	}
+	defer dev.close()
 	m, err := train.Load(*ckpt, train.LoadOptions{DataPath: *data})
 	if err != nil {
 		return err
 	}
-	planner, err := diffuser.New(m, l, diffuser.Options{Solver: *solver, Schedule: *schedule, Steps: *steps})
+	planner, err := diffuser.New(m, l, diffuser.Options{Solver: *solver, Schedule: *schedule, Steps: *steps, Sample: dev.sample, Network: dev.network})
 	if err != nil {
 		return err
 	}

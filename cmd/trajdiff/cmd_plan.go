@@ -210,7 +210,7 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return usagef("%v", err)
 	}
-	dev, err := planDeviceSampler(env, *device, *precision, *workers)
+	dev, err := planDeviceSampler(env, "plan evaluate", *device, *precision, *workers)
 	if err != nil {
 		return err
 	}

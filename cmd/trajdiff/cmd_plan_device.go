@@ -40,8 +40,8 @@ type hostNetwork = func(*train.Model, train.SampleRequest, int) (diffusion.Denoi
 // evaluates the network of Diffuser's particle search and free-space projection, whose loops (the reward,
 // the projection) stay on the CPU (fromnn.Sampler.NetworkDenoiser). The device runs the plans of Diffuser
 // and Decision Diffuser and the refinement of Trajectory Diffuser (its draft's rollout, inverse dynamics and
-// critic stay on the CPU), one plan at a time. It names the device on stderr.
-func planDeviceSampler(env *cliEnv, device, precision string, workers int) (planDevice, error) {
+// critic stay on the CPU), one plan at a time. It names the device on stderr after the command's name (cmd).
+func planDeviceSampler(env *cliEnv, cmd, device, precision string, workers int) (planDevice, error) {
 	none := planDevice{close: func() error { return nil }}
 	ordinal, err := parseDevice(device)
 	if err != nil {
@@ -61,7 +61,7 @@ func planDeviceSampler(env *cliEnv, device, precision string, workers int) (plan
 	if err != nil {
 		return none, err
 	}
-	fmt.Fprintf(env.stderr, "plan evaluate: sampling the plans on %s\n", s.Info())
+	fmt.Fprintf(env.stderr, "%s: sampling the plans on %s\n", cmd, s.Info())
 	guided := func(ctx context.Context, m *train.Model, req train.SampleRequest, g diffuser.ValueGuidance) (*train.Samples, error) {
 		return s.SampleGuided(ctx, m, req, fromnn.ValueGuide{Model: g.Model, Scale: g.Scale, Steps: g.Steps, StopGradBelow: g.StopGradBelow,
 			NoStdScaling: g.NoStdScaling, Fixed: g.Fixed})

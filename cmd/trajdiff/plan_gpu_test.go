@@ -194,3 +194,51 @@ func maxPointDiff(a, b [][2]float64) float64 {
 	}
 	return d
 }
+
+// On a GPU (or gpu/cudaemu), `trajdiff inverse --device gpu` reconstructs what the CPU reconstructs from the
+// same waypoints: clamp and ends sampled on the device, guided and RED-Diff with their loops on the CPU and
+// the network on the device, for a tiny unconditional Diffuser. Every method's position RMSE, as printed
+// (4 decimals), is the CPU's.
+func TestInverseGPUMatchesCPU(t *testing.T) {
+	dir, run := trainTinyUMaze(t, "")
+	held := filepath.Join(dir, "heldout.arrow")
+	if code, out, errs := runCLI("simulate", "maze2d", "--layout", "umaze", "--segments", "goal", "--steps", "2000", "--chunk-steps", "2000", "--seed", "9",
+		"--out", held, "--quiet"); code != 0 {
+		t.Fatalf("simulate: %d\n%s\n%s", code, out, errs)
+	}
+	rmse := map[string]map[string]string{}
+	for _, device := range []string{"cpu", "gpu"} {
+		code, out, errs := runCLI("inverse", "--checkpoint", run, "--heldout", held, "--n", "3", "--waypoints", "2", "--reddiff-steps", "8",
+			"--methods", "clamp,guided,reddiff,ends", "--device", device)
+		if code != 0 {
+			t.Fatalf("inverse --device %s: exit %d\n%s\n%s", device, code, out, errs)
+		}
+		if device == "gpu" && !strings.Contains(errs, "inverse: sampling the plans on") {
+			t.Errorf("the GPU run does not name its device: %q", errs)
+		}
+		rmse[device] = map[string]string{}
+		for _, line := range strings.Split(out, "\n") {
+			f := strings.Fields(line)
+			for _, m := range []string{"clamp", "guided", "reddiff", "ends"} {
+				if len(f) > 4 && f[0] == m {
+					// name [arg] NFE time RMSE...: the RMSE follows the time column ending in "s".
+					for k := 1; k+1 < len(f); k++ {
+						if strings.HasSuffix(f[k], "s") {
+							rmse[device][m] = f[k+1]
+							break
+						}
+					}
+				}
+			}
+		}
+	}
+	if len(rmse["cpu"]) != 4 {
+		t.Fatalf("CPU table rows: %v", rmse["cpu"])
+	}
+	for m, v := range rmse["cpu"] {
+		t.Logf("%s: position RMSE %s on the CPU, %s with the device", m, v, rmse["gpu"][m])
+		if rmse["gpu"][m] != v {
+			t.Errorf("%s: position RMSE %s on the CPU, %s with the device", m, v, rmse["gpu"][m])
+		}
+	}
+}

@@ -191,7 +191,13 @@ func (p *Planner) reconstruct(ctx context.Context, method InverseMethod, problem
 		if method == MethodEnds {
 			req.Fixed = fixedOf(ends, problems)
 		}
-		s, err := p.model.Sample(ctx, req)
+		sample := p.model.Sample
+		if p.opt.Sample != nil {
+			sample = func(ctx context.Context, req train.SampleRequest) (*train.Samples, error) {
+				return p.opt.Sample(ctx, p.model, req)
+			}
+		}
+		s, err := sample(ctx, req)
 		if err != nil {
 			return nil, 0, fmt.Errorf("diffuser: clamping: %w", err)
 		}
@@ -200,6 +206,15 @@ func (p *Planner) reconstruct(ctx context.Context, method InverseMethod, problem
 		x = linearWindows(problems, waypoints)
 	case MethodGuided, MethodREDDiff:
 		req.Fixed = fixedOf(ends, problems)
+		if p.opt.Network != nil {
+			// Their loops stay here (a gradient step on every x0-prediction, an optimisation); the
+			// network goes to Network.
+			net, err := p.opt.Network(p.model, req, len(problems))
+			if err != nil {
+				return nil, 0, fmt.Errorf("diffuser: %s: the network: %w", method, err)
+			}
+			req.Network = net
+		}
 		prob, err := p.model.SamplingProblem(req)
 		if err != nil {
 			return nil, 0, fmt.Errorf("diffuser: %s: %w", method, err)

@@ -11,15 +11,22 @@ import (
 	"github.com/trajdiff/trajdiff/diffusion"
 	"github.com/trajdiff/trajdiff/rl"
 	"github.com/trajdiff/trajdiff/rl/diffuser"
+	"github.com/trajdiff/trajdiff/train"
 )
 
 // inverseSetup trains the tiny 8-step model and draws n held-out windows from data of another seed.
 func inverseSetup(t *testing.T, n int) (*diffuser.Planner, *rl.Layout, []diffuser.InverseProblem) {
+	p, _, l, probs := inverseSetupWith(t, n, diffuser.Options{Solver: "ddim", Steps: 4})
+	return p, l, probs
+}
+
+// inverseSetupWith is inverseSetup with the planner's options, returning the model too.
+func inverseSetupWith(t *testing.T, n int, opt diffuser.Options) (*diffuser.Planner, *train.Model, *rl.Layout, []diffuser.InverseProblem) {
 	t.Helper()
 	dir := t.TempDir()
 	m := trainTinyModel(t, dir, 40)
 	l, _ := rl.LayoutByName("umaze")
-	p, err := diffuser.New(m, l, diffuser.Options{Solver: "ddim", Steps: 4})
+	p, err := diffuser.New(m, l, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +63,7 @@ func inverseSetup(t *testing.T, n int) (*diffuser.Planner, *rl.Layout, []diffuse
 			}
 		}
 	}
-	return p, l, probs
+	return p, m, l, probs
 }
 
 // TestInverseMethodsMeetOrApproachTheMeasurements: clamping reproduces every measured position to float32
@@ -226,6 +233,56 @@ func TestInverseRejectsBadInput(t *testing.T) {
 		}
 		if _, err := p.Reconstruct(context.Background(), c.method, c.probs, o); !errors.Is(err, diffuser.ErrBadInput) {
 			t.Errorf("%s: %v, want ErrBadInput", c.name, err)
+		}
+	}
+}
+
+// The inverse methods sample where the planner's options say (the CLI's --device gpu): clamp and ends
+// through Options.Sample, guided and RED-Diff, whose loops stay on the CPU, through the network of
+// Options.Network; executors that compute what the model computes give the CPU's reconstructions exactly.
+func TestInverseMethodsUseTheInjectedExecutors(t *testing.T) {
+	own, m, l, probs := inverseSetupWith(t, 3, diffuser.Options{Solver: "ddim", Steps: 4})
+	samples, evals := 0, &evalCounter{}
+	opt := diffuser.Options{Solver: "ddim", Steps: 4,
+		Sample: func(ctx context.Context, mm *train.Model, req train.SampleRequest) (*train.Samples, error) {
+			samples++
+			return mm.Sample(ctx, req)
+		},
+		Network: func(mm *train.Model, req train.SampleRequest, points int) (diffusion.Denoiser, error) {
+			req.Network = nil
+			pr, err := mm.SamplingProblem(req)
+			if err != nil {
+				return nil, err
+			}
+			evals.Denoiser = pr.Denoiser
+			return evals, nil
+		}}
+	injected, err := diffuser.New(m, l, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rd := diffusion.DefaultREDDiffOptions()
+	rd.Steps = 6
+	io := diffuser.InverseOptions{Waypoints: 2, Guidance: 0.5, Seed: 5, REDDiff: rd}
+	for _, method := range []diffuser.InverseMethod{diffuser.MethodClamp, diffuser.MethodGuided, diffuser.MethodREDDiff} {
+		samples, evals.points = 0, 0
+		want, err := own.Reconstruct(context.Background(), method, probs, io)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := injected.Reconstruct(context.Background(), method, probs, io)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if method == diffuser.MethodClamp && (samples != 1 || evals.points != 0) || method != diffuser.MethodClamp && (samples != 0 || evals.points == 0) {
+			t.Errorf("%s: %d calls of the injected sampler, %d points through the injected network", method, samples, evals.points)
+		}
+		for i := range want.Windows {
+			for k := range want.Windows[i] {
+				if got.Windows[i][k] != want.Windows[i][k] {
+					t.Fatalf("%s window %d step %d: %v with the injected executors, %v on the CPU", method, i, k, got.Windows[i][k], want.Windows[i][k])
+				}
+			}
 		}
 	}
 }
