@@ -96,6 +96,24 @@ func evaluateOnBothDevices(t *testing.T, dir string, args ...string) (cpu, gpu [
 	return results["cpu"], results["gpu"]
 }
 
+// evaluateOnGPU runs `pde evaluate args --device gpu --out dir/name` and returns its report.
+func evaluateOnGPU(t *testing.T, dir, name string, args ...string) *wdno.Report {
+	t.Helper()
+	report := filepath.Join(dir, name)
+	if code, out, errs := runCLI(append(append([]string{"pde", "evaluate"}, args...), "--device", "gpu", "--out", report)...); code != 0 {
+		t.Fatalf("pde evaluate %v --device gpu: exit %d\n%s\n%s", args, code, out, errs)
+	}
+	b, err := os.ReadFile(report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep wdno.Report
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	return &rep
+}
+
 // fieldDifference is the largest |a| and the largest |a - b| of two fields of the same size.
 func fieldDifference(a, b datasets.Tensor) (scale, worst float64) {
 	for k := range a.Len() {
@@ -238,18 +256,7 @@ func TestPDEEvaluateGPUGuidedBurgersControlMatchesCPU(t *testing.T) {
 	if len(cpu) != 3 || len(gpu) != len(cpu) {
 		t.Fatalf("%d CPU results, %d GPU results", len(cpu), len(gpu))
 	}
-	unguided := filepath.Join(dir, "unguided.json")
-	if code, out, errs := runCLI(append(append([]string{"pde", "evaluate"}, args...), "--guidance", "0", "--device", "gpu", "--out", unguided)...); code != 0 {
-		t.Fatalf("pde evaluate --guidance 0 --device gpu: exit %d\n%s\n%s", code, out, errs)
-	}
-	b, err := os.ReadFile(unguided)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var plain wdno.Report
-	if err := json.Unmarshal(b, &plain); err != nil {
-		t.Fatal(err)
-	}
+	plain := evaluateOnGPU(t, dir, "unguided.json", append(args, "--guidance", "0")...)
 	if len(plain.Results) != len(cpu) {
 		t.Fatalf("%d unguided results for %d cases", len(plain.Results), len(cpu))
 	}
@@ -303,19 +310,8 @@ func TestPDEEvaluateGPUGuidedSmokeControlMatchesCPU(t *testing.T) {
 func TestPDEEvaluateGPUSearchMatchesCPU(t *testing.T) {
 	dir := t.TempDir()
 	run, test := tinyUnet2DWDNO(t, dir, "control")
-	one := filepath.Join(dir, "one.json")
 	common := []string{"--checkpoint", run, "--data", test, "--solver", "ddim", "--steps", "4", "--baseline", ""}
-	if code, out, errs := runCLI(append(append([]string{"pde", "evaluate"}, common...), "--device", "gpu", "--out", one)...); code != 0 {
-		t.Fatalf("pde evaluate --device gpu: exit %d\n%s\n%s", code, out, errs)
-	}
-	b, err := os.ReadFile(one)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var single wdno.Report
-	if err := json.Unmarshal(b, &single); err != nil {
-		t.Fatal(err)
-	}
+	single := evaluateOnGPU(t, dir, "one.json", common...)
 	for _, method := range []string{"best-of-n", "resample"} {
 		cpu, gpu := evaluateOnBothDevices(t, dir, append(common, "--particle-method", method, "--nfe-budget", "16")...)
 		if len(cpu) != 3 || len(gpu) != len(cpu) || len(single.Results) != len(cpu) {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/trajdiff/trajdiff/datasets"
+	"github.com/trajdiff/trajdiff/diffusion"
 	"github.com/trajdiff/trajdiff/nn"
 	"github.com/trajdiff/trajdiff/rl"
 	"github.com/trajdiff/trajdiff/train"
@@ -70,4 +71,30 @@ func trainTinyOn(dir, layout string, columns []string, steps int) (string, error
 		return "", err
 	}
 	return cfg.Out, nil
+}
+
+// evalCounter counts the points evaluated through it.
+type evalCounter struct {
+	diffusion.Denoiser
+	points int
+}
+
+func (c *evalCounter) Denoise(dst, x []float64, t float64) error {
+	c.points += len(x) / c.Dim()
+	return c.Denoiser.Denoise(dst, x, t)
+}
+
+// cpuNetwork is an Options.Network that gives the model's own network as the request evaluates it, through
+// c: the denoiser of the request's sampling problem, whose fixed entries and clipping the sampler applies
+// again, which changes nothing.
+func cpuNetwork(c *evalCounter) func(*train.Model, train.SampleRequest, int) (diffusion.Denoiser, error) {
+	return func(m *train.Model, req train.SampleRequest, _ int) (diffusion.Denoiser, error) {
+		req.Network, req.CorrectX0 = nil, nil
+		pr, err := m.SamplingProblem(req)
+		if err != nil {
+			return nil, err
+		}
+		c.Denoiser = pr.Denoiser
+		return c, nil
+	}
 }

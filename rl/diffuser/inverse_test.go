@@ -248,15 +248,7 @@ func TestInverseMethodsUseTheInjectedExecutors(t *testing.T) {
 			samples++
 			return mm.Sample(ctx, req)
 		},
-		Network: func(mm *train.Model, req train.SampleRequest, points int) (diffusion.Denoiser, error) {
-			req.Network = nil
-			pr, err := mm.SamplingProblem(req)
-			if err != nil {
-				return nil, err
-			}
-			evals.Denoiser = pr.Denoiser
-			return evals, nil
-		}}
+		Network: cpuNetwork(evals)}
 	injected, err := diffuser.New(m, l, opt)
 	if err != nil {
 		t.Fatal(err)

@@ -111,17 +111,6 @@ func TestPairedDifferenceIsThePlanByPlanMean(t *testing.T) {
 	}
 }
 
-// evalCounter counts the points a search evaluates through it.
-type evalCounter struct {
-	diffusion.Denoiser
-	points int
-}
-
-func (c *evalCounter) Denoise(dst, x []float64, t float64) error {
-	c.points += len(x) / c.Dim()
-	return c.Denoiser.Denoise(dst, x, t)
-}
-
 // Options.Network evaluates a search's network (the CLI's --device gpu passes the GPU's there): it
 // is asked once per plan for the plan's request, sized by the particles, every evaluation goes through it,
 // a network computing what the model computes gives the CPU search's plan exactly, and its errors reach
@@ -152,15 +141,7 @@ func TestSearchEvaluatesTheInjectedNetwork(t *testing.T) {
 			t.Errorf("asked for model %p (want %p) with %d fixed values and seed %d", mm, m, len(req.Fixed), req.Seed)
 		}
 		asked = append(asked, points)
-		// The model's own network as the request evaluates it (reading the fixed entries and clipping
-		// again changes nothing).
-		req.Network = nil
-		pr, err := mm.SamplingProblem(req)
-		if err != nil {
-			return nil, err
-		}
-		counter.Denoiser = pr.Denoiser
-		return counter, nil
+		return cpuNetwork(counter)(mm, req, points)
 	})
 	if err != nil {
 		t.Fatal(err)

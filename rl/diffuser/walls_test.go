@@ -116,13 +116,7 @@ func TestWallClearanceEvaluatesTheInjectedNetwork(t *testing.T) {
 		if req.CorrectX0 == nil {
 			t.Error("the request lost its projection")
 		}
-		req.Network, req.CorrectX0 = nil, nil
-		pr, err := mm.SamplingProblem(req)
-		if err != nil {
-			return nil, err
-		}
-		counter.Denoiser = pr.Denoiser
-		return counter, nil
+		return cpuNetwork(counter)(mm, req, points)
 	})
 	if err != nil {
 		t.Fatal(err)
