@@ -73,35 +73,26 @@ func TestPDEEvaluateGPUMatchesCPU(t *testing.T) {
 // the GPU run must name its device.
 func evaluateOnBothDevices(t *testing.T, dir string, args ...string) (cpu, gpu []wdno.CaseResult) {
 	t.Helper()
-	results := map[string][]wdno.CaseResult{}
-	for _, device := range []string{"cpu", "gpu"} {
-		report := filepath.Join(dir, device+".json")
-		code, out, errs := runCLI(append(append([]string{"pde", "evaluate"}, args...), "--device", device, "--out", report)...)
-		if code != 0 {
-			t.Fatalf("pde evaluate --device %s: exit %d\n%s\n%s", device, code, out, errs)
-		}
-		if device == "gpu" && !strings.Contains(errs, "sampling on") {
-			t.Errorf("the GPU run does not name its device: %q", errs)
-		}
-		b, err := os.ReadFile(report)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var rep wdno.Report
-		if err := json.Unmarshal(b, &rep); err != nil {
-			t.Fatal(err)
-		}
-		results[device] = rep.Results
-	}
-	return results["cpu"], results["gpu"]
+	return evaluateOn(t, dir, "cpu", "cpu.json", args...).Results, evaluateOn(t, dir, "gpu", "gpu.json", args...).Results
 }
 
 // evaluateOnGPU runs `pde evaluate args --device gpu --out dir/name` and returns its report.
 func evaluateOnGPU(t *testing.T, dir, name string, args ...string) *wdno.Report {
 	t.Helper()
+	return evaluateOn(t, dir, "gpu", name, args...)
+}
+
+// evaluateOn runs `pde evaluate args --device device --out dir/name` and returns its report; a GPU run must
+// name its device.
+func evaluateOn(t *testing.T, dir, device, name string, args ...string) *wdno.Report {
+	t.Helper()
 	report := filepath.Join(dir, name)
-	if code, out, errs := runCLI(append(append([]string{"pde", "evaluate"}, args...), "--device", "gpu", "--out", report)...); code != 0 {
-		t.Fatalf("pde evaluate %v --device gpu: exit %d\n%s\n%s", args, code, out, errs)
+	code, out, errs := runCLI(append(append([]string{"pde", "evaluate"}, args...), "--device", device, "--out", report)...)
+	if code != 0 {
+		t.Fatalf("pde evaluate %v --device %s: exit %d\n%s\n%s", args, device, code, out, errs)
+	}
+	if device == "gpu" && !strings.Contains(errs, "sampling on") {
+		t.Errorf("the GPU run does not name its device: %q", errs)
 	}
 	b, err := os.ReadFile(report)
 	if err != nil {
