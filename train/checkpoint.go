@@ -56,6 +56,8 @@ type State struct {
 	// Inputs and Targets are Trainer.Inputs and Trainer.Targets (objective kind regression).
 	Inputs  []int `json:"inputs,omitempty"`
 	Targets []int `json:"targets,omitempty"`
+	// Increments are the targets' increments (data.relative_to, Increment), measured when the run began.
+	Increments []Increment `json:"increments,omitempty"`
 }
 
 const randomNote = "step s draws objective noise from ChaCha8(seed, s), dropout from Philox(seed, s), the batch from the source's seeded order; the state is complete"

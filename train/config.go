@@ -91,6 +91,10 @@ type DataConfig struct {
 	// on horizon 2: inputs the observations at steps 0 and 1, targets the actions at step 0).
 	Inputs  []string `json:"inputs,omitempty"`
 	Targets []string `json:"targets,omitempty"`
+	// RelativeTo, when set, gives each target a base among the inputs ("" for none): the target is then
+	// fitted as its standardised increment over the base (Increment), e.g. a dynamics model's next state
+	// as its change from the current one.
+	RelativeTo []string `json:"relative_to,omitempty"`
 }
 
 // GeometryRecord describes the geometric dataset a run trained on.

@@ -98,6 +98,18 @@
 // read as tokens of token_dim values, inputs [k token_dim, (k+1) token_dim) being token k: list data.inputs
 // token by token; it predicts from the last token).
 //
+// # Targets as increments
+//
+// data.relative_to, one entry per target, names a base among data.inputs (same component) for the targets
+// to be fitted as increments ("" leaves a target as it is): with d = y - x[base] in normalised units,
+//
+//	the regressor fits (d - Mean) / Scale,   Predict gives x[base] + Mean + Scale f(x)
+//
+// where Mean and Scale are d's mean and standard deviation over the source's first 64 batches, measured when
+// the run begins and kept in the checkpoint (State.Increments, Increment). A dynamics model of small steps
+// is the case: fitting s_{t+1} itself, a small network's error exceeds the step and compounds over a
+// rollout; fitting s_{t+1} - s_t does not (Nagabandi et al. 2018).
+//
 // # Returns-to-go in regressions
 //
 // data.inputs and data.targets also take "returns" and "returns@STEP" (ParseRegressionEntry): the discounted

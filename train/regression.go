@@ -145,6 +145,10 @@ func (c Config) regressionTrainer() (*Trainer, *datasets.Dataset, error) {
 		if err != nil {
 			return nil, err
 		}
+		bases, err := c.Data.relativeBases(s.Horizon(), s.Dim())
+		if err != nil {
+			return nil, err
+		}
 		ss, err := NewSamplerSource(s, c.Train.Batch, c.Train.Seed)
 		if err != nil {
 			return nil, err
@@ -162,7 +166,7 @@ func (c Config) regressionTrainer() (*Trainer, *datasets.Dataset, error) {
 			return nil, err
 		}
 		return &Trainer{Spec: c.Network, Objective: c.Objective, Source: src, Options: c.Train, Dir: c.Out, Extra: extra,
-			Inputs: in, Targets: out}, nil
+			Inputs: in, Targets: out, Bases: bases}, nil
 	}()
 	if err != nil {
 		ds.Close()
@@ -176,7 +180,8 @@ func (c Config) regressionTrainer() (*Trainer, *datasets.Dataset, error) {
 //
 //	L = mean_b ||f(x0_b[Inputs]) - x0_b[Targets]||^2 / len(Targets)
 //
-// on the source's (normalised) examples. A step draws no random numbers beyond the source's batch order.
+// on the source's (normalised) examples, a target with a base (Bases) replaced by its standardised
+// increment (Increment). A step draws no random numbers beyond the source's batch order.
 func (t *Trainer) runRegression(ctx context.Context) (*Result, error) {
 	opt := t.Options
 	if err := opt.validate(); err != nil {
@@ -203,6 +208,18 @@ func (t *Trainer) runRegression(ctx context.Context) (*Result, error) {
 			return nil, fmt.Errorf("train: regression position %d outside an example of %d values", i, D)
 		}
 	}
+	if t.Bases != nil && len(t.Bases) != len(t.Targets) {
+		return nil, fmt.Errorf("train: %d bases for %d regression targets", len(t.Bases), len(t.Targets))
+	}
+	for _, b := range t.Bases {
+		if b != -1 && !slices.Contains(t.Inputs, b) {
+			return nil, fmt.Errorf("train: regression base %d is not one of the inputs %v", b, t.Inputs)
+		}
+	}
+	inc, err := measureIncrements(t.Source, opt.Batch, t.Targets, t.Bases)
+	if err != nil {
+		return nil, err
+	}
 	dt := t.DType
 	if dt == (tensor.Dtype{}) {
 		dt = tensor.Float32
@@ -224,7 +241,7 @@ func (t *Trainer) runRegression(ctx context.Context) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	start, log, err := t.resumeRun(func(ckpt string) (int, error) { return t.restoreRegression(ckpt, net, ema, adam, rg) }, net.Params(), ema.Params())
+	start, log, err := t.resumeRun(func(ckpt string) (int, error) { return t.restoreRegression(ckpt, net, ema, adam, rg, &inc) }, net.Params(), ema.Params())
 	if err != nil {
 		return nil, err
 	}
@@ -232,7 +249,7 @@ func (t *Trainer) runRegression(ctx context.Context) (*Result, error) {
 		defer log.Close()
 	}
 	state := State{Spec: t.Spec, DType: dt.String(), Objective: t.Objective.withDefaults(), Options: opt, Extra: t.Extra,
-		Inputs: t.Inputs, Targets: t.Targets}
+		Inputs: t.Inputs, Targets: t.Targets, Increments: inc}
 	checkpoint := func(step int, loss float64) error {
 		if t.Dir == "" {
 			return nil
@@ -259,7 +276,7 @@ func (t *Trainer) runRegression(ctx context.Context) (*Result, error) {
 				in[j] = row[k]
 			}
 			for j, k := range t.Targets {
-				tgt[j] = row[k]
+				tgt[j] = fitTarget(row, k, j, inc)
 			}
 			if err := rg.SetExample(b, in, tgt); err != nil {
 				return nil, fmt.Errorf("train: step %d example %d: %w", step, b, err)
@@ -274,8 +291,9 @@ func (t *Trainer) runRegression(ctx context.Context) (*Result, error) {
 	return &Result{Steps: opt.Steps, Loss: loss, Resumed: start, Regressor: net, EMARegressor: ema}, nil
 }
 
-// restoreRegression loads a regression checkpoint into the run and returns its step.
-func (t *Trainer) restoreRegression(ckpt string, net, ema nn.Regressor, adam *nn.Adam, rg *nn.RegressionGraph) (int, error) {
+// restoreRegression loads a regression checkpoint into the run and returns its step; the run goes on with
+// the checkpoint's increments (*inc).
+func (t *Trainer) restoreRegression(ckpt string, net, ema nn.Regressor, adam *nn.Adam, rg *nn.RegressionGraph, inc *[]Increment) (int, error) {
 	st, err := ReadState(ckpt)
 	if err != nil {
 		return 0, err
@@ -293,12 +311,16 @@ func (t *Trainer) restoreRegression(ckpt string, net, ema nn.Regressor, adam *nn
 	if !slices.Equal(st.Inputs, t.Inputs) || !slices.Equal(st.Targets, t.Targets) {
 		return 0, fmt.Errorf("train: checkpoint %s regressed positions %v on %v, this run asks for %v on %v", ckpt, st.Targets, st.Inputs, t.Targets, t.Inputs)
 	}
+	if !sameBases(st.Increments, *inc) {
+		return 0, fmt.Errorf("train: checkpoint %s fitted its targets relative to positions %v, this run asks for %v (data.relative_to)", ckpt, basesOf(st.Increments), t.Bases)
+	}
 	if st.Step > t.Options.Steps {
 		return 0, fmt.Errorf("train: checkpoint %s is at step %d, beyond the run's %d steps", ckpt, st.Step, t.Options.Steps)
 	}
 	if err := loadRunState(ckpt, net.Params(), ema.Params(), adam, rg.Params()); err != nil {
 		return 0, err
 	}
+	*inc = st.Increments
 	return st.Step, nil
 }
 
@@ -317,6 +339,10 @@ func loadRegressor(ckpt string, st State, ema bool) (*Checkpoint, error) {
 // regression is what a Model of objective kind regression predicts with.
 type regression struct {
 	inputs, targets []WindowEntry
+	// inc are the targets' increments (nil for none) and baseInput the index in the input vector of each
+	// target's base (-1 for none).
+	inc       []Increment
+	baseInput []int
 }
 
 // loadRegression completes Load for a regression run: the dataset's normalisers and the layout of inputs
@@ -343,9 +369,19 @@ func loadRegression(ckpt string, cfg Config, c *Checkpoint) (*Model, error) {
 		return nil, fmt.Errorf("train: checkpoint %s: the regressor maps %d to %d values, data.inputs and data.targets list %d and %d",
 			ckpt, c.Regressor.In(), c.Regressor.Out(), len(in), len(out))
 	}
-	r := &regression{}
+	bases, err := cfg.Data.relativeBases(m.Horizon, m.Transition)
+	if err != nil {
+		return nil, fmt.Errorf("train: checkpoint %s: %w", ckpt, err)
+	}
+	if inc := c.State.Increments; !slices.Equal(bases, basesOf(inc)) || (inc != nil && len(inc) != len(out)) {
+		return nil, fmt.Errorf("train: checkpoint %s: data.relative_to gives bases %v, the run fitted its targets relative to %v", ckpt, bases, basesOf(inc))
+	}
+	r := &regression{inc: c.State.Increments}
 	r.inputs, _ = cfg.Data.InputEntries()
 	r.targets, _ = cfg.Data.TargetEntries()
+	for _, x := range r.inc {
+		r.baseInput = append(r.baseInput, slices.Index(in, x.Base))
+	}
 	m.regression = r
 	return m, nil
 }
@@ -409,7 +445,7 @@ const predictChunk = 1024
 // Predict maps raw input vectors (the Inputs entries, in the data's units) to raw outputs (the Targets
 // entries, in the data's units) with a regression model's weights (the EMA weights unless the
 // configuration's sample.ema or LoadOptions says otherwise): each input is normalised as in training, the
-// regressor runs, and its outputs are unnormalised (the limits normaliser clips each output vector to its
+// regressor runs, a target fitted as an increment (data.relative_to) is added to its base, and the outputs are unnormalised (the limits normaliser clips each output vector to its
 // column's data range when it leaves [-1, 1], as Unnormalize does for samples). Returns-to-go, in and out,
 // are in the data's units too: an input is divided by data.returns_scale, an output multiplied by it (no
 // clipping). Every vector must have len(Inputs) finite values; bad inputs, and Predict on a denoising
@@ -456,7 +492,13 @@ func (m *Model) Predict(ctx context.Context, inputs [][]float64) ([][]float64, e
 			return nil, fmt.Errorf("train: predict: %w", err)
 		}
 		for i := lo; i < hi; i++ {
-			out[i] = m.unnormalizeTargets(y[(i-lo)*O : (i-lo+1)*O])
+			yi := y[(i-lo)*O : (i-lo+1)*O]
+			for j, inc := range m.regression.inc {
+				if b := m.regression.baseInput[j]; b >= 0 {
+					yi[j] = x[(i-lo)*I+b] + inc.Mean + inc.Scale*yi[j]
+				}
+			}
+			out[i] = m.unnormalizeTargets(yi)
 		}
 	}
 	return out, nil

@@ -174,8 +174,14 @@ func TestRegressionLearnsInverseDynamics(t *testing.T) {
 // removed, metrics lines beyond 20 left behind), both resume to the weights, EMA and metrics of an
 // uninterrupted run.
 func TestRegressionResumeIsBitIdentical(t *testing.T) {
-	base := t.TempDir()
-	cfg := regressionConfig(t, base)
+	t.Run("inverse dynamics", func(t *testing.T) { checkRegressionResume(t, regressionConfig(t, t.TempDir())) })
+	t.Run("forward dynamics, increments", func(t *testing.T) { checkRegressionResume(t, forwardDynamicsConfig(t, t.TempDir(), true)) })
+}
+
+// checkRegressionResume runs cfg uninterrupted, then cancelled at step 27 (and killed after the
+// checkpoint of step 20) and resumed, and requires the same weights, EMA and metrics.
+func checkRegressionResume(t *testing.T, cfg Config) {
+	base := filepath.Dir(cfg.Out)
 	o := &cfg.Train
 	o.Steps, o.CheckpointEvery, o.LogEvery, o.KeepCheckpoints = 60, 10, 1, 5
 	cfg.Out = filepath.Join(base, "want")

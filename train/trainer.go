@@ -52,6 +52,9 @@ type Trainer struct {
 	// Inputs and Targets are positions of an example for objective kind regression (DataConfig.Inputs and
 	// Targets): the regressor (Spec arch "regressor") maps the Inputs values to the Targets values.
 	Inputs, Targets []int
+	// Bases gives each target the position of its base (-1 for none; nil for no increments): the
+	// regressor fits the target's standardised increment over the base (DataConfig.RelativeTo, Increment).
+	Bases []int
 }
 
 // Result is a finished run.
