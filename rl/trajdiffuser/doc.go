@@ -30,7 +30,11 @@
 //
 // and its action is taken. The returns-to-go start at Options.Return and follow the rewards as in Decision
 // Transformer: R_t+1 = (R_t - r_t) / discount, floored at 0, with r_t = 1 when s_t is within 0.5 of the
-// target (D4RL maze2d's sparse reward).
+// target (D4RL maze2d's sparse reward), and capped at Options.Return. Without the cap a discounted
+// return-to-go grows by 1/discount at every step without reward, leaves the data's range after about 80
+// steps (return 45, discount 0.99) and reaches 10^5 by step 800 of a Large episode: the models are then
+// conditioned far outside what they learnt (before the cap, on 2026-12-07, TD's Medium and Large plans
+// jumped several cells per step).
 //
 // Only the refinement samples a diffusion model, and Options.Sample hands it to another executor:
 // `trajdiff plan evaluate --device gpu` passes the GPU sampler, which runs the warm start, the guidance and

@@ -39,7 +39,7 @@ type Models struct {
 type Options struct {
 	// Return is the target return-to-go at the episode's start, in the data's units; the draft's and the
 	// refinement's conditions follow it down by the rewards received (R_t+1 = (R_t - r_t) / discount,
-	// floored at 0).
+	// floored at 0 and capped at Return: nextReturn).
 	Return float64
 	// Refinement: the draft enters the state model at process time RefineTime (TD: step 4 of a 100-step
 	// schedule, 0.04; default 0.04 of the process's time range) and is denoised by RefineSteps steps of

@@ -13,7 +13,8 @@ import (
 // Policy replans every Options.ReplanEvery steps and otherwise follows the chosen candidate with the
 // inverse dynamics. It keeps the history of states and of the returns-to-go, which start at
 // Options.Return and follow the rewards: r_t = 1 when s_t is within rl.GoalRadius of the maze's target
-// (D4RL maze2d's sparse reward), R_t+1 = max(0, (R_t - r_t) / discount). It is an rl.Policy for one episode.
+// (D4RL maze2d's sparse reward), R_t+1 = min(Return, max(0, (R_t - r_t) / discount)) (nextReturn). It is an
+// rl.Policy for one episode.
 type Policy struct {
 	ctx     context.Context
 	planner *Planner
@@ -45,7 +46,7 @@ func (pol *Policy) Act(obs, action []float64) error {
 		if math.Hypot(prev[0]-gx, prev[1]-gy) <= rl.GoalRadius {
 			r = 1
 		}
-		R = max(0, (pol.returns[n-1]-r)/p.discount)
+		R = nextReturn(pol.returns[n-1], r, p.discount, p.opt.Return)
 	}
 	pol.history, pol.returns = append(pol.history, s), append(pol.returns, R)
 	if keep := 4 * p.tokens; len(pol.history) > keep { // only the last K tokens are read
@@ -70,6 +71,18 @@ func (pol *Policy) Act(obs, action []float64) error {
 	action[0], action[1] = a[0][0], a[0][1]
 	pol.k++
 	return nil
+}
+
+// nextReturn is the return-to-go after a step with reward r: R' = (R - r) / discount, the return that
+// still meets the target given what has been received, floored at 0 and capped at the episode's target.
+//
+// Why the cap: without it, every step without reward divides R by the discount, so R grows
+// geometrically (45 becomes 123 after 100 steps and 140,000 after 800) and soon exceeds any return the
+// data holds (at most 1/(1 - discount) = 100 for one reward per step): the draft and the refinement are
+// then conditioned on values far outside their training range, and their plans leave the maze. An agent
+// that has not been rewarded yet is asked again for the target, not for ever more.
+func nextReturn(R, r, discount, target float64) float64 {
+	return min(target, max(0, (R-r)/discount))
 }
 
 // Plans reports the episode's plans to planeval.
