@@ -58,7 +58,7 @@ func TestTrajectoryDiffuserConfigs(t *testing.T) {
 // The goal-conditioned planner configurations load and validate: Decision Diffuser's state model takes the
 // goal-relative return and the goal as its three condition values, Trajectory Diffuser's draft reads tokens
 // (x, y, vx, vy, G, gx, gy) of the columns [observations, infos/goal_return, infos/goal] and predicts
-// (s_K, G_K), and its critic maps (a, s, g) of [actions, observations, infos/goal, infos/goal_return] to G.
+// (s_K, G_K), s_K as its increment over s_K-1, and its critic maps (a, s, g) of [actions, observations, infos/goal, infos/goal_return] to G.
 func TestGoalConditionedPlannerConfigs(t *testing.T) {
 	dd, err := LoadConfig("../configs/dd-umaze-goal-small.toml")
 	if err != nil {
@@ -74,8 +74,9 @@ func TestGoalConditionedPlannerConfigs(t *testing.T) {
 			c := cfg.Network.SeqRegressor
 			want := tokenInputs(c.Tokens, transition, false)
 			if c.TokenDim != transition || !slices.Equal(cfg.Data.Inputs, want) || cfg.Data.Horizon != c.Tokens+1 ||
-				!slices.Equal(cfg.Data.Targets, []string{"8:0", "8:1", "8:2", "8:3", "8:4"}) {
-				t.Errorf("draft: inputs %v (token_dim %d, horizon %d), targets %v", cfg.Data.Inputs, c.TokenDim, cfg.Data.Horizon, cfg.Data.Targets)
+				!slices.Equal(cfg.Data.Targets, []string{"8:0", "8:1", "8:2", "8:3", "8:4"}) ||
+				!slices.Equal(cfg.Data.RelativeTo, []string{"7:0", "7:1", "7:2", "7:3", ""}) {
+				t.Errorf("draft: inputs %v (token_dim %d, horizon %d), targets %v relative to %v", cfg.Data.Inputs, c.TokenDim, cfg.Data.Horizon, cfg.Data.Targets, cfg.Data.RelativeTo)
 			}
 		} else if !slices.Equal(cfg.Data.Targets, []string{"0:8"}) || len(cfg.Data.Inputs) != 8 {
 			t.Errorf("critic: %v -> %v", cfg.Data.Inputs, cfg.Data.Targets)
@@ -100,6 +101,9 @@ func loadRegressionConfig(t *testing.T, file string, transition int) (Config, []
 		t.Fatalf("%s: %v", file, err)
 	}
 	if err := checkRegressor(cfg.Network, len(in), len(out)); err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	if _, err := cfg.Data.relativeBases(cfg.Data.Horizon, transition); err != nil {
 		t.Fatalf("%s: %v", file, err)
 	}
 	return cfg, in, out
