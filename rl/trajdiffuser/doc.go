@@ -55,8 +55,8 @@
 //     so models trained on them serve maze2d-*-v1 only and are refused on Multi2D. For any goal (Multi2D),
 //     the three conditioned models learn the goal-relative return G instead (rl.GoalReturns, data from
 //     `trajdiff simulate maze2d --goal-returns`) with the goal as an input: draft tokens (s_k, G_k, g) over
-//     the window columns [observations, infos/goal_return, infos/goal] to (s_K, G_K)
-//     (configs/td-draft-umaze-goal-small.toml), the state model of configs/dd-umaze-goal-small.toml, and
+//     the window columns [observations, infos/goal_return, infos/goal] to (s_K, G_K), s_K fitted as its
+//     increment over s_K-1 (data.relative_to; configs/td-draft-umaze-goal-small.toml), the state model of configs/dd-umaze-goal-small.toml, and
 //     the critic Q(s, a; g) (configs/td-critic-umaze-goal-small.toml). The bookkeeping above is unchanged,
 //     r_t already being the reward of the episode's own target; the discount is rl.GoalReturnDiscount.
 package trajdiffuser
