@@ -216,10 +216,6 @@ func (t *Trainer) runRegression(ctx context.Context) (*Result, error) {
 			return nil, fmt.Errorf("train: regression base %d is not one of the inputs %v", b, t.Inputs)
 		}
 	}
-	inc, err := measureIncrements(t.Source, opt.Batch, t.Targets, t.Bases)
-	if err != nil {
-		return nil, err
-	}
 	dt := t.DType
 	if dt == (tensor.Dtype{}) {
 		dt = tensor.Float32
@@ -241,12 +237,18 @@ func (t *Trainer) runRegression(ctx context.Context) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	var inc []Increment // the checkpoint's when resuming, else measured below
 	start, log, err := t.resumeRun(func(ckpt string) (int, error) { return t.restoreRegression(ckpt, net, ema, adam, rg, &inc) }, net.Params(), ema.Params())
 	if err != nil {
 		return nil, err
 	}
 	if log != nil {
 		defer log.Close()
+	}
+	if start == 0 {
+		if inc, err = measureIncrements(t.Source, opt.Batch, t.Targets, t.Bases); err != nil {
+			return nil, err
+		}
 	}
 	state := State{Spec: t.Spec, DType: dt.String(), Objective: t.Objective.withDefaults(), Options: opt, Extra: t.Extra,
 		Inputs: t.Inputs, Targets: t.Targets, Increments: inc}
@@ -311,7 +313,7 @@ func (t *Trainer) restoreRegression(ckpt string, net, ema nn.Regressor, adam *nn
 	if !slices.Equal(st.Inputs, t.Inputs) || !slices.Equal(st.Targets, t.Targets) {
 		return 0, fmt.Errorf("train: checkpoint %s regressed positions %v on %v, this run asks for %v on %v", ckpt, st.Targets, st.Inputs, t.Targets, t.Inputs)
 	}
-	if !sameBases(st.Increments, *inc) {
+	if !slices.Equal(basesOf(st.Increments), t.Bases) {
 		return 0, fmt.Errorf("train: checkpoint %s fitted its targets relative to positions %v, this run asks for %v (data.relative_to)", ckpt, basesOf(st.Increments), t.Bases)
 	}
 	if st.Step > t.Options.Steps {
@@ -373,8 +375,8 @@ func loadRegression(ckpt string, cfg Config, c *Checkpoint) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("train: checkpoint %s: %w", ckpt, err)
 	}
-	if inc := c.State.Increments; !slices.Equal(bases, basesOf(inc)) || (inc != nil && len(inc) != len(out)) {
-		return nil, fmt.Errorf("train: checkpoint %s: data.relative_to gives bases %v, the run fitted its targets relative to %v", ckpt, bases, basesOf(inc))
+	if inc := basesOf(c.State.Increments); !slices.Equal(bases, inc) {
+		return nil, fmt.Errorf("train: checkpoint %s: data.relative_to gives bases %v, the run fitted its targets relative to %v", ckpt, bases, inc)
 	}
 	r := &regression{inc: c.State.Increments}
 	r.inputs, _ = cfg.Data.InputEntries()
@@ -445,8 +447,9 @@ const predictChunk = 1024
 // Predict maps raw input vectors (the Inputs entries, in the data's units) to raw outputs (the Targets
 // entries, in the data's units) with a regression model's weights (the EMA weights unless the
 // configuration's sample.ema or LoadOptions says otherwise): each input is normalised as in training, the
-// regressor runs, a target fitted as an increment (data.relative_to) is added to its base, and the outputs are unnormalised (the limits normaliser clips each output vector to its
-// column's data range when it leaves [-1, 1], as Unnormalize does for samples). Returns-to-go, in and out,
+// regressor runs, a target fitted as an increment (data.relative_to) is added to its base, and the outputs
+// are unnormalised (the limits normaliser clips each output vector to its column's data range when it
+// leaves [-1, 1], as Unnormalize does for samples). Returns-to-go, in and out,
 // are in the data's units too: an input is divided by data.returns_scale, an output multiplied by it (no
 // clipping). Every vector must have len(Inputs) finite values; bad inputs, and Predict on a denoising
 // model, fail with ErrBadRequest before any work. Cancelling ctx stops between chunks of 1024 vectors.

@@ -145,11 +145,6 @@ func fitTarget(row []float64, k, j int, inc []Increment) float64 {
 	return (row[k] - row[inc[j].Base] - inc[j].Mean) / inc[j].Scale
 }
 
-// sameBases reports whether two increment lists have the same bases (nil for no increments).
-func sameBases(a, b []Increment) bool {
-	return slices.EqualFunc(a, b, func(x, y Increment) bool { return x.Base == y.Base })
-}
-
 // basesOf lists the bases of inc (nil for nil).
 func basesOf(inc []Increment) []int {
 	if inc == nil {
