@@ -12,9 +12,9 @@ import (
 
 // The Trajectory Diffuser example configurations (configs/td-*.toml) load and validate: their entries fit
 // maze2d's windows (actions 2, observations 4), the draft's inputs are listed token by token ((x, y, vx, vy,
-// returns@k) for k = 0..7, so that the seq_regressor's tokens are the (state, RTG) rows), each network
-// builds with the in and out its entries need, and when the configured dataset is present its trainer
-// opens it.
+// returns@k) for k = 0..7, so that the seq_regressor's tokens are the (state, RTG) rows) and it fits s_8 as
+// its increment over s_7, each network builds with the in and out its entries need, and when the
+// configured dataset is present its trainer opens it.
 func TestTrajectoryDiffuserConfigs(t *testing.T) {
 	for file, transition := range map[string]int{"td-draft-umaze-small.toml": 4, "td-critic-umaze-small.toml": 6} {
 		t.Run(file, func(t *testing.T) {
@@ -35,6 +35,9 @@ func TestTrajectoryDiffuserConfigs(t *testing.T) {
 				}
 				if cfg.Data.Horizon != c.Tokens+1 {
 					t.Errorf("horizon %d for %d tokens, want tokens + 1", cfg.Data.Horizon, c.Tokens)
+				}
+				if !slices.Equal(cfg.Data.RelativeTo, []string{"7:0", "7:1", "7:2", "7:3", ""}) {
+					t.Errorf("draft targets %v relative to %v, want s_8 over s_7 and the return as it is", cfg.Data.Targets, cfg.Data.RelativeTo)
 				}
 			} else if !slices.Equal(cfg.Data.Targets, []string{"returns"}) || usesReturns(ins) {
 				t.Errorf("critic targets %v, want [returns]", cfg.Data.Targets)
