@@ -8,8 +8,6 @@ import (
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
-
-	"github.com/trajdiff/trajdiff/nn/internal/kern"
 )
 
 // RegressorConfig configures the regressor: an MLP from In inputs to Out outputs with no time input,
@@ -292,40 +290,13 @@ func (rg *RegressionGraph) ValueGrads() []G.ValueGrad { return G.NodesToValueGra
 func (rg *RegressionGraph) Output() *G.Node { return rg.out }
 
 // Grad returns the accumulated gradient of learnable parameter i (nil before the first Run).
-func (rg *RegressionGraph) Grad(i int) *tensor.Dense {
-	g, err := rg.learn[i].Grad()
-	if err != nil {
-		return nil
-	}
-	d, _ := g.(*tensor.Dense)
-	return d
-}
+func (rg *RegressionGraph) Grad(i int) *tensor.Dense { return gradOf(rg.learn[i]) }
 
 // GradNorm is the Euclidean norm of all accumulated gradients.
-func (rg *RegressionGraph) GradNorm() float64 {
-	var s float64
-	for i := range rg.learn {
-		g := rg.Grad(i)
-		if g == nil {
-			continue
-		}
-		if g.Dtype() == tensor.Float32 {
-			s += kern.SumSquares(data[float32](g))
-		} else {
-			s += kern.SumSquares(data[float64](g))
-		}
-	}
-	return math.Sqrt(s)
-}
+func (rg *RegressionGraph) GradNorm() float64 { return gradNorm(rg.learn) }
 
 // ZeroGrad clears the accumulated gradients (solvers do it after their update).
-func (rg *RegressionGraph) ZeroGrad() {
-	for i := range rg.learn {
-		if g := rg.Grad(i); g != nil {
-			clear(g.Raw)
-		}
-	}
-}
+func (rg *RegressionGraph) ZeroGrad() { zeroGrads(rg.learn) }
 
 // Close releases the machine.
 func (rg *RegressionGraph) Close() error { return rg.m.Close() }

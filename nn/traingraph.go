@@ -8,7 +8,6 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/trajdiff/trajdiff/diffusion"
-	"github.com/trajdiff/trajdiff/nn/internal/kern"
 )
 
 // TrainOptions configures a training graph.
@@ -229,40 +228,13 @@ func (tg *TrainGraph) ValueGrads() []G.ValueGrad { return G.NodesToValueGrads(tg
 func (tg *TrainGraph) Output() *G.Node { return tg.out }
 
 // Grad returns the accumulated gradient of learnable parameter i (nil before the first Run).
-func (tg *TrainGraph) Grad(i int) *tensor.Dense {
-	g, err := tg.learn[i].Grad()
-	if err != nil {
-		return nil
-	}
-	d, _ := g.(*tensor.Dense)
-	return d
-}
+func (tg *TrainGraph) Grad(i int) *tensor.Dense { return gradOf(tg.learn[i]) }
 
 // ZeroGrad clears the accumulated gradients (solvers do it after their update).
-func (tg *TrainGraph) ZeroGrad() {
-	for i := range tg.learn {
-		if g := tg.Grad(i); g != nil {
-			clear(g.Raw)
-		}
-	}
-}
+func (tg *TrainGraph) ZeroGrad() { zeroGrads(tg.learn) }
 
 // GradNorm is the Euclidean norm of all accumulated gradients.
-func (tg *TrainGraph) GradNorm() float64 {
-	var s float64
-	for i := range tg.learn {
-		g := tg.Grad(i)
-		if g == nil {
-			continue
-		}
-		if g.Dtype() == tensor.Float32 {
-			s += kern.SumSquares(data[float32](g))
-		} else {
-			s += kern.SumSquares(data[float64](g))
-		}
-	}
-	return math.Sqrt(s)
-}
+func (tg *TrainGraph) GradNorm() float64 { return gradNorm(tg.learn) }
 
 // Close releases the machine.
 func (tg *TrainGraph) Close() error { return tg.m.Close() }
