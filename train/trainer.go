@@ -269,23 +269,32 @@ func priorShare(obj ObjectiveConfig, p diffusion.Process) (func(float64) float64
 	}, nil
 }
 
-// restore loads a checkpoint into the run and returns its step.
-func (t *Trainer) restore(ckpt string, net, ema nn.Net, adam *nn.Adam, tg *nn.TrainGraph) (int, error) {
+// readResumable reads the state of checkpoint ckpt and checks that this run may go on from it: the same
+// network and the same objective. What is regressed must not change under a resumed run: its first and
+// second halves would train different things without a trace in the checkpoints.
+func (t *Trainer) readResumable(ckpt string) (State, error) {
 	st, err := ReadState(ckpt)
 	if err != nil {
-		return 0, err
+		return State{}, err
 	}
 	a, _ := json.Marshal(st.Spec)
 	b, _ := json.Marshal(t.Spec)
 	if string(a) != string(b) {
-		return 0, fmt.Errorf("train: checkpoint %s was trained with network %s, this run asks for %s", ckpt, a, b)
+		return State{}, fmt.Errorf("train: checkpoint %s was trained with network %s, this run asks for %s", ckpt, a, b)
 	}
-	// What is regressed must not change under a resumed run: its first and second halves would train
-	// different things without a trace in the checkpoints.
 	a, _ = json.Marshal(st.Objective)
 	b, _ = json.Marshal(t.Objective.withDefaults())
 	if string(a) != string(b) {
-		return 0, fmt.Errorf("train: checkpoint %s was trained with objective %s, this run asks for %s", ckpt, a, b)
+		return State{}, fmt.Errorf("train: checkpoint %s was trained with objective %s, this run asks for %s", ckpt, a, b)
+	}
+	return st, nil
+}
+
+// restore loads a checkpoint into the run and returns its step.
+func (t *Trainer) restore(ckpt string, net, ema nn.Net, adam *nn.Adam, tg *nn.TrainGraph) (int, error) {
+	st, err := t.readResumable(ckpt)
+	if err != nil {
+		return 0, err
 	}
 	if st.Options.Immiscible != t.Options.Immiscible || st.Options.immiscibleK() != t.Options.immiscibleK() {
 		return 0, fmt.Errorf("train: checkpoint %s was trained with immiscible %q (k %d), this run asks for %q (k %d)", ckpt,
