@@ -225,6 +225,27 @@ func Evaluate(ctx context.Context, model *Model, ds *datasets.Dataset, opts Eval
 		}
 		return nil
 	}
+	// record scores one method's forecasts and adds it to the report. A forecast that failed for some
+	// systems (FailedError) is recorded with those systems left out; any other error ends the evaluation,
+	// named by where.
+	record := func(name, checkpoint, where string, began time.Time, samples [][][]float64, nfe int, err error) error {
+		var failed *FailedError
+		if err != nil && !errors.As(err, &failed) {
+			return fmt.Errorf("%w (%s)", err, where)
+		}
+		r := Method{Name: name, Checkpoint: checkpoint, NFE: nfe, K: fo.K, Seconds: time.Since(began).Seconds()}
+		if failed != nil {
+			for _, f := range failed.Failures {
+				r.Failed = append(r.Failed, f.Index)
+			}
+			r.FirstFailure = failed.Failures[0].Err.Error()
+		}
+		if err := score(&r, samples); err != nil {
+			return err
+		}
+		rep.Methods = append(rep.Methods, r)
+		return nil
+	}
 	for j, m := range models {
 		name := "model"
 		if j > 0 {
@@ -236,21 +257,9 @@ func Evaluate(ctx context.Context, model *Model, ds *datasets.Dataset, opts Eval
 		}
 		began := time.Now()
 		samples, nfe, err := m.forecastPacked(ctx, index, conds, o)
-		var failed *FailedError
-		if err != nil && !errors.As(err, &failed) {
-			return nil, fmt.Errorf("%w (checkpoint %s)", err, m.Path())
-		}
-		r := Method{Name: name, Checkpoint: m.Path(), NFE: nfe, K: fo.K, Seconds: time.Since(began).Seconds()}
-		if failed != nil {
-			for _, f := range failed.Failures {
-				r.Failed = append(r.Failed, f.Index)
-			}
-			r.FirstFailure = failed.Failures[0].Err.Error()
-		}
-		if err := score(&r, samples); err != nil {
+		if err := record(name, m.Path(), "checkpoint "+m.Path(), began, samples, nfe, err); err != nil {
 			return nil, err
 		}
-		rep.Methods = append(rep.Methods, r)
 	}
 	for _, pm := range opts.Pairs {
 		name := pm.Name()
@@ -260,21 +269,9 @@ func Evaluate(ctx context.Context, model *Model, ds *datasets.Dataset, opts Eval
 		}
 		began := time.Now()
 		samples, nfe, err := pm.Pair.forecastPacked(ctx, index, conds, po)
-		var failed *FailedError
-		if err != nil && !errors.As(err, &failed) {
-			return nil, fmt.Errorf("%w (%s)", err, pm.checkpoints())
-		}
-		r := Method{Name: name, Checkpoint: pm.checkpoints(), NFE: nfe, K: fo.K, Seconds: time.Since(began).Seconds()}
-		if failed != nil {
-			for _, f := range failed.Failures {
-				r.Failed = append(r.Failed, f.Index)
-			}
-			r.FirstFailure = failed.Failures[0].Err.Error()
-		}
-		if err := score(&r, samples); err != nil {
+		if err := record(name, pm.checkpoints(), pm.checkpoints(), began, samples, nfe, err); err != nil {
 			return nil, err
 		}
-		rep.Methods = append(rep.Methods, r)
 	}
 	if len(layout.Net.CondFrames) > 0 {
 		began := time.Now()
