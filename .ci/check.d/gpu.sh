@@ -61,8 +61,8 @@ bash gpu/cudaemu/build.sh "$tmp/emu"
 # against the CPU, graph replay, and the network timings' code on small sizes.
 go test -tags trajdiff_cuda -c -o "$tmp/fromnn.test" ./gpu/fromnn
 (cd gpu/fromnn && TRAJDIFF_GPU_TIMINGS=smoke LD_LIBRARY_PATH="$tmp/emu" "$tmp/fromnn.test" -test.count=1 -test.run '^TestGPU')
-# The emulator still catches planted kernel bugs (gpu/cudaemu/mutants.sh: 69 mutants, one g++ build and one
-# test each, run one per core).
+# The emulator still catches planted kernel bugs (gpu/cudaemu/mutants.sh: 74 mutants, each its file and the
+# kernel sources that include it recompiled over the unmutated object, and one test; run one per core).
 bash gpu/cudaemu/mutants.sh "$tmp/gpu.test"
 # The CLI built with GPU support: `trajdiff solve --device gpu` (the mixture) and `trajdiff sample --device gpu`
 # (a trained planner-shaped checkpoint) and `trajdiff plan evaluate --device gpu` (Diffuser with an endpoint

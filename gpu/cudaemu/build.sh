@@ -25,11 +25,26 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # CUDAEMU_KERNELS: another directory of kernel sources (gpu/cudaemu/mutants.sh builds planted bugs with it).
 kernels=${CUDAEMU_KERNELS:-$here/../kernels}
-g++ "${flags[@]}" -include "$here/include/cuda_emu.h" -I "$here/include" -I "$kernels" -I "$here" -c "$here/kernels.cc" -o "$tmp/kernels.o"
+compile() { g++ "${flags[@]}" -include "$here/include/cuda_emu.h" -I "$here/include" -I "$kernels" -I "$here" -c "$@"; }
+# CUDAEMU_KERNELS_OBJ: where to keep the kernels' object (all of gpu/kernels and the launch table) between
+# builds; written when absent. CUDAEMU_OVERRIDE: kernel sources (names in the kernels directory) compiled on
+# their own and linked ahead of that object with --allow-multiple-definition, so that their functions replace
+# its copies (every function of a kernel source is external and interposable under -fPIC, and the table takes
+# the kernels' addresses through their symbols). mutants.sh builds each planted bug this way: the mutated
+# file and every source that includes it, a few seconds instead of the whole set.
+objs=()
+if [ -n "${CUDAEMU_OVERRIDE:-}" ]; then
+	for f in $CUDAEMU_OVERRIDE; do echo "#include \"$f\""; done > "$tmp/override.cc"
+	compile "$tmp/override.cc" -o "$tmp/override.o"
+	objs+=("$tmp/override.o")
+fi
+kobj=${CUDAEMU_KERNELS_OBJ:-$tmp/kernels.o}
+[ -f "$kobj" ] || compile "$here/kernels.cc" -o "$kobj"
+objs+=("$kobj")
 # CUDAEMU_RUNTIME_OBJ: where to keep the driver entry points' object between builds of other kernel
 # sources (mutants.sh: runtime.cc does not change between mutants); written when absent.
 runtime=${CUDAEMU_RUNTIME_OBJ:-$tmp/runtime.o}
 [ -f "$runtime" ] || g++ "${flags[@]}" -I "$inc" -I "$here/include" -I "$here" -c "$here/runtime.cc" -o "$runtime"
-g++ -shared -Wl,-soname,libcuda.so.1 -o "$tmp/libcuda.so.1" "$tmp/kernels.o" "$runtime"
+g++ -shared -Wl,-soname,libcuda.so.1 -Wl,--allow-multiple-definition -o "$tmp/libcuda.so.1" "${objs[@]}" "$runtime"
 mv "$tmp/libcuda.so.1" "$out/libcuda.so.1"
 echo "cudaemu: $out/libcuda.so.1"

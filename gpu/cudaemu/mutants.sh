@@ -14,7 +14,32 @@ trap 'rm -rf "$tmp"' EXIT
 # first, so that parallel builds never write it at the same time.
 jobs=${MUTANT_JOBS:-$(nproc)}
 n=0
-CUDAEMU_RUNTIME_OBJ="$tmp/runtime.o" bash "$here/build.sh" "$tmp/base" >/dev/null || { echo "mutants: the unmutated emulator did not build" >&2; exit 1; }
+# The unmutated kernels' object is built once too: a mutant recompiles only the file it changes and the
+# kernel sources that include it (build.sh's CUDAEMU_OVERRIDE), which replace their copies at link time.
+export CUDAEMU_RUNTIME_OBJ="$tmp/runtime.o" CUDAEMU_KERNELS_OBJ="$tmp/kernels.o"
+bash "$here/build.sh" "$tmp/base" >/dev/null || { echo "mutants: the unmutated emulator did not build" >&2; exit 1; }
+kdir=$here/../kernels
+# includers FILE: the kernel sources (*.cu) that are FILE or include it, directly or through other headers.
+includers() {
+	local hs=" $1 " grew=1 h f
+	while [ "$grew" = 1 ]; do
+		grew=0
+		for h in "$kdir"/*.cuh; do
+			h=$(basename "$h")
+			case "$hs" in *" $h "*) continue ;; esac
+			for f in $hs; do
+				if grep -q "#include \"$f\"" "$kdir/$h"; then hs="$hs$h " grew=1; break; fi
+			done
+		done
+	done
+	for f in "$kdir"/*.cu; do
+		f=$(basename "$f")
+		case "$hs" in *" $f "*) echo "$f"; continue ;; esac
+		for h in $hs; do
+			if grep -q "#include \"$h\"" "$kdir/$f"; then echo "$f"; break; fi
+		done
+	done
+}
 # run_mutant DIR FILE OLD NEW TEST [ENV]: replace the first OLD by NEW in FILE and expect TEST to fail.
 run_mutant() {
 	local d=$1
@@ -28,7 +53,7 @@ if old not in s:
     sys.exit(1)
 open(p, "w").write(s.replace(old, new, 1))
 PY
-	CUDAEMU_KERNELS="$d/k" CUDAEMU_RUNTIME_OBJ="$tmp/runtime.o" bash "$here/build.sh" "$d/lib" >/dev/null || { echo "mutants: $1 did not build" >&2; touch "$tmp/survived"; return; }
+	CUDAEMU_KERNELS="$d/k" CUDAEMU_OVERRIDE="$(includers "$1")" bash "$here/build.sh" "$d/lib" >/dev/null || { echo "mutants: $1 did not build" >&2; touch "$tmp/survived"; return; }
 	if (cd "$here/.." && env ${5:-} LD_LIBRARY_PATH="$d/lib" "$bin" -test.count=1 -test.run "^$4\$" >"$d/out" 2>&1); then
 		echo "mutants: SURVIVED ($4 passed): $1: '$2' -> '$3'" >&2
 		touch "$tmp/survived"
