@@ -125,8 +125,8 @@ type ddFlags struct {
 func (f *ddFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.invdyn, "invdyn", "", "decision-diffuser: the inverse-dynamics run (objective regression from (s_t, s_t+1) to a_t)")
 	fs.StringVar(&f.controller, "controller", "", "decision-diffuser: invdyn (default with --invdyn) or pd (Diffuser's controller on the planned next state)")
-	fs.Float64Var(&f.guidance, "guidance", 1.2, "decision-diffuser: classifier-free guidance weight on the return (0: none)")
-	fs.Float64Var(&f.ret, "return", -1, "decision-diffuser: target return-to-go in the data's units (default 0.9 x data.returns_scale, DD's target; goal-relative models: 0.9 x the data's largest goal return)")
+	fs.Float64Var(&f.guidance, "guidance", 1.2, "decision-diffuser, trajectory-diffuser: classifier-free guidance weight on the return (0: none; trajectory-diffuser's default: 1.1, TD's)")
+	fs.Float64Var(&f.ret, "return", -1, "decision-diffuser, trajectory-diffuser: target return-to-go in the data's units (default 0.9 x data.returns_scale, DD's target; goal-relative models: 0.9 x the data's largest goal return)")
 	fs.IntVar(&f.replanEvery, "replan-every", 1, "decision-diffuser: environment steps between plans (DD: 1)")
 	fs.Float64Var(&f.warmTime, "warm-time", 0, "decision-diffuser: warm-start every plan after the first from the shifted previous plan at this process time (RTI; 0: off)")
 	fs.IntVar(&f.warmSteps, "warm-steps", 0, "decision-diffuser: solver steps of a warm-started plan")
@@ -267,11 +267,7 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		ret := ddf.ret
 		if ret < 0 {
-			// DD's 0.9 in units of the returns scale; for goal-relative returns 0.9 of the data's largest.
-			ret = 0.9 * m.Config.Data.ReturnsScale
-			if _, hi, ok := m.CondValueRange(0); ok {
-				ret = 0.9 * hi
-			}
+			ret = decisiondiffuser.DefaultReturn(m)
 		}
 		opt := decisiondiffuser.Options{Solver: *solverName, Schedule: *schedule, Steps: *steps, Guidance: ddf.guidance, Return: ret,
 			ReplanEvery: ddf.replanEvery, WarmTime: ddf.warmTime, WarmSteps: ddf.warmSteps, Renoise: ddf.renoise, Controller: ddf.controller, Sample: sample}
@@ -312,22 +308,14 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		ret := ddf.ret
 		if ret < 0 {
-			// DD's 0.9 in units of the returns scale; for goal-relative returns 0.9 of the data's largest.
-			ret = 0.9 * m.Config.Data.ReturnsScale
-			if _, hi, ok := m.CondValueRange(0); ok {
-				ret = 0.9 * hi
-			}
+			ret = trajdiffuser.DefaultReturn(ms)
 		}
 		guidance := ddf.guidance
 		if !flagSet(fs, "guidance") {
 			guidance = 1.1 // TD's
 		}
-		solver := *solverName
-		if solver == "" {
-			solver = "ddpm"
-		}
 		planner, err := trajdiffuser.New(ms, l, trajdiffuser.Options{Return: ret, RefineTime: ddf.refineTime, RefineSteps: ddf.refineSteps,
-			Solver: solver, Guidance: guidance, Renoise: ddf.renoise, Candidates: ddf.candidates, Temperature: ddf.temperature, ReplanEvery: ddf.replanEvery,
+			Solver: *solverName, Guidance: guidance, Renoise: ddf.renoise, Candidates: ddf.candidates, Temperature: ddf.temperature, ReplanEvery: ddf.replanEvery,
 			Sample: sample})
 		if errors.Is(err, trajdiffuser.ErrBadInput) {
 			return usagef("%v", err)

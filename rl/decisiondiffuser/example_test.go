@@ -29,7 +29,7 @@ func ExamplePlanner() {
 		log.Fatal(err)
 	}
 	layout, _ := rl.LayoutByName("umaze")
-	planner, err := dd.New(states, inv, layout, dd.Options{Solver: "dpmpp-2m", Steps: 10, Guidance: 1.2, Return: 36,
+	planner, err := dd.New(states, inv, layout, dd.Options{Solver: "dpmpp-2m", Steps: 10, Guidance: 1.2, Return: dd.DefaultReturn(states),
 		WarmTime: 0.1, WarmSteps: 2})
 	if err != nil {
 		log.Fatal(err)

@@ -139,3 +139,17 @@ func TestOnlyGoalConditionedModelsRunMulti2D(t *testing.T) {
 		t.Errorf("a returns model on Multi2D gave %v, want ErrBadInput", err)
 	}
 }
+
+// The default target return is Decision Diffuser's 0.9 of the returns scale for a model of the layout's
+// returns, and 0.9 of the largest goal-relative return in the data for a goal-conditioned model.
+func TestDefaultReturnIsNineTenthsOfTheLargestReturn(t *testing.T) {
+	states, _ := load(t)
+	if got, want := dd.DefaultReturn(states), 0.9*40; got != want {
+		t.Errorf("returns model: default return %v, want 0.9 x returns_scale 40 = %v", got, want)
+	}
+	goal := loadGoal(t)
+	_, hi, _ := goal.CondValueRange(0)
+	if got, want := dd.DefaultReturn(goal), 0.9*hi; got != want || !(want > 0) {
+		t.Errorf("goal-conditioned model: default return %v, want 0.9 x the largest goal return %v = %v", got, hi, want)
+	}
+}

@@ -29,6 +29,10 @@ const (
 	ControllerPD      = "pd"     // Diffuser's maze2d controller a = (w_xy - xy) + (w_v - v) on w = s_t+1
 )
 
+// DefaultReturn is Decision Diffuser's target return for the state model m: 0.9 of its returns scale, or
+// for a model of goal-relative returns 0.9 of the largest in its training data (planmodel.DefaultReturn).
+func DefaultReturn(m *train.Model) float64 { return planmodel.DefaultReturn(m) }
+
 // Options configure the planner. Zero values take the state model's [sample] configuration (solver,
 // schedule, steps) and Decision Diffuser's choices otherwise.
 type Options struct {
@@ -39,7 +43,7 @@ type Options struct {
 	// the conditional model without guidance.
 	Guidance float64
 	// Return is the return-to-go the plans are conditioned on, in the data's units (a discounted count of
-	// steps within 0.5 of the goal); DD asks for 0.9 in units of its returns scale.
+	// steps within 0.5 of the goal); DD asks for 0.9 in units of its returns scale (DefaultReturn).
 	Return float64
 	// NoClip turns off clipping the x0-predictions to [-1, 1].
 	NoClip bool

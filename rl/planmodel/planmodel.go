@@ -57,6 +57,20 @@ func GoalCondition() []string {
 	return []string{"info:" + rl.GoalReturnInfo + ":0", "info:goal:0", "info:goal:1"}
 }
 
+// DefaultReturn is the return-to-go a returns-conditioned states model m is asked for when the user names
+// none: Decision Diffuser's 0.9 of the returns scale (data.returns_scale, the largest return its data was
+// normalised by), or, for a model conditioned on goal-relative returns (GoalCondition), 0.9 of the
+// largest such return in its training data, the first condition value's range.
+func DefaultReturn(m *train.Model) float64 {
+	if m == nil {
+		return 0
+	}
+	if _, hi, ok := m.CondValueRange(0); ok {
+		return 0.9 * hi
+	}
+	return 0.9 * m.Config.Data.ReturnsScale
+}
+
 // InverseDynamics is a regression model from (s_t, s_t+1) to a_t on maze2d transitions.
 type InverseDynamics struct{ m *train.Model }
 

@@ -35,6 +35,11 @@ type Models struct {
 	Inverse, Critic *train.Model
 }
 
+// DefaultReturn is the target return for models ms when none is named: Decision Diffuser's choice for
+// the state model, 0.9 of its returns scale or of the largest goal-relative return in its data
+// (planmodel.DefaultReturn).
+func DefaultReturn(ms Models) float64 { return planmodel.DefaultReturn(ms.States) }
+
 // Options configure the planner; zero values take Trajectory Diffuser's choices.
 type Options struct {
 	// Return is the target return-to-go at the episode's start, in the data's units; the draft's and the
