@@ -51,8 +51,8 @@
 //     serves v1 only, and is refused on Multi2D. For Multi2D the returns are relabelled against the
 //     controller's own target (hindsight relabelling, Andrychowicz et al. 2017, with the goal the data
 //     was collected for) and the goal joins the condition, as DD conditions on constraints and skills
-//     besides returns; plans ask for Options.Return in the data's units (DefaultReturn, the CLI's default: 0.9 of the
-//     data's largest goal-relative return, DD's 0.9 of its scale).
+//     besides returns; plans ask for Options.Return in the data's units (DefaultReturn, the CLI's
+//     default: 0.9 of the data's largest goal-relative return, DD's 0.9 of its scale).
 //   - The windows come from the dataset re-cut at the goal (rl.SegmentsGoal), as Diffuser's; the returns
 //     run to the end of a window's segment.
 //   - DD samples 200 DDPM steps with the noise scaled by 0.5; any solver replaces them here, and the
