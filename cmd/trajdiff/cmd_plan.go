@@ -127,7 +127,7 @@ func (f *ddFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.controller, "controller", "", "decision-diffuser: invdyn (default with --invdyn) or pd (Diffuser's controller on the planned next state)")
 	fs.Float64Var(&f.guidance, "guidance", 1.2, "decision-diffuser, trajectory-diffuser: classifier-free guidance weight on the return (0: none; trajectory-diffuser's default: 1.1, TD's)")
 	fs.Float64Var(&f.ret, "return", -1, "decision-diffuser, trajectory-diffuser: target return-to-go in the data's units (default 0.9 x data.returns_scale, DD's target; goal-relative models: 0.9 x the data's largest goal return)")
-	fs.IntVar(&f.replanEvery, "replan-every", 1, "decision-diffuser: environment steps between plans (DD: 1)")
+	fs.IntVar(&f.replanEvery, "replan-every", 1, "decision-diffuser, trajectory-diffuser: environment steps between plans (DD and TD: 1)")
 	fs.Float64Var(&f.warmTime, "warm-time", 0, "decision-diffuser: warm-start every plan after the first from the shifted previous plan at this process time (RTI; 0: off)")
 	fs.IntVar(&f.warmSteps, "warm-steps", 0, "decision-diffuser: solver steps of a warm-started plan")
 	fs.BoolVar(&f.renoise, "renoise", false, "decision-diffuser, trajectory-diffuser: draw the warm start (the draft) from the forward process instead of taking it as is")
