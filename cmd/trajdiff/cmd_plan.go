@@ -74,6 +74,7 @@ type planSampler struct {
 	Horizon     int     `json:"horizon"`
 	Guidance    float64 `json:"guidance,omitempty"`
 	Return      float64 `json:"return,omitempty"`
+	FixedReturn bool    `json:"fixed_return,omitempty"`
 	ReplanEvery int     `json:"replan_every,omitempty"`
 	WarmTime    float64 `json:"warm_time,omitempty"`
 	WarmSteps   int     `json:"warm_steps,omitempty"`
@@ -120,6 +121,7 @@ type ddFlags struct {
 	draft, critic           string
 	refineTime, temperature float64
 	refineSteps, candidates int
+	fixedReturn             bool
 }
 
 func (f *ddFlags) register(fs *flag.FlagSet) {
@@ -127,6 +129,7 @@ func (f *ddFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.controller, "controller", "", "decision-diffuser: invdyn (default with --invdyn) or pd (Diffuser's controller on the planned next state)")
 	fs.Float64Var(&f.guidance, "guidance", 1.2, "decision-diffuser, trajectory-diffuser: classifier-free guidance weight on the return (0: none; trajectory-diffuser's default: 1.1, TD's)")
 	fs.Float64Var(&f.ret, "return", -1, "decision-diffuser, trajectory-diffuser: target return-to-go in the data's units (default 0.9 x data.returns_scale, DD's target; goal-relative models: 0.9 x the data's largest goal return)")
+	fs.BoolVar(&f.fixedReturn, "fixed-return", false, "trajectory-diffuser: condition every decision on --return (Decision Diffuser's conditioning) instead of following it down by the rewards (Decision Transformer's)")
 	fs.IntVar(&f.replanEvery, "replan-every", 1, "decision-diffuser, trajectory-diffuser: environment steps between plans (DD and TD: 1)")
 	fs.Float64Var(&f.warmTime, "warm-time", 0, "decision-diffuser: warm-start every plan after the first from the shifted previous plan at this process time (RTI; 0: off)")
 	fs.IntVar(&f.warmSteps, "warm-steps", 0, "decision-diffuser: solver steps of a warm-started plan")
@@ -186,6 +189,9 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	if *stallWindow != 0 && *plannerName != planDiffuser {
 		return usagef("--replan-stalled replans Diffuser's plans (--planner %s); the other planners replan with --replan-every", planDiffuser)
+	}
+	if ddf.fixedReturn && *plannerName != planTD {
+		return usagef("--fixed-return changes Trajectory Diffuser's returns-to-go (--planner %s); Decision Diffuser's are always fixed", planTD)
 	}
 	if sf.method != "" && *plannerName != planDiffuser {
 		return usagef("--particle-method searches Diffuser's plans (--planner %s)", planDiffuser)
@@ -316,7 +322,7 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		planner, err := trajdiffuser.New(ms, l, trajdiffuser.Options{Return: ret, RefineTime: ddf.refineTime, RefineSteps: ddf.refineSteps,
 			Solver: *solverName, Guidance: guidance, Renoise: ddf.renoise, Candidates: ddf.candidates, Temperature: ddf.temperature, ReplanEvery: ddf.replanEvery,
-			Sample: sample})
+			FixedReturn: ddf.fixedReturn, Sample: sample})
 		if errors.Is(err, trajdiffuser.ErrBadInput) {
 			return usagef("%v", err)
 		}
@@ -334,7 +340,7 @@ func runPlanEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 				return planSampler{}, err
 			}
 			return planSampler{Planner: planTD, Solver: probe.Solver, Steps: probe.Steps, NFE: probe.NFE, ClipX0: true, EMA: m.Checkpoint.EMA,
-				Horizon: planner.Horizon(), Guidance: o.Guidance, Return: o.Return, ReplanEvery: o.ReplanEvery, WarmTime: o.RefineTime,
+				Horizon: planner.Horizon(), Guidance: o.Guidance, Return: o.Return, FixedReturn: o.FixedReturn, ReplanEvery: o.ReplanEvery, WarmTime: o.RefineTime,
 				WarmSteps: o.RefineSteps, Renoise: o.Renoise, InvDyn: ddf.invdyn, Draft: ddf.draft, Critic: ddf.critic,
 				Candidates: o.Candidates, Temperature: o.Temperature, DraftCalls: probe.DraftCalls}, nil
 		}
@@ -449,6 +455,9 @@ func showPlanResults(env *cliEnv, doc *planResults, out, plotPath, plansPath str
 	case planTD:
 		fmt.Fprintf(env.stdout, ", draft of %d evaluations refined from t %g, %d candidates picked by softmax(Q/%g), guidance %g on return %.4g, replanning every %d step(s)",
 			sp.DraftCalls, sp.WarmTime, sp.Candidates, sp.Temperature, sp.Guidance, sp.Return, sp.ReplanEvery)
+		if sp.FixedReturn {
+			fmt.Fprint(env.stdout, ", the return fixed")
+		}
 	}
 	fmt.Fprintln(env.stdout)
 	writePlanTable(env.stdout, doc.Summary)

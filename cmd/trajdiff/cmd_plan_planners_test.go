@@ -111,8 +111,8 @@ clip_x0 = true
 		}
 	}
 	code, out, errs = runCLI("plan", "evaluate", "--planner", "trajectory-diffuser", "--checkpoint", run("goal-states"), "--invdyn", run("invdyn"),
-		"--draft", run("goal-draft"), "--critic", run("goal-critic"), "--candidates", "2", "--refine-steps", "1", "--replan-every", "50", "--episodes", "1", "--multi", "--baselines=false")
-	if code != 0 || !strings.Contains(out, "multi2d-umaze") {
+		"--draft", run("goal-draft"), "--critic", run("goal-critic"), "--candidates", "2", "--refine-steps", "1", "--replan-every", "50", "--fixed-return", "--episodes", "1", "--multi", "--baselines=false")
+	if code != 0 || !strings.Contains(out, "multi2d-umaze") || !strings.Contains(out, "the return fixed") {
 		t.Fatalf("plan evaluate --planner trajectory-diffuser --multi with goal-conditioned models: %d\n%s\n%s", code, out, errs)
 	}
 	for _, bad := range [][]string{
@@ -126,6 +126,7 @@ clip_x0 = true
 		{"plan", "evaluate", "--planner", "mpc", "--checkpoint", run("states")},
 		{"plan", "evaluate", "--planner", "decision-diffuser", "--checkpoint", run("states"), "--invdyn", run("invdyn"), "--replan-stalled", "50"},
 		{"plan", "evaluate", "--planner", "decision-diffuser", "--checkpoint", run("states"), "--invdyn", run("invdyn"), "--wall-clearance", "0.15"},
+		{"plan", "evaluate", "--planner", "decision-diffuser", "--checkpoint", run("states"), "--invdyn", run("invdyn"), "--fixed-return"},
 	} {
 		if code, _, errs := runCLI(bad...); code != 2 || errs == "" {
 			t.Errorf("%v: exit %d (%q), want 2 with a message", bad[2:], code, errs)

@@ -46,6 +46,11 @@ type Options struct {
 	// refinement's conditions follow it down by the rewards received (R_t+1 = (R_t - r_t) / discount,
 	// floored at 0 and capped at Return: nextReturn).
 	Return float64
+	// FixedReturn conditions every decision on Return itself, as Decision Diffuser does, instead of
+	// following it down by the rewards. With D4RL's reward of 1 per step near the goal, the bookkeeping
+	// above empties a target of R within about R steps at the goal, and an agent asked for a return of 0
+	// there leaves it; a fixed target keeps asking for the return of staying.
+	FixedReturn bool
 	// Refinement: the draft enters the state model at process time RefineTime (TD: step 4 of a 100-step
 	// schedule, 0.04; default 0.04 of the process's time range) and is denoised by RefineSteps steps of
 	// Solver (default ddpm, TD's ancestral steps; default 5 steps) with guidance Guidance (TD: 1.1; 0: none).

@@ -13,8 +13,8 @@ import (
 // Policy replans every Options.ReplanEvery steps and otherwise follows the chosen candidate with the
 // inverse dynamics. It keeps the history of states and of the returns-to-go, which start at
 // Options.Return and follow the rewards: r_t = 1 when s_t is within rl.GoalRadius of the maze's target
-// (D4RL maze2d's sparse reward), R_t+1 = min(Return, max(0, (R_t - r_t) / discount)) (nextReturn). It is an
-// rl.Policy for one episode.
+// (D4RL maze2d's sparse reward), R_t+1 = min(Return, max(0, (R_t - r_t) / discount)) (nextReturn), or
+// stay at Return with Options.FixedReturn. It is an rl.Policy for one episode.
 type Policy struct {
 	ctx     context.Context
 	planner *Planner
@@ -46,7 +46,7 @@ func (pol *Policy) Act(obs, action []float64) error {
 		if math.Hypot(prev[0]-gx, prev[1]-gy) <= rl.GoalRadius {
 			r = 1
 		}
-		R = nextReturn(pol.returns[n-1], r, p.discount, p.opt.Return)
+		R = p.nextReturn(pol.returns[n-1], r)
 	}
 	pol.history, pol.returns = append(pol.history, s), append(pol.returns, R)
 	if keep := 4 * p.tokens; len(pol.history) > keep { // only the last K tokens are read
@@ -71,6 +71,15 @@ func (pol *Policy) Act(obs, action []float64) error {
 	action[0], action[1] = a[0][0], a[0][1]
 	pol.k++
 	return nil
+}
+
+// nextReturn is the condition of the decision after a step with reward r from return-to-go R: the
+// target itself with Options.FixedReturn, else Decision Transformer's bookkeeping (nextReturn).
+func (p *Planner) nextReturn(R, r float64) float64 {
+	if p.opt.FixedReturn {
+		return p.opt.Return
+	}
+	return nextReturn(R, r, p.discount, p.opt.Return)
 }
 
 // nextReturn is the return-to-go after a step with reward r: R' = (R - r) / discount, the return that

@@ -36,3 +36,28 @@ func TestReturnToGoNeverExceedsTheTarget(t *testing.T) {
 		t.Errorf("after 300 rewarded steps R = %v, want 0 (floored)", R)
 	}
 }
+
+// At the goal, where every step earns 1, Decision Transformer's bookkeeping empties a target of 20 within
+// about 20 steps (the agent is then asked for a return of 0 where the data's agents stayed and earned
+// about 40), while FixedReturn asks for the target at every decision.
+func TestBookkeepingEmptiesTheReturnAtTheGoalAndFixedReturnDoesNot(t *testing.T) {
+	const target, discount = 20.0, 0.99
+	dt := &Planner{discount: discount, opt: Options{Return: target}}
+	fixed := &Planner{discount: discount, opt: Options{Return: target, FixedReturn: true}}
+	Rdt, Rfixed, empty := target, target, -1
+	for step := 0; step < 100; step++ {
+		Rdt, Rfixed = dt.nextReturn(Rdt, 1), fixed.nextReturn(Rfixed, 1)
+		if Rfixed != target {
+			t.Fatalf("step %d at the goal: the fixed return is %v, want %v", step, Rfixed, target)
+		}
+		if Rdt == 0 && empty < 0 {
+			empty = step + 1
+		}
+	}
+	if empty < 15 || empty > 25 {
+		t.Errorf("the bookkept return reached 0 after %d rewarded steps, want about 20", empty)
+	}
+	if got := fixed.nextReturn(target, 0); got != target {
+		t.Errorf("without reward the fixed return is %v, want %v", got, target)
+	}
+}
