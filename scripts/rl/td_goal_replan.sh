@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Goal-conditioned Trajectory Diffuser on Multi2D U-Maze following each plan for several steps (--replan-every) and
+# with the goal-relative return fixed at the target (--fixed-return), as in docs/benchmarks.md "Trajectory
+# Diffuser on Multi2D U-Maze: committing to a plan and a fixed return". WORKDIR holds ./trajdiff and the models
+# of scripts/rl/dd_goal_small.sh umaze and td_goal_small.sh umaze. Settings are chosen on development seed 99
+# (5 episodes each), the best is scored on the held-out seed 20261204 (20 episodes) next to the earlier protocol
+# (a decision every step, return 45) and Decision Diffuser replanning every 32 steps, on the same episodes.
+# Usage: scripts/rl/td_goal_replan.sh WORKDIR   (about 30 minutes on one core)
+set -euo pipefail
+cd "$1"
+td() { GOMAXPROCS=1 ./trajdiff plan evaluate --planner trajectory-diffuser --multi --checkpoint dd-umaze-goal-small \
+	--draft td-draft-umaze-goal-small --critic td-critic-umaze-goal-small --invdyn invdyn-umaze-small --baselines=false \
+	--candidates 8 --refine-time 0.3 --workers 1 "$@" 2>/dev/null; }
+row() { jq -r '.summary[0] | "score \(.score_mean*10|round/10) ± \(.score_se*10|round/10)  success \(.success_rate*100|round)%  plan median \(.plan_median_seconds*1000|round) ms  nfe/step \(.nfe_per_step*100|round/100)"' "$1"; }
+mkdir -p dev
+for s in "1 45 dt" "1 45 fixed" "32 30 dt" "32 45 dt" "32 30 fixed" "32 45 fixed" "8 45 fixed"; do
+	set -- $s
+	f="dev/$3-every$1-return$2.json"
+	extra=(); [ "$3" = fixed ] && extra=(--fixed-return)
+	[ -e "$f" ] || td --seed 99 --episodes 5 --replan-every "$1" --return "$2" "${extra[@]}" --out "$f" > /dev/null
+	printf 'dev  %-5s every %2d  return %2d  ' "$3" "$1" "$2"; row "$f"
+done
+best=$(for f in dev/*.json; do jq -r --arg f "$f" '"\(.summary[0].score_mean) \($f)"' "$f"; done | sort -g | tail -1 | cut -d' ' -f2)
+every=$(jq -r .planner.replan_every "$best"); ret=$(jq -r .planner.return "$best"); fixed=$(jq -r '.planner.fixed_return // false' "$best")
+echo "chosen on seed 99: every $every, return $ret, fixed $fixed"
+extra=(); [ "$fixed" = true ] && extra=(--fixed-return)
+run() { out=$1; shift; [ -e "$out" ] || "$@" --out "$out" > /dev/null 2> "${out%.json}.log"; printf '%-26s ' "$out"; row "$out"; }
+run heldout-td-chosen.json td --seed 20261204 --episodes 20 --replan-every "$every" --return "$ret" "${extra[@]}"
+run heldout-td-every1.json td --seed 20261204 --episodes 20 --replan-every 1 --return 45
+run heldout-dd-every32.json env GOMAXPROCS=1 ./trajdiff plan evaluate --planner decision-diffuser --multi --checkpoint dd-umaze-goal-small \
+	--invdyn invdyn-umaze-small --seed 20261204 --steps 10 --return 30 --guidance 3 --baselines=false --episodes 20 --replan-every 32 --workers 1
+# The two changes apart: the return fixed, a decision every step.
+run heldout-td-fixed-every1.json td --seed 20261204 --episodes 20 --replan-every 1 --return 45 --fixed-return
