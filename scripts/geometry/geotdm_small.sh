@@ -76,3 +76,12 @@ for n in 10 20 50; do  # (iPNDM at 50 NFE was not run for the recorded table)
       --solver "$solver" --steps "$n" --out "t1000-val-$solver-$n.json"
   done
 done
+# The prior ablations at the one-hour budget (docs/benchmarks.md "GeoTDM's prior ablations at the one-hour
+# budget"): the CoM and N(0, I) priors for 20000 steps, next to geotdm-charged-small-20k above.
+for prior in none com; do
+  sed -e "s/^out = \"geotdm-charged-small\"/out = \"geotdm-charged-small-20k-$prior\"/" -e "s/^prior = \"learned\"/prior = \"$prior\"/" \
+    -e 's/^steps = 10000/steps = 20000/' geotdm-charged-small.toml > "geotdm-charged-small-20k-$prior.toml"
+  GOMAXPROCS=1 ./trajdiff train --config "geotdm-charged-small-20k-$prior.toml"
+done
+./trajdiff geometry evaluate --checkpoint geotdm-charged-small-20k --baseline geotdm-charged-small-20k-none \
+  --baseline geotdm-charged-small-20k-com --data charged/test.arrow --k 5 --solver ddim --steps 10 --out prior-ablation-20k.json
