@@ -46,7 +46,7 @@ func (pol *Policy) Act(obs, action []float64) error {
 		if math.Hypot(prev[0]-gx, prev[1]-gy) <= rl.GoalRadius {
 			r = 1
 		}
-		R = p.nextReturn(pol.returns[n-1], r)
+		R = p.conditionAfter(pol.returns[n-1], r)
 	}
 	pol.history, pol.returns = append(pol.history, s), append(pol.returns, R)
 	if keep := 4 * p.tokens; len(pol.history) > keep { // only the last K tokens are read
@@ -73,9 +73,10 @@ func (pol *Policy) Act(obs, action []float64) error {
 	return nil
 }
 
-// nextReturn is the condition of the decision after a step with reward r from return-to-go R: the
-// target itself with Options.FixedReturn, else Decision Transformer's bookkeeping (nextReturn).
-func (p *Planner) nextReturn(R, r float64) float64 {
+// conditionAfter is the return the next decision is conditioned on after a step with reward r from
+// return-to-go R: the target itself with Options.FixedReturn, else Decision Transformer's bookkeeping
+// (nextReturn).
+func (p *Planner) conditionAfter(R, r float64) float64 {
 	if p.opt.FixedReturn {
 		return p.opt.Return
 	}

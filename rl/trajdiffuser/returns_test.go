@@ -46,7 +46,7 @@ func TestBookkeepingEmptiesTheReturnAtTheGoalAndFixedReturnDoesNot(t *testing.T)
 	fixed := &Planner{discount: discount, opt: Options{Return: target, FixedReturn: true}}
 	Rdt, Rfixed, empty := target, target, -1
 	for step := 0; step < 100; step++ {
-		Rdt, Rfixed = dt.nextReturn(Rdt, 1), fixed.nextReturn(Rfixed, 1)
+		Rdt, Rfixed = dt.conditionAfter(Rdt, 1), fixed.conditionAfter(Rfixed, 1)
 		if Rfixed != target {
 			t.Fatalf("step %d at the goal: the fixed return is %v, want %v", step, Rfixed, target)
 		}
@@ -57,7 +57,7 @@ func TestBookkeepingEmptiesTheReturnAtTheGoalAndFixedReturnDoesNot(t *testing.T)
 	if empty < 15 || empty > 25 {
 		t.Errorf("the bookkept return reached 0 after %d rewarded steps, want about 20", empty)
 	}
-	if got := fixed.nextReturn(target, 0); got != target {
+	if got := fixed.conditionAfter(target, 0); got != target {
 		t.Errorf("without reward the fixed return is %v, want %v", got, target)
 	}
 }
