@@ -40,6 +40,12 @@
 // (on maze2d-umaze-v1's reduced models, following each plan for 32 steps, it doubles the return collected
 // and raises the score from 10 to 36: docs/benchmarks.md).
 //
+// The draft is what makes the planner hold a path on long mazes: on Multi2D Large (reduced models, each
+// plan followed for 32 steps, the return fixed) TD scores 84.6 on 20 held-out episodes, and 16.3 with the
+// same candidates and critic refined from noise instead (Renoise at the process end), which is Decision
+// Diffuser's level; on U-Maze the draft adds less, and on maze2d-umaze-v1 it costs points
+// (scripts/rl/td_draft_ablation.sh; docs/benchmarks.md, "What Trajectory Diffuser's draft adds").
+//
 // Only the refinement samples a diffusion model, and Options.Sample hands it to another executor:
 // `trajdiff plan evaluate --device gpu` passes the GPU sampler, which runs the warm start, the guidance and
 // the clamped start state of all candidates on the device. The draft's rollout (H-1 sequential calls of a
