@@ -85,3 +85,8 @@ for prior in none com; do
 done
 ./trajdiff geometry evaluate --checkpoint geotdm-charged-small-20k --baseline geotdm-charged-small-20k-none \
   --baseline geotdm-charged-small-20k-com --data charged/test.arrow --k 5 --solver ddim --steps 10 --out prior-ablation-20k.json
+# Gravity at twice the configuration's steps (docs/benchmarks.md "GeoTDM gravity forecasting at 20,000 steps").
+sed -e 's/^out = "geotdm-gravity-small"/out = "geotdm-gravity-small-20k"/' -e 's/^steps = 10000/steps = 20000/' \
+  geotdm-gravity-small.toml > geotdm-gravity-small-20k.toml
+GOMAXPROCS=1 ./trajdiff train --config geotdm-gravity-small-20k.toml
+./trajdiff geometry evaluate --checkpoint geotdm-gravity-small-20k --data gravity/test.arrow --k 5 --out gravity-20k.json
