@@ -3,16 +3,18 @@
 # "Trajectory Diffuser on Multi2D Large" and "Large variations"): TD and DD replanning every 32 steps with the
 # 64-step models, then a draft trained with seed 2, a draft trained to its configuration's 100,000 steps, and
 # TD's paper's 128-step window (the DD state model with horizon 128; draft, critic and inverse dynamics
-# unchanged), each scored on the same 50 episodes, with DD on the 128-step model beside it.
+# unchanged), each scored on the same 50 episodes, with DD on the 128-step model beside it; then TD's own
+# refinement settings.
 # WORKDIR holds ./trajdiff and the models of scripts/rl/dd_goal_small.sh large and td_goal_small.sh large
 # (their .toml files included). Resumable: finished trainings and evaluations are skipped.
 # Usage: scripts/rl/td_large_variations.sh WORKDIR   (about 45 minutes on one core)
 set -euo pipefail
 cd "$1"
-td() { # td DRAFT STATE-MODEL OUT
-	[ -e "$3" ] || GOMAXPROCS=1 ./trajdiff plan evaluate --layout large --planner trajectory-diffuser --multi --checkpoint "$2" \
-		--draft "$1" --critic td-critic-large-goal-small --invdyn invdyn-large-small --candidates 8 --refine-time 0.3 \
-		--workers 1 --seed 20261204 --episodes 50 --replan-every 32 --return 45 --fixed-return --out "$3" > /dev/null 2>&1
+td() { # td DRAFT STATE-MODEL OUT [FLAGS]: 8 candidates from t 0.3 unless FLAGS say otherwise
+	out=$3; draft=$1; model=$2; shift 3
+	[ -e "$out" ] || GOMAXPROCS=1 ./trajdiff plan evaluate --layout large --planner trajectory-diffuser --multi --checkpoint "$model" \
+		--draft "$draft" --critic td-critic-large-goal-small --invdyn invdyn-large-small --candidates 8 --refine-time 0.3 \
+		--workers 1 --seed 20261204 --episodes 50 --replan-every 32 --return 45 --fixed-return "$@" --out "$out" > /dev/null 2>&1
 }
 dd() { # dd STATE-MODEL OUT
 	[ -e "$2" ] || GOMAXPROCS=1 ./trajdiff plan evaluate --layout large --planner decision-diffuser --multi --checkpoint "$1" \
@@ -33,6 +35,10 @@ td td-draft-large-goal-seed2 dd-large-goal-small heldout50-td-seed2.json
 td td-draft-large-goal-100k dd-large-goal-small heldout50-td-100k.json
 td td-draft-large-goal-small dd-large-goal-h128 heldout50-td-h128.json
 dd dd-large-goal-h128 heldout50-dd-h128.json
-for f in heldout50-td-chosen heldout50-dd-every32 heldout50-td-seed2 heldout50-td-100k heldout50-td-h128 heldout50-dd-h128; do
+# TD's own refinement settings (the planner's defaults: 32 candidates from t 0.04), and 32 candidates from t 0.3.
+td td-draft-large-goal-small dd-large-goal-small heldout50-td-own.json --candidates 32 --refine-time 0.04
+td td-draft-large-goal-small dd-large-goal-small heldout50-td-c32.json --candidates 32
+for f in heldout50-td-chosen heldout50-dd-every32 heldout50-td-seed2 heldout50-td-100k heldout50-td-h128 heldout50-dd-h128 \
+	heldout50-td-own heldout50-td-c32; do
 	printf '%-24s ' "$f"; row "$f.json"
 done
