@@ -19,6 +19,7 @@
 # Usage: scripts/rl/td_draft_ablation.sh WORKDIR v1|umaze|medium|large
 # (U-Maze: a few minutes on one core; Large: about 30)
 set -euo pipefail
+source "$(dirname "$0")/planrow.sh"
 cd "$1"
 task=${2:?usage: td_draft_ablation.sh WORKDIR v1|umaze|medium|large}
 case $task in
@@ -41,7 +42,6 @@ start() {
 	ddset) echo --refine-time 0.9946 --refine-steps 10 --renoise --candidates 1 --solver dpmpp-2m "${ddset[@]}" ;;
 	esac
 }
-row() { jq -r '.summary[0] | "score \(.score_mean*10|round/10) ± \(.score_se*10|round/10)  success \(.success_rate*100|round)%  plan median \(.plan_median_seconds*1000|round) ms  nfe/step \(.nfe_per_step*100|round/100)"' "$1"; }
 mkdir -p ablation
 for seed in 99 20261204; do
 	n=5; [ "$seed" = 99 ] || n=20
@@ -49,6 +49,6 @@ for seed in 99 20261204; do
 		f="ablation/$task-$s-seed$seed.json"
 		# shellcheck disable=SC2046 # start's words are flags
 		[ -e "$f" ] || td --seed "$seed" --episodes "$n" $(start "$s") --out "$f" > /dev/null
-		printf 'seed %-8s %-9s ' "$seed" "$s"; row "$f"
+		printf 'seed %-8s %-9s ' "$seed" "$s"; planrow "$f"
 	done
 done

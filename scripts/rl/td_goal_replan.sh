@@ -9,14 +9,14 @@
 # skipped and the U-Maze choice (every 32 steps, return 45 fixed) is scored, as the earlier Medium rows were.
 # Usage: scripts/rl/td_goal_replan.sh WORKDIR [umaze|medium|large]   (U-Maze: about 30 minutes on one core)
 set -euo pipefail
+source "$(dirname "$0")/planrow.sh"
 cd "$1"
 maze=${2:-umaze}
 case $maze in umaze|medium|large) ;; *) echo "maze must be umaze, medium or large, got $maze" >&2; exit 2;; esac
 td() { GOMAXPROCS=1 ./trajdiff plan evaluate --layout "$maze" --planner trajectory-diffuser --multi --checkpoint "dd-$maze-goal-small" \
 	--draft "td-draft-$maze-goal-small" --critic "td-critic-$maze-goal-small" --invdyn "invdyn-$maze-small" --baselines=false \
 	--candidates 8 --refine-time 0.3 --workers 1 "$@" 2>/dev/null; }
-row() { jq -r '.summary[0] | "score \(.score_mean*10|round/10) ± \(.score_se*10|round/10)  success \(.success_rate*100|round)%  plan median \(.plan_median_seconds*1000|round) ms  nfe/step \(.nfe_per_step*100|round/100)"' "$1"; }
-run() { out=$1; shift; [ -e "$out" ] || "$@" --out "$out" > /dev/null 2> "${out%.json}.log"; printf '%-28s ' "$out"; row "$out"; }
+run() { out=$1; shift; [ -e "$out" ] || "$@" --out "$out" > /dev/null 2> "${out%.json}.log"; printf '%-28s ' "$out"; planrow "$out"; }
 dd() { env GOMAXPROCS=1 ./trajdiff plan evaluate --layout "$maze" --planner decision-diffuser --multi --checkpoint "dd-$maze-goal-small" \
 	--invdyn "invdyn-$maze-small" --seed 20261204 --steps 10 --return 30 --guidance 3 --baselines=false --episodes 20 --replan-every 32 --workers 1 "$@"; }
 if [ "$maze" != umaze ]; then
@@ -31,7 +31,7 @@ for s in "1 45 dt" "1 45 fixed" "32 30 dt" "32 45 dt" "32 30 fixed" "32 45 fixed
 	f="dev/$3-every$1-return$2.json"
 	extra=(); [ "$3" = fixed ] && extra=(--fixed-return)
 	[ -e "$f" ] || td --seed 99 --episodes 5 --replan-every "$1" --return "$2" "${extra[@]}" --out "$f" > /dev/null
-	printf 'dev  %-5s every %2d  return %2d  ' "$3" "$1" "$2"; row "$f"
+	printf 'dev  %-5s every %2d  return %2d  ' "$3" "$1" "$2"; planrow "$f"
 done
 best=$(for f in dev/*.json; do jq -r --arg f "$f" '"\(.summary[0].score_mean) \($f)"' "$f"; done | sort -g | tail -1 | cut -d' ' -f2)
 every=$(jq -r .planner.replan_every "$best"); ret=$(jq -r .planner.return "$best"); fixed=$(jq -r '.planner.fixed_return // false' "$best")

@@ -9,6 +9,7 @@
 # (their .toml files included). Resumable: finished trainings and evaluations are skipped.
 # Usage: scripts/rl/td_large_variations.sh WORKDIR   (about 45 minutes on one core)
 set -euo pipefail
+source "$(dirname "$0")/planrow.sh"
 cd "$1"
 td() { # td DRAFT STATE-MODEL OUT [FLAGS]: 8 candidates from t 0.3 unless FLAGS say otherwise
 	out=$3; draft=$1; model=$2; shift 3
@@ -22,7 +23,6 @@ dd() { # dd STATE-MODEL OUT
 		--replan-every 32 --workers 1 --out "$2" > /dev/null 2>&1
 }
 train() { GOMAXPROCS=1 ./trajdiff train --config "$1" > "${1%.toml}.log" 2>&1; }
-row() { jq -r '.summary[0] | "score \(.score_mean*10|round/10) ± \(.score_se*10|round/10)  success \(.success_rate*100|round)%  plan median \(.plan_median_seconds*1000|round) ms  mean plan step \(.plan_mean_step*1000|round/1000)"' "$1"; }
 td td-draft-large-goal-small dd-large-goal-small heldout50-td-chosen.json
 dd dd-large-goal-small heldout50-dd-every32.json
 sed -e 's/^out = "td-draft-large-goal-small"/out = "td-draft-large-goal-seed2"/; s/^seed = 1$/seed = 2/' \
@@ -40,5 +40,5 @@ td td-draft-large-goal-small dd-large-goal-small heldout50-td-own.json --candida
 td td-draft-large-goal-small dd-large-goal-small heldout50-td-c32.json --candidates 32
 for f in heldout50-td-chosen heldout50-dd-every32 heldout50-td-seed2 heldout50-td-100k heldout50-td-h128 heldout50-dd-h128 \
 	heldout50-td-own heldout50-td-c32; do
-	printf '%-24s ' "$f"; row "$f.json"
+	printf '%-24s ' "$f"; planrow "$f.json"
 done
