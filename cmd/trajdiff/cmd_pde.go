@@ -19,7 +19,7 @@ func pdeCommand() command {
 	return command{name: "pde", summary: "WDNO on Burgers and smoke: train, evaluate simulation or control (with baselines, sharded), merge reports, write generated trajectories, estimate states from sensors", run: runPDE}
 }
 
-const pdeUsage = `Usage: trajdiff pde <train|evaluate|merge|generate|estimate|superres> [flags]
+const pdeUsage = `Usage: trajdiff pde <train|evaluate|merge|compare|generate|estimate|superres> [flags]
 
   train       train a WDNO (wavelet space) or physical-space diffusion model on a dataset of
               'trajdiff simulate burgers|advection|cns|smoke' from a TOML configuration (resumable; the data
@@ -30,6 +30,9 @@ const pdeUsage = `Usage: trajdiff pde <train|evaluate|merge|generate|estimate|su
               smoke control: smoke_out, leakage and J re-simulated with pde/smoke; prints a table,
               writes a mergeable report; --shard i/n for job arrays
   merge       combine the reports of evaluate's shards into one table
+  compare     per test case: each method against a reference (the adjoint optimum, zero control...):
+              paired mean difference with its standard error, cases better and worse, median and 90th
+              percentile of the ratio; from one or more evaluate reports of the same test cases
   generate    write a checkpoint's generated trajectories for test cases as a fields dataset (same layout
               as the test data, params: source id and index), and with --resim, for a control model, the
               generated controls re-simulated with the true solver (Burgers, or pde/smoke as evaluate
@@ -46,7 +49,7 @@ Run 'trajdiff pde <verb> --help' for its flags; package pde/wdno documents the m
 
 func runPDE(ctx context.Context, env *cliEnv, args []string) error {
 	return runSubcommand(ctx, env, args, pdeUsage, []subcommand{
-		{"train", runPDETrain}, {"evaluate", runPDEEvaluate}, {"merge", runPDEMerge}, {"generate", runPDEGenerate}, {"estimate", runPDEEstimate}, {"superres", runPDESuperres}})
+		{"train", runPDETrain}, {"evaluate", runPDEEvaluate}, {"merge", runPDEMerge}, {"compare", runPDECompare}, {"generate", runPDEGenerate}, {"estimate", runPDEEstimate}, {"superres", runPDESuperres}})
 }
 
 func runPDETrain(ctx context.Context, env *cliEnv, args []string) error {
@@ -219,17 +222,9 @@ func runPDEMerge(ctx context.Context, env *cliEnv, args []string) error {
 	if fs.NArg() == 0 {
 		return usagef("want the report files of evaluate's shards")
 	}
-	var reps []*wdno.Report
-	for _, p := range fs.Args() {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		var r wdno.Report
-		if err := train.UnmarshalStrict(b, &r); err != nil {
-			return fmt.Errorf("%s: %w", p, err)
-		}
-		reps = append(reps, &r)
+	reps, err := loadPDEReports(fs.Args())
+	if err != nil {
+		return err
 	}
 	rep, err := wdno.Merge(reps)
 	if err != nil {
@@ -237,6 +232,23 @@ func runPDEMerge(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	fmt.Fprintf(env.stdout, "%s on %s, %d reports\n", rep.Task, rep.Data, len(reps))
 	return showPDEReport(env, rep, *out)
+}
+
+// loadPDEReports reads the report files of pde evaluate (unknown fields are an error: not such a report).
+func loadPDEReports(paths []string) ([]*wdno.Report, error) {
+	var reps []*wdno.Report
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil, err
+		}
+		var r wdno.Report
+		if err := train.UnmarshalStrict(b, &r); err != nil {
+			return nil, fmt.Errorf("%s: %w", p, err)
+		}
+		reps = append(reps, &r)
+	}
+	return reps, nil
 }
 
 func showPDEReport(env *cliEnv, rep *wdno.Report, out string) error {

@@ -72,7 +72,8 @@ func TestPDETrainEvaluateMerge(t *testing.T) {
 		}
 		reports = append(reports, rep)
 	}
-	code, out, errs := runCLI(append([]string{"pde", "merge"}, reports...)...)
+	merged := filepath.Join(dir, "merged.json")
+	code, out, errs := runCLI(append([]string{"pde", "merge", "--out", merged}, reports...)...)
 	if code != 0 {
 		t.Fatalf("pde merge: exit %d\n%s\n%s", code, out, errs)
 	}
@@ -87,6 +88,18 @@ func TestPDETrainEvaluateMerge(t *testing.T) {
 	// Merging a shard with itself is refused: every case is scored once.
 	if code, _, _ := runCLI("pde", "merge", reports[0], reports[0]); code == 0 {
 		t.Error("a report merged with itself")
+	}
+	// Per test case against every baseline: WDNO and the two others against each of the three.
+	code, out, errs = runCLI("pde", "compare", merged)
+	if code != 0 || strings.Count(out, "\nwdno ") != 3 || !strings.Contains(out, "adjoint-optimum") {
+		t.Fatalf("pde compare: exit %d\n%s\n%s", code, out, errs)
+	}
+	if code, out, errs := runCLI("pde", "compare", "--against", "zero-control", merged); code != 0 || strings.Count(out, "zero-control") != 3 {
+		t.Fatalf("pde compare --against zero-control: exit %d\n%s\n%s", code, out, errs)
+	}
+	// Shards are one method's halves: they are merged, not compared.
+	if code, _, errs := runCLI(append([]string{"pde", "compare"}, reports...)...); code == 0 || !strings.Contains(errs, "merge shards") {
+		t.Errorf("compare of two shards: exit %d, %s", code, errs)
 	}
 }
 

@@ -8,15 +8,22 @@ import (
 	"github.com/trajdiff/trajdiff/pde/smoke"
 )
 
+// The baselines' method names in reports.
+const (
+	ZeroControlName    = "zero-control"
+	DatasetControlName = "dataset-control"
+	AdjointOptimumName = "adjoint-optimum"
+)
+
 // ZeroControl is the "do nothing" control baseline.
 func ZeroControl() Method {
-	return Method{Name: "zero-control", Baseline: func(context.Context, TestCase) ([]float64, error) { return nil, nil }}
+	return Method{Name: ZeroControlName, Baseline: func(context.Context, TestCase) ([]float64, error) { return nil, nil }}
 }
 
 // DatasetControl is the control that generated the test trajectory: it reaches the target exactly and
 // costs its own energy.
 func DatasetControl() Method {
-	return Method{Name: "dataset-control", Baseline: func(_ context.Context, c TestCase) ([]float64, error) {
+	return Method{Name: DatasetControlName, Baseline: func(_ context.Context, c TestCase) ([]float64, error) {
 		return c.F, nil
 	}}
 }
@@ -28,7 +35,7 @@ func AdjointOptimum(p burgers.Params, iters int, w float64) Method {
 	if w == 0 {
 		w = 2e-5
 	}
-	return Method{Name: "adjoint-optimum", Baseline: func(ctx context.Context, c TestCase) ([]float64, error) {
+	return Method{Name: AdjointOptimumName, Baseline: func(ctx context.Context, c TestCase) ([]float64, error) {
 		N, K := p.Cells, p.Frames
 		o := burgers.Objective{Target: c.U[K*N:], EnergyWeight: w}
 		f, _, err := burgers.OptimalControl(ctx, p, c.U[:N], o, burgers.OptimizeOptions{MaxIterations: iters})

@@ -97,7 +97,10 @@
 // + w sum f^2 of the generated control re-simulated with the true solver (burgers.ControlObjective) from
 // the true u0, the test trajectory's own final state as u*. Baselines in the same run: zero control, the
 // dataset's own control, and any other model (the physical-space one). A case that fails is recorded
-// and the others go on; reports of shards merge.
+// and the others go on; reports of shards merge. Compare pairs the reports of one test set case by case:
+// per method and reference the mean paired difference with its standard error, the cases better and
+// worse, and the median and 90th percentile of the per-case ratio (against the adjoint optimum: how many
+// times the achievable J).
 //
 // # Inference-time search by control cost
 //

@@ -1,17 +1,27 @@
 #!/usr/bin/env bash
-# WDNO against physical-space diffusion on Burgers simulation at a multiple of the reduced budget
-# (docs/benchmarks.md, "WDNO on Burgers simulation at three times the budget"): the data of
-# scripts/pde/wdno_small.sh, the two simulation configurations with their step counts multiplied by FACTOR
-# (the 30-minute runs are FACTOR 1: WDNO 4000 steps, the physical model 1200, which cost the same wall time),
-# trained side by side on one core each, then evaluated on the 200 held-out test trajectories at the
-# reference's 50 ancestral steps and at 10-20 NFE. Resumable: rerun after a kill.
-# Usage: scripts/pde/wdno_burgers_budget.sh FACTOR [WORKDIR]   (default runs/wdno-burgers-xFACTOR)
+# WDNO against physical-space diffusion on Burgers at a multiple of the reduced budget (docs/benchmarks.md,
+# "WDNO on Burgers simulation at three times the budget" and "WDNO on Burgers control at three times the
+# budget"): the data of scripts/pde/wdno_small.sh, the task's two configurations with their step counts
+# multiplied by FACTOR (the 30-minute runs are FACTOR 1: WDNO 4000 steps, the physical model 1200, which cost
+# the same wall time), trained side by side on one core each, then evaluated on the held-out test trajectories.
+#   TASK=sim (default): the 200 test trajectories at the reference's 50 ancestral steps and at 10-20 NFE.
+#   TASK=control: each model's guidance weight picked on the first 50 validation trajectories (the weights of
+#   the 30-minute runs), then the 200 test trajectories with zero control, the dataset's control and the
+#   adjoint optimum beside them, every control re-simulated, compared case by case (pde compare); then both
+#   models at 10-20 NFE with their weights.
+# Resumable: rerun after a kill (finished trainings and reports are kept).
+# Usage: [TASK=sim|control] scripts/pde/wdno_burgers_budget.sh FACTOR [WORKDIR]   (default runs/wdno-burgers-[control-]xFACTOR)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-factor=${1:?usage: wdno_burgers_budget.sh FACTOR [WORKDIR]}
+factor=${1:?usage: [TASK=sim|control] wdno_burgers_budget.sh FACTOR [WORKDIR]}
+task=${TASK:-sim}
 case $factor in '' | *[!0-9]*) echo "FACTOR must be a positive integer, got $factor" >&2; exit 2;; esac
 [ "$factor" -ge 1 ] || { echo "FACTOR must be at least 1" >&2; exit 2; }
-work=${2:-runs/wdno-burgers-x$factor}
+case $task in
+sim) tag=sim; work=${2:-runs/wdno-burgers-x$factor} ;;
+control) tag=control; work=${2:-runs/wdno-burgers-control-x$factor} ;;
+*) echo "TASK must be sim or control, got $task" >&2; exit 2 ;;
+esac
 mkdir -p "$work/burgers-small"
 cd "$work"
 go build -C "$root" -o "$PWD/trajdiff" ./cmd/trajdiff
@@ -20,20 +30,60 @@ for s in "train 8000 11" "val 200 23" "test 200 9431"; do
 	[ -e "burgers-small/$1.arrow" ] || ./trajdiff simulate burgers --preset wdno-small --dtype float64 --n "$2" --seed "$3" \
 		--out "burgers-small/$1.arrow" --quiet
 done
-wdno=wdno-burgers-sim-x$factor
-ddpm=ddpm-burgers-sim-x$factor
+wdno=wdno-burgers-$tag-x$factor
+ddpm=ddpm-burgers-$tag-x$factor
 sed -e "s/^steps = 4000$/steps = $((4000 * factor))/" -e "s/^out = .*/out = \"$wdno\"/" \
-	"$root/configs/wdno-burgers-small-sim.toml" > "$wdno.toml"
+	"$root/configs/wdno-burgers-small-$tag.toml" > "$wdno.toml"
 sed -e "s/^steps = 1200$/steps = $((1200 * factor))/" -e "s/^out = .*/out = \"$ddpm\"/" \
-	"$root/configs/ddpm-burgers-small-sim.toml" > "$ddpm.toml"
+	"$root/configs/ddpm-burgers-small-$tag.toml" > "$ddpm.toml"
 GOMAXPROCS=1 ./trajdiff pde train --config "$wdno.toml" > "train-$wdno.log" 2>&1 &
 w=$!
 GOMAXPROCS=1 ./trajdiff pde train --config "$ddpm.toml" > "train-$ddpm.log" 2>&1 &
 d=$!
 wait "$w" || { echo "training $wdno failed: $work/train-$wdno.log" >&2; exit 1; }
 wait "$d" || { echo "training $ddpm failed: $work/train-$ddpm.log" >&2; exit 1; }
-for s in "ddpm 50" "ddpm 20" "ddim 10" "ddim 20"; do
+if [ "$task" = sim ]; then
+	for s in "ddpm 50" "ddpm 20" "ddim 10" "ddim 20"; do
+		set -- $s
+		./trajdiff pde evaluate --checkpoint "$wdno" --checkpoint "$ddpm" --data burgers-small/test.arrow \
+			--solver "$1" --steps "$2" --out "burgers-sim-$1-$2.json"
+	done
+	exit 0
+fi
+# Control. evaluate [flags] OUT: one report, skipped when it exists (resumable).
+evaluate() {
+	local out=${*: -1}
+	[ -e "$out" ] || GOMAXPROCS=1 ./trajdiff pde evaluate "${@:1:$#-1}" --out "$out.tmp" > /dev/null
+	[ -e "$out" ] || mv "$out.tmp" "$out"
+}
+weights="0 1e2 1e3 1e4 1.2e5"
+for m in "$wdno" "$ddpm"; do
+	(for g in $weights; do
+		evaluate --checkpoint "$m" --data burgers-small/val.arrow --limit 50 --baseline "" --guidance "$g" "val-$m-$g.json"
+	done) &
+done
+wait
+# The weight with the lowest mean J on validation.
+pick() {
+	for g in $weights; do printf '%s %s\n' "$(jq '.summary[0].j' "val-$1-$g.json")" "$g"; done | sort -g | head -n 1 | cut -d' ' -f2
+}
+gw=$(pick "$wdno")
+gd=$(pick "$ddpm")
+echo "guidance weights picked on validation: $wdno $gw, $ddpm $gd"
+evaluate --checkpoint "$wdno" --data burgers-small/test.arrow --guidance "$gw" --baseline zero,dataset,adjoint \
+	burgers-control-test-wdno.json &
+evaluate --checkpoint "$ddpm" --data burgers-small/test.arrow --guidance "$gd" --baseline "" burgers-control-test-ddpm.json &
+wait
+# Per test case: both models against the three baselines.
+./trajdiff pde compare --out burgers-control-compare.json burgers-control-test-wdno.json burgers-control-test-ddpm.json
+# Fewer network evaluations, each model with its weight, the two side by side.
+for s in "ddpm 20" "ddim 20" "ddim 10"; do
 	set -- $s
-	./trajdiff pde evaluate --checkpoint "$wdno" --checkpoint "$ddpm" --data burgers-small/test.arrow \
-		--solver "$1" --steps "$2" --out "burgers-sim-$1-$2.json"
+	for m in "$wdno" "$ddpm"; do
+		g=$gw
+		[ "$m" = "$wdno" ] || g=$gd
+		evaluate --checkpoint "$m" --data burgers-small/test.arrow --guidance "$g" --baseline "" --solver "$1" --steps "$2" \
+			"burgers-control-test-$m-$1-$2.json" &
+	done
+	wait
 done
