@@ -9,7 +9,7 @@
 #   SYSTEM=burgers (default), cns or advection.
 #   TASK=sim (default): the 200 test trajectories at the reference's 50 ancestral steps and at 10-20 NFE.
 #   TASK=control (Burgers): each model's guidance weight picked on the first 50 validation trajectories (the
-#   weights of the 30-minute runs), then the 200 test trajectories with zero control, the dataset's control
+#   30-minute runs' grid with 3e4 and 4e5 added), then the 200 test trajectories with zero control, the dataset's control
 #   and the adjoint optimum beside them, every control re-simulated, compared case by case (pde compare);
 #   then both models at 10-20 NFE with their weights.
 # Resumable: rerun after a kill (finished trainings and reports are kept).
@@ -75,7 +75,7 @@ evaluate() {
 	[ -e "$out" ] || GOMAXPROCS=1 ./trajdiff pde evaluate "${@:1:$#-1}" --out "$out.tmp" > /dev/null
 	[ -e "$out" ] || mv "$out.tmp" "$out"
 }
-weights="0 1e2 1e3 1e4 1.2e5"
+weights="0 1e2 1e3 1e4 3e4 1.2e5 4e5"
 for m in "$wdno" "$ddpm"; do
 	(for g in $weights; do
 		evaluate --checkpoint "$m" --data burgers-small/val.arrow --limit 50 --baseline "" --guidance "$g" "val-$m-$g.json"
