@@ -55,9 +55,9 @@ wdno=wdno-$system-$tag-x$factor
 ddpm=ddpm-$system-$tag-x$factor
 scaled "$root/configs/wdno-$system-small-$tag.toml" "$wdno" > "$wdno.toml"
 scaled "$root/configs/ddpm-$system-small-$tag.toml" "$ddpm" > "$ddpm.toml"
-GOMAXPROCS=1 ./trajdiff pde train --config "$wdno.toml" > "train-$wdno.log" 2>&1 &
+GOMAXPROCS=1 ./trajdiff pde train --config "$wdno.toml" >> "train-$wdno.log" 2>&1 &
 w=$!
-GOMAXPROCS=1 ./trajdiff pde train --config "$ddpm.toml" > "train-$ddpm.log" 2>&1 &
+GOMAXPROCS=1 ./trajdiff pde train --config "$ddpm.toml" >> "train-$ddpm.log" 2>&1 &
 d=$!
 wait "$w" || { echo "training $wdno failed: $work/train-$wdno.log" >&2; exit 1; }
 wait "$d" || { echo "training $ddpm failed: $work/train-$ddpm.log" >&2; exit 1; }
