@@ -95,9 +95,12 @@ func scoreControls(ctx context.Context, d *Data, m Method, batch []TestCase, gen
 			c := r.costs[k]
 			res[j].J, res[j].Misfit, res[j].Energy = c.J, c.Misfit, c.Energy
 			if gen != nil && m.Refine == 0 {
+				target := batch[j].U[K*N:]
 				for x := 0; x < N; x++ {
 					e := gen.U[j][K*N+x] - r.trajs[k][K*N+x]
 					res[j].ModelMisfit += e * e / float64(N)
+					e = gen.U[j][K*N+x] - target[x]
+					res[j].TargetMisfit += e * e / float64(N)
 				}
 			}
 		}

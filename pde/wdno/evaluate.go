@@ -56,7 +56,9 @@ type EvalOptions struct {
 // CaseResult is one method on one case. Simulation fills MSE (over frames 1..K) and FrontMSE (over
 // the points whose true |du/dx| is in the top decile of the case); control fills J and its parts
 // (re-simulated with the true solver from the true u0), and for a model ModelMisfit, the mean squared
-// gap between the model's own final state and the re-simulated one. Error records a failed case.
+// gap between the model's own final state and the re-simulated one, and TargetMisfit, between the model's
+// own final state and the target u* it was conditioned on (0 where the layout inpaints u*, as the physical
+// one does: a model that has not learned to meet its condition shows here). Error records a failed case.
 type CaseResult struct {
 	Method      string  `json:"method"`
 	Case        int     `json:"case"`
@@ -67,6 +69,8 @@ type CaseResult struct {
 	Misfit      float64 `json:"misfit,omitempty"`
 	Energy      float64 `json:"energy,omitempty"`
 	ModelMisfit float64 `json:"model_misfit,omitempty"`
+	// TargetMisfit: Burgers control models only (see above).
+	TargetMisfit float64 `json:"target_misfit,omitempty"`
 	// SmokeOut and Leakage are smoke's shares through the target exit and through the others after the
 	// last modelled frame (re-simulated); J is then -SmokeOut + 0.1 Misfit, Misfit the initial density's
 	// mean squared mismatch, Energy the mean squared control and ModelMisfit the squared gap between the
@@ -87,6 +91,8 @@ type Summary struct {
 	JMedian  float64 `json:"j_median,omitempty"`
 	Misfit   float64 `json:"misfit,omitempty"`
 	Energy   float64 `json:"energy,omitempty"`
+	// TargetMisfit is the mean of the cases' TargetMisfit (Burgers control models).
+	TargetMisfit float64 `json:"target_misfit,omitempty"`
 	// SmokeOut (mean and median) and Leakage: smoke control only.
 	SmokeOut       float64 `json:"smoke_out,omitempty"`
 	SmokeOutMedian float64 `json:"smoke_out_median,omitempty"`

@@ -27,6 +27,7 @@ func Summarize(methods []string, results []CaseResult, seconds map[string]float6
 			s.J += r.J
 			s.Misfit += r.Misfit
 			s.Energy += r.Energy
+			s.TargetMisfit += r.TargetMisfit
 			s.SmokeOut += r.SmokeOut
 			s.Leakage += r.Leakage
 			js = append(js, r.J)
@@ -38,6 +39,7 @@ func Summarize(methods []string, results []CaseResult, seconds map[string]float6
 			s.J /= ok
 			s.Misfit /= ok
 			s.Energy /= ok
+			s.TargetMisfit /= ok
 			s.SmokeOut /= ok
 			s.Leakage /= ok
 		}

@@ -91,6 +91,18 @@ func TestTrainLoadEvaluate(t *testing.T) {
 				if adj, zero := rep.Summary[3], rep.Summary[1]; !(adj.J < zero.J) {
 					t.Errorf("adjoint optimum J %g, zero control %g", adj.J, zero.J)
 				}
+				// The physical layout inpaints u* into the last frame, so the model's own final state is
+				// the target to rounding; the wavelet layout gives u* as a condition channel, which a
+				// 30-step model does not reproduce. Baselines generate no state.
+				own := rep.Summary[0].TargetMisfit
+				if space == SpacePhysical && own > 1e-20 || space == SpaceWavelet && !(own > 1e-6) {
+					t.Errorf("%s: the model's own final state misses its target by %g", space, own)
+				}
+				for _, s := range rep.Summary[1:] {
+					if s.TargetMisfit != 0 {
+						t.Errorf("baseline %s reports an own-state misfit %g", s.Method, s.TargetMisfit)
+					}
+				}
 			}
 		}
 	}
