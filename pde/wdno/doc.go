@@ -95,7 +95,9 @@
 // Evaluate scores simulation by the MSE over frames 1..K against the test trajectory, and at fronts
 // (the points of each case whose true |du/dx| is in its top decile); control by J = mean_x (u(T) - u*)^2
 // + w sum f^2 of the generated control re-simulated with the true solver (burgers.ControlObjective) from
-// the true u0, the test trajectory's own final state as u*. Baselines in the same run: zero control, the
+// the true u0, the test trajectory's own final state as u*, and for a model the misfit of its own
+// generated u(T) to u* (TargetMisfit: whether it meets its condition before any re-simulation; the
+// physical layout inpaints u*, WDNO's has to learn it). Baselines in the same run: zero control, the
 // dataset's own control, and any other model (the physical-space one). A case that fails is recorded
 // and the others go on; reports of shards merge. Compare pairs the reports of one test set case by case:
 // per method and reference the mean paired difference with its standard error, the cases better and
