@@ -3,9 +3,10 @@ package wdno
 import (
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"sort"
+
+	"github.com/trajdiff/trajdiff/internal/stats"
 )
 
 // Paired compares one method with a reference method case by case, on the test cases both finished.
@@ -161,22 +162,8 @@ func pair(m, ref, metric string, lower bool, mc, rc map[int]CaseResult) Paired {
 	}
 	if len(ratios) > 0 {
 		p.RatioCases = len(ratios)
-		p.RatioMedian = quantile(ratios, 0.5)
-		p.RatioP90 = quantile(ratios, 0.9)
+		p.RatioMedian = stats.Quantile(ratios, 0.5)
+		p.RatioP90 = stats.Quantile(ratios, 0.9)
 	}
 	return p
-}
-
-// quantile is the q-quantile of v by linear interpolation between order statistics (NumPy's default,
-// Hyndman and Fan's type 7); it sorts a copy of v.
-func quantile(v []float64, q float64) float64 {
-	s := slices.Clone(v)
-	sort.Float64s(s)
-	h := q * float64(len(s)-1)
-	lo := math.Floor(h)
-	i := int(lo)
-	if i+1 >= len(s) {
-		return s[len(s)-1]
-	}
-	return s[i] + (h-lo)*(s[i+1]-s[i])
 }

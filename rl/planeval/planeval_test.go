@@ -3,7 +3,6 @@ package planeval_test
 import (
 	"context"
 	"errors"
-	"math"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -11,19 +10,6 @@ import (
 	"github.com/trajdiff/trajdiff/rl"
 	"github.com/trajdiff/trajdiff/rl/planeval"
 )
-
-// The 5th and 95th percentiles and the median interpolate linearly between order statistics, as NumPy's.
-func TestQuantileInterpolatesLikeNumPy(t *testing.T) {
-	xs := []float64{4, 1, 3, 2, 10}
-	for q, want := range map[float64]float64{0: 1, 0.5: 3, 0.95: 8.8, 1: 10, 0.25: 2} {
-		if got := planeval.Quantile(xs, q); math.Abs(got-want) > 1e-12 {
-			t.Errorf("Quantile(%v) = %v, want %v", q, got, want)
-		}
-	}
-	if planeval.Quantile(nil, 0.5) != 0 {
-		t.Error("the quantile of nothing is not 0")
-	}
-}
 
 // A path is measured, not clipped: points inside walls or outside the maze and segments that jump across a
 // wall are counted, with the path's step lengths.

@@ -2,7 +2,8 @@ package planeval
 
 import (
 	"math"
-	"slices"
+
+	"github.com/trajdiff/trajdiff/internal/stats"
 )
 
 // Summary aggregates an agent's episodes.
@@ -67,32 +68,16 @@ func Summarize(name string, eps []Episode) Summary {
 	}
 	s.ScoreSE = math.Sqrt(v / n)
 	s.Plans = len(plans)
-	s.PlanMedian, s.PlanP95 = Quantile(plans, 0.5), Quantile(plans, 0.95)
-	s.PlanMaxStep = Quantile(jumps, 0.5)
+	s.PlanMedian, s.PlanP95 = stats.Quantile(plans, 0.5), stats.Quantile(plans, 0.95)
+	s.PlanMaxStep = stats.Quantile(jumps, 0.5)
 	if planned > 0 {
 		s.PlanMeanStep /= float64(planned)
 		s.NFEPerPlan = float64(nfe) / float64(len(plans))
 		s.NFEPerStep = float64(nfe) / float64(envSteps)
 	}
-	s.StepMedian, s.StepP95 = Quantile(steps, 0.5), Quantile(steps, 0.95)
+	s.StepMedian, s.StepP95 = stats.Quantile(steps, 0.5), stats.Quantile(steps, 0.95)
 	for _, x := range steps {
 		s.StepMean += x / float64(len(steps))
 	}
 	return s
-}
-
-// Quantile is the q-quantile of xs with linear interpolation between order statistics (NumPy's default);
-// 0 for no values.
-func Quantile(xs []float64, q float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	h := q * float64(len(s)-1)
-	lo := int(math.Floor(h))
-	if lo >= len(s)-1 {
-		return s[len(s)-1]
-	}
-	return s[lo] + (h-float64(lo))*(s[lo+1]-s[lo])
 }
