@@ -3,8 +3,8 @@ package wdno
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 
 	"github.com/trajdiff/trajdiff/internal/stats"
 )
@@ -134,22 +134,21 @@ func Compare(reps []*Report, against []string) ([]Paired, error) {
 // pair is Compare for one method and one reference.
 func pair(m, ref, metric string, lower bool, mc, rc map[int]CaseResult) Paired {
 	p := Paired{Method: m, Against: ref, Metric: metric}
-	keys := make([]int, 0, len(mc))
-	for k := range mc {
-		keys = append(keys, k)
-	}
-	sort.Ints(keys) // a fixed summation order: the same reports give the same bits
 	var diffs, ratios []float64
-	for _, k := range keys {
-		a, b := mc[k], rc[k]
-		if _, ok := rc[k]; !ok || a.Error != "" || b.Error != "" {
+	for _, k := range slices.Sorted(maps.Keys(mc)) { // a fixed summation order: the same reports give the same bits
+		a := mc[k]
+		b, ok := rc[k]
+		if !ok || a.Error != "" || b.Error != "" {
 			continue
 		}
 		x, y := a.metric(metric), b.metric(metric)
-		diffs = append(diffs, x-y)
-		if d := x - y; (d < 0) == lower && d != 0 {
+		d := x - y
+		diffs = append(diffs, d)
+		switch {
+		case d == 0:
+		case (d < 0) == lower:
 			p.Better++
-		} else if d != 0 {
+		default:
 			p.Worse++
 		}
 		if lower && y > 0 {
