@@ -124,6 +124,12 @@ func runPDEEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		task = m.Task
 		meth := wdno.Method{Name: uniqueName(methods, m.Name()), Model: m}
+		if sf.projectEnds {
+			if err := sf.checkProjectEnds(c, m); err != nil {
+				return err
+			}
+			meth.Name = uniqueName(methods, m.Name()+"+ends")
+		}
 		if err := refuseDeviceGuidance(*device, m, sf.request()); err != nil {
 			return err
 		}
@@ -301,6 +307,7 @@ type pdeSampling struct {
 	steps, limit, batch    int
 	seed                   uint64
 	guidance               float64
+	projectEnds            bool
 }
 
 func (p *pdeSampling) register(fs *flag.FlagSet, shardHelp string) {
@@ -308,6 +315,7 @@ func (p *pdeSampling) register(fs *flag.FlagSet, shardHelp string) {
 	fs.IntVar(&p.steps, "steps", 0, "solver steps (default: [sample] steps, else 50)")
 	fs.Float64Var(&p.guidance, "guidance", -1, "control guidance weight (default: [sample] guidance, else 1.2e5, smoke 100); 0 disables it")
 	fs.StringVar(&p.guideThrough, "guide-through", wdno.GuideX0, "control guidance's gradient: x0 (WDNO's: dJ/dx0 moves x0) or denoiser (dJ/dx0 pulled back through the network to x_t, so it reaches what J does not read; CPU only)")
+	fs.BoolVar(&p.projectEnds, "project-ends", false, "1-D control: project every x0 prediction onto the trajectories that start at u0 and end at the target u* (DDNM's null-space correction; WDNO gives them only as a condition channel, the physical layout inpaints them); methods get the suffix +ends")
 	fs.StringVar(&p.weights, "weights", "default", "weights: default (the run's sample.ema), ema or raw")
 	fs.IntVar(&p.limit, "limit", 0, "only the first n test cases (before sharding); 0: all")
 	fs.StringVar(&p.shard, "shard", "", shardHelp+shardFlagHelp)
@@ -335,6 +343,15 @@ func (p *pdeSampling) check(env *cliEnv) (train.Weights, error) {
 	return parseWeights(p.weights)
 }
 
+// checkProjectEnds refuses --project-ends for a model it does not apply to: only 1-D control models
+// generate a trajectory between a given u0 and u*.
+func (p *pdeSampling) checkProjectEnds(ckpt string, m *wdno.Model) error {
+	if m.Task != wdno.Control || m.Layout.Config().Grid != nil {
+		return usagef("--project-ends is for 1-D control models: --checkpoint %s is a %v model", ckpt, m.Task)
+	}
+	return nil
+}
+
 // cases are the dataset indices of this shard of the first --limit cases.
 func (p *pdeSampling) cases(n int) ([]int, error) {
 	if p.limit > 0 {
@@ -355,7 +372,7 @@ func (p *pdeSampling) cases(n int) ([]int, error) {
 }
 
 func (p *pdeSampling) request() wdno.Request {
-	req := wdno.Request{Solver: p.solver, Steps: p.steps, Seed: p.seed, GuideThrough: p.guideThrough}
+	req := wdno.Request{Solver: p.solver, Steps: p.steps, Seed: p.seed, GuideThrough: p.guideThrough, ProjectEnds: p.projectEnds}
 	if p.guidance >= 0 {
 		g := p.guidance
 		req.Guidance = &g
@@ -417,6 +434,11 @@ func runPDEGenerate(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	if *resim != "" && m.Task != wdno.Control {
 		return usagef("--resim: %s is a %v model; re-simulation is for control models", *ckpt, m.Task)
+	}
+	if sf.projectEnds {
+		if err := sf.checkProjectEnds(*ckpt, m); err != nil {
+			return err
+		}
 	}
 	cases, err := sf.cases(d.Len())
 	if err != nil {

@@ -97,6 +97,21 @@ func TestPDETrainEvaluateMerge(t *testing.T) {
 	if code, out, errs := runCLI("pde", "compare", "--against", "zero-control", merged); code != 0 || strings.Count(out, "zero-control") != 3 {
 		t.Fatalf("pde compare --against zero-control: exit %d\n%s\n%s", code, out, errs)
 	}
+	// --project-ends makes the model's own trajectories end at their target (own misfit 0) under its own name.
+	ends := filepath.Join(dir, "ends.json")
+	code, out, errs = runCLI("pde", "evaluate", "--checkpoint", run, "--data", test, "--baseline", "", "--project-ends", "--out", ends)
+	if code != 0 || !strings.Contains(out, "wdno+ends ") {
+		t.Fatalf("pde evaluate --project-ends: exit %d\n%s\n%s", code, out, errs)
+	}
+	reps, err := loadPDEReports([]string{ends})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range reps[0].Results {
+		if r.TargetMisfit > 1e-20 {
+			t.Errorf("case %d: the projected model's own u(T) is %.3g from u*", r.Case, r.TargetMisfit)
+		}
+	}
 	// Shards are one method's halves: they are merged, not compared.
 	if code, _, errs := runCLI(append([]string{"pde", "compare"}, reports...)...); code == 0 || !strings.Contains(errs, "merge shards") {
 		t.Errorf("compare of two shards: exit %d, %s", code, errs)
@@ -124,6 +139,7 @@ func TestPDEEvaluateRejectsBadInput(t *testing.T) {
 		{[]string{"pde", "evaluate", "--checkpoint", dir, "--data", other}, 1, ""},
 		{[]string{"pde", "evaluate", "--checkpoint", run, "--data", other, "--refine-iters", "2"}, 2, "polishes controls"},
 		{[]string{"pde", "evaluate", "--checkpoint", run, "--data", other, "--refine-iters", "-1"}, 2, "refine-iters"},
+		{[]string{"pde", "evaluate", "--checkpoint", run, "--data", other, "--project-ends"}, 2, "for 1-D control models"},
 		{[]string{"pde", "train", "--config", filepath.Join(dir, "missing.toml")}, 2, "missing"},
 	} {
 		code, out, errs := runCLI(c.args...)

@@ -90,8 +90,12 @@ func (m *Model) searchCases(ctx context.Context, req Request, s diffusion.Partic
 		one := enc.values[j*D : (j+1)*D]
 		// The case's own objective at index 0: guide.correct pairs every particle with case 0 of its values.
 		alone := &encoded{values: one, u0s: enc.u0s[j : j+1], targets: enc.targets[j : j+1], cells: enc.cells}
+		ends, err := m.endsOf(req, alone)
+		if err != nil {
+			return nil, err
+		}
 		g := &guide{layout: m.Layout, known: known, values: one, clip: !m.Config.Sample.NoClip, weight: guidance, p: s.Process,
-			obj: alone.objective(m, req), pull: pull}
+			obj: alone.objective(m, req), pull: pull, ends: ends}
 		cost, err := rewardOf(j)
 		if err != nil {
 			return nil, fmt.Errorf("wdno: case %d: %w", j, err)

@@ -38,10 +38,10 @@ type DeviceProblem struct {
 // gpu` gives gpu/fromnn's Sampler).
 type DeviceSampler func(ctx context.Context, p DeviceProblem) ([]float64, error)
 
-// deviceLoop reports whether the device can run sample's whole loop for n images: no extra conditioner,
-// and control guidance only where it has a guide (the wavelet layouts' control objectives).
+// deviceLoop reports whether the device can run sample's whole loop for n images: no extra conditioner, no
+// projection onto the ends, and control guidance only where it has a guide (the wavelet layouts' control objectives).
 func (m *Model) deviceLoop(o sampling, g *guide, n int) bool {
-	if o.extra != nil {
+	if o.extra != nil || o.ends != nil {
 		return false
 	}
 	if g.weight == 0 || g.obj == nil {
@@ -78,6 +78,9 @@ func (m *Model) hostNetwork(net HostDenoiser, points int) (diffusion.Denoiser, e
 func (m *Model) runDevice(ctx context.Context, o sampling, g *guide, plan *diffusion.Plan, x []float64, nonFinite func(int, float64)) error {
 	if o.extra != nil {
 		return fmt.Errorf("wdno: an extra conditioner has no device path; sample on the CPU")
+	}
+	if o.ends != nil {
+		return fmt.Errorf("wdno: the projection onto u0 and u* has no device path; sample on the CPU or give Request.Network")
 	}
 	var dg *DeviceGuidance
 	var ds *DeviceSmokeGuidance

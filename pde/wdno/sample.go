@@ -30,7 +30,14 @@ type Request struct {
 	// GuideThrough is where the guiding gradient is taken: GuideX0 (default, the reference's) or
 	// GuideDenoiser (through the network to the noisy state; CPU only).
 	GuideThrough string
-	Progress     func(done, total int)
+	// ProjectEnds, in 1-D control, projects every x0 prediction onto the images whose decoded trajectory
+	// starts at the case's u0 and ends at its target u* (DDNM's null-space correction, endProjection), after
+	// the known entries are set and the others clamped, and again after each guidance step. WDNO's layout
+	// gives u0 and u* only through its condition channel; this makes its samples meet them exactly, as the
+	// physical layout's inpainting does (there it changes nothing). CPU loop only (with Device, the loop
+	// stays on the host and the network runs on Network).
+	ProjectEnds bool
+	Progress    func(done, total int)
 	// Device, if set, runs the sampling loop instead of the CPU (DeviceProblem; Generate, and WriteGenerated
 	// through it; Estimate takes its own, EstimateOptions.Device).
 	Device DeviceSampler
@@ -78,8 +85,23 @@ func (m *Model) Generate(ctx context.Context, req Request) (*Generated, error) {
 	if err != nil {
 		return nil, err
 	}
-	return m.sample(ctx, enc.values, sampling{solver: name, steps: steps, seed: req.Seed, guidance: guidance, obj: enc.objective(m, req), pull: pull, progress: req.Progress,
-		device: req.Device, network: req.Network})
+	ends, err := m.endsOf(req, enc)
+	if err != nil {
+		return nil, err
+	}
+	return m.sample(ctx, enc.values, sampling{solver: name, steps: steps, seed: req.Seed, guidance: guidance, obj: enc.objective(m, req), pull: pull, ends: ends,
+		progress: req.Progress, device: req.Device, network: req.Network})
+}
+
+// endsOf is req's projection onto the encoded cases' ends (Request.ProjectEnds), nil when it asks none.
+func (m *Model) endsOf(req Request, e *encoded) (*endProjection, error) {
+	if !req.ProjectEnds {
+		return nil, nil
+	}
+	if m.Task != Control {
+		return nil, fmt.Errorf("wdno: projecting onto u0 and u* is for control models, this one is for %v", m.Task)
+	}
+	return newEndProjection(m.Layout, m.Layout.Known(Control), e)
 }
 
 // encoded are a request's cases as images (their known entries hold the condition) and, in control, the
@@ -160,6 +182,7 @@ type sampling struct {
 	guidance float64
 	obj      objective
 	pull     *pullback // guidance through the denoiser (nil: at x0)
+	ends     *endProjection
 	extra    diffusion.Conditioner
 	progress func(done, total int)
 	device   DeviceSampler // nil: the CPU
@@ -187,7 +210,8 @@ func (m *Model) sample(ctx context.Context, values []float64, o sampling) (*Gene
 		return nil, fmt.Errorf("wdno: %w", err)
 	}
 	known := l.Known(m.Task)
-	g := &guide{layout: l, known: known, values: values, clip: !m.Config.Sample.NoClip, weight: o.guidance, obj: o.obj, p: p, pull: o.pull}
+	g := &guide{layout: l, known: known, values: values, clip: !m.Config.Sample.NoClip, weight: o.guidance, obj: o.obj, p: p, pull: o.pull,
+		ends: o.ends}
 	x := make([]float64, n*D)
 	diffusion.NewPhilox(o.seed).FillNormal(x, 1<<20, 0)
 	s0 := p.Sigma(times[0])
@@ -290,8 +314,9 @@ func (o controlObjective) grad(j int, u, f, gu, gf []float64) {
 	}
 }
 
-// guide corrects x0 predictions: known entries, clamping and guidance by an objective, its gradient taken
-// at x0 or, with pull set, pulled back through the denoiser (GuideDenoiser).
+// guide corrects x0 predictions: known entries, clamping, the projection onto the ends (ends set) and
+// guidance by an objective, its gradient taken at x0 or, with pull set, pulled back through the denoiser
+// (GuideDenoiser).
 type guide struct {
 	layout       Layout
 	known        []bool
@@ -301,6 +326,7 @@ type guide struct {
 	obj          objective
 	p            diffusion.Process
 	pull         *pullback
+	ends         *endProjection // nil: no projection
 	u, f, gu, gf []float64
 	gx           []float64
 	batch        []float64 // the batch's masked dJ/dx0 for the pullback
@@ -318,7 +344,9 @@ func (g *guide) correct(x0, x []float64, t float64) error {
 	for j := 0; j < n; j++ {
 		c := j % cases
 		row, vals := x0[j*D:(j+1)*D], g.values[c*D:(c+1)*D]
-		g.fix(row, vals)
+		if err := g.settle(c, row, vals); err != nil {
+			return err
+		}
 		if !guided {
 			continue
 		}
@@ -336,7 +364,9 @@ func (g *guide) correct(x0, x []float64, t float64) error {
 			}
 			continue
 		}
-		g.move(row, vals, step, g.gx)
+		if err := g.move(c, row, vals, step, g.gx); err != nil {
+			return err
+		}
 	}
 	if !guided || g.pull == nil {
 		return nil
@@ -346,19 +376,31 @@ func (g *guide) correct(x0, x []float64, t float64) error {
 	}
 	for j := 0; j < n; j++ {
 		c := j % cases
-		g.move(x0[j*D:(j+1)*D], g.values[c*D:(c+1)*D], step, g.batch[j*D:(j+1)*D])
+		if err := g.move(c, x0[j*D:(j+1)*D], g.values[c*D:(c+1)*D], step, g.batch[j*D:(j+1)*D]); err != nil {
+			return err
+		}
 	}
 	return nil
 }
 
-// move steps the unknown entries of row against grad, then fixes the row again.
-func (g *guide) move(row, vals []float64, step float64, grad []float64) {
+// move steps the unknown entries of case c's row against grad, then settles the row again.
+func (g *guide) move(c int, row, vals []float64, step float64, grad []float64) error {
 	for i, k := range g.known {
 		if !k {
 			row[i] -= step * grad[i]
 		}
 	}
+	return g.settle(c, row, vals)
+}
+
+// settle fixes case c's row and projects it onto the case's ends when asked: the projection comes last, so
+// that the ends hold exactly in every x0 the solver sees (its correction may leave [-1, 1] slightly).
+func (g *guide) settle(c int, row, vals []float64) error {
 	g.fix(row, vals)
+	if g.ends == nil {
+		return nil
+	}
+	return g.ends.project(c, row)
 }
 
 // fix sets known entries to their values and clamps the others to [-1, 1].
