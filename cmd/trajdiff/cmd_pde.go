@@ -315,7 +315,7 @@ func (p *pdeSampling) register(fs *flag.FlagSet, shardHelp string) {
 	fs.IntVar(&p.steps, "steps", 0, "solver steps (default: [sample] steps, else 50)")
 	fs.Float64Var(&p.guidance, "guidance", -1, "control guidance weight (default: [sample] guidance, else 1.2e5, smoke 100); 0 disables it")
 	fs.StringVar(&p.guideThrough, "guide-through", wdno.GuideX0, "control guidance's gradient: x0 (WDNO's: dJ/dx0 moves x0) or denoiser (dJ/dx0 pulled back through the network to x_t, so it reaches what J does not read; CPU only)")
-	fs.BoolVar(&p.projectEnds, "project-ends", false, "1-D control: project every x0 prediction onto the trajectories that start at u0 and end at the target u* (DDNM's null-space correction; WDNO gives them only as a condition channel, the physical layout inpaints them); methods get the suffix +ends")
+	fs.BoolVar(&p.projectEnds, "project-ends", false, "1-D control (simulation): project every x0 prediction onto the trajectories that start at u0 and end at the target u* (start at u0) (DDNM's null-space correction; WDNO gives them only as a condition channel, the physical layout inpaints them); methods get the suffix +ends")
 	fs.StringVar(&p.weights, "weights", "default", "weights: default (the run's sample.ema), ema or raw")
 	fs.IntVar(&p.limit, "limit", 0, "only the first n test cases (before sharding); 0: all")
 	fs.StringVar(&p.shard, "shard", "", shardHelp+shardFlagHelp)
@@ -343,11 +343,11 @@ func (p *pdeSampling) check(env *cliEnv) (train.Weights, error) {
 	return parseWeights(p.weights)
 }
 
-// checkProjectEnds refuses --project-ends for a model it does not apply to: only 1-D control models
-// generate a trajectory between a given u0 and u*.
+// checkProjectEnds refuses --project-ends for a model it does not apply to: only 1-D control and simulation
+// models are given u0 (and u*).
 func (p *pdeSampling) checkProjectEnds(ckpt string, m *wdno.Model) error {
-	if m.Task != wdno.Control || m.Layout.Config().Grid != nil {
-		return usagef("--project-ends is for 1-D control models: --checkpoint %s is a %v model", ckpt, m.Task)
+	if m.Task == wdno.Estimate || m.Layout.Config().Grid != nil {
+		return usagef("--project-ends is for 1-D control and simulation models: --checkpoint %s is a %v model on a grid of %v", ckpt, m.Task, m.Layout.Config().Grid)
 	}
 	return nil
 }

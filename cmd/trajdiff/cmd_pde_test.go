@@ -139,7 +139,6 @@ func TestPDEEvaluateRejectsBadInput(t *testing.T) {
 		{[]string{"pde", "evaluate", "--checkpoint", dir, "--data", other}, 1, ""},
 		{[]string{"pde", "evaluate", "--checkpoint", run, "--data", other, "--refine-iters", "2"}, 2, "polishes controls"},
 		{[]string{"pde", "evaluate", "--checkpoint", run, "--data", other, "--refine-iters", "-1"}, 2, "refine-iters"},
-		{[]string{"pde", "evaluate", "--checkpoint", run, "--data", other, "--project-ends"}, 2, "for 1-D control models"},
 		{[]string{"pde", "train", "--config", filepath.Join(dir, "missing.toml")}, 2, "missing"},
 	} {
 		code, out, errs := runCLI(c.args...)

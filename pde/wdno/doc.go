@@ -60,7 +60,7 @@
 //
 // Request.ProjectEnds (`pde evaluate --project-ends`, an addition to the reference) projects every x0
 // prediction of 1-D control, after it is fixed and again after each guidance step, onto the images whose
-// decoded trajectory starts at u0 and ends at u*:
+// decoded trajectory starts at u0 and ends at u* (in simulation, onto those that start at u0):
 //
 //	x0 <- x0 + E ((u0, u*) - A x0),
 //

@@ -3,7 +3,8 @@ package wdno
 import "fmt"
 
 // endProjection projects the x0 predictions of 1-D control onto the images whose decoded trajectory starts at
-// the case's u0 and ends at its target u* (Request.ProjectEnds).
+// the case's u0 and ends at its target u* (Request.ProjectEnds); in simulation, where there is no target, onto
+// those that start at u0.
 //
 // The ends are a linear reading A x = (u(0), u(T)) of the decoded image, and E, the encoding of a state that
 // is zero except in its first and last frames, is a right inverse of it: Decode(Encode(u)) = u for every
@@ -32,7 +33,7 @@ type endProjection struct {
 func newEndProjection(l Layout, known []bool, e *encoded) (*endProjection, error) {
 	c := l.Config()
 	if c.Grid != nil {
-		return nil, fmt.Errorf("wdno: projecting onto u0 and u* is for 1-D control; smoke's condition is the initial density")
+		return nil, fmt.Errorf("wdno: projecting onto u0 and u* is for 1-D systems; smoke's condition is the initial density")
 	}
 	nu, nf := c.sizes()
 	return &endProjection{layout: l, known: known, u0s: e.u0s, targets: e.targets,
@@ -54,7 +55,11 @@ func (p *endProjection) project(j int, row []float64) error {
 	clear(p.du)
 	for x := 0; x < N; x++ {
 		p.du[x] = p.u0s[j][x] - p.u[x]
-		p.du[last+x] = p.targets[j][x] - p.u[last+x]
+	}
+	if p.targets != nil && p.targets[j] != nil {
+		for x := 0; x < N; x++ {
+			p.du[last+x] = p.targets[j][x] - p.u[last+x]
+		}
 	}
 	// Estimate's encoding has an empty condition channel: E d is the fields' part alone.
 	if err := p.layout.Encode(Estimate, p.du, p.zf, p.dx); err != nil {

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -90,9 +91,9 @@ func TestEndProjectionLeavesANonFiniteRowAlone(t *testing.T) {
 	}
 }
 
-// WDNO gives u0 and u* only through its condition channel, so an untrained control model's samples miss
-// them; with the projection, the samples start at u0 and end at u*.
-func TestProjectedControlSamplesMeetTheirEnds(t *testing.T) {
+// WDNO gives u0 and u* only through its condition channel, so an untrained model's samples miss them; with
+// the projection, control samples start at u0 and end at u*, and simulation samples start at u0.
+func TestProjectedSamplesMeetTheirEnds(t *testing.T) {
 	dir := t.TempDir()
 	data := writeTinyData(t, dir, "train.arrow", 16, 1)
 	m, _ := trainTiny(t, tinyConfig(dir, data, SpaceWavelet, "control", 1))
@@ -123,8 +124,34 @@ func TestProjectedControlSamplesMeetTheirEnds(t *testing.T) {
 	if !(free > 0.05 && projected < 1e-9) {
 		t.Errorf("the projected samples miss their ends by %.3g (unprojected %.3g)", projected, free)
 	}
+	// In simulation the projection sets u(0) alone.
 	sim, _ := trainTiny(t, tinyConfig(dir, data, SpaceWavelet, "simulate", 1))
-	if _, err := sim.Generate(context.Background(), Request{Cases: cases[:1], ProjectEnds: true}); err == nil {
-		t.Error("a simulation model accepted the projection onto u*")
+	for i := range cases {
+		u, f, err := d.Fields(i, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cases[i] = Case{U0: u[:N], F: f}
+	}
+	start := func(project bool) float64 {
+		g, err := sim.Generate(context.Background(), Request{Cases: cases, Steps: 10, ProjectEnds: project})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e float64
+		for j, cs := range cases {
+			e = max(e, maxAbsDiff(g.U[j][:N], cs.U0))
+		}
+		return e
+	}
+	if free, projected := start(false), start(true); !(free > 0.05 && projected < 1e-9) {
+		t.Errorf("simulation: the projected samples start %.3g from u0 (unprojected %.3g)", projected, free)
+	}
+	est, _ := trainTiny(t, tinyConfig(dir, data, SpaceWavelet, "estimate", 1))
+	if _, err := est.Generate(context.Background(), Request{Cases: []Case{{F: cases[0].F}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := est.Generate(context.Background(), Request{Cases: []Case{{F: cases[0].F}}, ProjectEnds: true}); err == nil || !strings.Contains(err.Error(), "estimat") {
+		t.Errorf("an estimation model, which is not given u0, accepted the projection onto it (%v)", err)
 	}
 }

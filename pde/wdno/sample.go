@@ -32,10 +32,10 @@ type Request struct {
 	GuideThrough string
 	// ProjectEnds, in 1-D control, projects every x0 prediction onto the images whose decoded trajectory
 	// starts at the case's u0 and ends at its target u* (DDNM's null-space correction, endProjection), after
-	// the known entries are set and the others clamped, and again after each guidance step. WDNO's layout
-	// gives u0 and u* only through its condition channel; this makes its samples meet them exactly, as the
-	// physical layout's inpainting does (there it changes nothing). CPU loop only (with Device, the loop
-	// stays on the host and the network runs on Network).
+	// the known entries are set and the others clamped, and again after each guidance step; in simulation,
+	// onto those that start at u0. WDNO's layout gives u0 and u* only through its condition channel; this
+	// makes its samples meet them exactly, as the physical layout's inpainting does (there it changes
+	// nothing). Host loop only (with Device, the loop stays on the host and the network runs on Network).
 	ProjectEnds bool
 	Progress    func(done, total int)
 	// Device, if set, runs the sampling loop instead of the CPU (DeviceProblem; Generate, and WriteGenerated
@@ -98,10 +98,10 @@ func (m *Model) endsOf(req Request, e *encoded) (*endProjection, error) {
 	if !req.ProjectEnds {
 		return nil, nil
 	}
-	if m.Task != Control {
-		return nil, fmt.Errorf("wdno: projecting onto u0 and u* is for control models, this one is for %v", m.Task)
+	if m.Task == Estimate {
+		return nil, fmt.Errorf("wdno: projecting onto u0 needs u0, and an estimation model estimates it")
 	}
-	return newEndProjection(m.Layout, m.Layout.Known(Control), e)
+	return newEndProjection(m.Layout, m.Layout.Known(m.Task), e)
 }
 
 // encoded are a request's cases as images (their known entries hold the condition) and, in control, the
@@ -151,6 +151,7 @@ func (m *Model) encode(req Request) (*encoded, error) {
 		copy(u, cs.U0)
 		switch m.Task {
 		case Simulate, Estimate:
+			e.u0s[j] = cs.U0
 			if len(cs.F) != nf {
 				return nil, fmt.Errorf("wdno: case %d: the control has %d values, want %d", j, len(cs.F), nf)
 			}

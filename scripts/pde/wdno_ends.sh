@@ -1,17 +1,37 @@
 #!/usr/bin/env bash
-# WDNO control with every x0 prediction projected onto the trajectories that start at u0 and end at u*
-# (`pde evaluate --project-ends`; docs/benchmarks.md, "WDNO on Burgers control with its ends projected"):
-# the WDNO model of a finished `TASK=control scripts/pde/wdno_budget.sh FACTOR WORKDIR` run, evaluated again
-# without retraining. Its guidance weight is picked on the same 50 validation cases over the same grid, then
-# the 200 test cases are scored, compared case by case with that run's reports (the unprojected WDNO, the
-# physical-space model and the three baselines), and sampled at 10-20 NFE.
+# WDNO with every x0 prediction projected onto the trajectories that start at u0 (and, in control, end at
+# u*) (`pde evaluate --project-ends`; docs/benchmarks.md, "WDNO with its given ends projected"): the WDNO model
+# of a finished `scripts/pde/wdno_budget.sh FACTOR WORKDIR` run, evaluated again without retraining.
+#   TASK=control (Burgers): the guidance weight picked on the same 50 validation cases over the same grid,
+#   then the 200 test cases scored, compared case by case with that run's reports (the unprojected WDNO,
+#   the physical-space model and the three baselines), and sampled at 10-20 NFE.
+#   TASK=sim (default; SYSTEM=burgers, cns or advection): the 200 test trajectories at the four samplers of
+#   that run, each next to its unprojected MSE.
 # Resumable: rerun after a kill (finished reports are kept).
-# Usage: scripts/pde/wdno_ends.sh FACTOR WORKDIR
+# Usage: [SYSTEM=burgers|cns|advection] [TASK=sim|control] scripts/pde/wdno_ends.sh FACTOR WORKDIR
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-factor=${1:?usage: wdno_ends.sh FACTOR WORKDIR}
-work=${2:?usage: wdno_ends.sh FACTOR WORKDIR}
+factor=${1:?usage: [SYSTEM=...] [TASK=sim|control] wdno_ends.sh FACTOR WORKDIR}
+work=${2:?usage: [SYSTEM=...] [TASK=sim|control] wdno_ends.sh FACTOR WORKDIR}
+system=${SYSTEM:-burgers}
+task=${TASK:-sim}
 cd "$work"
+if [ "$task" = sim ]; then
+	wdno=wdno-$system-sim-x$factor
+	[ -e "$wdno/latest" ] && [ -e "$system-small/test.arrow" ] ||
+		{ echo "$work has no finished $wdno run: run SYSTEM=$system scripts/pde/wdno_budget.sh $factor $work first" >&2; exit 1; }
+	go build -C "$root" -o "$PWD/trajdiff-ends" ./cmd/trajdiff
+	for s in "ddpm 50" "ddpm 20" "ddim 10" "ddim 20"; do
+		set -- $s
+		out=$system-sim-ends-$1-$2.json
+		[ -e "$out" ] || ./trajdiff-ends pde evaluate --project-ends --checkpoint "$wdno" --data "$system-small/test.arrow" \
+			--solver "$1" --steps "$2" --out "$out.tmp" > /dev/null
+		[ -e "$out" ] || mv "$out.tmp" "$out"
+		printf '%s %s: MSE %s (unprojected %s)\n' "$1" "$2" "$(jq '.summary[0].mse' "$out")" "$(jq '.summary[0].mse' "$system-sim-$1-$2.json")"
+	done
+	exit 0
+fi
+[ "$system/$task" = burgers/control ] || { echo "SYSTEM/TASK must be burgers/control or a system's sim, got $system/$task" >&2; exit 2; }
 wdno=wdno-burgers-control-x$factor
 for need in "$wdno/latest" burgers-small/val.arrow burgers-small/test.arrow burgers-control-test-wdno.json burgers-control-test-ddpm.json; do
 	[ -e "$need" ] || { echo "$work/$need is missing: run TASK=control scripts/pde/wdno_budget.sh $factor $work first" >&2; exit 1; }
