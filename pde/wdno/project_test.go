@@ -98,15 +98,8 @@ func TestProjectedSamplesMeetTheirEnds(t *testing.T) {
 	data := writeTinyData(t, dir, "train.arrow", 16, 1)
 	m, _ := trainTiny(t, tinyConfig(dir, data, SpaceWavelet, "control", 1))
 	d := openData(t, data)
-	var cases []Case
+	cases := controlCases(t, d, 4)
 	N := d.Cells
-	for i := range 4 {
-		u, _, err := d.Fields(i, nil, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cases = append(cases, Case{U0: u[:N], Target: u[len(u)-N:]})
-	}
 	gap := func(project bool) float64 {
 		w := 0.0
 		g, err := m.Generate(context.Background(), Request{Cases: cases, Guidance: &w, Steps: 10, ProjectEnds: project})

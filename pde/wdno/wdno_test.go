@@ -158,15 +158,8 @@ func TestGuidancePullsTheFinalStateToTheTarget(t *testing.T) {
 	data := writeTinyData(t, dir, "train.arrow", 16, 1)
 	m, _ := trainTiny(t, tinyConfig(dir, data, SpaceWavelet, "control", 1))
 	d := openData(t, data)
-	var cases []Case
+	cases := controlCases(t, d, 4)
 	N := d.Cells
-	for i := range 4 {
-		u, _, err := d.Fields(i, nil, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cases = append(cases, Case{U0: u[:N], Target: u[len(u)-N:]})
-	}
 	gap := func(w float64) float64 {
 		g, err := m.Generate(context.Background(), Request{Cases: cases, Guidance: &w, Steps: 20})
 		if err != nil {
@@ -278,4 +271,19 @@ func openData(t *testing.T, path string) *Data {
 	}
 	t.Cleanup(func() { d.Close() })
 	return d
+}
+
+// controlCases are the control problems (u0, u*) of the first n trajectories of d.
+func controlCases(t *testing.T, d *Data, n int) []Case {
+	t.Helper()
+	N := d.Cells * d.State
+	cases := make([]Case, n)
+	for i := range cases {
+		u, _, err := d.Fields(i, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cases[i] = Case{U0: u[:N], Target: u[len(u)-N:]}
+	}
+	return cases
 }
