@@ -124,11 +124,11 @@ func runPDEEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		task = m.Task
 		meth := wdno.Method{Name: uniqueName(methods, m.Name()), Model: m}
-		if sf.projectEnds {
+		if sf.projectEnds != "" {
 			if err := sf.checkProjectEnds(c, m); err != nil {
 				return err
 			}
-			meth.Name = uniqueName(methods, m.Name()+"+ends")
+			meth.Name = uniqueName(methods, m.Name()+endsSuffix(sf.projectEnds))
 		}
 		if err := refuseDeviceGuidance(*device, m, sf.request()); err != nil {
 			return err
@@ -307,7 +307,7 @@ type pdeSampling struct {
 	steps, limit, batch    int
 	seed                   uint64
 	guidance               float64
-	projectEnds            bool
+	projectEnds            string
 }
 
 func (p *pdeSampling) register(fs *flag.FlagSet, shardHelp string) {
@@ -315,7 +315,7 @@ func (p *pdeSampling) register(fs *flag.FlagSet, shardHelp string) {
 	fs.IntVar(&p.steps, "steps", 0, "solver steps (default: [sample] steps, else 50)")
 	fs.Float64Var(&p.guidance, "guidance", -1, "control guidance weight (default: [sample] guidance, else 1.2e5, smoke 100); 0 disables it")
 	fs.StringVar(&p.guideThrough, "guide-through", wdno.GuideX0, "control guidance's gradient: x0 (WDNO's: dJ/dx0 moves x0) or denoiser (dJ/dx0 pulled back through the network to x_t, so it reaches what J does not read; CPU only)")
-	fs.BoolVar(&p.projectEnds, "project-ends", false, "1-D control (simulation): project every x0 prediction onto the trajectories that start at u0 and end at the target u* (start at u0) (DDNM's null-space correction; WDNO gives them only as a condition channel, the physical layout inpaints them); methods get the suffix +ends")
+	fs.StringVar(&p.projectEnds, "project-ends", "", "1-D control (simulation): project every x0 prediction onto the trajectories that start at u0 and end at the target u* (start at u0): frames (DDNM's null-space correction of the end frames alone; methods get the suffix +ends) or orthogonal (the smallest change of the image; +ends-orthogonal); WDNO gives u0 and u* only as a condition channel, the physical layout inpaints them")
 	fs.StringVar(&p.weights, "weights", "default", "weights: default (the run's sample.ema), ema or raw")
 	fs.IntVar(&p.limit, "limit", 0, "only the first n test cases (before sharding); 0: all")
 	fs.StringVar(&p.shard, "shard", "", shardHelp+shardFlagHelp)
@@ -335,12 +335,25 @@ func (p *pdeSampling) check(env *cliEnv) (train.Weights, error) {
 	if p.guideThrough != wdno.GuideX0 && p.guideThrough != wdno.GuideDenoiser {
 		return 0, usagef("--guide-through %q: want %s or %s", p.guideThrough, wdno.GuideX0, wdno.GuideDenoiser)
 	}
+	switch p.projectEnds {
+	case "", wdno.EndsFrames, wdno.EndsOrthogonal:
+	default:
+		return 0, usagef("--project-ends %q: want %s or %s", p.projectEnds, wdno.EndsFrames, wdno.EndsOrthogonal)
+	}
 	if p.solver != "" {
 		if _, err := diffusion.NewSolver(p.solver); err != nil {
 			return 0, usagef("%v", err)
 		}
 	}
 	return parseWeights(p.weights)
+}
+
+// endsSuffix names a method whose ends are projected: +ends for the end frames' correction, +ends-orthogonal.
+func endsSuffix(mode string) string {
+	if mode == wdno.EndsFrames {
+		return "+ends"
+	}
+	return "+ends-" + mode
 }
 
 // checkProjectEnds refuses --project-ends for a model it does not apply to: only 1-D control and simulation
@@ -435,7 +448,7 @@ func runPDEGenerate(ctx context.Context, env *cliEnv, args []string) error {
 	if *resim != "" && m.Task != wdno.Control {
 		return usagef("--resim: %s is a %v model; re-simulation is for control models", *ckpt, m.Task)
 	}
-	if sf.projectEnds {
+	if sf.projectEnds != "" {
 		if err := sf.checkProjectEnds(*ckpt, m); err != nil {
 			return err
 		}

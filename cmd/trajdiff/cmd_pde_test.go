@@ -99,7 +99,7 @@ func TestPDETrainEvaluateMerge(t *testing.T) {
 	}
 	// --project-ends makes the model's own trajectories end at their target (own misfit 0) under its own name.
 	ends := filepath.Join(dir, "ends.json")
-	code, out, errs = runCLI("pde", "evaluate", "--checkpoint", run, "--data", test, "--baseline", "", "--project-ends", "--out", ends)
+	code, out, errs = runCLI("pde", "evaluate", "--checkpoint", run, "--data", test, "--baseline", "", "--project-ends", "frames", "--out", ends)
 	if code != 0 || !strings.Contains(out, "wdno+ends ") {
 		t.Fatalf("pde evaluate --project-ends: exit %d\n%s\n%s", code, out, errs)
 	}
@@ -139,6 +139,7 @@ func TestPDEEvaluateRejectsBadInput(t *testing.T) {
 		{[]string{"pde", "evaluate", "--checkpoint", dir, "--data", other}, 1, ""},
 		{[]string{"pde", "evaluate", "--checkpoint", run, "--data", other, "--refine-iters", "2"}, 2, "polishes controls"},
 		{[]string{"pde", "evaluate", "--checkpoint", run, "--data", other, "--refine-iters", "-1"}, 2, "refine-iters"},
+		{[]string{"pde", "evaluate", "--checkpoint", run, "--data", other, "--project-ends", "ends"}, 2, "want frames or orthogonal"},
 		{[]string{"pde", "train", "--config", filepath.Join(dir, "missing.toml")}, 2, "missing"},
 	} {
 		code, out, errs := runCLI(c.args...)

@@ -58,18 +58,21 @@
 // network that ignores its input. It matters where J does not read what it should steer: smoke's J reads
 // s and d(0) only, and through the network it reaches the control bands. It runs on the CPU only.
 //
-// Request.ProjectEnds (`pde evaluate --project-ends`, an addition to the reference) projects every x0
-// prediction of 1-D control, after it is fixed and again after each guidance step, onto the images whose
-// decoded trajectory starts at u0 and ends at u* (in simulation, onto those that start at u0):
+// Request.ProjectEnds (`pde evaluate --project-ends frames|orthogonal`, an addition to the reference)
+// projects every x0 prediction of 1-D control, after it is fixed and again after each guidance step, onto the
+// images whose decoded trajectory starts at u0 and ends at u* (in simulation, onto those that start at u0).
+// With A the reading of the first and last state frames of Decode(x0) (on the unknown entries) and y = (u0, u*),
 //
-//	x0 <- x0 + E ((u0, u*) - A x0),
+//	frames:      x0 <- x0 + E (y - A x0),
+//	orthogonal:  x0 <- x0 + A^T (A A^T)^-1 (y - A x0),
 //
-// A reading the first and last state frames of Decode(x0) and E encoding a state that is zero except there;
-// A E = I, so this is the null-space correction of DDNM (Wang, Yu and Zhang, ICLR 2023) with E as the
-// generalised inverse, and every other decoded value is unchanged. WDNO's layout gives u0 and u* only in its
-// condition channel, and its network meets them only as well as it has learnt to; the physical layout
-// inpaints them, where the projection changes nothing. It runs in the host loop (with a device, the loop stays
-// on the host and takes the device's network).
+// E encoding a state that is zero except in its end frames. A E = I, so the first is the null-space
+// correction of DDNM (Wang, Yu and Zhang, ICLR 2023) with E as the generalised inverse, and every other
+// decoded value is unchanged; the second is the orthogonal projection, the smallest change of the image, whose
+// correction spreads over the frames the wavelet bands couple to the ends, as guidance's does. WDNO's layout
+// gives u0 and u* only in its condition channel, and its network meets them only as well as it has learnt
+// to; the physical layout inpaints them, where the projection changes nothing. It runs in the host loop (with
+// a device, the loop stays on the host and takes the device's network).
 //
 // Request.Device hands the loop to another executor (DeviceProblem, DeviceSampler): the plan, the
 // initial noise (drawn on the host as on the CPU), the known mask and every case's values, the clipping and

@@ -31,12 +31,14 @@ type Request struct {
 	// GuideDenoiser (through the network to the noisy state; CPU only).
 	GuideThrough string
 	// ProjectEnds, in 1-D control, projects every x0 prediction onto the images whose decoded trajectory
-	// starts at the case's u0 and ends at its target u* (DDNM's null-space correction, endProjection), after
-	// the known entries are set and the others clamped, and again after each guidance step; in simulation,
-	// onto those that start at u0. WDNO's layout gives u0 and u* only through its condition channel; this
-	// makes its samples meet them exactly, as the physical layout's inpainting does (there it changes
-	// nothing). Host loop only (with Device, the loop stays on the host and the network runs on Network).
-	ProjectEnds bool
+	// starts at the case's u0 and ends at its target u* (endProjection), after the known entries are set and
+	// the others clamped, and again after each guidance step; in simulation, onto those that start at u0.
+	// EndsFrames corrects the end frames alone (DDNM's null-space correction), EndsOrthogonal makes the
+	// smallest change of the image; "" projects nothing. WDNO's layout gives u0 and u* only through its
+	// condition channel; this makes its samples meet them exactly, as the physical layout's inpainting does
+	// (there it changes nothing). Host loop only (with Device, the loop stays on the host and the network runs
+	// on Network).
+	ProjectEnds string
 	Progress    func(done, total int)
 	// Device, if set, runs the sampling loop instead of the CPU (DeviceProblem; Generate, and WriteGenerated
 	// through it; Estimate takes its own, EstimateOptions.Device).
@@ -95,13 +97,13 @@ func (m *Model) Generate(ctx context.Context, req Request) (*Generated, error) {
 
 // endsOf is req's projection onto the encoded cases' ends (Request.ProjectEnds), nil when it asks none.
 func (m *Model) endsOf(req Request, e *encoded) (*endProjection, error) {
-	if !req.ProjectEnds {
+	if req.ProjectEnds == "" {
 		return nil, nil
 	}
 	if m.Task == Estimate {
 		return nil, fmt.Errorf("wdno: projecting onto u0 needs u0, and an estimation model estimates it")
 	}
-	return newEndProjection(m.Layout, m.Layout.Known(m.Task), e)
+	return newEndProjection(m.Layout, m.Layout.Known(m.Task), e, req.ProjectEnds, m.Task)
 }
 
 // encoded are a request's cases as images (their known entries hold the condition) and, in control, the
