@@ -126,11 +126,8 @@ func TestEndProjectionLeavesANonFiniteRowAlone(t *testing.T) {
 // WDNO gives u0 and u* only through its condition channel, so an untrained model's samples miss them; with
 // the projection, control samples start at u0 and end at u*, and simulation samples start at u0.
 func TestProjectedSamplesMeetTheirEnds(t *testing.T) {
-	dir := t.TempDir()
-	data := writeTinyData(t, dir, "train.arrow", 16, 1)
-	m, _ := trainTiny(t, tinyConfig(dir, data, SpaceWavelet, "control", 1))
+	dir, data, m, cases := tinyControlModel(t)
 	d := openData(t, data)
-	cases := controlCases(t, d, 4)
 	N := d.Cells
 	gap := func(project string) float64 {
 		w := 0.0

@@ -154,12 +154,8 @@ func TestStepBetaIsTheCosineChainsBeta(t *testing.T) {
 // Guidance pulls the model's own final state towards the target: with an untrained network the
 // generated u(T) is far from u*, and a strong guidance weight brings it much closer.
 func TestGuidancePullsTheFinalStateToTheTarget(t *testing.T) {
-	dir := t.TempDir()
-	data := writeTinyData(t, dir, "train.arrow", 16, 1)
-	m, _ := trainTiny(t, tinyConfig(dir, data, SpaceWavelet, "control", 1))
-	d := openData(t, data)
-	cases := controlCases(t, d, 4)
-	N := d.Cells
+	_, _, m, cases := tinyControlModel(t)
+	N := len(cases[0].U0)
 	gap := func(w float64) float64 {
 		g, err := m.Generate(context.Background(), Request{Cases: cases, Guidance: &w, Steps: 20})
 		if err != nil {
@@ -271,6 +267,16 @@ func openData(t *testing.T, path string) *Data {
 	}
 	t.Cleanup(func() { d.Close() })
 	return d
+}
+
+// tinyControlModel trains a tiny wavelet control model for one step on 16 trajectories, in a temporary
+// directory, and returns the directory, the data and the control problems of its first 4 trajectories.
+func tinyControlModel(t *testing.T) (dir, data string, m *Model, cases []Case) {
+	t.Helper()
+	dir = t.TempDir()
+	data = writeTinyData(t, dir, "train.arrow", 16, 1)
+	m, _ = trainTiny(t, tinyConfig(dir, data, SpaceWavelet, "control", 1))
+	return dir, data, m, controlCases(t, openData(t, data), 4)
 }
 
 // controlCases are the control problems (u0, u*) of the first n trajectories of d.
