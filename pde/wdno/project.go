@@ -50,7 +50,8 @@ type endProjection struct {
 	gram         *mat.Cholesky // orthogonal: A A^T; nil where the ends are all known (the correction is 0)
 	u, f, du, zf []float64
 	dx           []float64
-	r            []float64 // y - A x
+	r            []float64     // y - A x
+	rv, lam      *mat.VecDense // orthogonal: r as a vector, and (A A^T)^-1 r
 }
 
 // newEndProjection is the projection (EndsFrames or EndsOrthogonal) for the encoded cases of e, for layout l
@@ -68,6 +69,7 @@ func newEndProjection(l Layout, known []bool, e *encoded, mode string, task Task
 		p.targets = e.targets
 	}
 	p.r = make([]float64, p.reads())
+	p.rv, p.lam = mat.NewVecDense(len(p.r), p.r), mat.NewVecDense(len(p.r), nil)
 	switch mode {
 	case EndsFrames:
 		return p, nil
@@ -159,11 +161,10 @@ func (p *endProjection) project(j int, row []float64) error {
 	}
 	switch p.mode {
 	case EndsOrthogonal:
-		lam := mat.NewVecDense(len(p.r), nil)
-		if err := p.gram.SolveVecTo(lam, mat.NewVecDense(len(p.r), p.r)); err != nil {
+		if err := p.gram.SolveVecTo(p.lam, p.rv); err != nil {
 			return fmt.Errorf("wdno: projecting onto u0 and u*: %w", err)
 		}
-		if err := p.adjoint(lam.RawVector().Data); err != nil {
+		if err := p.adjoint(p.lam.RawVector().Data); err != nil {
 			return err
 		}
 	default:
