@@ -86,13 +86,17 @@ func (m *Model) searchCases(ctx context.Context, req Request, s diffusion.Partic
 	if err != nil {
 		return nil, err
 	}
+	all, err := m.endsOf(req, enc) // formed once (the orthogonal projection's Gram matrix), used case by case
+	if err != nil {
+		return nil, err
+	}
 	for j := range n {
 		one := enc.values[j*D : (j+1)*D]
 		// The case's own objective at index 0: guide.correct pairs every particle with case 0 of its values.
 		alone := &encoded{values: one, u0s: enc.u0s[j : j+1], targets: enc.targets[j : j+1], cells: enc.cells}
-		ends, err := m.endsOf(req, alone)
-		if err != nil {
-			return nil, err
+		var ends *endProjection
+		if all != nil {
+			ends = all.only(j)
 		}
 		g := &guide{layout: m.Layout, known: known, values: one, clip: !m.Config.Sample.NoClip, weight: guidance, p: s.Process,
 			obj: alone.objective(m, req), pull: pull, ends: ends}

@@ -79,6 +79,17 @@ func newEndProjection(l Layout, known []bool, e *encoded, mode string, task Task
 	return nil, fmt.Errorf("wdno: projection onto the ends %q: want %q or %q", mode, EndsFrames, EndsOrthogonal)
 }
 
+// only is p for case j alone, as case 0: it shares p's factorised Gram matrix and scratch, so it must not
+// run beside p or another of its cases.
+func (p *endProjection) only(j int) *endProjection {
+	q := *p
+	q.u0s = p.u0s[j : j+1]
+	if p.targets != nil {
+		q.targets = p.targets[j : j+1]
+	}
+	return &q
+}
+
 // reads is the number of values A reads: u(0), and u(T) where there is a target.
 func (p *endProjection) reads() int {
 	if p.targets != nil {
