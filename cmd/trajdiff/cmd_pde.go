@@ -187,14 +187,9 @@ func runPDEEvaluate(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	defer closeDevice()
 	req.Device, req.Network = sample, network
-	var bar *progressBar
+	bars := newProgressBars(env.stderr, "pde evaluate ", "cases")
 	rep, err := wdno.Evaluate(ctx, d, methods, wdno.EvalOptions{Task: task, Cases: cases, Request: req, Batch: sf.batch,
-		Progress: func(method string, done, total int) {
-			if bar == nil || bar.label != "pde evaluate "+method {
-				bar = newProgressBar(env.stderr, "pde evaluate "+method, "cases", total)
-			}
-			bar.Update(done)
-		}})
+		Progress: bars.Update})
 	if err != nil {
 		return err
 	}

@@ -102,16 +102,11 @@ func runPDEEstimate(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		defer closeDevice()
 	}
-	var bar *progressBar
+	bars := newProgressBars(env.stderr, "pde estimate ", "cases")
 	rep, err := wdno.EvaluateEstimation(ctx, d, m, wdno.EstimationOptions{
 		EstimateOptions: wdno.EstimateOptions{Sensors: s, Solver: sf.solver, Steps: sf.steps, Seed: sf.seed, Guidance: guidance, REDDiff: &rd, Device: sample, Network: network},
 		Methods:         methods, Cases: cases, Batch: sf.batch, MeasureSeed: *measureSeed,
-		Progress: func(method string, done, total int) {
-			if bar == nil || bar.label != "pde estimate "+method {
-				bar = newProgressBar(env.stderr, "pde estimate "+method, "cases", total)
-			}
-			bar.Update(done)
-		}})
+		Progress: bars.Update})
 	if err != nil {
 		return err
 	}

@@ -59,15 +59,10 @@ func runPDESuperres(ctx context.Context, env *cliEnv, args []string) error {
 			cases = append(cases, i)
 		}
 	}
-	var bar *progressBar
+	bars := newProgressBars(env.stderr, "pde superres to ", "cases")
 	rep, err := wdno.EvaluateSuperres(ctx, m, d, wdno.SuperresEvalOptions{Passes: *passes, Cases: cases, Batch: *batch,
 		Solver: *solver, Steps: *steps, Seed: *seed, Oracle: *oracle,
-		Progress: func(level string, done, total int) {
-			if bar == nil || bar.label != "pde superres to "+level {
-				bar = newProgressBar(env.stderr, "pde superres to "+level, "cases", total)
-			}
-			bar.Update(done)
-		}})
+		Progress: bars.Update})
 	if err != nil {
 		return err
 	}

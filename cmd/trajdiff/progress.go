@@ -70,3 +70,27 @@ func (p *progressBar) UpdateNote(done int, note string) {
 		fmt.Fprintf(p.w, "%s: %d/%d (%.1f %s/s, ETA %s) %s\n", p.label, done, p.total, rate, p.unit, eta, note)
 	}
 }
+
+// progressBars keeps one bar per label for a library that reports several tasks (methods, levels) through one
+// callback. A bar's clock starts at its label's first report, so the library reports done = 0 as a task
+// starts; a bar made at the first finished batch would show that batch done in no time.
+type progressBars struct {
+	w            io.Writer
+	prefix, unit string
+	bars         map[string]*progressBar
+}
+
+func newProgressBars(w io.Writer, prefix, unit string) *progressBars {
+	return &progressBars{w: w, prefix: prefix, unit: unit, bars: map[string]*progressBar{}}
+}
+
+// Update reports done units of total for label.
+func (b *progressBars) Update(label string, done, total int) {
+	bar, ok := b.bars[label]
+	if !ok {
+		bar = newProgressBar(b.w, b.prefix+label, b.unit, total)
+		b.bars[label] = bar
+	}
+	bar.total = total
+	bar.Update(done)
+}

@@ -42,7 +42,8 @@ type EvalOptions struct {
 	// reflection and translation (geometry.RandomTransform with shift TransformShift), keyed by
 	// (Transform, dataset index): an equivariant model scores the same within sampling error.
 	Transform uint64
-	// Progress, if set, is called after each batch with the method's name and its trajectories done.
+	// Progress, if set, is called with the method's name and its trajectories done: 0 as the method starts,
+	// then after each batch.
 	Progress func(method string, done, total int)
 	// Sample, if set, draws the checkpoints' samples instead of train.Model.Sample (Options.Sample); the
 	// pairs' samplers stay on the CPU.

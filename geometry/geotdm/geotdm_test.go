@@ -130,10 +130,14 @@ func TestForecastDependsOnSeedAndIndexOnly(t *testing.T) {
 	}
 	_, views := openViews(t, test)
 	ctx := context.Background()
-	opts := geotdm.Options{K: 3, Seed: 9, Batch: 4}
+	var progress []int // done at each report: 0 first (a caller's clock starts with the work), 6 last
+	opts := geotdm.Options{K: 3, Seed: 9, Batch: 4, Progress: func(done, _ int) { progress = append(progress, done) }}
 	all, err := m.Forecast(ctx, views, opts)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(progress) < 2 || progress[0] != 0 || progress[len(progress)-1] != 6 || !slices.IsSorted(progress) {
+		t.Errorf("progress reports %v, want 0 first, then rising to 6", progress)
 	}
 	if len(all) != 6 || len(all[0]) != 3 || len(all[0][0]) != m.Layout().Dim() {
 		t.Fatalf("%d x %d x %d samples, want 6 x 3 x %d", len(all), len(all[0]), len(all[0][0]), m.Layout().Dim())

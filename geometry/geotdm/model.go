@@ -64,7 +64,8 @@ type Options struct {
 	// dataset would (bit for bit in the tests; in principle up to the rounding of network batches of other
 	// sizes).
 	Batch int
-	// Progress, if set, is called after each batch with the trajectories done and the total.
+	// Progress, if set, is called with done = 0 before the first batch, then after each batch with the
+	// trajectories done and the total.
 	Progress func(done, total int)
 	// Sample, if set, replaces train.Model.Sample (`trajdiff geometry --device gpu` injects gpu/fromnn's
 	// Sampler, so this package never depends on the GPU code). It gets the same requests, IsolateFailures
@@ -190,6 +191,9 @@ func (m *Model) forecastPacked(ctx context.Context, index []int, conds [][]float
 	}
 	out := make([][][]float64, len(index))
 	nfe, done := 0, 0
+	if opts.Progress != nil {
+		opts.Progress(0, len(index))
+	}
 	var fails []Failure
 	for _, c := range calls {
 		if err := ctx.Err(); err != nil {

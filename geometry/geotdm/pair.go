@@ -96,7 +96,8 @@ type PairOptions struct {
 	// UniformT spaces the steps uniformly in t instead of in sqrt(tau) (diffusion.InterpolantProcessFields.
 	// Sampler): Heun then overshoots on its last step, where b is stiff.
 	UniformT bool
-	// Progress, if set, is called after each trajectory with the trajectories done and the total.
+	// Progress, if set, is called with done = 0 before the first trajectory, then after each trajectory with
+	// the trajectories done and the total.
 	Progress func(done, total int)
 }
 
@@ -148,6 +149,9 @@ func (p *Pair) forecastPacked(ctx context.Context, index []int, conds [][]float6
 	out := make([][][]float64, len(index))
 	var fails []Failure
 	nfe := 0
+	if opts.Progress != nil {
+		opts.Progress(0, len(index))
+	}
 	for i, ix := range index {
 		if err := ctx.Err(); err != nil {
 			return nil, 0, err

@@ -23,7 +23,8 @@ type EstimationOptions struct {
 	// method sees the same measurements.
 	MeasureSeed uint64
 	Workers     int // re-simulation in parallel (0: all cores)
-	Progress    func(method string, done, total int)
+	// Progress is called with done = 0 as each method starts, then after each batch.
+	Progress func(method string, done, total int)
 }
 
 // EstimationResult is one method on one case: mean squared errors against the true state over the whole
@@ -146,6 +147,9 @@ func EvaluateEstimation(ctx context.Context, d *Data, m *Model, o EstimationOpti
 		rep.Methods = append(rep.Methods, string(k))
 		began := time.Now()
 		nfe := 0
+		if o.Progress != nil {
+			o.Progress(string(k), 0, len(cases))
+		}
 		for lo := 0; lo < len(cases); lo += o.Batch {
 			hi := min(lo+o.Batch, len(cases))
 			est, errs, err := estimateBatch(ctx, d, m, k, probs[lo:hi], c, o)

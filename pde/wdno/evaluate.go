@@ -49,7 +49,9 @@ type EvalOptions struct {
 	// Front is the quantile of |du/dx| above which a point counts as a front (default 0.9).
 	Front float64
 	// Workers scores cases in parallel (re-simulation, the adjoint baseline); 0: all cores.
-	Workers  int
+	Workers int
+	// Progress is called with done = 0 as each method starts, then after each batch, so that a caller's clock
+	// for a method starts with the method and not with its first finished batch.
 	Progress func(method string, done, total int)
 }
 
@@ -182,6 +184,9 @@ func Evaluate(ctx context.Context, d *Data, methods []Method, o EvalOptions) (*R
 
 func evaluateMethod(ctx context.Context, d *Data, m Method, tcs []TestCase, o EvalOptions) ([]CaseResult, error) {
 	out := make([]CaseResult, 0, len(tcs))
+	if o.Progress != nil {
+		o.Progress(m.Name, 0, len(tcs))
+	}
 	for lo := 0; lo < len(tcs); lo += o.Batch {
 		batch := tcs[lo:min(lo+o.Batch, len(tcs))]
 		var gen *Generated

@@ -21,7 +21,9 @@ type SuperresEvalOptions struct {
 	Seed   uint64
 	// Oracle adds "wdno-oracle": each step from the true coarse trajectory of its level instead of the
 	// previous step's output, which separates one step's error from the chain's accumulation.
-	Oracle   bool
+	Oracle bool
+	// Progress is called with done = 0 for every level before the first batch, then for each level after
+	// each batch (the levels of a batch run one after another).
 	Progress func(level string, done, total int)
 }
 
@@ -152,6 +154,11 @@ func EvaluateSuperres(ctx context.Context, m *SuperModel, d *Data, o SuperresEva
 	}
 	sq := map[string][]float64{} // per level and method: the cases' squared-error sums of MSE, for the std error
 	key := func(lv int, meth string) string { return fmt.Sprint(lv, "/", meth) }
+	if o.Progress != nil {
+		for _, lv := range rep.Levels {
+			o.Progress(lv.Label(), 0, len(cases))
+		}
+	}
 	for b0 := 0; b0 < len(cases); b0 += o.Batch {
 		batch := cases[b0:min(b0+o.Batch, len(cases))]
 		us, fs := make([][]float64, len(batch)), make([][]float64, len(batch))
