@@ -11,7 +11,8 @@
 #   TASK=control (Burgers): each model's guidance weight picked on the first 50 validation trajectories (the
 #   30-minute runs' grid with 3e4 and 4e5 added), then the 200 test trajectories with zero control, the dataset's control
 #   and the adjoint optimum beside them, every control re-simulated, compared case by case (pde compare);
-#   then both models at 10-20 NFE with their weights.
+#   then both models at 10-20 NFE with their weights, and again with weights picked for each sampler on validation
+#   (reports *-own.json).
 # Resumable: rerun after a kill (finished trainings and reports are kept).
 # Usage: [SYSTEM=burgers|cns|advection] [TASK=sim|control] scripts/pde/wdno_budget.sh FACTOR [WORKDIR]
 #   (default WORKDIR: runs/wdno-burgers-xFACTOR for Burgers simulation, else runs/wdno-SYSTEM-TASK-xFACTOR)
@@ -82,9 +83,10 @@ for m in "$wdno" "$ddpm"; do
 	done) &
 done
 wait
-# The weight with the lowest mean J on validation.
+# pick MODEL [SAMPLER]: the weight with the lowest mean J on validation (SAMPLER: "-ddim-20" and the like; none:
+# the default 50 ancestral steps).
 pick() {
-	for g in $weights; do printf '%s %s\n' "$(jq '.summary[0].j' "val-$1-$g.json")" "$g"; done | sort -g | head -n 1 | cut -d' ' -f2
+	for g in $weights; do printf '%s %s\n' "$(jq '.summary[0].j' "val-$1${2:-}-$g.json")" "$g"; done | sort -g | head -n 1 | cut -d' ' -f2
 }
 gw=$(pick "$wdno")
 gd=$(pick "$ddpm")
@@ -104,5 +106,25 @@ for s in "ddpm 20" "ddim 20" "ddim 10"; do
 		evaluate --checkpoint "$m" --data burgers-small/test.arrow --guidance "$g" --baseline "" --solver "$1" --steps "$2" \
 			"burgers-control-test-$m-$1-$2.json" &
 	done
+	wait
+done
+# The same samplers, each model's weight picked again on validation for each sampler (DDIM takes a guided x0
+# into its next state with a smaller coefficient than the ancestral step, so its best weight need not be the same).
+for s in "ddpm 20" "ddim 20" "ddim 10"; do
+	set -- $s
+	for m in "$wdno" "$ddpm"; do
+		(for g in $weights; do
+			evaluate --checkpoint "$m" --data burgers-small/val.arrow --limit 50 --baseline "" --guidance "$g" --solver "$1" \
+				--steps "$2" "val-$m-$1-$2-$g.json"
+		done) &
+	done
+	wait
+	gw=$(pick "$wdno" "-$1-$2")
+	gd=$(pick "$ddpm" "-$1-$2")
+	echo "$1 $2: guidance weights picked on validation: $wdno $gw, $ddpm $gd"
+	evaluate --checkpoint "$wdno" --data burgers-small/test.arrow --guidance "$gw" --baseline "" --solver "$1" --steps "$2" \
+		"burgers-control-test-$wdno-$1-$2-own.json" &
+	evaluate --checkpoint "$ddpm" --data burgers-small/test.arrow --guidance "$gd" --baseline "" --solver "$1" --steps "$2" \
+		"burgers-control-test-$ddpm-$1-$2-own.json" &
 	wait
 done
