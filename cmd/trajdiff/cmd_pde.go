@@ -308,7 +308,7 @@ type pdeSampling struct {
 func (p *pdeSampling) register(fs *flag.FlagSet, shardHelp string) {
 	fs.StringVar(&p.solver, "solver", "", "solver (default: the checkpoint's [sample] solver, else ddpm)")
 	fs.IntVar(&p.steps, "steps", 0, "solver steps (default: [sample] steps, else 50)")
-	fs.Float64Var(&p.guidance, "guidance", -1, "control guidance weight (default: [sample] guidance, else 1.2e5, smoke 100); 0 disables it")
+	fs.Float64Var(&p.guidance, "guidance", -1, "control guidance weight (default: [sample] guidance, else 1.2e5, smoke 100); 0 disables it. Pick it on validation for each sampler: deterministic ddim wants a smaller one (on Burgers a third to a thirtieth of the ancestral weight, docs/benchmarks.md)")
 	fs.StringVar(&p.guideThrough, "guide-through", wdno.GuideX0, "control guidance's gradient: x0 (WDNO's: dJ/dx0 moves x0) or denoiser (dJ/dx0 pulled back through the network to x_t, so it reaches what J does not read; CPU only)")
 	fs.StringVar(&p.projectEnds, "project-ends", "", "1-D control (simulation): project every x0 prediction onto the trajectories that start at u0 and end at the target u* (start at u0): frames (DDNM's null-space correction of the end frames alone; methods get the suffix +ends) or orthogonal (the smallest change of the image; +ends-orthogonal); WDNO gives u0 and u* only as a condition channel, the physical layout inpaints them")
 	fs.StringVar(&p.weights, "weights", "default", "weights: default (the run's sample.ema), ema or raw")
