@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -88,11 +89,16 @@ func TestPairForecastsMoveWithTheSystem(t *testing.T) {
 		}
 	}
 	for _, eps := range []float64{0, 0.7} {
-		opts := geotdm.PairOptions{K: 2, Steps: 3, Eps: eps, Seed: 5}
+		var progress []int
+		opts := geotdm.PairOptions{K: 2, Steps: 3, Eps: eps, Seed: 5, Progress: func(done, _ int) { progress = append(progress, done) }}
 		a, nfe, err := geotdm.PairForecastPacked(pair, context.Background(), index, conds, opts)
 		if err != nil {
 			t.Fatal(err)
 		}
+		if !slices.Equal(progress, []int{0, 1, 2}) {
+			t.Errorf("eps %g: progress reports %v, want 0 as the work starts, then 1, 2", eps, progress)
+		}
+		opts.Progress = nil
 		b, _, err := geotdm.PairForecastPacked(pair, context.Background(), index, moved, opts)
 		if err != nil {
 			t.Fatal(err)
