@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # WDNO against physical-space diffusion at a multiple of the reduced budget (docs/benchmarks.md, "WDNO on
 # Burgers simulation at three times the budget", "WDNO on Burgers control at three (six) times the budget",
-# "WDNO on 1-D CNS at three times the budget" and "WDNO on advection at three times the budget"): the data
-# of scripts/pde/wdno_small.sh, the task's two configurations with their training steps multiplied by FACTOR (FACTOR 1 is the reduced pair of
-# that script, which cost the same wall time: Burgers WDNO 4000 steps and the physical model 1200, CNS 11000
-# and 3200, advection 3000 and 800), trained side by side on one core each, then evaluated on the held-out
-# test trajectories.
+# "WDNO on 1-D CNS at three times the budget", "WDNO on advection at three (six) times the budget" and
+# "Guided DDIM at its own weight"): the data of scripts/pde/wdno_small.sh, the task's two configurations with
+# their training steps multiplied by FACTOR (FACTOR 1 is the reduced pair of that script, which cost the same
+# wall time: Burgers WDNO 4000 steps and the physical model 1200, CNS 11000 and 3200, advection 3000 and 800),
+# trained side by side on one core each, then evaluated on the held-out test trajectories.
 #   SYSTEM=burgers (default), cns or advection.
 #   TASK=sim (default): the 200 test trajectories at the reference's 50 ancestral steps and at 10-20 NFE.
 #   TASK=control (Burgers): each model's guidance weight picked on the first 50 validation trajectories (the
