@@ -13,7 +13,9 @@ func TestEvaluateReportsEachMethodsStartBeforeItsBatches(t *testing.T) {
 	d := openData(t, writeTinyData(t, t.TempDir(), "test.arrow", 5, 3))
 	var calls []string
 	_, err := Evaluate(context.Background(), d, []Method{ZeroControl(), DatasetControl()}, EvalOptions{Task: Control, Batch: 2, Workers: 1,
-		Progress: func(method string, done, total int) { calls = append(calls, fmt.Sprintf("%s %d/%d", method, done, total)) }})
+		Progress: func(method string, done, total int) {
+			calls = append(calls, fmt.Sprintf("%s %d/%d", method, done, total))
+		}})
 	if err != nil {
 		t.Fatal(err)
 	}
