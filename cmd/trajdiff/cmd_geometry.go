@@ -223,14 +223,7 @@ func runGeometryEvaluate(ctx context.Context, env *cliEnv, args []string) error 
 	if opts.Pairs, err = pf.methods(g); err != nil {
 		return err
 	}
-	var bar *progressBar
-	current := ""
-	opts.Progress = func(method string, done, total int) {
-		if method != current {
-			bar, current = newProgressBar(env.stderr, "evaluate "+method, "trajectories", total), method
-		}
-		bar.Update(done)
-	}
+	opts.Progress = newProgressBars(env.stderr, "evaluate ", "trajectories").Update
 	rep, err := geotdm.Evaluate(ctx, m, ds, opts)
 	if errors.Is(err, train.ErrBadRequest) {
 		return usagef("%v", err)

@@ -77,11 +77,17 @@ evaluate() {
 	[ -e "$out" ] || mv "$out.tmp" "$out"
 }
 weights="0 1e2 1e3 1e4 3e4 1.2e5 4e5"
-for m in "$wdno" "$ddpm"; do
-	(for g in $weights; do
-		evaluate --checkpoint "$m" --data burgers-small/val.arrow --limit 50 --baseline "" --guidance "$g" "val-$m-$g.json"
-	done) &
-done
+# sweep MODEL [SOLVER STEPS]: MODEL at every weight on the first 50 validation cases (reports val-MODEL[-SOLVER-STEPS]-W.json).
+sweep() {
+	local m=$1 tag="" flags=()
+	[ $# -lt 3 ] || { tag="-$2-$3"; flags=(--solver "$2" --steps "$3"); }
+	for g in $weights; do
+		evaluate --checkpoint "$m" --data burgers-small/val.arrow --limit 50 --baseline "" --guidance "$g" "${flags[@]}" \
+			"val-$m$tag-$g.json"
+	done
+}
+sweep "$wdno" &
+sweep "$ddpm" &
 wait
 # pick MODEL [SAMPLER]: the weight with the lowest mean J on validation (SAMPLER: "-ddim-20" and the like; none:
 # the default 50 ancestral steps).
@@ -108,16 +114,12 @@ for s in "ddpm 20" "ddim 20" "ddim 10"; do
 	done
 	wait
 done
-# The same samplers, each model's weight picked again on validation for each sampler (DDIM takes a guided x0
-# into its next state with a smaller coefficient than the ancestral step, so its best weight need not be the same).
+# The same samplers, each model's weight picked again on validation for each sampler (deterministic DDIM adds no
+# fresh noise to wash out a guidance step's error, so its best weight need not be the ancestral one).
 for s in "ddpm 20" "ddim 20" "ddim 10"; do
 	set -- $s
-	for m in "$wdno" "$ddpm"; do
-		(for g in $weights; do
-			evaluate --checkpoint "$m" --data burgers-small/val.arrow --limit 50 --baseline "" --guidance "$g" --solver "$1" \
-				--steps "$2" "val-$m-$1-$2-$g.json"
-		done) &
-	done
+	sweep "$wdno" "$1" "$2" &
+	sweep "$ddpm" "$1" "$2" &
 	wait
 	gw=$(pick "$wdno" "-$1-$2")
 	gd=$(pick "$ddpm" "-$1-$2")
