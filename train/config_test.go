@@ -83,7 +83,7 @@ func TestUnmarshalStrict(t *testing.T) {
 // working directory.
 func TestLoadConfigMakesPathsAbsolute(t *testing.T) {
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "c.toml"), []byte("out = \"run\"\n[data]\npath = \"d.arrow\"\nhorizon = 4\n"), 0o666); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "c.toml"), []byte("out = \"run\"\n[data]\npath = \"d.arrow\"\nhorizon = 4\n[train]\ninit = \"old\"\n"), 0o666); err != nil {
 		t.Fatal(err)
 	}
 	t.Chdir(dir)
@@ -91,7 +91,7 @@ func TestLoadConfigMakesPathsAbsolute(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Data.Path != filepath.Join(dir, "d.arrow") || c.Out != filepath.Join(dir, "run") {
-		t.Errorf("paths %q and %q, want both absolute under %s", c.Data.Path, c.Out, dir)
+	if c.Data.Path != filepath.Join(dir, "d.arrow") || c.Out != filepath.Join(dir, "run") || c.Train.Init != filepath.Join(dir, "old") {
+		t.Errorf("paths %q, %q and %q, want all absolute under %s", c.Data.Path, c.Out, c.Train.Init, dir)
 	}
 }

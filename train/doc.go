@@ -18,6 +18,11 @@
 //
 // A non-finite loss stops the run with ErrNonFinite and leaves the last good checkpoint in place.
 //
+// Options.Init starts a fresh run from another checkpoint's weights and EMA weights (same network, same
+// precision) with fresh optimiser moments, step count and schedule: a warm restart (SGDR; Loshchilov &
+// Hutter 2017) or a fine-tune. Its EMA decays at EMADecay from the first step, since the average it
+// continues is already formed.
+//
 // A trained model is used through Load and Model.Sample: Load reads a run of Config.Trainer with its
 // configuration, its dataset's normalisers and the weights choice (the EMA weights unless the configuration's
 // sample.ema or LoadOptions says otherwise), and Model.Sample draws windows in the data's units for a

@@ -30,6 +30,14 @@ type Options struct {
 
 	Seed uint64 `json:"seed"`
 
+	// Init is a checkpoint (a step directory, or a run directory for its newest) whose weights and EMA
+	// weights a fresh run starts from instead of Seed's initialisation: a warm restart of a finished run
+	// with a new schedule, or a fine-tune on other data (SGDR; Loshchilov & Hutter 2017). The network must
+	// be the same; the optimiser's moments, the step count and the learning-rate schedule start afresh, and
+	// the EMA continues the checkpoint's average at the full decay (EMADecayAt). A resumed run ignores it:
+	// its own checkpoint holds everything.
+	Init string `json:"init,omitempty"`
+
 	CheckpointEvery int `json:"checkpoint_every"` // steps between checkpoints; 0 means only at the end
 	KeepCheckpoints int `json:"keep_checkpoints"` // checkpoints to keep; 0 means 2
 	LogEvery        int `json:"log_every"`        // steps between metric lines; 0 means 10
@@ -88,7 +96,12 @@ func (o Options) LearningRate(step int) float64 {
 }
 
 // EMADecayAt is the EMA decay at step with the usual warm-up min(d, (1+step)/(10+step)), which lets the
-// average follow the fast early changes of the weights (Tarvainen & Valpola 2017; Diffuser, EDM).
+// average follow the fast early changes of the weights (Tarvainen & Valpola 2017; Diffuser, EDM). A run
+// started from Init has no early changes to follow: its EMA is an average already formed, which a warm-up
+// would overwrite with the first steps' weights, so it decays at d from the first step.
 func (o Options) EMADecayAt(step int) float64 {
+	if o.Init != "" {
+		return o.EMADecay
+	}
 	return math.Min(o.EMADecay, float64(1+step)/float64(10+step))
 }

@@ -10,8 +10,6 @@ import (
 	"slices"
 	"time"
 
-	"gorgonia.org/tensor"
-
 	"github.com/trajdiff/trajdiff/datasets"
 	"github.com/trajdiff/trajdiff/nn"
 )
@@ -216,10 +214,7 @@ func (t *Trainer) runRegression(ctx context.Context) (*Result, error) {
 			return nil, fmt.Errorf("train: regression base %d is not one of the inputs %v", b, t.Inputs)
 		}
 	}
-	dt := t.DType
-	if dt == (tensor.Dtype{}) {
-		dt = tensor.Float32
-	}
+	dt := t.dtype()
 	net, err := t.Spec.NewRegressor(dt, opt.Seed)
 	if err != nil {
 		return nil, err

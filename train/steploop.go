@@ -2,6 +2,7 @@ package train
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -71,7 +72,7 @@ func (s *stepLoop) finish(step int, l float64, runErr error, gn float64, grads [
 
 // resumeRun starts a run's state: with t.Resume and a run directory it restores the newest checkpoint
 // (restore reads it into the model, EMA weights and optimiser and returns its step); a fresh run starts
-// its EMA weights at the model's. It then opens the metrics log (nil without a run directory), which
+// from Options.Init's weights when it names a checkpoint, and its EMA weights at the model's otherwise. It then opens the metrics log (nil without a run directory), which
 // drops the lines of steps after the resumed one. It returns the step to start from.
 func (t *Trainer) resumeRun(restore func(ckpt string) (int, error), model, ema *nn.Params) (int, *metricsLog, error) {
 	start := 0
@@ -88,7 +89,7 @@ func (t *Trainer) resumeRun(restore func(ckpt string) (int, error), model, ema *
 		}
 	}
 	if start == 0 {
-		if err := ema.CopyFrom(model); err != nil {
+		if err := t.startWeights(model, ema); err != nil {
 			return 0, nil, err
 		}
 	}
@@ -100,6 +101,34 @@ func (t *Trainer) resumeRun(restore func(ckpt string) (int, error), model, ema *
 	}
 	log, err := openMetrics(filepath.Join(t.Dir, metricsFile), start)
 	return start, log, err
+}
+
+// startWeights gives a fresh run its first weights: Options.Init's weights and EMA weights when set (the
+// checkpoint must hold the same network in the same precision), else the model's own initialisation, which
+// the EMA weights copy.
+func (t *Trainer) startWeights(model, ema *nn.Params) error {
+	if t.Options.Init == "" {
+		return ema.CopyFrom(model)
+	}
+	ckpt, st, err := readCheckpoint(t.Options.Init)
+	if err != nil {
+		return fmt.Errorf("train: init: %w", err)
+	}
+	a, _ := json.Marshal(st.Spec)
+	b, _ := json.Marshal(t.Spec)
+	if string(a) != string(b) {
+		return fmt.Errorf("train: init checkpoint %s holds network %s, this run trains %s", ckpt, a, b)
+	}
+	if dt := t.dtype(); st.dtype() != dt {
+		return fmt.Errorf("train: init checkpoint %s is in %v, this run trains in %v", ckpt, st.dtype(), dt)
+	}
+	if _, err := model.Load(filepath.Join(ckpt, modelFile)); err != nil {
+		return fmt.Errorf("train: init checkpoint %s: %w", ckpt, err)
+	}
+	if _, err := ema.Load(filepath.Join(ckpt, emaFile)); err != nil {
+		return fmt.Errorf("train: init checkpoint %s: %w", ckpt, err)
+	}
+	return nil
 }
 
 // loadRunState reads a checkpoint's weights, EMA weights and optimiser state into a run being resumed

@@ -57,6 +57,14 @@ type Trainer struct {
 	Bases []int
 }
 
+// dtype is the run's parameter type: DType, float32 when unset.
+func (t *Trainer) dtype() tensor.Dtype {
+	if t.DType == (tensor.Dtype{}) {
+		return tensor.Float32
+	}
+	return t.DType
+}
+
 // Result is a finished run.
 type Result struct {
 	Net, EMA nn.Net // the trained weights and their moving average
@@ -78,10 +86,7 @@ func (t *Trainer) Run(ctx context.Context) (*Result, error) {
 	if err := opt.validate(); err != nil {
 		return nil, err
 	}
-	dt := t.DType
-	if dt == (tensor.Dtype{}) {
-		dt = tensor.Float32
-	}
+	dt := t.dtype()
 	obj, process, err := t.Objective.Build()
 	if err != nil {
 		return nil, err

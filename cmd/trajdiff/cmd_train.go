@@ -86,7 +86,7 @@ func runWithBar(env *cliEnv, label, out string, steps int, run func(progress fun
 	}
 	if res.Resumed > 0 && res.Resumed >= res.Steps {
 		// Nothing was trained: there is no last-step loss to report.
-		fmt.Fprintf(env.stdout, "the run in %s is already complete at step %d; nothing to train (raise the steps to continue)\n", out, res.Resumed)
+		fmt.Fprintf(env.stdout, "the run in %s is already complete at step %d; nothing to train (raise the steps to continue its schedule, or start a new run from it with [train] init)\n", out, res.Resumed)
 		return res, nil
 	}
 	if res.Resumed > 0 {

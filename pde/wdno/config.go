@@ -81,7 +81,7 @@ func LoadConfig(path string) (Config, error) {
 	if err != nil {
 		return Config{}, fmt.Errorf("wdno: config %s: %w", path, err)
 	}
-	for _, p := range []*string{&c.Out, &c.Data.Path} {
+	for _, p := range []*string{&c.Out, &c.Data.Path, &c.Train.Init} {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(base, *p)
 		}

@@ -1,8 +1,10 @@
 package wdno
 
 import (
+	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"gorgonia.org/tensor"
@@ -69,5 +71,27 @@ func TestExampleConfigsMatchTheirLayouts(t *testing.T) {
 		if l.Config().Space != want.space || task != want.task || !slices.Equal(l.Shape(), want.shape) || !slices.Equal(netShape, want.shape) {
 			t.Errorf("%s: %s %v, layout %v, network %v; want %s %v %v", file, l.Config().Space, task, l.Shape(), netShape, want.space, want.task, want.shape)
 		}
+	}
+}
+
+// A configuration's train.init, like out and data.path, is resolved against the file's directory, so that
+// a warm restart names the finished run as the configuration beside it does.
+func TestLoadConfigResolvesInitBesideTheFile(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "configs", "wdno-advection-small-sim.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Replace(string(b), "[train]\n", "[train]\ninit = \"wdno-advection-small-sim\"\n", 1)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "restart.toml")
+	if err := os.WriteFile(path, []byte(text), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	c, err := LoadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join(dir, "wdno-advection-small-sim"); c.Train.Init != want {
+		t.Errorf("init %q, want %q", c.Train.Init, want)
 	}
 }
