@@ -13,9 +13,13 @@
 #   and the adjoint optimum beside them, every control re-simulated, compared case by case (pde compare);
 #   then both models at 10-20 NFE with their weights, and again with weights picked for each sampler on validation
 #   (reports *-own.json).
+#   FROM=DIR: a warm restart (train.init, docs/training.md): both models start from the finished models of DIR, an
+#   earlier work directory of this script with the same SYSTEM and TASK, and train FACTOR times the reduced steps
+#   more with a new schedule; the runs are named ...-xFACTOR-restart.
 # Resumable: rerun after a kill (finished trainings and reports are kept).
-# Usage: [SYSTEM=burgers|cns|advection] [TASK=sim|control] scripts/pde/wdno_budget.sh FACTOR [WORKDIR]
-#   (default WORKDIR: runs/wdno-burgers-xFACTOR for Burgers simulation, else runs/wdno-SYSTEM-TASK-xFACTOR)
+# Usage: [SYSTEM=burgers|cns|advection] [TASK=sim|control] [FROM=DIR] scripts/pde/wdno_budget.sh FACTOR [WORKDIR]
+#   (default WORKDIR: runs/wdno-burgers-xFACTOR for Burgers simulation, else runs/wdno-SYSTEM-TASK-xFACTOR; with
+#   FROM, the same ending in -restart)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 factor=${1:?usage: [SYSTEM=burgers|cns|advection] [TASK=sim|control] wdno_budget.sh FACTOR [WORKDIR]}
@@ -23,9 +27,15 @@ system=${SYSTEM:-burgers}
 task=${TASK:-sim}
 case $factor in '' | *[!0-9]*) echo "FACTOR must be a positive integer, got $factor" >&2; exit 2;; esac
 [ "$factor" -ge 1 ] || { echo "FACTOR must be at least 1" >&2; exit 2; }
+from=${FROM:-}
+suffix=
+if [ -n "$from" ]; then
+	from=$(cd "$from" && pwd) || { echo "FROM $FROM is not a directory" >&2; exit 2; }
+	suffix=-restart
+fi
 case $system/$task in
-burgers/sim) work=${2:-runs/wdno-burgers-x$factor} ;;
-burgers/control | cns/sim | advection/sim) work=${2:-runs/wdno-$system-$task-x$factor} ;;
+burgers/sim) work=${2:-runs/wdno-burgers-x$factor$suffix} ;;
+burgers/control | cns/sim | advection/sim) work=${2:-runs/wdno-$system-$task-x$factor$suffix} ;;
 *) echo "SYSTEM/TASK must be burgers/sim, burgers/control, cns/sim or advection/sim, got $system/$task" >&2; exit 2 ;;
 esac
 data=$system-small
@@ -42,20 +52,36 @@ for s in "train 8000 11" "val 200 23" "test 200 9431"; do
 		--out "$data/$1.arrow" --quiet ;;
 	esac
 done
-# scaled CONFIG OUT: the configuration with its [train] steps multiplied by FACTOR and its run named OUT.
+# scaled CONFIG OUT [INIT]: the configuration with its [train] steps multiplied by FACTOR, its run named OUT and,
+# given INIT, starting from that run.
 scaled() {
-	awk -v f="$factor" -v out="$2" '
+	awk -v f="$factor" -v out="$2" -v init="${3:-}" '
 		/^\[/ { train = ($0 == "[train]") }
 		train && /^steps = [0-9]+$/ { $3 = $3 * f }
 		/^out = / { $0 = "out = \"" out "\"" }
+		$0 == "[train]" && init != "" { print; print "init = \"" init "\""; next }
 		{ print }' "$1"
+}
+# finished MODEL: FROM's one run directory of MODEL (wdno-SYSTEM-TAG or ddpm-SYSTEM-TAG) at any factor.
+finished() {
+	local runs=()
+	for d in "$from/$1"-x*/; do
+		[ -d "$d" ] && runs+=("${d%/}")
+	done
+	[ ${#runs[@]} -eq 1 ] || { echo "FROM $from must hold one run $1-x*, found ${#runs[@]}" >&2; exit 2; }
+	echo "${runs[0]}"
 }
 tag=$task
 [ "$task" = control ] || tag=sim
-wdno=wdno-$system-$tag-x$factor
-ddpm=ddpm-$system-$tag-x$factor
-scaled "$root/configs/wdno-$system-small-$tag.toml" "$wdno" > "$wdno.toml"
-scaled "$root/configs/ddpm-$system-small-$tag.toml" "$ddpm" > "$ddpm.toml"
+wdno=wdno-$system-$tag-x$factor$suffix
+ddpm=ddpm-$system-$tag-x$factor$suffix
+initw= initd=
+if [ -n "$from" ]; then
+	initw=$(finished "wdno-$system-$tag")
+	initd=$(finished "ddpm-$system-$tag")
+fi
+scaled "$root/configs/wdno-$system-small-$tag.toml" "$wdno" "$initw" > "$wdno.toml"
+scaled "$root/configs/ddpm-$system-small-$tag.toml" "$ddpm" "$initd" > "$ddpm.toml"
 GOMAXPROCS=1 ./trajdiff pde train --config "$wdno.toml" >> "train-$wdno.log" 2>&1 &
 w=$!
 GOMAXPROCS=1 ./trajdiff pde train --config "$ddpm.toml" >> "train-$ddpm.log" 2>&1 &
