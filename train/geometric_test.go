@@ -233,14 +233,7 @@ func TestGeometricRunResumesBitIdentically(t *testing.T) {
 		}
 		defer ds.Close()
 		tr.Resume = true
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
-		tr.Progress = func(s Status) {
-			if s.Step == stopAt {
-				cancel()
-			}
-		}
-		return tr.Run(ctx)
+		return runStoppingAt(tr, stopAt)
 	}
 	want, err := run(geometricRun(t, t.TempDir()), -1)
 	if err != nil {

@@ -160,14 +160,7 @@ func TestImmiscibleResumeIsBitIdentical(t *testing.T) {
 			t.Fatal(err)
 		}
 		dir := t.TempDir()
-		tr := immiscibleTrainer(t, dir, kind, steps)
-		ctx, cancel := context.WithCancel(context.Background())
-		tr.Progress = func(s Status) {
-			if s.Step == 17 {
-				cancel()
-			}
-		}
-		if _, err := tr.Run(ctx); !errors.Is(err, context.Canceled) {
+		if _, err := runStoppingAt(immiscibleTrainer(t, dir, kind, steps), 17); !errors.Is(err, context.Canceled) {
 			t.Fatalf("%s: err %v, want context.Canceled", kind, err)
 		}
 		got, err := immiscibleTrainer(t, dir, kind, steps).Run(context.Background())

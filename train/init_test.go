@@ -72,14 +72,7 @@ func TestInitRunResumesBitIdentically(t *testing.T) {
 	run := func(dir string, stopAt int) (*Result, error) {
 		tr := smallTrainer(t, dir, 80)
 		tr.Options.Init, tr.Options.CheckpointEvery = dirA, 0
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
-		tr.Progress = func(s Status) {
-			if s.Step == stopAt {
-				cancel()
-			}
-		}
-		return tr.Run(ctx)
+		return runStoppingAt(tr, stopAt)
 	}
 	want, err := run(t.TempDir(), -1)
 	if err != nil {

@@ -67,6 +67,19 @@ func smallTrainer(t testing.TB, dir string, steps int) *Trainer {
 	}
 }
 
+// runStoppingAt runs tr and cancels its context once step stop is done (never for stop < 0): a run
+// interrupted there, as Ctrl-C interrupts it.
+func runStoppingAt(tr *Trainer, stop int) (*Result, error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	tr.Progress = func(s Status) {
+		if s.Step == stop {
+			cancel()
+		}
+	}
+	return tr.Run(ctx)
+}
+
 func paramsOf(n nn.Net) [][]float32 {
 	var out [][]float32
 	for _, p := range n.Params().All() {
@@ -252,13 +265,7 @@ func TestCancelWritesCheckpoint(t *testing.T) {
 	dir := t.TempDir()
 	tr := smallTrainer(t, dir, 1000)
 	tr.Options.CheckpointEvery = 0
-	ctx, cancel := context.WithCancel(context.Background())
-	tr.Progress = func(s Status) {
-		if s.Step == 37 {
-			cancel()
-		}
-	}
-	if _, err := tr.Run(ctx); !errors.Is(err, context.Canceled) {
+	if _, err := runStoppingAt(tr, 37); !errors.Is(err, context.Canceled) {
 		t.Fatalf("err %v, want context.Canceled", err)
 	}
 	if step, err := readLatestStep(dir); err != nil || step != 37 {
