@@ -2,7 +2,6 @@ package train
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -72,8 +71,9 @@ func (s *stepLoop) finish(step int, l float64, runErr error, gn float64, grads [
 
 // resumeRun starts a run's state: with t.Resume and a run directory it restores the newest checkpoint
 // (restore reads it into the model, EMA weights and optimiser and returns its step); a fresh run starts
-// from Options.Init's weights when it names a checkpoint, and its EMA weights at the model's otherwise. It then opens the metrics log (nil without a run directory), which
-// drops the lines of steps after the resumed one. It returns the step to start from.
+// from Options.Init's weights when it names a checkpoint, and its EMA weights at the model's otherwise. It
+// then opens the metrics log (nil without a run directory), which drops the lines of steps after the
+// resumed one. It returns the step to start from.
 func (t *Trainer) resumeRun(restore func(ckpt string) (int, error), model, ema *nn.Params) (int, *metricsLog, error) {
 	start := 0
 	if t.Resume && t.Dir != "" {
@@ -114,30 +114,31 @@ func (t *Trainer) startWeights(model, ema *nn.Params) error {
 	if err != nil {
 		return fmt.Errorf("train: init: %w", err)
 	}
-	a, _ := json.Marshal(st.Spec)
-	b, _ := json.Marshal(t.Spec)
-	if string(a) != string(b) {
+	if a, b, same := t.sameNetwork(st); !same {
 		return fmt.Errorf("train: init checkpoint %s holds network %s, this run trains %s", ckpt, a, b)
 	}
 	if dt := t.dtype(); st.dtype() != dt {
 		return fmt.Errorf("train: init checkpoint %s is in %v, this run trains in %v", ckpt, st.dtype(), dt)
 	}
-	if _, err := model.Load(filepath.Join(ckpt, modelFile)); err != nil {
-		return fmt.Errorf("train: init checkpoint %s: %w", ckpt, err)
-	}
-	if _, err := ema.Load(filepath.Join(ckpt, emaFile)); err != nil {
+	if err := loadModelAndEMA(ckpt, model, ema); err != nil {
 		return fmt.Errorf("train: init checkpoint %s: %w", ckpt, err)
 	}
 	return nil
 }
 
-// loadRunState reads a checkpoint's weights, EMA weights and optimiser state into a run being resumed
-// (params are the optimised parameters, in the order the optimiser state was saved).
-func loadRunState(ckpt string, model, ema *nn.Params, adam *nn.Adam, params []*nn.Param) error {
+// loadModelAndEMA reads a checkpoint's weights and EMA weights.
+func loadModelAndEMA(ckpt string, model, ema *nn.Params) error {
 	if _, err := model.Load(filepath.Join(ckpt, modelFile)); err != nil {
 		return err
 	}
-	if _, err := ema.Load(filepath.Join(ckpt, emaFile)); err != nil {
+	_, err := ema.Load(filepath.Join(ckpt, emaFile))
+	return err
+}
+
+// loadRunState reads a checkpoint's weights, EMA weights and optimiser state into a run being resumed
+// (params are the optimised parameters, in the order the optimiser state was saved).
+func loadRunState(ckpt string, model, ema *nn.Params, adam *nn.Adam, params []*nn.Param) error {
+	if err := loadModelAndEMA(ckpt, model, ema); err != nil {
 		return err
 	}
 	ts, _, err := safetensors.ReadFile(filepath.Join(ckpt, optimizerFile))

@@ -282,17 +282,23 @@ func (t *Trainer) readResumable(ckpt string) (State, error) {
 	if err != nil {
 		return State{}, err
 	}
-	a, _ := json.Marshal(st.Spec)
-	b, _ := json.Marshal(t.Spec)
-	if string(a) != string(b) {
+	if a, b, same := t.sameNetwork(st); !same {
 		return State{}, fmt.Errorf("train: checkpoint %s was trained with network %s, this run asks for %s", ckpt, a, b)
 	}
-	a, _ = json.Marshal(st.Objective)
-	b, _ = json.Marshal(t.Objective.withDefaults())
+	a, _ := json.Marshal(st.Objective)
+	b, _ := json.Marshal(t.Objective.withDefaults())
 	if string(a) != string(b) {
 		return State{}, fmt.Errorf("train: checkpoint %s was trained with objective %s, this run asks for %s", ckpt, a, b)
 	}
 	return st, nil
+}
+
+// sameNetwork compares a checkpoint's network with the run's by their JSON specifications (returned for
+// an error message).
+func (t *Trainer) sameNetwork(st State) (ckpt, run []byte, same bool) {
+	ckpt, _ = json.Marshal(st.Spec)
+	run, _ = json.Marshal(t.Spec)
+	return ckpt, run, string(ckpt) == string(run)
 }
 
 // restore loads a checkpoint into the run and returns its step.
